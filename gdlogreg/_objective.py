@@ -1,0 +1,426 @@
+"""The objective: value and gradient of the logistic-regression cost J.
+
+This module knows the maths of the cost and nothing about scikit-learn or about
+how it is minimised. For a parameter array ``coef`` of shape
+``(n_outputs, n_features + fit_intercept)`` (one row for binary problems, one
+row per class for the multinomial model; the last column is the intercept
+``b`` when there is one) it computes
+
+    J(w, b) = Σᵢ sᵢ L(zᵢ, yᵢ) / Σᵢ sᵢ  +  (1 - ρ) / (2 C Σᵢ sᵢ) ‖w‖²  +  ρ / (C Σᵢ sᵢ) ‖w‖₁
+
+with the raw prediction z = X w + b, the sample weights s, ``C`` and the
+elastic-net mixing ``ρ = l1_ratio``. Multiplying scikit-learn's
+``LogisticRegression`` objective ``C Σ sᵢ Lᵢ + ρ‖w‖₁ + (1-ρ)/2 ‖w‖²`` by
+``1 / (C Σ sᵢ)`` gives exactly J, so both have the same minimiser.
+
+Everything works on the raw prediction z: :meth:`LogisticObjective.raw_prediction`
+costs one product ``X @ v``, :meth:`LogisticObjective.loss_residual` is O(n) and
+:meth:`LogisticObjective.gradient` costs one product ``X.T @ r``. Because z is
+linear in ``coef``, a line search along a direction ``d`` needs ``X @ d`` once and
+each trial step ``z + t (X d)`` is O(n).
+
+Array backends (numpy, scipy.sparse, array-API arrays such as torch or cupy)
+differ only in how ``X @ v`` and ``X.T @ r`` are computed (:meth:`_matmul`,
+:meth:`_rmatmul`); a subclass can override just those two.
+"""
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit
+from sklearn.utils._array_api import _is_numpy_namespace, get_namespace
+
+
+def _log1pexp(z, xp):
+    """Return log(1 + exp(z)) without overflow: max(z, 0) + log1p(exp(-|z|))."""
+    return xp.maximum(z, 0.0) + xp.log1p(xp.exp(-xp.abs(z)))
+
+
+class LogisticObjective:
+    """Weighted mean log-loss plus the L2/L1 penalty, as a function of ``coef``.
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features)
+        Dense array of any array-API namespace, or scipy.sparse matrix. Never
+        copied or modified.
+    y : array of shape (n_samples,)
+        Binary problems: the targets 0. or 1. as floats of X's dtype.
+        Multinomial problems: the integer class index of each sample.
+    sample_weight : array of shape (n_samples,)
+        Non-negative weights (class weights already multiplied in).
+    n_classes : int
+        Number of classes; 2 gives the binary (sigmoid) model with one
+        coefficient row, more give the multinomial (softmax) model.
+    C : float
+        Inverse regularisation strength, as in ``LogisticRegression``; ``inf``
+        means no penalty.
+    l1_ratio : float
+        Elastic-net mixing in [0, 1]: 0 is pure L2, 1 pure L1.
+    fit_intercept : bool
+        Whether the last column of ``coef`` is an (unpenalised) intercept.
+    """
+
+    def __init__(self, X, y, sample_weight, n_classes, *, C, l1_ratio, fit_intercept):
+        xp, _ = get_namespace(X if not sp.issparse(X) else sample_weight)
+        self.xp = xp
+        self._is_numpy = _is_numpy_namespace(xp)
+        self.X = X
+        self.n_samples, self.n_features = X.shape
+        self.fit_intercept = bool(fit_intercept)
+        self.multinomial = n_classes > 2
+        self.n_outputs = n_classes if self.multinomial else 1
+        self.dtype = X.dtype
+
+        # Normalised weights: J and its gradient are divided by the sum of the
+        # weights, not by the number of rows.
+        self.sw_sum = float(xp.sum(sample_weight))
+        sw = sample_weight / self.sw_sum
+        self.sw = xp.astype(sw, X.dtype) if not self._is_numpy else sw.astype(X.dtype)
+        if self.multinomial:
+            # One-hot targets scaled by the weights, so that the residual is
+            # sw * softmax(z) - sw_y.
+            y_int = xp.astype(y, xp.int64) if not self._is_numpy else y.astype(np.int64)
+            classes = xp.arange(n_classes, dtype=y_int.dtype)
+            onehot = xp.astype(y_int[:, None] == classes[None, :], X.dtype)
+            self.sw_y = self.sw[:, None] * onehot
+        else:
+            self.sw_y = self.sw * y
+
+        # The penalty, scaled once, here: divide scikit-learn's objective by C Σs.
+        scale = math.inf if C == math.inf else C * self.sw_sum
+        self.l2_reg = (1.0 - l1_ratio) / scale if scale != math.inf else 0.0
+        self.l1_reg = l1_ratio / scale if scale != math.inf else 0.0
+
+    # ------------------------------------------------------------------ layout
+    @property
+    def coef_shape(self):
+        """Shape of the parameter array: ``(n_outputs, n_features + fit_intercept)``."""
+        return (self.n_outputs, self.n_features + int(self.fit_intercept))
+
+    def zeros(self):
+        """The textbook start: all coefficients and the intercept at zero."""
+        return self.xp.zeros(self.coef_shape, dtype=self.dtype, **self._device_kw())
+
+    def _device_kw(self):
+        if self._is_numpy:
+            return {}
+        from sklearn.utils._array_api import device
+
+        return {"device": device(self.sw)}
+
+    def split(self, coef):
+        """Return the views ``(w, b)`` of ``coef``; ``b`` is None without intercept."""
+        if self.fit_intercept:
+            return coef[:, :-1], coef[:, -1]
+        return coef, None
+
+    def join(self, w, b):
+        """Inverse of :meth:`split`."""
+        if b is None:
+            return w
+        return self.xp.concat([w, b[:, None]], axis=1)
+
+    # ----------------------------------------------------- the two big products
+    def _matmul(self, W):
+        """``X @ W.T`` for W of shape (n_outputs, n_features): (n,) or (n, K)."""
+        if self.multinomial:
+            return self.X @ W.T
+        return self.X @ W[0]
+
+    def _rmatmul(self, R):
+        """``R.T @ X`` for a residual R of shape (n,) or (n, K): (n_outputs, n_features)."""
+        if self.multinomial:
+            G = self.X.T @ R
+            return G.T
+        G = self.X.T @ R
+        return G[None, :]
+
+    def raw_prediction(self, coef):
+        """The raw prediction z = X w + b; one product ``X @ v``."""
+        w, b = self.split(coef)
+        z = self._matmul(w)
+        if b is not None:
+            z = z + (b if self.multinomial else b[0])
+        return z
+
+    # --------------------------------------------------------------- the loss
+    def loss_residual(self, z):
+        """Weighted mean log-loss at z and the residual r = ∂(mean loss)/∂z.
+
+        O(n): one exponential and one log1p per entry of z. Binary:
+        L = log(1 + exp(z)) - y z and r = s (σ(z) - y) / Σs. Multinomial:
+        L = logsumexp(z) - z_y and r = s (softmax(z) - onehot(y)) / Σs.
+        """
+        xp = self.xp
+        if self.multinomial:
+            zmax = xp.max(z, axis=1, keepdims=True)
+            e = xp.exp(z - zmax)
+            se = xp.sum(e, axis=1, keepdims=True)
+            lse = zmax + xp.log(se)
+            loss = float(xp.sum(self.sw[:, None] * lse)) - float(xp.sum(self.sw_y * z))
+            r = (self.sw[:, None] / se) * e - self.sw_y
+            return loss, r
+        if self._is_numpy:
+            # log1pexp(z) = max(z, 0) + log1p(exp(-|z|)); σ(z) from the same exp.
+            e = np.exp(-np.abs(z))
+            loss = (
+                float(self.sw @ np.log1p(e))
+                + float(self.sw @ np.maximum(z, 0.0))
+                - float(self.sw_y @ z)
+            )
+            r = self.sw * expit(z) - self.sw_y
+            return loss, r
+        loss = float(xp.sum(self.sw * _log1pexp(z, xp))) - float(xp.sum(self.sw_y * z))
+        # σ(z) = (1 + tanh(z/2)) / 2 never overflows.
+        r = self.sw * (0.5 + 0.5 * xp.tanh(0.5 * z)) - self.sw_y
+        return loss, r
+
+    def loss(self, z):
+        """Weighted mean log-loss at z (no residual); O(n)."""
+        xp = self.xp
+        if self.multinomial:
+            zmax = xp.max(z, axis=1, keepdims=True)
+            lse = zmax + xp.log(xp.sum(xp.exp(z - zmax), axis=1, keepdims=True))
+            return float(xp.sum(self.sw[:, None] * lse)) - float(xp.sum(self.sw_y * z))
+        if self._is_numpy:
+            return float(self.sw @ np.logaddexp(0.0, z)) - float(self.sw_y @ z)
+        return float(xp.sum(self.sw * _log1pexp(z, xp))) - float(xp.sum(self.sw_y * z))
+
+    # ------------------------------------------------------------ the penalty
+    def smooth_penalty(self, coef):
+        """½ · l2_reg · ‖w‖² (the intercept is never penalised)."""
+        if self.l2_reg == 0.0:
+            return 0.0
+        w, _ = self.split(coef)
+        return 0.5 * self.l2_reg * float(self.xp.sum(w * w))
+
+    def nonsmooth_penalty(self, coef):
+        """l1_reg · ‖w‖₁."""
+        if self.l1_reg == 0.0:
+            return 0.0
+        w, _ = self.split(coef)
+        return self.l1_reg * float(self.xp.sum(self.xp.abs(w)))
+
+    def penalty(self, coef):
+        """The whole penalty: ½ · l2_reg · ‖w‖² + l1_reg · ‖w‖₁."""
+        return self.smooth_penalty(coef) + self.nonsmooth_penalty(coef)
+
+    def value(self, z, coef):
+        """J at ``coef`` whose raw prediction is z; O(n + n_params)."""
+        return self.loss(z) + self.penalty(coef)
+
+    def gradient(self, r, coef):
+        """Gradient of the smooth part of J from the residual: ``[dw | db]``.
+
+        dw = X.T r + l2_reg · w (one product ``X.T @ r``) and db = Σ r.
+        """
+        xp = self.xp
+        dw = self._rmatmul(r)
+        w, _ = self.split(coef)
+        if self.l2_reg != 0.0:
+            dw = dw + self.l2_reg * w
+        if not self.fit_intercept:
+            return dw
+        db = xp.sum(r, axis=0) if self.multinomial else xp.reshape(xp.sum(r), (1,))
+        return self.join(dw, xp.astype(db, dw.dtype))
+
+    def value_gradient(self, z, coef):
+        """J at ``coef`` and the gradient of its smooth part; one ``X.T @ r``."""
+        loss, r = self.loss_residual(z)
+        return loss + self.penalty(coef), self.gradient(r, coef)
+
+    # ---------------------------------------------------- the non-smooth part
+    def prox(self, coef, step):
+        """Proximal operator of ``step · l1_reg · ‖w‖₁``: soft-thresholding of w.
+
+        ``step`` is a scalar. The intercept is left alone.
+        """
+        if self.l1_reg == 0.0:
+            return coef
+        w, b = self.split(coef)
+        return self.join(_soft_threshold(w, self.l1_reg * step, self.xp), b)
+
+    def optimality(self, grad, coef):
+        """Largest entry of the minimum-norm subgradient of J (0 at the optimum)."""
+        return _optimality(grad, coef, self.l1_reg, self)
+
+    # ---------------------------------------------- statistics of the data
+    def curvature_bound(self):
+        """c with ∇²(mean loss) ≼ c · Aᵀ diag(s/Σs) A: ¼ (sigmoid) or ½ (softmax)."""
+        return 0.5 if self.multinomial else 0.25
+
+    def curvature_matvec(self, v):
+        """Product of an upper bound of the Hessian of J with v (shaped like coef).
+
+        c · Aᵀ diag(s/Σs) A v + l2_reg · [v_w, 0], with A = [X, 1]: one
+        ``X @ v`` and one ``X.T @ r``. Its largest eigenvalue is the Lipschitz
+        constant of ∇J used for the step size.
+        """
+        r = self.curvature_bound() * self._weigh(self.raw_prediction(v))
+        w, _ = self.split(v)
+        g = self._rmatmul(r)
+        if self.l2_reg != 0.0:
+            g = g + self.l2_reg * w
+        if not self.fit_intercept:
+            return g
+        xp = self.xp
+        gb = xp.sum(r, axis=0) if self.multinomial else xp.reshape(xp.sum(r), (1,))
+        return self.join(g, xp.astype(gb, g.dtype))
+
+    def _weigh(self, z):
+        return self.sw[:, None] * z if self.multinomial else self.sw * z
+
+    def column_moments(self, chunk_rows=4096):
+        """Weighted mean and weighted mean of the square of each feature.
+
+        Computed in row blocks, so that no temporary of the size of X is made
+        (sparse X stays sparse).
+        """
+        xp = self.xp
+        X, sw = self.X, self.sw
+        if sp.issparse(X):
+            sw = np.asarray(sw)
+            mean = np.asarray(X.T @ sw, dtype=np.float64)
+            sq = np.zeros(self.n_features, dtype=np.float64)
+            Xr = X.tocsr() if X.format != "csr" else X
+            for start in range(0, self.n_samples, chunk_rows):
+                block = Xr[start : start + chunk_rows]
+                sq += np.asarray(block.multiply(block).T @ sw[start : start + chunk_rows])
+            return mean.astype(X.dtype), sq.astype(X.dtype)
+        mean = sw @ X
+        sq = xp.zeros(self.n_features, dtype=X.dtype, **self._device_kw())
+        for start in range(0, self.n_samples, chunk_rows):
+            block = X[start : start + chunk_rows, ...]
+            sq = sq + sw[start : start + chunk_rows] @ (block * block)
+        return mean, sq
+
+    def standardized(self):
+        """The same objective in standardized coordinates (see :class:`Standardized`)."""
+        return Standardized(self)
+
+
+class Standardized:
+    """J in standardized coordinates: an exact change of variables, same minimiser.
+
+    With the weighted mean μ_j and standard deviation σ_j of each feature,
+    the primed parameters (w', b') give w = D w' and b = b' - μᵀ D w'
+    (D = diag(1/σ)), so that
+
+        z = X w + b = (X - 1 μᵀ) D w' + b',
+
+    the raw prediction of a model on standardized features. Gradient descent
+    in (w', b') is gradient descent on the original problem preconditioned by
+    M = T Tᵀ (T the map above): features of any unit and any offset descend at
+    the same pace. X is never centred or copied: only the O(d) map T is
+    applied to the parameters. Without an intercept, and for constant
+    columns, nothing is centred and σ_j is the root mean square.
+    """
+
+    def __init__(self, base):
+        xp = base.xp
+        self.base = base
+        self.xp = xp
+        mean, sq = base.column_moments()
+        var = sq - mean * mean
+        center = base.fit_intercept
+        if center:
+            # A column that is (numerically) constant is not centred: it would
+            # vanish and its weight could never move.
+            centred = var > 1e-12 * sq
+            mean = xp.where(centred, mean, 0.0)
+            var = xp.where(centred, var, sq)
+        else:
+            mean = xp.zeros_like(mean)
+            var = sq
+        self.mean = mean
+        self.D = xp.where(var > 0, 1.0 / xp.sqrt(xp.where(var > 0, var, 1.0)), 1.0)
+        for name in ("dtype", "n_outputs", "n_features", "fit_intercept", "l2_reg", "l1_reg"):
+            setattr(self, name, getattr(base, name))
+        self.coef_shape = base.coef_shape
+        self.split, self.join, self.zeros = base.split, base.join, base.zeros
+        self.loss, self.loss_residual = base.loss, base.loss_residual
+        self.curvature_bound = base.curvature_bound
+
+    # the map T and its inverse and transpose
+    def to_base(self, coef):
+        """(w', b') -> (w, b): w = D w', b = b' - w·μ."""
+        w, b = self.split(coef)
+        w = w * self.D
+        if b is None:
+            return w
+        return self.join(w, b - w @ self.mean)
+
+    def from_base(self, coef):
+        """(w, b) -> (w', b'): the inverse map."""
+        w, b = self.split(coef)
+        if b is None:
+            return w / self.D
+        return self.join(w / self.D, b + w @ self.mean)
+
+    def grad_from_base(self, grad):
+        """Gradient in base coordinates -> in primed coordinates (Tᵀ g)."""
+        gw, gb = self.split(grad)
+        if gb is None:
+            return gw * self.D
+        return self.join((gw - gb[:, None] * self.mean) * self.D, gb)
+
+    # the objective interface, in primed coordinates
+    def raw_prediction(self, coef):
+        return self.base.raw_prediction(self.to_base(coef))
+
+    def gradient(self, r, coef):
+        return self.grad_from_base(self.base.gradient(r, self.to_base(coef)))
+
+    def value_gradient(self, z, coef):
+        loss, r = self.loss_residual(z)
+        return loss + self.penalty(coef), self.gradient(r, coef)
+
+    def value(self, z, coef):
+        return self.loss(z) + self.penalty(coef)
+
+    def penalty(self, coef):
+        return self.base.penalty(self.to_base(coef))
+
+    def nonsmooth_penalty(self, coef):
+        return self.base.nonsmooth_penalty(self.to_base(coef))
+
+    def prox(self, coef, step):
+        if self.l1_reg == 0.0:
+            return coef
+        weights = self.xp.reshape(self.D, (1, -1))
+        w, b = self.split(coef)
+        w = _soft_threshold(w, self.l1_reg * step * weights, self.xp)
+        return self.join(w, b)
+
+    def optimality(self, grad, coef):
+        return _optimality(grad, coef, self.l1_reg * self.xp.reshape(self.D, (1, -1)), self)
+
+    def curvature_matvec(self, v):
+        return self.grad_from_base(self.base.curvature_matvec(self.to_base(v)))
+
+
+def _soft_threshold(w, thresh, xp):
+    return xp.sign(w) * xp.maximum(xp.abs(w) - thresh, 0.0)
+
+
+def _optimality(grad, coef, l1, objective):
+    """Largest entry of the minimum-norm subgradient of J (0 at the optimum).
+
+    Smooth case: ‖grad‖_∞. With an L1 term of weights l1 on w, an entry with
+    w_j ≠ 0 contributes |g_j + l1_j · sign(w_j)| and one with w_j = 0
+    contributes max(|g_j| - l1_j, 0); the intercept contributes |g_b|.
+    """
+    xp = objective.xp
+    g = grad
+    if objective.l1_reg != 0.0:
+        w, _ = objective.split(coef)
+        gw, gb = objective.split(grad)
+        sub = xp.where(
+            w != 0,
+            xp.abs(gw + l1 * xp.sign(w)),
+            xp.maximum(xp.abs(gw) - l1, 0.0),
+        )
+        g = sub if gb is None else objective.join(sub, gb)
+    return float(xp.max(xp.abs(g)))
