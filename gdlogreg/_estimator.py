@@ -390,8 +390,7 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
         """
         z = self.decision_function(X)
         if z.ndim == 1:
-            p = expit(z)
-            return np.stack([1.0 - p, p], axis=1)
+            return np.stack([expit(-z), expit(z)], axis=1)
         return softmax(z, axis=1)
 
     def predict_log_proba(self, X):

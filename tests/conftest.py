@@ -1,0 +1,35 @@
+"""Shared test helpers: an independent computation of the cost J."""
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+
+
+def objective(X, y, coef, intercept, classes, *, C=1.0, l1_ratio=0.0, sample_weight=None):
+    """J(w, b) computed from scratch (not with gdlogreg's code).
+
+    Weighted mean log-loss plus (1 - l1_ratio)/(2 C Σs) ‖w‖² + l1_ratio/(C Σs) ‖w‖₁:
+    LogisticRegression's objective divided by C Σs.
+    """
+    X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
+    X = X.astype(np.float64)
+    s = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+    coef = np.asarray(coef, np.float64)
+    z = X @ coef.T + np.asarray(intercept, np.float64)
+    if coef.shape[0] == 1:
+        t = (np.asarray(y) == classes[1]).astype(float)
+        losses = np.logaddexp(0.0, z[:, 0]) - t * z[:, 0]
+    else:
+        idx = np.searchsorted(classes, y)
+        losses = logsumexp(z, axis=1) - z[np.arange(len(idx)), idx]
+    penalty = 0.0
+    if np.isfinite(C):
+        penalty = ((1 - l1_ratio) / 2 * np.sum(coef**2) + l1_ratio * np.abs(coef).sum()) / (
+            C * s.sum()
+        )
+    return float(s @ losses / s.sum() + penalty)
+
+
+@pytest.fixture
+def J():
+    return objective

@@ -1,0 +1,409 @@
+"""The estimator against scikit-learn's LogisticRegression and the textbook algorithm."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn import config_context
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer, load_iris, load_wine, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from gdlogreg import GradientDescentLogisticRegression
+
+SOLVERS = ["bb", "nesterov", "backtracking", "gd"]
+
+
+def _standardized(loader):
+    X, y = loader(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def binary():
+    return _standardized(load_breast_cancer)
+
+
+@pytest.fixture(scope="module")
+def multiclass():
+    return _standardized(load_wine)
+
+
+def _reference(X, y, **params):
+    return LogisticRegression(tol=1e-10, max_iter=10_000, **params).fit(X, y)
+
+
+def _gap(J, model, ref, X, y, **kw):
+    Jm = J(X, y, model.coef_, model.intercept_, model.classes_, **kw)
+    Jr = J(X, y, ref.coef_, ref.intercept_, ref.classes_, **kw)
+    return (Jm - Jr) / abs(Jr)
+
+
+# ------------------------------------------------------------- agreement
+@pytest.mark.parametrize("C", [0.01, 1.0, 100.0])
+@pytest.mark.parametrize("data", ["binary", "multiclass"])
+def test_same_optimum_as_logistic_regression(J, request, data, C):
+    X, y = request.getfixturevalue(data)
+    ref = _reference(X, y, C=C)
+    model = GradientDescentLogisticRegression(C=C, tol=1e-8, max_iter=5000).fit(X, y)
+    assert model.converged_
+    assert abs(_gap(J, model, ref, X, y, C=C)) < 1e-6
+    assert model.coef_.shape == ref.coef_.shape
+    assert model.intercept_.shape == ref.intercept_.shape
+    np.testing.assert_array_equal(model.predict(X), ref.predict(X))
+    np.testing.assert_allclose(model.predict_proba(X), ref.predict_proba(X), atol=1e-4)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("data", ["binary", "multiclass"])
+def test_every_solver_reaches_the_optimum(J, request, data, solver):
+    X, y = request.getfixturevalue(data)
+    ref = _reference(X, y)
+    model = GradientDescentLogisticRegression(solver=solver, tol=1e-7, max_iter=50_000)
+    model.fit(X, y)
+    assert model.converged_, model.stop_reason_
+    assert abs(_gap(J, model, ref, X, y)) < 1e-6
+    np.testing.assert_array_equal(model.predict(X), ref.predict(X))
+
+
+@pytest.mark.parametrize("data", ["binary", "multiclass"])
+def test_default_fit_is_accurate_on_standardized_data(J, request, data):
+    X, y = request.getfixturevalue(data)
+    ref = _reference(X, y)
+    model = GradientDescentLogisticRegression().fit(X, y)
+    assert model.converged_
+    assert abs(_gap(J, model, ref, X, y)) < 1e-6
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_matches_dense_and_reference(J, fmt):
+    X, y = make_classification(300, 40, n_informative=10, random_state=0)
+    X[np.abs(X) < 1.0] = 0.0
+    Xs = sp.csr_matrix(X) if fmt == "csr" else sp.csc_matrix(X)
+    ref = _reference(Xs, y)
+    model = GradientDescentLogisticRegression(tol=1e-8).fit(Xs, y)
+    dense = GradientDescentLogisticRegression(tol=1e-8).fit(X, y)
+    assert abs(_gap(J, model, ref, X, y)) < 1e-6
+    np.testing.assert_allclose(model.coef_, dense.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_array_equal(model.predict(Xs), ref.predict(Xs))
+
+
+def test_sparse_input_is_never_densified():
+    class NoDense(sp.csr_matrix):
+        def toarray(self, *a, **k):
+            raise AssertionError("densified")
+
+        todense = toarray
+
+    X, y = make_classification(200, 30, random_state=1)
+    X[np.abs(X) < 0.8] = 0
+    GradientDescentLogisticRegression().fit(NoDense(X), y)
+
+
+@pytest.mark.parametrize("data", ["binary", "multiclass"])
+def test_sample_weight_agrees_with_reference(J, request, data):
+    X, y = request.getfixturevalue(data)
+    sw = np.random.RandomState(0).uniform(0.1, 3.0, size=len(y))
+    ref = LogisticRegression(tol=1e-10, max_iter=10_000).fit(X, y, sample_weight=sw)
+    model = GradientDescentLogisticRegression(tol=1e-8).fit(X, y, sample_weight=sw)
+    assert abs(_gap(J, model, ref, X, y, sample_weight=sw)) < 1e-6
+    np.testing.assert_array_equal(model.predict(X), ref.predict(X))
+
+
+def test_integer_weights_equal_repeated_rows():
+    X, y = _standardized(load_iris)
+    sw = np.random.RandomState(3).randint(0, 4, size=len(y))
+    weighted = GradientDescentLogisticRegression().fit(X, y, sample_weight=sw)
+    repeated = GradientDescentLogisticRegression().fit(X.repeat(sw, 0), y.repeat(sw))
+    assert weighted.n_iter_ == repeated.n_iter_
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 3.0, 1: 0.5, 2: 1.0}])
+def test_class_weight_agrees_with_reference(J, multiclass, class_weight):
+    X, y = multiclass
+    ref = _reference(X, y, class_weight=class_weight)
+    model = GradientDescentLogisticRegression(class_weight=class_weight, tol=1e-8).fit(X, y)
+    sw = clone(model).set_params(class_weight=None)
+    # class weights are sample weights: same J as the reference with those weights
+    from sklearn.utils.class_weight import compute_class_weight
+
+    cw = compute_class_weight(class_weight, classes=np.unique(y), y=y)[y]
+    assert abs(_gap(J, model, ref, X, y, sample_weight=cw)) < 1e-6
+    np.testing.assert_array_equal(model.predict(X), ref.predict(X))
+    by_weights = sw.set_params(tol=1e-8).fit(X, y, sample_weight=cw)
+    np.testing.assert_allclose(by_weights.coef_, model.coef_, rtol=1e-5, atol=1e-7)
+
+
+def test_float32_stays_float32(J, binary):
+    X, y = binary
+    X32 = X.astype(np.float32)
+    model = GradientDescentLogisticRegression().fit(X32, y)
+    assert model.coef_.dtype == np.float32
+    assert model.intercept_.dtype == np.float32
+    assert model.decision_function(X32).dtype == np.float32
+    ref = _reference(X, y)
+    assert abs(_gap(J, model, ref, X, y)) < 1e-5
+    np.testing.assert_array_equal(model.predict(X32), ref.predict(X))
+
+
+def test_no_intercept(J, binary):
+    X, y = binary
+    ref = _reference(X, y, fit_intercept=False)
+    model = GradientDescentLogisticRegression(fit_intercept=False, tol=1e-8).fit(X, y)
+    np.testing.assert_array_equal(model.intercept_, [0.0])
+    assert abs(_gap(J, model, ref, X, y)) < 1e-6
+
+
+def test_no_penalty_C_inf(J):
+    X, y = make_classification(
+        400, 5, n_informative=3, n_redundant=0, flip_y=0.2, random_state=0
+    )
+    ref = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(X, y)
+    model = GradientDescentLogisticRegression(C=np.inf, tol=1e-8).fit(X, y)
+    assert abs(_gap(J, model, ref, X, y, C=np.inf)) < 1e-6
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-3)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_l1_and_elastic_net_match_saga(J, binary, l1_ratio, solver):
+    X, y = binary
+    C = 0.1
+    ref = LogisticRegression(
+        C=C, l1_ratio=l1_ratio, solver="saga", tol=1e-10, max_iter=100_000
+    ).fit(X, y)
+    model = GradientDescentLogisticRegression(
+        C=C, l1_ratio=l1_ratio, solver=solver, tol=1e-7, max_iter=50_000
+    ).fit(X, y)
+    assert abs(_gap(J, model, ref, X, y, C=C, l1_ratio=l1_ratio)) < 1e-6
+    # exact zeros where the reference has them
+    assert np.sum(model.coef_ == 0) > 0
+    np.testing.assert_array_equal(model.coef_ == 0, np.abs(ref.coef_) < 1e-8)
+
+
+# ---------------------------------------------------- the textbook algorithm
+def test_two_iterations_are_the_textbook_update():
+    X, y = make_classification(50, 4, random_state=0)
+    alpha = 0.3
+    model = GradientDescentLogisticRegression(
+        solver="gd", learning_rate=alpha, max_iter=2, C=2.0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    m = len(y)
+    w, b = np.zeros(4), 0.0
+    for _ in range(2):
+        yhat = 1.0 / (1.0 + np.exp(-(X @ w + b)))
+        dw = X.T @ (yhat - y) / m + w / (2.0 * m)  # penalty ½‖w‖²/(C m), C = 2
+        db = np.mean(yhat - y)
+        w, b = w - alpha * dw, b - alpha * db
+    assert model.n_iter_ == 2
+    assert len(model.loss_curve_) == 3
+    np.testing.assert_allclose(model.coef_[0], w, rtol=1e-12)
+    np.testing.assert_allclose(model.intercept_[0], b, rtol=1e-12)
+
+
+def test_loss_curve_records_J(J, multiclass):
+    X, y = multiclass
+    model = GradientDescentLogisticRegression().fit(X, y)
+    curve = model.loss_curve_
+    assert curve.shape == (model.n_iter_ + 1,)
+    assert curve[0] == pytest.approx(np.log(3))  # J at the zero start
+    assert curve[-1] == pytest.approx(J(X, y, model.coef_, model.intercept_, model.classes_))
+    assert curve[-1] < curve[0]
+
+
+def test_constant_step_decreases_J_monotonically(binary):
+    X, y = binary
+    model = GradientDescentLogisticRegression(solver="gd", learning_rate=0.5, max_iter=200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    assert np.all(np.diff(model.loss_curve_) <= 1e-15)
+
+
+# ------------------------------------------------------------- divergence
+def test_diverging_learning_rate_keeps_best_finite_iterate(J, binary):
+    X, y = binary
+    model = GradientDescentLogisticRegression(solver="gd", learning_rate=1e4)
+    with pytest.warns(ConvergenceWarning, match=r"learning_rate=10000.0.*largest stable"):
+        model.fit(X, y)
+    assert model.stop_reason_ == "diverged"
+    assert np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.intercept_))
+    assert max(model.loss_curve_) > 10 * model.loss_curve_[0]  # the curve shows it
+    assert model.loss_curve_[-1] == pytest.approx(
+        J(X, y, model.coef_, model.intercept_, model.classes_)
+    )
+    assert model.loss_curve_[-1] <= model.loss_curve_[0]
+
+
+def test_stable_step_in_warning_is_stable(binary):
+    X, y = binary
+    with pytest.warns(ConvergenceWarning) as record:
+        GradientDescentLogisticRegression(solver="gd", learning_rate=1e3).fit(X, y)
+    msg = str(record[0].message)
+    stable = float(msg.split("is about ")[1].split(" ")[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ok = GradientDescentLogisticRegression(
+            solver="gd", learning_rate=0.9 * stable, max_iter=300
+        ).fit(X, y)
+    assert ok.stop_reason_ != "diverged"
+    assert np.all(np.diff(ok.loss_curve_) <= 1e-12)
+
+
+# ----------------------------------------------- scikit-learn integration
+def test_grid_search_over_learning_rate_with_a_diverging_one():
+    X, y = load_breast_cancer(return_X_y=True)
+    pipe = make_pipeline(
+        StandardScaler(), GradientDescentLogisticRegression(solver="gd", max_iter=300)
+    )
+    grid = {"gradientdescentlogisticregression__learning_rate": [0.01, 0.1, 1.0, 1e4]}
+    search = GridSearchCV(pipe, grid, cv=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.all(np.isfinite(scores))
+    assert search.best_params_["gradientdescentlogisticregression__learning_rate"] < 1e4
+    assert search.best_score_ > 0.95
+
+
+def test_one_grid_drives_both_estimators():
+    X, y = load_breast_cancer(return_X_y=True)
+    grid = {"logisticregression__C": [0.1, 1.0]}
+    for est in [LogisticRegression(max_iter=1000), GradientDescentLogisticRegression()]:
+        pipe = make_pipeline(StandardScaler(), est)
+        name = type(est).__name__.lower()
+        search = GridSearchCV(pipe, {f"{name}__C": grid["logisticregression__C"]}, cv=3)
+        assert search.fit(X, y).best_score_ > 0.95
+
+
+def test_cross_val_score():
+    X, y = load_iris(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), GradientDescentLogisticRegression())
+    scores = cross_val_score(pipe, X, y, cv=5)
+    ref = cross_val_score(make_pipeline(StandardScaler(), LogisticRegression()), X, y, cv=5)
+    np.testing.assert_allclose(scores, ref, atol=0.035)
+    assert scores.mean() > 0.9
+
+
+def test_clone_and_pickle_round_trip(multiclass):
+    X, y = multiclass
+    model = GradientDescentLogisticRegression(C=0.5, solver="nesterov").fit(X, y)
+    cloned = clone(model)
+    assert cloned.get_params() == model.get_params()
+    assert not hasattr(cloned, "coef_")
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.coef_, model.coef_)
+    np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_array_equal(restored.loss_curve_, model.loss_curve_)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_warm_start_resumes(binary, solver):
+    X, y = binary
+    cold = GradientDescentLogisticRegression(solver=solver, tol=1e-7, max_iter=50_000).fit(X, y)
+    warm = GradientDescentLogisticRegression(
+        solver=solver, warm_start=True, tol=1e-7, max_iter=50_000
+    )
+    warm.fit(X, y)
+    first = warm.coef_.copy()
+    warm.fit(X, y)
+    assert warm.n_iter_ < 3  # already at the optimum
+    np.testing.assert_allclose(warm.coef_, first, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(warm.coef_, cold.coef_, rtol=1e-4, atol=1e-6)
+    # and resumes a truncated run: fewer iterations than from zeros
+    part = GradientDescentLogisticRegression(solver=solver, warm_start=True, max_iter=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        part.fit(X, y)
+    part.set_params(max_iter=50_000, tol=1e-7).fit(X, y)
+    assert part.loss_curve_[0] < cold.loss_curve_[0]
+    np.testing.assert_allclose(part.coef_, cold.coef_, rtol=1e-3, atol=1e-5)
+
+
+def test_metadata_routing_of_sample_weight(binary):
+    X, y = binary
+    sw = np.random.RandomState(0).uniform(0.2, 2.0, len(y))
+    with config_context(enable_metadata_routing=True):
+        est = GradientDescentLogisticRegression().set_fit_request(sample_weight=True)
+        est.set_score_request(sample_weight=False)
+        search = GridSearchCV(est, {"C": [1.0]}, cv=3, refit=True)
+        search.fit(X, y, sample_weight=sw)
+        routed = search.best_estimator_
+        direct = GradientDescentLogisticRegression().fit(X, y, sample_weight=sw)
+        np.testing.assert_allclose(routed.coef_, direct.coef_, rtol=1e-10)
+        unweighted = GradientDescentLogisticRegression().fit(X, y)
+        assert not np.allclose(routed.coef_, unweighted.coef_)
+
+
+def test_inputs_pandas_lists_and_string_labels():
+    pd = pytest.importorskip("pandas")
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    labels = np.array(["setosa", "versicolor", "virginica"], dtype=object)[y]
+    model = GradientDescentLogisticRegression().fit(X, labels)
+    assert list(model.feature_names_in_) == list(X.columns)
+    assert model.n_features_in_ == 4
+    assert set(model.predict(X)) <= set(labels)
+    assert model.score(X, labels) > 0.9
+    as_lists = GradientDescentLogisticRegression().fit(X.values.tolist(), list(labels))
+    np.testing.assert_allclose(as_lists.coef_, model.coef_)
+    binary = pd.Series(np.where(labels == "setosa", "yes", "no"))
+    m2 = GradientDescentLogisticRegression().fit(X, binary)
+    assert list(m2.classes_) == ["no", "yes"]
+    assert m2.coef_.shape == (1, 4)
+
+
+def test_fit_does_not_mutate_inputs(binary):
+    X, y = binary
+    X = X.copy()
+    y = y.copy()
+    sw = np.linspace(0.5, 2.0, len(y))
+    copies = X.copy(), y.copy(), sw.copy()
+    for flag in (X, y, sw):
+        flag.setflags(write=False)
+    GradientDescentLogisticRegression(class_weight="balanced").fit(X, y, sample_weight=sw)
+    np.testing.assert_array_equal(X, copies[0])
+    np.testing.assert_array_equal(y, copies[1])
+    np.testing.assert_array_equal(sw, copies[2])
+
+
+def test_fit_does_not_change_public_parameters(binary):
+    X, y = binary
+    model = GradientDescentLogisticRegression(learning_rate=1e4, solver="gd")
+    params = model.get_params()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    assert model.get_params() == params
+
+
+def test_predict_log_proba_is_stable():
+    X = np.array([[-1.0], [1.0], [-2.0], [2.0]])
+    y = np.array([0, 1, 0, 1])
+    model = GradientDescentLogisticRegression(C=np.inf, max_iter=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    far = np.array([[1e6], [-1e6]])
+    logp = model.predict_log_proba(far)
+    assert np.all(np.isfinite(logp))
+    assert logp[0, 0] < -100  # log of a probability far below 1e-300, not -inf
+    np.testing.assert_allclose(np.exp(model.predict_log_proba(X)), model.predict_proba(X))
+
+
+def test_verbose_prints_progress(binary, capsys):
+    X, y = binary
+    GradientDescentLogisticRegression(verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert "iter" in out and "J =" in out
+    assert "converged" in out
