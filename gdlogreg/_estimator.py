@@ -11,6 +11,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._array_api import (
+    _convert_to_numpy,
+    _is_numpy_namespace,
+    _max_precision_float_dtype,
+    check_same_namespace,
+    get_namespace,
+    get_namespace_and_device,
+    move_to,
+)
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -209,17 +218,21 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
         self : object
             The fitted estimator.
         """
+        xp, _, device_ = get_namespace_and_device(X)
         X, y = validate_data(
             self,
             X,
             y,
             accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
+            dtype=[xp.float64, xp.float32],
             y_numeric=False,
         )
         check_classification_targets(y)
+        # Labels are encoded on the host; classes_ stays a numpy array (it may
+        # hold strings).
+        y_host = _to_numpy(y)
         encoder = LabelEncoder()
-        y_idx = encoder.fit_transform(y)
+        y_idx = encoder.fit_transform(y_host)
         classes = encoder.classes_
         n_classes = len(classes)
         if n_classes < 2:
@@ -227,21 +240,29 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
                 "GradientDescentLogisticRegression needs samples of at least 2 classes"
                 f" in the data, but the data contains only one class: {classes[0]!r}."
             )
+        if sample_weight is not None and not _is_numpy_namespace(xp):
+            sample_weight = move_to(sample_weight, xp=xp, device=device_)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
         if self.class_weight is not None:
             class_weight = compute_class_weight(
-                self.class_weight, classes=classes, y=y, sample_weight=sample_weight
+                self.class_weight,
+                classes=classes,
+                y=y_host,
+                sample_weight=_to_numpy(sample_weight),
             )
-            sample_weight = sample_weight * class_weight[y_idx].astype(X.dtype)
-        if not np.any(sample_weight > 0):
+            sample_weight = sample_weight * xp.asarray(
+                class_weight[y_idx], dtype=X.dtype, device=device_
+            )
+        if not bool(xp.any(sample_weight > 0)):
             raise ValueError(
                 "The sample weights (times the class weights) sum to zero: there"
                 " is nothing to fit."
             )
 
-        y_target = (y_idx == 1).astype(X.dtype) if n_classes == 2 else y_idx
+        y_target = xp.asarray(y_idx == 1 if n_classes == 2 else y_idx, device=device_)
+        y_target = xp.astype(y_target, X.dtype) if n_classes == 2 else y_target
         objective = LogisticObjective(
             X,
             y_target,
@@ -259,7 +280,7 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
         )
         if warm:
             b = self.intercept_ if self.fit_intercept else None
-            coef0 = objective.join(np.array(self.coef_, dtype=X.dtype), b)
+            coef0 = objective.join(xp.asarray(self.coef_, dtype=X.dtype, copy=True), b)
         stats = Stats()
         if warm and hasattr(self, "_stats"):
             # Reuse the eigenvector of the last power iteration: a few products
@@ -282,20 +303,23 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
 
         w, b = objective.split(result.coef)
         self.classes_ = classes
-        self.coef_ = np.asarray(w, dtype=X.dtype).copy()
+        # Fitted arrays live in the namespace and on the device of X.
+        self.coef_ = xp.asarray(w, dtype=X.dtype, copy=True)
         self.intercept_ = (
-            np.asarray(b, dtype=X.dtype).copy()
+            xp.asarray(b, dtype=X.dtype, copy=True)
             if b is not None
-            else np.zeros(objective.n_outputs, dtype=X.dtype)
+            else xp.zeros(objective.n_outputs, dtype=X.dtype, device=device_)
         )
         self.n_iter_ = int(result.n_iter)
-        self.loss_curve_ = np.asarray(result.loss_curve, dtype=np.float64)
+        self.loss_curve_ = xp.asarray(
+            result.loss_curve, dtype=_max_precision_float_dtype(xp, device_), device=device_
+        )
         self.converged_ = bool(result.converged)
         self.stop_reason_ = result.stop_reason
         self.learning_rate_ = float(result.step)
         self._stats = stats
         if self.keep_path:
-            path = np.stack([np.asarray(c) for c in result.path])
+            path = np.stack([_to_numpy(c) for c in result.path])
             self.coef_path_ = path[:, :, : X.shape[1]]
             self.intercept_path_ = (
                 path[:, :, -1] if self.fit_intercept else np.zeros(path.shape[:2], dtype=X.dtype)
@@ -388,7 +412,12 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
+        check_is_fitted(self)
+        check_same_namespace(X, self, attribute="coef_", method="predict_proba")
         z = self.decision_function(X)
+        xp, _ = get_namespace(z)
+        if not _is_numpy_namespace(xp):
+            return xp.exp(_log_proba(z, xp))
         if z.ndim == 1:
             return np.stack([expit(-z), expit(z)], axis=1)
         return softmax(z, axis=1)
@@ -406,7 +435,12 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
+        check_is_fitted(self)
+        check_same_namespace(X, self, attribute="coef_", method="predict_log_proba")
         z = self.decision_function(X)
+        xp, _ = get_namespace(z)
+        if not _is_numpy_namespace(xp):
+            return _log_proba(z, xp)
         if z.ndim == 1:
             return np.stack([log_expit(-z), log_expit(z)], axis=1)
         return log_softmax(z, axis=1)
@@ -414,12 +448,30 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         return tags
+
+
+def _to_numpy(a):
+    """A host numpy copy of an array of any namespace (no copy for numpy)."""
+    if isinstance(a, np.ndarray):
+        return a
+    xp, _ = get_namespace(a)
+    return _convert_to_numpy(a, xp)
+
+
+def _log_proba(z, xp):
+    """log σ(±z) or log softmax(z), stably, in namespace xp."""
+    if z.ndim == 1:
+        # [log σ(-z), log σ(z)] is the log-softmax of [-z/2, z/2]
+        z = xp.stack([-z, z], axis=1) * 0.5
+    zmax = xp.max(z, axis=1, keepdims=True)
+    return z - (zmax + xp.log(xp.sum(xp.exp(z - zmax), axis=1, keepdims=True)))
 
 
 def _separates(estimator, X, y_idx):
     check_is_fitted(estimator)
-    z = X @ estimator.coef_.T + estimator.intercept_
+    z = _to_numpy(X @ estimator.coef_.T + estimator.intercept_)
     if z.shape[1] == 1:
         return bool(np.all((z[:, 0] > 0) == (y_idx == 1)))
     return bool(np.all(np.argmax(z, axis=1) == y_idx))

@@ -32,9 +32,14 @@ from scipy.special import expit
 from sklearn.utils._array_api import _is_numpy_namespace, get_namespace
 
 
+def _relu(a, xp):
+    """max(a, 0), exactly, without a scalar argument (not all namespaces take one)."""
+    return 0.5 * (a + xp.abs(a))
+
+
 def _log1pexp(z, xp):
     """Return log(1 + exp(z)) without overflow: max(z, 0) + log1p(exp(-|z|))."""
-    return xp.maximum(z, 0.0) + xp.log1p(xp.exp(-xp.abs(z)))
+    return _relu(z, xp) + xp.log1p(xp.exp(-xp.abs(z)))
 
 
 class LogisticObjective:
@@ -127,7 +132,7 @@ class LogisticObjective:
         """``X @ W.T`` for W of shape (n_outputs, n_features): (n,) or (n, K)."""
         if self.multinomial:
             return self.X @ W.T
-        return self.X @ W[0]
+        return self.X @ W[0, ...]
 
     def _rmatmul(self, R):
         """``R.T @ X`` for a residual R of shape (n,) or (n, K): (n_outputs, n_features)."""
@@ -292,8 +297,9 @@ class LogisticObjective:
         mean = sw @ X
         sq = xp.zeros(self.n_features, dtype=X.dtype, **self._device_kw())
         for start in range(0, self.n_samples, chunk_rows):
-            block = X[start : start + chunk_rows, ...]
-            sq = sq + sw[start : start + chunk_rows] @ (block * block)
+            stop = min(start + chunk_rows, self.n_samples)
+            block = X[start:stop, ...]
+            sq = sq + sw[start:stop] @ (block * block)
         return mean, sq
 
     def standardized(self):
@@ -329,13 +335,14 @@ class Standardized:
             # A column that is (numerically) constant is not centred: it would
             # vanish and its weight could never move.
             centred = var > 1e-12 * sq
-            mean = xp.where(centred, mean, 0.0)
+            mean = xp.where(centred, mean, xp.zeros_like(mean))
             var = xp.where(centred, var, sq)
         else:
             mean = xp.zeros_like(mean)
             var = sq
         self.mean = mean
-        self.D = xp.where(var > 0, 1.0 / xp.sqrt(xp.where(var > 0, var, 1.0)), 1.0)
+        ones = xp.ones_like(var)
+        self.D = xp.where(var > 0, 1.0 / xp.sqrt(xp.where(var > 0, var, ones)), ones)
         for name in ("dtype", "n_outputs", "n_features", "fit_intercept", "l2_reg", "l1_reg"):
             setattr(self, name, getattr(base, name))
         self.coef_shape = base.coef_shape
@@ -402,7 +409,7 @@ class Standardized:
 
 
 def _soft_threshold(w, thresh, xp):
-    return xp.sign(w) * xp.maximum(xp.abs(w) - thresh, 0.0)
+    return xp.sign(w) * _relu(xp.abs(w) - thresh, xp)
 
 
 def _optimality(grad, coef, l1, objective):
@@ -420,7 +427,7 @@ def _optimality(grad, coef, l1, objective):
         sub = xp.where(
             w != 0,
             xp.abs(gw + l1 * xp.sign(w)),
-            xp.maximum(xp.abs(gw) - l1, 0.0),
+            _relu(xp.abs(gw) - l1, xp),
         )
         g = sub if gb is None else objective.join(sub, gb)
     return float(xp.max(xp.abs(g)))
