@@ -142,19 +142,16 @@ class _Monitor:
             self.J_start + 1.0
         ):
             self.diverged, self.reason = True, "diverged"
-            return True
-        if J < self.best_J:
-            self.best_J, self.best_coef = J, coef
-        if opt <= self.threshold:
+        elif opt <= self.threshold:
             self.converged, self.reason = True, "converged"
-            return True
-        if self.callback is not None and self.callback(k, self.to_base(coef), J, opt, step):
-            self.reason = "callback"
-            return True
-        if k >= self.max_iter:
+        elif k >= self.max_iter:
             self.reason = "max_iter"
-            return True
-        return False
+        if not self.diverged and J < self.best_J:
+            self.best_J, self.best_coef = J, coef
+        # The callback sees every iterate, the last one too; it may ask to stop.
+        if self.callback is not None and self.callback(k, self.to_base(coef), J, opt, step):
+            self.reason = self.reason or "callback"
+        return self.reason is not None
 
     def result(self, coef, k, step):
         """Build the result; an unconverged run returns its best finite iterate."""
@@ -213,8 +210,9 @@ def minimize(
     stats : Stats or None
         Statistics cached across warm starts; filled in here.
     callback : callable or None
-        ``callback(k, coef, J, optimality, step)``, called after each iterate;
-        returning True stops the run.
+        ``callback(k, coef, J, optimality, step)``, called with every iterate
+        (the start is k = 0, the last one included); returning True stops
+        the run.
     keep_path : bool
         Keep every iterate in ``result.path`` (for plots).
 
