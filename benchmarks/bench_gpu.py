@@ -22,7 +22,6 @@ import time
 import warnings
 
 
-
 def _sync(torch):
     torch.cuda.synchronize()
 
