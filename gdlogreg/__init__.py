@@ -1,6 +1,7 @@
 """gdlogreg: logistic regression by batch gradient descent, as a scikit-learn classifier."""
 
 from ._estimator import GradientDescentLogisticRegression
+from ._plot import DescentPathDisplay, LossCurveDisplay
 
-__all__ = ["GradientDescentLogisticRegression"]
+__all__ = ["DescentPathDisplay", "GradientDescentLogisticRegression", "LossCurveDisplay"]
 __version__ = "0.1.0"

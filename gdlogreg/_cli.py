@@ -1,0 +1,717 @@
+"""The command line: ``python -m gdlogreg`` (or ``gdlogreg``).
+
+Two subcommands:
+
+- ``compare`` (the default): fit GradientDescentLogisticRegression and
+  scikit-learn's LogisticRegression on the same data, print a table that
+  compares them and optionally save the loss curve as a PNG.
+- ``lr-search``: cross-validate plain gradient descent (``solver="gd"``) over a
+  grid of constant learning rates, print a table and optionally save a plot of
+  the score and the number of iterations against the learning rate.
+
+Only gdlogreg's public API is used here.
+"""
+
+import argparse
+import csv
+import math
+import sys
+import time
+import warnings
+
+import numpy as np
+
+DATASETS = ("breast_cancer", "digits", "wine", "iris")
+COMMANDS = ("compare", "lr-search")
+DEFAULT_LEARNING_RATES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+
+
+class CLIError(Exception):
+    """A problem with the user's input, reported as ``gdlogreg: error: ...``."""
+
+
+# ---------------------------------------------------------------------- data
+def load_data(dataset="breast_cancer", csv_path=None, target=None):
+    """Load a bundled scikit-learn dataset or a CSV file.
+
+    Parameters
+    ----------
+    dataset : {"breast_cancer", "digits", "wine", "iris"}, default="breast_cancer"
+        The bundled dataset, used when ``csv_path`` is None.
+    csv_path : str or None, default=None
+        A CSV file with a header row. Every column but the target must be
+        numeric.
+    target : str or None, default=None
+        The CSV column that holds the labels; None: the last column.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+        The features, as floats.
+    y : ndarray of shape (n_samples,)
+        The labels (integers when they all read as integers, else strings).
+    name : str
+        A short description of the data.
+
+    Examples
+    --------
+    >>> from gdlogreg._cli import load_data
+    >>> X, y, name = load_data("iris")
+    >>> X.shape, name
+    ((150, 4), 'iris')
+    """
+    if csv_path is None:
+        from sklearn import datasets
+
+        X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
+        return np.asarray(X, dtype=float), y, dataset.replace("_", " ")
+    try:
+        with open(csv_path, newline="") as f:
+            rows = [row for row in csv.reader(f) if row]
+    except OSError as exc:
+        raise CLIError(f"cannot read {csv_path!r}: {exc.strerror}") from exc
+    if len(rows) < 3:
+        raise CLIError(f"{csv_path!r} needs a header row and at least two data rows.")
+    header = [h.strip() for h in rows[0]]
+    if target is None:
+        target = header[-1]
+    if target not in header:
+        raise CLIError(
+            f"no column {target!r} in {csv_path!r}; the columns are: {', '.join(header)}."
+        )
+    j = header.index(target)
+    features = [h for i, h in enumerate(header) if i != j]
+    if not features:
+        raise CLIError(f"{csv_path!r} has no feature column besides the target {target!r}.")
+    X = np.empty((len(rows) - 1, len(features)))
+    y = []
+    for r, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise CLIError(
+                f"{csv_path!r}, line {r}: {len(row)} fields, the header has {len(header)}."
+            )
+        y.append(row[j].strip())
+        values = [v for i, v in enumerate(row) if i != j]
+        for c, v in enumerate(values):
+            try:
+                X[r - 2, c] = float(v)
+            except ValueError:
+                raise CLIError(
+                    f"{csv_path!r}, line {r}: column {features[c]!r} holds {v!r},"
+                    " not a number (features must be numeric; missing values are not"
+                    " supported)."
+                ) from None
+    if not np.isfinite(X).all():
+        raise CLIError(f"{csv_path!r}: the features hold nan or infinite values.")
+    try:
+        y = np.array([int(v) for v in y])
+    except ValueError:
+        y = np.array(y)
+    return X, y, f"{csv_path} (target {target!r})"
+
+
+# ------------------------------------------------------------------- helpers
+def objective(estimator, X, y, sample_weight=None):
+    """The cost J of a fitted linear classifier: mean log-loss plus the penalty.
+
+    J = Σ sᵢ L(pᵢ, yᵢ) / m + (1 - ρ) / (2 C m) ‖w‖² + ρ / (C m) ‖w‖₁, m = Σ sᵢ,
+    with ``C`` and ρ = ``l1_ratio`` read from the estimator. It is the same
+    function for GradientDescentLogisticRegression and LogisticRegression, so
+    their fits can be compared.
+
+    Parameters
+    ----------
+    estimator : fitted classifier
+        With ``predict_proba``, ``coef_``, ``C`` and ``l1_ratio``.
+    X : array-like of shape (n_samples, n_features)
+        The training data.
+    y : array-like of shape (n_samples,)
+        The labels.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+
+    Returns
+    -------
+    J : float
+        The cost.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from gdlogreg import GradientDescentLogisticRegression
+    >>> from gdlogreg._cli import objective
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = GradientDescentLogisticRegression().fit(X, y)
+    >>> bool(abs(objective(clf, X, y) - clf.loss_curve_[-1]) < 1e-8)
+    True
+    """
+    from sklearn.metrics import log_loss
+
+    s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+    J = log_loss(y, estimator.predict_proba(X), sample_weight=s, labels=estimator.classes_)
+    C = float(estimator.C)
+    if math.isfinite(C):
+        rho = float(getattr(estimator, "l1_ratio", 0.0) or 0.0)
+        w = np.asarray(estimator.coef_)
+        J += ((1 - rho) / 2 * np.sum(w**2) + rho * np.sum(np.abs(w))) / (C * s.sum())
+    return float(J)
+
+
+def format_table(header, rows):
+    """Align the columns of a table: text left, everything else right.
+
+    Parameters
+    ----------
+    header : list of str
+        Column titles.
+    rows : list of list
+        The cells; non-strings are formatted with ``str``.
+
+    Returns
+    -------
+    table : str
+        The table, with a rule under the header.
+
+    Examples
+    --------
+    >>> from gdlogreg._cli import format_table
+    >>> print(format_table(["name", "n"], [["a", 1], ["bcd", 22]]))
+    name   n
+    ----  --
+    a      1
+    bcd   22
+    """
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    left = [i == 0 for i in range(len(header))]
+
+    def line(r):
+        return "  ".join(
+            c.ljust(w) if lf else c.rjust(w) for c, w, lf in zip(r, widths, left, strict=True)
+        ).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), rule] + [line(r) for r in cells[1:]])
+
+
+def _learning_rate(text):
+    if text == "auto":
+        return "auto"
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither 'auto' nor a number") from None
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"the learning rate must be > 0, got {text}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def _nonnegative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
+def _dataset(text):
+    name = text.replace("-", "_").lower()
+    if name not in DATASETS:
+        raise argparse.ArgumentTypeError(
+            f"unknown dataset {text!r} (choose from {', '.join(DATASETS)})"
+        )
+    return name
+
+
+def _fmt_lr(lr):
+    return repr(lr) if isinstance(lr, str) else f"{lr:g}"
+
+
+def _fmt_time(seconds):
+    return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def _describe(X, y, name, standardize):
+    n_classes = len(np.unique(y))
+    scaled = "standardized" if standardize else "not standardized"
+    return (
+        f"Data: {name}: {X.shape[0]} samples, {X.shape[1]} features, {n_classes} classes"
+        f" ({scaled})"
+    )
+
+
+def _save(fig, path):
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    print(f"Plot saved to {path}")
+
+
+def _timed_fit(est, X, y, budget=0.5, repeats=5):
+    """Fit, and return the best time of up to ``repeats`` fits within ``budget`` s.
+
+    The first fit of a process pays for lazy imports and warm-up; repeating
+    the (deterministic) fit while it is cheap gives a fair time.
+    """
+    best, spent = math.inf, 0.0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        est.fit(X, y)
+        elapsed = time.perf_counter() - start
+        best, spent = min(best, elapsed), spent + elapsed
+        if spent > budget:
+            break
+    return best
+
+
+def _warning_lines(caught):
+    return [f"warning: {w.message}" for w in caught]
+
+
+# ------------------------------------------------------------------ compare
+def run_compare(args):
+    """The ``compare`` subcommand; returns the exit code."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import accuracy_score, log_loss
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    from gdlogreg import GradientDescentLogisticRegression
+
+    X, y, name = load_data(args.dataset, args.csv, args.target)
+    if len(np.unique(y)) < 2:
+        raise CLIError("the target has a single class: there is nothing to classify.")
+    if args.test_size > 0:
+        try:
+            X_train, X_test, y_train, y_test = train_test_split(
+                X, y, test_size=args.test_size, random_state=args.random_state, stratify=y
+            )
+        except ValueError as exc:
+            raise CLIError(f"cannot split the data for testing: {exc}") from None
+        split = f"train {len(y_train)}, test {len(y_test)} (stratified, --test-size)"
+        where = "test"
+    else:
+        X_train, X_test, y_train, y_test = X, X, y, y
+        split = "all samples used to train and to score (--test-size 0)"
+        where = "train"
+    if args.standardize:
+        scaler = StandardScaler().fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+
+    ours = GradientDescentLogisticRegression(
+        C=args.C, l1_ratio=args.l1_ratio, solver=args.solver,
+        learning_rate=args.learning_rate, max_iter=args.max_iter, tol=args.tol,
+    )
+    lr_solver = "saga" if args.l1_ratio > 0 else "lbfgs"
+    ref_tol = 1e-6 if lr_solver == "saga" else 1e-8
+    ref = LogisticRegression(
+        C=args.C, l1_ratio=args.l1_ratio, solver=lr_solver, tol=ref_tol, max_iter=10_000
+    )
+    notes = []
+    fits = {}
+    for key, est in (("ours", ours), ("ref", ref)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            fits[key] = _timed_fit(est, X_train, y_train)
+        notes += [line for line in _warning_lines(caught) if line not in notes]
+
+    rows = []
+    delta = max(
+        float(np.max(np.abs(ours.coef_ - ref.coef_))),
+        float(np.max(np.abs(ours.intercept_ - ref.intercept_))),
+    )
+    for label, key, est, n_iter, d in (
+        ("GradientDescentLogisticRegression", "ours", ours, ours.n_iter_, f"{delta:.2e}"),
+        ("LogisticRegression", "ref", ref, int(np.max(ref.n_iter_)), "(reference)"),
+    ):
+        rows.append([
+            label,
+            f"{accuracy_score(y_test, est.predict(X_test)):.4f}",
+            f"{log_loss(y_test, est.predict_proba(X_test), labels=est.classes_):.5f}",
+            f"{objective(est, X_train, y_train):.10f}",
+            d,
+            n_iter,
+            _fmt_time(fits[key]),
+        ])
+
+    print(_describe(X, y, name, args.standardize) + f"; {split}")
+    print(
+        f"GradientDescentLogisticRegression(solver={args.solver!r},"
+        f" learning_rate={_fmt_lr(args.learning_rate)}, C={args.C:g},"
+        f" l1_ratio={args.l1_ratio:g}, tol={args.tol:g}, max_iter={args.max_iter}):"
+        f" {ours.stop_reason_} after {ours.n_iter_} iterations"
+    )
+    print(
+        f"LogisticRegression(solver={lr_solver!r}, C={args.C:g}, l1_ratio={args.l1_ratio:g},"
+        f" tol={ref_tol:g}): fitted tightly, as the reference"
+    )
+    print()
+    header = [
+        "model", f"{where} accuracy", f"{where} log-loss", "objective J (train)",
+        "max |Δcoef|", "n_iter", "fit time",
+    ]
+    print(format_table(header, rows))
+    for note in notes:
+        print(note, file=sys.stderr)
+
+    if args.plot:
+        _plot_compare(ours, objective(ref, X_train, y_train), args.plot)
+    return 0
+
+
+def _plot_compare(ours, J_ref, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gdlogreg import LossCurveDisplay
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    label = f"gdlogreg, solver={ours.solver!r}"
+    LossCurveDisplay.from_estimator(ours, labels=[label], ax=ax1)
+    ax1.axhline(J_ref, color="black", linestyle="--", linewidth=1,
+                label=f"LogisticRegression: J = {J_ref:.6g}")
+    ax1.legend()
+    ax1.set_title("Cost J per iteration")
+    J_star = min(J_ref, float(np.min(ours.loss_curve_)))
+    LossCurveDisplay.from_estimator(ours, labels=[label], ax=ax2, log_scale=True,
+                                    reference=J_star, marker=".")
+    ax2.set_title("Distance to the optimum (log scale)")
+    fig.suptitle(
+        f"Gradient descent: {ours.stop_reason_} after {ours.n_iter_} iterations", y=1.02
+    )
+    _save(fig, path)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- lr-search
+def run_lr_search(args):
+    """The ``lr-search`` subcommand; returns the exit code."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import StratifiedKFold, cross_validate
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from gdlogreg import GradientDescentLogisticRegression
+
+    X, y, name = load_data(args.dataset, args.csv, args.target)
+    _, counts = np.unique(y, return_counts=True)
+    if len(counts) < 2:
+        raise CLIError("the target has a single class: there is nothing to classify.")
+    if counts.min() < args.cv:
+        raise CLIError(
+            f"--cv {args.cv} needs at least {args.cv} samples of each class;"
+            f" the smallest class has {counts.min()}."
+        )
+    cv = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
+    learning_rates = sorted(set(args.learning_rates))
+    results = []
+    for lr in learning_rates:
+        clf = GradientDescentLogisticRegression(
+            C=args.C, solver="gd", learning_rate=lr, max_iter=args.max_iter, tol=args.tol
+        )
+        model = make_pipeline(StandardScaler(), clf) if args.standardize else clf
+        with warnings.catch_warnings():
+            # Unconverged and diverged fits are the point here: the table says so.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            cvres = cross_validate(
+                model, X, y, cv=cv, scoring=args.scoring, return_estimator=True,
+                error_score="raise",
+            )
+        fitted = [e[-1] if args.standardize else e for e in cvres["estimator"]]
+        reasons = [f.stop_reason_ for f in fitted]
+        scores = cvres["test_score"]
+        results.append({
+            "learning_rate": lr,
+            "mean": float(np.mean(scores)),
+            "std": float(np.std(scores)),
+            "n_iter": float(np.mean([f.n_iter_ for f in fitted])),
+            "reasons": reasons,
+            "outcome": _outcome(reasons),
+        })
+
+    print(_describe(X, y, name, args.standardize))
+    print(
+        f"Plain gradient descent (solver='gd'), constant learning rates, C={args.C:g},"
+        f" tol={args.tol:g}, max_iter={args.max_iter}; {args.cv}-fold stratified CV,"
+        f" scoring={args.scoring!r}"
+    )
+    print()
+    rows = [
+        [_fmt_lr(r["learning_rate"]), f"{r['mean']:.4f}", f"{r['std']:.4f}",
+         f"{r['n_iter']:.0f}", r["outcome"]]
+        for r in results
+    ]
+    header = ["learning rate", f"mean CV {args.scoring}", "std", "mean n_iter", "outcome"]
+    print(format_table(header, rows))
+    ok = [r for r in results if "diverged" not in r["reasons"]] or results
+    best_score = max(r["mean"] for r in ok)
+    # Among the best scores (within rounding), prefer the fewest iterations.
+    best = min(
+        (r for r in ok if r["mean"] >= best_score - 1e-12),
+        key=lambda r: (r["n_iter"], -r["learning_rate"]),
+    )
+    print()
+    print(
+        f"Best: learning_rate={_fmt_lr(best['learning_rate'])} (mean CV {args.scoring}"
+        f" {best['mean']:.4f}, {best['n_iter']:.0f} iterations on average;"
+        f" {best['outcome']})"
+    )
+    if args.plot:
+        _plot_lr_search(results, args, args.plot)
+    return 0
+
+
+def _outcome(reasons):
+    n = len(reasons)
+    order = ("converged", "max_iter", "diverged", "stalled", "callback")
+    parts = [f"{r} {reasons.count(r)}/{n}" for r in order if r in reasons]
+    return ", ".join(parts)
+
+
+def _plot_lr_search(results, args, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lrs = np.array([r["learning_rate"] for r in results])
+    mean = np.array([r["mean"] for r in results])
+    std = np.array([r["std"] for r in results])
+    iters = np.array([r["n_iter"] for r in results])
+    diverged = np.array(["diverged" in r["reasons"] for r in results])
+    converged = np.array([all(x == "converged" for x in r["reasons"]) for r in results])
+    other = ~diverged & ~converged
+
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 6.5), sharex=True)
+    ax1.errorbar(lrs, mean, yerr=std, color="C0", marker="o", capsize=3,
+                 label="mean ± std over the folds")
+    ax1.set_ylabel(f"CV {args.scoring}")
+    ax1.set_title("Plain gradient descent: which learning rate?")
+    ax2.plot(lrs, iters, color="0.5", linewidth=1)
+    groups = (
+        (converged, "o", "C2", "converged (every fold)"),
+        (other, "s", "C1", f"stopped at max_iter={args.max_iter} (some folds)"),
+        (diverged, "X", "red", "diverged (some folds)"),
+    )
+    for mask, marker, color, label in groups:
+        if mask.any():
+            ax2.plot(lrs[mask], iters[mask], marker, color=color, markersize=9,
+                     markeredgecolor="black", label=label, linestyle="none")
+    if diverged.any():
+        for ax in (ax1, ax2):
+            ax.axvspan(lrs[diverged].min() / 1.5, lrs.max() * 1.5, color="red", alpha=0.08)
+        ax1.plot(lrs[diverged], mean[diverged], "X", color="red", markersize=10,
+                 markeredgecolor="black", label="diverged")
+        ax1.text(lrs[diverged].min() / 1.4, 0.5, "diverges", color="red", rotation=90,
+                 ha="left", va="center", transform=ax1.get_xaxis_transform())
+    ax2.set_yscale("log")
+    ax2.set_ylabel("iterations (mean)")
+    ax2.set_xscale("log")
+    ax2.set_xlabel("learning rate α  (w := w − α·dw)")
+    ax2.set_xlim(lrs.min() / 1.5, lrs.max() * 1.5)
+    for ax in (ax1, ax2):
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="best", fontsize="small")
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------- parser
+def _add_data_options(p):
+    g = p.add_argument_group("data")
+    g.add_argument(
+        "--dataset", type=_dataset, default="breast_cancer", metavar="NAME",
+        help="bundled scikit-learn dataset: " + ", ".join(DATASETS)
+        + " (default: breast_cancer)",
+    )
+    g.add_argument("--csv", metavar="FILE",
+                   help="use a CSV file with a header row instead (numeric features)")
+    g.add_argument("--target", metavar="COL",
+                   help="the CSV column with the labels (default: the last column)")
+    g.add_argument(
+        "--no-standardize", dest="standardize", action="store_false",
+        help="fit on the raw features (default: standardize each feature first)",
+    )
+    g.add_argument("--random-state", type=int, default=0, metavar="N",
+                   help="seed of the data split (default: 0)")
+
+
+def build_parser():
+    """The argument parser of ``python -m gdlogreg``.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        With the subcommands ``compare`` and ``lr-search``.
+
+    Examples
+    --------
+    >>> from gdlogreg._cli import build_parser
+    >>> args = build_parser().parse_args(["lr-search", "--cv", "3"])
+    >>> args.command, args.cv
+    ('lr-search', 3)
+    """
+    from gdlogreg import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="gdlogreg",
+        description=(
+            "Logistic regression by batch gradient descent: fit it next to"
+            " scikit-learn's LogisticRegression, or search for a learning rate."
+            " Without a subcommand, runs 'compare' on the breast-cancer data."
+        ),
+        epilog=(
+            "examples:\n"
+            "  gdlogreg                                   compare on breast cancer\n"
+            "  gdlogreg compare --dataset wine --plot loss.png\n"
+            "  gdlogreg compare --csv data.csv --target label --solver gd"
+            " --learning-rate 0.5\n"
+            "  gdlogreg lr-search --plot lr.png\n"
+            "\n'gdlogreg COMMAND --help' lists the options of a command."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    p = sub.add_parser(
+        "compare",
+        help="fit gdlogreg and LogisticRegression and compare them (default)",
+        description=(
+            "Fit GradientDescentLogisticRegression and scikit-learn's LogisticRegression"
+            " (lbfgs, fitted tightly as the reference) on the same training data and"
+            " print accuracy, log-loss, the objective J, the largest difference of the"
+            " coefficients, the number of iterations and the fit time of each."
+        ),
+    )
+    _add_data_options(p)
+    p.add_argument("--test-size", type=_nonnegative_float, default=0.25, metavar="F",
+                   help="fraction held out to score accuracy and log-loss; 0 scores on the"
+                   " training data (default: 0.25)")
+    m = p.add_argument_group("model (GradientDescentLogisticRegression)")
+    m.add_argument("--C", type=_positive_float, default=1.0,
+                   help="inverse regularisation strength, as in LogisticRegression;"
+                   " 'inf' for none (default: 1.0)")
+    m.add_argument("--l1-ratio", type=_nonnegative_float, default=0.0, metavar="RHO",
+                   help="elastic-net mixing, 0 = L2 ... 1 = L1 (default: 0)")
+    m.add_argument("--solver", choices=("bb", "nesterov", "backtracking", "gd"), default="bb",
+                   help="step-size rule (default: bb)")
+    m.add_argument("--learning-rate", type=_learning_rate, default="auto", metavar="ALPHA",
+                   help="constant step α, or 'auto' (default: auto)")
+    m.add_argument("--max-iter", type=_positive_int, default=1000, metavar="N",
+                   help="most iterations (default: 1000)")
+    m.add_argument("--tol", type=_positive_float, default=1e-5,
+                   help="relative tolerance of the stopping test (default: 1e-5)")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="save the loss curve (J per iteration) to this PNG file")
+    p.set_defaults(func=run_compare)
+
+    p = sub.add_parser(
+        "lr-search",
+        help="cross-validate plain gradient descent over a grid of learning rates",
+        description=(
+            "Cross-validate GradientDescentLogisticRegression(solver='gd') with each"
+            " constant learning rate and report the mean CV score, the iterations and"
+            " whether the fits converged, stopped at max_iter or diverged."
+        ),
+    )
+    _add_data_options(p)
+    p.add_argument(
+        "--learning-rates", type=_learning_rate_float, nargs="+",
+        default=list(DEFAULT_LEARNING_RATES), metavar="ALPHA",
+        help="the learning rates to try (default: "
+        + " ".join(f"{v:g}" for v in DEFAULT_LEARNING_RATES) + ")",
+    )
+    p.add_argument("--cv", type=_cv_folds, default=5, metavar="K",
+                   help="number of stratified folds (default: 5)")
+    p.add_argument("--scoring", default="accuracy",
+                   help="scikit-learn scoring name, e.g. accuracy, neg_log_loss"
+                   " (default: accuracy)")
+    p.add_argument("--C", type=_positive_float, default=1.0,
+                   help="inverse regularisation strength (default: 1.0)")
+    p.add_argument("--max-iter", type=_positive_int, default=1000, metavar="N",
+                   help="most iterations per fit (default: 1000)")
+    p.add_argument("--tol", type=_positive_float, default=1e-5,
+                   help="relative tolerance of the stopping test (default: 1e-5)")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="save the score and the iterations against the learning rate")
+    p.set_defaults(func=run_lr_search)
+    return parser
+
+
+def _learning_rate_float(text):
+    value = _learning_rate(text)
+    if value == "auto":
+        raise argparse.ArgumentTypeError("lr-search tries constant learning rates, not 'auto'")
+    return value
+
+
+def _cv_folds(text):
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"needs at least 2 folds, got {text}")
+    return value
+
+
+def main(argv=None):
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments; None reads ``sys.argv[1:]``. Without a subcommand,
+        ``compare`` is run.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 for a usage or data error.
+
+    Examples
+    --------
+    >>> from gdlogreg._cli import main
+    >>> main(["compare", "--dataset", "iris", "--test-size", "0"])  # doctest: +ELLIPSIS
+    Data: iris: 150 samples, 4 features, 3 classes (standardized); ...
+    ...
+    0
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["compare"] + argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.csv is None and args.target is not None:
+        parser.error("--target needs --csv")
+    if getattr(args, "l1_ratio", 0.0) > 1:
+        parser.error("--l1-ratio must be between 0 and 1")
+    if getattr(args, "test_size", 0.0) >= 1:
+        parser.error("--test-size must be below 1")
+    try:
+        return args.func(args)
+    except CLIError as exc:
+        print(f"gdlogreg: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,562 @@
+"""Plots of the descent: the cost per iteration and the path on the cost surface.
+
+Both displays follow scikit-learn's Display API: build one with
+``from_estimator`` (which fits nothing: it reads a fitted estimator), or
+construct it from arrays and call :meth:`plot`; either way the display keeps
+the Matplotlib artists (``ax_``, ``figure_`` and the lines) for further styling.
+
+Matplotlib is needed only to plot (``pip install "gdlogreg[plot]"``): it is
+imported inside the functions, so ``import gdlogreg`` works without it.
+Only gdlogreg's public API is used here.
+"""
+
+import math
+from numbers import Real
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["DescentPathDisplay", "LossCurveDisplay"]
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "Plotting needs matplotlib: pip install 'gdlogreg[plot]' (or matplotlib)."
+        ) from exc
+    return plt
+
+
+def _final_step(estimator):
+    """The classifier itself, or the last step of a Pipeline."""
+    if hasattr(estimator, "steps"):
+        return estimator.steps[-1][1]
+    return estimator
+
+
+def _default_label(est):
+    lr = est.learning_rate
+    lr = f"{lr:g}" if isinstance(lr, Real) else repr(lr)
+    return f"solver={est.solver!r}, learning_rate={lr}"
+
+
+class LossCurveDisplay:
+    """The cost J against the gradient-descent iteration, for one or several fits.
+
+    Build it with :meth:`from_estimator` from fitted
+    :class:`~gdlogreg.GradientDescentLogisticRegression` estimators (or
+    pipelines ending with one), or from the recorded curves directly. Each
+    curve is J at the start and after every update (``loss_curve_``). A fit
+    that diverged is drawn up to the iterate where it stopped, which is marked
+    with a cross, and its label says so. With ``log_scale=True`` the plot shows
+    the suboptimality J - J* on a logarithmic axis, J* the smallest J of all
+    curves (or ``reference``); points at J* or below are left out.
+
+    Parameters
+    ----------
+    loss_curves : list of array-like
+        J for each fit, start included. A curve longer than ``n_iters[i] + 1``
+        (a fit that returned an earlier, better iterate appends its J) is drawn
+        only up to iteration ``n_iters[i]``.
+    labels : list of str, default=None
+        Legend entries, one per curve. None: "fit 0", "fit 1", ...
+    stop_reasons : list of str, default=None
+        Why each fit stopped (``stop_reason_``); ``"diverged"`` is marked.
+    n_iters : list of int, default=None
+        Number of updates of each fit (``n_iter_``). None: the length of the
+        curve minus one.
+    reference : float, default=None
+        J* for ``log_scale=True``. None: the smallest value of all curves.
+
+    Attributes
+    ----------
+    lines_ : list of matplotlib.lines.Line2D
+        One line per curve.
+    markers_ : list of matplotlib.lines.Line2D or None
+        The cross at the last iterate of each diverged fit (None for the others).
+    ax_ : matplotlib.axes.Axes
+        The axes.
+    figure_ : matplotlib.figure.Figure
+        The figure.
+
+    See Also
+    --------
+    DescentPathDisplay : The iterates drawn on the contours of J(w, b).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from gdlogreg import GradientDescentLogisticRegression, LossCurveDisplay
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> fits = [
+    ...     GradientDescentLogisticRegression(solver="gd", learning_rate=lr, max_iter=200,
+    ...                                       tol=1e-3).fit(X, y)
+    ...     for lr in (0.3, 3.0)
+    ... ]
+    >>> display = LossCurveDisplay.from_estimator(fits, log_scale=True)
+    >>> len(display.lines_)
+    2
+    >>> display.ax_.get_yscale()
+    'log'
+    """
+
+    def __init__(self, loss_curves, *, labels=None, stop_reasons=None, n_iters=None,
+                 reference=None):
+        self.loss_curves = [np.asarray(c, dtype=float).ravel() for c in loss_curves]
+        n = len(self.loss_curves)
+        self.labels = list(labels) if labels is not None else [f"fit {i}" for i in range(n)]
+        self.stop_reasons = list(stop_reasons) if stop_reasons is not None else [None] * n
+        self.n_iters = (
+            [int(k) for k in n_iters]
+            if n_iters is not None
+            else [len(c) - 1 for c in self.loss_curves]
+        )
+        if not (len(self.labels) == len(self.stop_reasons) == len(self.n_iters) == n):
+            raise ValueError(
+                f"Got {n} loss curves but {len(self.labels)} labels,"
+                f" {len(self.stop_reasons)} stop reasons and {len(self.n_iters)} n_iters."
+            )
+        self.reference = reference
+
+    def _reference(self):
+        if self.reference is not None:
+            return float(self.reference)
+        finite = [c[np.isfinite(c)] for c in self.loss_curves]
+        finite = [c for c in finite if c.size]
+        return float(min(c.min() for c in finite)) if finite else 0.0
+
+    def plot(self, ax=None, *, log_scale=False, **kwargs):
+        """Draw the curves.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; None creates a new figure.
+        log_scale : bool, default=False
+            Plot J - J* on a log axis instead of J (see the class description).
+        **kwargs : dict
+            Passed to :meth:`matplotlib.axes.Axes.plot` for every curve.
+
+        Returns
+        -------
+        display : LossCurveDisplay
+            This display, with ``lines_``, ``markers_``, ``ax_`` and ``figure_``.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from gdlogreg import LossCurveDisplay
+        >>> display = LossCurveDisplay([[0.69, 0.4, 0.3, 0.29]], labels=["gd"]).plot()
+        >>> display.lines_[0].get_ydata().tolist()
+        [0.69, 0.4, 0.3, 0.29]
+        """
+        plt = _pyplot()
+        if ax is None:
+            _, ax = plt.subplots()
+        J_star = self._reference() if log_scale else 0.0
+        self.lines_, self.markers_ = [], []
+        for curve, label, reason, k in zip(
+            self.loss_curves, self.labels, self.stop_reasons, self.n_iters, strict=True
+        ):
+            history = curve[: k + 1].copy()
+            history[~np.isfinite(history)] = np.nan
+            y = history - J_star
+            if log_scale:
+                y[y <= 0] = np.nan  # at or below J*: no point on a log axis
+            diverged = reason == "diverged"
+            line_label = f"{label} (diverged)" if diverged else label
+            (line,) = ax.plot(np.arange(history.size), y, label=line_label, **kwargs)
+            self.lines_.append(line)
+            marker = None
+            if diverged and np.isfinite(y).any():
+                last = int(np.flatnonzero(np.isfinite(y))[-1])
+                (marker,) = ax.plot(
+                    [last], [y[last]], marker="X", markersize=10, linestyle="none",
+                    color=line.get_color(), markeredgecolor="black",
+                )
+            self.markers_.append(marker)
+        ax.set_xlabel("iteration")
+        if log_scale:
+            ax.set_yscale("log")
+            ax.set_ylabel(f"J − J*   (J* = {J_star:.6g})")
+        else:
+            ax.set_ylabel("cost J")
+        ax.grid(True, which="major", alpha=0.3)
+        if any(lbl for lbl in self.labels):
+            ax.legend()
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+    @classmethod
+    def from_estimator(cls, estimator, *, labels=None, reference=None, ax=None,
+                       log_scale=False, **kwargs):
+        """Plot the loss curves of fitted estimators.
+
+        Parameters
+        ----------
+        estimator : estimator or list of estimators
+            Fitted :class:`~gdlogreg.GradientDescentLogisticRegression`
+            (or pipelines whose last step is one).
+        labels : list of str, default=None
+            Legend entries. None: the solver and the learning rate of each.
+        reference : float, default=None
+            J* for ``log_scale=True``; None: the smallest J of all curves.
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; None creates a new figure.
+        log_scale : bool, default=False
+            Plot J - J* on a log axis.
+        **kwargs : dict
+            Passed to :meth:`matplotlib.axes.Axes.plot`.
+
+        Returns
+        -------
+        display : LossCurveDisplay
+            The display, drawn.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.pipeline import make_pipeline
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from gdlogreg import GradientDescentLogisticRegression, LossCurveDisplay
+        >>> X, y = load_iris(return_X_y=True)
+        >>> pipe = make_pipeline(StandardScaler(), GradientDescentLogisticRegression())
+        >>> display = LossCurveDisplay.from_estimator(pipe.fit(X, y), labels=["bb"])
+        >>> display.ax_.get_ylabel()
+        'cost J'
+        """
+        estimators = list(estimator) if isinstance(estimator, (list, tuple)) else [estimator]
+        fitted = [_final_step(e) for e in estimators]
+        for est in fitted:
+            check_is_fitted(est, "loss_curve_")
+        if labels is None:
+            labels = [_default_label(est) for est in fitted]
+        display = cls(
+            [est.loss_curve_ for est in fitted],
+            labels=labels,
+            stop_reasons=[getattr(est, "stop_reason_", None) for est in fitted],
+            n_iters=[est.n_iter_ for est in fitted],
+            reference=reference,
+        )
+        return display.plot(ax=ax, log_scale=log_scale, **kwargs)
+
+
+def _cost_1d(w, b, x, t, s, C, l1_ratio):
+    """J(w, b) of the one-feature binary model, for arrays w and b of one shape.
+
+    x: the feature, t: 0/1 targets, s: the (non-normalised) sample weights.
+    """
+    m = float(s.sum())
+    s = s / m
+    w = np.asarray(w, dtype=float)
+    b = np.asarray(b, dtype=float)
+    wf, bf = w.ravel(), b.ravel()
+    J = np.empty(wf.size)
+    chunk = max(1, 2_000_000 // max(x.size, 1))
+    for start in range(0, wf.size, chunk):
+        sl = slice(start, start + chunk)
+        z = wf[sl, None] * x[None, :] + bf[sl, None]
+        J[sl] = (np.logaddexp(0.0, z) - t * z) @ s
+    if C != math.inf:
+        J = J + ((1.0 - l1_ratio) / 2.0 * wf**2 + l1_ratio * np.abs(wf)) / (C * m)
+    return J.reshape(w.shape)
+
+
+class DescentPathDisplay:
+    """The gradient-descent path on the contours of the cost J(w, b).
+
+    For a binary problem with one feature the cost is a convex bowl over the
+    plane of the weight w and the intercept b. The display draws its contours
+    and the iterates of the fit as red dots stepping down to the minimum
+    (the lecture's picture). The estimator must have been fitted with
+    ``keep_path=True``. Without an intercept it draws the curve J(w) with the
+    iterates on it.
+
+    J is evaluated from the estimator's public parameters and the data::
+
+        J(w, b) = Σ sᵢ L(σ(w xᵢ + b), yᵢ) / m  +  (1 - ρ) / (2 C m) w²  +  ρ / (C m) |w|
+
+    with L the log-loss, s the sample weights times the class weights, m their
+    sum (the number of samples without weights) and ρ = ``l1_ratio``.
+
+    Parameters
+    ----------
+    coef_path : ndarray of shape (n_steps,)
+        The weight w at each iterate.
+    intercept_path : ndarray of shape (n_steps,) or None
+        The intercept b at each iterate; None for a fit without intercept.
+    w_grid : ndarray of shape (n_b, n_w) or (n_w,)
+        Weights where J was evaluated (a mesh grid with an intercept).
+    b_grid : ndarray of shape (n_b, n_w) or None
+        Intercepts where J was evaluated; None without intercept.
+    J_grid : ndarray, same shape as ``w_grid``
+        J on the grid.
+    J_path : ndarray of shape (n_steps,), default=None
+        J at each iterate (needed without intercept to place the dots).
+
+    Attributes
+    ----------
+    contour_ : matplotlib.contour.QuadContourSet or None
+        The filled contours (None without intercept).
+    surface_ : matplotlib.lines.Line2D or None
+        The curve J(w) (None with an intercept).
+    path_ : matplotlib.lines.Line2D
+        The iterates, joined in order.
+    start_ : matplotlib.lines.Line2D
+        The marker of the first iterate.
+    end_ : matplotlib.lines.Line2D
+        The marker of the last iterate.
+    colorbar_ : matplotlib.colorbar.Colorbar or None
+        The colour bar of J, when drawn.
+    ax_ : matplotlib.axes.Axes
+        The axes.
+    figure_ : matplotlib.figure.Figure
+        The figure.
+
+    See Also
+    --------
+    LossCurveDisplay : J against the iteration.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from gdlogreg import DescentPathDisplay, GradientDescentLogisticRegression
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> x = StandardScaler().fit_transform(X[:, [0]])  # one feature: mean radius
+    >>> clf = GradientDescentLogisticRegression(solver="gd", learning_rate=1.0,
+    ...                                         keep_path=True).fit(x, y)
+    >>> display = DescentPathDisplay.from_estimator(clf, x, y, grid_resolution=40)
+    >>> len(display.path_.get_xdata()) == clf.n_iter_ + 1
+    True
+    """
+
+    def __init__(self, *, coef_path, intercept_path, w_grid, b_grid, J_grid, J_path=None):
+        self.coef_path = np.asarray(coef_path, dtype=float).ravel()
+        self.intercept_path = (
+            None if intercept_path is None else np.asarray(intercept_path, dtype=float).ravel()
+        )
+        self.w_grid = np.asarray(w_grid, dtype=float)
+        self.b_grid = None if b_grid is None else np.asarray(b_grid, dtype=float)
+        self.J_grid = np.asarray(J_grid, dtype=float)
+        self.J_path = None if J_path is None else np.asarray(J_path, dtype=float).ravel()
+
+    def plot(self, ax=None, *, levels=15, cmap="viridis", path_color="red", colorbar=True,
+             equal_aspect=True):
+        """Draw the contours (or the curve) and the path.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; None creates a new figure.
+        levels : int or array-like, default=15
+            Contour levels: a number gives levels packed geometrically towards
+            the smallest J of the grid (so the rings around the minimum show),
+            an array gives the levels themselves.
+        cmap : str or Colormap, default="viridis"
+            Colour map of the filled contours.
+        path_color : color, default="red"
+            Colour of the iterates.
+        colorbar : bool, default=True
+            Whether to add a colour bar for J.
+        equal_aspect : bool, default=True
+            Draw w and b to the same scale, so that each gradient step is
+            perpendicular to the contour it starts from.
+
+        Returns
+        -------
+        display : DescentPathDisplay
+            This display, with the artists set.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import numpy as np
+        >>> from gdlogreg import DescentPathDisplay
+        >>> w, b = np.meshgrid(np.linspace(-2, 2, 5), np.linspace(-2, 2, 5))
+        >>> display = DescentPathDisplay(
+        ...     coef_path=[0.0, 0.5, 0.8], intercept_path=[0.0, 0.2, 0.25],
+        ...     w_grid=w, b_grid=b, J_grid=w**2 + b**2 + 1.0,
+        ... ).plot(colorbar=False)
+        >>> display.path_.get_xdata().tolist()
+        [0.0, 0.5, 0.8]
+        """
+        plt = _pyplot()
+        if ax is None:
+            _, ax = plt.subplots()
+        n_steps = self.coef_path.size
+        path_label = f"gradient descent ({n_steps - 1} steps)"
+        self.contour_ = self.surface_ = self.colorbar_ = None
+        if self.b_grid is not None:
+            if np.ndim(levels) == 0:
+                finite = self.J_grid[np.isfinite(self.J_grid)]
+                lo, hi = float(finite.min()), float(finite.max())
+                span = hi - lo if hi > lo else 1.0
+                levels = lo + span * np.concatenate([[0.0], np.geomspace(1e-3, 1.0, int(levels))])
+            from matplotlib.colors import BoundaryNorm
+
+            levels = np.asarray(levels, dtype=float)
+            cmap = plt.get_cmap(cmap)
+            # One distinct colour per band, however the levels are spaced.
+            norm = BoundaryNorm(levels, ncolors=cmap.N, extend="max")
+            self.contour_ = ax.contourf(
+                self.w_grid, self.b_grid, self.J_grid, levels=levels, cmap=cmap, norm=norm,
+                extend="max",
+            )
+            ax.contour(
+                self.w_grid, self.b_grid, self.J_grid, levels=levels, colors="white",
+                linewidths=0.5, alpha=0.6,
+            )
+            if colorbar:
+                self.colorbar_ = ax.figure.colorbar(
+                    self.contour_, ax=ax, label="cost J(w, b)", format="%.4g"
+                )
+            xs, ys = self.coef_path, self.intercept_path
+            ax.set_ylabel("intercept b")
+            if equal_aspect:
+                ax.set_aspect("equal", adjustable="box")
+        else:
+            (self.surface_,) = ax.plot(self.w_grid, self.J_grid, color="0.3", label="cost J(w)")
+            xs = self.coef_path
+            ys = self.J_path if self.J_path is not None else np.interp(
+                xs, self.w_grid, self.J_grid
+            )
+            ax.set_ylabel("cost J(w)")
+        (self.path_,) = ax.plot(
+            xs, ys, "-o", color=path_color, markersize=4, linewidth=1, label=path_label,
+            zorder=3,
+        )
+        (self.start_,) = ax.plot(
+            xs[:1], ys[:1], "s", color="white", markeredgecolor="black", markersize=9,
+            label="start", zorder=4,
+        )
+        (self.end_,) = ax.plot(
+            xs[-1:], ys[-1:], "*", color="gold", markeredgecolor="black", markersize=16,
+            label="last iterate", zorder=4,
+        )
+        ax.set_xlabel("weight w")
+        ax.legend(loc="best", framealpha=0.9)
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+    @classmethod
+    def from_estimator(cls, estimator, X, y, *, sample_weight=None, grid_resolution=100,
+                       margin=0.3, ax=None, **kwargs):
+        """Evaluate J around the recorded path of a fitted estimator and draw both.
+
+        Parameters
+        ----------
+        estimator : GradientDescentLogisticRegression or Pipeline
+            Fitted with ``keep_path=True`` on one feature and two classes. For
+            a pipeline, X goes through its other steps first.
+        X : array-like of shape (n_samples, n_features)
+            The training data of the fit (one column after any transformers).
+        y : array-like of shape (n_samples,)
+            Its labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            The sample weights of the fit.
+        grid_resolution : int, default=100
+            Grid points along each axis.
+        margin : float, default=0.3
+            How far the grid extends beyond the path, as a fraction of the
+            path's extent. The grid is a square centred on the last iterate.
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; None creates a new figure.
+        **kwargs : dict
+            Passed to :meth:`plot` (``levels``, ``cmap``, ``path_color``,
+            ``colorbar``, ``equal_aspect``).
+
+        Returns
+        -------
+        display : DescentPathDisplay
+            The display, drawn.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import numpy as np
+        >>> from gdlogreg import DescentPathDisplay, GradientDescentLogisticRegression
+        >>> x = np.array([[-2.0], [-1.0], [-0.5], [0.5], [1.0], [2.0]])
+        >>> y = np.array([0, 0, 1, 0, 1, 1])
+        >>> clf = GradientDescentLogisticRegression(keep_path=True).fit(x, y)
+        >>> display = DescentPathDisplay.from_estimator(clf, x, y, grid_resolution=30)
+        >>> display.J_grid.shape
+        (30, 30)
+        """
+        est = _final_step(estimator)
+        check_is_fitted(est, "coef_")
+        if not hasattr(est, "coef_path_"):
+            raise ValueError(
+                "DescentPathDisplay needs the iterates: fit the estimator with keep_path=True."
+            )
+        if est.coef_path_.shape[1:] != (1, 1):
+            raise ValueError(
+                "DescentPathDisplay draws J(w, b) for a binary problem with one feature;"
+                f" this fit has {est.coef_path_.shape[1]} coefficient row(s) and"
+                f" {est.coef_path_.shape[2]} feature(s)."
+            )
+        if est is not estimator:
+            X = estimator[:-1].transform(X)
+        x = np.asarray(X.toarray() if hasattr(X, "toarray") else X, dtype=float)
+        if x.ndim != 2 or x.shape[1] != 1:
+            raise ValueError(f"X must have exactly one column, got shape {x.shape}.")
+        x = x[:, 0]
+        y = np.asarray(y)
+        if x.shape[0] != y.shape[0]:
+            raise ValueError(f"X has {x.shape[0]} samples but y has {y.shape[0]}.")
+        t = (y == est.classes_[1]).astype(float)
+        s = np.ones_like(x) if sample_weight is None else np.asarray(sample_weight, float)
+        if est.class_weight is not None:
+            from sklearn.utils.class_weight import compute_class_weight
+
+            cw = compute_class_weight(
+                est.class_weight, classes=est.classes_, y=y, sample_weight=s
+            )
+            s = s * cw[np.searchsorted(est.classes_, y)]
+
+        w_path = np.asarray(est.coef_path_, dtype=float)[:, 0, 0]
+        b_path = np.asarray(est.intercept_path_, dtype=float)[:, 0]
+        finite = np.isfinite(w_path) & np.isfinite(b_path)
+        w_path, b_path = w_path[finite], b_path[finite]
+
+        # A square window centred on the last iterate, the same scale on both
+        # axes: then the steps cross the contours at right angles, as they do.
+        half = max(np.max(np.abs(w_path - w_path[-1])), np.max(np.abs(b_path - b_path[-1])))
+        half *= 1.0 + margin
+        if not half > 0:
+            half = max(1.0, abs(w_path[-1]), abs(b_path[-1]))
+
+        def axis(path):
+            return np.linspace(path[-1] - half, path[-1] + half, grid_resolution)
+
+        C, rho = float(est.C), float(est.l1_ratio)
+        if est.fit_intercept:
+            W, B = np.meshgrid(axis(w_path), axis(b_path))
+            J_grid = _cost_1d(W, B, x, t, s, C, rho)
+            display = cls(
+                coef_path=w_path, intercept_path=b_path, w_grid=W, b_grid=B, J_grid=J_grid,
+                J_path=_cost_1d(w_path, b_path, x, t, s, C, rho),
+            )
+        else:
+            w = axis(w_path)
+            display = cls(
+                coef_path=w_path, intercept_path=None, w_grid=w, b_grid=None,
+                J_grid=_cost_1d(w, np.zeros_like(w), x, t, s, C, rho),
+                J_path=_cost_1d(w_path, np.zeros_like(w_path), x, t, s, C, rho),
+            )
+        return display.plot(ax=ax, **kwargs)
