@@ -376,6 +376,7 @@ def run_compare(args):
         print(note, file=sys.stderr)
 
     if args.plot:
+        print()
         _plot_compare(ours, objective(ref, X_train, y_train), args.plot)
     return 0
 
@@ -425,6 +426,15 @@ def run_lr_search(args):
             f"--cv {args.cv} needs at least {args.cv} samples of each class;"
             f" the smallest class has {counts.min()}."
         )
+    from sklearn.metrics import get_scorer
+
+    try:
+        get_scorer(args.scoring)
+    except ValueError:
+        raise CLIError(
+            f"unknown --scoring {args.scoring!r}; try accuracy, balanced_accuracy,"
+            " neg_log_loss or f1_macro (see sklearn.metrics.get_scorer_names())."
+        ) from None
     cv = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
     learning_rates = sorted(set(args.learning_rates))
     results = []
@@ -560,6 +570,10 @@ def _add_data_options(p):
                    help="seed of the data split (default: 0)")
 
 
+def _formatter(prog):
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=30)
+
+
 def build_parser():
     """The argument parser of ``python -m gdlogreg``.
 
@@ -580,9 +594,9 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="gdlogreg",
         description=(
-            "Logistic regression by batch gradient descent: fit it next to"
-            " scikit-learn's LogisticRegression, or search for a learning rate."
-            " Without a subcommand, runs 'compare' on the breast-cancer data."
+            "Logistic regression by batch gradient descent: fit it next to\n"
+            "scikit-learn's LogisticRegression, or search for a learning rate.\n"
+            "Without a command, runs 'compare' on the breast-cancer data."
         ),
         epilog=(
             "examples:\n"
@@ -593,10 +607,10 @@ def build_parser():
             "  gdlogreg lr-search --plot lr.png\n"
             "\n'gdlogreg COMMAND --help' lists the options of a command."
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_formatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    sub = parser.add_subparsers(dest="command", title="commands")
 
     p = sub.add_parser(
         "compare",
@@ -632,7 +646,7 @@ def build_parser():
 
     p = sub.add_parser(
         "lr-search",
-        help="cross-validate plain gradient descent over a grid of learning rates",
+        help="cross-validate plain gradient descent over learning rates",
         description=(
             "Cross-validate GradientDescentLogisticRegression(solver='gd') with each"
             " constant learning rate and report the mean CV score, the iterations and"

@@ -95,9 +95,8 @@ class LossCurveDisplay:
     >>> X, y = load_breast_cancer(return_X_y=True)
     >>> X = StandardScaler().fit_transform(X)
     >>> fits = [
-    ...     GradientDescentLogisticRegression(solver="gd", learning_rate=lr, max_iter=200,
-    ...                                       tol=1e-3).fit(X, y)
-    ...     for lr in (0.3, 3.0)
+    ...     GradientDescentLogisticRegression(solver="gd", learning_rate=lr, tol=1e-2).fit(X, y)
+    ...     for lr in (1.0, 10.0)
     ... ]
     >>> display = LossCurveDisplay.from_estimator(fits, log_scale=True)
     >>> len(display.lines_)
@@ -303,6 +302,10 @@ class DescentPathDisplay:
         J on the grid.
     J_path : ndarray of shape (n_steps,), default=None
         J at each iterate (needed without intercept to place the dots).
+    fitted_point : tuple of two floats, default=None
+        Where to put the star of the fitted model: (w, b), or (w, J(w))
+        without intercept. None: the last iterate. (A fit that did not
+        converge returns its best iterate, which need not be the last.)
 
     Attributes
     ----------
@@ -315,7 +318,7 @@ class DescentPathDisplay:
     start_ : matplotlib.lines.Line2D
         The marker of the first iterate.
     end_ : matplotlib.lines.Line2D
-        The marker of the last iterate.
+        The star of the fitted model.
     colorbar_ : matplotlib.colorbar.Colorbar or None
         The colour bar of J, when drawn.
     ax_ : matplotlib.axes.Axes
@@ -343,7 +346,8 @@ class DescentPathDisplay:
     True
     """
 
-    def __init__(self, *, coef_path, intercept_path, w_grid, b_grid, J_grid, J_path=None):
+    def __init__(self, *, coef_path, intercept_path, w_grid, b_grid, J_grid, J_path=None,
+                 fitted_point=None):
         self.coef_path = np.asarray(coef_path, dtype=float).ravel()
         self.intercept_path = (
             None if intercept_path is None else np.asarray(intercept_path, dtype=float).ravel()
@@ -352,6 +356,7 @@ class DescentPathDisplay:
         self.b_grid = None if b_grid is None else np.asarray(b_grid, dtype=float)
         self.J_grid = np.asarray(J_grid, dtype=float)
         self.J_path = None if J_path is None else np.asarray(J_path, dtype=float).ravel()
+        self.fitted_point = None if fitted_point is None else tuple(map(float, fitted_point))
 
     def plot(self, ax=None, *, levels=15, cmap="viridis", path_color="red", colorbar=True,
              equal_aspect=True):
@@ -443,9 +448,10 @@ class DescentPathDisplay:
             xs[:1], ys[:1], "s", color="white", markeredgecolor="black", markersize=9,
             label="start", zorder=4,
         )
+        end = (xs[-1], ys[-1]) if self.fitted_point is None else self.fitted_point
         (self.end_,) = ax.plot(
-            xs[-1:], ys[-1:], "*", color="gold", markeredgecolor="black", markersize=16,
-            label="last iterate", zorder=4,
+            [end[0]], [end[1]], "*", color="gold", markeredgecolor="black", markersize=16,
+            label="fitted model", zorder=4,
         )
         ax.set_xlabel("weight w")
         ax.legend(loc="best", framealpha=0.9)
@@ -473,7 +479,7 @@ class DescentPathDisplay:
             Grid points along each axis.
         margin : float, default=0.3
             How far the grid extends beyond the path, as a fraction of the
-            path's extent. The grid is a square centred on the last iterate.
+            path's extent. The grid is a square centred on the fitted model.
         ax : matplotlib.axes.Axes, default=None
             Axes to draw on; None creates a new figure.
         **kwargs : dict
@@ -529,34 +535,41 @@ class DescentPathDisplay:
             )
             s = s * cw[np.searchsorted(est.classes_, y)]
 
-        w_path = np.asarray(est.coef_path_, dtype=float)[:, 0, 0]
-        b_path = np.asarray(est.intercept_path_, dtype=float)[:, 0]
+        # The iterates actually taken: a fit that ended worse than its best
+        # iterate appends that best one (the model returned) after them.
+        n_steps = est.n_iter_ + 1
+        w_path = np.asarray(est.coef_path_, dtype=float)[:n_steps, 0, 0]
+        b_path = np.asarray(est.intercept_path_, dtype=float)[:n_steps, 0]
         finite = np.isfinite(w_path) & np.isfinite(b_path)
         w_path, b_path = w_path[finite], b_path[finite]
+        w_fit, b_fit = float(est.coef_[0, 0]), float(est.intercept_[0])
 
-        # A square window centred on the last iterate, the same scale on both
+        # A square window centred on the fitted model, the same scale on both
         # axes: then the steps cross the contours at right angles, as they do.
-        half = max(np.max(np.abs(w_path - w_path[-1])), np.max(np.abs(b_path - b_path[-1])))
+        half = max(np.max(np.abs(w_path - w_fit)), np.max(np.abs(b_path - b_fit)))
         half *= 1.0 + margin
         if not half > 0:
-            half = max(1.0, abs(w_path[-1]), abs(b_path[-1]))
+            half = max(1.0, abs(w_fit), abs(b_fit))
 
-        def axis(path):
-            return np.linspace(path[-1] - half, path[-1] + half, grid_resolution)
+        def axis(centre):
+            return np.linspace(centre - half, centre + half, grid_resolution)
 
         C, rho = float(est.C), float(est.l1_ratio)
         if est.fit_intercept:
-            W, B = np.meshgrid(axis(w_path), axis(b_path))
-            J_grid = _cost_1d(W, B, x, t, s, C, rho)
+            W, B = np.meshgrid(axis(w_fit), axis(b_fit))
             display = cls(
-                coef_path=w_path, intercept_path=b_path, w_grid=W, b_grid=B, J_grid=J_grid,
+                coef_path=w_path, intercept_path=b_path, w_grid=W, b_grid=B,
+                J_grid=_cost_1d(W, B, x, t, s, C, rho),
                 J_path=_cost_1d(w_path, b_path, x, t, s, C, rho),
+                fitted_point=(w_fit, b_fit),
             )
         else:
-            w = axis(w_path)
+            w = axis(w_fit)
+            J_fit = float(_cost_1d(np.array([w_fit]), np.zeros(1), x, t, s, C, rho)[0])
             display = cls(
                 coef_path=w_path, intercept_path=None, w_grid=w, b_grid=None,
                 J_grid=_cost_1d(w, np.zeros_like(w), x, t, s, C, rho),
                 J_path=_cost_1d(w_path, np.zeros_like(w_path), x, t, s, C, rho),
+                fitted_point=(w_fit, J_fit),
             )
         return display.plot(ax=ax, **kwargs)

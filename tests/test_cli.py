@@ -1,0 +1,231 @@
+"""The command line: ``python -m gdlogreg compare`` and ``lr-search`` on bundled data."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris, load_wine
+
+from gdlogreg._cli import main
+
+# The machines running the tests are small and shared: one BLAS thread each.
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "gdlogreg", *args], capture_output=True, text=True,
+        env=ENV, cwd=cwd, timeout=120,
+    )
+
+
+def table_rows(out):
+    """The rows of the printed table (after the ---- rule), split on 2+ spaces."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("---"))
+    rows = []
+    for line in lines[start + 1:]:
+        if not line.strip():
+            break
+        rows.append(re.split(r"\s{2,}", line.strip()))
+    return lines[start - 1], rows
+
+
+def check_png(path, min_width=500, min_height=300):
+    with open(path, "rb") as f:
+        assert f.read(8) == PNG_SIGNATURE
+    image = pytest.importorskip("matplotlib.image").imread(path)
+    height, width = image.shape[:2]
+    assert width >= min_width and height >= min_height
+    # Not a blank canvas: many distinct colours were drawn.
+    assert len(np.unique(image.reshape(-1, image.shape[2]), axis=0)) > 50
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
+def test_default_run_compares_on_breast_cancer_and_saves_the_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    # The README's command: `python -m gdlogreg`, here with --plot.
+    proc = run_cli("--plot", "loss.png", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert out.startswith("Data: breast cancer: 569 samples, 30 features, 2 classes")
+    header, rows = table_rows(out)
+    for column in ("test accuracy", "test log-loss", "objective J (train)", "max |Δcoef|",
+                   "n_iter", "fit time"):
+        assert column in header
+    assert [r[0] for r in rows] == ["GradientDescentLogisticRegression", "LogisticRegression"]
+    ours, ref = rows
+    assert float(ours[1]) > 0.9 and float(ref[1]) > 0.9
+    assert abs(float(ours[2]) - float(ref[2])) < 1e-3  # log-loss
+    assert abs(float(ours[3]) - float(ref[3])) < 1e-6  # same objective value
+    assert float(ours[4]) < 1e-2 and ref[4] == "(reference)"
+    assert 0 < int(ours[5]) < 1000
+    assert re.fullmatch(r"[\d.]+ (ms|s)", ours[6])
+    assert "converged after" in out
+    check_png(tmp_path / "loss.png", min_width=800)
+
+
+def test_lr_search_reports_each_rate_and_the_diverging_one(tmp_path):
+    pytest.importorskip("matplotlib")
+    proc = run_cli(
+        "lr-search", "--dataset", "iris", "--learning-rates", "0.1", "1", "1000",
+        "--cv", "3", "--max-iter", "200", "--plot", str(tmp_path / "lr.png"),
+    )
+    assert proc.returncode == 0, proc.stderr
+    header, rows = table_rows(proc.stdout)
+    assert header.split()[:2] == ["learning", "rate"]
+    assert "mean CV accuracy" in header and "outcome" in header
+    assert [r[0] for r in rows] == ["0.1", "1", "1000"]
+    by_rate = {r[0]: r for r in rows}
+    assert by_rate["1000"][-1] == "diverged 3/3"
+    assert "diverged" not in by_rate["1"][-1]
+    assert float(by_rate["1"][1]) > 0.85
+    assert float(by_rate["1000"][1]) < float(by_rate["1"][1])
+    assert all(0 <= int(r[3]) <= 200 for r in rows)
+    best = re.search(r"Best: learning_rate=(\S+) ", proc.stdout)
+    assert best and best.group(1) != "1000"
+    check_png(tmp_path / "lr.png")
+    assert "ConvergenceWarning" not in proc.stderr  # summarised in the table instead
+
+
+def test_csv_input_with_string_labels(tmp_path, capsys):
+    X, y = load_wine(return_X_y=True)
+    names = np.array(["barolo", "grignolino", "barbera"])[y]
+    path = tmp_path / "wine.csv"
+    with open(path, "w") as f:
+        f.write("label," + ",".join(f"f{i}" for i in range(X.shape[1])) + "\n")
+        for label, row in zip(names, X, strict=True):
+            f.write(label + "," + ",".join(str(float(v)) for v in row) + "\n")
+    assert main(["compare", "--csv", str(path), "--target", "label", "--test-size", "0"]) == 0
+    out = capsys.readouterr().out
+    assert f"Data: {path} (target 'label'): 178 samples, 13 features, 3 classes" in out
+    header, rows = table_rows(out)
+    assert "train accuracy" in header
+    assert float(rows[0][1]) > 0.95
+
+
+def test_compare_options_reach_the_estimator(capsys):
+    status = main([
+        "--dataset", "iris", "--no-standardize", "--solver", "gd", "--learning-rate", "0.05",
+        "--max-iter", "25", "--tol", "1e-3", "--C", "10",
+    ])
+    assert status == 0
+    captured = capsys.readouterr()
+    assert "(not standardized)" in captured.out
+    assert (
+        "GradientDescentLogisticRegression(solver='gd', learning_rate=0.05, C=10, l1_ratio=0,"
+        " tol=0.001, max_iter=25): max_iter after 25 iterations"
+    ) in captured.out
+    _, rows = table_rows(captured.out)
+    assert rows[0][5] == "25"
+    assert "warning: GradientDescentLogisticRegression did not converge" in captured.err
+
+
+def test_objective_column_is_the_cost_of_the_fit(capsys):
+    # The printed J of our model equals its last recorded loss_curve_ value.
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    from gdlogreg import GradientDescentLogisticRegression
+
+    assert main(["--dataset", "iris", "--l1-ratio", "0.3", "--C", "5"]) == 0
+    _, rows = table_rows(capsys.readouterr().out)
+    X, y = load_iris(return_X_y=True)
+    X_train, _, y_train, _ = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+    X_train = StandardScaler().fit_transform(X_train)
+    clf = GradientDescentLogisticRegression(C=5, l1_ratio=0.3).fit(X_train, y_train)
+    assert float(rows[0][3]) == pytest.approx(clf.loss_curve_[-1], abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--csv", "does-not-exist.csv"], "cannot read 'does-not-exist.csv'"),
+        (["--target", "y"], "--target needs --csv"),
+        (["--dataset", "mnist"], "unknown dataset 'mnist'"),
+        (["--learning-rate", "0"], "the learning rate must be > 0"),
+        (["--learning-rate", "fast"], "neither 'auto' nor a number"),
+        (["--solver", "sgd"], "invalid choice: 'sgd'"),
+        (["--l1-ratio", "2"], "--l1-ratio must be between 0 and 1"),
+        (["lr-search", "--learning-rates", "auto"], "constant learning rates"),
+        (["lr-search", "--cv", "1"], "at least 2 folds"),
+        (["lr-search", "--scoring", "nonsense"], "unknown --scoring 'nonsense'"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(argv, message, capsys):
+    try:
+        status = main(argv)
+    except SystemExit as exc:  # argparse errors
+        status = exc.code
+    assert status == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("a,b,y\n1,2,0\n3,x,1\n4,5,0\n", "line 3: column 'b' holds 'x', not a number"),
+        ("a,b,y\n1,2,0\n3,,1\n4,5,0\n", "line 3: column 'b' holds ''"),
+        ("a,b,y\n1,2,0\n3,4\n", "line 3: 2 fields, the header has 3"),
+        ("a,y\n1,0\n", "at least two data rows"),
+        ("a,b,y\n1,2,0\n3,4,0\n", "single class"),
+    ],
+)
+def test_bad_csv_is_explained(tmp_path, capsys, content, message):
+    path = tmp_path / "data.csv"
+    path.write_text(content)
+    assert main(["--csv", str(path), "--test-size", "0"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unknown_csv_target_lists_the_columns(tmp_path, capsys):
+    path = tmp_path / "data.csv"
+    path.write_text("a,b,y\n1,2,0\n3,4,1\n")
+    assert main(["--csv", str(path), "--target", "label"]) == 2
+    err = capsys.readouterr().err
+    assert "no column 'label'" in err and "the columns are: a, b, y" in err
+
+
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: gdlogreg")
+    assert "compare" in out and "lr-search" in out and "examples:" in out
+    for command, options in (
+        ("compare", ["--dataset", "--csv", "--target", "--no-standardize", "--C", "--solver",
+                     "--learning-rate", "--max-iter", "--tol", "--plot"]),
+        ("lr-search", ["--learning-rates", "--cv", "--scoring", "--plot"]),
+    ):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out = capsys.readouterr().out
+        for option in options:
+            assert option in out, (command, option)
+
+
+def test_console_script_is_installed():
+    exe = shutil.which("gdlogreg", path=os.path.dirname(sys.executable)) or shutil.which(
+        "gdlogreg"
+    )
+    if exe is None:
+        pytest.skip("the gdlogreg console script is not installed in this environment")
+    proc = subprocess.run([exe, "--version"], capture_output=True, text=True, env=ENV,
+                          timeout=60)
+    assert proc.returncode == 0
+    from gdlogreg import __version__
+
+    assert proc.stdout.strip() == f"gdlogreg {__version__}"

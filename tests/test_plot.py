@@ -1,0 +1,279 @@
+"""LossCurveDisplay and DescentPathDisplay: the artists they draw and the numbers behind them."""
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from gdlogreg import DescentPathDisplay, GradientDescentLogisticRegression, LossCurveDisplay
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def one_feature(cancer):
+    X, y = cancer
+    return X[:, [0]], y  # mean radius, standardized
+
+
+def _gd(lr, **kw):
+    kw.setdefault("max_iter", 100)
+    return GradientDescentLogisticRegression(solver="gd", learning_rate=lr, **kw)
+
+
+def _fit(est, X, y, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X, y, **kw)
+
+
+# ------------------------------------------------------------ LossCurveDisplay
+def test_loss_curves_one_line_per_fit_with_the_recorded_values(cancer):
+    X, y = cancer
+    fits = [_fit(_gd(lr), X, y) for lr in (0.1, 1.0, 10.0)]
+    display = LossCurveDisplay.from_estimator(fits)
+    assert len(display.lines_) == 3
+    assert display.ax_ is display.lines_[0].axes
+    assert display.figure_ is display.ax_.figure
+    for line, est in zip(display.lines_, fits, strict=True):
+        np.testing.assert_array_equal(line.get_xdata(), np.arange(est.n_iter_ + 1))
+        np.testing.assert_allclose(line.get_ydata(), est.loss_curve_[: est.n_iter_ + 1])
+    labels = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert labels == [
+        "solver='gd', learning_rate=0.1",
+        "solver='gd', learning_rate=1",
+        "solver='gd', learning_rate=10",
+    ]
+    assert display.ax_.get_yscale() == "linear"
+    assert display.markers_ == [None, None, None]
+
+
+def test_a_diverging_fit_is_drawn_rising_and_marked(cancer):
+    X, y = cancer
+    good = _fit(_gd(1.0), X, y)
+    bad = _fit(_gd(60.0), X, y)
+    assert bad.stop_reason_ == "diverged"
+    display = LossCurveDisplay.from_estimator([good, bad], labels=["α=1", "α=60"])
+    line = display.lines_[1]
+    ydata = line.get_ydata()
+    # Drawn up to the iterate where it stopped, not the rolled-back best J.
+    assert len(ydata) == bad.n_iter_ + 1 < len(bad.loss_curve_)
+    assert ydata[-1] > 5 * ydata[0]  # visibly above the start
+    marker = display.markers_[1]
+    assert marker is not None and display.markers_[0] is None
+    assert marker.get_xdata()[0] == bad.n_iter_
+    assert marker.get_ydata()[0] == pytest.approx(ydata[-1])
+    assert line.get_label() == "α=60 (diverged)"
+
+
+def test_log_scale_plots_distance_to_the_best_value(cancer):
+    X, y = cancer
+    fits = [_fit(_gd(lr, max_iter=50), X, y) for lr in (1.0, 10.0)]
+    display = LossCurveDisplay.from_estimator(fits, log_scale=True)
+    assert display.ax_.get_yscale() == "log"
+    J_star = min(float(np.min(e.loss_curve_)) for e in fits)
+    for line, est in zip(display.lines_, fits, strict=True):
+        expected = est.loss_curve_[: est.n_iter_ + 1] - J_star
+        y_plot = line.get_ydata()
+        positive = expected > 0
+        np.testing.assert_allclose(y_plot[positive], expected[positive])
+        assert np.isnan(y_plot[~positive]).all()  # the minimum itself has no log
+    assert "J*" in display.ax_.get_ylabel()
+
+    ref = J_star - 1e-3
+    display = LossCurveDisplay.from_estimator(fits, log_scale=True, reference=ref)
+    np.testing.assert_allclose(
+        display.lines_[0].get_ydata(), fits[0].loss_curve_[: fits[0].n_iter_ + 1] - ref
+    )
+
+
+def test_loss_curve_accepts_a_pipeline_and_an_axis(cancer):
+    X, y = cancer
+    pipe = make_pipeline(StandardScaler(), GradientDescentLogisticRegression()).fit(X, y)
+    fig, ax = plt.subplots()
+    display = LossCurveDisplay.from_estimator(pipe, ax=ax, color="black")
+    assert display.ax_ is ax and display.figure_ is fig
+    assert len(ax.get_lines()) == 1
+    assert display.lines_[0].get_color() == "black"
+    np.testing.assert_allclose(display.lines_[0].get_ydata(), pipe[-1].loss_curve_)
+
+
+def test_loss_curve_display_from_arrays_and_errors():
+    display = LossCurveDisplay([[3.0, 2.0, 1.0], [3.0, 5.0]], labels=["a", "b"],
+                               stop_reasons=["converged", "diverged"]).plot()
+    assert [len(line.get_ydata()) for line in display.lines_] == [3, 2]
+    assert display.markers_[0] is None and display.markers_[1] is not None
+    with pytest.raises(ValueError, match="2 loss curves but 1 labels"):
+        LossCurveDisplay([[1.0], [2.0]], labels=["a"])
+    with pytest.raises(NotFittedError):
+        LossCurveDisplay.from_estimator(GradientDescentLogisticRegression())
+
+
+# ---------------------------------------------------------- DescentPathDisplay
+def test_descent_path_draws_every_iterate_on_the_contours(one_feature):
+    x, y = one_feature
+    clf = GradientDescentLogisticRegression(solver="gd", learning_rate=2.0, keep_path=True)
+    clf.fit(x, y)
+    assert clf.converged_
+    display = DescentPathDisplay.from_estimator(clf, x, y, grid_resolution=60)
+    # One red dot per iterate, start and end marked.
+    w, b = display.path_.get_xdata(), display.path_.get_ydata()
+    assert len(w) == clf.n_iter_ + 1
+    np.testing.assert_allclose(w, clf.coef_path_[:, 0, 0])
+    np.testing.assert_allclose(b, clf.intercept_path_[:, 0])
+    assert display.path_.get_color() == "red"
+    assert (display.start_.get_xdata()[0], display.start_.get_ydata()[0]) == (0.0, 0.0)
+    assert display.end_.get_xdata()[0] == pytest.approx(clf.coef_[0, 0])
+    assert display.end_.get_ydata()[0] == pytest.approx(clf.intercept_[0])
+    assert display.end_.get_xdata()[0] == w[-1]  # converged: the last iterate is the model
+    # Filled contours of J on a square grid centred on the last iterate.
+    assert display.contour_ is not None and display.colorbar_ is not None
+    assert display.J_grid.shape == (60, 60)
+    assert display.ax_.get_xlabel() == "weight w" and display.ax_.get_ylabel() == "intercept b"
+    w_range = np.ptp(display.w_grid[0])
+    assert w_range == pytest.approx(np.ptp(display.b_grid[:, 0]))
+    assert display.w_grid[0].min() < w.min() and display.w_grid[0].max() > w.max()
+    # The lowest grid point is the grid point next to the minimum found by the fit.
+    i, j = np.unravel_index(np.argmin(display.J_grid), display.J_grid.shape)
+    step = w_range / 59
+    assert abs(display.w_grid[i, j] - clf.coef_[0, 0]) <= step
+    assert abs(display.b_grid[i, j] - clf.intercept_[0]) <= step
+    # Descent: J falls along the path.
+    assert np.all(np.diff(display.J_path) <= 1e-12)
+
+
+@pytest.mark.parametrize(
+    "params, weighted",
+    [
+        ({"C": 1.0}, False),
+        ({"C": 0.01, "l1_ratio": 0.5}, True),
+        ({"C": np.inf, "class_weight": "balanced"}, True),
+        ({"C": 0.05, "class_weight": {0: 3.0, 1: 1.0}}, False),
+    ],
+)
+def test_J_on_the_path_is_the_estimators_cost(one_feature, params, weighted):
+    # The display computes J from the public parameters only; it must agree
+    # with the loss_curve_ the estimator recorded.
+    x, y = one_feature
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y)) if weighted else None
+    clf = GradientDescentLogisticRegression(
+        solver="gd", learning_rate=1.0, max_iter=30, keep_path=True, **params
+    )
+    _fit(clf, x, y, sample_weight=sw)
+    display = DescentPathDisplay.from_estimator(
+        clf, x, y, sample_weight=sw, grid_resolution=10, colorbar=False
+    )
+    assert display.colorbar_ is None
+    np.testing.assert_allclose(display.J_path, clf.loss_curve_[: len(display.J_path)],
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_descent_path_through_a_pipeline(cancer):
+    X, y = cancer
+    raw = load_breast_cancer().data[:, [0]]  # unscaled: the pipeline scales it
+    pipe = make_pipeline(
+        StandardScaler(), GradientDescentLogisticRegression(keep_path=True)
+    ).fit(raw, y)
+    display = DescentPathDisplay.from_estimator(pipe, raw, y, grid_resolution=20)
+    clf = pipe[-1]
+    np.testing.assert_allclose(display.J_path, clf.loss_curve_[: len(display.J_path)],
+                               rtol=1e-10)
+
+
+@pytest.mark.parametrize("alpha, reason", [(30.0, "max_iter"), (300.0, "diverged")])
+def test_descent_path_of_an_unconverged_fit_stars_the_returned_model(one_feature, alpha, reason):
+    # Such a fit returns its best iterate and appends it to coef_path_; the
+    # display draws the steps taken and puts the star on the returned model.
+    x, y = one_feature
+    clf = _fit(_gd(alpha, max_iter=40, keep_path=True), x, y)
+    assert clf.stop_reason_ == reason
+    assert len(clf.coef_path_) == clf.n_iter_ + 2
+    display = DescentPathDisplay.from_estimator(clf, x, y, grid_resolution=30)
+    assert len(display.path_.get_xdata()) == clf.n_iter_ + 1
+    assert display.path_.get_xdata()[-1] == clf.coef_path_[clf.n_iter_, 0, 0]
+    assert display.end_.get_xdata()[0] == pytest.approx(clf.coef_[0, 0])
+    assert display.end_.get_ydata()[0] == pytest.approx(clf.intercept_[0])
+    assert display.end_.get_label() == "fitted model"
+    # The grid is centred on the returned model and covers every step.
+    assert display.w_grid[0].mean() == pytest.approx(clf.coef_[0, 0])
+    assert display.w_grid.min() < display.path_.get_xdata().min()
+    assert display.b_grid.max() > display.path_.get_ydata().max()
+
+
+def test_descent_path_without_intercept_is_a_curve(one_feature):
+    x, y = one_feature
+    clf = GradientDescentLogisticRegression(
+        solver="gd", learning_rate=1.0, fit_intercept=False, keep_path=True, max_iter=40
+    )
+    _fit(clf, x, y)
+    display = DescentPathDisplay.from_estimator(clf, x, y, grid_resolution=50)
+    assert display.contour_ is None and display.surface_ is not None
+    assert len(display.surface_.get_xdata()) == 50
+    assert len(display.path_.get_xdata()) == clf.n_iter_ + 1
+    # The dots sit on the curve: their height is J of the recorded iterates.
+    np.testing.assert_allclose(display.path_.get_ydata(), clf.loss_curve_[: clf.n_iter_ + 1])
+    assert display.ax_.get_ylabel() == "cost J(w)"
+
+
+def test_descent_path_refuses_what_it_cannot_draw(cancer, one_feature):
+    X, y = cancer
+    x, _ = one_feature
+    with pytest.raises(ValueError, match="keep_path=True"):
+        DescentPathDisplay.from_estimator(GradientDescentLogisticRegression().fit(x, y), x, y)
+    two = GradientDescentLogisticRegression(keep_path=True).fit(X[:, :2], y)
+    with pytest.raises(ValueError, match="one feature"):
+        DescentPathDisplay.from_estimator(two, X[:, :2], y)
+    Xi, yi = load_iris(return_X_y=True)
+    multi = GradientDescentLogisticRegression(keep_path=True).fit(Xi[:, :1], yi)
+    with pytest.raises(ValueError, match="binary problem"):
+        DescentPathDisplay.from_estimator(multi, Xi[:, :1], yi)
+    with pytest.raises(NotFittedError):
+        DescentPathDisplay.from_estimator(GradientDescentLogisticRegression(), x, y)
+
+
+def test_explicit_levels_and_axis(one_feature):
+    x, y = one_feature
+    clf = GradientDescentLogisticRegression(keep_path=True).fit(x, y)
+    fig, ax = plt.subplots()
+    levels = [0.30, 0.32, 0.35, 0.4, 0.5]
+    display = DescentPathDisplay.from_estimator(
+        clf, x, y, ax=ax, levels=levels, grid_resolution=20, path_color="magenta"
+    )
+    assert display.ax_ is ax and display.figure_ is fig
+    np.testing.assert_allclose(display.contour_.levels, levels)
+    assert display.path_.get_color() == "magenta"
+
+
+def test_the_package_imports_without_matplotlib():
+    code = (
+        "import sys; sys.modules['matplotlib'] = None\n"
+        "import gdlogreg\n"
+        "from gdlogreg import LossCurveDisplay\n"
+        "try:\n"
+        "    LossCurveDisplay([[1.0, 0.5]]).plot()\n"
+        "except ImportError as e:\n"
+        "    print('ImportError:', e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert "ImportError: Plotting needs matplotlib" in out
