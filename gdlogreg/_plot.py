@@ -170,7 +170,9 @@ class LossCurveDisplay:
             if log_scale:
                 y[y <= 0] = np.nan  # at or below J*: no point on a log axis
             diverged = reason == "diverged"
-            line_label = f"{label} (diverged)" if diverged else label
+            line_label = (
+                f"{label} (diverged)" if diverged and "diverged" not in str(label) else label
+            )
             (line,) = ax.plot(np.arange(history.size), y, label=line_label, **kwargs)
             self.lines_.append(line)
             marker = None
@@ -283,7 +285,8 @@ class DescentPathDisplay:
 
     J is evaluated from the estimator's public parameters and the data::
 
-        J(w, b) = Σ sᵢ L(σ(w xᵢ + b), yᵢ) / m  +  (1 - ρ) / (2 C m) w²  +  ρ / (C m) |w|
+        J(w, b) = Σ sᵢ L(σ(w xᵢ + b), yᵢ) / m
+                  + (1 - ρ) / (2 C m) w²  +  ρ / (C m) |w|
 
     with L the log-loss, s the sample weights times the class weights, m their
     sum (the number of samples without weights) and ρ = ``l1_ratio``.

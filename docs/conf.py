@@ -1,0 +1,114 @@
+"""Sphinx configuration of gdlogreg's documentation.
+
+Build with ``sphinx-build -W -b html docs docs/_build/html`` (``pip install -e ".[docs]"``).
+Everything is built offline: the example plots are rendered by Matplotlib's
+plot directive while the pages are built.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import gdlogreg
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+project = "gdlogreg"
+author = "The gdlogreg developers"
+copyright = "The gdlogreg developers"
+version = release = gdlogreg.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "matplotlib.sphinxext.plot_directive",
+]
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "generated/*.examples"]
+root_doc = "index"
+
+# API reference: one page per public object, generated from the docstrings.
+autosummary_generate = True
+autodoc_default_options = {
+    "members": True,
+    # scikit-learn's metadata-routing setters, documented by scikit-learn.
+    "exclude-members": "set_fit_request, set_score_request",
+}
+numpydoc_show_class_members = False  # the class template lists the methods
+numpydoc_class_members_toctree = False
+
+# Plots of the examples, rendered at build time (no network needed).
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 100)]
+plot_rcparams = {"figure.dpi": 100, "savefig.bbox": "tight"}
+plot_pre_code = "import numpy as np\nimport matplotlib.pyplot as plt\n"
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"gdlogreg {release}"
+html_theme_options = {
+    "navbar_align": "left",
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+}
+html_static_path = []
+
+
+# The page on errors is written separately: list it in the table of contents
+# only when it exists (a missing page in a toctree is an error under -W).
+_OPTIONAL_PAGES = ["errors"]
+
+
+def _optional_toctree_entries(app, docname, source):
+    if docname != "index":
+        return
+    here = Path(app.srcdir)
+    entries = "".join(
+        f"   {page}\n" for page in _OPTIONAL_PAGES if (here / f"{page}.rst").exists()
+    )
+    source[0] = source[0].replace("   .. optional pages\n", entries)
+
+
+def _write_cli_help(app):
+    """Write the --help texts of the command line for the CLI page."""
+    os.environ["COLUMNS"] = "88"
+    os.environ["NO_COLOR"] = "1"
+    from gdlogreg._cli import build_parser
+
+    parser = build_parser()
+    out = Path(app.srcdir) / "generated"
+    out.mkdir(exist_ok=True)
+    texts = {"main": parser.format_help()}
+    for name, sub in parser._subparsers._group_actions[0].choices.items():
+        texts[name] = sub.format_help()
+    for name, text in texts.items():
+        path = out / f"cli-{name}.txt"
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+
+
+_TYPE_LINE = re.compile(r"^(\s*[\w*]+(?:\s*,\s*[\w*]+)* : )(.+)$")
+_TRAILING_UNDERSCORE = re.compile(r"(\w)_(?=[\s,)\]]|$)")
+
+
+def _escape_attribute_names(app, what, name, obj, options, lines):
+    """Escape names ending in "_" in numpydoc type lines ("(n_iter_ + 1,)").
+
+    In reStructuredText ``word_`` is a link to a target ``word``; a type such
+    as ``ndarray of shape (n_features_in_,)`` would be an unknown link. Runs
+    before numpydoc turns the sections into reStructuredText.
+    """
+    for i, line in enumerate(lines):
+        m = _TYPE_LINE.match(line)
+        if m:
+            lines[i] = m.group(1) + _TRAILING_UNDERSCORE.sub(r"\1\\_", m.group(2))
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _escape_attribute_names, priority=100)
+    app.connect("source-read", _optional_toctree_entries)
+    app.connect("builder-inited", _write_cli_help)
