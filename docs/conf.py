@@ -75,7 +75,7 @@ def _optional_toctree_entries(app, docname, source):
 
 def _write_cli_help(app):
     """Write the --help texts of the command line for the CLI page."""
-    os.environ["COLUMNS"] = "88"
+    os.environ["COLUMNS"] = "76"
     os.environ["NO_COLOR"] = "1"
     from gdlogreg._cli import build_parser
 

@@ -16,6 +16,7 @@ import argparse
 import csv
 import math
 import sys
+import textwrap
 import time
 import warnings
 
@@ -157,8 +158,8 @@ def objective(estimator, X, y, sample_weight=None):
     return float(J)
 
 
-def format_table(header, rows):
-    """Align the columns of a table: text left, everything else right.
+def format_table(header, rows, left=(0,)):
+    """Align the columns of a table: the ``left`` columns to the left, the others right.
 
     Parameters
     ----------
@@ -166,6 +167,8 @@ def format_table(header, rows):
         Column titles.
     rows : list of list
         The cells; non-strings are formatted with ``str``.
+    left : tuple of int, default=(0,)
+        Indices of the columns of text, aligned to the left.
 
     Returns
     -------
@@ -183,7 +186,7 @@ def format_table(header, rows):
     """
     cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    left = [i == 0 for i in range(len(header))]
+    left = [i in left or i - len(header) in left for i in range(len(header))]
 
     def line(r):
         return "  ".join(
@@ -262,6 +265,12 @@ def _describe(X, y, name, standardize):
     )
 
 
+def _say(text, width=100):
+    """Print a line of prose wrapped to ``width`` columns (the tables are not wrapped)."""
+    print(textwrap.fill(text, width=width, subsequent_indent="    ",
+                        break_long_words=False, break_on_hyphens=False))
+
+
 def _save(fig, path):
     fig.savefig(path, dpi=100, bbox_inches="tight")
     print(f"Plot saved to {path}")
@@ -309,7 +318,7 @@ def run_compare(args):
             )
         except ValueError as exc:
             raise CLIError(f"cannot split the data for testing: {exc}") from None
-        split = f"train {len(y_train)}, test {len(y_test)} (stratified, --test-size)"
+        split = f"stratified split: {len(y_train)} to train, {len(y_test)} to test"
         where = "test"
     else:
         X_train, X_test, y_train, y_test = X, X, y, y
@@ -334,7 +343,9 @@ def run_compare(args):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             fits[key] = _timed_fit(est, X_train, y_train)
-        notes += [line for line in _warning_lines(caught) if line not in notes]
+        for line in _warning_lines(caught):
+            if line not in notes:  # the timed fits repeat the same warning
+                notes.append(line)
 
     rows = []
     delta = max(
@@ -342,7 +353,7 @@ def run_compare(args):
         float(np.max(np.abs(ours.intercept_ - ref.intercept_))),
     )
     for label, key, est, n_iter, d in (
-        ("GradientDescentLogisticRegression", "ours", ours, ours.n_iter_, f"{delta:.2e}"),
+        (f"gdlogreg ({args.solver})", "ours", ours, ours.n_iter_, f"{delta:.2e}"),
         ("LogisticRegression", "ref", ref, int(np.max(ref.n_iter_)), "(reference)"),
     ):
         rows.append([
@@ -355,16 +366,16 @@ def run_compare(args):
             _fmt_time(fits[key]),
         ])
 
-    print(_describe(X, y, name, args.standardize) + f"; {split}")
-    print(
-        f"GradientDescentLogisticRegression(solver={args.solver!r},"
+    _say(_describe(X, y, name, args.standardize) + f"; {split}")
+    _say(
+        f"gdlogreg: GradientDescentLogisticRegression(solver={args.solver!r},"
         f" learning_rate={_fmt_lr(args.learning_rate)}, C={args.C:g},"
         f" l1_ratio={args.l1_ratio:g}, tol={args.tol:g}, max_iter={args.max_iter}):"
         f" {ours.stop_reason_} after {ours.n_iter_} iterations"
     )
-    print(
-        f"LogisticRegression(solver={lr_solver!r}, C={args.C:g}, l1_ratio={args.l1_ratio:g},"
-        f" tol={ref_tol:g}): fitted tightly, as the reference"
+    _say(
+        f"LogisticRegression: solver={lr_solver!r}, C={args.C:g}, l1_ratio={args.l1_ratio:g},"
+        f" tol={ref_tol:g}, fitted tightly as the reference"
     )
     print()
     header = [
@@ -372,8 +383,10 @@ def run_compare(args):
         "max |Δcoef|", "n_iter", "fit time",
     ]
     print(format_table(header, rows))
+    sys.stdout.flush()
     for note in notes:
-        print(note, file=sys.stderr)
+        print(textwrap.fill(note, width=100, subsequent_indent="    "), file=sys.stderr)
+    sys.stderr.flush()
 
     if args.plot:
         print()
@@ -390,7 +403,8 @@ def _plot_compare(ours, J_ref, path):
     from gdlogreg import LossCurveDisplay
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    label = f"gdlogreg, solver={ours.solver!r}"
+    lr = _fmt_lr(ours.learning_rate)
+    label = f"gdlogreg, solver={ours.solver!r}, learning_rate={lr}"
     LossCurveDisplay.from_estimator(ours, labels=[label], ax=ax1)
     ax1.axhline(J_ref, color="black", linestyle="--", linewidth=1,
                 label=f"LogisticRegression: J = {J_ref:.6g}")
@@ -398,7 +412,8 @@ def _plot_compare(ours, J_ref, path):
     ax1.set_title("Cost J per iteration")
     J_star = min(J_ref, float(np.min(ours.loss_curve_)))
     LossCurveDisplay.from_estimator(ours, labels=[label], ax=ax2, log_scale=True,
-                                    reference=J_star, marker=".")
+                                    reference=J_star, marker="." if ours.n_iter_ <= 100 else None)
+    ax2.legend(loc="lower left")
     ax2.set_title("Distance to the optimum (log scale)")
     fig.suptitle(
         f"Gradient descent: {ours.stop_reason_} after {ours.n_iter_} iterations", y=1.02
@@ -462,8 +477,8 @@ def run_lr_search(args):
             "outcome": _outcome(reasons),
         })
 
-    print(_describe(X, y, name, args.standardize))
-    print(
+    _say(_describe(X, y, name, args.standardize))
+    _say(
         f"Plain gradient descent (solver='gd'), constant learning rates, C={args.C:g},"
         f" tol={args.tol:g}, max_iter={args.max_iter}; {args.cv}-fold stratified CV,"
         f" scoring={args.scoring!r}"
@@ -475,7 +490,7 @@ def run_lr_search(args):
         for r in results
     ]
     header = ["learning rate", f"mean CV {args.scoring}", "std", "mean n_iter", "outcome"]
-    print(format_table(header, rows))
+    print(format_table(header, rows, left=(0, -1)))
     ok = [r for r in results if "diverged" not in r["reasons"]] or results
     best_score = max(r["mean"] for r in ok)
     # Among the best scores (within rounding), prefer the fewest iterations.
@@ -484,7 +499,7 @@ def run_lr_search(args):
         key=lambda r: (r["n_iter"], -r["learning_rate"]),
     )
     print()
-    print(
+    _say(
         f"Best: learning_rate={_fmt_lr(best['learning_rate'])} (mean CV {args.scoring}"
         f" {best['mean']:.4f}, {best['n_iter']:.0f} iterations on average;"
         f" {best['outcome']})"
@@ -709,7 +724,7 @@ def main(argv=None):
     --------
     >>> from gdlogreg._cli import main
     >>> main(["compare", "--dataset", "iris", "--test-size", "0"])  # doctest: +ELLIPSIS
-    Data: iris: 150 samples, 4 features, 3 classes (standardized); ...
+    Data: iris: 150 samples, 4 features, 3 classes (standardized); all samples ...
     ...
     0
     """

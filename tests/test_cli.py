@@ -65,7 +65,7 @@ def test_default_run_compares_on_breast_cancer_and_saves_the_plot(tmp_path):
     for column in ("test accuracy", "test log-loss", "objective J (train)", "max |Δcoef|",
                    "n_iter", "fit time"):
         assert column in header
-    assert [r[0] for r in rows] == ["GradientDescentLogisticRegression", "LogisticRegression"]
+    assert [r[0] for r in rows] == ["gdlogreg (bb)", "LogisticRegression"]
     ours, ref = rows
     assert float(ours[1]) > 0.9 and float(ref[1]) > 0.9
     assert abs(float(ours[2]) - float(ref[2])) < 1e-3  # log-loss
@@ -74,6 +74,7 @@ def test_default_run_compares_on_breast_cancer_and_saves_the_plot(tmp_path):
     assert 0 < int(ours[5]) < 1000
     assert re.fullmatch(r"[\d.]+ (ms|s)", ours[6])
     assert "converged after" in out
+    assert max(len(line) for line in out.splitlines()) <= 110
     check_png(tmp_path / "loss.png", min_width=800)
 
 
@@ -110,7 +111,8 @@ def test_csv_input_with_string_labels(tmp_path, capsys):
             f.write(label + "," + ",".join(str(float(v)) for v in row) + "\n")
     assert main(["compare", "--csv", str(path), "--target", "label", "--test-size", "0"]) == 0
     out = capsys.readouterr().out
-    assert f"Data: {path} (target 'label'): 178 samples, 13 features, 3 classes" in out
+    prose = " ".join(out.split())  # the prose lines are wrapped
+    assert f"Data: {path} (target 'label'): 178 samples, 13 features, 3 classes" in prose
     header, rows = table_rows(out)
     assert "train accuracy" in header
     assert float(rows[0][1]) > 0.95
@@ -125,9 +127,9 @@ def test_compare_options_reach_the_estimator(capsys):
     captured = capsys.readouterr()
     assert "(not standardized)" in captured.out
     assert (
-        "GradientDescentLogisticRegression(solver='gd', learning_rate=0.05, C=10, l1_ratio=0,"
-        " tol=0.001, max_iter=25): max_iter after 25 iterations"
-    ) in captured.out
+        "gdlogreg: GradientDescentLogisticRegression(solver='gd', learning_rate=0.05, C=10,"
+        " l1_ratio=0, tol=0.001, max_iter=25): max_iter after 25 iterations"
+    ) in " ".join(captured.out.split())  # the prose lines are wrapped
     _, rows = table_rows(captured.out)
     assert rows[0][5] == "25"
     assert "warning: GradientDescentLogisticRegression did not converge" in captured.err
