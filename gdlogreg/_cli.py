@@ -14,6 +14,7 @@ Only gdlogreg's public API is used here.
 
 import argparse
 import csv
+import importlib.util
 import math
 import sys
 import textwrap
@@ -272,7 +273,10 @@ def _say(text, width=100):
 
 
 def _save(fig, path):
-    fig.savefig(path, dpi=100, bbox_inches="tight")
+    try:
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+    except OSError as exc:
+        raise CLIError(f"cannot write the plot to {path!r}: {exc.strerror or exc}") from None
     print(f"Plot saved to {path}")
 
 
@@ -739,6 +743,8 @@ def main(argv=None):
         parser.error("--l1-ratio must be between 0 and 1")
     if getattr(args, "test_size", 0.0) >= 1:
         parser.error("--test-size must be below 1")
+    if args.plot and importlib.util.find_spec("matplotlib") is None:
+        parser.error("--plot needs matplotlib: pip install 'gdlogreg[plot]' (or matplotlib)")
     try:
         return args.func(args)
     except CLIError as exc:

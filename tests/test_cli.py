@@ -200,6 +200,24 @@ def test_unknown_csv_target_lists_the_columns(tmp_path, capsys):
     assert "no column 'label'" in err and "the columns are: a, b, y" in err
 
 
+def test_plot_errors_are_explained(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "no-such-dir" / "loss.png"
+    assert main(["--dataset", "iris", "--plot", str(target)]) == 2
+    assert f"cannot write the plot to {str(target)!r}" in capsys.readouterr().err
+    # Without matplotlib, --plot is refused before anything is fitted.
+    code = (
+        "import sys; sys.modules['matplotlib'] = None\n"
+        "from gdlogreg._cli import main\n"
+        "sys.exit(main(['--dataset', 'iris', '--plot', 'x.png']))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=ENV, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 2
+    assert "--plot needs matplotlib" in proc.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
 def test_help_lists_the_commands(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--help"])
