@@ -1,0 +1,259 @@
+"""Dask input: chunk-wise fits that match the in-memory fit, lazy predictions.
+
+Skipped when Dask is not installed (``pip install gdlogreg[dask]``).
+"""
+
+import inspect
+import re
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+
+import gdlogreg._solver
+from gdlogreg import GradientDescentLogisticRegression
+
+da = pytest.importorskip("dask.array")
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+CHUNK = 70  # rows per chunk: every data set below has several chunks
+
+
+def _data(n_classes=2, n=400, d=6, seed=0):
+    X, y = make_classification(
+        n, d, n_informative=4, n_redundant=0, n_classes=n_classes, random_state=seed
+    )
+    X[:, 0] = 50.0 * X[:, 0] + 20.0  # a feature of another unit and offset
+    sw = np.random.default_rng(seed).uniform(0.2, 3.0, n)
+    return X, y, sw
+
+
+def _close(a, b, tol=1e-6):
+    np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fit_matches_in_memory_fit(n_classes, weighted):
+    X, y, sw = _data(n_classes)
+    sw = sw if weighted else None
+    params = {"tol": 1e-8}
+    ref = GradientDescentLogisticRegression(**params).fit(X, y, sample_weight=sw)
+    Xd = da.from_array(X, chunks=(CHUNK, 3))  # column chunks are merged
+    yd = da.from_array(y, chunks=CHUNK + 13)  # y is rechunked like X
+    swd = None if sw is None else da.from_array(sw, chunks=CHUNK)
+    model = GradientDescentLogisticRegression(**params).fit(Xd, yd, sample_weight=swd)
+    assert Xd.numblocks[0] > 1
+    _close(model.coef_, ref.coef_)
+    _close(model.intercept_, ref.intercept_)
+    _close(model.loss_curve_[-1], ref.loss_curve_[-1], 1e-10)
+    np.testing.assert_array_equal(model.classes_, ref.classes_)
+    assert model.converged_ and model.n_features_in_ == X.shape[1]
+    assert model.coef_.dtype == np.float64 and isinstance(model.coef_, np.ndarray)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "gd", "learning_rate": 0.001},
+        {"solver": "gd"},
+        {"solver": "nesterov"},
+        {"solver": "backtracking"},
+        {"solver": "bb", "l1_ratio": 0.5, "C": 0.05},
+        {"solver": "bb", "fit_intercept": False, "class_weight": "balanced"},
+        {"solver": "nesterov", "class_weight": {0: 2.0, 1: 0.5, 2: 1.0}},
+    ],
+)
+def test_every_solver_follows_the_in_memory_path(params):
+    """A few iterations of each step rule: the same iterates as in memory."""
+    X, y, sw = _data(3)
+    params = {"max_iter": 30, **params}
+    ref = GradientDescentLogisticRegression(**params).fit(X, y, sample_weight=sw)
+    model = GradientDescentLogisticRegression(**params).fit(
+        da.from_array(X, chunks=CHUNK), y, sample_weight=sw
+    )
+    assert model.n_iter_ == ref.n_iter_
+    _close(model.coef_, ref.coef_)
+    _close(model.intercept_, ref.intercept_)
+    _close(model.loss_curve_, ref.loss_curve_, 1e-9)
+
+
+def test_float32_is_fitted_in_float32():
+    X, y, _ = _data()
+    X = X.astype(np.float32)
+    ref = GradientDescentLogisticRegression().fit(X, y)
+    model = GradientDescentLogisticRegression().fit(da.from_array(X, chunks=CHUNK), y)
+    assert model.coef_.dtype == np.float32
+    _close(model.coef_, ref.coef_, 1e-3)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_predictions_are_lazy_dask_arrays(n_classes):
+    X, y, _ = _data(n_classes)
+    labels = np.array(["ant", "bee", "cat"])[y]  # string labels
+    model = GradientDescentLogisticRegression().fit(X, labels)
+    Xd = da.from_array(X, chunks=CHUNK)
+    for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+        lazy = getattr(model, method)(Xd)
+        assert isinstance(lazy, da.Array), method
+        assert lazy.chunks[0] == Xd.chunks[0]
+        expected = getattr(model, method)(X)
+        if method == "predict":
+            np.testing.assert_array_equal(lazy.compute(), expected)
+        else:
+            _close(lazy.compute(), expected, 1e-12)
+    assert model.score(Xd, labels) == model.score(X, labels)
+
+
+def test_dask_dataframe_input():
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    X, y, sw = _data(3)
+    columns = [f"f{j}" for j in range(X.shape[1])]
+    frame = pd.DataFrame(X, columns=columns).assign(target=y, weight=sw)
+    ddf = dd.from_pandas(frame, npartitions=4)
+    ref = GradientDescentLogisticRegression(tol=1e-8).fit(
+        frame[columns], frame["target"], sample_weight=frame["weight"]
+    )
+    model = GradientDescentLogisticRegression(tol=1e-8).fit(
+        ddf[columns], ddf["target"], sample_weight=ddf["weight"]
+    )
+    np.testing.assert_array_equal(model.feature_names_in_, columns)
+    _close(model.coef_, ref.coef_)
+    pred = model.predict(ddf[columns])
+    assert isinstance(pred, da.Array)
+    np.testing.assert_array_equal(pred.compute(), ref.predict(frame[columns]))
+    with pytest.raises(ValueError, match="feature names"):
+        model.predict(ddf[columns[::-1]])
+
+
+def test_data_are_persisted_once_not_recomputed_per_iteration():
+    """Every chunk of X is produced once, whatever the number of iterations."""
+    X, y, _ = _data(n=500)
+    calls = []
+    lock = threading.Lock()
+
+    def produce(block):
+        with lock:
+            calls.append(block.shape)
+        return block
+
+    Xd = da.from_array(X, chunks=CHUNK).map_blocks(produce, meta=np.empty((0, 0)))
+    model = GradientDescentLogisticRegression(tol=1e-8).fit(Xd, y)
+    assert model.n_iter_ > 10
+    assert len(calls) == Xd.numblocks[0]
+    # About one pass over X per iteration: the loss and X.T @ r in the same tasks.
+    assert model._dask_passes <= model.n_iter_ + 10
+
+
+def test_warm_start_from_the_previous_fit():
+    X, y, _ = _data()
+    Xd = da.from_array(X, chunks=CHUNK)
+    model = GradientDescentLogisticRegression(warm_start=True, tol=1e-8).fit(Xd, y)
+    n_first = model.n_iter_
+    model.fit(Xd, y)
+    assert model.n_iter_ < max(n_first // 4, 3)
+
+
+def test_verbose_and_keep_path(capsys):
+    X, y, _ = _data()
+    params = {"verbose": 2, "keep_path": True, "max_iter": 5}
+    ref = GradientDescentLogisticRegression(**params).fit(X, y)
+    capsys.readouterr()
+    model = GradientDescentLogisticRegression(**params).fit(da.from_array(X, chunks=CHUNK), y)
+    out = capsys.readouterr().out
+    assert out.count("iter ") == 6 and "stopped after 5 iterations: max_iter" in out
+    assert model.coef_path_.shape == ref.coef_path_.shape == (6, 1, X.shape[1])
+    _close(model.coef_path_, ref.coef_path_)
+    _close(model.intercept_path_, ref.intercept_path_)
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        ({"X": "nan"}, "NaN or infinity"),
+        ({"X": "1d"}, "Expected 2D array"),
+        ({"y": "one-class"}, "only one class"),
+        ({"y": "continuous"}, "Unknown label type"),
+        ({"y": "short"}, "inconsistent numbers of samples"),
+        ({"sample_weight": "negative"}, "Negative values"),
+        ({"sample_weight": "zero"}, "sum to zero"),
+    ],
+)
+def test_invalid_input(change, match):
+    X, y, sw = _data(n=100)
+    X = X.copy()
+    kind = next(iter(change.values()))
+    if kind == "nan":
+        X[3, 1] = np.nan
+    Xd = da.from_array(X, chunks=30)
+    if kind == "1d":
+        Xd = Xd[:, 0]
+    y = {"one-class": np.zeros(100), "continuous": X[:, 1], "short": y[:50]}.get(kind, y)
+    sw = {"negative": -sw, "zero": 0 * sw}.get(kind, sw)
+    with pytest.raises(ValueError, match=match):
+        GradientDescentLogisticRegression().fit(Xd, da.from_array(y, chunks=30), sample_weight=sw)
+
+
+def test_wrong_number_of_features_at_predict():
+    X, y, _ = _data()
+    model = GradientDescentLogisticRegression().fit(da.from_array(X, chunks=CHUNK), y)
+    with pytest.raises(ValueError, match="expecting 6 features"):
+        model.predict(da.from_array(X[:, :4], chunks=CHUNK))
+
+
+def test_the_solver_does_not_know_dask_and_numpy_fits_do_not_import_it():
+    assert "dask" not in inspect.getsource(gdlogreg._solver)
+    code = (
+        "import sys; import numpy as np; from gdlogreg import GradientDescentLogisticRegression"
+        " as G; G().fit(np.r_[0., 1, 2, 3][:, None], [0, 0, 1, 1]).predict([[1.]]);"
+        " assert not [m for m in sys.modules if m.startswith('dask')]"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_user_guide_example_runs(capsys):
+    """The code blocks of docs/dask.rst, run in order (one starts a LocalCluster)."""
+    pytest.importorskip("distributed")
+    pytest.importorskip("dask.dataframe")
+    page = Path(__file__).resolve().parents[1] / "docs" / "dask.rst"
+    if not page.exists():
+        pytest.skip("no docs/ in this checkout")
+    blocks = re.findall(r"\.\. code-block:: python\n\n((?:   .*\n|\n)+)", page.read_text())
+    assert len(blocks) == 3
+    namespace = {}
+    for block in blocks:
+        exec(textwrap.dedent(block), namespace)
+    out = capsys.readouterr().out
+    assert "accuracy: 0.9" in out and "True" in out and "['x0', 'x1', 'x2']" in out
+
+
+# ---------------------------------------------------------- a real cluster
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+def test_fit_on_a_local_cluster_of_two_worker_processes(client):
+    X, y, sw = _data(3)
+    ref = GradientDescentLogisticRegression().fit(X, y, sample_weight=sw)
+    Xd = da.from_array(X, chunks=CHUNK)
+    swd = da.from_array(sw, chunks=CHUNK)
+    model = GradientDescentLogisticRegression().fit(Xd, y, sample_weight=swd)
+    _close(model.coef_, ref.coef_)
+    _close(model.intercept_, ref.intercept_)
+    proba = model.predict_proba(Xd)
+    assert isinstance(proba, da.Array)
+    _close(proba.compute(), ref.predict_proba(X))
+    # The chunks were spread over both workers.
+    assert len(client.scheduler_info()["workers"]) == 2
