@@ -25,11 +25,21 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from . import _dask
 from ._objective import LogisticObjective
 from ._solver import SOLVERS, Stats, minimize
 
+try:  # scikit-learn's callback API (scikit-learn >= 1.9)
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # pragma: no cover - older scikit-learn
 
-class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
+    class CallbackSupportMixin:
+        """Stand-in when the installed scikit-learn has no callback API."""
+
+
+class GradientDescentLogisticRegression(
+    CallbackSupportMixin, LinearClassifierMixin, ClassifierMixin, BaseEstimator
+):
     """Logistic regression learned by batch gradient descent on the convex cost.
 
     The model is ŷ = σ(w·x + b) for two classes and the softmax of
@@ -93,8 +103,9 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
         Stopping tolerance. The fit stops when the largest entry of the
         gradient of J (the minimum-norm subgradient with L1), each entry
         scaled by the root of the preconditioner, falls below ``tol`` times
-        the same quantity at the all-zero start. The test is unit-free: it does
-        not change when a feature is rescaled. The tolerance is floored at
+        the same quantity at the all-zero start. The test is unit-free: without
+        a penalty it does not change when a feature is rescaled (with one, the
+        problem itself depends on the units). The tolerance is floored at
         50 machine epsilons of the input's dtype.
     warm_start : bool, default=False
         Start from the previous ``coef_`` and ``intercept_`` instead of zeros.
@@ -207,7 +218,9 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data. CSR and CSC matrices are used as they are (never
-            densified); float32 data is fitted in float32.
+            densified); float32 data is fitted in float32. A ``dask.array`` or Dask
+            DataFrame is fitted chunk by chunk where its chunks live (see the
+            user guide's Dask section).
         y : array-like of shape (n_samples,)
             Target labels (any hashable labels, at least two classes).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -218,15 +231,20 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
         self : object
             The fitted estimator.
         """
+        if _dask.is_dask(X):
+            return _dask.fit(self, X, y, sample_weight)
         xp, _, device_ = get_namespace_and_device(X)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[xp.float64, xp.float32],
-            y_numeric=False,
-        )
+        # scikit-learn's finiteness check sums X: near the float limit the
+        # partial sums overflow to ±inf and then nan, which is no error in X.
+        with np.errstate(over="ignore", invalid="ignore"):
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                dtype=[xp.float64, xp.float32],
+                y_numeric=False,
+            )
         check_classification_targets(y)
         # Labels are encoded on the host; classes_ stays a numpy array (it may
         # hold strings).
@@ -234,6 +252,7 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
         encoder = LabelEncoder()
         y_idx = encoder.fit_transform(y_host)
         classes = encoder.classes_
+        self.classes_ = classes
         n_classes = len(classes)
         if n_classes < 2:
             raise ValueError(
@@ -245,12 +264,22 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
+        if isinstance(self.class_weight, dict):
+            unknown = set(self.class_weight) - set(classes.tolist())
+            if unknown:
+                raise ValueError(
+                    "class_weight names classes that are not in the training data:"
+                    f" {sorted(unknown, key=repr)}; the classes are {classes.tolist()}."
+                )
         if self.class_weight is not None:
+            sw_host = _to_numpy(sample_weight)
             class_weight = compute_class_weight(
                 self.class_weight,
                 classes=classes,
                 y=y_host,
-                sample_weight=_to_numpy(sample_weight),
+                # "balanced" is unchanged when all the weights are scaled; at
+                # most 1, their sums cannot overflow.
+                sample_weight=sw_host / sw_host.max(),
             )
             sample_weight = sample_weight * xp.asarray(
                 class_weight[y_idx], dtype=X.dtype, device=device_
@@ -297,12 +326,13 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
             max_iter=self.max_iter,
             tol=self.tol,
             stats=stats,
-            callback=self._verbose_callback() if self.verbose else None,
+            callback=self._iteration_callback(objective, X, y, sample_weight, coef0),
             keep_path=self.keep_path,
         )
+        if self._callbacks_on:
+            self._iter_ctx.call_on_fit_task_end(estimator=self)  # the step never taken
 
         w, b = objective.split(result.coef)
-        self.classes_ = classes
         # Fitted arrays live in the namespace and on the device of X.
         self.coef_ = xp.asarray(w, dtype=X.dtype, copy=True)
         self.intercept_ = (
@@ -324,18 +354,64 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
             self.intercept_path_ = (
                 path[:, :, -1] if self.fit_intercept else np.zeros(path.shape[:2], dtype=X.dtype)
             )
+        if self._callbacks_on:
+            self._root_ctx.call_on_fit_task_end(
+                estimator=self, X=X, y=y, metadata={"sample_weight": sample_weight},
+                reconstruction_attributes={},
+            )
+            del self._root_ctx, self._iter_ctx
         if self.verbose:
             print(self._summary(result), file=sys.stdout)
         self._warn_if_unconverged(result, X, y_idx)
         return self
 
-    def _verbose_callback(self):
+    def _iteration_callback(self, objective, X, y, sample_weight, coef0):
+        """The solver's per-iterate callback: verbose lines and scikit-learn callbacks.
+
+        Each gradient-descent iteration is a sub-task of the fit for
+        scikit-learn's callback API (``set_callbacks``): its begin hook gets
+        the parameters before the update, its end hook those after, and an
+        end hook that returns True stops the fit.
+        """
         every = 1 if self.verbose > 1 else max(1, self.max_iter // 20)
+        self._callbacks_on = bool(getattr(self, "_skl_callbacks", None)) or hasattr(
+            self, "_parent_callback_ctx"
+        )
+        if not self.verbose and not self._callbacks_on:
+            return None
+        metadata = {"sample_weight": sample_weight}
+
+        def attributes(coef):
+            w, b = objective.split(coef)
+            b = b if b is not None else 0.0 * w[:, 0]
+            return {"coef_": w, "intercept_": b, "classes_": self.classes_}
+
+        if self._callbacks_on:
+            root = self._init_callback_context(max_subtasks=self.max_iter + 1)
+            root.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+            self._root_ctx = root
+
+            def begin(coef):
+                ctx = root.subcontext(task_name="gradient-descent-iteration")
+                ctx.call_on_fit_task_begin(
+                    estimator=self, X=X, y=y, metadata=metadata,
+                    reconstruction_attributes=lambda: attributes(coef),
+                )
+                return ctx
+
+            self._iter_ctx = begin(coef0)
 
         def callback(k, coef, J, opt, step):
-            if k % every == 0:
+            if self.verbose and k % every == 0:
                 print(f"iter {k:6d}  J = {J:.10g}  |grad| = {opt:.3e}  step = {step:.3e}")
-            return False
+            stop = False
+            if self._callbacks_on and k > 0:
+                stop = self._iter_ctx.call_on_fit_task_end(
+                    estimator=self, X=X, y=y, metadata=metadata,
+                    reconstruction_attributes=lambda: attributes(coef),
+                )
+                self._iter_ctx = begin(coef)
+            return bool(stop)
 
         return callback
 
@@ -346,22 +422,41 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
         )
 
     def _warn_if_unconverged(self, result, X, y_idx):
-        if result.converged or result.stop_reason == "callback":
+        if result.stop_reason == "callback":
+            return
+        fixed = not isinstance(self.learning_rate, str)
+        stable = (
+            f"The largest stable learning rate for this data is about"
+            f" {result.stable_step:.4g} (2/L for the Lipschitz constant L of"
+            " the gradient); use a smaller learning_rate or learning_rate='auto'."
+        )
+        separable = (
+            "The classes are linearly separable and C=inf: the cost has no"
+            " minimum (it keeps decreasing as the weights grow without bound), so"
+            " the weights depend on tol and max_iter. Use a finite C."
+        )
+        if result.converged:
+            if self.C == math.inf and _separates(self, X, y_idx):
+                msg = (
+                    "The fit stopped because the gradient became small, at weights"
+                    f" of size up to {float(np.max(np.abs(_to_numpy(self.coef_)))):.3g}. "
+                    + separable
+                )
+                warnings.warn(msg, ConvergenceWarning, stacklevel=3)
             return
         if result.diverged:
-            if isinstance(self.learning_rate, str):
-                hint = "Increase max_iter or use another solver."
-            else:
-                hint = (
-                    f"The largest stable learning rate for this data is about"
-                    f" {result.stable_step:.4g} (2/L for the Lipschitz constant L of"
-                    " the gradient); use a smaller learning_rate or learning_rate='auto'."
-                )
+            hint = stable if fixed else "Increase max_iter or use another solver."
             msg = (
                 f"learning_rate={self.learning_rate!r} made the cost diverge (J rose from"
                 f" {result.loss_curve[0]:.4g} to {max(result.loss_curve):.4g});"
                 f" returning the best finite iterate (J = {result.loss_curve[-1]:.4g}). "
                 + hint
+            )
+        elif result.stop_reason == "stalled" and fixed and result.n_iter == 0:
+            msg = (
+                f"learning_rate={self.learning_rate!r} is too large for this data: no"
+                " step of the line search, down to 1e-10 times it, decreased the cost,"
+                " so the model was left at its start. " + stable
             )
         elif result.stop_reason == "stalled":
             msg = (
@@ -369,19 +464,39 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
                 " point before the stopping test was met; the model is as accurate as"
                 " the precision of the data allows. Consider a larger tol."
             )
+        elif self.C == math.inf and _separates(self, X, y_idx):
+            msg = (
+                f"GradientDescentLogisticRegression did not converge in {self.max_iter}"
+                " iterations. " + separable
+            )
         else:
             msg = (
                 f"GradientDescentLogisticRegression did not converge in {self.max_iter}"
                 f" iterations (solver={self.solver!r}, learning_rate={self.learning_rate!r})."
-                " Increase max_iter, use learning_rate='auto' or another solver, or"
-                " scale the data (e.g. with StandardScaler)."
             )
-            if self.C == math.inf and _separates(self, X, y_idx):
+            if fixed and self.solver in ("gd", "nesterov") and (
+                self.learning_rate > result.stable_step
+            ):
+                msg += f" learning_rate={self.learning_rate!r} is too large. " + stable
+            elif fixed:
                 msg += (
-                    " The classes are linearly separable and C=inf: the cost has no"
-                    " minimum (the weights grow without bound). Use a finite C."
+                    " Increase max_iter, use learning_rate='auto' or another solver,"
+                    " or scale the data (e.g. with StandardScaler)."
                 )
+            elif self.solver == "bb":
+                msg += " Increase max_iter or tol."
+            else:
+                msg += " Increase max_iter or use solver='bb'."
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+
+    def predict(self, X):
+        """Class labels: ``classes_[z > 0]`` for two classes, the argmax of z otherwise.
+
+        A Dask input gives a lazy Dask array; anything else as in scikit-learn.
+        """
+        if _dask.is_dask(X):
+            return _dask.predict(self, X)
+        return super().predict(X)
 
     def decision_function(self, X):
         """Raw prediction z = X·w + b.
@@ -397,7 +512,10 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
             For two classes, z for the positive class ``classes_[1]``;
             otherwise z for each class.
         """
-        return super().decision_function(X)
+        if _dask.is_dask(X):
+            return _dask.decision_function(self, X)
+        with np.errstate(over="ignore", invalid="ignore"):  # as in fit
+            return super().decision_function(X)
 
     def predict_proba(self, X):
         """Probability of each class: σ(z) for two classes, softmax(z) otherwise.
@@ -412,6 +530,8 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
+        if _dask.is_dask(X):
+            return _dask.predict_proba(self, X)
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="coef_", method="predict_proba")
         z = self.decision_function(X)
@@ -435,6 +555,8 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
+        if _dask.is_dask(X):
+            return _dask.predict_log_proba(self, X)
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="coef_", method="predict_log_proba")
         z = self.decision_function(X)
@@ -444,6 +566,13 @@ class GradientDescentLogisticRegression(LinearClassifierMixin, ClassifierMixin, 
         if z.ndim == 1:
             return np.stack([log_expit(-z), log_expit(z)], axis=1)
         return log_softmax(z, axis=1)
+
+    def __sklearn_is_fitted__(self):
+        # A fit that raised may have set n_features_in_ and classes_ (and, on a
+        # refit, left the previous coef_ with another width): not fitted, so
+        # that predict raises NotFittedError rather than a shape error.
+        coef = getattr(self, "coef_", None)
+        return coef is not None and coef.shape[-1] == getattr(self, "n_features_in_", -1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

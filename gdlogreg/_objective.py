@@ -28,7 +28,6 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit
 from sklearn.utils._array_api import _is_numpy_namespace, get_namespace
 
 
@@ -80,8 +79,13 @@ class LogisticObjective:
 
         # Normalised weights: J and its gradient are divided by the sum of the
         # weights, not by the number of rows.
-        self.sw_sum = float(xp.sum(sample_weight))
-        sw = sample_weight / self.sw_sum
+        # Summed after division by the largest weight, so that huge weights
+        # give sw_sum = inf (no penalty), not an overflow.
+        top = float(xp.max(sample_weight))
+        sw = sample_weight / top
+        partial = float(xp.sum(sw))
+        self.sw_sum = top * partial
+        sw = sw / partial
         self.sw = xp.astype(sw, X.dtype) if not self._is_numpy else sw.astype(X.dtype)
         if self.multinomial:
             # One-hot targets scaled by the weights, so that the residual is
@@ -92,6 +96,8 @@ class LogisticObjective:
             self.sw_y = self.sw[:, None] * onehot
         else:
             self.sw_y = self.sw * y
+            self._c = 0.5 * self.sw - self.sw_y  # for the loss, see _numpy_binary_loss
+        self._buffers = {}
 
         # The penalty, scaled once, here: divide scikit-learn's objective by C Σs.
         scale = math.inf if C == math.inf else C * self.sw_sum
@@ -168,14 +174,15 @@ class LogisticObjective:
             r = (self.sw[:, None] / se) * e - self.sw_y
             return loss, r
         if self._is_numpy:
-            # log1pexp(z) = max(z, 0) + log1p(exp(-|z|)); σ(z) from the same exp.
-            e = np.exp(-np.abs(z))
-            loss = (
-                float(self.sw @ np.log1p(e))
-                + float(self.sw @ np.maximum(z, 0.0))
-                - float(self.sw_y @ z)
-            )
-            r = self.sw * expit(z) - self.sw_y
+            e, loss = self._numpy_binary_loss(z)
+            # σ(z) = 1/(1+e) for z >= 0 and e/(1+e) otherwise, from the same
+            # e = exp(-|z|): no second exponential, no overflow.
+            q = np.add(e, 1.0, out=self._buffer(1, z))
+            np.divide(1.0, q, out=q)
+            np.multiply(e, q, out=e)
+            np.copyto(e, q, where=z >= 0)
+            r = np.multiply(self.sw, e)
+            r -= self.sw_y
             return loss, r
         loss = float(xp.sum(self.sw * _log1pexp(z, xp))) - float(xp.sum(self.sw_y * z))
         # σ(z) = (1 + tanh(z/2)) / 2 never overflows.
@@ -190,8 +197,30 @@ class LogisticObjective:
             lse = zmax + xp.log(xp.sum(xp.exp(z - zmax), axis=1, keepdims=True))
             return float(xp.sum(self.sw[:, None] * lse)) - float(xp.sum(self.sw_y * z))
         if self._is_numpy:
-            return float(self.sw @ np.logaddexp(0.0, z)) - float(self.sw_y @ z)
+            return self._numpy_binary_loss(z)[1]
         return float(xp.sum(self.sw * _log1pexp(z, xp))) - float(xp.sum(self.sw_y * z))
+
+    def _buffer(self, i, like):
+        """Scratch array i shaped like z, reused across calls (never returned)."""
+        buf = self._buffers.get(i)
+        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
+            buf = self._buffers[i] = np.empty_like(like)
+        return buf
+
+    def _numpy_binary_loss(self, z):
+        """(e, loss) with e = exp(-|z|) in a scratch buffer, for numpy input.
+
+        Σ s (log1p(e) + max(z, 0) - y z) / Σs, written as
+        s·log1p(e) + ½ s·|z| + (½ s - s y)·z so that no temporary beyond two
+        scratch vectors is made and only two transcendental functions run.
+        """
+        e = np.abs(z, out=self._buffer(0, z))
+        half_abs = 0.5 * float(self.sw @ e)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        log1p_e = np.log1p(e, out=self._buffer(1, z))
+        loss = float(self.sw @ log1p_e) + half_abs + float(self._c @ z)
+        return e, loss
 
     # ------------------------------------------------------------ the penalty
     def smooth_penalty(self, coef):
@@ -199,7 +228,12 @@ class LogisticObjective:
         if self.l2_reg == 0.0:
             return 0.0
         w, _ = self.split(coef)
-        return 0.5 * self.l2_reg * float(self.xp.sum(w * w))
+        # ‖w‖² = m² ‖w/m‖² with m = max |w|: a diverging w gives J = inf, not
+        # an overflow in the squares.
+        m = float(self.xp.max(self.xp.abs(w)))
+        if m == 0.0 or not math.isfinite(m):
+            return 0.0 if m == 0.0 else math.inf
+        return 0.5 * self.l2_reg * m * m * float(self.xp.sum((w / m) ** 2))
 
     def nonsmooth_penalty(self, coef):
         """l1_reg · ‖w‖₁."""
@@ -278,29 +312,45 @@ class LogisticObjective:
         return self.sw[:, None] * z if self.multinomial else self.sw * z
 
     def column_moments(self, chunk_rows=4096):
-        """Weighted mean and weighted mean of the square of each feature.
+        """Scale, weighted mean and weighted variance of each feature.
 
-        Computed in row blocks, so that no temporary of the size of X is made
-        (sparse X stays sparse).
+        Returns ``(scale, mean, var)``: ``scale`` is the largest ``|x|`` of the
+        column (1 for an all-zero column), and ``mean`` and ``var`` are the
+        moments of the column divided by its scale, so that no square
+        overflows or underflows whatever the units (|x| up to 1e308). The
+        variance of dense X is a two-pass sum (no cancellation for a feature
+        with a large offset). Computed in row blocks, so that no temporary of
+        the size of X is made (sparse X stays sparse).
         """
         xp = self.xp
         X, sw = self.X, self.sw
         if sp.issparse(X):
             sw = np.asarray(sw)
-            mean = np.asarray(X.T @ sw, dtype=np.float64)
-            sq = np.zeros(self.n_features, dtype=np.float64)
             Xr = X.tocsr() if X.format != "csr" else X
+            scale = np.maximum(
+                np.abs(Xr.max(axis=0).toarray().ravel()), np.abs(Xr.min(axis=0).toarray().ravel())
+            ).astype(np.float64)
+            scale = np.where(scale > 0, scale, 1.0)
+            inv = sp.diags(1.0 / scale)
+            mean = np.asarray(X.T @ sw, dtype=np.float64) / scale
+            sq = np.zeros(self.n_features, dtype=np.float64)
             for start in range(0, self.n_samples, chunk_rows):
-                block = Xr[start : start + chunk_rows]
+                block = Xr[start : start + chunk_rows] @ inv
                 sq += np.asarray(block.multiply(block).T @ sw[start : start + chunk_rows])
-            return mean.astype(X.dtype), sq.astype(X.dtype)
-        mean = sw @ X
-        sq = xp.zeros(self.n_features, dtype=X.dtype, **self._device_kw())
+            var = np.maximum(sq - mean * mean, 0.0)
+            return scale.astype(X.dtype), mean.astype(X.dtype), var.astype(X.dtype)
+        scale = xp.zeros(self.n_features, dtype=X.dtype, **self._device_kw())
         for start in range(0, self.n_samples, chunk_rows):
             stop = min(start + chunk_rows, self.n_samples)
-            block = X[start:stop, ...]
-            sq = sq + sw[start:stop] @ (block * block)
-        return mean, sq
+            scale = xp.maximum(scale, xp.max(xp.abs(X[start:stop, ...]), axis=0))
+        scale = xp.where(scale > 0, scale, xp.ones_like(scale))
+        mean = (sw @ X) / scale
+        var = xp.zeros(self.n_features, dtype=X.dtype, **self._device_kw())
+        for start in range(0, self.n_samples, chunk_rows):
+            stop = min(start + chunk_rows, self.n_samples)
+            block = X[start:stop, ...] / scale - mean
+            var = var + sw[start:stop] @ (block * block)
+        return scale, mean, var
 
     def standardized(self):
         """The same objective in standardized coordinates (see :class:`Standardized`)."""
@@ -321,15 +371,19 @@ class Standardized:
     M = T Tᵀ (T the map above): features of any unit and any offset descend at
     the same pace. X is never centred or copied: only the O(d) map T is
     applied to the parameters. Without an intercept, and for constant
-    columns, nothing is centred and σ_j is the root mean square.
+    columns, nothing is centred and σ_j is the root mean square. With an L2
+    penalty σ_j is replaced by √(σ_j² + l2_reg/c), the diagonal of the
+    Hessian bound, so that a feature of tiny scale, whose weight the penalty
+    dominates, is not given an enormous curvature.
     """
 
     def __init__(self, base):
         xp = base.xp
         self.base = base
         self.xp = xp
-        mean, sq = base.column_moments()
-        var = sq - mean * mean
+        # Moments of X_j / scale_j: the ratios below are unit-free.
+        scale, mean, var = base.column_moments()
+        sq = var + mean * mean
         center = base.fit_intercept
         if center:
             # A column that is (numerically) constant is not centred: it would
@@ -340,9 +394,14 @@ class Standardized:
         else:
             mean = xp.zeros_like(mean)
             var = sq
-        self.mean = mean
+        self.mean = mean * scale
+        # Jacobi preconditioner of the Hessian bound c·diag(σ²) + l2_reg: D_j =
+        # 1/√(σ_j² + l2_reg/c), 1/σ_j without a penalty. The penalty term keeps
+        # a feature whose scale is tiny next to the penalty's (1e-8 beside 1e8)
+        # from a curvature ~l2_reg/σ_j² that would stall every step.
         ones = xp.ones_like(var)
-        self.D = xp.where(var > 0, 1.0 / xp.sqrt(xp.where(var > 0, var, ones)), ones)
+        den = xp.hypot(scale * xp.sqrt(var), math.sqrt(base.l2_reg / base.curvature_bound()) * ones)
+        self.D = xp.where(den > 0, 1.0 / xp.where(den > 0, den, ones), ones)
         for name in ("dtype", "n_outputs", "n_features", "fit_intercept", "l2_reg", "l1_reg"):
             setattr(self, name, getattr(base, name))
         self.coef_shape = base.coef_shape

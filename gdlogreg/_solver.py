@@ -19,7 +19,8 @@ iteration costs one ``X @ v`` and one ``X.T @ r``.
 
 With ``learning_rate="auto"`` the descent runs in standardized coordinates
 (each feature centred and scaled by its weighted mean and standard deviation,
-an exact change of variables applied to the parameters only): this is
+the latter combined with the L2 penalty's curvature, an exact change of
+variables applied to the parameters only): this is
 preconditioned gradient descent, with the same minimiser, that does not care
 about the units or offsets of the features.
 
@@ -85,10 +86,12 @@ def lipschitz(objective, v0=None, n_iter=20, rtol=1e-3):
     v = objective.zeros() + 1.0 if v0 is None or v0.shape != objective.coef_shape else v0
     lam = 0.0
     for _ in range(n_iter):
-        norm = math.sqrt(_vdot(xp, v, v))
-        if norm == 0.0 or not math.isfinite(norm):
+        # Divide by max |v| first: for data of huge scale vᵀv would overflow.
+        top = float(xp.max(xp.abs(v)))
+        if top == 0.0 or not math.isfinite(top):
             break
-        v = v / norm
+        v = v / top
+        v = v / math.sqrt(_vdot(xp, v, v))
         Hv = objective.curvature_matvec(v)
         lam_new = _vdot(xp, v, Hv)
         v = Hv
@@ -114,8 +117,10 @@ def _quantize(t):
 class _Monitor:
     """Records J, runs the stopping and divergence tests, calls the callback."""
 
-    def __init__(self, threshold, measure, to_base, max_iter, callback, keep_path):
-        self.threshold = threshold
+    def __init__(self, tol, grad_ref, measure, to_base, max_iter, callback, keep_path):
+        self.tol = tol
+        # None: the start is the all-zero model, whose gradient is the reference.
+        self.threshold = None if grad_ref is None else tol * (grad_ref if grad_ref > 0 else 1.0)
         self.measure = measure
         self.to_base = to_base
         self.max_iter = max_iter
@@ -142,7 +147,7 @@ class _Monitor:
             self.J_start + 1.0
         ):
             self.diverged, self.reason = True, "diverged"
-        elif opt <= self.threshold:
+        elif self.passes(opt):
             self.converged, self.reason = True, "converged"
         elif k >= self.max_iter:
             self.reason = "max_iter"
@@ -152,6 +157,12 @@ class _Monitor:
         if self.callback is not None and self.callback(k, self.to_base(coef), J, opt, step):
             self.reason = self.reason or "callback"
         return self.reason is not None
+
+    def passes(self, opt):
+        """The stopping test; the first call fixes the reference from a zero start."""
+        if self.threshold is None:
+            self.threshold = self.tol * (opt if opt > 0 else 1.0)
+        return opt <= self.threshold
 
     def result(self, coef, k, step):
         """Build the result; an unconverged run returns its best finite iterate."""
@@ -239,13 +250,17 @@ def minimize(
         def measure(grad, coef):
             return std.optimality(std.grad_from_base(grad), std.from_base(coef))
 
-    # Scale of the stopping test: the standardized gradient at the zero start.
-    zeros = objective.zeros()
-    _, r0 = objective.loss_residual(objective.raw_prediction(zeros))
-    grad_ref = std.optimality(std.grad_from_base(objective.gradient(r0, zeros)), zeros)
-    threshold = max(tol, 50.0 * _eps(objective.dtype)) * (grad_ref if grad_ref > 0 else 1.0)
+    # Scale of the stopping test: the standardized gradient at the zero start
+    # (the first gradient of a fit from zeros; computed apart for a warm start).
+    grad_ref = None
+    xp = objective.xp
+    if bool(xp.any(coef0 != 0)):
+        zeros = objective.zeros()
+        _, r0 = objective.loss_residual(objective.raw_prediction(zeros))
+        grad_ref = std.optimality(std.grad_from_base(objective.gradient(r0, zeros)), zeros)
+    tol = max(tol, 50.0 * _eps(objective.dtype))
 
-    monitor = _Monitor(threshold, measure, to_base, max_iter, callback, keep_path)
+    monitor = _Monitor(tol, grad_ref, measure, to_base, max_iter, callback, keep_path)
     if solver in ("gd", "nesterov"):
         if auto:
             key = "standardized"
@@ -257,9 +272,10 @@ def minimize(
         result = run(work, start, alpha, monitor)
     else:
         result = _line_search_descent(work, start, learning_rate, monitor, bb=solver == "bb")
-    if result.diverged and not auto:
+    if not auto and not result.converged and result.stop_reason != "callback":
+        # For the warning: the largest stable constant step 2/L (only on failure).
         L, _ = lipschitz(objective)
-        result.stable_step = 2.0 / L
+        result.stable_step = 2.0 / L if L > 0 else math.inf
     return result
 
 
@@ -299,7 +315,7 @@ def _nesterov(objective, coef, alpha, monitor):
     k = 0
     while True:
         J_y, grad_y = objective.value_gradient(z_y, y)  # X.T @ r(y)
-        if monitor.measure(grad_y, y) <= monitor.threshold:
+        if monitor.passes(monitor.measure(grad_y, y)):
             x, J_x = y, J_y  # converged at y: return it
         if monitor(k, x, J_x, grad_y, alpha):
             break
@@ -327,7 +343,8 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
         J(coef + λ d) <= max(J over the last M iterates) + c·λ·Δ,
         Δ = gᵀd + h(coef + d) - h(coef)   (h: the L1 term),
 
-    c = 1e-4 (differences of J below its rounding error are ignored).
+    c = 1e-4 with BB steps and c = ½ for the monotone rule (differences of J
+    below its rounding error are ignored).
     ``bb=False`` is the monotone Armijo rule (M = 1): each line search starts
     from twice the last accepted step, or from α with a float learning rate.
     ``bb=True`` sets t by the Barzilai–Borwein (spectral) rule, alternating
@@ -340,13 +357,21 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
     memory = deque(maxlen=10 if bb else 1)
     if isinstance(learning_rate, str):
         # A safe first step from the trace bound of the standardized Hessian.
-        t = 1.0 / (objective.curvature_bound() * objective.coef_shape[1] + objective.l2_reg)
+        # There the penalty's curvature l2_reg·D² is at most c (see
+        # Standardized): a huge l2_reg (tiny sample weights) must not make the
+        # first step, and so every later one, vanishingly small.
+        c = objective.curvature_bound()
+        t = 1.0 / (c * objective.coef_shape[1] + min(objective.l2_reg, c))
         t = _quantize(t)
     else:
         t = float(learning_rate)
     eps = _eps(objective.dtype)
     refresh = 50 if eps > 1e-10 else 1000
     has_l1 = objective.l1_reg != 0.0
+    # Sufficient decrease: the classic 1e-4 with the spectral steps; 0.5 for
+    # the monotone rule, whose doubled trial step would otherwise be accepted
+    # up to 2/L, where the stiffest direction barely contracts.
+    armijo = 1e-4 if bb else 0.5
     z = objective.raw_prediction(coef)
     loss, r = objective.loss_residual(z)
     J = loss + objective.penalty(coef)
@@ -376,7 +401,7 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
             z_new = z + lam * Xd  # O(n): no product with X
             loss, r = objective.loss_residual(z_new)
             J_new = loss + objective.penalty(coef_new)
-            if J_new <= J_ref + 1e-4 * lam * delta + slack:
+            if J_new <= J_ref + armijo * lam * delta + slack:
                 break
             if lam < 1e-10:
                 break
