@@ -49,7 +49,6 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from ._objective import LogisticObjective
-from ._solver import Stats, minimize
 
 # Fuse the gradient into the loss pass while more than this fraction of
 # recent residuals was used (exponential average; see the module docstring).
@@ -501,69 +500,11 @@ def fit(estimator, X, y, sample_weight=None):
         l1_ratio=estimator.l1_ratio,
         fit_intercept=estimator.fit_intercept,
     )
-    del X, y, sw, y_target
-    coef0 = objective.zeros()
-    warm = (
-        estimator.warm_start
-        and hasattr(estimator, "coef_")
-        and np.shape(estimator.coef_) == (objective.n_outputs, objective.n_features)
-    )
-    if warm:
-        b = np.asarray(estimator.intercept_, dtype=dtype) if estimator.fit_intercept else None
-        coef0 = objective.join(np.array(estimator.coef_, dtype=dtype), b)
-    stats = Stats()
-    if warm and hasattr(estimator, "_stats"):
-        stats.eigvec = {
-            k: v for k, v in estimator._stats.eigvec.items() if v.shape == objective.coef_shape
-        }
-    result = minimize(
-        objective,
-        coef0,
-        solver=estimator.solver,
-        learning_rate=estimator.learning_rate,
-        max_iter=estimator.max_iter,
-        tol=estimator.tol,
-        stats=stats,
-        callback=_progress(estimator) if estimator.verbose else None,
-        keep_path=estimator.keep_path,
-    )
-
-    w, b = objective.split(result.coef)
+    del y_target
     estimator.classes_ = classes
-    estimator.coef_ = np.array(w, dtype=dtype)
-    estimator.intercept_ = (
-        np.array(b, dtype=dtype) if b is not None else np.zeros(objective.n_outputs, dtype)
-    )
-    estimator.n_iter_ = int(result.n_iter)
-    estimator.loss_curve_ = np.asarray(result.loss_curve, dtype=np.float64)
-    estimator.converged_ = bool(result.converged)
-    estimator.stop_reason_ = result.stop_reason
-    estimator.learning_rate_ = float(result.step)
-    estimator._stats = stats
+    estimator._fit_objective(objective, objective.X, y, y_idx, sw)
     estimator._dask_passes = objective.n_passes
-    if estimator.keep_path:
-        d = objective.n_features
-        path = np.stack([np.asarray(c) for c in result.path])
-        estimator.coef_path_ = path[:, :, :d]
-        estimator.intercept_path_ = (
-            path[:, :, -1] if estimator.fit_intercept else np.zeros(path.shape[:2], dtype)
-        )
-    if estimator.verbose:
-        print(estimator._summary(result))
-    estimator._warn_if_unconverged(result, objective.X, y_idx)
     return estimator
-
-
-def _progress(estimator):
-    """The ``verbose`` progress lines of the in-memory fit."""
-    every = 1 if estimator.verbose > 1 else max(1, estimator.max_iter // 20)
-
-    def callback(k, coef, J, opt, step):
-        if k % every == 0:
-            print(f"iter {k:6d}  J = {J:.10g}  |grad| = {opt:.3e}  step = {step:.3e}")
-        return False
-
-    return callback
 
 
 def _label_index(block, classes):

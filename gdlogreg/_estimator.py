@@ -301,15 +301,25 @@ class GradientDescentLogisticRegression(
             l1_ratio=self.l1_ratio,
             fit_intercept=self.fit_intercept,
         )
+        return self._fit_objective(objective, X, y, y_idx, sample_weight)
+
+    def _fit_objective(self, objective, X, y, y_idx, sample_weight):
+        """Run gradient descent on ``objective`` and set the fitted attributes.
+
+        Shared by the in-memory and the Dask fits (``X`` is only passed on to
+        the callbacks and to the separability test of the warnings).
+        """
+        xp = objective.xp
         coef0 = objective.zeros()
+        n_features = objective.n_features
         warm = (
             self.warm_start
             and hasattr(self, "coef_")
-            and self.coef_.shape == (objective.n_outputs, X.shape[1])
+            and tuple(self.coef_.shape) == (objective.n_outputs, n_features)
         )
         if warm:
             b = self.intercept_ if self.fit_intercept else None
-            coef0 = objective.join(xp.asarray(self.coef_, dtype=X.dtype, copy=True), b)
+            coef0 = objective.join(xp.asarray(self.coef_, dtype=objective.dtype, copy=True), b)
         stats = Stats()
         if warm and hasattr(self, "_stats"):
             # Reuse the eigenvector of the last power iteration: a few products
@@ -334,15 +344,18 @@ class GradientDescentLogisticRegression(
 
         w, b = objective.split(result.coef)
         # Fitted arrays live in the namespace and on the device of X.
-        self.coef_ = xp.asarray(w, dtype=X.dtype, copy=True)
+        device_kw = objective._device_kw()
+        self.coef_ = xp.asarray(w, dtype=objective.dtype, copy=True)
         self.intercept_ = (
-            xp.asarray(b, dtype=X.dtype, copy=True)
+            xp.asarray(b, dtype=objective.dtype, copy=True)
             if b is not None
-            else xp.zeros(objective.n_outputs, dtype=X.dtype, device=device_)
+            else xp.zeros(objective.n_outputs, dtype=objective.dtype, **device_kw)
         )
         self.n_iter_ = int(result.n_iter)
         self.loss_curve_ = xp.asarray(
-            result.loss_curve, dtype=_max_precision_float_dtype(xp, device_), device=device_
+            result.loss_curve,
+            dtype=_max_precision_float_dtype(xp, device_kw.get("device")),
+            **device_kw,
         )
         self.converged_ = bool(result.converged)
         self.stop_reason_ = result.stop_reason
@@ -350,9 +363,9 @@ class GradientDescentLogisticRegression(
         self._stats = stats
         if self.keep_path:
             path = np.stack([_to_numpy(c) for c in result.path])
-            self.coef_path_ = path[:, :, : X.shape[1]]
+            self.coef_path_ = path[:, :, :n_features]
             self.intercept_path_ = (
-                path[:, :, -1] if self.fit_intercept else np.zeros(path.shape[:2], dtype=X.dtype)
+                path[:, :, -1] if self.fit_intercept else np.zeros(path.shape[:2], path.dtype)
             )
         if self._callbacks_on:
             self._root_ctx.call_on_fit_task_end(
