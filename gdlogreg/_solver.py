@@ -26,13 +26,15 @@ about the units or offsets of the features.
 
 Stopping test (all methods): the fit has converged at iterate k when
 
-    ‖g'(k)‖_∞  <=  tol · ‖g'(0)‖_∞
+    ‖g'(k)‖_∞  <=  max(tol · ‖g'(0)‖_∞, 10 ε)
 
 where g' is the gradient of J in standardized coordinates (the minimum-norm
-subgradient with an L1 term) and g'(0) its value at the all-zero start. Both
-sides change together with the units of the features and the scale of the
-weights, so ``tol`` is a relative, unit-free accuracy; the same test is used
-whatever the learning rate.
+subgradient with an L1 term), g'(0) its value at the all-zero start and ε the
+machine epsilon of the data's dtype (the floor matters only when the zero
+start is already optimal, so that its gradient is rounding noise). Both sides
+change together with the units of the features and the scale of the weights,
+so ``tol`` is a relative, unit-free accuracy; the same test is used whatever
+the learning rate.
 """
 
 import math
@@ -117,10 +119,10 @@ def _quantize(t):
 class _Monitor:
     """Records J, runs the stopping and divergence tests, calls the callback."""
 
-    def __init__(self, tol, grad_ref, measure, to_base, max_iter, callback, keep_path):
-        self.tol = tol
+    def __init__(self, tol, floor, grad_ref, measure, to_base, max_iter, callback, keep_path):
+        self.tol, self.floor = tol, floor
         # None: the start is the all-zero model, whose gradient is the reference.
-        self.threshold = None if grad_ref is None else tol * (grad_ref if grad_ref > 0 else 1.0)
+        self.threshold = None if grad_ref is None else self._threshold(grad_ref)
         self.measure = measure
         self.to_base = to_base
         self.max_iter = max_iter
@@ -161,8 +163,13 @@ class _Monitor:
     def passes(self, opt):
         """The stopping test; the first call fixes the reference from a zero start."""
         if self.threshold is None:
-            self.threshold = self.tol * (opt if opt > 0 else 1.0)
+            self.threshold = self._threshold(opt)
         return opt <= self.threshold
+
+    def _threshold(self, grad_ref):
+        # Never below the rounding error of a standardized gradient: when the
+        # zero start is (nearly) optimal, tol times its gradient is noise.
+        return max(self.tol * grad_ref, self.floor)
 
     def result(self, coef, k, step):
         """Build the result; an unconverged run returns its best finite iterate."""
@@ -260,7 +267,8 @@ def minimize(
         grad_ref = std.optimality(std.grad_from_base(objective.gradient(r0, zeros)), zeros)
     tol = max(tol, 50.0 * _eps(objective.dtype))
 
-    monitor = _Monitor(tol, grad_ref, measure, to_base, max_iter, callback, keep_path)
+    floor = 10.0 * _eps(objective.dtype)
+    monitor = _Monitor(tol, floor, grad_ref, measure, to_base, max_iter, callback, keep_path)
     if solver in ("gd", "nesterov"):
         if auto:
             key = "standardized"

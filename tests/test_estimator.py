@@ -407,3 +407,18 @@ def test_verbose_prints_progress(binary, capsys):
     out = capsys.readouterr().out
     assert "iter" in out and "J =" in out
     assert "converged" in out
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_zero_start_already_optimal_stops_at_once(dtype):
+    # Every row appears once with each label: the optimum is w = 0, b = 0, and
+    # the gradient at the zero start is rounding noise, not a scale for tol.
+    A = np.random.RandomState(0).normal(size=(50, 4))
+    X = np.vstack([A, A]).astype(dtype)
+    y = np.r_[np.zeros(50), np.ones(50)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GradientDescentLogisticRegression().fit(X, y)
+    assert model.converged_
+    assert model.n_iter_ <= 1
+    np.testing.assert_allclose(model.coef_, 0.0, atol=1e-6)
