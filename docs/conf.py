@@ -58,21 +58,6 @@ html_theme_options = {
 html_static_path = []
 
 
-# The page on errors is written separately: list it in the table of contents
-# only when it exists (a missing page in a toctree is an error under -W).
-_OPTIONAL_PAGES = ["errors"]
-
-
-def _optional_toctree_entries(app, docname, source):
-    if docname != "index":
-        return
-    here = Path(app.srcdir)
-    entries = "".join(
-        f"   {page}\n" for page in _OPTIONAL_PAGES if (here / f"{page}.rst").exists()
-    )
-    source[0] = source[0].replace("   .. optional pages\n", entries)
-
-
 def _write_cli_help(app):
     """Write the --help texts of the command line for the CLI page."""
     os.environ["COLUMNS"] = "76"
@@ -110,5 +95,4 @@ def _escape_attribute_names(app, what, name, obj, options, lines):
 
 def setup(app):
     app.connect("autodoc-process-docstring", _escape_attribute_names, priority=100)
-    app.connect("source-read", _optional_toctree_entries)
     app.connect("builder-inited", _write_cli_help)

@@ -220,7 +220,7 @@ class GradientDescentLogisticRegression(
             Training data. CSR and CSC matrices are used as they are (never
             densified); float32 data is fitted in float32. A ``dask.array`` or Dask
             DataFrame is fitted chunk by chunk where its chunks live (see the
-            user guide's Dask section).
+            documentation's page on Dask).
         y : array-like of shape (n_samples,)
             Target labels (any hashable labels, at least two classes).
         sample_weight : array-like of shape (n_samples,), default=None
