@@ -456,12 +456,15 @@ def _ladder(run, ds, targets, cap_s, k_max):
             probes[k] = (dt, objective(ds, f.coef, f.intercept), f.n_iter)
         return probes[k]
 
-    spent, k = 0.0, 1
+    spent, k, n_prev = 0.0, 1, -1
     while k <= k_max:
         dt, J, n_it = probe(k)
         spent += dt
-        if J <= min(targets) or n_it < k or spent > cap_s:
+        # The iteration count stopped growing: the solver stops by itself (a
+        # newton-cholesky that fell back to lbfgs reports k - 1 iterations).
+        if J <= min(targets) or (n_it < k and n_it == n_prev) or spent > cap_s:
             break
+        n_prev = n_it
         k = max(k + 1, int(round(k * 1.5)))
     found = {}
     for target in targets:
