@@ -349,7 +349,8 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
     coef + λ·d for the largest λ in {1, ½, ¼, ...} with
 
         J(coef + λ d) <= max(J over the last M iterates) + c·λ·Δ,
-        Δ = gᵀd + h(coef + d) - h(coef)   (h: the L1 term),
+        Δ = -‖d‖²/t   (= gᵀd without L1; an upper bound of
+                      gᵀd + h(coef + d) - h(coef) with the L1 term h),
 
     c = 1e-4 with BB steps and c = ½ for the monotone rule (differences of J
     below its rounding error are ignored).
@@ -389,20 +390,19 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
         if monitor(k, coef, J, grad, t):
             break
         memory.append(J)
-        if has_l1:
-            d = objective.prox(coef - t * grad, t) - coef
-            h_change = objective.nonsmooth_penalty(coef + d) - objective.nonsmooth_penalty(coef)
-            delta = _vdot(xp, grad, d) + h_change
-        else:
-            d = -t * grad
-            delta = _vdot(xp, grad, d)
-        if not delta < 0.0:
-            # No descent direction left at this precision.
-            monitor.reason = "stalled"
+        d = objective.prox(coef - t * grad, t) - coef if has_l1 else -t * grad
+        # The decrease the step promises: Δ = -‖d‖²/t, which bounds
+        # gᵀd + h(coef + d) - h(coef) from above (prox optimality) and, unlike
+        # that difference, cannot lose its sign to rounding.
+        g_step = d / t  # the (proximal) gradient; ‖d‖² itself may overflow for a huge t
+        delta = -t * _vdot(xp, g_step, g_step)
+        if delta == 0.0:
+            # coef is a fixed point of the (proximal) gradient step: optimal.
+            monitor.converged, monitor.reason = True, "converged"
             break
         Xd = objective.raw_prediction(d)  # X @ d, once per iteration
         J_ref = max(memory)
-        slack = 8.0 * eps * abs(J_ref)  # rounding error of J
+        slack = 32.0 * eps * abs(J_ref)  # rounding error of J (z itself is rounded)
         lam = 1.0
         while True:
             coef_new = coef + lam * d

@@ -422,3 +422,19 @@ def test_zero_start_already_optimal_stops_at_once(dtype):
     assert model.converged_
     assert model.n_iter_ <= 1
     np.testing.assert_allclose(model.coef_, 0.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+@pytest.mark.parametrize("solver", ["bb", "backtracking"])
+def test_line_searches_converge_in_float32(J, multiclass, solver, l1_ratio):
+    # J is only known to float32 rounding: the line search must not stall on it.
+    X, y = multiclass
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GradientDescentLogisticRegression(
+            solver=solver, l1_ratio=l1_ratio, max_iter=20_000
+        ).fit(X.astype(np.float32), y)
+    assert model.converged_
+    ref = GradientDescentLogisticRegression(solver=solver, l1_ratio=l1_ratio, tol=1e-8)
+    ref.fit(X, y)
+    assert abs(_gap(J, model, ref, X, y, l1_ratio=l1_ratio)) < 1e-5
