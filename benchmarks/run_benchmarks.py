@@ -134,7 +134,7 @@ def load_datasets(quick, only=None):
         n_dense, d_dense, n_sp, d_sp = 2_000, 20, 2_000, 200
         Xd, yd = Xd[:600], yd[:600]
     else:
-        n_dense, d_dense, n_sp, d_sp = 200_000, 100, 100_000, 2_000
+        n_dense, d_dense, n_sp, d_sp = 200_000, 100, 300_000, 2_000
     Xm, ym = make_classification(n_dense, d_dense, n_informative=d_dense // 5, random_state=0)
     Xs, ys = make_sparse(n_sp, d_sp, 20, seed=1)
     makers = {
@@ -1010,6 +1010,8 @@ def run(args, log=None):
     log = log or (lambda *a: print(*a, flush=True))
     t_start = time.perf_counter()
     load_start = os.getloadavg()[0]
+    # The commit and the state of gdlogreg/ when the package was imported (now).
+    commit = machine_info()["commit"]
     only = args.datasets.split(",") if args.datasets else None
     limit = threadpool_limits(args.blas_threads) if args.blas_threads else nullcontext()
     with warnings.catch_warnings(), limit:
@@ -1056,6 +1058,7 @@ def run(args, log=None):
             del ds
             gc.collect()
         machine = machine_info()
+        machine["commit"] = commit
     results = {
         "machine": machine,
         "mode": "quick" if args.quick else "full",
