@@ -175,12 +175,13 @@ class LogisticObjective:
             return loss, r
         if self._is_numpy:
             e, loss = self._numpy_binary_loss(z)
-            # σ(z) = 1/(1+e) for z >= 0 and e/(1+e) otherwise, from the same
-            # e = exp(-|z|): no second exponential, no overflow.
+            # σ(z) = 1/(1+e) for z >= 0 and e/(1+e) otherwise, e = exp(-|z|):
+            # no overflow, no branch.
             q = np.add(e, 1.0, out=self._buffer(1, z))
             np.divide(1.0, q, out=q)
-            np.multiply(e, q, out=e)
-            np.copyto(e, q, where=z >= 0)
+            np.minimum(z, 0.0, out=e)
+            np.exp(e, out=e)
+            e *= q  # σ(z) = exp(min(z, 0)) / (1 + exp(-|z|)), exactly
             r = np.multiply(self.sw, e)
             r -= self.sw_y
             return loss, r
@@ -311,46 +312,72 @@ class LogisticObjective:
     def _weigh(self, z):
         return self.sw[:, None] * z if self.multinomial else self.sw * z
 
-    def column_moments(self, chunk_rows=4096):
+    def column_moments(self):
         """Scale, weighted mean and weighted variance of each feature.
 
-        Returns ``(scale, mean, var)``: ``scale`` is the largest ``|x|`` of the
-        column (1 for an all-zero column), and ``mean`` and ``var`` are the
-        moments of the column divided by its scale, so that no square
-        overflows or underflows whatever the units (|x| up to 1e308). The
-        variance of dense X is a two-pass sum (no cancellation for a feature
-        with a large offset). Computed in row blocks, so that no temporary of
-        the size of X is made (sparse X stays sparse).
+        Returns ``(scale, mean, var)``: ``scale`` is a per-column divisor (the
+        largest ``|x|`` of the column; for sparse X only where needed, else 1), and
+        ``mean`` and ``var`` are the moments of the column divided by its
+        scale, so that no square overflows or underflows whatever the units
+        (|x| up to 1e308). The variance of dense X is a two-pass sum (no
+        cancellation for a feature with a large offset). Computed in blocks
+        of rows (of columns for CSC), so that no temporary of more than a
+        sixteenth of X is made and sparse X is neither densified nor copied.
         """
         xp = self.xp
         X, sw = self.X, self.sw
+        n, d = X.shape
         if sp.issparse(X):
             sw = np.asarray(sw)
-            Xr = X.tocsr() if X.format != "csr" else X
-            scale = np.maximum(
-                np.abs(Xr.max(axis=0).toarray().ravel()), np.abs(Xr.min(axis=0).toarray().ravel())
-            ).astype(np.float64)
-            scale = np.where(scale > 0, scale, 1.0)
-            inv = sp.diags(1.0 / scale)
-            mean = np.asarray(X.T @ sw, dtype=np.float64) / scale
-            sq = np.zeros(self.n_features, dtype=np.float64)
-            for start in range(0, self.n_samples, chunk_rows):
-                block = Xr[start : start + chunk_rows] @ inv
-                sq += np.asarray(block.multiply(block).T @ sw[start : start + chunk_rows])
+            mean = np.asarray(X.T @ sw, dtype=np.float64)
+            sq = self._sparse_square_sums(lambda block: block)
+            if not (np.all(np.isfinite(sq)) and np.all((sq > 0) | (mean == 0))):
+                # Squares overflow or underflow: divide each column by its largest |x|.
+                scale = np.maximum(
+                    np.abs(X.max(axis=0).toarray().ravel()),
+                    np.abs(X.min(axis=0).toarray().ravel()),
+                ).astype(np.float64)
+                scale = np.where(scale > 0, scale, 1.0)
+                inv = sp.diags(1.0 / scale)
+                sq = self._sparse_square_sums(lambda block: block @ inv)
+                mean = mean / scale
+            else:
+                scale = np.ones(d)
             var = np.maximum(sq - mean * mean, 0.0)
             return scale.astype(X.dtype), mean.astype(X.dtype), var.astype(X.dtype)
-        scale = xp.zeros(self.n_features, dtype=X.dtype, **self._device_kw())
-        for start in range(0, self.n_samples, chunk_rows):
-            stop = min(start + chunk_rows, self.n_samples)
+        rows = max(1, min(4096, n // 16))
+        scale = xp.zeros(d, dtype=X.dtype, **self._device_kw())
+        for start in range(0, n, rows):
+            stop = min(start + rows, n)
             scale = xp.maximum(scale, xp.max(xp.abs(X[start:stop, ...]), axis=0))
         scale = xp.where(scale > 0, scale, xp.ones_like(scale))
         mean = (sw @ X) / scale
-        var = xp.zeros(self.n_features, dtype=X.dtype, **self._device_kw())
-        for start in range(0, self.n_samples, chunk_rows):
-            stop = min(start + chunk_rows, self.n_samples)
-            block = X[start:stop, ...] / scale - mean
-            var = var + sw[start:stop] @ (block * block)
+        var = xp.zeros(d, dtype=X.dtype, **self._device_kw())
+        for start in range(0, n, rows):
+            stop = min(start + rows, n)
+            block = X[start:stop, ...] / scale
+            block -= mean
+            block *= block
+            var = var + sw[start:stop] @ block
         return scale, mean, var
+
+    def _sparse_square_sums(self, transform, nnz_per_block=1 << 20):
+        """Σᵢ sᵢ x_ij² for sparse X, block by block (rows of CSR, columns of CSC)."""
+        X, sw = self.X, np.asarray(self.sw)
+        n, d = X.shape
+        out = np.zeros(d, dtype=np.float64)
+        if X.format == "csc":
+            step = max(1, d * nnz_per_block // max(X.nnz, 1))
+            for j in range(0, d, step):
+                block = transform(X[:, j : j + step])
+                out[j : j + step] = block.multiply(block).T @ sw
+            return out
+        X = X.tocsr() if X.format != "csr" else X
+        step = max(1, n * nnz_per_block // max(X.nnz, 1))
+        for i in range(0, n, step):
+            block = transform(X[i : i + step])
+            out += block.multiply(block).T @ sw[i : i + step]
+        return out
 
     def standardized(self):
         """The same objective in standardized coordinates (see :class:`Standardized`)."""

@@ -41,6 +41,8 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
+import numpy as np
+
 SOLVERS = ("gd", "backtracking", "nesterov", "bb")
 
 # J above DIVERGENCE_FACTOR * (J at the start + 1) means the steps blow up.
@@ -70,6 +72,9 @@ class Stats:
 
 
 def _vdot(xp, a, b):
+    """Σ a·b over all entries, as a Python float."""
+    if isinstance(a, np.ndarray):
+        return float(np.vdot(a, b))
     return float(xp.sum(a * b))
 
 
