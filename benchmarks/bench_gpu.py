@@ -110,8 +110,15 @@ def main():
     cpu = LogisticRegression().fit(Xc, yc)
     t = time.perf_counter() - t
     cpu_gap = (
-        objective(torch, X, y, torch.as_tensor(cpu.coef_, device=dev),
-                  torch.as_tensor(cpu.intercept_, device=dev), 1.0) - J_ref
+        objective(
+            torch,
+            X,
+            y,
+            torch.as_tensor(cpu.coef_, device=dev),
+            torch.as_tensor(cpu.intercept_, device=dev),
+            1.0,
+        )
+        - J_ref
     ) / J_ref
     rows.append(("LogisticRegression() CPU", t, cpu_gap))
     print("| fit | time (s) | objective gap |\n|---|---|---|")
