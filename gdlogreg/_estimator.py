@@ -101,9 +101,10 @@ class GradientDescentLogisticRegression(
         Most gradient-descent iterations.
     tol : float, default=1e-5
         Stopping tolerance. The fit stops when the largest entry of the
-        gradient of J (the minimum-norm subgradient with L1), each entry
-        scaled by the root of the preconditioner, falls below ``tol`` times
-        the same quantity at the all-zero start. The test is unit-free: without
+        gradient of J in standardized coordinates (the minimum-norm
+        subgradient with L1) falls below ``tol`` times the same quantity at
+        the all-zero start, times √(J / J at the start): a test on the
+        relative gap (J - J*)/J*. The test is unit-free: without
         a penalty it does not change when a feature is rescaled (with one, the
         problem itself depends on the units). The tolerance is floored at
         50 machine epsilons of the input's dtype.

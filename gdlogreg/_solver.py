@@ -26,15 +26,19 @@ about the units or offsets of the features.
 
 Stopping test (all methods): the fit has converged at iterate k when
 
-    ‖g'(k)‖_∞  <=  max(tol · ‖g'(0)‖_∞, 10 ε)
+    ‖g'(k)‖_∞  <=  max(tol · ‖g'(0)‖_∞ · √(J(k) / J(0)), 10 ε)
 
 where g' is the gradient of J in standardized coordinates (the minimum-norm
-subgradient with an L1 term), g'(0) its value at the all-zero start and ε the
-machine epsilon of the data's dtype (the floor matters only when the zero
-start is already optimal, so that its gradient is rounding noise). Both sides
-change together with the units of the features and the scale of the weights,
-so ``tol`` is a relative, unit-free accuracy; the same test is used whatever
-the learning rate.
+subgradient with an L1 term), g'(0) and J(0) its value and the cost at the
+all-zero start, and ε the machine epsilon of the data's dtype (the floor
+matters only when the zero start is already optimal, so that its gradient is
+rounding noise). Both sides change together with the units of the features
+and the scale of the weights, so ``tol`` is a relative, unit-free accuracy;
+the same test is used whatever the learning rate. The factor √(J/J(0)) makes
+it a test on the *relative* gap: near the optimum J - J* ≈ ‖g‖²/(2μ), so
+asking ‖g‖² ∝ J keeps (J - J*)/J* small also when J* is small (weak
+penalty, nearly separable classes), where a fixed gradient threshold would
+stop far too early in relative terms.
 """
 
 import math
@@ -124,10 +128,11 @@ def _quantize(t):
 class _Monitor:
     """Records J, runs the stopping and divergence tests, calls the callback."""
 
-    def __init__(self, tol, floor, grad_ref, measure, to_base, max_iter, callback, keep_path):
+    def __init__(self, tol, floor, ref, measure, to_base, max_iter, callback, keep_path):
         self.tol, self.floor = tol, floor
-        # None: the start is the all-zero model, whose gradient is the reference.
-        self.threshold = None if grad_ref is None else self._threshold(grad_ref)
+        # (‖g'(0)‖_∞, J(0)) of the all-zero model; None: the start is that model,
+        # and its first iterate gives them.
+        self.ref = ref
         self.measure = measure
         self.to_base = to_base
         self.max_iter = max_iter
@@ -154,7 +159,7 @@ class _Monitor:
             self.J_start + 1.0
         ):
             self.diverged, self.reason = True, "diverged"
-        elif self.passes(opt):
+        elif self.passes(opt, J):
             self.converged, self.reason = True, "converged"
         elif k >= self.max_iter:
             self.reason = "max_iter"
@@ -165,16 +170,13 @@ class _Monitor:
             self.reason = self.reason or "callback"
         return self.reason is not None
 
-    def passes(self, opt):
-        """The stopping test; the first call fixes the reference from a zero start."""
-        if self.threshold is None:
-            self.threshold = self._threshold(opt)
-        return opt <= self.threshold
-
-    def _threshold(self, grad_ref):
-        # Never below the rounding error of a standardized gradient: when the
-        # zero start is (nearly) optimal, tol times its gradient is noise.
-        return max(self.tol * grad_ref, self.floor)
+    def passes(self, opt, J):
+        """The stopping test (module docstring) for optimality opt and cost J."""
+        if self.ref is None:
+            self.ref = (opt, J)
+        grad_ref, J_ref = self.ref
+        shrink = math.sqrt(min(1.0, max(J, 0.0) / J_ref)) if J_ref > 0 else 1.0
+        return opt <= max(self.tol * grad_ref * shrink, self.floor)
 
     def result(self, coef, k, step):
         """Build the result; an unconverged run returns its best finite iterate."""
@@ -264,16 +266,17 @@ def minimize(
 
     # Scale of the stopping test: the standardized gradient at the zero start
     # (the first gradient of a fit from zeros; computed apart for a warm start).
-    grad_ref = None
+    ref = None
     xp = objective.xp
     if bool(xp.any(coef0 != 0)):
         zeros = objective.zeros()
-        _, r0 = objective.loss_residual(objective.raw_prediction(zeros))
-        grad_ref = std.optimality(std.grad_from_base(objective.gradient(r0, zeros)), zeros)
+        loss0, r0 = objective.loss_residual(objective.raw_prediction(zeros))
+        grad0 = std.optimality(std.grad_from_base(objective.gradient(r0, zeros)), zeros)
+        ref = (grad0, loss0)
     tol = max(tol, 50.0 * _eps(objective.dtype))
 
     floor = 10.0 * _eps(objective.dtype)
-    monitor = _Monitor(tol, floor, grad_ref, measure, to_base, max_iter, callback, keep_path)
+    monitor = _Monitor(tol, floor, ref, measure, to_base, max_iter, callback, keep_path)
     if solver in ("gd", "nesterov"):
         if auto:
             key = "standardized"
@@ -328,7 +331,7 @@ def _nesterov(objective, coef, alpha, monitor):
     k = 0
     while True:
         J_y, grad_y = objective.value_gradient(z_y, y)  # X.T @ r(y)
-        if monitor.passes(monitor.measure(grad_y, y)):
+        if monitor.passes(monitor.measure(grad_y, y), J_y):
             x, J_x = y, J_y  # converged at y: return it
         if monitor(k, x, J_x, grad_y, alpha):
             break
