@@ -235,36 +235,31 @@ def format_table(header, rows, left=(0,)):
     return "\n".join([line(cells[0]), rule] + [line(r) for r in cells[1:]])
 
 
-def _learning_rate(text):
-    if text == "auto":
+def _number(text, *, positive, auto=False):
+    """A finite float, > 0 (``positive``) or >= 0, or "auto" if ``auto``; for argparse."""
+    if auto and text == "auto":
         return "auto"
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is neither 'auto' nor a number") from None
-    if not value > 0 or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"the learning rate must be > 0, got {text}")
+        kind = "neither 'auto' nor a number" if auto else "not a number"
+        raise argparse.ArgumentTypeError(f"{text!r} is {kind}") from None
+    if not math.isfinite(value) or not (value > 0 if positive else value >= 0):
+        what = "the learning rate must be" if auto else "must be"
+        raise argparse.ArgumentTypeError(f"{what} {'>' if positive else '>='} 0, got {text}")
     return value
+
+
+def _learning_rate(text):
+    return _number(text, positive=True, auto=True)
 
 
 def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
+    return _number(text, positive=True)
 
 
 def _nonnegative_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
+    return _number(text, positive=False)
 
 
 def _positive_int(text):
