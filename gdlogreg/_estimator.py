@@ -26,7 +26,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _dask
-from ._objective import LogisticObjective
+from ._objective import make_objective
 from ._solver import SOLVERS, Stats, minimize
 
 try:  # scikit-learn's callback API (scikit-learn >= 1.9)
@@ -249,10 +249,7 @@ class GradientDescentLogisticRegression(
         check_classification_targets(y)
         # Labels are encoded on the host; classes_ stays a numpy array (it may
         # hold strings).
-        y_host = _to_numpy(y)
-        encoder = LabelEncoder()
-        y_idx = encoder.fit_transform(y_host)
-        classes = encoder.classes_
+        classes, y_idx = _encode(_to_numpy(y))
         self.classes_ = classes
         n_classes = len(classes)
         if n_classes < 2:
@@ -260,11 +257,6 @@ class GradientDescentLogisticRegression(
                 "GradientDescentLogisticRegression needs samples of at least 2 classes"
                 f" in the data, but the data contains only one class: {classes[0]!r}."
             )
-        if sample_weight is not None and not _is_numpy_namespace(xp):
-            sample_weight = move_to(sample_weight, xp=xp, device=device_)
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
         if isinstance(self.class_weight, dict):
             unknown = set(self.class_weight) - set(classes.tolist())
             if unknown:
@@ -272,37 +264,49 @@ class GradientDescentLogisticRegression(
                     "class_weight names classes that are not in the training data:"
                     f" {sorted(unknown, key=repr)}; the classes are {classes.tolist()}."
                 )
+        # Equal weights stay None: the objective keeps them as one number.
+        weights = None
+        if sample_weight is not None or self.class_weight is not None:
+            if sample_weight is not None and not _is_numpy_namespace(xp):
+                sample_weight = move_to(sample_weight, xp=xp, device=device_)
+            weights = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
         if self.class_weight is not None:
-            sw_host = _to_numpy(sample_weight)
+            sw_host = _to_numpy(weights)
             class_weight = compute_class_weight(
                 self.class_weight,
                 classes=classes,
-                y=y_host,
+                y=_to_numpy(y),
                 # "balanced" is unchanged when all the weights are scaled; at
                 # most 1, their sums cannot overflow.
                 sample_weight=sw_host / sw_host.max(),
             )
-            sample_weight = sample_weight * xp.asarray(
-                class_weight[y_idx], dtype=X.dtype, device=device_
+            weights = weights * xp.asarray(
+                class_weight[y_idx.astype(np.intp)], dtype=X.dtype, device=device_
             )
-        if not bool(xp.any(sample_weight > 0)):
+        if weights is not None and not bool(xp.any(weights > 0)):
             raise ValueError(
                 "The sample weights (times the class weights) sum to zero: there"
                 " is nothing to fit."
             )
 
-        y_target = xp.asarray(y_idx == 1 if n_classes == 2 else y_idx, device=device_)
-        y_target = xp.astype(y_target, X.dtype) if n_classes == 2 else y_target
-        objective = LogisticObjective(
+        if _is_numpy_namespace(xp):
+            y_target = y_idx  # class indices; bool for two classes
+        else:
+            y_target = xp.asarray(y_idx, device=device_)
+            y_target = xp.astype(y_target, X.dtype) if n_classes == 2 else y_target
+        objective = make_objective(
             X,
             y_target,
-            sample_weight,
+            weights,
             n_classes,
             C=self.C,
             l1_ratio=self.l1_ratio,
             fit_intercept=self.fit_intercept,
         )
-        return self._fit_objective(objective, X, y, y_idx, sample_weight)
+        del y_target
+        return self._fit_objective(objective, X, y, y_idx, weights)
 
     def _fit_objective(self, objective, X, y, y_idx, sample_weight):
         """Run gradient descent on ``objective`` and set the fitted attributes.
@@ -593,6 +597,25 @@ class GradientDescentLogisticRegression(
         tags.input_tags.sparse = True
         tags.array_api_support = True
         return tags
+
+
+def _encode(y):
+    """``(classes, y_idx)``: the sorted labels and each sample's index among them.
+
+    As :class:`~sklearn.preprocessing.LabelEncoder`, but for numeric labels
+    without its copies: two classes give a boolean y_idx (True for
+    ``classes[1]``), one byte per sample.
+    """
+    if y.dtype.kind in "biuf":
+        classes = np.unique(y)
+        if len(classes) == 2:
+            return classes, y == classes[1]
+        return classes, np.searchsorted(classes, y)
+    encoder = LabelEncoder()
+    y_idx = encoder.fit_transform(y)
+    if len(encoder.classes_) == 2:
+        y_idx = y_idx == 1
+    return encoder.classes_, y_idx
 
 
 def _to_numpy(a):

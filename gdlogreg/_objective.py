@@ -29,6 +29,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils._array_api import _is_numpy_namespace, get_namespace
+from sklearn.utils._array_api import device as _device
 
 
 def _relu(a, xp):
@@ -52,8 +53,9 @@ class LogisticObjective:
     y : array of shape (n_samples,)
         Binary problems: the targets 0. or 1. as floats of X's dtype.
         Multinomial problems: the integer class index of each sample.
-    sample_weight : array of shape (n_samples,)
-        Non-negative weights (class weights already multiplied in).
+    sample_weight : array of shape (n_samples,) or None
+        Non-negative weights (class weights already multiplied in); None
+        means all equal.
     n_classes : int
         Number of classes; 2 gives the binary (sigmoid) model with one
         coefficient row, more give the multinomial (softmax) model.
@@ -67,7 +69,7 @@ class LogisticObjective:
     """
 
     def __init__(self, X, y, sample_weight, n_classes, *, C, l1_ratio, fit_intercept):
-        xp, _ = get_namespace(X if not sp.issparse(X) else sample_weight)
+        xp, _ = get_namespace(X if not sp.issparse(X) else np.empty(0))
         self.xp = xp
         self._is_numpy = _is_numpy_namespace(xp)
         self.X = X
@@ -78,7 +80,10 @@ class LogisticObjective:
         self.dtype = X.dtype
 
         # Normalised weights: J and its gradient are divided by the sum of the
-        # weights, not by the number of rows.
+        # weights, not by the number of rows. None: all weights equal.
+        if sample_weight is None:
+            kw = {} if self._is_numpy else {"device": _device(X)}
+            sample_weight = xp.ones(self.n_samples, dtype=X.dtype, **kw)
         # Summed after division by the largest weight, so that huge weights
         # give sw_sum = inf (no penalty), not an overflow.
         top = float(xp.max(sample_weight))
@@ -96,13 +101,41 @@ class LogisticObjective:
             self.sw_y = self.sw[:, None] * onehot
         else:
             self.sw_y = self.sw * y
-            self._c = 0.5 * self.sw - self.sw_y  # for the loss, see _numpy_binary_loss
-        self._buffers = {}
+        self._trial = None
 
+        self._set_penalty(C, l1_ratio)
+
+    def _set_penalty(self, C, l1_ratio):
         # The penalty, scaled once, here: divide scikit-learn's objective by C Σs.
         scale = math.inf if C == math.inf else C * self.sw_sum
         self.l2_reg = (1.0 - l1_ratio) / scale if scale != math.inf else 0.0
         self.l1_reg = l1_ratio / scale if scale != math.inf else 0.0
+
+    def _init_common(self, X, sample_weight, *, C, l1_ratio, fit_intercept):
+        """Set-up shared by the numpy backends (gdlogreg._binary, gdlogreg._multinomial).
+
+        Equal weights (``sample_weight=None``) are kept as one number, ``_w =
+        1/n``, with ``sw = None``; other weights are normalised as in
+        :meth:`__init__`.
+        """
+        self.xp, _ = get_namespace(np.empty(0, dtype=X.dtype))
+        self._is_numpy = True
+        self.X = X
+        self.n_samples, self.n_features = n, _ = X.shape
+        self.fit_intercept = bool(fit_intercept)
+        self.dtype = np.dtype(X.dtype)
+        if sample_weight is None:
+            self.sw, self.sw_sum, self._w = None, float(n), 1.0 / n
+        else:
+            sample_weight = np.asarray(sample_weight)
+            top = float(np.max(sample_weight))
+            sw = sample_weight / top
+            partial = float(np.sum(sw))
+            self.sw_sum = top * partial
+            sw /= partial
+            self.sw, self._w = sw.astype(self.dtype, copy=False), None
+        self.sw_y = None
+        self._set_penalty(C, l1_ratio)
 
     # ------------------------------------------------------------------ layout
     @property
@@ -173,18 +206,6 @@ class LogisticObjective:
             loss = float(xp.sum(self.sw[:, None] * lse)) - float(xp.sum(self.sw_y * z))
             r = (self.sw[:, None] / se) * e - self.sw_y
             return loss, r
-        if self._is_numpy:
-            e, loss = self._numpy_binary_loss(z)
-            # σ(z) = 1/(1+e) for z >= 0 and e/(1+e) otherwise, e = exp(-|z|):
-            # no overflow, no branch.
-            q = np.add(e, 1.0, out=self._buffer(1, z))
-            np.divide(1.0, q, out=q)
-            np.minimum(z, 0.0, out=e)
-            np.exp(e, out=e)
-            e *= q  # σ(z) = exp(min(z, 0)) / (1 + exp(-|z|)), exactly
-            r = np.multiply(self.sw, e)
-            r -= self.sw_y
-            return loss, r
         loss = float(xp.sum(self.sw * _log1pexp(z, xp))) - float(xp.sum(self.sw_y * z))
         # σ(z) = (1 + tanh(z/2)) / 2 never overflows.
         r = self.sw * (0.5 + 0.5 * xp.tanh(0.5 * z)) - self.sw_y
@@ -197,31 +218,34 @@ class LogisticObjective:
             zmax = xp.max(z, axis=1, keepdims=True)
             lse = zmax + xp.log(xp.sum(xp.exp(z - zmax), axis=1, keepdims=True))
             return float(xp.sum(self.sw[:, None] * lse)) - float(xp.sum(self.sw_y * z))
-        if self._is_numpy:
-            return self._numpy_binary_loss(z)[1]
         return float(xp.sum(self.sw * _log1pexp(z, xp))) - float(xp.sum(self.sw_y * z))
 
-    def _buffer(self, i, like):
-        """Scratch array i shaped like z, reused across calls (never returned)."""
-        buf = self._buffers.get(i)
-        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
-            buf = self._buffers[i] = np.empty_like(like)
-        return buf
+    # ------------------------------------------- steps along a direction
+    # The solver's line search uses these three; a backend may do them in
+    # place and in chunks (see gdlogreg._binary). Here: plain arrays, and the
+    # residual of the last trial kept for :meth:`advance`.
+    def direction_product(self, d):
+        """The raw prediction of a direction, ``X @ d_w + d_b``: one ``X @ v``."""
+        self._trial = None
+        return self.raw_prediction(d)
 
-    def _numpy_binary_loss(self, z):
-        """(e, loss) with e = exp(-|z|) in a scratch buffer, for numpy input.
+    def trial_loss(self, z, Xd, lam):
+        """Mean loss at the trial point z + lam·Xd; O(n), no product with X."""
+        z_new = z + lam * Xd
+        loss, r = self.loss_residual(z_new)
+        self._trial = (z, Xd, lam, z_new, r)
+        return loss
 
-        Σ s (log1p(e) + max(z, 0) - y z) / Σs, written as
-        s·log1p(e) + ½ s·|z| + (½ s - s y)·z so that no temporary beyond two
-        scratch vectors is made and only two transcendental functions run.
+    def advance(self, z, Xd, lam):
+        """Accept the step: the raw prediction z + lam·Xd and its residual.
+
+        z and Xd are spent (a backend may reuse their memory).
         """
-        e = np.abs(z, out=self._buffer(0, z))
-        half_abs = 0.5 * float(self.sw @ e)
-        np.negative(e, out=e)
-        np.exp(e, out=e)
-        log1p_e = np.log1p(e, out=self._buffer(1, z))
-        loss = float(self.sw @ log1p_e) + half_abs + float(self._c @ z)
-        return e, loss
+        trial, self._trial = self._trial, None
+        if trial is not None and trial[0] is z and trial[1] is Xd and trial[2] == lam:
+            return trial[3], trial[4]
+        z_new = z + lam * Xd
+        return z_new, self.loss_residual(z_new)[1]
 
     # ------------------------------------------------------------ the penalty
     def smooth_penalty(self, coef):
@@ -263,8 +287,7 @@ class LogisticObjective:
             dw = dw + self.l2_reg * w
         if not self.fit_intercept:
             return dw
-        db = xp.sum(r, axis=0) if self.multinomial else xp.reshape(xp.sum(r), (1,))
-        return self.join(dw, xp.astype(db, dw.dtype))
+        return self.join(dw, xp.astype(self._row_sums(r), dw.dtype))
 
     def value_gradient(self, z, coef):
         """J at ``coef`` and the gradient of its smooth part; one ``X.T @ r``."""
@@ -305,9 +328,12 @@ class LogisticObjective:
             g = g + self.l2_reg * w
         if not self.fit_intercept:
             return g
+        return self.join(g, self.xp.astype(self._row_sums(r), g.dtype))
+
+    def _row_sums(self, r):
+        """Σᵢ rᵢ, one entry per output: the intercept's part of the gradient."""
         xp = self.xp
-        gb = xp.sum(r, axis=0) if self.multinomial else xp.reshape(xp.sum(r), (1,))
-        return self.join(g, xp.astype(gb, g.dtype))
+        return xp.sum(r, axis=0) if self.multinomial else xp.reshape(xp.sum(r), (1,))
 
     def _weigh(self, z):
         return self.sw[:, None] * z if self.multinomial else self.sw * z
@@ -325,11 +351,10 @@ class LogisticObjective:
         sixteenth of X is made and sparse X is neither densified nor copied.
         """
         xp = self.xp
-        X, sw = self.X, self.sw
+        X = self.X
         n, d = X.shape
         if sp.issparse(X):
-            sw = np.asarray(sw)
-            mean = np.asarray(X.T @ sw, dtype=np.float64)
+            mean = self._sw_dot(X)
             sq = self._sparse_square_sums(lambda block: block)
             if not (np.all(np.isfinite(sq)) and np.all((sq > 0) | (mean == 0))):
                 # Squares overflow or underflow: divide each column by its largest |x|.
@@ -351,23 +376,48 @@ class LogisticObjective:
             stop = min(start + rows, n)
             scale = xp.maximum(scale, xp.max(xp.abs(X[start:stop, ...]), axis=0))
         scale = xp.where(scale > 0, scale, xp.ones_like(scale))
-        mean = (sw @ X) / scale
+        mean = self._sw_dot(X) / scale
         var = xp.zeros(d, dtype=X.dtype, **self._device_kw())
         for start in range(0, n, rows):
             stop = min(start + rows, n)
             block = X[start:stop, ...] / scale
             block -= mean
             block *= block
-            var = var + sw[start:stop] @ block
+            var = var + self._sw_slice(start, stop) @ block
         return scale, mean, var
 
-    def _sparse_square_sums(self, transform, nnz_per_block=1 << 20):
-        """Σᵢ sᵢ x_ij² for sparse X, block by block (rows of CSR, columns of CSC)."""
-        X, sw = self.X, np.asarray(self.sw)
+    def _sw_slice(self, start, stop):
+        """The normalised weights of rows start:stop."""
+        if self.sw is None:
+            return np.full(min(stop, self.n_samples) - start, self._w, dtype=self.dtype)
+        return self.sw[start:stop]
+
+    def _sw_dot(self, A):
+        """sᵀA / Σs: the weighted column means of A (dense or sparse).
+
+        Float64 for sparse A, A's dtype for dense A. Equal weights: the column
+        sums, accumulated in float64 without a copy of A or a weight vector.
+        """
+        if self.sw is None:
+            if sp.issparse(A):
+                return np.asarray(A.sum(axis=0, dtype=np.float64)).ravel() * self._w
+            return (np.sum(A, axis=0, dtype=np.float64) * self._w).astype(A.dtype)
+        if sp.issparse(A):
+            return np.asarray(A.T @ np.asarray(self.sw), dtype=np.float64)
+        return self.sw @ A
+
+    def _sparse_square_sums(self, transform, nnz_per_block=1 << 16):
+        """Σᵢ sᵢ x_ij² for sparse X, block by block (rows of CSR, columns of CSC).
+
+        Blocks of about ``nnz_per_block`` stored entries: the copies made per
+        block stay small next to X.
+        """
+        X = self.X
         n, d = X.shape
         out = np.zeros(d, dtype=np.float64)
         if X.format == "csc":
             step = max(1, d * nnz_per_block // max(X.nnz, 1))
+            sw = np.asarray(self._sw_slice(0, n))
             for j in range(0, d, step):
                 block = transform(X[:, j : j + step])
                 out[j : j + step] = block.multiply(block).T @ sw
@@ -376,7 +426,7 @@ class LogisticObjective:
         step = max(1, n * nnz_per_block // max(X.nnz, 1))
         for i in range(0, n, step):
             block = transform(X[i : i + step])
-            out += block.multiply(block).T @ sw[i : i + step]
+            out += block.multiply(block).T @ np.asarray(self._sw_slice(i, i + step))
         return out
 
     def standardized(self):
@@ -434,6 +484,7 @@ class Standardized:
         self.coef_shape = base.coef_shape
         self.split, self.join, self.zeros = base.split, base.join, base.zeros
         self.loss, self.loss_residual = base.loss, base.loss_residual
+        self.trial_loss, self.advance = base.trial_loss, base.advance
         self.curvature_bound = base.curvature_bound
 
     # the map T and its inverse and transpose
@@ -465,6 +516,9 @@ class Standardized:
 
     def gradient(self, r, coef):
         return self.grad_from_base(self.base.gradient(r, self.to_base(coef)))
+
+    def direction_product(self, d):
+        return self.base.direction_product(self.to_base(d))
 
     def value_gradient(self, z, coef):
         loss, r = self.loss_residual(z)
@@ -517,3 +571,29 @@ def _optimality(grad, coef, l1, objective):
         )
         g = sub if gb is None else objective.join(sub, gb)
     return float(xp.max(xp.abs(g)))
+
+
+def make_objective(X, y, sample_weight, n_classes, *, C, l1_ratio, fit_intercept):
+    """The objective for this data: :class:`LogisticObjective`, or its fast binary form.
+
+    Parameters are those of :class:`LogisticObjective` (``sample_weight=None``:
+    all weights equal). Two classes on numpy or scipy.sparse data get
+    :class:`gdlogreg._binary.BinaryObjective`, the same J computed in chunks
+    and in place; more classes on such data get
+    :class:`gdlogreg._multinomial.MultinomialObjective`, class-major.
+    """
+    if isinstance(X, np.ndarray) or sp.issparse(X):
+        if n_classes == 2:
+            from ._binary import BinaryObjective
+
+            return BinaryObjective(
+                X, y, sample_weight, C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept
+            )
+        from ._multinomial import MultinomialObjective
+
+        return MultinomialObjective(
+            X, y, sample_weight, n_classes, C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept
+        )
+    return LogisticObjective(
+        X, y, sample_weight, n_classes, C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept
+    )

@@ -5,6 +5,9 @@ touches the data, the labels or scikit-learn. From the objective it uses
 
 - ``raw_prediction(coef)``: the linear map z = X w + b (one product ``X @ v``);
 - ``loss_residual(z)``, ``loss(z)``: the mean loss and its derivative in z (O(n));
+- ``direction_product(d)``, ``trial_loss(z, Xd, λ)``, ``advance(z, Xd, λ)``: a
+  line search along d: ``X @ d`` once, the loss at z + λ·Xd (O(n)), and the
+  accepted step's z and residual (O(n); z may move in place);
 - ``gradient(r, coef)``: ∂J/∂coef from the residual (one product ``X.T @ r``);
 - ``penalty``, ``nonsmooth_penalty``, ``prox``: the penalty (the L1 part apart);
 - ``split``/``join``: the views (w, b) of the parameter array;
@@ -393,6 +396,7 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
     loss, r = objective.loss_residual(z)
     J = loss + objective.penalty(coef)
     grad = objective.gradient(r, coef)
+    del r  # only z and X @ d are kept between iterations
     k = 0
     while True:
         if monitor(k, coef, J, grad, t):
@@ -408,15 +412,14 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
             # coef is a fixed point of the (proximal) gradient step: optimal.
             monitor.converged, monitor.reason = True, "converged"
             break
-        Xd = objective.raw_prediction(d)  # X @ d, once per iteration
+        Xd = objective.direction_product(d)  # X @ d, once per iteration
         J_ref = max(memory)
         slack = 32.0 * eps * abs(J_ref)  # rounding error of J (z itself is rounded)
         lam = 1.0
         while True:
             coef_new = coef + lam * d
-            z_new = z + lam * Xd  # O(n): no product with X
-            loss, r = objective.loss_residual(z_new)
-            J_new = loss + objective.penalty(coef_new)
+            # J at z + λ·Xd: O(n), no product with X
+            J_new = objective.trial_loss(z, Xd, lam) + objective.penalty(coef_new)
             if J_new <= J_ref + armijo * lam * delta + slack:
                 break
             if lam < 1e-10:
@@ -426,11 +429,16 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
             monitor.reason = "stalled"
             break
         k += 1
+        # z := z + λ·Xd (in place where the objective can) and r, its residual
+        z, r = objective.advance(z, Xd, lam)
+        del Xd
         if k % refresh == 0:  # undo the drift of z + λ·Xd
-            z_new = objective.raw_prediction(coef_new)
-            loss, r = objective.loss_residual(z_new)
+            z = r = None
+            z = objective.raw_prediction(coef_new)
+            loss, r = objective.loss_residual(z)
             J_new = loss + objective.penalty(coef_new)
         grad_new = objective.gradient(r, coef_new)  # X.T @ r
+        del r
         if bb:
             s, y = lam * d, grad_new - grad
             sty = _vdot(xp, s, y)
@@ -441,5 +449,14 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
             t = _quantize(min(max(t, 1e-10), 1e10))
         elif isinstance(learning_rate, str):
             t = 2.0 * lam * t
-        coef, z, J, grad = coef_new, z_new, J_new, grad_new
+            if J_new > J_ref + armijo * lam * delta:
+                # Accepted thanks to the rounding slack alone (float32 near the
+                # optimum): J no longer tells a good step from a bad one, so
+                # cap the step by the inverse curvature along it, ‖s‖/‖Δg‖,
+                # or it doubles until the iterates wander in the noise of J.
+                s, y = lam * d, grad_new - grad
+                yy = _vdot(xp, y, y)
+                if yy > 0.0:
+                    t = min(t, math.sqrt(_vdot(xp, s, s) / yy))
+        coef, J, grad = coef_new, J_new, grad_new
     return monitor.result(coef, k, t)

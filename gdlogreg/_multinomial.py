@@ -1,0 +1,101 @@
+"""The multinomial objective on numpy and scipy.sparse data, class-major.
+
+:class:`MultinomialObjective` is :class:`~gdlogreg._objective.LogisticObjective`
+for K > 2 classes and in-memory data, with the raw prediction stored
+class-major, Z of shape (K, n): ``Z = W @ X.T + b`` and the gradient
+``R @ X`` are matrix-matrix products, and the softmax's reductions over the
+K classes of each row (its maximum, the sum of the exponentials) run along
+the long axis, as K element-wise passes over rows, instead of n short
+reductions over the K entries of each row.
+
+With z the K raw predictions of a row, y its class and s its normalised weight:
+
+    L = logsumexp(z) - z_y,     ∂L/∂z = softmax(z) - onehot(y),
+
+logsumexp taken as max(z) + log Σ exp(z - max(z)), so nothing overflows.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._objective import LogisticObjective
+
+
+class MultinomialObjective(LogisticObjective):
+    """Multinomial :class:`LogisticObjective` for numpy and scipy.sparse X.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        float32 or float64; never copied or modified.
+    y : array of shape (n_samples,)
+        The class index of each sample, 0 to n_classes - 1.
+    sample_weight : array of shape (n_samples,) or None
+        Non-negative weights; None means all equal (kept as one number).
+    n_classes : int
+        K > 2.
+    C, l1_ratio, fit_intercept
+        As for :class:`LogisticObjective`.
+    """
+
+    def __init__(self, X, y, sample_weight, n_classes, *, C, l1_ratio, fit_intercept):
+        self._init_common(X, sample_weight, C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept)
+        self.multinomial = True
+        self.n_outputs = int(n_classes)
+        self._y = np.asarray(y, dtype=np.intp)
+        self._rows = np.arange(self.n_samples)
+        self._trial = None
+
+    # --------------------------------------------------------- products
+    def _matmul(self, W):
+        """``W @ X.T``: (K, n), C-ordered."""
+        if sp.issparse(self.X):
+            return np.ascontiguousarray((self.X @ W.T).T)
+        return W @ self.X.T
+
+    def _rmatmul(self, R):
+        """``R @ X`` for R of shape (K, n): (K, n_features)."""
+        if sp.issparse(self.X):
+            return np.asarray(self.X.T @ R.T).T
+        return R @ self.X
+
+    def raw_prediction(self, coef):
+        """Z = W X.T + b, of shape (n_classes, n_samples)."""
+        w, b = self.split(coef)
+        Z = self._matmul(w)
+        if b is not None:
+            Z += b[:, None]
+        return Z
+
+    def _weigh(self, Z):
+        return Z * (self._w if self.sw is None else self.sw)
+
+    # ---------------------------------------------------------- the loss
+    def _softmax_terms(self, Z, residual):
+        """(loss, R): the mean loss and, if asked, the residual (K, n)."""
+        zmax = Z.max(axis=0)
+        E = np.subtract(Z, zmax, dtype=Z.dtype)
+        np.exp(E, out=E)
+        se = E.sum(axis=0)
+        lse = np.log(se)
+        lse += zmax
+        lse -= Z[self._y, self._rows]  # logsumexp(z) - z_y, per row
+        s = self._w if self.sw is None else self.sw
+        loss = float(lse.sum()) * s if self.sw is None else float(s @ lse)
+        if not residual:
+            return loss, None
+        np.divide(s, se, out=se)
+        E *= se  # s · softmax(z)
+        E[self._y, self._rows] -= s if self.sw is None else self.sw
+        return loss, E
+
+    def loss(self, z):
+        """Weighted mean log-loss at Z (K, n)."""
+        return self._softmax_terms(z, False)[0]
+
+    def loss_residual(self, z):
+        """Weighted mean log-loss at Z and the residual s·(softmax(Z) - onehot(y))/Σs."""
+        return self._softmax_terms(z, True)
+
+    def _row_sums(self, r):
+        return r.sum(axis=1)
