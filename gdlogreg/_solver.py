@@ -52,6 +52,9 @@ import numpy as np
 
 SOLVERS = ("gd", "backtracking", "nesterov", "bb")
 
+# ABBmin's switch: the short step when t₂ / t₁ < ABB_TAU (t₂ <= t₁ always).
+ABB_TAU = 0.8
+
 # J above DIVERGENCE_FACTOR * (J at the start + 1) means the steps blow up.
 DIVERGENCE_FACTOR = 10.0
 
@@ -367,14 +370,18 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
     below its rounding error are ignored).
     ``bb=False`` is the monotone Armijo rule (M = 1): each line search starts
     from twice the last accepted step, or from α with a float learning rate.
-    ``bb=True`` sets t by the Barzilai–Borwein (spectral) rule, alternating
-    t₁ = sᵀs / sᵀy and t₂ = sᵀy / yᵀy (s = Δcoef, y = Δg), safeguarded to
+    ``bb=True`` sets t by the Barzilai–Borwein (spectral) rule with the
+    adaptive choice ABBmin of Frassoldati, Zanni and Zanghirati between
+    t₁ = sᵀs / sᵀy and t₂ = sᵀy / yᵀy (s = Δcoef, y = Δg): t₁, unless
+    t₂ < 0.8 t₁ (the curvature along s varies), then the smallest t₂ of the
+    last three iterations; safeguarded to
     [1e-10, 1e10] and rounded to a grid (see :func:`_quantize`), with the
     non-monotone test of Grippo, Lampariello and Lucidi (M = 10). Trial points
     reuse z + λ·(X d): one ``X @ d`` per iteration.
     """
     xp = objective.xp
     memory = deque(maxlen=10 if bb else 1)
+    short = deque(maxlen=3)  # the last short BB steps t₂
     if isinstance(learning_rate, str):
         # A safe first step from the trace bound of the standardized Hessian.
         # There the penalty's curvature l2_reg·D² is at most c (see
@@ -443,7 +450,11 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
             s, y = lam * d, grad_new - grad
             sty = _vdot(xp, s, y)
             if sty > 0.0:
-                t = _vdot(xp, s, s) / sty if k % 2 else sty / _vdot(xp, y, y)
+                # ABBmin: the long step t₁ while the two estimates agree, else
+                # the smallest short step t₂ of the last three iterations.
+                t1, t2 = _vdot(xp, s, s) / sty, sty / _vdot(xp, y, y)
+                short.append(t2)
+                t = min(short) if t2 < ABB_TAU * t1 else t1
             else:
                 t = 2.0 * t
             t = _quantize(min(max(t, 1e-10), 1e10))
