@@ -42,9 +42,13 @@ class MultinomialObjective(LogisticObjective):
         self._init_common(X, sample_weight, C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept)
         self.multinomial = True
         self.n_outputs = int(n_classes)
-        self._y = np.asarray(y, dtype=np.intp)
-        self._rows = np.arange(self.n_samples)
+        # Position of each row's true class in the flattened (K, n) array.
+        self._flat_y = np.asarray(y, dtype=np.intp) * self.n_samples
+        self._flat_y += np.arange(self.n_samples)
         self._trial = None
+        # Buffers of shape (K, n) kept across iterations: X @ d, the trial
+        # point, the residual.
+        self._product = self._spare = self._residual = None
 
     # --------------------------------------------------------- products
     def _matmul(self, W):
@@ -67,26 +71,66 @@ class MultinomialObjective(LogisticObjective):
             Z += b[:, None]
         return Z
 
+    def direction_product(self, d):
+        """``d_w X.T + d_b`` into a buffer, valid until the next call."""
+        w, b = self.split(d)
+        P = self._product
+        if P is None:
+            P = self._product = np.empty((self.n_outputs, self.n_samples), dtype=self.dtype)
+        if isinstance(self.X, np.ndarray):
+            np.matmul(w, self.X.T, out=P)
+        else:
+            P[...] = self._matmul(w)
+        if b is not None:
+            P += b[:, None]
+        self._trial = None
+        return P
+
+    def trial_loss(self, z, Xd, lam):
+        """Mean loss at z + lam·Xd, formed in a kept buffer; its residual kept too."""
+        U = self._spare
+        if U is None or U.shape != z.shape or U is z:
+            U = np.empty_like(z)
+        np.multiply(Xd, lam, out=U)
+        U += z
+        if self._residual is None or self._residual.shape != z.shape:
+            self._residual = np.empty_like(z)
+        loss, R = self._softmax_terms(U, True, out=self._residual)
+        self._trial = (z, Xd, lam, U, R)
+        return loss
+
+    def advance(self, z, Xd, lam):
+        """The accepted trial point and its residual; z's memory is reused next."""
+        trial, self._trial = self._trial, None
+        if trial is not None and trial[0] is z and trial[1] is Xd and trial[2] == lam:
+            U, R = trial[3], trial[4]
+        else:
+            U = z + lam * Xd
+            R = self._softmax_terms(U, True)[1]
+        self._spare = z
+        return U, R
+
     def _weigh(self, Z):
         return Z * (self._w if self.sw is None else self.sw)
 
     # ---------------------------------------------------------- the loss
-    def _softmax_terms(self, Z, residual):
-        """(loss, R): the mean loss and, if asked, the residual (K, n)."""
+    def _softmax_terms(self, Z, residual, out=None):
+        """(loss, R): the mean loss and, if asked, the residual (K, n), in ``out``."""
         zmax = Z.max(axis=0)
-        E = np.subtract(Z, zmax, dtype=Z.dtype)
+        E = np.subtract(Z, zmax, out=out, dtype=Z.dtype)
         np.exp(E, out=E)
         se = E.sum(axis=0)
         lse = np.log(se)
         lse += zmax
-        lse -= Z[self._y, self._rows]  # logsumexp(z) - z_y, per row
+        lse -= np.take(Z.reshape(-1), self._flat_y)  # logsumexp(z) - z_y, per row
         s = self._w if self.sw is None else self.sw
         loss = float(lse.sum()) * s if self.sw is None else float(s @ lse)
         if not residual:
             return loss, None
         np.divide(s, se, out=se)
-        E *= se  # s · softmax(z)
-        E[self._y, self._rows] -= s if self.sw is None else self.sw
+        E *= se
+        flat = E.reshape(-1)
+        flat[self._flat_y] -= s  # s · (softmax(z) - onehot(y))
         return loss, E
 
     def loss(self, z):

@@ -253,6 +253,10 @@ class LogisticObjective:
         if self.l2_reg == 0.0:
             return 0.0
         w, _ = self.split(coef)
+        if self._is_numpy:
+            sq = float(np.vdot(w, w))
+            if math.isfinite(sq):
+                return 0.5 * self.l2_reg * sq
         # ‖w‖² = m² ‖w/m‖² with m = max |w|: a diverging w gives J = inf, not
         # an overflow in the squares.
         m = float(self.xp.max(self.xp.abs(w)))
@@ -348,7 +352,8 @@ class LogisticObjective:
         (|x| up to 1e308). The variance of dense X is a two-pass sum (no
         cancellation for a feature with a large offset). Computed in blocks
         of rows (of columns for CSC), so that no temporary of more than a
-        sixteenth of X is made and sparse X is neither densified nor copied.
+        sixteenth of X is made and sparse X is neither densified nor copied;
+        dense X of at most 2¹⁷ entries (1 MiB in float64) is one block.
         """
         xp = self.xp
         X = self.X
@@ -370,7 +375,7 @@ class LogisticObjective:
                 scale = np.ones(d)
             var = np.maximum(sq - mean * mean, 0.0)
             return scale.astype(X.dtype), mean.astype(X.dtype), var.astype(X.dtype)
-        rows = max(1, min(4096, n // 16))
+        rows = n if n * d <= 1 << 17 else max(1, min(4096, n // 16))
         scale = xp.zeros(d, dtype=X.dtype, **self._device_kw())
         for start in range(0, n, rows):
             stop = min(start + rows, n)
@@ -482,6 +487,13 @@ class Standardized:
         for name in ("dtype", "n_outputs", "n_features", "fit_intercept", "l2_reg", "l1_reg"):
             setattr(self, name, getattr(base, name))
         self.coef_shape = base.coef_shape
+        # numpy with an intercept: the maps below in two in-place operations
+        # on one new array instead of views and a concatenation.
+        self._fast = base._is_numpy and base.fit_intercept
+        if self._fast:
+            self._D1 = np.concatenate([self.D, np.ones(1, dtype=self.D.dtype)])
+            self._mean_D = self.mean * self.D
+        self._last = None
         self.split, self.join, self.zeros = base.split, base.join, base.zeros
         self.loss, self.loss_residual = base.loss, base.loss_residual
         self.trial_loss, self.advance = base.trial_loss, base.advance
@@ -489,12 +501,29 @@ class Standardized:
 
     # the map T and its inverse and transpose
     def to_base(self, coef):
-        """(w', b') -> (w, b): w = D w', b = b' - w·μ."""
+        """(w', b') -> (w, b): w = D w', b = b' - w·μ (a new array)."""
+        if self._fast:
+            out = coef * self._D1  # [w' D | b']
+            out[:, -1] -= out[:, :-1] @ self.mean
+            return out
         w, b = self.split(coef)
         w = w * self.D
         if b is None:
             return w
         return self.join(w, b - w @ self.mean)
+
+    def _to_base(self, coef):
+        """:meth:`to_base` for internal use: the last result is reused for the same array.
+
+        The line search asks for the penalty and the gradient at the same
+        iterate; the solver never changes an iterate in place.
+        """
+        last = self._last
+        if last is not None and last[0] is coef:
+            return last[1]
+        out = self.to_base(coef)
+        self._last = (coef, out)
+        return out
 
     def from_base(self, coef):
         """(w, b) -> (w', b'): the inverse map."""
@@ -505,6 +534,10 @@ class Standardized:
 
     def grad_from_base(self, grad):
         """Gradient in base coordinates -> in primed coordinates (Tᵀ g)."""
+        if self._fast:
+            out = grad * self._D1  # [g_w D | g_b]
+            out[:, :-1] -= grad[:, -1:] * self._mean_D
+            return out
         gw, gb = self.split(grad)
         if gb is None:
             return gw * self.D
@@ -515,7 +548,7 @@ class Standardized:
         return self.base.raw_prediction(self.to_base(coef))
 
     def gradient(self, r, coef):
-        return self.grad_from_base(self.base.gradient(r, self.to_base(coef)))
+        return self.grad_from_base(self.base.gradient(r, self._to_base(coef)))
 
     def direction_product(self, d):
         return self.base.direction_product(self.to_base(d))
@@ -528,10 +561,10 @@ class Standardized:
         return self.loss(z) + self.penalty(coef)
 
     def penalty(self, coef):
-        return self.base.penalty(self.to_base(coef))
+        return self.base.penalty(self._to_base(coef))
 
     def nonsmooth_penalty(self, coef):
-        return self.base.nonsmooth_penalty(self.to_base(coef))
+        return self.base.nonsmooth_penalty(self._to_base(coef))
 
     def prox(self, coef, step):
         if self.l1_reg == 0.0:
