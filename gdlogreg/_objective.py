@@ -211,6 +211,10 @@ class LogisticObjective:
         r = self.sw * (0.5 + 0.5 * xp.tanh(0.5 * z)) - self.sw_y
         return loss, r
 
+    def residual(self, z):
+        """The residual r = ∂(mean loss)/∂z alone (see :meth:`loss_residual`)."""
+        return self.loss_residual(z)[1]
+
     def loss(self, z):
         """Weighted mean log-loss at z (no residual); O(n)."""
         xp = self.xp
@@ -496,6 +500,7 @@ class Standardized:
         self._last = None
         self.split, self.join, self.zeros = base.split, base.join, base.zeros
         self.loss, self.loss_residual = base.loss, base.loss_residual
+        self.residual = base.residual
         self.trial_loss, self.advance = base.trial_loss, base.advance
         self.curvature_bound = base.curvature_bound
 

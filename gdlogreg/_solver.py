@@ -4,7 +4,8 @@ The solver sees only an *objective* (see :mod:`gdlogreg._objective`): it never
 touches the data, the labels or scikit-learn. From the objective it uses
 
 - ``raw_prediction(coef)``: the linear map z = X w + b (one product ``X @ v``);
-- ``loss_residual(z)``, ``loss(z)``: the mean loss and its derivative in z (O(n));
+- ``loss_residual(z)``, ``loss(z)``, ``residual(z)``: the mean loss and its
+  derivative in z (O(n));
 - ``direction_product(d)``, ``trial_loss(z, Xd, λ)``, ``advance(z, Xd, λ)``: a
   line search along d: ``X @ d`` once, the loss at z + λ·Xd (O(n)), and the
   accepted step's z and residual (O(n); z may move in place);
@@ -327,8 +328,9 @@ def _nesterov(objective, coef, alpha, monitor):
     momentum is reset (a = 1) whenever J rises (O'Donoghue & Candès' function
     restart), which keeps the method fast on strongly convex problems. The
     raw predictions of y are combined linearly from those of x, so each
-    iteration costs one ``X @ x`` and one ``X.T @ r(y)``. The stopping test is
-    taken at y, where the gradient is known, and a converged fit returns y.
+    iteration costs one ``X @ x`` and one ``X.T @ r(y)``, and O(n): J at x
+    and the residual at y. The stopping test is taken at y, where the
+    gradient is known, and a converged fit returns y.
     """
     eps = _eps(objective.dtype)
     x, z_x = coef, objective.raw_prediction(coef)
@@ -336,9 +338,11 @@ def _nesterov(objective, coef, alpha, monitor):
     y, z_y, a = x, z_x, 1.0
     k = 0
     while True:
-        J_y, grad_y = objective.value_gradient(z_y, y)  # X.T @ r(y)
-        if monitor.passes(monitor.measure(grad_y, y), J_y):
-            x, J_x = y, J_y  # converged at y: return it
+        grad_y = objective.gradient(objective.residual(z_y), y)  # X.T @ r(y)
+        # The test's √(J/J(0)) takes J(x), close to J(y); J(y) itself (an
+        # O(n) pass) is computed only when y is returned.
+        if monitor.passes(monitor.measure(grad_y, y), J_x) and y is not x:
+            x, J_x = y, objective.value(z_y, y)  # converged at y: return it
         if monitor(k, x, J_x, grad_y, alpha):
             break
         x_new = objective.prox(y - alpha * grad_y, alpha)
@@ -349,8 +353,16 @@ def _nesterov(objective, coef, alpha, monitor):
         else:
             a_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * a * a))
             beta = (a - 1.0) / a_next
-        y = x_new + beta * (x_new - x)
-        z_y = z_new + beta * (z_new - z_x)
+        if beta == 0.0:
+            y, z_y = x_new, z_new
+        else:
+            y = x_new + beta * (x_new - x)
+            if isinstance(z_x, np.ndarray):  # in the memory of z_x, spent now
+                z_y = np.subtract(z_new, z_x, out=z_x)
+                z_y *= beta
+                z_y += z_new
+            else:
+                z_y = z_new + beta * (z_new - z_x)
         x, z_x, J_x, a = x_new, z_new, J_new, a_next
         k += 1
     return monitor.result(x, k, alpha)
