@@ -229,17 +229,19 @@ class BinaryObjective(LogisticObjective):
                     r *= sw[i:j]
         return total * self._w if sw is None else total
 
-    def _advance(self, z, Xd, lam):
-        """z := z + lam·Xd in place, and the residual there written over Xd.
+    def _residual_pass(self, z, out, Xd=None, lam=0.0):
+        """The residual s·(σ(u) - y)/Σs into ``out``; with Xd, z := z + lam·Xd first.
 
+        In place: z moves to u = z + lam·Xd and ``out`` may be Xd itself.
         σ(v) = 1 / (1 + exp(-v)): exp(-v) = inf gives σ(v) = 0, its limit.
-        With CSR X, also X.T @ r and Σ r, chunk by chunk (see :meth:`_rmatmul`).
+        When ``out`` is the product buffer and X is CSR, also X.T @ r and
+        Σ r, chunk by chunk (see :meth:`_rmatmul`).
         """
         ta, fa = self._scratch()
         sign, sw = self._sign, self.sw
         n = self.n_samples
         w = self._w
-        early = self._early_gradient
+        early = self._early_gradient and out is self._product
         if early:
             X = self.X
             indptr, indices, data = X.indptr, X.indices, X.data
@@ -250,11 +252,12 @@ class BinaryObjective(LogisticObjective):
                 j = min(i + CHUNK, n)
                 m = j - i
                 t, f = ta[:m], fa[:m]
-                x, zc = Xd[i:j], z[i:j]
-                if lam == 1.0:
-                    zc += x
-                else:
-                    zc += np.multiply(x, lam, out=t)  # λ·Xd + z
+                x, zc = out[i:j], z[i:j]
+                if Xd is not None:
+                    if lam == 1.0:
+                        zc += Xd[i:j]
+                    else:
+                        zc += np.multiply(Xd[i:j], lam, out=t)  # λ·Xd + z
                 np.negative(sign[i:j], out=f)  # -sign, as floats
                 np.multiply(zc, f, out=t)  # -v
                 np.exp(t, out=t)
@@ -265,7 +268,11 @@ class BinaryObjective(LogisticObjective):
                     csc_matvec(self.n_features, m, indptr[i : j + 1], indices, data, x, g)
                     total += float(x.sum())
         self._early = [g, total] if early else [None, None]
-        return z, Xd
+        return out
+
+    def residual(self, z):
+        """The residual at z alone (a new array): one ``exp`` per row, no ``log1p``."""
+        return self._residual_pass(z, np.empty_like(z))
 
     def loss(self, z):
         """Weighted mean log-loss at z; O(n), no temporary of length n."""
@@ -302,7 +309,7 @@ class BinaryObjective(LogisticObjective):
                 np.multiply(Xd[i:j], lam, out=u)
                 z[i:j] += u
             return z, self._residual
-        return self._advance(z, Xd, lam)
+        return z, self._residual_pass(z, Xd, Xd, lam)
 
 
 def _nbytes(X):

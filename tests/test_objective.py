@@ -1,0 +1,159 @@
+"""The fast numpy objectives against the generic one, term by term.
+
+:class:`~gdlogreg._binary.BinaryObjective` and
+:class:`~gdlogreg._multinomial.MultinomialObjective` compute J in chunks,
+in place and in other layouts; :class:`~gdlogreg._objective.LogisticObjective`
+is the plain formula. They must agree on every quantity the solver uses,
+including at raw predictions so large that exp overflows.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from gdlogreg import _binary
+from gdlogreg._binary import BinaryObjective
+from gdlogreg._multinomial import MultinomialObjective
+from gdlogreg._objective import LogisticObjective, make_objective
+
+
+def _data(n, d, n_classes, fmt, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * (rng.random((n, d)) < 0.3)
+    y = rng.integers(0, n_classes, n)
+    X = X.astype(dtype)
+    if fmt != "dense":
+        X = getattr(sp, f"{fmt}_matrix")(X)
+    return X, y
+
+
+def _rtol(dtype):
+    return 2e-5 if dtype == np.float32 else 1e-11
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    # Several chunks, the last one partial, on a small data set.
+    monkeypatch.setattr(_binary, "CHUNK", 37)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fused", [False, True])
+def test_binary_objective_matches_the_formula(small_chunks, fmt, dtype, weighted, fused):
+    X, y = _data(200, 7, 2, fmt, dtype)
+    rng = np.random.default_rng(1)
+    sw = rng.random(200) * 3 if weighted else None
+    kw = dict(C=0.7, l1_ratio=0.0, fit_intercept=True)
+    fast = BinaryObjective(X, y == 1, sw, fused=fused, **kw)
+    ref = LogisticObjective(X, y.astype(dtype), sw, 2, **kw)
+    coef = rng.standard_normal((1, 8)).astype(dtype)
+    d = rng.standard_normal((1, 8)).astype(dtype)
+    rtol = _rtol(dtype)
+
+    z = fast.raw_prediction(coef)
+    np.testing.assert_allclose(z, ref.raw_prediction(coef), rtol=rtol, atol=rtol)
+    loss, r = fast.loss_residual(z)
+    loss_ref, r_ref = ref.loss_residual(z)
+    assert loss == pytest.approx(loss_ref, rel=rtol)
+    assert fast.loss(z) == pytest.approx(loss_ref, rel=rtol)
+    np.testing.assert_allclose(r, r_ref, rtol=rtol, atol=rtol * np.abs(r_ref).max())
+    np.testing.assert_allclose(fast.residual(z), r_ref, rtol=rtol, atol=rtol * np.abs(r_ref).max())
+    assert r.dtype == dtype
+    np.testing.assert_allclose(
+        fast.gradient(r, coef), ref.gradient(r_ref, coef), rtol=10 * rtol, atol=10 * rtol
+    )
+
+    # A line search: two trials, the second accepted; z moves in place.
+    Xd = fast.direction_product(d)
+    Xd_ref = ref.raw_prediction(d)
+    np.testing.assert_allclose(Xd, Xd_ref, rtol=rtol, atol=rtol)
+    for lam in (1.0, 0.25):
+        assert fast.trial_loss(z, Xd, lam) == pytest.approx(
+            ref.loss(z + lam * Xd_ref), rel=10 * rtol
+        )
+    z_ref = ref.raw_prediction(coef + 0.25 * d)
+    z_new, r_new = fast.advance(z, Xd, 0.25)
+    np.testing.assert_allclose(z_new, z_ref, rtol=10 * rtol, atol=10 * rtol)
+    _, r_ref = ref.loss_residual(z_ref)
+    np.testing.assert_allclose(r_new, r_ref, rtol=10 * rtol, atol=10 * rtol * np.abs(r_ref).max())
+    grad_ref = ref.gradient(r_ref, coef + 0.25 * d)
+    # the CSR 2-buffer path sums X.T @ r while it writes r: the same gradient
+    np.testing.assert_allclose(
+        fast.gradient(r_new, coef + 0.25 * d), grad_ref, rtol=100 * rtol, atol=100 * rtol
+    )
+    np.testing.assert_allclose(
+        fast.gradient(r_new, coef + 0.25 * d), grad_ref, rtol=100 * rtol, atol=100 * rtol
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fused", [False, True])
+def test_binary_objective_at_huge_raw_predictions(small_chunks, dtype, fused):
+    """|z| far beyond exp's range: the loss is exact and nothing is nan."""
+    big = 1e300 if dtype == np.float64 else 1e30
+    n = 100
+    X = np.ones((n, 1), dtype=dtype)
+    y = np.arange(n) % 2 == 0
+    fast = BinaryObjective(X, y, None, C=1.0, l1_ratio=0.0, fit_intercept=False, fused=fused)
+    z = np.tile(np.array([big, -big, 800.0, -800.0, 0.0], dtype=dtype), n // 5)
+    # L = log(1 + e^z) - y z: the wrongly classified rows cost |z|
+    ref = np.where(y, np.logaddexp(0, z.astype(float)) - z, np.logaddexp(0, z.astype(float)))
+    loss, r = fast.loss_residual(z)
+    assert np.isfinite(loss) and np.all(np.isfinite(r))
+    assert loss == pytest.approx(ref.mean(), rel=1e-6)
+    np.testing.assert_allclose(fast.residual(z), r, atol=1e-12)
+    # the same point as a trial step from z = 0 along Xd = z, and moved to
+    zero = np.zeros(n, dtype=dtype)
+    assert fast.trial_loss(zero, z.copy(), 1.0) == pytest.approx(ref.mean(), rel=1e-6)
+    moved, r_moved = fast.advance(zero, z.copy(), 1.0)
+    np.testing.assert_array_equal(moved, z)
+    np.testing.assert_allclose(r_moved, r, atol=1e-12)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multinomial_objective_matches_the_formula(fmt, weighted):
+    X, y = _data(150, 6, 4, fmt, np.float64)
+    rng = np.random.default_rng(2)
+    sw = rng.random(150) * 2 if weighted else None
+    kw = dict(C=0.5, l1_ratio=0.0, fit_intercept=True)
+    fast = MultinomialObjective(X, y, sw, 4, **kw)
+    ref = LogisticObjective(X, y, sw, 4, **kw)
+    coef = rng.standard_normal((4, 7))
+    d = rng.standard_normal((4, 7))
+    # class-major (K, n) against row-major (n, K)
+    Z = fast.raw_prediction(coef)
+    np.testing.assert_allclose(Z.T, ref.raw_prediction(coef), rtol=1e-12, atol=1e-12)
+    loss, R = fast.loss_residual(Z)
+    loss_ref, R_ref = ref.loss_residual(Z.T)
+    assert loss == pytest.approx(loss_ref, rel=1e-12)
+    np.testing.assert_allclose(R.T, R_ref, atol=1e-15)
+    np.testing.assert_allclose(fast.gradient(R, coef), ref.gradient(R_ref, coef), atol=1e-13)
+    Xd = fast.direction_product(d)
+    assert fast.trial_loss(Z, Xd, 0.5) == pytest.approx(
+        ref.loss(ref.raw_prediction(coef + 0.5 * d)), rel=1e-12
+    )
+    Z_new, R_new = fast.advance(Z, Xd, 0.5)
+    np.testing.assert_allclose(Z_new.T, ref.raw_prediction(coef + 0.5 * d), atol=1e-12)
+    np.testing.assert_allclose(R_new.T, ref.loss_residual(Z_new.T)[1], atol=1e-15)
+
+
+def test_make_objective_picks_the_backend():
+    X, y = _data(30, 3, 3, "dense", np.float64)
+    kw = dict(C=1.0, l1_ratio=0.0, fit_intercept=True)
+    assert isinstance(make_objective(X, y == 1, None, 2, **kw), BinaryObjective)
+    assert isinstance(make_objective(sp.csr_matrix(X), y, None, 3, **kw), MultinomialObjective)
+
+
+def test_equal_weights_are_one_number():
+    """No weight vector of length n is kept when all weights are equal."""
+    X, y = _data(1000, 3, 2, "csr", np.float64)
+    fast = BinaryObjective(X, y == 1, None, C=1.0, l1_ratio=0.0, fit_intercept=True)
+    assert fast.sw is None and fast._sign.dtype == np.int8
+    weighted = BinaryObjective(X, y == 1, np.full(1000, 3.0), C=1.0, l1_ratio=0.0,
+                               fit_intercept=True)
+    z = np.linspace(-3, 3, 1000)
+    assert fast.loss(z) == pytest.approx(weighted.loss(z), rel=1e-13)
+    assert fast.sw_sum * 3 == pytest.approx(weighted.sw_sum)
