@@ -164,6 +164,8 @@ class LogisticObjective:
         """Inverse of :meth:`split`."""
         if b is None:
             return w
+        if isinstance(w, np.ndarray):  # the same, without the namespace wrapper's cost
+            return np.concatenate([w, b[:, None]], axis=1)
         return self.xp.concat([w, b[:, None]], axis=1)
 
     # ----------------------------------------------------- the two big products
@@ -295,7 +297,7 @@ class LogisticObjective:
             dw = dw + self.l2_reg * w
         if not self.fit_intercept:
             return dw
-        return self.join(dw, xp.astype(self._row_sums(r), dw.dtype))
+        return self.join(dw, _astype(xp, self._row_sums(r), dw.dtype))
 
     def value_gradient(self, z, coef):
         """J at ``coef`` and the gradient of its smooth part; one ``X.T @ r``."""
@@ -336,7 +338,7 @@ class LogisticObjective:
             g = g + self.l2_reg * w
         if not self.fit_intercept:
             return g
-        return self.join(g, self.xp.astype(self._row_sums(r), g.dtype))
+        return self.join(g, _astype(self.xp, self._row_sums(r), g.dtype))
 
     def _row_sums(self, r):
         """Σᵢ rᵢ, one entry per output: the intercept's part of the gradient."""
@@ -356,8 +358,8 @@ class LogisticObjective:
         (|x| up to 1e308). The variance of dense X is a two-pass sum (no
         cancellation for a feature with a large offset). Computed in blocks
         of rows (of columns for CSC), so that no temporary of more than a
-        sixteenth of X is made and sparse X is neither densified nor copied;
-        dense X of at most 2¹⁷ entries (1 MiB in float64) is one block.
+        sixteenth of X (or of 8192 entries, for small X) is made and sparse X
+        is neither densified nor copied.
         """
         xp = self.xp
         X = self.X
@@ -379,7 +381,7 @@ class LogisticObjective:
                 scale = np.ones(d)
             var = np.maximum(sq - mean * mean, 0.0)
             return scale.astype(X.dtype), mean.astype(X.dtype), var.astype(X.dtype)
-        rows = n if n * d <= 1 << 17 else max(1, min(4096, n // 16))
+        rows = max(1, min(4096, max(n // 16, 8192 // max(d, 1))))
         scale = xp.zeros(d, dtype=X.dtype, **self._device_kw())
         for start in range(0, n, rows):
             stop = min(start + rows, n)
@@ -586,6 +588,12 @@ class Standardized:
         return self.grad_from_base(self.base.curvature_matvec(self.to_base(v)))
 
 
+def _astype(xp, a, dtype):
+    if isinstance(a, np.ndarray):
+        return a.astype(dtype, copy=False)
+    return xp.astype(a, dtype)
+
+
 def _soft_threshold(w, thresh, xp):
     return xp.sign(w) * _relu(xp.abs(w) - thresh, xp)
 
@@ -608,6 +616,8 @@ def _optimality(grad, coef, l1, objective):
             _relu(xp.abs(gw) - l1, xp),
         )
         g = sub if gb is None else objective.join(sub, gb)
+    if isinstance(g, np.ndarray):
+        return float(np.max(np.abs(g)))
     return float(xp.max(xp.abs(g)))
 
 
