@@ -91,8 +91,11 @@ class MultinomialObjective(LogisticObjective):
         U = self._spare
         if U is None or U.shape != z.shape or U is z:
             U = np.empty_like(z)
-        np.multiply(Xd, lam, out=U)
-        U += z
+        if lam == 1.0:
+            np.add(z, Xd, out=U)
+        else:
+            np.multiply(Xd, lam, out=U)
+            U += z
         if self._residual is None or self._residual.shape != z.shape:
             self._residual = np.empty_like(z)
         loss, R = self._softmax_terms(U, True, out=self._residual)
