@@ -342,7 +342,8 @@ def _nesterov(objective, coef, alpha, monitor):
         # The test's √(J/J(0)) takes J(x), close to J(y); J(y) itself (an
         # O(n) pass) is computed only when y is returned.
         if monitor.passes(monitor.measure(grad_y, y), J_x) and y is not x:
-            x, J_x = y, objective.value(z_y, y)  # converged at y: return it
+            # converged at y: return it (x, its raw prediction and J move to y)
+            x, z_x, J_x = y, z_y, objective.value(z_y, y)
         if monitor(k, x, J_x, grad_y, alpha):
             break
         x_new = objective.prox(y - alpha * grad_y, alpha)

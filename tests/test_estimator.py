@@ -440,3 +440,23 @@ def test_line_searches_converge_in_float32(J, multiclass, solver, l1_ratio):
     ref = GradientDescentLogisticRegression(solver=solver, l1_ratio=l1_ratio, tol=1e-8)
     ref.fit(X, y)
     assert abs(_gap(J, model, ref, X, y, l1_ratio=l1_ratio)) < 1e-5
+
+
+@pytest.mark.parametrize("solver", ["bb", "backtracking", "nesterov", "gd"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_last_loss_is_the_cost_of_the_returned_model(J, solver, n_classes):
+    # Loose tolerances stop early, where Nesterov returns its extrapolated point:
+    # loss_curve_[-1] must be J of coef_ / intercept_, whatever the stopping point.
+    from sklearn.datasets import make_classification
+
+    for seed in range(6):
+        X, y = make_classification(
+            300, 8, n_informative=4, n_classes=n_classes, random_state=seed, class_sep=3.5
+        )
+        for tol in (0.3, 1e-2, 1e-5):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model = GradientDescentLogisticRegression(solver=solver, tol=tol, C=10.0)
+                model.fit(X, y)
+            expected = J(X, y, model.coef_, model.intercept_, model.classes_, C=10.0)
+            assert model.loss_curve_[-1] == pytest.approx(expected, rel=1e-10), (seed, tol)
