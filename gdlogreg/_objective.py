@@ -20,8 +20,13 @@ linear in ``coef``, a line search along a direction ``d`` needs ``X @ d`` once a
 each trial step ``z + t (X d)`` is O(n).
 
 Array backends (numpy, scipy.sparse, array-API arrays such as torch or cupy)
-differ only in how ``X @ v`` and ``X.T @ r`` are computed (:meth:`_matmul`,
-:meth:`_rmatmul`); a subclass can override just those two.
+differ in how ``X @ v`` and ``X.T @ r`` are computed (:meth:`_matmul`,
+:meth:`_rmatmul`); a subclass can override just those two (as the Dask
+objective does). :func:`make_objective` gives numpy and scipy.sparse data the
+same J computed in place and in cache-sized blocks
+(:class:`gdlogreg._binary.BinaryObjective`) or class-major
+(:class:`gdlogreg._multinomial.MultinomialObjective`); this class is the
+plain formula they are tested against.
 """
 
 import math
