@@ -193,7 +193,10 @@ class LogisticObjective:
         w, b = self.split(coef)
         z = self._matmul(w)
         if b is not None:
-            z = z + (b if self.multinomial else b[0])
+            if isinstance(z, np.ndarray):  # a new array: add in place, no second one
+                z += b if self.multinomial else b[0]
+            else:
+                z = z + (b if self.multinomial else b[0])
         return z
 
     # --------------------------------------------------------------- the loss

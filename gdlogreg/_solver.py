@@ -310,6 +310,7 @@ def _gradient_descent(objective, coef, alpha, monitor):
     while True:
         z = objective.raw_prediction(coef)  # z = X w + b
         J, grad = objective.value_gradient(z, coef)  # J and [dw | db]
+        del z  # not held while the next one is computed
         if monitor(k, coef, J, grad, alpha):
             break
         dw, db = objective.split(grad)
