@@ -509,6 +509,8 @@ class Standardized:
             self._D1 = np.concatenate([self.D, np.ones(1, dtype=self.D.dtype)])
             self._mean_D = self.mean * self.D
         self._last = None
+        # The L1 weights of the primed coordinates (a row, broadcast over classes).
+        self._l1_weights = self.l1_reg * xp.reshape(self.D, (1, -1)) if self.l1_reg else 0.0
         self.split, self.join, self.zeros = base.split, base.join, base.zeros
         self.loss, self.loss_residual = base.loss, base.loss_residual
         self.residual = base.residual
@@ -585,13 +587,12 @@ class Standardized:
     def prox(self, coef, step):
         if self.l1_reg == 0.0:
             return coef
-        weights = self.xp.reshape(self.D, (1, -1))
         w, b = self.split(coef)
-        w = _soft_threshold(w, self.l1_reg * step * weights, self.xp)
+        w = _soft_threshold(w, step * self._l1_weights, self.xp)
         return self.join(w, b)
 
     def optimality(self, grad, coef):
-        return _optimality(grad, coef, self.l1_reg * self.xp.reshape(self.D, (1, -1)), self)
+        return _optimality(grad, coef, self._l1_weights, self)
 
     def curvature_matvec(self, v):
         return self.grad_from_base(self.base.curvature_matvec(self.to_base(v)))

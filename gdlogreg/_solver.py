@@ -430,12 +430,18 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
         if monitor(k, coef, J, grad, t):
             break
         memory.append(J)
-        d = objective.prox(coef - t * grad, t) - coef if has_l1 else -t * grad
-        # The decrease the step promises: Δ = -‖d‖²/t, which bounds
+        # d = -t·q with q the (proximal) gradient: q = grad without L1.
+        if has_l1:
+            d = objective.prox(coef - t * grad, t) - coef
+            q = d / (-t)
+        else:
+            q, d = grad, -t * grad
+        # The decrease the step promises: Δ = -‖d‖²/t = -t·‖q‖², which bounds
         # gᵀd + h(coef + d) - h(coef) from above (prox optimality) and, unlike
-        # that difference, cannot lose its sign to rounding.
-        g_step = d / t  # the (proximal) gradient; ‖d‖² itself may overflow for a huge t
-        delta = -t * _vdot(xp, g_step, g_step)
+        # that difference, cannot lose its sign to rounding. (‖d‖² itself
+        # may overflow for a huge t; t·‖q‖² does not square t.)
+        qq = _vdot(xp, q, q)
+        delta = -t * qq
         if delta == 0.0:
             # coef is a fixed point of the (proximal) gradient step: optimal.
             monitor.converged, monitor.reason = True, "converged"
@@ -445,7 +451,7 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
         slack = 32.0 * eps * abs(J_ref)  # rounding error of J (z itself is rounded)
         lam = 1.0
         while True:
-            coef_new = coef + lam * d
+            coef_new = coef + d if lam == 1.0 else coef + lam * d
             # J at z + λ·Xd: O(n), no product with X
             J_new = objective.trial_loss(z, Xd, lam) + objective.penalty(coef_new)
             if J_new <= J_ref + armijo * lam * delta + slack:
@@ -468,10 +474,12 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
         grad_new = objective.gradient(r, coef_new)  # X.T @ r
         del r
         if bb:
-            s, y = lam * d, grad_new - grad
-            sty = _vdot(xp, s, y)
-            if sty > 0.0:
-                t1, t2 = _vdot(xp, s, s) / sty, sty / _vdot(xp, y, y)
+            # s = Δcoef = -λt·q and y = Δg, in scalar products with q alone:
+            # sᵀy = -λt·qᵀy, t₁ = sᵀs/sᵀy = λt·‖q‖²/(-qᵀy), t₂ = sᵀy/yᵀy.
+            y = grad_new - grad
+            qy = -_vdot(xp, q, y)
+            if qy > 0.0:  # sᵀy > 0
+                t1, t2 = lam * t * (qq / qy), lam * t * (qy / _vdot(xp, y, y))
                 if alternate:
                     t = t1 if k % 2 else t2
                 else:
@@ -489,9 +497,9 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
                 # optimum): J no longer tells a good step from a bad one, so
                 # cap the step by the inverse curvature along it, ‖s‖/‖Δg‖,
                 # or it doubles until the iterates wander in the noise of J.
-                s, y = lam * d, grad_new - grad
+                y = grad_new - grad
                 yy = _vdot(xp, y, y)
-                if yy > 0.0:
-                    t = min(t, math.sqrt(_vdot(xp, s, s) / yy))
+                if yy > 0.0:  # ‖s‖ / ‖y‖ with s = -λt·q (t here is 2λt)
+                    t = min(t, 0.5 * t * math.sqrt(qq / yy))
         coef, J, grad = coef_new, J_new, grad_new
     return monitor.result(coef, k, t)
