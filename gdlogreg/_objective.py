@@ -350,6 +350,8 @@ class LogisticObjective:
 
     def _row_sums(self, r):
         """Σᵢ rᵢ, one entry per output: the intercept's part of the gradient."""
+        if isinstance(r, np.ndarray):  # the same, without the namespace wrapper's cost
+            return r.sum(axis=0, keepdims=not self.multinomial)
         xp = self.xp
         return xp.sum(r, axis=0) if self.multinomial else xp.reshape(xp.sum(r), (1,))
 
@@ -627,7 +629,7 @@ def _optimality(grad, coef, l1, objective):
         )
         g = sub if gb is None else objective.join(sub, gb)
     if isinstance(g, np.ndarray):
-        return float(np.max(np.abs(g)))
+        return float(np.abs(g).max())
     return float(xp.max(xp.abs(g)))
 
 
