@@ -477,9 +477,9 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
             # s = Δcoef = -λt·q and y = Δg, in scalar products with q alone:
             # sᵀy = -λt·qᵀy, t₁ = sᵀs/sᵀy = λt·‖q‖²/(-qᵀy), t₂ = sᵀy/yᵀy.
             y = grad_new - grad
-            qy = -_vdot(xp, q, y)
-            if qy > 0.0:  # sᵀy > 0
-                t1, t2 = lam * t * (qq / qy), lam * t * (qy / _vdot(xp, y, y))
+            qy, yy = -_vdot(xp, q, y), _vdot(xp, y, y)
+            if qy > 0.0 and yy > 0.0:  # sᵀy > 0 (and yᵀy has not underflowed)
+                t1, t2 = lam * t * (qq / qy), lam * t * (qy / yy)
                 if alternate:
                     t = t1 if k % 2 else t2
                 else:
