@@ -55,8 +55,10 @@ import numpy as np
 
 SOLVERS = ("gd", "backtracking", "nesterov", "bb")
 
-# ABBmin's switch: the short step when t₂ / t₁ < ABB_TAU (t₂ <= t₁ always).
-ABB_TAU = 0.8
+# ABBmin's switch: the short step when t₂ / t₁ < τ (t₂ <= t₁ always). τ starts
+# at ABB_TAU and adapts (Bonettini, Zanella and Zanni): × ABB_SHRINK after a
+# short step, × ABB_GROW after a long one.
+ABB_TAU, ABB_SHRINK, ABB_GROW = 0.5, 1 / 1.1, 1.1
 
 # J above DIVERGENCE_FACTOR * (J at the start + 1) means the steps blow up.
 DIVERGENCE_FACTOR = 10.0
@@ -389,20 +391,18 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
     ``bb=True`` sets t by the Barzilai–Borwein (spectral) rule with the
     adaptive choice ABBmin of Frassoldati, Zanni and Zanghirati between
     t₁ = sᵀs / sᵀy and t₂ = sᵀy / yᵀy (s = Δcoef, y = Δg): t₁, unless
-    t₂ < 0.8 t₁ (the curvature along s varies), then the smallest t₂ of the
-    last three iterations (in float32 t₁ and t₂ alternate); safeguarded to
-    [1e-10, 1e10] and rounded to a grid (see :func:`_quantize`), with the
-    non-monotone test of Grippo, Lampariello and Lucidi (M = 10). Trial points
-    reuse z + λ·(X d): one ``X @ d`` per iteration.
+    t₂ < τ·t₁ (the curvature along s varies), then the smallest t₂ of the
+    last three iterations, with the threshold τ adapted as in Bonettini,
+    Zanella and Zanni's SGP (τ₀ = 0.5, ÷ 1.1 after a short step, × 1.1 after
+    a long one); safeguarded to [1e-10, 1e10] and rounded to a grid (see
+    :func:`_quantize`), with the non-monotone test of Grippo, Lampariello and
+    Lucidi (M = 10). Trial points reuse z + λ·(X d): one ``X @ d`` per
+    iteration.
     """
     xp = objective.xp
     memory = deque(maxlen=10 if bb else 1)
     short = deque(maxlen=3)  # the last short BB steps t₂
-    # In float32 the gradient differences y = Δg carry rounding error of a few
-    # ε·‖g‖, and the minimum over recent t₂ follows that noise: plain
-    # alternation of t₁ and t₂ needed fewer iterations there (5,886 against
-    # 6,567 over 24 problems, 2 against 4 unconverged).
-    alternate = _eps(objective.dtype) > 1e-10
+    tau = ABB_TAU
     if isinstance(learning_rate, str):
         # A safe first step from the trace bound of the standardized Hessian.
         # There the penalty's curvature l2_reg·D² is at most c (see
@@ -480,13 +480,15 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
             qy, yy = -_vdot(xp, q, y), _vdot(xp, y, y)
             if qy > 0.0 and yy > 0.0:  # sᵀy > 0 (and yᵀy has not underflowed)
                 t1, t2 = lam * t * (qq / qy), lam * t * (qy / yy)
-                if alternate:
-                    t = t1 if k % 2 else t2
+                # ABBmin: the long step t₁ while the two estimates agree, else
+                # the smallest short step t₂ of the last three. A short step
+                # makes the next long one easier to take, and a long step the
+                # next short one.
+                short.append(t2)
+                if t2 < tau * t1:
+                    t, tau = min(short), tau * ABB_SHRINK
                 else:
-                    # ABBmin: the long step t₁ while the two estimates agree,
-                    # else the smallest short step t₂ of the last three.
-                    short.append(t2)
-                    t = min(short) if t2 < ABB_TAU * t1 else t1
+                    t, tau = t1, tau * ABB_GROW
             else:
                 t = 2.0 * t
             t = _quantize(min(max(t, 1e-10), 1e10))
