@@ -12,8 +12,11 @@ With z the K raw predictions of a row, y its class and s its normalised weight:
 
     L = logsumexp(z) - z_y,     ∂L/∂z = softmax(z) - onehot(y),
 
-logsumexp taken as max(z) + log Σ exp(z - max(z)), so nothing overflows.
+L is taken as log Σ exp(z - z_y), the sum being at least 1; where that
+overflows, as max(z) + log Σ exp(z - max(z)) - z_y.
 """
+
+import math
 
 import numpy as np
 import scipy.sparse as sp
@@ -118,16 +121,32 @@ class MultinomialObjective(LogisticObjective):
 
     # ---------------------------------------------------------- the loss
     def _softmax_terms(self, Z, residual, out=None):
-        """(loss, R): the mean loss and, if asked, the residual (K, n), in ``out``."""
-        zmax = Z.max(axis=0)
-        E = np.subtract(Z, zmax, out=out, dtype=Z.dtype)
-        np.exp(E, out=E)
-        se = E.sum(axis=0)
-        lse = np.log(se)
-        lse += zmax
-        lse -= np.take(Z.reshape(-1), self._flat_y)  # logsumexp(z) - z_y, per row
+        """(loss, R): the mean loss and, if asked, the residual (K, n), in ``out``.
+
+        Each row is shifted by the score of its own class: with
+        e_k = exp(z_k - z_y), L = log Σ e_k (Σ e_k >= 1, the term of y being
+        1) and softmax(z) = e / Σ e. Nothing is subtracted after the log, and
+        no maximum over the classes is needed; where some z_k - z_y overflows
+        exp (a row misclassified by a margin of over 709, 88 in float32) the
+        rows are shifted by their maximum instead.
+        """
         s = self._w if self.sw is None else self.sw
+        zy = np.take(Z.reshape(-1), self._flat_y)
+        E = np.subtract(Z, zy, out=out, dtype=Z.dtype)
+        with np.errstate(over="ignore"):
+            np.exp(E, out=E)
+        se = E.sum(axis=0)
+        lse = np.log(se)  # logsumexp(z) - z_y, per row
         loss = float(lse.sum()) * s if self.sw is None else float(s @ lse)
+        if not math.isfinite(loss):
+            zmax = Z.max(axis=0)
+            np.subtract(Z, zmax, out=E)
+            np.exp(E, out=E)
+            se = E.sum(axis=0)
+            lse = np.log(se)
+            lse += zmax
+            lse -= zy
+            loss = float(lse.sum()) * s if self.sw is None else float(s @ lse)
         if not residual:
             return loss, None
         np.divide(s, se, out=se)

@@ -140,6 +140,26 @@ def test_multinomial_objective_matches_the_formula(fmt, weighted):
     np.testing.assert_allclose(R_new.T, ref.loss_residual(Z_new.T)[1], atol=1e-15)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("margin", [10.0, 1e3, 1e30])
+def test_multinomial_loss_where_exp_of_the_shift_overflows(dtype, margin):
+    # Rows are shifted by the score of their own class; a row misclassified by
+    # a margin past exp's range (709, 88 in float32) falls back to the maximum.
+    X, y = _data(40, 3, 3, "dense", dtype)
+    kw = dict(C=1.0, l1_ratio=0.0, fit_intercept=True)
+    fast = MultinomialObjective(X, y, None, 3, **kw)
+    ref = LogisticObjective(X.astype(np.float64), y, None, 3, **kw)
+    rng = np.random.default_rng(3)
+    Z = rng.standard_normal((3, 40))
+    Z[(y[0] + 1) % 3, 0] = margin  # row 0: a wrong class far ahead
+    Z = Z.astype(dtype)
+    loss, R = fast.loss_residual(Z)
+    loss_ref, R_ref = ref.loss_residual(Z.T.astype(np.float64))
+    assert np.isfinite(loss) and np.all(np.isfinite(R))
+    assert loss == pytest.approx(loss_ref, rel=1e-6 if dtype == np.float32 else 1e-12)
+    np.testing.assert_allclose(R.T, R_ref, atol=1e-7 if dtype == np.float32 else 1e-15)
+
+
 def test_make_objective_picks_the_backend():
     X, y = _data(30, 3, 3, "dense", np.float64)
     kw = dict(C=1.0, l1_ratio=0.0, fit_intercept=True)
