@@ -3,17 +3,16 @@
 :class:`MultinomialObjective` is :class:`~gdlogreg._objective.LogisticObjective`
 for K > 2 classes and in-memory data, with the raw prediction stored
 class-major, Z of shape (K, n): ``Z = W @ X.T + b`` and the gradient
-``R @ X`` are matrix-matrix products, and the softmax's reductions over the
-K classes of each row (its maximum, the sum of the exponentials) run along
-the long axis, as K element-wise passes over rows, instead of n short
-reductions over the K entries of each row.
+``R @ X`` are matrix-matrix products, and the softmax's sum over the K
+classes of each row runs along the long axis, as K element-wise passes over
+rows, instead of n short reductions over the K entries of each row.
 
 With z the K raw predictions of a row, y its class and s its normalised weight:
 
     L = logsumexp(z) - z_y,     ∂L/∂z = softmax(z) - onehot(y),
 
-L is taken as log Σ exp(z - z_y), the sum being at least 1; where that
-overflows, as max(z) + log Σ exp(z - max(z)) - z_y.
+L is taken as log Σ exp(z - z_y), the sum being at least 1; where that sum
+is too large for the residual's precision, as max(z) + log Σ exp(z - max(z)) - z_y.
 """
 
 import math
@@ -22,6 +21,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._objective import LogisticObjective
+
+# ½ log of the largest float32 / float64: the largest log Σ exp(z_k - z_y)
+# used without the shift by the row's maximum.
+_HALF_LOG_MAX = {
+    4: 0.5 * math.log(float(np.finfo(np.float32).max)),
+    8: 0.5 * math.log(float(np.finfo(np.float64).max)),
+}
 
 
 class MultinomialObjective(LogisticObjective):
@@ -126,9 +132,11 @@ class MultinomialObjective(LogisticObjective):
         Each row is shifted by the score of its own class: with
         e_k = exp(z_k - z_y), L = log Σ e_k (Σ e_k >= 1, the term of y being
         1) and softmax(z) = e / Σ e. Nothing is subtracted after the log, and
-        no maximum over the classes is needed; where some z_k - z_y overflows
-        exp (a row misclassified by a margin of over 709, 88 in float32) the
-        rows are shifted by their maximum instead.
+        no maximum over the classes is needed. Where some row's Σ e_k passes
+        the square root of the dtype's largest number (a row misclassified
+        by a margin of over 354, 44 in float32), or overflows, s / Σ e_k
+        would lose precision or vanish, and the rows are shifted by their
+        maximum instead.
         """
         s = self._w if self.sw is None else self.sw
         zy = np.take(Z.reshape(-1), self._flat_y)
@@ -137,8 +145,10 @@ class MultinomialObjective(LogisticObjective):
             np.exp(E, out=E)
         se = E.sum(axis=0)
         lse = np.log(se)  # logsumexp(z) - z_y, per row
-        loss = float(lse.sum()) * s if self.sw is None else float(s @ lse)
-        if not math.isfinite(loss):
+        # False also for inf and nan: decided before the weights multiply lse.
+        if float(lse.max()) <= _HALF_LOG_MAX[Z.dtype.itemsize]:
+            loss = float(lse.sum()) * s if self.sw is None else float(s @ lse)
+        else:
             zmax = Z.max(axis=0)
             np.subtract(Z, zmax, out=E)
             np.exp(E, out=E)

@@ -56,8 +56,10 @@ import numpy as np
 SOLVERS = ("gd", "backtracking", "nesterov", "bb")
 
 # ABBmin's switch: the short step when t₂ / t₁ < τ (t₂ <= t₁ always). τ starts
-# at ABB_TAU and adapts (Bonettini, Zanella and Zanni): × ABB_SHRINK after a
-# short step, × ABB_GROW after a long one.
+# at ABB_TAU and adapts in the manner of Bonettini, Zanella and Zanni's SGP
+# (whose factors are 0.9 and 1.1): × ABB_SHRINK after a short step, × ABB_GROW
+# after a long one; with 1/1.1 and 1.1, as many short steps as long ones leave
+# τ where it was.
 ABB_TAU, ABB_SHRINK, ABB_GROW = 0.5, 1 / 1.1, 1.1
 
 # J above DIVERGENCE_FACTOR * (J at the start + 1) means the steps blow up.
@@ -392,9 +394,9 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
     adaptive choice ABBmin of Frassoldati, Zanni and Zanghirati between
     t₁ = sᵀs / sᵀy and t₂ = sᵀy / yᵀy (s = Δcoef, y = Δg): t₁, unless
     t₂ < τ·t₁ (the curvature along s varies), then the smallest t₂ of the
-    last three iterations, with the threshold τ adapted as in Bonettini,
-    Zanella and Zanni's SGP (τ₀ = 0.5, ÷ 1.1 after a short step, × 1.1 after
-    a long one); safeguarded to [1e-10, 1e10] and rounded to a grid (see
+    last three iterations, with the threshold τ adapted in the manner of
+    Bonettini, Zanella and Zanni's SGP (τ₀ = 0.5, ÷ 1.1 after a short step,
+    × 1.1 after a long one); safeguarded to [1e-10, 1e10] and rounded to a grid (see
     :func:`_quantize`), with the non-monotone test of Grippo, Lampariello and
     Lucidi (M = 10). Trial points reuse z + λ·(X d): one ``X @ d`` per
     iteration.
@@ -478,7 +480,9 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
             # sᵀy = -λt·qᵀy, t₁ = sᵀs/sᵀy = λt·‖q‖²/(-qᵀy), t₂ = sᵀy/yᵀy.
             y = grad_new - grad
             qy, yy = -_vdot(xp, q, y), _vdot(xp, y, y)
-            if qy > 0.0 and yy > 0.0:  # sᵀy > 0 (and yᵀy has not underflowed)
+            # sᵀy > 0, and yᵀy neither underflowed to 0 nor overflowed (a nan
+            # t₂ would stay among the short steps)
+            if qy > 0.0 and 0.0 < yy < math.inf and qy < math.inf:
                 t1, t2 = lam * t * (qq / qy), lam * t * (qy / yy)
                 # ABBmin: the long step t₁ while the two estimates agree, else
                 # the smallest short step t₂ of the last three. A short step

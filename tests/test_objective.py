@@ -7,6 +7,8 @@ is the plain formula. They must agree on every quantity the solver uses,
 including at raw predictions so large that exp overflows.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -141,23 +143,38 @@ def test_multinomial_objective_matches_the_formula(fmt, weighted):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("margin", [10.0, 1e3, 1e30])
-def test_multinomial_loss_where_exp_of_the_shift_overflows(dtype, margin):
-    # Rows are shifted by the score of their own class; a row misclassified by
-    # a margin past exp's range (709, 88 in float32) falls back to the maximum.
+@pytest.mark.parametrize("margin", [10.0, 40.0, 60.0, 86.0, 300.0, 705.0, 1e3, 1e30])
+def test_multinomial_loss_and_residual_for_rows_misclassified_by_far(dtype, margin):
+    # Rows are shifted by the score of their own class; where a wrong class is
+    # so far ahead that s / Σ exp(z_k - z_y) would lose precision (past
+    # exp(44), exp(354) in float64) or exp overflows, by their maximum. Row 0
+    # has a small weight (its residual is the first to lose digits), row 1 a
+    # zero weight (0·inf must not reach the loss, nor warn).
     X, y = _data(40, 3, 3, "dense", dtype)
+    sw = np.ones(40)
+    sw[0], sw[1] = 1e-3, 0.0
     kw = dict(C=1.0, l1_ratio=0.0, fit_intercept=True)
-    fast = MultinomialObjective(X, y, None, 3, **kw)
-    ref = LogisticObjective(X.astype(np.float64), y, None, 3, **kw)
+    fast = MultinomialObjective(X, y, sw, 3, **kw)
+    ref = LogisticObjective(X.astype(np.float64), y, sw, 3, **kw)
     rng = np.random.default_rng(3)
     Z = rng.standard_normal((3, 40))
-    Z[(y[0] + 1) % 3, 0] = margin  # row 0: a wrong class far ahead
+    Z[(y[0] + 1) % 3, 0] = margin
+    Z[(y[1] + 1) % 3, 1] = margin
     Z = Z.astype(dtype)
-    loss, R = fast.loss_residual(Z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss, R = fast.loss_residual(Z)
     loss_ref, R_ref = ref.loss_residual(Z.T.astype(np.float64))
-    assert np.isfinite(loss) and np.all(np.isfinite(R))
     assert loss == pytest.approx(loss_ref, rel=1e-6 if dtype == np.float32 else 1e-12)
-    np.testing.assert_allclose(R.T, R_ref, atol=1e-7 if dtype == np.float32 else 1e-15)
+    # the residual per unit of weight: softmax(z) - onehot(y)
+    s = sw / sw.sum()
+    kept = s > 0
+    np.testing.assert_allclose(
+        R.T[kept] / s[kept, None],
+        R_ref[kept] / s[kept, None],
+        atol=2e-6 if dtype == np.float32 else 1e-13,
+    )
+    assert np.all(R[:, ~kept] == 0)
 
 
 def test_make_objective_picks_the_backend():
