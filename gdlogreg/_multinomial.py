@@ -146,9 +146,7 @@ class MultinomialObjective(LogisticObjective):
         se = E.sum(axis=0)
         lse = np.log(se)  # logsumexp(z) - z_y, per row
         # False also for inf and nan: decided before the weights multiply lse.
-        if float(lse.max()) <= _HALF_LOG_MAX[Z.dtype.itemsize]:
-            loss = float(lse.sum()) * s if self.sw is None else float(s @ lse)
-        else:
+        if not float(lse.max()) <= _HALF_LOG_MAX[Z.dtype.itemsize]:
             zmax = Z.max(axis=0)
             np.subtract(Z, zmax, out=E)
             np.exp(E, out=E)
@@ -156,7 +154,7 @@ class MultinomialObjective(LogisticObjective):
             lse = np.log(se)
             lse += zmax
             lse -= zy
-            loss = float(lse.sum()) * s if self.sw is None else float(s @ lse)
+        loss = float(lse.sum()) * s if self.sw is None else float(s @ lse)
         if not residual:
             return loss, None
         np.divide(s, se, out=se)

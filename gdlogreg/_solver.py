@@ -396,10 +396,10 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
     t₂ < τ·t₁ (the curvature along s varies), then the smallest t₂ of the
     last three iterations, with the threshold τ adapted in the manner of
     Bonettini, Zanella and Zanni's SGP (τ₀ = 0.5, ÷ 1.1 after a short step,
-    × 1.1 after a long one); safeguarded to [1e-10, 1e10] and rounded to a grid (see
-    :func:`_quantize`), with the non-monotone test of Grippo, Lampariello and
-    Lucidi (M = 10). Trial points reuse z + λ·(X d): one ``X @ d`` per
-    iteration.
+    × 1.1 after a long one); safeguarded to [1e-10, 1e10] and rounded to a
+    grid (see :func:`_quantize`), with the non-monotone test of Grippo,
+    Lampariello and Lucidi (M = 10). Trial points reuse z + λ·(X d): one
+    ``X @ d`` per iteration.
     """
     xp = objective.xp
     memory = deque(maxlen=10 if bb else 1)
