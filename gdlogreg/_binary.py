@@ -10,15 +10,21 @@ little else as the hardware allows:
   cache-resident arithmetic, and no temporary of length n.
 - ``X @ d`` is written into a buffer kept across iterations (with
   ``out=`` for dense X, and scipy's own CSR/CSC kernel for sparse X, which
-  adds to a buffer filled with the intercept's part), and the residual of the
-  accepted step is written over it once ``X @ d`` is spent, or, where memory
-  allows (see ``fused``), computed in the same pass as the trial loss into a
-  buffer of its own. With CSR X and no such buffer, :meth:`advance` also sums
-  ``X.T @ r`` chunk by chunk while each chunk of r is in the cache, and
-  :meth:`gradient` uses that sum.
+  adds to a buffer filled with the intercept's part). The residual of the
+  accepted step is written over it once ``X @ d`` is spent, so that the fit
+  holds two vectors of length n besides X: the raw prediction z and
+  ``X @ d`` (then the residual). With CSR X, ``X.T @ r`` is summed chunk by
+  chunk while each chunk of r is in the cache, and :meth:`gradient` uses
+  that sum.
+- A trial step asked for ``in_place`` (the solver's first trial of a
+  spectral step, which is nearly always accepted) is computed in one pass:
+  z moves to the trial point and the buffer of ``X @ d`` receives its
+  residual, with one ``exp`` per row. If the step is then refused, the next
+  trial undoes it, at the cost of ``X @ d`` once more. Other trials compute
+  the loss alone (one ``exp`` and one ``log1p`` per row); the accepted one's
+  residual is then a pass of its own (one ``exp`` per row).
 - The labels are kept as signs (one byte per row) and uniform sample
-  weights as one number, so that the fit holds two or three vectors of
-  length n besides X: the raw prediction z, ``X @ d`` and the residual.
+  weights as one number.
 
 The maths is that of the base class. With u the raw prediction of a row,
 y its label and v = (1 - 2y)·u its signed margin (v = u for y = 0, -u for
@@ -69,39 +75,23 @@ class BinaryObjective(LogisticObjective):
         Non-negative weights; None means all equal (kept as one number).
     C, l1_ratio, fit_intercept
         As for :class:`LogisticObjective`.
-    fused : bool or None
-        Compute the residual of each trial step in the pass that computes
-        its loss, into a third vector of length n (one ``exp`` fewer per
-        iteration). None: when that vector and the other two cost at most
-        a tenth of X's memory, or X is small.
     """
 
-    def __init__(
-        self, X, y, sample_weight, *, C, l1_ratio, fit_intercept, fused=None
-    ):
+    def __init__(self, X, y, sample_weight, *, C, l1_ratio, fit_intercept):
         self._init_common(X, sample_weight, C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept)
         self.multinomial = False
         self.n_outputs = 1
-        n = self.n_samples
         # sign = 1 - 2y: +1 for class 0, -1 for class 1, one byte per row.
         positive = np.asarray(y) == 1
         self._sign = 1 - 2 * positive.view(np.int8)
         del positive
 
-        itemsize = self.dtype.itemsize
-        if fused is None:
-            x_bytes = _nbytes(X)
-            fused = n <= 4 * CHUNK or 3 * n * itemsize + n <= 0.1 * x_bytes
-        self.fused = bool(fused)
         self._product = None  # X @ d, then the residual of the accepted step
-        self._residual = None  # the fused residual
-        self._trial = None  # (z, Xd, lam) of the residual in self._residual
+        self._direction = None  # d, to form X @ d again after a refused in-place trial
+        self._moved = None  # (z, Xd, lam): z moved to z + lam·Xd, Xd holds its residual
         self._chunks = None
-        # CSR without the fused residual: X.T @ r is summed in :meth:`advance`,
-        # chunk by chunk, while each chunk of r is still in the cache.
-        self._early_gradient = (
-            not self.fused and csc_matvec is not None and sp.issparse(X) and X.format == "csr"
-        )
+        # CSR: X.T @ r is summed chunk by chunk while r is written.
+        self._early_gradient = csc_matvec is not None and sp.issparse(X) and X.format == "csr"
         self._early = [None, None]  # X.T @ r and Σ r of the residual in self._product
 
     def _device_kw(self):
@@ -114,6 +104,8 @@ class BinaryObjective(LogisticObjective):
         The result stays valid until the next call of this method or of
         :meth:`advance` (which turns it into the residual).
         """
+        self._moved = None  # the last in-place trial was accepted
+        self._direction = d
         w, b = self.split(d)
         w = np.ascontiguousarray(w[0], dtype=self.dtype)
         self._early = [None, None]
@@ -134,7 +126,6 @@ class BinaryObjective(LogisticObjective):
             P[...] = X @ w
         if b is not None:
             P += b[0]
-        self._trial = None
         return P
 
     def _rmatmul(self, R):
@@ -156,19 +147,19 @@ class BinaryObjective(LogisticObjective):
 
     # ------------------------------------------------------------- the loss
     def _scratch(self):
+        """Three chunk-sized arrays of X's dtype, kept across passes."""
         if self._chunks is None:
             m = min(CHUNK, self.n_samples)
-            self._chunks = (np.empty(m, dtype=self.dtype), np.empty(m, dtype=self.dtype))
+            self._chunks = tuple(np.empty(m, dtype=self.dtype) for _ in range(3))
         return self._chunks
 
-    def _exact(self, z, Xd, lam, i, j, r=None):
-        """The weighted loss sum of the rows i:j, with e = exp(-|u|) <= 1.
+    def _exact(self, u, i, j, r=None):
+        """The weighted loss sum of the rows i:j at u (their raw predictions).
 
-        Slower, but nothing overflows: for the chunks where exp(v) does
-        (v > 709 in float64, > 88 in float32). Writes the residual into r if
-        given. Chunk-sized temporaries only.
+        With e = exp(-|v|) <= 1: slower, but nothing overflows; for the
+        chunks where exp(v) does (v > 709 in float64, > 88 in float32).
+        Writes the residual into r if given. Chunk-sized temporaries only.
         """
-        u = z[i:j] if Xd is None else Xd[i:j] * lam + z[i:j]  # as :meth:`_pass` rounds it
         sign = self._sign[i:j]
         s = self._w if self.sw is None else self.sw[i:j]
         v = u * sign
@@ -181,52 +172,70 @@ class BinaryObjective(LogisticObjective):
             np.multiply(sigma * s, sign, out=r)
         return float(loss.sum() if self.sw is None else s @ loss)
 
-    def _pass(self, z, Xd=None, lam=0.0, r_out=None):
+    def _pass(self, z, Xd=None, lam=0.0, r_out=None, move=False):
         """Loss (and residual) pass at u = z + lam·Xd (u = z without Xd).
 
         Returns the weighted mean loss and writes the residual
-        s·(σ(u) - y)/Σs into ``r_out`` when given. z and Xd are only read.
+        s·(σ(u) - y)/Σs into ``r_out`` when given. ``move=True`` writes u
+        over z (and then ``r_out`` may be Xd itself), else z and Xd are only
+        read; a residual at a trial point is asked for with ``move=True``.
         Per row: one ``exp`` and one ``log1p``, and for the residual an add
         and a division; a chunk where exp(v) overflows is done again by
-        :meth:`_exact`.
+        :meth:`_exact`. With CSR X and ``r_out`` the product buffer, also
+        X.T @ r and Σ r, chunk by chunk (see :meth:`_rmatmul`).
         """
-        ua, ea = self._scratch()
+        ua, ea, fa = self._scratch()
         sign, sw = self._sign, self.sw
         n = self.n_samples
+        early = self._early_gradient and r_out is self._product
+        if early:
+            X = self.X
+            indptr, indices, data = X.indptr, X.indices, X.data
+            g = np.zeros(self.n_features, dtype=self.dtype)
+            r_total = 0.0
         total = 0.0
         with np.errstate(over="ignore", invalid="ignore"):
             for i in range(0, n, CHUNK):
                 j = min(i + CHUNK, n)
                 m = j - i
-                e, q = ea[:m], ua[:m]
-                if Xd is None:
-                    u = z[i:j]
-                elif lam == 1.0:
-                    u = np.add(z[i:j], Xd[i:j], out=q)
-                else:
-                    u = np.multiply(Xd[i:j], lam, out=q)
-                    u += z[i:j]  # λ·Xd + z, rounded as :meth:`advance` rounds it
-                np.multiply(u, sign[i:j], out=e)  # v
+                e, q, f = ea[:m], ua[:m], fa[:m]
+                u = z[i:j]
+                if Xd is not None:
+                    out = u if move else q
+                    if lam == 1.0:
+                        u = np.add(u, Xd[i:j], out=out)
+                    else:  # λ·Xd + z, rounded as :meth:`advance` rounds it
+                        u = np.add(np.multiply(Xd[i:j], lam, out=q), u, out=out)
+                if r_out is None:
+                    f = sign[i:j]
+                else:  # the signs as floats, for the two products with them
+                    np.copyto(f, sign[i:j])
+                np.multiply(u, f, out=e)  # v
                 np.exp(e, out=e)  # exp(v): inf where v is large
                 if r_out is None:
                     np.log1p(e, out=e)
                     part = float(e.sum() if sw is None else sw[i:j] @ e)
-                    total += part if math.isfinite(part) else self._exact(z, Xd, lam, i, j)
+                    total += part if math.isfinite(part) else self._exact(u, i, j)
                     continue
-                np.log1p(e, out=q)  # u is spent
-                part = float(q.sum() if sw is None else sw[i:j] @ q)
                 r = r_out[i:j]
+                np.log1p(e, out=q)  # (with Xd, u is z's chunk: move=True)
+                part = float(q.sum() if sw is None else sw[i:j] @ q)
                 if not math.isfinite(part):
-                    total += self._exact(z, Xd, lam, i, j, r)
-                    continue
-                total += part
-                np.add(e, 1.0, out=q)
-                np.divide(e, q, out=q)  # σ(v) = exp(v) / (1 + exp(v))
-                np.multiply(q, sign[i:j], out=r)
-                if sw is None:
-                    r *= self._w
+                    total += self._exact(u, i, j, r)
                 else:
-                    r *= sw[i:j]
+                    total += part
+                    np.add(e, 1.0, out=q)
+                    np.divide(e, q, out=q)  # σ(v) = exp(v) / (1 + exp(v))
+                    np.multiply(q, f, out=r)
+                    if sw is None:
+                        r *= self._w
+                    else:
+                        r *= sw[i:j]
+                if early:  # X[i:j].T @ r[i:j], added to g
+                    csc_matvec(self.n_features, m, indptr[i : j + 1], indices, data, r, g)
+                    r_total += float(r.sum())
+        if early:
+            self._early = [g, r_total]
         return total * self._w if sw is None else total
 
     def _residual_pass(self, z, out, Xd=None, lam=0.0):
@@ -237,7 +246,7 @@ class BinaryObjective(LogisticObjective):
         When ``out`` is the product buffer and X is CSR, also X.T @ r and
         Σ r, chunk by chunk (see :meth:`_rmatmul`).
         """
-        ta, fa = self._scratch()
+        ta, fa, _ = self._scratch()
         sign, sw = self._sign, self.sw
         n = self.n_samples
         w = self._w
@@ -283,36 +292,43 @@ class BinaryObjective(LogisticObjective):
         r = np.empty_like(z)
         return self._pass(z, r_out=r), r
 
-    def trial_loss(self, z, Xd, lam):
-        """Mean loss at z + lam·Xd without forming it (O(n), in chunks)."""
-        if not self.fused:
+    def _undo_move(self):
+        """Undo an in-place trial: X @ d again into its buffer, z := z - lam·Xd."""
+        z, _, lam = self._moved
+        Xd = self.direction_product(self._direction)  # the same buffer; clears _moved
+        t = self._scratch()[0]
+        for i in range(0, self.n_samples, CHUNK):
+            j = min(i + CHUNK, self.n_samples)
+            if lam == 1.0:
+                z[i:j] -= Xd[i:j]
+            else:
+                z[i:j] -= np.multiply(Xd[i:j], lam, out=t[: j - i])
+
+    def trial_loss(self, z, Xd, lam, in_place=False):
+        """Mean loss at z + lam·Xd (O(n), in chunks).
+
+        ``in_place=True``: z moves to the trial point and Xd's buffer
+        receives its residual in the same pass, ready for :meth:`advance`;
+        a later trial along the same direction first undoes that (one more
+        ``X @ d``). Otherwise z and Xd are only read.
+        """
+        if self._moved is not None:
+            self._undo_move()
+        if not in_place or Xd is not self._product:
             return self._pass(z, Xd, lam)
-        if self._residual is None:
-            self._residual = np.empty(self.n_samples, dtype=self.dtype)
-        loss = self._pass(z, Xd, lam, r_out=self._residual)
-        self._trial = (z, Xd, lam)
+        loss = self._pass(z, Xd, lam, r_out=Xd, move=True)
+        self._moved = (z, Xd, lam)
         return loss
 
     def advance(self, z, Xd, lam):
         """Move z to z + lam·Xd in place; return it and the residual there.
 
-        Xd is spent: its buffer holds the residual afterwards (unless the
-        residual of this very step was computed by :meth:`trial_loss`).
+        Xd is spent: its buffer holds the residual afterwards.
         """
-        trial, self._trial = self._trial, None
-        self._early = [None, None]
-        if trial is not None and trial[0] is z and trial[1] is Xd and trial[2] == lam:
-            ua = self._scratch()[0]
-            for i in range(0, self.n_samples, CHUNK):
-                j = min(i + CHUNK, self.n_samples)
-                u = ua[: j - i]
-                np.multiply(Xd[i:j], lam, out=u)
-                z[i:j] += u
-            return z, self._residual
+        moved, self._moved = self._moved, None
+        if moved is not None:
+            if moved[0] is z and moved[1] is Xd and moved[2] == lam:
+                return z, Xd  # done by the in-place trial
+            self._moved = moved
+            self._undo_move()
         return z, self._residual_pass(z, Xd, Xd, lam)
-
-
-def _nbytes(X):
-    if sp.issparse(X):
-        return sum(a.nbytes for a in (X.data, X.indices, X.indptr))
-    return X.nbytes

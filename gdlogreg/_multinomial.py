@@ -95,7 +95,7 @@ class MultinomialObjective(LogisticObjective):
         self._trial = None
         return P
 
-    def trial_loss(self, z, Xd, lam):
+    def trial_loss(self, z, Xd, lam, in_place=False):
         """Mean loss at z + lam·Xd, formed in a kept buffer; its residual kept too."""
         U = self._spare
         if U is None or U.shape != z.shape or U is z:

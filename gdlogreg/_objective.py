@@ -243,8 +243,14 @@ class LogisticObjective:
         self._trial = None
         return self.raw_prediction(d)
 
-    def trial_loss(self, z, Xd, lam):
-        """Mean loss at the trial point z + lam·Xd; O(n), no product with X."""
+    def trial_loss(self, z, Xd, lam, in_place=False):
+        """Mean loss at the trial point z + lam·Xd; O(n), no product with X.
+
+        ``in_place=True`` says the step is likely to be accepted: a backend
+        may then move z to the trial point and put its residual in Xd's
+        memory in the same pass (see :mod:`gdlogreg._binary`), undoing that
+        if another trial follows. Here it changes nothing.
+        """
         z_new = z + lam * Xd
         loss, r = self.loss_residual(z_new)
         self._trial = (z, Xd, lam, z_new, r)

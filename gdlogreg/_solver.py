@@ -8,7 +8,8 @@ touches the data, the labels or scikit-learn. From the objective it uses
   derivative in z (O(n));
 - ``direction_product(d)``, ``trial_loss(z, Xd, λ)``, ``advance(z, Xd, λ)``: a
   line search along d: ``X @ d`` once, the loss at z + λ·Xd (O(n)), and the
-  accepted step's z and residual (O(n); z may move in place);
+  accepted step's z and residual (O(n); z may move in place, during the
+  trial already when the solver expects the step to be accepted);
 - ``gradient(r, coef)``: ∂J/∂coef from the residual (one product ``X.T @ r``);
 - ``penalty``, ``nonsmooth_penalty``, ``prox``: the penalty (the L1 part apart);
 - ``split``/``join``: the views (w, b) of the parameter array;
@@ -455,7 +456,10 @@ def _line_search_descent(objective, coef, learning_rate, monitor, bb):
         while True:
             coef_new = coef + d if lam == 1.0 else coef + lam * d
             # J at z + λ·Xd: O(n), no product with X
-            J_new = objective.trial_loss(z, Xd, lam) + objective.penalty(coef_new)
+            # The first BB trial is nearly always accepted: the objective may
+            # then move z there in the same pass that computes the residual.
+            J_new = objective.trial_loss(z, Xd, lam, in_place=bb and lam == 1.0)
+            J_new += objective.penalty(coef_new)
             if J_new <= J_ref + armijo * lam * delta + slack:
                 break
             if lam < 1e-10:

@@ -39,16 +39,27 @@ def small_chunks(monkeypatch):
     monkeypatch.setattr(_binary, "CHUNK", 37)
 
 
+# Line searches: (λ, in_place) of each trial, the last one accepted. An
+# in-place trial moves z and turns X @ d into the residual; a later trial
+# must undo that.
+LINE_SEARCHES = [
+    ((1.0, False), (0.25, False)),
+    ((1.0, True), (0.25, False)),
+    ((1.0, True),),
+    ((0.5, True), (0.25, True)),
+]
+
+
 @pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize("fused", [False, True])
-def test_binary_objective_matches_the_formula(small_chunks, fmt, dtype, weighted, fused):
+@pytest.mark.parametrize("trials", LINE_SEARCHES)
+def test_binary_objective_matches_the_formula(small_chunks, fmt, dtype, weighted, trials):
     X, y = _data(200, 7, 2, fmt, dtype)
     rng = np.random.default_rng(1)
     sw = rng.random(200) * 3 if weighted else None
     kw = dict(C=0.7, l1_ratio=0.0, fit_intercept=True)
-    fast = BinaryObjective(X, y == 1, sw, fused=fused, **kw)
+    fast = BinaryObjective(X, y == 1, sw, **kw)
     ref = LogisticObjective(X, y.astype(dtype), sw, 2, **kw)
     coef = rng.standard_normal((1, 8)).astype(dtype)
     d = rng.standard_normal((1, 8)).astype(dtype)
@@ -67,38 +78,38 @@ def test_binary_objective_matches_the_formula(small_chunks, fmt, dtype, weighted
         fast.gradient(r, coef), ref.gradient(r_ref, coef), rtol=10 * rtol, atol=10 * rtol
     )
 
-    # A line search: two trials, the second accepted; z moves in place.
+    # A line search; z moves in place.
     Xd = fast.direction_product(d)
     Xd_ref = ref.raw_prediction(d)
     np.testing.assert_allclose(Xd, Xd_ref, rtol=rtol, atol=rtol)
-    for lam in (1.0, 0.25):
-        assert fast.trial_loss(z, Xd, lam) == pytest.approx(
-            ref.loss(z + lam * Xd_ref), rel=10 * rtol
+    z_start = z.copy()
+    for lam, in_place in trials:
+        assert fast.trial_loss(z, Xd, lam, in_place=in_place) == pytest.approx(
+            ref.loss(z_start + lam * Xd_ref), rel=10 * rtol
         )
-    z_ref = ref.raw_prediction(coef + 0.25 * d)
-    z_new, r_new = fast.advance(z, Xd, 0.25)
+    lam = trials[-1][0]
+    z_ref = ref.raw_prediction(coef + lam * d)
+    z_new, r_new = fast.advance(z, Xd, lam)
     np.testing.assert_allclose(z_new, z_ref, rtol=10 * rtol, atol=10 * rtol)
     _, r_ref = ref.loss_residual(z_ref)
     np.testing.assert_allclose(r_new, r_ref, rtol=10 * rtol, atol=10 * rtol * np.abs(r_ref).max())
-    grad_ref = ref.gradient(r_ref, coef + 0.25 * d)
-    # the CSR 2-buffer path sums X.T @ r while it writes r: the same gradient
-    np.testing.assert_allclose(
-        fast.gradient(r_new, coef + 0.25 * d), grad_ref, rtol=100 * rtol, atol=100 * rtol
-    )
-    np.testing.assert_allclose(
-        fast.gradient(r_new, coef + 0.25 * d), grad_ref, rtol=100 * rtol, atol=100 * rtol
-    )
+    grad_ref = ref.gradient(r_ref, coef + lam * d)
+    # CSR sums X.T @ r while it writes r: the same gradient, and again from r
+    for _ in range(2):
+        np.testing.assert_allclose(
+            fast.gradient(r_new, coef + lam * d), grad_ref, rtol=100 * rtol, atol=100 * rtol
+        )
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("fused", [False, True])
-def test_binary_objective_at_huge_raw_predictions(small_chunks, dtype, fused):
+@pytest.mark.parametrize("in_place", [False, True])
+def test_binary_objective_at_huge_raw_predictions(small_chunks, dtype, in_place):
     """|z| far beyond exp's range: the loss is exact and nothing is nan."""
     big = 1e300 if dtype == np.float64 else 1e30
     n = 100
     X = np.ones((n, 1), dtype=dtype)
     y = np.arange(n) % 2 == 0
-    fast = BinaryObjective(X, y, None, C=1.0, l1_ratio=0.0, fit_intercept=False, fused=fused)
+    fast = BinaryObjective(X, y, None, C=1.0, l1_ratio=0.0, fit_intercept=False)
     z = np.tile(np.array([big, -big, 800.0, -800.0, 0.0], dtype=dtype), n // 5)
     # L = log(1 + e^z) - y z: the wrongly classified rows cost |z|
     ref = np.where(y, np.logaddexp(0, z.astype(float)) - z, np.logaddexp(0, z.astype(float)))
@@ -108,8 +119,11 @@ def test_binary_objective_at_huge_raw_predictions(small_chunks, dtype, fused):
     np.testing.assert_allclose(fast.residual(z), r, atol=1e-12)
     # the same point as a trial step from z = 0 along Xd = z, and moved to
     zero = np.zeros(n, dtype=dtype)
-    assert fast.trial_loss(zero, z.copy(), 1.0) == pytest.approx(ref.mean(), rel=1e-6)
-    moved, r_moved = fast.advance(zero, z.copy(), 1.0)
+    Xd = fast.direction_product(np.ones((1, 1), dtype=dtype))
+    Xd[:] = z  # as if X @ d were z
+    loss = fast.trial_loss(zero, Xd, 1.0, in_place=in_place)
+    assert loss == pytest.approx(ref.mean(), rel=1e-6)
+    moved, r_moved = fast.advance(zero, Xd, 1.0)
     np.testing.assert_array_equal(moved, z)
     np.testing.assert_allclose(r_moved, r, atol=1e-12)
 
