@@ -519,6 +519,7 @@ class Standardized:
         self._last = None
         # The L1 weights of the primed coordinates (a row, broadcast over classes).
         self._l1_weights = self.l1_reg * xp.reshape(self.D, (1, -1)) if self.l1_reg else 0.0
+        self._pure_l2 = self.l2_reg > 0.0 and self.l1_reg == 0.0  # see penalty_gap
         self.split, self.join, self.zeros = base.split, base.join, base.zeros
         self.loss, self.loss_residual = base.loss, base.loss_residual
         self.residual = base.residual
@@ -601,6 +602,24 @@ class Standardized:
 
     def optimality(self, grad, coef):
         return _optimality(grad, coef, self._l1_weights, self)
+
+    def penalty_gap(self, grad):
+        """½ Σ g'²/(l2_reg·D²) over the weights: the gap J - J* that the gradient
+        g' could still hide if J were curved by the L2 penalty alone.
+
+        The loss does not curve J at all along directions that leave X w
+        unchanged (exactly collinear features; in the multinomial model the
+        same vector added to every class's weights), only the penalty does,
+        and there this is the gap. It is no bound elsewhere: the intercept
+        is left out. inf without a pure L2 penalty.
+        """
+        if not self._pure_l2:
+            return math.inf
+        # g'_j / D_j is the weight's gradient in the original units: finite
+        # where l2_reg·D_j² underflows (features of huge scale).
+        u = self.split(grad)[0] / self.xp.reshape(self.D, (1, -1))
+        with np.errstate(over="ignore"):
+            return 0.5 * float(self.xp.sum(u * u)) / self.l2_reg
 
     def curvature_matvec(self, v):
         return self.grad_from_base(self.base.curvature_matvec(self.to_base(v)))

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
 
 from gdlogreg import _binary
 from gdlogreg._binary import BinaryObjective
@@ -208,3 +209,38 @@ def test_equal_weights_are_one_number():
     z = np.linspace(-3, 3, 1000)
     assert fast.loss(z) == pytest.approx(weighted.loss(z), rel=1e-13)
     assert fast.sw_sum * 3 == pytest.approx(weighted.sw_sum)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_penalty_gap_is_the_gap_along_a_flat_direction(n_classes):
+    """Along a direction where only the penalty curves J, penalty_gap is exact.
+
+    With a column repeated at twice the scale, moving weight δ·(2, -1)
+    between the two copies leaves X w unchanged: J - J* is then the
+    penalty's ½ l2_reg δ² ‖v‖² alone, and the gradient there is l2_reg δ v.
+    """
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((300, 4))
+    X = np.column_stack([X, 0.5 * X[:, 0]])
+    y = rng.integers(0, n_classes, 300)
+    obj = make_objective(X, y, None, n_classes, C=0.3, l1_ratio=0.0, fit_intercept=True)
+    std = obj.standardized()
+    ref = LogisticRegression(C=0.3, tol=1e-12, max_iter=10_000).fit(X, y)
+    w = ref.coef_ if n_classes > 2 else ref.coef_[:1]
+    best = np.column_stack([w, ref.intercept_[: w.shape[0]]])
+
+    def J(coef):
+        return obj.loss(obj.raw_prediction(coef)) + obj.penalty(coef)
+
+    v = np.zeros_like(best)
+    v[:, 0], v[:, 4] = 1.0, -2.0  # X v = 0
+    for delta in (0.5, 2.0):
+        coef = best + delta * v
+        z = obj.raw_prediction(coef)
+        grad = obj.gradient(obj.residual(z), coef)
+        bound = std.penalty_gap(std.grad_from_base(grad))
+        assert bound == pytest.approx(J(coef) - J(best), rel=1e-6)
+        assert bound == pytest.approx(0.5 * obj.l2_reg * delta**2 * np.sum(v * v), rel=1e-6)
+    # not defined without an L2 penalty: the test is then off
+    l1 = make_objective(X, y, None, n_classes, C=0.3, l1_ratio=0.5, fit_intercept=True)
+    assert l1.standardized().penalty_gap(grad) == np.inf
