@@ -87,7 +87,8 @@ class BinaryObjective(LogisticObjective):
         del positive
 
         self._product = None  # X @ d, then the residual of the accepted step
-        self._direction = None  # d, to form X @ d again after a refused in-place trial
+        # d and the parameters of z, to restore both after a refused in-place trial
+        self._direction = self._at = None
         self._moved = None  # (z, Xd, lam): z moved to z + lam·Xd, Xd holds its residual
         self._chunks = None
         # CSR: X.T @ r is summed chunk by chunk while r is written.
@@ -98,35 +99,42 @@ class BinaryObjective(LogisticObjective):
         return {}
 
     # ------------------------------------------------------------ products
-    def direction_product(self, d):
+    def direction_product(self, d, at=None):
         """``X @ d_w + d_b`` into a buffer owned by the objective.
 
         The result stays valid until the next call of this method or of
-        :meth:`advance` (which turns it into the residual).
+        :meth:`advance` (which turns it into the residual). ``at``: the
+        parameters of the current raw prediction z, with which a refused
+        in-place trial restores z exactly (see :meth:`trial_loss`).
         """
-        self._moved = None  # the last in-place trial was accepted
-        self._direction = d
-        w, b = self.split(d)
-        w = np.ascontiguousarray(w[0], dtype=self.dtype)
-        self._early = [None, None]
+        if self._moved is not None:  # an in-place trial neither accepted nor undone
+            self._undo_move()
+        self._direction, self._at = d, at
         P = self._product
         if P is None:
             P = self._product = np.empty(self.n_samples, dtype=self.dtype)
+        return self._linear(d, P)
+
+    def _linear(self, coef, out):
+        """``X @ w + b`` into ``out``: one product with X, no other vector."""
+        self._early = [None, None]
+        w, b = self.split(coef)
+        w = np.ascontiguousarray(w[0], dtype=self.dtype)
         X = self.X
         if sp.issparse(X) and csr_matvec is not None and X.format in ("csr", "csc"):
-            # The kernel adds X @ w to P: start from the intercept's part.
-            P.fill(0.0 if b is None else b[0])
+            # The kernel adds X @ w to out: start from the intercept's part.
+            out.fill(0.0 if b is None else b[0])
             m, k = X.shape
             kernel = csr_matvec if X.format == "csr" else csc_matvec
-            kernel(m, k, X.indptr, X.indices, X.data, w, P)
+            kernel(m, k, X.indptr, X.indices, X.data, w, out)
             b = None
         elif isinstance(X, np.ndarray):
-            np.matmul(X, w, out=P)
+            np.matmul(X, w, out=out)
         else:
-            P[...] = X @ w
+            out[...] = X @ w
         if b is not None:
-            P += b[0]
-        return P
+            out += b[0]
+        return out
 
     def _rmatmul(self, R):
         g = self._early[0]
@@ -184,6 +192,8 @@ class BinaryObjective(LogisticObjective):
         :meth:`_exact`. With CSR X and ``r_out`` the product buffer, also
         X.T @ r and Σ r, chunk by chunk (see :meth:`_rmatmul`).
         """
+        if r_out is not None and Xd is not None and not move:
+            raise ValueError("a residual at a trial point needs move=True")
         ua, ea, fa = self._scratch()
         sign, sw = self._sign, self.sw
         n = self.n_samples
@@ -293,9 +303,18 @@ class BinaryObjective(LogisticObjective):
         return self._pass(z, r_out=r), r
 
     def _undo_move(self):
-        """Undo an in-place trial: X @ d again into its buffer, z := z - lam·Xd."""
-        z, _, lam = self._moved
-        Xd = self.direction_product(self._direction)  # the same buffer; clears _moved
+        """Undo an in-place trial: z back where it was, X @ d again into its buffer.
+
+        z is computed again from the parameters given to
+        :meth:`direction_product` (``at``), or else as z - lam·Xd, which is
+        off by the rounding of the trial point.
+        """
+        z, Xd, lam = self._moved
+        self._moved = None
+        self._linear(self._direction, Xd)
+        if self._at is not None:
+            self._linear(self._at, z)
+            return
         t = self._scratch()[0]
         for i in range(0, self.n_samples, CHUNK):
             j = min(i + CHUNK, self.n_samples)
@@ -309,8 +328,9 @@ class BinaryObjective(LogisticObjective):
 
         ``in_place=True``: z moves to the trial point and Xd's buffer
         receives its residual in the same pass, ready for :meth:`advance`;
-        a later trial along the same direction first undoes that (one more
-        ``X @ d``). Otherwise z and Xd are only read.
+        a later trial along the same direction first undoes that (``X @ d``
+        once more, and z again from the ``at`` of :meth:`direction_product`).
+        Otherwise z and Xd are only read.
         """
         if self._moved is not None:
             self._undo_move()

@@ -104,10 +104,11 @@ class GradientDescentLogisticRegression(
         gradient of J in standardized coordinates (the minimum-norm
         subgradient with L1) falls below ``tol`` times the same quantity at
         the all-zero start, times √(J / J at the start): a test on the
-        relative gap (J - J*)/J*. With an L2 penalty it also stops at a
-        gradient up to ten times that size when the gap that gradient could
-        hide, were J curved by the penalty alone, is below ``tol / 30``
-        times J (see the user guide). The test is unit-free: without
+        relative gap (J - J*)/J*. With a pure L2 penalty (``l1_ratio=0``,
+        finite ``C``) it also stops at a gradient up to ten times that size
+        when the gap that gradient could hide, were J curved by the penalty
+        alone, is below ``tol / 30`` times J at two iterates in a row (see
+        the user guide). The test is unit-free: without
         a penalty it does not change when a feature is rescaled (with one, the
         problem itself depends on the units). The tolerance is floored at
         50 machine epsilons of the input's dtype.

@@ -80,8 +80,8 @@ class MultinomialObjective(LogisticObjective):
             Z += b[:, None]
         return Z
 
-    def direction_product(self, d):
-        """``d_w X.T + d_b`` into a buffer, valid until the next call."""
+    def direction_product(self, d, at=None):
+        """``d_w X.T + d_b`` into a buffer, valid until the next call (``at`` unused)."""
         w, b = self.split(d)
         P = self._product
         if P is None:

@@ -238,8 +238,12 @@ class LogisticObjective:
     # The solver's line search uses these three; a backend may do them in
     # place and in chunks (see gdlogreg._binary). Here: plain arrays, and the
     # residual of the last trial kept for :meth:`advance`.
-    def direction_product(self, d):
-        """The raw prediction of a direction, ``X @ d_w + d_b``: one ``X @ v``."""
+    def direction_product(self, d, at=None):
+        """The raw prediction of a direction, ``X @ d_w + d_b``: one ``X @ v``.
+
+        ``at``: the parameters of the current raw prediction (a backend that
+        moves it in place during a trial restores it from them).
+        """
         self._trial = None
         return self.raw_prediction(d)
 
@@ -577,8 +581,9 @@ class Standardized:
     def gradient(self, r, coef):
         return self.grad_from_base(self.base.gradient(r, self._to_base(coef)))
 
-    def direction_product(self, d):
-        return self.base.direction_product(self.to_base(d))
+    def direction_product(self, d, at=None):
+        at = None if at is None else self._to_base(at)
+        return self.base.direction_product(self.to_base(d), at)
 
     def value_gradient(self, z, coef):
         loss, r = self.loss_residual(z)
@@ -615,11 +620,16 @@ class Standardized:
         """
         if not self._pure_l2:
             return math.inf
-        # g'_j / D_j is the weight's gradient in the original units: finite
-        # where l2_reg·D_j² underflows (features of huge scale).
+        # g'_j / D_j (the weight's gradient in the original units, less
+        # g_b·μ_j) is finite where l2_reg·D_j² underflows (features of huge
+        # scale); squared and summed in float64 on numpy, where float32
+        # squares would underflow.
         u = self.split(grad)[0] / self.xp.reshape(self.D, (1, -1))
-        with np.errstate(over="ignore"):
-            return 0.5 * float(self.xp.sum(u * u)) / self.l2_reg
+        if isinstance(u, np.ndarray):
+            u = u.astype(np.float64, copy=False)
+            with np.errstate(over="ignore"):
+                return 0.5 * float(np.vdot(u, u)) / self.l2_reg
+        return 0.5 * float(self.xp.sum(u * u)) / self.l2_reg
 
     def curvature_matvec(self, v):
         return self.grad_from_base(self.base.curvature_matvec(self.to_base(v)))

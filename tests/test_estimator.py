@@ -105,6 +105,21 @@ def test_default_fit_is_accurate_with_collinear_features(J, data, C):
     assert abs(_gap(J, model, ref, X, y, C=C)) < 1e-6
 
 
+def test_default_fit_on_small_nearly_separable_data(J):
+    # 150 rows, 7 of 10 features redundant, well separated, C = 100: the
+    # penalty-gap estimate dips to 1/28 of the gap at one iterate, and a test
+    # on that iterate alone stopped at 8.0e-6 (LogisticRegression(): 6.0e-6).
+    X, y = make_classification(150, 10, n_informative=2, n_redundant=7,
+                               n_clusters_per_class=1, class_sep=2.0, random_state=682848)
+    X = StandardScaler().fit_transform(X)
+    ref = _reference(X, y, C=100.0)
+    lr = LogisticRegression(C=100.0).fit(X, y)
+    model = GradientDescentLogisticRegression(C=100.0).fit(X, y)
+    assert model.converged_
+    allowed = max(_gap(J, lr, ref, X, y, C=100.0), 1e-6)
+    assert _gap(J, model, ref, X, y, C=100.0) <= allowed
+
+
 @pytest.mark.parametrize("data", ["binary", "multiclass"])
 def test_penalty_gap_test_stops_earlier_where_it_is_safe(J, request, monkeypatch, data):
     from gdlogreg import _solver

@@ -80,7 +80,7 @@ def test_binary_objective_matches_the_formula(small_chunks, fmt, dtype, weighted
     )
 
     # A line search; z moves in place.
-    Xd = fast.direction_product(d)
+    Xd = fast.direction_product(d, at=coef)
     Xd_ref = ref.raw_prediction(d)
     np.testing.assert_allclose(Xd, Xd_ref, rtol=rtol, atol=rtol)
     z_start = z.copy()
@@ -100,6 +100,28 @@ def test_binary_objective_matches_the_formula(small_chunks, fmt, dtype, weighted
         np.testing.assert_allclose(
             fast.gradient(r_new, coef + lam * d), grad_ref, rtol=100 * rtol, atol=100 * rtol
         )
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_refused_in_place_trial_restores_z_exactly(fmt):
+    """A far too long first trial, refused, then a tiny step: z as if never moved.
+
+    Moving z to z + X d and back would leave the rounding of z + X d in z,
+    here 1e5 times z's own; z is formed again from the parameters instead.
+    """
+    X, y = _data(2000, 5, 2, fmt, np.float32, seed=4)
+    rng = np.random.default_rng(0)
+    fast = BinaryObjective(X, y == 1, None, C=1.0, l1_ratio=0.0, fit_intercept=True)
+    coef = rng.standard_normal((1, 6)).astype(np.float32)
+    d = (1e6 * rng.standard_normal((1, 6))).astype(np.float32)
+    z = fast.raw_prediction(coef)
+    Xd = fast.direction_product(d, at=coef)
+    fast.trial_loss(z, Xd, 1.0, in_place=True)  # refused
+    lam = 2.0**-20
+    fast.trial_loss(z, Xd, lam)
+    z, _ = fast.advance(z, Xd, lam)
+    exact = (X @ (coef[0, :5].astype(float) + lam * d[0, :5]) + coef[0, 5] + lam * d[0, 5])
+    np.testing.assert_allclose(z, exact, rtol=0, atol=1e-5 * np.abs(exact).max())
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
