@@ -378,8 +378,8 @@ class LogisticObjective:
         (|x| up to 1e308). The variance of dense X is a two-pass sum (no
         cancellation for a feature with a large offset). Computed in blocks
         of rows (of columns for CSC), so that no temporary of more than a
-        sixteenth of X (or of 65,536 entries, for small X) is made and sparse
-        X is neither densified nor copied.
+        sixteenth of X (for small X, a quarter of X and at most 65,536
+        entries) is made and sparse X is neither densified nor copied.
         """
         xp = self.xp
         X = self.X
@@ -401,7 +401,7 @@ class LogisticObjective:
                 scale = np.ones(d)
             var = np.maximum(sq - mean * mean, 0.0)
             return scale.astype(X.dtype), mean.astype(X.dtype), var.astype(X.dtype)
-        rows = max(1, min(4096, max(n // 16, 65536 // max(d, 1))))
+        rows = max(1, min(4096, max(n // 16, min(n // 4, 65536 // max(d, 1)))))
         scale = xp.zeros(d, dtype=X.dtype, **self._device_kw())
         for start in range(0, n, rows):
             stop = min(start + rows, n)
