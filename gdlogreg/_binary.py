@@ -93,7 +93,9 @@ class BinaryObjective(LogisticObjective):
         self._chunks = None
         # CSR: X.T @ r is summed chunk by chunk while r is written.
         self._early_gradient = csc_matvec is not None and sp.issparse(X) and X.format == "csr"
-        self._early = [None, None]  # X.T @ r and Σ r of the residual in self._product
+        # [r, X.T @ r, Σ r] of the last residual r written with CSR X (see _rmatmul)
+        self._early = [None, None, None]
+        self._spare = None  # the memory of a spent z (see value_gradient)
 
     def _device_kw(self):
         return {}
@@ -117,7 +119,8 @@ class BinaryObjective(LogisticObjective):
 
     def _linear(self, coef, out):
         """``X @ w + b`` into ``out``: one product with X, no other vector."""
-        self._early = [None, None]
+        if out is self._early[0]:
+            self._early = [None, None, None]
         w, b = self.split(coef)
         w = np.ascontiguousarray(w[0], dtype=self.dtype)
         X = self.X
@@ -136,17 +139,37 @@ class BinaryObjective(LogisticObjective):
             out += b[0]
         return out
 
+    def raw_prediction(self, coef):
+        """z = X w + b, in the memory of the last spent z if there is one."""
+        out, self._spare = self._spare, None
+        if out is None:
+            out = np.empty(self.n_samples, dtype=self.dtype)
+        return self._linear(coef, out)
+
+    def value_gradient(self, z, coef):
+        """J at ``coef`` and its gradient; z is spent.
+
+        The residual is written over z (for CSR X, X.T @ r is summed in the
+        same pass), and z's memory serves the next :meth:`raw_prediction`:
+        gradient descent with a constant step then holds one vector of
+        length n and allocates none per iteration.
+        """
+        loss = self._pass(z, r_out=z)
+        grad = self.gradient(z, coef)
+        self._spare = z
+        return loss + self.penalty(coef), grad
+
     def _rmatmul(self, R):
-        g = self._early[0]
-        if g is not None and R is self._product:
-            self._early[0] = None
+        r, g, _ = self._early
+        if g is not None and R is r:
+            self._early[1] = None
             return g[None, :]
         return super()._rmatmul(R)
 
     def _row_sums(self, r):
-        total = self._early[1]
-        if total is not None and r is self._product:
-            self._early[1] = None
+        early, _, total = self._early
+        if total is not None and r is early:
+            self._early[2] = None
             return np.full(1, total, dtype=self.dtype)
         return super()._row_sums(r)
 
@@ -189,15 +212,15 @@ class BinaryObjective(LogisticObjective):
         read; a residual at a trial point is asked for with ``move=True``.
         Per row: one ``exp`` and one ``log1p``, and for the residual an add
         and a division; a chunk where exp(v) overflows is done again by
-        :meth:`_exact`. With CSR X and ``r_out`` the product buffer, also
-        X.T @ r and Σ r, chunk by chunk (see :meth:`_rmatmul`).
+        :meth:`_exact`. With CSR X and ``r_out``, also X.T @ r and Σ r,
+        chunk by chunk (see :meth:`_rmatmul`).
         """
         if r_out is not None and Xd is not None and not move:
             raise ValueError("a residual at a trial point needs move=True")
         ua, ea, fa = self._scratch()
         sign, sw = self._sign, self.sw
         n = self.n_samples
-        early = self._early_gradient and r_out is self._product
+        early = self._early_gradient and r_out is not None
         if early:
             X = self.X
             indptr, indices, data = X.indptr, X.indices, X.data
@@ -245,7 +268,7 @@ class BinaryObjective(LogisticObjective):
                     csc_matvec(self.n_features, m, indptr[i : j + 1], indices, data, r, g)
                     r_total += float(r.sum())
         if early:
-            self._early = [g, r_total]
+            self._early = [r_out, g, r_total]
         return total * self._w if sw is None else total
 
     def _residual_pass(self, z, out, Xd=None, lam=0.0):
@@ -253,14 +276,14 @@ class BinaryObjective(LogisticObjective):
 
         In place: z moves to u = z + lam·Xd and ``out`` may be Xd itself.
         σ(v) = 1 / (1 + exp(-v)): exp(-v) = inf gives σ(v) = 0, its limit.
-        When ``out`` is the product buffer and X is CSR, also X.T @ r and
-        Σ r, chunk by chunk (see :meth:`_rmatmul`).
+        With CSR X, also X.T @ r and Σ r, chunk by chunk (see
+        :meth:`_rmatmul`).
         """
         ta, fa, _ = self._scratch()
         sign, sw = self._sign, self.sw
         n = self.n_samples
         w = self._w
-        early = self._early_gradient and out is self._product
+        early = self._early_gradient
         if early:
             X = self.X
             indptr, indices, data = X.indptr, X.indices, X.data
@@ -286,7 +309,7 @@ class BinaryObjective(LogisticObjective):
                 if early:  # X[i:j].T @ r[i:j], added to g
                     csc_matvec(self.n_features, m, indptr[i : j + 1], indices, data, x, g)
                     total += float(x.sum())
-        self._early = [g, total] if early else [None, None]
+        self._early = [out, g, total] if early else [None, None, None]
         return out
 
     def residual(self, z):

@@ -318,7 +318,11 @@ class LogisticObjective:
         return self.join(dw, _astype(xp, self._row_sums(r), dw.dtype))
 
     def value_gradient(self, z, coef):
-        """J at ``coef`` and the gradient of its smooth part; one ``X.T @ r``."""
+        """J at ``coef`` and the gradient of its smooth part; one ``X.T @ r``.
+
+        z, the raw prediction at ``coef``, is spent: a backend may reuse its
+        memory.
+        """
         loss, r = self.loss_residual(z)
         return loss + self.penalty(coef), self.gradient(r, coef)
 
@@ -586,8 +590,8 @@ class Standardized:
         return self.base.direction_product(self.to_base(d), at)
 
     def value_gradient(self, z, coef):
-        loss, r = self.loss_residual(z)
-        return loss + self.penalty(coef), self.gradient(r, coef)
+        J, grad = self.base.value_gradient(z, self._to_base(coef))
+        return J, self.grad_from_base(grad)
 
     def value(self, z, coef):
         return self.loss(z) + self.penalty(coef)

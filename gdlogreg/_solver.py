@@ -362,8 +362,8 @@ def _gradient_descent(objective, coef, alpha, monitor):
     k = 0
     while True:
         z = objective.raw_prediction(coef)  # z = X w + b
-        J, grad = objective.value_gradient(z, coef)  # J and [dw | db]
-        del z  # not held while the next one is computed
+        J, grad = objective.value_gradient(z, coef)  # J and [dw | db]; z is spent
+        del z  # its memory may serve the next z
         if monitor(k, coef, J, grad, alpha):
             break
         dw, db = objective.split(grad)

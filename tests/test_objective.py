@@ -78,6 +78,21 @@ def test_binary_objective_matches_the_formula(small_chunks, fmt, dtype, weighted
     np.testing.assert_allclose(
         fast.gradient(r, coef), ref.gradient(r_ref, coef), rtol=10 * rtol, atol=10 * rtol
     )
+    # Constant-step descent: the residual over z, whose memory the next z reuses.
+    z_spent = fast.raw_prediction(coef)
+    J_fast, grad_fast = fast.value_gradient(z_spent, coef)
+    assert J_fast == pytest.approx(loss_ref + ref.penalty(coef), rel=rtol)
+    np.testing.assert_allclose(
+        grad_fast, ref.gradient(r_ref, coef), rtol=10 * rtol, atol=10 * rtol
+    )
+    z_next = fast.raw_prediction(coef + d)
+    assert np.shares_memory(z_next, z_spent)
+    np.testing.assert_allclose(z_next, ref.raw_prediction(coef + d), rtol=rtol, atol=rtol)
+    # a residual written after r does not stand in for r's own X.T @ r
+    fast.loss_residual(z_next)
+    np.testing.assert_allclose(
+        fast.gradient(r, coef), ref.gradient(r_ref, coef), rtol=10 * rtol, atol=10 * rtol
+    )
 
     # A line search; z moves in place.
     Xd = fast.direction_product(d, at=coef)
