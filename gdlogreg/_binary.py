@@ -11,18 +11,21 @@ little else as the hardware allows:
 - ``X @ d`` is written into a buffer kept across iterations (with
   ``out=`` for dense X, and scipy's own CSR/CSC kernel for sparse X, which
   adds to a buffer filled with the intercept's part). The residual of the
-  accepted step is written over it once ``X @ d`` is spent, so that the fit
-  holds two vectors of length n besides X: the raw prediction z and
-  ``X @ d`` (then the residual). With CSR X, ``X.T @ r`` is summed chunk by
-  chunk while each chunk of r is in the cache, and :meth:`gradient` uses
-  that sum.
+  accepted step is written over it once ``X @ d`` is spent, so that the
+  line-search solvers hold two vectors of length n besides X: the raw
+  prediction z and ``X @ d`` (then the residual). Gradient descent with a
+  constant step holds one: :meth:`value_gradient` writes the residual over
+  z, whose memory the next :meth:`raw_prediction` reuses. With CSR X,
+  ``X.T @ r`` is summed chunk by chunk in every residual pass, while each
+  chunk of r is in the cache, and :meth:`gradient` uses that sum.
 - A trial step asked for ``in_place`` (the solver's first trial of a
   spectral step, which is nearly always accepted) is computed in one pass:
   z moves to the trial point and the buffer of ``X @ d`` receives its
   residual, with one ``exp`` per row. If the step is then refused, the next
-  trial undoes it, at the cost of ``X @ d`` once more. Other trials compute
-  the loss alone (one ``exp`` and one ``log1p`` per row); the accepted one's
-  residual is then a pass of its own (one ``exp`` per row).
+  trial undoes it, computing ``X @ d`` and z once more (two products with
+  X). Other trials compute the loss alone (one ``exp`` and one ``log1p`` per
+  row); the accepted one's residual is then a pass of its own (one ``exp``
+  per row).
 - The labels are kept as signs (one byte per row) and uniform sample
   weights as one number.
 
@@ -160,16 +163,18 @@ class BinaryObjective(LogisticObjective):
         return loss + self.penalty(coef), grad
 
     def _rmatmul(self, R):
-        r, g, _ = self._early
+        r, g, total = self._early
         if g is not None and R is r:
-            self._early[1] = None
+            # Forget r once its sums are taken: the record must not keep it alive.
+            keep = total is not None and self.fit_intercept
+            self._early = [r, None, total] if keep else [None, None, None]
             return g[None, :]
         return super()._rmatmul(R)
 
     def _row_sums(self, r):
         early, _, total = self._early
         if total is not None and r is early:
-            self._early[2] = None
+            self._early = [None, None, None]
             return np.full(1, total, dtype=self.dtype)
         return super()._row_sums(r)
 

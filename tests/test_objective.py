@@ -7,7 +7,9 @@ is the plain formula. They must agree on every quantity the solver uses,
 including at raw predictions so large that exp overflows.
 """
 
+import gc
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -137,6 +139,38 @@ def test_refused_in_place_trial_restores_z_exactly(fmt):
     z, _ = fast.advance(z, Xd, lam)
     exact = (X @ (coef[0, :5].astype(float) + lam * d[0, :5]) + coef[0, 5] + lam * d[0, 5])
     np.testing.assert_allclose(z, exact, rtol=0, atol=1e-5 * np.abs(exact).max())
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_csr_residual_is_not_kept_alive_after_its_gradient(fit_intercept):
+    """The record of X.T @ r summed during a residual pass lets r go once used.
+
+    Holding on to it cost one more vector of length n for the whole fit.
+    """
+    X, y = _data(300, 6, 2, "csr", np.float64)
+    fast = BinaryObjective(X, y == 1, None, C=1.0, l1_ratio=0.0, fit_intercept=fit_intercept)
+    coef = np.full((1, 7 if fit_intercept else 6), 0.1)
+    _, r = fast.loss_residual(fast.raw_prediction(coef))
+    fast.gradient(r, coef)
+    alive = weakref.ref(r)
+    del r
+    gc.collect()
+    assert alive() is None
+
+
+def test_in_place_trial_left_pending_is_undone_by_the_next_direction():
+    X, y = _data(200, 5, 2, "csr", np.float64)
+    fast = BinaryObjective(X, y == 1, None, C=1.0, l1_ratio=0.0, fit_intercept=True)
+    rng = np.random.default_rng(5)
+    coef, d = rng.standard_normal((2, 1, 6))
+    z = fast.raw_prediction(coef)
+    expected = z.copy()
+    Xd = fast.direction_product(d, at=coef)
+    fast.trial_loss(z, Xd, 1.0, in_place=True)  # z moved, X @ d spent
+    with pytest.raises(ValueError, match="move=True"):
+        fast._pass(z, Xd, 0.5, r_out=np.empty_like(z))
+    fast.direction_product(-d, at=coef)  # a new direction: the trial is undone
+    np.testing.assert_allclose(z, expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
