@@ -131,7 +131,7 @@ def load_datasets(quick, only=None):
     std = StandardScaler()
     Xb, yb = load_breast_cancer(return_X_y=True)
     Xd, yd = load_digits(return_X_y=True)
-    small = dict(repeats=5)
+    small = dict(repeats=9)
     if quick:
         n_dense, d_dense, n_sp, d_sp = 2_000, 20, 2_000, 200
         Xd, yd = Xd[:600], yd[:600]
@@ -1000,7 +1000,7 @@ def parse_args(argv):
         "--repeats",
         type=int,
         default=None,
-        help="repeats per measurement (default: 5 for small sets, 3 for large;"
+        help="repeats per measurement (default: 9 for small sets, 3 for large;"
         f" at least {PER_ITER_REPEATS} for the per-iteration times of a full run)",
     )
     p.add_argument(
@@ -1089,7 +1089,7 @@ def run(args, log=None):
         "machine": machine,
         "mode": "quick" if args.quick else "full",
         "repeats": args.repeats
-        or f"5 (small sets) / 3 (large sets), {PER_ITER_REPEATS} for the per-iteration times",
+        or f"9 (small sets) / 3 (large sets), {PER_ITER_REPEATS} for the per-iteration times",
         "datasets": out,
         "memory": memory,
         "total_s": time.perf_counter() - t_start,
