@@ -226,12 +226,8 @@ class BinaryObjective(LogisticObjective):
         sign, sw = self._sign, self.sw
         n = self.n_samples
         early = self._early_gradient and r_out is not None
-        if early:
-            X = self.X
-            indptr, indices, data = X.indptr, X.indices, X.data
-            g = np.zeros(self.n_features, dtype=self.dtype)
-            r_total = 0.0
-        total = 0.0
+        g = np.zeros(self.n_features, dtype=self.dtype) if early else None
+        r_total = total = 0.0
         with np.errstate(over="ignore", invalid="ignore"):
             for i in range(0, n, CHUNK):
                 j = min(i + CHUNK, n)
@@ -269,12 +265,17 @@ class BinaryObjective(LogisticObjective):
                         r *= self._w
                     else:
                         r *= sw[i:j]
-                if early:  # X[i:j].T @ r[i:j], added to g
-                    csc_matvec(self.n_features, m, indptr[i : j + 1], indices, data, r, g)
-                    r_total += float(r.sum())
+                if early:
+                    r_total += self._add_block_gradient(g, i, j, r)
         if early:
             self._early = [r_out, g, r_total]
         return total * self._w if sw is None else total
+
+    def _add_block_gradient(self, g, i, j, r):
+        """X[i:j].T @ r added to g (CSR X, r the residual of rows i:j); returns Σ r."""
+        X = self.X
+        csc_matvec(self.n_features, j - i, X.indptr[i : j + 1], X.indices, X.data, r, g)
+        return float(r.sum())
 
     def _residual_pass(self, z, out, Xd=None, lam=0.0):
         """The residual s·(σ(u) - y)/Σs into ``out``; with Xd, z := z + lam·Xd first.
@@ -289,11 +290,8 @@ class BinaryObjective(LogisticObjective):
         n = self.n_samples
         w = self._w
         early = self._early_gradient
-        if early:
-            X = self.X
-            indptr, indices, data = X.indptr, X.indices, X.data
-            g = np.zeros(self.n_features, dtype=self.dtype)
-            total = 0.0
+        g = np.zeros(self.n_features, dtype=self.dtype) if early else None
+        total = 0.0
         with np.errstate(over="ignore"):
             for i in range(0, n, CHUNK):
                 j = min(i + CHUNK, n)
@@ -311,9 +309,8 @@ class BinaryObjective(LogisticObjective):
                 np.subtract(-1.0, t, out=t)  # -(1 + exp(-v))
                 np.divide(w if sw is None else sw[i:j], t, out=t)  # -s·σ(v)
                 np.multiply(t, f, out=x)  # s·sign·σ(v) = s·(σ(u) - y)
-                if early:  # X[i:j].T @ r[i:j], added to g
-                    csc_matvec(self.n_features, m, indptr[i : j + 1], indices, data, x, g)
-                    total += float(x.sum())
+                if early:
+                    total += self._add_block_gradient(g, i, j, x)
         self._early = [out, g, total] if early else [None, None, None]
         return out
 
