@@ -11,23 +11,25 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._array_api import (
-    _convert_to_numpy,
-    _is_numpy_namespace,
-    _max_precision_float_dtype,
-    check_same_namespace,
-    get_namespace,
-    get_namespace_and_device,
-    move_to,
-)
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _dask
-from ._objective import make_objective
-from ._solver import SOLVERS, Stats, minimize
+from ._compat import (
+    check_same_namespace,
+    convert_to_numpy,
+    get_namespace,
+    get_namespace_and_device,
+    is_numpy_namespace,
+    max_precision_float_dtype,
+    move_to,
+)
+from ._objective import Objective
+from ._problem import Identity, check_some_weight, class_weight_vector, make_problem
+from ._solver import minimize
+from ._steps import RULES, make_rule
+from ._steps._base import Stats, lipschitz
 
 try:  # scikit-learn's callback API (scikit-learn >= 1.9)
     from sklearn.callback import CallbackSupportMixin
@@ -179,7 +181,7 @@ class GradientDescentLogisticRegression(
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "solver": [StrOptions(set(SOLVERS))],
+        "solver": [StrOptions(set(RULES))],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -268,113 +270,96 @@ class GradientDescentLogisticRegression(
                     "class_weight names classes that are not in the training data:"
                     f" {sorted(unknown, key=repr)}; the classes are {classes.tolist()}."
                 )
-        # Equal weights stay None: the objective keeps them as one number.
-        weights = None
+        weights = None  # equal weights stay None: the problem keeps them as one number
         if sample_weight is not None or self.class_weight is not None:
-            if sample_weight is not None and not _is_numpy_namespace(xp):
+            if sample_weight is not None and not is_numpy_namespace(xp):
                 sample_weight = move_to(sample_weight, xp=xp, device=device_)
             weights = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
+            check_some_weight(bool(xp.any(weights > 0)))
         if self.class_weight is not None:
-            sw_host = _to_numpy(weights)
-            class_weight = compute_class_weight(
-                self.class_weight,
-                classes=classes,
-                y=_to_numpy(y),
-                # "balanced" is unchanged when all the weights are scaled; at
-                # most 1, their sums cannot overflow.
-                sample_weight=sw_host / sw_host.max(),
-            )
-            weights = weights * xp.asarray(
-                class_weight[y_idx.astype(np.intp)], dtype=X.dtype, device=device_
-            )
-        if weights is not None and not bool(xp.any(weights > 0)):
-            raise ValueError(
-                "The sample weights (times the class weights) sum to zero: there"
-                " is nothing to fit."
-            )
-
-        if _is_numpy_namespace(xp):
-            y_target = y_idx  # class indices; bool for two classes
-        else:
-            y_target = xp.asarray(y_idx, device=device_)
-            y_target = xp.astype(y_target, X.dtype) if n_classes == 2 else y_target
-        objective = make_objective(
+            w_host = _to_numpy(weights)
+            # scaled to at most 1, so that the class sums cannot overflow
+            counts = np.bincount(y_idx.astype(np.intp), w_host / w_host.max(), n_classes)
+            cw = class_weight_vector(self.class_weight, classes, counts)
+            weights = weights * xp.asarray(cw[y_idx.astype(np.intp)], dtype=X.dtype, device=device_)
+            check_some_weight(bool(xp.any(weights > 0)))
+        problem = make_problem(
             X,
-            y_target,
+            y_idx,
             weights,
             n_classes,
             C=self.C,
             l1_ratio=self.l1_ratio,
             fit_intercept=self.fit_intercept,
         )
-        del y_target
-        return self._fit_objective(objective, X, y, y_idx, weights)
+        return self._fit_problem(problem, X, y, y_idx, weights)
 
-    def _fit_objective(self, objective, X, y, y_idx, sample_weight):
-        """Run gradient descent on ``objective`` and set the fitted attributes.
+    def _fit_problem(self, problem, X, y, y_idx, sample_weight):
+        """Run gradient descent on ``problem`` and set the fitted attributes.
 
         Shared by the in-memory and the Dask fits (``X`` is only passed on to
         the callbacks and to the separability test of the warnings).
         """
-        xp = objective.xp
-        coef0 = objective.zeros()
-        n_features = objective.n_features
+        xp, be = problem.xp, problem.backend
+        auto = isinstance(self.learning_rate, str)
+        objective = Objective(
+            problem, problem.standardization if auto else Identity(problem.fit_intercept)
+        )
+        coef0 = problem.zeros()
+        m, d = problem.n_columns, problem.n_features
         warm = (
             self.warm_start
             and hasattr(self, "coef_")
-            and tuple(self.coef_.shape) == (objective.n_outputs, n_features)
+            and tuple(self.coef_.shape) == (m, d)
         )
         if warm:
-            b = self.intercept_ if self.fit_intercept else None
-            coef0 = objective.join(xp.asarray(self.coef_, dtype=objective.dtype, copy=True), b)
+            W = be.asarray(self.coef_).T
+            b = be.asarray(self.intercept_) if self.fit_intercept else None
+            coef0 = objective.join(W, b)
         stats = Stats()
         if warm and hasattr(self, "_stats"):
             # Reuse the eigenvector of the last power iteration: a few products
             # then suffice to get the Lipschitz constant again.
             stats.eigvec = {
-                k: v for k, v in self._stats.eigvec.items() if v.shape == objective.coef_shape
+                k: v for k, v in self._stats.eigvec.items()
+                if tuple(v.shape) == tuple(problem.coef_shape)
             }
-
+        rule = make_rule(self.solver, self.learning_rate, stats)
         result = minimize(
             objective,
-            coef0,
-            solver=self.solver,
-            learning_rate=self.learning_rate,
+            objective.T.from_base(coef0),
+            rule,
             max_iter=self.max_iter,
             tol=self.tol,
-            stats=stats,
-            callback=self._iteration_callback(objective, X, y, sample_weight, coef0),
+            callback=self._iteration_callback(problem, X, y, sample_weight, coef0),
             keep_path=self.keep_path,
         )
         if self._callbacks_on:
             self._iter_ctx.call_on_fit_task_end(estimator=self)  # the step never taken
 
-        w, b = objective.split(result.coef)
+        W, b = problem.split(result.coef)
         # Fitted arrays live in the namespace and on the device of X.
-        device_kw = objective._device_kw()
-        self.coef_ = xp.asarray(w, dtype=objective.dtype, copy=True)
+        self.coef_ = xp.asarray(W.T, dtype=problem.dtype, copy=True)
         self.intercept_ = (
-            xp.asarray(b, dtype=objective.dtype, copy=True)
-            if b is not None
-            else xp.zeros(objective.n_outputs, dtype=objective.dtype, **device_kw)
+            xp.asarray(b, dtype=problem.dtype, copy=True) if b is not None else be.zeros((m,))
         )
         self.n_iter_ = int(result.n_iter)
-        self.loss_curve_ = xp.asarray(
-            result.loss_curve,
-            dtype=_max_precision_float_dtype(xp, device_kw.get("device")),
-            **device_kw,
+        self.loss_curve_ = (
+            np.asarray(result.loss_curve, dtype=np.float64) if xp is np else xp.asarray(
+                result.loss_curve, dtype=max_precision_float_dtype(xp, be.device), device=be.device
+            )
         )
         self.converged_ = bool(result.converged)
         self.stop_reason_ = result.stop_reason
         self.learning_rate_ = float(result.step)
         self._stats = stats
         if self.keep_path:
-            path = np.stack([_to_numpy(c) for c in result.path])
-            self.coef_path_ = path[:, :, :n_features]
+            path = np.stack([be.to_numpy(c) for c in result.path])
+            self.coef_path_ = np.ascontiguousarray(path[:, :d, :].transpose(0, 2, 1))
             self.intercept_path_ = (
-                path[:, :, -1] if self.fit_intercept else np.zeros(path.shape[:2], path.dtype)
+                path[:, d, :] if self.fit_intercept else np.zeros((len(path), m), path.dtype)
             )
         if self._callbacks_on:
             self._root_ctx.call_on_fit_task_end(
@@ -384,10 +369,10 @@ class GradientDescentLogisticRegression(
             del self._root_ctx, self._iter_ctx
         if self.verbose:
             print(self._summary(result), file=sys.stdout)
-        self._warn_if_unconverged(result, X, y_idx)
+        self._warn_if_unconverged(result, problem, X, y_idx)
         return self
 
-    def _iteration_callback(self, objective, X, y, sample_weight, coef0):
+    def _iteration_callback(self, problem, X, y, sample_weight, coef0):
         """The solver's per-iterate callback: verbose lines and scikit-learn callbacks.
 
         Each gradient-descent iteration is a sub-task of the fit for
@@ -404,9 +389,9 @@ class GradientDescentLogisticRegression(
         metadata = {"sample_weight": sample_weight}
 
         def attributes(coef):
-            w, b = objective.split(coef)
-            b = b if b is not None else 0.0 * w[:, 0]
-            return {"coef_": w, "intercept_": b, "classes_": self.classes_}
+            W, b = problem.split(coef)
+            b = b if b is not None else 0.0 * W[0]
+            return {"coef_": W.T, "intercept_": b, "classes_": self.classes_}
 
         if self._callbacks_on:
             root = self._init_callback_context(max_subtasks=self.max_iter + 1)
@@ -443,13 +428,15 @@ class GradientDescentLogisticRegression(
             f" {result.stop_reason}; J = {result.loss_curve[-1]:.10g}"
         )
 
-    def _warn_if_unconverged(self, result, X, y_idx):
+    def _warn_if_unconverged(self, result, problem, X, y_idx):
         if result.stop_reason == "callback":
             return
         fixed = not isinstance(self.learning_rate, str)
+        if fixed and not result.converged:
+            result.stable_step = _descent_step(problem)
         stable = (
             f"The largest stable learning rate for this data is about"
-            f" {result.stable_step:.4g} (2/L for the Lipschitz constant L of"
+            f" {getattr(result, 'stable_step', math.nan):.4g} (2/L for the Lipschitz constant L of"
             " the gradient); use a smaller learning_rate or learning_rate='auto'."
         )
         separable = (
@@ -505,10 +492,8 @@ class GradientDescentLogisticRegression(
                     " Increase max_iter, use learning_rate='auto' or another solver,"
                     " or scale the data (e.g. with StandardScaler)."
                 )
-            elif self.solver == "bb":
-                msg += " Increase max_iter or tol."
             else:
-                msg += " Increase max_iter or use solver='bb'."
+                msg += " " + RULES[self.solver].hint
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
 
     def predict(self, X):
@@ -558,7 +543,7 @@ class GradientDescentLogisticRegression(
         check_same_namespace(X, self, attribute="coef_", method="predict_proba")
         z = self.decision_function(X)
         xp, _ = get_namespace(z)
-        if not _is_numpy_namespace(xp):
+        if not is_numpy_namespace(xp):
             return xp.exp(_log_proba(z, xp))
         if z.ndim == 1:
             return np.stack([expit(-z), expit(z)], axis=1)
@@ -583,7 +568,7 @@ class GradientDescentLogisticRegression(
         check_same_namespace(X, self, attribute="coef_", method="predict_log_proba")
         z = self.decision_function(X)
         xp, _ = get_namespace(z)
-        if not _is_numpy_namespace(xp):
+        if not is_numpy_namespace(xp):
             return _log_proba(z, xp)
         if z.ndim == 1:
             return np.stack([log_expit(-z), log_expit(z)], axis=1)
@@ -627,7 +612,7 @@ def _to_numpy(a):
     if isinstance(a, np.ndarray):
         return a
     xp, _ = get_namespace(a)
-    return _convert_to_numpy(a, xp)
+    return convert_to_numpy(a, xp)
 
 
 def _log_proba(z, xp):
@@ -637,6 +622,12 @@ def _log_proba(z, xp):
         z = xp.stack([-z, z], axis=1) * 0.5
     zmax = xp.max(z, axis=1, keepdims=True)
     return z - (zmax + xp.log(xp.sum(xp.exp(z - zmax), axis=1, keepdims=True)))
+
+
+def _descent_step(problem):
+    """2/L in the original coordinates, L the Lipschitz bound of ∇J (power iteration)."""
+    L, _ = lipschitz(Objective(problem, Identity(problem.fit_intercept)))
+    return 2.0 / L if L > 0 else math.inf
 
 
 def _separates(estimator, X, y_idx):

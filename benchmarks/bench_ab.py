@@ -1,0 +1,158 @@
+"""Same-process A/B of this checkout's gdlogreg against the code of another git revision.
+
+The other revision's ``gdlogreg/`` is extracted with ``git archive`` into a
+temporary folder and imported as ``gdlogreg_base`` (the package imports itself
+relatively), so both run in one process on the same data, interleaved, with
+the same BLAS threads. For every benchmark set (``run_benchmarks.py``'s) it
+reports, as new / base:
+
+- the default fit time (median of interleaved repeats) and both final J;
+- the per-iteration time of each solver over the two-matvec floor, and new/base;
+- the peak memory of a default fit (tracemalloc) over the size of X.
+
+    python benchmarks/bench_ab.py --base 5e3ff87 [--quick] [--repeats 9] [--blas-threads 1]
+"""
+
+import argparse
+import gc
+import importlib
+import math
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import run_benchmarks as rb  # noqa: E402
+
+
+def load_base(rev):
+    """The package at git revision ``rev``, imported as ``gdlogreg_base``."""
+    tmp = Path(tempfile.mkdtemp(prefix="gdlogreg_ab_"))
+    archive = tmp / "base.tar"
+    subprocess.run(
+        ["git", "archive", "--format=tar", "-o", str(archive), rev, "gdlogreg"],
+        cwd=HERE.parent, check=True,
+    )
+    with tarfile.open(archive) as tar:
+        tar.extractall(tmp, filter="data")
+    (tmp / "gdlogreg").rename(tmp / "gdlogreg_base")
+    sys.path.insert(0, str(tmp))
+    return importlib.import_module("gdlogreg_base")
+
+
+def fit(cls, ds, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cls(**params).fit(ds.X, ds.y)
+
+
+def timed(fn):
+    gc.collect()
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def interleaved(jobs, repeats):
+    times = {k: [] for k in jobs}
+    outs = {}
+    names = list(jobs)
+    for r in range(repeats):
+        for k in names if r % 2 == 0 else names[::-1]:
+            dt, outs[k] = timed(jobs[k])
+            times[k].append(dt)
+    return {k: statistics.median(v) for k, v in times.items()}, outs
+
+
+def peak(fn, nbytes):
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    fn()
+    top = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    return top / nbytes
+
+
+def compare(ds, new, old, repeats, solvers):
+    big = ds.n * ds.d > 1e6
+    rep = max(3, repeats // 3) if big else repeats
+    row = {"set": ds.key}
+    jobs = {"new": lambda: fit(new, ds), "base": lambda: fit(old, ds)}
+    times, outs = interleaved(jobs, rep)
+    row["fit"] = times["new"] / times["base"]
+    row["fit_ms"] = (1e3 * times["new"], 1e3 * times["base"])
+    Jn, Jb = outs["new"].loss_curve_[-1], outs["base"].loss_curve_[-1]
+    row["dJ"] = abs(Jn - Jb) / abs(Jb)
+    row["n_iter"] = (int(np.ravel(outs["new"].n_iter_)[0]), int(np.ravel(outs["base"].n_iter_)[0]))
+    M = 30 if big else 200
+    row["per_iter"] = {}
+    for s in solvers:
+        jobs = {}
+        for tag, cls in (("new", new), ("base", old)):
+            jobs[f"{tag}@0"] = lambda cls=cls, s=s: fit(cls, ds, solver=s, tol=0.0, max_iter=0)
+            jobs[f"{tag}@M"] = lambda cls=cls, s=s: fit(cls, ds, solver=s, tol=0.0, max_iter=M)
+        ratios = {"new": [], "base": []}
+        for _ in range(rep):
+            floor0 = rb.matvec_floor(ds)
+            t, o = interleaved(jobs, 1)
+            floor = statistics.median([floor0, rb.matvec_floor(ds)])
+            for tag in ratios:
+                n_it = max(int(np.ravel(o[f"{tag}@M"].n_iter_)[0]), 1)
+                ratios[tag].append((t[f"{tag}@M"] - t[f"{tag}@0"]) / n_it / floor)
+        row["per_iter"][s] = tuple(statistics.median(ratios[k]) for k in ("new", "base"))
+    nb = rb.x_nbytes(ds.X)
+    row["memory"] = (peak(lambda: fit(new, ds), nb), peak(lambda: fit(old, ds), nb))
+    return row
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--base", required=True, help="git revision of the baseline")
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--repeats", type=int, default=9)
+    p.add_argument("--datasets", default=None)
+    p.add_argument("--solvers", default="bb,gd")
+    p.add_argument("--blas-threads", type=int, default=1, help="0: the libraries' default")
+    args = p.parse_args(argv)
+    from threadpoolctl import threadpool_limits
+
+    import gdlogreg
+
+    base = load_base(args.base)
+    new_cls = gdlogreg.GradientDescentLogisticRegression
+    old_cls = base.GradientDescentLogisticRegression
+    limits = threadpool_limits(args.blas_threads) if args.blas_threads else None
+    only = args.datasets.split(",") if args.datasets else None
+    solvers = args.solvers.split(",")
+    print(f"# A/B: this checkout vs {args.base}; BLAS threads: {args.blas_threads or 'default'}")
+    print(rb.machine_info() if hasattr(rb, "machine_info") else "")
+    head = "| set | fit new/base | fit ms new, base | n_iter new, base | ΔJ rel |"
+    head += "".join(f" {s}/floor new, base |" for s in solvers) + " peak/X new, base |"
+    print(head)
+    print("|" + "---|" * (5 + len(solvers) + 1))
+    for ds in rb.load_datasets(args.quick, only):
+        r = compare(ds, new_cls, old_cls, args.repeats, solvers)
+        cells = [
+            r["set"], f"{r['fit']:.3f}", "{:.2f}, {:.2f}".format(*r["fit_ms"]),
+            "{}, {}".format(*r["n_iter"]), f"{r['dJ']:.1e}",
+        ]
+        cells += ["{:.3f}, {:.3f}".format(*r["per_iter"][s]) for s in solvers]
+        cells.append("{:.3f}, {:.3f}".format(*r["memory"]))
+        print("| " + " | ".join(cells) + " |", flush=True)
+    del limits
+    return 0 if math.isfinite(0.0) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Backends: the only code that touches X.
+
+One module per kind of data, one line each in :func:`make_backend`:
+
+- :mod:`._array`: numpy and scipy.sparse (:class:`NumpyBackend`), and any
+  array-API namespace such as torch or cupy (:class:`ArrayBackend`);
+- :mod:`._dask`: ``dask.array`` chunks on a cluster (:class:`DaskBackend`).
+
+Every backend offers the same kernels (``linear``, ``rlinear``, ``gram``,
+``loss_pass``, ``combine``, ``moments``); see :class:`._array.ArrayBackend`.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def is_dask(obj):
+    """Whether ``obj`` is a Dask collection (array, DataFrame, Series); no import of Dask."""
+    module = type(obj).__module__
+    return module == "dask" or module.startswith(("dask.", "dask_expr"))
+
+
+def namespace_of(X):
+    """``(xp, device)`` of the data: numpy for numpy, sparse and Dask X (device None)."""
+    if sp.issparse(X) or isinstance(X, np.ndarray) or is_dask(X):
+        return np, None
+    from .._compat import get_namespace_and_device
+
+    xp, _, device = get_namespace_and_device(X)
+    return xp, device
+
+
+def make_backend(X, loss, y_idx, s):
+    """The backend for X, holding the targets as ``loss`` encodes them and the weights s."""
+    if is_dask(X):
+        from ._dask import DaskBackend
+
+        return DaskBackend(X, loss, y_idx, s)
+    from ._array import make_array_backend
+
+    xp, device = namespace_of(X)
+    return make_array_backend(X, loss.encode(y_idx, xp, device), s)

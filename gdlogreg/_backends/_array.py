@@ -1,0 +1,387 @@
+"""In-memory backends: array-API arrays (torch, cupy, array-api-strict), and numpy/scipy.sparse.
+
+A backend holds the data (X, the targets, the normalised weights s) and is the
+only code that touches X. Its kernels:
+
+- :meth:`ArrayBackend.linear`: Z = X W + b (one ``X @ V``);
+- :meth:`ArrayBackend.rlinear`: [Xᵀ R; Σ R] (one ``X.T @ R``);
+- :meth:`ArrayBackend.loss_pass`: a loss (see :mod:`gdlogreg._loss`) mapped over
+  row blocks of Z + t·D, with its residual if asked (O(n), no product with X);
+- :meth:`ArrayBackend.combine`: Z_a + β (Z_a - Z_b) (O(n));
+- :meth:`ArrayBackend.moments`: weighted column moments, for the standardization.
+
+:class:`ArrayBackend` computes on whole arrays and returns new ones.
+:class:`NumpyBackend` overrides the kernels for numpy and scipy.sparse X: row
+blocks that stay in the CPU cache, raw predictions moved in place, residuals
+written into a given buffer, and a class-major layout of Z for the softmax.
+"""
+
+import contextlib
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._compat import device as _device
+from .._compat import get_namespace, is_numpy_namespace
+from .._xp import concat
+
+
+class ArrayBackend:
+    """Data and kernels for a dense array of any array-API namespace.
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features)
+        Never copied or modified.
+    targets : array of shape (n_samples,)
+        The loss's encoding of the labels (see :mod:`gdlogreg._loss`).
+    s : array of shape (n_samples,) or float
+        The normalised sample weights (Σ s = 1); one number when all are equal.
+    """
+
+    def __init__(self, X, targets, s):
+        self.X = X
+        self.xp, _ = get_namespace(X)
+        self.device = _device(X)
+        self.n_samples, self.n_features = X.shape
+        self.dtype = X.dtype
+        self.targets = targets
+        self.s = s
+
+    # ---------------------------------------------------------------- arrays
+    def zeros(self, shape):
+        return self.xp.zeros(shape, dtype=self.dtype, device=self.device)
+
+    def ones(self, shape):
+        return self.xp.ones(shape, dtype=self.dtype, device=self.device)
+
+    def asarray(self, a):
+        """A host array (or a scalar) as an array of this backend's namespace and dtype."""
+        return self.xp.asarray(a, dtype=self.dtype, device=self.device)
+
+    def to_numpy(self, a):
+        return np.asarray(a.cpu() if hasattr(a, "cpu") else a)
+
+    def errstate(self):
+        """Where exp may overflow on purpose: numpy's warnings are silenced."""
+        return contextlib.nullcontext()
+
+    def weights(self, rows):
+        """The normalised weights of a block of rows (a slice), or the common weight."""
+        return self.s if isinstance(self.s, float) else self.s[rows]
+
+    def row_blocks(self):
+        """The row blocks of the O(n) passes: here the whole array."""
+        return (slice(0, self.n_samples),)
+
+    # --------------------------------------------------------------- kernels
+    def linear(self, coef, fit_intercept, out=None):
+        """Z = X W + b for coef = [W; b] of shape (d + fit_intercept, m): (n, m)."""
+        d = self.n_features
+        Z = self.X @ coef[:d, ...]
+        return Z + coef[d:, ...] if fit_intercept else Z
+
+    def rlinear(self, R, fit_intercept):
+        """[Xᵀ R; Σᵢ Rᵢ] (the last row only with an intercept): shape like coef."""
+        G = self.X.T @ R
+        if not fit_intercept:
+            return G
+        return concat([G, self.xp.sum(R, axis=0, keepdims=True)], self.xp)
+
+    def combine(self, Za, Zb, beta):
+        """Za + β (Za - Zb); Zb is spent."""
+        return Za + beta * (Za - Zb)
+
+    def gram(self, V, fit_intercept):
+        """Aᵀ diag(s) A V, A = [X, 1] ([X] without intercept): one ``X @ V``, one ``X.T @ R``."""
+        Z = self.linear(V, fit_intercept)
+        Z = Z * self.s if isinstance(self.s, float) else Z * self.xp.reshape(self.s, (-1, 1))
+        return self.rlinear(Z, fit_intercept)
+
+    def loss_pass(self, loss, Z, D=None, t=0.0, *, gradient=False, fit_intercept=True,
+                  move=False):
+        """The loss at U = Z + t·D (U = Z without D) and, if asked, its gradient sums.
+
+        Returns ``(Σ s L(U), U, G)`` with G = [Xᵀ R; Σ R] for the residual R
+        at U (one ``X.T @ R``; None unless ``gradient``). ``move=True`` says Z
+        and D are spent: a backend may then put U in Z's memory and R in D's.
+        """
+        xp = self.xp
+        U = Z if D is None else (Z + D if t == 1.0 else D * t + Z)
+        with self.errstate():
+            value, R = loss.terms(U, self.targets, self.s, xp, gradient)
+        return value, U, (self.rlinear(R, fit_intercept) if gradient else None)
+
+    # ------------------------------------------------------------ statistics
+    def moments(self):
+        """Scale, weighted mean and weighted variance of each feature.
+
+        Returns ``(scale, mean, var)``: ``scale`` divides each column (its
+        largest ``|x|``) so that no square overflows or underflows whatever the
+        units; ``mean`` and ``var`` are the moments of the scaled column. The
+        variance is a two-pass sum (no cancellation for a large offset).
+        """
+        xp, X = self.xp, self.X
+        scale = xp.max(xp.abs(X), axis=0)
+        scale = xp.where(scale > 0, scale, xp.ones_like(scale))
+        mean = self._weighted_mean(X / scale)
+        var = self._weighted_mean(((X / scale) - mean) ** 2)
+        return scale, mean, var
+
+    def _weighted_mean(self, A):
+        if isinstance(self.s, float):
+            return self.xp.sum(A, axis=0) * self.s
+        return self.xp.sum(self.s[:, None] * A, axis=0)
+
+
+# Rows per block of the O(n) passes on numpy: a few float64 temporaries of
+# this length (256 KiB each) stay in a 1 MiB L2 cache.
+CHUNK = 32768
+
+
+class HostArrays:
+    """Parameters as numpy arrays on the host (numpy, scipy.sparse and Dask data)."""
+
+    device = None
+
+    def zeros(self, shape):
+        return np.zeros(shape, dtype=self.dtype)
+
+    def ones(self, shape):
+        return np.ones(shape, dtype=self.dtype)
+
+    def asarray(self, a):
+        return np.asarray(a, dtype=self.dtype)
+
+    def to_numpy(self, a):
+        return np.asarray(a)
+
+
+class NumpyBackend(HostArrays, ArrayBackend):
+    """:class:`ArrayBackend` for numpy and scipy.sparse (CSR, CSC) X, at the cost floor.
+
+    Z has shape (n, m); for m > 1 it is stored column-major (class-major), so
+    that ``Z = X W`` and ``Xᵀ R`` are matrix products and the softmax's sums
+    over the K classes of a row run along the long axis. The O(n) passes run
+    in blocks of :data:`CHUNK` rows; :meth:`loss_pass` with ``move=True``
+    moves Z in place and writes the residual over D, so that a line search
+    holds two arrays of Z's size.
+    """
+
+    def __init__(self, X, targets, s):
+        self.X = X
+        self.xp = np
+        self.n_samples, self.n_features = X.shape
+        self.dtype = np.dtype(X.dtype)
+        self.targets = targets
+        self.s = s
+        self._sparse = sp.issparse(X)
+        # CSR: Xᵀ R is summed block by block in the loss passes.
+        self._by_blocks = self._sparse and X.format == "csr"
+
+    def errstate(self):
+        return np.errstate(over="ignore", invalid="ignore", under="ignore")
+
+    def row_blocks(self):
+        n = self.n_samples
+        return (slice(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK))
+
+    def _new_z(self, m):
+        """An uninitialised Z of shape (n, m), column-major."""
+        return np.empty((m, self.n_samples), dtype=self.dtype).T
+
+    def linear(self, coef, fit_intercept, out=None):
+        """Z = X W + b, into ``out`` (an (n, m) array from this backend) if given."""
+        d, m = self.n_features, coef.shape[1]
+        W = coef[:d]
+        if self._sparse:
+            P = (self.X @ W[:, 0])[:, None] if m == 1 else self.X @ W  # matvec for one column
+            if out is None:
+                out = P if m == 1 else np.asfortranarray(P)
+            else:
+                out[...] = P
+            del P
+        else:
+            out = self._new_z(m) if out is None else out
+            if m == 1:
+                np.matmul(self.X, W[:, 0], out=out[:, 0])
+            else:
+                np.matmul(W.T, self.X.T, out=out.T)
+        if fit_intercept:
+            out += coef[d]
+        return out
+
+    def rlinear(self, R, fit_intercept):
+        d, m = self.n_features, R.shape[1]
+        G = np.empty((d + int(fit_intercept), m), dtype=self.dtype)
+        if m == 1:
+            G[:d, 0] = self.X.T @ R[:, 0]
+        elif self._sparse:
+            G[:d] = self.X.T @ R
+        else:  # (Rᵀ X)ᵀ: R is class-major, so this is one row-major product
+            G[:d] = (R.T @ self.X).T
+        if fit_intercept:
+            G[d] = R.sum(axis=0)
+        return G
+
+    def combine(self, Za, Zb, beta):
+        Zc = np.subtract(Za, Zb, out=Zb)
+        Zc *= beta
+        Zc += Za
+        return Zc
+
+    def loss_pass(self, loss, Z, D=None, t=0.0, *, gradient=False, fit_intercept=True,
+                  move=False):
+        """As :meth:`ArrayBackend.loss_pass`, in row blocks and in place.
+
+        ``move=True``: U is written over Z and R over D (over Z without D);
+        otherwise Z and D are only read and R is a new array. With CSR X,
+        Xᵀ R is summed block by block while each block of R is in the cache,
+        and R is never stored whole.
+        """
+        blocks = gradient and self._by_blocks
+        R = None
+        if gradient and not blocks and Z.shape[0] > CHUNK:
+            R = (Z if D is None else D) if move else np.empty_like(Z)
+        G = np.zeros((self.n_features + fit_intercept, Z.shape[1]), self.dtype) if blocks else None
+        total = 0.0
+        with self.errstate():
+            for rows in self.row_blocks():
+                U = self._block(Z, D, t, rows, move and D is not None)
+                value, r = loss.terms(U, self.targets[rows], self.weights(rows), np, gradient)
+                total += value
+                if blocks:
+                    self._add_block_gradient(G, self._block_T(rows), r, fit_intercept)
+                elif gradient:
+                    R = r if R is None else _put(R, rows, r)  # one block: r is R
+        if gradient and not blocks:
+            G = self.rlinear(R, fit_intercept)
+        return total, Z if move or D is None else None, G
+
+    def _block_T(self, rows):
+        """Xᵀ of a row block of CSR X, a CSC matrix sharing X's arrays."""
+        X = self.X
+        ptr = X.indptr[rows.start : rows.stop + 1]
+        a, b = ptr[0], ptr[-1]
+        # Set on an empty matrix: scipy's constructors (and .T) copy the slices.
+        view = sp.csc_matrix((X.shape[1], rows.stop - rows.start), dtype=X.dtype)
+        view.data, view.indices, view.indptr = X.data[a:b], X.indices[a:b], ptr - a
+        return view
+
+    def _add_block_gradient(self, G, block_T, r, fit_intercept):
+        """G += [X_blockᵀ r; Σ r] for one row block of CSR X (``block_T`` its transpose)."""
+        d = self.n_features
+        if r.shape[1] == 1:
+            G[:d, 0] += block_T @ r[:, 0]
+        else:
+            G[:d] += block_T @ r
+        if fit_intercept:
+            G[d] += r.sum(axis=0)
+
+    @staticmethod
+    def _block(Z, D, t, rows, move):
+        """Z + t·D on a block of rows; written over Z's block with ``move``."""
+        if D is None:
+            return Z[rows]
+        out = Z[rows] if move else None
+        if t == 1.0:
+            return np.add(Z[rows], D[rows], out=out)
+        return np.add(D[rows] * t, Z[rows], out=out)  # rounded as t·D + Z everywhere
+
+    # ------------------------------------------------------------ statistics
+    def moments(self):
+        if self._sparse:
+            return self._sparse_moments()
+        X = self.X
+        n, d = X.shape
+        # Blocks of rows: temporaries of at most a sixteenth of X (a quarter
+        # of small X, up to 65,536 entries).
+        rows = max(1, min(4096, max(n // 16, min(n // 4, 65536 // max(d, 1)))))
+        scale = np.zeros(d, dtype=X.dtype)
+        for i in range(0, n, rows):
+            scale = np.maximum(scale, np.max(np.abs(X[i : i + rows]), axis=0))
+        scale = np.where(scale > 0, scale, 1).astype(X.dtype)
+        mean = self._column_means(X) / scale
+        var = np.zeros(d, dtype=X.dtype)
+        for i in range(0, n, rows):
+            block = X[i : i + rows] / scale
+            block -= mean
+            block *= block
+            var += self._block_weights(i, i + rows) @ block
+            del block  # one block at a time
+        return scale, mean, var
+
+    def _block_weights(self, i, j):
+        """The normalised weights of rows i:j as a vector."""
+        if isinstance(self.s, float):
+            return np.full(min(j, self.n_samples) - i, self.s, dtype=self.dtype)
+        return self.s[i:j]
+
+    def _column_means(self, A):
+        """sᵀA (Σ s = 1): weighted column means, summed in float64 for sparse A.
+
+        Equal weights: the column sums in float64, without a copy of A.
+        """
+        if isinstance(self.s, float):
+            if sp.issparse(A):
+                return np.asarray(A.sum(axis=0, dtype=np.float64)).ravel() * self.s
+            return (np.sum(A, axis=0, dtype=np.float64) * self.s).astype(A.dtype)
+        if sp.issparse(A):
+            return np.asarray(A.T @ self.s, dtype=np.float64)
+        return self.s @ A
+
+    def _sparse_moments(self):
+        """Moments of sparse X, neither densified nor copied (see :meth:`moments`)."""
+        X = self.X
+        d = X.shape[1]
+        mean = self._column_means(X)
+        sq = self._sparse_square_sums(None)
+        scale = np.ones(d)
+        if not (np.all(np.isfinite(sq)) and np.all((sq > 0) | (mean == 0))):
+            # Squares overflow or underflow: divide each column by its largest |x|.
+            scale = np.maximum(
+                np.abs(X.max(axis=0).toarray().ravel()),
+                np.abs(X.min(axis=0).toarray().ravel()),
+            ).astype(np.float64)
+            scale = np.where(scale > 0, scale, 1.0)
+            sq = self._sparse_square_sums(sp.diags(1.0 / scale, format="csr"))
+            mean = mean / scale
+        var = np.maximum(sq - mean * mean, 0.0)
+        return scale.astype(X.dtype), mean.astype(X.dtype), var.astype(X.dtype)
+
+    def _sparse_square_sums(self, inv_scale, nnz_per_block=1 << 16):
+        """Σᵢ sᵢ (x_ij / scale_j)², block by block (rows of CSR, columns of CSC).
+
+        Blocks of about ``nnz_per_block`` stored entries: their copies stay
+        small next to X.
+        """
+        X = self.X
+        n, d = X.shape
+        out = np.zeros(d, dtype=np.float64)
+        by_columns = X.format == "csc"
+        size = d if by_columns else n
+        step = max(1, size * nnz_per_block // max(X.nnz, 1))
+        sw = self._block_weights(0, n)
+        for i in range(0, size, step):
+            cut = slice(i, i + step)
+            block = X[:, cut] if by_columns else X[cut]
+            if inv_scale is not None:
+                block = block @ (inv_scale[cut, cut] if by_columns else inv_scale)
+            squares = block.multiply(block).T
+            if by_columns:
+                out[cut] = squares @ sw
+            else:
+                out += squares @ sw[cut]
+        return out
+
+
+def _put(R, rows, r):
+    R[rows] = r
+    return R
+
+
+def make_array_backend(X, targets, s):
+    """The in-memory backend for X: numpy/scipy.sparse, or the array-API one."""
+    if sp.issparse(X) or is_numpy_namespace(get_namespace(X)[0]):
+        return NumpyBackend(X, targets, s)
+    return ArrayBackend(X, targets, s)

@@ -1,0 +1,237 @@
+"""Dask backend: the kernels on ``dask.array`` data, chunk by chunk on a cluster.
+
+X, the targets and the weights are persisted once (row chunks holding whole
+rows). The parameters stay small numpy arrays on the client, and every kernel
+is a sum over rows: one task per row chunk, next to its data, then a tree
+reduction (:meth:`DaskBackend._map_reduce`); only the small sums come back.
+
+Raw predictions are symbolic. Z = X W + b is linear in the parameters and the
+solver only combines raw predictions linearly (a trial Z + t·D, Nesterov's
+Za + β (Za - Zb)), so :meth:`DaskBackend.linear` returns an :class:`Affine`,
+the parameters of Z, and Z is formed inside the tasks that need it. Nothing of
+size n is stored besides the data, and every loss pass is one round trip; a
+pass that needs the residual computes Xᵀ R in the same tasks.
+"""
+
+import functools
+import math
+import uuid
+
+import numpy as np
+
+from ._array import HostArrays
+
+# Fan-in of the reduction trees.
+FAN_IN = 16
+
+
+# ---------------------------------------------------------------- per-chunk code
+# Module-level functions: the tasks of a distributed cluster pickle them.
+
+
+def _linear_block(x, coef, fit_intercept):
+    """Z = x W + b for one row chunk."""
+    d = x.shape[1]
+    z = x @ coef[:d]
+    return z + coef[d] if fit_intercept else z
+
+
+def _gradient_parts(x, r):
+    """[Xᵀ r (row-major), Σ r] of one chunk."""
+    return [np.ravel(x.T @ r), np.ravel(r.sum(axis=0))]
+
+
+def _loss_block(x, t, s, *, loss, coef, fit_intercept, gradient, weights):
+    """Partial [loss] or [loss, Xᵀ R, Σ R] of one row chunk (the loss of gdlogreg._loss)."""
+    z = _linear_block(x, coef, fit_intercept)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        value, r = loss.terms(z, t, weights if s is None else s, np, gradient)
+    if not gradient:
+        return np.array([value])
+    return np.concatenate([[value], *_gradient_parts(x, r)]).astype(np.float64)
+
+
+def _gram_block(x, t, s, *, coef, fit_intercept, weights):
+    """Partial [Aᵀ (s ⊙ A V)] of one row chunk (A = [X, 1])."""
+    z = _linear_block(x, coef, fit_intercept)
+    r = z * (weights if s is None else s[:, None])
+    return np.concatenate(_gradient_parts(x, r)).astype(np.float64)
+
+
+def _scale_block(x, t, s, *, weights):
+    """Partial [Σ s x, max |x|] of one row chunk (summed, resp. maxed, apart)."""
+    top = np.maximum(np.max(x, axis=0), -np.min(x, axis=0))
+    sx = x.sum(axis=0) * weights if s is None else s @ x
+    return np.concatenate([sx, top]).astype(np.float64)
+
+
+def _variance_block(x, t, s, *, scale, mean, weights, rows=4096):
+    """Partial Σ s (x/scale - mean)² of one row chunk, in slices of ``rows`` rows."""
+    var = np.zeros(x.shape[1])
+    for i in range(0, x.shape[0], rows):
+        block = x[i : i + rows] / scale
+        block -= mean
+        block *= block
+        var += block.sum(axis=0) * weights if s is None else s[i : i + rows] @ block
+    return var
+
+
+def _combine(parts, n_sum):
+    """Combine partial results: the first ``n_sum`` entries add up, the rest by max."""
+    stacked = np.stack(parts)
+    if n_sum >= stacked.shape[1]:
+        return stacked.sum(axis=0)
+    return np.concatenate([stacked[:, :n_sum].sum(axis=0), stacked[:, n_sum:].max(axis=0)])
+
+
+def _encode_block(block, loss):
+    return loss.encode(block, np)
+
+
+def rows_like(a, rows):
+    """A 1-D Dask array chunked like ``rows``, from a Dask or numpy 1-D array."""
+    import dask.array as da
+
+    if not hasattr(a, "dask"):
+        return da.from_array(np.asarray(a), chunks=(rows,))
+    if tuple(a.chunks[0]) != tuple(rows):
+        a = a.rechunk((rows,))
+    return a
+
+
+# ------------------------------------------------------------ raw predictions
+class Affine:
+    """A raw prediction Z = X W + b held as its parameters coef = [W; b] (numpy).
+
+    Sums, differences and products with a scalar act on coef; Z itself is
+    formed inside the tasks that use it.
+    """
+
+    __slots__ = ("coef",)
+    __array_ufunc__ = None  # numpy scalars defer to the operators below
+
+    def __init__(self, coef):
+        self.coef = coef
+
+    def __add__(self, other):
+        return Affine(self.coef + other.coef)
+
+    def __sub__(self, other):
+        return Affine(self.coef - other.coef)
+
+    def __mul__(self, scalar):
+        return Affine(float(scalar) * self.coef)
+
+    __rmul__ = __mul__
+
+
+class DaskBackend(HostArrays):
+    """The backend's kernels (see :class:`gdlogreg._backends._array.ArrayBackend`) on Dask.
+
+    Parameters
+    ----------
+    X : dask.array of shape (n_samples, n_features)
+        float32 or float64; rechunked to whole rows and persisted.
+    loss : loss object
+        Its ``encode`` turns the class indices into the loss's targets.
+    y_idx : dask.array of shape (n_samples,)
+        Class index of each sample.
+    s : dask.array of shape (n_samples,) or float
+        Normalised weights, or one number for equal weights.
+    """
+
+    def __init__(self, X, loss, y_idx, s):
+        import dask
+        from dask.base import get_scheduler
+
+        X = X.rechunk({1: -1})
+        rows = X.chunks[0]
+        t = rows_like(y_idx, rows).map_blocks(_encode_block, loss=loss, dtype=np.intp)
+        self.xp = np
+        self.n_samples, self.n_features = X.shape
+        self.dtype = np.dtype(X.dtype)
+        uniform = isinstance(s, float)
+        if uniform:
+            self.X, self.targets = dask.persist(X, t)
+            self.s, self._weights = s, s
+        else:
+            s = rows_like(s, rows).astype(self.dtype)
+            self.X, self.targets, self.s = dask.persist(X, t, s)
+            self._weights = None
+        # The graph of the persisted data and the keys of each row chunk: every
+        # pass adds one task per chunk and a reduction tree to it.
+        arrays = (self.X, self.targets) if uniform else (self.X, self.targets, self.s)
+        self._graph = {}
+        for a in arrays:
+            self._graph.update(a.__dask_graph__())
+        x_keys = [k[0] for k in self.X.__dask_keys__()]
+        t_keys = self.targets.__dask_keys__()
+        s_keys = [None] * len(t_keys) if uniform else self.s.__dask_keys__()
+        self._blocks = list(zip(x_keys, t_keys, s_keys, strict=True))
+        self._get = get_scheduler(collections=[self.X])
+        self.n_passes = 0  # passes over X, for the tests and benchmarks
+
+    def _map_reduce(self, func, n_sum=None, **kwargs):
+        """Combine ``func(x, t, s, **kwargs)`` over the row chunks, on the cluster.
+
+        One task per chunk, then a tree of :func:`_combine` tasks (fan-in
+        ``FAN_IN``): the first ``n_sum`` entries of the partial results add up,
+        the others are maxed (all added by default). One round trip.
+        """
+        self.n_passes += 1
+        name = f"gdlogreg-{func.__name__}-{uuid.uuid4().hex}"
+        task = functools.partial(func, weights=self._weights, **kwargs)
+        graph = dict(self._graph)
+        keys = []
+        for i, block in enumerate(self._blocks):
+            keys.append((name, 0, i))
+            graph[keys[-1]] = (task, *block)
+        n_sum = math.inf if n_sum is None else n_sum
+        level = 0
+        while len(keys) > 1 or level == 0:
+            level += 1
+            groups = [keys[j : j + FAN_IN] for j in range(0, len(keys), FAN_IN)]
+            keys = [(name, level, j) for j in range(len(groups))]
+            for key, group in zip(keys, groups, strict=True):
+                graph[key] = (_combine, group, n_sum)
+        return np.asarray(self._get(graph, keys[0]))
+
+    # --------------------------------------------------------------- kernels
+    def linear(self, coef, fit_intercept, out=None):
+        """Z = X W + b, symbolically: its parameters."""
+        return Affine(np.array(coef))
+
+    def _unpack(self, packed, m, fit_intercept):
+        d = self.n_features
+        G = packed[: d * m].reshape(d, m)
+        if fit_intercept:
+            G = np.concatenate([G, packed[d * m :].reshape(1, m)])
+        return G.astype(self.dtype)
+
+    def gram(self, V, fit_intercept):
+        packed = self._map_reduce(_gram_block, coef=np.array(V), fit_intercept=fit_intercept)
+        return self._unpack(packed, V.shape[1], fit_intercept)
+
+    def combine(self, Za, Zb, beta):
+        return Za + beta * (Za - Zb)
+
+    def loss_pass(self, loss, Z, D=None, t=0.0, *, gradient=False, fit_intercept=True,
+                  move=False):
+        """The loss at U = Z + t·D in one pass, with Xᵀ R and Σ R in the same tasks."""
+        U = Z if D is None else (Z + D if t == 1.0 else D * t + Z)
+        packed = self._map_reduce(
+            _loss_block, loss=loss, coef=U.coef, fit_intercept=fit_intercept, gradient=gradient
+        )
+        if not gradient:
+            return float(packed[0]), U, None
+        return float(packed[0]), U, self._unpack(packed[1:], U.coef.shape[1], fit_intercept)
+
+    def moments(self):
+        """``(scale, mean, var)`` as in memory, in two passes over X."""
+        d = self.n_features
+        packed = self._map_reduce(_scale_block, n_sum=d)
+        scale = packed[d:].astype(self.dtype)
+        scale = np.where(scale > 0, scale, np.ones_like(scale))
+        mean = packed[:d].astype(self.dtype) / scale
+        var = self._map_reduce(_variance_block, scale=scale, mean=mean)
+        return scale, mean, var.astype(self.dtype)

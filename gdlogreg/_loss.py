@@ -1,0 +1,211 @@
+"""Per-sample log-losses: value and residual as functions of the raw prediction z.
+
+The one place where the log-loss is written. Pure array functions of the
+namespace ``xp`` (numpy, array-API arrays): no X, no layout, no backend.
+A backend maps :meth:`BinaryLogLoss.terms` / :meth:`MultinomialLogLoss.terms`
+over blocks of rows and sums what they return.
+
+Each column group of z is an independent problem (see ``n_columns``): the
+binary loss treats every column of z (n, m) on its own, the multinomial loss
+one softmax over the K columns. With s the normalised sample weights
+(Σ s = 1):
+
+    binary:       L = log(1 + exp(z)) - y z,      ∂L/∂z = σ(z) - y
+    multinomial:  L = logsumexp(z) - z_y,         ∂L/∂z = softmax(z) - onehot(y)
+
+and the *residual* is R = s ⊙ ∂L/∂z, so that ∂(Σ s L)/∂W = Xᵀ R.
+Derivations and the stability argument: docs/user_guide.rst, "The cost".
+"""
+
+import math
+
+import numpy as np
+
+from ._xp import astype
+
+
+def weighted_sum(s, a, xp):
+    """Σᵢ sᵢ aᵢ over the rows of a (summed over its columns too) as a float.
+
+    ``s`` is a vector of row weights or one number (equal weights).
+    """
+    if isinstance(s, float):
+        return float(xp.sum(a)) * s
+    if a.ndim == 2:
+        if isinstance(a, np.ndarray) and a.shape[1] == 1:
+            return float(s @ a[:, 0])
+        return float(xp.sum(s[:, None] * a))
+    return float(s @ a) if isinstance(a, np.ndarray) else float(xp.sum(s * a))
+
+
+def _column(v):
+    return v[:, None]
+
+
+def _scale_rows(s, a):
+    """s ⊙ a for row weights s (a vector or one number) and a of shape (n, m)."""
+    return a * s if isinstance(s, float) else a * s[:, None]
+
+
+class BinaryLogLoss:
+    """The binary log-loss of every column of z, in terms of signed margins.
+
+    Targets are kept as signs t = 1 - 2y (+1 for class 0, -1 for class 1, one
+    byte a row). With the signed margin v = t·z:
+
+        L = log1p(exp(v)),    ∂L/∂z = t·σ(v),    σ(v) = exp(v) / (1 + exp(v)),
+
+    one ``exp`` and one ``log1p`` a row, nothing subtracted, so that the loss
+    of a well-classified row keeps its relative accuracy however small. A
+    block where exp(v) overflows is done again in the form
+    log1p(exp(-|v|)) + max(v, 0), where nothing overflows.
+    """
+
+    #: σ′ ≤ ¼: ∇²L ≼ ¼ (Böhning and Lindsay 1988).
+    curvature = 0.25
+
+    @staticmethod
+    def n_columns(n_classes):
+        return 1
+
+    @staticmethod
+    def encode(y_idx, xp, device=None):
+        """Targets as signs 1 - 2y (int8; y the 0/1 class index)."""
+        positive = np.asarray(y_idx) == 1
+        sign = 1 - 2 * positive.view(np.int8)
+        if xp is np or device is None:
+            return sign
+        return xp.asarray(sign, device=device)
+
+    def terms(self, z, t, s, xp, residual=True):
+        """Weighted loss sum of a block of rows and, if asked, its residual.
+
+        z: raw predictions (rows, m); t: their signs (rows,); s: normalised
+        weights (rows,) or one number. Returns ``(loss, R)``, R of z's shape
+        (None without ``residual``).
+        """
+        # In-place operators on the block's own temporaries: few of them live at once.
+        sign = astype(t, z.dtype, xp)[:, None]
+        e = xp.exp(z * sign)  # exp(v): inf where v is large, then the stable form below
+        loss = weighted_sum(s, xp.log1p(e), xp)
+        if not math.isfinite(loss):
+            return self._stable_terms(z * sign, sign, s, xp, residual)
+        if not residual:
+            return loss, None
+        e /= 1.0 + e  # σ(v)
+        e *= sign
+        e *= s if isinstance(s, float) else s[:, None]
+        return loss, e
+
+    @staticmethod
+    def _stable_terms(v, sign, s, xp, residual):
+        """:meth:`terms` with e = exp(-|v|) <= 1: slower, nothing overflows."""
+        a = xp.abs(v)
+        e = xp.exp(-a)
+        loss = weighted_sum(s, xp.log1p(e) + 0.5 * (v + a), xp)  # ½(v + |v|) = max(v, 0)
+        if not residual:
+            return loss, None
+        sigma = xp.where(v >= 0, xp.ones_like(e), e) / (1.0 + e)
+        return loss, _scale_rows(s, sign * sigma)
+
+
+# ½ log of the largest float32 / float64: the largest log Σ exp(z_k - z_y)
+# used without the shift by the row's maximum.
+_HALF_LOG_MAX = {
+    4: 0.5 * math.log(float(np.finfo(np.float32).max)),
+    8: 0.5 * math.log(float(np.finfo(np.float64).max)),
+}
+
+
+class MultinomialLogLoss:
+    """The multinomial (softmax) log-loss over the K columns of z.
+
+    Each row is shifted by the score of its own class: with
+    e_k = exp(z_k - z_y), L = log Σ e_k (Σ e_k >= 1, the term of y being 1)
+    and softmax(z) = e / Σ e; nothing is subtracted after the log and no
+    maximum over the classes is needed. Where some row's Σ e_k passes the
+    square root of the dtype's largest number (a row misclassified by a margin
+    of over 354, 44 in float32), s / Σ e_k would lose precision, and the block
+    is shifted by each row's maximum instead (the log-sum-exp trick).
+    """
+
+    #: ∇²(log-sum-exp) ≼ ½ (I - 11ᵀ/K) ≼ ½ (Böhning 1992).
+    curvature = 0.5
+
+    def __init__(self, n_classes, xp, device=None):
+        kw = {} if device is None else {"device": device}
+        self.classes = xp.reshape(xp.arange(n_classes, **kw), (1, -1))
+
+    @staticmethod
+    def n_columns(n_classes):
+        return n_classes
+
+    @staticmethod
+    def encode(y_idx, xp, device=None):
+        """Targets as class indices (intp)."""
+        y = np.asarray(y_idx, dtype=np.intp)
+        if xp is np or device is None:
+            return y
+        return xp.asarray(y, device=device)
+
+    def terms(self, z, t, s, xp, residual=True):
+        """Weighted loss sum of a block of rows (rows, K) and, if asked, the residual."""
+        at = self._class_index(z, t, xp)
+        zy = self._take(z, at, xp)
+        E = _exp(z - zy, xp)
+        se = xp.sum(E, axis=1)
+        lse = xp.log(se)  # logsumexp(z) - z_y, per row
+        # False also for inf and nan: decided before the weights multiply lse.
+        if not float(xp.max(lse)) <= _HALF_LOG_MAX[np.dtype(_np_dtype(z)).itemsize]:
+            zmax = xp.max(z, axis=1, keepdims=True)
+            E = _exp(z - zmax, xp)
+            se = xp.sum(E, axis=1)
+            lse = xp.log(se) + (zmax - zy)[:, 0]
+        loss = weighted_sum(s, lse, xp)
+        if not residual:
+            return loss, None
+        E *= _column(s / se)  # s ⊙ softmax(z)
+        return loss, self._subtract(E, at, s, xp)  # s ⊙ (softmax(z) - onehot(y))
+
+    def _class_index(self, z, t, xp):
+        """Where each row's own class is: flat positions in a class-major numpy z, else t."""
+        t = astype(t, self.classes.dtype, xp)
+        if isinstance(z, np.ndarray) and z.flags.f_contiguous:
+            n = z.shape[0]
+            return t * n + np.arange(n)
+        return xp.reshape(t, (-1, 1))
+
+    def _take(self, z, at, xp):
+        """z[i, t_i] for each row, shape (rows, 1)."""
+        if at.ndim == 1:
+            return np.take(z.T.reshape(-1), at)[:, None]
+        if hasattr(xp, "take_along_axis"):
+            return xp.take_along_axis(z, at, axis=1)
+        return xp.sum(z * astype(at == self.classes, z.dtype, xp), axis=1, keepdims=True)
+
+    def _subtract(self, R, at, s, xp):
+        """R with s_i subtracted at [i, t_i]."""
+        if at.ndim == 1:
+            R = R if R.flags.f_contiguous else np.asfortranarray(R)
+            R.T.reshape(-1)[at] -= s  # a view: R is class-major
+            return R
+        return R - _scale_rows(s, astype(at == self.classes, R.dtype, xp))
+
+
+def _exp(a, xp):
+    """exp of a new array, in its own memory on numpy."""
+    return np.exp(a, out=a) if isinstance(a, np.ndarray) else xp.exp(a)
+
+
+def _np_dtype(a):
+    """numpy dtype of an array of any namespace (float32 or float64)."""
+    if isinstance(a, np.ndarray):
+        return a.dtype
+    return np.float32 if "32" in str(a.dtype) else np.float64
+
+
+def make_loss(n_classes, xp, device=None):
+    """The loss of a problem with ``n_classes`` classes: binary or multinomial."""
+    if n_classes == 2:
+        return BinaryLogLoss()
+    return MultinomialLogLoss(n_classes, xp, device)

@@ -1,0 +1,233 @@
+"""The problem: everything derived from the data once, before any descent.
+
+- the sample weights times the class weights, normalised once: s = w / Σw
+  and Σw (:func:`normalise_weights`, :func:`class_weight_vector`);
+- the penalty scaled by 1/(C Σw) (:meth:`gdlogreg._penalty.ElasticNet.scaled`);
+- the loss for the number of classes and its encoding of the labels;
+- the backend that holds X (:func:`gdlogreg._backends.make_backend`);
+- the standardization, an exact change of variables (:class:`Standardization`).
+
+This layer knows nothing of scikit-learn's conventions or of solvers.
+"""
+
+import math
+from numbers import Real
+
+import numpy as np
+from sklearn.utils.class_weight import compute_class_weight
+
+from ._backends import make_backend, namespace_of
+from ._loss import make_loss
+from ._penalty import ElasticNet
+from ._xp import concat
+
+
+def normalise_weights(w):
+    """``(s, Σw)``: the weights divided by their sum, and the sum.
+
+    ``w``: an array of any namespace, or a Dask array (then s stays lazy). The
+    sum is taken after division by the largest weight, so that huge weights
+    give Σw = inf (no penalty), not an overflow.
+    """
+    top = float(_reduce(w, "max"))
+    scaled = w / top
+    partial = float(_reduce(scaled, "sum"))
+    return scaled / partial, top * partial
+
+
+def _reduce(a, how):
+    """max or sum of an array of any namespace (Dask arrays included)."""
+    if hasattr(a, "dask") or isinstance(a, np.ndarray):
+        return getattr(a, how)()
+    from ._compat import get_namespace
+
+    xp, _ = get_namespace(a)
+    return getattr(xp, how)(a)
+
+
+def class_weight_vector(class_weight, classes, counts):
+    """The weight of each class, from the (weighted) number of samples of each.
+
+    ``class_weight`` as in ``LogisticRegression`` (dict, "balanced" or None);
+    ``counts`` the sum of the sample weights of each class (in any common
+    unit: "balanced" gives Σ counts / (K · counts), scikit-learn's formula
+    with sample weights, which does not change when all weights are scaled),
+    so that in-memory and Dask fits share this one formula.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    classes = np.asarray(classes)
+    if class_weight is None:
+        return np.ones(len(classes))
+    if isinstance(class_weight, dict):
+        bad = {
+            c: w for c, w in class_weight.items()
+            if not (isinstance(w, Real) and not isinstance(w, bool) and 0 <= w < math.inf)
+        }
+        if bad:
+            raise ValueError(
+                "class_weight must give each class a finite, non-negative number;"
+                f" got {bad}."
+            )
+    else:
+        empty = classes[~(counts > 0)]
+        if len(empty):
+            raise ValueError(
+                "class_weight='balanced' needs a positive total sample weight in every"
+                f" class, but the samples of class {empty[0]!r} weigh nothing."
+            )
+        counts = counts / counts.max()
+    weights = compute_class_weight(class_weight, classes=classes, y=classes, sample_weight=counts)
+    return np.asarray(weights, dtype=np.float64)
+
+
+def check_some_weight(positive):
+    """Refuse a fit where every sample weighs nothing (``positive`` False)."""
+    if not positive:
+        raise ValueError(
+            "The sample weights (times the class weights) sum to zero: there"
+            " is nothing to fit."
+        )
+
+
+class Identity:
+    """The original coordinates: coef = [W; b] as it is."""
+
+    def __init__(self, fit_intercept):
+        self.fit_intercept = fit_intercept
+        self.D = None
+
+    def to_base(self, coef):
+        return coef
+
+    from_base = grad_from_base = to_base
+
+
+class Standardization:
+    """An exact change of variables to standardized coordinates, same minimiser.
+
+    With the weighted mean μ_j and standard deviation σ_j of each feature the
+    primed parameters give W = D W' and b = b' - μᵀ D W' (D = diag(1/σ)), so
+    that Z = X W + b = (X - 1 μᵀ) D W' + b', the raw prediction of a model on
+    standardized features. Descent in (W', b') is descent on the original
+    problem preconditioned by T Tᵀ (T the map above; it couples w and b when
+    the columns are centred): features of any unit and offset descend at the
+    same pace. X is never centred or copied: only the O(d·m) map T is applied
+    to the parameters. Without an intercept, and for constant columns, nothing
+    is centred and σ_j is the root mean square. With an L2 penalty σ_j is
+    replaced by √(σ_j² + l2/c), c the loss's curvature bound, so that a feature
+    whose weight the penalty dominates is not given an enormous curvature.
+    """
+
+    def __init__(self, moments, *, fit_intercept, l2, curvature, xp):
+        scale, mean, var = moments
+        sq = var + mean * mean
+        if fit_intercept:
+            # A (numerically) constant column is not centred: it would vanish
+            # and its weight could never move.
+            centred = var > 1e-12 * sq
+            mean = xp.where(centred, mean, xp.zeros_like(mean))
+            var = xp.where(centred, var, sq)
+        else:
+            mean = xp.zeros_like(mean)
+            var = sq
+        self.xp = xp
+        self.fit_intercept = fit_intercept
+        self.mean = mean * scale
+        ones = xp.ones_like(var)
+        den = xp.hypot(scale * xp.sqrt(var), math.sqrt(l2 / curvature) * ones)
+        self.D = xp.where(den > 0, 1.0 / xp.where(den > 0, den, ones), ones)
+        if fit_intercept:
+            self._D1 = xp.reshape(concat([self.D, ones[:1]], xp), (-1, 1))
+            self._mean_D = xp.reshape(self.mean * self.D, (-1, 1))
+
+    def to_base(self, coef):
+        """(W', b') -> (W, b): W = D W', b = b' - μᵀ W (a new array)."""
+        if not self.fit_intercept:
+            return coef * self.xp.reshape(self.D, (-1, 1))
+        out = coef * self._D1
+        if isinstance(out, np.ndarray):
+            out[-1] -= self.mean @ out[:-1]
+            return out
+        xp = self.xp
+        b = out[-1:, ...] - xp.reshape(self.mean, (1, -1)) @ out[:-1, ...]
+        return concat([out[:-1, ...], b], xp)
+
+    def from_base(self, coef):
+        """(W, b) -> (W', b'): the inverse map."""
+        xp = self.xp
+        W = coef[: self.D.shape[0], ...] / xp.reshape(self.D, (-1, 1))
+        if not self.fit_intercept:
+            return W
+        b = coef[-1:, ...] + xp.reshape(self.mean, (1, -1)) @ coef[:-1, ...]
+        return concat([W, b], xp)
+
+    def grad_from_base(self, grad):
+        """A gradient in base coordinates -> in primed coordinates (Tᵀ g)."""
+        if not self.fit_intercept:
+            return grad * self.xp.reshape(self.D, (-1, 1))
+        out = grad * self._D1
+        if isinstance(out, np.ndarray):
+            out[:-1] -= self._mean_D * grad[-1]
+            return out
+        return concat([out[:-1, ...] - self._mean_D * grad[-1:, ...], out[-1:, ...]], self.xp)
+
+
+class Problem:
+    """The data, loss and penalty of one fit, and its standardization.
+
+    Parameters
+    ----------
+    backend : backend
+        Holds X, the encoded targets and the normalised weights s.
+    loss : BinaryLogLoss or MultinomialLogLoss
+    penalty : ElasticNet
+    fit_intercept : bool
+    n_columns : int
+        m, the number of columns of W: 1 for two classes, K for K classes.
+    """
+
+    def __init__(self, backend, loss, penalty, *, fit_intercept, n_columns):
+        self.backend = backend
+        self.xp = backend.xp
+        self.loss = loss
+        self.penalty = penalty
+        self.fit_intercept = bool(fit_intercept)
+        self.n_features = backend.n_features
+        self.n_columns = n_columns
+        self.coef_shape = (self.n_features + int(self.fit_intercept), n_columns)
+        self.dtype = backend.dtype
+        self.standardization = Standardization(
+            backend.moments(),
+            fit_intercept=self.fit_intercept,
+            l2=penalty.l2,
+            curvature=loss.curvature,
+            xp=self.xp,
+        )
+
+    def zeros(self):
+        """The textbook start: every weight and the intercept at zero."""
+        return self.backend.zeros(self.coef_shape)
+
+    def split(self, coef):
+        """Views (W, b) of coef = [W; b]; b is None without an intercept."""
+        d = self.n_features
+        return coef[:d, ...], (coef[d, ...] if self.fit_intercept else None)
+
+
+def make_problem(X, y_idx, sample_weight, n_classes, *, C, l1_ratio, fit_intercept):
+    """The problem for X (numpy, scipy.sparse, array API or Dask) and class indices y_idx.
+
+    ``sample_weight``: the sample weights times the class weights (an array of
+    X's namespace, or None for equal weights).
+    """
+    xp, device = namespace_of(X)
+    loss = make_loss(n_classes, xp, device)
+    if sample_weight is None:
+        s, sw_sum = 1.0 / X.shape[0], float(X.shape[0])
+    else:
+        s, sw_sum = normalise_weights(sample_weight)
+    backend = make_backend(X, loss, y_idx, s)
+    penalty = ElasticNet.scaled(C, l1_ratio, sw_sum)
+    return Problem(
+        backend, loss, penalty, fit_intercept=fit_intercept, n_columns=loss.n_columns(n_classes)
+    )

@@ -1,0 +1,120 @@
+"""What every step rule shares: the base class, the registry and small helpers."""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+RULES = {}
+
+
+def register(cls):
+    """Class decorator: make a step rule available as ``solver=cls.name``."""
+    RULES[cls.name] = cls
+    return cls
+
+
+@dataclass
+class Stats:
+    """Statistics of the data kept across warm starts (eigenvector estimates)."""
+
+    eigvec: dict = field(default_factory=dict)
+
+
+def vdot(a, b, xp):
+    """Σ a·b over all entries, as a Python float."""
+    if isinstance(a, np.ndarray):
+        return float(np.vdot(a, b))
+    return float(xp.sum(a * b))
+
+
+def eps(dtype):
+    """Machine epsilon of the data's dtype (float32 or float64)."""
+    size = getattr(dtype, "itemsize", None)  # numpy (and torch) dtypes; else by name
+    return 1.2e-7 if (size == 4 if size is not None else "32" in str(dtype)) else 2.3e-16
+
+
+def quantize(t):
+    """Round a step to the grid 2^(j/8) (at most 4.4 % off).
+
+    A step computed from the iterates is a continuous function of them, so
+    rounding differences (the order of a sum, a repeated row instead of a
+    weight of 2) would grow along the path and two equivalent fits would stop
+    at different iterates. On a grid, equivalent fits take identical steps.
+    """
+    return 2.0 ** (round(8.0 * math.log2(t)) / 8.0)
+
+
+def lipschitz(objective, v0=None, n_iter=30, rtol=1e-3):
+    """An estimate of the largest eigenvalue L of the Hessian bound, by power iteration.
+
+    Returns ``(L, v)``, v the eigenvector estimate (a warm start passes it back
+    as ``v0``). The start is a fixed pseudo-random vector, not all ones (whose
+    Rayleigh quotient misses a top eigenvector orthogonal to it). Power
+    iteration approaches L from below, so the estimate is padded by ``rtol``
+    and the rules that use it keep a safeguard (see ``ConstantStep``).
+    """
+    xp = objective.xp
+    if v0 is None or tuple(v0.shape) != tuple(objective.coef_shape):
+        v0 = objective.zeros() + 1.0
+    v, lam = v0, 0.0
+    for _ in range(n_iter):
+        # Divide by max |v| first: for data of huge scale vᵀv would overflow.
+        top = float(xp.max(xp.abs(v)))
+        if top == 0.0 or not math.isfinite(top):
+            break
+        v = v / top
+        v = v / math.sqrt(vdot(v, v, xp))
+        Hv = objective.curvature_matvec(v)
+        lam_new = vdot(v, Hv, xp)
+        v = Hv
+        settled = abs(lam_new - lam) <= rtol * abs(lam_new)
+        lam = lam_new
+        if settled:
+            break
+    return lam * (1.0 + rtol), v
+
+
+class StepRule:
+    """A step-size rule of gradient descent.
+
+    Parameters
+    ----------
+    learning_rate : float or "auto"
+        A float: the step α in the original coordinates. "auto": the rule
+        descends in standardized coordinates with a step from the data.
+    stats : Stats or None
+        Statistics kept across warm starts.
+
+    Attributes
+    ----------
+    step : float
+        The step the rule last used (the estimator's ``learning_rate_``).
+    stop_reason : str or None
+        Set when ``update`` returns None: "converged" (a fixed point) or
+        "stalled" (no decrease possible in floating point).
+    """
+
+    name = None
+    #: What to suggest when the fit did not converge in max_iter iterations.
+    hint = "Increase max_iter or use solver='bb'."
+
+    def __init__(self, learning_rate, stats=None):
+        self.auto = isinstance(learning_rate, str)
+        self.step = math.nan if self.auto else float(learning_rate)
+        self.stats = Stats() if stats is None else stats
+        self.stop_reason = None
+
+    def start(self, objective, coef0):
+        """The first Point: J and its gradient at coef0."""
+        return objective.evaluate(coef0)
+
+    def update(self, objective, point):
+        """The next Point, or None (with ``stop_reason``) when there is none."""
+        raise NotImplementedError
+
+    def lipschitz_step(self, objective):
+        """1/L for the Lipschitz estimate of ∇J in the objective's coordinates."""
+        key = "standardized"
+        L, self.stats.eigvec[key] = lipschitz(objective, self.stats.eigvec.get(key))
+        return 1.0 / L if L > 0 else 1.0

@@ -1,0 +1,111 @@
+"""Armijo backtracking: halve a trial step until J decreases enough (Armijo 1966)."""
+
+import math
+from collections import deque
+
+from ._base import StepRule, eps, quantize, register, vdot
+
+
+@register
+class Armijo(StepRule):
+    """Descent with a backtracking line search along the (proximal) gradient step.
+
+    Direction d = prox(coef - t·g, t) - coef (= -t·g without L1). Accept
+    coef + λ·d for the largest λ in {1, ½, ¼, ...} with
+
+        J(coef + λ d) <= max(J over the last M iterates) + c·λ·Δ,
+        Δ = -‖d‖²/t   (= gᵀd without L1; with the L1 term h an upper bound
+                      of gᵀd + h(coef + d) - h(coef)),
+
+    differences of J below its rounding error ignored. Here M = 1 (monotone)
+    and c = ½; each search starts from twice the last accepted step, or from
+    α for a float learning rate. Trials are O(n) on the ray z + λ·(X d).
+    """
+
+    name = "backtracking"
+    #: GLL's memory M (Grippo, Lampariello and Lucidi 1986) and the constant c.
+    memory, armijo = 1, 0.5
+    #: A refused first trial is undone at the cost of two products with X: a
+    #: rule whose first trial is nearly always accepted fuses it (``Ray.try_point``).
+    fuse_first_trial = False
+
+    def start(self, objective, coef0):
+        self._memory = deque(maxlen=self.memory)
+        self._k = 0
+        if self.auto:
+            # A safe first step from the trace bound of the standardized Hessian.
+            # There the penalty's curvature l2·D² is at most c (see
+            # Standardization): a huge l2 (tiny sample weights) must not make
+            # the first step, and so every later one, vanishingly small.
+            c = objective.curvature
+            p = objective.coef_shape[0]
+            self.step = quantize(1.0 / (c * p + min(objective.penalty.l2, c)))
+        # Undo the drift of z + λ·Xd now and then (sooner in float32).
+        self._refresh = 50 if eps(objective.dtype) > 1e-10 else 1000
+        return objective.evaluate(coef0)
+
+    def update(self, objective, point):
+        t, xp = self.step, objective.xp
+        self._memory.append(point.J)
+        # d = -t·q with q the (proximal) gradient: q = grad without L1.
+        if objective.penalty.l1 != 0.0:
+            d = objective.prox(point.coef - t * point.grad, t) - point.coef
+            q = d / (-t)
+        else:
+            q, d = point.grad, -t * point.grad
+        # The decrease the step promises: Δ = -t·‖q‖² (prox optimality; unlike
+        # gᵀd + h(coef + d) - h(coef) it cannot lose its sign to rounding, and
+        # it does not square t).
+        qq = vdot(q, q, xp)
+        delta = -t * qq
+        if delta == 0.0:  # a fixed point of the (proximal) gradient step: optimal
+            self.stop_reason = "converged"
+            return None
+        new, lam = self._search(objective, point, d, delta)
+        if new is None:
+            self.stop_reason = "stalled"
+            return None
+        self._k += 1
+        if self._k % self._refresh == 0:
+            new = objective.evaluate(new.coef, reuse=new)
+        self.step = self.next_step(objective, point, new, q, qq, lam)
+        return new
+
+    def _search(self, objective, point, d, delta):
+        """Backtracking along the ray: the accepted Point and its λ, or (None, λ)."""
+        J_ref = max(self._memory)
+        slack = 32.0 * eps(objective.dtype) * abs(J_ref)  # rounding error of J
+
+        def accept(J, lam):
+            return J <= J_ref + self.armijo * lam * delta + slack
+
+        ray = objective.along(point, d)  # X @ d, once per iteration
+        lam = 1.0
+        if self.fuse_first_trial:
+            new = ray.try_point(1.0, lambda J: accept(J, 1.0))
+            if new is not None:
+                return new, lam
+            lam = 0.5
+        while True:
+            if accept(ray(lam), lam):  # J at z + λ·Xd: O(n)
+                return ray.point(lam), lam
+            if lam < 1e-10:
+                return None, lam
+            lam *= 0.5
+
+    def next_step(self, objective, point, new, q, qq, lam):
+        """The first trial step of the next search: 2λt (α for a float learning rate)."""
+        if not self.auto:
+            return self.step
+        t = 2.0 * lam * self.step
+        J_ref = max(self._memory)
+        if new.J > J_ref + self.armijo * lam * (-self.step * qq):
+            # Accepted thanks to the rounding slack alone (float32 near the
+            # optimum): J no longer tells a good step from a bad one, so cap the
+            # step by the inverse curvature along it, ‖s‖/‖Δg‖, or it doubles
+            # until the iterates wander in the noise of J.
+            y = new.grad - point.grad
+            yy = vdot(y, y, objective.xp)
+            if yy > 0.0:  # ‖s‖ / ‖y‖ with s = -λt·q (t here is 2λt)
+                t = min(t, 0.5 * t * math.sqrt(qq / yy))
+        return t

@@ -1,0 +1,60 @@
+"""Barzilai–Borwein (spectral) steps with the adaptive ABBmin choice, non-monotone."""
+
+import math
+from collections import deque
+
+from ._base import quantize, register, vdot
+from .armijo import Armijo
+
+# ABBmin's switch: the short step when t₂ / t₁ < τ (t₂ <= t₁ always). τ starts
+# at TAU and adapts as in Bonettini, Zanella and Zanni's SGP (2009): × SHRINK
+# after a short step, × GROW after a long one; with 1/1.1 and 1.1, as many
+# short steps as long ones leave τ where it was.
+TAU, SHRINK, GROW = 0.5, 1 / 1.1, 1.1
+
+
+@register
+class BarzilaiBorwein(Armijo):
+    """Spectral steps t (Barzilai and Borwein 1988) in a non-monotone line search.
+
+    With s = Δcoef and y = Δg, t₁ = sᵀs / sᵀy and t₂ = sᵀy / yᵀy; ABBmin
+    (Frassoldati, Zanni and Zanghirati 2008) takes t₁ unless t₂ < τ·t₁ (the
+    curvature along s varies), then the smallest t₂ of the last three
+    iterations. Safeguarded to [1e-10, 1e10] and rounded to a grid
+    (:func:`quantize`). The step is tried in the line search of
+    :class:`Armijo` with GLL's non-monotone test, M = 10 and c = 1e-4
+    (Raydan 1997; Grippo, Lampariello and Lucidi 1986); with an L1 term the
+    steps are SpaRSA's (Wright, Nowak and Figueiredo 2009).
+    """
+
+    name = "bb"
+    hint = "Increase max_iter or tol."
+    memory, armijo = 10, 1e-4
+    fuse_first_trial = True  # the spectral step is nearly always accepted
+
+    def start(self, objective, coef0):
+        self._short = deque(maxlen=3)  # the last short steps t₂
+        self._tau = TAU
+        return super().start(objective, coef0)
+
+    def next_step(self, objective, point, new, q, qq, lam):
+        # s = -λt·q and y = Δg, in scalar products with q alone:
+        # sᵀy = -λt·qᵀy, t₁ = sᵀs/sᵀy = λt·‖q‖²/(-qᵀy), t₂ = sᵀy/yᵀy.
+        xp, t = objective.xp, self.step
+        y = new.grad - point.grad
+        qy, yy = -vdot(q, y, xp), vdot(y, y, xp)
+        # sᵀy > 0, and yᵀy neither underflowed to 0 nor overflowed (a nan t₂
+        # would stay among the short steps)
+        if qy > 0.0 and 0.0 < yy < math.inf and qy < math.inf:
+            t1, t2 = lam * t * (qq / qy), lam * t * (qy / yy)
+            # The long step t₁ while the two estimates agree, else the smallest
+            # short step of the last three: a short step makes the next long
+            # one easier to take, and a long step the next short one.
+            self._short.append(t2)
+            if t2 < self._tau * t1:
+                t, self._tau = min(self._short), self._tau * SHRINK
+            else:
+                t, self._tau = t1, self._tau * GROW
+        else:
+            t = 2.0 * t
+        return quantize(min(max(t, 1e-10), 1e10))
