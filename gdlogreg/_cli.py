@@ -250,6 +250,18 @@ def _number(text, *, positive, auto=False):
     return value
 
 
+def _inverse_regularisation(text):
+    """C for argparse: a number > 0, or inf (also "infinity", "np.inf") for no penalty."""
+    value = "inf" if text.strip().lower() in ("np.inf", "numpy.inf", "math.inf") else text
+    try:
+        value = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number (or 'inf')") from None
+    if not value > 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be > 0 or 'inf', got {text}")
+    return value
+
+
 def _learning_rate(text):
     return _number(text, positive=True, auto=True)
 
@@ -368,10 +380,12 @@ def run_compare(args):
         C=args.C, l1_ratio=args.l1_ratio, solver=args.solver,
         learning_rate=args.learning_rate, max_iter=args.max_iter, tol=args.tol,
     )
-    lr_solver = "saga" if args.l1_ratio > 0 else "lbfgs"
+    # Without a penalty (C=inf) l1_ratio changes nothing: lbfgs fits the same J.
+    ref_l1_ratio = args.l1_ratio if math.isfinite(args.C) else 0.0
+    lr_solver = "saga" if ref_l1_ratio > 0 else "lbfgs"
     ref_tol = 1e-6 if lr_solver == "saga" else 1e-8
     ref = LogisticRegression(
-        C=args.C, l1_ratio=args.l1_ratio, solver=lr_solver, tol=ref_tol, max_iter=10_000
+        C=args.C, l1_ratio=ref_l1_ratio, solver=lr_solver, tol=ref_tol, max_iter=10_000
     )
     notes = []
     fits = {}
@@ -407,7 +421,7 @@ def run_compare(args):
         f" {ours.stop_reason_} after {ours.n_iter_} iterations"
     )
     _say(
-        f"LogisticRegression: solver={lr_solver!r}, C={args.C:g}, l1_ratio={args.l1_ratio:g},"
+        f"LogisticRegression: solver={lr_solver!r}, C={args.C:g}, l1_ratio={ref_l1_ratio:g},"
         f" tol={ref_tol:g}, fitted tightly as the reference"
     )
     print()
@@ -675,7 +689,7 @@ def build_parser():
                    help="fraction held out to score accuracy and log-loss; 0 scores on the"
                    " training data (default: 0.25)")
     m = p.add_argument_group("model (GradientDescentLogisticRegression)")
-    m.add_argument("--C", type=_positive_float, default=1.0,
+    m.add_argument("--C", type=_inverse_regularisation, default=1.0,
                    help="inverse regularisation strength, as in LogisticRegression;"
                    " 'inf' for none (default: 1.0)")
     m.add_argument("--l1-ratio", type=_nonnegative_float, default=0.0, metavar="RHO",
@@ -713,8 +727,8 @@ def build_parser():
     p.add_argument("--scoring", default="accuracy",
                    help="scikit-learn scoring name, e.g. accuracy, neg_log_loss"
                    " (default: accuracy)")
-    p.add_argument("--C", type=_positive_float, default=1.0,
-                   help="inverse regularisation strength (default: 1.0)")
+    p.add_argument("--C", type=_inverse_regularisation, default=1.0,
+                   help="inverse regularisation strength; 'inf' for none (default: 1.0)")
     p.add_argument("--max-iter", type=_positive_int, default=1000, metavar="N",
                    help="most iterations per fit (default: 1000)")
     p.add_argument("--tol", type=_positive_float, default=1e-5,

@@ -1,5 +1,6 @@
 """The command line: ``python -m gdlogreg compare`` and ``lr-search`` on bundled data."""
 
+import math
 import os
 import re
 import shutil
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_iris, load_wine
 
-from gdlogreg._cli import main
+from gdlogreg._cli import build_parser, main
 
 # The machines running the tests are small and shared: one BLAS thread each.
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
@@ -249,3 +250,28 @@ def test_console_script_is_installed():
     from gdlogreg import __version__
 
     assert proc.stdout.strip() == f"gdlogreg {__version__}"
+
+
+# ------------------------------------------------------------ issues #13, #14
+@pytest.mark.parametrize("text", ["inf", "Inf", "infinity", "np.inf"])
+def test_C_inf_means_no_penalty(text):
+    parser = build_parser()
+    assert parser.parse_args(["compare", "--C", text]).C == math.inf
+    assert parser.parse_args(["lr-search", "--C", text]).C == math.inf
+
+
+@pytest.mark.parametrize("text", ["-inf", "nan", "0", "-1"])
+def test_C_must_be_positive_or_inf(text, capsys):
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["compare", "--C", text])
+    assert exc.value.code == 2
+    assert "argument --C" in capsys.readouterr().err
+
+
+def test_compare_with_C_inf_runs(capsys):
+    status = main(["--dataset", "iris", "--C", "inf", "--test-size", "0", "--max-iter", "50"])
+    assert status == 0
+    out = capsys.readouterr().out
+    assert "C=inf" in " ".join(out.split())  # the prose lines are wrapped
+    _, rows = table_rows(out)
+    assert [r[0] for r in rows] == ["gdlogreg (bb)", "LogisticRegression"]
