@@ -497,6 +497,7 @@ def run_lr_search(args):
             f"unknown --scoring {args.scoring!r}; try accuracy, balanced_accuracy,"
             " neg_log_loss or f1_macro (see sklearn.metrics.get_scorer_names())."
         ) from None
+    _check_scorer(args.scoring, X, y)
     cv = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
     learning_rates = sorted(set(args.learning_rates))
     results = []
@@ -554,6 +555,47 @@ def run_lr_search(args):
     if args.plot:
         _plot_lr_search(results, args, args.plot)
     return 0
+
+
+# Scorers for two classes, and the averaged forms that score more.
+_MULTICLASS_SCORING = {
+    name: f"{name}_macro" for name in ("f1", "precision", "recall", "jaccard")
+} | {"roc_auc": "roc_auc_ovr", "average_precision": "roc_auc_ovr"}
+
+
+def _check_scorer(scoring, X, y):
+    """Refuse, in one line, a scorer that cannot score this data (before any fit).
+
+    The scorer is tried on a classifier that predicts the class frequencies:
+    whatever fails there (a binary scorer on three classes, string labels with
+    no positive class) fails the same way on every fold.
+    """
+    from sklearn.dummy import DummyClassifier
+    from sklearn.metrics import get_scorer
+
+    scorer = get_scorer(scoring)
+    dummy = DummyClassifier(strategy="prior").fit(X, y)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ill-defined scores of the dummy
+            scorer(dummy, X, y)
+    except (ValueError, TypeError) as exc:
+        n_classes = len(dummy.classes_)
+        labels = dummy.classes_
+        if n_classes > 2 and scoring in _MULTICLASS_SCORING:
+            hint = (f"it scores two classes and the target has {n_classes} classes;"
+                    f" try --scoring {_MULTICLASS_SCORING[scoring]}")
+        else:
+            detail = " ".join(str(exc).split()) or type(exc).__name__
+            hint = f"{detail} (the target has {n_classes} classes: {_fmt_labels(labels)})"
+            if scoring in _MULTICLASS_SCORING:
+                hint += f"; try --scoring {_MULTICLASS_SCORING[scoring]}"
+        raise CLIError(f"--scoring {scoring!r} cannot score this data: {hint}.") from None
+
+
+def _fmt_labels(labels, most=5):
+    shown = ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in labels[:most])
+    return shown + (", ..." if len(labels) > most else "")
 
 
 def _outcome(reasons):

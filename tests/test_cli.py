@@ -275,3 +275,18 @@ def test_compare_with_C_inf_runs(capsys):
     assert "C=inf" in " ".join(out.split())  # the prose lines are wrapped
     _, rows = table_rows(out)
     assert [r[0] for r in rows] == ["gdlogreg (bb)", "LogisticRegression"]
+
+
+@pytest.mark.parametrize(
+    "scoring, suggestion", [("f1", "f1_macro"), ("precision", "precision_macro"),
+                            ("roc_auc", "roc_auc_ovr")],
+)
+def test_a_scorer_that_does_not_fit_the_data_is_one_line(scoring, suggestion):
+    proc = run_cli("lr-search", "--dataset", "iris", "--scoring", scoring, "--cv", "3",
+                   "--learning-rates", "1", "--max-iter", "20")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("gdlogreg: error: --scoring")
+    assert suggestion in lines[0] and "3 classes" in lines[0]
