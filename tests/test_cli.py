@@ -11,10 +11,19 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_iris, load_wine
 
+import gdlogreg
 from gdlogreg._cli import build_parser, main
 
 # The machines running the tests are small and shared: one BLAS thread each.
-ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+# The subprocesses import the gdlogreg under test (this checkout), not whichever
+# copy is installed in the environment, whatever their working directory.
+SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(gdlogreg.__file__)))
+ENV = {
+    **os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+    "PYTHONPATH": os.pathsep.join(
+        p for p in (SOURCE_ROOT, os.environ.get("PYTHONPATH")) if p
+    ),
+}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 

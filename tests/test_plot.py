@@ -1,5 +1,6 @@
 """LossCurveDisplay and DescentPathDisplay: the artists they draw and the numbers behind them."""
 
+import os
 import subprocess
 import sys
 import warnings
@@ -11,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import gdlogreg
 from gdlogreg import DescentPathDisplay, GradientDescentLogisticRegression, LossCurveDisplay
 
 matplotlib = pytest.importorskip("matplotlib")
@@ -274,6 +276,11 @@ def test_the_package_imports_without_matplotlib():
         "except ImportError as e:\n"
         "    print('ImportError:', e)\n"
     )
+    # Import the gdlogreg under test, not whichever copy is installed.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(gdlogreg.__file__)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (root, os.environ.get("PYTHONPATH")) if p
+    )}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+                         check=True, env=env, cwd=os.path.dirname(root)).stdout
     assert "ImportError: Plotting needs matplotlib" in out
