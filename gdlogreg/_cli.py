@@ -33,7 +33,7 @@ class CLIError(Exception):
 
 
 # ---------------------------------------------------------------------- data
-def load_data(dataset="breast_cancer", csv_path=None, target=None):
+def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, sep=","):
     """Load a bundled scikit-learn dataset or a CSV file.
 
     Parameters
@@ -41,17 +41,21 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None):
     dataset : {"breast_cancer", "digits", "wine", "iris"}, default="breast_cancer"
         The bundled dataset, used when ``csv_path`` is None.
     csv_path : str or None, default=None
-        A CSV file with a header row. Every column but the target must be
-        numeric.
+        A CSV file (UTF-8, optionally with a byte-order mark) with a header
+        row. Every column but the target and the dropped ones must be numeric.
     target : str or None, default=None
         The CSV column that holds the labels; None: the last column.
+    drop : list of str or None, default=None
+        CSV columns to leave out (an id column, say).
+    sep : str, default=","
+        The one-character field separator of the CSV file.
 
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
         The features, as floats.
     y : ndarray of shape (n_samples,)
-        The labels (integers when they all read as integers, else strings).
+        The labels (integers when they all read as whole numbers, else strings).
     name : str
         A short description of the data.
 
@@ -68,48 +72,119 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None):
         X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
         return np.asarray(X, dtype=float), y, dataset.replace("_", " ")
     try:
-        with open(csv_path, newline="") as f:
-            rows = [row for row in csv.reader(f) if row]
+        with open(csv_path, newline="", encoding="utf-8-sig") as f:
+            rows = [row for row in csv.reader(f, delimiter=sep) if row]
     except OSError as exc:
-        raise CLIError(f"cannot read {csv_path!r}: {exc.strerror}") from exc
+        raise CLIError(f"cannot read {csv_path!r}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CLIError(
+            f"cannot read {csv_path!r}: it is not UTF-8 text (byte {exc.start + 1}:"
+            f" {exc.object[exc.start:exc.start + 1]!r}); save it as UTF-8 CSV."
+        ) from None
+    except csv.Error as exc:
+        raise CLIError(f"cannot read {csv_path!r} as CSV: {exc}.") from None
     if len(rows) < 3:
         raise CLIError(f"{csv_path!r} needs a header row and at least two data rows.")
     header = [h.strip() for h in rows[0]]
+    columns = ", ".join(header)
     if target is None:
         target = header[-1]
     if target not in header:
-        raise CLIError(
-            f"no column {target!r} in {csv_path!r}; the columns are: {', '.join(header)}."
-        )
+        raise CLIError(f"no column {target!r} in {csv_path!r}; the columns are: {columns}.")
+    drop = list(dict.fromkeys(drop or []))
+    for col in drop:
+        if col not in header:
+            raise CLIError(f"no column {col!r} to drop; the columns are: {columns}.")
+        if col == target:
+            raise CLIError(f"cannot drop the target column {target!r} (--target names another).")
     j = header.index(target)
-    features = [h for i, h in enumerate(header) if i != j]
-    if not features:
-        raise CLIError(f"{csv_path!r} has no feature column besides the target {target!r}.")
-    X = np.empty((len(rows) - 1, len(features)))
+    keep = [i for i, h in enumerate(header) if i != j and h not in drop]
+    if not keep:
+        if len(header) == 1:
+            others = [s for s in (";", "\t", "|", ",") if s != sep and s in header[0]]
+            hint = (
+                f"; is the separator {others[0]!r}? use --sep {_sep_arg(others[0])}"
+                if others else ""
+            )
+            raise CLIError(f"{csv_path!r} has a single column {header[0]!r}{hint}.")
+        raise CLIError(f"{csv_path!r} has no feature column left besides the target {target!r}.")
+    X = np.empty((len(rows) - 1, len(keep)))
     y = []
+    hint = _target_hint(target)
     for r, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise CLIError(
                 f"{csv_path!r}, line {r}: {len(row)} fields, the header has {len(header)}."
             )
-        y.append(row[j].strip())
-        values = [v for i, v in enumerate(row) if i != j]
-        for c, v in enumerate(values):
+        label = row[j].strip()
+        if not label:
+            raise CLIError(f"{csv_path!r}, line {r}: no label in column {target!r}{hint}.")
+        y.append(label)
+        for c, i in enumerate(keep):
+            v = row[i]
             try:
                 X[r - 2, c] = float(v)
             except ValueError:
+                col = header[i]
                 raise CLIError(
-                    f"{csv_path!r}, line {r}: column {features[c]!r} holds {v!r},"
-                    " not a number (features must be numeric; missing values are not"
-                    " supported)."
+                    f"{csv_path!r}, line {r}: column {col!r} holds {v!r}, not a number"
+                    f" (features must be numeric; missing values are not supported); if"
+                    f" {col!r} holds the labels, use --target {_quote(col)}, to leave it"
+                    f" out --drop {_quote(col)}."
                 ) from None
     if not np.isfinite(X).all():
         raise CLIError(f"{csv_path!r}: the features hold nan or infinite values.")
+    y = _labels(y, target, hint, csv_path)
+    name = f"{csv_path} (target {target!r}"
+    if drop:
+        name += ", dropped " + ", ".join(repr(c) for c in drop)
+    return X, y, name + ")"
+
+
+def _labels(values, target, hint, csv_path):
+    """Whole numbers as integers ("1.0" too), other text as strings; refuse measurements."""
     try:
-        y = np.array([int(v) for v in y])
+        numbers = np.array([float(v) for v in values])
     except ValueError:
-        y = np.array(y)
-    return X, y, f"{csv_path} (target {target!r})"
+        return np.array(values)
+    bad = ~np.isfinite(numbers) | (numbers != np.round(numbers))
+    if bad.any():
+        v = values[int(np.flatnonzero(bad)[0])]
+        raise CLIError(
+            f"{csv_path!r}: column {target!r} holds {v}, not a class label (whole numbers"
+            f" or text){hint}."
+        )
+    return numbers.astype(np.int64)
+
+
+def _target_hint(target):
+    return f"; the labels are read from column {target!r} (--target COL names another)"
+
+
+def _quote(name):
+    return name if name and all(c.isalnum() or c in "_-." for c in name) else repr(name)
+
+
+def _sep_arg(sep):
+    return "tab" if sep == "\t" else repr(sep)
+
+
+def _separator(text):
+    """The CSV field separator for argparse: one character; 'tab' or '\\t' for a tab."""
+    sep = {"tab": "\t", "\\t": "\t"}.get(text.lower() if len(text) > 1 else text, text)
+    if len(sep) != 1 or sep in "\"\r\n":
+        raise argparse.ArgumentTypeError(
+            f"must be one character (or 'tab'), not a quote or line break: got {text!r}"
+        )
+    return sep
+
+
+def _column_list(text):
+    """COL[,COL...] for --drop (repeatable): the names, stripped."""
+    names = [c.strip() for c in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"an empty column name in {text!r}")
+    return names
 
 
 # ------------------------------------------------------------------- helpers
@@ -301,6 +376,11 @@ def _fmt_time(seconds):
     return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
+def _load(args):
+    drop = [c for names in args.drop or [] for c in names]
+    return load_data(args.dataset, args.csv, args.target, drop=drop, sep=args.sep)
+
+
 def _describe(X, y, name, standardize):
     n_classes = len(np.unique(y))
     scaled = "standardized" if standardize else "not standardized"
@@ -356,7 +436,7 @@ def run_compare(args):
 
     from gdlogreg import GradientDescentLogisticRegression
 
-    X, y, name = load_data(args.dataset, args.csv, args.target)
+    X, y, name = _load(args)
     if len(np.unique(y)) < 2:
         raise CLIError("the target has a single class: there is nothing to classify.")
     if args.test_size > 0:
@@ -479,7 +559,7 @@ def run_lr_search(args):
 
     from gdlogreg import GradientDescentLogisticRegression
 
-    X, y, name = load_data(args.dataset, args.csv, args.target)
+    X, y, name = _load(args)
     _, counts = np.unique(y, return_counts=True)
     if len(counts) < 2:
         raise CLIError("the target has a single class: there is nothing to classify.")
@@ -666,6 +746,10 @@ def _add_data_options(p):
                    help="use a CSV file with a header row instead (numeric features)")
     g.add_argument("--target", metavar="COL",
                    help="the CSV column with the labels (default: the last column)")
+    g.add_argument("--drop", type=_column_list, action="append", metavar="COL[,COL...]",
+                   help="CSV columns to leave out, such as an id (repeatable)")
+    g.add_argument("--sep", type=_separator, default=",", metavar="CHAR",
+                   help="the CSV field separator, e.g. ';' or tab (default: ',')")
     g.add_argument(
         "--no-standardize", dest="standardize", action="store_false",
         help="fit on the raw features (default: standardize each feature first)",
@@ -822,8 +906,11 @@ def main(argv=None):
         argv = ["compare"] + argv
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.csv is None and args.target is not None:
-        parser.error("--target needs --csv")
+    if args.csv is None:
+        for option, given in (("--target", args.target is not None), ("--drop", args.drop),
+                              ("--sep", args.sep != ",")):
+            if given:
+                parser.error(f"{option} needs --csv")
     if getattr(args, "l1_ratio", 0.0) > 1:
         parser.error("--l1-ratio must be between 0 and 1")
     if getattr(args, "test_size", 0.0) >= 1:

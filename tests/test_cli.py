@@ -12,7 +12,7 @@ import pytest
 from sklearn.datasets import load_iris, load_wine
 
 import gdlogreg
-from gdlogreg._cli import build_parser, main
+from gdlogreg._cli import build_parser, load_data, main
 
 # The machines running the tests are small and shared: one BLAS thread each.
 # The subprocesses import the gdlogreg under test (this checkout), not whichever
@@ -299,3 +299,121 @@ def test_a_scorer_that_does_not_fit_the_data_is_one_line(scoring, suggestion):
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("gdlogreg: error: --scoring")
     assert suggestion in lines[0] and "3 classes" in lines[0]
+
+
+def _csv(tmp_path, text, name="data.csv"):
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return str(path)
+
+
+# Iris with an id column and two of its features: id,a,b,y.
+IRIS_CSV_ROWS = [
+    f"{i},{x[0]},{x[1]},{t}"
+    for i, (x, t) in enumerate(zip(*load_iris(return_X_y=True), strict=True))
+]
+
+
+def test_csv_drop_leaves_columns_out(tmp_path, capsys):
+    # An id column was used as a feature: --drop leaves it (and others) out.
+    path = _csv(tmp_path, "id,a,b,y\n" + "\n".join(IRIS_CSV_ROWS) + "\n")
+    assert main(["--csv", path, "--test-size", "0"]) == 0
+    assert "3 features" in capsys.readouterr().out
+    assert main(["--csv", path, "--test-size", "0", "--drop", "id"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "(target 'y', dropped 'id'): 150 samples, 2 features, 3 classes" in out
+    for argv in (["--drop", "id,a"], ["--drop", "id", "--drop", "a"], ["--drop", " id , a "]):
+        assert main(["--csv", path, "--test-size", "0", *argv]) == 0
+        assert "1 feature" in capsys.readouterr().out
+    X, _, name = load_data(csv_path=path, drop=["id"])
+    assert X.shape == (150, 2) and "dropped 'id'" in name
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--drop", "zz"], "no column 'zz' to drop; the columns are: id, a, b, y"),
+        (["--drop", "y"], "cannot drop the target column 'y'"),
+        (["--drop", "id,a,b"], "no feature column left"),
+        (["--sep", ";;"], "argument --sep: must be one character"),
+    ],
+)
+def test_csv_drop_and_sep_errors(tmp_path, capsys, argv, message):
+    path = _csv(tmp_path, "id,a,b,y\n1,2,3,0\n2,3,4,1\n3,4,5,0\n")
+    try:
+        status = main(["--csv", path, "--test-size", "0", *argv])
+    except SystemExit as exc:
+        status = exc.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert message in err.strip().splitlines()[-1], err  # after argparse's usage lines
+
+
+@pytest.mark.parametrize("option", [["--drop", "id"], ["--sep", ";"]])
+def test_csv_options_need_csv(option, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(option)
+    assert exc.value.code == 2
+    assert f"{option[0]} needs --csv" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("sep, arg", [(";", ";"), ("\t", "tab"), ("\t", "\\t"), ("|", "|")])
+def test_csv_separator(tmp_path, capsys, sep, arg):
+    rows = [r.replace(",", sep) for r in IRIS_CSV_ROWS]
+    path = _csv(tmp_path, sep.join(["id", "a", "b", "y"]) + "\n" + "\n".join(rows) + "\n")
+    assert main(["--csv", path, "--sep", arg, "--drop", "id", "--test-size", "0"]) == 0
+    assert "150 samples, 2 features, 3 classes" in " ".join(capsys.readouterr().out.split())
+
+
+def test_csv_with_another_separator_suggests_sep(tmp_path, capsys):
+    path = _csv(tmp_path, "a;b;y\n1;2;0\n3;4;1\n5;6;0\n")
+    assert main(["--csv", path, "--test-size", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--sep ';'" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "content, messages",
+    [
+        # The labels are in the first column: it is read as a feature.
+        ("label,a,b\nx,1,2\ny,3,4\nx,5,6\n",
+         ["column 'label' holds 'x', not a number", "--target label", "--drop label"]),
+        # A label is missing.
+        ("a,b,y\n1,2,\n3,4,1\n5,6,0\n", ["line 2: no label in column 'y'", "--target"]),
+        # The last column is a measurement, not a label.
+        ("a,b,c\n1,2,0.25\n3,4,1.5\n5,6,2.75\n",
+         ["column 'c' holds 0.25", "not a class label", "--target"]),
+    ],
+)
+def test_csv_label_problems_hint_at_target(tmp_path, capsys, content, messages):
+    path = _csv(tmp_path, content)
+    assert main(["--csv", path, "--test-size", "0"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    for message in messages:
+        assert message in err, (message, err)
+
+
+def test_csv_integer_labels_written_as_floats(tmp_path):
+    path = _csv(tmp_path, "a,y\n1,0.0\n2,1.0\n3,1\n4,0\n")
+    _, y, _ = load_data(csv_path=path)
+    assert y.tolist() == [0, 1, 1, 0] and y.dtype.kind == "i"
+
+
+def test_csv_byte_order_mark_is_not_part_of_the_first_name(tmp_path, capsys):
+    path = str(tmp_path / "data.csv")
+    with open(path, "w", encoding="utf-8-sig") as f:  # as Excel writes it
+        f.write("id,a,b,y\n" + "\n".join(IRIS_CSV_ROWS) + "\n")
+    assert main(["--csv", path, "--drop", "id", "--test-size", "0"]) == 0
+
+
+def test_csv_that_is_not_text_is_one_line(tmp_path):
+    path = _csv(tmp_path, b"\xff\xfe\x00\x01junk\n\x80\x81,\x82\n1,2\n", name="data.bin")
+    proc = run_cli("--csv", path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not UTF-8 text" in lines[0], proc.stderr
