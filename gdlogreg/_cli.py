@@ -368,6 +368,12 @@ def _dataset(text):
     return name
 
 
+def _plural(n, word, plural=None):
+    """"1 iteration", "2 iterations"; ``n`` may be a number or its printed form."""
+    one = str(n) in ("1", "1.0")
+    return f"{n} {word if one else plural or word + 's'}"
+
+
 def _fmt_lr(lr):
     return repr(lr) if isinstance(lr, str) else f"{lr:g}"
 
@@ -385,7 +391,8 @@ def _describe(X, y, name, standardize):
     n_classes = len(np.unique(y))
     scaled = "standardized" if standardize else "not standardized"
     return (
-        f"Data: {name}: {X.shape[0]} samples, {X.shape[1]} features, {n_classes} classes"
+        f"Data: {name}: {_plural(X.shape[0], 'sample')}, {_plural(X.shape[1], 'feature')},"
+        f" {_plural(n_classes, 'class', 'classes')}"
         f" ({scaled})"
     )
 
@@ -498,7 +505,7 @@ def run_compare(args):
         f"gdlogreg: GradientDescentLogisticRegression(solver={args.solver!r},"
         f" learning_rate={_fmt_lr(args.learning_rate)}, C={args.C:g},"
         f" l1_ratio={args.l1_ratio:g}, tol={args.tol:g}, max_iter={args.max_iter}):"
-        f" {ours.stop_reason_} after {ours.n_iter_} iterations"
+        f" {ours.stop_reason_} after {_plural(ours.n_iter_, 'iteration')}"
     )
     _say(
         f"LogisticRegression: solver={lr_solver!r}, C={args.C:g}, l1_ratio={ref_l1_ratio:g},"
@@ -527,6 +534,15 @@ def _plot_compare(ours, J_ref, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    fig = compare_figure(ours, J_ref)
+    _save(fig, path)
+    plt.close(fig)
+
+
+def compare_figure(ours, J_ref):
+    """The figure of ``compare --plot``: J per iteration, and J - J* on a log scale."""
+    import matplotlib.pyplot as plt
+
     from gdlogreg import LossCurveDisplay
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
@@ -543,10 +559,10 @@ def _plot_compare(ours, J_ref, path):
     ax2.legend(loc="lower left")
     ax2.set_title("Distance to the optimum (log scale)")
     fig.suptitle(
-        f"Gradient descent: {ours.stop_reason_} after {ours.n_iter_} iterations", y=1.02
+        f"Gradient descent: {ours.stop_reason_} after {_plural(ours.n_iter_, 'iteration')}",
+        y=1.02,
     )
-    _save(fig, path)
-    plt.close(fig)
+    return fig
 
 
 # ---------------------------------------------------------------- lr-search
@@ -629,7 +645,8 @@ def run_lr_search(args):
     print()
     _say(
         f"Best: learning_rate={_fmt_lr(best['learning_rate'])} (mean CV {args.scoring}"
-        f" {best['mean']:.4f}, {best['n_iter']:.0f} iterations on average;"
+        f" {best['mean']:.4f}, {_plural(format(best['n_iter'], '.0f'), 'iteration')}"
+        " on average;"
         f" {best['outcome']})"
     )
     if args.plot:

@@ -406,7 +406,7 @@ class DescentPathDisplay:
         if ax is None:
             _, ax = plt.subplots()
         n_steps = self.coef_path.size
-        path_label = f"gradient descent ({n_steps - 1} steps)"
+        path_label = f"gradient descent ({n_steps - 1} step{'' if n_steps == 2 else 's'})"
         self.contour_ = self.surface_ = self.colorbar_ = None
         if self.b_grid is not None:
             if np.ndim(levels) == 0:

@@ -417,3 +417,32 @@ def test_csv_that_is_not_text_is_one_line(tmp_path):
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "not UTF-8 text" in lines[0], proc.stderr
+
+
+def test_one_iteration_is_singular(tmp_path, capsys):
+    assert main(["--dataset", "iris", "--solver", "gd", "--learning-rate", "0.1",
+                 "--max-iter", "1", "--test-size", "0"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "max_iter after 1 iteration" in out and "1 iterations" not in out
+    assert main(["lr-search", "--dataset", "iris", "--learning-rates", "0.1", "--cv", "2",
+                 "--max-iter", "1"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "1 iteration on average" in out and "1 iterations" not in out
+    path = _csv(tmp_path, "id,a,y\n" + "\n".join(r.rsplit(",", 2)[0] + "," + r[-1]
+                                             for r in IRIS_CSV_ROWS) + "\n")
+    assert main(["--csv", path, "--drop", "id", "--test-size", "0"]) == 0
+    assert "150 samples, 1 feature, 3 classes" in " ".join(capsys.readouterr().out.split())
+
+
+def test_the_compare_figure_says_1_iteration():
+    pytest.importorskip("matplotlib")
+    from gdlogreg import GradientDescentLogisticRegression
+    from gdlogreg._cli import compare_figure
+
+    X, y = load_iris(return_X_y=True)
+    clf = GradientDescentLogisticRegression(solver="gd", learning_rate=0.1, max_iter=1)
+    with pytest.warns(Warning):
+        clf.fit(X, y)
+    fig = compare_figure(clf, 0.5)
+    assert fig._suptitle.get_text() == "Gradient descent: max_iter after 1 iteration"
+    fig.clf()

@@ -284,3 +284,10 @@ def test_the_package_imports_without_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env=env, cwd=os.path.dirname(root)).stdout
     assert "ImportError: Plotting needs matplotlib" in out
+
+
+def test_one_step_is_singular(one_feature):
+    x, y = one_feature
+    clf = _fit(_gd(1.0, max_iter=1, keep_path=True), x, y)
+    display = DescentPathDisplay.from_estimator(clf, x, y, grid_resolution=10)
+    assert display.path_.get_label() == "gradient descent (1 step)"
