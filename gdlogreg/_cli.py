@@ -540,29 +540,44 @@ def _plot_compare(ours, J_ref, path):
 
 
 def compare_figure(ours, J_ref):
-    """The figure of ``compare --plot``: J per iteration, and J - J* on a log scale."""
+    """The figure of ``compare --plot``: J per iteration, and J - J* on a log scale.
+
+    One legend for both panels, below them, where it covers no curve.
+    """
     import matplotlib.pyplot as plt
 
     from gdlogreg import LossCurveDisplay
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
     lr = _fmt_lr(ours.learning_rate)
     label = f"gdlogreg, solver={ours.solver!r}, learning_rate={lr}"
     LossCurveDisplay.from_estimator(ours, labels=[label], ax=ax1)
     ax1.axhline(J_ref, color="black", linestyle="--", linewidth=1,
                 label=f"LogisticRegression: J = {J_ref:.6g}")
-    ax1.legend()
     ax1.set_title("Cost J per iteration")
     J_star = min(J_ref, float(np.min(ours.loss_curve_)))
     LossCurveDisplay.from_estimator(ours, labels=[label], ax=ax2, log_scale=True,
                                     reference=J_star, marker="." if ours.n_iter_ <= 100 else None)
-    ax2.legend(loc="lower left")
     ax2.set_title("Distance to the optimum (log scale)")
+    _figure_legend(fig, (ax1, ax2))
     fig.suptitle(
-        f"Gradient descent: {ours.stop_reason_} after {_plural(ours.n_iter_, 'iteration')}",
-        y=1.02,
+        f"Gradient descent: {ours.stop_reason_} after {_plural(ours.n_iter_, 'iteration')}"
     )
     return fig
+
+
+def _figure_legend(fig, axes, ncols=2):
+    """One legend below the panels (each label once) instead of one inside each."""
+    handles, labels = [], []
+    for ax in axes:
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        for h, lbl in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lbl not in labels:
+                handles.append(h)
+                labels.append(lbl)
+    return fig.legend(handles, labels, loc="outside lower center", ncols=ncols,
+                      fontsize="small", frameon=False)
 
 
 # ---------------------------------------------------------------- lr-search
@@ -708,6 +723,15 @@ def _plot_lr_search(results, args, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    fig = lr_search_figure(results, scoring=args.scoring, max_iter=args.max_iter)
+    _save(fig, path)
+    plt.close(fig)
+
+
+def lr_search_figure(results, *, scoring, max_iter):
+    """The figure of ``lr-search --plot``: CV score and iterations against α."""
+    import matplotlib.pyplot as plt
+
     lrs = np.array([r["learning_rate"] for r in results])
     mean = np.array([r["mean"] for r in results])
     std = np.array([r["std"] for r in results])
@@ -716,15 +740,15 @@ def _plot_lr_search(results, args, path):
     converged = np.array([all(x == "converged" for x in r["reasons"]) for r in results])
     other = ~diverged & ~converged
 
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 6.5), sharex=True)
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 7), sharex=True, layout="constrained")
     ax1.errorbar(lrs, mean, yerr=std, color="C0", marker="o", capsize=3,
                  label="mean ± std over the folds")
-    ax1.set_ylabel(f"CV {args.scoring}")
+    ax1.set_ylabel(f"CV {scoring}")
     ax1.set_title("Plain gradient descent: which learning rate?")
     ax2.plot(lrs, iters, color="0.5", linewidth=1)
     groups = (
         (converged, "o", "C2", "converged (every fold)"),
-        (other, "s", "C1", f"stopped at max_iter={args.max_iter} (some folds)"),
+        (other, "s", "C1", f"stopped at max_iter={max_iter} (some folds)"),
         (diverged, "X", "red", "diverged (some folds)"),
     )
     for mask, marker, color, label in groups:
@@ -735,7 +759,7 @@ def _plot_lr_search(results, args, path):
         for ax in (ax1, ax2):
             ax.axvspan(lrs[diverged].min() / 1.5, lrs.max() * 1.5, color="red", alpha=0.08)
         ax1.plot(lrs[diverged], mean[diverged], "X", color="red", markersize=10,
-                 markeredgecolor="black", label="diverged")
+                 markeredgecolor="black")
         ax1.text(lrs[diverged].min() / 1.4, 0.5, "diverges", color="red", rotation=90,
                  ha="left", va="center", transform=ax1.get_xaxis_transform())
     ax2.set_yscale("log")
@@ -745,10 +769,8 @@ def _plot_lr_search(results, args, path):
     ax2.set_xlim(lrs.min() / 1.5, lrs.max() * 1.5)
     for ax in (ax1, ax2):
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="best", fontsize="small")
-    fig.tight_layout()
-    _save(fig, path)
-    plt.close(fig)
+    _figure_legend(fig, (ax1, ax2))
+    return fig
 
 
 # ------------------------------------------------------------------- parser

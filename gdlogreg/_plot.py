@@ -29,6 +29,57 @@ def _pyplot():
     return plt
 
 
+def _place_legend(ax, **kwargs):
+    """A legend at the 'best' place inside the axes, or outside to the right if it covers data.
+
+    Matplotlib's 'best' only minimises the overlap; with many curves every
+    place inside may cover one. Checked against the axes as they are now
+    (a later change of limits or layout is not foreseen).
+    """
+    legend = ax.legend(loc="best", **kwargs)
+    if _covers_data(ax, legend):
+        legend.remove()
+        legend = ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+                           **kwargs)
+    return legend
+
+
+def _covers_data(ax, legend, per_segment=8):
+    """Whether the legend box hides a point or segment of a line, or a text, of the axes."""
+    try:
+        renderer = ax.figure.canvas.get_renderer()
+    except AttributeError:  # a backend without an Agg renderer: keep 'best'
+        return False
+    ax.get_xlim(), ax.get_ylim()  # settle the autoscaled limits before transforming
+    box = legend.get_window_extent(renderer).padded(-1)
+    frame = ax.get_window_extent(renderer)
+    t = np.linspace(0.0, 1.0, per_segment, endpoint=False)[None, :, None]
+    for line in ax.get_lines():
+        xy = np.asarray(line.get_xydata(), dtype=float)
+        if not line.get_visible() or xy.size == 0:
+            continue
+        pix = line.get_transform().transform(xy)
+        if line.get_linestyle() not in ("None", "") and len(pix) > 1:
+            # Sample each segment; a segment with a nan end is not drawn.
+            seg = pix[:-1, None, :] + t * (pix[1:] - pix[:-1])[:, None, :]
+            pix = np.vstack([seg.reshape(-1, 2), pix[-1:]])
+        pix = pix[np.isfinite(pix).all(axis=1)]
+        pix = pix[_inside(frame, pix)]  # the rest is clipped away
+        if len(pix) and box.count_contains(pix) > 0:
+            return True
+    for text in ax.texts:
+        if text.get_visible() and text.get_text().strip() and box.overlaps(
+            text.get_window_extent(renderer)
+        ):
+            return True
+    return False
+
+
+def _inside(bbox, pix):
+    return ((pix[:, 0] >= bbox.x0) & (pix[:, 0] <= bbox.x1)
+            & (pix[:, 1] >= bbox.y0) & (pix[:, 1] <= bbox.y1))
+
+
 def _final_step(estimator):
     """The classifier itself, or the last step of a Pipeline."""
     if hasattr(estimator, "steps"):
@@ -191,7 +242,7 @@ class LossCurveDisplay:
             ax.set_ylabel("cost J")
         ax.grid(True, which="major", alpha=0.3)
         if any(lbl for lbl in self.labels):
-            ax.legend()
+            _place_legend(ax)
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
