@@ -405,3 +405,44 @@ LR_SEARCH_RESULTS = [
     _result(30.0, 0.9789, 0.0181, 1000, "max_iter"),
     _result(100.0, 0.3726, 0.0039, 1, "diverged"),
 ]
+
+
+# ------------------------------------------------------ a diverged curve's scale
+@pytest.mark.parametrize("log_scale", [False, True])
+def test_a_diverged_curve_does_not_squash_the_others(cancer, log_scale):
+    X, y = cancer
+    fits = [_fit(_gd(lr), X, y) for lr in (1.0, 10.0, 60.0)]
+    assert [f.stop_reason_ == "diverged" for f in fits] == [False, False, True]
+    display = LossCurveDisplay.from_estimator(fits, log_scale=log_scale,
+                                              labels=["α=1", "α=10", "α=60"])
+    lo, hi = display.ax_.get_ylim()
+    ys = [line.get_ydata() for line in display.lines_]
+    others = np.concatenate(ys[:2])
+    others = others[np.isfinite(others)]
+    # The y-range fits the curves that did not diverge ...
+    assert lo <= others.min() and others.max() <= hi
+    if log_scale:
+        assert np.log10(hi) - np.log10(others.max()) < 0.5
+    else:
+        assert hi - others.max() < 0.2 * np.ptp(others)
+    # ... the diverged one leaves it, and the places where it does are marked.
+    bad = ys[2]
+    assert np.nanmax(bad) > 2 * hi
+    marks = display.offscale_[2]
+    assert display.offscale_[:2] == [None, None] and marks is not None
+    np.testing.assert_array_equal(marks.get_xdata(), np.flatnonzero(bad > hi))
+    assert marks.get_transform() == display.ax_.get_xaxis_transform()
+    assert marks.get_color() == display.lines_[2].get_color()
+    note = marks.get_label()
+    assert note.startswith("α=60") and "above the plot" in note
+    assert f"{np.nanmax(bad):.3g}" in note
+    assert note in [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert legend_collisions(display.figure_) == []
+
+
+def test_without_a_diverged_curve_the_y_range_is_matplotlibs(cancer):
+    X, y = cancer
+    fits = [_fit(_gd(lr), X, y) for lr in (1.0, 10.0)]
+    display = LossCurveDisplay.from_estimator(fits)
+    assert display.offscale_ == [None, None]
+    assert display.ax_.get_autoscaley_on()
