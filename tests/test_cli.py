@@ -446,3 +446,36 @@ def test_the_compare_figure_says_1_iteration():
     fig = compare_figure(clf, 0.5)
     assert fig._suptitle.get_text() == "Gradient descent: max_iter after 1 iteration"
     fig.clf()
+
+
+@pytest.mark.parametrize("dataset", ["breast_cancer", "iris"])
+def test_2_over_L_guarantees_descent(dataset):
+    # Every constant step below 2/L decreases J at every iteration: the bound
+    # of the worst-case curvature (σ′ ≤ ¼, softmax ½).
+    from sklearn import datasets
+    from sklearn.preprocessing import StandardScaler
+
+    from gdlogreg import GradientDescentLogisticRegression
+    from gdlogreg._cli import descent_step_bound
+
+    X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    bound = descent_step_bound(X, y, C=1.0)
+    clf = GradientDescentLogisticRegression(solver="gd", learning_rate=0.99 * bound,
+                                            max_iter=300, tol=1e-12)
+    with pytest.warns(Warning):  # stops at max_iter
+        clf.fit(X, y)
+    assert np.all(np.diff(clf.loss_curve_) <= 1e-15)
+    if dataset == "breast_cancer":
+        assert bound == pytest.approx(0.602, abs=0.005)  # the figure quoted in #14
+    assert descent_step_bound(X, y, C=math.inf) > bound  # no penalty: less curvature
+
+
+def test_lr_search_reports_2_over_L_without_calling_it_the_largest_stable_step(capsys):
+    assert main(["lr-search", "--learning-rates", "0.3", "3", "--cv", "3",
+                 "--max-iter", "30"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    match = re.search(r"2/L = ([\d.]+) ", out)
+    assert match and 0.55 < float(match.group(1)) < 0.65, out
+    assert "guaranteed descent" in out and "larger steps can still converge" in out
+    assert "stable" not in out

@@ -446,3 +446,20 @@ def test_without_a_diverged_curve_the_y_range_is_matplotlibs(cancer):
     display = LossCurveDisplay.from_estimator(fits)
     assert display.offscale_ == [None, None]
     assert display.ax_.get_autoscaley_on()
+
+
+# ------------------------------------------------------------ lr-search and 2/L
+def test_lr_search_figure_marks_2_over_L_as_guaranteed_descent():
+    from gdlogreg._cli import lr_search_figure
+
+    fig = lr_search_figure(LR_SEARCH_RESULTS, scoring="accuracy", max_iter=1000,
+                           step_bound=0.602)
+    for ax in fig.axes:
+        marks = [line for line in ax.get_lines()
+                 if np.allclose(line.get_xdata(), 0.602) and len(line.get_xdata()) == 2]
+        assert len(marks) == 1, ax.get_ylabel()
+    texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert "2/L ≈ 0.602 (guaranteed descent)" in texts
+    everything = " ".join(texts + [t.get_text() for ax in fig.axes for t in ax.texts])
+    assert "stable" not in everything
+    assert legend_collisions(fig) == []
