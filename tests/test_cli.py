@@ -479,3 +479,84 @@ def test_lr_search_reports_2_over_L_without_calling_it_the_largest_stable_step(c
     assert match and 0.55 < float(match.group(1)) < 0.65, out
     assert "guaranteed descent" in out and "larger steps can still converge" in out
     assert "stable" not in out
+
+
+# ------------------------------------------------- the sample output in the docs
+CLI_PAGE = os.path.join(SOURCE_ROOT, "docs", "cli.rst")
+NUMBER = re.compile(r"^(.*?)(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)(\D*)$")
+
+
+def _console_blocks(text):
+    """(argv, expected output) of each `$ python -m gdlogreg ...` console block."""
+    blocks = []
+    for block in re.split(r"\n\.\. code-block:: console\n", text)[1:]:
+        lines = []
+        for line in block.split("\n")[1:]:
+            if line and not line.startswith("   "):
+                break
+            lines.append(line[3:])
+        command, *output = "\n".join(lines).strip("\n").split("\n")
+        assert command.startswith("$ python -m gdlogreg"), command
+        blocks.append((command.split()[4:], "\n".join(output)))
+    return blocks
+
+
+def _close(want, got):
+    """Counts within 1 % (or 2), e-notation within a factor 2, decimals to their last digit."""
+    a, b = float(want), float(got)
+    if "e" in want:  # max |Δcoef|: depends on where the fit stopped
+        return a == b or (a * b > 0 and 0.5 <= b / a <= 2.0)
+    if "." not in want:  # counts: rounding may move a stopping test by an iteration or two
+        return abs(a - b) <= max(2.0, 0.01 * abs(a))
+    decimals = len(want.split(".")[1])
+    return abs(a - b) <= max(1e-6, 10.0 ** (1 - decimals))
+
+
+def _same_output(expected, actual):
+    """Compare word by word: numbers close (see _close), fit times skipped, the rest exactly."""
+    want, got = expected.split(), actual.split()
+    problems = [] if len(want) == len(got) else [f"{len(want)} words, got {len(got)}"]
+    for i, (w, g) in enumerate(zip(want, got, strict=False)):
+        if w == g:
+            continue
+        mw, mg = NUMBER.match(w), NUMBER.match(g)
+        if mw and mg and mw.group(1, 3) == mg.group(1, 3):
+            if i + 1 < len(want) and want[i + 1] in ("ms", "s"):
+                continue  # a fit time
+            if _close(mw.group(2), mg.group(2)):
+                continue
+        problems.append(f"{' '.join(want[max(0, i - 3):i + 1])!r}: got {g!r}")
+        if len(problems) > 3:
+            break  # the rest is likely shifted by an inserted or missing word
+    return problems
+
+
+@pytest.mark.skipif(not os.path.exists(CLI_PAGE), reason="no docs/ in this checkout")
+def test_the_sample_output_in_the_docs_is_current(tmp_path, monkeypatch, capsys):
+    # The console blocks of docs/cli.rst are real runs: rerun them and compare.
+    pytest.importorskip("matplotlib")
+    with open(CLI_PAGE, encoding="utf-8") as f:
+        blocks = _console_blocks(f.read())
+    assert len(blocks) >= 2
+    monkeypatch.chdir(tmp_path)
+    for argv, expected in blocks:
+        assert main(argv) == 0
+        actual = capsys.readouterr().out
+        problems = _same_output(expected, actual)
+        assert not problems, (
+            f"docs/cli.rst is stale for `gdlogreg {' '.join(argv)}` (rerun it and paste"
+            f" the output): {problems}\n{actual}"
+        )
+
+
+def test_the_docs_comparison_is_strict_enough():
+    out = "n_iter 705 accuracy 0.9789 J 0.0635191519 time 5.4 ms converged 5/5"
+    assert _same_output(out, out.replace("5.4 ms", "7.1 ms")) == []
+    assert _same_output(out, out.replace("705", "707")) == []
+    assert _same_output(out, out.replace("705", "695"))  # docs/cli.rst had 705, the code 695
+    assert _same_output(out, out.replace("0.9789", "0.9824"))
+    assert _same_output(out, out.replace("0.9789", "0.9793")) == []
+    assert _same_output(out, out.replace("0.0635191519", "0.0635191517")) == []
+    assert _same_output(out, out.replace("0.0635191519", "0.0635291519"))
+    assert _same_output(out, out.replace("converged", "max_iter"))
+    assert _same_output(out, out + " extra")
