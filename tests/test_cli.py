@@ -236,9 +236,10 @@ def test_help_lists_the_commands(capsys):
     assert out.startswith("usage: gdlogreg")
     assert "compare" in out and "lr-search" in out and "examples:" in out
     for command, options in (
-        ("compare", ["--dataset", "--csv", "--target", "--no-standardize", "--C", "--solver",
-                     "--learning-rate", "--max-iter", "--tol", "--plot"]),
-        ("lr-search", ["--learning-rates", "--cv", "--scoring", "--plot"]),
+        ("compare", ["--dataset", "--csv", "--target", "--drop", "--sep", "--no-standardize",
+                     "--C", "--solver", "--learning-rate", "--max-iter", "--tol", "--plot"]),
+        ("lr-search", ["--learning-rates", "--cv", "--scoring", "--drop", "--sep", "2/L",
+                       "--plot"]),
     ):
         with pytest.raises(SystemExit):
             main([command, "--help"])
@@ -560,3 +561,11 @@ def test_the_docs_comparison_is_strict_enough():
     assert _same_output(out, out.replace("0.0635191519", "0.0635291519"))
     assert _same_output(out, out.replace("converged", "max_iter"))
     assert _same_output(out, out + " extra")
+
+
+def test_the_warning_of_a_diverged_fit_does_not_call_2_over_L_the_largest_stable_step(capsys):
+    assert main(["--solver", "gd", "--learning-rate", "60", "--max-iter", "50"]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "made the cost diverge" in err
+    assert "stable" not in err
+    assert re.search(r"below 2/L ≈ [\d.]+ decreases the cost at every step", err), err
