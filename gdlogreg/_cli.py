@@ -16,6 +16,7 @@ import argparse
 import csv
 import importlib.util
 import math
+import re
 import sys
 import textwrap
 import time
@@ -33,7 +34,7 @@ class CLIError(Exception):
 
 
 # ---------------------------------------------------------------------- data
-def load_data(dataset="breast_cancer", csv_path=None, target=None):
+def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, sep=","):
     """Load a bundled scikit-learn dataset or a CSV file.
 
     Parameters
@@ -41,17 +42,21 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None):
     dataset : {"breast_cancer", "digits", "wine", "iris"}, default="breast_cancer"
         The bundled dataset, used when ``csv_path`` is None.
     csv_path : str or None, default=None
-        A CSV file with a header row. Every column but the target must be
-        numeric.
+        A CSV file (UTF-8, optionally with a byte-order mark) with a header
+        row. Every column but the target and the dropped ones must be numeric.
     target : str or None, default=None
         The CSV column that holds the labels; None: the last column.
+    drop : list of str or None, default=None
+        CSV columns to leave out (an id column, say).
+    sep : str, default=","
+        The one-character field separator of the CSV file.
 
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
         The features, as floats.
     y : ndarray of shape (n_samples,)
-        The labels (integers when they all read as integers, else strings).
+        The labels (integers when they all read as whole numbers, else strings).
     name : str
         A short description of the data.
 
@@ -68,48 +73,119 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None):
         X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
         return np.asarray(X, dtype=float), y, dataset.replace("_", " ")
     try:
-        with open(csv_path, newline="") as f:
-            rows = [row for row in csv.reader(f) if row]
+        with open(csv_path, newline="", encoding="utf-8-sig") as f:
+            rows = [row for row in csv.reader(f, delimiter=sep) if row]
     except OSError as exc:
-        raise CLIError(f"cannot read {csv_path!r}: {exc.strerror}") from exc
+        raise CLIError(f"cannot read {csv_path!r}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CLIError(
+            f"cannot read {csv_path!r}: it is not UTF-8 text (byte {exc.start + 1}:"
+            f" {exc.object[exc.start:exc.start + 1]!r}); save it as UTF-8 CSV."
+        ) from None
+    except csv.Error as exc:
+        raise CLIError(f"cannot read {csv_path!r} as CSV: {exc}.") from None
     if len(rows) < 3:
         raise CLIError(f"{csv_path!r} needs a header row and at least two data rows.")
     header = [h.strip() for h in rows[0]]
+    columns = ", ".join(header)
     if target is None:
         target = header[-1]
     if target not in header:
-        raise CLIError(
-            f"no column {target!r} in {csv_path!r}; the columns are: {', '.join(header)}."
-        )
+        raise CLIError(f"no column {target!r} in {csv_path!r}; the columns are: {columns}.")
+    drop = list(dict.fromkeys(drop or []))
+    for col in drop:
+        if col not in header:
+            raise CLIError(f"no column {col!r} to drop; the columns are: {columns}.")
+        if col == target:
+            raise CLIError(f"cannot drop the target column {target!r} (--target names another).")
     j = header.index(target)
-    features = [h for i, h in enumerate(header) if i != j]
-    if not features:
-        raise CLIError(f"{csv_path!r} has no feature column besides the target {target!r}.")
-    X = np.empty((len(rows) - 1, len(features)))
+    keep = [i for i, h in enumerate(header) if i != j and h not in drop]
+    if not keep:
+        if len(header) == 1:
+            others = [s for s in (";", "\t", "|", ",") if s != sep and s in header[0]]
+            hint = (
+                f"; is the separator {others[0]!r}? use --sep {_sep_arg(others[0])}"
+                if others else ""
+            )
+            raise CLIError(f"{csv_path!r} has a single column {header[0]!r}{hint}.")
+        raise CLIError(f"{csv_path!r} has no feature column left besides the target {target!r}.")
+    X = np.empty((len(rows) - 1, len(keep)))
     y = []
+    hint = _target_hint(target)
     for r, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise CLIError(
                 f"{csv_path!r}, line {r}: {len(row)} fields, the header has {len(header)}."
             )
-        y.append(row[j].strip())
-        values = [v for i, v in enumerate(row) if i != j]
-        for c, v in enumerate(values):
+        label = row[j].strip()
+        if not label:
+            raise CLIError(f"{csv_path!r}, line {r}: no label in column {target!r}{hint}.")
+        y.append(label)
+        for c, i in enumerate(keep):
+            v = row[i]
             try:
                 X[r - 2, c] = float(v)
             except ValueError:
+                col = header[i]
                 raise CLIError(
-                    f"{csv_path!r}, line {r}: column {features[c]!r} holds {v!r},"
-                    " not a number (features must be numeric; missing values are not"
-                    " supported)."
+                    f"{csv_path!r}, line {r}: column {col!r} holds {v!r}, not a number"
+                    f" (features must be numeric; missing values are not supported); if"
+                    f" {col!r} holds the labels, use --target {_quote(col)}, to leave it"
+                    f" out --drop {_quote(col)}."
                 ) from None
     if not np.isfinite(X).all():
         raise CLIError(f"{csv_path!r}: the features hold nan or infinite values.")
+    y = _labels(y, target, hint, csv_path)
+    name = f"{csv_path} (target {target!r}"
+    if drop:
+        name += ", dropped " + ", ".join(repr(c) for c in drop)
+    return X, y, name + ")"
+
+
+def _labels(values, target, hint, csv_path):
+    """Whole numbers as integers ("1.0" too), other text as strings; refuse measurements."""
     try:
-        y = np.array([int(v) for v in y])
+        numbers = np.array([float(v) for v in values])
     except ValueError:
-        y = np.array(y)
-    return X, y, f"{csv_path} (target {target!r})"
+        return np.array(values)
+    bad = ~np.isfinite(numbers) | (numbers != np.round(numbers))
+    if bad.any():
+        v = values[int(np.flatnonzero(bad)[0])]
+        raise CLIError(
+            f"{csv_path!r}: column {target!r} holds {v}, not a class label (whole numbers"
+            f" or text){hint}."
+        )
+    return numbers.astype(np.int64)
+
+
+def _target_hint(target):
+    return f"; the labels are read from column {target!r} (--target COL names another)"
+
+
+def _quote(name):
+    return name if name and all(c.isalnum() or c in "_-." for c in name) else repr(name)
+
+
+def _sep_arg(sep):
+    return "tab" if sep == "\t" else repr(sep)
+
+
+def _separator(text):
+    """The CSV field separator for argparse: one character; 'tab' or '\\t' for a tab."""
+    sep = {"tab": "\t", "\\t": "\t"}.get(text.lower() if len(text) > 1 else text, text)
+    if len(sep) != 1 or sep in "\"\r\n":
+        raise argparse.ArgumentTypeError(
+            f"must be one character (or 'tab'), not a quote or line break: got {text!r}"
+        )
+    return sep
+
+
+def _column_list(text):
+    """COL[,COL...] for --drop (repeatable): the names, stripped."""
+    names = [c.strip() for c in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"an empty column name in {text!r}")
+    return names
 
 
 # ------------------------------------------------------------------- helpers
@@ -157,6 +233,61 @@ def objective(estimator, X, y, sample_weight=None):
         w = np.asarray(estimator.coef_)
         J += ((1 - rho) / 2 * np.sum(w**2) + rho * np.sum(np.abs(w))) / (C * s.sum())
     return float(J)
+
+
+def descent_step_bound(X, y, C=1.0, l1_ratio=0.0, fit_intercept=True):
+    """2/L: every constant learning rate below it decreases J at every step.
+
+    L bounds the curvature of J everywhere: the largest eigenvalue of
+    c · AᵀA / m plus the L2 part of the penalty, with A = [X, 1] (or X
+    without intercept), m the number of samples and c the worst case of the
+    loss's second derivative, σ′ ≤ ¼ for two classes and ½ for the softmax.
+    It is the plain gradient step of ``solver="gd"`` (no preconditioning).
+    This is a guarantee, not a limit: the curvature is smaller than c away
+    from the start, and larger steps often converge too (on the standardized
+    breast-cancer data 2/L ≈ 0.60, yet α = 3 and 10 converge).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The training data, as the estimator sees it (standardized or not).
+    y : array-like of shape (n_samples,)
+        The labels (only their number of classes matters).
+    C : float, default=1.0
+        Inverse regularisation strength; ``inf`` for none.
+    l1_ratio : float, default=0.0
+        Elastic-net mixing; only the L2 part adds curvature.
+    fit_intercept : bool, default=True
+        Whether the model has an intercept.
+
+    Returns
+    -------
+    step : float
+        2/L.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlogreg._cli import descent_step_bound
+    >>> X = np.array([[-1.0], [1.0], [-1.0], [1.0]])
+    >>> descent_step_bound(X, [0, 0, 1, 1], C=np.inf)  # c = 1/4, eigenvalues of AᵀA/m: 1, 1
+    8.0
+    """
+    import scipy.linalg
+
+    X = np.asarray(X, dtype=float)
+    m = X.shape[0]
+    A = np.column_stack([X, np.ones(m)]) if fit_intercept else X
+    c = 0.25 if len(np.unique(y)) <= 2 else 0.5
+    H = c * (A.T @ A) / m
+    if math.isfinite(C):
+        diag = np.full(A.shape[1], (1.0 - l1_ratio) / (C * m))
+        if fit_intercept:
+            diag[-1] = 0.0  # the intercept is not penalised
+        H[np.diag_indices_from(H)] += diag
+    n = H.shape[0]
+    L = float(scipy.linalg.eigh(H, eigvals_only=True, subset_by_index=[n - 1, n - 1])[0])
+    return 2.0 / L
 
 
 def max_coef_difference(a, b):
@@ -250,6 +381,18 @@ def _number(text, *, positive, auto=False):
     return value
 
 
+def _inverse_regularisation(text):
+    """C for argparse: a number > 0, or inf (also "infinity", "np.inf") for no penalty."""
+    value = "inf" if text.strip().lower() in ("np.inf", "numpy.inf", "math.inf") else text
+    try:
+        value = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number (or 'inf')") from None
+    if not value > 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be > 0 or 'inf', got {text}")
+    return value
+
+
 def _learning_rate(text):
     return _number(text, positive=True, auto=True)
 
@@ -281,6 +424,12 @@ def _dataset(text):
     return name
 
 
+def _plural(n, word, plural=None):
+    """"1 iteration", "2 iterations"; ``n`` may be a number or its printed form."""
+    one = str(n) in ("1", "1.0")
+    return f"{n} {word if one else plural or word + 's'}"
+
+
 def _fmt_lr(lr):
     return repr(lr) if isinstance(lr, str) else f"{lr:g}"
 
@@ -289,11 +438,17 @@ def _fmt_time(seconds):
     return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
+def _load(args):
+    drop = [c for names in args.drop or [] for c in names]
+    return load_data(args.dataset, args.csv, args.target, drop=drop, sep=args.sep)
+
+
 def _describe(X, y, name, standardize):
     n_classes = len(np.unique(y))
     scaled = "standardized" if standardize else "not standardized"
     return (
-        f"Data: {name}: {X.shape[0]} samples, {X.shape[1]} features, {n_classes} classes"
+        f"Data: {name}: {_plural(X.shape[0], 'sample')}, {_plural(X.shape[1], 'feature')},"
+        f" {_plural(n_classes, 'class', 'classes')}"
         f" ({scaled})"
     )
 
@@ -329,8 +484,25 @@ def _timed_fit(est, X, y, budget=0.5, repeats=5):
     return best
 
 
+# The estimator's warnings call 2/L "the largest stable learning rate"; it is
+# the step of guaranteed descent, and larger steps often converge (#14). Until
+# the message itself changes, the CLI words it correctly; an unknown wording
+# passes through unchanged.
+_STABLE_STEP = re.compile(
+    r"The largest stable learning rate for this data is about (\S+) \(2/L for the"
+    r" Lipschitz constant L of the gradient\)"
+)
+
+
 def _warning_lines(caught):
-    return [f"warning: {w.message}" for w in caught]
+    return [
+        "warning: " + _STABLE_STEP.sub(
+            r"Every learning rate below 2/L ≈ \1 decreases the cost at every step (L: the"
+            r" worst-case curvature bound); larger ones may still converge",
+            " ".join(str(w.message).split()),
+        )
+        for w in caught
+    ]
 
 
 # ------------------------------------------------------------------ compare
@@ -344,7 +516,7 @@ def run_compare(args):
 
     from gdlogreg import GradientDescentLogisticRegression
 
-    X, y, name = load_data(args.dataset, args.csv, args.target)
+    X, y, name = _load(args)
     if len(np.unique(y)) < 2:
         raise CLIError("the target has a single class: there is nothing to classify.")
     if args.test_size > 0:
@@ -368,10 +540,12 @@ def run_compare(args):
         C=args.C, l1_ratio=args.l1_ratio, solver=args.solver,
         learning_rate=args.learning_rate, max_iter=args.max_iter, tol=args.tol,
     )
-    lr_solver = "saga" if args.l1_ratio > 0 else "lbfgs"
+    # Without a penalty (C=inf) l1_ratio changes nothing: lbfgs fits the same J.
+    ref_l1_ratio = args.l1_ratio if math.isfinite(args.C) else 0.0
+    lr_solver = "saga" if ref_l1_ratio > 0 else "lbfgs"
     ref_tol = 1e-6 if lr_solver == "saga" else 1e-8
     ref = LogisticRegression(
-        C=args.C, l1_ratio=args.l1_ratio, solver=lr_solver, tol=ref_tol, max_iter=10_000
+        C=args.C, l1_ratio=ref_l1_ratio, solver=lr_solver, tol=ref_tol, max_iter=10_000
     )
     notes = []
     fits = {}
@@ -404,10 +578,10 @@ def run_compare(args):
         f"gdlogreg: GradientDescentLogisticRegression(solver={args.solver!r},"
         f" learning_rate={_fmt_lr(args.learning_rate)}, C={args.C:g},"
         f" l1_ratio={args.l1_ratio:g}, tol={args.tol:g}, max_iter={args.max_iter}):"
-        f" {ours.stop_reason_} after {ours.n_iter_} iterations"
+        f" {ours.stop_reason_} after {_plural(ours.n_iter_, 'iteration')}"
     )
     _say(
-        f"LogisticRegression: solver={lr_solver!r}, C={args.C:g}, l1_ratio={args.l1_ratio:g},"
+        f"LogisticRegression: solver={lr_solver!r}, C={args.C:g}, l1_ratio={ref_l1_ratio:g},"
         f" tol={ref_tol:g}, fitted tightly as the reference"
     )
     print()
@@ -433,26 +607,50 @@ def _plot_compare(ours, J_ref, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    fig = compare_figure(ours, J_ref)
+    _save(fig, path)
+    plt.close(fig)
+
+
+def compare_figure(ours, J_ref):
+    """The figure of ``compare --plot``: J per iteration, and J - J* on a log scale.
+
+    One legend for both panels, below them, where it covers no curve.
+    """
+    import matplotlib.pyplot as plt
+
     from gdlogreg import LossCurveDisplay
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
     lr = _fmt_lr(ours.learning_rate)
     label = f"gdlogreg, solver={ours.solver!r}, learning_rate={lr}"
     LossCurveDisplay.from_estimator(ours, labels=[label], ax=ax1)
     ax1.axhline(J_ref, color="black", linestyle="--", linewidth=1,
                 label=f"LogisticRegression: J = {J_ref:.6g}")
-    ax1.legend()
     ax1.set_title("Cost J per iteration")
     J_star = min(J_ref, float(np.min(ours.loss_curve_)))
     LossCurveDisplay.from_estimator(ours, labels=[label], ax=ax2, log_scale=True,
                                     reference=J_star, marker="." if ours.n_iter_ <= 100 else None)
-    ax2.legend(loc="lower left")
     ax2.set_title("Distance to the optimum (log scale)")
+    _figure_legend(fig, (ax1, ax2))
     fig.suptitle(
-        f"Gradient descent: {ours.stop_reason_} after {ours.n_iter_} iterations", y=1.02
+        f"Gradient descent: {ours.stop_reason_} after {_plural(ours.n_iter_, 'iteration')}"
     )
-    _save(fig, path)
-    plt.close(fig)
+    return fig
+
+
+def _figure_legend(fig, axes, ncols=2):
+    """One legend below the panels (each label once) instead of one inside each."""
+    handles, labels = [], []
+    for ax in axes:
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        for h, lbl in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lbl not in labels:
+                handles.append(h)
+                labels.append(lbl)
+    return fig.legend(handles, labels, loc="outside lower center", ncols=ncols,
+                      fontsize="small", frameon=False)
 
 
 # ---------------------------------------------------------------- lr-search
@@ -465,7 +663,7 @@ def run_lr_search(args):
 
     from gdlogreg import GradientDescentLogisticRegression
 
-    X, y, name = load_data(args.dataset, args.csv, args.target)
+    X, y, name = _load(args)
     _, counts = np.unique(y, return_counts=True)
     if len(counts) < 2:
         raise CLIError("the target has a single class: there is nothing to classify.")
@@ -483,7 +681,9 @@ def run_lr_search(args):
             f"unknown --scoring {args.scoring!r}; try accuracy, balanced_accuracy,"
             " neg_log_loss or f1_macro (see sklearn.metrics.get_scorer_names())."
         ) from None
+    _check_scorer(args.scoring, X, y)
     cv = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
+    step_bound = _fold_step_bound(X, y, cv, args)
     learning_rates = sorted(set(args.learning_rates))
     results = []
     for lr in learning_rates:
@@ -516,6 +716,12 @@ def run_lr_search(args):
         f" tol={args.tol:g}, max_iter={args.max_iter}; {args.cv}-fold stratified CV,"
         f" scoring={args.scoring!r}"
     )
+    curvature = "σ′ ≤ ¼" if len(np.unique(y)) <= 2 else "softmax curvature ≤ ½"
+    _say(
+        f"2/L = {step_bound:.3g} (the smallest over the training folds): every learning rate"
+        f" below it decreases J at every step (guaranteed descent, from the worst-case"
+        f" curvature {curvature}); larger steps can still converge."
+    )
     print()
     rows = [
         [_fmt_lr(r["learning_rate"]), f"{r['mean']:.4f}", f"{r['std']:.4f}",
@@ -534,12 +740,65 @@ def run_lr_search(args):
     print()
     _say(
         f"Best: learning_rate={_fmt_lr(best['learning_rate'])} (mean CV {args.scoring}"
-        f" {best['mean']:.4f}, {best['n_iter']:.0f} iterations on average;"
+        f" {best['mean']:.4f}, {_plural(format(best['n_iter'], '.0f'), 'iteration')}"
+        " on average;"
         f" {best['outcome']})"
     )
     if args.plot:
-        _plot_lr_search(results, args, args.plot)
+        _plot_lr_search(results, args, args.plot, step_bound)
     return 0
+
+
+def _fold_step_bound(X, y, cv, args):
+    """2/L of the training part of each fold (standardized as the pipeline does); the least."""
+    from sklearn.preprocessing import StandardScaler
+
+    bounds = []
+    for train, _ in cv.split(X, y):
+        Xt = StandardScaler().fit_transform(X[train]) if args.standardize else X[train]
+        bounds.append(descent_step_bound(Xt, y[train], C=args.C))
+    return min(bounds)
+
+
+# Scorers for two classes, and the averaged forms that score more.
+_MULTICLASS_SCORING = {
+    name: f"{name}_macro" for name in ("f1", "precision", "recall", "jaccard")
+} | {"roc_auc": "roc_auc_ovr", "average_precision": "roc_auc_ovr"}
+
+
+def _check_scorer(scoring, X, y):
+    """Refuse, in one line, a scorer that cannot score this data (before any fit).
+
+    The scorer is tried on a classifier that predicts the class frequencies:
+    whatever fails there (a binary scorer on three classes, string labels with
+    no positive class) fails the same way on every fold.
+    """
+    from sklearn.dummy import DummyClassifier
+    from sklearn.metrics import get_scorer
+
+    scorer = get_scorer(scoring)
+    dummy = DummyClassifier(strategy="prior").fit(X, y)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ill-defined scores of the dummy
+            scorer(dummy, X, y)
+    except (ValueError, TypeError) as exc:
+        n_classes = len(dummy.classes_)
+        labels = dummy.classes_
+        if n_classes > 2 and scoring in _MULTICLASS_SCORING:
+            hint = (f"it scores two classes and the target has {n_classes} classes;"
+                    f" try --scoring {_MULTICLASS_SCORING[scoring]}")
+        else:
+            detail = " ".join(str(exc).split()) or type(exc).__name__
+            hint = f"{detail} (the target has {n_classes} classes: {_fmt_labels(labels)})"
+            if scoring in _MULTICLASS_SCORING:
+                hint += f"; try --scoring {_MULTICLASS_SCORING[scoring]}"
+        raise CLIError(f"--scoring {scoring!r} cannot score this data: {hint}.") from None
+
+
+def _fmt_labels(labels, most=5):
+    shown = ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in labels[:most])
+    return shown + (", ..." if len(labels) > most else "")
 
 
 def _outcome(reasons):
@@ -549,10 +808,25 @@ def _outcome(reasons):
     return ", ".join(parts)
 
 
-def _plot_lr_search(results, args, path):
+def _plot_lr_search(results, args, path, step_bound=None):
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = lr_search_figure(results, scoring=args.scoring, max_iter=args.max_iter,
+                           step_bound=step_bound)
+    _save(fig, path)
+    plt.close(fig)
+
+
+def lr_search_figure(results, *, scoring, max_iter, step_bound=None):
+    """The figure of ``lr-search --plot``: CV score and iterations against α.
+
+    ``step_bound`` (2/L, see :func:`descent_step_bound`) is drawn as a dotted
+    line: the steps left of it are guaranteed to decrease J; it is a
+    worst-case bound, not the largest step that converges.
+    """
     import matplotlib.pyplot as plt
 
     lrs = np.array([r["learning_rate"] for r in results])
@@ -563,15 +837,15 @@ def _plot_lr_search(results, args, path):
     converged = np.array([all(x == "converged" for x in r["reasons"]) for r in results])
     other = ~diverged & ~converged
 
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 6.5), sharex=True)
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 7), sharex=True, layout="constrained")
     ax1.errorbar(lrs, mean, yerr=std, color="C0", marker="o", capsize=3,
                  label="mean ± std over the folds")
-    ax1.set_ylabel(f"CV {args.scoring}")
+    ax1.set_ylabel(f"CV {scoring}")
     ax1.set_title("Plain gradient descent: which learning rate?")
     ax2.plot(lrs, iters, color="0.5", linewidth=1)
     groups = (
         (converged, "o", "C2", "converged (every fold)"),
-        (other, "s", "C1", f"stopped at max_iter={args.max_iter} (some folds)"),
+        (other, "s", "C1", f"stopped at max_iter={max_iter} (some folds)"),
         (diverged, "X", "red", "diverged (some folds)"),
     )
     for mask, marker, color, label in groups:
@@ -582,20 +856,24 @@ def _plot_lr_search(results, args, path):
         for ax in (ax1, ax2):
             ax.axvspan(lrs[diverged].min() / 1.5, lrs.max() * 1.5, color="red", alpha=0.08)
         ax1.plot(lrs[diverged], mean[diverged], "X", color="red", markersize=10,
-                 markeredgecolor="black", label="diverged")
+                 markeredgecolor="black")
         ax1.text(lrs[diverged].min() / 1.4, 0.5, "diverges", color="red", rotation=90,
                  ha="left", va="center", transform=ax1.get_xaxis_transform())
     ax2.set_yscale("log")
     ax2.set_ylabel("iterations (mean)")
     ax2.set_xscale("log")
     ax2.set_xlabel("learning rate α  (w := w − α·dw)")
-    ax2.set_xlim(lrs.min() / 1.5, lrs.max() * 1.5)
+    lo, hi = lrs.min() / 1.5, lrs.max() * 1.5
+    if step_bound is not None:
+        lo, hi = min(lo, step_bound / 1.5), max(hi, step_bound * 1.5)
+        for ax in (ax1, ax2):
+            ax.axvline(step_bound, color="C4", linestyle=":", linewidth=1.5,
+                       label=f"2/L ≈ {step_bound:.3g} (guaranteed descent)")
+    ax2.set_xlim(lo, hi)
     for ax in (ax1, ax2):
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="best", fontsize="small")
-    fig.tight_layout()
-    _save(fig, path)
-    plt.close(fig)
+    _figure_legend(fig, (ax1, ax2))
+    return fig
 
 
 # ------------------------------------------------------------------- parser
@@ -610,6 +888,10 @@ def _add_data_options(p):
                    help="use a CSV file with a header row instead (numeric features)")
     g.add_argument("--target", metavar="COL",
                    help="the CSV column with the labels (default: the last column)")
+    g.add_argument("--drop", type=_column_list, action="append", metavar="COL[,COL...]",
+                   help="CSV columns to leave out, such as an id (repeatable)")
+    g.add_argument("--sep", type=_separator, default=",", metavar="CHAR",
+                   help="the CSV field separator, e.g. ';' or tab (default: ',')")
     g.add_argument(
         "--no-standardize", dest="standardize", action="store_false",
         help="fit on the raw features (default: standardize each feature first)",
@@ -675,7 +957,7 @@ def build_parser():
                    help="fraction held out to score accuracy and log-loss; 0 scores on the"
                    " training data (default: 0.25)")
     m = p.add_argument_group("model (GradientDescentLogisticRegression)")
-    m.add_argument("--C", type=_positive_float, default=1.0,
+    m.add_argument("--C", type=_inverse_regularisation, default=1.0,
                    help="inverse regularisation strength, as in LogisticRegression;"
                    " 'inf' for none (default: 1.0)")
     m.add_argument("--l1-ratio", type=_nonnegative_float, default=0.0, metavar="RHO",
@@ -698,7 +980,9 @@ def build_parser():
         description=(
             "Cross-validate GradientDescentLogisticRegression(solver='gd') with each"
             " constant learning rate and report the mean CV score, the iterations and"
-            " whether the fits converged, stopped at max_iter or diverged."
+            " whether the fits converged, stopped at max_iter or diverged. Also"
+            " reports 2/L, the step below which every step decreases the cost"
+            " (a worst-case bound: larger steps can still converge)."
         ),
     )
     _add_data_options(p)
@@ -713,8 +997,8 @@ def build_parser():
     p.add_argument("--scoring", default="accuracy",
                    help="scikit-learn scoring name, e.g. accuracy, neg_log_loss"
                    " (default: accuracy)")
-    p.add_argument("--C", type=_positive_float, default=1.0,
-                   help="inverse regularisation strength (default: 1.0)")
+    p.add_argument("--C", type=_inverse_regularisation, default=1.0,
+                   help="inverse regularisation strength; 'inf' for none (default: 1.0)")
     p.add_argument("--max-iter", type=_positive_int, default=1000, metavar="N",
                    help="most iterations per fit (default: 1000)")
     p.add_argument("--tol", type=_positive_float, default=1e-5,
@@ -766,8 +1050,11 @@ def main(argv=None):
         argv = ["compare"] + argv
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.csv is None and args.target is not None:
-        parser.error("--target needs --csv")
+    if args.csv is None:
+        for option, given in (("--target", args.target is not None), ("--drop", args.drop),
+                              ("--sep", args.sep != ",")):
+            if given:
+                parser.error(f"{option} needs --csv")
     if getattr(args, "l1_ratio", 0.0) > 1:
         parser.error("--l1-ratio must be between 0 and 1")
     if getattr(args, "test_size", 0.0) >= 1:

@@ -29,6 +29,82 @@ def _pyplot():
     return plt
 
 
+def _place_legend(ax, **kwargs):
+    """A legend where it hides nothing: 'best' inside the axes, else outside.
+
+    Matplotlib's 'best' only minimises the overlap; with many curves (or long
+    labels) every place inside may cover one. Then the legend goes to the
+    right of the axes, or below them, whichever first covers no other axes;
+    if neither does, it stays at 'best'. Outside, it may reach beyond the
+    figure's edge: ``savefig(bbox_inches="tight")`` and the constrained
+    layout make room for it. Checked against the figure as it is now (a
+    later change of limits or layout is not foreseen).
+    """
+    legend = ax.legend(loc="best", **kwargs)
+    try:
+        renderer = ax.figure.canvas.get_renderer()
+    except AttributeError:  # a backend without an Agg renderer: keep 'best'
+        return legend
+    if not _covers_data(ax, legend, renderer):
+        return legend
+    legend.remove()
+    frame = ax.get_window_extent(renderer)
+    tight = ax.get_tightbbox(renderer)  # with the tick labels and the axis labels
+    below = (tight.y0 - frame.y0) / frame.height - 0.02
+    outside = (
+        {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0},
+        {"loc": "upper center", "bbox_to_anchor": (0.5, below), "borderaxespad": 0.0},
+    )
+    for where in outside:
+        legend = ax.legend(**where, **kwargs)
+        if not _blocks_the_figure(ax, legend, renderer):
+            return legend
+        legend.remove()
+    return ax.legend(loc="best", **kwargs)
+
+
+def _blocks_the_figure(ax, legend, renderer):
+    """Whether a legend outside the axes covers other axes (with their labels)."""
+    box = legend.get_window_extent(renderer).padded(-1)
+    return any(
+        other is not ax and other.get_visible()
+        and box.overlaps(other.get_tightbbox(renderer))
+        for other in ax.figure.axes
+    )
+
+
+def _covers_data(ax, legend, renderer, per_segment=8):
+    """Whether the legend box hides a point or segment of a line, or a text, of the axes."""
+    ax.get_xlim(), ax.get_ylim()  # settle the autoscaled limits before transforming
+    box = legend.get_window_extent(renderer).padded(-1)
+    frame = ax.get_window_extent(renderer)
+    t = np.linspace(0.0, 1.0, per_segment, endpoint=False)[None, :, None]
+    for line in ax.get_lines():
+        xy = np.asarray(line.get_xydata(), dtype=float)
+        if not line.get_visible() or xy.size == 0:
+            continue
+        pix = line.get_transform().transform(xy)
+        if line.get_linestyle() not in ("None", "") and len(pix) > 1:
+            # Sample each segment; a segment with a nan end is not drawn.
+            seg = pix[:-1, None, :] + t * (pix[1:] - pix[:-1])[:, None, :]
+            pix = np.vstack([seg.reshape(-1, 2), pix[-1:]])
+        pix = pix[np.isfinite(pix).all(axis=1)]
+        pix = pix[_inside(frame, pix)]  # the rest is clipped away
+        if len(pix) and box.count_contains(pix) > 0:
+            return True
+    for text in ax.texts:
+        if text.get_visible() and text.get_text().strip() and box.overlaps(
+            text.get_window_extent(renderer)
+        ):
+            return True
+    return False
+
+
+def _inside(bbox, pix):
+    return ((pix[:, 0] >= bbox.x0) & (pix[:, 0] <= bbox.x1)
+            & (pix[:, 1] >= bbox.y0) & (pix[:, 1] <= bbox.y1))
+
+
 def _final_step(estimator):
     """The classifier itself, or the last step of a Pipeline."""
     if hasattr(estimator, "steps"):
@@ -50,7 +126,10 @@ class LossCurveDisplay:
     pipelines ending with one), or from the recorded curves directly. Each
     curve is J at the start and after every update (``loss_curve_``). A fit
     that diverged is drawn up to the iterate where it stopped, which is marked
-    with a cross, and its label says so. With ``log_scale=True`` the plot shows
+    with a cross, and its label says so; so that it does not flatten the other
+    curves, the y-range is fitted to those, and where the diverged curve rises
+    above it is marked with ▲ on the top edge and a legend entry that gives
+    its highest value. With ``log_scale=True`` the plot shows
     the suboptimality J - J* on a logarithmic axis, J* the smallest J of all
     curves (or ``reference``); points at J* or below are left out.
 
@@ -76,6 +155,10 @@ class LossCurveDisplay:
         One line per curve.
     markers_ : list of matplotlib.lines.Line2D or None
         The cross at the last iterate of each diverged fit (None for the others).
+    offscale_ : list of matplotlib.lines.Line2D or None
+        For a diverged fit that rises above the y-range of the others, the ▲
+        marks on the top edge at its iterates out of view (None for the others
+        and when nothing is out of view).
     ax_ : matplotlib.axes.Axes
         The axes.
     figure_ : matplotlib.figure.Figure
@@ -145,7 +228,8 @@ class LossCurveDisplay:
         Returns
         -------
         display : LossCurveDisplay
-            This display, with ``lines_``, ``markers_``, ``ax_`` and ``figure_``.
+            This display, with ``lines_``, ``markers_``, ``offscale_``, ``ax_``
+            and ``figure_``.
 
         Examples
         --------
@@ -161,6 +245,7 @@ class LossCurveDisplay:
             _, ax = plt.subplots()
         J_star = self._reference() if log_scale else 0.0
         self.lines_, self.markers_ = [], []
+        drawn = []
         for curve, label, reason, k in zip(
             self.loss_curves, self.labels, self.stop_reasons, self.n_iters, strict=True
         ):
@@ -183,18 +268,67 @@ class LossCurveDisplay:
                     color=line.get_color(), markeredgecolor="black",
                 )
             self.markers_.append(marker)
+            drawn.append((y, diverged, str(label), line.get_color()))
         ax.set_xlabel("iteration")
         if log_scale:
             ax.set_yscale("log")
             ax.set_ylabel(f"J − J*   (J* = {J_star:.6g})")
         else:
             ax.set_ylabel("cost J")
+        self.offscale_ = self._clip_to_the_others(ax, drawn, log_scale)
         ax.grid(True, which="major", alpha=0.3)
         if any(lbl for lbl in self.labels):
-            ax.legend()
+            _place_legend(ax)
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
+
+    @staticmethod
+    def _clip_to_the_others(ax, drawn, log_scale):
+        """Fit the y-range to the curves that did not diverge; mark where the others leave it.
+
+        A diverged curve climbs orders of magnitude above the rest and would
+        flatten them against the bottom of the plot. If one does, the y-range
+        is set to the finite values of the curves that did not diverge (its
+        bottom also to the diverged ones), and each iterate of a diverged
+        curve above that range gets a ▲ on the top edge, labelled with its
+        highest value. Returns the ▲ line of each curve (None for the others).
+        """
+        offscale = [None] * len(drawn)
+        kept = [y[np.isfinite(y)] for y, diverged, _, _ in drawn if not diverged]
+        kept = [y for y in kept if y.size]
+        everything = [y[np.isfinite(y)] for y, _, _, _ in drawn]
+        everything = [y for y in everything if y.size]
+        if not kept or all(not d for _, d, _, _ in drawn):
+            return offscale
+        lo = min(float(y.min()) for y in everything)
+        hi = max(float(y.max()) for y in kept)
+        if log_scale:
+            ratio = (hi / lo) ** 0.05 if hi > lo else 2.0
+            bottom, top = lo / ratio, hi * ratio
+        else:
+            pad = 0.05 * (hi - lo) if hi > lo else 0.05 * max(abs(hi), 1.0)
+            bottom, top = lo - pad, hi + pad
+        above = [
+            (i, np.flatnonzero(np.nan_to_num(y, nan=-np.inf) > top))
+            for i, (y, diverged, _, _) in enumerate(drawn) if diverged
+        ]
+        if not any(idx.size for _, idx in above):
+            return offscale
+        ax.set_ylim(bottom, top)
+        quantity = "J − J*" if log_scale else "J"
+        for i, idx in above:
+            if not idx.size:
+                continue
+            y, _, label, color = drawn[i]
+            peak = float(np.nanmax(y))
+            (offscale[i],) = ax.plot(
+                idx, np.ones(idx.size), marker="^", linestyle="none", color=color,
+                markersize=7, markeredgecolor="black", markeredgewidth=0.5, clip_on=False,
+                transform=ax.get_xaxis_transform(), zorder=3,
+                label=f"{label}: above the plot at ▲ ({quantity} up to {peak:.3g})",
+            )
+        return offscale
 
     @classmethod
     def from_estimator(cls, estimator, *, labels=None, reference=None, ax=None,
@@ -406,7 +540,7 @@ class DescentPathDisplay:
         if ax is None:
             _, ax = plt.subplots()
         n_steps = self.coef_path.size
-        path_label = f"gradient descent ({n_steps - 1} steps)"
+        path_label = f"gradient descent ({n_steps - 1} step{'' if n_steps == 2 else 's'})"
         self.contour_ = self.surface_ = self.colorbar_ = None
         if self.b_grid is not None:
             if np.ndim(levels) == 0:

@@ -1,5 +1,6 @@
 """The command line: ``python -m gdlogreg compare`` and ``lr-search`` on bundled data."""
 
+import math
 import os
 import re
 import shutil
@@ -10,10 +11,19 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_iris, load_wine
 
-from gdlogreg._cli import main
+import gdlogreg
+from gdlogreg._cli import build_parser, load_data, main
 
 # The machines running the tests are small and shared: one BLAS thread each.
-ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+# The subprocesses import the gdlogreg under test (this checkout), not whichever
+# copy is installed in the environment, whatever their working directory.
+SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(gdlogreg.__file__)))
+ENV = {
+    **os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+    "PYTHONPATH": os.pathsep.join(
+        p for p in (SOURCE_ROOT, os.environ.get("PYTHONPATH")) if p
+    ),
+}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -226,9 +236,10 @@ def test_help_lists_the_commands(capsys):
     assert out.startswith("usage: gdlogreg")
     assert "compare" in out and "lr-search" in out and "examples:" in out
     for command, options in (
-        ("compare", ["--dataset", "--csv", "--target", "--no-standardize", "--C", "--solver",
-                     "--learning-rate", "--max-iter", "--tol", "--plot"]),
-        ("lr-search", ["--learning-rates", "--cv", "--scoring", "--plot"]),
+        ("compare", ["--dataset", "--csv", "--target", "--drop", "--sep", "--no-standardize",
+                     "--C", "--solver", "--learning-rate", "--max-iter", "--tol", "--plot"]),
+        ("lr-search", ["--learning-rates", "--cv", "--scoring", "--drop", "--sep", "2/L",
+                       "--plot"]),
     ):
         with pytest.raises(SystemExit):
             main([command, "--help"])
@@ -249,3 +260,312 @@ def test_console_script_is_installed():
     from gdlogreg import __version__
 
     assert proc.stdout.strip() == f"gdlogreg {__version__}"
+
+
+# ------------------------------------------------------------ issues #13, #14
+@pytest.mark.parametrize("text", ["inf", "Inf", "infinity", "np.inf"])
+def test_C_inf_means_no_penalty(text):
+    parser = build_parser()
+    assert parser.parse_args(["compare", "--C", text]).C == math.inf
+    assert parser.parse_args(["lr-search", "--C", text]).C == math.inf
+
+
+@pytest.mark.parametrize("text", ["-inf", "nan", "0", "-1"])
+def test_C_must_be_positive_or_inf(text, capsys):
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["compare", "--C", text])
+    assert exc.value.code == 2
+    assert "argument --C" in capsys.readouterr().err
+
+
+def test_compare_with_C_inf_runs(capsys):
+    status = main(["--dataset", "iris", "--C", "inf", "--test-size", "0", "--max-iter", "50"])
+    assert status == 0
+    out = capsys.readouterr().out
+    assert "C=inf" in " ".join(out.split())  # the prose lines are wrapped
+    _, rows = table_rows(out)
+    assert [r[0] for r in rows] == ["gdlogreg (bb)", "LogisticRegression"]
+
+
+@pytest.mark.parametrize(
+    "scoring, suggestion", [("f1", "f1_macro"), ("precision", "precision_macro"),
+                            ("roc_auc", "roc_auc_ovr")],
+)
+def test_a_scorer_that_does_not_fit_the_data_is_one_line(scoring, suggestion):
+    proc = run_cli("lr-search", "--dataset", "iris", "--scoring", scoring, "--cv", "3",
+                   "--learning-rates", "1", "--max-iter", "20")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("gdlogreg: error: --scoring")
+    assert suggestion in lines[0] and "3 classes" in lines[0]
+
+
+def _csv(tmp_path, text, name="data.csv"):
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return str(path)
+
+
+# Iris with an id column and two of its features: id,a,b,y.
+IRIS_CSV_ROWS = [
+    f"{i},{x[0]},{x[1]},{t}"
+    for i, (x, t) in enumerate(zip(*load_iris(return_X_y=True), strict=True))
+]
+
+
+def test_csv_drop_leaves_columns_out(tmp_path, capsys):
+    # An id column was used as a feature: --drop leaves it (and others) out.
+    path = _csv(tmp_path, "id,a,b,y\n" + "\n".join(IRIS_CSV_ROWS) + "\n")
+    assert main(["--csv", path, "--test-size", "0"]) == 0
+    assert "3 features" in capsys.readouterr().out
+    assert main(["--csv", path, "--test-size", "0", "--drop", "id"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "(target 'y', dropped 'id'): 150 samples, 2 features, 3 classes" in out
+    for argv in (["--drop", "id,a"], ["--drop", "id", "--drop", "a"], ["--drop", " id , a "]):
+        assert main(["--csv", path, "--test-size", "0", *argv]) == 0
+        assert "1 feature" in capsys.readouterr().out
+    X, _, name = load_data(csv_path=path, drop=["id"])
+    assert X.shape == (150, 2) and "dropped 'id'" in name
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--drop", "zz"], "no column 'zz' to drop; the columns are: id, a, b, y"),
+        (["--drop", "y"], "cannot drop the target column 'y'"),
+        (["--drop", "id,a,b"], "no feature column left"),
+        (["--sep", ";;"], "argument --sep: must be one character"),
+    ],
+)
+def test_csv_drop_and_sep_errors(tmp_path, capsys, argv, message):
+    path = _csv(tmp_path, "id,a,b,y\n1,2,3,0\n2,3,4,1\n3,4,5,0\n")
+    try:
+        status = main(["--csv", path, "--test-size", "0", *argv])
+    except SystemExit as exc:
+        status = exc.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert message in err.strip().splitlines()[-1], err  # after argparse's usage lines
+
+
+@pytest.mark.parametrize("option", [["--drop", "id"], ["--sep", ";"]])
+def test_csv_options_need_csv(option, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(option)
+    assert exc.value.code == 2
+    assert f"{option[0]} needs --csv" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("sep, arg", [(";", ";"), ("\t", "tab"), ("\t", "\\t"), ("|", "|")])
+def test_csv_separator(tmp_path, capsys, sep, arg):
+    rows = [r.replace(",", sep) for r in IRIS_CSV_ROWS]
+    path = _csv(tmp_path, sep.join(["id", "a", "b", "y"]) + "\n" + "\n".join(rows) + "\n")
+    assert main(["--csv", path, "--sep", arg, "--drop", "id", "--test-size", "0"]) == 0
+    assert "150 samples, 2 features, 3 classes" in " ".join(capsys.readouterr().out.split())
+
+
+def test_csv_with_another_separator_suggests_sep(tmp_path, capsys):
+    path = _csv(tmp_path, "a;b;y\n1;2;0\n3;4;1\n5;6;0\n")
+    assert main(["--csv", path, "--test-size", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--sep ';'" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "content, messages",
+    [
+        # The labels are in the first column: it is read as a feature.
+        ("label,a,b\nx,1,2\ny,3,4\nx,5,6\n",
+         ["column 'label' holds 'x', not a number", "--target label", "--drop label"]),
+        # A label is missing.
+        ("a,b,y\n1,2,\n3,4,1\n5,6,0\n", ["line 2: no label in column 'y'", "--target"]),
+        # The last column is a measurement, not a label.
+        ("a,b,c\n1,2,0.25\n3,4,1.5\n5,6,2.75\n",
+         ["column 'c' holds 0.25", "not a class label", "--target"]),
+    ],
+)
+def test_csv_label_problems_hint_at_target(tmp_path, capsys, content, messages):
+    path = _csv(tmp_path, content)
+    assert main(["--csv", path, "--test-size", "0"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    for message in messages:
+        assert message in err, (message, err)
+
+
+def test_csv_integer_labels_written_as_floats(tmp_path):
+    path = _csv(tmp_path, "a,y\n1,0.0\n2,1.0\n3,1\n4,0\n")
+    _, y, _ = load_data(csv_path=path)
+    assert y.tolist() == [0, 1, 1, 0] and y.dtype.kind == "i"
+
+
+def test_csv_byte_order_mark_is_not_part_of_the_first_name(tmp_path, capsys):
+    path = str(tmp_path / "data.csv")
+    with open(path, "w", encoding="utf-8-sig") as f:  # as Excel writes it
+        f.write("id,a,b,y\n" + "\n".join(IRIS_CSV_ROWS) + "\n")
+    assert main(["--csv", path, "--drop", "id", "--test-size", "0"]) == 0
+
+
+def test_csv_that_is_not_text_is_one_line(tmp_path):
+    path = _csv(tmp_path, b"\xff\xfe\x00\x01junk\n\x80\x81,\x82\n1,2\n", name="data.bin")
+    proc = run_cli("--csv", path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not UTF-8 text" in lines[0], proc.stderr
+
+
+def test_one_iteration_is_singular(tmp_path, capsys):
+    assert main(["--dataset", "iris", "--solver", "gd", "--learning-rate", "0.1",
+                 "--max-iter", "1", "--test-size", "0"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "max_iter after 1 iteration" in out and "1 iterations" not in out
+    assert main(["lr-search", "--dataset", "iris", "--learning-rates", "0.1", "--cv", "2",
+                 "--max-iter", "1"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "1 iteration on average" in out and "1 iterations" not in out
+    path = _csv(tmp_path, "id,a,y\n" + "\n".join(r.rsplit(",", 2)[0] + "," + r[-1]
+                                             for r in IRIS_CSV_ROWS) + "\n")
+    assert main(["--csv", path, "--drop", "id", "--test-size", "0"]) == 0
+    assert "150 samples, 1 feature, 3 classes" in " ".join(capsys.readouterr().out.split())
+
+
+def test_the_compare_figure_says_1_iteration():
+    pytest.importorskip("matplotlib")
+    from gdlogreg import GradientDescentLogisticRegression
+    from gdlogreg._cli import compare_figure
+
+    X, y = load_iris(return_X_y=True)
+    clf = GradientDescentLogisticRegression(solver="gd", learning_rate=0.1, max_iter=1)
+    with pytest.warns(Warning):
+        clf.fit(X, y)
+    fig = compare_figure(clf, 0.5)
+    assert fig._suptitle.get_text() == "Gradient descent: max_iter after 1 iteration"
+    fig.clf()
+
+
+@pytest.mark.parametrize("dataset", ["breast_cancer", "iris"])
+def test_2_over_L_guarantees_descent(dataset):
+    # Every constant step below 2/L decreases J at every iteration: the bound
+    # of the worst-case curvature (σ′ ≤ ¼, softmax ½).
+    from sklearn import datasets
+    from sklearn.preprocessing import StandardScaler
+
+    from gdlogreg import GradientDescentLogisticRegression
+    from gdlogreg._cli import descent_step_bound
+
+    X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    bound = descent_step_bound(X, y, C=1.0)
+    clf = GradientDescentLogisticRegression(solver="gd", learning_rate=0.99 * bound,
+                                            max_iter=300, tol=1e-12)
+    with pytest.warns(Warning):  # stops at max_iter
+        clf.fit(X, y)
+    assert np.all(np.diff(clf.loss_curve_) <= 1e-15)
+    if dataset == "breast_cancer":
+        assert bound == pytest.approx(0.602, abs=0.005)  # the figure quoted in #14
+    assert descent_step_bound(X, y, C=math.inf) > bound  # no penalty: less curvature
+
+
+def test_lr_search_reports_2_over_L_without_calling_it_the_largest_stable_step(capsys):
+    assert main(["lr-search", "--learning-rates", "0.3", "3", "--cv", "3",
+                 "--max-iter", "30"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    match = re.search(r"2/L = ([\d.]+) ", out)
+    assert match and 0.55 < float(match.group(1)) < 0.65, out
+    assert "guaranteed descent" in out and "larger steps can still converge" in out
+    assert "stable" not in out
+
+
+# ------------------------------------------------- the sample output in the docs
+CLI_PAGE = os.path.join(SOURCE_ROOT, "docs", "cli.rst")
+NUMBER = re.compile(r"^(.*?)(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)(\D*)$")
+
+
+def _console_blocks(text):
+    """(argv, expected output) of each `$ python -m gdlogreg ...` console block."""
+    blocks = []
+    for block in re.split(r"\n\.\. code-block:: console\n", text)[1:]:
+        lines = []
+        for line in block.split("\n")[1:]:
+            if line and not line.startswith("   "):
+                break
+            lines.append(line[3:])
+        command, *output = "\n".join(lines).strip("\n").split("\n")
+        assert command.startswith("$ python -m gdlogreg"), command
+        blocks.append((command.split()[4:], "\n".join(output)))
+    return blocks
+
+
+def _close(want, got):
+    """Counts within 1 % (or 2), e-notation within a factor 2, decimals to their last digit."""
+    a, b = float(want), float(got)
+    if "e" in want:  # max |Δcoef|: depends on where the fit stopped
+        return a == b or (a * b > 0 and 0.5 <= b / a <= 2.0)
+    if "." not in want:  # counts: rounding may move a stopping test by an iteration or two
+        return abs(a - b) <= max(2.0, 0.01 * abs(a))
+    decimals = len(want.split(".")[1])
+    return abs(a - b) <= max(1e-6, 10.0 ** (1 - decimals))
+
+
+def _same_output(expected, actual):
+    """Compare word by word: numbers close (see _close), fit times skipped, the rest exactly."""
+    want, got = expected.split(), actual.split()
+    problems = [] if len(want) == len(got) else [f"{len(want)} words, got {len(got)}"]
+    for i, (w, g) in enumerate(zip(want, got, strict=False)):
+        if w == g:
+            continue
+        mw, mg = NUMBER.match(w), NUMBER.match(g)
+        if mw and mg and mw.group(1, 3) == mg.group(1, 3):
+            if i + 1 < len(want) and want[i + 1] in ("ms", "s"):
+                continue  # a fit time
+            if _close(mw.group(2), mg.group(2)):
+                continue
+        problems.append(f"{' '.join(want[max(0, i - 3):i + 1])!r}: got {g!r}")
+        if len(problems) > 3:
+            break  # the rest is likely shifted by an inserted or missing word
+    return problems
+
+
+@pytest.mark.skipif(not os.path.exists(CLI_PAGE), reason="no docs/ in this checkout")
+def test_the_sample_output_in_the_docs_is_current(tmp_path, monkeypatch, capsys):
+    # The console blocks of docs/cli.rst are real runs: rerun them and compare.
+    pytest.importorskip("matplotlib")
+    with open(CLI_PAGE, encoding="utf-8") as f:
+        blocks = _console_blocks(f.read())
+    assert len(blocks) >= 2
+    monkeypatch.chdir(tmp_path)
+    for argv, expected in blocks:
+        assert main(argv) == 0
+        actual = capsys.readouterr().out
+        problems = _same_output(expected, actual)
+        assert not problems, (
+            f"docs/cli.rst is stale for `gdlogreg {' '.join(argv)}` (rerun it and paste"
+            f" the output): {problems}\n{actual}"
+        )
+
+
+def test_the_docs_comparison_is_strict_enough():
+    out = "n_iter 705 accuracy 0.9789 J 0.0635191519 time 5.4 ms converged 5/5"
+    assert _same_output(out, out.replace("5.4 ms", "7.1 ms")) == []
+    assert _same_output(out, out.replace("705", "707")) == []
+    assert _same_output(out, out.replace("705", "695"))  # docs/cli.rst had 705, the code 695
+    assert _same_output(out, out.replace("0.9789", "0.9824"))
+    assert _same_output(out, out.replace("0.9789", "0.9793")) == []
+    assert _same_output(out, out.replace("0.0635191519", "0.0635191517")) == []
+    assert _same_output(out, out.replace("0.0635191519", "0.0635291519"))
+    assert _same_output(out, out.replace("converged", "max_iter"))
+    assert _same_output(out, out + " extra")
+
+
+def test_the_warning_of_a_diverged_fit_does_not_call_2_over_L_the_largest_stable_step(capsys):
+    assert main(["--solver", "gd", "--learning-rate", "60", "--max-iter", "50"]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "made the cost diverge" in err
+    assert "stable" not in err
+    assert re.search(r"below 2/L ≈ [\d.]+ decreases the cost at every step", err), err

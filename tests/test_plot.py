@@ -1,5 +1,6 @@
 """LossCurveDisplay and DescentPathDisplay: the artists they draw and the numbers behind them."""
 
+import os
 import subprocess
 import sys
 import warnings
@@ -11,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import gdlogreg
 from gdlogreg import DescentPathDisplay, GradientDescentLogisticRegression, LossCurveDisplay
 
 matplotlib = pytest.importorskip("matplotlib")
@@ -274,6 +276,190 @@ def test_the_package_imports_without_matplotlib():
         "except ImportError as e:\n"
         "    print('ImportError:', e)\n"
     )
+    # Import the gdlogreg under test, not whichever copy is installed.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(gdlogreg.__file__)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (root, os.environ.get("PYTHONPATH")) if p
+    )}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+                         check=True, env=env, cwd=os.path.dirname(root)).stdout
     assert "ImportError: Plotting needs matplotlib" in out
+
+
+def test_one_step_is_singular(one_feature):
+    x, y = one_feature
+    clf = _fit(_gd(1.0, max_iter=1, keep_path=True), x, y)
+    display = DescentPathDisplay.from_estimator(clf, x, y, grid_resolution=10)
+    assert display.path_.get_label() == "gradient descent (1 step)"
+
+
+# ------------------------------------------------------------------- legends
+def _display_points(artist, ax, per_segment=12):
+    """The points an artist draws, in pixels, with its segments sampled densely."""
+    from matplotlib.collections import LineCollection
+
+    if isinstance(artist, LineCollection):
+        paths = [np.asarray(seg, float) for seg in artist.get_segments()]
+    else:
+        paths = [np.asarray(artist.get_xydata(), float)]
+    transform = artist.get_transform()
+    points = []
+    for xy in paths:
+        xy = xy[np.isfinite(xy).all(axis=1)] if xy.size else xy.reshape(0, 2)
+        if not len(xy):
+            continue
+        drawn_as_line = getattr(artist, "get_linestyle", lambda: "-")() not in ("None", "")
+        if drawn_as_line and len(xy) > 1:
+            t = np.linspace(0, 1, per_segment, endpoint=False)
+            pix = transform.transform(xy)
+            dense = pix[:-1, None, :] + t[None, :, None] * (pix[1:] - pix[:-1])[:, None, :]
+            pix = np.vstack([dense.reshape(-1, 2), pix[-1:]])
+        else:
+            pix = transform.transform(xy)
+        points.append(pix)
+    if not points:
+        return np.empty((0, 2))
+    pix = np.vstack(points)
+    box = ax.get_window_extent()
+    inside = ((pix[:, 0] >= box.x0) & (pix[:, 0] <= box.x1)
+              & (pix[:, 1] >= box.y0) & (pix[:, 1] <= box.y1))
+    return pix[inside]  # the rest is clipped away
+
+
+def legend_collisions(fig):
+    """What the legends of a figure cover: curves, markers, texts and labels, or axes."""
+    from matplotlib.collections import LineCollection
+
+    fig.canvas.draw()
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + list(fig.legends)
+    assert legends, "no legend drawn"
+    hits = []
+    for legend in legends:
+        box = legend.get_window_extent().padded(-1)
+        for ax in fig.axes:
+            if ax.get_label() == "<colorbar>":
+                continue
+            if legend in fig.legends and box.overlaps(ax.get_window_extent()):
+                hits.append(f"the axes {ax.get_title()!r}")
+            for artist in ax.get_lines() + [
+                c for c in ax.collections if isinstance(c, LineCollection)
+            ]:
+                pix = _display_points(artist, ax)
+                if artist.get_visible() and len(pix) and box.count_contains(pix) > 0:
+                    hits.append(f"line {artist.get_label()!r}")
+            texts = list(ax.texts) + [ax.xaxis.label, ax.yaxis.label, ax.title]
+            texts += ax.get_xticklabels() + ax.get_yticklabels()
+            for text in texts:
+                if text.get_visible() and text.get_text().strip() \
+                        and box.overlaps(text.get_window_extent()):
+                    hits.append(f"text {text.get_text()!r}")
+        if fig._suptitle is not None and box.overlaps(fig._suptitle.get_window_extent()):
+            hits.append("the title")
+    return hits
+
+
+def test_loss_curve_legend_stays_inside_when_there_is_room(cancer):
+    X, y = cancer
+    fits = [_fit(_gd(lr), X, y) for lr in (0.1, 1.0, 10.0)]
+    display = LossCurveDisplay.from_estimator(fits)
+    assert legend_collisions(display.figure_) == []
+    legend = display.ax_.get_legend().get_window_extent()
+    assert display.ax_.get_window_extent().contains(*legend.p0)
+
+
+def test_loss_curve_legend_moves_out_of_crowded_axes():
+    # Curves through every corner of the axes: no place inside is free.
+    t = np.linspace(0.0, 1.0, 60)
+    curves = [1.0 - t, t, 0.5 + 0.5 * np.cos(6 * np.pi * t), 0.5 - 0.5 * np.cos(6 * np.pi * t),
+              np.full_like(t, 0.02), np.full_like(t, 0.98), np.full_like(t, 0.5)]
+    labels = [f"a fairly long legend entry number {i}" for i in range(len(curves))]
+    display = LossCurveDisplay(curves, labels=labels).plot()
+    assert legend_collisions(display.figure_) == []
+
+
+def test_cli_figures_keep_legends_off_the_curves(cancer):
+    from gdlogreg._cli import compare_figure, lr_search_figure
+
+    X, y = cancer
+    clf = GradientDescentLogisticRegression().fit(X, y)
+    fig = compare_figure(clf, float(np.min(clf.loss_curve_)) - 1e-9)
+    assert legend_collisions(fig) == []
+    fig = lr_search_figure(LR_SEARCH_RESULTS, scoring="accuracy", max_iter=1000)
+    assert legend_collisions(fig) == []
+
+
+def _result(lr, mean, std, n_iter, reason, n=5):
+    return {"learning_rate": lr, "mean": mean, "std": std, "n_iter": n_iter,
+            "reasons": [reason] * n, "outcome": f"{reason} {n}/{n}"}
+
+
+# The table of `gdlogreg lr-search` on breast cancer (docs/cli.rst).
+LR_SEARCH_RESULTS = [
+    _result(0.01, 0.9771, 0.0143, 1000, "max_iter"),
+    _result(0.03, 0.9771, 0.0143, 1000, "max_iter"),
+    _result(0.1, 0.9824, 0.0147, 1000, "max_iter"),
+    _result(0.3, 0.9789, 0.0119, 1000, "max_iter"),
+    _result(1.0, 0.9789, 0.0142, 1000, "max_iter"),
+    _result(3.0, 0.9789, 0.0142, 695, "converged"),
+    _result(10.0, 0.9789, 0.0142, 216, "converged"),
+    _result(30.0, 0.9789, 0.0181, 1000, "max_iter"),
+    _result(100.0, 0.3726, 0.0039, 1, "diverged"),
+]
+
+
+# ------------------------------------------------------ a diverged curve's scale
+@pytest.mark.parametrize("log_scale", [False, True])
+def test_a_diverged_curve_does_not_squash_the_others(cancer, log_scale):
+    X, y = cancer
+    fits = [_fit(_gd(lr), X, y) for lr in (1.0, 10.0, 60.0)]
+    assert [f.stop_reason_ == "diverged" for f in fits] == [False, False, True]
+    display = LossCurveDisplay.from_estimator(fits, log_scale=log_scale,
+                                              labels=["α=1", "α=10", "α=60"])
+    lo, hi = display.ax_.get_ylim()
+    ys = [line.get_ydata() for line in display.lines_]
+    others = np.concatenate(ys[:2])
+    others = others[np.isfinite(others)]
+    # The y-range fits the curves that did not diverge ...
+    assert lo <= others.min() and others.max() <= hi
+    if log_scale:
+        assert np.log10(hi) - np.log10(others.max()) < 0.5
+    else:
+        assert hi - others.max() < 0.2 * np.ptp(others)
+    # ... the diverged one leaves it, and the places where it does are marked.
+    bad = ys[2]
+    assert np.nanmax(bad) > 2 * hi
+    marks = display.offscale_[2]
+    assert display.offscale_[:2] == [None, None] and marks is not None
+    np.testing.assert_array_equal(marks.get_xdata(), np.flatnonzero(bad > hi))
+    assert marks.get_transform() == display.ax_.get_xaxis_transform()
+    assert marks.get_color() == display.lines_[2].get_color()
+    note = marks.get_label()
+    assert note.startswith("α=60") and "above the plot" in note
+    assert f"{np.nanmax(bad):.3g}" in note
+    assert note in [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert legend_collisions(display.figure_) == []
+
+
+def test_without_a_diverged_curve_the_y_range_is_matplotlibs(cancer):
+    X, y = cancer
+    fits = [_fit(_gd(lr), X, y) for lr in (1.0, 10.0)]
+    display = LossCurveDisplay.from_estimator(fits)
+    assert display.offscale_ == [None, None]
+    assert display.ax_.get_autoscaley_on()
+
+
+# ------------------------------------------------------------ lr-search and 2/L
+def test_lr_search_figure_marks_2_over_L_as_guaranteed_descent():
+    from gdlogreg._cli import lr_search_figure
+
+    fig = lr_search_figure(LR_SEARCH_RESULTS, scoring="accuracy", max_iter=1000,
+                           step_bound=0.602)
+    for ax in fig.axes:
+        marks = [line for line in ax.get_lines()
+                 if np.allclose(line.get_xdata(), 0.602) and len(line.get_xdata()) == 2]
+        assert len(marks) == 1, ax.get_ylabel()
+    texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert "2/L ≈ 0.602 (guaranteed descent)" in texts
+    everything = " ".join(texts + [t.get_text() for ax in fig.axes for t in ax.texts])
+    assert "stable" not in everything
+    assert legend_collisions(fig) == []
