@@ -2,12 +2,19 @@
 
 Build with ``sphinx-build -W -b html docs docs/_build/html`` (``pip install -e ".[docs]"``).
 Everything is built offline: the example plots are rendered by Matplotlib's
-plot directive while the pages are built.
+plot directive while the pages are built, and the ``>>>`` examples of the
+tutorial are run (with their output compared) before the pages are read, so
+that a stale output fails a ``-W`` build.
 """
 
+import doctest
+import io
 import os
 import re
+import warnings
 from pathlib import Path
+
+from sphinx.util import logging
 
 import gdlogreg
 
@@ -76,6 +83,33 @@ def _write_cli_help(app):
             path.write_text(text)
 
 
+# Pages whose ">>>" examples are executed at every build (doctest).
+DOCTESTED_PAGES = ["tutorial.rst"]
+
+
+def run_page_doctests(path):
+    """Run the ``>>>`` examples of one page; return (failures, attempted, report)."""
+    text = Path(path).read_text(encoding="utf-8")
+    test = doctest.DocTestParser().get_doctest(
+        text, {"__name__": "__doctest__"}, Path(path).name, str(path), 0
+    )
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    out = io.StringIO()
+    with warnings.catch_warnings():  # a page's warnings filters stay on the page
+        runner.run(test, out=out.write)
+    return runner.failures, runner.tries, out.getvalue()
+
+
+def _doctest_pages(app):
+    logger = logging.getLogger(__name__)
+    for page in DOCTESTED_PAGES:
+        failed, tried, report = run_page_doctests(Path(app.srcdir) / page)
+        if failed:
+            logger.warning(
+                "%s: %d of %d doctest examples failed:\n%s", page, failed, tried, report
+            )
+
+
 _TYPE_LINE = re.compile(r"^(\s*[\w*]+(?:\s*,\s*[\w*]+)* : )(.+)$")
 _TRAILING_UNDERSCORE = re.compile(r"(\w)_(?=[\s,)\]]|$)")
 
@@ -96,3 +130,4 @@ def _escape_attribute_names(app, what, name, obj, options, lines):
 def setup(app):
     app.connect("autodoc-process-docstring", _escape_attribute_names, priority=100)
     app.connect("builder-inited", _write_cli_help)
+    app.connect("builder-inited", _doctest_pages)
