@@ -43,11 +43,11 @@ import uuid
 
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
-from sklearn.utils._array_api import get_namespace
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_feature_names, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
+from ._compat import check_feature_names, get_namespace
 from ._objective import LogisticObjective
 
 # Fuse the gradient into the loss pass while more than this fraction of
@@ -382,10 +382,10 @@ def _check_X(estimator, X, *, reset):
         import pandas as pd
 
         # The names as scikit-learn reads them from a pandas frame of the same columns.
-        _check_feature_names(estimator, pd.DataFrame(columns=X.columns), reset=reset)
+        check_feature_names(estimator, pd.DataFrame(columns=X.columns), reset=reset)
         X = X.to_dask_array(lengths=True if reset else None)
     else:
-        _check_feature_names(estimator, X, reset=reset)
+        check_feature_names(estimator, X, reset=reset)
     if not isinstance(X, da.Array):
         raise TypeError(f"Expected a dask array or Dask DataFrame, got {type(X).__name__}.")
     if X.ndim != 2:

@@ -7,34 +7,31 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._array_api import (
-    _convert_to_numpy,
-    _is_numpy_namespace,
-    _max_precision_float_dtype,
-    check_same_namespace,
-    get_namespace,
-    get_namespace_and_device,
-    move_to,
-)
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _dask
+from ._compat import (
+    CallbackSupportMixin,
+    Interval,
+    LinearClassifierMixin,
+    StrOptions,
+    check_same_namespace,
+    check_sample_weight,
+    convert_to_numpy,
+    fit_context,
+    get_namespace,
+    get_namespace_and_device,
+    is_numpy_namespace,
+    max_precision_float_dtype,
+    move_to,
+)
 from ._objective import make_objective
 from ._solver import SOLVERS, Stats, minimize
-
-try:  # scikit-learn's callback API (scikit-learn >= 1.9)
-    from sklearn.callback import CallbackSupportMixin
-except ImportError:  # pragma: no cover - older scikit-learn
-
-    class CallbackSupportMixin:
-        """Stand-in when the installed scikit-learn has no callback API."""
 
 
 class GradientDescentLogisticRegression(
@@ -215,7 +212,7 @@ class GradientDescentLogisticRegression(
         self.verbose = verbose
         self.keep_path = keep_path
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the model by gradient descent.
 
@@ -271,9 +268,9 @@ class GradientDescentLogisticRegression(
         # Equal weights stay None: the objective keeps them as one number.
         weights = None
         if sample_weight is not None or self.class_weight is not None:
-            if sample_weight is not None and not _is_numpy_namespace(xp):
+            if sample_weight is not None and not is_numpy_namespace(xp):
                 sample_weight = move_to(sample_weight, xp=xp, device=device_)
-            weights = _check_sample_weight(
+            weights = check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
         if self.class_weight is not None:
@@ -295,7 +292,7 @@ class GradientDescentLogisticRegression(
                 " is nothing to fit."
             )
 
-        if _is_numpy_namespace(xp):
+        if is_numpy_namespace(xp):
             y_target = y_idx  # class indices; bool for two classes
         else:
             y_target = xp.asarray(y_idx, device=device_)
@@ -363,7 +360,7 @@ class GradientDescentLogisticRegression(
         self.n_iter_ = int(result.n_iter)
         self.loss_curve_ = xp.asarray(
             result.loss_curve,
-            dtype=_max_precision_float_dtype(xp, device_kw.get("device")),
+            dtype=max_precision_float_dtype(xp, device_kw.get("device")),
             **device_kw,
         )
         self.converged_ = bool(result.converged)
@@ -558,7 +555,7 @@ class GradientDescentLogisticRegression(
         check_same_namespace(X, self, attribute="coef_", method="predict_proba")
         z = self.decision_function(X)
         xp, _ = get_namespace(z)
-        if not _is_numpy_namespace(xp):
+        if not is_numpy_namespace(xp):
             return xp.exp(_log_proba(z, xp))
         if z.ndim == 1:
             return np.stack([expit(-z), expit(z)], axis=1)
@@ -583,7 +580,7 @@ class GradientDescentLogisticRegression(
         check_same_namespace(X, self, attribute="coef_", method="predict_log_proba")
         z = self.decision_function(X)
         xp, _ = get_namespace(z)
-        if not _is_numpy_namespace(xp):
+        if not is_numpy_namespace(xp):
             return _log_proba(z, xp)
         if z.ndim == 1:
             return np.stack([log_expit(-z), log_expit(z)], axis=1)
@@ -627,7 +624,7 @@ def _to_numpy(a):
     if isinstance(a, np.ndarray):
         return a
     xp, _ = get_namespace(a)
-    return _convert_to_numpy(a, xp)
+    return convert_to_numpy(a, xp)
 
 
 def _log_proba(z, xp):

@@ -33,8 +33,8 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils._array_api import _is_numpy_namespace, get_namespace
-from sklearn.utils._array_api import device as _device
+
+from ._compat import device, get_namespace, is_numpy_namespace
 
 
 def _relu(a, xp):
@@ -76,7 +76,7 @@ class LogisticObjective:
     def __init__(self, X, y, sample_weight, n_classes, *, C, l1_ratio, fit_intercept):
         xp, _ = get_namespace(X if not sp.issparse(X) else np.empty(0))
         self.xp = xp
-        self._is_numpy = _is_numpy_namespace(xp)
+        self._is_numpy = is_numpy_namespace(xp)
         self.X = X
         self.n_samples, self.n_features = X.shape
         self.fit_intercept = bool(fit_intercept)
@@ -87,7 +87,7 @@ class LogisticObjective:
         # Normalised weights: J and its gradient are divided by the sum of the
         # weights, not by the number of rows. None: all weights equal.
         if sample_weight is None:
-            kw = {} if self._is_numpy else {"device": _device(X)}
+            kw = {} if self._is_numpy else {"device": device(X)}
             sample_weight = xp.ones(self.n_samples, dtype=X.dtype, **kw)
         # Summed after division by the largest weight, so that huge weights
         # give sw_sum = inf (no penalty), not an overflow.
@@ -155,8 +155,6 @@ class LogisticObjective:
     def _device_kw(self):
         if self._is_numpy:
             return {}
-        from sklearn.utils._array_api import device
-
         return {"device": device(self.sw)}
 
     def split(self, coef):
