@@ -13,10 +13,11 @@ import math
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_feature_names, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from ._backends import is_dask
 from ._backends._dask import rows_like
+from ._compat import check_feature_names
 from ._problem import check_some_weight, class_weight_vector, make_problem
 
 
@@ -33,10 +34,10 @@ def _check_X(estimator, X, *, reset):
         import pandas as pd
 
         # The names as scikit-learn reads them from a pandas frame of the same columns.
-        _check_feature_names(estimator, pd.DataFrame(columns=X.columns), reset=reset)
+        check_feature_names(estimator, pd.DataFrame(columns=X.columns), reset=reset)
         X = X.to_dask_array(lengths=True if reset else None)
     else:
-        _check_feature_names(estimator, X, reset=reset)
+        check_feature_names(estimator, X, reset=reset)
     if not isinstance(X, da.Array):
         raise TypeError(f"Expected a dask array or Dask DataFrame, got {type(X).__name__}.")
     if X.ndim != 2:

@@ -7,18 +7,22 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _dask
 from ._compat import (
+    CallbackSupportMixin,
+    Interval,
+    LinearClassifierMixin,
+    StrOptions,
     check_same_namespace,
+    check_sample_weight,
     convert_to_numpy,
+    fit_context,
     get_namespace,
     get_namespace_and_device,
     is_numpy_namespace,
@@ -30,13 +34,6 @@ from ._problem import Identity, check_some_weight, class_weight_vector, make_pro
 from ._solver import minimize
 from ._steps import RULES, make_rule
 from ._steps._base import Stats, lipschitz
-
-try:  # scikit-learn's callback API (scikit-learn >= 1.9)
-    from sklearn.callback import CallbackSupportMixin
-except ImportError:  # pragma: no cover - older scikit-learn
-
-    class CallbackSupportMixin:
-        """Stand-in when the installed scikit-learn has no callback API."""
 
 
 class GradientDescentLogisticRegression(
@@ -217,7 +214,7 @@ class GradientDescentLogisticRegression(
         self.verbose = verbose
         self.keep_path = keep_path
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the model by gradient descent.
 
@@ -274,7 +271,7 @@ class GradientDescentLogisticRegression(
         if sample_weight is not None or self.class_weight is not None:
             if sample_weight is not None and not is_numpy_namespace(xp):
                 sample_weight = move_to(sample_weight, xp=xp, device=device_)
-            weights = _check_sample_weight(
+            weights = check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
             check_some_weight(bool(xp.any(weights > 0)))

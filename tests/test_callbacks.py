@@ -8,8 +8,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from gdlogreg import GradientDescentLogisticRegression
+from gdlogreg._compat import HAS_CALLBACKS
 
-callback = pytest.importorskip("sklearn.callback")
+# The verbose output is there on every version; the callback API from scikit-learn 1.9 on.
+needs_callbacks = pytest.mark.skipif(
+    not HAS_CALLBACKS, reason="scikit-learn's callback API needs scikit-learn >= 1.9"
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +49,7 @@ class Recorder:
         self.teardown_called = True
 
 
+@needs_callbacks
 def test_every_iteration_is_a_callback_task(data):
     X, y = data
     rec = Recorder()
@@ -57,6 +62,7 @@ def test_every_iteration_is_a_callback_task(data):
     assert len(rec.begins) == len(rec.ends)
 
 
+@needs_callbacks
 def test_callback_can_stop_the_fit(data):
     X, y = data
     rec = Recorder(stop_after=5)
@@ -66,8 +72,11 @@ def test_callback_can_stop_the_fit(data):
     assert not model.converged_
 
 
+@needs_callbacks
 def test_scoring_monitor_logs_each_iteration(data):
     pytest.importorskip("pandas")
+    from sklearn import callback
+
     X, y = data
     monitor = callback.ScoringMonitor(scoring="accuracy")
     model = GradientDescentLogisticRegression().set_callbacks(monitor).fit(X, y)
@@ -77,8 +86,11 @@ def test_scoring_monitor_logs_each_iteration(data):
     assert df["accuracy"].nunique() > 1  # scored along the descent, not only at the end
 
 
+@needs_callbacks
 def test_progress_bar_through_grid_search(data, capsys):
     pytest.importorskip("rich")
+    from sklearn import callback
+
     X, y = data
     pipe = make_pipeline(StandardScaler(), GradientDescentLogisticRegression())
     search = GridSearchCV(pipe, {"gradientdescentlogisticregression__C": [0.1, 1.0]}, cv=2)

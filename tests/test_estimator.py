@@ -229,8 +229,10 @@ def test_no_penalty_C_inf(J):
 def test_l1_and_elastic_net_match_saga(J, binary, l1_ratio, solver):
     X, y = binary
     C = 0.1
+    # Before scikit-learn 1.8, l1_ratio counts only with penalty="elasticnet".
+    penalty = {"penalty": "elasticnet"} if LogisticRegression().penalty == "l2" else {}
     ref = LogisticRegression(
-        C=C, l1_ratio=l1_ratio, solver="saga", tol=1e-10, max_iter=100_000
+        C=C, l1_ratio=l1_ratio, solver="saga", tol=1e-10, max_iter=100_000, **penalty
     ).fit(X, y)
     model = GradientDescentLogisticRegression(
         C=C, l1_ratio=l1_ratio, solver=solver, tol=1e-7, max_iter=50_000

@@ -50,13 +50,19 @@ def _fitted_attributes(model):
     return {k: v for k, v in vars(model).items() if k.endswith("_") and not k.startswith("_")}
 
 
+def _assert_array_identical(a, b, err_msg=""):
+    """assert_array_equal(a, b, strict=True), also on numpy < 1.24 (no strict there)."""
+    assert type(a) is type(b) and a.shape == b.shape and a.dtype == b.dtype, err_msg
+    np.testing.assert_array_equal(a, b, err_msg=err_msg)
+
+
 def _assert_same_fit(a, b):
     """Bitwise equality of every fitted attribute."""
     fa, fb = _fitted_attributes(a), _fitted_attributes(b)
     assert fa.keys() == fb.keys()
     for key in fa:
         if isinstance(fa[key], np.ndarray):
-            np.testing.assert_array_equal(fa[key], fb[key], err_msg=key, strict=True)
+            _assert_array_identical(fa[key], fb[key], err_msg=key)
         else:
             assert fa[key] == fb[key], key
 
@@ -97,9 +103,9 @@ FIT_ERRORS = [
     ("X-1d", {}, X0[:, 0], y0, {}, ValueError, r"Expected 2D array, got 1D array"),
     ("X-3d", {}, X0.reshape(40, 3, 1), y0, {}, ValueError, r"dim 3"),
     ("one-class", {}, *_with(y=np.zeros(40, int)), ValueError,
-     r"only one class: np.int64\(0\)"),
+     r"only one class: (np.int64\(0\)|0)\."),
     ("one-class-str", {}, *_with(y=np.array(["a"] * 40)), ValueError,
-     r"only one class: np.str_\('a'\)"),
+     r"only one class: (np.str_\('a'\)|'a')\."),
     ("y-too-short", {}, *_with(y=y0[:-1]), ValueError,
      r"inconsistent numbers of samples: \[40, 39\]"),
     ("y-continuous", {}, *_with(y=X0[:, 0]), ValueError, r"Unknown label type: continuous"),
@@ -113,7 +119,9 @@ FIT_ERRORS = [
     ("inf-weight", {}, *_with(sample_weight=_weights(np.inf)), ValueError,
      r"Input sample_weight contains infinity"),
     ("zero-weights", {}, *_with(sample_weight=np.zeros(40)), ValueError,
-     r"Sample weights must contain at least one non-zero number"),
+     # scikit-learn >= 1.9 refuses them in its own check of the weights
+     r"Sample weights must contain at least one non-zero number"
+     r"|sample weights \(times the class weights\) sum to zero"),
     ("weights-wrong-length", {}, *_with(sample_weight=np.ones(39)), ValueError,
      r"sample_weight.shape == \(39,\), expected \(40,\)"),
     ("weights-2d", {}, *_with(sample_weight=np.ones((40, 1))), ValueError,
@@ -126,7 +134,7 @@ FIT_ERRORS = [
      r"not in the training data: \[5\]"),
     ("complex-X", {}, *_with(X0 + 1j), ValueError, r"Complex data not supported"),
     ("string-X", {}, *_with(np.array([["a", "b", "c"]] * 40)), ValueError,
-     r"could not convert string to float: np.str_\('a'\)"),
+     r"could not convert string to float: (np.str_\('a'\)|'a')"),
     # parameters, checked at fit time
     ("C-negative", {"C": -1.0}, *_with(), InvalidParameterError,
      r"'C' parameter .* must be a float in the range \(0.0, inf\]. Got -1.0"),
@@ -633,7 +641,7 @@ def test_inputs_are_never_modified():
         for a, b in zip(before, after, strict=True):
             if sp.issparse(a):
                 a, b = a.toarray(), b.toarray()
-            np.testing.assert_array_equal(a, b, strict=True)
+            _assert_array_identical(a, b)
 
 
 def test_read_only_inputs_are_accepted():
