@@ -204,7 +204,7 @@ class Fit:
 
 def fit_ours(ds, solver, **params):
     m = GradientDescentLogisticRegression(C=C, solver=solver, **params).fit(ds.X, ds.y)
-    return Fit(m.coef_, m.intercept_, m.n_iter_, m.loss_curve_)
+    return Fit(m.coef_, m.intercept_, int(np.max(m.n_iter_)), m.loss_curve_)
 
 
 def fit_lr(ds, solver, **params):
@@ -215,7 +215,7 @@ def fit_lr(ds, solver, **params):
 def fit_sgd(ds, **params):
     m = SGDClassifier(loss="log_loss", alpha=1.0 / (C * ds.n), random_state=0, **params)
     m.fit(ds.X, ds.y)
-    return Fit(m.coef_, m.intercept_, m.n_iter_)
+    return Fit(m.coef_, m.intercept_, int(np.max(m.n_iter_)))
 
 
 def fitter(ds, method):

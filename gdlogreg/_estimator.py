@@ -6,6 +6,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
@@ -13,7 +14,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _dask
+from . import _dask, _messages
 from ._compat import (
     CallbackSupportMixin,
     Interval,
@@ -128,8 +129,8 @@ class GradientDescentLogisticRegression(
         The intercept b (zeros when ``fit_intercept=False``).
     classes_ : ndarray of shape (n_classes,)
         The class labels.
-    n_iter_ : int
-        Number of parameter updates made.
+    n_iter_ : ndarray of shape (1,)
+        Number of parameter updates made (an array, as in ``LogisticRegression``).
     loss_curve_ : ndarray of shape (n_iter_ + 1,)
         J at the start and after every update, penalty included. Its last
         entry is J of the returned model: when the fit diverged (or ended worse
@@ -312,7 +313,7 @@ class GradientDescentLogisticRegression(
             and tuple(self.coef_.shape) == (m, d)
         )
         if warm:
-            W = be.asarray(self.coef_).T
+            W = be.asarray(self._coef_host()).T
             b = be.asarray(self.intercept_) if self.fit_intercept else None
             coef0 = objective.join(W, b)
         stats = Stats()
@@ -342,7 +343,11 @@ class GradientDescentLogisticRegression(
         self.intercept_ = (
             xp.asarray(b, dtype=problem.dtype, copy=True) if b is not None else be.zeros((m,))
         )
-        self.n_iter_ = int(result.n_iter)
+        # An array of shape (1,) as LogisticRegression's, in X's namespace
+        self.n_iter_ = (
+            np.asarray([result.n_iter], dtype=np.int32) if xp is np
+            else xp.asarray([result.n_iter], dtype=xp.int32, device=be.device)
+        )
         self.loss_curve_ = (
             np.asarray(result.loss_curve, dtype=np.float64) if xp is np else xp.asarray(
                 result.loss_curve, dtype=max_precision_float_dtype(xp, be.device), device=be.device
@@ -365,6 +370,9 @@ class GradientDescentLogisticRegression(
             )
             del self._root_ctx, self._iter_ctx
         if self.verbose:
+            if getattr(self, "_last_line", None):  # the last iterate is always shown
+                print(self._last_line)
+            self._last_line = None
             print(self._summary(result), file=sys.stdout)
         self._warn_if_unconverged(result, problem, X, y_idx)
         return self
@@ -377,6 +385,7 @@ class GradientDescentLogisticRegression(
         the parameters before the update, its end hook those after, and an
         end hook that returns True stops the fit.
         """
+        # verbose=1: every iteration of the first 20, then about 20 lines, and the last one.
         every = 1 if self.verbose > 1 else max(1, self.max_iter // 20)
         self._callbacks_on = bool(getattr(self, "_skl_callbacks", None)) or hasattr(
             self, "_parent_callback_ctx"
@@ -406,8 +415,12 @@ class GradientDescentLogisticRegression(
             self._iter_ctx = begin(coef0)
 
         def callback(k, coef, J, opt, step):
-            if self.verbose and k % every == 0:
-                print(f"iter {k:6d}  J = {J:.10g}  |grad| = {opt:.3e}  step = {step:.3e}")
+            if self.verbose:
+                line = f"iter {k:6d}  J = {J:.10g}  |grad| = {opt:.3e}  step = {step:.3e}"
+                shown = k < 20 or k % every == 0
+                if shown:
+                    print(line)
+                self._last_line = None if shown else line
             stop = False
             if self._callbacks_on and k > 0:
                 stop = self._iter_ctx.call_on_fit_task_end(
@@ -421,77 +434,61 @@ class GradientDescentLogisticRegression(
 
     def _summary(self, result):
         return (
-            f"{type(self).__name__}: stopped after {result.n_iter} iterations:"
+            f"{type(self).__name__}: stopped after {result.n_iter}"
+            f" iteration{'s' if result.n_iter != 1 else ''}:"
             f" {result.stop_reason}; J = {result.loss_curve[-1]:.10g}"
         )
 
     def _warn_if_unconverged(self, result, problem, X, y_idx):
-        if result.stop_reason == "callback":
-            return
-        fixed = not isinstance(self.learning_rate, str)
-        if fixed and not result.converged:
-            result.stable_step = _descent_step(problem)
-        stable = (
-            f"The largest stable learning rate for this data is about"
-            f" {getattr(result, 'stable_step', math.nan):.4g} (2/L for the Lipschitz constant L of"
-            " the gradient); use a smaller learning_rate or learning_rate='auto'."
+        msg = _messages.unconverged(
+            self, result, RULES[self.solver].hint,
+            lambda: _descent_step(problem), lambda: _separates(self, X, y_idx),
         )
-        separable = (
-            "The classes are linearly separable and C=inf: the cost has no"
-            " minimum (it keeps decreasing as the weights grow without bound), so"
-            " the weights depend on tol and max_iter. Use a finite C."
-        )
-        if result.converged:
-            if self.C == math.inf and _separates(self, X, y_idx):
-                msg = (
-                    "The fit stopped because the gradient became small, at weights"
-                    f" of size up to {float(np.max(np.abs(_to_numpy(self.coef_)))):.3g}. "
-                    + separable
-                )
-                warnings.warn(msg, ConvergenceWarning, stacklevel=3)
-            return
-        if result.diverged:
-            hint = stable if fixed else "Increase max_iter or use another solver."
-            msg = (
-                f"learning_rate={self.learning_rate!r} made the cost diverge (J rose from"
-                f" {result.loss_curve[0]:.4g} to {max(result.loss_curve):.4g});"
-                f" returning the best finite iterate (J = {result.loss_curve[-1]:.4g}). "
-                + hint
-            )
-        elif result.stop_reason == "stalled" and fixed and result.n_iter == 0:
-            msg = (
-                f"learning_rate={self.learning_rate!r} is too large for this data: no"
-                " step of the line search, down to 1e-10 times it, decreased the cost,"
-                " so the model was left at its start. " + stable
-            )
-        elif result.stop_reason == "stalled":
-            msg = (
-                "The line search could not decrease the cost any further in floating"
-                " point before the stopping test was met; the model is as accurate as"
-                " the precision of the data allows. Consider a larger tol."
-            )
-        elif self.C == math.inf and _separates(self, X, y_idx):
-            msg = (
-                f"GradientDescentLogisticRegression did not converge in {self.max_iter}"
-                " iterations. " + separable
-            )
-        else:
-            msg = (
-                f"GradientDescentLogisticRegression did not converge in {self.max_iter}"
-                f" iterations (solver={self.solver!r}, learning_rate={self.learning_rate!r})."
-            )
-            if fixed and self.solver in ("gd", "nesterov") and (
-                self.learning_rate > result.stable_step
-            ):
-                msg += f" learning_rate={self.learning_rate!r} is too large. " + stable
-            elif fixed:
-                msg += (
-                    " Increase max_iter, use learning_rate='auto' or another solver,"
-                    " or scale the data (e.g. with StandardScaler)."
-                )
-            else:
-                msg += " " + RULES[self.solver].hint
-        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+        if msg is not None:
+            warnings.warn(msg, ConvergenceWarning, stacklevel=_messages.user_stacklevel())
+
+    def _coef_host(self):
+        """coef_ as a dense numpy array (it may be sparse after :meth:`sparsify`)."""
+        return self.coef_.toarray() if sp.issparse(self.coef_) else _to_numpy(self.coef_)
+
+    def densify(self):
+        """Convert ``coef_`` to a dense array (undoes :meth:`sparsify`); the default format.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        check_is_fitted(self)
+        if sp.issparse(self.coef_):
+            self.coef_ = self.coef_.toarray()
+        return self
+
+    def sparsify(self):
+        """Convert ``coef_`` to a scipy.sparse CSR matrix, as ``LogisticRegression`` does.
+
+        Worth it when most weights are zero (an L1 penalty): predictions then
+        use a sparse product. :meth:`densify` converts back.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdlogreg import GradientDescentLogisticRegression
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = GradientDescentLogisticRegression(l1_ratio=1.0, C=0.1).fit(X, y)
+        >>> type(clf.sparsify().coef_).__name__
+        'csr_matrix'
+        >>> bool((clf.predict(X) == clf.densify().predict(X)).all())
+        True
+        """
+        check_is_fitted(self)
+        self.coef_ = sp.csr_matrix(self._coef_host())
+        return self
 
     def predict(self, X):
         """Class labels: ``classes_[z > 0]`` for two classes, the argmax of z otherwise.

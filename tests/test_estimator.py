@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from sklearn import config_context
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_iris, load_wine, make_classification
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -289,7 +289,7 @@ def test_constant_step_decreases_J_monotonically(binary):
 def test_diverging_learning_rate_keeps_best_finite_iterate(J, binary):
     X, y = binary
     model = GradientDescentLogisticRegression(solver="gd", learning_rate=1e4)
-    with pytest.warns(ConvergenceWarning, match=r"learning_rate=10000.0.*largest stable"):
+    with pytest.warns(ConvergenceWarning, match=r"learning_rate=10000.0.*2/L ≈"):
         model.fit(X, y)
     assert model.stop_reason_ == "diverged"
     assert np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.intercept_))
@@ -305,7 +305,7 @@ def test_stable_step_in_warning_is_stable(binary):
     with pytest.warns(ConvergenceWarning) as record:
         GradientDescentLogisticRegression(solver="gd", learning_rate=1e3).fit(X, y)
     msg = str(record[0].message)
-    stable = float(msg.split("is about ")[1].split(" ")[0])
+    stable = float(msg.split("2/L ≈ ")[1].split(" ")[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ok = GradientDescentLogisticRegression(
@@ -513,3 +513,84 @@ def test_last_loss_is_the_cost_of_the_returned_model(J, solver, n_classes):
                 model.fit(X, y)
             expected = J(X, y, model.coef_, model.intercept_, model.classes_, C=10.0)
             assert model.loss_curve_[-1] == pytest.approx(expected, rel=1e-10), (seed, tol)
+
+
+def test_a_stable_step_that_runs_out_of_iterations_is_not_called_too_large():
+    """α = 1 on standardized breast cancer: J falls at every step, but slowly."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    model = GradientDescentLogisticRegression(solver="gd", learning_rate=1.0, max_iter=200)
+    with pytest.warns(ConvergenceWarning) as record:
+        model.fit(X, y)
+    msg = str(record[0].message)
+    assert np.all(np.diff(model.loss_curve_) <= 0)
+    assert "J fell at every iteration" in msg and "is stable" in msg
+    assert "too large" not in msg
+
+
+def test_a_step_that_makes_J_rise_is_called_too_large():
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    model = GradientDescentLogisticRegression(solver="gd", learning_rate=16.0, max_iter=300)
+    with pytest.warns(ConvergenceWarning, match=r"J rose .* is too large") as record:
+        model.fit(X, y)
+    assert np.any(np.diff(model.loss_curve_) > 0)
+    assert "2/L ≈" in str(record[0].message)
+
+
+def test_convergence_warnings_point_at_the_users_call():
+    X, y = make_classification(60, 4, random_state=0)
+    with pytest.warns(ConvergenceWarning) as record:
+        GradientDescentLogisticRegression(max_iter=2).fit(X, y)
+    assert record[0].filename == __file__
+    from sklearn.pipeline import make_pipeline
+
+    with pytest.warns(ConvergenceWarning) as record:
+        make_pipeline(GradientDescentLogisticRegression(max_iter=2)).fit(X, y)
+    assert record[0].filename == __file__
+
+
+def test_n_iter_is_an_array_as_in_logistic_regression():
+    X, y = make_classification(60, 4, random_state=0)
+    model = GradientDescentLogisticRegression().fit(X, y)
+    assert isinstance(model.n_iter_, np.ndarray) and model.n_iter_.shape == (1,)
+    assert model.n_iter_[0] == len(model.loss_curve_) - 1
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_sparsify_and_densify(n_classes):
+    X, y = make_classification(
+        120, 8, n_informative=4, n_classes=n_classes, random_state=0
+    )
+    model = GradientDescentLogisticRegression(l1_ratio=1.0, C=0.05).fit(X, y)
+    dense = model.coef_.copy()
+    proba = model.predict_proba(X)
+    model.sparsify()
+    assert sp.issparse(model.coef_)
+    np.testing.assert_allclose(model.predict_proba(X), proba)
+    np.testing.assert_array_equal(model.coef_.toarray(), dense)
+    model.set_params(warm_start=True).fit(X, y)  # a warm start from sparse coef_
+    assert not sp.issparse(model.coef_)
+    model.sparsify().densify()
+    assert isinstance(model.coef_, np.ndarray)
+    with pytest.raises(NotFittedError):
+        GradientDescentLogisticRegression().sparsify()
+
+
+def test_verbose_prints_every_iteration_of_a_short_fit_and_always_the_last(capsys):
+    X, y = make_classification(100, 5, random_state=0)
+    model = GradientDescentLogisticRegression(verbose=1).fit(X, y)
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("iter")]
+    n = int(model.n_iter_[0])
+    assert len(lines) == n + 1 if n < 20 else len(lines) <= 42
+    assert lines[-1].split()[1] == str(n)
+    GradientDescentLogisticRegression(verbose=1, solver="gd", learning_rate=0.01,
+                                      max_iter=237).fit(X, y)
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("iter")]
+    assert len(lines) <= 45 and lines[-1].split()[1] == "237"

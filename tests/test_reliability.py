@@ -545,8 +545,7 @@ def test_huge_and_tiny_sample_weights(J):
 
 # =============================================================== 3. divergence
 def _stable_rate(message):
-    return float(re.search(r"largest stable learning rate for this data is about (\S+) ",
-                           message).group(1))
+    return float(re.search(r"2/L ≈ (\S+) ", message).group(1))
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
@@ -563,7 +562,8 @@ def test_fixed_learning_rate_far_too_large_diverges_safely(J, solver, n_classes,
     msg = str(record[0].message)
     assert re.search(rf"learning_rate={re.escape(repr(lr))} made the cost diverge", msg)
     assert "returning the best finite iterate" in msg
-    assert "use a smaller learning_rate or learning_rate='auto'" in msg
+    assert "Use a smaller learning_rate or learning_rate='auto'" in msg
+    assert "largest stable" not in msg  # 2/L guarantees descent; it bounds no stability
     assert _stable_rate(msg) < lr
     assert model.stop_reason_ == "diverged" and not model.converged_
     assert model.n_iter_ <= 5  # stops early
@@ -591,7 +591,7 @@ def test_line_search_from_a_far_too_large_first_step(solver, n_classes):
 
 def test_stable_rate_in_the_warning_is_stable():
     X, y = load_iris(return_X_y=True)
-    with pytest.warns(ConvergenceWarning, match="largest stable") as record:
+    with pytest.warns(ConvergenceWarning, match="2/L") as record:
         GD(solver="gd", learning_rate=1e4).fit(X, y)
     stable = _stable_rate(str(record[0].message))
     ok = _quiet_fit(GD(solver="gd", learning_rate=0.9 * stable, max_iter=300), X, y)
@@ -844,6 +844,6 @@ def test_property_fixed_learning_rate_is_finite_or_warns(problem, solver, lr):
     assert np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.intercept_))
     assert model.loss_curve_[-1] <= model.loss_curve_[0] + 1e-12
     if model.stop_reason_ == "diverged":
-        assert any("largest stable learning rate" in str(w.message) for w in record)
+        assert any("guarantees that J falls" in str(w.message) for w in record)
     if not model.converged_:
         assert any(issubclass(w.category, ConvergenceWarning) for w in record)

@@ -37,7 +37,7 @@ for solver in ["gd", "nesterov", "backtracking", "bb"]:
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
 LossCurveDisplay.from_estimator(
     list(fits.values()),
-    labels=[f"{s}: {clf.stop_reason_} after {clf.n_iter_}" for s, clf in fits.items()],
+    labels=[f"{s}: {clf.stop_reason_} after {np.max(clf.n_iter_)}" for s, clf in fits.items()],
     reference=J_ref, log_scale=True, ax=left,
 )
 left.set_title("J − J(LogisticRegression), learning_rate='auto'")

@@ -34,7 +34,7 @@ for alpha in learning_rates:
         result = cross_validate(pipe, X, y, cv=cv, return_estimator=True)
     fitted = [p[-1] for p in result["estimator"]]
     scores.append(result["test_score"].mean())
-    iterations.append(np.mean([clf.n_iter_ for clf in fitted]))
+    iterations.append(np.mean([np.max(clf.n_iter_) for clf in fitted]))
     outcomes.append(fitted[0].stop_reason_)
     print(f"α = {alpha:8.3g}: accuracy {scores[-1]:.4f}, {iterations[-1]:6.0f} iterations,"
           f" {outcomes[-1]}")

@@ -1,0 +1,118 @@
+"""What the estimator tells a user whose fit did not converge (ConvergenceWarning texts).
+
+Part of the estimator layer: it reads a :class:`gdlogreg._solver.SolverResult`
+and the estimator's parameters. 2/L is the constant step that guarantees
+descent in the worst case (the curvature bound σ′ ≤ ¼, or ½ for the softmax,
+everywhere); it is no stability limit: a larger step can still converge, as
+the local curvature near the optimum is usually smaller.
+"""
+
+import math
+import os
+import sys
+
+import numpy as np
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_SKLEARN = os.path.dirname(os.path.abspath(np.__file__)).replace("numpy", "sklearn")
+
+SEPARABLE = (
+    "The classes are linearly separable and C=inf: the cost has no minimum (it keeps"
+    " decreasing as the weights grow without bound), so the weights depend on tol and"
+    " max_iter. Use a finite C."
+)
+
+
+def user_stacklevel():
+    """The ``stacklevel`` that points a warning at the first frame outside gdlogreg and
+    scikit-learn: the user's call, also through a Pipeline or a search."""
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith((_PACKAGE, _SKLEARN)):
+        level += 1
+        frame = frame.f_back
+    return level
+
+
+def _descent(step):
+    return (
+        f"2/L ≈ {step:.4g} (L the Lipschitz constant of the gradient) guarantees that J"
+        " falls at every step; larger steps may converge too"
+    )
+
+
+def unconverged(est, result, hint, descent_step, separable):
+    """The warning for a fit that did not converge, or None.
+
+    ``hint``: the step rule's advice; ``descent_step()`` gives 2/L (computed
+    only when the text needs it); ``separable()`` whether the fitted model
+    separates the classes.
+    """
+    if result.stop_reason == "callback":
+        return None
+    if result.converged:
+        if est.C == math.inf and separable():
+            size = float(np.max(np.abs(np.asarray(est._coef_host()))))
+            return (
+                "The fit stopped because the gradient became small, at weights of size up"
+                f" to {size:.3g}. " + SEPARABLE
+            )
+        return None
+    fixed = not isinstance(est.learning_rate, str)
+    if result.diverged:
+        return _diverged(est, result, descent_step if fixed else None)
+    if result.stop_reason == "stalled":
+        return _stalled(est, result, descent_step if fixed else None)
+    head = f"GradientDescentLogisticRegression did not converge in {est.max_iter} iterations"
+    if est.C == math.inf and separable():
+        return f"{head}. " + SEPARABLE
+    head += f" (solver={est.solver!r}, learning_rate={est.learning_rate!r})."
+    if not fixed:
+        return f"{head} {hint}"
+    if est.solver in ("gd", "nesterov"):
+        return f"{head} {_constant_step(est, result, descent_step())}"
+    return (
+        f"{head} Increase max_iter, use learning_rate='auto' or another solver, or scale"
+        " the data (e.g. with StandardScaler)."
+    )
+
+
+def _diverged(est, result, descent_step):
+    hint = (
+        "Increase max_iter or use another solver." if descent_step is None
+        else f"Use a smaller learning_rate or learning_rate='auto': {_descent(descent_step())}."
+    )
+    return (
+        f"learning_rate={est.learning_rate!r} made the cost diverge (J rose from"
+        f" {result.loss_curve[0]:.4g} to {max(result.loss_curve):.4g}); returning the best"
+        f" finite iterate (J = {result.loss_curve[-1]:.4g}). " + hint
+    )
+
+
+def _stalled(est, result, descent_step):
+    if descent_step is not None and result.n_iter == 0:
+        return (
+            f"learning_rate={est.learning_rate!r} is too large for this data: no step of the"
+            " line search, down to 1e-10 times it, decreased the cost, so the model was left"
+            " at its start. Use a smaller learning_rate or learning_rate='auto': "
+            f"{_descent(descent_step())}."
+        )
+    return (
+        "The line search could not decrease the cost any further in floating point before"
+        " the stopping test was met; the model is as accurate as the precision of the data"
+        " allows. Consider a larger tol."
+    )
+
+
+def _constant_step(est, result, step):
+    """A constant step that ran out of iterations: too large only if J rose."""
+    if result.J_rose:
+        return (
+            f"J rose at some iterations: learning_rate={est.learning_rate!r} is too large"
+            f" for steady descent on this data. {_descent(step)}. Use a smaller"
+            " learning_rate or learning_rate='auto'."
+        )
+    return (
+        f"J fell at every iteration: learning_rate={est.learning_rate!r} is stable, but"
+        " max_iter was reached first. Increase max_iter or the learning_rate"
+        f" ({_descent(step)}), or use learning_rate='auto'."
+    )

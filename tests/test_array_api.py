@@ -1,0 +1,60 @@
+"""Fits on array-API arrays stay in their namespace and on their device.
+
+array_api_strict has a second device, ``Device("device1")``: arrays there
+cannot be mixed with arrays on the default device, so any array the fit makes
+without ``device=`` (a class index, a vector of ones) fails, as it would on
+CUDA. Every path is fitted there: binary and multinomial, weighted, with
+class weights, L1, each solver.
+"""
+
+import numpy as np
+import pytest
+from sklearn import config_context
+from sklearn.datasets import make_classification
+
+from gdlogreg import GradientDescentLogisticRegression
+
+xp = pytest.importorskip("array_api_strict")
+pytest.importorskip("scipy", minversion="1.14")  # sklearn's array-API dispatch needs it
+
+
+def _host(a):
+    return np.asarray(a.to_device(xp.Device("CPU_DEVICE")))
+
+
+def _on_device(n_classes, seed=0):
+    X, y = make_classification(
+        150, 6, n_informative=4, n_classes=n_classes, random_state=seed
+    )
+    device = xp.Device("device1")
+    return X, y, xp.asarray(X, device=device), xp.asarray(y, device=device), device
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"solver": "gd"},
+        {"solver": "nesterov"},
+        {"solver": "backtracking", "l1_ratio": 0.5},
+        {"class_weight": "balanced", "fit_intercept": False},
+        {"solver": "gd", "learning_rate": 0.5, "max_iter": 50},
+    ],
+)
+def test_fit_and_predict_on_a_second_device(n_classes, params):
+    X, y, Xd, yd, device = _on_device(n_classes)
+    sw = np.linspace(0.5, 2.0, len(y))
+    with config_context(array_api_dispatch=True):
+        model = GradientDescentLogisticRegression(**params).fit(
+            Xd, yd, sample_weight=xp.asarray(sw, device=device)
+        )
+        for name in ("coef_", "intercept_", "loss_curve_", "n_iter_"):
+            assert getattr(model, name).device == device, name
+        proba = model.predict_proba(Xd)
+        assert proba.device == device
+        pred = model.predict(Xd)
+    ref = GradientDescentLogisticRegression(**params).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(_host(model.coef_), ref.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(_host(proba), ref.predict_proba(X), rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(_host(pred), ref.predict(X))
