@@ -223,7 +223,8 @@ def make_problem(X, y_idx, sample_weight, n_classes, *, C, l1_ratio, fit_interce
     xp, device = namespace_of(X)
     loss = make_loss(n_classes, xp, device)
     if sample_weight is None:
-        s, sw_sum = 1.0 / X.shape[0], float(X.shape[0])
+        n = len(y_idx)
+        s, sw_sum = 1.0 / n, float(n)
     else:
         s, sw_sum = normalise_weights(sample_weight)
     backend = make_backend(X, loss, y_idx, s)
