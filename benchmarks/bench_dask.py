@@ -39,6 +39,11 @@ import numpy as np
 C = 1.0
 
 
+def _n(est):
+    """n_iter_ as an int (an array of shape (1,))."""
+    return int(np.max(est.n_iter_))
+
+
 def make_data(n, d, chunk, seed=0):
     """A logistic model on correlated features of mixed scales, built chunk-wise.
 
@@ -118,7 +123,7 @@ def scaling(n, d, chunk, workers, tol, dask_ml):
         return GradientDescentLogisticRegression(C=C, tol=tol, max_iter=max_iter)
 
     def per_iter(t, setup, est):
-        return f"{(t - setup) / max(int(np.max(est.n_iter_)), 1):.3f}"
+        return f"{(t - setup) / max(_n(est), 1):.3f}"
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # max_iter=0: the set-up alone
@@ -126,7 +131,7 @@ def scaling(n, d, chunk, workers, tol, dask_ml):
     t, ref = timed(lambda: model().fit(Xn, yn))
     J_ref = objective(Xn, yn, ref.coef_, ref.intercept_)
     lines.append(
-        f"| gdlogreg, numpy in memory | (this process) | {t:.2f} | {setup:.2f} | {int(np.max(ref.n_iter_))}"
+        f"| gdlogreg, numpy in memory | (this process) | {t:.2f} | {setup:.2f} | {_n(ref)}"
         f" | {per_iter(t, setup, ref)} | | {J_ref:.10f} | 0 |"
     )
     print(lines[-1], flush=True)
@@ -149,7 +154,7 @@ def scaling(n, d, chunk, workers, tol, dask_ml):
             t, est = timed(lambda Xp=Xp, yp=yp: model().fit(Xp, yp))
             dcoef = np.abs(est.coef_ - ref.coef_).max()
             lines.append(
-                f"| gdlogreg, dask.array | {n_workers} | {t:.2f} | {setup:.2f} | {int(np.max(est.n_iter_))}"
+                f"| gdlogreg, dask.array | {n_workers} | {t:.2f} | {setup:.2f} | {_n(est)}"
                 f" | {per_iter(t, setup, est)} | {est._dask_passes} |"
                 f" {objective(Xn, yn, est.coef_, est.intercept_):.10f} | {dcoef:.1e} |"
             )
@@ -244,7 +249,7 @@ def memory(n, d, chunk, n_workers, limit_mib, max_iter):
             f" {n_workers} worker processes with a memory limit of {limit_mib} MiB each"
             f" (the data are {data_mib / limit_mib:.1f}× one worker's limit), spilling to"
             " disk off.",
-            f"Fit: {int(np.max(est.n_iter_))} iterations ({est.stop_reason_}), {est._dask_passes} passes"
+            f"Fit: {_n(est)} iterations ({est.stop_reason_}), {est._dask_passes} passes"
             f" over X, {t:.1f} s.",
             "",
             "| worker | data held (MiB) | memory before the fit (MiB) | peak during the fit"

@@ -56,7 +56,7 @@ def test_a_step_rule_is_one_new_file(tmp_path):
         from sklearn.preprocessing import StandardScaler
         import gdlogreg
         from gdlogreg import GradientDescentLogisticRegression as G
-        assert gdlogreg.__file__.startswith(%r)
+        assert gdlogreg.__file__.startswith(ROOT)
         X, y = load_breast_cancer(return_X_y=True)
         X = StandardScaler().fit_transform(X)
         with warnings.catch_warnings():
@@ -67,7 +67,7 @@ def test_a_step_rule_is_one_new_file(tmp_path):
         assert np.all(np.diff(curve) <= 1e-12), "1/L and smaller steps descend"
         assert curve[-1] < 0.25 * curve[0] and ref.loss_curve_[-1] < curve[-1]
         print("ok", m.learning_rate_)
-    """ % str(tmp_path)))
+    """).replace("ROOT", repr(str(tmp_path))))
     assert out.startswith("ok")
 
 

@@ -24,4 +24,4 @@ for ax, alpha in zip(axes, [1.0, 16.0], strict=True):
         solver="gd", learning_rate=alpha, keep_path=True
     ).fit(x, y)
     DescentPathDisplay.from_estimator(clf, x, y, ax=ax)
-    ax.set_title(f"learning rate α = {alpha:g}: {clf.stop_reason_} in {np.max(clf.n_iter_)} steps")
+    ax.set_title(f"learning rate α = {alpha:g}: {clf.stop_reason_} in {clf.n_iter_[0]} steps")
