@@ -97,27 +97,17 @@ class Objective:
         One ``X @ V``, one O(n) pass and one ``X.T @ R``. ``reuse``: a Point
         whose raw prediction may be overwritten (it is spent).
         """
-        be = self.backend
-        base = self.T.to_base(coef)
         out = None
         if reuse is not None:
             out, reuse.z = reuse.z, None
-        Z = be.linear(base, self.fit_intercept, out=out)
-        value, Z, G = be.loss_pass(
-            self.loss, Z, gradient=gradient, fit_intercept=self.fit_intercept
-        )
-        J = value + self.penalty.value(self._weights(base), self.xp)
-        return Point(coef, J, self._grad(G, base) if gradient else None, Z)
+        Z = self.backend.linear(self.T.to_base(coef), self.fit_intercept, out=out)
+        return self._pass(coef, Z, gradient=gradient, move=False)
 
     def gradient_at(self, point):
         """The Point at ``point.coef`` with its gradient; point's raw prediction is only read."""
-        be = self.backend
-        value, _, G = be.loss_pass(
-            self.loss, point.z, gradient=True, fit_intercept=self.fit_intercept
-        )
-        base = self.T.to_base(point.coef)
-        J = value + self.penalty.value(self._weights(base), self.xp)
-        return Point(point.coef, J, self._grad(G, base))
+        new = self._pass(point.coef, point.z, move=False)
+        new.z = None
+        return new
 
     def value(self, coef, z):
         """J at coef whose raw prediction is z: O(n), no product with X."""
@@ -133,17 +123,20 @@ class Objective:
         coef = a.coef + beta * (a.coef - b.coef)
         Z = self.backend.combine(a.z, b.z, beta)
         b.z = None
-        return self._point_from(coef, Z)
+        return self._pass(coef, Z)
 
-    def _point_from(self, coef, Z, D=None, t=0.0):
-        """The Point at coef whose raw prediction is Z + t·D (moved in place where possible)."""
-        be = self.backend
-        value, Z, G = be.loss_pass(
-            self.loss, Z, D, t, gradient=True, fit_intercept=self.fit_intercept, move=True
+    def _pass(self, coef, Z, D=None, t=0.0, gradient=True, move=True):
+        """The Point at coef whose raw prediction is Z + t·D: one fused loss pass.
+
+        ``move=True``: Z (and D) are spent, the point's raw prediction may
+        take Z's memory and the residual D's.
+        """
+        value, U, G = self.backend.loss_pass(
+            self.loss, Z, D, t, gradient=gradient, fit_intercept=self.fit_intercept, move=move
         )
         base = self.T.to_base(coef)
         J = value + self.penalty.value(self._weights(base), self.xp)
-        return Point(coef, J, self._grad(G, base), Z)
+        return Point(coef, J, self._grad(G, base) if gradient else None, U)
 
     # --------------------------------------------------------- the L1 part
     def prox(self, coef, step):
@@ -241,30 +234,25 @@ class Ray:
 
     def point(self, t):
         """The Point at coef + t·d with its gradient (one ``X.T @ R``); the ray is spent."""
-        point = self.objective._point_from(self._coef(t), self.Z, self.D, t)
+        point = self.objective._pass(self._coef(t), self.Z, self.D, t)
         self.Z = self.D = None
         return point
 
     def try_point(self, t, accept):
         """The Point at coef + t·d if ``accept(J)`` holds there, else None.
 
-        One fused pass moves the raw prediction to the trial point and writes
+        One fused pass moves the raw prediction to the trial point and takes
         its gradient, so an accepted trial costs what :meth:`point` alone
         costs. A refused one is undone exactly (``X @ coef`` and ``X @ d``
         again): use it where acceptance is likely.
         """
         obj = self.objective
-        be, T = obj.backend, obj.T
-        coef = self._coef(t)
-        value, U, G = be.loss_pass(
-            obj.loss, self.Z, self.D, t, gradient=True, fit_intercept=obj.fit_intercept, move=True
-        )
-        base = T.to_base(coef)
-        J = value + obj.penalty.value(obj._weights(base), obj.xp)
-        if accept(J):
+        point = obj._pass(self._coef(t), self.Z, self.D, t)
+        if accept(point.J):
             self.Z = self.D = None
-            return Point(coef, J, obj._grad(G, base), U)
-        if U is self.Z:  # moved in place (and D overwritten): put both back
+            return point
+        if point.z is self.Z:  # moved in place (and D overwritten): put both back
+            be, T = obj.backend, obj.T
             self.Z = be.linear(T.to_base(self.coef), obj.fit_intercept, out=self.Z)
             self.D = be.linear(T.to_base(self.d), obj.fit_intercept, out=self.D)
         return None
