@@ -90,13 +90,17 @@ class GradientDescentLogisticRegression(
         ``w := w - α·dw, b := b - α·db``; for ``"nesterov"`` the constant
         step of the accelerated method; for ``"backtracking"`` the first trial
         step of every line search; for ``"bb"`` the first step, after which the
-        spectral rule takes over. ``"auto"`` rescales each feature by a Jacobi
-        (diagonal) preconditioner P — the update becomes ``w := w - α·P·dw``,
-        with the same minimiser — and takes α from the data: ``1/L`` for the
-        Lipschitz constant L of the preconditioned gradient (power iteration)
-        for ``"gd"`` and ``"nesterov"``, the line search for the others. A
-        fixed α that makes the cost blow up stops the fit, keeps the best
-        finite iterate and warns with the largest stable step for the data.
+        spectral rule takes over. ``"auto"`` descends in standardized
+        coordinates (each feature centred and scaled by its weighted mean and
+        standard deviation, an exact change of variables with the same
+        minimiser; in the original coordinates a preconditioner T·Tᵀ that
+        couples w and b) and takes α from the data: ``1/L`` for a
+        power-iteration estimate of the Lipschitz constant L of the gradient
+        for ``"gd"`` and ``"nesterov"``, with a safeguard that halves α when a
+        step raises J; the line search for the others. A fixed α that makes
+        the cost blow up stops the fit, keeps the best finite iterate and warns
+        with 2/L, the step that guarantees descent (larger steps may converge
+        too, see the user guide).
     max_iter : int, default=1000
         Most gradient-descent iterations.
     tol : float, default=1e-5
@@ -131,11 +135,13 @@ class GradientDescentLogisticRegression(
         The class labels.
     n_iter_ : ndarray of shape (1,)
         Number of parameter updates made (an array, as in ``LogisticRegression``).
-    loss_curve_ : ndarray of shape (n_iter_ + 1,)
+    loss_curve_ : ndarray of shape (n_iter_ + 1,) or (n_iter_ + 2,)
         J at the start and after every update, penalty included. Its last
         entry is J of the returned model: when the fit diverged (or ended worse
         than its best iterate) the best finite iterate is returned and its J is
-        appended after the values that show what happened.
+        appended after the values that show what happened (n_iter_ + 2
+        entries). For ``solver="nesterov"`` the entries are J at the
+        extrapolated points, where the gradient is taken.
     converged_ : bool
         Whether the stopping test was met.
     stop_reason_ : str
@@ -143,7 +149,8 @@ class GradientDescentLogisticRegression(
         ``"stalled"`` (no further decrease is possible in floating point) or
         ``"callback"``.
     learning_rate_ : float
-        The last step size used (α for a constant step).
+        The last step size used (α for a constant step). Under
+        ``learning_rate="auto"`` it is in standardized coordinates.
     coef_path_ : ndarray of shape (n_iter_ + 1, n_outputs, n_features)
         Every iterate of w, only with ``keep_path=True``.
     intercept_path_ : ndarray of shape (n_iter_ + 1, n_outputs)
