@@ -7,7 +7,6 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
@@ -30,6 +29,7 @@ from ._compat import (
     max_precision_float_dtype,
     move_to,
 )
+from ._loss import probabilities
 from ._objective import Objective
 from ._problem import Identity, check_some_weight, class_weight_vector, make_problem
 from ._solver import minimize
@@ -538,17 +538,7 @@ class GradientDescentLogisticRegression(
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
-        if _dask.is_dask(X):
-            return _dask.predict_proba(self, X)
-        check_is_fitted(self)
-        check_same_namespace(X, self, attribute="coef_", method="predict_proba")
-        z = self.decision_function(X)
-        xp, _ = get_namespace(z)
-        if not is_numpy_namespace(xp):
-            return xp.exp(_log_proba(z, xp))
-        if z.ndim == 1:
-            return np.stack([expit(-z), expit(z)], axis=1)
-        return softmax(z, axis=1)
+        return self._proba(X, log=False, method="predict_proba")
 
     def predict_log_proba(self, X):
         """Logarithm of the probabilities, computed stably from z.
@@ -563,17 +553,15 @@ class GradientDescentLogisticRegression(
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
+        return self._proba(X, log=True, method="predict_log_proba")
+
+    def _proba(self, X, *, log, method):
         if _dask.is_dask(X):
-            return _dask.predict_log_proba(self, X)
+            return _dask.predict_proba(self, X, log=log)
         check_is_fitted(self)
-        check_same_namespace(X, self, attribute="coef_", method="predict_log_proba")
+        check_same_namespace(X, self, attribute="coef_", method=method)
         z = self.decision_function(X)
-        xp, _ = get_namespace(z)
-        if not is_numpy_namespace(xp):
-            return _log_proba(z, xp)
-        if z.ndim == 1:
-            return np.stack([log_expit(-z), log_expit(z)], axis=1)
-        return log_softmax(z, axis=1)
+        return probabilities(z, get_namespace(z)[0], log=log)
 
     def __sklearn_is_fitted__(self):
         # A fit that raised may have set n_features_in_ and classes_ (and, on a
@@ -614,15 +602,6 @@ def _to_numpy(a):
         return a
     xp, _ = get_namespace(a)
     return convert_to_numpy(a, xp)
-
-
-def _log_proba(z, xp):
-    """log σ(±z) or log softmax(z), stably, in namespace xp."""
-    if z.ndim == 1:
-        # [log σ(-z), log σ(z)] is the log-softmax of [-z/2, z/2]
-        z = xp.stack([-z, z], axis=1) * 0.5
-    zmax = xp.max(z, axis=1, keepdims=True)
-    return z - (zmax + xp.log(xp.sum(xp.exp(z - zmax), axis=1, keepdims=True)))
 
 
 def _descent_step(problem):

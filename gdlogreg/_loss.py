@@ -204,6 +204,28 @@ def _np_dtype(a):
     return np.float32 if "32" in str(a.dtype) else np.float64
 
 
+def probabilities(z, xp, log=False):
+    """Class probabilities (or their logs) from decision values, stably.
+
+    z: (n,) for two classes, the score of the second; (n, K) otherwise.
+    Two classes: [σ(-z), σ(z)]; more: softmax(z). numpy uses scipy's
+    ``expit``/``log_expit``/``softmax``; other namespaces the log-sum-exp
+    form (the log-softmax of [-z/2, z/2] for two classes).
+    """
+    if isinstance(z, np.ndarray):
+        from scipy.special import expit, log_expit, log_softmax, softmax
+
+        if z.ndim == 1:
+            f = log_expit if log else expit
+            return np.stack([f(-z), f(z)], axis=1)
+        return log_softmax(z, axis=1) if log else softmax(z, axis=1)
+    if z.ndim == 1:
+        z = xp.stack([-z, z], axis=1) * 0.5
+    zmax = xp.max(z, axis=1, keepdims=True)
+    out = z - (zmax + xp.log(xp.sum(xp.exp(z - zmax), axis=1, keepdims=True)))
+    return out if log else xp.exp(out)
+
+
 def make_loss(n_classes, xp, device=None):
     """The loss of a problem with ``n_classes`` classes: binary or multinomial."""
     if n_classes == 2:
