@@ -26,20 +26,20 @@ def _is_frame(obj):
 
 
 # ------------------------------------------------------------- validation
-def _check_X(estimator, X, *, reset):
-    """A 2-D Dask array with whole rows in each block; checks features like validate_data."""
-    import dask.array as da
-
+def _as_array(estimator, X, *, reset):
+    """A Dask DataFrame as its array of values; checks the feature names."""
     if _is_frame(X):
         import pandas as pd
 
         # The names as scikit-learn reads them from a pandas frame of the same columns.
         check_feature_names(estimator, pd.DataFrame(columns=X.columns), reset=reset)
-        X = X.to_dask_array(lengths=True if reset else None)
-    else:
-        check_feature_names(estimator, X, reset=reset)
-    if not isinstance(X, da.Array):
-        raise TypeError(f"Expected a dask array or Dask DataFrame, got {type(X).__name__}.")
+        return X.to_dask_array(lengths=True if reset else None)
+    check_feature_names(estimator, X, reset=reset)
+    return X
+
+
+def _check_n_features(estimator, X, *, reset):
+    """A 2-D array; sets ``n_features_in_`` (``reset``) or checks X against it."""
     if X.ndim != 2:
         raise ValueError(
             f"Expected 2D array, got {X.ndim}D array instead. Reshape your data"
@@ -47,22 +47,42 @@ def _check_X(estimator, X, *, reset):
             " for a single sample."
         )
     n_features = X.shape[1]
+    if not reset:
+        if n_features != estimator.n_features_in_:
+            raise ValueError(
+                f"X has {n_features} features, but {type(estimator).__name__} is expecting"
+                f" {estimator.n_features_in_} features as input."
+            )
+        return
+    if n_features < 1:
+        raise ValueError("0 feature(s) (shape=(..., 0)) while a minimum of 1 is required.")
+    estimator.n_features_in_ = n_features
+
+
+def _check_fit_rows(X):
+    """Float chunks of known, non-zero row counts, for the fit."""
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    if any(math.isnan(c) for c in X.chunks[0]):
+        X = X.compute_chunk_sizes()
+    if X.shape[0] < 1:
+        raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}).")
+    return X
+
+
+def _check_X(estimator, X, *, reset):
+    """A 2-D Dask array with whole rows in each block; checks features like validate_data.
+
+    For the fit (``reset``), X is also made float with known row counts.
+    """
+    import dask.array as da
+
+    X = _as_array(estimator, X, reset=reset)
+    if not isinstance(X, da.Array):
+        raise TypeError(f"Expected a dask array or Dask DataFrame, got {type(X).__name__}.")
+    _check_n_features(estimator, X, reset=reset)
     if reset:
-        if n_features < 1:
-            raise ValueError("0 feature(s) (shape=(..., 0)) while a minimum of 1 is required.")
-        estimator.n_features_in_ = n_features
-    elif n_features != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {n_features} features, but {type(estimator).__name__} is expecting"
-            f" {estimator.n_features_in_} features as input."
-        )
-    if reset:
-        if X.dtype not in (np.float32, np.float64):
-            X = X.astype(np.float64)
-        if any(math.isnan(c) for c in X.chunks[0]):
-            X = X.compute_chunk_sizes()
-        if X.shape[0] < 1:
-            raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}).")
+        X = _check_fit_rows(X)
     return X.rechunk({1: -1})
 
 
