@@ -27,13 +27,14 @@ def _is_frame(obj):
 
 # ------------------------------------------------------------- validation
 def _as_array(estimator, X, *, reset):
-    """A Dask DataFrame as its array of values; checks the feature names."""
+    """A Dask DataFrame as its array of values, with known row counts; checks the names."""
     if _is_frame(X):
         import pandas as pd
 
         # The names as scikit-learn reads them from a pandas frame of the same columns.
         check_feature_names(estimator, pd.DataFrame(columns=X.columns), reset=reset)
-        return X.to_dask_array(lengths=True if reset else None)
+        # Known row counts: predictions then combine with the labels (==, score).
+        return X.to_dask_array(lengths=True)
     check_feature_names(estimator, X, reset=reset)
     return X
 
@@ -202,9 +203,14 @@ def _predict_block(x, coef, intercept, classes):
     return classes[idx]
 
 
-def _map_rows(estimator, X, func, n_out, dtype, **kwargs):
+def _check_predict_X(estimator, X):
+    """The fitted estimator's X as a 2-D Dask array (a Dask DataFrame's values)."""
     check_is_fitted(estimator)
-    X = _check_X(estimator, X, reset=False)
+    return _check_X(estimator, X, reset=False)
+
+
+def _map_rows(estimator, X, func, n_out, dtype, **kwargs):
+    """Lazy ``func(chunk, coef, intercept)`` over the row chunks of a checked X."""
     coef = np.asarray(estimator.coef_)
     intercept = np.asarray(estimator.intercept_)
     if n_out is None:
@@ -231,12 +237,14 @@ def _score_dtype(estimator, X):
 
 def decision_function(estimator, X):
     """Lazy z = X w + b for Dask X (n,) or (n, K)."""
+    X = _check_predict_X(estimator, X)
     n_out = None if np.shape(estimator.coef_)[0] == 1 else np.shape(estimator.coef_)[0]
     return _map_rows(estimator, X, _decision_block, n_out, _score_dtype(estimator, X))
 
 
 def predict_proba(estimator, X, log=False):
     """Lazy class probabilities (or their logs) for Dask X."""
+    X = _check_predict_X(estimator, X)
     n_out = len(estimator.classes_)
     dtype = _score_dtype(estimator, X)
     return _map_rows(estimator, X, _proba_block, n_out, dtype, log=log)
@@ -249,5 +257,6 @@ def predict_log_proba(estimator, X):
 
 def predict(estimator, X):
     """Lazy predicted labels for Dask X."""
+    X = _check_predict_X(estimator, X)
     classes = np.asarray(estimator.classes_)
     return _map_rows(estimator, X, _predict_block, None, classes.dtype, classes=classes)

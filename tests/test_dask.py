@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
 
 import gdlogreg._solver
 from gdlogreg import GradientDescentLogisticRegression
@@ -133,6 +134,26 @@ def test_dask_dataframe_input():
         model.predict(ddf[columns[::-1]])
 
 
+def test_predictions_from_a_dask_dataframe_have_known_chunks():
+    """Row counts are known, so predictions combine with the labels and score works."""
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    X, y, _ = _data(3)
+    columns = [f"f{j}" for j in range(X.shape[1])]
+    frame = pd.DataFrame(X, columns=columns).assign(target=y)
+    ddf = dd.from_pandas(frame, npartitions=4)
+    model = GradientDescentLogisticRegression().fit(ddf[columns], ddf["target"])
+    expected = model.score(frame[columns], y)
+    for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+        lazy = getattr(model, method)(ddf[columns])
+        assert not np.isnan(lazy.shape[0]), method
+        assert sum(lazy.chunks[0]) == len(y), method
+    pred = model.predict(ddf[columns])
+    for y_dask in (ddf["target"].to_dask_array(lengths=True), da.from_array(y, chunks=CHUNK)):
+        assert float((pred == y_dask).mean().compute()) == pytest.approx(expected)
+    assert model.score(ddf[columns], ddf["target"]) == pytest.approx(expected)
+
+
 def test_data_are_persisted_once_not_recomputed_per_iteration():
     """Every chunk of X is produced once, whatever the number of iterations."""
     X, y, _ = _data(n=500)
@@ -206,6 +227,15 @@ def test_wrong_number_of_features_at_predict():
     model = GradientDescentLogisticRegression().fit(da.from_array(X, chunks=CHUNK), y)
     with pytest.raises(ValueError, match="expecting 6 features"):
         model.predict(da.from_array(X[:, :4], chunks=CHUNK))
+
+
+@pytest.mark.parametrize(
+    "method", ["predict", "predict_proba", "predict_log_proba", "decision_function"]
+)
+def test_predicting_before_fit_raises_not_fitted(method):
+    X, _, _ = _data()
+    with pytest.raises(NotFittedError):
+        getattr(GradientDescentLogisticRegression(), method)(da.from_array(X, chunks=CHUNK))
 
 
 def test_the_solver_does_not_know_dask_and_numpy_fits_do_not_import_it():
