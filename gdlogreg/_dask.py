@@ -114,8 +114,8 @@ def fit(estimator, X, y, sample_weight=None):
     """Fit ``estimator`` (a GradientDescentLogisticRegression) on Dask data.
 
     The data are validated lazily (dtype, shape, features), persisted once,
-    then checked in one pass (finite values, non-negative weights, the class
-    labels); the fit is the in-memory one on the Dask backend.
+    then checked in one pass (finite values, finite non-negative weights, the
+    class labels); the fit is the in-memory one on the Dask backend.
     """
     import dask
     import dask.array as da
@@ -124,12 +124,7 @@ def fit(estimator, X, y, sample_weight=None):
     n, rows = X.shape[0], X.chunks[0]
     dtype = np.dtype(X.dtype)
     y = _check_vector(y, n, rows, "y")
-    if sample_weight is None:
-        sw = None
-    elif np.ndim(sample_weight) == 0 and not is_dask(sample_weight):
-        sw = da.full(n, float(sample_weight), chunks=(rows,), dtype=dtype)
-    else:
-        sw = _check_vector(sample_weight, n, rows, "sample_weight").astype(dtype)
+    sw = _check_sample_weight(sample_weight, n, rows, dtype)
 
     X, y, sw = dask.persist(X, y, sw)
     checks = [da.unique(y), da.isfinite(X).all()]
@@ -138,8 +133,8 @@ def fit(estimator, X, y, sample_weight=None):
     classes, finite, *sw_range = dask.compute(*checks)
     if not finite:
         raise ValueError("Input X contains NaN or infinity.")
-    if sw is not None and not (sw_range[0] >= 0):
-        raise ValueError("Negative values in data passed to `sample_weight`.")
+    if sw is not None:
+        _check_weight_range(*sw_range)
     check_classification_targets(classes)
     n_classes = len(classes)
     if n_classes < 2:
@@ -172,6 +167,34 @@ def fit(estimator, X, y, sample_weight=None):
     estimator._fit_problem(problem, problem.backend.X, y, y_idx, sw)
     estimator._dask_passes = problem.backend.n_passes
     return estimator
+
+
+def _check_sample_weight(sample_weight, n, rows, dtype):
+    """The weights as a Dask array chunked like ``rows``; a scalar must be finite."""
+    import dask.array as da
+
+    if sample_weight is None:
+        return None
+    if np.ndim(sample_weight) == 0 and not is_dask(sample_weight):
+        value = float(sample_weight)
+        if not math.isfinite(value):
+            raise ValueError(f"sample_weight must be finite, got {value}.")
+        return da.full(n, value, chunks=(rows,), dtype=dtype)
+    return _check_vector(sample_weight, n, rows, "sample_weight").astype(dtype)
+
+
+def _check_weight_range(low, high):
+    """Refuse NaN, infinite and negative weights from their min and max.
+
+    ``min`` and ``max`` propagate NaN (numpy's, chunk by chunk and in the
+    reduction), so a NaN anywhere makes both NaN.
+    """
+    if math.isnan(low) or math.isnan(high):
+        raise ValueError("Input sample_weight contains NaN.")
+    if math.isinf(low) or math.isinf(high):
+        raise ValueError("Input sample_weight contains infinity.")
+    if low < 0:
+        raise ValueError("Negative values in data passed to `sample_weight`.")
 
 
 def _label_index(block, classes):

@@ -222,6 +222,34 @@ def test_invalid_input(change, match):
         GradientDescentLogisticRegression().fit(Xd, da.from_array(y, chunks=30), sample_weight=sw)
 
 
+@pytest.mark.parametrize(
+    "sample_weight, match",
+    [
+        (np.inf, "sample_weight must be finite, got inf"),
+        (-np.inf, "sample_weight must be finite, got -inf"),
+        (np.nan, "sample_weight must be finite, got nan"),
+        (np.float32(np.inf), "sample_weight must be finite"),
+        ("nan-in-array", "Input sample_weight contains NaN"),
+        ("inf-in-array", "Input sample_weight contains infinity"),
+        ("-inf-in-array", "Input sample_weight contains infinity"),
+        ("negative-in-array", "Negative values in data passed to `sample_weight`"),
+    ],
+)
+def test_non_finite_or_negative_sample_weight_is_refused(sample_weight, match):
+    """Scalars are checked before they are broadcast; Dask arrays in the one checking pass."""
+    X, y, sw = _data(n=100)
+    if isinstance(sample_weight, str):
+        sw = sw.copy()
+        sw[37] = {"nan": np.nan, "inf": np.inf, "-inf": -np.inf, "negative": -1.0}[
+            sample_weight.removesuffix("-in-array")
+        ]
+        sample_weight = da.from_array(sw, chunks=30)
+    with pytest.raises(ValueError, match=re.escape(match)):
+        GradientDescentLogisticRegression().fit(
+            da.from_array(X, chunks=30), y, sample_weight=sample_weight
+        )
+
+
 def test_wrong_number_of_features_at_predict():
     X, y, _ = _data()
     model = GradientDescentLogisticRegression().fit(da.from_array(X, chunks=CHUNK), y)
