@@ -11,6 +11,7 @@ computed chunk by chunk.
 import math
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
@@ -26,6 +27,14 @@ def _is_frame(obj):
 
 
 # ------------------------------------------------------------- validation
+SPARSE_CHUNKS = (
+    "Dask arrays with scipy.sparse chunks are not supported by fit (predictions"
+    " accept them). If each chunk fits in memory as a dense array, densify the"
+    " chunks: X.map_blocks(lambda b: b.toarray(), dtype=X.dtype); otherwise fit"
+    " on an in-memory scipy.sparse matrix (X.compute())."
+)
+
+
 def _as_array(estimator, X, *, reset):
     """A Dask DataFrame as its array of values, with known row counts; checks the names."""
     if _is_frame(X):
@@ -61,7 +70,9 @@ def _check_n_features(estimator, X, *, reset):
 
 
 def _check_fit_rows(X):
-    """Float chunks of known, non-zero row counts, for the fit."""
+    """Dense float chunks of known, non-zero row counts, for the fit."""
+    if sp.issparse(getattr(X, "_meta", None)):
+        raise TypeError(SPARSE_CHUNKS)
     if X.dtype not in (np.float32, np.float64):
         X = X.astype(np.float64)
     if any(math.isnan(c) for c in X.chunks[0]):
@@ -74,7 +85,8 @@ def _check_fit_rows(X):
 def _check_X(estimator, X, *, reset):
     """A 2-D Dask array with whole rows in each block; checks features like validate_data.
 
-    For the fit (``reset``), X is also made float with known row counts.
+    For the fit (``reset``), X is also made dense float with known row counts;
+    predictions accept any chunks that support ``chunk @ coef``, sparse ones too.
     """
     import dask.array as da
 
@@ -114,8 +126,8 @@ def fit(estimator, X, y, sample_weight=None):
     """Fit ``estimator`` (a GradientDescentLogisticRegression) on Dask data.
 
     The data are validated lazily (dtype, shape, features), persisted once,
-    then checked in one pass (finite values, finite non-negative weights, the
-    class labels); the fit is the in-memory one on the Dask backend.
+    then checked in one pass (finite values, dense chunks, finite non-negative
+    weights, the class labels); the fit is the in-memory one on the Dask backend.
     """
     import dask
     import dask.array as da
@@ -127,7 +139,7 @@ def fit(estimator, X, y, sample_weight=None):
     sw = _check_sample_weight(sample_weight, n, rows, dtype)
 
     X, y, sw = dask.persist(X, y, sw)
-    checks = [da.unique(y), da.isfinite(X).all()]
+    checks = [da.unique(y), da.reduction(X, _all_finite, np.all, dtype=bool)]
     if sw is not None:
         checks += [sw.min(), sw.max()]
     classes, finite, *sw_range = dask.compute(*checks)
@@ -195,6 +207,16 @@ def _check_weight_range(low, high):
         raise ValueError("Input sample_weight contains infinity.")
     if low < 0:
         raise ValueError("Negative values in data passed to `sample_weight`.")
+
+
+def _all_finite(x, axis=None, keepdims=False):
+    """Whether a chunk's values are all finite (a ``da.reduction`` chunk function).
+
+    Also refuses sparse chunks, which metadata claiming dense ones hides until here.
+    """
+    if sp.issparse(x):
+        raise TypeError(SPARSE_CHUNKS)
+    return np.isfinite(x).all(axis=axis, keepdims=keepdims)
 
 
 def _label_index(block, classes):

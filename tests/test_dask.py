@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sparse
 from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
 
@@ -248,6 +249,48 @@ def test_non_finite_or_negative_sample_weight_is_refused(sample_weight, match):
         GradientDescentLogisticRegression().fit(
             da.from_array(X, chunks=30), y, sample_weight=sample_weight
         )
+
+
+def _sparse_chunks(X, how):
+    if how == "from_array":
+        return da.from_array(sparse.csr_matrix(X), chunks=(CHUNK, 4))
+    Xd = da.from_array(X, chunks=(CHUNK, 4))
+    if how == "map_blocks":
+        return Xd.map_blocks(sparse.csr_matrix)
+    if how == "sparse array":
+        return Xd.map_blocks(sparse.csr_array)
+    # Dense metadata, sparse chunks: only the chunks themselves tell.
+    return Xd.map_blocks(sparse.csr_matrix, meta=np.empty((0, 0)))
+
+
+@pytest.mark.parametrize("how", ["from_array", "map_blocks", "sparse array", "dense meta"])
+def test_fit_on_sparse_chunks_says_what_to_do(how):
+    X, y, _ = _data()
+    Xs = _sparse_chunks(X, how)
+    with pytest.raises(TypeError, match=r"(?s)sparse.*not supported.*toarray.*scipy\.sparse"):
+        GradientDescentLogisticRegression().fit(Xs, y)
+    # What the message suggests works: densified chunks, the dense fit.
+    dense = Xs.map_blocks(lambda b: b.toarray(), dtype=Xs.dtype)
+    model = GradientDescentLogisticRegression().fit(dense, y)
+    _close(model.coef_, GradientDescentLogisticRegression().fit(X, y).coef_)
+
+
+@pytest.mark.parametrize("how", ["from_array", "map_blocks", "sparse array", "dense meta"])
+def test_predictions_on_sparse_chunks(how):
+    """Predicting needs only X w per chunk: sparse chunks give the dense results."""
+    X, y, _ = _data(3)
+    model = GradientDescentLogisticRegression().fit(X, y)
+    Xs = _sparse_chunks(X, how)
+    for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+        lazy = getattr(model, method)(Xs)
+        assert isinstance(lazy, da.Array), method
+        result = lazy.compute()
+        assert isinstance(result, np.ndarray), method
+        expected = getattr(model, method)(X)
+        if method == "predict":
+            np.testing.assert_array_equal(result, expected)
+        else:
+            _close(result, expected, 1e-12)
 
 
 def test_wrong_number_of_features_at_predict():
