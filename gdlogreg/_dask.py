@@ -11,6 +11,7 @@ computed chunk by chunk.
 import math
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
@@ -26,20 +27,29 @@ def _is_frame(obj):
 
 
 # ------------------------------------------------------------- validation
-def _check_X(estimator, X, *, reset):
-    """A 2-D Dask array with whole rows in each block; checks features like validate_data."""
-    import dask.array as da
+SPARSE_CHUNKS = (
+    "Dask arrays with scipy.sparse chunks are not supported by fit (predictions"
+    " accept them). If each chunk fits in memory as a dense array, densify the"
+    " chunks: X.map_blocks(lambda b: b.toarray(), dtype=X.dtype); otherwise fit"
+    " on an in-memory scipy.sparse matrix (X.compute())."
+)
 
+
+def _as_array(estimator, X, *, reset):
+    """A Dask DataFrame as its array of values, with known row counts; checks the names."""
     if _is_frame(X):
         import pandas as pd
 
         # The names as scikit-learn reads them from a pandas frame of the same columns.
         check_feature_names(estimator, pd.DataFrame(columns=X.columns), reset=reset)
-        X = X.to_dask_array(lengths=True if reset else None)
-    else:
-        check_feature_names(estimator, X, reset=reset)
-    if not isinstance(X, da.Array):
-        raise TypeError(f"Expected a dask array or Dask DataFrame, got {type(X).__name__}.")
+        # Known row counts: predictions then combine with the labels (==, score).
+        return X.to_dask_array(lengths=True)
+    check_feature_names(estimator, X, reset=reset)
+    return X
+
+
+def _check_n_features(estimator, X, *, reset):
+    """A 2-D array; sets ``n_features_in_`` (``reset``) or checks X against it."""
     if X.ndim != 2:
         raise ValueError(
             f"Expected 2D array, got {X.ndim}D array instead. Reshape your data"
@@ -47,22 +57,45 @@ def _check_X(estimator, X, *, reset):
             " for a single sample."
         )
     n_features = X.shape[1]
+    if not reset:
+        if n_features != estimator.n_features_in_:
+            raise ValueError(
+                f"X has {n_features} features, but {type(estimator).__name__} is expecting"
+                f" {estimator.n_features_in_} features as input."
+            )
+        return
+    if n_features < 1:
+        raise ValueError("0 feature(s) (shape=(..., 0)) while a minimum of 1 is required.")
+    estimator.n_features_in_ = n_features
+
+
+def _check_fit_rows(X):
+    """Dense float chunks of known, non-zero row counts, for the fit."""
+    if sp.issparse(getattr(X, "_meta", None)):
+        raise TypeError(SPARSE_CHUNKS)
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    if any(math.isnan(c) for c in X.chunks[0]):
+        X = X.compute_chunk_sizes()
+    if X.shape[0] < 1:
+        raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}).")
+    return X
+
+
+def _check_X(estimator, X, *, reset):
+    """A 2-D Dask array with whole rows in each block; checks features like validate_data.
+
+    For the fit (``reset``), X is also made dense float with known row counts;
+    predictions accept any chunks that support ``chunk @ coef``, sparse ones too.
+    """
+    import dask.array as da
+
+    X = _as_array(estimator, X, reset=reset)
+    if not isinstance(X, da.Array):
+        raise TypeError(f"Expected a dask array or Dask DataFrame, got {type(X).__name__}.")
+    _check_n_features(estimator, X, reset=reset)
     if reset:
-        if n_features < 1:
-            raise ValueError("0 feature(s) (shape=(..., 0)) while a minimum of 1 is required.")
-        estimator.n_features_in_ = n_features
-    elif n_features != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {n_features} features, but {type(estimator).__name__} is expecting"
-            f" {estimator.n_features_in_} features as input."
-        )
-    if reset:
-        if X.dtype not in (np.float32, np.float64):
-            X = X.astype(np.float64)
-        if any(math.isnan(c) for c in X.chunks[0]):
-            X = X.compute_chunk_sizes()
-        if X.shape[0] < 1:
-            raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}).")
+        X = _check_fit_rows(X)
     return X.rechunk({1: -1})
 
 
@@ -93,8 +126,8 @@ def fit(estimator, X, y, sample_weight=None):
     """Fit ``estimator`` (a GradientDescentLogisticRegression) on Dask data.
 
     The data are validated lazily (dtype, shape, features), persisted once,
-    then checked in one pass (finite values, non-negative weights, the class
-    labels); the fit is the in-memory one on the Dask backend.
+    then checked in one pass (finite values, dense chunks, finite non-negative
+    weights, the class labels); the fit is the in-memory one on the Dask backend.
     """
     import dask
     import dask.array as da
@@ -103,22 +136,17 @@ def fit(estimator, X, y, sample_weight=None):
     n, rows = X.shape[0], X.chunks[0]
     dtype = np.dtype(X.dtype)
     y = _check_vector(y, n, rows, "y")
-    if sample_weight is None:
-        sw = None
-    elif np.ndim(sample_weight) == 0 and not is_dask(sample_weight):
-        sw = da.full(n, float(sample_weight), chunks=(rows,), dtype=dtype)
-    else:
-        sw = _check_vector(sample_weight, n, rows, "sample_weight").astype(dtype)
+    sw = _check_sample_weight(sample_weight, n, rows, dtype)
 
     X, y, sw = dask.persist(X, y, sw)
-    checks = [da.unique(y), da.isfinite(X).all()]
+    checks = [da.unique(y), da.reduction(X, _all_finite, np.all, dtype=bool)]
     if sw is not None:
         checks += [sw.min(), sw.max()]
     classes, finite, *sw_range = dask.compute(*checks)
     if not finite:
         raise ValueError("Input X contains NaN or infinity.")
-    if sw is not None and not (sw_range[0] >= 0):
-        raise ValueError("Negative values in data passed to `sample_weight`.")
+    if sw is not None:
+        _check_weight_range(*sw_range)
     check_classification_targets(classes)
     n_classes = len(classes)
     if n_classes < 2:
@@ -153,6 +181,44 @@ def fit(estimator, X, y, sample_weight=None):
     return estimator
 
 
+def _check_sample_weight(sample_weight, n, rows, dtype):
+    """The weights as a Dask array chunked like ``rows``; a scalar must be finite."""
+    import dask.array as da
+
+    if sample_weight is None:
+        return None
+    if np.ndim(sample_weight) == 0 and not is_dask(sample_weight):
+        value = float(sample_weight)
+        if not math.isfinite(value):
+            raise ValueError(f"sample_weight must be finite, got {value}.")
+        return da.full(n, value, chunks=(rows,), dtype=dtype)
+    return _check_vector(sample_weight, n, rows, "sample_weight").astype(dtype)
+
+
+def _check_weight_range(low, high):
+    """Refuse NaN, infinite and negative weights from their min and max.
+
+    ``min`` and ``max`` propagate NaN (numpy's, chunk by chunk and in the
+    reduction), so a NaN anywhere makes both NaN.
+    """
+    if math.isnan(low) or math.isnan(high):
+        raise ValueError("Input sample_weight contains NaN.")
+    if math.isinf(low) or math.isinf(high):
+        raise ValueError("Input sample_weight contains infinity.")
+    if low < 0:
+        raise ValueError("Negative values in data passed to `sample_weight`.")
+
+
+def _all_finite(x, axis=None, keepdims=False):
+    """Whether a chunk's values are all finite (a ``da.reduction`` chunk function).
+
+    Also refuses sparse chunks, which metadata claiming dense ones hides until here.
+    """
+    if sp.issparse(x):
+        raise TypeError(SPARSE_CHUNKS)
+    return np.isfinite(x).all(axis=axis, keepdims=keepdims)
+
+
 def _label_index(block, classes):
     return np.searchsorted(classes, block)
 
@@ -182,9 +248,14 @@ def _predict_block(x, coef, intercept, classes):
     return classes[idx]
 
 
-def _map_rows(estimator, X, func, n_out, dtype, **kwargs):
+def _check_predict_X(estimator, X):
+    """The fitted estimator's X as a 2-D Dask array (a Dask DataFrame's values)."""
     check_is_fitted(estimator)
-    X = _check_X(estimator, X, reset=False)
+    return _check_X(estimator, X, reset=False)
+
+
+def _map_rows(estimator, X, func, n_out, dtype, **kwargs):
+    """Lazy ``func(chunk, coef, intercept)`` over the row chunks of a checked X."""
     coef = np.asarray(estimator.coef_)
     intercept = np.asarray(estimator.intercept_)
     if n_out is None:
@@ -211,12 +282,14 @@ def _score_dtype(estimator, X):
 
 def decision_function(estimator, X):
     """Lazy z = X w + b for Dask X (n,) or (n, K)."""
+    X = _check_predict_X(estimator, X)
     n_out = None if np.shape(estimator.coef_)[0] == 1 else np.shape(estimator.coef_)[0]
     return _map_rows(estimator, X, _decision_block, n_out, _score_dtype(estimator, X))
 
 
 def predict_proba(estimator, X, log=False):
     """Lazy class probabilities (or their logs) for Dask X."""
+    X = _check_predict_X(estimator, X)
     n_out = len(estimator.classes_)
     dtype = _score_dtype(estimator, X)
     return _map_rows(estimator, X, _proba_block, n_out, dtype, log=log)
@@ -229,5 +302,6 @@ def predict_log_proba(estimator, X):
 
 def predict(estimator, X):
     """Lazy predicted labels for Dask X."""
+    X = _check_predict_X(estimator, X)
     classes = np.asarray(estimator.classes_)
     return _map_rows(estimator, X, _predict_block, None, classes.dtype, classes=classes)

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sparse
 from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
 
 import gdlogreg._solver
 from gdlogreg import GradientDescentLogisticRegression
@@ -133,6 +135,26 @@ def test_dask_dataframe_input():
         model.predict(ddf[columns[::-1]])
 
 
+def test_predictions_from_a_dask_dataframe_have_known_chunks():
+    """Row counts are known, so predictions combine with the labels and score works."""
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    X, y, _ = _data(3)
+    columns = [f"f{j}" for j in range(X.shape[1])]
+    frame = pd.DataFrame(X, columns=columns).assign(target=y)
+    ddf = dd.from_pandas(frame, npartitions=4)
+    model = GradientDescentLogisticRegression().fit(ddf[columns], ddf["target"])
+    expected = model.score(frame[columns], y)
+    for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+        lazy = getattr(model, method)(ddf[columns])
+        assert not np.isnan(lazy.shape[0]), method
+        assert sum(lazy.chunks[0]) == len(y), method
+    pred = model.predict(ddf[columns])
+    for y_dask in (ddf["target"].to_dask_array(lengths=True), da.from_array(y, chunks=CHUNK)):
+        assert float((pred == y_dask).mean().compute()) == pytest.approx(expected)
+    assert model.score(ddf[columns], ddf["target"]) == pytest.approx(expected)
+
+
 def test_data_are_persisted_once_not_recomputed_per_iteration():
     """Every chunk of X is produced once, whatever the number of iterations."""
     X, y, _ = _data(n=500)
@@ -201,11 +223,90 @@ def test_invalid_input(change, match):
         GradientDescentLogisticRegression().fit(Xd, da.from_array(y, chunks=30), sample_weight=sw)
 
 
+@pytest.mark.parametrize(
+    "sample_weight, match",
+    [
+        (np.inf, "sample_weight must be finite, got inf"),
+        (-np.inf, "sample_weight must be finite, got -inf"),
+        (np.nan, "sample_weight must be finite, got nan"),
+        (np.float32(np.inf), "sample_weight must be finite"),
+        ("nan-in-array", "Input sample_weight contains NaN"),
+        ("inf-in-array", "Input sample_weight contains infinity"),
+        ("-inf-in-array", "Input sample_weight contains infinity"),
+        ("negative-in-array", "Negative values in data passed to `sample_weight`"),
+    ],
+)
+def test_non_finite_or_negative_sample_weight_is_refused(sample_weight, match):
+    """Scalars are checked before they are broadcast; Dask arrays in the one checking pass."""
+    X, y, sw = _data(n=100)
+    if isinstance(sample_weight, str):
+        sw = sw.copy()
+        sw[37] = {"nan": np.nan, "inf": np.inf, "-inf": -np.inf, "negative": -1.0}[
+            sample_weight.removesuffix("-in-array")
+        ]
+        sample_weight = da.from_array(sw, chunks=30)
+    with pytest.raises(ValueError, match=re.escape(match)):
+        GradientDescentLogisticRegression().fit(
+            da.from_array(X, chunks=30), y, sample_weight=sample_weight
+        )
+
+
+def _sparse_chunks(X, how):
+    if how == "from_array":
+        return da.from_array(sparse.csr_matrix(X), chunks=(CHUNK, 4))
+    Xd = da.from_array(X, chunks=(CHUNK, 4))
+    if how == "map_blocks":
+        return Xd.map_blocks(sparse.csr_matrix)
+    if how == "sparse array":
+        return Xd.map_blocks(sparse.csr_array)
+    # Dense metadata, sparse chunks: only the chunks themselves tell.
+    return Xd.map_blocks(sparse.csr_matrix, meta=np.empty((0, 0)))
+
+
+@pytest.mark.parametrize("how", ["from_array", "map_blocks", "sparse array", "dense meta"])
+def test_fit_on_sparse_chunks_says_what_to_do(how):
+    X, y, _ = _data()
+    Xs = _sparse_chunks(X, how)
+    with pytest.raises(TypeError, match=r"(?s)sparse.*not supported.*toarray.*scipy\.sparse"):
+        GradientDescentLogisticRegression().fit(Xs, y)
+    # What the message suggests works: densified chunks, the dense fit.
+    dense = Xs.map_blocks(lambda b: b.toarray(), dtype=Xs.dtype)
+    model = GradientDescentLogisticRegression().fit(dense, y)
+    _close(model.coef_, GradientDescentLogisticRegression().fit(X, y).coef_)
+
+
+@pytest.mark.parametrize("how", ["from_array", "map_blocks", "sparse array", "dense meta"])
+def test_predictions_on_sparse_chunks(how):
+    """Predicting needs only X w per chunk: sparse chunks give the dense results."""
+    X, y, _ = _data(3)
+    model = GradientDescentLogisticRegression().fit(X, y)
+    Xs = _sparse_chunks(X, how)
+    for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+        lazy = getattr(model, method)(Xs)
+        assert isinstance(lazy, da.Array), method
+        result = lazy.compute()
+        assert isinstance(result, np.ndarray), method
+        expected = getattr(model, method)(X)
+        if method == "predict":
+            np.testing.assert_array_equal(result, expected)
+        else:
+            _close(result, expected, 1e-12)
+
+
 def test_wrong_number_of_features_at_predict():
     X, y, _ = _data()
     model = GradientDescentLogisticRegression().fit(da.from_array(X, chunks=CHUNK), y)
     with pytest.raises(ValueError, match="expecting 6 features"):
         model.predict(da.from_array(X[:, :4], chunks=CHUNK))
+
+
+@pytest.mark.parametrize(
+    "method", ["predict", "predict_proba", "predict_log_proba", "decision_function"]
+)
+def test_predicting_before_fit_raises_not_fitted(method):
+    X, _, _ = _data()
+    with pytest.raises(NotFittedError):
+        getattr(GradientDescentLogisticRegression(), method)(da.from_array(X, chunks=CHUNK))
 
 
 def test_the_solver_does_not_know_dask_and_numpy_fits_do_not_import_it():
