@@ -12,13 +12,13 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ._backends import is_dask
 from ._backends._dask import rows_like
 from ._compat import check_feature_names
+from ._loss import probabilities
 from ._problem import check_some_weight, class_weight_vector, make_problem
 
 
@@ -234,12 +234,7 @@ def _decision_block(x, coef, intercept):
 
 
 def _proba_block(x, coef, intercept, log):
-    z = _decision_block(x, coef, intercept)
-    if z.ndim == 1:
-        if log:
-            return np.stack([log_expit(-z), log_expit(z)], axis=1)
-        return np.stack([expit(-z), expit(z)], axis=1)
-    return log_softmax(z, axis=1) if log else softmax(z, axis=1)
+    return probabilities(_decision_block(x, coef, intercept), np, log=log)
 
 
 def _predict_block(x, coef, intercept, classes):
