@@ -19,7 +19,7 @@ from ._backends import is_dask
 from ._backends._dask import rows_like
 from ._compat import check_feature_names
 from ._loss import probabilities
-from ._problem import check_some_weight, class_weight_vector, make_problem
+from ._problem import check_some_weight, class_weight_vector
 
 
 def _is_frame(obj):
@@ -166,15 +166,7 @@ def fit(estimator, X, y, sample_weight=None):
         sw = ones * y_idx.map_blocks(_take, values=cw.astype(dtype), dtype=dtype)
         check_some_weight(bool(np.any((counts > 0) & (cw > 0))))
 
-    problem = make_problem(
-        X,
-        y_idx,
-        sw,
-        n_classes,
-        C=estimator.C,
-        l1_ratio=estimator.l1_ratio,
-        fit_intercept=estimator.fit_intercept,
-    )
+    problem = estimator._make_problem(X, y_idx, sw, n_classes)
     estimator.classes_ = classes
     estimator._fit_problem(problem, problem.backend.X, y, y_idx, sw)
     estimator._dask_passes = problem.backend.n_passes

@@ -290,16 +290,15 @@ class GradientDescentLogisticRegression(
             cw = class_weight_vector(self.class_weight, classes, counts)
             weights = weights * xp.asarray(cw[y_idx.astype(np.intp)], dtype=X.dtype, device=device_)
             check_some_weight(bool(xp.any(weights > 0)))
-        problem = make_problem(
-            X,
-            y_idx,
-            weights,
-            n_classes,
-            C=self.C,
-            l1_ratio=self.l1_ratio,
-            fit_intercept=self.fit_intercept,
-        )
+        problem = self._make_problem(X, y_idx, weights, n_classes)
         return self._fit_problem(problem, X, y, y_idx, weights)
+
+    def _make_problem(self, X, y_idx, weights, n_classes):
+        """The problem layer for this data and this estimator's C, l1_ratio, fit_intercept."""
+        return make_problem(
+            X, y_idx, weights, n_classes,
+            C=self.C, l1_ratio=self.l1_ratio, fit_intercept=self.fit_intercept,
+        )
 
     def _fit_problem(self, problem, X, y, y_idx, sample_weight):
         """Run gradient descent on ``problem`` and set the fitted attributes.
