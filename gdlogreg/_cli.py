@@ -9,7 +9,9 @@ Two subcommands:
   grid of constant learning rates, print a table and optionally save a plot of
   the score and the number of iterations against the learning rate.
 
-Only gdlogreg's public API is used here.
+Besides gdlogreg's public API, the cost J and the step bound 2/L come from its
+core (:mod:`gdlogreg._problem`, :mod:`gdlogreg._objective`), where each formula
+is written once.
 """
 
 import argparse
@@ -189,18 +191,56 @@ def _column_list(text):
 
 
 # ------------------------------------------------------------------- helpers
+# descent_step_bound prints 2/L as the bound itself (the estimator needs it to
+# 0.1 % only): power iteration runs until L settles in its last digits.
+_POWER_ITERATIONS = 1000
+_POWER_RTOL = 1e-15
+
+
+def _core_objective(X, y_idx, sample_weight, n_classes, *, C, l1_ratio, fit_intercept):
+    """gdlogreg's J for this data, in the original coordinates (no preconditioning).
+
+    The cost, the weights' normalisation, the penalty's scaling and the curvature
+    bound are the core's (one formula, one place): the CLI does not write them again.
+    """
+    from gdlogreg._objective import Objective
+    from gdlogreg._problem import Identity, make_problem
+
+    problem = make_problem(
+        X, y_idx, sample_weight, max(n_classes, 2), C=C, l1_ratio=l1_ratio,
+        fit_intercept=fit_intercept,
+    )
+    return Objective(problem, Identity(fit_intercept))
+
+
+def _class_indices(classes, y):
+    """The index of each label in ``classes`` (sorted, as ``classes_`` is)."""
+    y = np.asarray(y)
+    idx = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+    unknown = classes[idx] != y
+    if unknown.any():
+        raise ValueError(
+            "y holds labels the estimator was not fitted on, such as"
+            f" {_fmt_labels(y[unknown][:1])}; its classes are {_fmt_labels(classes)}."
+        )
+    return idx
+
+
 def objective(estimator, X, y, sample_weight=None):
     """The cost J of a fitted linear classifier: mean log-loss plus the penalty.
 
     J = Σ sᵢ L(pᵢ, yᵢ) / m + (1 - ρ) / (2 C m) ‖w‖² + ρ / (C m) ‖w‖₁, m = Σ sᵢ,
     with ``C`` and ρ = ``l1_ratio`` read from the estimator. It is the same
     function for GradientDescentLogisticRegression and LogisticRegression, so
-    their fits can be compared.
+    their fits can be compared: gdlogreg's own J (its loss and penalty),
+    evaluated at the estimator's ``coef_`` and ``intercept_``. The class
+    weights of the estimator are not applied.
 
     Parameters
     ----------
     estimator : fitted classifier
-        With ``predict_proba``, ``coef_``, ``C`` and ``l1_ratio``.
+        With ``classes_``, ``coef_``, ``intercept_``, ``C`` and ``l1_ratio``
+        (missing or None: 0), as LogisticRegression has.
     X : array-like of shape (n_samples, n_features)
         The training data.
     y : array-like of shape (n_samples,)
@@ -223,16 +263,21 @@ def objective(estimator, X, y, sample_weight=None):
     >>> bool(abs(objective(clf, X, y) - clf.loss_curve_[-1]) < 1e-8)
     True
     """
-    from sklearn.metrics import log_loss
+    from sklearn.utils import check_array
 
-    s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
-    J = log_loss(y, estimator.predict_proba(X), sample_weight=s, labels=estimator.classes_)
-    C = float(estimator.C)
-    if math.isfinite(C):
-        rho = float(getattr(estimator, "l1_ratio", 0.0) or 0.0)
-        w = np.asarray(estimator.coef_)
-        J += ((1 - rho) / 2 * np.sum(w**2) + rho * np.sum(np.abs(w))) / (C * s.sum())
-    return float(J)
+    classes = np.asarray(estimator.classes_)
+    X = check_array(X, accept_sparse="csr", dtype=np.float64)
+    W = np.asarray(estimator.coef_, dtype=float).T  # (d, m)
+    b = np.broadcast_to(np.asarray(getattr(estimator, "intercept_", 0.0), dtype=float),
+                        (1, W.shape[1]))
+    sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    rho = float(getattr(estimator, "l1_ratio", 0.0) or 0.0)
+    J = _core_objective(
+        X, _class_indices(classes, y), sw, len(classes), C=float(estimator.C), l1_ratio=rho,
+        fit_intercept=True,
+    )
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        return float(J.evaluate(np.vstack([W, b]), gradient=False).J)
 
 
 def descent_step_bound(X, y, C=1.0, l1_ratio=0.0, fit_intercept=True):
@@ -245,7 +290,8 @@ def descent_step_bound(X, y, C=1.0, l1_ratio=0.0, fit_intercept=True):
     It is the plain gradient step of ``solver="gd"`` (no preconditioning).
     This is a guarantee, not a limit: the curvature is smaller than c away
     from the start, and larger steps often converge too (on the standardized
-    breast-cancer data 2/L ≈ 0.60, yet α = 3 and 10 converge).
+    breast-cancer data 2/L ≈ 0.60, yet α = 3 and 10 converge). L is gdlogreg's
+    own estimate (power iteration on its Hessian bound), run to convergence.
 
     Parameters
     ----------
@@ -270,23 +316,19 @@ def descent_step_bound(X, y, C=1.0, l1_ratio=0.0, fit_intercept=True):
     >>> import numpy as np
     >>> from gdlogreg._cli import descent_step_bound
     >>> X = np.array([[-1.0], [1.0], [-1.0], [1.0]])
-    >>> descent_step_bound(X, [0, 0, 1, 1], C=np.inf)  # c = 1/4, eigenvalues of AᵀA/m: 1, 1
+    >>> step = descent_step_bound(X, [0, 0, 1, 1], C=np.inf)
+    >>> round(step, 12)  # c = 1/4, eigenvalues of AᵀA/m: 1, 1
     8.0
     """
-    import scipy.linalg
+    from gdlogreg._steps._base import lipschitz
 
     X = np.asarray(X, dtype=float)
-    m = X.shape[0]
-    A = np.column_stack([X, np.ones(m)]) if fit_intercept else X
-    c = 0.25 if len(np.unique(y)) <= 2 else 0.5
-    H = c * (A.T @ A) / m
-    if math.isfinite(C):
-        diag = np.full(A.shape[1], (1.0 - l1_ratio) / (C * m))
-        if fit_intercept:
-            diag[-1] = 0.0  # the intercept is not penalised
-        H[np.diag_indices_from(H)] += diag
-    n = H.shape[0]
-    L = float(scipy.linalg.eigh(H, eigvals_only=True, subset_by_index=[n - 1, n - 1])[0])
+    _, y_idx = np.unique(np.asarray(y), return_inverse=True)
+    J = _core_objective(
+        X, y_idx, None, int(y_idx.max()) + 1, C=C, l1_ratio=l1_ratio,
+        fit_intercept=fit_intercept,
+    )
+    L, _ = lipschitz(J, n_iter=_POWER_ITERATIONS, rtol=_POWER_RTOL)
     return 2.0 / L
 
 
