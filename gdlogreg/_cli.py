@@ -74,6 +74,23 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
 
         X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
         return np.asarray(X, dtype=float), y, dataset.replace("_", " ")
+    rows = _read_csv(csv_path, sep)
+    header = [h.strip() for h in rows[0]]
+    if target is None:
+        target = header[-1]
+    drop = list(dict.fromkeys(drop or []))
+    j, keep = _feature_columns(header, target, drop, sep, csv_path)
+    hint = _target_hint(target)
+    X, labels = _parse_rows(rows, header, j, keep, hint, csv_path)
+    y = _labels(labels, target, hint, csv_path)
+    name = f"{csv_path} (target {target!r}"
+    if drop:
+        name += ", dropped " + ", ".join(repr(c) for c in drop)
+    return X, y, name + ")"
+
+
+def _read_csv(csv_path, sep):
+    """The non-empty rows of a CSV file: a header and at least two data rows."""
     try:
         with open(csv_path, newline="", encoding="utf-8-sig") as f:
             rows = [row for row in csv.reader(f, delimiter=sep) if row]
@@ -88,13 +105,14 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
         raise CLIError(f"cannot read {csv_path!r} as CSV: {exc}.") from None
     if len(rows) < 3:
         raise CLIError(f"{csv_path!r} needs a header row and at least two data rows.")
-    header = [h.strip() for h in rows[0]]
+    return rows
+
+
+def _feature_columns(header, target, drop, sep, csv_path):
+    """``(j, keep)``: the index of the target column and those of the features."""
     columns = ", ".join(header)
-    if target is None:
-        target = header[-1]
     if target not in header:
         raise CLIError(f"no column {target!r} in {csv_path!r}; the columns are: {columns}.")
-    drop = list(dict.fromkeys(drop or []))
     for col in drop:
         if col not in header:
             raise CLIError(f"no column {col!r} to drop; the columns are: {columns}.")
@@ -103,17 +121,23 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
     j = header.index(target)
     keep = [i for i, h in enumerate(header) if i != j and h not in drop]
     if not keep:
-        if len(header) == 1:
-            others = [s for s in (";", "\t", "|", ",") if s != sep and s in header[0]]
-            hint = (
-                f"; is the separator {others[0]!r}? use --sep {_sep_arg(others[0])}"
-                if others else ""
-            )
-            raise CLIError(f"{csv_path!r} has a single column {header[0]!r}{hint}.")
-        raise CLIError(f"{csv_path!r} has no feature column left besides the target {target!r}.")
+        raise _no_feature_error(header, target, sep, csv_path)
+    return j, keep
+
+
+def _no_feature_error(header, target, sep, csv_path):
+    """The error for a CSV without a feature column; for one column, a hint at --sep."""
+    if len(header) > 1:
+        return CLIError(f"{csv_path!r} has no feature column left besides the target {target!r}.")
+    others = [s for s in (";", "\t", "|", ",") if s != sep and s in header[0]]
+    hint = f"; is the separator {others[0]!r}? use --sep {_sep_arg(others[0])}" if others else ""
+    return CLIError(f"{csv_path!r} has a single column {header[0]!r}{hint}.")
+
+
+def _parse_rows(rows, header, j, keep, hint, csv_path):
+    """``(X, labels)``: the features as finite floats, the labels as stripped text."""
     X = np.empty((len(rows) - 1, len(keep)))
-    y = []
-    hint = _target_hint(target)
+    labels = []
     for r, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise CLIError(
@@ -121,27 +145,25 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
             )
         label = row[j].strip()
         if not label:
-            raise CLIError(f"{csv_path!r}, line {r}: no label in column {target!r}{hint}.")
-        y.append(label)
+            raise CLIError(f"{csv_path!r}, line {r}: no label in column {header[j]!r}{hint}.")
+        labels.append(label)
         for c, i in enumerate(keep):
-            v = row[i]
-            try:
-                X[r - 2, c] = float(v)
-            except ValueError:
-                col = header[i]
-                raise CLIError(
-                    f"{csv_path!r}, line {r}: column {col!r} holds {v!r}, not a number"
-                    f" (features must be numeric; missing values are not supported); if"
-                    f" {col!r} holds the labels, use --target {_quote(col)}, to leave it"
-                    f" out --drop {_quote(col)}."
-                ) from None
+            X[r - 2, c] = _feature_value(row[i], header[i], r, csv_path)
     if not np.isfinite(X).all():
         raise CLIError(f"{csv_path!r}: the features hold nan or infinite values.")
-    y = _labels(y, target, hint, csv_path)
-    name = f"{csv_path} (target {target!r}"
-    if drop:
-        name += ", dropped " + ", ".join(repr(c) for c in drop)
-    return X, y, name + ")"
+    return X, labels
+
+
+def _feature_value(v, col, r, csv_path):
+    try:
+        return float(v)
+    except ValueError:
+        raise CLIError(
+            f"{csv_path!r}, line {r}: column {col!r} holds {v!r}, not a number"
+            f" (features must be numeric; missing values are not supported); if"
+            f" {col!r} holds the labels, use --target {_quote(col)}, to leave it"
+            f" out --drop {_quote(col)}."
+        ) from None
 
 
 def _labels(values, target, hint, csv_path):
@@ -550,54 +572,20 @@ def _warning_lines(caught):
 # ------------------------------------------------------------------ compare
 def run_compare(args):
     """The ``compare`` subcommand; returns the exit code."""
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import accuracy_score, log_loss
-    from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import StandardScaler
 
     from gdlogreg import GradientDescentLogisticRegression
 
     X, y, name = _load(args)
     if len(np.unique(y)) < 2:
         raise CLIError("the target has a single class: there is nothing to classify.")
-    if args.test_size > 0:
-        try:
-            X_train, X_test, y_train, y_test = train_test_split(
-                X, y, test_size=args.test_size, random_state=args.random_state, stratify=y
-            )
-        except ValueError as exc:
-            raise CLIError(f"cannot split the data for testing: {exc}") from None
-        split = f"stratified split: {len(y_train)} to train, {len(y_test)} to test"
-        where = "test"
-    else:
-        X_train, X_test, y_train, y_test = X, X, y, y
-        split = "all samples used to train and to score (--test-size 0)"
-        where = "train"
-    if args.standardize:
-        scaler = StandardScaler().fit(X_train)
-        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-
+    X_train, X_test, y_train, y_test, split, where = _compare_split(X, y, args)
     ours = GradientDescentLogisticRegression(
         C=args.C, l1_ratio=args.l1_ratio, solver=args.solver,
         learning_rate=args.learning_rate, max_iter=args.max_iter, tol=args.tol,
     )
-    # Without a penalty (C=inf) l1_ratio changes nothing: lbfgs fits the same J.
-    ref_l1_ratio = args.l1_ratio if math.isfinite(args.C) else 0.0
-    lr_solver = "saga" if ref_l1_ratio > 0 else "lbfgs"
-    ref_tol = 1e-6 if lr_solver == "saga" else 1e-8
-    ref = LogisticRegression(
-        C=args.C, l1_ratio=ref_l1_ratio, solver=lr_solver, tol=ref_tol, max_iter=10_000
-    )
-    notes = []
-    fits = {}
-    for key, est in (("ours", ours), ("ref", ref)):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            fits[key] = _timed_fit(est, X_train, y_train)
-        for line in _warning_lines(caught):
-            if line not in notes:  # the timed fits repeat the same warning
-                notes.append(line)
+    ref, lr_solver, ref_l1_ratio, ref_tol = _reference_model(args)
+    fits, notes = _fit_both({"ours": ours, "ref": ref}, X_train, y_train)
 
     rows = []
     delta = max_coef_difference(ours, ref)
@@ -641,6 +629,63 @@ def run_compare(args):
         print()
         _plot_compare(ours, objective(ref, X_train, y_train), args.plot)
     return 0
+
+
+def _compare_split(X, y, args):
+    """``(X_train, X_test, y_train, y_test, split, where)``, standardized if asked.
+
+    ``split`` describes the split, ``where`` names the data that is scored.
+    """
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    if args.test_size > 0:
+        try:
+            X_train, X_test, y_train, y_test = train_test_split(
+                X, y, test_size=args.test_size, random_state=args.random_state, stratify=y
+            )
+        except ValueError as exc:
+            raise CLIError(f"cannot split the data for testing: {exc}") from None
+        split = f"stratified split: {len(y_train)} to train, {len(y_test)} to test"
+        where = "test"
+    else:
+        X_train, X_test, y_train, y_test = X, X, y, y
+        split = "all samples used to train and to score (--test-size 0)"
+        where = "train"
+    if args.standardize:
+        scaler = StandardScaler().fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    return X_train, X_test, y_train, y_test, split, where
+
+
+def _reference_model(args):
+    """``(LogisticRegression, solver, l1_ratio, tol)``: the reference, fitted tightly."""
+    from sklearn.linear_model import LogisticRegression
+
+    # Without a penalty (C=inf) l1_ratio changes nothing: lbfgs fits the same J.
+    ref_l1_ratio = args.l1_ratio if math.isfinite(args.C) else 0.0
+    lr_solver = "saga" if ref_l1_ratio > 0 else "lbfgs"
+    ref_tol = 1e-6 if lr_solver == "saga" else 1e-8
+    ref = LogisticRegression(
+        C=args.C, l1_ratio=ref_l1_ratio, solver=lr_solver, tol=ref_tol, max_iter=10_000
+    )
+    return ref, lr_solver, ref_l1_ratio, ref_tol
+
+
+def _fit_both(models, X, y):
+    """``(times, notes)``: fit each model (timed) and keep its warnings, each once."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    notes = []
+    times = {}
+    for key, est in models.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            times[key] = _timed_fit(est, X, y)
+        for line in _warning_lines(caught):
+            if line not in notes:  # the timed fits repeat the same warning
+                notes.append(line)
+    return times, notes
 
 
 def _plot_compare(ours, J_ref, path):
