@@ -987,6 +987,20 @@ def _add_data_options(p):
                    help="seed of the data split (default: 0)")
 
 
+def _add_stopping_options(g, per_fit=""):
+    """--max-iter and --tol, the estimator's stopping parameters."""
+    g.add_argument("--max-iter", type=_positive_int, default=1000, metavar="N",
+                   help=f"most iterations{per_fit} (default: 1000)")
+    g.add_argument("--tol", type=_positive_float, default=1e-5,
+                   help="relative tolerance of the stopping test (default: 1e-5)")
+
+
+def _add_plot_option(p, what, func):
+    """--plot FILE.png (saving ``what``), and the function that runs the subcommand."""
+    p.add_argument("--plot", metavar="FILE.png", help=what)
+    p.set_defaults(func=func)
+
+
 def _formatter(prog):
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=30)
 
@@ -1053,13 +1067,8 @@ def build_parser():
                    help="step-size rule (default: bb)")
     m.add_argument("--learning-rate", type=_learning_rate, default="auto", metavar="ALPHA",
                    help="constant step α, or 'auto' (default: auto)")
-    m.add_argument("--max-iter", type=_positive_int, default=1000, metavar="N",
-                   help="most iterations (default: 1000)")
-    m.add_argument("--tol", type=_positive_float, default=1e-5,
-                   help="relative tolerance of the stopping test (default: 1e-5)")
-    p.add_argument("--plot", metavar="FILE.png",
-                   help="save the loss curve (J per iteration) to this PNG file")
-    p.set_defaults(func=run_compare)
+    _add_stopping_options(m)
+    _add_plot_option(p, "save the loss curve (J per iteration) to this PNG file", run_compare)
 
     p = sub.add_parser(
         "lr-search",
@@ -1086,13 +1095,9 @@ def build_parser():
                    " (default: accuracy)")
     p.add_argument("--C", type=_inverse_regularisation, default=1.0,
                    help="inverse regularisation strength; 'inf' for none (default: 1.0)")
-    p.add_argument("--max-iter", type=_positive_int, default=1000, metavar="N",
-                   help="most iterations per fit (default: 1000)")
-    p.add_argument("--tol", type=_positive_float, default=1e-5,
-                   help="relative tolerance of the stopping test (default: 1e-5)")
-    p.add_argument("--plot", metavar="FILE.png",
-                   help="save the score and the iterations against the learning rate")
-    p.set_defaults(func=run_lr_search)
+    _add_stopping_options(p, " per fit")
+    _add_plot_option(p, "save the score and the iterations against the learning rate",
+                     run_lr_search)
     return parser
 
 
