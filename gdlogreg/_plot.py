@@ -164,9 +164,9 @@ class LossCurveDisplay:
         marks on the top edge at its iterates out of view (None for the others
         and when nothing is out of view).
     ax_ : matplotlib.axes.Axes
-        The axes.
+        The axes of the curves.
     figure_ : matplotlib.figure.Figure
-        The figure.
+        The figure that holds them.
 
     See Also
     --------
@@ -358,21 +358,23 @@ class LossCurveDisplay:
         Returns
         -------
         display : LossCurveDisplay
-            The display, drawn.
+            The display, its curves drawn.
 
         Examples
         --------
         >>> import matplotlib
         >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> fig, ax = plt.subplots()
         >>> from sklearn.datasets import load_iris
         >>> from sklearn.pipeline import make_pipeline
         >>> from sklearn.preprocessing import StandardScaler
         >>> from gdlogreg import GradientDescentLogisticRegression, LossCurveDisplay
         >>> X, y = load_iris(return_X_y=True)
         >>> pipe = make_pipeline(StandardScaler(), GradientDescentLogisticRegression())
-        >>> display = LossCurveDisplay.from_estimator(pipe.fit(X, y), labels=["bb"])
-        >>> display.ax_.get_ylabel()
-        'cost J'
+        >>> display = LossCurveDisplay.from_estimator(pipe.fit(X, y), labels=["bb"], ax=ax)
+        >>> display.ax_ is ax, display.ax_.get_ylabel()
+        (True, 'cost J')
         """
         estimators = list(estimator) if isinstance(estimator, (list, tuple)) else [estimator]
         fitted = [_final_step(e) for e in estimators]
@@ -473,9 +475,9 @@ class DescentPathDisplay:
     colorbar_ : matplotlib.colorbar.Colorbar or None
         The colour bar of J, when drawn.
     ax_ : matplotlib.axes.Axes
-        The axes.
+        The axes of the contours (or of the curve J(w)) and of the path.
     figure_ : matplotlib.figure.Figure
-        The figure.
+        The figure that holds them.
 
     See Also
     --------
@@ -486,10 +488,10 @@ class DescentPathDisplay:
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from sklearn.datasets import load_breast_cancer
-    >>> from sklearn.preprocessing import StandardScaler
     >>> from gdlogreg import DescentPathDisplay, GradientDescentLogisticRegression
     >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> x = StandardScaler().fit_transform(X[:, [0]])  # one feature: mean radius
+    >>> x = X[:, [0]]  # one feature: the mean radius, standardized
+    >>> x = (x - x.mean()) / x.std()
     >>> clf = GradientDescentLogisticRegression(solver="gd", learning_rate=1.0,
     ...                                         keep_path=True).fit(x, y)
     >>> display = DescentPathDisplay.from_estimator(clf, x, y, grid_resolution=40)
@@ -640,7 +642,7 @@ class DescentPathDisplay:
         Returns
         -------
         display : DescentPathDisplay
-            The display, drawn.
+            The display, with J evaluated on the grid and the path drawn.
 
         Examples
         --------
