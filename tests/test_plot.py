@@ -164,15 +164,20 @@ def test_descent_path_draws_every_iterate_on_the_contours(one_feature):
     assert np.all(np.diff(display.J_path) <= 1e-12)
 
 
-@pytest.mark.parametrize(
+# Fits whose J the display computes again: penalties, sample and class weights.
+COST_CASES = pytest.mark.parametrize(
     "params, weighted",
     [
         ({"C": 1.0}, False),
         ({"C": 0.01, "l1_ratio": 0.5}, True),
         ({"C": np.inf, "class_weight": "balanced"}, True),
         ({"C": 0.05, "class_weight": {0: 3.0, 1: 1.0}}, False),
+        ({"fit_intercept": False, "C": 0.3, "l1_ratio": 0.2, "class_weight": "balanced"}, True),
     ],
 )
+
+
+@COST_CASES
 def test_J_on_the_path_is_the_estimators_cost(one_feature, params, weighted):
     # The display computes J from the public parameters only; it must agree
     # with the loss_curve_ the estimator recorded.
@@ -477,16 +482,7 @@ def _cost_by_logaddexp(w, b, x, t, s, C, l1_ratio):
     return J.reshape(w.shape)
 
 
-@pytest.mark.parametrize(
-    "params, weighted",
-    [
-        ({"C": 1.0}, False),
-        ({"C": 0.05, "l1_ratio": 0.7}, True),
-        ({"C": np.inf, "class_weight": "balanced"}, True),
-        ({"C": 0.05, "class_weight": {0: 3.0, 1: 1.0}}, False),
-        ({"fit_intercept": False, "C": 0.3, "l1_ratio": 0.2, "class_weight": "balanced"}, True),
-    ],
-)
+@COST_CASES
 def test_the_contours_are_the_cost_as_it_was(one_feature, params, weighted):
     from sklearn.utils.class_weight import compute_class_weight
 
