@@ -9,7 +9,9 @@ Two subcommands:
   grid of constant learning rates, print a table and optionally save a plot of
   the score and the number of iterations against the learning rate.
 
-Only gdlogreg's public API is used here.
+Besides gdlogreg's public API, the cost J and the step bound 2/L come from its
+core (:mod:`gdlogreg._problem`, :mod:`gdlogreg._objective`), where each formula
+is written once.
 """
 
 import argparse
@@ -72,6 +74,23 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
 
         X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
         return np.asarray(X, dtype=float), y, dataset.replace("_", " ")
+    rows = _read_csv(csv_path, sep)
+    header = [h.strip() for h in rows[0]]
+    if target is None:
+        target = header[-1]
+    drop = list(dict.fromkeys(drop or []))
+    j, keep = _feature_columns(header, target, drop, sep, csv_path)
+    hint = _target_hint(target)
+    X, labels = _parse_rows(rows, header, j, keep, hint, csv_path)
+    y = _labels(labels, target, hint, csv_path)
+    name = f"{csv_path} (target {target!r}"
+    if drop:
+        name += ", dropped " + ", ".join(repr(c) for c in drop)
+    return X, y, name + ")"
+
+
+def _read_csv(csv_path, sep):
+    """The non-empty rows of a CSV file: a header and at least two data rows."""
     try:
         with open(csv_path, newline="", encoding="utf-8-sig") as f:
             rows = [row for row in csv.reader(f, delimiter=sep) if row]
@@ -86,13 +105,14 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
         raise CLIError(f"cannot read {csv_path!r} as CSV: {exc}.") from None
     if len(rows) < 3:
         raise CLIError(f"{csv_path!r} needs a header row and at least two data rows.")
-    header = [h.strip() for h in rows[0]]
+    return rows
+
+
+def _feature_columns(header, target, drop, sep, csv_path):
+    """``(j, keep)``: the index of the target column and those of the features."""
     columns = ", ".join(header)
-    if target is None:
-        target = header[-1]
     if target not in header:
         raise CLIError(f"no column {target!r} in {csv_path!r}; the columns are: {columns}.")
-    drop = list(dict.fromkeys(drop or []))
     for col in drop:
         if col not in header:
             raise CLIError(f"no column {col!r} to drop; the columns are: {columns}.")
@@ -101,17 +121,23 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
     j = header.index(target)
     keep = [i for i, h in enumerate(header) if i != j and h not in drop]
     if not keep:
-        if len(header) == 1:
-            others = [s for s in (";", "\t", "|", ",") if s != sep and s in header[0]]
-            hint = (
-                f"; is the separator {others[0]!r}? use --sep {_sep_arg(others[0])}"
-                if others else ""
-            )
-            raise CLIError(f"{csv_path!r} has a single column {header[0]!r}{hint}.")
-        raise CLIError(f"{csv_path!r} has no feature column left besides the target {target!r}.")
+        raise _no_feature_error(header, target, sep, csv_path)
+    return j, keep
+
+
+def _no_feature_error(header, target, sep, csv_path):
+    """The error for a CSV without a feature column; for one column, a hint at --sep."""
+    if len(header) > 1:
+        return CLIError(f"{csv_path!r} has no feature column left besides the target {target!r}.")
+    others = [s for s in (";", "\t", "|", ",") if s != sep and s in header[0]]
+    hint = f"; is the separator {others[0]!r}? use --sep {_sep_arg(others[0])}" if others else ""
+    return CLIError(f"{csv_path!r} has a single column {header[0]!r}{hint}.")
+
+
+def _parse_rows(rows, header, j, keep, hint, csv_path):
+    """``(X, labels)``: the features as finite floats, the labels as stripped text."""
     X = np.empty((len(rows) - 1, len(keep)))
-    y = []
-    hint = _target_hint(target)
+    labels = []
     for r, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise CLIError(
@@ -119,27 +145,25 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
             )
         label = row[j].strip()
         if not label:
-            raise CLIError(f"{csv_path!r}, line {r}: no label in column {target!r}{hint}.")
-        y.append(label)
+            raise CLIError(f"{csv_path!r}, line {r}: no label in column {header[j]!r}{hint}.")
+        labels.append(label)
         for c, i in enumerate(keep):
-            v = row[i]
-            try:
-                X[r - 2, c] = float(v)
-            except ValueError:
-                col = header[i]
-                raise CLIError(
-                    f"{csv_path!r}, line {r}: column {col!r} holds {v!r}, not a number"
-                    f" (features must be numeric; missing values are not supported); if"
-                    f" {col!r} holds the labels, use --target {_quote(col)}, to leave it"
-                    f" out --drop {_quote(col)}."
-                ) from None
+            X[r - 2, c] = _feature_value(row[i], header[i], r, csv_path)
     if not np.isfinite(X).all():
         raise CLIError(f"{csv_path!r}: the features hold nan or infinite values.")
-    y = _labels(y, target, hint, csv_path)
-    name = f"{csv_path} (target {target!r}"
-    if drop:
-        name += ", dropped " + ", ".join(repr(c) for c in drop)
-    return X, y, name + ")"
+    return X, labels
+
+
+def _feature_value(v, col, r, csv_path):
+    try:
+        return float(v)
+    except ValueError:
+        raise CLIError(
+            f"{csv_path!r}, line {r}: column {col!r} holds {v!r}, not a number"
+            f" (features must be numeric; missing values are not supported); if"
+            f" {col!r} holds the labels, use --target {_quote(col)}, to leave it"
+            f" out --drop {_quote(col)}."
+        ) from None
 
 
 def _labels(values, target, hint, csv_path):
@@ -189,18 +213,56 @@ def _column_list(text):
 
 
 # ------------------------------------------------------------------- helpers
+# descent_step_bound prints 2/L as the bound itself (the estimator needs it to
+# 0.1 % only): power iteration runs until L settles in its last digits.
+_POWER_ITERATIONS = 1000
+_POWER_RTOL = 1e-15
+
+
+def _core_objective(X, y_idx, sample_weight, n_classes, *, C, l1_ratio, fit_intercept):
+    """gdlogreg's J for this data, in the original coordinates (no preconditioning).
+
+    The cost, the weights' normalisation, the penalty's scaling and the curvature
+    bound are the core's (one formula, one place): the CLI does not write them again.
+    """
+    from gdlogreg._objective import Objective
+    from gdlogreg._problem import Identity, make_problem
+
+    problem = make_problem(
+        X, y_idx, sample_weight, max(n_classes, 2), C=C, l1_ratio=l1_ratio,
+        fit_intercept=fit_intercept,
+    )
+    return Objective(problem, Identity(fit_intercept))
+
+
+def _class_indices(classes, y):
+    """The index of each label in ``classes`` (sorted, as ``classes_`` is)."""
+    y = np.asarray(y)
+    idx = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+    unknown = classes[idx] != y
+    if unknown.any():
+        raise ValueError(
+            "y holds labels the estimator was not fitted on, such as"
+            f" {_fmt_labels(y[unknown][:1])}; its classes are {_fmt_labels(classes)}."
+        )
+    return idx
+
+
 def objective(estimator, X, y, sample_weight=None):
     """The cost J of a fitted linear classifier: mean log-loss plus the penalty.
 
     J = Σ sᵢ L(pᵢ, yᵢ) / m + (1 - ρ) / (2 C m) ‖w‖² + ρ / (C m) ‖w‖₁, m = Σ sᵢ,
     with ``C`` and ρ = ``l1_ratio`` read from the estimator. It is the same
     function for GradientDescentLogisticRegression and LogisticRegression, so
-    their fits can be compared.
+    their fits can be compared: gdlogreg's own J (its loss and penalty),
+    evaluated at the estimator's ``coef_`` and ``intercept_``. The class
+    weights of the estimator are not applied.
 
     Parameters
     ----------
     estimator : fitted classifier
-        With ``predict_proba``, ``coef_``, ``C`` and ``l1_ratio``.
+        With ``classes_``, ``coef_``, ``intercept_``, ``C`` and ``l1_ratio``
+        (missing or None: 0), as LogisticRegression has.
     X : array-like of shape (n_samples, n_features)
         The training data.
     y : array-like of shape (n_samples,)
@@ -223,16 +285,21 @@ def objective(estimator, X, y, sample_weight=None):
     >>> bool(abs(objective(clf, X, y) - clf.loss_curve_[-1]) < 1e-8)
     True
     """
-    from sklearn.metrics import log_loss
+    from sklearn.utils import check_array
 
-    s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
-    J = log_loss(y, estimator.predict_proba(X), sample_weight=s, labels=estimator.classes_)
-    C = float(estimator.C)
-    if math.isfinite(C):
-        rho = float(getattr(estimator, "l1_ratio", 0.0) or 0.0)
-        w = np.asarray(estimator.coef_)
-        J += ((1 - rho) / 2 * np.sum(w**2) + rho * np.sum(np.abs(w))) / (C * s.sum())
-    return float(J)
+    classes = np.asarray(estimator.classes_)
+    X = check_array(X, accept_sparse="csr", dtype=np.float64)
+    W = np.asarray(estimator.coef_, dtype=float).T  # (d, m)
+    b = np.broadcast_to(np.asarray(getattr(estimator, "intercept_", 0.0), dtype=float),
+                        (1, W.shape[1]))
+    sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    rho = float(getattr(estimator, "l1_ratio", 0.0) or 0.0)
+    J = _core_objective(
+        X, _class_indices(classes, y), sw, len(classes), C=float(estimator.C), l1_ratio=rho,
+        fit_intercept=True,
+    )
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        return float(J.evaluate(np.vstack([W, b]), gradient=False).J)
 
 
 def descent_step_bound(X, y, C=1.0, l1_ratio=0.0, fit_intercept=True):
@@ -245,7 +312,8 @@ def descent_step_bound(X, y, C=1.0, l1_ratio=0.0, fit_intercept=True):
     It is the plain gradient step of ``solver="gd"`` (no preconditioning).
     This is a guarantee, not a limit: the curvature is smaller than c away
     from the start, and larger steps often converge too (on the standardized
-    breast-cancer data 2/L ≈ 0.60, yet α = 3 and 10 converge).
+    breast-cancer data 2/L ≈ 0.60, yet α = 3 and 10 converge). L is gdlogreg's
+    own estimate (power iteration on its Hessian bound), run to convergence.
 
     Parameters
     ----------
@@ -270,23 +338,19 @@ def descent_step_bound(X, y, C=1.0, l1_ratio=0.0, fit_intercept=True):
     >>> import numpy as np
     >>> from gdlogreg._cli import descent_step_bound
     >>> X = np.array([[-1.0], [1.0], [-1.0], [1.0]])
-    >>> descent_step_bound(X, [0, 0, 1, 1], C=np.inf)  # c = 1/4, eigenvalues of AᵀA/m: 1, 1
+    >>> step = descent_step_bound(X, [0, 0, 1, 1], C=np.inf)
+    >>> round(step, 12)  # c = 1/4, eigenvalues of AᵀA/m: 1, 1
     8.0
     """
-    import scipy.linalg
+    from gdlogreg._steps._base import lipschitz
 
     X = np.asarray(X, dtype=float)
-    m = X.shape[0]
-    A = np.column_stack([X, np.ones(m)]) if fit_intercept else X
-    c = 0.25 if len(np.unique(y)) <= 2 else 0.5
-    H = c * (A.T @ A) / m
-    if math.isfinite(C):
-        diag = np.full(A.shape[1], (1.0 - l1_ratio) / (C * m))
-        if fit_intercept:
-            diag[-1] = 0.0  # the intercept is not penalised
-        H[np.diag_indices_from(H)] += diag
-    n = H.shape[0]
-    L = float(scipy.linalg.eigh(H, eigvals_only=True, subset_by_index=[n - 1, n - 1])[0])
+    _, y_idx = np.unique(np.asarray(y), return_inverse=True)
+    J = _core_objective(
+        X, y_idx, None, int(y_idx.max()) + 1, C=C, l1_ratio=l1_ratio,
+        fit_intercept=fit_intercept,
+    )
+    L, _ = lipschitz(J, n_iter=_POWER_ITERATIONS, rtol=_POWER_RTOL)
     return 2.0 / L
 
 
@@ -508,54 +572,20 @@ def _warning_lines(caught):
 # ------------------------------------------------------------------ compare
 def run_compare(args):
     """The ``compare`` subcommand; returns the exit code."""
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import accuracy_score, log_loss
-    from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import StandardScaler
 
     from gdlogreg import GradientDescentLogisticRegression
 
     X, y, name = _load(args)
     if len(np.unique(y)) < 2:
         raise CLIError("the target has a single class: there is nothing to classify.")
-    if args.test_size > 0:
-        try:
-            X_train, X_test, y_train, y_test = train_test_split(
-                X, y, test_size=args.test_size, random_state=args.random_state, stratify=y
-            )
-        except ValueError as exc:
-            raise CLIError(f"cannot split the data for testing: {exc}") from None
-        split = f"stratified split: {len(y_train)} to train, {len(y_test)} to test"
-        where = "test"
-    else:
-        X_train, X_test, y_train, y_test = X, X, y, y
-        split = "all samples used to train and to score (--test-size 0)"
-        where = "train"
-    if args.standardize:
-        scaler = StandardScaler().fit(X_train)
-        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-
+    X_train, X_test, y_train, y_test, split, where = _compare_split(X, y, args)
     ours = GradientDescentLogisticRegression(
         C=args.C, l1_ratio=args.l1_ratio, solver=args.solver,
         learning_rate=args.learning_rate, max_iter=args.max_iter, tol=args.tol,
     )
-    # Without a penalty (C=inf) l1_ratio changes nothing: lbfgs fits the same J.
-    ref_l1_ratio = args.l1_ratio if math.isfinite(args.C) else 0.0
-    lr_solver = "saga" if ref_l1_ratio > 0 else "lbfgs"
-    ref_tol = 1e-6 if lr_solver == "saga" else 1e-8
-    ref = LogisticRegression(
-        C=args.C, l1_ratio=ref_l1_ratio, solver=lr_solver, tol=ref_tol, max_iter=10_000
-    )
-    notes = []
-    fits = {}
-    for key, est in (("ours", ours), ("ref", ref)):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            fits[key] = _timed_fit(est, X_train, y_train)
-        for line in _warning_lines(caught):
-            if line not in notes:  # the timed fits repeat the same warning
-                notes.append(line)
+    ref, lr_solver, ref_l1_ratio, ref_tol = _reference_model(args)
+    fits, notes = _fit_both({"ours": ours, "ref": ref}, X_train, y_train)
 
     rows = []
     delta = max_coef_difference(ours, ref)
@@ -599,6 +629,63 @@ def run_compare(args):
         print()
         _plot_compare(ours, objective(ref, X_train, y_train), args.plot)
     return 0
+
+
+def _compare_split(X, y, args):
+    """``(X_train, X_test, y_train, y_test, split, where)``, standardized if asked.
+
+    ``split`` describes the split, ``where`` names the data that is scored.
+    """
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    if args.test_size > 0:
+        try:
+            X_train, X_test, y_train, y_test = train_test_split(
+                X, y, test_size=args.test_size, random_state=args.random_state, stratify=y
+            )
+        except ValueError as exc:
+            raise CLIError(f"cannot split the data for testing: {exc}") from None
+        split = f"stratified split: {len(y_train)} to train, {len(y_test)} to test"
+        where = "test"
+    else:
+        X_train, X_test, y_train, y_test = X, X, y, y
+        split = "all samples used to train and to score (--test-size 0)"
+        where = "train"
+    if args.standardize:
+        scaler = StandardScaler().fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    return X_train, X_test, y_train, y_test, split, where
+
+
+def _reference_model(args):
+    """``(LogisticRegression, solver, l1_ratio, tol)``: the reference, fitted tightly."""
+    from sklearn.linear_model import LogisticRegression
+
+    # Without a penalty (C=inf) l1_ratio changes nothing: lbfgs fits the same J.
+    ref_l1_ratio = args.l1_ratio if math.isfinite(args.C) else 0.0
+    lr_solver = "saga" if ref_l1_ratio > 0 else "lbfgs"
+    ref_tol = 1e-6 if lr_solver == "saga" else 1e-8
+    ref = LogisticRegression(
+        C=args.C, l1_ratio=ref_l1_ratio, solver=lr_solver, tol=ref_tol, max_iter=10_000
+    )
+    return ref, lr_solver, ref_l1_ratio, ref_tol
+
+
+def _fit_both(models, X, y):
+    """``(times, notes)``: fit each model (timed) and keep its warnings, each once."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    notes = []
+    times = {}
+    for key, est in models.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            times[key] = _timed_fit(est, X, y)
+        for line in _warning_lines(caught):
+            if line not in notes:  # the timed fits repeat the same warning
+                notes.append(line)
+    return times, notes
 
 
 def _plot_compare(ours, J_ref, path):
@@ -900,6 +987,20 @@ def _add_data_options(p):
                    help="seed of the data split (default: 0)")
 
 
+def _add_stopping_options(g, per_fit=""):
+    """--max-iter and --tol, the estimator's stopping parameters."""
+    g.add_argument("--max-iter", type=_positive_int, default=1000, metavar="N",
+                   help=f"most iterations{per_fit} (default: 1000)")
+    g.add_argument("--tol", type=_positive_float, default=1e-5,
+                   help="relative tolerance of the stopping test (default: 1e-5)")
+
+
+def _add_plot_option(p, what, func):
+    """--plot FILE.png (saving ``what``), and the function that runs the subcommand."""
+    p.add_argument("--plot", metavar="FILE.png", help=what)
+    p.set_defaults(func=func)
+
+
 def _formatter(prog):
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=30)
 
@@ -966,13 +1067,8 @@ def build_parser():
                    help="step-size rule (default: bb)")
     m.add_argument("--learning-rate", type=_learning_rate, default="auto", metavar="ALPHA",
                    help="constant step α, or 'auto' (default: auto)")
-    m.add_argument("--max-iter", type=_positive_int, default=1000, metavar="N",
-                   help="most iterations (default: 1000)")
-    m.add_argument("--tol", type=_positive_float, default=1e-5,
-                   help="relative tolerance of the stopping test (default: 1e-5)")
-    p.add_argument("--plot", metavar="FILE.png",
-                   help="save the loss curve (J per iteration) to this PNG file")
-    p.set_defaults(func=run_compare)
+    _add_stopping_options(m)
+    _add_plot_option(p, "save the loss curve (J per iteration) to this PNG file", run_compare)
 
     p = sub.add_parser(
         "lr-search",
@@ -999,13 +1095,9 @@ def build_parser():
                    " (default: accuracy)")
     p.add_argument("--C", type=_inverse_regularisation, default=1.0,
                    help="inverse regularisation strength; 'inf' for none (default: 1.0)")
-    p.add_argument("--max-iter", type=_positive_int, default=1000, metavar="N",
-                   help="most iterations per fit (default: 1000)")
-    p.add_argument("--tol", type=_positive_float, default=1e-5,
-                   help="relative tolerance of the stopping test (default: 1e-5)")
-    p.add_argument("--plot", metavar="FILE.png",
-                   help="save the score and the iterations against the learning rate")
-    p.set_defaults(func=run_lr_search)
+    _add_stopping_options(p, " per fit")
+    _add_plot_option(p, "save the score and the iterations against the learning rate",
+                     run_lr_search)
     return parser
 
 

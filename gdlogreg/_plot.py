@@ -7,14 +7,18 @@ the Matplotlib artists (``ax_``, ``figure_`` and the lines) for further styling.
 
 Matplotlib is needed only to plot (``pip install "gdlogreg[plot]"``): it is
 imported inside the functions, so ``import gdlogreg`` works without it.
-Only gdlogreg's public API is used here.
+Besides gdlogreg's public API, the cost J of :class:`DescentPathDisplay` comes
+from its core (loss, penalty, weights), where each formula is written once.
 """
 
-import math
 from numbers import Real
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
+
+from ._loss import make_loss
+from ._penalty import ElasticNet
+from ._problem import class_weight_vector, normalise_weights
 
 __all__ = ["DescentPathDisplay", "LossCurveDisplay"]
 
@@ -160,9 +164,9 @@ class LossCurveDisplay:
         marks on the top edge at its iterates out of view (None for the others
         and when nothing is out of view).
     ax_ : matplotlib.axes.Axes
-        The axes.
+        The axes of the curves.
     figure_ : matplotlib.figure.Figure
-        The figure.
+        The figure that holds them.
 
     See Also
     --------
@@ -354,21 +358,23 @@ class LossCurveDisplay:
         Returns
         -------
         display : LossCurveDisplay
-            The display, drawn.
+            The display, its curves drawn.
 
         Examples
         --------
         >>> import matplotlib
         >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> fig, ax = plt.subplots()
         >>> from sklearn.datasets import load_iris
         >>> from sklearn.pipeline import make_pipeline
         >>> from sklearn.preprocessing import StandardScaler
         >>> from gdlogreg import GradientDescentLogisticRegression, LossCurveDisplay
         >>> X, y = load_iris(return_X_y=True)
         >>> pipe = make_pipeline(StandardScaler(), GradientDescentLogisticRegression())
-        >>> display = LossCurveDisplay.from_estimator(pipe.fit(X, y), labels=["bb"])
-        >>> display.ax_.get_ylabel()
-        'cost J'
+        >>> display = LossCurveDisplay.from_estimator(pipe.fit(X, y), labels=["bb"], ax=ax)
+        >>> display.ax_ is ax, display.ax_.get_ylabel()
+        (True, 'cost J')
         """
         estimators = list(estimator) if isinstance(estimator, (list, tuple)) else [estimator]
         fitted = [_final_step(e) for e in estimators]
@@ -386,25 +392,35 @@ class LossCurveDisplay:
         return display.plot(ax=ax, log_scale=log_scale, **kwargs)
 
 
-def _cost_1d(w, b, x, t, s, C, l1_ratio):
+def _cost_1d(w, b, x, y_idx, weights, C, l1_ratio):
     """J(w, b) of the one-feature binary model, for arrays w and b of one shape.
 
-    x: the feature, t: 0/1 targets, s: the (non-normalised) sample weights.
+    x: the feature, y_idx: the 0/1 class indices, weights: the sample weights
+    times the class weights (not normalised). The loss and the penalty are the
+    core's. Its loss sums over the columns of z, so J is taken one (w, b) at a
+    time, z = w x + b a single column.
     """
-    m = float(s.sum())
-    s = s / m
+    loss = make_loss(2, np)
+    t = loss.encode(y_idx, np)
+    s, sw_sum = normalise_weights(weights)
+    penalty = ElasticNet.scaled(C, l1_ratio, sw_sum)
     w = np.asarray(w, dtype=float)
     b = np.asarray(b, dtype=float)
-    wf, bf = w.ravel(), b.ravel()
-    J = np.empty(wf.size)
-    chunk = max(1, 2_000_000 // max(x.size, 1))
-    for start in range(0, wf.size, chunk):
-        sl = slice(start, start + chunk)
-        z = wf[sl, None] * x[None, :] + bf[sl, None]
-        J[sl] = (np.logaddexp(0.0, z) - t * z) @ s
-    if C != math.inf:
-        J = J + ((1.0 - l1_ratio) / 2.0 * wf**2 + l1_ratio * np.abs(wf)) / (C * m)
+    J = np.empty(w.size)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        for k, (wk, bk) in enumerate(zip(w.ravel(), b.ravel(), strict=True)):
+            value, _ = loss.terms((wk * x + bk)[:, None], t, s, np, residual=False)
+            J[k] = value + penalty.value(np.array([[wk]]), np)
     return J.reshape(w.shape)
+
+
+def _fit_weights(est, y_idx, sample_weight, n):
+    """The sample weights times the estimator's class weights, as its fit used them."""
+    s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    if est.class_weight is None:
+        return s
+    counts = np.bincount(y_idx, weights=s, minlength=len(est.classes_))
+    return s * class_weight_vector(est.class_weight, est.classes_, counts)[y_idx]
 
 
 class DescentPathDisplay:
@@ -459,9 +475,9 @@ class DescentPathDisplay:
     colorbar_ : matplotlib.colorbar.Colorbar or None
         The colour bar of J, when drawn.
     ax_ : matplotlib.axes.Axes
-        The axes.
+        The axes of the contours (or of the curve J(w)) and of the path.
     figure_ : matplotlib.figure.Figure
-        The figure.
+        The figure that holds them.
 
     See Also
     --------
@@ -472,10 +488,10 @@ class DescentPathDisplay:
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from sklearn.datasets import load_breast_cancer
-    >>> from sklearn.preprocessing import StandardScaler
     >>> from gdlogreg import DescentPathDisplay, GradientDescentLogisticRegression
     >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> x = StandardScaler().fit_transform(X[:, [0]])  # one feature: mean radius
+    >>> x = X[:, [0]]  # one feature: the mean radius, standardized
+    >>> x = (x - x.mean()) / x.std()
     >>> clf = GradientDescentLogisticRegression(solver="gd", learning_rate=1.0,
     ...                                         keep_path=True).fit(x, y)
     >>> display = DescentPathDisplay.from_estimator(clf, x, y, grid_resolution=40)
@@ -626,7 +642,7 @@ class DescentPathDisplay:
         Returns
         -------
         display : DescentPathDisplay
-            The display, drawn.
+            The display, with J evaluated on the grid and the path drawn.
 
         Examples
         --------
@@ -662,15 +678,8 @@ class DescentPathDisplay:
         y = np.asarray(y)
         if x.shape[0] != y.shape[0]:
             raise ValueError(f"X has {x.shape[0]} samples but y has {y.shape[0]}.")
-        t = (y == est.classes_[1]).astype(float)
-        s = np.ones_like(x) if sample_weight is None else np.asarray(sample_weight, float)
-        if est.class_weight is not None:
-            from sklearn.utils.class_weight import compute_class_weight
-
-            cw = compute_class_weight(
-                est.class_weight, classes=est.classes_, y=y, sample_weight=s
-            )
-            s = s * cw[np.searchsorted(est.classes_, y)]
+        y_idx = np.searchsorted(est.classes_, y)
+        s = _fit_weights(est, y_idx, sample_weight, x.shape[0])
 
         # The iterates actually taken: a fit that ended worse than its best
         # iterate appends that best one (the model returned) after them.
@@ -696,17 +705,17 @@ class DescentPathDisplay:
             W, B = np.meshgrid(axis(w_fit), axis(b_fit))
             display = cls(
                 coef_path=w_path, intercept_path=b_path, w_grid=W, b_grid=B,
-                J_grid=_cost_1d(W, B, x, t, s, C, rho),
-                J_path=_cost_1d(w_path, b_path, x, t, s, C, rho),
+                J_grid=_cost_1d(W, B, x, y_idx, s, C, rho),
+                J_path=_cost_1d(w_path, b_path, x, y_idx, s, C, rho),
                 fitted_point=(w_fit, b_fit),
             )
         else:
             w = axis(w_fit)
-            J_fit = float(_cost_1d(np.array([w_fit]), np.zeros(1), x, t, s, C, rho)[0])
+            J_fit = float(_cost_1d(np.array([w_fit]), np.zeros(1), x, y_idx, s, C, rho)[0])
             display = cls(
                 coef_path=w_path, intercept_path=None, w_grid=w, b_grid=None,
-                J_grid=_cost_1d(w, np.zeros_like(w), x, t, s, C, rho),
-                J_path=_cost_1d(w_path, np.zeros_like(w_path), x, t, s, C, rho),
+                J_grid=_cost_1d(w, np.zeros_like(w), x, y_idx, s, C, rho),
+                J_path=_cost_1d(w_path, np.zeros_like(w_path), x, y_idx, s, C, rho),
                 fitted_point=(w_fit, J_fit),
             )
         return display.plot(ax=ax, **kwargs)

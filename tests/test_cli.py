@@ -569,3 +569,113 @@ def test_the_warning_of_a_diverged_fit_does_not_call_2_over_L_the_largest_stable
     assert "made the cost diverge" in err
     assert "stable" not in err
     assert re.search(r"below 2/L ≈ [\d.]+ decreases the cost at every step", err), err
+
+
+# The formulas objective() and descent_step_bound() wrote themselves before they
+# called gdlogreg's core: an independent check that the numbers did not move.
+def _objective_by_log_loss(est, X, y, sample_weight=None):
+    from sklearn.metrics import log_loss
+
+    s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+    J = log_loss(y, est.predict_proba(X), sample_weight=s, labels=est.classes_)
+    C, rho = float(est.C), float(getattr(est, "l1_ratio", 0.0) or 0.0)
+    if math.isfinite(C):
+        w = np.asarray(est.coef_)
+        J += ((1 - rho) / 2 * np.sum(w**2) + rho * np.sum(np.abs(w))) / (C * s.sum())
+    return float(J)
+
+
+def _step_bound_by_eigh(X, y, C=1.0, l1_ratio=0.0, fit_intercept=True):
+    m = X.shape[0]
+    A = np.column_stack([X, np.ones(m)]) if fit_intercept else X
+    c = 0.25 if len(np.unique(y)) <= 2 else 0.5
+    H = c * (A.T @ A) / m
+    if math.isfinite(C):
+        diag = np.full(A.shape[1], (1.0 - l1_ratio) / (C * m))
+        if fit_intercept:
+            diag[-1] = 0.0
+        H[np.diag_indices_from(H)] += diag
+    return 2.0 / float(np.linalg.eigvalsh(H)[-1])
+
+
+@pytest.mark.parametrize("dataset", ["breast_cancer", "iris"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: gdlogreg.GradientDescentLogisticRegression(),
+        lambda: gdlogreg.GradientDescentLogisticRegression(C=0.1, l1_ratio=0.5),
+        lambda: gdlogreg.GradientDescentLogisticRegression(C=10.0, fit_intercept=False),
+        lambda: __import__("sklearn.linear_model").linear_model.LogisticRegression(C=0.5),
+    ],
+)
+def test_objective_is_the_log_loss_plus_the_penalty(dataset, make):
+    # Any fitted classifier with coef_, intercept_, C (and l1_ratio):
+    # gdlogreg's J at its parameters, the log-loss of its probabilities plus the penalty.
+    from sklearn import datasets
+    from sklearn.preprocessing import StandardScaler
+
+    from gdlogreg._cli import objective
+
+    X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    sw = np.random.default_rng(0).uniform(0.2, 3.0, len(y))
+    est = _quiet_fit(make(), X, y)
+    for weights in (None, sw):
+        assert objective(est, X, y, weights) == pytest.approx(
+            _objective_by_log_loss(est, X, y, weights), rel=1e-12, abs=0.0
+        )
+
+
+def _quiet_fit(est, X, y):
+    """Fit, without the convergence warnings (only the numbers matter here)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return est.fit(X, y)
+
+
+def test_objective_of_a_separating_fit_is_the_recorded_cost():
+    # Without a penalty wine is separated: most probabilities round to 1 and
+    # log_loss, which clips them at 1 - eps, is off by 5e-7 relative; the
+    # core's loss, from the raw predictions, is the cost the fit recorded.
+    from sklearn.preprocessing import StandardScaler
+
+    from gdlogreg._cli import objective
+
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = _quiet_fit(gdlogreg.GradientDescentLogisticRegression(C=math.inf, max_iter=300), X, y)
+    assert clf.loss_curve_[-1] < 1e-9
+    assert objective(clf, X, y) == pytest.approx(clf.loss_curve_[-1], rel=1e-12, abs=0.0)
+
+
+def test_objective_refuses_labels_the_estimator_does_not_know():
+    from gdlogreg._cli import objective
+
+    X, y = load_iris(return_X_y=True)
+    clf = _quiet_fit(gdlogreg.GradientDescentLogisticRegression(max_iter=20), X, y)
+    with pytest.raises(ValueError, match="not fitted on, such as 7"):
+        objective(clf, X, np.where(y == 2, 7, y))
+
+
+@pytest.mark.parametrize("dataset", ["breast_cancer", "iris", "wine", "digits"])
+@pytest.mark.parametrize("standardize", [True, False])
+@pytest.mark.parametrize(
+    "kw", [{}, {"C": math.inf}, {"C": 0.01, "l1_ratio": 0.3}, {"fit_intercept": False},
+           {"C": 1e-4}],
+)
+def test_descent_step_bound_is_the_exact_2_over_L(dataset, standardize, kw):
+    # The core's power iteration, run to convergence, gives the top eigenvalue
+    # of the dense Hessian bound to 1e-12.
+    from sklearn import datasets
+    from sklearn.preprocessing import StandardScaler
+
+    from gdlogreg._cli import descent_step_bound
+
+    X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
+    if standardize:
+        X = StandardScaler().fit_transform(X)
+    assert descent_step_bound(X, y, **kw) == pytest.approx(
+        _step_bound_by_eigh(X, y, **kw), rel=1e-12, abs=0.0
+    )

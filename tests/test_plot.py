@@ -164,15 +164,20 @@ def test_descent_path_draws_every_iterate_on_the_contours(one_feature):
     assert np.all(np.diff(display.J_path) <= 1e-12)
 
 
-@pytest.mark.parametrize(
+# Fits whose J the display computes again: penalties, sample and class weights.
+COST_CASES = pytest.mark.parametrize(
     "params, weighted",
     [
         ({"C": 1.0}, False),
         ({"C": 0.01, "l1_ratio": 0.5}, True),
         ({"C": np.inf, "class_weight": "balanced"}, True),
         ({"C": 0.05, "class_weight": {0: 3.0, 1: 1.0}}, False),
+        ({"fit_intercept": False, "C": 0.3, "l1_ratio": 0.2, "class_weight": "balanced"}, True),
     ],
 )
+
+
+@COST_CASES
 def test_J_on_the_path_is_the_estimators_cost(one_feature, params, weighted):
     # The display computes J from the public parameters only; it must agree
     # with the loss_curve_ the estimator recorded.
@@ -463,3 +468,35 @@ def test_lr_search_figure_marks_2_over_L_as_guaranteed_descent():
     everything = " ".join(texts + [t.get_text() for ax in fig.axes for t in ax.texts])
     assert "stable" not in everything
     assert legend_collisions(fig) == []
+
+
+# J(w, b) as DescentPathDisplay wrote it before it called gdlogreg's core (with
+# scikit-learn's class weights): an independent check that the numbers did not move.
+def _cost_by_logaddexp(w, b, x, t, s, C, l1_ratio):
+    m = float(s.sum())
+    z = w.ravel()[:, None] * x[None, :] + b.ravel()[:, None]
+    J = (np.logaddexp(0.0, z) - t * z) @ (s / m)
+    if C != np.inf:
+        wf = w.ravel()
+        J = J + ((1.0 - l1_ratio) / 2.0 * wf**2 + l1_ratio * np.abs(wf)) / (C * m)
+    return J.reshape(w.shape)
+
+
+@COST_CASES
+def test_the_contours_are_the_cost_as_it_was(one_feature, params, weighted):
+    from sklearn.utils.class_weight import compute_class_weight
+
+    x, y = one_feature
+    sw = np.random.default_rng(1).uniform(0.2, 3.0, size=len(y)) if weighted else None
+    clf = _fit(_gd(1.0, max_iter=20, keep_path=True, **params), x, y, sample_weight=sw)
+    display = DescentPathDisplay.from_estimator(
+        clf, x, y, sample_weight=sw, grid_resolution=25, colorbar=False
+    )
+    s = np.ones(len(y)) if sw is None else sw
+    if clf.class_weight is not None:
+        cw = compute_class_weight(clf.class_weight, classes=clf.classes_, y=y, sample_weight=s)
+        s = s * cw[y]
+    b_grid = np.zeros_like(display.w_grid) if display.b_grid is None else display.b_grid
+    expected = _cost_by_logaddexp(display.w_grid, b_grid, x[:, 0], y.astype(float), s,
+                                  clf.C, clf.l1_ratio)
+    np.testing.assert_allclose(display.J_grid, expected, rtol=1e-12, atol=0.0)
