@@ -139,7 +139,7 @@ class GradientDescentLogisticRegression(
         J at the start and after every update, penalty included. Its last
         entry is J of the returned model: when the fit diverged (or ended worse
         than its best iterate) the best finite iterate is returned and its J is
-        appended after the values that show what happened (n_iter_ + 2
+        appended after the values that show what happened (``n_iter_ + 2``
         entries). For ``solver="nesterov"`` the entries are J at the
         extrapolated points, where the gradient is taken.
     converged_ : bool

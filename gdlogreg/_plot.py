@@ -386,7 +386,7 @@ class LossCurveDisplay:
             [est.loss_curve_ for est in fitted],
             labels=labels,
             stop_reasons=[getattr(est, "stop_reason_", None) for est in fitted],
-            n_iters=[est.n_iter_ for est in fitted],
+            n_iters=[int(np.max(est.n_iter_)) for est in fitted],
             reference=reference,
         )
         return display.plot(ax=ax, log_scale=log_scale, **kwargs)
@@ -495,7 +495,7 @@ class DescentPathDisplay:
     >>> clf = GradientDescentLogisticRegression(solver="gd", learning_rate=1.0,
     ...                                         keep_path=True).fit(x, y)
     >>> display = DescentPathDisplay.from_estimator(clf, x, y, grid_resolution=40)
-    >>> len(display.path_.get_xdata()) == clf.n_iter_ + 1
+    >>> len(display.path_.get_xdata()) == clf.n_iter_[0] + 1
     True
     """
 
@@ -683,7 +683,7 @@ class DescentPathDisplay:
 
         # The iterates actually taken: a fit that ended worse than its best
         # iterate appends that best one (the model returned) after them.
-        n_steps = est.n_iter_ + 1
+        n_steps = int(np.max(est.n_iter_)) + 1
         w_path = np.asarray(est.coef_path_, dtype=float)[:n_steps, 0, 0]
         b_path = np.asarray(est.intercept_path_, dtype=float)[:n_steps, 0]
         finite = np.isfinite(w_path) & np.isfinite(b_path)

@@ -58,8 +58,8 @@ def test_loss_curves_one_line_per_fit_with_the_recorded_values(cancer):
     assert display.ax_ is display.lines_[0].axes
     assert display.figure_ is display.ax_.figure
     for line, est in zip(display.lines_, fits, strict=True):
-        np.testing.assert_array_equal(line.get_xdata(), np.arange(est.n_iter_ + 1))
-        np.testing.assert_allclose(line.get_ydata(), est.loss_curve_[: est.n_iter_ + 1])
+        np.testing.assert_array_equal(line.get_xdata(), np.arange(est.n_iter_[0] + 1))
+        np.testing.assert_allclose(line.get_ydata(), est.loss_curve_[: est.n_iter_[0] + 1])
     labels = [t.get_text() for t in display.ax_.get_legend().get_texts()]
     assert labels == [
         "solver='gd', learning_rate=0.1",
@@ -95,7 +95,7 @@ def test_log_scale_plots_distance_to_the_best_value(cancer):
     assert display.ax_.get_yscale() == "log"
     J_star = min(float(np.min(e.loss_curve_)) for e in fits)
     for line, est in zip(display.lines_, fits, strict=True):
-        expected = est.loss_curve_[: est.n_iter_ + 1] - J_star
+        expected = est.loss_curve_[: est.n_iter_[0] + 1] - J_star
         y_plot = line.get_ydata()
         positive = expected > 0
         np.testing.assert_allclose(y_plot[positive], expected[positive])
@@ -105,7 +105,7 @@ def test_log_scale_plots_distance_to_the_best_value(cancer):
     ref = J_star - 1e-3
     display = LossCurveDisplay.from_estimator(fits, log_scale=True, reference=ref)
     np.testing.assert_allclose(
-        display.lines_[0].get_ydata(), fits[0].loss_curve_[: fits[0].n_iter_ + 1] - ref
+        display.lines_[0].get_ydata(), fits[0].loss_curve_[: fits[0].n_iter_[0] + 1] - ref
     )
 
 
@@ -238,7 +238,7 @@ def test_descent_path_without_intercept_is_a_curve(one_feature):
     assert len(display.surface_.get_xdata()) == 50
     assert len(display.path_.get_xdata()) == clf.n_iter_ + 1
     # The dots sit on the curve: their height is J of the recorded iterates.
-    np.testing.assert_allclose(display.path_.get_ydata(), clf.loss_curve_[: clf.n_iter_ + 1])
+    np.testing.assert_allclose(display.path_.get_ydata(), clf.loss_curve_[: clf.n_iter_[0] + 1])
     assert display.ax_.get_ylabel() == "cost J(w)"
 
 
