@@ -495,7 +495,7 @@ class DescentPathDisplay:
     >>> clf = GradientDescentLogisticRegression(solver="gd", learning_rate=1.0,
     ...                                         keep_path=True).fit(x, y)
     >>> display = DescentPathDisplay.from_estimator(clf, x, y, grid_resolution=40)
-    >>> len(display.path_.get_xdata()) == clf.n_iter_[0] + 1
+    >>> bool(len(display.path_.get_xdata()) == clf.n_iter_[0] + 1)
     True
     """
 
