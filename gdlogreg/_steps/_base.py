@@ -54,10 +54,21 @@ def lipschitz(objective, v0=None, n_iter=30, rtol=1e-3):
     iteration approaches L from below, so the estimate is padded by ``rtol``
     and the rules that use it keep a safeguard (see ``ConstantStep``).
     """
-    xp = objective.xp
     if v0 is None or tuple(v0.shape) != tuple(objective.coef_shape):
-        v0 = objective.zeros() + 1.0
-    v, lam = v0, 0.0
+        v0 = objective.backend.asarray(_start(objective.coef_shape))
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        lam, v = _power_iteration(objective, v0, n_iter, rtol)
+    return lam * (1.0 + rtol), v
+
+
+def _start(shape):
+    """The power iteration's start: Gaussian with a fixed seed (the same for every
+    fit), so almost surely not orthogonal to the top eigenvector."""
+    return np.random.default_rng(0).standard_normal(shape)
+
+
+def _power_iteration(objective, v, n_iter, rtol):
+    xp, lam = objective.xp, 0.0
     for _ in range(n_iter):
         # Divide by max |v| first: for data of huge scale vᵀv would overflow.
         top = float(xp.max(xp.abs(v)))
@@ -72,7 +83,7 @@ def lipschitz(objective, v0=None, n_iter=30, rtol=1e-3):
         lam = lam_new
         if settled:
             break
-    return lam * (1.0 + rtol), v
+    return lam, v
 
 
 class StepRule:
@@ -117,4 +128,7 @@ class StepRule:
         """1/L for the Lipschitz estimate of ∇J in the objective's coordinates."""
         key = "standardized"
         L, self.stats.eigvec[key] = lipschitz(objective, self.stats.eigvec.get(key))
-        return 1.0 / L if L > 0 else 1.0
+        # L = 0 (all-zero X, no intercept, no penalty): any step; L = nan or
+        # inf (overflow): the safeguard of the rules finds one.
+        step = 1.0 / L if 0.0 < L < math.inf else 1.0
+        return step if step < math.inf else 1.0

@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 from ._base import StepRule, eps, register
 
 
@@ -29,6 +31,12 @@ class Nesterov(StepRule):
         return self.x
 
     def update(self, objective, y):
+        if self.auto:
+            return self._update(objective, y)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging fixed step
+            return self._update(objective, y)
+
+    def _update(self, objective, y):
         x, tiny = self.x, 8.0 * eps(objective.dtype) * abs(self.x.J)
         while True:
             alpha = self.step
