@@ -268,7 +268,12 @@ class GradientDescentLogisticRegression(
                     f" {sorted(unknown, key=repr)}; the classes are {classes.tolist()}."
                 )
         weights = None  # equal weights stay None: the problem keeps them as one number
-        from ._problem import check_finite_scalar_weight, weigh_classes, weight_dtype
+        from ._problem import (
+            as_data_dtype,
+            check_finite_scalar_weight,
+            weigh_classes,
+            weight_dtype,
+        )
 
         check_finite_scalar_weight(sample_weight)
         if sample_weight is not None or self.class_weight is not None:
@@ -278,14 +283,15 @@ class GradientDescentLogisticRegression(
             weights = check_sample_weight(
                 sample_weight, X, dtype=weight_dtype(X), ensure_non_negative=True
             )
+            weights = as_data_dtype(weights, X.dtype)  # unless out of X's dtype's range
             check_some_weight(bool(xp.any(weights > 0)))
         if self.class_weight is not None:
             w_host = _to_numpy(weights)
             # scaled to at most 1, so that the class sums cannot overflow
             counts = np.bincount(y_idx.astype(np.intp), w_host / w_host.max(), n_classes)
             cw = class_weight_vector(self.class_weight, classes, counts)
-            cw = xp.asarray(cw[y_idx.astype(np.intp)], dtype=weights.dtype, device=device_)
-            weights = weigh_classes(weights, cw, xp)  # no overflow, no weight lost to 0
+            # no overflow, no weight lost to 0
+            weights = weigh_classes(weights, cw[y_idx.astype(np.intp)], xp, device_)
             check_some_weight(bool(xp.any(weights > 0)))
         problem = make_problem(
             X,

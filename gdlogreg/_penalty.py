@@ -18,7 +18,18 @@ import numpy as np
 
 def _relu(a, xp):
     """max(a, 0), exactly, without a scalar argument (not all namespaces take one)."""
-    return 0.5 * (a + xp.abs(a))
+    return 0.5 * a + 0.5 * xp.abs(a)  # exact halves: a + |a| would overflow near the limit
+
+
+def _abs_sum(W, xp):
+    """‖W‖₁ as a float; summed again in float64 where a float32 sum overflows."""
+    if not isinstance(W, np.ndarray):
+        return float(xp.sum(xp.abs(W)))
+    with np.errstate(over="ignore"):
+        total = float(np.sum(np.abs(W)))
+    if total == math.inf and W.dtype.itemsize < 8:
+        total = float(np.sum(np.abs(W), dtype=np.float64))
+    return total
 
 
 def _column(weights, xp):
@@ -51,7 +62,9 @@ class ElasticNet:
         if self._weights is None or self._weights[0] is not weights:
             with np.errstate(over="ignore"):
                 l1w = self.l1 * _column(weights, xp)
-            self._weights = (weights, l1w, float(xp.max(weights)) if weights.shape[0] else 0.0)
+            top = float(xp.max(weights)) if weights.shape[0] else 0.0
+            # the largest l1·top in the weights' dtype: beyond it, products overflow
+            self._weights = (weights, l1w, top / float(xp.finfo(weights.dtype).max))
         return self._weights[1], self._weights[2]
 
     @classmethod
@@ -88,7 +101,7 @@ class ElasticNet:
             else:
                 total += 0.5 * self.l2 * sq
         if self.l1 != 0.0:
-            total += self.l1 * float(xp.sum(xp.abs(W)))
+            total += self.l1 * _abs_sum(W, xp)
         return total
 
     def gradient(self, W):
@@ -100,13 +113,12 @@ class ElasticNet:
         if self.l1 == 0.0:
             return W
         thresh = self.l1 * step
-        if weights is not None:
-            if thresh * self._l1_weights(weights, xp)[1] < math.inf:
-                thresh = thresh * _column(weights, xp)
-            else:
-                with np.errstate(over="ignore"):  # an infinite threshold: W = 0
-                    thresh = thresh * _column(weights, xp)
-        return xp.sign(W) * _relu(xp.abs(W) - thresh, xp)
+        if weights is None:
+            return xp.sign(W) * _relu(xp.abs(W) - thresh, xp)
+        if thresh * self._l1_weights(weights, xp)[1] < 0.5:
+            return xp.sign(W) * _relu(xp.abs(W) - thresh * _column(weights, xp), xp)
+        with np.errstate(over="ignore", invalid="ignore"):  # an infinite threshold: W = 0
+            return xp.sign(W) * _relu(xp.abs(W) - thresh * _column(weights, xp), xp)
 
     def subgradient(self, G, W, xp, weights=None):
         """The minimum-norm subgradient of J over the weights, given G = ∇(smooth part).
@@ -116,8 +128,8 @@ class ElasticNet:
         """
         if self.l1 == 0.0:
             return xp.abs(G)
-        l1, top = (self.l1, 1.0) if weights is None else self._l1_weights(weights, xp)
-        if self.l1 * top < math.inf:
+        l1, top = (self.l1, 0.0) if weights is None else self._l1_weights(weights, xp)
+        if self.l1 * top < 0.5:
             return xp.where(W != 0, xp.abs(G + l1 * xp.sign(W)), _relu(xp.abs(G) - l1, xp))
         with np.errstate(invalid="ignore"):  # inf·sign(0) where W = 0 is not taken
             return xp.where(W != 0, xp.abs(G + l1 * xp.sign(W)), _relu(xp.abs(G) - l1, xp))

@@ -69,14 +69,15 @@ def class_weight_vector(class_weight, classes, counts):
                 f" got {bad}."
             )
     else:
-        empty = classes[~(counts > 0)]
+        counts = counts / counts.max()
+        # A class weight Σ/(K·count) must stay finite: count >= K/max float.
+        empty = classes[~(counts > len(classes) / np.finfo(np.float64).max)]
         if len(empty):
             raise ValueError(
                 "class_weight='balanced' needs a positive total sample weight in every"
                 f" class, but the samples of class {empty[0]!r} weigh nothing (or less"
                 " than the smallest float next to the heaviest sample)."
             )
-        counts = counts / counts.max()
     weights = compute_class_weight(class_weight, classes=classes, y=classes, sample_weight=counts)
     return np.asarray(weights, dtype=np.float64)
 
@@ -101,8 +102,11 @@ def weight_dtype(X):
     return np.float64 if isinstance(X, np.ndarray) or hasattr(X, "tocsr") else X.dtype
 
 
-def weigh_classes(weights, factors, xp):
+def weigh_classes(weights, factors, xp, device=None):
     """``weights × factors`` (the sample weights times each one's class weight).
+
+    ``factors``: a float64 numpy vector; multiplied in the weights' dtype when
+    it fits there (float32 weights and class weights as before), else in float64.
 
     Where the product would overflow, or send a positive weight to 0, both are
     first divided by their largest entry, and the product is scaled back by the
@@ -110,6 +114,12 @@ def weigh_classes(weights, factors, xp):
     beyond the float limit then counts as overflowed (no penalty), one below
     it as tiny (the largest penalty; see ``ElasticNet.scaled``).
     """
+    if isinstance(weights, np.ndarray):
+        if as_data_dtype(factors, weights.dtype).dtype != weights.dtype:
+            weights = weights.astype(np.float64)  # float32 cannot hold the class weights
+        factors = factors.astype(weights.dtype)
+    else:
+        factors = xp.asarray(factors, dtype=weights.dtype, device=device)
     with np.errstate(over="ignore", under="ignore"):
         out = weights * factors
         top = float(xp.max(out))
@@ -274,7 +284,7 @@ def make_problem(X, y_idx, sample_weight, n_classes, *, C, l1_ratio, fit_interce
     if sample_weight is None:
         s, sw_sum = 1.0 / X.shape[0], float(X.shape[0])
     else:
-        s, sw_sum = normalise_weights(_as_data_dtype(sample_weight, X.dtype))
+        s, sw_sum = normalise_weights(as_data_dtype(sample_weight, X.dtype))
         if s.dtype != X.dtype:
             s = s.astype(X.dtype) if isinstance(s, np.ndarray) else xp.astype(s, X.dtype)
     backend = make_backend(X, loss, y_idx, s)
@@ -289,7 +299,7 @@ def _np_name(dtype):
     return "float32" if "32" in str(dtype) else "float64"
 
 
-def _as_data_dtype(w, dtype):
+def as_data_dtype(w, dtype):
     """The weights in the data's dtype when they fit its range exactly, as
     before they were checked in float64 (the same fit, to the last bit); else
     as they are, to be normalised first and rounded after."""
