@@ -85,7 +85,7 @@ def class_weight_vector(class_weight, classes, counts):
 def check_finite_scalar_weight(sample_weight):
     """Refuse a scalar ``sample_weight`` that is inf or nan (arrays are checked by
     scikit-learn; a scalar would become a vector of inf, and s = inf/inf = nan)."""
-    if np.ndim(sample_weight) == 0 and sample_weight is not None:
+    if isinstance(sample_weight, (Real, np.generic)):
         try:
             finite = math.isfinite(float(sample_weight))
         except (TypeError, ValueError):

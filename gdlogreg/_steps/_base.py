@@ -34,6 +34,14 @@ def eps(dtype):
     return 1.2e-7 if (size == 4 if size is not None else "32" in str(dtype)) else 2.3e-16
 
 
+def infinite_if_overflowed(point, xp):
+    """``point`` with J = inf if its coef overflowed: weights of inf can give a
+    finite J (inf·x classifies every row), and must read as a divergence."""
+    if not bool(xp.all(xp.isfinite(point.coef))):
+        point.J = math.inf
+    return point
+
+
 def quantize(t):
     """Round a step to the grid 2^(j/8) (at most 4.4 % off).
 

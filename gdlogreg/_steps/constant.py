@@ -3,6 +3,7 @@
 import numpy as np
 
 from ._base import StepRule, eps, register
+from ._base import infinite_if_overflowed as _infinite_if_overflowed
 
 
 @register
@@ -29,7 +30,8 @@ class ConstantStep(StepRule):
         if self.auto:
             return self._update(objective, point)
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging fixed step
-            return self._update(objective, point)
+            new = self._update(objective, point)
+        return _infinite_if_overflowed(new, objective.xp)
 
     def _update(self, objective, point):
         slack = 32.0 * eps(objective.dtype) * abs(point.J)

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from ._base import StepRule, eps, register
+from ._base import infinite_if_overflowed as _infinite_if_overflowed
 
 
 @register
@@ -34,7 +35,8 @@ class Nesterov(StepRule):
         if self.auto:
             return self._update(objective, y)
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging fixed step
-            return self._update(objective, y)
+            new = self._update(objective, y)
+        return _infinite_if_overflowed(new, objective.xp)
 
     def _update(self, objective, y):
         x, tiny = self.x, 8.0 * eps(objective.dtype) * abs(self.x.J)
