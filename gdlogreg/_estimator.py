@@ -276,19 +276,30 @@ class GradientDescentLogisticRegression(
                     f" {sorted(unknown, key=repr)}; the classes are {classes.tolist()}."
                 )
         weights = None  # equal weights stay None: the problem keeps them as one number
+        from ._problem import (
+            as_data_dtype,
+            check_finite_scalar_weight,
+            weigh_classes,
+            weight_dtype,
+        )
+
+        check_finite_scalar_weight(sample_weight)
         if sample_weight is not None or self.class_weight is not None:
             if sample_weight is not None and not is_numpy_namespace(xp):
                 sample_weight = move_to(sample_weight, xp=xp, device=device_)
+            # float64 for numpy X: make_problem rounds them to X's dtype once normalised
             weights = check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                sample_weight, X, dtype=weight_dtype(X), ensure_non_negative=True
             )
+            weights = as_data_dtype(weights, X.dtype)  # unless out of X's dtype's range
             check_some_weight(bool(xp.any(weights > 0)))
         if self.class_weight is not None:
             w_host = _to_numpy(weights)
             # scaled to at most 1, so that the class sums cannot overflow
             counts = np.bincount(y_idx.astype(np.intp), w_host / w_host.max(), n_classes)
             cw = class_weight_vector(self.class_weight, classes, counts)
-            weights = weights * xp.asarray(cw[y_idx.astype(np.intp)], dtype=X.dtype, device=device_)
+            # no overflow, no weight lost to 0
+            weights = weigh_classes(weights, cw[y_idx.astype(np.intp)], xp, device_)
             check_some_weight(bool(xp.any(weights > 0)))
         problem = self._make_problem(X, y_idx, weights, n_classes)
         return self._fit_problem(problem, X, y, y_idx, weights)

@@ -18,11 +18,32 @@ import numpy as np
 
 def _relu(a, xp):
     """max(a, 0), exactly, without a scalar argument (not all namespaces take one)."""
-    return 0.5 * (a + xp.abs(a))
+    return 0.5 * a + 0.5 * xp.abs(a)  # exact halves: a + |a| would overflow near the limit
+
+
+def _abs_sum(W, xp):
+    """‖W‖₁ as a float; summed again in float64 where a float32 sum overflows."""
+    if not isinstance(W, np.ndarray):
+        return float(xp.sum(xp.abs(W)))
+    with np.errstate(over="ignore"):
+        total = float(np.sum(np.abs(W)))
+    if total == math.inf and W.dtype.itemsize < 8:
+        total = float(np.sum(np.abs(W), dtype=np.float64))
+    return total
 
 
 def _column(weights, xp):
     return xp.reshape(weights, (-1, 1))
+
+
+# The smallest C·Σs used, by the data's itemsize: below it the penalty is that
+# of C·Σs = SCALE_FLOOR. The weights are then 0 to within 1/√(1/SCALE_FLOOR)
+# times the gradient of the loss, and l2, l2·W and ‖W‖² stay finite and normal
+# in the data's dtype (C=5e-324 would give l2 = inf and J = inf·0 = nan).
+SCALE_FLOOR = {4: 1e-30, 8: 1e-290}
+
+# Below this ‖W‖² is summed again from W / max|W|: its squares may be subnormal.
+_SQ_FLOOR = {4: 1e-30, 8: 1e-280}
 
 
 class ElasticNet:
@@ -30,13 +51,33 @@ class ElasticNet:
 
     def __init__(self, l2, l1):
         self.l2, self.l1 = float(l2), float(l1)
+        self._weights = None  # the per-feature L1 weights last seen: (weights, l1·weights, max)
+
+    def _l1_weights(self, weights, xp):
+        """(l1·weights as a column, max weight), computed once per weights vector.
+
+        l1·D may overflow to inf (a huge penalty on a subnormal column): that
+        is the right threshold, W stays 0, and it is no warning.
+        """
+        if self._weights is None or self._weights[0] is not weights:
+            with np.errstate(over="ignore"):
+                l1w = self.l1 * _column(weights, xp)
+            top = float(xp.max(weights)) if weights.shape[0] else 0.0
+            # the largest l1·top in the weights' dtype: beyond it, products overflow
+            self._weights = (weights, l1w, top / float(xp.finfo(weights.dtype).max))
+        return self._weights[1], self._weights[2]
 
     @classmethod
-    def scaled(cls, C, l1_ratio, sw_sum):
-        """``LogisticRegression``'s penalty divided by C Σs: J has its minimiser."""
+    def scaled(cls, C, l1_ratio, sw_sum, itemsize=8):
+        """``LogisticRegression``'s penalty divided by C Σs: J has its minimiser.
+
+        C Σs is floored at :data:`SCALE_FLOOR` for data of ``itemsize`` bytes
+        (it may underflow to 0, or be subnormal).
+        """
         scale = C * sw_sum
         if scale == math.inf:
             return cls(0.0, 0.0)
+        scale = max(scale, SCALE_FLOOR[4 if itemsize == 4 else 8])
         return cls((1.0 - l1_ratio) / scale, l1_ratio / scale)
 
     @property
@@ -47,19 +88,20 @@ class ElasticNet:
         """P(W) as a float; a diverging W gives inf, not an overflow warning."""
         total = 0.0
         if self.l2 != 0.0:
+            sq, floor = math.inf, 0.0
             if isinstance(W, np.ndarray):
-                sq = float(np.vdot(W, W))
-            else:
-                sq = math.inf
-            if not math.isfinite(sq):
+                sq, floor = float(np.vdot(W, W)), _SQ_FLOOR[4 if W.dtype.itemsize == 4 else 8]
+            if not floor <= sq < math.inf:
                 # ‖W‖² = t² ‖W/t‖² with t = max |W|: no overflow in the squares.
                 top = float(xp.max(xp.abs(W)))
                 if top == 0.0 or not math.isfinite(top):
                     return 0.0 if top == 0.0 else math.inf
-                sq = top * top * float(xp.sum((W / top) ** 2))
-            total += 0.5 * self.l2 * sq
+                sq = float(xp.sum((W / top) ** 2))
+                total += 0.5 * (self.l2 * top) * top * sq  # top² may underflow
+            else:
+                total += 0.5 * self.l2 * sq
         if self.l1 != 0.0:
-            total += self.l1 * float(xp.sum(xp.abs(W)))
+            total += self.l1 * _abs_sum(W, xp)
         return total
 
     def gradient(self, W):
@@ -70,8 +112,13 @@ class ElasticNet:
         """Proximal operator of step·l1·‖weights ⊙ W‖₁: soft-thresholding."""
         if self.l1 == 0.0:
             return W
-        thresh = self.l1 * step if weights is None else (self.l1 * step) * _column(weights, xp)
-        return xp.sign(W) * _relu(xp.abs(W) - thresh, xp)
+        thresh = self.l1 * step
+        if weights is None:
+            return xp.sign(W) * _relu(xp.abs(W) - thresh, xp)
+        if thresh * self._l1_weights(weights, xp)[1] < 0.5:
+            return xp.sign(W) * _relu(xp.abs(W) - thresh * _column(weights, xp), xp)
+        with np.errstate(over="ignore", invalid="ignore"):  # an infinite threshold: W = 0
+            return xp.sign(W) * _relu(xp.abs(W) - thresh * _column(weights, xp), xp)
 
     def subgradient(self, G, W, xp, weights=None):
         """The minimum-norm subgradient of J over the weights, given G = ∇(smooth part).
@@ -81,8 +128,11 @@ class ElasticNet:
         """
         if self.l1 == 0.0:
             return xp.abs(G)
-        l1 = self.l1 if weights is None else self.l1 * _column(weights, xp)
-        return xp.where(W != 0, xp.abs(G + l1 * xp.sign(W)), _relu(xp.abs(G) - l1, xp))
+        l1, top = (self.l1, 0.0) if weights is None else self._l1_weights(weights, xp)
+        if self.l1 * top < 0.5:
+            return xp.where(W != 0, xp.abs(G + l1 * xp.sign(W)), _relu(xp.abs(G) - l1, xp))
+        with np.errstate(invalid="ignore"):  # inf·sign(0) where W = 0 is not taken
+            return xp.where(W != 0, xp.abs(G + l1 * xp.sign(W)), _relu(xp.abs(G) - l1, xp))
 
     def flat_gap(self, U, xp):
         """½ Σ U²/l2: the gap J - J* that a weight gradient U (in the original units)

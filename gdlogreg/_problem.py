@@ -69,15 +69,67 @@ def class_weight_vector(class_weight, classes, counts):
                 f" got {bad}."
             )
     else:
-        empty = classes[~(counts > 0)]
+        counts = counts / counts.max()
+        # A class weight Σ/(K·count) must stay finite: count >= K/max float.
+        empty = classes[~(counts > len(classes) / np.finfo(np.float64).max)]
         if len(empty):
             raise ValueError(
                 "class_weight='balanced' needs a positive total sample weight in every"
-                f" class, but the samples of class {empty[0]!r} weigh nothing."
+                f" class, but the samples of class {empty[0]!r} weigh nothing (or less"
+                " than the smallest float next to the heaviest sample)."
             )
-        counts = counts / counts.max()
     weights = compute_class_weight(class_weight, classes=classes, y=classes, sample_weight=counts)
     return np.asarray(weights, dtype=np.float64)
+
+
+def check_finite_scalar_weight(sample_weight):
+    """Refuse a scalar ``sample_weight`` that is inf or nan (arrays are checked by
+    scikit-learn; a scalar would become a vector of inf, and s = inf/inf = nan)."""
+    if isinstance(sample_weight, (Real, np.generic)):
+        try:
+            finite = math.isfinite(float(sample_weight))
+        except (TypeError, ValueError):
+            return  # not a number: scikit-learn's check says so
+        if not finite:
+            raise ValueError(f"sample_weight must be finite, got {float(sample_weight)!r}.")
+
+
+def weight_dtype(X):
+    """The dtype in which the weights are checked and multiplied: float64 for
+    numpy and sparse X, so that float32 X does not round weights beyond
+    float32's range (1e-60, 1e300) to 0 or inf before they are normalised
+    (:func:`make_problem` rounds them after); X's dtype otherwise."""
+    return np.float64 if isinstance(X, np.ndarray) or hasattr(X, "tocsr") else X.dtype
+
+
+def weigh_classes(weights, factors, xp, device=None):
+    """``weights × factors`` (the sample weights times each one's class weight).
+
+    ``factors``: a float64 numpy vector; multiplied in the weights' dtype when
+    it fits there (float32 weights and class weights as before), else in float64.
+
+    Where the product would overflow, or send a positive weight to 0, both are
+    first divided by their largest entry, and the product is scaled back by the
+    product of those maxima, clipped to the float range: a sum of weights
+    beyond the float limit then counts as overflowed (no penalty), one below
+    it as tiny (the largest penalty; see ``ElasticNet.scaled``).
+    """
+    if isinstance(weights, np.ndarray):
+        if as_data_dtype(factors, weights.dtype).dtype != weights.dtype:
+            weights = weights.astype(np.float64)  # float32 cannot hold the class weights
+        factors = factors.astype(weights.dtype)
+    else:
+        factors = xp.asarray(factors, dtype=weights.dtype, device=device)
+    with np.errstate(over="ignore", under="ignore"):
+        out = weights * factors
+        top = float(xp.max(out))
+        lost = bool(xp.any((out == 0) & (weights > 0) & (factors > 0)))
+        if math.isfinite(top) and not lost:
+            return out
+        w_top, f_top = float(xp.max(weights)), float(xp.max(factors))
+        info = np.finfo(np.float64 if out.dtype.itemsize == 8 else np.float32)
+        scale = min(max(w_top * f_top, float(info.tiny) * 2.0**53), float(info.max))
+        return (weights / w_top) * (factors * (scale / f_top))
 
 
 def check_some_weight(positive):
@@ -134,8 +186,14 @@ class Standardization:
         self.fit_intercept = fit_intercept
         self.mean = mean * scale
         ones = xp.ones_like(var)
-        den = xp.hypot(scale * xp.sqrt(var), math.sqrt(l2 / curvature) * ones)
-        self.D = xp.where(den > 0, 1.0 / xp.where(den > 0, den, ones), ones)
+        # σ_j is kept in [tiny, 1/tiny] (tiny the smallest normal number), so
+        # that D and 1/D are finite and normal: a column of subnormal numbers,
+        # or one near the float limit, must not give D = inf or D = 0.
+        info = xp.finfo(var.dtype)
+        tiny = float(getattr(info, "smallest_normal", None) or info.tiny)
+        den = xp.hypot(scale * xp.sqrt(var), min(math.sqrt(l2 / curvature), 1.0 / tiny) * ones)
+        safe = xp.where(den < tiny, tiny * ones, xp.where(den > 1.0 / tiny, ones / tiny, den))
+        self.D = xp.where(den > 0, 1.0 / safe, ones)
         if fit_intercept:
             self._D1 = xp.reshape(concat([self.D, ones[:1]], xp), (-1, 1))
             self._mean_D = xp.reshape(self.mean * self.D, (-1, 1))
@@ -155,10 +213,11 @@ class Standardization:
     def from_base(self, coef):
         """(W, b) -> (W', b'): the inverse map."""
         xp = self.xp
-        W = coef[: self.D.shape[0], ...] / xp.reshape(self.D, (-1, 1))
-        if not self.fit_intercept:
-            return W
-        b = coef[-1:, ...] + xp.reshape(self.mean, (1, -1)) @ coef[:-1, ...]
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging fixed step
+            W = coef[: self.D.shape[0], ...] / xp.reshape(self.D, (-1, 1))
+            if not self.fit_intercept:
+                return W
+            b = coef[-1:, ...] + xp.reshape(self.mean, (1, -1)) @ coef[:-1, ...]
         return concat([W, b], xp)
 
     def grad_from_base(self, grad):
@@ -226,9 +285,40 @@ def make_problem(X, y_idx, sample_weight, n_classes, *, C, l1_ratio, fit_interce
         n = len(y_idx)
         s, sw_sum = 1.0 / n, float(n)
     else:
-        s, sw_sum = normalise_weights(sample_weight)
+        s, sw_sum = normalise_weights(as_data_dtype(sample_weight, X.dtype))
+        if s.dtype != X.dtype:
+            s = s.astype(X.dtype) if isinstance(s, np.ndarray) else xp.astype(s, X.dtype)
     backend = make_backend(X, loss, y_idx, s)
-    penalty = ElasticNet.scaled(C, l1_ratio, sw_sum)
+    penalty = ElasticNet.scaled(C, l1_ratio, sw_sum, itemsize=np.dtype(_np_name(X.dtype)).itemsize)
     return Problem(
         backend, loss, penalty, fit_intercept=fit_intercept, n_columns=loss.n_columns(n_classes)
     )
+
+
+def _np_name(dtype):
+    """The numpy dtype name of a dtype of any namespace (float32 or float64)."""
+    return "float32" if "32" in str(dtype) else "float64"
+
+
+def as_data_dtype(w, dtype):
+    """The weights in the data's dtype when they fit its range exactly, as
+    before they were checked in float64 (the same fit, to the last bit); else
+    as they are, to be normalised first and rounded after."""
+    if w.dtype == dtype or hasattr(w, "dask"):
+        return w
+    info = np.finfo(_np_name(dtype))
+    positive = w[w > 0] if isinstance(w, np.ndarray) else None
+    if positive is None or (
+        positive.size
+        and positive.min() >= info.tiny
+        and positive.max() <= info.max
+    ):
+        return w.astype(dtype) if isinstance(w, np.ndarray) else _xp_astype(w, dtype)
+    return w
+
+
+def _xp_astype(a, dtype):
+    from ._compat import get_namespace
+
+    xp, _ = get_namespace(a)
+    return xp.astype(a, dtype)

@@ -191,7 +191,15 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return np.empty((m, self.n_samples), dtype=self.dtype).T
 
     def linear(self, coef, fit_intercept, out=None):
-        """Z = X W + b, into ``out`` (an (n, m) array from this backend) if given."""
+        """Z = X W + b, into ``out`` (an (n, m) array from this backend) if given.
+
+        Z may overflow (a trial step far too long, data near the float limit):
+        the loss is then inf and the step rule backs off; no warning.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._linear(coef, fit_intercept, out)
+
+    def _linear(self, coef, fit_intercept, out):
         d, m = self.n_features, coef.shape[1]
         W = coef[:d]
         if self._sparse:
@@ -212,6 +220,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return out
 
     def rlinear(self, R, fit_intercept):
+        with np.errstate(over="ignore", invalid="ignore"):  # Xᵀ R near the float limit
+            return self._rlinear(R, fit_intercept)
+
+    def _rlinear(self, R, fit_intercept):
         d, m = self.n_features, R.shape[1]
         G = np.empty((d + int(fit_intercept), m), dtype=self.dtype)
         if m == 1:
@@ -301,7 +313,14 @@ class NumpyBackend(HostArrays, ArrayBackend):
         for i in range(0, n, rows):
             scale = np.maximum(scale, np.max(np.abs(X[i : i + rows]), axis=0))
         scale = np.where(scale > 0, scale, 1).astype(X.dtype)
-        mean = self._column_means(X) / scale
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = self._column_means(X) / scale
+        if not np.all(np.isfinite(mean)):
+            # A column sum overflowed (values near the float limit): the mean
+            # of the scaled column cannot, block by block.
+            mean = np.zeros(d, dtype=X.dtype)
+            for i in range(0, n, rows):
+                mean += self._block_weights(i, i + rows) @ (X[i : i + rows] / scale)
         var = np.zeros(d, dtype=X.dtype)
         for i in range(0, n, rows):
             block = X[i : i + rows] / scale
@@ -334,29 +353,33 @@ class NumpyBackend(HostArrays, ArrayBackend):
         """Moments of sparse X, neither densified nor copied (see :meth:`moments`)."""
         X = self.X
         d = X.shape[1]
-        mean = self._column_means(X)
-        sq = self._sparse_square_sums(None)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = self._column_means(X)
+            _, sq = self._sparse_sums(None)
         scale = np.ones(d)
-        if not (np.all(np.isfinite(sq)) and np.all((sq > 0) | (mean == 0))):
-            # Squares overflow or underflow: divide each column by its largest |x|.
+        if not (
+            np.all(np.isfinite(sq) & np.isfinite(mean)) and np.all((sq > 0) | (mean == 0))
+        ):
+            # Sums or squares overflow, or squares underflow: divide each column
+            # by its largest |x| (divide: 1/scale overflows for subnormal columns).
             scale = np.maximum(
                 np.abs(X.max(axis=0).toarray().ravel()),
                 np.abs(X.min(axis=0).toarray().ravel()),
             ).astype(np.float64)
             scale = np.where(scale > 0, scale, 1.0)
-            sq = self._sparse_square_sums(sp.diags(1.0 / scale, format="csr"))
-            mean = mean / scale
+            mean, sq = self._sparse_sums(scale)
         var = np.maximum(sq - mean * mean, 0.0)
         return scale.astype(X.dtype), mean.astype(X.dtype), var.astype(X.dtype)
 
-    def _sparse_square_sums(self, inv_scale, nnz_per_block=1 << 16):
-        """Σᵢ sᵢ (x_ij / scale_j)², block by block (rows of CSR, columns of CSC).
+    def _sparse_sums(self, scale, nnz_per_block=1 << 16):
+        """Σᵢ sᵢ x_ij / scale_j (None without ``scale``) and Σᵢ sᵢ (x_ij / scale_j)².
 
-        Blocks of about ``nnz_per_block`` stored entries: their copies stay
-        small next to X.
+        Block by block (rows of CSR, columns of CSC) of about ``nnz_per_block``
+        stored entries: their copies stay small next to X.
         """
         X = self.X
         n, d = X.shape
+        sums = None if scale is None else np.zeros(d, dtype=np.float64)
         out = np.zeros(d, dtype=np.float64)
         by_columns = X.format == "csc"
         size = d if by_columns else n
@@ -365,14 +388,24 @@ class NumpyBackend(HostArrays, ArrayBackend):
         for i in range(0, size, step):
             cut = slice(i, i + step)
             block = X[:, cut] if by_columns else X[cut]
-            if inv_scale is not None:
-                block = block @ (inv_scale[cut, cut] if by_columns else inv_scale)
+            if scale is not None:
+                block = _divide_columns(block, scale[cut] if by_columns else scale)
+            w = sw if by_columns else sw[cut]
+            if sums is not None:
+                sums[cut if by_columns else slice(None)] += block.T @ w
             squares = block.multiply(block).T
-            if by_columns:
-                out[cut] = squares @ sw
-            else:
-                out += squares @ sw[cut]
-        return out
+            out[cut if by_columns else slice(None)] += squares @ w
+        return sums, out
+
+
+def _divide_columns(block, scale):
+    """A CSR or CSC matrix with each column divided by ``scale`` (float64)."""
+    if block.format == "csr":
+        cols = block.indices
+    else:
+        cols = np.repeat(np.arange(block.shape[1]), np.diff(block.indptr))
+    data = block.data.astype(np.float64) / scale[cols]
+    return type(block)((data, block.indices, block.indptr), shape=block.shape)
 
 
 def _put(R, rows, r):

@@ -34,6 +34,14 @@ def eps(dtype):
     return 1.2e-7 if (size == 4 if size is not None else "32" in str(dtype)) else 2.3e-16
 
 
+def infinite_if_overflowed(point, xp):
+    """``point`` with J = inf if its coef overflowed: weights of inf can give a
+    finite J (inf·x classifies every row), and must read as a divergence."""
+    if not bool(xp.all(xp.isfinite(point.coef))):
+        point.J = math.inf
+    return point
+
+
 def quantize(t):
     """Round a step to the grid 2^(j/8) (at most 4.4 % off).
 
@@ -54,10 +62,21 @@ def lipschitz(objective, v0=None, n_iter=30, rtol=1e-3):
     iteration approaches L from below, so the estimate is padded by ``rtol``
     and the rules that use it keep a safeguard (see ``ConstantStep``).
     """
-    xp = objective.xp
     if v0 is None or tuple(v0.shape) != tuple(objective.coef_shape):
-        v0 = objective.zeros() + 1.0
-    v, lam = v0, 0.0
+        v0 = objective.backend.asarray(_start(objective.coef_shape))
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        lam, v = _power_iteration(objective, v0, n_iter, rtol)
+    return lam * (1.0 + rtol), v
+
+
+def _start(shape):
+    """The power iteration's start: Gaussian with a fixed seed (the same for every
+    fit), so almost surely not orthogonal to the top eigenvector."""
+    return np.random.default_rng(0).standard_normal(shape)
+
+
+def _power_iteration(objective, v, n_iter, rtol):
+    xp, lam = objective.xp, 0.0
     for _ in range(n_iter):
         # Divide by max |v| first: for data of huge scale vᵀv would overflow.
         top = float(xp.max(xp.abs(v)))
@@ -72,7 +91,7 @@ def lipschitz(objective, v0=None, n_iter=30, rtol=1e-3):
         lam = lam_new
         if settled:
             break
-    return lam * (1.0 + rtol), v
+    return lam, v
 
 
 class StepRule:
@@ -117,4 +136,7 @@ class StepRule:
         """1/L for the Lipschitz estimate of ∇J in the objective's coordinates."""
         key = "standardized"
         L, self.stats.eigvec[key] = lipschitz(objective, self.stats.eigvec.get(key))
-        return 1.0 / L if L > 0 else 1.0
+        # L = 0 (all-zero X, no intercept, no penalty): any step; L = nan or
+        # inf (overflow): the safeguard of the rules finds one.
+        step = 1.0 / L if 0.0 < L < math.inf else 1.0
+        return step if step < math.inf else 1.0
