@@ -31,7 +31,16 @@ from ._compat import (
 )
 from ._loss import probabilities
 from ._objective import Objective
-from ._problem import Identity, check_some_weight, class_weight_vector, make_problem
+from ._problem import (
+    Identity,
+    as_data_dtype,
+    check_finite_scalar_weight,
+    check_some_weight,
+    class_weight_vector,
+    make_problem,
+    weigh_classes,
+    weight_dtype,
+)
 from ._solver import minimize
 from ._steps import RULES, make_rule
 from ._steps._base import Stats, lipschitz
@@ -275,34 +284,33 @@ class GradientDescentLogisticRegression(
                     "class_weight names classes that are not in the training data:"
                     f" {sorted(unknown, key=repr)}; the classes are {classes.tolist()}."
                 )
-        weights = None  # equal weights stay None: the problem keeps them as one number
-        from ._problem import (
-            as_data_dtype,
-            check_finite_scalar_weight,
-            weigh_classes,
-            weight_dtype,
-        )
-
-        check_finite_scalar_weight(sample_weight)
-        if sample_weight is not None or self.class_weight is not None:
-            if sample_weight is not None and not is_numpy_namespace(xp):
-                sample_weight = move_to(sample_weight, xp=xp, device=device_)
-            # float64 for numpy X: make_problem rounds them to X's dtype once normalised
-            weights = check_sample_weight(
-                sample_weight, X, dtype=weight_dtype(X), ensure_non_negative=True
-            )
-            weights = as_data_dtype(weights, X.dtype)  # unless out of X's dtype's range
-            check_some_weight(bool(xp.any(weights > 0)))
-        if self.class_weight is not None:
-            w_host = _to_numpy(weights)
-            # scaled to at most 1, so that the class sums cannot overflow
-            counts = np.bincount(y_idx.astype(np.intp), w_host / w_host.max(), n_classes)
-            cw = class_weight_vector(self.class_weight, classes, counts)
-            # no overflow, no weight lost to 0
-            weights = weigh_classes(weights, cw[y_idx.astype(np.intp)], xp, device_)
-            check_some_weight(bool(xp.any(weights > 0)))
+        weights = self._weights(X, y_idx, sample_weight, classes, xp, device_)
         problem = self._make_problem(X, y_idx, weights, n_classes)
         return self._fit_problem(problem, X, y, y_idx, weights)
+
+    def _weights(self, X, y_idx, sample_weight, classes, xp, device_):
+        """Sample weights times class weights, checked; None when all are equal."""
+        check_finite_scalar_weight(sample_weight)
+        if sample_weight is None and self.class_weight is None:
+            return None  # the problem keeps equal weights as one number
+        if sample_weight is not None and not is_numpy_namespace(xp):
+            sample_weight = move_to(sample_weight, xp=xp, device=device_)
+        # float64 for numpy X: make_problem rounds them to X's dtype once normalised
+        weights = check_sample_weight(
+            sample_weight, X, dtype=weight_dtype(X), ensure_non_negative=True
+        )
+        weights = as_data_dtype(weights, X.dtype)  # unless out of X's dtype's range
+        check_some_weight(bool(xp.any(weights > 0)))
+        if self.class_weight is None:
+            return weights
+        w_host = _to_numpy(weights)
+        # scaled to at most 1, so that the class sums cannot overflow
+        idx = y_idx.astype(np.intp)
+        counts = np.bincount(idx, w_host / w_host.max(), len(classes))
+        cw = class_weight_vector(self.class_weight, classes, counts)
+        weights = weigh_classes(weights, cw[idx], xp, device_)  # no overflow, no 0 weight
+        check_some_weight(bool(xp.any(weights > 0)))
+        return weights
 
     def _make_problem(self, X, y_idx, weights, n_classes):
         """The problem layer for this data and this estimator's C, l1_ratio, fit_intercept."""
@@ -622,7 +630,8 @@ def _descent_step(problem):
 
 def _separates(estimator, X, y_idx):
     check_is_fitted(estimator)
-    z = _to_numpy(X @ estimator.coef_.T + estimator.intercept_)
+    with np.errstate(over="ignore", invalid="ignore"):  # data near the float limit
+        z = _to_numpy(X @ estimator.coef_.T + estimator.intercept_)
     if z.shape[1] == 1:
         return bool(np.all((z[:, 0] > 0) == (y_idx == 1)))
     return bool(np.all(np.argmax(z, axis=1) == y_idx))

@@ -106,7 +106,12 @@ class ElasticNet:
 
     def gradient(self, W):
         """Gradient of the smooth (L2) part: l2·W, or None without one."""
-        return self.l2 * W if self.l2 != 0.0 else None
+        if self.l2 == 0.0:
+            return None
+        if isinstance(W, np.ndarray):
+            with np.errstate(over="ignore"):  # a huge penalty on diverging weights: inf
+                return self.l2 * W
+        return self.l2 * W
 
     def prox(self, W, step, xp, weights=None):
         """Proximal operator of step·l1·‖weights ⊙ W‖₁: soft-thresholding."""

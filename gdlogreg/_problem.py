@@ -16,7 +16,7 @@ from numbers import Real
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 
-from ._backends import make_backend, namespace_of
+from ._backends import dtype_of, make_backend, namespace_of
 from ._loss import make_loss
 from ._penalty import ElasticNet
 from ._xp import concat
@@ -280,16 +280,17 @@ def make_problem(X, y_idx, sample_weight, n_classes, *, C, l1_ratio, fit_interce
     X's namespace, or None for equal weights).
     """
     xp, device = namespace_of(X)
+    dtype = dtype_of(X)
     loss = make_loss(n_classes, xp, device)
     if sample_weight is None:
         n = len(y_idx)
         s, sw_sum = 1.0 / n, float(n)
     else:
-        s, sw_sum = normalise_weights(as_data_dtype(sample_weight, X.dtype))
-        if s.dtype != X.dtype:
-            s = s.astype(X.dtype) if isinstance(s, np.ndarray) else xp.astype(s, X.dtype)
+        s, sw_sum = normalise_weights(as_data_dtype(sample_weight, dtype))
+        if s.dtype != dtype:
+            s = s.astype(dtype) if isinstance(s, np.ndarray) else xp.astype(s, dtype)
     backend = make_backend(X, loss, y_idx, s)
-    penalty = ElasticNet.scaled(C, l1_ratio, sw_sum, itemsize=np.dtype(_np_name(X.dtype)).itemsize)
+    penalty = ElasticNet.scaled(C, l1_ratio, sw_sum, itemsize=np.dtype(_np_name(dtype)).itemsize)
     return Problem(
         backend, loss, penalty, fit_intercept=fit_intercept, n_columns=loss.n_columns(n_classes)
     )

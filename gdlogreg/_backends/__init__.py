@@ -30,6 +30,11 @@ def namespace_of(X):
     return xp, device
 
 
+def dtype_of(X):
+    """The dtype of the data (of its blocks, for X given as a sequence of blocks)."""
+    return X.dtype if hasattr(X, "dtype") else np.result_type(*X)
+
+
 def make_backend(X, loss, y_idx, s):
     """The backend for X, holding the targets as ``loss`` encodes them and the weights s."""
     if is_dask(X):
