@@ -350,15 +350,11 @@ class GradientDescentLogisticRegression(
                 if tuple(v.shape) == tuple(problem.coef_shape)
             }
         rule = make_rule(self.solver, self.learning_rate, stats)
-        result = minimize(
-            objective,
-            objective.T.from_base(coef0),
-            rule,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            callback=self._iteration_callback(problem, X, y, sample_weight, coef0),
-            keep_path=self.keep_path,
-        )
+        # Overflow is part of the algorithm, not an error: a step far too long, data
+        # near the float limit. The solver sees inf (J = inf is a divergence, a trial
+        # of J = inf is refused), so numpy's warnings are off while it runs.
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            result = self._minimize(objective, coef0, rule, problem, X, y, sample_weight)
         if self._callbacks_on:
             self._iter_ctx.call_on_fit_task_end(estimator=self)  # the step never taken
 
@@ -401,6 +397,17 @@ class GradientDescentLogisticRegression(
             print(self._summary(result), file=sys.stdout)
         self._warn_if_unconverged(result, problem, X, y_idx)
         return self
+
+    def _minimize(self, objective, coef0, rule, problem, X, y, sample_weight):
+        return minimize(
+            objective,
+            objective.T.from_base(coef0),
+            rule,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            callback=self._iteration_callback(problem, X, y, sample_weight, coef0),
+            keep_path=self.keep_path,
+        )
 
     def _iteration_callback(self, problem, X, y, sample_weight, coef0):
         """The solver's per-iterate callback: verbose lines and scikit-learn callbacks.

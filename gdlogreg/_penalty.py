@@ -9,6 +9,8 @@ proximal operator (soft-thresholding), as in ISTA/FISTA (Beck and Teboulle
 2009) and SpaRSA (Wright, Nowak and Figueiredo 2009); the smooth L2 part by
 its gradient. ``weights`` (a vector over the d features, broadcast over the
 columns) scales the L1 term per feature, for the standardized coordinates.
+Overflow to inf is a result here (a huge penalty, diverging weights), not an
+error: the fit runs under ``np.errstate`` (see the estimator's ``_fit_problem``).
 """
 
 import math
@@ -25,8 +27,7 @@ def _abs_sum(W, xp):
     """‖W‖₁ as a float; summed again in float64 where a float32 sum overflows."""
     if not isinstance(W, np.ndarray):
         return float(xp.sum(xp.abs(W)))
-    with np.errstate(over="ignore"):
-        total = float(np.sum(np.abs(W)))
+    total = float(np.sum(np.abs(W)))
     if total == math.inf and W.dtype.itemsize < 8:
         total = float(np.sum(np.abs(W), dtype=np.float64))
     return total
@@ -51,21 +52,6 @@ class ElasticNet:
 
     def __init__(self, l2, l1):
         self.l2, self.l1 = float(l2), float(l1)
-        self._weights = None  # the per-feature L1 weights last seen: (weights, l1·weights, max)
-
-    def _l1_weights(self, weights, xp):
-        """(l1·weights as a column, max weight), computed once per weights vector.
-
-        l1·D may overflow to inf (a huge penalty on a subnormal column): that
-        is the right threshold, W stays 0, and it is no warning.
-        """
-        if self._weights is None or self._weights[0] is not weights:
-            with np.errstate(over="ignore"):
-                l1w = self.l1 * _column(weights, xp)
-            top = float(xp.max(weights)) if weights.shape[0] else 0.0
-            # the largest l1·top in the weights' dtype: beyond it, products overflow
-            self._weights = (weights, l1w, top / float(xp.finfo(weights.dtype).max))
-        return self._weights[1], self._weights[2]
 
     @classmethod
     def scaled(cls, C, l1_ratio, sw_sum, itemsize=8):
@@ -108,22 +94,14 @@ class ElasticNet:
         """Gradient of the smooth (L2) part: l2·W, or None without one."""
         if self.l2 == 0.0:
             return None
-        if isinstance(W, np.ndarray):
-            with np.errstate(over="ignore"):  # a huge penalty on diverging weights: inf
-                return self.l2 * W
         return self.l2 * W
 
     def prox(self, W, step, xp, weights=None):
         """Proximal operator of step·l1·‖weights ⊙ W‖₁: soft-thresholding."""
         if self.l1 == 0.0:
             return W
-        thresh = self.l1 * step
-        if weights is None:
-            return xp.sign(W) * _relu(xp.abs(W) - thresh, xp)
-        if thresh * self._l1_weights(weights, xp)[1] < 0.5:
-            return xp.sign(W) * _relu(xp.abs(W) - thresh * _column(weights, xp), xp)
-        with np.errstate(over="ignore", invalid="ignore"):  # an infinite threshold: W = 0
-            return xp.sign(W) * _relu(xp.abs(W) - thresh * _column(weights, xp), xp)
+        thresh = self.l1 * step if weights is None else (self.l1 * step) * _column(weights, xp)
+        return xp.sign(W) * _relu(xp.abs(W) - thresh, xp)
 
     def subgradient(self, G, W, xp, weights=None):
         """The minimum-norm subgradient of J over the weights, given G = ∇(smooth part).
@@ -133,11 +111,8 @@ class ElasticNet:
         """
         if self.l1 == 0.0:
             return xp.abs(G)
-        l1, top = (self.l1, 0.0) if weights is None else self._l1_weights(weights, xp)
-        if self.l1 * top < 0.5:
-            return xp.where(W != 0, xp.abs(G + l1 * xp.sign(W)), _relu(xp.abs(G) - l1, xp))
-        with np.errstate(invalid="ignore"):  # inf·sign(0) where W = 0 is not taken
-            return xp.where(W != 0, xp.abs(G + l1 * xp.sign(W)), _relu(xp.abs(G) - l1, xp))
+        l1 = self.l1 if weights is None else self.l1 * _column(weights, xp)
+        return xp.where(W != 0, xp.abs(G + l1 * xp.sign(W)), _relu(xp.abs(G) - l1, xp))
 
     def flat_gap(self, U, xp):
         """½ Σ U²/l2: the gap J - J* that a weight gradient U (in the original units)
@@ -149,6 +124,5 @@ class ElasticNet:
             return math.inf
         if isinstance(U, np.ndarray):
             U = U.astype(np.float64, copy=False)
-            with np.errstate(over="ignore"):
-                return 0.5 * float(np.vdot(U, U)) / self.l2
+            return 0.5 * float(np.vdot(U, U)) / self.l2
         return 0.5 * float(xp.sum(U * U)) / self.l2

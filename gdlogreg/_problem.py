@@ -213,11 +213,10 @@ class Standardization:
     def from_base(self, coef):
         """(W, b) -> (W', b'): the inverse map."""
         xp = self.xp
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging fixed step
-            W = coef[: self.D.shape[0], ...] / xp.reshape(self.D, (-1, 1))
-            if not self.fit_intercept:
-                return W
-            b = coef[-1:, ...] + xp.reshape(self.mean, (1, -1)) @ coef[:-1, ...]
+        W = coef[: self.D.shape[0], ...] / xp.reshape(self.D, (-1, 1))
+        if not self.fit_intercept:
+            return W
+        b = coef[-1:, ...] + xp.reshape(self.mean, (1, -1)) @ coef[:-1, ...]
         return concat([W, b], xp)
 
     def grad_from_base(self, grad):

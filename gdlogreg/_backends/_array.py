@@ -196,10 +196,6 @@ class NumpyBackend(HostArrays, ArrayBackend):
         Z may overflow (a trial step far too long, data near the float limit):
         the loss is then inf and the step rule backs off; no warning.
         """
-        with np.errstate(over="ignore", invalid="ignore"):
-            return self._linear(coef, fit_intercept, out)
-
-    def _linear(self, coef, fit_intercept, out):
         d, m = self.n_features, coef.shape[1]
         W = coef[:d]
         if self._sparse:
@@ -220,10 +216,6 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return out
 
     def rlinear(self, R, fit_intercept):
-        with np.errstate(over="ignore", invalid="ignore"):  # Xᵀ R near the float limit
-            return self._rlinear(R, fit_intercept)
-
-    def _rlinear(self, R, fit_intercept):
         d, m = self.n_features, R.shape[1]
         G = np.empty((d + int(fit_intercept), m), dtype=self.dtype)
         if m == 1:

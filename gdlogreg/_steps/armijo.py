@@ -3,8 +3,6 @@
 import math
 from collections import deque
 
-import numpy as np
-
 from ._base import StepRule, eps, quantize, register, vdot
 
 
@@ -49,19 +47,18 @@ class Armijo(StepRule):
     def update(self, objective, point):
         t, xp = self.step, objective.xp
         self._memory.append(point.J)
-        # d = -t·q with q the (proximal) gradient: q = grad without L1. A far
-        # too long first step may overflow d: the line search then shortens it.
-        with np.errstate(over="ignore", invalid="ignore"):
-            if objective.penalty.l1 != 0.0:
-                d = objective.prox(point.coef - t * point.grad, t) - point.coef
-                q = d / (-t)
-            else:
-                q, d = point.grad, -t * point.grad
-            # The decrease the step promises: Δ = -t·‖q‖² (prox optimality; unlike
-            # gᵀd + h(coef + d) - h(coef) it cannot lose its sign to rounding, and
-            # it does not square t).
-            qq = vdot(q, q, xp)
-            delta = -t * qq
+        # d = -t·q with q the (proximal) gradient: q = grad without L1. (A far
+        # too long first step may overflow d: the line search then shortens it.)
+        if objective.penalty.l1 != 0.0:
+            d = objective.prox(point.coef - t * point.grad, t) - point.coef
+            q = d / (-t)
+        else:
+            q, d = point.grad, -t * point.grad
+        # The decrease the step promises: Δ = -t·‖q‖² (prox optimality; unlike
+        # gᵀd + h(coef + d) - h(coef) it cannot lose its sign to rounding, and
+        # it does not square t).
+        qq = vdot(q, q, xp)
+        delta = -t * qq
         if delta == 0.0:  # a fixed point of the (proximal) gradient step: optimal
             self.stop_reason = "converged"
             return None

@@ -1,6 +1,5 @@
 """The textbook rule: a constant step α, ``w := w - α·dw, b := b - α·db``."""
 
-import numpy as np
 
 from ._base import StepRule, eps, register
 from ._base import infinite_if_overflowed as _infinite_if_overflowed
@@ -27,11 +26,8 @@ class ConstantStep(StepRule):
         return objective.evaluate(coef0)
 
     def update(self, objective, point):
-        if self.auto:
-            return self._update(objective, point)
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging fixed step
-            new = self._update(objective, point)
-        return _infinite_if_overflowed(new, objective.xp)
+        new = self._update(objective, point)
+        return new if self.auto else _infinite_if_overflowed(new, objective.xp)
 
     def _update(self, objective, point):
         slack = 32.0 * eps(objective.dtype) * abs(point.J)

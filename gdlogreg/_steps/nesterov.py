@@ -2,8 +2,6 @@
 
 import math
 
-import numpy as np
-
 from ._base import StepRule, eps, register
 from ._base import infinite_if_overflowed as _infinite_if_overflowed
 
@@ -32,11 +30,8 @@ class Nesterov(StepRule):
         return self.x
 
     def update(self, objective, y):
-        if self.auto:
-            return self._update(objective, y)
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging fixed step
-            new = self._update(objective, y)
-        return _infinite_if_overflowed(new, objective.xp)
+        new = self._update(objective, y)
+        return new if self.auto else _infinite_if_overflowed(new, objective.xp)
 
     def _update(self, objective, y):
         x, tiny = self.x, 8.0 * eps(objective.dtype) * abs(self.x.J)
