@@ -71,8 +71,8 @@ class BinaryLogLoss:
     @staticmethod
     def encode(y_idx, xp, device=None):
         """Targets as signs 1 - 2y (int8; y the 0/1 class index)."""
-        positive = np.asarray(y_idx) == 1
-        sign = 1 - 2 * positive.view(np.int8)
+        sign = np.ones(len(y_idx), dtype=np.int8)
+        sign[np.asarray(y_idx) == 1] = -1
         if xp is np or device is None:
             return sign
         return xp.asarray(sign, device=device)
@@ -85,7 +85,8 @@ class BinaryLogLoss:
         (None without ``residual``).
         """
         # In-place operators on the block's own temporaries: few of them live at once.
-        sign = astype(t, z.dtype, xp)[:, None]
+        # numpy casts the int8 signs on the fly; the standard wants one dtype
+        sign = t[:, None] if isinstance(t, np.ndarray) else astype(t, z.dtype, xp)[:, None]
         e = xp.exp(z * sign)  # exp(v): inf where v is large, then the stable form below
         loss = weighted_sum(s, xp.log1p(e), xp)
         if not math.isfinite(loss):

@@ -177,7 +177,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         self.s = s
         self._sparse = sp.issparse(X)
         # CSR: Xᵀ R is summed block by block in the loss passes.
-        self._by_blocks = self._sparse and X.format == "csr"
+        self._by_blocks = self._blocks_T() if self._sparse and X.format == "csr" else None
 
     def errstate(self):
         return np.errstate(over="ignore", invalid="ignore", under="ignore")
@@ -243,34 +243,40 @@ class NumpyBackend(HostArrays, ArrayBackend):
         Xᵀ R is summed block by block while each block of R is in the cache,
         and R is never stored whole.
         """
-        blocks = gradient and self._by_blocks
+        blocks = self._by_blocks if gradient else None
         R = None
-        if gradient and not blocks and Z.shape[0] > CHUNK:
+        if gradient and blocks is None and Z.shape[0] > CHUNK:
             R = (Z if D is None else D) if move else np.empty_like(Z)
-        G = np.zeros((self.n_features + fit_intercept, Z.shape[1]), self.dtype) if blocks else None
+        shape = (self.n_features + fit_intercept, Z.shape[1])
+        G = None if blocks is None else np.zeros(shape, self.dtype)
         total = 0.0
         with self.errstate():
-            for rows in self.row_blocks():
+            for i, rows in enumerate(self.row_blocks()):
                 U = self._block(Z, D, t, rows, move and D is not None)
                 value, r = loss.terms(U, self.targets[rows], self.weights(rows), np, gradient)
                 total += value
-                if blocks:
-                    self._add_block_gradient(G, self._block_T(rows), r, fit_intercept)
+                if blocks is not None:
+                    self._add_block_gradient(G, blocks[i], r, fit_intercept)
                 elif gradient:
                     R = r if R is None else _put(R, rows, r)  # one block: r is R
-        if gradient and not blocks:
+        if gradient and blocks is None:
             G = self.rlinear(R, fit_intercept)
         return total, Z if move or D is None else None, G
 
-    def _block_T(self, rows):
-        """Xᵀ of a row block of CSR X, a CSC matrix sharing X's arrays."""
-        X = self.X
-        ptr = X.indptr[rows.start : rows.stop + 1]
-        a, b = ptr[0], ptr[-1]
-        # Set on an empty matrix: scipy's constructors (and .T) copy the slices.
-        view = sp.csc_matrix((X.shape[1], rows.stop - rows.start), dtype=X.dtype)
-        view.data, view.indices, view.indptr = X.data[a:b], X.indices[a:b], ptr - a
-        return view
+    def _blocks_T(self):
+        """Xᵀ of each row block of CSR X, as CSC matrices that share X's arrays.
+
+        Each one's index pointer is a slice of X's, not shifted to start at 0:
+        the product kernels read only the entries it points at, so nothing is
+        copied. Set on empty matrices: scipy's constructors (and ``.T``) copy.
+        """
+        X, views = self.X, []
+        for rows in self.row_blocks():
+            view = sp.csc_matrix((X.shape[1], rows.stop - rows.start), dtype=X.dtype)
+            view.data, view.indices = X.data, X.indices
+            view.indptr = X.indptr[rows.start : rows.stop + 1]
+            views.append(view)
+        return views
 
     def _add_block_gradient(self, G, block_T, r, fit_intercept):
         """G += [X_blockᵀ r; Σ r] for one row block of CSR X (``block_T`` its transpose)."""
@@ -346,8 +352,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         X = self.X
         d = X.shape[1]
         with np.errstate(over="ignore", invalid="ignore"):
-            mean = self._column_means(X)
-            _, sq = self._sparse_sums(None)
+            mean, sq = self._sparse_sums(None)
         scale = np.ones(d)
         if not (
             np.all(np.isfinite(sq) & np.isfinite(mean)) and np.all((sq > 0) | (mean == 0))
@@ -364,30 +369,35 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return scale.astype(X.dtype), mean.astype(X.dtype), var.astype(X.dtype)
 
     def _sparse_sums(self, scale, nnz_per_block=1 << 16):
-        """Σᵢ sᵢ x_ij / scale_j (None without ``scale``) and Σᵢ sᵢ (x_ij / scale_j)².
+        """Σᵢ sᵢ x_ij / scale_j and Σᵢ sᵢ (x_ij / scale_j)² (scale None: 1), in float64.
 
         Block by block (rows of CSR, columns of CSC) of about ``nnz_per_block``
-        stored entries: their copies stay small next to X.
+        stored entries: their copies stay small next to X, and equal weights
+        make no vector of length n.
         """
         X = self.X
         n, d = X.shape
-        sums = None if scale is None else np.zeros(d, dtype=np.float64)
-        out = np.zeros(d, dtype=np.float64)
+        sums, out = np.zeros(d), np.zeros(d)
         by_columns = X.format == "csc"
         size = d if by_columns else n
         step = max(1, size * nnz_per_block // max(X.nnz, 1))
-        sw = self._block_weights(0, n)
         for i in range(0, size, step):
             cut = slice(i, i + step)
             block = X[:, cut] if by_columns else X[cut]
             if scale is not None:
                 block = _divide_columns(block, scale[cut] if by_columns else scale)
-            w = sw if by_columns else sw[cut]
-            if sums is not None:
-                sums[cut if by_columns else slice(None)] += block.T @ w
-            squares = block.multiply(block).T
-            out[cut if by_columns else slice(None)] += squares @ w
+            w = self.s if isinstance(self.s, float) else self.s if by_columns else self.s[cut]
+            where = cut if by_columns else slice(None)
+            sums[where] += _weighted_column_sums(block, w)
+            out[where] += _weighted_column_sums(block.multiply(block), w)
         return sums, out
+
+
+def _weighted_column_sums(block, w):
+    """Σᵢ wᵢ x_ij of a sparse block in float64; w one number or a vector."""
+    if isinstance(w, float):
+        return np.asarray(block.sum(axis=0, dtype=np.float64)).ravel() * w
+    return np.asarray(block.T @ w, dtype=np.float64)
 
 
 def _divide_columns(block, scale):
