@@ -360,10 +360,8 @@ class GradientDescentLogisticRegression(
 
         W, b = problem.split(result.coef)
         # Fitted arrays live in the namespace and on the device of X.
-        self.coef_ = xp.asarray(W.T, dtype=problem.dtype, copy=True)
-        self.intercept_ = (
-            xp.asarray(b, dtype=problem.dtype, copy=True) if b is not None else be.zeros((m,))
-        )
+        self.coef_ = _copy(W.T, problem.dtype, xp)
+        self.intercept_ = _copy(b, problem.dtype, xp) if b is not None else be.zeros((m,))
         # An array of shape (1,) as LogisticRegression's, in X's namespace
         self.n_iter_ = (
             np.asarray([result.n_iter], dtype=np.int32) if xp is np
@@ -627,6 +625,13 @@ def _to_numpy(a):
         return a
     xp, _ = get_namespace(a)
     return convert_to_numpy(a, xp)
+
+
+def _copy(a, dtype, xp):
+    """A copy of ``a`` in its namespace (numpy < 2 has no ``asarray(copy=)``)."""
+    if isinstance(a, np.ndarray):
+        return np.array(a, dtype=dtype)
+    return xp.asarray(a, dtype=dtype, copy=True)
 
 
 def _descent_step(problem):

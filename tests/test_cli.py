@@ -533,6 +533,11 @@ def _same_output(expected, actual):
 
 
 @pytest.mark.skipif(not os.path.exists(CLI_PAGE), reason="no docs/ in this checkout")
+@pytest.mark.skipif(
+    int(np.__version__.split(".")[0]) < 2,
+    reason="the page quotes runs on the current stack (the main CI job checks it); unconverged"
+    " fits, such as α = 30's oscillation, end elsewhere with older numpy and scikit-learn",
+)
 def test_the_sample_output_in_the_docs_is_current(tmp_path, monkeypatch, capsys):
     # The console blocks of docs/cli.rst are real runs: rerun them and compare.
     pytest.importorskip("matplotlib")
