@@ -30,7 +30,7 @@ def weighted_sum(s, a, xp):
     ``s`` is a vector of row weights or one number (equal weights).
     """
     if isinstance(s, float):
-        return float(xp.sum(a)) * s
+        return float(a.sum() if isinstance(a, np.ndarray) else xp.sum(a)) * s
     if a.ndim == 2:
         if isinstance(a, np.ndarray) and a.shape[1] == 1:
             return float(s @ a[:, 0])

@@ -250,7 +250,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         shape = (self.n_features + fit_intercept, Z.shape[1])
         G = None if blocks is None else np.zeros(shape, self.dtype)
         total = 0.0
-        with self.errstate():
+        with self.errstate():  # (the fit runs under one already; direct callers may not)
             for i, rows in enumerate(self.row_blocks()):
                 U = self._block(Z, D, t, rows, move and D is not None)
                 value, r = loss.terms(U, self.targets[rows], self.weights(rows), np, gradient)
