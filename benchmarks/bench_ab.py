@@ -14,7 +14,6 @@ reports, as new / base:
 """
 
 import argparse
-import gc
 import importlib
 import math
 import statistics
@@ -22,8 +21,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
-import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -56,40 +53,12 @@ def fit(cls, ds, **params):
         return cls(**params).fit(ds.X, ds.y)
 
 
-def timed(fn):
-    gc.collect()
-    t0 = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t0, out
-
-
-def interleaved(jobs, repeats):
-    times = {k: [] for k in jobs}
-    outs = {}
-    names = list(jobs)
-    for r in range(repeats):
-        for k in names if r % 2 == 0 else names[::-1]:
-            dt, outs[k] = timed(jobs[k])
-            times[k].append(dt)
-    return {k: statistics.median(v) for k, v in times.items()}, outs
-
-
-def peak(fn, nbytes):
-    gc.collect()
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    fn()
-    top = tracemalloc.get_traced_memory()[1] - base
-    tracemalloc.stop()
-    return top / nbytes
-
-
 def compare(ds, new, old, repeats, solvers):
     big = ds.n * ds.d > 1e6
     rep = max(3, repeats // 3) if big else repeats
     row = {"set": ds.key}
     jobs = {"new": lambda: fit(new, ds), "base": lambda: fit(old, ds)}
-    times, outs = interleaved(jobs, rep)
+    times, outs = rb.interleaved(jobs, rep, math.inf)
     row["fit"] = times["new"] / times["base"]
     row["fit_ms"] = (1e3 * times["new"], 1e3 * times["base"])
     Jn, Jb = outs["new"].loss_curve_[-1], outs["base"].loss_curve_[-1]
@@ -105,14 +74,14 @@ def compare(ds, new, old, repeats, solvers):
         ratios = {"new": [], "base": []}
         for _ in range(rep):
             floor0 = rb.matvec_floor(ds)
-            t, o = interleaved(jobs, 1)
+            t, o = rb.interleaved(jobs, 1, math.inf)
             floor = statistics.median([floor0, rb.matvec_floor(ds)])
             for tag in ratios:
                 n_it = max(int(np.ravel(o[f"{tag}@M"].n_iter_)[0]), 1)
                 ratios[tag].append((t[f"{tag}@M"] - t[f"{tag}@0"]) / n_it / floor)
         row["per_iter"][s] = tuple(statistics.median(ratios[k]) for k in ("new", "base"))
     nb = rb.x_nbytes(ds.X)
-    row["memory"] = (peak(lambda: fit(new, ds), nb), peak(lambda: fit(old, ds), nb))
+    row["memory"] = tuple(rb.peak_bytes(lambda c=c: fit(c, ds)) / nb for c in (new, old))
     return row
 
 
@@ -151,7 +120,7 @@ def main(argv=None):
         cells.append("{:.3f}, {:.3f}".format(*r["memory"]))
         print("| " + " | ".join(cells) + " |", flush=True)
     del limits
-    return 0 if math.isfinite(0.0) else 1
+    return 0
 
 
 if __name__ == "__main__":

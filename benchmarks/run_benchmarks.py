@@ -636,6 +636,17 @@ def _J_from_z(ds, z, w):
     return float(loss.mean() + np.sum(w * w) / (2.0 * C * ds.n))
 
 
+def peak_bytes(fn):
+    """Peak of the memory allocated while ``fn()`` runs (tracemalloc), in bytes."""
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    fn()
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    return peak
+
+
 def peak_memory(ds, log, X=None, label=None):
     """Peak of the memory allocated during a default fit (tracemalloc), over X."""
     X = ds.X if X is None else X
@@ -644,12 +655,7 @@ def peak_memory(ds, log, X=None, label=None):
         ("ours(bb)", lambda: GradientDescentLogisticRegression(C=C).fit(X, ds.y)),
         ("LR(lbfgs)", lambda: LogisticRegression(C=C).fit(X, ds.y)),
     ):
-        gc.collect()
-        tracemalloc.start()
-        base = tracemalloc.get_traced_memory()[0]
-        fn()
-        peak = tracemalloc.get_traced_memory()[1] - base
-        tracemalloc.stop()
+        peak = peak_bytes(fn)
         res[m] = peak / x_nbytes(X)
         if m == "ours(bb)":
             res["ours_MB"] = peak / 2**20

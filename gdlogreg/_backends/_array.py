@@ -5,15 +5,17 @@ only code that touches X. Its kernels:
 
 - :meth:`ArrayBackend.linear`: Z = X W + b (one ``X @ V``);
 - :meth:`ArrayBackend.rlinear`: [Xᵀ R; Σ R] (one ``X.T @ R``);
+- :meth:`ArrayBackend.gram`: Aᵀ diag(s) A V, A = [X, 1] (the Hessian bound's product);
 - :meth:`ArrayBackend.loss_pass`: a loss (see :mod:`gdlogreg._loss`) mapped over
-  row blocks of Z + t·D, with its residual if asked (O(n), no product with X);
+  row blocks of Z + t·D, fused, if asked, with its gradient sums [Xᵀ R; Σ R];
 - :meth:`ArrayBackend.combine`: Z_a + β (Z_a - Z_b) (O(n));
 - :meth:`ArrayBackend.moments`: weighted column moments, for the standardization.
 
 :class:`ArrayBackend` computes on whole arrays and returns new ones.
 :class:`NumpyBackend` overrides the kernels for numpy and scipy.sparse X: row
 blocks that stay in the CPU cache, raw predictions moved in place, residuals
-written into a given buffer, and a class-major layout of Z for the softmax.
+written over a spent buffer (for CSR X never stored whole: Xᵀ R is summed block
+by block), and a class-major layout of Z for the softmax.
 """
 
 import contextlib
