@@ -2,6 +2,10 @@
 
 from ._estimator import GradientDescentLogisticRegression
 from ._plot import DescentPathDisplay, LossCurveDisplay
+from ._search import GradientDescentLogisticRegressionCV
 
-__all__ = ["DescentPathDisplay", "GradientDescentLogisticRegression", "LossCurveDisplay"]
+__all__ = ["DescentPathDisplay", "GradientDescentLogisticRegression",
+    "GradientDescentLogisticRegressionCV",
+    "LossCurveDisplay",
+]
 __version__ = "0.1.0"

@@ -27,10 +27,14 @@ from ._xp import astype
 def weighted_sum(s, a, xp):
     """Σᵢ sᵢ aᵢ over the rows of a (summed over its columns too) as a float.
 
-    ``s`` is a vector of row weights or one number (equal weights).
+    ``s`` is a vector of row weights or one number (equal weights); or a
+    matrix (rows, m) of weights per column (a batch of problems, see
+    :class:`GroupedLoss`): then the sum of each column, a numpy vector.
     """
     if isinstance(s, float):
         return float(a.sum() if isinstance(a, np.ndarray) else xp.sum(a)) * s
+    if s.ndim == 2:
+        return _host(xp.sum(s * a, axis=0))
     if a.ndim == 2:
         if isinstance(a, np.ndarray) and a.shape[1] == 1:
             return float(s @ a[:, 0])
@@ -38,13 +42,28 @@ def weighted_sum(s, a, xp):
     return float(s @ a) if isinstance(a, np.ndarray) else float(xp.sum(s * a))
 
 
+def _host(a):
+    """A small array of any namespace as a float64 numpy vector."""
+    return np.asarray(a.cpu() if hasattr(a, "cpu") else a, dtype=np.float64)
+
+
+def _finite(loss):
+    """Whether a loss sum (a float, or a vector of them) is finite."""
+    return math.isfinite(loss) if isinstance(loss, float) else bool(np.all(np.isfinite(loss)))
+
+
 def _column(v):
     return v[:, None]
 
 
+def _row_weights(s):
+    """Row weights s (one number, a vector, or a matrix per column) shaped to scale (n, m)."""
+    return s if isinstance(s, float) or s.ndim == 2 else s[:, None]
+
+
 def _scale_rows(s, a):
-    """s ⊙ a for row weights s (a vector or one number) and a of shape (n, m)."""
-    return a * s if isinstance(s, float) else a * s[:, None]
+    """s ⊙ a for row weights s (see :func:`_row_weights`) and a of shape (n, m)."""
+    return a * _row_weights(s)
 
 
 class BinaryLogLoss:
@@ -81,21 +100,22 @@ class BinaryLogLoss:
         """Weighted loss sum of a block of rows and, if asked, its residual.
 
         z: raw predictions (rows, m); t: their signs (rows,); s: normalised
-        weights (rows,) or one number. Returns ``(loss, R)``, R of z's shape
-        (None without ``residual``).
+        weights (rows,), one number, or (rows, m) for a weight per column.
+        Returns ``(loss, R)``, R of z's shape (None without ``residual``);
+        with weights per column the loss is a vector, one sum per column.
         """
         # In-place operators on the block's own temporaries: few of them live at once.
         # numpy casts the int8 signs on the fly; the standard wants one dtype
         sign = t[:, None] if isinstance(t, np.ndarray) else astype(t, z.dtype, xp)[:, None]
         e = xp.exp(z * sign)  # exp(v): inf where v is large, then the stable form below
         loss = weighted_sum(s, xp.log1p(e), xp)
-        if not math.isfinite(loss):
+        if not _finite(loss):
             return self._stable_terms(z * sign, sign, s, xp, residual)
         if not residual:
             return loss, None
         e /= 1.0 + e  # σ(v)
         e *= sign
-        e *= s if isinstance(s, float) else s[:, None]
+        e *= _row_weights(s)
         return loss, e
 
     @staticmethod
@@ -191,6 +211,59 @@ class MultinomialLogLoss:
             R.T.reshape(-1)[at] -= s  # a view: R is class-major
             return R
         return R - _scale_rows(s, astype(at == self.classes, R.dtype, xp))
+
+
+class GroupedLoss:
+    """The loss of a batch of independent problems on the same X and y (a search).
+
+    z has G groups of k columns (k = 1 binary, K multinomial), group g in
+    columns g·k to g·k + k - 1, each group a problem of its own with the loss
+    ``base``. The weights are a matrix (rows, F) of F weight vectors (one per
+    cross-validation fold); group g is weighted by column ``fold[g]``.
+    :meth:`terms` returns the loss of each group, a numpy vector.
+    """
+
+    def __init__(self, base, fold, k):
+        self.base = base
+        self.fold = np.asarray(fold, dtype=np.intp)
+        self.k = k
+        self.curvature = base.curvature
+        self.encode = base.encode
+
+    @property
+    def n_groups(self):
+        return len(self.fold)
+
+    def subset(self, groups):
+        """The loss of the groups ``groups`` (indices) alone."""
+        return GroupedLoss(self.base, self.fold[groups], self.k)
+
+    def weights(self, S, xp):
+        """The weights of each group: S's columns in the groups' order, (rows, G)."""
+        if S.shape[1] == len(self.fold) and np.array_equal(self.fold, np.arange(len(self.fold))):
+            return S
+        if isinstance(S, np.ndarray):
+            return S[:, self.fold]
+        return xp.take(S, xp.asarray(self.fold, device=getattr(S, "device", None)), axis=1)
+
+    def terms(self, z, t, S, xp, residual=True):
+        """Loss of each group of a block of rows, and, if asked, the residual (z's shape)."""
+        W = self.weights(S, xp)
+        k = self.k
+        if k == 1:
+            return self.base.terms(z, t, W, xp, residual)
+        values, parts = np.empty(self.n_groups), []
+        for g in range(self.n_groups):
+            values[g], r = self.base.terms(z[:, g * k : (g + 1) * k], t, W[:, g], xp, residual)
+            parts.append(r)
+        if not residual:
+            return values, None
+        if isinstance(z, np.ndarray):
+            R = np.empty((z.shape[1], z.shape[0]), dtype=z.dtype).T  # class-major, as z
+            for g, r in enumerate(parts):
+                R[:, g * k : (g + 1) * k] = r
+            return values, R
+        return values, xp.concat(parts, axis=1)
 
 
 def _exp(a, xp):

@@ -1,0 +1,706 @@
+"""Many problems at once: a batch of independent column groups, one pass over X for all.
+
+A hyperparameter search fits G problems that share X and y and differ in
+their penalty (C, l1_ratio), their constant step (``solver="gd"``) and their
+sample weights (a cross-validation fold is a 0/1 mask on the weights). Their
+parameters are the column groups of one matrix coef = [W; b] of shape
+(d + fit_intercept, G·k), k = 1 for two classes and K for K classes, so that
+an iteration computes ``X @ W`` and ``Xᵀ R`` once for all of them: matrix
+products instead of G matrix-vector products. Everything else is column-wise
+(:class:`gdlogreg._loss.GroupedLoss` for the loss): each group has its own
+step sizes, its own stopping test (that of :mod:`gdlogreg._solver`), its own
+loss curve; a group that converged, diverged or stalled leaves the batch, so
+that an iteration costs less as the search proceeds.
+
+Each group follows the path of its own single fit: the same coordinates
+(standardized with its fold's weighted moments and its l2), the same first
+step and the same step rule (Barzilai–Borwein with GLL's non-monotone line
+search, as :class:`gdlogreg._steps.bb.BarzilaiBorwein`; a constant step with
+the safeguard of :class:`gdlogreg._steps.constant.ConstantStep`), written
+here over vectors of groups. Only the reductions are batched, so the iterates
+agree with the single fits' to rounding.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._loss import GroupedLoss
+from ._penalty import _relu
+from ._solver import DIVERGENCE_FACTOR, LOOSE_FACTOR, PENALTY_GAP
+from ._steps._base import _start, eps
+from ._steps.bb import GROW, SHRINK, TAU
+
+
+def _host(a):
+    """A small array of any namespace as a float64 numpy array."""
+    return np.asarray(a.cpu() if hasattr(a, "cpu") else a, dtype=np.float64)
+
+
+# ------------------------------------------------------------------ the data
+class ColumnPenalty:
+    """½ l2 ‖w‖² + l1 ‖w‖₁ with its own (l2, l1) per column (see :mod:`gdlogreg._penalty`).
+
+    ``l2``, ``l1``: numpy vectors over the m columns, already scaled (one
+    :meth:`gdlogreg._penalty.ElasticNet.scaled` per group).
+    """
+
+    def __init__(self, l2, l1, xp, device=None):
+        self.l2_host, self.l1_host = np.asarray(l2, float), np.asarray(l1, float)
+        self.xp = xp
+        self.has_l2 = bool(np.any(self.l2_host != 0.0))
+        self.has_l1 = bool(np.any(self.l1_host != 0.0))
+        self.pure_l2 = (self.l2_host > 0.0) & (self.l1_host == 0.0)
+        kw = {} if xp is np else {"device": device}
+        self.l2 = xp.asarray(self.l2_host, **kw)
+        self.l1 = xp.asarray(self.l1_host, **kw)
+
+    def subset(self, cols):
+        return ColumnPenalty(self.l2_host[cols], self.l1_host[cols], self.xp, _device(self.l2))
+
+    def values(self, W):
+        """P of each column, a numpy vector."""
+        xp = self.xp
+        total = np.zeros(W.shape[1])
+        if self.has_l2:
+            if isinstance(W, np.ndarray):
+                sq = np.einsum("ij,ij->j", W, W, dtype=np.float64)
+            else:
+                sq = _host(xp.sum(W * W, axis=0))
+            total += 0.5 * self.l2_host * sq
+        if self.has_l1:
+            total += self.l1_host * _host(xp.sum(xp.abs(W), axis=0))
+        return total
+
+    def gradient(self, W):
+        return self.l2 * W if self.has_l2 else None
+
+    def prox(self, W, step, weights):
+        """Soft-thresholding by step·l1 (per column) times ``weights`` (d, m) or None."""
+        if not self.has_l1:
+            return W
+        thresh = self.l1 * step if weights is None else (self.l1 * step) * weights
+        return self.xp.sign(W) * _relu(self.xp.abs(W) - thresh, self.xp)
+
+    def subgradient(self, G, W, weights):
+        """Minimum-norm subgradient of each entry (see ElasticNet.subgradient)."""
+        xp = self.xp
+        if not self.has_l1:
+            return xp.abs(G)
+        l1 = self.l1 if weights is None else self.l1 * weights
+        return xp.where(W != 0, xp.abs(G + l1 * xp.sign(W)), _relu(xp.abs(G) - l1, xp))
+
+
+def _device(a):
+    return getattr(a, "device", None)
+
+
+class BatchTransform:
+    """Per-column :class:`gdlogreg._problem.Standardization` maps, stacked; or the identity.
+
+    ``D``, ``mean``: (d, m) arrays (column j holds its group's D and μ), or
+    None for the original coordinates.
+    """
+
+    def __init__(self, D, mean, fit_intercept, xp):
+        self.D, self.mean, self.fit_intercept, self.xp = D, mean, fit_intercept, xp
+
+    @property
+    def identity(self):
+        return self.D is None
+
+    def subset(self, cols):
+        if self.D is None:
+            return self
+        return BatchTransform(
+            _take_cols(self.D, cols, self.xp), _take_cols(self.mean, cols, self.xp),
+            self.fit_intercept, self.xp,
+        )
+
+    def _cat(self, W, b):
+        return W if b is None else self.xp.concat([W, b], axis=0)
+
+    def to_base(self, coef):
+        """(W', b') -> (W, b): W = D W', b = b' - Σ μ W (per column)."""
+        if self.D is None:
+            return coef
+        d, xp = self.D.shape[0], self.xp
+        W = coef[:d] * self.D
+        b = None
+        if self.fit_intercept:
+            b = coef[d:] - xp.sum(self.mean * W, axis=0, keepdims=True)
+        return self._cat(W, b)
+
+    def from_base(self, coef):
+        if self.D is None:
+            return coef
+        d, xp = self.D.shape[0], self.xp
+        b = None
+        if self.fit_intercept:
+            b = coef[d:] + xp.sum(self.mean * coef[:d], axis=0, keepdims=True)
+        return self._cat(coef[:d] / self.D, b)
+
+    def grad_from_base(self, grad):
+        """Tᵀ g: g'_W = D (g_W - μ g_b), g'_b = g_b."""
+        if self.D is None:
+            return grad
+        d = self.D.shape[0]
+        if not self.fit_intercept:
+            return grad * self.D
+        return self._cat(self.D * (grad[:d] - self.mean * grad[d:]), grad[d:])
+
+
+def _take_cols(A, cols, xp):
+    if isinstance(A, np.ndarray):
+        out = A[:, cols]
+        return np.asfortranarray(out) if A.flags.f_contiguous and not A.flags.c_contiguous else out
+    return xp.take(A, xp.asarray(cols, device=_device(A)), axis=1)
+
+
+@dataclass
+class BatchPoint:
+    """An iterate of every group: coef, J per group (numpy), the gradient, the raw prediction."""
+
+    coef: object
+    J: np.ndarray
+    grad: object
+    z: object = None
+
+
+class BatchObjective:
+    """J of each group, in the coordinates of ``transform`` (see the module docstring).
+
+    Parameters
+    ----------
+    backend : backend
+        Holds X, the targets and the weight matrix S (n, F), one column per fold.
+    loss : GroupedLoss
+    penalty : ColumnPenalty
+    transform : BatchTransform
+        The coordinates the rules descend in.
+    std : BatchTransform
+        The standardized coordinates, where the stopping test measures.
+    fit_intercept : bool
+    """
+
+    def __init__(self, backend, loss, penalty, transform, std, fit_intercept):
+        self.backend, self.loss, self.penalty = backend, loss, penalty
+        self.T, self.std = transform, std
+        self.fit_intercept = fit_intercept
+        self.xp = backend.xp
+        self.dtype = backend.dtype
+        self.n_features = backend.n_features
+        self.k = loss.k
+        self.n_groups = loss.n_groups
+        self.curvature = loss.curvature
+
+    @property
+    def coef_shape(self):
+        return (self.n_features + int(self.fit_intercept), self.n_groups * self.k)
+
+    def columns(self, groups):
+        """The columns of the groups ``groups`` (indices)."""
+        groups = np.asarray(groups, dtype=np.intp)
+        return (groups[:, None] * self.k + np.arange(self.k)).ravel()
+
+    def group_sum(self, per_column):
+        """Per-column numbers (numpy, length m) summed over each group."""
+        return per_column.reshape(self.n_groups, self.k).sum(axis=1)
+
+    def group_max(self, A):
+        """max over each group's columns of an array A (rows, m): a numpy vector."""
+        top = _host(self.xp.max(A, axis=0)) if A.shape[0] else np.zeros(A.shape[1])
+        return top.reshape(self.n_groups, self.k).max(axis=1)
+
+    def subset(self, groups):
+        """The objective of the groups ``groups`` alone."""
+        cols = self.columns(groups)
+        return BatchObjective(
+            self.backend, self.loss.subset(groups), self.penalty.subset(cols),
+            self.T.subset(cols), self.std.subset(cols), self.fit_intercept,
+        )
+
+    def zeros(self):
+        return self.backend.zeros(self.coef_shape)
+
+    def _weights(self, base):
+        return base[: self.n_features]
+
+    def penalty_values(self, coef):
+        """The penalty of each group at coef (this objective's coordinates)."""
+        return self.group_sum(self.penalty.values(self._weights(self.T.to_base(coef))))
+
+    def _grad(self, G, base):
+        pen = self.penalty.gradient(self._weights(base))
+        if pen is not None:
+            d = self.n_features
+            if isinstance(G, np.ndarray):
+                G[:d] += pen
+            else:
+                G = self.xp.concat([G[:d] + pen, G[d:]], axis=0)
+        return self.T.grad_from_base(G)
+
+    def pass_(self, coef, Z, gradient=True):
+        """The point at coef whose raw prediction is Z (which it keeps): one fused pass."""
+        value, U, G = self.backend.loss_pass(
+            self.loss, Z, gradient=gradient, fit_intercept=self.fit_intercept
+        )
+        base = self.T.to_base(coef)
+        J = np.asarray(value, dtype=np.float64) + self.group_sum(
+            self.penalty.values(self._weights(base))
+        )
+        return BatchPoint(coef, J, self._grad(G, base) if gradient else None, U)
+
+    def evaluate(self, coef, gradient=True):
+        """Every group's point at coef: one ``X @ V``, one pass, one ``Xᵀ R``."""
+        Z = self.backend.linear(self.T.to_base(coef), self.fit_intercept)
+        return self.pass_(coef, Z, gradient=gradient)
+
+    def raw(self, coef):
+        """X W + b for coef in this objective's coordinates."""
+        return self.backend.linear(self.T.to_base(coef), self.fit_intercept)
+
+    def trial_values(self, coef, d, Z, D, lam):
+        """J of each group at coef + λ·d, λ one number per column: O(n), nothing moves."""
+        lam_cols = self.backend.asarray(lam)
+        value, _, _ = self.backend.loss_pass(self.loss, D * lam_cols + Z)
+        return np.asarray(value, dtype=np.float64) + self.penalty_values(coef + lam_cols * d)
+
+    def prox(self, coef, step):
+        """Soft-thresholding of the weights by step (a number per column); b untouched."""
+        if not self.penalty.has_l1:
+            return coef
+        d = self.n_features
+        W = self.penalty.prox(coef[:d], step, None if self.T.identity else self.T.D)
+        return W if not self.fit_intercept else self.xp.concat([W, coef[d:]], axis=0)
+
+    # ------------------------------------------------------ stopping measures
+    def _standardized(self, point):
+        if self.T is self.std:
+            return point.grad, point.coef
+        return self.std.grad_from_base(point.grad), self.std.from_base(point.coef)
+
+    def optimality(self, point):
+        """Largest entry of each group's minimum-norm subgradient, standardized coordinates."""
+        g, c = self._standardized(point)
+        d = self.n_features
+        top = self.group_max(self.penalty.subgradient(g[:d], c[:d], self.std.D))
+        if self.fit_intercept:
+            top = np.maximum(top, self.group_max(self.xp.abs(g[d:])))
+        return top
+
+    def flat_gap(self, point):
+        """Each group's ½ Σ g'²/(l2·D²) (see Objective.flat_gap); inf unless pure L2."""
+        g, _ = self._standardized(point)
+        d = self.n_features
+        U = g[:d] / self.std.D
+        sq = _host(self.xp.sum(U * U, axis=0))
+        pure = self.penalty.pure_l2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap = np.where(pure, 0.5 * sq / np.where(pure, self.penalty.l2_host, 1.0), np.inf)
+        return self.group_sum(gap)
+
+    def curvature_matvec(self, V):
+        """H v per group for the Hessian bound (see Objective.curvature_matvec)."""
+        base = self.T.to_base(V)
+        Z = self.backend.linear(base, self.fit_intercept)
+        S = self.backend.s
+        cols = np.repeat(self.loss.fold, self.k)
+        Z = Z * (S[:, cols] if isinstance(S, np.ndarray) else _take_cols(S, cols, self.xp))
+        G = self.curvature * self.backend.rlinear(Z, self.fit_intercept)
+        return self._grad(G, base)
+
+
+# --------------------------------------------------------------- step rules
+def quantize(t):
+    """:func:`gdlogreg._steps._base.quantize` of a vector of steps."""
+    return 2.0 ** (np.round(8.0 * np.log2(t)) / 8.0)
+
+
+class _Rule:
+    """What the batched rules share: the step of each group, and their subsets."""
+
+    #: state arrays indexed by group, sliced when groups leave the batch
+    _state = ("step",)
+
+    def __init__(self, learning_rate):
+        """``learning_rate``: "auto", or the step of each group (a vector)."""
+        self.auto = isinstance(learning_rate, str)
+        self.step = None if self.auto else np.array(learning_rate, dtype=np.float64)
+
+    def subset(self, keep):
+        for name in self._state:
+            setattr(self, name, getattr(self, name)[keep])
+        return self
+
+    def cols(self, objective, per_group):
+        """A per-group vector as one entry per column, in the backend's namespace."""
+        return objective.backend.asarray(np.repeat(per_group, objective.k))
+
+
+class BatchBB(_Rule):
+    """:class:`gdlogreg._steps.bb.BarzilaiBorwein` for every group at once.
+
+    Spectral steps (ABBmin) tried in GLL's non-monotone Armijo search (M = 10,
+    c = 1e-4); the first trial is fused with the gradient at it. Returns with
+    each new point a status per group: 0 going on, 1 a fixed point
+    (converged), 2 no decrease possible (stalled).
+    """
+
+    memory, armijo = 10, 1e-4
+    _state = ("step", "_tau", "_short", "_memory")
+
+    def start(self, objective, coef0):
+        G = objective.n_groups
+        if self.auto:
+            c = objective.curvature
+            p = objective.coef_shape[0]
+            l2 = objective.penalty.l2_host.reshape(G, -1)[:, 0]
+            self.step = quantize(1.0 / (c * p + np.minimum(l2, c)))
+        self._tau = np.full(G, TAU)
+        self._short = np.full((G, 3), np.inf)
+        self._memory = np.full((G, self.memory), -np.inf)
+        self._k = 0
+        self._refresh = 50 if eps(objective.dtype) > 1e-10 else 1000
+        return objective.evaluate(coef0)
+
+    def update(self, objective, point):
+        xp = objective.xp
+        self._memory[:, :-1] = self._memory[:, 1:]
+        self._memory[:, -1] = point.J
+        t = self.cols(objective, self.step)
+        if objective.penalty.has_l1:
+            d = objective.prox(point.coef - t * point.grad, t) - point.coef
+            q = d / (-t)
+        else:
+            q, d = point.grad, -t * point.grad
+        qq = objective.group_sum(_host(xp.sum(q * q, axis=0)))
+        delta = -self.step * qq
+        status = np.where(delta == 0.0, 1, 0)
+        new, lam = self._search(objective, point, d, delta)
+        status[(lam == 0.0) & (status == 0)] = 2
+        self._k += 1
+        if self._k % self._refresh == 0:
+            new = objective.evaluate(new.coef)
+        self.step = self._next_step(objective, point, new, q, qq, lam)
+        return new, status
+
+    def _accept(self, J, lam, delta, J_ref, slack):
+        return J <= J_ref + self.armijo * lam * delta + slack
+
+    def _search(self, objective, point, d, delta):
+        """The accepted point of every group and its λ (0 where none was found).
+
+        The first trial (λ = 1) is one fused pass for every group; the groups
+        that refuse it backtrack on their own columns of Z and X d.
+        """
+        J_ref = self._memory.max(axis=1)
+        slack = 32.0 * eps(objective.dtype) * np.abs(J_ref)
+        D = objective.raw(d)  # X @ d, once per iteration for every group
+        Z = point.z
+        new = objective.pass_(point.coef + d, Z + D)  # Z and D are kept
+        lam = np.ones(objective.n_groups)
+        refused = np.flatnonzero(~self._accept(new.J, 1.0, delta, J_ref, slack))
+        if len(refused):
+            cols, xp = objective.columns(refused), objective.xp
+            sub = objective.subset(refused)
+            coef, d = _take_cols(point.coef, cols, xp), _take_cols(d, cols, xp)
+            Z, D = _take_z(Z, cols, xp), _take_z(D, cols, xp)
+            lam[refused] = self._backtrack(sub, coef, d, Z, D, delta[refused],
+                                           J_ref[refused], slack[refused])
+            lam_cols = sub.backend.asarray(np.repeat(lam[refused], sub.k))
+            _merge_columns(objective, new, refused, sub.pass_(
+                coef + lam_cols * d, D * lam_cols + Z))
+        return new, lam
+
+    def _backtrack(self, objective, coef, d, Z, D, delta, J_ref, slack):
+        """λ in {½, ¼, ...} of each group, the first that passes the test (0: none)."""
+        lam, pending = np.full(len(delta), 0.5), np.ones(len(delta), dtype=bool)
+        while pending.any():
+            J = objective.trial_values(coef, d, Z, D, np.repeat(lam, objective.k))
+            pending &= ~self._accept(J, lam, delta, J_ref, slack)
+            failed = pending & (lam < 1e-10)
+            lam[failed], pending[failed] = 0.0, False
+            lam[pending] *= 0.5
+        return lam
+
+    def _next_step(self, objective, point, new, q, qq, lam):
+        """ABBmin per group (see BarzilaiBorwein.next_step)."""
+        xp, t = objective.xp, self.step
+        y = new.grad - point.grad
+        qy = -objective.group_sum(_host(xp.sum(q * y, axis=0)))
+        yy = objective.group_sum(_host(xp.sum(y * y, axis=0)))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ok = (qy > 0.0) & (yy > 0.0) & (yy < np.inf) & (qy < np.inf)
+            t1 = lam * t * (qq / qy)
+            t2 = lam * t * (qy / yy)
+        self._short[ok] = np.column_stack([self._short[ok, 1:], t2[ok]])
+        short = ok & (t2 < self._tau * t1)
+        long = ok & ~short
+        out = 2.0 * t
+        out[short] = self._short[short].min(axis=1)
+        out[long] = t1[long]
+        self._tau[short] *= SHRINK
+        self._tau[long] *= GROW
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return quantize(np.clip(out, 1e-10, 1e10))
+
+
+class BatchConstant(_Rule):
+    """:class:`gdlogreg._steps.constant.ConstantStep` for every group at once.
+
+    ``w := w - α·dw, b := b - α·db`` with each group's own α; under "auto"
+    α = 1/L from a power iteration per group, halved for a group whose step
+    raised J.
+    """
+
+    def start(self, objective, coef0):
+        if self.auto:
+            L = lipschitz(objective)
+            with np.errstate(divide="ignore"):
+                step = np.where((L > 0.0) & (L < np.inf), 1.0 / L, 1.0)
+            self.step = np.where(step < np.inf, step, 1.0)
+        return objective.evaluate(coef0)
+
+    def update(self, objective, point):
+        xp = objective.xp
+        slack = 32.0 * eps(objective.dtype) * np.abs(point.J)
+        alpha = self.step.copy()
+        new = self._step(objective, point, alpha)
+        while self.auto:
+            rose = (new.J > point.J + slack) & (alpha >= 1e-12)
+            if not rose.any():
+                break
+            alpha[rose] *= 0.5  # 1/L was too long for these groups
+            again = self._step(objective, point, alpha)
+            new = _merge(objective, new, again, rose)
+        self.step = alpha
+        if not self.auto:  # weights of inf may give a finite J: a divergence all the same
+            finite = _host(xp.all(xp.isfinite(new.coef), axis=0))
+            new.J[objective.group_sum(finite) < objective.k] = math.inf
+        return new, np.zeros(objective.n_groups, dtype=int)
+
+    def _step(self, objective, point, alpha):
+        a = self.cols(objective, alpha)
+        coef = objective.prox(point.coef - a * point.grad, a)  # soft-thresholds w with L1
+        return objective.evaluate(coef)
+
+
+def _merge(objective, into, other, groups):
+    """``into`` with the groups ``groups`` (a mask) taken from ``other`` (same batch)."""
+    idx = np.flatnonzero(groups)
+    cols = objective.columns(idx)
+    sub = BatchPoint(_take_cols(other.coef, cols, objective.xp), other.J[idx],
+                     _take_cols(other.grad, cols, objective.xp),
+                     _take_z(other.z, cols, objective.xp))
+    return _merge_columns(objective, into, idx, sub)
+
+
+def _merge_columns(objective, into, groups, sub):
+    """``into`` with the groups ``groups`` (indices) replaced by the point ``sub`` of theirs."""
+    cols = objective.columns(groups)
+    into.coef[:, cols] = sub.coef
+    into.grad[:, cols] = sub.grad
+    into.z[:, cols] = sub.z
+    into.J[groups] = sub.J
+    return into
+
+
+def lipschitz(objective, n_iter=30, rtol=1e-3):
+    """The power-iteration estimate of L for every group (see gdlogreg._steps._base.lipschitz).
+
+    Each group starts from the single fit's start vector and stops when its
+    own estimate settles, so each gets the L its single fit would get.
+    """
+    xp, k = objective.xp, objective.k
+    shape = (objective.coef_shape[0], k)
+    v = objective.backend.asarray(np.tile(_start(shape), (1, objective.n_groups)))
+    lam = np.zeros(objective.n_groups)
+    live = np.ones(objective.n_groups, dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
+        for _ in range(n_iter):
+            top = objective.group_max(xp.abs(v))
+            live &= (top > 0.0) & np.isfinite(top)
+            if not live.any():
+                break
+            v = v / objective.backend.asarray(np.repeat(np.where(live, top, 1.0), k))
+            norm = np.sqrt(objective.group_sum(_host(xp.sum(v * v, axis=0))))
+            v = v / objective.backend.asarray(np.repeat(np.where(live, norm, 1.0), k))
+            Hv = objective.curvature_matvec(v)
+            lam_new = objective.group_sum(_host(xp.sum(v * Hv, axis=0)))
+            settled = np.abs(lam_new - lam) <= rtol * np.abs(lam_new)
+            lam = np.where(live, lam_new, lam)
+            live &= ~settled
+            v = Hv
+            if not live.any():
+                break
+    return lam * (1.0 + rtol)
+
+
+RULES = {"bb": BatchBB, "gd": BatchConstant}
+
+
+# ------------------------------------------------------------------ the loop
+@dataclass
+class GroupResult:
+    """What the descent of one group returns (coef in the original coordinates)."""
+
+    coef: object
+    n_iter: int
+    loss_curve: np.ndarray
+    converged: bool
+    stop_reason: str
+    step: float
+
+
+class BatchMonitor:
+    """:class:`gdlogreg._solver.Monitor` for every group: records, tests, finishes groups.
+
+    Results and the best iterates are kept on the host, in the original
+    coordinates, indexed by the group's place in the whole search.
+    """
+
+    def __init__(self, n_groups, k, dtype, tol, max_iter, callback=None):
+        self.k = k
+        self.tol = max(tol, 50.0 * eps(dtype))
+        self.floor = 10.0 * eps(dtype)
+        self.max_iter = max_iter
+        self.callback = callback
+        self.curves = [[] for _ in range(n_groups)]
+        self.results = [None] * n_groups
+        self.best_J = np.full(n_groups, np.inf)
+        self.best_coef = None
+        self.ref = (np.zeros(n_groups), np.zeros(n_groups))
+        self._flat_ok = np.zeros(n_groups, dtype=bool)
+
+    def _cols(self, groups):
+        return (np.asarray(groups)[:, None] * self.k + np.arange(self.k)).ravel()
+
+    def record(self, k, active, objective, point):
+        """Record iterate k of the groups ``active``; the reason each must stop (or None)."""
+        J = point.J
+        for g, value in zip(active, J, strict=True):
+            self.curves[g].append(float(value))
+        opt = objective.optimality(point)
+        if k == 0:  # the start (zeros) sets the scale of the test
+            self.ref[0][active], self.ref[1][active] = opt, J
+        grad_ref, J_ref = self.ref[0][active], self.ref[1][active]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shrink = np.where(J_ref > 0, np.sqrt(np.minimum(1.0, np.maximum(J, 0) / J_ref)), 1.0)
+        bound = self.tol * grad_ref * shrink
+        passes = opt <= np.maximum(bound, self.floor)
+        loose = ~passes & (opt <= np.maximum(LOOSE_FACTOR * bound, self.floor))
+        flat_ok = objective.flat_gap(point) <= PENALTY_GAP * self.tol * J
+        passes |= loose & flat_ok & self._flat_ok[active] & (k > 0)
+        self._flat_ok[active] = flat_ok
+        start = np.array([self.curves[g][0] for g in active])
+        diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (start + 1.0))
+        reason = np.full(len(active), None, dtype=object)
+        reason[k >= self.max_iter] = "max_iter"
+        reason[passes] = "converged"
+        reason[diverged] = "diverged"
+        base = _host(objective.T.to_base(point.coef))
+        if self.best_coef is None:
+            self.best_coef = np.zeros((base.shape[0], len(self.curves) * self.k), base.dtype)
+        better = ~diverged & (J < self.best_J[active])
+        self.best_J[active[better]] = J[better]
+        cols = objective.columns(np.flatnonzero(better))
+        self.best_coef[:, self._cols(active[better])] = base[:, cols]
+        if self.callback is not None:
+            self.callback(k, active, J, opt)
+        return reason, base
+
+    def finish(self, g, i, objective, base, k, reason, step):
+        """Finish group g (place i in the batch; ``base`` the batch's coef, original units)."""
+        curve = self.curves[g]
+        coef = base[:, objective.columns([i])]
+        converged = reason == "converged"
+        if not converged and np.isfinite(self.best_J[g]) and (
+            reason == "diverged" or curve[-1] > self.best_J[g]
+        ):
+            # Roll back to the best iterate, as Monitor.result does.
+            coef = self.best_coef[:, self._cols([g])]
+            curve.append(float(self.best_J[g]))
+        self.results[g] = GroupResult(
+            coef=np.array(coef), n_iter=k, loss_curve=np.asarray(curve),
+            converged=converged, stop_reason=reason, step=float(step),
+        )
+
+
+_STATUS = {1: "converged", 2: "stalled"}
+
+
+def minimize_batch(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=None):
+    """Minimise every group's J by gradient descent from ``coef0`` (zeros: the textbook start).
+
+    Returns a list of :class:`GroupResult`, one per group. ``callback(k,
+    active, J, optimality)`` sees every iterate of the groups still in the
+    batch (``active`` their indices).
+    """
+    monitor = BatchMonitor(
+        objective.n_groups, objective.k, objective.dtype, tol, max_iter, callback
+    )
+    active = np.arange(objective.n_groups)
+    point = rule.start(objective, coef0)
+    k = 0
+    while len(active):
+        reason, base = monitor.record(k, active, objective, point)
+        done = reason != None  # noqa: E711 (an object array)
+        for i in np.flatnonzero(done):
+            monitor.finish(active[i], i, objective, base, k, reason[i], rule.step[i])
+        objective, point, active = _shrink(objective, point, active, rule, ~done)
+        if not len(active):
+            break
+        new, status = rule.update(objective, point)  # w := w - α·dw, b := b - α·db
+        if status.any():  # a fixed point, or stalled: the group stops where it is
+            base = _host(objective.T.to_base(new.coef))
+            for i in np.flatnonzero(status):
+                monitor.finish(active[i], i, objective, base, k, _STATUS[status[i]], rule.step[i])
+        k += 1
+        objective, point, active = _shrink(objective, new, active, rule, status == 0)
+    return monitor.results
+
+
+def _shrink(objective, point, active, rule, keep):
+    """The batch without the groups that left it (not ``keep``)."""
+    if keep.all():
+        return objective, point, active
+    groups = np.flatnonzero(keep)
+    cols = objective.columns(groups)
+    xp = objective.xp
+    sub = objective.subset(groups)
+    point = BatchPoint(
+        _take_cols(point.coef, cols, xp), point.J[groups],
+        _take_cols(point.grad, cols, xp), _take_z(point.z, cols, xp),
+    )
+    rule.subset(groups)
+    return sub, point, active[groups]
+
+
+def _take_z(Z, cols, xp):
+    """Columns of a raw prediction in the backend's layout (class-major on numpy)."""
+    if isinstance(Z, np.ndarray):
+        return np.asfortranarray(Z[:, cols])
+    if hasattr(Z, "coef"):  # a symbolic (Dask) raw prediction
+        return type(Z)(Z.coef[:, cols])
+    return _take_cols(Z, cols, xp)
+
+
+def make_batch(backend, base_loss, k, groups, *, penalties, standardizations, standardized,
+               fit_intercept):
+    """The batch objective of ``groups`` (each a fold index), given each group's penalty
+    (:class:`gdlogreg._penalty.ElasticNet`) and :class:`gdlogreg._problem.Standardization`.
+    """
+    xp = backend.xp
+    loss = GroupedLoss(base_loss, groups, k)
+    penalty = ColumnPenalty(
+        np.repeat([p.l2 for p in penalties], k), np.repeat([p.l1 for p in penalties], k),
+        xp, getattr(backend, "device", None),
+    )
+    D = xp.stack([xp.reshape(s.D, (-1,)) for s in standardizations for _ in range(k)], axis=1)
+    mean = xp.stack([xp.reshape(s.mean, (-1,)) for s in standardizations for _ in range(k)],
+                    axis=1)
+    std = BatchTransform(D, mean, fit_intercept, xp)
+    T = std if standardized else BatchTransform(None, None, fit_intercept, xp)
+    return BatchObjective(backend, loss, penalty, T, std, fit_intercept)

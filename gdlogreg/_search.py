@@ -1,0 +1,518 @@
+"""GradientDescentLogisticRegressionCV: a cross-validated search at the cost of one fit.
+
+Every (candidate, fold) pair is a column group of one coefficient matrix, and
+all of them descend together (:mod:`gdlogreg._batch`): an iteration reads X
+once for the whole search. A fold is a 0/1 mask on the sample weights, so X
+is never split or copied; each group's problem is the one its single fit on
+the fold's training rows solves, and it takes the same path.
+"""
+
+import math
+import sys
+import time
+from numbers import Integral
+
+import numpy as np
+from scipy.stats import rankdata
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import ParameterGrid, check_cv
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
+
+from . import _batch, _dask
+from ._backends import make_backend, namespace_of
+from ._compat import Interval, fit_context, get_namespace_and_device
+from ._estimator import GradientDescentLogisticRegression, _encode, _to_numpy
+from ._loss import make_loss
+from ._penalty import ElasticNet
+from ._problem import Standardization, as_data_dtype, normalise_weights
+
+#: Bytes of working memory a batch may use (its raw predictions, residuals and
+#: line-search buffers); a search that needs more runs in several batches.
+MEMORY_BUDGET = 1 << 30
+
+
+def _grid_constraints():
+    base = dict(GradientDescentLogisticRegression._parameter_constraints)
+    for name in ("C", "l1_ratio", "learning_rate", "warm_start", "keep_path"):
+        base.pop(name)
+    base.update(
+        Cs=[Interval(Integral, 1, None, closed="left"), "array-like"],
+        l1_ratios=["array-like", None],
+        learning_rates=["array-like", None],
+        cv=["cv_object"],
+        scoring=[str, callable, None],
+        refit=["boolean"],
+        memory_budget=[Interval(Integral, 1, None, closed="left")],
+    )
+    return base
+
+
+class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
+    """Logistic regression by gradient descent with a built-in cross-validated search.
+
+    Searches ``C`` (and, if given, ``l1_ratio`` and the learning rate) over a
+    grid by k-fold cross-validation, as
+    :class:`~sklearn.linear_model.LogisticRegressionCV` does, then refits the
+    best candidate on all the data. Every (candidate, fold) pair is a column
+    of one coefficient matrix and all descend together: an iteration costs
+    one ``X @ W`` and one ``Xᵀ R`` for the whole search, and a column leaves
+    the batch once its own stopping test is met. Each column follows the path
+    its own fit (:class:`GradientDescentLogisticRegression` on the fold's
+    training rows) would take, so the scores, and the chosen parameters, are
+    those of ``GridSearchCV`` over that estimator with the same grid, folds
+    and scoring.
+
+    Parameters
+    ----------
+    Cs : int or array-like of float, default=10
+        The values of C: a list, or an int n for n values on a log scale from
+        1e-4 to 1e4 (as ``LogisticRegressionCV``).
+    l1_ratios : array-like of float or None, default=None
+        The values of ``l1_ratio`` to search; None: the L2 penalty alone.
+    learning_rates : array-like of (float or "auto") or None, default=None
+        The learning rates to search (the step α of ``solver="gd"``, the first
+        step of ``"bb"``); None: ``"auto"`` alone.
+    cv : int, cross-validation generator or iterable, default=None
+        As in ``GridSearchCV``: None is 5-fold stratified.
+    scoring : str, callable or None, default=None
+        A scikit-learn scorer; None: accuracy.
+    refit : bool, default=True
+        Refit the best candidate on all the data (``coef_``, ``intercept_``).
+        With False, ``coef_`` averages the folds' models at each fold's best
+        candidate, as in ``LogisticRegressionCV``.
+    fit_intercept, class_weight, solver, max_iter, tol, verbose :
+        As in :class:`GradientDescentLogisticRegression`, for every column of
+        the search. The solvers "bb" and "gd" descend as one batch; the others
+        fit one candidate and fold after another.
+    memory_budget : int, default=2**30
+        Bytes of working memory for the batch (about four arrays of
+        n_samples × columns): above it the search runs in several batches.
+
+    Attributes
+    ----------
+    coef_, intercept_, classes_, n_features_in_, feature_names_in_ :
+        Of the final model, as in :class:`GradientDescentLogisticRegression`.
+    C_ : ndarray of shape (1,) or (n_classes,)
+        The best C, repeated for each class (one entry for two classes).
+    l1_ratio_ : ndarray of shape (1,) or (n_classes,)
+        The best l1_ratio, likewise.
+    learning_rate_ : float or "auto"
+        The best learning rate.
+    Cs_, l1_ratios_, learning_rates_ : ndarray
+        The grid's values.
+    scores_ : dict
+        Class label -> array of shape (n_folds, n_Cs[, n_l1_ratios][,
+        n_learning_rates]) of the validation scores (the same for every class),
+        as in ``LogisticRegressionCV`` (the last axes only when searched).
+    coefs_paths_ : dict
+        Class label -> array of shape (n_folds, n_Cs[, ...], n_dof): each
+        column's coefficients [w, b] (for two classes, the key is
+        ``classes_[1]``).
+    n_iter_ : ndarray of shape (1, n_folds, n_Cs[, ...])
+        Iterations of each column.
+    cv_results_ : dict of ndarrays
+        As ``GridSearchCV.cv_results_`` (``params``, ``param_*``,
+        ``split{k}_test_score``, ``mean_test_score``, ``std_test_score``,
+        ``rank_test_score``, fit and score times; a column's fit time is its
+        share of its batch's).
+    best_params_, best_score_, best_index_ :
+        As in ``GridSearchCV``.
+    best_estimator_ : GradientDescentLogisticRegression
+        The refitted model (only with ``refit=True``).
+    n_splits_ : int
+        The number of folds.
+    loss_curves_ : list of ndarray
+        J along each column's descent, in the order of ``cv_results_`` and
+        folds (candidate-major).
+
+    See Also
+    --------
+    GradientDescentLogisticRegression : The estimator searched over.
+    sklearn.linear_model.LogisticRegressionCV : The same search by quasi-Newton solvers.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from gdlogreg import GradientDescentLogisticRegressionCV
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> search = GradientDescentLogisticRegressionCV(Cs=[0.01, 0.1, 1, 10]).fit(X, y)
+    >>> search.best_params_
+    {'C': 1}
+    >>> round(search.best_score_, 3)
+    0.951
+    """
+
+    _parameter_constraints: dict = _grid_constraints()
+
+    def __init__(
+        self,
+        *,
+        Cs=10,
+        l1_ratios=None,
+        learning_rates=None,
+        cv=None,
+        scoring=None,
+        refit=True,
+        fit_intercept=True,
+        class_weight=None,
+        solver="bb",
+        max_iter=1000,
+        tol=1e-5,
+        verbose=0,
+        memory_budget=MEMORY_BUDGET,
+    ):
+        self.Cs = Cs
+        self.l1_ratios = l1_ratios
+        self.learning_rates = learning_rates
+        self.cv = cv
+        self.scoring = scoring
+        self.refit = refit
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.memory_budget = memory_budget
+
+    def _base(self, **params):
+        """The estimator searched over, with this search's fixed parameters."""
+        return GradientDescentLogisticRegression(
+            fit_intercept=self.fit_intercept, class_weight=self.class_weight,
+            solver=self.solver, max_iter=self.max_iter, tol=self.tol, **params,
+        )
+
+    def _grid(self):
+        """The parameter grid, in ``GridSearchCV``'s order, and its axes."""
+        Cs = np.logspace(-4, 4, self.Cs) if isinstance(self.Cs, Integral) else self.Cs
+        axes = {"C": [float(c) for c in np.asarray(Cs, dtype=np.float64).ravel()]}
+        if self.l1_ratios is not None:
+            axes["l1_ratio"] = [float(r) for r in np.ravel(self.l1_ratios)]
+        if self.learning_rates is not None:
+            axes["learning_rate"] = [
+                r if isinstance(r, str) else float(r) for r in np.ravel(np.asarray(
+                    self.learning_rates, dtype=object))
+            ]
+        _check_axes(axes)
+        return list(ParameterGrid(axes)), axes
+
+    @fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None, groups=None):
+        """Search the grid by cross-validation, then refit the best candidate.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (as for :meth:`GradientDescentLogisticRegression.fit`).
+        y : array-like of shape (n_samples,)
+            Target labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights; each fold's fit uses those of its training rows.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for a group-aware ``cv`` splitter.
+
+        Returns
+        -------
+        self : object
+            The fitted search.
+        """
+        grid, axes = self._grid()
+        if _dask.is_dask(X):
+            X_in, y_in = X, y
+        else:
+            xp, _, _ = get_namespace_and_device(X)
+            with np.errstate(over="ignore", invalid="ignore"):
+                X, y = validate_data(
+                    self, X, y, accept_sparse=["csr", "csc"], dtype=[xp.float64, xp.float32],
+                    y_numeric=False,
+                )
+            X_in, y_in = X, y
+        check_classification_targets(_to_numpy(y_in) if not _dask.is_dask(y_in) else y_in)
+        y_host = _to_numpy(y_in) if not _dask.is_dask(y_in) else np.asarray(y_in.compute())
+        classes, y_idx = _encode(y_host)
+        if len(classes) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in the data,"
+                f" but the data contains only one class: {classes[0]!r}."
+            )
+        folds = list(check_cv(self.cv, y_host, classifier=True).split(
+            np.zeros((len(y_host), 1)), y_host, groups))
+        scorer = check_scoring(self._base(), self.scoring)
+        tic = time.perf_counter()
+        batched = self.solver in _batch.RULES and not _dask.is_dask(X_in)
+        fit = self._fit_batched if batched else self._fit_one_by_one
+        results = fit(X_in, y_in, y_idx, classes, sample_weight, grid, folds)
+        fit_time = (time.perf_counter() - tic) / max(len(results), 1)
+        self.classes_ = classes
+        scores, score_times = self._score(X_in, y_in, results, folds, scorer, classes)
+        self._set_results(grid, axes, folds, results, scores, fit_time, score_times, classes)
+        self._refit(X_in, y_in, sample_weight)
+        return self
+
+    # ----------------------------------------------------------- the columns
+    def _fold_weights(self, X, y_idx, sample_weight, classes, fold_masks):
+        """Each fold's weights: sample weights × class weights of its training rows, 0 elsewhere."""
+        xp, _, device = get_namespace_and_device(X)
+        n = len(y_idx)
+        base = (np.ones(n) if sample_weight is None else
+                np.asarray(_to_numpy(sample_weight) if not np.isscalar(sample_weight)
+                           else np.full(n, float(sample_weight)), dtype=np.float64))
+        out = []
+        for f, mask in enumerate(fold_masks):
+            present = np.bincount(y_idx[mask].astype(np.intp), minlength=len(classes)) > 0
+            if not present.all():
+                raise ValueError(
+                    f"The training rows of fold {f} hold no sample of class"
+                    f" {classes[~present][0]!r}; use a stratified cv with fewer folds."
+                )
+            w = base * mask
+            out.append(self._weights(X, y_idx, w if xp is np else xp.asarray(w, device=device),
+                                     classes, xp, device))
+        return out
+
+    def _fit_batched(self, X, y, y_idx, classes, sample_weight, grid, folds):
+        """Every (candidate, fold) column, as few batches as the memory budget allows."""
+        n_classes, F = len(classes), len(folds)
+        masks = []
+        for train, _ in folds:
+            mask = np.zeros(len(y_idx), dtype=bool)
+            mask[train] = True
+            masks.append(mask)
+        weights = self._fold_weights(X, y_idx, sample_weight, classes, masks)
+        xp, device = namespace_of(X)
+        base_loss = make_loss(n_classes, xp, device)
+        k = base_loss.n_columns(n_classes)
+        S, sums, moments = _normalised(X, base_loss, y_idx, weights, xp)
+        backend = make_backend(X, base_loss, y_idx, S)
+        itemsize = np.dtype(str(X.dtype).split(".")[-1]).itemsize
+        per_group = 4 * X.shape[0] * k * itemsize
+        size = max(1, self.memory_budget // per_group)
+        results = [None] * (len(grid) * F)
+        for lr_kind, members in _by_rule(grid, F).items():
+            for start in range(0, len(members), size):
+                part = members[start : start + size]
+                out = self._descend(
+                    backend, base_loss, k, part, grid, F, sums, moments, itemsize, lr_kind
+                )
+                for g, res in zip(part, out, strict=True):
+                    results[g] = res
+        return results
+
+    def _descend(self, backend, base_loss, k, part, grid, F, sums, moments, itemsize, kind):
+        """One batch: the groups ``part`` (indices candidate·F + fold)."""
+        penalties, stds, lrs = [], [], []
+        for g in part:
+            params, f = grid[g // F], g % F
+            pen = ElasticNet.scaled(params["C"], params.get("l1_ratio", 0.0), sums[f], itemsize)
+            penalties.append(pen)
+            stds.append(Standardization(
+                moments[f], fit_intercept=self.fit_intercept, l2=pen.l2,
+                curvature=base_loss.curvature, xp=backend.xp,
+            ))
+            lrs.append(params.get("learning_rate", "auto"))
+        objective = _batch.make_batch(
+            backend, base_loss, k, [g % F for g in part], penalties=penalties,
+            standardizations=stds, standardized=kind == "auto",
+            fit_intercept=self.fit_intercept,
+        )
+        rule = _batch.RULES[self.solver]("auto" if kind == "auto" else lrs)
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            return _batch.minimize_batch(
+                objective, objective.zeros(), rule, max_iter=self.max_iter, tol=self.tol,
+                callback=self._progress(len(part)),
+            )
+
+    def _progress(self, n_columns):
+        """verbose: a line every few iterations on the batch as a whole."""
+        if not self.verbose:
+            return None
+        every = 1 if self.verbose > 1 else max(1, self.max_iter // 20)
+
+        def callback(k, active, J, opt):
+            if k < 20 or k % every == 0:
+                print(
+                    f"iter {k:6d}  columns left {len(active):4d}/{n_columns}"
+                    f"  J in [{J.min():.6g}, {J.max():.6g}]  max |grad| = {opt.max():.3e}"
+                )
+
+        return callback
+
+    def _fit_one_by_one(self, X, y, y_idx, classes, sample_weight, grid, folds):
+        """The columns fitted one after another (solvers without a batched form, Dask)."""
+        results = []
+        for params in grid:
+            for train, _ in folds:
+                est = self._base(**params)
+                sw = None if sample_weight is None else _rows(sample_weight, train)
+                est.fit(_rows(X, train), _rows(y, train), sample_weight=sw)
+                coef = np.vstack([_to_numpy(est.coef_).T, _to_numpy(est.intercept_)[None, :]])
+                results.append(_batch.GroupResult(
+                    coef=coef if self.fit_intercept else coef[:-1],
+                    n_iter=int(_to_numpy(est.n_iter_)[0]),
+                    loss_curve=_to_numpy(est.loss_curve_), converged=est.converged_,
+                    stop_reason=est.stop_reason_, step=est.learning_rate_,
+                ))
+        return results
+
+    # ------------------------------------------------------------- scoring
+    def _model(self, coef, classes):
+        """A fitted GradientDescentLogisticRegression with the column's coefficients."""
+        est = self._base()
+        d = self.n_features_in_
+        xp, _, device = (get_namespace_and_device(self._X_like) if self._X_like is not None
+                         else (np, None, None))
+        est.coef_ = _as(coef[:d].T, xp, device)
+        est.intercept_ = _as(coef[d] if self.fit_intercept else np.zeros(coef.shape[1]),
+                             xp, device)
+        est.classes_ = classes
+        est.n_features_in_ = d
+        if hasattr(self, "feature_names_in_"):
+            est.feature_names_in_ = self.feature_names_in_
+        return est
+
+    def _score(self, X, y, results, folds, scorer, classes):
+        """The validation score of every column, and the time it took."""
+        self._X_like = None if _dask.is_dask(X) or isinstance(X, np.ndarray) else X
+        F = len(folds)
+        scores = np.empty((len(results) // F, F))
+        times = np.empty_like(scores)
+        for g, res in enumerate(results):
+            test = folds[g % F][1]
+            tic = time.perf_counter()
+            scores[g // F, g % F] = scorer(self._model(res.coef, classes), _rows(X, test),
+                                           _rows(y, test))
+            times[g // F, g % F] = time.perf_counter() - tic
+        del self._X_like
+        return scores, times
+
+    def _set_results(self, grid, axes, folds, results, scores, fit_time, score_times, classes):
+        F = len(folds)
+        mean, std = scores.mean(axis=1), scores.std(axis=1)
+        rank = rankdata(-np.where(np.isnan(mean), -np.inf, mean), method="min").astype(np.int32)
+        cv_results = {"mean_fit_time": np.full(len(grid), fit_time * F),
+                      "std_fit_time": np.zeros(len(grid)),
+                      "mean_score_time": score_times.mean(axis=1),
+                      "std_score_time": score_times.std(axis=1)}
+        for name in axes:
+            cv_results[f"param_{name}"] = np.ma.MaskedArray(
+                [p[name] for p in grid], mask=False, dtype=object)
+        cv_results["params"] = grid
+        for f in range(F):
+            cv_results[f"split{f}_test_score"] = scores[:, f]
+        cv_results.update(mean_test_score=mean, std_test_score=std, rank_test_score=rank)
+        self.cv_results_ = cv_results
+        self.best_index_ = int(np.argmin(rank))
+        self.best_params_ = grid[self.best_index_]
+        self.best_score_ = float(mean[self.best_index_])
+        self.n_splits_ = F
+        shape = tuple(len(v) for v in axes.values())
+        self.Cs_ = np.asarray(axes["C"])
+        self.l1_ratios_ = np.asarray(axes.get("l1_ratio", [0.0]))
+        self.learning_rates_ = np.asarray(axes.get("learning_rate", ["auto"]), dtype=object)
+        grid_scores = np.moveaxis(scores.reshape(*shape, F), -1, 0)
+        coefs = np.stack([r.coef.T for r in results])  # (columns, k, n_dof)
+        coefs = np.moveaxis(coefs.reshape(*shape, F, *coefs.shape[1:]), len(shape), 0)
+        keys = classes[1:] if len(classes) == 2 else classes
+        self.scores_ = {c: grid_scores for c in keys}
+        self.coefs_paths_ = {c: coefs[..., j, :] for j, c in enumerate(keys)}
+        self.n_iter_ = np.moveaxis(
+            np.array([r.n_iter for r in results], dtype=np.int32).reshape(*shape, F), -1, 0
+        )[None]
+        self.loss_curves_ = [r.loss_curve for r in results]
+        self._results = results
+        self._grid_, self._folds = grid, folds
+
+    # --------------------------------------------------------------- refit
+    def _refit(self, X, y, sample_weight):
+        best = self.best_params_
+        n_out = 1 if len(self.classes_) == 2 else len(self.classes_)
+        if self.refit:
+            est = self._base(**best).fit(X, y, sample_weight=sample_weight)
+            self.best_estimator_ = est
+            self.coef_, self.intercept_ = est.coef_, est.intercept_
+            C, l1_ratio, lr = best["C"], best.get("l1_ratio", 0.0), best.get("learning_rate",
+                                                                               "auto")
+        else:
+            # Each fold's best candidate, averaged (LogisticRegressionCV's refit=False).
+            F = self.n_splits_
+            scores = np.column_stack([self.cv_results_[f"split{f}_test_score"]
+                                      for f in range(F)])
+            picks = np.argmax(scores, axis=0)
+            coef = np.mean([self._results[p * F + f].coef for f, p in enumerate(picks)], axis=0)
+            model = self._model(coef, self.classes_)
+            self.coef_, self.intercept_ = model.coef_, model.intercept_
+            grid = self._grid_
+            C = float(np.mean([grid[p]["C"] for p in picks]))
+            l1_ratio = float(np.mean([grid[p].get("l1_ratio", 0.0) for p in picks]))
+            lr = grid[self.best_index_].get("learning_rate", "auto")
+        self.C_ = np.full(n_out, C)
+        self.l1_ratio_ = np.full(n_out, l1_ratio)
+        self.learning_rate_ = lr
+        del self._results, self._grid_, self._folds
+        if self.verbose:
+            print(f"{type(self).__name__}: best {best} with score {self.best_score_:.6g}",
+                  file=sys.stdout)
+
+
+def _check_axes(axes):
+    """Every value of the grid in the base estimator's range."""
+    for name, values in axes.items():
+        if not values:
+            raise ValueError(f"The grid of {name} is empty.")
+        for v in values:
+            bad = (name == "C" and not (v > 0)) or (
+                name == "l1_ratio" and not (0.0 <= v <= 1.0)
+            ) or (name == "learning_rate" and (
+                v != "auto" if isinstance(v, str) else not (0.0 < v < math.inf)))
+            if bad:
+                raise ValueError(
+                    f"Every {name} of the grid must be valid for"
+                    f" GradientDescentLogisticRegression; got {v!r}."
+                )
+
+
+def _by_rule(grid, F):
+    """Groups (candidate·F + fold) by learning-rate kind: "auto" ones descend in
+    standardized coordinates, fixed steps in the original ones."""
+    kinds = {}
+    for i, params in enumerate(grid):
+        kind = "auto" if isinstance(params.get("learning_rate", "auto"), str) else "fixed"
+        kinds.setdefault(kind, []).extend(range(i * F, (i + 1) * F))
+    return kinds
+
+
+def _normalised(X, base_loss, y_idx, weights, xp):
+    """The folds' normalised weights as columns of S, their sums, and their moments."""
+    dtype = X.dtype
+    cols, sums, moments = [], [], []
+    for w in weights:
+        s, total = normalise_weights(as_data_dtype(w, dtype))
+        s = s.astype(dtype) if isinstance(s, np.ndarray) else xp.astype(s, dtype)
+        cols.append(s)
+        sums.append(total)
+        moments.append(make_backend(X, base_loss, y_idx, s).moments())
+    S = np.stack(cols, axis=1) if isinstance(cols[0], np.ndarray) else xp.stack(cols, axis=1)
+    return S, sums, moments
+
+
+def _rows(a, idx):
+    """Rows ``idx`` of an array, sparse matrix, DataFrame or Dask collection."""
+    if hasattr(a, "iloc"):
+        return a.iloc[idx]
+    if isinstance(a, np.ndarray) or hasattr(a, "tocsr"):
+        return a[idx]
+    if _dask.is_dask(a):
+        return a[np.asarray(idx)]
+    from ._compat import get_namespace
+
+    xp, _ = get_namespace(a)
+    return xp.take(a, xp.asarray(idx, device=getattr(a, "device", None)), axis=0)
+
+
+def _as(a, xp, device):
+    a = np.ascontiguousarray(a)
+    return a if xp is np else xp.asarray(a, device=device)
+
