@@ -123,8 +123,10 @@ def _imports(path):
 
 # Each layer may import only the layers below it (the modules of docs/architecture.rst).
 LAYERS = [
-    ("estimator", ["_estimator", "_messages", "_dask", "_cli", "_plot", "__main__", "__init__"]),
-    ("solver", ["_solver", "_steps"]),
+    ("estimator", [
+        "_estimator", "_search", "_messages", "_dask", "_cli", "_plot", "__main__", "__init__",
+    ]),
+    ("solver", ["_solver", "_steps", "_batch"]),
     ("problem", ["_problem"]),
     ("objective", ["_objective"]),
     ("backends", ["_backends"]),
