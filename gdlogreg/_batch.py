@@ -31,11 +31,7 @@ from ._penalty import _relu
 from ._solver import DIVERGENCE_FACTOR, LOOSE_FACTOR, PENALTY_GAP
 from ._steps._base import _start, eps
 from ._steps.bb import GROW, SHRINK, TAU
-
-
-def _host(a):
-    """A small array of any namespace as a float64 numpy array."""
-    return np.asarray(a.cpu() if hasattr(a, "cpu") else a, dtype=np.float64)
+from ._xp import concat, to_host
 
 
 # ------------------------------------------------------------------ the data
@@ -46,18 +42,20 @@ class ColumnPenalty:
     :meth:`gdlogreg._penalty.ElasticNet.scaled` per group).
     """
 
-    def __init__(self, l2, l1, xp, device=None):
+    def __init__(self, l2, l1, xp, dtype, device=None):
         self.l2_host, self.l1_host = np.asarray(l2, float), np.asarray(l1, float)
-        self.xp = xp
+        self.xp, self.dtype = xp, dtype
         self.has_l2 = bool(np.any(self.l2_host != 0.0))
         self.has_l1 = bool(np.any(self.l1_host != 0.0))
         self.pure_l2 = (self.l2_host > 0.0) & (self.l1_host == 0.0)
-        kw = {} if xp is np else {"device": device}
-        self.l2 = xp.asarray(self.l2_host, **kw)
+        kw = {"dtype": dtype} if xp is np else {"dtype": dtype, "device": device}
+        self.l2 = xp.asarray(self.l2_host, **kw)  # in the data's dtype: float32 stays float32
         self.l1 = xp.asarray(self.l1_host, **kw)
 
     def subset(self, cols):
-        return ColumnPenalty(self.l2_host[cols], self.l1_host[cols], self.xp, _device(self.l2))
+        return ColumnPenalty(
+            self.l2_host[cols], self.l1_host[cols], self.xp, self.dtype, _device(self.l2)
+        )
 
     def values(self, W):
         """P of each column, a numpy vector."""
@@ -67,10 +65,10 @@ class ColumnPenalty:
             if isinstance(W, np.ndarray):
                 sq = np.einsum("ij,ij->j", W, W, dtype=np.float64)
             else:
-                sq = _host(xp.sum(W * W, axis=0))
+                sq = to_host(xp.sum(W * W, axis=0))
             total += 0.5 * self.l2_host * sq
         if self.has_l1:
-            total += self.l1_host * _host(xp.sum(xp.abs(W), axis=0))
+            total += self.l1_host * to_host(xp.sum(xp.abs(W), axis=0))
         return total
 
     def gradient(self, W):
@@ -119,17 +117,17 @@ class BatchTransform:
         )
 
     def _cat(self, W, b):
-        return W if b is None else self.xp.concat([W, b], axis=0)
+        return W if b is None else concat([W, b], self.xp)
 
     def to_base(self, coef):
         """(W', b') -> (W, b): W = D W', b = b' - Σ μ W (per column)."""
         if self.D is None:
             return coef
         d, xp = self.D.shape[0], self.xp
-        W = coef[:d] * self.D
+        W = coef[:d, ...] * self.D
         b = None
         if self.fit_intercept:
-            b = coef[d:] - xp.sum(self.mean * W, axis=0, keepdims=True)
+            b = coef[d:, ...] - xp.sum(self.mean * W, axis=0, keepdims=True)
         return self._cat(W, b)
 
     def from_base(self, coef):
@@ -138,8 +136,8 @@ class BatchTransform:
         d, xp = self.D.shape[0], self.xp
         b = None
         if self.fit_intercept:
-            b = coef[d:] + xp.sum(self.mean * coef[:d], axis=0, keepdims=True)
-        return self._cat(coef[:d] / self.D, b)
+            b = coef[d:, ...] + xp.sum(self.mean * coef[:d, ...], axis=0, keepdims=True)
+        return self._cat(coef[:d, ...] / self.D, b)
 
     def grad_from_base(self, grad):
         """Tᵀ g: g'_W = D (g_W - μ g_b), g'_b = g_b."""
@@ -148,7 +146,7 @@ class BatchTransform:
         d = self.D.shape[0]
         if not self.fit_intercept:
             return grad * self.D
-        return self._cat(self.D * (grad[:d] - self.mean * grad[d:]), grad[d:])
+        return self._cat(self.D * (grad[:d, ...] - self.mean * grad[d:, ...]), grad[d:, ...])
 
 
 def _take_cols(A, cols, xp):
@@ -210,7 +208,7 @@ class BatchObjective:
 
     def group_max(self, A):
         """max over each group's columns of an array A (rows, m): a numpy vector."""
-        top = _host(self.xp.max(A, axis=0)) if A.shape[0] else np.zeros(A.shape[1])
+        top = to_host(self.xp.max(A, axis=0)) if A.shape[0] else np.zeros(A.shape[1])
         return top.reshape(self.n_groups, self.k).max(axis=1)
 
     def subset(self, groups):
@@ -225,7 +223,7 @@ class BatchObjective:
         return self.backend.zeros(self.coef_shape)
 
     def _weights(self, base):
-        return base[: self.n_features]
+        return base[: self.n_features, ...]
 
     def penalty_values(self, coef):
         """The penalty of each group at coef (this objective's coordinates)."""
@@ -236,9 +234,9 @@ class BatchObjective:
         if pen is not None:
             d = self.n_features
             if isinstance(G, np.ndarray):
-                G[:d] += pen
+                G[:d, ...] += pen
             else:
-                G = self.xp.concat([G[:d] + pen, G[d:]], axis=0)
+                G = self.xp.concat([G[:d, ...] + pen, G[d:, ...]], axis=0)
         return self.T.grad_from_base(G)
 
     def pass_(self, coef, Z, gradient=True):
@@ -272,8 +270,8 @@ class BatchObjective:
         if not self.penalty.has_l1:
             return coef
         d = self.n_features
-        W = self.penalty.prox(coef[:d], step, None if self.T.identity else self.T.D)
-        return W if not self.fit_intercept else self.xp.concat([W, coef[d:]], axis=0)
+        W = self.penalty.prox(coef[:d, ...], step, None if self.T.identity else self.T.D)
+        return W if not self.fit_intercept else concat([W, coef[d:, ...]], self.xp)
 
     # ------------------------------------------------------ stopping measures
     def _standardized(self, point):
@@ -285,17 +283,17 @@ class BatchObjective:
         """Largest entry of each group's minimum-norm subgradient, standardized coordinates."""
         g, c = self._standardized(point)
         d = self.n_features
-        top = self.group_max(self.penalty.subgradient(g[:d], c[:d], self.std.D))
+        top = self.group_max(self.penalty.subgradient(g[:d, ...], c[:d, ...], self.std.D))
         if self.fit_intercept:
-            top = np.maximum(top, self.group_max(self.xp.abs(g[d:])))
+            top = np.maximum(top, self.group_max(self.xp.abs(g[d:, ...])))
         return top
 
     def flat_gap(self, point):
         """Each group's ½ Σ g'²/(l2·D²) (see Objective.flat_gap); inf unless pure L2."""
         g, _ = self._standardized(point)
         d = self.n_features
-        U = g[:d] / self.std.D
-        sq = _host(self.xp.sum(U * U, axis=0))
+        U = g[:d, ...] / self.std.D
+        sq = to_host(self.xp.sum(U * U, axis=0))
         pure = self.penalty.pure_l2
         with np.errstate(divide="ignore", invalid="ignore"):
             gap = np.where(pure, 0.5 * sq / np.where(pure, self.penalty.l2_host, 1.0), np.inf)
@@ -375,7 +373,7 @@ class BatchBB(_Rule):
             q = d / (-t)
         else:
             q, d = point.grad, -t * point.grad
-        qq = objective.group_sum(_host(xp.sum(q * q, axis=0)))
+        qq = objective.group_sum(to_host(xp.sum(q * q, axis=0)))
         delta = -self.step * qq
         status = np.where(delta == 0.0, 1, 0)
         new, lam = self._search(objective, point, d, delta)
@@ -429,8 +427,8 @@ class BatchBB(_Rule):
         """ABBmin per group (see BarzilaiBorwein.next_step)."""
         xp, t = objective.xp, self.step
         y = new.grad - point.grad
-        qy = -objective.group_sum(_host(xp.sum(q * y, axis=0)))
-        yy = objective.group_sum(_host(xp.sum(y * y, axis=0)))
+        qy = -objective.group_sum(to_host(xp.sum(q * y, axis=0)))
+        yy = objective.group_sum(to_host(xp.sum(y * y, axis=0)))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ok = (qy > 0.0) & (yy > 0.0) & (yy < np.inf) & (qy < np.inf)
             t1 = lam * t * (qq / qy)
@@ -477,7 +475,7 @@ class BatchConstant(_Rule):
             new = _merge(objective, new, again, rose)
         self.step = alpha
         if not self.auto:  # weights of inf may give a finite J: a divergence all the same
-            finite = _host(xp.all(xp.isfinite(new.coef), axis=0))
+            finite = to_host(xp.all(xp.isfinite(new.coef), axis=0))
             new.J[objective.group_sum(finite) < objective.k] = math.inf
         return new, np.zeros(objective.n_groups, dtype=int)
 
@@ -499,12 +497,23 @@ def _merge(objective, into, other, groups):
 
 def _merge_columns(objective, into, groups, sub):
     """``into`` with the groups ``groups`` (indices) replaced by the point ``sub`` of theirs."""
-    cols = objective.columns(groups)
-    into.coef[:, cols] = sub.coef
-    into.grad[:, cols] = sub.grad
-    into.z[:, cols] = sub.z
+    cols, xp = objective.columns(groups), objective.xp
+    into.coef = _put_cols(into.coef, cols, sub.coef, xp)
+    into.grad = _put_cols(into.grad, cols, sub.grad, xp)
+    into.z = _put_cols(into.z, cols, sub.z, xp)
     into.J[groups] = sub.J
     return into
+
+
+def _put_cols(A, cols, B, xp):
+    """A with its columns ``cols`` set to B's: in place on numpy, a new array elsewhere."""
+    if isinstance(A, np.ndarray):
+        A[:, cols] = B
+        return A
+    index = np.arange(A.shape[1])
+    index[cols] = A.shape[1] + np.arange(len(cols))
+    both = xp.concat([A, B], axis=1)
+    return xp.take(both, xp.asarray(index, device=_device(A)), axis=1)
 
 
 def lipschitz(objective, n_iter=30, rtol=1e-3):
@@ -525,10 +534,10 @@ def lipschitz(objective, n_iter=30, rtol=1e-3):
             if not live.any():
                 break
             v = v / objective.backend.asarray(np.repeat(np.where(live, top, 1.0), k))
-            norm = np.sqrt(objective.group_sum(_host(xp.sum(v * v, axis=0))))
+            norm = np.sqrt(objective.group_sum(to_host(xp.sum(v * v, axis=0))))
             v = v / objective.backend.asarray(np.repeat(np.where(live, norm, 1.0), k))
             Hv = objective.curvature_matvec(v)
-            lam_new = objective.group_sum(_host(xp.sum(v * Hv, axis=0)))
+            lam_new = objective.group_sum(to_host(xp.sum(v * Hv, axis=0)))
             settled = np.abs(lam_new - lam) <= rtol * np.abs(lam_new)
             lam = np.where(live, lam_new, lam)
             live &= ~settled
@@ -600,7 +609,7 @@ class BatchMonitor:
         reason[k >= self.max_iter] = "max_iter"
         reason[passes] = "converged"
         reason[diverged] = "diverged"
-        base = _host(objective.T.to_base(point.coef))
+        base = to_host(objective.T.to_base(point.coef))
         if self.best_coef is None:
             self.best_coef = np.zeros((base.shape[0], len(self.curves) * self.k), base.dtype)
         better = ~diverged & (J < self.best_J[active])
@@ -654,7 +663,7 @@ def minimize_batch(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=
             break
         new, status = rule.update(objective, point)  # w := w - α·dw, b := b - α·db
         if status.any():  # a fixed point, or stalled: the group stops where it is
-            base = _host(objective.T.to_base(new.coef))
+            base = to_host(objective.T.to_base(new.coef))
             for i in np.flatnonzero(status):
                 monitor.finish(active[i], i, objective, base, k, _STATUS[status[i]], rule.step[i])
         k += 1
@@ -696,7 +705,7 @@ def make_batch(backend, base_loss, k, groups, *, penalties, standardizations, st
     loss = GroupedLoss(base_loss, groups, k)
     penalty = ColumnPenalty(
         np.repeat([p.l2 for p in penalties], k), np.repeat([p.l1 for p in penalties], k),
-        xp, getattr(backend, "device", None),
+        xp, backend.dtype, getattr(backend, "device", None),
     )
     D = xp.stack([xp.reshape(s.D, (-1,)) for s in standardizations for _ in range(k)], axis=1)
     mean = xp.stack([xp.reshape(s.mean, (-1,)) for s in standardizations for _ in range(k)],

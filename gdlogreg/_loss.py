@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from ._xp import astype
+from ._xp import astype, to_host
 
 
 def weighted_sum(s, a, xp):
@@ -34,17 +34,12 @@ def weighted_sum(s, a, xp):
     if isinstance(s, float):
         return float(a.sum() if isinstance(a, np.ndarray) else xp.sum(a)) * s
     if s.ndim == 2:
-        return _host(xp.sum(s * a, axis=0))
+        return to_host(xp.sum(s * a, axis=0))
     if a.ndim == 2:
         if isinstance(a, np.ndarray) and a.shape[1] == 1:
             return float(s @ a[:, 0])
         return float(xp.sum(s[:, None] * a))
     return float(s @ a) if isinstance(a, np.ndarray) else float(xp.sum(s * a))
-
-
-def _host(a):
-    """A small array of any namespace as a float64 numpy vector."""
-    return np.asarray(a.cpu() if hasattr(a, "cpu") else a, dtype=np.float64)
 
 
 def _finite(loss):

@@ -116,3 +116,38 @@ def _constant_step(est, result, step):
         " max_iter was reached first. Increase max_iter or the learning_rate"
         f" ({_descent(step)}), or use learning_rate='auto'."
     )
+
+
+def search_unconverged(est, grid, n_folds, results):
+    """The warning of a search some of whose fits did not converge, or None."""
+    stopped = {}
+    for g, res in enumerate(results):
+        if not res.converged:
+            stopped.setdefault(res.stop_reason, set()).add(g // n_folds)
+    if not stopped:
+        return None
+
+    def which(candidates):
+        shown = [grid[i] for i in sorted(candidates)[:3]]
+        more = len(candidates) - len(shown)
+        return ", ".join(map(str, shown)) + (f" and {more} more" if more > 0 else "")
+
+    parts = [
+        f"{sum(1 for r in results if r.stop_reason == reason)} of {len(results)} fits"
+        f" {_SEARCH_REASONS.get(reason, reason)} ({which(cands)})"
+        for reason, cands in sorted(stopped.items())
+    ]
+    return (
+        f"{type(est).__name__}: " + "; ".join(parts) + f" (solver={est.solver!r},"
+        f" max_iter={est.max_iter}). Their validation scores are those of their last"
+        " (best finite) iterate. Increase max_iter or tol, or leave out the parameters"
+        " that diverge."
+    )
+
+
+_SEARCH_REASONS = {
+    "max_iter": "stopped at max_iter before converging",
+    "diverged": "diverged",
+    "stalled": "stalled (no decrease possible in floating point)",
+    "callback": "were stopped by a callback",
+}

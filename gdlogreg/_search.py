@@ -7,19 +7,22 @@ is never split or copied; each group's problem is the one its single fit on
 the fold's training rows solves, and it takes the same path.
 """
 
+import inspect
 import math
 import sys
 import time
+import warnings
 from numbers import Integral
 
 import numpy as np
 from scipy.stats import rankdata
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, check_cv
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from . import _batch, _dask
+from . import _batch, _dask, _messages
 from ._backends import make_backend, namespace_of
 from ._compat import Interval, fit_context, get_namespace_and_device
 from ._estimator import GradientDescentLogisticRegression, _encode, _to_numpy
@@ -99,8 +102,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         The best l1_ratio, likewise.
     learning_rate_ : float or "auto"
         The best learning rate.
-    Cs_, l1_ratios_, learning_rates_ : ndarray
-        The grid's values.
+    Cs_, l1_ratios_ : ndarray
+        The grid's values of C and l1_ratio (in X's namespace and dtype).
+    learning_rates_ : list
+        The grid's learning rates (floats and "auto").
     scores_ : dict
         Class label -> array of shape (n_folds, n_Cs[, n_l1_ratios][,
         n_learning_rates]) of the validation scores (the same for every class),
@@ -241,13 +246,22 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         folds = list(check_cv(self.cv, y_host, classifier=True).split(
             np.zeros((len(y_host), 1)), y_host, groups))
         scorer = check_scoring(self._base(), self.scoring)
+        self._namespace = (
+            (np, None) if _dask.is_dask(X_in) else namespace_of(X_in)) + (X_in.dtype,)
         tic = time.perf_counter()
         batched = self.solver in _batch.RULES and not _dask.is_dask(X_in)
         fit = self._fit_batched if batched else self._fit_one_by_one
         results = fit(X_in, y_in, y_idx, classes, sample_weight, grid, folds)
         fit_time = (time.perf_counter() - tic) / max(len(results), 1)
+        msg = _messages.search_unconverged(self, grid, len(folds), results)
+        if msg is not None:
+            warnings.warn(msg, ConvergenceWarning, stacklevel=_messages.user_stacklevel())
         self.classes_ = classes
-        scores, score_times = self._score(X_in, y_in, results, folds, scorer, classes)
+        weights = None
+        if sample_weight is not None and not np.isscalar(sample_weight) and _takes_weights(scorer):
+            weights = sample_weight if hasattr(sample_weight, "shape") else np.asarray(
+                sample_weight)
+        scores, score_times = self._score(X_in, y_in, weights, results, folds, scorer, classes)
         self._set_results(grid, axes, folds, results, scores, fit_time, score_times, classes)
         self._refit(X_in, y_in, sample_weight)
         return self
@@ -266,7 +280,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             if not present.all():
                 raise ValueError(
                     f"The training rows of fold {f} hold no sample of class"
-                    f" {classes[~present][0]!r}; use a stratified cv with fewer folds."
+                    f" {classes[~present].tolist()[0]!r}; use a stratified cv with fewer folds."
                 )
             w = base * mask
             out.append(self._weights(X, y_idx, w if xp is np else xp.asarray(w, device=device),
@@ -362,30 +376,40 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         """A fitted GradientDescentLogisticRegression with the column's coefficients."""
         est = self._base()
         d = self.n_features_in_
-        xp, _, device = (get_namespace_and_device(self._X_like) if self._X_like is not None
-                         else (np, None, None))
-        est.coef_ = _as(coef[:d].T, xp, device)
-        est.intercept_ = _as(coef[d] if self.fit_intercept else np.zeros(coef.shape[1]),
-                             xp, device)
+        est.coef_ = self._as_fitted(coef[:d].T)
+        est.intercept_ = self._as_fitted(
+            coef[d] if self.fit_intercept else np.zeros(coef.shape[1]))
         est.classes_ = classes
         est.n_features_in_ = d
         if hasattr(self, "feature_names_in_"):
             est.feature_names_in_ = self.feature_names_in_
         return est
 
-    def _score(self, X, y, results, folds, scorer, classes):
-        """The validation score of every column, and the time it took."""
-        self._X_like = None if _dask.is_dask(X) or isinstance(X, np.ndarray) else X
+    def _as_fitted(self, a, dtype=None):
+        """A host array as a fitted attribute: in X's namespace, on its device and in
+        its dtype (``dtype``: another one, e.g. int32 for iteration counts)."""
+        xp, device, x_dtype = self._namespace
+        dtype = x_dtype if dtype is None else dtype
+        if xp is np:
+            return np.ascontiguousarray(a, dtype=dtype)
+        return xp.asarray(np.ascontiguousarray(a), dtype=dtype, device=device)
+
+    def _score(self, X, y, sample_weight, results, folds, scorer, classes):
+        """The validation score of every column, and the time it took.
+
+        With sample weights (and a scorer that takes them) the score is
+        weighted, as ``GridSearchCV`` does.
+        """
         F = len(folds)
         scores = np.empty((len(results) // F, F))
         times = np.empty_like(scores)
         for g, res in enumerate(results):
             test = folds[g % F][1]
             tic = time.perf_counter()
+            kw = {} if sample_weight is None else {"sample_weight": _rows(sample_weight, test)}
             scores[g // F, g % F] = scorer(self._model(res.coef, classes), _rows(X, test),
-                                           _rows(y, test))
+                                           _rows(y, test), **kw)
             times[g // F, g % F] = time.perf_counter() - tic
-        del self._X_like
         return scores, times
 
     def _set_results(self, grid, axes, folds, results, scores, fit_time, score_times, classes):
@@ -409,18 +433,18 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         self.best_score_ = float(mean[self.best_index_])
         self.n_splits_ = F
         shape = tuple(len(v) for v in axes.values())
-        self.Cs_ = np.asarray(axes["C"])
-        self.l1_ratios_ = np.asarray(axes.get("l1_ratio", [0.0]))
-        self.learning_rates_ = np.asarray(axes.get("learning_rate", ["auto"]), dtype=object)
+        self.Cs_ = self._as_fitted(axes["C"])
+        self.l1_ratios_ = self._as_fitted(axes.get("l1_ratio", [0.0]))
+        self.learning_rates_ = list(axes.get("learning_rate", ["auto"]))
         grid_scores = np.moveaxis(scores.reshape(*shape, F), -1, 0)
         coefs = np.stack([r.coef.T for r in results])  # (columns, k, n_dof)
         coefs = np.moveaxis(coefs.reshape(*shape, F, *coefs.shape[1:]), len(shape), 0)
         keys = classes[1:] if len(classes) == 2 else classes
         self.scores_ = {c: grid_scores for c in keys}
         self.coefs_paths_ = {c: coefs[..., j, :] for j, c in enumerate(keys)}
-        self.n_iter_ = np.moveaxis(
-            np.array([r.n_iter for r in results], dtype=np.int32).reshape(*shape, F), -1, 0
-        )[None]
+        self.n_iter_ = self._as_fitted(np.moveaxis(
+            np.array([r.n_iter for r in results]).reshape(*shape, F), -1, 0
+        )[None], dtype=_int32(self._namespace[0]))
         self.loss_curves_ = [r.loss_curve for r in results]
         self._results = results
         self._grid_, self._folds = grid, folds
@@ -448,13 +472,25 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             C = float(np.mean([grid[p]["C"] for p in picks]))
             l1_ratio = float(np.mean([grid[p].get("l1_ratio", 0.0) for p in picks]))
             lr = grid[self.best_index_].get("learning_rate", "auto")
-        self.C_ = np.full(n_out, C)
-        self.l1_ratio_ = np.full(n_out, l1_ratio)
+        self.C_ = self._as_fitted(np.full(n_out, C))
+        self.l1_ratio_ = self._as_fitted(np.full(n_out, l1_ratio))
         self.learning_rate_ = lr
-        del self._results, self._grid_, self._folds
+        del self._results, self._grid_, self._folds, self._namespace
         if self.verbose:
             print(f"{type(self).__name__}: best {best} with score {self.best_score_:.6g}",
                   file=sys.stdout)
+
+
+def _int32(xp):
+    return np.int32 if xp is np else xp.int32
+
+
+def _takes_weights(scorer):
+    """Whether a scorer takes ``sample_weight`` (scikit-learn's test in GridSearchCV)."""
+    if hasattr(scorer, "_accept_sample_weight"):
+        return scorer._accept_sample_weight()
+    func = getattr(scorer, "_score_func", scorer)
+    return "sample_weight" in inspect.signature(func).parameters
 
 
 def _check_axes(axes):
@@ -512,7 +548,4 @@ def _rows(a, idx):
     return xp.take(a, xp.asarray(idx, device=getattr(a, "device", None)), axis=0)
 
 
-def _as(a, xp, device):
-    a = np.ascontiguousarray(a)
-    return a if xp is np else xp.asarray(a, device=device)
 

@@ -20,3 +20,14 @@ def concat(arrays, xp, axis=0):
     if all(isinstance(a, np.ndarray) for a in arrays):
         return np.concatenate(arrays, axis=axis)
     return xp.concat(arrays, axis=axis)
+
+
+def to_host(a, dtype=np.float64):
+    """A (small) array of any namespace and device as a numpy array of ``dtype``."""
+    if isinstance(a, (np.ndarray, np.generic, float, int)):
+        return np.asarray(a, dtype=dtype)
+    if hasattr(a, "cpu"):  # torch
+        return np.asarray(a.cpu(), dtype=dtype)
+    from ._compat import convert_to_numpy, get_namespace
+
+    return np.asarray(convert_to_numpy(a, get_namespace(a)[0]), dtype=dtype)

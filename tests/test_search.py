@@ -1,0 +1,239 @@
+"""GradientDescentLogisticRegressionCV: the batched search gives GridSearchCV's answers."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_breast_cancer, load_iris, load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegressionCV
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.preprocessing import StandardScaler
+
+from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV, _batch
+
+
+def _scaled(loader):
+    X, y = loader(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _sparse_binary():
+    rng = np.random.default_rng(0)
+    X = sp.random(400, 60, density=0.1, format="csr", random_state=1)
+    w = rng.standard_normal(60)
+    y = (X @ w + 0.3 * rng.standard_normal(400) > 0).astype(int)
+    return X, y
+
+
+DATA = {
+    "breast_cancer": lambda: _scaled(load_breast_cancer),
+    "iris": lambda: _scaled(load_iris),
+    "wine": lambda: _scaled(load_wine),
+    "csr": _sparse_binary,
+    "float32": lambda: tuple(
+        [_scaled(load_breast_cancer)[0].astype(np.float32), load_breast_cancer().target]
+    ),
+}
+
+
+def _grid_search(grid, X, y, scoring=None, cv=5, fit_params=None, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return GridSearchCV(
+            GradientDescentLogisticRegression(**params), grid, cv=cv, scoring=scoring
+        ).fit(X, y, **(fit_params or {}))
+
+
+def _assert_same_search(search, reference, atol=1e-6):
+    assert search.best_params_ == reference.best_params_
+    assert [p for p in search.cv_results_["params"]] == reference.cv_results_["params"]
+    for f in range(search.n_splits_):
+        key = f"split{f}_test_score"
+        np.testing.assert_allclose(search.cv_results_[key], reference.cv_results_[key],
+                                   atol=atol, rtol=0)
+    np.testing.assert_array_equal(search.cv_results_["rank_test_score"],
+                                  reference.cv_results_["rank_test_score"])
+
+
+@pytest.mark.parametrize("name", sorted(DATA))
+@pytest.mark.parametrize("scoring", [None, "neg_log_loss"])
+def test_same_answers_as_grid_search(name, scoring):
+    X, y = DATA[name]()
+    Cs = [0.01, 0.1, 1.0, 10.0]
+    search = GradientDescentLogisticRegressionCV(Cs=Cs, scoring=scoring, tol=1e-9).fit(X, y)
+    reference = _grid_search({"C": Cs}, X, y, scoring=scoring, tol=1e-9)
+    atol = 1e-4 if X.dtype == np.float32 else 1e-6
+    _assert_same_search(search, reference, atol)
+    # The refit is the estimator at the best C on all the data.
+    best = GradientDescentLogisticRegression(C=search.C_[0], tol=1e-9).fit(X, y)
+    np.testing.assert_allclose(search.coef_, best.coef_, rtol=1e-6, atol=1e-8)
+
+
+# scikit-learn >= 1.9's GridSearchCV passes sample_weight to the scorer too.
+WEIGHTED_SCORES = hasattr(GridSearchCV, "_check_scorers_accept_sample_weight")
+
+
+@pytest.mark.skipif(not WEIGHTED_SCORES, reason="GridSearchCV scores without the weights")
+def test_l1_ratios_and_weights_as_grid_search():
+    X, y = _scaled(load_iris)
+    rng = np.random.default_rng(3)
+    sw = rng.uniform(0.2, 3.0, len(y))
+    grid = {"C": [0.1, 1.0], "l1_ratio": [0.0, 0.5, 1.0]}
+    search = GradientDescentLogisticRegressionCV(
+        Cs=grid["C"], l1_ratios=grid["l1_ratio"], class_weight="balanced", tol=1e-9,
+        scoring="neg_log_loss",
+    ).fit(X, y, sample_weight=sw)
+    reference = _grid_search(grid, X, y, scoring="neg_log_loss",
+                             fit_params={"sample_weight": sw},
+                             class_weight="balanced", tol=1e-9)
+    _assert_same_search(search, reference)
+    assert search.scores_[0].shape == (5, 2, 3)
+    assert search.coefs_paths_[2].shape == (5, 2, 3, X.shape[1] + 1)
+
+
+def test_learning_rate_search_follows_each_constant_step_path():
+    """solver='gd' with constant steps, unconverged and diverging ones included."""
+    X, y = _scaled(load_breast_cancer)
+    rates = [0.01, 0.1, 1.0, 10.0, 100.0]
+    search = GradientDescentLogisticRegressionCV(
+        Cs=[1.0], learning_rates=rates, solver="gd", max_iter=60, scoring="neg_log_loss",
+    ).fit(X, y)
+    reference = _grid_search({"C": [1.0], "learning_rate": rates}, X, y,
+                             scoring="neg_log_loss", solver="gd", max_iter=60)
+    _assert_same_search(search, reference, atol=1e-8)
+    single = GradientDescentLogisticRegression(solver="gd", learning_rate=0.1, max_iter=60)
+    train = next(StratifiedKFold(5).split(X, y))[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        single.fit(X[train], y[train])
+    curve = search.loss_curves_[1 * 5 + 0]  # learning rate 0.1, fold 0
+    np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-10)
+    assert search.n_iter_.shape == (1, 5, 1, 5)
+
+
+def test_gd_auto_and_several_batches_agree():
+    X, y = _scaled(load_wine)
+    one = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0], solver="gd", tol=1e-7).fit(X, y)
+    many = GradientDescentLogisticRegressionCV(
+        Cs=[0.1, 1.0], solver="gd", tol=1e-7, memory_budget=4 * X.shape[0] * 3 * 8
+    ).fit(X, y)  # room for one column group a batch
+    for f in range(5):
+        key = f"split{f}_test_score"
+        np.testing.assert_allclose(one.cv_results_[key], many.cv_results_[key], atol=1e-9)
+    reference = _grid_search({"C": [0.1, 1.0]}, X, y, solver="gd", tol=1e-7)
+    _assert_same_search(one, reference)
+
+
+def test_solvers_without_a_batch_fit_one_by_one():
+    X, y = _scaled(load_iris)
+    search = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0], solver="nesterov").fit(X, y)
+    reference = _grid_search({"C": [0.1, 1.0]}, X, y, solver="nesterov")
+    _assert_same_search(search, reference, atol=0.0)
+
+
+def test_columns_leave_the_batch_when_they_stop(monkeypatch):
+    """Each iteration's products cover only the columns still descending."""
+    X, y = _scaled(load_breast_cancer)
+    widths = []
+    original = _batch.BatchObjective.raw
+
+    def raw(self, coef):
+        widths.append(coef.shape[1])
+        return original(self, coef)
+
+    monkeypatch.setattr(_batch.BatchObjective, "raw", raw)
+    search = GradientDescentLogisticRegressionCV(Cs=[1e-3, 1.0, 100.0]).fit(X, y)
+    assert widths[0] == 15 and widths[-1] < 15
+    assert all(a >= b for a, b in zip(widths, widths[1:], strict=False))
+    iters = search.n_iter_[0]
+    assert iters[:, 0].max() < iters[:, 2].min()  # strong penalties stop first
+
+
+def test_attributes_like_logistic_regression_cv():
+    X, y = _scaled(load_iris)
+    search = GradientDescentLogisticRegressionCV(Cs=3).fit(X, y)
+    reference = LogisticRegressionCV(Cs=3, use_legacy_attributes=True).fit(X, y) if (
+        "use_legacy_attributes" in LogisticRegressionCV().get_params()
+    ) else LogisticRegressionCV(Cs=3).fit(X, y)
+    np.testing.assert_allclose(search.Cs_, reference.Cs_)
+    assert search.C_.shape == reference.C_.shape == (3,)
+    assert set(search.scores_) == set(reference.scores_) == {0, 1, 2}
+    for c in search.coefs_paths_:
+        assert search.coefs_paths_[c].shape == reference.coefs_paths_[c].shape
+    assert search.n_iter_.shape == reference.n_iter_.shape
+    assert search.coef_.shape == (3, 4)
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(search.cv_results_)
+    assert len(frame) == 3 and frame["rank_test_score"].min() == 1
+
+
+def test_refit_false_averages_each_folds_best():
+    X, y = _scaled(load_breast_cancer)
+    search = GradientDescentLogisticRegressionCV(Cs=[0.01, 1.0], refit=False).fit(X, y)
+    assert not hasattr(search, "best_estimator_")
+    paths = search.coefs_paths_[1]  # (folds, Cs, n_dof)
+    picks = [int(np.argmax([search.cv_results_[f"split{f}_test_score"][i] for i in range(2)]))
+             for f in range(5)]
+    expected = np.mean([paths[f, p] for f, p in enumerate(picks)], axis=0)
+    np.testing.assert_allclose(search.coef_[0], expected[:-1])
+    np.testing.assert_allclose(search.intercept_[0], expected[-1])
+
+
+def test_inputs_are_not_modified():
+    X, y = _scaled(load_breast_cancer)
+    sw = np.linspace(0.5, 2.0, len(y))
+    copies = X.copy(), y.copy(), sw.copy()
+    GradientDescentLogisticRegressionCV(Cs=2).fit(X, y, sample_weight=sw)
+    for a, b in zip((X, y, sw), copies, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"Cs": [1.0, -1.0]}, "C of the grid"),
+        ({"Cs": []}, "grid of C is empty"),
+        ({"l1_ratios": [0.5, 2.0]}, "l1_ratio of the grid"),
+        ({"learning_rates": [0.1, "fast"]}, "learning_rate of the grid"),
+        ({"learning_rates": [0.0]}, "learning_rate of the grid"),
+    ],
+)
+def test_bad_grids_are_refused(params, match):
+    X, y = _scaled(load_iris)
+    with pytest.raises(ValueError, match=match):
+        GradientDescentLogisticRegressionCV(**params).fit(X, y)
+
+
+def test_a_fold_without_a_class_is_refused():
+    X, y = _scaled(load_iris)
+    folds = [(np.flatnonzero(y != 2), np.flatnonzero(y == 2))]
+    with pytest.raises(ValueError, match="fold 0 hold no sample of class 2"):
+        GradientDescentLogisticRegressionCV(Cs=2, cv=folds).fit(X, y)
+
+
+def test_verbose_reports_the_batch(capsys):
+    X, y = _scaled(load_iris)
+    GradientDescentLogisticRegressionCV(Cs=2, verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert "columns left   10/10" in out and "best {'C'" in out
+
+
+def test_array_api_strict_matches_numpy():
+    xp = pytest.importorskip("array_api_strict")
+    from sklearn import config_context
+
+    X, y = _scaled(load_iris)
+    ref = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0], tol=1e-8).fit(X, y)
+    with config_context(array_api_dispatch=True):
+        try:
+            search = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0], tol=1e-8).fit(
+                xp.asarray(X), xp.asarray(y)
+            )
+        except (ImportError, RuntimeError) as exc:  # no dispatch on this stack
+            pytest.skip(str(exc))
+    for f in range(5):
+        key = f"split{f}_test_score"
+        np.testing.assert_allclose(search.cv_results_[key], ref.cv_results_[key], atol=1e-9)
+    np.testing.assert_allclose(np.asarray(search.coef_), ref.coef_, rtol=1e-6, atol=1e-9)
