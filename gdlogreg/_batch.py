@@ -199,12 +199,22 @@ class BatchObjective:
 
     def columns(self, groups):
         """The columns of the groups ``groups`` (indices)."""
+        if self.k == 1:
+            return np.asarray(groups, dtype=np.intp)
         groups = np.asarray(groups, dtype=np.intp)
         return (groups[:, None] * self.k + np.arange(self.k)).ravel()
 
     def group_sum(self, per_column):
         """Per-column numbers (numpy, length m) summed over each group."""
+        if self.k == 1:
+            return per_column
         return per_column.reshape(self.n_groups, self.k).sum(axis=1)
+
+    def column_dots(self, a, b):
+        """Σ over rows of a ⊙ b for each column, summed over each group (numpy)."""
+        if isinstance(a, np.ndarray):
+            return self.group_sum(np.einsum("ij,ij->j", a, b).astype(np.float64))
+        return self.group_sum(to_host(self.xp.sum(a * b, axis=0)))
 
     def group_max(self, A):
         """max over each group's columns of an array A (rows, m): a numpy vector."""
@@ -212,11 +222,14 @@ class BatchObjective:
         return top.reshape(self.n_groups, self.k).max(axis=1)
 
     def subset(self, groups):
-        """The objective of the groups ``groups`` alone."""
+        """The objective of the groups ``groups`` alone (their weights are copied)."""
         cols = self.columns(groups)
+        be = self.backend
+        backend = type(be)(be.X, be.targets, _take_cols(be.s, groups, self.xp))
         return BatchObjective(
-            self.backend, self.loss.subset(groups), self.penalty.subset(cols),
-            self.T.subset(cols), self.std.subset(cols), self.fit_intercept,
+            backend, GroupedLoss(self.loss.base, len(groups), self.k),
+            self.penalty.subset(cols), self.T.subset(cols), self.std.subset(cols),
+            self.fit_intercept,
         )
 
     def zeros(self):
@@ -304,8 +317,9 @@ class BatchObjective:
         base = self.T.to_base(V)
         Z = self.backend.linear(base, self.fit_intercept)
         S = self.backend.s
-        cols = np.repeat(self.loss.fold, self.k)
-        Z = Z * (S[:, cols] if isinstance(S, np.ndarray) else _take_cols(S, cols, self.xp))
+        if self.k > 1:
+            S = _take_cols(S, np.repeat(np.arange(self.n_groups), self.k), self.xp)
+        Z = Z * S
         G = self.curvature * self.backend.rlinear(Z, self.fit_intercept)
         return self._grad(G, base)
 
@@ -364,7 +378,6 @@ class BatchBB(_Rule):
         return objective.evaluate(coef0)
 
     def update(self, objective, point):
-        xp = objective.xp
         self._memory[:, :-1] = self._memory[:, 1:]
         self._memory[:, -1] = point.J
         t = self.cols(objective, self.step)
@@ -373,7 +386,7 @@ class BatchBB(_Rule):
             q = d / (-t)
         else:
             q, d = point.grad, -t * point.grad
-        qq = objective.group_sum(to_host(xp.sum(q * q, axis=0)))
+        qq = objective.column_dots(q, q)
         delta = -self.step * qq
         status = np.where(delta == 0.0, 1, 0)
         new, lam = self._search(objective, point, d, delta)
@@ -425,10 +438,10 @@ class BatchBB(_Rule):
 
     def _next_step(self, objective, point, new, q, qq, lam):
         """ABBmin per group (see BarzilaiBorwein.next_step)."""
-        xp, t = objective.xp, self.step
+        t = self.step
         y = new.grad - point.grad
-        qy = -objective.group_sum(to_host(xp.sum(q * y, axis=0)))
-        yy = objective.group_sum(to_host(xp.sum(y * y, axis=0)))
+        qy = -objective.column_dots(q, y)
+        yy = objective.column_dots(y, y)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ok = (qy > 0.0) & (yy > 0.0) & (yy < np.inf) & (qy < np.inf)
             t1 = lam * t * (qq / qy)
@@ -566,8 +579,9 @@ class GroupResult:
 class BatchMonitor:
     """:class:`gdlogreg._solver.Monitor` for every group: records, tests, finishes groups.
 
-    Results and the best iterates are kept on the host, in the original
-    coordinates, indexed by the group's place in the whole search.
+    Loss curves, results and the best iterate of each group are kept on the
+    host, indexed by the group's place in the whole search; the best iterate
+    in the coordinates of the descent (each group's map T is fixed).
     """
 
     def __init__(self, n_groups, k, dtype, tol, max_iter, callback=None):
@@ -580,59 +594,76 @@ class BatchMonitor:
         self.results = [None] * n_groups
         self.best_J = np.full(n_groups, np.inf)
         self.best_coef = None
-        self.ref = (np.zeros(n_groups), np.zeros(n_groups))
+        self.ref = (np.zeros(n_groups), np.zeros(n_groups))  # ‖g'(0)‖_∞ and J(0)
         self._flat_ok = np.zeros(n_groups, dtype=bool)
 
     def _cols(self, groups):
+        if self.k == 1:
+            return groups
         return (np.asarray(groups)[:, None] * self.k + np.arange(self.k)).ravel()
 
     def record(self, k, active, objective, point):
         """Record iterate k of the groups ``active``; the reason each must stop (or None)."""
         J = point.J
-        for g, value in zip(active, J, strict=True):
-            self.curves[g].append(float(value))
+        for g, value in zip(active.tolist(), J.tolist(), strict=True):
+            self.curves[g].append(value)
         opt = objective.optimality(point)
         if k == 0:  # the start (zeros) sets the scale of the test
             self.ref[0][active], self.ref[1][active] = opt, J
+        reason = self._test(k, active, objective, point, J, opt)
+        self._keep_best(active, objective, point, J, reason)
+        if self.callback is not None:
+            self.callback(k, active, J, opt)
+        return reason
+
+    def _test(self, k, active, objective, point, J, opt):
+        """Monitor._passes and the divergence test, per group."""
         grad_ref, J_ref = self.ref[0][active], self.ref[1][active]
         with np.errstate(divide="ignore", invalid="ignore"):
             shrink = np.where(J_ref > 0, np.sqrt(np.minimum(1.0, np.maximum(J, 0) / J_ref)), 1.0)
         bound = self.tol * grad_ref * shrink
         passes = opt <= np.maximum(bound, self.floor)
         loose = ~passes & (opt <= np.maximum(LOOSE_FACTOR * bound, self.floor))
-        flat_ok = objective.flat_gap(point) <= PENALTY_GAP * self.tol * J
-        passes |= loose & flat_ok & self._flat_ok[active] & (k > 0)
+        if loose.any():
+            flat_ok = objective.flat_gap(point) <= PENALTY_GAP * self.tol * J
+            passes |= loose & flat_ok & self._flat_ok[active] & (k > 0)
+        else:
+            flat_ok = np.zeros(len(active), dtype=bool)
         self._flat_ok[active] = flat_ok
-        start = np.array([self.curves[g][0] for g in active])
-        diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (start + 1.0))
+        diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (J_ref + 1.0))
         reason = np.full(len(active), None, dtype=object)
         reason[k >= self.max_iter] = "max_iter"
         reason[passes] = "converged"
         reason[diverged] = "diverged"
-        base = to_host(objective.T.to_base(point.coef))
+        return reason
+
+    def _keep_best(self, active, objective, point, J, reason):
+        better = (reason != "diverged") & (J < self.best_J[active])
+        if not better.any():
+            return
         if self.best_coef is None:
-            self.best_coef = np.zeros((base.shape[0], len(self.curves) * self.k), base.dtype)
-        better = ~diverged & (J < self.best_J[active])
+            self.best_coef = np.zeros((point.coef.shape[0], len(self.curves) * self.k))
         self.best_J[active[better]] = J[better]
         cols = objective.columns(np.flatnonzero(better))
-        self.best_coef[:, self._cols(active[better])] = base[:, cols]
-        if self.callback is not None:
-            self.callback(k, active, J, opt)
-        return reason, base
+        self.best_coef[:, self._cols(active[better])] = to_host(point.coef)[:, cols]
 
-    def finish(self, g, i, objective, base, k, reason, step):
-        """Finish group g (place i in the batch; ``base`` the batch's coef, original units)."""
+    def finish(self, g, i, objective, point, k, reason, step):
+        """Finish group g, at place i of the batch, with ``reason``."""
         curve = self.curves[g]
-        coef = base[:, objective.columns([i])]
+        cols = objective.columns([i])
+        coef = point.coef[:, cols] if isinstance(point.coef, np.ndarray) else _take_cols(
+            point.coef, cols, objective.xp)
         converged = reason == "converged"
         if not converged and np.isfinite(self.best_J[g]) and (
             reason == "diverged" or curve[-1] > self.best_J[g]
         ):
             # Roll back to the best iterate, as Monitor.result does.
-            coef = self.best_coef[:, self._cols([g])]
+            coef = objective.backend.asarray(self.best_coef[:, self._cols([g])])
             curve.append(float(self.best_J[g]))
         self.results[g] = GroupResult(
-            coef=np.array(coef), n_iter=k, loss_curve=np.asarray(curve),
+            coef=to_host(objective.T.subset(cols).to_base(coef), np.dtype(coef.dtype.name)
+                         if isinstance(coef, np.ndarray) else np.float64),
+            n_iter=k, loss_curve=np.asarray(curve),
             converged=converged, stop_reason=reason, step=float(step),
         )
 
@@ -654,18 +685,16 @@ def minimize_batch(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=
     point = rule.start(objective, coef0)
     k = 0
     while len(active):
-        reason, base = monitor.record(k, active, objective, point)
+        reason = monitor.record(k, active, objective, point)
         done = reason != None  # noqa: E711 (an object array)
         for i in np.flatnonzero(done):
-            monitor.finish(active[i], i, objective, base, k, reason[i], rule.step[i])
+            monitor.finish(active[i], i, objective, point, k, reason[i], rule.step[i])
         objective, point, active = _shrink(objective, point, active, rule, ~done)
         if not len(active):
             break
         new, status = rule.update(objective, point)  # w := w - α·dw, b := b - α·db
-        if status.any():  # a fixed point, or stalled: the group stops where it is
-            base = to_host(objective.T.to_base(new.coef))
-            for i in np.flatnonzero(status):
-                monitor.finish(active[i], i, objective, base, k, _STATUS[status[i]], rule.step[i])
+        for i in np.flatnonzero(status):  # a fixed point, or stalled: it stops where it is
+            monitor.finish(active[i], i, objective, new, k, _STATUS[status[i]], rule.step[i])
         k += 1
         objective, point, active = _shrink(objective, new, active, rule, status == 0)
     return monitor.results
@@ -696,13 +725,14 @@ def _take_z(Z, cols, xp):
     return _take_cols(Z, cols, xp)
 
 
-def make_batch(backend, base_loss, k, groups, *, penalties, standardizations, standardized,
+def make_batch(backend, base_loss, k, *, penalties, standardizations, standardized,
                fit_intercept):
-    """The batch objective of ``groups`` (each a fold index), given each group's penalty
-    (:class:`gdlogreg._penalty.ElasticNet`) and :class:`gdlogreg._problem.Standardization`.
+    """The batch objective of the groups whose weights are the columns of ``backend.s``,
+    given each group's penalty (:class:`gdlogreg._penalty.ElasticNet`) and
+    :class:`gdlogreg._problem.Standardization`.
     """
     xp = backend.xp
-    loss = GroupedLoss(base_loss, groups, k)
+    loss = GroupedLoss(base_loss, len(penalties), k)
     penalty = ColumnPenalty(
         np.repeat([p.l2 for p in penalties], k), np.repeat([p.l1 for p in penalties], k),
         xp, backend.dtype, getattr(backend, "device", None),

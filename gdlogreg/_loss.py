@@ -34,6 +34,8 @@ def weighted_sum(s, a, xp):
     if isinstance(s, float):
         return float(a.sum() if isinstance(a, np.ndarray) else xp.sum(a)) * s
     if s.ndim == 2:
+        if isinstance(a, np.ndarray):
+            return np.einsum("ij,ij->j", s, a).astype(np.float64)  # no temporary
         return to_host(xp.sum(s * a, axis=0))
     if a.ndim == 2:
         if isinstance(a, np.ndarray) and a.shape[1] == 1:
@@ -213,43 +215,24 @@ class GroupedLoss:
 
     z has G groups of k columns (k = 1 binary, K multinomial), group g in
     columns g·k to g·k + k - 1, each group a problem of its own with the loss
-    ``base``. The weights are a matrix (rows, F) of F weight vectors (one per
-    cross-validation fold); group g is weighted by column ``fold[g]``.
+    ``base`` and its own weights: column g of the weight matrix S (rows, G)
+    (a cross-validation fold is a 0/1 mask on the sample weights).
     :meth:`terms` returns the loss of each group, a numpy vector.
     """
 
-    def __init__(self, base, fold, k):
-        self.base = base
-        self.fold = np.asarray(fold, dtype=np.intp)
-        self.k = k
+    def __init__(self, base, n_groups, k):
+        self.base, self.n_groups, self.k = base, n_groups, k
         self.curvature = base.curvature
         self.encode = base.encode
 
-    @property
-    def n_groups(self):
-        return len(self.fold)
-
-    def subset(self, groups):
-        """The loss of the groups ``groups`` (indices) alone."""
-        return GroupedLoss(self.base, self.fold[groups], self.k)
-
-    def weights(self, S, xp):
-        """The weights of each group: S's columns in the groups' order, (rows, G)."""
-        if S.shape[1] == len(self.fold) and np.array_equal(self.fold, np.arange(len(self.fold))):
-            return S
-        if isinstance(S, np.ndarray):
-            return S[:, self.fold]
-        return xp.take(S, xp.asarray(self.fold, device=getattr(S, "device", None)), axis=1)
-
     def terms(self, z, t, S, xp, residual=True):
         """Loss of each group of a block of rows, and, if asked, the residual (z's shape)."""
-        W = self.weights(S, xp)
         k = self.k
-        if k == 1:
-            return self.base.terms(z, t, W, xp, residual)
+        if k == 1:  # the binary loss takes a weight per column
+            return self.base.terms(z, t, S, xp, residual)
         values, parts = np.empty(self.n_groups), []
         for g in range(self.n_groups):
-            values[g], r = self.base.terms(z[:, g * k : (g + 1) * k], t, W[:, g], xp, residual)
+            values[g], r = self.base.terms(z[:, g * k : (g + 1) * k], t, S[:, g], xp, residual)
             parts.append(r)
         if not residual:
             return values, None

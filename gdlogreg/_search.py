@@ -302,7 +302,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         S, sums, moments = _normalised(X, base_loss, y_idx, weights, xp)
         backend = make_backend(X, base_loss, y_idx, S)
         itemsize = np.dtype(str(X.dtype).split(".")[-1]).itemsize
-        per_group = 4 * X.shape[0] * k * itemsize
+        # Z, X d, the trial's Z and R (k columns each), and the weights.
+        per_group = (4 * k + 1) * X.shape[0] * itemsize
         size = max(1, self.memory_budget // per_group)
         results = [None] * (len(grid) * F)
         for lr_kind, members in _by_rule(grid, F).items():
@@ -327,8 +328,11 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                 curvature=base_loss.curvature, xp=backend.xp,
             ))
             lrs.append(params.get("learning_rate", "auto"))
+        folds = np.array([g % F for g in part])
+        S = backend.s[:, folds] if isinstance(backend.s, np.ndarray) else backend.xp.take(
+            backend.s, backend.xp.asarray(folds, device=backend.device), axis=1)
         objective = _batch.make_batch(
-            backend, base_loss, k, [g % F for g in part], penalties=penalties,
+            type(backend)(backend.X, backend.targets, S), base_loss, k, penalties=penalties,
             standardizations=stds, standardized=kind == "auto",
             fit_intercept=self.fit_intercept,
         )
