@@ -150,6 +150,9 @@ class BatchTransform:
 
 
 def _take_cols(A, cols, xp):
+    """Columns ``cols`` of A (numpy, another namespace, or a Dask array)."""
+    if hasattr(A, "dask"):
+        return A[:, np.asarray(cols)]
     if isinstance(A, np.ndarray):
         out = A[:, cols]
         return np.asfortranarray(out) if A.flags.f_contiguous and not A.flags.c_contiguous else out
@@ -225,7 +228,7 @@ class BatchObjective:
         """The objective of the groups ``groups`` alone (their weights are copied)."""
         cols = self.columns(groups)
         be = self.backend
-        backend = type(be)(be.X, be.targets, _take_cols(be.s, groups, self.xp))
+        backend = be.with_weights(_take_cols(be.s, groups, self.xp))
         return BatchObjective(
             backend, GroupedLoss(self.loss.base, len(groups), self.k),
             self.penalty.subset(cols), self.T.subset(cols), self.std.subset(cols),
@@ -315,13 +318,13 @@ class BatchObjective:
     def curvature_matvec(self, V):
         """H v per group for the Hessian bound (see Objective.curvature_matvec)."""
         base = self.T.to_base(V)
-        Z = self.backend.linear(base, self.fit_intercept)
-        S = self.backend.s
-        if self.k > 1:
-            S = _take_cols(S, np.repeat(np.arange(self.n_groups), self.k), self.xp)
-        Z = Z * S
-        G = self.curvature * self.backend.rlinear(Z, self.fit_intercept)
-        return self._grad(G, base)
+        be, k = self.backend, self.k
+        if k == 1:  # the weights' columns are the groups'
+            G = be.gram(base, self.fit_intercept)
+        else:  # class by class: column c of every group at once
+            parts = [be.gram(base[:, c::k], self.fit_intercept) for c in range(k)]
+            G = self.xp.reshape(self.xp.stack(parts, axis=2), (base.shape[0], -1))
+        return self._grad(self.curvature * G, base)
 
 
 # --------------------------------------------------------------- step rules
@@ -523,6 +526,8 @@ def _put_cols(A, cols, B, xp):
     if isinstance(A, np.ndarray):
         A[:, cols] = B
         return A
+    if hasattr(A, "coef"):  # a symbolic (Dask) raw prediction
+        return type(A)(_put_cols(A.coef, cols, B.coef, np))
     index = np.arange(A.shape[1])
     index[cols] = A.shape[1] + np.arange(len(cols))
     both = xp.concat([A, B], axis=1)

@@ -129,38 +129,16 @@ def fit(estimator, X, y, sample_weight=None):
     then checked in one pass (finite values, dense chunks, finite non-negative
     weights, the class labels); the fit is the in-memory one on the Dask backend.
     """
-    import dask
     import dask.array as da
 
-    X = _check_X(estimator, X, reset=True)
+    X, y, y_idx, sw, classes, top = validated(estimator, X, y, sample_weight)
     n, rows = X.shape[0], X.chunks[0]
     dtype = np.dtype(X.dtype)
-    y = _check_vector(y, n, rows, "y")
-    sw = _check_sample_weight(sample_weight, n, rows, dtype)
-
-    X, y, sw = dask.persist(X, y, sw)
-    checks = [da.unique(y), da.reduction(X, _all_finite, np.all, dtype=bool)]
-    if sw is not None:
-        checks += [sw.min(), sw.max()]
-    classes, finite, *sw_range = dask.compute(*checks)
-    if not finite:
-        raise ValueError("Input X contains NaN or infinity.")
-    if sw is not None:
-        _check_weight_range(*sw_range)
-    check_classification_targets(classes)
     n_classes = len(classes)
-    if n_classes < 2:
-        raise ValueError(
-            "GradientDescentLogisticRegression needs samples of at least 2 classes"
-            f" in the data, but the data contains only one class: {classes[0]!r}."
-        )
-    y_idx = y.map_blocks(_label_index, classes=classes, dtype=np.intp, meta=np.empty(0, np.intp))
-    if sw is not None:
-        check_some_weight(sw_range[1] > 0)
     if estimator.class_weight is not None:
         # Weighted class counts in one pass; the in-memory formula on them.
         ones = da.ones(n, chunks=(rows,), dtype=dtype) if sw is None else sw
-        top = 1.0 if sw is None else float(sw_range[1])  # no overflow in the class sums
+        # top: the largest weight (1 without), so that the class sums cannot overflow
         counts = da.bincount(y_idx, weights=ones / top, minlength=n_classes).compute()
         cw = class_weight_vector(estimator.class_weight, classes, counts)
         sw = ones * y_idx.map_blocks(_take, values=cw.astype(dtype), dtype=dtype)
@@ -171,6 +149,40 @@ def fit(estimator, X, y, sample_weight=None):
     estimator._fit_problem(problem, problem.backend.X, y, y_idx, sw)
     estimator._dask_passes = problem.backend.n_passes
     return estimator
+
+
+def validated(estimator, X, y, sample_weight=None):
+    """Validated, persisted Dask data: ``(X, y, y_idx, sw, classes, top)``.
+
+    ``y_idx``: each sample's class index; ``sw``: the sample weights (None
+    for equal ones); ``top``: the largest weight (1.0 without weights).
+    """
+    import dask
+    import dask.array as da
+
+    X = _check_X(estimator, X, reset=True)
+    n, rows = X.shape[0], X.chunks[0]
+    y = _check_vector(y, n, rows, "y")
+    sw = _check_sample_weight(sample_weight, n, rows, np.dtype(X.dtype))
+    X, y, sw = dask.persist(X, y, sw)
+    checks = [da.unique(y), da.reduction(X, _all_finite, np.all, dtype=bool)]
+    if sw is not None:
+        checks += [sw.min(), sw.max()]
+    classes, finite, *sw_range = dask.compute(*checks)
+    if not finite:
+        raise ValueError("Input X contains NaN or infinity.")
+    if sw is not None:
+        _check_weight_range(*sw_range)
+    check_classification_targets(classes)
+    if len(classes) < 2:
+        raise ValueError(
+            f"{type(estimator).__name__} needs samples of at least 2 classes"
+            f" in the data, but the data contains only one class: {classes[0]!r}."
+        )
+    y_idx = y.map_blocks(_label_index, classes=classes, dtype=np.intp, meta=np.empty(0, np.intp))
+    if sw is not None:
+        check_some_weight(sw_range[1] > 0)
+    return X, y, y_idx, sw, classes, (1.0 if sw is None else float(sw_range[1]))
 
 
 def _check_sample_weight(sample_weight, n, rows, dtype):

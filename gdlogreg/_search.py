@@ -143,11 +143,14 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     >>> from sklearn.preprocessing import StandardScaler
     >>> from gdlogreg import GradientDescentLogisticRegressionCV
     >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> search = GradientDescentLogisticRegressionCV(Cs=[0.01, 0.1, 1, 10]).fit(X, y)
+    >>> search = GradientDescentLogisticRegressionCV(Cs=[0.01, 0.1, 1, 10])
+    >>> model = make_pipeline(StandardScaler(), search).fit(X, y)
     >>> search.best_params_
-    {'C': 1}
+    {'C': 1.0}
     >>> round(search.best_score_, 3)
-    0.951
+    0.981
+    >>> search.scores_[1].shape  # (folds, Cs)
+    (5, 4)
     """
 
     _parameter_constraints: dict = _grid_constraints()
@@ -226,7 +229,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         """
         grid, axes = self._grid()
         if _dask.is_dask(X):
-            X_in, y_in = X, y
+            X, y, y_idx, sample_weight, classes, _ = _dask.validated(self, X, y, sample_weight)
+            y_host = np.asarray(y.compute())
+            y_idx = np.asarray(y_idx.compute())
         else:
             xp, _, _ = get_namespace_and_device(X)
             with np.errstate(over="ignore", invalid="ignore"):
@@ -234,24 +239,22 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                     self, X, y, accept_sparse=["csr", "csc"], dtype=[xp.float64, xp.float32],
                     y_numeric=False,
                 )
-            X_in, y_in = X, y
-        check_classification_targets(_to_numpy(y_in) if not _dask.is_dask(y_in) else y_in)
-        y_host = _to_numpy(y_in) if not _dask.is_dask(y_in) else np.asarray(y_in.compute())
-        classes, y_idx = _encode(y_host)
-        if len(classes) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in the data,"
-                f" but the data contains only one class: {classes[0]!r}."
-            )
+            y_host = _to_numpy(y)
+            check_classification_targets(y_host)
+            classes, y_idx = _encode(y_host)
+            if len(classes) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in the data,"
+                    f" but the data contains only one class: {classes[0]!r}."
+                )
         folds = list(check_cv(self.cv, y_host, classifier=True).split(
             np.zeros((len(y_host), 1)), y_host, groups))
         scorer = check_scoring(self._base(), self.scoring)
-        self._namespace = (
-            (np, None) if _dask.is_dask(X_in) else namespace_of(X_in)) + (X_in.dtype,)
+        self._namespace = namespace_of(X) + (X.dtype,)
         tic = time.perf_counter()
-        batched = self.solver in _batch.RULES and not _dask.is_dask(X_in)
+        batched = self.solver in _batch.RULES
         fit = self._fit_batched if batched else self._fit_one_by_one
-        results = fit(X_in, y_in, y_idx, classes, sample_weight, grid, folds)
+        results = fit(X, y, y_idx, classes, sample_weight, grid, folds)
         fit_time = (time.perf_counter() - tic) / max(len(results), 1)
         msg = _messages.search_unconverged(self, grid, len(folds), results)
         if msg is not None:
@@ -261,19 +264,24 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         if sample_weight is not None and not np.isscalar(sample_weight) and _takes_weights(scorer):
             weights = sample_weight if hasattr(sample_weight, "shape") else np.asarray(
                 sample_weight)
-        scores, score_times = self._score(X_in, y_in, weights, results, folds, scorer, classes)
+        scores, score_times = self._score(X, y, weights, results, folds, scorer, classes)
         self._set_results(grid, axes, folds, results, scores, fit_time, score_times, classes)
-        self._refit(X_in, y_in, sample_weight)
+        self._refit(X, y, sample_weight)
         return self
 
     # ----------------------------------------------------------- the columns
     def _fold_weights(self, X, y_idx, sample_weight, classes, fold_masks):
         """Each fold's weights: sample weights × class weights of its training rows, 0 elsewhere."""
-        xp, _, device = get_namespace_and_device(X)
         n = len(y_idx)
-        base = (np.ones(n) if sample_weight is None else
-                np.asarray(_to_numpy(sample_weight) if not np.isscalar(sample_weight)
-                           else np.full(n, float(sample_weight)), dtype=np.float64))
+        if _dask.is_dask(X):  # the weights of the folds are host vectors, as y is
+            X, xp, device = np.empty((n, 0), dtype=X.dtype), np, None
+        else:
+            xp, _, device = get_namespace_and_device(X)
+        if sample_weight is None or np.isscalar(sample_weight):
+            base = np.full(n, 1.0 if sample_weight is None else float(sample_weight))
+        else:
+            base = np.asarray(sample_weight.compute() if _dask.is_dask(sample_weight)
+                              else _to_numpy(sample_weight), dtype=np.float64)
         out = []
         for f, mask in enumerate(fold_masks):
             present = np.bincount(y_idx[mask].astype(np.intp), minlength=len(classes)) > 0
@@ -309,15 +317,22 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         for lr_kind, members in _by_rule(grid, F).items():
             for start in range(0, len(members), size):
                 part = members[start : start + size]
+                folds = np.array([g % F for g in part])
+                S_part = S[:, folds] if isinstance(S, np.ndarray) else xp.take(
+                    S, xp.asarray(folds, device=device), axis=1)
                 out = self._descend(
-                    backend, base_loss, k, part, grid, F, sums, moments, itemsize, lr_kind
+                    backend.with_weights(S_part), base_loss, k, part, grid, F, sums, moments,
+                    itemsize, lr_kind,
                 )
                 for g, res in zip(part, out, strict=True):
                     results[g] = res
+        if hasattr(backend, "n_passes"):  # Dask: round trips of the whole search
+            self._dask_passes = backend.n_passes
         return results
 
     def _descend(self, backend, base_loss, k, part, grid, F, sums, moments, itemsize, kind):
-        """One batch: the groups ``part`` (indices candidate·F + fold)."""
+        """One batch: the groups ``part`` (indices candidate·F + fold), whose weights are
+        the columns of ``backend.s``."""
         penalties, stds, lrs = [], [], []
         for g in part:
             params, f = grid[g // F], g % F
@@ -328,11 +343,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                 curvature=base_loss.curvature, xp=backend.xp,
             ))
             lrs.append(params.get("learning_rate", "auto"))
-        folds = np.array([g % F for g in part])
-        S = backend.s[:, folds] if isinstance(backend.s, np.ndarray) else backend.xp.take(
-            backend.s, backend.xp.asarray(folds, device=backend.device), axis=1)
         objective = _batch.make_batch(
-            type(backend)(backend.X, backend.targets, S), base_loss, k, penalties=penalties,
+            backend, base_loss, k, penalties=penalties,
             standardizations=stds, standardized=kind == "auto",
             fit_intercept=self.fit_intercept,
         )

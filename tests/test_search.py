@@ -237,3 +237,17 @@ def test_array_api_strict_matches_numpy():
         key = f"split{f}_test_score"
         np.testing.assert_allclose(search.cv_results_[key], ref.cv_results_[key], atol=1e-9)
     np.testing.assert_allclose(np.asarray(search.coef_), ref.coef_, rtol=1e-6, atol=1e-9)
+
+
+def test_dask_one_pass_per_iteration_for_the_whole_search():
+    da = pytest.importorskip("dask.array")
+    X, y = _scaled(load_breast_cancer)
+    ref = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0, 10.0], tol=1e-8).fit(X, y)
+    search = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0, 10.0], tol=1e-8).fit(
+        da.from_array(X, chunks=(100, -1)), da.from_array(y, chunks=100)
+    )
+    _assert_same_search(search, ref, atol=1e-9)
+    # 15 columns; about one pass an iteration (and a few more for line searches),
+    # where fitting them one by one takes one for each column's iteration.
+    assert search._dask_passes < 1.5 * search.n_iter_.max() + 10
+    assert search._dask_passes < search.n_iter_.sum() / 4

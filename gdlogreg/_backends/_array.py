@@ -68,6 +68,10 @@ class ArrayBackend:
         """Where exp may overflow on purpose: numpy's warnings are silenced."""
         return contextlib.nullcontext()
 
+    def with_weights(self, s):
+        """The same data with other weights ``s`` (a batch: one column per problem)."""
+        return type(self)(self.X, self.targets, s)
+
     def weights(self, rows):
         """The normalised weights of a block of rows (a slice), or the common weight."""
         return self.s if isinstance(self.s, float) else self.s[rows]
@@ -97,7 +101,9 @@ class ArrayBackend:
     def gram(self, V, fit_intercept):
         """Aᵀ diag(s) A V, A = [X, 1] ([X] without intercept): one ``X @ V``, one ``X.T @ R``."""
         Z = self.linear(V, fit_intercept)
-        Z = Z * self.s if isinstance(self.s, float) else Z * self.xp.reshape(self.s, (-1, 1))
+        s = self.s
+        # One number, a vector of row weights, or one weight vector per column (a batch).
+        Z = Z * (s if isinstance(s, float) or s.ndim == 2 else self.xp.reshape(s, (-1, 1)))
         return self.rlinear(Z, fit_intercept)
 
     def loss_pass(self, loss, Z, D=None, t=0.0, *, gradient=False, fit_intercept=True,

@@ -46,15 +46,16 @@ def _loss_block(x, t, s, *, loss, coef, fit_intercept, gradient, weights):
     z = _linear_block(x, coef, fit_intercept)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         value, r = loss.terms(z, t, weights if s is None else s, np, gradient)
+    value = np.atleast_1d(value)  # one loss, or one per group of a batch
     if not gradient:
-        return np.array([value])
-    return np.concatenate([[value], *_gradient_parts(x, r)]).astype(np.float64)
+        return value.astype(np.float64)
+    return np.concatenate([value, *_gradient_parts(x, r)]).astype(np.float64)
 
 
 def _gram_block(x, t, s, *, coef, fit_intercept, weights):
     """Partial [Aᵀ (s ⊙ A V)] of one row chunk (A = [X, 1])."""
     z = _linear_block(x, coef, fit_intercept)
-    r = z * (weights if s is None else s[:, None])
+    r = z * (weights if s is None else s if s.ndim == 2 else s[:, None])
     return np.concatenate(_gradient_parts(x, r)).astype(np.float64)
 
 
@@ -89,13 +90,14 @@ def _encode_block(block, loss):
 
 
 def rows_like(a, rows):
-    """A 1-D Dask array chunked like ``rows``, from a Dask or numpy 1-D array."""
+    """A Dask array chunked like ``rows``, from a Dask or numpy array (1-D, or 2-D whole rows)."""
     import dask.array as da
 
+    chunks = (rows,) if np.ndim(a) == 1 else (rows, -1)  # (n, G): a weight column per group
     if not hasattr(a, "dask"):
-        return da.from_array(np.asarray(a), chunks=(rows,))
+        return da.from_array(np.asarray(a), chunks=chunks)
     if tuple(a.chunks[0]) != tuple(rows):
-        a = a.rechunk((rows,))
+        a = a.rechunk(chunks)
     return a
 
 
@@ -120,7 +122,8 @@ class Affine:
         return Affine(self.coef - other.coef)
 
     def __mul__(self, scalar):
-        return Affine(float(scalar) * self.coef)
+        """Times a number, or a vector of one number per column."""
+        return Affine(self.coef * (float(scalar) if np.ndim(scalar) == 0 else scalar))
 
     __rmul__ = __mul__
 
@@ -158,18 +161,41 @@ class DaskBackend(HostArrays):
             s = rows_like(s, rows).astype(self.dtype)
             self.X, self.targets, self.s = dask.persist(X, t, s)
             self._weights = None
-        # The graph of the persisted data and the keys of each row chunk: every
-        # pass adds one task per chunk and a reduction tree to it.
+        self._set_blocks()
+        self._get = get_scheduler(collections=[self.X])
+        self._passes = [0]  # shared with with_weights' copies
+
+    @property
+    def n_passes(self):
+        """Passes over X so far (of this backend and its copies), for the tests and benchmarks."""
+        return self._passes[0]
+
+    def with_weights(self, s):
+        """The same (persisted) data with other weights: (n, G) for a batch of G problems."""
+        import copy
+
+        import dask
+
+        new = copy.copy(self)
+        (new.s,) = dask.persist(rows_like(s, self.X.chunks[0]).astype(self.dtype))
+        new._weights = None
+        new._set_blocks()
+        return new
+
+    def _set_blocks(self):
+        """The graph of the persisted data and the keys of each row chunk: every
+        pass adds one task per chunk and a reduction tree to it."""
+        uniform = self._weights is not None
         arrays = (self.X, self.targets) if uniform else (self.X, self.targets, self.s)
         self._graph = {}
         for a in arrays:
             self._graph.update(a.__dask_graph__())
         x_keys = [k[0] for k in self.X.__dask_keys__()]
         t_keys = self.targets.__dask_keys__()
-        s_keys = [None] * len(t_keys) if uniform else self.s.__dask_keys__()
+        s_keys = [None] * len(t_keys) if uniform else [
+            k[0] if isinstance(k, list) else k for k in self.s.__dask_keys__()  # (n, G): 2-D keys
+        ]
         self._blocks = list(zip(x_keys, t_keys, s_keys, strict=True))
-        self._get = get_scheduler(collections=[self.X])
-        self.n_passes = 0  # passes over X, for the tests and benchmarks
 
     def _map_reduce(self, func, n_sum=None, **kwargs):
         """Combine ``func(x, t, s, **kwargs)`` over the row chunks, on the cluster.
@@ -178,7 +204,7 @@ class DaskBackend(HostArrays):
         ``FAN_IN``): the first ``n_sum`` entries of the partial results add up,
         the others are maxed (all added by default). One round trip.
         """
-        self.n_passes += 1
+        self._passes[0] += 1
         name = f"gdlogreg-{func.__name__}-{uuid.uuid4().hex}"
         task = functools.partial(func, weights=self._weights, **kwargs)
         graph = dict(self._graph)
@@ -222,9 +248,12 @@ class DaskBackend(HostArrays):
         packed = self._map_reduce(
             _loss_block, loss=loss, coef=U.coef, fit_intercept=fit_intercept, gradient=gradient
         )
+        groups = getattr(loss, "n_groups", None)  # a batch: one loss per group
+        value = float(packed[0]) if groups is None else packed[:groups]
+        rest = packed[1 if groups is None else groups :]
         if not gradient:
-            return float(packed[0]), U, None
-        return float(packed[0]), U, self._unpack(packed[1:], U.coef.shape[1], fit_intercept)
+            return value, U, None
+        return value, U, self._unpack(rest, U.coef.shape[1], fit_intercept)
 
     def moments(self):
         """``(scale, mean, var)`` as in memory, in two passes over X."""
