@@ -440,25 +440,24 @@ class BatchBB(_Rule):
         return lam
 
     def _next_step(self, objective, point, new, q, qq, lam):
-        """ABBmin per group (see BarzilaiBorwein.next_step)."""
+        """ABBmin per group (see BarzilaiBorwein.next_step); runs under the fit's errstate."""
         t = self.step
         y = new.grad - point.grad
         qy = -objective.column_dots(q, y)
         yy = objective.column_dots(y, y)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            ok = (qy > 0.0) & (yy > 0.0) & (yy < np.inf) & (qy < np.inf)
-            t1 = lam * t * (qq / qy)
-            t2 = lam * t * (qy / yy)
-        self._short[ok] = np.column_stack([self._short[ok, 1:], t2[ok]])
+        ok = (qy > 0.0) & (yy > 0.0) & (yy < np.inf) & (qy < np.inf)
+        t1 = lam * t * (qq / qy)
+        t2 = lam * t * (qy / yy)
+        # The last three short steps of the groups with a new one.
+        if ok.all():
+            self._short[:, :-1] = self._short[:, 1:]
+            self._short[:, -1] = t2
+        else:
+            self._short[ok] = np.column_stack([self._short[ok, 1:], t2[ok]])
         short = ok & (t2 < self._tau * t1)
-        long = ok & ~short
-        out = 2.0 * t
-        out[short] = self._short[short].min(axis=1)
-        out[long] = t1[long]
-        self._tau[short] *= SHRINK
-        self._tau[long] *= GROW
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return quantize(np.clip(out, 1e-10, 1e10))
+        out = np.where(ok, np.where(short, self._short.min(axis=1), t1), 2.0 * t)
+        self._tau *= np.where(short, SHRINK, np.where(ok, GROW, 1.0))
+        return quantize(np.clip(out, 1e-10, 1e10))
 
 
 class BatchConstant(_Rule):

@@ -349,7 +349,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             fit_intercept=self.fit_intercept,
         )
         rule = _batch.RULES[self.solver]("auto" if kind == "auto" else lrs)
-        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        # As in the single fit, overflow is part of the algorithm (see _fit_problem).
+        with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
             return _batch.minimize_batch(
                 objective, objective.zeros(), rule, max_iter=self.max_iter, tol=self.tol,
                 callback=self._progress(len(part)),
