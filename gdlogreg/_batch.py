@@ -616,8 +616,8 @@ class BatchMonitor:
             self.ref[0][active], self.ref[1][active] = opt, J
         reason = self._test(k, active, objective, point, J, opt)
         self._keep_best(active, objective, point, J, reason)
-        if self.callback is not None:
-            self.callback(k, active, J, opt)
+        if self.callback is not None and self.callback(k, active, J, opt):
+            reason[reason == None] = "callback"  # noqa: E711 (an object array)
         return reason
 
     def _test(self, k, active, objective, point, J, opt):
@@ -680,7 +680,7 @@ def minimize_batch(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=
 
     Returns a list of :class:`GroupResult`, one per group. ``callback(k,
     active, J, optimality)`` sees every iterate of the groups still in the
-    batch (``active`` their indices).
+    batch (``active`` their indices); returning True stops them all.
     """
     monitor = BatchMonitor(
         objective.n_groups, objective.k, objective.dtype, tol, max_iter, callback

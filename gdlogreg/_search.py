@@ -251,10 +251,12 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             np.zeros((len(y_host), 1)), y_host, groups))
         scorer = check_scoring(self._base(), self.scoring)
         self._namespace = namespace_of(X) + (X.dtype,)
+        self._callbacks_begin(X, y, sample_weight)
         tic = time.perf_counter()
         batched = self.solver in _batch.RULES
         fit = self._fit_batched if batched else self._fit_one_by_one
         results = fit(X, y, y_idx, classes, sample_weight, grid, folds)
+        self._end_iteration()  # the update never taken
         fit_time = (time.perf_counter() - tic) / max(len(results), 1)
         msg = _messages.search_unconverged(self, grid, len(folds), results)
         if msg is not None:
@@ -267,6 +269,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         scores, score_times = self._score(X, y, weights, results, folds, scorer, classes)
         self._set_results(grid, axes, folds, results, scores, fit_time, score_times, classes)
         self._refit(X, y, sample_weight)
+        self._callbacks_end(X, y, sample_weight)
         return self
 
     # ----------------------------------------------------------- the columns
@@ -357,19 +360,56 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             )
 
     def _progress(self, n_columns):
-        """verbose: a line every few iterations on the batch as a whole."""
-        if not self.verbose:
-            return None
+        """The batch's per-iterate callback: verbose lines and scikit-learn's callbacks.
+
+        Each iteration of the batch is a sub-task of the search for the
+        callback API (``set_callbacks``); an end hook that returns True stops
+        every column of the search.
+        """
         every = 1 if self.verbose > 1 else max(1, self.max_iter // 20)
+        root = getattr(self, "_search_ctx", None)
+        if not self.verbose and root is None:
+            return None
 
         def callback(k, active, J, opt):
-            if k < 20 or k % every == 0:
+            if self.verbose and (k < 20 or k % every == 0):
                 print(
                     f"iter {k:6d}  columns left {len(active):4d}/{n_columns}"
                     f"  J in [{J.min():.6g}, {J.max():.6g}]  max |grad| = {opt.max():.3e}"
                 )
+            if root is None:
+                return False
+            # The previous iteration ends (k = 0: the last, never taken, of a batch before).
+            stop = self._end_iteration() and k > 0
+            self._iteration_ctx = root.subcontext(task_name="search-iteration")
+            self._iteration_ctx.call_on_fit_task_begin(estimator=self)
+            return bool(stop)
 
         return callback
+
+    def _end_iteration(self):
+        """End the callback task of the current batch iteration; True: a callback asks to stop."""
+        ctx = self.__dict__.pop("_iteration_ctx", None)
+        return ctx is not None and bool(ctx.call_on_fit_task_end(estimator=self))
+
+    def _callbacks_begin(self, X, y, sample_weight):
+        """The root task of scikit-learn's callback API, if callbacks are set."""
+        if not (getattr(self, "_skl_callbacks", None) or hasattr(self, "_parent_callback_ctx")):
+            return
+        self._search_ctx = self._init_callback_context(max_subtasks=None)
+        self._search_ctx.call_on_fit_task_begin(
+            estimator=self, X=X, y=y, metadata={"sample_weight": sample_weight}
+        )
+
+    def _callbacks_end(self, X, y, sample_weight):
+        root = getattr(self, "_search_ctx", None)
+        if root is None:
+            return
+        root.call_on_fit_task_end(
+            estimator=self, X=X, y=y, metadata={"sample_weight": sample_weight},
+            reconstruction_attributes={},
+        )
+        del self._search_ctx
 
     def _fit_one_by_one(self, X, y, y_idx, classes, sample_weight, grid, folds):
         """The columns fitted one after another (solvers without a batched form, Dask)."""
@@ -471,7 +511,15 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         best = self.best_params_
         n_out = 1 if len(self.classes_) == 2 else len(self.classes_)
         if self.refit:
-            est = self._base(**best).fit(X, y, sample_weight=sample_weight)
+            est = self._base(**best)
+            root = getattr(self, "_search_ctx", None)
+            if root is not None:  # the refit is a sub-task; callbacks propagate to it
+                ctx = root.subcontext(task_name="refit")
+                ctx.call_on_fit_task_begin(estimator=self)
+                ctx.propagate_callback_context(est)
+            est.fit(X, y, sample_weight=sample_weight)
+            if root is not None:
+                ctx.call_on_fit_task_end(estimator=self)
             self.best_estimator_ = est
             self.coef_, self.intercept_ = est.coef_, est.intercept_
             C, l1_ratio, lr = best["C"], best.get("l1_ratio", 0.0), best.get("learning_rate",

@@ -251,3 +251,40 @@ def test_dask_one_pass_per_iteration_for_the_whole_search():
     # where fitting them one by one takes one for each column's iteration.
     assert search._dask_passes < 1.5 * search.n_iter_.max() + 10
     assert search._dask_passes < search.n_iter_.sum() / 4
+
+
+def test_scikit_learn_callbacks_see_the_search_and_can_stop_it():
+    from gdlogreg._compat import HAS_CALLBACKS
+
+    if not HAS_CALLBACKS:
+        pytest.skip("scikit-learn's callback API needs scikit-learn >= 1.9")
+
+    class Recorder:
+        def __init__(self, stop_after=None):
+            self.stop_after, self.ends = stop_after, []
+
+        def setup(self, estimator, context):
+            pass
+
+        def on_fit_task_begin(self, estimator, context, **kwargs):
+            pass
+
+        def on_fit_task_end(self, estimator, context, **kwargs):
+            self.ends.append(context.task_name)
+            iterations = self.ends.count("search-iteration")
+            return self.stop_after is not None and iterations >= self.stop_after
+
+        def teardown(self, estimator, context):
+            pass
+
+    X, y = _scaled(load_breast_cancer)
+    rec = Recorder()
+    search = GradientDescentLogisticRegressionCV(Cs=[0.1, 10.0]).set_callbacks(rec).fit(X, y)
+    # One task per iteration of the batch (the last one never taken), the refit, the search.
+    assert rec.ends.count("search-iteration") == search.n_iter_.max() + 1
+    assert rec.ends[-2:] == ["refit", "fit"]
+    stopper = Recorder(stop_after=3)
+    with pytest.warns(ConvergenceWarning, match="were stopped by a callback"):
+        search = GradientDescentLogisticRegressionCV(Cs=[0.1, 10.0]).set_callbacks(
+            stopper).fit(X, y)
+    assert search.n_iter_.max() == 3
