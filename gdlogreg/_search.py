@@ -245,7 +245,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             if len(classes) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in the data,"
-                    f" but the data contains only one class: {classes[0]!r}."
+                    f" but the data contains only one class: {classes.tolist()[0]!r}."
                 )
         folds = list(check_cv(self.cv, y_host, classifier=True).split(
             np.zeros((len(y_host), 1)), y_host, groups))
@@ -437,9 +437,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         est.intercept_ = self._as_fitted(
             coef[d] if self.fit_intercept else np.zeros(coef.shape[1]))
         est.classes_ = classes
-        est.n_features_in_ = d
-        if hasattr(self, "feature_names_in_"):
-            est.feature_names_in_ = self.feature_names_in_
+        est.n_features_in_ = d  # no feature names: it scores validated arrays
         return est
 
     def _as_fitted(self, a, dtype=None):

@@ -288,3 +288,46 @@ def test_scikit_learn_callbacks_see_the_search_and_can_stop_it():
         search = GradientDescentLogisticRegressionCV(Cs=[0.1, 10.0]).set_callbacks(
             stopper).fit(X, y)
     assert search.n_iter_.max() == 3
+
+
+@pytest.mark.parametrize(
+    "params, fit",
+    [
+        ({"Cs": [np.inf, 1.0], "max_iter": 50}, {}),
+        ({"Cs": [1.0], "solver": "gd", "learning_rates": [1e10, 1e-3], "max_iter": 30}, {}),
+        ({"Cs": [1.0]}, {"sample_weight": np.full(569, 1e-310)}),
+        ({"Cs": [0.1], "l1_ratios": [1.0], "max_iter": 50}, {"sparse": True}),
+    ],
+)
+def test_hostile_grids_give_finite_models_and_no_runtime_warning(params, fit):
+    X, y = load_breast_cancer(return_X_y=True)  # unscaled: ill-conditioned
+    if fit.pop("sparse", False):
+        X = sp.csr_matrix(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GradientDescentLogisticRegressionCV(**params).fit(X, y, **fit)
+    assert np.all(np.isfinite(search.coef_))
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    for path in search.coefs_paths_.values():
+        assert np.all(np.isfinite(path))
+
+
+def test_diverging_columns_are_reported_and_leave_the_batch():
+    X, y = _scaled(load_breast_cancer)
+    with pytest.warns(ConvergenceWarning, match=r"5 of 10 fits diverged \(\{'C': 1.0, 'learn"):
+        search = GradientDescentLogisticRegressionCV(
+            Cs=[1.0], solver="gd", learning_rates=[0.1, 1e6], max_iter=200
+        ).fit(X, y)
+    assert search.best_params_["learning_rate"] == 0.1
+    assert search.n_iter_[0, :, 0, 1].max() < 10  # the diverging rate stopped at once
+
+
+def test_pandas_input_keeps_feature_names_without_warnings():
+    pd = pytest.importorskip("pandas")
+    X, y = _scaled(load_breast_cancer)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        search = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0]).fit(frame, pd.Series(y))
+        search.predict(frame)
+    assert list(search.feature_names_in_) == list(frame.columns)
