@@ -722,8 +722,9 @@ def _shrink(objective, point, active, rule, keep):
 
 def _take_z(Z, cols, xp):
     """Columns of a raw prediction in the backend's layout (class-major on numpy)."""
-    if isinstance(Z, np.ndarray):
-        return np.asfortranarray(Z[:, cols])
+    if isinstance(Z, np.ndarray):  # in Z's own order (row-major for a sparse batch)
+        return (np.ascontiguousarray if Z.flags.c_contiguous and Z.shape[1] > 1
+                else np.asfortranarray)(Z[:, cols])
     if hasattr(Z, "coef"):  # a symbolic (Dask) raw prediction
         return type(Z)(Z.coef[:, cols])
     return _take_cols(Z, cols, xp)

@@ -15,6 +15,7 @@ import warnings
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.stats import rankdata
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
@@ -321,11 +322,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             for start in range(0, len(members), size):
                 part = members[start : start + size]
                 folds = np.array([g % F for g in part])
-                S_part = S[:, folds] if isinstance(S, np.ndarray) else xp.take(
-                    S, xp.asarray(folds, device=device), axis=1)
                 out = self._descend(
-                    backend.with_weights(S_part), base_loss, k, part, grid, F, sums, moments,
-                    itemsize, lr_kind,
+                    _batch_backend(backend, S, folds, k), base_loss, k, part, grid, F, sums,
+                    moments, itemsize, lr_kind,
                 )
                 for g, res in zip(part, out, strict=True):
                     results[g] = res
@@ -581,6 +580,23 @@ def _by_rule(grid, F):
         kind = "auto" if isinstance(params.get("learning_rate", "auto"), str) else "fixed"
         kinds.setdefault(kind, []).extend(range(i * F, (i + 1) * F))
     return kinds
+
+
+def _batch_backend(backend, S, folds, k):
+    """The backend of a batch whose groups have the weights of ``folds`` (S's columns).
+
+    On numpy the weights are stored in Z's order: column-major, but row-major
+    for binary problems on sparse X, where scipy's products want C order.
+    """
+    if not isinstance(S, np.ndarray):
+        xp = backend.xp
+        return backend.with_weights(xp.take(S, xp.asarray(folds, device=backend.device), axis=1))
+    row_major = k == 1 and hasattr(backend, "row_major") and sp.issparse(backend.X)
+    S = S[:, folds]
+    batch = backend.with_weights(np.ascontiguousarray(S) if row_major else np.asfortranarray(S))
+    if row_major:
+        batch.row_major = True
+    return batch
 
 
 def _normalised(X, base_loss, y_idx, weights, xp):

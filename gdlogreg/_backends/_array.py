@@ -176,6 +176,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
     holds two arrays of Z's size.
     """
 
+    #: Z (and the residual) row-major for sparse X with m > 1: scipy's sparse
+    #: products take and give C-ordered dense operands (a batch of binary problems).
+    row_major = False
+
     def __init__(self, X, targets, s):
         self.X = X
         self.xp = np
@@ -189,6 +193,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
     def errstate(self):
         return np.errstate(over="ignore", invalid="ignore", under="ignore")
+
+    def with_weights(self, s):
+        new = super().with_weights(s)
+        new.row_major = self.row_major
+        return new
 
     def row_blocks(self):
         n = self.n_samples
@@ -209,7 +218,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         if self._sparse:
             P = (self.X @ W[:, 0])[:, None] if m == 1 else self.X @ W  # matvec for one column
             if out is None:
-                out = P if m == 1 else np.asfortranarray(P)
+                out = P if m == 1 or self.row_major else np.asfortranarray(P)
             else:
                 out[...] = P
             del P
