@@ -131,6 +131,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     loss_curves_ : list of ndarray
         J along each column's descent, in the order of ``cv_results_`` and
         folds (candidate-major).
+    stop_reasons_ : list of str
+        Why each column stopped (``"converged"``, ``"max_iter"``,
+        ``"diverged"``, ``"stalled"`` or ``"callback"``), in the same order.
 
     See Also
     --------
@@ -500,6 +503,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             np.array([r.n_iter for r in results]).reshape(*shape, F), -1, 0
         )[None], dtype=_int32(self._namespace[0]))
         self.loss_curves_ = [r.loss_curve for r in results]
+        self.stop_reasons_ = [r.stop_reason for r in results]
         self._results = results
         self._grid_, self._folds = grid, folds
 

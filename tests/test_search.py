@@ -320,6 +320,7 @@ def test_diverging_columns_are_reported_and_leave_the_batch():
         ).fit(X, y)
     assert search.best_params_["learning_rate"] == 0.1
     assert search.n_iter_[0, :, 0, 1].max() < 10  # the diverging rate stopped at once
+    assert search.stop_reasons_ == ["max_iter"] * 5 + ["diverged"] * 5
 
 
 def test_pandas_input_keeps_feature_names_without_warnings():
