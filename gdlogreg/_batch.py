@@ -229,10 +229,11 @@ class BatchObjective:
         cols = self.columns(groups)
         be = self.backend
         backend = be.with_weights(_take_cols(be.s, groups, self.xp))
+        std = self.std.subset(cols)
+        T = std if self.T is self.std else self.T.subset(cols)  # still the same map
         return BatchObjective(
             backend, GroupedLoss(self.loss.base, len(groups), self.k),
-            self.penalty.subset(cols), self.T.subset(cols), self.std.subset(cols),
-            self.fit_intercept,
+            self.penalty.subset(cols), T, std, self.fit_intercept,
         )
 
     def zeros(self):

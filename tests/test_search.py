@@ -332,3 +332,17 @@ def test_pandas_input_keeps_feature_names_without_warnings():
         search = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0]).fit(frame, pd.Series(y))
         search.predict(frame)
     assert list(search.feature_names_in_) == list(frame.columns)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+def test_each_column_stops_where_its_single_fit_stops(l1_ratio):
+    """Columns that stay in the batch after others left it keep their own test."""
+    X, y = _scaled(load_breast_cancer)
+    Cs = [0.01, 1.0, 10.0]
+    search = GradientDescentLogisticRegressionCV(Cs=Cs, l1_ratios=[l1_ratio]).fit(X, y)
+    folds = list(StratifiedKFold(5).split(X, y))
+    for i, C in enumerate(Cs):
+        for f, (train, _) in enumerate(folds):
+            single = GradientDescentLogisticRegression(C=C, l1_ratio=l1_ratio)
+            single.fit(X[train], y[train])
+            assert abs(int(search.n_iter_[0, f, i, 0]) - int(single.n_iter_[0])) <= 2, (C, f)
