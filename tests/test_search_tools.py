@@ -1,0 +1,87 @@
+"""GradientDescentLogisticRegressionCV as the command line and the docs use it.
+
+Known problems of the search found while building on it are kept here as
+xfail(strict=False) tests, with the reason, until the search's owner fixes them.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.preprocessing import StandardScaler
+
+from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.xfail(
+    strict=False, raises=AttributeError,
+    reason="refit=False: _refit calls _model, which reads self._X_like, deleted at the end"
+    " of _score (gdlogreg/_search.py); the CLI refits the best instead (an extra fit)",
+)
+def test_refit_false_averages_the_folds_best_models():
+    X, y = load_iris(return_X_y=True)
+    search = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0], cv=3, refit=False).fit(X, y)
+    assert not hasattr(search, "best_estimator_")
+    assert search.coef_.shape == (3, 4)
+    assert np.all(np.isfinite(search.coef_))
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="a weakly penalised, nearly separable fold (C=1e4 on breast cancer) is not on the"
+    " single fit's path to rounding: the batch converges at another iteration (329 vs 343"
+    " for fold 0), |Δcoef| ~ 0.07, and a test sample flips (fold score 0.9474 vs 0.9561)",
+)
+def test_fold_scores_are_those_of_grid_search_at_weak_penalties(cancer):
+    X, y = cancer
+    Cs = [1e3, 1e4]
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = GradientDescentLogisticRegressionCV(Cs=Cs, cv=folds).fit(X, y)
+        grid = GridSearchCV(GradientDescentLogisticRegression(), {"C": Cs}, cv=folds).fit(X, y)
+    for f in range(5):
+        np.testing.assert_array_equal(ours.cv_results_[f"split{f}_test_score"],
+                                      grid.cv_results_[f"split{f}_test_score"])
+
+
+def test_fold_scores_are_those_of_grid_search_at_usual_penalties(cancer):
+    # Where the fits are well conditioned, the batch's scores are GridSearchCV's exactly.
+    X, y = cancer
+    Cs = np.logspace(-3, 1, 5)
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    ours = GradientDescentLogisticRegressionCV(Cs=Cs, cv=folds).fit(X, y)
+    grid = GridSearchCV(GradientDescentLogisticRegression(), {"C": list(Cs)}, cv=folds)
+    grid.fit(X, y)
+    for f in range(5):
+        np.testing.assert_array_equal(ours.cv_results_[f"split{f}_test_score"],
+                                      grid.cv_results_[f"split{f}_test_score"])
+    assert ours.best_params_ == grid.best_params_
+
+
+def test_loss_curves_are_candidate_major_as_the_cli_reads_them(cancer):
+    # The CLI pairs loss_curves_[c * n_folds + f] with n_iter_[0, f, ...] (candidate c).
+    X, y = cancer
+    rates = [0.1, 1.0, 1e4]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GradientDescentLogisticRegressionCV(
+            Cs=[1.0], solver="gd", learning_rates=rates, cv=3, max_iter=60
+        ).fit(X, y)
+    n_iter = search.n_iter_[0].reshape(3, -1).T  # (candidates, folds)
+    assert [p["learning_rate"] for p in search.cv_results_["params"]] == rates
+    for c in range(3):
+        for f in range(3):
+            curve = search.loss_curves_[c * 3 + f]
+            # n_iter_ + 1 entries, + 1 when the column rolled back to its best iterate.
+            assert len(curve) - 1 - n_iter[c, f] in (0, 1)
+    assert (n_iter[2] <= 2).all() and (n_iter[0] == 60).all()  # α = 1e4 diverges at once
