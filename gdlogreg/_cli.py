@@ -944,7 +944,7 @@ def run_c_search(args):
         for p, m, s, i, r in zip(params, mean, std, found["n_iter"], found["reasons"],
                                  strict=True)
     ]
-    print(format_table(header, rows, left=(-1,)))
+    print(format_table(header, rows, left=(*range(len(searched)), -1)))
     print()
     where = ", ".join(f"{k}={params[best][k]:.4g}" for k in searched)
     _say(

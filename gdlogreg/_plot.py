@@ -944,6 +944,9 @@ class SearchScoreDisplay:
         ax.set_title(f"Mean CV {score}; {label}")
         self._categories(ax, 0, kinds[0], "x")
         self._categories(ax, 1, kinds[1], "y")
+        for axis, kind, set_ticks in ((0, kinds[0], ax.set_xticks), (1, kinds[1], ax.set_yticks)):
+            if kind == "linear":  # a tick at each row or column of cells
+                set_ticks(self.param_values[axis], [_fmt_value(v) for v in self.param_values[axis]])
         ax.set_xlim(xe[0], xe[-1])
         ax.set_ylim(ye[0], ye[-1])
         ax.set_xlabel(self.param_names[0])

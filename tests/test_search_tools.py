@@ -85,3 +85,21 @@ def test_loss_curves_are_candidate_major_as_the_cli_reads_them(cancer):
             # n_iter_ + 1 entries, + 1 when the column rolled back to its best iterate.
             assert len(curve) - 1 - n_iter[c, f] in (0, 1)
     assert (n_iter[2] <= 2).all() and (n_iter[0] == 60).all()  # α = 1e4 diverges at once
+
+
+def test_search_page_examples_run_with_their_output():
+    """docs/search.rst's ``>>>`` lines, as the documentation build runs them, readably."""
+    import importlib.util
+    from pathlib import Path
+
+    pytest.importorskip("sphinx")  # docs/conf.py imports it
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    if not (docs / "search.rst").exists():
+        pytest.skip("no docs/ in this checkout")
+    spec = importlib.util.spec_from_file_location("docs_conf", docs / "conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    assert "search.rst" in conf.DOCTESTED_PAGES
+    failed, tried, report = conf.run_page_doctests(docs / "search.rst")
+    assert tried > 20
+    assert failed == 0, report
