@@ -45,6 +45,7 @@ from gdlogreg import (  # noqa: E402
     GradientDescentLogisticRegression,
     GradientDescentLogisticRegressionCV,
 )
+from gdlogreg._solver import DIVERGENCE_FACTOR  # noqa: E402
 
 CS = np.logspace(-4, 4, 10)
 RATES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
@@ -117,9 +118,9 @@ def lr_search(name, X, y, repeats, long_s):
         Cs=[1.0], solver="gd", learning_rates=RATES, cv=folds
     ).fit(X, y)
     n_iter = probe.n_iter_[0, :, 0, :]  # (folds, rates)
-    curves = np.array(probe.loss_curves_, dtype=object).reshape(len(RATES), 5)
-    stable = [all(np.all(np.isfinite(c)) and max(c) <= 10 * (c[0] + 1) for c in curves[j])
-              for j in range(len(RATES))]
+    curves = probe.loss_curves_  # candidate-major: rate j, fold f at j * 5 + f
+    stable = [all(np.all(np.isfinite(c)) and max(c) <= DIVERGENCE_FACTOR * (c[0] + 1)
+                  for c in curves[5 * j : 5 * j + 5]) for j in range(len(RATES))]
     slowest = max((j for j in range(len(RATES)) if stable[j]),
                   key=lambda j: (n_iter[:, j].max(), -j))
     rate = RATES[slowest]

@@ -103,3 +103,34 @@ def test_search_page_examples_run_with_their_output():
     failed, tried, report = conf.run_page_doctests(docs / "search.rst")
     assert tried > 20
     assert failed == 0, report
+
+
+def test_bench_cv_rows_on_tiny_data(monkeypatch):
+    """benchmarks/bench_cv.py on 150 samples: every contender timed, the same choices."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_cv.py"
+    if not script.exists():
+        pytest.skip("no benchmarks/ in this checkout")
+    spec = importlib.util.spec_from_file_location("bench_cv", script)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    X, y = load_breast_cancer(return_X_y=True)
+    X, y = StandardScaler().fit_transform(X)[:150], y[:150]
+    monkeypatch.setattr(bench, "CS", np.array([0.01, 0.1, 1.0]))
+    monkeypatch.setattr(bench, "RATES", (0.1, 1.0, 1e4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        row = bench.c_search("tiny", X, y, 1, 0.0)
+        lr = bench.lr_search("tiny", X, y, 1, 0.0)
+    assert set(row["times"]) == {"ours", "LRCV", "GS1", "GS2"}
+    assert all(t > 0 for t in row["times"].values())
+    assert row["picks"]["ours"] == pytest.approx(row["picks"]["GS1"])
+    assert row["diff"] == 0.0  # well-conditioned Cs: the batch's scores are GridSearchCV's
+    assert lr["rate"] == 0.1  # the slowest of the rates that do not diverge (1e4 diverges)
+    text = bench.report([row], [lr], bench.rb.machine_info())
+    rows = [line for line in text.splitlines() if line.startswith("| tiny |")]
+    assert len(rows) == 2 and "(α = 0.1," in rows[1]
+    assert "OPENBLAS_NUM_THREADS" in text
