@@ -812,6 +812,9 @@ class SearchScoreDisplay:
         The grid position of the best candidate.
     scoring : str, default=None
         The name of the score, for the labels; None: "score".
+    fixed_params : dict, default=None
+        The parameters held at the best candidate's values (not plotted),
+        named in the title.
 
     Attributes
     ----------
@@ -839,13 +842,14 @@ class SearchScoreDisplay:
     """
 
     def __init__(self, *, param_names, param_values, mean_test_score, std_test_score,
-                 best_index, scoring=None):
+                 best_index, scoring=None, fixed_params=None):
         self.param_names = list(param_names)
         self.param_values = [list(v) for v in param_values]
         self.mean_test_score = np.asarray(mean_test_score, dtype=float)
         self.std_test_score = np.asarray(std_test_score, dtype=float)
         self.best_index = tuple(int(i) for i in np.atleast_1d(best_index))
         self.scoring = scoring
+        self.fixed_params = dict(fixed_params or {})
 
     def plot(self, ax=None, *, log_scale=None, cmap="viridis", annotate=True, colorbar=True):
         """Draw the scores.
@@ -886,6 +890,9 @@ class SearchScoreDisplay:
             self._plot_line(ax, kinds[0], score, label)
         else:
             self._plot_heatmap(ax, kinds, score, label, cmap, annotate, colorbar)
+        if self.fixed_params:
+            held = ", ".join(f"{k}={_fmt_value(v)}" for k, v in self.fixed_params.items())
+            ax.set_title(f"{ax.get_title()} (at {held})")
         return self
 
     def _coords(self, axis, kind):
@@ -1002,6 +1009,7 @@ class SearchScoreDisplay:
             param_names=params, param_values=[values[p] for p in params],
             mean_test_score=grid_mean, std_test_score=grid_std,
             best_index=tuple(values[n].index(best[n]) for n in params), scoring=scoring,
+            fixed_params={n: best[n] for n in names if n not in params and len(values[n]) > 1},
         )
         return display.plot(ax=ax, **kwargs)
 

@@ -603,6 +603,8 @@ def test_search_display_of_three_parameters_needs_params(cancer):
             k = cv["params"].index({"C": C, "l1_ratio": best["l1_ratio"], "learning_rate": lr})
             assert display.mean_test_score[i, j] == pytest.approx(cv["mean_test_score"][k])
     assert display.ax_.get_yscale() == "log"  # learning rates on a log axis too
+    assert display.fixed_params == {"l1_ratio": best["l1_ratio"]}
+    assert display.ax_.get_title().endswith(f"(at l1_ratio={best['l1_ratio']:.3g})")
 
 
 def test_search_display_from_grid_search_cv_results(cancer):

@@ -134,3 +134,24 @@ def test_bench_cv_rows_on_tiny_data(monkeypatch):
     rows = [line for line in text.splitlines() if line.startswith("| tiny |")]
     assert len(rows) == 2 and "(α = 0.1," in rows[1]
     assert "OPENBLAS_NUM_THREADS" in text
+
+
+def test_readme_search_example_runs_without_warning():
+    """The README's "Hyperparameter search" block, after the quick start it builds on."""
+    import re
+    from pathlib import Path
+
+    pytest.importorskip("matplotlib").use("Agg")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    quick, search = (
+        re.search(r"```python\n(.*?)```", readme.split(heading, 1)[1], re.S).group(1)
+        for heading in ("## Quick start", "## Hyperparameter search")
+    )
+    namespace = {"__name__": "__readme__"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exec(compile(quick + search, "<README>", "exec"), namespace)
+    found = namespace["search"]
+    assert set(found.best_params_) == {"C", "l1_ratio"}
+    assert found.best_score_ > 0.95
+    assert f"{found.best_params_['C']:.3f}" in search  # the printed values in the comment
