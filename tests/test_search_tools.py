@@ -152,6 +152,36 @@ def test_readme_search_example_runs_without_warning():
         warnings.simplefilter("error")
         exec(compile(quick + search, "<README>", "exec"), namespace)
     found = namespace["search"]
-    assert set(found.best_params_) == {"C", "l1_ratio"}
+    assert set(found.best_params_) == {"C"}
     assert found.best_score_ > 0.95
-    assert f"{found.best_params_['C']:.3f}" in search  # the printed values in the comment
+    # The values in the comment are those printed (the score rounded).
+    assert f"{{'C': {found.best_params_['C']!r}}} {found.best_score_:.4f}" in search
+
+
+_SUBSET_REASON = (
+    "BatchObjective.subset (gdlogreg/_batch.py) subsets T and std separately, so after the"
+    " first column leaves the batch `self.T is self.std` is False in standardized ('auto')"
+    " coordinates and optimality() converts the gradient to standardized coordinates a second"
+    " time: the remaining columns stay on their single fits' paths but stop elsewhere"
+)
+
+
+@pytest.mark.xfail(strict=False, reason=_SUBSET_REASON)
+@pytest.mark.parametrize(("standardize", "l1_ratio"), [(True, 0.5), (False, 0.0)])
+def test_columns_stop_where_their_single_fits_stop(cancer, standardize, l1_ratio):
+    # One fold, three Cs: the strongest penalty converges first and leaves the batch.
+    # Elastic net on standardized data: C=10 runs to max_iter (single fit: 167 iterations);
+    # L2 on the raw features: C=1 stops at 436 (single fit: 591).
+    X, y = cancer if standardize else load_breast_cancer(return_X_y=True)
+    train, test = next(StratifiedKFold(5).split(X, y))
+    Cs = [0.01, 1.0, 10.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GradientDescentLogisticRegressionCV(
+            Cs=Cs, l1_ratios=[l1_ratio], cv=[(train, test)]
+        ).fit(X, y)
+        single = [
+            GradientDescentLogisticRegression(C=C, l1_ratio=l1_ratio).fit(X[train], y[train])
+            for C in Cs
+        ]
+    assert search.n_iter_.ravel().tolist() == [int(e.n_iter_[0]) for e in single]
