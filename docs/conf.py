@@ -84,7 +84,7 @@ def _write_cli_help(app):
 
 
 # Pages whose ">>>" examples are executed at every build (doctest).
-DOCTESTED_PAGES = ["tutorial.rst"]
+DOCTESTED_PAGES = ["tutorial.rst", "search.rst"]
 
 
 def run_page_doctests(path):

@@ -1,6 +1,6 @@
 """The command line: ``python -m gdlogreg`` (or ``gdlogreg``).
 
-Two subcommands:
+Three subcommands:
 
 - ``compare`` (the default): fit GradientDescentLogisticRegression and
   scikit-learn's LogisticRegression on the same data, print a table that
@@ -8,6 +8,13 @@ Two subcommands:
 - ``lr-search``: cross-validate plain gradient descent (``solver="gd"``) over a
   grid of constant learning rates, print a table and optionally save a plot of
   the score and the number of iterations against the learning rate.
+- ``c-search``: cross-validate a grid of C (and optionally l1_ratio), print a
+  table and the best parameters, optionally save the score against C (a
+  heatmap over C × l1_ratio).
+
+Both searches run GradientDescentLogisticRegressionCV: every (candidate,
+fold) pair descends in one batch (one batch per fold when each fold is
+standardized by its own training rows, the default).
 
 Besides gdlogreg's public API, the cost J and the step bound 2/L come from its
 core (:mod:`gdlogreg._problem`, :mod:`gdlogreg._objective`), where each formula
@@ -28,8 +35,9 @@ import numpy as np
 from ._steps import RULES
 
 DATASETS = ("breast_cancer", "digits", "wine", "iris")
-COMMANDS = ("compare", "lr-search")
+COMMANDS = ("compare", "lr-search", "c-search")
 DEFAULT_LEARNING_RATES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+DEFAULT_CS = tuple(float(c) for c in np.logspace(-4, 4, 10))
 
 
 class CLIError(Exception):
@@ -725,17 +733,11 @@ def _figure_legend(fig, axes, ncols=2):
                       fontsize="small", frameon=False)
 
 
-# ---------------------------------------------------------------- lr-search
-def run_lr_search(args):
-    """The ``lr-search`` subcommand; returns the exit code."""
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.model_selection import StratifiedKFold, cross_validate
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+# ---------------------------------------------------------------- searches
+def _check_search_data(X, y, args):
+    """Refuse, before any fit, data and a scorer that cannot be cross-validated."""
+    from sklearn.metrics import get_scorer
 
-    from gdlogreg import GradientDescentLogisticRegression
-
-    X, y, name = _load(args)
     _, counts = np.unique(y, return_counts=True)
     if len(counts) < 2:
         raise CLIError("the target has a single class: there is nothing to classify.")
@@ -744,8 +746,6 @@ def run_lr_search(args):
             f"--cv {args.cv} needs at least {args.cv} samples of each class;"
             f" the smallest class has {counts.min()}."
         )
-    from sklearn.metrics import get_scorer
-
     try:
         get_scorer(args.scoring)
     except ValueError:
@@ -754,33 +754,123 @@ def run_lr_search(args):
             " neg_log_loss or f1_macro (see sklearn.metrics.get_scorer_names())."
         ) from None
     _check_scorer(args.scoring, X, y)
+
+
+def _fold_data(X, y, args):
+    """The folds, and the data each is searched on: ``[(X_f, [(train, test)]), ...]``.
+
+    With --standardize each fold's data is X scaled by the mean and std of the
+    fold's training rows, as ``Pipeline(StandardScaler(), clf)`` would, so each
+    fold is a batch of its own; without, every fold descends in one batch.
+    """
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.preprocessing import StandardScaler
+
     cv = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
-    step_bound = _fold_step_bound(X, y, cv, args)
-    learning_rates = sorted(set(args.learning_rates))
-    results = []
-    for lr in learning_rates:
-        clf = GradientDescentLogisticRegression(
-            C=args.C, solver="gd", learning_rate=lr, max_iter=args.max_iter, tol=args.tol
+    splits = list(cv.split(X, y))
+    if not args.standardize:
+        return [(X, splits)]
+    return [(StandardScaler().fit(X[train]).transform(X), [(train, test)])
+            for train, test in splits]
+
+
+def _column_outcome(curve, n_iter, max_iter):
+    """How one (candidate, fold) column ended: "diverged", "max_iter" or "converged".
+
+    Read from its loss curve, with the solver's own divergence test (J not
+    finite, or above DIVERGENCE_FACTOR·(J₀ + 1)); a diverged column's curve
+    ends with the J of the iterate it rolled back to.
+    """
+    from gdlogreg._solver import DIVERGENCE_FACTOR
+
+    curve = np.asarray(curve, dtype=float)
+    if not np.isfinite(curve).all() or curve.max() > DIVERGENCE_FACTOR * (curve[0] + 1.0):
+        return "diverged"
+    return "max_iter" if n_iter >= max_iter else "converged"
+
+
+def batched_search(X, y, args, *, solver, **grid):
+    """Cross-validate a grid with GradientDescentLogisticRegressionCV, batched.
+
+    Parameters
+    ----------
+    X, y : ndarray
+        The data (raw: each fold is standardized on its training rows if
+        ``args.standardize``).
+    args : argparse.Namespace
+        ``cv``, ``random_state``, ``standardize``, ``scoring``, ``max_iter``
+        and ``tol``.
+    solver : str
+        The step rule of every column.
+    **grid : dict
+        ``Cs``, ``l1_ratios``, ``learning_rates`` of the search.
+
+    Returns
+    -------
+    results : dict
+        ``params`` (the candidates, in ``cv_results_``'s order), ``scores``,
+        ``n_iter`` (arrays of shape (n_candidates, n_folds)) and ``reasons``
+        (a list per candidate of each fold's outcome).
+    """
+    from sklearn.exceptions import ConvergenceWarning
+
+    from gdlogreg import GradientDescentLogisticRegressionCV
+
+    scores, n_iter, reasons, params = [], [], [], None
+    for X_f, splits in _fold_data(X, y, args):
+        # refit=False would spare the refit of the best candidate, which the table
+        # does not use, but it fails at present (tests/test_search_tools.py).
+        search = GradientDescentLogisticRegressionCV(
+            cv=splits, scoring=args.scoring, solver=solver, max_iter=args.max_iter,
+            tol=args.tol, **grid,
         )
-        model = make_pipeline(StandardScaler(), clf) if args.standardize else clf
         with warnings.catch_warnings():
             # Unconverged and diverged fits are the point here: the table says so.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            cvres = cross_validate(
-                model, X, y, cv=cv, scoring=args.scoring, return_estimator=True,
-                error_score="raise",
-            )
-        fitted = [e[-1] if args.standardize else e for e in cvres["estimator"]]
-        reasons = [f.stop_reason_ for f in fitted]
-        scores = cvres["test_score"]
+            search.fit(X_f, y)
+        cv, F = search.cv_results_, len(splits)
+        params = cv["params"]
+        scores.append(np.column_stack([cv[f"split{f}_test_score"] for f in range(F)]))
+        its = search.n_iter_[0].reshape(F, -1).T  # (candidates, folds)
+        n_iter.append(its)
+        reasons.append([[_column_outcome(search.loss_curves_[c * F + f], its[c, f],
+                                         args.max_iter) for f in range(F)]
+                        for c in range(len(params))])
+    return {
+        "params": params,
+        "scores": np.hstack(scores),
+        "n_iter": np.hstack(n_iter),
+        "reasons": [sum((r[c] for r in reasons), []) for c in range(len(params))],
+    }
+
+
+def _fold_step_bound(X, y, args):
+    """2/L of the training part of each fold (standardized as the search is); the least."""
+    return min(descent_step_bound(X_f[train], y[train], C=args.C)
+               for X_f, splits in _fold_data(X, y, args) for train, _ in splits)
+
+
+# ---------------------------------------------------------------- lr-search
+def run_lr_search(args):
+    """The ``lr-search`` subcommand; returns the exit code."""
+    X, y, name = _load(args)
+    _check_search_data(X, y, args)
+    step_bound = _fold_step_bound(X, y, args)
+    learning_rates = sorted(set(args.learning_rates))
+    found = batched_search(X, y, args, solver="gd", Cs=[args.C],
+                           learning_rates=learning_rates)
+    results = []
+    for p, scores, its, reasons in zip(found["params"], found["scores"], found["n_iter"],
+                                       found["reasons"], strict=True):
         results.append({
-            "learning_rate": lr,
+            "learning_rate": p["learning_rate"],
             "mean": float(np.mean(scores)),
             "std": float(np.std(scores)),
-            "n_iter": float(np.mean([f.n_iter_[0] for f in fitted])),
+            "n_iter": float(np.mean(its)),
             "reasons": reasons,
             "outcome": _outcome(reasons),
         })
+    results.sort(key=lambda r: r["learning_rate"])
 
     _say(_describe(X, y, name, args.standardize))
     _say(
@@ -821,15 +911,78 @@ def run_lr_search(args):
     return 0
 
 
-def _fold_step_bound(X, y, cv, args):
-    """2/L of the training part of each fold (standardized as the pipeline does); the least."""
-    from sklearn.preprocessing import StandardScaler
+# ----------------------------------------------------------------- c-search
+def run_c_search(args):
+    """The ``c-search`` subcommand; returns the exit code."""
+    X, y, name = _load(args)
+    _check_search_data(X, y, args)
+    Cs = sorted(set(args.Cs))
+    grid = {"Cs": Cs}
+    if args.l1_ratios is not None:
+        grid["l1_ratios"] = sorted(set(args.l1_ratios))
+    if args.learning_rate != "auto":
+        grid["learning_rates"] = [args.learning_rate]
+    found = batched_search(X, y, args, solver=args.solver, **grid)
+    params, scores = found["params"], found["scores"]
+    mean, std = scores.mean(axis=1), scores.std(axis=1)
+    best = int(np.argmax(mean))  # the first of the best, as GridSearchCV's rank 1
 
-    bounds = []
-    for train, _ in cv.split(X, y):
-        Xt = StandardScaler().fit_transform(X[train]) if args.standardize else X[train]
-        bounds.append(descent_step_bound(Xt, y[train], C=args.C))
-    return min(bounds)
+    n_cand = len(params)
+    _say(_describe(X, y, name, args.standardize))
+    per_fold = (" (one batch per fold: each fold standardized by its training rows)"
+                if args.standardize else " (one batch)")
+    _say(
+        f"GradientDescentLogisticRegressionCV(solver={args.solver!r},"
+        f" learning_rate={_fmt_lr(args.learning_rate)}, tol={args.tol:g},"
+        f" max_iter={args.max_iter}): {_plural(n_cand, 'candidate')} ×"
+        f" {args.cv} folds{per_fold}; {args.cv}-fold stratified CV, scoring={args.scoring!r}"
+    )
+    print()
+    searched = ["C"] + (["l1_ratio"] if "l1_ratios" in grid else [])
+    header = searched + [f"mean CV {args.scoring}", "std", "mean n_iter", "outcome"]
+    rows = [
+        [f"{p[k]:.4g}" for k in searched]
+        + [f"{m:.4f}", f"{s:.4f}", f"{np.mean(i):.0f}", _outcome(r)]
+        for p, m, s, i, r in zip(params, mean, std, found["n_iter"], found["reasons"],
+                                 strict=True)
+    ]
+    print(format_table(header, rows, left=(*range(len(searched)), -1)))
+    print()
+    where = ", ".join(f"{k}={params[best][k]:.4g}" for k in searched)
+    _say(
+        f"Best: {where} (mean CV {args.scoring} {mean[best]:.4f} ± {std[best]:.4f};"
+        f" {_outcome(found['reasons'][best])})"
+    )
+    if args.plot:
+        cv_results = {"params": [{k: p[k] for k in searched} for p in params],
+                      "mean_test_score": mean, "std_test_score": std}
+        _plot_c_search(cv_results, best, args)
+    return 0
+
+
+def _plot_c_search(cv_results, best, args):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = c_search_figure(cv_results, best, scoring=args.scoring)
+    _save(fig, args.plot)
+    plt.close(fig)
+
+
+def c_search_figure(cv_results, best_index, *, scoring):
+    """The figure of ``c-search --plot``: the mean CV score against C (a line on a
+    log axis), or over C × l1_ratio (a heatmap), the best candidate marked."""
+    import matplotlib.pyplot as plt
+
+    from gdlogreg import SearchScoreDisplay
+
+    two = len(cv_results["params"][0]) > 1
+    fig, ax = plt.subplots(figsize=(8, 5) if two else (7, 4.5), layout="constrained")
+    SearchScoreDisplay.from_cv_results(cv_results, best_index=best_index, scoring=scoring,
+                                       ax=ax)
+    return fig
 
 
 # Scorers for two classes, and the averaged forms that score more.
@@ -996,7 +1149,7 @@ def build_parser():
     Returns
     -------
     parser : argparse.ArgumentParser
-        With the subcommands ``compare`` and ``lr-search``.
+        With the subcommands ``compare``, ``lr-search`` and ``c-search``.
 
     Examples
     --------
@@ -1011,7 +1164,7 @@ def build_parser():
         prog="gdlogreg",
         description=(
             "Logistic regression by batch gradient descent: fit it next to\n"
-            "scikit-learn's LogisticRegression, or search for a learning rate.\n"
+            "scikit-learn's LogisticRegression, or search for a learning rate or C.\n"
             "Without a command, runs 'compare' on the breast-cancer data."
         ),
         epilog=(
@@ -1021,6 +1174,7 @@ def build_parser():
             "  gdlogreg compare --csv data.csv --target label --solver gd"
             " --learning-rate 0.5\n"
             "  gdlogreg lr-search --plot lr.png\n"
+            "  gdlogreg c-search --l1-ratios 0 0.5 1 --plot c.png\n"
             "\n'gdlogreg COMMAND --help' lists the options of a command."
         ),
         formatter_class=_formatter,
@@ -1063,7 +1217,8 @@ def build_parser():
             " constant learning rate and report the mean CV score, the iterations and"
             " whether the fits converged, stopped at max_iter or diverged. Also"
             " reports 2/L, the step below which every step decreases the cost"
-            " (a worst-case bound: larger steps can still converge)."
+            " (a worst-case bound: larger steps can still converge). The rates and"
+            " folds descend together (GradientDescentLogisticRegressionCV)."
         ),
     )
     _add_data_options(p)
@@ -1073,17 +1228,60 @@ def build_parser():
         help="the learning rates to try (default: "
         + " ".join(f"{v:g}" for v in DEFAULT_LEARNING_RATES) + ")",
     )
-    p.add_argument("--cv", type=_cv_folds, default=5, metavar="K",
-                   help="number of stratified folds (default: 5)")
-    p.add_argument("--scoring", default="accuracy",
-                   help="scikit-learn scoring name, e.g. accuracy, neg_log_loss"
-                   " (default: accuracy)")
+    _add_search_options(p)
     p.add_argument("--C", type=_inverse_regularisation, default=1.0,
                    help="inverse regularisation strength; 'inf' for none (default: 1.0)")
     _add_stopping_options(p, " per fit")
     _add_plot_option(p, "save the score and the iterations against the learning rate",
                      run_lr_search)
+    _add_c_search_parser(sub)
     return parser
+
+
+def _add_search_options(p):
+    """--cv and --scoring, shared by the searches."""
+    p.add_argument("--cv", type=_cv_folds, default=5, metavar="K",
+                   help="number of stratified folds (default: 5)")
+    p.add_argument("--scoring", default="accuracy",
+                   help="scikit-learn scoring name, e.g. accuracy, neg_log_loss"
+                   " (default: accuracy)")
+
+
+def _add_c_search_parser(sub):
+    p = sub.add_parser(
+        "c-search",
+        help="cross-validate a grid of C (and l1_ratio), all folds in one batch",
+        description=(
+            "Cross-validate GradientDescentLogisticRegression over a grid of C (and of"
+            " l1_ratio with --l1-ratios) with GradientDescentLogisticRegressionCV, where"
+            " every candidate and fold descend together, and report the mean CV score,"
+            " its std over the folds, the iterations and how the fits ended, then the"
+            " best parameters."
+        ),
+    )
+    _add_data_options(p)
+    p.add_argument(
+        "--Cs", type=_positive_float, nargs="+", default=list(DEFAULT_CS), metavar="C",
+        help="the values of C (default: 10 values from 1e-4 to 1e4, log-spaced)",
+    )
+    p.add_argument("--l1-ratios", type=_unit_float, nargs="+", metavar="RHO",
+                   help="also search the elastic-net mixing over these values in [0, 1]")
+    _add_search_options(p)
+    m = p.add_argument_group("model (GradientDescentLogisticRegression)")
+    m.add_argument("--solver", choices=tuple(RULES), default="bb",
+                   help="step-size rule (default: bb; bb and gd descend as one batch)")
+    m.add_argument("--learning-rate", type=_learning_rate, default="auto", metavar="ALPHA",
+                   help="constant step α, or 'auto' (default: auto)")
+    _add_stopping_options(m, " per fit")
+    _add_plot_option(p, "save the mean score against C (a heatmap over C × l1_ratio)",
+                     run_c_search)
+
+
+def _unit_float(text):
+    value = _nonnegative_float(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
 
 
 def _learning_rate_float(text):

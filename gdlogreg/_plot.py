@@ -1,6 +1,7 @@
-"""Plots of the descent: the cost per iteration and the path on the cost surface.
+"""Plots of the descent and of a search: the cost per iteration, the path on the
+cost surface, and the validation score over a search's grid.
 
-Both displays follow scikit-learn's Display API: build one with
+The displays follow scikit-learn's Display API: build one with
 ``from_estimator`` (which fits nothing: it reads a fitted estimator), or
 construct it from arrays and call :meth:`plot`; either way the display keeps
 the Matplotlib artists (``ax_``, ``figure_`` and the lines) for further styling.
@@ -14,13 +15,14 @@ from its core (loss, penalty, weights), where each formula is written once.
 from numbers import Real
 
 import numpy as np
+from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
 from ._loss import make_loss
 from ._penalty import ElasticNet
 from ._problem import class_weight_vector, normalise_weights
 
-__all__ = ["DescentPathDisplay", "LossCurveDisplay"]
+__all__ = ["DescentPathDisplay", "LossCurveDisplay", "SearchScoreDisplay"]
 
 
 def _pyplot():
@@ -719,3 +721,342 @@ class DescentPathDisplay:
                 fitted_point=(w_fit, J_fit),
             )
         return display.plot(ax=ax, **kwargs)
+
+
+# ------------------------------------------------------------- search scores
+def _is_number(v):
+    return isinstance(v, Real) and not isinstance(v, bool)
+
+
+def _axis_values(values):
+    """The distinct values of a parameter, in order: text first (as given), then numbers sorted."""
+    distinct = list(dict.fromkeys(values))
+    text = [v for v in distinct if not _is_number(v)]
+    return text + sorted(v for v in distinct if _is_number(v))
+
+
+def _axis_kind(name, values, log_scale):
+    """"category" (any value not a number), "log" or "linear" for one axis."""
+    if not all(_is_number(v) for v in values):
+        return "category"
+    positive = all(v > 0 for v in values)
+    if log_scale is None:
+        log_scale = name in ("C", "learning_rate") or name.endswith(("__C", "__learning_rate"))
+    return "log" if log_scale and positive else "linear"
+
+
+def _edges(values, kind):
+    """The cell edges of a heatmap axis: midpoints (geometric on a log axis)."""
+    if kind == "category":
+        return np.arange(len(values) + 1) - 0.5
+    v = np.asarray(values, dtype=float)
+    t = np.log(v) if kind == "log" else v
+    mid = (t[1:] + t[:-1]) / 2 if len(t) > 1 else np.array([])
+    half = (t[-1] - t[0]) / (2 * (len(t) - 1)) if len(t) > 1 else (1.15 if kind == "log" else 0.5)
+    edges = np.concatenate([[t[0] - half], mid, [t[-1] + half]])
+    return np.exp(edges) if kind == "log" else edges
+
+
+def _fmt_value(v):
+    return f"{v:.3g}" if _is_number(v) else repr(v)
+
+
+def _searched_params(names, values, params):
+    """The one or two parameters to plot: ``params``, or those with more than one value."""
+    if params is None:
+        params = [n for n in names if len(values[n]) > 1] or names[:1]
+        if len(params) > 2:
+            raise ValueError(
+                f"The search varies {len(params)} parameters ({', '.join(params)}); a plot"
+                " shows one or two: pass params=[...] with one or two of them (the others"
+                " are held at the best candidate's values)."
+            )
+        return params
+    params = [params] if isinstance(params, str) else list(params)
+    unknown = [p for p in params if p not in names]
+    if unknown or not 1 <= len(params) <= 2 or len(set(params)) != len(params):
+        raise ValueError(
+            f"params must name one or two distinct searched parameters, among"
+            f" {', '.join(names)}; got {params!r}."
+        )
+    return params
+
+
+class SearchScoreDisplay:
+    """The mean validation score (± its std over the folds) over a search's grid.
+
+    One parameter: the mean score against it, with a band of ± one standard
+    deviation over the folds (on a log axis for ``C`` and the learning rate).
+    Two parameters: a heatmap of the mean score, each cell annotated with the
+    mean and the std. The best candidate is marked: a star on the line, an
+    outline around its cell on the heatmap. A search of
+    more parameters is shown through the best candidate: the parameters not
+    plotted are held at its values.
+
+    Build it with :meth:`from_estimator` (a fitted
+    :class:`~gdlogreg.GradientDescentLogisticRegressionCV`, or any search with a
+    ``cv_results_`` in ``GridSearchCV``'s format), :meth:`from_cv_results`, or
+    from arrays, then call :meth:`plot`.
+
+    Parameters
+    ----------
+    param_names : list of str
+        The one or two parameters of the axes (the first along x).
+    param_values : list of list
+        The values of each, in the order of the grid's axes.
+    mean_test_score : ndarray of shape (n_0,) or (n_0, n_1)
+        Mean validation score of each grid point (nan where none).
+    std_test_score : ndarray of the same shape
+        Its standard deviation over the folds.
+    best_index : tuple of int
+        The grid position of the best candidate.
+    scoring : str, default=None
+        The name of the score, for the labels; None: "score".
+    fixed_params : dict, default=None
+        The parameters held at the best candidate's values (not plotted),
+        named in the title.
+
+    Attributes
+    ----------
+    ax_ : matplotlib.axes.Axes
+        The axes drawn on.
+    figure_ : matplotlib.figure.Figure
+        Its figure.
+    line_ : matplotlib.lines.Line2D or None
+        The mean score against the parameter (one parameter).
+    band_ : matplotlib.collections.PolyCollection or None
+        Mean ± std (one parameter).
+    image_ : matplotlib.collections.QuadMesh or None
+        The heatmap of the mean score (two parameters).
+    colorbar_ : matplotlib.colorbar.Colorbar or None
+        The heatmap's colorbar.
+    texts_ : list of matplotlib.text.Text
+        The annotations of the heatmap's cells.
+    best_marker_ : matplotlib.lines.Line2D
+        The star at the best candidate (one parameter), or the outline of
+        its cell (two).
+
+    See Also
+    --------
+    GradientDescentLogisticRegressionCV : The search whose scores are plotted.
+    """
+
+    def __init__(self, *, param_names, param_values, mean_test_score, std_test_score,
+                 best_index, scoring=None, fixed_params=None):
+        self.param_names = list(param_names)
+        self.param_values = [list(v) for v in param_values]
+        self.mean_test_score = np.asarray(mean_test_score, dtype=float)
+        self.std_test_score = np.asarray(std_test_score, dtype=float)
+        self.best_index = tuple(int(i) for i in np.atleast_1d(best_index))
+        self.scoring = scoring
+        self.fixed_params = dict(fixed_params or {})
+
+    def plot(self, ax=None, *, log_scale=None, cmap="viridis", annotate=True, colorbar=True):
+        """Draw the scores.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; None creates a new figure.
+        log_scale : bool or None, default=None
+            A log axis for numeric, positive parameters; None: for ``C`` and
+            ``learning_rate`` (also as ``step__C``) only.
+        cmap : str, default="viridis"
+            The colormap of the heatmap.
+        annotate : bool, default=True
+            Write mean ± std into the heatmap's cells.
+        colorbar : bool, default=True
+            Draw the heatmap's colorbar.
+
+        Returns
+        -------
+        self : SearchScoreDisplay
+            With the artists in the attributes ending in ``_``.
+        """
+        plt = _pyplot()
+        if ax is None:
+            _, ax = plt.subplots()
+        self.ax_, self.figure_ = ax, ax.figure
+        self.line_ = self.band_ = self.image_ = self.colorbar_ = None
+        self.texts_ = []
+        kinds = [_axis_kind(n, v, log_scale) for n, v in
+                 zip(self.param_names, self.param_values, strict=True)]
+        score = self.scoring or "score"
+        best = self.mean_test_score[self.best_index]
+        where = ", ".join(f"{n}={_fmt_value(v[i])}" for n, v, i in
+                          zip(self.param_names, self.param_values, self.best_index, strict=True))
+        label = f"best: {where} ({best:.4g})"
+        if len(self.param_names) == 1:
+            self._plot_line(ax, kinds[0], score, label)
+        else:
+            self._plot_heatmap(ax, kinds, score, label, cmap, annotate, colorbar)
+        if self.fixed_params:
+            held = ", ".join(f"{k}={_fmt_value(v)}" for k, v in self.fixed_params.items())
+            ax.set_title(f"{ax.get_title()} (at {held})")
+        return self
+
+    def _coords(self, axis, kind):
+        values = self.param_values[axis]
+        return np.arange(len(values), dtype=float) if kind == "category" else np.asarray(
+            values, dtype=float)
+
+    def _categories(self, ax, axis, kind, which):
+        if kind == "category":
+            values = self.param_values[axis]
+            set_ticks = ax.set_xticks if which == "x" else ax.set_yticks
+            set_ticks(np.arange(len(values)), [_fmt_value(v) for v in values])
+        elif kind == "log":
+            (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+
+    def _plot_line(self, ax, kind, score, label):
+        x = self._coords(0, kind)
+        mean, std = self.mean_test_score, self.std_test_score
+        self.band_ = ax.fill_between(x, mean - std, mean + std, color="C0", alpha=0.2,
+                                     label="± std over the folds")
+        (self.line_,) = ax.plot(x, mean, marker="o", color="C0", label=f"mean CV {score}")
+        b = self.best_index[0]
+        (self.best_marker_,) = ax.plot(
+            [x[b]], [mean[b]], marker="*", markersize=16, color="C3",
+            markeredgecolor="black", linestyle="none", label=label, zorder=3,
+        )
+        self._categories(ax, 0, kind, "x")
+        ax.set_title(f"Mean CV {score} over the grid")
+        ax.set_xlabel(self.param_names[0])
+        ax.set_ylabel(f"mean CV {score}")
+        ax.grid(True, alpha=0.3)
+        _place_legend(ax, fontsize="small")
+
+    def _plot_heatmap(self, ax, kinds, score, label, cmap, annotate, colorbar):
+        mean, std = self.mean_test_score, self.std_test_score
+        xe, ye = (_edges(self.param_values[i], kinds[i]) for i in (0, 1))
+        self.image_ = ax.pcolormesh(xe, ye, np.ma.masked_invalid(mean.T), cmap=cmap,
+                                    shading="flat")
+        x, y = self._coords(0, kinds[0]), self._coords(1, kinds[1])
+        if colorbar:
+            self.colorbar_ = self.figure_.colorbar(self.image_, ax=ax,
+                                                   label=f"mean CV {score}")
+        if annotate:
+            norm, cm = self.image_.norm, self.image_.get_cmap()
+            for i, j in np.ndindex(mean.shape):
+                if np.isfinite(mean[i, j]):
+                    dark = np.mean(cm(norm(mean[i, j]))[:3]) < 0.5
+                    self.texts_.append(ax.text(
+                        x[i], y[j], f"{mean[i, j]:.3f}\n±{std[i, j]:.3f}", ha="center",
+                        va="center", fontsize="x-small", color="white" if dark else "black",
+                    ))
+        # The best cell outlined (a star would hide its annotation).
+        b0, b1 = self.best_index
+        cx, cy = xe[[b0, b0 + 1, b0 + 1, b0, b0]], ye[[b1, b1, b1 + 1, b1 + 1, b1]]
+        (self.best_marker_,) = ax.plot(cx, cy, color="C3", linewidth=3, label=label, zorder=3)
+        ax.set_title(f"Mean CV {score}; {label}")
+        self._categories(ax, 0, kinds[0], "x")
+        self._categories(ax, 1, kinds[1], "y")
+        for axis, kind, set_ticks in ((0, kinds[0], ax.set_xticks), (1, kinds[1], ax.set_yticks)):
+            if kind == "linear":  # a tick at each row or column of cells
+                set_ticks(self.param_values[axis], [_fmt_value(v) for v in self.param_values[axis]])
+        ax.set_xlim(xe[0], xe[-1])
+        ax.set_ylim(ye[0], ye[-1])
+        ax.set_xlabel(self.param_names[0])
+        ax.set_ylabel(self.param_names[1])
+
+    @classmethod
+    def from_cv_results(cls, cv_results, *, params=None, best_index=None, scoring=None,
+                        ax=None, **kwargs):
+        """Plot the scores of a ``cv_results_`` dict (``GridSearchCV``'s format).
+
+        Parameters
+        ----------
+        cv_results : dict
+            With ``params``, ``mean_test_score`` and ``std_test_score`` (and,
+            if no ``best_index``, ``rank_test_score`` or the means decide).
+        params : str or list of str, default=None
+            The one or two parameters to plot; None: those that take more
+            than one value. The others are held at the best candidate's values.
+        best_index : int, default=None
+            The best candidate's index in ``cv_results``; None: the first of
+            rank 1 (as ``GridSearchCV.best_index_``), or the highest mean.
+        scoring : str, default=None
+            The score's name, for the labels.
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; None creates a new figure.
+        **kwargs : dict
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : SearchScoreDisplay
+            The display, drawn.
+        """
+        grid = list(cv_results["params"])
+        mean = np.asarray(cv_results["mean_test_score"], dtype=float)
+        std = np.asarray(cv_results["std_test_score"], dtype=float)
+        names = list(dict.fromkeys(name for p in grid for name in p))
+        values = {n: _axis_values([p[n] for p in grid if n in p]) for n in names}
+        params = _searched_params(names, values, params)
+        if best_index is None:
+            if "rank_test_score" in cv_results:
+                best_index = int(np.argmin(cv_results["rank_test_score"]))
+            else:
+                best_index = int(np.nanargmax(mean))
+        best = grid[best_index]
+        shape = tuple(len(values[p]) for p in params)
+        grid_mean, grid_std = np.full(shape, np.nan), np.full(shape, np.nan)
+        for i, p in enumerate(grid):
+            if all(p.get(n) == best.get(n) for n in names if n not in params):
+                pos = tuple(values[n].index(p[n]) for n in params)
+                grid_mean[pos], grid_std[pos] = mean[i], std[i]
+        display = cls(
+            param_names=params, param_values=[values[p] for p in params],
+            mean_test_score=grid_mean, std_test_score=grid_std,
+            best_index=tuple(values[n].index(best[n]) for n in params), scoring=scoring,
+            fixed_params={n: best[n] for n in names if n not in params and len(values[n]) > 1},
+        )
+        return display.plot(ax=ax, **kwargs)
+
+    @classmethod
+    def from_estimator(cls, search, *, params=None, ax=None, **kwargs):
+        """Plot the validation scores of a fitted search.
+
+        Parameters
+        ----------
+        search : fitted search
+            A :class:`~gdlogreg.GradientDescentLogisticRegressionCV`, or
+            :class:`~sklearn.model_selection.GridSearchCV` and the like (with
+            ``cv_results_`` and ``best_index_``).
+        params : str or list of str, default=None
+            The one or two parameters to plot; None: those that take more
+            than one value.
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; None creates a new figure.
+        **kwargs : dict
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : SearchScoreDisplay
+            The display, drawn.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from gdlogreg import GradientDescentLogisticRegressionCV, SearchScoreDisplay
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> X = StandardScaler().fit_transform(X)
+        >>> search = GradientDescentLogisticRegressionCV(Cs=[0.01, 0.1, 1, 10]).fit(X, y)
+        >>> display = SearchScoreDisplay.from_estimator(search)
+        >>> display.ax_.get_xscale(), display.ax_.get_xlabel()
+        ('log', 'C')
+        """
+        check_is_fitted(search, "cv_results_")
+        scoring = getattr(search, "scoring", None)
+        if scoring is None:  # the estimator's own score: accuracy for a classifier
+            scoring = "accuracy" if is_classifier(search) else None
+        elif not isinstance(scoring, str):
+            scoring = getattr(scoring, "__name__", None)
+        return cls.from_cv_results(
+            search.cv_results_, params=params, best_index=getattr(search, "best_index_", None),
+            scoring=scoring, ax=ax, **kwargs,
+        )

@@ -1,4 +1,4 @@
-"""The command line: ``python -m gdlogreg compare`` and ``lr-search`` on bundled data."""
+"""The command line: ``gdlogreg compare``, ``lr-search`` and ``c-search`` on bundled data."""
 
 import math
 import os
@@ -234,12 +234,15 @@ def test_help_lists_the_commands(capsys):
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: gdlogreg")
-    assert "compare" in out and "lr-search" in out and "examples:" in out
+    assert "compare" in out and "lr-search" in out and "c-search" in out
+    assert "examples:" in out
     for command, options in (
         ("compare", ["--dataset", "--csv", "--target", "--drop", "--sep", "--no-standardize",
                      "--C", "--solver", "--learning-rate", "--max-iter", "--tol", "--plot"]),
         ("lr-search", ["--learning-rates", "--cv", "--scoring", "--drop", "--sep", "2/L",
                        "--plot"]),
+        ("c-search", ["--Cs", "--l1-ratios", "--cv", "--scoring", "--solver",
+                      "--learning-rate", "--no-standardize", "--max-iter", "--tol", "--plot"]),
     ):
         with pytest.raises(SystemExit):
             main([command, "--help"])
@@ -684,3 +687,209 @@ def test_descent_step_bound_is_the_exact_2_over_L(dataset, standardize, kw):
     assert descent_step_bound(X, y, **kw) == pytest.approx(
         _step_bound_by_eigh(X, y, **kw), rel=1e-12, abs=0.0
     )
+
+
+# ------------------------------------------------------------ the batched searches
+def _count_search_fits(monkeypatch):
+    """Count the fits of GradientDescentLogisticRegressionCV (and of the single estimator)."""
+    from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
+
+    calls = {"cv": 0, "single": 0}
+    cv_fit, single_fit = GradientDescentLogisticRegressionCV.fit, \
+        GradientDescentLogisticRegression.fit
+
+    def counted_cv(self, *a, **kw):
+        calls["cv"] += 1
+        return cv_fit(self, *a, **kw)
+
+    def counted_single(self, *a, **kw):
+        calls["single"] += 1
+        return single_fit(self, *a, **kw)
+
+    monkeypatch.setattr(GradientDescentLogisticRegressionCV, "fit", counted_cv)
+    monkeypatch.setattr(GradientDescentLogisticRegression, "fit", counted_single)
+    return calls
+
+
+def _old_lr_search(X, y, rates, *, cv, standardize, C=1.0, max_iter=1000, scoring="accuracy"):
+    """What lr-search computed before the batch: cross_validate one rate at a time."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import StratifiedKFold, cross_validate
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from gdlogreg import GradientDescentLogisticRegression
+
+    folds = StratifiedKFold(cv, shuffle=True, random_state=0)
+    out = {}
+    for lr in rates:
+        clf = GradientDescentLogisticRegression(solver="gd", learning_rate=lr, C=C,
+                                                max_iter=max_iter)
+        model = make_pipeline(StandardScaler(), clf) if standardize else clf
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            res = cross_validate(model, X, y, cv=folds, scoring=scoring, return_estimator=True)
+        fitted = [e[-1] if standardize else e for e in res["estimator"]]
+        out[lr] = (res["test_score"].mean(), res["test_score"].std(),
+                   np.mean([f.n_iter_[0] for f in fitted]),
+                   sorted(f.stop_reason_ for f in fitted))
+    return out
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+def test_lr_search_is_batched_and_answers_as_one_fit_per_rate_and_fold(
+    standardize, monkeypatch, capsys
+):
+    # The table is that of cross_validate over a Pipeline(StandardScaler, clf) per
+    # rate (each fold scaled by its training rows), computed by one batch per fold
+    # (standardized) or one batch for everything (raw features): no single fit.
+    X, y = load_wine(return_X_y=True)
+    rates = [1e-5, 1e-4, 0.1, 3.0, 1e4] if not standardize else [0.1, 1.0, 1e4]
+    calls = _count_search_fits(monkeypatch)
+    argv = ["lr-search", "--dataset", "wine", "--cv", "3", "--max-iter", "150",
+            "--learning-rates", *map(str, rates)]
+    assert main(argv + ([] if standardize else ["--no-standardize"])) == 0
+    out = capsys.readouterr().out
+    assert calls["cv"] == (3 if standardize else 1)
+    # The refit of each search's best is the only single fit (one per search).
+    assert calls["single"] == calls["cv"]
+    monkeypatch.undo()
+    expected = _old_lr_search(X, y, rates, cv=3, standardize=standardize, max_iter=150)
+    _, rows = table_rows(out)
+    assert [float(r[0]) for r in rows] == rates
+    outcomes = set()
+    for row, lr in zip(rows, rates, strict=True):
+        mean, std, n_iter, reasons = expected[lr]
+        assert float(row[1]) == pytest.approx(mean, abs=6e-5), lr
+        assert float(row[2]) == pytest.approx(std, abs=6e-5), lr
+        assert abs(float(row[3]) - n_iter) <= 1.0, lr
+        parts = dict(part.split() for part in row[4].split(", "))
+        assert parts == {r: f"{reasons.count(r)}/3" for r in set(reasons)}, lr
+        outcomes |= set(parts)
+    assert {"diverged", "max_iter"} <= outcomes  # the test sees more than one kind
+
+
+def test_column_outcome_reads_the_loss_curve():
+    from gdlogreg._cli import _column_outcome
+    from gdlogreg._solver import DIVERGENCE_FACTOR
+
+    start = np.log(2.0)
+    assert _column_outcome([start, 0.5, 0.4], 2, 100) == "converged"
+    assert _column_outcome([start, 0.5, 0.4], 100, 100) == "max_iter"
+    assert _column_outcome([start, np.inf, start], 1, 100) == "diverged"
+    too_far = DIVERGENCE_FACTOR * (start + 1.0) * 1.01
+    assert _column_outcome([start, too_far, start], 1, 100) == "diverged"
+    assert _column_outcome([start, 0.9 * too_far, 0.4], 2, 100) == "converged"
+
+
+def _grid_search(X, y, Cs, *, cv=3, l1_ratios=None, scoring="accuracy"):
+    """The reference of c-search: GridSearchCV over Pipeline(StandardScaler, clf)."""
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from gdlogreg import GradientDescentLogisticRegression
+
+    grid = {"gradientdescentlogisticregression__C": Cs}
+    if l1_ratios is not None:
+        grid["gradientdescentlogisticregression__l1_ratio"] = l1_ratios
+    search = GridSearchCV(
+        make_pipeline(StandardScaler(), GradientDescentLogisticRegression()), grid,
+        cv=StratifiedKFold(cv, shuffle=True, random_state=0), scoring=scoring,
+    )
+    return search.fit(X, y)
+
+
+def test_c_search_table_and_best_are_those_of_grid_search(monkeypatch, capsys):
+    X, y = load_iris(return_X_y=True)
+    Cs = [0.01, 0.1, 1.0, 10.0]
+    calls = _count_search_fits(monkeypatch)
+    assert main(["c-search", "--dataset", "iris", "--cv", "3", "--Cs", "10", "0.01", "1",
+                 "0.1", "--scoring", "neg_log_loss"]) == 0
+    out = capsys.readouterr().out
+    assert calls["cv"] == 3  # standardized: one batch per fold
+    monkeypatch.undo()
+    ref = _grid_search(X, y, Cs, scoring="neg_log_loss")
+    header, rows = table_rows(out)
+    assert header.split()[:5] == ["C", "mean", "CV", "neg_log_loss", "std"]
+    assert [float(r[0]) for r in rows] == Cs  # sorted
+    for row, mean, std in zip(rows, ref.cv_results_["mean_test_score"],
+                              ref.cv_results_["std_test_score"], strict=True):
+        assert float(row[1]) == pytest.approx(mean, abs=6e-5)
+        assert float(row[2]) == pytest.approx(std, abs=6e-5)
+        assert row[-1] == "converged 3/3"
+    best_C = ref.best_params_["gradientdescentlogisticregression__C"]
+    assert f"Best: C={best_C:.4g} (mean CV neg_log_loss {ref.best_score_:.4f}" in out
+    assert "3 folds (one batch per fold" in out
+
+
+def test_c_search_default_grid_and_l1_ratios(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    X, y = load_wine(return_X_y=True)
+    assert main(["c-search", "--dataset", "wine", "--cv", "2", "--Cs", "0.1", "1",
+                 "--l1-ratios", "0", "1", "--max-iter", "300", "--no-standardize",
+                 "--plot", str(tmp_path / "c.png")]) == 0
+    out = capsys.readouterr().out
+    header, rows = table_rows(out)
+    assert header.split()[:2] == ["C", "l1_ratio"]
+    assert [(r[0], r[1]) for r in rows] == [("0.1", "0"), ("0.1", "1"), ("1", "0"), ("1", "1")]
+    assert "(one batch)" in out
+    means = [float(r[2]) for r in rows]
+    best = re.search(r"Best: C=(\S+), l1_ratio=(\S+) \(mean CV accuracy ([\d.]+)", out)
+    assert best and float(best.group(3)) == max(means)
+    assert rows[means.index(max(means))][:2] == [best.group(1), best.group(2)]
+    check_png(tmp_path / "c.png")
+    args = build_parser().parse_args(["c-search"])
+    assert args.Cs == pytest.approx(np.logspace(-4, 4, 10))
+    assert args.l1_ratios is None and args.solver == "bb" and args.learning_rate == "auto"
+
+
+def test_c_search_figure_is_a_line_over_log_C_or_a_heatmap():
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from gdlogreg._cli import c_search_figure
+
+    one = {"params": [{"C": c} for c in (0.1, 1.0, 10.0)],
+           "mean_test_score": np.array([0.8, 0.9, 0.85]),
+           "std_test_score": np.array([0.01, 0.02, 0.03])}
+    fig = c_search_figure(one, 1, scoring="accuracy")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "C"
+    np.testing.assert_allclose(ax.lines[0].get_xydata(), [[0.1, 0.8], [1, 0.9], [10, 0.85]])
+    plt.close(fig)
+    two = {"params": [{"C": c, "l1_ratio": r} for c in (0.1, 1.0) for r in (0.0, 1.0)],
+           "mean_test_score": np.array([0.8, 0.7, 0.9, 0.6]),
+           "std_test_score": np.zeros(4)}
+    fig = c_search_figure(two, 2, scoring="accuracy")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "C" and ax.get_ylabel() == "l1_ratio"
+    np.testing.assert_allclose(ax.collections[0].get_array().reshape(2, 2),
+                               [[0.8, 0.9], [0.7, 0.6]])  # rows: l1_ratio, columns: C
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["c-search", "--Cs", "0"], "must be > 0"),
+        (["c-search", "--Cs", "inf"], "must be > 0"),
+        (["c-search", "--l1-ratios", "1.5"], "between 0 and 1"),
+        (["c-search", "--cv", "1"], "at least 2 folds"),
+        (["c-search", "--solver", "lbfgs"], "invalid choice"),
+    ],
+)
+def test_c_search_refuses_bad_options(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_c_search_refuses_a_scorer_before_fitting(monkeypatch, capsys):
+    calls = _count_search_fits(monkeypatch)
+    assert main(["c-search", "--dataset", "iris", "--scoring", "f1", "--cv", "3"]) == 2
+    assert "try --scoring f1_macro" in capsys.readouterr().err
+    assert calls == {"cv": 0, "single": 0}

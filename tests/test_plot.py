@@ -13,7 +13,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import gdlogreg
-from gdlogreg import DescentPathDisplay, GradientDescentLogisticRegression, LossCurveDisplay
+from gdlogreg import (
+    DescentPathDisplay,
+    GradientDescentLogisticRegression,
+    LossCurveDisplay,
+    SearchScoreDisplay,
+)
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -500,3 +505,138 @@ def test_the_contours_are_the_cost_as_it_was(one_feature, params, weighted):
     expected = _cost_by_logaddexp(display.w_grid, b_grid, x[:, 0], y.astype(float), s,
                                   clf.C, clf.l1_ratio)
     np.testing.assert_allclose(display.J_grid, expected, rtol=1e-12, atol=0.0)
+
+
+# ------------------------------------------------------------ SearchScoreDisplay
+@pytest.fixture(scope="module")
+def c_search(cancer):
+    from gdlogreg import GradientDescentLogisticRegressionCV
+
+    X, y = cancer
+    return GradientDescentLogisticRegressionCV(Cs=[10.0, 0.001, 0.1, 1.0], cv=3).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def c_l1_search(cancer):
+    from gdlogreg import GradientDescentLogisticRegressionCV
+
+    X, y = cancer
+    return GradientDescentLogisticRegressionCV(
+        Cs=[0.01, 0.1, 1.0], l1_ratios=[0.0, 0.5, 1.0], cv=3, scoring="neg_log_loss"
+    ).fit(X, y)
+
+
+def test_search_display_is_exported():
+    assert "SearchScoreDisplay" in gdlogreg.__all__
+    assert gdlogreg.SearchScoreDisplay is SearchScoreDisplay
+
+
+def test_search_display_line_is_the_mean_score_over_log_C(c_search):
+    display = SearchScoreDisplay.from_estimator(c_search)
+    cv = c_search.cv_results_
+    order = np.argsort(cv["param_C"].astype(float))
+    C = cv["param_C"].astype(float)[order]
+    mean, std = cv["mean_test_score"][order], cv["std_test_score"][order]
+    np.testing.assert_allclose(display.line_.get_xdata(), C)
+    np.testing.assert_allclose(display.line_.get_ydata(), mean)
+    assert display.ax_.get_xscale() == "log"
+    assert display.ax_.get_xlabel() == "C"
+    assert display.ax_.get_ylabel() == "mean CV accuracy"
+    # The band spans mean ± std at every C.
+    band = display.band_.get_paths()[0].vertices
+    for c, m, s in zip(C, mean, std, strict=True):
+        ys = band[np.isclose(band[:, 0], c), 1]
+        assert ys.min() == pytest.approx(m - s) and ys.max() == pytest.approx(m + s)
+    # The star is at the search's best C and its score.
+    best = c_search.best_params_["C"]
+    np.testing.assert_allclose(display.best_marker_.get_xydata(), [[best, c_search.best_score_]])
+    assert f"C={best:.3g}" in display.best_marker_.get_label()
+    assert display.image_ is None
+
+
+def test_search_display_heatmap_over_C_and_l1_ratio(c_l1_search):
+    fig, ax = plt.subplots()
+    display = SearchScoreDisplay.from_estimator(c_l1_search, ax=ax)
+    assert display.ax_ is ax and display.line_ is None
+    cv = c_l1_search.cv_results_
+    expected = np.empty((3, 3))  # (C, l1_ratio)
+    for p, m in zip(cv["params"], cv["mean_test_score"], strict=True):
+        expected[[0.01, 0.1, 1.0].index(p["C"]), [0.0, 0.5, 1.0].index(p["l1_ratio"])] = m
+    np.testing.assert_allclose(display.mean_test_score, expected)
+    # pcolormesh's array is row-major over (l1_ratio, C).
+    np.testing.assert_allclose(np.asarray(display.image_.get_array()).reshape(3, 3),
+                               expected.T)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "linear"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("C", "l1_ratio")
+    # The outline is around the best cell: its centre is the best (C, l1_ratio).
+    xy = display.best_marker_.get_xydata()
+    best = c_l1_search.best_params_
+    assert np.sqrt(xy[:, 0].min() * xy[:, 0].max()) == pytest.approx(best["C"])
+    assert (xy[:, 1].min() + xy[:, 1].max()) / 2 == pytest.approx(best["l1_ratio"])
+    assert expected.max() == pytest.approx(c_l1_search.best_score_)
+    assert len(display.texts_) == 9
+    assert display.colorbar_ is not None
+    assert "neg_log_loss" in display.colorbar_.ax.get_ylabel()
+
+
+def test_search_display_of_three_parameters_needs_params(cancer):
+    from gdlogreg import GradientDescentLogisticRegressionCV
+
+    X, y = cancer
+    search = GradientDescentLogisticRegressionCV(
+        Cs=[0.1, 1.0], l1_ratios=[0.0, 0.5], learning_rates=[0.1, 1.0], solver="gd",
+        cv=2, max_iter=50,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    with pytest.raises(ValueError, match="varies 3 parameters"):
+        SearchScoreDisplay.from_estimator(search)
+    with pytest.raises(ValueError, match="one or two distinct"):
+        SearchScoreDisplay.from_estimator(search, params=["C", "tol"])
+    # The parameters not plotted are held at the best candidate's values.
+    display = SearchScoreDisplay.from_estimator(search, params=["C", "learning_rate"])
+    best = search.best_params_
+    cv = search.cv_results_
+    for i, C in enumerate([0.1, 1.0]):
+        for j, lr in enumerate([0.1, 1.0]):
+            k = cv["params"].index({"C": C, "l1_ratio": best["l1_ratio"], "learning_rate": lr})
+            assert display.mean_test_score[i, j] == pytest.approx(cv["mean_test_score"][k])
+    assert display.ax_.get_yscale() == "log"  # learning rates on a log axis too
+    assert display.fixed_params == {"l1_ratio": best["l1_ratio"]}
+    assert display.ax_.get_title().endswith(f"(at l1_ratio={best['l1_ratio']:.3g})")
+
+
+def test_search_display_from_grid_search_cv_results(cancer):
+    # Any cv_results_ in GridSearchCV's format: a pipeline's prefixed C on a log axis.
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = cancer
+    pipe = make_pipeline(StandardScaler(), GradientDescentLogisticRegression())
+    grid = GridSearchCV(pipe, {"gradientdescentlogisticregression__C": [0.01, 1.0]}, cv=2)
+    grid.fit(X, y)
+    display = SearchScoreDisplay.from_estimator(grid)
+    assert display.ax_.get_xscale() == "log"
+    np.testing.assert_allclose(display.line_.get_ydata(), grid.cv_results_["mean_test_score"])
+    assert display.best_marker_.get_ydata()[0] == pytest.approx(grid.best_score_)
+
+
+def test_search_display_categorical_axis_and_nan_scores():
+    # "auto" among the learning rates: a categorical axis; a failed candidate is a gap.
+    display = SearchScoreDisplay.from_cv_results(
+        {"params": [{"learning_rate": v} for v in (1.0, "auto", 0.1)],
+         "mean_test_score": np.array([0.9, 0.95, np.nan]),
+         "std_test_score": np.array([0.01, 0.0, np.nan])},
+    )
+    assert display.param_values == [["auto", 0.1, 1.0]]
+    np.testing.assert_allclose(display.line_.get_ydata(), [0.95, np.nan, 0.9])
+    assert [t.get_text() for t in display.ax_.get_xticklabels()] == ["'auto'", "0.1", "1"]
+    assert display.ax_.get_xscale() == "linear"
+    np.testing.assert_allclose(display.best_marker_.get_xydata(), [[0, 0.95]])
+
+
+def test_search_display_needs_a_fitted_search():
+    from gdlogreg import GradientDescentLogisticRegressionCV
+
+    with pytest.raises(NotFittedError):
+        SearchScoreDisplay.from_estimator(GradientDescentLogisticRegressionCV())

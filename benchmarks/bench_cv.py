@@ -1,0 +1,215 @@
+"""Batched search: GradientDescentLogisticRegressionCV against the searches it replaces.
+
+For each data set, the same 5 folds and the same grid Cs = logspace(-4, 4, 10):
+
+- ``ours``: ``GradientDescentLogisticRegressionCV(Cs=Cs, cv=folds)`` (one batch);
+- ``LRCV``: ``LogisticRegressionCV(Cs=Cs, cv=folds, solver="lbfgs")``;
+- ``GS1``, ``GS2``: ``GridSearchCV(GradientDescentLogisticRegression(), {"C": Cs},
+  cv=folds)`` with ``n_jobs=1`` and ``n_jobs=2``.
+
+All refit the best C on all the data and score by accuracy. Reported: the median
+time of interleaved repeats, each contender's time over ours, the chosen C, the
+best mean score, and the largest difference of a (C, fold) validation score
+between ours and GS1 (the same model class, so it should be 0 up to ties).
+
+Then a learning-rate search (``solver="gd"``, 8 constant rates × 5 folds, C=1)
+against one ``GradientDescentLogisticRegression(solver="gd")`` fit on all the data
+at the slowest stable rate of the grid (the one whose folds took the most
+iterations without diverging): how many single fits the whole search costs.
+
+Run ``OPENBLAS_NUM_THREADS=1 python benchmarks/bench_cv.py`` (the default
+threads on a quiet machine too, if you like); ``--quick`` runs small data once.
+"""
+
+import argparse
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.datasets import load_breast_cancer, load_digits, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegressionCV
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_info
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+import run_benchmarks as rb  # noqa: E402
+
+from gdlogreg import (  # noqa: E402
+    GradientDescentLogisticRegression,
+    GradientDescentLogisticRegressionCV,
+)
+from gdlogreg._solver import DIVERGENCE_FACTOR  # noqa: E402
+
+CS = np.logspace(-4, 4, 10)
+RATES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+
+
+def datasets(quick):
+    """(name, X, y, repeats) of each data set; fewer repeats on the large ones."""
+    std = StandardScaler()
+    Xb, yb = load_breast_cancer(return_X_y=True)
+    Xd, yd = load_digits(return_X_y=True)
+    n_dense = 2000 if quick else 20_000
+    Xs, ys = make_classification(n_dense, 50, n_informative=20, random_state=0)
+    Xs = std.fit_transform(Xs)
+    n_csr, d_csr = (5000, 200) if quick else (100_000, 1000)
+    Xc, yc = rb.make_sparse(n_csr, d_csr, max(1, d_csr // 100), seed=0)
+    r = 1 if quick else None
+    return [
+        ("breast_cancer", std.fit_transform(Xb), yb, r or 5),
+        ("digits", std.fit_transform(Xd), yd, r or 3),
+        (f"dense {n_dense}×50", Xs, ys, r or 3),
+        (f"dense {n_dense}×50 float32", Xs.astype(np.float32), ys, r or 3),
+        (f"CSR {n_csr}×{d_csr} 1%", Xc, yc, 1),
+    ]
+
+
+def contenders(X, y, folds):
+    def ours():
+        return GradientDescentLogisticRegressionCV(Cs=CS, cv=folds).fit(X, y)
+
+    def lrcv():
+        return LogisticRegressionCV(
+            Cs=CS, cv=folds, solver="lbfgs", scoring="accuracy", l1_ratios=(0.0,),
+            use_legacy_attributes=False,
+        ).fit(X, y)
+
+    def grid(n_jobs):
+        return lambda: GridSearchCV(
+            GradientDescentLogisticRegression(), {"C": list(CS)}, cv=folds, n_jobs=n_jobs
+        ).fit(X, y)
+
+    return {"ours": ours, "LRCV": lrcv, "GS1": grid(1), "GS2": grid(2)}
+
+
+def chosen(name, est):
+    """(C, best mean CV accuracy) of a fitted search."""
+    if name == "LRCV":  # scores_ of shape (folds, l1_ratios, Cs) (use_legacy_attributes=False)
+        C = float(np.ravel(est.C_)[0])
+        mean = np.asarray(est.scores_).reshape(5, -1).mean(axis=0)
+        return C, float(mean[int(np.argmin(np.abs(CS - C)))])
+    return float(est.best_params_["C"]), float(est.best_score_)
+
+
+def fold_scores(est):
+    cv = est.cv_results_
+    return np.column_stack([cv[f"split{f}_test_score"] for f in range(5)])
+
+
+def c_search(name, X, y, repeats, long_s):
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    times, outs = rb.interleaved(contenders(X, y, folds), repeats, long_s)
+    row = {"data": name, "times": times}
+    row["picks"] = {k: chosen(k, v) for k, v in outs.items()}
+    row["diff"] = float(np.max(np.abs(fold_scores(outs["ours"]) - fold_scores(outs["GS1"]))))
+    return row
+
+
+def lr_search(name, X, y, repeats, long_s):
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    probe = GradientDescentLogisticRegressionCV(
+        Cs=[1.0], solver="gd", learning_rates=RATES, cv=folds
+    ).fit(X, y)
+    n_iter = probe.n_iter_[0, :, 0, :]  # (folds, rates)
+    curves = probe.loss_curves_  # candidate-major: rate j, fold f at j * 5 + f
+    stable = [all(np.all(np.isfinite(c)) and max(c) <= DIVERGENCE_FACTOR * (c[0] + 1)
+                  for c in curves[5 * j : 5 * j + 5]) for j in range(len(RATES))]
+    slowest = max((j for j in range(len(RATES)) if stable[j]),
+                  key=lambda j: (n_iter[:, j].max(), -j))
+    rate = RATES[slowest]
+    jobs = {
+        "search": lambda: GradientDescentLogisticRegressionCV(
+            Cs=[1.0], solver="gd", learning_rates=RATES, cv=folds
+        ).fit(X, y),
+        "single": lambda: GradientDescentLogisticRegression(
+            solver="gd", learning_rate=rate
+        ).fit(X, y),
+    }
+    times, outs = rb.interleaved(jobs, repeats, long_s)
+    return {"data": name, "times": times, "rate": rate,
+            "iters": int(outs["single"].n_iter_[0]),
+            "best": probe.best_params_["learning_rate"]}
+
+
+def blas_threads():
+    n = [lib["num_threads"] for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    return max(n) if n else "?"
+
+
+def report(c_rows, lr_rows, info):
+    t = rb._fmt_t
+    lines = [
+        f"Machine: {info['cpu']}, {info['cores']} cores (shared with other processes:"
+        f" interleaved repeats, medians); BLAS threads: {blas_threads()}"
+        f" (OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')});"
+        f" numpy {info['numpy']}, scipy {info['scipy']}, scikit-learn {info['sklearn']},"
+        f" commit {info['commit']}.",
+        "",
+        "5-fold stratified CV (shuffled, seed 0) over Cs = logspace(-4, 4, 10), accuracy,"
+        " refit on all the data. Times: median of interleaved repeats (1 on the CSR set);"
+        " ratios are time / time of ours. C and score: the chosen C and its mean CV"
+        " accuracy. max |Δ fold score|: over every (C, fold), ours against GridSearchCV.",
+        "",
+        "| data | ours | LogisticRegressionCV (lbfgs) | GridSearchCV n_jobs=1 |"
+        " GridSearchCV n_jobs=2 | C: ours / LRCV / GS | score: ours / LRCV / GS |"
+        " max \\|Δ fold score\\| |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in c_rows:
+        tm, p = r["times"], r["picks"]
+        ratio = {k: tm[k] / tm["ours"] for k in tm}
+        lines.append(
+            f"| {r['data']} | {t(tm['ours'])} | {t(tm['LRCV'])} ({ratio['LRCV']:.2f}×) |"
+            f" {t(tm['GS1'])} ({ratio['GS1']:.2f}×) | {t(tm['GS2'])} ({ratio['GS2']:.2f}×) |"
+            f" {p['ours'][0]:.3g} / {p['LRCV'][0]:.3g} / {p['GS1'][0]:.3g} |"
+            f" {p['ours'][1]:.4f} / {p['LRCV'][1]:.4f} / {p['GS1'][1]:.4f} |"
+            f" {r['diff']:.1e} |"
+        )
+    lines += [
+        "",
+        "Learning-rate search: solver='gd', C=1, rates " + ", ".join(f"{a:g}" for a in RATES)
+        + ", 5 folds (40 columns, then the refit of the best rate on all the data), against"
+        " one fit on all the data at the slowest stable rate of the grid.",
+        "",
+        "| data | search (40 columns) | one fit at the slowest stable rate | search / fit |"
+        " best rate |",
+        "|---|---|---|---|---|",
+    ]
+    for r in lr_rows:
+        tm = r["times"]
+        lines.append(
+            f"| {r['data']} | {t(tm['search'])} | {t(tm['single'])} (α = {r['rate']:g},"
+            f" {r['iters']} iterations) | {tm['search'] / tm['single']:.2f} |"
+            f" {r['best']:g} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="small data, one repeat")
+    p.add_argument("--long", type=float, default=10.0,
+                   help="a contender whose first run takes longer runs once (seconds)")
+    args = p.parse_args(argv)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    warnings.simplefilter("ignore", FutureWarning)
+    info = rb.machine_info()
+    c_rows, lr_rows = [], []
+    for name, X, y, repeats in datasets(args.quick):
+        print(f"{name}: C search ...", file=sys.stderr, flush=True)
+        c_rows.append(c_search(name, X, y, repeats, args.long))
+        if not name.startswith("CSR"):
+            print(f"{name}: learning-rate search ...", file=sys.stderr, flush=True)
+            lr_rows.append(lr_search(name, X, y, repeats, args.long))
+    print(report(c_rows, lr_rows, info))
+
+
+if __name__ == "__main__":
+    main()

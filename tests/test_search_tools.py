@@ -1,0 +1,187 @@
+"""GradientDescentLogisticRegressionCV as the command line and the docs use it.
+
+Known problems of the search found while building on it are kept here as
+xfail(strict=False) tests, with the reason, until the search's owner fixes them.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.preprocessing import StandardScaler
+
+from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.xfail(
+    strict=False, raises=AttributeError,
+    reason="refit=False: _refit calls _model, which reads self._X_like, deleted at the end"
+    " of _score (gdlogreg/_search.py); the CLI refits the best instead (an extra fit)",
+)
+def test_refit_false_averages_the_folds_best_models():
+    X, y = load_iris(return_X_y=True)
+    search = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0], cv=3, refit=False).fit(X, y)
+    assert not hasattr(search, "best_estimator_")
+    assert search.coef_.shape == (3, 4)
+    assert np.all(np.isfinite(search.coef_))
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="a weakly penalised, nearly separable fold (C=1e4 on breast cancer) is not on the"
+    " single fit's path to rounding: the batch converges at another iteration (329 vs 343"
+    " for fold 0), |Δcoef| ~ 0.07, and a test sample flips (fold score 0.9474 vs 0.9561)",
+)
+def test_fold_scores_are_those_of_grid_search_at_weak_penalties(cancer):
+    X, y = cancer
+    Cs = [1e3, 1e4]
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = GradientDescentLogisticRegressionCV(Cs=Cs, cv=folds).fit(X, y)
+        grid = GridSearchCV(GradientDescentLogisticRegression(), {"C": Cs}, cv=folds).fit(X, y)
+    for f in range(5):
+        np.testing.assert_array_equal(ours.cv_results_[f"split{f}_test_score"],
+                                      grid.cv_results_[f"split{f}_test_score"])
+
+
+def test_fold_scores_are_those_of_grid_search_at_usual_penalties(cancer):
+    # Where the fits are well conditioned, the batch's scores are GridSearchCV's exactly.
+    X, y = cancer
+    Cs = np.logspace(-3, 1, 5)
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    ours = GradientDescentLogisticRegressionCV(Cs=Cs, cv=folds).fit(X, y)
+    grid = GridSearchCV(GradientDescentLogisticRegression(), {"C": list(Cs)}, cv=folds)
+    grid.fit(X, y)
+    for f in range(5):
+        np.testing.assert_array_equal(ours.cv_results_[f"split{f}_test_score"],
+                                      grid.cv_results_[f"split{f}_test_score"])
+    assert ours.best_params_ == grid.best_params_
+
+
+def test_loss_curves_are_candidate_major_as_the_cli_reads_them(cancer):
+    # The CLI pairs loss_curves_[c * n_folds + f] with n_iter_[0, f, ...] (candidate c).
+    X, y = cancer
+    rates = [0.1, 1.0, 1e4]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GradientDescentLogisticRegressionCV(
+            Cs=[1.0], solver="gd", learning_rates=rates, cv=3, max_iter=60
+        ).fit(X, y)
+    n_iter = search.n_iter_[0].reshape(3, -1).T  # (candidates, folds)
+    assert [p["learning_rate"] for p in search.cv_results_["params"]] == rates
+    for c in range(3):
+        for f in range(3):
+            curve = search.loss_curves_[c * 3 + f]
+            # n_iter_ + 1 entries, + 1 when the column rolled back to its best iterate.
+            assert len(curve) - 1 - n_iter[c, f] in (0, 1)
+    assert (n_iter[2] <= 2).all() and (n_iter[0] == 60).all()  # α = 1e4 diverges at once
+
+
+def test_search_page_examples_run_with_their_output():
+    """docs/search.rst's ``>>>`` lines, as the documentation build runs them, readably."""
+    import importlib.util
+    from pathlib import Path
+
+    pytest.importorskip("sphinx")  # docs/conf.py imports it
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    if not (docs / "search.rst").exists():
+        pytest.skip("no docs/ in this checkout")
+    spec = importlib.util.spec_from_file_location("docs_conf", docs / "conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    assert "search.rst" in conf.DOCTESTED_PAGES
+    failed, tried, report = conf.run_page_doctests(docs / "search.rst")
+    assert tried > 20
+    assert failed == 0, report
+
+
+def test_bench_cv_rows_on_tiny_data(monkeypatch):
+    """benchmarks/bench_cv.py on 150 samples: every contender timed, the same choices."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_cv.py"
+    if not script.exists():
+        pytest.skip("no benchmarks/ in this checkout")
+    spec = importlib.util.spec_from_file_location("bench_cv", script)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    X, y = load_breast_cancer(return_X_y=True)
+    X, y = StandardScaler().fit_transform(X)[:150], y[:150]
+    monkeypatch.setattr(bench, "CS", np.array([0.01, 0.1, 1.0]))
+    monkeypatch.setattr(bench, "RATES", (0.1, 1.0, 1e4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        row = bench.c_search("tiny", X, y, 1, 0.0)
+        lr = bench.lr_search("tiny", X, y, 1, 0.0)
+    assert set(row["times"]) == {"ours", "LRCV", "GS1", "GS2"}
+    assert all(t > 0 for t in row["times"].values())
+    assert row["picks"]["ours"] == pytest.approx(row["picks"]["GS1"])
+    assert row["diff"] == 0.0  # well-conditioned Cs: the batch's scores are GridSearchCV's
+    assert lr["rate"] == 0.1  # the slowest of the rates that do not diverge (1e4 diverges)
+    text = bench.report([row], [lr], bench.rb.machine_info())
+    rows = [line for line in text.splitlines() if line.startswith("| tiny |")]
+    assert len(rows) == 2 and "(α = 0.1," in rows[1]
+    assert "OPENBLAS_NUM_THREADS" in text
+
+
+def test_readme_search_example_runs_without_warning():
+    """The README's "Hyperparameter search" block, after the quick start it builds on."""
+    import re
+    from pathlib import Path
+
+    pytest.importorskip("matplotlib").use("Agg")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    quick, search = (
+        re.search(r"```python\n(.*?)```", readme.split(heading, 1)[1], re.S).group(1)
+        for heading in ("## Quick start", "## Hyperparameter search")
+    )
+    namespace = {"__name__": "__readme__"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exec(compile(quick + search, "<README>", "exec"), namespace)
+    found = namespace["search"]
+    assert set(found.best_params_) == {"C"}
+    assert found.best_score_ > 0.95
+    # The values in the comment are those printed (the score rounded).
+    assert f"{{'C': {found.best_params_['C']!r}}} {found.best_score_:.4f}" in search
+
+
+_SUBSET_REASON = (
+    "BatchObjective.subset (gdlogreg/_batch.py) subsets T and std separately, so after the"
+    " first column leaves the batch `self.T is self.std` is False in standardized ('auto')"
+    " coordinates and optimality() converts the gradient to standardized coordinates a second"
+    " time: the remaining columns stay on their single fits' paths but stop elsewhere"
+)
+
+
+@pytest.mark.xfail(strict=False, reason=_SUBSET_REASON)
+@pytest.mark.parametrize(("standardize", "l1_ratio"), [(True, 0.5), (False, 0.0)])
+def test_columns_stop_where_their_single_fits_stop(cancer, standardize, l1_ratio):
+    # One fold, three Cs: the strongest penalty converges first and leaves the batch.
+    # Elastic net on standardized data: C=10 runs to max_iter (single fit: 167 iterations);
+    # L2 on the raw features: C=1 stops at 436 (single fit: 591).
+    X, y = cancer if standardize else load_breast_cancer(return_X_y=True)
+    train, test = next(StratifiedKFold(5).split(X, y))
+    Cs = [0.01, 1.0, 10.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GradientDescentLogisticRegressionCV(
+            Cs=Cs, l1_ratios=[l1_ratio], cv=[(train, test)]
+        ).fit(X, y)
+        single = [
+            GradientDescentLogisticRegression(C=C, l1_ratio=l1_ratio).fit(X[train], y[train])
+            for C in Cs
+        ]
+    assert search.n_iter_.ravel().tolist() == [int(e.n_iter_[0]) for e in single]
