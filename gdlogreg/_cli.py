@@ -774,21 +774,6 @@ def _fold_data(X, y, args):
             for train, test in splits]
 
 
-def _column_outcome(curve, n_iter, max_iter):
-    """How one (candidate, fold) column ended: "diverged", "max_iter" or "converged".
-
-    Read from its loss curve, with the solver's own divergence test (J not
-    finite, or above DIVERGENCE_FACTOR·(J₀ + 1)); a diverged column's curve
-    ends with the J of the iterate it rolled back to.
-    """
-    from gdlogreg._solver import DIVERGENCE_FACTOR
-
-    curve = np.asarray(curve, dtype=float)
-    if not np.isfinite(curve).all() or curve.max() > DIVERGENCE_FACTOR * (curve[0] + 1.0):
-        return "diverged"
-    return "max_iter" if n_iter >= max_iter else "converged"
-
-
 def batched_search(X, y, args, *, solver, **grid):
     """Cross-validate a grid with GradientDescentLogisticRegressionCV, batched.
 
@@ -818,11 +803,10 @@ def batched_search(X, y, args, *, solver, **grid):
 
     scores, n_iter, reasons, params = [], [], [], None
     for X_f, splits in _fold_data(X, y, args):
-        # refit=False would spare the refit of the best candidate, which the table
-        # does not use, but it fails at present (tests/test_search_tools.py).
+        # refit=False: the table needs no refit of the best candidate
         search = GradientDescentLogisticRegressionCV(
             cv=splits, scoring=args.scoring, solver=solver, max_iter=args.max_iter,
-            tol=args.tol, **grid,
+            tol=args.tol, refit=False, **grid,
         )
         with warnings.catch_warnings():
             # Unconverged and diverged fits are the point here: the table says so.
@@ -833,9 +817,7 @@ def batched_search(X, y, args, *, solver, **grid):
         scores.append(np.column_stack([cv[f"split{f}_test_score"] for f in range(F)]))
         its = search.n_iter_[0].reshape(F, -1).T  # (candidates, folds)
         n_iter.append(its)
-        reasons.append([[_column_outcome(search.loss_curves_[c * F + f], its[c, f],
-                                         args.max_iter) for f in range(F)]
-                        for c in range(len(params))])
+        reasons.append([search.stop_reasons_[c * F : (c + 1) * F] for c in range(len(params))])
     return {
         "params": params,
         "scores": np.hstack(scores),

@@ -753,8 +753,8 @@ def test_lr_search_is_batched_and_answers_as_one_fit_per_rate_and_fold(
     assert main(argv + ([] if standardize else ["--no-standardize"])) == 0
     out = capsys.readouterr().out
     assert calls["cv"] == (3 if standardize else 1)
-    # The refit of each search's best is the only single fit (one per search).
-    assert calls["single"] == calls["cv"]
+    # No single fit: the searches do not refit their best candidate.
+    assert calls["single"] == 0
     monkeypatch.undo()
     expected = _old_lr_search(X, y, rates, cv=3, standardize=standardize, max_iter=150)
     _, rows = table_rows(out)
@@ -769,19 +769,6 @@ def test_lr_search_is_batched_and_answers_as_one_fit_per_rate_and_fold(
         assert parts == {r: f"{reasons.count(r)}/3" for r in set(reasons)}, lr
         outcomes |= set(parts)
     assert {"diverged", "max_iter"} <= outcomes  # the test sees more than one kind
-
-
-def test_column_outcome_reads_the_loss_curve():
-    from gdlogreg._cli import _column_outcome
-    from gdlogreg._solver import DIVERGENCE_FACTOR
-
-    start = np.log(2.0)
-    assert _column_outcome([start, 0.5, 0.4], 2, 100) == "converged"
-    assert _column_outcome([start, 0.5, 0.4], 100, 100) == "max_iter"
-    assert _column_outcome([start, np.inf, start], 1, 100) == "diverged"
-    too_far = DIVERGENCE_FACTOR * (start + 1.0) * 1.01
-    assert _column_outcome([start, too_far, start], 1, 100) == "diverged"
-    assert _column_outcome([start, 0.9 * too_far, 0.4], 2, 100) == "converged"
 
 
 def _grid_search(X, y, Cs, *, cv=3, l1_ratios=None, scoring="accuracy"):

@@ -1,7 +1,7 @@
 """GradientDescentLogisticRegressionCV as the command line and the docs use it.
 
-Known problems of the search found while building on it are kept here as
-xfail(strict=False) tests, with the reason, until the search's owner fixes them.
+A known limit of the search is kept here as an xfail(strict=False) test, with
+the reason; the problems found while building on it are fixed and tested.
 """
 
 import warnings
@@ -22,11 +22,6 @@ def cancer():
     return StandardScaler().fit_transform(X), y
 
 
-@pytest.mark.xfail(
-    strict=False, raises=AttributeError,
-    reason="refit=False: _refit calls _model, which reads self._X_like, deleted at the end"
-    " of _score (gdlogreg/_search.py); the CLI refits the best instead (an extra fit)",
-)
 def test_refit_false_averages_the_folds_best_models():
     X, y = load_iris(return_X_y=True)
     search = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0], cv=3, refit=False).fit(X, y)
@@ -158,15 +153,8 @@ def test_readme_search_example_runs_without_warning():
     assert f"{{'C': {found.best_params_['C']!r}}} {found.best_score_:.4f}" in search
 
 
-_SUBSET_REASON = (
-    "BatchObjective.subset (gdlogreg/_batch.py) subsets T and std separately, so after the"
-    " first column leaves the batch `self.T is self.std` is False in standardized ('auto')"
-    " coordinates and optimality() converts the gradient to standardized coordinates a second"
-    " time: the remaining columns stay on their single fits' paths but stop elsewhere"
-)
 
 
-@pytest.mark.xfail(strict=False, reason=_SUBSET_REASON)
 @pytest.mark.parametrize(("standardize", "l1_ratio"), [(True, 0.5), (False, 0.0)])
 def test_columns_stop_where_their_single_fits_stop(cancer, standardize, l1_ratio):
     # One fold, three Cs: the strongest penalty converges first and leaves the batch.
