@@ -115,8 +115,8 @@ class GradientDescentLogisticRegression(
     tol : float, default=1e-5
         Stopping tolerance, a relative accuracy of J. With a penalty (finite
         ``C``) the fit stops once a duality gap, a certified upper bound on
-        J - J* (``dual_gap_``), is at most ``tol`` times J; then
-        (J - J*)/J* <= tol/(1 - tol). That bound can exceed the true gap
+        J - J* (``dual_gap_``), is at most ``tol / 10`` times J; then
+        (J - J*)/J* <= tol/10, 1e-6 at the default. That bound can exceed the true gap
         many times over (it credits the loss with no curvature beyond the
         penalty's), so the fit also stops when the largest entry of the
         gradient of J in standardized coordinates (the minimum-norm

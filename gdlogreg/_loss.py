@@ -101,10 +101,10 @@ class BinaryLogLoss:
         mean prediction (user guide, "When does it stop?").
         """
         pbar = ybar + gb
-        up, down = gb > 0.0, gb < 0.0
-        tau = np.where(up, gb / np.where(up, pbar, 1.0), 0.0)
-        tau = np.where(down, -gb / np.where(down, 1.0 - pbar, 1.0), tau)
-        return np.clip(tau, 0.0, 1.0), np.where(up, 0.0, 1.0)
+        # the mean prediction of the over-predicted class: > 0 but for rounding
+        den = np.where(gb > 0.0, pbar, 1.0 - pbar)
+        tau = np.where(den > 0.0, np.abs(gb) / np.where(den > 0.0, den, 1.0), 1.0)
+        return np.clip(tau, 0.0, 1.0), np.where(gb > 0.0, 0.0, 1.0)
 
     @staticmethod
     def dual_rows(theta, tau, q):
@@ -327,7 +327,7 @@ class DualDivergence:
         b = xp.exp(logb)
         delta = (1.0 - theta) * (y - b) + (theta * tau) * (q - b)
         a = (1.0 - theta) * y + (theta * tau) * q + (theta * (1.0 - tau)) * b
-        small = xp.abs(delta) <= 0.5 * b
+        small = (xp.abs(delta) <= 0.5 * b) & (b > 0)
         x = delta / xp.where(small, b, xp.ones_like(b))
         x = xp.where(small, x, xp.zeros_like(x))
         near = b * ((1.0 + x) * xp.log1p(x) - x)

@@ -120,9 +120,11 @@ class ElasticNet:
         θ·v lies where P* is finite (‖v‖_∞ <= l1) when there is no L2 part;
         with one P* is finite everywhere and θ = 1.
         """
-        if self.l2 > 0.0:
-            return np.ones_like(top)
-        return np.minimum(1.0, self.l1 / np.maximum(top, self.l1 * 1e-300))
+        theta = np.ones_like(top)
+        if self.l2 == 0.0:
+            over = top > self.l1  # so top > 0: no division by zero
+            theta[over] = self.l1 / top[over]
+        return theta
 
     def dual_gap(self, W, V):
         """Σ P(w) + w·v + P*(-v) >= 0 over the weights: the penalty's share of the duality gap.
