@@ -165,8 +165,9 @@ class GradientDescentLogisticRegression(
     dual_gap_ : float
         A certified upper bound on J - J* for the returned model (absolute,
         in the units of J, the last entry of ``loss_curve_``): J minus the
-        value of the dual at a feasible dual point (user guide, "When does it
-        stop?"). The relative bound on (J - J*)/J* is
+        best lower bound on J* that the fit found, the value of the dual at a
+        feasible dual point (user guide, "When does it stop?"). The relative
+        bound on (J - J*)/J* is
         ``dual_gap_ / (loss_curve_[-1] - dual_gap_)``. NaN without a penalty
         (``C=np.inf``), where no such bound exists.
     learning_rate_ : float

@@ -215,23 +215,28 @@ class Objective:
         """Whether J has a penalty, and so a dual whose gap bounds J - J*."""
         return self.penalty.l2 > 0.0 or self.penalty.l1 > 0.0
 
-    def dual_constants(self):
+    def dual_constants(self, zero_grad=None):
         """What the dual points need of the data, once a fit: ``(ȳ, x̄, G₀)``.
 
         ȳ = Σ s y (per column), x̄ = Xᵀ s and G₀ = Xᵀ(s ⊙ (p₀ - y)) the loss's
-        weight gradient at z = 0 (numpy, float64): one loss pass with its
-        gradient and one ``gram`` product. None without an intercept.
+        weight gradient at z = 0 (numpy, float64): one ``gram`` product, and a
+        loss pass with its gradient unless ``zero_grad``, the gradient of the
+        all-zero model (in this objective's coordinates), is given. None
+        without an intercept.
         """
         if not self.fit_intercept:
             return None
         be, d = self.backend, self.problem.n_features
-        _, _, G0 = be.loss_pass(
-            self.loss, be.linear(self.zeros(), True), gradient=True, fit_intercept=True
-        )
+        if zero_grad is None:
+            _, _, G0 = be.loss_pass(
+                self.loss, be.linear(self.zeros(), True), gradient=True, fit_intercept=True
+            )
+            G0 = _host(be, G0)
+        else:  # at W = 0 the penalty's gradient is 0
+            G0 = self._base_gradient(_host(be, zero_grad))
         e = np.zeros((d + 1, 1))
         e[d] = 1.0  # A e = 1, so Aᵀ diag(s) A e = [Xᵀ s; Σ s]
         xbar = _host(be, be.gram(be.asarray(e), True))[:d, 0]
-        G0 = _host(be, G0)
         return self.loss.p_zero(G0.shape[1]) - G0[d], xbar, G0[:d]
 
     def _base_gradient(self, grad):

@@ -105,6 +105,7 @@ class Monitor:
         self.gap, self.gap_k, self.k = math.nan, None, 0
         self._constants, self._next_check, self._divergence = None, None, None
         self._lower = -math.inf  # the best lower bound on J* seen
+        self._zero_grad = None  # the gradient at the all-zero start, for the dual's constants
         self._gaps = []  # [point, verdict] of the last two iterates tested (no z)
 
     def __call__(self, k, point, step):
@@ -135,8 +136,8 @@ class Monitor:
     def _passes(self, opt, point):
         """The stopping test (module docstring)."""
         J = point.J
-        if self.ref is None:
-            self.ref = (opt, J)
+        if self.ref is None:  # the start is the all-zero model
+            self.ref, self._zero_grad = (opt, J), point.grad
         grad_ref, J_ref = self.ref
         shrink = math.sqrt(min(1.0, max(J, 0.0) / J_ref)) if J_ref > 0 else 1.0
         bound = self.tol * grad_ref * shrink
@@ -182,7 +183,8 @@ class Monitor:
         """
         obj = self.objective
         if self._constants is None:
-            self._constants = (obj.dual_constants(),)
+            self._constants = (obj.dual_constants(self._zero_grad),)
+            self._zero_grad = None
         dual = obj.dual_point(point, self._constants[0])
         gap = dual.penalty_share + dual.loss_bound
         if target is None:
@@ -227,9 +229,12 @@ class Monitor:
         if self.dual and math.isfinite(curve[-1]) and (
             coef is not point.coef or self.gap_k != self.k
         ):
-            # The bound of the model returned, where the test did not compute it.
-            at = point if coef is point.coef else self.objective.evaluate(coef)
-            self.duality_gap(at)
+            # The bound of the model returned, where the test did not compute it:
+            # J - (the best lower bound on J* found), free, or computed once.
+            if self._lower > -math.inf:
+                self.gap = max(curve[-1] - self._lower, 0.0)
+            else:
+                self.duality_gap(point if coef is point.coef else self.objective.evaluate(coef))
         return SolverResult(
             coef=self.objective.T.to_base(coef),
             n_iter=k,

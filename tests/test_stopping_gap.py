@@ -205,3 +205,14 @@ def test_weight_two_is_the_row_twice():
         b = _fit(Xr, yr, None, l1_ratio=0.5, max_iter=max_iter)
         assert a.n_iter_ == b.n_iter_
         assert a.dual_gap_ == pytest.approx(b.dual_gap_, rel=1e-6)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_constants_from_the_start_gradient_match_a_pass(n_classes):
+    X, y = _data(n_classes)
+    problem = make_problem(X, y, _weights(True), n_classes, C=C, l1_ratio=0.5,
+                           fit_intercept=True)
+    obj = Objective(problem, problem.standardization)
+    zero = obj.evaluate(obj.zeros())
+    for a, b in zip(obj.dual_constants(zero.grad), obj.dual_constants(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
