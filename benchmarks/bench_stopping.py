@@ -7,7 +7,7 @@ repeats) at ``--blas-threads`` BLAS threads. J* from LogisticRegression's
 Newton solver at tol=1e-12. The rules are switched by replacing one method of
 the solver's Monitor:
 
-- ``gradient``: the gradient tests only (the rule before the duality gap);
+- ``gradient``: the gradient tests only, and no ``dual_gap_`` (the code before the gap);
 - ``gap``: the certified duality gap only (gap <= tol · J);
 - ``both``: the default, whichever passes first.
 
@@ -69,16 +69,17 @@ def datasets():
 @contextlib.contextmanager
 def rule(name):
     """Switch the Monitor's stopping rule (see the module docstring)."""
+    M = _solver.Monitor
     off = lambda self, *a: False  # noqa: E731
-    saved = _solver.Monitor._gap_passes, _solver.Monitor._gradient_passes
-    if name == "gradient":
-        _solver.Monitor._gap_passes = off
+    saved = M._gap_passes, M._gradient_passes, M.duality_gap
+    if name == "gradient":  # as before the gap: no test, no dual_gap_ (NaN)
+        M._gap_passes, M.duality_gap = off, lambda self, *a: float("nan")
     elif name == "gap":
-        _solver.Monitor._gradient_passes = off
+        M._gradient_passes = off
     try:
         yield
     finally:
-        _solver.Monitor._gap_passes, _solver.Monitor._gradient_passes = saved
+        M._gap_passes, M._gradient_passes, M.duality_gap = saved
 
 
 RULES = ["gradient", "both", "gap"]
