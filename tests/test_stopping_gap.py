@@ -216,3 +216,24 @@ def test_constants_from_the_start_gradient_match_a_pass(n_classes):
     zero = obj.evaluate(obj.zeros())
     for a, b in zip(obj.dual_constants(zero.grad), obj.dual_constants(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 1.0])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_every_backend_reports_the_same_gap(n_classes, l1_ratio):
+    """dual_gap_ on Dask and on an array-API device (its loss pass maps the dual's rows)."""
+    from sklearn import config_context
+
+    X, y = _data(n_classes)
+    sw = _weights(True)
+    ref = _fit(X, y, sw, l1_ratio=l1_ratio, max_iter=4)
+    da = pytest.importorskip("dask.array")
+    lazy = _fit(da.from_array(X, chunks=(64, 8)), da.from_array(y, chunks=64),
+                da.from_array(sw, chunks=64), l1_ratio=l1_ratio, max_iter=4)
+    assert lazy.dual_gap_ == pytest.approx(ref.dual_gap_, rel=1e-9)
+    xp = pytest.importorskip("array_api_strict")
+    device = xp.Device("device1")
+    with config_context(array_api_dispatch=True):
+        strict = _fit(xp.asarray(X, device=device), xp.asarray(y, device=device),
+                      xp.asarray(sw, device=device), l1_ratio=l1_ratio, max_iter=4)
+    assert strict.dual_gap_ == pytest.approx(ref.dual_gap_, rel=1e-9)
