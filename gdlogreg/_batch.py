@@ -27,8 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._loss import GroupedLoss
+from ._objective import Objective, Point
 from ._penalty import _relu
-from ._solver import DIVERGENCE_FACTOR, LOOSE_FACTOR, PENALTY_GAP
+from ._problem import Identity, Problem
+from ._solver import DIVERGENCE_FACTOR, FIRST_CHECK, LOOSE_FACTOR, PENALTY_GAP, Monitor
 from ._steps._base import _start, eps
 from ._steps.bb import GROW, SHRINK, TAU
 from ._xp import concat, to_host
@@ -185,8 +187,10 @@ class BatchObjective:
     fit_intercept : bool
     """
 
-    def __init__(self, backend, loss, penalty, transform, std, fit_intercept):
+    def __init__(self, backend, loss, penalty, transform, std, fit_intercept, groups=None):
         self.backend, self.loss, self.penalty = backend, loss, penalty
+        #: each group's (ElasticNet, Standardization), for its single objective
+        self.groups = groups
         self.T, self.std = transform, std
         self.fit_intercept = fit_intercept
         self.xp = backend.xp
@@ -234,7 +238,18 @@ class BatchObjective:
         return BatchObjective(
             backend, GroupedLoss(self.loss.base, len(groups), self.k),
             self.penalty.subset(cols), T, std, self.fit_intercept,
+            None if self.groups is None else [self.groups[g] for g in groups],
         )
+
+    def group_objective(self, i):
+        """The :class:`gdlogreg._objective.Objective` of group i alone (its single fit's)."""
+        penalty, std = self.groups[i]
+        be = self.backend
+        problem = Problem(
+            be.with_weights(_take_cols(be.s, [i], self.xp)[:, 0]), self.loss.base, penalty,
+            fit_intercept=self.fit_intercept, n_columns=self.k, standardization=std,
+        )
+        return Objective(problem, std if self.T is self.std else Identity(self.fit_intercept))
 
     def zeros(self):
         return self.backend.zeros(self.coef_shape)
@@ -601,6 +616,9 @@ class BatchMonitor:
         self.best_coef = None
         self.ref = (np.zeros(n_groups), np.zeros(n_groups))  # ‖g'(0)‖_∞ and J(0)
         self._flat_ok = np.zeros(n_groups, dtype=bool)
+        # The certified test of each group (Monitor's), from its first check on.
+        self._first_check = np.full(n_groups, np.inf)
+        self._zero_grad, self._dual = {}, {}
 
     def _cols(self, groups):
         if self.k == 1:
@@ -615,6 +633,9 @@ class BatchMonitor:
         opt = objective.optimality(point)
         if k == 0:  # the start (zeros) sets the scale of the test
             self.ref[0][active], self.ref[1][active] = opt, J
+            self._first_check[active] = FIRST_CHECK * self.tol * opt
+            for i, g in enumerate(active):
+                self._zero_grad[g] = _take_cols(point.grad, objective.columns([i]), objective.xp)
         reason = self._test(k, active, objective, point, J, opt)
         self._keep_best(active, objective, point, J, reason)
         if self.callback is not None and self.callback(k, active, J, opt):
@@ -636,11 +657,32 @@ class BatchMonitor:
             flat_ok = np.zeros(len(active), dtype=bool)
         self._flat_ok[active] = flat_ok
         diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (J_ref + 1.0))
+        near = ~passes & ~diverged & (opt <= self._first_check[active])
+        for i in np.flatnonzero(near):
+            passes[i] = self._gap_passes(k, active[i], i, objective, point, opt[i], bound[i])
         reason = np.full(len(active), None, dtype=object)
         reason[k >= self.max_iter] = "max_iter"
         reason[passes] = "converged"
         reason[diverged] = "diverged"
         return reason
+
+    def _gap_passes(self, k, g, i, objective, point, opt, bound):
+        """Group g's certified test (``Monitor._gap_passes``, on its single objective)."""
+        mon = self._dual.get(g)
+        if mon is None:
+            view = objective.group_objective(i)
+            if not view.has_dual:
+                self._first_check[g] = -np.inf  # no penalty: no dual, never again
+                return False
+            mon = self._dual[g] = Monitor(view, self.tol, self.max_iter)
+            mon.ref, mon._zero_grad = (self.ref[0][g], self.ref[1][g]), self._zero_grad.pop(g)
+            mon._next_check = self._first_check[g]
+        mon.k = k
+        cols = objective.columns([i])
+        xp = objective.xp
+        here = Point(_take_cols(point.coef, cols, xp), float(point.J[i]),
+                     _take_cols(point.grad, cols, xp))
+        return mon._gap_passes(float(opt), here, float(bound))
 
     def _keep_best(self, active, objective, point, J, reason):
         better = (reason != "diverged") & (J < self.best_J[active])
@@ -748,4 +790,5 @@ def make_batch(backend, base_loss, k, *, penalties, standardizations, standardiz
                     axis=1)
     std = BatchTransform(D, mean, fit_intercept, xp)
     T = std if standardized else BatchTransform(None, None, fit_intercept, xp)
-    return BatchObjective(backend, loss, penalty, T, std, fit_intercept)
+    return BatchObjective(backend, loss, penalty, T, std, fit_intercept,
+                          list(zip(penalties, standardizations, strict=True)))

@@ -113,18 +113,23 @@ class GradientDescentLogisticRegression(
     max_iter : int, default=1000
         Most gradient-descent iterations.
     tol : float, default=1e-5
-        Stopping tolerance. The fit stops when the largest entry of the
+        Stopping tolerance, a relative accuracy of J. With a penalty (finite
+        ``C``) the fit stops once a duality gap, a certified upper bound on
+        J - J* (``dual_gap_``), is at most ``tol / 10`` times J; then
+        (J - J*)/J* <= tol/10, 1e-6 at the default. That bound can exceed the true gap
+        many times over (it credits the loss with no curvature beyond the
+        penalty's), so the fit also stops when the largest entry of the
         gradient of J in standardized coordinates (the minimum-norm
         subgradient with L1) falls below ``tol`` times the same quantity at
-        the all-zero start, times √(J / J at the start): a test on the
-        relative gap (J - J*)/J*. With a pure L2 penalty (``l1_ratio=0``,
-        finite ``C``) it also stops at a gradient up to ten times that size
-        when the gap that gradient could hide, were J curved by the penalty
-        alone, is below ``tol / 30`` times J at two iterates in a row (see
-        the user guide). The test is unit-free: without
-        a penalty it does not change when a feature is rescaled (with one, the
-        problem itself depends on the units). The tolerance is floored at
-        50 machine epsilons of the input's dtype.
+        the all-zero start, times √(J / J at the start), and, with a pure L2
+        penalty, at a gradient up to ten times that size when the gap that
+        gradient could hide, were J curved by the penalty alone, is below
+        ``tol / 30`` times J at two iterates in a row; whichever comes first
+        (see the user guide, "When does it stop?"). Without a penalty
+        (``C=np.inf``) only the gradient tests apply. The gradient test is
+        unit-free: without a penalty it does not change when a feature is
+        rescaled (with one, the problem itself depends on the units). The
+        tolerance is floored at 50 machine epsilons of the input's dtype.
     warm_start : bool, default=False
         Start from the previous ``coef_`` and ``intercept_`` instead of zeros.
     verbose : int, default=0
@@ -157,6 +162,14 @@ class GradientDescentLogisticRegression(
         Why the fit stopped: ``"converged"``, ``"max_iter"``, ``"diverged"``,
         ``"stalled"`` (no further decrease is possible in floating point) or
         ``"callback"``.
+    dual_gap_ : float
+        A certified upper bound on J - J* for the returned model (absolute,
+        in the units of J, the last entry of ``loss_curve_``): J minus the
+        best lower bound on J* that the fit found, the value of the dual at a
+        feasible dual point (user guide, "When does it stop?"). The relative
+        bound on (J - J*)/J* is
+        ``dual_gap_ / (loss_curve_[-1] - dual_gap_)``. NaN without a penalty
+        (``C=np.inf``), where no such bound exists.
     learning_rate_ : float
         The last step size used (α for a constant step). Under
         ``learning_rate="auto"`` it is in standardized coordinates.
@@ -374,6 +387,7 @@ class GradientDescentLogisticRegression(
         )
         self.converged_ = bool(result.converged)
         self.stop_reason_ = result.stop_reason
+        self.dual_gap_ = float(result.gap)
         self.learning_rate_ = float(result.step)
         self._stats = stats
         if self.keep_path:

@@ -93,6 +93,40 @@ class BinaryLogLoss:
             return sign
         return xp.asarray(sign, device=device)
 
+    @staticmethod
+    def p_zero(m):
+        """The probability that each column of z gives its class at z = 0."""
+        return 0.5
+
+    @staticmethod
+    def neg_entropy(q):
+        """Σ q log q over the two classes of each column (q: float64, of class 1)."""
+        return float(np.sum(_xlogx(q) + _xlogx(1.0 - q)))
+
+    @staticmethod
+    def group_max(a):
+        """The largest entry of each independent problem: each column is one."""
+        return a
+
+    @staticmethod
+    def dual_mix(ybar, gb):
+        """``(τ, q)``: the mix p' = (1 - τ) p + τ q with Σᵢ sᵢ (p'ᵢ - yᵢ) = 0, per column.
+
+        ybar = Σ s y and gb = Σ s (p - y) (numpy, float64, of class 1): the
+        class the model over-predicts gets q = 0 and τ = its excess over its
+        mean prediction (user guide, "When does it stop?").
+        """
+        pbar = ybar + gb
+        # the mean prediction of the over-predicted class: > 0 but for rounding
+        den = np.where(gb > 0.0, pbar, 1.0 - pbar)
+        tau = np.where(den > 0.0, np.abs(gb) / np.where(den > 0.0, den, 1.0), 1.0)
+        return np.clip(tau, 0.0, 1.0), np.where(gb > 0.0, 0.0, 1.0)
+
+    @staticmethod
+    def dual_rows(theta, tau, q):
+        """The loss-like object of the dual pass (:class:`DualDivergence`)."""
+        return DualDivergence(theta, tau, q, multinomial=False)
+
     def terms(self, z, t, s, xp, residual=True):
         """Weighted loss sum of a block of rows and, if asked, its residual.
 
@@ -165,6 +199,34 @@ class MultinomialLogLoss:
         if xp is np or device is None:
             return y
         return xp.asarray(y, device=device)
+
+    @staticmethod
+    def p_zero(m):
+        return 1.0 / m
+
+    @staticmethod
+    def neg_entropy(q):
+        """Σ_k q_k log q_k (q: float64 over the K classes)."""
+        return float(np.sum(_xlogx(q)))
+
+    @staticmethod
+    def group_max(a):
+        """The K columns are one problem: their largest entry, for every column."""
+        return np.full_like(a, np.max(a))
+
+    @staticmethod
+    def dual_mix(ybar, gb):
+        """As for the binary loss, over the K classes of one problem: τ = max_k gb_k / p̄_k."""
+        pbar = ybar + gb
+        up = gb > 0.0
+        tau = float(np.max(np.where(up, gb / np.where(up, pbar, 1.0), 0.0), initial=0.0))
+        if not tau > 0.0:
+            return np.zeros_like(gb), ybar
+        q = np.clip(pbar - gb / tau, 0.0, None)
+        return np.full_like(gb, min(tau, 1.0)), q / np.sum(q)
+
+    def dual_rows(self, theta, tau, q):
+        return DualDivergence(theta, tau, q, multinomial=True, classes=self.classes)
 
     def terms(self, z, t, s, xp, residual=True):
         """Weighted loss sum of a block of rows (rows, K) and, if asked, the residual."""
@@ -254,6 +316,74 @@ def _np_dtype(a):
     if isinstance(a, np.ndarray):
         return a.dtype
     return np.float32 if "32" in str(a.dtype) else np.float64
+
+
+
+def _xlogx(a):
+    """a log a, with 0 log 0 = 0 (numpy)."""
+    return a * np.log(np.where(a > 0, a, 1.0))
+
+
+def _softplus(x, xp):
+    """log(1 + exp(x)) at any x, without overflow."""
+    return 0.5 * (x + xp.abs(x)) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+class DualDivergence:
+    """Σᵢ sᵢ KL(p''ᵢ ‖ pᵢ): the loss's share of the duality gap at a dual point.
+
+    p is the model's class distribution at z (softmax; σ(z) and 1 - σ(z) for
+    a binary column) and p'' = θ[(1 - τ) p + τ q] + (1 - θ) y the dual point,
+    y the one-hot label (docs/user_guide.rst, "When does it stop?"). By
+    Fenchel–Young, L(z) + L*(α) - α z = KL(p'' ‖ p) for α = p'' - y.
+    ``theta``, ``tau``, ``q``: arrays of shape (1, m), one entry per column of z.
+
+    Loss-like: :meth:`terms` has the contract of the losses' ``terms`` with
+    ``residual=False``, so that every backend's ``loss_pass`` maps it over
+    the rows. Each class adds a nonnegative a log(a/b) - a + b (a = p'', b = p,
+    summing to the KL): b·φ(δ/b) with φ(x) = (1 + x) log1p(x) - x where
+    δ = a - b is at most b/2 (no cancellation of the first order), else from
+    log b, which stays finite where b underflows. numpy blocks in float64.
+    """
+
+    def __init__(self, theta, tau, q, *, multinomial, classes=None):
+        self.theta, self.tau, self.q = theta, tau, q
+        self.multinomial = multinomial
+        self.classes = classes
+
+    def terms(self, z, t, s, xp, residual=False):
+        """``(Σ s KL, None)`` for a block of rows."""
+        if isinstance(z, np.ndarray):
+            z = z.astype(np.float64)
+        total = 0.0
+        for logb, y, q in self._classes(z, t, xp):
+            total += weighted_sum(s, self._divergence(logb, y, q, xp), xp)
+        return total, None
+
+    def _classes(self, z, t, xp):
+        """(log p, y, q) of each group of classes: the K columns, or the two of a binary column."""
+        if self.multinomial:
+            zmax = xp.max(z, axis=1, keepdims=True)
+            shifted = z - zmax
+            logb = shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
+            y = astype(xp.reshape(t, (-1, 1)) == self.classes, z.dtype, xp)
+            return [(logb, y, self.q)]
+        sign = t if isinstance(t, np.ndarray) else astype(t, z.dtype, xp)
+        y = 0.5 - 0.5 * sign[:, None]  # the signs t = 1 - 2y
+        return [(-_softplus(-z, xp), y, self.q), (-_softplus(z, xp), 1.0 - y, 1.0 - self.q)]
+
+    def _divergence(self, logb, y, q, xp):
+        """a log(a/b) - a + b for a = p'' and b = p, entrywise (nonnegative)."""
+        theta, tau = self.theta, self.tau
+        b = xp.exp(logb)
+        delta = (1.0 - theta) * (y - b) + (theta * tau) * (q - b)
+        a = (1.0 - theta) * y + (theta * tau) * q + (theta * (1.0 - tau)) * b
+        small = (xp.abs(delta) <= 0.5 * b) & (b > 0)
+        x = delta / xp.where(small, b, xp.ones_like(b))
+        x = xp.where(small, x, xp.zeros_like(x))
+        near = b * ((1.0 + x) * xp.log1p(x) - x)
+        far = a * (xp.log(xp.where(a > 0, a, xp.ones_like(a))) - logb) - delta
+        return xp.where(small, near, far)
 
 
 def probabilities(z, xp, log=False):

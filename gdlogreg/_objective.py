@@ -19,7 +19,8 @@ What the solver sees:
   direction: ``X @ d`` once, then O(n) per trial, because Z is linear in coef;
 - :meth:`Objective.extrapolate`: a Point at a + β (a - b) from two points,
   O(n) for its raw prediction (Nesterov);
-- ``prox``, ``optimality``, ``flat_gap``, ``curvature_matvec``.
+- ``prox``, ``optimality``, ``flat_gap``, ``curvature_matvec``;
+- ``dual_point`` and ``dual_divergence``: a certified bound on J - J*.
 
 Nothing is kept between calls: what a later call needs is in the returned
 Point or Ray. Buffers change hands explicitly: a Ray takes its Point's raw
@@ -30,7 +31,32 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._compat import convert_to_numpy
 from ._xp import concat
+
+
+def _host(backend, a):
+    """A small array (parameters, gradients) as float64 numpy on the host."""
+    if not isinstance(a, np.ndarray):
+        a = convert_to_numpy(a, backend.xp)
+    return np.asarray(a, dtype=np.float64)
+
+
+@dataclass
+class DualPoint:
+    """A dual point θ[(1 - τ)(p - y) + τ(q - y)] (numpy arrays of shape (m,)) and its gap.
+
+    ``penalty_share``: Σ P(w) + w·v + P*(-v) over the weights, exact;
+    ``loss_bound``: an upper bound of the loss's share Σ s KL(p''‖p);
+    ``distance``: max(τ, 1 - θ), how far p'' is from the model's p.
+    """
+
+    theta: object
+    tau: object
+    q: object
+    penalty_share: float
+    loss_bound: float
+    distance: float
 
 
 @dataclass
@@ -182,6 +208,97 @@ class Objective:
         g, _ = self._standardized(point)
         d = self.problem.n_features
         return self.penalty.flat_gap(g[:d, ...] / self.xp.reshape(self.std.D, (-1, 1)), self.xp)
+
+    # ---------------------------------------------------- the duality gap
+    @property
+    def has_dual(self):
+        """Whether J has a penalty, and so a dual whose gap bounds J - J*."""
+        return self.penalty.l2 > 0.0 or self.penalty.l1 > 0.0
+
+    def dual_constants(self, zero_grad=None):
+        """What the dual points need of the data, once a fit: ``(ȳ, x̄, G₀)``.
+
+        ȳ = Σ s y (per column), x̄ = Xᵀ s and G₀ = Xᵀ(s ⊙ (p₀ - y)) the loss's
+        weight gradient at z = 0 (numpy, float64): one ``gram`` product, and a
+        loss pass with its gradient unless ``zero_grad``, the gradient of the
+        all-zero model (in this objective's coordinates), is given. None
+        without an intercept.
+        """
+        if not self.fit_intercept:
+            return None
+        be, d = self.backend, self.problem.n_features
+        if zero_grad is None:
+            _, _, G0 = be.loss_pass(
+                self.loss, be.linear(self.zeros(), True), gradient=True, fit_intercept=True
+            )
+            G0 = _host(be, G0)
+        else:  # at W = 0 the penalty's gradient is 0
+            G0 = self._base_gradient(_host(be, zero_grad))
+        e = np.zeros((d + 1, 1))
+        e[d] = 1.0  # A e = 1, so Aᵀ diag(s) A e = [Xᵀ s; Σ s]
+        xbar = _host(be, be.gram(be.asarray(e), True))[:d, 0]
+        return self.loss.p_zero(G0.shape[1]) - G0[d], xbar, G0[:d]
+
+    def _base_gradient(self, grad):
+        """∂J/∂[W; b] from the gradient in this objective's coordinates (numpy)."""
+        T, d = self.T, self.problem.n_features
+        if T.D is None:
+            return grad
+        D = _host(self.backend, T.D)[:, None]
+        if not self.fit_intercept:
+            return grad / D
+        out = grad.copy()
+        out[:d] = grad[:d] / D + _host(self.backend, T.mean)[:, None] * grad[d]
+        return out
+
+    def dual_point(self, point, constants):
+        """The dual point of a Point and the cheap parts of its duality gap, O(d·m).
+
+        α = θ[(1 - τ)(p - y) + τ(q - y)] for the model's probabilities p
+        (docs/user_guide.rst, "When does it stop?"): τ and q make it feasible
+        for the unpenalised intercept, θ for pure L1. Returns a
+        :class:`DualPoint` whose ``penalty_share`` is exact and ``loss_bound``
+        bounds the loss's share Σ s KL(p''‖p) by convexity, without a pass.
+        ``constants``: :meth:`dual_constants`.
+        """
+        be, pen, d = self.backend, self.penalty, self.problem.n_features
+        coef = _host(be, self.T.to_base(point.coef))
+        grad = self._base_gradient(_host(be, point.grad))
+        W, m = coef[:d], coef.shape[1]
+        V = grad[:d] - pen.l2 * W  # the loss's part of ∂J/∂W
+        loss = max(point.J - pen.value(W, np), 0.0)
+        tau, q, kl_q = np.zeros(m), np.zeros(m), 0.0
+        if constants is not None:
+            ybar, xbar, G0 = constants
+            tau, q = self.loss.dual_mix(ybar, grad[d])
+            H = G0 + np.outer(xbar, q - self.loss.p_zero(m))  # Xᵀ(s ⊙ (q - y))
+            V = (1.0 - tau) * V + tau * H
+            # Σ s KL(q‖p) = Σ q log q + loss + Σ s (y - q)ᵀ z, z = X W + b
+            kl_q = self.loss.neg_entropy(q) + loss - float(np.vdot(H, W))
+            kl_q = max(kl_q + float(np.dot(ybar - q, coef[d])), 0.0)
+        theta = pen.dual_scale(self.loss.group_max(np.max(np.abs(V), axis=0, initial=0.0)))
+        bound = float(np.max(theta * tau)) * kl_q + float(np.max(1.0 - theta)) * loss
+        return DualPoint(
+            theta, tau, q, pen.dual_gap(W, theta * V), bound,
+            max(float(np.max(tau)), float(np.max(1.0 - theta))),
+        )
+
+    def dual_divergence(self, point, dual):
+        """The loss's share of the gap at ``dual`` exactly: Σ s KL(p''‖p), one O(n) pass.
+
+        Uses the point's raw prediction (only read), or ``X @ coef`` once
+        without one.
+        """
+        be = self.backend
+        Z = point.z
+        if Z is None:
+            Z = be.linear(self.T.to_base(point.coef), self.fit_intercept)
+        row = (lambda a: a.reshape(1, -1)) if be.xp is np else (
+            lambda a: be.asarray(a.reshape(1, -1))
+        )
+        rows = self.loss.dual_rows(row(dual.theta), row(dual.tau), row(dual.q))
+        value, _, _ = be.loss_pass(rows, Z)
+        return max(value, 0.0)
 
     # --------------------------------------------------------- curvature
     def curvature_matvec(self, v):

@@ -114,6 +114,38 @@ class ElasticNet:
         l1 = self.l1 if weights is None else self.l1 * _column(weights, xp)
         return xp.where(W != 0, xp.abs(G + l1 * xp.sign(W)), _relu(xp.abs(G) - l1, xp))
 
+    def dual_scale(self, top):
+        """θ = min(1, l1 / top) for the largest |v| (``top``, numpy) of a dual vector v.
+
+        θ·v lies where P* is finite (‖v‖_∞ <= l1) when there is no L2 part;
+        with one P* is finite everywhere and θ = 1.
+        """
+        theta = np.ones_like(top)
+        if self.l2 == 0.0:
+            over = top > self.l1  # so top > 0: no division by zero
+            theta[over] = self.l1 / top[over]
+        return theta
+
+    def dual_gap(self, W, V):
+        """Σ P(w) + w·v + P*(-v) >= 0 over the weights: the penalty's share of the duality gap.
+
+        W the weights, V = Xᵀ(s ⊙ α) at a dual point α (numpy, float64); P* the
+        convex conjugate, ½ (|v| - l1)₊² / l2, or 0 on ‖v‖_∞ <= l1 for pure L1
+        (see :meth:`dual_scale`). Written as a sum of nonnegative terms, so
+        that no large terms cancel: where w and v have opposite signs and
+        |v| > l1 the entry is ½ (l2|w| - (|v| - l1))² / l2 exactly.
+        """
+        a, sv = np.abs(W), np.sign(W) * V
+        h = np.abs(V) - self.l1
+        cross = np.maximum(self.l1 + sv, 0.0) * a
+        if self.l2 == 0.0:
+            return float(np.sum(cross))
+        l2, hp = self.l2, np.maximum(h, 0.0)
+        e = l2 * a - h
+        opposed = 0.5 * e * (e / l2)
+        other = 0.5 * (l2 * a) * a + cross + 0.5 * hp * (hp / l2)
+        return float(np.sum(np.where((sv < 0.0) & (h > 0.0), opposed, other)))
+
     def flat_gap(self, U, xp):
         """½ Σ U²/l2: the gap J - J* that a weight gradient U (in the original units)
         could hide along directions that only the L2 penalty curves; inf unless pure L2.

@@ -242,9 +242,12 @@ class Problem:
     fit_intercept : bool
     n_columns : int
         m, the number of columns of W: 1 for two classes, K for K classes.
+    standardization : Standardization or None
+        The map, when it is known already (a column of a search); else it is
+        computed from the backend's moments.
     """
 
-    def __init__(self, backend, loss, penalty, *, fit_intercept, n_columns):
+    def __init__(self, backend, loss, penalty, *, fit_intercept, n_columns, standardization=None):
         self.backend = backend
         self.xp = backend.xp
         self.loss = loss
@@ -254,7 +257,7 @@ class Problem:
         self.n_columns = n_columns
         self.coef_shape = (self.n_features + int(self.fit_intercept), n_columns)
         self.dtype = backend.dtype
-        self.standardization = Standardization(
+        self.standardization = standardization or Standardization(
             backend.moments(),
             fit_intercept=self.fit_intercept,
             l2=penalty.l2,

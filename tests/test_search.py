@@ -247,9 +247,11 @@ def test_dask_one_pass_per_iteration_for_the_whole_search():
         da.from_array(X, chunks=(100, -1)), da.from_array(y, chunks=100)
     )
     _assert_same_search(search, ref, atol=1e-9)
-    # 15 columns; about one pass an iteration (and a few more for line searches),
-    # where fitting them one by one takes one for each column's iteration.
-    assert search._dask_passes < 1.5 * search.n_iter_.max() + 10
+    # 15 columns; about one pass an iteration (and a few more for line searches,
+    # and about three a column for its duality gap: the dual's constants and a
+    # pass or two of the loss's share), where fitting them one by one takes one
+    # for each column's iteration.
+    assert search._dask_passes < 1.5 * search.n_iter_.max() + 3 * 15 + 10
     assert search._dask_passes < search.n_iter_.sum() / 4
 
 

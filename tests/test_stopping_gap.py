@@ -1,0 +1,239 @@
+"""The certified stopping rule: the duality gap bounds J - J*, and the fit stops on it."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.special import log_expit, log_softmax, xlogy
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+from gdlogreg import GradientDescentLogisticRegression
+from gdlogreg._objective import Objective
+from gdlogreg._problem import Identity, make_problem
+
+PENALTIES = {"l2": 0.0, "elasticnet": 0.5, "l1": 1.0}
+C = 0.5
+
+
+def _data(n_classes, seed=0):
+    X, y = make_classification(200, 8, n_informative=5, n_classes=n_classes, random_state=seed)
+    X[:, 0] += 3.0  # an offset: the intercept and the weights are coupled
+    return X, y
+
+
+def _weights(weighted):
+    return np.random.default_rng(0).integers(0, 3, 200).astype(float) if weighted else None
+
+
+def _J(X, y, coef, intercept, sw, l1_ratio):
+    """J = Σ s L + ½ l2 ‖W‖² + l1 ‖W‖₁ (Σ s = 1, the penalty over C Σw), in float64."""
+    X = np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float64)
+    W = np.asarray(coef, dtype=np.float64)
+    b = np.asarray(intercept, dtype=np.float64)
+    w = np.ones(len(y)) if sw is None else sw
+    s = w / w.sum()
+    if W.shape[0] == 1:
+        z = X @ W[0] + b[0]
+        L = -np.where(y == 1, log_expit(z), log_expit(-z))
+    else:
+        L = -log_softmax(X @ W.T + b, axis=1)[np.arange(len(y)), y]
+    scale = C * w.sum()
+    return s @ L + (1 - l1_ratio) / (2 * scale) * np.sum(W**2) + l1_ratio / scale * np.abs(W).sum()
+
+
+_STAR = {}
+
+
+def _J_star(X, y, sw, l1_ratio, fit_intercept):
+    """The best J known: LogisticRegression's tight fit (Newton for L2), or a very tight fit."""
+    key = (len(np.unique(y)), sw is not None, l1_ratio, fit_intercept)
+    if key not in _STAR:
+        if l1_ratio == 0.0:
+            lr = LogisticRegression(
+                C=C, solver="newton-cholesky", tol=1e-12, max_iter=1000,
+                fit_intercept=fit_intercept,
+            ).fit(X, y, sample_weight=sw)
+            candidates = [_J(X, y, lr.coef_, lr.intercept_, sw, l1_ratio)]
+        else:
+            candidates = []
+        ours = GradientDescentLogisticRegression(
+            C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept, tol=1e-14, max_iter=20_000
+        ).fit(X, y, sample_weight=sw)
+        candidates.append(_J(X, y, ours.coef_, ours.intercept_, sw, l1_ratio))
+        _STAR[key] = min(candidates)
+    return _STAR[key]
+
+
+def _fit(X, y, sw, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return GradientDescentLogisticRegression(C=C, **params).fit(X, y, sample_weight=sw)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr", "float32"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("penalty", list(PENALTIES))
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_gap_bounds_the_true_gap(n_classes, penalty, fit_intercept, weighted, fmt):
+    X, y = _data(n_classes)
+    sw, l1_ratio = _weights(weighted), PENALTIES[penalty]
+    Xf = {"dense": X, "csr": sp.csr_matrix(X), "float32": X.astype(np.float32)}[fmt]
+    J_star = _J_star(X, y, sw, l1_ratio, fit_intercept)
+    slack = 1e-6 if fmt == "float32" else 1e-12  # J of a float32 model, rounded
+    for max_iter in [0, 2, 10, 40]:
+        model = _fit(Xf, y, sw, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
+                     max_iter=max_iter)
+        J = _J(X, y, model.coef_, model.intercept_, sw, l1_ratio)
+        assert 0.0 <= model.dual_gap_ < math.inf
+        assert model.dual_gap_ >= (J - J_star) * (1 - slack) - slack * J, max_iter
+
+
+@pytest.mark.parametrize("penalty", list(PENALTIES))
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_gap_is_J_minus_the_dual_at_a_feasible_dual_point(n_classes, penalty, fit_intercept):
+    """An independent computation of the dual at the dual point the objective builds.
+
+    D(α) = -Σ s L*(α) - P*(-Xᵀ(s ⊙ α)) for α = p'' - y, L* the negative
+    entropy of p'' (Fenchel conjugate of the log-loss); the point must be
+    feasible: Σ s α = 0 with an intercept, ‖Xᵀ(s ⊙ α)‖_∞ <= l1 for pure L1.
+    """
+    X, y = _data(n_classes, seed=1)
+    sw, l1_ratio = _weights(True), PENALTIES[penalty]
+    model = _fit(X, y, sw, l1_ratio=l1_ratio, fit_intercept=fit_intercept, max_iter=6)
+    W, b = model.coef_.T, model.intercept_
+    problem = make_problem(X, y, sw, n_classes, C=C, l1_ratio=l1_ratio,
+                           fit_intercept=fit_intercept)
+    obj = Objective(problem, Identity(fit_intercept))
+    coef = np.vstack([W, b[None, :]]) if fit_intercept else W.copy()
+    point = obj.evaluate(coef)
+    dual = obj.dual_point(point, obj.dual_constants())
+    share = obj.dual_divergence(point, dual)
+    s = sw / sw.sum()
+    Z = X @ W + b
+    if n_classes == 2:
+        p = np.exp(log_expit(Z[:, 0]))[:, None]
+        Y = (y == 1).astype(float)[:, None]
+    else:
+        p = np.exp(log_softmax(Z, axis=1))
+        Y = np.eye(n_classes)[y]
+    theta, tau, q = dual.theta, dual.tau, dual.q
+    p2 = theta * ((1 - tau) * p + tau * q) + (1 - theta) * Y
+    alpha = p2 - Y
+    neg_entropy = xlogy(p2, p2) + (xlogy(1 - p2, 1 - p2) if n_classes == 2 else 0.0)
+    V = X.T @ (s[:, None] * alpha)
+    l2, l1 = obj.penalty.l2, obj.penalty.l1
+    if fit_intercept:
+        np.testing.assert_allclose(s @ alpha, 0.0, atol=1e-12)
+    if l2 == 0.0:
+        assert np.abs(V).max() <= l1 * (1 + 1e-12)
+        conj = 0.0
+    else:
+        conj = 0.5 * np.sum(np.maximum(np.abs(V) - l1, 0.0) ** 2) / l2
+    D = -np.sum(s @ neg_entropy) - conj
+    gap = dual.penalty_share + share
+    assert gap == pytest.approx(point.J - D, rel=1e-9, abs=1e-13)
+    assert dual.penalty_share + dual.loss_bound >= gap * (1 - 1e-12)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_pure_l2_without_intercept_gap_is_half_squared_gradient_over_l2(n_classes):
+    X, y = _data(n_classes)
+    model = _fit(X, y, None, fit_intercept=False, max_iter=5)
+    problem = make_problem(X, y, None, n_classes, C=C, l1_ratio=0.0, fit_intercept=False)
+    obj = Objective(problem, Identity(False))
+    point = obj.evaluate(np.ascontiguousarray(model.coef_.T))
+    dual = obj.dual_point(point, obj.dual_constants())
+    assert dual.loss_bound == 0.0 and dual.distance == 0.0
+    g = np.asarray(point.grad)
+    assert dual.penalty_share == pytest.approx(0.5 * np.sum(g**2) / obj.penalty.l2, rel=1e-10)
+    assert model.dual_gap_ == pytest.approx(dual.penalty_share, rel=1e-10)
+
+
+@pytest.mark.parametrize("penalty", list(PENALTIES))
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_fit_stops_once_the_relative_bound_is_below_tol(monkeypatch, n_classes, penalty):
+    """With the gradient tests off and the gap computed at every iterate, the fit
+    stops at the first iterate where dual_gap_ <= GAP_SHARE · tol · J."""
+    from gdlogreg import _solver
+
+    monkeypatch.setattr(_solver.Monitor, "_gradient_passes", lambda self, *a: False)
+    monkeypatch.setattr(_solver, "FIRST_CHECK", math.inf)
+    monkeypatch.setattr(_solver, "CHECK_MARGIN", math.inf)
+    X, y = _data(n_classes)
+    tol, l1_ratio = 1e-4, PENALTIES[penalty]
+    model = _fit(X, y, None, l1_ratio=l1_ratio, tol=tol, max_iter=2000)
+    assert model.converged_ and model.stop_reason_ == "converged"
+    share = _solver.GAP_SHARE
+    assert model.dual_gap_ <= share * tol * model.loss_curve_[-1]
+    before = _fit(X, y, None, l1_ratio=l1_ratio, tol=tol, max_iter=model.n_iter_[0] - 1)
+    assert before.dual_gap_ > share * tol * before.loss_curve_[-1]
+
+
+def test_default_fit_stops_no_later_than_the_gradient_tests(monkeypatch):
+    from gdlogreg import _solver
+
+    X, y = _data(3)
+    both = _fit(X, y, None, l1_ratio=1.0)
+    monkeypatch.setattr(_solver.Monitor, "_gap_passes", lambda self, *a: False)
+    gradient = _fit(X, y, None, l1_ratio=1.0)
+    assert both.converged_ and gradient.converged_
+    assert both.n_iter_[0] <= gradient.n_iter_[0]
+    assert both.dual_gap_ <= 1e-6 * both.loss_curve_[-1] or both.n_iter_ == gradient.n_iter_
+
+
+def test_no_penalty_converges_by_the_gradient_test():
+    X, y = _data(2)
+    X = X + np.random.default_rng(0).normal(scale=3.0, size=X.shape)  # not separable
+    model = GradientDescentLogisticRegression(C=np.inf).fit(X, y)
+    assert model.converged_ and model.stop_reason_ == "converged"
+    assert math.isnan(model.dual_gap_)
+
+
+def test_weight_two_is_the_row_twice():
+    X, y = _data(3)
+    sw = np.ones(len(y))
+    sw[:50] = 2.0
+    Xr, yr = np.vstack([X, X[:50]]), np.concatenate([y, y[:50]])
+    for max_iter in [3, 1000]:
+        a = _fit(X, y, sw, l1_ratio=0.5, max_iter=max_iter)
+        b = _fit(Xr, yr, None, l1_ratio=0.5, max_iter=max_iter)
+        assert a.n_iter_ == b.n_iter_
+        assert a.dual_gap_ == pytest.approx(b.dual_gap_, rel=1e-6)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_constants_from_the_start_gradient_match_a_pass(n_classes):
+    X, y = _data(n_classes)
+    problem = make_problem(X, y, _weights(True), n_classes, C=C, l1_ratio=0.5,
+                           fit_intercept=True)
+    obj = Objective(problem, problem.standardization)
+    zero = obj.evaluate(obj.zeros())
+    for a, b in zip(obj.dual_constants(zero.grad), obj.dual_constants(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 1.0])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_every_backend_reports_the_same_gap(n_classes, l1_ratio):
+    """dual_gap_ on Dask and on an array-API device (its loss pass maps the dual's rows)."""
+    from sklearn import config_context
+
+    X, y = _data(n_classes)
+    sw = _weights(True)
+    ref = _fit(X, y, sw, l1_ratio=l1_ratio, max_iter=4)
+    da = pytest.importorskip("dask.array")
+    lazy = _fit(da.from_array(X, chunks=(64, 8)), da.from_array(y, chunks=64),
+                da.from_array(sw, chunks=64), l1_ratio=l1_ratio, max_iter=4)
+    assert lazy.dual_gap_ == pytest.approx(ref.dual_gap_, rel=1e-9)
+    xp = pytest.importorskip("array_api_strict")
+    device = xp.Device("device1")
+    with config_context(array_api_dispatch=True):
+        strict = _fit(xp.asarray(X, device=device), xp.asarray(y, device=device),
+                      xp.asarray(sw, device=device), l1_ratio=l1_ratio, max_iter=4)
+    assert strict.dual_gap_ == pytest.approx(ref.dual_gap_, rel=1e-9)
