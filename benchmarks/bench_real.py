@@ -242,6 +242,14 @@ def table(results, th):
             f" median {statistics.median(ratios):.2f}, worst {max(ratios):.2f},"
             f" best {min(ratios):.2f}."
         )
+        to = [r["ratio_to_LR_gap"] for r in results
+              if r["threads"] == th and r["to_LR_gap_iter"] is not None]
+        lines.append(
+            f"Ours stopped at LR()'s gap, time over LR()'s: median {statistics.median(to):.2f},"
+            f" worst {max(to):.2f}, best {min(to):.2f}; LR() reached its max_iter on"
+            f" {sum(r['LR_iter'] >= 100 for r in results if r['threads'] == th)} rows, ours on"
+            f" {sum(r['ours_iter'] >= 1000 for r in results if r['threads'] == th)}."
+        )
     return "\n".join(lines)
 
 

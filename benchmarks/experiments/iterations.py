@@ -5,7 +5,14 @@ Run from the repository root (1 BLAS thread)::
     python benchmarks/experiments/iterations.py wide      # n=20,000, d = 10 ... 5,000
     python benchmarks/experiments/iterations.py classes   # n=50,000, d=50, K = 2 ... 100
     python benchmarks/experiments/iterations.py spectrum  # the Hessian the step rule sees
+    python benchmarks/experiments/iterations.py real diamonds  # sets of datasets.py, scaled
+    python benchmarks/experiments/iterations.py timing    # times at LR()'s gap, interleaved
     python benchmarks/experiments/iterations.py memory    # where the multinomial's peak goes
+
+Environment: ``RULES=bb,cg`` the rules of ``wide``/``classes``/``real``;
+``TIGHT_TOL`` the tolerance of the fit whose loss curve gives the iterations
+to LR()'s gap; ``REF_MAX_ITER`` the reference fits' iteration limit. The
+findings are in benchmarks/README.md, "Iteration study".
 
 Data: X standard normal (i.i.d. columns), labels drawn from the model
 (logistic with w ~ N(0, 9/d), or multinomial with W ~ N(0, 9/d) per class).
@@ -13,7 +20,8 @@ For each rule: n_iter, the relative gap (J - J*)/J* at its default stop, the
 time; and at matched accuracy, the iterations and time to reach the gap of
 LogisticRegression() (first iterate of a tight fit's ``loss_curve_``, timed
 as ``max_iter=k, tol=0``). J* the lowest J of LR(lbfgs, tol=1e-12) and
-ours(bb, tol=1e-12). The candidate rules are in :mod:`rules`.
+ours(bb, tol=1e-12). The candidate rules are in :mod:`rules`. Times measured
+while other jobs run are not comparable; iteration counts and gaps are.
 """
 
 import gc
