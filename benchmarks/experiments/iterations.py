@@ -8,6 +8,7 @@ Run from the repository root (1 BLAS thread)::
     python benchmarks/experiments/iterations.py real diamonds  # sets of datasets.py, scaled
     python benchmarks/experiments/iterations.py timing    # times at LR()'s gap, interleaved
     python benchmarks/experiments/iterations.py memory    # where the multinomial's peak goes
+    python benchmarks/experiments/iterations.py chunk     # row blocks sized in entries
 
 Environment: ``RULES=bb,cg`` the rules of ``wide``/``classes``/``real``;
 ``TIGHT_TOL`` the tolerance of the fit whose loss curve gives the iterations
@@ -292,6 +293,38 @@ def timing(repeats=3, log=print):
         ), flush=True)
 
 
+def chunk(K=100, repeats=3, log=print):
+    """The backend's row blocks sized in entries (32,768 // K rows), by monkeypatching CHUNK.
+
+    Peak memory (``memory``) and the time of 40 bb iterations, interleaved,
+    with the rows per block at the backend's CHUNK, at 32,768 // K and at 1,024.
+    """
+    import statistics
+
+    from run_benchmarks import timed
+
+    import gdlogreg._backends._array as backend_module
+
+    X, y = classes(K)
+    original = backend_module.CHUNK
+    sizes = (original, max(1, 32_768 // K), 1024)
+    try:
+        for rows in sizes[:2]:
+            backend_module.CHUNK = rows
+            log(f"  rows per block {rows}:")
+            memory(X, y, log)
+        times = {rows: [] for rows in sizes}
+        for r in range(repeats):
+            for rows in sizes if r % 2 == 0 else sizes[::-1]:
+                backend_module.CHUNK = rows
+                times[rows].append(timed(lambda: fit(GD(max_iter=40, tol=0.0), X, y))[0])
+    finally:
+        backend_module.CHUNK = original
+    log("  40 bb iterations: " + ", ".join(
+        f"{rows} rows a block {statistics.median(v):.3f} s" for rows, v in times.items()
+    ))
+
+
 def main():
     what = sys.argv[1] if len(sys.argv) > 1 else "wide"
     with threadpool_limits(1):
@@ -331,6 +364,9 @@ def main():
         elif what == "timing":
             sys.path.insert(0, str(HERE.parent))
             timing()
+        elif what == "chunk":
+            sys.path.insert(0, str(HERE.parent))
+            chunk()
         elif what == "memory":
             for K in (10, 100):
                 print(f"K = {K}")
