@@ -1,0 +1,111 @@
+"""Threads for the O(n) passes over row blocks of in-memory numpy data.
+
+numpy's ufuncs and scipy.sparse's product kernels release the GIL, so the
+row blocks of a pass run in parallel on Python threads. How many: the thread
+limit in effect for the BLAS (what :func:`threadpoolctl.threadpool_limits`
+sets, and what ``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` / ``MKL_NUM_THREADS``
+set at start), at most ``OMP_NUM_THREADS`` and the cores this process may run
+on. One executor for the process, made on first use and kept.
+"""
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
+
+_lock = threading.Lock()
+_executor = None
+_blas = None  # threadpoolctl's controllers of the BLAS libraries, found once
+
+
+def cores():
+    """The number of cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1  # pragma: no cover - not on Linux
+
+
+def _env_limit():
+    """``OMP_NUM_THREADS`` as a positive integer (its first level), or None."""
+    value = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+def _blas_controllers():
+    global _blas
+    if _blas is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            found = ThreadpoolController().select(user_api="blas").lib_controllers
+        except Exception:  # pragma: no cover - threadpoolctl missing or failing
+            found = []
+        _blas = list(found)
+    return _blas
+
+
+def thread_limit():
+    """The threads the O(n) passes may use: the BLAS's limit, OMP_NUM_THREADS, the cores.
+
+    Each BLAS's current setting is read at every call (a C call, no scan of
+    the loaded libraries), so a :func:`threadpoolctl.threadpool_limits`
+    block around a fit applies to these passes too.
+    """
+    limits = [cores()]
+    env = _env_limit()
+    if env is not None:
+        limits.append(env)
+    for lib in _blas_controllers():
+        n = lib.num_threads
+        if isinstance(n, int) and n > 0:
+            limits.append(n)
+    return min(limits)
+
+
+def _get_executor():
+    global _executor
+    with _lock:
+        if _executor is None:
+            # One thread fewer than the cores: the calling thread takes a share.
+            _executor = ThreadPoolExecutor(
+                max_workers=max(cores() - 1, 1), thread_name_prefix="gdlogreg"
+            )
+        return _executor
+
+
+def _forget_executor():  # pragma: no cover - runs in a forked child
+    """After a fork the child has none of the parent's threads: make a new executor."""
+    global _executor, _lock
+    _executor, _lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_executor)
+
+
+def bounds(n_items, n_parts):
+    """Boundaries of ``n_parts`` contiguous parts of ``range(n_items)``, as equal as can be."""
+    return [n_items * i // n_parts for i in range(n_parts + 1)]
+
+
+def map_parts(fn, n_items, n_threads):
+    """``[fn(lo, hi) for each part]`` over a static partition of ``range(n_items)``.
+
+    ``min(n_threads, n_items)`` contiguous parts in order; the calling thread
+    runs the first, the executor the others. The parts depend only on
+    ``n_items`` and ``n_threads``, so the same call gives the same answer.
+    ``fn`` runs in another thread: what is thread-local (``np.errstate``) it
+    must set itself.
+    """
+    k = max(min(n_threads, n_items), 1)
+    cut = bounds(n_items, k)
+    if k == 1:
+        return [fn(0, n_items)]
+    pool = _get_executor()
+    futures = [pool.submit(fn, cut[i], cut[i + 1]) for i in range(1, k)]
+    try:
+        first = fn(cut[0], cut[1])
+    except BaseException:
+        wait(futures)  # none of them may still write into the caller's arrays
+        raise
+    wait(futures)  # all done before any error is raised, for the same reason
+    return [first] + [f.result() for f in futures]
