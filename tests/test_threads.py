@@ -138,6 +138,13 @@ def test_threaded_linear_and_combine(threaded, fmt, dtype, n_classes):
         np.testing.assert_allclose(Zl, want, rtol=rtol, atol=rtol)
         out = backend.linear(coef, fit_intercept, out=np.asfortranarray(Z.copy()))
         np.testing.assert_allclose(out, want, rtol=rtol, atol=rtol)
+    for fit_intercept in (True, False):
+        G = backend.rlinear(Z, fit_intercept)
+        want = Xd.T.astype(np.float64) @ Z
+        if fit_intercept:
+            want = np.vstack([want, Z.sum(axis=0, dtype=np.float64)])
+        assert G.dtype == dtype
+        np.testing.assert_allclose(G, want, rtol=rtol, atol=10 * rtol)
     Zb = D.copy(order="F")
     Zc = backend.combine(Z, Zb, 0.3)
     assert Zc is Zb

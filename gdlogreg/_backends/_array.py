@@ -276,6 +276,16 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
     def rlinear(self, R, fit_intercept):
         d, m = self.n_features, R.shape[1]
+        if self._csr:  # block by block on the threads, each into its own G
+            shape = (d + int(fit_intercept), m)
+
+            def part(lo, hi):
+                G = np.zeros(shape, self.dtype)
+                for i in range(lo, hi):
+                    self._add_block_gradient(G, i, R[self._blocks[i]], fit_intercept)
+                return [], G, None
+
+            return _gather(self._map(part, m))[1]
         G = np.empty((d + int(fit_intercept), m), dtype=self.dtype)
         if m == 1:
             G[:d, 0] = self.X.T @ R[:, 0]
