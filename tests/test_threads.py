@@ -27,7 +27,7 @@ from gdlogreg._loss import make_loss
 def threaded(monkeypatch):
     """Blocks of 23 rows, threads at any size; returns a setter of the thread count."""
     monkeypatch.setattr(_array, "CHUNK", 23)
-    monkeypatch.setattr(_array, "MIN_THREADED", 0)
+    monkeypatch.setattr(_array, "MIN_SHARE", 1)
 
     def use(n):
         monkeypatch.setattr(_threads, "thread_limit", lambda: n)
@@ -180,7 +180,7 @@ def test_private_kernels_and_their_fallbacks(threaded, monkeypatch):
 
 def test_a_thread_limit_of_one_keeps_the_pass_serial(monkeypatch):
     monkeypatch.setattr(_array, "CHUNK", 23)
-    monkeypatch.setattr(_array, "MIN_THREADED", 0)
+    monkeypatch.setattr(_array, "MIN_SHARE", 1)
     monkeypatch.setattr(_threads, "cores", lambda: 4)
     X, loss, targets, s, Z, D = _data("dense", np.float64, 2, False)
     backend = NumpyBackend(X, targets, s)
@@ -205,11 +205,13 @@ def test_a_thread_limit_of_one_keeps_the_pass_serial(monkeypatch):
 def test_small_passes_stay_on_one_thread(monkeypatch):
     monkeypatch.setattr(_array, "CHUNK", 23)
     monkeypatch.setattr(_threads, "thread_limit", lambda: 2)
-    X, loss, targets, s, Z, D = _data("dense", np.float64, 2, False)  # 300 < MIN_THREADED
+    X, loss, targets, s, Z, D = _data("dense", np.float64, 2, False)  # 300 rows < MIN_SHARE
     backend = NumpyBackend(X, targets, s)
-    assert backend._n_threads(1) == 1
-    monkeypatch.setattr(_array, "MIN_THREADED", 300)
-    assert backend._n_threads(1) == 2
+    assert backend._n_threads(1) == backend._n_threads(50) == 1
+    monkeypatch.setattr(_array, "MIN_SHARE", 150)
+    assert backend._n_threads(1) == 2 and backend._n_threads(3) == 2
+    monkeypatch.setattr(_array, "MIN_SHARE", 151)
+    assert backend._n_threads(1) == 1 and backend._n_threads(3) == 2
 
 
 def test_workers_set_their_own_error_state(threaded):
@@ -264,3 +266,19 @@ def test_fits_on_one_and_two_threads_agree(threaded, fmt, n_classes, solver):
     else:
         np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(a.intercept_, b.intercept_, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "n, cores, n_blocks",
+    [(100, 2, 1), (40_000, 1, 2), (40_000, 2, 2), (40_000, 64, 4), (200_000, 2, 8),
+     (1_000_000, 2, 32), (1_000_000, 3, 33), (1_000_000, 64, 64)],
+)
+def test_row_blocks_cover_the_rows_in_equal_cache_sized_blocks(monkeypatch, n, cores, n_blocks):
+    monkeypatch.setattr(_threads, "cores", lambda: cores)
+    blocks = _array._row_blocks(n)
+    assert len(blocks) == n_blocks
+    assert blocks[0].start == 0 and blocks[-1].stop == n
+    assert all(a.stop == b.start for a, b in zip(blocks[:-1], blocks[1:], strict=True))
+    sizes = [b.stop - b.start for b in blocks]
+    assert max(sizes) <= _array.CHUNK and max(sizes) - min(sizes) <= 1
+    assert n_blocks == 1 or min(sizes) >= _array.MIN_BLOCK

@@ -141,11 +141,16 @@ class ArrayBackend:
 # this length (256 KiB each) stay in a 1 MiB L2 cache.
 CHUNK = 32768
 
-# Entries of Z (rows × columns) below which a pass runs on the calling thread
-# alone: handing a part to another thread and waiting for it costs some 50 µs
-# on the benchmark machine (2-core EPYC), more than it saves below this size
+# Entries of Z (rows × columns) that a thread takes at least in a pass: handing
+# a share to another thread and waiting for it costs some 50 µs on the
+# benchmark machine (2-core EPYC), about the time of a pass over this many
+# entries; a pass over fewer than twice as many stays on the calling thread
 # (benchmarks/README.md, "Threads for the O(n) work").
-MIN_THREADED = 65536
+MIN_SHARE = 32768
+
+# Rows a block keeps at least where the blocks are cut finer than CHUNK so
+# that every core gets one.
+MIN_BLOCK = 8192
 
 
 class HostArrays:
@@ -169,14 +174,17 @@ class HostArrays:
 def _row_blocks(n):
     """Slices of ``range(n)`` of at most :data:`CHUNK` rows, as equal as can be.
 
-    More than one block: as many as a multiple of the cores, so that the
-    threads' shares are equal. The blocks depend on n and the machine only,
-    not on the threads in use: a loss is summed alike on any number of them.
+    As many as a multiple of the cores where there are more blocks than
+    cores, so that the threads' shares are equal; where there are fewer, one
+    a core as long as each keeps :data:`MIN_BLOCK` rows. The blocks depend on
+    n and the machine only, not on the threads in use: a loss is summed alike
+    on any number of them.
     """
-    n_blocks = max(-(-n // CHUNK), 1)
-    if n_blocks > 1:
-        c = _threads.cores()
+    n_blocks, c = max(-(-n // CHUNK), 1), _threads.cores()
+    if n_blocks >= c:
         n_blocks = -(-n_blocks // c) * c
+    else:
+        n_blocks = max(n_blocks, min(c, n // MIN_BLOCK))
     cut = _threads.bounds(n, n_blocks)
     return [slice(cut[i], cut[i + 1]) for i in range(n_blocks)]
 
@@ -214,10 +222,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return self._blocks
 
     def _n_threads(self, m):
-        """Threads for a pass over Z of m columns: 1 when it is too small to pay."""
-        if len(self._blocks) == 1 or self.n_samples * m < MIN_THREADED:
-            return 1
-        return _threads.thread_limit()
+        """Threads for a pass over Z of m columns: each takes :data:`MIN_SHARE` entries or more."""
+        most = min(len(self._blocks), self.n_samples * m // max(MIN_SHARE, 1))
+        return 1 if most < 2 else min(most, _threads.thread_limit())
 
     def _map(self, fn, m):
         """``[fn(lo, hi)]`` for each thread's contiguous share ``lo:hi`` of the row blocks."""
