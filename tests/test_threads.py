@@ -182,6 +182,7 @@ def test_a_thread_limit_of_one_keeps_the_pass_serial(monkeypatch):
     monkeypatch.setattr(_array, "CHUNK", 23)
     monkeypatch.setattr(_array, "MIN_SHARE", 1)
     monkeypatch.setattr(_threads, "cores", lambda: 4)
+    monkeypatch.setattr(_threads, "_env", None)  # whatever OMP_NUM_THREADS was at the start
     X, loss, targets, s, Z, D = _data("dense", np.float64, 2, False)
     backend = NumpyBackend(X, targets, s)
     used = []
@@ -192,14 +193,38 @@ def test_a_thread_limit_of_one_keeps_the_pass_serial(monkeypatch):
         _pass(backend, loss, Z, D, 0.5, False)
     assert not used
     with threadpool_limits(limits=2):
-        assert _threads.thread_limit() == 2
-        _pass(backend, loss, Z, D, 0.5, False)
-    assert used
+        if all(lib.num_threads == 2 for lib in _threads._blas_controllers()):
+            assert _threads.thread_limit() == 2
+            _pass(backend, loss, Z, D, 0.5, False)
+            assert used
+
+
+class _FakeBLAS:
+    def __init__(self, n):
+        self.num_threads = n
+
+
+def test_thread_limit_is_the_least_of_blas_omp_and_cores(monkeypatch):
+    monkeypatch.setattr(_threads, "cores", lambda: 4)
+    monkeypatch.setattr(_threads, "_env", None)
+    monkeypatch.setattr(_threads, "_blas", [_FakeBLAS(3), _FakeBLAS(2)])
+    assert _threads.thread_limit() == 2
+    monkeypatch.setattr(_threads, "_blas", [_FakeBLAS(8)])
+    assert _threads.thread_limit() == 4
+    monkeypatch.setattr(_threads, "_blas", [])
+    assert _threads.thread_limit() == 4
+    monkeypatch.setattr(_threads, "_env", 3)
+    assert _threads.thread_limit() == 3
+    # OMP_NUM_THREADS is read once, with the BLAS libraries (as OpenMP reads it at start).
+    monkeypatch.setattr(_threads, "_blas", None)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    _threads._blas_controllers()
+    assert _threads._env == 1 and _threads.thread_limit() == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
     assert _threads.thread_limit() == 1
-    monkeypatch.setenv("OMP_NUM_THREADS", "3")
-    with threadpool_limits(limits=4):
-        assert _threads.thread_limit() == 3
+    for value, limit in (("2,1", 2), ("", None), ("zero", None), ("0", None)):
+        monkeypatch.setenv("OMP_NUM_THREADS", value)
+        assert _threads._env_limit() == limit
 
 
 def test_small_passes_stay_on_one_thread(monkeypatch):

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 _lock = threading.Lock()
 _executor = None
 _blas = None  # threadpoolctl's controllers of the BLAS libraries, found once
+_env = None  # OMP_NUM_THREADS when they were found
 
 
 def cores():
@@ -31,8 +32,15 @@ def _env_limit():
 
 
 def _blas_controllers():
-    global _blas
+    """The BLAS libraries' controllers and OMP_NUM_THREADS, found at the first call.
+
+    The variable is read once, as OpenMP and the BLAS read it at their start:
+    a later change (Dask's workers set it to 1 in the environment they
+    share with their parent) does not limit the passes; threadpoolctl does.
+    """
+    global _blas, _env
     if _blas is None:
+        _env = _env_limit()
         try:
             from threadpoolctl import ThreadpoolController
 
@@ -44,17 +52,17 @@ def _blas_controllers():
 
 
 def thread_limit():
-    """The threads the O(n) passes may use: the BLAS's limit, OMP_NUM_THREADS, the cores.
+    """The threads the O(n) passes may use: the BLAS's limit, OMP_NUM_THREADS (at start), the cores.
 
     Each BLAS's current setting is read at every call (a C call, no scan of
     the loaded libraries), so a :func:`threadpoolctl.threadpool_limits`
     block around a fit applies to these passes too.
     """
     limits = [cores()]
-    env = _env_limit()
-    if env is not None:
-        limits.append(env)
-    for lib in _blas_controllers():
+    blas = _blas_controllers()
+    if _env is not None:
+        limits.append(_env)
+    for lib in blas:
         n = lib.num_threads
         if isinstance(n, int) and n > 0:
             limits.append(n)
