@@ -77,6 +77,8 @@ def test_threads_give_what_one_thread_gives(threaded, fmt, dtype, n_classes, wei
 
     def spy(*args, **kwargs):
         seen.add(threading.current_thread().name)
+        if threading.current_thread() is threading.main_thread():
+            time.sleep(0.002)  # so that a worker starts its share before the caller takes it
         return terms(*args, **kwargs)
 
     loss.terms = spy
@@ -307,3 +309,23 @@ def test_row_blocks_cover_the_rows_in_equal_cache_sized_blocks(monkeypatch, n, c
     sizes = [b.stop - b.start for b in blocks]
     assert max(sizes) <= _array.CHUNK and max(sizes) - min(sizes) <= 1
     assert n_blocks == 1 or min(sizes) >= _array.MIN_BLOCK
+
+
+def test_the_caller_runs_the_shares_no_worker_has_started():
+    """With every worker busy, map_parts runs all the parts itself, in order."""
+    pool = _threads._get_executor()
+    release = threading.Event()
+    busy = [pool.submit(release.wait, 10) for _ in range(pool._max_workers)]
+    try:
+        ran = []
+
+        def part(lo, hi):
+            ran.append(threading.current_thread().name)
+            return lo, hi
+
+        assert _threads.map_parts(part, 7, 3) == [(0, 2), (2, 4), (4, 7)]
+        assert ran == [threading.current_thread().name] * 3
+    finally:
+        release.set()
+        for f in busy:
+            f.result()

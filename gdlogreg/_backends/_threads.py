@@ -99,10 +99,11 @@ def map_parts(fn, n_items, n_threads):
     """``[fn(lo, hi) for each part]`` over a static partition of ``range(n_items)``.
 
     ``min(n_threads, n_items)`` contiguous parts in order; the calling thread
-    runs the first, the executor the others. The parts depend only on
-    ``n_items`` and ``n_threads``, so the same call gives the same answer.
-    ``fn`` runs in another thread: what is thread-local (``np.errstate``) it
-    must set itself.
+    runs the first, the executor the others, and the caller then runs itself
+    those that no worker has started (on a busy machine a worker may wake
+    late). The parts depend only on ``n_items`` and ``n_threads``, not on who
+    runs them, so the same call gives the same answer. ``fn`` may run in
+    another thread: what is thread-local (``np.errstate``) it must set itself.
     """
     k = max(min(n_threads, n_items), 1)
     cut = bounds(n_items, k)
@@ -110,10 +111,17 @@ def map_parts(fn, n_items, n_threads):
         return [fn(0, n_items)]
     pool = _get_executor()
     futures = [pool.submit(fn, cut[i], cut[i + 1]) for i in range(1, k)]
+    out = [None] * k
     try:
-        first = fn(cut[0], cut[1])
-    except BaseException:
-        wait(futures)  # none of them may still write into the caller's arrays
-        raise
-    wait(futures)  # all done before any error is raised, for the same reason
-    return [first] + [f.result() for f in futures]
+        out[0] = fn(cut[0], cut[1])
+        for i in reversed(range(1, k)):  # the last submitted is the least likely started
+            if futures[i - 1].cancel():
+                out[i] = fn(cut[i], cut[i + 1])
+    finally:
+        # None may still write into the caller's arrays when this returns. (A cancelled
+        # future counts as done for wait() only once a worker has dequeued it.)
+        wait([f for f in futures if not f.cancelled()])
+    for i, future in enumerate(futures, 1):
+        if not future.cancelled():
+            out[i] = future.result()
+    return out
