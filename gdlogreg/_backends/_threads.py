@@ -95,33 +95,53 @@ def bounds(n_items, n_parts):
     return [n_items * i // n_parts for i in range(n_parts + 1)]
 
 
+# Parts a pass is cut into per thread: the threads take them in turn, so that a
+# thread that waits for a core (a busy machine) holds up a small part only.
+PARTS_PER_THREAD = 4
+
+
 def map_parts(fn, n_items, n_threads):
     """``[fn(lo, hi) for each part]`` over a static partition of ``range(n_items)``.
 
-    ``min(n_threads, n_items)`` contiguous parts in order; the calling thread
-    runs the first, the executor the others, and the caller then runs itself
-    those that no worker has started (on a busy machine a worker may wake
-    late). The parts depend only on ``n_items`` and ``n_threads``, not on who
-    runs them, so the same call gives the same answer. ``fn`` may run in
-    another thread: what is thread-local (``np.errstate``) it must set itself.
+    ``min(n_items, PARTS_PER_THREAD · n_threads)`` contiguous parts (one for one
+    thread), in order. ``n_threads`` threads, the calling one and the
+    executor's, take the parts in turn from a shared counter until none is
+    left. The parts depend only on ``n_items`` and ``n_threads``, not on which
+    thread runs which, so the same call gives the same answer. ``fn`` may run
+    in another thread: what is thread-local (``np.errstate``) it must set itself.
     """
     k = max(min(n_threads, n_items), 1)
-    cut = bounds(n_items, k)
     if k == 1:
         return [fn(0, n_items)]
-    pool = _get_executor()
-    futures = [pool.submit(fn, cut[i], cut[i + 1]) for i in range(1, k)]
-    out = [None] * k
-    try:
-        out[0] = fn(cut[0], cut[1])
-        for i in reversed(range(1, k)):  # the last submitted is the least likely started
-            if futures[i - 1].cancel():
+    n_parts = min(n_items, PARTS_PER_THREAD * k)
+    cut = bounds(n_items, n_parts)
+    out = [None] * n_parts
+    lock, taken, failed = threading.Lock(), [0], []
+
+    def run():
+        while not failed:
+            with lock:
+                i = taken[0]
+                taken[0] += 1
+            if i >= n_parts:
+                return
+            try:
                 out[i] = fn(cut[i], cut[i + 1])
+            except BaseException:
+                failed.append(True)  # the others stop taking parts
+                raise
+
+    pool = _get_executor()
+    futures = [pool.submit(run) for _ in range(k - 1)]
+    try:
+        run()
     finally:
-        # None may still write into the caller's arrays when this returns. (A cancelled
-        # future counts as done for wait() only once a worker has dequeued it.)
+        # None may still write into the caller's arrays when this returns. (A
+        # cancelled future counts as done for wait() only once dequeued.)
+        for f in futures:
+            f.cancel()
         wait([f for f in futures if not f.cancelled()])
-    for i, future in enumerate(futures, 1):
-        if not future.cancelled():
-            out[i] = future.result()
+    for f in futures:
+        if not f.cancelled():
+            f.result()  # raises a worker's error
     return out
