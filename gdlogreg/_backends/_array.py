@@ -324,10 +324,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
         ``move=True``: U is written over Z and R over D (over Z without D);
         otherwise Z and D are only read and R is a new array. With CSR X,
         Xᵀ R is summed block by block while each block of R is in the cache,
-        and R is never stored whole. Each thread takes a contiguous share of
-        the blocks; the block's losses are summed in block order (the same sum
-        on any number of threads), the threads' shares of the CSR Xᵀ R in
-        thread order (the same sum for the same number of threads).
+        and R is never stored whole. The blocks are cut into contiguous parts
+        that the threads take in turn; the blocks' losses are summed in block
+        order (the same sum on any number of threads), the parts' shares of
+        the CSR Xᵀ R in part order (the same sum for the same number of threads).
         """
         by_blocks = gradient and self._csr
         R = None
@@ -504,7 +504,7 @@ def _divide_columns(block, scale):
 
 
 def _gather(parts):
-    """(Σ losses in block order, Σ of the threads' G in thread order, the last r) of the parts."""
+    """(Σ losses in block order, Σ of the parts' G in part order, the last r) of the parts."""
     total = 0.0
     for values, _, _ in parts:
         for value in values:
