@@ -419,6 +419,62 @@ def per_iteration(ds, cfg, log):
     return res
 
 
+# The sets whose per-iteration time is a target, timed at every thread count.
+THREAD_SETS = ("dense", "csr", "float32")
+
+
+def thread_counts():
+    """1, 2, ... up to the cores this process may run on."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return list(range(1, (cores or 1) + 1))
+
+
+def per_iteration_threads(ds, cfg, log):
+    """ours(bb)'s per-iteration time / two-matvec floor at each thread count.
+
+    Each count limits the BLAS, OpenMP and gdlogreg's own O(n) passes
+    (threadpoolctl); the floor is taken under the same limit. The counts are
+    interleaved (1, 2, ..., then back), a repeat being one fit at ``max_iter=0``
+    and one at ``max_iter=M`` between two floors; medians of the repeats.
+    """
+    M = cfg.M_small if ds.n * ds.d <= 1e6 else 30
+    jobs = {
+        "@0": lambda: fit_ours(ds, "bb", tol=0.0, max_iter=0),
+        "@M": lambda: fit_ours(ds, "bb", tol=0.0, max_iter=M),
+    }
+    counts = thread_counts()
+    got = {k: {"ratio": [], "floor": [], "iter": []} for k in counts}
+    repeats = cfg.repeats or (
+        ds.repeats if getattr(cfg, "quick", False) else max(ds.repeats, PER_ITER_REPEATS)
+    )
+    for r in range(repeats):
+        for k in counts if r % 2 == 0 else counts[::-1]:
+            with threadpool_limits(k):
+                before = matvec_floor(ds)
+                times, outs = interleaved(jobs, 1, math.inf)
+                floor = statistics.median([before, matvec_floor(ds)])
+            pit = (times["@M"] - times["@0"]) / max(outs["@M"].n_iter, 1)
+            got[k]["ratio"].append(pit / floor)
+            got[k]["floor"].append(floor)
+            got[k]["iter"].append(pit)
+    res = {
+        str(k): {
+            "ratio": statistics.median(v["ratio"]),
+            "floor_ms": 1e3 * statistics.median(v["floor"]),
+            "iter_ms": 1e3 * statistics.median(v["iter"]),
+        }
+        for k, v in got.items()
+    }
+    log(
+        "  bb per-iteration / floor by threads: "
+        + ", ".join(
+            f"{k}: {v['ratio']:.2f}x ({v['iter_ms']:.2f} / {v['floor_ms']:.2f} ms)"
+            for k, v in res.items()
+        )
+    )
+    return res
+
+
 def default_fits(ds, cfg, J_star, log):
     jobs = {}
     for m in OURS:
@@ -832,6 +888,9 @@ def render(results):
     parts += [
         table(["data set", "floor (ms)", "M", *PER_ITER_METHODS, "bb setup (floors)"], rows),
         "",
+    ]
+    parts += _threads_section(dss)
+    parts += [
         "### Peak memory of the default fit (tracemalloc), relative to the size of X",
         "",
         "Extra memory allocated by `fit` at its peak (X itself excluded);"
@@ -868,6 +927,41 @@ def render(results):
         "",
     ]
     return "\n".join(parts)
+
+
+def _threads_section(dss):
+    """The table of ours(bb)'s per-iteration time / floor at each thread count."""
+    dss = [d for d in dss if d.get("per_iter_threads")]
+    if not dss:
+        return []
+    counts = list(dss[0]["per_iter_threads"])
+    last = counts[-1]
+    rows = []
+    for d in dss:
+        res = d["per_iter_threads"]
+        rows.append(
+            [d["title"]]
+            + [
+                f"{res[k]['ratio']:.2f} ({res[k]['iter_ms']:.2f} / {res[k]['floor_ms']:.2f} ms)"
+                for k in counts
+            ]
+            + [f"{res['1']['iter_ms'] / res[last]['iter_ms']:.2f}×"]
+        )
+    return [
+        "### Threads: ours(bb) per-iteration time / two-matvec floor at each thread count",
+        "",
+        "Each cell: ratio (time of an iteration / floor, both under the same limit of BLAS,"
+        " OpenMP and gdlogreg threads, set by threadpoolctl); medians of interleaved repeats."
+        " scipy.sparse's products run on one thread, so the CSR floor does not fall with"
+        " threads while gdlogreg's blocks of X do.",
+        "",
+        table(
+            ["data set", *[f"{k} thread{'s' if k != '1' else ''}" for k in counts],
+             f"iteration 1 → {last} threads"],
+            rows,
+        ),
+        "",
+    ]
 
 
 def _speedup(d, g):
@@ -1061,6 +1155,8 @@ def run(args, log=None):
             clock("reference")
             per_iter = per_iteration(ds, args, log)
             clock("per-iteration")
+            by_threads = per_iteration_threads(ds, args, log) if ds.key in THREAD_SETS else None
+            clock("per-iteration by threads")
             default = default_fits(ds, args, J_star, log)
             clock("default fits")
             to_gap = time_to_gap(ds, args, J_star, per_iter, log, default)
@@ -1083,6 +1179,7 @@ def run(args, log=None):
                     "J_star": J_star,
                     "J_star_from": J_from,
                     "per_iter": per_iter,
+                    "per_iter_threads": by_threads,
                     "default": default,
                     "default_ratio": default["ours(bb)"]["time"] / default["LR(lbfgs)"]["time"],
                     "to_gap": {m: {str(k): v for k, v in r.items()} for m, r in to_gap.items()},

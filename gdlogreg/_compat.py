@@ -55,6 +55,8 @@ __all__ = [
     "check_same_namespace",
     "check_sample_weight",
     "convert_to_numpy",
+    "csc_matvec",
+    "csr_matvec",
     "device",
     "fit_context",
     "get_namespace",
@@ -365,3 +367,29 @@ try:
 except ImportError:  # scikit-learn 1.7 and 1.8
     CallbackSupportMixin = _CallbackSupportMixinFallback
     HAS_CALLBACKS = False
+
+
+# -- csr_matvec / csc_matvec(n_row, n_col, indptr, indices, data, x, y): y += A x for the
+# CSR (CSC) matrix A given by its arrays, written into y (no new array); scipy.sparse's
+# private kernels (scipy.sparse._sparsetools in every supported scipy), the fallbacks go
+# through a public sparse matrix. indptr may be a slice of a larger matrix's, not shifted
+# to start at 0: a block of rows (columns) that shares the matrix's arrays. ----------------
+def _sparse_view(kind, n_row, n_col, indptr, indices, data):
+    """A CSR/CSC matrix on the given arrays, not copied (scipy's constructors copy)."""
+    A = kind((n_row, n_col), dtype=data.dtype)
+    A.data, A.indices, A.indptr = data, indices, indptr
+    return A
+
+
+def _csr_matvec_fallback(n_row, n_col, indptr, indices, data, x, y):
+    y += _sparse_view(sp.csr_matrix, n_row, n_col, indptr, indices, data) @ x
+
+
+def _csc_matvec_fallback(n_row, n_col, indptr, indices, data, x, y):
+    y += _sparse_view(sp.csc_matrix, n_row, n_col, indptr, indices, data) @ x
+
+
+try:
+    from scipy.sparse._sparsetools import csc_matvec, csr_matvec
+except ImportError:  # pragma: no cover - not in any supported scipy
+    csr_matvec, csc_matvec = _csr_matvec_fallback, _csc_matvec_fallback

@@ -23,9 +23,10 @@ import contextlib
 import numpy as np
 import scipy.sparse as sp
 
+from .._compat import csc_matvec, csr_matvec, get_namespace, is_numpy_namespace
 from .._compat import device as _device
-from .._compat import get_namespace, is_numpy_namespace
 from .._xp import concat
+from . import _threads
 
 
 class ArrayBackend:
@@ -146,6 +147,17 @@ class ArrayBackend:
 # this length (256 KiB each) stay in a 1 MiB L2 cache.
 CHUNK = 32768
 
+# Entries of Z (rows × columns) that a thread takes at least in a pass: handing
+# a share to another thread and waiting for it costs some 50 µs on the
+# benchmark machine (2-core EPYC), about the time of a pass over this many
+# entries; a pass over fewer than twice as many stays on the calling thread
+# (benchmarks/README.md, "Threads for the O(n) work").
+MIN_SHARE = 32768
+
+# Rows a block keeps at least where the blocks are cut finer than CHUNK so
+# that every core gets one.
+MIN_BLOCK = 8192
+
 
 class HostArrays:
     """Parameters as numpy arrays on the host (numpy, scipy.sparse and Dask data)."""
@@ -165,15 +177,35 @@ class HostArrays:
         return np.asarray(a)
 
 
+def _row_blocks(n):
+    """Slices of ``range(n)`` of at most :data:`CHUNK` rows, as equal as can be.
+
+    As many as a multiple of the cores where there are more blocks than
+    cores, so that the threads' shares are equal; where there are fewer, one
+    a core as long as each keeps :data:`MIN_BLOCK` rows. The blocks depend on
+    n and the machine only, not on the threads in use: a loss is summed alike
+    on any number of them.
+    """
+    n_blocks, c = max(-(-n // CHUNK), 1), _threads.cores()
+    if n_blocks >= c:
+        n_blocks = -(-n_blocks // c) * c
+    else:
+        n_blocks = max(n_blocks, min(c, n // MIN_BLOCK))
+    cut = _threads.bounds(n, n_blocks)
+    return [slice(cut[i], cut[i + 1]) for i in range(n_blocks)]
+
+
 class NumpyBackend(HostArrays, ArrayBackend):
     """:class:`ArrayBackend` for numpy and scipy.sparse (CSR, CSC) X, at the cost floor.
 
     Z has shape (n, m); for m > 1 it is stored column-major (class-major), so
     that ``Z = X W`` and ``Xᵀ R`` are matrix products and the softmax's sums
     over the K classes of a row run along the long axis. The O(n) passes run
-    in blocks of :data:`CHUNK` rows; :meth:`loss_pass` with ``move=True``
-    moves Z in place and writes the residual over D, so that a line search
-    holds two arrays of Z's size.
+    in blocks of at most :data:`CHUNK` rows, spread over threads
+    (:mod:`._threads`); :meth:`loss_pass` with ``move=True`` moves Z in place
+    and writes the residual over D, so that a line search holds two arrays of
+    Z's size. CSR X is multiplied block by block, in both directions, by
+    scipy's kernels on X's own arrays.
     """
 
     #: Z (and the residual) row-major for sparse X with m > 1: scipy's sparse
@@ -188,8 +220,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
         self.targets = targets
         self.s = s
         self._sparse = sp.issparse(X)
-        # CSR: Xᵀ R is summed block by block in the loss passes.
-        self._by_blocks = self._blocks_T() if self._sparse and X.format == "csr" else None
+        self._csr = self._sparse and X.format == "csr"
+        self._blocks = _row_blocks(self.n_samples)
+        # CSR, several columns: Xᵀ R is summed block by block with these views.
+        self._blocks_T = self._views_T() if self._csr else None
 
     def errstate(self):
         return np.errstate(over="ignore", invalid="ignore", under="ignore")
@@ -200,8 +234,16 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return new
 
     def row_blocks(self):
-        n = self.n_samples
-        return (slice(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK))
+        return self._blocks
+
+    def _n_threads(self, m):
+        """Threads for a pass over Z of m columns: each takes :data:`MIN_SHARE` entries or more."""
+        most = min(len(self._blocks), self.n_samples * m // max(MIN_SHARE, 1))
+        return 1 if most < 2 else min(most, _threads.thread_limit())
+
+    def _map(self, fn, m):
+        """``[fn(lo, hi)]`` for each thread's contiguous share ``lo:hi`` of the row blocks."""
+        return _threads.map_parts(fn, len(self._blocks), self._n_threads(m))
 
     def _new_z(self, m):
         """An uninitialised Z of shape (n, m), column-major."""
@@ -215,6 +257,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
         """
         d, m = self.n_features, coef.shape[1]
         W = coef[:d]
+        if self._csr and m == 1:
+            return self._csr_matvec(W[:, 0], coef[d, 0] if fit_intercept else 0.0, out)
         if self._sparse:
             P = (self.X @ W[:, 0])[:, None] if m == 1 else self.X @ W  # matvec for one column
             if out is None:
@@ -232,8 +276,38 @@ class NumpyBackend(HostArrays, ArrayBackend):
             out += coef[d]
         return out
 
+    def _csr_matvec(self, w, b, out):
+        """X w + b for CSR X into ``out[:, 0]``: each block set to b, then X_block w added.
+
+        The product is written where it is kept (no new array, no second pass
+        for the intercept), block by block on the threads.
+        """
+        X, d = self.X, self.n_features
+        out = self._new_z(1) if out is None else out
+        w = np.ascontiguousarray(w, dtype=self.dtype)
+        z = out[:, 0]
+
+        def part(lo, hi):
+            for rows in self._blocks[lo:hi]:
+                z[rows] = b
+                csr_matvec(rows.stop - rows.start, d, X.indptr[rows.start : rows.stop + 1],
+                           X.indices, X.data, w, z[rows])
+
+        self._map(part, 1)
+        return out
+
     def rlinear(self, R, fit_intercept):
         d, m = self.n_features, R.shape[1]
+        if self._csr:  # block by block on the threads, each into its own G
+            shape = (d + int(fit_intercept), m)
+
+            def part(lo, hi):
+                G = np.zeros(shape, self.dtype)
+                for i in range(lo, hi):
+                    self._add_block_gradient(G, i, R[self._blocks[i]], fit_intercept)
+                return [], G, None
+
+            return _gather(self._map(part, m))[1]
         G = np.empty((d + int(fit_intercept), m), dtype=self.dtype)
         if m == 1:
             G[:d, 0] = self.X.T @ R[:, 0]
@@ -246,41 +320,57 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return G
 
     def combine(self, Za, Zb, beta):
-        Zc = np.subtract(Za, Zb, out=Zb)
-        Zc *= beta
-        Zc += Za
-        return Zc
+        """Za + β (Za - Zb) written over Zb, block by block on the threads."""
+
+        def part(lo, hi):
+            with self.errstate():  # per thread: numpy's error state is thread-local
+                for rows in self._blocks[lo:hi]:
+                    zc = np.subtract(Za[rows], Zb[rows], out=Zb[rows])
+                    zc *= beta
+                    zc += Za[rows]
+
+        self._map(part, Za.shape[1])
+        return Zb
 
     def loss_pass(self, loss, Z, D=None, t=0.0, *, gradient=False, fit_intercept=True,
                   move=False):
-        """As :meth:`ArrayBackend.loss_pass`, in row blocks and in place.
+        """As :meth:`ArrayBackend.loss_pass`, in row blocks, on threads and in place.
 
         ``move=True``: U is written over Z and R over D (over Z without D);
         otherwise Z and D are only read and R is a new array. With CSR X,
         Xᵀ R is summed block by block while each block of R is in the cache,
-        and R is never stored whole.
+        and R is never stored whole. The blocks are cut into contiguous parts
+        that the threads take in turn; the blocks' losses are summed in block
+        order (the same sum on any number of threads), the parts' shares of
+        the CSR Xᵀ R in part order (the same sum for the same number of threads).
         """
-        blocks = self._by_blocks if gradient else None
+        by_blocks = gradient and self._csr
         R = None
-        if gradient and blocks is None and Z.shape[0] > CHUNK:
+        if gradient and not by_blocks and len(self._blocks) > 1:
             R = (Z if D is None else D) if move else np.empty_like(Z)
         shape = (self.n_features + fit_intercept, Z.shape[1])
-        G = None if blocks is None else np.zeros(shape, self.dtype)
-        total = 0.0
-        with self.errstate():  # (the fit runs under one already; direct callers may not)
-            for i, rows in enumerate(self.row_blocks()):
-                U = self._block(Z, D, t, rows, move and D is not None)
-                value, r = loss.terms(U, self.targets[rows], self.weights(rows), np, gradient)
-                total += value
-                if blocks is not None:
-                    self._add_block_gradient(G, blocks[i], r, fit_intercept)
-                elif gradient:
-                    R = r if R is None else _put(R, rows, r)  # one block: r is R
-        if gradient and blocks is None:
-            G = self.rlinear(R, fit_intercept)
+        moving = move and D is not None
+
+        def part(lo, hi):
+            values, G, r = [], np.zeros(shape, self.dtype) if by_blocks else None, None
+            with self.errstate():  # per thread: numpy's error state is thread-local
+                for i in range(lo, hi):
+                    rows = self._blocks[i]
+                    U = self._block(Z, D, t, rows, moving)
+                    value, r = loss.terms(U, self.targets[rows], self.weights(rows), np, gradient)
+                    values.append(value)
+                    if by_blocks:
+                        self._add_block_gradient(G, i, r, fit_intercept)
+                    elif R is not None:
+                        R[rows] = r
+            return values, G, r
+
+        total, G, r = _gather(self._map(part, Z.shape[1]))
+        if gradient and not by_blocks:
+            G = self.rlinear(r if R is None else R, fit_intercept)  # one block: r is R
         return total, Z if move or D is None else None, G
 
-    def _blocks_T(self):
+    def _views_T(self):
         """Xᵀ of each row block of CSR X, as CSC matrices that share X's arrays.
 
         Each one's index pointer is a slice of X's, not shifted to start at 0:
@@ -288,20 +378,21 @@ class NumpyBackend(HostArrays, ArrayBackend):
         copied. Set on empty matrices: scipy's constructors (and ``.T``) copy.
         """
         X, views = self.X, []
-        for rows in self.row_blocks():
+        for rows in self._blocks:
             view = sp.csc_matrix((X.shape[1], rows.stop - rows.start), dtype=X.dtype)
             view.data, view.indices = X.data, X.indices
             view.indptr = X.indptr[rows.start : rows.stop + 1]
             views.append(view)
         return views
 
-    def _add_block_gradient(self, G, block_T, r, fit_intercept):
-        """G += [X_blockᵀ r; Σ r] for one row block of CSR X (``block_T`` its transpose)."""
-        d = self.n_features
+    def _add_block_gradient(self, G, i, r, fit_intercept):
+        """G += [X_iᵀ r; Σ r] for the i-th row block of CSR X (one column: written into G)."""
+        X, d, rows = self.X, self.n_features, self._blocks[i]
         if r.shape[1] == 1:
-            G[:d, 0] += block_T @ r[:, 0]
+            csc_matvec(d, rows.stop - rows.start, X.indptr[rows.start : rows.stop + 1],
+                       X.indices, X.data, np.asarray(r[:, 0], dtype=self.dtype), G[:d, 0])
         else:
-            G[:d] += block_T @ r
+            G[:d] += self._blocks_T[i] @ r
         if fit_intercept:
             G[d] += r.sum(axis=0)
 
@@ -427,9 +518,17 @@ def _divide_columns(block, scale):
     return type(block)((data, block.indices, block.indptr), shape=block.shape)
 
 
-def _put(R, rows, r):
-    R[rows] = r
-    return R
+def _gather(parts):
+    """(Σ losses in block order, Σ of the parts' G in part order, the last r) of the parts."""
+    total = 0.0
+    for values, _, _ in parts:
+        for value in values:
+            total += value
+    G = parts[0][1]
+    for _, G_part, _ in parts[1:]:
+        if G is not None:
+            G += G_part
+    return total, G, parts[-1][2]
 
 
 def make_array_backend(X, targets, s):

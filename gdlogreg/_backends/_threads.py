@@ -1,0 +1,147 @@
+"""Threads for the O(n) passes over row blocks of in-memory numpy data.
+
+numpy's ufuncs and scipy.sparse's product kernels release the GIL, so the
+row blocks of a pass run in parallel on Python threads. How many: the thread
+limit in effect for the BLAS (what :func:`threadpoolctl.threadpool_limits`
+sets, and what ``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` / ``MKL_NUM_THREADS``
+set at start), at most ``OMP_NUM_THREADS`` and the cores this process may run
+on. One executor for the process, made on first use and kept.
+"""
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
+
+_lock = threading.Lock()
+_executor = None
+_blas = None  # threadpoolctl's controllers of the BLAS libraries, found once
+_env = None  # OMP_NUM_THREADS when they were found
+
+
+def cores():
+    """The number of cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1  # pragma: no cover - not on Linux
+
+
+def _env_limit():
+    """``OMP_NUM_THREADS`` as a positive integer (its first level), or None."""
+    value = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+def _blas_controllers():
+    """The BLAS libraries' controllers and OMP_NUM_THREADS, found at the first call.
+
+    The variable is read once, as OpenMP and the BLAS read it at their start:
+    a later change (Dask's workers set it to 1 in the environment they
+    share with their parent) does not limit the passes; threadpoolctl does.
+    """
+    global _blas, _env
+    if _blas is None:
+        _env = _env_limit()
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            found = ThreadpoolController().select(user_api="blas").lib_controllers
+        except Exception:  # pragma: no cover - threadpoolctl missing or failing
+            found = []
+        _blas = list(found)
+    return _blas
+
+
+def thread_limit():
+    """The threads the O(n) passes may use: the BLAS's limit, OMP_NUM_THREADS (at start), the cores.
+
+    Each BLAS's current setting is read at every call (a C call, no scan of
+    the loaded libraries), so a :func:`threadpoolctl.threadpool_limits`
+    block around a fit applies to these passes too.
+    """
+    limits = [cores()]
+    blas = _blas_controllers()
+    if _env is not None:
+        limits.append(_env)
+    for lib in blas:
+        n = lib.num_threads
+        if isinstance(n, int) and n > 0:
+            limits.append(n)
+    return min(limits)
+
+
+def _get_executor():
+    global _executor
+    with _lock:
+        if _executor is None:
+            # One thread fewer than the cores: the calling thread takes a share.
+            _executor = ThreadPoolExecutor(
+                max_workers=max(cores() - 1, 1), thread_name_prefix="gdlogreg"
+            )
+        return _executor
+
+
+def _forget_executor():  # pragma: no cover - runs in a forked child
+    """After a fork the child has none of the parent's threads: make a new executor."""
+    global _executor, _lock
+    _executor, _lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_executor)
+
+
+def bounds(n_items, n_parts):
+    """Boundaries of ``n_parts`` contiguous parts of ``range(n_items)``, as equal as can be."""
+    return [n_items * i // n_parts for i in range(n_parts + 1)]
+
+
+# Parts a pass is cut into per thread: the threads take them in turn, so that a
+# thread that waits for a core (a busy machine) holds up a small part only.
+PARTS_PER_THREAD = 4
+
+
+def map_parts(fn, n_items, n_threads):
+    """``[fn(lo, hi) for each part]`` over a static partition of ``range(n_items)``.
+
+    ``min(n_items, PARTS_PER_THREAD · n_threads)`` contiguous parts (one for one
+    thread), in order. ``n_threads`` threads, the calling one and the
+    executor's, take the parts in turn from a shared counter until none is
+    left. The parts depend only on ``n_items`` and ``n_threads``, not on which
+    thread runs which, so the same call gives the same answer. ``fn`` may run
+    in another thread: what is thread-local (``np.errstate``) it must set itself.
+    """
+    k = max(min(n_threads, n_items), 1)
+    if k == 1:
+        return [fn(0, n_items)]
+    n_parts = min(n_items, PARTS_PER_THREAD * k)
+    cut = bounds(n_items, n_parts)
+    out = [None] * n_parts
+    lock, taken, failed = threading.Lock(), [0], []
+
+    def run():
+        while not failed:
+            with lock:
+                i = taken[0]
+                taken[0] += 1
+            if i >= n_parts:
+                return
+            try:
+                out[i] = fn(cut[i], cut[i + 1])
+            except BaseException:
+                failed.append(True)  # the others stop taking parts
+                raise
+
+    pool = _get_executor()
+    futures = [pool.submit(run) for _ in range(k - 1)]
+    try:
+        run()
+    finally:
+        # None may still write into the caller's arrays when this returns. (A
+        # cancelled future counts as done for wait() only once dequeued.)
+        for f in futures:
+            f.cancel()
+        wait([f for f in futures if not f.cancelled()])
+    for f in futures:
+        if not f.cancelled():
+            f.result()  # raises a worker's error
+    return out
