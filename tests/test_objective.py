@@ -282,3 +282,29 @@ def test_flat_gap_is_the_gap_along_a_flat_direction(n_classes):
     # not defined without a pure L2 penalty: the test is then off
     l1 = Objective(_problem(X, y, None, n_classes, C=0.3, l1_ratio=0.5), Identity(True))
     assert l1.flat_gap(l1.evaluate(best)) == np.inf
+
+
+def test_multinomial_pass_holds_z_and_r_and_blocks_of_cache_size():
+    """Row blocks are sized in entries of Z: with many classes a gradient
+    evaluation holds Z and R and small block temporaries, not blocks of
+    32,768 rows × K (issue #16: at most two n × K buffers)."""
+    import tracemalloc
+
+    from gdlogreg._backends import _array
+    from gdlogreg._problem import make_problem
+
+    rng = np.random.default_rng(0)
+    n, d, K = 40_000, 10, 50
+    X, y = rng.standard_normal((n, d)), rng.integers(0, K, n)
+    problem = make_problem(X, y, None, K, C=1.0, l1_ratio=0.0, fit_intercept=True)
+    blocks = problem.backend.row_blocks(K)
+    assert max(b.stop - b.start for b in blocks) * K <= _array.CHUNK
+    objective = Objective(problem, problem.standardization)
+    coef = objective.zeros()
+    tracemalloc.start()
+    try:
+        objective.evaluate(coef)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak <= 2.2 * n * K * 8  # Z, R and a few temporaries of 32,768 entries

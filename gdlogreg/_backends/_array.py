@@ -143,8 +143,9 @@ class ArrayBackend:
         return self.xp.sum(self.s[:, None] * A, axis=0)
 
 
-# Rows per block of the O(n) passes on numpy: a few float64 temporaries of
-# this length (256 KiB each) stay in a 1 MiB L2 cache.
+# Entries (rows × columns of Z) per block of the O(n) passes on numpy: a few
+# float64 temporaries of this size (256 KiB each) stay in a 1 MiB L2 cache,
+# whatever the number of classes or of a batch's columns.
 CHUNK = 32768
 
 # Entries of Z (rows × columns) that a thread takes at least in a pass: handing
@@ -154,8 +155,8 @@ CHUNK = 32768
 # (benchmarks/README.md, "Threads for the O(n) work").
 MIN_SHARE = 32768
 
-# Rows a block keeps at least where the blocks are cut finer than CHUNK so
-# that every core gets one.
+# Entries a block keeps at least where the blocks are cut finer than CHUNK
+# so that every core gets one.
 MIN_BLOCK = 8192
 
 
@@ -177,8 +178,9 @@ class HostArrays:
         return np.asarray(a)
 
 
-def _row_blocks(n):
-    """Slices of ``range(n)`` of at most :data:`CHUNK` rows, as equal as can be.
+def _row_blocks(n, m=1):
+    """Slices of ``range(n)`` of at most :data:`CHUNK` entries of Z (m columns), as equal
+    as can be.
 
     As many as a multiple of the cores where there are more blocks than
     cores, so that the threads' shares are equal; where there are fewer, one
@@ -186,11 +188,13 @@ def _row_blocks(n):
     n and the machine only, not on the threads in use: a loss is summed alike
     on any number of them.
     """
-    n_blocks, c = max(-(-n // CHUNK), 1), _threads.cores()
+    m = max(m, 1)
+    rows, c = max(1, CHUNK // m), _threads.cores()
+    n_blocks = max(-(-n // rows), 1)
     if n_blocks >= c:
         n_blocks = -(-n_blocks // c) * c
     else:
-        n_blocks = max(n_blocks, min(c, n // MIN_BLOCK))
+        n_blocks = max(n_blocks, min(c, n // max(1, MIN_BLOCK // m)))
     cut = _threads.bounds(n, n_blocks)
     return [slice(cut[i], cut[i + 1]) for i in range(n_blocks)]
 
@@ -221,9 +225,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
         self.s = s
         self._sparse = sp.issparse(X)
         self._csr = self._sparse and X.format == "csr"
-        self._blocks = _row_blocks(self.n_samples)
-        # CSR, several columns: Xᵀ R is summed block by block with these views.
-        self._blocks_T = self._views_T() if self._csr else None
+        # The row blocks for passes over m columns, and for CSR X their
+        # transposed views (Xᵀ R is summed block by block): m -> (blocks, views).
+        self._cuts = {}
 
     def errstate(self):
         return np.errstate(over="ignore", invalid="ignore", under="ignore")
@@ -233,17 +237,22 @@ class NumpyBackend(HostArrays, ArrayBackend):
         new.row_major = self.row_major
         return new
 
-    def row_blocks(self):
-        return self._blocks
+    def row_blocks(self, m=1):
+        """The row blocks of a pass over Z of m columns (:func:`_row_blocks`)."""
+        cut = self._cuts.get(m)
+        if cut is None:
+            blocks = _row_blocks(self.n_samples, m)
+            cut = self._cuts[m] = (blocks, self._views_T(blocks) if self._csr else None)
+        return cut[0]
 
     def _n_threads(self, m):
         """Threads for a pass over Z of m columns: each takes :data:`MIN_SHARE` entries or more."""
-        most = min(len(self._blocks), self.n_samples * m // max(MIN_SHARE, 1))
+        most = min(len(self.row_blocks(m)), self.n_samples * m // max(MIN_SHARE, 1))
         return 1 if most < 2 else min(most, _threads.thread_limit())
 
     def _map(self, fn, m):
         """``[fn(lo, hi)]`` for each thread's contiguous share ``lo:hi`` of the row blocks."""
-        return _threads.map_parts(fn, len(self._blocks), self._n_threads(m))
+        return _threads.map_parts(fn, len(self.row_blocks(m)), self._n_threads(m))
 
     def _new_z(self, m):
         """An uninitialised Z of shape (n, m), column-major."""
@@ -287,8 +296,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
         w = np.ascontiguousarray(w, dtype=self.dtype)
         z = out[:, 0]
 
+        blocks = self.row_blocks(1)
+
         def part(lo, hi):
-            for rows in self._blocks[lo:hi]:
+            for rows in blocks[lo:hi]:
                 z[rows] = b
                 csr_matvec(rows.stop - rows.start, d, X.indptr[rows.start : rows.stop + 1],
                            X.indices, X.data, w, z[rows])
@@ -299,12 +310,12 @@ class NumpyBackend(HostArrays, ArrayBackend):
     def rlinear(self, R, fit_intercept):
         d, m = self.n_features, R.shape[1]
         if self._csr:  # block by block on the threads, each into its own G
-            shape = (d + int(fit_intercept), m)
+            shape, blocks = (d + int(fit_intercept), m), self.row_blocks(m)
 
             def part(lo, hi):
                 G = np.zeros(shape, self.dtype)
                 for i in range(lo, hi):
-                    self._add_block_gradient(G, i, R[self._blocks[i]], fit_intercept)
+                    self._add_block_gradient(G, i, R[blocks[i]], fit_intercept)
                 return [], G, None
 
             return _gather(self._map(part, m))[1]
@@ -322,9 +333,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
     def combine(self, Za, Zb, beta):
         """Za + β (Za - Zb) written over Zb, block by block on the threads."""
 
+        blocks = self.row_blocks(Za.shape[1])
+
         def part(lo, hi):
             with self.errstate():  # per thread: numpy's error state is thread-local
-                for rows in self._blocks[lo:hi]:
+                for rows in blocks[lo:hi]:
                     zc = np.subtract(Za[rows], Zb[rows], out=Zb[rows])
                     zc *= beta
                     zc += Za[rows]
@@ -345,8 +358,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
         the CSR Xᵀ R in part order (the same sum for the same number of threads).
         """
         by_blocks = gradient and self._csr
-        R = None
-        if gradient and not by_blocks and len(self._blocks) > 1:
+        R, blocks = None, self.row_blocks(Z.shape[1])
+        if gradient and not by_blocks and len(blocks) > 1:
             R = (Z if D is None else D) if move else np.empty_like(Z)
         shape = (self.n_features + fit_intercept, Z.shape[1])
         moving = move and D is not None
@@ -355,7 +368,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
             values, G, r = [], np.zeros(shape, self.dtype) if by_blocks else None, None
             with self.errstate():  # per thread: numpy's error state is thread-local
                 for i in range(lo, hi):
-                    rows = self._blocks[i]
+                    rows = blocks[i]
                     U = self._block(Z, D, t, rows, moving)
                     value, r = loss.terms(U, self.targets[rows], self.weights(rows), np, gradient)
                     values.append(value)
@@ -370,7 +383,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
             G = self.rlinear(r if R is None else R, fit_intercept)  # one block: r is R
         return total, Z if move or D is None else None, G
 
-    def _views_T(self):
+    def _views_T(self, blocks):
         """Xᵀ of each row block of CSR X, as CSC matrices that share X's arrays.
 
         Each one's index pointer is a slice of X's, not shifted to start at 0:
@@ -378,7 +391,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         copied. Set on empty matrices: scipy's constructors (and ``.T``) copy.
         """
         X, views = self.X, []
-        for rows in self._blocks:
+        for rows in blocks:
             view = sp.csc_matrix((X.shape[1], rows.stop - rows.start), dtype=X.dtype)
             view.data, view.indices = X.data, X.indices
             view.indptr = X.indptr[rows.start : rows.stop + 1]
@@ -387,12 +400,13 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
     def _add_block_gradient(self, G, i, r, fit_intercept):
         """G += [X_iᵀ r; Σ r] for the i-th row block of CSR X (one column: written into G)."""
-        X, d, rows = self.X, self.n_features, self._blocks[i]
+        blocks, views = self._cuts[r.shape[1]]
+        X, d, rows = self.X, self.n_features, blocks[i]
         if r.shape[1] == 1:
             csc_matvec(d, rows.stop - rows.start, X.indptr[rows.start : rows.stop + 1],
                        X.indices, X.data, np.asarray(r[:, 0], dtype=self.dtype), G[:d, 0])
         else:
-            G[:d] += self._blocks_T[i] @ r
+            G[:d] += views[i] @ r
         if fit_intercept:
             G[d] += r.sum(axis=0)
 
