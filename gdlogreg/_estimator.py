@@ -82,7 +82,7 @@ class GradientDescentLogisticRegression(
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, as in ``LogisticRegression``; they multiply the
         sample weights.
-    solver : {"bb", "nesterov", "backtracking", "gd"}, default="bb"
+    solver : {"bb", "nesterov", "backtracking", "gd", "lbfgs"}, default="bb"
         The step-size rule of gradient descent. Every rule updates
         ``w := w - step·direction``; they differ in how the step is chosen:
 
@@ -92,7 +92,12 @@ class GradientDescentLogisticRegression(
         - ``"nesterov"``: Nesterov's accelerated gradient (FISTA with an L1
           term) with a constant step and adaptive restart.
         - ``"bb"``: Barzilai–Borwein (spectral) steps with a safeguarded
-          non-monotone line search; the fastest in the benchmarks.
+          non-monotone line search; the fastest gradient method in the
+          benchmarks.
+        - ``"lbfgs"``: not a gradient method: the direction is curved by the
+          last ten (Δw, Δgradient) pairs (L-BFGS), tried with a unit step on
+          the same ray; fewer iterations where the problem is ill-conditioned
+          (many classes, nearly separable data). L2 penalty only.
     learning_rate : float or "auto", default="auto"
         A positive float is the step α with no preconditioning. For
         ``solver="gd"`` it is exactly the textbook update

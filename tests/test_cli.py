@@ -865,7 +865,7 @@ def test_c_search_figure_is_a_line_over_log_C_or_a_heatmap():
         (["c-search", "--Cs", "inf"], "must be > 0"),
         (["c-search", "--l1-ratios", "1.5"], "between 0 and 1"),
         (["c-search", "--cv", "1"], "at least 2 folds"),
-        (["c-search", "--solver", "lbfgs"], "invalid choice"),
+        (["c-search", "--solver", "newton"], "invalid choice"),
     ],
 )
 def test_c_search_refuses_bad_options(argv, message, capsys):

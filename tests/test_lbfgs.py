@@ -1,0 +1,69 @@
+"""solver="lbfgs": L-BFGS directions on the ray reach the same minimiser in fewer iterations."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+from gdlogreg import GradientDescentLogisticRegression
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    yield "breast_cancer raw", *load_breast_cancer(return_X_y=True)  # ill-conditioned
+    X, y = load_digits(return_X_y=True)
+    yield "digits", StandardScaler().fit_transform(X), y
+    yield "iris float32", load_iris().data.astype(np.float32), load_iris().target
+    X = sp.random(3000, 200, density=0.05, format="csr", random_state=0)
+    yield "csr", X, (X @ rng.standard_normal(200) > 0).astype(int)
+
+
+@pytest.mark.parametrize("name, X, y", list(_data()), ids=lambda v: v if isinstance(v, str) else "")
+def test_same_minimiser_as_bb(name, X, y):
+    tol = 1e-6 if X.dtype == np.float32 else 1e-9
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        bb = GradientDescentLogisticRegression(tol=tol, max_iter=5000).fit(X, y)
+        lb = GradientDescentLogisticRegression(solver="lbfgs", tol=tol, max_iter=5000).fit(X, y)
+    assert lb.converged_
+    rel = 1e-5 if X.dtype == np.float32 else 1e-10
+    assert abs(lb.loss_curve_[-1] - bb.loss_curve_[-1]) <= rel * bb.loss_curve_[-1]
+    assert lb.coef_.dtype == X.dtype
+    if name == "breast_cancer raw":  # ill-conditioned: the pairs pay
+        assert lb.n_iter_[0] < 0.7 * bb.n_iter_[0]
+
+
+def test_sample_weights_and_warm_start():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    sw = np.random.default_rng(1).uniform(0.1, 3.0, len(y))
+    ref = GradientDescentLogisticRegression(tol=1e-10).fit(X, y, sample_weight=sw)
+    model = GradientDescentLogisticRegression(solver="lbfgs", tol=1e-10, warm_start=True)
+    model.fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-4, atol=1e-6)  # collinear columns
+    cold = int(model.n_iter_[0])
+    model.fit(X, y, sample_weight=sw)  # from the optimum: little left to do
+    assert model.n_iter_[0] < cold / 3
+
+
+def test_l1_is_refused_with_the_rules_that_take_it():
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match="solver='lbfgs' handles the L2 penalty only"):
+        GradientDescentLogisticRegression(solver="lbfgs", l1_ratio=0.5).fit(X, y)
+
+
+def test_no_penalty_and_a_float_learning_rate():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # separable classes at C=inf
+        model = GradientDescentLogisticRegression(solver="lbfgs", C=np.inf, max_iter=50)
+        model.fit(X, y)
+    assert np.all(np.isfinite(model.coef_))
+    fixed = GradientDescentLogisticRegression(solver="lbfgs", learning_rate=0.5, tol=1e-9)
+    auto = GradientDescentLogisticRegression(solver="lbfgs", tol=1e-9)
+    np.testing.assert_allclose(fixed.fit(X, y).coef_, auto.fit(X, y).coef_, rtol=1e-5, atol=1e-7)
