@@ -248,15 +248,19 @@ class MultinomialLogLoss:
         return loss, self._subtract(E, at, s, xp)  # s ⊙ (softmax(z) - onehot(y))
 
     def _class_index(self, z, t, xp):
-        """Where each row's own class is: flat positions in a class-major numpy z, else t."""
+        """Where each row's own class is: flat positions in a class-major numpy z, a
+        (rows, classes) index pair in another numpy z (a row block of a class-major
+        one), else t as a column."""
         t = astype(t, self.classes.dtype, xp)
-        if isinstance(z, np.ndarray) and z.flags.f_contiguous:
+        if isinstance(z, np.ndarray):
             n = z.shape[0]
-            return t * n + np.arange(n)
+            return t * n + np.arange(n) if z.flags.f_contiguous else (np.arange(n), t)
         return xp.reshape(t, (-1, 1))
 
     def _take(self, z, at, xp):
         """z[i, t_i] for each row, shape (rows, 1)."""
+        if isinstance(at, tuple):
+            return z[at][:, None]
         if at.ndim == 1:
             return np.take(z.T.reshape(-1), at)[:, None]
         if hasattr(xp, "take_along_axis"):
@@ -265,6 +269,9 @@ class MultinomialLogLoss:
 
     def _subtract(self, R, at, s, xp):
         """R with s_i subtracted at [i, t_i]."""
+        if isinstance(at, tuple):  # R is the block's own new array
+            R[at] -= s
+            return R
         if at.ndim == 1:
             R = R if R.flags.f_contiguous else np.asfortranarray(R)
             R.T.reshape(-1)[at] -= s  # a view: R is class-major
@@ -286,6 +293,11 @@ class GroupedLoss:
         self.base, self.n_groups, self.k = base, n_groups, k
         self.curvature = base.curvature
         self.encode = base.encode
+
+    def block_columns(self, m):
+        """The columns one call of the base loss sees (a backend sizes its row blocks by
+        them): all m for the binary loss, one group's K for the softmax."""
+        return m if self.k == 1 else self.k
 
     def terms(self, z, t, S, xp, residual=True):
         """Loss of each group of a block of rows, and, if asked, the residual (z's shape)."""

@@ -348,3 +348,20 @@ def test_each_column_stops_where_its_single_fit_stops(l1_ratio):
             single = GradientDescentLogisticRegression(C=C, l1_ratio=l1_ratio)
             single.fit(X[train], y[train])
             assert abs(int(search.n_iter_[0, f, i, 0]) - int(single.n_iter_[0])) <= 2, (C, f)
+
+
+def test_multiclass_batches_cut_their_blocks_by_one_groups_classes(monkeypatch):
+    """The softmax of a batch runs group by group: row blocks are sized for K
+    columns, not for every column of the batch (a Python call per group and block)."""
+    from gdlogreg._backends import _array
+
+    monkeypatch.setattr(_array, "CHUNK", 600)  # 200 rows for K = 3: several blocks
+    X, y = _scaled(load_iris)
+    X = np.vstack([X] * 8)
+    y = np.tile(y, 8)
+    search = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0], tol=1e-8).fit(X, y)
+    monkeypatch.setattr(_array, "CHUNK", 32768)
+    ref = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0], tol=1e-8).fit(X, y)
+    for f in range(5):
+        key = f"split{f}_test_score"
+        np.testing.assert_allclose(search.cv_results_[key], ref.cv_results_[key], atol=1e-9)

@@ -250,9 +250,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
         most = min(len(self.row_blocks(m)), self.n_samples * m // max(MIN_SHARE, 1))
         return 1 if most < 2 else min(most, _threads.thread_limit())
 
-    def _map(self, fn, m):
-        """``[fn(lo, hi)]`` for each thread's contiguous share ``lo:hi`` of the row blocks."""
-        return _threads.map_parts(fn, len(self.row_blocks(m)), self._n_threads(m))
+    def _map(self, fn, m, blocks=None):
+        """``[fn(lo, hi)]`` for each thread's contiguous share ``lo:hi`` of the row blocks
+        (``blocks``, those of m columns by default) of a pass over m columns."""
+        n_blocks = len(self.row_blocks(m) if blocks is None else blocks)
+        return _threads.map_parts(fn, n_blocks, min(self._n_threads(m), n_blocks))
 
     def _new_z(self, m):
         """An uninitialised Z of shape (n, m), column-major."""
@@ -358,7 +360,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
         the CSR Xᵀ R in part order (the same sum for the same number of threads).
         """
         by_blocks = gradient and self._csr
-        R, blocks = None, self.row_blocks(Z.shape[1])
+        # Blocks of cache size for the arrays one call of the loss makes.
+        width = loss.block_columns(Z.shape[1]) if hasattr(loss, "block_columns") else Z.shape[1]
+        R, blocks = None, self.row_blocks(width)
         if gradient and not by_blocks and len(blocks) > 1:
             R = (Z if D is None else D) if move else np.empty_like(Z)
         shape = (self.n_features + fit_intercept, Z.shape[1])
@@ -373,12 +377,12 @@ class NumpyBackend(HostArrays, ArrayBackend):
                     value, r = loss.terms(U, self.targets[rows], self.weights(rows), np, gradient)
                     values.append(value)
                     if by_blocks:
-                        self._add_block_gradient(G, i, r, fit_intercept)
+                        self._add_block_gradient(G, i, r, fit_intercept, width)
                     elif R is not None:
                         R[rows] = r
             return values, G, r
 
-        total, G, r = _gather(self._map(part, Z.shape[1]))
+        total, G, r = _gather(self._map(part, Z.shape[1], blocks))
         if gradient and not by_blocks:
             G = self.rlinear(r if R is None else R, fit_intercept)  # one block: r is R
         return total, Z if move or D is None else None, G
@@ -398,9 +402,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
             views.append(view)
         return views
 
-    def _add_block_gradient(self, G, i, r, fit_intercept):
-        """G += [X_iᵀ r; Σ r] for the i-th row block of CSR X (one column: written into G)."""
-        blocks, views = self._cuts[r.shape[1]]
+    def _add_block_gradient(self, G, i, r, fit_intercept, width=None):
+        """G += [X_iᵀ r; Σ r] for the i-th row block of CSR X (one column: written into G);
+        the blocks those of passes over ``width`` columns (r's by default)."""
+        blocks, views = self._cuts[r.shape[1] if width is None else width]
         X, d, rows = self.X, self.n_features, blocks[i]
         if r.shape[1] == 1:
             csc_matvec(d, rows.stop - rows.start, X.indptr[rows.start : rows.stop + 1],
