@@ -312,15 +312,16 @@ class NumpyBackend(HostArrays, ArrayBackend):
     def rlinear(self, R, fit_intercept):
         d, m = self.n_features, R.shape[1]
         if self._csr:  # block by block on the threads, each into its own G
-            shape, blocks = (d + int(fit_intercept), m), self.row_blocks(m)
+            # The blocks of one column: few, large products (each allocates (d, m)).
+            shape, blocks = (d + int(fit_intercept), m), self.row_blocks(1)
 
             def part(lo, hi):
                 G = np.zeros(shape, self.dtype)
                 for i in range(lo, hi):
-                    self._add_block_gradient(G, i, R[blocks[i]], fit_intercept)
+                    self._add_block_gradient(G, i, R[blocks[i]], fit_intercept, 1)
                 return [], G, None
 
-            return _gather(self._map(part, m))[1]
+            return _gather(self._map(part, m, blocks))[1]
         G = np.empty((d + int(fit_intercept), m), dtype=self.dtype)
         if m == 1:
             G[:d, 0] = self.X.T @ R[:, 0]
@@ -359,7 +360,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
         order (the same sum on any number of threads), the parts' shares of
         the CSR Xᵀ R in part order (the same sum for the same number of threads).
         """
-        by_blocks = gradient and self._csr
+        # CSR, one column: Xᵀ r is added block by block into G (no allocation); with
+        # several, R is kept and multiplied in large blocks (rlinear), as a product
+        # per small block would allocate a (d, m) array each.
+        by_blocks = gradient and self._csr and Z.shape[1] == 1
         # Blocks of cache size for the arrays one call of the loss makes.
         width = loss.block_columns(Z.shape[1]) if hasattr(loss, "block_columns") else Z.shape[1]
         R, blocks = None, self.row_blocks(width)
