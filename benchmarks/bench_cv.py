@@ -75,10 +75,13 @@ def contenders(X, y, folds):
     def ours():
         return GradientDescentLogisticRegressionCV(Cs=CS, cv=folds).fit(X, y)
 
+    # scikit-learn >= 1.9 warns unless these are given; older versions lack them
+    recent = "use_legacy_attributes" in LogisticRegressionCV().get_params()
+    extra = {"l1_ratios": (0.0,), "use_legacy_attributes": False} if recent else {}
+
     def lrcv():
         return LogisticRegressionCV(
-            Cs=CS, cv=folds, solver="lbfgs", scoring="accuracy", l1_ratios=(0.0,),
-            use_legacy_attributes=False,
+            Cs=CS, cv=folds, solver="lbfgs", scoring="accuracy", **extra
         ).fit(X, y)
 
     def grid(n_jobs):
@@ -93,7 +96,10 @@ def chosen(name, est):
     """(C, best mean CV accuracy) of a fitted search."""
     if name == "LRCV":  # scores_ of shape (folds, l1_ratios, Cs) (use_legacy_attributes=False)
         C = float(np.ravel(est.C_)[0])
-        mean = np.asarray(est.scores_).reshape(5, -1).mean(axis=0)
+        # (legacy, scikit-learn < 1.9: a dict class -> (folds, Cs), the same for each class)
+        scores = est.scores_ if not isinstance(est.scores_, dict) else next(
+            iter(est.scores_.values()))
+        mean = np.asarray(scores).reshape(5, -1).mean(axis=0)
         return C, float(mean[int(np.argmin(np.abs(CS - C)))])
     return float(est.best_params_["C"]), float(est.best_score_)
 
