@@ -64,7 +64,7 @@ def test_same_answers_as_grid_search(name, scoring):
     Cs = [0.01, 0.1, 1.0, 10.0]
     search = GradientDescentLogisticRegressionCV(Cs=Cs, scoring=scoring, tol=1e-9).fit(X, y)
     reference = _grid_search({"C": Cs}, X, y, scoring=scoring, tol=1e-9)
-    atol = 1e-4 if X.dtype == np.float32 else 1e-6
+    atol = 5e-4 if X.dtype == np.float32 else 1e-6  # float32: rounding of the two paths
     _assert_same_search(search, reference, atol)
     # The refit is the estimator at the best C on all the data.
     best = GradientDescentLogisticRegression(C=search.C_[0], tol=1e-9).fit(X, y)
