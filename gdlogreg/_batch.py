@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._loss import GroupedLoss
-from ._objective import Objective, Point
+from ._objective import Objective, Point, standardized
 from ._penalty import _relu
 from ._problem import Identity, Problem
 from ._solver import DIVERGENCE_FACTOR, FIRST_CHECK, LOOSE_FACTOR, PENALTY_GAP, Monitor
@@ -306,14 +306,9 @@ class BatchObjective:
         return W if not self.fit_intercept else concat([W, coef[d:, ...]], self.xp)
 
     # ------------------------------------------------------ stopping measures
-    def _standardized(self, point):
-        if self.T is self.std:
-            return point.grad, point.coef
-        return self.std.grad_from_base(point.grad), self.std.from_base(point.coef)
-
     def optimality(self, point):
         """Largest entry of each group's minimum-norm subgradient, standardized coordinates."""
-        g, c = self._standardized(point)
+        g, c = standardized(point, self.T, self.std)
         d = self.n_features
         top = self.group_max(self.penalty.subgradient(g[:d, ...], c[:d, ...], self.std.D))
         if self.fit_intercept:
@@ -322,7 +317,7 @@ class BatchObjective:
 
     def flat_gap(self, point):
         """Each group's ½ Σ g'²/(l2·D²) (see Objective.flat_gap); inf unless pure L2."""
-        g, _ = self._standardized(point)
+        g, _ = standardized(point, self.T, self.std)
         d = self.n_features
         U = g[:d, ...] / self.std.D
         sq = to_host(self.xp.sum(U * U, axis=0))

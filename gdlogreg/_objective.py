@@ -59,6 +59,14 @@ class DualPoint:
     distance: float
 
 
+def standardized(point, T, std):
+    """(g', coef') of a point whose coordinates are T's, in the standardized ones
+    ``std`` (no work when T is std); for the objective and the batch alike."""
+    if T is std:
+        return point.grad, point.coef
+    return std.grad_from_base(point.grad), std.from_base(point.coef)
+
+
 @dataclass
 class Point:
     """An iterate: coef, J(coef) and the gradient of J's smooth part there.
@@ -177,10 +185,7 @@ class Objective:
 
     # ------------------------------------------------- stopping measures
     def _standardized(self, point):
-        """(g', coef') of a point, in standardized coordinates."""
-        if self.T is self.std:
-            return point.grad, point.coef
-        return self.std.grad_from_base(point.grad), self.std.from_base(point.coef)
+        return standardized(point, self.T, self.std)
 
     def optimality(self, point):
         """Largest entry of the minimum-norm subgradient of J in standardized coordinates."""
