@@ -299,11 +299,14 @@ def test_fits_on_one_and_two_threads_agree(threaded, fmt, n_classes, solver):
 
 @pytest.mark.parametrize(
     "n, cores, n_blocks",
-    [(100, 2, 1), (40_000, 1, 2), (40_000, 2, 2), (40_000, 64, 4), (200_000, 2, 8),
-     (1_000_000, 2, 32), (1_000_000, 3, 33), (1_000_000, 64, 64)],
+    [(100, 2, 1), (40_000, 1, 2), (40_000, 2, 2), (40_000, 64, 2), (70_000, 64, 8),
+     (20_000, 2, 1), (200_000, 2, 8), (1_000_000, 2, 32), (1_000_000, 3, 33),
+     (1_000_000, 64, 64)],
 )
 def test_row_blocks_cover_the_rows_in_equal_cache_sized_blocks(monkeypatch, n, cores, n_blocks):
     monkeypatch.setattr(_threads, "cores", lambda: cores)
+    monkeypatch.setattr(_array, "CHUNK", 32768)  # the figures below are for this size
+    monkeypatch.setattr(_array, "MIN_SHARE", 32768)
     blocks = _array._row_blocks(n)
     assert len(blocks) == n_blocks
     assert blocks[0].start == 0 and blocks[-1].stop == n

@@ -143,10 +143,13 @@ class ArrayBackend:
         return self.xp.sum(self.s[:, None] * A, axis=0)
 
 
-# Entries (rows × columns of Z) per block of the O(n) passes on numpy: a few
-# float64 temporaries of this size (256 KiB each) stay in a 1 MiB L2 cache,
-# whatever the number of classes or of a batch's columns.
-CHUNK = 32768
+# Entries (rows × columns of Z) per block of the O(n) passes on numpy: the
+# temporaries of one block (512 KiB each in float64) stay in the caches (the
+# binary loss runs at 3.5 ns a row on blocks of 30k to 130k rows, at 11 on
+# 300k), whatever the number of classes or of a batch's columns; each block
+# costs a few Python calls (20-30 µs with CSR), hence not smaller
+# (benchmarks/README.md, "Block size").
+CHUNK = 65536
 
 # Entries of Z (rows × columns) that a thread takes at least in a pass: handing
 # a share to another thread and waiting for it costs some 50 µs on the
@@ -156,7 +159,7 @@ CHUNK = 32768
 MIN_SHARE = 32768
 
 # Entries a block keeps at least where the blocks are cut finer than CHUNK
-# so that every core gets one.
+# so that every thread that runs gets one.
 MIN_BLOCK = 8192
 
 
@@ -184,17 +187,19 @@ def _row_blocks(n, m=1):
 
     As many as a multiple of the cores where there are more blocks than
     cores, so that the threads' shares are equal; where there are fewer, one
-    a core as long as each keeps :data:`MIN_BLOCK` rows. The blocks depend on
-    n and the machine only, not on the threads in use: a loss is summed alike
-    on any number of them.
+    a core as long as each keeps :data:`MIN_BLOCK` entries, but only where a
+    second thread will run (:data:`MIN_SHARE`): on one thread a block more is
+    only a loss call more (a tenth of a small multinomial fit's time). The
+    blocks depend on n and the machine only, not on the threads in use: a
+    loss is summed alike on any number of them.
     """
     m = max(m, 1)
     rows, c = max(1, CHUNK // m), _threads.cores()
     n_blocks = max(-(-n // rows), 1)
     if n_blocks >= c:
         n_blocks = -(-n_blocks // c) * c
-    else:
-        n_blocks = max(n_blocks, min(c, n // max(1, MIN_BLOCK // m)))
+    elif n * m >= 2 * MIN_SHARE:
+        n_blocks = max(n_blocks, min(c, n * m // MIN_BLOCK))
     cut = _threads.bounds(n, n_blocks)
     return [slice(cut[i], cut[i + 1]) for i in range(n_blocks)]
 
