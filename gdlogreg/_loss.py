@@ -138,7 +138,7 @@ class BinaryLogLoss:
         # In-place operators on the block's own temporaries: few of them live at once.
         # numpy casts the int8 signs on the fly; the standard wants one dtype
         sign = t[:, None] if isinstance(t, np.ndarray) else astype(t, z.dtype, xp)[:, None]
-        e = xp.exp(z * sign)  # exp(v): inf where v is large, then the stable form below
+        e = _exp(z * sign, xp)  # exp(v): inf where v is large, then the stable form below
         loss = weighted_sum(s, xp.log1p(e), xp)
         if not _finite(loss):
             return self._stable_terms(z * sign, sign, s, xp, residual)
@@ -365,12 +365,25 @@ class DualDivergence:
 
     def terms(self, z, t, s, xp, residual=False):
         """``(Σ s KL, None)`` for a block of rows."""
-        if isinstance(z, np.ndarray):
-            z = z.astype(np.float64)
+        if not isinstance(z, np.ndarray):
+            return self._terms(z, t, s, xp), None
+        # A dozen temporaries a row: numpy takes the block in slices of SLICE rows,
+        # so that they stay small next to Z (this pass ran at a fit's peak of memory).
+        total, n = 0.0, z.shape[0]
+        for lo in range(0, n, self.SLICE):
+            rows = slice(lo, min(lo + self.SLICE, n))
+            weights = s if isinstance(s, float) else s[rows]
+            total += self._terms(z[rows].astype(np.float64), t[rows], weights, xp)
+        return total, None
+
+    #: Rows of a numpy block taken at once by :meth:`terms`.
+    SLICE = 4096
+
+    def _terms(self, z, t, s, xp):
         total = 0.0
         for logb, y, q in self._classes(z, t, xp):
             total += weighted_sum(s, self._divergence(logb, y, q, xp), xp)
-        return total, None
+        return total
 
     def _classes(self, z, t, xp):
         """(log p, y, q) of each group of classes: the K columns, or the two of a binary column."""

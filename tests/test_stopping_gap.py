@@ -237,3 +237,24 @@ def test_every_backend_reports_the_same_gap(n_classes, l1_ratio):
         strict = _fit(xp.asarray(X, device=device), xp.asarray(y, device=device),
                       xp.asarray(sw, device=device), l1_ratio=l1_ratio, max_iter=4)
     assert strict.dual_gap_ == pytest.approx(ref.dual_gap_, rel=1e-9)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_dual_pass_in_slices_sums_what_one_slice_sums(monkeypatch, n_classes, dtype):
+    """The dual pass takes a numpy block in slices of rows (to hold little memory):
+    the same sum, slices of 7 rows (the last one short) or one slice."""
+    from gdlogreg._loss import DualDivergence
+
+    X, y = _data(n_classes, seed=2)
+    problem = make_problem(X.astype(dtype), y, _weights(True), n_classes, C=0.5, l1_ratio=0.0,
+                           fit_intercept=True)
+    obj = Objective(problem, Identity(True))
+    coef = np.random.default_rng(3).standard_normal(obj.coef_shape).astype(dtype)
+    point = obj.evaluate(coef)
+    dual = obj.dual_point(point, obj.dual_constants())
+    whole = obj.dual_divergence(point, dual)
+    monkeypatch.setattr(DualDivergence, "SLICE", 7)
+    sliced = obj.dual_divergence(point, dual)
+    assert whole > 0.0
+    assert sliced == pytest.approx(whole, rel=1e-12)

@@ -104,7 +104,11 @@ class ArrayBackend:
         Z = self.linear(V, fit_intercept)
         s = self.s
         # One number, a vector of row weights, or one weight vector per column (a batch).
-        Z = Z * (s if isinstance(s, float) or s.ndim == 2 else self.xp.reshape(s, (-1, 1)))
+        s = s if isinstance(s, float) or s.ndim == 2 else self.xp.reshape(s, (-1, 1))
+        if isinstance(Z, np.ndarray):
+            Z *= s  # Z is this call's own: no second array of its size
+        else:
+            Z = Z * s
         return self.rlinear(Z, fit_intercept)
 
     def loss_pass(self, loss, Z, D=None, t=0.0, *, gradient=False, fit_intercept=True,
@@ -389,6 +393,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
                         self._add_block_gradient(G, i, r, fit_intercept, width)
                     elif R is not None:
                         R[rows] = r
+                    if by_blocks or R is not None:  # this block's arrays go before the next's
+                        U = r = None
             return values, G, r
 
         total, G, r = _gather(self._map(part, Z.shape[1], blocks))
