@@ -611,8 +611,8 @@ class BatchMonitor:
         self.best_coef = None
         self.ref = (np.zeros(n_groups), np.zeros(n_groups))  # ‖g'(0)‖_∞ and J(0)
         self._flat_ok = np.zeros(n_groups, dtype=bool)
-        # The certified test of each group (Monitor's), from its first check on.
-        self._first_check = np.full(n_groups, np.inf)
+        # The gradient at which each group's certified test (Monitor's) runs next.
+        self._next_check = np.full(n_groups, np.inf)
         self._zero_grad, self._dual = {}, {}
 
     def _cols(self, groups):
@@ -628,7 +628,7 @@ class BatchMonitor:
         opt = objective.optimality(point)
         if k == 0:  # the start (zeros) sets the scale of the test
             self.ref[0][active], self.ref[1][active] = opt, J
-            self._first_check[active] = FIRST_CHECK * self.tol * opt
+            self._next_check[active] = FIRST_CHECK * self.tol * opt
             for i, g in enumerate(active):
                 self._zero_grad[g] = _take_cols(point.grad, objective.columns([i]), objective.xp)
         reason = self._test(k, active, objective, point, J, opt)
@@ -652,9 +652,14 @@ class BatchMonitor:
             flat_ok = np.zeros(len(active), dtype=bool)
         self._flat_ok[active] = flat_ok
         diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (J_ref + 1.0))
-        near = ~passes & ~diverged & (opt <= self._first_check[active])
+        # Each group's certified test runs only where its gradient says the gap may be
+        # near its target (Monitor._next_check, mirrored here for all groups at once).
+        near = ~passes & ~diverged & (opt <= self._next_check[active])
         for i in np.flatnonzero(near):
             passes[i] = self._gap_passes(k, active[i], i, objective, point, opt[i], bound[i])
+            mon = self._dual.get(active[i])
+            if mon is not None:
+                self._next_check[active[i]] = mon._next_check
         reason = np.full(len(active), None, dtype=object)
         reason[k >= self.max_iter] = "max_iter"
         reason[passes] = "converged"
@@ -667,11 +672,11 @@ class BatchMonitor:
         if mon is None:
             view = objective.group_objective(i)
             if not view.has_dual:
-                self._first_check[g] = -np.inf  # no penalty: no dual, never again
+                self._next_check[g] = -np.inf  # no penalty: no dual, never again
                 return False
             mon = self._dual[g] = Monitor(view, self.tol, self.max_iter)
             mon.ref, mon._zero_grad = (self.ref[0][g], self.ref[1][g]), self._zero_grad.pop(g)
-            mon._next_check = self._first_check[g]
+            mon._next_check = self._next_check[g]
         mon.k = k
         cols = objective.columns([i])
         xp = objective.xp
