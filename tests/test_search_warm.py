@@ -239,3 +239,28 @@ def test_dask_warm_path_matches_numpy():
         da.from_array(X, chunks=(100, -1)), da.from_array(y, chunks=100))
     np.testing.assert_allclose(_fold_scores(search), _fold_scores(ref), atol=1e-9)
     assert search.best_params_ == ref.best_params_
+
+
+@pytest.mark.parametrize(
+    "params, fit",
+    [
+        ({"Cs": [np.inf, 1.0], "max_iter": 50}, {}),  # C = inf last, from C = 1's model
+        ({"Cs": [1.0, 10.0], "solver": "gd", "learning_rates": [1e10, 1e-3], "max_iter": 30},
+         {}),
+        ({"Cs": [1.0, 0.1]}, {"sample_weight": np.full(569, 1e-310)}),
+        ({"Cs": [0.1, 1.0], "l1_ratios": [1.0], "max_iter": 50}, {"sparse": True}),
+        ({"Cs": [0.1, 1.0, np.inf], "solver": "backtracking", "max_iter": 50}, {}),
+    ],
+)
+def test_hostile_grids_on_the_warm_path_give_finite_models(params, fit):
+    X, y = load_breast_cancer(return_X_y=True)  # unscaled: ill-conditioned
+    if fit.pop("sparse", False):
+        X = sp.csr_matrix(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GradientDescentLogisticRegressionCV(warm_start_path=True, **params).fit(
+            X, y, **fit)
+    assert np.all(np.isfinite(search.coef_))
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    for path in search.coefs_paths_.values():
+        assert np.all(np.isfinite(path))
