@@ -264,3 +264,13 @@ def test_hostile_grids_on_the_warm_path_give_finite_models(params, fit):
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     for path in search.coefs_paths_.values():
         assert np.all(np.isfinite(path))
+
+
+def test_float32_stays_float32_on_the_warm_path():
+    X, y = _scaled(load_breast_cancer)
+    cold, warm = _both(X.astype(np.float32), y, Cs=CS, scoring="neg_log_loss")
+    assert warm.coef_.dtype == warm.coefs_paths_[1].dtype == np.float32
+    assert warm.best_params_ == cold.best_params_
+    # tol is floored at 50 float32 epsilons (6e-6): the two stops are that far apart.
+    np.testing.assert_allclose(_fold_scores(warm), _fold_scores(cold), rtol=1e-3)
+    assert warm.n_iter_.sum() < cold.n_iter_.sum()
