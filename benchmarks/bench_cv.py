@@ -17,13 +17,23 @@ against one ``GradientDescentLogisticRegression(solver="gd")`` fit on all the da
 at the slowest stable rate of the grid (the one whose folds took the most
 iterations without diverging): how many single fits the whole search costs.
 
+With ``--warm`` the C search compares instead ``ours`` (cold: every column from
+zero, one batch), ``warm`` (``warm_start_path=True``: a batch per C, each column
+from the previous C's solution) and ``LRCV``, and reports their iterations; no
+learning-rate search (it has one C). ``--cpu`` times by the process's CPU time
+(``time.process_time``, for a machine shared with other jobs: at one BLAS
+thread it is the search's own time; not for ``n_jobs=2``, whose workers it
+misses).
+
 Run ``OPENBLAS_NUM_THREADS=1 python benchmarks/bench_cv.py`` (the default
 threads on a quiet machine too, if you like); ``--quick`` runs small data once.
 """
 
 import argparse
 import os
+import statistics
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -71,9 +81,9 @@ def datasets(quick):
     ]
 
 
-def contenders(X, y, folds):
-    def ours():
-        return GradientDescentLogisticRegressionCV(Cs=CS, cv=folds).fit(X, y)
+def contenders(X, y, folds, warm=False):
+    def ours(**params):
+        return lambda: GradientDescentLogisticRegressionCV(Cs=CS, cv=folds, **params).fit(X, y)
 
     # scikit-learn >= 1.9 warns unless these are given; older versions lack them
     recent = "use_legacy_attributes" in LogisticRegressionCV().get_params()
@@ -89,7 +99,27 @@ def contenders(X, y, folds):
             GradientDescentLogisticRegression(), {"C": list(CS)}, cv=folds, n_jobs=n_jobs
         ).fit(X, y)
 
-    return {"ours": ours, "LRCV": lrcv, "GS1": grid(1), "GS2": grid(2)}
+    if warm:
+        return {"ours": ours(), "warm": ours(warm_start_path=True), "LRCV": lrcv}
+    return {"ours": ours(), "LRCV": lrcv, "GS1": grid(1), "GS2": grid(2)}
+
+
+def interleaved(jobs, repeats, long_s, cpu=False):
+    """:func:`run_benchmarks.interleaved`; with ``cpu``, medians of the CPU time of each run."""
+    if not cpu:
+        return rb.interleaved(jobs, repeats, long_s)
+    spent = {name: [] for name in jobs}
+
+    def clocked(name, fn):
+        def run():
+            t0 = time.process_time()
+            out = fn()
+            spent[name].append(time.process_time() - t0)
+            return out
+        return run
+
+    _, outs = rb.interleaved({k: clocked(k, f) for k, f in jobs.items()}, repeats, long_s)
+    return {k: statistics.median(v) for k, v in spent.items()}, outs
 
 
 def chosen(name, est):
@@ -109,12 +139,15 @@ def fold_scores(est):
     return np.column_stack([cv[f"split{f}_test_score"] for f in range(5)])
 
 
-def c_search(name, X, y, repeats, long_s):
+def c_search(name, X, y, repeats, long_s, warm=False, cpu=False):
     folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
-    times, outs = rb.interleaved(contenders(X, y, folds), repeats, long_s)
+    times, outs = interleaved(contenders(X, y, folds, warm), repeats, long_s, cpu)
     row = {"data": name, "times": times}
     row["picks"] = {k: chosen(k, v) for k, v in outs.items()}
-    row["diff"] = float(np.max(np.abs(fold_scores(outs["ours"]) - fold_scores(outs["GS1"]))))
+    other = "warm" if warm else "GS1"
+    row["diff"] = float(np.max(np.abs(fold_scores(outs["ours"]) - fold_scores(outs[other]))))
+    if warm:
+        row["iters"] = {k: int(outs[k].n_iter_.sum()) for k in ("ours", "warm")}
     return row
 
 
@@ -149,14 +182,49 @@ def blas_threads():
     return max(n) if n else "?"
 
 
-def report(c_rows, lr_rows, info):
-    t = rb._fmt_t
-    lines = [
+def _machine(info):
+    return (
         f"Machine: {info['cpu']}, {info['cores']} cores (shared with other processes:"
         f" interleaved repeats, medians); BLAS threads: {blas_threads()}"
         f" (OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')});"
         f" numpy {info['numpy']}, scipy {info['scipy']}, scikit-learn {info['sklearn']},"
-        f" commit {info['commit']}.",
+        f" commit {info['commit']}."
+    )
+
+
+def report_warm(c_rows, info, cpu):
+    """The table of ``--warm``: cold and warm batches against LogisticRegressionCV."""
+    t = rb._fmt_t
+    lines = [
+        _machine(info),
+        "",
+        "5-fold stratified CV (shuffled, seed 0) over Cs = logspace(-4, 4, 10), accuracy,"
+        " refit on all the data. Times: median "
+        + ("CPU time (time.process_time)" if cpu else "wall time")
+        + " of interleaved repeats (1 on the CSR set). cold: one batch, every column from"
+        " zero; warm: warm_start_path=True. Iterations: the sum of n_iter_ over the 50"
+        " columns. max |Δ fold score|: over every (C, fold), warm against cold.",
+        "",
+        "| data | cold | warm | LogisticRegressionCV (lbfgs) | warm / cold | LRCV / warm |"
+        " iterations cold / warm | C: cold / warm / LRCV | max \\|Δ fold score\\| |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in c_rows:
+        tm, p, it = r["times"], r["picks"], r["iters"]
+        lines.append(
+            f"| {r['data']} | {t(tm['ours'])} | {t(tm['warm'])} | {t(tm['LRCV'])} |"
+            f" {tm['warm'] / tm['ours']:.2f} | {tm['LRCV'] / tm['warm']:.2f} |"
+            f" {it['ours']} / {it['warm']} |"
+            f" {p['ours'][0]:.3g} / {p['warm'][0]:.3g} / {p['LRCV'][0]:.3g} |"
+            f" {r['diff']:.1e} |"
+        )
+    return "\n".join(lines)
+
+
+def report(c_rows, lr_rows, info):
+    t = rb._fmt_t
+    lines = [
+        _machine(info),
         "",
         "5-fold stratified CV (shuffled, seed 0) over Cs = logspace(-4, 4, 10), accuracy,"
         " refit on all the data. Times: median of interleaved repeats (1 on the CSR set);"
@@ -203,6 +271,9 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="small data, one repeat")
     p.add_argument("--long", type=float, default=10.0,
                    help="a contender whose first run takes longer runs once (seconds)")
+    p.add_argument("--warm", action="store_true",
+                   help="the C search cold, warm (warm_start_path=True) and LogisticRegressionCV")
+    p.add_argument("--cpu", action="store_true", help="time by CPU time, not wall time")
     args = p.parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)
     warnings.simplefilter("ignore", FutureWarning)
@@ -210,11 +281,11 @@ def main(argv=None):
     c_rows, lr_rows = [], []
     for name, X, y, repeats in datasets(args.quick):
         print(f"{name}: C search ...", file=sys.stderr, flush=True)
-        c_rows.append(c_search(name, X, y, repeats, args.long))
-        if not name.startswith("CSR"):
+        c_rows.append(c_search(name, X, y, repeats, args.long, args.warm, args.cpu))
+        if not (args.warm or name.startswith("CSR")):
             print(f"{name}: learning-rate search ...", file=sys.stderr, flush=True)
             lr_rows.append(lr_search(name, X, y, repeats, args.long))
-    print(report(c_rows, lr_rows, info))
+    print(report_warm(c_rows, info, args.cpu) if args.warm else report(c_rows, lr_rows, info))
 
 
 if __name__ == "__main__":

@@ -614,6 +614,17 @@ class BatchMonitor:
         # The gradient at which each group's certified test (Monitor's) runs next.
         self._next_check = np.full(n_groups, np.inf)
         self._zero_grad, self._dual = {}, {}
+        self._has_ref = False  # set by ``reference``, before the start if that is warm
+
+    def reference(self, active, objective, zero, opt=None):
+        """Set the scale of the test, (‖g'(0)‖_∞, J(0)), from ``zero``: every group's
+        all-zero model (a warm start measures against it, as Monitor's ``ref``)."""
+        opt = objective.optimality(zero) if opt is None else opt
+        self.ref[0][active], self.ref[1][active] = opt, zero.J
+        self._next_check[active] = FIRST_CHECK * self.tol * opt
+        for i, g in enumerate(active):
+            self._zero_grad[g] = _take_cols(zero.grad, objective.columns([i]), objective.xp)
+        self._has_ref = True
 
     def _cols(self, groups):
         if self.k == 1:
@@ -626,11 +637,8 @@ class BatchMonitor:
         for g, value in zip(active.tolist(), J.tolist(), strict=True):
             self.curves[g].append(value)
         opt = objective.optimality(point)
-        if k == 0:  # the start (zeros) sets the scale of the test
-            self.ref[0][active], self.ref[1][active] = opt, J
-            self._next_check[active] = FIRST_CHECK * self.tol * opt
-            for i, g in enumerate(active):
-                self._zero_grad[g] = _take_cols(point.grad, objective.columns([i]), objective.xp)
+        if k == 0 and not self._has_ref:  # the start (zeros) sets the scale of the test
+            self.reference(active, objective, point, opt)
         reason = self._test(k, active, objective, point, J, opt)
         self._keep_best(active, objective, point, J, reason)
         if self.callback is not None and self.callback(k, active, J, opt):
@@ -723,12 +731,16 @@ def minimize_batch(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=
 
     Returns a list of :class:`GroupResult`, one per group. ``callback(k,
     active, J, optimality)`` sees every iterate of the groups still in the
-    batch (``active`` their indices); returning True stops them all.
+    batch (``active`` their indices); returning True stops them all. A warm
+    start (``coef0`` not all zero, in the objective's coordinates) keeps the
+    stopping test of a cold one: its scale is that of the all-zero model.
     """
     monitor = BatchMonitor(
         objective.n_groups, objective.k, objective.dtype, tol, max_iter, callback
     )
     active = np.arange(objective.n_groups)
+    if bool(objective.xp.any(coef0 != 0)):  # as gdlogreg._solver.minimize: one more pass
+        monitor.reference(active, objective, objective.evaluate(objective.zeros()))
     point = rule.start(objective, coef0)
     k = 0
     while len(active):

@@ -131,6 +131,34 @@ def test_bench_cv_rows_on_tiny_data(monkeypatch):
     assert "OPENBLAS_NUM_THREADS" in text
 
 
+def test_bench_cv_warm_rows_on_tiny_data(monkeypatch):
+    """bench_cv.py --warm --cpu: cold, warm and LRCV timed; the warm one saves iterations."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_cv.py"
+    if not script.exists():
+        pytest.skip("no benchmarks/ in this checkout")
+    spec = importlib.util.spec_from_file_location("bench_cv", script)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    X, y = load_breast_cancer(return_X_y=True)
+    X, y = StandardScaler().fit_transform(X)[:150], y[:150]
+    monkeypatch.setattr(bench, "CS", np.array([0.01, 0.1, 1.0, 10.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        row = bench.c_search("tiny", X, y, 1, 0.0, warm=True, cpu=True)
+    assert set(row["times"]) == {"ours", "warm", "LRCV"}
+    assert all(t > 0 for t in row["times"].values())
+    assert row["picks"]["warm"] == pytest.approx(row["picks"]["ours"])
+    assert row["iters"]["warm"] < row["iters"]["ours"]
+    text = bench.report_warm([row], bench.rb.machine_info(), cpu=True)
+    rows = [line for line in text.splitlines() if line.startswith("| tiny |")]
+    assert len(rows) == 1 and f"{row['iters']['ours']} / {row['iters']['warm']}" in rows[0]
+    assert "process_time" in text
+
+
 def test_readme_search_example_runs_without_warning():
     """The README's "Hyperparameter search" block, after the quick start it builds on."""
     import re
