@@ -623,22 +623,29 @@ def _path(grid, axes, F, warm):
     Cold: one stage of every candidate, no previous fits. Warm: a stage per
     value of C, from the smallest (strongest penalty) up, and ``previous``
     maps each group (candidate·F + fold) of a later stage to the group of the
-    previous C with the same fold and other parameters. ParameterGrid puts C
-    first (sorted keys: "C" < "l1_ratio" < "learning_rate"), so candidate
-    i·R + r has the i-th C and the r-th combination of the others.
+    previous C with the same fold and the same other parameters (matched by
+    value, whatever order the grid lists the candidates in).
     """
     if not warm:
         return [range(len(grid))], {}
-    Cs = axes["C"]
-    R = len(grid) // len(Cs)
-    assert all(grid[i * R]["C"] == c for i, c in enumerate(Cs))
-    order = sorted(range(len(Cs)), key=Cs.__getitem__)
-    stages = [range(i * R, (i + 1) * R) for i in order]
-    previous = {
-        i * R * F + j: p * R * F + j
-        for p, i in zip(order, order[1:], strict=False) for j in range(R * F)
-    }
-    return stages, previous
+    rank = {c: r for r, c in enumerate(sorted(set(axes["C"])))}
+    stages = [[] for _ in rank]
+    paths = {}  # the other parameters -> [(rank of C, candidate)]
+    for i, params in enumerate(grid):
+        stages[rank[params["C"]]].append(i)
+        rest = tuple(sorted((key, repr(v)) for key, v in params.items() if key != "C"))
+        paths.setdefault(rest, []).append((rank[params["C"]], i))
+    previous = {}
+    for members in paths.values():
+        members.sort()
+        last = {}  # rank of C -> the candidate fitted last at that rank
+        for r, i in members:
+            below = [q for q in last if q < r]
+            if below:  # from the largest C below this one (a repeated C: not its twin)
+                p = last[max(below)]
+                previous.update({i * F + f: p * F + f for f in range(F)})
+            last[r] = i
+    return [stage for stage in stages if stage], previous
 
 
 def _warm_start(results, p):

@@ -274,3 +274,29 @@ def test_float32_stays_float32_on_the_warm_path():
     # tol is floored at 50 float32 epsilons (6e-6): the two stops are that far apart.
     np.testing.assert_allclose(_fold_scores(warm), _fold_scores(cold), rtol=1e-3)
     assert warm.n_iter_.sum() < cold.n_iter_.sum()
+
+
+def test_path_links_each_candidate_to_the_next_smaller_C_with_the_same_other_parameters():
+    """Matched by value, in any grid order; a repeated C starts from the C below it,
+    never from its twin in the same stage."""
+    grid = [{"C": c, "l1_ratio": r} for r in (0.5, 0.0) for c in (1.0, 0.1, 1.0, 10.0)]
+    F = 2
+    stages, previous = _path(grid, {"C": [1.0, 0.1, 1.0, 10.0]}, F, True)
+    assert [sorted({grid[i]["C"] for i in stage}) for stage in stages] == [[0.1], [1.0], [10.0]]
+    for g, p in previous.items():
+        child, parent = grid[g // F], grid[p // F]
+        assert g % F == p % F and child["l1_ratio"] == parent["l1_ratio"]
+        below = [c for c in (0.1, 1.0, 10.0) if c < child["C"]]
+        assert parent["C"] == max(below)
+    # every candidate above the smallest C has a parent, for each fold
+    assert len(previous) == F * sum(1 for params in grid if params["C"] > 0.1)
+
+
+def test_warm_path_with_a_repeated_C():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    cold = GradientDescentLogisticRegressionCV(Cs=[1.0, 0.1, 1.0], cv=3).fit(X, y)
+    warm = GradientDescentLogisticRegressionCV(Cs=[1.0, 0.1, 1.0], cv=3,
+                                               warm_start_path=True).fit(X, y)
+    assert warm.C_[0] == cold.C_[0]
+    assert warm.n_iter_.sum() < cold.n_iter_.sum()
