@@ -173,8 +173,9 @@ class GradientDescentLogisticRegression(
         best lower bound on J* that the fit found, the value of the dual at a
         feasible dual point (user guide, "When does it stop?"). The relative
         bound on (J - J*)/J* is
-        ``dual_gap_ / (loss_curve_[-1] - dual_gap_)``. NaN without a penalty
-        (``C=np.inf``), where no such bound exists.
+        ``dual_gap_ / (loss_curve_[-1] - dual_gap_)``. At most J (J* >= 0). NaN
+        without a penalty (``C=np.inf``, or C times the sum of the sample
+        weights beyond the float range), where no such bound exists.
     learning_rate_ : float
         The last step size used (α for a constant step). Under
         ``learning_rate="auto"`` it is in standardized coordinates.

@@ -197,8 +197,9 @@ class Monitor:
             self._divergence = (share, dual.distance)
             gap = min(gap, dual.penalty_share + share)
         # J - gap <= J* at every iterate: the best of these lower bounds serves all
-        # later ones (the dual values of a non-monotone descent go up and down).
-        self._lower = max(self._lower, point.J - gap)
+        # later ones (the dual values of a non-monotone descent go up and down);
+        # and J* >= 0 (a log-loss and a penalty), so the gap is at most J.
+        self._lower = max(self._lower, point.J - gap, 0.0)
         gap = max(min(gap, point.J - self._lower), 0.0)
         self.gap, self.gap_k = gap, self.k
         return gap

@@ -152,7 +152,9 @@ def test_pure_l2_without_intercept_gap_is_half_squared_gradient_over_l2(n_classe
     assert dual.loss_bound == 0.0 and dual.distance == 0.0
     g = np.asarray(point.grad)
     assert dual.penalty_share == pytest.approx(0.5 * np.sum(g**2) / obj.penalty.l2, rel=1e-10)
-    assert model.dual_gap_ == pytest.approx(dual.penalty_share, rel=1e-10)
+    # at most J: J* >= 0
+    expected = min(dual.penalty_share, model.loss_curve_[-1])
+    assert model.dual_gap_ == pytest.approx(expected, rel=1e-10)
 
 
 @pytest.mark.parametrize("penalty", list(PENALTIES))
@@ -258,3 +260,15 @@ def test_dual_pass_in_slices_sums_what_one_slice_sums(monkeypatch, n_classes, dt
     sliced = obj.dual_divergence(point, dual)
     assert whole > 0.0
     assert sliced == pytest.approx(whole, rel=1e-12)
+
+
+@pytest.mark.parametrize("C", [1e300, 1e12])
+def test_gap_of_a_vanishing_penalty_is_at_most_J(C):
+    """With l2 near 0 the bound ‖g‖²/(2 l2) is astronomic (1e295 before); J* >= 0
+    caps it at J, a bound that is still true."""
+    X, y = _data(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = GradientDescentLogisticRegression(C=C, max_iter=100).fit(X, y)
+    J = model.loss_curve_[-1]
+    assert 0.0 <= model.dual_gap_ <= J
