@@ -102,6 +102,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         and the same stopping test as a cold start (measured against the
         all-zero model), so the answers agree with the cold search's to the
         stopping accuracy, not to the bit; each stage's batch is narrower.
+        The refit starts from the mean of the best candidate's fold
+        solutions, as in ``LogisticRegressionCV``.
 
     Attributes
     ----------
@@ -538,11 +540,27 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         self._grid_, self._folds = grid, folds
 
     # --------------------------------------------------------------- refit
+    def _refit_start(self, est):
+        """With ``warm_start_path``, start the refit ``est`` from the mean of the best
+        candidate's fold solutions, as LogisticRegressionCV does; True if it does."""
+        if not self.warm_start_path:
+            return False
+        F, i = self.n_splits_, self.best_index_
+        starts = [c for c in (_warm_start(self._results, i * F + f) for f in range(F))
+                  if c is not None]
+        if not starts:
+            return False
+        model = self._model(np.mean(starts, axis=0), self.classes_)
+        est.set_params(warm_start=True)
+        est.coef_, est.intercept_ = model.coef_, model.intercept_
+        return True
+
     def _refit(self, X, y, sample_weight):
         best = self.best_params_
         n_out = 1 if len(self.classes_) == 2 else len(self.classes_)
         if self.refit:
             est = self._base(**best)
+            warm = self._refit_start(est)
             root = getattr(self, "_search_ctx", None)
             if root is not None:  # the refit is a sub-task; callbacks propagate to it
                 ctx = root.subcontext(task_name="refit")
@@ -551,6 +569,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             est.fit(X, y, sample_weight=sample_weight)
             if root is not None:
                 ctx.call_on_fit_task_end(estimator=self)
+            if warm:
+                est.set_params(warm_start=False)  # its parameters are the candidate's
             self.best_estimator_ = est
             self.coef_, self.intercept_ = est.coef_, est.intercept_
             C, l1_ratio, lr = best["C"], best.get("l1_ratio", 0.0), best.get("learning_rate",

@@ -300,3 +300,20 @@ def test_warm_path_with_a_repeated_C():
                                                warm_start_path=True).fit(X, y)
     assert warm.C_[0] == cold.C_[0]
     assert warm.n_iter_.sum() < cold.n_iter_.sum()
+
+
+def test_warm_path_refit_starts_from_the_mean_of_the_best_folds():
+    """As LogisticRegressionCV: the refit starts from the best candidate's fold
+    solutions, averaged; fewer iterations, the same J to the stopping accuracy, and
+    best_estimator_ keeps the candidate's parameters (warm_start=False)."""
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    kw = dict(Cs=[0.01, 0.1, 1.0], cv=3)
+    cold = GradientDescentLogisticRegressionCV(**kw).fit(X, y)
+    warm = GradientDescentLogisticRegressionCV(warm_start_path=True, **kw).fit(X, y)
+    a, b = cold.best_estimator_, warm.best_estimator_
+    assert warm.C_[0] == cold.C_[0]
+    assert b.n_iter_[0] < a.n_iter_[0]
+    assert b.get_params()["warm_start"] is False
+    assert b.loss_curve_[-1] == pytest.approx(a.loss_curve_[-1], rel=1e-6)
+    np.testing.assert_array_equal(warm.coef_, b.coef_)
