@@ -7,6 +7,7 @@ is never split or copied; each group's problem is the one its single fit on
 the fold's training rows solves, and it takes the same path.
 """
 
+import copy
 import inspect
 import math
 import sys
@@ -259,7 +260,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         _check_class_weight(self.class_weight, classes)
         folds = list(check_cv(self.cv, y_host, classifier=True).split(
             np.zeros((len(y_host), 1)), y_host, groups))
-        scorer = check_scoring(self._base(), self.scoring)
+        scorer = _with_labels(check_scoring(self._base(), self.scoring), classes)
         weights = None  # those of the scores, as GridSearchCV's
         if sample_weight is not None and not np.isscalar(sample_weight) and _takes_weights(scorer):
             weights = sample_weight if hasattr(sample_weight, "shape") else np.asarray(
@@ -569,6 +570,24 @@ def _takes_weights(scorer):
         return scorer._accept_sample_weight()
     func = getattr(scorer, "_score_func", scorer)
     return "sample_weight" in inspect.signature(func).parameters
+
+
+def _with_labels(scorer, classes):
+    """The scorer, told every class where its metric reads probabilities or decisions
+    and takes ``labels``: a test fold may lack a class the model knows (log_loss
+    raises then). LogisticRegressionCV passes ``labels=classes`` too
+    (``sklearn/linear_model/_logistic.py``, ``_log_reg_scoring_path``); a test fold
+    with every class scores as before.
+    """
+    func = getattr(scorer, "_score_func", None)
+    method = getattr(scorer, "_response_method", "predict")
+    if func is None or method == "predict" or "labels" in getattr(scorer, "_kwargs", {}):
+        return scorer
+    if "labels" not in inspect.signature(func).parameters:
+        return scorer
+    scorer = copy.copy(scorer)
+    scorer._kwargs = {**scorer._kwargs, "labels": classes}
+    return scorer
 
 
 def _numbers(name, values, auto=False):

@@ -215,6 +215,33 @@ def test_a_class_of_two_samples_fits_as_grid_search():
     np.testing.assert_array_equal(_fold_scores(search, 5), _fold_scores(reference, 5))
 
 
+@pytest.mark.parametrize("scoring", ["neg_log_loss", "neg_brier_score"])
+def test_probability_scores_of_a_test_fold_without_a_class(scoring):
+    """Two samples of class 2 in five folds: three test folds lack it. log_loss raised
+    'y_true and y_prob contain different number of classes' (GridSearchCV: nan);
+    LogisticRegressionCV scores with labels=classes, and so does the search."""
+    from sklearn.metrics import get_scorer
+    from sklearn.model_selection import StratifiedKFold
+
+    y = Y.copy()
+    y[:2] = 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # StratifiedKFold's, about the class
+        folds = list(StratifiedKFold(5).split(X, y))
+    search = fit_strict(X, y, est=CV(Cs=[0.1, 1.0], tol=1e-9, scoring=scoring, cv=folds))
+    func = get_scorer(scoring)._score_func
+    sign = -1.0
+    for f, (train, test) in enumerate(folds):
+        for i, C in enumerate([0.1, 1.0]):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model = GD(C=C, tol=1e-9).fit(X[train], y[train])
+            expected = sign * func(y[test], model.predict_proba(X[test]), labels=[0, 1, 2])
+            assert search.cv_results_[f"split{f}_test_score"][i] == pytest.approx(
+                expected, abs=1e-9)
+    assert any(2 not in y[test] for _, test in folds)
+
+
 # ------------------------------------------------------------------------ grid
 @pytest.mark.parametrize(
     "params, name",
