@@ -471,7 +471,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         for g, res in enumerate(results):
             test = folds[g % F][1]
             tic = time.perf_counter()
-            kw = {} if sample_weight is None else {"sample_weight": _rows(sample_weight, test)}
+            kw = {} if sample_weight is None else {
+                "sample_weight": _summable(_rows(sample_weight, test))}
             model = self._model(res.coef, classes, grid[g // F])
             scores[g // F, g % F] = scorer(model, _rows(X, test), _rows(y, test), **kw)
             times[g // F, g % F] = time.perf_counter() - tic
@@ -588,6 +589,19 @@ def _with_labels(scorer, classes):
     scorer = copy.copy(scorer)
     scorer._kwargs = {**scorer._kwargs, "labels": classes}
     return scorer
+
+
+def _summable(w):
+    """The test rows' weights for the scorer, scaled by a power of two where their sum
+    overflows (weights near the float limit): exact, so no weighted mean changes."""
+    if not isinstance(w, np.ndarray) or w.dtype.kind != "f" or not w.size:
+        return w
+    with np.errstate(over="ignore"):
+        if np.isfinite(w.sum()):
+            return w
+    # max < 2^e, so the sum of the n scaled weights is below n·2^-ceil(log2 n) <= 1
+    e = int(np.frexp(w.max())[1]) + math.ceil(math.log2(len(w)))
+    return np.ldexp(w, -e)
 
 
 def _numbers(name, values, auto=False):

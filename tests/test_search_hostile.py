@@ -89,6 +89,27 @@ def test_zero_dimensional_sample_weight_is_a_scalar():
     np.testing.assert_array_equal(_fold_scores(search, 5), _fold_scores(reference, 5))
 
 
+@pytest.mark.parametrize("scoring", ["accuracy", "neg_log_loss"])
+@pytest.mark.parametrize("big", [np.full(40, 1e308), np.where(IDX % 2, 1e308, 1.0)],
+                         ids=["all-1e308", "half-1e308"])
+def test_weights_near_the_float_limit_score_without_overflow(big, scoring):
+    """The fits handle them (normalised by the largest); the scorer's weighted mean
+    summed them to inf ('overflow encountered in reduce', then nan). Scaled by a
+    power of two, the test rows' weights give the same weighted mean, exactly."""
+    from sklearn.metrics import get_scorer
+    from sklearn.model_selection import StratifiedKFold
+
+    search = fit_strict(X, Y, sample_weight=big, est=CV(Cs=[1.0], scoring=scoring))
+    scorer = get_scorer(scoring)
+    for f, (train, test) in enumerate(StratifiedKFold(5).split(X, Y)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = GD().fit(X[train], Y[train], sample_weight=big[train])
+        expected = scorer(model, X[test], Y[test], sample_weight=big[test] * 2.0**-1000)
+        assert search.cv_results_[f"split{f}_test_score"][0] == pytest.approx(expected,
+                                                                            rel=1e-9)
+
+
 def test_a_fold_whose_training_rows_weigh_nothing_is_named():
     sw = np.r_[np.ones(8), np.zeros(32)]  # KFold(5): fold 0 trains on rows 8-39
     with pytest.raises(ValueError, match="training rows of fold 0 weigh nothing"):
