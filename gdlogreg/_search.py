@@ -35,6 +35,7 @@ from ._problem import (
     as_data_dtype,
     check_finite_scalar_weight,
     check_some_weight,
+    class_weight_vector,
     normalise_weights,
 )
 
@@ -305,8 +306,12 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                 raise ValueError(_messages.class_missing_from_fold(
                     f, classes.tolist()[c], int(np.count_nonzero(y_idx.astype(np.intp) == c))))
             w = base * mask
-            out.append(self._weights(X, y_idx, w if xp is np else xp.asarray(w, device=device),
-                                     classes, xp, device))
+            try:
+                out.append(self._weights(
+                    X, y_idx, w if xp is np else xp.asarray(w, device=device), classes, xp,
+                    device))
+            except ValueError as exc:  # this fold's rows alone: the data as a whole passed
+                raise ValueError(f"The training rows of fold {f}: {exc}") from exc
         return out
 
     def _fit_batched(self, X, y, y_idx, classes, sample_weight, grid, folds):
@@ -649,11 +654,13 @@ def _checked_weights(sample_weight, n):
 
 
 def _check_class_weight(class_weight, classes):
-    """A class_weight dict must name only labels of y (as the single fit requires)."""
+    """A class_weight dict must name only labels of y (as the single fit requires),
+    with finite non-negative values: checked once, not in a fold."""
     if isinstance(class_weight, dict):
         unknown = set(class_weight) - set(classes.tolist())
         if unknown:
             raise ValueError(_messages.unknown_class_weight(unknown, classes))
+        class_weight_vector(class_weight, classes, np.ones(len(classes)))  # its values
 
 
 def _check_folds(folds, n, weights, weighted_scores):

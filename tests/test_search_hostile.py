@@ -124,6 +124,22 @@ def test_a_fold_whose_test_rows_weigh_nothing_is_named():
         fit_strict(X, Y, sample_weight=sw, est=CV(Cs=[1.0], cv=KFold(5)))
 
 
+def test_balanced_class_weight_in_a_fold_whose_class_weighs_nothing_is_named():
+    """Class 0 weighs nothing in fold 0's training rows only: the single fit's message
+    said so for 'the samples' (of the whole data, as the user reads it), naming no fold."""
+    sw = np.ones(40)
+    sw[(IDX >= 8) & (Y == 0)] = 0.0  # KFold(5): fold 0 trains on rows 8-39
+    with pytest.raises(ValueError, match=r"fold 0.*balanced.*class (np.int64\()?0"):
+        fit_strict(X, Y, sample_weight=sw, est=CV(Cs=[1.0], cv=KFold(5),
+                                                  class_weight="balanced"))
+
+
+@pytest.mark.parametrize("class_weight", [{0: -1.0, 1: 1.0}, {0: np.inf}, {0: "a"}])
+def test_bad_class_weight_values_name_no_fold(class_weight):
+    with pytest.raises(ValueError, match=r"^class_weight must give each class"):
+        fit_strict(X, Y, est=CV(Cs=[1.0], class_weight=class_weight))
+
+
 def test_zero_weights_give_grid_search_scores():
     """Zero-weight rows in every fold, and a scorer that takes the weights."""
     sw = np.ones(40)
