@@ -479,7 +479,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             kw = {} if sample_weight is None else {
                 "sample_weight": _summable(_rows(sample_weight, test))}
             model = self._model(res.coef, classes, grid[g // F])
-            scores[g // F, g % F] = scorer(model, _rows(X, test), _rows(y, test), **kw)
+            scores[g // F, g % F] = _one_number(
+                scorer(model, _rows(X, test), _rows(y, test), **kw))
             times[g // F, g % F] = time.perf_counter() - tic
         return scores, times
 
@@ -594,6 +595,13 @@ def _with_labels(scorer, classes):
     scorer = copy.copy(scorer)
     scorer._kwargs = {**scorer._kwargs, "labels": classes}
     return scorer
+
+
+def _one_number(value):
+    """A score, or a TypeError: one real number (of any numpy type, 0-d included)."""
+    if np.ndim(value) != 0 or not isinstance(np.asarray(value).item(), (int, float)):
+        raise TypeError(f"scoring must return one number; got {value!r}.")
+    return float(value)
 
 
 def _summable(w):

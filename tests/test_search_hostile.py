@@ -326,6 +326,24 @@ def test_nan_scores_are_ranked_last_with_grid_search_warning():
     np.testing.assert_array_equal(search.cv_results_["rank_test_score"], [2, 1])
 
 
+@pytest.mark.parametrize("value", [{"a": 1.0}, None, "0.5", [0.5, 0.6]],
+                         ids=["dict", "None", "string", "list"])
+def test_a_scorer_that_returns_no_number_is_named(value):
+    """float() raised 'argument must be a string or a real number, not dict' from the
+    search's own line, or numpy its shape error; a string '0.5' was taken as 0.5."""
+    with pytest.raises(TypeError, match="scoring must return one number"):
+        fit_strict(X, Y, est=CV(Cs=[1.0], scoring=lambda est, X, y: value))
+
+
+def test_a_scorer_that_raises_is_not_hidden():
+    """No error_score: the scorer's own error reaches the user (docs/search.rst)."""
+    def boom(est, X, y):
+        raise ZeroDivisionError("the user's scorer")
+
+    with pytest.raises(ZeroDivisionError, match="the user's scorer"):
+        fit_strict(X, Y, est=CV(Cs=[1.0], scoring=boom))
+
+
 @pytest.mark.parametrize("scoring", ["neg_log_loss", "roc_auc_ovr", "f1_macro"])
 def test_multiclass_scorings(scoring):
     Xi, yi = _iris()
