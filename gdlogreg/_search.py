@@ -239,7 +239,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         grid, axes = self._grid()
         if _dask.is_dask(X):
             X, y, y_idx, sample_weight, classes, _ = _dask.validated(self, X, y, sample_weight)
-            host_weights = None  # checked where they are computed
+            host_weights = None if sample_weight is None else np.asarray(
+                sample_weight.compute(), dtype=np.float64)  # checked: for the folds' checks
             y_host = np.asarray(y.compute())
             y_idx = np.asarray(y_idx.compute())
         else:

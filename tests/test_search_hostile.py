@@ -140,6 +140,16 @@ def test_bad_class_weight_values_name_no_fold(class_weight):
         fit_strict(X, Y, est=CV(Cs=[1.0], class_weight=class_weight))
 
 
+def test_dask_folds_of_zero_weight_are_named_too():
+    da = pytest.importorskip("dask.array")
+    Xd, yd = da.from_array(X, chunks=(10, -1)), da.from_array(Y, chunks=10)
+    for sw, kind in [(np.r_[np.zeros(8), np.ones(32)], "test"),
+                     (np.r_[np.ones(8), np.zeros(32)], "training")]:
+        with pytest.raises(ValueError, match=f"{kind} rows of fold 0 weigh nothing"):
+            fit_strict(Xd, yd, sample_weight=da.from_array(sw, chunks=10),
+                       est=CV(Cs=[1.0], cv=KFold(5)))
+
+
 def test_zero_weights_give_grid_search_scores():
     """Zero-weight rows in every fold, and a scorer that takes the weights."""
     sw = np.ones(40)
