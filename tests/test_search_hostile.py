@@ -435,13 +435,14 @@ def test_tiny_and_wide_data():
 # ---------------------------------------------------------------- attributes
 def test_attributes_match_logistic_regression_cv_with_l1_ratios():
     Xi, yi = _iris()
-    search = fit_strict(Xi, yi, est=CV(Cs=[0.1, 1.0], l1_ratios=[0.0, 0.5]))
+    # three Cs, two l1_ratios: the axes' order shows in the shapes
+    search = fit_strict(Xi, yi, est=CV(Cs=[0.01, 0.1, 1.0], l1_ratios=[0.0, 0.5]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         params = {"use_legacy_attributes": True} if (
             "use_legacy_attributes" in LogisticRegressionCV().get_params()) else {}
-        ref = LogisticRegressionCV(Cs=[0.1, 1.0], l1_ratios=[0.0, 0.5], solver="saga",
-                                   max_iter=20, **params).fit(Xi, yi)
+        ref = LogisticRegressionCV(Cs=[0.01, 0.1, 1.0], l1_ratios=[0.0, 0.5],
+                                   solver="saga", max_iter=20, **params).fit(Xi, yi)
     assert set(search.scores_) == set(ref.scores_)
     for c in ref.scores_:
         assert search.scores_[c].shape == ref.scores_[c].shape
