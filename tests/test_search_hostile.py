@@ -250,6 +250,14 @@ def test_a_class_too_rare_for_the_folds_is_named(cv):
     assert "drop or merge" in str(info.value)
 
 
+def test_group_folds_that_hold_a_whole_class_are_named():
+    y = Y.copy()
+    y[:5] = 2  # class 2 lives in group 0 alone
+    groups = np.repeat(np.arange(4), 10)
+    with pytest.raises(ValueError, match=r"fold \d hold no sample of class 2 \(5 samples"):
+        fit_strict(X, y, groups=groups, est=CV(Cs=[1.0], cv=GroupKFold(4)))
+
+
 def test_a_class_of_two_samples_fits_as_grid_search():
     """Two samples, five stratified folds: every training fold holds one of them."""
     y = Y.copy()
