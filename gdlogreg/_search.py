@@ -288,7 +288,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
 
     # ----------------------------------------------------------- the columns
     def _fold_weights(self, X, y_idx, sample_weight, classes, fold_masks):
-        """Each fold's weights: sample weights × class weights of its training rows, 0 elsewhere."""
+        """Each fold's weights: sample weights × class weights × the number of times each
+        row trains in the fold (``fold_masks``; 0 for held-out rows)."""
         n = len(y_idx)
         if _dask.is_dask(X):  # the weights of the folds are host vectors, as y is
             X, xp, device = np.empty((n, 0), dtype=X.dtype), np, None
@@ -301,7 +302,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                               else _to_numpy(sample_weight), dtype=np.float64)
         out = []
         for f, mask in enumerate(fold_masks):
-            present = np.bincount(y_idx[mask].astype(np.intp), minlength=len(classes)) > 0
+            present = np.bincount(y_idx[mask > 0].astype(np.intp), minlength=len(classes)) > 0
             if not present.all():
                 c = int(np.flatnonzero(~present)[0])
                 raise ValueError(_messages.class_missing_from_fold(
@@ -318,11 +319,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     def _fit_batched(self, X, y, y_idx, classes, sample_weight, grid, folds):
         """Every (candidate, fold) column, as few batches as the memory budget allows."""
         n_classes, F = len(classes), len(folds)
-        masks = []
-        for train, _ in folds:
-            mask = np.zeros(len(y_idx), dtype=bool)
-            mask[train] = True
-            masks.append(mask)
+        # How often each row trains in each fold: 0/1, more where a cv (a bootstrap)
+        # repeats rows, which then weigh what their repeats weigh in X[train].
+        rows = np.arange(len(y_idx))
+        masks = [np.bincount(rows[train], minlength=len(y_idx)) for train, _ in folds]
         weights = self._fold_weights(X, y_idx, sample_weight, classes, masks)
         xp, device = namespace_of(X)
         base_loss = make_loss(n_classes, xp, device)

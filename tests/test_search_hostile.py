@@ -234,6 +234,18 @@ def test_odd_but_valid_folds_fit_as_grid_search():
         np.testing.assert_array_equal(_fold_scores(search, n), _fold_scores(reference, n))
 
 
+def test_repeated_training_rows_count_as_often_as_they_appear():
+    """A bootstrap cv repeats training rows: GridSearchCV fits X[train] with the repeats,
+    the batch's 0/1 mask counted each row once, silently another model. A row that
+    appears k times weighs k (the project's rule: weighting a row by 2 == repeating it)."""
+    rng = np.random.default_rng(5)
+    folds = [(rng.choice(IDX[:30], 30), IDX[30:]), (rng.choice(IDX[10:], 30), IDX[:10])]
+    search = fit_strict(X, Y, est=CV(Cs=[0.1, 1.0], tol=1e-9, cv=folds, scoring="neg_log_loss"))
+    reference = _grid_search(folds, None, "neg_log_loss")
+    np.testing.assert_allclose(_fold_scores(search, 2), _fold_scores(reference, 2),
+                               atol=1e-9, rtol=0)
+
+
 @pytest.mark.parametrize("cv", [5, 2])
 def test_a_class_too_rare_for_the_folds_is_named(cv):
     """LogisticRegressionCV and GridSearchCV fit a fold that lacks a class (the model
