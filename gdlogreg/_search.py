@@ -262,7 +262,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         _check_class_weight(self.class_weight, classes)
         folds = list(check_cv(self.cv, y_host, classifier=True).split(
             np.zeros((len(y_host), 1)), y_host, groups))
-        scorer = _with_labels(check_scoring(self._base(), self.scoring), classes)
+        scorer = check_scoring(self._base(), self.scoring)
+        if namespace_of(X)[0] is np:  # labels in X's namespace: numpy (and Dask) only
+            scorer = _with_labels(scorer, classes)
         weights = None  # those of the scores, as GridSearchCV's
         if sample_weight is not None and not np.isscalar(sample_weight) and _takes_weights(scorer):
             weights = sample_weight if hasattr(sample_weight, "shape") else np.asarray(

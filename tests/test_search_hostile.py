@@ -309,6 +309,23 @@ def test_probability_scores_of_a_test_fold_without_a_class(scoring):
     assert any(2 not in y[test] for _, test in folds)
 
 
+def test_probability_scores_with_array_api_match_numpy():
+    """labels=classes (numpy) must not reach a scorer of array-API data: log_loss raised
+    array_api_strict's "'numpy.ndarray' object has no attribute '_array'"."""
+    xp = pytest.importorskip("array_api_strict")
+    from sklearn import config_context
+
+    Xi, yi = _iris()
+    ref = fit_strict(Xi, yi, est=CV(Cs=[0.1, 1.0], tol=1e-8, scoring="neg_log_loss"))
+    try:
+        with config_context(array_api_dispatch=True):
+            search = fit_strict(xp.asarray(Xi), xp.asarray(yi),
+                                est=CV(Cs=[0.1, 1.0], tol=1e-8, scoring="neg_log_loss"))
+    except (ImportError, RuntimeError) as exc:  # no dispatch on this stack
+        pytest.skip(str(exc))
+    np.testing.assert_allclose(_fold_scores(search, 5), _fold_scores(ref, 5), atol=1e-9)
+
+
 # ------------------------------------------------------------------------ grid
 @pytest.mark.parametrize(
     "params, name",
