@@ -177,6 +177,11 @@ def bad_fold(fold, kind, problem):
     return f"The {kind} rows of fold {fold} {problem}."
 
 
+REPEATS_OVERFLOW = (
+    "weigh more than the largest float where the cv repeats them (sample_weight times"
+    " the number of repeats); use smaller sample weights"
+)
+
 NO_FOLDS = "cv gave no fold: it must give at least one (train, test) pair."
 
 WEIGHTLESS_TEST = (

@@ -309,7 +309,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                 c = int(np.flatnonzero(~present)[0])
                 raise ValueError(_messages.class_missing_from_fold(
                     f, classes.tolist()[c], int(np.count_nonzero(y_idx.astype(np.intp) == c))))
-            w = base * mask
+            with np.errstate(over="ignore"):
+                w = base * mask
+            if not np.isfinite(w).all():  # a huge weight, repeated by a bootstrap cv
+                raise ValueError(_messages.bad_fold(f, "training", _messages.REPEATS_OVERFLOW))
             try:
                 out.append(self._weights(
                     X, y_idx, w if xp is np else xp.asarray(w, device=device), classes, xp,

@@ -246,6 +246,14 @@ def test_repeated_training_rows_count_as_often_as_they_appear():
                                atol=1e-9, rtol=0)
 
 
+def test_repeated_rows_whose_weight_overflows_are_named():
+    """A row of weight 1e308 repeated twice weighs 2e308: 'overflow encountered in
+    multiply' leaked from the fold's weights."""
+    folds = [(np.r_[IDX[:30], IDX[:5]], IDX[30:])]
+    with pytest.raises(ValueError, match="training rows of fold 0 .*largest float"):
+        fit_strict(X, Y, sample_weight=np.full(40, 1e308), est=CV(Cs=[1.0], cv=folds))
+
+
 @pytest.mark.parametrize("cv", [5, 2])
 def test_a_class_too_rare_for_the_folds_is_named(cv):
     """LogisticRegressionCV and GridSearchCV fit a fold that lacks a class (the model
