@@ -151,3 +151,46 @@ _SEARCH_REASONS = {
     "stalled": "stalled (no decrease possible in floating point)",
     "callback": "were stopped by a callback",
 }
+
+
+# ------------------------------------------------- the search's input errors
+def unknown_class_weight(unknown, classes):
+    """class_weight names labels absent from y (the single fit's text)."""
+    return (
+        "class_weight names classes that are not in the training data:"
+        f" {sorted(unknown, key=repr)}; the classes are {classes.tolist()}."
+    )
+
+
+def class_missing_from_fold(fold, label, n_total):
+    """A training fold without a sample of one class (the batch needs every class)."""
+    return (
+        f"The training rows of fold {fold} hold no sample of class {label!r}"
+        f" ({n_total} sample{'s' if n_total != 1 else ''} in all): every class needs"
+        " samples in every training fold of the search. Use a stratified cv with fewer"
+        " folds than the smallest class has samples, or drop or merge the rare class."
+    )
+
+
+def bad_fold(fold, kind, problem):
+    """A (train, test) pair of ``cv`` that cannot be searched: ``problem`` says why."""
+    return f"The {kind} rows of fold {fold} {problem}."
+
+
+REPEATS_OVERFLOW = (
+    "weigh more than the largest float where the cv repeats them (sample_weight times"
+    " the number of repeats); use smaller sample weights"
+)
+
+NO_FOLDS = "cv gave no fold: it must give at least one (train, test) pair."
+
+WEIGHTLESS_TEST = (
+    "weigh nothing (their sample weights are all zero): their weighted score is"
+    " undefined. Use folds whose test rows have some weight, or a scoring that takes"
+    " no sample weights"
+)
+
+
+def non_finite_scores(mean_scores):
+    """Some candidates' mean scores are nan or inf (GridSearchCV's warning)."""
+    return f"One or more of the test scores are non-finite: {mean_scores}"

@@ -7,12 +7,13 @@ is never split or copied; each group's problem is the one its single fit on
 the fold's training rows solves, and it takes the same path.
 """
 
+import copy
 import inspect
 import math
 import sys
 import time
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,11 +26,18 @@ from sklearn.utils.validation import validate_data
 
 from . import _batch, _dask, _messages
 from ._backends import make_backend, namespace_of
-from ._compat import Interval, fit_context, get_namespace_and_device
+from ._compat import Interval, check_sample_weight, fit_context, get_namespace_and_device
 from ._estimator import GradientDescentLogisticRegression, _encode, _to_numpy
 from ._loss import make_loss
 from ._penalty import ElasticNet
-from ._problem import Standardization, as_data_dtype, normalise_weights
+from ._problem import (
+    Standardization,
+    as_data_dtype,
+    check_finite_scalar_weight,
+    check_some_weight,
+    class_weight_vector,
+    normalise_weights,
+)
 
 #: Bytes of working memory a batch may use (its raw predictions, residuals and
 #: line-search buffers); a search that needs more runs in several batches.
@@ -214,14 +222,11 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     def _grid(self):
         """The parameter grid, in ``GridSearchCV``'s order, and its axes."""
         Cs = np.logspace(-4, 4, self.Cs) if isinstance(self.Cs, Integral) else self.Cs
-        axes = {"C": [float(c) for c in np.asarray(Cs, dtype=np.float64).ravel()]}
+        axes = {"C": _numbers("C", Cs)}
         if self.l1_ratios is not None:
-            axes["l1_ratio"] = [float(r) for r in np.ravel(self.l1_ratios)]
+            axes["l1_ratio"] = _numbers("l1_ratio", self.l1_ratios)
         if self.learning_rates is not None:
-            axes["learning_rate"] = [
-                r if isinstance(r, str) else float(r) for r in np.ravel(np.asarray(
-                    self.learning_rates, dtype=object))
-            ]
+            axes["learning_rate"] = _numbers("learning_rate", self.learning_rates, auto=True)
         _check_axes(axes)
         return list(ParameterGrid(axes)), axes
 
@@ -248,6 +253,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         grid, axes = self._grid()
         if _dask.is_dask(X):
             X, y, y_idx, sample_weight, classes, _ = _dask.validated(self, X, y, sample_weight)
+            host_weights = None if sample_weight is None else np.asarray(
+                sample_weight.compute(), dtype=np.float64)  # checked: for the folds' checks
             y_host = np.asarray(y.compute())
             y_idx = np.asarray(y_idx.compute())
         else:
@@ -265,9 +272,18 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                     f"{type(self).__name__} needs samples of at least 2 classes in the data,"
                     f" but the data contains only one class: {classes.tolist()[0]!r}."
                 )
+            sample_weight, host_weights = _checked_weights(sample_weight, len(y_host))
+        _check_class_weight(self.class_weight, classes)
         folds = list(check_cv(self.cv, y_host, classifier=True).split(
             np.zeros((len(y_host), 1)), y_host, groups))
         scorer = check_scoring(self._base(), self.scoring)
+        if namespace_of(X)[0] is np:  # labels in X's namespace: numpy (and Dask) only
+            scorer = _with_labels(scorer, classes)
+        weights = None  # those of the scores, as GridSearchCV's
+        if sample_weight is not None and not np.isscalar(sample_weight) and _takes_weights(scorer):
+            weights = sample_weight if hasattr(sample_weight, "shape") else np.asarray(
+                sample_weight)
+        _check_folds(folds, len(y_host), host_weights, weights is not None)
         self._namespace = namespace_of(X) + (X.dtype,)
         self._callbacks_begin(X, y, sample_weight)
         tic = time.perf_counter()
@@ -281,11 +297,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         if msg is not None:
             warnings.warn(msg, ConvergenceWarning, stacklevel=_messages.user_stacklevel())
         self.classes_ = classes
-        weights = None
-        if sample_weight is not None and not np.isscalar(sample_weight) and _takes_weights(scorer):
-            weights = sample_weight if hasattr(sample_weight, "shape") else np.asarray(
-                sample_weight)
-        scores, score_times = self._score(X, y, weights, results, folds, scorer, classes)
+        scores, score_times = self._score(X, y, weights, results, folds, scorer, classes, grid)
         self._set_results(grid, axes, folds, results, scores, fit_time, score_times, classes)
         self._refit(X, y, sample_weight)
         self._callbacks_end(X, y, sample_weight)
@@ -293,7 +305,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
 
     # ----------------------------------------------------------- the columns
     def _fold_weights(self, X, y_idx, sample_weight, classes, fold_masks):
-        """Each fold's weights: sample weights × class weights of its training rows, 0 elsewhere."""
+        """Each fold's weights: sample weights × class weights × the number of times each
+        row trains in the fold (``fold_masks``; 0 for held-out rows)."""
         n = len(y_idx)
         if _dask.is_dask(X):  # the weights of the folds are host vectors, as y is
             X, xp, device = np.empty((n, 0), dtype=X.dtype), np, None
@@ -306,26 +319,31 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                               else _to_numpy(sample_weight), dtype=np.float64)
         out = []
         for f, mask in enumerate(fold_masks):
-            present = np.bincount(y_idx[mask].astype(np.intp), minlength=len(classes)) > 0
+            present = np.bincount(y_idx[mask > 0].astype(np.intp), minlength=len(classes)) > 0
             if not present.all():
-                raise ValueError(
-                    f"The training rows of fold {f} hold no sample of class"
-                    f" {classes[~present].tolist()[0]!r}; use a stratified cv with fewer folds."
-                )
-            w = base * mask
-            out.append(self._weights(X, y_idx, w if xp is np else xp.asarray(w, device=device),
-                                     classes, xp, device))
+                c = int(np.flatnonzero(~present)[0])
+                raise ValueError(_messages.class_missing_from_fold(
+                    f, classes.tolist()[c], int(np.count_nonzero(y_idx.astype(np.intp) == c))))
+            with np.errstate(over="ignore"):
+                w = base * mask
+            if not np.isfinite(w).all():  # a huge weight, repeated by a bootstrap cv
+                raise ValueError(_messages.bad_fold(f, "training", _messages.REPEATS_OVERFLOW))
+            try:
+                out.append(self._weights(
+                    X, y_idx, w if xp is np else xp.asarray(w, device=device), classes, xp,
+                    device))
+            except ValueError as exc:  # this fold's rows alone: the data as a whole passed
+                raise ValueError(f"The training rows of fold {f}: {exc}") from exc
         return out
 
     def _fit_batched(self, X, y, y_idx, classes, sample_weight, grid, folds, path):
         """Every (candidate, fold) column, as few batches as the memory budget allows
         (a batch per stage of ``path`` at least: see :func:`_path`)."""
         n_classes, F = len(classes), len(folds)
-        masks = []
-        for train, _ in folds:
-            mask = np.zeros(len(y_idx), dtype=bool)
-            mask[train] = True
-            masks.append(mask)
+        # How often each row trains in each fold: 0/1, more where a cv (a bootstrap)
+        # repeats rows, which then weigh what their repeats weigh in X[train].
+        rows = np.arange(len(y_idx))
+        masks = [np.bincount(rows[train], minlength=len(y_idx)) for train, _ in folds]
         weights = self._fold_weights(X, y_idx, sample_weight, classes, masks)
         xp, device = namespace_of(X)
         base_loss = make_loss(n_classes, xp, device)
@@ -463,9 +481,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         return results
 
     # ------------------------------------------------------------- scoring
-    def _model(self, coef, classes):
-        """A fitted GradientDescentLogisticRegression with the column's coefficients."""
-        est = self._base()
+    def _model(self, coef, classes, params=None):
+        """A fitted GradientDescentLogisticRegression with the column's coefficients
+        (and its candidate's parameters, for a scorer that reads them)."""
+        est = self._base(**(params or {}))
         d = self.n_features_in_
         est.coef_ = self._as_fitted(coef[:d].T)
         est.intercept_ = self._as_fitted(
@@ -483,7 +502,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             return np.ascontiguousarray(a, dtype=dtype)
         return xp.asarray(np.ascontiguousarray(a), dtype=dtype, device=device)
 
-    def _score(self, X, y, sample_weight, results, folds, scorer, classes):
+    def _score(self, X, y, sample_weight, results, folds, scorer, classes, grid):
         """The validation score of every column, and the time it took.
 
         With sample weights (and a scorer that takes them) the score is
@@ -495,15 +514,20 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         for g, res in enumerate(results):
             test = folds[g % F][1]
             tic = time.perf_counter()
-            kw = {} if sample_weight is None else {"sample_weight": _rows(sample_weight, test)}
-            scores[g // F, g % F] = scorer(self._model(res.coef, classes), _rows(X, test),
-                                           _rows(y, test), **kw)
+            kw = {} if sample_weight is None else {
+                "sample_weight": _summable(_rows(sample_weight, test))}
+            model = self._model(res.coef, classes, grid[g // F])
+            scores[g // F, g % F] = _one_number(
+                scorer(model, _rows(X, test), _rows(y, test), **kw))
             times[g // F, g % F] = time.perf_counter() - tic
         return scores, times
 
     def _set_results(self, grid, axes, folds, results, scores, fit_time, score_times, classes):
         F = len(folds)
         mean, std = scores.mean(axis=1), scores.std(axis=1)
+        if not np.isfinite(mean).all():
+            warnings.warn(_messages.non_finite_scores(mean), UserWarning,
+                          stacklevel=_messages.user_stacklevel())
         rank = rankdata(-np.where(np.isnan(mean), -np.inf, mean), method="min").astype(np.int32)
         cv_results = {"mean_fit_time": np.full(len(grid), fit_time * F),
                       "std_fit_time": np.zeros(len(grid)),
@@ -571,6 +595,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                 ctx.call_on_fit_task_end(estimator=self)
             if warm:
                 est.set_params(warm_start=False)  # its parameters are the candidate's
+            if hasattr(self, "feature_names_in_"):  # it was fitted on the validated array
+                est.feature_names_in_ = self.feature_names_in_
             self.best_estimator_ = est
             self.coef_, self.intercept_ = est.coef_, est.intercept_
             C, l1_ratio, lr = best["C"], best.get("l1_ratio", 0.0), best.get("learning_rate",
@@ -580,7 +606,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             F = self.n_splits_
             scores = np.column_stack([self.cv_results_[f"split{f}_test_score"]
                                       for f in range(F)])
-            picks = np.argmax(scores, axis=0)
+            picks = np.argmax(np.where(np.isnan(scores), -np.inf, scores), axis=0)
             coef = np.mean([self._results[p * F + f].coef for f, p in enumerate(picks)], axis=0)
             model = self._model(coef, self.classes_)
             self.coef_, self.intercept_ = model.coef_, model.intercept_
@@ -607,6 +633,137 @@ def _takes_weights(scorer):
         return scorer._accept_sample_weight()
     func = getattr(scorer, "_score_func", scorer)
     return "sample_weight" in inspect.signature(func).parameters
+
+
+def _with_labels(scorer, classes):
+    """The scorer, told every class where its metric reads probabilities or decisions
+    and takes ``labels``: a test fold may lack a class the model knows (log_loss
+    raises then). LogisticRegressionCV passes ``labels=classes`` too
+    (``sklearn/linear_model/_logistic.py``, ``_log_reg_scoring_path``); a test fold
+    with every class scores as before.
+    """
+    func = getattr(scorer, "_score_func", None)
+    method = getattr(scorer, "_response_method", "predict")
+    if func is None or method == "predict" or "labels" in getattr(scorer, "_kwargs", {}):
+        return scorer
+    if "labels" not in inspect.signature(func).parameters:
+        return scorer
+    scorer = copy.copy(scorer)
+    scorer._kwargs = {**scorer._kwargs, "labels": classes}
+    return scorer
+
+
+def _one_number(value):
+    """A score, or a TypeError: one real number (of any numpy type, 0-d included)."""
+    if np.ndim(value) != 0 or not isinstance(np.asarray(value).item(), (int, float)):
+        raise TypeError(f"scoring must return one number; got {value!r}.")
+    return float(value)
+
+
+def _summable(w):
+    """The test rows' weights for the scorer, scaled by a power of two where their sum
+    overflows (weights near the float limit): exact, so no weighted mean changes."""
+    if not isinstance(w, np.ndarray) or w.dtype.kind != "f" or not w.size:
+        return w
+    with np.errstate(over="ignore"):
+        if np.isfinite(w.sum()):
+            return w
+    # max < 2^e, so the sum of the n scaled weights is below n·2^-ceil(log2 n) <= 1
+    e = int(np.frexp(w.max())[1]) + math.ceil(math.log2(len(w)))
+    return np.ldexp(w, -e)
+
+
+def _numbers(name, values, auto=False):
+    """The grid's values of ``name`` as floats (and "auto" where ``auto``), or a
+    TypeError naming the parameter."""
+    out = []
+    for v in np.ravel(np.asarray(values, dtype=object)):
+        if auto and isinstance(v, str):
+            out.append(v)
+            continue
+        try:
+            if isinstance(v, (str, bytes, complex, np.complexfloating)):
+                raise TypeError
+            out.append(float(v))
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"Every {name} of the grid must be a real number"
+                + (' or "auto"' if auto else "") + f"; got {v!r}."
+            ) from None
+    return out
+
+
+def _checked_weights(sample_weight, n):
+    """The sample weights, checked once as the single fit checks them, before a fold
+    masks them: ``(sample_weight, host)``, ``host`` a float64 numpy vector or None.
+
+    A 0-d array is a scalar. Dask weights are checked where they are computed.
+    """
+    if sample_weight is None or _dask.is_dask(sample_weight):
+        return sample_weight, None
+    if getattr(sample_weight, "ndim", None) == 0:
+        sample_weight = float(sample_weight)
+    check_finite_scalar_weight(sample_weight)
+    if isinstance(sample_weight, Real):
+        host = np.full(n, float(sample_weight))
+        check_sample_weight(host, np.empty((n, 0)), ensure_non_negative=True)
+    else:
+        host = check_sample_weight(
+            _to_numpy(sample_weight) if hasattr(sample_weight, "__array_namespace__")
+            else np.asarray(sample_weight), np.empty((n, 0)), dtype=np.float64,
+            ensure_non_negative=True,
+        )
+    check_some_weight(bool(np.any(host > 0)))
+    return sample_weight, host
+
+
+def _check_class_weight(class_weight, classes):
+    """A class_weight dict must name only labels of y (as the single fit requires),
+    with finite non-negative values: checked once, not in a fold."""
+    if isinstance(class_weight, dict):
+        unknown = set(class_weight) - set(classes.tolist())
+        if unknown:
+            raise ValueError(_messages.unknown_class_weight(unknown, classes))
+        class_weight_vector(class_weight, classes, np.ones(len(classes)))  # its values
+
+
+def _check_folds(folds, n, weights, weighted_scores):
+    """Each (train, test) pair: non-empty indices or masks of the n rows; with
+    ``weights`` (host, or None), training rows of some weight, and test rows too
+    when the scores are weighted."""
+    if not folds:
+        raise ValueError(_messages.NO_FOLDS)
+    for f, pair in enumerate(folds):
+        for kind, rows in zip(("training", "test"), pair, strict=True):
+            rows = _fold_rows(f, kind, rows, n)
+            if weights is None or not (kind == "training" or weighted_scores):
+                continue
+            if not np.any(weights[rows] > 0):
+                raise ValueError(_messages.bad_fold(f, kind, _messages.WEIGHTLESS_TEST
+                                                    if kind == "test" else "weigh nothing"))
+
+
+def _fold_rows(f, kind, rows, n):
+    """The rows of one side of fold f, checked: integer indices or a boolean mask."""
+    rows = np.asarray(rows)
+    empty = rows.size == 0 or (rows.dtype.kind == "b" and not rows.any())
+    if empty:
+        raise ValueError(_messages.bad_fold(f, kind, "are empty") if kind == "test"
+                         else f"Fold {f} has no training rows.")
+    if rows.dtype.kind == "b":
+        if rows.shape != (n,):
+            raise ValueError(_messages.bad_fold(
+                f, kind, f"are a boolean mask of shape {rows.shape}, not ({n},)"))
+        return rows
+    if rows.dtype.kind not in "iu" or rows.ndim != 1:
+        raise ValueError(_messages.bad_fold(
+            f, kind, f"must be a 1-D array of integer indices or a boolean mask; got"
+            f" dtype {rows.dtype} and shape {rows.shape}"))
+    bad = rows[(rows >= n) | (rows < -n)]
+    if bad.size:
+        raise ValueError(_messages.bad_fold(
+            f, kind, f"hold the index {bad[0]}, out of range for {n} samples"))
+    return rows
 
 
 def _check_axes(axes):
