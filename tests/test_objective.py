@@ -290,6 +290,8 @@ def test_multinomial_pass_holds_z_and_r_and_blocks_of_cache_size():
     32,768 rows × K (issue #16: at most two n × K buffers)."""
     import tracemalloc
 
+    from threadpoolctl import threadpool_limits
+
     from gdlogreg._backends import _array
     from gdlogreg._problem import make_problem
 
@@ -303,7 +305,8 @@ def test_multinomial_pass_holds_z_and_r_and_blocks_of_cache_size():
     coef = objective.zeros()
     tracemalloc.start()
     try:
-        objective.evaluate(coef)
+        with threadpool_limits(1):  # each thread that runs holds its own block's temporaries
+            objective.evaluate(coef)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -316,6 +319,7 @@ def test_sparse_fit_holds_two_vectors_of_n_and_a_few_blocks():
     import tracemalloc
 
     from sklearn.exceptions import ConvergenceWarning
+    from threadpoolctl import threadpool_limits
 
     from gdlogreg import GradientDescentLogisticRegression
 
@@ -324,9 +328,10 @@ def test_sparse_fit_holds_two_vectors_of_n_and_a_few_blocks():
     indptr = np.arange(0, n * k + 1, k)
     X = sp.csr_matrix((rng.standard_normal(n * k), rng.integers(0, d, n * k), indptr), (n, d))
     y = (X @ rng.standard_normal(d) > 0).astype(int)
+    # One thread: each thread that runs holds its own block's temporaries.
     tracemalloc.start()
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), threadpool_limits(1):
             warnings.simplefilter("ignore", ConvergenceWarning)
             GradientDescentLogisticRegression().fit(X, y)
         _, peak = tracemalloc.get_traced_memory()
