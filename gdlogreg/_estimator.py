@@ -312,7 +312,10 @@ class GradientDescentLogisticRegression(
         check_finite_scalar_weight(sample_weight)
         if sample_weight is None and self.class_weight is None:
             return None  # the problem keeps equal weights as one number
-        if sample_weight is not None and not is_numpy_namespace(xp):
+        if isinstance(sample_weight, Real):  # one weight for every row, in X's namespace
+            sample_weight = xp.full(X.shape[0], float(sample_weight), dtype=X.dtype,
+                                    **({} if device_ is None else {"device": device_}))
+        elif sample_weight is not None and not is_numpy_namespace(xp):
             sample_weight = move_to(sample_weight, xp=xp, device=device_)
         # float64 for numpy X: make_problem rounds them to X's dtype once normalised
         weights = check_sample_weight(

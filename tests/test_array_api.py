@@ -58,3 +58,18 @@ def test_fit_and_predict_on_a_second_device(n_classes, params):
     np.testing.assert_allclose(_host(model.coef_), ref.coef_, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(_host(proba), ref.predict_proba(X), rtol=1e-6, atol=1e-9)
     np.testing.assert_array_equal(_host(pred), ref.predict(X))
+
+
+def test_scalar_sample_weight_is_one_weight_for_every_row():
+    """A number as sample_weight, with array API dispatch: numpy's fit with that weight
+    on every row, i.e. C times the number (it was moved to X's namespace as a 0-d
+    array and failed)."""
+    xp = pytest.importorskip("array_api_strict")
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    with config_context(array_api_dispatch=True):
+        a = GradientDescentLogisticRegression().fit(xp.asarray(X), xp.asarray(y),
+                                                    sample_weight=3.0)
+    b = GradientDescentLogisticRegression(C=3.0).fit(X, y)
+    np.testing.assert_allclose(np.asarray(a.coef_), b.coef_, rtol=1e-6, atol=1e-8)

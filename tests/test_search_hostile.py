@@ -521,10 +521,6 @@ def test_inputs_are_not_modified_by_odd_fits():
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "known, outside this branch's files: GradientDescentLogisticRegression._weights moves a"
-    " scalar sample_weight to X's namespace (array_api_compat: 'array_namespace requires at"
-    " least one non-scalar array input'); the search fails in its refit"))
 def test_scalar_sample_weight_with_array_api():
     xp = pytest.importorskip("array_api_strict")
     from sklearn import config_context
