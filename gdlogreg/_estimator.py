@@ -299,10 +299,7 @@ class GradientDescentLogisticRegression(
         if isinstance(self.class_weight, dict):
             unknown = set(self.class_weight) - set(classes.tolist())
             if unknown:
-                raise ValueError(
-                    "class_weight names classes that are not in the training data:"
-                    f" {sorted(unknown, key=repr)}; the classes are {classes.tolist()}."
-                )
+                raise ValueError(_messages.unknown_class_weight(unknown, classes))
         weights = self._weights(X, y_idx, sample_weight, classes, xp, device_)
         problem = self._make_problem(X, y_idx, weights, n_classes)
         return self._fit_problem(problem, X, y, y_idx, weights)

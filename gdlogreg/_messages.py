@@ -155,7 +155,7 @@ _SEARCH_REASONS = {
 
 # ------------------------------------------------- the search's input errors
 def unknown_class_weight(unknown, classes):
-    """class_weight names labels absent from y (the single fit's text)."""
+    """class_weight names labels absent from y (the single fit's and the search's)."""
     return (
         "class_weight names classes that are not in the training data:"
         f" {sorted(unknown, key=repr)}; the classes are {classes.tolist()}."
