@@ -75,7 +75,7 @@ def class_weight_vector(class_weight, classes, counts):
         if len(empty):
             raise ValueError(
                 "class_weight='balanced' needs a positive total sample weight in every"
-                f" class, but the samples of class {empty[0]!r} weigh nothing (or less"
+                f" class, but the samples of class {empty[:1].tolist()[0]!r} weigh nothing (or less"
                 " than the smallest float next to the heaviest sample)."
             )
     weights = compute_class_weight(class_weight, classes=classes, y=classes, sample_weight=counts)

@@ -138,6 +138,9 @@ def test_balanced_class_of_zero_weight(y):
     sw = np.where(y == y[2], 0.0, 1.0)
     with pytest.raises(ValueError, match="class_weight='balanced' needs a positive total"):
         GD(class_weight="balanced").fit(X1, y, sample_weight=sw)
+    # the class as the user wrote it, not numpy's repr (np.int64(0))
+    with pytest.raises(ValueError, match=f"class {y[2].item()!r} weigh nothing"):
+        GD(class_weight="balanced").fit(X1, y, sample_weight=sw)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
