@@ -484,8 +484,10 @@ def test_attributes_match_logistic_regression_cv_with_l1_ratios():
     search = fit_strict(Xi, yi, est=CV(Cs=[0.01, 0.1, 1.0], l1_ratios=[0.0, 0.5]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        params = {"use_legacy_attributes": True} if (
-            "use_legacy_attributes" in LogisticRegressionCV().get_params()) else {}
+        known = LogisticRegressionCV().get_params()
+        params = {"use_legacy_attributes": True} if "use_legacy_attributes" in known else {}
+        if "penalty" in known:  # before scikit-learn 1.8 l1_ratios need the elastic net
+            params["penalty"] = "elasticnet"
         ref = LogisticRegressionCV(Cs=[0.01, 0.1, 1.0], l1_ratios=[0.0, 0.5],
                                    solver="saga", max_iter=20, **params).fit(Xi, yi)
     assert set(search.scores_) == set(ref.scores_)
