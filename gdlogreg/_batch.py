@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._loss import GroupedLoss
-from ._objective import Objective, Point, intercept_unit, standardized
+from ._objective import Objective, Point, standardized
 from ._penalty import _relu
 from ._problem import Identity, Problem
 from ._solver import DIVERGENCE_FACTOR, FIRST_CHECK, LOOSE_FACTOR, PENALTY_GAP, Monitor
@@ -253,14 +253,6 @@ class BatchObjective:
 
     def zeros(self):
         return self.backend.zeros(self.coef_shape)
-
-    def weighted_column_sums(self):
-        """Xᵀ s of each group, (d, n_groups) on the host: one ``gram`` for all (None
-        without an intercept, where the dual constants are not used)."""
-        if not self.fit_intercept:
-            return None
-        e = self.backend.asarray(intercept_unit(self.n_features, self.n_groups))
-        return np.asarray(to_host(self.backend.gram(e, True)), dtype=np.float64)[:-1]
 
     def _weights(self, base):
         return base[: self.n_features, ...]
@@ -621,7 +613,7 @@ class BatchMonitor:
         self._flat_ok = np.zeros(n_groups, dtype=bool)
         # The gradient at which each group's certified test (Monitor's) runs next.
         self._next_check = np.full(n_groups, np.inf)
-        self._zero_grad, self._dual, self._xbar = {}, {}, {}
+        self._zero_grad, self._dual = {}, {}
         self._has_ref = False  # set by ``reference``, before the start if that is warm
 
     def reference(self, active, objective, zero, opt=None):
@@ -671,11 +663,6 @@ class BatchMonitor:
         # Each group's certified test runs only where its gradient says the gap may be
         # near its target (Monitor._next_check, mirrored here for all groups at once).
         near = ~passes & ~diverged & (opt <= self._next_check[active])
-        if any(g not in self._dual and g not in self._xbar for g in active[near]):
-            # x̄ = Xᵀ s of every group in the batch, for the dual constants: one product
-            sums = objective.weighted_column_sums()
-            self._xbar.update((g, None if sums is None else sums[:, j])
-                              for j, g in enumerate(active.tolist()))
         for i in np.flatnonzero(near):
             passes[i] = self._gap_passes(k, active[i], i, objective, point, opt[i], bound[i])
             mon = self._dual.get(active[i])
@@ -696,8 +683,7 @@ class BatchMonitor:
                 self._next_check[g] = -np.inf  # no penalty: no dual, never again
                 return False
             mon = self._dual[g] = Monitor(view, self.tol, self.max_iter)
-            mon.ref = (self.ref[0][g], self.ref[1][g])
-            mon._constants = (view.dual_constants(self._zero_grad.pop(g), self._xbar.pop(g)),)
+            mon.ref, mon._zero_grad = (self.ref[0][g], self.ref[1][g]), self._zero_grad.pop(g)
             mon._next_check = self._next_check[g]
         mon.k = k
         cols = objective.columns([i])

@@ -59,14 +59,6 @@ class DualPoint:
     distance: float
 
 
-def intercept_unit(d, m):
-    """[0; 1] in each of m columns: A e = 1 for A = [X, 1], so a ``gram`` of it is
-    Aᵀ diag(s) A e = [Xᵀ s; Σ s], the weighted column sums."""
-    e = np.zeros((d + 1, m))
-    e[d] = 1.0
-    return e
-
-
 def standardized(point, T, std):
     """(g', coef') of a point whose coordinates are T's, in the standardized ones
     ``std`` (no work when T is std); for the objective and the batch alike."""
@@ -228,14 +220,14 @@ class Objective:
         """Whether J has a penalty, and so a dual whose gap bounds J - J*."""
         return self.penalty.l2 > 0.0 or self.penalty.l1 > 0.0
 
-    def dual_constants(self, zero_grad=None, xbar=None):
+    def dual_constants(self, zero_grad=None):
         """What the dual points need of the data, once a fit: ``(ȳ, x̄, G₀)``.
 
         ȳ = Σ s y (per column), x̄ = Xᵀ s and G₀ = Xᵀ(s ⊙ (p₀ - y)) the loss's
-        weight gradient at z = 0 (numpy, float64): one ``gram`` product unless
-        ``xbar`` is given, and a loss pass with its gradient unless
-        ``zero_grad``, the gradient of the all-zero model (in this objective's
-        coordinates), is given. None without an intercept.
+        weight gradient at z = 0 (numpy, float64). x̄ is the standardization's
+        weighted column means (no pass); G₀ takes a loss pass with its gradient
+        unless ``zero_grad``, the gradient of the all-zero model (in this
+        objective's coordinates), is given. None without an intercept.
         """
         if not self.fit_intercept:
             return None
@@ -247,8 +239,7 @@ class Objective:
             G0 = _host(be, G0)
         else:  # at W = 0 the penalty's gradient is 0
             G0 = self._base_gradient(_host(be, zero_grad))
-        if xbar is None:
-            xbar = _host(be, be.gram(be.asarray(intercept_unit(d, 1)), True))[:d, 0]
+        xbar = _host(be, self.problem.standardization.column_mean)
         return self.loss.p_zero(G0.shape[1]) - G0[d], xbar, G0[:d]
 
     def _base_gradient(self, grad):

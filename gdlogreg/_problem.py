@@ -172,6 +172,8 @@ class Standardization:
 
     def __init__(self, moments, *, fit_intercept, l2, curvature, xp):
         scale, mean, var = moments
+        #: x̄ = Σ s x, the weighted mean of each column (also of those not centred)
+        self.column_mean = mean * scale
         sq = var + mean * mean
         if fit_intercept:
             # A (numerically) constant column is not centred: it would vanish
