@@ -100,8 +100,8 @@ def test_search_page_examples_run_with_their_output():
     assert failed == 0, report
 
 
-def test_bench_cv_rows_on_tiny_data(monkeypatch):
-    """benchmarks/bench_cv.py on 150 samples: every contender timed, the same choices."""
+def _bench_cv():
+    """benchmarks/bench_cv.py as a module (skip where the checkout has no benchmarks/)."""
     import importlib.util
     from pathlib import Path
 
@@ -111,6 +111,12 @@ def test_bench_cv_rows_on_tiny_data(monkeypatch):
     spec = importlib.util.spec_from_file_location("bench_cv", script)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
+    return bench
+
+
+def test_bench_cv_rows_on_tiny_data(monkeypatch):
+    """benchmarks/bench_cv.py on 150 samples: every contender timed, the same choices."""
+    bench = _bench_cv()
     X, y = load_breast_cancer(return_X_y=True)
     X, y = StandardScaler().fit_transform(X)[:150], y[:150]
     monkeypatch.setattr(bench, "CS", np.array([0.01, 0.1, 1.0]))
@@ -133,15 +139,7 @@ def test_bench_cv_rows_on_tiny_data(monkeypatch):
 
 def test_bench_cv_warm_rows_on_tiny_data(monkeypatch):
     """bench_cv.py --warm --cpu: cold, warm and LRCV timed; the warm one saves iterations."""
-    import importlib.util
-    from pathlib import Path
-
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_cv.py"
-    if not script.exists():
-        pytest.skip("no benchmarks/ in this checkout")
-    spec = importlib.util.spec_from_file_location("bench_cv", script)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _bench_cv()
     X, y = load_breast_cancer(return_X_y=True)
     X, y = StandardScaler().fit_transform(X)[:150], y[:150]
     monkeypatch.setattr(bench, "CS", np.array([0.01, 0.1, 1.0, 10.0]))

@@ -9,25 +9,13 @@ from sklearn.datasets import load_breast_cancer, load_iris, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
+from test_search import _scaled, _sparse_binary  # the search tests' data
 
 from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
 from gdlogreg._batch import GroupResult
 from gdlogreg._search import _path, _warm_start
 
 CS = [0.01, 0.1, 1.0, 10.0]
-
-
-def _scaled(loader):
-    X, y = loader(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-def _sparse_binary():
-    rng = np.random.default_rng(0)
-    X = sp.random(400, 60, density=0.1, format="csr", random_state=1)
-    w = rng.standard_normal(60)
-    y = (X @ w + 0.3 * rng.standard_normal(400) > 0).astype(int)
-    return X, y
 
 
 def _weighted_wine():
