@@ -338,3 +338,25 @@ def test_sparse_fit_holds_two_vectors_of_n_and_a_few_blocks():
     finally:
         tracemalloc.stop()
     assert peak <= 4.0 * n * 8  # measured 3.3 n-vectors (7.4 before the gram and blocks fixes)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("huge", [False, True])
+def test_softmax_terms_class_major_and_row_major_agree(weighted, huge):
+    """The class-major fast path of the softmax (a whole F-ordered Z) gives the general
+    path's loss and residual, also where a row needs the shift by its maximum."""
+    rng = np.random.default_rng(0)
+    n, K = 200, 5
+    z = rng.standard_normal((n, K)) * 3
+    if huge:
+        z[7, 2] = 900.0  # log-sum-exp beyond the unshifted form's range
+    t = rng.integers(0, K, n)
+    s = rng.uniform(0.1, 2.0, n) / n if weighted else 1.0 / n
+    loss = make_loss(K, np)
+    targets = loss.encode(t, np)
+    with np.errstate(over="ignore"):  # as the backends call it: exp(900) is inf, then shifted
+        fast = loss.terms(np.asfortranarray(z), targets, s, np, True)
+        general = loss.terms(np.ascontiguousarray(z), targets, s, np, True)
+    assert fast[0] == pytest.approx(general[0], rel=1e-14)
+    np.testing.assert_allclose(fast[1], general[1], rtol=1e-13, atol=1e-18)
+    assert np.isfinite(fast[0]) and np.all(np.isfinite(fast[1]))
