@@ -380,6 +380,12 @@ class NumpyBackend(HostArrays, ArrayBackend):
             R = (Z if D is None else D) if move else np.empty_like(Z)
         shape = (self.n_features + fit_intercept, Z.shape[1])
         moving = move and D is not None
+        if len(blocks) == 1 and not by_blocks:  # one block on this thread: no map
+            with self.errstate():
+                U = self._block(Z, D, t, blocks[0], moving)
+                total, r = loss.terms(U, self.targets, self.weights(blocks[0]), np, gradient)
+            G = self.rlinear(r, fit_intercept) if gradient else None
+            return total, Z if move or D is None else None, G
 
         def part(lo, hi):
             values, G, r = [], np.zeros(shape, self.dtype) if by_blocks else None, None
