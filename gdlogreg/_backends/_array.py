@@ -203,7 +203,7 @@ def _row_blocks(n, m=1):
     if n_blocks >= c:
         n_blocks = -(-n_blocks // c) * c
     elif n * m >= 2 * MIN_SHARE:
-        n_blocks = max(n_blocks, min(c, n * m // MIN_BLOCK))
+        n_blocks = max(n_blocks, min(c, n * m // MIN_BLOCK, n))  # no empty block
     cut = _threads.bounds(n, n_blocks)
     return [slice(cut[i], cut[i + 1]) for i in range(n_blocks)]
 
