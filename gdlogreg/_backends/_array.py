@@ -361,7 +361,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
                   move=False):
         """As :meth:`ArrayBackend.loss_pass`, in row blocks, on threads and in place.
 
-        ``move=True``: U is written over Z and R over D (over Z without D);
+        ``move=True``: U is written over Z and R over D (over Z without D,
+        and then U is returned as None unless one block kept R apart);
         otherwise Z and D are only read and R is a new array. With CSR X,
         Xᵀ R is summed block by block while each block of R is in the cache,
         and R is never stored whole. The blocks are cut into contiguous parts
@@ -406,6 +407,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
         total, G, r = _gather(self._map(part, Z.shape[1], blocks))
         if gradient and not by_blocks:
             G = self.rlinear(r if R is None else R, fit_intercept)  # one block: r is R
+        if R is Z:  # moved without D: the residual is in Z's memory, U is gone
+            return total, None, G
         return total, Z if move or D is None else None, G
 
     def _views_T(self, blocks):
