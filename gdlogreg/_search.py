@@ -810,7 +810,7 @@ def _path(grid, axes, F, warm):
     paths = {}  # the other parameters -> [(rank of C, candidate)]
     for i, params in enumerate(grid):
         stages[rank[params["C"]]].append(i)
-        rest = tuple(sorted((key, repr(v)) for key, v in params.items() if key != "C"))
+        rest = tuple(sorted((key, repr(_plain(v))) for key, v in params.items() if key != "C"))
         paths.setdefault(rest, []).append((rank[params["C"]], i))
     previous = {}
     for members in paths.values():
@@ -823,6 +823,11 @@ def _path(grid, axes, F, warm):
                 previous.update({i * F + f: p * F + f for f in range(F)})
             last[r] = i
     return [stage for stage in stages if stage], previous
+
+
+def _plain(value):
+    """A numpy scalar as the Python number it holds (0.5 and np.float64(0.5) match)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _warm_start(results, p):

@@ -305,3 +305,10 @@ def test_warm_path_refit_starts_from_the_mean_of_the_best_folds():
     assert b.get_params()["warm_start"] is False
     assert b.loss_curve_[-1] == pytest.approx(a.loss_curve_[-1], rel=1e-6)
     np.testing.assert_array_equal(warm.coef_, b.coef_)
+
+
+def test_path_matches_numpy_and_python_numbers_alike():
+    """A grid mixing 0.5 and np.float64(0.5) in an axis still chains the Cs."""
+    grid = [{"C": 0.1, "l1_ratio": 0.5}, {"C": 1.0, "l1_ratio": np.float64(0.5)}]
+    _, previous = _path(grid, {"C": [0.1, 1.0]}, 1, True)
+    assert previous == {1: 0}
