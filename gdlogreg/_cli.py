@@ -904,6 +904,8 @@ def run_c_search(args):
         grid["l1_ratios"] = sorted(set(args.l1_ratios))
     if args.learning_rate != "auto":
         grid["learning_rates"] = [args.learning_rate]
+    if args.warm:
+        grid["warm_start_path"] = True
     found = batched_search(X, y, args, solver=args.solver, **grid)
     params, scores = found["params"], found["scores"]
     mean, std = scores.mean(axis=1), scores.std(axis=1)
@@ -913,6 +915,8 @@ def run_c_search(args):
     _say(_describe(X, y, name, args.standardize))
     per_fold = (" (one batch per fold: each fold standardized by its training rows)"
                 if args.standardize else " (one batch)")
+    if args.warm:
+        per_fold = per_fold.replace("one batch", "a batch per C, warm-started along C")
     _say(
         f"GradientDescentLogisticRegressionCV(solver={args.solver!r},"
         f" learning_rate={_fmt_lr(args.learning_rate)}, tol={args.tol:g},"
@@ -1248,6 +1252,10 @@ def _add_c_search_parser(sub):
     )
     p.add_argument("--l1-ratios", type=_unit_float, nargs="+", metavar="RHO",
                    help="also search the elastic-net mixing over these values in [0, 1]")
+    p.add_argument("--warm", action="store_true",
+                   help="fit the Cs from the smallest up, each from the previous C's"
+                        " solution (warm_start_path): fewer iterations, the same scores"
+                        " to the stopping accuracy")
     _add_search_options(p)
     m = p.add_argument_group("model (GradientDescentLogisticRegression)")
     m.add_argument("--solver", choices=tuple(RULES), default="bb",

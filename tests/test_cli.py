@@ -812,6 +812,20 @@ def test_c_search_table_and_best_are_those_of_grid_search(monkeypatch, capsys):
     assert "3 folds (one batch per fold" in out
 
 
+def test_c_search_warm_chooses_the_cold_C_in_fewer_iterations(capsys):
+    args = ["c-search", "--dataset", "breast_cancer", "--cv", "3", "--Cs", "0.01", "0.1", "1",
+            "10"]
+    assert main(args) == 0
+    cold = capsys.readouterr().out
+    assert main([*args, "--warm"]) == 0
+    warm = capsys.readouterr().out
+    assert "a batch per C, warm-started along C per fold" in warm
+    best = re.compile(r"Best: C=(\S+) ")
+    assert best.search(warm).group(1) == best.search(cold).group(1)
+    iterations = [sum(float(r[3]) for r in table_rows(out)[1]) for out in (cold, warm)]
+    assert iterations[1] < iterations[0]
+
+
 def test_c_search_default_grid_and_l1_ratios(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     X, y = load_wine(return_X_y=True)
