@@ -159,18 +159,22 @@ class Objective:
         b.z = None
         return self._pass(coef, Z)
 
-    def _pass(self, coef, Z, D=None, t=0.0, gradient=True, move=True):
+    def _pass(self, coef, Z, D=None, t=0.0, gradient=True, move=True, accept=None):
         """The Point at coef whose raw prediction is Z + t·D: one fused loss pass.
 
         ``move=True``: Z (and D) are spent, the point's raw prediction may
-        take Z's memory and the residual D's.
+        take Z's memory and the residual D's. ``accept``: a test of J; where
+        it fails the point may come without its gradient (one product saved).
         """
-        value, U, G = self.backend.loss_pass(
-            self.loss, Z, D, t, gradient=gradient, fit_intercept=self.fit_intercept, move=move
-        )
         base = self.T.to_base(coef)
-        J = value + self.penalty.value(self._weights(base), self.xp)
-        return Point(coef, J, self._grad(G, base) if gradient else None, U)
+        penalty = self.penalty.value(self._weights(base), self.xp)
+        keep = None if accept is None else (lambda value: accept(value + penalty))
+        value, U, G = self.backend.loss_pass(
+            self.loss, Z, D, t, gradient=gradient, fit_intercept=self.fit_intercept, move=move,
+            keep=keep,
+        )
+        grad = self._grad(G, base) if gradient and G is not None else None
+        return Point(coef, value + penalty, grad, U)
 
     # --------------------------------------------------------- the L1 part
     def prox(self, coef, step):
@@ -363,16 +367,18 @@ class Ray:
 
         One fused pass moves the raw prediction to the trial point and takes
         its gradient, so an accepted trial costs what :meth:`point` alone
-        costs. A refused one is undone exactly (``X @ coef`` and ``X @ d``
-        again): use it where acceptance is likely.
+        costs. A refused one skips ``X.T @ R`` and is undone exactly
+        (``X @ coef`` again, and ``X @ d`` where the residual overwrote it):
+        use it where acceptance is likely.
         """
         obj = self.objective
-        point = obj._pass(self._coef(t), self.Z, self.D, t)
+        point = obj._pass(self._coef(t), self.Z, self.D, t, accept=accept)
         if accept(point.J):
             self.Z = self.D = None
             return point
-        if point.z is self.Z:  # moved in place (and D overwritten): put both back
-            be, T = obj.backend, obj.T
+        be, T = obj.backend, obj.T
+        if point.z is self.Z:  # moved in place: put Z back, and D where R overwrote it
             self.Z = be.linear(T.to_base(self.coef), obj.fit_intercept, out=self.Z)
-            self.D = be.linear(T.to_base(self.d), obj.fit_intercept, out=self.D)
+            if be.spends_direction(obj.loss, self.Z.shape[1]):
+                self.D = be.linear(T.to_base(self.d), obj.fit_intercept, out=self.D)
         return None

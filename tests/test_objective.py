@@ -122,6 +122,41 @@ def test_refused_fused_trial_restores_the_ray_exactly(small_blocks, fmt, n_class
     np.testing.assert_allclose(new.grad, fresh.grad, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("blocks", ["one", "several"])
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_refused_fused_trial_skips_the_gradient_product(monkeypatch, blocks, fmt, n_classes):
+    """A refused trial costs no ``X.T @ R``, and remakes only what the pass wrote over:
+    Z, and D where the residual went there (several blocks, not CSR's block sums)."""
+    if blocks == "several":
+        monkeypatch.setattr(_array, "CHUNK", 37)
+    X, y = _data(150, 5, n_classes, fmt, np.float64)
+    obj = Objective(_problem(X, y, None, n_classes), Identity(True))
+    m = 1 if n_classes == 2 else n_classes
+    rng = np.random.default_rng(3)
+    coef, d = rng.standard_normal((6, m)), rng.standard_normal((6, m))
+    ray = obj.along(obj.evaluate(coef), d)
+    be, calls = obj.backend, {"linear": 0, "rlinear": 0}
+
+    def counted(name):
+        kernel = getattr(be, name)
+
+        def spy(*args, **kwargs):
+            calls[name] += 1
+            return kernel(*args, **kwargs)
+        return spy
+
+    for name in calls:
+        monkeypatch.setattr(be, name, counted(name))
+    assert ray.try_point(1e3, lambda J: False) is None
+    by_blocks = fmt == "csr" and m == 1
+    assert calls["rlinear"] == 0
+    assert calls["linear"] == (2 if blocks == "several" and not by_blocks else 1)
+    assert be.spends_direction(obj.loss, m) == (calls["linear"] == 2)
+    np.testing.assert_array_equal(ray.Z, be.linear(coef, True))
+    np.testing.assert_array_equal(ray.D, be.linear(d, True))
+
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_extrapolation_and_gradient_at_keep_the_raw_predictions_right(n_classes):
     X, y = _data(120, 4, n_classes, "dense", np.float64)

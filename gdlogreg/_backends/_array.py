@@ -112,18 +112,26 @@ class ArrayBackend:
         return self.rlinear(Z, fit_intercept)
 
     def loss_pass(self, loss, Z, D=None, t=0.0, *, gradient=False, fit_intercept=True,
-                  move=False):
+                  move=False, keep=None):
         """The loss at U = Z + t·D (U = Z without D) and, if asked, its gradient sums.
 
         Returns ``(Σ s L(U), U, G)`` with G = [Xᵀ R; Σ R] for the residual R
         at U (one ``X.T @ R``; None unless ``gradient``). ``move=True`` says Z
-        and D are spent: a backend may then put U in Z's memory and R in D's.
+        and D are spent: a backend may then put U in Z's memory and R in D's
+        (:meth:`spends_direction`). ``keep``: a test of the loss value; where
+        it fails the product ``X.T @ R`` is skipped (G is None) unless the
+        pass already summed it.
         """
         xp = self.xp
         U = Z if D is None else (Z + D if t == 1.0 else D * t + Z)
         with self.errstate():
             value, R = loss.terms(U, self.targets, self.s, xp, gradient)
+        gradient = gradient and (keep is None or keep(value))
         return value, U, (self.rlinear(R, fit_intercept) if gradient else None)
+
+    def spends_direction(self, loss, m):
+        """Whether a moved pass with a gradient over m columns writes R over D."""
+        return False
 
     # ------------------------------------------------------------ statistics
     def moments(self):
@@ -357,8 +365,23 @@ class NumpyBackend(HostArrays, ArrayBackend):
         self._map(part, Za.shape[1])
         return Zb
 
+    def _plan(self, loss, m, gradient):
+        """(sum Xᵀ R block by block?, the blocks' width, the row blocks) of a pass over m columns.
+
+        CSR, one column: Xᵀ r is added block by block into G (no allocation);
+        with several, R is kept and multiplied in large blocks (rlinear), as a
+        product per small block would allocate a (d, m) array each. Blocks of
+        cache size for the arrays one call of the loss makes.
+        """
+        width = loss.block_columns(m) if hasattr(loss, "block_columns") else m
+        return gradient and self._csr and m == 1, width, self.row_blocks(width)
+
+    def spends_direction(self, loss, m):
+        by_blocks, _, blocks = self._plan(loss, m, True)
+        return not by_blocks and len(blocks) > 1
+
     def loss_pass(self, loss, Z, D=None, t=0.0, *, gradient=False, fit_intercept=True,
-                  move=False):
+                  move=False, keep=None):
         """As :meth:`ArrayBackend.loss_pass`, in row blocks, on threads and in place.
 
         ``move=True``: U is written over Z and R over D (over Z without D,
@@ -370,13 +393,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
         order (the same sum on any number of threads), the parts' shares of
         the CSR Xᵀ R in part order (the same sum for the same number of threads).
         """
-        # CSR, one column: Xᵀ r is added block by block into G (no allocation); with
-        # several, R is kept and multiplied in large blocks (rlinear), as a product
-        # per small block would allocate a (d, m) array each.
-        by_blocks = gradient and self._csr and Z.shape[1] == 1
-        # Blocks of cache size for the arrays one call of the loss makes.
-        width = loss.block_columns(Z.shape[1]) if hasattr(loss, "block_columns") else Z.shape[1]
-        R, blocks = None, self.row_blocks(width)
+        by_blocks, width, blocks = self._plan(loss, Z.shape[1], gradient)
+        R = None
         if gradient and not by_blocks and len(blocks) > 1:
             R = (Z if D is None else D) if move else np.empty_like(Z)
         shape = (self.n_features + fit_intercept, Z.shape[1])
@@ -385,7 +403,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
             with self.errstate():
                 U = self._block(Z, D, t, blocks[0], moving)
                 total, r = loss.terms(U, self.targets, self.weights(blocks[0]), np, gradient)
-            G = self.rlinear(r, fit_intercept) if gradient else None
+            keeps = gradient and (keep is None or keep(total))
+            G = self.rlinear(r, fit_intercept) if keeps else None
             return total, Z if move or D is None else None, G
 
         def part(lo, hi):
@@ -405,7 +424,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
             return values, G, r
 
         total, G, r = _gather(self._map(part, Z.shape[1], blocks))
-        if gradient and not by_blocks:
+        if gradient and not by_blocks and (keep is None or keep(total)):
             G = self.rlinear(r if R is None else R, fit_intercept)  # one block: r is R
         if R is Z:  # moved without D: the residual is in Z's memory, U is gone
             return total, None, G

@@ -241,9 +241,14 @@ class DaskBackend(HostArrays):
     def combine(self, Za, Zb, beta):
         return Za + beta * (Za - Zb)
 
+    def spends_direction(self, loss, m):
+        """A pass never writes over its inputs here."""
+        return False
+
     def loss_pass(self, loss, Z, D=None, t=0.0, *, gradient=False, fit_intercept=True,
-                  move=False):
-        """The loss at U = Z + t·D in one pass, with Xᵀ R and Σ R in the same tasks."""
+                  move=False, keep=None):
+        """The loss at U = Z + t·D in one pass, with Xᵀ R and Σ R in the same tasks
+        (whatever ``keep`` says: one round trip)."""
         U = Z if D is None else (Z + D if t == 1.0 else D * t + Z)
         packed = self._map_reduce(
             _loss_block, loss=loss, coef=U.coef, fit_intercept=fit_intercept, gradient=gradient
