@@ -283,11 +283,12 @@ class Objective:
             # Σ s KL(q‖p) = Σ q log q + loss + Σ s (y - q)ᵀ z, z = X W + b
             kl_q = self.loss.neg_entropy(q) + loss - float(np.vdot(H, W))
             kl_q = max(kl_q + float(np.dot(ybar - q, coef[d])), 0.0)
-        theta = pen.dual_scale(self.loss.group_max(np.max(np.abs(V), axis=0, initial=0.0)))
-        bound = float(np.max(theta * tau)) * kl_q + float(np.max(1.0 - theta)) * loss
+        theta = pen.dual_scale(V, self.loss.group_max)
+        shrink = 1.0 - float(np.min(theta))  # 0 with an L2 part
+        bound = float(np.max(theta * tau)) * kl_q + shrink * loss
         return DualPoint(
-            theta, tau, q, pen.dual_gap(W, theta * V), bound,
-            max(float(np.max(tau)), float(np.max(1.0 - theta))),
+            theta, tau, q, pen.dual_gap(W, theta * V if shrink else V), bound,
+            max(float(np.max(tau)), shrink),
         )
 
     def dual_divergence(self, point, dual):

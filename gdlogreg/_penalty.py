@@ -114,14 +114,16 @@ class ElasticNet:
         l1 = self.l1 if weights is None else self.l1 * _column(weights, xp)
         return xp.where(W != 0, xp.abs(G + l1 * xp.sign(W)), _relu(xp.abs(G) - l1, xp))
 
-    def dual_scale(self, top):
-        """θ = min(1, l1 / top) for the largest |v| (``top``, numpy) of a dual vector v.
+    def dual_scale(self, V, group_max):
+        """θ = min(1, l1 / top) per column of a dual matrix V (numpy), top the
+        largest |v| of the column's problem (``group_max`` of the columns' maxima).
 
-        θ·v lies where P* is finite (‖v‖_∞ <= l1) when there is no L2 part;
+        θ·V lies where P* is finite (‖v‖_∞ <= l1) when there is no L2 part;
         with one P* is finite everywhere and θ = 1.
         """
-        theta = np.ones_like(top)
+        theta = np.ones(V.shape[1])
         if self.l2 == 0.0:
+            top = group_max(np.max(np.abs(V), axis=0, initial=0.0))
             over = top > self.l1  # so top > 0: no division by zero
             theta[over] = self.l1 / top[over]
         return theta
@@ -135,6 +137,9 @@ class ElasticNet:
         that no large terms cancel: where w and v have opposite signs and
         |v| > l1 the entry is ½ (l2|w| - (|v| - l1))² / l2 exactly.
         """
+        if self.l1 == 0.0:  # each entry ½ (l2 w + v)² / l2, as below
+            E = self.l2 * W + V
+            return 0.5 * float(np.vdot(E, E / self.l2))
         a, sv = np.abs(W), np.sign(W) * V
         h = np.abs(V) - self.l1
         cross = np.maximum(self.l1 + sv, 0.0) * a
