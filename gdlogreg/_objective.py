@@ -73,12 +73,15 @@ class Point:
 
     ``z`` is the raw prediction X W + b (in the backend's form), or None once
     it was handed to a :class:`Ray` or to :meth:`Objective.evaluate`.
+    ``base``: coef in the original coordinates, [W; b], where the objective
+    computed it (z is X W + b for it).
     """
 
     coef: object
     J: float
     grad: object
     z: object = None
+    base: object = None
 
 
 class Objective:
@@ -134,12 +137,13 @@ class Objective:
         out = None
         if reuse is not None:
             out, reuse.z = reuse.z, None
-        Z = self.backend.linear(self.T.to_base(coef), self.fit_intercept, out=out)
-        return self._pass(coef, Z, gradient=gradient, move=False)
+        base = self.T.to_base(coef)
+        Z = self.backend.linear(base, self.fit_intercept, out=out)
+        return self._pass(coef, Z, gradient=gradient, move=False, base=base)
 
     def gradient_at(self, point):
         """The Point at ``point.coef`` with its gradient; point's raw prediction is only read."""
-        new = self._pass(point.coef, point.z, move=False)
+        new = self._pass(point.coef, point.z, move=False, base=point.base)
         new.z = None
         return new
 
@@ -159,14 +163,16 @@ class Objective:
         b.z = None
         return self._pass(coef, Z)
 
-    def _pass(self, coef, Z, D=None, t=0.0, gradient=True, move=True, accept=None):
+    def _pass(self, coef, Z, D=None, t=0.0, gradient=True, move=True, accept=None, base=None):
         """The Point at coef whose raw prediction is Z + t·D: one fused loss pass.
 
         ``move=True``: Z (and D) are spent, the point's raw prediction may
         take Z's memory and the residual D's. ``accept``: a test of J; where
         it fails the point may come without its gradient (one product saved).
+        ``base``: coef in the original coordinates, if known.
         """
-        base = self.T.to_base(coef)
+        if base is None:
+            base = self.T.to_base(coef)
         penalty = self.penalty.value(self._weights(base), self.xp)
         keep = None if accept is None else (lambda value: accept(value + penalty))
         value, U, G = self.backend.loss_pass(
@@ -174,7 +180,7 @@ class Objective:
             keep=keep,
         )
         grad = self._grad(G, base) if gradient and G is not None else None
-        return Point(coef, value + penalty, grad, U)
+        return Point(coef, value + penalty, grad, U, base)
 
     # --------------------------------------------------------- the L1 part
     def prox(self, coef, step):
@@ -269,7 +275,7 @@ class Objective:
         ``constants``: :meth:`dual_constants`.
         """
         be, pen, d = self.backend, self.penalty, self.problem.n_features
-        coef = _host(be, self.T.to_base(point.coef))
+        coef = _host(be, self.T.to_base(point.coef) if point.base is None else point.base)
         grad = self._base_gradient(_host(be, point.grad))
         W, m = coef[:d], coef.shape[1]
         V = grad[:d] - pen.l2 * W  # the loss's part of ∂J/∂W
@@ -345,21 +351,32 @@ class Ray:
         self.objective = objective
         self.coef, self.d = point.coef, d
         self.Z, point.z = point.z, None
-        be = objective.backend
-        self.D = be.linear(objective.T.to_base(d), objective.fit_intercept)
+        T = objective.T
+        # The original coordinates move along T d as Z along X T d (T is linear).
+        self.base = T.to_base(point.coef) if point.base is None else point.base
+        self.base_d = T.to_base(d)
+        self.D = objective.backend.linear(self.base_d, objective.fit_intercept)
 
-    def _coef(self, t):
-        return self.coef + self.d if t == 1.0 else self.coef + t * self.d
+    @staticmethod
+    def _at(a, v, t):
+        return a + v if t == 1.0 else a + t * v
 
     def __call__(self, t):
         """J(coef + t·d): O(n), nothing moves."""
         obj = self.objective
         value, _, _ = obj.backend.loss_pass(obj.loss, self.Z, self.D, t)
-        return value + obj.penalty_at(self._coef(t))
+        W = obj._weights(self._at(self.base, self.base_d, t))
+        return value + obj.penalty.value(W, obj.xp)
+
+    def _pass(self, t, accept=None):
+        return self.objective._pass(
+            self._at(self.coef, self.d, t), self.Z, self.D, t, accept=accept,
+            base=self._at(self.base, self.base_d, t),
+        )
 
     def point(self, t):
         """The Point at coef + t·d with its gradient (one ``X.T @ R``); the ray is spent."""
-        point = self.objective._pass(self._coef(t), self.Z, self.D, t)
+        point = self._pass(t)
         self.Z = self.D = None
         return point
 
@@ -373,13 +390,13 @@ class Ray:
         use it where acceptance is likely.
         """
         obj = self.objective
-        point = obj._pass(self._coef(t), self.Z, self.D, t, accept=accept)
+        point = self._pass(t, accept=accept)
         if accept(point.J):
             self.Z = self.D = None
             return point
-        be, T = obj.backend, obj.T
+        be = obj.backend
         if point.z is self.Z:  # moved in place: put Z back, and D where R overwrote it
-            self.Z = be.linear(T.to_base(self.coef), obj.fit_intercept, out=self.Z)
+            self.Z = be.linear(self.base, obj.fit_intercept, out=self.Z)
             if be.spends_direction(obj.loss, self.Z.shape[1]):
-                self.D = be.linear(T.to_base(self.d), obj.fit_intercept, out=self.D)
+                self.D = be.linear(self.base_d, obj.fit_intercept, out=self.D)
         return None
