@@ -258,7 +258,8 @@ class MultinomialLogLoss:
         None where some row needs the shift by its maximum (the general path)."""
         n = z.shape[0]
         zt = z.T
-        at = astype(t, self.classes.dtype, np) * n + np.arange(n)
+        at = astype(t, self.classes.dtype, np) * n  # a new array: the flat positions
+        at += np.arange(n)
         zy = np.take(zt.reshape(-1), at)
         E = np.subtract(zt, zy)
         np.exp(E, out=E)
