@@ -100,8 +100,9 @@ class BinaryLogLoss:
 
     @staticmethod
     def neg_entropy(q):
-        """Σ q log q over the two classes of each column (q: float64, of class 1)."""
-        return float(np.sum(_xlogx(q) + _xlogx(1.0 - q)))
+        """Σ q log q over the two classes of each column (q of class 1, from
+        :meth:`dual_mix`): 0, as q is 0 or 1 and 0 log 0 = 1 log 1 = 0."""
+        return 0.0
 
     @staticmethod
     def group_max(a):
@@ -116,11 +117,12 @@ class BinaryLogLoss:
         class the model over-predicts gets q = 0 and τ = its excess over its
         mean prediction (user guide, "When does it stop?").
         """
-        pbar = ybar + gb
+        up = gb > 0.0
         # the mean prediction of the over-predicted class: > 0 but for rounding
-        den = np.where(gb > 0.0, pbar, 1.0 - pbar)
-        tau = np.where(den > 0.0, np.abs(gb) / np.where(den > 0.0, den, 1.0), 1.0)
-        return np.clip(tau, 0.0, 1.0), np.where(gb > 0.0, 0.0, 1.0)
+        den = np.where(up, ybar + gb, 1.0 - ybar - gb)
+        ok = den > 0.0
+        tau = np.where(ok, np.abs(gb) / np.where(ok, den, 1.0), 1.0)
+        return np.minimum(tau, 1.0), np.where(up, 0.0, 1.0)
 
     @staticmethod
     def dual_rows(theta, tau, q):
