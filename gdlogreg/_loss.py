@@ -138,8 +138,10 @@ class BinaryLogLoss:
         with weights per column the loss is a vector, one sum per column.
         """
         # In-place operators on the block's own temporaries: few of them live at once.
-        # numpy casts the int8 signs on the fly; the standard wants one dtype
-        sign = t[:, None] if isinstance(t, np.ndarray) else astype(t, z.dtype, xp)[:, None]
+        # The int8 signs cast once to z's dtype: two products with a cast on the
+        # fly cost more than one cast and two plain products (and the standard
+        # wants one dtype).
+        sign = astype(t, z.dtype, xp)[:, None]
         e = _exp(z * sign, xp)  # exp(v): inf where v is large, then the stable form below
         loss = weighted_sum(s, xp.log1p(e), xp)
         if not _finite(loss):
