@@ -32,7 +32,7 @@ from scipy.optimize import minimize as sp_minimize
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stopping_estimate import datasets, reference
+from stopping_estimate import datasets, reference, spied_path
 
 from gdlogreg import GradientDescentLogisticRegression, _solver
 from gdlogreg._objective import _host
@@ -102,12 +102,7 @@ def record(X, y, long_iter, M, **params):
         rows.append((J, J - gap, lb))
         return orig(self, k, point, step)
 
-    _solver.Monitor.__call__ = spy
-    try:
-        GradientDescentLogisticRegression(tol=0.0, max_iter=long_iter, **params).fit(X, y)
-    finally:
-        _solver.Monitor.__call__ = orig
-    return np.array(rows)
+    return spied_path(spy, X, y, long_iter, params, rows)
 
 
 def analyse(name, X, y, target, long_iter, M, **params):

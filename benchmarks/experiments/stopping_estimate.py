@@ -63,6 +63,12 @@ def record(X, y, long_iter, **params):
         rows.append((point.J, gg, r))
         return orig(self, k, point, step)
 
+    return spied_path(spy, X, y, long_iter, params, rows)
+
+
+def spied_path(spy, X, y, long_iter, params, rows):
+    """The rows ``spy`` (in place of ``Monitor.__call__``) records along a long path."""
+    orig = _solver.Monitor.__call__
     _solver.Monitor.__call__ = spy
     try:
         GradientDescentLogisticRegression(tol=0.0, max_iter=long_iter, **params).fit(X, y)
