@@ -106,7 +106,7 @@ class Monitor:
         self._constants, self._next_check, self._divergence = None, None, None
         self._lower = -math.inf  # the best lower bound on J* seen
         self._zero_grad = None  # the gradient at the all-zero start, for the dual's constants
-        self._gaps = []  # [point, verdict] of the last two iterates tested (no z)
+        self._gaps = []  # [coef, J, grad, verdict] of the last two iterates tested
 
     def __call__(self, k, point, step):
         """Record iterate k and test it; True when the loop must stop."""
@@ -145,8 +145,8 @@ class Monitor:
 
     def _gradient_passes(self, opt, point, bound):
         """The gradient tests: the first, or the second with a small flat gap."""
-        point = Point(point.coef, point.J, point.grad)  # without its raw prediction
-        self._gaps = [*self._gaps[-1:], [point, None]]
+        # (coef, J, grad, verdict): the point without its raw prediction
+        self._gaps = [*self._gaps[-1:], [point.coef, point.J, point.grad, None]]
         if opt <= max(bound, self.floor):
             return True
         if opt > max(LOOSE_FACTOR * bound, self.floor) or len(self._gaps) < 2:
@@ -154,11 +154,11 @@ class Monitor:
         return all(self._small_flat_gap(entry) for entry in self._gaps)
 
     def _small_flat_gap(self, entry):
-        """The second test's verdict for one iterate ``[point, verdict]``, computed once."""
-        if entry[1] is None:
-            point = entry[0]
-            entry[1] = self.objective.flat_gap(point) <= PENALTY_GAP * self.tol * point.J
-        return entry[1]
+        """The second test's verdict for one iterate ``[coef, J, grad, verdict]``, computed once."""
+        if entry[3] is None:
+            point = Point(*entry[:3])
+            entry[3] = self.objective.flat_gap(point) <= PENALTY_GAP * self.tol * point.J
+        return entry[3]
 
     def _gap_passes(self, opt, point, bound):
         """The certified test, when the gradient says the gap may be near its target."""

@@ -42,6 +42,7 @@ class Armijo(StepRule):
             self.step = quantize(1.0 / (c * p + min(objective.penalty.l2, c)))
         # Undo the drift of z + λ·Xd now and then (sooner in float32).
         self._refresh = 50 if eps(objective.dtype) > 1e-10 else 1000
+        self._eps = eps(objective.dtype)
         return objective.evaluate(coef0)
 
     def update(self, objective, point):
@@ -75,7 +76,7 @@ class Armijo(StepRule):
     def _search(self, objective, point, d, delta):
         """Backtracking along the ray: the accepted Point and its λ, or (None, λ)."""
         J_ref = max(self._memory)
-        slack = 32.0 * eps(objective.dtype) * abs(J_ref)  # rounding error of J
+        slack = 32.0 * self._eps * abs(J_ref)  # rounding error of J
 
         def accept(J, lam):
             return J <= J_ref + self.armijo * lam * delta + slack
