@@ -137,12 +137,13 @@ class BinaryLogLoss:
         Returns ``(loss, R)``, R of z's shape (None without ``residual``);
         with weights per column the loss is a vector, one sum per column.
         """
-        # In-place operators on the block's own temporaries: few of them live at once.
-        # The int8 signs cast once to z's dtype: two products with a cast on the
-        # fly cost more than one cast and two plain products (and the standard
-        # wants one dtype).
-        sign = astype(t, z.dtype, xp)[:, None]
-        e = _exp(z * sign, xp)  # exp(v): inf where v is large, then the stable form below
+        # In-place operators on the block's own temporaries: two of them live at once.
+        # z times the int8 signs cast to z's dtype first: a product with a cast on the
+        # fly costs more than the cast and a plain product (and the standard wants
+        # one dtype); the cast is dropped at once, a third block-sized array.
+        sign = t[:, None] if isinstance(t, np.ndarray) else astype(t, z.dtype, xp)[:, None]
+        e = _exp(z * astype(sign, z.dtype, xp), xp)  # exp(v): inf where v is large, then
+        # the stable form below
         loss = weighted_sum(s, xp.log1p(e), xp)
         if not _finite(loss):
             return self._stable_terms(z * sign, sign, s, xp, residual)
