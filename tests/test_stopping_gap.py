@@ -244,8 +244,9 @@ def test_every_backend_reports_the_same_gap(n_classes, l1_ratio):
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dual_pass_in_slices_sums_what_one_slice_sums(monkeypatch, n_classes, dtype):
-    """The dual pass takes a numpy block in slices of rows (to hold little memory):
-    the same sum, slices of 7 rows (the last one short) or one slice."""
+    """The dual pass takes a numpy block in slices (to hold little memory): the same
+    sum, slices of 7 entries (3 binary rows, 2 of 3 classes; the last one short) or
+    one slice."""
     from gdlogreg._loss import DualDivergence
 
     X, y = _data(n_classes, seed=2)
