@@ -286,6 +286,15 @@ class GradientDescentLogisticRegression(
                 y_numeric=False,
             )
         check_classification_targets(y)
+        problem, weights = self._problem_of(X, y, sample_weight, xp, device_)
+        # The labels' indices only for the convergence warning: not kept while the
+        # fit runs (the backend holds the loss's own encoding of them).
+        return self._fit_problem(
+            problem, X, y, lambda: _encode(_to_numpy(y))[1], weights
+        )
+
+    def _problem_of(self, X, y, sample_weight, xp, device_):
+        """``(problem, weights)`` for validated X and y; sets ``classes_``."""
         # Labels are encoded on the host; classes_ stays a numpy array (it may
         # hold strings).
         classes, y_idx = _encode(_to_numpy(y))
@@ -301,8 +310,7 @@ class GradientDescentLogisticRegression(
             if unknown:
                 raise ValueError(_messages.unknown_class_weight(unknown, classes))
         weights = self._weights(X, y_idx, sample_weight, classes, xp, device_)
-        problem = self._make_problem(X, y_idx, weights, n_classes)
-        return self._fit_problem(problem, X, y, y_idx, weights)
+        return self._make_problem(X, y_idx, weights, n_classes), weights
 
     def _weights(self, X, y_idx, sample_weight, classes, xp, device_):
         """Sample weights times class weights, checked; None when all are equal."""
@@ -338,11 +346,12 @@ class GradientDescentLogisticRegression(
             C=self.C, l1_ratio=self.l1_ratio, fit_intercept=self.fit_intercept,
         )
 
-    def _fit_problem(self, problem, X, y, y_idx, sample_weight):
+    def _fit_problem(self, problem, X, y, labels, sample_weight):
         """Run gradient descent on ``problem`` and set the fitted attributes.
 
         Shared by the in-memory and the Dask fits (``X`` is only passed on to
-        the callbacks and to the separability test of the warnings).
+        the callbacks and, with ``labels()``, the labels' class indices, to the
+        separability test of the warnings).
         """
         xp, be = problem.xp, problem.backend
         auto = isinstance(self.learning_rate, str)
@@ -413,7 +422,7 @@ class GradientDescentLogisticRegression(
                 print(self._last_line)
             self._last_line = None
             print(self._summary(result), file=sys.stdout)
-        self._warn_if_unconverged(result, problem, X, y_idx)
+        self._warn_if_unconverged(result, problem, X, labels)
         return self
 
     def _minimize(self, objective, coef0, rule, problem, X, y, sample_weight):
@@ -489,10 +498,10 @@ class GradientDescentLogisticRegression(
             f" {result.stop_reason}; J = {result.loss_curve[-1]:.10g}"
         )
 
-    def _warn_if_unconverged(self, result, problem, X, y_idx):
+    def _warn_if_unconverged(self, result, problem, X, labels):
         msg = _messages.unconverged(
             self, result, RULES[self.solver].hint,
-            lambda: _descent_step(problem), lambda: _separates(self, X, y_idx),
+            lambda: _descent_step(problem), lambda: _separates(self, X, labels()),
         )
         if msg is not None:
             warnings.warn(msg, ConvergenceWarning, stacklevel=_messages.user_stacklevel())
