@@ -395,3 +395,30 @@ def test_softmax_terms_class_major_and_row_major_agree(weighted, huge):
     assert fast[0] == pytest.approx(general[0], rel=1e-14)
     np.testing.assert_allclose(fast[1], general[1], rtol=1e-13, atol=1e-18)
     assert np.isfinite(fast[0]) and np.all(np.isfinite(fast[1]))
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("canonical", [True, False])
+@pytest.mark.parametrize("nnz_per_block", [7, 1 << 16])
+def test_sparse_moments_are_the_dense_ones(monkeypatch, fmt, weighted, canonical, nnz_per_block):
+    """The sparse moments (bincounts over runs of stored entries) equal the weighted
+    mean and variance of the dense columns, in runs of a few entries or one run, also
+    where every entry is stored twice as two halves (not in canonical format)."""
+    rng = np.random.default_rng(5)
+    n, d = 60, 6
+    Xd = rng.standard_normal((n, d)) * (rng.random((n, d)) < 0.4) * rng.uniform(0.1, 50, d) + 0.0
+    cls = getattr(sp, f"{fmt}_matrix")
+    X = cls(Xd)
+    if not canonical:
+        X = cls((np.repeat(X.data * 0.5, 2), np.repeat(X.indices, 2), X.indptr * 2),
+                shape=X.shape)
+        assert not X.has_canonical_format
+    w = rng.random(n) * 3 if weighted else np.ones(n)
+    s = w / w.sum()
+    be = NumpyBackend(X, np.ones(n, np.int8), s if weighted else 1.0 / n)
+    sums = be._sparse_sums
+    monkeypatch.setattr(be, "_sparse_sums", lambda scale: sums(scale, nnz_per_block))
+    scale, mean, var = be.moments()
+    np.testing.assert_allclose(mean * scale, s @ Xd, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(var * scale**2, s @ (Xd - s @ Xd) ** 2, rtol=1e-10)

@@ -521,14 +521,16 @@ class NumpyBackend(HostArrays, ArrayBackend):
         """Moments of sparse X, neither densified nor copied (see :meth:`moments`)."""
         X = self.X
         d = X.shape[1]
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             mean, sq = self._sparse_sums(None)
+            # as they will be used: in X's dtype
+            mean_x, sq_x = mean.astype(X.dtype), sq.astype(X.dtype)
         scale = np.ones(d)
         if not (
-            np.all(np.isfinite(sq) & np.isfinite(mean)) and np.all((sq > 0) | (mean == 0))
+            np.all(np.isfinite(sq_x) & np.isfinite(mean_x)) and np.all((sq_x > 0) | (mean == 0))
         ):
-            # Sums or squares overflow, or squares underflow: divide each column
-            # by its largest |x| (divide: 1/scale overflows for subnormal columns).
+            # Sums or squares overflow, or squares underflow, in X's dtype: divide each
+            # column by its largest |x| (divide: 1/scale overflows for subnormal columns).
             scale = np.maximum(
                 np.abs(X.max(axis=0).toarray().ravel()),
                 np.abs(X.min(axis=0).toarray().ravel()),
@@ -541,43 +543,48 @@ class NumpyBackend(HostArrays, ArrayBackend):
     def _sparse_sums(self, scale, nnz_per_block=1 << 16):
         """Σᵢ sᵢ x_ij / scale_j and Σᵢ sᵢ (x_ij / scale_j)² (scale None: 1), in float64.
 
-        Block by block (rows of CSR, columns of CSC) of about ``nnz_per_block``
-        stored entries: their copies stay small next to X, and equal weights
-        make no vector of length n.
+        Over X's stored entries in runs of about ``nnz_per_block`` (whole rows
+        of CSR, whole columns of CSC): each run's values, weighted and squared,
+        are added into their columns by ``np.bincount``, so nothing of X's size
+        is copied and equal weights make no vector of length n.
         """
         X = self.X
-        n, d = X.shape
-        sums, out = np.zeros(d), np.zeros(d)
-        by_columns = X.format == "csc"
-        size = d if by_columns else n
+        d, by_rows = X.shape[1], X.format == "csr"
+        equal = isinstance(self.s, float)
+        sums, squares = np.zeros(d), np.zeros(d)
+        size = X.shape[0] if by_rows else d  # the compressed axis
         step = max(1, size * nnz_per_block // max(X.nnz, 1))
-        for i in range(0, size, step):
-            cut = slice(i, i + step)
-            block = X[:, cut] if by_columns else X[cut]
+        canonical = X.has_canonical_format
+        for lo in range(0, size, step):
+            hi = min(lo + step, size)
+            data, indices, counts = _run(X, lo, hi, by_rows, canonical)
+            outer = None if by_rows and equal else np.repeat(np.arange(lo, hi), counts)
+            cols, rows = (indices, outer) if by_rows else (outer, indices)
+            v = data.astype(np.float64)
             if scale is not None:
-                block = _divide_columns(block, scale[cut] if by_columns else scale)
-            w = self.s if isinstance(self.s, float) else self.s if by_columns else self.s[cut]
-            where = cut if by_columns else slice(None)
-            sums[where] += _weighted_column_sums(block, w)
-            out[where] += _weighted_column_sums(block.multiply(block), w)
-        return sums, out
+                v /= scale[cols]
+            w = None if equal else self.s[rows]
+            sums += np.bincount(cols, v if equal else v * w, d)
+            v *= v
+            if not equal:
+                v *= w
+            squares += np.bincount(cols, v, d)
+        if equal:
+            sums *= self.s
+            squares *= self.s
+        return sums, squares
 
 
-def _weighted_column_sums(block, w):
-    """Σᵢ wᵢ x_ij of a sparse block in float64; w one number or a vector."""
-    if isinstance(w, float):
-        return np.asarray(block.sum(axis=0, dtype=np.float64)).ravel() * w
-    return np.asarray(block.T @ w, dtype=np.float64)
-
-
-def _divide_columns(block, scale):
-    """A CSR or CSC matrix with each column divided by ``scale`` (float64)."""
-    if block.format == "csr":
-        cols = block.indices
-    else:
-        cols = np.repeat(np.arange(block.shape[1]), np.diff(block.indptr))
-    data = block.data.astype(np.float64) / scale[cols]
-    return type(block)((data, block.indices, block.indptr), shape=block.shape)
+def _run(X, lo, hi, by_rows, canonical):
+    """(data, indices, entries per row or column) of rows lo:hi of CSR X or columns
+    lo:hi of CSC X: views of X's arrays; a copy with duplicates added up where X is
+    not in canonical format (an entry stored twice is the sum of the two)."""
+    if not canonical:
+        run = X[lo:hi] if by_rows else X[:, lo:hi]
+        run.sum_duplicates()
+        return run.data, run.indices, np.diff(run.indptr)
+    a, b = X.indptr[lo], X.indptr[hi]
+    return X.data[a:b], X.indices[a:b], np.diff(X.indptr[lo : hi + 1])
 
 
 def _gather(parts):
