@@ -138,12 +138,12 @@ class BinaryLogLoss:
         with weights per column the loss is a vector, one sum per column.
         """
         # In-place operators on the block's own temporaries: two of them live at once.
-        # z times the int8 signs cast to z's dtype first: a product with a cast on the
-        # fly costs more than the cast and a plain product (and the standard wants
+        # v = z times the int8 signs cast to z's dtype first: a product with a cast on
+        # the fly costs more than the cast and a plain product (and the standard wants
         # one dtype); the cast is dropped at once, a third block-sized array.
+        # exp(v) is inf where v is large: then the stable form below.
         sign = t[:, None] if isinstance(t, np.ndarray) else astype(t, z.dtype, xp)[:, None]
-        e = _exp(z * astype(sign, z.dtype, xp), xp)  # exp(v): inf where v is large, then
-        # the stable form below
+        e = _exp(z * astype(sign, z.dtype, xp), xp)
         loss = weighted_sum(s, xp.log1p(e), xp)
         if not _finite(loss):
             return self._stable_terms(z * sign, sign, s, xp, residual)
