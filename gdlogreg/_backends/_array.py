@@ -527,18 +527,34 @@ class NumpyBackend(HostArrays, ArrayBackend):
             mean_x, sq_x = mean.astype(X.dtype), sq.astype(X.dtype)
         scale = np.ones(d)
         if not (
-            np.all(np.isfinite(sq_x) & np.isfinite(mean_x)) and np.all((sq_x > 0) | (mean == 0))
+            np.all(np.isfinite(sq_x) & np.isfinite(mean_x))
+            and np.all((sq_x >= np.finfo(X.dtype).tiny) | ((sq == 0) & (mean == 0)))
         ):
-            # Sums or squares overflow, or squares underflow, in X's dtype: divide each
-            # column by its largest |x| (divide: 1/scale overflows for subnormal columns).
-            scale = np.maximum(
-                np.abs(X.max(axis=0).toarray().ravel()),
-                np.abs(X.min(axis=0).toarray().ravel()),
-            ).astype(np.float64)
+            # Sums or squares overflow, or squares underflow (to zero or to subnormals,
+            # which keep few digits), in X's dtype: divide each column by its largest
+            # |x| (divide: 1/scale overflows for subnormal columns).
+            scale = self._sparse_scale()
             scale = np.where(scale > 0, scale, 1.0)
             mean, sq = self._sparse_sums(scale)
         var = np.maximum(sq - mean * mean, 0.0)
         return scale.astype(X.dtype), mean.astype(X.dtype), var.astype(X.dtype)
+
+    def _sparse_scale(self, nnz_per_block=1 << 16):
+        """Each column's largest |x| in float64, over the runs of :meth:`_sparse_sums`
+        (not ``X.max(axis=0)``: scipy converts CSR X to CSC, a copy, and sums the
+        duplicates of CSC X in place, rewriting the caller's arrays)."""
+        X = self.X
+        by_rows = X.format == "csr"
+        scale = np.zeros(X.shape[1])
+        size = X.shape[0] if by_rows else X.shape[1]
+        step = max(1, size * nnz_per_block // max(X.nnz, 1))
+        canonical = X.has_canonical_format
+        for lo in range(0, size, step):
+            hi = min(lo + step, size)
+            data, indices, counts = _run(X, lo, hi, by_rows, canonical)
+            cols = indices if by_rows else np.repeat(np.arange(lo, hi), counts)
+            np.maximum.at(scale, cols, np.abs(data))
+        return scale
 
     def _sparse_sums(self, scale, nnz_per_block=1 << 16):
         """Σᵢ sᵢ x_ij / scale_j and Σᵢ sᵢ (x_ij / scale_j)² (scale None: 1), in float64.
