@@ -135,7 +135,12 @@ def test_sparse_moments_make_no_copy_of_X(fmt, weighted):
     s = rng.random(X.shape[0]) if weighted else 1.0 / X.shape[0]
     if weighted:
         s /= s.sum()
-    size = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    peak, size = _moments_peak(X, s)
+    assert peak < 0.1 * size, (peak, size)
+
+
+def _moments_peak(X, s):
+    """(peak bytes traced while the moments of sparse X are taken, bytes of X's arrays)."""
     be = NumpyBackend(X, np.ones(X.shape[0], np.int8), s)
     tracemalloc.start()
     try:
@@ -143,7 +148,7 @@ def test_sparse_moments_make_no_copy_of_X(fmt, weighted):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 0.1 * size, (peak, size)
+    return peak, X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
 
 
 @pytest.mark.parametrize(
@@ -355,12 +360,5 @@ def test_the_moments_of_a_tall_csc_x_of_two_columns_make_no_copy_of_X():
     X = sp.random(2_000_000, 2, density=0.5, format="csc", random_state=0, dtype=np.float64)
     s = rng.random(X.shape[0])
     s /= s.sum()
-    size = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
-    be = NumpyBackend(X, np.ones(X.shape[0], np.int8), s)
-    tracemalloc.start()
-    try:
-        be.moments()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak, size = _moments_peak(X, s)
     assert peak < 0.25 * size, (peak, size)

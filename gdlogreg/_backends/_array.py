@@ -544,15 +544,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
         (not ``X.max(axis=0)``: scipy converts CSR X to CSC, a copy, and sums the
         duplicates of CSC X in place, rewriting the caller's arrays)."""
         X = self.X
-        by_rows = X.format == "csr"
         scale = np.zeros(X.shape[1])
-        size = X.shape[0] if by_rows else X.shape[1]
-        step = max(1, size * nnz_per_block // max(X.nnz, 1))
-        canonical = X.has_canonical_format
-        for lo in range(0, size, step):
-            hi = min(lo + step, size)
-            data, indices, counts = _run(X, lo, hi, by_rows, canonical)
-            cols = indices if by_rows else np.repeat(np.arange(lo, hi), counts)
+        for lo, hi, data, indices, counts in _runs(X, nnz_per_block):
+            cols = indices if X.format == "csr" else np.repeat(np.arange(lo, hi), counts)
             np.maximum.at(scale, cols, np.abs(data))
         return scale
 
@@ -568,12 +562,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         d, by_rows = X.shape[1], X.format == "csr"
         equal = isinstance(self.s, float)
         sums, squares = np.zeros(d), np.zeros(d)
-        size = X.shape[0] if by_rows else d  # the compressed axis
-        step = max(1, size * nnz_per_block // max(X.nnz, 1))
-        canonical = X.has_canonical_format
-        for lo in range(0, size, step):
-            hi = min(lo + step, size)
-            data, indices, counts = _run(X, lo, hi, by_rows, canonical)
+        for lo, hi, data, indices, counts in _runs(X, nnz_per_block):
             outer = None if by_rows and equal else np.repeat(np.arange(lo, hi), counts)
             cols, rows = (indices, outer) if by_rows else (outer, indices)
             v = data.astype(np.float64)
@@ -591,16 +580,24 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return sums, squares
 
 
-def _run(X, lo, hi, by_rows, canonical):
-    """(data, indices, entries per row or column) of rows lo:hi of CSR X or columns
-    lo:hi of CSC X: views of X's arrays; a copy with duplicates added up where X is
-    not in canonical format (an entry stored twice is the sum of the two)."""
-    if not canonical:
-        run = X[lo:hi] if by_rows else X[:, lo:hi]
-        run.sum_duplicates()
-        return run.data, run.indices, np.diff(run.indptr)
-    a, b = X.indptr[lo], X.indptr[hi]
-    return X.data[a:b], X.indices[a:b], np.diff(X.indptr[lo : hi + 1])
+def _runs(X, nnz_per_block):
+    """``(lo, hi, data, indices, entries per row or column)`` of the runs of about
+    ``nnz_per_block`` stored entries of sparse X: rows lo:hi of CSR X, columns lo:hi of
+    CSC X. Views of X's arrays; a copy with duplicates added up where X is not in
+    canonical format (an entry stored twice is the sum of the two)."""
+    by_rows = X.format == "csr"
+    size = X.shape[0] if by_rows else X.shape[1]  # the compressed axis
+    step = max(1, size * nnz_per_block // max(X.nnz, 1))
+    canonical = X.has_canonical_format
+    for lo in range(0, size, step):
+        hi = min(lo + step, size)
+        if canonical:
+            a, b = X.indptr[lo], X.indptr[hi]
+            yield lo, hi, X.data[a:b], X.indices[a:b], np.diff(X.indptr[lo : hi + 1])
+        else:
+            run = X[lo:hi] if by_rows else X[:, lo:hi]
+            run.sum_duplicates()
+            yield lo, hi, run.data, run.indices, np.diff(run.indptr)
 
 
 def _gather(parts):
