@@ -349,13 +349,10 @@ def test_a_float64_column_of_subnormal_entries_is_not_taken_for_zeros():
 # --- finding: runs are whole columns of CSC X ------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a run of CSC X is at least one whole column: for a"
-    " tall CSC X of few columns the temporaries (float64 values, their column"
-    " numbers, weights: ~32 bytes an entry) outgrow X (12 bytes an entry)",
-)
 def test_the_moments_of_a_tall_csc_x_of_two_columns_make_no_copy_of_X():
+    """Runs of canonical X may cut a column: a tall CSC X of two columns makes runs of
+    65,536 entries, not of a whole column (temporaries of ~32 bytes an entry: float64
+    values, their column numbers, weights, against X's 12)."""
     rng = np.random.default_rng(0)
     X = sp.random(2_000_000, 2, density=0.5, format="csc", random_state=0, dtype=np.float64)
     s = rng.random(X.shape[0])

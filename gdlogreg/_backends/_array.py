@@ -545,8 +545,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
         duplicates of CSC X in place, rewriting the caller's arrays)."""
         X = self.X
         scale = np.zeros(X.shape[1])
-        for lo, hi, data, indices, counts in _runs(X, nnz_per_block):
-            cols = indices if X.format == "csr" else np.repeat(np.arange(lo, hi), counts)
+        for lo, data, indices, counts in _runs(X, nnz_per_block):
+            cols = indices if X.format == "csr" else _outer(lo, counts)
             np.maximum.at(scale, cols, np.abs(data))
         return scale
 
@@ -562,8 +562,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
         d, by_rows = X.shape[1], X.format == "csr"
         equal = isinstance(self.s, float)
         sums, squares = np.zeros(d), np.zeros(d)
-        for lo, hi, data, indices, counts in _runs(X, nnz_per_block):
-            outer = None if by_rows and equal else np.repeat(np.arange(lo, hi), counts)
+        for lo, data, indices, counts in _runs(X, nnz_per_block):
+            outer = None if by_rows and equal else _outer(lo, counts)
             cols, rows = (indices, outer) if by_rows else (outer, indices)
             v = data.astype(np.float64)
             if scale is not None:
@@ -581,23 +581,33 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
 
 def _runs(X, nnz_per_block):
-    """``(lo, hi, data, indices, entries per row or column)`` of the runs of about
-    ``nnz_per_block`` stored entries of sparse X: rows lo:hi of CSR X, columns lo:hi of
-    CSC X. Views of X's arrays; a copy with duplicates added up where X is not in
-    canonical format (an entry stored twice is the sum of the two)."""
+    """``(lo, data, indices, counts)`` of the runs of about ``nnz_per_block`` stored
+    entries of sparse X: the entries of rows (CSR) or columns (CSC) lo, lo + 1, ...,
+    ``counts`` of each, as views of X's arrays. In canonical format a run may start and
+    end inside a row or column (a tall CSC X of few columns makes runs of the same
+    size); else runs are whole rows or columns, copied with their duplicates added up
+    (an entry stored twice is the sum of the two)."""
+    indptr = X.indptr
+    if X.has_canonical_format:
+        for a in range(0, X.nnz, nnz_per_block):
+            b = min(a + nnz_per_block, X.nnz)
+            # the rows (columns) that hold entries a:b
+            lo = int(np.searchsorted(indptr, a, side="right")) - 1
+            hi = int(np.searchsorted(indptr, b, side="left"))
+            yield lo, X.data[a:b], X.indices[a:b], np.diff(np.clip(indptr[lo : hi + 1], a, b))
+        return
     by_rows = X.format == "csr"
     size = X.shape[0] if by_rows else X.shape[1]  # the compressed axis
     step = max(1, size * nnz_per_block // max(X.nnz, 1))
-    canonical = X.has_canonical_format
     for lo in range(0, size, step):
-        hi = min(lo + step, size)
-        if canonical:
-            a, b = X.indptr[lo], X.indptr[hi]
-            yield lo, hi, X.data[a:b], X.indices[a:b], np.diff(X.indptr[lo : hi + 1])
-        else:
-            run = X[lo:hi] if by_rows else X[:, lo:hi]
-            run.sum_duplicates()
-            yield lo, hi, run.data, run.indices, np.diff(run.indptr)
+        run = X[lo : lo + step] if by_rows else X[:, lo : lo + step]
+        run.sum_duplicates()
+        yield lo, run.data, run.indices, np.diff(run.indptr)
+
+
+def _outer(lo, counts):
+    """The row (CSR) or column (CSC) of each entry of a run of :func:`_runs`."""
+    return np.repeat(np.arange(lo, lo + len(counts)), counts)
 
 
 def _gather(parts):
