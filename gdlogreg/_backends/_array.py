@@ -589,11 +589,12 @@ def _runs(X, nnz_per_block):
     (an entry stored twice is the sum of the two)."""
     indptr = X.indptr
     if X.has_canonical_format:
+        key = indptr.dtype.type  # a key of another integer type would copy indptr
         for a in range(0, X.nnz, nnz_per_block):
             b = min(a + nnz_per_block, X.nnz)
             # the rows (columns) that hold entries a:b
-            lo = int(np.searchsorted(indptr, a, side="right")) - 1
-            hi = int(np.searchsorted(indptr, b, side="left"))
+            lo = int(np.searchsorted(indptr, key(a), side="right")) - 1
+            hi = int(np.searchsorted(indptr, key(b), side="left"))
             yield lo, X.data[a:b], X.indices[a:b], np.diff(np.clip(indptr[lo : hi + 1], a, b))
         return
     by_rows = X.format == "csr"
