@@ -302,7 +302,14 @@ def test_scikit_learn_callbacks_see_the_search_and_can_stop_it():
     ],
 )
 def test_hostile_grids_give_finite_models_and_no_runtime_warning(params, fit):
-    X, y = load_breast_cancer(return_X_y=True)  # unscaled: ill-conditioned
+    _assert_finite_search(params, fit)
+
+
+def _assert_finite_search(params, fit):
+    """Search on unscaled (ill-conditioned) breast cancer, CSR where ``fit`` says
+    ``sparse``; every model and score finite (a RuntimeWarning fails the test)."""
+    X, y = load_breast_cancer(return_X_y=True)
+    fit = dict(fit)
     if fit.pop("sparse", False):
         X = sp.csr_matrix(X)
     with warnings.catch_warnings():

@@ -4,12 +4,11 @@ import warnings
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from sklearn.datasets import load_breast_cancer, load_iris, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
-from test_search import _scaled, _sparse_binary  # the search tests' data
+from test_search import _assert_finite_search, _scaled, _sparse_binary  # shared
 
 from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
 from gdlogreg._batch import GroupResult
@@ -241,17 +240,7 @@ def test_dask_warm_path_matches_numpy():
     ],
 )
 def test_hostile_grids_on_the_warm_path_give_finite_models(params, fit):
-    X, y = load_breast_cancer(return_X_y=True)  # unscaled: ill-conditioned
-    if fit.pop("sparse", False):
-        X = sp.csr_matrix(X)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        search = GradientDescentLogisticRegressionCV(warm_start_path=True, **params).fit(
-            X, y, **fit)
-    assert np.all(np.isfinite(search.coef_))
-    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
-    for path in search.coefs_paths_.values():
-        assert np.all(np.isfinite(path))
+    _assert_finite_search({"warm_start_path": True, **params}, fit)
 
 
 def test_float32_stays_float32_on_the_warm_path():
