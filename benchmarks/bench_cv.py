@@ -192,19 +192,28 @@ def _machine(info):
     )
 
 
+def _preamble(info, clock, columns):
+    """The lines above a table: the machine, the search and how it was timed."""
+    return [
+        _machine(info),
+        "",
+        "5-fold stratified CV (shuffled, seed 0) over Cs = logspace(-4, 4, 10), accuracy,"
+        f" refit on all the data. Times: median {clock} of interleaved repeats (1 on the"
+        f" CSR set). {columns}",
+        "",
+    ]
+
+
 def report_warm(c_rows, info, cpu):
     """The table of ``--warm``: cold and warm batches against LogisticRegressionCV."""
     t = rb._fmt_t
     lines = [
-        _machine(info),
-        "",
-        "5-fold stratified CV (shuffled, seed 0) over Cs = logspace(-4, 4, 10), accuracy,"
-        " refit on all the data. Times: median "
-        + ("CPU time (time.process_time)" if cpu else "wall time")
-        + " of interleaved repeats (1 on the CSR set). cold: one batch, every column from"
-        " zero; warm: warm_start_path=True. Iterations: the sum of n_iter_ over the 50"
-        " columns. max |Δ fold score|: over every (C, fold), warm against cold.",
-        "",
+        *_preamble(
+            info, ("CPU time (time.process_time)" if cpu else "wall time"),
+            "cold: one batch, every column from zero; warm: warm_start_path=True."
+            " Iterations: the sum of n_iter_ over the 50 columns. max |Δ fold score|:"
+            " over every (C, fold), warm against cold.",
+        ),
         "| data | cold | warm | LogisticRegressionCV (lbfgs) | warm / cold | LRCV / warm |"
         " iterations cold / warm | C: cold / warm / LRCV | max \\|Δ fold score\\| |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -224,13 +233,11 @@ def report_warm(c_rows, info, cpu):
 def report(c_rows, lr_rows, info):
     t = rb._fmt_t
     lines = [
-        _machine(info),
-        "",
-        "5-fold stratified CV (shuffled, seed 0) over Cs = logspace(-4, 4, 10), accuracy,"
-        " refit on all the data. Times: median of interleaved repeats (1 on the CSR set);"
-        " ratios are time / time of ours. C and score: the chosen C and its mean CV"
-        " accuracy. max |Δ fold score|: over every (C, fold), ours against GridSearchCV.",
-        "",
+        *_preamble(
+            info, "wall time",
+            "Ratios are time / time of ours. C and score: the chosen C and its mean CV"
+            " accuracy. max |Δ fold score|: over every (C, fold), ours against GridSearchCV.",
+        ),
         "| data | ours | LogisticRegressionCV (lbfgs) | GridSearchCV n_jobs=1 |"
         " GridSearchCV n_jobs=2 | C: ours / LRCV / GS | score: ours / LRCV / GS |"
         " max \\|Δ fold score\\| |",
