@@ -52,12 +52,17 @@ def J(model, X, y, C=1.0):
     return loss + 0.5 / (C * n) * np.sum(W**2)
 
 
-def datasets():
+def bundled_sets(raw="(raw)", std="(standardized)"):
+    """scikit-learn's four bundled sets, each as it is and standardized (labelled so)."""
     for name, load in [("breast_cancer", load_breast_cancer), ("digits", load_digits),
                        ("iris", load_iris), ("wine", load_wine)]:
         X, y = load(return_X_y=True)
-        yield f"{name} (raw)", X, y
-        yield f"{name} (standardized)", StandardScaler().fit_transform(X), y
+        yield f"{name} {raw}", X, y
+        yield f"{name} {std}", StandardScaler().fit_transform(X), y
+
+
+def datasets():
+    yield from bundled_sets()
     X, y = make_classification(20000, 50, n_informative=20, random_state=0)
     yield "synthetic 20000×50 dense", X, y
     yield "synthetic 20000×50 float32", X.astype(np.float32), y

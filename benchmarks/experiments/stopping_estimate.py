@@ -25,10 +25,6 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from sklearn.datasets import (
-    load_breast_cancer,
-    load_digits,
-    load_iris,
-    load_wine,
     make_classification,
 )
 from sklearn.linear_model import LogisticRegression
@@ -130,11 +126,9 @@ def analyse(name, X, y, target, long_iter, **params):
 
 
 def datasets(real):
-    for name, load in [("breast_cancer", load_breast_cancer), ("digits", load_digits),
-                       ("iris", load_iris), ("wine", load_wine)]:
-        X, y = load(return_X_y=True)
-        yield f"{name} raw", X, y
-        yield f"{name} std", StandardScaler().fit_transform(X), y
+    from bench_stopping import bundled_sets
+
+    yield from bundled_sets("raw", "std")
     X, y = make_classification(20000, 50, n_informative=20, random_state=0)
     yield "synthetic 20000×50", X, y
     X, y = make_classification(20000, 200, n_informative=40, n_classes=3, random_state=0)
