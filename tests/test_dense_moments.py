@@ -1,0 +1,106 @@
+"""The dense moments: X's own columns where nothing can overflow or underflow,
+each column divided by its largest |x| only where something could."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gdlogreg import GradientDescentLogisticRegression
+from gdlogreg._backends._array import NumpyBackend
+
+
+def _moments(X, s):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning leaks
+        return NumpyBackend(X, np.ones(X.shape[0], np.int8), s).moments()
+
+
+def _reference(Xd, sv):
+    """Weighted mean and variance of float64 columns scaled by their largest |x|."""
+    m = np.max(np.abs(Xd), axis=0)
+    m = np.where(m > 0, m, 1.0)
+    mean = sv @ (Xd / m)
+    return m, mean, sv @ (Xd / m - mean) ** 2
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    weights=st.sampled_from(["equal", "random", "zeros"]),
+)
+def test_dense_moments_match_scaled_float64_moments_on_hostile_columns(seed, dtype, weights):
+    """Whatever the columns' magnitudes (huge, tiny, symmetric about 0, constant,
+    empty), scale·mean and scale²·var equal the float64 moments of the columns;
+    the unscaled path (scale 1) is taken only where it is exact."""
+    rng = np.random.default_rng(seed)
+    n, d = int(rng.integers(1, 300)), int(rng.integers(1, 9))
+    Xd = rng.standard_normal((n, d))
+    info = np.finfo(dtype)
+    big = info.max / 4 / n**0.5
+    low = np.sqrt(info.tiny) / 8  # squares subnormal in dtype
+    for j in range(d):
+        kind = rng.integers(7)
+        if kind == 0:
+            Xd[:, j] = 0.0  # an empty column
+        elif kind == 1:
+            Xd[:, j] = rng.choice([1.0, 3.0, 1e20 if dtype == np.float64 else 1e10])  # constant
+        elif kind == 2:  # symmetric (a mean of 0 with equal weights), squares underflow
+            Xd[:, j] = 1e-6 * np.sqrt(info.tiny) * np.where(np.arange(n) % 2, 1.0, -1.0)
+        else:
+            Xd[:, j] *= [1.0, 1e-3, big, low][kind - 3]
+    X = Xd.astype(dtype)
+    Xd = X.astype(np.float64)
+    if weights == "equal":
+        s = 1.0 / n
+        sv = np.full(n, s)
+    else:
+        w = rng.random(n) * 3
+        if weights == "zeros":
+            w[rng.random(n) < 0.5] = 0.0
+        w[0] = max(w[0], 0.5)
+        sv = w / w.sum()
+        s = sv.astype(dtype)
+    before = X.copy()
+    scale, mean, var = _moments(X, s)
+    np.testing.assert_array_equal(X, before)
+    assert [a.dtype for a in (scale, mean, var)] == [np.dtype(dtype)] * 3
+    assert all(np.isfinite(a).all() for a in (scale, mean, var))
+    m, ref_mean, ref_var = _reference(Xd, sv)
+    ratio = m / scale.astype(np.float64)
+    tol = 4 * n * info.eps  # two sums of n terms, each rounded
+    np.testing.assert_allclose(mean / ratio, ref_mean, rtol=tol, atol=tol)
+    np.testing.assert_allclose(var / ratio**2, ref_var, rtol=4 * tol, atol=4 * tol)
+
+
+def test_ordinary_columns_are_not_scaled():
+    """Columns of ordinary units, constant ones and empty ones: scale 1, one pass
+    less over X; the same moments as the scaled path."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((500, 6)) * [1.0, 1e3, 1e-3, 1.0, 1.0, 1.0]
+    X[:, 3], X[:, 4], X[:, 5] = 0.0, 1.0, 2e5
+    scale, mean, var = _moments(X, 1.0 / 500)
+    np.testing.assert_array_equal(scale, np.ones(6))
+    m, ref_mean, ref_var = _reference(X, np.full(500, 1.0 / 500))
+    np.testing.assert_allclose(mean, m * ref_mean, rtol=1e-13, atol=0)
+    # the reference's constant columns have a variance of rounding (x/m - mean ≠ 0)
+    np.testing.assert_allclose(var, m**2 * ref_var, rtol=1e-12, atol=1e-12 * m.max() ** 2)
+
+
+@pytest.mark.parametrize("value", [1e-200, 1e-160, 5e-324])
+def test_a_symmetric_tiny_column_is_not_taken_for_zeros(value):
+    """±value alternating: its mean is exactly 0 and its squares underflow to 0, as
+    an empty column's; it is scaled to unit variance, and its weight moves."""
+    X = np.zeros((8, 2))
+    X[:, 0] = value * np.where(np.arange(8) % 2, 1.0, -1.0)
+    X[:, 1] = np.arange(8.0)
+    scale, mean, var = _moments(X, 1.0 / 8)
+    assert scale[0] == value and mean[0] == 0.0 and var[0] == 1.0
+    if value < 1e-300:  # a column of subnormals: D is held to 1/tiny (see test_hostile)
+        return
+    y = np.array([0, 1, 1, 0, 1, 1, 0, 0])
+    model = GradientDescentLogisticRegression(C=np.inf, max_iter=50).fit(X, y)
+    assert np.isfinite(model.coef_).all() and model.coef_[0, 0] != 0.0
