@@ -12,12 +12,11 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ._backends import is_dask
 from ._backends._dask import rows_like
-from ._compat import check_feature_names
+from ._compat import check_classification_targets, check_feature_names
 from ._loss import probabilities
 from ._problem import check_some_weight, class_weight_vector
 

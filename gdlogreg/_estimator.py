@@ -10,7 +10,6 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _dask, _messages
@@ -19,6 +18,7 @@ from ._compat import (
     Interval,
     LinearClassifierMixin,
     StrOptions,
+    check_classification_targets,
     check_same_namespace,
     check_sample_weight,
     convert_to_numpy,

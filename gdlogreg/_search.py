@@ -21,12 +21,17 @@ from scipy.stats import rankdata
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, check_cv
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from . import _batch, _dask, _messages
 from ._backends import make_backend, namespace_of
-from ._compat import Interval, check_sample_weight, fit_context, get_namespace_and_device
+from ._compat import (
+    Interval,
+    check_classification_targets,
+    check_sample_weight,
+    fit_context,
+    get_namespace_and_device,
+)
 from ._estimator import GradientDescentLogisticRegression, _encode, _to_numpy
 from ._loss import make_loss
 from ._penalty import ElasticNet

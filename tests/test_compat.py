@@ -368,3 +368,35 @@ def test_linear_classifier_mixin_fallback(iris):
             _compat._LinearClassifierMixinFallback.predict(ours, sp.csr_matrix(X)),
             ref.predict(X),
         )
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array([0, 1, 1, 0]),
+        np.array([3, 1, 2, 2], dtype=np.uint8),
+        np.array([True, False, True, True]),
+        np.array([0, 0, 0]),  # one class: 'binary' for the check, refused later by fit
+        np.array([0.0, 1.0, 1.0]),
+        np.array([0.0, 0.5, 1.0]),  # continuous
+        np.array(["a", "b", "a"]),
+        np.array(["a", 1, 2.5], dtype=object),  # mixed types
+        np.array([[0, 1], [1, 1], [1, 0]]),  # multilabel indicator
+        np.array([[1.5], [0.0], [2.0]]),
+    ],
+    ids=str,
+)
+def test_label_check_agrees_with_scikit_learn(y):
+    """The fast path (1-D integer or boolean numpy labels) passes exactly where
+    scikit-learn's check_classification_targets passes, with its message otherwise."""
+    from sklearn.utils.multiclass import check_classification_targets as sklearn_check
+
+    from gdlogreg._compat import check_classification_targets
+
+    try:
+        sklearn_check(y)
+    except (ValueError, TypeError) as exc:
+        with pytest.raises(type(exc), match=re.escape(str(exc))):
+            check_classification_targets(y)
+    else:
+        check_classification_targets(y)
