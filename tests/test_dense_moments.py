@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_review3 import hostile_weights  # shared
 
 from gdlogreg import GradientDescentLogisticRegression
 from gdlogreg._backends._array import NumpyBackend
@@ -54,16 +55,7 @@ def test_dense_moments_match_scaled_float64_moments_on_hostile_columns(seed, dty
             Xd[:, j] *= [1.0, 1e-3, big, low][kind - 3]
     X = Xd.astype(dtype)
     Xd = X.astype(np.float64)
-    if weights == "equal":
-        s = 1.0 / n
-        sv = np.full(n, s)
-    else:
-        w = rng.random(n) * 3
-        if weights == "zeros":
-            w[rng.random(n) < 0.5] = 0.0
-        w[0] = max(w[0], 0.5)
-        sv = w / w.sum()
-        s = sv.astype(dtype)
+    s, sv = hostile_weights(rng, n, weights, dtype)
     before = X.copy()
     scale, mean, var = _moments(X, s)
     np.testing.assert_array_equal(X, before)

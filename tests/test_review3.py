@@ -25,6 +25,20 @@ def _moments(X, s, nnz_per_block=1 << 16):
     return be.moments()
 
 
+def hostile_weights(rng, n, weights, dtype, cast=True):
+    """``(s, sv)``: normalised row weights as the backend takes them (one number for
+    "equal"; for "random" and "zeros", half of them 0, a vector, in ``dtype`` if
+    ``cast``) and the same as a float64 vector."""
+    if weights == "equal":
+        return 1.0 / n, np.full(n, 1.0 / n)
+    w = rng.random(n) * 3
+    if weights == "zeros":
+        w[rng.random(n) < 0.5] = 0.0
+    w[0] = max(w[0], 0.5)
+    sv = w / w.sum()
+    return (sv.astype(dtype) if cast else sv), sv
+
+
 def _hostile(rng, fmt, kind, dtype, canonical, index64):
     """A random sparse X of ``fmt`` and the same dense X in float64, with empty rows
     and columns, explicit zeros, columns of huge or subnormal values and, where not
@@ -85,16 +99,7 @@ def test_sparse_moments_match_float64_dense_moments_on_hostile_input(
     rng = np.random.default_rng(seed)
     X, Xd = _hostile(rng, fmt, kind, dtype, canonical, index64)
     n = X.shape[0]
-    if weights == "equal":
-        s = 1.0 / n
-        sv = np.full(n, s)
-    else:
-        w = rng.random(n) * 3
-        if weights == "zeros":
-            w[rng.random(n) < 0.5] = 0.0
-        w[0] = max(w[0], 0.5)
-        sv = w / w.sum()
-        s = sv.astype(dtype) if rng.random() < 0.5 else sv
+    s, sv = hostile_weights(rng, n, weights, dtype, rng.random() < 0.5)
     before = [a.copy() for a in (X.data, X.indices, X.indptr)]
     scale, mean, var = _moments(X, s, nnz_per_block)
     assert [a.dtype for a in (scale, mean, var)] == [np.dtype(dtype)] * 3
