@@ -58,6 +58,26 @@ def test_multiclass_probabilities_of_huge_rows_leak_no_overflow(method):
     np.testing.assert_array_equal(model.classes_[proba.argmax(axis=1)], model.predict(H))
 
 
+@pytest.mark.parametrize("method", ["predict_proba", "predict_log_proba"])
+def test_multiclass_probabilities_of_huge_rows_with_array_api(method):
+    """The same overflow in the log-sum-exp of other namespaces, through numpy's
+    ufuncs where the namespace wraps numpy (array_api_strict)."""
+    xp = pytest.importorskip("array_api_strict")
+    from sklearn import config_context
+
+    try:
+        with config_context(array_api_dispatch=True):
+            model = strict(GD().fit, xp.asarray(X), xp.asarray(Y3))
+            H = xp.asarray(_huge_rows(GD().fit(X, Y3)))
+            out = strict(getattr(model, method), H)
+    except (ImportError, RuntimeError) as exc:  # no dispatch on this stack
+        pytest.skip(str(exc))
+    out = np.asarray(out)
+    proba = np.exp(out) if method == "predict_log_proba" else out
+    assert not np.isnan(out).any()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
 # ------------------------------------------------------- a scorer that says inf
 def test_a_scorer_returning_inf_leaks_no_runtime_warning():
     """std over folds of inf scores is inf - inf: numpy's 'invalid value encountered in
