@@ -524,7 +524,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
 
     def _set_results(self, grid, axes, folds, results, scores, fit_time, score_times, classes):
         F = len(folds)
-        mean, std = scores.mean(axis=1), scores.std(axis=1)
+        with np.errstate(invalid="ignore"):  # inf scores: std is nan, as GridSearchCV's
+            mean, std = scores.mean(axis=1), scores.std(axis=1)
         if not np.isfinite(mean).all():
             warnings.warn(_messages.non_finite_scores(mean), UserWarning,
                           stacklevel=_messages.user_stacklevel())
