@@ -1288,6 +1288,18 @@ def _cv_folds(text):
     return value
 
 
+def _check_solver_penalty(parser, args):
+    """Refuse, before any fit, ``--solver lbfgs`` with an L1 term (the estimator would
+    raise only once fitting; without a penalty, C=inf, l1_ratio changes nothing)."""
+    if getattr(args, "solver", None) != "lbfgs":
+        return
+    l1 = [getattr(args, "l1_ratio", 0.0)] if math.isfinite(getattr(args, "C", 1.0)) else []
+    l1 += getattr(args, "l1_ratios", None) or []
+    if any(r > 0 for r in l1):
+        parser.error("--solver lbfgs handles the L2 penalty only (l1_ratio 0); use"
+                     " --solver bb (or backtracking, nesterov, gd) with an L1 penalty.")
+
+
 def main(argv=None):
     """Run the command line.
 
@@ -1326,6 +1338,7 @@ def main(argv=None):
         parser.error("--test-size must be below 1")
     if args.plot and importlib.util.find_spec("matplotlib") is None:
         parser.error("--plot needs matplotlib: pip install 'gdlogreg[plot]' (or matplotlib)")
+    _check_solver_penalty(parser, args)
     try:
         return args.func(args)
     except CLIError as exc:
