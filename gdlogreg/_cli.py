@@ -25,6 +25,7 @@ import argparse
 import csv
 import importlib.util
 import math
+import os
 import sys
 import textwrap
 import time
@@ -1300,6 +1301,21 @@ def _check_solver_penalty(parser, args):
                      " --solver bb (or backtracking, nesterov, gd) with an L1 penalty.")
 
 
+def _plot_path(parser, path):
+    """The file --plot writes: with a format matplotlib can write, refused before any
+    fit otherwise; without an extension, matplotlib's default, PNG (it adds ".png")."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    suffix = os.path.splitext(path)[1]
+    if not suffix:
+        return path + ".png"
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if suffix[1:].lower() not in formats:
+        parser.error(f"--plot {path!r}: matplotlib cannot write the format"
+                     f" {suffix[1:]!r}; use one of {', '.join(sorted(formats))} (e.g. .png).")
+    return path
+
+
 def main(argv=None):
     """Run the command line.
 
@@ -1339,6 +1355,8 @@ def main(argv=None):
     if args.plot and importlib.util.find_spec("matplotlib") is None:
         parser.error("--plot needs matplotlib: pip install 'gdlogreg[plot]' (or matplotlib)")
     _check_solver_penalty(parser, args)
+    if args.plot:
+        args.plot = _plot_path(parser, args.plot)
     try:
         return args.func(args)
     except CLIError as exc:
