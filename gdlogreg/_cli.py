@@ -630,7 +630,6 @@ def _compare_split(X, y, args):
     ``split`` describes the split, ``where`` names the data that is scored.
     """
     from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import StandardScaler
 
     if args.test_size > 0:
         try:
@@ -646,9 +645,24 @@ def _compare_split(X, y, args):
         split = "all samples used to train and to score (--test-size 0)"
         where = "train"
     if args.standardize:
-        scaler = StandardScaler().fit(X_train)
-        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+        X_train, X_test = _standardized(X_train, X_train, X_test)
     return X_train, X_test, y_train, y_test, split, where
+
+
+def _standardized(X_fit, *Xs):
+    """Each of ``Xs`` scaled by the mean and std of ``X_fit`` (StandardScaler), or a
+    CLIError where those overflow (features near the float limit): StandardScaler
+    then warns and gives nan (sums) or leaves a feature unscaled (squares)."""
+    from sklearn.preprocessing import StandardScaler
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaler = StandardScaler().fit(X_fit)
+        if not (np.isfinite(scaler.mean_).all() and np.isfinite(scaler.var_).all()):
+            raise CLIError(
+                "the features are too large to standardize (their mean or variance"
+                " overflows the float range); rerun with --no-standardize."
+            )
+        return [scaler.transform(X) for X in Xs]
 
 
 def _reference_model(args):
@@ -765,14 +779,12 @@ def _fold_data(X, y, args):
     fold is a batch of its own; without, every fold descends in one batch.
     """
     from sklearn.model_selection import StratifiedKFold
-    from sklearn.preprocessing import StandardScaler
 
     cv = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
     splits = list(cv.split(X, y))
     if not args.standardize:
         return [(X, splits)]
-    return [(StandardScaler().fit(X[train]).transform(X), [(train, test)])
-            for train, test in splits]
+    return [(_standardized(X[train], X)[0], [(train, test)]) for train, test in splits]
 
 
 def batched_search(X, y, args, *, solver, **grid):

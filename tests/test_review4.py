@@ -161,9 +161,10 @@ def test_cli_names_the_file_the_plot_is_saved_to(capsys, tmp_path):
     assert (tmp_path / "figure.png").exists() and not target.exists()
 
 
-def _huge_csv(tmp_path, rows=12):
-    """Features near the float limit: their variance overflows in StandardScaler."""
-    lines = ["a,b,y"] + [f"{s * 1e308:g},{(i % 5) - 2},{i % 2}"
+def _huge_csv(tmp_path, rows=12, big=1e308):
+    """A feature near the float limit: its sum (1e308) or its squares (1e200) overflow
+    in StandardScaler."""
+    lines = ["a,b,y"] + [f"{s * big:g},{(i % 5) - 2},{i % 2}"
                          for i, s in zip(range(rows), [1, -1, 1, 1, -1, 1] * rows, strict=False)]
     path = tmp_path / "huge.csv"
     path.write_text("\n".join(lines) + "\n")
@@ -173,11 +174,13 @@ def _huge_csv(tmp_path, rows=12):
 @pytest.mark.parametrize("command", [["compare", "--test-size", "0"],
                                      ["c-search", "--cv", "2", "--Cs", "1"],
                                      ["lr-search", "--cv", "2", "--learning-rates", "0.1"]])
+@pytest.mark.parametrize("big", [1e308, 1e200])
 def test_cli_standardizing_features_near_the_float_limit_is_one_line(
-        command, tmp_path, capsys):
-    """StandardScaler's 'overflow encountered' RuntimeWarnings leaked and the nan it
-    made ended in the estimator's 'Input X contains NaN' traceback (exit status 1)."""
-    path = _huge_csv(tmp_path)
+        command, big, tmp_path, capsys):
+    """StandardScaler's 'overflow encountered' RuntimeWarnings leaked; the nan mean it
+    made (1e308) ended in the estimator's 'Input X contains NaN' traceback (exit
+    status 1), the inf variance (1e200) left the feature silently unscaled."""
+    path = _huge_csv(tmp_path, big=big)
     status = strict(_exit_code, command + ["--csv", path])
     assert status == 2
     err = capsys.readouterr().err
