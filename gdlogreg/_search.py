@@ -498,9 +498,11 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         its dtype (``dtype``: another one, e.g. int32 for iteration counts)."""
         xp, device, x_dtype = self._namespace
         dtype = x_dtype if dtype is None else dtype
-        if xp is np:
-            return np.ascontiguousarray(a, dtype=dtype)
-        return xp.asarray(np.ascontiguousarray(a), dtype=dtype, device=device)
+        # A C beyond float32's range is inf there, as the fit's penalty 1/C was 0.
+        with np.errstate(over="ignore"):
+            if xp is np:
+                return np.ascontiguousarray(a, dtype=dtype)
+            return xp.asarray(np.ascontiguousarray(a), dtype=dtype, device=device)
 
     def _score(self, X, y, sample_weight, results, folds, scorer, classes, grid):
         """The validation score of every column, and the time it took.
