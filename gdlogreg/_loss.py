@@ -463,12 +463,23 @@ def probabilities(z, xp, log=False):
             if z.ndim == 1:
                 f = log_expit if log else expit
                 return np.stack([f(-z), f(z)], axis=1)
+            z = _clip_infinite(z, np)
             return log_softmax(z, axis=1) if log else softmax(z, axis=1)
+        z = _clip_infinite(z, xp)
         if z.ndim == 1:
             z = xp.stack([-z, z], axis=1) * 0.5
-        zmax = xp.max(z, axis=1, keepdims=True)
-        out = z - (zmax + xp.log(xp.sum(xp.exp(z - zmax), axis=1, keepdims=True)))
+        z = z - xp.max(z, axis=1, keepdims=True)  # log(Σ exp) is not lost beside a huge max
+        out = z - xp.log(xp.sum(xp.exp(z), axis=1, keepdims=True))
         return out if log else xp.exp(out)
+
+
+def _clip_infinite(z, xp):
+    """z with ±inf (decision values beyond the float range) at ±the largest float, so
+    that inf - inf in softmax's z - max(z) gives 1 and 0, not nan; nan stays nan."""
+    if bool(xp.all(xp.isfinite(z))):
+        return z
+    big = float(xp.finfo(z.dtype).max)
+    return xp.where(z > big, big, xp.where(z < -big, -big, z))
 
 
 def make_loss(n_classes, xp, device=None):

@@ -78,6 +78,55 @@ def test_multiclass_probabilities_of_huge_rows_with_array_api(method):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
 
 
+def _infinite_rows():
+    """A 3-class model on one feature, and rows whose decision values are ±inf
+    (beyond the float range), none nan: one feature, so no inf - inf in X·w."""
+    x = np.linspace(-3.0, 3.0, 30)[:, None]
+    model = strict(GD(C=10.0).fit, x, np.digitize(x[:, 0], [-1.0, 1.0]))
+    rows = np.array([[1.7e308], [-1.7e308]])
+    z = strict(model.decision_function, rows)
+    assert np.isinf(z).any() and not np.isnan(z).any(), z
+    return model, rows
+
+
+@pytest.mark.parametrize("method", ["predict_proba", "predict_log_proba"])
+def test_probabilities_of_infinite_decision_values(method):
+    """softmax of [-inf, ..., inf] computed inf - inf: nan probabilities and numpy's
+    'invalid value encountered in subtract'. The class whose value is +inf has
+    probability 1 (the binary case, expit(±inf), already said so)."""
+    model, rows = _infinite_rows()
+    out = strict(getattr(model, method), rows)
+    proba = np.exp(out) if method == "predict_log_proba" else out
+    assert not np.isnan(out).any(), out
+    np.testing.assert_array_equal(proba, np.eye(3)[[2, 0]])
+    np.testing.assert_array_equal(model.predict(rows), [2, 0])
+
+
+def test_array_api_probabilities_of_huge_tied_decision_values():
+    """The array API log-sum-exp computed z - (max(z) + log Σ exp(z - max(z))): beside
+    a max(z) of 1e17 the log term is lost, and two classes of equal z got probability
+    1 each (rows summed to 2). Now as scipy's softmax of the same decision values."""
+    xp = pytest.importorskip("array_api_strict")
+    from scipy.special import softmax
+    from sklearn import config_context
+
+    x = X[:, :2]
+    try:
+        with config_context(array_api_dispatch=True):
+            model = strict(GD().fit, xp.asarray(x), xp.asarray(Y3))
+            W = np.asarray(model.coef_)
+            d = W[0] - W[1]
+            v = np.array([-d[1], d[0]])  # z_0 - z_1 is the same along v
+            v = v if (W[0] - W[2]) @ v > 0 else -v
+            rows = np.vstack([t * v / np.abs(W[0] @ v) for t in (1e17, 1e20, 1e300)])
+            z = np.asarray(strict(model.decision_function, xp.asarray(rows)))
+            proba = np.asarray(strict(model.predict_proba, xp.asarray(rows)))
+    except (ImportError, RuntimeError) as exc:  # no dispatch on this stack
+        pytest.skip(str(exc))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(proba, softmax(z, axis=1), rtol=1e-12, atol=1e-300)
+
+
 # ------------------------------------------------------- a scorer that says inf
 def test_a_scorer_returning_inf_leaks_no_runtime_warning():
     """std over folds of inf scores is inf - inf: numpy's 'invalid value encountered in
