@@ -35,6 +35,15 @@ def strict(fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
+def strict_but_convergence(fn, *args, **kwargs):
+    """Call with every warning an error but ConvergenceWarning, which is left to the
+    caller (pytest.warns)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("default", ConvergenceWarning)
+        return fn(*args, **kwargs)
+
+
 # ============================================================ defects found
 # ------------------------------------------- probabilities of huge, finite rows
 def _huge_rows(model):
@@ -161,6 +170,22 @@ def test_a_c_beyond_float32_range_with_float32_x():
     assert np.isinf(search.C_).all()
     no_penalty = strict(GD(C=np.inf).fit, X32, Y)
     np.testing.assert_allclose(search.coef_, no_penalty.coef_, rtol=1e-4)
+
+
+# ------------------------------------------------- a divergence to J = nan
+def test_the_divergence_warning_says_j_became_nan():
+    """A step of 1e308 on raw digits makes J nan (inf - inf in the scores), and
+    max(loss_curve) skipped the nan: 'J rose from 2.303 to 2.303'."""
+    from sklearn.datasets import load_digits
+
+    Xd, yd = load_digits(return_X_y=True)
+    with pytest.warns(ConvergenceWarning, match="made the cost diverge") as caught:
+        model = strict_but_convergence(GD(solver="gd", learning_rate=1e308, max_iter=2).fit,
+                                       Xd[:50], yd[:50])
+    assert np.isnan(model.loss_curve_).any() and model.stop_reason_ == "diverged"
+    message = str(caught[0].message)
+    assert "J rose from 2.303 to nan" in message, message
+    assert np.isfinite(model.coef_).all()
 
 
 # ------------------------------------------------------------------ the CLI
