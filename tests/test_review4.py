@@ -188,6 +188,17 @@ def test_the_divergence_warning_says_j_became_nan():
     assert np.isfinite(model.coef_).all()
 
 
+# ------------------------------------------------------- odd sample weights
+def test_zero_dimensional_sample_weight_is_a_scalar_for_the_single_fit_too():
+    """The search takes np.array(2.0) as the number 2 (test_search_hostile.py); the
+    single fit raised 'Input should have at least 1 dimension', naming no parameter."""
+    model = strict(GD().fit, X, Y, sample_weight=np.array(2.0))
+    reference = strict(GD().fit, X, Y, sample_weight=2.0)
+    np.testing.assert_array_equal(model.coef_, reference.coef_)
+    with pytest.raises(ValueError, match="sample_weight must be finite"):
+        GD().fit(X, Y, sample_weight=np.array(np.inf))
+
+
 # ------------------------------------------------------------------ the CLI
 def _exit_code(argv):
     try:
