@@ -704,6 +704,9 @@ def _checked_weights(sample_weight, n):
     """
     if sample_weight is None or _dask.is_dask(sample_weight):
         return sample_weight, None
+    if sp.issparse(sample_weight):  # np.asarray made it a 0-d object array
+        raise TypeError("sample_weight must be dense (a 1-D array), not a sparse matrix;"
+                        " use sample_weight.toarray().ravel().")
     if getattr(sample_weight, "ndim", None) == 0:
         sample_weight = float(sample_weight)
     check_finite_scalar_weight(sample_weight)

@@ -199,6 +199,16 @@ def test_zero_dimensional_sample_weight_is_a_scalar_for_the_single_fit_too():
         GD().fit(X, Y, sample_weight=np.array(np.inf))
 
 
+def test_sparse_sample_weight_is_named_by_the_search():
+    """The search raised numpy's 'setting an array element with a sequence.' (a
+    ValueError naming nothing); the single fit says dense data is required."""
+    w = sp.csr_matrix(np.ones((1, 40)))
+    with pytest.raises(TypeError, match="[Ss]parse"):
+        GD().fit(X, Y, sample_weight=w)
+    with pytest.raises(TypeError, match="sample_weight must be dense"):
+        strict(CV(Cs=[1.0]).fit, X, Y, sample_weight=w)
+
+
 # ------------------------------------------------------------------ the CLI
 def _exit_code(argv):
     try:
