@@ -93,6 +93,8 @@ def _check_X(estimator, X, *, reset):
     X = _as_array(estimator, X, reset=reset)
     if not isinstance(X, da.Array):
         raise TypeError(f"Expected a dask array or Dask DataFrame, got {type(X).__name__}.")
+    if X.dtype.kind == "c":  # as check_array: the cast to float would drop the imaginary part
+        raise ValueError("Complex data not supported.")
     _check_n_features(estimator, X, reset=reset)
     if reset:
         X = _check_fit_rows(X)
