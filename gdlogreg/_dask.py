@@ -175,6 +175,8 @@ def validated(estimator, X, y, sample_weight=None):
         raise ValueError("Input X contains NaN or infinity.")
     if sw is not None:
         _check_weight_range(*sw_range)
+    if classes.dtype.kind in "fc" and not np.isfinite(classes).all():  # as validate_data's
+        raise ValueError("Input y contains NaN or infinity.")
     check_classification_targets(classes)
     if len(classes) < 2:
         raise ValueError(

@@ -209,6 +209,34 @@ def test_sparse_sample_weight_is_named_by_the_search():
         strict(CV(Cs=[1.0]).fit, X, Y, sample_weight=w)
 
 
+# --------------------------------------------------------------------- Dask
+@pytest.mark.parametrize("method", ["fit", "predict", "decision_function"])
+def test_complex_dask_x_is_refused(method):
+    """Dask X of complex numbers was cast to float64 for the fit with numpy's
+    ComplexWarning (the imaginary part dropped), and predicted complex scores; numpy X
+    gets scikit-learn's 'Complex data not supported'."""
+    da = pytest.importorskip("dask.array")
+    Xc = da.from_array(X.astype(complex), chunks=10)
+    model = strict(GD().fit, X, Y)
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        if method == "fit":
+            strict(GD().fit, Xc, Y)
+        else:
+            strict(getattr(model, method), Xc)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_dask_labels_are_named_without_a_runtime_warning(bad):
+    """check_classification_targets cast the nan class to int first: numpy's
+    'invalid value encountered in cast' leaked before its error."""
+    da = pytest.importorskip("dask.array")
+    y = da.from_array(np.where(Y, 1.0, bad), chunks=10)
+    with pytest.raises(ValueError, match="y contains NaN or infinity"):
+        strict(GD().fit, da.from_array(X, chunks=10), y)
+    with pytest.raises(ValueError, match="y contains NaN or infinity"):
+        strict(CV(Cs=[1.0], cv=2).fit, da.from_array(X, chunks=10), y)
+
+
 # ------------------------------------------------------------------ the CLI
 def _exit_code(argv):
     try:
