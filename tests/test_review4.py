@@ -237,6 +237,24 @@ def test_non_finite_dask_labels_are_named_without_a_runtime_warning(bad):
         strict(CV(Cs=[1.0], cv=2).fit, da.from_array(X, chunks=10), y)
 
 
+def test_the_search_display_of_inf_scores_leaks_no_runtime_warning():
+    """The legend placement samples each drawn segment: an inf score made inf - inf
+    and numpy's 'invalid value encountered in subtract' leaked from the display."""
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from gdlogreg import SearchScoreDisplay
+
+    def inf_scorer(est, X, y):
+        return np.inf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search = CV(Cs=[0.1, 1.0], cv=3, scoring=inf_scorer).fit(X, Y)
+    display = strict(SearchScoreDisplay.from_estimator, search)
+    plt.close(display.figure_)
+
+
 # ------------------------------------------------------------------ the CLI
 def _exit_code(argv):
     try:
