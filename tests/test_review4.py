@@ -255,6 +255,26 @@ def test_the_search_display_of_inf_scores_leaks_no_runtime_warning():
     plt.close(display.figure_)
 
 
+# ------------------------------------------------------- a refit that raises
+@pytest.mark.xfail(strict=True, reason=(
+    "Known, not fixed: a fit that raises after validating y (here zero sample weights)"
+    " has set classes_ to the new labels while coef_ is the previous fit's, so predict"
+    " answers the new labels with the old model. LogisticRegression does the same; a fix"
+    " (unfit on failure, or set classes_ last) touches the estimator's and the search's"
+    " fitted-state handling."))
+def test_a_failed_refit_does_not_relabel_the_previous_model():
+    model = strict(GD().fit, X, Y)
+    with pytest.raises(ValueError, match="non-zero"):
+        model.fit(X, np.where(Y, "yes", "no"), sample_weight=np.zeros(40))
+    from sklearn.exceptions import NotFittedError
+
+    try:
+        labels = model.predict(X)
+    except NotFittedError:
+        return
+    assert set(labels.tolist()) <= {0, 1}, labels[:4]
+
+
 # ------------------------------------------------------------------ the CLI
 def _exit_code(argv):
     try:
