@@ -25,6 +25,7 @@ import argparse
 import csv
 import importlib.util
 import math
+import os
 import sys
 import textwrap
 import time
@@ -629,7 +630,6 @@ def _compare_split(X, y, args):
     ``split`` describes the split, ``where`` names the data that is scored.
     """
     from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import StandardScaler
 
     if args.test_size > 0:
         try:
@@ -645,9 +645,24 @@ def _compare_split(X, y, args):
         split = "all samples used to train and to score (--test-size 0)"
         where = "train"
     if args.standardize:
-        scaler = StandardScaler().fit(X_train)
-        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+        X_train, X_test = _standardized(X_train, X_train, X_test)
     return X_train, X_test, y_train, y_test, split, where
+
+
+def _standardized(X_fit, *Xs):
+    """Each of ``Xs`` scaled by the mean and std of ``X_fit`` (StandardScaler), or a
+    CLIError where those overflow (features near the float limit): StandardScaler
+    then warns and gives nan (sums) or leaves a feature unscaled (squares)."""
+    from sklearn.preprocessing import StandardScaler
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaler = StandardScaler().fit(X_fit)
+        if not (np.isfinite(scaler.mean_).all() and np.isfinite(scaler.var_).all()):
+            raise CLIError(
+                "the features are too large to standardize (their mean or variance"
+                " overflows the float range); rerun with --no-standardize."
+            )
+        return [scaler.transform(X) for X in Xs]
 
 
 def _reference_model(args):
@@ -764,14 +779,12 @@ def _fold_data(X, y, args):
     fold is a batch of its own; without, every fold descends in one batch.
     """
     from sklearn.model_selection import StratifiedKFold
-    from sklearn.preprocessing import StandardScaler
 
     cv = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
     splits = list(cv.split(X, y))
     if not args.standardize:
         return [(X, splits)]
-    return [(StandardScaler().fit(X[train]).transform(X), [(train, test)])
-            for train, test in splits]
+    return [(_standardized(X[train], X)[0], [(train, test)]) for train, test in splits]
 
 
 def batched_search(X, y, args, *, solver, **grid):
@@ -1288,6 +1301,33 @@ def _cv_folds(text):
     return value
 
 
+def _check_solver_penalty(parser, args):
+    """Refuse, before any fit, ``--solver lbfgs`` with an L1 term (the estimator would
+    raise only once fitting; without a penalty, C=inf, l1_ratio changes nothing)."""
+    if getattr(args, "solver", None) != "lbfgs":
+        return
+    l1 = [getattr(args, "l1_ratio", 0.0)] if math.isfinite(getattr(args, "C", 1.0)) else []
+    l1 += getattr(args, "l1_ratios", None) or []
+    if any(r > 0 for r in l1):
+        parser.error("--solver lbfgs handles the L2 penalty only (l1_ratio 0); use"
+                     " --solver bb (or backtracking, nesterov, gd) with an L1 penalty.")
+
+
+def _plot_path(parser, path):
+    """The file --plot writes: with a format matplotlib can write, refused before any
+    fit otherwise; without an extension, matplotlib's default, PNG (it adds ".png")."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    suffix = os.path.splitext(path)[1]
+    if not suffix:
+        return path + ".png"
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if suffix[1:].lower() not in formats:
+        parser.error(f"--plot {path!r}: matplotlib cannot write the format"
+                     f" {suffix[1:]!r}; use one of {', '.join(sorted(formats))} (e.g. .png).")
+    return path
+
+
 def main(argv=None):
     """Run the command line.
 
@@ -1326,6 +1366,9 @@ def main(argv=None):
         parser.error("--test-size must be below 1")
     if args.plot and importlib.util.find_spec("matplotlib") is None:
         parser.error("--plot needs matplotlib: pip install 'gdlogreg[plot]' (or matplotlib)")
+    _check_solver_penalty(parser, args)
+    if args.plot:
+        args.plot = _plot_path(parser, args.plot)
     try:
         return args.func(args)
     except CLIError as exc:

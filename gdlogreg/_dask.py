@@ -92,6 +92,8 @@ def _check_X(estimator, X, *, reset):
     X = _as_array(estimator, X, reset=reset)
     if not isinstance(X, da.Array):
         raise TypeError(f"Expected a dask array or Dask DataFrame, got {type(X).__name__}.")
+    if X.dtype.kind == "c":  # as check_array: the cast to float would drop the imaginary part
+        raise ValueError("Complex data not supported.")
     _check_n_features(estimator, X, reset=reset)
     if reset:
         X = _check_fit_rows(X)
@@ -172,6 +174,8 @@ def validated(estimator, X, y, sample_weight=None):
         raise ValueError("Input X contains NaN or infinity.")
     if sw is not None:
         _check_weight_range(*sw_range)
+    if classes.dtype.kind in "fc" and not np.isfinite(classes).all():  # as validate_data's
+        raise ValueError("Input y contains NaN or infinity.")
     check_classification_targets(classes)
     if len(classes) < 2:
         raise ValueError(

@@ -314,6 +314,8 @@ class GradientDescentLogisticRegression(
 
     def _weights(self, X, y_idx, sample_weight, classes, xp, device_):
         """Sample weights times class weights, checked; None when all are equal."""
+        if getattr(sample_weight, "ndim", None) == 0:  # np.array(2.0): a scalar, as the CV's
+            sample_weight = float(sample_weight)
         check_finite_scalar_weight(sample_weight)
         if sample_weight is None and self.class_weight is None:
             return None  # the problem keeps equal weights as one number

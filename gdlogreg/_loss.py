@@ -454,18 +454,32 @@ def probabilities(z, xp, log=False):
     ``expit``/``log_expit``/``softmax``; other namespaces the log-sum-exp
     form (the log-softmax of [-z/2, z/2] for two classes).
     """
-    if isinstance(z, np.ndarray):
-        from scipy.special import expit, log_expit, log_softmax, softmax
+    # z - max(z) overflows to -inf for z near ±1e308: the right 0 (log: -inf), so
+    # numpy's overflow warning (numpy-backed namespaces too) is no error.
+    with np.errstate(over="ignore"):
+        if isinstance(z, np.ndarray):
+            from scipy.special import expit, log_expit, log_softmax, softmax
 
+            if z.ndim == 1:
+                f = log_expit if log else expit
+                return np.stack([f(-z), f(z)], axis=1)
+            z = _clip_infinite(z, np)
+            return log_softmax(z, axis=1) if log else softmax(z, axis=1)
+        z = _clip_infinite(z, xp)
         if z.ndim == 1:
-            f = log_expit if log else expit
-            return np.stack([f(-z), f(z)], axis=1)
-        return log_softmax(z, axis=1) if log else softmax(z, axis=1)
-    if z.ndim == 1:
-        z = xp.stack([-z, z], axis=1) * 0.5
-    zmax = xp.max(z, axis=1, keepdims=True)
-    out = z - (zmax + xp.log(xp.sum(xp.exp(z - zmax), axis=1, keepdims=True)))
-    return out if log else xp.exp(out)
+            z = xp.stack([-z, z], axis=1) * 0.5
+        z = z - xp.max(z, axis=1, keepdims=True)  # log(Σ exp) is not lost beside a huge max
+        out = z - xp.log(xp.sum(xp.exp(z), axis=1, keepdims=True))
+        return out if log else xp.exp(out)
+
+
+def _clip_infinite(z, xp):
+    """z with ±inf (decision values beyond the float range) at ±the largest float, so
+    that inf - inf in softmax's z - max(z) gives 1 and 0, not nan; nan stays nan."""
+    if bool(xp.all(xp.isfinite(z))):
+        return z
+    big = float(xp.finfo(z.dtype).max)
+    return xp.where(z > big, big, xp.where(z < -big, -big, z))
 
 
 def make_loss(n_classes, xp, device=None):

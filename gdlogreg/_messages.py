@@ -81,9 +81,11 @@ def _diverged(est, result, descent_step):
         "Increase max_iter or use another solver." if descent_step is None
         else f"Use a smaller learning_rate or learning_rate='auto': {_descent(descent_step())}."
     )
+    # max() skips a nan J (every comparison with nan is False): the peak is nan then.
+    peak = np.max(np.asarray(result.loss_curve, dtype=np.float64))
     return (
         f"learning_rate={est.learning_rate!r} made the cost diverge (J rose from"
-        f" {result.loss_curve[0]:.4g} to {max(result.loss_curve):.4g}); returning the best"
+        f" {result.loss_curve[0]:.4g} to {peak:.4g}); returning the best"
         f" finite iterate (J = {result.loss_curve[-1]:.4g}). " + hint
     )
 

@@ -91,8 +91,10 @@ def _covers_data(ax, legend, renderer, per_segment=8):
             continue
         pix = line.get_transform().transform(xy)
         if line.get_linestyle() not in ("None", "") and len(pix) > 1:
-            # Sample each segment; a segment with a nan end is not drawn.
-            seg = pix[:-1, None, :] + t * (pix[1:] - pix[:-1])[:, None, :]
+            # Sample each segment; a segment with a nan end is not drawn, nor one with an
+            # inf end (inf - inf is nan: an inf score).
+            with np.errstate(invalid="ignore", over="ignore"):
+                seg = pix[:-1, None, :] + t * (pix[1:] - pix[:-1])[:, None, :]
             pix = np.vstack([seg.reshape(-1, 2), pix[-1:]])
         pix = pix[np.isfinite(pix).all(axis=1)]
         pix = pix[_inside(frame, pix)]  # the rest is clipped away

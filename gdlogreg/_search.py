@@ -503,9 +503,11 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         its dtype (``dtype``: another one, e.g. int32 for iteration counts)."""
         xp, device, x_dtype = self._namespace
         dtype = x_dtype if dtype is None else dtype
-        if xp is np:
-            return np.ascontiguousarray(a, dtype=dtype)
-        return xp.asarray(np.ascontiguousarray(a), dtype=dtype, device=device)
+        # A C beyond float32's range is inf there, as the fit's penalty 1/C was 0.
+        with np.errstate(over="ignore"):
+            if xp is np:
+                return np.ascontiguousarray(a, dtype=dtype)
+            return xp.asarray(np.ascontiguousarray(a), dtype=dtype, device=device)
 
     def _score(self, X, y, sample_weight, results, folds, scorer, classes, grid):
         """The validation score of every column, and the time it took.
@@ -529,7 +531,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
 
     def _set_results(self, grid, axes, folds, results, scores, fit_time, score_times, classes):
         F = len(folds)
-        mean, std = scores.mean(axis=1), scores.std(axis=1)
+        with np.errstate(invalid="ignore"):  # inf scores: std is nan, as GridSearchCV's
+            mean, std = scores.mean(axis=1), scores.std(axis=1)
         if not np.isfinite(mean).all():
             warnings.warn(_messages.non_finite_scores(mean), UserWarning,
                           stacklevel=_messages.user_stacklevel())
@@ -706,6 +709,9 @@ def _checked_weights(sample_weight, n):
     """
     if sample_weight is None or _dask.is_dask(sample_weight):
         return sample_weight, None
+    if sp.issparse(sample_weight):  # np.asarray made it a 0-d object array
+        raise TypeError("sample_weight must be dense (a 1-D array), not a sparse matrix;"
+                        " use sample_weight.toarray().ravel().")
     if getattr(sample_weight, "ndim", None) == 0:
         sample_weight = float(sample_weight)
     check_finite_scalar_weight(sample_weight)
