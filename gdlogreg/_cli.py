@@ -669,12 +669,14 @@ def _reference_model(args):
     """``(LogisticRegression, solver, l1_ratio, tol)``: the reference, fitted tightly."""
     from sklearn.linear_model import LogisticRegression
 
+    from ._compat import logistic_penalty
+
     # Without a penalty (C=inf) l1_ratio changes nothing: lbfgs fits the same J.
     ref_l1_ratio = args.l1_ratio if math.isfinite(args.C) else 0.0
     lr_solver = "saga" if ref_l1_ratio > 0 else "lbfgs"
     ref_tol = 1e-6 if lr_solver == "saga" else 1e-8
     ref = LogisticRegression(
-        C=args.C, l1_ratio=ref_l1_ratio, solver=lr_solver, tol=ref_tol, max_iter=10_000
+        C=args.C, solver=lr_solver, tol=ref_tol, max_iter=10_000, **logistic_penalty(ref_l1_ratio)
     )
     return ref, lr_solver, ref_l1_ratio, ref_tol
 

@@ -53,6 +53,7 @@ __all__ = [
     "SKLEARN_VERSION",
     "StrOptions",
     "check_classification_targets",
+    "logistic_penalty",
     "check_feature_names",
     "check_same_namespace",
     "check_sample_weight",
@@ -72,6 +73,20 @@ __all__ = [
 SKLEARN_VERSION = tuple(int(p) for p in re.findall(r"\d+", sklearn.__version__)[:2])
 
 _NUMPY_NAMES = ("numpy", "array_api_compat.numpy", "sklearn.externals.array_api_compat.numpy")
+
+
+def logistic_penalty(l1_ratio):
+    """``LogisticRegression``'s parameters for the elastic-net mix ``l1_ratio``.
+
+    From scikit-learn 1.8 ``l1_ratio`` alone chooses the penalty (``penalty`` is
+    deprecated); before, it counts only with ``penalty="elasticnet"`` and warns
+    (and is ignored) with the default "l2".
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    if LogisticRegression().penalty != "l2":  # >= 1.8
+        return {"l1_ratio": l1_ratio}
+    return {"penalty": "elasticnet", "l1_ratio": l1_ratio} if l1_ratio > 0 else {}
 
 
 def check_classification_targets(y):

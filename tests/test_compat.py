@@ -400,3 +400,20 @@ def test_label_check_agrees_with_scikit_learn(y):
             check_classification_targets(y)
     else:
         check_classification_targets(y)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 1.0])
+def test_logistic_penalty_gives_the_elastic_net_on_every_version(l1_ratio):
+    """Before scikit-learn 1.8 ``l1_ratio`` alone is ignored (with a warning) under the
+    default penalty "l2": the CLI's reference was an L2 fit next to our L1 one."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = load_iris(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ref = LogisticRegression(
+            C=0.05, solver="saga", tol=1e-8, max_iter=20_000,
+            **_compat.logistic_penalty(l1_ratio),
+        ).fit(X, y)
+    assert (np.sum(ref.coef_ == 0) > 0) == (l1_ratio > 0)  # L1 makes exact zeros

@@ -29,6 +29,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_class_weight
 
 from gdlogreg import GradientDescentLogisticRegression
+from gdlogreg._compat import logistic_penalty
 
 LOADERS = {"breast_cancer": load_breast_cancer, "wine": load_wine, "iris": load_iris}
 
@@ -123,11 +124,13 @@ def test_parity_with_logistic_regression(data, J, name, prep, case):
     tight, _ = fit(GradientDescentLogisticRegression(tol=1e-10, max_iter=20_000, **params),
                    Xin, y, sw)
     default_solver = "lbfgs" if rho == 0 else "saga"
-    lr_default, _ = fit(LogisticRegression(solver=default_solver, **params), Xin, y, sw)
+    # l1_ratio as each scikit-learn version takes it (before 1.8: with penalty="elasticnet")
+    lr_params = {k: v for k, v in params.items() if k != "l1_ratio"} | logistic_penalty(rho)
+    lr_default, _ = fit(LogisticRegression(solver=default_solver, **lr_params), Xin, y, sw)
     if rho == 0:
-        ref = LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=500, **params)
+        ref = LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=500, **lr_params)
     else:
-        ref = LogisticRegression(solver="saga", tol=1e-12, max_iter=5000, **params)
+        ref = LogisticRegression(solver="saga", tol=1e-12, max_iter=5000, **lr_params)
     ref, _ = fit(ref, X, y, sw)
     Js = {m: gap_of(m) for m in (ref, tight)}
     best = min(Js, key=Js.get)

@@ -57,6 +57,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parents[1]))
 
 from gdlogreg import GradientDescentLogisticRegression  # noqa: E402
+from gdlogreg._compat import logistic_penalty  # noqa: E402
 
 TIGHT = 1e-9  # ours at tol=1e-10 must reach J* within this relative gap
 FLOOR = 1e-6  # the default stop may always be this close
@@ -171,23 +172,30 @@ def quiet_fit(est, X, y, sample_weight=None):
     return est, dt, [f"{w.category.__name__}: {str(w.message)[:80]}" for w in caught]
 
 
+def lr_params(params):
+    """``params`` with l1_ratio as this scikit-learn takes it (before 1.8 it counts only
+    with penalty="elasticnet")."""
+    rest = {k: v for k, v in params.items() if k != "l1_ratio"}
+    return rest | logistic_penalty(params.get("l1_ratio", 0.0))
+
+
 def references(X, y, t, K, params, sw, big=False):
     """{name: (coef, intercept)} of the tight fits (float64 X)."""
-    rho = params.get("l1_ratio", 0.0)
+    rho, lrp = params.get("l1_ratio", 0.0), lr_params(params)
     n, d = X.shape
     p = (d + 1) * (1 if K == 2 else K)
     out = {}
     if rho == 0:
         if p <= 2000 and n * p * p <= 5e10:
-            lr = LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=500, **params)
+            lr = LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=500, **lrp)
             m = quiet_fit(lr, X, y, sw)[0]
             out["LR newton-cholesky"] = (m.coef_, m.intercept_)
         if not big or not out:
-            lr = LogisticRegression(tol=1e-12, max_iter=20_000 if not big else 3000, **params)
+            lr = LogisticRegression(tol=1e-12, max_iter=20_000 if not big else 3000, **lrp)
             m = quiet_fit(lr, X, y, sw)[0]
             out["LR lbfgs"] = (m.coef_, m.intercept_)
     else:
-        lr = LogisticRegression(solver="saga", tol=1e-12, max_iter=5000, **params)
+        lr = LogisticRegression(solver="saga", tol=1e-12, max_iter=5000, **lrp)
         m = quiet_fit(lr, X, y, sw)[0]
         out["LR saga"] = (m.coef_, m.intercept_)
         s = weights(y, params, sw)
@@ -217,7 +225,7 @@ def run_case(X, y, params, variant, standardized, big=False):
     """One row of the table (a dict)."""
     t = LabelEncoder().fit_transform(y)
     K = int(t.max()) + 1
-    rho = params.get("l1_ratio", 0.0)
+    rho, lrp = params.get("l1_ratio", 0.0), lr_params(params)
     sw = None
     if variant == "sample_weight":
         sw = np.random.default_rng(0).uniform(0.1, 3.0, len(y))
@@ -237,10 +245,10 @@ def run_case(X, y, params, variant, standardized, big=False):
         Xin, y, sw,
     )
     lr_solver = "lbfgs" if rho == 0 else "saga"
-    lrd, t_lr, _ = quiet_fit(LogisticRegression(solver=lr_solver, **params), Xin, y, sw)
+    lrd, t_lr, _ = quiet_fit(LogisticRegression(solver=lr_solver, **lrp), Xin, y, sw)
     refs = references(X, y, t, K, params, sw, big=big)
     if variant == "float32":  # what LR reaches in float32 arithmetic, for comparison
-        m = quiet_fit(LogisticRegression(tol=1e-12, max_iter=20_000, **params), Xin, y, sw)[0]
+        m = quiet_fit(LogisticRegression(tol=1e-12, max_iter=20_000, **lrp), Xin, y, sw)[0]
         refs["LR lbfgs float32"] = (m.coef_, m.intercept_)
     refs["ours tol=1e-10"] = (tight.coef_, tight.intercept_)
     Js = {k: J(*v) for k, v in refs.items()}
