@@ -298,7 +298,6 @@ class GradientDescentLogisticRegression(
         # Labels are encoded on the host; classes_ stays a numpy array (it may
         # hold strings).
         classes, y_idx = _encode(_to_numpy(y))
-        self.classes_ = classes
         n_classes = len(classes)
         if n_classes < 2:
             raise ValueError(
@@ -310,7 +309,11 @@ class GradientDescentLogisticRegression(
             if unknown:
                 raise ValueError(_messages.unknown_class_weight(unknown, classes))
         weights = self._weights(X, y_idx, sample_weight, classes, xp, device_)
-        return self._make_problem(X, y_idx, weights, n_classes), weights
+        problem = self._make_problem(X, y_idx, weights, n_classes)
+        # Set once the labels and weights passed their checks: a refit that raises
+        # leaves the previous model's labels with its coefficients.
+        self.classes_ = classes
+        return problem, weights
 
     def _weights(self, X, y_idx, sample_weight, classes, xp, device_):
         """Sample weights times class weights, checked; None when all are equal."""
@@ -618,9 +621,9 @@ class GradientDescentLogisticRegression(
         return probabilities(z, get_namespace(z)[0], log=log)
 
     def __sklearn_is_fitted__(self):
-        # A fit that raised may have set n_features_in_ and classes_ (and, on a
-        # refit, left the previous coef_ with another width): not fitted, so
-        # that predict raises NotFittedError rather than a shape error.
+        # A fit that raised may have set n_features_in_ (and, on a refit, left
+        # the previous coef_ with another width): not fitted, so that predict
+        # raises NotFittedError rather than a shape error.
         coef = getattr(self, "coef_", None)
         return coef is not None and coef.shape[-1] == getattr(self, "n_features_in_", -1)
 

@@ -256,13 +256,10 @@ def test_the_search_display_of_inf_scores_leaks_no_runtime_warning():
 
 
 # ------------------------------------------------------- a refit that raises
-@pytest.mark.xfail(strict=True, reason=(
-    "Known, not fixed: a fit that raises after validating y (here zero sample weights)"
-    " has set classes_ to the new labels while coef_ is the previous fit's, so predict"
-    " answers the new labels with the old model. LogisticRegression does the same; a fix"
-    " (unfit on failure, or set classes_ last) touches the estimator's and the search's"
-    " fitted-state handling."))
 def test_a_failed_refit_does_not_relabel_the_previous_model():
+    """A refit that raises on its weights (after validating y) had set classes_ to the
+    new labels while coef_ stayed the previous fit's: predict answered the new labels
+    with the old model. classes_ is now set once the labels and weights pass."""
     model = strict(GD().fit, X, Y)
     with pytest.raises(ValueError, match="non-zero"):
         model.fit(X, np.where(Y, "yes", "no"), sample_weight=np.zeros(40))
