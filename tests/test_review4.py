@@ -261,7 +261,8 @@ def test_a_failed_refit_does_not_relabel_the_previous_model():
     new labels while coef_ stayed the previous fit's: predict answered the new labels
     with the old model. classes_ is now set once the labels and weights pass."""
     model = strict(GD().fit, X, Y)
-    with pytest.raises(ValueError, match="non-zero"):
+    # scikit-learn's weight check or ours (older versions) names the zero weights
+    with pytest.raises(ValueError, match="non-zero|sum to zero"):
         model.fit(X, np.where(Y, "yes", "no"), sample_weight=np.zeros(40))
     from sklearn.exceptions import NotFittedError
 
