@@ -171,7 +171,8 @@ class GradientDescentLogisticRegression(
         A certified upper bound on J - J* for the returned model (absolute,
         in the units of J, the last entry of ``loss_curve_``): J minus the
         best lower bound on J* that the fit found, the value of the dual at a
-        feasible dual point (user guide, "When does it stop?"). The relative
+        feasible dual point, among them the returned model's own (user guide,
+        "When does it stop?"). The relative
         bound on (J - J*)/J* is
         ``dual_gap_ / (loss_curve_[-1] - dual_gap_)``. At most J (J* >= 0). NaN
         without a penalty (``C=np.inf``, or C times the sum of the sample

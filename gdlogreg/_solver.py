@@ -179,7 +179,7 @@ class Monitor:
         The cheap bound first; the loss's share exactly (one O(n) pass) only
         where that can bring the gap to ``target`` or below and the share,
         predicted from the last one as ∝ distance², is small enough (always
-        without a target).
+        without a target, never with an infinite one).
         """
         obj = self.objective
         if self._constants is None:
@@ -231,11 +231,16 @@ class Monitor:
             coef is not point.coef or self.gap_k != self.k
         ):
             # The bound of the model returned, where the test did not compute it:
-            # J - (the best lower bound on J* found), free, or computed once.
-            if self._lower > -math.inf:
+            # J - (the best lower bound on J* found), and for the last iterate also
+            # the cheap bound of its own dual point, O(d·m), if smaller (a gap
+            # checked many iterations earlier is far looser: it falls as the
+            # gradient squared); with no lower bound yet, computed exactly once.
+            if coef is point.coef:
+                self.duality_gap(point, math.inf if self._lower > -math.inf else None)
+            elif self._lower > -math.inf:
                 self.gap = max(curve[-1] - self._lower, 0.0)
             else:
-                self.duality_gap(point if coef is point.coef else self.objective.evaluate(coef))
+                self.duality_gap(self.objective.evaluate(coef))
         return SolverResult(
             coef=self.objective.T.to_base(coef),
             n_iter=k,

@@ -85,7 +85,7 @@ def test_gap_bounds_the_true_gap(n_classes, penalty, fit_intercept, weighted, fm
     Xf = {"dense": X, "csr": sp.csr_matrix(X), "float32": X.astype(np.float32)}[fmt]
     J_star = _J_star(X, y, sw, l1_ratio, fit_intercept)
     slack = 1e-6 if fmt == "float32" else 1e-12  # J of a float32 model, rounded
-    for max_iter in [0, 2, 10, 40]:
+    for max_iter in [0, 2, 10, 40, 1000]:  # 1000: converged, most often by a gradient test
         model = _fit(Xf, y, sw, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
                      max_iter=max_iter)
         J = _J(X, y, model.coef_, model.intercept_, sw, l1_ratio)
@@ -139,6 +139,23 @@ def test_gap_is_J_minus_the_dual_at_a_feasible_dual_point(n_classes, penalty, fi
     gap = dual.penalty_share + share
     assert gap == pytest.approx(point.J - D, rel=1e-9, abs=1e-13)
     assert dual.penalty_share + dual.loss_bound >= gap * (1 - 1e-12)
+
+
+@pytest.mark.parametrize("penalty", list(PENALTIES))
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_reported_gap_is_no_looser_than_the_returned_models_own_bound(n_classes, penalty):
+    """A fit that stops by a gradient test reports the smaller of J - (the best lower
+    bound found earlier) and the cheap bound of the returned model's dual point: not
+    a gap checked dozens of iterations before, which falls as the gradient squared."""
+    X, y = _data(n_classes, seed=2)
+    sw, l1_ratio = _weights(True), PENALTIES[penalty]
+    model = _fit(X, y, sw, l1_ratio=l1_ratio)
+    assert model.converged_
+    problem = make_problem(X, y, sw, n_classes, C=C, l1_ratio=l1_ratio, fit_intercept=True)
+    obj = Objective(problem, Identity(True))
+    point = obj.evaluate(np.vstack([model.coef_.T, model.intercept_[None, :]]))
+    dual = obj.dual_point(point, obj.dual_constants())
+    assert model.dual_gap_ <= (dual.penalty_share + dual.loss_bound) * (1 + 1e-9) + 1e-15
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
