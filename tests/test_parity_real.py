@@ -18,7 +18,9 @@ The full sweep (more C, raw L1, the sets of benchmarks/datasets.py) is
 benchmarks/experiments/parity_real.py; its table is in benchmarks/README.md.
 """
 
+import importlib.util
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,25 +28,30 @@ import scipy.sparse as sp
 from sklearn.datasets import load_breast_cancer, load_iris, load_wine
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.class_weight import compute_class_weight
 
 from gdlogreg import GradientDescentLogisticRegression
-from gdlogreg._compat import logistic_penalty
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "experiments" / "parity_real.py"
+
+
+def _load_sweep():
+    """The sweep script as a module (its case table, weights and LR parameters)."""
+    spec = importlib.util.spec_from_file_location("parity_real", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 LOADERS = {"breast_cancer": load_breast_cancer, "wine": load_wine, "iris": load_iris}
 
+# The cases are the sweep's (benchmarks/experiments/parity_real.py), one table: a subset,
+# with C moved off 1 for two of them.
+SWEEP = _load_sweep()
 CASES = {
-    "L2 C=1e-3": (dict(C=1e-3), None),
-    "L2 C=1": (dict(C=1.0), None),
-    "L2 C=1e3": (dict(C=1e3), None),
-    "L1": (dict(C=1.0, l1_ratio=1.0), None),
-    "elastic net": (dict(C=1.0, l1_ratio=0.5), None),
-    "no intercept": (dict(C=1.0, fit_intercept=False), None),
-    "balanced": (dict(C=1.0, class_weight="balanced"), None),
-    "sample_weight": (dict(C=0.1), "sample_weight"),
-    "float32": (dict(C=1.0), "float32"),
-    "CSR": (dict(C=10.0), "csr"),
-}
+    name: SWEEP.CASES[name]
+    for name in ("L2 C=1e-3", "L2 C=1", "L2 C=1e3", "L1 C=1", "EN ρ=.5 C=1", "no intercept",
+                 "balanced", "float32")
+} | {"sample_weight": (dict(C=0.1), "sample_weight"), "CSR": (dict(C=10.0), "csr")}
 
 # Raw data: the ill-conditioned problems (wine's proline ~1e3 next to hue ~1). L1 on raw
 # data is left to the script: saga, the tight reference, does not converge there.
@@ -79,16 +86,6 @@ def fit(est, X, y, sample_weight):
     return est, [str(w.message) for w in caught]
 
 
-def weights(y, params, sample_weight):
-    """Sample × class weights, as LogisticRegression folds them."""
-    s = np.ones(len(y)) if sample_weight is None else sample_weight.copy()
-    if params.get("class_weight") is not None:
-        classes = np.unique(y)
-        cw = compute_class_weight(params["class_weight"], classes=classes, y=y, sample_weight=s)
-        s *= cw[np.searchsorted(classes, y)]
-    return s
-
-
 def has_sign_and_scale(coef, intercept, ref_coef, ref_intercept):
     """<w, w*>/<w*, w*> in [0.9, 1.1], no flipped large coefficient, intercepts close
     (softmax intercepts compared up to their common shift)."""
@@ -113,7 +110,7 @@ def test_parity_with_logistic_regression(data, J, name, prep, case):
     sw = np.random.default_rng(0).uniform(0.1, 3.0, len(y)) if variant == "sample_weight" else None
     Xin = {"float32": X.astype(np.float32), "csr": sp.csr_matrix(X)}.get(variant, X)
     classes = np.unique(y)
-    s = weights(y, params, sw)
+    s = SWEEP.weights(y, params, sw)
 
     def gap_of(model):
         j = J(X, y, model.coef_, model.intercept_, classes, C=params["C"], l1_ratio=rho,
@@ -125,7 +122,7 @@ def test_parity_with_logistic_regression(data, J, name, prep, case):
                    Xin, y, sw)
     default_solver = "lbfgs" if rho == 0 else "saga"
     # l1_ratio as each scikit-learn version takes it (before 1.8: with penalty="elasticnet")
-    lr_params = {k: v for k, v in params.items() if k != "l1_ratio"} | logistic_penalty(rho)
+    lr_params = SWEEP.lr_params(params)
     lr_default, _ = fit(LogisticRegression(solver=default_solver, **lr_params), Xin, y, sw)
     if rho == 0:
         ref = LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=500, **lr_params)
