@@ -163,8 +163,9 @@ class Objective:
         b.z = None
         return self._pass(coef, Z)
 
-    def _pass(self, coef, Z, D=None, t=0.0, gradient=True, move=True, accept=None, base=None):
-        """The Point at coef whose raw prediction is Z + t·D: one fused loss pass.
+    def _pass(self, coef, Z, D=None, t=0.0, gradient=True, move=True, accept=None, base=None,
+              V=None):
+        """The Point at coef whose raw prediction is Z + t·D (Z + X V): one fused loss pass.
 
         ``move=True``: Z (and D) are spent, the point's raw prediction may
         take Z's memory and the residual D's. ``accept``: a test of J; where
@@ -177,7 +178,7 @@ class Objective:
         keep = None if accept is None else (lambda value: accept(value + penalty))
         value, U, G = self.backend.loss_pass(
             self.loss, Z, D, t, gradient=gradient, fit_intercept=self.fit_intercept, move=move,
-            keep=keep,
+            keep=keep, V=V,
         )
         grad = self._grad(G, base) if gradient and G is not None else None
         return Point(coef, value + penalty, grad, U, base)
@@ -343,8 +344,10 @@ class Objective:
 class Ray:
     """φ(t) = J(coef + t·d) along a direction d from a Point.
 
-    ``X @ d`` is computed once, here; every trial is O(n): Z + t·(X d).
-    The ray takes the point's raw prediction (``point.z`` becomes None).
+    ``X @ d`` is computed once, by the first trial that needs it; every
+    trial after it is O(n): Z + t·(X d). A fused first trial
+    (:meth:`try_point`) needs none: its pass moves Z by X (t·d). The ray
+    takes the point's raw prediction (``point.z`` becomes None).
     """
 
     def __init__(self, objective, point, d):
@@ -355,24 +358,31 @@ class Ray:
         # The original coordinates move along T d as Z along X T d (T is linear).
         self.base = T.to_base(point.coef) if point.base is None else point.base
         self.base_d = T.to_base(d)
-        self.D = objective.backend.linear(self.base_d, objective.fit_intercept)
+        self.D = None  # X T d, once a trial needs it
 
     @staticmethod
     def _at(a, v, t):
         return a + v if t == 1.0 else a + t * v
 
+    def _direction(self):
+        if self.D is None:
+            obj = self.objective
+            self.D = obj.backend.linear(self.base_d, obj.fit_intercept)
+        return self.D
+
     def __call__(self, t):
         """J(coef + t·d): O(n), nothing moves."""
         obj = self.objective
-        value, _, _ = obj.backend.loss_pass(obj.loss, self.Z, self.D, t)
+        value, _, _ = obj.backend.loss_pass(obj.loss, self.Z, self._direction(), t)
         W = obj._weights(self._at(self.base, self.base_d, t))
         return value + obj.penalty.value(W, obj.xp)
 
     def _pass(self, t, accept=None):
-        return self.objective._pass(
-            self._at(self.coef, self.d, t), self.Z, self.D, t, accept=accept,
-            base=self._at(self.base, self.base_d, t),
-        )
+        coef, base = self._at(self.coef, self.d, t), self._at(self.base, self.base_d, t)
+        if accept is not None and self.D is None:  # Z moves by X (t·d) in the pass
+            V = self.base_d if t == 1.0 else t * self.base_d
+            return self.objective._pass(coef, self.Z, accept=accept, base=base, V=V)
+        return self.objective._pass(coef, self.Z, self._direction(), t, accept=accept, base=base)
 
     def point(self, t):
         """The Point at coef + t·d with its gradient (one ``X.T @ R``); the ray is spent."""
@@ -385,7 +395,8 @@ class Ray:
 
         One fused pass moves the raw prediction to the trial point and takes
         its gradient, so an accepted trial costs what :meth:`point` alone
-        costs. A refused one skips ``X.T @ R`` and is undone exactly
+        costs, and without ``X @ d`` made before it, no more than a fresh
+        evaluation. A refused one skips ``X.T @ R`` and is undone exactly
         (``X @ coef`` again, and ``X @ d`` where the residual overwrote it):
         use it where acceptance is likely.
         """
@@ -397,6 +408,6 @@ class Ray:
         be = obj.backend
         if point.z is self.Z:  # moved in place: put Z back, and D where R overwrote it
             self.Z = be.linear(self.base, obj.fit_intercept, out=self.Z)
-            if be.spends_direction(obj.loss, self.Z.shape[1]):
+            if self.D is not None and be.spends_direction(obj.loss, self.Z.shape[1]):
                 self.D = be.linear(self.base_d, obj.fit_intercept, out=self.D)
         return None

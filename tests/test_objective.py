@@ -125,9 +125,16 @@ def test_refused_fused_trial_restores_the_ray_exactly(small_blocks, fmt, n_class
 @pytest.mark.parametrize("blocks", ["one", "several"])
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_refused_fused_trial_skips_the_gradient_product(monkeypatch, blocks, fmt, n_classes):
-    """A refused trial costs no ``X.T @ R``, and remakes only what the pass wrote over:
-    Z, and D where the residual went there (several blocks, not CSR's block sums)."""
+@pytest.mark.parametrize("direction_first", [False, True])
+def test_refused_fused_trial_skips_the_gradient_product(monkeypatch, blocks, fmt, n_classes,
+                                                        direction_first):
+    """A refused trial costs no ``X.T @ R`` and remakes only what the pass wrote over.
+
+    A first trial makes ``X @ d`` inside its pass (CSR, one column: added to Z
+    block by block; elsewhere one ``linear`` the pass spends) and leaves the
+    ray without D; Z is remade. With D made before (``ray(t)`` first), D is
+    remade where the residual went there (several blocks, not CSR's block sums).
+    """
     if blocks == "several":
         monkeypatch.setattr(_array, "CHUNK", 37)
     X, y = _data(150, 5, n_classes, fmt, np.float64)
@@ -136,6 +143,7 @@ def test_refused_fused_trial_skips_the_gradient_product(monkeypatch, blocks, fmt
     rng = np.random.default_rng(3)
     coef, d = rng.standard_normal((6, m)), rng.standard_normal((6, m))
     ray = obj.along(obj.evaluate(coef), d)
+    J_half = ray(0.5) if direction_first else None
     be, calls = obj.backend, {"linear": 0, "rlinear": 0}
 
     def counted(name):
@@ -151,10 +159,18 @@ def test_refused_fused_trial_skips_the_gradient_product(monkeypatch, blocks, fmt
     assert ray.try_point(1e3, lambda J: False) is None
     by_blocks = fmt == "csr" and m == 1
     assert calls["rlinear"] == 0
-    assert calls["linear"] == (2 if blocks == "several" and not by_blocks else 1)
-    assert be.spends_direction(obj.loss, m) == (calls["linear"] == 2)
     np.testing.assert_array_equal(ray.Z, be.linear(coef, True))
+    if direction_first:
+        assert calls["linear"] - 1 == (2 if blocks == "several" and not by_blocks else 1)
+        assert be.spends_direction(obj.loss, m) == (calls["linear"] - 1 == 2)
+        np.testing.assert_array_equal(ray.D, be.linear(d, True))
+        assert ray(0.5) == J_half
+        return
+    assert calls["linear"] - 1 == (1 if by_blocks else 2)
+    assert ray.D is None
+    J = ray(0.5)  # D made now, once
     np.testing.assert_array_equal(ray.D, be.linear(d, True))
+    assert J == pytest.approx(obj.evaluate(coef + 0.5 * d).J, rel=1e-13)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])

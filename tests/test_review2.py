@@ -61,9 +61,13 @@ def test_refused_trials_leave_the_ray_as_new(blocks, fmt, n_classes, dtype, stan
     for t in (1e3, 1.0):
         assert ray.try_point(t, lambda J: False) is None
         np.testing.assert_array_equal(ray.Z, Z0)
-        np.testing.assert_array_equal(ray.D, D0)
+        assert ray.D is None  # X @ d is made by the first trial that needs it
     rtol = 2e-5 if dtype == np.float32 else 1e-12
     assert ray(0.5) == pytest.approx(obj.evaluate(coef + 0.5 * d).J, rel=rtol)
+    np.testing.assert_array_equal(ray.D, D0)
+    assert ray.try_point(1e3, lambda J: False) is None  # with D made: both as new
+    np.testing.assert_array_equal(ray.Z, Z0)
+    np.testing.assert_array_equal(ray.D, D0)
     new = ray.point(0.25)
     fresh = obj.evaluate(coef + np.asarray(0.25, dtype) * d)
     assert new.J == pytest.approx(fresh.J, rel=rtol)
@@ -283,3 +287,31 @@ def test_refused_trial_on_dask_moves_nothing():
     assert new.J == pytest.approx(fresh.J, rel=1e-12)
     np.testing.assert_allclose(np.asarray(new.grad), np.asarray(fresh.grad), rtol=1e-9, atol=1e-12)
     assert ref.evaluate(np.asarray(new.base)).J == pytest.approx(new.J, rel=1e-12)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("keep", [True, False])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_a_pass_moved_by_coefficients_is_the_pass_moved_by_their_product(
+        blocks, fmt, n_classes, keep, fit_intercept):
+    """loss_pass(Z, V=v, move=True) (CSR one column: X v added to Z block by
+    block in the pass) = loss_pass(Z, D=X v, t=1): the same U in Z, loss and G."""
+    X, y, sw = _data(150, 5, n_classes, fmt, np.float64, weighted=True)
+    problem = make_problem(X, y, sw, n_classes, C=0.3, l1_ratio=0.0, fit_intercept=fit_intercept)
+    be, loss = problem.backend, problem.loss
+    m = 1 if n_classes == 2 else n_classes
+    rng = np.random.default_rng(11)
+    p = 5 + fit_intercept
+    Z, V = be.linear(rng.standard_normal((p, m)), fit_intercept), rng.standard_normal((p, m))
+    Z0 = Z.copy()
+    value, U, G = be.loss_pass(loss, Z, gradient=True, fit_intercept=fit_intercept, move=True,
+                               keep=lambda v: keep, V=V)
+    assert U is Z
+    D = be.linear(V, fit_intercept)
+    np.testing.assert_allclose(Z, Z0 + D, rtol=1e-13, atol=1e-13)
+    ref, _, G_ref = be.loss_pass(loss, Z0, D, 1.0, gradient=True, fit_intercept=fit_intercept)
+    assert value == pytest.approx(ref, rel=1e-13)
+    assert (G is not None) == (keep or (fmt == "csr" and m == 1))
+    if G is not None:
+        np.testing.assert_allclose(G, G_ref, rtol=1e-12, atol=1e-15)

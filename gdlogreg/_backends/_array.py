@@ -113,7 +113,7 @@ class ArrayBackend:
         return self.rlinear(Z, fit_intercept)
 
     def loss_pass(self, loss, Z, D=None, t=0.0, *, gradient=False, fit_intercept=True,
-                  move=False, keep=None):
+                  move=False, keep=None, V=None):
         """The loss at U = Z + t·D (U = Z without D) and, if asked, its gradient sums.
 
         Returns ``(Σ s L(U), U, G)`` with G = [Xᵀ R; Σ R] for the residual R
@@ -121,8 +121,12 @@ class ArrayBackend:
         and D are spent: a backend may then put U in Z's memory and R in D's
         (:meth:`spends_direction`). ``keep``: a test of the loss value; where
         it fails the product ``X.T @ R`` is skipped (G is None) unless the
-        pass already summed it.
+        pass already summed it. ``V`` (coefficients, no D): U = Z + X V, the
+        product made in the pass where the backend can (CSR X, one column,
+        moved: added to Z block by block, no array D).
         """
+        if V is not None:
+            D, t = self.linear(V, fit_intercept), 1.0
         xp = self.xp
         U = Z if D is None else (Z + D if t == 1.0 else D * t + Z)
         with self.errstate():
@@ -384,7 +388,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return not by_blocks and len(blocks) > 1
 
     def loss_pass(self, loss, Z, D=None, t=0.0, *, gradient=False, fit_intercept=True,
-                  move=False, keep=None):
+                  move=False, keep=None, V=None):
         """As :meth:`ArrayBackend.loss_pass`, in row blocks, on threads and in place.
 
         ``move=True``: U is written over Z and R over D (over Z without D,
@@ -397,6 +401,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
         the CSR Xᵀ R in part order (the same sum for the same number of threads).
         """
         by_blocks, width, blocks = self._plan(loss, Z.shape[1], gradient)
+        if V is not None and not (by_blocks and move):
+            D, t, V = self.linear(V, fit_intercept), 1.0, None
         R = None
         if gradient and not by_blocks and len(blocks) > 1:
             R = (Z if D is None else D) if move else np.empty_like(Z)
@@ -410,12 +416,14 @@ class NumpyBackend(HostArrays, ArrayBackend):
             G = self.rlinear(r, fit_intercept) if keeps else None
             return total, Z if move or D is None else None, G
 
+        step = None if V is None else self._csr_step(V, fit_intercept)
+
         def part(lo, hi):
             values, G, r = [], np.zeros(shape, self.dtype) if by_blocks else None, None
             with self.errstate():  # per thread: numpy's error state is thread-local
                 for i in range(lo, hi):
                     rows = blocks[i]
-                    U = self._block(Z, D, t, rows, moving)
+                    U = self._block(Z, D, t, rows, moving) if step is None else step(Z, rows)
                     value, r = loss.terms(U, self.targets[rows], self.weights(rows), np, gradient)
                     values.append(value)
                     if by_blocks:
@@ -432,6 +440,21 @@ class NumpyBackend(HostArrays, ArrayBackend):
         if R is Z:  # moved without D: the residual is in Z's memory, U is gone
             return total, None, G
         return total, Z if move or D is None else None, G
+
+    def _csr_step(self, V, fit_intercept):
+        """``step(Z, rows)``: Z's block moved in place by X_block v + c, for V = [v; c]."""
+        X, d = self.X, self.n_features
+        v = np.ascontiguousarray(V[:d, 0], dtype=self.dtype)
+        c = V[d, 0] if fit_intercept else 0.0
+
+        def step(Z, rows):
+            z = Z[rows]
+            csr_matvec(rows.stop - rows.start, d, X.indptr[rows.start : rows.stop + 1],
+                       X.indices, X.data, v, z[:, 0])
+            if c != 0.0:
+                z += c
+            return z
+        return step
 
     def _views_T(self, blocks):
         """Xᵀ of each row block of CSR X, as CSC matrices that share X's arrays.
