@@ -401,8 +401,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         the CSR Xᵀ R in part order (the same sum for the same number of threads).
         """
         by_blocks, width, blocks = self._plan(loss, Z.shape[1], gradient)
-        if V is not None and not (by_blocks and move):
-            D, t, V = self.linear(V, fit_intercept), 1.0, None
+        D, t, step = self._moves(V, D, t, by_blocks and move, fit_intercept)
         R = None
         if gradient and not by_blocks and len(blocks) > 1:
             R = (Z if D is None else D) if move else np.empty_like(Z)
@@ -415,8 +414,6 @@ class NumpyBackend(HostArrays, ArrayBackend):
             keeps = gradient and (keep is None or keep(total))
             G = self.rlinear(r, fit_intercept) if keeps else None
             return total, Z if move or D is None else None, G
-
-        step = None if V is None else self._csr_step(V, fit_intercept)
 
         def part(lo, hi):
             values, G, r = [], np.zeros(shape, self.dtype) if by_blocks else None, None
@@ -440,6 +437,15 @@ class NumpyBackend(HostArrays, ArrayBackend):
         if R is Z:  # moved without D: the residual is in Z's memory, U is gone
             return total, None, G
         return total, Z if move or D is None else None, G
+
+    def _moves(self, V, D, t, in_pass, fit_intercept):
+        """``(D, t, step)`` of a pass moved by X V: block by block in the pass where it
+        can be (``step``, CSR X), else D = X V made here; as given without V."""
+        if V is None:
+            return D, t, None
+        if in_pass:
+            return None, 0.0, self._csr_step(V, fit_intercept)
+        return self.linear(V, fit_intercept), 1.0, None
 
     def _csr_step(self, V, fit_intercept):
         """``step(Z, rows)``: Z's block moved in place by X_block v + c, for V = [v; c]."""
