@@ -1,0 +1,201 @@
+"""Outside review of the sparse fused first trial (``Ray.try_point`` moving Z by
+X (t·d) inside the pass, ``NumpyBackend._csr_step``) and hostile input on angles
+the earlier reviews (test_hostile.py, test_search_hostile.py, test_review*.py,
+test_sklearn_checks.py) do not cover (helper "review5").
+
+Each test locks in an outcome found to be right: a sensible model, or a clear
+ValueError naming the problem; never a NaN model, a leaked RuntimeWarning or a
+mutated input.
+"""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+from gdlogreg import GradientDescentLogisticRegression as GD
+from gdlogreg import GradientDescentLogisticRegressionCV as CV
+from gdlogreg._backends import _array, _threads
+from gdlogreg._objective import Objective, Ray
+from gdlogreg._problem import Identity, make_problem
+
+
+def strict(fn, *args, **kwargs):
+    """Call with every warning an error but ConvergenceWarning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return fn(*args, **kwargs)
+
+
+@pytest.fixture(params=["one", "several", "threads"])
+def blocks(request, monkeypatch):
+    """One row block; several of 37 rows; several on three threads (as test_review2's)."""
+    if request.param != "one":
+        monkeypatch.setattr(_array, "CHUNK", 37)
+    if request.param == "threads":
+        monkeypatch.setattr(_array, "MIN_SHARE", 1)
+        monkeypatch.setattr(_threads, "thread_limit", lambda: 3)
+    return request.param
+
+
+# ====================================================== the sparse fused first trial
+def _sparse_data(n=300, d=10, seed=1):
+    """Dense data with empty rows and long rows across the 37-row block boundaries."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * (rng.random((n, d)) < 0.35) * 2.0
+    X[5] = 0.0
+    X[100:110] = 0.0
+    X[35:39] = rng.standard_normal((4, d))  # dense rows across the block at 37
+    y = (X @ rng.standard_normal(d) + 0.5 * rng.standard_normal(n) > 0).astype(int)
+    sw = rng.random(n) * 2.0
+    sw[::7] = 0.0
+    return X, y, sw
+
+
+def _quirky_csr(X, dtype):
+    """X as CSR with every quirk scipy allows at once: each entry split in two halves
+    (duplicates), in reversed then sorted order (unsorted), an explicit zero per row,
+    int64 indptr next to int32 indices, and read-only arrays."""
+    counts, cols, vals = [], [], []
+    for row in X:
+        j = np.flatnonzero(row)
+        cols += [*j[::-1], *j, 0]
+        vals += [*(row[j[::-1]] / 2), *(row[j] / 2), 0.0]
+        counts.append(2 * len(j) + 1)
+    A = sp.csr_matrix(X.shape, dtype=dtype)
+    A.data = np.asarray(vals, dtype)
+    A.indices = np.asarray(cols, np.int32)
+    A.indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    A.has_sorted_indices = False
+    for a in (A.data, A.indices, A.indptr):
+        a.flags.writeable = False
+    return A
+
+
+@pytest.fixture
+def step_calls(monkeypatch):
+    """Counts the passes that moved Z by X V in place (``_csr_step``)."""
+    calls = []
+    original = _array.NumpyBackend._csr_step
+
+    def counted(self, V, fit_intercept):
+        calls.append(V.shape)
+        return original(self, V, fit_intercept)
+
+    monkeypatch.setattr(_array.NumpyBackend, "_csr_step", counted)
+    return calls
+
+
+@pytest.mark.parametrize("solver", ["bb", "lbfgs"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_quirky_csr_fits_as_dense_and_as_logistic_regression(blocks, step_calls, solver, dtype,
+                                                             fit_intercept):
+    """Duplicates, unsorted indices, explicit zeros, mixed index dtypes, read-only
+    arrays, empty rows, zero weights: the fused CSR trial gives the dense model;
+    the matrix is left as it was."""
+    X, y, sw = _sparse_data()
+    A = _quirky_csr(X, dtype)
+    before = [a.copy() for a in (A.data, A.indices, A.indptr)]
+    tol, rtol = (1e-10, 1e-7) if dtype == np.float64 else (1e-6, 2e-3)
+    params = dict(solver=solver, tol=tol, C=0.5, fit_intercept=fit_intercept, max_iter=3000)
+    model = strict(GD(**params).fit, A, y, sample_weight=sw)
+    assert step_calls, "the fused CSR first trial was not taken"
+    dense = strict(GD(**params).fit, X.astype(dtype), y, sample_weight=sw)
+    assert model.coef_.dtype == dtype and model.converged_
+    np.testing.assert_allclose(model.coef_, dense.coef_, rtol=rtol, atol=rtol * 1e-2)
+    np.testing.assert_allclose(model.intercept_, dense.intercept_, rtol=rtol, atol=rtol * 1e-2)
+    for a, b in zip((A.data, A.indices, A.indptr), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+        assert a.dtype == b.dtype
+    if dtype == np.float64:
+        ref = LogisticRegression(C=0.5, fit_intercept=fit_intercept, tol=1e-12, max_iter=10_000)
+        ref.fit(X, y, sample_weight=sw)
+        np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(model.intercept_, ref.intercept_, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_an_overflowing_first_trial_is_refused_and_the_ray_restored(blocks, dtype,
+                                                                    fit_intercept):
+    """A first trial so long that X (t·d) is ±inf, and nan where +inf meets -inf or an
+    explicit zero meets inf: J is not finite, the trial is refused, Z is X coef
+    again bit for bit, no D was made, and the next trials are those of a new ray."""
+    X, y, sw = _sparse_data()
+    A = _quirky_csr(X, dtype)
+    problem = make_problem(A, y, sw, 2, C=0.5, l1_ratio=0.0, fit_intercept=fit_intercept)
+    obj = Objective(problem, Identity(fit_intercept))
+    be, p = obj.backend, X.shape[1] + fit_intercept
+    rng = np.random.default_rng(2)
+    coef = (0.1 * rng.standard_normal((p, 1))).astype(dtype)
+    huge = np.finfo(dtype).max / 4
+    d = (huge * np.sign(rng.standard_normal((p, 1)))).astype(dtype)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # as the fit runs
+        Z0 = be.linear(coef, fit_intercept).copy()
+        point = obj.evaluate(coef)
+        ray = obj.along(point, d)
+        seen = []
+        assert ray.try_point(1.0, lambda J: seen.append(J) or J <= point.J) is None
+        assert not np.isfinite(seen[0])
+        np.testing.assert_array_equal(ray.Z, Z0)
+        assert ray.D is None
+        small = (1e-3 * d / huge).astype(dtype)
+        ray = obj.along(obj.evaluate(coef), small)
+        new = ray.try_point(1.0, lambda J: True)
+        fresh = obj.evaluate(coef + small)
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert new.J == pytest.approx(fresh.J, rel=rtol)
+    np.testing.assert_allclose(new.z, fresh.z, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(new.grad, fresh.grad, rtol=1e3 * rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("solver, learning_rate", [("bb", 1e4), ("lbfgs", 100.0)])
+def test_csr_fit_through_refused_first_trials_is_the_dense_fit(blocks, monkeypatch, solver,
+                                                                learning_rate):
+    """A constant step far too long: fused CSR first trials are refused, the ray is
+    restored and backtracks, later ones are accepted; the loss curve and model are
+    the dense fit's."""
+    outcomes = []
+    original = Ray.try_point
+
+    def counted(self, t, accept):
+        new = original(self, t, accept)
+        outcomes.append(new is not None)
+        return new
+
+    monkeypatch.setattr(Ray, "try_point", counted)
+    X, y, sw = _sparse_data()
+    params = dict(solver=solver, learning_rate=learning_rate, C=1.0, tol=1e-9, max_iter=500)
+    model = strict(GD(**params).fit, _quirky_csr(X, np.float64), y, sample_weight=sw)
+    assert False in outcomes and True in outcomes
+    dense = strict(GD(**params).fit, X, y, sample_weight=sw)
+    assert model.converged_ and model.n_iter_[0] == dense.n_iter_[0]
+    np.testing.assert_allclose(model.loss_curve_, dense.loss_curve_, rtol=1e-12)
+    np.testing.assert_allclose(model.coef_, dense.coef_, rtol=1e-8)
+
+
+def test_warm_started_csr_refits_end_at_the_dense_model(blocks, step_calls):
+    """Refits from a few iterations, then on float32 CSR and back: each ends at the
+    dense model of its data, with the input left as it was."""
+    X, y, sw = _sparse_data()
+    A = _quirky_csr(X, np.float64)
+    ref = strict(GD(tol=1e-10).fit, X, y, sample_weight=sw)
+    model = GD(warm_start=True, max_iter=3, tol=1e-10)
+    strict(model.fit, A, y, sample_weight=sw)
+    assert not model.converged_
+    model.set_params(max_iter=1000)
+    strict(model.fit, A, y, sample_weight=sw)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-7)
+    strict(model.set_params(tol=1e-6).fit, _quirky_csr(X, np.float32), y, sample_weight=sw)
+    assert model.coef_.dtype == np.float32
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=2e-3)
+    strict(model.set_params(tol=1e-10).fit, A, y, sample_weight=sw)
+    assert model.coef_.dtype == np.float64
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-7)
+    assert step_calls
