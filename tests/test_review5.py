@@ -9,6 +9,7 @@ mutated input.
 """
 
 import pickle
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -199,3 +200,28 @@ def test_warm_started_csr_refits_end_at_the_dense_model(blocks, step_calls):
     assert model.coef_.dtype == np.float64
     np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-7)
     assert step_calls
+
+
+def _fit_peak(X, y):
+    """Peak bytes traced while a few iterations are fitted on X."""
+    tracemalloc.start()
+    try:
+        strict(GD(max_iter=3).fit, X, y)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("ptr, ind", [(np.int64, np.int32), (np.int32, np.int64)])
+def test_index_arrays_of_two_dtypes_are_not_copied_block_by_block(ptr, ind):
+    """A CSR matrix whose indptr is int64 and indices int32 (scipy's constructors make
+    them alike; assigning them does not): scipy's kernels take one index type, so
+    each block's product converted all of X.indices to int64, a copy of X's largest
+    index array in every block of every pass. Its peak must be the canonical one's."""
+    X = sp.random(60_000, 40, density=0.1, format="csr", random_state=0)
+    y = (X @ np.random.default_rng(0).standard_normal(40) > 0).astype(int)
+    mixed = X.copy()
+    mixed.indptr, mixed.indices = X.indptr.astype(ptr), X.indices.astype(ind)
+    canonical = X.copy()
+    canonical.indptr, canonical.indices = X.indptr.astype(ind), X.indices.astype(ind)
+    assert _fit_peak(mixed, y) < _fit_peak(canonical, y) + 0.25 * mixed.indices.nbytes
