@@ -218,10 +218,12 @@ def test_index_arrays_of_two_dtypes_are_not_copied_block_by_block(ptr, ind):
     them alike; assigning them does not): scipy's kernels take one index type, so
     each block's product converted all of X.indices to int64, a copy of X's largest
     index array in every block of every pass. Its peak must be the canonical one's."""
-    X = sp.random(60_000, 40, density=0.1, format="csr", random_state=0)
+    X = sp.random(60_000, 40, density=0.2, format="csr", random_state=0)
     y = (X @ np.random.default_rng(0).standard_normal(40) > 0).astype(int)
     mixed = X.copy()
     mixed.indptr, mixed.indices = X.indptr.astype(ptr), X.indices.astype(ind)
     canonical = X.copy()
     canonical.indptr, canonical.indices = X.indptr.astype(ind), X.indices.astype(ind)
-    assert _fit_peak(mixed, y) < _fit_peak(canonical, y) + 0.25 * mixed.indices.nbytes
+    for A in (mixed, canonical):  # scipy's own check converts once; its answer is kept
+        assert A.has_canonical_format
+    assert _fit_peak(mixed, y) < _fit_peak(canonical, y) + 0.5 * mixed.indices.nbytes
