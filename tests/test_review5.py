@@ -227,3 +227,166 @@ def test_index_arrays_of_two_dtypes_are_not_copied_block_by_block(ptr, ind):
     for A in (mixed, canonical):  # scipy's own check converts once; its answer is kept
         assert A.has_canonical_format
     assert _fit_peak(mixed, y) < _fit_peak(canonical, y) + 0.5 * mixed.indices.nbytes
+
+
+# ============================================ hostile input on angles not yet covered
+RNG = np.random.default_rng(5)
+XS = RNG.standard_normal((90, 3))
+YS = (XS[:, 0] + 0.5 * RNG.standard_normal(90) > 0).astype(int)
+Y3 = np.digitize(XS[:, 1], [-0.5, 0.5])
+SW = RNG.random(90) * 3.0
+
+
+def test_pyarrow_backed_frames_fit_as_numpy_arrays():
+    """float64 and float32 Arrow columns, Arrow labels and Arrow weights: the numpy
+    model; the column names are kept and checked at predict time."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    ref = strict(GD(tol=1e-10).fit, XS, YS, sample_weight=SW)
+    frame = pd.DataFrame(XS, columns=["a", "b", "c"]).astype("float64[pyarrow]")
+    labels = pd.Series(np.where(YS, "yes", "no")).astype("string[pyarrow]")
+    weights = pd.Series(SW).astype("double[pyarrow]")
+    model = strict(GD(tol=1e-10).fit, frame, labels, sample_weight=weights)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-10)
+    assert model.classes_.tolist() == ["no", "yes"]
+    assert model.feature_names_in_.tolist() == ["a", "b", "c"]
+    np.testing.assert_allclose(model.predict_proba(frame), ref.predict_proba(XS), rtol=1e-9)
+    with pytest.raises(ValueError, match="feature names"):
+        model.predict(frame[["c", "b", "a"]])
+    # Arrow float32 columns: scikit-learn's validation makes them float64 (as for
+    # LogisticRegression): the model of the float32 numbers in float64.
+    frame32 = frame.astype("float[pyarrow]")
+    f32 = strict(GD(tol=1e-10).fit, frame32, YS)
+    assert f32.coef_.dtype == LogisticRegression().fit(frame32, YS).coef_.dtype
+    rounded = XS.astype(np.float32).astype(np.float64)
+    np.testing.assert_allclose(f32.coef_, GD(tol=1e-10).fit(rounded, YS).coef_, rtol=1e-10)
+
+
+def test_feature_names_through_set_output_and_column_transformer():
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    frame = pd.DataFrame(XS, columns=["a", "b", "c"]).assign(kind=np.where(Y3 == 1, "u", "v"))
+    dense = ColumnTransformer([("num", StandardScaler(), ["a", "b", "c"]),
+                               ("cat", OneHotEncoder(sparse_output=False), ["kind"])])
+    pipe = strict(make_pipeline(dense, GD(tol=1e-10)).set_output(transform="pandas").fit,
+                  frame, YS)
+    assert pipe[-1].feature_names_in_.tolist() == [
+        "num__a", "num__b", "num__c", "cat__kind_u", "cat__kind_v"]
+    # The same columns as a CSR matrix (sparse_threshold=1): the same model, no names.
+    sparse = ColumnTransformer([("num", StandardScaler(), ["a", "b", "c"]),
+                                ("cat", OneHotEncoder(), ["kind"])], sparse_threshold=1.0)
+    pipe_sp = strict(make_pipeline(sparse, GD(tol=1e-10)).fit, frame, YS)
+    assert sp.issparse(pipe_sp[0].transform(frame))
+    assert not hasattr(pipe_sp[-1], "feature_names_in_")
+    np.testing.assert_allclose(pipe_sp[-1].coef_, pipe[-1].coef_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(pipe_sp.predict_proba(frame), pipe.predict_proba(frame), rtol=1e-9)
+
+
+def test_the_search_in_cross_validate_clone_and_pickle():
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_validate
+
+    search = CV(Cs=[0.01, 1.0], cv=3, scoring="neg_log_loss")
+    scores = strict(cross_validate, search, XS, Y3, cv=3)["test_score"]
+    again = strict(cross_validate, clone(search), XS, Y3, cv=3)["test_score"]
+    np.testing.assert_array_equal(scores, again)
+    assert np.all(np.isfinite(scores))
+    fitted = strict(clone(search).fit, XS, Y3)
+    loaded = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(loaded.predict_proba(XS), fitted.predict_proba(XS))
+    refit = strict(clone(loaded).fit, XS[:, :2], Y3)  # clone of a fitted search: unfitted
+    assert refit.coef_.shape == (3, 2) and loaded.coef_.shape == (3, 3)
+
+
+def test_sample_weight_and_groups_routed_by_metadata_routing():
+    """With enable_metadata_routing, weights (and a CV's groups) reach the fits as
+    when they are passed by hand."""
+    import sklearn
+    from sklearn.model_selection import GroupKFold, cross_validate
+
+    groups = np.arange(90) % 6
+    folds = list(GroupKFold(3).split(XS, YS, groups))
+    by_hand = [GD().fit(XS[tr], YS[tr], sample_weight=SW[tr]).score(XS[te], YS[te])
+               for tr, te in folds]
+    direct = CV(Cs=[0.01, 1.0], cv=GroupKFold(3)).fit(XS, YS, sample_weight=SW, groups=groups)
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = GD().set_fit_request(sample_weight=True).set_score_request(sample_weight=False)
+        routed = strict(cross_validate, est, XS, YS, cv=folds, params={"sample_weight": SW})
+        search = CV(Cs=[0.01, 1.0], cv=GroupKFold(3)).set_fit_request(
+            sample_weight=True, groups=True)
+        strict(search.fit, XS, YS, sample_weight=SW, groups=groups)
+    np.testing.assert_allclose(routed["test_score"], by_hand)
+    np.testing.assert_array_equal(search.scores_[1], direct.scores_[1])
+    np.testing.assert_array_equal(search.coef_, direct.coef_)
+
+
+@pytest.mark.parametrize("y", [YS, Y3], ids=["binary", "3 classes"])
+@pytest.mark.parametrize("fmt", ["dense", "csr", "sparsified"])
+def test_predictions_on_one_row_and_on_none(y, fmt):
+    """One row: one answer of the right shape (the same as inside a larger X); no
+    row: the ValueError LogisticRegression gives."""
+    model = strict(GD().fit, XS, y)
+    if fmt == "sparsified":
+        model.sparsify()
+    one = XS[4:5] if fmt == "dense" else sp.csr_matrix(XS[4:5])
+    k = len(model.classes_)
+    for method, shape in [("decision_function", (1,) if k == 2 else (1, k)),
+                          ("predict_proba", (1, k)), ("predict_log_proba", (1, k)),
+                          ("predict", (1,))]:
+        got = strict(getattr(model, method), one)
+        assert got.shape == shape
+        np.testing.assert_array_equal(got, getattr(model, method)(XS)[4:5])
+        with pytest.raises(ValueError, match="0 sample"):
+            getattr(model, method)(one[:0])
+        with pytest.raises(ValueError, match="0 sample"):
+            getattr(LogisticRegression().fit(XS, y), method)(one[:0])
+
+
+def test_a_class_seen_once():
+    """A class of one sample: the single fit keeps it (finite probabilities that sum to
+    1, LogisticRegression's model); a search cannot train every fold on it and says so."""
+    y = Y3.copy()
+    y[7] = 9
+    model = strict(GD(tol=1e-10).fit, XS, y)
+    ref = LogisticRegression(tol=1e-12, max_iter=10_000).fit(XS, y)
+    assert model.classes_.tolist() == [0, 1, 2, 9]
+    proba = model.predict_proba(XS)
+    assert np.all(np.isfinite(proba)) and np.allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(proba, ref.predict_proba(XS), atol=1e-6)
+    with pytest.raises(ValueError, match="class 9"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # StratifiedKFold's own
+            CV(Cs=[1.0], cv=3).fit(XS, y)
+
+
+@pytest.mark.parametrize("est", [GD(), CV(Cs=[0.1, 1.0], cv=3)], ids=["single", "search"])
+def test_float_labels_that_are_whole_numbers(est):
+    """Labels 1.0 / 2.0 (and float16): the classes and predictions are those floats."""
+    for y in (YS + 1.0, (YS + 1).astype(np.float16)):
+        model = strict(est.fit, XS, y)
+        assert model.classes_.tolist() == [1.0, 2.0]
+        assert model.predict(XS).dtype == y.dtype
+        np.testing.assert_array_equal(model.predict(XS), np.where(model.predict(XS) == 2, 2, 1))
+        np.testing.assert_array_equal(
+            model.predict(XS) == 2.0, strict(est.fit, XS, YS).predict(XS) == 1)
+    with pytest.raises(ValueError, match="continuous"):
+        est.fit(XS, YS + 0.5)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_fifty_thousand_features_and_twenty_rows(fmt):
+    """d = 50,000 and n = 20: a converged model, LogisticRegression's."""
+    rng = np.random.default_rng(0)
+    if fmt == "dense":
+        X = rng.standard_normal((20, 50_000))
+    else:
+        X = sp.random(20, 50_000, density=0.01, format="csr", random_state=0)
+    for y in (np.arange(20) % 2, np.arange(20) % 3):
+        model = strict(GD(tol=1e-8).fit, X, y)
+        ref = LogisticRegression(tol=1e-10, max_iter=5000).fit(X, y)
+        assert model.converged_
+        np.testing.assert_allclose(model.coef_, ref.coef_, atol=1e-6)
+        np.testing.assert_array_equal(model.predict(X), ref.predict(X))
