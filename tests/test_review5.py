@@ -8,6 +8,7 @@ ValueError naming the problem; never a NaN model, a leaked RuntimeWarning or a
 mutated input.
 """
 
+import os
 import pickle
 import tracemalloc
 import warnings
@@ -390,3 +391,46 @@ def test_fifty_thousand_features_and_twenty_rows(fmt):
         assert model.converged_
         np.testing.assert_allclose(model.coef_, ref.coef_, atol=1e-6)
         np.testing.assert_array_equal(model.predict(X), ref.predict(X))
+
+
+@pytest.mark.parametrize(
+    "content, argv, status, message",
+    [
+        # Quoted fields, CRLF line ends and trailing blank lines (as spreadsheets write).
+        ('"a","b","y"\r\n' + "".join(f'"{i}","{(7 * i) % 5}","{i % 2}"\r\n' for i in range(12))
+         + "\r\n\r\n", ["--test-size", "0"], 0, None),
+        ("", [], 2, "needs a header row and at least two data rows"),
+        ("a,b,y\n1,1e400,0\n3,4,1\n5,6,0\n7,8,1\n", ["--test-size", "0"], 2,
+         "nan or infinite"),
+        ("a,b,y\n1,2,1e400\n3,4,1\n5,6,0\n7,8,1\n", ["--test-size", "0"], 2,
+         "holds 1e400, not a class label"),
+        ("a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n", ["--random-state", "-1"], 2,
+         "random_state"),
+        ("a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,8,2\n", [], 2, "cannot split the data"),
+    ],
+    ids=["quoted-crlf", "empty-file", "feature-overflows", "label-overflows",
+         "negative-seed", "class-seen-once"],
+)
+def test_cli_on_unusual_files(tmp_path, capsys, content, argv, status, message):
+    from gdlogreg._cli import main
+
+    path = tmp_path / "data.csv"
+    path.write_bytes(content.encode())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert main(["--csv", str(path), *argv]) == status
+    err = capsys.readouterr().err
+    if message is None:
+        assert "error" not in err
+    else:
+        assert len(err.strip().splitlines()) == 1 and message in err, err
+
+
+def test_cli_on_a_directory_and_an_empty_device(tmp_path, capsys):
+    from gdlogreg._cli import main
+
+    for path, message in [(tmp_path, "cannot read"),
+                          (os.devnull, "needs a header row")]:
+        assert main(["--csv", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and message in err, err
