@@ -3,9 +3,11 @@ X (t·d) inside the pass, ``NumpyBackend._csr_step``) and hostile input on angle
 the earlier reviews (test_hostile.py, test_search_hostile.py, test_review*.py,
 test_sklearn_checks.py) do not cover (helper "review5").
 
-Each test locks in an outcome found to be right: a sensible model, or a clear
-ValueError naming the problem; never a NaN model, a leaked RuntimeWarning or a
-mutated input.
+One defect was found (it failed before its fix): a CSR matrix whose indptr is
+int64 and indices int32 made scipy's kernels copy X.indices in every block
+(test_index_arrays_of_two_dtypes_are_not_copied_block_by_block). The other tests
+lock in outcomes found to be right: a sensible model, or a clear ValueError
+naming the problem; never a NaN model, a leaked RuntimeWarning or a mutated input.
 """
 
 import os
