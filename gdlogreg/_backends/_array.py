@@ -249,6 +249,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         self.s = s
         self._sparse = sp.issparse(X)
         self._csr = self._sparse and X.format == "csr"
+        self._indptr = _kernel_indptr(X) if self._csr else None
         # The row blocks for passes over m columns, and for CSR X their
         # transposed views (Xᵀ R is summed block by block): m -> (blocks, views).
         self._cuts = {}
@@ -327,7 +328,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         def part(lo, hi):
             for rows in blocks[lo:hi]:
                 z[rows] = b
-                csr_matvec(rows.stop - rows.start, d, X.indptr[rows.start : rows.stop + 1],
+                csr_matvec(rows.stop - rows.start, d, self._indptr[rows.start : rows.stop + 1],
                            X.indices, X.data, w, z[rows])
 
         self._map(part, 1)
@@ -455,7 +456,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
         def step(Z, rows):
             z = Z[rows]
-            csr_matvec(rows.stop - rows.start, d, X.indptr[rows.start : rows.stop + 1],
+            csr_matvec(rows.stop - rows.start, d, self._indptr[rows.start : rows.stop + 1],
                        X.indices, X.data, v, z[:, 0])
             if c != 0.0:
                 z += c
@@ -473,7 +474,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         for rows in blocks:
             view = sp.csc_matrix((X.shape[1], rows.stop - rows.start), dtype=X.dtype)
             view.data, view.indices = X.data, X.indices
-            view.indptr = X.indptr[rows.start : rows.stop + 1]
+            view.indptr = self._indptr[rows.start : rows.stop + 1]
             views.append(view)
         return views
 
@@ -483,7 +484,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         blocks, views = self._cuts[r.shape[1] if width is None else width]
         X, d, rows = self.X, self.n_features, blocks[i]
         if r.shape[1] == 1:
-            csc_matvec(d, rows.stop - rows.start, X.indptr[rows.start : rows.stop + 1],
+            csc_matvec(d, rows.stop - rows.start, self._indptr[rows.start : rows.stop + 1],
                        X.indices, X.data, np.asarray(r[:, 0], dtype=self.dtype), G[:d, 0])
         else:
             G[:d] += views[i] @ r
@@ -647,6 +648,18 @@ class NumpyBackend(HostArrays, ArrayBackend):
             sums *= self.s
             squares *= self.s
         return sums, squares
+
+
+def _kernel_indptr(X):
+    """X.indptr in the dtype of X.indices where it is wider (and the entries fit).
+
+    scipy's kernels take one index type, the wider of the two: an int64 indptr next
+    to int32 indices made every block's product convert all of X.indices. The
+    (n + 1)-entry copy of indptr is made once instead.
+    """
+    ptr, ind = X.indptr, X.indices
+    wider = ptr.dtype.itemsize > ind.dtype.itemsize and ind.dtype in (np.int32, np.int64)
+    return ptr.astype(ind.dtype) if wider and X.nnz <= np.iinfo(ind.dtype).max else ptr
 
 
 def _runs(X, nnz_per_block):
