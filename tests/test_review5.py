@@ -341,7 +341,11 @@ def test_predictions_on_one_row_and_on_none(y, fmt):
                           ("predict", (1,))]:
         got = strict(getattr(model, method), one)
         assert got.shape == shape
-        np.testing.assert_array_equal(got, getattr(model, method)(XS)[4:5])
+        whole = getattr(model, method)(XS)[4:5]
+        if method == "predict":
+            np.testing.assert_array_equal(got, whole)
+        else:  # a one-row product may round its last bit unlike the whole X's
+            np.testing.assert_allclose(got, whole, rtol=1e-12, atol=1e-12)
         with pytest.raises(ValueError, match="0 sample"):
             getattr(model, method)(one[:0])
         with pytest.raises(ValueError, match="0 sample"):
