@@ -165,8 +165,7 @@ class Objective:
 
     def _pass(self, coef, Z, D=None, t=0.0, gradient=True, move=True, accept=None, base=None,
               V=None):
-        """The Point at coef whose raw prediction is Z + t·D (X V, made over Z): one fused
-        loss pass.
+        """The Point at coef whose raw prediction is Z + t·D (Z + X V): one fused loss pass.
 
         ``move=True``: Z (and D) are spent, the point's raw prediction may
         take Z's memory and the residual D's. ``accept``: a test of J; where
@@ -347,9 +346,8 @@ class Ray:
 
     ``X @ d`` is computed once, by the first trial that needs it; every
     trial after it is O(n): Z + t·(X d). A fused first trial
-    (:meth:`try_point`) needs none: its pass makes the trial point's Z
-    afresh, X (coef + t·d), over the old one. The ray takes the point's raw
-    prediction (``point.z`` becomes None).
+    (:meth:`try_point`) needs none: its pass moves Z by X (t·d). The ray
+    takes the point's raw prediction (``point.z`` becomes None).
     """
 
     def __init__(self, objective, point, d):
@@ -381,8 +379,9 @@ class Ray:
 
     def _pass(self, t, accept=None):
         coef, base = self._at(self.coef, self.d, t), self._at(self.base, self.base_d, t)
-        if accept is not None and self.D is None:  # Z made afresh at the trial point
-            return self.objective._pass(coef, self.Z, accept=accept, base=base, V=base)
+        if accept is not None and self.D is None:  # Z moves by X (t·d) in the pass
+            V = self.base_d if t == 1.0 else t * self.base_d
+            return self.objective._pass(coef, self.Z, accept=accept, base=base, V=V)
         return self.objective._pass(coef, self.Z, self._direction(), t, accept=accept, base=base)
 
     def point(self, t):
@@ -394,11 +393,12 @@ class Ray:
     def try_point(self, t, accept):
         """The Point at coef + t·d if ``accept(J)`` holds there, else None.
 
-        One fused pass makes the raw prediction at the trial point over the
-        old one and takes its gradient: an accepted trial costs a fresh
-        evaluation, no more. A refused one skips ``X.T @ R`` and is undone
-        exactly (``X @ coef`` again, and ``X @ d`` where the residual
-        overwrote a D made before): use it where acceptance is likely.
+        One fused pass moves the raw prediction to the trial point and takes
+        its gradient, so an accepted trial costs what :meth:`point` alone
+        costs, and without ``X @ d`` made before it, no more than a fresh
+        evaluation. A refused one skips ``X.T @ R`` and is undone exactly
+        (``X @ coef`` again, and ``X @ d`` where the residual overwrote it):
+        use it where acceptance is likely.
         """
         obj = self.objective
         point = self._pass(t, accept=accept)

@@ -293,11 +293,11 @@ def test_refused_trial_on_dask_moves_nothing():
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize("keep", [True, False])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_a_pass_at_coefficients_is_the_pass_at_their_product(
+def test_a_pass_moved_by_coefficients_is_the_pass_moved_by_their_product(
         blocks, fmt, n_classes, keep, fit_intercept):
-    """loss_pass(Z, V=v, move=True): U = X v written over Z's memory (CSR, one
-    column: block by block in the pass) = the pass at linear(v): the same U,
-    loss and G, and U kept (the residual goes elsewhere)."""
+    """loss_pass(Z, V=v, move=True) (CSR one column: X v added to Z block by
+    block in the pass) = loss_pass(Z, D=X v, t=1): the same U in Z to the bit
+    (the move summed apart, then added, as Z + D), loss and G."""
     X, y, sw = _data(150, 5, n_classes, fmt, np.float64, weighted=True)
     problem = make_problem(X, y, sw, n_classes, C=0.3, l1_ratio=0.0, fit_intercept=fit_intercept)
     be, loss = problem.backend, problem.loss
@@ -305,12 +305,13 @@ def test_a_pass_at_coefficients_is_the_pass_at_their_product(
     rng = np.random.default_rng(11)
     p = 5 + fit_intercept
     Z, V = be.linear(rng.standard_normal((p, m)), fit_intercept), rng.standard_normal((p, m))
+    Z0 = Z.copy()
     value, U, G = be.loss_pass(loss, Z, gradient=True, fit_intercept=fit_intercept, move=True,
                                keep=lambda v: keep, V=V)
     assert U is Z
-    Z_ref = be.linear(V, fit_intercept)
-    np.testing.assert_allclose(Z, Z_ref, rtol=1e-14, atol=1e-14)
-    ref, _, G_ref = be.loss_pass(loss, Z_ref, gradient=True, fit_intercept=fit_intercept)
+    D = be.linear(V, fit_intercept)
+    np.testing.assert_array_equal(Z, Z0 + D)  # the same rounding as Z + D, exactly
+    ref, _, G_ref = be.loss_pass(loss, Z0, D, 1.0, gradient=True, fit_intercept=fit_intercept)
     assert value == pytest.approx(ref, rel=1e-13)
     assert (G is not None) == (keep or (fmt == "csr" and m == 1))
     if G is not None:

@@ -247,10 +247,10 @@ class DaskBackend(HostArrays):
 
     def loss_pass(self, loss, Z, D=None, t=0.0, *, gradient=False, fit_intercept=True,
                   move=False, keep=None, V=None):
-        """The loss at U = Z + t·D (X V) in one pass, with Xᵀ R and Σ R in the
+        """The loss at U = Z + t·D (Z + X V) in one pass, with Xᵀ R and Σ R in the
         same tasks (whatever ``keep`` says: one round trip)."""
         if V is not None:
-            Z, D = self.linear(V, fit_intercept), None
+            D, t = self.linear(V, fit_intercept), 1.0
         U = Z if D is None else (Z + D if t == 1.0 else D * t + Z)
         packed = self._map_reduce(
             _loss_block, loss=loss, coef=U.coef, fit_intercept=fit_intercept, gradient=gradient
