@@ -440,3 +440,27 @@ def test_sparse_moments_are_the_dense_ones(monkeypatch, fmt, weighted, canonical
     scale, mean, var = be.moments()
     np.testing.assert_allclose(mean * scale, s @ Xd, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(var * scale**2, s @ (Xd - s @ Xd) ** 2, rtol=1e-10)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("several", [False, True])
+def test_an_accepted_first_trial_moves_z_by_the_direction_computed_alone(
+        monkeypatch, fmt, n_classes, dtype, several):
+    """The accepted first trial's z is z + X d to the bit (X d summed apart, then
+    added), not a fresh X (coef + d) nor the products summed onto z: near a float32
+    optimum a step changes z far less than the rounding at z's scale, and the
+    gradient differences that set the spectral steps would be that noise."""
+    if several:
+        monkeypatch.setattr(_array, "CHUNK", 37)
+    X, y = _data(150, 5, n_classes, fmt, dtype)
+    obj = Objective(_problem(X, y, None, n_classes), Identity(True))
+    m = 1 if n_classes == 2 else n_classes
+    rng = np.random.default_rng(12)
+    coef = (100.0 * rng.standard_normal((6, m))).astype(dtype)  # z far larger than X d
+    d = (1e-3 * rng.standard_normal((6, m))).astype(dtype)
+    point = obj.evaluate(coef)
+    expected = point.z + obj.backend.linear(d, True)
+    new = obj.along(point, d).try_point(1.0, lambda J: True)
+    np.testing.assert_array_equal(new.z, expected)

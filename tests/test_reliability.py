@@ -855,11 +855,12 @@ def test_property_fixed_learning_rate_is_finite_or_warns(problem, solver, lr):
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_float32_fit_reaches_the_float64_optimum(solver, fmt, n_classes):
-    """A float32 fit ends within 1e-6 (relative) of J* at the default tol, in at most
-    about twice the float64 fit's iterations. Near the optimum a step changes z far
-    less than the rounding of a fresh X w in float32: the line search must move z by
-    X (t·d) computed alone, or the gradient differences that set the spectral steps
-    are rounding noise (a fresh z per trial took 83 and 441 iterations here, not 64)."""
+    """A float32 fit ends within 1e-6 (relative) of J* at the default tol. Near the
+    optimum a step changes z far less than the rounding of a fresh X w in float32:
+    the line search must move z by X (t·d) computed alone, or the gradient
+    differences that set the spectral steps are rounding noise (a fresh z per trial
+    took 330 iterations here instead of 65; test_objective's
+    test_an_accepted_first_trial_moves_z_by_the_direction_computed_alone pins the move)."""
     from gdlogreg._cli import objective
 
     X, y = make_classification(3000, 20, n_informative=8, n_classes=n_classes, random_state=0)
@@ -869,7 +870,5 @@ def test_float32_fit_reaches_the_float64_optimum(solver, fmt, n_classes):
     if fmt == "csr":
         X32 = sp.csr_matrix(X32)
     fit32 = GD(solver=solver).fit(X32, y)
-    fit64 = GD(solver=solver).fit(X, y)
     J = objective(fit32, X32.astype(np.float64), y)
     assert (J - J_star) / J_star <= 1e-6
-    assert fit32.n_iter_[0] <= 2 * fit64.n_iter_[0] + 10
