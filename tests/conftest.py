@@ -1,8 +1,10 @@
-"""Shared test helpers: an independent computation of the cost J."""
+"""Shared test helpers: an independent computation of the cost J, and row blocks."""
 
 import numpy as np
 import pytest
 from scipy.special import logsumexp
+
+from gdlogreg._backends import _array, _threads
 
 
 def objective(X, y, coef, intercept, classes, *, C=1.0, l1_ratio=0.0, sample_weight=None):
@@ -33,3 +35,14 @@ def objective(X, y, coef, intercept, classes, *, C=1.0, l1_ratio=0.0, sample_wei
 @pytest.fixture
 def J():
     return objective
+
+
+@pytest.fixture(params=["one", "several", "threads"])
+def blocks(request, monkeypatch):
+    """One row block; several of 37 rows (the last partial); several on three threads."""
+    if request.param != "one":
+        monkeypatch.setattr(_array, "CHUNK", 37)
+    if request.param == "threads":
+        monkeypatch.setattr(_array, "MIN_SHARE", 1)
+        monkeypatch.setattr(_threads, "thread_limit", lambda: 3)
+    return request.param

@@ -13,7 +13,6 @@ import sklearn
 from sklearn.linear_model import LogisticRegression
 
 from gdlogreg import GradientDescentLogisticRegression, _solver
-from gdlogreg._backends import _array, _threads
 from gdlogreg._loss import BinaryLogLoss
 from gdlogreg._objective import Objective
 from gdlogreg._penalty import ElasticNet
@@ -28,17 +27,6 @@ def _data(n, d, n_classes, fmt, dtype, seed=0, weighted=False):
     if fmt != "dense":
         X = getattr(sp, f"{fmt}_matrix")(X)
     return X, y, sw
-
-
-@pytest.fixture(params=["one", "several", "threads"])
-def blocks(request, monkeypatch):
-    """One row block; several (the last partial); several on three threads."""
-    if request.param != "one":
-        monkeypatch.setattr(_array, "CHUNK", 37)
-    if request.param == "threads":
-        monkeypatch.setattr(_array, "MIN_SHARE", 1)
-        monkeypatch.setattr(_threads, "thread_limit", lambda: 3)
-    return request.param
 
 
 @pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])

@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 
 from gdlogreg import GradientDescentLogisticRegression as GD
 from gdlogreg import GradientDescentLogisticRegressionCV as CV
-from gdlogreg._backends import _array, _threads
+from gdlogreg._backends import _array
 from gdlogreg._objective import Objective, Ray
 from gdlogreg._problem import Identity, make_problem
 
@@ -34,17 +34,6 @@ def strict(fn, *args, **kwargs):
         warnings.simplefilter("error")
         warnings.simplefilter("ignore", ConvergenceWarning)
         return fn(*args, **kwargs)
-
-
-@pytest.fixture(params=["one", "several", "threads"])
-def blocks(request, monkeypatch):
-    """One row block; several of 37 rows; several on three threads (as test_review2's)."""
-    if request.param != "one":
-        monkeypatch.setattr(_array, "CHUNK", 37)
-    if request.param == "threads":
-        monkeypatch.setattr(_array, "MIN_SHARE", 1)
-        monkeypatch.setattr(_threads, "thread_limit", lambda: 3)
-    return request.param
 
 
 # ====================================================== the sparse fused first trial
