@@ -318,7 +318,6 @@ class NumpyBackend(HostArrays, ArrayBackend):
         The product is written where it is kept (no new array, no second pass
         for the intercept), block by block on the threads.
         """
-        X, d = self.X, self.n_features
         out = self._new_z(1) if out is None else out
         w = np.ascontiguousarray(w, dtype=self.dtype)
         z = out[:, 0]
@@ -327,9 +326,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
         def part(lo, hi):
             for rows in blocks[lo:hi]:
-                z[rows] = b
-                csr_matvec(rows.stop - rows.start, d, self._indptr[rows.start : rows.stop + 1],
-                           X.indices, X.data, w, z[rows])
+                self._csr_block(z[rows], rows, w, b)
 
         self._map(part, 1)
         return out
@@ -457,18 +454,22 @@ class NumpyBackend(HostArrays, ArrayBackend):
         steps would be that noise (raw breast cancer in float32 CSR: 1,806
         iterations to tol = 1e-6 instead of 1,178).
         """
-        X, d = self.X, self.n_features
+        d = self.n_features
         v = np.ascontiguousarray(V[:d, 0], dtype=self.dtype)
         c = V[d, 0] if fit_intercept else 0.0
 
         def step(Z, rows):
             z = Z[rows]
-            dz = np.full(rows.stop - rows.start, c, dtype=self.dtype)
-            csr_matvec(rows.stop - rows.start, d, self._indptr[rows.start : rows.stop + 1],
-                       X.indices, X.data, v, dz)
-            z[:, 0] += dz
+            z[:, 0] += self._csr_block(np.empty(rows.stop - rows.start, self.dtype), rows, v, c)
             return z
         return step
+
+    def _csr_block(self, out, rows, w, b):
+        """``out`` = X_block w + b for the row block ``rows`` of CSR X (a vector of its rows)."""
+        out[...] = b
+        csr_matvec(rows.stop - rows.start, self.n_features,
+                   self._indptr[rows.start : rows.stop + 1], self.X.indices, self.X.data, w, out)
+        return out
 
     def _views_T(self, blocks):
         """Xᵀ of each row block of CSR X, as CSC matrices that share X's arrays.
