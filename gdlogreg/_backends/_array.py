@@ -7,7 +7,9 @@ only code that touches X. Its kernels:
 - :meth:`ArrayBackend.rlinear`: [Xᵀ R; Σ R] (one ``X.T @ R``);
 - :meth:`ArrayBackend.gram`: Aᵀ diag(s) A V, A = [X, 1] (the Hessian bound's product);
 - :meth:`ArrayBackend.loss_pass`: a loss (see :mod:`gdlogreg._loss`) mapped over
-  row blocks of Z + t·D, fused, if asked, with its gradient sums [Xᵀ R; Σ R];
+  row blocks of Z + t·D (or of Z + X V, a line search's first trial, whose
+  ``X @ V`` CSR X makes block by block in the pass), fused, if asked, with its
+  gradient sums [Xᵀ R; Σ R];
 - :meth:`ArrayBackend.combine`: Z_a + β (Z_a - Z_b) (O(n));
 - :meth:`ArrayBackend.moments`: weighted column moments, for the standardization.
 
