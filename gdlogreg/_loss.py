@@ -265,8 +265,7 @@ class MultinomialLogLoss:
         zt = z.T
         at = astype(t, self.classes.dtype, np) * n  # a new array: the flat positions
         at += np.arange(n)
-        zy = np.take(zt.reshape(-1), at)
-        E = np.subtract(zt, zy)
+        E = np.subtract(zt, np.take(zt.reshape(-1), at))  # z - z_y
         np.exp(E, out=E)
         se = E.sum(axis=0)
         lse = np.log(se)  # logsumexp(z) - z_y, per row
@@ -275,7 +274,8 @@ class MultinomialLogLoss:
         loss = weighted_sum(s, lse, np)
         if not residual:
             return loss, None
-        E *= np.divide(s, se, out=se)  # s ⊙ softmax(z)
+        se = np.divide(s, se, out=lse)  # s / Σe over lse's memory: Σe's goes before the peak
+        E *= se  # s ⊙ softmax(z)
         E.reshape(-1)[at] -= s  # s ⊙ (softmax(z) - onehot(y))
         return loss, E.T
 

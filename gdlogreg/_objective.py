@@ -345,9 +345,10 @@ class Ray:
     """φ(t) = J(coef + t·d) along a direction d from a Point.
 
     ``X @ d`` is computed once, by the first trial that needs it; every
-    trial after it is O(n): Z + t·(X d). A fused first trial
-    (:meth:`try_point`) needs none: its pass moves Z by X (t·d). The ray
-    takes the point's raw prediction (``point.z`` becomes None).
+    trial after it is O(n): Z + t·(X d). A likely first trial
+    (:meth:`trial`) on a backend that moves Z in place needs none: its pass
+    moves Z by X (t·d). The ray takes the point's raw prediction
+    (``point.z`` becomes None).
     """
 
     def __init__(self, objective, point, d):
@@ -370,6 +371,11 @@ class Ray:
             self.D = obj.backend.linear(self.base_d, obj.fit_intercept)
         return self.D
 
+    def _in_place(self):
+        """Whether a trial's pass writes over Z (then a refusal costs ``X @ coef``)."""
+        obj = self.objective
+        return obj.backend.moves_in_place(obj.loss, self.d.shape[-1])
+
     def __call__(self, t):
         """J(coef + t·d): O(n), nothing moves."""
         obj = self.objective
@@ -379,8 +385,8 @@ class Ray:
 
     def _pass(self, t, accept=None):
         coef, base = self._at(self.coef, self.d, t), self._at(self.base, self.base_d, t)
-        if accept is not None and self.D is None:  # Z moves by X (t·d) in the pass
-            V = self.base_d if t == 1.0 else t * self.base_d
+        if accept is not None and self.D is None and self._in_place():
+            V = self.base_d if t == 1.0 else t * self.base_d  # Z moves by X (t·d) in the pass
             return self.objective._pass(coef, self.Z, accept=accept, base=base, V=V)
         return self.objective._pass(coef, self.Z, self._direction(), t, accept=accept, base=base)
 
@@ -390,24 +396,32 @@ class Ray:
         self.Z = self.D = None
         return point
 
-    def try_point(self, t, accept):
-        """The Point at coef + t·d if ``accept(J)`` holds there, else None.
+    def trial(self, t, accept, likely=False):
+        """``(point, J)``: J(coef + t·d), and the Point there if ``accept(J)`` holds, else None.
 
-        One fused pass moves the raw prediction to the trial point and takes
-        its gradient, so an accepted trial costs what :meth:`point` alone
-        costs, and without ``X @ d`` made before it, no more than a fresh
-        evaluation. A refused one skips ``X.T @ R`` and is undone exactly
-        (``X @ coef`` again, and ``X @ d`` where the residual overwrote it):
-        use it where acceptance is likely.
+        One fused pass takes J and, if accepted, the gradient: an accepted
+        trial costs what :meth:`point` alone costs, a refused one skips
+        ``X.T @ R``. Where that pass moves Z in place (large data), a refused
+        trial is undone exactly (``X @ coef`` again, and ``X @ d`` where the
+        residual overwrote it), so only a ``likely`` trial is fused there; the
+        others take J first (O(n)) and the point's pass once accepted.
         """
+        if not likely and self._in_place():
+            J = self(t)
+            return (self.point(t) if accept(J) else None), J
         obj = self.objective
         point = self._pass(t, accept=accept)
         if accept(point.J):
             self.Z = self.D = None
-            return point
+            return point, point.J
         be = obj.backend
         if point.z is self.Z:  # moved in place: put Z back, and D where R overwrote it
             self.Z = be.linear(self.base, obj.fit_intercept, out=self.Z)
             if self.D is not None and be.spends_direction(obj.loss, self.Z.shape[1]):
                 self.D = be.linear(self.base_d, obj.fit_intercept, out=self.D)
-        return None
+        return None, point.J
+
+    def try_point(self, t, accept):
+        """The Point at coef + t·d if ``accept(J)`` holds there, else None: a
+        likely :meth:`trial`."""
+        return self.trial(t, accept, likely=True)[0]

@@ -130,10 +130,13 @@ def test_refused_fused_trial_skips_the_gradient_product(monkeypatch, blocks, fmt
                                                         direction_first):
     """A refused trial costs no ``X.T @ R`` and remakes only what the pass wrote over.
 
-    A first trial makes ``X @ d`` inside its pass (CSR, one column: added to Z
-    block by block; elsewhere one ``linear`` the pass spends) and leaves the
-    ray without D; Z is remade. With D made before (``ray(t)`` first), D is
-    remade where the residual went there (several blocks, not CSR's block sums).
+    A pass of one block keeps the trial apart: Z is untouched and D, made
+    once, is kept. Where the pass moves Z in place (several blocks, or CSR
+    with one column), a likely first trial makes ``X @ d`` inside its pass
+    (CSR, one column: added to Z block by block; elsewhere one ``linear``
+    the pass spends) and leaves the ray without D; Z is remade. With D made
+    before (``ray(t)`` first), D is remade where the residual went there
+    (several blocks, not CSR's block sums).
     """
     if blocks == "several":
         monkeypatch.setattr(_array, "CHUNK", 37)
@@ -143,6 +146,7 @@ def test_refused_fused_trial_skips_the_gradient_product(monkeypatch, blocks, fmt
     rng = np.random.default_rng(3)
     coef, d = rng.standard_normal((6, m)), rng.standard_normal((6, m))
     ray = obj.along(obj.evaluate(coef), d)
+    Z0 = ray.Z
     J_half = ray(0.5) if direction_first else None
     be, calls = obj.backend, {"linear": 0, "rlinear": 0}
 
@@ -158,8 +162,18 @@ def test_refused_fused_trial_skips_the_gradient_product(monkeypatch, blocks, fmt
         monkeypatch.setattr(be, name, counted(name))
     assert ray.try_point(1e3, lambda J: False) is None
     by_blocks = fmt == "csr" and m == 1
+    in_place = by_blocks or blocks == "several"
+    assert be.moves_in_place(obj.loss, m) == in_place
     assert calls["rlinear"] == 0
     np.testing.assert_array_equal(ray.Z, be.linear(coef, True))
+    if not in_place:  # Z as it was (the same array), D made once and kept
+        assert ray.Z is Z0
+        assert calls["linear"] - 1 == (0 if direction_first else 1)
+        np.testing.assert_array_equal(ray.D, be.linear(d, True))
+        if direction_first:
+            assert ray(0.5) == J_half
+        assert ray(0.5) == pytest.approx(obj.evaluate(coef + 0.5 * d).J, rel=1e-13)
+        return
     if direction_first:
         assert calls["linear"] - 1 == (2 if blocks == "several" and not by_blocks else 1)
         assert be.spends_direction(obj.loss, m) == (calls["linear"] - 1 == 2)

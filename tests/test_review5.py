@@ -155,14 +155,15 @@ def test_csr_fit_through_refused_first_trials_is_the_dense_fit(blocks, monkeypat
     restored and backtracks, later ones are accepted; the loss curve and model are
     the dense fit's."""
     outcomes = []
-    original = Ray.try_point
+    original = Ray.trial
 
-    def counted(self, t, accept):
-        new = original(self, t, accept)
-        outcomes.append(new is not None)
-        return new
+    def counted(self, t, accept, likely=False):
+        new, J = original(self, t, accept, likely)
+        if likely:  # a first trial: fused
+            outcomes.append(new is not None)
+        return new, J
 
-    monkeypatch.setattr(Ray, "try_point", counted)
+    monkeypatch.setattr(Ray, "trial", counted)
     X, y, sw = _sparse_data()
     params = dict(solver=solver, learning_rate=learning_rate, C=1.0, tol=1e-9, max_iter=500)
     model = strict(GD(**params).fit, _quirky_csr(X, np.float64), y, sample_weight=sw)

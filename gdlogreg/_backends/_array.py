@@ -140,6 +140,11 @@ class ArrayBackend:
         """Whether a moved pass with a gradient over m columns writes R over D."""
         return False
 
+    def moves_in_place(self, loss, m):
+        """Whether a moved pass over m columns that ``keep`` may refuse writes U over
+        Z (a refused trial must then be undone with ``X @ coef``): not here, U is new."""
+        return False
+
     # ------------------------------------------------------------ statistics
     def moments(self):
         """Scale, weighted mean and weighted variance of each feature.
@@ -387,13 +392,20 @@ class NumpyBackend(HostArrays, ArrayBackend):
         by_blocks, _, blocks = self._plan(loss, m, True)
         return not by_blocks and len(blocks) > 1
 
+    def moves_in_place(self, loss, m):
+        """Over several blocks (or CSR X's moves): one block's trial is kept apart."""
+        by_blocks, _, blocks = self._plan(loss, m, True)
+        return by_blocks or len(blocks) > 1
+
     def loss_pass(self, loss, Z, D=None, t=0.0, *, gradient=False, fit_intercept=True,
                   move=False, keep=None, V=None):
         """As :meth:`ArrayBackend.loss_pass`, in row blocks, on threads and in place.
 
         ``move=True``: U is written over Z and R over D (over Z without D,
-        and then U is returned as None unless one block kept R apart);
-        otherwise Z and D are only read and R is a new array. With CSR X,
+        and then U is returned as None unless one block kept R apart), except
+        in a pass of one block that ``keep`` may refuse, which keeps U apart
+        (:meth:`moves_in_place`); otherwise Z and D are only read and R is a
+        new array. With CSR X,
         Xᵀ R is summed block by block while each block of R is in the cache,
         and R is never stored whole. The blocks are cut into contiguous parts
         that the threads take in turn; the blocks' losses are summed in block
@@ -408,12 +420,15 @@ class NumpyBackend(HostArrays, ArrayBackend):
         shape = (self.n_features + fit_intercept, Z.shape[1])
         moving = move and D is not None
         if len(blocks) == 1 and not by_blocks:  # one block on this thread: no map
+            # A trial that may be refused is kept apart (a block's memory), so
+            # that a refusal leaves Z as it was: no undo (moves_in_place).
+            in_place = moving and keep is None
             with self.errstate():
-                U = self._block(Z, D, t, blocks[0], moving)
+                U = self._block(Z, D, t, blocks[0], in_place)
                 total, r = loss.terms(U, self.targets, self.weights(blocks[0]), np, gradient)
             keeps = gradient and (keep is None or keep(total))
             G = self.rlinear(r, fit_intercept) if keeps else None
-            return total, Z if move or D is None else None, G
+            return total, Z if in_place or D is None else (U if move else None), G
 
         def part(lo, hi):
             values, G, r = [], np.zeros(shape, self.dtype) if by_blocks else None, None

@@ -245,6 +245,9 @@ class DaskBackend(HostArrays):
         """A pass never writes over its inputs here."""
         return False
 
+    def moves_in_place(self, loss, m):
+        return False
+
     def loss_pass(self, loss, Z, D=None, t=0.0, *, gradient=False, fit_intercept=True,
                   move=False, keep=None, V=None):
         """The loss at U = Z + t·D (Z + X V) in one pass, with Xᵀ R and Σ R in the

@@ -1,5 +1,6 @@
 """Armijo backtracking: halve a trial step until J decreases enough (Armijo 1966)."""
 
+import functools
 import math
 from collections import deque
 
@@ -25,9 +26,10 @@ class Armijo(StepRule):
     name = "backtracking"
     #: GLL's memory M (Grippo, Lampariello and Lucidi 1986) and the constant c.
     memory, armijo = 1, 0.5
-    #: A refused first trial is undone at the cost of two products with X: a
-    #: rule whose first trial is nearly always accepted fuses it (``Ray.try_point``).
-    fuse_first_trial = False
+    #: Where a trial moves Z in place (large data), a refused one is undone at
+    #: the cost of two products with X: a rule whose first trial is nearly
+    #: always accepted says so, and it is fused there too (``Ray.trial``).
+    likely_first_trial = False
 
     def start(self, objective, coef0):
         self._memory = deque(maxlen=self.memory)
@@ -83,14 +85,11 @@ class Armijo(StepRule):
 
         ray = objective.along(point, d)  # X @ d, once per iteration
         lam = 1.0
-        if self.fuse_first_trial:
-            new = ray.try_point(1.0, lambda J: accept(J, 1.0))
+        while True:  # J at z + λ·Xd: O(n); the gradient once accepted
+            new, _ = ray.trial(lam, functools.partial(accept, lam=lam),
+                               likely=lam == 1.0 and self.likely_first_trial)
             if new is not None:
                 return new, lam
-            lam = 0.5
-        while True:
-            if accept(ray(lam), lam):  # J at z + λ·Xd: O(n)
-                return ray.point(lam), lam
             if lam < 1e-10:
                 return None, lam
             lam *= 0.5

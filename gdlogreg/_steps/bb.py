@@ -30,7 +30,7 @@ class BarzilaiBorwein(Armijo):
     name = "bb"
     hint = "Increase max_iter or tol."
     memory, armijo = 10, 1e-4
-    fuse_first_trial = True  # the spectral step is nearly always accepted
+    likely_first_trial = True  # the spectral step is nearly always accepted
 
     def start(self, objective, coef0):
         self._short = deque(maxlen=3)  # the last short steps t₂

@@ -1,5 +1,6 @@
 """L-BFGS directions on the ray: a quasi-Newton option next to the gradient rules."""
 
+import functools
 import math
 from collections import deque
 
@@ -14,7 +15,7 @@ class LBFGS(StepRule):
     last M = 10 pairs (s, y) = (Δcoef, Δgradient) with sᵀy > 0, by the
     two-loop recursion with H₀ = (sᵀy / yᵀy) I (Nocedal and Wright 2006,
     Algorithm 7.4). The unit step is tried first in one fused pass
-    (``Ray.try_point``, Armijo's test with c = 1e-4), as ``"bb"`` tries its
+    (``Ray.trial``, Armijo's test with c = 1e-4), as ``"bb"`` tries its
     spectral step; a refused one is followed by at most three quadratic
     interpolations on the ray, O(n) each. With no pair yet, or where d is no
     descent direction, the direction is -t₀ g (Armijo's first step). Not a
@@ -97,16 +98,14 @@ class LBFGS(StepRule):
             return J <= J0 + self.armijo * t * slope + slack
 
         ray = objective.along(point, d)  # X @ d, once
-        new = ray.try_point(1.0, lambda J: accept(J, 1.0))
-        if new is not None:
-            return new, 1.0
-        t, J = 1.0, ray(1.0)
+        t = 1.0
+        new, J = ray.trial(t, lambda J: accept(J, 1.0), likely=True)
         for _ in range(self.trials):
+            if new is not None:
+                return new, t
             # The minimiser of the quadratic through J0, the slope and J(t);
             # a quarter of t where that has no minimum.
             curv = (J - J0 - slope * t) / (t * t) if math.isfinite(J) else math.inf
             t = -slope / (2.0 * curv) if 0.0 < curv < math.inf else 0.25 * t
-            J = ray(t)
-            if accept(J, t):
-                return ray.point(t), t
-        return None
+            new, J = ray.trial(t, functools.partial(accept, t=t))
+        return None if new is None else (new, t)
