@@ -125,6 +125,55 @@ def test_refused_fused_trial_restores_the_ray_exactly(small_blocks, fmt, n_class
 @pytest.mark.parametrize("blocks", ["one", "several"])
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
 @pytest.mark.parametrize("n_classes", [2, 3])
+def test_a_backtracking_search_costs_what_the_old_spare_buffer_did(monkeypatch, blocks, fmt,
+                                                                    n_classes):
+    """A refused likely trial, then an accepted one (Armijo's halving): on one row
+    block two loss passes, one ``X @ d`` and one ``X.T @ R``, Z untouched, as the
+    spare buffer of the code before the redesign; where the pass moves Z in
+    place, the undo's products and J's pass before the point's (none of X's size
+    more in memory). The accepted point is the fresh evaluation's."""
+    if blocks == "several":
+        monkeypatch.setattr(_array, "CHUNK", 37)
+    X, y = _data(150, 5, n_classes, fmt, np.float64)
+    obj = Objective(_problem(X, y, None, n_classes), Identity(True))
+    m = 1 if n_classes == 2 else n_classes
+    rng = np.random.default_rng(4)
+    coef, d = rng.standard_normal((6, m)), rng.standard_normal((6, m))
+    ray = obj.along(obj.evaluate(coef), d)
+    be, calls = obj.backend, {"linear": 0, "rlinear": 0, "loss_pass": 0}
+
+    def counted(name):
+        kernel = getattr(be, name)
+
+        def spy(*args, **kwargs):
+            calls[name] += 1
+            return kernel(*args, **kwargs)
+        return spy
+
+    for name in calls:
+        monkeypatch.setattr(be, name, counted(name))
+    new, J1 = ray.trial(1.0, lambda J: False, likely=True)
+    assert new is None
+    new, J = ray.trial(0.5, lambda J: True)
+    searched = dict(calls)  # the search's calls, not the fresh evaluations'
+    assert J1 == pytest.approx(obj.evaluate(coef + d).J, rel=1e-13)
+    fresh = obj.evaluate(coef + 0.5 * d)
+    assert new.J == J == pytest.approx(fresh.J, rel=1e-13)
+    np.testing.assert_allclose(new.grad, fresh.grad, rtol=1e-11, atol=1e-14)
+    np.testing.assert_allclose(new.z, fresh.z, rtol=1e-12, atol=1e-12)
+    in_place = be.moves_in_place(obj.loss, m)
+    assert in_place == (blocks == "several" or (fmt == "csr" and m == 1))
+    gradients = 0 if fmt == "csr" and m == 1 else 1  # CSR, one column: summed in the pass
+    if not in_place:
+        assert searched == {"linear": 1, "rlinear": gradients, "loss_pass": 2}
+    else:  # Z remade, D made (and, where the move was not CSR's, D first made in the pass)
+        products = 2 if fmt == "csr" and m == 1 else 3
+        assert searched == {"linear": products, "rlinear": gradients, "loss_pass": 3}
+
+
+@pytest.mark.parametrize("blocks", ["one", "several"])
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize("direction_first", [False, True])
 def test_refused_fused_trial_skips_the_gradient_product(monkeypatch, blocks, fmt, n_classes,
                                                         direction_first):

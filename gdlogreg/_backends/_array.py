@@ -15,7 +15,8 @@ only code that touches X. Its kernels:
 
 :class:`ArrayBackend` computes on whole arrays and returns new ones.
 :class:`NumpyBackend` overrides the kernels for numpy and scipy.sparse X: row
-blocks that stay in the CPU cache, raw predictions moved in place, residuals
+blocks that stay in the CPU cache, raw predictions moved in place (but a
+trial of one block, which may be refused, kept apart), residuals
 written over a spent buffer (for CSR X never stored whole: Xᵀ R is summed block
 by block), and a class-major layout of Z for the softmax.
 """
