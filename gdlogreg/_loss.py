@@ -412,7 +412,7 @@ class DualDivergence:
         return total, None
 
     #: Entries (rows × classes) of a numpy block taken at once by :meth:`terms`.
-    SLICE = 32768
+    SLICE = 8192
 
     def _terms(self, z, t, s, xp):
         total = 0.0
