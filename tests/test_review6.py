@@ -377,3 +377,56 @@ def test_a_ray_of_refusals_then_an_acceptance_aliases_nothing(blocks, fmt, n_cla
         strict(ray2.trial, 1e3, lambda v: False, True)
         strict(ray2.trial, 0.25, lambda v: True, False)
     np.testing.assert_array_equal(new.grad, grad)
+
+
+# ============================================== other namespaces and Dask
+def _host(a):
+    return np.asarray(a.cpu() if hasattr(a, "cpu") else a)
+
+
+@pytest.mark.parametrize("lib", ["array_api_strict", "torch", "dask"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("params", [
+    dict(solver="backtracking", learning_rate=300.0, tol=1e-7, max_iter=3000),
+    dict(solver="bb", learning_rate=1e4, l1_ratio=0.5, tol=1e-8, max_iter=2000),
+    dict(solver="lbfgs", learning_rate=50.0, tol=1e-8, max_iter=2000),
+], ids=["backtracking", "bb-enet", "lbfgs"])
+def test_long_backtracking_on_other_namespaces_and_dask_is_the_numpy_fit(
+        monkeypatch, lib, n_classes, params):
+    """The same long backtracking sequences on array_api_strict, torch (CPU) and Dask
+    arrays (every trial fused: nothing moves in place there): the numpy model, and the
+    caller's arrays left as they were."""
+    from sklearn import config_context
+
+    X, y, sw = _data(n_classes=n_classes, seed=11)
+    refused = []
+    trial = Ray.trial
+
+    def spy(self, t, accept, likely=False):
+        assert not self._in_place()
+        new, J = trial(self, t, accept, likely)
+        refused.append(new is None)
+        return new, J
+
+    monkeypatch.setattr(Ray, "trial", spy)
+    ref = strict(GD(**params).fit, X, y, sample_weight=sw)
+    if lib == "dask":
+        da = pytest.importorskip("dask.array")
+        Xa, ya, swa = (da.from_array(a, chunks=40) for a in (X, y, sw))
+        model = strict(GD(**params).fit, Xa, ya, sample_weight=swa)
+        for a, b in ((Xa, X), (ya, y), (swa, sw)):
+            np.testing.assert_array_equal(a.compute(), b)
+    else:
+        pytest.importorskip("scipy", minversion="1.14")
+        xp = pytest.importorskip(lib)
+        with config_context(array_api_dispatch=True):
+            Xa, ya, swa = xp.asarray(X.copy()), xp.asarray(y.copy()), xp.asarray(sw.copy())
+            model = strict(GD(**params).fit, Xa, ya, sample_weight=swa)
+        for a, b in ((Xa, X), (ya, y), (swa, sw)):
+            np.testing.assert_array_equal(_host(a), b)
+    assert sum(refused) >= 5
+    assert model.converged_ and ref.converged_
+    assert float(model.loss_curve_[-1]) == pytest.approx(ref.loss_curve_[-1], rel=1e-8)
+    coef, ref_coef = _host(model.coef_), ref.coef_
+    np.testing.assert_allclose(coef, ref_coef, rtol=1e-3, atol=1e-3 * np.max(np.abs(ref_coef)))
+    assert np.all(np.isfinite(coef))
