@@ -8,6 +8,12 @@ and loss curve do not depend on the row blocks, J along ``loss_curve_`` is a
 fresh evaluation of each iterate, a refused trial leaves the ray's Z and D as they
 were, no Point aliases memory another one or the ray still uses, the caller's
 arrays are never written, and the class-major softmax is the general one.
+
+Two defects were found (each test failed before its fix): solver="lbfgs" raised
+AttributeError on torch and array_api_strict input (``g.copy()`` in the two-loop
+recursion), and lbfgs's stall warning claimed halvings down to 1e-10 that its line
+search never makes. lbfgs giving up after four trials along the gradient is a
+strict xfail.
 """
 
 import warnings
