@@ -46,7 +46,7 @@ class LBFGS(StepRule):
 
     def _direction(self, g, xp):
         """-H g by the two-loop recursion."""
-        q, alphas = g.copy(), []
+        q, alphas = g, []  # rebound, never written in place (array-API arrays have no .copy)
         for s, y, rho in reversed(self._pairs):
             a = rho * vdot(s, q, xp)
             alphas.append(a)
