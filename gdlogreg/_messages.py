@@ -92,12 +92,9 @@ def _diverged(est, result, descent_step):
 
 def _stalled(est, result, descent_step):
     if descent_step is not None and result.n_iter == 0:
-        # lbfgs tries the unit step and three interpolated ones, not halvings (LBFGS.trials)
-        tried = ("neither it nor three shorter steps" if est.solver == "lbfgs"
-                 else "no step of the line search, down to 1e-10 times it,")
         return (
-            f"learning_rate={est.learning_rate!r} is too large for this data: {tried}"
-            " decreased the cost, so the model was left"
+            f"learning_rate={est.learning_rate!r} is too large for this data: no step of the"
+            " line search, down to 1e-10 times it, decreased the cost, so the model was left"
             " at its start. Use a smaller learning_rate or learning_rate='auto': "
             f"{_descent(descent_step())}."
         )

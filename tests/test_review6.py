@@ -11,9 +11,9 @@ arrays are never written, and the class-major softmax is the general one.
 
 Two defects were found (each test failed before its fix): solver="lbfgs" raised
 AttributeError on torch and array_api_strict input (``g.copy()`` in the two-loop
-recursion), and lbfgs's stall warning claimed halvings down to 1e-10 that its line
-search never makes. lbfgs giving up after four trials along the gradient is a
-strict xfail.
+recursion), and lbfgs gave up after four trials along the gradient, leaving a model
+at its start where shorter steps descend (its stall warning also spoke of halvings
+down to 1e-10 that it never made); along the gradient it now searches as Armijo.
 """
 
 import warnings
@@ -449,25 +449,11 @@ def _too_long_for_lbfgs():
     return X, y
 
 
-def test_lbfgs_stall_warning_says_what_its_line_search_tried():
-    """solver='lbfgs' tries the unit step and three interpolated ones, not halvings
-    down to 1e-10: a warning that says so would mislead the reader into thinking no
-    step at all decreases the cost."""
-    X, y = _too_long_for_lbfgs()
-    with pytest.warns(ConvergenceWarning) as record:
-        model = GD(solver="lbfgs", learning_rate=30.0, C=np.inf, max_iter=50).fit(X, y)
-    assert model.stop_reason_ == "stalled" and model.n_iter_[0] == 0
-    text = " ".join(str(w.message) for w in record)
-    assert "learning_rate=30.0 is too large" in text
-    assert "1e-10" not in text
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "review6: lbfgs gives up after the unit step and three quadratic interpolations even"
-    " along the gradient (no pairs), where Armijo would halve on down to 1e-10: a float"
-    " learning_rate far too large leaves the model at its start; not fixed (a change of"
-    " the algorithm's stalls, beyond this review)"))
 def test_lbfgs_with_a_far_too_long_first_step_still_descends():
+    """review6: lbfgs gave up after the unit step and three quadratic interpolations
+    even along the gradient (no pairs), where Armijo halves on down to 1e-10: a float
+    learning_rate far too long left the model at its start (and its stall warning
+    spoke of halvings it never tried). Along the gradient it now searches as Armijo."""
     X, y = _too_long_for_lbfgs()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

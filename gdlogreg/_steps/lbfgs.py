@@ -17,8 +17,9 @@ class LBFGS(StepRule):
     Algorithm 7.4). The unit step is tried first in one fused pass
     (``Ray.trial``, Armijo's test with c = 1e-4), as ``"bb"`` tries its
     spectral step; a refused one is followed by at most three quadratic
-    interpolations on the ray, O(n) each. With no pair yet, or where d is no
-    descent direction, the direction is -t₀ g (Armijo's first step). Not a
+    interpolations on the ray, O(n) each, and then by a search along the
+    gradient. With no pair yet, or where d is no descent direction, the
+    direction is -t₀ g (Armijo's first step), searched on down to 1e-10 t₀. Not a
     gradient method: it curves the step by the pairs, so it needs fewer
     iterations on ill-conditioned problems (many classes, d near n;
     benchmarks/README.md, "Iteration study"). The L2 penalty only: an L1 term
@@ -71,7 +72,7 @@ class LBFGS(StepRule):
         if slope == 0.0:  # a stationary point
             self.stop_reason = "converged"
             return None
-        found = self._search(objective, point, d, slope)
+        found = self._search(objective, point, d, slope, patient=not self._pairs)
         if found is None:
             if not self._pairs:
                 self.stop_reason = "stalled"
@@ -89,8 +90,14 @@ class LBFGS(StepRule):
             new = objective.evaluate(new.coef, reuse=new)
         return new
 
-    def _search(self, objective, point, d, slope):
-        """The accepted (Point, t) on the ray coef + t·d, or None."""
+    def _search(self, objective, point, d, slope, patient=False):
+        """The accepted (Point, t) on the ray coef + t·d, or None.
+
+        At most :attr:`trials` interpolations along a quasi-Newton direction
+        (then the pairs are dropped); along the gradient (``patient``) on down
+        to t = 1e-10, as Armijo's search, so that a float learning_rate far too
+        long still descends.
+        """
         J0 = point.J
         slack = 32.0 * eps(objective.dtype) * abs(J0)  # rounding error of J
 
@@ -98,14 +105,15 @@ class LBFGS(StepRule):
             return J <= J0 + self.armijo * t * slope + slack
 
         ray = objective.along(point, d)  # X @ d, once
-        t = 1.0
+        t, k = 1.0, 0
         new, J = ray.trial(t, lambda J: accept(J, 1.0), likely=True)
-        for _ in range(self.trials):
-            if new is not None:
-                return new, t
-            # The minimiser of the quadratic through J0, the slope and J(t);
-            # a quarter of t where that has no minimum.
+        while new is None:
+            if t < 1e-10 or (k == self.trials and not patient):
+                return None
+            # The minimiser of the quadratic through J0, the slope and J(t) (at
+            # most t / 2(1 - c) after a refusal); a quarter of t where it has none.
             curv = (J - J0 - slope * t) / (t * t) if math.isfinite(J) else math.inf
             t = -slope / (2.0 * curv) if 0.0 < curv < math.inf else 0.25 * t
             new, J = ray.trial(t, functools.partial(accept, t=t))
-        return None if new is None else (new, t)
+            k += 1
+        return new, t
