@@ -106,6 +106,8 @@ class Objective:
         self.coef_shape = problem.coef_shape
         self.dtype = problem.dtype
         self.curvature = problem.loss.curvature
+        # Whether a line search's trial pass writes over z (then a refusal is undone).
+        self.trials_in_place = self.backend.moves_in_place(self.loss, self.coef_shape[-1])
         # The L1 weight of each coordinate: D in standardized coordinates.
         self._l1_weights = transform.D
 
@@ -371,11 +373,6 @@ class Ray:
             self.D = obj.backend.linear(self.base_d, obj.fit_intercept)
         return self.D
 
-    def _in_place(self):
-        """Whether a trial's pass writes over Z (then a refusal costs ``X @ coef``)."""
-        obj = self.objective
-        return obj.backend.moves_in_place(obj.loss, self.d.shape[-1])
-
     def __call__(self, t):
         """J(coef + t·d): O(n), nothing moves."""
         obj = self.objective
@@ -385,7 +382,7 @@ class Ray:
 
     def _pass(self, t, accept=None):
         coef, base = self._at(self.coef, self.d, t), self._at(self.base, self.base_d, t)
-        if accept is not None and self.D is None and self._in_place():
+        if accept is not None and self.D is None and self.objective.trials_in_place:
             V = self.base_d if t == 1.0 else t * self.base_d  # Z moves by X (t·d) in the pass
             return self.objective._pass(coef, self.Z, accept=accept, base=base, V=V)
         return self.objective._pass(coef, self.Z, self._direction(), t, accept=accept, base=base)
@@ -406,7 +403,7 @@ class Ray:
         residual overwrote it), so only a ``likely`` trial is fused there; the
         others take J first (O(n)) and the point's pass once accepted.
         """
-        if not likely and self._in_place():
+        if not likely and self.objective.trials_in_place:
             J = self(t)
             return (self.point(t) if accept(J) else None), J
         obj = self.objective

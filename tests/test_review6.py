@@ -102,7 +102,7 @@ def trials(monkeypatch):
         np.testing.assert_array_equal(self.Z, z0)  # nothing moved Z before this trial
         Z, D = self.Z, self.D
         D0 = None if D is None else D.copy()
-        in_place = self._in_place()
+        in_place = self.objective.trials_in_place
         new, J = trial(self, t, accept, likely)
         log.append((t, new is not None, in_place, J))
         if new is None:
@@ -409,7 +409,7 @@ def test_long_backtracking_on_other_namespaces_and_dask_is_the_numpy_fit(
     trial = Ray.trial
 
     def spy(self, t, accept, likely=False):
-        assert not self._in_place()
+        assert not self.objective.trials_in_place
         new, J = trial(self, t, accept, likely)
         refused.append(new is None)
         return new, J
