@@ -122,6 +122,36 @@ def test_refused_fused_trial_restores_the_ray_exactly(small_blocks, fmt, n_class
     np.testing.assert_allclose(new.grad, fresh.grad, rtol=1e-4, atol=1e-6)
 
 
+def _ray(monkeypatch, blocks, fmt, n_classes, seed):
+    """``(objective, m, coef, d, ray)``: a ray from a random point of a small problem,
+    its passes in one row block or several."""
+    if blocks == "several":
+        monkeypatch.setattr(_array, "CHUNK", 37)
+    X, y = _data(150, 5, n_classes, fmt, np.float64)
+    obj = Objective(_problem(X, y, None, n_classes), Identity(True))
+    m = 1 if n_classes == 2 else n_classes
+    rng = np.random.default_rng(seed)
+    coef, d = rng.standard_normal((6, m)), rng.standard_normal((6, m))
+    return obj, m, coef, d, obj.along(obj.evaluate(coef), d)
+
+
+def _count_calls(monkeypatch, backend, names):
+    """A dict of how often each of the backend's kernels ``names`` is called from now on."""
+    calls = dict.fromkeys(names, 0)
+
+    def counted(name):
+        kernel = getattr(backend, name)
+
+        def spy(*args, **kwargs):
+            calls[name] += 1
+            return kernel(*args, **kwargs)
+        return spy
+
+    for name in names:
+        monkeypatch.setattr(backend, name, counted(name))
+    return calls
+
+
 @pytest.mark.parametrize("blocks", ["one", "several"])
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
 @pytest.mark.parametrize("n_classes", [2, 3])
@@ -132,26 +162,9 @@ def test_a_backtracking_search_costs_what_the_old_spare_buffer_did(monkeypatch, 
     spare buffer of the code before the redesign; where the pass moves Z in
     place, the undo's products and J's pass before the point's (none of X's size
     more in memory). The accepted point is the fresh evaluation's."""
-    if blocks == "several":
-        monkeypatch.setattr(_array, "CHUNK", 37)
-    X, y = _data(150, 5, n_classes, fmt, np.float64)
-    obj = Objective(_problem(X, y, None, n_classes), Identity(True))
-    m = 1 if n_classes == 2 else n_classes
-    rng = np.random.default_rng(4)
-    coef, d = rng.standard_normal((6, m)), rng.standard_normal((6, m))
-    ray = obj.along(obj.evaluate(coef), d)
-    be, calls = obj.backend, {"linear": 0, "rlinear": 0, "loss_pass": 0}
-
-    def counted(name):
-        kernel = getattr(be, name)
-
-        def spy(*args, **kwargs):
-            calls[name] += 1
-            return kernel(*args, **kwargs)
-        return spy
-
-    for name in calls:
-        monkeypatch.setattr(be, name, counted(name))
+    obj, m, coef, d, ray = _ray(monkeypatch, blocks, fmt, n_classes, seed=4)
+    be = obj.backend
+    calls = _count_calls(monkeypatch, be, ("linear", "rlinear", "loss_pass"))
     new, J1 = ray.trial(1.0, lambda J: False, likely=True)
     assert new is None
     new, J = ray.trial(0.5, lambda J: True)
@@ -187,28 +200,11 @@ def test_refused_fused_trial_skips_the_gradient_product(monkeypatch, blocks, fmt
     before (``ray(t)`` first), D is remade where the residual went there
     (several blocks, not CSR's block sums).
     """
-    if blocks == "several":
-        monkeypatch.setattr(_array, "CHUNK", 37)
-    X, y = _data(150, 5, n_classes, fmt, np.float64)
-    obj = Objective(_problem(X, y, None, n_classes), Identity(True))
-    m = 1 if n_classes == 2 else n_classes
-    rng = np.random.default_rng(3)
-    coef, d = rng.standard_normal((6, m)), rng.standard_normal((6, m))
-    ray = obj.along(obj.evaluate(coef), d)
+    obj, m, coef, d, ray = _ray(monkeypatch, blocks, fmt, n_classes, seed=3)
     Z0 = ray.Z
     J_half = ray(0.5) if direction_first else None
-    be, calls = obj.backend, {"linear": 0, "rlinear": 0}
-
-    def counted(name):
-        kernel = getattr(be, name)
-
-        def spy(*args, **kwargs):
-            calls[name] += 1
-            return kernel(*args, **kwargs)
-        return spy
-
-    for name in calls:
-        monkeypatch.setattr(be, name, counted(name))
+    be = obj.backend
+    calls = _count_calls(monkeypatch, be, ("linear", "rlinear"))
     assert ray.try_point(1e3, lambda J: False) is None
     by_blocks = fmt == "csr" and m == 1
     in_place = by_blocks or blocks == "several"
