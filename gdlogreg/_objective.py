@@ -417,8 +417,3 @@ class Ray:
             if self.D is not None and be.spends_direction(obj.loss, self.Z.shape[1]):
                 self.D = be.linear(self.base_d, obj.fit_intercept, out=self.D)
         return None, point.J
-
-    def try_point(self, t, accept):
-        """The Point at coef + t·d if ``accept(J)`` holds there, else None: a
-        likely :meth:`trial`."""
-        return self.trial(t, accept, likely=True)[0]

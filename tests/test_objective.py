@@ -114,8 +114,8 @@ def test_refused_fused_trial_restores_the_ray_exactly(small_blocks, fmt, n_class
     coef = rng.standard_normal((6, m)).astype(np.float32)
     d = rng.standard_normal((6, m)).astype(np.float32)
     ray = obj.along(obj.evaluate(coef), d)
-    assert ray.try_point(1e6, lambda J: False) is None
-    new = ray.try_point(0.5, lambda J: True)
+    assert ray.trial(1e6, lambda J: False, likely=True)[0] is None
+    new = ray.trial(0.5, lambda J: True, likely=True)[0]
     fresh = obj.evaluate(coef + 0.5 * d)
     assert new.J == pytest.approx(fresh.J, rel=1e-6)
     np.testing.assert_allclose(new.z, fresh.z, rtol=1e-5, atol=1e-5)
@@ -205,7 +205,7 @@ def test_refused_fused_trial_skips_the_gradient_product(monkeypatch, blocks, fmt
     J_half = ray(0.5) if direction_first else None
     be = obj.backend
     calls = _count_calls(monkeypatch, be, ("linear", "rlinear"))
-    assert ray.try_point(1e3, lambda J: False) is None
+    assert ray.trial(1e3, lambda J: False, likely=True)[0] is None
     by_blocks = fmt == "csr" and m == 1
     in_place = by_blocks or blocks == "several"
     assert be.moves_in_place(obj.loss, m) == in_place
@@ -521,5 +521,5 @@ def test_an_accepted_first_trial_moves_z_by_the_direction_computed_alone(
     d = (1e-3 * rng.standard_normal((6, m))).astype(dtype)
     point = obj.evaluate(coef)
     expected = point.z + obj.backend.linear(d, True)
-    new = obj.along(point, d).try_point(1.0, lambda J: True)
+    new = obj.along(point, d).trial(1.0, lambda J: True, likely=True)[0]
     np.testing.assert_array_equal(new.z, expected)

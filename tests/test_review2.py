@@ -49,7 +49,7 @@ def test_refused_trials_leave_the_ray_as_new(blocks, fmt, n_classes, dtype, stan
     ray = obj.along(obj.evaluate(coef), d)
     in_place = be.moves_in_place(obj.loss, m)
     for t in (1e3, 1.0):
-        assert ray.try_point(t, lambda J: False) is None
+        assert ray.trial(t, lambda J: False, likely=True)[0] is None
         np.testing.assert_array_equal(ray.Z, Z0)
         if in_place:
             assert ray.D is None  # X @ d is made by the first trial that needs it
@@ -58,7 +58,7 @@ def test_refused_trials_leave_the_ray_as_new(blocks, fmt, n_classes, dtype, stan
     rtol = 2e-5 if dtype == np.float32 else 1e-12
     assert ray(0.5) == pytest.approx(obj.evaluate(coef + 0.5 * d).J, rel=rtol)
     np.testing.assert_array_equal(ray.D, D0)
-    assert ray.try_point(1e3, lambda J: False) is None  # with D made: both as new
+    assert ray.trial(1e3, lambda J: False, likely=True)[0] is None  # with D made: both as new
     np.testing.assert_array_equal(ray.Z, Z0)
     np.testing.assert_array_equal(ray.D, D0)
     new = ray.point(0.25)
@@ -113,9 +113,9 @@ def test_refused_trial_on_array_api_strict_moves_nothing():
     coef, d = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
     ray = obj.along(obj.evaluate(xp.asarray(coef)), xp.asarray(d))
     with np.errstate(over="ignore"):  # as the estimator runs the solver
-        assert ray.try_point(1e3, lambda J: False) is None
-    assert ray.try_point(1.0, lambda J: False) is None
-    new = ray.try_point(0.5, lambda J: True)
+        assert ray.trial(1e3, lambda J: False, likely=True)[0] is None
+    assert ray.trial(1.0, lambda J: False, likely=True)[0] is None
+    new = ray.trial(0.5, lambda J: True, likely=True)[0]
     fresh = obj.evaluate(xp.asarray(coef + 0.5 * d))
     assert new.J == pytest.approx(fresh.J, rel=1e-12)
     np.testing.assert_allclose(np.asarray(new.grad), np.asarray(fresh.grad), rtol=1e-9, atol=1e-12)
@@ -276,9 +276,9 @@ def test_refused_trial_on_dask_moves_nothing():
     coef, d = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
     ray = obj.along(obj.evaluate(coef), d)
     with np.errstate(over="ignore"):
-        assert ray.try_point(1e3, lambda J: False) is None
-    assert ray.try_point(1.0, lambda J: False) is None
-    new = ray.try_point(0.5, lambda J: True)
+        assert ray.trial(1e3, lambda J: False, likely=True)[0] is None
+    assert ray.trial(1.0, lambda J: False, likely=True)[0] is None
+    new = ray.trial(0.5, lambda J: True, likely=True)[0]
     fresh = obj.evaluate(coef + 0.5 * d)
     assert new.J == pytest.approx(fresh.J, rel=1e-12)
     np.testing.assert_allclose(np.asarray(new.grad), np.asarray(fresh.grad), rtol=1e-9, atol=1e-12)

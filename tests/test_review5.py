@@ -1,4 +1,4 @@
-"""Outside review of the sparse fused first trial (``Ray.try_point`` moving Z by
+"""Outside review of the sparse fused first trial (``Ray.trial`` moving Z by
 X (t·d) inside the pass, ``NumpyBackend._csr_step``) and hostile input on angles
 the earlier reviews (test_hostile.py, test_search_hostile.py, test_review*.py,
 test_sklearn_checks.py) do not cover (helper "review5").
@@ -134,13 +134,13 @@ def test_an_overflowing_first_trial_is_refused_and_the_ray_restored(blocks, dtyp
         point = obj.evaluate(coef)
         ray = obj.along(point, d)
         seen = []
-        assert ray.try_point(1.0, lambda J: seen.append(J) or J <= point.J) is None
+        assert ray.trial(1.0, lambda J: seen.append(J) or J <= point.J, likely=True)[0] is None
         assert not np.isfinite(seen[0])
         np.testing.assert_array_equal(ray.Z, Z0)
         assert ray.D is None
         small = (1e-3 * d / huge).astype(dtype)
         ray = obj.along(obj.evaluate(coef), small)
-        new = ray.try_point(1.0, lambda J: True)
+        new = ray.trial(1.0, lambda J: True, likely=True)[0]
         fresh = obj.evaluate(coef + small)
     rtol = 1e-12 if dtype == np.float64 else 1e-5
     assert new.J == pytest.approx(fresh.J, rel=rtol)

@@ -261,7 +261,7 @@ class BBColumns(BarzilaiBorwein):
 
 @register
 class LBFGSFused(LBFGS):
-    """``lbfgs`` whose unit step is tried in a fused pass (``Ray.try_point``), as bb's.
+    """``lbfgs`` whose unit step is tried in a fused pass (``Ray.trial``), as bb's.
 
     An accepted unit step then costs what one gradient evaluation costs (one
     ``X @ d``, one loss pass with its ``Xᵀ R``); only a refused one falls back
@@ -274,7 +274,7 @@ class LBFGSFused(LBFGS):
         J0 = point.J
         ray = objective.along(point, d)
         self.n_trials += 1
-        new = ray.try_point(1.0, lambda J: J <= J0 + self.armijo * slope)
+        new = ray.trial(1.0, lambda J: J <= J0 + self.armijo * slope, likely=True)[0]
         if new is not None:
             return new, 1.0
         J, t, best_t, best_J = ray(1.0), 1.0, 0.0, J0
