@@ -176,11 +176,13 @@ def test_a_backtracking_search_costs_what_the_old_spare_buffer_did(monkeypatch, 
     np.testing.assert_allclose(new.z, fresh.z, rtol=1e-12, atol=1e-12)
     in_place = be.moves_in_place(obj.loss, m)
     assert in_place == (blocks == "several" or (fmt == "csr" and m == 1))
-    gradients = 0 if fmt == "csr" and m == 1 else 1  # CSR, one column: summed in the pass
+    # Dense X over several blocks, CSR X with one column: both products in the pass
+    by_blocks = (fmt == "csr" and m == 1) or (fmt == "dense" and blocks == "several")
+    gradients = 0 if by_blocks else 1
     if not in_place:
         assert searched == {"linear": 1, "rlinear": gradients, "loss_pass": 2}
-    else:  # Z remade, D made (and, where the move was not CSR's, D first made in the pass)
-        products = 2 if fmt == "csr" and m == 1 else 3
+    else:  # Z remade, D made (and, where the move was not made in the pass, D first)
+        products = 2 if by_blocks else 3
         assert searched == {"linear": products, "rlinear": gradients, "loss_pass": 3}
 
 
@@ -195,10 +197,11 @@ def test_refused_fused_trial_skips_the_gradient_product(monkeypatch, blocks, fmt
     A pass of one block keeps the trial apart: Z is untouched and D, made
     once, is kept. Where the pass moves Z in place (several blocks, or CSR
     with one column), a likely first trial makes ``X @ d`` inside its pass
-    (CSR, one column: added to Z block by block; elsewhere one ``linear``
-    the pass spends) and leaves the ray without D; Z is remade. With D made
-    before (``ray(t)`` first), D is remade where the residual went there
-    (several blocks, not CSR's block sums).
+    (dense X or CSR with one column: added to Z block by block; CSR with
+    several columns: one ``linear`` the pass spends) and leaves the ray
+    without D; Z is remade. With D made before (``ray(t)`` first), D is
+    remade where the residual went there (several blocks of CSR X with
+    several columns).
     """
     obj, m, coef, d, ray = _ray(monkeypatch, blocks, fmt, n_classes, seed=3)
     Z0 = ray.Z
@@ -206,7 +209,7 @@ def test_refused_fused_trial_skips_the_gradient_product(monkeypatch, blocks, fmt
     be = obj.backend
     calls = _count_calls(monkeypatch, be, ("linear", "rlinear"))
     assert ray.trial(1e3, lambda J: False, likely=True)[0] is None
-    by_blocks = fmt == "csr" and m == 1
+    by_blocks = (fmt == "csr" and m == 1) or (fmt == "dense" and blocks == "several")
     in_place = by_blocks or blocks == "several"
     assert be.moves_in_place(obj.loss, m) == in_place
     assert calls["rlinear"] == 0

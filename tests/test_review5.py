@@ -1,5 +1,5 @@
 """Outside review of the sparse fused first trial (``Ray.trial`` moving Z by
-X (t·d) inside the pass, ``NumpyBackend._csr_step``) and hostile input on angles
+X (t·d) inside the pass, ``NumpyBackend._block_step``) and hostile input on angles
 the earlier reviews (test_hostile.py, test_search_hostile.py, test_review*.py,
 test_sklearn_checks.py) do not cover (helper "review5").
 
@@ -72,15 +72,15 @@ def _quirky_csr(X, dtype):
 
 @pytest.fixture
 def step_calls(monkeypatch):
-    """Counts the passes that moved Z by X V in place (``_csr_step``)."""
+    """Counts the passes that moved Z by X V in place (``_block_step``)."""
     calls = []
-    original = _array.NumpyBackend._csr_step
+    original = _array.NumpyBackend._block_step
 
     def counted(self, V, fit_intercept):
         calls.append(V.shape)
         return original(self, V, fit_intercept)
 
-    monkeypatch.setattr(_array.NumpyBackend, "_csr_step", counted)
+    monkeypatch.setattr(_array.NumpyBackend, "_block_step", counted)
     return calls
 
 

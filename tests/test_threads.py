@@ -90,7 +90,7 @@ def test_threads_give_what_one_thread_gives(threaded, fmt, dtype, n_classes, wei
     assert three[0] == one[0]
     assert three[2].dtype == dtype
     rtol = 1e-5 if dtype == np.float32 else 1e-13
-    if fmt == "csr":  # Xᵀ R summed per thread: rounding differs
+    if fmt != "csc":  # Xᵀ R summed block by block per thread: rounding differs
         np.testing.assert_allclose(three[2], one[2], rtol=rtol, atol=rtol * np.abs(one[2]).max())
     else:
         np.testing.assert_array_equal(three[2], one[2])
@@ -289,11 +289,9 @@ def test_fits_on_one_and_two_threads_agree(threaded, fmt, n_classes, solver):
         model = GradientDescentLogisticRegression(solver=solver, tol=1e-8, max_iter=500)
         models.append(model.fit(X, y, sample_weight=sw))
     a, b = models
-    if fmt == "dense":  # the same sums on any number of threads: the same path
-        np.testing.assert_array_equal(a.coef_, b.coef_)
-        assert a.n_iter_ == b.n_iter_
-    else:
-        np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-6, atol=1e-7)
+    # Each thread's part sums its share of Xᵀ R: the last bits of the gradient, so
+    # of the path, depend on the number of threads; the model does not.
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(a.intercept_, b.intercept_, rtol=1e-6, atol=1e-7)
 
 

@@ -17,8 +17,8 @@ only code that touches X. Its kernels:
 :class:`NumpyBackend` overrides the kernels for numpy and scipy.sparse X: row
 blocks that stay in the CPU cache, raw predictions moved in place (but a
 trial of one block, which may be refused, kept apart), residuals
-written over a spent buffer (for CSR X never stored whole: Xᵀ R is summed block
-by block), and a class-major layout of Z for the softmax.
+written over a spent buffer or never stored whole (Xᵀ R summed block by block,
+while each block is in the cache), and a class-major layout of Z for the softmax.
 """
 
 import contextlib
@@ -238,10 +238,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
     that ``Z = X W`` and ``Xᵀ R`` are matrix products and the softmax's sums
     over the K classes of a row run along the long axis. The O(n) passes run
     in blocks of at most :data:`CHUNK` rows, spread over threads
-    (:mod:`._threads`); :meth:`loss_pass` with ``move=True`` moves Z in place
-    and writes the residual over D, so that a line search holds two arrays of
-    Z's size. CSR X is multiplied block by block, in both directions, by
-    scipy's kernels on X's own arrays.
+    (:mod:`._threads`); :meth:`loss_pass` with ``move=True`` moves Z in place,
+    so that a line search holds two arrays of Z's size at most. Over several
+    blocks the products of a pass with its gradient are made block by block,
+    in both directions (for CSR X by scipy's kernels on X's own arrays), while
+    the block is in the cache.
     """
 
     #: Z (and the residual) row-major for sparse X with m > 1: scipy's sparse
@@ -283,11 +284,19 @@ class NumpyBackend(HostArrays, ArrayBackend):
         most = min(len(self.row_blocks(m)), self.n_samples * m // max(MIN_SHARE, 1))
         return 1 if most < 2 else min(most, _threads.thread_limit())
 
-    def _map(self, fn, m, blocks=None):
+    def _map(self, fn, m, blocks=None, blas=False):
         """``[fn(lo, hi)]`` for each thread's contiguous share ``lo:hi`` of the row blocks
-        (``blocks``, those of m columns by default) of a pass over m columns."""
+        (``blocks``, those of m columns by default) of a pass over m columns.
+
+        ``blas``: fn calls the BLAS (dense products by blocks), held at one
+        thread while several threads run fn.
+        """
         n_blocks = len(self.row_blocks(m) if blocks is None else blocks)
-        return _threads.map_parts(fn, n_blocks, min(self._n_threads(m), n_blocks))
+        k = min(self._n_threads(m), n_blocks)
+        if blas and k > 1:
+            with _threads.single_threaded_blas():
+                return _threads.map_parts(fn, n_blocks, k)
+        return _threads.map_parts(fn, n_blocks, k)
 
     def _new_z(self, m):
         """An uninitialised Z of shape (n, m), column-major."""
@@ -381,13 +390,18 @@ class NumpyBackend(HostArrays, ArrayBackend):
     def _plan(self, loss, m, gradient):
         """(sum Xᵀ R block by block?, the blocks' width, the row blocks) of a pass over m columns.
 
-        CSR, one column: Xᵀ r is added block by block into G (no allocation);
-        with several, R is kept and multiplied in large blocks (rlinear), as a
-        product per small block would allocate a (d, m) array each. Blocks of
-        cache size for the arrays one call of the loss makes.
+        Dense X over several blocks, and CSR X with one column: Xᵀ r is added
+        block by block into G while r is in the cache (R is never stored
+        whole), and a move by X V is made block by block too (no D). CSR X
+        with several columns keeps R and multiplies it in large blocks
+        (rlinear), as scipy's product per small block would allocate a (d, m)
+        array each. Blocks of cache size for the arrays one call of the loss
+        makes.
         """
         width = loss.block_columns(m) if hasattr(loss, "block_columns") else m
-        return gradient and self._csr and m == 1, width, self.row_blocks(width)
+        blocks = self.row_blocks(width)
+        dense = not self._sparse and len(blocks) > 1
+        return gradient and (dense or self._csr and m == 1), width, blocks
 
     def spends_direction(self, loss, m):
         by_blocks, _, blocks = self._plan(loss, m, True)
@@ -406,12 +420,13 @@ class NumpyBackend(HostArrays, ArrayBackend):
         and then U is returned as None unless one block kept R apart), except
         in a pass of one block that ``keep`` may refuse, which keeps U apart
         (:meth:`moves_in_place`); otherwise Z and D are only read and R is a
-        new array. With CSR X,
-        Xᵀ R is summed block by block while each block of R is in the cache,
-        and R is never stored whole. The blocks are cut into contiguous parts
-        that the threads take in turn; the blocks' losses are summed in block
-        order (the same sum on any number of threads), the parts' shares of
-        the CSR Xᵀ R in part order (the same sum for the same number of threads).
+        new array. With dense X over several blocks and CSR X with one column
+        (:meth:`_plan`), Xᵀ R is summed block by block while each block of R
+        is in the cache, and R is never stored whole. The blocks are cut into
+        contiguous parts that the threads take in turn; the blocks' losses are
+        summed in block order (the same sum on any number of threads), the
+        parts' shares of Xᵀ R in part order (the same sum for the same number
+        of threads).
         """
         by_blocks, width, blocks = self._plan(loss, Z.shape[1], gradient)
         D, t, step = self._moves(V, D, t, by_blocks and move, fit_intercept)
@@ -447,7 +462,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
                         U = r = None
             return values, G, r
 
-        total, G, r = _gather(self._map(part, Z.shape[1], blocks))
+        parts = self._map(part, Z.shape[1], blocks, blas=by_blocks and not self._sparse)
+        total, G, r = _gather(parts)
         if gradient and not by_blocks and (keep is None or keep(total)):
             G = self.rlinear(r if R is None else R, fit_intercept)  # one block: r is R
         if R is Z:  # moved without D: the residual is in Z's memory, U is gone
@@ -460,27 +476,45 @@ class NumpyBackend(HostArrays, ArrayBackend):
         if V is None:
             return D, t, None
         if in_pass:
-            return None, 0.0, self._csr_step(V, fit_intercept)
+            return None, 0.0, self._block_step(V, fit_intercept)
         return self.linear(V, fit_intercept), 1.0, None
 
-    def _csr_step(self, V, fit_intercept):
-        """``step(Z, rows)``: Z's block moved in place by X_block v + c, for V = [v; c].
+    def _block_step(self, V, fit_intercept):
+        """``step(Z, rows)``: Z's block moved in place by X_block W + c, for V = [W; c].
 
-        The move is summed apart and then added, as Z + D is: summed onto z the
-        row's products would each round at z's scale, and near the optimum of an
-        ill-scaled float32 fit the gradient differences that set the spectral
-        steps would be that noise (raw breast cancer in float32 CSR: 1,806
-        iterations to tol = 1e-6 instead of 1,178).
+        The move is summed apart, as :meth:`linear` makes D, and then added, as
+        Z + D is: summed onto z the row's products would each round at z's
+        scale, and near the optimum of an ill-scaled float32 fit the gradient
+        differences that set the spectral steps would be that noise (raw
+        breast cancer in float32 CSR: 1,806 iterations to tol = 1e-6 instead
+        of 1,178).
         """
-        d = self.n_features
-        v = np.ascontiguousarray(V[:d, 0], dtype=self.dtype)
-        c = V[d, 0] if fit_intercept else 0.0
+        d, m = self.n_features, V.shape[1]
+        if self._csr:
+            v = np.ascontiguousarray(V[:d, 0], dtype=self.dtype)
+            c = V[d, 0] if fit_intercept else 0.0
 
-        def step(Z, rows):
+            def step(Z, rows):
+                z = Z[rows]
+                n_rows = rows.stop - rows.start
+                z[:, 0] += self._csr_block(np.empty(n_rows, self.dtype), rows, v, c)
+                return z
+            return step
+        W, c = V[:d], V[d] if fit_intercept else None
+
+        def dense_step(Z, rows):
             z = Z[rows]
-            z[:, 0] += self._csr_block(np.empty(rows.stop - rows.start, self.dtype), rows, v, c)
+            if m == 1:  # as linear: X w, then + b
+                P = np.matmul(self.X[rows], W[:, 0])
+                P = P if c is None else np.add(P, c[0], out=P)
+                z[:, 0] += P
+            else:  # (Wᵀ Xᵀ)ᵀ: the block of a class-major Z, as linear makes it
+                P = np.matmul(W.T, self.X[rows].T)
+                if c is not None:
+                    P += c[:, None]
+                z.T[...] += P
             return z
-        return step
+        return dense_step
 
     def _csr_block(self, out, rows, w, b):
         """``out`` = X_block w + b for the row block ``rows`` of CSR X (a vector of its rows)."""
@@ -505,11 +539,16 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return views
 
     def _add_block_gradient(self, G, i, r, fit_intercept, width=None):
-        """G += [X_iᵀ r; Σ r] for the i-th row block of CSR X (one column: written into G);
+        """G += [X_iᵀ r; Σ r] for the i-th row block of X (CSR, one column: written into G);
         the blocks those of passes over ``width`` columns (r's by default)."""
         blocks, views = self._cuts[r.shape[1] if width is None else width]
         X, d, rows = self.X, self.n_features, blocks[i]
-        if r.shape[1] == 1:
+        if not self._sparse:  # as rlinear: Xᵀ r, or (Rᵀ X)ᵀ for a class-major R
+            if r.shape[1] == 1:
+                G[:d, 0] += X[rows].T @ r[:, 0]
+            else:
+                G[:d] += (r.T @ X[rows]).T
+        elif r.shape[1] == 1:
             csc_matvec(d, rows.stop - rows.start, self._indptr[rows.start : rows.stop + 1],
                        X.indices, X.data, np.asarray(r[:, 0], dtype=self.dtype), G[:d, 0])
         else:

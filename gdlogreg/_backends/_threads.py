@@ -8,6 +8,7 @@ set at start), at most ``OMP_NUM_THREADS`` and the cores this process may run
 on. One executor for the process, made on first use and kept.
 """
 
+import contextlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -67,6 +68,38 @@ def thread_limit():
         if isinstance(n, int) and n > 0:
             limits.append(n)
     return min(limits)
+
+
+_blas_users, _blas_saved = 0, []  # passes holding the BLAS at one thread; what to restore
+
+
+@contextlib.contextmanager
+def single_threaded_blas():
+    """The BLAS at one thread while this block runs (passes whose own threads call it).
+
+    Row blocks on k threads, each calling a BLAS that starts its own threads,
+    would run k times as many threads as cores; scikit-learn's KMeans limits
+    the BLAS alike around its threads. Counted, so that overlapping passes
+    (fits on several threads) restore the setting once, when the last ends.
+    """
+    global _blas_users, _blas_saved
+    with _lock:
+        if _blas_users == 0:
+            _blas_saved = [(lib, lib.num_threads) for lib in _blas_controllers()]
+            for lib, n in _blas_saved:
+                if n != 1:
+                    lib.set_num_threads(1)
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                for lib, n in _blas_saved:
+                    if n != 1:
+                        lib.set_num_threads(n)
+                _blas_saved = []
 
 
 def _get_executor():
