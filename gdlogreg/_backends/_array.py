@@ -544,10 +544,12 @@ class NumpyBackend(HostArrays, ArrayBackend):
         blocks, views = self._cuts[r.shape[1] if width is None else width]
         X, d, rows = self.X, self.n_features, blocks[i]
         if not self._sparse:  # as rlinear: Xᵀ r, or (Rᵀ X)ᵀ for a class-major R
+            # np.dot, not @: numpy 2.4's matmul held the GIL in these products, so
+            # the threads' blocks ran one after another (np.dot releases it).
             if r.shape[1] == 1:
-                G[:d, 0] += X[rows].T @ r[:, 0]
+                G[:d, 0] += np.dot(r[:, 0], X[rows])
             else:
-                G[:d] += (r.T @ X[rows]).T
+                G[:d] += np.dot(r.T, X[rows]).T
         elif r.shape[1] == 1:
             csc_matvec(d, rows.stop - rows.start, self._indptr[rows.start : rows.stop + 1],
                        X.indices, X.data, np.asarray(r[:, 0], dtype=self.dtype), G[:d, 0])
