@@ -235,7 +235,7 @@ class MultinomialLogLoss:
 
     def terms(self, z, t, s, xp, residual=True):
         """Weighted loss sum of a block of rows (rows, K) and, if asked, the residual."""
-        if isinstance(z, np.ndarray) and z.flags.f_contiguous and z.shape[0] > 0:
+        if isinstance(z, np.ndarray) and _class_major(z) and z.shape[0] > 0:
             out = self._class_major_terms(z, t, s, residual)
             if out is not None:
                 return out
@@ -257,15 +257,20 @@ class MultinomialLogLoss:
         return loss, self._subtract(E, at, s, xp)  # s ⊙ (softmax(z) - onehot(y))
 
     def _class_major_terms(self, z, t, s, residual):
-        """:meth:`terms` for a class-major numpy z (the whole Z of one block): the same
-        steps on the (K, rows) C-ordered view, where every row of classes is contiguous
-        and the sums over the classes add whole rows (the same numbers, 10 % faster).
-        None where some row needs the shift by its maximum (the general path)."""
+        """:meth:`terms` for a class-major numpy z (the whole Z of one block, or a row
+        block of a class-major Z): the same steps on the (K, rows) view, where every
+        row of classes is contiguous and the sums over the classes add whole rows
+        (the same numbers, 10 % faster). None where some row needs the shift by its
+        maximum (the general path)."""
         n = z.shape[0]
         zt = z.T
         at = astype(t, self.classes.dtype, np) * n  # a new array: the flat positions
         at += np.arange(n)
-        E = np.subtract(zt, np.take(zt.reshape(-1), at))  # z - z_y
+        if zt.flags.c_contiguous:
+            zy = np.take(zt.reshape(-1), at)
+        else:  # a row block: z_y by (class, row) pairs, at the same positions of E
+            zy = zt[astype(t, self.classes.dtype, np), np.arange(n)]
+        E = np.subtract(zt, zy, order="C")  # z - z_y, a new (K, rows) array
         np.exp(E, out=E)
         se = E.sum(axis=0)
         lse = np.log(se)  # logsumexp(z) - z_y, per row
@@ -309,6 +314,12 @@ class MultinomialLogLoss:
             R.T.reshape(-1)[at] -= s  # a view: R is class-major
             return R
         return R - _scale_rows(s, astype(at == self.classes, R.dtype, xp))
+
+
+def _class_major(z):
+    """Whether each class column of a numpy z (rows, K) is contiguous (z.T's rows are):
+    the whole of a class-major Z, or a row block of one."""
+    return z.flags.f_contiguous or (z.ndim == 2 and z.strides[0] == z.itemsize)
 
 
 class GroupedLoss:

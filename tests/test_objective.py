@@ -457,9 +457,11 @@ def test_sparse_fit_holds_two_vectors_of_n_and_a_few_blocks():
 
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("huge", [False, True])
-def test_softmax_terms_class_major_and_row_major_agree(weighted, huge):
-    """The class-major fast path of the softmax (a whole F-ordered Z) gives the general
-    path's loss and residual, also where a row needs the shift by its maximum."""
+@pytest.mark.parametrize("block", [False, True])
+def test_softmax_terms_class_major_and_row_major_agree(monkeypatch, weighted, huge, block):
+    """The class-major fast path of the softmax (a whole F-ordered Z, or a row block
+    of one: a strided view) gives the general path's loss and residual, also where a
+    row needs the shift by its maximum; a block takes the fast path."""
     rng = np.random.default_rng(0)
     n, K = 200, 5
     z = rng.standard_normal((n, K)) * 3
@@ -469,9 +471,19 @@ def test_softmax_terms_class_major_and_row_major_agree(weighted, huge):
     s = rng.uniform(0.1, 2.0, n) / n if weighted else 1.0 / n
     loss = make_loss(K, np)
     targets = loss.encode(t, np)
+    zf = np.asfortranarray(z)
+    if block:  # rows 3 to 150 of a class-major Z of 260 rows: no copy, not F-contiguous
+        zf = np.asfortranarray(np.vstack([z[:3] - 1.0, z, z[:57] + 1.0]))[3 : 3 + n]
+        assert not zf.flags.f_contiguous and np.shares_memory(zf, zf.base)
+        fast_path = type(loss)._class_major_terms
+        taken = []
+        monkeypatch.setattr(type(loss), "_class_major_terms",
+                            lambda self, *a: taken.append(1) or fast_path(self, *a))
     with np.errstate(over="ignore"):  # as the backends call it: exp(900) is inf, then shifted
-        fast = loss.terms(np.asfortranarray(z), targets, s, np, True)
+        fast = loss.terms(zf, targets, s, np, True)
         general = loss.terms(np.ascontiguousarray(z), targets, s, np, True)
+    if block:
+        assert taken
     assert fast[0] == pytest.approx(general[0], rel=1e-14)
     np.testing.assert_allclose(fast[1], general[1], rtol=1e-13, atol=1e-18)
     assert np.isfinite(fast[0]) and np.all(np.isfinite(fast[1]))
