@@ -266,11 +266,7 @@ class MultinomialLogLoss:
         zt = z.T
         at = astype(t, self.classes.dtype, np) * n  # a new array: the flat positions
         at += np.arange(n)
-        if zt.flags.c_contiguous:
-            zy = np.take(zt.reshape(-1), at)
-        else:  # a row block: z_y by (class, row) pairs, at the same positions of E
-            zy = zt[astype(t, self.classes.dtype, np), np.arange(n)]
-        E = np.subtract(zt, zy, order="C")  # z - z_y, a new (K, rows) array
+        E = np.subtract(zt, self._own_scores(zt, t, at), order="C")  # z - z_y, (K, rows)
         np.exp(E, out=E)
         se = E.sum(axis=0)
         lse = np.log(se)  # logsumexp(z) - z_y, per row
@@ -283,6 +279,14 @@ class MultinomialLogLoss:
         E *= se  # s ⊙ softmax(z)
         E.reshape(-1)[at] -= s  # s ⊙ (softmax(z) - onehot(y))
         return loss, E.T
+
+    def _own_scores(self, zt, t, at):
+        """z_y of each row of a class-major block (zt: its (K, rows) view; ``at``: the flat
+        positions of z_y in a C-ordered (K, rows) array)."""
+        if zt.flags.c_contiguous:
+            return np.take(zt.reshape(-1), at)
+        # a row block of a larger Z: (class, row) pairs
+        return zt[astype(t, self.classes.dtype, np), np.arange(zt.shape[1])]
 
     def _class_index(self, z, t, xp):
         """Where each row's own class is: flat positions in a class-major numpy z, a
