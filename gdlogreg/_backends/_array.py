@@ -320,13 +320,30 @@ class NumpyBackend(HostArrays, ArrayBackend):
                 out[...] = P
             del P
         else:
-            out = self._new_z(m) if out is None else out
-            if m == 1:
-                np.matmul(self.X, W[:, 0], out=out[:, 0])
-            else:
-                np.matmul(W.T, self.X.T, out=out.T)
+            return self._dense_linear(W, coef[d] if fit_intercept else None, out)
         if fit_intercept:
             out += coef[d]
+        return out
+
+    def _dense_linear(self, W, b, out):
+        """X W + b for dense X into ``out`` (a new Z without it), by the row blocks of a
+        pass over W's columns on the pool's threads (the BLAS at one thread meanwhile,
+        as in :meth:`loss_pass`); each row's product is the same as in one call."""
+        m = W.shape[1]
+        out = self._new_z(m) if out is None else out
+        blocks = self.row_blocks(m)
+
+        def part(lo, hi):
+            for rows in blocks[lo:hi]:
+                z = out[rows]
+                if m == 1:
+                    np.matmul(self.X[rows], W[:, 0], out=z[:, 0])
+                else:  # the block of a class-major Z: (Wᵀ X_blockᵀ)ᵀ
+                    np.matmul(W.T, self.X[rows].T, out=z.T)
+                if b is not None:
+                    z += b
+
+        self._map(part, m, blas=len(blocks) > 1)
         return out
 
     def _csr_matvec(self, w, b, out):
