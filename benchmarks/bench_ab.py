@@ -3,8 +3,9 @@
 The other revision's ``gdlogreg/`` is extracted with ``git archive`` into a
 temporary folder and imported as ``gdlogreg_base`` (the package imports itself
 relatively), so both run in one process on the same data, interleaved, with
-the same BLAS threads. For every benchmark set (``run_benchmarks.py``'s) it
-reports, as new / base:
+the same BLAS threads. For every benchmark set (``run_benchmarks.py``'s, or
+those ``--datasets`` names, which may add the multinomial ``classes10`` and
+``classes100``) it reports, as new / base:
 
 - the default fit time (median of interleaved repeats) and both final J;
 - the per-iteration time of each solver over the two-matvec floor, and new/base;
@@ -45,6 +46,31 @@ def load_base(rev):
     (tmp / "gdlogreg").rename(tmp / "gdlogreg_base")
     sys.path.insert(0, str(tmp))
     return importlib.import_module("gdlogreg_base")
+
+
+def many_classes(K, n=50_000, d=50, seed=0):
+    """X standard normal, labels drawn from a softmax with W ~ N(0, 9/d) per class (the
+    generator of experiments/iterations.py, the iteration study's K = 10 ... 100 sets)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    Z = X @ (rng.standard_normal((d, K)) * 3.0 / np.sqrt(d))
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    y = (P.cumsum(axis=1) > rng.random((n, 1))).argmax(axis=1)
+    return rb.Dataset(f"classes{K}", f"{n // 1000}k×{d}, {K} classes", X, y)
+
+
+#: Sets beyond run_benchmarks.py's, by name in ``--datasets`` only.
+EXTRA = {"classes10": lambda: many_classes(10), "classes100": lambda: many_classes(100)}
+
+
+def load(quick, only):
+    """run_benchmarks.py's sets (all of them without ``only``), and the EXTRA ones named."""
+    if not only:
+        return rb.load_datasets(quick, None)
+    keys = [k for k in only if k not in EXTRA]
+    sets = rb.load_datasets(quick, keys) if keys else []
+    return sets + [EXTRA[k]() for k in only if k in EXTRA]
 
 
 def fit(cls, ds, **params):
@@ -90,7 +116,8 @@ def main(argv=None):
     p.add_argument("--base", required=True, help="git revision of the baseline")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--repeats", type=int, default=9)
-    p.add_argument("--datasets", default=None)
+    p.add_argument("--datasets", default=None,
+                   help="comma-separated: run_benchmarks.py's keys, or " + ", ".join(EXTRA))
     p.add_argument("--solvers", default="bb,gd")
     p.add_argument("--blas-threads", type=int, default=1, help="0: the libraries' default")
     args = p.parse_args(argv)
@@ -110,7 +137,7 @@ def main(argv=None):
     head += "".join(f" {s}/floor new, base |" for s in solvers) + " peak/X new, base |"
     print(head)
     print("|" + "---|" * (5 + len(solvers) + 1))
-    for ds in rb.load_datasets(args.quick, only):
+    for ds in load(args.quick, only):
         r = compare(ds, new_cls, old_cls, args.repeats, solvers)
         cells = [
             r["set"], f"{r['fit']:.3f}", "{:.2f}, {:.2f}".format(*r["fit_ms"]),
