@@ -3,9 +3,10 @@
 Small data cut in many row blocks, with the size cut-off below which a pass
 stays on one thread set to 0, so that every pass here runs on threads: they
 must give what one thread gives (the same loss, bit for bit; the same
-gradient up to rounding for CSR X, whose Xᵀ R is summed per thread), the same
-answer at every call, respect the thread limit, keep numpy's error state in
-the workers, and fit the same model.
+gradient up to rounding where Xᵀ R is summed per thread), the same answer at
+every call, respect the thread limit (the BLAS held at one thread while the
+pool's threads call it), keep numpy's error state in the workers, and fit the
+same model.
 """
 
 import threading
@@ -333,3 +334,65 @@ def test_the_caller_runs_the_parts_no_worker_has_taken():
         release.set()
         for f in busy:
             f.result()
+
+
+def _blas_threads():
+    return [lib.num_threads for lib in _threads._blas_controllers()]
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_threaded_dense_products_call_the_blas_at_one_thread(threaded, monkeypatch, n_classes):
+    """Where the pool's threads make a dense pass's products, the BLAS is held at one
+    thread meanwhile (else each thread's product would start as many BLAS threads
+    as there are cores), and given back its setting afterwards."""
+    if not _threads._blas_controllers():
+        pytest.skip("threadpoolctl finds no BLAS here")
+    X, loss, targets, s, Z, D = _data("dense", np.float64, n_classes, False)
+    backend = NumpyBackend(X, targets, s)
+    seen = []
+    add = NumpyBackend._add_block_gradient
+
+    def spy(self, *args, **kwargs):
+        seen.append(max(_blas_threads()))
+        return add(self, *args, **kwargs)
+
+    monkeypatch.setattr(NumpyBackend, "_add_block_gradient", spy)
+    m = Z.shape[1]
+    with threadpool_limits(2, user_api="blas"):
+        if max(_blas_threads()) != 2:
+            pytest.skip("the BLAS here does not take two threads")
+        _, _, G = backend.loss_pass(loss, Z.copy(order="F"), gradient=True)
+        Zl = backend.linear(np.ones((X.shape[1] + 1, m)), True)
+        assert max(_blas_threads()) == 2  # given back
+    assert len(seen) == len(backend.row_blocks(m)) and set(seen) == {1}
+    ref = ArrayBackend(X, targets, s)
+    np.testing.assert_allclose(G, ref.loss_pass(loss, Z, gradient=True)[2], rtol=1e-12)
+    np.testing.assert_allclose(Zl, ref.linear(np.ones((X.shape[1] + 1, m)), True), rtol=1e-13)
+
+
+def test_single_threaded_blas_restores_once_when_passes_overlap():
+    """Two fits on two threads hold the BLAS at one thread in overlapping passes: the
+    setting comes back when the last pass ends, not when the first does (which would
+    leave the second's threads oversubscribed), and never stays at one."""
+    if not _threads._blas_controllers():
+        pytest.skip("threadpoolctl finds no BLAS here")
+    with threadpool_limits(2, user_api="blas"):
+        if max(_blas_threads()) != 2:
+            pytest.skip("the BLAS here does not take two threads")
+        first_in, second_out, inside = threading.Event(), threading.Event(), []
+
+        def second():
+            first_in.wait(5)
+            with _threads.single_threaded_blas():
+                inside.append(max(_blas_threads()))
+            second_out.set()
+
+        worker = threading.Thread(target=second)
+        worker.start()
+        with _threads.single_threaded_blas():
+            first_in.set()
+            second_out.wait(5)
+            inside.append(max(_blas_threads()))  # the second pass ended: still one
+        worker.join()
+        assert inside == [1, 1]
+        assert max(_blas_threads()) == 2
