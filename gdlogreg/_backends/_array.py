@@ -329,22 +329,28 @@ class NumpyBackend(HostArrays, ArrayBackend):
         """X W + b for dense X into ``out`` (a new Z without it), by the row blocks of a
         pass over W's columns on the pool's threads (the BLAS at one thread meanwhile,
         as in :meth:`loss_pass`); each row's product is the same as in one call."""
-        m = W.shape[1]
-        out = self._new_z(m) if out is None else out
-        blocks = self.row_blocks(m)
+        out = self._new_z(W.shape[1]) if out is None else out
+        blocks = self.row_blocks(W.shape[1])
+        if len(blocks) == 1:  # small X: one product on the BLAS's threads, no map
+            self._linear_rows(self.X, out, W, b)
+            return out
 
         def part(lo, hi):
             for rows in blocks[lo:hi]:
-                z = out[rows]
-                if m == 1:
-                    np.matmul(self.X[rows], W[:, 0], out=z[:, 0])
-                else:  # the block of a class-major Z: (Wᵀ X_blockᵀ)ᵀ
-                    np.matmul(W.T, self.X[rows].T, out=z.T)
-                if b is not None:
-                    z += b
+                self._linear_rows(self.X[rows], out[rows], W, b)
 
-        self._map(part, m, blas=len(blocks) > 1)
+        self._map(part, W.shape[1], blas=True)
         return out
+
+    @staticmethod
+    def _linear_rows(X, z, W, b):
+        """z = X W + b for rows X of dense X and their rows z of Z."""
+        if W.shape[1] == 1:
+            np.matmul(X, W[:, 0], out=z[:, 0])
+        else:  # the rows of a class-major Z: (Wᵀ Xᵀ)ᵀ
+            np.matmul(W.T, X.T, out=z.T)
+        if b is not None:
+            z += b
 
     def _csr_matvec(self, w, b, out):
         """X w + b for CSR X into ``out[:, 0]``: each block set to b, then X_block w added.
