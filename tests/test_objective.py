@@ -538,3 +538,46 @@ def test_an_accepted_first_trial_moves_z_by_the_direction_computed_alone(
     expected = point.z + obj.backend.linear(d, True)
     new = obj.along(point, d).trial(1.0, lambda J: True, likely=True)[0]
     np.testing.assert_array_equal(new.z, expected)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
+@pytest.mark.parametrize("m", [1, 3])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("row_major", [False, True])
+def test_the_all_zero_start_makes_no_product(fmt, m, fit_intercept, row_major):
+    """Z at W = 0 is the intercept alone: the same array as X @ 0 + b (layout and
+    dtype too), made without touching X."""
+    X, _ = _data(80, 4, 2, fmt, np.float32)
+    be = NumpyBackend(X, np.ones(80, np.int8), 1.0 / 80)
+    be.row_major = row_major
+    coef = np.zeros((4 + fit_intercept, m), np.float32)  # the backend's dtype, as a fit's
+    if fit_intercept:
+        coef[4] = np.arange(1.0, m + 1.0)
+
+    class Untouchable:
+        shape, dtype = X.shape, X.dtype
+
+        def __getattr__(self, name):
+            raise AssertionError(f"X.{name} was used")
+
+        def __getitem__(self, key):
+            raise AssertionError("X was sliced")
+
+        def __matmul__(self, other):
+            raise AssertionError("X @ W was made")
+
+    real = be.X
+    W1 = coef.copy()
+    W1[0] = 1.0  # not zero: the product is made (its layout is the reference)
+    ref = be.linear(W1, fit_intercept)
+    be.X = Untouchable()
+    Z = be.linear(coef, fit_intercept)
+    be.X = real
+    assert Z.dtype == ref.dtype and Z.shape == ref.shape
+    assert Z.flags.f_contiguous == ref.flags.f_contiguous  # the layout of a product's Z
+    Xd = X.toarray() if sp.issparse(X) else X
+    exact = Xd @ coef[:4] + (coef[4] if fit_intercept else 0.0)
+    np.testing.assert_array_equal(Z, exact)
+    out = np.full_like(ref, np.nan)
+    assert be.linear(coef, fit_intercept, out=out) is out
+    np.testing.assert_array_equal(out, exact)

@@ -310,6 +310,12 @@ class NumpyBackend(HostArrays, ArrayBackend):
         """
         d, m = self.n_features, coef.shape[1]
         W = coef[:d]
+        if not W.any():  # the all-zero start: Z = b, no product (X is finite)
+            if out is None:
+                row_major = self._sparse and self.row_major and m > 1
+                out = np.empty((self.n_samples, m), self.dtype) if row_major else self._new_z(m)
+            out[...] = coef[d] if fit_intercept else 0.0
+            return out
         if self._csr and m == 1:
             return self._csr_matvec(W[:, 0], coef[d, 0] if fit_intercept else 0.0, out)
         if self._sparse:
