@@ -396,3 +396,31 @@ def test_single_threaded_blas_restores_once_when_passes_overlap():
         worker.join()
         assert inside == [1, 1]
         assert max(_blas_threads()) == 2
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_child_forked_during_a_pass_gets_the_blas_setting_back():
+    """A process forked while another thread's pass holds the BLAS at one thread (joblib
+    workers started from a thread) must not keep it there: it has no pass to end."""
+    import os
+
+    if not _threads._blas_controllers():
+        pytest.skip("threadpoolctl finds no BLAS here")
+    with threadpool_limits(2, user_api="blas"):
+        if max(_blas_threads()) != 2:
+            pytest.skip("the BLAS here does not take two threads")
+        with _threads.single_threaded_blas():
+            read, write = os.pipe()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads
+                pid = os.fork()
+            if pid == 0:  # the child: report its BLAS threads and the pass count
+                os.write(write, f"{max(_blas_threads())} {_threads._blas_users}".encode())
+                os._exit(0)
+            os.close(write)
+            _, status = os.waitpid(pid, 0)
+            reported = os.read(read, 64).decode().split()
+            os.close(read)
+            assert max(_blas_threads()) == 1  # the parent's pass goes on
+        assert max(_blas_threads()) == 2
+    assert status == 0 and reported == ["2", "0"]

@@ -114,9 +114,15 @@ def _get_executor():
 
 
 def _forget_executor():  # pragma: no cover - runs in a forked child
-    """After a fork the child has none of the parent's threads: make a new executor."""
-    global _executor, _lock
+    """After a fork the child has none of the parent's threads: make a new executor, and
+    give the BLAS back the setting that a pass of another thread held at one thread."""
+    global _executor, _lock, _blas_users, _blas_saved
     _executor, _lock = None, threading.Lock()
+    if _blas_users:
+        for lib, n in _blas_saved:
+            if n != 1:
+                lib.set_num_threads(n)
+    _blas_users, _blas_saved = 0, []
 
 
 if hasattr(os, "register_at_fork"):
