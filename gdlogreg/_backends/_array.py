@@ -259,6 +259,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
         self._sparse = sp.issparse(X)
         self._csr = self._sparse and X.format == "csr"
         self._indptr = _kernel_indptr(X) if self._csr else None
+        # Row blocks of X that are contiguous (C-ordered dense X): its products can be
+        # cut in them (np.dot would copy a block of an F-ordered or strided X).
+        self._row_blocks_of_x = not self._sparse and X.flags.c_contiguous
         # The row blocks for passes over m columns, and for CSR X their
         # transposed views (Xᵀ R is summed block by block): m -> (blocks, views).
         self._cuts = {}
@@ -337,7 +340,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         as in :meth:`loss_pass`); each row's product is the same as in one call."""
         out = self._new_z(W.shape[1]) if out is None else out
         blocks = self.row_blocks(W.shape[1])
-        if len(blocks) == 1:  # small X: one product on the BLAS's threads, no map
+        if len(blocks) == 1 or not self._row_blocks_of_x:  # one product on the BLAS's threads
             self._linear_rows(self.X, out, W, b)
             return out
 
@@ -419,7 +422,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
     def _plan(self, loss, m, gradient):
         """(sum Xᵀ R block by block?, the blocks' width, the row blocks) of a pass over m columns.
 
-        Dense X over several blocks, and CSR X with one column: Xᵀ r is added
+        C-ordered dense X over several blocks, and CSR X with one column: Xᵀ r is added
         block by block into G while r is in the cache (R is never stored
         whole), and a move by X V is made block by block too (no D). CSR X
         with several columns keeps R and multiplies it in large blocks
@@ -429,7 +432,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         """
         width = loss.block_columns(m) if hasattr(loss, "block_columns") else m
         blocks = self.row_blocks(width)
-        dense = not self._sparse and len(blocks) > 1
+        dense = self._row_blocks_of_x and len(blocks) > 1
         return gradient and (dense or self._csr and m == 1), width, blocks
 
     def spends_direction(self, loss, m):
@@ -574,7 +577,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
         X, d, rows = self.X, self.n_features, blocks[i]
         if not self._sparse:  # as rlinear: Xᵀ r, or (Rᵀ X)ᵀ for a class-major R
             # np.dot, not @: numpy 2.4's matmul held the GIL in these products, so
-            # the threads' blocks ran one after another (np.dot releases it).
+            # the threads' blocks ran one after another (np.dot releases it; X is
+            # C-ordered here, so it copies nothing).
             if r.shape[1] == 1:
                 G[:d, 0] += np.dot(r[:, 0], X[rows])
             else:
