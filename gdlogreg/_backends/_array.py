@@ -342,8 +342,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
             return out
 
         def part(lo, hi):
-            for rows in blocks[lo:hi]:
-                self._linear_rows(self.X[rows], out[rows], W, b)
+            with self.errstate():  # per thread: an overflowing trial's Z warns in none
+                for rows in blocks[lo:hi]:
+                    self._linear_rows(self.X[rows], out[rows], W, b)
 
         self._map(part, W.shape[1], blas=True)
         return out
