@@ -386,8 +386,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
             def part(lo, hi):
                 G = np.zeros(shape, self.dtype)
-                for i in range(lo, hi):
-                    self._add_block_gradient(G, i, R[blocks[i]], fit_intercept, 1)
+                with self.errstate():  # per thread, as in loss_pass
+                    for i in range(lo, hi):
+                        self._add_block_gradient(G, i, R[blocks[i]], fit_intercept, 1)
                 return [], G, None
 
             return _gather(self._map(part, m, blocks))[1]
