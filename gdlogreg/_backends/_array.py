@@ -345,8 +345,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
             return out
 
         def part(lo, hi):
-            for rows in blocks[lo:hi]:
-                self._linear_rows(self.X[rows], out[rows], W, b)
+            with self.errstate():  # per thread: an overflowing trial's Z warns in none
+                for rows in blocks[lo:hi]:
+                    self._linear_rows(self.X[rows], out[rows], W, b)
 
         self._map(part, W.shape[1], blas=True)
         return out
@@ -388,8 +389,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
             def part(lo, hi):
                 G = np.zeros(shape, self.dtype)
-                for i in range(lo, hi):
-                    self._add_block_gradient(G, i, R[blocks[i]], fit_intercept, 1)
+                with self.errstate():  # per thread, as in loss_pass
+                    for i in range(lo, hi):
+                        self._add_block_gradient(G, i, R[blocks[i]], fit_intercept, 1)
                 return [], G, None
 
             return _gather(self._map(part, m, blocks))[1]
