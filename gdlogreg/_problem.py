@@ -154,6 +154,16 @@ class Identity:
     from_base = grad_from_base = to_base
 
 
+def _times(a, scale, xp):
+    """a · scale for moments of x / scale (scale the column's largest |x|), held at ±the
+    largest float: a mean or root mean square a rounding above 1 (float32 weights that
+    sum to 1 + ε) times a scale near the float limit overflows, with a warning."""
+    with np.errstate(over="ignore"):
+        p = a * scale
+    big = float(xp.finfo(p.dtype).max)
+    return xp.where(p > big, xp.full_like(p, big), xp.where(p < -big, xp.full_like(p, -big), p))
+
+
 class Standardization:
     """An exact change of variables to standardized coordinates, same minimiser.
 
@@ -173,7 +183,7 @@ class Standardization:
     def __init__(self, moments, *, fit_intercept, l2, curvature, xp):
         scale, mean, var = moments
         #: x̄ = Σ s x, the weighted mean of each column (also of those not centred)
-        self.column_mean = mean * scale
+        self.column_mean = _times(mean, scale, xp)
         sq = var + mean * mean
         if fit_intercept:
             # A (numerically) constant column is not centred: it would vanish
@@ -186,14 +196,15 @@ class Standardization:
             var = sq
         self.xp = xp
         self.fit_intercept = fit_intercept
-        self.mean = mean * scale
+        self.mean = _times(mean, scale, xp)
         ones = xp.ones_like(var)
         # σ_j is kept in [tiny, 1/tiny] (tiny the smallest normal number), so
         # that D and 1/D are finite and normal: a column of subnormal numbers,
         # or one near the float limit, must not give D = inf or D = 0.
         info = xp.finfo(var.dtype)
         tiny = float(getattr(info, "smallest_normal", None) or info.tiny)
-        den = xp.hypot(scale * xp.sqrt(var), min(math.sqrt(l2 / curvature), 1.0 / tiny) * ones)
+        floor = min(math.sqrt(l2 / curvature), 1.0 / tiny)
+        den = xp.hypot(_times(xp.sqrt(var), scale, xp), floor * ones)
         safe = xp.where(den < tiny, tiny * ones, xp.where(den > 1.0 / tiny, ones / tiny, den))
         self.D = xp.where(den > 0, 1.0 / safe, ones)
         if fit_intercept:

@@ -70,6 +70,23 @@ def test_column_sum_overflows(solver, sparse, weighted, y):
     fit_clean(X, y, W4 if weighted else None, solver=solver)
 
 
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("C", [5e-324, 1.0])
+def test_float32_column_at_the_limit_with_weights_summing_above_one(fit_intercept, fmt, C):
+    """A float32 column of the largest float32, with balanced class weights: the
+    normalised weights sum to 1 + ε in float32, so the scaled column's mean is
+    1.0000001, and mean × scale (x̄, μ, σ) overflowed with a RuntimeWarning (found by
+    test_fuzz_hostile in CI)."""
+    X = np.array([[3.4028235e38, 0.0]] * 5, dtype=np.float32)
+    X = sp.csr_matrix(X) if fmt == "csr" else X
+    y = np.array([0, 1, 1, 0, 0])
+    for solver in ("gd", "bb"):
+        model = fit_clean(X, y, known=True, C=C, solver=solver, fit_intercept=fit_intercept,
+                          class_weight="balanced", max_iter=30)
+        assert np.isfinite(model.dual_gap_)
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("C", [1.0, np.inf])
 @pytest.mark.parametrize("fmt", ["csr", "csc", "dense"])
