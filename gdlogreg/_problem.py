@@ -129,7 +129,9 @@ def weigh_classes(weights, factors, xp, device=None):
         w_top, f_top = float(xp.max(weights)), float(xp.max(factors))
         info = np.finfo(np.float64 if out.dtype.itemsize == 8 else np.float32)
         scale = min(max(w_top * f_top, float(info.tiny) * 2.0**53), float(info.max))
-        return (weights / w_top) * (factors * (scale / f_top))
+        # Each step at most the scale: scale / f_top overflowed for a tiny f_top, and
+        # a zero weight times inf gave nan.
+        return (weights / w_top) * scale * (factors / f_top)
 
 
 def check_some_weight(positive):

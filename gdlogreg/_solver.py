@@ -121,7 +121,12 @@ class Monitor:
         ):
             self.diverged, self.reason = True, "diverged"
         elif self._passes(opt, point):
-            self.converged, self.reason = True, "converged"
+            # A convex J ends at or below its start: a gradient that vanished above it
+            # is a flat, saturated region that a far too long step reached.
+            J0 = self.loss_curve[0]
+            above = J - J0 > 64.0 * eps(self.objective.dtype) * abs(J0)
+            self.converged, self.diverged = not above, above
+            self.reason = "diverged" if above else "converged"
         elif k >= self.max_iter:
             self.reason = "max_iter"
         if not self.diverged and J < self.best_J:

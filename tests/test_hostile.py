@@ -87,6 +87,36 @@ def test_float32_column_at_the_limit_with_weights_summing_above_one(fit_intercep
         assert np.isfinite(model.dual_gap_)
 
 
+def test_balanced_class_weights_of_extreme_sample_weights():
+    """Sample weights from 0 to 1e200 with balanced class weights: the class weights
+    span beyond the float range once multiplied, and the rescaled product made
+    scale / f_top = inf, then 0 × inf = nan for the zero weights (a RuntimeWarning;
+    found by a long run of test_fuzz_hostile)."""
+    X = np.zeros((6, 2))
+    y = np.array([0, 1, 0, 0, 1, 1])
+    sw = np.array([0.0, 0.0, 0.0, 1.0, 5e-324, 1e200])
+    for fit_intercept in (False, True):
+        fit_clean(X, y, sw, known=True, C=5e-324, solver="gd", fit_intercept=fit_intercept,
+                  class_weight="balanced", max_iter=30)
+
+
+def test_a_step_into_a_flat_region_above_the_start_is_no_convergence():
+    """A constant learning_rate far too long for one heavy-feature row (x = 1e30, weight
+    1e-20) jumps to weights where that row's sigmoid saturates: the gradient vanishes
+    there, but J is above its start (the penalty of the huge weight). A convex J ends at
+    or below its start, so the fit is not converged: it is called diverged and the
+    best iterate is returned, with the warning that says the step is too large."""
+    X = np.array([[0.0], [0.0], [0.0], [1e30], [0.0]])
+    y = np.array([0, 1, 0, 1, 0])
+    sw = np.array([0.0, 0.0, 0.0, 1e-20, 1.0])
+    with pytest.warns(ConvergenceWarning, match="made the cost diverge"):
+        model = GD(C=1e20, fit_intercept=False, learning_rate=1e-3, max_iter=30,
+                   solver="gd").fit(X, y, sample_weight=sw)
+    assert model.stop_reason_ == "diverged"
+    assert model.loss_curve_[-1] <= model.loss_curve_[0]
+    np.testing.assert_array_equal(model.coef_, 0.0)
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("C", [1.0, np.inf])
 @pytest.mark.parametrize("fmt", ["csr", "csc", "dense"])
