@@ -538,15 +538,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
         def dense_step(Z, rows):
             z = Z[rows]
-            if m == 1:  # as linear: X w, then + b
-                P = np.matmul(self.X[rows], W[:, 0])
-                P = P if c is None else np.add(P, c[0], out=P)
-                z[:, 0] += P
-            else:  # (Wᵀ Xᵀ)ᵀ: the block of a class-major Z, as linear makes it
-                P = np.matmul(W.T, self.X[rows].T)
-                if c is not None:
-                    P += c[:, None]
-                z.T[...] += P
+            P = np.empty((m, rows.stop - rows.start), self.dtype).T  # class-major, as Z
+            self._linear_rows(self.X[rows], P, W, c)  # as linear makes D
+            z += P
             return z
         return dense_step
 
