@@ -125,8 +125,9 @@ class ArrayBackend:
         (:meth:`spends_direction`). ``keep``: a test of the loss value; where
         it fails the product ``X.T @ R`` is skipped (G is None) unless the
         pass already summed it. ``V`` (coefficients, no D): U = Z + X V, the
-        product made in the pass where the backend can (CSR X, one column,
-        moved: added to Z block by block, no array D).
+        product made in the pass where the backend can (numpy: C-ordered dense
+        X over several row blocks, CSR X with one column; moved: added to Z
+        block by block, no array D).
         """
         if V is not None:
             D, t = self.linear(V, fit_intercept), 1.0
@@ -442,7 +443,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return not by_blocks and len(blocks) > 1
 
     def moves_in_place(self, loss, m):
-        """Over several blocks (or CSR X's moves): one block's trial is kept apart."""
+        """Over several blocks (or CSR X with one column): one block's trial is kept apart."""
         by_blocks, _, blocks = self._plan(loss, m, True)
         return by_blocks or len(blocks) > 1
 
@@ -454,7 +455,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         and then U is returned as None unless one block kept R apart), except
         in a pass of one block that ``keep`` may refuse, which keeps U apart
         (:meth:`moves_in_place`); otherwise Z and D are only read and R is a
-        new array. With dense X over several blocks and CSR X with one column
+        new array. With C-ordered dense X over several blocks and CSR X with one column
         (:meth:`_plan`), Xᵀ R is summed block by block while each block of R
         is in the cache, and R is never stored whole. The blocks are cut into
         contiguous parts that the threads take in turn; the blocks' losses are
@@ -506,7 +507,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
     def _moves(self, V, D, t, in_pass, fit_intercept):
         """``(D, t, step)`` of a pass moved by X V: block by block in the pass where it
-        can be (``step``, CSR X), else D = X V made here; as given without V."""
+        can be (``step``: :meth:`_plan`'s block products), else D = X V made here; as
+        given without V."""
         if V is None:
             return D, t, None
         if in_pass:
