@@ -383,11 +383,6 @@ def _xlogx(a):
     return a * np.log(np.where(a > 0, a, 1.0))
 
 
-def _softplus(x, xp):
-    """log(1 + exp(x)) at any x, without overflow."""
-    return 0.5 * (x + xp.abs(x)) + xp.log1p(xp.exp(-xp.abs(x)))
-
-
 class DualDivergence:
     """Σᵢ sᵢ KL(p''ᵢ ‖ pᵢ): the loss's share of the duality gap at a dual point.
 
@@ -399,66 +394,85 @@ class DualDivergence:
 
     Loss-like: :meth:`terms` has the contract of the losses' ``terms`` with
     ``residual=False``, so that every backend's ``loss_pass`` maps it over
-    the rows. Each class adds a nonnegative a log(a/b) - a + b (a = p'', b = p,
-    summing to the KL): b·φ(δ/b) with φ(x) = (1 + x) log1p(x) - x where
-    δ = a - b is at most b/2 (no cancellation of the first order), else from
-    log b, which stays finite where b underflows. numpy blocks in float64.
+    the rows. Each class adds a log(a/b) - (a - b) >= 0 (a = p'', b = p,
+    summing to the KL), with δ = a - b computed from θ, τ, q and y, not as a
+    difference of a and b, and log(a/b) = log1p(δ/b): no cancellation of the
+    first order where a is close to b. numpy blocks in float64.
     """
 
     def __init__(self, theta, tau, q, *, multinomial, classes=None):
         self.theta, self.tau, self.q = theta, tau, q
         self.multinomial = multinomial
         self.classes = classes
+        # p'' = c_y·y + c_q·q + c_p·p, and δ = p'' - p = c_y·y + c_q·q - (c_y + c_q)·p
+        self._c = (1.0 - theta, theta * tau, theta * (1.0 - tau))
 
     def terms(self, z, t, s, xp, residual=False):
         """``(Σ s KL, None)`` for a block of rows."""
-        if not isinstance(z, np.ndarray):
-            return self._terms(z, t, s, xp), None
-        # A dozen temporaries an entry: numpy takes the block in slices of SLICE
-        # entries (two a binary row, K a multinomial one), so that they stay small
-        # next to Z (this pass may run at a fit's peak of memory) and few enough
-        # that the Python around them costs little.
+        # δ/b is inf or nan where b underflows (then not used): no warning, also
+        # from a numpy-backed namespace
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            if not isinstance(z, np.ndarray):
+                return self._terms(z, t, s, xp), None
+            return self._sliced_terms(z, t, s), None
+
+    def _sliced_terms(self, z, t, s):
+        """:meth:`_terms` of a numpy block, in slices of :data:`SLICE` entries (two a
+        binary row, K a multinomial one), in float64: the temporaries stay small
+        next to Z (this pass may run at a fit's peak of memory) and few enough
+        that the Python around them costs little."""
         total, n = 0.0, z.shape[0]
         step = max(1, self.SLICE // (z.shape[1] * (1 if self.multinomial else 2)))
         for lo in range(0, n, step):
             rows = slice(lo, min(lo + step, n))
             weights = s if isinstance(s, float) else s[rows]
-            total += self._terms(z[rows].astype(np.float64), t[rows], weights, xp)
-        return total, None
+            total += self._terms(z[rows].astype(np.float64), t[rows], weights, np)
+        return total
 
-    #: Entries (rows × classes) of a numpy block taken at once by :meth:`terms`.
+    #: Entries (rows × classes) of a numpy block taken at once by :meth:`_sliced_terms`.
     SLICE = 8192
 
     def _terms(self, z, t, s, xp):
         total = 0.0
-        for logb, y, q in self._classes(z, t, xp):
-            total += weighted_sum(s, self._divergence(logb, y, q, xp), xp)
+        for logb, b, y, q in self._classes(z, t, xp):
+            total += weighted_sum(s, self._divergence(logb, b, y, q, xp), xp)
         return total
 
     def _classes(self, z, t, xp):
-        """(log p, y, q) of each group of classes: the K columns, or the two of a binary column."""
+        """(log p, p, y, q) of each group of classes: the K columns, or the two of a
+        binary column (y a 0/1 array)."""
         if self.multinomial:
-            zmax = xp.max(z, axis=1, keepdims=True)
-            shifted = z - zmax
-            logb = shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
+            logb = z - xp.max(z, axis=1, keepdims=True)
+            se = xp.sum(xp.exp(logb), axis=1, keepdims=True)
+            logb = logb - xp.log(se)
             y = astype(xp.reshape(t, (-1, 1)) == self.classes, z.dtype, xp)
-            return [(logb, y, self.q)]
+            return [(logb, xp.exp(logb), y, self.q)]
         sign = t if isinstance(t, np.ndarray) else astype(t, z.dtype, xp)
         y = 0.5 - 0.5 * sign[:, None]  # the signs t = 1 - 2y
-        return [(-_softplus(-z, xp), y, self.q), (-_softplus(z, xp), 1.0 - y, 1.0 - self.q)]
+        # log σ(±z) = -(max(∓z, 0) + log1p(exp(-|z|))): nothing overflows
+        a = xp.abs(z)
+        soft = xp.log1p(xp.exp(-a))
+        log_p1, log_p0 = -(0.5 * (a - z) + soft), -(0.5 * (a + z) + soft)
+        return [(log_p1, xp.exp(log_p1), y, self.q),
+                (log_p0, xp.exp(log_p0), 1.0 - y, 1.0 - self.q)]
 
-    def _divergence(self, logb, y, q, xp):
-        """a log(a/b) - a + b for a = p'' and b = p, entrywise (nonnegative)."""
-        theta, tau = self.theta, self.tau
-        b = xp.exp(logb)
-        delta = (1.0 - theta) * (y - b) + (theta * tau) * (q - b)
-        a = (1.0 - theta) * y + (theta * tau) * q + (theta * (1.0 - tau)) * b
-        small = (xp.abs(delta) <= 0.5 * b) & (b > 0)
-        x = delta / xp.where(small, b, xp.ones_like(b))
-        x = xp.where(small, x, xp.zeros_like(x))
-        near = b * ((1.0 + x) * xp.log1p(x) - x)
-        far = a * (xp.log(xp.where(a > 0, a, xp.ones_like(a))) - logb) - delta
-        return xp.where(small, near, far)
+    def _divergence(self, logb, b, y, q, xp):
+        """a log(a/b) - δ for a = p'' and b = p, entrywise, δ = a - b.
+
+        log(a/b) = log1p(δ/b), exact to rounding however close a is to b;
+        where b is subnormal or 0 (its log, from the log-softmax, stays exact)
+        or a is 0, log a - log b instead.
+        """
+        c_y, c_q, c_p = self._c
+        fixed = c_y * y + c_q * q
+        delta = fixed - (c_y + c_q) * b
+        a = fixed + c_p * b
+        out = a * xp.log1p(delta / b) - delta
+        far = (b < xp.finfo(b.dtype).smallest_normal) | (a <= 0.0)
+        if bool(xp.any(far)):
+            log_a = xp.log(xp.where(a > 0.0, a, xp.ones_like(a)))
+            out = xp.where(far, a * (log_a - logb) - delta, out)
+        return out
 
 
 def probabilities(z, xp, log=False):

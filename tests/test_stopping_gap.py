@@ -324,3 +324,61 @@ def test_dual_pass_temporaries_are_those_of_a_slice_not_of_the_block(n_classes):
         tracemalloc.stop()
     assert np.isfinite(value) and value > 0.0
     assert peak <= 2**20, peak
+
+
+def _kl_reference(z, t, s, theta, tau, q, n_classes):
+    """Σ s KL(p''‖p) in long double, term by term as a log(a/b) - a + b."""
+    ld = np.longdouble
+    z = z.astype(ld)
+    if n_classes == 2:
+        log_p = np.stack([-np.logaddexp(ld(0), -z[:, 0]), -np.logaddexp(ld(0), z[:, 0])], 1)
+        Y = np.stack([t == -1, t == 1], 1).astype(ld)  # class 1, class 0 (signs 1 - 2y)
+        q = np.array([[q[0, 0], 1.0 - q[0, 0]]], dtype=ld)
+        theta, tau = ld(theta[0, 0]), ld(tau[0, 0])
+    else:
+        top = z.max(axis=1, keepdims=True)
+        log_p = z - top - np.log(np.exp(z - top).sum(axis=1, keepdims=True))
+        Y = (t[:, None] == np.arange(n_classes)).astype(ld)
+        theta, tau, q = theta.astype(ld), tau.astype(ld), q.astype(ld)
+    P = np.exp(log_p)
+    A = theta * ((1 - tau) * P + tau * q) + (1 - theta) * Y
+    log_a = np.log(np.where(A > 0, A, 1))
+    terms = np.where(A > 0, A * (log_a - log_p), 0) - A + P
+    return float((s.astype(ld)[:, None] * terms).sum())
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).eps > 1e-17, reason="no extended precision")
+@pytest.mark.parametrize("n_classes", [2, 5])
+@pytest.mark.parametrize("scale", [0.5, 40.0, 900.0])  # 900: p underflows to 0 in float64
+@pytest.mark.parametrize(("theta", "tau", "q"), [
+    (1.0, 1e-4, "random"),  # near the optimum of an L2 fit: p'' close to p
+    (1.0, 1.0, "first"),  # p'' = q: a = 0 in every class but the first
+    (0.6, 0.3, "random"),  # an L1 fit's scaled dual point
+])
+def test_dual_divergence_matches_a_long_double_reference(n_classes, scale, theta, tau, q):
+    """The loss's share of the gap, Σ s KL(p''‖p), to 1e-9 of a long-double sum of
+    a log(a/b) - a + b, where p'' is close to p (log1p(δ/b)), where p underflows
+    and where p'' is 0 (log a - log b, 0 log 0), finite and warning-free."""
+    from gdlogreg._loss import BinaryLogLoss, MultinomialLogLoss
+
+    rng = np.random.default_rng(7)
+    n, m = 300, 1 if n_classes == 2 else n_classes
+    z = np.asfortranarray(rng.standard_normal((n, m)) * scale)
+    if n_classes == 2:
+        t = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int8)
+        loss = BinaryLogLoss()
+    else:
+        t = rng.integers(0, n_classes, n).astype(np.int8)
+        loss = MultinomialLogLoss(n_classes, np)
+    qv = rng.random((1, m)) if q == "random" else np.eye(1, m)
+    qv = qv / qv.sum() if n_classes > 2 else qv
+    s = rng.random(n)
+    s /= s.sum()
+    rows = loss.dual_rows(np.full((1, m), theta), np.full((1, m), tau), qv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, _ = rows.terms(z, t, s, np)
+    expected = _kl_reference(z, t, s, np.full((1, m), theta), np.full((1, m), tau), qv,
+                             n_classes)
+    assert math.isfinite(value)
+    assert value == pytest.approx(expected, rel=1e-9, abs=1e-300)
