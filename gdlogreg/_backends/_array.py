@@ -314,7 +314,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         """
         d, m = self.n_features, coef.shape[1]
         W = coef[:d]
-        if not W.any():  # the all-zero start: Z = b, no product (X is finite)
+        if not np.count_nonzero(W):  # the all-zero start: Z = b, no product (X is finite)
             if out is None:
                 row_major = self._sparse and self.row_major and m > 1
                 out = np.empty((self.n_samples, m), self.dtype) if row_major else self._new_z(m)
@@ -397,7 +397,12 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
             return _gather(self._map(part, m, blocks))[1]
         G = np.empty((d + int(fit_intercept), m), dtype=self.dtype)
-        if m == 1:
+        X = self.X
+        if m == 1 and not self._sparse and R.dtype == X.dtype and (
+            X.flags.c_contiguous or X.flags.f_contiguous
+        ):  # into G, no temporary (np.dot would copy a strided X)
+            np.dot(R[:, 0], X, out=G[:d, 0])
+        elif m == 1:
             G[:d, 0] = self.X.T @ R[:, 0]
         elif self._sparse:
             G[:d] = self.X.T @ R
