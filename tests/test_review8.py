@@ -1,0 +1,91 @@
+"""Outside review of the dual pass and a hostile-input sweep (review8).
+
+The loss's share of the duality gap, Σ s KL(p''‖p) (``_loss.DualDivergence``),
+feeds the certified stopping test and ``dual_gap_``: it must stay finite, >= 0
+and an upper bound on J - J* at every dual point the solver builds, among them
+the scaled ones of pure L1 (θ = l1 / ‖V‖∞ ≪ 1, p'' ≈ y). Then the public API
+on degenerate and hostile inputs: a sensible model or a clear error.
+"""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+
+from gdlogreg import GradientDescentLogisticRegression
+from gdlogreg._loss import BinaryLogLoss, MultinomialLogLoss
+
+
+def _kl_reference(z, t, s, theta, tau, q, n_classes):
+    """Σ s KL(p''‖p) in long double, term by term as a log(a/b) - a + b."""
+    ld = np.longdouble
+    z = z.astype(ld)
+    if n_classes == 2:
+        log_p = np.stack([-np.logaddexp(ld(0), -z[:, 0]), -np.logaddexp(ld(0), z[:, 0])], 1)
+        Y = np.stack([t == -1, t == 1], 1).astype(ld)  # class 1, class 0 (signs 1 - 2y)
+        q = np.array([[q[0, 0], 1.0 - q[0, 0]]], dtype=ld)
+    else:
+        top = z.max(axis=1, keepdims=True)
+        log_p = z - top - np.log(np.exp(z - top).sum(axis=1, keepdims=True))
+        Y = (t[:, None] == np.arange(n_classes)).astype(ld)
+        q = q.astype(ld)
+    theta, tau = ld(theta), ld(tau)
+    P = np.exp(log_p)
+    A = theta * ((1 - tau) * P + tau * q) + (1 - theta) * Y
+    log_a = np.log(np.where(A > 0, A, 1))
+    terms = np.where(A > 0, A * (log_a - log_p), 0) - A + P
+    return float((s.astype(ld)[:, None] * terms).sum())
+
+
+# ----------------------------------------------------------------- the dual pass
+
+@pytest.mark.parametrize("n_classes", [2, 3, 10])
+@pytest.mark.parametrize("theta", [1e-17, 1e-40, 1e-300])
+@pytest.mark.parametrize("tau", [0.0, 0.5])
+def test_dual_divergence_with_a_tiny_theta_is_the_kl_not_minus_inf(n_classes, theta, tau):
+    """Pure L1 far from its optimum scales the dual point by θ = l1/‖V‖∞ ≪ 1: then
+    p'' ≈ y, a = p'' <= θ·b in the classes a row is not, and δ/b = a/b - 1 rounds
+    to -1: log1p(δ/b) = -inf made the share -inf (clipped to 0 by the objective: a
+    gap of 0 at the first iterate). Each such class adds about b; the sum is the KL."""
+    rng = np.random.default_rng(3)
+    n, m = 200, 1 if n_classes == 2 else n_classes
+    z = rng.standard_normal((n, m)) * 2.0
+    if n_classes == 2:
+        t = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int8)
+        loss = BinaryLogLoss()
+        q = np.array([[0.3]])
+    else:
+        t = rng.integers(0, n_classes, n).astype(np.int8)
+        loss = MultinomialLogLoss(n_classes, np)
+        q = rng.random((1, m))
+        q /= q.sum()
+    s = rng.random(n)
+    s /= s.sum()
+    rows = loss.dual_rows(np.full((1, m), theta), np.full((1, m), tau), q)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, _ = rows.terms(z, t, s, np)
+    expected = _kl_reference(z, t, s, theta, tau, q, n_classes)
+    assert math.isfinite(value)
+    assert value == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("C", [1e15, 1e25])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_pure_l1_with_a_huge_C_certifies_no_gap_it_does_not_have(C, n_classes):
+    """A pure-L1 fit with C = 1e15 stopped after one iterate reported ``dual_gap_ =
+    0.0`` where J - J* is 0.03 (the -inf share above, clipped to 0). The gap must
+    bound J - J* from above; J* <= J of a long fit."""
+    X, y = make_classification(200, 5, n_informative=3, n_classes=n_classes,
+                               flip_y=0.3, random_state=0)
+    short = GradientDescentLogisticRegression(C=C, l1_ratio=1.0, max_iter=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)  # max_iter: ConvergenceWarning
+        short.fit(X, y)
+    long = GradientDescentLogisticRegression(C=C, l1_ratio=1.0, max_iter=5000, tol=1e-10)
+    long.fit(X, y)
+    excess = short.loss_curve_[-1] - long.loss_curve_[-1]
+    assert excess > 1e-3
+    assert short.dual_gap_ >= excess * (1 - 1e-9)
