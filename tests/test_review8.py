@@ -89,3 +89,50 @@ def test_pure_l1_with_a_huge_C_certifies_no_gap_it_does_not_have(C, n_classes):
     excess = short.loss_curve_[-1] - long.loss_curve_[-1]
     assert excess > 1e-3
     assert short.dual_gap_ >= excess * (1 - 1e-9)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("theta", [1e-30, 0.3])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dual_divergence_in_an_array_api_namespace(n_classes, theta, dtype):
+    """The same share in a non-numpy namespace (array_api_strict, in its own dtype):
+    finite and the KL, also where θ·b/b is below float32's ε."""
+    xps = pytest.importorskip("array_api_strict")
+    rng = np.random.default_rng(5)
+    n, m = 64, 1 if n_classes == 2 else n_classes
+    z = rng.standard_normal((n, m)) * 3.0
+    if n_classes == 2:
+        t = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int8)
+        loss, q = BinaryLogLoss(), np.array([[0.4]])
+    else:
+        t = rng.integers(0, n_classes, n).astype(np.int8)
+        loss, q = MultinomialLogLoss(n_classes, xps), np.full((1, m), 1.0 / m)
+    dt = getattr(xps, dtype)
+    rows = loss.dual_rows(xps.asarray(np.full((1, m), theta), dtype=dt),
+                          xps.asarray(np.full((1, m), 0.5), dtype=dt), xps.asarray(q, dtype=dt))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, _ = rows.terms(xps.asarray(z, dtype=dt), xps.asarray(t), 1.0 / n, xps)
+    z_rounded = z.astype(dtype)
+    expected = _kl_reference(z_rounded, t, np.full(n, 1.0 / n), theta, 0.5, q, n_classes)
+    assert math.isfinite(value)
+    assert value == pytest.approx(expected, rel=1e-4 if dtype == "float32" else 1e-9)
+
+
+# ------------------------------------------------------------------ the CLI
+
+@pytest.mark.parametrize("l1_ratio", ["0", "0.5"])
+def test_cli_compare_refuses_a_C_whose_inverse_overflows(l1_ratio, capsys):
+    """``compare --C 1e-320``: LogisticRegression, the reference, has an infinite
+    penalty 1/C there; with --l1-ratio 0.5 its saga raised from its Cython code (a
+    traceback, exit 1), with 0 it warned 'invalid value' and reported as reference
+    a model it never fitted. Now a one-line error, exit 2, before any fit."""
+    from gdlogreg._cli import main
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from the reference either
+        status = main(["compare", "--dataset", "iris", "--C", "1e-320",
+                       "--l1-ratio", l1_ratio, "--max-iter", "20"])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "gdlogreg: error:" in err and "1/C" in err and "Traceback" not in err
