@@ -372,8 +372,10 @@ class GradientDescentLogisticRegression(
             and tuple(self.coef_.shape) == (m, d)
         )
         if warm:
-            W = be.asarray(self._coef_host()).T
-            b = be.asarray(self.intercept_) if self.fit_intercept else None
+            W = be.asarray(_finite_start("coef_", self._coef_host())).T
+            b = be.asarray(
+                _finite_start("intercept_", _to_numpy(self.intercept_))
+            ) if self.fit_intercept else None
             coef0 = objective.join(W, b)
         stats = Stats()
         if warm and hasattr(self, "_stats"):
@@ -660,6 +662,17 @@ def _to_numpy(a):
         return a
     xp, _ = get_namespace(a)
     return convert_to_numpy(a, xp)
+
+
+def _finite_start(name, a):
+    """``a`` (host numpy), the warm start's ``coef_`` or ``intercept_``, if finite: from
+    NaN or inf the descent has no finite iterate to return."""
+    if not np.isfinite(a).all():
+        raise ValueError(
+            f"warm_start=True starts from {name}, which holds NaN or inf values; set"
+            f" {name} to finite values or fit with warm_start=False."
+        )
+    return a
 
 
 def _copy(a, dtype, xp):

@@ -136,3 +136,21 @@ def test_cli_compare_refuses_a_C_whose_inverse_overflows(l1_ratio, capsys):
     assert status == 2
     err = capsys.readouterr().err
     assert "gdlogreg: error:" in err and "1/C" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------ hostile inputs
+
+@pytest.mark.parametrize("attr", ["coef_", "intercept_"])
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_warm_start_from_a_non_finite_model_is_a_clear_error(attr, value):
+    """warm_start=True from a coef_ or intercept_ holding NaN or inf (set by hand, or
+    loaded from a broken file) returned a NaN model (or an inf intercept) with the
+    warning 'J rose from nan to nan; returning the best finite iterate'. Now a
+    ValueError names the attribute; the model is left as it was."""
+    X, y = make_classification(60, 4, random_state=0)
+    model = GradientDescentLogisticRegression(warm_start=True).fit(X, y)
+    bad = np.full_like(getattr(model, attr), value)
+    setattr(model, attr, bad)
+    with pytest.raises(ValueError, match=f"warm_start.*{attr}.*(NaN|inf)"):
+        model.fit(X, y)
+    assert getattr(model, attr) is bad
