@@ -472,8 +472,11 @@ class DualDivergence:
         out = a * xp.log1p(delta / b) - delta
         far = (b < xp.finfo(b.dtype).smallest_normal) | (a <= 0.5 * b)
         if bool(xp.any(far)):
-            log_a = xp.log(xp.where(a > 0.0, a, xp.ones_like(a)))
-            out = xp.where(far, a * (log_a - logb) - delta, out)
+            a_pos = a > 0.0
+            log_a = xp.log(xp.where(a_pos, a, xp.ones_like(a)))
+            # 0 log 0 = 0 also where log b overflowed to -inf (z near the float limit)
+            a_log = xp.where(a_pos, a * (log_a - logb), xp.zeros_like(a))
+            out = xp.where(far, a_log - delta, out)
         return out
 
 

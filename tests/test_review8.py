@@ -154,3 +154,30 @@ def test_warm_start_from_a_non_finite_model_is_a_clear_error(attr, value):
     with pytest.raises(ValueError, match=f"warm_start.*{attr}.*(NaN|inf)"):
         model.fit(X, y)
     assert getattr(model, attr) is bad
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_dual_divergence_takes_0_log_0_as_0_where_log_p_overflows(n_classes):
+    """Decision values near the float limit (X near 1e308): log p overflows to -inf
+    (binary: 0.5(|z| + z) at z > 9e307; multinomial: z - max z at a spread above
+    1.8e308) where the class has a = p'' = 0. The user guide's 0 log 0 = 0 made
+    that 0·inf = nan, and the whole share nan; each such entry adds 0 (a = b = 0)."""
+    big = 1e308
+    if n_classes == 2:
+        # rows of class 1 (t = -1) predicted surely right; q = 1: class 0 has a = 0
+        z, t = np.array([[big], [0.5]]), np.array([-1, -1], dtype=np.int8)
+        rows = BinaryLogLoss().dual_rows(np.array([[0.5]]), np.array([[0.3]]), np.array([[1.0]]))
+        q = np.array([[1.0]])
+    else:
+        # class 0 surely right; q puts nothing on class 2 and θ = 1: a = 0 there
+        z, t = np.array([[big, 0.0, -big], [0.1, 0.2, 0.3]]), np.array([0, 2], dtype=np.int8)
+        q = np.array([[0.5, 0.5, 0.0]])
+        rows = MultinomialLogLoss(3, np).dual_rows(np.ones((1, 3)), np.full((1, 3), 0.3), q)
+    s = np.array([0.5, 0.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, _ = rows.terms(z, t, s, np)
+    theta, tau = (0.5, 0.3) if n_classes == 2 else (1.0, 0.3)
+    expected = _kl_reference(z, t, s, theta, tau, q, n_classes)
+    assert math.isfinite(value)
+    assert value == pytest.approx(expected, rel=1e-9)
