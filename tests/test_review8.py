@@ -119,6 +119,39 @@ def test_dual_divergence_in_an_array_api_namespace(n_classes, theta, dtype):
     assert value == pytest.approx(expected, rel=1e-4 if dtype == "float32" else 1e-9)
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize(("C", "l1_ratio", "fit_intercept", "weights", "dtype"), [
+    (1.0, 0.0, True, None, np.float64),
+    (1e-3, 0.5, True, "zeros", np.float64),
+    (1e4, 1.0, True, "huge", np.float64),
+    (1e8, 1.0, False, None, np.float32),
+    (0.05, 1.0, True, "tiny", np.float32),
+])
+def test_dual_gap_bounds_the_excess_at_every_stop(n_classes, C, l1_ratio, fit_intercept,
+                                                  weights, dtype):
+    """``dual_gap_`` after 1, 5 and all iterations: finite, >= 0, at most J and at least
+    J - J* (J* <= J of a tight fit of the same problem), L2 to pure L1, weights with
+    zeros and of 1e±200, float32, with and without an intercept."""
+    X, y = make_classification(150, 6, n_informative=4, n_classes=n_classes,
+                               n_clusters_per_class=1, flip_y=0.1, random_state=2)
+    X = (X * [1.0, 1e3, 1.0, 1e-2, 1.0, 1.0]).astype(dtype)
+    sw = {None: None, "zeros": np.where(np.arange(150) % 3 == 0, 0.0, 1.0),
+          "huge": np.where(np.arange(150) % 4 == 0, 3e200, 1e200),
+          "tiny": np.where(np.arange(150) % 4 == 0, 3e-200, 1e-200)}[weights]
+    params = dict(C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)  # ConvergenceWarning
+        tight = GradientDescentLogisticRegression(**params, tol=1e-10, max_iter=5000)
+        J_star = tight.fit(X, y, sample_weight=sw).loss_curve_[-1]
+        for max_iter in (1, 5, 1000):
+            model = GradientDescentLogisticRegression(**params, max_iter=max_iter)
+            model.fit(X, y, sample_weight=sw)
+            J, gap = model.loss_curve_[-1], model.dual_gap_
+            slack = (1e-6 if dtype == np.float32 else 1e-10) * J
+            assert math.isfinite(gap) and 0.0 <= gap <= J * (1 + 1e-12), (max_iter, gap, J)
+            assert gap >= J - J_star - slack, (max_iter, gap, J - J_star)
+
+
 # ------------------------------------------------------------------ the CLI
 
 @pytest.mark.parametrize("l1_ratio", ["0", "0.5"])
