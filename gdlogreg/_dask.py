@@ -236,6 +236,9 @@ def _take(block, values):
 
 # ------------------------------------------------------------ predictions
 def _decision_block(x, coef, intercept):
+    # as the fit and numpy X's predictions: no label or NaN row for a NaN or inf
+    if not np.isfinite(x.data if sp.issparse(x) else x).all():
+        raise ValueError("Input X contains NaN or infinity.")
     scores = x @ coef.T + intercept
     return scores.reshape(-1) if scores.shape[1] == 1 else scores
 

@@ -214,3 +214,24 @@ def test_dual_divergence_takes_0_log_0_as_0_where_log_p_overflows(n_classes):
     expected = _kl_reference(z, t, s, theta, tau, q, n_classes)
     assert math.isfinite(value)
     assert value == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "decision_function"])
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_dask_predictions_of_non_finite_X_raise_as_numpy_ones_do(method, value):
+    """A fit on Dask X refuses NaN and inf; the lazy predictions computed a label
+    (argmax of NaN) or a row of NaN for them, where numpy X raises. Now computing
+    them raises the same ValueError as the fit."""
+    da = pytest.importorskip("dask.array")
+    X, y = make_classification(60, 4, random_state=0)
+    model = GradientDescentLogisticRegression().fit(X, y)
+    bad = X.copy()
+    bad[37, 2] = value
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        getattr(model, method)(bad)
+    lazy = getattr(model, method)(da.from_array(bad, chunks=(20, 4)))
+    with pytest.raises(ValueError, match="Input X contains NaN or infinity"):
+        lazy.compute()
+    np.testing.assert_array_equal(  # the finite chunks are untouched
+        getattr(model, method)(da.from_array(X, chunks=(20, 4))).compute(),
+        getattr(model, method)(X))
