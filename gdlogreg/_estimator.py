@@ -323,15 +323,18 @@ class GradientDescentLogisticRegression(
         check_finite_scalar_weight(sample_weight)
         if sample_weight is None and self.class_weight is None:
             return None  # the problem keeps equal weights as one number
-        if isinstance(sample_weight, Real):  # one weight for every row, in X's namespace
-            sample_weight = xp.full(X.shape[0], float(sample_weight), dtype=X.dtype,
-                                    **({} if device_ is None else {"device": device_}))
-        elif sample_weight is not None and not is_numpy_namespace(xp):
-            sample_weight = move_to(sample_weight, xp=xp, device=device_)
-        # float64 for numpy X: make_problem rounds them to X's dtype once normalised
-        weights = check_sample_weight(
-            sample_weight, X, dtype=weight_dtype(X), ensure_non_negative=True
-        )
+        # float64 for numpy X: make_problem rounds them to X's dtype once normalised.
+        # numpy's cast of weights beyond float32 X's range (array-API X) warns before
+        # the check refuses their inf, as torch's does without a warning.
+        with np.errstate(over="ignore"):
+            if isinstance(sample_weight, Real):  # one weight for every row, in X's namespace
+                sample_weight = xp.full(X.shape[0], float(sample_weight), dtype=weight_dtype(X),
+                                        **({} if device_ is None else {"device": device_}))
+            elif sample_weight is not None and not is_numpy_namespace(xp):
+                sample_weight = move_to(sample_weight, xp=xp, device=device_)
+            weights = check_sample_weight(
+                sample_weight, X, dtype=weight_dtype(X), ensure_non_negative=True
+            )
         weights = as_data_dtype(weights, X.dtype)  # unless out of X's dtype's range
         check_some_weight(bool(xp.any(weights > 0)))
         if self.class_weight is None:

@@ -235,3 +235,93 @@ def test_dask_predictions_of_non_finite_X_raise_as_numpy_ones_do(method, value):
     np.testing.assert_array_equal(  # the finite chunks are untouched
         getattr(model, method)(da.from_array(X, chunks=(20, 4))).compute(),
         getattr(model, method)(X))
+
+
+def _array_api_float32(lib, X, y, sw):
+    """X (float32), y and float64 weights in torch's or array_api_strict's namespace."""
+    if lib == "torch":
+        torch = pytest.importorskip("torch")
+        return (torch.asarray(X, dtype=torch.float32), torch.asarray(y),
+                torch.asarray(sw, dtype=torch.float64))
+    xps = pytest.importorskip("array_api_strict")
+    return xps.asarray(X.astype(np.float32)), xps.asarray(y), xps.asarray(sw)
+
+
+@pytest.mark.parametrize("lib", ["torch", "array_api_strict"])
+def test_array_api_float32_weights_beyond_float32_are_refused_cleanly(lib):
+    """Weights of 1e300 with float32 array-API X are checked in X's dtype (numpy X:
+    float64, then normalised): torch said 'sample_weight contains infinity or a value
+    too large', array_api_strict first leaked numpy's 'overflow encountered in cast'
+    RuntimeWarning. Either a fit as numpy's or that ValueError, and no warning."""
+    from sklearn import config_context
+
+    X, y = make_classification(60, 3, n_informative=2, n_redundant=0, random_state=0)
+    sw = np.full(60, 1e300)
+    ref = GradientDescentLogisticRegression().fit(X.astype(np.float32), y, sample_weight=sw)
+    Xa, ya, swa = _array_api_float32(lib, X, y, sw)
+    with config_context(array_api_dispatch=True), warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            model = GradientDescentLogisticRegression().fit(Xa, ya, sample_weight=swa)
+        except ValueError as exc:
+            assert "sample_weight" in str(exc)
+            return
+    coef = np.asarray(model.coef_.cpu() if lib == "torch" else model.coef_)
+    np.testing.assert_allclose(coef, ref.coef_, rtol=1e-4)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "_problem.weigh_classes casts the float64 balanced class weights (~1e39) to float32 X's"
+    " dtype before its rescaling: inf, then 0 weights ('sum to zero: nothing to fit') with"
+    " torch, numpy's cast-overflow RuntimeWarning with array_api_strict; numpy float32 X"
+    " fits (float64 until normalised). _problem.py is another engineer's file."))
+@pytest.mark.parametrize("lib", ["torch", "array_api_strict"])
+def test_array_api_float32_balanced_weights_of_1e_minus_20_and_1e20(lib):
+    """Balanced class weights over sample weights 1e-20 (one class) and 1e20 (the others),
+    all in float32's range: the fit of float32 array-API X is numpy float32 X's."""
+    from sklearn import config_context
+
+    X, _ = make_classification(60, 3, n_informative=2, n_redundant=0, random_state=0)
+    y = np.arange(60) % 3
+    sw = np.where(y == 0, 1e-20, 1e20)
+    ref = GradientDescentLogisticRegression(class_weight="balanced")
+    ref.fit(X.astype(np.float32), y, sample_weight=sw)
+    Xa, ya, swa = _array_api_float32(lib, X, y, sw)
+    with config_context(array_api_dispatch=True), warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model = GradientDescentLogisticRegression(class_weight="balanced")
+        model.fit(Xa, ya, sample_weight=swa)
+    coef = np.asarray(model.coef_.cpu() if lib == "torch" else model.coef_)
+    np.testing.assert_allclose(coef, ref.coef_, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize("cv", [False, True])
+@pytest.mark.parametrize("scalar", [False, True])
+def test_dask_float32_weights_beyond_float32_are_refused_without_a_warning(cv, scalar):
+    """Dask float32 X casts the weights to float32 in its chunks: 1e300 (an array or
+    one number) leaked numpy's 'overflow encountered in cast' RuntimeWarning, then
+    'contains infinity' for finite weights. Now the ValueError alone, saying the
+    value is too large."""
+    da = pytest.importorskip("dask.array")
+    from gdlogreg import GradientDescentLogisticRegressionCV
+
+    X, y = make_classification(60, 3, n_informative=2, n_redundant=0, random_state=0)
+    model = GradientDescentLogisticRegressionCV(Cs=2) if cv else (
+        GradientDescentLogisticRegression())
+    sw = 1e300 if scalar else da.from_array(np.full(60, 1e300), chunks=20)
+    with pytest.raises(ValueError, match="sample_weight contains infinity or a value too large"):
+        model.fit(da.from_array(X.astype(np.float32), chunks=(20, 3)), da.from_array(y, chunks=20),
+                  sample_weight=sw)
+
+
+def test_one_sample_weight_beyond_float32_for_float32_X_is_the_array_of_it():
+    """``sample_weight=1e300`` with float32 numpy X made its vector in float32: numpy's
+    'overflow encountered in cast' RuntimeWarning, then an error; the array
+    ``np.full(n, 1e300)`` fits (weights checked in float64, normalised, then rounded).
+    Now the number is that array."""
+    X, y = make_classification(60, 3, n_informative=2, n_redundant=0, random_state=0)
+    X = X.astype(np.float32)
+    ref = GradientDescentLogisticRegression().fit(X, y, sample_weight=np.full(60, 1e300))
+    model = GradientDescentLogisticRegression().fit(X, y, sample_weight=1e300)
+    np.testing.assert_array_equal(model.coef_, ref.coef_)
+    assert model.coef_.dtype == np.float32
