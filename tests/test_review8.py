@@ -72,6 +72,38 @@ def test_dual_divergence_with_a_tiny_theta_is_the_kl_not_minus_inf(n_classes, th
     assert value == pytest.approx(expected, rel=1e-9)
 
 
+def test_dual_divergence_fuzz_against_the_long_double_kl():
+    """Random dual points (θ from 1e-300 to 1, τ and q at 0, 1 and between, zero row
+    weights), decision values of scale 1e-3 to 600, 2 to 10 classes: the share is
+    finite, >= 0 and the long-double KL to 1e-8 (or 1e-15 absolute: the rounding of
+    a·log1p(δ/b) - δ is about ε Σ s|δ|). Before the review8 fix, tiny θ gave -inf or nan."""
+    rng = np.random.default_rng(20261129)
+    for _ in range(400):
+        n_classes = int(rng.choice([2, 3, 5, 10]))
+        m, n = 1 if n_classes == 2 else n_classes, int(rng.integers(1, 30))
+        z = rng.standard_normal((n, m)) * 10 ** rng.uniform(-3, 2.8)
+        theta = float(rng.choice([1.0, 10 ** rng.uniform(-300, 0)]))
+        tau = float(rng.choice([0.0, 1.0, rng.random(), 10 ** rng.uniform(-12, 0)]))
+        if n_classes == 2:
+            t = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int8)
+            q = np.array([[float(rng.choice([0.0, 1.0, rng.random()]))]])
+            loss = BinaryLogLoss()
+        else:
+            t = rng.integers(0, n_classes, n).astype(np.int8)
+            q = rng.random((1, m)) * (rng.random((1, m)) < 0.7) + 1e-300
+            q /= q.sum()
+            loss = MultinomialLogLoss(n_classes, np)
+        s = rng.random(n) * (rng.random(n) < 0.8) + 1e-3
+        s /= s.sum()
+        rows = loss.dual_rows(np.full((1, m), theta), np.full((1, m), tau), q)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            value, _ = rows.terms(z, t, s, np)
+        expected = _kl_reference(z, t, s, theta, tau, q, n_classes)
+        assert math.isfinite(value) and value >= 0.0, (theta, tau, value)
+        assert value == pytest.approx(expected, rel=1e-8, abs=1e-15), (theta, tau)
+
+
 @pytest.mark.parametrize("C", [1e15, 1e25])
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_pure_l1_with_a_huge_C_certifies_no_gap_it_does_not_have(C, n_classes):
