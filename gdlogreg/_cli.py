@@ -671,6 +671,11 @@ def _reference_model(args):
 
     from ._compat import logistic_penalty
 
+    if math.isinf(1.0 / args.C):  # its penalty 1/C is inf: saga raises, lbfgs warns, stays at 0
+        raise CLIError(
+            f"--C {args.C:g} is too small for LogisticRegression, the reference: its penalty"
+            " strength 1/C overflows the float range (use --C 1e-308 or more)."
+        )
     # Without a penalty (C=inf) l1_ratio changes nothing: lbfgs fits the same J.
     ref_l1_ratio = args.l1_ratio if math.isfinite(args.C) else 0.0
     lr_solver = "saga" if ref_l1_ratio > 0 else "lbfgs"

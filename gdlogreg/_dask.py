@@ -173,7 +173,7 @@ def validated(estimator, X, y, sample_weight=None):
     if not finite:
         raise ValueError("Input X contains NaN or infinity.")
     if sw is not None:
-        _check_weight_range(*sw_range)
+        _check_weight_range(*sw_range, sw.dtype)
     if classes.dtype.kind in "fc" and not np.isfinite(classes).all():  # as validate_data's
         raise ValueError("Input y contains NaN or infinity.")
     check_classification_targets(classes)
@@ -198,11 +198,20 @@ def _check_sample_weight(sample_weight, n, rows, dtype):
         value = float(sample_weight)
         if not math.isfinite(value):
             raise ValueError(f"sample_weight must be finite, got {value}.")
-        return da.full(n, value, chunks=(rows,), dtype=dtype)
-    return _check_vector(sample_weight, n, rows, "sample_weight").astype(dtype)
+        sw = da.full(n, value, chunks=(rows,), dtype=np.float64)
+    else:
+        sw = _check_vector(sample_weight, n, rows, "sample_weight")
+    return sw if sw.dtype == dtype else sw.map_blocks(_astype_quietly, dtype=dtype, target=dtype)
 
 
-def _check_weight_range(low, high):
+def _astype_quietly(block, target):
+    """A chunk of weights in X's dtype, beyond whose range they become inf without
+    numpy's overflow warning: :func:`_check_weight_range` then refuses them."""
+    with np.errstate(over="ignore"):
+        return block.astype(target)
+
+
+def _check_weight_range(low, high, dtype):
     """Refuse NaN, infinite and negative weights from their min and max.
 
     ``min`` and ``max`` propagate NaN (numpy's, chunk by chunk and in the
@@ -211,7 +220,7 @@ def _check_weight_range(low, high):
     if math.isnan(low) or math.isnan(high):
         raise ValueError("Input sample_weight contains NaN.")
     if math.isinf(low) or math.isinf(high):
-        raise ValueError("Input sample_weight contains infinity.")
+        raise ValueError(f"Input sample_weight contains infinity or a value too large for {dtype}.")
     if low < 0:
         raise ValueError("Negative values in data passed to `sample_weight`.")
 
@@ -236,6 +245,9 @@ def _take(block, values):
 
 # ------------------------------------------------------------ predictions
 def _decision_block(x, coef, intercept):
+    # as the fit and numpy X's predictions: no label or NaN row for a NaN or inf
+    if not np.isfinite(x.data if sp.issparse(x) else x).all():
+        raise ValueError("Input X contains NaN or infinity.")
     scores = x @ coef.T + intercept
     return scores.reshape(-1) if scores.shape[1] == 1 else scores
 

@@ -323,15 +323,18 @@ class GradientDescentLogisticRegression(
         check_finite_scalar_weight(sample_weight)
         if sample_weight is None and self.class_weight is None:
             return None  # the problem keeps equal weights as one number
-        if isinstance(sample_weight, Real):  # one weight for every row, in X's namespace
-            sample_weight = xp.full(X.shape[0], float(sample_weight), dtype=X.dtype,
-                                    **({} if device_ is None else {"device": device_}))
-        elif sample_weight is not None and not is_numpy_namespace(xp):
-            sample_weight = move_to(sample_weight, xp=xp, device=device_)
-        # float64 for numpy X: make_problem rounds them to X's dtype once normalised
-        weights = check_sample_weight(
-            sample_weight, X, dtype=weight_dtype(X), ensure_non_negative=True
-        )
+        # float64 for numpy X: make_problem rounds them to X's dtype once normalised.
+        # numpy's cast of weights beyond float32 X's range (array-API X) warns before
+        # the check refuses their inf, as torch's does without a warning.
+        with np.errstate(over="ignore"):
+            if isinstance(sample_weight, Real):  # one weight for every row, in X's namespace
+                sample_weight = xp.full(X.shape[0], float(sample_weight), dtype=weight_dtype(X),
+                                        **({} if device_ is None else {"device": device_}))
+            elif sample_weight is not None and not is_numpy_namespace(xp):
+                sample_weight = move_to(sample_weight, xp=xp, device=device_)
+            weights = check_sample_weight(
+                sample_weight, X, dtype=weight_dtype(X), ensure_non_negative=True
+            )
         weights = as_data_dtype(weights, X.dtype)  # unless out of X's dtype's range
         check_some_weight(bool(xp.any(weights > 0)))
         if self.class_weight is None:
@@ -372,8 +375,10 @@ class GradientDescentLogisticRegression(
             and tuple(self.coef_.shape) == (m, d)
         )
         if warm:
-            W = be.asarray(self._coef_host()).T
-            b = be.asarray(self.intercept_) if self.fit_intercept else None
+            W = be.asarray(_finite_start("coef_", self._coef_host())).T
+            b = be.asarray(
+                _finite_start("intercept_", _to_numpy(self.intercept_))
+            ) if self.fit_intercept else None
             coef0 = objective.join(W, b)
         stats = Stats()
         if warm and hasattr(self, "_stats"):
@@ -660,6 +665,17 @@ def _to_numpy(a):
         return a
     xp, _ = get_namespace(a)
     return convert_to_numpy(a, xp)
+
+
+def _finite_start(name, a):
+    """``a`` (host numpy), the warm start's ``coef_`` or ``intercept_``, if finite: from
+    NaN or inf the descent has no finite iterate to return."""
+    if not np.isfinite(a).all():
+        raise ValueError(
+            f"warm_start=True starts from {name}, which holds NaN or inf values; set"
+            f" {name} to finite values or fit with warm_start=False."
+        )
+    return a
 
 
 def _copy(a, dtype, xp):

@@ -461,17 +461,22 @@ class DualDivergence:
 
         log(a/b) = log1p(δ/b), exact to rounding however close a is to b;
         where b is subnormal or 0 (its log, from the log-softmax, stays exact)
-        or a is 0, log a - log b instead.
+        or a <= b/2, log a - log b instead: there δ/b is near -1 and rounds to
+        -1 (log1p: -inf) where a/b < ε, as at a pure-L1 dual point scaled by
+        θ ≪ 1, while log a - log b has no cancellation (|log(a/b)| >= log 2).
         """
         c_y, c_q, c_p = self._c
         fixed = c_y * y + c_q * q
         delta = fixed - (c_y + c_q) * b
         a = fixed + c_p * b
         out = a * xp.log1p(delta / b) - delta
-        far = (b < xp.finfo(b.dtype).smallest_normal) | (a <= 0.0)
+        far = (b < xp.finfo(b.dtype).smallest_normal) | (a <= 0.5 * b)
         if bool(xp.any(far)):
-            log_a = xp.log(xp.where(a > 0.0, a, xp.ones_like(a)))
-            out = xp.where(far, a * (log_a - logb) - delta, out)
+            a_pos = a > 0.0
+            log_a = xp.log(xp.where(a_pos, a, xp.ones_like(a)))
+            # 0 log 0 = 0 also where log b overflowed to -inf (z near the float limit)
+            a_log = xp.where(a_pos, a * (log_a - logb), xp.zeros_like(a))
+            out = xp.where(far, a_log - delta, out)
         return out
 
 
