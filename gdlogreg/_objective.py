@@ -27,6 +27,7 @@ Point or Ray. Buffers change hands explicitly: a Ray takes its Point's raw
 prediction, and ``evaluate(coef, reuse=point)`` recycles an old Point's.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -315,7 +316,11 @@ class Objective:
         )
         rows = self.loss.dual_rows(row(dual.theta), row(dual.tau), row(dual.q))
         value, _, _ = be.loss_pass(rows, Z)
-        return max(value, 0.0)
+        if math.isnan(value) or value == -math.inf:
+            # a KL is >= 0: a pass that lost its numbers certifies nothing (the cheap
+            # bound stands), where clipped to 0 it would read as a zero gap
+            return math.inf
+        return max(value, 0.0)  # a share that rounds below 0 is 0
 
     # --------------------------------------------------------- curvature
     def curvature_matvec(self, v):

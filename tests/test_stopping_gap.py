@@ -382,3 +382,23 @@ def test_dual_divergence_matches_a_long_double_reference(n_classes, scale, theta
                              n_classes)
     assert math.isfinite(value)
     assert value == pytest.approx(expected, rel=1e-9, abs=1e-300)
+
+
+@pytest.mark.parametrize("lost", [-math.inf, math.nan])
+def test_an_exact_pass_that_lost_its_numbers_certifies_nothing(monkeypatch, lost):
+    """A KL share of -inf or nan (numbers lost in the pass) must leave the cheap bound
+    standing, not read as a zero gap: clipped to 0, a -inf share once certified a
+    model 0.03 above J* (review8) and would stop a fit there."""
+    from gdlogreg._loss import DualDivergence
+
+    X, y = _data(2)
+    # pure L1: the dual point is the residual scaled by θ < 1, whose KL share is most
+    # of the gap (with L2 it is the model's own residual, KL about 0)
+    reference = _fit(X, y, None, l1_ratio=1.0, max_iter=3, tol=0.0)
+    monkeypatch.setattr(DualDivergence, "terms", lambda self, *a, **k: (lost, None))
+    model = _fit(X, y, None, l1_ratio=1.0, max_iter=3, tol=0.0)
+    J = _J(X, y, model.coef_, model.intercept_, None, 1.0)
+    J_star = _J_star(X, y, None, 1.0, True)
+    assert J - J_star > 1e-6  # three iterations from zero: far from J*
+    assert model.dual_gap_ >= J - J_star
+    assert model.dual_gap_ >= reference.dual_gap_  # the exact share can only tighten it
