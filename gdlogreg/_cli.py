@@ -894,7 +894,16 @@ def run_lr_search(args):
     ]
     header = ["learning rate", f"mean CV {args.scoring}", "std", "mean n_iter", "outcome"]
     print(format_table(header, rows, left=(0, -1)))
-    ok = [r for r in results if "diverged" not in r["reasons"]] or results
+    ok = [r for r in results if "diverged" not in r["reasons"]]
+    if not ok:  # no rate to name: each one's score is that of a model it gave up on
+        print()
+        _say(
+            "No learning rate of the grid is stable: each one diverged in at least one"
+            f" fold. Try rates below 2/L = {step_bound:.3g}, or learning_rate='auto'."
+        )
+        if args.plot:
+            _plot_lr_search(results, args, args.plot, step_bound)
+        return 0
     best_score = max(r["mean"] for r in ok)
     # Among the best scores (within rounding), prefer the fewest iterations.
     best = min(

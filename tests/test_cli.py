@@ -894,3 +894,17 @@ def test_c_search_refuses_a_scorer_before_fitting(monkeypatch, capsys):
     assert main(["c-search", "--dataset", "iris", "--scoring", "f1", "--cv", "3"]) == 2
     assert "try --scoring f1_macro" in capsys.readouterr().err
     assert calls == {"cv": 0, "single": 0}
+
+
+def test_lr_search_names_no_best_rate_when_every_rate_diverged():
+    """A grid of rates that all diverge has no best one: the search says so (and what
+    to try) instead of naming the least bad diverged rate."""
+    proc = run_cli("lr-search", "--dataset", "iris", "--learning-rates", "1000", "3000",
+                   "--cv", "3", "--max-iter", "50")
+    assert proc.returncode == 0, proc.stderr
+    _, rows = table_rows(proc.stdout)
+    assert all(r[-1].startswith("diverged") for r in rows)
+    text = " ".join(proc.stdout.split())  # the message is wrapped
+    assert "Best:" not in text
+    assert "No learning rate of the grid is stable" in text
+    assert "2/L = " in text.split("No learning rate")[1]
