@@ -26,7 +26,9 @@ thread it is the search's own time; not for ``n_jobs=2``, whose workers it
 misses).
 
 Run ``OPENBLAS_NUM_THREADS=1 python benchmarks/bench_cv.py`` (the default
-threads on a quiet machine too, if you like); ``--quick`` runs small data once.
+threads on a quiet machine too, if you like); ``--quick`` runs small data once;
+``--real cells,credit,movies`` runs the real sets of ``datasets.py`` (the ``bench``
+extra) instead, standardized.
 """
 
 import argparse
@@ -79,6 +81,23 @@ def datasets(quick):
         (f"dense {n_dense}×50 float32", Xs.astype(np.float32), ys, r or 3),
         (f"CSR {n_csr}×{d_csr} 1%", Xc, yc, 1),
     ]
+
+
+def real_datasets(keys):
+    """(name, X, y, repeats) of real sets of ``datasets.py`` (the ``bench`` extra),
+    standardized as in ``bench_real.py``'s "scaled" rows (no centring for sparse X);
+    one repeat above 10,000 rows."""
+    import datasets as real
+    from scipy import sparse
+
+    out = []
+    for key in keys:
+        X, y, _ = real.load(key)
+        X = StandardScaler(with_mean=not sparse.issparse(X)).fit_transform(X)
+        kind = "CSR" if sparse.issparse(X) else "dense"
+        name = f"{key} {X.shape[0]:,}×{X.shape[1]} {kind}, {len(np.unique(y))} classes (real)"
+        out.append((name, X, y, 3 if X.shape[0] <= 10_000 else 1))
+    return out
 
 
 def contenders(X, y, folds, warm=False):
@@ -281,12 +300,16 @@ def main(argv=None):
     p.add_argument("--warm", action="store_true",
                    help="the C search cold, warm (warm_start_path=True) and LogisticRegressionCV")
     p.add_argument("--cpu", action="store_true", help="time by CPU time, not wall time")
+    p.add_argument("--real", default=None, metavar="KEYS",
+                   help="comma-separated keys of datasets.py (e.g. cells,credit,movies):"
+                        " those real sets, standardized, instead of the bundled ones")
     args = p.parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)
     warnings.simplefilter("ignore", FutureWarning)
     info = rb.machine_info()
     c_rows, lr_rows = [], []
-    for name, X, y, repeats in datasets(args.quick):
+    sets = real_datasets(args.real.split(",")) if args.real else datasets(args.quick)
+    for name, X, y, repeats in sets:
         print(f"{name}: C search ...", file=sys.stderr, flush=True)
         c_rows.append(c_search(name, X, y, repeats, args.long, args.warm, args.cpu))
         if not (args.warm or name.startswith("CSR")):
