@@ -106,7 +106,9 @@ def weigh_classes(weights, factors, xp, device=None):
     """``weights × factors`` (the sample weights times each one's class weight).
 
     ``factors``: a float64 numpy vector; multiplied in the weights' dtype when
-    it fits there (float32 weights and class weights as before), else in float64.
+    it fits there (float32 weights and class weights as before), else in float64
+    (numpy weights) or, for array-API weights, in their dtype by powers of two
+    (:func:`_weigh_by_powers`: a device may have no float64).
 
     Where the product would overflow, or send a positive weight to 0, both are
     first divided by their largest entry, and the product is scaled back by the
@@ -118,6 +120,8 @@ def weigh_classes(weights, factors, xp, device=None):
         if as_data_dtype(factors, weights.dtype).dtype != weights.dtype:
             weights = weights.astype(np.float64)  # float32 cannot hold the class weights
         factors = factors.astype(weights.dtype)
+    elif not _fits(factors, weights.dtype):
+        return _weigh_by_powers(weights, factors, xp, device)
     else:
         factors = xp.asarray(factors, dtype=weights.dtype, device=device)
     with np.errstate(over="ignore", under="ignore"):
@@ -126,12 +130,65 @@ def weigh_classes(weights, factors, xp, device=None):
         lost = bool(xp.any((out == 0) & (weights > 0) & (factors > 0)))
         if math.isfinite(top) and not lost:
             return out
-        w_top, f_top = float(xp.max(weights)), float(xp.max(factors))
-        info = np.finfo(np.float64 if out.dtype.itemsize == 8 else np.float32)
-        scale = min(max(w_top * f_top, float(info.tiny) * 2.0**53), float(info.max))
-        # Each step at most the scale: scale / f_top overflowed for a tiny f_top, and
-        # a zero weight times inf gave nan.
-        return (weights / w_top) * scale * (factors / f_top)
+        f_top = float(xp.max(factors))
+        return _rescaled(weights, f_top, factors / f_top, xp)
+
+
+def _rescaled(weights, f_top, relative, xp):
+    """The fallback of :func:`weigh_classes`: ``(w / w_top) · scale · (f / f_top)``, the
+    scale ``w_top · f_top`` clipped to the normal range of the weights' dtype."""
+    w_top = float(xp.max(weights))
+    info = np.finfo(_np_name(weights.dtype))
+    scale = min(max(w_top * f_top, float(info.tiny) * 2.0**53), float(info.max))
+    # Each step at most the scale: scale / f_top overflowed for a tiny f_top, and
+    # a zero weight times inf gave nan.
+    return (weights / w_top) * scale * relative
+
+
+def _fits(factors, dtype):
+    """Whether each positive factor is a normal number of ``dtype``."""
+    info = np.finfo(_np_name(dtype))
+    positive = factors[factors > 0]
+    return not positive.size or (positive.min() >= info.tiny and positive.max() <= info.max)
+
+
+def _weigh_by_powers(weights, factors, xp, device):
+    """``weights × factors`` in the weights' dtype for factors beyond its range
+    (balanced class weights of ~1e39 over sample weights of 1e-20), no wider dtype.
+
+    Each factor is split on the host into m · 2^k: m in [1, 2) and multiplied
+    last when k >= 0, in [0.5, 1) and multiplied first when k < 0, and 2^k in
+    pieces that the dtype holds. Every step then moves the same way from w to
+    w·f: none overflows or goes subnormal where the product is a normal number,
+    and only m's cast and the step by m round (powers of two are exact). Where a
+    product leaves the range, the rescaled fallback of :func:`weigh_classes`.
+    """
+    dtype = weights.dtype
+    info = np.finfo(_np_name(dtype))
+    mant, k = np.frexp(factors)  # factors = mant · 2^k, mant in [0.5, 1)
+    up = k > 0
+    k = np.where(up, k - 1, k)
+    # |k| <= maxexp - minexp + nmant for a product in range (a subnormal w to the
+    # largest float): a few pieces of at most 2^(maxexp - 1) or 2^minexp each.
+    lo, hi = int(info.minexp), int(info.maxexp) - 1
+    steps = [np.where(up, 1.0, mant)]
+    for _ in range(-(-(hi - lo + int(info.nmant)) // min(hi, -lo))):
+        piece = np.clip(k, lo, hi)
+        k = k - piece
+        steps.append(np.ldexp(1.0, piece))
+    steps.append(np.where(up, 2.0 * mant, 1.0))
+    with np.errstate(over="ignore", under="ignore"):
+        out = weights
+        for step in steps:
+            if np.any(step != 1.0):  # an exact 1 changes nothing
+                out = out * xp.asarray(step, dtype=dtype, device=device)
+        top = float(xp.max(out))
+        lost = bool(xp.any((out == 0) & (weights > 0) & xp.asarray(factors > 0, device=device)))
+        if math.isfinite(top) and not lost:
+            return out
+        f_top = float(factors.max())
+        relative = xp.asarray(factors / f_top, dtype=dtype, device=device)
+        return _rescaled(weights, f_top, relative, xp)
 
 
 def check_some_weight(positive):

@@ -302,11 +302,6 @@ def test_array_api_float32_weights_beyond_float32_are_refused_cleanly(lib):
     np.testing.assert_allclose(coef, ref.coef_, rtol=1e-4)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "_problem.weigh_classes casts the float64 balanced class weights (~1e39) to float32 X's"
-    " dtype before its rescaling: inf, then 0 weights ('sum to zero: nothing to fit') with"
-    " torch, numpy's cast-overflow RuntimeWarning with array_api_strict; numpy float32 X"
-    " fits (float64 until normalised). _problem.py is another engineer's file."))
 @pytest.mark.parametrize("lib", ["torch", "array_api_strict"])
 def test_array_api_float32_balanced_weights_of_1e_minus_20_and_1e20(lib):
     """Balanced class weights over sample weights 1e-20 (one class) and 1e20 (the others),
@@ -357,3 +352,47 @@ def test_one_sample_weight_beyond_float32_for_float32_X_is_the_array_of_it():
     model = GradientDescentLogisticRegression().fit(X, y, sample_weight=1e300)
     np.testing.assert_array_equal(model.coef_, ref.coef_)
     assert model.coef_.dtype == np.float32
+
+
+def _float32_only(lib, w):
+    """Float32 weights, their namespace and device: array_api_strict's device without
+    float64 (a device such as Apple MPS), or torch on the CPU."""
+    if lib == "torch":
+        torch = pytest.importorskip("torch")
+        from sklearn.externals.array_api_compat import torch as xp
+
+        return torch.asarray(w), xp, None, lambda a: a.numpy()
+    xps = pytest.importorskip("array_api_strict")
+    dev = xps.Device("no_float64")
+    return (xps.asarray(w, device=dev), xps, dev,
+            lambda a: np.asarray(xps.asarray(a, device=xps.Device("CPU_DEVICE"))))
+
+
+@pytest.mark.parametrize("lib", ["torch", "array_api_strict"])
+def test_float32_weights_times_class_weights_beyond_float32_without_float64(lib):
+    """_problem.weigh_classes on float32 array-API weights and float64 class weights
+    beyond float32's range: each product in float32's range comes out within two
+    roundings of the float64 product, computed in float32 alone (the device has no
+    float64), among them pairs no single rescaling of the factors holds (1e-30 × 1e60
+    beside 1e30 × 1e-60), at both ends of the range and from a subnormal weight. The
+    cast of the factors gave inf (torch: then 0 or nan weights; array_api_strict:
+    numpy's cast-overflow RuntimeWarning). Products beyond the range still take the
+    rescaled fallback: the largest at the float limit, none nan."""
+    from gdlogreg._problem import weigh_classes
+
+    w = np.array([1e-20, 1e20, 1e-30, 1e30, 1.5e-38, 3e38, 3.4e38, 0.0, 5.0, 1e-42, 2.0],
+                 dtype=np.float32)
+    f = np.array([6.7e39, 0.67, 1e60, 1e-60, 2.0**200, 2.0**-250, 0.75, 1e300, 0.0, 2.0**170,
+                  0.5])
+    ref = w.astype(np.float64) * f
+    wa, xp, dev, host = _float32_only(lib, w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        out = weigh_classes(wa, f, xp, dev)
+        wb = _float32_only(lib, np.array([1e30, 1e-30, 1.0, 2.0], dtype=np.float32))[0]
+        over = host(weigh_classes(wb, np.array([1e40, 1e40, 1e-50, 0.5]), xp, dev))
+    assert out.dtype == wa.dtype
+    np.testing.assert_allclose(host(out), ref, rtol=2.0**-23, atol=0)
+    # (w / 1e30) · the float limit · (f / 1e40): 1e-60 and 1e-90 are 0 in float32
+    np.testing.assert_array_equal(over[:3], [np.finfo(np.float32).max, 0.0, 0.0])
+    assert np.isfinite(over).all()
