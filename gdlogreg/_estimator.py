@@ -339,8 +339,10 @@ class GradientDescentLogisticRegression(
         check_some_weight(bool(xp.any(weights > 0)))
         if self.class_weight is None:
             return weights
-        w_host = _to_numpy(weights)
-        # scaled to at most 1, so that the class sums cannot overflow
+        # float64 (weights of float32 X may span more than float32 does relative to their
+        # largest: 1e-30 next to 1e30), scaled to at most 1 so that the class sums cannot
+        # overflow
+        w_host = _to_numpy(weights).astype(np.float64)
         idx = y_idx.astype(np.intp)
         counts = np.bincount(idx, w_host / w_host.max(), len(classes))
         cw = class_weight_vector(self.class_weight, classes, counts)

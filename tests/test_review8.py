@@ -396,3 +396,30 @@ def test_float32_weights_times_class_weights_beyond_float32_without_float64(lib)
     # (w / 1e30) · the float limit · (f / 1e40): 1e-60 and 1e-90 are 0 in float32
     np.testing.assert_array_equal(over[:3], [np.finfo(np.float32).max, 0.0, 0.0])
     assert np.isfinite(over).all()
+
+
+@pytest.mark.parametrize("lib", ["numpy", "torch", "array_api_strict"])
+def test_float32_balanced_weights_of_1e_minus_30_and_1e30(lib):
+    """Sample weights of 1e-30 (one class) and 1e30 (the others), both in float32's range,
+    with balanced class weights: the class sums were taken of the float32 weights over
+    their largest, 1e-60, which is 0 in float32 ('class 0 weighs nothing'). In float64
+    they fit as float64 X does."""
+    from sklearn import config_context
+
+    X, _ = make_classification(60, 3, n_informative=2, n_redundant=0, random_state=0)
+    y = np.arange(60) % 2
+    sw = np.where(y == 0, 1e-30, 1e30)
+    ref = GradientDescentLogisticRegression(class_weight="balanced").fit(X, y, sample_weight=sw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        if lib == "numpy":
+            model = GradientDescentLogisticRegression(class_weight="balanced")
+            model.fit(X.astype(np.float32), y, sample_weight=sw)
+            coef = model.coef_
+        else:
+            Xa, ya, swa = _array_api_float32(lib, X, y, sw)
+            with config_context(array_api_dispatch=True):
+                model = GradientDescentLogisticRegression(class_weight="balanced")
+                model.fit(Xa, ya, sample_weight=swa)
+            coef = np.asarray(model.coef_.cpu() if lib == "torch" else model.coef_)
+    np.testing.assert_allclose(coef, ref.coef_, rtol=1e-3, atol=1e-5)
