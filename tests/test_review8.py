@@ -13,30 +13,16 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
+from test_stopping_gap import _kl_reference as _kl_long_double
 
 from gdlogreg import GradientDescentLogisticRegression
 from gdlogreg._loss import BinaryLogLoss, MultinomialLogLoss
 
 
 def _kl_reference(z, t, s, theta, tau, q, n_classes):
-    """Σ s KL(p''‖p) in long double, term by term as a log(a/b) - a + b."""
-    ld = np.longdouble
-    z = z.astype(ld)
-    if n_classes == 2:
-        log_p = np.stack([-np.logaddexp(ld(0), -z[:, 0]), -np.logaddexp(ld(0), z[:, 0])], 1)
-        Y = np.stack([t == -1, t == 1], 1).astype(ld)  # class 1, class 0 (signs 1 - 2y)
-        q = np.array([[q[0, 0], 1.0 - q[0, 0]]], dtype=ld)
-    else:
-        top = z.max(axis=1, keepdims=True)
-        log_p = z - top - np.log(np.exp(z - top).sum(axis=1, keepdims=True))
-        Y = (t[:, None] == np.arange(n_classes)).astype(ld)
-        q = q.astype(ld)
-    theta, tau = ld(theta), ld(tau)
-    P = np.exp(log_p)
-    A = theta * ((1 - tau) * P + tau * q) + (1 - theta) * Y
-    log_a = np.log(np.where(A > 0, A, 1))
-    terms = np.where(A > 0, A * (log_a - log_p), 0) - A + P
-    return float((s.astype(ld)[:, None] * terms).sum())
+    """test_stopping_gap's long-double Σ s KL(p''‖p), for one θ and τ for every column."""
+    m = 1 if n_classes == 2 else n_classes
+    return _kl_long_double(z, t, s, np.full((1, m), theta), np.full((1, m), tau), q, n_classes)
 
 
 # ----------------------------------------------------------------- the dual pass
