@@ -403,11 +403,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
         ):  # into G, no temporary (np.dot would copy a strided X)
             np.dot(R[:, 0], X, out=G[:d, 0])
         elif m == 1:
-            G[:d, 0] = self.X.T @ R[:, 0]
+            G[:d, 0] = X.T @ R[:, 0]
         elif self._sparse:
-            G[:d] = self.X.T @ R
+            G[:d] = X.T @ R
         else:  # (Rᵀ X)ᵀ: R is class-major, so this is one row-major product
-            G[:d] = (R.T @ self.X).T
+            G[:d] = (R.T @ X).T
         if fit_intercept:
             G[d] = R.sum(axis=0)
         return G
