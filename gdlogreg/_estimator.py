@@ -566,7 +566,17 @@ class GradientDescentLogisticRegression(
     def predict(self, X):
         """Class labels: ``classes_[z > 0]`` for two classes, the argmax of z otherwise.
 
-        A Dask input gives a lazy Dask array; anything else as in scikit-learn.
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Labels from ``classes_``. A Dask input gives a lazy Dask array,
+            whose computation raises ``ValueError`` on a chunk with NaN or
+            infinity, as the check of an in-memory X does at once.
         """
         if _dask.is_dask(X):
             return _dask.predict(self, X)
