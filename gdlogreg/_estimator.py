@@ -121,10 +121,10 @@ class GradientDescentLogisticRegression(
         Stopping tolerance, a relative accuracy of J. With a penalty (finite
         ``C``) the fit stops once a duality gap, a certified upper bound on
         J - J* (``dual_gap_``), is at most ``tol / 10`` times J; then
-        (J - J*)/J* <= tol/10, 1e-6 at the default. That bound can exceed the true gap
-        many times over (it credits the loss with no curvature beyond the
-        penalty's), so the fit also stops when the largest entry of the
-        gradient of J in standardized coordinates (the minimum-norm
+        (J - J*)/J* <= (tol/10) / (1 - tol/10), about 1e-6 at the default.
+        That bound can exceed the true gap many times over (it credits the
+        loss with no curvature beyond the penalty's), so the fit also stops
+        when the largest entry of the gradient of J in standardized coordinates (the minimum-norm
         subgradient with L1) falls below ``tol`` times the same quantity at
         the all-zero start, times √(J / J at the start), and, with a pure L2
         penalty, at a gradient up to ten times that size when the gap that
@@ -137,6 +137,7 @@ class GradientDescentLogisticRegression(
         tolerance is floored at 50 machine epsilons of the input's dtype.
     warm_start : bool, default=False
         Start from the previous ``coef_`` and ``intercept_`` instead of zeros.
+        They must be finite: NaN or inf there raises a ``ValueError``.
     verbose : int, default=0
         With ``verbose >= 1`` print a progress line every few iterations
         (iteration, J, gradient size, step) and why the fit stopped.
@@ -565,7 +566,17 @@ class GradientDescentLogisticRegression(
     def predict(self, X):
         """Class labels: ``classes_[z > 0]`` for two classes, the argmax of z otherwise.
 
-        A Dask input gives a lazy Dask array; anything else as in scikit-learn.
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Labels from ``classes_``. A Dask input gives a lazy Dask array,
+            whose computation raises ``ValueError`` on a chunk with NaN or
+            infinity, as the check of an in-memory X does at once.
         """
         if _dask.is_dask(X):
             return _dask.predict(self, X)
