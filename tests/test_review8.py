@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 from test_stopping_gap import _kl_reference as _kl_long_double
+from test_stopping_gap import _share_and_reference
 
 from gdlogreg import GradientDescentLogisticRegression
 from gdlogreg._loss import BinaryLogLoss, MultinomialLogLoss
@@ -49,11 +50,7 @@ def test_dual_divergence_with_a_tiny_theta_is_the_kl_not_minus_inf(n_classes, th
         q /= q.sum()
     s = rng.random(n)
     s /= s.sum()
-    rows = loss.dual_rows(np.full((1, m), theta), np.full((1, m), tau), q)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        value, _ = rows.terms(z, t, s, np)
-    expected = _kl_reference(z, t, s, theta, tau, q, n_classes)
+    value, expected = _share_and_reference(loss, z, t, s, theta, tau, q, n_classes)
     assert math.isfinite(value)
     assert value == pytest.approx(expected, rel=1e-9)
 
@@ -81,11 +78,7 @@ def test_dual_divergence_fuzz_against_the_long_double_kl():
             loss = MultinomialLogLoss(n_classes, np)
         s = rng.random(n) * (rng.random(n) < 0.8) + 1e-3
         s /= s.sum()
-        rows = loss.dual_rows(np.full((1, m), theta), np.full((1, m), tau), q)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            value, _ = rows.terms(z, t, s, np)
-        expected = _kl_reference(z, t, s, theta, tau, q, n_classes)
+        value, expected = _share_and_reference(loss, z, t, s, theta, tau, q, n_classes)
         assert math.isfinite(value) and value >= 0.0, (theta, tau, value)
         assert value == pytest.approx(expected, rel=1e-8, abs=1e-15), (theta, tau)
 

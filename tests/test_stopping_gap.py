@@ -347,6 +347,17 @@ def _kl_reference(z, t, s, theta, tau, q, n_classes):
     return float((s.astype(ld)[:, None] * terms).sum())
 
 
+def _share_and_reference(loss, z, t, s, theta, tau, q, n_classes):
+    """The dual pass's Σ s KL at one θ and τ for every column (warnings as errors), and
+    :func:`_kl_reference`'s."""
+    m = 1 if n_classes == 2 else n_classes
+    theta, tau = np.full((1, m), theta), np.full((1, m), tau)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, _ = loss.dual_rows(theta, tau, q).terms(z, t, s, np)
+    return value, _kl_reference(z, t, s, theta, tau, q, n_classes)
+
+
 @pytest.mark.skipif(np.finfo(np.longdouble).eps > 1e-17, reason="no extended precision")
 @pytest.mark.parametrize("n_classes", [2, 5])
 @pytest.mark.parametrize("scale", [0.5, 40.0, 900.0])  # 900: p underflows to 0 in float64
@@ -374,12 +385,7 @@ def test_dual_divergence_matches_a_long_double_reference(n_classes, scale, theta
     qv = qv / qv.sum() if n_classes > 2 else qv
     s = rng.random(n)
     s /= s.sum()
-    rows = loss.dual_rows(np.full((1, m), theta), np.full((1, m), tau), qv)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        value, _ = rows.terms(z, t, s, np)
-    expected = _kl_reference(z, t, s, np.full((1, m), theta), np.full((1, m), tau), qv,
-                             n_classes)
+    value, expected = _share_and_reference(loss, z, t, s, theta, tau, qv, n_classes)
     assert math.isfinite(value)
     assert value == pytest.approx(expected, rel=1e-9, abs=1e-300)
 
