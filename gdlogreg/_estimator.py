@@ -124,9 +124,10 @@ class GradientDescentLogisticRegression(
         (J - J*)/J* <= (tol/10) / (1 - tol/10), about 1e-6 at the default.
         That bound can exceed the true gap many times over (it credits the
         loss with no curvature beyond the penalty's), so the fit also stops
-        when the largest entry of the gradient of J in standardized coordinates (the minimum-norm
-        subgradient with L1) falls below ``tol`` times the same quantity at
-        the all-zero start, times √(J / J at the start), and, with a pure L2
+        when the largest entry of the gradient of J in standardized
+        coordinates (the minimum-norm subgradient with L1) falls below
+        ``tol`` times the same quantity at the all-zero start, times
+        √(J / J at the start), and, with a pure L2
         penalty, at a gradient up to ten times that size when the gap that
         gradient could hide, were J curved by the penalty alone, is below
         ``tol / 30`` times J at two iterates in a row; whichever comes first
