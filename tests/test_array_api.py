@@ -73,3 +73,26 @@ def test_scalar_sample_weight_is_one_weight_for_every_row():
                                                     sample_weight=3.0)
     b = GradientDescentLogisticRegression(C=3.0).fit(X, y)
     np.testing.assert_allclose(np.asarray(a.coef_), b.coef_, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_a_fit_allocates_no_copy_of_x(weighted, n_classes):
+    """Peak memory of an array-API fit (array_api_strict's arrays are numpy's, which
+    tracemalloc sees): a fraction of X. The column moments made X / scale and
+    (X / scale - mean)² whole, two arrays of X's size, which a GPU that holds X
+    may not have room for; they are now summed over row blocks of X."""
+    import tracemalloc
+
+    X, y = make_classification(40_000, 50, n_informative=10, n_classes=n_classes,
+                               random_state=0)
+    sw = xp.asarray(np.linspace(0.5, 2.0, len(y))) if weighted else None
+    Xa, ya = xp.asarray(X), xp.asarray(y)
+    with config_context(array_api_dispatch=True):
+        tracemalloc.start()
+        try:
+            GradientDescentLogisticRegression(max_iter=20).fit(Xa, ya, sample_weight=sw)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 0.5 * X.nbytes, peak / X.nbytes

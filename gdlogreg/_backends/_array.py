@@ -159,16 +159,27 @@ class ArrayBackend:
         square of the unscaled columns overflows or may underflow (else 1).
         """
         xp, X = self.xp, self.X
-        scale = xp.max(xp.abs(X), axis=0)
+        scale = xp.maximum(xp.max(X, axis=0), -xp.min(X, axis=0))  # max |x|, no copy of X
         scale = xp.where(scale > 0, scale, xp.ones_like(scale))
-        mean = self._weighted_mean(X / scale)
-        var = self._weighted_mean(((X / scale) - mean) ** 2)
+        mean = self._weighted_mean(lambda A: A / scale)
+        var = self._weighted_mean(lambda A: (A / scale - mean) ** 2)
         return scale, mean, var
 
-    def _weighted_mean(self, A):
-        if isinstance(self.s, float):
-            return self.xp.sum(A, axis=0) * self.s
-        return self.xp.sum(self.s[:, None] * A, axis=0)
+    def _weighted_mean(self, f):
+        """Σᵢ sᵢ f(X)ᵢ, summed over row blocks of X (:data:`MOMENT_ENTRIES`): f's
+        temporaries are a block's size, not X's."""
+        xp, s, total = self.xp, self.s, None
+        n, d = self.n_samples, max(self.n_features, 1)
+        step = max(1, max(min(MOMENT_ENTRIES, n * d // 8), MOMENT_ENTRIES >> 8) // d)
+        for lo in range(0, self.n_samples, step):
+            hi = min(lo + step, self.n_samples)  # the standard leaves stops past the end open
+            A = f(self.X[lo:hi, :])
+            if isinstance(s, float):
+                part = xp.sum(A, axis=0) * s
+            else:
+                part = xp.sum(s[lo:hi, None] * A, axis=0)
+            total = part if total is None else total + part
+        return total
 
 
 # Entries (rows × columns of Z) per block of the O(n) passes on numpy: the
@@ -189,6 +200,13 @@ MIN_SHARE = 32768
 # Entries a block keeps at least where the blocks are cut finer than CHUNK
 # so that every thread that runs gets one.
 MIN_BLOCK = 8192
+
+
+# Entries of X in a row block of the array-API moments: an eighth of X, at most
+# 2**24 (64 MiB in float32) and at least 2**16, so that the temporaries stay far
+# below X's size (a GPU that holds X need not hold three of it) with few kernel
+# launches.
+MOMENT_ENTRIES = 1 << 24
 
 
 class HostArrays:
