@@ -201,6 +201,14 @@ MIN_SHARE = 32768
 # so that every thread that runs gets one.
 MIN_BLOCK = 8192
 
+# Entries of X that the products by row blocks read in the time the loss takes
+# for one entry of Z (0.6 ns an entry of a float64 matrix-vector product, 3.4 ns
+# a row of the binary loss, on the benchmark machine): a pass that multiplies by
+# X's rows weighs m + (X's entries a row) / PRODUCT_ENTRIES a row where threads
+# are counted. Without it, 200,000 × 100 dense X ran its products on 6 of 16 cores
+# (benchmarks/README.md, "16 cores").
+PRODUCT_ENTRIES = 5
+
 
 # Entries of X in a row block of the array-API moments: an eighth of X, at most
 # 2**24 (64 MiB in float32) and at least 2**16, so that the temporaries stay far
@@ -227,7 +235,7 @@ class HostArrays:
         return np.asarray(a)
 
 
-def _row_blocks(n, m=1):
+def _row_blocks(n, m=1, work=0.0):
     """Slices of ``range(n)`` of at most :data:`CHUNK` entries of Z (m columns), as equal
     as can be.
 
@@ -237,15 +245,17 @@ def _row_blocks(n, m=1):
     second thread will run (:data:`MIN_SHARE`): on one thread a block more is
     only a loss call more (a tenth of a small multinomial fit's time). The
     blocks depend on n and the machine only, not on the threads in use: a
-    loss is summed alike on any number of them.
+    loss is summed alike on any number of them. ``work``: the entries of Z
+    that a row's share of X's products weighs (:data:`PRODUCT_ENTRIES`).
     """
     m = max(m, 1)
+    entries = int(n * (m + work))
     rows, c = max(1, CHUNK // m), _threads.cores()
     n_blocks = max(-(-n // rows), 1)
     if n_blocks >= c:
         n_blocks = -(-n_blocks // c) * c
-    elif n * m >= 2 * MIN_SHARE:
-        n_blocks = max(n_blocks, min(c, n * m // MIN_BLOCK, n))  # no empty block
+    elif entries >= 2 * MIN_SHARE:
+        n_blocks = max(n_blocks, min(c, entries // MIN_BLOCK, n))  # no empty block
     cut = _threads.bounds(n, n_blocks)
     return [slice(cut[i], cut[i + 1]) for i in range(n_blocks)]
 
@@ -281,6 +291,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
         # Row blocks of X that are contiguous (C-ordered dense X): its products can be
         # cut in them (np.dot would copy a block of an F-ordered or strided X).
         self._row_blocks_of_x = not self._sparse and X.flags.c_contiguous
+        # The entries of Z that a row's share of the products by row blocks weighs.
+        per_row = X.nnz / max(self.n_samples, 1) if self._csr else self.n_features
+        by_rows = self._row_blocks_of_x or self._csr
+        self._x_work = per_row / PRODUCT_ENTRIES if by_rows else 0.0
         # The row blocks for passes over m columns, and for CSR X their
         # transposed views (Xᵀ R is summed block by block): m -> (blocks, views).
         self._cuts = {}
@@ -297,24 +311,27 @@ class NumpyBackend(HostArrays, ArrayBackend):
         """The row blocks of a pass over Z of m columns (:func:`_row_blocks`)."""
         cut = self._cuts.get(m)
         if cut is None:
-            blocks = _row_blocks(self.n_samples, m)
+            blocks = _row_blocks(self.n_samples, m, self._x_work)
             cut = self._cuts[m] = (blocks, self._views_T(blocks) if self._csr else None)
         return cut[0]
 
-    def _n_threads(self, m):
-        """Threads for a pass over Z of m columns: each takes :data:`MIN_SHARE` entries or more."""
-        most = min(len(self.row_blocks(m)), self.n_samples * m // max(MIN_SHARE, 1))
+    def _n_threads(self, m, products=False):
+        """Threads for a pass over Z of m columns (with X's products by row blocks):
+        each takes :data:`MIN_SHARE` entries' work or more."""
+        work = m + (self._x_work if products else 0.0)
+        most = min(len(self.row_blocks(m)), int(self.n_samples * work) // max(MIN_SHARE, 1))
         return 1 if most < 2 else min(most, _threads.thread_limit())
 
-    def _map(self, fn, m, blocks=None, blas=False):
+    def _map(self, fn, m, blocks=None, blas=False, products=False):
         """``[fn(lo, hi)]`` for each thread's contiguous share ``lo:hi`` of the row blocks
         (``blocks``, those of m columns by default) of a pass over m columns.
 
         ``blas``: fn calls the BLAS (dense products by blocks), held at one
-        thread while several threads run fn.
+        thread while several threads run fn. ``products`` (implied by ``blas``):
+        fn multiplies by X's rows, which weighs in the count of threads.
         """
         n_blocks = len(self.row_blocks(m) if blocks is None else blocks)
-        k = min(self._n_threads(m), n_blocks)
+        k = min(self._n_threads(m, products or blas), n_blocks)
         if blas and k > 1:
             with _threads.single_threaded_blas():
                 return _threads.map_parts(fn, n_blocks, k)
@@ -397,7 +414,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
             for rows in blocks[lo:hi]:
                 self._csr_block(z[rows], rows, w, b)
 
-        self._map(part, 1)
+        self._map(part, 1, products=True)
         return out
 
     def rlinear(self, R, fit_intercept):
@@ -413,7 +430,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
                         self._add_block_gradient(G, i, R[blocks[i]], fit_intercept, 1)
                 return [], G, None
 
-            return _gather(self._map(part, m, blocks))[1]
+            return _gather(self._map(part, m, blocks, products=True))[1]
         G = np.empty((d + int(fit_intercept), m), dtype=self.dtype)
         X = self.X
         if m == 1 and not self._sparse and R.dtype == X.dtype and (
@@ -520,7 +537,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
                         U = r = None
             return values, G, r
 
-        parts = self._map(part, Z.shape[1], blocks, blas=by_blocks and not self._sparse)
+        parts = self._map(part, Z.shape[1], blocks, blas=by_blocks and not self._sparse,
+                          products=by_blocks)
         total, G, r = _gather(parts)
         if gradient and not by_blocks and (keep is None or keep(total)):
             G = self.rlinear(r if R is None else R, fit_intercept)  # one block: r is R
@@ -648,31 +666,63 @@ class NumpyBackend(HostArrays, ArrayBackend):
         took 236 ms in blocks of 1,250 rows, 117 ms in blocks of 128."""
         n, d = self.X.shape
         d = max(d, 1)
-        return max(1, min(4096, (1 << 19) // d, max(n // 16, min(n // 4, 65536 // d))))
+        return max(1, min(4096, (1 << 19) // d, max(-(-n // 16), min(-(-n // 4), 65536 // d))))
 
     def _dense_sums(self, scale):
-        """Weighted mean and two-pass variance of each column of dense X / scale
-        (scale None: of X), by blocks of rows, in X's dtype."""
-        X, rows = self.X, self._moment_rows()
-        n, d = X.shape
-        mean = self._column_means(X)
+        """Weighted mean and variance of each column of dense X / scale (scale None: of
+        X), in X's dtype, in one read of X.
+
+        Each cache-sized block of rows (:meth:`_moment_rows`) gives its weight,
+        mean and centred sum of squares, in float64 for float32 X (whose squares
+        then neither overflow nor underflow), and the blocks are combined in
+        order (:func:`_combine`): each block is centred at its own mean, so
+        nothing cancels, as in a two-pass variance. The pass's row blocks run
+        on the pool's threads (the same sums on any number of them): on 16
+        cores the two reads of X on one thread had cost more than the fit's
+        iterations (benchmarks/README.md, "16 cores").
+        """
+        rows, blocks = self._moment_rows(), self.row_blocks(1)
+        dtype = np.float64 if self.dtype == np.float32 else self.dtype
+        if dtype != self.dtype:  # a block's float64 copy: as many bytes as before
+            rows = max(1, rows // 2)
+
+        def part(lo, hi):
+            out, ones = [], np.ones(rows, dtype=dtype)
+            with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # per thread
+                for block in blocks[lo:hi]:
+                    out.append(_combine([
+                        self._block_moments(i, min(i + rows, block.stop), scale, dtype, ones)
+                        for i in range(block.start, block.stop, rows)
+                    ]))
+            return out
+
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            acc = _combine([b for share in self._map(part, 1, blas=True) for b in share])
+            if acc is None:  # no row of positive weight (refused before a fit)
+                zeros = np.zeros(self.n_features, dtype=self.dtype)
+                return zeros, zeros.copy()
+            total, mean, m2 = acc
+            return mean.astype(self.dtype), (m2 / total).astype(self.dtype)
+
+    def _block_moments(self, i, j, scale, dtype, ones):
+        """(Σ s, weighted mean, Σ s (x - mean)²) of the rows i:j of X / scale, in
+        ``dtype``; ``ones``: a vector of ones of at least j - i entries (equal weights)."""
+        A = self.X[i:j]
         if scale is not None:
-            mean /= scale
-        if scale is not None and not np.all(np.isfinite(mean)):
-            # A column sum overflowed (values near the float limit): the mean
-            # of the scaled column cannot, block by block.
-            mean = np.zeros(d, dtype=X.dtype)
-            for i in range(0, n, rows):
-                mean += self._block_weights(i, i + rows) @ (X[i : i + rows] / scale)
-        var = np.zeros(d, dtype=X.dtype)
-        for i in range(0, n, rows):
-            block = X[i : i + rows] - mean if scale is None else X[i : i + rows] / scale
-            if scale is not None:
-                block -= mean
-            block *= block
-            var += self._block_weights(i, i + rows) @ block
-            del block  # one block at a time
-        return mean, var
+            A = (A / scale).astype(dtype, copy=False)
+        elif A.dtype != dtype:
+            A = A.astype(dtype)
+        if isinstance(self.s, float):  # equal weights: counts, exact
+            w, total = ones[: j - i], float(j - i)
+        else:
+            w = self.s[i:j].astype(dtype, copy=False)
+            total = float(w.sum())
+            if total == 0.0:  # rows of zero weight (or underflowed ones) move nothing
+                return None
+        mean = (w @ A) / total
+        A = np.subtract(A, mean, out=A if A.base is None else None)  # X's rows: a new array
+        A *= A
+        return total, mean, w @ A
 
     def _unscaled_ok(self, mean, var):
         """Whether the moments of unscaled X are exact to rounding: nothing
@@ -689,27 +739,6 @@ class NumpyBackend(HostArrays, ArrayBackend):
         low = info.tiny / (info.eps * info.eps)
         doubt = np.flatnonzero((var < low) & (np.abs(mean) < 1e6 * math.sqrt(low)))
         return all(not np.any(self.X[:, j]) for j in doubt)
-
-    def _block_weights(self, i, j):
-        """The normalised weights of rows i:j as a vector."""
-        if isinstance(self.s, float):
-            return np.full(min(j, self.n_samples) - i, self.s, dtype=self.dtype)
-        return self.s[i:j]
-
-    def _column_means(self, A):
-        """sᵀA (Σ s = 1): weighted column means, summed in float64 for sparse A.
-
-        Equal weights: the column sums in float64, without a copy of A.
-        """
-        if isinstance(self.s, float):
-            if sp.issparse(A):
-                return np.asarray(A.sum(axis=0, dtype=np.float64)).ravel() * self.s
-            if A.dtype == np.float64:  # a BLAS product: 4 times np.sum's speed on small X
-                return (np.ones(A.shape[0]) @ A) * self.s
-            return (np.sum(A, axis=0, dtype=np.float64) * self.s).astype(A.dtype)
-        if sp.issparse(A):
-            return np.asarray(A.T @ self.s, dtype=np.float64)
-        return self.s @ A
 
     def _sparse_moments(self):
         """Moments of sparse X, neither densified nor copied (see :meth:`moments`)."""
@@ -772,6 +801,23 @@ class NumpyBackend(HostArrays, ArrayBackend):
             sums *= self.s
             squares *= self.s
         return sums, squares
+
+
+def _combine(parts):
+    """(Σ s, weighted mean, Σ s (x - mean)²) of the union of sets of rows, from each
+    set's (None: a set of no weight), in their order: Σ M_b + Σ w_b (m_b - m)², terms
+    that are all >= 0 (Chan, Golub & LeVeque, "Updating formulae and a pairwise
+    algorithm for computing sample variances", 1979)."""
+    parts = [p for p in parts if p is not None]
+    if len(parts) < 2:
+        return parts[0] if parts else None
+    w = np.array([p[0] for p in parts])
+    means = np.stack([p[1] for p in parts])
+    total = float(w.sum())
+    mean = (w @ means) / total
+    means -= mean
+    means *= means
+    return total, mean, np.sum([p[2] for p in parts], axis=0) + w @ means
 
 
 def _kernel_indptr(X):
