@@ -442,7 +442,7 @@ def per_iteration_threads(ds, cfg, log):
         "@0": lambda: fit_ours(ds, "bb", tol=0.0, max_iter=0),
         "@M": lambda: fit_ours(ds, "bb", tol=0.0, max_iter=M),
     }
-    counts = thread_counts()
+    counts = getattr(cfg, "counts", None) or thread_counts()
     got = {k: {"ratio": [], "floor": [], "iter": []} for k in counts}
     repeats = cfg.repeats or (
         ds.repeats if getattr(cfg, "quick", False) else max(ds.repeats, PER_ITER_REPEATS)
@@ -1122,7 +1122,20 @@ def parse_args(argv):
         help="limit the BLAS and OpenMP threads (default 1: on a shared machine, threads"
         " that spin-wait for a descheduled sibling make timings erratic); 0: no limit",
     )
+    p.add_argument(
+        "--threads-only",
+        action="store_true",
+        help="only the per-iteration times by thread count, on the dense, CSR and float32"
+        " sets (printed, and written to --json): for a machine with more cores",
+    )
+    p.add_argument(
+        "--counts",
+        default=None,
+        help="comma-separated thread counts for the by-threads times (default: 1, 2, ..."
+        " up to the cores available)",
+    )
     args = p.parse_args(argv)
+    args.counts = [int(k) for k in args.counts.split(",")] if args.counts else None
     # Probe budgets (seconds) for the time-to-gap search and the long-job threshold.
     if args.quick:
         args.cap_lo, args.cap_hi, args.cap_hi_textbook, args.cap_bb = 0.05, 0.3, 0.5, 1.0
@@ -1204,8 +1217,28 @@ def run(args, log=None):
     return results
 
 
+def threads_only(args, log=None):
+    """Only ours(bb)'s per-iteration time / floor at each thread count (``--threads-only``)."""
+    log = log or (lambda *a: print(*a, flush=True))
+    only = args.datasets.split(",") if args.datasets else list(THREAD_SETS)
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for ds in load_datasets(args.quick, only):
+            log(f"{ds.title}: {ds.n} × {ds.d}, {ds.fmt}")
+            out.append({"key": ds.key, "title": ds.title,
+                        "per_iter_threads": per_iteration_threads(ds, args, log)})
+    return {"machine": machine_info(), "datasets": out}
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.threads_only:
+        results = threads_only(args)
+        print("\n".join(_threads_section(results["datasets"])))
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+        return results
     results = run(args)
     text = render(results)
     write_markdown(args.output, text)
