@@ -96,3 +96,26 @@ def test_a_symmetric_tiny_column_is_not_taken_for_zeros(value):
     y = np.array([0, 1, 1, 0, 1, 1, 0, 0])
     model = GradientDescentLogisticRegression(C=np.inf, max_iter=50).fit(X, y)
     assert np.isfinite(model.coef_).all() and model.coef_[0, 0] != 0.0
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("offset", [1e6, 1e12])
+def test_moments_of_columns_far_from_zero_over_many_blocks(weighted, offset):
+    """Blocks' means near a large offset round at the offset's scale, and combined they
+    gave a variance 1e-11 off (1e6 + N(0, 1)); shifted by the first rows' mid-range,
+    it is within a few ε of a long-double two-pass one."""
+    rng = np.random.default_rng(3)
+    n = 50_000  # many cache blocks and, on 2 cores or more, several row blocks
+    X = np.column_stack([offset + rng.standard_normal(n), rng.standard_normal(n),
+                         np.full(n, 3.0)])
+    w = rng.random(n) if weighted else np.ones(n)
+    s = w / w.sum() if weighted else 1.0 / n
+    scale, mean, var = _moments(X, s)
+    Xl = X.astype(np.longdouble) / scale.astype(np.longdouble)
+    wl = w.astype(np.longdouble) / w.astype(np.longdouble).sum()
+    Xl0 = Xl - Xl[0]  # exact in long double: the reference's sums hold no offset either
+    ref_mean = wl @ Xl0 + Xl[0]
+    ref_var = wl @ (Xl0 - wl @ Xl0) ** 2
+    np.testing.assert_allclose(mean, ref_mean.astype(np.float64), rtol=1e-15, atol=1e-16)
+    np.testing.assert_allclose(var[:2], ref_var[:2].astype(np.float64), rtol=1e-13)
+    assert var[2] <= 1e-24  # constant: numerically 0

@@ -676,7 +676,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
         mean and centred sum of squares, in float64 for float32 X (whose squares
         then neither overflow nor underflow), and the blocks are combined in
         order (:func:`_combine`): each block is centred at its own mean, so
-        nothing cancels, as in a two-pass variance. The pass's row blocks run
+        nothing cancels, as in a two-pass variance. Every block is first shifted
+        by the mean of X's first rows, so that a large offset of a column does
+        not round the blocks' means (1e6 + N(0, 1): a variance within 3e-16
+        of a long-double one, not 2e-12). The pass's row blocks run
         on the pool's threads (the same sums on any number of them): on 16
         cores the two reads of X on one thread had cost more than the fit's
         iterations (benchmarks/README.md, "16 cores").
@@ -685,13 +688,16 @@ class NumpyBackend(HostArrays, ArrayBackend):
         dtype = np.float64 if self.dtype == np.float32 else self.dtype
         if dtype != self.dtype:  # a block's float64 copy: as many bytes as before
             rows = max(1, rows // 2)
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            shift = self._shift(rows, scale, dtype)
 
         def part(lo, hi):
             out, ones = [], np.ones(rows, dtype=dtype)
             with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # per thread
                 for block in blocks[lo:hi]:
                     out.append(_combine([
-                        self._block_moments(i, min(i + rows, block.stop), scale, dtype, ones)
+                        self._block_moments(i, min(i + rows, block.stop), scale, shift, dtype,
+                                            ones)
                         for i in range(block.start, block.stop, rows)
                     ]))
             return out
@@ -702,16 +708,30 @@ class NumpyBackend(HostArrays, ArrayBackend):
                 zeros = np.zeros(self.n_features, dtype=self.dtype)
                 return zeros, zeros.copy()
             total, mean, m2 = acc
+            if shift is not None:
+                mean += shift
             return mean.astype(self.dtype), (m2 / total).astype(self.dtype)
 
-    def _block_moments(self, i, j, scale, dtype, ones):
-        """(Σ s, weighted mean, Σ s (x - mean)²) of the rows i:j of X / scale, in
-        ``dtype``; ``ones``: a vector of ones of at least j - i entries (equal weights)."""
-        A = self.X[i:j]
-        if scale is not None:
-            A = (A / scale).astype(dtype, copy=False)
-        elif A.dtype != dtype:
-            A = A.astype(dtype)
+    def _shift(self, rows, scale, dtype):
+        """What each block is shifted by: the mid-range of X's first rows where a
+        column's offset there is over 1e3 times its range (its blocks' means would round
+        at the offset's scale), else 0; None where no column needs it (a pass less)."""
+        first = self.X[:rows] if scale is None else self.X[:rows] / scale
+        lo, hi = first.min(axis=0).astype(dtype), first.max(axis=0).astype(dtype)
+        mid, spread = 0.5 * lo + 0.5 * hi, hi - lo
+        offset = (np.abs(mid) > 1e3 * spread) & (spread > 0)  # constant columns: exact
+        return np.where(offset, mid, 0.0) if offset.any() else None
+
+    def _block_moments(self, i, j, scale, shift, dtype, ones):
+        """(Σ s, weighted mean, Σ s (x - mean)²) of the rows i:j of X / scale - shift
+        (shift None: 0), in ``dtype``; ``ones``: a vector of ones of at least j - i
+        entries (equal weights)."""
+        A = self.X[i:j] if scale is None else self.X[i:j] / scale
+        own = scale is not None  # A is a new array, which may be written over
+        if A.dtype != dtype:  # float32 X: a float64 copy (a cast in the
+            A, own = A.astype(dtype), True  # subtraction would be twice as slow)
+        if shift is not None:
+            A, own = np.subtract(A, shift, out=A if own else None), True
         if isinstance(self.s, float):  # equal weights: counts, exact
             w, total = ones[: j - i], float(j - i)
         else:
@@ -720,7 +740,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
             if total == 0.0:  # rows of zero weight (or underflowed ones) move nothing
                 return None
         mean = (w @ A) / total
-        A = np.subtract(A, mean, out=A if A.base is None else None)  # X's rows: a new array
+        A = np.subtract(A, mean, out=A if own else None)
         A *= A
         return total, mean, w @ A
 
