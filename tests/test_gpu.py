@@ -1,12 +1,11 @@
-"""The estimator and the CV search on a CUDA device (torch); skipped where there is no GPU.
+"""The estimator and the CV search on a CUDA device (torch), and the same tests on
+torch's CPU device.
 
-CI has no GPU: these run where one is lent (the last run is recorded in
-benchmarks/README.md, "GPU"). ``GDLOGREG_TEST_TORCH_DEVICE=cpu`` runs the same
-tests on torch's CPU device, a dry run of this file on a machine without a GPU
-(the memory test then skips).
+Each test runs on ``device`` "cpu" and "cuda"; "cuda" skips where there is no
+GPU (CI has none: these ran where one was lent, recorded in benchmarks/README.md,
+"GPU"), so the file's logic is checked on every machine. The device-memory and
+CuPy tests are for CUDA only.
 """
-
-import os
 
 import numpy as np
 import pytest
@@ -20,14 +19,16 @@ from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticR
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("scipy", minversion="1.14")  # sklearn's array-API dispatch needs it
-DEVICE = os.environ.get("GDLOGREG_TEST_TORCH_DEVICE", "cuda")
-pytestmark = pytest.mark.skipif(
-    DEVICE == "cuda" and not torch.cuda.is_available(), reason="no CUDA device"
-)
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 
 
-def _dev(a, dtype=None):
-    return torch.asarray(a, device=DEVICE, dtype=dtype)
+@pytest.fixture(params=["cpu", pytest.param("cuda", marks=needs_cuda)])
+def device(request):
+    return request.param
+
+
+def _dev(a, device, dtype=None):
+    return torch.asarray(a, device=device, dtype=dtype)
 
 
 def _host(t):
@@ -51,27 +52,27 @@ def _fit_tight(X, y):
     return ref.coef_, ref.intercept_
 
 
-def _on_device(model, names=("coef_", "intercept_", "loss_curve_", "n_iter_")):
+def _on_device(model, device, names=("coef_", "intercept_", "loss_curve_", "n_iter_")):
     for name in names:
-        assert getattr(model, name).device.type == DEVICE, name
+        assert getattr(model, name).device.type == device, name
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_fit_on_the_gpu_matches_the_cpu(n_classes, dtype):
+def test_fit_on_the_gpu_matches_the_cpu(n_classes, dtype, device):
     X, y = make_classification(2000, 20, n_informative=10, n_classes=n_classes, random_state=0)
     X = X.astype(dtype)
     cpu = GradientDescentLogisticRegression().fit(X, y)
-    Xg, yg = _dev(X), _dev(y)
+    Xg, yg = _dev(X, device), _dev(y, device)
     with config_context(array_api_dispatch=True):
         gpu = GradientDescentLogisticRegression().fit(Xg, yg)
         proba = gpu.predict_proba(Xg)
         pred = gpu.predict(Xg)
         decision = gpu.decision_function(Xg)
         score = gpu.score(Xg, yg)
-    _on_device(gpu)
+    _on_device(gpu, device)
     for out in (proba, pred, decision):
-        assert out.device.type == DEVICE
+        assert out.device.type == device
     assert gpu.coef_.dtype == getattr(torch, dtype)
     assert proba.dtype == getattr(torch, dtype)
     if dtype == "float64":
@@ -106,16 +107,16 @@ def test_fit_on_the_gpu_matches_the_cpu(n_classes, dtype):
         {"C": np.inf, "max_iter": 200},
     ],
 )
-def test_every_path_on_the_gpu_matches_numpy(n_classes, params):
+def test_every_path_on_the_gpu_matches_numpy(n_classes, params, device):
     """Each solver and penalty, weighted, with class weights: the numpy fit's model."""
     X, y = make_classification(300, 8, n_informative=5, n_classes=n_classes, random_state=1)
     sw = np.linspace(0.5, 2.0, len(y))
     with config_context(array_api_dispatch=True):
         model = GradientDescentLogisticRegression(**params).fit(
-            _dev(X), _dev(y), sample_weight=_dev(sw)
+            _dev(X, device), _dev(y, device), sample_weight=_dev(sw, device)
         )
-        proba = model.predict_proba(_dev(X))
-    _on_device(model)
+        proba = model.predict_proba(_dev(X, device))
+    _on_device(model, device)
     ref = GradientDescentLogisticRegression(**params).fit(X, y, sample_weight=sw)
     atol = 1e-6 if "l1_ratio" in params else 1e-8
     np.testing.assert_allclose(_host(model.coef_), ref.coef_, rtol=1e-6, atol=atol)
@@ -126,29 +127,31 @@ def test_every_path_on_the_gpu_matches_numpy(n_classes, params):
         assert abs(int(model.n_iter_[0]) - n_ref) <= max(2, n_ref // 10)
 
 
-def test_warm_start_on_the_gpu_continues_from_its_model():
+def test_warm_start_on_the_gpu_continues_from_its_model(device):
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     with config_context(array_api_dispatch=True):
         model = GradientDescentLogisticRegression(warm_start=True, tol=1e-8)
-        model.fit(_dev(X), _dev(y))
+        model.fit(_dev(X, device), _dev(y, device))
         first = _host(model.coef_).copy()
-        model.fit(_dev(X), _dev(y))
+        model.fit(_dev(X, device), _dev(y, device))
     assert int(model.n_iter_[0]) <= 3
     np.testing.assert_allclose(_host(model.coef_), first, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("loader", [load_breast_cancer, load_iris])
-def test_cv_search_on_the_gpu_matches_numpy(loader):
+def test_cv_search_on_the_gpu_matches_numpy(loader, device):
     """The batched search (every C and fold a column of W) on the device: numpy's scores."""
     X, y = loader(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     params = dict(Cs=[0.01, 1.0, 100.0], tol=1e-8)
     ref = GradientDescentLogisticRegressionCV(**params).fit(X, y)
     with config_context(array_api_dispatch=True):
-        search = GradientDescentLogisticRegressionCV(**params).fit(_dev(X), _dev(y))
-        pred = search.predict(_dev(X))
-    assert pred.device.type == DEVICE
+        search = GradientDescentLogisticRegressionCV(**params).fit(
+            _dev(X, device), _dev(y, device)
+        )
+        pred = search.predict(_dev(X, device))
+    assert pred.device.type == device
     np.testing.assert_array_equal(_host(search.C_), ref.C_)
     for f in range(5):
         key = f"split{f}_test_score"
@@ -164,7 +167,7 @@ def test_cv_search_on_the_gpu_matches_numpy(loader):
         ("one_class", "class"),
     ],
 )
-def test_bad_input_on_the_gpu_is_refused(bad, match):
+def test_bad_input_on_the_gpu_is_refused(bad, match, device):
     X, y = make_classification(100, 4, random_state=0)
     sw = np.ones(len(y))
     if bad == "nan":
@@ -174,17 +177,18 @@ def test_bad_input_on_the_gpu_is_refused(bad, match):
     else:
         y[:] = 1
     with config_context(array_api_dispatch=True), pytest.raises(ValueError, match=match):
-        GradientDescentLogisticRegression().fit(_dev(X), _dev(y), sample_weight=_dev(sw))
+        GradientDescentLogisticRegression().fit(
+            _dev(X, device), _dev(y, device), sample_weight=_dev(sw, device)
+        )
 
 
+@needs_cuda
 def test_a_fit_on_the_gpu_allocates_no_copy_of_x():
     """Peak device memory of a fit: a few n-vectors beside X, never a second X."""
-    if DEVICE != "cuda":
-        pytest.skip("device memory is measured on CUDA only")
     n, d = 400_000, 64
-    g = torch.Generator(device=DEVICE).manual_seed(0)
-    X = torch.randn(n, d, device=DEVICE, dtype=torch.float32, generator=g)
-    y = (X[:, 0] + 0.5 * torch.randn(n, device=DEVICE, generator=g) > 0).to(torch.float32)
+    g = torch.Generator(device="cuda").manual_seed(0)
+    X = torch.randn(n, d, device="cuda", dtype=torch.float32, generator=g)
+    y = (X[:, 0] + 0.5 * torch.randn(n, device="cuda", generator=g) > 0).to(torch.float32)
     torch.cuda.synchronize()
     torch.cuda.reset_peak_memory_stats()
     base = torch.cuda.memory_allocated()
@@ -199,10 +203,9 @@ def test_a_fit_on_the_gpu_allocates_no_copy_of_x():
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
+@needs_cuda
 def test_cupy_arrays_fit_as_numpy_does(n_classes):
     """CuPy input (array-API dispatch through array_api_compat): numpy's model, on the GPU."""
-    if DEVICE != "cuda":
-        pytest.skip("CuPy runs on CUDA only")
     cp = pytest.importorskip("cupy")
     X, y = make_classification(500, 10, n_informative=6, n_classes=n_classes, random_state=2)
     sw = np.linspace(0.5, 2.0, len(y))
