@@ -682,9 +682,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
         of a long-double one, not 2e-12). The pass's row blocks run
         on the pool's threads (the same sums on any number of them): on 16
         cores the two reads of X on one thread had cost more than the fit's
-        iterations (benchmarks/README.md, "16 cores"). A row far from its column's
-        shift (zero-weight rows at the start, at another offset) would be rounded
-        at the shift's scale: such columns are summed again, unshifted.
+        iterations (benchmarks/README.md, "16 cores"). A row far from the shift is
+        rounded at the shift's scale: harmless (under 24 ε of the variance) while
+        the mean is within a quarter of the shift of it; a column whose mean is not
+        (zero-weight first rows at another offset) is summed again, unshifted.
         """
         rows, blocks = self._moment_rows(), self.row_blocks(1)
         dtype = np.float64 if self.dtype == np.float32 else self.dtype
@@ -710,11 +711,12 @@ class NumpyBackend(HostArrays, ArrayBackend):
             if acc is None:  # no row of positive weight (refused before a fit)
                 zeros = np.zeros(self.n_features, dtype=self.dtype)
                 return zeros, zeros.copy()
-            total, mean, m2, far = acc
-            if np.any(far):  # rounded at the shift's scale: those columns unshifted
-                shift = np.where(far, 0.0, shift)
-                return self._dense_sums(scale, shift if shift.any() else None)
+            total, mean, m2 = acc
             if shift is not None:
+                far = (np.abs(mean) > 0.25 * np.abs(shift)) & (shift != 0)
+                if far.any():
+                    shift = np.where(far, 0.0, shift)
+                    return self._dense_sums(scale, shift if shift.any() else None)
                 mean += shift
             return mean.astype(self.dtype), (m2 / total).astype(self.dtype)
 
@@ -736,22 +738,19 @@ class NumpyBackend(HostArrays, ArrayBackend):
         own = scale is not None  # A is a new array, which may be written over
         if A.dtype != dtype:  # float32 X: a float64 copy (a cast in the
             A, own = A.astype(dtype), True  # subtraction would be twice as slow)
-        far = False
         if shift is not None:
             A, own = np.subtract(A, shift, out=A if own else None), True
-            # x - shift is exact where x is within a factor 2 of the shift (Sterbenz)
-            far = (np.maximum(A.max(axis=0), -A.min(axis=0)) > 0.5 * np.abs(shift)) & (shift != 0)
         if isinstance(self.s, float):  # equal weights: counts, exact
             w, total = ones[: j - i], float(j - i)
         else:
             w = self.s[i:j].astype(dtype, copy=False)
             total = float(w.sum())
             if total == 0.0:  # rows of zero weight (or underflowed ones) move nothing
-                return None  # and, if far from the shift, rounded to no effect
+                return None
         mean = (w @ A) / total
         A = np.subtract(A, mean, out=A if own else None)
         A *= A
-        return total, mean, w @ A, far
+        return total, mean, w @ A
 
     def _unscaled_ok(self, mean, var):
         """Whether the moments of unscaled X are exact to rounding: nothing
@@ -846,8 +845,7 @@ def _combine(parts):
     mean = (w @ means) / total
     means -= mean
     means *= means
-    far = np.any([p[3] for p in parts], axis=0)
-    return total, mean, np.sum([p[2] for p in parts], axis=0) + w @ means, far
+    return total, mean, np.sum([p[2] for p in parts], axis=0) + w @ means
 
 
 def _kernel_indptr(X):
