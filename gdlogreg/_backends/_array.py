@@ -668,7 +668,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         d = max(d, 1)
         return max(1, min(4096, (1 << 19) // d, max(-(-n // 16), min(-(-n // 4), 65536 // d))))
 
-    def _dense_sums(self, scale):
+    def _dense_sums(self, scale, shift=False):
         """Weighted mean and variance of each column of dense X / scale (scale None: of
         X), in X's dtype, in one read of X.
 
@@ -682,14 +682,18 @@ class NumpyBackend(HostArrays, ArrayBackend):
         of a long-double one, not 2e-12). The pass's row blocks run
         on the pool's threads (the same sums on any number of them): on 16
         cores the two reads of X on one thread had cost more than the fit's
-        iterations (benchmarks/README.md, "16 cores").
+        iterations (benchmarks/README.md, "16 cores"). A row far from the shift is
+        rounded at the shift's scale: harmless (under 24 ε of the variance) while
+        the mean is within a quarter of the shift of it; a column whose mean is not
+        (zero-weight first rows at another offset) is summed again, unshifted.
         """
         rows, blocks = self._moment_rows(), self.row_blocks(1)
         dtype = np.float64 if self.dtype == np.float32 else self.dtype
         if dtype != self.dtype:  # a block's float64 copy: as many bytes as before
             rows = max(1, rows // 2)
-        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            shift = self._shift(rows, scale, dtype)
+        if shift is False:
+            with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+                shift = self._shift(rows, scale, dtype)
 
         def part(lo, hi):
             out, ones = [], np.ones(rows, dtype=dtype)
@@ -709,6 +713,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
                 return zeros, zeros.copy()
             total, mean, m2 = acc
             if shift is not None:
+                far = (np.abs(mean) > 0.25 * np.abs(shift)) & (shift != 0)
+                if far.any():
+                    shift = np.where(far, 0.0, shift)
+                    return self._dense_sums(scale, shift if shift.any() else None)
                 mean += shift
             return mean.astype(self.dtype), (m2 / total).astype(self.dtype)
 
