@@ -668,7 +668,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         d = max(d, 1)
         return max(1, min(4096, (1 << 19) // d, max(-(-n // 16), min(-(-n // 4), 65536 // d))))
 
-    def _dense_sums(self, scale, shift=False):
+    def _dense_sums(self, scale):
         """Weighted mean and variance of each column of dense X / scale (scale None: of
         X), in X's dtype, in one read of X.
 
@@ -676,24 +676,43 @@ class NumpyBackend(HostArrays, ArrayBackend):
         mean and centred sum of squares, in float64 for float32 X (whose squares
         then neither overflow nor underflow), and the blocks are combined in
         order (:func:`_combine`): each block is centred at its own mean, so
-        nothing cancels, as in a two-pass variance. Every block is first shifted
-        by the mean of X's first rows, so that a large offset of a column does
-        not round the blocks' means (1e6 + N(0, 1): a variance within 3e-16
-        of a long-double one, not 2e-12). The pass's row blocks run
-        on the pool's threads (the same sums on any number of them): on 16
+        nothing cancels, as in a two-pass variance. Where a column's offset is
+        large against its range (:meth:`_shift`), its blocks are first shifted
+        by the first rows' mid-range, so that the offset does not round the
+        blocks' means (1e6 + N(0, 1): a variance within 1.2e-15 of a long-double
+        one, not 1.7e-12). A row far from the shift is rounded at the shift's
+        scale: harmless (under 24 ε of the variance) while the mean is within a
+        quarter of the shift of it; a column whose mean is not (zero-weight first
+        rows at another offset) is summed again, unshifted. The pass's row blocks
+        run on the pool's threads (the same sums on any number of them): on 16
         cores the two reads of X on one thread had cost more than the fit's
-        iterations (benchmarks/README.md, "16 cores"). A row far from the shift is
-        rounded at the shift's scale: harmless (under 24 ε of the variance) while
-        the mean is within a quarter of the shift of it; a column whose mean is not
-        (zero-weight first rows at another offset) is summed again, unshifted.
+        iterations (benchmarks/README.md, "16 cores").
         """
-        rows, blocks = self._moment_rows(), self.row_blocks(1)
+        rows = self._moment_rows()
         dtype = np.float64 if self.dtype == np.float32 else self.dtype
         if dtype != self.dtype:  # a block's float64 copy: as many bytes as before
             rows = max(1, rows // 2)
-        if shift is False:
-            with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-                shift = self._shift(rows, scale, dtype)
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            shift = self._shift(rows, scale, dtype)
+            acc = self._summed(scale, shift, rows, dtype)
+            if acc is not None and shift is not None:
+                far = (np.abs(acc[1]) > 0.25 * np.abs(shift)) & (shift != 0)
+                if far.any():
+                    shift = np.where(far, 0.0, shift)
+                    shift = shift if shift.any() else None
+                    acc = self._summed(scale, shift, rows, dtype)
+            if acc is None:  # no row of positive weight (refused before a fit)
+                zeros = np.zeros(self.n_features, dtype=self.dtype)
+                return zeros, zeros.copy()
+            total, mean, m2 = acc
+            if shift is not None:
+                mean += shift
+            return mean.astype(self.dtype), (m2 / total).astype(self.dtype)
+
+    def _summed(self, scale, shift, rows, dtype):
+        """(Σ s, mean, centred sum of squares) of X / scale - shift over blocks of
+        ``rows`` rows, the pass's row blocks on the pool's threads (:func:`_combine`)."""
+        blocks = self.row_blocks(1)
 
         def part(lo, hi):
             out, ones = [], np.ones(rows, dtype=dtype)
@@ -706,19 +725,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
                     ]))
             return out
 
-        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            acc = _combine([b for share in self._map(part, 1, blas=True) for b in share])
-            if acc is None:  # no row of positive weight (refused before a fit)
-                zeros = np.zeros(self.n_features, dtype=self.dtype)
-                return zeros, zeros.copy()
-            total, mean, m2 = acc
-            if shift is not None:
-                far = (np.abs(mean) > 0.25 * np.abs(shift)) & (shift != 0)
-                if far.any():
-                    shift = np.where(far, 0.0, shift)
-                    return self._dense_sums(scale, shift if shift.any() else None)
-                mean += shift
-            return mean.astype(self.dtype), (m2 / total).astype(self.dtype)
+        return _combine([b for share in self._map(part, 1, blas=True) for b in share])
 
     def _shift(self, rows, scale, dtype):
         """What each block is shifted by: the mid-range of X's first rows where a
