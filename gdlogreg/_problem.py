@@ -16,7 +16,7 @@ from numbers import Real
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 
-from ._backends import dtype_of, make_backend, namespace_of
+from ._backends import constant_columns, dtype_of, make_backend, namespace_of
 from ._loss import make_loss
 from ._penalty import ElasticNet
 from ._xp import concat
@@ -245,9 +245,9 @@ class Standardization:
         self.column_mean = _times(mean, scale, xp)
         sq = var + mean * mean
         if fit_intercept:
-            # A (numerically) constant column is not centred: it would vanish
+            # A column constant to X's precision is not centred: it would vanish
             # and its weight could never move.
-            centred = var > 1e-12 * sq
+            centred = ~constant_columns(mean, var, xp)
             mean = xp.where(centred, mean, xp.zeros_like(mean))
             var = xp.where(centred, var, sq)
         else:

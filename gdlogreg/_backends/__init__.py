@@ -35,6 +35,21 @@ def dtype_of(X):
     return X.dtype if hasattr(X, "dtype") else np.result_type(*X)
 
 
+def constant_columns(mean, var, xp=np):
+    """Which columns are constant to their dtype's precision: a weighted standard
+    deviation of at most 4 ε times the root mean square (ε of the moments' dtype, X's).
+
+    Every backend's moments give a column constant over the rows of positive weight
+    a variance of 0 or under 1e-36 of its mean square (the corrected two-pass sums),
+    and a spread above rounding its variance to a few ε of it, so the test needs no
+    margin for the moments' rounding: 1e6 + N(0, 1) is centred (its spread is 1e-6
+    of its mean). Two values a few ulps apart carry no digit that a product
+    ``X @ w`` in X's precision would keep once centred.
+    """
+    eps = float(xp.finfo(var.dtype).eps)
+    return var <= (4.0 * eps) ** 2 * (var + mean * mean)
+
+
 def make_backend(X, loss, y_idx, s):
     """The backend for X, holding the targets as ``loss`` encodes them and the weights s."""
     if is_dask(X):

@@ -153,33 +153,49 @@ class ArrayBackend:
 
         Returns ``(scale, mean, var)``: ``scale`` divides each column (its
         largest ``|x|``) so that no square overflows or underflows whatever the
-        units; ``mean`` and ``var`` are the moments of the scaled column. The
-        variance is a two-pass sum (no cancellation for a large offset). The
-        numpy backend takes the scale, a pass more, only where a sum or a
+        units; ``mean`` and ``var`` are the moments of the scaled column. X is
+        shifted by its row of largest weight (before it is scaled: the difference
+        is exact), each row block (:data:`MOMENT_ENTRIES`) is centred at its own
+        mean, and the blocks are combined (:func:`_combine`): no cancellation for
+        a large offset, and a column constant over the rows of positive weight
+        has a variance of exactly 0.
+        The numpy backend takes the scale, a pass more, only where a sum or a
         square of the unscaled columns overflows or may underflow (else 1).
         """
-        xp, X = self.xp, self.X
+        xp, X, s = self.xp, self.X, self.s
         scale = xp.maximum(xp.max(X, axis=0), -xp.min(X, axis=0))  # max |x|, no copy of X
         scale = xp.where(scale > 0, scale, xp.ones_like(scale))
-        mean = self._weighted_mean(lambda A: A / scale)
-        var = self._weighted_mean(lambda A: (A / scale - mean) ** 2)
-        return scale, mean, var
-
-    def _weighted_mean(self, f):
-        """Σᵢ sᵢ f(X)ᵢ, summed over row blocks of X (:data:`MOMENT_ENTRIES`): f's
-        temporaries are a block's size, not X's."""
-        xp, s, total = self.xp, self.s, None
+        # (x - ref) / scale: the difference exact (in X's dtype, which may be the widest
+        # there is), then scaled; halved first where it could overflow (|x| > max / 2)
+        half = xp.where(scale > float(xp.finfo(X.dtype).max) / 2, xp.full_like(scale, 0.5),
+                        xp.ones_like(scale))
+        ref = X[:1, :] if isinstance(s, float) else xp.take(
+            X, xp.reshape(xp.argmax(s), (1,)), axis=0)  # the row of largest weight
+        ref_half, scale_half = ref * half, scale * half
+        ref = ref_half / scale_half
         n, d = self.n_samples, max(self.n_features, 1)
         step = max(1, max(min(MOMENT_ENTRIES, n * d // 8), MOMENT_ENTRIES >> 8) // d)
-        for lo in range(0, self.n_samples, step):
-            hi = min(lo + step, self.n_samples)  # the standard leaves stops past the end open
-            A = f(self.X[lo:hi, :])
+        parts = []
+        for lo in range(0, n, step):
+            hi = min(lo + step, n)  # the standard leaves stops past the end open
             if isinstance(s, float):
-                part = xp.sum(A, axis=0) * s
+                w, total = None, float(hi - lo)
             else:
-                part = xp.sum(s[lo:hi, None] * A, axis=0)
-            total = part if total is None else total + part
-        return total
+                w = s[lo:hi, None]
+                total = float(xp.sum(w))
+                if not total > 0.0:  # rows of no weight
+                    continue
+            A = (X[lo:hi, :] * half - ref_half) / scale_half  # a block's size, not X's
+            mean = (xp.sum(A, axis=0) if w is None else xp.sum(w * A, axis=0)) / total
+            A = A - mean
+            A = A * A
+            parts.append((total, ref[0, :], mean, xp.sum(A if w is None else w * A, axis=0)))
+        acc = _combine(parts, xp)
+        if acc is None:  # no row of positive weight (refused before a fit)
+            zeros = xp.zeros_like(scale)
+            return scale, zeros, xp.zeros_like(scale)
+        total, ref, rel, m2 = acc
+        return scale, ref + rel, m2 / total
 
 
 # Entries (rows × columns of Z) per block of the O(n) passes on numpy: the
@@ -673,106 +689,59 @@ class NumpyBackend(HostArrays, ArrayBackend):
         X), in X's dtype, in one read of X.
 
         Each cache-sized block of rows (:meth:`_moment_rows`) gives its weight,
-        mean and centred sum of squares, in float64 for float32 X (whose squares
-        then neither overflow nor underflow), and the blocks are combined in
-        order (:func:`_combine`): each block is centred at its own mean, so
-        nothing cancels, as in a two-pass variance. Where a column's offset is
-        large against its range (:meth:`_shift`), its blocks are first shifted
-        by the first rows' mid-range, so that the offset does not round the
-        blocks' means (1e6 + N(0, 1): a variance within 1.2e-15 of a long-double
-        one, not 1.7e-12). A row far from the shift is rounded at the shift's
-        scale: harmless (under 24 ε of the variance) while the mean is within a
-        quarter of the shift of it; a column whose mean is not (zero-weight first
-        rows at another offset) is summed again, unshifted. The pass's row blocks
-        run on the pool's threads (the same sums on any number of them): on 16
-        cores the two reads of X on one thread had cost more than the fit's
-        iterations (benchmarks/README.md, "16 cores").
+        mean and centred sum of squares (:func:`_block_moments`), in float64 for
+        float32 X (whose squares then neither overflow nor underflow), and the
+        blocks are combined in order (:func:`_combine`): each block is centred
+        at its own mean, with the corrected two-pass sums, so nothing cancels;
+        a block's mean is held apart from its correction, so that an offset does
+        not round the blocks' differences (1e6 + N(0, 1): a variance within
+        1e-15 of a long-double one, not 1.7e-12), and a column constant over
+        the rows of positive weight has a variance under 1e-36 of its mean
+        square. The pass's row blocks run
+        on the pool's threads (the same sums on any number of them): on 16 cores
+        the two reads of X on one thread had cost more than the fit's iterations
+        (benchmarks/README.md, "16 cores").
         """
         rows = self._moment_rows()
         dtype = np.float64 if self.dtype == np.float32 else self.dtype
         if dtype != self.dtype:  # a block's float64 copy: as many bytes as before
             rows = max(1, rows // 2)
+        blocks = self.row_blocks(1)
+        s = self.s if isinstance(self.s, float) else self.s.astype(dtype, copy=False)
+
+        def part(lo, hi):
+            with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # per thread
+                return [
+                    _combine([
+                        _block_moments(self.X[i : min(i + rows, block.stop)], s, i, scale,
+                                       dtype)
+                        for i in range(block.start, block.stop, rows)
+                    ])
+                    for block in blocks[lo:hi]
+                ]
+
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            shift = self._shift(rows, scale, dtype)
-            acc = self._summed(scale, shift, rows, dtype)
-            if acc is not None and shift is not None:
-                far = (np.abs(acc[1]) > 0.25 * np.abs(shift)) & (shift != 0)
-                if far.any():
-                    shift = np.where(far, 0.0, shift)
-                    shift = shift if shift.any() else None
-                    acc = self._summed(scale, shift, rows, dtype)
+            acc = _combine([b for share in self._map(part, 1, blas=True) for b in share])
             if acc is None:  # no row of positive weight (refused before a fit)
                 zeros = np.zeros(self.n_features, dtype=self.dtype)
                 return zeros, zeros.copy()
-            total, mean, m2 = acc
-            if shift is not None:
-                mean += shift
-            return mean.astype(self.dtype), (m2 / total).astype(self.dtype)
-
-    def _summed(self, scale, shift, rows, dtype):
-        """(Σ s, mean, centred sum of squares) of X / scale - shift over blocks of
-        ``rows`` rows, the pass's row blocks on the pool's threads (:func:`_combine`)."""
-        blocks = self.row_blocks(1)
-
-        def part(lo, hi):
-            out, ones = [], np.ones(rows, dtype=dtype)
-            with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # per thread
-                for block in blocks[lo:hi]:
-                    out.append(_combine([
-                        self._block_moments(i, min(i + rows, block.stop), scale, shift, dtype,
-                                            ones)
-                        for i in range(block.start, block.stop, rows)
-                    ]))
-            return out
-
-        return _combine([b for share in self._map(part, 1, blas=True) for b in share])
-
-    def _shift(self, rows, scale, dtype):
-        """What each block is shifted by: the mid-range of X's first rows where a
-        column's offset there is over 1e3 times its range (its blocks' means would round
-        at the offset's scale), else 0; None where no column needs it (a pass less)."""
-        first = self.X[:rows] if scale is None else self.X[:rows] / scale
-        lo, hi = first.min(axis=0).astype(dtype), first.max(axis=0).astype(dtype)
-        mid, spread = 0.5 * lo + 0.5 * hi, hi - lo
-        offset = (np.abs(mid) > 1e3 * spread) & (spread > 0)  # constant columns: exact
-        return np.where(offset, mid, 0.0) if offset.any() else None
-
-    def _block_moments(self, i, j, scale, shift, dtype, ones):
-        """(Σ s, weighted mean, Σ s (x - mean)²) of the rows i:j of X / scale - shift
-        (shift None: 0), in ``dtype``; ``ones``: a vector of ones of at least j - i
-        entries (equal weights)."""
-        A = self.X[i:j] if scale is None else self.X[i:j] / scale
-        own = scale is not None  # A is a new array, which may be written over
-        if A.dtype != dtype:  # float32 X: a float64 copy (a cast in the
-            A, own = A.astype(dtype), True  # subtraction would be twice as slow)
-        if shift is not None:
-            A, own = np.subtract(A, shift, out=A if own else None), True
-        if isinstance(self.s, float):  # equal weights: counts, exact
-            w, total = ones[: j - i], float(j - i)
-        else:
-            w = self.s[i:j].astype(dtype, copy=False)
-            total = float(w.sum())
-            if total == 0.0:  # rows of zero weight (or underflowed ones) move nothing
-                return None
-        mean = (w @ A) / total
-        A = np.subtract(A, mean, out=A if own else None)
-        A *= A
-        return total, mean, w @ A
+            total, ref, rel, m2 = acc
+            return (ref + rel).astype(self.dtype), (m2 / total).astype(self.dtype)
 
     def _unscaled_ok(self, mean, var):
         """Whether the moments of unscaled X are exact to rounding: nothing
         overflowed (nor the mean square var + mean²), and no column whose
         squares could have underflowed (a variance under tiny/ε² with a mean
-        under 1e6 times its root) holds anything but zeros. A column of one
-        larger value is exact: its variance, whatever its rounding, is then
-        under 1e-12 of its mean square, and the standardization takes it
+        under 1/(4ε) times its root) holds anything but zeros. A column of a
+        larger mean is exact: its variance, whatever its rounding, is then
+        under (4ε)² of its mean square, and :func:`constant_columns` takes it
         for a constant column."""
         with np.errstate(over="ignore", invalid="ignore"):
             if not np.all(np.isfinite(var + mean * mean)):  # the mean square, too
                 return False
         info = np.finfo(self.X.dtype)
         low = info.tiny / (info.eps * info.eps)
-        doubt = np.flatnonzero((var < low) & (np.abs(mean) < 1e6 * math.sqrt(low)))
+        doubt = np.flatnonzero((var < low) & (np.abs(mean) < math.sqrt(low) / (4 * info.eps)))
         return all(not np.any(self.X[:, j]) for j in doubt)
 
     def _sparse_moments(self):
@@ -780,8 +749,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
         X = self.X
         d = X.shape[1]
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            mean, sq = self._sparse_sums(None)
+            mean, var = self._sparse_sums(None)
             # as they will be used: in X's dtype
+            sq = var + mean * mean
             mean_x, sq_x = mean.astype(X.dtype), sq.astype(X.dtype)
         scale = np.ones(d)
         if not (
@@ -793,8 +763,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
             # |x| (divide: 1/scale overflows for subnormal columns).
             scale = self._sparse_scale()
             scale = np.where(scale > 0, scale, 1.0)
-            mean, sq = self._sparse_sums(scale)
-        var = np.maximum(sq - mean * mean, 0.0)
+            with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+                mean, var = self._sparse_sums(scale)
         return scale.astype(X.dtype), mean.astype(X.dtype), var.astype(X.dtype)
 
     def _sparse_scale(self, nnz_per_block=1 << 16):
@@ -809,50 +779,140 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return scale
 
     def _sparse_sums(self, scale, nnz_per_block=1 << 16):
-        """Σᵢ sᵢ x_ij / scale_j and Σᵢ sᵢ (x_ij / scale_j)² (scale None: 1), in float64.
+        """Weighted mean and variance of each column of X / scale (scale None: 1), in
+        float64, over X's stored entries.
 
-        Over X's stored entries in runs of about ``nnz_per_block`` (whole rows
-        of CSR, whole columns of CSC): each run's values, weighted and squared,
-        are added into their columns by ``np.bincount``, so nothing of X's size
-        is copied and equal weights make no vector of length n.
+        Over the stored entries in runs of about ``nnz_per_block`` (whole rows of
+        CSR, whole columns of CSC), added into their columns by ``np.bincount``, so
+        nothing of X's size is copied and equal weights make no vector of length n.
+        One pass gives Σ s x and Σ s x², and the variance Σ s x² - mean². Where
+        that cancels (under 1e-6 of Σ s x²: a column far from 0 against its
+        spread, or constant) a second pass over those columns' entries takes the
+        deviations d from that mean (-mean for the zeros not stored): Σ s d² -
+        (Σ s d)², the corrected two-pass sum (Chan, Golub & LeVeque 1983), in
+        which the mean's rounding cancels. A column stored on every row of
+        positive weight has no zeros not stored (their weight exactly 0), so a
+        constant column's variance is its mean's rounding cubed, far under
+        :func:`constant_columns`' bound.
         """
         X = self.X
         d, by_rows = X.shape[1], X.format == "csr"
         equal = isinstance(self.s, float)
+
+        def entries(cols_kept=None):
+            for lo, data, indices, counts in _runs(X, nnz_per_block):
+                outer = None if by_rows and equal else _outer(lo, counts)
+                cols, rows = (indices, outer) if by_rows else (outer, indices)
+                v = data.astype(np.float64)
+                w = None if equal else self.s[rows]
+                if cols_kept is not None:
+                    keep = cols_kept[cols]
+                    cols, v, w = cols[keep], v[keep], None if equal else w[keep]
+                if scale is not None:
+                    v /= scale[cols]
+                yield cols, v, w
+
         sums, squares = np.zeros(d), np.zeros(d)
-        for lo, data, indices, counts in _runs(X, nnz_per_block):
-            outer = None if by_rows and equal else _outer(lo, counts)
-            cols, rows = (indices, outer) if by_rows else (outer, indices)
-            v = data.astype(np.float64)
-            if scale is not None:
-                v /= scale[cols]
-            w = None if equal else self.s[rows]
+        for cols, v, w in entries():
             sums += np.bincount(cols, v if equal else v * w, d)
             v *= v
             if not equal:
                 v *= w
             squares += np.bincount(cols, v, d)
-        if equal:
-            sums *= self.s
-            squares *= self.s
-        return sums, squares
+        # Σ s: 1 for equal weights; normalised float32 weights may sum to 1 ± 1e-7
+        total = 1.0 if equal else float(np.sum(self.s, dtype=np.float64))
+        scale_sums = self.s if equal else 1.0 / total
+        mean, squares = sums * scale_sums, squares * scale_sums
+        var = np.maximum(squares - mean * mean, 0.0)
+        again = (var <= 1e-6 * squares) & (squares > 0)
+        if not again.any():
+            return mean, var
+        # the columns that cancel, again: deviations from the mean, stored entries' weight
+        weight, stored, dev, dev2 = np.zeros(d), np.zeros(d), np.zeros(d), np.zeros(d)
+        for cols, v, w in entries(again):
+            v -= mean[cols]
+            if equal:
+                weight += np.bincount(cols, None, d)
+            else:
+                w = w.astype(np.float64)
+                weight += np.bincount(cols, w, d)
+                stored += np.bincount(cols, w > 0, d)
+            dev += np.bincount(cols, v if equal else v * w, d)
+            v *= v
+            dev2 += np.bincount(cols, v if equal else v * w, d)
+        if equal:  # counts: exact, then times s
+            rest = (float(X.shape[0]) - weight) * self.s
+            dev, dev2 = dev * self.s, dev2 * self.s
+        else:
+            full = stored == np.count_nonzero(self.s > 0)
+            rest = np.where(full, 0.0, np.maximum(total - weight, 0.0))
+        # the zeros not stored, of deviation -mean
+        dev -= rest * mean
+        dev2 += rest * mean * mean
+        shift = dev / total
+        corrected = np.maximum(dev2 - dev * shift, 0.0) / total
+        return np.where(again, mean + shift, mean), np.where(again, corrected, var)
 
 
-def _combine(parts):
-    """(Σ s, weighted mean, Σ s (x - mean)²) of the union of sets of rows, from each
+def _block_moments(A, s, i, scale, dtype):
+    """(Σ w, m₀, mean - m₀, Σ w (a - mean)²) of the rows ``A`` of X (rows i: of X, w
+    their weights: s[i:], or the scalar s for equal weights) divided by ``scale``
+    (None: 1), in ``dtype``; None for rows of no weight (:func:`_combine` adds them).
+
+    The corrected two-pass sums (Chan, Golub & LeVeque 1983): with m₀ = Σ w a / Σ w
+    and d = a - m₀, Σ w (a - mean)² = Σ w d² - (Σ w d)² / Σ w, in which m₀'s
+    rounding cancels: a column constant over the rows of positive weight has
+    d the same on every row, and a variance of m₀'s relative rounding (at most
+    kε for k rows) cubed times its mean square: under 1e-36 of it, far under
+    :func:`constant_columns`' (4ε)². Kept
+    apart, m₀ and the correction Σ w d / Σ w let the blocks' means be compared
+    without the offset's rounding (m₀'s of two blocks differ exactly).
+    """
+    k = A.shape[0]
+    if isinstance(s, float):  # equal weights: counts, exact (a product with ones: BLAS)
+        w, total = np.ones(k, dtype=dtype), float(k)
+    else:
+        w = s[i : i + k]
+        total = float(w.sum())
+        if not total > 0.0:  # rows of zero weight (or underflowed ones) move nothing
+            return None
+    own = A.dtype != dtype  # A a new array, which may be written over
+    if own:  # float32 X: a float64 copy (a cast in the subtraction would be twice as
+        A = A.astype(dtype)  # slow), scaled in float64: x / scale keeps its spread's digits
+    if scale is not None:
+        A, own = np.divide(A, scale, out=A if own else None), True
+    m0 = (w @ A) / total
+    A = np.subtract(A, m0, out=A if own else None)
+    dev = w @ A
+    A *= A
+    shift = dev / total
+    return total, m0, shift, np.maximum(w @ A - dev * shift, 0.0)
+
+
+def _combine(parts, xp=np):
+    """(Σ s, ref, mean - ref, Σ s (x - mean)²) of the union of sets of rows, from each
     set's (None: a set of no weight), in their order: Σ M_b + Σ w_b (m_b - m)², terms
     that are all >= 0 (Chan, Golub & LeVeque, "Updating formulae and a pairwise
-    algorithm for computing sample variances", 1979)."""
+    algorithm for computing sample variances", 1979). A mean is held as a reference
+    ref (a value near it) and mean - ref: the means' differences are taken as
+    (ref_b - ref) + (rel_b - rel), each exact or rounded at its own small scale,
+    never at an offset's; equal means combine to that mean exactly (a constant
+    column keeps a variance of 0). ``xp``: the namespace of the means."""
     parts = [p for p in parts if p is not None]
     if len(parts) < 2:
         return parts[0] if parts else None
-    w = np.array([p[0] for p in parts])
-    means = np.stack([p[1] for p in parts])
-    total = float(w.sum())
-    mean = (w @ means) / total
-    means -= mean
-    means *= means
-    return total, mean, np.sum([p[2] for p in parts], axis=0) + w @ means
+    total = float(sum(p[0] for p in parts))
+    ref, rel = parts[0][1], parts[0][2]
+    deltas = xp.stack([(p[1] - ref) + (p[2] - rel) for p in parts])
+    w = [p[0] for p in parts]
+    w = np.asarray(w, dtype=deltas.dtype) if xp is np else xp.asarray(
+        w, dtype=deltas.dtype, device=_device(deltas))
+    shift = (w @ deltas) / total
+    deltas = deltas - shift
+    m2 = parts[0][3]
+    for p in parts[1:]:
+        m2 = m2 + p[3]
+    return total, ref, rel + shift, m2 + w @ (deltas * deltas)
 
 
 def _kernel_indptr(X):

@@ -19,7 +19,8 @@ import uuid
 
 import numpy as np
 
-from ._array import HostArrays
+from ._array import HostArrays, _block_moments
+from ._array import _combine as _array_combine
 
 # Fan-in of the reduction trees.
 FAN_IN = 16
@@ -60,21 +61,38 @@ def _gram_block(x, t, s, *, coef, fit_intercept, weights):
 
 
 def _scale_block(x, t, s, *, weights):
-    """Partial [Σ s x, max |x|] of one row chunk (summed, resp. maxed, apart)."""
-    top = np.maximum(np.max(x, axis=0), -np.min(x, axis=0))
-    sx = x.sum(axis=0) * weights if s is None else s @ x
-    return np.concatenate([sx, top]).astype(np.float64)
+    """Partial max |x| of one row chunk (maxed apart)."""
+    return np.maximum(np.max(x, axis=0), -np.min(x, axis=0)).astype(np.float64)
 
 
-def _variance_block(x, t, s, *, scale, mean, weights, rows=4096):
-    """Partial Σ s (x/scale - mean)² of one row chunk, in slices of ``rows`` rows."""
-    var = np.zeros(x.shape[1])
-    for i in range(0, x.shape[0], rows):
-        block = x[i : i + rows] / scale
-        block -= mean
-        block *= block
-        var += block.sum(axis=0) * weights if s is None else s[i : i + rows] @ block
-    return var
+def _moments_block(x, t, s, *, scale, weights):
+    """[Σ s, ref, mean - ref, Σ s (x/scale - mean)²] of one row chunk, in float64:
+    the in-memory backend's blocks (:func:`._array._block_moments`), in slices of
+    cache size, combined by :func:`_moments_combine`'s update."""
+    d = x.shape[1]
+    rows = max(1, min(4096, (1 << 19) // max(d, 1)))
+    s = float(weights) if s is None else s.astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        part = _array_combine([
+            _block_moments(x[i : i + rows], s, i, scale, np.float64)
+            for i in range(0, x.shape[0], rows)
+        ])
+    return _pack(part, d)
+
+
+def _pack(part, d):
+    """A part of the moments (None: no weight) as one float64 vector."""
+    if part is None:
+        return np.zeros(1 + 3 * d)
+    total, ref, rel, m2 = part
+    return np.concatenate([[total], ref, rel, m2]).astype(np.float64)
+
+
+def _moments_combine(parts):
+    """Combine packed parts of the moments (Chan, Golub & LeVeque's update)."""
+    d = (len(parts[0]) - 1) // 3
+    unpacked = [None if p[0] == 0.0 else (float(p[0]), *np.split(p[1:], 3)) for p in parts]
+    return _pack(_array_combine(unpacked), d)
 
 
 def _combine(parts, n_sum):
@@ -197,12 +215,13 @@ class DaskBackend(HostArrays):
         ]
         self._blocks = list(zip(x_keys, t_keys, s_keys, strict=True))
 
-    def _map_reduce(self, func, n_sum=None, **kwargs):
+    def _map_reduce(self, func, n_sum=None, reduce=None, **kwargs):
         """Combine ``func(x, t, s, **kwargs)`` over the row chunks, on the cluster.
 
         One task per chunk, then a tree of :func:`_combine` tasks (fan-in
         ``FAN_IN``): the first ``n_sum`` entries of the partial results add up,
-        the others are maxed (all added by default). One round trip.
+        the others are maxed (all added by default); or of ``reduce(parts)``
+        tasks. One round trip.
         """
         self._passes[0] += 1
         name = f"gdlogreg-{func.__name__}-{uuid.uuid4().hex}"
@@ -219,7 +238,7 @@ class DaskBackend(HostArrays):
             groups = [keys[j : j + FAN_IN] for j in range(0, len(keys), FAN_IN)]
             keys = [(name, level, j) for j in range(len(groups))]
             for key, group in zip(keys, groups, strict=True):
-                graph[key] = (_combine, group, n_sum)
+                graph[key] = (_combine, group, n_sum) if reduce is None else (reduce, group)
         return np.asarray(self._get(graph, keys[0]))
 
     # --------------------------------------------------------------- kernels
@@ -266,11 +285,13 @@ class DaskBackend(HostArrays):
         return value, U, self._unpack(rest, U.coef.shape[1], fit_intercept)
 
     def moments(self):
-        """``(scale, mean, var)`` as in memory, in two passes over X."""
+        """``(scale, mean, var)`` as in memory, in two passes over X: the scale, then
+        the chunks' moments of X / scale, combined as the in-memory blocks are."""
         d = self.n_features
-        packed = self._map_reduce(_scale_block, n_sum=d)
-        scale = packed[d:].astype(self.dtype)
+        scale = self._map_reduce(_scale_block, n_sum=0).astype(self.dtype)
         scale = np.where(scale > 0, scale, np.ones_like(scale))
-        mean = packed[:d].astype(self.dtype) / scale
-        var = self._map_reduce(_variance_block, scale=scale, mean=mean)
-        return scale, mean, var.astype(self.dtype)
+        packed = self._map_reduce(_moments_block, reduce=_moments_combine, scale=scale)
+        total, ref, rel, m2 = packed[0], *np.split(packed[1:], 3)
+        if not total > 0.0:  # no row of positive weight (refused before a fit)
+            return scale, np.zeros(d, dtype=self.dtype), np.zeros(d, dtype=self.dtype)
+        return scale, (ref + rel).astype(self.dtype), (m2 / total).astype(self.dtype)
