@@ -153,7 +153,9 @@ class ArrayBackend:
 
         Returns ``(scale, mean, var)``: ``scale`` divides each column (its
         largest ``|x|``) so that no square overflows or underflows whatever the
-        units; ``mean`` and ``var`` are the moments of the scaled column. X is
+        units (over the rows of positive weight: those of weight 0 move nothing,
+        whatever they hold); ``mean`` and ``var`` are the moments of the scaled
+        column. X is
         shifted by its row of largest weight (before it is scaled: the difference
         is exact), each row block (:data:`MOMENT_ENTRIES`) is centred at its own
         mean, and the blocks are combined (:func:`_combine`): no cancellation for
@@ -163,29 +165,22 @@ class ArrayBackend:
         square of the unscaled columns overflows or may underflow (else 1).
         """
         xp, X, s = self.xp, self.X, self.s
-        scale = xp.maximum(xp.max(X, axis=0), -xp.min(X, axis=0))  # max |x|, no copy of X
+        row = X[:1, :] if isinstance(s, float) else xp.take(
+            X, xp.reshape(xp.argmax(s), (1,)), axis=0)  # the row of largest weight
+        scale = xp.zeros_like(row[0, :])
+        for _, A in self._moment_blocks(row):  # max |x| (rows of positive weight)
+            scale = xp.maximum(scale, xp.maximum(xp.max(A, axis=0), -xp.min(A, axis=0)))
         scale = xp.where(scale > 0, scale, xp.ones_like(scale))
         # (x - ref) / scale: the difference exact (in X's dtype, which may be the widest
         # there is), then scaled; halved first where it could overflow (|x| > max / 2)
         half = xp.where(scale > float(xp.finfo(X.dtype).max) / 2, xp.full_like(scale, 0.5),
                         xp.ones_like(scale))
-        ref = X[:1, :] if isinstance(s, float) else xp.take(
-            X, xp.reshape(xp.argmax(s), (1,)), axis=0)  # the row of largest weight
-        ref_half, scale_half = ref * half, scale * half
+        ref_half, scale_half = row * half, scale * half
         ref = ref_half / scale_half
-        n, d = self.n_samples, max(self.n_features, 1)
-        step = max(1, max(min(MOMENT_ENTRIES, n * d // 8), MOMENT_ENTRIES >> 8) // d)
         parts = []
-        for lo in range(0, n, step):
-            hi = min(lo + step, n)  # the standard leaves stops past the end open
-            if isinstance(s, float):
-                w, total = None, float(hi - lo)
-            else:
-                w = s[lo:hi, None]
-                total = float(xp.sum(w))
-                if not total > 0.0:  # rows of no weight
-                    continue
-            A = (X[lo:hi, :] * half - ref_half) / scale_half  # a block's size, not X's
+        for w, A in self._moment_blocks(row):
+            total = float(A.shape[0]) if w is None else float(xp.sum(w))
+            A = (A * half - ref_half) / scale_half  # a block's size, not X's
             mean = (xp.sum(A, axis=0) if w is None else xp.sum(w * A, axis=0)) / total
             A = A - mean
             A = A * A
@@ -196,6 +191,23 @@ class ArrayBackend:
             return scale, zeros, xp.zeros_like(scale)
         total, ref, rel, m2 = acc
         return scale, ref + rel, m2 / total
+
+    def _moment_blocks(self, ref):
+        """``(w, A)`` of each row block of X (:data:`MOMENT_ENTRIES`) that holds a row
+        of positive weight: w its weights as a column (None: equal weights), A its rows,
+        those of weight 0 replaced by ``ref`` (a row of positive weight), so that they
+        move neither the scale nor the moments, whatever they hold."""
+        xp, X, s = self.xp, self.X, self.s
+        n, d = self.n_samples, max(self.n_features, 1)
+        step = max(1, max(min(MOMENT_ENTRIES, n * d // 8), MOMENT_ENTRIES >> 8) // d)
+        for lo in range(0, n, step):
+            hi = min(lo + step, n)  # the standard leaves stops past the end open
+            if isinstance(s, float):
+                yield None, X[lo:hi, :]
+                continue
+            w = s[lo:hi, None]
+            if float(xp.sum(w)) > 0.0:  # else rows of no weight
+                yield w, xp.where(w > 0, X[lo:hi, :], ref)
 
 
 # Entries (rows × columns of Z) per block of the O(n) passes on numpy: the
@@ -666,10 +678,14 @@ class NumpyBackend(HostArrays, ArrayBackend):
         if self._unscaled_ok(mean, var):
             return np.ones(X.shape[1], dtype=X.dtype), mean, var
         # Sums or squares overflow, or squares underflow, in X's dtype: divide
-        # each column by its largest |x| first (as the sparse moments do).
+        # each column by its largest |x| first (as the sparse moments do), over the
+        # rows of positive weight: a value on a row of weight 0 (a held-out fold's)
+        # would shrink the others to underflow.
         scale, rows = np.zeros(X.shape[1], dtype=X.dtype), self._moment_rows()
         for i in range(0, X.shape[0], rows):
-            scale = np.maximum(scale, np.max(np.abs(X[i : i + rows]), axis=0))
+            A = _weighed_rows(X[i : i + rows], self.s, i)
+            if A.shape[0]:
+                scale = np.maximum(scale, np.max(np.abs(A), axis=0))
         scale = np.where(scale > 0, scale, 1).astype(X.dtype)
         with np.errstate(over="ignore", invalid="ignore"):
             mean, var = self._dense_sums(scale)
@@ -768,14 +784,20 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return scale.astype(X.dtype), mean.astype(X.dtype), var.astype(X.dtype)
 
     def _sparse_scale(self, nnz_per_block=1 << 16):
-        """Each column's largest |x| in float64, over the runs of :meth:`_sparse_sums`
-        (not ``X.max(axis=0)``: scipy converts CSR X to CSC, a copy, and sums the
-        duplicates of CSC X in place, rewriting the caller's arrays)."""
+        """Each column's largest |x| over the rows of positive weight, in float64, over
+        the runs of :meth:`_sparse_sums` (not ``X.max(axis=0)``: scipy converts CSR X
+        to CSC, a copy, and sums the duplicates of CSC X in place, rewriting the
+        caller's arrays)."""
         X = self.X
         scale = np.zeros(X.shape[1])
         for lo, data, indices, counts in _runs(X, nnz_per_block):
-            cols = indices if X.format == "csr" else _outer(lo, counts)
-            np.maximum.at(scale, cols, np.abs(data))
+            by_rows = X.format == "csr"
+            cols = indices if by_rows else _outer(lo, counts)
+            values = np.abs(data)
+            if not isinstance(self.s, float):  # over the rows of positive weight only
+                values = np.where(self.s[_outer(lo, counts) if by_rows else indices] > 0,
+                                  values, 0)
+            np.maximum.at(scale, cols, values)
         return scale
 
     def _sparse_sums(self, scale, nnz_per_block=1 << 16):
@@ -796,21 +818,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
         :func:`constant_columns`' bound.
         """
         X = self.X
-        d, by_rows = X.shape[1], X.format == "csr"
+        d = X.shape[1]
         equal = isinstance(self.s, float)
 
         def entries(cols_kept=None):
-            for lo, data, indices, counts in _runs(X, nnz_per_block):
-                outer = None if by_rows and equal else _outer(lo, counts)
-                cols, rows = (indices, outer) if by_rows else (outer, indices)
-                v = data.astype(np.float64)
-                w = None if equal else self.s[rows]
-                if cols_kept is not None:
-                    keep = cols_kept[cols]
-                    cols, v, w = cols[keep], v[keep], None if equal else w[keep]
-                if scale is not None:
-                    v /= scale[cols]
-                yield cols, v, w
+            return self._sparse_entries(scale, cols_kept, nnz_per_block)
 
         sums, squares = np.zeros(d), np.zeros(d)
         for cols, v, w in entries():
@@ -854,10 +866,32 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return np.where(again, mean + shift, mean), np.where(again, corrected, var)
 
 
+    def _sparse_entries(self, scale, cols_kept, nnz_per_block):
+        """``(cols, v, w)`` of each run of :func:`_runs`: the stored entries' columns,
+        values / scale (float64, new arrays) and weights (None: equal), of the columns
+        ``cols_kept`` (None: all). Entries on rows of weight 0 are left out, whatever
+        they hold (an inf once scaled: 0·inf would be NaN)."""
+        X, equal = self.X, isinstance(self.s, float)
+        by_rows = X.format == "csr"
+        for lo, data, indices, counts in _runs(X, nnz_per_block):
+            outer = None if by_rows and equal else _outer(lo, counts)
+            cols, rows = (indices, outer) if by_rows else (outer, indices)
+            v = data.astype(np.float64)
+            w = None if equal else self.s[rows]
+            keep = None if equal or np.all(w > 0) else w > 0
+            if cols_kept is not None:
+                keep = cols_kept[cols] if keep is None else keep & cols_kept[cols]
+            if keep is not None:
+                cols, v, w = cols[keep], v[keep], None if equal else w[keep]
+            if scale is not None:
+                v /= scale[cols]
+            yield cols, v, w
+
 def _block_moments(A, s, i, scale, dtype):
     """(Σ w, m₀, mean - m₀, Σ w (a - mean)²) of the rows ``A`` of X (rows i: of X, w
     their weights: s[i:], or the scalar s for equal weights) divided by ``scale``
     (None: 1), in ``dtype``; None for rows of no weight (:func:`_combine` adds them).
+    Rows of weight 0 are left out, as if dropped, whatever they hold.
 
     The corrected two-pass sums (Chan, Golub & LeVeque 1983): with m₀ = Σ w a / Σ w
     and d = a - m₀, Σ w (a - mean)² = Σ w d² - (Σ w d)² / Σ w, in which m₀'s
@@ -869,16 +903,18 @@ def _block_moments(A, s, i, scale, dtype):
     without the offset's rounding (m₀'s of two blocks differ exactly).
     """
     k = A.shape[0]
+    own = False  # whether A is a new array, which may be written over
     if isinstance(s, float):  # equal weights: counts, exact (a product with ones: BLAS)
         w, total = np.ones(k, dtype=dtype), float(k)
     else:
         w = s[i : i + k]
+        if not np.all(w > 0):  # rows of weight 0 are left out, whatever they hold (an
+            A, w, own = A[w > 0], w[w > 0], True  # inf once scaled: 0·inf would be NaN)
         total = float(w.sum())
         if not total > 0.0:  # rows of zero weight (or underflowed ones) move nothing
             return None
-    own = A.dtype != dtype  # A a new array, which may be written over
-    if own:  # float32 X: a float64 copy (a cast in the subtraction would be twice as
-        A = A.astype(dtype)  # slow), scaled in float64: x / scale keeps its spread's digits
+    if A.dtype != dtype:  # float32 X: a float64 copy, scaled in float64 (x / scale keeps
+        A, own = A.astype(dtype), True  # its digits; a cast in the subtraction: 2x slower)
     if scale is not None:
         A, own = np.divide(A, scale, out=A if own else None), True
     m0 = (w @ A) / total
@@ -887,6 +923,15 @@ def _block_moments(A, s, i, scale, dtype):
     A *= A
     shift = dev / total
     return total, m0, shift, np.maximum(w @ A - dev * shift, 0.0)
+
+
+def _weighed_rows(A, s, i):
+    """The rows of the block ``A`` (rows i: of X) whose weight (s[i:], or the scalar s)
+    is positive: A itself where all are, else a copy of those rows."""
+    if isinstance(s, float):
+        return A
+    pos = s[i : i + A.shape[0]] > 0
+    return A if np.all(pos) else A[pos]
 
 
 def _combine(parts, xp=np):

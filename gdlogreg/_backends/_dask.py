@@ -61,7 +61,12 @@ def _gram_block(x, t, s, *, coef, fit_intercept, weights):
 
 
 def _scale_block(x, t, s, *, weights):
-    """Partial max |x| of one row chunk (maxed apart)."""
+    """Partial max |x| of one row chunk (maxed apart), over its rows of positive weight
+    (a value on a row of weight 0 would shrink the others to underflow)."""
+    if s is not None and not np.all(s > 0):
+        x = x[s > 0]
+        if not x.shape[0]:
+            return np.zeros(x.shape[1])
     return np.maximum(np.max(x, axis=0), -np.min(x, axis=0)).astype(np.float64)
 
 

@@ -1,0 +1,172 @@
+"""Review 10: the column moments and the constant-column rule, against rows of weight 0.
+
+A row of weight 0 (a held-out fold's, in a search) must move nothing: not the
+moments, not the scale that divides each column. The scale was each column's
+largest |x| over every row, so a value of 1e200 on a row of weight 0 divided the
+others to 1e-203, their squares underflowed, the column's variance was 0: it was
+taken for a constant, not centred nor scaled, and a fit at C = 1 stopped
+"converged" at a coefficient of -1e-4 instead of 0.113 (weight 0 vs the row
+dropped). Subnormal columns lost their digits the same way (divided by 3.0 held
+on a row of weight 0).
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.special import expit
+
+from gdlogreg import GradientDescentLogisticRegression
+from gdlogreg._backends import constant_columns, make_backend
+from gdlogreg._loss import BinaryLogLoss
+from gdlogreg._problem import Standardization, normalise_weights
+
+KINDS = ["dense", "fortran", "csr", "csc", "dask", "array_api_strict", "torch"]
+
+
+def _host(a):
+    if hasattr(a, "cpu"):
+        a = a.cpu().numpy()
+    elif type(a).__module__.startswith("array_api_strict"):
+        a = np.from_dlpack(a)
+    return np.asarray(a)
+
+
+def _moments(X, s, kind):
+    """``(scale, mean, var)`` of numpy X with weights s (a float: equal) on ``kind``, as
+    float64 host arrays; warnings are errors."""
+    y = np.zeros(X.shape[0], dtype=np.intp)
+    ctx = None
+    if kind in ("dense", "fortran", "csr", "csc"):
+        data = {"dense": X, "fortran": np.asfortranarray(X)}.get(kind)
+        data = getattr(sp, f"{kind}_matrix")(X) if data is None else data
+        sd = s
+    elif kind == "dask":
+        da = pytest.importorskip("dask.array")
+        n = X.shape[0]
+        chunks = (n // 5, n // 3, n - n // 5 - n // 3)  # uneven
+        data = da.from_array(X, chunks=(chunks, -1))
+        sd = s if isinstance(s, float) else da.from_array(s, chunks=(chunks,))
+    else:
+        pytest.importorskip("scipy", minversion="1.14")
+        from sklearn import config_context
+
+        xp = pytest.importorskip(kind)
+        ctx = config_context(array_api_dispatch=True)
+        ctx.__enter__()
+        data = xp.asarray(X)
+        sd = s if isinstance(s, float) else xp.asarray(s)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = make_backend(data, BinaryLogLoss(), y, sd).moments()
+        return tuple(_host(a).astype(np.float64) for a in out)
+    finally:
+        if ctx is not None:
+            ctx.__exit__(None, None, None)
+
+
+def _weighted(X, w):
+    """Long-double weighted mean and variance of each column over the rows w > 0."""
+    keep = w > 0
+    x, v = X[keep].astype(np.longdouble), w[keep].astype(np.longdouble)
+    v = v / v.sum()
+    mean = v @ x
+    return mean, v @ (x - mean) ** 2
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_huge_value_on_a_row_of_weight_0_moves_neither_scale_nor_variance(kind, dtype):
+    """A column N(0, 1) with 1e200 (float32: 1e30) on rows of weight 0 and a subnormal
+    column with 3.0 there: the moments of the rows of positive weight, to rounding;
+    neither column is taken for a constant. Before: a variance of 0 (both constant)."""
+    rng = np.random.default_rng(1)
+    n = 3000
+    tiny = float(np.finfo(dtype).tiny)
+    X = np.column_stack([rng.standard_normal(n), tiny * rng.uniform(0.01, 0.5, n),
+                         1e3 + rng.standard_normal(n)]).astype(dtype)
+    w = rng.uniform(0.5, 2.0, n)
+    zero = rng.random(n) < 0.3
+    zero[:3] = zero[-3:] = True
+    w[zero] = 0.0
+    X[zero, 0] = 1e200 if dtype == np.float64 else 1e30
+    X[zero, 1] = 3.0
+    X[zero, 2] = -1e30 if dtype == np.float64 else -1e20
+    s = (w / w.sum()).astype(dtype)
+    scale, mean, var = _moments(X, s, kind)
+    assert all(np.isfinite(a).all() for a in (scale, mean, var))
+    ref_mean, ref_var = _weighted(X.astype(np.float64), s.astype(np.float64))
+    eps = np.finfo(dtype).eps
+    rms = np.sqrt(ref_var + ref_mean**2).astype(np.float64)
+    assert np.all(np.abs(mean * scale - ref_mean.astype(np.float64)) <= 200 * eps * rms)
+    np.testing.assert_allclose(var * scale**2, ref_var.astype(np.float64), rtol=1e-4)
+    assert not constant_columns(mean.astype(dtype), var.astype(dtype)).any()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_row_of_weight_0_is_as_if_dropped_and_weight_2_as_if_repeated(kind):
+    """Rows of weight 0 holding other values (huge, constant columns' others) give the
+    moments of the rows dropped, and the same standardization; a row of weight 2 those
+    of the row repeated (to rounding)."""
+    rng = np.random.default_rng(2)
+    n = 2000
+    X = np.column_stack([rng.standard_normal(n), np.full(n, 7.0), 1e6 + rng.standard_normal(n),
+                         1.0 + 8 * np.finfo(float).eps * rng.standard_normal(n).clip(-3, 3)])
+    w = rng.integers(0, 3, n).astype(float)
+    w[:4] = 0.0
+    X[w == 0] = [-1e250, 1e250, 3.0, -2.0]
+    keep = w > 0
+    X_drop, w_drop = X[keep], w[keep]
+    X_rep = np.repeat(X_drop, w_drop.astype(int), axis=0)
+    runs = {}
+    for name, (A, weights) in {"zero": (X, w), "dropped": (X_drop, w_drop),
+                               "repeated": (X_rep, None)}.items():
+        s = 1.0 / A.shape[0] if weights is None else normalise_weights(weights)[0]
+        runs[name] = _moments(A, s, kind)
+    flags = {}
+    for name, (scale, mean, var) in runs.items():
+        std = Standardization((scale, mean, var), fit_intercept=True, l2=0.0,
+                              curvature=0.25, xp=np)
+        flags[name] = (std.mean != 0).tolist()
+        runs[name] = (mean * scale, var * scale**2)
+    assert flags["zero"] == flags["dropped"] == flags["repeated"] == [True, False, True, True]
+    mean, var = runs["dropped"]
+    rms = np.sqrt(var + mean**2)
+    for name in ("zero", "repeated"):
+        assert np.all(np.abs(runs[name][0] - mean) <= 1e-13 * rms), name
+        spread = [0, 2, 3]  # the constant column's variance is rounding: 0 or < 1e-36 of 49
+        np.testing.assert_allclose(runs[name][1][spread], var[spread], rtol=1e-9)
+        assert runs[name][1][1] <= 1e-36 * 49.0
+
+
+def _problem(n=500, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal(n), rng.standard_normal(n)
+    y = (rng.random(n) < expit(a + 2 * b)).astype(int)
+    return np.column_stack([a, 1e3 + 1e-3 * b]), y
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("solver", ["bb", "lbfgs", "nesterov", "gd"])
+def test_a_fit_with_a_huge_value_on_a_row_of_weight_0_is_the_fit_without_the_row(fmt, solver):
+    """1e200 on a row of weight 0 in a column 1e3 + 1e-3 N(0, 1): the model of the row
+    dropped. Before: the column was taken for a constant, neither centred nor scaled,
+    and the fit stopped "converged" at coef -1e-4 instead of 0.113."""
+    X, y = _problem()
+    X[0, 1] = 1e200
+    sw = np.ones(len(y))
+    sw[0] = 0.0
+
+    def fit(A, t, weights):
+        data = A if fmt == "dense" else sp.csr_matrix(A)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            return GradientDescentLogisticRegression(C=1.0, solver=solver, tol=1e-10,
+                                                     max_iter=5000).fit(data, t, weights)
+
+    model, ref = fit(X, y, sw), fit(X[1:], y[1:], None)
+    assert np.isfinite(model.coef_).all()
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-6)
+    np.testing.assert_allclose(model.intercept_, ref.intercept_, rtol=1e-6)
