@@ -170,3 +170,58 @@ def test_a_fit_with_a_huge_value_on_a_row_of_weight_0_is_the_fit_without_the_row
     assert np.isfinite(model.coef_).all()
     np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-6)
     np.testing.assert_allclose(model.intercept_, ref.intercept_, rtol=1e-6)
+
+
+@pytest.fixture
+def threaded(monkeypatch):
+    """Small blocks and threads at any size (as in test_threads); returns a setter of
+    the thread count."""
+    from gdlogreg._backends import _array, _threads
+
+    monkeypatch.setattr(_array, "CHUNK", 23)
+    monkeypatch.setattr(_array, "MIN_SHARE", 1)
+
+    def use(n):
+        monkeypatch.setattr(_threads, "thread_limit", lambda: n)
+
+    return use
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weights", ["equal", "zeros"])
+@pytest.mark.parametrize("scaled", [False, True])
+def test_dense_moments_are_bit_identical_on_one_and_two_threads(threaded, order, dtype,
+                                                                 weights, scaled):
+    """The dense moments, unscaled and scaled (a column near the float limit), with rows
+    of weight 0 among the blocks: the same bits on 1 and on 2 threads, and with the
+    BLAS at 1 thread or at its default."""
+    from threadpoolctl import threadpool_limits
+
+    from gdlogreg._backends._array import NumpyBackend
+
+    rng = np.random.default_rng(3)
+    n = 700
+    X = np.column_stack([rng.standard_normal(n), 1e6 + rng.standard_normal(n),
+                         np.full(n, 3.0), rng.standard_normal(n) * 1e-3])
+    if scaled:
+        X[:, 3] = np.finfo(dtype).max / 4 * rng.uniform(-1, 1, n)
+    X = np.asarray(X, dtype=dtype, order=order)
+    if weights == "equal":
+        s = 1.0 / n
+    else:
+        w = rng.uniform(0.0, 2.0, n)
+        w[rng.random(n) < 0.3] = 0.0
+        w[:50] = 0.0
+        s = (w / w.sum()).astype(dtype)
+    backend = NumpyBackend(X, np.zeros(n, np.intp), s)
+    assert len(backend.row_blocks()) >= 12
+    runs = []
+    for k, blas in ((1, None), (2, None), (1, 1), (2, 1)):
+        threaded(k)
+        with threadpool_limits(blas):
+            runs.append(backend.moments())
+    assert (runs[0][0] == 1).all() != scaled
+    for run in runs[1:]:
+        for a, b in zip(run, runs[0], strict=True):
+            np.testing.assert_array_equal(a, b)

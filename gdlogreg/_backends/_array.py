@@ -683,7 +683,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         # would shrink the others to underflow.
         scale, rows = np.zeros(X.shape[1], dtype=X.dtype), self._moment_rows()
         for i in range(0, X.shape[0], rows):
-            A = _weighed_rows(X[i : i + rows], self.s, i)
+            A = _positive_rows(X[i : i + rows], self.s, i)
             if A.shape[0]:
                 scale = np.maximum(scale, np.max(np.abs(A), axis=0))
         scale = np.where(scale > 0, scale, 1).astype(X.dtype)
@@ -925,7 +925,7 @@ def _block_moments(A, s, i, scale, dtype):
     return total, m0, shift, np.maximum(w @ A - dev * shift, 0.0)
 
 
-def _weighed_rows(A, s, i):
+def _positive_rows(A, s, i):
     """The rows of the block ``A`` (rows i: of X) whose weight (s[i:], or the scalar s)
     is positive: A itself where all are, else a copy of those rows."""
     if isinstance(s, float):
