@@ -225,3 +225,36 @@ def test_dense_moments_are_bit_identical_on_one_and_two_threads(threaded, order,
     for run in runs[1:]:
         for a, b in zip(run, runs[0], strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kind", ["dense", "csr", "dask", "array_api_strict"])
+@pytest.mark.parametrize("weights", ["equal", "zeros"])
+@pytest.mark.parametrize("ulps", [2, 4, 16])
+def test_a_near_constant_column_keeps_its_variance_where_the_moments_scale(kind, weights,
+                                                                           ulps):
+    """c + c·k·ε·N(0, 1) (a spread of k ulps) beside a column of 1e200 (numpy then
+    divides every column by its largest |x|; Dask and the array-API moments always
+    do): its variance to 1e-12 of an exact one. Before: x / scale rounded each x at ε
+    of its mean, and the variance was off by 5 % (numpy) to 11 % (Dask) at 2 ulps,
+    so that the constant-column test (4 ε) could go either way near its bound."""
+    rng = np.random.default_rng(ulps)
+    n = 5000
+    eps = np.finfo(np.float64).eps
+    c = 1.7
+    x = c + c * ulps * eps * rng.standard_normal(n)
+    X = np.column_stack([x, 1e200 * rng.standard_normal(n)])
+    if weights == "equal":
+        s = 1.0 / n
+        sv = np.full(n, 1.0 / n)
+    else:
+        w = rng.uniform(0.0, 1.0, n)
+        w[:100] = 0.0
+        s = sv = w / w.sum()
+    # exact: the differences from a row (Sterbenz), then long double
+    d = (x - x[int(np.argmax(sv))]).astype(np.longdouble)
+    sl = sv.astype(np.longdouble) / sv.astype(np.longdouble).sum()
+    ref = float(sl @ (d - sl @ d) ** 2)
+    scale, mean, var = _moments(X, s, kind)
+    assert scale[1] > 1.0  # the scaled path
+    np.testing.assert_allclose(var[0] * scale[0] ** 2, ref, rtol=1e-12)
+    np.testing.assert_allclose(mean[0] * scale[0], x @ sv / sv.sum(), rtol=1e-15)

@@ -155,9 +155,10 @@ class ArrayBackend:
         largest ``|x|``) so that no square overflows or underflows whatever the
         units (over the rows of positive weight: those of weight 0 move nothing,
         whatever they hold); ``mean`` and ``var`` are the moments of the scaled
-        column. X is
-        shifted by its row of largest weight (before it is scaled: the difference
-        is exact), each row block (:data:`MOMENT_ENTRIES`) is centred at its own
+        column. X is shifted by its row of largest weight before it is scaled
+        (the difference is exact where x is within a factor 2 of that row's value,
+        Sterbenz's lemma: a column near a large offset loses no digit of its
+        spread), each row block (:data:`MOMENT_ENTRIES`) is centred at its own
         mean, and the blocks are combined (:func:`_combine`): no cancellation for
         a large offset, and a column constant over the rows of positive weight
         has a variance of exactly 0.
@@ -171,8 +172,8 @@ class ArrayBackend:
         for _, A in self._moment_blocks(row):  # max |x| (rows of positive weight)
             scale = xp.maximum(scale, xp.maximum(xp.max(A, axis=0), -xp.min(A, axis=0)))
         scale = xp.where(scale > 0, scale, xp.ones_like(scale))
-        # (x - ref) / scale: the difference exact (in X's dtype, which may be the widest
-        # there is), then scaled; halved first where it could overflow (|x| > max / 2)
+        # (x - ref) / scale: the difference in X's dtype (which may be the widest there
+        # is), then scaled; halved first where it could overflow (|x| > max / 2)
         half = xp.where(scale > float(xp.finfo(X.dtype).max) / 2, xp.full_like(scale, 0.5),
                         xp.ones_like(scale))
         ref_half, scale_half = row * half, scale * half
@@ -724,12 +725,14 @@ class NumpyBackend(HostArrays, ArrayBackend):
             rows = max(1, rows // 2)
         blocks = self.row_blocks(1)
         s = self.s if isinstance(self.s, float) else self.s.astype(dtype, copy=False)
+        origin = None if scale is None else _origin(
+            self.X[0 if isinstance(s, float) else int(np.argmax(s))], scale, dtype)
 
         def part(lo, hi):
             with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # per thread
                 return [
                     _combine([
-                        _block_moments(self.X[i : min(i + rows, block.stop)], s, i, scale,
+                        _block_moments(self.X[i : min(i + rows, block.stop)], s, i, origin,
                                        dtype)
                         for i in range(block.start, block.stop, rows)
                     ])
@@ -742,7 +745,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
                 zeros = np.zeros(self.n_features, dtype=self.dtype)
                 return zeros, zeros.copy()
             total, ref, rel, m2 = acc
-            return (ref + rel).astype(self.dtype), (m2 / total).astype(self.dtype)
+            mean = ref + rel if origin is None else origin[0] / origin[2] + (ref + rel)
+            return mean.astype(self.dtype), (m2 / total).astype(self.dtype)
 
     def _unscaled_ok(self, mean, var):
         """Whether the moments of unscaled X are exact to rounding: nothing
@@ -839,10 +843,17 @@ class NumpyBackend(HostArrays, ArrayBackend):
         again = (var <= 1e-6 * squares) & (squares > 0)
         if not again.any():
             return mean, var
-        # the columns that cancel, again: deviations from the mean, stored entries' weight
+        # the columns that cancel, again: deviations from the mean, stored entries' weight;
+        # (x·h - mean·q) / q, q = scale·h (:func:`_origin`): x / scale would round each x at
+        # ε of the mean, not of the spread
+        r, h, q = _origin(np.zeros(d), np.ones(d) if scale is None else scale, np.float64)
+        r = mean * q
         weight, stored, dev, dev2 = np.zeros(d), np.zeros(d), np.zeros(d), np.zeros(d)
-        for cols, v, w in entries(again):
-            v -= mean[cols]
+        for cols, v, w in self._sparse_entries(None, again, nnz_per_block):
+            if h is not None:
+                v *= h[cols]
+            v -= r[cols]
+            v /= q[cols]
             if equal:
                 weight += np.bincount(cols, None, d)
             else:
@@ -887,20 +898,21 @@ class NumpyBackend(HostArrays, ArrayBackend):
                 v /= scale[cols]
             yield cols, v, w
 
-def _block_moments(A, s, i, scale, dtype):
+def _block_moments(A, s, i, origin, dtype):
     """(Σ w, m₀, mean - m₀, Σ w (a - mean)²) of the rows ``A`` of X (rows i: of X, w
-    their weights: s[i:], or the scalar s for equal weights) divided by ``scale``
-    (None: 1), in ``dtype``; None for rows of no weight (:func:`_combine` adds them).
-    Rows of weight 0 are left out, as if dropped, whatever they hold.
+    their weights: s[i:], or the scalar s for equal weights) shifted and divided as
+    ``origin`` says (:func:`_origin`; None: as they are), in ``dtype``; None for rows
+    of no weight (:func:`_combine` adds them). Rows of weight 0 are left out, as if
+    dropped, whatever they hold.
 
     The corrected two-pass sums (Chan, Golub & LeVeque 1983): with m₀ = Σ w a / Σ w
     and d = a - m₀, Σ w (a - mean)² = Σ w d² - (Σ w d)² / Σ w, in which m₀'s
     rounding cancels: a column constant over the rows of positive weight has
     d the same on every row, and a variance of m₀'s relative rounding (at most
     kε for k rows) cubed times its mean square: under 1e-36 of it, far under
-    :func:`constant_columns`' (4ε)². Kept
-    apart, m₀ and the correction Σ w d / Σ w let the blocks' means be compared
-    without the offset's rounding (m₀'s of two blocks differ exactly).
+    :func:`constant_columns`' (4ε)². Kept apart, m₀ and the correction Σ w d / Σ w
+    let the blocks' means be compared without the offset's rounding (two m₀ within
+    a factor 2 of each other, an offset column's, differ exactly: Sterbenz's lemma).
     """
     k = A.shape[0]
     own = False  # whether A is a new array, which may be written over
@@ -915,14 +927,36 @@ def _block_moments(A, s, i, scale, dtype):
             return None
     if A.dtype != dtype:  # float32 X: a float64 copy, scaled in float64 (x / scale keeps
         A, own = A.astype(dtype), True  # its digits; a cast in the subtraction: 2x slower)
-    if scale is not None:
-        A, own = np.divide(A, scale, out=A if own else None), True
+    if origin is not None:  # (x·h - r) / q
+        r, h, q = origin
+        if h is not None:
+            A, own = np.multiply(A, h, out=A if own else None), True
+        A = np.subtract(A, r, out=A if own else None)
+        A /= q
+        own = True
     m0 = (w @ A) / total
     A = np.subtract(A, m0, out=A if own else None)
     dev = w @ A
     A *= A
     shift = dev / total
     return total, m0, shift, np.maximum(w @ A - dev * shift, 0.0)
+
+
+def _origin(row, scale, dtype):
+    """``(r, h, q)``: the moments' blocks take (x·h - r) / q, in ``dtype``, for ``row``
+    a row of X of positive weight and ``scale`` each column's largest |x|: r = row·h,
+    q = scale·h, h = ½ where x - row could overflow (|x| > max / 2; None: 1 everywhere).
+
+    Shifted before it is divided, a column near a large offset keeps its spread's
+    digits: x - row is exact where x is within a factor 2 of row (Sterbenz), and the
+    division rounds the deviation, not the offset (x / scale first rounds each x at
+    ε of its mean square: a variance to ε·rms/sd, 5 % at a spread of 2 ε, not ε).
+    The scaled column's mean is r / q plus the blocks' mean.
+    """
+    big = np.asarray(scale, dtype=np.float64) > float(np.finfo(dtype).max) / 2
+    h = np.where(big, 0.5, 1.0).astype(dtype)
+    r, q = np.asarray(row, dtype=dtype) * h, np.asarray(scale, dtype=dtype) * h
+    return r, (h if big.any() else None), q
 
 
 def _positive_rows(A, s, i):
