@@ -714,10 +714,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
         not round the blocks' differences (1e6 + N(0, 1): a variance within
         1e-15 of a long-double one, not 1.7e-12), and a column constant over
         the rows of positive weight has a variance under 1e-36 of its mean
-        square. The pass's row blocks run
-        on the pool's threads (the same sums on any number of them): on 16 cores
-        the two reads of X on one thread had cost more than the fit's iterations
-        (benchmarks/README.md, "16 cores").
+        square. Divided by a scale, X is first shifted by its row of largest
+        weight (:func:`_origin`), so that the division rounds the spread, not
+        the offset. The pass's row blocks run on the pool's threads (the same
+        sums on any number of them): on 16 cores the two reads of X on one thread
+        had cost more than the fit's iterations (benchmarks/README.md, "16 cores").
         """
         rows = self._moment_rows()
         dtype = np.float64 if self.dtype == np.float32 else self.dtype
@@ -814,7 +815,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
         One pass gives Σ s x and Σ s x², and the variance Σ s x² - mean². Where
         that cancels (under 1e-6 of Σ s x²: a column far from 0 against its
         spread, or constant) a second pass over those columns' entries takes the
-        deviations d from that mean (-mean for the zeros not stored): Σ s d² -
+        deviations d from that mean, taken before the division by the scale
+        (-mean for the zeros not stored): Σ s d² -
         (Σ s d)², the corrected two-pass sum (Chan, Golub & LeVeque 1983), in
         which the mean's rounding cancels. A column stored on every row of
         positive weight has no zeros not stored (their weight exactly 0), so a
