@@ -2,7 +2,8 @@
 
 A column constant over the rows of positive weight is not centred (it would vanish
 and its weight could never move); every backend's moments give it a variance of
-exactly 0, whatever the weights, the dtype or the rows of weight 0 around it. A
+0 or under 1e-36 of its mean square (the corrected two-pass sums' rounding),
+whatever the weights, the dtype or the rows of weight 0 around it. A
 column whose spread is far above rounding is centred, however large its offset:
 1e6 + N(0, 1) (spread 1e-6 of its mean) was taken for a constant by a fixed
 threshold var <= 1e-12 · mean square, and a fit at C = inf stopped 0.46 nats above

@@ -43,7 +43,10 @@ def constant_columns(mean, var, xp=np):
     a variance of 0 or under 1e-36 of its mean square (the corrected two-pass sums),
     and a spread above rounding its variance to a few ε of it, so the test needs no
     margin for the moments' rounding: 1e6 + N(0, 1) is centred (its spread is 1e-6
-    of its mean). Two values a few ulps apart carry no digit that a product
+    of its mean). Where they divide by a scale, they shift X by a row of positive
+    weight first (:func:`._array._origin`): x / scale would round each x at ε of
+    the mean, a variance good to ε·rms/sd only (5 % at a spread of 2 ε).
+    Two values a few ulps apart carry no digit that a product
     ``X @ w`` in X's precision would keep once centred.
     """
     eps = float(xp.finfo(var.dtype).eps)

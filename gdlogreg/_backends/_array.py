@@ -153,9 +153,12 @@ class ArrayBackend:
 
         Returns ``(scale, mean, var)``: ``scale`` divides each column (its
         largest ``|x|``) so that no square overflows or underflows whatever the
-        units; ``mean`` and ``var`` are the moments of the scaled column. X is
-        shifted by its row of largest weight (before it is scaled: the difference
-        is exact), each row block (:data:`MOMENT_ENTRIES`) is centred at its own
+        units (over the rows of positive weight: those of weight 0 move nothing,
+        whatever they hold); ``mean`` and ``var`` are the moments of the scaled
+        column. X is shifted by its row of largest weight before it is scaled
+        (the difference is exact where x is within a factor 2 of that row's value,
+        Sterbenz's lemma: a column near a large offset loses no digit of its
+        spread), each row block (:data:`MOMENT_ENTRIES`) is centred at its own
         mean, and the blocks are combined (:func:`_combine`): no cancellation for
         a large offset, and a column constant over the rows of positive weight
         has a variance of exactly 0.
@@ -163,29 +166,22 @@ class ArrayBackend:
         square of the unscaled columns overflows or may underflow (else 1).
         """
         xp, X, s = self.xp, self.X, self.s
-        scale = xp.maximum(xp.max(X, axis=0), -xp.min(X, axis=0))  # max |x|, no copy of X
+        row = X[:1, :] if isinstance(s, float) else xp.take(
+            X, xp.reshape(xp.argmax(s), (1,)), axis=0)  # the row of largest weight
+        scale = xp.zeros_like(row[0, :])
+        for _, A in self._moment_blocks(row):  # max |x| (rows of positive weight)
+            scale = xp.maximum(scale, xp.maximum(xp.max(A, axis=0), -xp.min(A, axis=0)))
         scale = xp.where(scale > 0, scale, xp.ones_like(scale))
-        # (x - ref) / scale: the difference exact (in X's dtype, which may be the widest
-        # there is), then scaled; halved first where it could overflow (|x| > max / 2)
+        # (x - ref) / scale: the difference in X's dtype (which may be the widest there
+        # is), then scaled; halved first where it could overflow (|x| > max / 2)
         half = xp.where(scale > float(xp.finfo(X.dtype).max) / 2, xp.full_like(scale, 0.5),
                         xp.ones_like(scale))
-        ref = X[:1, :] if isinstance(s, float) else xp.take(
-            X, xp.reshape(xp.argmax(s), (1,)), axis=0)  # the row of largest weight
-        ref_half, scale_half = ref * half, scale * half
+        ref_half, scale_half = row * half, scale * half
         ref = ref_half / scale_half
-        n, d = self.n_samples, max(self.n_features, 1)
-        step = max(1, max(min(MOMENT_ENTRIES, n * d // 8), MOMENT_ENTRIES >> 8) // d)
         parts = []
-        for lo in range(0, n, step):
-            hi = min(lo + step, n)  # the standard leaves stops past the end open
-            if isinstance(s, float):
-                w, total = None, float(hi - lo)
-            else:
-                w = s[lo:hi, None]
-                total = float(xp.sum(w))
-                if not total > 0.0:  # rows of no weight
-                    continue
-            A = (X[lo:hi, :] * half - ref_half) / scale_half  # a block's size, not X's
+        for w, A in self._moment_blocks(row):
+            total = float(A.shape[0]) if w is None else float(xp.sum(w))
+            A = (A * half - ref_half) / scale_half  # a block's size, not X's
             mean = (xp.sum(A, axis=0) if w is None else xp.sum(w * A, axis=0)) / total
             A = A - mean
             A = A * A
@@ -196,6 +192,23 @@ class ArrayBackend:
             return scale, zeros, xp.zeros_like(scale)
         total, ref, rel, m2 = acc
         return scale, ref + rel, m2 / total
+
+    def _moment_blocks(self, ref):
+        """``(w, A)`` of each row block of X (:data:`MOMENT_ENTRIES`) that holds a row
+        of positive weight: w its weights as a column (None: equal weights), A its rows,
+        those of weight 0 replaced by ``ref`` (a row of positive weight), so that they
+        move neither the scale nor the moments, whatever they hold."""
+        xp, X, s = self.xp, self.X, self.s
+        n, d = self.n_samples, max(self.n_features, 1)
+        step = max(1, max(min(MOMENT_ENTRIES, n * d // 8), MOMENT_ENTRIES >> 8) // d)
+        for lo in range(0, n, step):
+            hi = min(lo + step, n)  # the standard leaves stops past the end open
+            if isinstance(s, float):
+                yield None, X[lo:hi, :]
+                continue
+            w = s[lo:hi, None]
+            if float(xp.sum(w)) > 0.0:  # else rows of no weight
+                yield w, xp.where(w > 0, X[lo:hi, :], ref)
 
 
 # Entries (rows × columns of Z) per block of the O(n) passes on numpy: the
@@ -666,10 +679,14 @@ class NumpyBackend(HostArrays, ArrayBackend):
         if self._unscaled_ok(mean, var):
             return np.ones(X.shape[1], dtype=X.dtype), mean, var
         # Sums or squares overflow, or squares underflow, in X's dtype: divide
-        # each column by its largest |x| first (as the sparse moments do).
+        # each column by its largest |x| first (as the sparse moments do), over the
+        # rows of positive weight: a value on a row of weight 0 (a held-out fold's)
+        # would shrink the others to underflow.
         scale, rows = np.zeros(X.shape[1], dtype=X.dtype), self._moment_rows()
         for i in range(0, X.shape[0], rows):
-            scale = np.maximum(scale, np.max(np.abs(X[i : i + rows]), axis=0))
+            A = _positive_rows(X[i : i + rows], self.s, i)
+            if A.shape[0]:
+                scale = np.maximum(scale, np.max(np.abs(A), axis=0))
         scale = np.where(scale > 0, scale, 1).astype(X.dtype)
         with np.errstate(over="ignore", invalid="ignore"):
             mean, var = self._dense_sums(scale)
@@ -697,10 +714,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
         not round the blocks' differences (1e6 + N(0, 1): a variance within
         1e-15 of a long-double one, not 1.7e-12), and a column constant over
         the rows of positive weight has a variance under 1e-36 of its mean
-        square. The pass's row blocks run
-        on the pool's threads (the same sums on any number of them): on 16 cores
-        the two reads of X on one thread had cost more than the fit's iterations
-        (benchmarks/README.md, "16 cores").
+        square. Divided by a scale, X is first shifted by its row of largest
+        weight (:func:`_origin`), so that the division rounds the spread, not
+        the offset. The pass's row blocks run on the pool's threads (the same
+        sums on any number of them): on 16 cores the two reads of X on one thread
+        had cost more than the fit's iterations (benchmarks/README.md, "16 cores").
         """
         rows = self._moment_rows()
         dtype = np.float64 if self.dtype == np.float32 else self.dtype
@@ -708,12 +726,14 @@ class NumpyBackend(HostArrays, ArrayBackend):
             rows = max(1, rows // 2)
         blocks = self.row_blocks(1)
         s = self.s if isinstance(self.s, float) else self.s.astype(dtype, copy=False)
+        origin = None if scale is None else _origin(
+            self.X[0 if isinstance(s, float) else int(np.argmax(s))], scale, dtype)
 
         def part(lo, hi):
             with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # per thread
                 return [
                     _combine([
-                        _block_moments(self.X[i : min(i + rows, block.stop)], s, i, scale,
+                        _block_moments(self.X[i : min(i + rows, block.stop)], s, i, origin,
                                        dtype)
                         for i in range(block.start, block.stop, rows)
                     ])
@@ -726,7 +746,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
                 zeros = np.zeros(self.n_features, dtype=self.dtype)
                 return zeros, zeros.copy()
             total, ref, rel, m2 = acc
-            return (ref + rel).astype(self.dtype), (m2 / total).astype(self.dtype)
+            mean = ref + rel if origin is None else origin[0] / origin[2] + (ref + rel)
+            return mean.astype(self.dtype), (m2 / total).astype(self.dtype)
 
     def _unscaled_ok(self, mean, var):
         """Whether the moments of unscaled X are exact to rounding: nothing
@@ -768,14 +789,20 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return scale.astype(X.dtype), mean.astype(X.dtype), var.astype(X.dtype)
 
     def _sparse_scale(self, nnz_per_block=1 << 16):
-        """Each column's largest |x| in float64, over the runs of :meth:`_sparse_sums`
-        (not ``X.max(axis=0)``: scipy converts CSR X to CSC, a copy, and sums the
-        duplicates of CSC X in place, rewriting the caller's arrays)."""
+        """Each column's largest |x| over the rows of positive weight, in float64, over
+        the runs of :meth:`_sparse_sums` (not ``X.max(axis=0)``: scipy converts CSR X
+        to CSC, a copy, and sums the duplicates of CSC X in place, rewriting the
+        caller's arrays)."""
         X = self.X
         scale = np.zeros(X.shape[1])
         for lo, data, indices, counts in _runs(X, nnz_per_block):
-            cols = indices if X.format == "csr" else _outer(lo, counts)
-            np.maximum.at(scale, cols, np.abs(data))
+            by_rows = X.format == "csr"
+            cols = indices if by_rows else _outer(lo, counts)
+            values = np.abs(data)
+            if not isinstance(self.s, float):  # over the rows of positive weight only
+                values = np.where(self.s[_outer(lo, counts) if by_rows else indices] > 0,
+                                  values, 0)
+            np.maximum.at(scale, cols, values)
         return scale
 
     def _sparse_sums(self, scale, nnz_per_block=1 << 16):
@@ -788,7 +815,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
         One pass gives Σ s x and Σ s x², and the variance Σ s x² - mean². Where
         that cancels (under 1e-6 of Σ s x²: a column far from 0 against its
         spread, or constant) a second pass over those columns' entries takes the
-        deviations d from that mean (-mean for the zeros not stored): Σ s d² -
+        deviations d from that mean, taken before the division by the scale
+        (-mean for the zeros not stored): Σ s d² -
         (Σ s d)², the corrected two-pass sum (Chan, Golub & LeVeque 1983), in
         which the mean's rounding cancels. A column stored on every row of
         positive weight has no zeros not stored (their weight exactly 0), so a
@@ -796,21 +824,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
         :func:`constant_columns`' bound.
         """
         X = self.X
-        d, by_rows = X.shape[1], X.format == "csr"
+        d = X.shape[1]
         equal = isinstance(self.s, float)
 
         def entries(cols_kept=None):
-            for lo, data, indices, counts in _runs(X, nnz_per_block):
-                outer = None if by_rows and equal else _outer(lo, counts)
-                cols, rows = (indices, outer) if by_rows else (outer, indices)
-                v = data.astype(np.float64)
-                w = None if equal else self.s[rows]
-                if cols_kept is not None:
-                    keep = cols_kept[cols]
-                    cols, v, w = cols[keep], v[keep], None if equal else w[keep]
-                if scale is not None:
-                    v /= scale[cols]
-                yield cols, v, w
+            return self._sparse_entries(scale, cols_kept, nnz_per_block)
 
         sums, squares = np.zeros(d), np.zeros(d)
         for cols, v, w in entries():
@@ -827,10 +845,17 @@ class NumpyBackend(HostArrays, ArrayBackend):
         again = (var <= 1e-6 * squares) & (squares > 0)
         if not again.any():
             return mean, var
-        # the columns that cancel, again: deviations from the mean, stored entries' weight
+        # the columns that cancel, again: deviations from the mean, stored entries' weight;
+        # (x·h - mean·q) / q, q = scale·h (:func:`_origin`): x / scale would round each x at
+        # ε of the mean, not of the spread
+        r, h, q = _origin(np.zeros(d), np.ones(d) if scale is None else scale, np.float64)
+        r = mean * q
         weight, stored, dev, dev2 = np.zeros(d), np.zeros(d), np.zeros(d), np.zeros(d)
-        for cols, v, w in entries(again):
-            v -= mean[cols]
+        for cols, v, w in self._sparse_entries(None, again, nnz_per_block):
+            if h is not None:
+                v *= h[cols]
+            v -= r[cols]
+            v /= q[cols]
             if equal:
                 weight += np.bincount(cols, None, d)
             else:
@@ -854,39 +879,95 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return np.where(again, mean + shift, mean), np.where(again, corrected, var)
 
 
-def _block_moments(A, s, i, scale, dtype):
+    def _sparse_entries(self, scale, cols_kept, nnz_per_block):
+        """``(cols, v, w)`` of each run of :func:`_runs`: the stored entries' columns,
+        values / scale (float64, new arrays) and weights (None: equal), of the columns
+        ``cols_kept`` (None: all). Entries on rows of weight 0 are left out, whatever
+        they hold (an inf once scaled: 0·inf would be NaN)."""
+        X, equal = self.X, isinstance(self.s, float)
+        by_rows = X.format == "csr"
+        for lo, data, indices, counts in _runs(X, nnz_per_block):
+            outer = None if by_rows and equal else _outer(lo, counts)
+            cols, rows = (indices, outer) if by_rows else (outer, indices)
+            v = data.astype(np.float64)
+            w = None if equal else self.s[rows]
+            keep = None if equal or np.all(w > 0) else w > 0
+            if cols_kept is not None:
+                keep = cols_kept[cols] if keep is None else keep & cols_kept[cols]
+            if keep is not None:
+                cols, v, w = cols[keep], v[keep], None if equal else w[keep]
+            if scale is not None:
+                v /= scale[cols]
+            yield cols, v, w
+
+def _block_moments(A, s, i, origin, dtype):
     """(Σ w, m₀, mean - m₀, Σ w (a - mean)²) of the rows ``A`` of X (rows i: of X, w
-    their weights: s[i:], or the scalar s for equal weights) divided by ``scale``
-    (None: 1), in ``dtype``; None for rows of no weight (:func:`_combine` adds them).
+    their weights: s[i:], or the scalar s for equal weights) shifted and divided as
+    ``origin`` says (:func:`_origin`; None: as they are), in ``dtype``; None for rows
+    of no weight (:func:`_combine` adds them). Rows of weight 0 are left out, as if
+    dropped, whatever they hold.
 
     The corrected two-pass sums (Chan, Golub & LeVeque 1983): with m₀ = Σ w a / Σ w
     and d = a - m₀, Σ w (a - mean)² = Σ w d² - (Σ w d)² / Σ w, in which m₀'s
     rounding cancels: a column constant over the rows of positive weight has
     d the same on every row, and a variance of m₀'s relative rounding (at most
     kε for k rows) cubed times its mean square: under 1e-36 of it, far under
-    :func:`constant_columns`' (4ε)². Kept
-    apart, m₀ and the correction Σ w d / Σ w let the blocks' means be compared
-    without the offset's rounding (m₀'s of two blocks differ exactly).
+    :func:`constant_columns`' (4ε)². Kept apart, m₀ and the correction Σ w d / Σ w
+    let the blocks' means be compared without the offset's rounding (two m₀ within
+    a factor 2 of each other, an offset column's, differ exactly: Sterbenz's lemma).
     """
     k = A.shape[0]
+    own = False  # whether A is a new array, which may be written over
     if isinstance(s, float):  # equal weights: counts, exact (a product with ones: BLAS)
         w, total = np.ones(k, dtype=dtype), float(k)
     else:
         w = s[i : i + k]
+        if not np.all(w > 0):  # rows of weight 0 are left out, whatever they hold (an
+            A, w, own = A[w > 0], w[w > 0], True  # inf once scaled: 0·inf would be NaN)
         total = float(w.sum())
         if not total > 0.0:  # rows of zero weight (or underflowed ones) move nothing
             return None
-    own = A.dtype != dtype  # A a new array, which may be written over
-    if own:  # float32 X: a float64 copy (a cast in the subtraction would be twice as
-        A = A.astype(dtype)  # slow), scaled in float64: x / scale keeps its spread's digits
-    if scale is not None:
-        A, own = np.divide(A, scale, out=A if own else None), True
+    if A.dtype != dtype:  # float32 X: a float64 copy, scaled in float64 (x / scale keeps
+        A, own = A.astype(dtype), True  # its digits; a cast in the subtraction: 2x slower)
+    if origin is not None:  # (x·h - r) / q
+        r, h, q = origin
+        if h is not None:
+            A, own = np.multiply(A, h, out=A if own else None), True
+        A = np.subtract(A, r, out=A if own else None)
+        A /= q
+        own = True
     m0 = (w @ A) / total
     A = np.subtract(A, m0, out=A if own else None)
     dev = w @ A
     A *= A
     shift = dev / total
     return total, m0, shift, np.maximum(w @ A - dev * shift, 0.0)
+
+
+def _origin(row, scale, dtype):
+    """``(r, h, q)``: the moments' blocks take (x·h - r) / q, in ``dtype``, for ``row``
+    a row of X of positive weight and ``scale`` each column's largest |x|: r = row·h,
+    q = scale·h, h = ½ where x - row could overflow (|x| > max / 2; None: 1 everywhere).
+
+    Shifted before it is divided, a column near a large offset keeps its spread's
+    digits: x - row is exact where x is within a factor 2 of row (Sterbenz), and the
+    division rounds the deviation, not the offset (x / scale first rounds each x at
+    ε of its mean square: a variance to ε·rms/sd, 5 % at a spread of 2 ε, not ε).
+    The scaled column's mean is r / q plus the blocks' mean.
+    """
+    big = np.asarray(scale, dtype=np.float64) > float(np.finfo(dtype).max) / 2
+    h = np.where(big, 0.5, 1.0).astype(dtype)
+    r, q = np.asarray(row, dtype=dtype) * h, np.asarray(scale, dtype=dtype) * h
+    return r, (h if big.any() else None), q
+
+
+def _positive_rows(A, s, i):
+    """The rows of the block ``A`` (rows i: of X) whose weight (s[i:], or the scalar s)
+    is positive: A itself where all are, else a copy of those rows."""
+    if isinstance(s, float):
+        return A
+    pos = s[i : i + A.shape[0]] > 0
+    return A if np.all(pos) else A[pos]
 
 
 def _combine(parts, xp=np):

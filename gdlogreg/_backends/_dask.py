@@ -19,7 +19,7 @@ import uuid
 
 import numpy as np
 
-from ._array import HostArrays, _block_moments
+from ._array import HostArrays, _block_moments, _origin
 from ._array import _combine as _array_combine
 
 # Fan-in of the reduction trees.
@@ -61,20 +61,38 @@ def _gram_block(x, t, s, *, coef, fit_intercept, weights):
 
 
 def _scale_block(x, t, s, *, weights):
-    """Partial max |x| of one row chunk (maxed apart)."""
-    return np.maximum(np.max(x, axis=0), -np.min(x, axis=0)).astype(np.float64)
+    """[max |x| (d), w, the row of largest weight w (d)] of one row chunk, over its rows
+    of positive weight (a value on a row of weight 0 would shrink the others to
+    underflow); zeros where it has none. Combined by :func:`_scale_combine`."""
+    if s is not None and not np.all(s > 0):
+        x, s = x[s > 0], s[s > 0]
+    if not x.shape[0]:
+        return np.zeros(2 * x.shape[1] + 1)
+    j = 0 if s is None else int(np.argmax(s))
+    top = np.maximum(np.max(x, axis=0), -np.min(x, axis=0))
+    w = float(weights) if s is None else float(s[j])
+    return np.concatenate([top, [w], x[j]]).astype(np.float64)
 
 
-def _moments_block(x, t, s, *, scale, weights):
-    """[Σ s, ref, mean - ref, Σ s (x/scale - mean)²] of one row chunk, in float64:
-    the in-memory backend's blocks (:func:`._array._block_moments`), in slices of
-    cache size, combined by :func:`_moments_combine`'s update."""
+def _scale_combine(parts):
+    """Combine :func:`_scale_block`'s parts: the largest |x|, the row of largest weight."""
+    stacked = np.stack(parts)
+    d = (stacked.shape[1] - 1) // 2
+    best = stacked[int(np.argmax(stacked[:, d]))]
+    return np.concatenate([stacked[:, :d].max(axis=0), best[d:]])
+
+
+def _moments_block(x, t, s, *, origin, weights):
+    """[Σ s, ref, mean - ref, Σ s (a - mean)²] of one row chunk, a = (x·h - r) / q for
+    ``origin`` = (r, h, q) (:func:`._array._origin`), in float64: the in-memory
+    backend's blocks (:func:`._array._block_moments`), in slices of cache size,
+    combined by :func:`_moments_combine`'s update."""
     d = x.shape[1]
     rows = max(1, min(4096, (1 << 19) // max(d, 1)))
     s = float(weights) if s is None else s.astype(np.float64)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         part = _array_combine([
-            _block_moments(x[i : i + rows], s, i, scale, np.float64)
+            _block_moments(x[i : i + rows], s, i, origin, np.float64)
             for i in range(0, x.shape[0], rows)
         ])
     return _pack(part, d)
@@ -285,13 +303,18 @@ class DaskBackend(HostArrays):
         return value, U, self._unpack(rest, U.coef.shape[1], fit_intercept)
 
     def moments(self):
-        """``(scale, mean, var)`` as in memory, in two passes over X: the scale, then
-        the chunks' moments of X / scale, combined as the in-memory blocks are."""
+        """``(scale, mean, var)`` as in memory, in two passes over X: the scale (and a
+        row of positive weight), then the chunks' moments of X shifted by that row and
+        divided by the scale (:func:`._array._origin`), combined as the in-memory
+        blocks are."""
         d = self.n_features
-        scale = self._map_reduce(_scale_block, n_sum=0).astype(self.dtype)
+        packed = self._map_reduce(_scale_block, reduce=_scale_combine)
+        scale = packed[:d].astype(self.dtype)
         scale = np.where(scale > 0, scale, np.ones_like(scale))
-        packed = self._map_reduce(_moments_block, reduce=_moments_combine, scale=scale)
+        origin = _origin(packed[d + 1 :], scale, np.float64)
+        packed = self._map_reduce(_moments_block, reduce=_moments_combine, origin=origin)
         total, ref, rel, m2 = packed[0], *np.split(packed[1:], 3)
         if not total > 0.0:  # no row of positive weight (refused before a fit)
             return scale, np.zeros(d, dtype=self.dtype), np.zeros(d, dtype=self.dtype)
-        return scale, (ref + rel).astype(self.dtype), (m2 / total).astype(self.dtype)
+        mean = origin[0] / origin[2] + (ref + rel)
+        return scale, mean.astype(self.dtype), (m2 / total).astype(self.dtype)
