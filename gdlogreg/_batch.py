@@ -103,8 +103,11 @@ class BatchTransform:
     None for the original coordinates.
     """
 
-    def __init__(self, D, mean, fit_intercept, xp):
+    def __init__(self, D, mean, fit_intercept, xp, held=None, start_mean=None):
         self.D, self.mean, self.fit_intercept, self.xp = D, mean, fit_intercept, xp
+        #: (d, m) booleans, the constant columns, and μ for a start there, their x̄:
+        #: a start's weight on them goes to the intercept (Standardization.from_base)
+        self.held, self.start_mean = held, start_mean
 
     @property
     def identity(self):
@@ -116,6 +119,8 @@ class BatchTransform:
         return BatchTransform(
             _take_cols(self.D, cols, self.xp), _take_cols(self.mean, cols, self.xp),
             self.fit_intercept, self.xp,
+            *(None if a is None else _take_cols(a, cols, self.xp)
+              for a in (self.held, self.start_mean)),
         )
 
     def _cat(self, W, b):
@@ -133,13 +138,17 @@ class BatchTransform:
         return self._cat(W, b)
 
     def from_base(self, coef):
+        """(W, b) -> (W', b'), a constant column's weight handed to the intercept."""
         if self.D is None:
             return coef
         d, xp = self.D.shape[0], self.xp
-        b = None
+        W, b = coef[:d, ...] / self.D, None
         if self.fit_intercept:
-            b = coef[d:, ...] + xp.sum(self.mean * coef[:d, ...], axis=0, keepdims=True)
-        return self._cat(coef[:d, ...] / self.D, b)
+            mean = self.mean if self.held is None else self.start_mean
+            b = coef[d:, ...] + xp.sum(mean * coef[:d, ...], axis=0, keepdims=True)
+            if self.held is not None:
+                W = xp.where(self.held, xp.zeros_like(W), W)
+        return self._cat(W, b)
 
     def grad_from_base(self, grad):
         """Tᵀ g: g'_W = D (g_W - μ g_b), g'_b = g_b."""
@@ -800,7 +809,12 @@ def make_batch(backend, base_loss, k, *, penalties, standardizations, standardiz
     D = xp.stack([xp.reshape(s.D, (-1,)) for s in standardizations for _ in range(k)], axis=1)
     mean = xp.stack([xp.reshape(s.mean, (-1,)) for s in standardizations for _ in range(k)],
                     axis=1)
-    std = BatchTransform(D, mean, fit_intercept, xp)
+    held = start = None
+    if fit_intercept:  # the constant columns: a start's weight there goes to the intercept
+        held = xp.stack([s.held for s in standardizations for _ in range(k)], axis=1)
+        start = xp.stack([xp.reshape(xp.where(s.held, s.column_mean, s.mean), (-1,))
+                          for s in standardizations for _ in range(k)], axis=1)
+    std = BatchTransform(D, mean, fit_intercept, xp, held, start)
     T = std if standardized else BatchTransform(None, None, fit_intercept, xp)
     return BatchObjective(backend, loss, penalty, T, std, fit_intercept,
                           list(zip(penalties, standardizations, strict=True)))

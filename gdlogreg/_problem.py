@@ -234,7 +234,10 @@ class Standardization:
     the columns are centred): features of any unit and offset descend at the
     same pace. X is never centred or copied: only the O(d·m) map T is applied
     to the parameters. Without an intercept, and for constant columns, nothing
-    is centred and σ_j is the root mean square. With an L2 penalty σ_j is
+    is centred and σ_j is the root mean square; with an intercept a constant
+    column's σ_j is then made 2^26 times larger, which holds its weight (the
+    intercept's copy) at 0, a start's weight there handed to the intercept
+    (:meth:`from_base`). With an L2 penalty σ_j is
     replaced by √(σ_j² + l2/c), c the loss's curvature bound, so that a feature
     whose weight the penalty dominates is not given an enormous curvature.
     """
@@ -267,6 +270,13 @@ class Standardization:
         safe = xp.where(den < tiny, tiny * ones, xp.where(den > 1.0 / tiny, ones / tiny, den))
         self.D = xp.where(den > 0, 1.0 / safe, ones)
         if fit_intercept:
+            # A constant column is a copy of the intercept: along (w_c, -b) only the
+            # penalty curves J, and descent crawled there (gd: 3,000 iterations for
+            # 58). Its scale is cut by 2^-26, so that its weight moves by rounding's
+            # amount: the optimum's is 0 under a penalty, and any split is one without.
+            self.D = xp.where(centred, self.D, xp.maximum(self.D * 2.0**-26, tiny * ones))
+            #: the constant columns, whose weight a start hands to the intercept
+            self.held = ~centred
             self._D1 = xp.reshape(concat([self.D, ones[:1]], xp), (-1, 1))
             self._mean_D = xp.reshape(self.mean * self.D, (-1, 1))
 
@@ -283,12 +293,17 @@ class Standardization:
         return concat([out[:-1, ...], b], xp)
 
     def from_base(self, coef):
-        """(W, b) -> (W', b'): the inverse map."""
+        """(W, b) -> (W', b'): the inverse map. A start's weight on a constant column
+        (:attr:`held`) goes to the intercept (x̄ w, the same predictions, a penalty
+        no larger): held there, it could not move otherwise."""
         xp = self.xp
         W = coef[: self.D.shape[0], ...] / xp.reshape(self.D, (-1, 1))
         if not self.fit_intercept:
             return W
-        b = coef[-1:, ...] + xp.reshape(self.mean, (1, -1)) @ coef[:-1, ...]
+        held = xp.reshape(self.held, (-1, 1))
+        W = xp.where(held, xp.zeros_like(W), W)
+        mean = xp.where(self.held, self.column_mean, self.mean)
+        b = coef[-1:, ...] + xp.reshape(mean, (1, -1)) @ coef[:-1, ...]
         return concat([W, b], xp)
 
     def grad_from_base(self, grad):
