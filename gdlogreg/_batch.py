@@ -812,7 +812,7 @@ def make_batch(backend, base_loss, k, *, penalties, standardizations, standardiz
     held = start = None
     if fit_intercept:  # the constant columns: a start's weight there goes to the intercept
         held = xp.stack([s.held for s in standardizations for _ in range(k)], axis=1)
-        start = xp.stack([xp.reshape(xp.where(s.held, s.column_mean, s.mean), (-1,))
+        start = xp.stack([xp.reshape(s.start_mean, (-1,))
                           for s in standardizations for _ in range(k)], axis=1)
     std = BatchTransform(D, mean, fit_intercept, xp, held, start)
     T = std if standardized else BatchTransform(None, None, fit_intercept, xp)

@@ -275,8 +275,10 @@ class Standardization:
             # 58). Its scale is cut by 2^-26, so that its weight moves by rounding's
             # amount: the optimum's is 0 under a penalty, and any split is one without.
             self.D = xp.where(centred, self.D, xp.maximum(self.D * 2.0**-26, tiny * ones))
-            #: the constant columns, whose weight a start hands to the intercept
+            #: the constant columns, whose weight a start hands to the intercept, and
+            #: μ for a start: x̄ there (the column's part goes to b), else the centring's
             self.held = ~centred
+            self.start_mean = xp.where(self.held, self.column_mean, self.mean)
             self._D1 = xp.reshape(concat([self.D, ones[:1]], xp), (-1, 1))
             self._mean_D = xp.reshape(self.mean * self.D, (-1, 1))
 
@@ -302,8 +304,7 @@ class Standardization:
             return W
         held = xp.reshape(self.held, (-1, 1))
         W = xp.where(held, xp.zeros_like(W), W)
-        mean = xp.where(self.held, self.column_mean, self.mean)
-        b = coef[-1:, ...] + xp.reshape(mean, (1, -1)) @ coef[:-1, ...]
+        b = coef[-1:, ...] + xp.reshape(self.start_mean, (1, -1)) @ coef[:-1, ...]
         return concat([W, b], xp)
 
     def grad_from_base(self, grad):

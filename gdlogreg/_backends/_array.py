@@ -161,9 +161,9 @@ class ArrayBackend:
         spread), each row block (:data:`MOMENT_ENTRIES`) is centred at its own
         mean, and the blocks are combined (:func:`_combine`): no cancellation for
         a large offset, and a column constant over the rows of positive weight
-        has a variance of exactly 0.
-        The numpy backend takes the scale, a pass more, only where a sum or a
-        square of the unscaled columns overflows or may underflow (else 1).
+        has a variance of exactly 0. The numpy backend takes the scale, a pass
+        more, only where a sum or a square of the unscaled columns overflows or
+        may underflow (else 1).
         """
         xp, X, s = self.xp, self.X, self.s
         row = X[:1, :] if isinstance(s, float) else xp.take(
@@ -815,23 +815,19 @@ class NumpyBackend(HostArrays, ArrayBackend):
         One pass gives Σ s x and Σ s x², and the variance Σ s x² - mean². Where
         that cancels (under 1e-6 of Σ s x²: a column far from 0 against its
         spread, or constant) a second pass over those columns' entries takes the
-        deviations d from that mean, taken before the division by the scale
-        (-mean for the zeros not stored): Σ s d² -
-        (Σ s d)², the corrected two-pass sum (Chan, Golub & LeVeque 1983), in
-        which the mean's rounding cancels. A column stored on every row of
-        positive weight has no zeros not stored (their weight exactly 0), so a
+        deviations d from that mean, formed before the division by the scale (-mean
+        for the zeros not stored): Σ s d² - (Σ s d)² / Σ s, the corrected two-pass
+        sum (Chan, Golub & LeVeque 1983), in which the mean's rounding cancels. Rows
+        of weight 0 are left out (:meth:`_sparse_entries`). A column stored on every
+        row of positive weight has no zeros not stored (their weight exactly 0), so a
         constant column's variance is its mean's rounding cubed, far under
         :func:`constant_columns`' bound.
         """
         X = self.X
         d = X.shape[1]
         equal = isinstance(self.s, float)
-
-        def entries(cols_kept=None):
-            return self._sparse_entries(scale, cols_kept, nnz_per_block)
-
         sums, squares = np.zeros(d), np.zeros(d)
-        for cols, v, w in entries():
+        for cols, v, w in self._sparse_entries(scale, None, nnz_per_block):
             sums += np.bincount(cols, v if equal else v * w, d)
             v *= v
             if not equal:
@@ -848,8 +844,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
         # the columns that cancel, again: deviations from the mean, stored entries' weight;
         # (x·h - mean·q) / q, q = scale·h (:func:`_origin`): x / scale would round each x at
         # ε of the mean, not of the spread
-        r, h, q = _origin(np.zeros(d), np.ones(d) if scale is None else scale, np.float64)
-        r = mean * q
+        unit = np.ones(d) if scale is None else scale
+        r, h, q = _origin(mean * unit, unit, np.float64)
         weight, stored, dev, dev2 = np.zeros(d), np.zeros(d), np.zeros(d), np.zeros(d)
         for cols, v, w in self._sparse_entries(None, again, nnz_per_block):
             if h is not None:
@@ -878,7 +874,6 @@ class NumpyBackend(HostArrays, ArrayBackend):
         corrected = np.maximum(dev2 - dev * shift, 0.0) / total
         return np.where(again, mean + shift, mean), np.where(again, corrected, var)
 
-
     def _sparse_entries(self, scale, cols_kept, nnz_per_block):
         """``(cols, v, w)`` of each run of :func:`_runs`: the stored entries' columns,
         values / scale (float64, new arrays) and weights (None: equal), of the columns
@@ -899,6 +894,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
             if scale is not None:
                 v /= scale[cols]
             yield cols, v, w
+
 
 def _block_moments(A, s, i, origin, dtype):
     """(Σ w, m₀, mean - m₀, Σ w (a - mean)²) of the rows ``A`` of X (rows i: of X, w
