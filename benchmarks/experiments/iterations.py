@@ -49,7 +49,7 @@ from gdlogreg import GradientDescentLogisticRegression as GD  # noqa: E402
 
 #: The tolerance of the fit whose loss curve gives the iterations to LR()'s gap.
 TIGHT_TOL = float(os.environ.get("TIGHT_TOL", "1e-10"))
-RULE_NAMES = ("bb", "bb1", "bb2", "bbsz", "cg", "lbfgs")  # bbcol: see README
+RULE_NAMES = ("bb", "bb1", "bb2", "bbsz", "cg", "lbfgs_ray", "lbfgs")  # bbcol: see README
 
 
 def wide(d, n=20_000, seed=0):
@@ -252,7 +252,7 @@ def memory(X, y, log=print):
 
 #: The sets of ``timing`` and the rules it times.
 TIMED_SETS = ("classes 10", "classes 100", "wide 1000")
-TIMED_RULES = ("bb", "cg", "lbfgs", "lbfgsf")
+TIMED_RULES = ("bb", "cg", "lbfgs_ray", "lbfgs")
 
 
 def matched_iterations(X, y, names):

@@ -12,7 +12,9 @@ Importing this module registers, next to gdlogreg's own rules:
   φ'(0) = gᵀd and trial values on the ray (O(n) each, no product with X),
   as Minka (2003, "A comparison of numerical optimizers for logistic
   regression", section 3) recommends for logistic regression;
-- ``lbfgs``: L-BFGS (memory 10) on the same ray and Armijo test, for scale.
+- ``lbfgs_ray``: L-BFGS (memory 10) on the same ray and Armijo test, searching
+  every step (the package's ``solver="lbfgs"`` is ``lbfgsf``'s design: its unit
+  step tried in the fused pass).
 
 All work in the objective's coordinates (the standardized ones under
 ``learning_rate="auto"``), and only through the objective's public calls
@@ -29,8 +31,17 @@ from sklearn.utils._param_validation import StrOptions
 
 from gdlogreg import GradientDescentLogisticRegression
 from gdlogreg._steps import RULES
-from gdlogreg._steps._base import StepRule, quantize, register, vdot
+from gdlogreg._steps._base import StepRule, quantize, vdot
+from gdlogreg._steps._base import register as _register
 from gdlogreg._steps.bb import BarzilaiBorwein
+
+
+def register(cls):
+    """Register a candidate rule; never over one of the package's (a study of
+    ``solver="lbfgs"`` must time the package's rule, not a namesake here)."""
+    if cls.name in RULES:
+        raise RuntimeError(f"rule {cls.name!r} exists in gdlogreg: name the candidate otherwise")
+    return _register(cls)
 
 
 @register
@@ -166,7 +177,7 @@ class ConjugateGradient(_RaySearch):
 class LBFGS(_RaySearch):
     """L-BFGS (Nocedal 1980), memory 10, on the ray; unit step tried first."""
 
-    name = "lbfgs"
+    name = "lbfgs_ray"
     trials, rtol, memory = 3, 0.2, 10
 
     def start(self, objective, coef0):
@@ -261,7 +272,7 @@ class BBColumns(BarzilaiBorwein):
 
 @register
 class LBFGSFused(LBFGS):
-    """``lbfgs`` whose unit step is tried in a fused pass (``Ray.trial``), as bb's.
+    """``lbfgs_ray`` whose unit step is tried in a fused pass (``Ray.trial``), as bb's.
 
     An accepted unit step then costs what one gradient evaluation costs (one
     ``X @ d``, one loss pass with its ``Xᵀ R``); only a refused one falls back
