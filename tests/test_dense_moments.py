@@ -123,3 +123,64 @@ def test_moments_of_columns_far_from_zero_over_many_blocks(weighted, offset):
                   + 1e-15 * np.abs(mean))
     np.testing.assert_allclose(var[:2], ref_var[:2].astype(np.float64), rtol=1e-13)
     assert var[2] <= 1e-36 * 9.0 and abs(mean[2] - 3.0) <= 3 * 2.3e-16  # constant
+
+
+def _long_double_moments(X, s):
+    L = X.astype(np.longdouble)
+    w = np.full(X.shape[0], 1.0, np.longdouble) if isinstance(s, float) else s.astype(
+        np.longdouble)
+    W = w.sum()
+    mean = (w @ L) / W
+    return mean, (w @ (L - mean) ** 2) / W
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_raw_sums_hold_their_accuracy_on_either_side_of_the_spread_bound(weighted, seed):
+    """Columns whose mean² is 0 to 1e12 times their variance, across the bound at which
+    the raw sums Σ w x, Σ w x² hand a column to the two-pass sums: every variance within
+    1e-12 of a long-double one (the raw sums alone give 1e-4 at a ratio of 1e12), every
+    mean within 1e-13 of a standard deviation (plus ε of itself)."""
+    from gdlogreg._backends._array import RAW_SPREAD
+
+    rng = np.random.default_rng(seed)
+    n = 40_000
+    ratios = np.array([0.0, 1.0, 16.0, RAW_SPREAD * 0.99, RAW_SPREAD * 1.01, 1e3, 1e8, 1e12])
+    sd = 10.0 ** rng.uniform(-3, 3, size=ratios.size)
+    X = sd * np.sqrt(ratios) + sd * rng.standard_normal((n, ratios.size))
+    s = 1.0 / n
+    if weighted:
+        s = rng.exponential(size=n)
+        s[rng.random(n) < 0.2] = 0.0
+        s /= s.sum()
+    scale, mean, var = _moments(X, s)
+    np.testing.assert_array_equal(scale, 1.0)
+    ref_mean, ref_var = _long_double_moments(X, s)
+    rel = np.abs(var - ref_var) / ref_var
+    assert float(rel.max()) < 1e-12, rel
+    err = np.abs(mean - ref_mean) / np.sqrt(ref_var)
+    assert np.all(err < 1e-13 + 1e-15 * np.abs(ref_mean) / np.sqrt(ref_var)), err
+
+
+def test_only_columns_far_from_zero_against_their_spread_are_summed_twice(monkeypatch):
+    """The raw sums read X once; the two-pass sums see only the columns whose mean is
+    large against their spread (an offset, a constant), not the whole of X."""
+    seen = []
+    original = NumpyBackend._dense_sums
+
+    def spy(self, scale, cols=None):
+        seen.append(None if cols is None else cols.tolist())
+        return original(self, scale, cols)
+
+    monkeypatch.setattr(NumpyBackend, "_dense_sums", spy)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((5_000, 6))
+    _moments(X, 1.0 / 5_000)
+    assert seen == []
+    X[:, 2] += 1e3  # an offset of 1,000 standard deviations
+    X[:, 4] = 7.0  # a constant
+    _, mean, var = _moments(X, 1.0 / 5_000)
+    assert seen == [[2, 4]]
+    assert var[4] == 0.0 and mean[4] == 7.0
+    ref_mean, ref_var = _long_double_moments(X, 1.0 / 5_000)
+    np.testing.assert_allclose(var[2], float(ref_var[2]), rtol=1e-14)
