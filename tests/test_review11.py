@@ -42,3 +42,26 @@ def test_raw_sums_of_long_columns_of_few_values_keep_their_accuracy():
         worst_mean = max(worst_mean, float(abs(mean[0] - ref_mean[0]) / np.sqrt(ref_var[0])))
     assert worst_var < 1e-12, worst_var
     assert worst_mean < 1e-13, worst_mean
+
+
+def test_columns_mostly_far_from_zero_are_summed_again_without_a_copy(monkeypatch):
+    """Where most columns are offset (ages, prices: mean² > 64 var), the two-pass sums
+    read X as it is, not a copy of those columns block by block: 200,000 x 100 + 1000
+    took 158 ms (X[lo:hi][:, cols] on every block) against 53 ms before the raw sums;
+    the moments stay those of the two-pass sums."""
+    seen = []
+    original = NumpyBackend._dense_sums
+
+    def spy(self, scale, cols=None):
+        seen.append(None if cols is None else cols.tolist())
+        return original(self, scale, cols)
+
+    monkeypatch.setattr(NumpyBackend, "_dense_sums", spy)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3_000, 6)) + 1e3
+    X[:, 1] -= 1e3  # one column near 0: the raw sums keep it
+    _, mean, var = _moments(X, 1.0 / 3_000)
+    assert seen == [None]
+    ref_mean, ref_var = _long_double_moments(X, 1.0 / 3_000)
+    np.testing.assert_allclose(var, ref_var.astype(np.float64), rtol=1e-14)
+    np.testing.assert_allclose(mean, ref_mean.astype(np.float64), rtol=1e-15)
