@@ -725,7 +725,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
         (matrix-vector products with w, and a square into the thread's buffer, in
         the L2 cache; in float64 for float32 X), summed in block order (the same
         sums on any number of threads); then mean = Σ w x / Σ w and
-        var = Σ w x² / Σ w - mean². The difference cancels where a column's mean
+        var = Σ w x² / Σ w - mean²; where over a quarter of the columns are far from 0,
+        of x - c instead, c their mean over a first block (:meth:`_raw_origin`).
+        The difference cancels where a column's mean (less c)
         is large against its spread, so the columns whose mean² exceeds
         :data:`RAW_SPREAD` times that variance (offsets, constants, overflowed or
         NaN sums) are summed again by :meth:`_dense_sums` (the corrected two-pass
@@ -742,6 +744,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         dtype = np.float64 if self.dtype == np.float32 else self.dtype
         blocks = self.row_blocks(1)
         s = self.s if isinstance(self.s, float) else self.s.astype(dtype, copy=False)
+        origin = self._raw_origin(rows, s, dtype)
 
         def part(lo, hi):
             buf, out = np.empty((min(rows, n), d), dtype), []
@@ -756,11 +759,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
                         else:
                             w = s[i : i + k]
                             total += float(w.sum())
-                        if A.dtype != dtype:  # float32 X: its rows in float64
-                            buf[:k] = A
-                            A = buf[:k]
-                        sums[0] += w @ A
-                        sums[1] += w @ np.square(A, out=buf[:k])
+                        _add_raw_sums(sums, A, w, origin, buf[:k])
                     out.append((total, sums))
             return out
 
@@ -772,9 +771,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
             if not total > 0.0:  # no row of positive weight (refused before a fit)
                 zeros = np.zeros(d, dtype=self.dtype)
                 return zeros, zeros.copy()
-            mean = sums[0] / total
+            mean = sums[0] / total  # the mean less the origin
             var = sums[1] / total - mean * mean
             again = np.flatnonzero(~(mean * mean <= RAW_SPREAD * var))  # nan too
+            if origin is not None:
+                mean += origin
             if again.size:
                 # over half the columns (offset features): all of X, a view; a copy of
                 # that many columns a block took 3x the two-pass time (200,000 x 100)
@@ -783,6 +784,25 @@ class NumpyBackend(HostArrays, ArrayBackend):
                 mean[again], var[again] = (m2, v2) if cols is not None else (m2[again],
                                                                               v2[again])
             return mean.astype(self.dtype), var.astype(self.dtype)
+
+    def _raw_origin(self, rows, s, dtype):
+        """Where over a quarter of the columns are far from 0 (raw features: ages,
+        prices): their mean over the first ``rows`` rows, about which :meth:`_raw_sums`
+        sums instead (a subtraction a block: cheaper than summing those columns
+        again); else None. None too where those rows weigh nothing."""
+        A = self.X[:rows]
+        w = np.ones(A.shape[0], dtype) if isinstance(s, float) else s[: A.shape[0]]
+        total = float(w.sum())
+        if not total > 0.0:
+            return None
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            A = A.astype(dtype, copy=False)
+            mean = (w @ A) / total
+            var = (w @ np.square(A)) / total - mean * mean
+            far = ~(mean * mean <= RAW_SPREAD * var)
+        if 4 * np.count_nonzero(far) <= A.shape[1]:
+            return None
+        return np.where(np.isfinite(mean), mean, 0.0)
 
     def _dense_sums(self, scale, cols=None):
         """Weighted mean and variance of each column of dense X / scale (scale None: of
@@ -1025,6 +1045,18 @@ def _block_moments(A, s, i, origin, dtype):
     A *= A
     shift = dev / total
     return total, m0, shift, np.maximum(w @ A - dev * shift, 0.0)
+
+
+def _add_raw_sums(sums, A, w, origin, buf):
+    """sums += [Σ w a; Σ w a²] for the rows A of X, a = x - origin (None: x), in
+    ``buf``'s dtype (float64 for float32 X); ``buf``, of A's shape, is written over."""
+    if origin is not None:
+        A = np.subtract(A, origin, out=buf)
+    elif A.dtype != buf.dtype:  # float32 X: its rows in float64
+        buf[...] = A
+        A = buf
+    sums[0] += w @ A
+    sums[1] += w @ np.square(A, out=buf)
 
 
 def _origin(row, scale, dtype):
