@@ -721,21 +721,22 @@ class NumpyBackend(HostArrays, ArrayBackend):
     def _raw_sums(self):
         """Weighted mean and variance of each column of dense X, in X's dtype, in one read.
 
-        Each block of :data:`RAW_ENTRIES` entries gives Σ w, Σ w x and Σ w x²
-        (matrix-vector products with w, and a square into the thread's buffer, in
-        the L2 cache; in float64 for float32 X), summed in block order (the same
-        sums on any number of threads); then mean = Σ w x / Σ w and
-        var = Σ w x² / Σ w - mean²; where over a quarter of the columns are far from 0,
-        of x - c instead, c their mean over a first block (:meth:`_raw_origin`).
-        The difference cancels where a column's mean (less c)
-        is large against its spread, so the columns whose mean² exceeds
-        :data:`RAW_SPREAD` times that variance (offsets, constants, overflowed or
+        Each block of rows (:data:`RAW_ENTRIES` entries, :data:`RAW_ROWS` rows at
+        most) gives Σ w, Σ w a and Σ w a² (matrix-vector products with w, and a
+        square into the thread's buffer, in the L2 cache; float64 for float32 X),
+        summed in block order (the same sums on any number of threads); then
+        mean = c + Σ w a / Σ w and var = Σ w a² / Σ w - (mean - c)², for a = x - c:
+        c = 0, or where over a quarter of the columns are far from 0 (raw
+        features: ages, prices) each column's mean over a first block
+        (:meth:`_raw_origin`). The subtraction cancels where a column's mean less
+        c is large against its spread, so the columns where (mean - c)² exceeds
+        :data:`RAW_SPREAD` times the variance (offsets, constants, overflowed or
         NaN sums) are summed again by :meth:`_dense_sums` (the corrected two-pass
         sums), those columns only. The others keep a variance within about
-        (1 + RAW_SPREAD)·k·ε of the exact one (k the rows of a block; 2e-13 in
-        float64 at most in a sweep against long-double sums, 1e-15 for a column
-        centred near 0), which the standardization, an exact change of variables
-        whatever its scale, does not feel. A third of the two-pass sums' time
+        (1 + RAW_SPREAD)·k·ε of the exact one (k the rows of a block: 3e-13 in
+        float64 at most against long-double sums; 1e-15 for a column centred near
+        c), which the standardization, an exact change of variables whatever its
+        scale, does not feel. A third to a half of the two-pass sums' time
         (benchmarks/README.md, "Column moments"). Rows of weight 0 add nothing
         (X is finite; a square that overflows gives a NaN sum: summed again).
         """
