@@ -162,11 +162,8 @@ def test_raw_sums_hold_their_accuracy_on_either_side_of_the_spread_bound(weighte
     assert np.all(err < 1e-13 + 1e-15 * np.abs(ref_mean) / np.sqrt(ref_var)), err
 
 
-def test_only_columns_far_from_zero_against_their_spread_are_summed_twice(monkeypatch):
-    """The raw sums read X once; the two-pass sums see only the columns whose mean is
-    large against their spread (an offset, a constant), not the whole of X; and where
-    over a quarter of the columns are such, none: the sums are taken about a first
-    block's mean (a constant column's variance still 0)."""
+def _spy(monkeypatch):
+    """The columns each call of the two-pass sums is given (None: all), as a list."""
     seen = []
     original = NumpyBackend._dense_sums
 
@@ -175,6 +172,15 @@ def test_only_columns_far_from_zero_against_their_spread_are_summed_twice(monkey
         return original(self, scale, cols)
 
     monkeypatch.setattr(NumpyBackend, "_dense_sums", spy)
+    return seen
+
+
+def test_only_columns_far_from_zero_against_their_spread_are_summed_twice(monkeypatch):
+    """The raw sums read X once; the two-pass sums see only the columns whose mean is
+    large against their spread (an offset, a constant), not the whole of X; and where
+    over a quarter of the columns are such, none: the sums are taken about a first
+    block's mean (a constant column's variance still 0)."""
+    seen = _spy(monkeypatch)
     rng = np.random.default_rng(0)
     X = rng.standard_normal((5_000, 6))
     _moments(X, 1.0 / 5_000)

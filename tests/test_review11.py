@@ -1,25 +1,7 @@
 """Review 11: the dense moments' raw sums Σ w x, Σ w x² (NumpyBackend._raw_sums)."""
 
-import warnings
-
 import numpy as np
-
-from gdlogreg._backends._array import NumpyBackend
-
-
-def _moments(X, s):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no RuntimeWarning leaks
-        return NumpyBackend(X, np.ones(X.shape[0], np.int8), s).moments()
-
-
-def _long_double_moments(X, s):
-    L = X.astype(np.longdouble)
-    w = np.full(X.shape[0], 1.0, np.longdouble) if isinstance(s, float) else s.astype(
-        np.longdouble)
-    W = w.sum()
-    mean = (w @ L) / W
-    return mean, (w @ (L - mean) ** 2) / W
+from test_dense_moments import _long_double_moments, _moments, _spy  # shared
 
 
 def test_raw_sums_of_long_columns_of_few_values_keep_their_accuracy():
@@ -42,18 +24,6 @@ def test_raw_sums_of_long_columns_of_few_values_keep_their_accuracy():
         worst_mean = max(worst_mean, float(abs(mean[0] - ref_mean[0]) / np.sqrt(ref_var[0])))
     assert worst_var < 1e-12, worst_var
     assert worst_mean < 1e-13, worst_mean
-
-
-def _spy(monkeypatch):
-    seen = []
-    original = NumpyBackend._dense_sums
-
-    def spy(self, scale, cols=None):
-        seen.append(None if cols is None else cols.tolist())
-        return original(self, scale, cols)
-
-    monkeypatch.setattr(NumpyBackend, "_dense_sums", spy)
-    return seen
 
 
 def test_columns_mostly_far_from_zero_are_read_once_about_a_first_block_mean(monkeypatch):
