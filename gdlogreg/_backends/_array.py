@@ -238,11 +238,11 @@ MIN_BLOCK = 8192
 # (benchmarks/README.md, "16 cores").
 PRODUCT_ENTRIES = 5
 
-# A column of dense X whose mean² is at most RAW_SPREAD times its variance takes
-# the raw sums Σ w x and Σ w x² (:meth:`NumpyBackend._raw_sums`): their variance
-# Σ w x² / Σ w - mean² then loses at most log2(1 + RAW_SPREAD) bits to the
-# subtraction; a column farther from 0 (an offset, a constant) is summed again
-# by the corrected two-pass sums.
+# A column of dense X whose mean less the raw sums' shift c (0, or a first block's
+# mean) is at most √RAW_SPREAD standard deviations keeps the raw sums Σ w a, Σ w a²
+# of a = x - c (:meth:`NumpyBackend._raw_sums`): their variance Σ w a² / Σ w -
+# (Σ w a / Σ w)² loses at most log2(1 + RAW_SPREAD) bits to the subtraction; a
+# column farther (an offset, a constant) is summed again by the two-pass sums.
 RAW_SPREAD = 64.0
 
 # Entries of X in a block of the raw sums: the squares' buffer (512 KiB in
