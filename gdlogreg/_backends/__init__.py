@@ -43,9 +43,9 @@ def constant_columns(mean, var, xp=np):
     a variance of 0 or under 1e-36 of its mean square (the corrected two-pass sums,
     which take every column far from 0 against its spread), and a spread above
     rounding its variance to a few ε of it (3e-13 at most where the dense raw sums
-    keep a column: one within 8 standard deviations of 0), so the test needs no
-    margin for the moments' rounding: 1e6 + N(0, 1) is centred (its spread is 1e-6
-    of its mean). Where they divide by a scale, they shift X by a row of positive
+    keep a column, one within 8 standard deviations of their shift), so the test
+    needs no margin for the moments' rounding: 1e6 + N(0, 1) is centred (its
+    spread is 1e-6 of its mean). Where they divide by a scale, they shift X by a row of positive
     weight first (:func:`._array._origin`): x / scale would round each x at ε of
     the mean, a variance good to ε·rms/sd only (5 % at a spread of 2 ε).
     Two values a few ulps apart carry no digit that a product
