@@ -749,14 +749,15 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
         def part(lo, hi):
             buf, out = np.empty((min(rows, n), d), dtype), []
+            ones = np.ones(min(rows, n), dtype) if isinstance(s, float) else None
             with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # per thread
                 for block in blocks[lo:hi]:
                     total, sums = 0.0, np.zeros((2, d), dtype)
                     for i in range(block.start, block.stop, rows):
                         A = self.X[i : min(i + rows, block.stop)]
                         k = A.shape[0]
-                        if isinstance(s, float):  # equal weights: counts, exact
-                            w, total = np.ones(k, dtype), total + k
+                        if ones is not None:  # equal weights: counts, exact
+                            w, total = ones[:k], total + k
                         else:
                             w = s[i : i + k]
                             total += float(w.sum())
@@ -782,8 +783,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
                 # that many columns a block took 3x the two-pass time (200,000 x 100)
                 cols = None if 2 * again.size > d else again
                 m2, v2 = self._dense_sums(None, cols)
-                mean[again], var[again] = (m2, v2) if cols is not None else (m2[again],
-                                                                              v2[again])
+                if cols is None:
+                    m2, v2 = m2[again], v2[again]
+                mean[again], var[again] = m2, v2
             return mean.astype(self.dtype), var.astype(self.dtype)
 
     def _raw_origin(self, rows, s, dtype):
