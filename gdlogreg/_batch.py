@@ -619,7 +619,9 @@ class BatchMonitor:
         self.best_J = np.full(n_groups, np.inf)
         self.best_coef = None
         self.ref = (np.zeros(n_groups), np.zeros(n_groups))  # ‖g'(0)‖_∞ and J(0)
-        self._flat_ok = np.zeros(n_groups, dtype=bool)
+        # The previous iterate (objective, point without z, groups, flat-gap verdicts or
+        # None): the second test looks back at it, as Monitor._gaps does.
+        self._last = None
         # The gradient at which each group's certified test (Monitor's) runs next.
         self._next_check = np.full(n_groups, np.inf)
         self._zero_grad, self._dual = {}, {}
@@ -662,12 +664,11 @@ class BatchMonitor:
         bound = self.tol * grad_ref * shrink
         passes = opt <= np.maximum(bound, self.floor)
         loose = ~passes & (opt <= np.maximum(LOOSE_FACTOR * bound, self.floor))
+        flat_ok = None
         if loose.any():
             flat_ok = objective.flat_gap(point) <= PENALTY_GAP * self.tol * J
-            passes |= loose & flat_ok & self._flat_ok[active] & (k > 0)
-        else:
-            flat_ok = np.zeros(len(active), dtype=bool)
-        self._flat_ok[active] = flat_ok
+            passes |= loose & flat_ok & self._flat_before(active)
+        self._last = (objective, BatchPoint(point.coef, J, point.grad), active, flat_ok)
         diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (J_ref + 1.0))
         # Each group's certified test runs only where its gradient says the gap may be
         # near its target (Monitor._next_check, mirrored here for all groups at once).
@@ -682,6 +683,16 @@ class BatchMonitor:
         reason[passes] = "converged"
         reason[diverged] = "diverged"
         return reason
+
+    def _flat_before(self, active):
+        """The second test's verdict at the previous iterate of each group in ``active``
+        (False at the first), computed now if that iterate did not need it."""
+        if self._last is None:
+            return np.zeros(len(active), dtype=bool)
+        objective, point, before, verdict = self._last
+        if verdict is None:
+            verdict = objective.flat_gap(point) <= PENALTY_GAP * self.tol * point.J
+        return verdict[np.searchsorted(before, active)]  # the batch only loses groups
 
     def _gap_passes(self, k, g, i, objective, point, opt, bound):
         """Group g's certified test (``Monitor._gap_passes``, on its single objective)."""

@@ -372,3 +372,19 @@ def test_multiclass_batches_cut_their_blocks_by_one_groups_classes(monkeypatch):
     for f in range(5):
         key = f"split{f}_test_score"
         np.testing.assert_allclose(search.cv_results_[key], ref.cv_results_[key], atol=1e-9)
+
+
+def test_each_column_stops_at_its_single_fits_iterate():
+    """The second gradient test looks back at the previous iterate, computing its flat gap
+    then if no column needed it there (as the single fit's Monitor does); the batch used
+    to take it as failed and went on up to 6 iterations longer (7 of 20 columns here)."""
+    X, y = _scaled(load_breast_cancer)
+    Cs = [0.01, 0.1, 1.0, 10.0]
+    search = GradientDescentLogisticRegressionCV(Cs=Cs, tol=1e-7).fit(X, y)
+    folds = list(StratifiedKFold(5).split(X, y))
+    for c, C in enumerate(Cs):
+        for f, (train, _) in enumerate(folds):
+            single = GradientDescentLogisticRegression(C=C, tol=1e-7).fit(X[train], y[train])
+            curve = search.loss_curves_[c * len(folds) + f]
+            assert len(curve) == len(single.loss_curve_), (C, f)
+            np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-12)
