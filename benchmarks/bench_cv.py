@@ -25,6 +25,9 @@ learning-rate search (it has one C). ``--cpu`` times by the process's CPU time
 thread it is the search's own time; not for ``n_jobs=2``, whose workers it
 misses).
 
+``--solver lbfgs`` runs the C search with L-BFGS (ours batched, GridSearchCV's
+estimator the same solver; no learning-rate search).
+
 Run ``OPENBLAS_NUM_THREADS=1 python benchmarks/bench_cv.py`` (the default
 threads on a quiet machine too, if you like); ``--quick`` runs small data once;
 ``--real cells,credit,movies`` runs the real sets of ``datasets.py`` (the ``bench``
@@ -100,9 +103,10 @@ def real_datasets(keys):
     return out
 
 
-def contenders(X, y, folds, warm=False):
+def contenders(X, y, folds, warm=False, solver="bb"):
     def ours(**params):
-        return lambda: GradientDescentLogisticRegressionCV(Cs=CS, cv=folds, **params).fit(X, y)
+        return lambda: GradientDescentLogisticRegressionCV(
+            Cs=CS, cv=folds, solver=solver, **params).fit(X, y)
 
     # scikit-learn >= 1.9 warns unless these are given; older versions lack them
     recent = "use_legacy_attributes" in LogisticRegressionCV().get_params()
@@ -115,7 +119,8 @@ def contenders(X, y, folds, warm=False):
 
     def grid(n_jobs):
         return lambda: GridSearchCV(
-            GradientDescentLogisticRegression(), {"C": list(CS)}, cv=folds, n_jobs=n_jobs
+            GradientDescentLogisticRegression(solver=solver), {"C": list(CS)}, cv=folds,
+            n_jobs=n_jobs
         ).fit(X, y)
 
     if warm:
@@ -158,9 +163,9 @@ def fold_scores(est):
     return np.column_stack([cv[f"split{f}_test_score"] for f in range(5)])
 
 
-def c_search(name, X, y, repeats, long_s, warm=False, cpu=False):
+def c_search(name, X, y, repeats, long_s, warm=False, cpu=False, solver="bb"):
     folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
-    times, outs = interleaved(contenders(X, y, folds, warm), repeats, long_s, cpu)
+    times, outs = interleaved(contenders(X, y, folds, warm, solver), repeats, long_s, cpu)
     row = {"data": name, "times": times}
     row["picks"] = {k: chosen(k, v) for k, v in outs.items()}
     other = "warm" if warm else "GS1"
@@ -211,19 +216,20 @@ def _machine(info):
     )
 
 
-def _preamble(info, clock, columns):
+def _preamble(info, clock, columns, solver="bb"):
     """The lines above a table: the machine, the search and how it was timed."""
     return [
         _machine(info),
         "",
-        "5-fold stratified CV (shuffled, seed 0) over Cs = logspace(-4, 4, 10), accuracy,"
+        f"solver={solver!r} (ours and GridSearchCV's estimator)."
+        " 5-fold stratified CV (shuffled, seed 0) over Cs = logspace(-4, 4, 10), accuracy,"
         f" refit on all the data. Times: median {clock} of interleaved repeats (1 on the"
         f" CSR set). {columns}",
         "",
     ]
 
 
-def report_warm(c_rows, info, cpu):
+def report_warm(c_rows, info, cpu, solver="bb"):
     """The table of ``--warm``: cold and warm batches against LogisticRegressionCV."""
     t = rb._fmt_t
     lines = [
@@ -231,7 +237,7 @@ def report_warm(c_rows, info, cpu):
             info, ("CPU time (time.process_time)" if cpu else "wall time"),
             "cold: one batch, every column from zero; warm: warm_start_path=True."
             " Iterations: the sum of n_iter_ over the 50 columns. max |Δ fold score|:"
-            " over every (C, fold), warm against cold.",
+            " over every (C, fold), warm against cold.", solver,
         ),
         "| data | cold | warm | LogisticRegressionCV (lbfgs) | warm / cold | LRCV / warm |"
         " iterations cold / warm | C: cold / warm / LRCV | max \\|Δ fold score\\| |",
@@ -249,13 +255,14 @@ def report_warm(c_rows, info, cpu):
     return "\n".join(lines)
 
 
-def report(c_rows, lr_rows, info):
+def report(c_rows, lr_rows, info, solver="bb"):
     t = rb._fmt_t
     lines = [
         *_preamble(
             info, "wall time",
             "Ratios are time / time of ours. C and score: the chosen C and its mean CV"
             " accuracy. max |Δ fold score|: over every (C, fold), ours against GridSearchCV.",
+            solver,
         ),
         "| data | ours | LogisticRegressionCV (lbfgs) | GridSearchCV n_jobs=1 |"
         " GridSearchCV n_jobs=2 | C: ours / LRCV / GS | score: ours / LRCV / GS |"
@@ -272,6 +279,8 @@ def report(c_rows, lr_rows, info):
             f" {p['ours'][1]:.4f} / {p['LRCV'][1]:.4f} / {p['GS1'][1]:.4f} |"
             f" {r['diff']:.1e} |"
         )
+    if not lr_rows:
+        return "\n".join(lines)
     lines += [
         "",
         "Learning-rate search: solver='gd', C=1, rates " + ", ".join(f"{a:g}" for a in RATES)
@@ -303,6 +312,9 @@ def main(argv=None):
     p.add_argument("--real", default=None, metavar="KEYS",
                    help="comma-separated keys of datasets.py (e.g. cells,credit,movies):"
                         " those real sets, standardized, instead of the bundled ones")
+    p.add_argument("--solver", default="bb", choices=["bb", "lbfgs", "gd"],
+                   help="the solver of ours and of GridSearchCV's estimator (default bb);"
+                        " not bb: no learning-rate search")
     args = p.parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)
     warnings.simplefilter("ignore", FutureWarning)
@@ -311,11 +323,13 @@ def main(argv=None):
     sets = real_datasets(args.real.split(",")) if args.real else datasets(args.quick)
     for name, X, y, repeats in sets:
         print(f"{name}: C search ...", file=sys.stderr, flush=True)
-        c_rows.append(c_search(name, X, y, repeats, args.long, args.warm, args.cpu))
-        if not (args.warm or name.startswith("CSR")):
+        c_rows.append(c_search(name, X, y, repeats, args.long, args.warm, args.cpu,
+                               args.solver))
+        if not (args.warm or name.startswith("CSR") or args.solver != "bb"):
             print(f"{name}: learning-rate search ...", file=sys.stderr, flush=True)
             lr_rows.append(lr_search(name, X, y, repeats, args.long))
-    print(report_warm(c_rows, info, args.cpu) if args.warm else report(c_rows, lr_rows, info))
+    print(report_warm(c_rows, info, args.cpu, args.solver) if args.warm
+          else report(c_rows, lr_rows, info, args.solver))
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from ._problem import Identity, Problem
 from ._solver import DIVERGENCE_FACTOR, FIRST_CHECK, LOOSE_FACTOR, PENALTY_GAP, Monitor
 from ._steps._base import _start, eps
 from ._steps.bb import GROW, SHRINK, TAU
+from ._steps.lbfgs import L2_ONLY, LBFGS
 from ._xp import concat, to_host
 
 
@@ -364,6 +365,11 @@ class _Rule:
         self.auto = isinstance(learning_rate, str)
         self.step = None if self.auto else np.array(learning_rate, dtype=np.float64)
 
+    @classmethod
+    def state_bytes(cls, p, k, itemsize):
+        """Memory a group's state holds beyond its step sizes (p rows, k columns)."""
+        return 0
+
     def subset(self, keep):
         for name in self._state:
             setattr(self, name, getattr(self, name)[keep])
@@ -520,6 +526,198 @@ class BatchConstant(_Rule):
         return objective.evaluate(coef)
 
 
+class BatchLBFGS(_Rule):
+    """:class:`gdlogreg._steps.lbfgs.LBFGS` for every group at once.
+
+    Each group has its own pairs (s, y), its own H₀ scale and its own line
+    search on the ray: the unit step is tried for every group in one fused
+    pass; a group that refuses it interpolates on its own columns of Z and
+    X d (at most three times, then it drops its pairs and searches along its
+    gradient from a fresh pass). The pairs of all groups are stored together,
+    one (p, m) array of s and of y an iteration, with ρ = 1/sᵀy per group (0
+    where that group kept no pair then); a group uses its newest M entries
+    with ρ ≠ 0, as its single fit keeps its newest M pairs.
+    """
+
+    memory, armijo, trials = LBFGS.memory, LBFGS.armijo, LBFGS.trials
+    _state = ("step", "_t0", "_gamma")
+
+    @classmethod
+    def state_bytes(cls, p, k, itemsize):
+        """Memory of one group's pairs (s and y of at most 2M iterations)."""
+        return 4 * cls.memory * p * k * itemsize
+
+    def start(self, objective, coef0):
+        if objective.penalty.has_l1:
+            raise ValueError(L2_ONLY)
+        if self.auto:  # Armijo's safe first step from the trace bound, as LBFGS.start
+            G, c, p = objective.n_groups, objective.curvature, objective.coef_shape[0]
+            l2 = objective.penalty.l2_host.reshape(G, -1)[:, 0]
+            self.step = quantize(1.0 / (c * p + np.minimum(l2, c)))
+        self._t0 = self.step.copy()
+        self._gamma = np.full(len(self.step), np.nan)  # sᵀy/yᵀy of each group's newest pair
+        self._pairs = []  # [s, y, ρ (a numpy vector over the groups)], oldest first
+        self._width, self._xp = objective.k, objective.xp  # for subset: a group's columns
+        self._k = 0
+        self._refresh = 50 if eps(objective.dtype) > 1e-10 else 1000
+        return objective.evaluate(coef0)
+
+    def subset(self, keep):
+        super().subset(keep)
+        cols = (np.asarray(keep)[:, None] * self._width + np.arange(self._width)).ravel()
+        for pair in self._pairs:
+            pair[0], pair[1] = (_take_cols(a, cols, self._xp) for a in pair[:2])
+            pair[2] = pair[2][keep]
+        return self
+
+    def _used(self):
+        """Each entry's ρ where its group uses it (its newest M entries with ρ ≠ 0), else 0;
+        entries no group uses are dropped (for good: a group's pairs only get newer)."""
+        seen = np.zeros(len(self._t0), dtype=int)
+        used = []
+        for pair in reversed(self._pairs):
+            rho = np.where(seen < self.memory, pair[2], 0.0)
+            seen += pair[2] != 0.0
+            used.append(rho)
+        used.reverse()
+        kept = [i for i, rho in enumerate(used) if rho.any()][-2 * self.memory :]
+        self._pairs = [self._pairs[i] for i in kept]
+        return [used[i] for i in kept]
+
+    def _direction(self, objective, g):
+        """-H g of every group by the two-loop recursion (LBFGS._direction, per group)."""
+        q, alphas, used = g, [], self._used()
+        for (s, y, _), rho in zip(reversed(self._pairs), reversed(used), strict=True):
+            a = rho * objective.column_dots(s, q)
+            alphas.append(a)
+            q = q - self.cols(objective, a) * y
+        q = q * self.cols(objective, np.where(np.isnan(self._gamma), self._t0, self._gamma))
+        for (s, y, _), rho, a in zip(self._pairs, used, reversed(alphas), strict=True):
+            q = q + self.cols(objective, a - rho * objective.column_dots(y, q)) * s
+        return -q
+
+    def _clear(self, groups):
+        """Drop the pairs of the groups ``groups`` (a mask)."""
+        for pair in self._pairs:
+            pair[2] = np.where(groups, 0.0, pair[2])
+        self._gamma[groups] = np.nan
+
+    def update(self, objective, point):
+        g = point.grad
+        d = self._direction(objective, g)
+        slope = objective.column_dots(g, d)
+        fresh = np.isnan(self._gamma)
+        bad = ~(slope < 0.0)
+        if bad.any():  # no descent direction (or nan): start the pairs again
+            self._clear(bad)
+            fresh = fresh | bad
+            d = _where_groups(objective, bad, -self.cols(objective, self._t0) * g, d)
+            slope = np.where(bad, objective.column_dots(g, d), slope)
+        status = np.where(slope == 0.0, 1, 0)  # a stationary point: it stays there
+        new, t, found = _ray_search(self, objective, point, d, slope, fresh)
+        lost = ~found & ~fresh
+        if lost.any():  # retry along the gradient from a fresh pass, pairs dropped
+            self._clear(lost)
+            g, d = _retry(self, objective, point, new, t, found, d, lost)
+        status[~found & (status == 0)] = 2  # stalled: no decrease along the gradient
+        s = self.cols(objective, t) * d
+        y = new.grad - g
+        sy, yy = objective.column_dots(s, y), objective.column_dots(y, y)
+        ok = found & (sy > 0.0) & (sy < np.inf)
+        if ok.any():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                self._pairs.append([s, y, np.where(ok, 1.0 / sy, 0.0)])
+                self._gamma = np.where(ok, sy / yy, self._gamma)
+        self.step = np.where(found, t, self.step)
+        self._k += 1
+        if self._k % self._refresh == 0:  # undo the drift of z + t·Xd
+            new = objective.evaluate(new.coef)
+        return new, status
+
+
+def _where_groups(objective, groups, A, B):
+    """A in the columns of the groups ``groups`` (a mask), B elsewhere."""
+    xp = objective.xp
+    mask = xp.asarray(np.repeat(groups, objective.k), device=_device(A))
+    return xp.where(mask, A, B)
+
+
+def _ray_search(rule, objective, point, d, slope, patient):
+    """The line search of LBFGS._search for every group: ``(new, t, found)``.
+
+    The unit step is one fused pass for all; the groups that refuse it try
+    the minimiser of the quadratic through J0, the slope and J(t) on their
+    own columns of Z and X d, at most ``rule.trials`` times (on down to
+    t = 1e-10 where ``patient``, along the gradient). ``found`` is False where
+    no step passed (those groups keep their point).
+    """
+    J0 = point.J
+    slack = 32.0 * eps(objective.dtype) * np.abs(J0)  # rounding error of J
+    D = objective.raw(d)  # X @ d, once
+    Z = point.z
+    new = objective.pass_(point.coef + d, Z + D)
+    t, found = np.ones(objective.n_groups), np.ones(objective.n_groups, dtype=bool)
+    refused = np.flatnonzero(~(new.J <= J0 + rule.armijo * slope + slack))
+    if not len(refused):
+        return new, t, found
+    cols, xp = objective.columns(refused), objective.xp
+    sub = objective.subset(refused)
+    coef, dr = _take_cols(point.coef, cols, xp), _take_cols(d, cols, xp)
+    Zr, Dr = _take_z(Z, cols, xp), _take_z(D, cols, xp)
+    tr, ok = _interpolate(rule, sub, (coef, dr, Zr, Dr), J0[refused], slope[refused],
+                          slack[refused], new.J[refused], patient[refused])
+    t[refused], found[refused] = tr, ok
+    # Groups with no step keep their point (t = 0: coef, Z); the others' pass at t.
+    lam = sub.backend.asarray(np.repeat(np.where(ok, tr, 0.0), sub.k))
+    _merge_columns(objective, new, refused, sub.pass_(coef + lam * dr, Dr * lam + Zr))
+    return new, t, found
+
+
+def _interpolate(rule, objective, ray, J0, slope, slack, J, patient):
+    """The steps t (and whether each passed) after a refused unit step (LBFGS._search)."""
+    coef, d, Z, D = ray
+    t = np.ones(len(J0))
+    pending, found = np.ones(len(J0), dtype=bool), np.ones(len(J0), dtype=bool)
+    k = 0
+    while True:
+        give_up = pending & ((t < 1e-10) | ((k == rule.trials) & ~patient))
+        found &= ~give_up
+        pending &= ~give_up
+        if not pending.any():
+            return t, found
+        # The minimiser of the quadratic through J0, the slope and J(t); t/4 where none.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            curv = np.where(np.isfinite(J), (J - J0 - slope * t) / (t * t), np.inf)
+            step = np.where((curv > 0.0) & (curv < np.inf), -slope / (2.0 * curv), 0.25 * t)
+        t = np.where(pending, step, t)
+        J = np.where(pending, objective.trial_values(coef, d, Z, D, np.repeat(t, objective.k)), J)
+        pending &= ~(J <= J0 + rule.armijo * t * slope + slack)
+        k += 1
+
+
+def _retry(rule, objective, point, new, t, found, d, lost):
+    """The groups ``lost`` (their quasi-Newton search failed) search along -t₀ g from a
+    fresh pass at their point (LBFGS.update's retry), merged into ``new``, ``t``,
+    ``found``; returns the gradient and direction each group's pair is taken from."""
+    idx = np.flatnonzero(lost)
+    cols, xp = objective.columns(idx), objective.xp
+    sub = objective.subset(idx)
+    here = sub.evaluate(_take_cols(point.coef, cols, xp))
+    t0 = rule._t0[idx]
+    d_sub = -sub.backend.asarray(np.repeat(t0, sub.k)) * here.grad
+    slope = sub.column_dots(here.grad, d_sub)
+    grad = here.grad
+    moved, t_sub, ok = _ray_search(rule, sub, here, d_sub, slope, np.ones(len(idx), dtype=bool))
+    _merge_columns(objective, new, idx, moved)
+    t[idx], found[idx] = t_sub, ok
+    g = _put_cols(_copy(point.grad, xp), cols, grad, xp)
+    return g, _put_cols(_copy(d, xp), cols, d_sub, xp)
+
+
+def _copy(A, xp):
+    return A.copy() if isinstance(A, np.ndarray) else xp.asarray(A, copy=True)
+
+
 def _merge(objective, into, other, groups):
     """``into`` with the groups ``groups`` (a mask) taken from ``other`` (same batch)."""
     idx = np.flatnonzero(groups)
@@ -584,7 +782,7 @@ def lipschitz(objective, n_iter=30, rtol=1e-3):
     return lam * (1.0 + rtol)
 
 
-RULES = {"bb": BatchBB, "gd": BatchConstant}
+RULES = {"bb": BatchBB, "gd": BatchConstant, "lbfgs": BatchLBFGS}
 
 
 # ------------------------------------------------------------------ the loop

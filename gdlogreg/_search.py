@@ -43,6 +43,7 @@ from ._problem import (
     class_weight_vector,
     normalise_weights,
 )
+from ._steps.lbfgs import L2_ONLY
 
 #: Bytes of working memory a batch may use (its raw predictions, residuals and
 #: line-search buffers); a search that needs more runs in several batches.
@@ -101,11 +102,12 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         candidate, as in ``LogisticRegressionCV``.
     fit_intercept, class_weight, solver, max_iter, tol, verbose :
         As in :class:`GradientDescentLogisticRegression`, for every column of
-        the search. The solvers "bb" and "gd" descend as one batch; the others
-        fit one candidate and fold after another.
+        the search. The solvers "bb", "gd" and "lbfgs" descend as one batch;
+        "nesterov" and "backtracking" fit one candidate and fold after another.
     memory_budget : int, default=2**30
         Bytes of working memory for the batch (about four arrays of
-        n_samples × columns): above it the search runs in several batches.
+        n_samples × columns, and for "lbfgs" its pairs, 40 arrays of
+        n_features × columns): above it the search runs in several batches.
     warm_start_path : bool, default=False
         Fit the values of C in stages, from the strongest penalty (smallest C)
         up, as ``LogisticRegressionCV`` does: each stage is one batch over the
@@ -233,6 +235,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         if self.learning_rates is not None:
             axes["learning_rate"] = _numbers("learning_rate", self.learning_rates, auto=True)
         _check_axes(axes)
+        if self.solver == "lbfgs" and any(v != 0.0 for v in axes.get("l1_ratio", [])):
+            raise ValueError(L2_ONLY)  # before any column is fitted
         return list(ParameterGrid(axes)), axes
 
     @fit_context(prefer_skip_nested_validation=False)
@@ -357,7 +361,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         backend = make_backend(X, base_loss, y_idx, S)
         itemsize = np.dtype(str(X.dtype).split(".")[-1]).itemsize
         # Z, X d, the trial's Z and R (k columns each), and the weights.
-        per_group = (4 * k + 1) * X.shape[0] * itemsize
+        per_group = (4 * k + 1) * X.shape[0] * itemsize + _batch.RULES[self.solver].state_bytes(
+            X.shape[1] + self.fit_intercept, k, itemsize)  # and the rule's own (L-BFGS's pairs)
         size = max(1, self.memory_budget // per_group)
         results = [None] * (len(grid) * F)
         stages, previous = path

@@ -139,12 +139,13 @@ def test_warm_start_on_the_gpu_continues_from_its_model(device):
     np.testing.assert_allclose(_host(model.coef_), first, rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("solver", ["bb", "lbfgs"])
 @pytest.mark.parametrize("loader", [load_breast_cancer, load_iris])
-def test_cv_search_on_the_gpu_matches_numpy(loader, device):
+def test_cv_search_on_the_gpu_matches_numpy(loader, solver, device):
     """The batched search (every C and fold a column of W) on the device: numpy's scores."""
     X, y = loader(return_X_y=True)
     X = StandardScaler().fit_transform(X)
-    params = dict(Cs=[0.01, 1.0, 100.0], tol=1e-8)
+    params = dict(Cs=[0.01, 1.0, 100.0], tol=1e-8, solver=solver)
     ref = GradientDescentLogisticRegressionCV(**params).fit(X, y)
     with config_context(array_api_dispatch=True):
         search = GradientDescentLogisticRegressionCV(**params).fit(

@@ -239,11 +239,13 @@ def test_array_api_strict_matches_numpy():
     np.testing.assert_allclose(np.asarray(search.coef_), ref.coef_, rtol=1e-6, atol=1e-9)
 
 
-def test_dask_one_pass_per_iteration_for_the_whole_search():
+@pytest.mark.parametrize("solver", ["bb", "lbfgs"])
+def test_dask_one_pass_per_iteration_for_the_whole_search(solver):
     da = pytest.importorskip("dask.array")
     X, y = _scaled(load_breast_cancer)
-    ref = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0, 10.0], tol=1e-8).fit(X, y)
-    search = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0, 10.0], tol=1e-8).fit(
+    params = dict(Cs=[0.1, 1.0, 10.0], tol=1e-8, solver=solver)
+    ref = GradientDescentLogisticRegressionCV(**params).fit(X, y)
+    search = GradientDescentLogisticRegressionCV(**params).fit(
         da.from_array(X, chunks=(100, -1)), da.from_array(y, chunks=100)
     )
     _assert_same_search(search, ref, atol=1e-9)

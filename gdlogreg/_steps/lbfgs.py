@@ -6,6 +6,12 @@ from collections import deque
 
 from ._base import StepRule, eps, quantize, register, vdot
 
+#: The error of an L1 term (here and in the batched rule of gdlogreg._batch).
+L2_ONLY = (
+    "solver='lbfgs' handles the L2 penalty only (l1_ratio=0); use"
+    " solver='bb' (or 'backtracking', 'nesterov', 'gd') with l1_ratio > 0."
+)
+
 
 @register
 class LBFGS(StepRule):
@@ -32,10 +38,7 @@ class LBFGS(StepRule):
 
     def start(self, objective, coef0):
         if objective.penalty.l1 != 0.0:
-            raise ValueError(
-                "solver='lbfgs' handles the L2 penalty only (l1_ratio=0); use"
-                " solver='bb' (or 'backtracking', 'nesterov', 'gd') with l1_ratio > 0."
-            )
+            raise ValueError(L2_ONLY)
         if self.auto:  # Armijo's safe first step from the trace bound
             c, p = objective.curvature, objective.coef_shape[0]
             self.step = quantize(1.0 / (c * p + min(objective.penalty.l2, c)))

@@ -1,0 +1,135 @@
+"""GradientDescentLogisticRegressionCV(solver="lbfgs"): every column of the grid in one batch,
+each on its single fit's L-BFGS path."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_iris, load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold
+from test_search import DATA, _assert_same_search, _grid_search, _scaled  # shared
+
+from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV, _batch
+from gdlogreg._steps.lbfgs import LBFGS
+
+CS = [0.01, 0.1, 1.0, 10.0]
+
+
+def _search(X, y, sample_weight=None, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return GradientDescentLogisticRegressionCV(solver="lbfgs", **params).fit(
+            X, y, sample_weight)
+
+
+def _single_curves(X, y, Cs, params, sample_weight=None):
+    """The loss curve of each (C, fold) fitted alone, in the search's order."""
+    out = []
+    folds = list(StratifiedKFold(5).split(X, y))
+    for C in Cs:
+        for train, _ in folds:
+            single = GradientDescentLogisticRegression(solver="lbfgs", C=C, **params)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                single.fit(X[train], y[train],
+                           None if sample_weight is None else sample_weight[train])
+            out.append(single.loss_curve_)
+    return out
+
+
+def _assert_same_paths(search, curves, rtol):
+    for g, curve in enumerate(curves):
+        assert len(search.loss_curves_[g]) == len(curve), g
+        np.testing.assert_allclose(search.loss_curves_[g], curve, rtol=rtol)
+
+
+@pytest.mark.parametrize("name", ["breast_cancer", "iris", "csr", "float32"])
+def test_batched_lbfgs_gives_grid_searchs_answers(name, monkeypatch):
+    X, y = DATA[name]()
+    one_by_one = []
+    monkeypatch.setattr(
+        GradientDescentLogisticRegressionCV, "_fit_one_by_one",
+        lambda *a, **k: one_by_one.append(1))  # the batch must do all of it
+    search = _search(X, y, Cs=CS, tol=1e-9, scoring="neg_log_loss")
+    assert not one_by_one
+    reference = _grid_search({"C": CS}, X, y, scoring="neg_log_loss", solver="lbfgs",
+                             tol=1e-9)
+    atol = 5e-4 if X.dtype == np.float32 else 1e-6
+    _assert_same_search(search, reference, atol)
+    assert search.stop_reasons_ == ["converged"] * len(search.stop_reasons_)
+
+
+@pytest.mark.parametrize("loader", [load_breast_cancer, load_wine])
+def test_each_column_follows_its_single_fits_path(loader):
+    """Binary and 3 classes (groups of 3 columns); groups leave the batch at different
+    iterations (the small Cs converge first), the others keep their pairs."""
+    X, y = _scaled(loader)
+    search = _search(X, y, Cs=CS, tol=1e-7)
+    assert len(set(search.n_iter_.ravel())) > 5  # they did leave one by one
+    _assert_same_paths(search, _single_curves(X, y, CS, {"tol": 1e-7}), rtol=1e-9)
+
+
+def test_weighted_columns_follow_their_single_fits():
+    X, y = _scaled(load_iris)
+    sw = np.random.default_rng(3).uniform(0.2, 3.0, len(y))
+    search = _search(X, y, sw, Cs=[0.1, 10.0], tol=1e-7, class_weight="balanced")
+    curves = _single_curves(X, y, [0.1, 10.0], {"tol": 1e-7, "class_weight": "balanced"}, sw)
+    _assert_same_paths(search, curves, rtol=1e-9)
+
+
+def test_a_failed_quasi_newton_search_retries_along_the_gradient(monkeypatch):
+    """With no interpolation allowed, every refused unit step drops the group's pairs and
+    searches along -t0 g from a fresh pass, as the single fit does; the group's neighbours
+    in the batch go on with their pairs."""
+    monkeypatch.setattr(LBFGS, "trials", 0)
+    monkeypatch.setattr(_batch.BatchLBFGS, "trials", 0)
+    retries = []
+    retry = _batch._retry
+    monkeypatch.setattr(_batch, "_retry", lambda *a: retries.append(1) or retry(*a))
+    X, y = _scaled(load_wine)
+    Cs = [0.01, 1.0]
+    search = _search(X, y, Cs=Cs, tol=1e-6)
+    assert len(retries) > 10
+    _assert_same_paths(search, _single_curves(X, y, Cs, {"tol": 1e-6}), rtol=1e-9)
+
+
+def test_fixed_learning_rates_search_from_far_too_long_a_first_step():
+    """A learning rate of 1e4 in the original coordinates: the first step along the
+    gradient is searched on down (patient), in each column on its own."""
+    X, y = _scaled(load_breast_cancer)
+    search = _search(X, y, Cs=[1.0], learning_rates=[1e-3, 1e4], tol=1e-6, max_iter=200)
+    curves = []
+    for lr in [1e-3, 1e4]:
+        curves += _single_curves(X, y, [1.0], {"tol": 1e-6, "max_iter": 200,
+                                               "learning_rate": lr})
+    _assert_same_paths(search, curves, rtol=1e-8)
+
+
+def test_several_batches_and_one_agree():
+    X, y = _scaled(load_wine)
+    one = _search(X, y, Cs=CS, tol=1e-8)
+    # Room for about two groups (3 columns each) a batch, pairs included.
+    per_group = (4 * 3 + 1) * X.shape[0] * 8 + _batch.BatchLBFGS.state_bytes(
+        X.shape[1] + 1, 3, 8)
+    many = _search(X, y, Cs=CS, tol=1e-8, memory_budget=2 * per_group)
+    for a, b in zip(one.loss_curves_, many.loss_curves_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_the_warm_path_converges_to_the_cold_searchs_choice():
+    X, y = _scaled(load_breast_cancer)
+    cold = _search(X, y, Cs=CS, tol=1e-9, scoring="neg_log_loss")
+    warm = _search(X, y, Cs=CS, tol=1e-9, scoring="neg_log_loss", warm_start_path=True)
+    assert warm.best_params_ == cold.best_params_
+    assert sum(warm.n_iter_.ravel()) < sum(cold.n_iter_.ravel())
+
+
+def test_an_l1_grid_is_refused_before_any_fit(monkeypatch):
+    def boom(*args, **kwargs):
+        raise AssertionError("fitted before the grid was checked")
+
+    monkeypatch.setattr(_batch, "minimize_batch", boom)
+    X, y = _scaled(load_iris)
+    with pytest.raises(ValueError, match="L2 penalty only"):
+        GradientDescentLogisticRegressionCV(solver="lbfgs", l1_ratios=[0.0, 0.5]).fit(X, y)
