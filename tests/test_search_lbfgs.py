@@ -133,3 +133,50 @@ def test_an_l1_grid_is_refused_before_any_fit(monkeypatch):
     X, y = _scaled(load_iris)
     with pytest.raises(ValueError, match="L2 penalty only"):
         GradientDescentLogisticRegressionCV(solver="lbfgs", l1_ratios=[0.0, 0.5]).fit(X, y)
+
+
+def _strict(est, X, y, sample_weight=None):
+    """Fit with every warning an error but ConvergenceWarning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X, y, sample_weight)
+
+
+def _hostile_sets():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 4))
+    y = (X[:, 0] + 0.5 * rng.standard_normal(120) > 0).astype(int)
+    wide = np.column_stack([X, np.zeros(120), np.full(120, 7.0), X[:, 0], 1e150 * X[:, 1]])
+    separable = np.column_stack([X[:, :2], 50.0 * np.sign(X[:, 0])])
+    y3 = np.digitize(X[:, 0], [-0.5, 0.5])
+    return {
+        # constant, all-zero, duplicated and 1e150-scaled columns
+        "degenerate columns": (wide, y, None),
+        "separable": (separable, y, None),
+        "weights near the float limit": (X, y, np.where(np.arange(120) % 2, 1e308, 1.0)),
+        "zero weights, 3 classes": (X, y3, np.where(np.arange(120) % 3 == 0, 0.0, 1.0)),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_hostile_sets()))
+def test_hostile_data_gives_grid_searchs_scores_without_warnings(name):
+    X, y, sw = _hostile_sets()[name]
+    Cs = [0.01, 1.0, 1e4]
+    search = _strict(GradientDescentLogisticRegressionCV(Cs=Cs, solver="lbfgs", tol=1e-8),
+                     X, y, sw)
+    assert np.all(np.isfinite(search.coef_)) and np.all(np.isfinite(search.intercept_))
+    folds = list(StratifiedKFold(5).split(X, y))
+    for c, C in enumerate(Cs):
+        for f, (train, test) in enumerate(folds):
+            single = _strict(
+                GradientDescentLogisticRegression(C=C, solver="lbfgs", tol=1e-8),
+                X[train], y[train], None if sw is None else sw[train])
+            pred = single.predict(X[test])
+            correct = pred == y[test]
+            w = np.ones(len(test)) if sw is None else sw[test] * 2.0**-1000
+            expected = np.sum(w * correct) / np.sum(w) if sw is not None else correct.mean()
+            got = search.cv_results_[f"split{f}_test_score"][c]
+            # a held-out row at the boundary may flip (separable data, C = 1e4)
+            print(name, C, f, got - expected)
+            assert got == pytest.approx(expected, abs=1.0 / len(test) + 1e-12), (C, f)
