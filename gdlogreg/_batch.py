@@ -637,8 +637,9 @@ class BatchLBFGS(_Rule):
 
 def _where_groups(objective, groups, A, B):
     """A in the columns of the groups ``groups`` (a mask), B elsewhere."""
-    xp = objective.xp
-    mask = xp.asarray(np.repeat(groups, objective.k), device=_device(A))
+    xp, mask = objective.xp, np.repeat(groups, objective.k)
+    if not isinstance(A, np.ndarray):  # numpy < 2's asarray has no device keyword
+        mask = xp.asarray(mask, device=_device(A))
     return xp.where(mask, A, B)
 
 
