@@ -1,9 +1,9 @@
 """Outside review of the batched L-BFGS search (review12)."""
 
 import warnings
+from collections import deque
 
 import numpy as np
-import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold
 
@@ -49,3 +49,45 @@ def test_a_group_restarting_its_pairs_runs_on_numpy_1(monkeypatch):
             solver="lbfgs", C=1.0, learning_rate=1e-300, max_iter=50).fit(X[train], y[train])
     # (the first 51 values: J flat to an ulp at the end, a roll-back to the best may add one)
     np.testing.assert_allclose(search.loss_curves_[0][:51], single.loss_curve_[:51], rtol=1e-12)
+
+
+class _Columns:
+    """The little of a BatchObjective that BatchLBFGS._direction reads (k = 1, numpy)."""
+
+    k, xp = 1, np
+
+    class backend:
+        asarray = staticmethod(np.asarray)
+
+    @staticmethod
+    def column_dots(a, b):
+        return np.einsum("ij,ij->j", a, b)
+
+
+def test_each_group_keeps_its_newest_m_pairs_whatever_the_others_keep():
+    """Three groups, 3M iterations: A keeps every pair, B only those of the 2M oldest
+    iterations, C only those of the M oldest (their sᵀy <= 0 since). Each must use its
+    newest M pairs as its single fit's deque does; the cap of 2M entries in ``_used``
+    dropped the M oldest, all of C's: C's direction was its H₀ g alone."""
+    from gdlogreg._steps.lbfgs import LBFGS
+
+    M, p = _batch.BatchLBFGS.memory, 5
+    rng = np.random.default_rng(0)
+    rule = _batch.BatchLBFGS("auto")
+    rule._t0, rule._gamma = np.ones(3), np.full(3, 0.5)
+    rule._pairs, single = [], LBFGS("auto")
+    single._t0, single._pairs = 1.0, deque(maxlen=M)
+    for i in range(3 * M):
+        s, y = rng.standard_normal((p, 3)), rng.standard_normal((p, 3))
+        y = s + 0.1 * y  # sᵀy > 0
+        rho = 1.0 / np.einsum("ij,ij->j", s, y)
+        rho[1:] = np.where([i < 2 * M, i < M], rho[1:], 0.0)
+        rule._pairs.append([s, y, rho])
+        if rho[2] != 0.0:
+            single._pairs.append((s[:, 2:], y[:, 2:], rho[2]))
+    g = rng.standard_normal((p, 3))
+    # C's H₀ scale from its newest pair, as LBFGS._direction's
+    s, y, _ = single._pairs[-1]
+    rule._gamma[2] = float(np.vdot(s, y) / np.vdot(y, y))
+    d = rule._direction(_Columns, g)
+    np.testing.assert_allclose(d[:, 2:], single._direction(g[:, 2:], np), rtol=1e-12)
