@@ -544,7 +544,8 @@ class BatchLBFGS(_Rule):
 
     @classmethod
     def state_bytes(cls, p, k, itemsize):
-        """Memory of one group's pairs (s and y of at most 2M iterations)."""
+        """Memory of one group's pairs (s and y of 2M iterations: more only where groups
+        skip pairs, sᵀy <= 0, for over M iterations and use older entries than the rest)."""
         return 4 * cls.memory * p * k * itemsize
 
     def start(self, objective, coef0):
@@ -580,7 +581,7 @@ class BatchLBFGS(_Rule):
             seen += pair[2] != 0.0
             used.append(rho)
         used.reverse()
-        kept = [i for i, rho in enumerate(used) if rho.any()][-2 * self.memory :]
+        kept = [i for i, rho in enumerate(used) if rho.any()]
         self._pairs = [self._pairs[i] for i in kept]
         return [used[i] for i in kept]
 
@@ -637,8 +638,9 @@ class BatchLBFGS(_Rule):
 
 def _where_groups(objective, groups, A, B):
     """A in the columns of the groups ``groups`` (a mask), B elsewhere."""
-    xp = objective.xp
-    mask = xp.asarray(np.repeat(groups, objective.k), device=_device(A))
+    xp, mask = objective.xp, np.repeat(groups, objective.k)
+    if not isinstance(A, np.ndarray):  # numpy < 2's asarray has no device keyword
+        mask = xp.asarray(mask, device=_device(A))
     return xp.where(mask, A, B)
 
 
