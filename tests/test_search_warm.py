@@ -248,8 +248,10 @@ def test_float32_stays_float32_on_the_warm_path():
     cold, warm = _both(X.astype(np.float32), y, Cs=CS, scoring="neg_log_loss")
     assert warm.coef_.dtype == warm.coefs_paths_[1].dtype == np.float32
     assert warm.best_params_ == cold.best_params_
-    # tol is floored at 50 float32 epsilons (6e-6): the two stops are that far apart.
-    np.testing.assert_allclose(_fold_scores(warm), _fold_scores(cold), rtol=1e-3)
+    # Both stop within the float32 stopping accuracy (relative gaps 8e-8 to 2.4e-7 at C = 10,
+    # fold 0), at points apart along a flat direction: the held-out log-loss differs by up
+    # to 4.8e-4 relative here, 1.5e-3 with numpy 1.23.2's OpenBLAS (the oldest CI).
+    np.testing.assert_allclose(_fold_scores(warm), _fold_scores(cold), rtol=3e-3)
     assert warm.n_iter_.sum() < cold.n_iter_.sum()
 
 
