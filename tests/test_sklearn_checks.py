@@ -43,7 +43,9 @@ def _base_expected_failed_checks():
 
 
 @parametrize_with_checks(
-    [GradientDescentLogisticRegression(), GradientDescentLogisticRegressionCV(Cs=2, cv=3)],
+    [GradientDescentLogisticRegression(), GradientDescentLogisticRegressionCV(Cs=2, cv=3),
+     GradientDescentLogisticRegression(solver="lbfgs"),
+     GradientDescentLogisticRegressionCV(Cs=2, cv=3, solver="lbfgs")],
     expected_failed_checks=_expected_failed_checks,
 )
 def test_sklearn_compatible_estimator(estimator, check):
