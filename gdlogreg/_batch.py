@@ -430,29 +430,17 @@ class BatchBB(_Rule):
         return J <= J_ref + self.armijo * lam * delta + slack
 
     def _search(self, objective, point, d, delta):
-        """The accepted point of every group and its λ (0 where none was found).
-
-        The first trial (λ = 1) is one fused pass for every group; the groups
-        that refuse it backtrack on their own columns of Z and X d.
-        """
+        """The accepted point of every group and its λ (0 where none was found): the
+        unit step first (:func:`_unit_step_first`), then halving for the groups that
+        refuse it."""
         J_ref = self._memory.max(axis=1)
         slack = 32.0 * eps(objective.dtype) * np.abs(J_ref)
-        D = objective.raw(d)  # X @ d, once per iteration for every group
-        Z = point.z
-        new = objective.pass_(point.coef + d, Z + D)  # Z and D are kept
-        lam = np.ones(objective.n_groups)
-        refused = np.flatnonzero(~self._accept(new.J, 1.0, delta, J_ref, slack))
-        if len(refused):
-            cols, xp = objective.columns(refused), objective.xp
-            sub = objective.subset(refused)
-            coef, d = _take_cols(point.coef, cols, xp), _take_cols(d, cols, xp)
-            Z, D = _take_z(Z, cols, xp), _take_z(D, cols, xp)
-            lam[refused] = self._backtrack(sub, coef, d, Z, D, delta[refused],
-                                           J_ref[refused], slack[refused])
-            lam_cols = sub.backend.asarray(np.repeat(lam[refused], sub.k))
-            _merge_columns(objective, new, refused, sub.pass_(
-                coef + lam_cols * d, D * lam_cols + Z))
-        return new, lam
+
+        def backtrack(sub, ray, refused, J):
+            return self._backtrack(sub, *ray, delta[refused], J_ref[refused], slack[refused])
+
+        return _unit_step_first(
+            objective, point, d, lambda J: self._accept(J, 1.0, delta, J_ref, slack), backtrack)
 
     def _backtrack(self, objective, coef, d, Z, D, delta, J_ref, slack):
         """λ in {½, ¼, ...} of each group, the first that passes the test (0: none)."""
@@ -644,35 +632,52 @@ def _where_groups(objective, groups, A, B):
     return xp.where(mask, A, B)
 
 
+def _unit_step_first(objective, point, d, passes, search):
+    """The line search the batched rules share: ``(new, λ)``, λ = 0 where none was found.
+
+    X d is computed once; the unit step is one fused pass for every group;
+    the groups whose ``passes(J)`` is False run ``search(sub, ray, refused,
+    J)`` on their own columns (``sub`` their objective, ``ray`` their
+    (coef, d, Z, X d)), which returns their λ, and then one pass at it (at 0,
+    their point, where none was found).
+    """
+    D = objective.raw(d)  # X @ d, once per iteration for every group
+    Z = point.z
+    new = objective.pass_(point.coef + d, Z + D)  # Z and D are kept
+    lam = np.ones(objective.n_groups)
+    refused = np.flatnonzero(~passes(new.J))
+    if len(refused):
+        cols, xp = objective.columns(refused), objective.xp
+        sub = objective.subset(refused)
+        ray = (_take_cols(point.coef, cols, xp), _take_cols(d, cols, xp),
+               _take_z(Z, cols, xp), _take_z(D, cols, xp))
+        lam[refused] = search(sub, ray, refused, new.J[refused])
+        coef, dr, Zr, Dr = ray
+        lam_cols = sub.backend.asarray(np.repeat(lam[refused], sub.k))
+        _merge_columns(objective, new, refused, sub.pass_(coef + lam_cols * dr, Dr * lam_cols + Zr))
+    return new, lam
+
+
 def _ray_search(rule, objective, point, d, slope, patient):
     """The line search of LBFGS._search for every group: ``(new, t, found)``.
 
-    The unit step is one fused pass for all; the groups that refuse it try
-    the minimiser of the quadratic through J0, the slope and J(t) on their
-    own columns of Z and X d, at most ``rule.trials`` times (on down to
-    t = 1e-10 where ``patient``, along the gradient). ``found`` is False where
-    no step passed (those groups keep their point).
+    The unit step first (:func:`_unit_step_first`); the groups that refuse it
+    try the minimiser of the quadratic through J0, the slope and J(t), at most
+    ``rule.trials`` times (on down to t = 1e-10 where ``patient``, along the
+    gradient). ``found`` is False where no step passed (those groups keep
+    their point).
     """
     J0 = point.J
     slack = 32.0 * eps(objective.dtype) * np.abs(J0)  # rounding error of J
-    D = objective.raw(d)  # X @ d, once
-    Z = point.z
-    new = objective.pass_(point.coef + d, Z + D)
-    t, found = np.ones(objective.n_groups), np.ones(objective.n_groups, dtype=bool)
-    refused = np.flatnonzero(~(new.J <= J0 + rule.armijo * slope + slack))
-    if not len(refused):
-        return new, t, found
-    cols, xp = objective.columns(refused), objective.xp
-    sub = objective.subset(refused)
-    coef, dr = _take_cols(point.coef, cols, xp), _take_cols(d, cols, xp)
-    Zr, Dr = _take_z(Z, cols, xp), _take_z(D, cols, xp)
-    tr, ok = _interpolate(rule, sub, (coef, dr, Zr, Dr), J0[refused], slope[refused],
-                          slack[refused], new.J[refused], patient[refused])
-    t[refused], found[refused] = tr, ok
-    # Groups with no step keep their point (t = 0: coef, Z); the others' pass at t.
-    lam = sub.backend.asarray(np.repeat(np.where(ok, tr, 0.0), sub.k))
-    _merge_columns(objective, new, refused, sub.pass_(coef + lam * dr, Dr * lam + Zr))
-    return new, t, found
+
+    def interpolate(sub, ray, refused, J):
+        t, ok = _interpolate(rule, sub, ray, J0[refused], slope[refused], slack[refused], J,
+                             patient[refused])
+        return np.where(ok, t, 0.0)
+
+    new, t = _unit_step_first(
+        objective, point, d, lambda J: J <= J0 + rule.armijo * slope + slack, interpolate)
+    return new, t, t > 0.0
 
 
 def _interpolate(rule, objective, ray, J0, slope, slack, J, patient):
