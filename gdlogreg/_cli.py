@@ -788,7 +788,11 @@ def _fold_data(X, y, args):
     from sklearn.model_selection import StratifiedKFold
 
     cv = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
-    splits = list(cv.split(X, y))
+    try:
+        splits = list(cv.split(X, y))
+    except ValueError as exc:  # numpy's seeding: 0 <= --random-state < 2**32
+        raise CLIError(f"cannot split the data into {args.cv} folds with --random-state"
+                       f" {args.random_state}: {exc}.") from None
     if not args.standardize:
         return [(X, splits)]
     return [(_standardized(X[train], X)[0], [(train, test)]) for train, test in splits]
