@@ -23,7 +23,6 @@ is written once.
 
 import argparse
 import csv
-import importlib.util
 import math
 import os
 import sys
@@ -1336,8 +1335,11 @@ def _check_solver_penalty(parser, args):
 def _plot_path(parser, path):
     """The file --plot writes: with a format matplotlib can write, refused before any
     fit otherwise; without an extension, matplotlib's default, PNG (it adds ".png")."""
-    from matplotlib.backend_bases import FigureCanvasBase
-
+    try:  # not installed, or found but not importable (broken, blocked)
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError as exc:
+        parser.error(f"--plot needs matplotlib: pip install 'gdlogreg[plot]' (or matplotlib)"
+                     f" ({exc})")
     suffix = os.path.splitext(path)[1]
     if not suffix:
         return path + ".png"
@@ -1384,8 +1386,6 @@ def main(argv=None):
         parser.error("--l1-ratio must be between 0 and 1")
     if getattr(args, "test_size", 0.0) >= 1:
         parser.error("--test-size must be below 1")
-    if args.plot and importlib.util.find_spec("matplotlib") is None:
-        parser.error("--plot needs matplotlib: pip install 'gdlogreg[plot]' (or matplotlib)")
     _check_solver_penalty(parser, args)
     if args.plot:
         args.plot = _plot_path(parser, args.plot)
