@@ -181,12 +181,13 @@ def _labels(values, target, hint, csv_path):
         numbers = np.array([float(v) for v in values])
     except ValueError:
         return np.array(values)
-    bad = ~np.isfinite(numbers) | (numbers != np.round(numbers))
+    # From 2**53 on a float no longer holds every whole number (2**53 + 1 reads as 2**53)
+    bad = ~np.isfinite(numbers) | (numbers != np.round(numbers)) | (np.abs(numbers) >= 2**53)
     if bad.any():
         v = values[int(np.flatnonzero(bad)[0])]
         raise CLIError(
             f"{csv_path!r}: column {target!r} holds {v}, not a class label (whole numbers"
-            f" or text){hint}."
+            f" below 2**53 in size, or text){hint}."
         )
     return numbers.astype(np.int64)
 
