@@ -127,6 +127,10 @@ def _feature_columns(header, target, drop, sep, csv_path):
             raise CLIError(f"no column {col!r} to drop; the columns are: {columns}.")
         if col == target:
             raise CLIError(f"cannot drop the target column {target!r} (--target names another).")
+    where = [str(i + 1) for i, h in enumerate(header) if h == target]
+    if len(where) > 1:
+        raise CLIError(f"{csv_path!r} has the target column {target!r} twice (columns"
+                       f" {' and '.join(where)}); rename one of them.")
     j = header.index(target)
     keep = [i for i, h in enumerate(header) if i != j and h not in drop]
     if not keep:
