@@ -539,7 +539,9 @@ def _say(text, width=100):
 
 def _save(fig, path):
     try:
-        fig.savefig(path, dpi=100, bbox_inches="tight")
+        # The format named: else matplotlib adds ".png" again to a name like "..png"
+        fig.savefig(path, dpi=100, bbox_inches="tight",
+                    format=os.path.splitext(path)[1][1:] or "png")
     except OSError as exc:
         raise CLIError(f"cannot write the plot to {path!r}: {exc.strerror or exc}") from None
     print(f"Plot saved to {path}")
@@ -1345,6 +1347,9 @@ def _plot_path(parser, path):
     except ImportError as exc:
         parser.error(f"--plot needs matplotlib: pip install 'gdlogreg[plot]' (or matplotlib)"
                      f" ({exc})")
+    if path.endswith(("/", os.sep)) or os.path.isdir(path):
+        parser.error(f"--plot {path!r} is a directory; give a file name in it, such as"
+                     f" {os.path.join(path, 'loss.png')!r}.")
     suffix = os.path.splitext(path)[1]
     if not suffix:
         return path + ".png"
