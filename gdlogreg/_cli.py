@@ -890,7 +890,7 @@ def run_lr_search(args):
         f" tol={args.tol:g}, max_iter={args.max_iter}; {args.cv}-fold stratified CV,"
         f" scoring={args.scoring!r}"
     )
-    curvature = "σ′ ≤ ¼" if len(np.unique(y)) <= 2 else "softmax curvature ≤ ½"
+    curvature = "σ′ ≤ ¼" if len(np.unique(y)) <= 2 else "½ of the softmax"
     _say(
         f"2/L = {step_bound:.3g} (the smallest over the training folds): every learning rate"
         f" below it decreases J at every step (guaranteed descent, from the worst-case"
