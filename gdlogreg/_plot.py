@@ -16,8 +16,10 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import is_classifier
+from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import check_is_fitted
 
+from ._cli import _class_indices
 from ._loss import make_loss
 from ._penalty import ElasticNet
 from ._problem import class_weight_vector, normalise_weights
@@ -678,11 +680,12 @@ class DescentPathDisplay:
         x = np.asarray(X.toarray() if hasattr(X, "toarray") else X, dtype=float)
         if x.ndim != 2 or x.shape[1] != 1:
             raise ValueError(f"X must have exactly one column, got shape {x.shape}.")
+        assert_all_finite(x, input_name="X")
         x = x[:, 0]
         y = np.asarray(y)
         if x.shape[0] != y.shape[0]:
             raise ValueError(f"X has {x.shape[0]} samples but y has {y.shape[0]}.")
-        y_idx = np.searchsorted(est.classes_, y)
+        y_idx = _class_indices(est.classes_, y)
         s = _fit_weights(est, y_idx, sample_weight, x.shape[0])
 
         # The iterates actually taken: a fit that ended worse than its best
