@@ -385,7 +385,13 @@ class LossCurveDisplay:
         estimators = list(estimator) if isinstance(estimator, (list, tuple)) else [estimator]
         fitted = [_final_step(e) for e in estimators]
         for est in fitted:
-            check_is_fitted(est, "loss_curve_")
+            check_is_fitted(est)
+            if not hasattr(est, "loss_curve_"):  # fitted, but not by gradient descent
+                raise TypeError(
+                    f"LossCurveDisplay draws loss_curve_, which {type(est).__name__} does not"
+                    " have: pass a fitted GradientDescentLogisticRegression (of a search with"
+                    " refit=True, its best_estimator_)."
+                )
         if labels is None:
             labels = [_default_label(est) for est in fitted]
         display = cls(
