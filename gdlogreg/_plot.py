@@ -115,6 +115,16 @@ def _inside(bbox, pix):
             & (pix[:, 1] >= bbox.y0) & (pix[:, 1] <= bbox.y1))
 
 
+def _check_fitted_with(est, attribute, display, what):
+    """scikit-learn's NotFittedError for an estimator not fitted; a TypeError naming
+    ``attribute`` for one fitted without it (another kind of estimator)."""
+    check_is_fitted(est)
+    if not hasattr(est, attribute):
+        raise TypeError(
+            f"{display} draws {attribute}, which {type(est).__name__} does not have: pass {what}."
+        )
+
+
 def _final_step(estimator):
     """The classifier itself, or the last step of a Pipeline."""
     if hasattr(estimator, "steps"):
@@ -385,13 +395,10 @@ class LossCurveDisplay:
         estimators = list(estimator) if isinstance(estimator, (list, tuple)) else [estimator]
         fitted = [_final_step(e) for e in estimators]
         for est in fitted:
-            check_is_fitted(est)
-            if not hasattr(est, "loss_curve_"):  # fitted, but not by gradient descent
-                raise TypeError(
-                    f"LossCurveDisplay draws loss_curve_, which {type(est).__name__} does not"
-                    " have: pass a fitted GradientDescentLogisticRegression (of a search with"
-                    " refit=True, its best_estimator_)."
-                )
+            _check_fitted_with(
+                est, "loss_curve_", "LossCurveDisplay", "a fitted GradientDescentLogisticRegression"
+                " (of a search with refit=True, its best_estimator_)",
+            )
         if labels is None:
             labels = [_default_label(est) for est in fitted]
         display = cls(
@@ -999,6 +1006,8 @@ class SearchScoreDisplay:
             The display, drawn.
         """
         grid = list(cv_results["params"])
+        if not grid:
+            raise ValueError("cv_results holds no candidate: its 'params' is empty.")
         mean = np.asarray(cv_results["mean_test_score"], dtype=float)
         std = np.asarray(cv_results["std_test_score"], dtype=float)
         names = list(dict.fromkeys(name for p in grid for name in p))
@@ -1007,8 +1016,8 @@ class SearchScoreDisplay:
         if best_index is None:
             if "rank_test_score" in cv_results:
                 best_index = int(np.argmin(cv_results["rank_test_score"]))
-            else:
-                best_index = int(np.nanargmax(mean))
+            else:  # every mean NaN: the first, as GridSearchCV ranks them (all rank 1)
+                best_index = 0 if np.isnan(mean).all() else int(np.nanargmax(mean))
         best = grid[best_index]
         shape = tuple(len(values[p]) for p in params)
         grid_mean, grid_std = np.full(shape, np.nan), np.full(shape, np.nan)
@@ -1061,7 +1070,8 @@ class SearchScoreDisplay:
         >>> display.ax_.get_xscale(), display.ax_.get_xlabel()
         ('log', 'C')
         """
-        check_is_fitted(search, "cv_results_")
+        _check_fitted_with(search, "cv_results_", "SearchScoreDisplay",
+                           "a fitted search such as GradientDescentLogisticRegressionCV")
         scoring = getattr(search, "scoring", None)
         if scoring is None:  # the estimator's own score: accuracy for a classifier
             scoring = "accuracy" if is_classifier(search) else None

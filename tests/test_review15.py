@@ -1,9 +1,11 @@
 """Outside review of the command line and the plots, as a teacher, a data scientist
 with their own CSV files and a hostile input generator (helper "review15").
 
-Each test here failed before its fix: a traceback where one line was due, a
-label, a column or a file other than the one asked for, or an error message
-that named the wrong problem.
+Each test named after a defect failed before its fix: a traceback where one line
+was due, a label, a column or a file other than the one asked for, or an error
+message that named the wrong problem (or numpy's internals). A few controls next
+to them (labels below 2**53, a duplicated name nobody asks for, the plot saved
+where the message says) passed before and hold what the fixes must keep.
 """
 
 import os
@@ -205,3 +207,44 @@ def test_loss_curve_of_a_fitted_search_does_not_say_not_fitted(one_feature):
         assert type(est).__name__ in str(info.value)
     with pytest.raises(NotFittedError):  # unfitted: still sklearn's NotFittedError
         LossCurveDisplay.from_estimator(GradientDescentLogisticRegression())
+
+
+def test_search_display_of_a_fitted_estimator_that_is_no_search(one_feature):
+    """A fitted GradientDescentLogisticRegression has no cv_results_: 'not fitted yet'."""
+    pytest.importorskip("matplotlib")
+    from sklearn.exceptions import NotFittedError
+
+    from gdlogreg import GradientDescentLogisticRegressionCV, SearchScoreDisplay
+
+    x, y = one_feature
+    with pytest.raises(TypeError, match="cv_results_") as info:
+        SearchScoreDisplay.from_estimator(GradientDescentLogisticRegression().fit(x, y))
+    assert "not fitted" not in str(info.value)
+    with pytest.raises(NotFittedError):
+        SearchScoreDisplay.from_estimator(GradientDescentLogisticRegressionCV())
+
+
+def test_search_display_of_all_nan_scores_marks_the_first_as_grid_search_does():
+    """Every mean NaN (every fit failed) stopped at numpy's 'All-NaN slice encountered';
+    GridSearchCV ranks such candidates all 1, its best_index_ the first."""
+    pytest.importorskip("matplotlib")
+    from gdlogreg import SearchScoreDisplay
+
+    nan = [np.nan, np.nan]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        display = SearchScoreDisplay.from_cv_results(
+            {"params": [{"C": 1.0}, {"C": 2.0}], "mean_test_score": nan, "std_test_score": nan}
+        )
+    assert display.best_index == (0,)
+
+
+def test_search_display_of_no_candidate_says_so():
+    """An empty cv_results gave numpy's 'attempt to get argmax of an empty sequence'."""
+    pytest.importorskip("matplotlib")
+    from gdlogreg import SearchScoreDisplay
+
+    with pytest.raises(ValueError, match="no candidate"):
+        SearchScoreDisplay.from_cv_results(
+            {"params": [], "mean_test_score": [], "std_test_score": []}
+        )
