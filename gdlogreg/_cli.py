@@ -84,7 +84,7 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
         X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
         return np.asarray(X, dtype=float), y, dataset.replace("_", " ")
     rows = _read_csv(csv_path, sep)
-    header = [h.strip() for h in rows[0]]
+    header = _header(rows[0], csv_path)
     if target is None:
         target = header[-1]
     drop = list(dict.fromkeys(drop or []))
@@ -115,6 +115,24 @@ def _read_csv(csv_path, sep):
     if len(rows) < 3:
         raise CLIError(f"{csv_path!r} needs a header row and at least two data rows.")
     return rows
+
+
+def _header(row, csv_path):
+    """The column names, stripped; a first row of data (a name such as 0.25) is refused:
+    read as a header it would lose a sample and name the columns by its values."""
+    header = [h.strip() for h in row]
+    for h in header:
+        try:
+            value = float(h)
+        except ValueError:
+            continue
+        if math.isfinite(value) and not value.is_integer():
+            raise CLIError(
+                f"{csv_path!r}: the first row holds {h!r}, a number, not a column name;"
+                " the file needs a header row (add one: the column names, --target names"
+                " the labels' column)."
+            )
+    return header
 
 
 def _feature_columns(header, target, drop, sep, csv_path):

@@ -248,3 +248,18 @@ def test_search_display_of_no_candidate_says_so():
         SearchScoreDisplay.from_cv_results(
             {"params": [], "mean_test_score": [], "std_test_score": []}
         )
+
+
+def test_a_csv_without_a_header_row_is_refused(tmp_path, capsys):
+    """A file without a header: its first row of data was taken for the column names,
+    the fit ran on one sample less with a target named '1' and no word of it."""
+    rows = "".join(f"{0.5 * i - 3.25:.2f},{(7 * i) % 5 + 0.5},{i % 2}\n" for i in range(20))
+    status = main(["--csv", _csv(tmp_path, rows), "--test-size", "0"])
+    _one_line_error(capsys, status, ["'-3.25'", "needs a header row"])
+
+
+def test_column_names_that_are_whole_numbers_are_a_header(tmp_path):
+    """pandas writes the header '0,1,2' for a frame of a numpy array: still names."""
+    path = _csv(tmp_path, "0,1,2\n" + "".join(f"{i}.5,{i % 3},{i % 2}\n" for i in range(20)))
+    X, y, name = load_data(csv_path=path)
+    assert X.shape == (20, 2) and "target '2'" in name
