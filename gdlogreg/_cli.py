@@ -23,7 +23,6 @@ is written once.
 
 import argparse
 import csv
-import importlib.util
 import math
 import os
 import sys
@@ -85,7 +84,7 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
         X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
         return np.asarray(X, dtype=float), y, dataset.replace("_", " ")
     rows = _read_csv(csv_path, sep)
-    header = [h.strip() for h in rows[0]]
+    header = _header(rows[0], csv_path)
     if target is None:
         target = header[-1]
     drop = list(dict.fromkeys(drop or []))
@@ -118,6 +117,24 @@ def _read_csv(csv_path, sep):
     return rows
 
 
+def _header(row, csv_path):
+    """The column names, stripped; a first row of data (a name such as 0.25) is refused:
+    read as a header it would lose a sample and name the columns by its values."""
+    header = [h.strip() for h in row]
+    for h in header:
+        try:
+            value = float(h)
+        except ValueError:
+            continue
+        if math.isfinite(value) and not value.is_integer():
+            raise CLIError(
+                f"{csv_path!r}: the first row holds {h!r}, a number, not a column name;"
+                " the file needs a header row (add one: the column names, --target names"
+                " the labels' column)."
+            )
+    return header
+
+
 def _feature_columns(header, target, drop, sep, csv_path):
     """``(j, keep)``: the index of the target column and those of the features."""
     columns = ", ".join(header)
@@ -128,6 +145,10 @@ def _feature_columns(header, target, drop, sep, csv_path):
             raise CLIError(f"no column {col!r} to drop; the columns are: {columns}.")
         if col == target:
             raise CLIError(f"cannot drop the target column {target!r} (--target names another).")
+    where = [str(i + 1) for i, h in enumerate(header) if h == target]
+    if len(where) > 1:
+        raise CLIError(f"{csv_path!r} has the target column {target!r} twice (columns"
+                       f" {' and '.join(where)}); rename one of them.")
     j = header.index(target)
     keep = [i for i, h in enumerate(header) if i != j and h not in drop]
     if not keep:
@@ -182,12 +203,13 @@ def _labels(values, target, hint, csv_path):
         numbers = np.array([float(v) for v in values])
     except ValueError:
         return np.array(values)
-    bad = ~np.isfinite(numbers) | (numbers != np.round(numbers))
+    # From 2**53 on a float no longer holds every whole number (2**53 + 1 reads as 2**53)
+    bad = ~np.isfinite(numbers) | (numbers != np.round(numbers)) | (np.abs(numbers) >= 2**53)
     if bad.any():
         v = values[int(np.flatnonzero(bad)[0])]
         raise CLIError(
             f"{csv_path!r}: column {target!r} holds {v}, not a class label (whole numbers"
-            f" or text){hint}."
+            f" below 2**53 in size, or text){hint}."
         )
     return numbers.astype(np.int64)
 
@@ -535,7 +557,9 @@ def _say(text, width=100):
 
 def _save(fig, path):
     try:
-        fig.savefig(path, dpi=100, bbox_inches="tight")
+        # The format named: else matplotlib adds ".png" again to a name like "..png"
+        fig.savefig(path, dpi=100, bbox_inches="tight",
+                    format=os.path.splitext(path)[1][1:] or "png")
     except OSError as exc:
         raise CLIError(f"cannot write the plot to {path!r}: {exc.strerror or exc}") from None
     print(f"Plot saved to {path}")
@@ -788,7 +812,11 @@ def _fold_data(X, y, args):
     from sklearn.model_selection import StratifiedKFold
 
     cv = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
-    splits = list(cv.split(X, y))
+    try:
+        splits = list(cv.split(X, y))
+    except ValueError as exc:  # numpy's seeding: 0 <= --random-state < 2**32
+        raise CLIError(f"cannot split the data into {args.cv} folds with --random-state"
+                       f" {args.random_state}: {exc}.") from None
     if not args.standardize:
         return [(X, splits)]
     return [(_standardized(X[train], X)[0], [(train, test)]) for train, test in splits]
@@ -880,7 +908,7 @@ def run_lr_search(args):
         f" tol={args.tol:g}, max_iter={args.max_iter}; {args.cv}-fold stratified CV,"
         f" scoring={args.scoring!r}"
     )
-    curvature = "σ′ ≤ ¼" if len(np.unique(y)) <= 2 else "softmax curvature ≤ ½"
+    curvature = "σ′ ≤ ¼" if len(np.unique(y)) <= 2 else "½ of the softmax"
     _say(
         f"2/L = {step_bound:.3g} (the smallest over the training folds): every learning rate"
         f" below it decreases J at every step (guaranteed descent, from the worst-case"
@@ -1332,8 +1360,14 @@ def _check_solver_penalty(parser, args):
 def _plot_path(parser, path):
     """The file --plot writes: with a format matplotlib can write, refused before any
     fit otherwise; without an extension, matplotlib's default, PNG (it adds ".png")."""
-    from matplotlib.backend_bases import FigureCanvasBase
-
+    try:  # not installed, or found but not importable (broken, blocked)
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError as exc:
+        parser.error(f"--plot needs matplotlib: pip install 'gdlogreg[plot]' (or matplotlib)"
+                     f" ({exc})")
+    if path.endswith(("/", os.sep)) or os.path.isdir(path):
+        parser.error(f"--plot {path!r} is a directory; give a file name in it, such as"
+                     f" {os.path.join(path, 'loss.png')!r}.")
     suffix = os.path.splitext(path)[1]
     if not suffix:
         return path + ".png"
@@ -1380,8 +1414,6 @@ def main(argv=None):
         parser.error("--l1-ratio must be between 0 and 1")
     if getattr(args, "test_size", 0.0) >= 1:
         parser.error("--test-size must be below 1")
-    if args.plot and importlib.util.find_spec("matplotlib") is None:
-        parser.error("--plot needs matplotlib: pip install 'gdlogreg[plot]' (or matplotlib)")
     _check_solver_penalty(parser, args)
     if args.plot:
         args.plot = _plot_path(parser, args.plot)

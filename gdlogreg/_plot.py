@@ -16,8 +16,10 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import is_classifier
+from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import check_is_fitted
 
+from ._cli import _class_indices
 from ._loss import make_loss
 from ._penalty import ElasticNet
 from ._problem import class_weight_vector, normalise_weights
@@ -111,6 +113,16 @@ def _covers_data(ax, legend, renderer, per_segment=8):
 def _inside(bbox, pix):
     return ((pix[:, 0] >= bbox.x0) & (pix[:, 0] <= bbox.x1)
             & (pix[:, 1] >= bbox.y0) & (pix[:, 1] <= bbox.y1))
+
+
+def _check_fitted_with(est, attribute, display, what):
+    """scikit-learn's NotFittedError for an estimator not fitted; a TypeError naming
+    ``attribute`` for one fitted without it (another kind of estimator)."""
+    check_is_fitted(est)
+    if not hasattr(est, attribute):
+        raise TypeError(
+            f"{display} draws {attribute}, which {type(est).__name__} does not have: pass {what}."
+        )
 
 
 def _final_step(estimator):
@@ -383,7 +395,10 @@ class LossCurveDisplay:
         estimators = list(estimator) if isinstance(estimator, (list, tuple)) else [estimator]
         fitted = [_final_step(e) for e in estimators]
         for est in fitted:
-            check_is_fitted(est, "loss_curve_")
+            _check_fitted_with(
+                est, "loss_curve_", "LossCurveDisplay", "a fitted GradientDescentLogisticRegression"
+                " (of a search with refit=True, its best_estimator_)",
+            )
         if labels is None:
             labels = [_default_label(est) for est in fitted]
         display = cls(
@@ -678,11 +693,12 @@ class DescentPathDisplay:
         x = np.asarray(X.toarray() if hasattr(X, "toarray") else X, dtype=float)
         if x.ndim != 2 or x.shape[1] != 1:
             raise ValueError(f"X must have exactly one column, got shape {x.shape}.")
+        assert_all_finite(x, input_name="X")
         x = x[:, 0]
         y = np.asarray(y)
         if x.shape[0] != y.shape[0]:
             raise ValueError(f"X has {x.shape[0]} samples but y has {y.shape[0]}.")
-        y_idx = np.searchsorted(est.classes_, y)
+        y_idx = _class_indices(est.classes_, y)
         s = _fit_weights(est, y_idx, sample_weight, x.shape[0])
 
         # The iterates actually taken: a fit that ended worse than its best
@@ -990,6 +1006,8 @@ class SearchScoreDisplay:
             The display, drawn.
         """
         grid = list(cv_results["params"])
+        if not grid:
+            raise ValueError("cv_results holds no candidate: its 'params' is empty.")
         mean = np.asarray(cv_results["mean_test_score"], dtype=float)
         std = np.asarray(cv_results["std_test_score"], dtype=float)
         names = list(dict.fromkeys(name for p in grid for name in p))
@@ -998,8 +1016,8 @@ class SearchScoreDisplay:
         if best_index is None:
             if "rank_test_score" in cv_results:
                 best_index = int(np.argmin(cv_results["rank_test_score"]))
-            else:
-                best_index = int(np.nanargmax(mean))
+            else:  # every mean NaN: the first, as GridSearchCV ranks them (all rank 1)
+                best_index = 0 if np.isnan(mean).all() else int(np.nanargmax(mean))
         best = grid[best_index]
         shape = tuple(len(values[p]) for p in params)
         grid_mean, grid_std = np.full(shape, np.nan), np.full(shape, np.nan)
@@ -1052,7 +1070,8 @@ class SearchScoreDisplay:
         >>> display.ax_.get_xscale(), display.ax_.get_xlabel()
         ('log', 'C')
         """
-        check_is_fitted(search, "cv_results_")
+        _check_fitted_with(search, "cv_results_", "SearchScoreDisplay",
+                           "a fitted search such as GradientDescentLogisticRegressionCV")
         scoring = getattr(search, "scoring", None)
         if scoring is None:  # the estimator's own score: accuracy for a classifier
             scoring = "accuracy" if is_classifier(search) else None
