@@ -32,6 +32,7 @@ import warnings
 
 import numpy as np
 
+from ._messages import class_indices, fmt_labels
 from ._steps import RULES
 
 DATASETS = ("breast_cancer", "digits", "wine", "iris")
@@ -267,19 +268,6 @@ def _core_objective(X, y_idx, sample_weight, n_classes, *, C, l1_ratio, fit_inte
     return Objective(problem, Identity(fit_intercept))
 
 
-def _class_indices(classes, y):
-    """The index of each label in ``classes`` (sorted, as ``classes_`` is)."""
-    y = np.asarray(y)
-    idx = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
-    unknown = classes[idx] != y
-    if unknown.any():
-        raise ValueError(
-            "y holds labels the estimator was not fitted on, such as"
-            f" {_fmt_labels(y[unknown][:1])}; its classes are {_fmt_labels(classes)}."
-        )
-    return idx
-
-
 def objective(estimator, X, y, sample_weight=None):
     """The cost J of a fitted linear classifier: mean log-loss plus the penalty.
 
@@ -327,7 +315,7 @@ def objective(estimator, X, y, sample_weight=None):
     sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
     rho = float(getattr(estimator, "l1_ratio", 0.0) or 0.0)
     J = _core_objective(
-        X, _class_indices(classes, y), sw, len(classes), C=float(estimator.C), l1_ratio=rho,
+        X, class_indices(classes, y), sw, len(classes), C=float(estimator.C), l1_ratio=rho,
         fit_intercept=True,
     )
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
@@ -1058,15 +1046,10 @@ def _check_scorer(scoring, X, y):
                     f" try --scoring {_MULTICLASS_SCORING[scoring]}")
         else:
             detail = " ".join(str(exc).split()) or type(exc).__name__
-            hint = f"{detail} (the target has {n_classes} classes: {_fmt_labels(labels)})"
+            hint = f"{detail} (the target has {n_classes} classes: {fmt_labels(labels)})"
             if scoring in _MULTICLASS_SCORING:
                 hint += f"; try --scoring {_MULTICLASS_SCORING[scoring]}"
         raise CLIError(f"--scoring {scoring!r} cannot score this data: {hint}.") from None
-
-
-def _fmt_labels(labels, most=5):
-    shown = ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in labels[:most])
-    return shown + (", ..." if len(labels) > most else "")
 
 
 def _outcome(reasons):

@@ -196,3 +196,22 @@ WEIGHTLESS_TEST = (
 def non_finite_scores(mean_scores):
     """Some candidates' mean scores are nan or inf (GridSearchCV's warning)."""
     return f"One or more of the test scores are non-finite: {mean_scores}"
+
+
+def fmt_labels(labels, most=5):
+    """The first ``most`` labels, as a message shows them ('a', 1, ...)."""
+    shown = ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in labels[:most])
+    return shown + (", ..." if len(labels) > most else "")
+
+
+def class_indices(classes, y):
+    """The index of each label in ``classes`` (sorted, as ``classes_`` is)."""
+    y = np.asarray(y)
+    idx = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+    unknown = classes[idx] != y
+    if unknown.any():
+        raise ValueError(
+            "y holds labels the estimator was not fitted on, such as"
+            f" {fmt_labels(y[unknown][:1])}; its classes are {fmt_labels(classes)}."
+        )
+    return idx

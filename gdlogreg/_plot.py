@@ -19,8 +19,8 @@ from sklearn.base import is_classifier
 from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import check_is_fitted
 
-from ._cli import _class_indices
 from ._loss import make_loss
+from ._messages import class_indices
 from ._penalty import ElasticNet
 from ._problem import class_weight_vector, normalise_weights
 
@@ -698,7 +698,7 @@ class DescentPathDisplay:
         y = np.asarray(y)
         if x.shape[0] != y.shape[0]:
             raise ValueError(f"X has {x.shape[0]} samples but y has {y.shape[0]}.")
-        y_idx = _class_indices(est.classes_, y)
+        y_idx = class_indices(est.classes_, y)
         s = _fit_weights(est, y_idx, sample_weight, x.shape[0])
 
         # The iterates actually taken: a fit that ended worse than its best
