@@ -866,9 +866,9 @@ class BatchMonitor:
         grad_ref, J_ref = self.ref[0][active], self.ref[1][active]
         with np.errstate(divide="ignore", invalid="ignore"):
             shrink = np.where(J_ref > 0, np.sqrt(np.minimum(1.0, np.maximum(J, 0) / J_ref)), 1.0)
-        bound = self.tol * grad_ref * shrink
-        passes = opt <= np.maximum(bound, self.floor)
-        loose = ~passes & (opt <= np.maximum(LOOSE_FACTOR * bound, self.floor))
+        bound, floor = self.tol * grad_ref * shrink, self.floor * shrink  # Monitor's
+        passes = opt <= np.maximum(bound, floor)
+        loose = ~passes & (opt <= np.maximum(LOOSE_FACTOR * bound, floor))
         flat_ok = None
         if loose.any():
             flat_ok = objective.flat_gap(point) <= PENALTY_GAP * self.tol * J

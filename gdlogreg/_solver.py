@@ -17,7 +17,7 @@ bound cannot decide). That bound can be far above J - J* (by ½‖g‖²/l2 it
 credits the loss with no curvature), so the gradient tests stay, and
 whichever passes first stops the fit:
 
-    ‖g'(k)‖_∞  <=  max(tol · ‖g'(0)‖_∞ · √(J(k) / J(0)), 10 ε)
+    ‖g'(k)‖_∞  <=  max(tol · ‖g'(0)‖_∞, 10 ε) · √(J(k) / J(0))
 
 or, with a pure L2 penalty, a gradient at most LOOSE_FACTOR times that size
 where the gap it could hide where only the penalty curves J
@@ -146,15 +146,20 @@ class Monitor:
         grad_ref, J_ref = self.ref
         shrink = math.sqrt(min(1.0, max(J, 0.0) / J_ref)) if J_ref > 0 else 1.0
         bound = self.tol * grad_ref * shrink
-        return self._gradient_passes(opt, point, bound) or self._gap_passes(opt, point, bound)
+        # The rounding noise of the gradient shrinks with J as the bound does: an
+        # absolute floor stopped float32 fits of a small J far above J*.
+        floor = self.floor * shrink
+        return self._gradient_passes(opt, point, bound, floor) or self._gap_passes(
+            opt, point, bound
+        )
 
-    def _gradient_passes(self, opt, point, bound):
+    def _gradient_passes(self, opt, point, bound, floor):
         """The gradient tests: the first, or the second with a small flat gap."""
         # (coef, J, grad, verdict): the point without its raw prediction
         self._gaps = [*self._gaps[-1:], [point.coef, point.J, point.grad, None]]
-        if opt <= max(bound, self.floor):
+        if opt <= max(bound, floor):
             return True
-        if opt > max(LOOSE_FACTOR * bound, self.floor) or len(self._gaps) < 2:
+        if opt > max(LOOSE_FACTOR * bound, floor) or len(self._gaps) < 2:
             return False
         return all(self._small_flat_gap(entry) for entry in self._gaps)
 
