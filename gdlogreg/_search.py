@@ -547,8 +547,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                       "mean_score_time": score_times.mean(axis=1),
                       "std_score_time": score_times.std(axis=1)}
         for name in axes:
-            cv_results[f"param_{name}"] = np.ma.MaskedArray(
-                [p[name] for p in grid], mask=False, dtype=object)
+            cv_results[f"param_{name}"] = _param_column([p[name] for p in grid])
         cv_results["params"] = grid
         for f in range(F):
             cv_results[f"split{f}_test_score"] = scores[:, f]
@@ -638,6 +637,14 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
 
 def _int32(xp):
     return np.int32 if xp is np else xp.int32
+
+
+def _param_column(values):
+    """A ``param_*`` column of cv_results_ in GridSearchCV's dtype: the values' own
+    (float for numbers), object where one is a string ("auto")."""
+    dtype = np.asarray(values).dtype
+    dtype = object if dtype.kind == "U" else dtype
+    return np.ma.MaskedArray(np.asarray(values, dtype=dtype), mask=False)
 
 
 def _takes_weights(scorer):

@@ -1,0 +1,62 @@
+"""Outside review 14: the search as a drop-in for GridSearchCV / LogisticRegressionCV.
+
+Each test is an input on which the search answered differently from
+``GridSearchCV`` over :class:`GradientDescentLogisticRegression` (or failed where
+it fits), and passes since the fix named in its docstring.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils.estimator_checks import _NotAnArray
+
+from gdlogreg import GradientDescentLogisticRegression as GD
+from gdlogreg import GradientDescentLogisticRegressionCV as CV
+
+RNG = np.random.default_rng(14)
+X = RNG.standard_normal((60, 3))
+Y = (X[:, 0] + 0.5 * RNG.standard_normal(60) > 0).astype(int)
+
+
+def _quiet(est, *args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(*args, **kw)
+
+
+@pytest.mark.parametrize("grid, params", [
+    ({"C": [1, 0.1, 10]}, {}),
+    ({"C": [0.1, 1.0], "l1_ratio": [0, 0.5]}, {"l1_ratios": [0, 0.5]}),
+    ({"C": [0.1, 1.0], "learning_rate": [0.1, "auto"]}, {"learning_rates": [0.1, "auto"]}),
+])
+def test_param_columns_have_grid_searchs_dtype(grid, params):
+    """cv_results_["param_*"] were object arrays where GridSearchCV (scikit-learn
+    1.5 and later) gives a float column to a numeric parameter (object for one
+    with strings): the same dtypes now, so that a DataFrame of either has the
+    same columns."""
+    search = _quiet(CV(Cs=grid["C"], cv=3, solver="gd", **params), X, Y)
+    gs = _quiet(GridSearchCV(GD(solver="gd"), grid, cv=3), X, Y)
+    for name in grid:
+        ours, theirs = search.cv_results_[f"param_{name}"], gs.cv_results_[f"param_{name}"]
+        assert isinstance(ours, np.ma.MaskedArray)
+        assert ours.dtype == theirs.dtype, name
+        assert list(ours) == list(theirs)
+        assert not np.ma.getmaskarray(ours).any()
+
+
+@pytest.mark.parametrize("solver", ["nesterov", "backtracking"])
+def test_array_like_sample_weight_in_a_search_fitted_one_by_one(solver):
+    """An array-like sample_weight that is no ndarray (scikit-learn's
+    check_sample_weights_not_an_array) failed with "Don't want to call
+    array_function take!" for the solvers fitted column by column: their folds
+    now take the rows of the checked weights, as the batched solvers do."""
+    sw = RNG.uniform(0.5, 2.0, len(Y))
+    kw = dict(Cs=[0.1, 1.0], cv=3, solver=solver)
+    got = _quiet(CV(**kw), X, Y, sample_weight=_NotAnArray(sw))
+    want = _quiet(CV(**kw), X, Y, sample_weight=sw)
+    np.testing.assert_array_equal(got.coef_, want.coef_)
+    np.testing.assert_array_equal(got.cv_results_["mean_test_score"],
+                                  want.cv_results_["mean_test_score"])
