@@ -914,9 +914,11 @@ def _rows(a, idx):
         return a[idx]
     if _dask.is_dask(a):
         return a[np.asarray(idx)]
-    from ._compat import get_namespace
+    from ._compat import get_namespace, is_numpy_namespace
 
     xp, _ = get_namespace(a)
+    if is_numpy_namespace(xp):  # a list, or an array-like that numpy's functions refuse
+        return np.asarray(a)[idx]
     return xp.take(a, xp.asarray(idx, device=getattr(a, "device", None)), axis=0)
 
 
