@@ -153,6 +153,11 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         As in ``GridSearchCV``.
     best_estimator_ : GradientDescentLogisticRegression
         The refitted model (only with ``refit=True``).
+    refit_time_ : float
+        Seconds the refit took (only with ``refit=True``), as in ``GridSearchCV``.
+    scorer_, multimetric_ :
+        The scorer used (told every class, see docs/search.rst) and False, as in
+        ``GridSearchCV``.
     n_splits_ : int
         The number of folds.
     loss_curves_ : list of ndarray
@@ -308,6 +313,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         self.classes_ = classes
         scores, score_times = self._score(X, y, weights, results, folds, scorer, classes, grid)
         self._set_results(grid, axes, folds, results, scores, fit_time, score_times, classes)
+        self.scorer_, self.multimetric_ = scorer, False
         self._refit(X, y, sample_weight)
         self._callbacks_end(X, y, sample_weight)
         return self
@@ -602,7 +608,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                 ctx = root.subcontext(task_name="refit")
                 ctx.call_on_fit_task_begin(estimator=self)
                 ctx.propagate_callback_context(est)
+            tic = time.perf_counter()
             est.fit(X, y, sample_weight=sample_weight)
+            self.refit_time_ = time.perf_counter() - tic
             if root is not None:
                 ctx.call_on_fit_task_end(estimator=self)
             if warm:

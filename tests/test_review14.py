@@ -60,3 +60,17 @@ def test_array_like_sample_weight_in_a_search_fitted_one_by_one(solver):
     np.testing.assert_array_equal(got.coef_, want.coef_)
     np.testing.assert_array_equal(got.cv_results_["mean_test_score"],
                                   want.cv_results_["mean_test_score"])
+
+
+@pytest.mark.parametrize("refit", [True, False])
+def test_grid_searchs_other_attributes(refit):
+    """GridSearchCV's scorer_, multimetric_ and (with refit) refit_time_ were missing:
+    code written for GridSearchCV that reads them raised AttributeError."""
+    search = _quiet(CV(Cs=[0.1, 1.0], cv=3, scoring="neg_log_loss", refit=refit), X, Y)
+    gs = _quiet(GridSearchCV(GD(), {"C": [0.1, 1.0]}, cv=3, scoring="neg_log_loss",
+                             refit=refit), X, Y)
+    assert search.multimetric_ is gs.multimetric_ is False
+    assert search.scorer_(search, X, Y) == pytest.approx(gs.scorer_(search, X, Y))
+    assert hasattr(search, "refit_time_") == hasattr(gs, "refit_time_") == refit
+    if refit:
+        assert search.refit_time_ >= 0.0
