@@ -190,6 +190,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     """
 
     _parameter_constraints: dict = _grid_constraints()
+    # Under metadata routing, groups go to the cv's split unasked, as in GridSearchCV.
+    __metadata_request__fit = {"groups": True}
 
     def __init__(
         self,

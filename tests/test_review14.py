@@ -74,3 +74,23 @@ def test_grid_searchs_other_attributes(refit):
     assert hasattr(search, "refit_time_") == hasattr(gs, "refit_time_") == refit
     if refit:
         assert search.refit_time_ >= 0.0
+
+
+def test_groups_reach_the_search_by_metadata_routing_as_grid_searchs_do():
+    """Nested cross-validation with group folds: under enable_metadata_routing,
+    cross_val_score(GridSearchCV or LogisticRegressionCV with cv=GroupKFold,
+    params={"groups": g}) routes the groups to the inner splitter by itself; the
+    search raised UnsetMetadataPassedError unless set_fit_request(groups=True)
+    was called. The search now requests groups by default."""
+    import sklearn
+    from sklearn.model_selection import GroupKFold, cross_val_score
+
+    groups = np.arange(len(Y)) % 9
+    with sklearn.config_context(enable_metadata_routing=True):
+        ours = cross_val_score(CV(Cs=[0.1, 1.0], cv=GroupKFold(3)), X, Y,
+                               params={"groups": groups}, cv=GroupKFold(2))
+        theirs = cross_val_score(GridSearchCV(GD(), {"C": [0.1, 1.0]}, cv=GroupKFold(3)),
+                                 X, Y, params={"groups": groups}, cv=GroupKFold(2))
+        explicit = CV(Cs=[0.1, 1.0], cv=GroupKFold(3)).set_fit_request(groups=True)
+        assert explicit.get_metadata_routing().fit.requests["groups"] is True
+    np.testing.assert_allclose(ours, theirs, atol=1e-12)
