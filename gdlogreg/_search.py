@@ -267,6 +267,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             The fitted search.
         """
         grid, axes = self._grid()
+        X_in, y_in = X, y  # the user's, for the scorer
         if _dask.is_dask(X):
             X, y, y_idx, sample_weight, classes, _ = _dask.validated(self, X, y, sample_weight)
             host_weights = None if sample_weight is None else np.asarray(
@@ -313,7 +314,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         if msg is not None:
             warnings.warn(msg, ConvergenceWarning, stacklevel=_messages.user_stacklevel())
         self.classes_ = classes
-        scores, score_times = self._score(X, y, weights, results, folds, scorer, classes, grid)
+        scores, score_times = self._score(_scored(X_in, X), _scored(y_in, y), weights, results,
+                                          folds, scorer, classes, grid)
         self._set_results(grid, axes, folds, results, scores, fit_time, score_times, classes)
         self.scorer_, self.multimetric_ = scorer, False
         self._refit(X, y, sample_weight)
@@ -508,7 +510,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         est.intercept_ = self._as_fitted(
             coef[d] if self.fit_intercept else np.zeros(coef.shape[1]))
         est.classes_ = classes
-        est.n_features_in_ = d  # no feature names: it scores validated arrays
+        est.n_features_in_ = d
+        if hasattr(self, "feature_names_in_"):  # it scores the user's DataFrame
+            est.feature_names_in_ = self.feature_names_in_
         return est
 
     def _as_fitted(self, a, dtype=None):
@@ -647,6 +651,13 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
 
 def _int32(xp):
     return np.int32 if xp is np else xp.int32
+
+
+def _scored(given, validated):
+    """What a scorer sees of X or y: the rows of the user's DataFrame or Series, as
+    GridSearchCV passes them (a scorer may read a column by name), else of the
+    validated array."""
+    return given if hasattr(given, "iloc") and not _dask.is_dask(given) else validated
 
 
 def _param_column(values):

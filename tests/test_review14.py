@@ -94,3 +94,27 @@ def test_groups_reach_the_search_by_metadata_routing_as_grid_searchs_do():
         explicit = CV(Cs=[0.1, 1.0], cv=GroupKFold(3)).set_fit_request(groups=True)
         assert explicit.get_metadata_routing().fit.requests["groups"] is True
     np.testing.assert_allclose(ours, theirs, atol=1e-12)
+
+
+def test_a_scorer_sees_the_rows_of_the_users_dataframe_as_in_grid_search():
+    """GridSearchCV hands a scorer the test rows of the user's DataFrame and Series
+    (a cost or fairness metric may read a column by name); the search handed it
+    validated numpy rows, so X["f0"] raised. Now the scorer gets the same rows
+    and types, and a model that knows the feature names (no warning)."""
+    pd = pytest.importorskip("pandas")
+    Xd = pd.DataFrame(X, columns=["f0", "f1", "f2"])
+    ys = pd.Series(Y, name="target")
+
+    def cost(est, X, y):  # misclassified rows weighted by the value of a named column
+        assert isinstance(X, pd.DataFrame) and isinstance(y, pd.Series)
+        return -float(np.sum(np.abs(X["f0"]) * (est.predict(X) != y)))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = CV(Cs=[0.01, 1.0], cv=3, scoring=cost).fit(Xd, ys)
+        gs = GridSearchCV(GD(), {"C": [0.01, 1.0]}, cv=3, scoring=cost).fit(Xd, ys)
+    for f in range(3):
+        np.testing.assert_allclose(search.cv_results_[f"split{f}_test_score"],
+                                   gs.cv_results_[f"split{f}_test_score"], atol=1e-9)
+    assert search.best_params_ == gs.best_params_
