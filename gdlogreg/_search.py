@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.stats import rankdata
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, get_scorer
 from sklearn.model_selection import ParameterGrid, check_cv
 from sklearn.utils.validation import validate_data
 
@@ -501,6 +501,29 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         return results
 
     # ------------------------------------------------------------- scoring
+    def score(self, X, y, sample_weight=None):
+        """The search's ``scoring`` on (X, y) (accuracy where it is None), as
+        ``LogisticRegressionCV.score`` and ``GridSearchCV.score`` give it.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, passed to the scorer.
+
+        Returns
+        -------
+        score : float
+            The score of the fitted model.
+        """
+        if self.scoring is None:
+            return super().score(X, y, sample_weight=sample_weight)
+        kw = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return get_scorer(self.scoring)(self, X, y, **kw)
+
     def _model(self, coef, classes, params=None):
         """A fitted GradientDescentLogisticRegression with the column's coefficients
         (and its candidate's parameters, for a scorer that reads them)."""

@@ -118,3 +118,25 @@ def test_a_scorer_sees_the_rows_of_the_users_dataframe_as_in_grid_search():
         np.testing.assert_allclose(search.cv_results_[f"split{f}_test_score"],
                                    gs.cv_results_[f"split{f}_test_score"], atol=1e-9)
     assert search.best_params_ == gs.best_params_
+
+
+@pytest.mark.parametrize("scoring", ["neg_log_loss", "roc_auc", None])
+def test_score_uses_the_searchs_scoring_as_logistic_regression_cv(scoring):
+    """LogisticRegressionCV.score and GridSearchCV.score give the ``scoring`` on the
+    data (so does cross_val_score of the search, which calls it); the search gave
+    accuracy whatever its scoring (0.93 where both gave a log loss of -0.18)."""
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.metrics import accuracy_score, get_scorer
+
+    search = _quiet(CV(Cs=[0.1, 1.0], cv=3, scoring=scoring), X, Y)
+    sw = np.linspace(0.1, 2.0, len(Y))
+    want = get_scorer(scoring or "accuracy")
+    assert search.score(X, Y) == pytest.approx(want(search, X, Y))
+    assert search.score(X, Y, sample_weight=sw) == pytest.approx(
+        want(search, X, Y, sample_weight=sw))
+    if scoring is not None:  # the scale of LogisticRegressionCV's score, not accuracy
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # its use_legacy_attributes
+            lrcv = LogisticRegressionCV(Cs=[0.1, 1.0], cv=3, scoring=scoring).fit(X, Y)
+        assert search.score(X, Y) == pytest.approx(lrcv.score(X, Y), abs=0.05)
+        assert search.score(X, Y) != pytest.approx(accuracy_score(Y, search.predict(X)))
