@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.stats import rankdata
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, get_scorer
 from sklearn.model_selection import ParameterGrid, check_cv
 from sklearn.utils.validation import validate_data
 
@@ -153,6 +153,11 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         As in ``GridSearchCV``.
     best_estimator_ : GradientDescentLogisticRegression
         The refitted model (only with ``refit=True``).
+    refit_time_ : float
+        Seconds the refit took (only with ``refit=True``), as in ``GridSearchCV``.
+    scorer_, multimetric_ :
+        The scorer used (told every class, see docs/search.rst) and False, as in
+        ``GridSearchCV``.
     n_splits_ : int
         The number of folds.
     loss_curves_ : list of ndarray
@@ -185,6 +190,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     """
 
     _parameter_constraints: dict = _grid_constraints()
+    # Under metadata routing, groups go to the cv's split unasked, as in GridSearchCV.
+    __metadata_request__fit = {"groups": True}
 
     def __init__(
         self,
@@ -260,6 +267,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             The fitted search.
         """
         grid, axes = self._grid()
+        X_in, y_in = X, y  # the user's, for the scorer
         if _dask.is_dask(X):
             X, y, y_idx, sample_weight, classes, _ = _dask.validated(self, X, y, sample_weight)
             host_weights = None if sample_weight is None else np.asarray(
@@ -306,8 +314,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         if msg is not None:
             warnings.warn(msg, ConvergenceWarning, stacklevel=_messages.user_stacklevel())
         self.classes_ = classes
-        scores, score_times = self._score(X, y, weights, results, folds, scorer, classes, grid)
+        scores, score_times = self._score(_scored(X_in, X), _scored(y_in, y), weights, results,
+                                          folds, scorer, classes, grid)
         self._set_results(grid, axes, folds, results, scores, fit_time, score_times, classes)
+        self.scorer_, self.multimetric_ = scorer, False
         self._refit(X, y, sample_weight)
         self._callbacks_end(X, y, sample_weight)
         return self
@@ -491,6 +501,29 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         return results
 
     # ------------------------------------------------------------- scoring
+    def score(self, X, y, sample_weight=None):
+        """The search's ``scoring`` on (X, y) (accuracy where it is None), as
+        ``LogisticRegressionCV.score`` and ``GridSearchCV.score`` give it.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, passed to the scorer.
+
+        Returns
+        -------
+        score : float
+            The score of the fitted model.
+        """
+        if self.scoring is None:
+            return super().score(X, y, sample_weight=sample_weight)
+        kw = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return get_scorer(self.scoring)(self, X, y, **kw)
+
     def _model(self, coef, classes, params=None):
         """A fitted GradientDescentLogisticRegression with the column's coefficients
         (and its candidate's parameters, for a scorer that reads them)."""
@@ -500,7 +533,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         est.intercept_ = self._as_fitted(
             coef[d] if self.fit_intercept else np.zeros(coef.shape[1]))
         est.classes_ = classes
-        est.n_features_in_ = d  # no feature names: it scores validated arrays
+        est.n_features_in_ = d
+        if hasattr(self, "feature_names_in_"):  # it scores the user's DataFrame
+            est.feature_names_in_ = self.feature_names_in_
         return est
 
     def _as_fitted(self, a, dtype=None):
@@ -547,8 +582,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                       "mean_score_time": score_times.mean(axis=1),
                       "std_score_time": score_times.std(axis=1)}
         for name in axes:
-            cv_results[f"param_{name}"] = np.ma.MaskedArray(
-                [p[name] for p in grid], mask=False, dtype=object)
+            cv_results[f"param_{name}"] = _param_column([p[name] for p in grid])
         cv_results["params"] = grid
         for f in range(F):
             cv_results[f"split{f}_test_score"] = scores[:, f]
@@ -603,7 +637,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                 ctx = root.subcontext(task_name="refit")
                 ctx.call_on_fit_task_begin(estimator=self)
                 ctx.propagate_callback_context(est)
+            tic = time.perf_counter()
             est.fit(X, y, sample_weight=sample_weight)
+            self.refit_time_ = time.perf_counter() - tic
             if root is not None:
                 ctx.call_on_fit_task_end(estimator=self)
             if warm:
@@ -638,6 +674,21 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
 
 def _int32(xp):
     return np.int32 if xp is np else xp.int32
+
+
+def _scored(given, validated):
+    """What a scorer sees of X or y: the rows of the user's DataFrame or Series, as
+    GridSearchCV passes them (a scorer may read a column by name), else of the
+    validated array."""
+    return given if hasattr(given, "iloc") and not _dask.is_dask(given) else validated
+
+
+def _param_column(values):
+    """A ``param_*`` column of cv_results_ in GridSearchCV's dtype: the values' own
+    (float for numbers), object where one is a string ("auto")."""
+    dtype = np.asarray(values).dtype
+    dtype = object if dtype.kind == "U" else dtype
+    return np.ma.MaskedArray(np.asarray(values, dtype=dtype), mask=False)
 
 
 def _takes_weights(scorer):
@@ -907,9 +958,11 @@ def _rows(a, idx):
         return a[idx]
     if _dask.is_dask(a):
         return a[np.asarray(idx)]
-    from ._compat import get_namespace
+    from ._compat import get_namespace, is_numpy_namespace
 
     xp, _ = get_namespace(a)
+    if is_numpy_namespace(xp):  # a list, or an array-like that numpy's functions refuse
+        return np.asarray(a)[idx]
     return xp.take(a, xp.asarray(idx, device=getattr(a, "device", None)), axis=0)
 
 
