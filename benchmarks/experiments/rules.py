@@ -303,8 +303,108 @@ class LBFGSFused(LBFGS):
         return ray.point(best_t), best_t
 
 
+class _CurvatureRows:
+    """A loss-like object for ``backend.loss_pass``: Σ s·(curvature of each row) over ¼
+    (binary: p(1 - p); K classes: Σₖ pₖ(1 - pₖ) over 1 - 1/K), the mean curvature
+    ratio ρ of ``experiments/whitening.py``."""
+
+    def __init__(self, n_columns):
+        self.m = n_columns
+
+    def terms(self, z, t, s, xp, residual=False):
+        z = np.asarray(z, dtype=np.float64)
+        if self.m == 1:
+            p = 1.0 / (1.0 + np.exp(-np.clip(z[:, 0], -700, 700)))
+            c = p * (1.0 - p) / 0.25
+        else:
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            p = e / e.sum(axis=1, keepdims=True)
+            c = np.sum(p * (1.0 - p), axis=1) / (1.0 - 1.0 / self.m)
+        w = s if isinstance(s, float) else np.asarray(s, dtype=np.float64)
+        return float(np.sum(w * c)), None
+
+
+@register
+class WhitenedBB(BarzilaiBorwein):
+    """``bb`` whose steps switch to the metric of Böhning's bound H after SWITCH_AT iterations
+    where the mean curvature ratio ρ is at least RHO (benchmarks/README.md, "Whitened
+    coordinates"): direction -t·H⁻¹g, spectral steps t₁ = sᵀHs/sᵀy, t₂ = sᵀy/yᵀH⁻¹y (BB in
+    u = Lᵀw', H = LLᵀ), the first step after the switch 1 (H bounds the Hessian). The
+    objective, its coordinates and the stopping test are bb's; pure L2, numpy only.
+    H = ``objective.curvature_matvec`` of the identity: one product with p columns.
+    """
+
+    name = "bbw"
+    SWITCH_AT, RHO = 20, 0.3
+
+    def start(self, objective, coef0):
+        self._cho, self.rho = None, None
+        return super().start(objective, coef0)
+
+    def _switch(self, objective, point):
+        from scipy.linalg import cho_factor
+
+        be, m = objective.backend, objective.coef_shape[1]
+        value, _, _ = be.loss_pass(_CurvatureRows(m), point.z)
+        self.rho = value
+        if value < self.RHO:
+            return
+        p = objective.coef_shape[0]
+        H = objective.curvature_matvec(np.eye(p, dtype=objective.dtype)).astype(np.float64)
+        H = 0.5 * (H + H.T)
+        H[np.diag_indices(p)] += 1e-14 * max(np.trace(H) / p, 1e-300)
+        try:
+            self._cho = cho_factor(H, lower=True)
+        except np.linalg.LinAlgError:
+            return
+        self._short.clear()
+        self._tau, self.step = 0.5, 1.0
+
+    def _P(self, a):
+        from scipy.linalg import cho_solve
+
+        return cho_solve(self._cho, np.asarray(a, dtype=np.float64)).astype(a.dtype)
+
+    def update(self, objective, point):
+        eligible = objective.penalty.l1 == 0.0 and objective.xp is np and point.z is not None
+        if self._k == self.SWITCH_AT and self.rho is None and eligible:
+            self._switch(objective, point)
+        if self._cho is None:
+            return super().update(objective, point)
+        t = self.step
+        self._memory.append(point.J)
+        q = point.grad
+        Pq = self._P(q)
+        qq = vdot(q, Pq, np)
+        delta = -t * qq
+        if not delta < 0.0:
+            self.stop_reason = "converged"
+            return None
+        new, lam = self._search(objective, point, -t * Pq, delta)
+        if new is None:
+            self.stop_reason = "stalled"
+            return None
+        self._k += 1
+        if self._k % self._refresh == 0:
+            new = objective.evaluate(new.coef, reuse=new)
+        y = new.grad - point.grad
+        qy, yy = -vdot(Pq, y, np), vdot(y, self._P(y), np)
+        if qy > 0.0 and 0.0 < yy < math.inf and qy < math.inf:
+            t1, t2 = lam * t * (qq / qy), lam * t * (qy / yy)
+            self._short.append(t2)
+            if t2 < self._tau * t1:
+                t, self._tau = min(self._short), self._tau / 1.1
+            else:
+                t, self._tau = t1, self._tau * 1.1
+        else:
+            t = 2.0 * t
+        self.step = quantize(min(max(t, 1e-10), 1e10))
+        return new
+
+
 # The estimator validates ``solver`` against the names known at its import.
 GradientDescentLogisticRegression._parameter_constraints = {
     **GradientDescentLogisticRegression._parameter_constraints,
     "solver": [StrOptions(set(RULES))],
 }
+
