@@ -26,13 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._loss import GroupedLoss
+from ._loss import CurvatureShare, GroupedLoss
 from ._objective import Objective, Point, standardized
 from ._penalty import _relu
 from ._problem import Identity, Problem
 from ._solver import DIVERGENCE_FACTOR, FIRST_CHECK, LOOSE_FACTOR, PENALTY_GAP, Monitor
 from ._steps._base import _start, eps
-from ._steps.bb import GROW, SHRINK, TAU
+from ._steps.bb import GROW, SHRINK, TAU, WHITEN_AT, WHITEN_RHO
 from ._steps.lbfgs import L2_ONLY, LBFGS
 from ._xp import concat, to_host
 
@@ -336,6 +336,13 @@ class BatchObjective:
             gap = np.where(pure, 0.5 * sq / np.where(pure, self.penalty.l2_host, 1.0), np.inf)
         return self.group_sum(gap)
 
+    def curvature_shares(self, point):
+        """Each group's ρ (see Objective.curvature_share), one O(n·m) pass."""
+        Z = point.z if point.z is not None else self.raw(point.coef)
+        rows = CurvatureShare(2 if self.k == 1 else self.k)
+        value, _, _ = self.backend.loss_pass(GroupedLoss(rows, self.n_groups, self.k), Z)
+        return np.asarray(value, dtype=np.float64)
+
     def curvature_matvec(self, V):
         """H v per group for the Hessian bound (see Objective.curvature_matvec)."""
         base = self.T.to_base(V)
@@ -390,7 +397,7 @@ class BatchBB(_Rule):
     """
 
     memory, armijo = 10, 1e-4
-    _state = ("step", "_tau", "_short", "_memory")
+    _state = ("step", "_tau", "_short", "_memory", "_P")
 
     def start(self, objective, coef0):
         G = objective.n_groups
@@ -402,20 +409,44 @@ class BatchBB(_Rule):
         self._tau = np.full(G, TAU)
         self._short = np.full((G, 3), np.inf)
         self._memory = np.full((G, self.memory), -np.inf)
+        self._P = np.full(G, None, dtype=object)  # each group's metric (bb's whitened steps)
         self._k = 0
         self._refresh = 50 if eps(objective.dtype) > 1e-10 else 1000
         return objective.evaluate(coef0)
 
+    def _whiten(self, objective, point):
+        """Each group's :meth:`BarzilaiBorwein._whiten`, its metric from its single objective."""
+        for i in np.flatnonzero(objective.curvature_shares(point) >= WHITEN_RHO):
+            P = objective.group_objective(i).whitening()
+            if P is not None:
+                self._P[i] = objective.backend.asarray(P)
+                self._short[i], self._tau[i], self.step[i] = np.inf, TAU, 1.0
+
+    def _metric(self, objective, q):
+        """P q for each group's metric (q's own columns where a group has none)."""
+        if not any(P is not None for P in self._P):
+            return q
+        k = objective.k
+        out = q.copy() if isinstance(q, np.ndarray) else objective.xp.asarray(q, copy=True)
+        for i, P in enumerate(self._P):
+            if P is not None:
+                out[:, i * k : (i + 1) * k] = P @ q[:, i * k : (i + 1) * k]
+        return out
+
     def update(self, objective, point):
+        if self._k == WHITEN_AT and self.auto:
+            self._whiten(objective, point)
         self._memory[:, :-1] = self._memory[:, 1:]
         self._memory[:, -1] = point.J
         t = self.cols(objective, self.step)
         if objective.penalty.has_l1:
             d = objective.prox(point.coef - t * point.grad, t) - point.coef
-            q = d / (-t)
+            q = Pq = d / (-t)
         else:
-            q, d = point.grad, -t * point.grad
-        qq = objective.column_dots(q, q)
+            q = point.grad
+            Pq = self._metric(objective, q)
+            d = -t * Pq
+        qq = objective.column_dots(q, Pq)
         delta = -self.step * qq
         status = np.where(delta == 0.0, 1, 0)
         new, lam = self._search(objective, point, d, delta)
@@ -423,7 +454,7 @@ class BatchBB(_Rule):
         self._k += 1
         if self._k % self._refresh == 0:
             new = objective.evaluate(new.coef)
-        self.step = self._next_step(objective, point, new, q, qq, lam)
+        self.step = self._next_step(objective, point, new, Pq, qq, lam)
         return new, status
 
     def _accept(self, J, lam, delta, J_ref, slack):
@@ -458,7 +489,7 @@ class BatchBB(_Rule):
         t = self.step
         y = new.grad - point.grad
         qy = -objective.column_dots(q, y)
-        yy = objective.column_dots(y, y)
+        yy = objective.column_dots(y, self._metric(objective, y))
         ok = (qy > 0.0) & (yy > 0.0) & (yy < np.inf) & (qy < np.inf)
         t1 = lam * t * (qq / qy)
         t2 = lam * t * (qy / yy)

@@ -93,7 +93,11 @@ class GradientDescentLogisticRegression(
           term) with a constant step and adaptive restart.
         - ``"bb"``: Barzilai–Borwein (spectral) steps with a safeguarded
           non-monotone line search; the fastest gradient method in the
-          benchmarks.
+          benchmarks. With ``learning_rate="auto"`` and a pure L2 penalty,
+          where after 20 iterations the classes still overlap (the rows'
+          mean curvature is at least 0.3 of its bound), it continues in
+          whitened steps: the metric of the Hessian bound, which
+          decorrelates collinear features (user guide, "Whitened steps").
         - ``"lbfgs"``: not a gradient method: the direction is curved by the
           last ten (Δw, Δgradient) pairs (L-BFGS), tried with a unit step on
           the same ray; fewer iterations where the problem is ill-conditioned

@@ -365,6 +365,34 @@ class GroupedLoss:
         return values, xp.concat(parts, axis=1)
 
 
+class CurvatureShare:
+    """A loss-like object for a backend's pass: Σ s·ρᵢ, the rows' mean curvature ratio ρ.
+
+    ρᵢ is the curvature of row i's loss against its bound at z = 0: p(1 - p)/¼
+    for two classes (p = σ(z)), (1 - Σₖ pₖ²)/(1 - 1/K) for K (softmax p, as
+    Σₖ pₖ(1 - pₖ) = 1 - Σₖ pₖ²): 1 at the zero start, near 0 where every row is
+    classified with confidence. It tells the step rule whether Böhning's bound,
+    the metric of the whitened steps, is near the Hessian (benchmarks/README.md,
+    "Whitened coordinates"). ``n_classes``: K (2 for the binary loss).
+    """
+
+    #: no loss to descend: what :class:`GroupedLoss` reads of its base
+    curvature = encode = None
+
+    def __init__(self, n_classes):
+        self.n_classes = n_classes
+
+    def terms(self, z, t, s, xp, residual=False):
+        if self.n_classes == 2:
+            e = xp.exp(-xp.abs(z))  # σ(1 - σ) = e/(1 + e)², e = exp(-|z|) <= 1
+            rho = 4.0 * e / ((1.0 + e) * (1.0 + e))
+        else:
+            p = xp.exp(z - xp.max(z, axis=1, keepdims=True))
+            p = p / xp.sum(p, axis=1, keepdims=True)
+            rho = (1.0 - xp.sum(p * p, axis=1, keepdims=True)) / (1.0 - 1.0 / self.n_classes)
+        return weighted_sum(s, rho, xp), None
+
+
 def _exp(a, xp):
     """exp of a new array, in its own memory on numpy."""
     return np.exp(a, out=a) if isinstance(a, np.ndarray) else xp.exp(a)

@@ -31,9 +31,19 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import cho_factor, cho_solve
 
 from ._compat import convert_to_numpy
-from ._xp import concat
+from ._loss import CurvatureShare
+from ._xp import astype, concat, to_host
+
+# Whitened steps (:meth:`Objective.whitening`): for at most MAX_WHITENED coordinates,
+# and at most a quarter of the rows of positive weight (applying H⁻¹, p² a column, then
+# costs at most a quarter of the products with X, n·p).
+MAX_WHITENED, WHITENED_ROWS = 512, 4
+# The products of the bound's columns in chunks of at most this many entries of Z (or a
+# sixteenth of X if larger): a temporary of X's size would double a fit's memory.
+GRAM_ENTRIES = 1 << 20
 
 
 def _host(backend, a):
@@ -333,6 +343,93 @@ class Objective:
         base = self.T.to_base(v)
         G = self.curvature * self.backend.gram(base, self.fit_intercept)
         return self._grad(G, base)
+
+    def curvature_share(self, point):
+        """ρ = Σ s·(the curvature of each row's loss over its bound), one O(n) pass
+        (:class:`gdlogreg._loss.CurvatureShare`): 1 at the zero start, near 0 where
+        the model classifies every row with confidence."""
+        be = self.backend
+        Z = point.z
+        if Z is None:
+            Z = be.linear(self.T.to_base(point.coef) if point.base is None else point.base,
+                          self.fit_intercept)
+        m = self.coef_shape[1]
+        value, _, _ = be.loss_pass(CurvatureShare(2 if m == 1 else m), Z)
+        return float(value)
+
+    def whitening(self):
+        """H⁻¹ (numpy, float64, p × p) for Böhning's bound H ≽ ∇²J in these coordinates,
+        the metric of whitened steps; None where they do not apply.
+
+        H = c Tᵀ Aᵀ S A T + l2 [D² 0; 0 0] (:meth:`curvature_matvec` of the identity,
+        in column chunks): in u = Lᵀ coef (H = L Lᵀ) the bound is the identity, and a
+        step along -H⁻¹ g is a gradient step there (LeCun et al. 1998, "Efficient
+        BackProp", §4.3: decorrelated inputs). Only for a pure L2 penalty (the L1
+        prox needs a diagonal map) in standardized coordinates, at most
+        :data:`MAX_WHITENED` coordinates and a :data:`WHITENED_ROWS`-th of the rows
+        of positive weight. A constant column (:attr:`Standardization.held`), a copy
+        of the intercept, keeps the plain metric. None too where H is not positive
+        definite in floating point.
+        """
+        p = self.coef_shape[0]
+        if not self.penalty.pure_l2 or self.T is not self.std or p > MAX_WHITENED:
+            return None
+        be = self.backend
+        rows = be.n_samples if isinstance(be.s, float) else int(
+            to_host(be.xp.sum(astype(be.s > 0, be.dtype, be.xp))))
+        if WHITENED_ROWS * p > rows:
+            return None
+        keep = np.ones(p, dtype=bool)
+        if self.fit_intercept:
+            keep[: self.problem.n_features] = ~_host(self.backend, self.std.held).astype(bool)
+        H = self._bound_from_gram(keep)
+        if H is None:  # no Gram kernel: H's columns by products with X
+            H = self._bound_columns(np.flatnonzero(keep))[keep]
+        H = 0.5 * (H + H.T)
+        H[np.diag_indices_from(H)] += 1e-13 * max(float(np.trace(H)) / len(H), 0.0)
+        try:
+            inv = cho_solve(cho_factor(H, lower=True), np.eye(len(H)))
+        except (np.linalg.LinAlgError, ValueError):
+            return None
+        if not np.all(np.isfinite(inv)):
+            return None
+        P = np.eye(p)
+        P[np.ix_(keep, keep)] = 0.5 * (inv + inv.T)
+        return P
+
+    def _bound_from_gram(self, keep):
+        """H on the coordinates ``keep`` from the backend's centred Gram (one read of X):
+        in standardized coordinates the weights' block is c D G D + l2 D², G the Gram of
+        the rows centred at μ (held columns: at 0), and the intercept, whose column is
+        orthogonal to the centred ones, has c alone. None without that kernel."""
+        gram = getattr(self.backend, "centred_gram", None)
+        G = None if gram is None else gram(_host(self.backend, self.std.mean))
+        if G is None:
+            return None
+        D = _host(self.backend, self.std.D)
+        H = np.zeros((len(keep), len(keep)))
+        d = len(D)
+        H[:d, :d] = self.curvature * (D[:, None] * G * D[None, :])
+        H[np.arange(d), np.arange(d)] += self.penalty.l2 * D * D
+        if self.fit_intercept:
+            s = self.backend.s
+            total = s * self.backend.n_samples if isinstance(s, float) else float(
+                np.sum(_host(self.backend, s)))
+            H[d, d] = self.curvature * total
+        return H[np.ix_(keep, keep)]
+
+    def _bound_columns(self, cols):
+        """H's columns ``cols`` (host float64, p × len(cols)), in chunks whose products hold
+        at most :data:`GRAM_ENTRIES` entries (or a sixteenth of X's)."""
+        be, p = self.backend, self.coef_shape[0]
+        n = max(be.n_samples, 1)
+        width = max(1, max(GRAM_ENTRIES, n * be.n_features // 16) // n)
+        out = np.empty((p, len(cols)))
+        for lo in range(0, len(cols), width):
+            E = np.zeros((p, min(width, len(cols) - lo)))
+            E[cols[lo : lo + width], np.arange(E.shape[1])] = 1.0
+            out[:, lo : lo + E.shape[1]] = _host(be, self.curvature_matvec(be.asarray(E)))
+        return out
 
     def zeros(self):
         return self.problem.zeros()

@@ -54,13 +54,15 @@ class Armijo(StepRule):
         # too long first step may overflow d: the line search then shortens it.)
         if objective.penalty.l1 != 0.0:
             d = objective.prox(point.coef - t * point.grad, t) - point.coef
-            q = d / (-t)
-        else:
-            q, d = point.grad, -t * point.grad
-        # The decrease the step promises: Δ = -t·‖q‖² (prox optimality; unlike
+            q = Pq = d / (-t)
+        else:  # Pq = P g, P the metric of the steps (bb's whitened steps), g without one
+            q = point.grad
+            Pq = self._metric(q, xp)
+            d = -t * Pq
+        # The decrease the step promises: Δ = -t·qᵀPq (prox optimality; unlike
         # gᵀd + h(coef + d) - h(coef) it cannot lose its sign to rounding, and
         # it does not square t).
-        qq = vdot(q, q, xp)
+        qq = vdot(q, Pq, xp)
         delta = -t * qq
         if delta == 0.0:  # a fixed point of the (proximal) gradient step: optimal
             self.stop_reason = "converged"
@@ -72,8 +74,12 @@ class Armijo(StepRule):
         self._k += 1
         if self._k % self._refresh == 0:
             new = objective.evaluate(new.coef, reuse=new)
-        self.step = self.next_step(objective, point, new, q, qq, lam)
+        self.step = self.next_step(objective, point, new, Pq, qq, lam)
         return new
+
+    def _metric(self, q, xp):
+        """P q for the metric P of the steps: q itself here (P = I)."""
+        return q
 
     def _search(self, objective, point, d, delta):
         """Backtracking along the ray: the accepted Point and its λ, or (None, λ)."""
@@ -95,7 +101,10 @@ class Armijo(StepRule):
             lam *= 0.5
 
     def next_step(self, objective, point, new, q, qq, lam):
-        """The first trial step of the next search: 2λt (α for a float learning rate)."""
+        """The first trial step of the next search: 2λt (α for a float learning rate).
+
+        ``q`` is the step's direction over -t (P g), ``qq`` = gᵀPg.
+        """
         if not self.auto:
             return self.step
         t = 2.0 * lam * self.step
@@ -106,7 +115,7 @@ class Armijo(StepRule):
             # step by the inverse curvature along it, ‖s‖/‖Δg‖, or it doubles
             # until the iterates wander in the noise of J.
             y = new.grad - point.grad
-            yy = vdot(y, y, objective.xp)
+            yy = vdot(y, self._metric(y, objective.xp), objective.xp)
             if yy > 0.0:  # ‖s‖ / ‖y‖ with s = -λt·q (t here is 2λt)
                 t = min(t, 0.5 * t * math.sqrt(qq / yy))
         return t

@@ -1,0 +1,163 @@
+"""bb's whitened steps: after 20 iterations, where the rows' mean curvature ratio ρ is at
+least 0.3, the spectral steps take the metric H⁻¹ of Böhning's bound (issue #16;
+benchmarks/README.md, "Whitened coordinates")."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.model_selection import StratifiedKFold
+
+from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV, _batch
+from gdlogreg._objective import Objective
+from gdlogreg._problem import make_problem
+from gdlogreg._steps import bb
+
+
+def _collinear(n=3000, K=2, seed=0, dtype=np.float64):
+    """Overlapping classes (ρ near ½ at the optimum) on raw, nearly collinear features of
+    very different scales: standardized descent crawls along their differences."""
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((n, 4))
+    X = np.column_stack([
+        base[:, 0] * 1e3 + 5e3,
+        base[:, 0] * 1e3 + 5e3 + 10.0 * rng.standard_normal(n),  # ~ a copy of the first
+        base[:, 1],
+        base[:, 1] + base[:, 2] * 0.05,
+        base[:, 3] * 1e-2,
+        rng.standard_normal(n),
+    ]).astype(dtype)
+    W = rng.standard_normal((4, K)) * 0.8
+    Z = base @ W
+    if K == 2:
+        y = (rng.random(n) < 1.0 / (1.0 + np.exp(-Z[:, 0]))).astype(int)
+    else:
+        P = np.exp(Z - Z.max(axis=1, keepdims=True))
+        P /= P.sum(axis=1, keepdims=True)
+        y = (P.cumsum(axis=1) > rng.random((n, 1))).argmax(axis=1)
+    return X, y
+
+
+def _J(est, X, y):
+    from gdlogreg._cli import objective
+
+    return objective(est, X, y)
+
+
+@pytest.fixture
+def no_whitening(monkeypatch):
+    """bb as it was: never whitened."""
+    def off():
+        monkeypatch.setattr(bb, "WHITEN_RHO", np.inf)
+        monkeypatch.setattr(_batch, "WHITEN_RHO", np.inf)
+    return off
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_whitened_steps_take_far_fewer_iterations_to_the_same_optimum(K, no_whitening):
+    X, y = _collinear(K=K)
+    fast = GradientDescentLogisticRegression().fit(X, y)
+    no_whitening()
+    slow = GradientDescentLogisticRegression(max_iter=5000).fit(X, y)
+    assert fast.converged_ and slow.converged_
+    # 31 against 83 iterations (binary), 32 against 135 (3 classes)
+    assert fast.n_iter_[0] * 2 <= slow.n_iter_[0], (fast.n_iter_, slow.n_iter_)
+    J_fast, J_slow = _J(fast, X, y), _J(slow, X, y)
+    assert abs(J_fast - J_slow) <= 1e-6 * J_slow
+
+
+def test_where_the_classes_separate_the_path_is_plain_bb(no_whitening):
+    """breast cancer: ρ ≈ 0.09 after 20 iterations, no switch: the same iterates, bitwise."""
+    X, y = load_breast_cancer(return_X_y=True)
+    X = (X - X.mean(0)) / X.std(0)
+    a = GradientDescentLogisticRegression().fit(X, y)
+    no_whitening()
+    b = GradientDescentLogisticRegression().fit(X, y)
+    np.testing.assert_array_equal(a.loss_curve_, b.loss_curve_)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def _objective(X, y, **kw):
+    params = dict(C=1.0, l1_ratio=0.0, fit_intercept=True) | kw
+    problem = make_problem(X, np.unique(y, return_inverse=True)[1], None, len(np.unique(y)),
+                           **params)
+    return Objective(problem, problem.standardization)
+
+
+def test_the_metric_is_the_inverse_of_the_bound_and_only_where_it_applies():
+    X, y = _collinear(n=400)
+    obj = _objective(X, y)
+    P = obj.whitening()
+    p = obj.coef_shape[0]
+    H = obj.curvature_matvec(np.eye(p))  # the bound, column by column
+    # the constant-free columns: P H = I (no column here is constant)
+    np.testing.assert_allclose(P @ H, np.eye(p), atol=1e-8)
+    assert np.all(np.linalg.eigvalsh(P) > 0)
+    # an L1 part (its prox needs a diagonal map), no penalty, or more coordinates than a
+    # quarter of the rows: no whitened steps
+    assert _objective(X, y, l1_ratio=0.5).whitening() is None
+    assert _objective(X, y, C=np.inf).whitening() is None
+    assert _objective(X[:20], y[:20]).whitening() is None
+
+
+def test_a_constant_column_keeps_the_plain_metric():
+    X, y = _collinear(n=400)
+    X = np.column_stack([X, np.full(len(X), 7.0)])
+    P = _objective(X, y).whitening()
+    c = X.shape[1] - 1
+    assert P[c, c] == 1.0 and np.count_nonzero(P[c]) == 1 and np.count_nonzero(P[:, c]) == 1
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_no_whitened_steps_with_a_float_learning_rate_or_an_l1_part(no_whitening):
+    X, y = _collinear(n=800)
+    fits = []
+    for switch in (True, False):
+        if not switch:
+            no_whitening()
+        fits.append([
+            GradientDescentLogisticRegression(solver="bb", learning_rate=0.01, max_iter=60,
+                                              tol=0).fit(X / 1e3, y).coef_,
+            GradientDescentLogisticRegression(l1_ratio=0.5, max_iter=60, tol=0).fit(X, y).coef_,
+        ])
+    for a, b in zip(*fits, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_float32_stays_float32_and_reaches_the_float64_optimum():
+    X, y = _collinear(dtype=np.float32)
+    est = GradientDescentLogisticRegression().fit(X, y)
+    ref = GradientDescentLogisticRegression().fit(X.astype(np.float64), y)
+    assert est.coef_.dtype == np.float32
+    assert est.n_iter_[0] <= 2 * ref.n_iter_[0]
+    J, J_ref = _J(est, X.astype(np.float64), y), _J(ref, X.astype(np.float64), y)
+    assert abs(J - J_ref) <= 1e-5 * J_ref
+
+
+def test_a_weight_of_two_is_a_repeated_row():
+    X, y = _collinear(n=600)
+    w = np.ones(len(y))
+    w[::3] = 2.0
+    a = GradientDescentLogisticRegression().fit(X, y, sample_weight=w)
+    rep = np.repeat(np.arange(len(y)), w.astype(int))
+    b = GradientDescentLogisticRegression().fit(X[rep], y[rep])
+    assert a.n_iter_[0] == b.n_iter_[0]
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), rtol=1e-7)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_each_column_of_the_search_keeps_its_single_fits_whitened_path(K, no_whitening):
+    X, y = _collinear(n=1500, K=K)
+    Cs = [0.01, 1.0, 100.0]
+    search = GradientDescentLogisticRegressionCV(Cs=Cs).fit(X, y)
+    folds = list(StratifiedKFold(5).split(X, y))
+    for c, C in enumerate(Cs):
+        for f, (train, _) in enumerate(folds):
+            single = GradientDescentLogisticRegression(C=C).fit(X[train], y[train])
+            curve = search.loss_curves_[c * len(folds) + f]
+            assert len(curve) == len(single.loss_curve_), (C, f)
+            np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-9)
+    # and whitened it was: without, the search takes longer
+    no_whitening()
+    plain = GradientDescentLogisticRegressionCV(Cs=Cs).fit(X, y)
+    assert sum(map(len, search.loss_curves_)) * 2 < sum(map(len, plain.loss_curves_))
+    assert search.best_index_ == plain.best_index_
