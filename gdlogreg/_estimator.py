@@ -185,7 +185,9 @@ class GradientDescentLogisticRegression(
         weights beyond the float range), where no such bound exists.
     learning_rate_ : float
         The last step size used (α for a constant step). Under
-        ``learning_rate="auto"`` it is in standardized coordinates.
+        ``learning_rate="auto"`` it is in standardized coordinates, and in
+        the whitened ones of ``"bb"``'s whitened steps where it took them
+        (a step along -H⁻¹g, user guide, "Whitened steps").
     coef_path_ : ndarray of shape (n_iter_ + 1, n_outputs, n_features)
         Every iterate of w, only with ``keep_path=True``.
     intercept_path_ : ndarray of shape (n_iter_ + 1, n_outputs)
