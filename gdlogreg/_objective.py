@@ -399,17 +399,18 @@ class Objective:
 
     def _bound_from_gram(self, keep):
         """H on the coordinates ``keep`` from the backend's centred Gram (one read of X):
-        in standardized coordinates the weights' block is c D G D + l2 D², G the Gram of
-        the rows centred at μ (held columns: at 0), and the intercept, whose column is
+        in standardized coordinates the weights' block is c G + l2 D², G the Gram of
+        the rows centred at μ (held columns: at 0) and scaled by D (in raw units it
+        would overflow for features near 1e155), and the intercept, whose column is
         orthogonal to the centred ones, has c alone. None without that kernel."""
         gram = getattr(self.backend, "centred_gram", None)
-        G = None if gram is None else gram(_host(self.backend, self.std.mean))
+        D = _host(self.backend, self.std.D)
+        G = None if gram is None else gram(_host(self.backend, self.std.mean), D)
         if G is None:
             return None
-        D = _host(self.backend, self.std.D)
         H = np.zeros((len(keep), len(keep)))
         d = len(D)
-        H[:d, :d] = self.curvature * (D[:, None] * G * D[None, :])
+        H[:d, :d] = self.curvature * G
         H[np.arange(d), np.arange(d)] += self.penalty.l2 * D * D
         if self.fit_intercept:
             s = self.backend.s
