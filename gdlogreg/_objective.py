@@ -38,8 +38,9 @@ from ._loss import CurvatureShare
 from ._xp import astype, concat, to_host
 
 # Whitened steps (:meth:`Objective.whitening`): for at most MAX_WHITENED coordinates,
-# and at most a quarter of the rows of positive weight (applying H⁻¹, p² a column, then
-# costs at most a quarter of the products with X, n·p).
+# and at most a quarter of the rows, Σ of the sample weights (applying H⁻¹, p² a column,
+# then costs at most a quarter of the products with X, n·p; a weight of 2 counts as two
+# rows, as a repeated row would: the same fit, scikit-learn's sample-weight equivalence).
 MAX_WHITENED, WHITENED_ROWS = 512, 4
 # The products of the bound's columns in chunks of at most this many entries of Z (or a
 # sixteenth of X if larger): a temporary of X's size would double a fit's memory.
@@ -367,7 +368,8 @@ class Objective:
         BackProp", §4.3: decorrelated inputs). Only for a pure L2 penalty (the L1
         prox needs a diagonal map) in standardized coordinates, at most
         :data:`MAX_WHITENED` coordinates and a :data:`WHITENED_ROWS`-th of the rows
-        of positive weight. A constant column (:attr:`Standardization.held`), a copy
+        (Σ of the raw sample weights where the penalty knows it, else the rows of
+        positive weight). A constant column (:attr:`Standardization.held`), a copy
         of the intercept, keeps the plain metric. None too where H is not positive
         definite in floating point.
         """
@@ -375,8 +377,10 @@ class Objective:
         if not self.penalty.pure_l2 or self.T is not self.std or p > MAX_WHITENED:
             return None
         be = self.backend
-        rows = be.n_samples if isinstance(be.s, float) else int(
-            to_host(be.xp.sum(astype(be.s > 0, be.dtype, be.xp))))
+        rows = self.penalty.total
+        if rows is None:
+            rows = be.n_samples if isinstance(be.s, float) else int(
+                to_host(be.xp.sum(astype(be.s > 0, be.dtype, be.xp))))
         if WHITENED_ROWS * p > rows:
             return None
         keep = np.ones(p, dtype=bool)

@@ -31,3 +31,18 @@ def test_huge_features_keep_the_whitened_steps():
     small = GradientDescentLogisticRegression().fit(X, y)
     huge = GradientDescentLogisticRegression().fit(X * 1e155, y)
     assert huge.n_iter_[0] <= 2 * small.n_iter_[0], (huge.n_iter_, small.n_iter_)  # 29, 24
+
+
+def test_a_weight_of_two_is_a_repeated_row_where_the_rows_decide_the_switch():
+    """26 rows, 7 coordinates: 4·7 > 26 rows of positive weight, but the same rows with
+    weights 2 repeated are 39. The switch counted the rows of positive weight: the
+    repeated rows whitened (33 iterations), the weighted ones not (52), predictions
+    7e-5 apart; without the switch both take the same 52 iterations, 2e-11 apart."""
+    X, y = _collinear(n=26, seed=1)
+    w = np.ones(len(y))
+    w[::2] = 2.0
+    rep = np.repeat(np.arange(len(y)), w.astype(int))
+    a = GradientDescentLogisticRegression().fit(X, y, sample_weight=w)
+    b = GradientDescentLogisticRegression().fit(X[rep], y[rep])
+    assert a.n_iter_[0] == b.n_iter_[0]
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), rtol=1e-7)
