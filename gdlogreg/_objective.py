@@ -38,8 +38,9 @@ from ._loss import CurvatureShare
 from ._xp import astype, concat, to_host
 
 # Whitened steps (:meth:`Objective.whitening`): for at most MAX_WHITENED coordinates,
-# and at most a quarter of the rows of positive weight (applying H⁻¹, p² a column, then
-# costs at most a quarter of the products with X, n·p).
+# and at most a quarter of the rows, Σ of the sample weights (applying H⁻¹, p² a column,
+# then costs at most a quarter of the products with X, n·p; a weight of 2 counts as two
+# rows, as a repeated row would: the same fit, scikit-learn's sample-weight equivalence).
 MAX_WHITENED, WHITENED_ROWS = 512, 4
 # ... and only where the features are correlated: the condition number of H scaled to a
 # unit diagonal at least MIN_CONDITION (1.1 on Gaussian features, 29 on movies, 1e3 to 1e7
@@ -384,7 +385,8 @@ class Objective:
         BackProp", §4.3: decorrelated inputs). Only for a pure L2 penalty (the L1
         prox needs a diagonal map) in standardized coordinates, at most
         :data:`MAX_WHITENED` coordinates and a :data:`WHITENED_ROWS`-th of the rows
-        of positive weight. A constant column (:attr:`Standardization.held`), a copy
+        (Σ of the raw sample weights where the penalty knows it, else the rows of
+        positive weight). A constant column (:attr:`Standardization.held`), a copy
         of the intercept, keeps the plain metric. None too where the features are
         nearly uncorrelated (:data:`MIN_CONDITION`), and where H is not positive
         definite in floating point.
@@ -393,8 +395,10 @@ class Objective:
         if not self.penalty.pure_l2 or self.T is not self.std or p > MAX_WHITENED:
             return None
         be = self.backend
-        rows = be.n_samples if isinstance(be.s, float) else int(
-            to_host(be.xp.sum(astype(be.s > 0, be.dtype, be.xp))))
+        rows = self.penalty.total
+        if rows is None:
+            rows = be.n_samples if isinstance(be.s, float) else int(
+                to_host(be.xp.sum(astype(be.s > 0, be.dtype, be.xp))))
         if WHITENED_ROWS * p > rows:
             return None
         keep = np.ones(p, dtype=bool)
@@ -419,17 +423,18 @@ class Objective:
 
     def _bound_from_gram(self, keep):
         """H on the coordinates ``keep`` from the backend's centred Gram (one read of X):
-        in standardized coordinates the weights' block is c D G D + l2 D², G the Gram of
-        the rows centred at μ (held columns: at 0), and the intercept, whose column is
+        in standardized coordinates the weights' block is c G + l2 D², G the Gram of
+        the rows centred at μ (held columns: at 0) and scaled by D (in raw units it
+        would overflow for features near 1e155), and the intercept, whose column is
         orthogonal to the centred ones, has c alone. None without that kernel."""
         gram = getattr(self.backend, "centred_gram", None)
-        G = None if gram is None else gram(_host(self.backend, self.std.mean))
+        D = _host(self.backend, self.std.D)
+        G = None if gram is None else gram(_host(self.backend, self.std.mean), D)
         if G is None:
             return None
-        D = _host(self.backend, self.std.D)
         H = np.zeros((len(keep), len(keep)))
         d = len(D)
-        H[:d, :d] = self.curvature * (D[:, None] * G * D[None, :])
+        H[:d, :d] = self.curvature * G
         H[np.arange(d), np.arange(d)] += self.penalty.l2 * D * D
         if self.fit_intercept:
             s = self.backend.s

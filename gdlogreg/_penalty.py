@@ -50,8 +50,11 @@ _SQ_FLOOR = {4: 1e-30, 8: 1e-280}
 class ElasticNet:
     """½ l2 ‖W‖² + l1 ‖W‖₁; pure L2 with l1 = 0, pure L1 with l2 = 0."""
 
-    def __init__(self, l2, l1):
+    def __init__(self, l2, l1, total=None):
         self.l2, self.l1 = float(l2), float(l1)
+        #: Σ of the raw sample weights (the rows, a weight of 2 counting as two), from
+        #: :meth:`scaled`; None where not known
+        self.total = total
 
     @classmethod
     def scaled(cls, C, l1_ratio, sw_sum, itemsize=8):
@@ -64,7 +67,7 @@ class ElasticNet:
         if scale == math.inf:
             return cls(0.0, 0.0)
         scale = max(scale, SCALE_FLOOR[4 if itemsize == 4 else 8])
-        return cls((1.0 - l1_ratio) / scale, l1_ratio / scale)
+        return cls((1.0 - l1_ratio) / scale, l1_ratio / scale, float(sw_sum))
 
     @property
     def pure_l2(self):

@@ -686,23 +686,25 @@ class NumpyBackend(HostArrays, ArrayBackend):
             return np.add(Z[rows], D[rows], out=out)
         return np.add(D[rows] * t, Z[rows], out=out)  # rounded as t·D + Z everywhere
 
-    def centred_gram(self, mean):
-        """Σᵢ sᵢ (xᵢ - μ)(xᵢ - μ)ᵀ (numpy, float64, d × d) of dense X, in one read: each
-        cache-sized block of rows centred in float64 (nothing cancels: a raw Gram less
-        μμᵀ would lose the spread of an offset column), its products summed in block
-        order on the pool's threads (BLAS at one thread meanwhile); None for sparse X
-        (its centred rows would be dense)."""
+    def centred_gram(self, mean, scale):
+        """Σᵢ sᵢ aᵢ aᵢᵀ, aᵢ = (xᵢ - μ)·scale (numpy, float64, d × d) of dense X, in one
+        read: each cache-sized block of rows centred and scaled in float64 (nothing
+        cancels: a raw Gram less μμᵀ would lose the spread of an offset column; and
+        scaled before the products, which overflow in raw units for features near
+        1e155), its products summed in block order on the pool's threads (BLAS at one
+        thread meanwhile); None for sparse X (its centred rows would be dense)."""
         if self._sparse:
             return None
         d, rows = self.n_features, self._moment_rows()
         mu = np.asarray(mean, dtype=np.float64)
+        D = np.asarray(scale, dtype=np.float64)
         blocks = self.row_blocks(1)
 
         def part(lo, hi):
             G = np.zeros((d, d))
             for block in blocks[lo:hi]:
                 for i in range(block.start, block.stop, rows):
-                    A = self.X[i : min(i + rows, block.stop)].astype(np.float64) - mu
+                    A = (self.X[i : min(i + rows, block.stop)].astype(np.float64) - mu) * D
                     w = self.s if isinstance(self.s, float) else self.s[i : i + A.shape[0], None]
                     G += np.dot((A * w).T, A)
             return [], G, None
