@@ -207,8 +207,13 @@ def fmt_labels(labels, most=5):
 def class_indices(classes, y):
     """The index of each label in ``classes`` (sorted, as ``classes_`` is)."""
     y = np.asarray(y)
-    idx = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
-    unknown = classes[idx] != y
+    try:
+        idx = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+    except TypeError:  # labels of another kind than classes_ (str against int)
+        idx = np.zeros(len(y), dtype=np.intp)
+    # compared as Python objects: numpy 1.x compares str with int arrays as a whole
+    # (one False and a FutureWarning), not element by element
+    unknown = ~np.asarray(np.equal(classes[idx].astype(object), y.astype(object)), dtype=bool)
     if unknown.any():
         raise ValueError(
             "y holds labels the estimator was not fitted on, such as"

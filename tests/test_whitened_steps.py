@@ -123,14 +123,19 @@ def test_no_whitened_steps_with_a_float_learning_rate_or_an_l1_part(no_whitening
         np.testing.assert_array_equal(a, b)
 
 
-def test_float32_stays_float32_and_reaches_the_float64_optimum():
+def test_float32_stays_float32_and_reaches_the_float64_optimum(no_whitening):
     X, y = _collinear(dtype=np.float32)
+    X64 = X.astype(np.float64)
+    ref = GradientDescentLogisticRegression().fit(X64, y)
     est = GradientDescentLogisticRegression().fit(X, y)
-    ref = GradientDescentLogisticRegression().fit(X.astype(np.float64), y)
-    assert est.coef_.dtype == np.float32
-    assert est.n_iter_[0] <= 2 * ref.n_iter_[0]
-    J, J_ref = _J(est, X.astype(np.float64), y), _J(ref, X.astype(np.float64), y)
-    assert abs(J - J_ref) <= 1e-5 * J_ref
+    assert est.coef_.dtype == np.float32 and est.converged_
+    J, J_ref = _J(est, X64, y), _J(ref, X64, y)
+    assert abs(J - J_ref) <= 1e-6 * J_ref
+    # plain float32 steps crawl here: 641 iterations (993 with numpy 1.23's OpenBLAS)
+    # against 33 (64) whitened
+    no_whitening()
+    plain = GradientDescentLogisticRegression(max_iter=5000).fit(X, y)
+    assert est.n_iter_[0] * 5 <= plain.n_iter_[0], (est.n_iter_, plain.n_iter_)
 
 
 def test_a_weight_of_two_is_a_repeated_row():
