@@ -134,7 +134,8 @@ def main(argv=None):
     p.add_argument("--n", type=int, default=1_000_000)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=9)
-    p.add_argument("--M", type=int, default=20, help="iterations of the timed fits")
+    p.add_argument("--M", type=int, default=20, help="iterations of the timed fits (at most 20:"
+                   " past them bb may switch to whitened steps, whose one-off H is set-up)")
     p.add_argument("--quick", action="store_true", help="small data (smoke run)")
     args = p.parse_args(argv)
     if args.quick:
