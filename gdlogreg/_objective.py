@@ -35,6 +35,7 @@ from scipy.linalg import cho_factor, cho_solve
 
 from ._compat import convert_to_numpy
 from ._loss import CurvatureShare
+from ._steps._base import eps
 from ._xp import astype, concat, to_host
 
 # Whitened steps (:meth:`Objective.whitening`): for at most MAX_WHITENED coordinates,
@@ -408,7 +409,11 @@ class Objective:
         if H is None:  # no Gram kernel: H's columns by products with X
             H = self._bound_columns(np.flatnonzero(keep))[keep]
         H = 0.5 * (H + H.T)
-        H[np.diag_indices_from(H)] += 1e-13 * max(float(np.trace(H)) / len(H), 0.0)
+        # a floor under H's spectrum: 1e-13 of its mean diagonal, 10 eps in float32, whose
+        # gradients' rounding H⁻¹ would otherwise blow up along a null direction (a copy
+        # or a sum of columns, C = 1e10: 1000 iterations, not converged, for 26)
+        floor = max(1e-13, 10.0 * eps(self.dtype))
+        H[np.diag_indices_from(H)] += floor * max(float(np.trace(H)) / len(H), 0.0)
         if not _correlated(H):
             return None
         try:
