@@ -35,8 +35,7 @@ from scipy.linalg import cho_factor, cho_solve
 
 from ._compat import convert_to_numpy
 from ._loss import CurvatureShare
-from ._steps._base import eps
-from ._xp import astype, concat, to_host
+from ._xp import astype, concat, eps, to_host
 
 # Whitened steps (:meth:`Objective.whitening`): for at most MAX_WHITENED coordinates,
 # and at most a quarter of the rows, Σ of the sample weights (applying H⁻¹, p² a column,

@@ -2,10 +2,17 @@
 
 numpy < 2 has no ``concat`` and numpy < 2.1 no ``astype`` function; these
 helpers take either, so that the same code runs on numpy and on any array-API
-namespace.
+namespace; and the machine epsilon of a dtype of any of them (base layer: the
+objective and the step rules both read it).
 """
 
 import numpy as np
+
+
+def eps(dtype):
+    """Machine epsilon of the data's dtype (float32 or float64)."""
+    size = getattr(dtype, "itemsize", None)  # numpy (and torch) dtypes; else by name
+    return 1.2e-7 if (size == 4 if size is not None else "32" in str(dtype)) else 2.3e-16
 
 
 def astype(a, dtype, xp):
