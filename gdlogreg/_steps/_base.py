@@ -30,8 +30,6 @@ def vdot(a, b, xp):
     return float(xp.sum(a * b))
 
 
-
-
 def infinite_if_overflowed(point, xp):
     """``point`` with J = inf if its coef overflowed: weights of inf can give a
     finite J (inf·x classifies every row), and must read as a divergence."""
