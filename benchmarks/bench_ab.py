@@ -91,22 +91,21 @@ def compare(ds, new, old, repeats, solvers):
     row["dJ"] = abs(Jn - Jb) / abs(Jb)
     row["n_iter"] = (int(np.ravel(outs["new"].n_iter_)[0]), int(np.ravel(outs["base"].n_iter_)[0]))
     M = rb.M_LARGE if big else 200
-    M0 = rb.marginal_start(M)
     row["per_iter"] = {}
     for s in solvers:
         jobs = {}
         for tag, cls in (("new", new), ("base", old)):
-            jobs[f"{tag}@M0"] = lambda cls=cls, s=s: fit(cls, ds, solver=s, tol=0.0, max_iter=M0)
+            jobs[f"{tag}@0"] = lambda cls=cls, s=s: fit(cls, ds, solver=s, tol=0.0, max_iter=0)
             jobs[f"{tag}@M"] = lambda cls=cls, s=s: fit(cls, ds, solver=s, tol=0.0, max_iter=M)
         ratios = {"new": [], "base": []}
         for _ in range(rep):
             floor0 = rb.matvec_floor(ds)
-            t, o = rb.interleaved(jobs, 1, math.inf)
+            with rb.plain_steps("gdlogreg", "gdlogreg_base"):  # per-iteration: no switch
+                t, o = rb.interleaved(jobs, 1, math.inf)
             floor = statistics.median([floor0, rb.matvec_floor(ds)])
             for tag in ratios:
-                n_it = int(np.ravel(o[f"{tag}@M"].n_iter_)[0]) - int(
-                    np.ravel(o[f"{tag}@M0"].n_iter_)[0])
-                ratios[tag].append((t[f"{tag}@M"] - t[f"{tag}@M0"]) / max(n_it, 1) / floor)
+                n_it = max(int(np.ravel(o[f"{tag}@M"].n_iter_)[0]), 1)
+                ratios[tag].append((t[f"{tag}@M"] - t[f"{tag}@0"]) / n_it / floor)
         row["per_iter"][s] = tuple(statistics.median(ratios[k]) for k in ("new", "base"))
     nb = rb.x_nbytes(ds.X)
     row["memory"] = tuple(rb.peak_bytes(lambda c=c: fit(c, ds)) / nb for c in (new, old))

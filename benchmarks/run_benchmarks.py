@@ -14,6 +14,7 @@ benchmarks/README.md for what each table measures.
 """
 
 import argparse
+import contextlib
 import gc
 import json
 import math
@@ -366,21 +367,29 @@ def rel_gap(J, J_star):
     return max(J - J_star, 0.0) / abs(J_star)
 
 
-# The marginal iterations are counted from max_iter = M0 (0, or past bb's switch to
-# whitened steps at its 21st update where M goes beyond it: the switch's one-off H is
-# set-up, like the moments, not the cost of an iteration); M of the large sets.
-WHITEN_AT = 20
-M_LARGE = 45
+# M of the large sets' marginal per-iteration time.
+M_LARGE = 30
 
 
-def marginal_start(M):
-    """M0 of a marginal measure up to max_iter = M (see WHITEN_AT)."""
-    return 0 if M <= WHITEN_AT else WHITEN_AT + 1
+@contextlib.contextmanager
+def plain_steps(*packages):
+    """bb without its switch to whitened steps (in each of ``packages``, gdlogreg by default):
+    the per-iteration time is that of the loop's kernels. The switch's one-off H (after 20
+    iterations) is set-up, not an iteration's cost, and after it a fit of these sets may
+    stop at once at its floor (float32 at tol=0), which leaves no iterations to time."""
+    import importlib
 
-
-def marginal(times, outs, tag0, tagM):
-    """Seconds an iteration: (fit at M - fit at M0) / (their iterations' difference)."""
-    return (times[tagM] - times[tag0]) / max(outs[tagM].n_iter - outs[tag0].n_iter, 1)
+    modules = [importlib.import_module(f"{p}.{m}") for p in packages or ("gdlogreg",)
+               for m in ("_steps.bb", "_batch")]
+    modules = [m for m in modules if hasattr(m, "WHITEN_RHO")]
+    saved = [m.WHITEN_RHO for m in modules]
+    for m in modules:
+        m.WHITEN_RHO = math.inf
+    try:
+        yield
+    finally:
+        for m, v in zip(modules, saved, strict=True):
+            m.WHITEN_RHO = v
 
 
 # Repeats of the per-iteration section in a full run: each is a single fit per
@@ -391,13 +400,17 @@ PER_ITER_REPEATS = 7
 
 def per_iteration(ds, cfg, log):
     """Marginal per-iteration time of each solver, in units of the two-matvec floor."""
+    with plain_steps():
+        return _per_iteration(ds, cfg, log)
+
+
+def _per_iteration(ds, cfg, log):
     big = ds.n * ds.d > 1e6
     M = cfg.M_small if not big else M_LARGE
-    M0 = marginal_start(M)
     alpha = textbook_step(ds)
-    jobs = {"ours(bb)@0": lambda: fit_ours(ds, "bb", tol=0.0, max_iter=0)}  # the set-up
+    jobs = {}
     for s in OUR_SOLVERS:
-        jobs[f"ours({s})@M0"] = lambda s=s: fit_ours(ds, s, tol=0.0, max_iter=M0)
+        jobs[f"ours({s})@0"] = lambda s=s: fit_ours(ds, s, tol=0.0, max_iter=0)
         jobs[f"ours({s})@M"] = lambda s=s: fit_ours(ds, s, tol=0.0, max_iter=M)
     jobs[NUMPY_GD] = lambda: run_numpy_gd(ds, alpha, M)
     ratios = {m: [] for m in PER_ITER_METHODS}
@@ -414,7 +427,7 @@ def per_iteration(ds, cfg, log):
         floors.append(floor)
         for s in OUR_SOLVERS:
             m = f"ours({s})"
-            pit = marginal(times, outs, f"{m}@M0", f"{m}@M")
+            pit = (times[f"{m}@M"] - times[f"{m}@0"]) / max(outs[f"{m}@M"].n_iter, 1)
             per_iter_s[m].append(pit)
             ratios[m].append(pit / floor)
         setup.append(times["ours(bb)@0"] / floor)
@@ -447,6 +460,13 @@ def thread_counts():
 
 
 def per_iteration_threads(ds, cfg, log):
+    """ours(bb)'s per-iteration time / two-matvec floor at each thread count
+    (:func:`_per_iteration_threads`, bb without its switch to whitened steps)."""
+    with plain_steps():
+        return _per_iteration_threads(ds, cfg, log)
+
+
+def _per_iteration_threads(ds, cfg, log):
     """ours(bb)'s per-iteration time / two-matvec floor at each thread count.
 
     Each count limits the BLAS, OpenMP and gdlogreg's own O(n) passes
@@ -456,7 +476,7 @@ def per_iteration_threads(ds, cfg, log):
     """
     M = cfg.M_small if ds.n * ds.d <= 1e6 else M_LARGE
     jobs = {
-        "@M0": lambda: fit_ours(ds, "bb", tol=0.0, max_iter=marginal_start(M)),
+        "@0": lambda: fit_ours(ds, "bb", tol=0.0, max_iter=0),
         "@M": lambda: fit_ours(ds, "bb", tol=0.0, max_iter=M),
     }
     counts = getattr(cfg, "counts", None) or thread_counts()
@@ -470,7 +490,7 @@ def per_iteration_threads(ds, cfg, log):
                 before = matvec_floor(ds)
                 times, outs = interleaved(jobs, 1, math.inf)
                 floor = statistics.median([before, matvec_floor(ds)])
-            pit = marginal(times, outs, "@M0", "@M")
+            pit = (times["@M"] - times["@0"]) / max(outs["@M"].n_iter, 1)
             got[k]["ratio"].append(pit / floor)
             got[k]["floor"].append(floor)
             got[k]["iter"].append(pit)
@@ -891,11 +911,10 @@ def render(results):
     parts += [
         "### Per-iteration time / two-matvec floor (one `X @ v` + one `X.T @ r`)",
         "",
-        "Marginal time of an iteration: (fit with max_iter=M − fit with max_iter=M0) / their"
-        " iterations' difference, tol=0, M0 = 21 where M > 20 (past bb's switch to whitened"
-        " steps, whose one-off H is set-up) and 0 otherwise, divided by the floor measured"
-        " right before and after on the same X; medians. 'bb setup' is the max_iter=0 fit in"
-        " floors.",
+        "Marginal time of an iteration: (fit with max_iter=M − fit with max_iter=0) / n_iter_,"
+        " tol=0, bb without its switch to whitened steps (whose one-off H is set-up), divided"
+        " by the floor measured right before and after on the same X; medians. 'bb setup' is"
+        " the max_iter=0 fit in floors.",
         "",
     ]
     rows = [
