@@ -379,8 +379,9 @@ class Objective:
         """H⁻¹ (numpy, float64, p × p) for Böhning's bound H ≽ ∇²J in these coordinates,
         the metric of whitened steps; None where they do not apply.
 
-        H = c Tᵀ Aᵀ S A T + l2 [D² 0; 0 0] (:meth:`curvature_matvec` of the identity,
-        in column chunks): in u = Lᵀ coef (H = L Lᵀ) the bound is the identity, and a
+        H = c Tᵀ Aᵀ S A T + l2 [D² 0; 0 0], from the backend's centred Gram in one read
+        of X (:meth:`_bound_from_gram`), else as :meth:`curvature_matvec` of the
+        identity in column chunks: in u = Lᵀ coef (H = L Lᵀ) the bound is the identity, and a
         step along -H⁻¹ g is a gradient step there (LeCun et al. 1998, "Efficient
         BackProp", §4.3: decorrelated inputs). Only for a pure L2 penalty (the L1
         prox needs a diagonal map) in standardized coordinates, at most
