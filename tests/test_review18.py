@@ -89,3 +89,32 @@ def test_complex_torch_x_is_refused_as_numpy_x_is(method):
                 model.fit(Xc, torch.asarray(y))
             else:
                 getattr(model, method)(Xc)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [["a", "b", "c"], ["a", "b", "c", "category"], [10, 20, 30, "category"], [0, 1, 2, "Int64"]],
+    ids=["str", "str-category", "int-category", "Int64"],
+)
+def test_dask_series_of_pandas_extension_labels_are_the_numpy_fit(labels):
+    """A Dask Series of labels of a pandas extension dtype (string, categorical,
+    nullable Int64): the numpy fit of the pandas Series, with no warning. Dask's
+    UserWarning ("limited support for converting pandas extension dtypes") leaked from
+    every fit, and int categories or Int64 labels, objects once converted, were refused
+    as "Unknown label type: unknown"."""
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    X, y = _data(3, 4)
+    dtype = labels.pop() if len(labels) == 4 else None
+    series = pd.Series(np.asarray(labels)[y], dtype=dtype)
+    frame = dd.from_pandas(pd.DataFrame(X, columns=list("abcd")), npartitions=3)
+    ref = GradientDescentLogisticRegression().fit(pd.DataFrame(X, columns=list("abcd")), series)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = GradientDescentLogisticRegression().fit(
+            frame, dd.from_pandas(series, npartitions=3)
+        )
+        pred = model.predict(frame).compute()
+    np.testing.assert_array_equal(model.classes_, ref.classes_)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_array_equal(pred, ref.predict(X))
