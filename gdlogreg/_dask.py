@@ -9,6 +9,7 @@ computed chunk by chunk.
 """
 
 import math
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -105,7 +106,9 @@ def _check_vector(v, n_samples, rows, name):
     import dask.array as da
 
     if _is_frame(v):
-        v = v.to_dask_array(lengths=True)
+        with warnings.catch_warnings():  # labels of a pandas extension dtype become objects
+            warnings.filterwarnings("ignore", "Dask currently has limited support", UserWarning)
+            v = v.to_dask_array(lengths=True)
     if not is_dask(v):
         v = np.asarray(v)
     if v.ndim == 2 and v.shape[1] == 1:
@@ -174,6 +177,8 @@ def validated(estimator, X, y, sample_weight=None):
         raise ValueError("Input X contains NaN or infinity.")
     if sw is not None:
         _check_weight_range(*sw_range, sw.dtype)
+    if classes.dtype == object and not any(isinstance(c, str) for c in classes):
+        classes = np.asarray(classes.tolist())  # numbers of a categorical or Int64 Series
     if classes.dtype.kind in "fc" and not np.isfinite(classes).all():  # as validate_data's
         raise ValueError("Input y contains NaN or infinity.")
     check_classification_targets(classes)

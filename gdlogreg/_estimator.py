@@ -283,6 +283,7 @@ class GradientDescentLogisticRegression(
         if _dask.is_dask(X):
             return _dask.fit(self, X, y, sample_weight)
         xp, _, device_ = get_namespace_and_device(X)
+        _refuse_complex(X, xp)
         # scikit-learn's finiteness check sums X: near the float limit the
         # partial sums overflow to ±inf and then nan, which is no error in X.
         with np.errstate(over="ignore", invalid="ignore"):
@@ -605,8 +606,26 @@ class GradientDescentLogisticRegression(
         """
         if _dask.is_dask(X):
             return _dask.decision_function(self, X)
+        xp, _, device_ = get_namespace_and_device(X)
         with np.errstate(over="ignore", invalid="ignore"):  # as in fit
-            return super().decision_function(X)
+            if is_numpy_namespace(xp) or sp.issparse(self.coef_):
+                return super().decision_function(X)
+            return self._array_api_scores(X, xp, device_)
+
+    def _array_api_scores(self, X, xp, device_):
+        """z = X·w + b for array-API X, in the dtype numpy's product would have: torch
+        multiplies no int X by float coef_ (nor float32 by float64), it raises."""
+        check_is_fitted(self)
+        check_same_namespace(X, self, attribute="coef_", method="decision_function")
+        _refuse_complex(X, xp)
+        X = validate_data(self, X, reset=False)
+        dtype = X.dtype if xp.isdtype(X.dtype, "real floating") else (
+            max_precision_float_dtype(xp, device_)
+        )
+        dtype = xp.result_type(dtype, self.coef_.dtype)
+        z = xp.astype(X, dtype, copy=False) @ xp.astype(self.coef_, dtype, copy=False).T
+        z = z + xp.astype(self.intercept_, dtype, copy=False)
+        return xp.reshape(z, (-1,)) if z.shape[1] == 1 else z
 
     def predict_proba(self, X):
         """Probability of each class: σ(z) for two classes, softmax(z) otherwise.
@@ -685,6 +704,13 @@ def _to_numpy(a):
         return a
     xp, _ = get_namespace(a)
     return convert_to_numpy(a, xp)
+
+
+def _refuse_complex(X, xp):
+    """As check_array refuses complex numpy X: torch's cast to float drops the imaginary
+    part with a warning of its own."""
+    if not is_numpy_namespace(xp) and xp.isdtype(X.dtype, "complex floating"):
+        raise ValueError("Complex data not supported.")
 
 
 def _finite_start(name, a):

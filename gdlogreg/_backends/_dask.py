@@ -30,11 +30,12 @@ FAN_IN = 16
 # Module-level functions: the tasks of a distributed cluster pickle them.
 
 
-def _linear_block(x, coef, fit_intercept):
-    """Z = x W + b for one row chunk."""
+def _linear_block(x, coef):
+    """Z = x W + b for one row chunk; b is coef's row after W's, where it has one (a
+    pass of another loss on the same Z, ``value`` or the dual gap's, does not say)."""
     d = x.shape[1]
     z = x @ coef[:d]
-    return z + coef[d] if fit_intercept else z
+    return z + coef[d] if coef.shape[0] > d else z
 
 
 def _gradient_parts(x, r):
@@ -42,9 +43,9 @@ def _gradient_parts(x, r):
     return [np.ravel(x.T @ r), np.ravel(r.sum(axis=0))]
 
 
-def _loss_block(x, t, s, *, loss, coef, fit_intercept, gradient, weights):
+def _loss_block(x, t, s, *, loss, coef, gradient, weights):
     """Partial [loss] or [loss, Xᵀ R, Σ R] of one row chunk (the loss of gdlogreg._loss)."""
-    z = _linear_block(x, coef, fit_intercept)
+    z = _linear_block(x, coef)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         value, r = loss.terms(z, t, weights if s is None else s, np, gradient)
     value = np.atleast_1d(value)  # one loss, or one per group of a batch
@@ -53,9 +54,9 @@ def _loss_block(x, t, s, *, loss, coef, fit_intercept, gradient, weights):
     return np.concatenate([value, *_gradient_parts(x, r)]).astype(np.float64)
 
 
-def _gram_block(x, t, s, *, coef, fit_intercept, weights):
+def _gram_block(x, t, s, *, coef, weights):
     """Partial [Aᵀ (s ⊙ A V)] of one row chunk (A = [X, 1])."""
-    z = _linear_block(x, coef, fit_intercept)
+    z = _linear_block(x, coef)
     r = z * (weights if s is None else s if s.ndim == 2 else s[:, None])
     return np.concatenate(_gradient_parts(x, r)).astype(np.float64)
 
@@ -272,7 +273,7 @@ class DaskBackend(HostArrays):
         return G.astype(self.dtype)
 
     def gram(self, V, fit_intercept):
-        packed = self._map_reduce(_gram_block, coef=np.array(V), fit_intercept=fit_intercept)
+        packed = self._map_reduce(_gram_block, coef=np.array(V))
         return self._unpack(packed, V.shape[1], fit_intercept)
 
     def combine(self, Za, Zb, beta):
@@ -293,7 +294,7 @@ class DaskBackend(HostArrays):
             D, t = self.linear(V, fit_intercept), 1.0
         U = Z if D is None else (Z + D if t == 1.0 else D * t + Z)
         packed = self._map_reduce(
-            _loss_block, loss=loss, coef=U.coef, fit_intercept=fit_intercept, gradient=gradient
+            _loss_block, loss=loss, coef=U.coef, gradient=gradient
         )
         groups = getattr(loss, "n_groups", None)  # a batch: one loss per group
         value = float(packed[0]) if groups is None else packed[:groups]
