@@ -397,7 +397,7 @@ class BatchBB(_Rule):
     """
 
     memory, armijo = 10, 1e-4
-    _state = ("step", "_tau", "_short", "_memory", "_P")
+    _state = ("step", "_tau", "_short", "_memory", "_P", "_at")
 
     def start(self, objective, coef0):
         G = objective.n_groups
@@ -410,14 +410,24 @@ class BatchBB(_Rule):
         self._short = np.full((G, 3), np.inf)
         self._memory = np.full((G, self.memory), -np.inf)
         self._P = np.full(G, None, dtype=object)  # each group's metric (bb's whitened steps)
+        # when each group takes it: at once from a warm start (BarzilaiBorwein.start)
+        warm = to_host(objective.xp.any(coef0 != 0, axis=0)).reshape(G, -1).any(axis=1)
+        self._at = np.where(warm, 0, WHITEN_AT)
         self._k = 0
         self._refresh = 50 if eps(objective.dtype) > 1e-10 else 1000
         return objective.evaluate(coef0)
 
-    def _whiten(self, objective, point):
-        """Each group's :meth:`BarzilaiBorwein._whiten`, its metric from its single objective."""
-        for i in np.flatnonzero(objective.curvature_shares(point) >= WHITEN_RHO):
-            P = objective.group_objective(i).whitening()
+    def _whiten(self, objective, point, groups):
+        """:meth:`BarzilaiBorwein._whiten` of the groups ``groups``, each its metric from
+        its single objective."""
+        shares = objective.curvature_shares(point) if WHITEN_RHO > 0 else np.zeros(
+            objective.n_groups)
+        base = objective.T.to_base(point.coef)
+        numpy = isinstance(point.z, np.ndarray)
+        for i in groups[shares[groups] >= WHITEN_RHO]:
+            cols = slice(i * objective.k, (i + 1) * objective.k)
+            P = objective.group_objective(i).whitening(
+                base[:, cols], point.z[:, cols] if numpy else None)
             if P is not None:
                 self._P[i] = objective.backend.asarray(P)
                 self._short[i], self._tau[i], self.step[i] = np.inf, TAU, 1.0
@@ -434,8 +444,9 @@ class BatchBB(_Rule):
         return out
 
     def update(self, objective, point):
-        if self._k == WHITEN_AT and self.auto:
-            self._whiten(objective, point)
+        groups = np.flatnonzero(self._at == self._k)
+        if groups.size and self.auto:
+            self._whiten(objective, point, groups)
         self._memory[:, :-1] = self._memory[:, 1:]
         self._memory[:, -1] = point.J
         t = self.cols(objective, self.step)

@@ -94,10 +94,11 @@ class GradientDescentLogisticRegression(
         - ``"bb"``: Barzilai–Borwein (spectral) steps with a safeguarded
           non-monotone line search; the fastest gradient method in the
           benchmarks. With ``learning_rate="auto"`` and a pure L2 penalty,
-          where after 20 iterations the classes still overlap (the rows'
-          mean curvature is at least 0.3 of its bound), it continues in
-          whitened steps: the metric of the Hessian bound, which
-          decorrelates collinear features (user guide, "Whitened steps").
+          after 20 iterations it continues in whitened steps: the metric of
+          the curvature of J there (the Hessian, for two classes), which
+          decorrelates collinear features and rescales the directions that
+          confidently classified rows no longer curve (user guide,
+          "Whitened steps").
         - ``"lbfgs"``: not a gradient method: the direction is curved by the
           last ten (Δw, Δgradient) pairs (L-BFGS), tried with a unit step on
           the same ray; fewer iterations where the problem is ill-conditioned
@@ -187,7 +188,7 @@ class GradientDescentLogisticRegression(
         The last step size used (α for a constant step). Under
         ``learning_rate="auto"`` it is in standardized coordinates, and in
         the whitened ones of ``"bb"``'s whitened steps where it took them
-        (a step along -H⁻¹g, user guide, "Whitened steps").
+        (a step along -t·H⁻¹g, user guide, "Whitened steps").
     coef_path_ : ndarray of shape (n_iter_ + 1, n_outputs, n_features)
         Every iterate of w, only with ``keep_path=True``.
     intercept_path_ : ndarray of shape (n_iter_ + 1, n_outputs)

@@ -371,8 +371,8 @@ class CurvatureShare:
     ρᵢ is the curvature of row i's loss against its bound at z = 0: p(1 - p)/¼
     for two classes (p = σ(z)), (1 - Σₖ pₖ²)/(1 - 1/K) for K (softmax p, as
     Σₖ pₖ(1 - pₖ) = 1 - Σₖ pₖ²): 1 at the zero start, near 0 where every row is
-    classified with confidence. It tells the step rule whether Böhning's bound,
-    the metric of the whitened steps, is near the Hessian (benchmarks/README.md,
+    classified with confidence. With ``residual`` its rows' s·ρ weigh the rows of
+    the curvature metric of bb's whitened steps (benchmarks/README.md,
     "Whitened coordinates"). ``n_classes``: K (2 for the binary loss).
     """
 
@@ -381,16 +381,25 @@ class CurvatureShare:
 
     def __init__(self, n_classes):
         self.n_classes = n_classes
+        #: ρ times this is the rows' mean curvature over the classes, Σₖ pₖ(1 - pₖ)/K: for
+        #: two classes σ(1 - σ), the binary loss's ∂²L/∂z²; for K, the mean of the
+        #: diagonal blocks of the softmax Hessian, the metric the classes can share
+        self.scale = (n_classes - 1) / n_classes**2
 
-    def terms(self, z, t, s, xp, residual=False):
+    def ratios(self, z, xp):
+        """ρᵢ of each row of z (rows, m), shaped (rows, 1)."""
         if self.n_classes == 2:
             e = xp.exp(-xp.abs(z))  # σ(1 - σ) = e/(1 + e)², e = exp(-|z|) <= 1
-            rho = 4.0 * e / ((1.0 + e) * (1.0 + e))
-        else:
-            p = xp.exp(z - xp.max(z, axis=1, keepdims=True))
-            p = p / xp.sum(p, axis=1, keepdims=True)
-            rho = (1.0 - xp.sum(p * p, axis=1, keepdims=True)) / (1.0 - 1.0 / self.n_classes)
-        return weighted_sum(s, rho, xp), None
+            return 4.0 * e / ((1.0 + e) * (1.0 + e))
+        p = xp.exp(z - xp.max(z, axis=1, keepdims=True))
+        p = p / xp.sum(p, axis=1, keepdims=True)
+        return (1.0 - xp.sum(p * p, axis=1, keepdims=True)) / (1.0 - 1.0 / self.n_classes)
+
+    def terms(self, z, t, s, xp, residual=False):
+        """Σ s ρ and, with ``residual``, the rows' s·ρ (rows, 1): the weights of the
+        curvature-weighted Gram (:meth:`gdlogreg._objective.Objective.whitening`)."""
+        rho = self.ratios(z, xp)
+        return weighted_sum(s, rho, xp), (_scale_rows(s, rho) if residual else None)
 
 
 def _exp(a, xp):

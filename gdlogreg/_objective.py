@@ -42,10 +42,9 @@ from ._xp import astype, concat, eps, to_host
 # then costs at most a quarter of the products with X, n·p; a weight of 2 counts as two
 # rows, as a repeated row would: the same fit, scikit-learn's sample-weight equivalence).
 MAX_WHITENED, WHITENED_ROWS = 512, 4
-# ... and only where the features are correlated: the condition number of H scaled to a
-# unit diagonal at least MIN_CONDITION (1.1 on Gaussian features, 29 on movies, 1e3 to 1e7
-# on the collinear real sets; where it is near 1, H is near the diagonal of the
-# standardization already, and a restart of the steps would cost iterations for nothing).
+# ... and only where H's condition number is at least MIN_CONDITION: where it is near 1,
+# H is near a multiple of the identity, the standardization's metric, and a restart of
+# the steps would cost iterations for nothing.
 MIN_CONDITION = 10.0
 # The products of the bound's columns in chunks of at most this many entries of Z (or a
 # sixteenth of X if larger): a temporary of X's size would double a fit's memory.
@@ -59,15 +58,12 @@ def _host(backend, a):
     return np.asarray(a, dtype=np.float64)
 
 
-def _correlated(H):
-    """Whether H, scaled to a unit diagonal, has a condition number of MIN_CONDITION or more
-    (False too where it is not positive definite or not finite)."""
+def _ill_conditioned(H):
+    """Whether H's condition number is MIN_CONDITION or more (False too where H is not
+    positive definite or not finite)."""
     if not np.all(np.isfinite(H)):
         return False
-    root = np.sqrt(np.maximum(np.diag(H), 0.0))
-    if not np.all(root > 0):
-        return False
-    ev = np.linalg.eigvalsh(H / root[:, None] / root[None, :])
+    ev = np.linalg.eigvalsh(H)
     return bool(ev[0] > 0 and ev[-1] >= MIN_CONDITION * ev[0])
 
 
@@ -351,15 +347,18 @@ class Objective:
         return max(value, 0.0)  # a share that rounds below 0 is 0
 
     # --------------------------------------------------------- curvature
-    def curvature_matvec(self, v):
+    def curvature_matvec(self, v, rows=None, Z=None):
         """H v for the Hessian bound H = Tᵀ (c Aᵀ diag(s) A + l2 [I 0; 0 0]) T, A = [X, 1].
 
         c is the loss's curvature bound (¼ binary, ½ multinomial): H ≽ ∇²J
         everywhere, so its largest eigenvalue L bounds the Lipschitz constant
-        of ∇J. One ``X @ V`` and one ``X.T @ R``.
+        of ∇J. One ``X @ V`` and one ``X.T @ R``. With the loss-like ``rows``
+        (:class:`gdlogreg._loss.CurvatureShare`) and a raw prediction Z, s·ρ at Z
+        in place of s and ``rows.scale`` in place of c: the curvature of :meth:`whitening`.
         """
         base = self.T.to_base(v)
-        G = self.curvature * self.backend.gram(base, self.fit_intercept)
+        c = self.curvature if rows is None else rows.scale
+        G = c * self.backend.gram(base, self.fit_intercept, rows, Z)
         return self._grad(G, base)
 
     def curvature_share(self, point):
@@ -371,26 +370,34 @@ class Objective:
         if Z is None:
             Z = be.linear(self.T.to_base(point.coef) if point.base is None else point.base,
                           self.fit_intercept)
-        m = self.coef_shape[1]
-        value, _, _ = be.loss_pass(CurvatureShare(2 if m == 1 else m), Z)
+        value, _, _ = be.loss_pass(self._curvature_rows(), Z)
         return float(value)
 
-    def whitening(self):
-        """H⁻¹ (numpy, float64, p × p) for Böhning's bound H ≽ ∇²J in these coordinates,
-        the metric of whitened steps; None where they do not apply.
+    def _curvature_rows(self):
+        m = self.coef_shape[1]
+        return CurvatureShare(2 if m == 1 else m)
 
-        H = c Tᵀ Aᵀ S A T + l2 [D² 0; 0 0], from the backend's centred Gram in one read
-        of X (:meth:`_bound_from_gram`), else as :meth:`curvature_matvec` of the
-        identity in column chunks: in u = Lᵀ coef (H = L Lᵀ) the bound is the identity, and a
-        step along -H⁻¹ g is a gradient step there (LeCun et al. 1998, "Efficient
-        BackProp", §4.3: decorrelated inputs). Only for a pure L2 penalty (the L1
-        prox needs a diagonal map) in standardized coordinates, at most
-        :data:`MAX_WHITENED` coordinates and a :data:`WHITENED_ROWS`-th of the rows
-        (Σ of the raw sample weights where the penalty knows it, else the rows of
-        positive weight). A constant column (:attr:`Standardization.held`), a copy
-        of the intercept, keeps the plain metric. None too where the features are
-        nearly uncorrelated (:data:`MIN_CONDITION`), and where H is not positive
-        definite in floating point.
+    def whitening(self, base=None, z=None):
+        """H⁻¹ (numpy, float64, p × p) for H the curvature of J in these coordinates at
+        the parameters ``base`` ([W; b], original coordinates; ``z``: its raw prediction,
+        if at hand), the metric of whitened steps; None where they do not apply.
+
+        H = Tᵀ Aᵀ diag(s κ) A T + l2 [D² 0; 0 0] (A = [X, 1]), κᵢ = Σₖ pₖ(1 - pₖ)/K each
+        row's mean curvature over the K classes at z = A·base
+        (:class:`gdlogreg._loss.CurvatureShare`): the Hessian of J there for two classes (κ
+        = σ(1 - σ)), for K the mean of its class blocks, a metric the classes share; without
+        ``base``, κ = c: Böhning's bound H ≽ ∇²J. From the backend's centred Gram in one
+        read of X (:meth:`_bound_from_gram`), else as :meth:`curvature_matvec` of the
+        identity in column chunks. In u = Lᵀ coef (H = L Lᵀ) H is the identity, and a step
+        along -H⁻¹ g is a gradient step there (LeCun et al. 1998, "Efficient BackProp",
+        §4.3: decorrelated inputs; near the optimum, a Newton step). Only for a pure L2
+        penalty (the L1 prox needs a diagonal map) in standardized coordinates, at most
+        :data:`MAX_WHITENED` coordinates and a :data:`WHITENED_ROWS`-th of the rows (Σ of
+        the raw sample weights where the penalty knows it, else the rows of positive
+        weight). A constant column (:attr:`Standardization.held`), a copy of the intercept,
+        keeps the plain metric. None too where H is near a multiple of the identity
+        (condition number under :data:`MIN_CONDITION`: nothing to gain), and where it is not
+        positive definite in floating point.
         """
         p = self.coef_shape[0]
         if not self.penalty.pure_l2 or self.T is not self.std or p > MAX_WHITENED:
@@ -405,50 +412,32 @@ class Objective:
         keep = np.ones(p, dtype=bool)
         if self.fit_intercept:
             keep[: self.problem.n_features] = ~_host(self.backend, self.std.held).astype(bool)
-        H = self._bound_from_gram(keep)
+        if base is not None and z is None:
+            z = be.linear(base, self.fit_intercept)
+        at = () if base is None else (self._curvature_rows(), z)
+        H = self._bound_from_gram(keep, *at)
         if H is None:  # no Gram kernel: H's columns by products with X
-            H = self._bound_columns(np.flatnonzero(keep))[keep]
-        H = 0.5 * (H + H.T)
-        # a floor under H's spectrum: 1e-13 of its mean diagonal, 10 eps in float32, whose
-        # gradients' rounding H⁻¹ would otherwise blow up along a null direction (a copy
-        # or a sum of columns, C = 1e10: 1000 iterations, not converged, for 26)
-        floor = max(1e-13, 10.0 * eps(self.dtype))
-        H[np.diag_indices_from(H)] += floor * max(float(np.trace(H)) / len(H), 0.0)
-        if not _correlated(H):
-            return None
-        try:
-            inv = cho_solve(cho_factor(H, lower=True), np.eye(len(H)))
-        except (np.linalg.LinAlgError, ValueError):
-            return None
-        if not np.all(np.isfinite(inv)):
-            return None
-        P = np.eye(p)
-        P[np.ix_(keep, keep)] = 0.5 * (inv + inv.T)
-        return P
+            H = self._bound_columns(np.flatnonzero(keep), *at)[keep]
+        return _inverse(0.5 * (H + H.T), keep, self.dtype)
 
-    def _bound_from_gram(self, keep):
+    def _bound_from_gram(self, keep, rows=None, Z=None):
         """H on the coordinates ``keep`` from the backend's centred Gram (one read of X):
-        in standardized coordinates the weights' block is c G + l2 D², G the Gram of
-        the rows centred at μ (held columns: at 0) and scaled by D (in raw units it
-        would overflow for features near 1e155), and the intercept, whose column is
-        orthogonal to the centred ones, has c alone. None without that kernel."""
+        in standardized coordinates c Ĝ + l2 [D² 0; 0 0] (c·ρ for κ with ``rows``), Ĝ the
+        Gram of the rows centred at μ (held columns: at 0) and scaled by D (in raw units it
+        would overflow for features near 1e155), with a last row and column of 1s for the
+        intercept. None without that kernel."""
         gram = getattr(self.backend, "centred_gram", None)
         D = _host(self.backend, self.std.D)
-        G = None if gram is None else gram(_host(self.backend, self.std.mean), D)
+        G = None if gram is None else gram(_host(self.backend, self.std.mean), D, rows, Z)
         if G is None:
             return None
-        H = np.zeros((len(keep), len(keep)))
         d = len(D)
-        H[:d, :d] = self.curvature * G
+        c = self.curvature if rows is None else rows.scale
+        H = c * (G if self.fit_intercept else G[:d, :d])
         H[np.arange(d), np.arange(d)] += self.penalty.l2 * D * D
-        if self.fit_intercept:
-            s = self.backend.s
-            total = s * self.backend.n_samples if isinstance(s, float) else float(
-                np.sum(_host(self.backend, s)))
-            H[d, d] = self.curvature * total
         return H[np.ix_(keep, keep)]
 
-    def _bound_columns(self, cols):
+    def _bound_columns(self, cols, rows=None, Z=None):
         """H's columns ``cols`` (host float64, p × len(cols)), in chunks whose products hold
         at most :data:`GRAM_ENTRIES` entries (or a sixteenth of X's)."""
         be, p = self.backend, self.coef_shape[0]
@@ -458,7 +447,7 @@ class Objective:
         for lo in range(0, len(cols), width):
             E = np.zeros((p, min(width, len(cols) - lo)))
             E[cols[lo : lo + width], np.arange(E.shape[1])] = 1.0
-            out[:, lo : lo + E.shape[1]] = _host(be, self.curvature_matvec(be.asarray(E)))
+            out[:, lo : lo + E.shape[1]] = _host(be, self.curvature_matvec(be.asarray(E), rows, Z))
         return out
 
     def zeros(self):
@@ -549,3 +538,25 @@ class Ray:
             if self.D is not None and be.spends_direction(obj.loss, self.Z.shape[1]):
                 self.D = be.linear(self.base_d, obj.fit_intercept, out=self.D)
         return None, point.J
+
+
+def _inverse(H, keep, dtype):
+    """The metric P (p × p) of :meth:`Objective.whitening` from its H on the coordinates
+    ``keep``: H⁻¹ there, the identity elsewhere; None where H is near a multiple of the
+    identity or not positive definite."""
+    # a floor under H's spectrum: 1e-13 of its mean diagonal, 10 eps in float32, whose
+    # gradients' rounding H⁻¹ would otherwise blow up along a null direction (a copy
+    # or a sum of columns, C = 1e10: 1000 iterations, not converged, for 26)
+    floor = max(1e-13, 10.0 * eps(dtype))
+    H[np.diag_indices_from(H)] += floor * max(float(np.trace(H)) / len(H), 0.0)
+    if not _ill_conditioned(H):
+        return None
+    try:
+        inv = cho_solve(cho_factor(H, lower=True), np.eye(len(H)))
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    if not np.all(np.isfinite(inv)):
+        return None
+    P = np.eye(len(keep))
+    P[np.ix_(keep, keep)] = 0.5 * (inv + inv.T)
+    return P

@@ -68,7 +68,8 @@ def test_same_answers_as_grid_search(name, scoring):
     _assert_same_search(search, reference, atol)
     # The refit is the estimator at the best C on all the data.
     best = GradientDescentLogisticRegression(C=search.C_[0], tol=1e-9).fit(X, y)
-    np.testing.assert_allclose(search.coef_, best.coef_, rtol=1e-6, atol=1e-8)
+    rtol = 1e-5 if X.dtype == np.float32 else 1e-6  # float32: 12 eps (whitened metrics)
+    np.testing.assert_allclose(search.coef_, best.coef_, rtol=rtol, atol=1e-8)
 
 
 # scikit-learn >= 1.9's GridSearchCV passes sample_weight to the scorer too.

@@ -103,10 +103,17 @@ class ArrayBackend:
         """Za + β (Za - Zb); Zb is spent."""
         return Za + beta * (Za - Zb)
 
-    def gram(self, V, fit_intercept):
-        """Aᵀ diag(s) A V, A = [X, 1] ([X] without intercept): one ``X @ V``, one ``X.T @ R``."""
-        Z = self.linear(V, fit_intercept)
+    def gram(self, V, fit_intercept, rows=None, Z=None):
+        """Aᵀ diag(w) A V, A = [X, 1] ([X] without intercept): one ``X @ V``, one ``X.T @ R``.
+
+        w = s, the row weights; or with the loss-like ``rows`` (``CurvatureShare``) and a
+        raw prediction Z, the rows' s·ρ at Z: the curvature-weighted Gram.
+        """
         s = self.s
+        if rows is not None:
+            with self.errstate():
+                s = rows.terms(Z, None, s, self.xp, True)[1]
+        Z = self.linear(V, fit_intercept)
         # One number, a vector of row weights, or one weight vector per column (a batch).
         s = s if isinstance(s, float) or s.ndim == 2 else self.xp.reshape(s, (-1, 1))
         if isinstance(Z, np.ndarray):
@@ -686,30 +693,76 @@ class NumpyBackend(HostArrays, ArrayBackend):
             return np.add(Z[rows], D[rows], out=out)
         return np.add(D[rows] * t, Z[rows], out=out)  # rounded as t·D + Z everywhere
 
-    def centred_gram(self, mean, scale):
-        """Σᵢ sᵢ aᵢ aᵢᵀ, aᵢ = (xᵢ - μ)·scale (numpy, float64, d × d) of dense X, in one
-        read: each cache-sized block of rows centred and scaled in float64 (nothing
+    def centred_gram(self, mean, scale, rows=None, Z=None):
+        """Σᵢ wᵢ âᵢ âᵢᵀ for âᵢ = [aᵢ; 1], aᵢ = (xᵢ - μ)·scale (numpy, float64, (d + 1)²),
+        w = s this backend's row weights, or with the loss-like ``rows``
+        (``CurvatureShare``) and a raw prediction Z the rows' s·ρ at Z (the
+        curvature-weighted Gram); the last row and column are Σ w a and Σ w. Dense X in
+        one read: each cache-sized block of rows centred and scaled in float64 (nothing
         cancels: a raw Gram less μμᵀ would lose the spread of an offset column; and
         scaled before the products, which overflow in raw units for features near
-        1e155), its products summed in block order on the pool's threads (BLAS at one
-        thread meanwhile); None for sparse X (its centred rows would be dense)."""
+        1e155), times √w, its products summed in block order on the pool's threads
+        (BLAS at one thread meanwhile). CSR X: :meth:`_sparse_gram`. None for CSC X."""
         if self._sparse:
-            return None
-        d, rows = self.n_features, self._moment_rows()
+            return self._sparse_gram(mean, scale, rows, Z) if self._csr else None
+        d, step = self.n_features, self._moment_rows()
         mu = np.asarray(mean, dtype=np.float64)
         D = np.asarray(scale, dtype=np.float64)
         blocks = self.row_blocks(1)
 
         def part(lo, hi):
-            G = np.zeros((d, d))
+            G = np.zeros((d + 1, d + 1))
             for block in blocks[lo:hi]:
-                for i in range(block.start, block.stop, rows):
-                    A = (self.X[i : min(i + rows, block.stop)].astype(np.float64) - mu) * D
-                    w = self.s if isinstance(self.s, float) else self.s[i : i + A.shape[0], None]
-                    G += np.dot((A * w).T, A)
+                for i in range(block.start, block.stop, step):
+                    A = self.X[i : min(i + step, block.stop)].astype(np.float64)  # a copy
+                    A -= mu  # in place: one block-sized temporary, A itself
+                    A *= D
+                    w = self._gram_weights(i, A.shape[0], rows, Z)
+                    root = np.sqrt(w)  # w >= 0
+                    A *= root
+                    G[:d, :d] += np.dot(A.T, A)
+                    G[d, :d] += (root.T @ A).ravel() if root.ndim else root * A.sum(axis=0)
+                    G[d, d] += float(w * A.shape[0]) if np.ndim(w) == 0 else float(w.sum())
             return [], G, None
 
-        return _gather(self._map(part, 1, blas=True))[1]
+        G = _gather(self._map(part, 1, blas=True))[1]
+        G[:d, d] = G[d, :d]
+        return G
+
+    def _sparse_gram(self, mean, scale, rows, Z, nnz_per_block=1 << 14):
+        """:meth:`centred_gram` of CSR X, its rows never densified: Σ w x xᵀ, Σ w x and
+        Σ w by blocks of rows (sparse products of about ``nnz_per_block`` stored
+        entries, in float64), then centred and scaled, (S - μcᵀ - cμᵀ + Σw μμᵀ)·D
+        on both sides for c = Σ w x. That subtraction cancels for a column of a large
+        offset against its spread (no copy of X can centre it here): H is the metric
+        of the steps, not the objective, and a non-positive one leaves them plain."""
+        X, (n, d) = self.X, self.X.shape
+        step = max(1, nnz_per_block * n // max(X.nnz, 1))
+        S, c, total = np.zeros((d, d)), np.zeros(d), 0.0
+        for i in range(0, n, step):
+            B = X[i : i + step].astype(np.float64)
+            w = self._gram_weights(i, B.shape[0], rows, Z)
+            Bw = B * w if np.ndim(w) == 0 else B.multiply(w).tocsr()
+            P = (B.T @ Bw).tocoo()  # added as it is: no dense d × d temporary
+            np.add.at(S, (P.row, P.col), P.data)
+            c += np.asarray(Bw.sum(axis=0)).ravel()
+            total += float(w * B.shape[0]) if np.ndim(w) == 0 else float(w.sum())
+        mu = np.asarray(mean, dtype=np.float64)
+        D = np.asarray(scale, dtype=np.float64)
+        G = np.empty((d + 1, d + 1))
+        G[:d, :d] = (S - np.outer(mu, c) - np.outer(c, mu) + total * np.outer(mu, mu)) * (
+            D[:, None] * D[None, :])
+        G[d, :d] = G[:d, d] = (c - total * mu) * D
+        G[d, d] = total
+        return G
+
+    def _gram_weights(self, i, k, rows, Z):
+        """The weights of rows i:i+k in :meth:`centred_gram`: s (one number, or a column),
+        or s·ρ at Z (a column)."""
+        s = self.s if isinstance(self.s, float) else self.s[i : i + k]
+        if rows is None:
+            return s if isinstance(s, float) else s[:, None]
+        return rows.terms(Z[i : i + k], None, s, np, True)[1]
 
     # ------------------------------------------------------------ statistics
     def moments(self):

@@ -54,11 +54,17 @@ def _loss_block(x, t, s, *, loss, coef, gradient, weights):
     return np.concatenate([value, *_gradient_parts(x, r)]).astype(np.float64)
 
 
-def _gram_block(x, t, s, *, coef, weights):
-    """Partial [Aᵀ (s ⊙ A V)] of one row chunk (A = [X, 1])."""
+def _gram_block(x, t, s, *, coef, weights, rows=None, at=None):
+    """Partial [Aᵀ (w ⊙ A V)] of one row chunk (A = [X, 1]): w = s, or the rows' s·ρ
+    of the loss-like ``rows`` at z = A·at (the curvature-weighted Gram)."""
     z = _linear_block(x, coef)
-    r = z * (weights if s is None else s if s.ndim == 2 else s[:, None])
-    return np.concatenate(_gradient_parts(x, r)).astype(np.float64)
+    w = weights if s is None else s
+    if rows is None:
+        w = w if isinstance(w, float) or w.ndim == 2 else w[:, None]
+    else:
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            w = rows.terms(_linear_block(x, at), t, w, np, True)[1]
+    return np.concatenate(_gradient_parts(x, z * w)).astype(np.float64)
 
 
 def _scale_block(x, t, s, *, weights):
@@ -272,8 +278,9 @@ class DaskBackend(HostArrays):
             G = np.concatenate([G, packed[d * m :].reshape(1, m)])
         return G.astype(self.dtype)
 
-    def gram(self, V, fit_intercept):
-        packed = self._map_reduce(_gram_block, coef=np.array(V))
+    def gram(self, V, fit_intercept, rows=None, Z=None):
+        at = {} if rows is None else {"rows": rows, "at": Z.coef}
+        packed = self._map_reduce(_gram_block, coef=np.array(V), **at)
         return self._unpack(packed, V.shape[1], fit_intercept)
 
     def combine(self, Za, Zb, beta):
