@@ -64,7 +64,10 @@ class Armijo(StepRule):
         # it does not square t).
         qq = vdot(q, Pq, xp)
         delta = -t * qq
-        if delta == 0.0:  # a fixed point of the (proximal) gradient step: optimal
+        if delta == 0.0 and objective.optimality(point) == 0.0:
+            # a fixed point of the (proximal) gradient step: optimal. A step that only
+            # rounds to nothing (t·g below the weights' ulp) is none: the search takes
+            # it, and the next step is longer (or, a fixed α, max_iter ends the fit).
             self.stop_reason = "converged"
             return None
         new, lam = self._search(objective, point, d, delta)

@@ -72,7 +72,8 @@ class LBFGS(StepRule):
             self._pairs.clear()
             d = -self._t0 * g
             slope = vdot(g, d, xp)
-        if slope == 0.0:  # a stationary point
+        if slope == 0.0 and objective.optimality(point) == 0.0:  # a stationary point
+            # (not where t₀·‖g‖² only underflowed: the search takes that step)
             self.stop_reason = "converged"
             return None
         found = self._search(objective, point, d, slope, patient=not self._pairs)

@@ -1,0 +1,88 @@
+"""review20: an outside review of the other solvers ("gd", "nesterov", "backtracking",
+"lbfgs") and of the L1 / elastic-net paths, single fits and the CV search."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import PredefinedSplit
+
+from conftest import objective
+from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(300, 6, n_informative=3, random_state=1)
+
+
+def _reference(X, y, C, l1_ratio):
+    lr = LogisticRegression(C=C, l1_ratio=l1_ratio, solver="saga", tol=1e-12, max_iter=100_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        lr.fit(X, y)
+    return objective(X, y, lr.coef_, lr.intercept_, lr.classes_, C=C, l1_ratio=l1_ratio)
+
+
+def _honest(model, X, y, J_star, C, l1_ratio):
+    """converged_ only where J is within the stopping tolerance of J*; else a warning's
+    reason (not "converged")."""
+    J = objective(X, y, model.coef_, model.intercept_, model.classes_, C=C, l1_ratio=l1_ratio)
+    if model.converged_:
+        assert J - J_star <= 2e-6 * J_star, (model.stop_reason_, model.n_iter_, J, J_star)
+    else:
+        assert model.stop_reason_ != "converged"
+
+
+@pytest.mark.parametrize("solver", ["backtracking", "bb"])
+def test_a_proximal_step_that_rounds_to_nothing_is_no_convergence(data, solver):
+    """A warm start from C=1 refitted at C=0.01 (l1_ratio=0.5) with learning_rate=1e-20:
+    t·g is far below the weights' ulp, so the proximal step d = prox(w - t·g) - w rounds
+    to exactly 0, and Armijo's rule took its zero decrease for a fixed point: converged_
+    True after 0 iterations, J = 0.99994 where J* = 0.60496 (dual_gap_ 0.65). The rule
+    stops there only where the point is stationary; otherwise the search takes the null
+    step (bb then doubles t, a fixed α runs into max_iter and its warning)."""
+    X, y = data
+    model = GradientDescentLogisticRegression(C=1.0, l1_ratio=0.5, warm_start=True).fit(X, y)
+    model.set_params(C=0.01, solver=solver, learning_rate=1e-20, max_iter=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    _honest(model, X, y, _reference(X, y, 0.01, 0.5), 0.01, 0.5)
+
+
+def test_lbfgs_with_a_slope_that_underflows_is_no_stationary_point(data):
+    """learning_rate=1e-323 (a valid positive float): the first direction -t₀·g has a
+    slope gᵀd that underflows to 0, and lbfgs took it for a stationary point: converged_
+    True after 0 iterations at the all-zero model (J = log 2, dual_gap_ = J). It is one
+    only where the gradient is 0; otherwise max_iter ends the fit with its warning."""
+    X, y = data
+    with pytest.warns(ConvergenceWarning):
+        model = GradientDescentLogisticRegression(
+            solver="lbfgs", learning_rate=1e-323, max_iter=20
+        ).fit(X, y)
+    assert not model.converged_ and model.stop_reason_ == "max_iter"
+
+
+def test_a_warm_started_path_column_whose_step_rounds_to_nothing_is_not_converged(data):
+    """warm_start_path, bb with learning_rates=[1e-20], l1_ratio=0.1: the column of C=1
+    starts from C=0.5's solution, where the first proximal step rounds to 0; the batched
+    rule read its zero decrease as a fixed point: "converged" after 0 iterations at
+    J = 0.373243 where J* = 0.372833 (1.1e-3 relative)."""
+    X, y = data
+    fold = np.r_[np.zeros(150), -np.ones(150)]
+    train = fold == -1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GradientDescentLogisticRegressionCV(
+            Cs=[0.5, 1.0], l1_ratios=[0.1], learning_rates=[1e-20], cv=PredefinedSplit(fold),
+            max_iter=500, warm_start_path=True,
+        ).fit(X, y)
+    path = search.coefs_paths_[search.classes_[1]][0, 1, 0, 0]
+    J = objective(X[train], y[train], path[None, :-1], path[-1:], search.classes_, l1_ratio=0.1)
+    J_star = _reference(X[train], y[train], 1.0, 0.1)
+    assert search.stop_reasons_[1] != "converged" or J - J_star <= 2e-6 * J_star, (
+        search.stop_reasons_, J, J_star)
