@@ -359,11 +359,14 @@ class GradientDescentLogisticRegression(
         return weights
 
     def _make_problem(self, X, y_idx, weights, n_classes):
-        """The problem layer for this data and this estimator's C, l1_ratio, fit_intercept."""
-        return make_problem(
+        """The problem layer for this data and this estimator's C, l1_ratio, fit_intercept
+        (checked against the solver: a refit refused here leaves the previous model)."""
+        problem = make_problem(
             X, y_idx, weights, n_classes,
             C=self.C, l1_ratio=self.l1_ratio, fit_intercept=self.fit_intercept,
         )
+        RULES[self.solver].check(problem.penalty)
+        return problem
 
     def _fit_problem(self, problem, X, y, labels, sample_weight):
         """Run gradient descent on ``problem`` and set the fitted attributes.

@@ -86,3 +86,20 @@ def test_a_warm_started_path_column_whose_step_rounds_to_nothing_is_not_converge
     J_star = _reference(X[train], y[train], 1.0, 0.1)
     assert search.stop_reasons_[1] != "converged" or J - J_star <= 2e-6 * J_star, (
         search.stop_reasons_, J, J_star)
+
+
+def test_a_refit_refused_for_lbfgs_with_l1_keeps_the_previous_model(data):
+    """solver='lbfgs' with l1_ratio > 0 was refused only when the step rule started,
+    after classes_ had been set to the new labels: the binary model kept its coef_ but
+    answered to classes_ [0, 1, 2] (predict_proba: 2 columns for 3 classes). The
+    penalty is checked against the solver with the labels and weights, before classes_."""
+    X, y = data
+    model = GradientDescentLogisticRegression().fit(X, y)
+    coef, proba = model.coef_.copy(), model.predict_proba(X)
+    y3 = np.arange(len(y)) % 3
+    model.set_params(solver="lbfgs", l1_ratio=0.5)
+    with pytest.raises(ValueError, match="solver='lbfgs' handles the L2 penalty only"):
+        model.fit(X, y3)
+    assert model.classes_.tolist() == [0, 1]
+    np.testing.assert_array_equal(model.coef_, coef)
+    np.testing.assert_array_equal(model.predict_proba(X), proba)

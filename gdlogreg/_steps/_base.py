@@ -120,6 +120,11 @@ class StepRule:
         self.stats = Stats() if stats is None else stats
         self.stop_reason = None
 
+    @classmethod
+    def check(cls, penalty):
+        """Raise ValueError where the rule cannot minimise J with this penalty
+        (:class:`gdlogreg._penalty.ElasticNet`): before a fit changes anything."""
+
     def start(self, objective, coef0):
         """The first Point: J and its gradient at coef0."""
         return objective.evaluate(coef0)

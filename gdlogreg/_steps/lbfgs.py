@@ -36,9 +36,13 @@ class LBFGS(StepRule):
     hint = "Increase max_iter or tol."
     memory, armijo, trials = 10, 1e-4, 3
 
-    def start(self, objective, coef0):
-        if objective.penalty.l1 != 0.0:
+    @classmethod
+    def check(cls, penalty):
+        if penalty.l1 != 0.0:
             raise ValueError(L2_ONLY)
+
+    def start(self, objective, coef0):
+        self.check(objective.penalty)
         if self.auto:  # Armijo's safe first step from the trace bound
             c, p = objective.curvature, objective.coef_shape[0]
             self.step = quantize(1.0 / (c * p + min(objective.penalty.l2, c)))
