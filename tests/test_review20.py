@@ -103,3 +103,20 @@ def test_a_refit_refused_for_lbfgs_with_l1_keeps_the_previous_model(data):
     assert model.classes_.tolist() == [0, 1]
     np.testing.assert_array_equal(model.coef_, coef)
     np.testing.assert_array_equal(model.predict_proba(X), proba)
+
+
+@pytest.mark.parametrize("solver", ["nesterov", "backtracking"])
+def test_a_search_fitting_one_by_one_warns_once_as_a_batched_one(data, solver):
+    """A grid with a diverging learning rate: the batched solvers ("gd", "bb") give the
+    search's one summary, but "nesterov" and "backtracking", fitted candidate by
+    candidate, also leaked each fold's own warning (naming GradientDescentLogisticRegression):
+    3 warnings for 2 folds here, 14 for a 24-column grid. The search's summary names
+    them all."""
+    X, y = data
+    grid = {"Cs": [1.0], "learning_rates": ["auto", 1e300], "cv": 2}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        GradientDescentLogisticRegressionCV(solver=solver, **grid).fit(X, y)
+    messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
+    assert len(messages) == 1, messages
+    assert messages[0].startswith("GradientDescentLogisticRegressionCV:"), messages
