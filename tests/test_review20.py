@@ -120,3 +120,27 @@ def test_a_search_fitting_one_by_one_warns_once_as_a_batched_one(data, solver):
     messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
     assert len(messages) == 1, messages
     assert messages[0].startswith("GradientDescentLogisticRegressionCV:"), messages
+
+
+@pytest.mark.parametrize("solver, learning_rate", [("backtracking", 1e6), ("bb", 1e6),
+                                                   ("bb", "auto")])
+def test_learning_rate_is_the_step_of_the_last_update(data, solver, learning_rate):
+    """learning_rate_ is documented as the last step used; the line-search rules reported
+    the first trial of the search that would come next: after one update from 0 with
+    learning_rate=1e6, whose search accepted λ = 2⁻¹⁵ (w moved by -30.5·g), backtracking
+    said 1e6 and bb its next spectral step."""
+    X, y = data
+    model = GradientDescentLogisticRegression(
+        solver=solver, learning_rate=learning_rate, max_iter=1, keep_path=True, C=np.inf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    if learning_rate == "auto":  # standardized coordinates: w' = σ w, b' = b + μ·w
+        X = (X - X.mean(axis=0)) / X.std(axis=0)
+        moved = np.r_[model.coef_path_[1, 0] * np.std(data[0], axis=0),
+                      model.intercept_path_[1, 0] + data[0].mean(axis=0) @ model.coef_path_[1, 0]]
+    else:
+        moved = np.r_[model.coef_path_[1, 0], model.intercept_path_[1, 0]]
+    r = 0.5 - (y == 1)  # the residual at the all-zero model, p - y
+    gradient = np.r_[X.T @ r, r.sum()] / len(y)
+    np.testing.assert_allclose(-moved / gradient, model.learning_rate_, rtol=1e-9)

@@ -104,7 +104,8 @@ class StepRule:
     Attributes
     ----------
     step : float
-        The step the rule last used (the estimator's ``learning_rate_``).
+        The step the rule last used, or the first trial of its next search
+        (:attr:`used` tells them apart).
     stop_reason : str or None
         Set when ``update`` returns None: "converged" (a fixed point) or
         "stalled" (no decrease possible in floating point).
@@ -119,6 +120,12 @@ class StepRule:
         self.step = math.nan if self.auto else float(learning_rate)
         self.stats = Stats() if stats is None else stats
         self.stop_reason = None
+
+    @property
+    def used(self):
+        """The step of the last update (the estimator's ``learning_rate_``), before any
+        update the first one to try: ``step`` for a rule that keeps it as it goes."""
+        return self.step
 
     @classmethod
     def check(cls, penalty):

@@ -33,6 +33,7 @@ class Armijo(StepRule):
 
     def start(self, objective, coef0):
         self._memory = deque(maxlen=self.memory)
+        self._used = None  # λt of the last accepted step
         self._k = 0
         if self.auto:
             # A safe first step from the trace bound of the standardized Hessian.
@@ -77,8 +78,14 @@ class Armijo(StepRule):
         self._k += 1
         if self._k % self._refresh == 0:
             new = objective.evaluate(new.coef, reuse=new)
+        self._used = lam * t
         self.step = self.next_step(objective, point, new, Pq, qq, lam)
         return new
+
+    @property
+    def used(self):
+        """λt of the last accepted step: ``step`` is the next search's first trial."""
+        return self.step if self._used is None else self._used
 
     def _metric(self, q, xp):
         """P q for the metric P of the steps: q itself here (P = I)."""
