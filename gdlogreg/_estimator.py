@@ -188,9 +188,10 @@ class GradientDescentLogisticRegression(
         ``learning_rate="auto"`` it is in standardized coordinates, and in
         the whitened ones of ``"bb"``'s whitened steps where it took them
         (a step along -H⁻¹g, user guide, "Whitened steps").
-    coef_path_ : ndarray of shape (n_iter_ + 1, n_outputs, n_features)
-        Every iterate of w, only with ``keep_path=True``.
-    intercept_path_ : ndarray of shape (n_iter_ + 1, n_outputs)
+    coef_path_ : ndarray of shape (len(loss_curve_), n_outputs, n_features)
+        Every iterate of w, only with ``keep_path=True``: one for each entry of
+        ``loss_curve_`` (``n_iter_ + 2`` with the best iterate appended).
+    intercept_path_ : ndarray of shape (len(loss_curve_), n_outputs)
         Every iterate of b, only with ``keep_path=True``.
     n_features_in_ : int
         Number of features seen during fit.

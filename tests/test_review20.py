@@ -144,3 +144,17 @@ def test_learning_rate_is_the_step_of_the_last_update(data, solver, learning_rat
     r = 0.5 - (y == 1)  # the residual at the all-zero model, p - y
     gradient = np.r_[X.T @ r, r.sum()] / len(y)
     np.testing.assert_allclose(-moved / gradient, model.learning_rate_, rtol=1e-9)
+
+
+def test_the_path_has_an_entry_for_each_entry_of_the_loss_curve_as_documented(data):
+    """A diverging fit appends its best iterate to loss_curve_ (n_iter_ + 2 entries, as
+    documented) and to coef_path_ too, whose shape the docstring gave as n_iter_ + 1."""
+    X, y = data
+    with pytest.warns(ConvergenceWarning, match="diverge"):
+        model = GradientDescentLogisticRegression(
+            solver="gd", learning_rate=1e6, keep_path=True).fit(X, y)
+    n = model.n_iter_[0] + 2
+    assert len(model.loss_curve_) == len(model.coef_path_) == len(model.intercept_path_) == n
+    doc = GradientDescentLogisticRegression.__doc__
+    entry = doc[doc.index("    coef_path_ :"):doc.index("    intercept_path_ :")]
+    assert "n_iter_ + 2" in entry or "len(loss_curve_)" in entry, entry
