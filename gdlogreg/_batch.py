@@ -459,7 +459,7 @@ class BatchBB(_Rule):
             d = -t * Pq
         qq = objective.column_dots(q, Pq)
         delta = -self.step * qq
-        status = np.where(delta == 0.0, 1, 0)
+        status = _stationary(objective, point, delta == 0.0)
         new, lam = self._search(objective, point, d, delta)
         status[(lam == 0.0) & (status == 0)] = 2
         self._k += 1
@@ -644,7 +644,7 @@ class BatchLBFGS(_Rule):
             fresh = fresh | bad
             d = _where_groups(objective, bad, -self.cols(objective, self._t0) * g, d)
             slope = np.where(bad, objective.column_dots(g, d), slope)
-        status = np.where(slope == 0.0, 1, 0)  # a stationary point: it stays there
+        status = _stationary(objective, point, slope == 0.0)  # it stays there
         new, t, found = _ray_search(self, objective, point, d, slope, fresh)
         lost = ~found & ~fresh
         if lost.any():  # retry along the gradient from a fresh pass, pairs dropped
@@ -664,6 +664,15 @@ class BatchLBFGS(_Rule):
         if self._k % self._refresh == 0:  # undo the drift of z + t·Xd
             new = objective.evaluate(new.coef)
         return new, status
+
+
+def _stationary(objective, point, still):
+    """1 for the groups whose step moves nothing (``still``) at a stationary point, else 0:
+    a step that only rounds to nothing (t·g below the weights' ulp, or a slope that
+    underflowed) is no fixed point (as in the single rules)."""
+    if not still.any():
+        return np.zeros(len(still), dtype=int)
+    return np.where(still & (objective.optimality(point) == 0.0), 1, 0)
 
 
 def _where_groups(objective, groups, A, B):

@@ -189,9 +189,10 @@ class GradientDescentLogisticRegression(
         ``learning_rate="auto"`` it is in standardized coordinates, and in
         the whitened ones of ``"bb"``'s whitened steps where it took them
         (a step along -t·H⁻¹g, user guide, "Whitened steps").
-    coef_path_ : ndarray of shape (n_iter_ + 1, n_outputs, n_features)
-        Every iterate of w, only with ``keep_path=True``.
-    intercept_path_ : ndarray of shape (n_iter_ + 1, n_outputs)
+    coef_path_ : ndarray of shape (len(loss_curve_), n_outputs, n_features)
+        Every iterate of w, only with ``keep_path=True``: one for each entry of
+        ``loss_curve_`` (``n_iter_ + 2`` with the best iterate appended).
+    intercept_path_ : ndarray of shape (len(loss_curve_), n_outputs)
         Every iterate of b, only with ``keep_path=True``.
     n_features_in_ : int
         Number of features seen during fit.
@@ -361,11 +362,14 @@ class GradientDescentLogisticRegression(
         return weights
 
     def _make_problem(self, X, y_idx, weights, n_classes):
-        """The problem layer for this data and this estimator's C, l1_ratio, fit_intercept."""
-        return make_problem(
+        """The problem layer for this data and this estimator's C, l1_ratio, fit_intercept
+        (checked against the solver: a refit refused here leaves the previous model)."""
+        problem = make_problem(
             X, y_idx, weights, n_classes,
             C=self.C, l1_ratio=self.l1_ratio, fit_intercept=self.fit_intercept,
         )
+        RULES[self.solver].check(problem.penalty)
+        return problem
 
     def _fit_problem(self, problem, X, y, labels, sample_weight):
         """Run gradient descent on ``problem`` and set the fitted attributes.

@@ -494,7 +494,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                     else:  # the previous C's model (coef_, intercept_) is the start
                         est.set_params(**grid[i], warm_start=True)
                     sw = None if sample_weight is None else _rows(sample_weight, train)
-                    est.fit(_rows(X, train), _rows(y, train), sample_weight=sw)
+                    with warnings.catch_warnings():  # the search's one warning names them
+                        warnings.simplefilter("ignore", ConvergenceWarning)
+                        est.fit(_rows(X, train), _rows(y, train), sample_weight=sw)
                     results[g] = _one_result(est, self.fit_intercept)
                     if self.warm_start_path:
                         fitted[g] = est

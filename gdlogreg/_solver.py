@@ -302,7 +302,7 @@ def minimize(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=None, 
     monitor = Monitor(objective, tol, max_iter, ref, callback, keep_path)
     point = rule.start(objective, coef0)  # J, dw and db at the start
     k = 0
-    while not monitor(k, point, rule.step):
+    while not monitor(k, point, rule.used):
         new = rule.update(objective, point)  # w := w - α·dw, b := b - α·db
         if new is None:  # no step possible: a fixed point, or stalled
             monitor.converged = rule.stop_reason == "converged"
@@ -310,4 +310,4 @@ def minimize(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=None, 
             break
         point = new
         k += 1
-    return monitor.result(point, k, rule.step)
+    return monitor.result(point, k, rule.used)

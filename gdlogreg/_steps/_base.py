@@ -104,7 +104,8 @@ class StepRule:
     Attributes
     ----------
     step : float
-        The step the rule last used (the estimator's ``learning_rate_``).
+        The step the rule last used, or the first trial of its next search
+        (:attr:`used` tells them apart).
     stop_reason : str or None
         Set when ``update`` returns None: "converged" (a fixed point) or
         "stalled" (no decrease possible in floating point).
@@ -119,6 +120,17 @@ class StepRule:
         self.step = math.nan if self.auto else float(learning_rate)
         self.stats = Stats() if stats is None else stats
         self.stop_reason = None
+
+    @property
+    def used(self):
+        """The step of the last update (the estimator's ``learning_rate_``), before any
+        update the first one to try: ``step`` for a rule that keeps it as it goes."""
+        return self.step
+
+    @classmethod
+    def check(cls, penalty):
+        """Raise ValueError where the rule cannot minimise J with this penalty
+        (:class:`gdlogreg._penalty.ElasticNet`): before a fit changes anything."""
 
     def start(self, objective, coef0):
         """The first Point: J and its gradient at coef0."""

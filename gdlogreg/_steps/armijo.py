@@ -33,6 +33,7 @@ class Armijo(StepRule):
 
     def start(self, objective, coef0):
         self._memory = deque(maxlen=self.memory)
+        self._used = None  # λt of the last accepted step
         self._k = 0
         if self.auto:
             # A safe first step from the trace bound of the standardized Hessian.
@@ -64,7 +65,10 @@ class Armijo(StepRule):
         # it does not square t).
         qq = vdot(q, Pq, xp)
         delta = -t * qq
-        if delta == 0.0:  # a fixed point of the (proximal) gradient step: optimal
+        if delta == 0.0 and objective.optimality(point) == 0.0:
+            # a fixed point of the (proximal) gradient step: optimal. A step that only
+            # rounds to nothing (t·g below the weights' ulp) is none: the search takes
+            # it, and the next step is longer (or, a fixed α, max_iter ends the fit).
             self.stop_reason = "converged"
             return None
         new, lam = self._search(objective, point, d, delta)
@@ -74,8 +78,14 @@ class Armijo(StepRule):
         self._k += 1
         if self._k % self._refresh == 0:
             new = objective.evaluate(new.coef, reuse=new)
+        self._used = lam * t
         self.step = self.next_step(objective, point, new, Pq, qq, lam)
         return new
+
+    @property
+    def used(self):
+        """λt of the last accepted step: ``step`` is the next search's first trial."""
+        return self.step if self._used is None else self._used
 
     def _metric(self, q, xp):
         """P q for the metric P of the steps: q itself here (P = I)."""

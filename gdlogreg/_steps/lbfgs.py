@@ -36,9 +36,13 @@ class LBFGS(StepRule):
     hint = "Increase max_iter or tol."
     memory, armijo, trials = 10, 1e-4, 3
 
-    def start(self, objective, coef0):
-        if objective.penalty.l1 != 0.0:
+    @classmethod
+    def check(cls, penalty):
+        if penalty.l1 != 0.0:
             raise ValueError(L2_ONLY)
+
+    def start(self, objective, coef0):
+        self.check(objective.penalty)
         if self.auto:  # Armijo's safe first step from the trace bound
             c, p = objective.curvature, objective.coef_shape[0]
             self.step = quantize(1.0 / (c * p + min(objective.penalty.l2, c)))
@@ -72,7 +76,8 @@ class LBFGS(StepRule):
             self._pairs.clear()
             d = -self._t0 * g
             slope = vdot(g, d, xp)
-        if slope == 0.0:  # a stationary point
+        if slope == 0.0 and objective.optimality(point) == 0.0:  # a stationary point
+            # (not where t₀·‖g‖² only underflowed: the search takes that step)
             self.stop_reason = "converged"
             return None
         found = self._search(objective, point, d, slope, patient=not self._pairs)
