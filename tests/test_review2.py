@@ -183,7 +183,8 @@ def test_points_carry_their_original_coordinates(base_spy, solver, case):
         if case == "warm":  # from the last fit's weights, at another C
             del base_spy[:]
             model.set_params(warm_start=True, C=3.0).fit(X, y, sample_weight=sw)
-    assert len(base_spy) > 5  # iterates seen (a warm lbfgs fit is short)
+    # iterates seen (a warm fit is short: lbfgs's, and bb's in whitened steps at once)
+    assert len(base_spy) > (2 if case == "warm" else 5)
     assert max(base_spy) < (2e-5 if dtype == np.float32 else 1e-11)
     J = _fresh_J(model, X, y, sw, model.C, l1_ratio, fit_intercept)
     assert model.loss_curve_[-1] == pytest.approx(J, rel=2e-6 if dtype == np.float32 else 1e-12)
