@@ -66,3 +66,20 @@ def test_nearly_separable_fits_retake_the_metric_in_the_search_as_alone(warm_pat
             np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-9)
     full = GradientDescentLogisticRegression(C=1e10, max_iter=5000).fit(X, y)
     assert full.converged_ and full.n_iter_[0] < 1000, full.n_iter_
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "defect (review 21, open): z is updated as z + t·Xd between fresh passes (every 50 "
+    "iterations in float32); from a warm start at 1e4 times the optimum its rounding "
+    "(eps·|z| ~ 1e-3 per row) stays after z has come down to ~1, and whitened steps reach "
+    "the stop before the next fresh pass: bb 'converged' in 41 iterations with J 2.9e-5 "
+    "above J* (its loss_curve_ ends at 0.657272, J there is 0.657308)"))
+def test_float32_warm_start_from_huge_coefficients_converges_honestly():
+    X, y = _collinear(n=2000)
+    X32 = X.astype(np.float32)
+    X64 = X32.astype(np.float64)
+    ref = GradientDescentLogisticRegression(tol=1e-10, max_iter=20000).fit(X64, y)
+    fit = _warm_refit(X32, y, -1e4)
+    assert fit.converged_
+    J, Jstar = _J(fit, X64, y), _J(ref, X64, y)
+    assert J <= Jstar * (1 + 1e-6), (J, Jstar)
