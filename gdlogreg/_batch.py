@@ -32,7 +32,7 @@ from ._penalty import _relu
 from ._problem import Identity, Problem
 from ._solver import DIVERGENCE_FACTOR, FIRST_CHECK, LOOSE_FACTOR, PENALTY_GAP, Monitor
 from ._steps._base import _start, eps
-from ._steps.bb import GROW, SHRINK, TAU, WHITEN_AT, WHITEN_RHO
+from ._steps.bb import GROW, SHRINK, TAU, WHITEN_AT, WHITEN_RHO, whitens
 from ._steps.lbfgs import L2_ONLY, LBFGS
 from ._xp import concat, to_host
 
@@ -444,7 +444,7 @@ class BatchBB(_Rule):
         return out
 
     def update(self, objective, point):
-        groups = np.flatnonzero(self._at == self._k)
+        groups = np.flatnonzero(whitens(self._k, self._at))
         if groups.size and self.auto:
             self._whiten(objective, point, groups)
         self._memory[:, :-1] = self._memory[:, 1:]

@@ -21,6 +21,18 @@ TAU, SHRINK, GROW = 0.5, 1 / 1.1, 1.1
 WHITEN_AT, WHITEN_RHO = 20, 0.0
 
 
+def whitens(k, at):
+    """Whether the steps take the metric at iteration k (a number, or an array of them),
+    first taken at ``at``: at ``at``, then again at ``at`` + WHITEN_AT·2ʲ (j >= 0). A
+    metric taken once stays that point's: far from the optimum (a warm start with huge
+    coefficients, no curvature left on most rows: H near l2 D²) it misleads every later
+    step (3000 iterations, not converged, where the plain steps took 601); retaken at
+    doubling intervals it follows the iterates for log₂(n_iter) Grams."""
+    j = k - at
+    m = j // WHITEN_AT
+    return (j == 0) | ((j >= WHITEN_AT) & (j % WHITEN_AT == 0) & ((m & (m - 1)) == 0))
+
+
 @register
 class BarzilaiBorwein(Armijo):
     """Spectral steps t (Barzilai and Borwein 1988) in a non-monotone line search.
@@ -34,7 +46,8 @@ class BarzilaiBorwein(Armijo):
     (Raydan 1997; Grippo, Lampariello and Lucidi 1986); with an L1 term the steps are
     SpaRSA's (Wright, Nowak and Figueiredo 2009). Whitened steps: after WHITEN_AT iterations
     (from a warm start, at once) the direction is -t·P g with P = H⁻¹ for H the curvature of
-    J at that iterate (:meth:`gdlogreg._objective.Objective.whitening`), and the steps are
+    J at that iterate (:meth:`gdlogreg._objective.Objective.whitening`), retaken at doubling
+    intervals (:func:`whitens`), and the steps are
     BB's in the coordinates where P is the identity (docs/user_guide.rst).
     """
 
@@ -52,7 +65,7 @@ class BarzilaiBorwein(Armijo):
         return super().start(objective, coef0)
 
     def update(self, objective, point):
-        if self._k == self._at and self.auto:
+        if self.auto and whitens(self._k, self._at):
             self._whiten(objective, point)
         return super().update(objective, point)
 
