@@ -13,11 +13,8 @@ from .armijo import Armijo
 TAU, SHRINK, GROW = 0.5, 1 / 1.1, 1.1
 
 # Whitened steps: after WHITEN_AT iterations (at once from a warm start) the steps take the
-# metric of the curvature of J there, H (Objective.whitening); WHITEN_RHO > 0 would ask the
-# rows' mean curvature ratio ρ to be that large first (inf: never). With Böhning's bound for
-# H (the curvature at z = 0) that was 0.3: near ρ = 0 the bound is far from the Hessian. The
-# curvature at iteration 20 took fewer iterations than the bound on every real set measured,
-# the nearly separable ones too (benchmarks/README.md, "Whitened coordinates").
+# metric of the curvature of J there (Objective.whitening; user guide, "Whitened steps");
+# WHITEN_RHO > 0 asks the rows' mean curvature ratio ρ to be that large first (inf: never).
 WHITEN_AT, WHITEN_RHO = 20, 0.0
 
 
@@ -47,8 +44,8 @@ class BarzilaiBorwein(Armijo):
     SpaRSA's (Wright, Nowak and Figueiredo 2009). Whitened steps: after WHITEN_AT iterations
     (from a warm start, at once) the direction is -t·P g with P = H⁻¹ for H the curvature of
     J at that iterate (:meth:`gdlogreg._objective.Objective.whitening`), retaken at doubling
-    intervals (:func:`whitens`), and the steps are
-    BB's in the coordinates where P is the identity (docs/user_guide.rst).
+    intervals (:func:`whitens`), and the steps are BB's in the coordinates where P is the
+    identity (docs/user_guide.rst).
     """
 
     name = "bb"
