@@ -219,3 +219,28 @@ def test_cupy_arrays_fit_as_numpy_does(n_classes):
     ref = GradientDescentLogisticRegression().fit(X, y, sample_weight=sw)
     np.testing.assert_allclose(cp.asnumpy(model.coef_), ref.coef_, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(cp.asnumpy(proba), ref.predict_proba(X), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_whitened_steps_on_the_gpu_follow_numpys_path(n_classes, device, monkeypatch):
+    """Raw, badly scaled features: bb switches to the curvature metric (its Gram taken on the
+    device, weighted by s·κ) and takes numpy's path, far shorter than the plain steps'."""
+    from gdlogreg import _batch
+    from gdlogreg._steps import bb
+
+    X, y = make_classification(3000, 12, n_informative=6, n_classes=n_classes, random_state=3)
+    X = X * np.logspace(-2, 3, X.shape[1]) + np.linspace(0.0, 1e3, X.shape[1])
+    sw = np.linspace(0.5, 2.0, len(y))
+    with config_context(array_api_dispatch=True):
+        model = GradientDescentLogisticRegression().fit(
+            _dev(X, device), _dev(y, device), sample_weight=_dev(sw, device)
+        )
+    ref = GradientDescentLogisticRegression().fit(X, y, sample_weight=sw)
+    assert model.converged_ and ref.converged_
+    n, n_ref = int(model.n_iter_[0]), int(ref.n_iter_[0])
+    assert abs(n - n_ref) <= 2, (n, n_ref)
+    np.testing.assert_allclose(_host(model.coef_), ref.coef_, rtol=1e-5, atol=1e-7)
+    monkeypatch.setattr(bb, "WHITEN_RHO", np.inf)
+    monkeypatch.setattr(_batch, "WHITEN_RHO", np.inf)
+    plain = GradientDescentLogisticRegression(max_iter=5000).fit(X, y, sample_weight=sw)
+    assert n * 2 <= int(plain.n_iter_[0]), (n, plain.n_iter_)
