@@ -307,9 +307,11 @@ class GradientDescentLogisticRegression(
 
     def _problem_of(self, X, y, sample_weight, xp, device_):
         """``(problem, weights)`` for validated X and y; sets ``classes_``."""
-        # Labels are encoded on the host; classes_ stays a numpy array (it may
-        # hold strings).
-        classes, y_idx = _encode(_to_numpy(y))
+        # classes_ is a numpy array on the host (it may hold strings); numeric labels of
+        # an array-API namespace keep their indices on their device.
+        classes, y_idx = (
+            _encode(y) if isinstance(y, np.ndarray) else _encode_array_api(y, xp, device_)
+        )
         n_classes = len(classes)
         if n_classes < 2:
             raise ValueError(
@@ -354,7 +356,7 @@ class GradientDescentLogisticRegression(
         # largest: 1e-30 next to 1e30), scaled to at most 1 so that the class sums cannot
         # overflow
         w_host = _to_numpy(weights).astype(np.float64)
-        idx = y_idx.astype(np.intp)
+        idx = _to_numpy(y_idx).astype(np.intp)
         counts = np.bincount(idx, w_host / w_host.max(), len(classes))
         cw = class_weight_vector(self.class_weight, classes, counts)
         weights = weigh_classes(weights, cw[idx], xp, device_)  # no overflow, no 0 weight
@@ -701,6 +703,20 @@ def _encode(y):
     if len(encoder.classes_) == 2:
         y_idx = y_idx == 1
     return encoder.classes_, y_idx
+
+
+def _encode_array_api(y, xp, device_):
+    """:func:`_encode` for y of an array-API namespace: numeric labels of X's namespace
+    and device are sorted and indexed there (one sort; on a GPU, numpy's unique of the
+    labels copied to the host took a quarter of a 0.17 s fit of 2e6 rows), classes on
+    the host. Other labels (strings, another namespace or device) on the host."""
+    y_xp, _, y_device = get_namespace_and_device(y)
+    if y_xp is not xp or y_device != device_ or not xp.isdtype(
+            y.dtype, ("bool", "integral", "real floating")):
+        return _encode(_to_numpy(y))
+    values, inverse = xp.unique_inverse(y)
+    classes = _to_numpy(values)
+    return classes, (inverse == 1 if classes.shape[0] == 2 else inverse)
 
 
 def _to_numpy(a):

@@ -86,7 +86,12 @@ class BinaryLogLoss:
 
     @staticmethod
     def encode(y_idx, xp, device=None):
-        """Targets as signs 1 - 2y (int8; y the 0/1 class index)."""
+        """Targets as signs 1 - 2y (int8; y the 0/1 class index; on y_idx's device where
+        it is an array of ``xp`` already)."""
+        if xp is not np and not isinstance(y_idx, np.ndarray):
+            one = xp.ones(y_idx.shape, dtype=xp.int8, device=device)
+            first = y_idx if xp.isdtype(y_idx.dtype, "bool") else y_idx == 1
+            return xp.where(first, -one, one)
         sign = np.ones(len(y_idx), dtype=np.int8)
         sign[np.asarray(y_idx) == 1] = -1
         if xp is np or device is None:
@@ -199,7 +204,10 @@ class MultinomialLogLoss:
 
     @staticmethod
     def encode(y_idx, xp, device=None):
-        """Targets as class indices (intp)."""
+        """Targets as class indices (intp; int64 on y_idx's device where it is an array of
+        ``xp`` already)."""
+        if xp is not np and not isinstance(y_idx, np.ndarray):
+            return xp.astype(y_idx, xp.int64)
         y = np.asarray(y_idx, dtype=np.intp)
         if xp is np or device is None:
             return y

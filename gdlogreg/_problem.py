@@ -373,7 +373,7 @@ def make_problem(X, y_idx, sample_weight, n_classes, *, C, l1_ratio, fit_interce
     dtype = dtype_of(X)
     loss = make_loss(n_classes, xp, device)
     if sample_weight is None:
-        n = len(y_idx)
+        n = y_idx.shape[0]
         s, sw_sum = 1.0 / n, float(n)
     else:
         s, sw_sum = normalise_weights(as_data_dtype(sample_weight, dtype))

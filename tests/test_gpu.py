@@ -244,3 +244,67 @@ def test_whitened_steps_on_the_gpu_follow_numpys_path(n_classes, device, monkeyp
     monkeypatch.setattr(_batch, "WHITEN_RHO", np.inf)
     plain = GradientDescentLogisticRegression(max_iter=5000).fit(X, y, sample_weight=sw)
     assert n * 2 <= int(plain.n_iter_[0]), (n, plain.n_iter_)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_curvature_gram_on_the_gpu_is_numpys(n_classes, weighted, device):
+    """The centred Gram of the whitened steps' metric, taken by row blocks on the device
+    in float64 (plain, and weighted by s·ρ at a prediction Z): numpy's to rounding."""
+    from gdlogreg._loss import CurvatureShare
+    from gdlogreg._problem import make_problem
+
+    X, y = make_classification(3000, 12, n_informative=6, n_classes=n_classes, random_state=3)
+    X = (X * np.logspace(-2, 3, X.shape[1]) + 1e3).astype(np.float32)
+    y_idx = y == 1 if n_classes == 2 else y
+    sw = np.linspace(0.5, 2.0, len(y)) if weighted else None
+    mean, scale = X.mean(axis=0, dtype=np.float64), 1.0 / X.std(axis=0, dtype=np.float64)
+    m = 1 if n_classes == 2 else n_classes
+    V = np.random.default_rng(0).standard_normal((13, m)).astype(np.float32) * 0.01
+    args = dict(C=1.0, l1_ratio=0.0, fit_intercept=True)
+    cpu = make_problem(X, y_idx, sw, n_classes, **args).backend
+    with config_context(array_api_dispatch=True):
+        gpu = make_problem(_dev(X, device), _dev(y_idx, device),
+                           None if sw is None else _dev(sw, device, torch.float32),
+                           n_classes, **args).backend
+        rows = CurvatureShare(max(m, 2))
+        Z = cpu.linear(V, True)  # one Z for both: float32 products round otherwise
+        for at in [(), (rows,)]:
+            G = gpu.centred_gram(mean, scale, *at, *[_dev(np.array(Z), device)] * len(at))
+            ref = cpu.centred_gram(mean, scale, *at, *[Z] * len(at))
+            assert isinstance(G, np.ndarray) and G.dtype == np.float64
+            # s and ρ in float32 (X's dtype: the weights' normalisation and exp round
+            # alike to an ulp on either side), the sums in float64
+            tol = 1e-6 if at or weighted else 1e-12
+            np.testing.assert_allclose(G, ref, rtol=tol, atol=tol * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("labels", ["float", "bool", "int8"])
+def test_labels_are_encoded_on_the_device_as_numpy_encodes_them(labels, device):
+    X, y = make_classification(400, 6, n_informative=4, n_classes=3, random_state=4)
+    y = {"float": y * 3.0 - 1.0, "bool": y == 1, "int8": y.astype(np.int8)}[labels]
+    params = dict(class_weight="balanced")
+    ref = GradientDescentLogisticRegression(**params).fit(X, y)
+    with config_context(array_api_dispatch=True):
+        model = GradientDescentLogisticRegression(**params).fit(_dev(X, device), _dev(y, device))
+        pred = model.predict(_dev(X, device))
+    assert isinstance(model.classes_, np.ndarray)
+    assert model.classes_.dtype == ref.classes_.dtype
+    np.testing.assert_array_equal(model.classes_, ref.classes_)
+    np.testing.assert_allclose(_host(model.coef_), ref.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(_host(pred), ref.predict(X))
+
+
+def test_numeric_labels_on_xs_device_are_not_encoded_on_the_host(device, monkeypatch):
+    """The host encoder (numpy's unique of labels copied off the device: a quarter of a
+    GPU fit of 2e6 rows) is not called for labels of X's namespace and device."""
+    from gdlogreg import _estimator
+
+    def host(y):
+        raise AssertionError("labels encoded on the host")
+
+    X, y = make_classification(300, 5, random_state=0)
+    monkeypatch.setattr(_estimator, "_encode", host)
+    with config_context(array_api_dispatch=True):
+        model = GradientDescentLogisticRegression().fit(_dev(X, device), _dev(y, device))
+    np.testing.assert_array_equal(model.classes_, [0, 1])

@@ -29,7 +29,7 @@ import scipy.sparse as sp
 
 from .._compat import csc_matvec, csr_matvec, get_namespace, is_numpy_namespace
 from .._compat import device as _device
-from .._xp import concat
+from .._xp import concat, to_host
 from . import _threads
 
 
@@ -1248,8 +1248,65 @@ def _gather(parts):
     return total, G, parts[-1][2]
 
 
+class DenseArrayBackend(ArrayBackend):
+    """:class:`ArrayBackend` for one dense array of an array-API namespace (torch, CuPy,
+    array-api-strict), with the curvature Gram read from X's row blocks on its device.
+
+    :class:`ArrayBackend`'s kernels need no more than ``linear`` and ``rlinear`` (and
+    ``moments``) of a subclass; this one reads ``self.X`` itself.
+    """
+
+    def centred_gram(self, mean, scale, rows=None, Z=None):
+        """Σᵢ wᵢ âᵢ âᵢᵀ for âᵢ = [aᵢ; 1], aᵢ = (xᵢ - μ)·scale (host numpy, float64,
+        (d + 1)²), w = s or, with the loss-like ``rows`` and a raw prediction Z, the rows'
+        s·ρ at Z; the last row and column are Σ w a and Σ w. In one read of X on its
+        device, by row blocks of at most a sixteenth of X (:data:`MOMENT_ENTRIES`), each
+        copied to float64, centred, scaled and times √w in place: one product
+        ``Aᵀ A`` a block, where H's columns by products take an ``X @ V`` and an
+        ``X.T @ R`` for each chunk of columns. None where the namespace has no float64
+        (the column products then)."""
+        xp, X, dev = self.xp, self.X, self.device
+        n, d = X.shape
+        try:
+            f64 = xp.float64
+            mu = xp.asarray(np.asarray(mean, dtype=np.float64), dtype=f64, device=dev)
+            D = xp.asarray(np.asarray(scale, dtype=np.float64), dtype=f64, device=dev)
+        except (AttributeError, TypeError, RuntimeError):  # pragma: no cover - e.g. MPS
+            return None
+        S = xp.zeros((d, d), dtype=f64, device=dev)
+        c = xp.zeros((1, d), dtype=f64, device=dev)
+        total = 0.0
+        step = max(1, min(MOMENT_ENTRIES, max(n * d // 16, MOMENT_ENTRIES >> 8)) // max(d, 1))
+        for lo in range(0, n, step):
+            hi = min(lo + step, n)
+            A = xp.astype(X[lo:hi, :], f64, copy=True)
+            A -= mu  # in place: the copy is the block's one temporary
+            A *= D
+            s = self.s if isinstance(self.s, float) else self.s[lo:hi]
+            if rows is not None:
+                with self.errstate():
+                    s = rows.terms(Z[lo:hi, ...], None, s, xp, True)[1]
+            if isinstance(s, float):
+                A *= math.sqrt(s)
+                S += A.T @ A
+                c += math.sqrt(s) * xp.sum(A, axis=0, keepdims=True)
+                total += s * (hi - lo)
+                continue
+            w = xp.reshape(xp.astype(s, f64), (-1, 1))
+            root = xp.sqrt(w)
+            A *= root
+            S += A.T @ A
+            c += root.T @ A
+            total += float(xp.sum(w))
+        G = np.empty((d + 1, d + 1))
+        G[:d, :d] = to_host(S)
+        G[d, :d] = G[:d, d] = to_host(c)[0]
+        G[d, d] = total
+        return G
+
+
 def make_array_backend(X, targets, s):
     """The in-memory backend for X: numpy/scipy.sparse, or the array-API one."""
     if sp.issparse(X) or is_numpy_namespace(get_namespace(X)[0]):
         return NumpyBackend(X, targets, s)
-    return ArrayBackend(X, targets, s)
+    return DenseArrayBackend(X, targets, s)
