@@ -32,7 +32,7 @@ from ._penalty import _relu
 from ._problem import Identity, Problem
 from ._solver import DIVERGENCE_FACTOR, FIRST_CHECK, LOOSE_FACTOR, PENALTY_GAP, Monitor
 from ._steps._base import _start, eps
-from ._steps.bb import GROW, SHRINK, TAU, WHITEN_AT, WHITEN_RHO, whitens
+from ._steps.bb import GROW, SHRINK, STALE_GAP, TAU, WHITEN_FIRST, WHITEN_RHO, stale_metric, whitens
 from ._steps.lbfgs import L2_ONLY, LBFGS
 from ._xp import concat, to_host
 
@@ -397,7 +397,7 @@ class BatchBB(_Rule):
     """
 
     memory, armijo = 10, 1e-4
-    _state = ("step", "_tau", "_short", "_memory", "_P", "_at")
+    _state = ("step", "_tau", "_short", "_memory", "_P", "_at", "_taken")
 
     def start(self, objective, coef0):
         G = objective.n_groups
@@ -412,7 +412,8 @@ class BatchBB(_Rule):
         self._P = np.full(G, None, dtype=object)  # each group's metric (bb's whitened steps)
         # when each group takes it: at once from a warm start (BarzilaiBorwein.start)
         warm = to_host(objective.xp.any(coef0 != 0, axis=0)).reshape(G, -1).any(axis=1)
-        self._at = np.where(warm, 0, WHITEN_AT)
+        self._at = np.where(warm, 0, WHITEN_FIRST)
+        self._taken = np.full(G, -STALE_GAP)  # the iteration each group last took it
         self._k = 0
         self._refresh = 50 if eps(objective.dtype) > 1e-10 else 1000
         return objective.evaluate(coef0)
@@ -444,19 +445,16 @@ class BatchBB(_Rule):
         return out
 
     def update(self, objective, point):
-        groups = np.flatnonzero(whitens(self._k, self._at))
+        has = np.array([P is not None for P in self._P])
+        groups = np.flatnonzero(
+            whitens(self._k, self._at) | stale_metric(has, self.step, self._k - self._taken))
         if groups.size and self.auto:
+            self._taken[groups] = self._k
             self._whiten(objective, point, groups)
         self._memory[:, :-1] = self._memory[:, 1:]
         self._memory[:, -1] = point.J
         t = self.cols(objective, self.step)
-        if objective.penalty.has_l1:
-            d = objective.prox(point.coef - t * point.grad, t) - point.coef
-            q = Pq = d / (-t)
-        else:
-            q = point.grad
-            Pq = self._metric(objective, q)
-            d = -t * Pq
+        q, Pq, d = self._direction(objective, point, t)
         qq = objective.column_dots(q, Pq)
         delta = -self.step * qq
         status = _stationary(objective, point, delta == 0.0)
@@ -467,6 +465,27 @@ class BatchBB(_Rule):
             new = objective.evaluate(new.coef)
         self.step = self._next_step(objective, point, new, Pq, qq, lam)
         return new, status
+
+    def _direction(self, objective, point, t):
+        """(q, P q, d) of every group: as the single fit's, -t·P g for a group without an
+        L1 part (P its metric, or none), SpaRSA's prox step for a group with one. In a
+        grid of l1_ratios, the pure L2 columns took the prox step's q = d / (-t) with
+        the metric of their whitened steps in BB's products only: 198 iterations where
+        their single fit took 22 (breast cancer, C = 1)."""
+        if not objective.penalty.has_l1:
+            Pq = self._metric(objective, point.grad)
+            return point.grad, Pq, -t * Pq
+        d = objective.prox(point.coef - t * point.grad, t) - point.coef
+        q = d / (-t)
+        k = objective.k
+        smooth = np.flatnonzero(objective.penalty.l1_host.reshape(-1, k)[:, 0] == 0.0)
+        for i in smooth:  # q is this call's own: its groups without L1 take g
+            q[:, i * k : (i + 1) * k] = point.grad[:, i * k : (i + 1) * k]
+        Pq = self._metric(objective, q)
+        for i in smooth:
+            cols = slice(i * k, (i + 1) * k)
+            d[:, cols] = -t[cols] * Pq[:, cols]
+        return q, Pq, d
 
     def _accept(self, J, lam, delta, J_ref, slack):
         return J <= J_ref + self.armijo * lam * delta + slack

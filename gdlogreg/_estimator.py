@@ -94,7 +94,7 @@ class GradientDescentLogisticRegression(
         - ``"bb"``: Barzilai–Borwein (spectral) steps with a safeguarded
           non-monotone line search; the fastest gradient method in the
           benchmarks. With ``learning_rate="auto"`` and a pure L2 penalty,
-          after 20 iterations it continues in whitened steps: the metric of
+          after 10 iterations it continues in whitened steps: the metric of
           the curvature of J there (the Hessian, for two classes), which
           decorrelates collinear features and rescales the directions that
           confidently classified rows no longer curve (user guide,

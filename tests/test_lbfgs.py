@@ -41,7 +41,7 @@ def test_same_minimiser_as_bb(name, X, y, monkeypatch):
             warnings.simplefilter("ignore", ConvergenceWarning)
             plain = GradientDescentLogisticRegression(tol=tol, max_iter=5000).fit(X, y)
         assert lb.n_iter_[0] < 0.7 * plain.n_iter_[0]
-        # (bb's whitened steps, the curvature there after 20 iterations: 35 against 644)
+        # (bb's whitened steps, the curvature there after 10 iterations: 35 against 644)
         assert bb.n_iter_[0] < lb.n_iter_[0]
 
 

@@ -453,7 +453,7 @@ def test_sparse_fit_holds_two_vectors_of_n_and_a_few_blocks():
     finally:
         tracemalloc.stop()
     # measured 3.3 n-vectors (7.4 before the gram and blocks fixes); and bb's whitened
-    # steps after 20 iterations: H, its factor and P = H⁻¹, p × p each (p = d + 1)
+    # steps after 10 iterations: H, its factor and P = H⁻¹, p × p each (p = d + 1)
     p = d + 1
     assert peak <= 4.0 * n * 8 + 4 * p * p * 8
 

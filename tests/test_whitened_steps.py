@@ -1,4 +1,4 @@
-"""bb's whitened steps: after 20 iterations the spectral steps take the metric H⁻¹ of the
+"""bb's whitened steps: after 10 iterations the spectral steps take the metric H⁻¹ of the
 curvature of J at that iterate (the Hessian for two classes; the mean of its class blocks
 for K), where H is far from a multiple of the identity (issue #16; benchmarks/README.md,
 "Whitened coordinates")."""
@@ -252,3 +252,24 @@ def test_the_sparse_curvature_gram_is_the_dense_one(weighted):
     w = s * 4.0 * e / (1.0 + e) ** 2
     np.testing.assert_allclose(b[-1, -1], w.sum(), rtol=1e-12)
     np.testing.assert_allclose(b[-1, :-1], w @ ((X - mu) * D), rtol=1e-10, atol=1e-14)
+
+
+def test_in_a_grid_of_l1_ratios_each_column_keeps_its_single_fits_path():
+    """The pure L2 columns of a batch with L1 columns take their whitened steps as their
+    single fits do (they took the prox step's direction with the metric in BB's products
+    only: 198 iterations where the single fit took 22 at C = 1); the L1 columns theirs."""
+    X, y = load_breast_cancer(return_X_y=True)
+    X = (X - X.mean(0)) / X.std(0)
+    Cs, l1_ratios, cv = [0.1, 1.0, 10.0], [0.0, 0.5], StratifiedKFold(3)
+    search = GradientDescentLogisticRegressionCV(
+        Cs=Cs, l1_ratios=l1_ratios, cv=cv, tol=1e-8).fit(X, y)
+    folds = list(cv.split(X, y))
+    curves = iter(search.loss_curves_)  # candidate-major, in cv_results_'s order
+    for params in search.cv_results_["params"]:
+        for train, _ in folds:
+            curve = next(curves)
+            single = GradientDescentLogisticRegression(**params, tol=1e-8).fit(
+                X[train], y[train])
+            l1, C = params["l1_ratio"], params["C"]
+            assert len(curve) == len(single.loss_curve_), (l1, C, len(curve))
+            np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-9)

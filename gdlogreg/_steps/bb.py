@@ -12,10 +12,18 @@ from .armijo import Armijo
 # short steps as long ones leave τ where it was.
 TAU, SHRINK, GROW = 0.5, 1 / 1.1, 1.1
 
-# Whitened steps: after WHITEN_AT iterations (at once from a warm start) the steps take the
-# metric of the curvature of J there (Objective.whitening; user guide, "Whitened steps");
-# WHITEN_RHO > 0 asks the rows' mean curvature ratio ρ to be that large first (inf: never).
-WHITEN_AT, WHITEN_RHO = 20, 0.0
+# Whitened steps: after WHITEN_FIRST iterations (at once from a warm start) the steps take
+# the metric of the curvature of J there (Objective.whitening; user guide, "Whitened
+# steps"), and again WHITEN_AT·2ʲ iterations later; WHITEN_RHO > 0 asks the rows' mean
+# curvature ratio ρ to be that large first (inf: never). After 10 rather than 20, with
+# the stale retake below: fewer iterations on 15 of 20 real rows, one more on one
+# (benchmarks/README.md, "The switch after 10 updates").
+WHITEN_FIRST, WHITEN_AT, WHITEN_RHO = 10, 20, 0.0
+# ... and again as soon as the spectral step in its coordinates reaches STALE (at least
+# STALE_GAP iterations after the last take): where H is the curvature the steps are near 1
+# (Newton's); a step of 4 says J has flattened since (a nearly separable fit whose
+# weights still grow), and the old metric would slow every later step.
+STALE, STALE_GAP = 4.0, 5
 
 
 def whitens(k, at):
@@ -30,6 +38,12 @@ def whitens(k, at):
     return (j == 0) | ((j >= WHITEN_AT) & (j % WHITEN_AT == 0) & ((m & (m - 1)) == 0))
 
 
+def stale_metric(has_metric, step, since):
+    """Whether a metric taken ``since`` iterations ago is stale: the spectral ``step`` in
+    its coordinates has grown to :data:`STALE` (numbers, or arrays of them)."""
+    return has_metric & (step >= STALE) & (since >= STALE_GAP)
+
+
 @register
 class BarzilaiBorwein(Armijo):
     """Spectral steps t (Barzilai and Borwein 1988) in a non-monotone line search.
@@ -41,10 +55,11 @@ class BarzilaiBorwein(Armijo):
     (:func:`quantize`). The step is tried in the line search of
     :class:`Armijo` with GLL's non-monotone test, M = 10 and c = 1e-4
     (Raydan 1997; Grippo, Lampariello and Lucidi 1986); with an L1 term the steps are
-    SpaRSA's (Wright, Nowak and Figueiredo 2009). Whitened steps: after WHITEN_AT iterations
-    (from a warm start, at once) the direction is -t·P g with P = H⁻¹ for H the curvature of
-    J at that iterate (:meth:`gdlogreg._objective.Objective.whitening`), retaken at doubling
-    intervals (:func:`whitens`), and the steps are BB's in the coordinates where P is the
+    SpaRSA's (Wright, Nowak and Figueiredo 2009). Whitened steps: after WHITEN_FIRST
+    iterations (from a warm start, at once) the direction is -t·P g with P = H⁻¹ for H the
+    curvature of J at that iterate (:meth:`gdlogreg._objective.Objective.whitening`),
+    retaken at doubling intervals (:func:`whitens`) and where the step shows it stale
+    (:func:`stale_metric`), and the steps are BB's in the coordinates where P is the
     identity (docs/user_guide.rst).
     """
 
@@ -58,11 +73,14 @@ class BarzilaiBorwein(Armijo):
         self._tau = TAU
         self._P, self.rho = None, None
         # A warm start is near its optimum already: its curvature is the metric at once.
-        self._at = 0 if bool(objective.xp.any(coef0 != 0)) else WHITEN_AT
+        self._at = 0 if bool(objective.xp.any(coef0 != 0)) else WHITEN_FIRST
+        self._taken = -STALE_GAP
         return super().start(objective, coef0)
 
     def update(self, objective, point):
-        if self.auto and whitens(self._k, self._at):
+        stale = stale_metric(self._P is not None, self.step, self._k - self._taken)
+        if self.auto and (whitens(self._k, self._at) or stale):
+            self._taken = self._k
             self._whiten(objective, point)
         return super().update(objective, point)
 
