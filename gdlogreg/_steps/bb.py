@@ -16,7 +16,7 @@ TAU, SHRINK, GROW = 0.5, 1 / 1.1, 1.1
 # the metric of the curvature of J there (Objective.whitening; user guide, "Whitened
 # steps"), and again WHITEN_AT·2ʲ iterations later; WHITEN_RHO > 0 asks the rows' mean
 # curvature ratio ρ to be that large first (inf: never). After 10 rather than 20, with
-# the stale retake below: fewer iterations on 15 of 20 real rows, one more on one
+# the stale retake below: fewer iterations on 16 of 20 real rows, none more
 # (benchmarks/README.md, "The switch after 10 updates").
 WHITEN_FIRST, WHITEN_AT, WHITEN_RHO = 10, 20, 0.0
 # ... and again as soon as the spectral step in its coordinates reaches STALE (at least
