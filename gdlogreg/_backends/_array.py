@@ -1275,7 +1275,7 @@ class DenseArrayBackend(ArrayBackend):
             return None
         S = xp.zeros((d, d), dtype=f64, device=dev)
         c = xp.zeros((1, d), dtype=f64, device=dev)
-        total = 0.0
+        total = xp.zeros((1, 1), dtype=f64, device=dev)  # summed there: no sync a block
         step = max(1, min(MOMENT_ENTRIES, max(n * d // 16, MOMENT_ENTRIES >> 8)) // max(d, 1))
         for lo in range(0, n, step):
             hi = min(lo + step, n)
@@ -1286,22 +1286,18 @@ class DenseArrayBackend(ArrayBackend):
             if rows is not None:
                 with self.errstate():
                     s = rows.terms(Z[lo:hi, ...], None, s, xp, True)[1]
-            if isinstance(s, float):
-                A *= math.sqrt(s)
-                S += A.T @ A
-                c += math.sqrt(s) * xp.sum(A, axis=0, keepdims=True)
-                total += s * (hi - lo)
-                continue
-            w = xp.reshape(xp.astype(s, f64), (-1, 1))
+            # the weights as a column (one number for equal weights and no rows)
+            w = xp.full((hi - lo, 1), s, dtype=f64, device=dev) if isinstance(s, float) else (
+                xp.reshape(xp.astype(s, f64), (-1, 1)))
             root = xp.sqrt(w)
             A *= root
             S += A.T @ A
             c += root.T @ A
-            total += float(xp.sum(w))
+            total += xp.sum(w, axis=0, keepdims=True)
         G = np.empty((d + 1, d + 1))
         G[:d, :d] = to_host(S)
         G[d, :d] = G[:d, d] = to_host(c)[0]
-        G[d, d] = total
+        G[d, d] = to_host(total)[0, 0]
         return G
 
 
