@@ -34,7 +34,6 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import logsumexp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import LabelEncoder, StandardScaler
@@ -45,6 +44,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from datasets import LOADERS, load  # noqa: E402
+from log_loss import log_loss_rows  # noqa: E402
 from run_benchmarks import machine_info, timed  # noqa: E402
 
 from gdlogreg import GradientDescentLogisticRegression  # noqa: E402
@@ -57,11 +57,7 @@ def objective(X, t, K, coef, intercept):
     coef = np.asarray(coef, dtype=np.float64)
     Z = np.asarray(X @ coef.T) + np.asarray(intercept, dtype=np.float64)
     n = X.shape[0]
-    if K == 2:
-        z = Z[:, 0]
-        loss = np.logaddexp(0.0, z) - t * z
-    else:
-        loss = logsumexp(Z, axis=1) - Z[np.arange(n), t]
+    loss = log_loss_rows(Z, t)
     return float(loss.mean() + np.sum(coef * coef) / (2.0 * C * n))
 
 

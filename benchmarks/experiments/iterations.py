@@ -42,8 +42,10 @@ from threadpoolctl import threadpool_limits
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
+sys.path.insert(0, str(HERE.parent))
 
 import rules  # noqa: E402, F401  (registers the candidate rules)
+from log_loss import log_loss_rows  # noqa: E402
 
 from gdlogreg import GradientDescentLogisticRegression as GD  # noqa: E402
 
@@ -76,11 +78,7 @@ def J(X, y, coef, intercept):
     """mean log-loss + ‖W‖²/(2n) (C = 1), float64."""
     n = X.shape[0]
     Z = X @ np.asarray(coef).T + intercept
-    if Z.shape[1] == 1:
-        z, t = Z[:, 0], (y == y.max())
-        loss = np.logaddexp(0.0, z) - t * z
-    else:
-        loss = logsumexp(Z, axis=1) - Z[np.arange(n), y]
+    loss = log_loss_rows(Z, (y == y.max()) if Z.shape[1] == 1 else y)
     return float(loss.mean() + np.sum(np.asarray(coef) ** 2) / (2.0 * n))
 
 

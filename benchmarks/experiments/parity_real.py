@@ -46,7 +46,7 @@ import scipy
 import scipy.sparse as sp
 import sklearn
 from scipy.optimize import minimize
-from scipy.special import expit, logsumexp, softmax
+from scipy.special import expit, softmax
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import LabelEncoder, StandardScaler
@@ -55,6 +55,8 @@ from sklearn.utils.class_weight import compute_class_weight
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parents[1]))
+
+from log_loss import log_loss_rows  # noqa: E402
 
 from gdlogreg import GradientDescentLogisticRegression  # noqa: E402
 from gdlogreg._compat import logistic_penalty  # noqa: E402
@@ -101,10 +103,7 @@ def objective(X, t, K, coef, intercept, s, C, rho):
     """J in float64 (t: class indices; X float64)."""
     W = np.asarray(coef, np.float64)
     Z = np.asarray(X @ W.T) + np.asarray(intercept, np.float64)
-    if K == 2:
-        loss = np.logaddexp(0.0, Z[:, 0]) - t * Z[:, 0]
-    else:
-        loss = logsumexp(Z, axis=1) - Z[np.arange(len(t)), t]
+    loss = log_loss_rows(Z, t)
     S = s.sum()
     pen = (0.5 * (1 - rho) * np.sum(W * W) + rho * np.abs(W).sum()) / (C * S)
     return float(s @ loss / S + pen)
@@ -138,13 +137,11 @@ def split_lbfgsb(X, t, K, s, C, rho, fit_intercept, maxiter=20_000):
         P, N, b = unpack(v)
         W = P - N
         Z = X @ W + b
+        loss = log_loss_rows(Z, t)
         if K == 2:
-            loss = np.logaddexp(0.0, Z[:, 0]) - t * Z[:, 0]
             R = expit(Z) - Y
         else:
-            lse = logsumexp(Z, axis=1)
-            loss = lse - Z[np.arange(n), t]
-            R = np.exp(Z - lse[:, None]) - Y
+            R = softmax(Z, axis=1) - Y
         R = R * (s / S)[:, None]
         GW = np.asarray(X.T @ R) + l2 * W
         f = s @ loss / S + 0.5 * l2 * np.sum(W * W) + l1 * (P.sum() + N.sum())
