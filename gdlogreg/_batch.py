@@ -31,7 +31,7 @@ from ._objective import Objective, Point, standardized
 from ._penalty import _relu
 from ._problem import Identity, Problem
 from ._solver import DIVERGENCE_FACTOR, FIRST_CHECK, LOOSE_FACTOR, PENALTY_GAP, Monitor
-from ._steps._base import _start, eps
+from ._steps._base import Drift, _start, eps
 from ._steps.bb import GROW, SHRINK, STALE_GAP, TAU, WHITEN_FIRST, WHITEN_RHO, stale_metric, whitens
 from ._steps.lbfgs import L2_ONLY, LBFGS
 from ._xp import concat, to_host
@@ -380,6 +380,8 @@ class _Rule:
     def subset(self, keep):
         for name in self._state:
             setattr(self, name, getattr(self, name)[keep])
+        if hasattr(self, "_drift"):
+            self._drift.subset(keep)
         return self
 
     def cols(self, objective, per_group):
@@ -415,7 +417,7 @@ class BatchBB(_Rule):
         self._at = np.where(warm, 0, WHITEN_FIRST)
         self._taken = np.full(G, -STALE_GAP)  # the iteration each group last took it
         self._k = 0
-        self._refresh = 50 if eps(objective.dtype) > 1e-10 else 1000
+        self._drift = Drift(objective.dtype)  # when to undo the drift of z + t·Xd
         return objective.evaluate(coef0)
 
     def _whiten(self, objective, point, groups):
@@ -461,7 +463,7 @@ class BatchBB(_Rule):
         new, lam = self._search(objective, point, d, delta)
         status[(lam == 0.0) & (status == 0)] = 2
         self._k += 1
-        if self._k % self._refresh == 0:
+        if self._drift.due(objective.group_max(objective.xp.abs(new.coef))):
             new = objective.evaluate(new.coef)
         self.step = self._next_step(objective, point, new, Pq, qq, lam)
         return new, status
@@ -609,7 +611,7 @@ class BatchLBFGS(_Rule):
         self._pairs = []  # [s, y, ρ (a numpy vector over the groups)], oldest first
         self._width, self._xp = objective.k, objective.xp  # for subset: a group's columns
         self._k = 0
-        self._refresh = 50 if eps(objective.dtype) > 1e-10 else 1000
+        self._drift = Drift(objective.dtype)  # when to undo the drift of z + t·Xd
         return objective.evaluate(coef0)
 
     def subset(self, keep):
@@ -680,7 +682,7 @@ class BatchLBFGS(_Rule):
                 self._gamma = np.where(ok, sy / yy, self._gamma)
         self.step = np.where(found, t, self.step)
         self._k += 1
-        if self._k % self._refresh == 0:  # undo the drift of z + t·Xd
+        if self._drift.due(objective.group_max(objective.xp.abs(new.coef))):
             new = objective.evaluate(new.coef)
         return new, status
 

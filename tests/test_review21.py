@@ -68,13 +68,12 @@ def test_nearly_separable_fits_retake_the_metric_in_the_search_as_alone(warm_pat
     assert full.converged_ and full.n_iter_[0] < 1000, full.n_iter_
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "defect (review 21, open): z is updated as z + t·Xd between fresh passes (every 50 "
-    "iterations in float32); from a warm start at 1e4 times the optimum its rounding "
-    "(eps·|z| ~ 1e-3 per row) stays after z has come down to ~1, and whitened steps reach "
-    "the stop before the next fresh pass: bb 'converged' in 41 iterations with J 2.9e-5 "
-    "above J* (its loss_curve_ ends at 0.657272, J there is 0.657308)"))
 def test_float32_warm_start_from_huge_coefficients_converges_honestly():
+    """Review 21's defect: z is updated as z + t·Xd between fresh passes; from a warm start
+    at 1e4 times the optimum its rounding (ε·|z| ~ 1e-3 a row) stayed after z had come
+    down to ~1, and bb stopped 'converged' in 41 iterations 2.9e-5 above J* (its
+    loss_curve_ ended at 0.657272 where J was 0.657308). z is now made afresh once the
+    coefficients have shrunk (``_steps._base.Drift``)."""
     X, y = _collinear(n=2000)
     X32 = X.astype(np.float32)
     X64 = X32.astype(np.float64)
@@ -83,3 +82,24 @@ def test_float32_warm_start_from_huge_coefficients_converges_honestly():
     assert fit.converged_
     J, Jstar = _J(fit, X64, y), _J(ref, X64, y)
     assert J <= Jstar * (1 + 1e-6), (J, Jstar)
+
+
+def test_z_is_made_afresh_on_the_count_or_once_the_coefficients_shrank():
+    """``Drift``: steady or growing coefficients keep the count (every 50 updates in float32,
+    1000 in float64: the paths of fits from zero do not change); coefficients that shrink by
+    more than that factor since the last fresh z make it afresh at once; a batch's groups
+    each keep their own sum, and leaving the batch drops theirs."""
+    from gdlogreg._steps._base import Drift
+
+    for dtype, every in ((np.dtype(np.float32), 50), (np.dtype(np.float64), 1000)):
+        for scales in (np.ones(3 * every), np.linspace(1e-3, 10.0, 3 * every)):
+            drift = Drift(dtype)
+            fired = [k + 1 for k, s in enumerate(scales) if drift.due(s)]
+            assert fired == [every, 2 * every, 3 * every], fired
+    drift = Drift(np.dtype(np.float32))
+    assert [drift.due(s) for s in (1e4, 1e4, 1e3, 1e2)] == [False, False, False, True]
+    batch = Drift(np.dtype(np.float32))
+    assert not batch.due(np.array([1e4, 1.0]))
+    batch.subset(np.array([1]))
+    assert not batch.due(np.array([1.0]))  # the shrinking group left with its sum
+    assert batch.due(np.array([0.01]))  # its own sum, 2.01, passes 50 × 0.01

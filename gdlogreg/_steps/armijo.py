@@ -4,7 +4,7 @@ import functools
 import math
 from collections import deque
 
-from ._base import StepRule, eps, quantize, register, vdot
+from ._base import Drift, StepRule, coef_scale, eps, quantize, register, vdot
 
 
 @register
@@ -43,8 +43,7 @@ class Armijo(StepRule):
             c = objective.curvature
             p = objective.coef_shape[0]
             self.step = quantize(1.0 / (c * p + min(objective.penalty.l2, c)))
-        # Undo the drift of z + λ·Xd now and then (sooner in float32).
-        self._refresh = 50 if eps(objective.dtype) > 1e-10 else 1000
+        self._drift = Drift(objective.dtype)  # when to undo the drift of z + λ·Xd
         self._eps = eps(objective.dtype)
         return objective.evaluate(coef0)
 
@@ -76,7 +75,7 @@ class Armijo(StepRule):
             self.stop_reason = "stalled"
             return None
         self._k += 1
-        if self._k % self._refresh == 0:
+        if self._drift.due(coef_scale(new.coef, objective.xp)):
             new = objective.evaluate(new.coef, reuse=new)
         self._used = lam * t
         self.step = self.next_step(objective, point, new, Pq, qq, lam)

@@ -4,7 +4,7 @@ import functools
 import math
 from collections import deque
 
-from ._base import StepRule, eps, quantize, register, vdot
+from ._base import Drift, StepRule, coef_scale, eps, quantize, register, vdot
 
 #: The error of an L1 term (here and in the batched rule of gdlogreg._batch).
 L2_ONLY = (
@@ -49,7 +49,7 @@ class LBFGS(StepRule):
         self._t0 = self.step
         self._pairs = deque(maxlen=self.memory)
         self._k = 0
-        self._refresh = 50 if eps(objective.dtype) > 1e-10 else 1000
+        self._drift = Drift(objective.dtype)  # when to undo the drift of z + t·Xd
         return objective.evaluate(coef0)
 
     def _direction(self, g, xp):
@@ -94,7 +94,7 @@ class LBFGS(StepRule):
             self._pairs.append((s, y, 1.0 / sy))
         self.step = t
         self._k += 1
-        if self._k % self._refresh == 0:  # undo the drift of z + t·Xd
+        if self._drift.due(coef_scale(new.coef, xp)):
             new = objective.evaluate(new.coef, reuse=new)
         return new
 
