@@ -560,15 +560,18 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         F = len(folds)
         scores = np.empty((len(results) // F, F))
         times = np.empty_like(scores)
-        for g, res in enumerate(results):
-            test = folds[g % F][1]
+        for f, (_, test) in enumerate(folds):  # a fold's test rows taken once, for all candidates
             tic = time.perf_counter()
+            X_test, y_test = _rows(X, test), _rows(y, test)
             kw = {} if sample_weight is None else {
                 "sample_weight": _summable(_rows(sample_weight, test))}
-            model = self._model(res.coef, classes, grid[g // F])
-            scores[g // F, g % F] = _one_number(
-                scorer(model, _rows(X, test), _rows(y, test), **kw))
-            times[g // F, g % F] = time.perf_counter() - tic
+            share = (time.perf_counter() - tic) / scores.shape[0]  # each candidate's share
+            for c in range(scores.shape[0]):
+                tic = time.perf_counter()
+                model = self._model(results[c * F + f].coef, classes, grid[c])
+                scores[c, f] = _one_number(scorer(model, X_test, y_test, **kw))
+                times[c, f] = time.perf_counter() - tic + share
+            del X_test, y_test, kw  # one fold's rows at a time
         return scores, times
 
     def _set_results(self, grid, axes, folds, results, scores, fit_time, score_times, classes):
