@@ -389,6 +389,7 @@ class _Rule:
             setattr(self, name, getattr(self, name)[keep])
         if hasattr(self, "_drift"):
             self._drift.subset(keep)
+        self._Pg = None  # the batch's point is another one now
         return self
 
     def cols(self, objective, per_group):
@@ -419,6 +420,7 @@ class BatchBB(_Rule):
         self._short = np.full((G, 3), np.inf)
         self._memory = np.full((G, self.memory), -np.inf)
         self._P = np.full(G, None, dtype=object)  # each group's metric (bb's whitened steps)
+        self._Pg = None  # (point, P g there): the last accepted point's (BarzilaiBorwein's)
         # when each group takes it: at once from a warm start (BarzilaiBorwein.start)
         warm = to_host(objective.xp.any(coef0 != 0, axis=0)).reshape(G, -1).any(axis=1)
         self._at = np.where(warm, 0, WHITEN_FIRST)
@@ -439,19 +441,28 @@ class BatchBB(_Rule):
             P = objective.group_objective(i).whitening(
                 base[:, cols], point.z[:, cols] if numpy else None)
             if P is not None:
-                self._P[i] = objective.backend.asarray(P)
+                self._P[i], self._Pg = P, None
                 self._short[i], self._tau[i], self.step[i] = np.inf, TAU, 1.0
 
-    def _metric(self, objective, q):
-        """P q for each group's metric (q's own columns where a group has none)."""
+    def _metric(self, objective, q, fill=None):
+        """P q for each group's metric (q's own columns where a group has none); with
+        ``fill``, those groups' columns of ``fill`` (P q made already) instead."""
         if not any(P is not None for P in self._P):
             return q
         k = objective.k
         out = q.copy() if isinstance(q, np.ndarray) else objective.xp.asarray(q, copy=True)
         for i, P in enumerate(self._P):
             if P is not None:
-                out[:, i * k : (i + 1) * k] = P @ q[:, i * k : (i + 1) * k]
+                cols = slice(i * k, (i + 1) * k)
+                out[:, cols] = P @ q[:, cols] if fill is None else fill[:, cols]
         return out
+
+    def _metric_of(self, objective, point, q):
+        """P q for a q whose metric groups' columns are point's gradient: from the P g
+        that :meth:`_next_step` made where ``point`` is the point it accepted."""
+        if self._Pg is not None and self._Pg[0] is point:
+            return self._metric(objective, q, fill=self._Pg[1])
+        return self._metric(objective, q)
 
     def update(self, objective, point):
         has = np.array([P is not None for P in self._P])
@@ -482,7 +493,7 @@ class BatchBB(_Rule):
         the metric of their whitened steps in BB's products only: 198 iterations where
         their single fit took 22 (breast cancer, C = 1)."""
         if not objective.penalty.has_l1:
-            Pq = self._metric(objective, point.grad)
+            Pq = self._metric_of(objective, point, point.grad)
             return point.grad, Pq, -t * Pq
         d = objective.prox(point.coef - t * point.grad, t) - point.coef
         q = d / (-t)
@@ -490,7 +501,7 @@ class BatchBB(_Rule):
         smooth = np.flatnonzero(objective.penalty.l1_host.reshape(-1, k)[:, 0] == 0.0)
         for i in smooth:  # q is this call's own: its groups without L1 take g
             q[:, i * k : (i + 1) * k] = point.grad[:, i * k : (i + 1) * k]
-        Pq = self._metric(objective, q)
+        Pq = self._metric_of(objective, point, q)
         for i in smooth:
             cols = slice(i * k, (i + 1) * k)
             d[:, cols] = -t[cols] * Pq[:, cols]
@@ -528,7 +539,11 @@ class BatchBB(_Rule):
         t = self.step
         y = new.grad - point.grad
         qy = -objective.column_dots(q, y)
-        yy = objective.column_dots(y, self._metric(objective, y))
+        Py = y
+        if any(P is not None for P in self._P):  # P y = P g' - P g (q), as the single fit's
+            self._Pg = (new, self._metric(objective, new.grad))
+            Py = self._metric(objective, y, fill=self._Pg[1] - q)
+        yy = objective.column_dots(y, Py)
         ok = (qy > 0.0) & (yy > 0.0) & (yy < np.inf) & (qy < np.inf)
         t1 = lam * t * (qq / qy)
         t2 = lam * t * (qy / yy)

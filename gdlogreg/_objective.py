@@ -31,7 +31,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve
+from scipy.linalg import LinAlgError, cho_factor, cho_solve
+from scipy.linalg.lapack import dpotrs as _potrs
 
 from ._compat import convert_to_numpy
 from ._loss import CurvatureShare
@@ -42,6 +43,11 @@ from ._xp import astype, concat, eps, to_host
 # then costs at most a quarter of the products with X, n·p; a weight of 2 counts as two
 # rows, as a repeated row would: the same fit, scikit-learn's sample-weight equivalence).
 MAX_WHITENED, WHITENED_ROWS = 512, 4
+# Where that p × p inverse does not apply (wide data: more coordinates than a quarter of the
+# rows, or than MAX_WHITENED), H⁻¹ is factored in the rows instead (LowRankMetric, Woodbury's
+# identity) for at most LOW_RANK_ROWS rows and LOW_RANK_ENTRIES entries of their centred copy:
+# then applying it costs about two products with those rows a column, and taking it n²·p.
+LOW_RANK_ROWS, LOW_RANK_ENTRIES = 1024, 1 << 22
 # ... and only where H's condition number is at least MIN_CONDITION: where it is near 1,
 # H is near a multiple of the identity, the standardization's metric, and a restart of
 # the steps would cost iterations for nothing.
@@ -399,15 +405,11 @@ class Objective:
         (condition number under :data:`MIN_CONDITION`: nothing to gain), and where it is not
         positive definite in floating point.
         """
-        p = self.coef_shape[0]
-        if not self.penalty.pure_l2 or self.T is not self.std or p > MAX_WHITENED:
+        p, be = self.coef_shape[0], self.backend
+        if not self.penalty.pure_l2 or self.T is not self.std:
             return None
-        be = self.backend
-        rows = self.penalty.total
-        if rows is None:
-            rows = be.n_samples if isinstance(be.s, float) else int(
-                to_host(be.xp.sum(astype(be.s > 0, be.dtype, be.xp))))
-        if WHITENED_ROWS * p > rows:
+        dense = p <= MAX_WHITENED and WHITENED_ROWS * p <= self._rows()
+        if not (dense or self._low_rank_applies()):
             return None
         keep = np.ones(p, dtype=bool)
         if self.fit_intercept:
@@ -415,10 +417,46 @@ class Objective:
         if base is not None and z is None:
             z = be.linear(base, self.fit_intercept)
         at = () if base is None else (self._curvature_rows(), z)
+        if not dense:
+            return self._low_rank_metric(keep, *at)
         H = self._bound_from_gram(keep, *at)
         if H is None:  # no Gram kernel: H's columns by products with X
             H = self._bound_columns(np.flatnonzero(keep), *at)[keep]
-        return _inverse(0.5 * (H + H.T), keep, self.dtype)
+        P = _inverse(0.5 * (H + H.T), keep, self.dtype)
+        return None if P is None else be.asarray(P)
+
+    def _rows(self):
+        """The rows the whitening rules count: Σ of the raw sample weights where the
+        penalty knows it (a weight of 2 counts as two rows, as a repeated row would), else
+        the rows of positive weight."""
+        be = self.backend
+        if self.penalty.total is not None:
+            return self.penalty.total
+        return be.n_samples if isinstance(be.s, float) else int(
+            to_host(be.xp.sum(astype(be.s > 0, be.dtype, be.xp))))
+
+    def _low_rank_applies(self):
+        """Whether :class:`LowRankMetric` may be taken: a penalty (its curvature is the
+        diagonal part), a backend that gives the centred rows, and few enough of them."""
+        n, p = self.backend.n_samples, self.coef_shape[0]
+        return (self.penalty.l2 > 0.0 and hasattr(self.backend, "centred_rows")
+                and n <= LOW_RANK_ROWS and n * p <= LOW_RANK_ENTRIES)
+
+    def _low_rank_metric(self, keep, rows=None, Z=None):
+        """H⁻¹ of :meth:`whitening` as a :class:`LowRankMetric`, from the backend's
+        centred rows (None without them, or where H is near a multiple of the identity or
+        not positive definite)."""
+        D = _host(self.backend, self.std.D)
+        got = self.backend.centred_rows(_host(self.backend, self.std.mean), D, rows, Z)
+        if got is None:
+            return None
+        A, w = got
+        d = self.problem.n_features
+        feat = np.flatnonzero(keep[:d])
+        c = self.curvature if rows is None else rows.scale
+        return LowRankMetric.build(A if len(feat) == d else A[:, feat], c * w,
+                                   self.penalty.l2 * D[feat] ** 2, feat, self.fit_intercept,
+                                   self.dtype)
 
     def _bound_from_gram(self, keep, rows=None, Z=None):
         """H on the coordinates ``keep`` from the backend's centred Gram (one read of X):
@@ -538,6 +576,74 @@ class Ray:
             if self.D is not None and be.spends_direction(obj.loss, self.Z.shape[1]):
                 self.D = be.linear(self.base_d, obj.fit_intercept, out=self.D)
         return None, point.J
+
+
+class LowRankMetric:
+    """H⁻¹ for H = Âᵀ diag(w) Â + diag(λ, 0), Â = [A, 1] of n rows and p > n/4 coordinates,
+    held as its factors (Woodbury's identity), applied as ``P @ q`` (numpy, float64).
+
+    The intercept is eliminated exactly: with σ = Σ w and μ̃ = Aᵀw/σ, the weights' block
+    is M = Bᵀ B + Λ, B = diag(√w)(A - 1μ̃ᵀ), and H⁻¹ [q_w; q_b] = [v; q_b/σ - μ̃ᵀv] for
+    v = M⁻¹(q_w - μ̃ q_b); M⁻¹ = Λ^-½ (I - Eᵀ C⁻¹ E) Λ^-½ with E = B Λ^-½ and C = I + E Eᵀ
+    (n × n, eigenvalues >= 1: its Cholesky factor is well conditioned). Coordinates outside
+    ``feat`` (held columns) keep the identity, as in :func:`_inverse`.
+    """
+
+    def __init__(self, E, factor, root, mu, sigma, feat):
+        self.E, self.factor, self.root = E, factor, root
+        self.mu, self.sigma, self.feat = mu, sigma, feat
+
+    @classmethod
+    def build(cls, A, w, lam, feat, fit_intercept, dtype):
+        """From the rows A (n × len(feat), float64, overwritten), their weights w and the
+        penalty's curvature λ of each column; None where H is near a multiple of the
+        identity (a lower bound of its condition number under MIN_CONDITION) or not
+        positive definite in floating point."""
+        mu = sigma = None
+        if fit_intercept:
+            sigma = float(w.sum())
+            if not sigma > 0.0:
+                return None
+            mu = (A.T @ w) / sigma
+            A -= mu
+        A *= np.sqrt(w)[:, None]  # B
+        diag = np.einsum("ij,ij->j", A, A) + lam
+        # the floor under H's spectrum of _inverse
+        floor = max(1e-13, 10.0 * eps(dtype)) * (diag.sum() + (sigma or 0.0)) / (
+            len(diag) + int(fit_intercept))
+        lam, diag = lam + floor, diag + floor
+        sigma = None if sigma is None else sigma + floor
+        # No test of H's condition number here (the p x p path's MIN_CONDITION): with more
+        # coordinates than a quarter of the rows, H is far from a multiple of the identity
+        # (a lower bound from its diagonal and a power iteration refused 800 x 400 with two
+        # collinear columns, which the metric takes from 203 iterations to 22).
+        if not (np.all(np.isfinite(A)) and np.all(diag > 0.0)):
+            return None
+        root = np.sqrt(lam)
+        A /= root  # E
+        C = A @ A.T
+        C[np.diag_indices_from(C)] += 1.0
+        try:  # solved with the factor at each use: an explicit C⁻¹ loses C's conditioning
+            factor = cho_factor(C, lower=True)  # (up to 1e16 here: pd_speech raw stalled)
+        except (LinAlgError, ValueError):
+            return None
+        return cls(A, factor, root, mu, sigma, feat)
+
+    def __matmul__(self, q):
+        out = np.array(q, dtype=np.float64)
+        d = len(out) - (self.sigma is not None)
+        x = out[self.feat]
+        if self.sigma is not None:
+            x -= self.mu[:, None] * out[d]
+        u = x / self.root[:, None]
+        t, info = _potrs(self.factor[0], self.E @ u, lower=True)  # cho_solve's LAPACK call
+        if info != 0:
+            t = cho_solve(self.factor, self.E @ u)
+        v = (u - self.E.T @ t) / self.root[:, None]
+        out[self.feat] = v
+        if self.sigma is not None:
+            out[d] = out[d] / self.sigma - self.mu @ v
+        return out
 
 
 def _inverse(H, keep, dtype):

@@ -729,6 +729,19 @@ class NumpyBackend(HostArrays, ArrayBackend):
         G[:d, d] = G[d, :d]
         return G
 
+    def centred_rows(self, mean, scale, rows=None, Z=None):
+        """``(A, w)``: the rows aᵢ = (xᵢ - μ)·scale of dense X (numpy, float64, n × d, a
+        copy: for the low-rank metric of few rows, bounded by its caller) and the weights
+        of :meth:`centred_gram` (s, or s·ρ at Z with ``rows``) as a vector; None for sparse
+        X (never densified)."""
+        if self._sparse:
+            return None
+        A = self.X.astype(np.float64)  # a copy
+        A -= np.asarray(mean, dtype=np.float64)
+        A *= np.asarray(scale, dtype=np.float64)
+        w = self._gram_weights(0, self.n_samples, rows, Z)
+        return A, np.broadcast_to(np.asarray(w, dtype=np.float64).ravel(), (self.n_samples,))
+
     def _sparse_gram(self, mean, scale, rows, Z, nnz_per_block=1 << 14):
         """:meth:`centred_gram` of CSR X, its rows never densified: Σ w x xᵀ, Σ w x and
         Σ w by blocks of rows (sparse products of about ``nnz_per_block`` stored

@@ -57,7 +57,7 @@ class Armijo(StepRule):
             q = Pq = d / (-t)
         else:  # Pq = P g, P the metric of the steps (bb's whitened steps), g without one
             q = point.grad
-            Pq = self._metric(q, xp)
+            Pq = self._metric_of(point, xp)
             d = -t * Pq
         # The decrease the step promises: Δ = -t·qᵀPq (prox optimality; unlike
         # gᵀd + h(coef + d) - h(coef) it cannot lose its sign to rounding, and
@@ -89,6 +89,10 @@ class Armijo(StepRule):
     def _metric(self, q, xp):
         """P q for the metric P of the steps: q itself here (P = I)."""
         return q
+
+    def _metric_of(self, point, xp):
+        """P g at ``point``: g itself here."""
+        return point.grad
 
     def _search(self, objective, point, d, delta):
         """Backtracking along the ray: the accepted Point and its λ, or (None, λ)."""

@@ -76,6 +76,7 @@ class BarzilaiBorwein(Armijo):
         self._short = deque(maxlen=3)  # the last short steps t₂
         self._tau = TAU
         self._P, self.rho = None, None
+        self._Pg = None  # (point, P g there): the last accepted point's, for its direction
         # A warm start is near its optimum already: its curvature is the metric at once.
         self._at = 0 if bool(objective.xp.any(coef0 != 0)) else WHITEN_FIRST
         self._taken = -STALE_GAP
@@ -97,7 +98,7 @@ class BarzilaiBorwein(Armijo):
         base = objective.T.to_base(point.coef) if point.base is None else point.base
         P = objective.whitening(base, point.z) if not self.rho < WHITEN_RHO else None
         if P is not None:
-            self._P = objective.backend.asarray(P)
+            self._P, self._Pg = P, None
             self._short.clear()
             self._tau, self.step = TAU, 1.0
 
@@ -105,13 +106,24 @@ class BarzilaiBorwein(Armijo):
         """P q: q, or H⁻¹ q in whitened steps (P symmetric)."""
         return q if self._P is None else self._P @ q
 
+    def _metric_of(self, point, xp):
+        """P g at ``point``: made by :meth:`next_step` where ``point`` is the point it
+        accepted (one product with P an iteration, not two)."""
+        if self._Pg is not None and self._Pg[0] is point:
+            return self._Pg[1]
+        return self._metric(point.grad, xp)
+
     def next_step(self, objective, point, new, q, qq, lam):
         # s = -λt·q (q = Pg) and y = Δg, in scalar products with q alone:
         # sᵀy = -λt·qᵀy, t₁ = sᵀP⁻¹s/sᵀy = λt·gᵀPg/(-qᵀy), t₂ = sᵀy/yᵀPy
         # (Barzilai and Borwein's steps in the coordinates where P is the identity).
         xp, t = objective.xp, self.step
         y = new.grad - point.grad
-        qy, yy = -vdot(q, y, xp), vdot(y, self._metric(y, xp), xp)
+        Py = y
+        if self._P is not None:  # P y = P g' - P g (q): P g' serves the next direction too
+            self._Pg = (new, self._P @ new.grad)
+            Py = self._Pg[1] - q
+        qy, yy = -vdot(q, y, xp), vdot(y, Py, xp)
         # sᵀy > 0, and yᵀy neither underflowed to 0 nor overflowed (a nan t₂
         # would stay among the short steps)
         if qy > 0.0 and 0.0 < yy < math.inf and qy < math.inf:
