@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold
 from test_whitened_steps import _J  # shared
 
@@ -69,3 +70,16 @@ def test_float32_search_columns_stop_where_their_single_fits_do():
             assert len(curve) == len(single.loss_curve_), (C, f)
             # (float32 paths part at rounding level as J falls to 1e-8: the ends agree)
             np.testing.assert_allclose(curve[-1], single.loss_curve_[-1], rtol=1e-4)
+
+
+@pytest.mark.parametrize("solver", ["bb", "lbfgs"])
+def test_unpenalized_separable_fits_end_unconverged_and_say_why(solver):
+    """C = inf on separable data has no minimiser: the fit must end by max_iter or a stall
+    and warn that the classes are separable. lbfgs stopped 'converged' at J = 6e-30 on the
+    10 ε floor; with the floor shrunk by the curvature factor it went on until y·y of its
+    newest pair underflowed (J ~ 1e-160) where s·y had not, and raised ZeroDivisionError.
+    That pair now gives no direction and the fit steps along the gradient again."""
+    X, y = _separable_raw()
+    with pytest.warns(ConvergenceWarning, match="linearly separable"):
+        est = GradientDescentLogisticRegression(C=np.inf, solver=solver).fit(X, y)
+    assert not est.converged_ and est.stop_reason_ in ("max_iter", "stalled")
