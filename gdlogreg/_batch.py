@@ -969,7 +969,8 @@ class BatchMonitor:
             factor[passes] = self._curvature_factors(objective, point, np.flatnonzero(passes))
             tight = factor < 1.0
             if tight.any():
-                again = self._bound_passes(active, objective, point, opt, factor * bound, floor)
+                again = self._bound_passes(
+                    active, objective, point, opt, factor * bound, factor * floor)
                 passes &= ~tight | again
         self._last = (objective, BatchPoint(point.coef, J, point.grad), active, self._flat)
         diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (J_ref + 1.0))

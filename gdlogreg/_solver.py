@@ -17,7 +17,7 @@ bound cannot decide). That bound can be far above J - J* (by ½‖g‖²/l2 it
 credits the loss with no curvature), so the gradient tests stay, and
 whichever passes first stops the fit:
 
-    ‖g'(k)‖_∞  <=  max(tol · ‖g'(0)‖_∞ · √min(1, ρ(k) / (RHO_TOL · tol)), 10 ε) · √(J(k) / J(0))
+    ‖g'(k)‖_∞  <=  max(tol · ‖g'(0)‖_∞, 10 ε) · √(J(k) / J(0)) · √min(1, ρ(k) / (RHO_TOL · tol))
 
 (ρ the rows' curvature share, computed only where the test may pass) or, with a pure L2
 penalty, a gradient at most LOOSE_FACTOR times that size
@@ -179,7 +179,8 @@ class Monitor:
         if not self._bound_passes(opt, bound, floor):
             return False
         factor = curvature_factor(self.objective.curvature_share(point), self.tol)
-        return factor == 1.0 or self._bound_passes(opt, factor * bound, floor)
+        # the floor too: the gradient's rounding noise falls with the rows' curvature
+        return factor == 1.0 or self._bound_passes(opt, factor * bound, factor * floor)
 
     def _bound_passes(self, opt, bound, floor):
         if opt <= max(bound, floor):

@@ -53,7 +53,7 @@ class LBFGS(StepRule):
         return objective.evaluate(coef0)
 
     def _direction(self, g, xp):
-        """-H g by the two-loop recursion."""
+        """-H g by the two-loop recursion (None where the newest pair gives no scale)."""
         q, alphas = g, []  # rebound, never written in place (array-API arrays have no .copy)
         for s, y, rho in reversed(self._pairs):
             a = rho * vdot(s, q, xp)
@@ -61,7 +61,10 @@ class LBFGS(StepRule):
             q = q - a * y
         if self._pairs:
             s, y, _ = self._pairs[-1]
-            q = q * (vdot(s, y, xp) / vdot(y, y, xp))
+            yy = vdot(y, y, xp)
+            if yy == 0.0:  # y·y underflowed where s·y did not (J ~ 1e-150): no scale
+                return None
+            q = q * (vdot(s, y, xp) / yy)
         else:
             q = q * self._t0
         for (s, y, rho), a in zip(self._pairs, reversed(alphas), strict=True):
@@ -71,7 +74,7 @@ class LBFGS(StepRule):
     def update(self, objective, point):
         xp, g = objective.xp, point.grad
         d = self._direction(g, xp)
-        slope = vdot(g, d, xp)
+        slope = math.nan if d is None else vdot(g, d, xp)
         if not slope < 0.0:  # not a descent direction (or nan): start the pairs again
             self._pairs.clear()
             d = -self._t0 * g
