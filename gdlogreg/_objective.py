@@ -29,6 +29,7 @@ prediction, and ``evaluate(coef, reuse=point)`` recycles an old Point's.
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
@@ -454,9 +455,12 @@ class Objective:
         d = self.problem.n_features
         feat = np.flatnonzero(keep[:d])
         c = self.curvature if rows is None else rows.scale
-        return LowRankMetric.build(A if len(feat) == d else A[:, feat], c * w,
-                                   self.penalty.l2 * D[feat] ** 2, feat, self.fit_intercept,
-                                   self.dtype)
+        P = LowRankMetric.build(A if len(feat) == d else A[:, feat], c * w,
+                                self.penalty.l2 * D[feat] ** 2, feat, self.fit_intercept,
+                                self.dtype)
+        if P is not None:  # applied on the host: q comes from, and P q goes to, the backend
+            P.to_host, P.to_backend = partial(_host, self.backend), self.backend.asarray
+        return P
 
     def _bound_from_gram(self, keep, rows=None, Z=None):
         """H on the coordinates ``keep`` from the backend's centred Gram (one read of X):
@@ -592,6 +596,8 @@ class LowRankMetric:
     def __init__(self, E, factor, root, mu, sigma, feat):
         self.E, self.factor, self.root = E, factor, root
         self.mu, self.sigma, self.feat = mu, sigma, feat
+        # q to the host, and P q back to the backend's namespace (numpy: as they are)
+        self.to_host, self.to_backend = np.asarray, np.asarray
 
     @classmethod
     def build(cls, A, w, lam, feat, fit_intercept, dtype):
@@ -630,7 +636,7 @@ class LowRankMetric:
         return cls(A, factor, root, mu, sigma, feat)
 
     def __matmul__(self, q):
-        out = np.array(q, dtype=np.float64)
+        out = np.array(self.to_host(q), dtype=np.float64)
         d = len(out) - (self.sigma is not None)
         x = out[self.feat]
         if self.sigma is not None:
@@ -643,7 +649,7 @@ class LowRankMetric:
         out[self.feat] = v
         if self.sigma is not None:
             out[d] = out[d] / self.sigma - self.mu @ v
-        return out
+        return self.to_backend(out)
 
 
 def _inverse(H, keep, dtype):

@@ -1313,6 +1313,20 @@ class DenseArrayBackend(ArrayBackend):
         G[d, d] = to_host(total)[0, 0]
         return G
 
+    def centred_rows(self, mean, scale, rows=None, Z=None):
+        """As :meth:`NumpyBackend.centred_rows`, on the host: X copied there (few rows,
+        bounded by the caller), the weights made on X's device and copied too."""
+        A = np.array(to_host(self.X), dtype=np.float64)
+        A -= np.asarray(mean, dtype=np.float64)
+        A *= np.asarray(scale, dtype=np.float64)
+        s = self.s
+        if rows is not None:
+            with self.errstate():
+                s = rows.terms(Z, None, s, self.xp, True)[1]
+        w = np.full(A.shape[0], s) if isinstance(s, float) else np.asarray(
+            to_host(s), dtype=np.float64).ravel()
+        return A, w
+
 
 def make_array_backend(X, targets, s):
     """The in-memory backend for X: numpy/scipy.sparse, or the array-API one."""
