@@ -33,6 +33,7 @@ from functools import partial
 
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
+from scipy.linalg.blas import dsyrk as _syrk
 from scipy.linalg.lapack import dpotrs as _potrs
 
 from ._compat import convert_to_numpy
@@ -627,10 +628,10 @@ class LowRankMetric:
             return None
         root = np.sqrt(lam)
         A /= root  # E
-        C = A @ A.T
+        C = _syrk(1.0, A.T, trans=1)  # E Eᵀ's upper triangle (half a product's flops)
         C[np.diag_indices_from(C)] += 1.0
         try:  # solved with the factor at each use: an explicit C⁻¹ loses C's conditioning
-            factor = cho_factor(C, lower=True)  # (up to 1e16 here: pd_speech raw stalled)
+            factor = cho_factor(C, lower=False)  # (up to 1e16 here: pd_speech raw stalled)
         except (LinAlgError, ValueError):
             return None
         return cls(A, factor, root, mu, sigma, feat)
@@ -642,7 +643,7 @@ class LowRankMetric:
         if self.sigma is not None:
             x -= self.mu[:, None] * out[d]
         u = x / self.root[:, None]
-        t, info = _potrs(self.factor[0], self.E @ u, lower=True)  # cho_solve's LAPACK call
+        t, info = _potrs(self.factor[0], self.E @ u, lower=False)  # cho_solve's LAPACK call
         if info != 0:
             t = cho_solve(self.factor, self.E @ u)
         v = (u - self.E.T @ t) / self.root[:, None]
