@@ -430,16 +430,22 @@ class Objective:
         """The rows the whitening rules count: Σ of the raw sample weights where the
         penalty knows it (a weight of 2 counts as two rows, as a repeated row would), else
         the rows of positive weight."""
-        be = self.backend
         if self.penalty.total is not None:
             return self.penalty.total
+        return self._positive_rows()
+
+    def _positive_rows(self):
+        be = self.backend
         return be.n_samples if isinstance(be.s, float) else int(
             to_host(be.xp.sum(astype(be.s > 0, be.dtype, be.xp))))
 
     def _low_rank_applies(self):
         """Whether :class:`LowRankMetric` may be taken: a penalty (its curvature is the
-        diagonal part), a backend that gives the centred rows, and few enough of them."""
-        n, p = self.backend.n_samples, self.coef_shape[0]
+        diagonal part), a backend that gives the centred rows, and few enough of them:
+        counted as :meth:`_rows` does (a held-out fold's rows, or rows of weight 0, are
+        none; a weight of 2 counts as two rows: the same path as the fit on those rows),
+        and the rows of positive weight it copies (the backends' ``centred_rows``)."""
+        n, p = max(self._rows(), self._positive_rows()), self.coef_shape[0]
         return (self.penalty.l2 > 0.0 and hasattr(self.backend, "centred_rows")
                 and n <= LOW_RANK_ROWS and n * p <= LOW_RANK_ENTRIES)
 
