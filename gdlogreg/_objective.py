@@ -50,6 +50,11 @@ MAX_WHITENED, WHITENED_ROWS = 512, 4
 # identity) for at most LOW_RANK_ROWS rows and LOW_RANK_ENTRIES entries of their centred copy:
 # then applying it costs about two products with those rows a column, and taking it n²·p.
 LOW_RANK_ROWS, LOW_RANK_ENTRIES = 1024, 1 << 22
+# ... and more than LOW_RANK_FEW rows only where the coordinates are WHITENED_ROWS times as
+# many: a take costs n²·p + n³/3 and each product with P two with the rows and 2n² more, which
+# the iterations it saves did not pay for (1024 × 600: 2.6 times the plain fit's time, 500 ×
+# 500: 2.1; 200 × 200, 500 × 2000 and 256 × 1000 still gain from it; review 24).
+LOW_RANK_FEW = 256
 # ... and only where H's condition number is at least MIN_CONDITION: where it is near 1,
 # H is near a multiple of the identity, the standardization's metric, and a restart of
 # the steps would cost iterations for nothing.
@@ -431,18 +436,25 @@ class Objective:
         """The rows the whitening rules count: Σ of the raw sample weights where the
         penalty knows it (a weight of 2 counts as two rows, as a repeated row would), else
         the rows of positive weight."""
-        be = self.backend
         if self.penalty.total is not None:
             return self.penalty.total
+        return self._positive_rows()
+
+    def _positive_rows(self):
+        be = self.backend
         return be.n_samples if isinstance(be.s, float) else int(
             to_host(be.xp.sum(astype(be.s > 0, be.dtype, be.xp))))
 
     def _low_rank_applies(self):
         """Whether :class:`LowRankMetric` may be taken: a penalty (its curvature is the
-        diagonal part), a backend that gives the centred rows, and few enough of them."""
-        n, p = self.backend.n_samples, self.coef_shape[0]
+        diagonal part), a backend that gives the centred rows, and few enough of them:
+        counted as :meth:`_rows` does (a held-out fold's rows, or rows of weight 0, are
+        none; a weight of 2 counts as two rows: the same path as the fit on those rows),
+        and the rows of positive weight it copies (the backends' ``centred_rows``)."""
+        n, p = max(self._rows(), self._positive_rows()), self.coef_shape[0]
         return (self.penalty.l2 > 0.0 and hasattr(self.backend, "centred_rows")
-                and n <= LOW_RANK_ROWS and n * p <= LOW_RANK_ENTRIES)
+                and n <= LOW_RANK_ROWS and n * p <= LOW_RANK_ENTRIES
+                and (n <= LOW_RANK_FEW or WHITENED_ROWS * n <= p))
 
     def _low_rank_metric(self, keep, rows=None, Z=None):
         """H⁻¹ of :meth:`whitening` as a :class:`LowRankMetric`, from the backend's

@@ -732,15 +732,18 @@ class NumpyBackend(HostArrays, ArrayBackend):
     def centred_rows(self, mean, scale, rows=None, Z=None):
         """``(A, w)``: the rows aᵢ = (xᵢ - μ)·scale of dense X (numpy, float64, n × d, a
         copy: for the low-rank metric of few rows, bounded by its caller) and the weights
-        of :meth:`centred_gram` (s, or s·ρ at Z with ``rows``) as a vector; None for sparse
-        X (never densified)."""
+        of :meth:`centred_gram` (s, or s·ρ at Z with ``rows``) as a vector, the rows of
+        positive weight s only (a held-out fold's, or a weight of 0, is no row: the fit
+        without it); None for sparse X (never densified)."""
         if self._sparse:
             return None
-        A = self.X.astype(np.float64)  # a copy
+        pos = _positive(self.s)
+        A = self.X.astype(np.float64) if pos is None else np.asarray(self.X[pos], np.float64)
         A -= np.asarray(mean, dtype=np.float64)
         A *= np.asarray(scale, dtype=np.float64)
         w = self._gram_weights(0, self.n_samples, rows, Z)
-        return A, np.broadcast_to(np.asarray(w, dtype=np.float64).ravel(), (self.n_samples,))
+        w = np.broadcast_to(np.asarray(w, dtype=np.float64).ravel(), (self.n_samples,))
+        return A, w if pos is None else w[pos]
 
     def _sparse_gram(self, mean, scale, rows, Z, nnz_per_block=1 << 14):
         """:meth:`centred_gram` of CSR X, its rows never densified: Σ w x xᵀ, Σ w x and
@@ -1316,7 +1319,10 @@ class DenseArrayBackend(ArrayBackend):
     def centred_rows(self, mean, scale, rows=None, Z=None):
         """As :meth:`NumpyBackend.centred_rows`, on the host: X copied there (few rows,
         bounded by the caller), the weights made on X's device and copied too."""
-        A = np.array(to_host(self.X), dtype=np.float64)
+        pos = _positive(self.s)
+        X = self.X if pos is None else self.xp.take(
+            self.X, self.xp.asarray(np.flatnonzero(pos), device=self.device), axis=0)
+        A = np.array(to_host(X), dtype=np.float64)
         A -= np.asarray(mean, dtype=np.float64)
         A *= np.asarray(scale, dtype=np.float64)
         s = self.s
@@ -1324,8 +1330,13 @@ class DenseArrayBackend(ArrayBackend):
             with self.errstate():
                 s = rows.terms(Z, None, s, self.xp, True)[1]
         w = np.full(A.shape[0], s) if isinstance(s, float) else np.asarray(
-            to_host(s), dtype=np.float64).ravel()
+            to_host(s), dtype=np.float64).ravel()[pos]
         return A, w
+
+
+def _positive(s):
+    """The rows of positive weight s (a boolean mask on the host), None for equal weights."""
+    return None if isinstance(s, float) else np.asarray(to_host(s)).ravel() > 0
 
 
 def make_array_backend(X, targets, s):
