@@ -635,7 +635,7 @@ class LowRankMetric:
         # No test of H's condition number here (the p x p path's MIN_CONDITION): with more
         # coordinates than a quarter of the rows, H is far from a multiple of the identity
         # (a lower bound from its diagonal and a power iteration refused 800 x 400 with two
-        # collinear columns, which the metric takes from 203 iterations to 22).
+        # collinear columns, where the metric had cut 203 iterations to 22).
         if not (np.all(np.isfinite(A)) and np.all(diag > 0.0)):
             return None
         root = np.sqrt(lam)
