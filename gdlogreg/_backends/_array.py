@@ -1329,9 +1329,10 @@ class DenseArrayBackend(ArrayBackend):
         if rows is not None:
             with self.errstate():
                 s = rows.terms(Z, None, s, self.xp, True)[1]
-        w = np.full(A.shape[0], s) if isinstance(s, float) else np.asarray(
-            to_host(s), dtype=np.float64).ravel()[pos]
-        return A, w
+        if isinstance(s, float):
+            return A, np.full(A.shape[0], s)
+        w = np.asarray(to_host(s), dtype=np.float64).ravel()
+        return A, w if pos is None else w[pos]  # equal weights made s·ρ at Z: all the rows
 
 
 def _positive(s):
