@@ -374,6 +374,9 @@ class _Rule:
     #: state arrays indexed by group, sliced when groups leave the batch
     _state = ("step",)
 
+    #: when z is made afresh (rules that move it as z + t·Xd; see _steps._base.Drift)
+    _drift = None
+
     def __init__(self, learning_rate):
         """``learning_rate``: "auto", or the step of each group (a vector)."""
         self.auto = isinstance(learning_rate, str)
@@ -387,9 +390,8 @@ class _Rule:
     def subset(self, keep):
         for name in self._state:
             setattr(self, name, getattr(self, name)[keep])
-        if hasattr(self, "_drift"):
+        if self._drift is not None:
             self._drift.subset(keep)
-        self._Pg = None  # the batch's point is another one now
         return self
 
     def cols(self, objective, per_group):
@@ -456,6 +458,10 @@ class BatchBB(_Rule):
                 cols = slice(i * k, (i + 1) * k)
                 out[:, cols] = P @ q[:, cols] if fill is None else fill[:, cols]
         return out
+
+    def subset(self, keep):
+        self._Pg = None  # the batch's point is another one now
+        return super().subset(keep)
 
     def _metric_of(self, objective, point, q):
         """P q for a q whose metric groups' columns are point's gradient: from the P g

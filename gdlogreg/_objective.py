@@ -628,7 +628,7 @@ class LowRankMetric:
         A *= np.sqrt(w)[:, None]  # B
         diag = np.einsum("ij,ij->j", A, A) + lam
         # the floor under H's spectrum of _inverse
-        floor = max(1e-13, 10.0 * eps(dtype)) * (diag.sum() + (sigma or 0.0)) / (
+        floor = _floor(dtype) * (diag.sum() + (sigma or 0.0)) / (
             len(diag) + int(fit_intercept))
         lam, diag = lam + floor, diag + floor
         sigma = None if sigma is None else sigma + floor
@@ -665,6 +665,12 @@ class LowRankMetric:
         return self.to_backend(out)
 
 
+def _floor(dtype):
+    """The floor under the metric's H, as a share of its mean diagonal: 1e-13, 10 eps in
+    float32 (see :func:`_inverse`)."""
+    return max(1e-13, 10.0 * eps(dtype))
+
+
 def _inverse(H, keep, dtype):
     """The metric P (p × p) of :meth:`Objective.whitening` from its H on the coordinates
     ``keep``: H⁻¹ there, the identity elsewhere; None where H is near a multiple of the
@@ -672,7 +678,7 @@ def _inverse(H, keep, dtype):
     # a floor under H's spectrum: 1e-13 of its mean diagonal, 10 eps in float32, whose
     # gradients' rounding H⁻¹ would otherwise blow up along a null direction (a copy
     # or a sum of columns, C = 1e10: 1000 iterations, not converged, for 26)
-    floor = max(1e-13, 10.0 * eps(dtype))
+    floor = _floor(dtype)
     H[np.diag_indices_from(H)] += floor * max(float(np.trace(H)) / len(H), 0.0)
     if not _ill_conditioned(H):
         return None
