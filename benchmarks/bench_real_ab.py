@@ -10,9 +10,11 @@ the median times, new/base and both over LR(); then the median and worst time ra
 over LR().
 
     python benchmarks/bench_real_ab.py --base 6b3a20a --datasets breast_cancer,digits --repeats 5
+    python benchmarks/bench_real_ab.py --base b99bf4a --solver lbfgs   # ours with another solver
 """
 
 import argparse
+import functools
 import os
 import statistics
 import sys
@@ -75,6 +77,7 @@ def main(argv=None):
     p.add_argument("--datasets", default="breast_cancer,wine,digits,cells,credit,tissue,"
                    "pd_speech,movies,diamonds,flights_delay")
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--solver", default=None, help="ours (new and base) with this solver")
     args = p.parse_args(argv)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from bench_ab import load_base
@@ -85,8 +88,10 @@ def main(argv=None):
     from gdlogreg._cli import objective
 
     base = load_base(args.base)
-    contenders = {"new": gdlogreg.GradientDescentLogisticRegression,
-                  "base": base.GradientDescentLogisticRegression, "LR": LogisticRegression}
+    ours = {} if args.solver is None else {"solver": args.solver}
+    contenders = {"new": functools.partial(gdlogreg.GradientDescentLogisticRegression, **ours),
+                  "base": functools.partial(base.GradientDescentLogisticRegression, **ours),
+                  "LR": LogisticRegression}
     print("| set | data | iterations new, before | gap new, before, LR() | "
           "ms new, before, LR() | new / before | new / LR(), before / LR() |")
     print("|---|---|---|---|---|---|---|")

@@ -38,9 +38,9 @@ from ._solver import (
     Monitor,
     curvature_factor,
 )
-from ._steps._base import Drift, _start, eps
+from ._steps._base import Drift, _start, eps, vdot
 from ._steps.bb import GROW, SHRINK, STALE_GAP, TAU, WHITEN_FIRST, WHITEN_RHO, stale_metric, whitens
-from ._steps.lbfgs import L2_ONLY, LBFGS
+from ._steps.lbfgs import L2_ONLY, LBFGS, MISFIT, NEVER, SHORT
 from ._xp import concat, to_host
 
 
@@ -399,7 +399,48 @@ class _Rule:
         return objective.backend.asarray(np.repeat(per_group, objective.k))
 
 
-class BatchBB(_Rule):
+class _Metrics:
+    """Each group's metric of whitened steps (bb's; L-BFGS's H₀), taken from its single
+    objective: ``_P`` (an object array over the groups, None: the plain metric) and
+    ``_at``, the iteration of each group's first take."""
+
+    def _start_metrics(self, objective, coef0):
+        G = objective.n_groups
+        self._P = np.full(G, None, dtype=object)
+        # at once from a warm start (BarzilaiBorwein.start)
+        warm = to_host(objective.xp.any(coef0 != 0, axis=0)).reshape(G, -1).any(axis=1)
+        self._at = np.where(warm, 0, WHITEN_FIRST)
+
+    def _take(self, objective, point, groups):
+        """Take the metric of each group of ``groups`` at ``point`` (:func:`metric_at`);
+        returns those that took one (the others keep theirs)."""
+        base = objective.T.to_base(point.coef)
+        numpy = isinstance(point.z, np.ndarray)
+        took = []
+        for i in groups:
+            cols = slice(i * objective.k, (i + 1) * objective.k)
+            P = objective.group_objective(i).whitening(
+                base[:, cols], point.z[:, cols] if numpy else None)
+            if P is not None:
+                self._P[i] = P
+                took.append(i)
+        return np.array(took, dtype=int)
+
+    def _metric(self, objective, q, fill=None):
+        """P q for each group's metric (q's own columns where a group has none); with
+        ``fill``, those groups' columns of ``fill`` (P q made already) instead."""
+        if not any(P is not None for P in self._P):
+            return q
+        k = objective.k
+        out = q.copy() if isinstance(q, np.ndarray) else objective.xp.asarray(q, copy=True)
+        for i, P in enumerate(self._P):
+            if P is not None:
+                cols = slice(i * k, (i + 1) * k)
+                out[:, cols] = P @ q[:, cols] if fill is None else fill[:, cols]
+        return out
+
+
+class BatchBB(_Metrics, _Rule):
     """:class:`gdlogreg._steps.bb.BarzilaiBorwein` for every group at once.
 
     Spectral steps (ABBmin) tried in GLL's non-monotone Armijo search (M = 10,
@@ -421,11 +462,8 @@ class BatchBB(_Rule):
         self._tau = np.full(G, TAU)
         self._short = np.full((G, 3), np.inf)
         self._memory = np.full((G, self.memory), -np.inf)
-        self._P = np.full(G, None, dtype=object)  # each group's metric (bb's whitened steps)
+        self._start_metrics(objective, coef0)  # each group's metric (bb's whitened steps)
         self._Pg = None  # (point, P g there): the last accepted point's (BarzilaiBorwein's)
-        # when each group takes it: at once from a warm start (BarzilaiBorwein.start)
-        warm = to_host(objective.xp.any(coef0 != 0, axis=0)).reshape(G, -1).any(axis=1)
-        self._at = np.where(warm, 0, WHITEN_FIRST)
         self._taken = np.full(G, -STALE_GAP)  # the iteration each group last took it
         self._k = 0
         self._drift = Drift(objective.dtype)  # when to undo the drift of z + t·Xd
@@ -434,30 +472,12 @@ class BatchBB(_Rule):
     def _whiten(self, objective, point, groups):
         """:meth:`BarzilaiBorwein._whiten` of the groups ``groups``, each its metric from
         its single objective."""
-        shares = objective.curvature_shares(point) if WHITEN_RHO > 0 else np.zeros(
-            objective.n_groups)
-        base = objective.T.to_base(point.coef)
-        numpy = isinstance(point.z, np.ndarray)
-        for i in groups[shares[groups] >= WHITEN_RHO]:
-            cols = slice(i * objective.k, (i + 1) * objective.k)
-            P = objective.group_objective(i).whitening(
-                base[:, cols], point.z[:, cols] if numpy else None)
-            if P is not None:
-                self._P[i], self._Pg = P, None
-                self._short[i], self._tau[i], self.step[i] = np.inf, TAU, 1.0
-
-    def _metric(self, objective, q, fill=None):
-        """P q for each group's metric (q's own columns where a group has none); with
-        ``fill``, those groups' columns of ``fill`` (P q made already) instead."""
-        if not any(P is not None for P in self._P):
-            return q
-        k = objective.k
-        out = q.copy() if isinstance(q, np.ndarray) else objective.xp.asarray(q, copy=True)
-        for i, P in enumerate(self._P):
-            if P is not None:
-                cols = slice(i * k, (i + 1) * k)
-                out[:, cols] = P @ q[:, cols] if fill is None else fill[:, cols]
-        return out
+        if WHITEN_RHO > 0:
+            groups = groups[objective.curvature_shares(point)[groups] >= WHITEN_RHO]
+        took = self._take(objective, point, groups)
+        if took.size:
+            self._Pg = None
+            self._short[took], self._tau[took], self.step[took] = np.inf, TAU, 1.0
 
     def subset(self, keep):
         self._Pg = None  # the batch's point is another one now
@@ -605,7 +625,7 @@ class BatchConstant(_Rule):
         return objective.evaluate(coef)
 
 
-class BatchLBFGS(_Rule):
+class BatchLBFGS(_Metrics, _Rule):
     """:class:`gdlogreg._steps.lbfgs.LBFGS` for every group at once.
 
     Each group has its own pairs (s, y), its own H₀ scale and its own line
@@ -615,11 +635,12 @@ class BatchLBFGS(_Rule):
     gradient from a fresh pass). The pairs of all groups are stored together,
     one (p, m) array of s and of y an iteration, with ρ = 1/sᵀy per group (0
     where that group kept no pair then); a group uses its newest M entries
-    with ρ ≠ 0, as its single fit keeps its newest M pairs.
+    with ρ ≠ 0, as its single fit keeps its newest M pairs. With ``"auto"`` steps each
+    group's H₀ is γ P, P its metric of whitened steps (taken as the single fit takes it).
     """
 
     memory, armijo, trials = LBFGS.memory, LBFGS.armijo, LBFGS.trials
-    _state = ("step", "_t0", "_gamma")
+    _state = ("step", "_t0", "_gamma", "_P", "_at", "_misfit")
 
     @classmethod
     def state_bytes(cls, p, k, itemsize):
@@ -635,9 +656,11 @@ class BatchLBFGS(_Rule):
             l2 = objective.penalty.l2_host.reshape(G, -1)[:, 0]
             self.step = quantize(1.0 / (c * p + np.minimum(l2, c)))
         self._t0 = self.step.copy()
-        self._gamma = np.full(len(self.step), np.nan)  # sᵀy/yᵀy of each group's newest pair
+        self._gamma = np.full(len(self.step), np.nan)  # sᵀy/yᵀPy of each group's newest pair
         self._pairs = []  # [s, y, ρ (a numpy vector over the groups)], oldest first
         self._width, self._xp = objective.k, objective.xp  # for subset: a group's columns
+        self._start_metrics(objective, coef0)
+        self._misfit = np.zeros(len(self.step), dtype=int)  # LBFGS._fit's count
         self._k = 0
         self._drift = Drift(objective.dtype)  # when to undo the drift of z + t·Xd
         return objective.evaluate(coef0)
@@ -671,7 +694,9 @@ class BatchLBFGS(_Rule):
             a = rho * objective.column_dots(s, q)
             alphas.append(a)
             q = q - self.cols(objective, a) * y
-        q = q * self.cols(objective, np.where(np.isnan(self._gamma), self._t0, self._gamma))
+        has = np.array([P is not None for P in self._P])
+        q = self._metric(objective, q) * self.cols(  # H₀ = γ P; P alone before a pair
+            objective, np.where(np.isnan(self._gamma), np.where(has, 1.0, self._t0), self._gamma))
         for (s, y, _), rho, a in zip(self._pairs, used, reversed(alphas), strict=True):
             q = q + self.cols(objective, a - rho * objective.column_dots(y, q)) * s
         return -q
@@ -682,7 +707,32 @@ class BatchLBFGS(_Rule):
             pair[2] = np.where(groups, 0.0, pair[2])
         self._gamma[groups] = np.nan
 
+    def _whiten(self, objective, point):
+        """LBFGS.update's takes of the metric, and the newest pair's γ in the new one."""
+        groups = np.flatnonzero(whitens(self._k, self._at))
+        took = self._take(objective, point, groups) if groups.size and self.auto else ()
+        k, xp = objective.k, objective.xp
+        for i in took:
+            if np.isnan(self._gamma[i]):
+                continue
+            cols = slice(i * k, (i + 1) * k)
+            s, y, rho = next(pair for pair in reversed(self._pairs) if pair[2][i] != 0.0)
+            y = y[:, cols]
+            yy = vdot(y, self._P[i] @ y, xp)
+            self._gamma[i] = (1.0 / rho[i]) / yy if yy != 0.0 else np.inf
+
+    def _fit(self, t, found):
+        """LBFGS._fit of every group: drop the metric of those whose steps it overshot."""
+        has = np.array([P is not None for P in self._P])
+        counted = found & has
+        self._misfit = np.where(counted, np.where(t < SHORT, self._misfit + 1, 0), self._misfit)
+        drop = counted & (self._misfit >= MISFIT)
+        if drop.any():
+            self._P[drop], self._at[drop] = None, NEVER
+            self._clear(drop)
+
     def update(self, objective, point):
+        self._whiten(objective, point)
         g = point.grad
         d = self._direction(objective, g)
         slope = objective.column_dots(g, d)
@@ -702,13 +752,14 @@ class BatchLBFGS(_Rule):
         status[~found & (status == 0)] = 2  # stalled: no decrease along the gradient
         s = self.cols(objective, t) * d
         y = new.grad - g
-        sy, yy = objective.column_dots(s, y), objective.column_dots(y, y)
+        sy, yy = objective.column_dots(s, y), objective.column_dots(y, self._metric(objective, y))
         ok = found & (sy > 0.0) & (sy < np.inf)
         if ok.any():
             with np.errstate(divide="ignore", invalid="ignore"):
                 self._pairs.append([s, y, np.where(ok, 1.0 / sy, 0.0)])
                 self._gamma = np.where(ok, sy / yy, self._gamma)
         self.step = np.where(found, t, self.step)
+        self._fit(t, found)
         self._k += 1
         if self._drift.due(objective.group_max(objective.xp.abs(new.coef))):
             new = objective.evaluate(new.coef)

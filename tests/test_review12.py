@@ -75,8 +75,9 @@ def test_each_group_keeps_its_newest_m_pairs_whatever_the_others_keep():
     rng = np.random.default_rng(0)
     rule = _batch.BatchLBFGS("auto")
     rule._t0, rule._gamma = np.ones(3), np.full(3, 0.5)
+    rule._P = np.full(3, None, dtype=object)  # no metric of whitened steps for H₀
     rule._pairs, single = [], LBFGS("auto")
-    single._t0, single._pairs = 1.0, deque(maxlen=M)
+    single._t0, single._pairs, single._P = 1.0, deque(maxlen=M), None
     for i in range(3 * M):
         s, y = rng.standard_normal((p, 3)), rng.standard_normal((p, 3))
         y = s + 0.1 * y  # sᵀy > 0
@@ -88,6 +89,6 @@ def test_each_group_keeps_its_newest_m_pairs_whatever_the_others_keep():
     g = rng.standard_normal((p, 3))
     # C's H₀ scale from its newest pair, as LBFGS._direction's
     s, y, _ = single._pairs[-1]
-    rule._gamma[2] = float(np.vdot(s, y) / np.vdot(y, y))
+    rule._gamma[2] = single._gamma = float(np.vdot(s, y) / np.vdot(y, y))
     d = rule._direction(_Columns, g)
     np.testing.assert_allclose(d[:, 2:], single._direction(g[:, 2:], np), rtol=1e-12)
