@@ -714,7 +714,6 @@ class BatchLBFGS(_Metrics, _Rule):
         groups = np.flatnonzero(whitens(self._k, self._at) | self._retake)
         took = self._take(objective, point, groups) if groups.size and self.auto else groups[:0]
         self._retake[groups] = False
-        self._fits[took] = 0
         k, xp = objective.k, objective.xp
         for i in took:
             if np.isnan(self._gamma[i]):
@@ -731,7 +730,8 @@ class BatchLBFGS(_Metrics, _Rule):
         has = np.array([P is not None for P in self._P])
         counted = found & has
         self._misfit = np.where(counted, np.where(t < SHORT, self._misfit + 1, 0), self._misfit)
-        self._fits += counted & (t >= SHORT)
+        fits = (t >= SHORT) | (self._fits >= MISFIT)
+        self._fits = np.where(counted, np.where(fits, self._fits + 1, 0), self._fits)
         stale = counted & (self._misfit >= MISFIT) & (self._fits >= MISFIT)
         self._retake |= stale
         self._misfit[stale] = 0

@@ -18,13 +18,17 @@ def _six_rows():
     return X, np.array([0, 1, 0, 1, 1, 0])
 
 
-def test_a_stale_metric_is_retaken_not_dropped():
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_stale_metric_is_retaken_not_dropped(dtype):
     """The metric taken at iteration 10 fit (its steps not cut) and went stale: dropped for
     good, it left an iterate with weight in X's null space that only the penalty's 1/C
     curvature pulls back, and plain L-BFGS ran to max_iter (J 3.2 times J*, a
     ConvergenceWarning) where the rule before the metric converged in 60 iterations. A
-    metric whose steps fit is retaken at the iterate where they stop fitting."""
+    metric whose steps fit is retaken at the iterate where they stop fitting; in float32
+    the metric retaken there misfit again (one step not cut) and was dropped: J 4 times J*
+    at max_iter. A metric that fit once is retaken each time."""
     X, y = _six_rows()
+    X = X.astype(dtype)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         fit = GradientDescentLogisticRegression(solver="lbfgs", C=1e10).fit(X, y)
@@ -32,7 +36,7 @@ def test_a_stale_metric_is_retaken_not_dropped():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         tight = GradientDescentLogisticRegression(solver="bb", C=1e10, tol=1e-12,
-                                                  max_iter=20000).fit(X, y)
+                                                  max_iter=20000).fit(X.astype(float), y)
     J, J_star = fit.loss_curve_[-1], tight.loss_curve_[-1]
     assert (J - J_star) / J_star <= 1e-5, (J, J_star)
 
@@ -88,3 +92,7 @@ def test_a_metric_that_never_fit_is_still_dropped():
     for t in [1.0] * lbfgs_rule.MISFIT + [0.05] * lbfgs_rule.MISFIT:
         rule._fit(t)
     assert rule._P is not None and rule._retake and rule._misfit == 0 and not rule._pairs
+    rule._retake = False
+    for t in [0.05] * lbfgs_rule.MISFIT:  # cut again at once: it fit once, it is retaken
+        rule._fit(t)
+    assert rule._P is not None and rule._retake

@@ -10,8 +10,8 @@ from .bb import WHITEN_FIRST, metric_at, whitens
 #: A metric is dropped for good once MISFIT steps in a row were cut below SHORT: its
 #: quasi-Newton steps are far too long, it does not fit J's curvature (raw pd_speech, d = 3n,
 #: features from 1e-6 to 1e6: 1000 iterations either way, in 2.5 times the time with it).
-#: One whose steps fit (MISFIT of them not cut since its take) is stale instead: retaken at
-#: the next iterate, the pairs dropped (separable 6 x 8, C = 1e10: dropped, it left weight in
+#: One whose steps once fit (MISFIT in a row not cut) is stale instead: retaken at the next
+#: iterate, the pairs dropped (separable 6 x 8, C = 1e10: dropped, it left weight in
 #: X's null space that plain L-BFGS could not pull back, max_iter where the rule before it
 #: took 60 iterations; review 25).
 MISFIT, SHORT = 5, 0.1
@@ -36,7 +36,7 @@ class LBFGS(StepRule):
     there, retaken on bb's schedule; :func:`gdlogreg._steps.bb.whitens`): L-BFGS
     preconditioned by P (Nocedal and Wright 2006, §7.2), P alone (a Newton step) before
     the first pair; a P whose steps are cut below 0.1 five times in a row is dropped
-    (retaken where five of its steps were not cut since its take).
+    (retaken where five of its steps in a row were not cut once).
     The unit step is tried first in one fused pass (``Ray.trial``, Armijo's test with
     c = 1e-4), as ``"bb"`` tries its spectral step; a refused one is followed by at most
     three quadratic interpolations on the ray, O(n) each, and then by a search along the
@@ -68,7 +68,7 @@ class LBFGS(StepRule):
         self._k = 0
         self._drift = Drift(objective.dtype)  # when to undo the drift of z + t·Xd
         self._P, self._misfit = None, 0  # H₀'s metric, and the steps in a row it overshot
-        self._fits, self._retake = 0, False  # its steps not cut since its take; stale
+        self._fits, self._retake = 0, False  # its steps in a row not cut (kept from MISFIT on)
         self._gamma = None  # H₀'s scale from the newest pair
         # as bb takes its metric: at once from a warm start
         self._at = 0 if bool(objective.xp.any(coef0 != 0)) else WHITEN_FIRST
@@ -76,12 +76,13 @@ class LBFGS(StepRule):
 
     def _fit(self, t):
         """Count a step t cut below SHORT with the metric; after MISFIT in a row, retake
-        the metric at the next iterate where MISFIT of its steps were not cut since its
-        take (stale), else drop it for good (it never fit)."""
+        the metric at the next iterate where MISFIT of its steps in a row were not cut
+        once (stale: float32 too, where a retaken one may misfit again), else drop it for
+        good (it never fit)."""
         if self._P is None:
             return
         self._misfit = self._misfit + 1 if t < SHORT else 0
-        self._fits += t >= SHORT
+        self._fits = self._fits + 1 if t >= SHORT or self._fits >= MISFIT else 0
         if self._misfit >= MISFIT:  # its pairs with it (their steps were cut too)
             if self._fits >= MISFIT:
                 self._retake, self._misfit = True, 0
@@ -114,7 +115,7 @@ class LBFGS(StepRule):
         if self.auto and (whitens(self._k, self._at) or self._retake):
             P, self._retake = metric_at(objective, point), False
             if P is not None:
-                self._P, self._fits = P, 0
+                self._P = P
                 if self._pairs:  # the newest pair's scale in the new metric
                     self._gamma = self._scale(*self._pairs[-1][:2], objective.xp)
         return self._update(objective, point)
