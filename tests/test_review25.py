@@ -19,14 +19,14 @@ def _six_rows():
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_a_stale_metric_is_retaken_not_dropped(dtype):
+def test_a_stale_metric_is_set_aside_not_dropped_for_good(dtype):
     """The metric taken at iteration 10 fit (its steps not cut) and went stale: dropped for
     good, it left an iterate with weight in X's null space that only the penalty's 1/C
     curvature pulls back, and plain L-BFGS ran to max_iter (J 3.2 times J*, a
     ConvergenceWarning) where the rule before the metric converged in 60 iterations. A
-    metric whose steps fit is retaken at the iterate where they stop fitting; in float32
-    the metric retaken there misfit again (one step not cut) and was dropped: J 4 times J*
-    at max_iter. A metric that fit once is retaken each time."""
+    metric whose steps once fit (MISFIT in a row not cut) is set aside until bb's schedule
+    takes it again, never dropped for good; in float32 too (a retaken metric there misfit
+    again after 4 steps not cut)."""
     X, y = _six_rows()
     X = X.astype(dtype)
     with warnings.catch_warnings():
@@ -41,23 +41,24 @@ def test_a_stale_metric_is_retaken_not_dropped(dtype):
     assert (J - J_star) / J_star <= 1e-5, (J, J_star)
 
 
-def test_the_batch_retakes_a_stale_metric_where_its_single_fit_does(monkeypatch):
-    """The six rows as the one training fold of a search: each column retakes its metric
-    at its single fit's iteration and converges (it ran to max_iter before). The paths
-    agree to rounding only (X has a null space that only 1/C curves: H's condition number
-    near 1e16)."""
+def test_the_batch_sets_a_stale_metric_aside_where_its_single_fit_does(monkeypatch):
+    """The six rows as the one training fold of a search: each column sets its stale metric
+    aside (until bb's schedule takes it again) at its single fit's iteration and converges
+    (it ran to max_iter before). The paths agree to rounding only (X has a null space that
+    only 1/C curves: H's condition number near 1e16)."""
     batch, single = [], []
     batch_fit, single_fit = _batch.BatchLBFGS._fit, lbfgs_rule.LBFGS._fit
 
     def batch_spy(self, t, found):
-        before = self._retake.copy()
+        had = np.array([P is not None for P in self._P])
         batch_fit(self, t, found)
-        batch.extend(self._k for _ in np.flatnonzero(self._retake & ~before))
+        aside = had & np.array([P is None for P in self._P]) & (self._at != lbfgs_rule.NEVER)
+        batch.extend(self._k for _ in np.flatnonzero(aside))
 
     def single_spy(self, t):
-        before = self._retake
+        had = self._P is not None
         single_fit(self, t)
-        if self._retake and not before:
+        if had and self._P is None and self._at != lbfgs_rule.NEVER:
             single.append(self._k)
 
     monkeypatch.setattr(_batch.BatchLBFGS, "_fit", batch_spy)
@@ -79,20 +80,23 @@ def test_the_batch_retakes_a_stale_metric_where_its_single_fit_does(monkeypatch)
     assert batch and sorted(batch) == sorted(single), (batch, single)
 
 
-def test_a_metric_that_never_fit_is_still_dropped():
-    rule = lbfgs_rule.LBFGS("auto")
-    rule._P, rule._misfit, rule._at, rule._pairs = np.eye(3), 0, 10, [("s", "y", 1.0)]
-    rule._fits = 0
-    for t in [1.0] * (lbfgs_rule.MISFIT - 1) + [0.05] * lbfgs_rule.MISFIT:
-        rule._fit(t)
+def test_a_metric_that_never_fit_is_still_dropped_for_good():
+    """MISFIT steps in a row not cut, then MISFIT cut: set aside until bb's schedule takes
+    it again (its pairs dropped); never MISFIT in a row: dropped for good."""
+    def rule_after(steps):
+        rule = lbfgs_rule.LBFGS("auto")
+        rule._P, rule._misfit, rule._at, rule._pairs = np.eye(3), 0, 10, [("s", "y", 1.0)]
+        rule._fits = 0
+        for t in steps:
+            rule._fit(t)
+        return rule
+
+    short = [0.05] * lbfgs_rule.MISFIT
+    rule = rule_after([1.0] * (lbfgs_rule.MISFIT - 1) + short)
     assert rule._P is None and rule._at == lbfgs_rule.NEVER
-    rule = lbfgs_rule.LBFGS("auto")
-    rule._P, rule._misfit, rule._at, rule._pairs = np.eye(3), 0, 10, [("s", "y", 1.0)]
-    rule._fits = 0
-    for t in [1.0] * lbfgs_rule.MISFIT + [0.05] * lbfgs_rule.MISFIT:
+    rule = rule_after([1.0] * lbfgs_rule.MISFIT + [0.05, 1.0] + short)
+    assert rule._P is None and rule._at == 10 and not rule._pairs and rule._misfit == 0
+    rule._P = np.eye(3)  # taken again: it fit once, it is set aside again, not dropped
+    for t in short:
         rule._fit(t)
-    assert rule._P is not None and rule._retake and rule._misfit == 0 and not rule._pairs
-    rule._retake = False
-    for t in [0.05] * lbfgs_rule.MISFIT:  # cut again at once: it fit once, it is retaken
-        rule._fit(t)
-    assert rule._P is not None and rule._retake
+    assert rule._P is None and rule._at == 10
