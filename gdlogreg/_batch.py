@@ -640,7 +640,7 @@ class BatchLBFGS(_Metrics, _Rule):
     """
 
     memory, armijo, trials = LBFGS.memory, LBFGS.armijo, LBFGS.trials
-    _state = ("step", "_t0", "_gamma", "_P", "_at", "_misfit")
+    _state = ("step", "_t0", "_gamma", "_P", "_at", "_misfit", "_fits")
 
     @classmethod
     def state_bytes(cls, p, k, itemsize):
@@ -661,6 +661,7 @@ class BatchLBFGS(_Metrics, _Rule):
         self._width, self._xp = objective.k, objective.xp  # for subset: a group's columns
         self._start_metrics(objective, coef0)
         self._misfit = np.zeros(len(self.step), dtype=int)  # LBFGS._fit's count
+        self._fits = np.zeros(len(self.step), dtype=int)  # ... and LBFGS's _fits
         self._k = 0
         self._drift = Drift(objective.dtype)  # when to undo the drift of z + t·Xd
         return objective.evaluate(coef0)
@@ -722,13 +723,17 @@ class BatchLBFGS(_Metrics, _Rule):
             self._gamma[i] = (1.0 / rho[i]) / yy if yy != 0.0 else np.inf
 
     def _fit(self, t, found):
-        """LBFGS._fit of every group: drop the metric of those whose steps it overshot."""
+        """LBFGS._fit of every group: set aside the metric of those whose steps it
+        overshot (for good where it never fit)."""
         has = np.array([P is not None for P in self._P])
         counted = found & has
         self._misfit = np.where(counted, np.where(t < SHORT, self._misfit + 1, 0), self._misfit)
+        fits = (t >= SHORT) | (self._fits >= MISFIT)
+        self._fits = np.where(counted, np.where(fits, self._fits + 1, 0), self._fits)
         drop = counted & (self._misfit >= MISFIT)
-        if drop.any():
-            self._P[drop], self._at[drop] = None, NEVER
+        if drop.any():  # for good where it never fit, else until bb's schedule takes it
+            self._P[drop], self._misfit[drop] = None, 0
+            self._at[drop & (self._fits < MISFIT)] = NEVER
             self._clear(drop)
 
     def update(self, objective, point):

@@ -10,6 +10,10 @@ from .bb import WHITEN_FIRST, metric_at, whitens
 #: A metric is dropped for good once MISFIT steps in a row were cut below SHORT: its
 #: quasi-Newton steps are far too long, it does not fit J's curvature (raw pd_speech, d = 3n,
 #: features from 1e-6 to 1e6: 1000 iterations either way, in 2.5 times the time with it).
+#: One whose steps once fit (MISFIT in a row not cut) is stale instead: set aside, its pairs
+#: with it, until bb's schedule takes it again (separable 6 x 8, C = 1e10: dropped for good,
+#: it left weight in X's null space that plain L-BFGS could not pull back, max_iter where
+#: the rule before it took 60 iterations; review 25).
 MISFIT, SHORT = 5, 0.1
 NEVER = 1 << 62  # the iteration a dropped metric is taken again at
 
@@ -31,7 +35,8 @@ class LBFGS(StepRule):
     iteration where ``"bb"`` takes its whitened steps' metric P (H⁻¹ of J's curvature
     there, retaken on bb's schedule; :func:`gdlogreg._steps.bb.whitens`): L-BFGS
     preconditioned by P (Nocedal and Wright 2006, §7.2), P alone (a Newton step) before
-    the first pair; a P whose steps are cut below 0.1 five times in a row is dropped.
+    the first pair; a P whose steps are cut below 0.1 five times in a row is dropped
+    (until bb's schedule takes it again where five of its steps in a row were not cut once).
     The unit step is tried first in one fused pass (``Ray.trial``, Armijo's test with
     c = 1e-4), as ``"bb"`` tries its spectral step; a refused one is followed by at most
     three quadratic interpolations on the ray, O(n) each, and then by a search along the
@@ -46,6 +51,7 @@ class LBFGS(StepRule):
     name = "lbfgs"
     hint = "Increase max_iter or tol."
     memory, armijo, trials = 10, 1e-4, 3
+    _fits = 0  # (start sets it)
 
     @classmethod
     def check(cls, penalty):
@@ -62,18 +68,24 @@ class LBFGS(StepRule):
         self._k = 0
         self._drift = Drift(objective.dtype)  # when to undo the drift of z + t·Xd
         self._P, self._misfit = None, 0  # H₀'s metric, and the steps in a row it overshot
+        self._fits = 0  # its steps in a row not cut (kept from MISFIT on)
         self._gamma = None  # H₀'s scale from the newest pair
         # as bb takes its metric: at once from a warm start
         self._at = 0 if bool(objective.xp.any(coef0 != 0)) else WHITEN_FIRST
         return objective.evaluate(coef0)
 
     def _fit(self, t):
-        """Count a step t cut below SHORT with the metric; drop the metric after MISFIT."""
+        """Count a step t cut below SHORT with the metric; after MISFIT in a row, set the
+        metric aside until bb's schedule takes it again where MISFIT of its steps in a row
+        were not cut once (stale), else drop it for good (it never fit)."""
         if self._P is None:
             return
         self._misfit = self._misfit + 1 if t < SHORT else 0
-        if self._misfit >= MISFIT:
-            self._P, self._at = None, NEVER
+        self._fits = self._fits + 1 if t >= SHORT or self._fits >= MISFIT else 0
+        if self._misfit >= MISFIT:  # its pairs with it (their steps were cut too)
+            self._P, self._misfit = None, 0
+            if self._fits < MISFIT:
+                self._at = NEVER
             self._pairs.clear()
 
     def _direction(self, g, xp):
