@@ -18,9 +18,11 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from scipy.stats import rankdata
+from sklearn.base import ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer
 from sklearn.model_selection import ParameterGrid, check_cv
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import validate_data
 
 from . import _batch, _dask, _messages
@@ -555,11 +557,16 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         """The validation score of every column, and the time it took.
 
         With sample weights (and a scorer that takes them) the score is
-        weighted, as ``GridSearchCV`` does.
+        weighted, as ``GridSearchCV`` does. The default scoring (the estimator's
+        accuracy) of numpy X is taken by :func:`_accuracy`, the scorer's own
+        arithmetic without its checks (a millisecond a column, a fifth of a small
+        search's time).
         """
         F = len(folds)
         scores = np.empty((len(results) // F, F))
         times = np.empty_like(scores)
+        score = _accuracy if self._plain_accuracy(X, y) else (
+            lambda model, X_test, y_test, **kw: _one_number(scorer(model, X_test, y_test, **kw)))
         for f, (_, test) in enumerate(folds):  # a fold's test rows taken once, for all candidates
             tic = time.perf_counter()
             X_test, y_test = _rows(X, test), _rows(y, test)
@@ -569,10 +576,17 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             for c in range(scores.shape[0]):
                 tic = time.perf_counter()
                 model = self._model(results[c * F + f].coef, classes, grid[c])
-                scores[c, f] = _one_number(scorer(model, X_test, y_test, **kw))
+                scores[c, f] = score(model, X_test, y_test, **kw)
                 times[c, f] = time.perf_counter() - tic + share
             del X_test, y_test, kw  # one fold's rows at a time
         return scores, times
+
+    def _plain_accuracy(self, X, y):
+        """Whether the score is the base estimator's own accuracy (``scoring=None``, its
+        ``score`` ClassifierMixin's) of numpy X and y: then :func:`_accuracy` takes it."""
+        return (self.scoring is None and type(self._base()).score is ClassifierMixin.score
+                and (isinstance(X, np.ndarray) or sp.issparse(X))
+                and isinstance(y, np.ndarray) and self._namespace[0] is np)
 
     def _set_results(self, grid, axes, folds, results, scores, fit_time, score_times, classes):
         F = len(folds)
@@ -720,6 +734,19 @@ def _with_labels(scorer, classes):
     scorer = copy.copy(scorer)
     scorer._kwargs = {**scorer._kwargs, "labels": classes}
     return scorer
+
+
+def _accuracy(model, X, y, sample_weight=None):
+    """``model.score(X, y, sample_weight)`` for numpy X: ClassifierMixin's accuracy of
+    LinearClassifierMixin's predictions, in their arithmetic (X in CSR as its checks make
+    it, ``safe_sparse_dot(X, coef_.T) + intercept_``, z > 0 or the argmax, the weighted
+    mean of the hits), so that it equals the scorer's to the last bit."""
+    if sp.issparse(X) and X.format != "csr":
+        X = X.tocsr()
+    with np.errstate(over="ignore", invalid="ignore"):  # as decision_function
+        z = safe_sparse_dot(X, model.coef_.T, dense_output=True) + model.intercept_
+    pred = model.classes_[(z[:, 0] > 0).astype(int) if z.shape[1] == 1 else z.argmax(axis=1)]
+    return float(np.average(pred == y, weights=sample_weight))
 
 
 def _one_number(value):
