@@ -40,7 +40,7 @@ from ._solver import (
 )
 from ._steps._base import Drift, _start, eps, vdot
 from ._steps.bb import GROW, SHRINK, STALE_GAP, TAU, WHITEN_FIRST, WHITEN_RHO, stale_metric, whitens
-from ._steps.lbfgs import L2_ONLY, LBFGS, MISFIT, NEVER, SHORT
+from ._steps.lbfgs import ASIDE, L2_ONLY, LBFGS, MISFIT, NEVER, SHORT
 from ._xp import concat, to_host
 
 
@@ -640,7 +640,7 @@ class BatchLBFGS(_Metrics, _Rule):
     """
 
     memory, armijo, trials = LBFGS.memory, LBFGS.armijo, LBFGS.trials
-    _state = ("step", "_t0", "_gamma", "_P", "_at", "_misfit", "_fits")
+    _state = ("step", "_t0", "_gamma", "_P", "_at", "_misfit", "_fits", "_aside")
 
     @classmethod
     def state_bytes(cls, p, k, itemsize):
@@ -662,6 +662,7 @@ class BatchLBFGS(_Metrics, _Rule):
         self._start_metrics(objective, coef0)
         self._misfit = np.zeros(len(self.step), dtype=int)  # LBFGS._fit's count
         self._fits = np.zeros(len(self.step), dtype=int)  # ... and LBFGS's _fits
+        self._aside = np.zeros(len(self.step), dtype=int)  # ... and _aside
         self._k = 0
         self._drift = Drift(objective.dtype)  # when to undo the drift of z + t·Xd
         return objective.evaluate(coef0)
@@ -724,7 +725,7 @@ class BatchLBFGS(_Metrics, _Rule):
 
     def _fit(self, t, found):
         """LBFGS._fit of every group: set aside the metric of those whose steps it
-        overshot (for good where it never fit)."""
+        overshot (for good where it never fit, or went stale again)."""
         has = np.array([P is not None for P in self._P])
         counted = found & has
         self._misfit = np.where(counted, np.where(t < SHORT, self._misfit + 1, 0), self._misfit)
@@ -733,7 +734,8 @@ class BatchLBFGS(_Metrics, _Rule):
         drop = counted & (self._misfit >= MISFIT)
         if drop.any():  # for good where it never fit, else until bb's schedule takes it
             self._P[drop], self._misfit[drop] = None, 0
-            self._at[drop & (self._fits < MISFIT)] = NEVER
+            self._at[drop & ((self._fits < MISFIT) | (self._aside >= ASIDE))] = NEVER
+            self._aside[drop] += 1
             self._clear(drop)
 
     def update(self, objective, point):
