@@ -18,7 +18,6 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from scipy.stats import rankdata
-from sklearn.base import ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer
 from sklearn.model_selection import ParameterGrid, check_cv
@@ -582,9 +581,11 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         return scores, times
 
     def _plain_accuracy(self, X, y):
-        """Whether the score is the base estimator's own accuracy (``scoring=None``, its
-        ``score`` ClassifierMixin's) of numpy X and y: then :func:`_accuracy` takes it."""
-        return (self.scoring is None and type(self._base()).score is ClassifierMixin.score
+        """Whether the score is GradientDescentLogisticRegression's own accuracy
+        (``scoring=None`` and the base estimator of that very class: a subclass may
+        override ``score``, ``predict`` or ``decision_function``) of numpy X and y: then
+        :func:`_accuracy` takes it."""
+        return (self.scoring is None and type(self._base()) is GradientDescentLogisticRegression
                 and (isinstance(X, np.ndarray) or sp.issparse(X))
                 and isinstance(y, np.ndarray) and self._namespace[0] is np)
 
