@@ -759,14 +759,16 @@ def _one_number(value):
 
 def _summable(w):
     """The test rows' weights for the scorer, scaled by a power of two where their sum
-    overflows (weights near the float limit): exact, so no weighted mean changes."""
-    if not isinstance(w, np.ndarray) or w.dtype.kind != "f" or not w.size:
+    overflows (weights near the float limit): exact, so no weighted mean changes. A
+    Series (passed on as GridSearchCV passes it) is scaled as its values are."""
+    a = w.to_numpy() if hasattr(w, "iloc") else w
+    if not isinstance(a, np.ndarray) or a.dtype.kind != "f" or not a.size:
         return w
     with np.errstate(over="ignore"):
-        if np.isfinite(w.sum()):
+        if np.isfinite(a.sum()):
             return w
     # max < 2^e, so the sum of the n scaled weights is below n·2^-ceil(log2 n) <= 1
-    e = int(np.frexp(w.max())[1]) + math.ceil(math.log2(len(w)))
+    e = int(np.frexp(a.max())[1]) + math.ceil(math.log2(len(a)))
     return np.ldexp(w, -e)
 
 
