@@ -18,7 +18,6 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from scipy.stats import rankdata
-from sklearn.base import ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer
 from sklearn.model_selection import ParameterGrid, check_cv
@@ -582,9 +581,11 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         return scores, times
 
     def _plain_accuracy(self, X, y):
-        """Whether the score is the base estimator's own accuracy (``scoring=None``, its
-        ``score`` ClassifierMixin's) of numpy X and y: then :func:`_accuracy` takes it."""
-        return (self.scoring is None and type(self._base()).score is ClassifierMixin.score
+        """Whether the score is GradientDescentLogisticRegression's own accuracy
+        (``scoring=None`` and the base estimator of that very class: a subclass may
+        override ``score``, ``predict`` or ``decision_function``) of numpy X and y: then
+        :func:`_accuracy` takes it."""
+        return (self.scoring is None and type(self._base()) is GradientDescentLogisticRegression
                 and (isinstance(X, np.ndarray) or sp.issparse(X))
                 and isinstance(y, np.ndarray) and self._namespace[0] is np)
 
@@ -758,14 +759,16 @@ def _one_number(value):
 
 def _summable(w):
     """The test rows' weights for the scorer, scaled by a power of two where their sum
-    overflows (weights near the float limit): exact, so no weighted mean changes."""
-    if not isinstance(w, np.ndarray) or w.dtype.kind != "f" or not w.size:
+    overflows (weights near the float limit): exact, so no weighted mean changes. A
+    Series (passed on as GridSearchCV passes it) is scaled as its values are."""
+    a = w.to_numpy() if hasattr(w, "iloc") else w
+    if not isinstance(a, np.ndarray) or a.dtype.kind != "f" or not a.size:
         return w
     with np.errstate(over="ignore"):
-        if np.isfinite(w.sum()):
+        if np.isfinite(a.sum()):
             return w
     # max < 2^e, so the sum of the n scaled weights is below n·2^-ceil(log2 n) <= 1
-    e = int(np.frexp(w.max())[1]) + math.ceil(math.log2(len(w)))
+    e = int(np.frexp(a.max())[1]) + math.ceil(math.log2(len(a)))
     return np.ldexp(w, -e)
 
 
