@@ -564,11 +564,14 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         F = len(folds)
         scores = np.empty((len(results) // F, F))
         times = np.empty_like(scores)
-        score = _accuracy if self._plain_accuracy(X, y) else (
+        by_hand = self._plain_accuracy(X, y)
+        score = _accuracy if by_hand else (
             lambda model, X_test, y_test, **kw: _one_number(scorer(model, X_test, y_test, **kw)))
         for f, (_, test) in enumerate(folds):  # a fold's test rows taken once, for all candidates
             tic = time.perf_counter()
             X_test, y_test = _rows(X, test), _rows(y, test)
+            if by_hand and sp.issparse(X_test):  # in CSR once, not once a candidate
+                X_test = X_test.tocsr()
             kw = {} if sample_weight is None else {
                 "sample_weight": _summable(_rows(sample_weight, test))}
             share = (time.perf_counter() - tic) / scores.shape[0]  # each candidate's share

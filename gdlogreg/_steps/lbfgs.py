@@ -15,7 +15,8 @@ from .bb import WHITEN_FIRST, metric_at, whitens
 #: it left weight in X's null space that plain L-BFGS could not pull back, max_iter where
 #: the rule before it took 60 iterations; review 25). Once: stale again after a retake, it
 #: does not keep up with J's curvature and is dropped for good (flights_delay standardized,
-#: collinear columns: set aside at 20, 38 and 54, 58 iterations; dropped at 38, 39).
+#: collinear columns: set aside at every take, 58 iterations; set aside once at 20 and
+#: dropped at 38, 52; dropped at 20, 39).
 MISFIT, SHORT, ASIDE = 5, 0.1, 1
 NEVER = 1 << 62  # the iteration a dropped metric is taken again at
 
@@ -37,8 +38,9 @@ class LBFGS(StepRule):
     iteration where ``"bb"`` takes its whitened steps' metric P (H⁻¹ of J's curvature
     there, retaken on bb's schedule; :func:`gdlogreg._steps.bb.whitens`): L-BFGS
     preconditioned by P (Nocedal and Wright 2006, §7.2), P alone (a Newton step) before
-    the first pair; a P whose steps are cut below 0.1 five times in a row is dropped
-    (until bb's schedule takes it again where five of its steps in a row were not cut once).
+    the first pair. A P whose steps are cut below 0.1 five times in a row is dropped for
+    good if five of its steps in a row were never uncut; one that did fit is set aside
+    until bb's schedule takes it again, once (stale again, it is dropped for good).
     The unit step is tried first in one fused pass (``Ray.trial``, Armijo's test with
     c = 1e-4), as ``"bb"`` tries its spectral step; a refused one is followed by at most
     three quadratic interpolations on the ray, O(n) each, and then by a search along the
