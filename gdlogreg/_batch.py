@@ -420,7 +420,7 @@ class _Metrics:
         for i in groups:
             cols = slice(i * objective.k, (i + 1) * objective.k)
             P = objective.group_objective(i).whitening(
-                base[:, cols], point.z[:, cols] if numpy else None)
+                base[:, cols], point.z[:, cols] if numpy else None, self._P[i])
             if P is not None:
                 self._P[i] = P
                 took.append(i)

@@ -27,6 +27,7 @@ Point or Ray. Buffers change hands explicitly: a Ray takes its Point's raw
 prediction, and ``evaluate(coef, reuse=point)`` recycles an old Point's.
 """
 
+import copy
 import math
 from dataclasses import dataclass
 from functools import partial
@@ -34,6 +35,7 @@ from functools import partial
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
 from scipy.linalg.blas import dsyrk as _syrk
+from scipy.linalg.blas import dtrsv as _trsv
 from scipy.linalg.lapack import dpotrs as _potrs
 
 from ._compat import convert_to_numpy
@@ -390,10 +392,12 @@ class Objective:
         m = self.coef_shape[1]
         return CurvatureShare(2 if m == 1 else m)
 
-    def whitening(self, base=None, z=None):
+    def whitening(self, base=None, z=None, previous=None):
         """H⁻¹ (numpy, float64, p × p) for H the curvature of J in these coordinates at
         the parameters ``base`` ([W; b], original coordinates; ``z``: its raw prediction,
         if at hand), the metric of whitened steps; None where they do not apply.
+        ``previous``: this objective's metric taken before, if any; a
+        :class:`LowRankMetric` is retaken from its rows' Gram (n², not n²·p).
 
         H = Tᵀ Aᵀ diag(s κ) A T + l2 [D² 0; 0 0] (A = [X, 1]), κᵢ = Σₖ pₖ(1 - pₖ)/K each
         row's mean curvature over the K classes at z = A·base
@@ -425,7 +429,7 @@ class Objective:
             z = be.linear(base, self.fit_intercept)
         at = () if base is None else (self._curvature_rows(), z)
         if not dense:
-            return self._low_rank_metric(keep, *at)
+            return self._low_rank_metric(keep, *at, previous=previous)
         H = self._bound_from_gram(keep, *at)
         if H is None:  # no Gram kernel: H's columns by products with X
             H = self._bound_columns(np.flatnonzero(keep), *at)[keep]
@@ -456,24 +460,25 @@ class Objective:
                 and n <= LOW_RANK_ROWS and n * p <= LOW_RANK_ENTRIES
                 and (n <= LOW_RANK_FEW or WHITENED_ROWS * n <= p))
 
-    def _low_rank_metric(self, keep, rows=None, Z=None):
+    def _low_rank_metric(self, keep, rows=None, Z=None, previous=None):
         """H⁻¹ of :meth:`whitening` as a :class:`LowRankMetric`, from the backend's
-        centred rows (None without them, or where H is near a multiple of the identity or
-        not positive definite)."""
-        D = _host(self.backend, self.std.D)
-        got = self.backend.centred_rows(_host(self.backend, self.std.mean), D, rows, Z)
-        if got is None:
+        centred rows, or from ``previous``'s (this objective's metric taken before: the
+        same rows and penalty); None without them, or where H is not positive definite."""
+        be = self.backend
+        w = (self.curvature if rows is None else rows.scale) * be.row_weights(rows, Z)
+        if isinstance(previous, LowRankMetric):
+            return previous.at(w)
+        D = _host(be, self.std.D)
+        A = be.centred_rows(_host(be, self.std.mean), D)
+        if A is None:
             return None
-        A, w = got
         d = self.problem.n_features
         feat = np.flatnonzero(keep[:d])
-        c = self.curvature if rows is None else rows.scale
-        P = LowRankMetric.build(A if len(feat) == d else A[:, feat], c * w,
-                                self.penalty.l2 * D[feat] ** 2, feat, self.fit_intercept,
-                                self.dtype)
-        if P is not None:  # applied on the host: q comes from, and P q goes to, the backend
-            P.to_host, P.to_backend = partial(_host, self.backend), self.backend.asarray
-        return P
+        P = LowRankMetric(A if len(feat) == d else A[:, feat], self.penalty.l2 * D[feat] ** 2,
+                          feat, self.fit_intercept, self.dtype)
+        # applied on the host: q comes from, and P q goes to, the backend
+        P.to_host, P.to_backend = partial(_host, be), be.asarray
+        return P.at(w)
 
     def _bound_from_gram(self, keep, rows=None, Z=None):
         """H on the coordinates ``keep`` from the backend's centred Gram (one read of X):
@@ -602,66 +607,126 @@ class LowRankMetric:
     The intercept is eliminated exactly: with σ = Σ w and μ̃ = Aᵀw/σ, the weights' block
     is M = Bᵀ B + Λ, B = diag(√w)(A - 1μ̃ᵀ), and H⁻¹ [q_w; q_b] = [v; q_b/σ - μ̃ᵀv] for
     v = M⁻¹(q_w - μ̃ q_b); M⁻¹ = Λ^-½ (I - Eᵀ C⁻¹ E) Λ^-½ with E = B Λ^-½ and C = I + E Eᵀ
-    (n × n, eigenvalues >= 1: its Cholesky factor is well conditioned). Coordinates outside
-    ``feat`` (held columns) keep the identity, as in :func:`_inverse`.
+    (n × n, eigenvalues >= 1: its Cholesky factor is well conditioned). Λ = λ + a floor,
+    1e-13 of H's mean diagonal (:func:`_floor`). Coordinates outside ``feat`` (held
+    columns) keep the identity, as in :func:`_inverse`.
+
+    The rows' part A' = A Λ^-½ and its Gram G = A' A'ᵀ (n²·p) serve every take (:meth:`at`)
+    whose floor leaves Λ as it was to REUSE_GRAM: then a take costs n² and C's Cholesky
+    (n³/3), as E Eᵀ = diag(√w)(G - a1ᵀ - 1aᵀ + γ11ᵀ)diag(√w) with a = G w/σ and γ = wᵀG w/σ²;
+    E itself is never formed (E u = √w ⊙ (A'u - 1 μ'ᵀu), μ' = Λ^-½ μ̃).
     """
 
-    def __init__(self, E, factor, root, mu, sigma, feat):
-        self.E, self.factor, self.root = E, factor, root
-        self.mu, self.sigma, self.feat = mu, sigma, feat
+    #: The largest relative change of Λ (by a take's floor) that keeps the rows' Gram.
+    REUSE_GRAM = 1e-6
+
+    def __init__(self, A, lam, feat, fit_intercept, dtype):
+        """From the rows A (n × len(feat), float64, taken over: scaled in place), the
+        penalty's curvature λ of each column; no metric until :meth:`at` takes one."""
+        self.A, self.lam, self.intercept, self.dtype = A, lam, fit_intercept, dtype
+        self.sq = np.einsum("ij,ij->i", A, A)  # the rows' squared norms, for each floor
+        self.G = self.root = None  # A' (once A is scaled) and its Gram, at the floor:
+        self.floor = math.nan
+        # the kept features: a slice where they are all (views, not copies, of q's rows)
+        whole = len(feat) and feat[0] == 0 and feat[-1] == len(feat) - 1
+        self.feat = slice(0, len(feat)) if whole else feat
+        self.factor = self.sw = self.mu = self.mu_raw = self.sigma = None  # a take's (at)
         # q to the host, and P q back to the backend's namespace (numpy: as they are)
         self.to_host, self.to_backend = np.asarray, np.asarray
 
-    @classmethod
-    def build(cls, A, w, lam, feat, fit_intercept, dtype):
-        """From the rows A (n × len(feat), float64, overwritten), their weights w and the
-        penalty's curvature λ of each column; None where H is near a multiple of the
-        identity (a lower bound of its condition number under MIN_CONDITION) or not
-        positive definite in floating point."""
-        mu = sigma = None
-        if fit_intercept:
-            sigma = float(w.sum())
-            if not sigma > 0.0:
-                return None
-            mu = (A.T @ w) / sigma
-            A -= mu
-        A *= np.sqrt(w)[:, None]  # B
-        diag = np.einsum("ij,ij->j", A, A) + lam
-        # the floor under H's spectrum of _inverse
-        floor = _floor(dtype) * (diag.sum() + (sigma or 0.0)) / (
-            len(diag) + int(fit_intercept))
-        lam, diag = lam + floor, diag + floor
-        sigma = None if sigma is None else sigma + floor
-        # No test of H's condition number here (the p x p path's MIN_CONDITION): with more
-        # coordinates than a quarter of the rows, H is far from a multiple of the identity
-        # (a lower bound from its diagonal and a power iteration refused 800 x 400 with two
-        # collinear columns, where the metric had cut 203 iterations to 22).
-        if not (np.all(np.isfinite(A)) and np.all(diag > 0.0)):
+    def _floor_at(self, w, sigma, mu_raw):
+        """The floor under H at the weights w: 1e-13 of its mean diagonal (Σᵢ wᵢ‖aᵢ -
+        μ̃‖² + Σ λ, and σ for the intercept; 10 eps in float32)."""
+        spread = float(w @ self.sq)
+        if self.intercept:
+            spread += sigma - sigma * float(mu_raw @ mu_raw)
+        return _floor(self.dtype) * max(spread + float(self.lam.sum()), 0.0) / (
+            len(self.lam) + int(self.intercept))
+
+    def _rows_at(self, floor):
+        """(A', G, root) at this floor: this metric's where Λ moves by at most REUSE_GRAM,
+        else A rescaled (a new array: other takes share A') and its Gram (n²·p)."""
+        root = np.sqrt(self.lam + floor)
+        if self.G is not None and np.all(np.abs(root * root - self.root * self.root)
+                                         <= self.REUSE_GRAM * self.root * self.root):
+            return self.A, self.G, self.root
+        A = self.A if self.G is None else self.A * (self.root / root)
+        if self.G is None:
+            A /= root  # the rows taken over: scaled in place, no copy
+        G = _syrk(1.0, A.T, trans=1)  # A' A'ᵀ's upper triangle (half a product's flops)
+        return A, np.triu(G) + np.triu(G, 1).T, root
+
+    def at(self, w):
+        """The metric at the rows' weights w (n,), sharing this one's rows (and their Gram
+        where the floor allows): None where H is not positive definite in floating point
+        (or Σ w is not positive, or A is not finite)."""
+        sigma = float(w.sum()) if self.intercept else None
+        if self.intercept and not sigma > 0.0:
             return None
-        root = np.sqrt(lam)
-        A /= root  # E
-        C = _syrk(1.0, A.T, trans=1)  # E Eᵀ's upper triangle (half a product's flops)
+        # μ̃ in A's units: from A' where A has been scaled (A = A' root)
+        mu_raw = None
+        if self.intercept:
+            mu_raw = (self.A.T @ w) / sigma
+            if self.root is not None:
+                mu_raw *= self.root
+        floor = self._floor_at(w, sigma, mu_raw)
+        if self.G is None and not np.all(np.isfinite(self.A)):
+            return None
+        if not np.all(self.lam + floor > 0.0):
+            return None
+        out = copy.copy(self)
+        out.A, out.G, out.root = self._rows_at(floor)
+        out.floor = floor
+        out.inv_root = (1.0 / out.root)[:, None]
+        G, C = out.G, out.G.copy()
+        if self.intercept:
+            out.mu_raw, out.mu = mu_raw, mu_raw / out.root  # μ̃ and μ'
+            a = (G @ w) / sigma
+            C -= a[:, None]
+            C -= a[None, :]
+            C += float(w @ a) / sigma
+            out.sigma = sigma + floor
+        sw = np.sqrt(w)
+        C *= sw[:, None]
+        C *= sw[None, :]
         C[np.diag_indices_from(C)] += 1.0
+        if not np.all(np.isfinite(C)):
+            return None
         try:  # solved with the factor at each use: an explicit C⁻¹ loses C's conditioning
-            factor = cho_factor(C, lower=False)  # (up to 1e16 here: pd_speech raw stalled)
+            out.factor = cho_factor(C, lower=False)  # (up to 1e16: pd_speech raw stalled)
         except (LinAlgError, ValueError):
             return None
-        return cls(A, factor, root, mu, sigma, feat)
+        out.sw = sw
+        return out
+
+    def _solve(self, r):
+        """C⁻¹ r (r: n × m) with C's Cholesky factor: two triangular solves for one
+        column (a third of dpotrs's time at n = 252), LAPACK's dpotrs for more."""
+        R = self.factor[0]
+        if r.shape[1] == 1:
+            return _trsv(R, _trsv(R, r[:, 0], trans=1))[:, None]
+        t, info = _potrs(R, r, lower=False)  # cho_solve's LAPACK call
+        return t if info == 0 else cho_solve(self.factor, r)
 
     def __matmul__(self, q):
         out = np.array(self.to_host(q), dtype=np.float64)
-        d = len(out) - (self.sigma is not None)
-        x = out[self.feat]
-        if self.sigma is not None:
-            x -= self.mu[:, None] * out[d]
-        u = x / self.root[:, None]
-        t, info = _potrs(self.factor[0], self.E @ u, lower=False)  # cho_solve's LAPACK call
-        if info != 0:
-            t = cho_solve(self.factor, self.E @ u)
-        v = (u - self.E.T @ t) / self.root[:, None]
-        out[self.feat] = v
-        if self.sigma is not None:
-            out[d] = out[d] / self.sigma - self.mu @ v
+        d = len(out) - self.intercept
+        u = out[self.feat]  # a view where every feature is kept: overwritten below anyway
+        if self.intercept:
+            u = u - self.mu_raw[:, None] * out[d]
+        u *= self.inv_root
+        Eu = self.A @ u
+        if self.intercept:
+            Eu -= self.mu @ u
+        t = self._solve(Eu * self.sw[:, None]) * self.sw[:, None]
+        Et = self.A.T @ t
+        if self.intercept:
+            Et -= self.mu[:, None] * t.sum(axis=0)
+        u -= Et
+        u *= self.inv_root
+        out[self.feat] = u
+        if self.intercept:
+            out[d] = out[d] / self.sigma - self.mu_raw @ u
         return self.to_backend(out)
 
 

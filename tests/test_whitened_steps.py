@@ -86,9 +86,9 @@ def test_where_the_classes_nearly_separate_the_curvature_metric_still_wins(scale
     assert abs(J_a - J_b) <= 1e-6 * J_b
 
 
-def _hessian(obj, X, coef):
+def _hessian(obj, X, coef, s=None):
     """The metric's H by hand, in standardized coordinates: Aᵀ diag(s κ) A + l2 [D² 0; 0 0],
-    A = [(X - μ) D, 1], κ = Σₖ pₖ(1 - pₖ)/K (σ(1 - σ) for two classes)."""
+    A = [(X - μ) D, 1], κ = Σₖ pₖ(1 - pₖ)/K (σ(1 - σ) for two classes); s normalised."""
     std = obj.std
     A = np.column_stack([(X - std.mean) * std.D, np.ones(len(X))])
     Z = A @ coef
@@ -99,7 +99,8 @@ def _hessian(obj, X, coef):
         P = np.exp(Z - Z.max(axis=1, keepdims=True))
         P /= P.sum(axis=1, keepdims=True)
         kappa = (1.0 - (P * P).sum(axis=1)) / Z.shape[1]
-    H = (A * (kappa / len(X))[:, None]).T @ A
+    s = np.ones(len(X)) if s is None else s
+    H = (A * (kappa * s / s.sum())[:, None]).T @ A
     d = X.shape[1]
     H[np.arange(d), np.arange(d)] += obj.penalty.l2 * std.D**2
     return H
@@ -179,6 +180,40 @@ def test_with_more_coordinates_than_a_quarter_of_the_rows_the_metric_is_factored
     big = rng.standard_normal((n_big, n_big // 3))
     assert _objective(big, rng.integers(0, K, n_big),
                       fit_intercept=fit_intercept).whitening() is None
+
+
+@pytest.mark.parametrize("K", [2, 3])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_the_low_rank_metric_is_retaken_from_its_rows_gram(K, fit_intercept):
+    """A retake (``previous``) shares the rows' part (A' and its Gram, n²·p) and costs n²:
+    the same metric as a take from scratch, H⁻¹ at the new point; weights of 0 and 2."""
+    from gdlogreg._objective import LowRankMetric
+
+    rng = np.random.default_rng(5)
+    n, d = 50, 90
+    X = rng.standard_normal((n, d)) * np.logspace(-1, 2, d) + 3.0
+    if fit_intercept:
+        X[:, 7] = -2.0  # held: the identity there
+    y = rng.integers(0, K, n)
+    s = rng.choice([0.0, 1.0, 2.0], n, p=[0.1, 0.6, 0.3])
+    problem = make_problem(X, y, s, K, C=0.5, l1_ratio=0.0, fit_intercept=fit_intercept)
+    obj = Objective(problem, problem.standardization)
+    first = obj.whitening(obj.T.to_base(rng.standard_normal(obj.coef_shape) * 0.2))
+    coef = rng.standard_normal(obj.coef_shape) * 0.5
+    base = obj.T.to_base(coef)
+    again = obj.whitening(base, previous=first)
+    fresh = obj.whitening(base)
+    assert isinstance(again, LowRankMetric) and again.A is first.A and again.G is first.G
+    assert fresh.A is not first.A
+    Q = rng.standard_normal((obj.coef_shape[0], 3))
+    np.testing.assert_allclose(again @ Q, fresh @ Q, rtol=1e-6, atol=1e-12)  # REUSE_GRAM
+    full = coef if fit_intercept else np.vstack([coef, np.zeros((1, coef.shape[1]))])
+    keep = np.ones(obj.coef_shape[0], dtype=bool)
+    if fit_intercept:
+        keep[7] = False
+    rows = s > 0
+    H = _hessian(obj, X[rows], full, s[rows])[: len(keep), : len(keep)]
+    np.testing.assert_allclose((again @ H)[np.ix_(keep, keep)], np.eye(keep.sum()), atol=1e-6)
 
 
 def test_a_constant_column_keeps_the_plain_metric():

@@ -729,21 +729,26 @@ class NumpyBackend(HostArrays, ArrayBackend):
         G[:d, d] = G[d, :d]
         return G
 
-    def centred_rows(self, mean, scale, rows=None, Z=None):
-        """``(A, w)``: the rows aᵢ = (xᵢ - μ)·scale of dense X (numpy, float64, n × d, a
-        copy: for the low-rank metric of few rows, bounded by its caller) and the weights
-        of :meth:`centred_gram` (s, or s·ρ at Z with ``rows``) as a vector, the rows of
-        positive weight s only (a held-out fold's, or a weight of 0, is no row: the fit
-        without it); None for sparse X (never densified)."""
+    def centred_rows(self, mean, scale):
+        """The rows aᵢ = (xᵢ - μ)·scale of dense X (numpy, float64, n × d, a copy: for the
+        low-rank metric of few rows, bounded by its caller), the rows of positive weight s
+        only (a held-out fold's, or a weight of 0, is no row: the fit without it); None
+        for sparse X (never densified)."""
         if self._sparse:
             return None
         pos = _positive(self.s)
         A = self.X.astype(np.float64) if pos is None else np.asarray(self.X[pos], np.float64)
         A -= np.asarray(mean, dtype=np.float64)
         A *= np.asarray(scale, dtype=np.float64)
+        return A
+
+    def row_weights(self, rows=None, Z=None):
+        """The weights of :meth:`centred_gram` (s, or s·ρ at Z with ``rows``) of the rows
+        of :meth:`centred_rows`, as a vector (numpy, float64)."""
         w = self._gram_weights(0, self.n_samples, rows, Z)
         w = np.broadcast_to(np.asarray(w, dtype=np.float64).ravel(), (self.n_samples,))
-        return A, w if pos is None else w[pos]
+        pos = _positive(self.s)
+        return np.array(w) if pos is None else w[pos]
 
     def _sparse_gram(self, mean, scale, rows, Z, nnz_per_block=1 << 14):
         """:meth:`centred_gram` of CSR X, its rows never densified: Σ w x xᵀ, Σ w x and
@@ -1316,23 +1321,28 @@ class DenseArrayBackend(ArrayBackend):
         G[d, d] = to_host(total)[0, 0]
         return G
 
-    def centred_rows(self, mean, scale, rows=None, Z=None):
+    def centred_rows(self, mean, scale):
         """As :meth:`NumpyBackend.centred_rows`, on the host: X copied there (few rows,
-        bounded by the caller), the weights made on X's device and copied too."""
+        bounded by the caller)."""
         pos = _positive(self.s)
         X = self.X if pos is None else self.xp.take(
             self.X, self.xp.asarray(np.flatnonzero(pos), device=self.device), axis=0)
         A = np.array(to_host(X), dtype=np.float64)
         A -= np.asarray(mean, dtype=np.float64)
         A *= np.asarray(scale, dtype=np.float64)
+        return A
+
+    def row_weights(self, rows=None, Z=None):
+        """As :meth:`NumpyBackend.row_weights`: made on X's device, copied to the host."""
         s = self.s
         if rows is not None:
             with self.errstate():
                 s = rows.terms(Z, None, s, self.xp, True)[1]
         if isinstance(s, float):
-            return A, np.full(A.shape[0], s)
+            return np.full(self.n_samples, s)
         w = np.asarray(to_host(s), dtype=np.float64).ravel()
-        return A, w if pos is None else w[pos]  # equal weights made s·ρ at Z: all the rows
+        pos = _positive(self.s)
+        return w if pos is None else w[pos]  # equal weights made s·ρ at Z: all the rows
 
 
 def _positive(s):

@@ -118,7 +118,7 @@ class LBFGS(StepRule):
 
     def update(self, objective, point):
         if self.auto and whitens(self._k, self._at):
-            P = metric_at(objective, point)
+            P = metric_at(objective, point, self._P)
             if P is not None:
                 self._P = P
                 if self._pairs:  # the newest pair's scale in the new metric
