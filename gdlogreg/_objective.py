@@ -653,6 +653,8 @@ class LowRankMetric:
         A = self.A if self.G is None else self.A * (self.root / root)
         if self.G is None:
             A /= root  # the rows taken over: scaled in place, no copy
+        if not A.shape[1]:  # every feature held: no columns (dsyrk refuses k = 0)
+            return A, np.zeros((len(A), len(A))), root
         G = _syrk(1.0, A.T, trans=1)  # A' A'ᵀ's upper triangle (half a product's flops)
         return A, np.triu(G) + np.triu(G, 1).T, root
 
