@@ -1032,10 +1032,10 @@ class BatchMonitor:
             factor = np.ones(len(active))
             factor[passes] = self._curvature_factors(objective, point, np.flatnonzero(passes))
             tight = factor < 1.0
-            if tight.any():
+            if tight.any():  # and, with a pure L2 penalty, a small flat gap here (Monitor's)
                 again = self._bound_passes(
                     active, objective, point, opt, factor * bound, factor * floor)
-                passes &= ~tight | again
+                passes &= ~tight | (again & self._flat_where_tight(objective, point, tight))
         self._last = (objective, BatchPoint(point.coef, J, point.grad), active, self._flat)
         diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (J_ref + 1.0))
         # Each group's certified test runs only where its gradient says the gap may be
@@ -1062,6 +1062,16 @@ class BatchMonitor:
                 self._flat = objective.flat_gap(point) <= PENALTY_GAP * self.tol * point.J
             passes |= loose & self._flat & self._flat_before(active)
         return passes
+
+    def _flat_where_tight(self, objective, point, tight):
+        """Whether each group's flat gap is small here (computed once an iterate), True
+        where its penalty is not pure L2: the tight bound's second condition (Monitor's)."""
+        pure = objective.penalty.pure_l2.reshape(len(tight), -1)[:, 0]
+        if not (tight & pure).any():
+            return np.ones(len(tight), dtype=bool)
+        if self._flat is None:
+            self._flat = objective.flat_gap(point) <= PENALTY_GAP * self.tol * point.J
+        return ~pure | self._flat
 
     def _curvature_factors(self, objective, point, groups):
         """curvature_factor of the groups at the places ``groups`` of the batch, from their
