@@ -386,9 +386,10 @@ def test_a_search_on_wide_data_keeps_each_columns_single_fit_path(K):
         for f, (train, _) in enumerate(cv.split(X, y)):
             single = GradientDescentLogisticRegression(C=C).fit(X[train], y[train])
             curve = search.loss_curves_[c * 3 + f]
-            if K == 2:
+            if K == 2:  # to rounding: the low-rank retake centres its Gram at each take's
+                # weights, which carry the batch's rounding (1.05e-9 on numpy 1.23)
                 assert len(curve) == len(single.loss_curve_), (C, f)
-                np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-9)
+                np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-8)
             else:  # K classes: the batch's products with its columns' slices round otherwise
                 # from about iteration 20 on (so do the p x p metric's: review 23)
                 assert search.stop_reasons_[c * 3 + f] == "converged" and single.converged_
