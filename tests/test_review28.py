@@ -77,12 +77,15 @@ def _sweep_case(seed):
     C, dtype = float(r.choice([1.0, 1e2, 1e4, 1e6, 1e9])), r.choice(["f8", "f4"])
     K = r.choice([2, 3])
     solver, weighted = str(r.choice(["bb", "lbfgs", "nesterov"])), r.choice(["none", "dec"])
-    r.choice([True, False]), r.choice(["sep", "noisy", "const", "dup"])  # as drawn: True, noisy
+    fit_intercept, kind = bool(r.choice([True, False])), r.choice(["sep", "noisy", "const", "dup"])
     X = r.standard_normal((n, p))
-    y = np.argmax(X @ r.standard_normal((p, K)) + 0.3 * r.standard_normal((n, K)), axis=1)
+    noise = 0.3 * r.standard_normal((n, K)) if kind == "noisy" else 0.0
+    y = np.argmax(X @ r.standard_normal((p, K)) + noise, axis=1)
+    if kind == "const":
+        X[:, 0] = 3.0
     X = X * np.logspace(-dec / 2, dec / 2, p)
     sw = np.logspace(-3, 3, n)[r.permutation(n)] if weighted == "dec" else None
-    return X.astype(dtype), y, sw, dict(C=C, solver=solver)
+    return X.astype(dtype), y, sw, dict(C=C, solver=solver, fit_intercept=fit_intercept)
 
 
 def test_a_float32_crawl_is_not_taken_for_a_stall():
@@ -91,9 +94,26 @@ def test_a_float32_crawl_is_not_taken_for_a_stall():
     from 10 iterates (or from "no new low") called it converged 1.8e-4 above J*; it ends
     'stalled', 5e-5 above, as before the waiver."""
     X, y, sw, kw = _sweep_case(844553)
-    assert X.dtype == np.float32 and kw == dict(C=1e9, solver="bb")
+    assert X.dtype == np.float32 and kw == dict(C=1e9, solver="bb", fit_intercept=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = GradientDescentLogisticRegression(max_iter=1000, **kw).fit(X, y, sample_weight=sw)
     J, J_star = objective(fit, X.astype(np.float64), y, sw), _J_star(X, y, sw, kw)
     assert not fit.converged_ or (J - J_star) / J_star <= fit.tol, (fit.n_iter_, J, J_star)
+
+
+@pytest.mark.xfail(reason="defect (review 28, open): float32 bb with features 1e-4..1e4 (or "
+                   "1e-2..1e2, weights 1e-3..1e3) ends at max_iter 2e-6 to 9e-6 above J*, where "
+                   "it stopped within tol before 251bb48: the flat gap's float32 rounding "
+                   "(a gradient of 1e-6 over D of 1e-4) is far above tol/30 J and J flutters "
+                   "by more than 64 eps between its lows, so no stall is seen either")
+@pytest.mark.parametrize("seed", [56887, 937343])
+def test_float32_fits_within_tol_of_J_star_still_converge(seed):
+    X, y, sw, kw = _sweep_case(seed)
+    assert X.dtype == np.float32 and kw["solver"] == "bb"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = GradientDescentLogisticRegression(max_iter=1000, **kw).fit(X, y, sample_weight=sw)
+    J, J_star = objective(fit, X.astype(np.float64), y, sw), _J_star(X, y, sw, kw)
+    assert (J - J_star) / J_star <= fit.tol  # 8.9e-6 and 1.9e-6 at max_iter
+    assert fit.converged_, fit.n_iter_
