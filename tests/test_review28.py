@@ -79,8 +79,8 @@ def _sweep_case(seed):
     solver, weighted = str(r.choice(["bb", "lbfgs", "nesterov"])), r.choice(["none", "dec"])
     fit_intercept, kind = bool(r.choice([True, False])), r.choice(["sep", "noisy", "const", "dup"])
     X = r.standard_normal((n, p))
-    noise = 0.3 * r.standard_normal((n, K)) if kind == "noisy" else 0.0
-    y = np.argmax(X @ r.standard_normal((p, K)) + noise, axis=1)
+    W = r.standard_normal((p, K))
+    y = np.argmax(X @ W + (0.3 * r.standard_normal((n, K)) if kind == "noisy" else 0.0), axis=1)
     if kind == "const":
         X[:, 0] = 3.0
     X = X * np.logspace(-dec / 2, dec / 2, p)
