@@ -37,6 +37,7 @@ from ._solver import (
     PENALTY_GAP,
     Monitor,
     curvature_factor,
+    stalled,
 )
 from ._steps._base import Drift, _start, eps, vdot
 from ._steps.bb import GROW, SHRINK, STALE_GAP, TAU, WHITEN_FIRST, WHITEN_RHO, stale_metric, whitens
@@ -972,7 +973,7 @@ class BatchMonitor:
     """
 
     def __init__(self, n_groups, k, dtype, tol, max_iter, callback=None):
-        self.k = k
+        self.k, self.dtype = k, dtype
         self.tol = max(tol, 50.0 * eps(dtype))
         self.floor = 10.0 * eps(dtype)
         self.max_iter = max_iter
@@ -1035,7 +1036,7 @@ class BatchMonitor:
             if tight.any():  # and, with a pure L2 penalty, a small flat gap here (Monitor's)
                 again = self._bound_passes(
                     active, objective, point, opt, factor * bound, factor * floor)
-                passes &= ~tight | (again & self._flat_where_tight(objective, point, tight))
+                passes &= ~tight | (again & self._flat_where_tight(active, objective, point, tight))
         self._last = (objective, BatchPoint(point.coef, J, point.grad), active, self._flat)
         diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (J_ref + 1.0))
         # Each group's certified test runs only where its gradient says the gap may be
@@ -1063,15 +1064,19 @@ class BatchMonitor:
             passes |= loose & self._flat & self._flat_before(active)
         return passes
 
-    def _flat_where_tight(self, objective, point, tight):
-        """Whether each group's flat gap is small here (computed once an iterate), True
-        where its penalty is not pure L2: the tight bound's second condition (Monitor's)."""
+    def _flat_where_tight(self, active, objective, point, tight):
+        """Whether each group's flat gap is small here (computed once an iterate) or its J
+        stalled, True where its penalty is not pure L2: the tight bound's second condition
+        (Monitor's)."""
         pure = objective.penalty.pure_l2.reshape(len(tight), -1)[:, 0]
         if not (tight & pure).any():
             return np.ones(len(tight), dtype=bool)
         if self._flat is None:
             self._flat = objective.flat_gap(point) <= PENALTY_GAP * self.tol * point.J
-        return ~pure | self._flat
+        ok = ~pure | self._flat
+        for i in np.flatnonzero(tight & ~ok):
+            ok[i] = stalled(self.curves[active[i]], self.dtype)
+        return ok
 
     def _curvature_factors(self, objective, point, groups):
         """curvature_factor of the groups at the places ``groups`` of the batch, from their
