@@ -344,6 +344,17 @@ class BatchObjective:
             gap = np.where(pure, 0.5 * sq / np.where(pure, self.penalty.l2_host, 1.0), np.inf)
         return self.group_sum(gap)
 
+    def flat_noise(self, levels):
+        """Each group's :meth:`gdlogreg._objective.Objective.flat_noise` at its level."""
+        D = np.asarray(to_host(self.std.D), dtype=np.float64).reshape(self.n_features, -1)
+        with np.errstate(divide="ignore", over="ignore"):
+            inv = np.broadcast_to(np.sum(1.0 / (D * D), axis=0), (self.n_groups * self.k,))
+        pure = self.penalty.pure_l2
+        lev = np.repeat(np.asarray(levels, dtype=np.float64), self.k)
+        with np.errstate(over="ignore", invalid="ignore"):
+            per_column = 0.5 * lev * lev * inv / np.where(pure, self.penalty.l2_host, 1.0)
+        return self.group_sum(np.where(pure, per_column, 0.0))
+
     def curvature_shares(self, point):
         """Each group's ρ (see Objective.curvature_share), one O(n·m) pass."""
         Z = point.z if point.z is not None else self.raw(point.coef)
@@ -1036,7 +1047,8 @@ class BatchMonitor:
             if tight.any():  # and, with a pure L2 penalty, a small flat gap here (Monitor's)
                 again = self._bound_passes(
                     active, objective, point, opt, factor * bound, factor * floor)
-                passes &= ~tight | (again & self._flat_where_tight(active, objective, point, tight))
+                passes &= ~tight | (again & self._flat_where_tight(
+                    active, objective, point, tight, factor * floor))
         self._last = (objective, BatchPoint(point.coef, J, point.grad), active, self._flat)
         diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (J_ref + 1.0))
         # Each group's certified test runs only where its gradient says the gap may be
@@ -1064,16 +1076,17 @@ class BatchMonitor:
             passes |= loose & self._flat & self._flat_before(active)
         return passes
 
-    def _flat_where_tight(self, active, objective, point, tight):
-        """Whether each group's flat gap is small here (computed once an iterate) or its J
-        stalled, True where its penalty is not pure L2: the tight bound's second condition
-        (Monitor's)."""
+    def _flat_where_tight(self, active, objective, point, tight, level):
+        """Whether each group's flat gap is small here (computed once an iterate), no more
+        than its rounding noise at the gradient's floor ``level``, or its J stalled; True
+        where its penalty is not pure L2: the tight bound's second condition (Monitor's)."""
         pure = objective.penalty.pure_l2.reshape(len(tight), -1)[:, 0]
         if not (tight & pure).any():
             return np.ones(len(tight), dtype=bool)
+        gap = objective.flat_gap(point)
         if self._flat is None:
-            self._flat = objective.flat_gap(point) <= PENALTY_GAP * self.tol * point.J
-        ok = ~pure | self._flat
+            self._flat = gap <= PENALTY_GAP * self.tol * point.J
+        ok = ~pure | self._flat | (gap <= objective.flat_noise(level))
         for i in np.flatnonzero(tight & ~ok):
             ok[i] = stalled(self.curves[active[i]], self.dtype)
         return ok

@@ -267,6 +267,16 @@ class Objective:
         d = self.problem.n_features
         return self.penalty.flat_gap(g[:d, ...] / self.xp.reshape(self.std.D, (-1, 1)), self.xp)
 
+    def flat_noise(self, level):
+        """The flat gap (:meth:`flat_gap`) of a standardized gradient whose every entry is
+        ``level``, its rounding noise: ½ m level² Σ 1/(l2·D²); 0 unless pure L2."""
+        if not self.penalty.pure_l2:
+            return 0.0
+        D = np.asarray(_host(self.backend, self.std.D), dtype=np.float64)
+        with np.errstate(divide="ignore", over="ignore"):
+            inv = float(np.sum(1.0 / (D * D)))
+        return 0.5 * self.coef_shape[1] * level * level * inv / self.penalty.l2
+
     # ---------------------------------------------------- the duality gap
     @property
     def has_dual(self):

@@ -70,6 +70,9 @@ RHO_TOL = 100.0
 # or "no new low" in it, took bb's float32 crawl (excursions, then a lower J) for a stall
 # 8e-5 to 1.8e-4 above J*.
 STALL_ITERS = 20
+# ... and where the flat gap is at most its own rounding noise (Objective.flat_noise: the
+# flat gap of a gradient at the test's floor in every entry): in float32 with features
+# 1e-4..1e4 that noise exceeds J, and fits within tol of J* ran to max_iter (review 28).
 
 # The certified test's target, GAP_SHARE · tol · J: at the default tol = 1e-5 a relative
 # gap of 1e-6, no looser than LogisticRegression()'s or the gradient tests' (1e-7 to 1e-6);
@@ -211,8 +214,16 @@ class Monitor:
         # and the gap the gradient could hide where only the penalty curves J, here, unless
         # J stalled (the note under RHO_TOL; with an L1 part there is no such bound)
         return self._bound_passes(opt, factor * bound, factor * floor) and (
-            not self.objective.penalty.pure_l2 or self._small_flat_gap(self._gaps[-1])
+            not self.objective.penalty.pure_l2 or self._flat_or_noise(factor * floor)
             or stalled(self.loss_curve, self.objective.dtype))
+
+    def _flat_or_noise(self, level):
+        """The tight bound's flat-gap condition at this iterate: at most tol·PENALTY_GAP·J,
+        or no more than a gradient at its rounding floor ``level`` would give."""
+        if self._small_flat_gap(self._gaps[-1]):
+            return True
+        point = Point(*self._gaps[-1][:3])
+        return self.objective.flat_gap(point) <= self.objective.flat_noise(level)
 
     def _bound_passes(self, opt, bound, floor):
         if opt <= max(bound, floor):
