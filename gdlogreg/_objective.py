@@ -635,7 +635,7 @@ class LowRankMetric:
         penalty's curvature λ of each column; no metric until :meth:`at` takes one."""
         self.A, self.lam, self.intercept, self.dtype = A, lam, fit_intercept, dtype
         self.sq = np.einsum("ij,ij->i", A, A)  # the rows' squared norms, for each floor
-        self.G = self.root = None  # A' (once A is scaled) and its Gram, at the floor:
+        self.G = self.root = None  # the Gram of A' (A once scaled) and Λ^½, at self.floor
         self.floor = math.nan
         # the kept features: a slice where they are all (views, not copies, of q's rows)
         whole = len(feat) and feat[0] == 0 and feat[-1] == len(feat) - 1
