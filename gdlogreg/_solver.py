@@ -143,7 +143,7 @@ class Monitor:
         self._constants, self._next_check, self._divergence = None, None, None
         self._lower = -math.inf  # the best lower bound on J* seen
         self._zero_grad = None  # the gradient at the all-zero start, for the dual's constants
-        self._gaps = []  # [coef, J, grad, verdict] of the last two iterates tested
+        self._gaps = []  # [coef, J, grad, verdict, flat gap] of the last two iterates tested
 
     def __call__(self, k, point, step):
         """Record iterate k and test it; True when the loop must stop."""
@@ -194,8 +194,8 @@ class Monitor:
         """The gradient tests: the first, or the second with a small flat gap; where one
         passes, again with the bound of the rows' curvature (:func:`curvature_factor`, one
         O(n) pass)."""
-        # (coef, J, grad, verdict): the point without its raw prediction
-        self._gaps = [*self._gaps[-1:], [point.coef, point.J, point.grad, None]]
+        # (coef, J, grad, verdict, flat gap): the point without its raw prediction
+        self._gaps = [*self._gaps[-1:], [point.coef, point.J, point.grad, None, None]]
         if not self._bound_passes(opt, bound, floor):
             return False
         factor = curvature_factor(self.objective.curvature_share(point), self.tol)
@@ -211,10 +211,8 @@ class Monitor:
     def _flat_or_noise(self, level):
         """The tight bound's flat-gap condition at this iterate: at most tol·PENALTY_GAP·J,
         or no more than a gradient at its rounding floor ``level`` would give."""
-        if self._small_flat_gap(self._gaps[-1]):
-            return True
-        point = Point(*self._gaps[-1][:3])
-        return self.objective.flat_gap(point) <= self.objective.flat_noise(level)
+        entry = self._gaps[-1]
+        return self._small_flat_gap(entry) or entry[4] <= self.objective.flat_noise(level)
 
     def _bound_passes(self, opt, bound, floor):
         if opt <= max(bound, floor):
@@ -224,10 +222,11 @@ class Monitor:
         return all(self._small_flat_gap(entry) for entry in self._gaps)
 
     def _small_flat_gap(self, entry):
-        """The second test's verdict for one iterate ``[coef, J, grad, verdict]``, computed once."""
+        """The second test's verdict for one iterate ``[coef, J, grad, verdict, flat gap]``,
+        computed once (the flat gap with it)."""
         if entry[3] is None:
-            point = Point(*entry[:3])
-            entry[3] = self.objective.flat_gap(point) <= PENALTY_GAP * self.tol * point.J
+            entry[4] = self.objective.flat_gap(Point(*entry[:3]))
+            entry[3] = entry[4] <= PENALTY_GAP * self.tol * entry[1]
         return entry[3]
 
     def _gap_passes(self, opt, point, bound):
