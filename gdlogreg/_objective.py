@@ -443,7 +443,9 @@ class Objective:
         H = self._bound_from_gram(keep, *at)
         if H is None:  # no Gram kernel: H's columns by products with X
             H = self._bound_columns(np.flatnonzero(keep), *at)[keep]
-        P = _inverse(0.5 * (H + H.T), keep, self.dtype)
+        lam = np.zeros(p)
+        lam[: self.problem.n_features] = self.penalty.l2 * _host(be, self.std.D) ** 2
+        P = _inverse(0.5 * (H + H.T), keep, self.dtype, lam[keep])
         return None if P is None else be.asarray(P)
 
     def _rows(self):
@@ -650,13 +652,13 @@ class LowRankMetric:
         self.to_host, self.to_backend = np.asarray, np.asarray
 
     def _floor_at(self, w, sigma, mu_raw):
-        """The floor under H at the weights w: 1e-13 of its mean diagonal (Σᵢ wᵢ‖aᵢ -
-        μ̃‖² + Σ λ, and σ for the intercept; 10 eps in float32)."""
+        """The floor under H at the weights w (:func:`_floor_of`): the rows' part of its
+        diagonal is Σᵢ wᵢ‖aᵢ - μ̃‖², and σ for the intercept."""
         spread = float(w @ self.sq)
         if self.intercept:
             spread += sigma - sigma * float(mu_raw @ mu_raw)
-        return _floor(self.dtype) * max(spread + float(self.lam.sum()), 0.0) / (
-            len(self.lam) + int(self.intercept))
+        return _floor_of(spread, float(self.lam.sum()), len(self.lam) + int(self.intercept),
+                         self.dtype)
 
     def _rows_at(self, floor):
         """(A', G, root) at this floor: this metric's where Λ moves by at most REUSE_GRAM,
@@ -753,15 +755,27 @@ def _floor(dtype):
     return max(1e-13, 10.0 * eps(dtype))
 
 
-def _inverse(H, keep, dtype):
+def _floor_of(rows, penalty, count, dtype):
+    """The floor under the metric's H of ``count`` coordinates, from the sums of its
+    diagonal's parts: a share (:func:`_floor`) of the rows' mean, not of the penalty's,
+    which stays near c (l2·D² of a feature of tiny units) where separable rows' is spent,
+    and then swamped the curvature of a feature of huge units (raw pd_speech: 1,125
+    iterations for 353).
+    In float32 a share of the whole mean: the gradient's rounding there, blown up along
+    those features, kept separable fits from converging (tests/test_review23.py, 28)."""
+    whole = rows + (penalty if eps(dtype) > 1e-10 else 0.0)
+    return _floor(dtype) * max(whole, 0.0) / count
+
+
+def _inverse(H, keep, dtype, lam):
     """The metric P (p × p) of :meth:`Objective.whitening` from its H on the coordinates
-    ``keep``: H⁻¹ there, the identity elsewhere; None where H is near a multiple of the
-    identity or not positive definite."""
-    # a floor under H's spectrum: 1e-13 of its mean diagonal, 10 eps in float32, whose
-    # gradients' rounding H⁻¹ would otherwise blow up along a null direction (a copy
-    # or a sum of columns, C = 1e10: 1000 iterations, not converged, for 26)
-    floor = _floor(dtype)
-    H[np.diag_indices_from(H)] += floor * max(float(np.trace(H)) / len(H), 0.0)
+    ``keep`` (``lam``: the penalty's part of its diagonal): H⁻¹ there, the identity
+    elsewhere; None where H is near a multiple of the identity or not positive definite."""
+    # a floor under H's spectrum (:func:`_floor_of`), whose gradients' rounding H⁻¹ would
+    # otherwise blow up along a null direction (a copy or a sum of columns, C = 1e10:
+    # 1000 iterations, not converged, for 26)
+    penalty = float(lam.sum())
+    H[np.diag_indices_from(H)] += _floor_of(float(np.trace(H)) - penalty, penalty, len(H), dtype)
     if not _ill_conditioned(H):
         return None
     try:

@@ -394,3 +394,38 @@ def test_a_search_on_wide_data_keeps_each_columns_single_fit_path(K):
                 # from about iteration 20 on (so do the p x p metric's: review 23)
                 assert search.stop_reasons_[c * 3 + f] == "converged" and single.converged_
                 np.testing.assert_allclose(curve[-1], single.loss_curve_[-1], rtol=1e-5)
+
+
+
+def _curvature_error(P, H):
+    """max |λ(P H) - 1| over the eigenvalues of P H, through H's Jacobi scaling (its
+    diagonal spans decades): 0 for P = H⁻¹."""
+    s = 1.0 / np.sqrt(np.diag(H))
+    PH = (P / s[:, None] / s[None, :]) @ (H * s[:, None] * s[None, :])
+    return np.abs(np.linalg.eigvals(PH) - 1.0).max()
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_the_floor_under_the_metric_is_the_rows_share_not_the_penalty_s(fit_intercept):
+    """Late in a separable fit the rows' curvature is spent (w ~ 1e-7) while the penalty
+    still curves a feature of tiny units by up to c (l2·D², D ≤ √(c/l2)): a floor taken
+    from H's whole mean diagonal swamped the curvature of a feature of huge units (λ down
+    to 1e-14), the metric 2e-3 off there (raw pd_speech: 1,125 iterations for 353). Both
+    paths: the rows' factors (wide) and the p × p inverse (tall)."""
+    from gdlogreg._objective import LowRankMetric, _inverse
+
+    rng = np.random.default_rng(3)
+    n, p = 8, 40
+    A = rng.standard_normal((n, p))
+    lam = np.logspace(-14, np.log10(0.25), p)
+    w = rng.uniform(0.5e-7, 2e-7, n)
+    A1 = np.column_stack([A, np.ones(n)]) if fit_intercept else A
+    H = (A1 * w[:, None]).T @ A1
+    H[np.arange(p), np.arange(p)] += lam
+    q = len(H)
+    metric = LowRankMetric(A.copy(), lam, np.arange(p), fit_intercept, np.float64).at(w)
+    assert _curvature_error(metric @ np.eye(q), H) < 1e-5  # 2.4e-3 with H's whole floor
+    keep, pen = np.ones(q, dtype=bool), np.concatenate([lam, [0.0] * fit_intercept])
+    assert _curvature_error(_inverse(H.copy(), keep, np.float64, pen), H) < 1e-5
+    # the floor from H's whole diagonal (a penalty of 0 read as the rows')
+    assert _curvature_error(_inverse(H.copy(), keep, np.float64, 0.0 * pen), H) > 1e-4
