@@ -504,8 +504,9 @@ class BatchBB(_Metrics, _Rule):
 
     def update(self, objective, point):
         has = np.array([P is not None for P in self._P])
+        every = np.array([getattr(P, "every", np.inf) for P in self._P])
         groups = np.flatnonzero(whitens(self._k, self._at) | stale_metric(
-            has, self.step, self._k - self._taken, objective.k))
+            has, self.step, self._k - self._taken, objective.k, every))
         if groups.size and self.auto:
             self._taken[groups] = self._k
             self._whiten(objective, point, groups)

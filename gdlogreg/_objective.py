@@ -642,6 +642,11 @@ class LowRankMetric:
         penalty's curvature λ of each column; no metric until :meth:`at` takes one."""
         self.A, self.lam, self.intercept, self.dtype = A, lam, fit_intercept, dtype
         self.sq = np.einsum("ij,ij->i", A, A)  # the rows' squared norms, for each floor
+        n, p = A.shape
+        # the iterations that cost what a retake does (C's Cholesky n³/3, Aᵀw and P g again
+        # 3np, C 4n²; an iteration: two products with X and two with A, 4np, and its fixed
+        # cost): two classes retake it that often (gdlogreg._steps.bb.stale_metric)
+        self.every = math.ceil((n**3 / 3 + 3 * n * p + 4 * n * n) / (4 * n * p + ITERATION_FLOPS))
         self.G = self.root = None  # the Gram of A' (A once scaled) and Λ^½, at self.floor
         self.floor = math.nan
         # the kept features: a slice where they are all (views, not copies, of q's rows)
@@ -689,6 +694,8 @@ class LowRankMetric:
             if self.root is not None:
                 mu_raw *= self.root
         floor = self._floor_at(w, sigma, mu_raw)
+        if floor <= self.floor <= FLOOR_SLACK * floor:  # a floor up to 10 times higher
+            floor = self.floor  # keeps the rows' Gram (n²·p); lower, it would not be safe
         if self.G is None and not np.all(np.isfinite(self.A)):
             return None
         if not np.all(self.lam + floor > 0.0):
@@ -747,6 +754,13 @@ class LowRankMetric:
         if self.intercept:
             out[d] = out[d] / self.sigma - self.mu_raw @ u
         return self.to_backend(out)
+
+
+#: A retake keeps its metric's floor while that is at most this many times its own.
+FLOOR_SLACK = 10.0
+#: An iteration's fixed cost (about 100 µs of Python: the issue's 75 µs) in flops, at 10
+#: GFlop/s: the retakes of :class:`LowRankMetric` are paced by it and by the products.
+ITERATION_FLOPS = 1e6
 
 
 def _floor(dtype):

@@ -429,3 +429,66 @@ def test_the_floor_under_the_metric_is_the_rows_share_not_the_penalty_s(fit_inte
     assert _curvature_error(_inverse(H.copy(), keep, np.float64, pen), H) < 1e-5
     # the floor from H's whole diagonal (a penalty of 0 read as the rows')
     assert _curvature_error(_inverse(H.copy(), keep, np.float64, 0.0 * pen), H) > 1e-4
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_two_classes_retake_a_low_rank_metric_as_often_as_its_cost_allows(K, monkeypatch):
+    """A LowRankMetric's retake costs n² and a Cholesky of n rows (its Gram kept): two
+    classes retake it every ``every`` iterations, the iterations that cost what it does
+    (raw pd_speech: 203 iterations for 353), and each column of a search where its single
+    fit does; K classes (the mean of H's class blocks) keep the doubling schedule."""
+    from gdlogreg._objective import LowRankMetric
+
+    rng = np.random.default_rng(4)
+    n, d = 60, 400
+    X = rng.standard_normal((n, d)) * np.logspace(-2, 2, d)
+    y = rng.integers(0, K, n)
+    assert isinstance(_objective(X, y).whitening(), LowRankMetric)
+    single_takes, batch_takes = [], []
+    whiten, batch_whiten = bb.BarzilaiBorwein._whiten, _batch.BatchBB._whiten
+
+    def spy(self, objective, point):
+        single_takes.append(self._k)
+        whiten(self, objective, point)
+        assert self._P is None or self._P.every == 1  # 60 rows, 400 columns: cheap
+
+    def batch_spy(self, objective, point, groups):
+        batch_takes.append((self._k, tuple(groups)))
+        batch_whiten(self, objective, point, groups)
+
+    monkeypatch.setattr(bb.BarzilaiBorwein, "_whiten", spy)
+    monkeypatch.setattr(_batch.BatchBB, "_whiten", batch_spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # converged or not: the schedule is the point
+        fit = GradientDescentLogisticRegression(C=100.0, max_iter=60).fit(X[:-3], y[:-3])
+    last = fit.n_iter_[0] - 1
+    if K == 2:
+        assert single_takes == list(range(10, last + 1))  # every iteration from the 10th
+    else:
+        assert single_takes == [k for k in (10, 30, 50) if k <= last]
+    folds = [(np.arange(n - 3), np.arange(n - 3, n))]  # one fold: the single fit's rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        GradientDescentLogisticRegressionCV(Cs=[100.0], cv=folds, max_iter=60,
+                                            refit=False).fit(X, y)
+    assert [k for k, _ in batch_takes] == single_takes
+
+
+def test_a_retake_keeps_the_rows_gram_while_its_floor_is_at_most_ten_times_its_own():
+    """The floor follows the rows' curvature, which falls as a separable fit goes on: a
+    retake keeps the floor (and the rows' Gram, n²·p, where the floor is Λ's larger part)
+    while it is at most FLOOR_SLACK times the new one, never below it."""
+    from gdlogreg._objective import FLOOR_SLACK, LowRankMetric
+
+    rng = np.random.default_rng(6)
+    n, p = 30, 120
+    A, lam = rng.standard_normal((n, p)), np.full(p, 1e-16)  # the floor (~1e-13) decides Λ
+    w = rng.uniform(0.05, 0.25, n)
+    first = LowRankMetric(A.copy(), lam, np.arange(p), True, np.float64).at(w)
+    assert FLOOR_SLACK == 10.0
+    lower = first.at(0.2 * w)  # its floor 5 times lower: the old one kept
+    assert lower.G is first.G and lower.floor == first.floor
+    much_lower = first.at(0.05 * w)  # 20 times lower: a new floor, a new Gram
+    assert much_lower.G is not first.G and much_lower.floor < first.floor / FLOOR_SLACK
+    higher = first.at(2.0 * w)  # higher: the old one would be below it
+    assert higher.G is not first.G and higher.floor > first.floor

@@ -49,11 +49,13 @@ def metric_at(objective, point, previous=None):
     return objective.whitening(base, point.z, previous)
 
 
-def stale_metric(has_metric, step, since, k):
+def stale_metric(has_metric, step, since, k, every=math.inf):
     """Whether a metric taken ``since`` iterations ago is stale: the spectral ``step`` in
-    its coordinates has grown to :data:`STALE` (numbers, or arrays of them). Never with
-    ``k`` > 1 columns of coefficients (K classes: the metric is not the curvature)."""
-    return has_metric & (step >= STALE) & (since >= STALE_GAP) & (k == 1)
+    its coordinates has grown to :data:`STALE`, or ``every`` iterations have passed (the
+    metric's own ``every``: :class:`gdlogreg._objective.LowRankMetric`, whose retake costs
+    what that many iterations' products do; numbers, or arrays of them). Never with ``k``
+    > 1 columns of coefficients (K classes: the metric is not the curvature)."""
+    return has_metric & (((step >= STALE) & (since >= STALE_GAP)) | (since >= every)) & (k == 1)
 
 
 @register
@@ -92,7 +94,7 @@ class BarzilaiBorwein(Armijo):
 
     def update(self, objective, point):
         stale = stale_metric(self._P is not None, self.step, self._k - self._taken,
-                             objective.coef_shape[1])
+                             objective.coef_shape[1], getattr(self._P, "every", math.inf))
         if self.auto and (whitens(self._k, self._at) or stale):
             self._taken = self._k
             self._whiten(objective, point)
