@@ -487,7 +487,7 @@ class Objective:
         d = self.problem.n_features
         feat = np.flatnonzero(keep[:d])
         P = LowRankMetric(A if len(feat) == d else A[:, feat], self.penalty.l2 * D[feat] ** 2,
-                          feat, self.fit_intercept, self.dtype)
+                          feat, self.fit_intercept, self.dtype, self._rows())
         # applied on the host: q comes from, and P q goes to, the backend
         P.to_host, P.to_backend = partial(_host, be), be.asarray
         return P.at(w)
@@ -637,15 +637,19 @@ class LowRankMetric:
     #: The largest relative change of Λ (by a take's floor) that keeps the rows' Gram.
     REUSE_GRAM = 1e-6
 
-    def __init__(self, A, lam, feat, fit_intercept, dtype):
+    def __init__(self, A, lam, feat, fit_intercept, dtype, rows=None):
         """From the rows A (n × len(feat), float64, taken over: scaled in place), the
-        penalty's curvature λ of each column; no metric until :meth:`at` takes one."""
+        penalty's curvature λ of each column (``rows``: the rows counted, default n); no
+        metric until :meth:`at` takes one."""
+        rows = len(A) if rows is None else rows
         self.A, self.lam, self.intercept, self.dtype = A, lam, fit_intercept, dtype
         self.sq = np.einsum("ij,ij->i", A, A)  # the rows' squared norms, for each floor
-        n, p = A.shape
         # the iterations that cost what a retake does (C's Cholesky n³/3, Aᵀw and P g again
         # 3np, C 4n²; an iteration: two products with X and two with A, 4np, and its fixed
-        # cost): two classes retake it that often (gdlogreg._steps.bb.stale_metric)
+        # cost): two classes retake it that often (gdlogreg._steps.bb.stale_metric); n the
+        # rows as the whitening rules count them (Σ of the sample weights: a weight of 2
+        # paces it as a repeated row does)
+        n, p = rows, A.shape[1]
         self.every = math.ceil((n**3 / 3 + 3 * n * p + 4 * n * n) / (4 * n * p + ITERATION_FLOPS))
         self.G = self.root = None  # the Gram of A' (A once scaled) and Λ^½, at self.floor
         self.floor = math.nan

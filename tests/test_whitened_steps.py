@@ -492,3 +492,22 @@ def test_a_retake_keeps_the_rows_gram_while_its_floor_is_at_most_ten_times_its_o
     assert much_lower.G is not first.G and much_lower.floor < first.floor / FLOOR_SLACK
     higher = first.at(2.0 * w)  # higher: the old one would be below it
     assert higher.G is not first.G and higher.floor > first.floor
+
+
+def test_wide_data_a_weight_of_two_is_a_repeated_row():
+    """The factored metric's retakes are paced by the rows counted as the whitening rules
+    count them: a weight of 2 gives the path of a repeated row (every = 2 both ways here,
+    where the 100 distinct rows alone would give 1)."""
+    rng = np.random.default_rng(8)
+    n, d = 100, 600
+    X = rng.standard_normal((n, d)) * np.logspace(-2, 2, d)
+    y = (X[:, -5:].sum(axis=1) > 0).astype(int)
+    w = np.ones(n)
+    w[::2] = 2.0
+    rep = np.repeat(np.arange(n), w.astype(int))
+    obj = _objective(X[rep], y[rep])
+    assert obj.whitening().every == 2
+    a = GradientDescentLogisticRegression(C=10.0).fit(X, y, sample_weight=w)
+    b = GradientDescentLogisticRegression(C=10.0).fit(X[rep], y[rep])
+    assert a.n_iter_[0] == b.n_iter_[0] and a.n_iter_[0] > 20
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-7)
