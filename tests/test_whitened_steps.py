@@ -387,14 +387,14 @@ def test_a_search_on_wide_data_keeps_each_columns_single_fit_path(K):
             single = GradientDescentLogisticRegression(C=C).fit(X[train], y[train])
             curve = search.loss_curves_[c * 3 + f]
             if K == 2:  # to rounding: the low-rank retake centres its Gram at each take's
-                # weights, which carry the batch's rounding (1.05e-9 on numpy 1.23)
+                # weights, which carry the batch's rounding (1.05e-9 on numpy 1.23; 1.06e-8
+                # with a retake every iteration, its cost paced)
                 assert len(curve) == len(single.loss_curve_), (C, f)
-                np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-8)
+                np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-7)
             else:  # K classes: the batch's products with its columns' slices round otherwise
                 # from about iteration 20 on (so do the p x p metric's: review 23)
                 assert search.stop_reasons_[c * 3 + f] == "converged" and single.converged_
                 np.testing.assert_allclose(curve[-1], single.loss_curve_[-1], rtol=1e-5)
-
 
 
 def _curvature_error(P, H):
@@ -477,21 +477,22 @@ def test_two_classes_retake_a_low_rank_metric_as_often_as_its_cost_allows(K, mon
 def test_a_retake_keeps_the_rows_gram_while_its_floor_is_at_most_ten_times_its_own():
     """The floor follows the rows' curvature, which falls as a separable fit goes on: a
     retake keeps the floor (and the rows' Gram, n²·p, where the floor is Λ's larger part)
-    while it is at most FLOOR_SLACK times the new one, never below it."""
-    from gdlogreg._objective import FLOOR_SLACK, LowRankMetric
+    while it is at most 10 times the new one (FLOOR_SHARE), never below it; in float32 never."""
+    from gdlogreg._objective import LowRankMetric
 
     rng = np.random.default_rng(6)
     n, p = 30, 120
     A, lam = rng.standard_normal((n, p)), np.full(p, 1e-16)  # the floor (~1e-13) decides Λ
     w = rng.uniform(0.05, 0.25, n)
     first = LowRankMetric(A.copy(), lam, np.arange(p), True, np.float64).at(w)
-    assert FLOOR_SLACK == 10.0
     lower = first.at(0.2 * w)  # its floor 5 times lower: the old one kept
     assert lower.G is first.G and lower.floor == first.floor
     much_lower = first.at(0.05 * w)  # 20 times lower: a new floor, a new Gram
-    assert much_lower.G is not first.G and much_lower.floor < first.floor / FLOOR_SLACK
+    assert much_lower.G is not first.G and much_lower.floor < first.floor / 10.0
     higher = first.at(2.0 * w)  # higher: the old one would be below it
     assert higher.G is not first.G and higher.floor > first.floor
+    single = LowRankMetric(A.copy(), lam, np.arange(p), True, np.dtype(np.float32)).at(w)
+    assert single.at(0.9 * w).floor < single.floor  # float32: the floor is each take's
 
 
 def test_wide_data_a_weight_of_two_is_a_repeated_row():
