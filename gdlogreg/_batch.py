@@ -421,7 +421,8 @@ class _Metrics:
         self._P = np.full(G, None, dtype=object)
         # at once from a warm start (BarzilaiBorwein.start)
         warm = to_host(objective.xp.any(coef0 != 0, axis=0)).reshape(G, -1).any(axis=1)
-        self._at = np.where(warm, 0, WHITEN_FIRST)
+        start = [objective.group_objective(i).whitening_start(WHITEN_FIRST) for i in range(G)]
+        self._at = np.where(warm, 0, start)
 
     def _take(self, objective, point, groups):
         """Take the metric of each group of ``groups`` at ``point`` (:func:`metric_at`);

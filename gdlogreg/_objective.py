@@ -52,10 +52,13 @@ MAX_WHITENED, WHITENED_ROWS = 512, 4
 # identity) for at most LOW_RANK_ROWS rows and LOW_RANK_ENTRIES entries of their centred copy:
 # then applying it costs about two products with those rows a column, and taking it n²·p.
 LOW_RANK_ROWS, LOW_RANK_ENTRIES = 1024, 1 << 22
-# ... and more than LOW_RANK_FEW rows only where the coordinates are WHITENED_ROWS times as
-# many: a take costs n²·p + n³/3 and each product with P two with the rows and 2n² more, which
-# the iterations it saves did not pay for (1024 × 600: 2.6 times the plain fit's time, 500 ×
-# 500: 2.1; 200 × 200, 500 × 2000 and 256 × 1000 still gain from it; review 24).
+# ... and more than LOW_RANK_FEW rows only where the coordinates are at least as many (a
+# product with P then costs at most twice those with X: 2np + 2n² a column); with fewer
+# than WHITENED_ROWS times as many, its first take waits until the iterations have cost
+# what it does (:meth:`Objective.whitening_start`): a take costs n²·p/2 + n³/3, which the
+# iterations it saves need not pay for (taken at 10: 1024 × 600 2.6 times the plain fit's
+# time, 500 × 500 2.1; review 24), and the plain steps need not converge (400 × 1500,
+# features 1e-2 to 1e2: max_iter, 5e-2 above J*).
 LOW_RANK_FEW = 256
 # ... and only where H's condition number is at least MIN_CONDITION: where it is near 1,
 # H is near a multiple of the identity, the standardization's metric, and a restart of
@@ -470,7 +473,24 @@ class Objective:
         n, p = max(self._rows(), self._positive_rows()), self.coef_shape[0]
         return (self.penalty.l2 > 0.0 and hasattr(self.backend, "centred_rows")
                 and n <= LOW_RANK_ROWS and n * p <= LOW_RANK_ENTRIES
-                and (n <= LOW_RANK_FEW or WHITENED_ROWS * n <= p))
+                and (n <= LOW_RANK_FEW or n <= p))
+
+    def whitening_start(self, first):
+        """The iteration of the whitened steps' first take from a cold start: ``first``,
+        or later where :class:`LowRankMetric` has more than LOW_RANK_FEW rows and fewer than
+        WHITENED_ROWS times as many coordinates: there it waits until the iterations have
+        cost what the take does (the rows' Gram n²p/2 and C's Cholesky n³/3 against 2npK
+        and ITERATION_FLOPS an iteration), so that a fit it cannot speed up costs about
+        twice its time at most (rent or buy), and one that crawls gets it."""
+        if not (self.penalty.pure_l2 and self.T is self.std
+                and hasattr(self.backend, "centred_rows")):
+            return first  # (before any count of the rows: a sum on the device)
+        n, (p, k) = max(self._rows(), self._positive_rows()), self.coef_shape
+        dense = p <= MAX_WHITENED and WHITENED_ROWS * p <= self._rows()
+        if n <= LOW_RANK_FEW or WHITENED_ROWS * n <= p or dense or not self._low_rank_applies():
+            return first
+        take = n * n * p / 2 + n**3 / 3
+        return max(first, math.ceil(take / (2 * n * p * k + ITERATION_FLOPS)))
 
     def _low_rank_metric(self, keep, rows=None, Z=None, previous=None):
         """H⁻¹ of :meth:`whitening` as a :class:`LowRankMetric`, from the backend's

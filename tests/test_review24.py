@@ -55,18 +55,23 @@ def test_a_search_takes_the_low_rank_metric_as_its_single_fits_on_their_folds(
         np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-9)
 
 
-@pytest.mark.parametrize("n, d, takes", [(1024, 600, False), (500, 500, False),
-                                         (200, 200, True), (500, 2000, True)])
-def test_the_low_rank_metric_is_taken_only_where_it_pays(n, d, takes):
+@pytest.mark.parametrize("n, d, takes, first", [(1024, 600, False, 10), (500, 500, True, 70),
+                                                (200, 200, True, 10), (500, 2000, True, 10)])
+def test_the_low_rank_metric_is_taken_only_where_it_pays(n, d, takes, first):
     """Where the rows are many and not a quarter of the coordinates, a take (n²·p + n³/3)
     and the products with P (2n·p + 2n² each) cost more than the iterations they saved:
     1024 × 600 fitted in 109 ms where the plain steps took 42, 500 × 500 in 38 ms for 18
     (interleaved medians, one thread); 200 × 200 (6.0 vs 7.3 ms) and 500 × 2000 raw (134
-    vs 322 ms) gain."""
+    vs 322 ms) gain. With more rows than coordinates (1024 × 600) it stays off; with at
+    least as many coordinates its first take now waits until the iterations have cost what
+    it does (``whitening_start``): 500 × 500 raw takes it at 70, 96 iterations in 46 ms
+    against the plain steps' 343 in 83."""
     from test_whitened_steps import _objective
 
     from gdlogreg._objective import LowRankMetric
 
     X, y = _wide(n, d)
-    P = _objective(X, y).whitening()
+    obj = _objective(X, y)
+    P = obj.whitening()
     assert isinstance(P, LowRankMetric) if takes else P is None
+    assert obj.whitening_start(10) == first

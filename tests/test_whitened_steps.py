@@ -512,3 +512,41 @@ def test_wide_data_a_weight_of_two_is_a_repeated_row():
     b = GradientDescentLogisticRegression(C=10.0).fit(X[rep], y[rep])
     assert a.n_iter_[0] == b.n_iter_[0] and a.n_iter_[0] > 20
     np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-7)
+
+
+def _wide_raw(n=300, d=1000, K=2):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n, d, n_informative=20, n_classes=K, random_state=0)
+    return X * np.logspace(-2, 2, d), y
+
+
+def test_more_rows_than_the_few_take_the_factored_metric_once_the_iterations_paid_for_it():
+    """300 rows of 1000 raw features (1e-2 to 1e2): with more rows than LOW_RANK_FEW and
+    fewer than a quarter of the coordinates there was no metric, and the plain steps ran to
+    max_iter 4e-3 above J*. The factored metric's first take now waits until the
+    iterations have cost what it does (rent or buy: the Gram and C's Cholesky, about 27
+    iterations here); then the fit converges, in 79 iterations. The search's columns
+    wait as their single fits do."""
+    from gdlogreg._objective import ITERATION_FLOPS
+
+    X, y = _wide_raw()
+    obj = _objective(X, y)
+    start = obj.whitening_start(bb.WHITEN_FIRST)
+    n, p = len(X), obj.coef_shape[0]
+    assert start == int(np.ceil((n * n * p / 2 + n**3 / 3) / (2 * n * p + ITERATION_FLOPS)))
+    assert 20 < start < 40
+    assert _objective(X[:250], y[:250]).whitening_start(bb.WHITEN_FIRST) == bb.WHITEN_FIRST
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # converged: no ConvergenceWarning
+        fit = GradientDescentLogisticRegression().fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tight = GradientDescentLogisticRegression(tol=1e-12, max_iter=20_000).fit(X, y)
+    J, J_star = _J(fit, X, y), _J(tight, X, y)
+    assert fit.n_iter_[0] < 200 and (J - J_star) / J_star <= 1e-6, (fit.n_iter_, J, J_star)
+    folds = [(np.arange(len(y) - 5), np.arange(len(y) - 5, len(y)))]
+    single = GradientDescentLogisticRegression().fit(X[:-5], y[:-5])
+    search = GradientDescentLogisticRegressionCV(Cs=[1.0], cv=folds, refit=False).fit(X, y)
+    assert len(search.loss_curves_[0]) == len(single.loss_curve_)
+    np.testing.assert_allclose(search.loss_curves_[0], single.loss_curve_, rtol=1e-7)

@@ -88,7 +88,8 @@ class BarzilaiBorwein(Armijo):
         self._P, self.rho = None, None
         self._Pg = None  # (point, P g there): the last accepted point's, for its direction
         # A warm start is near its optimum already: its curvature is the metric at once.
-        self._at = 0 if bool(objective.xp.any(coef0 != 0)) else WHITEN_FIRST
+        self._at = 0 if bool(objective.xp.any(coef0 != 0)) else objective.whitening_start(
+            WHITEN_FIRST)
         self._taken = -STALE_GAP
         return super().start(objective, coef0)
 

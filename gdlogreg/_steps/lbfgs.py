@@ -76,7 +76,8 @@ class LBFGS(StepRule):
         self._aside = 0  # the times a stale metric was set aside
         self._gamma = None  # H₀'s scale from the newest pair
         # as bb takes its metric: at once from a warm start
-        self._at = 0 if bool(objective.xp.any(coef0 != 0)) else WHITEN_FIRST
+        self._at = 0 if bool(objective.xp.any(coef0 != 0)) else objective.whitening_start(
+            WHITEN_FIRST)
         return objective.evaluate(coef0)
 
     def _fit(self, t):
