@@ -639,9 +639,10 @@ class LowRankMetric:
 
     def __init__(self, A, lam, feat, fit_intercept, dtype, rows=None):
         """From the rows A (n × len(feat), float64, taken over: scaled in place), the
-        penalty's curvature λ of each column (``rows``: the rows counted, default n); no
-        metric until :meth:`at` takes one."""
-        rows = len(A) if rows is None else rows
+        penalty's curvature λ of each column (``rows``: the rows counted, Σ of the sample
+        weights, default n); no metric until :meth:`at` takes one."""
+        # at least the rows copied: weights below 1 (summing to 1, say) factor them all
+        rows = len(A) if rows is None else max(rows, len(A))
         self.A, self.lam, self.intercept, self.dtype = A, lam, fit_intercept, dtype
         self.sq = np.einsum("ij,ij->i", A, A)  # the rows' squared norms, for each floor
         # the iterations that cost what a retake does (C's Cholesky n³/3, Aᵀw and P g again
