@@ -68,6 +68,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
+import real_sweep  # noqa: E402
 from parity_real import lr_params, objective, preamble, split_lbfgsb, weights  # noqa: E402
 
 from gdlogreg import GradientDescentLogisticRegression  # noqa: E402
@@ -179,16 +180,9 @@ def build(name):
 
 # ------------------------------------------------------------------ one case
 def fit(est, X, y, sw):
-    """(estimator or the exception, seconds, warnings as (category, message))."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        t0 = time.perf_counter()
-        try:
-            est.fit(X, y, sample_weight=sw)
-        except Exception as exc:  # recorded: a defect
-            est = exc
-        dt = time.perf_counter() - t0
-    return est, dt, [(w.category.__name__, str(w.message)[:80]) for w in caught]
+    """(estimator or the exception, seconds, warnings as (category, message)): real_sweep's."""
+    est, dt, caught = real_sweep.fit(est, X, y, sw)
+    return est, dt, [tuple(w.split(": ", 1)) for w in caught]
 
 
 def reference(X, y, t, K, params, sw):
