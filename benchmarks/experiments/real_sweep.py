@@ -166,24 +166,27 @@ def fit(est, X, y, sw):
     return est, dt, [f"{w.category.__name__}: {str(w.message)[:70]}" for w in caught]
 
 
-def reference(X, y, t, K, params, sw):
-    """(coef, intercept, newton-cholesky converged or None) of the tight fits' best."""
+def reference(X, y, t, K, params, sw, ours_iter=20_000, nc_iter=500):
+    """(coef, intercept, J, newton-cholesky converged or None) of the tight fits' best:
+    ours at tol=1e-12 and ``ours_iter`` iterations, LR's newton-cholesky at ``nc_iter`` (an
+    L1 part: L-BFGS-B on W = P - N instead)."""
     rho = params.get("l1_ratio", 0.0)
     s = weights(y, params, sw)
     refs, nc_ok = [], None
-    ours, _, _ = fit(GradientDescentLogisticRegression(tol=1e-12, max_iter=20_000, **params),
+    ours, _, _ = fit(GradientDescentLogisticRegression(tol=1e-12, max_iter=ours_iter, **params),
                      X, y, sw)
     if not isinstance(ours, Exception):
         refs.append((ours.coef_, ours.intercept_))
     if rho == 0:
-        lr, _, w = fit(LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=500,
-                                          **lr_params(params)), X, y, sw)
+        lr, _, w = fit(LogisticRegression(solver="newton-cholesky", tol=1e-12,
+                                          max_iter=nc_iter, **lr_params(params)), X, y, sw)
         if not isinstance(lr, Exception):
             refs.append((lr.coef_, lr.intercept_))
             nc_ok = not any("Convergence" in m for m in w)
     else:
-        refs.append(split_lbfgsb(X, t, K, s, params["C"], rho, True, maxiter=5000))
-    Js = [objective(X, t, K, c, b, s, params["C"], rho) for c, b in refs]
+        refs.append(split_lbfgsb(X, t, K, s, params.get("C", 1.0), rho,
+                                 params.get("fit_intercept", True), maxiter=5000))
+    Js = [objective(X, t, K, c, b, s, params.get("C", 1.0), rho) for c, b in refs]
     i = int(np.argmin(Js))
     return refs[i][0], refs[i][1], Js[i], nc_ok
 

@@ -69,7 +69,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
 import real_sweep  # noqa: E402
-from parity_real import lr_params, objective, preamble, split_lbfgsb, weights  # noqa: E402
+from parity_real import lr_params, objective, preamble, weights  # noqa: E402
 
 from gdlogreg import GradientDescentLogisticRegression  # noqa: E402
 
@@ -186,25 +186,8 @@ def fit(est, X, y, sw):
 
 
 def reference(X, y, t, K, params, sw):
-    """(coef, intercept, J) of the tight fits' best."""
-    rho = params.get("l1_ratio", 0.0)
-    fi = params.get("fit_intercept", True)
-    s = weights(y, params, sw)
-    refs = []
-    ours, _, _ = fit(GradientDescentLogisticRegression(tol=1e-12, max_iter=100_000, **params),
-                     X, y, sw)
-    if not isinstance(ours, Exception):
-        refs.append((ours.coef_, ours.intercept_))
-    if rho == 0:
-        lr, _, _ = fit(LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=1000,
-                                          **lr_params(params)), X, y, sw)
-        if not isinstance(lr, Exception):
-            refs.append((lr.coef_, lr.intercept_))
-    else:
-        refs.append(split_lbfgsb(X, t, K, s, params.get("C", 1.0), rho, fi, maxiter=5000))
-    Js = [objective(X, t, K, c, b, s, params.get("C", 1.0), rho) for c, b in refs]
-    i = int(np.argmin(Js))
-    return refs[i][0], refs[i][1], Js[i]
+    """(coef, intercept, J) of the tight fits' best (real_sweep's, longer)."""
+    return real_sweep.reference(X, y, t, K, params, sw, ours_iter=100_000, nc_iter=1000)[:3]
 
 
 def decision(X, coef, intercept):
