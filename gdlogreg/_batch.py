@@ -421,8 +421,11 @@ class _Metrics:
         self._P = np.full(G, None, dtype=object)
         # at once from a warm start (BarzilaiBorwein.start)
         warm = to_host(objective.xp.any(coef0 != 0, axis=0)).reshape(G, -1).any(axis=1)
-        start = [objective.group_objective(i).whitening_start(WHITEN_FIRST) for i in range(G)]
-        self._at = np.where(warm, 0, start)
+        # else where its single fit takes it (Objective.whitening_start): only where the
+        # factored metric may wait (a group's objective copies its weights: a persist on Dask)
+        waits = hasattr(objective.backend, "centred_rows")
+        self._at = np.array([0 if w else objective.group_objective(i).whitening_start(
+            WHITEN_FIRST) if waits else WHITEN_FIRST for i, w in enumerate(warm)], dtype=np.int64)
 
     def _take(self, objective, point, groups):
         """Take the metric of each group of ``groups`` at ``point`` (:func:`metric_at`);

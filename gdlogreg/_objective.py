@@ -470,10 +470,18 @@ class Objective:
         counted as :meth:`_rows` does (a held-out fold's rows, or rows of weight 0, are
         none; a weight of 2 counts as two rows: the same path as the fit on those rows),
         and the rows of positive weight it copies (the backends' ``centred_rows``)."""
+        return self._low_rank_rows() is not None
+
+    def _low_rank_rows(self):
+        """The rows :class:`LowRankMetric` counts (the larger of :meth:`_rows` and the rows
+        of positive weight) where it may be taken (:meth:`_low_rank_applies`), else None;
+        the rows of positive weight (a sum on the device) counted only where the penalty
+        and the backend allow it."""
+        if not (self.penalty.l2 > 0.0 and hasattr(self.backend, "centred_rows")):
+            return None
         n, p = max(self._rows(), self._positive_rows()), self.coef_shape[0]
-        return (self.penalty.l2 > 0.0 and hasattr(self.backend, "centred_rows")
-                and n <= LOW_RANK_ROWS and n * p <= LOW_RANK_ENTRIES
-                and (n <= LOW_RANK_FEW or n <= p))
+        few = n <= LOW_RANK_FEW or n <= p
+        return n if n <= LOW_RANK_ROWS and n * p <= LOW_RANK_ENTRIES and few else None
 
     def whitening_start(self, first):
         """The iteration of the whitened steps' first take from a cold start: ``first``,
@@ -482,12 +490,12 @@ class Objective:
         cost what the take does (the rows' Gram n²p/2 and C's Cholesky n³/3 against 2npK
         and ITERATION_FLOPS an iteration), so that a fit it cannot speed up costs about
         twice its time at most (rent or buy), and one that crawls gets it."""
-        if not (self.penalty.pure_l2 and self.T is self.std
-                and hasattr(self.backend, "centred_rows")):
-            return first  # (before any count of the rows: a sum on the device)
-        n, (p, k) = max(self._rows(), self._positive_rows()), self.coef_shape
-        dense = p <= MAX_WHITENED and WHITENED_ROWS * p <= self._rows()
-        if n <= LOW_RANK_FEW or WHITENED_ROWS * n <= p or dense or not self._low_rank_applies():
+        p, k = self.coef_shape
+        if not self.penalty.pure_l2 or self.T is not self.std or (
+                p <= MAX_WHITENED and WHITENED_ROWS * p <= self._rows()):
+            return first  # (the dense metric's: no count of the rows, a sum on the device)
+        n = self._low_rank_rows()
+        if n is None or n <= LOW_RANK_FEW or WHITENED_ROWS * n <= p:
             return first
         take = n * n * p / 2 + n**3 / 3
         return max(first, math.ceil(take / (2 * n * p * k + ITERATION_FLOPS)))
