@@ -803,8 +803,8 @@ ITERATION_FLOPS = 1e6
 
 
 def _floor(dtype):
-    """The floor under the metric's H, as a share of its mean diagonal: 1e-13, 10 eps in
-    float32 (see :func:`_inverse`)."""
+    """The floor under the metric's H, as a share of its mean diagonal (the rows' part in
+    float64): 1e-13, 10 eps in float32 (see :func:`_floor_of`)."""
     return max(1e-13, 10.0 * eps(dtype))
 
 
