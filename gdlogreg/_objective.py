@@ -479,9 +479,8 @@ class Objective:
         and the backend allow it."""
         if not (self.penalty.l2 > 0.0 and hasattr(self.backend, "centred_rows")):
             return None
-        n, p = max(self._rows(), self._positive_rows()), self.coef_shape[0]
-        few = n <= LOW_RANK_FEW or n <= p
-        return n if n <= LOW_RANK_ROWS and n * p <= LOW_RANK_ENTRIES and few else None
+        n = max(self._rows(), self._positive_rows())
+        return n if _factored(n, self.coef_shape[0]) else None
 
     def whitening_start(self, first):
         """The iteration of the whitened steps' first take from a cold start: ``first``,
@@ -800,6 +799,22 @@ FLOOR_SHARE = 1e-12
 #: An iteration's fixed cost (about 100 µs of Python: the issue's 75 µs) in flops, at 10
 #: GFlop/s: the retakes of :class:`LowRankMetric` are paced by it and by the products.
 ITERATION_FLOPS = 1e6
+
+
+def _factored(n, p):
+    """Whether n rows (as counted) and p coordinates are few enough for LowRankMetric."""
+    few = n <= LOW_RANK_FEW or n <= p
+    return n <= LOW_RANK_ROWS and n * p <= LOW_RANK_ENTRIES and few
+
+
+def metric_bytes(n, p):
+    """At most the bytes that the metric of whitened steps holds for n rows and p
+    coordinates (a search's memory budget counts them for each column): the p × p
+    inverse and its H, or the factored metric's centred rows and two n × n matrices (its
+    Gram and C's factor); 0 where neither applies."""
+    if p <= MAX_WHITENED and WHITENED_ROWS * p <= n:
+        return 16 * p * p
+    return 8 * (n * p + 2 * n * n) if _factored(n, p) else 0
 
 
 def _floor(dtype):

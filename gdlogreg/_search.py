@@ -35,6 +35,7 @@ from ._compat import (
 )
 from ._estimator import GradientDescentLogisticRegression, _encode, _to_numpy
 from ._loss import make_loss
+from ._objective import metric_bytes
 from ._penalty import ElasticNet
 from ._problem import (
     Standardization,
@@ -107,8 +108,11 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         "nesterov" and "backtracking" fit one candidate and fold after another.
     memory_budget : int, default=2**30
         Bytes of working memory for the batch (about four arrays of
-        n_samples × columns, and for "lbfgs" its pairs, 40 arrays of
-        n_features × columns): above it the search runs in several batches.
+        n_samples × columns, for "lbfgs" its pairs, 40 arrays of
+        n_features × columns, and for "bb" and "lbfgs" each column's metric of
+        whitened steps: two n_features² arrays, or, factored in the rows, an
+        n_samples × n_features copy and two n_samples² arrays): above it the
+        search runs in several batches.
     warm_start_path : bool, default=False
         Fit the values of C in stages, from the strongest penalty (smallest C)
         up, as ``LogisticRegressionCV`` does: each stage is one batch over the
@@ -372,8 +376,12 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         backend = make_backend(X, base_loss, y_idx, S)
         itemsize = np.dtype(str(X.dtype).split(".")[-1]).itemsize
         # Z, X d, the trial's Z and R (k columns each), and the weights.
-        per_group = (4 * k + 1) * X.shape[0] * itemsize + _batch.RULES[self.solver].state_bytes(
-            X.shape[1] + self.fit_intercept, k, itemsize)  # and the rule's own (L-BFGS's pairs)
+        p = X.shape[1] + self.fit_intercept
+        rule = _batch.RULES[self.solver]
+        per_group = (4 * k + 1) * X.shape[0] * itemsize + rule.state_bytes(
+            p, k, itemsize)  # and the rule's own (L-BFGS's pairs)
+        if issubclass(rule, _batch._Metrics):  # and its whitened steps' metric
+            per_group += metric_bytes(len(y_idx), p)
         size = max(1, self.memory_budget // per_group)
         results = [None] * (len(grid) * F)
         stages, previous = path

@@ -550,3 +550,35 @@ def test_more_rows_than_the_few_take_the_factored_metric_once_the_iterations_pai
     search = GradientDescentLogisticRegressionCV(Cs=[1.0], cv=folds, refit=False).fit(X, y)
     assert len(search.loss_curves_[0]) == len(single.loss_curve_)
     np.testing.assert_allclose(search.loss_curves_[0], single.loss_curve_, rtol=1e-7)
+
+
+def test_a_search_counts_its_columns_metrics_in_its_memory_budget(monkeypatch):
+    """Each column of a search holds its own metric (factored: an n × p copy of the rows and
+    two n × n arrays, 2.2 MB here against 12 kB of the batch's other arrays): the memory
+    budget counts it, so a small budget runs the columns in several batches, each column
+    to the optimum it reaches in one batch (the path to rounding: a batch of one column
+    rounds its products otherwise, 1e-8 after the metric's take on raw units)."""
+    from gdlogreg import _search
+    from gdlogreg._objective import metric_bytes
+
+    X, y = _wide_raw(n=300, d=310)
+    assert metric_bytes(300, 311) == 8 * (300 * 311 + 2 * 300 * 300)
+    assert metric_bytes(4000, 20) == 16 * 20 * 20 and metric_bytes(2000, 900) == 0
+    calls = []
+    descend = _search.GradientDescentLogisticRegressionCV._descend
+
+    def spy(self, *args, **kwargs):
+        calls.append(len(args[3]))  # the groups of this batch
+        return descend(self, *args, **kwargs)
+
+    monkeypatch.setattr(_search.GradientDescentLogisticRegressionCV, "_descend", spy)
+    kw = dict(Cs=[0.1, 1.0], cv=StratifiedKFold(2), refit=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = GradientDescentLogisticRegressionCV(**kw).fit(X, y)
+        assert calls == [4]
+        small = GradientDescentLogisticRegressionCV(memory_budget=120_000, **kw).fit(X, y)
+    assert calls == [4, 1, 1, 1, 1]  # 5 × 300 × 8 bytes a column alone would fit 10
+    assert list(one.stop_reasons_) == list(small.stop_reasons_) == ["converged"] * 4
+    for a, b in zip(one.loss_curves_, small.loss_curves_, strict=True):
+        np.testing.assert_allclose(a[-1], b[-1], rtol=1e-6)
