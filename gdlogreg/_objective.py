@@ -33,9 +33,11 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
+from scipy.linalg import cho_factor, cho_solve
+from scipy.linalg.blas import dsymv as _symv
 from scipy.linalg.blas import dsyrk as _syrk
 from scipy.linalg.blas import dtrsv as _trsv
+from scipy.linalg.lapack import dpotrf as _potrf
 from scipy.linalg.lapack import dpotrs as _potrs
 
 from ._compat import convert_to_numpy
@@ -712,8 +714,9 @@ class LowRankMetric:
             A /= root  # the rows taken over: scaled in place, no copy
         if not A.shape[1]:  # every feature held: no columns (dsyrk refuses k = 0)
             return A, np.zeros((len(A), len(A))), root
-        G = _syrk(1.0, A.T, trans=1)  # A' A'ᵀ's upper triangle (half a product's flops)
-        return A, np.triu(G) + np.triu(G, 1).T, root
+        # A' A'ᵀ's upper triangle, the lower one 0 (half a product's flops; kept so: C's
+        # Cholesky reads the upper one, and mirroring it cost 2/3 of the product)
+        return A, _syrk(1.0, A.T, trans=1), root
 
     def at(self, w):
         """The metric at the rows' weights w (n,), sharing this one's rows (and their Gram
@@ -739,35 +742,24 @@ class LowRankMetric:
         out.A, out.G, out.root = self._rows_at(floor)
         out.floor = floor
         out.inv_root = (1.0 / out.root)[:, None]
-        G, C = out.G, out.G.copy()
+        sw = np.sqrt(w)
+        out.factor = _cholesky_of(_centred(out.G, w, sigma, sw, self.intercept))
+        if out.factor is None:
+            return None
         if self.intercept:
             out.mu_raw, out.mu = mu_raw, mu_raw / out.root  # μ̃ and μ'
-            a = (G @ w) / sigma
-            C -= a[:, None]
-            C -= a[None, :]
-            C += float(w @ a) / sigma
             out.sigma = sigma + floor
-        sw = np.sqrt(w)
-        C *= sw[:, None]
-        C *= sw[None, :]
-        C[np.diag_indices_from(C)] += 1.0
-        if not np.all(np.isfinite(C)):
-            return None
-        try:  # solved with the factor at each use: an explicit C⁻¹ loses C's conditioning
-            out.factor = cho_factor(C, lower=False)  # (up to 1e16: pd_speech raw stalled)
-        except (LinAlgError, ValueError):
-            return None
         out.sw = sw
         return out
 
     def _solve(self, r):
-        """C⁻¹ r (r: n × m) with C's Cholesky factor: two triangular solves for one
-        column (a third of dpotrs's time at n = 252), LAPACK's dpotrs for more."""
-        R = self.factor[0]
+        """C⁻¹ r (r: n × m) with C's Cholesky factor L (C = L Lᵀ): two triangular solves
+        for one column (a third of dpotrs's time at n = 252), LAPACK's dpotrs for more."""
+        L = self.factor
         if r.shape[1] == 1:
-            return _trsv(R, _trsv(R, r[:, 0], trans=1))[:, None]
-        t, info = _potrs(R, r, lower=False)  # cho_solve's LAPACK call
-        return t if info == 0 else cho_solve(self.factor, r)
+            return _trsv(L, _trsv(L, r[:, 0], lower=1), trans=1, lower=1)[:, None]
+        t, info = _potrs(L, r, lower=True)  # cho_solve's LAPACK call
+        return t if info == 0 else cho_solve((L, True), r)
 
     def __matmul__(self, q):
         out = np.array(self.to_host(q), dtype=np.float64)
@@ -799,6 +791,36 @@ FLOOR_SHARE = 1e-12
 #: An iteration's fixed cost (about 100 µs of Python: the issue's 75 µs) in flops, at 10
 #: GFlop/s: the retakes of :class:`LowRankMetric` are paced by it and by the products.
 ITERATION_FLOPS = 1e6
+
+
+def _centred(G, w, sigma, sw, intercept):
+    """C = I + diag(√w)(G - a1ᵀ - 1aᵀ + γ11ᵀ)diag(√w) of :class:`LowRankMetric`, a = G w/σ
+    and γ = wᵀG w/σ² (G - a1ᵀ - 1aᵀ alone without the intercept), from G's upper
+    triangle (its lower one is read as 0: C's is not used); a new array."""
+    if intercept:
+        a = _symv(1.0 / sigma, G, w)
+        h = a - 0.5 * float(w @ a) / sigma  # γ split between the two rank-one terms
+        C = np.subtract(G, h[:, None])
+        C -= h
+    else:
+        C = G.copy()
+    C *= sw[:, None]
+    C *= sw
+    C.flat[:: len(C) + 1] += 1.0
+    return C
+
+
+def _cholesky_of(C):
+    """C's Cholesky factor L (C = L Lᵀ, Fortran order, from C's upper triangle; C is
+    overwritten), or None where C is not finite or not positive definite in floating
+    point. Solved with at each use: an explicit C⁻¹ loses C's conditioning (up to 1e16:
+    pd_speech raw stalled)."""
+    if not np.isfinite(C).all():
+        return None
+    # C's transpose is Fortran-ordered with the upper triangle as its lower one: LAPACK
+    # factors it in place (scipy's cho_factor copies C into Fortran order first)
+    L, info = _potrf(C.T, lower=1, clean=0, overwrite_a=1)
+    return L if info == 0 else None
 
 
 def _factored(n, p):
