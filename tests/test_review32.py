@@ -1,0 +1,53 @@
+"""Review 32: a hostile-input sweep of the public API at 4bf00a1, against
+LogisticRegression and LogisticRegressionCV on the same input."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+
+from gdlogreg import GradientDescentLogisticRegression
+
+
+def _data(n_classes=2):
+    return make_classification(80, 4, n_informative=3, n_redundant=0, n_classes=n_classes,
+                               random_state=0)
+
+
+@pytest.mark.parametrize("solver", ["bb", "gd", "nesterov", "backtracking", "lbfgs"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_a_warm_start_whose_penalty_overflows_fits_as_a_cold_start(solver, n_classes):
+    """A model fitted with C=np.inf on features of scale 1e-160 has coefficients ~1e160;
+    set_params(C=1.0) and a warm refit (LogisticRegression's refit finds the C=1 model)
+    started where ‖w‖² overflows: J = inf at the start, every trial inf as well, and the
+    fit returned the C=inf coefficients unchanged with "learning_rate='auto' made the cost
+    diverge (J rose from inf to inf); returning the best finite iterate (J = inf)". No
+    step can be compared with an infinite start: it starts from zero, as a cold fit."""
+    X, y = _data(n_classes)
+    X = X * 1e-160
+    model = GradientDescentLogisticRegression(C=np.inf, solver=solver, warm_start=True,
+                                              max_iter=3000).fit(X, y)
+    assert np.abs(model.coef_).max() > 1e155  # ‖w‖² beyond the float range
+    model.set_params(C=1.0)
+    cold = GradientDescentLogisticRegression(C=1.0, solver=solver, max_iter=3000).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y)
+    assert model.converged_ and model.stop_reason_ == "converged"
+    assert np.isfinite(model.loss_curve_).all()
+    np.testing.assert_allclose(model.coef_, cold.coef_, rtol=1e-6)
+    np.testing.assert_allclose(model.intercept_, cold.intercept_, rtol=1e-6, atol=1e-12)
+
+
+def test_a_hand_set_coef_whose_penalty_overflows_is_a_cold_start_too():
+    """coef_ of 1e200 set by hand (finite, so not review 8's NaN/inf error): the same."""
+    X, y = _data()
+    model = GradientDescentLogisticRegression(warm_start=True).fit(X, y)
+    ref = GradientDescentLogisticRegression().fit(X, y)
+    model.coef_ = np.full_like(model.coef_, 1e200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y)
+    assert model.converged_
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-6)
