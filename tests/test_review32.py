@@ -2,6 +2,7 @@
 LogisticRegression and LogisticRegressionCV on the same input."""
 
 import warnings
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -51,3 +52,23 @@ def test_a_hand_set_coef_whose_penalty_overflows_is_a_cold_start_too():
         model.fit(X, y)
     assert model.converged_
     np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("value", [Decimal("2"), np.array(2.0), np.array(2), np.float16(2)])
+def test_class_weights_of_any_numeric_type_fit_as_their_float(value):
+    """class_weight={0: Decimal("2")} or {0: np.array(2.0)}: LogisticRegression fits them
+    (its class weights go into a float64 array); they were refused as "not a finite,
+    non-negative number" (the test was ``isinstance(w, numbers.Real)``). Strings and
+    booleans stay refused, as docs/errors.rst says."""
+    X, y = _data()
+    ref = GradientDescentLogisticRegression(class_weight={0: 2.0, 1: 1.0}).fit(X, y)
+    model = GradientDescentLogisticRegression(class_weight={0: value, 1: 1}).fit(X, y)
+    np.testing.assert_array_equal(model.coef_, ref.coef_)
+
+
+@pytest.mark.parametrize("value", ["2", True, np.bool_(True), np.array(True), 2 + 0j,
+                                   np.array([2.0]), Decimal("NaN"), Decimal("-1")])
+def test_class_weights_that_are_no_number_stay_refused(value):
+    X, y = _data()
+    with pytest.raises(ValueError, match="class_weight must give each class a finite"):
+        GradientDescentLogisticRegression(class_weight={0: value, 1: 1}).fit(X, y)
