@@ -5,10 +5,11 @@ import warnings
 from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.datasets import make_classification
 
-from gdlogreg import GradientDescentLogisticRegression
+from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
 
 
 def _data(n_classes=2):
@@ -72,3 +73,25 @@ def test_class_weights_that_are_no_number_stay_refused(value):
     X, y = _data()
     with pytest.raises(ValueError, match="class_weight must give each class a finite"):
         GradientDescentLogisticRegression(class_weight={0: value, 1: 1}).fit(X, y)
+
+
+@pytest.mark.parametrize("scoring", [None, "neg_log_loss"])
+@pytest.mark.parametrize("kind", ["str array", "str list", "str Series", "Decimal array"])
+def test_a_search_scores_weights_given_as_strings_as_their_floats(kind, scoring):
+    """sample_weight=w.astype(str): the single fit takes it (review 4) and so does
+    LogisticRegressionCV (its default score converts the weights); the search fitted
+    every fold, then its accuracy raised numpy's "The `dtype` and `signature` arguments
+    to ufuncs only select the general DType..." (np.average of strings); with
+    neg_log_loss, "can't multiply sequence by non-int". The scores take the checked
+    float64 weights: the same search as with w."""
+    X, y = _data()
+    w = np.linspace(0.5, 2.0, len(y))
+    given = {"str array": w.astype(str), "str list": w.astype(str).tolist(),
+             "str Series": pd.Series(w.astype(str)),
+             "Decimal array": np.array([Decimal(repr(float(v))) for v in w])}[kind]
+    ref = GradientDescentLogisticRegressionCV(Cs=3, scoring=scoring).fit(X, y, sample_weight=w)
+    search = GradientDescentLogisticRegressionCV(Cs=3, scoring=scoring).fit(
+        X, y, sample_weight=given)
+    for key in ("mean_test_score", "split0_test_score"):
+        np.testing.assert_array_equal(search.cv_results_[key], ref.cv_results_[key])
+    np.testing.assert_array_equal(search.coef_, ref.coef_)
