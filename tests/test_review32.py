@@ -7,7 +7,9 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
 
 from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
 
@@ -95,3 +97,31 @@ def test_a_search_scores_weights_given_as_strings_as_their_floats(kind, scoring)
     for key in ("mean_test_score", "split0_test_score"):
         np.testing.assert_array_equal(search.cv_results_[key], ref.cv_results_[key])
     np.testing.assert_array_equal(search.coef_, ref.coef_)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("solver", ["bb", "gd", "nesterov", "backtracking", "lbfgs"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_unpenalized_coefficients_beyond_the_float_range_are_never_returned(
+        solver, n_classes, fmt):
+    """Features of scale 1e-310 (subnormal) and C=np.inf: the unpenalized optimum's
+    weights are ~1e310, beyond the largest float. The descent runs in standardized
+    coordinates, where they are ~100; without a penalty J never looked at the weights
+    in the original coordinates, so lbfgs and nesterov stepped to where they overflow:
+    coef_ inf, intercept_ -inf, predict_proba NaN (nesterov: "J rose from 0.6931 to
+    nan; returning the best finite iterate"). A step to weights beyond the float range
+    has J = inf now, as with a penalty, and is refused."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(50, 4))
+    y = (X[:, 0] + rng.normal(size=50) > 0).astype(int) if n_classes == 2 else np.arange(50) % 3
+    X = X * 1e-310
+    X = X if fmt == "dense" else sp.csr_array(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = GradientDescentLogisticRegression(C=np.inf, solver=solver, max_iter=100).fit(X, y)
+        proba = model.predict_proba(X)
+    assert np.isfinite(model.coef_).all() and np.isfinite(model.intercept_).all()
+    assert np.isfinite(proba).all()
+    assert np.isfinite(model.loss_curve_).all()
+    assert model.loss_curve_[-1] <= model.loss_curve_[0]
