@@ -125,3 +125,23 @@ def test_unpenalized_coefficients_beyond_the_float_range_are_never_returned(
     assert np.isfinite(proba).all()
     assert np.isfinite(model.loss_curve_).all()
     assert model.loss_curve_[-1] <= model.loss_curve_[0]
+
+
+@pytest.mark.parametrize("solver", ["bb", "gd", "lbfgs", "nesterov"])
+@pytest.mark.parametrize("Cs", [[np.inf], [1e-300, np.inf]])
+def test_a_search_without_a_penalty_keeps_its_weights_in_the_float_range(solver, Cs):
+    """The batched search's columns, as the single fits above: with lbfgs the C=np.inf
+    columns on features ~1e-310 ended with inf weights, and ``neg_log_loss`` raised
+    scikit-learn's "Input contains NaN" from their probabilities."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] + rng.normal(size=60) > 0).astype(int)
+    X = X * 1e-310
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GradientDescentLogisticRegressionCV(
+            Cs=Cs, solver=solver, max_iter=100, scoring="neg_log_loss").fit(X, y)
+    assert np.isfinite(search.coefs_paths_[1]).all()
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert np.isfinite(search.coef_).all() and np.isfinite(search.predict_proba(X)).all()
