@@ -59,6 +59,7 @@ class ColumnPenalty:
         self.has_l2 = bool(np.any(self.l2_host != 0.0))
         self.has_l1 = bool(np.any(self.l1_host != 0.0))
         self.pure_l2 = (self.l2_host > 0.0) & (self.l1_host == 0.0)
+        self.free = (self.l2_host == 0.0) & (self.l1_host == 0.0)  # columns of no penalty
         kw = {"dtype": dtype} if xp is np else {"dtype": dtype, "device": device}
         self.l2 = xp.asarray(self.l2_host, **kw)  # in the data's dtype: float32 stays float32
         self.l1 = xp.asarray(self.l1_host, **kw)
@@ -80,6 +81,9 @@ class ColumnPenalty:
             total += 0.5 * self.l2_host * sq
         if self.has_l1:
             total += self.l1_host * to_host(xp.sum(xp.abs(W), axis=0))
+        if self.free.any():  # weights beyond the float range: inf, as ElasticNet.value's
+            finite = np.asarray(to_host(xp.all(xp.isfinite(W), axis=0)), dtype=bool)
+            total[self.free & ~finite] = math.inf
         return total
 
     def gradient(self, W):

@@ -75,6 +75,11 @@ class ElasticNet:
 
     def value(self, W, xp):
         """P(W) as a float; a diverging W gives inf, not an overflow warning."""
+        if self.l2 == 0.0 and self.l1 == 0.0:
+            # No penalty to see them: weights beyond the float range (features ~1e-310,
+            # whose unpenalized optimum is ~1e310, reached from finite standardized
+            # coordinates) give inf too, so that the step that made them is refused.
+            return 0.0 if bool(xp.all(xp.isfinite(W))) else math.inf
         total = 0.0
         if self.l2 != 0.0:
             sq, floor = math.inf, 0.0

@@ -59,10 +59,7 @@ def class_weight_vector(class_weight, classes, counts):
     if class_weight is None:
         return np.ones(len(classes))
     if isinstance(class_weight, dict):
-        bad = {
-            c: w for c, w in class_weight.items()
-            if not (isinstance(w, Real) and not isinstance(w, bool) and 0 <= w < math.inf)
-        }
+        bad = {c: w for c, w in class_weight.items() if not _is_class_weight(w)}
         if bad:
             raise ValueError(
                 "class_weight must give each class a finite, non-negative number;"
@@ -80,6 +77,18 @@ def class_weight_vector(class_weight, classes, counts):
             )
     weights = compute_class_weight(class_weight, classes=classes, y=classes, sample_weight=counts)
     return np.asarray(weights, dtype=np.float64)
+
+
+def _is_class_weight(w):
+    """Whether ``w`` is a finite, non-negative number: a real number of any type, a 0-d
+    array or a Decimal, as ``LogisticRegression`` takes (it puts them in a float64
+    array); not a string, a boolean or a complex number."""
+    if isinstance(w, (str, bytes, bool)) or np.ndim(w) != 0 or np.asarray(w).dtype.kind in "bc":
+        return False
+    try:
+        return 0.0 <= float(w) < math.inf
+    except (TypeError, ValueError):
+        return False
 
 
 def check_finite_scalar_weight(sample_weight):

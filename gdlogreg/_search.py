@@ -303,8 +303,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             scorer = _with_labels(scorer, classes)
         weights = None  # those of the scores, as GridSearchCV's
         if sample_weight is not None and not np.isscalar(sample_weight) and _takes_weights(scorer):
-            weights = sample_weight if hasattr(sample_weight, "shape") else np.asarray(
-                sample_weight)
+            weights = _scored_weights(sample_weight, host_weights)
         _check_folds(folds, len(y_host), host_weights, weights is not None)
         self._namespace = namespace_of(X) + (X.dtype,)
         self._callbacks_begin(X, y, sample_weight)
@@ -828,6 +827,16 @@ def _checked_weights(sample_weight, n):
         )
     check_some_weight(bool(np.any(host > 0)))
     return sample_weight, host
+
+
+def _scored_weights(sample_weight, host):
+    """The weights the scores take: the user's container (a Series, as GridSearchCV
+    passes it), but numbers given as strings or objects (``w.astype(str)``, which the
+    fits take) as ``host``, the checked float64 ones, as LogisticRegressionCV scores."""
+    weights = sample_weight if hasattr(sample_weight, "shape") else np.asarray(sample_weight)
+    if host is not None and getattr(weights.dtype, "kind", "O") not in "biuf":
+        return host
+    return weights
 
 
 def _check_class_weight(class_weight, classes):

@@ -360,6 +360,11 @@ def minimize(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=None, 
         del zero
     monitor = Monitor(objective, tol, max_iter, ref, callback, keep_path)
     point = rule.start(objective, coef0)  # J, dw and db at the start
+    if ref is not None and not math.isfinite(point.J):
+        # A warm start where J overflows (‖w‖² beyond the float range: coefficients of a
+        # larger C or of data on another scale): no trial can be compared with it, and
+        # the cold start at the all-zero model has J finite.
+        point = rule.start(objective, objective.zeros())
     k = 0
     while not monitor(k, point, rule.used):
         new = rule.update(objective, point)  # w := w - α·dw, b := b - α·db

@@ -40,10 +40,14 @@ class Nesterov(StepRule):
             coef = objective.prox(y.coef - alpha * y.grad, alpha)
             x_new = objective.evaluate(coef, gradient=False)  # X @ x and J(x)
             plain = y.coef is x.coef  # a gradient step from x itself
-            if not (self.auto and plain and x_new.J > x.J + tiny and alpha > 1e-12):
+            rose = not x_new.J <= x.J + tiny  # nan too (weights past the float range)
+            if rose and not plain and not math.isfinite(x_new.J):
+                y = objective.gradient_at(x)  # the momentum went past it: plain from x
+                continue
+            if not (self.auto and plain and rose and alpha > 1e-12):
                 break
             self.step = 0.5 * alpha  # 1/L was too long: L was underestimated
-        if x_new.J > x.J + tiny:
+        if rose:
             a_next, beta = 1.0, 0.0  # restart: forget the momentum
         else:
             a_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * self.a * self.a))
@@ -51,4 +55,10 @@ class Nesterov(StepRule):
         self.x, self.a = x_new, a_next
         if beta == 0.0:
             return objective.gradient_at(x_new)
-        return objective.extrapolate(x_new, x, beta)
+        y_new = objective.extrapolate(x_new, x, beta)
+        if not math.isfinite(y_new.J) and math.isfinite(x_new.J):
+            # the momentum went past the float range (weights ~1e308 without a penalty,
+            # features ~1e-310): restart from x_new, as where J(x) rises
+            self.a = 1.0
+            return objective.gradient_at(x_new)
+        return y_new
