@@ -1,0 +1,44 @@
+"""Review 33: an outside check of the answers at the edges of the numerics
+(benchmarks/experiments/edges.py)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from gdlogreg import GradientDescentLogisticRegression
+
+
+def _objective(fit, X, y, C, l1_ratio):
+    """LogisticRegression's J / (C n), in float64, outside gdlogreg."""
+    z = X @ fit.coef_[0] + fit.intercept_[0]
+    loss = np.logaddexp(0.0, -(2.0 * y - 1.0) * z).mean()
+    w = fit.coef_[0]
+    n = len(y)
+    return loss + ((1 - l1_ratio) * w @ w / 2 + l1_ratio * np.abs(w).sum()) / (C * n)
+
+
+@pytest.mark.xfail(strict=True, reason="review 33: open defect, no fix yet (see the report)")
+def test_an_elastic_net_fit_called_converged_is_within_tol_of_J_star():
+    """A defect left open: an elastic net (l1_ratio=0.9, C=1e3) of 300 standardized rows,
+    10 informative features of 50, stops 'converged' by the gradient test at 156
+    iterations 1.15e-5 above J* relatively (above tol = 1e-5, and ten times the 1e-6 the
+    certified test aims at; its own dual_gap_ is 7.8e-4 J). The flat-gap condition
+    that guards the pure-L2 gradient test (_solver.Monitor._gradient_passes) is skipped
+    with an L1 part; taken with the minimum-norm subgradient and the L2 part, it stops
+    at 211 iterations 3.9e-8 above J*."""
+    rng = np.random.default_rng(7)
+    rng.standard_normal(18263)  # (the draws of edges.py's earlier cases)
+    X = rng.standard_normal((300, 50))
+    w = np.zeros(50)
+    w[:10] = rng.standard_normal(10) * 2
+    y = (X @ w + rng.logistic(size=300) > 0).astype(int)
+    C, r = 1000.0, 0.9
+    fit = GradientDescentLogisticRegression(C=C, l1_ratio=r).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tight = GradientDescentLogisticRegression(C=C, l1_ratio=r, tol=1e-12,
+                                                  max_iter=100000).fit(X, y)
+    J, J_star = _objective(fit, X, y, C, r), _objective(tight, X, y, C, r)
+    assert fit.converged_
+    assert (J - J_star) / J_star <= 1e-6, (J - J_star) / J_star
