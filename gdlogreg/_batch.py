@@ -59,6 +59,7 @@ class ColumnPenalty:
         self.has_l2 = bool(np.any(self.l2_host != 0.0))
         self.has_l1 = bool(np.any(self.l1_host != 0.0))
         self.pure_l2 = (self.l2_host > 0.0) & (self.l1_host == 0.0)
+        self.l2_part = self.l2_host > 0.0  # columns whose flat gap bounds something
         self.free = (self.l2_host == 0.0) & (self.l1_host == 0.0)  # columns of no penalty
         kw = {"dtype": dtype} if xp is np else {"dtype": dtype, "device": device}
         self.l2 = xp.asarray(self.l2_host, **kw)  # in the data's dtype: float32 stays float32
@@ -338,14 +339,15 @@ class BatchObjective:
         return top
 
     def flat_gap(self, point):
-        """Each group's ½ Σ g'²/(l2·D²) (see Objective.flat_gap); inf unless pure L2."""
-        g, _ = standardized(point, self.T, self.std)
+        """Each group's ½ Σ g'²/(l2·D²), g' its minimum-norm subgradient (see
+        Objective.flat_gap); inf without an L2 part."""
+        g, c = standardized(point, self.T, self.std)
         d = self.n_features
-        U = g[:d, ...] / self.std.D
+        U = self.penalty.subgradient(g[:d, ...], c[:d, ...], self.std.D) / self.std.D
         sq = to_host(self.xp.sum(U * U, axis=0))
-        pure = self.penalty.pure_l2
+        part = self.penalty.l2_part
         with np.errstate(divide="ignore", invalid="ignore"):
-            gap = np.where(pure, 0.5 * sq / np.where(pure, self.penalty.l2_host, 1.0), np.inf)
+            gap = np.where(part, 0.5 * sq / np.where(part, self.penalty.l2_host, 1.0), np.inf)
         return self.group_sum(gap)
 
     def flat_noise(self, levels):
@@ -353,11 +355,11 @@ class BatchObjective:
         D = np.asarray(to_host(self.std.D), dtype=np.float64).reshape(self.n_features, -1)
         with np.errstate(divide="ignore", over="ignore"):
             inv = np.broadcast_to(np.sum(1.0 / (D * D), axis=0), (self.n_groups * self.k,))
-        pure = self.penalty.pure_l2
+        part = self.penalty.l2_part
         lev = np.repeat(np.asarray(levels, dtype=np.float64), self.k)
         with np.errstate(over="ignore", invalid="ignore"):
-            per_column = 0.5 * lev * lev * inv / np.where(pure, self.penalty.l2_host, 1.0)
-        return self.group_sum(np.where(pure, per_column, 0.0))
+            per_column = 0.5 * lev * lev * inv / np.where(part, self.penalty.l2_host, 1.0)
+        return self.group_sum(np.where(part, per_column, 0.0))
 
     def curvature_shares(self, point):
         """Each group's ρ (see Objective.curvature_share), one O(n·m) pass."""
@@ -1088,14 +1090,14 @@ class BatchMonitor:
     def _flat_where_tight(self, active, objective, point, tight, level):
         """Whether each group's flat gap is small here (computed once an iterate), no more
         than its rounding noise at the gradient's floor ``level``, or its J stalled; True
-        where its penalty is not pure L2: the tight bound's second condition (Monitor's)."""
-        pure = objective.penalty.pure_l2.reshape(len(tight), -1)[:, 0]
-        if not (tight & pure).any():
+        where its penalty has no L2 part: the tight bound's second condition (Monitor's)."""
+        part = objective.penalty.l2_part.reshape(len(tight), -1)[:, 0]
+        if not (tight & part).any():
             return np.ones(len(tight), dtype=bool)
         gap = objective.flat_gap(point)
         if self._flat is None:
             self._flat = gap <= PENALTY_GAP * self.tol * point.J
-        ok = ~pure | self._flat | (gap <= objective.flat_noise(level))
+        ok = ~part | self._flat | (gap <= objective.flat_noise(level))
         for i in np.flatnonzero(tight & ~ok):
             ok[i] = stalled(self.curves[active[i]], self.dtype)
         return ok

@@ -258,24 +258,27 @@ class Objective:
         return top
 
     def flat_gap(self, point):
-        """The gap the gradient could hide where only the L2 penalty curves J.
+        """The gap the gradient could hide where only the L2 part of the penalty curves J.
 
-        ½ Σ g'²/(l2·D²) over the weights, g' the standardized gradient (g'/D is
-        the weight's gradient in the original units, less g_b·μ): the gap
-        along directions that leave X W unchanged (exactly collinear features;
-        the same vector added to every class's weights), where the loss is
-        flat. No bound elsewhere (the intercept is left out).
+        ½ Σ g'²/(l2·D²) over the weights, g' the standardized minimum-norm subgradient
+        (the gradient without an L1 part; g'/D is the weight's in the original units,
+        less g_b·μ): the gap along directions that leave X W unchanged (exactly
+        collinear features; the same vector added to every class's weights), where
+        the loss is flat and J is l2-strongly convex. No bound elsewhere (the
+        intercept is left out); inf without an L2 part.
         """
-        if not self.penalty.pure_l2:
+        if not self.penalty.l2 > 0.0:
             return float("inf")
-        g, _ = self._standardized(point)
+        g, c = self._standardized(point)
         d = self.problem.n_features
+        if self.penalty.l1 != 0.0:
+            g = self.penalty.subgradient(g[:d, ...], c[:d, ...], self.xp, self.std.D)
         return self.penalty.flat_gap(g[:d, ...] / self.xp.reshape(self.std.D, (-1, 1)), self.xp)
 
     def flat_noise(self, level):
         """The flat gap (:meth:`flat_gap`) of a standardized gradient whose every entry is
-        ``level``, its rounding noise: ½ m level² Σ 1/(l2·D²); 0 unless pure L2."""
-        if not self.penalty.pure_l2:
+        ``level``, its rounding noise: ½ m level² Σ 1/(l2·D²); 0 without an L2 part."""
+        if not self.penalty.l2 > 0.0:
             return 0.0
         D = np.asarray(_host(self.backend, self.std.D), dtype=np.float64)
         with np.errstate(divide="ignore", over="ignore"):

@@ -160,12 +160,13 @@ class ElasticNet:
         return float(np.sum(np.where((sv < 0.0) & (h > 0.0), opposed, other)))
 
     def flat_gap(self, U, xp):
-        """½ Σ U²/l2: the gap J - J* that a weight gradient U (in the original units)
-        could hide along directions that only the L2 penalty curves; inf unless pure L2.
+        """½ Σ U²/l2: the gap J - J* that a weight (minimum-norm sub)gradient U (in the
+        original units) could hide along directions that only the L2 part of the penalty
+        curves; inf without an L2 part.
 
         Summed in float64 on numpy, where float32 squares would underflow.
         """
-        if not self.pure_l2:
+        if not self.l2 > 0.0:
             return math.inf
         if isinstance(U, np.ndarray):
             U = U.astype(np.float64, copy=False)

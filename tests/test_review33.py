@@ -4,7 +4,6 @@
 import warnings
 
 import numpy as np
-import pytest
 
 from gdlogreg import GradientDescentLogisticRegression
 
@@ -18,15 +17,14 @@ def _objective(fit, X, y, C, l1_ratio):
     return loss + ((1 - l1_ratio) * w @ w / 2 + l1_ratio * np.abs(w).sum()) / (C * n)
 
 
-@pytest.mark.xfail(strict=True, reason="review 33: open defect, no fix yet (see the report)")
 def test_an_elastic_net_fit_called_converged_is_within_tol_of_J_star():
-    """A defect left open: an elastic net (l1_ratio=0.9, C=1e3) of 300 standardized rows,
-    10 informative features of 50, stops 'converged' by the gradient test at 156
-    iterations 1.15e-5 above J* relatively (above tol = 1e-5, and ten times the 1e-6 the
-    certified test aims at; its own dual_gap_ is 7.8e-4 J). The flat-gap condition
-    that guards the pure-L2 gradient test (_solver.Monitor._gradient_passes) is skipped
-    with an L1 part; taken with the minimum-norm subgradient and the L2 part, it stops
-    at 211 iterations 3.9e-8 above J*."""
+    """An elastic net (l1_ratio=0.9, C=1e3) of 300 standardized rows, 10 informative
+    features of 50, stopped 'converged' by the gradient test at 156 iterations 1.15e-5
+    above J* relatively (above tol = 1e-5, and ten times the 1e-6 the certified test
+    aims at; its own dual_gap_ was 7.8e-4 J): the flat-gap condition that guarded the
+    pure-L2 gradient test (_solver.Monitor._gradient_passes) was skipped with an L1
+    part. Taken with the minimum-norm subgradient and the L2 part, it stops at 211
+    iterations 3.9e-8 above J*."""
     rng = np.random.default_rng(7)
     rng.standard_normal(18263)  # (the draws of edges.py's earlier cases)
     X = rng.standard_normal((300, 50))
