@@ -1,0 +1,49 @@
+"""Review 34: the array-API and Dask paths as a demanding user meets them, and
+LowRankMetric's in-place Cholesky (f0a8e90)."""
+
+import threading
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+
+from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
+
+
+def _data(n_classes=2, n=60):
+    return make_classification(n, 5, n_informative=3, n_redundant=0, n_classes=n_classes,
+                               random_state=0)
+
+
+def _counted(X, chunks):
+    """X as a Dask array of unknown row counts (a boolean mask, as a DataFrame's
+    ``to_dask_array()`` gives) and the list of the row chunks it produced."""
+    da = pytest.importorskip("dask.array")
+    calls, lock = [], threading.Lock()
+
+    def produce(block):
+        with lock:
+            calls.append(block.shape)
+        return block
+
+    Xd = da.from_array(X, chunks=chunks).map_blocks(produce, meta=np.empty((0, 0)))
+    keep = da.from_array(np.ones(len(X), bool), chunks=(chunks[0],))
+    return Xd[keep], keep, calls
+
+
+@pytest.mark.parametrize("search", [False, True])
+def test_x_of_unknown_chunk_sizes_is_produced_once(search):
+    """docs/dask.rst: the fit persists X once, "each chunk is produced (read from
+    disk, generated...) a single time". With unknown row counts (the brief's
+    ``to_dask_array()`` without lengths, or a boolean mask) ``compute_chunk_sizes``
+    produced every chunk and threw it away, then ``persist`` produced it again: X
+    was read twice (6 chunks produced for 3)."""
+    X, y = _data()
+    Xu, keep, calls = _counted(X, (20, 5))
+    yu = pytest.importorskip("dask.array").from_array(y, chunks=20)[keep]
+    est = (GradientDescentLogisticRegressionCV(Cs=2, cv=3) if search
+           else GradientDescentLogisticRegression())
+    model = est.fit(Xu, yu)
+    assert len(calls) == 3, calls
+    ref = type(est)(**est.get_params()).fit(X, y)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-6, atol=1e-9)
