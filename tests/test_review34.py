@@ -47,3 +47,27 @@ def test_x_of_unknown_chunk_sizes_is_produced_once(search):
     assert len(calls) == 3, calls
     ref = type(est)(**est.get_params()).fit(X, y)
     np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("search", [False, True])
+def test_tensors_that_require_grad_fit_as_the_same_tensors_without(search):
+    """torch X (or weights, or float labels) with ``requires_grad=True``: the fit ran
+    its first iterations building autograd graphs, then raised torch's RuntimeError
+    "Can't call numpy() on Tensor that requires grad" from deep in the stopping test.
+    The fit is no function torch differentiates: it fits the data (a detached view,
+    no copy) as it fits the same tensors without grad."""
+    torch = pytest.importorskip("torch")
+    import sklearn
+
+    X, y = _data(3)
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    est = (GradientDescentLogisticRegressionCV(Cs=2, cv=3) if search
+           else GradientDescentLogisticRegression())
+    with sklearn.config_context(array_api_dispatch=True):
+        ref = type(est)(**est.get_params()).fit(
+            torch.asarray(X), torch.asarray(y), sample_weight=torch.asarray(sw))
+        model = est.fit(torch.asarray(X).requires_grad_(True),
+                        torch.asarray(y.astype(float)).requires_grad_(True),
+                        sample_weight=torch.asarray(sw).requires_grad_(True))
+    assert not model.coef_.requires_grad
+    np.testing.assert_allclose(model.coef_.numpy(), ref.coef_.numpy(), rtol=1e-12)
