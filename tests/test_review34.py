@@ -71,3 +71,29 @@ def test_tensors_that_require_grad_fit_as_the_same_tensors_without(search):
                         sample_weight=torch.asarray(sw).requires_grad_(True))
     assert not model.coef_.requires_grad
     np.testing.assert_allclose(model.coef_.numpy(), ref.coef_.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("intercept", [True, False])
+def test_low_rank_cholesky_factors_c_in_place_with_an_intercept_too(intercept):
+    """f0a8e90: dpotrf factors C's transpose in place (scipy's cho_factor copied C into
+    Fortran order). dsyrk's Gram is Fortran-ordered and ``np.subtract`` keeps its order,
+    so with the intercept (the default) C was Fortran-ordered, its transpose C-ordered,
+    and f2py copied it before the factorisation: the copy the commit removes, still
+    made on every take. The factor is the same either way."""
+    from scipy.linalg import cho_factor
+    from scipy.linalg.blas import dsyrk
+
+    from gdlogreg._objective import _centred, _cholesky_of
+
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(6, 9))
+    G = dsyrk(1.0, A.T, trans=1)  # the upper triangle, as LowRankMetric keeps it
+    G0 = G.copy()
+    w = rng.uniform(0.1, 1.0, 6)
+    C = _centred(G, w, float(w.sum()), np.sqrt(w), intercept)
+    full = np.triu(C) + np.triu(C, 1).T  # C itself, from the triangle the factor reads
+    L = _cholesky_of(C)
+    assert np.shares_memory(L, C)
+    np.testing.assert_array_equal(G, G0)  # the Gram kept for the next take
+    np.testing.assert_allclose(np.tril(L), np.tril(cho_factor(full, lower=True)[0]),
+                               rtol=1e-12, atol=1e-14)
