@@ -76,7 +76,9 @@ def _check_fit_rows(X):
     if X.dtype not in (np.float32, np.float64):
         X = X.astype(np.float64)
     if any(math.isnan(c) for c in X.chunks[0]):
-        X = X.compute_chunk_sizes()
+        # counted on X persisted (whole rows, as the fit keeps it): each chunk is
+        # produced once, where counting the rows first would produce it twice
+        X = X.rechunk({1: -1}).persist().compute_chunk_sizes()
     if X.shape[0] < 1:
         raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}).")
     return X
@@ -116,7 +118,7 @@ def _check_vector(v, n_samples, rows, name):
     if v.ndim != 1:
         raise ValueError(f"{name} should be a 1d array, got an array of shape {v.shape} instead.")
     if is_dask(v) and any(math.isnan(c) for c in v.chunks[0]):
-        v = v.compute_chunk_sizes()
+        v = v.persist().compute_chunk_sizes()  # produced once, as X (_check_fit_rows)
     if v.shape[0] != n_samples:
         raise ValueError(
             f"Found input variables with inconsistent numbers of samples:"

@@ -284,6 +284,7 @@ class GradientDescentLogisticRegression(
         """
         if _dask.is_dask(X):
             return _dask.fit(self, X, y, sample_weight)
+        X, y, sample_weight = _detached(X, y, sample_weight)
         xp, _, device_ = get_namespace_and_device(X)
         _refuse_complex(X, xp)
         # scikit-learn's finiteness check sums X: near the float limit the
@@ -725,6 +726,12 @@ def _to_numpy(a):
         return a
     xp, _ = get_namespace(a)
     return convert_to_numpy(a, xp)
+
+
+def _detached(*arrays):
+    """The arrays, torch tensors that require grad as detached views (no copy): the fit
+    is no function autograd differentiates, and its host copies of them would raise."""
+    return tuple(a.detach() if getattr(a, "requires_grad", False) else a for a in arrays)
 
 
 def _refuse_complex(X, xp):

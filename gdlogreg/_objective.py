@@ -798,12 +798,13 @@ ITERATION_FLOPS = 1e6
 
 def _centred(G, w, sigma, sw, intercept):
     """C = I + diag(√w)(G - a1ᵀ - 1aᵀ + γ11ᵀ)diag(√w) of :class:`LowRankMetric`, a = G w/σ
-    and γ = wᵀG w/σ² (G - a1ᵀ - 1aᵀ alone without the intercept), from G's upper
-    triangle (its lower one is read as 0: C's is not used); a new array."""
+    and γ = wᵀG w/σ² (G alone without the intercept), from G's upper triangle (its
+    lower one is read as 0: C's is not used); a new C-ordered array, whose transpose
+    :func:`_cholesky_of` factors in place (dsyrk's G is Fortran-ordered)."""
     if intercept:
         a = _symv(1.0 / sigma, G, w)
         h = a - 0.5 * float(w @ a) / sigma  # γ split between the two rank-one terms
-        C = np.subtract(G, h[:, None])
+        C = np.subtract(G, h[:, None], order="C")
         C -= h
     else:
         C = G.copy()

@@ -33,7 +33,7 @@ from ._compat import (
     fit_context,
     get_namespace_and_device,
 )
-from ._estimator import GradientDescentLogisticRegression, _encode, _to_numpy
+from ._estimator import GradientDescentLogisticRegression, _detached, _encode, _to_numpy
 from ._loss import make_loss
 from ._objective import metric_bytes
 from ._penalty import ElasticNet
@@ -272,6 +272,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             The fitted search.
         """
         grid, axes = self._grid()
+        X, y, sample_weight = _detached(X, y, sample_weight)
         X_in, y_in = X, y  # the user's, for the scorer
         if _dask.is_dask(X):
             X, y, y_idx, sample_weight, classes, _ = _dask.validated(self, X, y, sample_weight)
