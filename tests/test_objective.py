@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from scipy.special import log_softmax, logsumexp
 from sklearn.linear_model import LogisticRegression
 
+from gdlogreg import GradientDescentLogisticRegression
 from gdlogreg._backends import _array
 from gdlogreg._backends._array import ArrayBackend, NumpyBackend, make_array_backend
 from gdlogreg._loss import make_loss
@@ -394,9 +395,24 @@ def test_flat_gap_is_the_gap_along_a_flat_direction(n_classes):
         assert obj.flat_gap(point) == pytest.approx(point.J - J_best, rel=1e-6)
         assert obj.flat_gap(point) == pytest.approx(
             0.5 * problem.penalty.l2 * delta**2 * np.sum(v * v), rel=1e-6)
-    # not defined without a pure L2 penalty: the test is then off
-    l1 = Objective(_problem(X, y, None, n_classes, C=0.3, l1_ratio=0.5), Identity(True))
+    # not defined without an L2 part: the test is then off
+    l1 = Objective(_problem(X, y, None, n_classes, C=0.3, l1_ratio=1.0), Identity(True))
     assert l1.flat_gap(l1.evaluate(best)) == np.inf
+    # with one (elastic net), the minimum-norm subgradient's: along the flat direction
+    # from the optimum J is l2-strongly convex, and the flat gap bounds J - J* there
+    en = Objective(_problem(X, y, None, n_classes, C=0.3, l1_ratio=0.5), Identity(True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = GradientDescentLogisticRegression(C=0.3, l1_ratio=0.5, tol=1e-12,
+                                                max_iter=100_000).fit(X, y)
+    best = np.vstack([fit.coef_.T, fit.intercept_[None]])
+    J_best = en.evaluate(best).J
+    assert en.flat_gap(en.evaluate(best)) < 1e-12
+    for delta in (0.5, 2.0):
+        point = en.evaluate(best + delta * v)
+        assert point.J - J_best <= en.flat_gap(point) < np.inf
+        # (the L1 part's subgradient adds to it: sign(w) moves with the weights)
+        assert en.flat_gap(point) > 0.5 * en.penalty.l2 * delta**2 * np.sum(v * v)
 
 
 def test_multinomial_pass_holds_z_and_r_and_blocks_of_cache_size():
