@@ -4,6 +4,7 @@
 import warnings
 
 import numpy as np
+import pytest
 
 from gdlogreg import GradientDescentLogisticRegression
 
@@ -40,3 +41,25 @@ def test_an_elastic_net_fit_called_converged_is_within_tol_of_J_star():
     J, J_star = _objective(fit, X, y, C, r), _objective(tight, X, y, C, r)
     assert fit.converged_
     assert (J - J_star) / J_star <= 1e-6, (J - J_star) / J_star
+
+
+@pytest.mark.xfail(strict=False, reason="open: an elastic net's gradient test passes on a "
+                   "plateau with the rows' curvature not spent (reviews 19, 29)")
+def test_a_weak_elastic_net_on_separable_classes_called_converged_is_within_tol():
+    """Open (found after review 33's fix, 2026-12-01): make_classification's well
+    separated classes (class_sep=3), C = 1e3, l1_ratio = 0.5 stop 'converged' at 730
+    iterations 9.3e-5 above J*: the plain gradient test passes at one iterate of a
+    plateau; the rows' curvature is not spent there, so the flat gap is not asked, and
+    the certified gap (3e-3 of J) is too loose to tell (benchmarks/README.md, "The
+    flat gap with an L2 part")."""
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(400, 30, n_informative=5, class_sep=3, random_state=0)
+    C, r = 1000.0, 0.5
+    fit = GradientDescentLogisticRegression(C=C, l1_ratio=r).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tight = GradientDescentLogisticRegression(C=C, l1_ratio=r, tol=1e-12,
+                                                  max_iter=50_000).fit(X, y)
+    J, J_star = _objective(fit, X, y, C, r), _objective(tight, X, y, C, r)
+    assert not fit.converged_ or (J - J_star) / J_star <= 1e-5, (J - J_star) / J_star
