@@ -58,7 +58,6 @@ class ColumnPenalty:
         self.xp, self.dtype = xp, dtype
         self.has_l2 = bool(np.any(self.l2_host != 0.0))
         self.has_l1 = bool(np.any(self.l1_host != 0.0))
-        self.pure_l2 = (self.l2_host > 0.0) & (self.l1_host == 0.0)
         self.l2_part = self.l2_host > 0.0  # columns whose flat gap bounds something
         self.free = (self.l2_host == 0.0) & (self.l1_host == 0.0)  # columns of no penalty
         kw = {"dtype": dtype} if xp is np else {"dtype": dtype, "device": device}
@@ -1055,7 +1054,7 @@ class BatchMonitor:
             factor = np.ones(len(active))
             factor[passes] = self._curvature_factors(objective, point, np.flatnonzero(passes))
             tight = factor < 1.0
-            if tight.any():  # and, with a pure L2 penalty, a small flat gap here (Monitor's)
+            if tight.any():  # and, with an L2 part, a small flat gap here (Monitor's)
                 again = self._bound_passes(
                     active, objective, point, opt, factor * bound, factor * floor)
                 passes &= ~tight | (again & self._flat_where_tight(

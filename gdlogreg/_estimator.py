@@ -132,7 +132,7 @@ class GradientDescentLogisticRegression(
         when the largest entry of the gradient of J in standardized
         coordinates (the minimum-norm subgradient with L1) falls below
         ``tol`` times the same quantity at the all-zero start, times
-        √(J / J at the start), and, with a pure L2
+        √(J / J at the start), and, with an L2 part in the
         penalty, at a gradient up to ten times that size when the gap that
         gradient could hide, were J curved by the penalty alone, is below
         ``tol / 30`` times J at two iterates in a row; whichever comes first
