@@ -33,6 +33,7 @@ import warnings
 import numpy as np
 
 from ._messages import class_indices, fmt_labels
+from ._plot import _decade_ticks
 from ._steps import RULES
 
 DATASETS = ("breast_cancer", "digits", "wine", "iris")
@@ -997,8 +998,9 @@ def _plot_c_search(cv_results, best, args):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig = c_search_figure(cv_results, best, scoring=args.scoring)
-    _save(fig, args.plot)
+    with np.errstate(over="ignore", invalid="ignore"):  # as in _plot_lr_search
+        fig = c_search_figure(cv_results, best, scoring=args.scoring)
+        _save(fig, args.plot)
     plt.close(fig)
 
 
@@ -1065,9 +1067,11 @@ def _plot_lr_search(results, args, path, step_bound=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig = lr_search_figure(results, scoring=args.scoring, max_iter=args.max_iter,
-                           step_bound=step_bound)
-    _save(fig, path)
+    # matplotlib's log-axis margins overflow (harmlessly) for rates near the float limit
+    with np.errstate(over="ignore", invalid="ignore"):
+        fig = lr_search_figure(results, scoring=args.scoring, max_iter=args.max_iter,
+                               step_bound=step_bound)
+        _save(fig, path)
     plt.close(fig)
 
 
@@ -1088,6 +1092,8 @@ def lr_search_figure(results, *, scoring, max_iter, step_bound=None):
     converged = np.array([all(x == "converged" for x in r["reasons"]) for r in results])
     other = ~diverged & ~converged
 
+    # the right margin, kept finite for a rate near the float range's top
+    top = min(float(lrs.max()) * 1.5, sys.float_info.max)
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 7), sharex=True, layout="constrained")
     ax1.errorbar(lrs, mean, yerr=std, color="C0", marker="o", capsize=3,
                  label="mean ± std over the folds")
@@ -1105,7 +1111,7 @@ def lr_search_figure(results, *, scoring, max_iter, step_bound=None):
                      markeredgecolor="black", label=label, linestyle="none")
     if diverged.any():
         for ax in (ax1, ax2):
-            ax.axvspan(lrs[diverged].min() / 1.5, lrs.max() * 1.5, color="red", alpha=0.08)
+            ax.axvspan(lrs[diverged].min() / 1.5, top, color="red", alpha=0.08)
         ax1.plot(lrs[diverged], mean[diverged], "X", color="red", markersize=10,
                  markeredgecolor="black")
         ax1.text(lrs[diverged].min() / 1.4, 0.5, "diverges", color="red", rotation=90,
@@ -1114,13 +1120,14 @@ def lr_search_figure(results, *, scoring, max_iter, step_bound=None):
     ax2.set_ylabel("iterations (mean)")
     ax2.set_xscale("log")
     ax2.set_xlabel("learning rate α  (w := w − α·dw)")
-    lo, hi = lrs.min() / 1.5, lrs.max() * 1.5
+    lo, hi = lrs.min() / 1.5, top
     if step_bound is not None:
         lo, hi = min(lo, step_bound / 1.5), max(hi, step_bound * 1.5)
         for ax in (ax1, ax2):
             ax.axvline(step_bound, color="C4", linestyle=":", linewidth=1.5,
                        label=f"2/L ≈ {step_bound:.3g} (guaranteed descent)")
     ax2.set_xlim(lo, hi)
+    _decade_ticks(ax2)
     for ax in (ax1, ax2):
         ax.grid(True, alpha=0.3)
     _figure_legend(fig, (ax1, ax2))

@@ -12,6 +12,7 @@ Besides gdlogreg's public API, the cost J of :class:`DescentPathDisplay` comes
 from its core (loss, penalty, weights), where each formula is written once.
 """
 
+import math
 from numbers import Real
 
 import numpy as np
@@ -772,7 +773,27 @@ def _edges(values, kind):
     mid = (t[1:] + t[:-1]) / 2 if len(t) > 1 else np.array([])
     half = (t[-1] - t[0]) / (2 * (len(t) - 1)) if len(t) > 1 else (1.15 if kind == "log" else 0.5)
     edges = np.concatenate([[t[0] - half], mid, [t[-1] + half]])
-    return np.exp(edges) if kind == "log" else edges
+    if kind != "log":
+        return edges
+    # The outer edges of Cs near the ends of the float range would be 0 or inf.
+    tiny, huge = np.finfo(float).smallest_subnormal, np.finfo(float).max
+    return np.exp(np.clip(edges, np.log(tiny), np.log(huge)))
+
+
+def _decade_ticks(ax, which="x"):
+    """Ticks at whole decades on a log axis that reaches near the float range's top.
+
+    There matplotlib's LogLocator also ticks a decade one stride beyond the range,
+    10**309 = inf, and its formatter fails (OverflowError); here at most nine decades,
+    all finite. An axis elsewhere keeps matplotlib's ticks.
+    """
+    lo, hi = ax.get_xlim() if which == "x" else ax.get_ylim()
+    first, last = math.ceil(math.log10(lo)), math.floor(math.log10(hi))
+    if last + (last - first + 1) < 300:
+        return
+    stride = max(1, math.ceil((last - first + 1) / 9))
+    ticks = [10.0**e for e in range(first, last + 1, stride)]
+    (ax.set_xticks if which == "x" else ax.set_yticks)(ticks)
 
 
 def _fmt_value(v):
@@ -974,6 +995,9 @@ class SearchScoreDisplay:
                 set_ticks(self.param_values[axis], [_fmt_value(v) for v in self.param_values[axis]])
         ax.set_xlim(xe[0], xe[-1])
         ax.set_ylim(ye[0], ye[-1])
+        for which, kind in zip("xy", kinds, strict=True):
+            if kind == "log":
+                _decade_ticks(ax, which)
         ax.set_xlabel(self.param_names[0])
         ax.set_ylabel(self.param_names[1])
 
