@@ -707,8 +707,14 @@ class DescentPathDisplay:
         n_steps = int(np.max(est.n_iter_)) + 1
         w_path = np.asarray(est.coef_path_, dtype=float)[:n_steps, 0, 0]
         b_path = np.asarray(est.intercept_path_, dtype=float)[:n_steps, 0]
-        finite = np.isfinite(w_path) & np.isfinite(b_path)
-        w_path, b_path = w_path[finite], b_path[finite]
+        C, rho = float(est.C), float(est.l1_ratio)
+        if not est.fit_intercept:
+            b_path = np.zeros_like(w_path)
+        # Left out: iterates of non-finite w, b or J (a diverged step's J overflows, and a
+        # window sized to reach it would hold no finite J to draw).
+        J_path = _cost_1d(w_path, b_path, x, y_idx, s, C, rho)
+        finite = np.isfinite(w_path) & np.isfinite(b_path) & np.isfinite(J_path)
+        w_path, b_path, J_path = w_path[finite], b_path[finite], J_path[finite]
         w_fit, b_fit = float(est.coef_[0, 0]), float(est.intercept_[0])
 
         # A square window centred on the fitted model, the same scale on both
@@ -721,13 +727,11 @@ class DescentPathDisplay:
         def axis(centre):
             return np.linspace(centre - half, centre + half, grid_resolution)
 
-        C, rho = float(est.C), float(est.l1_ratio)
         if est.fit_intercept:
             W, B = np.meshgrid(axis(w_fit), axis(b_fit))
             display = cls(
                 coef_path=w_path, intercept_path=b_path, w_grid=W, b_grid=B,
-                J_grid=_cost_1d(W, B, x, y_idx, s, C, rho),
-                J_path=_cost_1d(w_path, b_path, x, y_idx, s, C, rho),
+                J_grid=_cost_1d(W, B, x, y_idx, s, C, rho), J_path=J_path,
                 fitted_point=(w_fit, b_fit),
             )
         else:
@@ -735,8 +739,7 @@ class DescentPathDisplay:
             J_fit = float(_cost_1d(np.array([w_fit]), np.zeros(1), x, y_idx, s, C, rho)[0])
             display = cls(
                 coef_path=w_path, intercept_path=None, w_grid=w, b_grid=None,
-                J_grid=_cost_1d(w, np.zeros_like(w), x, y_idx, s, C, rho),
-                J_path=_cost_1d(w_path, np.zeros_like(w_path), x, y_idx, s, C, rho),
+                J_grid=_cost_1d(w, np.zeros_like(w), x, y_idx, s, C, rho), J_path=J_path,
                 fitted_point=(w_fit, J_fit),
             )
         return display.plot(ax=ax, **kwargs)

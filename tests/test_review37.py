@@ -1,10 +1,14 @@
 """Review 37: the project as a teacher and a data scientist first meet it (README, docs,
 the command line and the plots), with hostile input to the CLI and the plots."""
 
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.preprocessing import StandardScaler
 
-from gdlogreg import SearchScoreDisplay
+from gdlogreg import DescentPathDisplay, GradientDescentLogisticRegression, SearchScoreDisplay
 from gdlogreg._cli import main
 
 matplotlib = pytest.importorskip("matplotlib")
@@ -43,6 +47,23 @@ def test_search_heatmap_of_Cs_at_the_ends_of_the_float_range():
     display.figure_.savefig(_buffer(), format="png")
     lo, hi = display.ax_.get_xlim()
     assert 0 < lo <= 1e-320 and 1e308 <= hi < np.inf
+
+
+def test_descent_path_of_a_step_whose_cost_overflows():
+    # Was: "zero-size array to reduction operation minimum which has no identity": a
+    # constant step of 1e200 jumps to |w| ~ 1e199, where J overflows, and the window sized
+    # to that iterate held no finite J. The iterates of infinite J are left out, as those
+    # of non-finite w or b are.
+    X, y = load_breast_cancer(return_X_y=True)
+    x = StandardScaler().fit_transform(X)[:, [0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = GradientDescentLogisticRegression(solver="gd", learning_rate=1e200,
+                                                keep_path=True).fit(x, y)
+    assert fit.stop_reason_ == "diverged" and not np.isfinite(fit.loss_curve_[1])
+    display = DescentPathDisplay.from_estimator(fit, x, y, grid_resolution=20)
+    assert np.isfinite(display.J_grid).any()
+    assert np.all(np.isfinite(display.path_.get_xdata()))
 
 
 def _buffer():
