@@ -22,6 +22,7 @@ is written once.
 """
 
 import argparse
+import codecs
 import csv
 import math
 import os
@@ -1368,6 +1369,18 @@ def _plot_path(parser, path):
     return path
 
 
+def _replace_unencodable_output():
+    """Let stdout and stderr write '?' for what their encoding lacks (σ′, Δ, α, ≈ on a
+    cp1252 console or pipe, as on Windows) rather than end in a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            utf8 = codecs.lookup(getattr(stream, "encoding", None) or "").name == "utf-8"
+        except LookupError:
+            utf8 = False
+        if not utf8 and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def main(argv=None):
     """Run the command line.
 
@@ -1390,6 +1403,7 @@ def main(argv=None):
     ...
     0
     """
+    _replace_unencodable_output()
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["compare"] + argv

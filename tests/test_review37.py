@@ -115,3 +115,27 @@ def test_user_guide_breast_cancer_dual_gap_matches_the_fit():
     claimed_bound = float(re.search(r"gave ([0-9.]+e-[0-9]+), below its target, which is "
                                     r"``dual_gap_``", text).group(1))
     assert claimed_bound / 1.1 <= fit.dual_gap_ <= claimed_bound * 1.1
+
+
+@pytest.mark.parametrize("argv", [
+    ["compare", "--dataset", "iris", "--test-size", "0"],
+    ["lr-search", "--learning-rates", "1", "--max-iter", "20", "--cv", "2"],
+    ["compare", "--help"],
+])
+def test_cli_on_an_output_encoding_without_greek_letters(argv):
+    # Was: a UnicodeEncodeError traceback and exit status 1 where stdout is cp1252 (a
+    # Windows console or a redirected pipe): the table's 'max |Δcoef|', lr-search's
+    # 'σ′ ≤ ¼', the help's 'α'. Now what the encoding lacks is written as '?'.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252", "MPLBACKEND": "Agg",
+           "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, "-m", "gdlogreg", *argv], capture_output=True,
+                          env=env, cwd=root, timeout=300)
+    assert done.returncode == 0, done.stderr.decode("cp1252", "replace")
+    assert b"Traceback" not in done.stderr
+    assert done.stdout.strip()
