@@ -1139,7 +1139,7 @@ def lr_search_figure(results, *, scoring, max_iter, step_bound=None):
 def _add_data_options(p):
     g = p.add_argument_group("data")
     g.add_argument(
-        "--dataset", type=_dataset, default="breast_cancer", metavar="NAME",
+        "--dataset", type=_dataset, default=None, metavar="NAME",
         help="bundled scikit-learn dataset: " + ", ".join(DATASETS)
         + " (default: breast_cancer)",
     )
@@ -1369,6 +1369,20 @@ def _plot_path(parser, path):
     return path
 
 
+def _check_data_options(parser, args):
+    """The CSV options need --csv; --dataset and --csv are alternatives (a --dataset given
+    with --csv was ignored without a word)."""
+    if args.csv is not None:
+        if args.dataset is not None:
+            parser.error("--dataset and --csv name two data sets: give one of them")
+        return
+    args.dataset = args.dataset or "breast_cancer"
+    for option, given in (("--target", args.target is not None), ("--drop", args.drop),
+                          ("--sep", args.sep != ",")):
+        if given:
+            parser.error(f"{option} needs --csv")
+
+
 def _replace_unencodable_output():
     """Let stdout and stderr write '?' for what their encoding lacks (σ′, Δ, α, ≈ on a
     cp1252 console or pipe, as on Windows) rather than end in a UnicodeEncodeError."""
@@ -1409,11 +1423,7 @@ def main(argv=None):
         argv = ["compare"] + argv
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.csv is None:
-        for option, given in (("--target", args.target is not None), ("--drop", args.drop),
-                              ("--sep", args.sep != ",")):
-            if given:
-                parser.error(f"{option} needs --csv")
+    _check_data_options(parser, args)
     if getattr(args, "l1_ratio", 0.0) > 1:
         parser.error("--l1-ratio must be between 0 and 1")
     if getattr(args, "test_size", 0.0) >= 1:

@@ -139,3 +139,17 @@ def test_cli_on_an_output_encoding_without_greek_letters(argv):
     assert done.returncode == 0, done.stderr.decode("cp1252", "replace")
     assert b"Traceback" not in done.stderr
     assert done.stdout.strip()
+
+
+def test_cli_refuses_a_dataset_and_a_csv_file_together(tmp_path, capsys):
+    # Was: `compare --csv data.csv --dataset digits` fitted the CSV file and said nothing
+    # of the --dataset asked for.
+    path = tmp_path / "data.csv"
+    path.write_text("a,b,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(20)))
+    with pytest.raises(SystemExit) as exc:  # argparse's usage error
+        main(["compare", "--csv", str(path), "--dataset", "digits"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--dataset and --csv" in err and "Traceback" not in err
+    assert main(["compare", "--csv", str(path), "--test-size", "0"]) == 0
+    assert main(["compare", "--dataset", "iris", "--test-size", "0", "--max-iter", "5"]) == 0
