@@ -22,6 +22,7 @@ is written once.
 """
 
 import argparse
+import codecs
 import csv
 import math
 import os
@@ -33,6 +34,7 @@ import warnings
 import numpy as np
 
 from ._messages import class_indices, fmt_labels
+from ._plot import _decade_ticks
 from ._steps import RULES
 
 DATASETS = ("breast_cancer", "digits", "wine", "iris")
@@ -997,8 +999,9 @@ def _plot_c_search(cv_results, best, args):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig = c_search_figure(cv_results, best, scoring=args.scoring)
-    _save(fig, args.plot)
+    with np.errstate(over="ignore", invalid="ignore"):  # as in _plot_lr_search
+        fig = c_search_figure(cv_results, best, scoring=args.scoring)
+        _save(fig, args.plot)
     plt.close(fig)
 
 
@@ -1065,9 +1068,11 @@ def _plot_lr_search(results, args, path, step_bound=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig = lr_search_figure(results, scoring=args.scoring, max_iter=args.max_iter,
-                           step_bound=step_bound)
-    _save(fig, path)
+    # matplotlib's log-axis margins overflow (harmlessly) for rates near the float limit
+    with np.errstate(over="ignore", invalid="ignore"):
+        fig = lr_search_figure(results, scoring=args.scoring, max_iter=args.max_iter,
+                               step_bound=step_bound)
+        _save(fig, path)
     plt.close(fig)
 
 
@@ -1088,6 +1093,8 @@ def lr_search_figure(results, *, scoring, max_iter, step_bound=None):
     converged = np.array([all(x == "converged" for x in r["reasons"]) for r in results])
     other = ~diverged & ~converged
 
+    # the right margin, kept finite for a rate near the float range's top
+    top = min(float(lrs.max()) * 1.5, sys.float_info.max)
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 7), sharex=True, layout="constrained")
     ax1.errorbar(lrs, mean, yerr=std, color="C0", marker="o", capsize=3,
                  label="mean ± std over the folds")
@@ -1105,7 +1112,7 @@ def lr_search_figure(results, *, scoring, max_iter, step_bound=None):
                      markeredgecolor="black", label=label, linestyle="none")
     if diverged.any():
         for ax in (ax1, ax2):
-            ax.axvspan(lrs[diverged].min() / 1.5, lrs.max() * 1.5, color="red", alpha=0.08)
+            ax.axvspan(lrs[diverged].min() / 1.5, top, color="red", alpha=0.08)
         ax1.plot(lrs[diverged], mean[diverged], "X", color="red", markersize=10,
                  markeredgecolor="black")
         ax1.text(lrs[diverged].min() / 1.4, 0.5, "diverges", color="red", rotation=90,
@@ -1114,13 +1121,14 @@ def lr_search_figure(results, *, scoring, max_iter, step_bound=None):
     ax2.set_ylabel("iterations (mean)")
     ax2.set_xscale("log")
     ax2.set_xlabel("learning rate α  (w := w − α·dw)")
-    lo, hi = lrs.min() / 1.5, lrs.max() * 1.5
+    lo, hi = lrs.min() / 1.5, top
     if step_bound is not None:
         lo, hi = min(lo, step_bound / 1.5), max(hi, step_bound * 1.5)
         for ax in (ax1, ax2):
             ax.axvline(step_bound, color="C4", linestyle=":", linewidth=1.5,
                        label=f"2/L ≈ {step_bound:.3g} (guaranteed descent)")
     ax2.set_xlim(lo, hi)
+    _decade_ticks(ax2)
     for ax in (ax1, ax2):
         ax.grid(True, alpha=0.3)
     _figure_legend(fig, (ax1, ax2))
@@ -1131,7 +1139,7 @@ def lr_search_figure(results, *, scoring, max_iter, step_bound=None):
 def _add_data_options(p):
     g = p.add_argument_group("data")
     g.add_argument(
-        "--dataset", type=_dataset, default="breast_cancer", metavar="NAME",
+        "--dataset", type=_dataset, default=None, metavar="NAME",
         help="bundled scikit-learn dataset: " + ", ".join(DATASETS)
         + " (default: breast_cancer)",
     )
@@ -1361,6 +1369,32 @@ def _plot_path(parser, path):
     return path
 
 
+def _check_data_options(parser, args):
+    """The CSV options need --csv; --dataset and --csv are alternatives (a --dataset given
+    with --csv was ignored without a word)."""
+    if args.csv is not None:
+        if args.dataset is not None:
+            parser.error("--dataset and --csv name two data sets: give one of them")
+        return
+    args.dataset = args.dataset or "breast_cancer"
+    for option, given in (("--target", args.target is not None), ("--drop", args.drop),
+                          ("--sep", args.sep != ",")):
+        if given:
+            parser.error(f"{option} needs --csv")
+
+
+def _replace_unencodable_output():
+    """Let stdout and stderr write '?' for what their encoding lacks (σ′, Δ, α, ≈ on a
+    cp1252 console or pipe, as on Windows) rather than end in a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            utf8 = codecs.lookup(getattr(stream, "encoding", None) or "").name == "utf-8"
+        except LookupError:
+            utf8 = False
+        if not utf8 and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def main(argv=None):
     """Run the command line.
 
@@ -1383,16 +1417,13 @@ def main(argv=None):
     ...
     0
     """
+    _replace_unencodable_output()
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["compare"] + argv
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.csv is None:
-        for option, given in (("--target", args.target is not None), ("--drop", args.drop),
-                              ("--sep", args.sep != ",")):
-            if given:
-                parser.error(f"{option} needs --csv")
+    _check_data_options(parser, args)
     if getattr(args, "l1_ratio", 0.0) > 1:
         parser.error("--l1-ratio must be between 0 and 1")
     if getattr(args, "test_size", 0.0) >= 1:

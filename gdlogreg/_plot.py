@@ -12,6 +12,7 @@ Besides gdlogreg's public API, the cost J of :class:`DescentPathDisplay` comes
 from its core (loss, penalty, weights), where each formula is written once.
 """
 
+import math
 from numbers import Real
 
 import numpy as np
@@ -706,8 +707,14 @@ class DescentPathDisplay:
         n_steps = int(np.max(est.n_iter_)) + 1
         w_path = np.asarray(est.coef_path_, dtype=float)[:n_steps, 0, 0]
         b_path = np.asarray(est.intercept_path_, dtype=float)[:n_steps, 0]
-        finite = np.isfinite(w_path) & np.isfinite(b_path)
-        w_path, b_path = w_path[finite], b_path[finite]
+        C, rho = float(est.C), float(est.l1_ratio)
+        if not est.fit_intercept:
+            b_path = np.zeros_like(w_path)
+        # Left out: iterates of non-finite w, b or J (a diverged step's J overflows, and a
+        # window sized to reach it would hold no finite J to draw).
+        J_path = _cost_1d(w_path, b_path, x, y_idx, s, C, rho)
+        finite = np.isfinite(w_path) & np.isfinite(b_path) & np.isfinite(J_path)
+        w_path, b_path, J_path = w_path[finite], b_path[finite], J_path[finite]
         w_fit, b_fit = float(est.coef_[0, 0]), float(est.intercept_[0])
 
         # A square window centred on the fitted model, the same scale on both
@@ -720,13 +727,11 @@ class DescentPathDisplay:
         def axis(centre):
             return np.linspace(centre - half, centre + half, grid_resolution)
 
-        C, rho = float(est.C), float(est.l1_ratio)
         if est.fit_intercept:
             W, B = np.meshgrid(axis(w_fit), axis(b_fit))
             display = cls(
                 coef_path=w_path, intercept_path=b_path, w_grid=W, b_grid=B,
-                J_grid=_cost_1d(W, B, x, y_idx, s, C, rho),
-                J_path=_cost_1d(w_path, b_path, x, y_idx, s, C, rho),
+                J_grid=_cost_1d(W, B, x, y_idx, s, C, rho), J_path=J_path,
                 fitted_point=(w_fit, b_fit),
             )
         else:
@@ -734,8 +739,7 @@ class DescentPathDisplay:
             J_fit = float(_cost_1d(np.array([w_fit]), np.zeros(1), x, y_idx, s, C, rho)[0])
             display = cls(
                 coef_path=w_path, intercept_path=None, w_grid=w, b_grid=None,
-                J_grid=_cost_1d(w, np.zeros_like(w), x, y_idx, s, C, rho),
-                J_path=_cost_1d(w_path, np.zeros_like(w_path), x, y_idx, s, C, rho),
+                J_grid=_cost_1d(w, np.zeros_like(w), x, y_idx, s, C, rho), J_path=J_path,
                 fitted_point=(w_fit, J_fit),
             )
         return display.plot(ax=ax, **kwargs)
@@ -772,7 +776,27 @@ def _edges(values, kind):
     mid = (t[1:] + t[:-1]) / 2 if len(t) > 1 else np.array([])
     half = (t[-1] - t[0]) / (2 * (len(t) - 1)) if len(t) > 1 else (1.15 if kind == "log" else 0.5)
     edges = np.concatenate([[t[0] - half], mid, [t[-1] + half]])
-    return np.exp(edges) if kind == "log" else edges
+    if kind != "log":
+        return edges
+    # The outer edges of Cs near the ends of the float range would be 0 or inf.
+    tiny, huge = np.finfo(float).smallest_subnormal, np.finfo(float).max
+    return np.exp(np.clip(edges, np.log(tiny), np.log(huge)))
+
+
+def _decade_ticks(ax, which="x"):
+    """Ticks at whole decades on a log axis that reaches near the float range's top.
+
+    There matplotlib's LogLocator also ticks a decade one stride beyond the range,
+    10**309 = inf, and its formatter fails (OverflowError); here at most nine decades,
+    all finite. An axis elsewhere keeps matplotlib's ticks.
+    """
+    lo, hi = ax.get_xlim() if which == "x" else ax.get_ylim()
+    first, last = math.ceil(math.log10(lo)), math.floor(math.log10(hi))
+    if last + (last - first + 1) < 300:
+        return
+    stride = max(1, math.ceil((last - first + 1) / 9))
+    ticks = [10.0**e for e in range(first, last + 1, stride)]
+    (ax.set_xticks if which == "x" else ax.set_yticks)(ticks)
 
 
 def _fmt_value(v):
@@ -974,6 +998,9 @@ class SearchScoreDisplay:
                 set_ticks(self.param_values[axis], [_fmt_value(v) for v in self.param_values[axis]])
         ax.set_xlim(xe[0], xe[-1])
         ax.set_ylim(ye[0], ye[-1])
+        for which, kind in zip("xy", kinds, strict=True):
+            if kind == "log":
+                _decade_ticks(ax, which)
         ax.set_xlabel(self.param_names[0])
         ax.set_ylabel(self.param_names[1])
 
