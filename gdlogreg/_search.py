@@ -33,7 +33,13 @@ from ._compat import (
     fit_context,
     get_namespace_and_device,
 )
-from ._estimator import GradientDescentLogisticRegression, _detached, _encode, _to_numpy
+from ._estimator import (
+    GradientDescentLogisticRegression,
+    _detached,
+    _encode,
+    _penalty_name,
+    _to_numpy,
+)
 from ._loss import make_loss
 from ._objective import metric_bytes
 from ._penalty import ElasticNet
@@ -230,6 +236,16 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         self.verbose = verbose
         self.memory_budget = memory_budget
         self.warm_start_path = warm_start_path
+
+    @property
+    def penalty(self):
+        """The penalty of the chosen ``l1_ratio_`` (before the fit: of all ``l1_ratios``):
+        ``"l1"``, ``"elasticnet"`` or ``"l2"``; read-only, as
+        :attr:`GradientDescentLogisticRegression.penalty`, for
+        :class:`~sklearn.feature_selection.SelectFromModel`."""
+        if hasattr(self, "l1_ratio_"):
+            return _penalty_name(_to_numpy(self.l1_ratio_))
+        return _penalty_name([0.0] if self.l1_ratios is None else list(self.l1_ratios))
 
     def _base(self, **params):
         """The estimator searched over, with this search's fixed parameters."""
