@@ -18,6 +18,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from scipy.stats import rankdata
+from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer
 from sklearn.model_selection import ParameterGrid, check_cv
@@ -739,7 +740,16 @@ def _param_column(values):
 
 
 def _takes_weights(scorer):
-    """Whether a scorer takes ``sample_weight`` (scikit-learn's test in GridSearchCV)."""
+    """Whether a scorer takes ``sample_weight`` (scikit-learn's test in GridSearchCV).
+
+    Under metadata routing, not where the scorer refused them
+    (``set_score_request(sample_weight=False)``): ``LogisticRegressionCV`` and
+    ``GridSearchCV`` route them by that request. Where it is left unset they are
+    taken, as without routing (``LogisticRegressionCV`` raises then).
+    """
+    if get_config()["enable_metadata_routing"] and hasattr(scorer, "get_metadata_routing"):
+        if scorer.get_metadata_routing().score.requests.get("sample_weight") is False:
+            return False
     if hasattr(scorer, "_accept_sample_weight"):
         return scorer._accept_sample_weight()
     func = getattr(scorer, "_score_func", scorer)

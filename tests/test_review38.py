@@ -1,11 +1,15 @@
 """Review 38: the estimators inside scikit-learn's own machinery (meta-estimators,
 metadata routing, the fitted-state contract), dropped in where LogisticRegression was."""
 
+import warnings
+
 import numpy as np
 import pytest
+import sklearn
 from sklearn.datasets import load_breast_cancer
 from sklearn.feature_selection import SelectFromModel
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+from sklearn.metrics import log_loss, make_scorer
 from sklearn.preprocessing import StandardScaler
 
 from gdlogreg import GradientDescentLogisticRegression as GD
@@ -44,3 +48,22 @@ def test_penalty_is_read_only_and_not_a_parameter(l1_ratio, penalty):
     with pytest.raises(AttributeError):
         model.penalty = "l1"
     assert CV(l1_ratios=[l1_ratio]).penalty == penalty
+
+
+# ------------------------------------- routing of sample_weight to the search's scorer
+@pytest.mark.parametrize("request_", [True, False])
+def test_search_scores_follow_the_scorers_sample_weight_request(request_):
+    # Was: under enable_metadata_routing the search weighted its validation scores
+    # even where the scorer said set_score_request(sample_weight=False), where
+    # LogisticRegressionCV (and GridSearchCV) score unweighted.
+    def search(E, request):
+        scorer = make_scorer(log_loss, response_method="predict_proba",
+                             greater_is_better=False).set_score_request(sample_weight=request)
+        return E(Cs=[0.1], cv=3, scoring=scorer).fit(X_BC, Y_BC, sample_weight=SW)
+
+    with sklearn.config_context(enable_metadata_routing=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # LogisticRegressionCV's 1.10 notes
+        ours, ref = search(CV, request_), search(LogisticRegressionCV, request_)
+        other = search(CV, not request_)
+    np.testing.assert_allclose(ours.scores_[1][:, 0], ref.scores_[1][:, 0], rtol=1e-3)
+    assert not np.allclose(ours.scores_[1], other.scores_[1], rtol=1e-2)
