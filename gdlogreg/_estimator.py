@@ -143,7 +143,9 @@ class GradientDescentLogisticRegression(
         tolerance is floored at 50 machine epsilons of the input's dtype.
     warm_start : bool, default=False
         Start from the previous ``coef_`` and ``intercept_`` instead of zeros.
-        They must be finite: NaN or inf there raises a ``ValueError``.
+        They must be finite: NaN or inf there raises a ``ValueError``. A refit on
+        data of another number of features or classes (another shape of
+        ``coef_``) starts from zeros, where ``LogisticRegression`` raises.
     verbose : int, default=0
         With ``verbose >= 1`` print a progress line every few iterations
         (iteration, J, gradient size, step) and why the fit stopped.

@@ -67,3 +67,24 @@ def test_search_scores_follow_the_scorers_sample_weight_request(request_):
         other = search(CV, not request_)
     np.testing.assert_allclose(ours.scores_[1][:, 0], ref.scores_[1][:, 0], rtol=1e-3)
     assert not np.allclose(ours.scores_[1], other.scores_[1], rtol=1e-2)
+
+
+# ------------------------------------ warm_start on data of another shape, documented
+def test_a_warm_refit_of_another_shape_is_documented_as_it_behaves():
+    # Was: LogisticRegression(warm_start=True) refitted on data of another number of
+    # features or classes raises ValueError ("Initialization coef is of shape (3, 5),
+    # expected shape (3, 3)"); ours starts from zeros (tests/test_review4.py), and
+    # neither README.md, docs/reference.rst nor the docstring said so.
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    model = GD(warm_start=True).fit(X_BC, Y_BC)
+    model.fit(X_BC[:, :3], Y_BC)
+    assert model.coef_.shape == (1, 3) and model.n_iter_[0] > 0
+    with pytest.raises(ValueError, match="Initialization coef is of shape"):
+        LogisticRegression(warm_start=True).fit(X_BC[:, :5], Y_BC).fit(X_BC[:, :3], Y_BC)
+    docstring = " ".join(GD.__doc__.split())
+    assert "another number of features or classes" in docstring
+    for page in ("README.md", "docs/reference.rst"):
+        text = " ".join((root / page).read_text().split())
+        assert "another number of features or classes starts from zeros" in text, page
