@@ -143,7 +143,9 @@ class GradientDescentLogisticRegression(
         tolerance is floored at 50 machine epsilons of the input's dtype.
     warm_start : bool, default=False
         Start from the previous ``coef_`` and ``intercept_`` instead of zeros.
-        They must be finite: NaN or inf there raises a ``ValueError``.
+        They must be finite: NaN or inf there raises a ``ValueError``. A refit on
+        data of another number of features or classes (another shape of
+        ``coef_``) starts from zeros, where ``LogisticRegression`` raises.
     verbose : int, default=0
         With ``verbose >= 1`` print a progress line every few iterations
         (iteration, J, gradient size, step) and why the fit stopped.
@@ -673,6 +675,17 @@ class GradientDescentLogisticRegression(
         z = self.decision_function(X)
         return probabilities(z, get_namespace(z)[0], log=log)
 
+    @property
+    def penalty(self):
+        """The penalty ``l1_ratio`` makes: ``"l1"``, ``"elasticnet"`` or ``"l2"``.
+
+        Read-only, not a parameter (set ``l1_ratio``): scikit-learn's
+        :class:`~sklearn.feature_selection.SelectFromModel` reads an L1 fit from
+        ``penalty == "l1"`` (its threshold is then 1e-5, every nonzero weight,
+        as for ``LogisticRegression(l1_ratio=1)``, not the mean).
+        """
+        return _penalty_name(self.l1_ratio)
+
     def __sklearn_is_fitted__(self):
         # A fit that raised may have set n_features_in_ (and, on a refit, left
         # the previous coef_ with another width): not fitted, so that predict
@@ -685,6 +698,15 @@ class GradientDescentLogisticRegression(
         tags.input_tags.sparse = True
         tags.array_api_support = True
         return tags
+
+
+def _penalty_name(l1_ratios):
+    """``"l1"``, ``"elasticnet"`` or ``"l2"`` for an l1_ratio, or for all of a search's
+    (1 as scikit-learn's SelectFromModel tests it: ``np.isclose``)."""
+    r = np.asarray(l1_ratios, dtype=np.float64)
+    if np.all(np.isclose(r, 1.0)):
+        return "l1"
+    return "l2" if np.all(r == 0) else "elasticnet"
 
 
 def _encode(y):

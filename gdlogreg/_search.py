@@ -18,6 +18,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from scipy.stats import rankdata
+from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer
 from sklearn.model_selection import ParameterGrid, check_cv
@@ -33,7 +34,13 @@ from ._compat import (
     fit_context,
     get_namespace_and_device,
 )
-from ._estimator import GradientDescentLogisticRegression, _detached, _encode, _to_numpy
+from ._estimator import (
+    GradientDescentLogisticRegression,
+    _detached,
+    _encode,
+    _penalty_name,
+    _to_numpy,
+)
 from ._loss import make_loss
 from ._objective import metric_bytes
 from ._penalty import ElasticNet
@@ -230,6 +237,16 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         self.verbose = verbose
         self.memory_budget = memory_budget
         self.warm_start_path = warm_start_path
+
+    @property
+    def penalty(self):
+        """The penalty of the chosen ``l1_ratio_`` (before the fit: of all ``l1_ratios``):
+        ``"l1"``, ``"elasticnet"`` or ``"l2"``; read-only, as
+        :attr:`GradientDescentLogisticRegression.penalty`, for
+        :class:`~sklearn.feature_selection.SelectFromModel`."""
+        if hasattr(self, "l1_ratio_"):
+            return _penalty_name(_to_numpy(self.l1_ratio_))
+        return _penalty_name([0.0] if self.l1_ratios is None else list(self.l1_ratios))
 
     def _base(self, **params):
         """The estimator searched over, with this search's fixed parameters."""
@@ -723,7 +740,16 @@ def _param_column(values):
 
 
 def _takes_weights(scorer):
-    """Whether a scorer takes ``sample_weight`` (scikit-learn's test in GridSearchCV)."""
+    """Whether a scorer takes ``sample_weight`` (scikit-learn's test in GridSearchCV).
+
+    Under metadata routing, not where the scorer refused them
+    (``set_score_request(sample_weight=False)``): ``LogisticRegressionCV`` and
+    ``GridSearchCV`` route them by that request. Where it is left unset they are
+    taken, as without routing (``LogisticRegressionCV`` raises then).
+    """
+    if get_config()["enable_metadata_routing"] and hasattr(scorer, "get_metadata_routing"):
+        if scorer.get_metadata_routing().score.requests.get("sample_weight") is False:
+            return False
     if hasattr(scorer, "_accept_sample_weight"):
         return scorer._accept_sample_weight()
     func = getattr(scorer, "_score_func", scorer)
