@@ -18,6 +18,7 @@ from gdlogreg import GradientDescentLogisticRegressionCV as CV
 X_BC, Y_BC = load_breast_cancer(return_X_y=True)
 X_BC = StandardScaler().fit_transform(X_BC)
 SW = np.random.RandomState(0).rand(len(Y_BC)) * 3
+_SKLEARN = tuple(int(v) for v in sklearn.__version__.split(".")[:2])
 
 
 # ------------------------------------------------- SelectFromModel on an L1 fit
@@ -27,7 +28,10 @@ def test_select_from_model_keeps_every_nonzero_weight_of_an_l1_fit():
     # the mean |coef| (threshold "mean"): 6 of the 8 features the L1 fit kept on
     # breast cancer at C=0.1. scikit-learn reads an L1 fit from `penalty == "l1"`
     # (or LogisticRegression's own class name).
-    lr = LogisticRegression(C=0.1, l1_ratio=1.0, solver="saga", tol=1e-8, max_iter=100_000)
+    # an L1 LogisticRegression: penalty="l1" before scikit-learn 1.8 (l1_ratio alone is
+    # ignored there), l1_ratio=1 from 1.8 on (penalty deprecated)
+    l1 = {"penalty": "l1"} if _SKLEARN < (1, 8) else {"l1_ratio": 1.0}
+    lr = LogisticRegression(C=0.1, solver="saga", tol=1e-8, max_iter=100_000, **l1)
     ref = SelectFromModel(lr).fit(X_BC, Y_BC)
     ours = SelectFromModel(GD(C=0.1, l1_ratio=1.0, tol=1e-10, max_iter=100_000))
     ours.fit(X_BC, Y_BC)
