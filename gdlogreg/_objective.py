@@ -62,6 +62,11 @@ LOW_RANK_ROWS, LOW_RANK_ENTRIES = 1024, 1 << 22
 # time, 500 × 500 2.1; review 24), and the plain steps need not converge (400 × 1500,
 # features 1e-2 to 1e2: max_iter, 5e-2 above J*).
 LOW_RANK_FEW = 256
+# ... where the take's flops (dsyrk's Gram, dpotrf's Cholesky: BLAS 3) run at BLAS3_RATE
+# times the rate of an iteration's (two matrix-vector products, BLAS 2, bound by memory):
+# 2.1 to 5.3 measured at one thread for n = 252 to 1024 (benchmarks/README.md, "The first
+# take of the factored metric"); more with more threads, where BLAS 3 scales and BLAS 2 not.
+BLAS3_RATE = 3.0
 # ... and only where H's condition number is at least MIN_CONDITION: where it is near 1,
 # H is near a multiple of the identity, the standardization's metric, and a restart of
 # the steps would cost iterations for nothing.
@@ -491,9 +496,10 @@ class Objective:
         """The iteration of the whitened steps' first take from a cold start: ``first``,
         or later where :class:`LowRankMetric` has more than LOW_RANK_FEW rows and fewer than
         WHITENED_ROWS times as many coordinates: there it waits until the iterations have
-        cost what the take does (the rows' Gram n²p/2 and C's Cholesky n³/3 against 2npK
-        and ITERATION_FLOPS an iteration), so that a fit it cannot speed up costs about
-        twice its time at most (rent or buy), and one that crawls gets it."""
+        cost what the take does (the rows' Gram n²p/2 and C's Cholesky n³/3 at BLAS3_RATE
+        times the flop rate of an iteration's two products, 4npK, and ITERATION_FLOPS), so
+        that a fit it cannot speed up costs about twice its time at most (rent or buy),
+        and one that crawls gets it."""
         p, k = self.coef_shape
         if not self.penalty.pure_l2 or self.T is not self.std or (
                 p <= MAX_WHITENED and WHITENED_ROWS * p <= self._rows()):
@@ -501,8 +507,8 @@ class Objective:
         n = self._low_rank_rows()
         if n is None or n <= LOW_RANK_FEW or WHITENED_ROWS * n <= p:
             return first
-        take = n * n * p / 2 + n**3 / 3
-        return max(first, math.ceil(take / (2 * n * p * k + ITERATION_FLOPS)))
+        take = (n * n * p / 2 + n**3 / 3) / BLAS3_RATE
+        return max(first, math.ceil(take / (4 * n * p * k + ITERATION_FLOPS)))
 
     def _low_rank_metric(self, keep, rows=None, Z=None, previous=None):
         """H⁻¹ of :meth:`whitening` as a :class:`LowRankMetric`, from the backend's

@@ -524,18 +524,24 @@ def _wide_raw(n=300, d=1000, K=2):
 def test_more_rows_than_the_few_take_the_factored_metric_once_the_iterations_paid_for_it():
     """300 rows of 1000 raw features (1e-2 to 1e2): with more rows than LOW_RANK_FEW and
     fewer than a quarter of the coordinates there was no metric, and the plain steps ran to
-    max_iter 4e-3 above J*. The factored metric's first take now waits until the
-    iterations have cost what it does (rent or buy: the Gram and C's Cholesky, about 27
-    iterations here); then the fit converges, in 79 iterations. The search's columns
-    wait as their single fits do."""
-    from gdlogreg._objective import ITERATION_FLOPS
+    max_iter 4e-3 above J*. The factored metric's first take waits until the iterations
+    have cost what it does (rent or buy: the Gram and C's Cholesky, at BLAS3_RATE times the
+    flop rate of an iteration's products): here no later than the first take's own
+    iteration 10, for 500 rows of 500 at 18 (at 27 and 70 while the take's flops were
+    counted at the products' rate). The fit converges; the search's columns wait as their
+    single fits do (500 × 500, a take at 18: the same path; 300 × 1000's take at 10 on
+    raw units amplifies the batch's other rounding of its products, 1e-14 at the take,
+    into another path of 63 iterations for 57)."""
+    from gdlogreg._objective import BLAS3_RATE, ITERATION_FLOPS
 
     X, y = _wide_raw()
     obj = _objective(X, y)
     start = obj.whitening_start(bb.WHITEN_FIRST)
     n, p = len(X), obj.coef_shape[0]
-    assert start == int(np.ceil((n * n * p / 2 + n**3 / 3) / (2 * n * p + ITERATION_FLOPS)))
-    assert 20 < start < 40
+    take = (n * n * p / 2 + n**3 / 3) / BLAS3_RATE
+    assert start == max(bb.WHITEN_FIRST, int(np.ceil(take / (4 * n * p + ITERATION_FLOPS))))
+    assert start == bb.WHITEN_FIRST
+    assert _objective(*_wide_raw(n=500, d=500)).whitening_start(bb.WHITEN_FIRST) == 18
     assert _objective(X[:250], y[:250]).whitening_start(bb.WHITEN_FIRST) == bb.WHITEN_FIRST
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # converged: no ConvergenceWarning
@@ -545,6 +551,7 @@ def test_more_rows_than_the_few_take_the_factored_metric_once_the_iterations_pai
         tight = GradientDescentLogisticRegression(tol=1e-12, max_iter=20_000).fit(X, y)
     J, J_star = _J(fit, X, y), _J(tight, X, y)
     assert fit.n_iter_[0] < 200 and (J - J_star) / J_star <= 1e-6, (fit.n_iter_, J, J_star)
+    X, y = _wide_raw(n=500, d=500)
     folds = [(np.arange(len(y) - 5), np.arange(len(y) - 5, len(y)))]
     single = GradientDescentLogisticRegression().fit(X[:-5], y[:-5])
     search = GradientDescentLogisticRegressionCV(Cs=[1.0], cv=folds, refit=False).fit(X, y)
