@@ -786,8 +786,11 @@ def _summable(w):
 def _numbers(name, values, auto=False):
     """The grid's values of ``name`` as floats (and "auto" where ``auto``), or a
     TypeError naming the parameter."""
+    values = np.asarray(values, dtype=object)
+    if values.ndim > 1:  # ParameterGrid's rule: a grid is one-dimensional
+        raise ValueError(f"The grid of {name} must be one-dimensional; got shape {values.shape}.")
     out = []
-    for v in np.ravel(np.asarray(values, dtype=object)):
+    for v in np.ravel(values):
         if auto and isinstance(v, str):
             out.append(v)
             continue
