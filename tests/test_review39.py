@@ -28,3 +28,21 @@ def test_a_grid_of_more_than_one_dimension_is_refused(params, name):
     with pytest.raises(ValueError, match=f"grid of {name} must be one-dimensional"):
         GradientDescentLogisticRegressionCV(solver="gd", max_iter=5, **params).fit(X, Y)
 
+
+@pytest.mark.parametrize(
+    "params, says",
+    [({"Cs": [1.0, 0.0]}, r"C of the grid must be a float in the range \(0.0, inf\]"),
+     ({"Cs": [-1.0]}, r"C of the grid must be a float in the range \(0.0, inf\]"),
+     ({"Cs": [np.nan]}, r"C of the grid must be a float in the range \(0.0, inf\]"),
+     ({"l1_ratios": [1.5]}, r"l1_ratio of the grid must be a float in the range \[0.0, 1.0\]"),
+     ({"learning_rates": [0.0]},
+      r"learning_rate of the grid must be a float in the range \(0.0, inf\) or a str among"
+      r" \{'auto'\}")],
+    ids=["C-zero", "C-negative", "C-nan", "l1-above-1", "lr-zero"],
+)
+def test_a_value_out_of_range_is_refused_with_the_range(params, says):
+    # Was: "Every C of the grid must be valid for GradientDescentLogisticRegression; got
+    # 0.0.", which leaves the user to look up what is valid; the single fit says the range
+    # in scikit-learn's words ("must be a float in the range (0.0, inf]").
+    with pytest.raises(ValueError, match=says):
+        GradientDescentLogisticRegressionCV(solver="gd", max_iter=5, **params).fit(X, Y)
