@@ -812,8 +812,11 @@ def _summable(w):
 def _numbers(name, values, auto=False):
     """The grid's values of ``name`` as floats (and "auto" where ``auto``), or a
     TypeError naming the parameter."""
+    values = np.asarray(values, dtype=object)
+    if values.ndim > 1:  # ParameterGrid's rule: a grid is one-dimensional
+        raise ValueError(f"The grid of {name} must be one-dimensional; got shape {values.shape}.")
     out = []
-    for v in np.ravel(np.asarray(values, dtype=object)):
+    for v in np.ravel(values):
         if auto and isinstance(v, str):
             out.append(v)
             continue
@@ -926,10 +929,15 @@ def _check_axes(axes):
             ) or (name == "learning_rate" and (
                 v != "auto" if isinstance(v, str) else not (0.0 < v < math.inf)))
             if bad:
-                raise ValueError(
-                    f"Every {name} of the grid must be valid for"
-                    f" GradientDescentLogisticRegression; got {v!r}."
-                )
+                raise ValueError(f"Every {name} of the grid must be {_valid_values(name)}, as"
+                                 f" for GradientDescentLogisticRegression; got {v!r}.")
+
+
+def _valid_values(name):
+    """What the base estimator takes for ``name``, in scikit-learn's words ("a float in
+    the range (0.0, inf]"), from its parameter constraints."""
+    return " or ".join(str(c) for c in
+                       GradientDescentLogisticRegression._parameter_constraints[name])
 
 
 def _by_rule(grid, F, candidates):
