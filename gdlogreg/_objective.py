@@ -66,6 +66,8 @@ LOW_RANK_FEW = 256
 # times the rate of an iteration's (two matrix-vector products, BLAS 2, bound by memory):
 # 2.1 to 5.3 measured at one thread for n = 252 to 1024 (benchmarks/README.md, "The first
 # take of the factored metric"); more with more threads, where BLAS 3 scales and BLAS 2 not.
+# One column only: for K classes the metric is the mean of the Hessian's class blocks, and
+# taken sooner it cost iterations (600 × 900 raw, 3 classes: 215 for 162 at 31 for 56).
 BLAS3_RATE = 3.0
 # ... and only where H's condition number is at least MIN_CONDITION: where it is near 1,
 # H is near a multiple of the identity, the standardization's metric, and a restart of
@@ -496,10 +498,10 @@ class Objective:
         """The iteration of the whitened steps' first take from a cold start: ``first``,
         or later where :class:`LowRankMetric` has more than LOW_RANK_FEW rows and fewer than
         WHITENED_ROWS times as many coordinates: there it waits until the iterations have
-        cost what the take does (the rows' Gram n²p/2 and C's Cholesky n³/3 at BLAS3_RATE
-        times the flop rate of an iteration's two products, 4npK, and ITERATION_FLOPS), so
-        that a fit it cannot speed up costs about twice its time at most (rent or buy),
-        and one that crawls gets it."""
+        cost what the take does (the rows' Gram n²p/2 and C's Cholesky n³/3, at BLAS3_RATE
+        times the flop rate of an iteration's two products 4np and ITERATION_FLOPS for one
+        column; for K classes in full, against 2npK), so that a fit it cannot speed up
+        costs about twice its time at most (rent or buy), and one that crawls gets it."""
         p, k = self.coef_shape
         if not self.penalty.pure_l2 or self.T is not self.std or (
                 p <= MAX_WHITENED and WHITENED_ROWS * p <= self._rows()):
@@ -507,8 +509,12 @@ class Objective:
         n = self._low_rank_rows()
         if n is None or n <= LOW_RANK_FEW or WHITENED_ROWS * n <= p:
             return first
-        take = (n * n * p / 2 + n**3 / 3) / BLAS3_RATE
-        return max(first, math.ceil(take / (4 * n * p * k + ITERATION_FLOPS)))
+        take = n * n * p / 2 + n**3 / 3
+        if k == 1:  # the take's BLAS-3 flops at BLAS3_RATE, an iteration's two products 4np
+            take, products = take / BLAS3_RATE, 4 * n * p
+        else:  # K classes: a metric the classes share, not their Hessian; taken sooner it
+            products = 2 * n * p * k  # cost iterations (BLAS3_RATE's note)
+        return max(first, math.ceil(take / (products + ITERATION_FLOPS)))
 
     def _low_rank_metric(self, keep, rows=None, Z=None, previous=None):
         """H⁻¹ of :meth:`whitening` as a :class:`LowRankMetric`, from the backend's
