@@ -101,3 +101,41 @@ def test_csr_products_of_several_columns_are_the_whole_products(row_major, fit_i
     np.testing.assert_allclose(G[:40], X.T @ R, rtol=1e-12, atol=1e-12)
     if fit_intercept:
         np.testing.assert_allclose(G[40], R.sum(axis=0), rtol=1e-12)
+
+
+# --- finding: predictions held two to four arrays of the output's size ------------------
+@pytest.mark.parametrize("method", ["decision_function", "predict_proba", "predict_log_proba"])
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_predictions_hold_the_output_and_blocks(method, fmt):
+    """LinearClassifierMixin's ``X w + b`` made a second n x K array (2.0 x the output),
+    and scipy's softmax / log_softmax two and three more (3.07, 4.10 x): the intercept is
+    added in place and the probabilities are written over the scores."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100_000, 20))
+    y = (X @ rng.standard_normal((20, 30))).argmax(axis=1)
+    model = GradientDescentLogisticRegression(max_iter=300, tol=1e-3).fit(X[:3000], y[:3000])
+    Xin = sp.csr_matrix(X) if fmt == "csr" else X
+    out = []
+    peak = _peak(lambda: out.append(getattr(model, method)(Xin)))
+    assert peak <= 1.2 * out[0].nbytes, peak / out[0].nbytes
+    z = X @ model.coef_.T + model.intercept_
+    np.testing.assert_allclose(model.decision_function(Xin), z, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_over_the_scores_is_scipy_s(log, dtype):
+    """The probabilities written over the scores are scipy's (``overwrite=False``), to
+    rounding, for either layout, with ±inf, the float limit and nan among them."""
+    from gdlogreg._loss import probabilities
+
+    rng = np.random.default_rng(3)
+    z = (rng.standard_normal((20_000, 7)) * 30).astype(dtype)
+    z[0] = [np.inf, 1, 2, 3, -np.inf, 0, 0]
+    z[1] = [1e38, -1e38, 0, 0, 0, 0, 3e38]
+    z[2, 3] = np.nan
+    expect = probabilities(z, np, log=log)
+    for order in ("C", "F"):
+        got = probabilities(np.array(z, order=order), np, log=log, overwrite=True)
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, expect, rtol=4 * np.finfo(dtype).eps, atol=0)
