@@ -59,7 +59,9 @@ __all__ = [
     "check_sample_weight",
     "convert_to_numpy",
     "csc_matvec",
+    "csc_matvecs",
     "csr_matvec",
+    "csr_matvecs",
     "device",
     "fit_context",
     "get_namespace",
@@ -419,7 +421,20 @@ def _csc_matvec_fallback(n_row, n_col, indptr, indices, data, x, y):
     y += _sparse_view(sp.csc_matrix, n_row, n_col, indptr, indices, data) @ x
 
 
+def _csr_matvecs_fallback(n_row, n_col, n_vecs, indptr, indices, data, x, y):
+    y += (_sparse_view(sp.csr_matrix, n_row, n_col, indptr, indices, data)
+          @ x.reshape(n_col, n_vecs)).ravel()
+
+
+def _csc_matvecs_fallback(n_row, n_col, n_vecs, indptr, indices, data, x, y):
+    y += (_sparse_view(sp.csc_matrix, n_row, n_col, indptr, indices, data)
+          @ x.reshape(n_col, n_vecs)).ravel()
+
+
+# csr_matvecs / csc_matvecs(n_row, n_col, n_vecs, indptr, indices, data, x, y): the same
+# for the C-ordered (n_col, n_vecs) x and (n_row, n_vecs) y, given raveled (views).
 try:
-    from scipy.sparse._sparsetools import csc_matvec, csr_matvec
+    from scipy.sparse._sparsetools import csc_matvec, csc_matvecs, csr_matvec, csr_matvecs
 except ImportError:  # pragma: no cover - not in any supported scipy
     csr_matvec, csc_matvec = _csr_matvec_fallback, _csc_matvec_fallback
+    csr_matvecs, csc_matvecs = _csr_matvecs_fallback, _csc_matvecs_fallback

@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _dask, _messages
@@ -618,9 +619,21 @@ class GradientDescentLogisticRegression(
             return _dask.decision_function(self, X)
         xp, _, device_ = get_namespace_and_device(X)
         with np.errstate(over="ignore", invalid="ignore"):  # as in fit
-            if is_numpy_namespace(xp) or sp.issparse(self.coef_):
+            if is_numpy_namespace(xp):
+                return self._numpy_scores(X)
+            if sp.issparse(self.coef_):
                 return super().decision_function(X)
             return self._array_api_scores(X, xp, device_)
+
+    def _numpy_scores(self, X):
+        """z = X·w + b for numpy or scipy.sparse X, as LinearClassifierMixin's, with b added
+        in place: its ``X w + b`` held two arrays of the output's size."""
+        check_is_fitted(self)
+        check_same_namespace(X, self, attribute="coef_", method="decision_function")
+        X = validate_data(self, X, accept_sparse="csr", reset=False)
+        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True)
+        scores += self.intercept_
+        return scores.reshape(-1) if scores.shape[1] == 1 else scores
 
     def _array_api_scores(self, X, xp, device_):
         """z = X·w + b for array-API X, in the dtype numpy's product would have: torch
@@ -673,7 +686,7 @@ class GradientDescentLogisticRegression(
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="coef_", method=method)
         z = self.decision_function(X)
-        return probabilities(z, get_namespace(z)[0], log=log)
+        return probabilities(z, get_namespace(z)[0], log=log, overwrite=True)  # z is ours
 
     @property
     def penalty(self):

@@ -525,13 +525,14 @@ class DualDivergence:
         return out
 
 
-def probabilities(z, xp, log=False):
+def probabilities(z, xp, log=False, overwrite=False):
     """Class probabilities (or their logs) from decision values, stably.
 
     z: (n,) for two classes, the score of the second; (n, K) otherwise.
     Two classes: [σ(-z), σ(z)]; more: softmax(z). numpy uses scipy's
-    ``expit``/``log_expit``/``softmax``; other namespaces the log-sum-exp
-    form (the log-softmax of [-z/2, z/2] for two classes).
+    ``expit``/``log_expit``/``softmax`` (``overwrite``: z's own memory, the same
+    formula); other namespaces the log-sum-exp form (the log-softmax of
+    [-z/2, z/2] for two classes).
     """
     # z - max(z) overflows to -inf for z near ±1e308: the right 0 (log: -inf), so
     # numpy's overflow warning (numpy-backed namespaces too) is no error.
@@ -543,6 +544,8 @@ def probabilities(z, xp, log=False):
                 f = log_expit if log else expit
                 return np.stack([f(-z), f(z)], axis=1)
             z = _clip_infinite(z, np)
+            if overwrite:  # scipy's make three arrays of z's size
+                return _softmax_over(z, log)
             return log_softmax(z, axis=1) if log else softmax(z, axis=1)
         z = _clip_infinite(z, xp)
         if z.ndim == 1:
@@ -550,6 +553,21 @@ def probabilities(z, xp, log=False):
         z = z - xp.max(z, axis=1, keepdims=True)  # log(Σ exp) is not lost beside a huge max
         out = z - xp.log(xp.sum(xp.exp(z), axis=1, keepdims=True))
         return out if log else xp.exp(out)
+
+
+def _softmax_over(z, log, rows_per_block=8192):
+    """softmax(z) or log_softmax(z) of numpy z written over z, as scipy's computes them
+    (exp(z - max) / Σ, and z - max - log Σ exp(z - max)): the exponentials of the
+    logs' sums by row blocks."""
+    z -= z.max(axis=1, keepdims=True)
+    if not log:
+        np.exp(z, out=z)
+        z /= z.sum(axis=1, keepdims=True)
+        return z
+    for lo in range(0, z.shape[0], rows_per_block):
+        block = z[lo : lo + rows_per_block]
+        block -= np.log(np.exp(block).sum(axis=1, keepdims=True))
+    return z
 
 
 def _clip_infinite(z, xp):

@@ -115,7 +115,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         "nesterov" and "backtracking" fit one candidate and fold after another.
     memory_budget : int, default=2**30
         Bytes of working memory for the batch (about four arrays of
-        n_samples × columns, for "lbfgs" its pairs, 40 arrays of
+        n_samples × columns and 20 of n_features × columns, the iterates'
+        (the most on wide data), for "lbfgs" its pairs, 40 arrays of
         n_features × columns, and for "bb" and "lbfgs" each column's metric of
         whitened steps: two n_features² arrays, or, factored in the rows, an
         n_samples × n_features copy and two n_samples² arrays): above it the

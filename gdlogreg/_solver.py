@@ -309,8 +309,8 @@ class Monitor:
                 self.duality_gap(point, math.inf if self._lower > -math.inf else None)
             elif self._lower > -math.inf:
                 self.gap = max(curve[-1] - self._lower, 0.0)
-            else:
-                self.duality_gap(self.objective.evaluate(coef))
+            else:  # the last iterate's Z is spent: its memory takes the best one's
+                self.duality_gap(self.objective.evaluate(coef, reuse=point))
         return SolverResult(
             coef=self.objective.T.to_base(coef),
             n_iter=k,

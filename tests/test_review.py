@@ -44,7 +44,7 @@ def _backend(fmt, n_blocks, loss_kind, rng):
     cut = np.linspace(0, n, n_blocks + 1).astype(int)
     blocks = [slice(int(cut[i]), int(cut[i + 1])) for i in range(n_blocks)]
     for width in {1, m}:
-        be._cuts[width] = (blocks, be._views_T(blocks) if be._csr else None)
+        be._cuts[width] = blocks
     return be, loss, m
 
 

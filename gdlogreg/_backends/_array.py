@@ -27,7 +27,14 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from .._compat import csc_matvec, csr_matvec, get_namespace, is_numpy_namespace
+from .._compat import (
+    csc_matvec,
+    csc_matvecs,
+    csr_matvec,
+    csr_matvecs,
+    get_namespace,
+    is_numpy_namespace,
+)
 from .._compat import device as _device
 from .._xp import concat, to_host
 from . import _threads
@@ -348,8 +355,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         per_row = X.nnz / max(self.n_samples, 1) if self._csr else self.n_features
         by_rows = self._row_blocks_of_x or self._csr
         self._x_work = per_row / PRODUCT_ENTRIES if by_rows else 0.0
-        # The row blocks for passes over m columns, and for CSR X their
-        # transposed views (Xᵀ R is summed block by block): m -> (blocks, views).
+        # The row blocks for passes over m columns: m -> blocks.
         self._cuts = {}
 
     def errstate(self):
@@ -362,11 +368,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
     def row_blocks(self, m=1):
         """The row blocks of a pass over Z of m columns (:func:`_row_blocks`)."""
-        cut = self._cuts.get(m)
-        if cut is None:
-            blocks = _row_blocks(self.n_samples, m, self._x_work)
-            cut = self._cuts[m] = (blocks, self._views_T(blocks) if self._csr else None)
-        return cut[0]
+        blocks = self._cuts.get(m)
+        if blocks is None:
+            blocks = self._cuts[m] = _row_blocks(self.n_samples, m, self._x_work)
+        return blocks
 
     def _n_threads(self, m, products=False):
         """Threads for a pass over Z of m columns (with X's products by row blocks):
@@ -410,6 +415,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
             return out
         if self._csr and m == 1:
             return self._csr_matvec(W[:, 0], coef[d, 0] if fit_intercept else 0.0, out)
+        if self._csr:
+            return self._csr_linear(W, coef[d] if fit_intercept else 0.0, out)
         if self._sparse:
             P = (self.X @ W[:, 0])[:, None] if m == 1 else self.X @ W  # matvec for one column
             if out is None:
@@ -470,17 +477,41 @@ class NumpyBackend(HostArrays, ArrayBackend):
         self._map(part, 1, products=True)
         return out
 
+    def _csr_linear(self, W, b, out):
+        """X W + b for CSR X and W of several columns into ``out`` (a new Z without it),
+        block by block on the threads: scipy's kernel writes each block's rows into a
+        row-major buffer of the block, copied into Z. The whole product would be an
+        n × m array, and for the class-major Z a second one (three n × m arrays beside
+        the Z or R a line search holds)."""
+        m = W.shape[1]
+        if out is None:
+            out = np.empty((self.n_samples, m), self.dtype) if self.row_major else self._new_z(m)
+        W = np.ascontiguousarray(W, dtype=self.dtype)  # the kernel's one dtype, as for m = 1
+        blocks = self.row_blocks(m)
+
+        def part(lo, hi):
+            with self.errstate():
+                for rows in blocks[lo:hi]:
+                    z = np.empty((rows.stop - rows.start, m), self.dtype)
+                    z[...] = b
+                    csr_matvecs(z.shape[0], self.n_features, m,
+                                self._indptr[rows.start : rows.stop + 1], self.X.indices,
+                                self.X.data, W.ravel(), z.ravel())
+                    out[rows] = z
+
+        self._map(part, m, products=True)
+        return out
+
     def rlinear(self, R, fit_intercept):
         d, m = self.n_features, R.shape[1]
         if self._csr:  # block by block on the threads, each into its own G
-            # The blocks of one column: few, large products (each allocates (d, m)).
-            shape, blocks = (d + int(fit_intercept), m), self.row_blocks(1)
+            shape, blocks = (d + int(fit_intercept), m), self.row_blocks(m)
 
             def part(lo, hi):
                 G = np.zeros(shape, self.dtype)
                 with self.errstate():  # per thread, as in loss_pass
                     for i in range(lo, hi):
-                        self._add_block_gradient(G, i, R[blocks[i]], fit_intercept, 1)
+                        self._add_block_gradient(G, i, R[blocks[i]], fit_intercept, m)
                 return [], G, None
 
             return _gather(self._map(part, m, blocks, products=True))[1]
@@ -647,25 +678,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
                    self._indptr[rows.start : rows.stop + 1], self.X.indices, self.X.data, w, out)
         return out
 
-    def _views_T(self, blocks):
-        """Xᵀ of each row block of CSR X, as CSC matrices that share X's arrays.
-
-        Each one's index pointer is a slice of X's, not shifted to start at 0:
-        the product kernels read only the entries it points at, so nothing is
-        copied. Set on empty matrices: scipy's constructors (and ``.T``) copy.
-        """
-        X, views = self.X, []
-        for rows in blocks:
-            view = sp.csc_matrix((X.shape[1], rows.stop - rows.start), dtype=X.dtype)
-            view.data, view.indices = X.data, X.indices
-            view.indptr = self._indptr[rows.start : rows.stop + 1]
-            views.append(view)
-        return views
-
     def _add_block_gradient(self, G, i, r, fit_intercept, width=None):
         """G += [X_iᵀ r; Σ r] for the i-th row block of X (CSR, one column: written into G);
         the blocks those of passes over ``width`` columns (r's by default)."""
-        blocks, views = self._cuts[r.shape[1] if width is None else width]
+        blocks = self._cuts[r.shape[1] if width is None else width]
         X, d, rows = self.X, self.n_features, blocks[i]
         if not self._sparse:  # as rlinear: Xᵀ r, or (Rᵀ X)ᵀ for a class-major R
             # np.dot, not @: numpy 2.4's matmul held the GIL in these products, so
@@ -678,8 +694,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
         elif r.shape[1] == 1:
             csc_matvec(d, rows.stop - rows.start, self._indptr[rows.start : rows.stop + 1],
                        X.indices, X.data, np.asarray(r[:, 0], dtype=self.dtype), G[:d, 0])
-        else:
-            G[:d] += views[i] @ r
+        else:  # Xᵀ of the block is CSC on X's arrays: its kernel adds into G (C-ordered)
+            csc_matvecs(d, rows.stop - rows.start, r.shape[1],
+                        self._indptr[rows.start : rows.stop + 1], X.indices, X.data,
+                        np.ascontiguousarray(r, dtype=self.dtype).ravel(), G[:d].reshape(-1))
         if fit_intercept:
             G[d] += r.sum(axis=0)
 
