@@ -576,7 +576,9 @@ def _clip_infinite(z, xp):
     if bool(xp.all(xp.isfinite(z))):
         return z
     big = float(xp.finfo(z.dtype).max)
-    return xp.where(z > big, big, xp.where(z < -big, -big, z))
+    out = xp.where(z > big, big, xp.where(z < -big, -big, z))
+    # z's dtype: numpy before 2 (value-based casting) made float32 z float64 here
+    return out if out.dtype == z.dtype else astype(out, z.dtype, xp)
 
 
 def make_loss(n_classes, xp, device=None):
