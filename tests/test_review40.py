@@ -155,3 +155,20 @@ def test_a_wide_search_keeps_to_its_memory_budget():
     search = GradientDescentLogisticRegressionCV(Cs=6, cv=4, max_iter=15, solver="gd",
                                                  memory_budget=budget)
     assert _peak(lambda: search.fit(X, y)) <= budget  # measured 3.4 MiB after
+
+
+# --- found by review 40, fixed after it: nesterov held three n x K arrays ---------------
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_a_nesterov_multinomial_fit_holds_two_n_by_k_arrays_and_a_tenth_of_x(fmt):
+    """Review 40 (open there): solver="nesterov" peaked at 3.2 n x K (K = 30, 20,000 x 60):
+    each X @ x was a new array while the last y's raw prediction, spent by then, was still
+    held beside the iterate's. X @ x now goes into y's memory (then a refused trial's):
+    2.2 n x K, the same fits bit for bit."""
+    X, y = _sparse_multiclass("csr")
+    if fmt == "dense":
+        X = X.toarray()
+    n, K = X.shape[0], 30
+    buf = n * K * 8
+    peak = _peak(lambda: GradientDescentLogisticRegression(solver="nesterov", max_iter=6)
+                 .fit(X, y))
+    assert peak <= _bound(X, buf), (peak / buf)

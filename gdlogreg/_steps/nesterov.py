@@ -35,10 +35,14 @@ class Nesterov(StepRule):
 
     def _update(self, objective, y):
         x, tiny = self.x, 8.0 * eps(objective.dtype) * abs(self.x.J)
+        # y's raw prediction (not x's: the first y is x), then a refused x_new's, is spent:
+        # X @ x goes there (three n × K arrays at the peak otherwise)
+        spent = None if y is x else y
         while True:
             alpha = self.step
             coef = objective.prox(y.coef - alpha * y.grad, alpha)
-            x_new = objective.evaluate(coef, gradient=False)  # X @ x and J(x)
+            x_new = objective.evaluate(coef, reuse=spent, gradient=False)  # X @ x and J(x)
+            spent = x_new
             plain = y.coef is x.coef  # a gradient step from x itself
             rose = not x_new.J <= x.J + tiny  # nan too (weights past the float range)
             if rose and not plain and not math.isfinite(x_new.J):
@@ -54,6 +58,7 @@ class Nesterov(StepRule):
             beta = (self.a - 1.0) / a_next
         self.x, self.a = x_new, a_next
         if beta == 0.0:
+            x.z = None  # the last iterate's raw prediction is spent: no momentum to combine
             return objective.gradient_at(x_new)
         y_new = objective.extrapolate(x_new, x, beta)
         if not math.isfinite(y_new.J) and math.isfinite(x_new.J):
