@@ -57,14 +57,19 @@ def thread_limit():
 
     Each BLAS's current setting is read at every call (a C call, no scan of
     the loaded libraries), so a :func:`threadpoolctl.threadpool_limits`
-    block around a fit applies to these passes too.
+    block around a fit applies to these passes too. While passes hold the
+    BLAS at one thread (:func:`single_threaded_blas`), the setting they saved
+    counts instead: that hold, a pass of another fit running on another
+    thread, is no limit of this fit, whose bits would otherwise depend on
+    when the two fits ran.
     """
     limits = [cores()]
     blas = _blas_controllers()
     if _env is not None:
         limits.append(_env)
-    for lib in blas:
-        n = lib.num_threads
+    with _lock:  # while passes hold the BLAS at one thread: the setting they saved
+        settings = [n for _, n in _blas_saved] if _blas_users else [b.num_threads for b in blas]
+    for n in settings:
         if isinstance(n, int) and n > 0:
             limits.append(n)
     return min(limits)
