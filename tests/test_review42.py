@@ -126,3 +126,105 @@ def test_grid_search_on_two_threading_jobs_gives_the_serial_search(two_threads):
                                   _params(serial.best_estimator_))
     assert _threads._blas_users == 0
 
+
+# ------------------------------------------- threadpoolctl 3.8's owner of OpenBLAS
+
+
+def _blas_threads():
+    return [lib.num_threads for lib in _threads._blas_controllers()]
+
+
+def _in_thread(fn):
+    """``fn()`` on a new Python thread, with a timeout."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn).result(timeout=TIMEOUT)
+
+
+def test_a_pass_on_another_thread_holds_the_blas_at_one_thread(two_threads):
+    """The main thread sets the BLAS (here ``threadpool_limits(2)``); a pass on another
+    thread must still hold it at one thread and give it back. Before: threadpoolctl
+    3.8 let only the main thread (its first caller) set OpenBLAS and the pass's set
+    did nothing: inside the pass the BLAS read [2, 2], so that each of the pool's
+    threads ran two BLAS threads."""
+
+    def hold():
+        with _threads.single_threaded_blas():
+            return _blas_threads()
+
+    assert set(_in_thread(hold)) == {1}
+    assert set(_blas_threads()) == {2} and _threads._blas_users == 0
+
+
+def test_a_fit_on_a_live_thread_leaves_threadpool_limits_to_the_others(two_threads):
+    """After a fit whose passes held the BLAS on a thread that lives on (a worker of a
+    pool), ``threadpool_limits(1)`` in the main thread must limit the BLAS. Before: the
+    pass's ``set_num_threads`` made that worker threadpoolctl 3.8's owner of OpenBLAS
+    for as long as it lived, and every other thread's limits did nothing."""
+    owner = getattr(type(_threads._blas_controllers()[0]), "clear_controlling_thread", None)
+    X, y = _data(3)
+    with ThreadPoolExecutor(1) as pool:  # the worker lives until the end of the block
+        if owner is not None:
+            owner(force=True)  # no thread owns OpenBLAS: the worker's pass would take it
+        pool.submit(_fit, GD(max_iter=20), X, y).result(timeout=TIMEOUT)
+        with threadpool_limits(1, user_api="blas"):
+            assert set(_blas_threads()) == {1}
+        assert set(_blas_threads()) == {2}
+
+
+def test_a_large_fit_on_another_thread_gives_the_bits_of_the_main_thread():
+    """100,000 x 20 dense, binary, two BLAS threads: the fit on a worker thread gives
+    the bits of the fit on the main thread. Before: the worker's passes could not hold
+    the BLAS at one thread, its block products ran on OpenBLAS's two threads and
+    summed otherwise (coefficients 3e-16 apart)."""
+    if not _threads._blas_controllers() or _threads.cores() < 2:
+        pytest.skip("needs a BLAS that threadpoolctl finds and two cores")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100_000, 20))
+    y = (X[:, 0] + rng.standard_normal(100_000) > 0).astype(int)
+    est = GD(solver="bb", tol=1e-8, max_iter=30)
+    with threadpool_limits(2, user_api="blas"):
+        if set(_blas_threads()) != {2}:
+            pytest.skip("the BLAS here does not take two threads")
+        saved = _threads._env
+        _threads._env = None  # whatever OMP_NUM_THREADS was at the start
+        try:
+            assert _threads.thread_limit() == 2
+            np.testing.assert_array_equal(_in_thread(lambda: _fit(est, X, y)), _fit(est, X, y))
+        finally:
+            _threads._env = saved
+
+
+def test_passes_overlapping_on_two_threads_give_the_blas_back(two_threads):
+    """Thread A's pass enters, thread B's enters, A's ends, B's ends (the last, so the
+    one that restores): the BLAS is back at two threads. Before: A, the first to set
+    OpenBLAS, owned it in threadpoolctl 3.8 while it lived, B's restore did nothing
+    and the process kept one BLAS thread after both fits."""
+    import threading
+
+    owner = getattr(type(_threads._blas_controllers()[0]), "clear_controlling_thread", None)
+    if owner is not None:
+        owner(force=True)  # no thread owns OpenBLAS: A's pass would take it
+    a_in, b_in, a_out, a_done = (threading.Event() for _ in range(4))
+
+    def pass_of_a():
+        with _threads.single_threaded_blas():
+            a_in.set()
+            assert b_in.wait(TIMEOUT)
+        a_out.set()
+        assert a_done.wait(TIMEOUT)  # A lives on until B's pass has ended
+
+    def pass_of_b():
+        assert a_in.wait(TIMEOUT)
+        with _threads.single_threaded_blas():
+            b_in.set()
+            assert a_out.wait(TIMEOUT)
+        return _blas_threads()
+
+    with ThreadPoolExecutor(2) as pool:
+        a = pool.submit(pass_of_a)
+        try:
+            after_b = pool.submit(pass_of_b).result(timeout=TIMEOUT)
+        finally:
+            a_done.set()
+        a.result(timeout=TIMEOUT)
+    assert set(after_b) == {2} and _threads._blas_users == 0

@@ -78,6 +78,20 @@ def thread_limit():
 _blas_users, _blas_saved = 0, []  # passes holding the BLAS at one thread; what to restore
 
 
+def _set_threads(lib, n):
+    """Set a BLAS's threads for the process, from whichever thread a pass runs on.
+
+    threadpoolctl 3.8's ``set_num_threads`` of OpenBLAS (pthreads) acts only in
+    the first thread that calls it while that thread lives, and does nothing in
+    the others: a pass of a fit on another thread left OpenBLAS at its threads
+    under the pool's (and its products' bits were not those of the same fit on
+    the main thread), and the thread of the first fit, so made the owner, made
+    every other thread's ``threadpool_limits`` a no-op. Its ``_real_set_num_threads``
+    sets the library without taking ownership (older threadpoolctl: ``set_num_threads``).
+    """
+    getattr(lib, "_real_set_num_threads", lib.set_num_threads)(n)
+
+
 @contextlib.contextmanager
 def single_threaded_blas():
     """The BLAS at one thread while this block runs (passes whose own threads call it).
@@ -93,7 +107,7 @@ def single_threaded_blas():
             _blas_saved = [(lib, lib.num_threads) for lib in _blas_controllers()]
             for lib, n in _blas_saved:
                 if n != 1:
-                    lib.set_num_threads(1)
+                    _set_threads(lib, 1)
         _blas_users += 1
     try:
         yield
@@ -103,7 +117,7 @@ def single_threaded_blas():
             if _blas_users == 0:
                 for lib, n in _blas_saved:
                     if n != 1:
-                        lib.set_num_threads(n)
+                        _set_threads(lib, n)
                 _blas_saved = []
 
 
@@ -126,7 +140,7 @@ def _forget_executor():  # pragma: no cover - runs in a forked child
     if _blas_users:
         for lib, n in _blas_saved:
             if n != 1:
-                lib.set_num_threads(n)
+                _set_threads(lib, n)
     _blas_users, _blas_saved = 0, []
 
 
