@@ -228,3 +228,27 @@ def test_passes_overlapping_on_two_threads_give_the_blas_back(two_threads):
             a_done.set()
         a.result(timeout=TIMEOUT)
     assert set(after_b) == {2} and _threads._blas_users == 0
+
+
+# ------------------------------------------------------------ the documented settings
+
+
+def test_every_gdlogreg_variable_the_repository_names_is_read():
+    """An environment variable ``GDLOGREG_*`` that the docs or the benchmarks tell users
+    to set is read somewhere. Before: three benchmark scripts told users to run
+    with ``GDLOGREG_NUM_THREADS=1``, which nothing reads (the pool follows the BLAS's
+    limit, ``OMP_NUM_THREADS`` and threadpoolctl: docs/performance.rst)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    texts = [p for d in ("docs", "benchmarks") for p in (root / d).rglob("*")
+             if p.suffix in {".py", ".rst", ".md", ".sh", ".txt"} and p.is_file()]
+    texts.append(root / "README.md")
+    named = set()
+    for p in texts:
+        named |= set(re.findall(r"\bGDLOGREG_[A-Z_]+[A-Z]", p.read_text(errors="replace")))
+    code = "".join(p.read_text() for d in ("gdlogreg", "benchmarks")
+                   for p in (root / d).rglob("*.py"))
+    unread = sorted(v for v in named if f'"{v}"' not in code and f"'{v}'" not in code)
+    assert not unread, f"named but never read: {unread}"
