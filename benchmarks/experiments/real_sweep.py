@@ -38,7 +38,7 @@ its two largest decision values, is above 1e-4 times the largest), ``slow``
     python benchmarks/experiments/real_sweep.py [--count 45] [--cases default,sw]
         [--prep raw,std] [--sets MASS/Pima.tr,...] [--all]
 
-A few minutes on one core (OMP_NUM_THREADS=1 GDLOGREG_NUM_THREADS=1).
+A few minutes on one core (OMP_NUM_THREADS=1).
 """
 
 import argparse

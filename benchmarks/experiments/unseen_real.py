@@ -41,7 +41,7 @@ cross_val_score on a sparse pipeline, feature_names_in_, predict on a
 DataFrame with reordered columns and on a bare array (the same error and
 warning as LogisticRegression's).
 
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 GDLOGREG_NUM_THREADS=1 \\
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \\
         python benchmarks/experiments/unseen_real.py [--sets ISLR/OJ,...] [--cases default,l1]
         [--all] [--no-api]
 

@@ -37,7 +37,7 @@ against LogisticRegressionCV(Cs=10) on the same StratifiedKFold(5, shuffle, seed
 the C each picks and LogisticRegressionCV's mean score at both (``DIFF`` when they
 differ by more than 1e-3 of accuracy, a tie otherwise).
 
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 GDLOGREG_NUM_THREADS=1 \\
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \\
         python benchmarks/experiments/unseen_real2.py [--sets ISLR/Weekly,...]
         [--cases default,l1] [--all] [--flip] [--no-cv]
 

@@ -57,20 +57,39 @@ def thread_limit():
 
     Each BLAS's current setting is read at every call (a C call, no scan of
     the loaded libraries), so a :func:`threadpoolctl.threadpool_limits`
-    block around a fit applies to these passes too.
+    block around a fit applies to these passes too. While passes hold the
+    BLAS at one thread (:func:`single_threaded_blas`), the setting they saved
+    counts instead: that hold, a pass of another fit running on another
+    thread, is no limit of this fit, whose bits would otherwise depend on
+    when the two fits ran.
     """
     limits = [cores()]
     blas = _blas_controllers()
     if _env is not None:
         limits.append(_env)
-    for lib in blas:
-        n = lib.num_threads
+    with _lock:  # while passes hold the BLAS at one thread: the setting they saved
+        settings = [n for _, n in _blas_saved] if _blas_users else [b.num_threads for b in blas]
+    for n in settings:
         if isinstance(n, int) and n > 0:
             limits.append(n)
     return min(limits)
 
 
 _blas_users, _blas_saved = 0, []  # passes holding the BLAS at one thread; what to restore
+
+
+def _set_threads(lib, n):
+    """Set a BLAS's threads for the process, from whichever thread a pass runs on.
+
+    threadpoolctl 3.8's ``set_num_threads`` of OpenBLAS (pthreads) acts only in
+    the first thread that calls it while that thread lives, and does nothing in
+    the others: a pass of a fit on another thread left OpenBLAS at its threads
+    under the pool's (and its products' bits were not those of the same fit on
+    the main thread), and the thread of the first fit, so made the owner, made
+    every other thread's ``threadpool_limits`` a no-op. Its ``_real_set_num_threads``
+    sets the library without taking ownership (older threadpoolctl: ``set_num_threads``).
+    """
+    getattr(lib, "_real_set_num_threads", lib.set_num_threads)(n)
 
 
 @contextlib.contextmanager
@@ -88,7 +107,7 @@ def single_threaded_blas():
             _blas_saved = [(lib, lib.num_threads) for lib in _blas_controllers()]
             for lib, n in _blas_saved:
                 if n != 1:
-                    lib.set_num_threads(1)
+                    _set_threads(lib, 1)
         _blas_users += 1
     try:
         yield
@@ -98,7 +117,7 @@ def single_threaded_blas():
             if _blas_users == 0:
                 for lib, n in _blas_saved:
                     if n != 1:
-                        lib.set_num_threads(n)
+                        _set_threads(lib, n)
                 _blas_saved = []
 
 
@@ -121,7 +140,7 @@ def _forget_executor():  # pragma: no cover - runs in a forked child
     if _blas_users:
         for lib, n in _blas_saved:
             if n != 1:
-                lib.set_num_threads(n)
+                _set_threads(lib, n)
     _blas_users, _blas_saved = 0, []
 
 
