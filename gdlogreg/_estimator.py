@@ -485,11 +485,15 @@ class GradientDescentLogisticRegression(
         if not self.verbose and not self._callbacks_on:
             return None
         metadata = {"sample_weight": sample_weight}
+        xp = problem.xp
 
         def attributes(coef):
+            # Copies: with a float learning_rate coef is the solver's own iterate, and a
+            # callback that changed its fitted_estimator's coef_ would change the fit.
             W, b = problem.split(coef)
-            b = b if b is not None else 0.0 * W[0]
-            return {"coef_": W.T, "intercept_": b, "classes_": self.classes_}
+            b = _copy(b, problem.dtype, xp) if b is not None else 0.0 * W[0]
+            return {"coef_": _copy(W.T, problem.dtype, xp), "intercept_": b,
+                    "classes_": self.classes_}
 
         if self._callbacks_on:
             root = self._init_callback_context(max_subtasks=self.max_iter + 1)

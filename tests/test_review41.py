@@ -1,0 +1,69 @@
+"""Review 41: the non-default solvers as a teacher and a demanding user use them (callbacks,
+warnings, the loss curve and the path)."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+from gdlogreg import GradientDescentLogisticRegression
+from gdlogreg._compat import HAS_CALLBACKS
+
+needs_callbacks = pytest.mark.skipif(
+    not HAS_CALLBACKS, reason="scikit-learn's callback API needs scikit-learn >= 1.9"
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+class Scribbler:
+    """A FitCallback that overwrites the model it is given, at the start or end of a task."""
+
+    def __init__(self, hook):
+        self.hook = hook
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def _scribble(self, context, fitted_estimator):
+        if context.task_name != "fit" and fitted_estimator is not None:
+            fitted_estimator.coef_[...] = 7.0
+            fitted_estimator.intercept_[...] = 3.0
+
+    def on_fit_task_begin(self, estimator, context, *, fitted_estimator=None):
+        if self.hook == "begin":
+            self._scribble(context, fitted_estimator)
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        if self.hook == "end":
+            self._scribble(context, fitted_estimator)
+        return False
+
+
+@needs_callbacks
+@pytest.mark.parametrize("hook", ["begin", "end"])
+@pytest.mark.parametrize("solver", ["gd", "nesterov", "backtracking", "lbfgs", "bb"])
+def test_a_callback_that_changes_its_fitted_estimator_leaves_the_fit_alone(data, solver, hook):
+    # With a float learning_rate the fitted_estimator's coef_ was a view of the solver's
+    # own iterate: writing 7 into it became the next iterate (coef_path_ held 7.0).
+    X, y = data
+    params = dict(solver=solver, learning_rate=0.1, max_iter=30, keep_path=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain = GradientDescentLogisticRegression(**params).fit(X, y)
+        model = GradientDescentLogisticRegression(**params).set_callbacks(
+            Scribbler(hook)).fit(X, y)
+    np.testing.assert_array_equal(model.coef_, plain.coef_)
+    np.testing.assert_array_equal(model.intercept_, plain.intercept_)
+    np.testing.assert_array_equal(model.loss_curve_, plain.loss_curve_)
+    np.testing.assert_array_equal(model.coef_path_, plain.coef_path_)
