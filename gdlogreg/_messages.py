@@ -115,6 +115,12 @@ def _constant_step(est, result, step):
             f" for steady descent on this data. {_descent(step)}. Use a smaller"
             " learning_rate or learning_rate='auto'."
         )
+    if result.n_iter > 0 and not result.loss_curve[-1] < result.loss_curve[0]:
+        return (
+            f"J did not fall at all: learning_rate={est.learning_rate!r} is too small to"
+            " change the weights in floating point. Increase the learning_rate"
+            f" ({_descent(step)}) or use learning_rate='auto'."
+        )
     return (
         f"J fell at every iteration: learning_rate={est.learning_rate!r} is stable, but"
         " max_iter was reached first. Increase max_iter or the learning_rate"

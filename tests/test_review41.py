@@ -67,3 +67,17 @@ def test_a_callback_that_changes_its_fitted_estimator_leaves_the_fit_alone(data,
     np.testing.assert_array_equal(model.intercept_, plain.intercept_)
     np.testing.assert_array_equal(model.loss_curve_, plain.loss_curve_)
     np.testing.assert_array_equal(model.coef_path_, plain.coef_path_)
+
+
+@pytest.mark.parametrize("solver", ["gd", "nesterov"])
+def test_a_step_too_small_to_move_the_weights_is_not_called_stable(data, solver):
+    # learning_rate=1e-300: w stays at zero, J never changes; the warning said "J fell at
+    # every iteration ... is stable, but max_iter was reached first. Increase max_iter".
+    X, y = data
+    model = GradientDescentLogisticRegression(solver=solver, learning_rate=1e-300, max_iter=5)
+    with pytest.warns(ConvergenceWarning) as record:
+        model.fit(X, y)
+    assert np.all(model.loss_curve_ == model.loss_curve_[0])
+    msg = str(record[0].message)
+    assert "J fell" not in msg and "did not fall" in msg and "too small" in msg
+    assert "2/L" in msg
