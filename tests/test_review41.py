@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer
+from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
@@ -81,3 +81,25 @@ def test_a_step_too_small_to_move_the_weights_is_not_called_stable(data, solver)
     msg = str(record[0].message)
     assert "J fell" not in msg and "did not fall" in msg and "too small" in msg
     assert "2/L" in msg
+
+
+def test_nesterov_below_2_over_L_is_not_called_too_large(data):
+    # 0.3 < 1/L ≈ 0.3008 < 2/L ≈ 0.6015: J at nesterov's extrapolated points rose with the
+    # momentum, and the warning said "learning_rate=0.3 is too large for steady descent",
+    # then quoted 2/L ≈ 0.6 as the step that guarantees descent.
+    X, y = data
+    model = GradientDescentLogisticRegression(
+        solver="nesterov", learning_rate=0.3, max_iter=5000, tol=0.0)
+    with pytest.warns(ConvergenceWarning) as record:
+        model.fit(X, y)
+    assert np.any(np.diff(model.loss_curve_) > 0)
+    msg = str(record[0].message)
+    assert "too large" not in msg and "momentum" in msg and "stable" in msg
+    assert "2/L ≈ 0.6" in msg
+
+
+def test_a_step_above_2_over_L_whose_j_rose_is_still_too_large():
+    X, y = load_iris(return_X_y=True)  # 2/L ≈ 0.064
+    model = GradientDescentLogisticRegression(solver="gd", learning_rate=0.2, max_iter=200)
+    with pytest.warns(ConvergenceWarning, match="too large for steady descent"):
+        model.fit(X, y)
