@@ -64,7 +64,10 @@ def unconverged(est, result, hint, descent_step, separable):
         if est.C == math.inf and separable():  # J falls as long as the weights grow
             return "The cost could not decrease any further in floating point. " + SEPARABLE
         return _stalled(est, result, descent_step if fixed else None)
-    head = f"GradientDescentLogisticRegression did not converge in {est.max_iter} iterations"
+    head = (
+        f"GradientDescentLogisticRegression did not converge in {est.max_iter}"
+        f" iteration{'' if est.max_iter == 1 else 's'}"
+    )
     if est.C == math.inf and separable():
         return f"{head}. " + SEPARABLE
     head += f" (solver={est.solver!r}, learning_rate={est.learning_rate!r})."

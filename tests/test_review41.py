@@ -103,3 +103,12 @@ def test_a_step_above_2_over_L_whose_j_rose_is_still_too_large():
     model = GradientDescentLogisticRegression(solver="gd", learning_rate=0.2, max_iter=200)
     with pytest.warns(ConvergenceWarning, match="too large for steady descent"):
         model.fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["gd", "backtracking", "nesterov", "lbfgs"])
+def test_one_iteration_is_one_iteration_in_the_warning(data, solver):
+    # "did not converge in 1 iterations"; the verbose summary says "1 iteration"
+    X, y = data
+    with pytest.warns(ConvergenceWarning, match="did not converge in 1 iteration ") as record:
+        GradientDescentLogisticRegression(solver=solver, max_iter=1).fit(X, y)
+    assert "1 iterations" not in str(record[0].message)
