@@ -378,6 +378,16 @@ class GradientDescentLogisticRegression(
         return problem
 
     def _fit_problem(self, problem, X, y, labels, sample_weight):
+        """:meth:`_fit_descent`, and the callback contexts dropped however it ends: left by a
+        callback that raised, they held its callbacks in the model (which then failed to
+        pickle on a lock of one, after a later fit without callbacks too)."""
+        try:
+            return self._fit_descent(problem, X, y, labels, sample_weight)
+        finally:
+            self.__dict__.pop("_root_ctx", None)
+            self.__dict__.pop("_iter_ctx", None)
+
+    def _fit_descent(self, problem, X, y, labels, sample_weight):
         """Run gradient descent on ``problem`` and set the fitted attributes.
 
         Shared by the in-memory and the Dask fits (``X`` is only passed on to
@@ -449,7 +459,6 @@ class GradientDescentLogisticRegression(
                 estimator=self, X=X, y=y, metadata={"sample_weight": sample_weight},
                 reconstruction_attributes={},
             )
-            del self._root_ctx, self._iter_ctx
         if self.verbose:
             if getattr(self, "_last_line", None):  # the last iterate is always shown
                 print(self._last_line)

@@ -1,6 +1,8 @@
 """Review 41: the non-default solvers as a teacher and a demanding user use them (callbacks,
 warnings, the loss curve and the path)."""
 
+import pickle
+import threading
 import warnings
 
 import numpy as np
@@ -112,3 +114,41 @@ def test_one_iteration_is_one_iteration_in_the_warning(data, solver):
     with pytest.warns(ConvergenceWarning, match="did not converge in 1 iteration ") as record:
         GradientDescentLogisticRegression(solver=solver, max_iter=1).fit(X, y)
     assert "1 iterations" not in str(record[0].message)
+
+
+class Raiser:
+    """A FitCallback holding an object that cannot be pickled, raising at an iteration."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context):
+        raise RuntimeError("stop here")
+
+
+@needs_callbacks
+def test_a_callback_that_raises_leaves_nothing_of_itself_in_the_model(data):
+    # The fit's callback contexts stayed on the estimator after the exception, through a
+    # later fit without callbacks: pickle.dumps then failed on the callback's lock.
+    X, y = data
+    model = GradientDescentLogisticRegression(solver="gd", learning_rate=0.1, max_iter=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+        before = model.coef_.copy()
+        model.set_callbacks(Raiser())
+        with pytest.raises(RuntimeError, match="stop here"):
+            model.fit(X, y)
+        np.testing.assert_array_equal(model.coef_, before)  # the previous model
+        pickle.loads(pickle.dumps(model.set_callbacks()))
+        model.fit(X, y)
+    pickle.loads(pickle.dumps(model))
