@@ -152,3 +152,23 @@ def test_a_callback_that_raises_leaves_nothing_of_itself_in_the_model(data):
         pickle.loads(pickle.dumps(model.set_callbacks()))
         model.fit(X, y)
     pickle.loads(pickle.dumps(model))
+
+
+@pytest.mark.parametrize("learning_rate", [0.1, 1e6, "auto"])
+def test_lbfgs_learning_rate_is_the_step_its_first_update_took(data, learning_rate):
+    # Its first update is w := w - t·t₀·g (t₀ the learning_rate, no pairs yet);
+    # learning_rate_ said t (1.0 for learning_rate=0.1, where w moved by -0.1·g), unlike
+    # backtracking's and bb's (test_review20).
+    X, y = data
+    model = GradientDescentLogisticRegression(
+        solver="lbfgs", learning_rate=learning_rate, max_iter=1, keep_path=True, C=np.inf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    moved = np.r_[model.coef_path_[1, 0], model.intercept_path_[1, 0]]
+    if learning_rate == "auto":  # standardized coordinates, as in test_review20
+        moved = np.r_[moved[:-1] * X.std(axis=0), moved[-1] + X.mean(axis=0) @ moved[:-1]]
+        X = (X - X.mean(axis=0)) / X.std(axis=0)
+    r = 0.5 - (y == 1)  # p - y at the all-zero model
+    gradient = np.r_[X.T @ r, r.sum()] / len(y)
+    np.testing.assert_allclose(-moved / gradient, model.learning_rate_, rtol=1e-9)
