@@ -191,7 +191,9 @@ class GradientDescentLogisticRegression(
         The last step size used (α for a constant step). Under
         ``learning_rate="auto"`` it is in standardized coordinates, and in
         the whitened ones of ``"bb"``'s whitened steps where it took them
-        (a step along -t·H⁻¹g, user guide, "Whitened steps").
+        (a step along -t·H⁻¹g, user guide, "Whitened steps"). For ``"lbfgs"``
+        the t of a step along its quasi-Newton direction -t·Hg (1 the full step),
+        or along -g where it took a gradient step.
     coef_path_ : ndarray of shape (len(loss_curve_), n_outputs, n_features)
         Every iterate of w, only with ``keep_path=True``: one for each entry of
         ``loss_curve_`` (``n_iter_ + 2`` with the best iterate appended).
