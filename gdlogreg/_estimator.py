@@ -191,7 +191,9 @@ class GradientDescentLogisticRegression(
         The last step size used (α for a constant step). Under
         ``learning_rate="auto"`` it is in standardized coordinates, and in
         the whitened ones of ``"bb"``'s whitened steps where it took them
-        (a step along -t·H⁻¹g, user guide, "Whitened steps").
+        (a step along -t·H⁻¹g, user guide, "Whitened steps"). For ``"lbfgs"``
+        the t of a step along its quasi-Newton direction -t·Hg (1 the full step),
+        or along -g where it took a gradient step.
     coef_path_ : ndarray of shape (len(loss_curve_), n_outputs, n_features)
         Every iterate of w, only with ``keep_path=True``: one for each entry of
         ``loss_curve_`` (``n_iter_ + 2`` with the best iterate appended).
@@ -378,6 +380,16 @@ class GradientDescentLogisticRegression(
         return problem
 
     def _fit_problem(self, problem, X, y, labels, sample_weight):
+        """:meth:`_fit_descent`, and the callback contexts dropped however it ends: left by a
+        callback that raised, they held its callbacks in the model (which then failed to
+        pickle on a lock of one, after a later fit without callbacks too)."""
+        try:
+            return self._fit_descent(problem, X, y, labels, sample_weight)
+        finally:
+            self.__dict__.pop("_root_ctx", None)
+            self.__dict__.pop("_iter_ctx", None)
+
+    def _fit_descent(self, problem, X, y, labels, sample_weight):
         """Run gradient descent on ``problem`` and set the fitted attributes.
 
         Shared by the in-memory and the Dask fits (``X`` is only passed on to
@@ -449,7 +461,6 @@ class GradientDescentLogisticRegression(
                 estimator=self, X=X, y=y, metadata={"sample_weight": sample_weight},
                 reconstruction_attributes={},
             )
-            del self._root_ctx, self._iter_ctx
         if self.verbose:
             if getattr(self, "_last_line", None):  # the last iterate is always shown
                 print(self._last_line)
@@ -485,11 +496,15 @@ class GradientDescentLogisticRegression(
         if not self.verbose and not self._callbacks_on:
             return None
         metadata = {"sample_weight": sample_weight}
+        xp = problem.xp
 
         def attributes(coef):
+            # Copies: with a float learning_rate coef is the solver's own iterate, and a
+            # callback that changed its fitted_estimator's coef_ would change the fit.
             W, b = problem.split(coef)
-            b = b if b is not None else 0.0 * W[0]
-            return {"coef_": W.T, "intercept_": b, "classes_": self.classes_}
+            b = _copy(b, problem.dtype, xp) if b is not None else 0.0 * W[0]
+            return {"coef_": _copy(W.T, problem.dtype, xp), "intercept_": b,
+                    "classes_": self.classes_}
 
         if self._callbacks_on:
             root = self._init_callback_context(max_subtasks=self.max_iter + 1)

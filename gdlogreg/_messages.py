@@ -64,7 +64,10 @@ def unconverged(est, result, hint, descent_step, separable):
         if est.C == math.inf and separable():  # J falls as long as the weights grow
             return "The cost could not decrease any further in floating point. " + SEPARABLE
         return _stalled(est, result, descent_step if fixed else None)
-    head = f"GradientDescentLogisticRegression did not converge in {est.max_iter} iterations"
+    head = (
+        f"GradientDescentLogisticRegression did not converge in {est.max_iter}"
+        f" iteration{'' if est.max_iter == 1 else 's'}"
+    )
     if est.C == math.inf and separable():
         return f"{head}. " + SEPARABLE
     head += f" (solver={est.solver!r}, learning_rate={est.learning_rate!r})."
@@ -108,12 +111,28 @@ def _stalled(est, result, descent_step):
 
 
 def _constant_step(est, result, step):
-    """A constant step that ran out of iterations: too large only if J rose."""
-    if result.J_rose:
+    """A constant step that ran out of iterations: too large only if J rose and the step
+    is at least 2/L (below it J rises with nesterov's momentum, or by rounding)."""
+    if result.J_rose and est.learning_rate >= step:
         return (
             f"J rose at some iterations: learning_rate={est.learning_rate!r} is too large"
             f" for steady descent on this data. {_descent(step)}. Use a smaller"
             " learning_rate or learning_rate='auto'."
+        )
+    if result.J_rose:
+        why = ("the momentum of solver='nesterov' carried the iterates past the minimum"
+               " (it restarts there)" if est.solver == "nesterov"
+               else "by the rounding of J in the data's precision")
+        return (
+            f"J rose at some iterations, {why}; learning_rate={est.learning_rate!r} is"
+            f" below 2/L and stable, but max_iter was reached first ({_descent(step)})."
+            " Increase max_iter or tol, or use learning_rate='auto'."
+        )
+    if result.n_iter > 0 and not result.loss_curve[-1] < result.loss_curve[0]:
+        return (
+            f"J did not fall at all: learning_rate={est.learning_rate!r} is too small to"
+            " change the weights in floating point. Increase the learning_rate"
+            f" ({_descent(step)}) or use learning_rate='auto'."
         )
     return (
         f"J fell at every iteration: learning_rate={est.learning_rate!r} is stable, but"

@@ -10,7 +10,7 @@ proximal operator (soft-thresholding), as in ISTA/FISTA (Beck and Teboulle
 its gradient. ``weights`` (a vector over the d features, broadcast over the
 columns) scales the L1 term per feature, for the standardized coordinates.
 Overflow to inf is a result here (a huge penalty, diverging weights), not an
-error: the fit runs under ``np.errstate`` (see the estimator's ``_fit_problem``).
+error: the fit runs under ``np.errstate`` (see the estimator's ``_fit_descent``).
 """
 
 import math

@@ -446,7 +446,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             # standardization, which depends on its C): T⁻¹ of [w; b].
             coef0 = objective.T.from_base(backend.asarray(np.concatenate(
                 [np.zeros(coef0.shape[:1] + (k,)) if c is None else c for c in starts], axis=1)))
-        # As in the single fit, overflow is part of the algorithm (see _fit_problem).
+        # As in the single fit, overflow is part of the algorithm (see _fit_descent).
         with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
             return _batch.minimize_batch(
                 objective, coef0, rule, max_iter=self.max_iter, tol=self.tol,

@@ -39,7 +39,7 @@ def _mode(monkeypatch, mode):
 _ORIG_CHUNK, _ORIG_MIN_SHARE, _ORIG_LIMIT = _array.CHUNK, _array.MIN_SHARE, _threads.thread_limit
 
 
-# The error state a fit runs under (the estimator's ``_fit_problem``).
+# The error state a fit runs under (the estimator's ``_fit_descent``).
 def _fit_errstate():
     return np.errstate(over="ignore", invalid="ignore", under="ignore")
 

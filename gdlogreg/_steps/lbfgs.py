@@ -130,9 +130,11 @@ class LBFGS(StepRule):
         xp, g = objective.xp, point.grad
         d = None if along_gradient else self._direction(g, xp)
         slope = math.nan if d is None else vdot(g, d, xp)
+        # d = -t₀ g without pairs or metric: the step along -g (learning_rate_) is t·t₀
+        per = self._t0 if not self._pairs and self._P is None else 1.0
         if not slope < 0.0:  # not a descent direction (or nan): start the pairs again
             self._pairs.clear()
-            d = -self._t0 * g
+            d, per = -self._t0 * g, self._t0
             slope = vdot(g, d, xp)
         if slope == 0.0 and objective.optimality(point) == 0.0:  # a stationary point
             # (not where t₀·‖g‖² only underflowed: the search takes that step)
@@ -151,7 +153,7 @@ class LBFGS(StepRule):
         if 0.0 < sy < math.inf:
             self._pairs.append((s, y, 1.0 / sy))
             self._gamma = self._scale(s, y, xp)
-        self.step = t
+        self.step = t * per
         self._fit(t)
         self._k += 1
         if self._drift.due(coef_scale(new.coef, xp)):
