@@ -211,8 +211,11 @@ def wrong_far(X, ours, c_star, b_star, gap_abs, C, S, K):
     return int(diff.sum()), int((diff & (marg > bound + 1e-9 * marg.max())).sum())
 
 
-def run_case(X, y, sw_col, case):
-    params = dict(CASES[case])
+def case_inputs(cases, y, sw_col, case):
+    """(params, C, l1_ratio, t, K, sw) of a case of ``cases``: its parameters, the class
+    indices and their count, and for ``sw`` the set's weight column or uniform weights on
+    [0.1, 3] (seed 0)."""
+    params = dict(cases[case])
     C, rho = params.get("C", 1.0), params.get("l1_ratio", 0.0)
     t = LabelEncoder().fit_transform(y)
     K = int(t.max()) + 1
@@ -220,6 +223,11 @@ def run_case(X, y, sw_col, case):
     if case == "sw":
         sw = sw_col if sw_col is not None else np.random.default_rng(0).uniform(0.1, 3.0,
                                                                                   len(y))
+    return params, C, rho, t, K, sw
+
+
+def run_case(X, y, sw_col, case):
+    params, C, rho, t, K, sw = case_inputs(CASES, y, sw_col, case)
     Xf = X.astype(np.float32) if case == "f32" else X
     ours, t_ours, w_ours = fit(GradientDescentLogisticRegression(**params), Xf, y, sw)
     lr_solver = "lbfgs" if rho == 0 else "saga"

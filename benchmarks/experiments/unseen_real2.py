@@ -53,7 +53,6 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.model_selection import StratifiedKFold
-from sklearn.preprocessing import LabelEncoder
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -149,14 +148,7 @@ def build(name, flip=False):
 
 def run_case(X, y, sw_col, case):
     """One row: unseen_real.run_case's measures, flagged as this brief words defects."""
-    params = dict(CASES[case])
-    C, rho = params.get("C", 1.0), params.get("l1_ratio", 0.0)
-    t = LabelEncoder().fit_transform(y)
-    K = int(t.max()) + 1
-    sw = None
-    if case == "sw":
-        sw = sw_col if sw_col is not None else np.random.default_rng(0).uniform(0.1, 3.0,
-                                                                                  len(y))
+    params, C, rho, t, K, sw = u.case_inputs(CASES, y, sw_col, case)
     ours, t_ours, w_ours = u.fit(GradientDescentLogisticRegression(**params), X, y, sw)
     lr_p = {k: v for k, v in params.items() if k != "solver"}
     lr_solver = "lbfgs" if rho == 0 else "saga"
