@@ -64,11 +64,13 @@ LOW_RANK_ROWS, LOW_RANK_ENTRIES = 1024, 1 << 22
 LOW_RANK_FEW = 256
 # ... where the take's flops (dsyrk's Gram, dpotrf's Cholesky: BLAS 3) run at BLAS3_RATE
 # times the rate of an iteration's (two matrix-vector products, BLAS 2, bound by memory):
-# 2.1 to 5.3 measured at one thread for n = 252 to 1024 (benchmarks/README.md, "The first
-# take of the factored metric"); more with more threads, where BLAS 3 scales and BLAS 2 not.
+# 1.7 to 5.3 measured at one thread for n = 252 to 1024 (benchmarks/README.md, "The first
+# take of the factored metric"; review 43); more with more threads, where BLAS 3 scales and
+# BLAS 2 not. Near the low end: a fit the take cannot speed up costs 1 + BLAS3_RATE/r of
+# its time at most, r the rate found (2.2 at r = 1.7).
 # One column only: for K classes the metric is the mean of the Hessian's class blocks, and
 # taken sooner it cost iterations (600 × 900 raw, 3 classes: 215 for 162 at 31 for 56).
-BLAS3_RATE = 3.0
+BLAS3_RATE = 2.0
 # ... and only where H's condition number is at least MIN_CONDITION: where it is near 1,
 # H is near a multiple of the identity, the standardization's metric, and a restart of
 # the steps would cost iterations for nothing.

@@ -55,7 +55,7 @@ def test_a_search_takes_the_low_rank_metric_as_its_single_fits_on_their_folds(
         np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-9)
 
 
-@pytest.mark.parametrize("n, d, takes, first", [(1024, 600, False, 10), (500, 500, True, 18),
+@pytest.mark.parametrize("n, d, takes, first", [(1024, 600, False, 10), (500, 500, True, 27),
                                                 (200, 200, True, 10), (500, 2000, True, 10)])
 def test_the_low_rank_metric_is_taken_only_where_it_pays(n, d, takes, first):
     """Where the rows are many and not a quarter of the coordinates, a take (n²·p + n³/3)
@@ -64,9 +64,9 @@ def test_the_low_rank_metric_is_taken_only_where_it_pays(n, d, takes, first):
     (interleaved medians, one thread); 200 × 200 (6.0 vs 7.3 ms) and 500 × 2000 raw (134
     vs 322 ms) gain. With more rows than coordinates (1024 × 600) it stays off; with at
     least as many coordinates its first take now waits until the iterations have cost what
-    it does (``whitening_start``): 500 × 500 raw takes it at 18 (at 70 while the take's
-    BLAS-3 flops were counted at the products' rate: 96 iterations in 46 ms), 60 iterations
-    against the plain steps' 343 (52 against 86 ms, 2026-12-01)."""
+    it does (``whitening_start``): 500 × 500 raw takes it at 27 (at 70 while the take's
+    BLAS-3 flops were counted at the products' rate: 96 iterations in 46 ms), 50 iterations
+    against the plain steps' 343 (49 against 83 ms, 2026-12-01)."""
     from test_whitened_steps import _objective
 
     from gdlogreg._objective import LowRankMetric

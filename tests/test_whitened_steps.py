@@ -526,12 +526,11 @@ def test_more_rows_than_the_few_take_the_factored_metric_once_the_iterations_pai
     fewer than a quarter of the coordinates there was no metric, and the plain steps ran to
     max_iter 4e-3 above J*. The factored metric's first take waits until the iterations
     have cost what it does (rent or buy: the Gram and C's Cholesky, at BLAS3_RATE times the
-    flop rate of an iteration's products): here no later than the first take's own
-    iteration 10, for 500 rows of 500 at 18 (at 27 and 70 while the take's flops were
-    counted at the products' rate). The fit converges; the search's columns wait as their
-    single fits do (500 × 500, a take at 18: the same path; 300 × 1000's take at 10 on
-    raw units amplifies the batch's other rounding of its products, 1e-14 at the take,
-    into another path of 63 iterations for 57)."""
+    flop rate of an iteration's products): here at 13, for 500 rows of 500 at 27 (at 27 and
+    70 while the take's flops were counted at the products' rate). The fit converges; the
+    search's columns wait as their single fits do (500 × 500: the same path; an early take
+    on raw units can amplify the batch's other rounding of its products, 1e-14 at the take,
+    into another path: 300 × 1000 with its take at 10, 63 iterations for 57)."""
     from gdlogreg._objective import BLAS3_RATE, ITERATION_FLOPS
 
     X, y = _wide_raw()
@@ -540,8 +539,8 @@ def test_more_rows_than_the_few_take_the_factored_metric_once_the_iterations_pai
     n, p = len(X), obj.coef_shape[0]
     take = (n * n * p / 2 + n**3 / 3) / BLAS3_RATE
     assert start == max(bb.WHITEN_FIRST, int(np.ceil(take / (4 * n * p + ITERATION_FLOPS))))
-    assert start == bb.WHITEN_FIRST
-    assert _objective(*_wide_raw(n=500, d=500)).whitening_start(bb.WHITEN_FIRST) == 18
+    assert start == 13
+    assert _objective(*_wide_raw(n=500, d=500)).whitening_start(bb.WHITEN_FIRST) == 27
     assert _objective(X[:250], y[:250]).whitening_start(bb.WHITEN_FIRST) == bb.WHITEN_FIRST
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # converged: no ConvergenceWarning
