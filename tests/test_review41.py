@@ -10,13 +10,9 @@ import pytest
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
+from test_callbacks import needs_callbacks
 
 from gdlogreg import GradientDescentLogisticRegression
-from gdlogreg._compat import HAS_CALLBACKS
-
-needs_callbacks = pytest.mark.skipif(
-    not HAS_CALLBACKS, reason="scikit-learn's callback API needs scikit-learn >= 1.9"
-)
 
 
 @pytest.fixture(scope="module")

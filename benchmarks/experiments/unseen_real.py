@@ -360,6 +360,26 @@ def api_checks():
     return lines
 
 
+def sweep(runs, cases, run_case, planned):
+    """Print the row of each case of each set of ``runs`` ((label, name, (X, y, sw)), built
+    as they are needed) that ``planned(case, name)`` allows, then the flagged rows."""
+    flagged, rows, t0 = [], 0, time.perf_counter()
+    for label, name, (X, y, sw) in runs:
+        for case in cases:
+            if not planned(case, name):
+                continue
+            r = run_case(X, y, sw, case)
+            rows += 1
+            line = row(label, case, X, r)
+            print(line, flush=True)
+            if r["flags"]:
+                flagged.append(line)
+    print()
+    print(f"{rows} rows in {time.perf_counter() - t0:.0f} s; {len(flagged)} flagged:")
+    for line in flagged:
+        print(line)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", default="", help="package/item,... (default: all of SETS)")
@@ -372,24 +392,15 @@ def main(argv=None):
     print(HEADER, flush=True)
     sets = [s for s in args.sets.split(",") if s] or list(SETS)
     cases = [c for c in args.cases.split(",") if c]
-    flagged, rows, t0 = [], 0, time.perf_counter()
-    for name in sets:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            X, y, sw = build(name)
-        for case in cases:
-            if case != "default" and not args.all and name not in PLAN[case]:
-                continue
-            r = run_case(X, y, sw, case)
-            rows += 1
-            line = row(name, case, X, r)
-            print(line, flush=True)
-            if r["flags"]:
-                flagged.append(line)
-    print()
-    print(f"{rows} rows in {time.perf_counter() - t0:.0f} s; {len(flagged)} flagged:")
-    for line in flagged:
-        print(line)
+
+    def built():
+        for name in sets:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                yield name, name, build(name)
+
+    sweep(built(), cases, run_case,
+          lambda case, name: case == "default" or args.all or name in PLAN[case])
     if not args.no_api:
         print()
         print("| API check | ours | LR() | |\n|---|---|---|---|")

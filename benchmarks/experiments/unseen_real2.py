@@ -222,27 +222,17 @@ def main(argv=None):
     print(u.HEADER, flush=True)
     sets = [s for s in args.sets.split(",") if s] or list(SETS)
     cases = [c for c in args.cases.split(",") if c]
-    flagged, rows, t0 = [], 0, time.perf_counter()
     runs = [(name, False) for name in sets]
     if args.flip:
         runs += [(name, True) for name in sets if SETS[name]["prep"] != "csr"]
-    for name, flip in runs:
-        X, y, sw = build(name, flip)
-        label = name + (" (" + ("std" if SETS[name]["prep"] == "raw" else "raw") + ")"
-                        if flip else "")
-        for case in cases:
-            if case in PLAN and not args.all and name not in PLAN[case]:
-                continue
-            r = run_case(X, y, sw, case)
-            rows += 1
-            line = u.row(label, case, X, r)
-            print(line, flush=True)
-            if r["flags"]:
-                flagged.append(line)
-    print()
-    print(f"{rows} rows in {time.perf_counter() - t0:.0f} s; {len(flagged)} flagged:")
-    for line in flagged:
-        print(line)
+
+    def built():
+        for name, flip in runs:
+            other = "std" if SETS[name]["prep"] == "raw" else "raw"
+            yield name + (f" ({other})" if flip else ""), name, build(name, flip)
+
+    u.sweep(built(), cases, run_case,
+            lambda case, name: case not in PLAN or args.all or name in PLAN[case])
     if not args.no_cv:
         print()
         print("| CV set | C ours | C LRCV | LRCV mean score at ours / at LRCV's | ms ours / LRCV"
