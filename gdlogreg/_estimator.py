@@ -466,7 +466,7 @@ class GradientDescentLogisticRegression(
                 print(self._last_line)
             self._last_line = None
             print(self._summary(result), file=sys.stdout)
-        self._warn_if_unconverged(result, problem, X, labels)
+        self._warn_if_unconverged(result, problem, X, labels, sample_weight)
         return self
 
     def _minimize(self, objective, coef0, rule, problem, X, y, sample_weight):
@@ -546,10 +546,11 @@ class GradientDescentLogisticRegression(
             f" {result.stop_reason}; J = {result.loss_curve[-1]:.10g}"
         )
 
-    def _warn_if_unconverged(self, result, problem, X, labels):
+    def _warn_if_unconverged(self, result, problem, X, labels, weights):
         msg = _messages.unconverged(
             self, result, RULES[self.solver].hint,
-            lambda: _descent_step(problem), lambda: _separates(self, X, labels()),
+            lambda: _descent_step(problem),
+            lambda: _no_minimum(self, problem, X, labels(), weights),
         )
         if msg is not None:
             warnings.warn(msg, ConvergenceWarning, stacklevel=_messages.user_stacklevel())
@@ -815,11 +816,55 @@ def _descent_step(problem):
     return 2.0 / L if L > 0 else math.inf
 
 
-def _separates(estimator, X, y_idx):
+def _no_minimum(estimator, problem, X, y_idx, weights):
+    """Why J has no minimum (a text for the warning), or None: a class whose rows weigh
+    nothing, its intercept unpenalised (it falls without bound), or, without a penalty,
+    classes separable in full or in part (J falls along a direction that raises no row's
+    loss and lowers some). Rows of weight 0 are not in J and are left out."""
+    y_idx = _to_numpy(y_idx).astype(np.intp)
+    keep = np.ones(len(y_idx), bool) if weights is None else _to_numpy(weights) > 0
+    weightless = np.bincount(y_idx[keep], minlength=len(estimator.classes_)) == 0
+    if estimator.fit_intercept and weightless.any():
+        return _messages.weightless_class(estimator.classes_[weightless])
+    penalty = problem.penalty
+    if penalty.l2 > 0.0 or penalty.l1 > 0.0:
+        return None
     check_is_fitted(estimator)
     with np.errstate(over="ignore", invalid="ignore"):  # data near the float limit
-        z = _to_numpy(X @ estimator.coef_.T + estimator.intercept_)
-    if z.shape[1] == 1:
-        return bool(np.all((z[:, 0] > 0) == (y_idx == 1)))
-    return bool(np.all(np.argmax(z, axis=1) == y_idx))
+        z = _to_numpy(X @ estimator.coef_.T + estimator.intercept_)[keep]
+    y_idx = y_idx[keep]
+    fitted = (z[:, 0] > 0) == (y_idx == 1) if z.shape[1] == 1 else z.argmax(1) == y_idx
+    if fitted.all() or (not hasattr(X, "dask") and _separable(X, keep, y_idx, z.shape[1],
+                                                              estimator.fit_intercept)):
+        return _messages.SEPARABLE
+    return None
 
+
+def _separable(X, keep, y_idx, n_columns, fit_intercept):
+    """Whether a direction of the weights raises some row's margin and lowers none: the
+    largest sum of margins over weights in [-1, 1] (a linear program) is above 0."""
+    from scipy.optimize import linprog
+
+    X = sp.csr_matrix(X if sp.issparse(X) else _to_numpy(X), dtype=np.float64, copy=True)
+    X = X[keep]
+    X.sum_duplicates()
+    X.eliminate_zeros()  # a column of zeros has no scale
+    scale = abs(X).max(axis=0).toarray().ravel()  # columns to [-1, 1]: a better-posed LP;
+    X.data /= scale[X.indices]  # divided, not times 1/scale: subnormal columns overflow it
+    if fit_intercept:
+        X = sp.hstack([X, np.ones((X.shape[0], 1))], format="csr")
+    if n_columns == 1:  # margins t·(w·x + b), t = ±1
+        A = sp.diags(2.0 * (y_idx == 1) - 1.0) @ X
+    else:  # the margins z_y - z_k of each row against each other class k
+        A = sp.vstack([
+            sp.hstack([sp.diags((y_idx[y_idx != k] == j) - float(j == k)) @ X[y_idx != k]
+                       for j in range(n_columns)])
+            for k in range(n_columns)
+        ], format="csr")
+    res = linprog(-np.asarray(A.sum(axis=0)).ravel(), A_ub=-A, b_ub=np.zeros(A.shape[0]),
+                  bounds=(-1.0, 1.0), method="highs",
+                  options={"primal_feasibility_tolerance": 1e-10})
+    if res.status != 0:
+        return False
+    margins = A @ res.x
+    return bool(margins.max() > 1e-6 and margins.min() >= -1e-9)

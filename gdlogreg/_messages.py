@@ -7,7 +7,6 @@ everywhere); it is no stability limit: a larger step can still converge, as
 the local curvature near the optimum is usually smaller.
 """
 
-import math
 import os
 import sys
 
@@ -17,10 +16,25 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _SKLEARN = os.path.dirname(os.path.abspath(np.__file__)).replace("numpy", "sklearn")
 
 SEPARABLE = (
-    "The classes are linearly separable and C=inf: the cost has no minimum (it keeps"
-    " decreasing as the weights grow without bound), so the weights depend on tol and"
-    " max_iter. Use a finite C."
+    "The classes are linearly separable, in full or in part (some rows can be classified"
+    " by a margin that grows without misclassifying others), and there is no penalty"
+    " (C=inf): the cost has no minimum (it keeps decreasing as the weights grow without"
+    " bound), so the weights depend on tol and max_iter. Use a finite C."
 )
+
+
+def weightless_class(labels):
+    """Classes whose rows weigh nothing (sample_weight times class_weight): J falls
+    without bound as their unpenalised intercepts go to -inf."""
+    one = len(labels) == 1
+    return (
+        f"The rows of class{'' if one else 'es'} {fmt_labels(labels)} weigh nothing (their"
+        " sample_weight times class_weight is 0), and the intercept is not penalised: the"
+        " cost has no minimum (it keeps decreasing as the intercept of"
+        f" {'that class' if one else 'those classes'} falls without bound), so the model"
+        " depends on tol and max_iter. Give those rows some weight, or drop them (and"
+        " their label) from the data."
+    )
 
 
 def user_stacklevel():
@@ -40,36 +54,37 @@ def _descent(step):
     )
 
 
-def unconverged(est, result, hint, descent_step, separable):
+def unconverged(est, result, hint, descent_step, no_minimum):
     """The warning for a fit that did not converge, or None.
 
     ``hint``: the step rule's advice; ``descent_step()`` gives 2/L (computed
-    only when the text needs it); ``separable()`` whether the fitted model
-    separates the classes.
+    only when the text needs it); ``no_minimum()`` why J has no minimum (a
+    text), or None.
     """
     if result.stop_reason == "callback":
         return None
+    cause = no_minimum() if result.stop_reason != "diverged" else None
     if result.converged:
-        if est.C == math.inf and separable():
+        if cause is not None:
             size = float(np.max(np.abs(np.asarray(est._coef_host()))))
             return (
                 "The fit stopped because the gradient became small, at weights of size up"
-                f" to {size:.3g}. " + SEPARABLE
+                f" to {size:.3g}. " + cause
             )
         return None
     fixed = not isinstance(est.learning_rate, str)
     if result.diverged:
         return _diverged(est, result, descent_step if fixed else None)
     if result.stop_reason == "stalled":
-        if est.C == math.inf and separable():  # J falls as long as the weights grow
-            return "The cost could not decrease any further in floating point. " + SEPARABLE
+        if cause is not None:  # J falls as long as the weights grow
+            return "The cost could not decrease any further in floating point. " + cause
         return _stalled(est, result, descent_step if fixed else None)
     head = (
         f"GradientDescentLogisticRegression did not converge in {est.max_iter}"
         f" iteration{'' if est.max_iter == 1 else 's'}"
     )
-    if est.C == math.inf and separable():
-        return f"{head}. " + SEPARABLE
+    if cause is not None:
+        return f"{head}. " + cause
     head += f" (solver={est.solver!r}, learning_rate={est.learning_rate!r})."
     if not fixed:
         return f"{head} {hint}"

@@ -222,8 +222,10 @@ def test_the_separability_hint_follows_the_predictions(labels, n_classes, flip):
     y = _LABELS[labels](t)
     est = GradientDescentLogisticRegression(C=np.inf, max_iter=3)
     hint = _hint(est, X, y)
-    assert hint == bool(np.all(est.predict(X) == y))
-    assert hint != flip
+    # With three classes the one left untouched stays separable from the others: J has
+    # no minimum all the same, and the hint says so (review 44).
+    assert hint == (bool(np.all(est.predict(X) == y)) or n_classes == 3)
+    assert hint != (flip and n_classes == 2)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
@@ -249,7 +251,7 @@ def test_the_separability_hint_with_array_api_labels(lib, n_classes):
         X[0] = X[1]
         ya2 = xp.asarray(t)
         est = GradientDescentLogisticRegression(C=np.inf, max_iter=3)
-        assert not _hint(est, xp.asarray(X), ya2)
+        assert _hint(est, xp.asarray(X), ya2) == (n_classes == 3)  # partly separable
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
