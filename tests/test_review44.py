@@ -136,3 +136,35 @@ def test_huge_finite_C_stops_within_tol():
 
     assert model.converged_
     assert (J(model) - J(ref)) / J(ref) <= 1e-5
+
+
+def _refuse_lp(monkeypatch):
+    import gdlogreg._estimator as est
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the linear program was asked")
+
+    monkeypatch.setattr(est, "_separable", refuse)
+
+
+def test_a_fit_with_a_minimum_asks_no_linear_program(monkeypatch):
+    # Classes that overlap (the MLE exists): no row is predicted near certainty at the
+    # stop, so the program (40 times such a fit's time at 20,000 x 30) is not asked.
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(3000, 12, n_informative=6, n_classes=3, random_state=0)
+    _refuse_lp(monkeypatch)
+    model, text = _fit(X, y, C=np.inf)
+    assert model.converged_ and text == ""
+
+
+def test_a_large_program_is_not_asked(monkeypatch):
+    # Above LP_ENTRIES the warning falls back to "does the model separate every row".
+    from gdlogreg._estimator import LP_ENTRIES
+
+    X, y = load_iris(return_X_y=True)
+    reps = LP_ENTRIES // (X.size * 4) + 1
+    X, y = np.tile(X, (reps, 1)), np.tile(y, reps)
+    _refuse_lp(monkeypatch)
+    model, text = _fit(X, y, C=np.inf, max_iter=50)
+    assert "separable" not in text
