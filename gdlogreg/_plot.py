@@ -746,13 +746,34 @@ class DescentPathDisplay:
 
 
 # ------------------------------------------------------------- search scores
+def _metric_key(cv_results, scoring):
+    """The metric's key in cv_results (``mean_test_<key>``): "score" for a single metric,
+    ``scoring`` for a multi-metric search's, or a ValueError listing them."""
+    if "mean_test_score" in cv_results:
+        return "score"
+    metrics = sorted(k[len("mean_test_"):] for k in cv_results if k.startswith("mean_test_"))
+    if scoring in metrics:
+        return scoring
+    if not metrics:
+        raise ValueError("cv_results holds no validation score: it has no 'mean_test_score'.")
+    raise ValueError(
+        f"cv_results holds the scores of several metrics ({', '.join(metrics)}): pass"
+        " scoring=<one of them> to SearchScoreDisplay.from_cv_results."
+    )
+
+
 def _is_number(v):
     return isinstance(v, Real) and not isinstance(v, bool)
 
 
 def _axis_values(values):
-    """The distinct values of a parameter, in order: text first (as given), then numbers sorted."""
-    distinct = list(dict.fromkeys(values))
+    """The distinct values of a parameter, in order: text first (as given), then numbers sorted.
+
+    Told apart by equality, not by hash: a grid over ``class_weight`` holds dicts."""
+    distinct = []
+    for v in values:
+        if v not in distinct:
+            distinct.append(v)
     text = [v for v in distinct if not _is_number(v)]
     return text + sorted(v for v in distinct if _is_number(v))
 
@@ -1013,7 +1034,8 @@ class SearchScoreDisplay:
         ----------
         cv_results : dict
             With ``params``, ``mean_test_score`` and ``std_test_score`` (and,
-            if no ``best_index``, ``rank_test_score`` or the means decide).
+            if no ``best_index``, ``rank_test_score`` or the means decide); of a
+            multi-metric search, ``mean_test_<scoring>`` and the like.
         params : str or list of str, default=None
             The one or two parameters to plot; None: those that take more
             than one value. The others are held at the best candidate's values.
@@ -1021,7 +1043,8 @@ class SearchScoreDisplay:
             The best candidate's index in ``cv_results``; None: the first of
             rank 1 (as ``GridSearchCV.best_index_``), or the highest mean.
         scoring : str, default=None
-            The score's name, for the labels.
+            The score's name, for the labels; for the ``cv_results`` of a
+            multi-metric search, the metric to plot (required there).
         ax : matplotlib.axes.Axes, default=None
             Axes to draw on; None creates a new figure.
         **kwargs : dict
@@ -1031,18 +1054,25 @@ class SearchScoreDisplay:
         -------
         display : SearchScoreDisplay
             The display, drawn.
+
+        Raises
+        ------
+        ValueError
+            If ``cv_results`` holds no candidate, or several metrics and
+            ``scoring`` names none of them.
         """
         grid = list(cv_results["params"])
         if not grid:
             raise ValueError("cv_results holds no candidate: its 'params' is empty.")
-        mean = np.asarray(cv_results["mean_test_score"], dtype=float)
-        std = np.asarray(cv_results["std_test_score"], dtype=float)
+        key = _metric_key(cv_results, scoring)
+        mean = np.asarray(cv_results[f"mean_test_{key}"], dtype=float)
+        std = np.asarray(cv_results[f"std_test_{key}"], dtype=float)
         names = list(dict.fromkeys(name for p in grid for name in p))
         values = {n: _axis_values([p[n] for p in grid if n in p]) for n in names}
         params = _searched_params(names, values, params)
         if best_index is None:
-            if "rank_test_score" in cv_results:
-                best_index = int(np.argmin(cv_results["rank_test_score"]))
+            if f"rank_test_{key}" in cv_results:
+                best_index = int(np.argmin(cv_results[f"rank_test_{key}"]))
             else:  # every mean NaN: the first, as GridSearchCV ranks them (all rank 1)
                 best_index = 0 if np.isnan(mean).all() else int(np.nanargmax(mean))
         best = grid[best_index]
@@ -1069,7 +1099,8 @@ class SearchScoreDisplay:
         search : fitted search
             A :class:`~gdlogreg.GradientDescentLogisticRegressionCV`, or
             :class:`~sklearn.model_selection.GridSearchCV` and the like (with
-            ``cv_results_`` and ``best_index_``).
+            ``cv_results_`` and ``best_index_``); of a multi-metric search, the
+            metric of its ``refit`` is plotted.
         params : str or list of str, default=None
             The one or two parameters to plot; None: those that take more
             than one value.
@@ -1100,7 +1131,9 @@ class SearchScoreDisplay:
         _check_fitted_with(search, "cv_results_", "SearchScoreDisplay",
                            "a fitted search such as GradientDescentLogisticRegressionCV")
         scoring = getattr(search, "scoring", None)
-        if scoring is None:  # the estimator's own score: accuracy for a classifier
+        if getattr(search, "multimetric_", False):  # the metric that chose best_index_
+            scoring = search.refit if isinstance(search.refit, str) else None
+        elif scoring is None:  # the estimator's own score: accuracy for a classifier
             scoring = "accuracy" if is_classifier(search) else None
         elif not isinstance(scoring, str):
             scoring = getattr(scoring, "__name__", None)
