@@ -13,13 +13,14 @@ from its core (loss, penalty, weights), where each formula is written once.
 """
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import check_is_fitted
 
+from ._compat import check_sample_weight
 from ._loss import make_loss
 from ._messages import class_indices
 from ._penalty import ElasticNet
@@ -434,9 +435,9 @@ def _cost_1d(w, b, x, y_idx, weights, C, l1_ratio):
     return J.reshape(w.shape)
 
 
-def _fit_weights(est, y_idx, sample_weight, n):
-    """The sample weights times the estimator's class weights, as its fit used them."""
-    s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+def _fit_weights(est, y_idx, s):
+    """The sample weights ``s`` (checked) times the estimator's class weights, as its
+    fit used them."""
     if est.class_weight is None:
         return s
     counts = np.bincount(y_idx, weights=s, minlength=len(est.classes_))
@@ -649,7 +650,7 @@ class DescentPathDisplay:
         sample_weight : array-like of shape (n_samples,), default=None
             The sample weights of the fit.
         grid_resolution : int, default=100
-            Grid points along each axis.
+            Grid points along each axis, at least 2.
         margin : float, default=0.3
             How far the grid extends beyond the path, as a fraction of the
             path's extent. The grid is a square centred on the fitted model.
@@ -695,12 +696,17 @@ class DescentPathDisplay:
         if x.ndim != 2 or x.shape[1] != 1:
             raise ValueError(f"X must have exactly one column, got shape {x.shape}.")
         assert_all_finite(x, input_name="X")
+        if not (isinstance(grid_resolution, Integral) and grid_resolution >= 2):
+            raise ValueError(
+                f"grid_resolution must be an integer of at least 2, got {grid_resolution!r}."
+            )
+        s = check_sample_weight(sample_weight, x, dtype=np.float64, ensure_non_negative=True)
         x = x[:, 0]
         y = np.asarray(y)
         if x.shape[0] != y.shape[0]:
             raise ValueError(f"X has {x.shape[0]} samples but y has {y.shape[0]}.")
         y_idx = class_indices(est.classes_, y)
-        s = _fit_weights(est, y_idx, sample_weight, x.shape[0])
+        s = _fit_weights(est, y_idx, s)
 
         # The iterates actually taken: a fit that ended worse than its best
         # iterate appends that best one (the model returned) after them.

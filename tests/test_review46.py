@@ -13,6 +13,7 @@ from sklearn.datasets import load_iris
 from sklearn.model_selection import GridSearchCV
 
 from gdlogreg import (
+    DescentPathDisplay,
     GradientDescentLogisticRegression,
     SearchScoreDisplay,
 )
@@ -83,3 +84,56 @@ def test_search_score_display_of_a_multimetric_search_plots_the_refit_metric(iri
     # Without a metric named: a ValueError that lists them.
     with pytest.raises(ValueError, match="several metrics.*accuracy.*neg_log_loss"):
         SearchScoreDisplay.from_cv_results(gs.cv_results_)
+
+
+# ----------------------------------------------------------------- DescentPathDisplay
+@pytest.fixture(scope="module")
+def one_feature_fit():
+    x = np.array([[-2.0], [-1.0], [-0.5], [0.5], [1.0], [2.0]])
+    y = np.array([0, 0, 1, 0, 1, 1])
+    return x, y, GradientDescentLogisticRegression(keep_path=True).fit(x, y)
+
+
+@pytest.mark.parametrize("resolution", [0, 1, -3, 2.5])
+def test_descent_path_display_refuses_a_grid_of_fewer_than_two_points(one_feature_fit,
+                                                                       resolution):
+    # grid_resolution=1 raised matplotlib's "Input z must be at least a (2, 2) shaped
+    # array" (a TypeError), 0 numpy's "zero-size array to reduction operation".
+    x, y, clf = one_feature_fit
+    with pytest.raises(ValueError, match="grid_resolution"):
+        DescentPathDisplay.from_estimator(clf, x, y, grid_resolution=resolution)
+    display = DescentPathDisplay.from_estimator(clf, x, y, grid_resolution=2)
+    assert display.J_grid.shape == (2, 2)
+
+
+@pytest.mark.parametrize("weights, match", [
+    (-np.arange(1.0, 7.0), "(?i)negative"),
+    (np.ones(5), "sample_weight"),
+    (np.r_[np.ones(5), np.nan], "NaN"),
+])
+def test_descent_path_display_checks_the_sample_weights(one_feature_fit, weights, match):
+    # Negative weights gave matplotlib's "upper_level must be larger than lower_level"
+    # (J of the grid was NaN), a wrong length numpy's broadcast error: the weights are
+    # checked as the fit checks them.
+    x, y, clf = one_feature_fit
+    with pytest.raises(ValueError, match=match):
+        DescentPathDisplay.from_estimator(clf, x, y, sample_weight=weights)
+    # A scalar weight, which the fit takes, is that weight for every row (it scales
+    # the loss against the penalty, as in LogisticRegression).
+    scalar = DescentPathDisplay.from_estimator(clf, x, y, sample_weight=2.0)
+    rows = DescentPathDisplay.from_estimator(clf, x, y, sample_weight=np.full(6, 2.0))
+    np.testing.assert_allclose(scalar.J_grid, rows.J_grid, rtol=1e-12)
+
+
+# ----------------------------------------------------------------- the command line
+def test_cli_main_documents_that_a_usage_error_exits():
+    # main's docstring said "Returns status: 0 on success, 2 for a usage or data error",
+    # but a usage error (argparse's) raises SystemExit(2) from main: a caller of
+    # main([...]) must catch it. The docstring says so now.
+    from gdlogreg._cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", "--l1-ratio", "2"])
+    assert exc.value.code == 2
+    doc = main.__doc__
+    assert "Raises" in doc and "SystemExit" in doc
