@@ -1407,7 +1407,16 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 2 for a usage or data error.
+        0 on success, 2 for an error in the data (reported on one line of the
+        standard error).
+
+    Raises
+    ------
+    SystemExit
+        On a usage error (an unknown or invalid option: code 2, with the
+        usage on the standard error) and after ``--help`` or ``--version``
+        (code 0), as argparse exits; ``python -m gdlogreg`` exits with the
+        same status either way.
 
     Examples
     --------

@@ -13,13 +13,14 @@ from its core (loss, penalty, weights), where each formula is written once.
 """
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import check_is_fitted
 
+from ._compat import check_sample_weight
 from ._loss import make_loss
 from ._messages import class_indices
 from ._penalty import ElasticNet
@@ -434,9 +435,9 @@ def _cost_1d(w, b, x, y_idx, weights, C, l1_ratio):
     return J.reshape(w.shape)
 
 
-def _fit_weights(est, y_idx, sample_weight, n):
-    """The sample weights times the estimator's class weights, as its fit used them."""
-    s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+def _fit_weights(est, y_idx, s):
+    """The sample weights ``s`` (checked) times the estimator's class weights, as its
+    fit used them."""
     if est.class_weight is None:
         return s
     counts = np.bincount(y_idx, weights=s, minlength=len(est.classes_))
@@ -649,7 +650,7 @@ class DescentPathDisplay:
         sample_weight : array-like of shape (n_samples,), default=None
             The sample weights of the fit.
         grid_resolution : int, default=100
-            Grid points along each axis.
+            Grid points along each axis, at least 2.
         margin : float, default=0.3
             How far the grid extends beyond the path, as a fraction of the
             path's extent. The grid is a square centred on the fitted model.
@@ -695,12 +696,17 @@ class DescentPathDisplay:
         if x.ndim != 2 or x.shape[1] != 1:
             raise ValueError(f"X must have exactly one column, got shape {x.shape}.")
         assert_all_finite(x, input_name="X")
+        if not (isinstance(grid_resolution, Integral) and grid_resolution >= 2):
+            raise ValueError(
+                f"grid_resolution must be an integer of at least 2, got {grid_resolution!r}."
+            )
+        s = check_sample_weight(sample_weight, x, dtype=np.float64, ensure_non_negative=True)
         x = x[:, 0]
         y = np.asarray(y)
         if x.shape[0] != y.shape[0]:
             raise ValueError(f"X has {x.shape[0]} samples but y has {y.shape[0]}.")
         y_idx = class_indices(est.classes_, y)
-        s = _fit_weights(est, y_idx, sample_weight, x.shape[0])
+        s = _fit_weights(est, y_idx, s)
 
         # The iterates actually taken: a fit that ended worse than its best
         # iterate appends that best one (the model returned) after them.
@@ -746,13 +752,34 @@ class DescentPathDisplay:
 
 
 # ------------------------------------------------------------- search scores
+def _metric_key(cv_results, scoring):
+    """The metric's key in cv_results (``mean_test_<key>``): "score" for a single metric,
+    ``scoring`` for a multi-metric search's, or a ValueError listing them."""
+    if "mean_test_score" in cv_results:
+        return "score"
+    metrics = sorted(k[len("mean_test_"):] for k in cv_results if k.startswith("mean_test_"))
+    if scoring in metrics:
+        return scoring
+    if not metrics:
+        raise ValueError("cv_results holds no validation score: it has no 'mean_test_score'.")
+    raise ValueError(
+        f"cv_results holds the scores of several metrics ({', '.join(metrics)}): pass"
+        " scoring=<one of them> to SearchScoreDisplay.from_cv_results."
+    )
+
+
 def _is_number(v):
     return isinstance(v, Real) and not isinstance(v, bool)
 
 
 def _axis_values(values):
-    """The distinct values of a parameter, in order: text first (as given), then numbers sorted."""
-    distinct = list(dict.fromkeys(values))
+    """The distinct values of a parameter, in order: text first (as given), then numbers sorted.
+
+    Told apart by equality, not by hash: a grid over ``class_weight`` holds dicts."""
+    distinct = []
+    for v in values:
+        if v not in distinct:
+            distinct.append(v)
     text = [v for v in distinct if not _is_number(v)]
     return text + sorted(v for v in distinct if _is_number(v))
 
@@ -1013,7 +1040,8 @@ class SearchScoreDisplay:
         ----------
         cv_results : dict
             With ``params``, ``mean_test_score`` and ``std_test_score`` (and,
-            if no ``best_index``, ``rank_test_score`` or the means decide).
+            if no ``best_index``, ``rank_test_score`` or the means decide); of a
+            multi-metric search, ``mean_test_<scoring>`` and the like.
         params : str or list of str, default=None
             The one or two parameters to plot; None: those that take more
             than one value. The others are held at the best candidate's values.
@@ -1021,7 +1049,8 @@ class SearchScoreDisplay:
             The best candidate's index in ``cv_results``; None: the first of
             rank 1 (as ``GridSearchCV.best_index_``), or the highest mean.
         scoring : str, default=None
-            The score's name, for the labels.
+            The score's name, for the labels; for the ``cv_results`` of a
+            multi-metric search, the metric to plot (required there).
         ax : matplotlib.axes.Axes, default=None
             Axes to draw on; None creates a new figure.
         **kwargs : dict
@@ -1031,18 +1060,25 @@ class SearchScoreDisplay:
         -------
         display : SearchScoreDisplay
             The display, drawn.
+
+        Raises
+        ------
+        ValueError
+            If ``cv_results`` holds no candidate, or several metrics and
+            ``scoring`` names none of them.
         """
         grid = list(cv_results["params"])
         if not grid:
             raise ValueError("cv_results holds no candidate: its 'params' is empty.")
-        mean = np.asarray(cv_results["mean_test_score"], dtype=float)
-        std = np.asarray(cv_results["std_test_score"], dtype=float)
+        key = _metric_key(cv_results, scoring)
+        mean = np.asarray(cv_results[f"mean_test_{key}"], dtype=float)
+        std = np.asarray(cv_results[f"std_test_{key}"], dtype=float)
         names = list(dict.fromkeys(name for p in grid for name in p))
         values = {n: _axis_values([p[n] for p in grid if n in p]) for n in names}
         params = _searched_params(names, values, params)
         if best_index is None:
-            if "rank_test_score" in cv_results:
-                best_index = int(np.argmin(cv_results["rank_test_score"]))
+            if f"rank_test_{key}" in cv_results:
+                best_index = int(np.argmin(cv_results[f"rank_test_{key}"]))
             else:  # every mean NaN: the first, as GridSearchCV ranks them (all rank 1)
                 best_index = 0 if np.isnan(mean).all() else int(np.nanargmax(mean))
         best = grid[best_index]
@@ -1069,7 +1105,8 @@ class SearchScoreDisplay:
         search : fitted search
             A :class:`~gdlogreg.GradientDescentLogisticRegressionCV`, or
             :class:`~sklearn.model_selection.GridSearchCV` and the like (with
-            ``cv_results_`` and ``best_index_``).
+            ``cv_results_`` and ``best_index_``); of a multi-metric search, the
+            metric of its ``refit`` is plotted.
         params : str or list of str, default=None
             The one or two parameters to plot; None: those that take more
             than one value.
@@ -1100,7 +1137,9 @@ class SearchScoreDisplay:
         _check_fitted_with(search, "cv_results_", "SearchScoreDisplay",
                            "a fitted search such as GradientDescentLogisticRegressionCV")
         scoring = getattr(search, "scoring", None)
-        if scoring is None:  # the estimator's own score: accuracy for a classifier
+        if getattr(search, "multimetric_", False):  # the metric that chose best_index_
+            scoring = search.refit if isinstance(search.refit, str) else None
+        elif scoring is None:  # the estimator's own score: accuracy for a classifier
             scoring = "accuracy" if is_classifier(search) else None
         elif not isinstance(scoring, str):
             scoring = getattr(scoring, "__name__", None)
