@@ -63,7 +63,10 @@ class ElasticNet:
         C Σs is floored at :data:`SCALE_FLOOR` for data of ``itemsize`` bytes
         (it may underflow to 0, or be subnormal).
         """
-        scale = C * sw_sum
+        # Python floats: C=np.float32(1e-8) would compute C·Σs and the penalty in float32
+        # (numpy's scalar promotion), overflowing or underflowing to another problem.
+        C, l1_ratio = float(C), float(l1_ratio)
+        scale = C * float(sw_sum)
         if scale == math.inf:
             return cls(0.0, 0.0)
         scale = max(scale, SCALE_FLOOR[4 if itemsize == 4 else 8])

@@ -324,6 +324,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         if sample_weight is not None and not np.isscalar(sample_weight) and _takes_weights(scorer):
             weights = _scored_weights(sample_weight, host_weights)
         _check_folds(folds, len(y_host), host_weights, weights is not None)
+        _check_fold_classes(folds, np.asarray(y_idx), classes)
         self._namespace = namespace_of(X) + (X.dtype,)
         self._callbacks_begin(X, y, sample_weight)
         tic = time.perf_counter()
@@ -360,12 +361,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             base = np.asarray(sample_weight.compute() if _dask.is_dask(sample_weight)
                               else _to_numpy(sample_weight), dtype=np.float64)
         out = []
-        for f, mask in enumerate(fold_masks):
-            present = np.bincount(y_idx[mask > 0].astype(np.intp), minlength=len(classes)) > 0
-            if not present.all():
-                c = int(np.flatnonzero(~present)[0])
-                raise ValueError(_messages.class_missing_from_fold(
-                    f, classes.tolist()[c], int(np.count_nonzero(y_idx.astype(np.intp) == c))))
+        for f, mask in enumerate(fold_masks):  # every class trains in it: _check_folds
             with np.errstate(over="ignore"):
                 w = base * mask
             if not np.isfinite(w).all():  # a huge weight, repeated by a bootstrap cv
@@ -894,6 +890,18 @@ def _check_folds(folds, n, weights, weighted_scores):
             if not np.any(weights[rows] > 0):
                 raise ValueError(_messages.bad_fold(f, kind, _messages.WEIGHTLESS_TEST
                                                     if kind == "test" else "weigh nothing"))
+
+
+def _check_fold_classes(folds, y_idx, classes):
+    """Every class in every training fold, for every solver: the batch shares one loss over
+    the classes, and a single fit on a fold without one has fewer rows of coef_."""
+    y_idx = y_idx.astype(np.intp)
+    for f, (train, _) in enumerate(folds):
+        present = np.bincount(y_idx[np.asarray(train)], minlength=len(classes)) > 0
+        if not present.all():
+            c = int(np.flatnonzero(~present)[0])
+            raise ValueError(_messages.class_missing_from_fold(
+                f, classes.tolist()[c], int(np.count_nonzero(y_idx == c))))
 
 
 def _fold_rows(f, kind, rows, n):
