@@ -80,3 +80,24 @@ def test_rows_of_weight_0_do_not_count_against_the_separability_program(sparse):
         texts.append([str(r.message) for r in rec])
     assert len(texts[0]) == 1 and "separable" in texts[0][0]
     assert texts[0] == texts[1]
+
+
+def test_the_search_with_weights_summing_to_1_keeps_each_folds_whitened_path():
+    """Each fold's J with weights summing to 1 and C scaled by n is that fold's J without
+    weights: the same path, fold by fold (it took 27 to 236 iterations instead of 12
+    to 13 while its rows were counted as Σ of the fold's raw weights)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from gdlogreg import GradientDescentLogisticRegressionCV
+
+    X, y = _collinear()
+    n = len(y)
+    folds = list(StratifiedKFold(4).split(X, y))
+    plain = GradientDescentLogisticRegressionCV(Cs=[0.1, 10.0], cv=folds).fit(X, y)
+    scaled = GradientDescentLogisticRegressionCV(Cs=[0.1 * n, 10.0 * n], cv=folds).fit(
+        X, y, sample_weight=np.full(n, 1.0 / n))
+    assert max(map(len, plain.loss_curves_)) < 30
+    for a, b in zip(scaled.loss_curves_, plain.loss_curves_):
+        np.testing.assert_allclose(a, b, rtol=1e-9)
+    np.testing.assert_allclose(scaled.scores_[1], plain.scores_[1])
+    np.testing.assert_allclose(scaled.coef_, plain.coef_, rtol=1e-8)
