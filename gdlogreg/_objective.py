@@ -47,7 +47,8 @@ from ._xp import astype, concat, eps, to_host
 # Whitened steps (:meth:`Objective.whitening`): for at most MAX_WHITENED coordinates,
 # and at most a quarter of the rows, Σ of the sample weights (applying H⁻¹, p² a column,
 # then costs at most a quarter of the products with X, n·p; a weight of 2 counts as two
-# rows, as a repeated row would: the same fit, scikit-learn's sample-weight equivalence).
+# rows, as a repeated row would: the same fit, scikit-learn's sample-weight equivalence),
+# or the rows of positive weight where more (weights scaled down: the same J, C scaled).
 MAX_WHITENED, WHITENED_ROWS = 512, 4
 # Where that p × p inverse does not apply (wide data: more coordinates than a quarter of the
 # rows, or than MAX_WHITENED), H⁻¹ is factored in the rows instead (LowRankMetric, Woodbury's

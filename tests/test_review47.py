@@ -97,7 +97,7 @@ def test_the_search_with_weights_summing_to_1_keeps_each_folds_whitened_path():
     scaled = GradientDescentLogisticRegressionCV(Cs=[0.1 * n, 10.0 * n], cv=folds).fit(
         X, y, sample_weight=np.full(n, 1.0 / n))
     assert max(map(len, plain.loss_curves_)) < 30
-    for a, b in zip(scaled.loss_curves_, plain.loss_curves_):
+    for a, b in zip(scaled.loss_curves_, plain.loss_curves_, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-9)
     np.testing.assert_allclose(scaled.scores_[1], plain.scores_[1])
     np.testing.assert_allclose(scaled.coef_, plain.coef_, rtol=1e-8)
