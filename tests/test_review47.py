@@ -101,3 +101,46 @@ def test_the_search_with_weights_summing_to_1_keeps_each_folds_whitened_path():
         np.testing.assert_allclose(a, b, rtol=1e-9)
     np.testing.assert_allclose(scaled.scores_[1], plain.scores_[1])
     np.testing.assert_allclose(scaled.coef_, plain.coef_, rtol=1e-8)
+
+
+def _gaussian(n, p, K, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) * np.logspace(-1, 1, p)
+    y = np.argmax(X @ rng.standard_normal((p, K)) + rng.gumbel(size=(n, K)), axis=1)
+    return X, y
+
+
+@pytest.mark.parametrize("solver, rate", [("bb", "auto"), ("gd", "auto"), ("gd", 0.5),
+                                          ("nesterov", "auto"), ("backtracking", "auto"),
+                                          ("lbfgs", "auto")])
+@pytest.mark.parametrize("shape", [(240, 6), (120, 60)])  # dense metric, factored metric
+@pytest.mark.parametrize("K", [2, 4])
+def test_weights_of_0_to_3_are_rows_removed_or_repeated_for_every_solver(solver, rate, shape, K):
+    """Held: integer weights (0 included, on rows holding values 1e4 times the others') give
+    the path of the rows removed and repeated, for each solver and metric, plain or
+    sparse, L2 or elastic net, and a class weight the path of those sample weights."""
+    import scipy.sparse as sp
+
+    X, y = _gaussian(*shape, K)
+    n = len(y)
+    w = np.random.default_rng(1).integers(0, 4, n)
+    w[[np.flatnonzero(y == k)[0] for k in range(K)]] = 1
+    rep = np.repeat(np.arange(n), w)
+    Xz = X.copy()
+    Xz[w == 0] *= 1e4
+    runs = [(np.asarray, 0.0), (sp.csr_matrix, 0.0 if solver == "lbfgs" else 0.5)]
+    # sparse wide X takes no metric: its plain paths, 150 iterations from converged, drift
+    # apart by rounding (L-BFGS: 4e-9 in J, 2e-5 in coef, whatever rows of weight 0 hold)
+    for fmt, l1 in runs[: 2 if shape[1] < 10 else 1]:
+        kw = dict(solver=solver, learning_rate=rate, l1_ratio=l1, max_iter=150)
+        a = GradientDescentLogisticRegression(**kw).fit(fmt(Xz), y, sample_weight=w * 1.0)
+        b = GradientDescentLogisticRegression(**kw).fit(fmt(X[rep]), y[rep])
+        assert a.n_iter_[0] == b.n_iter_[0], (fmt, a.n_iter_, b.n_iter_)
+        np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-7)  # rounding
+        np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-8, atol=1e-10 * abs(b.coef_).max())
+    cw = {0: 3.0, K - 1: 0.25}
+    c = GradientDescentLogisticRegression(class_weight=cw, **kw).fit(X, y)
+    d = GradientDescentLogisticRegression(**kw).fit(
+        X, y, sample_weight=np.vectorize(lambda k: cw.get(k, 1.0))(y))
+    assert c.n_iter_[0] == d.n_iter_[0]
+    np.testing.assert_allclose(c.coef_, d.coef_, rtol=1e-10, atol=1e-13)
