@@ -860,7 +860,7 @@ def _lp_worth_it(X, keep, y_idx, z, converged):
     if hasattr(X, "dask") or not len(z):
         return False
     k = z.shape[1]
-    entries = (X.nnz if sp.issparse(X) else math.prod(X.shape)) * (1 if k == 1 else 2 * (k - 1))
+    entries = _kept_entries(X, keep) * (1 if k == 1 else 2 * (k - 1))
     if entries > LP_ENTRIES:
         return False
     if not converged:
@@ -870,6 +870,16 @@ def _lp_worth_it(X, keep, y_idx, z, converged):
     else:  # 1 - p_y = 1 - exp(z_y - logsumexp(z))
         residual = -np.expm1(z[np.arange(len(z)), y_idx] - logsumexp(z, axis=1))
     return bool(np.min(residual) < LP_RESIDUAL)
+
+
+def _kept_entries(X, keep):
+    """The entries of X's rows ``keep`` (those of positive weight), the linear program's:
+    rows of weight 0 cost it nothing, as rows removed."""
+    if not sp.issparse(X):
+        return int(np.count_nonzero(keep)) * X.shape[1]
+    if X.format == "csr":
+        return int(np.diff(X.indptr)[keep].sum())
+    return int(np.bincount(X.tocoo().row, minlength=X.shape[0])[keep].sum())
 
 
 def _separable(X, keep, y_idx, n_columns, fit_intercept):

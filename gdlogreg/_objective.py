@@ -47,7 +47,8 @@ from ._xp import astype, concat, eps, to_host
 # Whitened steps (:meth:`Objective.whitening`): for at most MAX_WHITENED coordinates,
 # and at most a quarter of the rows, Σ of the sample weights (applying H⁻¹, p² a column,
 # then costs at most a quarter of the products with X, n·p; a weight of 2 counts as two
-# rows, as a repeated row would: the same fit, scikit-learn's sample-weight equivalence).
+# rows, as a repeated row would: the same fit, scikit-learn's sample-weight equivalence),
+# or the rows of positive weight where more (weights scaled down: the same J, C scaled).
 MAX_WHITENED, WHITENED_ROWS = 512, 4
 # Where that p × p inverse does not apply (wide data: more coordinates than a quarter of the
 # rows, or than MAX_WHITENED), H⁻¹ is factored in the rows instead (LowRankMetric, Woodbury's
@@ -441,17 +442,16 @@ class Objective:
         along -H⁻¹ g is a gradient step there (LeCun et al. 1998, "Efficient BackProp",
         §4.3: decorrelated inputs; near the optimum, a Newton step). Only for a pure L2
         penalty (the L1 prox needs a diagonal map) in standardized coordinates, at most
-        :data:`MAX_WHITENED` coordinates and a :data:`WHITENED_ROWS`-th of the rows (Σ of
-        the raw sample weights where the penalty knows it, else the rows of positive
-        weight). A constant column (:attr:`Standardization.held`), a copy of the intercept,
-        keeps the plain metric. None too where H is near a multiple of the identity
+        :data:`MAX_WHITENED` coordinates and a :data:`WHITENED_ROWS`-th of the rows (counted
+        as :meth:`_rows` does). A constant column (:attr:`Standardization.held`), a copy of
+        the intercept, keeps the plain metric. None too where H is near a multiple of the identity
         (condition number under :data:`MIN_CONDITION`: nothing to gain), and where it is not
         positive definite in floating point.
         """
         p, be = self.coef_shape[0], self.backend
         if not self.penalty.pure_l2 or self.T is not self.std:
             return None
-        dense = p <= MAX_WHITENED and WHITENED_ROWS * p <= self._rows()
+        dense = self._dense_applies()
         if not (dense or self._low_rank_applies()):
             return None
         keep = np.ones(p, dtype=bool)
@@ -477,12 +477,21 @@ class Objective:
         return None if P is None else be.asarray(P)
 
     def _rows(self):
-        """The rows the whitening rules count: Σ of the raw sample weights where the
-        penalty knows it (a weight of 2 counts as two rows, as a repeated row would), else
-        the rows of positive weight."""
-        if self.penalty.total is not None:
-            return self.penalty.total
-        return self._positive_rows()
+        """The rows the whitening rules count: the larger of Σ of the raw sample weights
+        (a weight of 2 counts as two rows, as a repeated row would) and the rows of positive
+        weight (weights scaled down, summing to 1 say, count each row once: the same J)."""
+        total = self.penalty.total
+        return self._positive_rows() if total is None else max(total, self._positive_rows())
+
+    def _dense_applies(self):
+        """Whether the dense p × p metric may be taken: at most MAX_WHITENED coordinates and
+        a WHITENED_ROWS-th of :meth:`_rows` (the rows of positive weight, a sum on the
+        device, counted only where Σ of the weights falls short)."""
+        p, total = self.coef_shape[0], self.penalty.total
+        if p > MAX_WHITENED:
+            return False
+        return (total is not None and WHITENED_ROWS * p <= total) or (
+            WHITENED_ROWS * p <= self._positive_rows())
 
     def _positive_rows(self):
         be = self.backend
@@ -498,13 +507,12 @@ class Objective:
         return self._low_rank_rows() is not None
 
     def _low_rank_rows(self):
-        """The rows :class:`LowRankMetric` counts (the larger of :meth:`_rows` and the rows
-        of positive weight) where it may be taken (:meth:`_low_rank_applies`), else None;
-        the rows of positive weight (a sum on the device) counted only where the penalty
-        and the backend allow it."""
+        """The rows :class:`LowRankMetric` counts (:meth:`_rows`) where it may be taken
+        (:meth:`_low_rank_applies`), else None; the rows of positive weight (a sum on the
+        device) counted only where the penalty and the backend allow it."""
         if not (self.penalty.l2 > 0.0 and hasattr(self.backend, "centred_rows")):
             return None
-        n = max(self._rows(), self._positive_rows())
+        n = self._rows()
         return n if _factored(n, self.coef_shape[0]) else None
 
     def whitening_start(self, first):
@@ -516,9 +524,8 @@ class Objective:
         column; for K classes in full, against 2npK), so that a fit it cannot speed up
         costs about twice its time at most (rent or buy), and one that crawls gets it."""
         p, k = self.coef_shape
-        if not self.penalty.pure_l2 or self.T is not self.std or (
-                p <= MAX_WHITENED and WHITENED_ROWS * p <= self._rows()):
-            return first  # (the dense metric's: no count of the rows, a sum on the device)
+        if not self.penalty.pure_l2 or self.T is not self.std or self._dense_applies():
+            return first
         n = self._low_rank_rows()
         if n is None or n <= LOW_RANK_FEW or WHITENED_ROWS * n <= p:
             return first
