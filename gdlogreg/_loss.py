@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from ._xp import astype, to_host
+from ._xp import astype, concat, to_host
 
 
 def weighted_sum(s, a, xp):
@@ -427,7 +427,7 @@ class SoftmaxCurvature:
         P = xp.exp(z - xp.max(z, axis=1, keepdims=True))  # each row's largest: exp(0)
         root = math.sqrt(w) if isinstance(w, float) else xp.sqrt(w)
         P = P * (root / xp.sum(P, axis=1, keepdims=True))
-        M = P[:, :, None] * xp.concat([A, xp.ones_like(A[:, :1])], axis=1)[:, None, :]
+        M = P[:, :, None] * concat([A, xp.ones_like(A[:, :1])], xp, axis=1)[:, None, :]
         return xp.reshape(M, (A.shape[0], -1))
 
     def assemble(self, S):

@@ -41,7 +41,7 @@ from scipy.linalg.lapack import dpotrf as _potrf
 from scipy.linalg.lapack import dpotrs as _potrs
 
 from ._compat import convert_to_numpy
-from ._loss import CurvatureShare, SoftmaxCurvature
+from ._loss import CurvatureShare, SoftmaxCurvature, probabilities
 from ._xp import astype, concat, eps, to_host
 
 # Whitened steps (:meth:`Objective.whitening`): for at most MAX_WHITENED coordinates,
@@ -467,7 +467,7 @@ class Objective:
             if bound is not None:
                 H, kept, lam, shift = bound  # (no test of H's condition: K classes couple)
                 P = _inverse(H, kept, self.dtype, lam, condition=False)
-                return None if P is None else ClassMetric(P, self.coef_shape, shift)
+                return None if P is None else ClassMetric(P, self.coef_shape, shift, be)
         H = self._bound_from_gram(keep, *at)
         if H is None:  # no Gram kernel: H's columns by products with X
             H = self._bound_columns(np.flatnonzero(keep), *at)[keep]
@@ -560,12 +560,15 @@ class Objective:
         """Whether the whitened steps of K classes take the Hessian's K × K class blocks
         (:class:`ClassMetric`) rather than their mean: where that take, a Gram of n·(Kp)²/2
         flops and about 2·(Kp)³ to factor and invert it (at BLAS3_RATE), costs at most
-        CLASS_TAKE iterations (4npK and ITERATION_FLOPS), n the rows as :meth:`_rows`
-        counts them."""
+        CLASS_TAKE iterations (4npK and ITERATION_FLOPS), n the larger of :meth:`_rows` and
+        the rows of positive weight (weights that sum to 1 are no fewer rows); float64 only."""
         p, k = self.coef_shape
-        if k == 1 or k * p > MAX_WHITENED:
+        # not in float32 (:func:`_coarse`): the gradients' rounding, blown up along the
+        # weakly curved directions the class blocks resolve, kept review 28's float32 fits
+        # (features 1e-4 to 1e4, C = 1e4) at max_iter, 1.4e-2 above J*
+        if k == 1 or k * p > MAX_WHITENED or _coarse(self.dtype):
             return False
-        n, kp = self._rows(), k * p
+        n, kp = max(self._rows(), self._positive_rows()), k * p
         take = (n * kp * kp / 2 + 2 * kp**3) / BLAS3_RATE
         return take <= CLASS_TAKE * (4 * n * kp + ITERATION_FLOPS)
 
@@ -573,8 +576,7 @@ class Objective:
         """``(H', keep, lam, shift)``: H' for :func:`_inverse` over the K class columns at the
         raw prediction Z (the backend's :meth:`class_gram` and the penalty's l2·D² on each
         class's weights: J's Hessian H), on the coordinates ``keep`` of every class, and
-        what :class:`ClassMetric` needs besides; None without that kernel (sparse X, other
-        backends: the classes share the mean block).
+        what :class:`ClassMetric` needs besides.
 
         The softmax ignores a shift common to the classes (v ⊗ 1, v of p coordinates): there
         H is the penalty's diagonal alone, 0 for the intercept and without a penalty. A
@@ -587,11 +589,13 @@ class Objective:
         gram, rows = getattr(be, "class_gram", None), SoftmaxCurvature(k)
         D = _host(be, self.std.D)
         S = None if gram is None else gram(_host(be, self.std.mean), D, Z, rows)
-        if S is None:
-            return None
-        H, d = rows.assemble(S), len(D)
-        if not self.fit_intercept:
-            H = H.reshape(k, d + 1, k, d + 1)[:, :d, :, :d].reshape(k * d, k * d)
+        d = len(D)
+        if S is None:  # by products with X, in these coordinates
+            H = rows.assemble(self._class_columns(Z))
+        else:  # the kernel's, with the intercept's row and column
+            H = rows.assemble(S)
+            if not self.fit_intercept:
+                H = H.reshape(k, d + 1, k, d + 1)[:, :d, :, :d].reshape(k * d, k * d)
         lam = np.zeros(p)
         lam[:d] = self.penalty.l2 * D * D
         shift = np.where(keep, np.divide(1.0, lam, out=np.zeros(p), where=lam > 0), 1.0)
@@ -601,6 +605,29 @@ class Objective:
         kept = np.tile(keep, k)
         H = H[np.ix_(kept, kept)]
         return 0.5 * (H + H.T), kept, np.tile(lam, k)[kept], shift
+
+    def _class_columns(self, Z):
+        """Σ MᵀM of :meth:`gdlogreg._loss.SoftmaxCurvature.factor` in these coordinates
+        (host float64, (Kp)²) by products with X, for a backend without ``class_gram``
+        (sparse X too): column (l, i) is Tᵀ Âᵀ (s pₗ âᵢ pₖ)ₖ, one ``X @ V`` for a chunk of
+        coordinates i and one ``X.T @ R`` of K² times as many columns, in chunks of at
+        most :data:`GRAM_ENTRIES` entries of R (or a sixteenth of X's)."""
+        be, xp, (p, k) = self.backend, self.xp, self.coef_shape
+        n = max(be.n_samples, 1)
+        P = probabilities(Z, xp)
+        sP = P * (be.s if isinstance(be.s, float) else xp.reshape(be.s, (-1, 1)))
+        width = max(1, max(GRAM_ENTRIES, n * be.n_features // 16) // (n * k * k))
+        S = np.empty((k, p, k, p))
+        for lo in range(0, p, width):
+            c = min(width, p - lo)
+            E = np.zeros((p, c))
+            E[lo + np.arange(c), np.arange(c)] = 1.0
+            U = be.linear(self.T.to_base(be.asarray(E)), self.fit_intercept)  # âᵢ, (n, c)
+            R = (U[:, :, None, None] * sP[:, None, :, None]) * P[:, None, None, :]  # i, l, k
+            G = self.T.grad_from_base(be.rlinear(xp.reshape(R, (R.shape[0], -1)),
+                                                 self.fit_intercept))
+            S[:, :, :, lo : lo + c] = _host(be, G).reshape(p, c, k, k).transpose(3, 0, 2, 1)
+        return S.reshape(k * p, k * p)
 
     def _bound_from_gram(self, keep, rows=None, Z=None):
         """H on the coordinates ``keep`` from the backend's centred Gram (one read of X):
@@ -731,15 +758,18 @@ class ClassMetric:
     part off the shifts common to the classes; its class means (those shifts) are applied
     H's inverse there, ``shift`` (p,)."""
 
-    def __init__(self, P, shape, shift):
+    def __init__(self, P, shape, shift, backend):
         self.P, self.shape, self.shift = P, shape, shift
+        # q to the host, and P q back to the backend's namespace and dtype
+        self.to_host, self.to_backend = partial(_host, backend), backend.asarray
 
     def __matmul__(self, q):
-        m = np.mean(q, axis=1, keepdims=True)
+        q = self.to_host(q)
+        m = q.mean(axis=1, keepdims=True)
         v = (self.P @ np.reshape(q - m, -1, order="F")).reshape(self.shape, order="F")
         v -= v.mean(axis=1, keepdims=True)  # H'⁻¹ keeps the complement: its rounding off
         v += m * self.shift[:, None]
-        return v.astype(q.dtype, copy=False)
+        return self.to_backend(v)
 
 
 class LowRankMetric:
