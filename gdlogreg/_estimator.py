@@ -551,7 +551,7 @@ class GradientDescentLogisticRegression(
         msg = _messages.unconverged(
             self, result, RULES[self.solver].hint,
             lambda: _descent_step(problem),
-            lambda: _no_minimum(self, problem, X, labels(), weights, result.converged),
+            lambda: _no_minimum(self, problem, X, labels, weights, result.converged),
         )
         if msg is not None:
             warnings.warn(msg, ConvergenceWarning, stacklevel=_messages.user_stacklevel())
@@ -817,19 +817,24 @@ def _descent_step(problem):
     return 2.0 / L if L > 0 else math.inf
 
 
-def _no_minimum(estimator, problem, X, y_idx, weights, converged=False):
+def _no_minimum(estimator, problem, X, labels, weights, converged=False):
     """Why J has no minimum (a text for the warning), or None: a class whose rows weigh
     nothing, its intercept unpenalised (it falls without bound), or, without a penalty,
     classes separable in full or in part (J falls along a direction that raises no row's
-    loss and lowers some). Rows of weight 0 are not in J and are left out. ``converged``:
-    the fit claims a minimum (then only rows predicted near certainty can be separated)."""
-    y_idx = _to_numpy(y_idx).astype(np.intp)
+    loss and lowers some). Rows of weight 0 are not in J and are left out. ``labels()``:
+    the labels' class indices (encoded on the host: only where one of the tests can
+    apply). ``converged``: the fit claims a minimum (then only rows predicted near
+    certainty can be separated)."""
+    penalty = problem.penalty
+    free = not (penalty.l2 > 0.0 or penalty.l1 > 0.0)
+    if not (free or (estimator.fit_intercept and _some_weightless(weights))):
+        return None
+    y_idx = _to_numpy(labels()).astype(np.intp)
     keep = np.ones(len(y_idx), bool) if weights is None else _to_numpy(weights) > 0
     weightless = np.bincount(y_idx[keep], minlength=len(estimator.classes_)) == 0
     if estimator.fit_intercept and weightless.any():
         return _messages.weightless_class(estimator.classes_[weightless])
-    penalty = problem.penalty
-    if penalty.l2 > 0.0 or penalty.l1 > 0.0:
+    if not free:
         return None
     check_is_fitted(estimator)
     with np.errstate(over="ignore", invalid="ignore"):  # data near the float limit
@@ -840,6 +845,15 @@ def _no_minimum(estimator, problem, X, y_idx, weights, converged=False):
             X, keep, y_idx, z.shape[1], estimator.fit_intercept)):
         return _messages.SEPARABLE
     return None
+
+
+def _some_weightless(weights):
+    """Whether some row weighs nothing (weights: sample times class weights, or None), on
+    the weights' namespace and device (Dask: computed)."""
+    if weights is None:
+        return False
+    xp, _ = get_namespace(weights)
+    return not bool(xp.all(weights > 0))
 
 
 #: The linear program of :func:`_separable` only where its constraints hold at most this

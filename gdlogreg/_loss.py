@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from ._xp import astype, to_host
+from ._xp import astype, concat, to_host
 
 
 def weighted_sum(s, a, xp):
@@ -408,6 +408,40 @@ class CurvatureShare:
         curvature-weighted Gram (:meth:`gdlogreg._objective.Objective.whitening`)."""
         rho = self.ratios(z, xp)
         return weighted_sum(s, rho, xp), (_scale_rows(s, rho) if residual else None)
+
+
+class SoftmaxCurvature:
+    """The softmax loss's Hessian over all K class columns, for :class:`gdlogreg._objective.
+    ClassMetric`: Σᵢ sᵢ (diag(pᵢ) - pᵢpᵢᵀ) ⊗ âᵢâᵢᵀ (pᵢ = softmax(zᵢ)), made by a backend's
+    ``class_gram`` from :meth:`factor` of each block of rows and :meth:`assemble`d here."""
+
+    def __init__(self, n_classes):
+        self.n_classes = n_classes
+
+    @staticmethod
+    def factor(A, z, w, xp):
+        """M (rows, K(d + 1), float64) with MᵀM = Σᵢ wᵢ pᵢpᵢᵀ ⊗ âᵢâᵢᵀ over a block: Mᵢ =
+        √wᵢ pᵢ ⊗ âᵢ, âᵢ = [aᵢ; 1] (A: the rows aᵢ centred and scaled, float64; z: their raw
+        predictions (rows, K); w: one weight, or a column)."""
+        z = astype(z, A.dtype, xp)
+        P = xp.exp(z - xp.max(z, axis=1, keepdims=True))  # each row's largest: exp(0)
+        root = math.sqrt(w) if isinstance(w, float) else xp.sqrt(w)
+        P = P * (root / xp.sum(P, axis=1, keepdims=True))
+        M = P[:, :, None] * concat([A, xp.ones_like(A[:, :1])], xp, axis=1)[:, None, :]
+        return xp.reshape(M, (A.shape[0], -1))
+
+    def assemble(self, S):
+        """The Hessian (numpy float64) from S = Σ MᵀM (its upper triangle at least): the
+        off-diagonal blocks are -Σ s pₖpₗ ââᵀ, a diagonal one Σ s pₖ(1 - pₖ) ââᵀ the sum
+        of its row's others (1 - pₖ = Σₗ≠ₖ pₗ: a sum of positive terms, nothing cancels)."""
+        k = self.n_classes
+        q = len(S) // k
+        S = np.triu(S) + np.triu(S, 1).T
+        B = S.reshape(k, q, k, q)
+        H = -B
+        for c in range(k):
+            H[c, :, c, :] += B[c].sum(axis=1)  # Σₗ Bₖₗ - Bₖₖ
+        return H.reshape(k * q, k * q)
 
 
 def _exp(a, xp):

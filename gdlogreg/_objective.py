@@ -41,7 +41,7 @@ from scipy.linalg.lapack import dpotrf as _potrf
 from scipy.linalg.lapack import dpotrs as _potrs
 
 from ._compat import convert_to_numpy
-from ._loss import CurvatureShare
+from ._loss import CurvatureShare, SoftmaxCurvature, probabilities
 from ._xp import astype, concat, eps, to_host
 
 # Whitened steps (:meth:`Objective.whitening`): for at most MAX_WHITENED coordinates,
@@ -72,6 +72,11 @@ LOW_RANK_FEW = 256
 # One column only: for K classes the metric is the mean of the Hessian's class blocks, and
 # taken sooner it cost iterations (600 × 900 raw, 3 classes: 215 for 162 at 31 for 56).
 BLAS3_RATE = 2.0
+# K classes take the Hessian's class blocks (ClassMetric) where that take costs at most
+# CLASS_TAKE iterations: it cut the iterations after it by half or more (wine 27 -> 16,
+# iris 30 -> 14, diamonds 65 -> 31, synthetic 3 to 8 classes 38-46 -> 14-17), and the
+# shared mean block's fits took 27 to 80 (benchmarks/README.md, "The classes' own blocks").
+CLASS_TAKE = 16
 # ... and only where H's condition number is at least MIN_CONDITION: where it is near 1,
 # H is near a multiple of the identity, the standardization's metric, and a restart of
 # the steps would cost iterations for nothing.
@@ -457,6 +462,12 @@ class Objective:
         at = () if base is None else (self._curvature_rows(), z)
         if not dense:
             return self._low_rank_metric(keep, *at, previous=previous)
+        if base is not None and self._class_metric_pays():
+            bound = self._class_bound(keep, z)
+            if bound is not None:
+                H, kept, lam, shift = bound  # (no test of H's condition: K classes couple)
+                P = _inverse(H, kept, self.dtype, lam, condition=False)
+                return None if P is None else ClassMetric(P, self.coef_shape, shift, be)
         H = self._bound_from_gram(keep, *at)
         if H is None:  # no Gram kernel: H's columns by products with X
             H = self._bound_columns(np.flatnonzero(keep), *at)[keep]
@@ -544,6 +555,79 @@ class Objective:
         # applied on the host: q comes from, and P q goes to, the backend
         P.to_host, P.to_backend = partial(_host, be), be.asarray
         return P.at(w)
+
+    def _class_metric_pays(self):
+        """Whether the whitened steps of K classes take the Hessian's K × K class blocks
+        (:class:`ClassMetric`) rather than their mean: where that take, a Gram of n·(Kp)²/2
+        flops and about 2·(Kp)³ to factor and invert it (at BLAS3_RATE), costs at most
+        CLASS_TAKE iterations (4npK and ITERATION_FLOPS), n the larger of :meth:`_rows` and
+        the rows of positive weight (weights that sum to 1 are no fewer rows); float64 only."""
+        p, k = self.coef_shape
+        # not in float32 (:func:`_coarse`): the gradients' rounding, blown up along the
+        # weakly curved directions the class blocks resolve, kept review 28's float32 fits
+        # (features 1e-4 to 1e4, C = 1e4) at max_iter, 1.4e-2 above J*
+        if k == 1 or k * p > MAX_WHITENED or _coarse(self.dtype):
+            return False
+        n, kp = max(self._rows(), self._positive_rows()), k * p
+        take = (n * kp * kp / 2 + 2 * kp**3) / BLAS3_RATE
+        return take <= CLASS_TAKE * (4 * n * kp + ITERATION_FLOPS)
+
+    def _class_bound(self, keep, Z):
+        """``(H', keep, lam, shift)``: H' for :func:`_inverse` over the K class columns at the
+        raw prediction Z (the backend's :meth:`class_gram` and the penalty's l2·D² on each
+        class's weights: J's Hessian H), on the coordinates ``keep`` of every class, and
+        what :class:`ClassMetric` needs besides.
+
+        The softmax ignores a shift common to the classes (v ⊗ 1, v of p coordinates): there
+        H is the penalty's diagonal alone, 0 for the intercept and without a penalty. A
+        floor would blow the gradient's rounding up along a null direction that H's own
+        rounding tilts, so H' = H + c·Π, Π the projection on those shifts and c H's mean
+        diagonal: on the shifts' complement H'⁻¹ is H⁻¹ (H and Π commute), and along them
+        ClassMetric applies H's inverse there, 1/(l2·D²) or 0 (``shift``; 1 for a held
+        coordinate, whose metric is the identity)."""
+        be, (p, k) = self.backend, self.coef_shape
+        gram, rows = getattr(be, "class_gram", None), SoftmaxCurvature(k)
+        D = _host(be, self.std.D)
+        S = None if gram is None else gram(_host(be, self.std.mean), D, Z, rows)
+        d = len(D)
+        if S is None:  # by products with X, in these coordinates
+            H = rows.assemble(self._class_columns(Z))
+        else:  # the kernel's, with the intercept's row and column
+            H = rows.assemble(S)
+            if not self.fit_intercept:
+                H = H.reshape(k, d + 1, k, d + 1)[:, :d, :, :d].reshape(k * d, k * d)
+        lam = np.zeros(p)
+        lam[:d] = self.penalty.l2 * D * D
+        shift = np.where(keep, np.divide(1.0, lam, out=np.zeros(p), where=lam > 0), 1.0)
+        H[np.diag_indices_from(H)] += np.tile(lam, k)
+        at = np.arange(p)
+        H.reshape(k, p, k, p)[:, at, :, at] += float(np.trace(H)) / (len(H) * k)  # c·Π
+        kept = np.tile(keep, k)
+        H = H[np.ix_(kept, kept)]
+        return 0.5 * (H + H.T), kept, np.tile(lam, k)[kept], shift
+
+    def _class_columns(self, Z):
+        """Σ MᵀM of :meth:`gdlogreg._loss.SoftmaxCurvature.factor` in these coordinates
+        (host float64, (Kp)²) by products with X, for a backend without ``class_gram``
+        (sparse X too): column (l, i) is Tᵀ Âᵀ (s pₗ âᵢ pₖ)ₖ, one ``X @ V`` for a chunk of
+        coordinates i and one ``X.T @ R`` of K² times as many columns, in chunks of at
+        most :data:`GRAM_ENTRIES` entries of R (or a sixteenth of X's)."""
+        be, xp, (p, k) = self.backend, self.xp, self.coef_shape
+        n = max(be.n_samples, 1)
+        P = probabilities(Z, xp)
+        sP = P * (be.s if isinstance(be.s, float) else xp.reshape(be.s, (-1, 1)))
+        width = max(1, max(GRAM_ENTRIES, n * be.n_features // 16) // (n * k * k))
+        S = np.empty((k, p, k, p))
+        for lo in range(0, p, width):
+            c = min(width, p - lo)
+            E = np.zeros((p, c))
+            E[lo + np.arange(c), np.arange(c)] = 1.0
+            U = be.linear(self.T.to_base(be.asarray(E)), self.fit_intercept)  # âᵢ, (n, c)
+            R = (U[:, :, None, None] * sP[:, None, :, None]) * P[:, None, None, :]  # i, l, k
+            G = self.T.grad_from_base(be.rlinear(xp.reshape(R, (R.shape[0], -1)),
+                                                 self.fit_intercept))
+            S[:, :, :, lo : lo + c] = _host(be, G).reshape(p, c, k, k).transpose(3, 0, 2, 1)
+        return S.reshape(k * p, k * p)
 
     def _bound_from_gram(self, keep, rows=None, Z=None):
         """H on the coordinates ``keep`` from the backend's centred Gram (one read of X):
@@ -663,6 +747,29 @@ class Ray:
             if self.D is not None and be.spends_direction(obj.loss, self.Z.shape[1]):
                 self.D = be.linear(self.base_d, obj.fit_intercept, out=self.D)
         return None, point.J
+
+
+class ClassMetric:
+    """H⁻¹ over the K class columns at once (from :meth:`Objective.whitening`), applied as
+    ``P @ q`` to q of shape (p, K): the softmax Hessian's class blocks -Σ s pₖpₗ ââᵀ couple
+    the classes' steps, which the mean block the classes otherwise share leaves out
+    (Böhning 1992, "Multinomial logistic regression algorithm", for the block structure).
+    ``P``: H'⁻¹ (numpy, float64, pK × pK) of :meth:`Objective._class_bound`, applied to q's
+    part off the shifts common to the classes; its class means (those shifts) are applied
+    H's inverse there, ``shift`` (p,)."""
+
+    def __init__(self, P, shape, shift, backend):
+        self.P, self.shape, self.shift = P, shape, shift
+        # q to the host, and P q back to the backend's namespace and dtype
+        self.to_host, self.to_backend = partial(_host, backend), backend.asarray
+
+    def __matmul__(self, q):
+        q = self.to_host(q)
+        m = q.mean(axis=1, keepdims=True)
+        v = (self.P @ np.reshape(q - m, -1, order="F")).reshape(self.shape, order="F")
+        v -= v.mean(axis=1, keepdims=True)  # H'⁻¹ keeps the complement: its rounding off
+        v += m * self.shift[:, None]
+        return self.to_backend(v)
 
 
 class LowRankMetric:
@@ -888,16 +995,17 @@ def _coarse(dtype):
     return eps(dtype) > 1e-10
 
 
-def _inverse(H, keep, dtype, lam):
+def _inverse(H, keep, dtype, lam, condition=True):
     """The metric P (p × p) of :meth:`Objective.whitening` from its H on the coordinates
     ``keep`` (``lam``: the penalty's part of its diagonal): H⁻¹ there, the identity
-    elsewhere; None where H is near a multiple of the identity or not positive definite."""
+    elsewhere; None where H is not positive definite, or (``condition``) near a multiple
+    of the identity."""
     # a floor under H's spectrum (:func:`_floor_of`), whose gradients' rounding H⁻¹ would
     # otherwise blow up along a null direction (a copy or a sum of columns, C = 1e10:
     # 1000 iterations, not converged, for 26)
     penalty = float(lam.sum())
     H[np.diag_indices_from(H)] += _floor_of(float(np.trace(H)) - penalty, penalty, len(H), dtype)
-    if not _ill_conditioned(H):
+    if condition and not _ill_conditioned(H):
         return None
     try:
         inv = cho_solve(cho_factor(H, lower=True), np.eye(len(H)))

@@ -106,10 +106,9 @@ def _hessian(obj, X, coef, s=None):
     return H
 
 
-@pytest.mark.parametrize("K", [2, 3])
-def test_the_metric_at_a_point_is_the_inverse_of_the_curvature_there(K):
-    """Two classes: the Hessian of J at the point; K: its class blocks' mean."""
-    X, y = _collinear(n=500, K=K)
+def test_the_metric_at_a_point_is_the_inverse_of_the_curvature_there():
+    """Two classes: the Hessian of J at the point."""
+    X, y = _collinear(n=500, K=2)
     obj = _objective(X, y)
     rng = np.random.default_rng(1)
     coef = rng.standard_normal(obj.coef_shape) * 0.3  # standardized coordinates
@@ -120,6 +119,46 @@ def test_the_metric_at_a_point_is_the_inverse_of_the_curvature_there(K):
     P_far = obj.whitening(obj.T.to_base(far))
     np.testing.assert_allclose(P_far @ _hessian(obj, X, far), np.eye(len(P)), atol=1e-7)
     assert not np.allclose(P_far, obj.whitening(), rtol=0.1)
+
+
+def _softmax_hessian_times(obj, X, coef, V):
+    """H V by hand for J's Hessian H over the K class columns, in standardized
+    coordinates: Aᵀ R + l2 [D² 0; 0 0] V, Rᵢ = sᵢ (diag(pᵢ) - pᵢpᵢᵀ) (A V)ᵢ, s = 1/n."""
+    std = obj.std
+    A = np.column_stack([(X - std.mean) * std.D, np.ones(len(X))])
+    Z = A @ coef
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    U = A @ V
+    R = (P * U - P * (P * U).sum(axis=1, keepdims=True)) / len(X)
+    HV = A.T @ R
+    d = X.shape[1]
+    HV[:d] += (obj.penalty.l2 * std.D**2)[:, None] * V[:d]
+    return HV
+
+
+@pytest.mark.parametrize("scale", [1.0, 30.0])
+def test_K_classes_metric_is_the_inverse_of_the_hessian_over_all_classes(scale):
+    """K classes (few coordinates): the Hessian over all K class columns, its blocks
+    coupled (ClassMetric); the intercepts' common shift, which the softmax ignores and
+    nothing curves, is left out of both sides."""
+    X, y = _collinear(n=500, K=3)
+    obj = _objective(X, y)
+    rng = np.random.default_rng(1)
+    coef = rng.standard_normal(obj.coef_shape) * 0.3 * scale
+    P = obj.whitening(obj.T.to_base(coef))
+    assert type(P).__name__ == "ClassMetric"
+    for _ in range(3):
+        V = rng.standard_normal(obj.coef_shape)
+        V[-1] -= V[-1].mean()
+        np.testing.assert_allclose(P @ _softmax_hessian_times(obj, X, coef, V), V, atol=1e-7)
+    # a shift of the weights common to the classes: only the penalty curves it
+    V = np.zeros(obj.coef_shape)
+    V[0] = 1.0
+    np.testing.assert_allclose(P @ _softmax_hessian_times(obj, X, coef, V), V, atol=1e-7)
+    # the mean of the class blocks is what the classes share where the take costs more
+    E = np.eye(obj.coef_shape[0])[:, :3]
+    assert not np.allclose(P @ E, np.linalg.solve(_hessian(obj, X, coef), E), rtol=0.1)
 
 
 def _objective(X, y, **kw):

@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg.blas import dsyrk as _syrk
 
 from .._compat import (
     csc_matvec,
@@ -723,33 +724,59 @@ class NumpyBackend(HostArrays, ArrayBackend):
         (BLAS at one thread meanwhile). CSR X: :meth:`_sparse_gram`. None for CSC X."""
         if self._sparse:
             return self._sparse_gram(mean, scale, rows, Z) if self._csr else None
-        d, step = self.n_features, self._moment_rows()
-        mu = np.asarray(mean, dtype=np.float64)
-        D = np.asarray(scale, dtype=np.float64)
+        d = self.n_features
         blocks = self.row_blocks(1)
 
         def part(lo, hi):
             G = np.zeros((d + 1, d + 1))
-            # one float64 block a thread, reused: a new copy per block would live beside
-            # the last one (two blocks at the peak: 6.7 MB on 200,000 x 100)
-            buf = np.empty((min(step, self.n_samples), d))
-            for block in blocks[lo:hi]:
-                for i in range(block.start, block.stop, step):
-                    A = buf[: min(i + step, block.stop) - i]
-                    np.copyto(A, self.X[i : i + len(A)])  # a copy, in float64
-                    A -= mu  # in place: the block's one temporary, A itself
-                    A *= D
-                    w = self._gram_weights(i, A.shape[0], rows, Z)
-                    root = np.sqrt(w)  # w >= 0
-                    A *= root
-                    G[:d, :d] += np.dot(A.T, A)
-                    G[d, :d] += (root.T @ A).ravel() if root.ndim else root * A.sum(axis=0)
-                    G[d, d] += float(w * A.shape[0]) if np.ndim(w) == 0 else float(w.sum())
+            for i, A in self._centred_blocks(mean, scale, blocks[lo:hi], self._moment_rows()):
+                w = self._gram_weights(i, A.shape[0], rows, Z)
+                root = np.sqrt(w)  # w >= 0
+                A *= root
+                G[:d, :d] += np.dot(A.T, A)
+                G[d, :d] += (root.T @ A).ravel() if root.ndim else root * A.sum(axis=0)
+                G[d, d] += float(w * A.shape[0]) if np.ndim(w) == 0 else float(w.sum())
             return [], G, None
 
         G = _gather(self._map(part, 1, blas=True))[1]
         G[:d, d] = G[d, :d]
         return G
+
+    def _centred_blocks(self, mean, scale, blocks, step):
+        """(i, A) for each run of ``step`` rows from i in ``blocks`` of dense X: A = (x - μ)·scale
+        in float64, in one buffer reused (a new copy per block would live beside the last
+        one: two blocks at the peak, 6.7 MB on 200,000 x 100), scaled before any product
+        (raw units overflow for features near 1e155)."""
+        mu = np.asarray(mean, dtype=np.float64)
+        D = np.asarray(scale, dtype=np.float64)
+        buf = np.empty((min(step, self.n_samples), self.n_features))
+        for block in blocks:
+            for i in range(block.start, block.stop, step):
+                A = buf[: min(i + step, block.stop) - i]
+                np.copyto(A, self.X[i : i + len(A)])  # a copy, in float64
+                A -= mu  # in place: the block's one temporary, A itself
+                A *= D
+                yield i, A
+
+    def class_gram(self, mean, scale, Z, rows):
+        """Σ MᵀM over dense X's blocks of rows, M = ``rows.factor`` of the block's rows
+        âᵢ (as :meth:`centred_gram`'s) at its raw predictions Z (numpy float64, the upper
+        triangle: dsyrk on each block); None for sparse X."""
+        if self._sparse:
+            return None
+        K, q = Z.shape[1], self.n_features + 1
+        # M holds rows × Kq entries: at most 2^19 (4 MiB), as the moments' blocks
+        step = max(1, min(self._moment_rows(), (1 << 19) // (K * q)))
+        blocks = self.row_blocks(1)
+
+        def part(lo, hi):
+            S = np.zeros((K * q, K * q), order="F")
+            for i, A in self._centred_blocks(mean, scale, blocks[lo:hi], step):
+                M = rows.factor(A, Z[i : i + len(A)], self._gram_weights(i, len(A), None, None), np)
+                S = _syrk(1.0, M.T, beta=1.0, c=S, overwrite_c=1)  # S += MᵀM, upper triangle
+            return [], S, None
+
+        return _gather(self._map(part, 1, blas=True))[1]
 
     def centred_rows(self, mean, scale):
         """The rows aᵢ = (xᵢ - μ)·scale of dense X (numpy, float64, n × d, a copy: for the
@@ -1343,6 +1370,29 @@ class DenseArrayBackend(ArrayBackend):
         G[d, :d] = G[:d, d] = to_host(c)[0]
         G[d, d] = to_host(total)[0, 0]
         return G
+
+    def class_gram(self, mean, scale, Z, rows):
+        """Σ MᵀM (numpy float64) over X's row blocks on its device, M = ``rows.factor`` of
+        the block's rows (x - μ)·scale at its raw predictions Z (as
+        :class:`NumpyBackend`'s); None where the namespace has no float64."""
+        xp, X, dev = self.xp, self.X, self.device
+        n, d = X.shape
+        try:
+            mu = xp.asarray(np.asarray(mean, dtype=np.float64), dtype=xp.float64, device=dev)
+            D = xp.asarray(np.asarray(scale, dtype=np.float64), dtype=xp.float64, device=dev)
+        except (AttributeError, TypeError, RuntimeError):  # pragma: no cover - e.g. MPS
+            return None
+        kq = Z.shape[1] * (d + 1)
+        S = xp.zeros((kq, kq), dtype=xp.float64, device=dev)
+        step = max(1, min(MOMENT_ENTRIES, max(n * d // 16, MOMENT_ENTRIES >> 8)) // max(kq, 1))
+        for lo in range(0, n, step):
+            hi = min(lo + step, n)
+            A = (xp.astype(X[lo:hi, :], xp.float64, copy=True) - mu) * D
+            s = self.s if isinstance(self.s, float) else xp.reshape(
+                xp.astype(self.s[lo:hi], xp.float64), (-1, 1))
+            M = rows.factor(A, Z[lo:hi, ...], s, xp)
+            S += M.T @ M
+        return to_host(S).astype(np.float64)
 
     def centred_rows(self, mean, scale):
         """As :meth:`NumpyBackend.centred_rows`, on the host: X copied there (few rows,

@@ -67,6 +67,14 @@ def _gram_block(x, t, s, *, coef, weights, rows=None, at=None):
     return np.concatenate(_gradient_parts(x, z * w)).astype(np.float64)
 
 
+def _class_gram_block(x, t, s, *, weights, at, mean, scale, rows):
+    """Partial Σ MᵀM of one row chunk (``rows.factor`` of its rows (x - μ)·scale at
+    z = A·at), flattened (the in-memory backends' ``class_gram``)."""
+    A = (np.asarray(x, dtype=np.float64) - mean) * scale
+    M = rows.factor(A, _linear_block(x, at), weights if s is None else s[:, None], np)
+    return (M.T @ M).ravel()
+
+
 def _scale_block(x, t, s, *, weights):
     """[max |x| (d), w, the row of largest weight w (d)] of one row chunk, over its rows
     of positive weight (a value on a row of weight 0 would shrink the others to
@@ -282,6 +290,14 @@ class DaskBackend(HostArrays):
         at = {} if rows is None else {"rows": rows, "at": Z.coef}
         packed = self._map_reduce(_gram_block, coef=np.array(V), **at)
         return self._unpack(packed, V.shape[1], fit_intercept)
+
+    def class_gram(self, mean, scale, Z, rows):
+        """Σ MᵀM over the chunks (numpy float64, as the in-memory ``class_gram``): one pass."""
+        kq = Z.coef.shape[1] * (self.n_features + 1)
+        packed = self._map_reduce(_class_gram_block, at=Z.coef, rows=rows,
+                                  mean=np.asarray(mean, np.float64),
+                                  scale=np.asarray(scale, np.float64))
+        return packed.reshape(kq, kq)
 
     def combine(self, Za, Zb, beta):
         return Za + beta * (Za - Zb)
