@@ -615,15 +615,15 @@ class Objective:
         be, xp, (p, k) = self.backend, self.xp, self.coef_shape
         n = max(be.n_samples, 1)
         P = probabilities(Z, xp)
-        sP = P * (be.s if isinstance(be.s, float) else xp.reshape(be.s, (-1, 1)))
+        s = be.s if isinstance(be.s, float) else xp.reshape(be.s, (-1, 1))
         width = max(1, max(GRAM_ENTRIES, n * be.n_features // 16) // (n * k * k))
         S = np.empty((k, p, k, p))
         for lo in range(0, p, width):
             c = min(width, p - lo)
             E = np.zeros((p, c))
             E[lo + np.arange(c), np.arange(c)] = 1.0
-            U = be.linear(self.T.to_base(be.asarray(E)), self.fit_intercept)  # âᵢ, (n, c)
-            R = (U[:, :, None, None] * sP[:, None, :, None]) * P[:, None, None, :]  # i, l, k
+            U = be.linear(self.T.to_base(be.asarray(E)), self.fit_intercept) * s  # s âᵢ
+            R = (U[:, :, None, None] * P[:, None, :, None]) * P[:, None, None, :]  # i, l, k
             G = self.T.grad_from_base(be.rlinear(xp.reshape(R, (R.shape[0], -1)),
                                                  self.fit_intercept))
             S[:, :, :, lo : lo + c] = _host(be, G).reshape(p, c, k, k).transpose(3, 0, 2, 1)

@@ -644,3 +644,21 @@ def test_a_search_counts_its_columns_metrics_in_its_memory_budget(monkeypatch):
     assert list(one.stop_reasons_) == list(small.stop_reasons_) == ["converged"] * 4
     for a, b in zip(one.loss_curves_, small.loss_curves_, strict=True):
         np.testing.assert_allclose(a[-1], b[-1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_the_class_blocks_by_products_are_the_kernels(fit_intercept):
+    """CSR X (no Gram kernel) takes the class blocks' H by products with X: the dense
+    kernel's, to rounding, with and without an intercept, with sample weights."""
+    X, y = _collinear(n=300, K=3)
+    X = X * np.logspace(-1, 1, X.shape[1]) + 2.0
+    sw = np.linspace(0.5, 2.0, len(y))
+    coef = np.random.default_rng(0).standard_normal((X.shape[1] + fit_intercept, 3))
+    bounds = []
+    for data in (X, sp.csr_matrix(X)):
+        problem = make_problem(data, y, sw, 3, C=0.5, l1_ratio=0.0, fit_intercept=fit_intercept)
+        obj = Objective(problem, problem.standardization)
+        z = obj.backend.linear(obj.T.to_base(coef), fit_intercept)
+        bounds.append(obj._class_bound(np.ones(obj.coef_shape[0], bool), z)[0])
+    scale = np.abs(bounds[0]).max()
+    np.testing.assert_allclose(bounds[1], bounds[0], rtol=1e-10, atol=1e-12 * scale)
