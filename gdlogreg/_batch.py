@@ -40,7 +40,17 @@ from ._solver import (
     stalled,
 )
 from ._steps._base import Drift, _start, eps, vdot
-from ._steps.bb import GROW, SHRINK, STALE_GAP, TAU, WHITEN_FIRST, WHITEN_RHO, stale_metric, whitens
+from ._steps.bb import (
+    GROW,
+    SHRINK,
+    STALE_GAP,
+    TAU,
+    WHITEN_FIRST,
+    WHITEN_RHO,
+    exact_metric,
+    stale_metric,
+    whitens,
+)
 from ._steps.lbfgs import ASIDE, L2_ONLY, LBFGS, MISFIT, NEVER, SHORT
 from ._xp import concat, to_host
 
@@ -520,8 +530,9 @@ class BatchBB(_Metrics, _Rule):
     def update(self, objective, point):
         has = np.array([P is not None for P in self._P])
         every = np.array([getattr(P, "every", np.inf) for P in self._P])
+        exact = np.array([exact_metric(P, objective.k) for P in self._P], dtype=bool)
         groups = np.flatnonzero(whitens(self._k, self._at) | stale_metric(
-            has, self.step, self._k - self._taken, objective.k, every))
+            has, self.step, self._k - self._taken, exact, every))
         if groups.size and self.auto:
             self._taken[groups] = self._k
             self._whiten(objective, point, groups)

@@ -758,6 +758,9 @@ class ClassMetric:
     part off the shifts common to the classes; its class means (those shifts) are applied
     H's inverse there, ``shift`` (p,)."""
 
+    #: J's Hessian where taken: bb retakes it where it went stale, as a binary fit's
+    exact = True
+
     def __init__(self, P, shape, shift, backend):
         self.P, self.shape, self.shift = P, shape, shift
         # q to the host, and P q back to the backend's namespace and dtype

@@ -49,13 +49,20 @@ def metric_at(objective, point, previous=None):
     return objective.whitening(base, point.z, previous)
 
 
-def stale_metric(has_metric, step, since, k, every=math.inf):
+def stale_metric(has_metric, step, since, exact, every=math.inf):
     """Whether a metric taken ``since`` iterations ago is stale: the spectral ``step`` in
     its coordinates has grown to :data:`STALE`, or ``every`` iterations have passed (the
     metric's own ``every``: :class:`gdlogreg._objective.LowRankMetric`, whose retake costs
-    what that many iterations' products do; numbers, or arrays of them). Never with ``k``
-    > 1 columns of coefficients (K classes: the metric is not the curvature)."""
-    return has_metric & (((step >= STALE) & (since >= STALE_GAP)) | (since >= every)) & (k == 1)
+    what that many iterations' products do; numbers, or arrays of them). Only where the
+    metric is J's Hessian where taken (``exact``: one column, or the K classes' own blocks,
+    :func:`exact_metric`); the mean of the class blocks is not the curvature, its steps
+    need not be near 1, and the test fired every few iterations there."""
+    return has_metric & (((step >= STALE) & (since >= STALE_GAP)) | (since >= every)) & exact
+
+
+def exact_metric(P, k):
+    """Whether the metric P of k columns is J's Hessian where it was taken."""
+    return k == 1 or getattr(P, "exact", False)
 
 
 @register
@@ -95,7 +102,8 @@ class BarzilaiBorwein(Armijo):
 
     def update(self, objective, point):
         stale = stale_metric(self._P is not None, self.step, self._k - self._taken,
-                             objective.coef_shape[1], getattr(self._P, "every", math.inf))
+                             exact_metric(self._P, objective.coef_shape[1]),
+                             getattr(self._P, "every", math.inf))
         if self.auto and (whitens(self._k, self._at) or stale):
             self._taken = self._k
             self._whiten(objective, point)
