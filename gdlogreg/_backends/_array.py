@@ -765,8 +765,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
         if self._sparse:
             return None
         K, q = Z.shape[1], self.n_features + 1
-        # M holds rows × Kq entries: at most 2^19 (4 MiB), as the moments' blocks
-        step = max(1, min(self._moment_rows(), (1 << 19) // (K * q)))
+        # M holds rows × Kq entries: at most 2^19 (4 MiB); no more blocks than that needs
+        # (each costs a few numpy calls: four of 45 rows were a third of wine's take)
+        step = max(1, (1 << 19) // (K * q))
         blocks = self.row_blocks(1)
 
         def part(lo, hi):
