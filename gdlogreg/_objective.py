@@ -74,7 +74,7 @@ LOW_RANK_FEW = 256
 BLAS3_RATE = 2.0
 # K classes take the Hessian's class blocks (ClassMetric) where that take costs at most
 # CLASS_TAKE iterations: it cut the iterations after it by half or more (wine 27 -> 16,
-# iris 30 -> 14, diamonds 65 -> 31, synthetic 3 to 8 classes 38-46 -> 14-17), and the
+# iris 30 -> 14, diamonds 65 -> 21 with retakes, synthetic 3 to 8 classes 38-46 -> 14-17), and the
 # shared mean block's fits took 27 to 80 (benchmarks/README.md, "The classes' own blocks").
 CLASS_TAKE = 16
 # ... and only where H's condition number is at least MIN_CONDITION: where it is near 1,
