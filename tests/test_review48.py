@@ -58,3 +58,22 @@ def test_features_of_huge_units_do_not_blow_the_shifts_rounding_up(monkeypatch, 
     monkeypatch.setattr(_objective, "CLASS_TAKE", 0)
     shared = _fit(X, y)
     assert objective(fit, X, y) <= objective(shared, X, y) + 1e-9
+
+
+def test_a_weighted_dask_fit_of_K_classes_leaks_no_warning():
+    """The class take's rule counts the rows of positive weight (``_positive_rows``) for
+    every weighted K-class fit; on Dask that cast the weights with ``numpy.astype``,
+    which Dask does not implement: a FutureWarning leaked from each such fit."""
+    da = pytest.importorskip("dask.array")
+    rng = np.random.default_rng(0)
+    n = 400
+    X = rng.standard_normal((n, 4)) * [1.0, 100.0, 0.01, 1.0]
+    y = (X[:, 0] + X[:, 1] / 100 + rng.logistic(size=n) > 0).astype(int) + (X[:, 2] > 0.005)
+    sw = rng.random(n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = GradientDescentLogisticRegression().fit(
+            da.from_array(X, chunks=(100, 4)), da.from_array(y, chunks=100),
+            sample_weight=da.from_array(sw, chunks=100))
+    ref = GradientDescentLogisticRegression().fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(fit.loss_curve_, ref.loss_curve_, rtol=1e-9)
