@@ -583,7 +583,7 @@ class Objective:
         floor would blow the gradient's rounding up along a null direction that H's own
         rounding tilts, so H' = H + c·Π, Π the projection on those shifts and c H's mean
         diagonal: on the shifts' complement H'⁻¹ is H⁻¹ (H and Π commute), and along them
-        ClassMetric applies H's inverse there, 1/(l2·D² + the floor under the rest of H) or 0
+        ClassMetric applies H's inverse there, 1/(l2·D² + eps·H's mean diagonal) or 0
         (``shift``; 1 for a held coordinate, whose metric is the identity)."""
         be, (p, k) = self.backend, self.coef_shape
         gram, rows = getattr(be, "class_gram", None), SoftmaxCurvature(k)
@@ -598,9 +598,9 @@ class Objective:
                 H = H.reshape(k, d + 1, k, d + 1)[:, :d, :, :d].reshape(k * d, k * d)
         lam = np.zeros(p)
         lam[:d] = self.penalty.l2 * D * D
-        # along a shift, the floor _inverse puts under H: 1/l2·D² of a feature of huge units
+        # along a shift, a floor of eps·H's mean diagonal: 1/l2·D² of a feature of huge units
         # (1e42) blew the gradient's rounding there up to steps of 1e25 (review 48)
-        floor = _floor_of(float(np.trace(H)), float(lam.sum()) * k, k * p, self.dtype)
+        floor = eps(self.dtype) * float(np.trace(H)) / (k * p)
         shift = np.where(keep, np.divide(1.0, lam + floor, out=np.zeros(p), where=lam > 0), 1.0)
         H[np.diag_indices_from(H)] += np.tile(lam, k)
         at = np.arange(p)
