@@ -583,8 +583,8 @@ class Objective:
         floor would blow the gradient's rounding up along a null direction that H's own
         rounding tilts, so H' = H + c·Π, Π the projection on those shifts and c H's mean
         diagonal: on the shifts' complement H'⁻¹ is H⁻¹ (H and Π commute), and along them
-        ClassMetric applies H's inverse there, 1/(l2·D²) or 0 (``shift``; 1 for a held
-        coordinate, whose metric is the identity)."""
+        ClassMetric applies H's inverse there, 1/(l2·D² + eps·H's mean diagonal) or 0
+        (``shift``; 1 for a held coordinate, whose metric is the identity)."""
         be, (p, k) = self.backend, self.coef_shape
         gram, rows = getattr(be, "class_gram", None), SoftmaxCurvature(k)
         D = _host(be, self.std.D)
@@ -598,7 +598,10 @@ class Objective:
                 H = H.reshape(k, d + 1, k, d + 1)[:, :d, :, :d].reshape(k * d, k * d)
         lam = np.zeros(p)
         lam[:d] = self.penalty.l2 * D * D
-        shift = np.where(keep, np.divide(1.0, lam, out=np.zeros(p), where=lam > 0), 1.0)
+        # along a shift, a floor of eps·H's mean diagonal: 1/l2·D² of a feature of huge units
+        # (1e42) blew the gradient's rounding there up to steps of 1e25 (review 48)
+        floor = eps(self.dtype) * float(np.trace(H)) / (k * p)
+        shift = np.where(keep, np.divide(1.0, lam + floor, out=np.zeros(p), where=lam > 0), 1.0)
         H[np.diag_indices_from(H)] += np.tile(lam, k)
         at = np.arange(p)
         H.reshape(k, p, k, p)[:, at, :, at] += float(np.trace(H)) / (len(H) * k)  # c·Π

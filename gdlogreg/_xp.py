@@ -19,6 +19,8 @@ def astype(a, dtype, xp):
     """``a`` as ``dtype`` (no copy when it already is)."""
     if isinstance(a, np.ndarray):
         return a.astype(dtype, copy=False)
+    if xp is np:  # a Dask array on the host namespace: numpy's astype warns there
+        return a.astype(dtype)
     return xp.astype(a, dtype)
 
 
