@@ -152,7 +152,8 @@ def _leaf_raw():
 
 @pytest.mark.xfail(strict=True, reason="with the class blocks taken (forced here; by default "
                    "since the retake rule) the fit stops converged_ at 108 iterations, J 6e-4 "
-                   "above J* (tol=1e-8: 472 iterations, J*); suspected: the stopping test in the blocks' "
+                   "above J* (tol=1e-8: 472 iterations, J*); suspected: the stopping test in the "
+                   "blocks' "
                    "metric under-reads the gradient along the raw 1.2e6 column's direction")
 def test_class_blocks_stop_honestly_on_raw_wide_scales(monkeypatch):
     X, y = _leaf_raw()
