@@ -76,6 +76,9 @@ BLAS3_RATE = 2.0
 # CLASS_TAKE iterations: it cut the iterations after it by half or more (wine 27 -> 16,
 # iris 30 -> 14, diamonds 65 -> 21 with retakes, synthetic 3 to 8 classes 38-46 -> 14-17), and the
 # shared mean block's fits took 27 to 80 (benchmarks/README.md, "The classes' own blocks").
+# Later, at a retake, where it costs at most the iterations run so far (rent or buy: the
+# mean block's fits that crawl, 7 classes of 39 coordinates at C = 1e3, took max_iter; review
+# 49). CLASS_TAKE = 0 keeps the mean block throughout.
 CLASS_TAKE = 16
 # ... and only where H's condition number is at least MIN_CONDITION: where it is near 1,
 # H is near a multiple of the identity, the standardization's metric, and a restart of
@@ -425,12 +428,13 @@ class Objective:
         m = self.coef_shape[1]
         return CurvatureShare(2 if m == 1 else m)
 
-    def whitening(self, base=None, z=None, previous=None):
+    def whitening(self, base=None, z=None, previous=None, spent=0):
         """H⁻¹ (numpy, float64, p × p) for H the curvature of J in these coordinates at
         the parameters ``base`` ([W; b], original coordinates; ``z``: its raw prediction,
         if at hand), the metric of whitened steps; None where they do not apply.
         ``previous``: this objective's metric taken before, if any; a
-        :class:`LowRankMetric` is retaken from its rows' Gram (n², not n²·p).
+        :class:`LowRankMetric` is retaken from its rows' Gram (n², not n²·p). ``spent``: the
+        iterations the fit has run (:meth:`_class_metric_pays`).
 
         H = Tᵀ Aᵀ diag(s κ) A T + l2 [D² 0; 0 0] (A = [X, 1]), κᵢ = Σₖ pₖ(1 - pₖ)/K each
         row's mean curvature over the K classes at z = A·base
@@ -462,7 +466,7 @@ class Objective:
         at = () if base is None else (self._curvature_rows(), z)
         if not dense:
             return self._low_rank_metric(keep, *at, previous=previous)
-        if base is not None and self._class_metric_pays():
+        if base is not None and self._class_metric_pays(spent):
             bound = self._class_bound(keep, z)
             if bound is not None:
                 H, kept, lam, shift = bound  # (no test of H's condition: K classes couple)
@@ -556,12 +560,14 @@ class Objective:
         P.to_host, P.to_backend = partial(_host, be), be.asarray
         return P.at(w)
 
-    def _class_metric_pays(self):
+    def _class_metric_pays(self, spent=0):
         """Whether the whitened steps of K classes take the Hessian's K × K class blocks
         (:class:`ClassMetric`) rather than their mean: where that take, a Gram of n·(Kp)²/2
         flops and about 2·(Kp)³ to factor and invert it (at BLAS3_RATE), costs at most
-        CLASS_TAKE iterations (4npK and ITERATION_FLOPS), n the larger of :meth:`_rows` and
-        the rows of positive weight (weights that sum to 1 are no fewer rows); float64 only."""
+        CLASS_TAKE iterations (4npK and ITERATION_FLOPS), or at a retake the ``spent``
+        iterations the fit has run (rent or buy: a fit that crawls on the mean block gets
+        them at most twice its time), n the larger of :meth:`_rows` and the rows of positive
+        weight (weights that sum to 1 are no fewer rows); float64 only."""
         p, k = self.coef_shape
         # not in float32 (:func:`_coarse`): the gradients' rounding, blown up along the
         # weakly curved directions the class blocks resolve, kept review 28's float32 fits
@@ -570,7 +576,8 @@ class Objective:
             return False
         n, kp = max(self._rows(), self._positive_rows()), k * p
         take = (n * kp * kp / 2 + 2 * kp**3) / BLAS3_RATE
-        return take <= CLASS_TAKE * (4 * n * kp + ITERATION_FLOPS)
+        budget = max(CLASS_TAKE, spent) if CLASS_TAKE > 0 else 0  # 0: the class blocks off
+        return take <= budget * (4 * n * kp + ITERATION_FLOPS)
 
     def _class_bound(self, keep, Z):
         """``(H', keep, lam, shift)``: H' for :func:`_inverse` over the K class columns at the

@@ -41,12 +41,13 @@ def whitens(k, at):
     return (j == 0) | ((j >= WHITEN_AT) & (j % WHITEN_AT == 0) & ((m & (m - 1)) == 0))
 
 
-def metric_at(objective, point, previous=None):
+def metric_at(objective, point, previous=None, spent=0):
     """The metric of whitened steps at ``point`` (H⁻¹ for H the curvature of J there,
     :meth:`gdlogreg._objective.Objective.whitening`; ``previous``: the one taken before,
-    whose rows' part a retake reuses), or None where it does not apply."""
+    whose rows' part a retake reuses; ``spent``: the iterations run), or None where it
+    does not apply."""
     base = objective.T.to_base(point.coef) if point.base is None else point.base
-    return objective.whitening(base, point.z, previous)
+    return objective.whitening(base, point.z, previous, spent)
 
 
 def stale_metric(has_metric, step, since, exact, every=math.inf):
@@ -114,7 +115,7 @@ class BarzilaiBorwein(Armijo):
         (:meth:`gdlogreg._objective.Objective.whitening`, at this point); the spectral
         steps start again there, from 1 (near the optimum, the Newton step)."""
         self.rho = objective.curvature_share(point) if WHITEN_RHO > 0 else math.nan
-        P = metric_at(objective, point, self._P) if not self.rho < WHITEN_RHO else None
+        P = metric_at(objective, point, self._P, self._k) if not self.rho < WHITEN_RHO else None
         if P is not None:
             self._P, self._Pg = P, None
             self._short.clear()
