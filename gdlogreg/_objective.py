@@ -469,9 +469,9 @@ class Objective:
         if base is not None and self._class_metric_pays(spent):
             bound = self._class_bound(keep, z)
             if bound is not None:
-                H, kept, lam, shift = bound  # (no test of H's condition: K classes couple)
+                H, kept, lam = bound  # (no test of H's condition: K classes couple)
                 P = _inverse(H, kept, self.dtype, lam, condition=False)
-                return None if P is None else ClassMetric(P, self.coef_shape, shift, be)
+                return None if P is None else ClassMetric(P, self.coef_shape, be)
         H = self._bound_from_gram(keep, *at)
         if H is None:  # no Gram kernel: H's columns by products with X
             H = self._bound_columns(np.flatnonzero(keep), *at)[keep]
@@ -580,18 +580,17 @@ class Objective:
         return take <= budget * (4 * n * kp + ITERATION_FLOPS)
 
     def _class_bound(self, keep, Z):
-        """``(H', keep, lam, shift)``: H' for :func:`_inverse` over the K class columns at the
-        raw prediction Z (the backend's :meth:`class_gram` and the penalty's l2·D² on each
-        class's weights: J's Hessian H), on the coordinates ``keep`` of every class, and
-        what :class:`ClassMetric` needs besides.
+        """``(H', keep, lam)`` for :func:`_inverse`: H' from J's Hessian H over the K class
+        columns at the raw prediction Z (the backend's :meth:`class_gram` and the penalty's
+        l2·D² on each class's weights), on the coordinates ``keep`` of every class.
 
         The softmax ignores a shift common to the classes (v ⊗ 1, v of p coordinates): there
-        H is the penalty's diagonal alone, 0 for the intercept and without a penalty. A
-        floor would blow the gradient's rounding up along a null direction that H's own
-        rounding tilts, so H' = H + c·Π, Π the projection on those shifts and c H's mean
-        diagonal: on the shifts' complement H'⁻¹ is H⁻¹ (H and Π commute), and along them
-        ClassMetric applies H's inverse there, 1/(l2·D² + eps·H's mean diagonal) or 0
-        (``shift``; 1 for a held coordinate, whose metric is the identity)."""
+        H is the penalty's diagonal alone, 0 for the intercept and without a penalty, and
+        the gradient nothing but that penalty's part and rounding. H' = H + c·Π, Π the
+        projection on those shifts and c H's mean diagonal: on their complement H'⁻¹ is H⁻¹
+        (H and Π commute), and along them a step of 1/(l2·D² + c), where H⁻¹'s own, 1/(l2·D²)
+        (1e42 for a feature of huge units), blew the gradient's rounding there up to steps
+        of 1e25, and the search's columns and their single fits parted (review 48)."""
         be, (p, k) = self.backend, self.coef_shape
         gram, rows = getattr(be, "class_gram", None), SoftmaxCurvature(k)
         D = _host(be, self.std.D)
@@ -605,16 +604,12 @@ class Objective:
                 H = H.reshape(k, d + 1, k, d + 1)[:, :d, :, :d].reshape(k * d, k * d)
         lam = np.zeros(p)
         lam[:d] = self.penalty.l2 * D * D
-        # along a shift, a floor of eps·H's mean diagonal: 1/l2·D² of a feature of huge units
-        # (1e42) blew the gradient's rounding there up to steps of 1e25 (review 48)
-        floor = eps(self.dtype) * float(np.trace(H)) / (k * p)
-        shift = np.where(keep, np.divide(1.0, lam + floor, out=np.zeros(p), where=lam > 0), 1.0)
         H[np.diag_indices_from(H)] += np.tile(lam, k)
         at = np.arange(p)
         H.reshape(k, p, k, p)[:, at, :, at] += float(np.trace(H)) / (len(H) * k)  # c·Π
         kept = np.tile(keep, k)
         H = H[np.ix_(kept, kept)]
-        return 0.5 * (H + H.T), kept, np.tile(lam, k)[kept], shift
+        return 0.5 * (H + H.T), kept, np.tile(lam, k)[kept]
 
     def _class_columns(self, Z):
         """Σ MᵀM of :meth:`gdlogreg._loss.SoftmaxCurvature.factor` in these coordinates
@@ -760,29 +755,24 @@ class Ray:
 
 
 class ClassMetric:
-    """H⁻¹ over the K class columns at once (from :meth:`Objective.whitening`), applied as
-    ``P @ q`` to q of shape (p, K): the softmax Hessian's class blocks -Σ s pₖpₗ ââᵀ couple
-    the classes' steps, which the mean block the classes otherwise share leaves out
-    (Böhning 1992, "Multinomial logistic regression algorithm", for the block structure).
-    ``P``: H'⁻¹ (numpy, float64, pK × pK) of :meth:`Objective._class_bound`, applied to q's
-    part off the shifts common to the classes; its class means (those shifts) are applied
-    H's inverse there, ``shift`` (p,)."""
+    """H'⁻¹ over the K class columns at once (numpy, float64, pK × pK, from
+    :meth:`Objective._class_bound`), applied as ``P @ q`` to q of shape (p, K): the softmax
+    Hessian's class blocks -Σ s pₖpₗ ââᵀ couple the classes' steps, which the mean block
+    the classes otherwise share leaves out (Böhning 1992, "Multinomial logistic regression
+    algorithm", for the block structure)."""
 
-    #: J's Hessian where taken: bb retakes it where it went stale, as a binary fit's
+    #: J's Hessian where taken (but along the classes' common shifts): bb retakes it where
+    #: it went stale, as a binary fit's
     exact = True
 
-    def __init__(self, P, shape, shift, backend):
-        self.P, self.shape, self.shift = P, shape, shift
+    def __init__(self, P, shape, backend):
+        self.P, self.shape = P, shape
         # q to the host, and P q back to the backend's namespace and dtype
         self.to_host, self.to_backend = partial(_host, backend), backend.asarray
 
     def __matmul__(self, q):
-        q = self.to_host(q)
-        m = q.mean(axis=1, keepdims=True)
-        v = (self.P @ np.reshape(q - m, -1, order="F")).reshape(self.shape, order="F")
-        v -= v.mean(axis=1, keepdims=True)  # H'⁻¹ keeps the complement: its rounding off
-        v += m * self.shift[:, None]
-        return self.to_backend(v)
+        v = self.P @ np.reshape(self.to_host(q), -1, order="F")
+        return self.to_backend(v.reshape(self.shape, order="F"))
 
 
 class LowRankMetric:

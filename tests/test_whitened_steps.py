@@ -140,8 +140,7 @@ def _softmax_hessian_times(obj, X, coef, V):
 @pytest.mark.parametrize("scale", [1.0, 30.0])
 def test_K_classes_metric_is_the_inverse_of_the_hessian_over_all_classes(scale):
     """K classes (few coordinates): the Hessian over all K class columns, its blocks
-    coupled (ClassMetric); the intercepts' common shift, which the softmax ignores and
-    nothing curves, is left out of both sides."""
+    coupled (ClassMetric), off the classes' common shifts (which the softmax ignores)."""
     X, y = _collinear(n=500, K=3)
     obj = _objective(X, y)
     rng = np.random.default_rng(1)
@@ -150,12 +149,16 @@ def test_K_classes_metric_is_the_inverse_of_the_hessian_over_all_classes(scale):
     assert type(P).__name__ == "ClassMetric"
     for _ in range(3):
         V = rng.standard_normal(obj.coef_shape)
-        V[-1] -= V[-1].mean()
+        V -= V.mean(axis=1, keepdims=True)  # off the shifts common to the classes
         np.testing.assert_allclose(P @ _softmax_hessian_times(obj, X, coef, V), V, atol=1e-7)
-    # a shift of the weights common to the classes: only the penalty curves it
+    # a shift of the weights common to the classes: only the penalty curves it, and the
+    # metric's step there is 1/(l2·D² + c), c a curvature of the loss's scale (not 1/l2·D²)
     V = np.zeros(obj.coef_shape)
     V[0] = 1.0
-    np.testing.assert_allclose(P @ _softmax_hessian_times(obj, X, coef, V), V, atol=1e-7)
+    PHV = P @ _softmax_hessian_times(obj, X, coef, V)
+    ratio = PHV[0, 0]
+    np.testing.assert_allclose(PHV, ratio * V, atol=1e-9)
+    assert 0.0 < ratio < 1.0
     # the mean of the class blocks is what the classes share where the take costs more
     E = np.eye(obj.coef_shape[0])[:, :3]
     assert not np.allclose(P @ E, np.linalg.solve(_hessian(obj, X, coef), E), rtol=0.1)
