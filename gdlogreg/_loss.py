@@ -412,36 +412,53 @@ class CurvatureShare:
 
 class SoftmaxCurvature:
     """The softmax loss's Hessian over all K class columns, for :class:`gdlogreg._objective.
-    ClassMetric`: Σᵢ sᵢ (diag(pᵢ) - pᵢpᵢᵀ) ⊗ âᵢâᵢᵀ (pᵢ = softmax(zᵢ)), made by a backend's
-    ``class_gram`` from :meth:`factor` of each block of rows and :meth:`assemble`d here."""
+    ClassMetric`: Σᵢ sᵢ (diag(pᵢ) - pᵢpᵢᵀ) ⊗ âᵢâᵢᵀ (pᵢ = softmax(zᵢ)), or with ``blocks``
+    its K diagonal blocks Σᵢ sᵢ pᵢₖ(1 - pᵢₖ) âᵢâᵢᵀ alone; a backend's ``class_gram`` sums
+    :meth:`gram_part` over its blocks of rows, :meth:`assemble` makes the Hessian of it."""
 
-    def __init__(self, n_classes):
-        self.n_classes = n_classes
+    def __init__(self, n_classes, blocks=False):
+        self.n_classes, self.blocks = n_classes, blocks
 
-    @staticmethod
-    def factor(A, z, w, xp):
-        """M (rows, K(d + 1), float64) with MᵀM = Σᵢ wᵢ pᵢpᵢᵀ ⊗ âᵢâᵢᵀ over a block: Mᵢ =
-        √wᵢ pᵢ ⊗ âᵢ, âᵢ = [aᵢ; 1] (A: the rows aᵢ centred and scaled, float64; z: their raw
-        predictions (rows, K); w: one weight, or a column)."""
+    def shape(self, q):
+        """The shape of :meth:`gram_part` for q = d + 1 coordinates."""
+        k = self.n_classes
+        return (k, q, q) if self.blocks else (k * q, k * q)
+
+    def gram_part(self, A, z, w, xp):
+        """One block's share (float64): MᵀM for Mᵢ = √wᵢ pᵢ ⊗ âᵢ, âᵢ = [aᵢ; 1] (the
+        off-diagonal blocks' Gram, :meth:`assemble`), or with ``blocks`` the K Grams of
+        âᵢ √(wᵢ pᵢₖ(1 - pᵢₖ)). A: the rows aᵢ centred and scaled, float64; z: their raw
+        predictions (rows, K); w: one weight, or a column."""
         z = astype(z, A.dtype, xp)
         P = xp.exp(z - xp.max(z, axis=1, keepdims=True))  # each row's largest: exp(0)
+        P = P / xp.sum(P, axis=1, keepdims=True)
         root = math.sqrt(w) if isinstance(w, float) else xp.sqrt(w)
-        P = P * (root / xp.sum(P, axis=1, keepdims=True))
-        M = P[:, :, None] * concat([A, xp.ones_like(A[:, :1])], xp, axis=1)[:, None, :]
-        return xp.reshape(M, (A.shape[0], -1))
+        A = concat([A, xp.ones_like(A[:, :1])], xp, axis=1)
+        if self.blocks:
+            R = xp.sqrt(P * (1.0 - P)) * root
+            return xp.stack([_gram(A * R[:, c : c + 1]) for c in range(self.n_classes)])
+        M = (P * root)[:, :, None] * A[:, None, :]
+        return _gram(xp.reshape(M, (A.shape[0], -1)))
 
     def assemble(self, S):
-        """The Hessian (numpy float64) from S = Σ MᵀM (its upper triangle at least): the
-        off-diagonal blocks are -Σ s pₖpₗ ââᵀ, a diagonal one Σ s pₖ(1 - pₖ) ââᵀ the sum
-        of its row's others (1 - pₖ = Σₗ≠ₖ pₗ: a sum of positive terms, nothing cancels)."""
+        """The Hessian (numpy float64) from the summed parts: the K blocks as they are; or
+        from S = Σ MᵀM, whose off-diagonal blocks are -Σ s pₖpₗ ââᵀ, a diagonal one
+        Σ s pₖ(1 - pₖ) ââᵀ the sum of its row's others (1 - pₖ = Σₗ≠ₖ pₗ: a sum of positive
+        terms, nothing cancels)."""
+        if self.blocks:
+            return S
         k = self.n_classes
         q = len(S) // k
-        S = np.triu(S) + np.triu(S, 1).T
-        B = S.reshape(k, q, k, q)
+        B = (0.5 * (S + S.T)).reshape(k, q, k, q)
         H = -B
         for c in range(k):
             H[c, :, c, :] += B[c].sum(axis=1)  # Σₗ Bₖₗ - Bₖₖ
         return H.reshape(k * q, k * q)
+
+
+def _gram(M):
+    """MᵀM (numpy makes it by dsyrk)."""
+    return M.T @ M
 
 
 def _exp(a, xp):

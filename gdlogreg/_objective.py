@@ -472,6 +472,8 @@ class Objective:
                 H, kept, lam = bound  # (no test of H's condition: K classes couple)
                 P = _inverse(H, kept, self.dtype, lam, condition=False)
                 return None if P is None else ClassMetric(P, self.coef_shape, be)
+        if base is not None and self._class_metric_pays(spent, blocks=True):
+            return self._class_blocks(keep, z)
         H = self._bound_from_gram(keep, *at)
         if H is None:  # no Gram kernel: H's columns by products with X
             H = self._bound_columns(np.flatnonzero(keep), *at)[keep]
@@ -560,24 +562,60 @@ class Objective:
         P.to_host, P.to_backend = partial(_host, be), be.asarray
         return P.at(w)
 
-    def _class_metric_pays(self, spent=0):
+    def _class_metric_pays(self, spent=0, blocks=False):
         """Whether the whitened steps of K classes take the Hessian's K × K class blocks
         (:class:`ClassMetric`) rather than their mean: where that take, a Gram of n·(Kp)²/2
         flops and about 2·(Kp)³ to factor and invert it (at BLAS3_RATE), costs at most
         CLASS_TAKE iterations (4npK and ITERATION_FLOPS), or at a retake the ``spent``
         iterations the fit has run (rent or buy: a fit that crawls on the mean block gets
         them at most twice its time), n the larger of :meth:`_rows` and the rows of positive
-        weight (weights that sum to 1 are no fewer rows); float64 only."""
+        weight (weights that sum to 1 are no fewer rows); float64 only. ``blocks``: the K
+        diagonal blocks alone (:meth:`_class_blocks`), K Grams of n·p²/2 and K factors of
+        2p³."""
         p, k = self.coef_shape
         # not in float32 (:func:`_coarse`): the gradients' rounding, blown up along the
         # weakly curved directions the class blocks resolve, kept review 28's float32 fits
         # (features 1e-4 to 1e4, C = 1e4) at max_iter, 1.4e-2 above J*
-        if k == 1 or k * p > MAX_WHITENED or _coarse(self.dtype):
+        if k == 1 or _coarse(self.dtype) or (k * p > MAX_WHITENED and not blocks):
             return False
         n, kp = max(self._rows(), self._positive_rows()), k * p
-        take = (n * kp * kp / 2 + 2 * kp**3) / BLAS3_RATE
+        size = p if blocks else kp
+        take = k**blocks * (n * size * size / 2 + 2 * size**3) / BLAS3_RATE
         budget = max(CLASS_TAKE, spent) if CLASS_TAKE > 0 else 0  # 0: the class blocks off
         return take <= budget * (4 * n * kp + ITERATION_FLOPS)
+
+    def _class_blocks(self, keep, Z):
+        """The metric of ``_class_metric_pays(blocks=True)``: each class's diagonal block of
+        J's Hessian (the penalty's l2·D² in it) inverted on its own, the coupling left out
+        (:class:`ClassMetric` of K blocks: not J's Hessian, never retaken as stale). From
+        the backend's ``class_gram``, else from the whole Hessian by products. None where
+        a block is not positive definite."""
+        be, (p, k) = self.backend, self.coef_shape
+        gram, rows = getattr(be, "class_gram", None), SoftmaxCurvature(k, blocks=True)
+        D = _host(be, self.std.D)
+        G = None if gram is None else gram(_host(be, self.std.mean), D, Z, rows)
+        d = len(D)
+        if G is None:  # the whole Hessian's diagonal blocks, by products
+            H = SoftmaxCurvature(k).assemble(self._class_columns(Z)).reshape(k, p, k, p)
+            G = np.stack([H[c, :, c, :] for c in range(k)])
+        elif not self.fit_intercept:
+            G = G[:, :d, :d]
+        lam = np.zeros(p)
+        lam[:d] = self.penalty.l2 * D * D
+        inverses = []
+        for H in G:
+            H[np.diag_indices_from(H)] += lam
+            H = H[np.ix_(keep, keep)]
+            P = _inverse(0.5 * (H + H.T), keep, self.dtype, lam[keep], condition=False)
+            if P is None:
+                return None
+            inverses.append(P)
+        # the shifts common to the classes, which the softmax ignores (only the penalty
+        # curves them): a step of 1/(l2·D² + c) there, c the blocks' mean diagonal, as the
+        # whole Hessian's H + c·Π gives (1 on a held coordinate: the identity)
+        c = float(np.mean([np.trace(H) for H in G])) / p
+        return ClassMetric(np.stack(inverses), self.coef_shape, be,
+                           np.where(keep, 1.0 / (lam + c), 1.0))
 
     def _class_bound(self, keep, Z):
         """``(H', keep, lam)`` for :func:`_inverse`: H' from J's Hessian H over the K class
@@ -759,20 +797,30 @@ class ClassMetric:
     :meth:`Objective._class_bound`), applied as ``P @ q`` to q of shape (p, K): the softmax
     Hessian's class blocks -Σ s pₖpₗ ââᵀ couple the classes' steps, which the mean block
     the classes otherwise share leaves out (Böhning 1992, "Multinomial logistic regression
-    algorithm", for the block structure)."""
+    algorithm", for the block structure). Or K blocks (K, p, p) from
+    :meth:`Objective._class_blocks`: each class's own diagonal block's inverse, their
+    coupling left out, applied off the shifts common to the classes (where the Hessian
+    lives: the softmax ignores them); along them ``shift``, a step per coordinate."""
 
-    #: J's Hessian where taken (but along the classes' common shifts): bb retakes it where
-    #: it went stale, as a binary fit's
-    exact = True
-
-    def __init__(self, P, shape, backend):
-        self.P, self.shape = P, shape
+    def __init__(self, P, shape, backend, shift=None):
+        self.P, self.shape, self.shift = P, shape, shift
+        #: J's Hessian where taken (but along the classes' common shifts): bb retakes it
+        #: where it went stale, as a binary fit's; not the blocks alone
+        self.exact = P.ndim == 2
         # q to the host, and P q back to the backend's namespace and dtype
         self.to_host, self.to_backend = partial(_host, backend), backend.asarray
 
     def __matmul__(self, q):
-        v = self.P @ np.reshape(self.to_host(q), -1, order="F")
-        return self.to_backend(v.reshape(self.shape, order="F"))
+        q = self.to_host(q)
+        if self.exact:
+            v = (self.P @ np.reshape(q, -1, order="F")).reshape(self.shape, order="F")
+            return self.to_backend(v)
+        # (I - Π) B (I - Π) + Π diag(shift) Π, Π the projection on the common shifts: the
+        # blocks B on their complement, where the Hessian lives (symmetric)
+        m = q.mean(axis=1, keepdims=True)
+        v = np.einsum("kij,jk->ik", self.P, q - m)
+        v += m * self.shift[:, None] - v.mean(axis=1, keepdims=True)
+        return self.to_backend(v)
 
 
 class LowRankMetric:

@@ -665,3 +665,74 @@ def test_the_class_blocks_by_products_are_the_kernels(fit_intercept):
         bounds.append(obj._class_bound(np.ones(obj.coef_shape[0], bool), z)[0])
     scale = np.abs(bounds[0]).max()
     np.testing.assert_allclose(bounds[1], bounds[0], rtol=1e-10, atol=1e-12 * scale)
+
+
+def _class_block_hessians(obj, X, coef, s=None):
+    """Each class's diagonal block of J's Hessian by hand, in standardized coordinates:
+    Aᵀ diag(s pₖ(1 - pₖ)) A + l2 [D² 0; 0 0], A = [(X - μ) D, 1], s normalised."""
+    std = obj.std
+    A = np.column_stack([(X - std.mean) * std.D, np.ones(len(X))])
+    Z = A @ coef
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    s = np.full(len(X), 1.0 / len(X)) if s is None else s / s.sum()
+    lam = np.r_[obj.penalty.l2 * std.D**2, 0.0]
+    return [A.T @ (A * (s * P[:, k] * (1 - P[:, k]))[:, None]) + np.diag(lam)
+            for k in range(Z.shape[1])], lam
+
+
+def test_many_classes_take_their_own_diagonal_blocks(monkeypatch):
+    """Where the whole pK × pK Hessian costs too much, each class's diagonal block is
+    inverted alone, applied off the classes' common shifts; along them a step
+    1/(l2·D² + c), c the blocks' mean diagonal."""
+    X, y = _collinear(n=2000, K=6)
+    obj = _objective(X, y)
+    p, k = obj.coef_shape
+    monkeypatch.setattr(Objective, "_class_metric_pays",
+                        lambda self, spent=0, blocks=False: blocks)
+    coef = np.random.default_rng(2).standard_normal((p, k)) * 0.3
+    P = obj.whitening(obj.T.to_base(coef))
+    assert type(P).__name__ == "ClassMetric" and not P.exact
+    M = np.column_stack([np.reshape(P @ np.reshape(e, (p, k), order="F"), -1, order="F")
+                         for e in np.eye(p * k)])
+    blocks, lam = _class_block_hessians(obj, X, coef)
+    c = np.mean([np.trace(H) for H in blocks]) / p
+    Pi = np.kron(np.ones((k, k)) / k, np.eye(p))
+    B = np.zeros((p * k, p * k))
+    for j, H in enumerate(blocks):
+        B[j * p : (j + 1) * p, j * p : (j + 1) * p] = np.linalg.inv(H)
+    Q = np.eye(p * k) - Pi
+    expected = Q @ B @ Q + Pi @ np.diag(np.tile(1.0 / (lam + c), k)) @ Pi
+    np.testing.assert_allclose(M, expected, atol=1e-9 * np.abs(expected).max())
+    np.testing.assert_allclose(M, M.T, atol=1e-12 * np.abs(M).max())
+
+
+def test_ten_classes_of_digits_take_the_blocks_and_halve_the_iterations(monkeypatch):
+    """Digits (10 classes, 65 coordinates: the whole Hessian costs 80 iterations' worth)
+    take the classes' diagonal blocks: 33 iterations where the mean block took 81, the
+    same J to tol (LogisticRegression: 32)."""
+    from sklearn.datasets import load_digits
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    blocks = GradientDescentLogisticRegression().fit(X, y)
+    from gdlogreg import _objective
+
+    monkeypatch.setattr(_objective, "CLASS_TAKE", 0)
+    mean = GradientDescentLogisticRegression().fit(X, y)
+    assert blocks.converged_ and mean.converged_
+    assert blocks.n_iter_[0] < 0.6 * mean.n_iter_[0], (blocks.n_iter_, mean.n_iter_)
+    assert abs(blocks.loss_curve_[-1] - mean.loss_curve_[-1]) <= 1e-6 * mean.loss_curve_[-1]
+
+
+def test_the_blocks_keep_weights_as_repeated_rows(monkeypatch):
+    """Integer sample weights and repeated rows: the same path on the blocks' metric."""
+    monkeypatch.setattr(Objective, "_class_metric_pays",
+                        lambda self, spent=0, blocks=False: blocks)
+    X, y = _collinear(n=900, K=6)
+    w = np.random.default_rng(3).integers(0, 3, len(y))
+    a = GradientDescentLogisticRegression(C=10.0).fit(X, y, sample_weight=w)
+    b = GradientDescentLogisticRegression(C=10.0).fit(X.repeat(w, 0), y.repeat(w))
+    assert a.n_iter_ == b.n_iter_
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-9)

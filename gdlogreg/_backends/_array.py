@@ -26,7 +26,6 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg.blas import dsyrk as _syrk
 
 from .._compat import (
     csc_matvec,
@@ -759,22 +758,22 @@ class NumpyBackend(HostArrays, ArrayBackend):
                 yield i, A
 
     def class_gram(self, mean, scale, Z, rows):
-        """Σ MᵀM over dense X's blocks of rows, M = ``rows.factor`` of the block's rows
-        âᵢ (as :meth:`centred_gram`'s) at its raw predictions Z (numpy float64, the upper
-        triangle: dsyrk on each block); None for sparse X."""
+        """Σ of ``rows.gram_part`` over dense X's blocks of rows âᵢ (as
+        :meth:`centred_gram`'s) at their raw predictions Z (numpy float64); None for
+        sparse X."""
         if self._sparse:
             return None
         K, q = Z.shape[1], self.n_features + 1
-        # M holds rows × Kq entries: at most 2^19 (4 MiB); no more blocks than that needs
+        # a part's rows × Kq entries: at most 2^19 (4 MiB); no more blocks than that needs
         # (each costs a few numpy calls: four of 45 rows were a third of wine's take)
         step = max(1, (1 << 19) // (K * q))
         blocks = self.row_blocks(1)
 
         def part(lo, hi):
-            S = np.zeros((K * q, K * q), order="F")
+            S = np.zeros(rows.shape(q))
             for i, A in self._centred_blocks(mean, scale, blocks[lo:hi], step):
-                M = rows.factor(A, Z[i : i + len(A)], self._gram_weights(i, len(A), None, None), np)
-                S = _syrk(1.0, M.T, beta=1.0, c=S, overwrite_c=1)  # S += MᵀM, upper triangle
+                w = self._gram_weights(i, len(A), None, None)
+                S += rows.gram_part(A, Z[i : i + len(A)], w, np)
             return [], S, None
 
         return _gather(self._map(part, 1, blas=True))[1]
@@ -1373,9 +1372,9 @@ class DenseArrayBackend(ArrayBackend):
         return G
 
     def class_gram(self, mean, scale, Z, rows):
-        """Σ MᵀM (numpy float64) over X's row blocks on its device, M = ``rows.factor`` of
-        the block's rows (x - μ)·scale at its raw predictions Z (as
-        :class:`NumpyBackend`'s); None where the namespace has no float64."""
+        """Σ of ``rows.gram_part`` (numpy float64) over X's row blocks on its device, the
+        rows (x - μ)·scale at their raw predictions Z (as :class:`NumpyBackend`'s); None
+        where the namespace has no float64."""
         xp, X, dev = self.xp, self.X, self.device
         n, d = X.shape
         try:
@@ -1384,15 +1383,14 @@ class DenseArrayBackend(ArrayBackend):
         except (AttributeError, TypeError, RuntimeError):  # pragma: no cover - e.g. MPS
             return None
         kq = Z.shape[1] * (d + 1)
-        S = xp.zeros((kq, kq), dtype=xp.float64, device=dev)
+        S = xp.zeros(rows.shape(d + 1), dtype=xp.float64, device=dev)
         step = max(1, min(MOMENT_ENTRIES, max(n * d // 16, MOMENT_ENTRIES >> 8)) // max(kq, 1))
         for lo in range(0, n, step):
             hi = min(lo + step, n)
             A = (xp.astype(X[lo:hi, :], xp.float64, copy=True) - mu) * D
             s = self.s if isinstance(self.s, float) else xp.reshape(
                 xp.astype(self.s[lo:hi], xp.float64), (-1, 1))
-            M = rows.factor(A, Z[lo:hi, ...], s, xp)
-            S += M.T @ M
+            S += rows.gram_part(A, Z[lo:hi, ...], s, xp)
         return to_host(S).astype(np.float64)
 
     def centred_rows(self, mean, scale):

@@ -68,11 +68,11 @@ def _gram_block(x, t, s, *, coef, weights, rows=None, at=None):
 
 
 def _class_gram_block(x, t, s, *, weights, at, mean, scale, rows):
-    """Partial Σ MᵀM of one row chunk (``rows.factor`` of its rows (x - μ)·scale at
-    z = A·at), flattened (the in-memory backends' ``class_gram``)."""
+    """``rows.gram_part`` of one row chunk (its rows (x - μ)·scale at z = A·at),
+    flattened (the in-memory backends' ``class_gram``)."""
     A = (np.asarray(x, dtype=np.float64) - mean) * scale
-    M = rows.factor(A, _linear_block(x, at), weights if s is None else s[:, None], np)
-    return (M.T @ M).ravel()
+    return rows.gram_part(A, _linear_block(x, at), weights if s is None else s[:, None],
+                          np).ravel()
 
 
 def _scale_block(x, t, s, *, weights):
@@ -292,12 +292,12 @@ class DaskBackend(HostArrays):
         return self._unpack(packed, V.shape[1], fit_intercept)
 
     def class_gram(self, mean, scale, Z, rows):
-        """Σ MᵀM over the chunks (numpy float64, as the in-memory ``class_gram``): one pass."""
-        kq = Z.coef.shape[1] * (self.n_features + 1)
+        """Σ of ``rows.gram_part`` over the chunks (numpy float64, as the in-memory
+        ``class_gram``): one pass."""
         packed = self._map_reduce(_class_gram_block, at=Z.coef, rows=rows,
                                   mean=np.asarray(mean, np.float64),
                                   scale=np.asarray(scale, np.float64))
-        return packed.reshape(kq, kq)
+        return packed.reshape(rows.shape(self.n_features + 1))
 
     def combine(self, Za, Zb, beta):
         return Za + beta * (Za - Zb)
