@@ -429,7 +429,9 @@ class SoftmaxCurvature:
         off-diagonal blocks' Gram, :meth:`assemble`), or with ``blocks`` the K Grams of
         âᵢ √(wᵢ pᵢₖ(1 - pᵢₖ)). A: the rows aᵢ centred and scaled, float64; z: their raw
         predictions (rows, K); w: one weight, or a column."""
-        z = astype(z, A.dtype, xp)
+        # C-ordered (a row block of a class-major Z is not): M below is then made in its
+        # final layout, and reshaping it copies nothing (a copy was a third of the take)
+        z = np.ascontiguousarray(z, dtype=A.dtype) if xp is np else astype(z, A.dtype, xp)
         P = xp.exp(z - xp.max(z, axis=1, keepdims=True))  # each row's largest: exp(0)
         P = P / xp.sum(P, axis=1, keepdims=True)
         root = math.sqrt(w) if isinstance(w, float) else xp.sqrt(w)
