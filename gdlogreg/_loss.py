@@ -424,6 +424,12 @@ class SoftmaxCurvature:
         k = self.n_classes
         return (k, q, q) if self.blocks else (k * q, k * q)
 
+    def width(self, q):
+        """Entries per row of :meth:`gram_part`'s largest temporary, which sizes the
+        backends' blocks of rows: M (Kq), or with ``blocks`` P and one class's rows."""
+        k = self.n_classes
+        return max(k, q) if self.blocks else k * q
+
     def gram_part(self, A, z, w, xp):
         """One block's share (float64): MᵀM for Mᵢ = √wᵢ pᵢ ⊗ âᵢ, âᵢ = [aᵢ; 1] (the
         off-diagonal blocks' Gram, :meth:`assemble`), or with ``blocks`` the K Grams of

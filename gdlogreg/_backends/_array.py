@@ -763,10 +763,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
         sparse X."""
         if self._sparse:
             return None
-        K, q = Z.shape[1], self.n_features + 1
-        # a part's rows × Kq entries: at most 2^19 (4 MiB); no more blocks than that needs
-        # (each costs a few numpy calls: four of 45 rows were a third of wine's take)
-        step = max(1, (1 << 19) // (K * q))
+        q = self.n_features + 1
+        # a part's temporaries of rows × width entries: at most 2^19 (4 MiB); no more
+        # blocks than that needs (each costs a few numpy calls, and with ``rows.blocks`` a
+        # (K, q, q) sum: four of 45 rows were a third of wine's take)
+        step = max(1, (1 << 19) // rows.width(q))
         blocks = self.row_blocks(1)
 
         def part(lo, hi):
@@ -1382,9 +1383,9 @@ class DenseArrayBackend(ArrayBackend):
             D = xp.asarray(np.asarray(scale, dtype=np.float64), dtype=xp.float64, device=dev)
         except (AttributeError, TypeError, RuntimeError):  # pragma: no cover - e.g. MPS
             return None
-        kq = Z.shape[1] * (d + 1)
         S = xp.zeros(rows.shape(d + 1), dtype=xp.float64, device=dev)
-        step = max(1, min(MOMENT_ENTRIES, max(n * d // 16, MOMENT_ENTRIES >> 8)) // max(kq, 1))
+        step = max(1, min(MOMENT_ENTRIES, max(n * d // 16, MOMENT_ENTRIES >> 8))
+                   // rows.width(d + 1))
         for lo in range(0, n, step):
             hi = min(lo + step, n)
             A = (xp.astype(X[lo:hi, :], xp.float64, copy=True) - mu) * D
