@@ -430,21 +430,27 @@ class SoftmaxCurvature:
         k = self.n_classes
         return max(k, q) if self.blocks else k * q
 
-    def gram_part(self, A, z, w, xp):
+    def gram_part(self, A, z, w, xp, out=None):
         """One block's share (float64): MᵀM for Mᵢ = √wᵢ pᵢ ⊗ âᵢ, âᵢ = [aᵢ; 1] (the
         off-diagonal blocks' Gram, :meth:`assemble`), or with ``blocks`` the K Grams of
         âᵢ √(wᵢ pᵢₖ(1 - pᵢₖ)). A: the rows aᵢ centred and scaled, float64; z: their raw
-        predictions (rows, K); w: one weight, or a column."""
+        predictions (rows, K); w: one weight, or a column. ``out``: a sum to add it to,
+        one class at a time with ``blocks`` (no second (K, q, q) stack)."""
         z = astype(z, A.dtype, xp)
         P = xp.exp(z - xp.max(z, axis=1, keepdims=True))  # each row's largest: exp(0)
         P = P / xp.sum(P, axis=1, keepdims=True)
         root = math.sqrt(w) if isinstance(w, float) else xp.sqrt(w)
         A = concat([A, xp.ones_like(A[:, :1])], xp, axis=1)
-        if self.blocks:
-            R = xp.sqrt(P * (1.0 - P)) * root
-            return xp.stack([_gram(A * R[:, c : c + 1]) for c in range(self.n_classes)])
-        M = (P * root)[:, :, None] * A[:, None, :]
-        return _gram(xp.reshape(M, (A.shape[0], -1)))
+        if not self.blocks:
+            G = _gram(xp.reshape((P * root)[:, :, None] * A[:, None, :], (A.shape[0], -1)))
+            return G if out is None else _added(out, G)
+        R = xp.sqrt(P * (1.0 - P)) * root
+        grams = (_gram(A * R[:, c : c + 1]) for c in range(self.n_classes))
+        if out is None:
+            return xp.stack(list(grams))
+        for c, G in enumerate(grams):
+            out[c, ...] += G
+        return out
 
     def assemble(self, S):
         """The Hessian (numpy float64) from the summed parts: the K blocks as they are; or
@@ -465,6 +471,11 @@ class SoftmaxCurvature:
 def _gram(M):
     """MᵀM (numpy makes it by dsyrk)."""
     return M.T @ M
+
+
+def _added(out, G):
+    out += G
+    return out
 
 
 def _exp(a, xp):

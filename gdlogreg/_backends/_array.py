@@ -774,7 +774,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
             S = np.zeros(rows.shape(q))
             for i, A in self._centred_blocks(mean, scale, blocks[lo:hi], step):
                 w = self._gram_weights(i, len(A), None, None)
-                S += rows.gram_part(A, Z[i : i + len(A)], w, np)
+                S = rows.gram_part(A, Z[i : i + len(A)], w, np, out=S)
             return [], S, None
 
         return _gather(self._map(part, 1, blas=True))[1]
@@ -1391,7 +1391,7 @@ class DenseArrayBackend(ArrayBackend):
             A = (xp.astype(X[lo:hi, :], xp.float64, copy=True) - mu) * D
             s = self.s if isinstance(self.s, float) else xp.reshape(
                 xp.astype(self.s[lo:hi], xp.float64), (-1, 1))
-            S += rows.gram_part(A, Z[lo:hi, ...], s, xp)
+            S = rows.gram_part(A, Z[lo:hi, ...], s, xp, out=S)
         return to_host(S).astype(np.float64)
 
     def centred_rows(self, mean, scale):
