@@ -424,11 +424,18 @@ class SoftmaxCurvature:
         k = self.n_classes
         return (k, q, q) if self.blocks else (k * q, k * q)
 
-    def gram_part(self, A, z, w, xp):
+    def width(self, q):
+        """Entries per row of :meth:`gram_part`'s largest temporary, which sizes the
+        backends' blocks of rows: M (Kq), or with ``blocks`` P and one class's rows."""
+        k = self.n_classes
+        return max(k, q) if self.blocks else k * q
+
+    def gram_part(self, A, z, w, xp, out=None):
         """One block's share (float64): MᵀM for Mᵢ = √wᵢ pᵢ ⊗ âᵢ, âᵢ = [aᵢ; 1] (the
         off-diagonal blocks' Gram, :meth:`assemble`), or with ``blocks`` the K Grams of
         âᵢ √(wᵢ pᵢₖ(1 - pᵢₖ)). A: the rows aᵢ centred and scaled, float64; z: their raw
-        predictions (rows, K); w: one weight, or a column."""
+        predictions (rows, K); w: one weight, or a column. ``out``: a sum to add it to,
+        one class at a time with ``blocks`` (no second (K, q, q) stack)."""
         # C-ordered (a row block of a class-major Z is not): M below is then made in its
         # final layout, and reshaping it copies nothing (a copy was a third of the take)
         z = np.ascontiguousarray(z, dtype=A.dtype) if xp is np else astype(z, A.dtype, xp)
@@ -436,11 +443,16 @@ class SoftmaxCurvature:
         P = P / xp.sum(P, axis=1, keepdims=True)
         root = math.sqrt(w) if isinstance(w, float) else xp.sqrt(w)
         A = concat([A, xp.ones_like(A[:, :1])], xp, axis=1)
-        if self.blocks:
-            R = xp.sqrt(P * (1.0 - P)) * root
-            return xp.stack([_gram(A * R[:, c : c + 1]) for c in range(self.n_classes)])
-        M = (P * root)[:, :, None] * A[:, None, :]
-        return _gram(xp.reshape(M, (A.shape[0], -1)))
+        if not self.blocks:
+            G = _gram(xp.reshape((P * root)[:, :, None] * A[:, None, :], (A.shape[0], -1)))
+            return G if out is None else _added(out, G)
+        R = xp.sqrt(P * (1.0 - P)) * root
+        grams = (_gram(A * R[:, c : c + 1]) for c in range(self.n_classes))
+        if out is None:
+            return xp.stack(list(grams))
+        for c, G in enumerate(grams):
+            out[c, ...] += G
+        return out
 
     def assemble(self, S):
         """The Hessian (numpy float64) from the summed parts: the K blocks as they are; or
@@ -461,6 +473,11 @@ class SoftmaxCurvature:
 def _gram(M):
     """MᵀM (numpy makes it by dsyrk)."""
     return M.T @ M
+
+
+def _added(out, G):
+    out += G
+    return out
 
 
 def _exp(a, xp):

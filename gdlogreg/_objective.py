@@ -602,20 +602,18 @@ class Objective:
             G = G[:, :d, :d]
         lam = np.zeros(p)
         lam[:d] = self.penalty.l2 * D * D
-        inverses = []
-        for H in G:
-            H[np.diag_indices_from(H)] += lam
-            H = H[np.ix_(keep, keep)]
-            P = _inverse(0.5 * (H + H.T), keep, self.dtype, lam[keep], condition=False)
-            if P is None:
-                return None
-            inverses.append(P)
         # the shifts common to the classes, which the softmax ignores (only the penalty
         # curves them): a step of 1/(l2·D² + c) there, c the blocks' mean diagonal, as the
         # whole Hessian's H + c·Π gives (1 on a held coordinate: the identity)
-        c = float(np.mean([np.trace(H) for H in G])) / p
-        return ClassMetric(np.stack(inverses), self.coef_shape, be,
-                           np.where(keep, 1.0 / (lam + c), 1.0))
+        c = (float(np.trace(G, axis1=1, axis2=2).mean()) + float(lam.sum())) / p
+        for H in G:  # each block's inverse in its own place: one (K, p, p) stack at most
+            H[np.diag_indices_from(H)] += lam
+            K = H[np.ix_(keep, keep)]
+            P = _inverse(0.5 * (K + K.T), keep, self.dtype, lam[keep], condition=False)
+            if P is None:
+                return None
+            H[...] = P
+        return ClassMetric(G, self.coef_shape, be, np.where(keep, 1.0 / (lam + c), 1.0))
 
     def _class_bound(self, keep, Z):
         """``(H', keep, lam)`` for :func:`_inverse`: H' from J's Hessian H over the K class

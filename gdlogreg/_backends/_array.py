@@ -763,17 +763,18 @@ class NumpyBackend(HostArrays, ArrayBackend):
         sparse X."""
         if self._sparse:
             return None
-        K, q = Z.shape[1], self.n_features + 1
-        # a part's rows × Kq entries: at most 2^19 (4 MiB); no more blocks than that needs
-        # (each costs a few numpy calls: four of 45 rows were a third of wine's take)
-        step = max(1, (1 << 19) // (K * q))
+        q = self.n_features + 1
+        # a part's temporaries of rows × width entries: at most 2^19 (4 MiB); no more
+        # blocks than that needs (each costs a few numpy calls, and with ``rows.blocks`` a
+        # (K, q, q) sum: four of 45 rows were a third of wine's take)
+        step = max(1, (1 << 19) // rows.width(q))
         blocks = self.row_blocks(1)
 
         def part(lo, hi):
             S = np.zeros(rows.shape(q))
             for i, A in self._centred_blocks(mean, scale, blocks[lo:hi], step):
                 w = self._gram_weights(i, len(A), None, None)
-                S += rows.gram_part(A, Z[i : i + len(A)], w, np)
+                S = rows.gram_part(A, Z[i : i + len(A)], w, np, out=S)
             return [], S, None
 
         return _gather(self._map(part, 1, blas=True))[1]
@@ -1382,15 +1383,15 @@ class DenseArrayBackend(ArrayBackend):
             D = xp.asarray(np.asarray(scale, dtype=np.float64), dtype=xp.float64, device=dev)
         except (AttributeError, TypeError, RuntimeError):  # pragma: no cover - e.g. MPS
             return None
-        kq = Z.shape[1] * (d + 1)
         S = xp.zeros(rows.shape(d + 1), dtype=xp.float64, device=dev)
-        step = max(1, min(MOMENT_ENTRIES, max(n * d // 16, MOMENT_ENTRIES >> 8)) // max(kq, 1))
+        step = max(1, min(MOMENT_ENTRIES, max(n * d // 16, MOMENT_ENTRIES >> 8))
+                   // rows.width(d + 1))
         for lo in range(0, n, step):
             hi = min(lo + step, n)
             A = (xp.astype(X[lo:hi, :], xp.float64, copy=True) - mu) * D
             s = self.s if isinstance(self.s, float) else xp.reshape(
                 xp.astype(self.s[lo:hi], xp.float64), (-1, 1))
-            S += rows.gram_part(A, Z[lo:hi, ...], s, xp)
+            S = rows.gram_part(A, Z[lo:hi, ...], s, xp, out=S)
         return to_host(S).astype(np.float64)
 
     def centred_rows(self, mean, scale):
