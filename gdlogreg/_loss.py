@@ -436,9 +436,11 @@ class SoftmaxCurvature:
         âᵢ √(wᵢ pᵢₖ(1 - pᵢₖ)). A: the rows aᵢ centred and scaled, float64; z: their raw
         predictions (rows, K); w: one weight, or a column. ``out``: a sum to add it to,
         one class at a time with ``blocks`` (no second (K, q, q) stack)."""
-        # C-ordered (a row block of a class-major Z is not): M below is then made in its
-        # final layout, and reshaping it copies nothing (a copy was a third of the take)
-        z = np.ascontiguousarray(z, dtype=A.dtype) if xp is np else astype(z, A.dtype, xp)
+        # the whole Hessian's M from a C-ordered z (a row block of a class-major Z is not):
+        # then M is made in its final layout and reshaping it copies nothing (a copy was a
+        # third of the take)
+        z = astype(z, A.dtype, xp) if self.blocks or xp is not np else np.ascontiguousarray(
+            z, dtype=A.dtype)
         P = xp.exp(z - xp.max(z, axis=1, keepdims=True))  # each row's largest: exp(0)
         P = P / xp.sum(P, axis=1, keepdims=True)
         root = math.sqrt(w) if isinstance(w, float) else xp.sqrt(w)
