@@ -651,7 +651,7 @@ class Objective:
         return 0.5 * (H + H.T), kept, np.tile(lam, k)[kept]
 
     def _class_columns(self, Z):
-        """Σ MᵀM of :meth:`gdlogreg._loss.SoftmaxCurvature.factor` in these coordinates
+        """Σ MᵀM of :meth:`gdlogreg._loss.SoftmaxCurvature.gram_part` in these coordinates
         (host float64, (Kp)²) by products with X, for a backend without ``class_gram``
         (sparse X too): column (l, i) is Tᵀ Âᵀ (s pₗ âᵢ pₖ)ₖ, one ``X @ V`` for a chunk of
         coordinates i and one ``X.T @ R`` of K² times as many columns, in chunks of at
