@@ -565,7 +565,7 @@ class Objective:
     def _class_metric_pays(self, spent=0, blocks=False):
         """Whether the whitened steps of K classes take the Hessian's K × K class blocks
         (:class:`ClassMetric`) rather than their mean: where that take, a Gram of n·(Kp)²/2
-        flops and about 2·(Kp)³ to factor and invert it (at BLAS3_RATE), costs at most
+        flops and about 2·(Kp)³ to factor and invert it (at an iteration's rate), costs at most
         CLASS_TAKE iterations (4npK and ITERATION_FLOPS), or at a retake the ``spent``
         iterations the fit has run (rent or buy: a fit that crawls on the mean block gets
         them at most twice its time), n the larger of :meth:`_rows` and the rows of positive
@@ -579,11 +579,11 @@ class Objective:
         if k == 1 or _coarse(self.dtype) or (k * p > MAX_WHITENED and not blocks):
             return False
         n, kp = max(self._rows(), self._positive_rows()), k * p
-        # the blocks: K Grams of n·p² and K factors at an iteration's rate (its products
-        # of K columns are matrix products too; at BLAS3_RATE 200 classes of 100 to 200
-        # coordinates took them at 57-72 iterations' cost, 1.7 times the fit: review 50)
-        take = k * (n * p * p + 2 * p**3) if blocks else (
-            n * kp * kp / 2 + 2 * kp**3) / BLAS3_RATE
+        # at an iteration's rate (its products of K columns are matrix products too): at
+        # BLAS3_RATE 200 classes of 100 to 200 coordinates took the blocks at 57-72
+        # iterations' cost, 1.7 times the fit (review 50), and 5 to 8 classes of 250
+        # coordinates the whole Hessian at 1.4-1.5 times (20,000 x 50, 5,000 x 30)
+        take = k * (n * p * p + 2 * p**3) if blocks else n * kp * kp / 2 + 2 * kp**3
         budget = max(CLASS_TAKE, spent) if CLASS_TAKE > 0 else 0  # 0: the class blocks off
         return take <= budget * (4 * n * kp + ITERATION_FLOPS)
 
