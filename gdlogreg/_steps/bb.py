@@ -55,8 +55,8 @@ def stale_metric(has_metric, step, since, exact, every=math.inf):
     its coordinates has grown to :data:`STALE`, or ``every`` iterations have passed (the
     metric's own ``every``: :class:`gdlogreg._objective.LowRankMetric`, whose retake costs
     what that many iterations' products do; numbers, or arrays of them). Only where the
-    metric is J's Hessian where taken (``exact``: one column, or the K classes' own blocks,
-    :func:`exact_metric`); the mean of the class blocks is not the curvature, its steps
+    metric is J's Hessian where taken (``exact``: one column, or the whole Hessian of K
+    classes, :func:`exact_metric`); the mean of the class blocks is not the curvature, its steps
     need not be near 1, and the test fired every few iterations there."""
     return has_metric & (((step >= STALE) & (since >= STALE_GAP)) | (since >= every)) & exact
 
