@@ -200,11 +200,29 @@ def _feature_value(v, col, r, csv_path):
         ) from None
 
 
+# pandas.read_csv's default missing-value markers (but ""): in a column of whole numbers,
+# such a label is a missing one, not a class of its own
+_MISSING = frozenset({
+    "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+})
+
+
+def _label_number(v):
+    """A label as a float; ValueError for text. Python's float also reads "1_0" as 10 and
+    non-ASCII digits ("１"): text labels, which would merge with "10" and "1"."""
+    if "_" in v or not v.isascii():
+        raise ValueError(v)
+    return float(v)
+
+
 def _labels(values, target, hint, csv_path):
-    """Whole numbers as integers ("1.0" too), other text as strings; refuse measurements."""
+    """Whole numbers as integers ("1.0" too), other text as strings; refuse measurements
+    and whole numbers with missing labels (NA, ...)."""
     try:
-        numbers = np.array([float(v) for v in values])
+        numbers = np.array([_label_number(v) for v in values])
     except ValueError:
+        _refuse_missing(values, target, hint, csv_path)
         return np.array(values)
     # From 2**53 on a float no longer holds every whole number (2**53 + 1 reads as 2**53)
     bad = ~np.isfinite(numbers) | (numbers != np.round(numbers)) | (np.abs(numbers) >= 2**53)
@@ -215,6 +233,25 @@ def _labels(values, target, hint, csv_path):
             f" below 2**53 in size, or text){hint}."
         )
     return numbers.astype(np.int64)
+
+
+def _refuse_missing(values, target, hint, csv_path):
+    """Whole numbers but for missing-value markers: a missing label, as pandas reads it."""
+    text = [i for i, v in enumerate(values) if not _is_number(v)]
+    if len(text) < len(values) and all(values[i] in _MISSING for i in text):
+        i = text[0]
+        raise CLIError(
+            f"{csv_path!r}, line {i + 2}: no label in column {target!r} ({values[i]!r}"
+            f" marks a missing value; the other labels are numbers){hint}."
+        )
+
+
+def _is_number(v):
+    try:
+        _label_number(v)
+    except ValueError:
+        return False
+    return True
 
 
 def _target_hint(target):

@@ -11,6 +11,7 @@ import os
 import sys
 
 import numpy as np
+from sklearn.utils.validation import column_or_1d
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _SKLEARN = os.path.dirname(os.path.abspath(np.__file__)).replace("numpy", "sklearn")
@@ -242,14 +243,20 @@ def fmt_labels(labels, most=5):
 
 def class_indices(classes, y):
     """The index of each label in ``classes`` (sorted, as ``classes_`` is)."""
-    y = np.asarray(y)
+    y = column_or_1d(y, warn=True)  # a column vector as fit takes it, with its warning
     try:
         idx = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
-    except TypeError:  # labels of another kind than classes_ (str against int)
-        idx = np.zeros(len(y), dtype=np.intp)
-    # compared as Python objects: numpy 1.x compares str with int arrays as a whole
-    # (one False and a FutureWarning), not element by element
-    unknown = ~np.asarray(np.equal(classes[idx].astype(object), y.astype(object)), dtype=bool)
+        # compared as Python objects: numpy 1.x compares str with int arrays as a whole
+        # (one False and a FutureWarning), not element by element
+        unknown = ~np.asarray(np.equal(classes[idx].astype(object), y.astype(object)),
+                              dtype=bool)
+    except TypeError:
+        # labels that do not order against classes_ (str against int, None, NaN among
+        # strings, pd.NA): looked up one by one, so that only they are named unknown
+        index = {c: i for i, c in enumerate(classes.tolist())}
+        idx = np.array([index.get(v, -1) for v in y.tolist()], dtype=np.intp)
+        unknown = idx < 0
+        idx[unknown] = 0
     if unknown.any():
         raise ValueError(
             "y holds labels the estimator was not fitted on, such as"
