@@ -435,6 +435,25 @@ def _cost_1d(w, b, x, y_idx, weights, C, l1_ratio):
     return J.reshape(w.shape)
 
 
+def _path_data(estimator, est, X, y, sample_weight):
+    """(x, the labels' class indices, the fit's row weights) for
+    :meth:`DescentPathDisplay.from_estimator`, checked as a fit checks them; X through a
+    pipeline's other steps first."""
+    if est is not estimator:
+        X = estimator[:-1].transform(X)
+    x = np.asarray(X.toarray() if hasattr(X, "toarray") else X, dtype=float)
+    if x.ndim != 2 or x.shape[1] != 1:
+        raise ValueError(f"X must have exactly one column, got shape {x.shape}.")
+    assert_all_finite(x, input_name="X")
+    s = check_sample_weight(sample_weight, x, dtype=np.float64, ensure_non_negative=True)
+    x = x[:, 0]
+    y = np.asarray(y)
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"X has {x.shape[0]} samples but y has {y.shape[0]}.")
+    y_idx = class_indices(est.classes_, y)
+    return x, y_idx, _fit_weights(est, y_idx, s)
+
+
 def _fit_weights(est, y_idx, s):
     """The sample weights ``s`` (checked) times the estimator's class weights, as its
     fit used them."""
@@ -690,23 +709,11 @@ class DescentPathDisplay:
                 f" this fit has {est.coef_path_.shape[1]} coefficient row(s) and"
                 f" {est.coef_path_.shape[2]} feature(s)."
             )
-        if est is not estimator:
-            X = estimator[:-1].transform(X)
-        x = np.asarray(X.toarray() if hasattr(X, "toarray") else X, dtype=float)
-        if x.ndim != 2 or x.shape[1] != 1:
-            raise ValueError(f"X must have exactly one column, got shape {x.shape}.")
-        assert_all_finite(x, input_name="X")
         if not (isinstance(grid_resolution, Integral) and grid_resolution >= 2):
             raise ValueError(
                 f"grid_resolution must be an integer of at least 2, got {grid_resolution!r}."
             )
-        s = check_sample_weight(sample_weight, x, dtype=np.float64, ensure_non_negative=True)
-        x = x[:, 0]
-        y = np.asarray(y)
-        if x.shape[0] != y.shape[0]:
-            raise ValueError(f"X has {x.shape[0]} samples but y has {y.shape[0]}.")
-        y_idx = class_indices(est.classes_, y)
-        s = _fit_weights(est, y_idx, s)
+        x, y_idx, s = _path_data(estimator, est, X, y, sample_weight)
 
         # The iterates actually taken: a fit that ended worse than its best
         # iterate appends that best one (the model returned) after them.
