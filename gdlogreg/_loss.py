@@ -416,8 +416,20 @@ class SoftmaxCurvature:
     its K diagonal blocks Σᵢ sᵢ pᵢₖ(1 - pᵢₖ) âᵢâᵢᵀ alone; a backend's ``class_gram`` sums
     :meth:`gram_part` over its blocks of rows, :meth:`assemble` makes the Hessian of it."""
 
+    #: the weights of :meth:`terms` are each class's curvature as it is
+    scale = 1.0
+
     def __init__(self, n_classes, blocks=False):
         self.n_classes, self.blocks = n_classes, blocks
+
+    def terms(self, z, t, s, xp, residual=False):
+        """Σ s·Σₖ pₖ(1 - pₖ) and, with ``residual``, the rows' weights of the K diagonal
+        blocks, s·pₖ(1 - pₖ) (rows, K): for the factored metric of K classes
+        (:class:`gdlogreg._objective.LowRankMetric`), whose blocks are Âᵀ diag(those) Â."""
+        P = xp.exp(z - xp.max(z, axis=1, keepdims=True))  # each row's largest: exp(0)
+        P = P / xp.sum(P, axis=1, keepdims=True)
+        R = P * (1.0 - P)
+        return weighted_sum(s, R, xp), (_scale_rows(s, R) if residual else None)
 
     def shape(self, q):
         """The shape of :meth:`gram_part` for q = d + 1 coordinates."""

@@ -80,6 +80,10 @@ BLAS3_RATE = 2.0
 # mean block's fits that crawl, 7 classes of 39 coordinates at C = 1e3, took max_iter; review
 # 49). CLASS_TAKE = 0 keeps the mean block throughout.
 CLASS_TAKE = 16
+# The products of K columns with X and the rows (BLAS 3) run at SOLVE_RATE times the rate of
+# the factored metric's triangular solves (BLAS 2, one pair for each of K blocks): 4.1
+# measured at one thread (n = 300, 20 classes: 0.30 ms against 0.074 ms for the same flops).
+SOLVE_RATE = 4.0
 # ... and only where H's condition number is at least MIN_CONDITION: where it is near 1,
 # H is near a multiple of the identity, the standardization's metric, and a restart of
 # the steps would cost iterations for nothing.
@@ -465,7 +469,7 @@ class Objective:
             z = be.linear(base, self.fit_intercept)
         at = () if base is None else (self._curvature_rows(), z)
         if not dense:
-            return self._low_rank_metric(keep, *at, previous=previous)
+            return self._low_rank_metric(keep, *at, previous=previous, spent=spent)
         if base is not None and self._class_metric_pays(spent):
             bound = self._class_bound(keep, z)
             if bound is not None:
@@ -542,25 +546,69 @@ class Objective:
             products = 2 * n * p * k  # cost iterations (BLAS3_RATE's note)
         return max(first, math.ceil(take / (products + ITERATION_FLOPS)))
 
-    def _low_rank_metric(self, keep, rows=None, Z=None, previous=None):
+    def _low_rank_metric(self, keep, rows=None, Z=None, previous=None, spent=0):
         """H⁻¹ of :meth:`whitening` as a :class:`LowRankMetric`, from the backend's
         centred rows, or from ``previous``'s (this objective's metric taken before: the
-        same rows and penalty); None without them, or where H is not positive definite."""
+        same rows and penalty); None without them, or where H is not positive definite.
+        K classes at a point: each class's own diagonal block where that pays
+        (:meth:`_low_rank_blocks_pay`), else the mean of the blocks."""
         be = self.backend
+        if rows is not None and self._low_rank_blocks_pay(spent):
+            rows = SoftmaxCurvature(self.coef_shape[1], blocks=True)
         w = (self.curvature if rows is None else rows.scale) * be.row_weights(rows, Z)
         if isinstance(previous, LowRankMetric):
-            return previous.at(w)
-        D = _host(be, self.std.D)
-        A = be.centred_rows(_host(be, self.std.mean), D)
-        if A is None:
-            return None
-        d = self.problem.n_features
-        feat = np.flatnonzero(keep[:d])
-        P = LowRankMetric(A if len(feat) == d else A[:, feat], self.penalty.l2 * D[feat] ** 2,
-                          feat, self.fit_intercept, self.dtype, self._rows())
-        # applied on the host: q comes from, and P q goes to, the backend
-        P.to_host, P.to_backend = partial(_host, be), be.asarray
-        return P.at(w)
+            P = previous.at(w)
+        else:
+            D = _host(be, self.std.D)
+            A = be.centred_rows(_host(be, self.std.mean), D)
+            if A is None:
+                return None
+            d = self.problem.n_features
+            feat = np.flatnonzero(keep[:d])
+            P = LowRankMetric(A if len(feat) == d else A[:, feat],
+                              self.penalty.l2 * D[feat] ** 2, feat, self.fit_intercept,
+                              self.dtype, self._rows())
+            # applied on the host: q comes from, and P q goes to, the backend
+            P.to_host, P.to_backend = partial(_host, be), be.asarray
+            P = P.at(w)
+        if P is not None and w.ndim == 2:  # the blocks' trace: Σ w‖a‖² (and Σ w: 1s)
+            trace = float(np.mean(P.sq @ w)) + self.fit_intercept * float(w.sum(axis=0).mean())
+            P.shift = self._shift_steps(trace, keep)
+        return P
+
+    def _low_rank_blocks_pay(self, spent=0):
+        """Whether the factored metric of K classes takes each class's own diagonal block
+        (:meth:`LowRankMetric.at` of an (n, K) w) rather than their mean: where its K
+        Choleskys (K·n³/3) cost at most CLASS_TAKE iterations (the products with X and with
+        the rows, 8npK, and ITERATION_FLOPS), or the ``spent`` iterations at a retake (rent
+        or buy, as :meth:`_class_metric_pays`), and the K factors hold at most
+        LOW_RANK_ENTRIES entries; float64 only. And where their solves, K pairs of
+        triangular ones (2Kn², at a SOLVE_RATE-th of the products' rate), add at most half
+        an iteration: the blocks cut a third to a half of the iterations where measured
+        (benchmarks/README.md, "Wide data of K classes: each class's own block"), and
+        where the solves cost more (20 classes of 300 rows and coordinates: 60 % more an
+        iteration, 17 % fewer iterations) the fit took twice the time."""
+        p, k = self.coef_shape
+        n = self._low_rank_rows()
+        if k == 1 or _coarse(self.dtype) or n is None or k * n * n > LOW_RANK_ENTRIES:
+            return False
+        iteration = 8 * n * p * k + ITERATION_FLOPS
+        if 2 * k * n * n * SOLVE_RATE > 0.5 * iteration:
+            return False
+        budget = max(CLASS_TAKE, spent) if CLASS_TAKE > 0 else 0
+        return k * n**3 / 3 <= budget * iteration
+
+    def _shift_steps(self, trace, keep):
+        """The step of each coordinate along the shifts common to the classes, which the
+        softmax ignores (only the penalty curves them), for a metric of K diagonal blocks of
+        mean ``trace``: 1/(l2·D² + c), c the blocks' mean diagonal (with the penalty's), as
+        the whole Hessian's H + c·Π gives (:meth:`_class_bound`); 1 on a held coordinate."""
+        p = self.coef_shape[0]
+        D = _host(self.backend, self.std.D)
+        lam = np.zeros(p)
+        lam[: len(D)] = self.penalty.l2 * D * D
+        c = (trace + float(lam.sum())) / p
+        return np.where(keep, 1.0 / (lam + c), 1.0)
 
     def _class_metric_pays(self, spent=0, blocks=False):
         """Whether the whitened steps of K classes take the Hessian's K × K class blocks
@@ -605,10 +653,7 @@ class Objective:
             G = G[:, :d, :d]
         lam = np.zeros(p)
         lam[:d] = self.penalty.l2 * D * D
-        # the shifts common to the classes, which the softmax ignores (only the penalty
-        # curves them): a step of 1/(l2·D² + c) there, c the blocks' mean diagonal, as the
-        # whole Hessian's H + c·Π gives (1 on a held coordinate: the identity)
-        c = (float(np.trace(G, axis1=1, axis2=2).mean()) + float(lam.sum())) / p
+        shift = self._shift_steps(float(np.trace(G, axis1=1, axis2=2).mean()), keep)
         for H in G:  # each block's inverse in its own place: one (K, p, p) stack at most
             H[np.diag_indices_from(H)] += lam
             K = H[np.ix_(keep, keep)]
@@ -616,7 +661,7 @@ class Objective:
             if P is None:
                 return None
             H[...] = P
-        return ClassMetric(G, self.coef_shape, be, np.where(keep, 1.0 / (lam + c), 1.0))
+        return ClassMetric(G, self.coef_shape, be, shift)
 
     def _class_bound(self, keep, Z):
         """``(H', keep, lam)`` for :func:`_inverse`: H' from J's Hessian H over the K class
@@ -873,15 +918,19 @@ class LowRankMetric:
         whole = len(feat) and feat[0] == 0 and feat[-1] == len(feat) - 1
         self.feat = slice(0, len(feat)) if whole else feat
         self.factor = self.sw = self.mu = self.mu_raw = self.sigma = None  # a take's (at)
+        #: K classes' own blocks (:meth:`at` of an (n, K) w): a step per coordinate along
+        #: the shifts common to the classes (:class:`ClassMetric`'s), set by its caller
+        self.shift = None
         # q to the host, and P q back to the backend's namespace (numpy: as they are)
         self.to_host, self.to_backend = np.asarray, np.asarray
 
-    def _floor_at(self, w, sigma, mu_raw):
-        """The floor under H at the weights w (:func:`_floor_of`): the rows' part of its
-        diagonal is Σᵢ wᵢ‖aᵢ - μ̃‖², and σ for the intercept."""
-        spread = float(w @ self.sq)
+    def _floor_at(self, W, sigma, mu_raw):
+        """The floor under H at the weights W (n, m) (:func:`_floor_of`): the rows' part of
+        its diagonal is Σᵢ wᵢ‖aᵢ - μ̃‖², and σ for the intercept; for K blocks, their mean's
+        (one floor: one Gram of the rows serves them all)."""
+        spread = float(np.mean(self.sq @ W))
         if self.intercept:
-            spread += sigma - sigma * float(mu_raw @ mu_raw)
+            spread += float(np.mean(sigma - sigma * np.einsum("ij,ij->j", mu_raw, mu_raw)))
         return _floor_of(spread, float(self.lam.sum()), len(self.lam) + int(self.intercept),
                          self.dtype)
 
@@ -903,18 +952,21 @@ class LowRankMetric:
 
     def at(self, w):
         """The metric at the rows' weights w (n,), sharing this one's rows (and their Gram
-        where the floor allows): None where H is not positive definite in floating point
-        (or Σ w is not positive, or A is not finite)."""
-        sigma = float(w.sum()) if self.intercept else None
-        if self.intercept and not sigma > 0.0:
+        where the floor allows); or at each class's own w (n, K): K classes' diagonal
+        blocks, each factored on its own (K Choleskys of n × n, one Gram), for
+        ``P @ q`` off the shifts common to the classes (:attr:`shift`). None where H is not
+        positive definite in floating point (or Σ w is not positive, or A is not finite)."""
+        W = w.reshape(len(w), -1)
+        sigma = W.sum(axis=0) if self.intercept else None
+        if self.intercept and not np.all(sigma > 0.0):
             return None
-        # μ̃ in A's units: from A' where A has been scaled (A = A' root)
+        # μ̃ in A's units: from A' where A has been scaled (A = A' root); (p, m)
         mu_raw = None
         if self.intercept:
-            mu_raw = (self.A.T @ w) / sigma
+            mu_raw = (self.A.T @ W) / sigma
             if self.root is not None:
-                mu_raw *= self.root
-        floor = self._floor_at(w, sigma, mu_raw)
+                mu_raw *= self.root[:, None]
+        floor = self._floor_at(W, sigma, mu_raw)
         if floor <= self.floor <= floor * FLOOR_SHARE / _floor(self.dtype):
             floor = self.floor  # the rows' Gram kept (n²·p); a lower floor would not be safe
         if self.G is None and not np.all(np.isfinite(self.A)):
@@ -925,20 +977,28 @@ class LowRankMetric:
         out.A, out.G, out.root = self._rows_at(floor)
         out.floor = floor
         out.inv_root = (1.0 / out.root)[:, None]
-        sw = np.sqrt(w)
-        out.factor = _cholesky_of(_centred(out.G, w, sigma, sw, self.intercept))
-        if out.factor is None:
-            return None
+        sw = np.sqrt(W)
+        out.factor = []
+        for c in range(W.shape[1]):  # C's Cholesky factor, one for each block
+            L = _cholesky_of(_centred(out.G, W[:, c], sigma[c] if self.intercept else None,
+                                      sw[:, c], self.intercept))
+            if L is None:
+                return None
+            out.factor.append(L)
         if self.intercept:
-            out.mu_raw, out.mu = mu_raw, mu_raw / out.root  # μ̃ and μ'
+            out.mu_raw, out.mu = mu_raw, mu_raw * out.inv_root  # μ̃ and μ' (p, m)
             out.sigma = sigma + floor
-        out.sw = sw
+        out.sw, out.shift = sw, None
         return out
 
     def _solve(self, r):
         """C⁻¹ r (r: n × m) with C's Cholesky factor L (C = L Lᵀ): two triangular solves
-        for one column (a third of dpotrs's time at n = 252), LAPACK's dpotrs for more."""
-        L = self.factor
+        for one column (a third of dpotrs's time at n = 252), LAPACK's dpotrs for more;
+        with K blocks, column c by block c's."""
+        if len(self.factor) > 1:
+            return np.column_stack([_trsv(L, _trsv(L, r[:, c], lower=1), trans=1, lower=1)
+                                    for c, L in enumerate(self.factor)])
+        L = self.factor[0]
         if r.shape[1] == 1:
             return _trsv(L, _trsv(L, r[:, 0], lower=1), trans=1, lower=1)[:, None]
         t, info = _potrs(L, r, lower=True)  # cho_solve's LAPACK call
@@ -946,24 +1006,42 @@ class LowRankMetric:
 
     def __matmul__(self, q):
         out = np.array(self.to_host(q), dtype=np.float64)
+        if self.shift is None:
+            return self.to_backend(self._applied(out))
+        # K blocks: (I - Π) B (I - Π) + Π diag(shift) Π, Π the projection on the common
+        # shifts (:class:`ClassMetric`'s)
+        m = out.mean(axis=1, keepdims=True)
+        out -= m
+        v = self._applied(out)
+        v += m * self.shift[:, None] - v.mean(axis=1, keepdims=True)
+        return self.to_backend(v)
+
+    def _applied(self, out):
+        """H⁻¹ q for q = ``out`` (host float64, overwritten), its blocks' where K: two
+        products with the rows for all the columns, and C's solves."""
         d = len(out) - self.intercept
         u = out[self.feat]  # a view where every feature is kept: overwritten below anyway
         if self.intercept:
-            u = u - self.mu_raw[:, None] * out[d]
+            u = u - self.mu_raw * out[d]
         u *= self.inv_root
         Eu = self.A @ u
         if self.intercept:
-            Eu -= self.mu @ u
-        t = self._solve(Eu * self.sw[:, None]) * self.sw[:, None]
+            Eu -= _dots(self.mu, u)
+        t = self._solve(Eu * self.sw) * self.sw
         Et = self.A.T @ t
         if self.intercept:
-            Et -= self.mu[:, None] * t.sum(axis=0)
+            Et -= self.mu * t.sum(axis=0)
         u -= Et
         u *= self.inv_root
         out[self.feat] = u
         if self.intercept:
-            out[d] = out[d] / self.sigma - self.mu_raw @ u
-        return self.to_backend(out)
+            out[d] = out[d] / self.sigma - _dots(self.mu_raw, u)
+        return out
+
+
+def _dots(M, U):
+    """The scalar products of M's columns with U's (M of one column: with each of U's)."""
+    return M[:, 0] @ U if M.shape[1] == 1 else np.einsum("ij,ij->j", M, U)
 
 
 #: A retake keeps its metric's floor while that is at most this share of the mean diagonal
@@ -1013,14 +1091,16 @@ def _factored(n, p):
     return n <= LOW_RANK_ROWS and n * p <= LOW_RANK_ENTRIES and few
 
 
-def metric_bytes(n, p):
-    """At most the bytes that the metric of whitened steps holds for n rows and p
-    coordinates (a search's memory budget counts them for each column): the p × p
-    inverse and its H, or the factored metric's centred rows and two n × n matrices (its
-    Gram and C's factor); 0 where neither applies."""
+def metric_bytes(n, p, k=1):
+    """At most the bytes that the metric of whitened steps holds for n rows, p
+    coordinates and k columns (a search's memory budget counts them for each group): the
+    p × p inverse and its H, or the factored metric's centred rows and n × n matrices
+    (its Gram, and C's factor: K of them for K classes' own blocks,
+    :meth:`Objective._low_rank_blocks_pay`); 0 where neither applies."""
     if p <= MAX_WHITENED and WHITENED_ROWS * p <= n:
         return 16 * p * p
-    return 8 * (n * p + 2 * n * n) if _factored(n, p) else 0
+    factors = k if 1 < k and k * n * n <= LOW_RANK_ENTRIES else 1
+    return 8 * (n * p + (1 + factors) * n * n) if _factored(n, p) else 0
 
 
 def _floor(dtype):

@@ -395,7 +395,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         per_group = (4 * k + 1) * X.shape[0] * itemsize + rule.state_bytes(
             p, k, itemsize)  # and the rule's own (L-BFGS's pairs)
         if issubclass(rule, _batch._Metrics):  # and its whitened steps' metric
-            per_group += metric_bytes(len(y_idx), p)
+            per_group += metric_bytes(len(y_idx), p, k)
         size = max(1, self.memory_budget // per_group)
         results = [None] * (len(grid) * F)
         stages, previous = path

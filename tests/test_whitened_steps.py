@@ -86,9 +86,10 @@ def test_where_the_classes_nearly_separate_the_curvature_metric_still_wins(scale
     assert abs(J_a - J_b) <= 1e-6 * J_b
 
 
-def _hessian(obj, X, coef, s=None):
+def _hessian(obj, X, coef, s=None, cls=None):
     """The metric's H by hand, in standardized coordinates: Aᵀ diag(s κ) A + l2 [D² 0; 0 0],
-    A = [(X - μ) D, 1], κ = Σₖ pₖ(1 - pₖ)/K (σ(1 - σ) for two classes); s normalised."""
+    A = [(X - μ) D, 1], κ = Σₖ pₖ(1 - pₖ)/K (σ(1 - σ) for two classes); s normalised.
+    ``cls``: class c's own diagonal block of the softmax Hessian, κ = p_c(1 - p_c)."""
     std = obj.std
     A = np.column_stack([(X - std.mean) * std.D, np.ones(len(X))])
     Z = A @ coef
@@ -98,7 +99,8 @@ def _hessian(obj, X, coef, s=None):
     else:
         P = np.exp(Z - Z.max(axis=1, keepdims=True))
         P /= P.sum(axis=1, keepdims=True)
-        kappa = (1.0 - (P * P).sum(axis=1)) / Z.shape[1]
+        kappa = (1.0 - (P * P).sum(axis=1)) / Z.shape[1] if cls is None else (
+            P[:, cls] * (1.0 - P[:, cls]))
     s = np.ones(len(X)) if s is None else s
     H = (A * (kappa * s / s.sum())[:, None]).T @ A
     d = X.shape[1]
@@ -214,14 +216,36 @@ def test_with_more_coordinates_than_a_quarter_of_the_rows_the_metric_is_factored
     coef = rng.standard_normal(obj.coef_shape) * 0.3
     P = obj.whitening(obj.T.to_base(coef))
     full = coef if fit_intercept else np.vstack([coef, np.zeros((1, coef.shape[1]))])
-    H = _hessian(obj, X, full)[:p, :p]  # without an intercept: its row and column left out
-    np.testing.assert_allclose((P @ H)[np.ix_(keep, keep)], np.eye(keep.sum()), atol=1e-6)
+    if K == 2:
+        H = _hessian(obj, X, full)[:p, :p]  # without an intercept: its row and column left out
+        np.testing.assert_allclose((P @ H)[np.ix_(keep, keep)], np.eye(keep.sum()), atol=1e-6)
+    else:  # each class's own block, off the shifts common to the classes
+        _check_class_blocks(obj, X, full, P, keep)
     # sparse X is never densified for it; more rows than LOW_RANK_ROWS: none
     assert _objective(sp.csr_matrix(X), y, fit_intercept=fit_intercept).whitening() is None
     n_big = LOW_RANK_ROWS + 10  # and still fewer than 4 p: neither metric
     big = rng.standard_normal((n_big, n_big // 3))
     assert _objective(big, rng.integers(0, K, n_big),
                       fit_intercept=fit_intercept).whitening() is None
+
+
+def _check_class_blocks(obj, X, full, P, keep, s=None):
+    """P q = (I - Π) B⁻¹ (I - Π) q + Π diag(shift) Π q (Π: the projection on the shifts
+    common to the classes, B the classes' diagonal blocks, the identity on held
+    coordinates), shift = 1/(l2·D² + c), c the blocks' mean diagonal: by hand."""
+    p, k = obj.coef_shape
+    blocks = [_hessian(obj, X, full, s, cls=c)[:p, :p] for c in range(k)]
+    lam = np.zeros(p)
+    lam[: X.shape[1]] = obj.penalty.l2 * obj.std.D**2
+    c = np.mean([np.trace(B) for B in blocks]) / p  # B's diagonal: the penalty's l2·D² in it
+    shift = np.where(keep, 1.0 / (lam + c), 1.0)
+    q = np.random.default_rng(5).standard_normal((p, k))
+    m = q.mean(axis=1, keepdims=True)
+    v = q - m
+    for c_, B in enumerate(blocks):
+        v[keep, c_] = np.linalg.solve(B[np.ix_(keep, keep)], v[keep, c_])
+    v += m * shift[:, None] - v.mean(axis=1, keepdims=True)
+    np.testing.assert_allclose(P @ q, v, rtol=1e-6, atol=1e-9 * np.abs(v).max())
 
 
 @pytest.mark.parametrize("K", [2, 3])
@@ -254,6 +278,9 @@ def test_the_low_rank_metric_is_retaken_from_its_rows_gram(K, fit_intercept):
     if fit_intercept:
         keep[7] = False
     rows = s > 0
+    if K == 3:  # each class's own block (weights of 0 and 2 in them)
+        _check_class_blocks(obj, X[rows], full, again, keep, s[rows])
+        return
     H = _hessian(obj, X[rows], full, s[rows])[: len(keep), : len(keep)]
     np.testing.assert_allclose((again @ H)[np.ix_(keep, keep)], np.eye(keep.sum()), atol=1e-6)
 

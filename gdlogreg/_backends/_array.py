@@ -794,9 +794,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
     def row_weights(self, rows=None, Z=None):
         """The weights of :meth:`centred_gram` (s, or s·ρ at Z with ``rows``) of the rows
-        of :meth:`centred_rows`, as a vector (numpy, float64)."""
-        w = self._gram_weights(0, self.n_samples, rows, Z)
-        w = np.broadcast_to(np.asarray(w, dtype=np.float64).ravel(), (self.n_samples,))
+        of :meth:`centred_rows`, as a vector (numpy, float64); a matrix (n, K) where
+        ``rows`` weighs each class's rows on its own (SoftmaxCurvature's blocks)."""
+        w = np.asarray(self._gram_weights(0, self.n_samples, rows, Z), dtype=np.float64)
+        if w.ndim < 2 or w.shape[1] == 1:
+            w = np.broadcast_to(w.ravel(), (self.n_samples,))
         pos = _positive(self.s)
         return np.array(w) if pos is None else w[pos]
 
@@ -1413,7 +1415,8 @@ class DenseArrayBackend(ArrayBackend):
                 s = rows.terms(Z, None, s, self.xp, True)[1]
         if isinstance(s, float):
             return np.full(self.n_samples, s)
-        w = np.asarray(to_host(s), dtype=np.float64).ravel()
+        w = np.asarray(to_host(s), dtype=np.float64)
+        w = w.ravel() if w.ndim < 2 or w.shape[1] == 1 else w
         pos = _positive(self.s)
         return w if pos is None else w[pos]  # equal weights made s·ρ at Z: all the rows
 
