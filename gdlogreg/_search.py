@@ -104,7 +104,11 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     cv : int, cross-validation generator or iterable, default=None
         As in ``GridSearchCV``: None is 5-fold stratified.
     scoring : str, callable or None, default=None
-        A scikit-learn scorer; None: accuracy.
+        A scikit-learn scorer; None: accuracy. Its scores are GridSearchCV's
+        wherever that gives one. A two-class metric of ``pos_label`` (f1,
+        precision, recall, jaccard) whose default 1 is not a label scores the last
+        class, as in ``LogisticRegressionCV`` (GridSearchCV raises there: string
+        labels, say).
     refit : bool, default=True
         Refit the best candidate on all the data (``coef_``, ``intercept_``).
         With False, ``coef_`` averages the folds' models at each fold's best
@@ -119,8 +123,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         (the most on wide data), for "lbfgs" its pairs, 40 arrays of
         n_features × columns, and for "bb" and "lbfgs" each column's metric of
         whitened steps: two n_features² arrays, or, factored in the rows, an
-        n_samples × n_features copy and two n_samples² arrays): above it the
-        search runs in several batches.
+        n_samples × n_features copy and two n_samples² arrays, K + 1 of them
+        for K classes): above it the search runs in several batches.
     warm_start_path : bool, default=False
         Fit the values of C in stages, from the strongest penalty (smallest C)
         up, as ``LogisticRegressionCV`` does: each stage is one batch over the
@@ -320,6 +324,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         scorer = check_scoring(self._base(), self.scoring)
         if namespace_of(X)[0] is np:  # labels in X's namespace: numpy (and Dask) only
             scorer = _with_labels(scorer, classes)
+        scorer = _with_pos_label(scorer, classes)
         weights = None  # those of the scores, as GridSearchCV's
         if sample_weight is not None and not np.isscalar(sample_weight) and _takes_weights(scorer):
             weights = _scored_weights(sample_weight, host_weights)
@@ -769,6 +774,31 @@ def _with_labels(scorer, classes):
     scorer = copy.copy(scorer)
     scorer._kwargs = {**scorer._kwargs, "labels": classes}
     return scorer
+
+
+def _with_pos_label(scorer, classes):
+    """The scorer of a two-class metric of ``pos_label`` (f1, precision, recall, jaccard)
+    told to score the last class where its default, 1, is not a label (string labels, or
+    {-1, 0}): there GridSearchCV raises, and LogisticRegressionCV passes
+    ``pos_label=classes[-1]`` (``_log_reg_scoring_path``); a pos_label the user set, or
+    a valid default, stays (GridSearchCV's scores)."""
+    func = getattr(scorer, "_score_func", None)
+    kwargs = getattr(scorer, "_kwargs", None)
+    if len(classes) != 2 or func is None or kwargs is None or "pos_label" in kwargs:
+        return scorer
+    default = inspect.signature(func).parameters.get("pos_label")
+    if default is None or default.default != 1 or kwargs.get("average", "binary") != "binary":
+        return scorer
+    if any(_same_label(c, 1) for c in classes):
+        return scorer
+    scorer = copy.copy(scorer)
+    scorer._kwargs = {**kwargs, "pos_label": classes[-1]}
+    return scorer
+
+
+def _same_label(c, label):
+    """Whether the class label c equals ``label`` as numpy compares them (a string: never)."""
+    return not isinstance(c, str | bytes) and bool(np.asarray(c == label))
 
 
 def _accuracy(model, X, y, sample_weight=None):

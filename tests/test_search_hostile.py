@@ -534,3 +534,50 @@ def test_scalar_sample_weight_with_array_api():
     except (ImportError, RuntimeError) as exc:  # no dispatch on this stack
         pytest.skip(str(exc))
     assert search.best_score_ > 0.8
+
+
+# --------------------------------------------------------- pos_label scorers
+def _cancer():
+    from sklearn.datasets import load_breast_cancer
+
+    Xc, yc = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(Xc), yc
+
+
+def _lrcv_means(Xc, y, scoring):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lrcv = LogisticRegressionCV(Cs=[0.01, 1.0], scoring=scoring, tol=1e-10).fit(Xc, y)
+    return np.mean(next(iter(lrcv.scores_.values())), axis=0)
+
+
+@pytest.mark.parametrize("scoring", ["f1", "precision", "recall", "jaccard"])
+def test_a_pos_label_metric_of_string_labels_scores_the_last_class_as_lrcv(scoring):
+    """f1 and the like of string labels: GridSearchCV raises ('pos_label=1 is not a valid
+    label'), LogisticRegressionCV scores the last class; so does the search."""
+    Xc, yc = _cancer()
+    y = np.array(["malignant", "benign"])[yc]  # the last class, sorted: "malignant"
+    search = fit_strict(Xc, y, est=CV(Cs=[0.01, 1.0], scoring=scoring, tol=1e-10))
+    np.testing.assert_allclose(search.cv_results_["mean_test_score"],
+                               _lrcv_means(Xc, y, scoring), atol=1e-3)
+    with pytest.raises(ValueError, match="pos_label"):  # the reference's own refusal
+        GridSearchCV(GD(), {"C": [1.0]}, scoring=scoring, error_score="raise").fit(Xc, y)
+
+
+def test_a_valid_or_given_pos_label_is_kept():
+    """Labels {1, 2}: pos_label=1 is valid, and GridSearchCV's scores stay (class 1); a
+    pos_label the user set stays too."""
+    from sklearn.metrics import f1_score, make_scorer
+
+    Xc, yc = _cancer()
+    y = yc + 1
+    grid = dict(Cs=[0.01, 1.0], tol=1e-10)
+    search = fit_strict(Xc, y, est=CV(scoring="f1", **grid))
+    gs = GridSearchCV(GD(tol=1e-10), {"C": [0.01, 1.0]}, scoring="f1").fit(Xc, y)
+    np.testing.assert_allclose(search.cv_results_["mean_test_score"],
+                               gs.cv_results_["mean_test_score"], atol=1e-3)
+    two = fit_strict(Xc, y, est=CV(scoring=make_scorer(f1_score, pos_label=2), **grid))
+    assert not np.allclose(two.cv_results_["mean_test_score"],
+                           search.cv_results_["mean_test_score"])
+    np.testing.assert_allclose(two.cv_results_["mean_test_score"],
+                               _lrcv_means(Xc, y, "f1"), atol=1e-3)
