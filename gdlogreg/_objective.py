@@ -928,9 +928,14 @@ class LowRankMetric:
         """The floor under H at the weights W (n, m) (:func:`_floor_of`): the rows' part of
         its diagonal is Σᵢ wᵢ‖aᵢ - μ̃‖², and σ for the intercept; for K blocks, their mean's
         (one floor: one Gram of the rows serves them all)."""
-        spread = float(np.mean(self.sq @ W))
-        if self.intercept:
-            spread += float(np.mean(sigma - sigma * np.einsum("ij,ij->j", mu_raw, mu_raw)))
+        if W.shape[1] == 1:  # one metric: vector products, as the binary fits' path has them
+            spread = float(W[:, 0] @ self.sq)
+            if self.intercept:
+                spread += float(sigma[0] - sigma[0] * float(mu_raw[:, 0] @ mu_raw[:, 0]))
+        else:
+            spread = float(np.mean(self.sq @ W))
+            if self.intercept:
+                spread += float(np.mean(sigma - sigma * np.einsum("ij,ij->j", mu_raw, mu_raw)))
         return _floor_of(spread, float(self.lam.sum()), len(self.lam) + int(self.intercept),
                          self.dtype)
 
@@ -957,13 +962,14 @@ class LowRankMetric:
         ``P @ q`` off the shifts common to the classes (:attr:`shift`). None where H is not
         positive definite in floating point (or Σ w is not positive, or A is not finite)."""
         W = w.reshape(len(w), -1)
-        sigma = W.sum(axis=0) if self.intercept else None
+        sigma = (np.array([w.sum()]) if w.ndim == 1 else W.sum(axis=0)) if self.intercept else None
         if self.intercept and not np.all(sigma > 0.0):
             return None
-        # μ̃ in A's units: from A' where A has been scaled (A = A' root); (p, m)
+        # μ̃ in A's units: from A' where A has been scaled (A = A' root); (p, m), by a
+        # matrix-vector product for one metric (the rounding of the binary fits' path)
         mu_raw = None
         if self.intercept:
-            mu_raw = (self.A.T @ W) / sigma
+            mu_raw = ((self.A.T @ w)[:, None] if w.ndim == 1 else self.A.T @ W) / sigma
             if self.root is not None:
                 mu_raw *= self.root[:, None]
         floor = self._floor_at(W, sigma, mu_raw)
@@ -986,7 +992,7 @@ class LowRankMetric:
                 return None
             out.factor.append(L)
         if self.intercept:
-            out.mu_raw, out.mu = mu_raw, mu_raw * out.inv_root  # μ̃ and μ' (p, m)
+            out.mu_raw, out.mu = mu_raw, mu_raw / out.root[:, None]  # μ̃ and μ' (p, m)
             out.sigma = sigma + floor
         out.sw, out.shift = sw, None
         return out
