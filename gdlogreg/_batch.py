@@ -449,8 +449,13 @@ class _Metrics:
         # else where its single fit takes it (Objective.whitening_start): only where the
         # factored metric may wait (a group's objective copies its weights: a persist on Dask)
         waits = hasattr(objective.backend, "centred_rows")
-        self._at = np.array([0 if w else objective.group_objective(i).whitening_start(
-            WHITEN_FIRST) if waits else WHITEN_FIRST for i, w in enumerate(warm)], dtype=np.int64)
+        groups = [objective.group_objective(i) if waits else None for i in range(G)]
+        self._at = np.array([0 if w else g.whitening_start(WHITEN_FIRST) if waits
+                             else WHITEN_FIRST for g, w in zip(groups, warm, strict=True)],
+                            dtype=np.int64)
+        # a take's cost in iterations where many (Objective.whitening_gap): there the
+        # retakes follow at least that long after the last, as in the single fits
+        self._gap = np.array([g.whitening_gap() if waits else 0 for g in groups], dtype=np.int64)
 
     def _take(self, objective, point, groups):
         """Take the metric of each group of ``groups`` at ``point`` (:func:`metric_at`);
@@ -492,7 +497,7 @@ class BatchBB(_Metrics, _Rule):
     """
 
     memory, armijo, class_rent = 10, 1e-4, True
-    _state = ("step", "_tau", "_short", "_memory", "_P", "_at", "_taken")
+    _state = ("step", "_tau", "_short", "_memory", "_P", "_at", "_taken", "_gap")
 
     def start(self, objective, coef0):
         G = objective.n_groups
@@ -536,8 +541,8 @@ class BatchBB(_Metrics, _Rule):
         has = np.array([P is not None for P in self._P])
         every = np.array([getattr(P, "every", np.inf) for P in self._P])
         exact = np.array([exact_metric(P, objective.k) for P in self._P], dtype=bool)
-        groups = np.flatnonzero(whitens(self._k, self._at) | stale_metric(
-            has, self.step, self._k - self._taken, exact, every))
+        groups = np.flatnonzero(whitens(self._k, self._at, self._gap) | stale_metric(
+            has, self.step, self._k - self._taken, exact, every, self._gap))
         if groups.size and self.auto:
             self._taken[groups] = self._k
             self._whiten(objective, point, groups)
@@ -684,7 +689,7 @@ class BatchLBFGS(_Metrics, _Rule):
     """
 
     memory, armijo, trials = LBFGS.memory, LBFGS.armijo, LBFGS.trials
-    _state = ("step", "_t0", "_gamma", "_P", "_at", "_misfit", "_fits", "_aside")
+    _state = ("step", "_t0", "_gamma", "_P", "_at", "_misfit", "_fits", "_aside", "_gap")
 
     @classmethod
     def state_bytes(cls, p, k, itemsize):
@@ -756,7 +761,7 @@ class BatchLBFGS(_Metrics, _Rule):
 
     def _whiten(self, objective, point):
         """LBFGS.update's takes of the metric, and the newest pair's γ in the new one."""
-        groups = np.flatnonzero(whitens(self._k, self._at))
+        groups = np.flatnonzero(whitens(self._k, self._at, self._gap))
         took = self._take(objective, point, groups) if groups.size and self.auto else ()
         k, xp = objective.k, objective.xp
         for i in took:

@@ -80,6 +80,14 @@ BLAS3_RATE = 2.0
 # mean block's fits that crawl, 7 classes of 39 coordinates at C = 1e3, took max_iter; review
 # 49). CLASS_TAKE = 0 keeps the mean block throughout.
 CLASS_TAKE = 16
+# Between the p × p metric and the factored one (more rows than 256 and between a quarter
+# of them and as many coordinates), a take costs tens of iterations: there it follows at
+# least RENT times its cost after the last (Objective.whitening_gap), so that the takes
+# cost at most half the iterations run. Taken at once there, 600 × 400 standardized of 10
+# classes took 1.9 times the plain steps' time for one iteration fewer; at that spacing
+# the raw sets that crawled without it (600 × 400, 10 classes: 1000 iterations, not
+# converged) still get it.
+RENT = 3
 # The products of K columns with X and the rows (BLAS 3) run at SOLVE_RATE times the rate of
 # the factored metric's triangular solves (BLAS 2, one pair for each of K blocks): 4.1
 # measured at one thread (n = 300, 20 classes: 0.30 ms against 0.074 ms for the same flops).
@@ -459,7 +467,8 @@ class Objective:
         p, be = self.coef_shape[0], self.backend
         if not self.penalty.pure_l2 or self.T is not self.std:
             return None
-        dense = self._dense_applies()
+        middle = not self._dense_applies() and self._middle_applies()
+        dense = middle or self._dense_applies()
         if not (dense or self._low_rank_applies()):
             return None
         keep = np.ones(p, dtype=bool)
@@ -483,7 +492,10 @@ class Objective:
             H = self._bound_columns(np.flatnonzero(keep), *at)[keep]
         lam = np.zeros(p)
         lam[: self.problem.n_features] = self.penalty.l2 * _host(be, self.std.D) ** 2
-        P = _inverse(0.5 * (H + H.T), keep, self.dtype, lam[keep])
+        # no condition test between the two metrics: there rows and coordinates are as
+        # many, H is far from a multiple of the identity, and the test (eigvalsh, 9 ms at
+        # p = 500) cost as much as the Gram
+        P = _inverse(0.5 * (H + H.T), keep, self.dtype, lam[keep], condition=not middle)
         return None if P is None else be.asarray(P)
 
     def _rows(self):
@@ -502,6 +514,38 @@ class Objective:
             return False
         return (total is not None and WHITENED_ROWS * p <= total) or (
             WHITENED_ROWS * p <= self._positive_rows())
+
+    def _middle_applies(self):
+        """Whether the p × p metric may be taken where its take costs many iterations
+        (:meth:`whitening_gap`): at most MAX_WHITENED coordinates, no more than
+        :meth:`_rows` but more than a WHITENED_ROWS-th of them, where the factored metric
+        does not apply (it is cheaper on few rows), for dense X with a Gram kernel (one
+        read of X: columns by products would cost p of them). Between the two metrics the
+        steps were plain: 600 × 400 raw, 10 classes, 1000 iterations unconverged."""
+        be, p, total = self.backend, self.coef_shape[0], self.penalty.total
+        if p > MAX_WHITENED or getattr(be, "_sparse", False) or not hasattr(be, "centred_gram"):
+            return False
+        if self._dense_applies():
+            return False
+        # rows counted as :meth:`_rows` does, the device's sum only where Σ s falls short
+        if not ((total is not None and p <= total) or p <= self._positive_rows()):
+            return False
+        return not self._low_rank_applies()
+
+    def whitening_gap(self):
+        """RENT times the iterations whose work a take of the p × p metric costs where it
+        costs many (:meth:`_middle_applies`; 0 elsewhere): the Gram n·p²/2 and its factor
+        and inverse about p³ (measured at p = 500: 9, 1.2 and 6 ms, against 0.25 ms for an
+        iteration; the model within 0.6-1.6 of the takes measured from 200 to 500
+        coordinates and 2 to 20 classes), against an iteration's products 4npK and
+        ITERATION_FLOPS. The first take waits that long and each later one follows at
+        least that long after the last (rent or buy): the takes cost at most a RENT-th of
+        the iterations run, and a fit that crawls gets them."""
+        if not self.penalty.pure_l2 or self.T is not self.std or not self._middle_applies():
+            return 0
+        # n: the rows as counted (a weight of 2 paces it as a repeated row does)
+        (p, k), n = self.coef_shape, self._rows()
+        return math.ceil(RENT * (n * p * p / 2 + p**3) / (4 * n * p * k + ITERATION_FLOPS))
 
     def _positive_rows(self):
         be = self.backend
@@ -536,6 +580,9 @@ class Objective:
         p, k = self.coef_shape
         if not self.penalty.pure_l2 or self.T is not self.std or self._dense_applies():
             return first
+        gap = self.whitening_gap()
+        if gap:  # the p × p metric between the two (:meth:`_middle_applies`)
+            return max(first, gap)
         n = self._low_rank_rows()
         if n is None or n <= LOW_RANK_FEW or WHITENED_ROWS * n <= p:
             return first
@@ -1103,10 +1150,11 @@ def metric_bytes(n, p, k=1):
     p × p inverse and its H, or the factored metric's centred rows and n × n matrices
     (its Gram, and C's factor: K of them for K classes' own blocks,
     :meth:`Objective._low_rank_blocks_pay`); 0 where neither applies."""
-    if p <= MAX_WHITENED and WHITENED_ROWS * p <= n:
-        return 16 * p * p
+    dense = 16 * p * p if p <= MAX_WHITENED and p <= n else 0  # (n < 4p: Objective._middle_applies)
+    if WHITENED_ROWS * p <= n:
+        return dense
     factors = k if 1 < k and k * n * n <= LOW_RANK_ENTRIES else 1
-    return 8 * (n * p + (1 + factors) * n * n) if _factored(n, p) else 0
+    return max(dense, 8 * (n * p + (1 + factors) * n * n) if _factored(n, p) else 0)
 
 
 def _floor(dtype):

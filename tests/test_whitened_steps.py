@@ -223,10 +223,18 @@ def test_with_more_coordinates_than_a_quarter_of_the_rows_the_metric_is_factored
         _check_class_blocks(obj, X, full, P, keep)
     # sparse X is never densified for it; more rows than LOW_RANK_ROWS: none
     assert _objective(sp.csr_matrix(X), y, fit_intercept=fit_intercept).whitening() is None
-    n_big = LOW_RANK_ROWS + 10  # and still fewer than 4 p: neither metric
+    n_big = LOW_RANK_ROWS + 10  # and still fewer than 4 p: the p × p metric, paid for
     big = rng.standard_normal((n_big, n_big // 3))
-    assert _objective(big, rng.integers(0, K, n_big),
-                      fit_intercept=fit_intercept).whitening() is None
+    obj_big = _objective(big, rng.integers(0, K, n_big), fit_intercept=fit_intercept)
+    P_big = obj_big.whitening()
+    p_big = obj_big.coef_shape[0]
+    assert isinstance(P_big, np.ndarray) and P_big.shape == (p_big, p_big)
+    gap = obj_big.whitening_gap()  # RENT times its take's iterations: the first take then
+    assert gap > 10 and obj_big.whitening_start(10) == gap
+    # more coordinates than MAX_WHITENED (and more rows than them): neither metric
+    wide = rng.standard_normal((n_big, 600))
+    obj_wide = _objective(wide, rng.integers(0, K, n_big), fit_intercept=fit_intercept)
+    assert obj_wide.whitening() is None and obj_wide.whitening_gap() == 0
 
 
 def _check_class_blocks(obj, X, full, P, keep, s=None):
@@ -763,3 +771,64 @@ def test_the_blocks_keep_weights_as_repeated_rows(monkeypatch):
     b = GradientDescentLogisticRegression(C=10.0).fit(X.repeat(w, 0), y.repeat(w))
     assert a.n_iter_ == b.n_iter_
     np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-9)
+
+
+def _middle(n=600, d=400, K=10, seed=0):
+    """Raw softmax data with between n/4 and n coordinates (the p × p metric's middle)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) @ (np.eye(d) + 0.3 * rng.standard_normal((d, d)) / d**0.5)
+    Xs = (X - X.mean(axis=0)) / X.std(axis=0)
+    X = X * rng.lognormal(0, 1.5, d) + rng.normal(0, 2, d)
+    Z = Xs @ rng.standard_normal((d, K)) * (2.5 / d**0.5)
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    return X, (P.cumsum(axis=1) > rng.random((n, 1))).argmax(axis=1)
+
+
+def test_between_the_two_metrics_a_crawling_fit_gets_the_dense_one_paid_for(monkeypatch):
+    """600 rows, 400 raw coordinates, 10 classes: more than a quarter of the rows and fewer
+    than them, more than LOW_RANK_FEW rows, so neither metric applied, and the plain steps
+    ran to max_iter 3e-4 above J* (C = 100). The p × p metric is taken there once the
+    iterations have cost RENT times a take, and each later take as long after the last."""
+    X, y = _middle()
+    obj = _objective(X, y, C=100.0)
+    gap = obj.whitening_gap()
+    assert obj._middle_applies() and gap > bb.WHITEN_FIRST
+    takes = []
+    real = bb.BarzilaiBorwein._whiten
+    monkeypatch.setattr(bb.BarzilaiBorwein, "_whiten",
+                        lambda self, o, point: takes.append(self._k) or real(self, o, point))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # converged: no ConvergenceWarning
+        model = GradientDescentLogisticRegression(C=100.0).fit(X, y)
+    assert model.n_iter_[0] < 400
+    assert takes and takes[0] >= gap and np.all(np.diff(takes) >= gap)
+
+
+def test_between_the_two_metrics_a_weight_of_two_is_a_repeated_row():
+    """The middle's spacing counts rows as the whitening rules do: a weight of 2 is a
+    repeated row, the same path (scikit-learn's sample-weight equivalence)."""
+    X, y = _middle(n=300, d=200, K=3, seed=1)
+    w = np.ones(len(y))
+    w[:40] = 2.0
+    Xr, yr = np.vstack([X, X[:40]]), np.concatenate([y, y[:40]])
+    assert _objective(X, y).whitening_gap() == _objective(Xr, yr).whitening_gap() > 0
+    a = GradientDescentLogisticRegression(C=10.0).fit(X, y, sample_weight=w)
+    b = GradientDescentLogisticRegression(C=10.0).fit(Xr, yr)
+    assert a.n_iter_[0] == b.n_iter_[0]
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-9)
+
+
+def test_between_the_two_metrics_the_search_follows_its_single_fits():
+    """BatchBB spaces each group's takes as its single fit does (its ``_gap``)."""
+    X, y = _middle(n=400, d=200, K=3, seed=2)
+    folds = list(StratifiedKFold(3).split(X, y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search = GradientDescentLogisticRegressionCV(Cs=[1.0, 100.0], cv=folds).fit(X, y)
+    for f, (train, _) in enumerate(folds):
+        for c, C in enumerate([1.0, 100.0]):
+            single = GradientDescentLogisticRegression(C=C).fit(X[train], y[train])
+            curve = search.loss_curves_[c * len(folds) + f]
+            assert len(curve) == len(single.loss_curve_)
+            np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-9)

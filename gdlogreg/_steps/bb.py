@@ -29,16 +29,24 @@ WHITEN_FIRST, WHITEN_AT, WHITEN_RHO = 10, 20, 0.0
 STALE, STALE_GAP = 4.0, 5
 
 
-def whitens(k, at):
+def whitens(k, at, gap=0):
     """Whether the steps take the metric at iteration k (a number, or an array of them),
     first taken at ``at``: at ``at``, then again at ``at`` + WHITEN_AT·2ʲ (j >= 0). A
     metric taken once stays that point's: far from the optimum (a warm start with huge
     coefficients, no curvature left on most rows: H near l2 D²) it misleads every later
     step (3000 iterations, not converged, where the plain steps took 601); retaken at
-    doubling intervals it follows the iterates for log₂(n_iter) Grams."""
+    doubling intervals it follows the iterates for log₂(n_iter) Grams. ``gap``: the
+    iterations a take costs, where that is many (Objective.whitening_gap): the intervals
+    start there instead of at WHITEN_AT."""
+    every = _at_least(gap, WHITEN_AT)
     j = k - at
-    m = j // WHITEN_AT
-    return (j == 0) | ((j >= WHITEN_AT) & (j % WHITEN_AT == 0) & ((m & (m - 1)) == 0))
+    m = j // every
+    return (j == 0) | ((j >= every) & (j % every == 0) & ((m & (m - 1)) == 0))
+
+
+def _at_least(gap, floor):
+    """max(gap, floor) of a number or an array of them."""
+    return gap + (floor - gap) * (gap < floor)
 
 
 def metric_at(objective, point, previous=None, spent=0):
@@ -50,15 +58,17 @@ def metric_at(objective, point, previous=None, spent=0):
     return objective.whitening(base, point.z, previous, spent)
 
 
-def stale_metric(has_metric, step, since, exact, every=math.inf):
+def stale_metric(has_metric, step, since, exact, every=math.inf, gap=0):
     """Whether a metric taken ``since`` iterations ago is stale: the spectral ``step`` in
     its coordinates has grown to :data:`STALE`, or ``every`` iterations have passed (the
     metric's own ``every``: :class:`gdlogreg._objective.LowRankMetric`, whose retake costs
     what that many iterations' products do; numbers, or arrays of them). Only where the
     metric is J's Hessian where taken (``exact``: one column, or the whole Hessian of K
     classes, :func:`exact_metric`); the mean of the class blocks is not the curvature, its steps
-    need not be near 1, and the test fired every few iterations there."""
-    return has_metric & (((step >= STALE) & (since >= STALE_GAP)) | (since >= every)) & exact
+    need not be near 1, and the test fired every few iterations there. ``gap``: at least
+    that many iterations after the last take (its cost, as :func:`whitens`)."""
+    after = since >= _at_least(gap, STALE_GAP)
+    return has_metric & (((step >= STALE) & after) | (since >= every)) & exact
 
 
 def exact_metric(P, k):
@@ -98,14 +108,15 @@ class BarzilaiBorwein(Armijo):
         # A warm start is near its optimum already: its curvature is the metric at once.
         self._at = 0 if bool(objective.xp.any(coef0 != 0)) else objective.whitening_start(
             WHITEN_FIRST)
+        self._gap = objective.whitening_gap()  # a take's cost in iterations, where many
         self._taken = -STALE_GAP
         return super().start(objective, coef0)
 
     def update(self, objective, point):
         stale = stale_metric(self._P is not None, self.step, self._k - self._taken,
                              exact_metric(self._P, objective.coef_shape[1]),
-                             getattr(self._P, "every", math.inf))
-        if self.auto and (whitens(self._k, self._at) or stale):
+                             getattr(self._P, "every", math.inf), self._gap)
+        if self.auto and (whitens(self._k, self._at, self._gap) or stale):
             self._taken = self._k
             self._whiten(objective, point)
         return super().update(objective, point)

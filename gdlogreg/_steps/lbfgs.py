@@ -78,6 +78,7 @@ class LBFGS(StepRule):
         # as bb takes its metric: at once from a warm start
         self._at = 0 if bool(objective.xp.any(coef0 != 0)) else objective.whitening_start(
             WHITEN_FIRST)
+        self._gap = objective.whitening_gap()  # a take's cost in iterations, where many
         return objective.evaluate(coef0)
 
     def _fit(self, t):
@@ -118,7 +119,7 @@ class LBFGS(StepRule):
         return None if yy == 0.0 else vdot(s, y, xp) / yy
 
     def update(self, objective, point):
-        if self.auto and whitens(self._k, self._at):
+        if self.auto and whitens(self._k, self._at, self._gap):
             P = metric_at(objective, point, self._P)
             if P is not None:
                 self._P = P
