@@ -1149,12 +1149,17 @@ def metric_bytes(n, p, k=1):
     coordinates and k columns (a search's memory budget counts them for each group): the
     p × p inverse and its H, or the factored metric's centred rows and n × n matrices
     (its Gram, and C's factor: K of them for K classes' own blocks,
-    :meth:`Objective._low_rank_blocks_pay`); 0 where neither applies."""
-    dense = 16 * p * p if p <= MAX_WHITENED and p <= n else 0  # (n < 4p: Objective._middle_applies)
+    :meth:`Objective._low_rank_blocks_pay`), with each block's μ̃, μ' (p), √w (n) and σ,
+    and the rows' norms, λ, Λ^½, its inverse and the shifts' steps; 0 where neither
+    applies. The p × p one between the two too (n < 4p: :meth:`Objective._middle_applies`)."""
+    dense = 16 * p * p if p <= MAX_WHITENED and p <= n else 0
     if WHITENED_ROWS * p <= n:
         return dense
     factors = k if 1 < k and k * n * n <= LOW_RANK_ENTRIES else 1
-    return max(dense, 8 * (n * p + (1 + factors) * n * n) if _factored(n, p) else 0)
+    # K blocks' means are p × K: 40 classes of 3,000 coordinates held 1.8 times the
+    # rows and factors alone (review 53)
+    held = n * p + n * n + factors * (n * n + 2 * p + n + 1) + 4 * p + n
+    return max(dense, 8 * held if _factored(n, p) else 0)
 
 
 def _floor(dtype):

@@ -662,7 +662,9 @@ def test_a_search_counts_its_columns_metrics_in_its_memory_budget(monkeypatch):
     from gdlogreg._objective import metric_bytes
 
     X, y = _wide_raw(n=300, d=310)
-    assert metric_bytes(300, 311) == 8 * (300 * 311 + 2 * 300 * 300)
+    # the rows, their Gram and C's factor, and the vectors beside them (review 53)
+    assert metric_bytes(300, 311) == 8 * (300 * 311 + 2 * 300 * 300 + 2 * 311 + 300 + 1
+                                          + 4 * 311 + 300)
     assert metric_bytes(4000, 20) == 16 * 20 * 20 and metric_bytes(2000, 900) == 0
     calls = []
     descend = _search.GradientDescentLogisticRegressionCV._descend
