@@ -603,21 +603,21 @@ class Objective:
         if rows is not None and self._low_rank_blocks_pay(spent):
             rows = SoftmaxCurvature(self.coef_shape[1], blocks=True)
         w = (self.curvature if rows is None else rows.scale) * be.row_weights(rows, Z)
-        if isinstance(previous, LowRankMetric):
-            P = previous.at(w)
-        else:
+        if not isinstance(previous, LowRankMetric):
             D = _host(be, self.std.D)
             A = be.centred_rows(_host(be, self.std.mean), D)
             if A is None:
                 return None
             d = self.problem.n_features
             feat = np.flatnonzero(keep[:d])
-            P = LowRankMetric(A if len(feat) == d else A[:, feat],
-                              self.penalty.l2 * D[feat] ** 2, feat, self.fit_intercept,
-                              self.dtype, self._rows())
+            previous = LowRankMetric(A if len(feat) == d else A[:, feat],
+                                     self.penalty.l2 * D[feat] ** 2, feat, self.fit_intercept,
+                                     self.dtype, self._rows())
             # applied on the host: q comes from, and P q goes to, the backend
-            P.to_host, P.to_backend = partial(_host, be), be.asarray
-            P = P.at(w)
+            previous.to_host, previous.to_backend = partial(_host, be), be.asarray
+        if w.ndim == 2 and self.fit_intercept and not np.all(w.sum(axis=0) > 0.0):
+            w = w.mean(axis=1)  # a class of no curvature anywhere (Σ w = 0): their mean
+        P = previous.at(w)
         if P is not None and w.ndim == 2:  # the blocks' trace: Σ w‖a‖² (and Σ w: 1s)
             trace = float(np.mean(P.sq @ w)) + self.fit_intercept * float(w.sum(axis=0).mean())
             P.shift = self._shift_steps(trace, keep)

@@ -834,3 +834,22 @@ def test_between_the_two_metrics_the_search_follows_its_single_fits():
             curve = search.loss_curves_[c * len(folds) + f]
             assert len(curve) == len(single.loss_curve_)
             np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-9)
+
+
+def test_a_class_of_no_curvature_anywhere_falls_back_to_the_blocks_mean():
+    """Wide data, 3 classes, one whose probability underflows to 0 on every row (its
+    intercept 1e3 below): its block has Σ w = 0 and no intercept elimination; the metric
+    is the blocks' mean then, not none (review 53)."""
+    from gdlogreg._objective import LowRankMetric
+
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((40, 60))
+    y = rng.integers(0, 3, 40)
+    obj = _objective(X, y)
+    coef = np.zeros(obj.coef_shape)
+    coef[-1, 2] = -1e3
+    base = obj.T.to_base(coef)
+    P = obj.whitening(base)
+    assert isinstance(P, LowRankMetric) and P.shift is None  # the mean, not the blocks
+    coef[-1, 2] = -1.0  # the blocks where every class has some curvature
+    assert obj.whitening(obj.T.to_base(coef)).shift is not None
