@@ -536,11 +536,14 @@ class Objective:
         """RENT times the iterations whose work a take of the p × p metric costs where it
         costs many (:meth:`_middle_applies`; 0 elsewhere): the Gram n·p²/2 and its factor
         and inverse about p³ (measured at p = 500: 9, 1.2 and 6 ms, against 0.25 ms for an
-        iteration; the model within 0.6-1.6 of the takes measured from 200 to 500
-        coordinates and 2 to 20 classes), against an iteration's products 4npK and
-        ITERATION_FLOPS. The first take waits that long and each later one follows at
-        least that long after the last (rent or buy): the takes cost at most a RENT-th of
-        the iterations run, and a fit that crawls gets them."""
+        iteration; the model within 0.6-1.7 of the p × p takes measured from 200 to 500
+        coordinates and 2 to 20 classes, but 2 to 13 times under where K classes of few
+        coordinates take their pK × pK Hessian instead, which its own rent or buy
+        bounds: those fits still took 0.17-0.71 of the plain steps' time; review 54),
+        against an iteration's products 4npK and ITERATION_FLOPS. The first take waits that
+        long and each later one follows at least that long after the last (rent or buy):
+        the takes cost at most a RENT-th of the iterations run, and a fit that crawls gets
+        them."""
         if not self.penalty.pure_l2 or self.T is not self.std or not self._middle_applies():
             return 0
         # n: the rows as counted (a weight of 2 paces it as a repeated row does)
