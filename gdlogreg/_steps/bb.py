@@ -49,13 +49,14 @@ def _at_least(gap, floor):
     return gap + (floor - gap) * (gap < floor)
 
 
-def metric_at(objective, point, previous=None, spent=0):
+def metric_at(objective, point, previous=None, spent=0, class_blocks=True):
     """The metric of whitened steps at ``point`` (H⁻¹ for H the curvature of J there,
     :meth:`gdlogreg._objective.Objective.whitening`; ``previous``: the one taken before,
-    whose rows' part a retake reuses; ``spent``: the iterations run), or None where it
-    does not apply."""
+    whose rows' part a retake reuses; ``spent``: the iterations run; ``class_blocks``:
+    whether the factored metric of K classes may take each class's own block), or None
+    where it does not apply."""
     base = objective.T.to_base(point.coef) if point.base is None else point.base
-    return objective.whitening(base, point.z, previous, spent)
+    return objective.whitening(base, point.z, previous, spent, class_blocks)
 
 
 def stale_metric(has_metric, step, since, exact, every=math.inf, gap=0):

@@ -120,7 +120,7 @@ class LBFGS(StepRule):
 
     def update(self, objective, point):
         if self.auto and whitens(self._k, self._at, self._gap):
-            P = metric_at(objective, point, self._P)
+            P = metric_at(objective, point, self._P, class_blocks=False)  # (the mean's)
             if P is not None:
                 self._P = P
                 if self._pairs:  # the newest pair's scale in the new metric
