@@ -533,7 +533,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     # ------------------------------------------------------------- scoring
     def score(self, X, y, sample_weight=None):
         """The search's ``scoring`` on (X, y) (accuracy where it is None), as
-        ``LogisticRegressionCV.score`` and ``GridSearchCV.score`` give it.
+        ``LogisticRegressionCV.score`` and ``GridSearchCV.score`` give it; a
+        two-class metric whose default ``pos_label`` does not score the labels
+        scores the last class, as the search's own scores did (where those raise).
 
         Parameters
         ----------
@@ -552,7 +554,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         if self.scoring is None:
             return super().score(X, y, sample_weight=sample_weight)
         kw = {} if sample_weight is None else {"sample_weight": sample_weight}
-        return get_scorer(self.scoring)(self, X, y, **kw)
+        # the fit's pos_label rule: where the metric's default does not score these
+        # labels (LogisticRegressionCV.score raises), the class its best_score_ scored
+        return _with_pos_label(get_scorer(self.scoring), self.classes_)(self, X, y, **kw)
 
     def _model(self, coef, classes, params=None):
         """A fitted GradientDescentLogisticRegression with the column's coefficients

@@ -7,7 +7,9 @@ the search's pos_label rule (69274b9). The defect:
 - scoring="neg_brier_score" (or "d2_brier_score", or make_scorer(brier_score_loss)) on
   string labels raised scikit-learn's "pos_label is not specified" where
   LogisticRegressionCV scores the last class: the rule knew only a default pos_label of 1,
-  and Brier's is None (the greater label of numbers, refused for strings);
+  and Brier's is None (the greater label of numbers, refused for strings); and the
+  search's ``score`` raised "pos_label=1 is not a valid label" on the labels whose
+  best_score_ it had just scored (f1 of strings), as LogisticRegressionCV.score does;
 - a warm start of K classes off the optimum by a shift common to the classes (the same
   predictions, only the penalty higher: LogisticRegression is back in 5 iterations) ran
   to max_iter, 8e-4 above J*, on 600 rows of 300 raw coordinates (between the two metrics,
@@ -24,6 +26,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegressionCV
+from sklearn.metrics import brier_score_loss, f1_score, get_scorer, recall_score
 from sklearn.model_selection import StratifiedKFold
 
 from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
@@ -55,6 +58,24 @@ def test_brier_on_string_labels_scores_as_logistic_regression_cv(scoring, labels
                                                   tol=1e-10).fit(X, yi)
     np.testing.assert_allclose(ours.cv_results_["mean_test_score"],
                                numeric.cv_results_["mean_test_score"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("scoring", ["f1", "recall", "neg_brier_score"])
+def test_score_uses_the_pos_label_the_search_scored_with(scoring):
+    """The search scored f1 of string labels on the last class (best_score_), but its
+    ``score`` raised "pos_label=1 is not a valid label" on the same labels (as
+    LogisticRegressionCV.score does): it takes the fit's rule now. Labels whose default
+    scores them ({0, 1}) score as before."""
+    X, yi = _binary()
+    y = np.array(["no", "yes"])[yi]
+    search = GradientDescentLogisticRegressionCV(Cs=[1.0], cv=3, scoring=scoring).fit(X, y)
+    scorer = get_scorer(scoring)
+    metric = {"f1": f1_score, "recall": recall_score}.get(scoring)
+    expected = -brier_score_loss(y, search.predict_proba(X)[:, 1], pos_label="yes") \
+        if metric is None else metric(y, search.predict(X), pos_label="yes")
+    assert search.score(X, y) == pytest.approx(expected, rel=1e-12)
+    numeric = GradientDescentLogisticRegressionCV(Cs=[1.0], cv=3, scoring=scoring).fit(X, yi)
+    assert numeric.score(X, yi) == pytest.approx(scorer(numeric, X, yi), rel=1e-15)
 
 
 def _classes_in_the_middle(n=600, d=300, K=3, seed=0):
