@@ -2,7 +2,7 @@
 
 Review 55 tried to break the p × p metric between the two (a286df0,
 ``Objective.whitening_gap``), the factored metric's per-class blocks (fe4507a, 648cbe2) and
-the search's pos_label rule (69274b9). The defect:
+the search's pos_label rule (69274b9). The defects:
 
 - scoring="neg_brier_score" (or "d2_brier_score", or make_scorer(brier_score_loss)) on
   string labels raised scikit-learn's "pos_label is not specified" where
@@ -17,7 +17,18 @@ the search's pos_label rule (69274b9). The defect:
   loss's and not the penalty's alone, stepped along it at a crawl. The start now drops
   the shift where the penalty is L2 alone (J falls).
 
-The controls after it pin what held and what a change could lose.
+Left as a strict xfail: a class of one row between the two metrics (400 × 250 raw, C =
+100) stops converged_ 3e-5 (bb) and 1e-4 (lbfgs) above J*, as the plain steps did there
+before a286df0; the stopping rule, not the metric.
+
+Checked and held (not all pinned): the middle region's fits on duplicated, constant,
+near-constant, one-nonzero columns, units 1e-150 and 1e150, C from 1e-12 to 1e12, float32,
+class weights, weights of 0, summing to 1 or 1e-300, read-only, Fortran and strided X,
+torch CPU and array_api_strict (same iterations as numpy), all converged within 1e-5 of J*
+or warned; a weight of 2 and a repeated row take the same path at each threshold (257
+rows, n = 4p, n = p + 1); the search's columns follow their single fits (bb exactly, lbfgs
+to a few iterations at C = 100) in a batch whose folds straddle 256 rows, with and
+without warm_start_path; the wide K-class blocks on the same hostile columns and weights.
 """
 
 import warnings
@@ -27,10 +38,12 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegressionCV
 from sklearn.metrics import brier_score_loss, f1_score, get_scorer, recall_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import KFold, StratifiedKFold
 
 from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
 from gdlogreg._estimator import _common_shift_dropped
+from gdlogreg._objective import Objective
+from gdlogreg._problem import make_problem
 
 
 def _binary(n=120, seed=0):
@@ -122,3 +135,80 @@ def test_a_shift_common_to_the_classes_stays_where_dropping_it_is_no_gain():
     assert _common_shift_dropped(one, l2) is one
     huge = np.array([[1.7e308], [-1.7e308], [-1.7e308]])
     assert _common_shift_dropped(huge, l2) is huge
+
+
+def _J(model, X, y, C):
+    """Σ of the rows' log-losses + ‖W‖²/(2C), LogisticRegression's objective."""
+    Z = X @ model.coef_.T + model.intercept_
+    Z = Z - Z.max(axis=1, keepdims=True)
+    t = np.searchsorted(model.classes_, y)
+    return float(np.sum(np.log(np.exp(Z).sum(axis=1)) - Z[np.arange(len(y)), t])
+                 + 0.5 * np.sum(model.coef_**2) / C)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a class of one row between the two metrics (400 x 250 raw, 4 classes and one of a"
+    " single row, C = 100): bb stops converged_ at 230 iterations 3.2e-5 above J*, lbfgs"
+    " at 207 1.0e-4 above (J* from newton-cholesky and bb at tol=1e-12 alike); the"
+    " gradient tests pass and the duality gap certifies nothing (dual_gap_ ~ J/3); so did"
+    " the plain steps before a286df0 (lbfgs 444 iterations, 8.8e-5). Suspected: the"
+    " flat-gap test misses the single row's direction, which only the penalty curves"
+    " once that row is fit"))
+@pytest.mark.parametrize("solver", ["bb", "lbfgs"])
+def test_a_class_of_one_row_in_the_middle_stops_within_tol(solver):
+    X, y = _classes_in_the_middle(n=400, d=250, K=4)
+    y[0] = 4  # a fifth class, of one row
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tight = GradientDescentLogisticRegression(C=100.0, tol=1e-12, max_iter=20000).fit(X, y)
+        model = GradientDescentLogisticRegression(C=100.0, solver=solver).fit(X, y)
+    J, Jstar = _J(model, X, y, 100.0), _J(tight, X, y, 100.0)
+    assert not model.converged_ or (J - Jstar) / Jstar < 1e-5
+
+
+def _objective(X, y, sample_weight=None, C=1.0):
+    t = np.unique(y, return_inverse=True)[1]
+    problem = make_problem(X, t, sample_weight, len(np.unique(t)), C=C, l1_ratio=0.0,
+                           fit_intercept=True)
+    return Objective(problem, problem.standardization)
+
+
+def _rows_at(n, d, K=2, seed=0):
+    X, y = _classes_in_the_middle(n=n, d=d, K=max(K, 2), seed=seed)
+    return X, (y if K > 2 else (X[:, 0] / X[:, 0].std() + y > 0.5).astype(int))
+
+
+@pytest.mark.parametrize("solver", ["bb", "lbfgs"])
+def test_a_weight_of_2_takes_a_fit_over_256_rows_as_a_repeated_row_does(solver):
+    """256 rows and 100 coordinates take the factored metric; a weight of 2 on one of them
+    counts 257 rows, between the two metrics (gap 7 iterations), as repeating it does:
+    the same gap and the same path."""
+    X, y = _rows_at(256, 99, K=3)
+    w = np.ones(len(y))
+    w[7] = 2.0
+    Xr, yr = np.vstack([X, X[7:8]]), np.r_[y, y[7]]
+    assert _objective(X, y)._low_rank_applies()
+    a, b = _objective(X, y, w), _objective(Xr, yr)
+    assert a._middle_applies() and b._middle_applies()
+    assert a.whitening_gap() == b.whitening_gap() > 0
+    fa = GradientDescentLogisticRegression(solver=solver).fit(X, y, sample_weight=w)
+    fb = GradientDescentLogisticRegression(solver=solver).fit(Xr, yr)
+    assert fa.n_iter_[0] == fb.n_iter_[0]
+    np.testing.assert_allclose(fa.loss_curve_, fb.loss_curve_, rtol=1e-10)
+
+
+def test_a_batch_whose_folds_straddle_256_rows_follows_its_single_fits():
+    """321 rows in 5 folds train on 256 (the factored metric) and 257 rows (the p × p one,
+    after its gap): one batch of both, each column as its single fit (bb: the same
+    iterations), with and without warm_start_path (its first stage)."""
+    X, y = _rows_at(321, 100)
+    cv = list(KFold(5, shuffle=True, random_state=0).split(X))
+    assert sorted({len(train) for train, _ in cv}) == [256, 257]
+    Cs = [0.1, 10.0]
+    for path in (False, True):
+        search = GradientDescentLogisticRegressionCV(Cs=Cs, cv=cv, refit=False,
+                                                     warm_start_path=path).fit(X, y)
+        for c, C in enumerate(Cs[:1] if path else Cs):
+            for f, (train, _) in enumerate(cv):
+                single = GradientDescentLogisticRegression(C=C).fit(X[train], y[train])
+                assert search.n_iter_[0, f, c] == single.n_iter_[0]
