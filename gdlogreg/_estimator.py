@@ -147,7 +147,10 @@ class GradientDescentLogisticRegression(
         Start from the previous ``coef_`` and ``intercept_`` instead of zeros.
         They must be finite: NaN or inf there raises a ``ValueError``. A refit on
         data of another number of features or classes (another shape of
-        ``coef_``) starts from zeros, where ``LogisticRegression`` raises.
+        ``coef_``) starts from zeros, where ``LogisticRegression`` raises. For
+        K classes under an L2 penalty alone the start drops the shift common to
+        the classes (their mean coefficient), which the softmax ignores and the
+        penalty does not: J only falls.
     verbose : int, default=0
         With ``verbose >= 1`` print a progress line every few iterations
         (iteration, J, gradient size, step) and why the fit stopped.
@@ -410,7 +413,8 @@ class GradientDescentLogisticRegression(
             and tuple(self.coef_.shape) == (m, d)
         )
         if warm:
-            W = be.asarray(_finite_start("coef_", self._coef_host())).T
+            W = be.asarray(_common_shift_dropped(
+                _finite_start("coef_", self._coef_host()), objective.penalty)).T
             b = be.asarray(
                 _finite_start("intercept_", _to_numpy(self.intercept_))
             ) if self.fit_intercept else None
@@ -791,6 +795,19 @@ def _refuse_complex(X, xp):
     part with a warning of its own."""
     if not is_numpy_namespace(xp) and xp.isdtype(X.dtype, "complex floating"):
         raise ValueError("Complex data not supported.")
+
+
+def _common_shift_dropped(W, penalty):
+    """A warm start's K class columns W (numpy, K × d) less their mean over the classes,
+    where the penalty is L2 alone: the softmax ignores a shift common to the classes, the
+    penalty does not, so J falls (from the optimum plus a shift, the class-shared metric
+    crawled along it: 1000 iterations, not converged; review 55). W itself where its mean
+    would overflow (coefficients near the float limit)."""
+    if len(W) < 2 or penalty.l1 != 0.0 or not penalty.l2 > 0.0:
+        return W
+    with np.errstate(over="ignore", invalid="ignore"):
+        shifted = W - (W / len(W)).sum(axis=0)
+    return shifted if np.all(np.isfinite(shifted)) else W
 
 
 def _finite_start(name, a):

@@ -106,9 +106,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     scoring : str, callable or None, default=None
         A scikit-learn scorer; None: accuracy. Its scores are GridSearchCV's
         wherever that gives one. A two-class metric of ``pos_label`` (f1,
-        precision, recall, jaccard) whose default 1 is not a label scores the last
-        class, as in ``LogisticRegressionCV`` (GridSearchCV raises there: string
-        labels, say).
+        precision, recall, jaccard, Brier's) whose default does not score the
+        labels (1 not among them; Brier's None on strings) scores the last class,
+        as in ``LogisticRegressionCV`` (GridSearchCV raises there).
     refit : bool, default=True
         Refit the best candidate on all the data (``coef_``, ``intercept_``).
         With False, ``coef_`` averages the folds' models at each fold's best
@@ -533,7 +533,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     # ------------------------------------------------------------- scoring
     def score(self, X, y, sample_weight=None):
         """The search's ``scoring`` on (X, y) (accuracy where it is None), as
-        ``LogisticRegressionCV.score`` and ``GridSearchCV.score`` give it.
+        ``LogisticRegressionCV.score`` and ``GridSearchCV.score`` give it; a
+        two-class metric whose default ``pos_label`` does not score the labels
+        scores the last class, as the search's own scores did (where those raise).
 
         Parameters
         ----------
@@ -552,7 +554,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         if self.scoring is None:
             return super().score(X, y, sample_weight=sample_weight)
         kw = {} if sample_weight is None else {"sample_weight": sample_weight}
-        return get_scorer(self.scoring)(self, X, y, **kw)
+        # the fit's pos_label rule: where the metric's default does not score these
+        # labels (LogisticRegressionCV.score raises), the class its best_score_ scored
+        return _with_pos_label(get_scorer(self.scoring), self.classes_)(self, X, y, **kw)
 
     def _model(self, coef, classes, params=None):
         """A fitted GradientDescentLogisticRegression with the column's coefficients
@@ -777,23 +781,32 @@ def _with_labels(scorer, classes):
 
 
 def _with_pos_label(scorer, classes):
-    """The scorer of a two-class metric of ``pos_label`` (f1, precision, recall, jaccard)
-    told to score the last class where its default, 1, is not a label (string labels, or
-    {-1, 0}): there GridSearchCV raises, and LogisticRegressionCV passes
-    ``pos_label=classes[-1]`` (``_log_reg_scoring_path``); a pos_label the user set, or
-    a valid default, stays (GridSearchCV's scores)."""
+    """The scorer of a two-class metric of ``pos_label`` (f1, precision, recall, jaccard,
+    Brier's) told to score the last class where its default does not score these labels
+    (:func:`_default_scores`: string labels, or {-1, 0}): there GridSearchCV raises, and
+    LogisticRegressionCV passes ``pos_label=classes[-1]`` (``_log_reg_scoring_path``); a
+    pos_label the user set, or a valid default, stays (GridSearchCV's scores)."""
     func = getattr(scorer, "_score_func", None)
     kwargs = getattr(scorer, "_kwargs", None)
     if len(classes) != 2 or func is None or kwargs is None or "pos_label" in kwargs:
         return scorer
     default = inspect.signature(func).parameters.get("pos_label")
-    if default is None or default.default != 1 or kwargs.get("average", "binary") != "binary":
+    if default is None or kwargs.get("average", "binary") != "binary":
         return scorer
-    if any(_same_label(c, 1) for c in classes):
+    if _default_scores(default.default, classes):
         return scorer
     scorer = copy.copy(scorer)
     scorer._kwargs = {**kwargs, "pos_label": classes[-1]}
     return scorer
+
+
+def _default_scores(default, classes):
+    """Whether a metric's default ``pos_label`` scores these two classes: a label among
+    them (f1's 1), or None (Brier's: 1 of {0, 1} and {-1, 1}, else the greater label) where
+    they are not strings, which scikit-learn refuses to order (review 55)."""
+    if default is None:
+        return np.asarray(classes).dtype.kind not in "OUS"
+    return any(_same_label(c, default) for c in classes)
 
 
 def _same_label(c, label):
