@@ -122,9 +122,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         n_samples × columns and 20 of n_features × columns, the iterates'
         (the most on wide data), for "lbfgs" its pairs, 40 arrays of
         n_features × columns, and for "bb" and "lbfgs" each column's metric of
-        whitened steps: two n_features² arrays, or, factored in the rows, an
-        n_samples × n_features copy and two n_samples² arrays, K + 1 of them
-        for K classes): above it the search runs in several batches.
+        whitened steps: two n_features² arrays, for K classes K + 2 of them or
+        two (K·n_features)² ones, or, factored in the rows, an n_samples ×
+        n_features copy and two n_samples² arrays, K + 1 of them for K
+        classes): above it the search runs in several batches.
     warm_start_path : bool, default=False
         Fit the values of C in stages, from the strongest penalty (smallest C)
         up, as ``LogisticRegressionCV`` does: each stage is one batch over the
