@@ -541,8 +541,9 @@ class Objective:
         coordinates and 2 to 20 classes, but 2 to 13 times under where K classes of few
         coordinates take their pK × pK Hessian instead, which its own rent or buy
         bounds: those fits still took 0.17-0.71 of the plain steps' time; review 54),
-        against an iteration's products 4npK and ITERATION_FLOPS. The first take waits that
-        long and each later one follows at least that long after the last (rent or buy):
+        against an iteration's products 4npK and ITERATION_FLOPS. The first take from a cold
+        start waits that long (a warm start's comes at once) and each later one, scheduled
+        or stale, follows at least that long after the last (rent or buy, bb's ``whitens``):
         the takes cost at most a RENT-th of the iterations run, and a fit that crawls gets
         them."""
         if not self.penalty.pure_l2 or self.T is not self.std or not self._middle_applies():
@@ -638,7 +639,8 @@ class Objective:
         or buy, as :meth:`_class_metric_pays`), and the K factors hold at most
         LOW_RANK_ENTRIES entries; float64 only. And where their solves, K pairs of
         triangular ones (2Kn², at a SOLVE_RATE-th of the products' rate), add at most half
-        an iteration: the blocks cut a third to a half of the iterations where measured
+        an iteration: the blocks cut up to two thirds of the iterations where measured (5-20 %
+        on 500 × 1000 of 4 classes and 800 × 1600 of 3)
         (benchmarks/README.md, "Wide data of K classes: each class's own block"), and
         where the solves cost more (20 classes of 300 rows and coordinates: 60 % more an
         iteration, 17 % fewer iterations) the fit took twice the time."""
