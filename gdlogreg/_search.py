@@ -106,9 +106,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     scoring : str, callable or None, default=None
         A scikit-learn scorer; None: accuracy. Its scores are GridSearchCV's
         wherever that gives one. A two-class metric of ``pos_label`` (f1,
-        precision, recall, jaccard, Brier's) whose default does not score the
-        labels (1 not among them; Brier's None on strings) scores the last class,
-        as in ``LogisticRegressionCV`` (GridSearchCV raises there).
+        precision, recall, jaccard, Brier's, average precision) whose default
+        does not score the labels (1 not among them; Brier's None on strings)
+        scores the last class, as in ``LogisticRegressionCV`` (GridSearchCV
+        raises there, and LogisticRegressionCV too on average precision).
     refit : bool, default=True
         Refit the best candidate on all the data (``coef_``, ``intercept_``).
         With False, ``coef_`` averages the folds' models at each fold's best

@@ -134,3 +134,21 @@ def test_the_search_waits_the_gap_after_a_stale_take_too(monkeypatch):
     ks, gap = [k for k, _ in takes], takes[0][1]
     assert gap > 0 and len(ks) >= 2, takes
     assert min(np.diff(ks)) >= gap, (ks, gap)
+
+
+def test_average_precision_of_string_labels_scores_the_last_class():
+    """The scoring docstring's rule holds for average_precision, which it did not name
+    (LogisticRegressionCV and GridSearchCV raise 'pos_label=1 is not a valid label'):
+    the search and its score() score the last class."""
+    from sklearn.datasets import make_classification
+    from sklearn.metrics import average_precision_score
+
+    from gdlogreg import GradientDescentLogisticRegressionCV
+
+    X, y = make_classification(200, 5, random_state=0)
+    labels = np.where(y == 1, "b", "a")
+    model = GradientDescentLogisticRegressionCV(Cs=[1.0], scoring="average_precision",
+                                                cv=3).fit(X, labels)
+    assert np.isfinite(model.best_score_)
+    expected = average_precision_score(labels == "b", model.decision_function(X))
+    assert model.score(X, labels) == pytest.approx(expected, rel=1e-12)
