@@ -513,7 +513,8 @@ class BatchBB(_Metrics, _Rule):
         self._memory = np.full((G, self.memory), -np.inf)
         self._start_metrics(objective, coef0)  # each group's metric (bb's whitened steps)
         self._Pg = None  # (point, P g there): the last accepted point's (BarzilaiBorwein's)
-        self._taken = np.full(G, -STALE_GAP)  # the iteration each group last took it
+        # the iteration each group last took it (none yet: the first is not held back)
+        self._taken = -np.maximum(STALE_GAP, self._gap)
         self._k = 0
         self._drift = Drift(objective.dtype)  # when to undo the drift of z + t·Xd
         return objective.evaluate(coef0)
@@ -543,8 +544,9 @@ class BatchBB(_Metrics, _Rule):
         has = np.array([P is not None for P in self._P])
         every = np.array([getattr(P, "every", np.inf) for P in self._P])
         exact = np.array([exact_metric(P, objective.k) for P in self._P], dtype=bool)
-        groups = np.flatnonzero(whitens(self._k, self._at, self._gap) | stale_metric(
-            has, self.step, self._k - self._taken, exact, every, self._gap))
+        since = self._k - self._taken
+        groups = np.flatnonzero(whitens(self._k, self._at, self._gap, since) | stale_metric(
+            has, self.step, since, exact, every, self._gap))
         if groups.size and self.auto:
             self._taken[groups] = self._k
             self._whiten(objective, point, groups)

@@ -83,7 +83,7 @@ CLASS_TAKE = 16
 # Between the p × p metric and the factored one (more rows than 256 and between a quarter
 # of them and as many coordinates), a take costs tens of iterations: there it follows at
 # least RENT times its cost after the last (Objective.whitening_gap), so that the takes
-# cost at most half the iterations run. Taken at once there, 600 × 400 standardized of 10
+# cost at most a RENT-th of the iterations run. Taken at once there, 600 × 400 standardized of 10
 # classes took 1.9 times the plain steps' time for one iteration fewer; at that spacing
 # the raw sets that crawled without it (600 × 400, 10 classes: 1000 iterations, not
 # converged) still get it.
@@ -541,8 +541,9 @@ class Objective:
         coordinates and 2 to 20 classes, but 2 to 13 times under where K classes of few
         coordinates take their pK × pK Hessian instead, which its own rent or buy
         bounds: those fits still took 0.17-0.71 of the plain steps' time; review 54),
-        against an iteration's products 4npK and ITERATION_FLOPS. The first take waits that
-        long and each later one follows at least that long after the last (rent or buy):
+        against an iteration's products 4npK and ITERATION_FLOPS. The first take from a cold
+        start waits that long (a warm start's comes at once) and each later one, scheduled
+        or stale, follows at least that long after the last (rent or buy, bb's ``whitens``):
         the takes cost at most a RENT-th of the iterations run, and a fit that crawls gets
         them."""
         if not self.penalty.pure_l2 or self.T is not self.std or not self._middle_applies():
@@ -638,7 +639,8 @@ class Objective:
         or buy, as :meth:`_class_metric_pays`), and the K factors hold at most
         LOW_RANK_ENTRIES entries; float64 only. And where their solves, K pairs of
         triangular ones (2Kn², at a SOLVE_RATE-th of the products' rate), add at most half
-        an iteration: the blocks cut a third to a half of the iterations where measured
+        an iteration: the blocks cut up to two thirds of the iterations where measured (5-20 %
+        on 500 × 1000 of 4 classes and 800 × 1600 of 3)
         (benchmarks/README.md, "Wide data of K classes: each class's own block"), and
         where the solves cost more (20 classes of 300 rows and coordinates: 60 % more an
         iteration, 17 % fewer iterations) the fit took twice the time."""
@@ -1158,8 +1160,10 @@ def metric_bytes(n, p, k=1):
     (its Gram, and C's factor: K of them for K classes' own blocks,
     :meth:`Objective._low_rank_blocks_pay`), with each block's μ̃, μ' (p), √w (n) and σ,
     and the rows' norms, λ, Λ^½, its inverse and the shifts' steps; 0 where neither
-    applies. The p × p one between the two too (n < 4p: :meth:`Objective._middle_applies`)."""
-    dense = 16 * p * p if p <= MAX_WHITENED and p <= n else 0
+    applies. The p × p one between the two too (n < 4p: :meth:`Objective._middle_applies`);
+    for K classes the larger of their Hessian's pK × pK inverse and H (:class:`ClassMetric`,
+    pK <= MAX_WHITENED) and their K diagonal blocks beside one block's pair."""
+    dense = _dense_bytes(p, k) if p <= MAX_WHITENED and p <= n else 0
     if WHITENED_ROWS * p <= n:
         return dense
     factors = k if 1 < k and k * n * n <= LOW_RANK_ENTRIES else 1
@@ -1167,6 +1171,16 @@ def metric_bytes(n, p, k=1):
     # rows and factors alone (review 53)
     held = n * p + n * n + factors * (n * n + 2 * p + n + 1) + 4 * p + n
     return max(dense, 8 * held if _factored(n, p) else 0)
+
+
+def _dense_bytes(p, k):
+    """The p × p metric's bytes for k columns (:func:`metric_bytes`): K classes may take
+    their Hessian's class blocks (:meth:`Objective._class_metric_pays`), 4.5 times the
+    p × p pair at 300 × 100 of 3 classes (review 56)."""
+    if k == 1:
+        return 16 * p * p
+    whole = 16 * (k * p) ** 2 if k * p <= MAX_WHITENED else 0
+    return max(whole, 8 * (k + 2) * p * p)
 
 
 def _floor(dtype):

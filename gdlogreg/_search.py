@@ -106,9 +106,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     scoring : str, callable or None, default=None
         A scikit-learn scorer; None: accuracy. Its scores are GridSearchCV's
         wherever that gives one. A two-class metric of ``pos_label`` (f1,
-        precision, recall, jaccard, Brier's) whose default does not score the
-        labels (1 not among them; Brier's None on strings) scores the last class,
-        as in ``LogisticRegressionCV`` (GridSearchCV raises there).
+        precision, recall, jaccard, Brier's, average precision) whose default
+        does not score the labels (1 not among them; Brier's None on strings)
+        scores the last class, as in ``LogisticRegressionCV`` (GridSearchCV
+        raises there, and LogisticRegressionCV too on average precision).
     refit : bool, default=True
         Refit the best candidate on all the data (``coef_``, ``intercept_``).
         With False, ``coef_`` averages the folds' models at each fold's best
@@ -122,9 +123,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         n_samples × columns and 20 of n_features × columns, the iterates'
         (the most on wide data), for "lbfgs" its pairs, 40 arrays of
         n_features × columns, and for "bb" and "lbfgs" each column's metric of
-        whitened steps: two n_features² arrays, or, factored in the rows, an
-        n_samples × n_features copy and two n_samples² arrays, K + 1 of them
-        for K classes): above it the search runs in several batches.
+        whitened steps: two n_features² arrays, for K classes K + 2 of them or
+        two (K·n_features)² ones, or, factored in the rows, an n_samples ×
+        n_features copy and two n_samples² arrays, K + 1 of them for K
+        classes): above it the search runs in several batches.
     warm_start_path : bool, default=False
         Fit the values of C in stages, from the strongest penalty (smallest C)
         up, as ``LogisticRegressionCV`` does: each stage is one batch over the

@@ -29,7 +29,7 @@ WHITEN_FIRST, WHITEN_AT, WHITEN_RHO = 10, 20, 0.0
 STALE, STALE_GAP = 4.0, 5
 
 
-def whitens(k, at, gap=0):
+def whitens(k, at, gap=0, since=math.inf):
     """Whether the steps take the metric at iteration k (a number, or an array of them),
     first taken at ``at``: at ``at``, then again at ``at`` + WHITEN_AT·2ʲ (j >= 0). A
     metric taken once stays that point's: far from the optimum (a warm start with huge
@@ -37,11 +37,14 @@ def whitens(k, at, gap=0):
     step (3000 iterations, not converged, where the plain steps took 601); retaken at
     doubling intervals it follows the iterates for log₂(n_iter) Grams. ``gap``: the
     iterations a take costs, where that is many (Objective.whitening_gap): the intervals
-    start there instead of at WHITEN_AT."""
+    are max(gap, WHITEN_AT), and none follows the last take, scheduled or stale, ``since``
+    iterations ago, sooner than ``gap`` (a stale take at 26 and this schedule's at 31, a gap
+    of 11: five takes in 51 iterations; review 56)."""
     every = _at_least(gap, WHITEN_AT)
     j = k - at
     m = j // every
-    return (j == 0) | ((j >= every) & (j % every == 0) & ((m & (m - 1)) == 0))
+    return ((j == 0) | ((j >= every) & (j % every == 0) & ((m & (m - 1)) == 0))) & (
+        since >= gap)
 
 
 def _at_least(gap, floor):
@@ -110,14 +113,14 @@ class BarzilaiBorwein(Armijo):
         self._at = 0 if bool(objective.xp.any(coef0 != 0)) else objective.whitening_start(
             WHITEN_FIRST)
         self._gap = objective.whitening_gap()  # a take's cost in iterations, where many
-        self._taken = -STALE_GAP
+        self._taken = -max(STALE_GAP, self._gap)  # (none yet: the first is not held back)
         return super().start(objective, coef0)
 
     def update(self, objective, point):
         stale = stale_metric(self._P is not None, self.step, self._k - self._taken,
                              exact_metric(self._P, objective.coef_shape[1]),
                              getattr(self._P, "every", math.inf), self._gap)
-        if self.auto and (whitens(self._k, self._at, self._gap) or stale):
+        if self.auto and (whitens(self._k, self._at, self._gap, self._k - self._taken) or stale):
             self._taken = self._k
             self._whiten(objective, point)
         return super().update(objective, point)
