@@ -528,6 +528,7 @@ class BatchBB(_Metrics, _Rule):
         if took.size:
             self._Pg = None
             self._short[took], self._tau[took], self.step[took] = np.inf, TAU, 1.0
+            self._memory[took] = -np.inf  # bb's restart of the non-monotone window
 
     def subset(self, keep):
         self._Pg = None  # the batch's point is another one now
