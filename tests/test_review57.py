@@ -136,3 +136,42 @@ def test_the_certified_test_stops_at_a_gap_of_tol_over_ten(monkeypatch, solver_n
     J = model.loss_curve_[-1]
     assert model.n_iter_[0] < 2000
     assert 0.01 * tol * J < model.dual_gap_ <= 0.1 * tol * J
+
+
+def test_divergence_is_ten_times_the_start_plus_one():
+    """J above DIVERGENCE_FACTOR · (J(0) + 1) is a divergence, J below it is not: at the
+    zero start (J(0) = log 2) a J of 7 is a step that overshot, not a blow-up (the test
+    without its + 1 called it one, and a fit of a small J(0), a warm start, would be called
+    diverged at its first rise)."""
+    objective, _, _, _ = _objective_at(2)
+    zero = objective.evaluate(objective.zeros())
+    monitor = solver.Monitor(objective, 1e-5, 100)
+    assert not monitor(0, zero, 1.0)
+    limit = solver.DIVERGENCE_FACTOR * (zero.J + 1.0)
+    assert not monitor(1, Point(zero.coef, 0.99 * limit, zero.grad), 1.0)
+    assert not monitor.diverged
+    assert monitor(2, Point(zero.coef, 1.01 * limit, zero.grad), 1.0)
+    assert monitor.diverged and monitor.reason == "diverged"
+
+
+def test_no_exact_loss_share_where_the_cheap_bound_decides(monkeypatch):
+    """The exact loss share (``dual_divergence``, an O(n) pass) only where the cheap bound
+    cannot decide: never for the bound of the returned model (an infinite target), nor
+    where the cheap gap meets its target. The wine fits that the gradient tests stop take
+    none; with ``or`` for ``and`` in that test each took two."""
+    from sklearn.datasets import load_wine
+
+    from gdlogreg import _objective
+
+    calls, original = [], _objective.Objective.dual_divergence
+
+    def counted(self, point, dual):
+        calls.append(1)
+        return original(self, point, dual)
+
+    monkeypatch.setattr(_objective.Objective, "dual_divergence", counted)
+    X, y = load_wine(return_X_y=True)
+    for solver_name in ("bb", "nesterov"):
+        model = GradientDescentLogisticRegression(tol=1e-4, solver=solver_name).fit(X, y)
+        assert model.dual_gap_ > 0.1 * 1e-4 * model.loss_curve_[-1]  # the gradient stopped it
+    assert calls == []
