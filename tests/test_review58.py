@@ -97,7 +97,12 @@ def test_index_layouts_fit_the_canonical_model_and_leave_x_alone(layout):
             np.testing.assert_allclose(coef, ref.coef_, atol=1e-9)
         if layout == "wide":
             assert not model.coef_[:, X2.shape[1]:].any()
-    GDCV(Cs=2, cv=2).fit(M, Y2)
+    try:  # old scipy (1.9) refuses to take rows of mixed index dtypes, as GridSearchCV's folds
+        M[[0, 1]]
+    except ValueError:
+        assert layout == "mixed"
+    else:
+        GDCV(Cs=2, cv=2).fit(M, Y2)
     for a, b in zip((M.data, M.indices, M.indptr), before, strict=True):
         np.testing.assert_array_equal(a, b)  # not summed, sorted nor pruned in place
     if layout == "noncanonical":
