@@ -33,6 +33,7 @@ from ._problem import Identity, Problem
 from ._solver import (
     DIVERGENCE_FACTOR,
     FIRST_CHECK,
+    GAP_SHARE,
     LOOSE_FACTOR,
     PENALTY_GAP,
     Monitor,
@@ -41,6 +42,8 @@ from ._solver import (
 )
 from ._steps._base import Drift, _start, eps, vdot
 from ._steps.bb import (
+    CONFIRM,
+    CONFIRMS,
     GROW,
     SHRINK,
     STALE_GAP,
@@ -499,7 +502,7 @@ class BatchBB(_Metrics, _Rule):
     """
 
     memory, armijo, class_rent = 10, 1e-4, True
-    _state = ("step", "_tau", "_short", "_memory", "_P", "_at", "_taken", "_gap")
+    _state = ("step", "_tau", "_short", "_memory", "_P", "_at", "_taken", "_gap", "_refused")
 
     def start(self, objective, coef0):
         G = objective.n_groups
@@ -515,6 +518,7 @@ class BatchBB(_Metrics, _Rule):
         self._Pg = None  # (point, P g there): the last accepted point's (BarzilaiBorwein's)
         # the iteration each group last took it (none yet: the first is not held back)
         self._taken = -np.maximum(STALE_GAP, self._gap)
+        self._refused = np.zeros(G, dtype=np.int64)  # BarzilaiBorwein.confirms's refusals
         self._k = 0
         self._drift = Drift(objective.dtype)  # when to undo the drift of z + t·Xd
         return objective.evaluate(coef0)
@@ -524,11 +528,37 @@ class BatchBB(_Metrics, _Rule):
         its single objective."""
         if WHITEN_RHO > 0:
             groups = groups[objective.curvature_shares(point)[groups] >= WHITEN_RHO]
-        took = self._take(objective, point, groups)
+        self._restart(self._take(objective, point, groups))
+
+    def _restart(self, took):
+        """BarzilaiBorwein._install's restart of the groups ``took``, in their new metric."""
         if took.size:
             self._Pg = None
             self._short[took], self._tau[took], self.step[took] = np.inf, TAU, 1.0
             self._memory[took] = -np.inf  # bb's restart of the non-monotone window
+
+    def confirms(self, objective, point, groups, target):
+        """:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms` of the groups at the places
+        ``groups`` (``target``: each one's): whether each one's stop stands."""
+        ok = np.ones(len(groups), dtype=bool)
+        held = np.array([self._P[i] is not None for i in groups], dtype=bool)
+        held &= self._refused[groups] < CONFIRMS
+        if not held.any():
+            return ok
+        E = 0.5 * objective.column_dots(point.grad, self._metric_of(objective, point, point.grad))
+        retake = held & (E[groups] > CONFIRM * target)
+        took = self._take(objective, point, groups[retake])
+        if not took.size:
+            return ok
+        self._Pg = None  # P g of the metrics held before
+        self._taken[took] = self._k
+        E = 0.5 * objective.column_dots(point.grad, self._metric(objective, point.grad))
+        place = np.searchsorted(groups, took)
+        ok[place] = E[took] <= target[place]
+        refused = took[~ok[place]]
+        self._refused[refused] += 1
+        self._restart(refused)
+        return ok
 
     def subset(self, keep):
         self._Pg = None  # the batch's point is another one now
@@ -1026,8 +1056,9 @@ class BatchMonitor:
     in the coordinates of the descent (each group's map T is fixed).
     """
 
-    def __init__(self, n_groups, k, dtype, tol, max_iter, callback=None):
+    def __init__(self, n_groups, k, dtype, tol, max_iter, callback=None, confirm=None):
         self.k, self.dtype = k, dtype
+        self.confirm = confirm if eps(dtype) < 1e-10 else None  # Monitor's
         self.tol = max(tol, 50.0 * eps(dtype))
         self.floor = 10.0 * eps(dtype)
         self.max_iter = max_iter
@@ -1092,6 +1123,8 @@ class BatchMonitor:
                     active, objective, point, opt, factor * bound, factor * floor)
                 passes &= ~tight | (again & self._flat_where_tight(
                     active, objective, point, tight, factor * floor))
+        if self.confirm is not None and passes.any():
+            self._confirmed(active, objective, point, opt, floor, passes)
         self._last = (objective, BatchPoint(point.coef, J, point.grad), active, self._flat)
         diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (J_ref + 1.0))
         # Each group's certified test runs only where its gradient says the gap may be
@@ -1107,6 +1140,15 @@ class BatchMonitor:
         reason[passes] = "converged"
         reason[diverged] = "diverged"
         return reason
+
+    def _confirmed(self, active, objective, point, opt, floor, passes):
+        """Monitor._confirmed of the groups that pass (``passes``, updated in place)."""
+        asked = [i for i in np.flatnonzero(passes & (opt > floor))
+                 if not stalled(self.curves[active[i]], self.dtype)]
+        if asked:
+            asked = np.array(asked)
+            passes[asked] = self.confirm(objective, point, asked,
+                                         GAP_SHARE * self.tol * point.J[asked])
 
     def _bound_passes(self, active, objective, point, opt, bound, floor):
         """Monitor._bound_passes of every group: the first gradient test, or the second
@@ -1217,7 +1259,8 @@ def minimize_batch(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=
     stopping test of a cold one: its scale is that of the all-zero model.
     """
     monitor = BatchMonitor(
-        objective.n_groups, objective.k, objective.dtype, tol, max_iter, callback
+        objective.n_groups, objective.k, objective.dtype, tol, max_iter, callback,
+        getattr(rule, "confirms", None)
     )
     active = np.arange(objective.n_groups)
     if bool(objective.xp.any(coef0 != 0)):  # as gdlogreg._solver.minimize: one more pass

@@ -31,6 +31,9 @@ rounding noise. g' is the
 (minimum-norm sub)gradient in standardized coordinates, g'(0) and J(0) those
 of the all-zero model, ε the machine epsilon of the data's dtype. Without a
 penalty (C = inf) there is no dual bound and only the gradient tests run.
+Where the step rule holds a metric P ≈ H⁻¹ (bb's whitened steps), a gradient test's stop
+must also pass its Newton decrement, ½ gᵀP g <= GAP_SHARE · tol · J
+(:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms`, float64).
 
 The gradient schedules the gap: it is first computed at a gradient within
 FIRST_CHECK times the first test's bound, and next where the gap, predicted
@@ -126,10 +129,17 @@ class Monitor:
         coordinates; returning True stops the run.
     keep_path : bool
         Keep every iterate (original coordinates).
+    confirm : callable or None
+        ``confirm(objective, point, target)``: whether a gradient test's stop stands, the
+        step rule's Newton decrement at most ``target`` (bb's
+        :meth:`~gdlogreg._steps.bb.BarzilaiBorwein.confirms`); float64 only.
     """
 
-    def __init__(self, objective, tol, max_iter, ref=None, callback=None, keep_path=False):
+    def __init__(self, objective, tol, max_iter, ref=None, callback=None, keep_path=False,
+                 confirm=None):
         self.objective = objective
+        # float32's gradients carry rounding the metric would weigh as distance to J*
+        self.confirm = confirm if eps(objective.dtype) < 1e-10 else None
         self.tol = max(tol, 50.0 * eps(objective.dtype))
         self.floor = 10.0 * eps(objective.dtype)
         self.ref = ref
@@ -187,9 +197,16 @@ class Monitor:
         # The rounding noise of the gradient shrinks with J as the bound does: an
         # absolute floor stopped float32 fits of a small J far above J*.
         floor = self.floor * shrink
-        return self._gradient_passes(opt, point, bound, floor) or self._gap_passes(
-            opt, point, bound
-        )
+        return (self._gradient_passes(opt, point, bound, floor)
+                and self._confirmed(opt, point, floor)) or self._gap_passes(opt, point, bound)
+
+    def _confirmed(self, opt, point, floor):
+        """A gradient test's stop confirmed by the rule's Newton decrement (``confirm``):
+        at most the certified test's target; not asked of a gradient at its rounding floor
+        or of a J stalled at its rounding."""
+        if self.confirm is None or opt <= floor or stalled(self.loss_curve, self.objective.dtype):
+            return True
+        return self.confirm(self.objective, point, GAP_SHARE * self.tol * point.J)
 
     def _gradient_passes(self, opt, point, bound, floor):
         """The gradient tests: the first, or the second with a small flat gap; where one
@@ -359,7 +376,8 @@ def minimize(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=None, 
         zero = objective.evaluate(objective.zeros())
         ref = (objective.optimality(zero), zero.J)
         del zero
-    monitor = Monitor(objective, tol, max_iter, ref, callback, keep_path)
+    monitor = Monitor(objective, tol, max_iter, ref, callback, keep_path,
+                      getattr(rule, "confirms", None))
     point = rule.start(objective, coef0)  # J, dw and db at the start
     if ref is not None and not math.isfinite(point.J):
         # A warm start where J overflows (‖w‖² beyond the float range: coefficients of a

@@ -922,3 +922,67 @@ def test_the_first_step_in_a_new_metric_lowers_j(monkeypatch):
         single = GradientDescentLogisticRegression(C=10.0).fit(X[train], y[train])
         assert len(cv.loss_curves_[i]) == len(single.loss_curve_)
         np.testing.assert_allclose(cv.loss_curves_[i], single.loss_curve_, rtol=1e-9)
+
+
+def _iris_J(model, X, y, C):
+    Z = X @ model.coef_.T + model.intercept_
+    loss = np.logaddexp.reduce(Z, axis=1) - Z[np.arange(len(y)), y]
+    return loss.mean() + 0.5 * np.sum(model.coef_**2) / (C * len(y))
+
+
+def test_a_plateau_stop_is_refused_by_the_newton_decrement(monkeypatch):
+    """Raw iris at C = 1e6: the gradient tests pass on a plateau 2.8e-5 above J*; the
+    Newton decrement in a metric taken again there refuses the stop, and the fit ends
+    within tol/10 of J* (without the confirmation: above tol)."""
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = load_iris(return_X_y=True)
+    ref = LogisticRegression(C=1e6, solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(X, y)
+    Jstar = _iris_J(ref, X, y, 1e6)
+    asked, real = [], bb.BarzilaiBorwein.confirms
+
+    def spy(self, objective, point, target):
+        verdict = real(self, objective, point, target)
+        asked.append(verdict)
+        return verdict
+
+    monkeypatch.setattr(bb.BarzilaiBorwein, "confirms", spy)
+    model = GradientDescentLogisticRegression(C=1e6).fit(X, y)
+    assert model.converged_ and asked and not all(asked) and asked[-1]
+    assert (_iris_J(model, X, y, 1e6) - Jstar) / Jstar < 0.1 * model.tol
+    monkeypatch.setattr(bb, "CONFIRMS", 0)  # no refusal: the plateau's stop
+    early = GradientDescentLogisticRegression(C=1e6).fit(X, y)
+    assert early.n_iter_[0] < model.n_iter_[0]
+    assert (_iris_J(early, X, y, 1e6) - Jstar) / Jstar > model.tol
+
+
+def test_the_search_confirms_its_columns_stops_as_their_single_fits():
+    """The batch's columns ask the Newton decrement as their single fits do: the same
+    iterations (raw iris at C = 1e5, where a fold's stop is refused once)."""
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    search = GradientDescentLogisticRegressionCV(Cs=[1e5], cv=folds).fit(X, y)
+    for f, (train, _) in enumerate(folds):
+        single = GradientDescentLogisticRegression(C=1e5).fit(X[train], y[train])
+        assert len(search.loss_curves_[f]) == len(single.loss_curve_), f
+        np.testing.assert_allclose(search.loss_curves_[f], single.loss_curve_, rtol=1e-6)
+
+
+def test_float32_fits_are_not_asked_the_newton_decrement(monkeypatch):
+    """In float32 the gradient's rounding, weighed by the metric, would read as distance
+    to J*: the gradient tests decide alone there."""
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    asked = []
+    monkeypatch.setattr(bb.BarzilaiBorwein, "confirms",
+                        lambda self, *a: asked.append(a) or True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # float32 runs to max_iter at C = 1e6 here
+        GradientDescentLogisticRegression(C=1e6).fit(X.astype(np.float32), y)
+    assert not asked
+    GradientDescentLogisticRegression(C=1e6).fit(X, y)
+    assert asked
