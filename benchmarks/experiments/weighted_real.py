@@ -312,7 +312,7 @@ def run(name, quick):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="six sets, two searched")
+    ap.add_argument("--quick", action="store_true", help="seven sets, two searched")
     ap.add_argument("--sets", nargs="*", default=None)
     args = ap.parse_args(argv)
     names = args.sets or [n for n, (_, _, q) in SETS.items() if q or not args.quick]
