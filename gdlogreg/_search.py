@@ -327,9 +327,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         if namespace_of(X)[0] is np:  # labels in X's namespace: numpy (and Dask) only
             scorer = _with_labels(scorer, classes)
         scorer = _with_pos_label(scorer, classes)
-        weights = None  # those of the scores, as GridSearchCV's
-        if sample_weight is not None and not np.isscalar(sample_weight) and _takes_weights(scorer):
-            weights = _scored_weights(sample_weight, host_weights)
+        weights = _weights_for_scores(scorer, sample_weight, host_weights)
         _check_folds(folds, len(y_host), host_weights, weights is not None)
         _check_fold_classes(folds, np.asarray(y_idx), classes)
         self._namespace = namespace_of(X) + (X.dtype,)
@@ -762,6 +760,20 @@ def _takes_weights(scorer):
         return scorer._accept_sample_weight()
     func = getattr(scorer, "_score_func", scorer)
     return "sample_weight" in inspect.signature(func).parameters
+
+
+def _weights_for_scores(scorer, sample_weight, host):
+    """The weights the validation scores take, as GridSearchCV's, or None: none given, a
+    scalar (no weighted mean changes), or a scorer that takes none, of which GridSearchCV
+    warns without metadata routing (the fits are weighted, the scores not)."""
+    if sample_weight is None or np.isscalar(sample_weight):
+        return None
+    if _takes_weights(scorer):
+        return _scored_weights(sample_weight, host)
+    if not get_config()["enable_metadata_routing"]:
+        warnings.warn(_messages.unweighted_scores(scorer), UserWarning,
+                      stacklevel=_messages.user_stacklevel())
+    return None
 
 
 def _with_labels(scorer, classes):
