@@ -201,7 +201,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     >>> search = GradientDescentLogisticRegressionCV(Cs=[0.01, 0.1, 1, 10])
     >>> model = make_pipeline(StandardScaler(), search).fit(X, y)
     >>> search.best_params_
-    {'C': 1.0}
+    {'C': 1}
     >>> round(search.best_score_, 3)
     0.981
     >>> search.scores_[1].shape  # (folds, Cs)
@@ -864,8 +864,9 @@ def _summable(w):
 
 
 def _numbers(name, values, auto=False):
-    """The grid's values of ``name`` as floats (and "auto" where ``auto``), or a
-    TypeError naming the parameter."""
+    """The grid's values of ``name`` as floats, integers kept (as GridSearchCV keeps them in
+    ``params`` and an int ``param_*`` column), and "auto" where ``auto``; or a TypeError
+    naming the parameter."""
     values = np.asarray(values, dtype=object)
     if values.ndim > 1:  # ParameterGrid's rule: a grid is one-dimensional
         raise ValueError(f"The grid of {name} must be one-dimensional; got shape {values.shape}.")
@@ -877,7 +878,8 @@ def _numbers(name, values, auto=False):
         try:
             if isinstance(v, (str, bytes, complex, np.complexfloating)):
                 raise TypeError
-            out.append(float(v))
+            number = float(v)
+            out.append(v if isinstance(v, Integral) and not isinstance(v, bool) else number)
         except (TypeError, ValueError):
             raise TypeError(
                 f"Every {name} of the grid must be a real number"
