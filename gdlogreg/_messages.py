@@ -230,6 +230,16 @@ WEIGHTLESS_TEST = (
 )
 
 
+def unweighted_scores(scorer):
+    """sample_weight given to a search whose scorer takes none (GridSearchCV's warning)."""
+    return (
+        f"The scoring {scorer} does not support sample_weight: the folds are fitted with"
+        " the weights but scored without them, which may choose another candidate than"
+        " weighted scores would. Use a scorer that takes sample_weight (a metric with a"
+        " sample_weight parameter, or a callable (estimator, X, y, sample_weight=None))."
+    )
+
+
 def non_finite_scores(mean_scores):
     """Some candidates' mean scores are nan or inf (GridSearchCV's warning)."""
     return f"One or more of the test scores are non-finite: {mean_scores}"

@@ -201,7 +201,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     >>> search = GradientDescentLogisticRegressionCV(Cs=[0.01, 0.1, 1, 10])
     >>> model = make_pipeline(StandardScaler(), search).fit(X, y)
     >>> search.best_params_
-    {'C': 1.0}
+    {'C': 1}
     >>> round(search.best_score_, 3)
     0.981
     >>> search.scores_[1].shape  # (folds, Cs)
@@ -327,9 +327,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         if namespace_of(X)[0] is np:  # labels in X's namespace: numpy (and Dask) only
             scorer = _with_labels(scorer, classes)
         scorer = _with_pos_label(scorer, classes)
-        weights = None  # those of the scores, as GridSearchCV's
-        if sample_weight is not None and not np.isscalar(sample_weight) and _takes_weights(scorer):
-            weights = _scored_weights(sample_weight, host_weights)
+        weights = _weights_for_scores(scorer, sample_weight, host_weights)
         _check_folds(folds, len(y_host), host_weights, weights is not None)
         _check_fold_classes(folds, np.asarray(y_idx), classes)
         self._namespace = namespace_of(X) + (X.dtype,)
@@ -764,6 +762,20 @@ def _takes_weights(scorer):
     return "sample_weight" in inspect.signature(func).parameters
 
 
+def _weights_for_scores(scorer, sample_weight, host):
+    """The weights the validation scores take, as GridSearchCV's, or None: none given, a
+    scalar (no weighted mean changes), or a scorer that takes none, of which GridSearchCV
+    warns without metadata routing (the fits are weighted, the scores not)."""
+    if sample_weight is None or np.isscalar(sample_weight):
+        return None
+    if _takes_weights(scorer):
+        return _scored_weights(sample_weight, host)
+    if not get_config()["enable_metadata_routing"]:
+        warnings.warn(_messages.unweighted_scores(scorer), UserWarning,
+                      stacklevel=_messages.user_stacklevel())
+    return None
+
+
 def _with_labels(scorer, classes):
     """The scorer, told every class where its metric reads probabilities or decisions
     and takes ``labels``: a test fold may lack a class the model knows (log_loss
@@ -852,8 +864,9 @@ def _summable(w):
 
 
 def _numbers(name, values, auto=False):
-    """The grid's values of ``name`` as floats (and "auto" where ``auto``), or a
-    TypeError naming the parameter."""
+    """The grid's values of ``name`` as floats, integers kept (as GridSearchCV keeps them in
+    ``params`` and an int ``param_*`` column), and "auto" where ``auto``; or a TypeError
+    naming the parameter."""
     values = np.asarray(values, dtype=object)
     if values.ndim > 1:  # ParameterGrid's rule: a grid is one-dimensional
         raise ValueError(f"The grid of {name} must be one-dimensional; got shape {values.shape}.")
@@ -865,7 +878,8 @@ def _numbers(name, values, auto=False):
         try:
             if isinstance(v, (str, bytes, complex, np.complexfloating)):
                 raise TypeError
-            out.append(float(v))
+            number = float(v)
+            out.append(v if isinstance(v, Integral) and not isinstance(v, bool) else number)
         except (TypeError, ValueError):
             raise TypeError(
                 f"Every {name} of the grid must be a real number"
