@@ -1,8 +1,8 @@
 """Iterations of ``GradientDescentLogisticRegression()`` of this checkout against a base
 revision, on many real and synthetic sets: deterministic counts (no timing), so it runs on
 a busy machine. Each set raw and standardized (sparse sets as built), at C = 1 and 1e3,
-with the set's own sample weights where it has them; prints the rows whose iterations or
-final J differ, and the totals.
+with the set's own sample weights where it has them (``--solver``, bb by default);
+prints the rows whose iterations or final J differ, and the totals.
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 GDLOGREG_BENCH_CACHE=... \\
         python benchmarks/experiments/iteration_ab.py --base REV [--groups bench,wide,mid,u1,u2,um]
@@ -80,6 +80,7 @@ def main(argv=None):
     ap.add_argument("--base", required=True)
     ap.add_argument("--groups", default="bench,wide,mid,u1,u2,um")
     ap.add_argument("--C", default="1,1000")
+    ap.add_argument("--solver", default="bb")
     a = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     base = load_base(a.base).GradientDescentLogisticRegression
@@ -90,7 +91,8 @@ def main(argv=None):
         for prep in ("raw", "std") if dense else ("as built",):
             Xp = StandardScaler().fit_transform(X) if prep == "std" else X
             for C in (float(c) for c in a.C.split(",")):
-                r = {label: cls(C=C).fit(Xp, y, sample_weight=sw) for label, cls in contenders}
+                r = {label: cls(C=C, solver=a.solver).fit(Xp, y, sample_weight=sw)
+                     for label, cls in contenders}
                 it = {k: int(m.n_iter_.max()) for k, m in r.items()}
                 J = {k: m.loss_curve_[-1] for k, m in r.items()}
                 rows += 1
