@@ -502,7 +502,8 @@ class BatchBB(_Metrics, _Rule):
     """
 
     memory, armijo, class_rent = 10, 1e-4, True
-    _state = ("step", "_tau", "_short", "_memory", "_P", "_at", "_taken", "_gap", "_refused")
+    _state = ("step", "_tau", "_short", "_memory", "_P", "_at", "_taken", "_gap", "_refused",
+              "_safe", "_dropped")
 
     def start(self, objective, coef0):
         G = objective.n_groups
@@ -519,6 +520,8 @@ class BatchBB(_Metrics, _Rule):
         # the iteration each group last took it (none yet: the first is not held back)
         self._taken = -np.maximum(STALE_GAP, self._gap)
         self._refused = np.zeros(G, dtype=np.int64)  # BarzilaiBorwein.confirms's refusals
+        self._safe = self.step.copy()  # the plain steps' first, where a metric is dropped
+        self._dropped = np.full(G, np.inf)  # ... J where last dropped (BarzilaiBorwein's)
         self._k = 0
         self._drift = Drift(objective.dtype)  # when to undo the drift of z + t·Xd
         return objective.evaluate(coef0)
@@ -594,6 +597,16 @@ class BatchBB(_Metrics, _Rule):
         if self._drift.due(objective.group_max(objective.xp.abs(new.coef))):
             new = objective.evaluate(new.coef)
         self.step = self._next_step(objective, point, new, Pq, qq, lam)
+        # BarzilaiBorwein.update's stall in a metric: the metric dropped, the group where
+        # it began (a pass at λ = 0), its plain steps from the safe first one
+        fell = point.J < self._dropped - 64.0 * eps(objective.dtype) * np.abs(point.J)
+        dropped = np.flatnonzero((status == 2) & fell & np.array(
+            [P is not None for P in self._P]))
+        if dropped.size:
+            status[dropped], self._P[dropped], self._Pg = 0, None, None
+            self._dropped[dropped] = point.J[dropped]
+            self._short[dropped], self._tau[dropped] = np.inf, TAU
+            self.step[dropped], self._memory[dropped] = self._safe[dropped], -np.inf
         return new, status
 
     def _direction(self, objective, point, t):

@@ -129,7 +129,10 @@ class BarzilaiBorwein(Armijo):
         self._gap = objective.whitening_gap()  # a take's cost in iterations, where many
         self._taken = -max(STALE_GAP, self._gap)  # (none yet: the first is not held back)
         self._refused = 0  # the stops the Newton decrement refused (:meth:`confirms`)
-        return super().start(objective, coef0)
+        point = super().start(objective, coef0)
+        self._safe = self.step  # the plain steps' first, where a metric is dropped
+        self._dropped = math.inf  # J where a metric was last dropped (a stall in one)
+        return point
 
     def update(self, objective, point):
         stale = stale_metric(self._P is not None, self.step, self._k - self._taken,
@@ -138,7 +141,23 @@ class BarzilaiBorwein(Armijo):
         if self.auto and (whitens(self._k, self._at, self._gap, self._k - self._taken) or stale):
             self._taken = self._k
             self._whiten(objective, point)
-        return super().update(objective, point)
+        new = super().update(objective, point)
+        if new is None and self.stop_reason == "stalled" and self._P is not None and (
+                point.J < self._dropped - 64.0 * self._eps * abs(point.J)):
+            # no step along the metric's direction lowers J (a far warm start's metric,
+            # of no curvature left on a class: gᵀPg / gᵀg of 4e11, reviews 48, 62): the
+            # metric is dropped and this iteration ends where it began (evaluated again:
+            # the ray took its z); plain steps go on from the safe first one (bb's schedule
+            # takes a metric again later). Again only once J has fallen past its rounding
+            # since: J at its rounding (float32 at tol = 0) stalls in every metric, and the
+            # stall is then the stop
+            self._P, self._Pg, self.stop_reason, self._dropped = None, None, None, point.J
+            self._short.clear()
+            self._tau, self.step = TAU, self._safe
+            self._memory.clear()
+            self._k += 1
+            return objective.evaluate(point.coef)
+        return new
 
     def _whiten(self, objective, point):
         """Take the metric of the whitened steps where it applies
