@@ -986,3 +986,31 @@ def test_float32_fits_are_not_asked_the_newton_decrement(monkeypatch):
     assert not asked
     GradientDescentLogisticRegression(C=1e6).fit(X, y)
     assert asked
+
+
+def test_a_metric_no_step_lowers_j_along_is_dropped_in_single_fits_and_the_search(monkeypatch):
+    """A metric 1e30 times too long (as a far warm start's, whose rows have no curvature
+    left): no λ down to 1e-10 lowers J along it. The fit dropped it and goes on in plain
+    steps (it stopped "stalled" at the take before), converging to the optimum; the
+    search's columns take the same path."""
+    X, y = load_breast_cancer(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    real = Objective.whitening
+
+    def too_long(self, *args, **kwargs):
+        P = real(self, *args, **kwargs)
+        return None if P is None else P * 1e30
+
+    monkeypatch.setattr(Objective, "whitening", too_long)
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    search = GradientDescentLogisticRegressionCV(Cs=[1.0], cv=folds).fit(X, y)
+    monkeypatch.setattr(Objective, "whitening", real)
+    for f, (train, _) in enumerate(folds):
+        ref = GradientDescentLogisticRegression(tol=1e-10).fit(X[train], y[train])
+        monkeypatch.setattr(Objective, "whitening", too_long)
+        single = GradientDescentLogisticRegression().fit(X[train], y[train])
+        monkeypatch.setattr(Objective, "whitening", real)
+        assert single.stop_reason_ == "converged" and search.stop_reasons_[f] == "converged"
+        assert single.loss_curve_[-1] <= ref.loss_curve_[-1] * (1 + 1e-5)
+        assert len(search.loss_curves_[f]) == len(single.loss_curve_)
+        np.testing.assert_allclose(search.loss_curves_[f], single.loss_curve_, rtol=1e-9)
