@@ -5,6 +5,7 @@ import pytest
 from scipy.special import logsumexp
 
 from gdlogreg._backends import _array, _threads
+from gdlogreg._steps import bb
 
 
 def objective(X, y, coef, intercept, classes, *, C=1.0, l1_ratio=0.0, sample_weight=None):
@@ -46,3 +47,17 @@ def blocks(request, monkeypatch):
         monkeypatch.setattr(_array, "MIN_SHARE", 1)
         monkeypatch.setattr(_threads, "thread_limit", lambda: 3)
     return request.param
+
+
+@pytest.fixture
+def verdicts(monkeypatch):
+    """The verdicts of bb's BarzilaiBorwein.confirms (the Newton decrement's), in order."""
+    seen, real = [], bb.BarzilaiBorwein.confirms
+
+    def spy(self, objective, point, target):
+        verdict = real(self, objective, point, target)
+        seen.append(verdict)
+        return verdict
+
+    monkeypatch.setattr(bb.BarzilaiBorwein, "confirms", spy)
+    return seen

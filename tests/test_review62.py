@@ -61,18 +61,6 @@ def _J(model, X, y, C, s=None):
     return s @ loss / s.sum() + 0.5 * np.sum(model.coef_**2) / (C * s.sum())
 
 
-@pytest.fixture
-def verdicts(monkeypatch):
-    """The verdicts of BarzilaiBorwein.confirms, in order."""
-    seen, real = [], bb.BarzilaiBorwein.confirms
-
-    def spy(self, objective, point, target):
-        verdict = real(self, objective, point, target)
-        seen.append(verdict)
-        return verdict
-
-    monkeypatch.setattr(bb.BarzilaiBorwein, "confirms", spy)
-    return seen
 
 
 def test_a_class_of_one_row_stops_within_tol_after_its_refusals(verdicts, monkeypatch):

@@ -930,7 +930,7 @@ def _iris_J(model, X, y, C):
     return loss.mean() + 0.5 * np.sum(model.coef_**2) / (C * len(y))
 
 
-def test_a_plateau_stop_is_refused_by_the_newton_decrement(monkeypatch):
+def test_a_plateau_stop_is_refused_by_the_newton_decrement(verdicts, monkeypatch):
     """Raw iris at C = 1e6: the gradient tests pass on a plateau 2.8e-5 above J*; the
     Newton decrement in a metric taken again there refuses the stop, and the fit ends
     within tol/10 of J* (without the confirmation: above tol)."""
@@ -940,16 +940,8 @@ def test_a_plateau_stop_is_refused_by_the_newton_decrement(monkeypatch):
     X, y = load_iris(return_X_y=True)
     ref = LogisticRegression(C=1e6, solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(X, y)
     Jstar = _iris_J(ref, X, y, 1e6)
-    asked, real = [], bb.BarzilaiBorwein.confirms
-
-    def spy(self, objective, point, target):
-        verdict = real(self, objective, point, target)
-        asked.append(verdict)
-        return verdict
-
-    monkeypatch.setattr(bb.BarzilaiBorwein, "confirms", spy)
     model = GradientDescentLogisticRegression(C=1e6).fit(X, y)
-    assert model.converged_ and asked and not all(asked) and asked[-1]
+    assert model.converged_ and verdicts and not all(verdicts) and verdicts[-1]
     assert (_iris_J(model, X, y, 1e6) - Jstar) / Jstar < 0.1 * model.tol
     monkeypatch.setattr(bb, "CONFIRMS", 0)  # no refusal: the plateau's stop
     early = GradientDescentLogisticRegression(C=1e6).fit(X, y)
