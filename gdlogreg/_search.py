@@ -512,6 +512,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         F = len(folds)
         results, fitted = [None] * (len(grid) * F), {}
         stages, previous = path
+        X = X.tocsr() if sp.issparse(X) else X  # its rows, as GridSearchCV's (see _score)
         for stage in stages:
             for i in stage:
                 for f, (train, _) in enumerate(folds):
@@ -598,6 +599,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         by_hand = self._plain_accuracy(X, y)
         score = _accuracy if by_hand else (
             lambda model, X_test, y_test, **kw: _one_number(scorer(model, X_test, y_test, **kw)))
+        if sp.issparse(X):  # rows of CSR, as GridSearchCV's ``indexable`` takes them (scipy's
+            X = X.tocsr()  # row indexing of a CSC whose arrays outrun indptr corrupts the heap)
         for f, (_, test) in enumerate(folds):  # a fold's test rows taken once, for all candidates
             tic = time.perf_counter()
             X_test, y_test = _rows(X, test), _rows(y, test)

@@ -581,3 +581,32 @@ def test_a_valid_or_given_pos_label_is_kept():
                            search.cv_results_["mean_test_score"])
     np.testing.assert_allclose(two.cv_results_["mean_test_score"],
                                _lrcv_means(Xc, y, "f1"), atol=1e-3)
+
+
+@pytest.mark.parametrize("solver", ["bb", "nesterov"])
+def test_csc_whose_arrays_outrun_indptr_does_not_crash_the_search(solver):
+    """A CSC matrix whose data and indices run past indptr[-1] (assigned after construction):
+    scipy's own row indexing of it corrupted the heap, and the search's process aborted
+    (review 58). Its rows are taken in CSR now, as GridSearchCV's ``indexable`` takes them.
+    In a subprocess: an abort must fail this test, not end the run."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(f"""
+        import numpy as np, scipy.sparse as sp, warnings
+        from sklearn.datasets import load_breast_cancer
+        from gdlogreg import GradientDescentLogisticRegressionCV
+        warnings.simplefilter("ignore")
+        X, y = load_breast_cancer(return_X_y=True)
+        M = sp.csc_matrix(X)
+        M.data = np.concatenate([M.data, np.ones(1000)])
+        M.indices = np.concatenate([M.indices, np.zeros(1000, dtype=M.indices.dtype)])
+        s = GradientDescentLogisticRegressionCV(Cs=2, cv=3, solver={solver!r}).fit(M, y)
+        d = GradientDescentLogisticRegressionCV(Cs=2, cv=3, solver={solver!r}).fit(X, y)
+        assert s.best_params_ == d.best_params_, (s.best_params_, d.best_params_)
+        print("ok")
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0 and "ok" in run.stdout, run.stderr[-2000:]
