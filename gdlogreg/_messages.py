@@ -97,6 +97,18 @@ def unconverged(est, result, hint, descent_step, no_minimum):
     )
 
 
+def offset_column(j, ratio, dtype, eps):
+    """Why the raw prediction z = X·w + b is noise in X's dtype: column ``j``'s mean is
+    ``ratio`` times its spread, and X·w cancels against the intercept (review 65)."""
+    digits = max(0, round(-np.log10(eps * ratio)))
+    return (
+        f"Column {j} of X ({dtype}) has a mean {ratio:.1e} times its standard deviation:"
+        f" its share of X·w cancels against the intercept and z keeps about {digits}"
+        f" significant digit{'' if digits == 1 else 's'} in {dtype}, too few to reach tol."
+        " Centre that column (e.g. with StandardScaler) or pass X as float64."
+    )
+
+
 def _diverged(est, result, descent_step):
     hint = (
         "Increase max_iter or use another solver." if descent_step is None

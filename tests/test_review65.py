@@ -142,3 +142,21 @@ def test_huge_weights_same_fit_as_repeated_rows():
         np.repeat(X[:20], 100, axis=0), np.repeat(y[:20], 100))
     assert heavy.converged_ and heavy.n_iter_[0] <= 15 and rep.n_iter_[0] <= 15
     np.testing.assert_allclose(heavy.coef_, rep.coef_, rtol=1e-3, atol=1e-4)
+
+
+def test_offset_column_float32_unconverged_warning_names_the_column():
+    """Not fixed (the xfail above), but told: the ConvergenceWarning of the unconverged
+    fit names the column whose mean cancels against the intercept in float32, and the
+    remedies; float64 X and the column centred by hand converge without a warning."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = _offset_float32()
+    with pytest.warns(ConvergenceWarning, match=r"Column 0 of X \(float32\) has a mean 9\.9e\+05"
+                      r" times its standard deviation.*Centre that column"):
+        GradientDescentLogisticRegression(max_iter=50).fit(X, y)
+    centred = X.copy()
+    centred[:, 0] -= np.float32(1e6)  # exact in float32 (Sterbenz)
+    for X_ok in (X.astype(np.float64), centred):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert GradientDescentLogisticRegression().fit(X_ok, y).converged_
