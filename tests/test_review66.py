@@ -15,7 +15,8 @@ Weights scaled alone are not an invariance of J, nor of LogisticRegression's obj
 (both divide the penalty by Σs): the fit matches LogisticRegression's at the scaled
 weights, which the ``sample_weight`` docstring now says.
 
-The defect: rows of weight 0 holding values near the float range's end.
+The defect: rows of weight 0 holding values near the float range's end (fixed in the
+losses; a remainder at float64's very end is a strict xfail).
 """
 
 import numpy as np
@@ -35,29 +36,56 @@ def _model(m):
     return np.r_[m.coef_.ravel(), m.intercept_.ravel()]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "rows of weight 0 are not left out of the decision values: X @ w overflows to "
-    "±inf on such a row, nan where inf - inf follows (mixed signs of w, a ray's "
-    "z + t·Xd), and the weight 0 times nan is nan in the loss sum, so trials are refused: "
-    "every solver stalls, 'diverges' or runs to max_iter (lbfgs), 50-100% off. The "
-    "moments leave such rows out already (user guide: 'rows of weight 0 move neither "
-    "the scale nor the sums'); the losses and trials do not, in several places."))
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("load", [load_breast_cancer, load_wine])
-def test_rows_of_weight_zero_at_the_float_limit_move_nothing(load, dtype):
-    """Three rows of weight 0 holding the dtype's largest finite value: the model must be
-    the one without them (it is at 1e300 in float64). Found: a 'stalled' fit 50 to 100%
-    off for breast cancer and wine, and with l1_ratio=0.5 a fit whose J 'rose to nan'."""
+def _with_weightless_rows(load, dtype, big):
+    """(X, y) of ``load`` and the same with three rows of weight 0 holding ``big``."""
     X, y = load(return_X_y=True)
     X = X.astype(dtype)
-    big = np.finfo(dtype).max
     Xe = np.vstack([X, np.full((3, X.shape[1]), big, dtype=dtype)])
-    ye = np.r_[y, y[:3]]
-    we = np.r_[np.ones(len(y)), np.zeros(3)]
+    return X, y, Xe, np.r_[y, y[:3]], np.r_[np.ones(len(y)), np.zeros(3)]
+
+
+@pytest.mark.parametrize("solver", ["bb", "lbfgs"])
+@pytest.mark.parametrize("load", [load_breast_cancer, load_wine])
+def test_rows_of_weight_zero_at_the_float32_limit_move_nothing(load, solver):
+    """Rows of weight 0 holding float32's largest value: the model is the one without
+    them, on the same path. Found: X @ w overflows on them to ±inf, a ray's z + t·Xd to
+    nan (inf - inf), and their weight 0 times that nan was nan in the loss sum and the
+    curvature's: every trial refused, the fit 'stalled' 50-100 % off after a few
+    iterations (wine with l1_ratio=0.5: 'J rose to nan'). The losses' slow paths now take
+    such rows at z = 0 (their terms are 0 whatever z is)."""
+    X, y, Xe, ye, we = _with_weightless_rows(load, np.float32, np.finfo(np.float32).max)
+    ref = GD(tol=1e-10, solver=solver).fit(X, y)
+    m = GD(tol=1e-10, solver=solver).fit(Xe, ye, sample_weight=we)
+    assert m.stop_reason_ == "converged"
+    assert m.n_iter_[0] <= ref.n_iter_[0] + 2
+    assert _rel(_model(m), _model(ref)) < 1e-4
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["bb", "lbfgs"])
+@pytest.mark.parametrize("load", [load_breast_cancer, load_wine])
+def test_rows_of_weight_zero_at_1e308_give_the_model(load, solver):
+    """The same in float64 at 1e308: the model, if not its path (below). It was 'stalled'
+    60-90 % off (bb; lbfgs on wine too)."""
+    X, y, Xe, ye, we = _with_weightless_rows(load, np.float64, 1e308)
+    ref = GD(tol=1e-10, solver=solver).fit(X, y)
+    m = GD(tol=1e-10, solver=solver).fit(Xe, ye, sample_weight=we)
+    assert m.stop_reason_ != "stalled"
+    assert _rel(_model(m), _model(ref)) < 1e-4
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "above about 2e307 in float64 the loss is right but the preconditioning is not: "
+    "breast cancer takes 1000 iterations for 23 (lbfgs 660), without intercept 4 % off "
+    "at max_iter; learning_rate=1e-6 (no standardization) keeps the path. Not located: "
+    "suspected a product over the standardized rows (x - μ)/σ, which overflow there, "
+    "not taken over the rows of positive weight alone (whitened metric, lbfgs's H₀)"))
+def test_rows_of_weight_zero_at_1e308_keep_the_path():
+    X, y, Xe, ye, we = _with_weightless_rows(load_breast_cancer, np.float64, 1e308)
     ref = GD(tol=1e-10).fit(X, y)
     m = GD(tol=1e-10).fit(Xe, ye, sample_weight=we)
     assert m.stop_reason_ == "converged"
-    assert _rel(_model(m), _model(ref)) < 1e-4
+    assert m.n_iter_[0] <= ref.n_iter_[0] + 2
 
 
 def test_weights_scaled_alone_scale_C_as_logistic_regression_does():
