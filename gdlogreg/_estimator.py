@@ -284,7 +284,10 @@ class GradientDescentLogisticRegression(
         y : array-like of shape (n_samples,)
             Target labels (any hashable labels, at least two classes).
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of the samples; J is their weighted mean.
+            Non-negative weights of the samples: the loss is their weighted
+            mean and the penalty is divided by their sum, as in
+            ``LogisticRegression``: multiplying every weight by k is the same
+            as multiplying C by k (not the same model).
 
         Returns
         -------

@@ -63,6 +63,23 @@ def _scale_rows(s, a):
     return a * _row_weights(s)
 
 
+def _weightless_at_zero(z, s, xp):
+    """z with its rows of weight 0 at 0 (z itself for equal weights): they are not in J
+    whatever z holds there, but 0 times an overflowed z's inf or nan was nan in the sums."""
+    if isinstance(s, float):
+        return z
+    return xp.where(_row_weights(s) > 0, z, xp.zeros_like(z))
+
+
+def _with_weightless_at_zero(terms, z, s, xp):
+    """``terms(z)``, taken again with z's rows of weight 0 at 0 where its sum is inf or nan
+    (one pass more, only then)."""
+    out = terms(z)
+    if isinstance(s, float) or _finite(out[0]):
+        return out
+    return terms(_weightless_at_zero(z, s, xp))
+
+
 class BinaryLogLoss:
     """The binary log-loss of every column of z, in terms of signed margins.
 
@@ -151,7 +168,7 @@ class BinaryLogLoss:
         e = _exp(z * astype(sign, z.dtype, xp), xp)
         loss = weighted_sum(s, xp.log1p(e), xp)
         if not _finite(loss):
-            return self._stable_terms(z * sign, sign, s, xp, residual)
+            return self._stable_terms(_weightless_at_zero(z, s, xp) * sign, sign, s, xp, residual)
         if not residual:
             return loss, None
         e /= 1.0 + e  # σ(v)
@@ -254,6 +271,8 @@ class MultinomialLogLoss:
         lse = xp.log(se)  # logsumexp(z) - z_y, per row
         # False also for inf and nan: decided before the weights multiply lse.
         if not float(xp.max(lse)) <= _HALF_LOG_MAX[np.dtype(_np_dtype(z)).itemsize]:
+            z = _weightless_at_zero(z, s, xp)
+            zy = self._take(z, at, xp)
             zmax = xp.max(z, axis=1, keepdims=True)
             E = _exp(z - zmax, xp)
             se = xp.sum(E, axis=1)
@@ -406,8 +425,11 @@ class CurvatureShare:
     def terms(self, z, t, s, xp, residual=False):
         """Σ s ρ and, with ``residual``, the rows' s·ρ (rows, 1): the weights of the
         curvature-weighted Gram (:meth:`gdlogreg._objective.Objective.whitening`)."""
-        rho = self.ratios(z, xp)
-        return weighted_sum(s, rho, xp), (_scale_rows(s, rho) if residual else None)
+        def of(z):
+            rho = self.ratios(z, xp)
+            return weighted_sum(s, rho, xp), (_scale_rows(s, rho) if residual else None)
+
+        return _with_weightless_at_zero(of, z, s, xp)
 
 
 class SoftmaxCurvature:
@@ -426,10 +448,13 @@ class SoftmaxCurvature:
         """Σ s·Σₖ pₖ(1 - pₖ) and, with ``residual``, the rows' weights of the K diagonal
         blocks, s·pₖ(1 - pₖ) (rows, K): for the factored metric of K classes
         (:class:`gdlogreg._objective.LowRankMetric`), whose blocks are Âᵀ diag(those) Â."""
-        P = xp.exp(z - xp.max(z, axis=1, keepdims=True))  # each row's largest: exp(0)
-        P = P / xp.sum(P, axis=1, keepdims=True)
-        R = P * (1.0 - P)
-        return weighted_sum(s, R, xp), (_scale_rows(s, R) if residual else None)
+        def of(z):
+            P = xp.exp(z - xp.max(z, axis=1, keepdims=True))  # each row's largest: exp(0)
+            P = P / xp.sum(P, axis=1, keepdims=True)
+            R = P * (1.0 - P)
+            return weighted_sum(s, R, xp), (_scale_rows(s, R) if residual else None)
+
+        return _with_weightless_at_zero(of, z, s, xp)
 
     def shape(self, q):
         """The shape of :meth:`gram_part` for q = d + 1 coordinates."""
@@ -540,10 +565,13 @@ class DualDivergence:
         """``(Σ s KL, None)`` for a block of rows."""
         # δ/b is inf or nan where b underflows (then not used): no warning, also
         # from a numpy-backed namespace
+        numpy = isinstance(z, np.ndarray)
+
+        def of(z):
+            return (self._sliced_terms(z, t, s) if numpy else self._terms(z, t, s, xp),)
+
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            if not isinstance(z, np.ndarray):
-                return self._terms(z, t, s, xp), None
-            return self._sliced_terms(z, t, s), None
+            return _with_weightless_at_zero(of, z, s, np if numpy else xp)[0], None
 
     def _sliced_terms(self, z, t, s):
         """:meth:`_terms` of a numpy block, in slices of :data:`SLICE` entries (two a
