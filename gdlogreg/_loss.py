@@ -478,6 +478,7 @@ class SoftmaxCurvature:
         # third of the take)
         z = astype(z, A.dtype, xp) if self.blocks or xp is not np else np.ascontiguousarray(
             z, dtype=A.dtype)
+        z = _weightless_at_zero(z, w, xp)  # an overflowed z of weight 0: nan times 0
         P = xp.exp(z - xp.max(z, axis=1, keepdims=True))  # each row's largest: exp(0)
         P = P / xp.sum(P, axis=1, keepdims=True)
         root = math.sqrt(w) if isinstance(w, float) else xp.sqrt(w)

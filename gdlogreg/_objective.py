@@ -767,8 +767,12 @@ class Objective:
             c = min(width, p - lo)
             E = np.zeros((p, c))
             E[lo + np.arange(c), np.arange(c)] = 1.0
-            U = be.linear(self.T.to_base(be.asarray(E)), self.fit_intercept) * s  # s âᵢ
-            R = (U[:, :, None, None] * P[:, None, :, None]) * P[:, None, None, :]  # i, l, k
+            # a row of weight 0 whose X overflows: inf times 0, set aside below
+            with np.errstate(over="ignore", invalid="ignore"):
+                U = be.linear(self.T.to_base(be.asarray(E)), self.fit_intercept) * s  # s âᵢ
+                R = (U[:, :, None, None] * P[:, None, :, None]) * P[:, None, None, :]  # i, l, k
+            if not isinstance(be.s, float):  # rows of weight 0 move nothing (review 66)
+                R = xp.where(xp.reshape(s, (-1, 1, 1, 1)) > 0, R, xp.zeros_like(R))
             G = self.T.grad_from_base(be.rlinear(xp.reshape(R, (R.shape[0], -1)),
                                                  self.fit_intercept))
             S[:, :, :, lo : lo + c] = _host(be, G).reshape(p, c, k, k).transpose(3, 0, 2, 1)

@@ -755,6 +755,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
                 np.copyto(A, self.X[i : i + len(A)])  # a copy, in float64
                 A -= mu  # in place: the block's one temporary, A itself
                 A *= D
+                if not isinstance(self.s, float):
+                    # a row of weight 0 moves nothing, whatever it holds: 0 times its
+                    # inf (1e308 scaled) was nan in the Gram (review 66)
+                    zero = self.s[i : i + len(A)] == 0
+                    A[zero if zero.ndim == 1 else zero.all(axis=1)] = 0.0
                 yield i, A
 
     def class_gram(self, mean, scale, Z, rows):
