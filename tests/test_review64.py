@@ -142,3 +142,30 @@ def test_a_callback_at_the_converged_iterate_leaves_converged(iris):
     early = GradientDescentLogisticRegression().set_callbacks(_StopAt(n - 1)).fit(X, y)
     assert early.stop_reason_ == "callback" and not early.converged_
 
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_the_warnings_descent_step_is_two_over_the_lipschitz_bound(n_classes):
+    """The unconverged warning quotes 2/L, L the largest eigenvalue of the Hessian bound
+    c·ÂᵀSÂ + l2·[I 0; 0 0] in the original coordinates (Â = [X, 1], S the normalised
+    weights, c = ¼ binary, ½ softmax; Böhning's bound, the same for every class block):
+    a 1/L or a bound without the penalty survived the suite (review 64's E06)."""
+    import re
+
+    from sklearn.datasets import load_iris
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = load_iris(return_X_y=True)
+    if n_classes == 2:
+        y = (y == 2).astype(int)
+    n, C = len(y), 0.005  # the penalty a tenth of L: its absence shows
+    with pytest.warns(ConvergenceWarning) as record:
+        GradientDescentLogisticRegression(solver="gd", learning_rate=1e-4, max_iter=3,
+                                          C=C).fit(X, y)
+    msg = " ".join(str(r.message) for r in record)
+    quoted = float(re.search(r"2/L ≈ (\S+) ", msg).group(1))
+    A = np.c_[X, np.ones(n)]
+    H = (0.25 if n_classes == 2 else 0.5) * (A.T @ A) / n
+    H[:-1, :-1] += np.eye(X.shape[1]) / (C * n)
+    # 4 digits quoted, of a power iteration padded up by its tolerance
+    assert quoted == pytest.approx(2.0 / np.linalg.eigvalsh(H)[-1], rel=5e-3)
