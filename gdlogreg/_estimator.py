@@ -152,8 +152,10 @@ class GradientDescentLogisticRegression(
         the classes (their mean coefficient), which the softmax ignores and the
         penalty does not: J only falls.
     verbose : int, default=0
-        With ``verbose >= 1`` print a progress line every few iterations
-        (iteration, J, gradient size, step) and why the fit stopped.
+        With ``verbose >= 1`` print a progress line (iteration, J, gradient
+        size, step) for each of the first 20 iterations, then every
+        ``max_iter // 20``-th and the last, and why the fit stopped; with
+        ``verbose >= 2`` a line for every iteration.
     keep_path : bool, default=False
         Keep every iterate in ``coef_path_`` and ``intercept_path_`` (for the
         descent-path plot). Off by default: it costs memory, not time.

@@ -169,3 +169,19 @@ def test_the_warnings_descent_step_is_two_over_the_lipschitz_bound(n_classes):
     H[:-1, :-1] += np.eye(X.shape[1]) / (C * n)
     # 4 digits quoted, of a power iteration padded up by its tolerance
     assert quoted == pytest.approx(2.0 / np.linalg.eigvalsh(H)[-1], rel=5e-3)
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_verbose_lines_past_the_first_twenty(verbose, capsys):
+    """verbose=1: each of the first 20 iterations, then every max_iter // 20-th and the last;
+    verbose=2: every one (review 64's unrun E12: `verbose > 2` for every line survived, the
+    suite's verbose=2 test stopping at 5 iterations)."""
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    GradientDescentLogisticRegression(solver="gd", learning_rate=1e-7, max_iter=60,
+                                      verbose=verbose).fit(X, y)
+    shown = [int(line.split()[1]) for line in capsys.readouterr().out.splitlines()
+             if line.startswith("iter")]
+    every = list(range(61)) if verbose == 2 else [*range(20), *range(21, 61, 3), 60]
+    assert shown == sorted(set(every))
