@@ -185,3 +185,14 @@ def test_verbose_lines_past_the_first_twenty(verbose, capsys):
              if line.startswith("iter")]
     every = list(range(61)) if verbose == 2 else [*range(20), *range(21, 61, 3), 60]
     assert shown == sorted(set(every))
+
+
+@pytest.mark.skipif(not HAS_CALLBACKS, reason="scikit-learn's callback API (>= 1.9)")
+def test_a_callback_stop_warns_nothing(iris):
+    """A fit a callback stopped is what the user asked for: no ConvergenceWarning (review
+    64's unrun E10)."""
+    X, y = iris
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = GradientDescentLogisticRegression().set_callbacks(_StopAt(3)).fit(X, y)
+    assert model.stop_reason_ == "callback" and model.n_iter_[0] == 3
