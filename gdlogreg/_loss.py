@@ -165,10 +165,21 @@ class BinaryLogLoss:
         # one dtype); the cast is dropped at once, a third block-sized array.
         # exp(v) is inf where v is large: then the stable form below.
         sign = t[:, None] if isinstance(t, np.ndarray) else astype(t, z.dtype, xp)[:, None]
+        out = self._fast_terms(z, sign, s, xp, residual)
+        if out is None and not isinstance(s, float):
+            # a row of weight 0 that overflowed: the same form again with it at z = 0,
+            # the sums of the fit without it to the last bit (the stable form's are not)
+            z = _weightless_at_zero(z, s, xp)
+            out = self._fast_terms(z, sign, s, xp, residual)
+        return self._stable_terms(z * sign, sign, s, xp, residual) if out is None else out
+
+    @staticmethod
+    def _fast_terms(z, sign, s, xp, residual):
+        """:meth:`terms` by exp(v), None where the loss sum is not finite."""
         e = _exp(z * astype(sign, z.dtype, xp), xp)
         loss = weighted_sum(s, xp.log1p(e), xp)
         if not _finite(loss):
-            return self._stable_terms(_weightless_at_zero(z, s, xp) * sign, sign, s, xp, residual)
+            return None
         if not residual:
             return loss, None
         e /= 1.0 + e  # σ(v)
