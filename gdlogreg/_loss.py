@@ -165,10 +165,21 @@ class BinaryLogLoss:
         # one dtype); the cast is dropped at once, a third block-sized array.
         # exp(v) is inf where v is large: then the stable form below.
         sign = t[:, None] if isinstance(t, np.ndarray) else astype(t, z.dtype, xp)[:, None]
+        out = self._fast_terms(z, sign, s, xp, residual)
+        if out is None and not isinstance(s, float):
+            # a row of weight 0 that overflowed: the same form again with it at z = 0,
+            # the sums of the fit without it to the last bit (the stable form's are not)
+            z = _weightless_at_zero(z, s, xp)
+            out = self._fast_terms(z, sign, s, xp, residual)
+        return self._stable_terms(z * sign, sign, s, xp, residual) if out is None else out
+
+    @staticmethod
+    def _fast_terms(z, sign, s, xp, residual):
+        """:meth:`terms` by exp(v), None where the loss sum is not finite."""
         e = _exp(z * astype(sign, z.dtype, xp), xp)
         loss = weighted_sum(s, xp.log1p(e), xp)
         if not _finite(loss):
-            return self._stable_terms(_weightless_at_zero(z, s, xp) * sign, sign, s, xp, residual)
+            return None
         if not residual:
             return loss, None
         e /= 1.0 + e  # σ(v)
@@ -265,23 +276,35 @@ class MultinomialLogLoss:
             if out is not None:
                 return out
         at = self._class_index(z, t, xp)
-        zy = self._take(z, at, xp)
-        E = _exp(z - zy, xp)
-        se = xp.sum(E, axis=1)
-        lse = xp.log(se)  # logsumexp(z) - z_y, per row
-        # False also for inf and nan: decided before the weights multiply lse.
-        if not float(xp.max(lse)) <= _HALF_LOG_MAX[np.dtype(_np_dtype(z)).itemsize]:
+        out = self._unshifted(z, at, xp)
+        if out is None and not isinstance(s, float):
+            # a row of weight 0 that overflowed: the same form again with it at z = 0,
+            # the sums of the fit without it to the last bit (the shifted form's are not)
             z = _weightless_at_zero(z, s, xp)
+            out = self._unshifted(z, at, xp)
+        if out is None:
             zy = self._take(z, at, xp)
             zmax = xp.max(z, axis=1, keepdims=True)
             E = _exp(z - zmax, xp)
             se = xp.sum(E, axis=1)
-            lse = xp.log(se) + (zmax - zy)[:, 0]
+            out = E, se, xp.log(se) + (zmax - zy)[:, 0]
+        E, se, lse = out
         loss = weighted_sum(s, lse, xp)
         if not residual:
             return loss, None
         E *= _column(s / se)  # s ⊙ softmax(z)
         return loss, self._subtract(E, at, s, xp)  # s ⊙ (softmax(z) - onehot(y))
+
+    def _unshifted(self, z, at, xp):
+        """(E, Σe, lse) of :meth:`terms` without the shift by each row's maximum, None
+        where some row needs it."""
+        E = _exp(z - self._take(z, at, xp), xp)
+        se = xp.sum(E, axis=1)
+        lse = xp.log(se)  # logsumexp(z) - z_y, per row
+        # False also for inf and nan: decided before the weights multiply lse.
+        if not float(xp.max(lse)) <= _HALF_LOG_MAX[np.dtype(_np_dtype(z)).itemsize]:
+            return None
+        return E, se, lse
 
     def _class_major_terms(self, z, t, s, residual):
         """:meth:`terms` for a class-major numpy z (the whole Z of one block, or a row

@@ -36,6 +36,7 @@ from .._compat import (
     is_numpy_namespace,
 )
 from .._compat import device as _device
+from .._loss import _weightless_at_zero
 from .._xp import concat, to_host
 from . import _threads
 
@@ -123,11 +124,16 @@ class ArrayBackend:
         Z = self.linear(V, fit_intercept)
         # One number, a vector of row weights, or one weight vector per column (a batch).
         s = s if isinstance(s, float) or s.ndim == 2 else self.xp.reshape(s, (-1, 1))
-        if isinstance(Z, np.ndarray):
-            Z *= s  # Z is this call's own: no second array of its size
-        else:
-            Z = Z * s
-        return self.rlinear(Z, fit_intercept)
+        with self.errstate():
+            if isinstance(Z, np.ndarray):
+                Z *= s  # Z is this call's own: no second array of its size
+            else:
+                Z = Z * s
+        G = self.rlinear(Z, fit_intercept)
+        if isinstance(s, float) or bool(self.xp.all(self.xp.isfinite(G))):
+            return G
+        # a row of weight 0 whose X V overflowed: 0 times its inf was nan (review 67)
+        return self.rlinear(_weightless_at_zero(Z, s, self.xp), fit_intercept)
 
     def loss_pass(self, loss, Z, D=None, t=0.0, *, gradient=False, fit_intercept=True,
                   move=False, keep=None, V=None):
@@ -1357,9 +1363,7 @@ class DenseArrayBackend(ArrayBackend):
         step = max(1, min(MOMENT_ENTRIES, max(n * d // 16, MOMENT_ENTRIES >> 8)) // max(d, 1))
         for lo in range(0, n, step):
             hi = min(lo + step, n)
-            A = xp.astype(X[lo:hi, :], f64, copy=True)
-            A -= mu  # in place: the copy is the block's one temporary
-            A *= D
+            A = self._centred(lo, hi, mu, D)
             s = self.s if isinstance(self.s, float) else self.s[lo:hi]
             if rows is not None:
                 with self.errstate():
@@ -1379,6 +1383,18 @@ class DenseArrayBackend(ArrayBackend):
         G[d, d] = to_host(total)[0, 0]
         return G
 
+    def _centred(self, lo, hi, mu, D):
+        """Rows lo:hi of X centred and scaled, (x - μ)·D in float64 (a copy), its rows of
+        weight 0 at 0: whatever they hold they move nothing, but 0 times their inf (1e308
+        scaled) was nan in the Grams (review 67; NumpyBackend's ``_centred_blocks``)."""
+        xp = self.xp
+        A = xp.astype(self.X[lo:hi, :], xp.float64, copy=True)
+        A -= mu  # in place: the copy is the block's one temporary
+        A *= D
+        if isinstance(self.s, float):
+            return A
+        return xp.where(xp.reshape(self.s[lo:hi] > 0, (-1, 1)), A, xp.zeros_like(A))
+
     def class_gram(self, mean, scale, Z, rows):
         """Σ of ``rows.gram_part`` (numpy float64) over X's row blocks on its device, the
         rows (x - μ)·scale at their raw predictions Z (as :class:`NumpyBackend`'s); None
@@ -1395,7 +1411,7 @@ class DenseArrayBackend(ArrayBackend):
                    // rows.width(d + 1))
         for lo in range(0, n, step):
             hi = min(lo + step, n)
-            A = (xp.astype(X[lo:hi, :], xp.float64, copy=True) - mu) * D
+            A = self._centred(lo, hi, mu, D)
             s = self.s if isinstance(self.s, float) else xp.reshape(
                 xp.astype(self.s[lo:hi], xp.float64), (-1, 1))
             S = rows.gram_part(A, Z[lo:hi, ...], s, xp, out=S)

@@ -19,6 +19,7 @@ import uuid
 
 import numpy as np
 
+from .._loss import _weightless_at_zero
 from ._array import HostArrays, _block_moments, _origin
 from ._array import _combine as _array_combine
 
@@ -64,13 +65,22 @@ def _gram_block(x, t, s, *, coef, weights, rows=None, at=None):
     else:
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             w = rows.terms(_linear_block(x, at), t, w, np, True)[1]
-    return np.concatenate(_gradient_parts(x, z * w)).astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = z * w
+    part = np.concatenate(_gradient_parts(x, r)).astype(np.float64)
+    if isinstance(w, float) or np.all(np.isfinite(part)):
+        return part
+    # a row of weight 0 whose x·V overflowed: 0 times its inf was nan (review 67)
+    return np.concatenate(_gradient_parts(x, _weightless_at_zero(r, w, np))).astype(np.float64)
 
 
 def _class_gram_block(x, t, s, *, weights, at, mean, scale, rows):
     """``rows.gram_part`` of one row chunk (its rows (x - μ)·scale at z = A·at),
     flattened (the in-memory backends' ``class_gram``)."""
-    A = (np.asarray(x, dtype=np.float64) - mean) * scale
+    with np.errstate(over="ignore", invalid="ignore"):
+        A = (np.asarray(x, dtype=np.float64) - mean) * scale
+    if s is not None:  # rows of weight 0 at 0: their inf (1e308 scaled) was nan (review 67)
+        A[s <= 0] = 0.0
     return rows.gram_part(A, _linear_block(x, at), weights if s is None else s[:, None],
                           np).ravel()
 
