@@ -634,7 +634,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             warnings.warn(_messages.non_finite_scores(mean), UserWarning,
                           stacklevel=_messages.user_stacklevel())
         rank = rankdata(-np.where(np.isnan(mean), -np.inf, mean), method="min").astype(np.int32)
-        cv_results = {"mean_fit_time": np.full(len(grid), fit_time * F),
+        # fit_time is one column's (one fold's fit), the mean over folds GridSearchCV reports
+        cv_results = {"mean_fit_time": np.full(len(grid), fit_time),
                       "std_fit_time": np.zeros(len(grid)),
                       "mean_score_time": score_times.mean(axis=1),
                       "std_score_time": score_times.std(axis=1)}
