@@ -80,6 +80,10 @@ BLAS3_RATE = 2.0
 # mean block's fits that crawl, 7 classes of 39 coordinates at C = 1e3, took max_iter; review
 # 49). CLASS_TAKE = 0 keeps the mean block throughout.
 CLASS_TAKE = 16
+# Sparse X's class metric (Objective._sparse_class_take, review 68): the products of many
+# columns against an iteration's few, per column; a sparse Gram's cost per pair of a row's
+# stored entries, and per stored entry, in an iteration's flops.
+SPARSE_TAKE_RATE, SPARSE_GRAM, SPARSE_ENTRY = 3.0, 4.0, 20.0
 # Between the p × p metric and the factored one (more rows than 256 and between a quarter
 # of them and as many coordinates), a take costs tens of iterations: there it follows at
 # least RENT times its cost after the last (Objective.whitening_gap), so that the takes
@@ -683,13 +687,33 @@ class Objective:
         if k == 1 or _coarse(self.dtype) or (k * p > MAX_WHITENED and not blocks):
             return False
         n, kp = max(self._rows(), self._positive_rows()), k * p
+        budget = max(CLASS_TAKE, spent) if CLASS_TAKE > 0 else 0  # 0: the class blocks off
+        be = self.backend
+        if getattr(be, "_sparse", False):
+            return self._sparse_class_take(blocks, n) <= budget * (
+                4 * be.X.nnz * k + 4 * n * k + ITERATION_FLOPS)
         # at an iteration's rate (its products of K columns are matrix products too): at
         # BLAS3_RATE 200 classes of 100 to 200 coordinates took the blocks at 57-72
         # iterations' cost, 1.7 times the fit (review 50), and 5 to 8 classes of 250
         # coordinates the whole Hessian at 1.4-1.5 times (20,000 x 50, 5,000 x 30)
         take = k * (n * p * p + 2 * p**3) if blocks else n * kp * kp / 2 + 2 * kp**3
-        budget = max(CLASS_TAKE, spent) if CLASS_TAKE > 0 else 0  # 0: the class blocks off
         return take <= budget * (4 * n * kp + ITERATION_FLOPS)
+
+    def _sparse_class_take(self, blocks, n):
+        """What a take of the class metric costs for sparse X, in an iteration's flops
+        (:meth:`_class_metric_pays`). CSR X's K diagonal blocks (``blocks``): K sparse Grams,
+        Σ of each row's stored entries squared and SPARSE_ENTRY times its entries, at
+        SPARSE_GRAM times an iteration's flop (14 to 18 iterations measured on one-hot data
+        of 188 to 345 columns and 4 to 6 classes, this model 15 to 22; review 68). Else the
+        whole Hessian by products (:meth:`_class_columns`): p columns through X and K²p
+        back and the n × K²p products between, the products of many columns
+        SPARSE_TAKE_RATE times faster a column than an iteration's (185-236 iterations
+        measured on the same data, this model 178-233)."""
+        X, (p, k) = self.backend.X, self.coef_shape
+        if blocks and getattr(self.backend, "_csr", False):
+            per_row = np.diff(X.indptr).astype(np.float64)
+            return SPARSE_GRAM * k * (float(per_row @ per_row) + SPARSE_ENTRY * X.nnz)
+        return (2 * X.nnz * p * (1 + k * k) + 4 * n * p * k * k) / SPARSE_TAKE_RATE
 
     def _class_blocks(self, keep, Z):
         """The metric of ``_class_metric_pays(blocks=True)``: each class's diagonal block of
