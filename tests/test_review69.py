@@ -29,6 +29,7 @@ import pytest
 from sklearn.datasets import load_breast_cancer
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
+from test_cli import table_rows  # shared
 
 from gdlogreg import GradientDescentLogisticRegressionCV, _cli
 from gdlogreg._cli import main
@@ -62,20 +63,9 @@ def test_c_search_names_the_first_of_tied_candidates(capsys):
     assert main(["c-search", "--dataset", "breast_cancer", "--cv", "3",
                  "--Cs", "1e-8", "1e-9", "1e-7"]) == 0
     out = capsys.readouterr().out
-    _, rows = _table(out)
+    _, rows = table_rows(out)
     assert len({r[1] for r in rows}) == 1  # the tie this test is about
     assert _best_line(out).startswith("Best: C=1e-09 ")
-
-
-def _table(out):
-    lines = out.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("---"))
-    rows = []
-    for line in lines[start + 1:]:
-        if not line.strip():
-            break
-        rows.append(line.split())
-    return lines[start - 1], rows
 
 
 def test_lr_search_breaks_a_full_tie_toward_the_larger_rate(monkeypatch, capsys):
