@@ -12,7 +12,8 @@ against dense X's 28 MB for 20 blocks of 301 coordinates.
 Fixed: the take of CSR X's blocks was priced by its sparse Grams alone, its K dense p × p
 factors, inverses and centring left out: at 482 coordinates (one-hot of 480 levels) 50
 classes took the blocks at iteration 10, a take measured at 389 iterations' time, the fit
-9 times the one without them (1.1 s against 0.12 s), 20 classes 3.7 times.
+9 times the one without them at C = 1 (1.1 s against 0.12 s), 6 times at C = 10, and
+20 classes 3.4 to 3.7 times.
 
 Open (strict xfail): sample weights of 1e12 and 1e-12 on CSR X of 6 classes; the blocks,
 now taken at iteration 10 (at 50 before f91fa18), leave the fit at max_iter (1000
@@ -57,7 +58,7 @@ def test_wide_csr_takes_no_class_blocks_whose_dense_factors_cost_the_fit(monkeyp
     """One-hot of 480 levels as CSR (482 coordinates), 20 and 50 classes: the K blocks'
     p × p factors and inverses (2p³ each) cost 164 and 389 iterations' time, a fit of 64
     or 77 iterations without them; priced by the sparse Grams alone (7 and 10 iterations)
-    they were taken at iteration 10 and the fit took 3.7 and 9 times as long. Now the
+    they were taken at iteration 10 and the fit took 3.4 and 6 times as long. Now the
     fit is the one with the class blocks off."""
     rng = np.random.default_rng(5)
     n, L = 4000, 480
