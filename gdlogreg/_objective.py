@@ -84,6 +84,10 @@ CLASS_TAKE = 16
 # columns against an iteration's few, per column; a sparse Gram's cost per pair of a row's
 # stored entries, and per stored entry, in an iteration's flops.
 SPARSE_TAKE_RATE, SPARSE_GRAM, SPARSE_ENTRY = 3.0, 4.0, 20.0
+# and its K dense p × p blocks: a factor and inverse each (2p³, BLAS 3 at SPARSE_BLAS_RATE
+# times a sparse iteration's flop rate) and their centring and copies (SPARSE_BLOCK an
+# entry): 36-389 iterations measured at 482 coordinates and 5 to 50 classes (review 70)
+SPARSE_BLAS_RATE, SPARSE_BLOCK = 20.0, 16.0
 # Between the p × p metric and the factored one (more rows than 256 and between a quarter
 # of them and as many coordinates), a take costs tens of iterations: there it follows at
 # least RENT times its cost after the last (Objective.whitening_gap), so that the takes
@@ -704,7 +708,10 @@ class Objective:
         (:meth:`_class_metric_pays`). CSR X's K diagonal blocks (``blocks``): K sparse Grams,
         Σ of each row's stored entries squared and SPARSE_ENTRY times its entries, at
         SPARSE_GRAM times an iteration's flop (14 to 18 iterations measured on one-hot data
-        of 188 to 345 columns and 4 to 6 classes, this model 15 to 22; review 68). Else the
+        of 188 to 345 columns and 4 to 6 classes, this model 15 to 22; review 68), and the
+        K dense blocks' factors, inverses and centring (SPARSE_BLAS_RATE, SPARSE_BLOCK:
+        unpriced, 50 classes of 482 coordinates took them at 10 iterations' model and 389
+        measured, 9 times the fit; review 70). Else the
         whole Hessian by products (:meth:`_class_columns`): p columns through X and K²p
         back and the n × K²p products between, the products of many columns
         SPARSE_TAKE_RATE times faster a column than an iteration's (185-236 iterations
@@ -712,7 +719,8 @@ class Objective:
         X, (p, k) = self.backend.X, self.coef_shape
         if blocks and getattr(self.backend, "_csr", False):
             per_row = np.diff(X.indptr).astype(np.float64)
-            return SPARSE_GRAM * k * (float(per_row @ per_row) + SPARSE_ENTRY * X.nnz)
+            dense = 2.0 * p**3 / SPARSE_BLAS_RATE + SPARSE_BLOCK * p * p
+            return k * (SPARSE_GRAM * (float(per_row @ per_row) + SPARSE_ENTRY * X.nnz) + dense)
         return (2 * X.nnz * p * (1 + k * k) + 4 * n * p * k * k) / SPARSE_TAKE_RATE
 
     def _class_blocks(self, keep, Z):
