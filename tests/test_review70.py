@@ -15,9 +15,10 @@ classes took the blocks at iteration 10, a take measured at 389 iterations' time
 9 times the one without them at C = 1 (1.1 s against 0.12 s), 6 times at C = 10, and
 20 classes 3.4 to 3.7 times.
 
-Open (xfail, not strict: the oldest stack's rounding converges): sample weights of 1e12 and 1e-12 on CSR X of 6 classes; the blocks,
-now taken at iteration 10 (at 50 before f91fa18), leave the fit at max_iter (1000
-iterations, a ConvergenceWarning) where dense X converges in 253 and the blocks off in 288.
+Open (xfail, not strict: the oldest stack's rounding converges it): sample weights of 1e12
+and 1e-12 on CSR X of 6 classes; the blocks, now taken at iteration 10 (at 50 before
+f91fa18), leave the fit at max_iter (1000 iterations, a ConvergenceWarning) where dense X
+converges in 253 and the blocks off in 288.
 """
 
 import numpy as np
