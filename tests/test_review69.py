@@ -152,3 +152,34 @@ def test_format_table_aligns_text_left_and_numbers_right():
         "a       0.5  converged 5/5",
         "bcd      10  x",
     ]
+
+
+def test_c_search_folds_follow_random_state(capsys):
+    """--random-state seeds the shuffled folds: two seeds give other fold scores, the same
+    seed the same table (review 69's C16 was killed only by chance: a seed numpy refuses)."""
+    argv = ["c-search", "--dataset", "breast_cancer", "--cv", "3", "--Cs", "0.01", "1"]
+    tables = []
+    for seed in ("0", "1", "0"):
+        assert main([*argv, "--random-state", seed]) == 0
+        tables.append(table_rows(capsys.readouterr().out)[1])
+    assert tables[0] == tables[2]
+    assert tables[0] != tables[1]
+
+
+def test_tied_candidates_pick_grid_searchs_first(cancer):
+    """Where every candidate scores the same (penalties so strong that each fold predicts
+    its majority class), best_index_ is GridSearchCV's: the first of the ties, rank 1 for
+    all (review 69: the tie rule was caught only by a benchmark-tools test)."""
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    from gdlogreg import GradientDescentLogisticRegression
+
+    X, y = cancer
+    Cs = [1e-7, 1e-9, 1e-8]
+    folds = list(StratifiedKFold(3).split(X, y))
+    ours = CV(Cs=Cs, cv=folds).fit(X, y)
+    grid = GridSearchCV(GradientDescentLogisticRegression(), {"C": Cs}, cv=folds).fit(X, y)
+    assert len(set(grid.cv_results_["mean_test_score"])) == 1  # the tie this is about
+    assert list(ours.cv_results_["rank_test_score"]) == list(grid.cv_results_["rank_test_score"])
+    assert ours.best_index_ == grid.best_index_ == 0
+    assert ours.C_[0] == 1e-7
