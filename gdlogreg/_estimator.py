@@ -3,6 +3,7 @@
 import math
 import sys
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -313,15 +314,15 @@ class GradientDescentLogisticRegression(
                 y_numeric=False,
             )
         check_classification_targets(y)
-        problem, weights = self._problem_of(X, y, sample_weight, xp, device_)
+        problem, weights, classes = self._problem_of(X, y, sample_weight, xp, device_)
         # The labels' indices only for the convergence warning: not kept while the
         # fit runs (the backend holds the loss's own encoding of them).
         return self._fit_problem(
-            problem, X, y, lambda: _encode(_to_numpy(y))[1], weights
+            problem, X, y, lambda: _encode(_to_numpy(y))[1], weights, classes
         )
 
     def _problem_of(self, X, y, sample_weight, xp, device_):
-        """``(problem, weights)`` for validated X and y; sets ``classes_``."""
+        """``(problem, weights, classes)`` for validated X and y."""
         # classes_ is a numpy array on the host (it may hold strings); numeric labels of
         # an array-API namespace keep their indices on their device.
         classes, y_idx = (
@@ -339,10 +340,7 @@ class GradientDescentLogisticRegression(
                 raise ValueError(_messages.unknown_class_weight(unknown, classes))
         weights = self._weights(X, y_idx, sample_weight, classes, xp, device_)
         problem = self._make_problem(X, y_idx, weights, n_classes)
-        # Set once the labels and weights passed their checks: a refit that raises
-        # leaves the previous model's labels with its coefficients.
-        self.classes_ = classes
-        return problem, weights
+        return problem, weights, classes
 
     def _weights(self, X, y_idx, sample_weight, classes, xp, device_):
         """Sample weights times class weights, checked; None when all are equal."""
@@ -388,12 +386,15 @@ class GradientDescentLogisticRegression(
         RULES[self.solver].check(problem.penalty)
         return problem
 
-    def _fit_problem(self, problem, X, y, labels, sample_weight):
-        """:meth:`_fit_descent`, and the callback contexts dropped however it ends: left by a
-        callback that raised, they held its callbacks in the model (which then failed to
-        pickle on a lock of one, after a later fit without callbacks too)."""
+    def _fit_problem(self, problem, X, y, labels, sample_weight, classes):
+        """:meth:`_fit_descent` with ``classes_`` set, and the callback contexts dropped
+        however it ends: left by a callback that raised, they held its callbacks in the
+        model (which then failed to pickle on a lock of one, after a later fit without
+        callbacks too)."""
         try:
-            return self._fit_descent(problem, X, y, labels, sample_weight)
+            with previous_model_kept(self):
+                self.classes_ = classes
+                return self._fit_descent(problem, X, y, labels, sample_weight)
         finally:
             self.__dict__.pop("_root_ctx", None)
             self.__dict__.pop("_iter_ctx", None)
@@ -460,6 +461,8 @@ class GradientDescentLogisticRegression(
         self.dual_gap_ = float(result.gap)
         self.learning_rate_ = float(result.step)
         self._stats = stats
+        self.__dict__.pop("coef_path_", None)  # a refit without keep_path: not the last's
+        self.__dict__.pop("intercept_path_", None)
         if self.keep_path:
             path = np.stack([be.to_numpy(c) for c in result.path])
             self.coef_path_ = np.ascontiguousarray(path[:, :d, :].transpose(0, 2, 1))
@@ -826,6 +829,22 @@ def _refuse_complex(X, xp):
     part with a warning of its own."""
     if not is_numpy_namespace(xp) and xp.isdtype(X.dtype, "complex floating"):
         raise ValueError("Complex data not supported.")
+
+
+@contextmanager
+def previous_model_kept(estimator):
+    """A fit that raises before it sets ``coef_`` (a callback or scorer that raised, Ctrl-C)
+    gets its previous ``classes_`` back (none on a first fit): the previous model stays
+    whole, not its coefficients with the new labels (which predicted an IndexError)."""
+    classes, coef = estimator.__dict__.get("classes_"), estimator.__dict__.get("coef_")
+    try:
+        yield
+    except BaseException:
+        if estimator.__dict__.get("coef_") is coef:
+            estimator.__dict__.pop("classes_", None)
+            if classes is not None:
+                estimator.classes_ = classes
+        raise
 
 
 def _common_shift_dropped(W, penalty):
