@@ -422,7 +422,7 @@ class GradientDescentLogisticRegression(
             W = be.asarray(_common_shift_dropped(
                 _finite_start("coef_", self._coef_host()), objective.penalty)).T
             b = be.asarray(
-                _finite_start("intercept_", _to_numpy(self.intercept_))
+                _finite_start("intercept_", _warm_intercept(self.intercept_, m))
             ) if self.fit_intercept else None
             coef0 = objective.join(W, b)
         stats = Stats()
@@ -858,6 +858,18 @@ def _common_shift_dropped(W, penalty):
     with np.errstate(over="ignore", invalid="ignore"):
         shifted = W - (W / len(W)).sum(axis=0)
     return shifted if np.all(np.isfinite(shifted)) else W
+
+
+def _warm_intercept(intercept, m):
+    """A warm start's ``intercept_`` (host numpy) if of shape (m,), as coef_'s m rows: one
+    assigned by hand of another shape raised numpy's concatenation error from deep inside."""
+    b = np.asarray(_to_numpy(intercept) if hasattr(intercept, "shape") else intercept)
+    if b.shape != (m,):
+        raise ValueError(
+            f"warm_start=True starts from coef_ and intercept_, but intercept_ has shape"
+            f" {b.shape}, not ({m},) as coef_'s {m} row(s); set intercept_ to match coef_."
+        )
+    return b
 
 
 def _finite_start(name, a):

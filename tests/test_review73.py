@@ -171,6 +171,17 @@ def test_a_search_refitted_with_refit_false_drops_the_last_best_estimator(iris):
     np.testing.assert_array_equal(search.coef_, fresh.coef_)
 
 
+@pytest.mark.parametrize("intercept", [np.zeros(1), np.zeros(5), 0.0])
+def test_a_warm_start_from_an_intercept_of_another_shape_says_so(iris, intercept):
+    """coef_ (3, 4) assigned by hand with an intercept_ of another shape: numpy's
+    'all the input array dimensions ... must match exactly' from deep inside (as
+    LogisticRegression's), now a ValueError that names intercept_."""
+    est = GradientDescentLogisticRegression(warm_start=True)
+    est.coef_, est.intercept_ = np.zeros((3, 4)), intercept
+    with pytest.raises(ValueError, match=r"intercept_ has shape .*not \(3,\)"):
+        est.fit(*iris)
+
+
 # ------------------------------------------------------------- properties that held
 @pytest.mark.parametrize("solver", ["bb", "lbfgs", "backtracking"])
 def test_a_warm_start_from_the_optimum_stops_at_once(iris, solver):
