@@ -406,7 +406,7 @@ class GradientDescentLogisticRegression(
         the callbacks and, with ``labels()``, the labels' class indices, to the
         separability test of the warnings).
         """
-        xp, be = problem.xp, problem.backend
+        be = problem.backend
         auto = isinstance(self.learning_rate, str)
         objective = Objective(
             problem, problem.standardization if auto else Identity(problem.fit_intercept)
@@ -442,33 +442,11 @@ class GradientDescentLogisticRegression(
         if self._callbacks_on:
             self._iter_ctx.call_on_fit_task_end(estimator=self)  # the step never taken
 
-        W, b = problem.split(result.coef)
-        # Fitted arrays live in the namespace and on the device of X.
-        self.coef_ = _copy(W.T, problem.dtype, xp)
-        self.intercept_ = _copy(b, problem.dtype, xp) if b is not None else be.zeros((m,))
-        # An array of shape (1,) as LogisticRegression's, in X's namespace
-        self.n_iter_ = (
-            np.asarray([result.n_iter], dtype=np.int32) if xp is np
-            else xp.asarray([result.n_iter], dtype=xp.int32, device=be.device)
-        )
-        self.loss_curve_ = (
-            np.asarray(result.loss_curve, dtype=np.float64) if xp is np else xp.asarray(
-                result.loss_curve, dtype=max_precision_float_dtype(xp, be.device), device=be.device
-            )
-        )
-        self.converged_ = bool(result.converged)
-        self.stop_reason_ = result.stop_reason
-        self.dual_gap_ = float(result.gap)
-        self.learning_rate_ = float(result.step)
-        self._stats = stats
+        # All at once (one dict update): a Ctrl-C between two of them left the new coef_
+        # with the old intercept_ (review 73).
         self.__dict__.pop("coef_path_", None)  # a refit without keep_path: not the last's
         self.__dict__.pop("intercept_path_", None)
-        if self.keep_path:
-            path = np.stack([be.to_numpy(c) for c in result.path])
-            self.coef_path_ = np.ascontiguousarray(path[:, :d, :].transpose(0, 2, 1))
-            self.intercept_path_ = (
-                path[:, d, :] if self.fit_intercept else np.zeros((len(path), m), path.dtype)
-            )
+        self.__dict__.update(self._fitted(result, problem, stats))
         if self._callbacks_on:
             self._root_ctx.call_on_fit_task_end(
                 estimator=self, X=X, y=y, metadata={"sample_weight": sample_weight},
@@ -481,6 +459,40 @@ class GradientDescentLogisticRegression(
             print(self._summary(result), file=sys.stdout)
         self._warn_if_unconverged(result, problem, X, labels, sample_weight)
         return self
+
+    def _fitted(self, result, problem, stats):
+        """The fitted attributes of the descent's ``result``, by name."""
+        xp, be = problem.xp, problem.backend
+        m, d = problem.n_columns, problem.n_features
+        W, b = problem.split(result.coef)
+        fitted = {
+            # Fitted arrays live in the namespace and on the device of X.
+            "coef_": _copy(W.T, problem.dtype, xp),
+            "intercept_": _copy(b, problem.dtype, xp) if b is not None else be.zeros((m,)),
+            # An array of shape (1,) as LogisticRegression's, in X's namespace
+            "n_iter_": (
+                np.asarray([result.n_iter], dtype=np.int32) if xp is np
+                else xp.asarray([result.n_iter], dtype=xp.int32, device=be.device)
+            ),
+            "loss_curve_": (
+                np.asarray(result.loss_curve, dtype=np.float64) if xp is np else xp.asarray(
+                    result.loss_curve, dtype=max_precision_float_dtype(xp, be.device),
+                    device=be.device,
+                )
+            ),
+            "converged_": bool(result.converged),
+            "stop_reason_": result.stop_reason,
+            "dual_gap_": float(result.gap),
+            "learning_rate_": float(result.step),
+            "_stats": stats,
+        }
+        if self.keep_path:
+            path = np.stack([be.to_numpy(c) for c in result.path])
+            fitted["coef_path_"] = np.ascontiguousarray(path[:, :d, :].transpose(0, 2, 1))
+            fitted["intercept_path_"] = (
+                path[:, d, :] if self.fit_intercept else np.zeros((len(path), m), path.dtype)
+            )
+        return fitted
 
     def _minimize(self, objective, coef0, rule, problem, X, y, sample_weight):
         return minimize(

@@ -116,6 +116,31 @@ def test_a_refit_stopped_by_a_callback_keeps_the_previous_model_whole(iris, bina
     np.testing.assert_array_equal(est.fit(*binary).coef_, fresh.coef_)
 
 
+def test_a_ctrl_c_while_the_attributes_are_set_keeps_the_previous_model(iris, binary,
+                                                                        monkeypatch):
+    """A KeyboardInterrupt (a signal) between the copy of coef_ and that of intercept_ left
+    the new binary coef_ (1, 4) with iris's intercept_ (3,) and the new classes_: a 'fitted'
+    model whose decision_function broadcast to (n, 3)."""
+    import gdlogreg._estimator as module
+
+    X, y = iris
+    est = GradientDescentLogisticRegression().fit(X, y)
+    expected = est.predict_proba(X)
+    copies, copy_ = [], module._copy
+
+    def interrupted(*args):
+        copies.append(1)
+        if len(copies) == 2:
+            raise KeyboardInterrupt
+        return copy_(*args)
+
+    monkeypatch.setattr(module, "_copy", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(*binary)
+    assert est.coef_.shape == (3, 4) and est.intercept_.shape == (3,)
+    np.testing.assert_array_equal(est.predict_proba(X), expected)
+
+
 @needs_callbacks
 def test_a_first_fit_stopped_by_a_callback_is_not_fitted(iris):
     est = GradientDescentLogisticRegression().set_callbacks(Raiser(KeyboardInterrupt))
