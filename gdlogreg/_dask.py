@@ -151,8 +151,7 @@ def fit(estimator, X, y, sample_weight=None):
         check_some_weight(bool(np.any((counts > 0) & (cw > 0))))
 
     problem = estimator._make_problem(X, y_idx, sw, n_classes)
-    estimator.classes_ = classes
-    estimator._fit_problem(problem, problem.backend.X, y, lambda: y_idx, sw)
+    estimator._fit_problem(problem, problem.backend.X, y, lambda: y_idx, sw, classes)
     estimator._dask_passes = problem.backend.n_passes
     return estimator
 

@@ -3,6 +3,7 @@
 import math
 import sys
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -313,15 +314,15 @@ class GradientDescentLogisticRegression(
                 y_numeric=False,
             )
         check_classification_targets(y)
-        problem, weights = self._problem_of(X, y, sample_weight, xp, device_)
+        problem, weights, classes = self._problem_of(X, y, sample_weight, xp, device_)
         # The labels' indices only for the convergence warning: not kept while the
         # fit runs (the backend holds the loss's own encoding of them).
         return self._fit_problem(
-            problem, X, y, lambda: _encode(_to_numpy(y))[1], weights
+            problem, X, y, lambda: _encode(_to_numpy(y))[1], weights, classes
         )
 
     def _problem_of(self, X, y, sample_weight, xp, device_):
-        """``(problem, weights)`` for validated X and y; sets ``classes_``."""
+        """``(problem, weights, classes)`` for validated X and y."""
         # classes_ is a numpy array on the host (it may hold strings); numeric labels of
         # an array-API namespace keep their indices on their device.
         classes, y_idx = (
@@ -339,10 +340,7 @@ class GradientDescentLogisticRegression(
                 raise ValueError(_messages.unknown_class_weight(unknown, classes))
         weights = self._weights(X, y_idx, sample_weight, classes, xp, device_)
         problem = self._make_problem(X, y_idx, weights, n_classes)
-        # Set once the labels and weights passed their checks: a refit that raises
-        # leaves the previous model's labels with its coefficients.
-        self.classes_ = classes
-        return problem, weights
+        return problem, weights, classes
 
     def _weights(self, X, y_idx, sample_weight, classes, xp, device_):
         """Sample weights times class weights, checked; None when all are equal."""
@@ -388,12 +386,15 @@ class GradientDescentLogisticRegression(
         RULES[self.solver].check(problem.penalty)
         return problem
 
-    def _fit_problem(self, problem, X, y, labels, sample_weight):
-        """:meth:`_fit_descent`, and the callback contexts dropped however it ends: left by a
-        callback that raised, they held its callbacks in the model (which then failed to
-        pickle on a lock of one, after a later fit without callbacks too)."""
+    def _fit_problem(self, problem, X, y, labels, sample_weight, classes):
+        """:meth:`_fit_descent` with ``classes_`` set, and the callback contexts dropped
+        however it ends: left by a callback that raised, they held its callbacks in the
+        model (which then failed to pickle on a lock of one, after a later fit without
+        callbacks too)."""
         try:
-            return self._fit_descent(problem, X, y, labels, sample_weight)
+            with previous_model_kept(self):
+                self.classes_ = classes
+                return self._fit_descent(problem, X, y, labels, sample_weight)
         finally:
             self.__dict__.pop("_root_ctx", None)
             self.__dict__.pop("_iter_ctx", None)
@@ -405,7 +406,7 @@ class GradientDescentLogisticRegression(
         the callbacks and, with ``labels()``, the labels' class indices, to the
         separability test of the warnings).
         """
-        xp, be = problem.xp, problem.backend
+        be = problem.backend
         auto = isinstance(self.learning_rate, str)
         objective = Objective(
             problem, problem.standardization if auto else Identity(problem.fit_intercept)
@@ -421,7 +422,7 @@ class GradientDescentLogisticRegression(
             W = be.asarray(_common_shift_dropped(
                 _finite_start("coef_", self._coef_host()), objective.penalty)).T
             b = be.asarray(
-                _finite_start("intercept_", _to_numpy(self.intercept_))
+                _finite_start("intercept_", _warm_intercept(self.intercept_, m))
             ) if self.fit_intercept else None
             coef0 = objective.join(W, b)
         stats = Stats()
@@ -441,31 +442,11 @@ class GradientDescentLogisticRegression(
         if self._callbacks_on:
             self._iter_ctx.call_on_fit_task_end(estimator=self)  # the step never taken
 
-        W, b = problem.split(result.coef)
-        # Fitted arrays live in the namespace and on the device of X.
-        self.coef_ = _copy(W.T, problem.dtype, xp)
-        self.intercept_ = _copy(b, problem.dtype, xp) if b is not None else be.zeros((m,))
-        # An array of shape (1,) as LogisticRegression's, in X's namespace
-        self.n_iter_ = (
-            np.asarray([result.n_iter], dtype=np.int32) if xp is np
-            else xp.asarray([result.n_iter], dtype=xp.int32, device=be.device)
-        )
-        self.loss_curve_ = (
-            np.asarray(result.loss_curve, dtype=np.float64) if xp is np else xp.asarray(
-                result.loss_curve, dtype=max_precision_float_dtype(xp, be.device), device=be.device
-            )
-        )
-        self.converged_ = bool(result.converged)
-        self.stop_reason_ = result.stop_reason
-        self.dual_gap_ = float(result.gap)
-        self.learning_rate_ = float(result.step)
-        self._stats = stats
-        if self.keep_path:
-            path = np.stack([be.to_numpy(c) for c in result.path])
-            self.coef_path_ = np.ascontiguousarray(path[:, :d, :].transpose(0, 2, 1))
-            self.intercept_path_ = (
-                path[:, d, :] if self.fit_intercept else np.zeros((len(path), m), path.dtype)
-            )
+        # All at once (one dict update): a Ctrl-C between two of them left the new coef_
+        # with the old intercept_ (review 73).
+        self.__dict__.pop("coef_path_", None)  # a refit without keep_path: not the last's
+        self.__dict__.pop("intercept_path_", None)
+        self.__dict__.update(self._fitted(result, problem, stats))
         if self._callbacks_on:
             self._root_ctx.call_on_fit_task_end(
                 estimator=self, X=X, y=y, metadata={"sample_weight": sample_weight},
@@ -478,6 +459,40 @@ class GradientDescentLogisticRegression(
             print(self._summary(result), file=sys.stdout)
         self._warn_if_unconverged(result, problem, X, labels, sample_weight)
         return self
+
+    def _fitted(self, result, problem, stats):
+        """The fitted attributes of the descent's ``result``, by name."""
+        xp, be = problem.xp, problem.backend
+        m, d = problem.n_columns, problem.n_features
+        W, b = problem.split(result.coef)
+        fitted = {
+            # Fitted arrays live in the namespace and on the device of X.
+            "coef_": _copy(W.T, problem.dtype, xp),
+            "intercept_": _copy(b, problem.dtype, xp) if b is not None else be.zeros((m,)),
+            # An array of shape (1,) as LogisticRegression's, in X's namespace
+            "n_iter_": (
+                np.asarray([result.n_iter], dtype=np.int32) if xp is np
+                else xp.asarray([result.n_iter], dtype=xp.int32, device=be.device)
+            ),
+            "loss_curve_": (
+                np.asarray(result.loss_curve, dtype=np.float64) if xp is np else xp.asarray(
+                    result.loss_curve, dtype=max_precision_float_dtype(xp, be.device),
+                    device=be.device,
+                )
+            ),
+            "converged_": bool(result.converged),
+            "stop_reason_": result.stop_reason,
+            "dual_gap_": float(result.gap),
+            "learning_rate_": float(result.step),
+            "_stats": stats,
+        }
+        if self.keep_path:
+            path = np.stack([be.to_numpy(c) for c in result.path])
+            fitted["coef_path_"] = np.ascontiguousarray(path[:, :d, :].transpose(0, 2, 1))
+            fitted["intercept_path_"] = (
+                path[:, d, :] if self.fit_intercept else np.zeros((len(path), m), path.dtype)
+            )
+        return fitted
 
     def _minimize(self, objective, coef0, rule, problem, X, y, sample_weight):
         return minimize(
@@ -828,6 +843,22 @@ def _refuse_complex(X, xp):
         raise ValueError("Complex data not supported.")
 
 
+@contextmanager
+def previous_model_kept(estimator):
+    """A fit that raises before it sets ``coef_`` (a callback or scorer that raised, Ctrl-C)
+    gets its previous ``classes_`` back (none on a first fit): the previous model stays
+    whole, not its coefficients with the new labels (which predicted an IndexError)."""
+    classes, coef = estimator.__dict__.get("classes_"), estimator.__dict__.get("coef_")
+    try:
+        yield
+    except BaseException:
+        if estimator.__dict__.get("coef_") is coef:
+            estimator.__dict__.pop("classes_", None)
+            if classes is not None:
+                estimator.classes_ = classes
+        raise
+
+
 def _common_shift_dropped(W, penalty):
     """A warm start's K class columns W (numpy, K × d) less their mean over the classes,
     where the penalty is L2 alone: the softmax ignores a shift common to the classes, the
@@ -839,6 +870,18 @@ def _common_shift_dropped(W, penalty):
     with np.errstate(over="ignore", invalid="ignore"):
         shifted = W - (W / len(W)).sum(axis=0)
     return shifted if np.all(np.isfinite(shifted)) else W
+
+
+def _warm_intercept(intercept, m):
+    """A warm start's ``intercept_`` (host numpy) if of shape (m,), as coef_'s m rows: one
+    assigned by hand of another shape raised numpy's concatenation error from deep inside."""
+    b = np.asarray(_to_numpy(intercept) if hasattr(intercept, "shape") else intercept)
+    if b.shape != (m,):
+        raise ValueError(
+            f"warm_start=True starts from coef_ and intercept_, but intercept_ has shape"
+            f" {b.shape}, not ({m},) as coef_'s {m} row(s); set intercept_ to match coef_."
+        )
+    return b
 
 
 def _finite_start(name, a):

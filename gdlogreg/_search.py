@@ -40,6 +40,7 @@ from ._estimator import (
     _encode,
     _penalty_name,
     _to_numpy,
+    previous_model_kept,
 )
 from ._loss import make_loss
 from ._objective import metric_bytes
@@ -295,6 +296,16 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         self : object
             The fitted search.
         """
+        try:
+            with previous_model_kept(self):
+                return self._search(X, y, sample_weight, groups)
+        finally:  # left by a callback or scorer that raised: the next pickle failed on them
+            for name in ("_search_ctx", "_iteration_ctx", "_results", "_grid_", "_folds",
+                         "_namespace"):
+                self.__dict__.pop(name, None)
+
+    def _search(self, X, y, sample_weight, groups):
+        """:meth:`fit`'s search and refit."""
         grid, axes = self._grid()
         X, y, sample_weight = _detached(X, y, sample_weight)
         X_in, y_in = X, y  # the user's, for the scorer
@@ -719,6 +730,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             self.coef_, self.intercept_ = model.coef_, model.intercept_
             grid = self._grid_
             C = float(np.mean([grid[p]["C"] for p in picks]))
+            for name in ("best_estimator_", "refit_time_"):  # a refit=True fit's before
+                self.__dict__.pop(name, None)
             l1_ratio = float(np.mean([grid[p].get("l1_ratio", 0.0) for p in picks]))
             lr = grid[self.best_index_].get("learning_rate", "auto")
         self.C_ = self._as_fitted(np.full(n_out, C))
