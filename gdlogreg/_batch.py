@@ -50,6 +50,7 @@ from ._steps.bb import (
     TAU,
     WHITEN_FIRST,
     WHITEN_RHO,
+    decrement,
     exact_metric,
     stale_metric,
     whitens,
@@ -444,7 +445,7 @@ class _Metrics:
     metric do not fit them: 7 classes, 1000 iterations for 609; nor its H₀ the factored
     blocks: tissue at C = 1e9, 1891 iterations for 100)."""
 
-    class_rent = False
+    class_rent = diagonal = False
 
     def _start_metrics(self, objective, coef0):
         G = objective.n_groups
@@ -472,7 +473,8 @@ class _Metrics:
             cols = slice(i * objective.k, (i + 1) * objective.k)
             P = objective.group_objective(i).whitening(
                 base[:, cols], point.z[:, cols] if numpy else None, self._P[i],
-                self._k if self.class_rent else 0, class_blocks=self.class_rent)
+                self._k if self.class_rent else 0, class_blocks=self.class_rent,
+                diagonal=self.diagonal)
             if P is not None:
                 self._P[i] = P
                 took.append(i)
@@ -501,7 +503,7 @@ class BatchBB(_Metrics, _Rule):
     (converged), 2 no decrease possible (stalled).
     """
 
-    memory, armijo, class_rent = 10, 1e-4, True
+    memory, armijo, class_rent, diagonal = 10, 1e-4, True, True
     _state = ("step", "_tau", "_short", "_memory", "_P", "_at", "_taken", "_gap", "_refused",
               "_safe", "_dropped")
 
@@ -544,7 +546,8 @@ class BatchBB(_Metrics, _Rule):
         """:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms` of the groups at the places
         ``groups`` (``target``: each one's): whether each one's stop stands."""
         ok = np.ones(len(groups), dtype=bool)
-        held = np.array([self._P[i] is not None for i in groups], dtype=bool)
+        held = np.array([self._P[i] is not None and decrement(self._P[i]) for i in groups],
+                        dtype=bool)
         held &= self._refused[groups] < CONFIRMS
         if not held.any():
             return ok

@@ -448,7 +448,8 @@ class Objective:
         m = self.coef_shape[1]
         return CurvatureShare(2 if m == 1 else m)
 
-    def whitening(self, base=None, z=None, previous=None, spent=0, class_blocks=True):
+    def whitening(self, base=None, z=None, previous=None, spent=0, class_blocks=True,
+                  diagonal=False):
         """H⁻¹ (numpy, float64, p × p) for H the curvature of J in these coordinates at
         the parameters ``base`` ([W; b], original coordinates; ``z``: its raw prediction,
         if at hand), the metric of whitened steps; None where they do not apply.
@@ -470,21 +471,24 @@ class Objective:
         as :meth:`_rows` does). A constant column (:attr:`Standardization.held`), a copy of
         the intercept, keeps the plain metric. None too where H is near a multiple of the identity
         (condition number under :data:`MIN_CONDITION`: nothing to gain), and where it is not
-        positive definite in floating point.
+        positive definite in floating point. With ``diagonal``, where neither applies (sparse
+        X of more than MAX_WHITENED coordinates or of few rows, dense X too wide for both),
+        H's diagonal alone at ``base`` (:meth:`_diagonal_metric`).
         """
         p, be = self.coef_shape[0], self.backend
         if not self.penalty.pure_l2 or self.T is not self.std:
             return None
         middle = not self._dense_applies() and self._middle_applies()
         dense = middle or self._dense_applies()
-        if not (dense or self._low_rank_applies()):
+        low_rank = not dense and self._low_rank_applies()
+        if not (dense or low_rank or diagonal and base is not None):
             return None
-        keep = np.ones(p, dtype=bool)
-        if self.fit_intercept:
-            keep[: self.problem.n_features] = ~_host(self.backend, self.std.held).astype(bool)
+        keep = self._unheld()
         if base is not None and z is None:
             z = be.linear(base, self.fit_intercept)
         at = () if base is None else (self._curvature_rows(), z)
+        if not (dense or low_rank):
+            return self._diagonal_metric(keep, *at)
         if not dense:
             return self._low_rank_metric(keep, *at, previous=previous, spent=spent,
                                          class_blocks=class_blocks)
@@ -506,6 +510,44 @@ class Objective:
         # p = 500) cost as much as the Gram
         P = _inverse(0.5 * (H + H.T), keep, self.dtype, lam[keep], condition=not middle)
         return None if P is None else be.asarray(P)
+
+    def _unheld(self):
+        """The coordinates the metric takes (a mask): all but the held columns
+        (:attr:`Standardization.held`: constant ones, copies of the intercept)."""
+        keep = np.ones(self.coef_shape[0], dtype=bool)
+        if self.fit_intercept:
+            keep[: self.problem.n_features] = ~_host(self.backend, self.std.held).astype(bool)
+        return keep
+
+    def _diagonal_metric(self, keep, rows, z):
+        """diag(H)⁻¹ on the coordinates ``keep`` (the identity on the others) for H
+        :meth:`whitening`'s at the rows' weights s·ρ at z, from the backend's
+        ``centred_diagonal`` (one read of X, no Gram): Jacobi's metric, the standardization's
+        own corrected for the rows' curvature where it differs from column to column (rare
+        one-hot levels that classify their rows alone: their columns' curvature spent). None
+        where that diagonal is within MIN_CONDITION of a multiple of the identity (then it
+        cost iterations: 351 for 557 on 3,000 × 1,000 dense), in float32 (the metric is
+        float64's), and without that kernel (Dask). benchmarks/README.md, "The diagonal
+        metric"."""
+        be = self.backend
+        kernel = getattr(be, "centred_diagonal", None)
+        if kernel is None or _coarse(self.dtype):
+            return None
+        D = _host(be, self.std.D)
+        h = kernel(_host(be, self.std.mean), D, rows, z)
+        if h is None:
+            return None
+        d = len(D)
+        h = rows.scale * (h if self.fit_intercept else h[:d])
+        lam = self.penalty.l2 * D * D
+        h[:d] += lam
+        h, penalty = h[keep], float(lam[keep[:d]].sum())
+        h += _floor_of(float(h.sum()) - penalty, penalty, len(h), self.dtype)
+        if not (np.all(np.isfinite(h)) and h.min() > 0.0 and h.max() >= MIN_CONDITION * h.min()):
+            return None
+        inv = np.ones(len(keep))
+        inv[keep] = 1.0 / h
+        return DiagonalMetric(be.asarray(inv[:, None]))
 
     def _rows(self):
         """The rows the whitening rules count: the larger of Σ of the raw sample weights
@@ -928,6 +970,23 @@ class Ray:
             if self.D is not None and be.spends_direction(obj.loss, self.Z.shape[1]):
                 self.D = be.linear(self.base_d, obj.fit_intercept, out=self.D)
         return None, point.J
+
+
+class DiagonalMetric:
+    """diag(H)⁻¹ (:meth:`Objective._diagonal_metric`), applied as ``P @ q`` to q of shape
+    (p, m): each coordinate's step scaled by its curvature, the classes' columns alike (the
+    mean of their diagonal blocks, as the p × p metric the classes share)."""
+
+    #: not J's Hessian: bb does not retake it where its spectral steps grow (they need not
+    #: be near 1 here; retaken every STALE_GAP iterations they were restarted 45 times in
+    #: 557), and its ½ gᵀP g is no estimate of J - J*: it confirms no stop
+    exact, decrement = False, False
+
+    def __init__(self, inv):
+        self.inv = inv  # (p, 1), in the backend's namespace
+
+    def __matmul__(self, q):
+        return q * self.inv
 
 
 class ClassMetric:

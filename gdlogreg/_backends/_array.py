@@ -747,6 +747,57 @@ class NumpyBackend(HostArrays, ArrayBackend):
         G[:d, d] = G[d, :d]
         return G
 
+    def centred_diagonal(self, mean, scale, rows=None, Z=None):
+        """The diagonal of :meth:`centred_gram` without the Gram (numpy, float64, d + 1):
+        Σᵢ wᵢ aᵢⱼ² for each column and Σ w last, at the same weights, in one read of X; for
+        the diagonal metric (:meth:`gdlogreg._objective.Objective.whitening`). Dense X by
+        :meth:`centred_gram`'s blocks; sparse X, CSR or CSC: :meth:`_sparse_diagonal`."""
+        if self._sparse:
+            return self._sparse_diagonal(mean, scale, self._gram_weights(0, self.n_samples,
+                                                                         rows, Z))
+        d = self.n_features
+        blocks = self.row_blocks(1)
+
+        def part(lo, hi):
+            out = np.zeros(d + 1)
+            for i, A in self._centred_blocks(mean, scale, blocks[lo:hi], self._moment_rows()):
+                w = self._gram_weights(i, A.shape[0], rows, Z)
+                A *= A
+                out[:d] += (w.T @ A).ravel() if np.ndim(w) else w * A.sum(axis=0)
+                out[d] += float(w * A.shape[0]) if np.ndim(w) == 0 else float(w.sum())
+            return [], out, None
+
+        return _gather(self._map(part, 1, blas=True))[1]
+
+    def _sparse_diagonal(self, mean, scale, w, nnz_per_block=1 << 16):
+        """:meth:`centred_diagonal` of sparse X at the row weights ``w`` (a number or a
+        column): Σ w (x·D)² and Σ w x·D by blocks of rows (CSR) or columns (CSC), each a
+        float64 copy of about ``nnz_per_block`` stored entries scaled and squared in place
+        (X is never copied whole), then centred, Σ w (x - μ)²D² = those less 2μD Σ w xD plus
+        (μD)² Σ w. That subtraction cancels for a column of a large offset against its
+        spread (no copy of X can centre it here): the metric of the steps, not J. The
+        entries of rows of weight 0 are left out: their squares overflowed (review 67);
+        duplicate entries are summed first."""
+        X, (n, d) = self.X, self.X.shape
+        w = np.broadcast_to(np.asarray(w, dtype=np.float64).reshape(-1), (n,))
+        D = np.asarray(scale, dtype=np.float64)
+        S1, S2 = np.zeros(d), np.zeros(d)
+        step = max(1, nnz_per_block * (n if self._csr else d) // max(X.nnz, 1))
+        for i in range(0, n if self._csr else d, step):
+            B = (X[i : i + step] if self._csr else X[:, i : i + step]).astype(np.float64)
+            B.sum_duplicates()  # an entry stored twice: its sum squared, not each part
+            rows = np.repeat(np.arange(B.shape[0]), np.diff(B.indptr)) + i if self._csr else (
+                B.indices)
+            cols = B.indices if self._csr else np.repeat(np.arange(B.shape[1]),
+                                                         np.diff(B.indptr)) + i
+            B.data *= D[cols] * (w[rows] > 0)
+            wb = w[rows]
+            S1 += np.bincount(cols, B.data * wb, minlength=d)
+            S2 += np.bincount(cols, B.data * B.data * wb, minlength=d)
+        mu = np.asarray(mean, dtype=np.float64) * D
+        total = float(w.sum())
+        return np.append(S2 - 2.0 * mu * S1 + mu * mu * total, total)
+
     def _centred_blocks(self, mean, scale, blocks, step):
         """(i, A) for each run of ``step`` rows from i in ``blocks`` of dense X: A = (x - μ)·scale
         in float64, in one buffer reused (a new copy per block would live beside the last
@@ -1372,28 +1423,15 @@ class DenseArrayBackend(ArrayBackend):
         ``Aᵀ A`` a block, where H's columns by products take an ``X @ V`` and an
         ``X.T @ R`` for each chunk of columns. None where the namespace has no float64
         (the column products then)."""
-        xp, X, dev = self.xp, self.X, self.device
-        n, d = X.shape
-        try:
-            f64 = xp.float64
-            mu = xp.asarray(np.asarray(mean, dtype=np.float64), dtype=f64, device=dev)
-            D = xp.asarray(np.asarray(scale, dtype=np.float64), dtype=f64, device=dev)
-        except (AttributeError, TypeError, RuntimeError):  # pragma: no cover - e.g. MPS
+        xp, d, dev = self.xp, self.X.shape[1], self.device
+        blocks = self._weighted_blocks(mean, scale, rows, Z)
+        if blocks is None:  # pragma: no cover - e.g. MPS
             return None
+        f64 = xp.float64
         S = xp.zeros((d, d), dtype=f64, device=dev)
         c = xp.zeros((1, d), dtype=f64, device=dev)
         total = xp.zeros((1, 1), dtype=f64, device=dev)  # summed there: no sync a block
-        step = max(1, min(MOMENT_ENTRIES, max(n * d // 16, MOMENT_ENTRIES >> 8)) // max(d, 1))
-        for lo in range(0, n, step):
-            hi = min(lo + step, n)
-            A = self._centred(lo, hi, mu, D)
-            s = self.s if isinstance(self.s, float) else self.s[lo:hi]
-            if rows is not None:
-                with self.errstate():
-                    s = rows.terms(Z[lo:hi, ...], None, s, xp, True)[1]
-            # the weights as a column (one number for equal weights and no rows)
-            w = xp.full((hi - lo, 1), s, dtype=f64, device=dev) if isinstance(s, float) else (
-                xp.reshape(xp.astype(s, f64), (-1, 1)))
+        for A, w in blocks:
             root = xp.sqrt(w)
             A *= root
             S += A.T @ A
@@ -1405,6 +1443,50 @@ class DenseArrayBackend(ArrayBackend):
         G[d, :d] = G[:d, d] = to_host(c)[0]
         G[d, d] = to_host(total)[0, 0]
         return G
+
+    def centred_diagonal(self, mean, scale, rows=None, Z=None):
+        """The diagonal of :meth:`centred_gram` without the Gram (host numpy, float64,
+        d + 1: Σ w aⱼ² and Σ w last), from the same blocks on X's device; None where the
+        namespace has no float64."""
+        xp, d = self.xp, self.X.shape[1]
+        blocks = self._weighted_blocks(mean, scale, rows, Z)
+        if blocks is None:  # pragma: no cover - e.g. MPS
+            return None
+        out = xp.zeros((1, d + 1), dtype=xp.float64, device=self.device)
+        for A, w in blocks:
+            A *= A
+            out += concat([xp.sum(A * w, axis=0, keepdims=True),
+                           xp.sum(w, axis=0, keepdims=True)], xp, axis=1)
+            del A
+        return to_host(out)[0]
+
+    def _weighted_blocks(self, mean, scale, rows, Z):
+        """(A, w) for X's row blocks of at most a sixteenth of X (:data:`MOMENT_ENTRIES`):
+        A the rows centred and scaled (:meth:`_centred`, a float64 copy on X's device), w
+        their weights as a column, s or with ``rows`` the rows' s·ρ at Z (a generator);
+        None where the namespace has no float64."""
+        xp, dev, (n, d) = self.xp, self.device, self.X.shape
+        try:
+            f64 = xp.float64
+            mu = xp.asarray(np.asarray(mean, dtype=np.float64), dtype=f64, device=dev)
+            D = xp.asarray(np.asarray(scale, dtype=np.float64), dtype=f64, device=dev)
+        except (AttributeError, TypeError, RuntimeError):  # pragma: no cover - e.g. MPS
+            return None
+        step = max(1, min(MOMENT_ENTRIES, max(n * d // 16, MOMENT_ENTRIES >> 8)) // max(d, 1))
+
+        def blocks():
+            for lo in range(0, n, step):
+                hi = min(lo + step, n)
+                s = self.s if isinstance(self.s, float) else self.s[lo:hi]
+                if rows is not None:
+                    with self.errstate():
+                        s = rows.terms(Z[lo:hi, ...], None, s, xp, True)[1]
+                # the weights as a column (one number for equal weights and no rows)
+                w = xp.full((hi - lo, 1), s, dtype=f64, device=dev) if isinstance(s, float) \
+                    else xp.reshape(xp.astype(s, f64), (-1, 1))
+                yield self._centred(lo, hi, mu, D), w
+
+        return blocks()
 
     def _centred(self, lo, hi, mu, D):
         """Rows lo:hi of X centred and scaled, (x - μ)·D in float64 (a copy), its rows of

@@ -66,14 +66,14 @@ def _at_least(gap, floor):
     return gap + (floor - gap) * (gap < floor)
 
 
-def metric_at(objective, point, previous=None, spent=0, class_blocks=True):
+def metric_at(objective, point, previous=None, spent=0, class_blocks=True, diagonal=False):
     """The metric of whitened steps at ``point`` (H⁻¹ for H the curvature of J there,
     :meth:`gdlogreg._objective.Objective.whitening`; ``previous``: the one taken before,
     whose rows' part a retake reuses; ``spent``: the iterations run; ``class_blocks``:
-    whether the factored metric of K classes may take each class's own block), or None
-    where it does not apply."""
+    whether the factored metric of K classes may take each class's own block;
+    ``diagonal``: H's diagonal where neither H⁻¹ applies), or None where none applies."""
     base = objective.T.to_base(point.coef) if point.base is None else point.base
-    return objective.whitening(base, point.z, previous, spent, class_blocks)
+    return objective.whitening(base, point.z, previous, spent, class_blocks, diagonal)
 
 
 def stale_metric(has_metric, step, since, exact, every=math.inf, gap=0):
@@ -90,8 +90,15 @@ def stale_metric(has_metric, step, since, exact, every=math.inf, gap=0):
 
 
 def exact_metric(P, k):
-    """Whether the metric P of k columns is J's Hessian where it was taken."""
-    return k == 1 or getattr(P, "exact", False)
+    """Whether the metric P of k columns is J's Hessian where it was taken (one column's,
+    but H's diagonal alone, or the whole Hessian of K classes)."""
+    return getattr(P, "exact", k == 1)
+
+
+def decrement(P):
+    """Whether ½ gᵀP g in the metric P estimates J - J* (Newton's decrement): not H's
+    diagonal alone (:class:`gdlogreg._objective.DiagonalMetric`)."""
+    return getattr(P, "decrement", True)
 
 
 @register
@@ -164,7 +171,8 @@ class BarzilaiBorwein(Armijo):
         (:meth:`gdlogreg._objective.Objective.whitening`, at this point); the spectral
         steps start again there, from 1 (near the optimum, the Newton step)."""
         self.rho = objective.curvature_share(point) if WHITEN_RHO > 0 else math.nan
-        P = metric_at(objective, point, self._P, self._k) if not self.rho < WHITEN_RHO else None
+        P = metric_at(objective, point, self._P, self._k, diagonal=True) if not (
+            self.rho < WHITEN_RHO) else None
         if P is not None:
             self._install(P)
 
@@ -183,12 +191,12 @@ class BarzilaiBorwein(Armijo):
         three iterations old read raw iris's 2.8e-5 above J* as 1.3e-6); True without a
         metric, or after CONFIRMS refusals. A refusal keeps the new metric for the steps
         that follow."""
-        if self._P is None or self._refused >= CONFIRMS:
+        if self._P is None or self._refused >= CONFIRMS or not decrement(self._P):
             return True
         xp, g = objective.xp, point.grad
         P = self._P
         if 0.5 * vdot(g, self._metric_of(point, xp), xp) > CONFIRM * target:
-            P = metric_at(objective, point, self._P, self._k)
+            P = metric_at(objective, point, self._P, self._k, diagonal=True)
             if P is None:
                 return True
             self._taken = self._k
