@@ -475,7 +475,7 @@ class _Metrics:
                 base[:, cols], point.z[:, cols] if numpy else None, self._P[i],
                 self._k if self.class_rent else 0, class_blocks=self.class_rent,
                 diagonal=self.diagonal)
-            if P is not None:
+            if P is not None and P is not self._P[i]:  # (a diagonal one kept: no restart)
                 self._P[i] = P
                 took.append(i)
         return np.array(took, dtype=int)

@@ -104,6 +104,11 @@ SOLVE_RATE = 4.0
 # H is near a multiple of the identity, the standardization's metric, and a restart of
 # the steps would cost iterations for nothing.
 MIN_CONDITION = 10.0
+# The diagonal metric (Objective._diagonal_metric) is kept at a retake, and bb's steps go
+# on, where no entry has moved by more than this factor since it was taken: each restart of
+# the steps from 1 cost iterations (13 one-hot sets: hotel_rates 232 -> 192, bundesliga at
+# C = 100 276 -> 192, epa at C = 100 235 -> 280; benchmarks/README.md, "The diagonal metric").
+DIAGONAL_MOVE = 2.0
 # The products of the bound's columns in chunks of at most this many entries of Z (or a
 # sixteenth of X if larger): a temporary of X's size would double a fit's memory.
 GRAM_ENTRIES = 1 << 20
@@ -488,7 +493,7 @@ class Objective:
             z = be.linear(base, self.fit_intercept)
         at = () if base is None else (self._curvature_rows(), z)
         if not (dense or low_rank):
-            return self._diagonal_metric(keep, *at)
+            return self._diagonal_metric(keep, *at, previous)
         if not dense:
             return self._low_rank_metric(keep, *at, previous=previous, spent=spent,
                                          class_blocks=class_blocks)
@@ -519,7 +524,7 @@ class Objective:
             keep[: self.problem.n_features] = ~_host(self.backend, self.std.held).astype(bool)
         return keep
 
-    def _diagonal_metric(self, keep, rows, z):
+    def _diagonal_metric(self, keep, rows, z, previous=None):
         """diag(H)⁻¹ on the coordinates ``keep`` (the identity on the others) for H
         :meth:`whitening`'s at the rows' weights s·ρ at z, from the backend's
         ``centred_diagonal`` (one read of X, no Gram): Jacobi's metric, the standardization's
@@ -527,7 +532,9 @@ class Objective:
         one-hot levels that classify their rows alone: their columns' curvature spent). None
         where that diagonal is within MIN_CONDITION of a multiple of the identity (then it
         cost iterations: 351 for 557 on 3,000 × 1,000 dense), in float32 (the metric is
-        float64's), and without that kernel (Dask). benchmarks/README.md, "The diagonal
+        float64's), and without that kernel (Dask). ``previous`` (a DiagonalMetric taken
+        before) is kept, and the steps not restarted, where no coordinate's entry has moved
+        by more than a factor DIAGONAL_MOVE since. benchmarks/README.md, "The diagonal
         metric"."""
         be = self.backend
         kernel = getattr(be, "centred_diagonal", None)
@@ -547,7 +554,11 @@ class Objective:
             return None
         inv = np.ones(len(keep))
         inv[keep] = 1.0 / h
-        return DiagonalMetric(be.asarray(inv[:, None]))
+        if isinstance(previous, DiagonalMetric):
+            moved = inv / previous.host
+            if moved.max() <= DIAGONAL_MOVE and moved.min() * DIAGONAL_MOVE >= 1.0:
+                return previous
+        return DiagonalMetric(be.asarray(inv[:, None]), inv)
 
     def _rows(self):
         """The rows the whitening rules count: the larger of Σ of the raw sample weights
@@ -982,8 +993,8 @@ class DiagonalMetric:
     #: 557), and its ½ gᵀP g is no estimate of J - J*: it confirms no stop
     exact, decrement = False, False
 
-    def __init__(self, inv):
-        self.inv = inv  # (p, 1), in the backend's namespace
+    def __init__(self, inv, host):
+        self.inv, self.host = inv, host  # (p, 1) in the backend's namespace; (p,) numpy
 
     def __matmul__(self, q):
         return q * self.inv

@@ -2,7 +2,8 @@
 revision, on many real and synthetic sets: deterministic counts (no timing), so it runs on
 a busy machine. Each set raw and standardized (sparse sets as built), at C = 1 and 1e3,
 with the set's own sample weights where it has them (``--solver``, bb by default);
-prints the rows whose iterations or final J differ, and the totals.
+prints the rows whose iterations or final J differ, and the totals; with ``--repeats``, their
+process times too (medians of interleaved repeats).
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 GDLOGREG_BENCH_CACHE=... \\
         python benchmarks/experiments/iteration_ab.py --base REV [--groups bench,wide,mid,u1,u2,um]
@@ -101,11 +102,15 @@ def main(argv=None):
     ap.add_argument("--groups", default="bench,wide,mid,u1,u2,um")
     ap.add_argument("--C", default="1,1000")
     ap.add_argument("--solver", default="bb")
+    ap.add_argument("--repeats", type=int, default=0,
+                    help="also time each fit (process time, this many interleaved repeats, "
+                         "the median) on the rows that differ")
     a = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     base = load_base(a.base).GradientDescentLogisticRegression
     contenders = (("base", base), ("new", GradientDescentLogisticRegression))
     total, rows, differ, t0 = {"base": 0, "new": 0}, 0, 0, time.time()
+    ratios = []
     for name, X, y, sw in sets(set(a.groups.split(","))):
         dense = not hasattr(X, "toarray")
         for prep in ("raw", "std") if dense else ("as built",):
@@ -120,11 +125,30 @@ def main(argv=None):
                     total[k] += it[k]
                 if it["base"] != it["new"] or J["base"] != J["new"]:
                     differ += 1
+                    timed = ""
+                    if a.repeats:
+                        t = _times(contenders, a, C, Xp, y, sw)
+                        ratios.append(t["new"] / t["base"])
+                        timed = f" {t['base']:.3f} → {t['new']:.3f} s ({ratios[-1]:.2f}) |"
                     print(f"{name} | {prep} | C={C:g} | {Xp.shape[0]} × {Xp.shape[1]}, "
                           f"{len(np.unique(y))} | {it['base']} → {it['new']} | "
-                          f"{(J['new'] - J['base']) / abs(J['base']):.1e} |", flush=True)
+                          f"{(J['new'] - J['base']) / abs(J['base']):.1e} |{timed}", flush=True)
     print(f"\n{rows} fits, {differ} differ; iterations base {total['base']}, new "
           f"{total['new']} ({total['new'] / max(total['base'], 1):.3f}); {time.time() - t0:.0f} s")
+    if ratios:
+        print(f"time new / base on the rows that differ: median {np.median(ratios):.2f}, "
+              f"range {min(ratios):.2f}-{max(ratios):.2f}")
+
+
+def _times(contenders, a, C, X, y, sw):
+    """The median process time of each contender's fit, interleaved."""
+    times = {label: [] for label, _ in contenders}
+    for _ in range(a.repeats):
+        for label, cls in contenders:
+            t = time.process_time()
+            cls(C=C, solver=a.solver).fit(X, y, sample_weight=sw)
+            times[label].append(time.process_time() - t)
+    return {label: float(np.median(v)) for label, v in times.items()}
 
 
 if __name__ == "__main__":

@@ -177,7 +177,10 @@ class BarzilaiBorwein(Armijo):
             self._install(P)
 
     def _install(self, P):
-        """Steps in the metric P from here: the spectral ones from 1, afresh."""
+        """Steps in the metric P from here: the spectral ones from 1, afresh (the steps go
+        on where P is the metric held: a diagonal one kept at a retake)."""
+        if P is self._P:
+            return
         self._P, self._Pg = P, None
         self._short.clear()
         self._tau, self.step = TAU, 1.0
