@@ -200,3 +200,34 @@ def test_columns_stop_where_their_single_fits_stop(cancer, standardize, l1_ratio
             for C in Cs
         ]
     assert search.n_iter_.ravel().tolist() == [int(e.n_iter_[0]) for e in single]
+
+
+@pytest.mark.parametrize("wide", [True, False])
+def test_sparse_x_of_more_coefficients_than_rows_runs_one_column_at_a_time(wide, monkeypatch):
+    """Sparse X with p·k > n: one column a batch (its dense O(p) vectors cost more than its
+    sparse products, which a batch does not share: review 72), else one batch; the fold
+    scores are GridSearchCV's either way."""
+    import scipy.sparse as sp
+
+    from gdlogreg import _search
+
+    rng = np.random.default_rng(0)
+    n, d = 300, 600 if wide else 40
+    X = sp.random(n, d, density=0.05, format="csr", random_state=1)
+    y = (X @ rng.standard_normal(d) + 0.3 * rng.standard_normal(n) > 0).astype(int)
+    widths = []
+    descend = _search.GradientDescentLogisticRegressionCV._descend
+
+    def spy(self, backend, base_loss, k, part, *args):
+        widths.append(len(part))
+        return descend(self, backend, base_loss, k, part, *args)
+
+    monkeypatch.setattr(_search.GradientDescentLogisticRegressionCV, "_descend", spy)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    Cs = [0.1, 1.0, 10.0]
+    search = GradientDescentLogisticRegressionCV(Cs=Cs, cv=cv).fit(X, y)
+    assert widths == ([1] * 9 if wide else [9])
+    grid = GridSearchCV(GradientDescentLogisticRegression(), {"C": Cs}, cv=cv).fit(X, y)
+    for i in range(3):
+        np.testing.assert_allclose(search.cv_results_[f"split{i}_test_score"],
+                                   grid.cv_results_[f"split{i}_test_score"], atol=1e-12)
