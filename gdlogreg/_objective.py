@@ -531,14 +531,15 @@ class Objective:
         own corrected for the rows' curvature where it differs from column to column (rare
         one-hot levels that classify their rows alone: their columns' curvature spent). None
         where that diagonal is within MIN_CONDITION of a multiple of the identity (then it
-        cost iterations: 351 for 557 on 3,000 × 1,000 dense), in float32 (the metric is
-        float64's), and without that kernel (Dask). ``previous`` (a DiagonalMetric taken
-        before) is kept, and the steps not restarted, where no coordinate's entry has moved
-        by more than a factor DIAGONAL_MOVE since. benchmarks/README.md, "The diagonal
-        metric"."""
+        cost iterations: 351 for 557 on 3,000 × 1,000 dense) and without that kernel (Dask).
+        In float32 too, with its floor (:func:`_floor_of`): one-hot CSR ran to max_iter
+        there as in float64 (baseball: 1000 iterations unconverged, 316 now). ``previous``
+        (a DiagonalMetric taken before) is kept, and the steps not restarted, where no
+        coordinate's entry has moved by more than a factor DIAGONAL_MOVE since.
+        benchmarks/README.md, "The diagonal metric"."""
         be = self.backend
         kernel = getattr(be, "centred_diagonal", None)
-        if kernel is None or _coarse(self.dtype):
+        if kernel is None:
             return None
         D = _host(be, self.std.D)
         h = kernel(_host(be, self.std.mean), D, rows, z)

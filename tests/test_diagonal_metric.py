@@ -152,10 +152,10 @@ def test_it_is_neither_retaken_as_stale_nor_asked_to_confirm_a_stop(monkeypatch)
                                                                            strict=True))
 
 
-def test_uniform_curvature_float32_and_l1_keep_the_plain_steps(monkeypatch):
-    """Where H's diagonal is within MIN_CONDITION of a multiple of the identity (Zipf text
-    rows of unit norm, dense Gaussian columns) the steps stay plain; in float32 and with an
-    L1 part no diagonal metric is taken."""
+def test_uniform_curvature_and_l1_keep_the_plain_steps_float32_takes_it(monkeypatch):
+    """Where H's diagonal is within MIN_CONDITION of a multiple of the identity (dense
+    Gaussian columns) the steps stay plain; with an L1 part no diagonal metric is taken; in
+    float32 it is (and the fit converges within float32's tol of J*)."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((3000, 600))
     y = (X[:, :10].sum(axis=1) + rng.standard_normal(3000) > 0).astype(int)
@@ -164,8 +164,12 @@ def test_uniform_curvature_float32_and_l1_keep_the_plain_steps(monkeypatch):
     assert taken and not any(P is not None for P in taken)
     Xs, ys = _one_hot(3000, (400, 400), 2, seed=1)
     taken.clear()
-    _fit(Xs.astype(np.float32), ys, C=100.0)
-    assert taken and not any(P is not None for P in taken)
+    fit32 = _fit(Xs.astype(np.float32), ys, C=100.0)
+    assert any(isinstance(P, DiagonalMetric) for P in taken)
+    assert fit32.converged_ and fit32.coef_.dtype == np.float32
+    tight = _fit(Xs, ys, C=100.0, tol=1e-10, max_iter=20_000)
+    J_star = objective(tight, Xs, ys)
+    assert objective(fit32, Xs, ys) - J_star <= fit32.tol * J_star
     taken.clear()
     _fit(Xs, ys, C=100.0, l1_ratio=0.5)
     assert not any(P is not None for P in taken)
