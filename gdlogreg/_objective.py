@@ -531,7 +531,7 @@ class Objective:
         own corrected for the rows' curvature where it differs from column to column (rare
         one-hot levels that classify their rows alone: their columns' curvature spent). None
         where that diagonal is within MIN_CONDITION of a multiple of the identity (then it
-        cost iterations: 351 for 557 on 3,000 × 1,000 dense) and without that kernel (Dask).
+        cost iterations: 351 for 557 on 3,000 × 1,000 dense) and without that kernel.
         In float32 too, with its floor (:func:`_floor_of`): one-hot CSR ran to max_iter
         there as in float64 (baseball: 1000 iterations unconverged, 316 now). ``previous``
         (a DiagonalMetric taken before) is kept, and the steps not restarted, where no

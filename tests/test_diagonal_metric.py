@@ -219,3 +219,16 @@ def test_weight_two_is_a_repeated_row_and_the_search_follows_the_single_fits():
     for fold, (train, _) in enumerate(cv.split(X, y)):
         single = _fit(X[train], y[train], C=100.0)
         assert search.n_iter_[0, fold, 1] == single.n_iter_[0]
+
+
+def test_dask_takes_it_in_one_pass_and_follows_the_numpy_path():
+    """Dask X's kernel (one pass over the chunks) gives numpy's path: the same iterations
+    and model on the dense one-hot set of 802 columns."""
+    da = pytest.importorskip("dask.array")
+    X, y = _one_hot(3000, (400, 400), 2, seed=1)
+    Xd = X.toarray()
+    ref = _fit(Xd, y, C=100.0)
+    fit = _fit(da.from_array(Xd, chunks=(700, -1)), da.from_array(y, chunks=700), C=100.0)
+    plain = _fit(Xd, y, diagonal=False, C=100.0)
+    assert fit.n_iter_[0] == ref.n_iter_[0] < plain.n_iter_[0]
+    np.testing.assert_allclose(np.asarray(fit.coef_), ref.coef_, rtol=1e-6, atol=1e-9)

@@ -85,6 +85,19 @@ def _class_gram_block(x, t, s, *, weights, at, mean, scale, rows):
                           np).ravel()
 
 
+def _diagonal_block(x, t, s, *, weights, at, mean, scale, rows):
+    """[Σ w a² (d), Σ w] of one row chunk's rows a = (x - μ)·scale at the rows' weights
+    w = s·ρ at z = A·at (the in-memory backends' ``centred_diagonal``)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        A = (np.asarray(x, dtype=np.float64) - mean) * scale
+    if s is not None:  # rows of weight 0 at 0: their inf (1e308 scaled) was nan (review 67)
+        A[s <= 0] = 0.0
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        w = rows.terms(_linear_block(x, at), t, weights if s is None else s, np, True)[1]
+    w = np.asarray(w, dtype=np.float64).reshape(-1, 1)
+    return np.append((w * A * A).sum(axis=0), w.sum())
+
+
 def _scale_block(x, t, s, *, weights):
     """[max |x| (d), w, the row of largest weight w (d)] of one row chunk, over its rows
     of positive weight (a value on a row of weight 0 would shrink the others to
@@ -308,6 +321,15 @@ class DaskBackend(HostArrays):
                                   mean=np.asarray(mean, np.float64),
                                   scale=np.asarray(scale, np.float64))
         return packed.reshape(rows.shape(self.n_features + 1))
+
+    def centred_diagonal(self, mean, scale, rows=None, Z=None):
+        """The diagonal of the curvature-weighted centred Gram (numpy float64, d + 1: Σ w
+        a² and Σ w), as the in-memory backends': one pass over the chunks."""
+        if rows is None:  # the metric takes it at an iterate only
+            return None
+        return self._map_reduce(_diagonal_block, at=Z.coef, rows=rows,
+                                mean=np.asarray(mean, np.float64),
+                                scale=np.asarray(scale, np.float64)).astype(np.float64)
 
     def combine(self, Za, Zb, beta):
         return Za + beta * (Za - Zb)
