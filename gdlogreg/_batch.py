@@ -445,7 +445,7 @@ class _Metrics:
     metric do not fit them: 7 classes, 1000 iterations for 609; nor its H₀ the factored
     blocks: tissue at C = 1e9, 1891 iterations for 100)."""
 
-    class_rent = diagonal = False
+    class_rent, diagonal = False, True
 
     def _start_metrics(self, objective, coef0):
         G = objective.n_groups
@@ -503,7 +503,7 @@ class BatchBB(_Metrics, _Rule):
     (converged), 2 no decrease possible (stalled).
     """
 
-    memory, armijo, class_rent, diagonal = 10, 1e-4, True, True
+    memory, armijo, class_rent = 10, 1e-4, True
     _state = ("step", "_tau", "_short", "_memory", "_P", "_at", "_taken", "_gap", "_refused",
               "_safe", "_dropped")
 

@@ -120,7 +120,8 @@ class LBFGS(StepRule):
 
     def update(self, objective, point):
         if self.auto and whitens(self._k, self._at, self._gap):
-            P = metric_at(objective, point, self._P, class_blocks=False)  # (the mean's)
+            # (the mean's; H's diagonal where no H⁻¹ applies)
+            P = metric_at(objective, point, self._P, class_blocks=False, diagonal=True)
             if P is not None:
                 self._P = P
                 if self._pairs:  # the newest pair's scale in the new metric
