@@ -8,8 +8,10 @@ array-API backend follows numpy's path; the batched search's columns follow thei
 fits (n_iter_ at C = 1 and 100, 2 and 3 classes); a weight of 2 is a repeated row.
 Found: a sparse column of large offset against its spread got a diagonal from a cancelled
 subtraction (mean 1e10, spread 1: 1e5 times too large, its step frozen, 206 iterations
-for 79).
+for 79), and CSC X whose few columns hold most entries was copied whole in one block.
 """
+
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -92,6 +94,30 @@ def test_a_column_of_large_offset_gets_its_centred_diagonal(fmt, offset):
         mean, scale, CurvatureShare(2), Z)
     want = _reference(dense, s, Z, mean, scale)
     np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_a_csc_take_copies_a_block_not_the_columns_that_hold_most_entries():
+    """CSC X whose 50 first columns store every row (2M of its entries) and 5,000 others
+    few: blocks of an even number of columns put those 50 in one block, a float64 copy of
+    nearly all of X with its row and column indices and products (92 MB on a Zipf
+    200,000 x 5,000, 36 MB of entries). Blocks now end at about 65,536 stored entries."""
+    rng = np.random.default_rng(3)
+    n = 40_000
+    full = sp.csc_matrix(rng.random((n, 50)) + 0.5)
+    few = 40_000  # 8 entries a column, at random rows
+    rest = sp.csc_matrix((rng.random(few), (rng.integers(0, n, few), rng.integers(0, 5000, few))),
+                         shape=(n, 5000))
+    X = sp.hstack([full, rest], format="csc")
+    be = NumpyBackend(X, rng.integers(0, 2, n).astype(np.int8), np.full(n, 1.0 / n))
+    d = X.shape[1]
+    Z = rng.standard_normal((n, 1))
+    tracemalloc.start()
+    try:
+        be.centred_diagonal(np.zeros(d), np.ones(d), CurvatureShare(2), Z)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < X.data.nbytes / 2, (peak, X.data.nbytes)
 
 
 def test_a_fit_with_an_offset_column_keeps_its_iterations():
