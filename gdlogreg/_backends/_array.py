@@ -326,6 +326,18 @@ def _row_blocks(n, m=1, work=0.0):
     return [slice(cut[i], cut[i + 1]) for i in range(n_blocks)]
 
 
+def _stored_blocks(indptr, per_block):
+    """(start, end) of runs of rows (CSR) or columns (CSC) holding about ``per_block``
+    stored entries each (one line at least): even runs of lines were one copy of most of X
+    where a few columns hold most entries (Zipf CSC, review 74)."""
+    lines, start = len(indptr) - 1, 0
+    while start < lines:
+        end = int(np.searchsorted(indptr, indptr[start] + per_block, side="right")) - 1
+        end = min(max(end, start + 1), lines)
+        yield start, end
+        start = end
+
+
 class NumpyBackend(HostArrays, ArrayBackend):
     """:class:`ArrayBackend` for numpy and scipy.sparse (CSR, CSC) X, at the cost floor.
 
@@ -771,32 +783,36 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
     def _sparse_diagonal(self, mean, scale, w, nnz_per_block=1 << 16):
         """:meth:`centred_diagonal` of sparse X at the row weights ``w`` (a number or a
-        column): Σ w (x·D)² and Σ w x·D by blocks of rows (CSR) or columns (CSC), each a
-        float64 copy of about ``nnz_per_block`` stored entries scaled and squared in place
-        (X is never copied whole), then centred, Σ w (x - μ)²D² = those less 2μD Σ w xD plus
-        (μD)² Σ w. That subtraction cancels for a column of a large offset against its
-        spread (no copy of X can centre it here): the metric of the steps, not J. The
-        entries of rows of weight 0 are left out: their squares overflowed (review 67);
-        duplicate entries are summed first."""
+        column), by blocks of rows (CSR) or columns (CSC) of about ``nnz_per_block`` stored
+        entries (:func:`_stored_blocks`), each a float64 copy (X is never copied whole):
+        Σ w (x - μ)²D² over the stored entries, each centred before it is squared, plus
+        (μD)² times the weight of the rows a column does not store (none where it stores
+        every row of positive weight). Not Σ w (xD)² less 2μD Σ w xD plus (μD)² Σ w: that
+        cancelled for a column of a large offset against its spread (mean 1e10, spread 1:
+        1e5 times too large, review 74). The entries of rows of weight 0 are left out:
+        their squares overflowed (review 67); duplicate entries are summed first."""
         X, (n, d) = self.X, self.X.shape
         w = np.broadcast_to(np.asarray(w, dtype=np.float64).reshape(-1), (n,))
         D = np.asarray(scale, dtype=np.float64)
-        S1, S2 = np.zeros(d), np.zeros(d)
-        step = max(1, nnz_per_block * (n if self._csr else d) // max(X.nnz, 1))
-        for i in range(0, n if self._csr else d, step):
-            B = (X[i : i + step] if self._csr else X[:, i : i + step]).astype(np.float64)
+        mu = np.asarray(mean, dtype=np.float64) * D
+        S2, stored, count = np.zeros(d), np.zeros(d), np.zeros(d)
+        for i, end in _stored_blocks(X.indptr, nnz_per_block):
+            B = (X[i:end] if self._csr else X[:, i:end]).astype(np.float64)
             B.sum_duplicates()  # an entry stored twice: its sum squared, not each part
             rows = np.repeat(np.arange(B.shape[0]), np.diff(B.indptr)) + i if self._csr else (
                 B.indices)
             cols = B.indices if self._csr else np.repeat(np.arange(B.shape[1]),
                                                          np.diff(B.indptr)) + i
-            B.data *= D[cols] * (w[rows] > 0)
             wb = w[rows]
-            S1 += np.bincount(cols, B.data * wb, minlength=d)
+            live = wb > 0
+            B.data *= D[cols] * live
+            B.data -= mu[cols] * live
             S2 += np.bincount(cols, B.data * B.data * wb, minlength=d)
-        mu = np.asarray(mean, dtype=np.float64) * D
+            stored += np.bincount(cols, wb, minlength=d)
+            count += np.bincount(cols, live, minlength=d)
         total = float(w.sum())
-        return np.append(S2 - 2.0 * mu * S1 + mu * mu * total, total)
+        missing = np.where(count == np.count_nonzero(w > 0), 0.0, np.maximum(total - stored, 0.0))
+        return np.append(S2 + mu * mu * missing, total)
 
     def _centred_blocks(self, mean, scale, blocks, step):
         """(i, A) for each run of ``step`` rows from i in ``blocks`` of dense X: A = (x - μ)·scale
