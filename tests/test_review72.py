@@ -95,7 +95,9 @@ def test_wide_fit_holds_a_few_coefficient_arrays_and_predict_none(K):
     # found: 22 arrays of d for two classes, 19 of (d, K) for K (LogisticRegression: 40)
     assert fit_peak < 30 * 8 * d * m
     _, predict_peak = _peak(lambda: model.predict_proba(X))
-    assert predict_peak < 20 * 8 * X.shape[0] * K + X.data.nbytes  # O(n K), not O(d)
+    # O(n K), not O(d) (8 MiB here): 1 MiB of slack for what other tests' threads allocate
+    # meanwhile (0.59 MB against 0.55 in the full suite, once)
+    assert predict_peak < 20 * 8 * X.shape[0] * K + X.data.nbytes + (1 << 20)
 
 
 def test_raw_hashed_counts_at_C_100_converge():
