@@ -534,7 +534,7 @@ class Objective:
         where that diagonal is within MIN_CONDITION of a multiple of the identity (then it
         cost iterations: 351 for 557 on 3,000 × 1,000 dense) and without that kernel.
         In float32 too, with its floor (:func:`_floor_of`): one-hot CSR ran to max_iter
-        there as in float64 (baseball: 1000 iterations unconverged, 316 now). ``previous``
+        there as in float64 (baseball: 1000 iterations unconverged, 284 now). ``previous``
         (a DiagonalMetric taken before) is kept, and the steps not restarted, where no
         coordinate's entry has moved by more than a factor DIAGONAL_MOVE since.
         benchmarks/README.md, "The diagonal metric"."""
