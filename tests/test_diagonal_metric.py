@@ -46,6 +46,22 @@ def _fit(X, y, diagonal=True, **params):
             objective_module.MIN_CONDITION = keep
 
 
+def _duplicated(X):
+    """CSR X with each stored entry stored twice (a quarter, then three quarters), each
+    row's indices unsorted."""
+    X = sp.csr_matrix(X)
+    counts = np.diff(X.indptr)
+    indptr = np.concatenate([[0], np.cumsum(2 * counts)])
+    idx, dat = np.empty(2 * X.nnz, X.indices.dtype), np.empty(2 * X.nnz)
+    for i, c in enumerate(counts):
+        seg, k = slice(X.indptr[i], X.indptr[i + 1]), indptr[i]
+        idx[k : k + c], idx[k + c : k + 2 * c] = X.indices[seg][::-1], X.indices[seg]
+        dat[k : k + c], dat[k + c : k + 2 * c] = 0.25 * X.data[seg][::-1], 0.75 * X.data[seg]
+    Y = sp.csr_matrix((dat, idx, indptr), shape=X.shape)
+    Y.has_canonical_format = False
+    return Y
+
+
 def _diagonal_of_gram(be, mean, scale, rows, Z):
     G = be.centred_gram(mean, scale, rows, Z)
     return np.diag(G).copy()
@@ -67,14 +83,8 @@ def test_the_kernel_is_the_diagonal_of_the_centred_gram(kind):
     s /= s.sum()
     X = {"dense": dense, "csr": sp.csr_matrix(dense), "csc": sp.csc_matrix(dense)}.get(kind)
     if X is None:
-        coo = sp.coo_matrix(dense)
-        order = rng.permutation(2 * coo.nnz)
-        rows = np.concatenate([coo.row, coo.row])[order]
-        cols = np.concatenate([coo.col, coo.col])[order]
-        vals = np.concatenate([0.25 * coo.data, 0.75 * coo.data])[order]
-        X = sp.csr_matrix((vals, (rows, cols)), shape=(n, d))
-        X = sp.csr_matrix((X.data, X.indices, X.indptr), shape=(n, d))  # as stored
-        X.has_canonical_format = False
+        X = _duplicated(dense)
+        assert X.nnz == 2 * np.count_nonzero(dense)
     be = NumpyBackend(X, rng.integers(0, 2, n).astype(np.int8), s)
     Z = rng.standard_normal((n, 1))
     mean, scale = rng.standard_normal(d) * 0.1, 1.0 / (1.0 + rng.random(d))
@@ -232,3 +242,37 @@ def test_dask_takes_it_in_one_pass_and_follows_the_numpy_path():
     plain = _fit(Xd, y, diagonal=False, C=100.0)
     assert fit.n_iter_[0] == ref.n_iter_[0] < plain.n_iter_[0]
     np.testing.assert_allclose(np.asarray(fit.coef_), ref.coef_, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_the_kernel_by_products_is_the_exact_kernel(fmt):
+    """The sparse kernel by two products with the weights (one iteration's cost) gives the
+    exact kernel's diagonal (entries centred before they are squared): on random sparse
+    columns, an empty one, a constant one stored whole, one of offset 1e8 against a spread
+    of 1 (both would cancel: taken again dense), with rows of weight 0; and it refuses
+    duplicate entries (None: the exact kernel then)."""
+    rng = np.random.default_rng(3)
+    n, d = 2000, 30
+    dense = rng.standard_normal((n, d)) * np.exp(rng.uniform(-3, 3, d))
+    dense[rng.random((n, d)) < 0.8] = 0.0
+    dense[:, 0] = 0.0
+    dense[:, 1] = 2.0
+    dense[:, 2] = 1e8 + rng.standard_normal(n)
+    s = rng.uniform(0.5, 2.0, n)
+    s[:7] = 0.0
+    X = sp.csr_matrix(dense) if fmt == "csr" else sp.csc_matrix(dense)
+    be = NumpyBackend(X, rng.integers(0, 2, n).astype(np.int8), s / s.sum())
+    w = be._gram_weights(0, n, CurvatureShare(2), rng.standard_normal((n, 1)))
+    mean = np.average(dense, axis=0, weights=s)
+    scale = 1.0 / np.maximum(np.sqrt(np.average((dense - mean) ** 2, axis=0, weights=s)), 1e-3)
+    fast = be._sparse_diagonal_by_products(mean, scale, w)
+    exact = be._sparse_diagonal(mean, scale, w)
+    assert fast is not None
+    np.testing.assert_allclose(fast, exact, rtol=1e-9, atol=1e-15 * exact.max())
+    assert fast[0] == 0.0 and fast[1] <= 1e-12 * fast.max() and fast[2] > 0.0
+    if fmt == "csr":
+        odd = NumpyBackend(_duplicated(dense), be.targets, s / s.sum())
+        assert odd._sparse_diagonal_by_products(mean, scale, w) is None
+        want = be.centred_diagonal(mean, scale, None, None)
+        np.testing.assert_allclose(odd.centred_diagonal(mean, scale, None, None), want,
+                                   rtol=1e-9, atol=1e-12 * want.max())
