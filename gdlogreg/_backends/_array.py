@@ -784,8 +784,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
     def _sparse_diagonal_by_products(self, mean, scale, w):
         """:meth:`centred_diagonal` of sparse X by two sparse products with the weights,
-        Σ w x² and Σ w x, on X's own index arrays by blocks of stored entries (each block's
-        squares a float64 temporary of at most a 32nd of X's entries, or 65,536), then
+        Σ w x (X's own arrays) and Σ w x² (by blocks of stored entries on X's index arrays,
+        each block's squares a float64 temporary of a 16th of X's entries, or 65,536), then
         Σ w (x - μ)² = Σ w x² - 2μ Σ w x + μ² Σ w: as much as one iteration's products
         where :meth:`_sparse_diagonal`'s gathers cost 9 to 11 (review 74). The columns where
         that subtraction may lose more than 1e-4 of the entry (a large offset against its
@@ -796,23 +796,20 @@ class NumpyBackend(HostArrays, ArrayBackend):
         X, (n, d) = self.X, self.X.shape
         if not X.has_canonical_format:
             return None
-        w = np.broadcast_to(np.asarray(w, dtype=np.float64).reshape(-1), (n,))
-        S1, S2 = np.zeros(d), np.zeros(d)
-        per_block = max(1 << 16, X.nnz // 32)
+        w = np.ascontiguousarray(np.broadcast_to(
+            np.asarray(w, dtype=np.float64).reshape(-1), (n,)))
+        S1, S2 = np.asarray(X.T @ w, dtype=np.float64), np.zeros(d)
+        kind = sp.csr_matrix if self._csr else sp.csc_matrix
         with np.errstate(over="ignore", invalid="ignore"):
-            for i, end in _stored_blocks(X.indptr, per_block):
+            for i, end in _stored_blocks(X.indptr, max(1 << 16, X.nnz // 16)):
                 a, b = X.indptr[i], X.indptr[end]
-                shape = (end - i, d) if self._csr else (n, end - i)
-                kind = sp.csr_matrix if self._csr else sp.csc_matrix
-                parts = (X.indices[a:b], X.indptr[i : end + 1] - a)
-                lines = slice(i, end)
-                for S, data in ((S1, X.data[a:b]), (S2, np.square(X.data[a:b],
-                                                                  dtype=np.float64))):
-                    B = kind((data, *parts), shape=shape, copy=False)
-                    if self._csr:
-                        S += B.T @ w[lines]
-                    else:
-                        S[lines] += B.T @ w
+                B = kind((np.square(X.data[a:b], dtype=np.float64), X.indices[a:b],
+                          X.indptr[i : end + 1] - a),
+                         shape=(end - i, d) if self._csr else (n, end - i), copy=False)
+                if self._csr:
+                    S2 += B.T @ w[i:end]
+                else:
+                    S2[i:end] += B.T @ w
         mu, D = np.asarray(mean, dtype=np.float64), np.asarray(scale, dtype=np.float64)
         total = float(w.sum())
         with np.errstate(over="ignore", invalid="ignore"):
