@@ -443,7 +443,8 @@ class _Metrics:
     taken at a retake once they cost what the iterations run did, and the factored metric
     of K classes on each class's own block (bb's; L-BFGS's pairs made in the mean block's
     metric do not fit them: 7 classes, 1000 iterations for 609; nor its H₀ the factored
-    blocks: tissue at C = 1e9, 1891 iterations for 100)."""
+    blocks: tissue at C = 1e9, 1891 iterations for 100). ``diagonal``: H's diagonal where
+    no H⁻¹ applies (both rules', as their single fits take it)."""
 
     class_rent, diagonal = False, True
 
