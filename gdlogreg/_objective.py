@@ -106,8 +106,9 @@ SOLVE_RATE = 4.0
 MIN_CONDITION = 10.0
 # The diagonal metric (Objective._diagonal_metric) is kept at a retake, and bb's steps go
 # on, where no entry has moved by more than this factor since it was taken: each restart of
-# the steps from 1 cost iterations (13 one-hot sets: hotel_rates 232 -> 192, bundesliga at
-# C = 100 276 -> 192, epa at C = 100 235 -> 280; benchmarks/README.md, "The diagonal metric").
+# the steps from 1 cost iterations (13 one-hot sets, measured before the median floor:
+# hotel_rates 232 -> 192, bundesliga at C = 100 276 -> 192, epa at C = 100 235 -> 280;
+# CHANGELOG.md, "The diagonal metric where no H⁻¹ applies").
 DIAGONAL_MOVE = 2.0
 # The products of the bound's columns in chunks of at most this many entries of Z (or a
 # sixteenth of X if larger): a temporary of X's size would double a fit's memory.
