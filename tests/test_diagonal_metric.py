@@ -262,17 +262,19 @@ def test_the_kernel_by_products_is_the_exact_kernel(fmt):
     s[:7] = 0.0
     X = sp.csr_matrix(dense) if fmt == "csr" else sp.csc_matrix(dense)
     be = NumpyBackend(X, rng.integers(0, 2, n).astype(np.int8), s / s.sum())
-    w = be._gram_weights(0, n, CurvatureShare(2), rng.standard_normal((n, 1)))
+    rows, Z = CurvatureShare(2), rng.standard_normal((n, 1))
+    w = be._gram_weights(0, n, rows, Z)
+    np.testing.assert_array_equal(be._sparse_weights(rows, Z), w.ravel())
     mean = np.average(dense, axis=0, weights=s)
     scale = 1.0 / np.maximum(np.sqrt(np.average((dense - mean) ** 2, axis=0, weights=s)), 1e-3)
-    fast = be._sparse_diagonal_by_products(mean, scale, w)
+    fast = be._sparse_diagonal_by_products(mean, scale, rows, Z)
     exact = be._sparse_diagonal(mean, scale, w)
     assert fast is not None
     np.testing.assert_allclose(fast, exact, rtol=1e-9, atol=1e-15 * exact.max())
     assert fast[0] == 0.0 and fast[1] <= 1e-12 * fast.max() and fast[2] > 0.0
     if fmt == "csr":
         odd = NumpyBackend(_duplicated(dense), be.targets, s / s.sum())
-        assert odd._sparse_diagonal_by_products(mean, scale, w) is None
+        assert odd._sparse_diagonal_by_products(mean, scale, rows, Z) is None
         want = be.centred_diagonal(mean, scale, None, None)
         np.testing.assert_allclose(odd.centred_diagonal(mean, scale, None, None), want,
                                    rtol=1e-9, atol=1e-12 * want.max())

@@ -765,9 +765,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
         the diagonal metric (:meth:`gdlogreg._objective.Objective.whitening`). Dense X by
         :meth:`centred_gram`'s blocks; sparse X, CSR or CSC: :meth:`_sparse_diagonal`."""
         if self._sparse:
-            w = self._gram_weights(0, self.n_samples, rows, Z)
-            fast = self._sparse_diagonal_by_products(mean, scale, w)
-            return fast if fast is not None else self._sparse_diagonal(mean, scale, w)
+            fast = self._sparse_diagonal_by_products(mean, scale, rows, Z)
+            return fast if fast is not None else self._sparse_diagonal(
+                mean, scale, self._sparse_weights(rows, Z))
         d = self.n_features
         blocks = self.row_blocks(1)
 
@@ -782,36 +782,55 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
         return _gather(self._map(part, 1, blas=True))[1]
 
-    def _sparse_diagonal_by_products(self, mean, scale, w):
+    def _sparse_weights(self, rows, Z):
+        """The weights of :meth:`centred_gram` for sparse X as one vector of n (float64),
+        made CHUNK rows at a time: the curvature's temporaries of a chunk, not of n rows
+        (those of all rows at once were 15 % of a CSR X of 20 entries a row)."""
+        n = self.n_samples
+        w = np.empty(n)
+        for i in range(0, n, CHUNK):
+            k = min(CHUNK, n - i)
+            w[i : i + k] = np.asarray(self._gram_weights(i, k, rows, Z),
+                                      dtype=np.float64).reshape(-1)
+        return w
+
+    def _sparse_diagonal_by_products(self, mean, scale, rows, Z):
         """:meth:`centred_diagonal` of sparse X by two sparse products with the weights,
-        Σ w x (X's own arrays) and Σ w x² (by blocks of stored entries on X's index arrays,
-        each block's squares a float64 temporary of a 16th of X's entries, or 65,536), then
-        Σ w (x - μ)² = Σ w x² - 2μ Σ w x + μ² Σ w: as much as one iteration's products
-        where :meth:`_sparse_diagonal`'s gathers cost 9 to 11 (review 74). The columns where
-        that subtraction may lose more than 1e-4 of the entry (a large offset against its
-        spread, a constant column) or a square overflows (a row of weight 0 holding 1e200
-        made it nan) are taken again as dense columns, centred and scaled before they are
-        squared, where they are few (at most a quarter of X's entries); None where they are
-        more, and for duplicate entries (their parts squared): the exact kernel then."""
+        Σ w x and Σ w x², by blocks of a 64th of X's stored entries (or 65,536) on X's own
+        arrays (each block's squares a float64 temporary; CSR's blocks of rows with their
+        own weights), then Σ w (x - μ)² = Σ w x² - 2μ Σ w x + μ² Σ w: as much as one
+        iteration's products, where :meth:`_sparse_diagonal`'s gathers cost 9 to 11 (review
+        74). The columns where that subtraction may lose more than 1e-4 of the entry (a
+        large offset against its spread, a constant column) or a square overflows (a row of
+        weight 0 holding 1e200 made it nan) are taken again as dense columns, centred and
+        scaled before they are squared, where they are few (at most a quarter of X's
+        entries); None where they are more, and for duplicate entries (their parts
+        squared): the exact kernel then."""
         X, (n, d) = self.X, self.X.shape
         if not X.has_canonical_format:
             return None
-        w = np.ascontiguousarray(np.broadcast_to(
-            np.asarray(w, dtype=np.float64).reshape(-1), (n,)))
-        S1, S2 = np.asarray(X.T @ w, dtype=np.float64), np.zeros(d)
+        w = None if self._csr else self._sparse_weights(rows, Z)
+        S1, S2, total = np.zeros(d), np.zeros(d), 0.0
         kind = sp.csr_matrix if self._csr else sp.csc_matrix
         with np.errstate(over="ignore", invalid="ignore"):
-            for i, end in _stored_blocks(X.indptr, max(1 << 16, X.nnz // 16)):
+            for i, end in _stored_blocks(X.indptr, max(1 << 16, X.nnz // 64)):
                 a, b = X.indptr[i], X.indptr[end]
-                B = kind((np.square(X.data[a:b], dtype=np.float64), X.indices[a:b],
-                          X.indptr[i : end + 1] - a),
-                         shape=(end - i, d) if self._csr else (n, end - i), copy=False)
-                if self._csr:
-                    S2 += B.T @ w[i:end]
+                parts = (X.indices[a:b], X.indptr[i : end + 1] - a)
+                shape = (end - i, d) if self._csr else (n, end - i)
+                B = kind((X.data[a:b], *parts), shape=shape, copy=False)
+                Bsq = kind((np.square(X.data[a:b], dtype=np.float64), *parts), shape=shape,
+                           copy=False)
+                if self._csr:  # this block's rows' weights
+                    wb = np.asarray(self._gram_weights(i, end - i, rows, Z),
+                                    dtype=np.float64).reshape(-1)
+                    wb = np.broadcast_to(wb, (end - i,))
+                    S1 += B.T @ wb
+                    S2 += Bsq.T @ wb
+                    total += float(wb.sum())
                 else:
-                    S2[i:end] += B.T @ w
+                    S1[i:end], S2[i:end] = B.T @ w, Bsq.T @ w
+        total = total if self._csr else float(w.sum())
         mu, D = np.asarray(mean, dtype=np.float64), np.asarray(scale, dtype=np.float64)
-        total = float(w.sum())
         with np.errstate(over="ignore", invalid="ignore"):
             size = S2 + 2.0 * np.abs(mu * S1) + mu * mu * total
             h = (S2 - 2.0 * mu * S1 + mu * mu * total) * D * D
@@ -819,6 +838,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         if len(bad) * n > max(X.nnz // 4, 1 << 16):
             return None
         if len(bad):  # those columns dense, centred and scaled first (weight-0 rows at 0)
+            w = self._sparse_weights(rows, Z) if w is None else w
             A = (X[:, bad].toarray().astype(np.float64) - mu[bad]) * D[bad]
             A[w <= 0] = 0.0
             h[bad] = w @ (A * A)
