@@ -5,8 +5,8 @@ diagonal", L-BFGS's H₀), docs/search.rst, docs/architecture.rst, CHANGELOG.md 
 benchmarks/README.md ("The diagonal metric"). Defects: iteration counts quoted there that
 the code no longer gives (iteration counts are deterministic at one thread, for a given
 kernel: the long fits move with the summation order of the diagonal's kernel, and the
-figures were re-run after its last change, the weights by blocks of rows: pets 733, baseball
-at 1e4 644). They were measured before
+figures were re-run after its last change, blocks of 32,768 entries or a 64th: pets 733,
+baseball at 1e4 565; such a pin moves with the kernel's blocks). They were measured before
 a804c8f (the sparse diagonal by products) or before the median floor's last changes:
 epa at C = 1000 runs 420 iterations (quoted 426), Seattle pets at C = 100 742 (733),
 baseball at C = 1e4 563 (597), and solver="lbfgs" on baseball 143 (the user guide: 147;
@@ -52,9 +52,9 @@ def _text(path):
 # (set, C, solver, n_iter as run, the file, the phrase that quotes it)
 QUOTED = [
     ("epa", 1000.0, "bb", 420, "docs/user_guide.rst",
-     "epa and baseball converge (1000 → 420, 511)"),
+     "epa and baseball converge (1000 → 420, 505)"),
     ("epa", 1000.0, "bb", 420, "benchmarks/README.md", "epa at C = 1000 (420)"),
-    ("baseball", 1e4, "bb", 644, "benchmarks/README.md", "baseball at C = 1000 and 1e4 (511, 644)"),
+    ("baseball", 1e4, "bb", 565, "benchmarks/README.md", "baseball at C = 1000 and 1e4 (505, 565)"),
     ("pets", 100.0, "bb", 733, "benchmarks/README.md", "| 1000 → 733 |"),
     ("baseball", 1.0, "lbfgs", 143, "docs/user_guide.rst",
      "one-hot CSR 574 → 143 iterations on baseball"),

@@ -796,9 +796,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
     def _sparse_diagonal_by_products(self, mean, scale, rows, Z):
         """:meth:`centred_diagonal` of sparse X by two sparse products with the weights,
-        Σ w x and Σ w x², by blocks of a 64th of X's stored entries (or 65,536) on X's own
-        arrays (each block's squares a float64 temporary; CSR's blocks of rows with their
-        own weights), then Σ w (x - μ)² = Σ w x² - 2μ Σ w x + μ² Σ w: as much as one
+        Σ w x and Σ w x², by blocks of a 64th of X's stored entries (or 32,768), each a copy
+        whose data are then squared in place (CSR's blocks of rows with their own weights),
+        then Σ w (x - μ)² = Σ w x² - 2μ Σ w x + μ² Σ w: as much as one
         iteration's products, where :meth:`_sparse_diagonal`'s gathers cost 9 to 11 (review
         74). The columns where that subtraction may lose more than 1e-4 of the entry (a
         large offset against its spread, a constant column) or a square overflows (a row of
@@ -813,22 +813,21 @@ class NumpyBackend(HostArrays, ArrayBackend):
         S1, S2, total = np.zeros(d), np.zeros(d), 0.0
         kind = sp.csr_matrix if self._csr else sp.csc_matrix
         with np.errstate(over="ignore", invalid="ignore"):
-            for i, end in _stored_blocks(X.indptr, max(1 << 16, X.nnz // 64)):
+            for i, end in _stored_blocks(X.indptr, max(1 << 15, X.nnz // 64)):
                 a, b = X.indptr[i], X.indptr[end]
-                parts = (X.indices[a:b], X.indptr[i : end + 1] - a)
-                shape = (end - i, d) if self._csr else (n, end - i)
-                B = kind((X.data[a:b], *parts), shape=shape, copy=False)
-                Bsq = kind((np.square(X.data[a:b], dtype=np.float64), *parts), shape=shape,
-                           copy=False)
+                # a copy of the block (scipy copies a slice's arrays anyway), its data then
+                # squared in place: X's own arrays are never written
+                B = kind((X.data[a:b], X.indices[a:b], X.indptr[i : end + 1] - a),
+                         shape=(end - i, d) if self._csr else (n, end - i), copy=True)
+                wb = w
                 if self._csr:  # this block's rows' weights
-                    wb = np.asarray(self._gram_weights(i, end - i, rows, Z),
-                                    dtype=np.float64).reshape(-1)
-                    wb = np.broadcast_to(wb, (end - i,))
-                    S1 += B.T @ wb
-                    S2 += Bsq.T @ wb
+                    wb = np.broadcast_to(np.asarray(self._gram_weights(
+                        i, end - i, rows, Z), dtype=np.float64).reshape(-1), (end - i,))
                     total += float(wb.sum())
-                else:
-                    S1[i:end], S2[i:end] = B.T @ w, Bsq.T @ w
+                lines = slice(0, d) if self._csr else slice(i, end)
+                S1[lines] += B.T @ wb
+                np.square(B.data, out=B.data)
+                S2[lines] += B.T @ wb
         total = total if self._csr else float(w.sum())
         mu, D = np.asarray(mean, dtype=np.float64), np.asarray(scale, dtype=np.float64)
         with np.errstate(over="ignore", invalid="ignore"):
