@@ -267,9 +267,11 @@ def test_the_kernel_by_products_is_the_exact_kernel(fmt):
     np.testing.assert_array_equal(be._sparse_weights(rows, Z), w.ravel())
     mean = np.average(dense, axis=0, weights=s)
     scale = 1.0 / np.maximum(np.sqrt(np.average((dense - mean) ** 2, axis=0, weights=s)), 1e-3)
+    before = X.data.copy()
     fast = be._sparse_diagonal_by_products(mean, scale, rows, Z)
     exact = be._sparse_diagonal(mean, scale, w)
     assert fast is not None
+    np.testing.assert_array_equal(X.data, before)  # its blocks' copies squared, not X
     np.testing.assert_allclose(fast, exact, rtol=1e-9, atol=1e-15 * exact.max())
     assert fast[0] == 0.0 and fast[1] <= 1e-12 * fast.max() and fast[2] > 0.0
     if fmt == "csr":
