@@ -304,4 +304,6 @@ def test_a_sparse_take_holds_blocks_not_arrays_of_all_rows():
     finally:
         tracemalloc.stop()
     size = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
-    assert peak < 0.06 * size, (peak, size)
+    # 0.060 of X here on scipy 1.17, 0.064 on 1.9 (its products' own temporaries); the
+    # curvature weights of all rows at once alone: 0.13
+    assert peak < 0.1 * size, (peak, size)
