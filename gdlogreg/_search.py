@@ -73,6 +73,7 @@ def _grid_constraints():
         refit=["boolean"],
         memory_budget=[Interval(Integral, 1, None, closed="left")],
         warm_start_path=["boolean"],
+        use_legacy_attributes=["boolean"],
     )
     return base
 
@@ -139,14 +140,25 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         stopping accuracy, not to the bit; each stage's batch is narrower.
         The refit starts from the mean of the best candidate's fold
         solutions, as in ``LogisticRegressionCV``.
+    use_legacy_attributes : bool, default=True
+        The form of ``C_``, ``l1_ratio_``, ``scores_``, ``coefs_paths_`` and
+        ``n_iter_``, as ``LogisticRegressionCV``'s parameter of that name sets
+        it (scikit-learn 1.8; its default is False from 1.10): True, the
+        dictionaries by class described below; False, floats ``C_`` and
+        ``l1_ratio_`` and arrays with an l1_ratios axis before the Cs axis
+        (``scores_`` and ``n_iter_`` of shape (n_folds, n_l1_ratios, n_Cs),
+        ``coefs_paths_`` of (n_folds, n_l1_ratios, n_Cs, n_classes, n_dof),
+        one class for two), the same values rearranged.
 
     Attributes
     ----------
     coef_, intercept_, classes_, n_features_in_, feature_names_in_ :
         Of the final model, as in :class:`GradientDescentLogisticRegression`.
-    C_ : ndarray of shape (1,) or (n_classes,)
-        The best C, repeated for each class (one entry for two classes).
-    l1_ratio_ : ndarray of shape (1,) or (n_classes,)
+    C_ : ndarray of shape (1,) or (n_classes,), or float
+        The best C, repeated for each class (one entry for two classes); a
+        float with ``use_legacy_attributes=False``. With ``refit=False``, the
+        mean of the folds' best.
+    l1_ratio_ : ndarray of shape (1,) or (n_classes,), or float
         The best l1_ratio, likewise.
     learning_rate_ : float or "auto"
         The best learning rate.
@@ -158,12 +170,17 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         Class label -> array of shape (n_folds, n_Cs[, n_l1_ratios][,
         n_learning_rates]) of the validation scores (the same for every class),
         as in ``LogisticRegressionCV`` (the last axes only when searched).
+        With ``use_legacy_attributes=False``, one array of shape (n_folds,
+        n_l1_ratios, n_Cs[, n_learning_rates]).
     coefs_paths_ : dict
         Class label -> array of shape (n_folds, n_Cs[, ...], n_dof): each
         column's coefficients [w, b] (for two classes, the key is
-        ``classes_[1]``).
+        ``classes_[1]``). With ``use_legacy_attributes=False``, one array of
+        shape (n_folds, n_l1_ratios, n_Cs[, n_learning_rates], n_classes,
+        n_dof), one class for two.
     n_iter_ : ndarray of shape (1, n_folds, n_Cs[, ...])
-        Iterations of each column.
+        Iterations of each column; with ``use_legacy_attributes=False`` of
+        ``scores_``'s shape.
     cv_results_ : dict of ndarrays
         As ``GridSearchCV.cv_results_`` (``params``, ``param_*``,
         ``split{k}_test_score``, ``mean_test_score``, ``std_test_score``,
@@ -230,6 +247,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         verbose=0,
         memory_budget=MEMORY_BUDGET,
         warm_start_path=False,
+        use_legacy_attributes=True,
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
@@ -245,6 +263,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         self.verbose = verbose
         self.memory_budget = memory_budget
         self.warm_start_path = warm_start_path
+        self.use_legacy_attributes = use_legacy_attributes
 
     @property
     def penalty(self):
@@ -252,8 +271,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         ``"l1"``, ``"elasticnet"`` or ``"l2"``; read-only, as
         :attr:`GradientDescentLogisticRegression.penalty`, for
         :class:`~sklearn.feature_selection.SelectFromModel`."""
-        if hasattr(self, "l1_ratio_"):
-            return _penalty_name(_to_numpy(self.l1_ratio_))
+        if hasattr(self, "l1_ratio_"):  # an array, or a float (use_legacy_attributes=False)
+            r = self.l1_ratio_
+            return _penalty_name(r if isinstance(r, float) else _to_numpy(r))
         return _penalty_name([0.0] if self.l1_ratios is None else list(self.l1_ratios))
 
     def _base(self, **params):
@@ -744,10 +764,33 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         self.C_ = self._as_fitted(np.full(n_out, C))
         self.l1_ratio_ = self._as_fitted(np.full(n_out, l1_ratio))
         self.learning_rate_ = lr
+        if not self.use_legacy_attributes:
+            self._simplify_attributes()
         del self._results, self._grid_, self._folds, self._namespace
         if self.verbose:
             print(f"{type(self).__name__}: best {best} with score {self.best_score_:.6g}",
                   file=sys.stdout)
+
+    def _simplify_attributes(self):
+        """``LogisticRegressionCV(use_legacy_attributes=False)``'s attributes (scikit-learn
+        1.8, its default from 1.10): C_ and l1_ratio_ as floats, and one array each, with
+        an l1_ratios axis (of 1 where none is searched) before the Cs axis, for scores_
+        (n_folds, n_l1_ratios, n_Cs), n_iter_ (the same) and coefs_paths_ (n_folds,
+        n_l1_ratios, n_Cs, n_classes, n_dof; one class for two); the learning rates'
+        axis, where searched, after the Cs'. From the legacy ones, which :meth:`_refit` and
+        :meth:`_set_results` set."""
+        searched_l1 = self.l1_ratios is not None
+
+        def grid_axes(a):  # (F, n_Cs[, n_l1][, n_lr], ...) -> (F, n_l1, n_Cs[, n_lr], ...)
+            return np.swapaxes(a if searched_l1 else np.expand_dims(a, 2), 1, 2)
+
+        scores = next(iter(self.scores_.values()))  # the same for every class
+        self.scores_ = grid_axes(scores)
+        self.coefs_paths_ = grid_axes(np.stack(list(self.coefs_paths_.values()), axis=-2))
+        self.n_iter_ = self._as_fitted(grid_axes(_to_numpy(self.n_iter_)[0]),
+                                       dtype=_int32(self._namespace[0]))
+        self.C_ = float(_to_numpy(self.C_)[0])
+        self.l1_ratio_ = float(_to_numpy(self.l1_ratio_)[0])
 
 
 def _int32(xp):
