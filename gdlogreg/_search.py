@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from scipy.stats import rankdata
 from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import check_scoring, get_scorer
+from sklearn.metrics import check_scoring, get_scorer, get_scorer_names
 from sklearn.model_selection import ParameterGrid, check_cv
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import validate_data
@@ -29,6 +29,7 @@ from . import _batch, _dask, _messages
 from ._backends import make_backend, namespace_of
 from ._compat import (
     Interval,
+    StrOptions,
     check_classification_targets,
     check_sample_weight,
     fit_context,
@@ -69,7 +70,9 @@ def _grid_constraints():
         l1_ratios=["array-like", None],
         learning_rates=["array-like", None],
         cv=["cv_object"],
-        scoring=[str, callable, None],
+        # a name scikit-learn knows, refused here as LogisticRegressionCV refuses it (else
+        # check_scoring named itself, after the data were checked and split)
+        scoring=[StrOptions(set(get_scorer_names())), callable, None],
         refit=["boolean"],
         memory_budget=[Interval(Integral, 1, None, closed="left")],
         warm_start_path=["boolean"],
