@@ -801,10 +801,16 @@ def _int32(xp):
 
 
 def _scored(given, validated):
-    """What a scorer sees of X or y: the rows of the user's DataFrame or Series, as
-    GridSearchCV passes them (a scorer may read a column by name), else of the
-    validated array."""
-    return given if hasattr(given, "iloc") and not _dask.is_dask(given) else validated
+    """What a scorer sees of X or y: the rows of the user's pandas or polars DataFrame or
+    Series, as GridSearchCV passes them (a scorer may read a column by name; the candidate
+    knows the frame's feature names), else of the validated array."""
+    frame = hasattr(given, "iloc") or _is_polars(given)
+    return given if frame and not _dask.is_dask(given) else validated
+
+
+def _is_polars(a):
+    """A polars DataFrame or Series (told by its module, without importing polars)."""
+    return type(a).__module__.partition(".")[0] == "polars"
 
 
 def _param_column(values):
@@ -1182,6 +1188,8 @@ def _rows(a, idx):
     """Rows ``idx`` of an array, sparse matrix, DataFrame or Dask collection."""
     if hasattr(a, "iloc"):
         return a.iloc[idx]
+    if _is_polars(a):  # rows by integer positions, as scikit-learn's _safe_indexing takes them
+        return a[np.asarray(idx, dtype=np.int64)]
     if isinstance(a, np.ndarray) or hasattr(a, "tocsr"):
         return a[idx]
     if _dask.is_dask(a):

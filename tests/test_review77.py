@@ -45,8 +45,10 @@ import pytest
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegressionCV
 from sklearn.metrics import accuracy_score, make_scorer
+from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
+from gdlogreg import GradientDescentLogisticRegression as GD
 from gdlogreg import GradientDescentLogisticRegressionCV as CV
 
 
@@ -76,3 +78,42 @@ def test_an_unknown_scoring_name_is_refused_as_the_search_s_parameter():
     # the names scikit-learn knows, a callable and None still fit
     for scoring in ("neg_log_loss", "accuracy", make_scorer(accuracy_score), None):
         assert np.isfinite(CV(Cs=2, cv=3, scoring=scoring).fit(X, y).best_score_)
+
+
+# ---------------------------------------------------------------- polars rows
+def _polars_pair():
+    pl = pytest.importorskip("polars")
+    X, y = _scaled(load_iris)
+    return pl, pl.DataFrame(X, schema=["a", "b", "c", "d"]), pl.Series("y", y)
+
+
+@pytest.mark.parametrize("scoring", ["neg_log_loss", "roc_auc_ovr"])
+def test_a_polars_frame_is_scored_without_a_feature_names_warning(scoring):
+    """Was: one UserWarning "X does not have valid feature names" per candidate and
+    fold; GridSearchCV over the same estimator gives none, and the same scores."""
+    _, X, y = _polars_pair()
+    search = _strict(CV(Cs=[0.1, 1.0], cv=3, scoring=scoring).fit, X, y)
+    grid = _strict(GridSearchCV(GD(), {"C": [0.1, 1.0]}, cv=3, scoring=scoring).fit, X, y)
+    np.testing.assert_allclose(search.cv_results_["mean_test_score"],
+                               grid.cv_results_["mean_test_score"], atol=1e-6)
+    assert list(search.feature_names_in_) == ["a", "b", "c", "d"]
+
+
+def test_a_scorer_reads_the_polars_rows_by_name_as_in_grid_search():
+    """The scorer gets the rows of the user's polars frame and series (as GridSearchCV
+    gives them, and as the search gives pandas'), so it may read a column by name."""
+    pl, X, y = _polars_pair()
+    seen = []
+
+    def by_name(est, X_test, y_test):
+        seen.append((type(X_test), type(y_test), len(X_test)))
+        assert X_test["a"].len() == len(X_test)  # a polars column, read by its name
+        return float(np.mean(np.asarray(est.predict(X_test)) == np.asarray(y_test)))
+
+    search = _strict(CV(Cs=[0.1, 1.0], cv=3, scoring=by_name).fit, X, y)
+    searched, seen[:] = list(seen), []
+    grid = _strict(GridSearchCV(GD(), {"C": [0.1, 1.0]}, cv=3, scoring=by_name).fit, X, y)
+    assert {s[:2] for s in searched} == {(pl.DataFrame, pl.Series)} == {s[:2] for s in seen}
+    assert sorted(s[2] for s in searched) == sorted(s[2] for s in seen)
+    np.testing.assert_allclose(search.cv_results_["mean_test_score"],
+                               grid.cv_results_["mean_test_score"], atol=1e-6)
