@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from scipy.stats import rankdata
 from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import check_scoring, get_scorer
+from sklearn.metrics import check_scoring, get_scorer, get_scorer_names
 from sklearn.model_selection import ParameterGrid, check_cv
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import validate_data
@@ -29,6 +29,7 @@ from . import _batch, _dask, _messages
 from ._backends import make_backend, namespace_of
 from ._compat import (
     Interval,
+    StrOptions,
     check_classification_targets,
     check_sample_weight,
     fit_context,
@@ -69,7 +70,9 @@ def _grid_constraints():
         l1_ratios=["array-like", None],
         learning_rates=["array-like", None],
         cv=["cv_object"],
-        scoring=[str, callable, None],
+        # a name scikit-learn knows, refused here as LogisticRegressionCV refuses it (else
+        # check_scoring named itself, after the data were checked and split)
+        scoring=[StrOptions(set(get_scorer_names())), callable, None],
         refit=["boolean"],
         memory_budget=[Interval(Integral, 1, None, closed="left")],
         warm_start_path=["boolean"],
@@ -798,10 +801,16 @@ def _int32(xp):
 
 
 def _scored(given, validated):
-    """What a scorer sees of X or y: the rows of the user's DataFrame or Series, as
-    GridSearchCV passes them (a scorer may read a column by name), else of the
-    validated array."""
-    return given if hasattr(given, "iloc") and not _dask.is_dask(given) else validated
+    """What a scorer sees of X or y: the rows of the user's pandas or polars DataFrame or
+    Series, as GridSearchCV passes them (a scorer may read a column by name; the candidate
+    knows the frame's feature names), else of the validated array."""
+    frame = hasattr(given, "iloc") or _is_polars(given)
+    return given if frame and not _dask.is_dask(given) else validated
+
+
+def _is_polars(a):
+    """A polars DataFrame or Series (told by its module, without importing polars)."""
+    return type(a).__module__.partition(".")[0] == "polars"
 
 
 def _param_column(values):
@@ -1179,6 +1188,8 @@ def _rows(a, idx):
     """Rows ``idx`` of an array, sparse matrix, DataFrame or Dask collection."""
     if hasattr(a, "iloc"):
         return a.iloc[idx]
+    if _is_polars(a):  # rows by integer positions, as scikit-learn's _safe_indexing takes them
+        return a[np.asarray(idx, dtype=np.int64)]
     if isinstance(a, np.ndarray) or hasattr(a, "tocsr"):
         return a[idx]
     if _dask.is_dask(a):
