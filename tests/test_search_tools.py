@@ -258,3 +258,44 @@ def test_a_sparse_batch_keeps_its_row_major_layout_when_columns_leave(monkeypatc
     Cs = np.logspace(-4, 4, 6)  # the strong penalties' columns leave first
     GradientDescentLogisticRegressionCV(Cs=Cs, cv=3).fit(X, y)
     assert seen and all(s and z for s, z in seen), seen
+
+
+def test_a_sparse_batch_pass_sums_its_gradient_by_blocks_without_storing_r():
+    """A row-major sparse batch (binary columns) adds Xᵀ r block by block as the single
+    CSR fit does: the residual of all n rows and m columns is never stored (it was, and
+    then copied), and the pass gives what the class-major path gives, moves by X V
+    included (made first: CSR's in-pass step moves one column)."""
+    import tracemalloc
+
+    import scipy.sparse as sp
+
+    from gdlogreg._backends import _array
+    from gdlogreg._loss import BinaryLogLoss, GroupedLoss
+
+    rng = np.random.default_rng(0)
+    n, d, m = 30_000, 40, 4
+    X = sp.random(n, d, density=0.1, format="csr", random_state=2)
+    t = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int8)
+    s = rng.random((n, m))
+    s /= s.sum(axis=0)
+    loss = GroupedLoss(BinaryLogLoss(), m, 1)
+    rows = _array.NumpyBackend(X, t, np.ascontiguousarray(s))
+    rows.row_major = True
+    cols = _array.NumpyBackend(X, t, np.asfortranarray(s))
+    blocks = [slice(i, min(i + 4_000, n)) for i in range(0, n, 4_000)]
+    for be in (rows, cols):
+        be._cuts[m] = be._cuts[1] = blocks
+    Z = rng.standard_normal((n, m))
+    V = rng.standard_normal((d + 1, m))
+    for move, D, kw in ((False, None, {}), (True, None, {}), (True, None, {"V": V})):
+        # a copy each: a move writes over Z
+        out = [be.loss_pass(loss, np.array(Z, order="C" if be is rows else "F"), D,
+                            gradient=True, move=move, **kw) for be in (rows, cols)]
+        np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-13)
+        np.testing.assert_allclose(out[0][2], out[1][2], rtol=1e-12, atol=1e-16)
+    Zc = np.ascontiguousarray(Z)
+    tracemalloc.start()
+    rows.loss_pass(loss, Zc, gradient=True)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 0.5 * Zc.nbytes, peak / Zc.nbytes

@@ -567,18 +567,17 @@ class NumpyBackend(HostArrays, ArrayBackend):
     def _plan(self, loss, m, gradient):
         """(sum Xᵀ R block by block?, the blocks' width, the row blocks) of a pass over m columns.
 
-        C-ordered dense X over several blocks, and CSR X with one column: Xᵀ r is added
-        block by block into G while r is in the cache (R is never stored
-        whole), and a move by X V is made block by block too (no D). CSR X
-        with several columns keeps R and multiplies it in large blocks
-        (rlinear), as scipy's product per small block would allocate a (d, m)
-        array each. Blocks of cache size for the arrays one call of the loss
-        makes.
+        C-ordered dense X over several blocks, and CSR X with one column or a row-major
+        Z (a sparse batch's): Xᵀ r is added block by block into G while r is in the
+        cache (R is never stored whole), and a move by X V of one column is made block
+        by block too (no D). CSR X with a class-major Z of several columns keeps R and
+        multiplies it in large blocks (rlinear): scipy's kernel reads R's rows. Blocks of
+        cache size for the arrays one call of the loss makes.
         """
         width = loss.block_columns(m) if hasattr(loss, "block_columns") else m
         blocks = self.row_blocks(width)
         dense = self._row_blocks_of_x and len(blocks) > 1
-        return gradient and (dense or self._csr and m == 1), width, blocks
+        return gradient and (dense or self._csr and (m == 1 or self.row_major)), width, blocks
 
     def spends_direction(self, loss, m):
         by_blocks, _, blocks = self._plan(loss, m, True)
@@ -606,7 +605,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
         of threads).
         """
         by_blocks, width, blocks = self._plan(loss, Z.shape[1], gradient)
-        D, t, step = self._moves(V, D, t, by_blocks and move, fit_intercept)
+        # CSR's block step moves one column (a batch's V: X V made first)
+        in_pass = by_blocks and move and not (self._csr and Z.shape[1] > 1)
+        D, t, step = self._moves(V, D, t, in_pass, fit_intercept)
         R = None
         if gradient and not by_blocks and len(blocks) > 1:
             R = (Z if D is None else D) if move else np.empty_like(Z)
