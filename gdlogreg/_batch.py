@@ -38,6 +38,7 @@ from ._solver import (
     PENALTY_GAP,
     Monitor,
     curvature_factor,
+    gradient_tol,
     stalled,
 )
 from ._steps._base import Drift, _start, eps, vdot
@@ -1101,10 +1102,16 @@ class BatchMonitor:
         all-zero model (a warm start measures against it, as Monitor's ``ref``)."""
         opt = objective.optimality(zero) if opt is None else opt
         self.ref[0][active], self.ref[1][active] = opt, zero.J
-        self._next_check[active] = FIRST_CHECK * self.tol * opt
+        self._next_check[active] = FIRST_CHECK * self._grad_tol(objective) * opt
         for i, g in enumerate(active):
             self._zero_grad[g] = _take_cols(zero.grad, objective.columns([i]), objective.xp)
         self._has_ref = True
+
+    def _grad_tol(self, objective):
+        """Monitor's ``grad_tol`` of each group of ``objective`` (a pure L1 penalty's the
+        default's)."""
+        pen, k = objective.penalty, self.k
+        return gradient_tol(self.tol, (pen.l2_host[::k] == 0.0) & (pen.l1_host[::k] > 0.0))
 
     def _cols(self, groups):
         if self.k == 1:
@@ -1130,12 +1137,14 @@ class BatchMonitor:
         grad_ref, J_ref = self.ref[0][active], self.ref[1][active]
         with np.errstate(divide="ignore", invalid="ignore"):
             shrink = np.where(J_ref > 0, np.sqrt(np.minimum(1.0, np.maximum(J, 0) / J_ref)), 1.0)
-        bound, floor = self.tol * grad_ref * shrink, self.floor * shrink  # Monitor's
+        grad_tol = self._grad_tol(objective)
+        bound, floor = grad_tol * grad_ref * shrink, self.floor * shrink  # Monitor's
         self._flat = None
         passes = self._bound_passes(active, objective, point, opt, bound, floor)
         if passes.any():  # again with the bound of the rows' curvature (Monitor's)
             factor = np.ones(len(active))
-            factor[passes] = self._curvature_factors(objective, point, np.flatnonzero(passes))
+            idx = np.flatnonzero(passes)
+            factor[passes] = self._curvature_factors(objective, point, idx, grad_tol[idx])
             tight = factor < 1.0
             if tight.any():  # and, with an L2 part, a small flat gap here (Monitor's)
                 again = self._bound_passes(
@@ -1195,16 +1204,17 @@ class BatchMonitor:
             ok[i] = stalled(self.curves[active[i]], self.dtype)
         return ok
 
-    def _curvature_factors(self, objective, point, groups):
+    def _curvature_factors(self, objective, point, groups, grad_tol):
         """curvature_factor of the groups at the places ``groups`` of the batch, from their
-        curvature shares (as their single fits' Monitors): one pass over their columns."""
+        curvature shares (as their single fits' Monitors, at their ``grad_tol``): one pass
+        over their columns."""
         if len(groups) < objective.n_groups:
             xp, cols = objective.xp, objective.columns(groups)
             # an array's columns; a symbolic one (Dask's) is made again for them
             z = _take_cols(point.z, cols, xp) if hasattr(point.z, "shape") else None
             point = BatchPoint(_take_cols(point.coef, cols, xp), point.J[groups], None, z)
             objective = objective.subset(groups)
-        return curvature_factor(objective.curvature_shares(point), self.tol)
+        return curvature_factor(objective.curvature_shares(point), grad_tol)
 
     def _flat_before(self, active):
         """The second test's verdict at the previous iterate of each group in ``active``
