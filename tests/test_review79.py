@@ -4,9 +4,9 @@ Checked from outside against the code before it (cf240d1~1) and LogisticRegressi
 the cost sweep is ``benchmarks/experiments/loose_tol_cost.py`` (5 real sets, raw,
 standardized, CSR and float32, C in {1, 100}, l1_ratio in {0, 0.5, 1}, every solver).
 
-A loose tol still buys iterations, less than before: over 72 problems bb took 259
-iterations on average at tol = 1e-2 (142 before, 329 at the default), lbfgs 39 (36, 50),
-nesterov 778 (666, 871). Pure L1 at a loose tol no longer stops early and wrongly, and
+A loose tol still buys iterations, less than before: over 120 problems bb took 252
+iterations on average at tol = 1e-2 (126 before, 340 at the default), lbfgs 29 (28, 36),
+nesterov 613 (508, 742). Pure L1 at a loose tol no longer stops early and wrongly, and
 with gd, nesterov or backtracking now runs to max_iter at every tol (its certified gap
 stays above tol/10 · J long after J is within it). Without a penalty (C = inf, only the
 gradient tests) a loose tol stops thousands of times inside its promise and costs up to
