@@ -1108,10 +1108,9 @@ class BatchMonitor:
         self._has_ref = True
 
     def _grad_tol(self, objective):
-        """Monitor's ``grad_tol`` of each group of ``objective`` (a pure L1 penalty's the
-        default's)."""
-        pen, k = objective.penalty, self.k
-        return gradient_tol(self.tol, (pen.l2_host[::k] == 0.0) & (pen.l1_host[::k] > 0.0))
+        """Monitor's ``grad_tol`` of each group of ``objective`` (the default's where its
+        penalty has an L1 part)."""
+        return gradient_tol(self.tol, objective.penalty.l1_host[:: self.k] > 0.0)
 
     def _cols(self, groups):
         if self.k == 1:

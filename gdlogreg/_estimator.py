@@ -136,9 +136,9 @@ class GradientDescentLogisticRegression(
         coordinates (the minimum-norm subgradient with L1) falls below
         ``tol`` times the same quantity at the all-zero start, times
         √(J / J at the start) (above the default, √(tol · 1e-5) in place of
-        ``tol``, and 1e-5 for a pure L1 penalty: that test's gap grows as its
-        tolerance squared, and this keeps the default's margin against the
-        promise), and, with an L2 part in the
+        ``tol``, and 1e-5 for a penalty with an L1 part: that test's gap grows
+        as its tolerance squared, and this keeps the default's margin against
+        the promise), and, with an L2 part in the
         penalty, at a gradient up to ten times that size when the gap that
         gradient could hide, were J curved by the penalty alone, is below
         ``tol / 30`` times J at two iterates in a row; whichever comes first
