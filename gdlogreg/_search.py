@@ -34,6 +34,7 @@ from ._compat import (
     check_sample_weight,
     fit_context,
     get_namespace_and_device,
+    max_precision_float_dtype,
 )
 from ._estimator import (
     GradientDescentLogisticRegression,
@@ -788,8 +789,13 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             return np.swapaxes(a if searched_l1 else np.expand_dims(a, 2), 1, 2)
 
         scores = next(iter(self.scores_.values()))  # the same for every class
-        self.scores_ = grid_axes(scores)
-        self.coefs_paths_ = grid_axes(np.stack(list(self.coefs_paths_.values()), axis=-2))
+        # fitted arrays now, not a dict's entries: in X's namespace (scikit-learn's array-API
+        # check), the scores in float64 as on numpy (or the device's widest float)
+        xp, device, _ = self._namespace
+        self.scores_ = self._as_fitted(grid_axes(scores),
+                                       dtype=max_precision_float_dtype(xp, device))
+        self.coefs_paths_ = self._as_fitted(
+            grid_axes(np.stack(list(self.coefs_paths_.values()), axis=-2)))
         self.n_iter_ = self._as_fitted(grid_axes(_to_numpy(self.n_iter_)[0]),
                                        dtype=_int32(self._namespace[0]))
         self.C_ = float(_to_numpy(self.C_)[0])
