@@ -242,6 +242,15 @@ WEIGHTLESS_TEST = (
 )
 
 
+def unrouted_params(obj, method, params):
+    """Metadata given to a method without metadata routing (scikit-learn's message)."""
+    return (
+        f"Passing extra keyword arguments to {type(obj).__name__}.{method} is only supported"
+        " if enable_metadata_routing=True, which you can set using `sklearn.set_config`."
+        f" Extra parameters passed are: {sorted(params)}."
+    )
+
+
 def unweighted_scores(scorer):
     """sample_weight given to a search whose scorer takes none (GridSearchCV's warning)."""
     return (

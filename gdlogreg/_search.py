@@ -23,6 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer, get_scorer_names
 from sklearn.model_selection import ParameterGrid, check_cv
 from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
 from sklearn.utils.validation import validate_data
 
 from . import _batch, _dask, _messages
@@ -301,7 +302,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         return list(ParameterGrid(axes)), axes
 
     @fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None, groups=None):
+    def fit(self, X, y, sample_weight=None, groups=None, **params):
         """Search the grid by cross-validation, then refit the best candidate.
 
         Parameters
@@ -314,21 +315,63 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             Sample weights; each fold's fit uses those of its training rows.
         groups : array-like of shape (n_samples,), default=None
             Group labels for a group-aware ``cv`` splitter.
+        **params : dict
+            Metadata that the scorer (or the ``cv`` splitter) requests, routed to it
+            under ``sklearn.set_config(enable_metadata_routing=True)`` only, as
+            ``LogisticRegressionCV.fit`` routes them; the scorer of each fold gets the
+            test rows' part of each per-sample array.
 
         Returns
         -------
         self : object
             The fitted search.
         """
+        routed = self._routed("fit", params, groups=groups)
         try:
             with previous_model_kept(self):
-                return self._search(X, y, sample_weight, groups)
+                return self._search(X, y, sample_weight, groups, routed)
         finally:  # left by a callback or scorer that raised: the next pickle failed on them
             for name in ("_search_ctx", "_iteration_ctx", "_results", "_grid_", "_folds",
                          "_namespace"):
                 self.__dict__.pop(name, None)
 
-    def _search(self, X, y, sample_weight, groups):
+    def get_metadata_routing(self):
+        """The routing of this search's metadata, as ``LogisticRegressionCV``'s: its
+        own ``fit`` request, the ``cv`` splitter's (``fit`` → ``split``) and the
+        scorer's (``fit`` and ``score`` → ``score``).
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+            The routing information.
+        """
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(splitter=check_cv(self.cv, classifier=True),
+                 method_mapping=MethodMapping().add(caller="fit", callee="split"))
+            .add(scorer=check_scoring(self._base(), self.scoring),
+                 method_mapping=MethodMapping().add(caller="score", callee="score")
+                 .add(caller="fit", callee="score"))
+        )
+
+    def _routed(self, method, params, **named):
+        """The metadata ``params`` of ``method`` routed: {"split": ..., "score": ...}.
+
+        ``sample_weight`` is not routed here: the fits take it, and the scores by
+        :func:`_weights_for_scores`'s rule. Without metadata routing, ``params`` are
+        refused, as scikit-learn's estimators refuse them.
+        """
+        if not get_config()["enable_metadata_routing"]:
+            if params:
+                raise ValueError(_messages.unrouted_params(self, method, params))
+            return {"split": {}, "score": {}}
+        given = {k: v for k, v in {**named, **params}.items() if v is not None}
+        routed = process_routing(self, method, **given)
+        return {"split": dict(routed.splitter.get("split", {})),
+                "score": dict(routed.scorer.get("score", {}))}
+
+    def _search(self, X, y, sample_weight, groups, routed):
         """:meth:`fit`'s search and refit."""
         grid, axes = self._grid()
         X, y, sample_weight = _detached(X, y, sample_weight)
@@ -356,8 +399,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                 )
             sample_weight, host_weights = _checked_weights(sample_weight, len(y_host))
         _check_class_weight(self.class_weight, classes)
+        split_params = {k: v for k, v in routed["split"].items() if k != "groups"}
         folds = list(check_cv(self.cv, y_host, classifier=True).split(
-            np.zeros((len(y_host), 1)), y_host, groups))
+            np.zeros((len(y_host), 1)), y_host, groups, **split_params))
         scorer = check_scoring(self._base(), self.scoring)
         if namespace_of(X)[0] is np:  # labels in X's namespace: numpy (and Dask) only
             scorer = _with_labels(scorer, classes)
@@ -379,7 +423,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             warnings.warn(msg, ConvergenceWarning, stacklevel=_messages.user_stacklevel())
         self.classes_ = classes
         scores, score_times = self._score(_scored(X_in, X), _scored(y_in, y), weights, results,
-                                          folds, scorer, classes, grid)
+                                          folds, scorer, classes, grid,
+                                          [_test_params(routed["score"], len(y_host), test)
+                                           for _, test in folds])
         self._set_results(grid, axes, folds, results, scores, fit_time, score_times, classes)
         self.scorer_, self.multimetric_ = scorer, False
         self._refit(X, y, sample_weight)
@@ -574,7 +620,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         return results
 
     # ------------------------------------------------------------- scoring
-    def score(self, X, y, sample_weight=None):
+    def score(self, X, y, sample_weight=None, **score_params):
         """The search's ``scoring`` on (X, y) (accuracy where it is None), as
         ``LogisticRegressionCV.score`` and ``GridSearchCV.score`` give it; a
         two-class metric whose default ``pos_label`` does not score the labels
@@ -588,15 +634,20 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             True labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights, passed to the scorer.
+        **score_params : dict
+            Metadata that the scorer requests, routed to it under
+            ``sklearn.set_config(enable_metadata_routing=True)`` only.
 
         Returns
         -------
         score : float
             The score of the fitted model.
         """
-        if self.scoring is None:
+        routed = self._routed("score", score_params)["score"]
+        if self.scoring is None and not routed:
             return super().score(X, y, sample_weight=sample_weight)
         kw = {} if sample_weight is None else {"sample_weight": sample_weight}
+        kw.update(routed)
         # the fit's pos_label rule: where the metric's default does not score these
         # labels (LogisticRegressionCV.score raises), the class its best_score_ scored
         return _with_pos_label(get_scorer(self.scoring), self.classes_)(self, X, y, **kw)
@@ -626,19 +677,19 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                 return np.ascontiguousarray(a, dtype=dtype)
             return xp.asarray(np.ascontiguousarray(a), dtype=dtype, device=device)
 
-    def _score(self, X, y, sample_weight, results, folds, scorer, classes, grid):
+    def _score(self, X, y, sample_weight, results, folds, scorer, classes, grid, params):
         """The validation score of every column, and the time it took.
 
         With sample weights (and a scorer that takes them) the score is
         weighted, as ``GridSearchCV`` does. The default scoring (the estimator's
         accuracy) of numpy X is taken by :func:`_accuracy`, the scorer's own
         arithmetic without its checks (a millisecond a column, a fifth of a small
-        search's time).
+        search's time). ``params``: each fold's metadata routed to the scorer.
         """
         F = len(folds)
         scores = np.empty((len(results) // F, F))
         times = np.empty_like(scores)
-        by_hand = self._plain_accuracy(X, y)
+        by_hand = self._plain_accuracy(X, y) and not any(params)
         score = _accuracy if by_hand else (
             lambda model, X_test, y_test, **kw: _one_number(scorer(model, X_test, y_test, **kw)))
         if sp.issparse(X):  # rows of CSR, as GridSearchCV's ``indexable`` takes them (scipy's
@@ -650,6 +701,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                 X_test = X_test.tocsr()
             kw = {} if sample_weight is None else {
                 "sample_weight": _summable(_rows(sample_weight, test))}
+            kw.update(params[f])
             share = (time.perf_counter() - tic) / scores.shape[0]  # each candidate's share
             for c in range(scores.shape[0]):
                 tic = time.perf_counter()
@@ -921,6 +973,18 @@ def _accuracy(model, X, y, sample_weight=None):
         z = safe_sparse_dot(X, model.coef_.T, dense_output=True) + model.intercept_
     pred = model.classes_[(z[:, 0] > 0).astype(int) if z.shape[1] == 1 else z.argmax(axis=1)]
     return float(np.average(pred == y, weights=sample_weight))
+
+
+def _test_params(params, n, test):
+    """The metadata ``params`` of a fold's test rows: each array-like of n entries cut
+    to rows ``test``, the others as given (scikit-learn's ``_check_method_params``)."""
+    out = {}
+    for name, value in params.items():
+        shape = getattr(value, "shape", None)
+        if shape is None and hasattr(value, "__len__") and not isinstance(value, (str, dict)):
+            shape = (len(value),)
+        out[name] = _rows(value, test) if shape and shape[0] == n else value
+    return out
 
 
 def _one_number(value):

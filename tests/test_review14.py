@@ -92,7 +92,7 @@ def test_groups_reach_the_search_by_metadata_routing_as_grid_searchs_do():
         theirs = cross_val_score(GridSearchCV(GD(), {"C": [0.1, 1.0]}, cv=GroupKFold(3)),
                                  X, Y, params={"groups": groups}, cv=GroupKFold(2))
         explicit = CV(Cs=[0.1, 1.0], cv=GroupKFold(3)).set_fit_request(groups=True)
-        assert explicit.get_metadata_routing().fit.requests["groups"] is True
+        assert explicit.get_metadata_routing().consumes("fit", ["groups"]) == {"groups"}
     np.testing.assert_allclose(ours, theirs, atol=1e-12)
 
 

@@ -24,11 +24,12 @@ Defects:
   ``UserWarning`` "X does not have valid feature names" per candidate and fold (the
   candidate knows the frame's names) and no columns to read by name, where
   ``GridSearchCV`` hands its scorer the polars rows (as the search does for pandas);
-- (xfail) metadata routed to the scorer: ``LogisticRegressionCV.fit(X, y, **params)``
+- metadata routed to the scorer: ``LogisticRegressionCV.fit(X, y, **params)``
   and ``.score(X, y, **score_params)`` (scikit-learn 1.4) pass a scorer's requested
   metadata (``set_score_request(foo=True)``) to it under ``enable_metadata_routing``; the
-  search's ``fit`` and ``score`` take none but ``sample_weight`` (and ``groups``), a
-  ``TypeError``.
+  search's ``fit`` and ``score`` took none but ``sample_weight`` (and ``groups``), a
+  ``TypeError`` (an xfail at first; fixed with the search's ``get_metadata_routing``,
+  tests/test_search_routing.py).
 
 Deliberate and documented (docs/reference.rst, docs/search.rst), left: ``penalty``,
 ``n_jobs``, ``dual``, ``random_state`` and ``intercept_scaling`` are not taken;
@@ -121,17 +122,12 @@ def test_a_scorer_reads_the_polars_rows_by_name_as_in_grid_search():
                                grid.cv_results_["mean_test_score"], atol=1e-6)
 
 
-# ---------------------------------------------------------------- routing (xfail)
+# ---------------------------------------------------------------- routing (fixed)
 def _needs_foo(y_true, y_pred, foo=None):
     assert foo is not None and len(foo) == len(y_true), "foo not routed, or not sliced"
     return accuracy_score(y_true, y_pred)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "The search's fit and score take no metadata but sample_weight and groups: routing a "
-    "scorer's own request (LogisticRegressionCV, scikit-learn >= 1.4) needs "
-    "get_metadata_routing as a router of the scorer and the cv, which changes the "
-    "documented handling of an unset sample_weight request; not a local change."))
 def test_metadata_a_scorer_requests_is_routed_to_it_as_logistic_regression_cv_does():
     X, y = _scaled(load_breast_cancer)
     foo = np.arange(len(y))
