@@ -578,7 +578,8 @@ class GradientDescentLogisticRegression(
         msg = _messages.unconverged(
             self, result, RULES[self.solver].hint,
             lambda: _descent_step(problem),
-            lambda: _no_minimum(self, problem, X, labels, weights, result.converged),
+            lambda: _no_minimum(self, _penalty_free(problem), X, labels, weights,
+                                result.converged),
         )
         if msg is not None and result.stop_reason in ("max_iter", "stalled"):
             offset = _offset_column(problem)
@@ -911,16 +912,19 @@ def _descent_step(problem):
     return 2.0 / L if L > 0 else math.inf
 
 
-def _no_minimum(estimator, problem, X, labels, weights, converged=False):
+def _penalty_free(problem):
+    """Whether the problem has no penalty (C = inf)."""
+    return not (problem.penalty.l2 > 0.0 or problem.penalty.l1 > 0.0)
+
+
+def _no_minimum(estimator, free, X, labels, weights, converged=False):
     """Why J has no minimum (a text for the warning), or None: a class whose rows weigh
-    nothing, its intercept unpenalised (it falls without bound), or, without a penalty,
-    classes separable in full or in part (J falls along a direction that raises no row's
-    loss and lowers some). Rows of weight 0 are not in J and are left out. ``labels()``:
-    the labels' class indices (encoded on the host: only where one of the tests can
-    apply). ``converged``: the fit claims a minimum (then only rows predicted near
-    certainty can be separated)."""
-    penalty = problem.penalty
-    free = not (penalty.l2 > 0.0 or penalty.l1 > 0.0)
+    nothing, its intercept unpenalised (it falls without bound), or, without a penalty
+    (``free``), classes separable in full or in part (J falls along a direction that
+    raises no row's loss and lowers some). Rows of weight 0 are not in J and are left
+    out. ``labels()``: the labels' class indices (encoded on the host: only where one of
+    the tests can apply). ``converged``: the fit claims a minimum (then only rows
+    predicted near certainty can be separated)."""
     if not (free or (estimator.fit_intercept and _some_weightless(weights))):
         return None
     y_idx = _to_numpy(labels()).astype(np.intp)

@@ -169,13 +169,14 @@ def _constant_step(est, result, step):
     )
 
 
-def search_unconverged(est, grid, n_folds, results):
-    """The warning of a search some of whose fits did not converge, or None."""
+def search_unconverged(est, grid, n_folds, results, no_minimum=()):
+    """The warning of a search some of whose fits did not converge, or whose fits
+    ``no_minimum`` (column indices) had a cost without a minimum; or None."""
     stopped = {}
     for g, res in enumerate(results):
         if not res.converged:
             stopped.setdefault(res.stop_reason, set()).add(g // n_folds)
-    if not stopped:
+    if not stopped and not no_minimum:
         return None
 
     def which(candidates):
@@ -188,12 +189,20 @@ def search_unconverged(est, grid, n_folds, results):
         f" {_SEARCH_REASONS.get(reason, reason)} ({which(cands)})"
         for reason, cands in sorted(stopped.items())
     ]
-    return (
-        f"{type(est).__name__}: " + "; ".join(parts) + f" (solver={est.solver!r},"
-        f" max_iter={est.max_iter}). Their validation scores are those of their last"
-        " (best finite) iterate. Increase max_iter or tol, or leave out the parameters"
-        " that diverge."
-    )
+    text = f"{type(est).__name__}: "
+    if parts:
+        text += "; ".join(parts) + (
+            f" (solver={est.solver!r}, max_iter={est.max_iter}). Their validation scores"
+            " are those of their last (best finite) iterate. Increase max_iter or tol, or"
+            " leave out the parameters that diverge."
+        )
+    if no_minimum:
+        text += (" " if parts else "") + (
+            f"The training rows of {len(no_minimum)} of {len(results)} fits"
+            f" ({which({g // n_folds for g in no_minimum})}) give a cost without a"
+            " minimum. " + SEPARABLE
+        )
+    return text
 
 
 _SEARCH_REASONS = {

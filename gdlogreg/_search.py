@@ -41,6 +41,7 @@ from ._estimator import (
     GradientDescentLogisticRegression,
     _detached,
     _encode,
+    _no_minimum,
     _penalty_name,
     _to_numpy,
     previous_model_kept,
@@ -418,7 +419,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         results = fit(X, y, y_idx, classes, sample_weight, grid, folds, path)
         self._end_iteration()  # the update never taken
         fit_time = (time.perf_counter() - tic) / max(len(results), 1)
-        msg = _messages.search_unconverged(self, grid, len(folds), results)
+        free = self._without_minimum(X, y_idx, host_weights, classes, grid, folds, results)
+        msg = _messages.search_unconverged(self, grid, len(folds), results, free)
         if msg is not None:
             warnings.warn(msg, ConvergenceWarning, stacklevel=_messages.user_stacklevel())
         self.classes_ = classes
@@ -431,6 +433,28 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         self._refit(X, y, sample_weight)
         self._callbacks_end(X, y, sample_weight)
         return self
+
+    def _without_minimum(self, X, y_idx, host_weights, classes, grid, folds, results):
+        """The columns (candidate·F + fold) fitted without a penalty (C = inf) on
+        training rows whose cost has no minimum (classes separable in full or in part),
+        by the single fit's test (:func:`_no_minimum`), for the warning. Not on Dask X
+        (the single fit's test takes no Dask either)."""
+        free = [c for c, params in enumerate(grid) if params["C"] == np.inf]
+        if not free or _dask.is_dask(X):
+            return set()
+        y_idx = np.asarray(y_idx, dtype=np.intp)
+        base = np.ones(len(y_idx)) if host_weights is None else host_weights
+        counts = np.bincount(y_idx, minlength=len(classes))
+        base = base * class_weight_vector(self.class_weight, classes, counts)[y_idx]
+        F, found = len(folds), set()
+        for f, (train, _) in enumerate(folds):
+            weights = np.zeros(len(y_idx))
+            weights[train] = base[train]
+            for g in (c * F + f for c in free):
+                model = self._model(results[g].coef, classes, grid[g // F])
+                if _no_minimum(model, True, X, lambda: y_idx, weights, results[g].converged):
+                    found.add(g)
+        return found
 
     # ----------------------------------------------------------- the columns
     def _fold_weights(self, X, y_idx, sample_weight, classes, fold_masks):

@@ -102,16 +102,52 @@ def test_no_false_alarm_without_penalty_on_overlapping_classes(n_classes):
     np.testing.assert_allclose(model.predict_proba(X), ref.predict_proba(X), atol=1e-4)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the search's fold fits at C=inf stop 'converged' on partly separable folds and"
-    " search_unconverged names only the fits that did not converge; naming them needs"
-    " the no-minimum test per training fold inside the batched search"))
 def test_search_names_folds_without_a_minimum():
+    """Was a strict xfail: the search's fold fits at C=inf stopped 'converged' on
+    partly separable folds and its warning named only the fits that did not converge.
+    The single fit's no-minimum test now runs on each fold's training rows."""
     X, y = load_iris(return_X_y=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        GradientDescentLogisticRegressionCV(Cs=[np.inf], refit=False).fit(X, y)
-    assert any("separable" in str(w.message) for w in caught)
+        GradientDescentLogisticRegressionCV(Cs=[np.inf, 1.0], refit=False).fit(X, y)
+    texts = [str(w.message) for w in caught if "separable" in str(w.message)]
+    assert len(texts) == 1 and "of 10 fits ({'C': inf})" in texts[0]
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_search_without_penalty_on_overlapping_classes_gives_no_separability_alarm(n_classes):
+    X, y = make_classification(300, 6, n_informative=4, n_classes=n_classes, flip_y=0.3,
+                               random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        GradientDescentLogisticRegressionCV(Cs=[np.inf], cv=3, refit=False).fit(X, y)
+    assert not [w for w in caught if "separable" in str(w.message)]
+
+
+def test_search_separability_is_of_the_rows_of_weight_in_each_fold():
+    """Two classes separable but for two overlapping rows: weighted 1 no fold is
+    separable; weighted 0 every fold is (a held-out row or a row of weight 0 is not in
+    the fold's cost)."""
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(-3, 1, (60, 2)), rng.normal(3, 1, (60, 2)),
+                   [[0.0, 0.0], [0.1, 0.1]]])
+    y = np.r_[np.zeros(60), np.ones(60), 1, 0].astype(int)
+    cv = [(np.arange(122)[np.arange(122) % 3 != f], np.arange(122)[np.arange(122) % 3 == f])
+          for f in range(3)]
+    cv = [(np.union1d(train, [120, 121]), np.setdiff1d(test, [120, 121]))
+          for train, test in cv]  # the overlapping rows train in every fold
+
+    def alarms(weight):
+        sw = np.ones(122)
+        sw[120:] = weight
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            GradientDescentLogisticRegressionCV(Cs=[np.inf], cv=cv, refit=False).fit(
+                X, y, sample_weight=sw)
+        return [str(w.message) for w in caught if "separable" in str(w.message)]
+
+    assert alarms(1.0) == []
+    assert len(alarms(0.0)) == 1 and "3 of 3 fits" in alarms(0.0)[0]
 
 
 def test_search_refit_without_penalty_warns():
