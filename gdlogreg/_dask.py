@@ -99,6 +99,9 @@ def _check_fit_rows(X):
         X = X.rechunk({1: -1}).persist().compute_chunk_sizes()
     if X.shape[0] < 1:
         raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}).")
+    if 0 in X.chunks[0]:  # (a mask that kept no row of a chunk): the softmax's max over
+        # a chunk's rows raised numpy's "zero-size array" ValueError in the tasks
+        X = X.rechunk({0: tuple(c for c in X.chunks[0] if c)})
     return X
 
 
