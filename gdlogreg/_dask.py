@@ -9,10 +9,12 @@ computed chunk by chunk.
 """
 
 import math
+import sys
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import check_is_fitted
 
 from ._backends import is_dask
@@ -35,6 +37,12 @@ SPARSE_CHUNKS = (
 )
 
 
+COLUMN_Y = (
+    "A column-vector y was passed when a 1d array was expected. Please change the shape"
+    " of y to (n_samples, ), for example using ravel()."
+)
+
+
 def _as_array(estimator, X, *, reset):
     """A Dask DataFrame as its array of values, with known row counts; checks the names."""
     if _is_frame(X):
@@ -43,9 +51,19 @@ def _as_array(estimator, X, *, reset):
         # The names as scikit-learn reads them from a pandas frame of the same columns.
         check_feature_names(estimator, pd.DataFrame(columns=X.columns), reset=reset)
         # Known row counts: predictions then combine with the labels (==, score).
-        return X.to_dask_array(lengths=True)
+        return _masked_as_float(X).to_dask_array(lengths=True)
     check_feature_names(estimator, X, reset=reset)
     return X
+
+
+def _masked_as_float(frame):
+    """A frame's nullable columns (Int64, boolean, Float32...) as float64, pd.NA as NaN, as
+    scikit-learn reads a pandas frame: their object values' pd.NA raised float()'s TypeError."""
+    import pandas as pd
+
+    masked = {c: "float64" for c, t in frame.dtypes.items()
+              if isinstance(t, pd.api.extensions.ExtensionDtype) and t.kind in "iufb"}
+    return frame.astype(masked) if masked else frame
 
 
 def _check_n_features(estimator, X, *, reset):
@@ -81,6 +99,9 @@ def _check_fit_rows(X):
         X = X.rechunk({1: -1}).persist().compute_chunk_sizes()
     if X.shape[0] < 1:
         raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}).")
+    if 0 in X.chunks[0]:  # (a mask that kept no row of a chunk): the softmax's max over
+        # a chunk's rows raised numpy's "zero-size array" ValueError in the tasks
+        X = X.rechunk({0: tuple(c for c in X.chunks[0] if c)})
     return X
 
 
@@ -100,6 +121,8 @@ def _check_X(estimator, X, *, reset):
     _check_n_features(estimator, X, reset=reset)
     if reset:
         X = _check_fit_rows(X)
+    elif X.dtype == object:  # a frame of mixed column dtypes (bool and float): numbers
+        X = X.astype(np.float64)
     return X.rechunk({1: -1})
 
 
@@ -113,7 +136,8 @@ def _check_vector(v, n_samples, rows, name):
             v = v.to_dask_array(lengths=True)
     if not is_dask(v):
         v = np.asarray(v)
-    if v.ndim == 2 and v.shape[1] == 1:
+    if v.ndim == 2 and v.shape[1] == 1 and name == "y":  # as column_or_1d; weights: 1-D only
+        warnings.warn(COLUMN_Y, DataConversionWarning, stacklevel=4)
         v = v.reshape(-1) if is_dask(v) else v.ravel()
     if v.ndim != 1:
         raise ValueError(f"{name} should be a 1d array, got an array of shape {v.shape} instead.")
@@ -170,6 +194,10 @@ def validated(estimator, X, y, sample_weight=None):
     y = _check_vector(y, n, rows, "y")
     sw = _check_sample_weight(sample_weight, n, rows, np.dtype(X.dtype))
     X, y, sw = dask.persist(X, y, sw)
+    # missing labels of object y (a nullable or categorical Series) before unique's sort,
+    # which raised a TypeError comparing them (one cheap pass over the persisted y)
+    if y.dtype == object and da.reduction(y, _any_missing, np.any, dtype=bool).compute():
+        raise ValueError("Input y contains NaN.")
     checks = [da.unique(y), da.reduction(X, _all_finite, np.all, dtype=bool)]
     if sw is not None:
         checks += [sw.min(), sw.max()]
@@ -200,7 +228,7 @@ def _check_sample_weight(sample_weight, n, rows, dtype):
 
     if sample_weight is None:
         return None
-    if np.ndim(sample_weight) == 0 and not is_dask(sample_weight):
+    if np.ndim(sample_weight) == 0:  # a number, a 0-d numpy or Dask array: one weight
         value = float(sample_weight)
         if not math.isfinite(value):
             raise ValueError(f"sample_weight must be finite, got {value}.")
@@ -239,6 +267,18 @@ def _all_finite(x, axis=None, keepdims=False):
     if sp.issparse(x):
         raise TypeError(SPARSE_CHUNKS)
     return np.isfinite(x).all(axis=axis, keepdims=keepdims)
+
+
+def _any_missing(block, axis=None, keepdims=False):
+    """Whether a chunk of object labels holds None, NaN or pd.NA (a ``da.reduction`` chunk
+    function)."""
+    missing = np.frompyfunc(_is_missing, 1, 1)(block).astype(bool)
+    return missing.any(axis=axis, keepdims=keepdims)
+
+
+def _is_missing(v):
+    na = getattr(sys.modules.get("pandas"), "NA", None)  # pandas is loaded where pd.NA is
+    return v is None or (na is not None and v is na) or (isinstance(v, float) and math.isnan(v))
 
 
 def _label_index(block, classes):

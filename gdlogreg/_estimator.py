@@ -836,7 +836,13 @@ def _to_numpy(a):
 
 def _detached(*arrays):
     """The arrays, torch tensors that require grad as detached views (no copy): the fit
-    is no function autograd differentiates, and its host copies of them would raise."""
+    is no function autograd differentiates, and its host copies of them would raise.
+    Tensors on torch's "meta" device (shapes without values) are refused."""
+    for name, a in zip(("X", "y", "sample_weight"), arrays, strict=False):
+        if getattr(getattr(a, "device", None), "type", None) == "meta":
+            # torch raised from deep inside (Tensor.item(), a missing kernel, or "use .cpu()")
+            raise ValueError(f"{name} is a tensor on the 'meta' device, which holds no values"
+                             " to fit on; create it on a device with data (cpu, cuda).")
     return tuple(a.detach() if getattr(a, "requires_grad", False) else a for a in arrays)
 
 
