@@ -200,3 +200,32 @@ def test_rows_of_another_dtype_or_format_are_scored_as_logistic_regression_score
         assert type(got) is type(want) and got.dtype == want.dtype, method
         assert got.shape == want.shape, method
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=method)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_array_api_two_class_probabilities_keep_their_digits_in_the_tail(dtype):
+    """Array-API rows (array_api_strict) with decision values up to ±700 (±85 in float32):
+    both columns of predict_proba are σ(∓z) to a few ulp of z's size relative, where
+    LogisticRegression's 1 - σ(z) keeps no digit below ε; predict_log_proba is log σ(∓z)
+    (finite) and neither warns."""
+    xps = pytest.importorskip("array_api_strict")
+    if not _array_api_ready():
+        pytest.skip("array-API dispatch needs SCIPY_ARRAY_API=1")
+    X, y = _data(2, n=200)
+    top = {"float64": 700.0, "float32": 85.0}[dtype]
+    with config_context(array_api_dispatch=True):
+        model = GD().fit(xps.asarray(X, dtype=getattr(xps, dtype)), xps.asarray(y))
+        z1 = np.asarray(model.decision_function(xps.asarray(X[:100], dtype=getattr(xps, dtype))))
+        scale = np.linspace(-top, top, 100) / z1
+        rows = xps.asarray((X[:100] * scale[:, None]).astype(dtype))
+        z = np.asarray(model.decision_function(rows)).astype(np.float64)
+        p = np.asarray(_strict(model.predict_proba, rows)).astype(np.float64)
+        lp = np.asarray(_strict(model.predict_log_proba, rows)).astype(np.float64)
+    exact = np.column_stack([expit(-z), expit(z)])
+    eps = np.finfo(dtype).eps
+    normal = exact > np.finfo(dtype).tiny
+    rel = np.abs(p - exact) / np.where(normal, exact, 1)
+    assert (rel[normal] <= 8 * eps * np.maximum(1, np.abs(z)[:, None].repeat(2, 1)[normal])).all()
+    assert np.isfinite(lp).all()
+    exact_log = np.column_stack([log_expit(-z), log_expit(z)])
+    np.testing.assert_allclose(lp, exact_log, rtol=4 * eps, atol=4 * eps)
