@@ -676,9 +676,12 @@ def probabilities(z, xp, log=False, overwrite=False):
         if isinstance(z, np.ndarray):
             from scipy.special import expit, log_expit, log_softmax, softmax
 
-            if z.ndim == 1:
+            if z.ndim == 1:  # written into the output: np.stack of f(-z), f(z) held 2 more
                 f = log_expit if log else expit
-                return np.stack([f(-z), f(z)], axis=1)
+                out = np.empty((z.shape[0], 2), dtype=np.result_type(z, np.float32))
+                f(np.negative(z, out=out[:, 0]), out=out[:, 0])
+                f(z, out=out[:, 1])
+                return out
             z = _clip_infinite(z, np)
             if overwrite:  # scipy's make three arrays of z's size
                 return _softmax_over(z, log)
