@@ -171,7 +171,8 @@ class GradientDescentLogisticRegression(
     intercept_ : ndarray of shape (1,) or (n_classes,)
         The intercept b (zeros when ``fit_intercept=False``).
     classes_ : ndarray of shape (n_classes,)
-        The class labels.
+        The class labels (under array-API dispatch, an array of y's namespace and
+        device, as ``LogisticRegression``'s).
     n_iter_ : ndarray of shape (1,)
         Number of parameter updates made (an array, as in ``LogisticRegression``).
     loss_curve_ : ndarray of shape (n_iter_ + 1,) or (n_iter_ + 2,)
@@ -320,14 +321,15 @@ class GradientDescentLogisticRegression(
         problem, weights, classes = self._problem_of(X, y, sample_weight, xp, device_)
         # The labels' indices only for the convergence warning: not kept while the
         # fit runs (the backend holds the loss's own encoding of them).
-        return self._fit_problem(
-            problem, X, y, lambda: _encode(_to_numpy(y))[1], weights, classes
-        )
+        self._fit_problem(problem, X, y, lambda: _encode(_to_numpy(y))[1], weights, classes)
+        self.classes_ = _classes_like(self.classes_, y)
+        return self
 
     def _problem_of(self, X, y, sample_weight, xp, device_):
         """``(problem, weights, classes)`` for validated X and y."""
-        # classes_ is a numpy array on the host (it may hold strings); numeric labels of
-        # an array-API namespace keep their indices on their device.
+        # classes: a numpy array on the host (it may hold strings; the fitted classes_
+        # moves to y's namespace at the end); numeric labels of an array-API namespace
+        # keep their indices on their device.
         classes, y_idx = (
             _encode(y) if isinstance(y, np.ndarray) else _encode_array_api(y, xp, device_)
         )
@@ -832,6 +834,17 @@ def _to_numpy(a):
         return a
     xp, _ = get_namespace(a)
     return convert_to_numpy(a, xp)
+
+
+def _classes_like(classes, y):
+    """The fitted ``classes_`` (host labels) in y's namespace and on its device, as
+    ``LogisticRegression``'s under array-API dispatch (``unique_values(y)``): scikit-learn
+    puts them beside the predictions (``cross_val_predict``, ``log_loss(labels=...)``).
+    numpy y (and labels of any kind) keep the host array."""
+    xp, _, device_ = get_namespace_and_device(y)
+    if isinstance(y, np.ndarray) or is_numpy_namespace(xp):
+        return classes
+    return xp.asarray(classes, device=device_)
 
 
 def _detached(*arrays):

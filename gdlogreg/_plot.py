@@ -20,7 +20,7 @@ from sklearn.base import is_classifier
 from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import check_sample_weight
+from ._compat import check_sample_weight, convert_to_numpy, get_namespace
 from ._loss import make_loss
 from ._messages import class_indices
 from ._penalty import ElasticNet
@@ -450,8 +450,16 @@ def _path_data(estimator, est, X, y, sample_weight):
     y = np.asarray(y)
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"X has {x.shape[0]} samples but y has {y.shape[0]}.")
-    y_idx = class_indices(est.classes_, y)
+    y_idx = class_indices(_host_classes(est), y)
     return x, y_idx, _fit_weights(est, y_idx, s)
+
+
+def _host_classes(est):
+    """The estimator's ``classes_`` as a host numpy array (an array-API fit's are in its
+    labels' namespace)."""
+    classes = est.classes_
+    return classes if isinstance(classes, np.ndarray) else convert_to_numpy(
+        classes, get_namespace(classes)[0])
 
 
 def _fit_weights(est, y_idx, s):
@@ -459,8 +467,9 @@ def _fit_weights(est, y_idx, s):
     fit used them."""
     if est.class_weight is None:
         return s
-    counts = np.bincount(y_idx, weights=s, minlength=len(est.classes_))
-    return s * class_weight_vector(est.class_weight, est.classes_, counts)[y_idx]
+    classes = _host_classes(est)
+    counts = np.bincount(y_idx, weights=s, minlength=len(classes))
+    return s * class_weight_vector(est.class_weight, classes, counts)[y_idx]
 
 
 class DescentPathDisplay:

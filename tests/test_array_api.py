@@ -49,7 +49,7 @@ def test_fit_and_predict_on_a_second_device(n_classes, params):
         model = GradientDescentLogisticRegression(**params).fit(
             Xd, yd, sample_weight=xp.asarray(sw, device=device)
         )
-        for name in ("coef_", "intercept_", "loss_curve_", "n_iter_"):
+        for name in ("coef_", "intercept_", "loss_curve_", "n_iter_", "classes_"):
             assert getattr(model, name).device == device, name
         proba = model.predict_proba(Xd)
         assert proba.device == device
@@ -58,6 +58,27 @@ def test_fit_and_predict_on_a_second_device(n_classes, params):
     np.testing.assert_allclose(_host(model.coef_), ref.coef_, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(_host(proba), ref.predict_proba(X), rtol=1e-6, atol=1e-9)
     np.testing.assert_array_equal(_host(pred), ref.predict(X))
+
+
+def test_classes_are_in_the_labels_namespace_as_logistic_regressions():
+    """classes_ is an array of y's namespace and device (LogisticRegression's
+    ``unique_values(y)``), so scikit-learn code that puts it beside the predictions
+    works; numpy labels (of any kind) keep a numpy classes_."""
+    from sklearn.metrics import log_loss
+
+    X, y, Xd, yd, device = _on_device(3)
+    with config_context(array_api_dispatch=True):
+        model = GradientDescentLogisticRegression().fit(Xd, yd)
+        assert model.classes_.device == device
+        assert model.classes_.dtype == yd.dtype
+        loss = log_loss(yd, model.predict_proba(Xd), labels=model.classes_)
+        labels = np.array(["a", "b", "c"])[y]
+        named = GradientDescentLogisticRegression().fit(Xd, labels)
+        assert isinstance(named.classes_, np.ndarray)
+        np.testing.assert_array_equal(named.classes_, ["a", "b", "c"])
+    ref = GradientDescentLogisticRegression().fit(X, y)
+    np.testing.assert_array_equal(_host(model.classes_), ref.classes_)
+    assert float(loss) == pytest.approx(log_loss(y, ref.predict_proba(X)), rel=1e-6)
 
 
 def test_scalar_sample_weight_is_one_weight_for_every_row():

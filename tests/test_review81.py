@@ -6,9 +6,10 @@ sparsified models and the scikit-learn tools around them. Each method is compare
 ``LogisticRegression`` holding the same fitted attributes (a "twin"), so that only the
 prediction code differs. Defects pinned here: a two-class predict_proba / predict_log_proba
 held 2.5 times its output (np.stack of two new columns; LogisticRegression's holds 2.0);
-under array-API dispatch ``classes_`` stays a numpy array, so scikit-learn code that puts it
+under array-API dispatch ``classes_`` stayed a numpy array, so scikit-learn code that puts it
 beside the predictions (cross_val_predict's probabilities or decisions, log_loss with
-``labels=classes_``) raises where LogisticRegression's works (xfail). The rest pins
+``labels=classes_``) raised where LogisticRegression's works (an xfail at first; classes_ is
+now in y's namespace, as LogisticRegression's). The rest pins
 properties that held.
 """
 
@@ -82,14 +83,7 @@ def test_two_class_probabilities_are_written_into_their_output(method, dtype):
     np.testing.assert_array_equal(got, np.stack([f(-z), f(z)], axis=1))
 
 
-# --- finding (xfail): array-API classes_ is a numpy array beside xp predictions ----------
-@pytest.mark.xfail(strict=True, reason=(
-    "classes_ is kept on the host as a numpy array under array-API dispatch (a design "
-    "choice: test_gpu pins it), where LogisticRegression's is an array of y's namespace; "
-    "scikit-learn's cross_val_predict(method='predict_proba') and log_loss(labels=classes_) "
-    "put it beside the xp predictions and raise 'Multiple namespaces'. Exposing numeric "
-    "classes_ in X's namespace touches every internal reader of classes_ (search, scorers, "
-    "messages) and the pinned design"))
+# --- finding (fixed): array-API classes_ was a numpy array beside xp predictions -------
 @pytest.mark.parametrize("use", ["cross_val_predict", "log_loss"])
 def test_downstream_code_takes_classes_beside_array_api_predictions(use):
     xps = pytest.importorskip("array_api_strict")
