@@ -690,6 +690,13 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             est.feature_names_in_ = self.feature_names_in_
         return est
 
+    def _as_param(self, a):
+        """Hyperparameter values (C, l1_ratio) as a fitted attribute: float64 (where the
+        namespace and device have it), as ``LogisticRegressionCV``'s, whatever X's
+        dtype: a grid's 0.1 stays the 0.1 the user gave."""
+        xp, device, _ = self._namespace
+        return self._as_fitted(a, dtype=max_precision_float_dtype(xp, device))
+
     def _as_fitted(self, a, dtype=None):
         """A host array as a fitted attribute: in X's namespace, on its device and in
         its dtype (``dtype``: another one, e.g. int32 for iteration counts)."""
@@ -769,8 +776,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         self.best_score_ = float(mean[self.best_index_])
         self.n_splits_ = F
         shape = tuple(len(v) for v in axes.values())
-        self.Cs_ = self._as_fitted(axes["C"])
-        self.l1_ratios_ = self._as_fitted(axes.get("l1_ratio", [0.0]))
+        self.Cs_ = self._as_param(axes["C"])
+        self.l1_ratios_ = self._as_param(axes.get("l1_ratio", [0.0]))
         self.learning_rates_ = list(axes.get("learning_rate", ["auto"]))
         grid_scores = np.moveaxis(scores.reshape(*shape, F), -1, 0)
         coefs = np.stack([r.coef.T for r in results])  # (columns, k, n_dof)
@@ -841,8 +848,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                 self.__dict__.pop(name, None)
             l1_ratio = float(np.mean([grid[p].get("l1_ratio", 0.0) for p in picks]))
             lr = grid[self.best_index_].get("learning_rate", "auto")
-        self.C_ = self._as_fitted(np.full(n_out, C))
-        self.l1_ratio_ = self._as_fitted(np.full(n_out, l1_ratio))
+        self.C_ = self._as_param(np.full(n_out, C))
+        self.l1_ratio_ = self._as_param(np.full(n_out, l1_ratio))
         self.learning_rate_ = lr
         if not self.use_legacy_attributes:
             self._simplify_attributes()

@@ -159,15 +159,16 @@ def test_a_scorer_returning_inf_leaks_no_runtime_warning():
 
 # ----------------------------------------------- a C beyond float32's range
 def test_a_c_beyond_float32_range_with_float32_x():
-    """Cs_ and C_ are in X's dtype: casting C = 1e300 to float32 leaked numpy's
-    'overflow encountered in cast'. It is inf there, as the fit's penalty 1/C was 0:
-    the candidate fits as C = inf does; best_params_ keeps the exact value."""
+    """Casting C = 1e300 to float32 (Cs_ and C_ were in X's dtype) leaked numpy's
+    'overflow encountered in cast'. Cs_ and C_ are float64 now, as LogisticRegressionCV's
+    (review 81: a float32 C_ of 0.1 was not the grid's 0.1); the candidate fits as
+    C = inf does; best_params_ and C_ keep the exact value."""
     X32 = X.astype(np.float32)
     search = strict(CV(Cs=[1e300, 1e-3], cv=3).fit, X32, Y)
-    assert search.Cs_.dtype == np.float32
-    np.testing.assert_array_equal(search.Cs_, np.array([np.inf, 1e-3], dtype=np.float32))
+    assert search.Cs_.dtype == np.float64
+    np.testing.assert_array_equal(search.Cs_, [1e300, 1e-3])
     assert search.best_params_ == {"C": 1e300}
-    assert np.isinf(search.C_).all()
+    assert (search.C_ == 1e300).all()
     no_penalty = strict(GD(C=np.inf).fit, X32, Y)
     np.testing.assert_allclose(search.coef_, no_penalty.coef_, rtol=1e-4)
 

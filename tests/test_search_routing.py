@@ -1,4 +1,4 @@
-"""Metadata routing of GradientDescentLogisticRegressionCV, as LogisticRegressionCV's.
+"""Metadata routing and hyperparameter attributes of the search, as LogisticRegressionCV's.
 
 Under ``enable_metadata_routing`` the search routes what its scorer requests
 (``set_score_request``) to the scorer, each fold's test rows' part, in ``fit`` and in
@@ -124,3 +124,23 @@ def test_groups_reach_a_group_splitter_under_routing_as_without():
         key = f"split{f}_test_score"
         np.testing.assert_array_equal(routed[key], plain[key])
         np.testing.assert_allclose(routed[key], ref[key], rtol=0, atol=1e-12)
+
+
+def test_hyperparameter_attributes_are_float64_on_float32_data_as_logistic_regression_cv_s():
+    """Review 81: on float32 X, C_, Cs_, l1_ratio_ and l1_ratios_ were float32 (X's
+    dtype), so the chosen C_[0] was not the grid's 0.1; LogisticRegressionCV's are
+    float64."""
+    X, y = _data(load_iris)
+    X32 = X.astype(np.float32)
+    search = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0], l1_ratios=[0.0, 0.3], cv=3,
+                                                 solver="bb").fit(X32, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = LogisticRegressionCV(Cs=[0.1, 1.0], cv=3, max_iter=1000).fit(X32, y)
+    for name in ("C_", "Cs_"):
+        assert getattr(search, name).dtype == getattr(ref, name).dtype == np.float64, name
+    for name in ("l1_ratio_", "l1_ratios_"):
+        assert getattr(search, name).dtype == np.float64, name
+    assert search.C_[0] in (0.1, 1.0)
+    assert search.l1_ratio_[0] in (0.0, 0.3)
+    assert search.coef_.dtype == np.float32  # the model stays in X's dtype
