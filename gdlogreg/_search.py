@@ -400,7 +400,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                 )
             sample_weight, host_weights = _checked_weights(sample_weight, len(y_host))
         _check_class_weight(self.class_weight, classes)
-        split_params = {k: v for k, v in routed["split"].items() if k != "groups"}
+        split_params = dict(routed["split"])
+        # groups as the splitter requests them (an alias too: set_split_request(groups="g"))
+        groups = split_params.pop("groups", groups)
         folds = list(check_cv(self.cv, y_host, classifier=True).split(
             np.zeros((len(y_host), 1)), y_host, groups, **split_params))
         scorer = check_scoring(self._base(), self.scoring)
@@ -670,11 +672,13 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         routed = self._routed("score", score_params)["score"]
         if self.scoring is None and not routed:
             return super().score(X, y, sample_weight=sample_weight)
-        kw = {} if sample_weight is None else {"sample_weight": sample_weight}
+        scorer = get_scorer(self.scoring)
+        kw = {} if sample_weight is None or _refuses_weights(scorer) else {
+            "sample_weight": sample_weight}
         kw.update(routed)
         # the fit's pos_label rule: where the metric's default does not score these
         # labels (LogisticRegressionCV.score raises), the class its best_score_ scored
-        return _with_pos_label(get_scorer(self.scoring), self.classes_)(self, X, y, **kw)
+        return _with_pos_label(scorer, self.classes_)(self, X, y, **kw)
 
     def _model(self, coef, classes, params=None):
         """A fitted GradientDescentLogisticRegression with the column's coefficients
@@ -907,17 +911,26 @@ def _takes_weights(scorer):
     """Whether a scorer takes ``sample_weight`` (scikit-learn's test in GridSearchCV).
 
     Under metadata routing, not where the scorer refused them
-    (``set_score_request(sample_weight=False)``): ``LogisticRegressionCV`` and
+    (``set_score_request(sample_weight=False)``) or asked for them by an alias (then
+    routed by that name): ``LogisticRegressionCV`` and
     ``GridSearchCV`` route them by that request. Where it is left unset they are
     taken, as without routing (``LogisticRegressionCV`` raises then).
     """
-    if get_config()["enable_metadata_routing"] and hasattr(scorer, "get_metadata_routing"):
-        if scorer.get_metadata_routing().score.requests.get("sample_weight") is False:
-            return False
+    if _refuses_weights(scorer):
+        return False
     if hasattr(scorer, "_accept_sample_weight"):
         return scorer._accept_sample_weight()
     func = getattr(scorer, "_score_func", scorer)
     return "sample_weight" in inspect.signature(func).parameters
+
+
+def _refuses_weights(scorer):
+    """Whether, under metadata routing, the scorer's request leaves ``sample_weight`` out:
+    refused (False), or taken under an alias (``"sw2"``: routed by that name only)."""
+    if not (get_config()["enable_metadata_routing"] and hasattr(scorer, "get_metadata_routing")):
+        return False
+    request = scorer.get_metadata_routing().score.requests.get("sample_weight")
+    return request is False or isinstance(request, str)
 
 
 def _weights_for_scores(scorer, sample_weight, host):
@@ -1007,7 +1020,10 @@ def _test_params(params, n, test):
         shape = getattr(value, "shape", None)
         if shape is None and hasattr(value, "__len__") and not isinstance(value, (str, dict)):
             shape = (len(value),)
-        out[name] = _rows(value, test) if shape and shape[0] == n else value
+        if shape and shape[0] == n:  # COO and other sparse formats without rows by index
+            out[name] = _rows(value.tocsr() if sp.issparse(value) else value, test)
+        else:
+            out[name] = value
     return out
 
 
