@@ -43,6 +43,7 @@ from ._estimator import (
     _encode,
     _no_minimum,
     _penalty_name,
+    _separable,
     _to_numpy,
     previous_model_kept,
 )
@@ -438,24 +439,28 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
 
     def _without_minimum(self, X, y_idx, host_weights, classes, grid, folds, results):
         """The columns (candidate·F + fold) fitted without a penalty (C = inf) on
-        training rows whose cost has no minimum (classes separable in full or in part),
+        training rows whose cost has no minimum ({column: why}: classes separable in full
+        or in part, or a class of no weight),
         by the single fit's test (:func:`_no_minimum`), for the warning. Not on Dask X
         (the single fit's test takes no Dask either)."""
         free = [c for c, params in enumerate(grid) if params["C"] == np.inf]
         if not free or _dask.is_dask(X):
-            return set()
+            return {}
         y_idx = np.asarray(y_idx, dtype=np.intp)
         base = np.ones(len(y_idx)) if host_weights is None else host_weights
         counts = np.bincount(y_idx, minlength=len(classes))
         base = base * class_weight_vector(self.class_weight, classes, counts)[y_idx]
-        F, found = len(folds), set()
+        F, found = len(folds), {}
         for f, (train, _) in enumerate(folds):
             weights = np.zeros(len(y_idx))
             weights[train] = base[train]
+            separable = _once(_separable)  # the fold's program: the same for every candidate
             for g in (c * F + f for c in free):
                 model = self._model(results[g].coef, classes, grid[g // F])
-                if _no_minimum(model, True, X, lambda: y_idx, weights, results[g].converged):
-                    found.add(g)
+                why = _no_minimum(model, True, X, lambda: y_idx, weights, results[g].converged,
+                                  separable)
+                if why is not None:  # separable, or a class of no weight (not separable)
+                    found[g] = why
         return found
 
     # ----------------------------------------------------------- the columns
@@ -1010,6 +1015,17 @@ def _accuracy(model, X, y, sample_weight=None):
         z = safe_sparse_dot(X, model.coef_.T, dense_output=True) + model.intercept_
     pred = model.classes_[(z[:, 0] > 0).astype(int) if z.shape[1] == 1 else z.argmax(axis=1)]
     return float(np.average(pred == y, weights=sample_weight))
+
+
+def _once(fn):
+    """``fn``, called at the first call only; later calls return that first result."""
+    memo = []
+
+    def call(*args):
+        if not memo:
+            memo.append(fn(*args))
+        return memo[0]
+    return call
 
 
 def _test_params(params, n, test):

@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn
-from sklearn.datasets import load_breast_cancer
+from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, make_scorer
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
+import gdlogreg._search as search_module
 from gdlogreg import GradientDescentLogisticRegressionCV
 
 CS = [0.01, 1.0, 100.0]
@@ -98,3 +99,37 @@ def test_coo_metadata_is_cut_to_the_test_rows(data, routing):
     M = np.random.RandomState(0).rand(len(y), 2)
     got = _cv_scores(X, y, scorer, m=sp.coo_matrix(M)).scores_[1]
     np.testing.assert_array_equal(got, _cv_scores(X, y, scorer, m=M).scores_[1])
+
+
+def _search_warnings(X, y, **params):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        GradientDescentLogisticRegressionCV(cv=StratifiedKFold(3), **params).fit(X, y)
+    return [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)
+            and str(w.message).startswith("GradientDescentLogisticRegressionCV")]
+
+
+def test_c_inf_fold_warning_gives_the_single_fits_reason():
+    # a class weighted 0, classes overlapping: the single fit on each fold's rows says the
+    # class weighs nothing; the search said the classes are linearly separable
+    X, y = make_classification(300, 5, n_informative=3, n_classes=3, flip_y=0.3,
+                               random_state=0)
+    (msg,) = _search_warnings(X, y, Cs=[np.inf], class_weight={0: 0.0, 1: 1.0, 2: 1.0})
+    assert "weigh nothing" in msg
+    assert "linearly separable" not in msg
+
+
+def test_c_inf_fold_program_asked_once_per_fold(monkeypatch):
+    # the fold's linear program depends on its training rows only: with l1_ratios at
+    # C = inf every candidate asked it again (25 programs for 5 folds x 5 l1_ratios, the
+    # larger part of the search's time at 5,000 x 30)
+    X, y = make_classification(600, 10, n_informative=5, flip_y=0.2, random_state=0)
+    X[:, 0] = 0.0
+    X[(y == 1) & (np.arange(len(y)) % 10 == 0), 0] = 1.0  # partly separable
+    calls = []
+    separable = search_module._separable
+    monkeypatch.setattr(search_module, "_separable",
+                        lambda *a: calls.append(1) or separable(*a), raising=False)
+    (msg,) = _search_warnings(X, y, Cs=[np.inf], l1_ratios=[0.0, 0.5, 1.0])
+    assert "linearly separable" in msg
+    assert 1 <= len(calls) <= 3
