@@ -936,14 +936,15 @@ def _penalty_free(problem):
     return not (problem.penalty.l2 > 0.0 or problem.penalty.l1 > 0.0)
 
 
-def _no_minimum(estimator, free, X, labels, weights, converged=False):
+def _no_minimum(estimator, free, X, labels, weights, converged=False, separable=None):
     """Why J has no minimum (a text for the warning), or None: a class whose rows weigh
     nothing, its intercept unpenalised (it falls without bound), or, without a penalty
     (``free``), classes separable in full or in part (J falls along a direction that
     raises no row's loss and lowers some). Rows of weight 0 are not in J and are left
     out. ``labels()``: the labels' class indices (encoded on the host: only where one of
     the tests can apply). ``converged``: the fit claims a minimum (then only rows
-    predicted near certainty can be separated)."""
+    predicted near certainty can be separated). ``separable``: :func:`_separable`, or a
+    caller's memo of it (a search's fold asks the same program of each candidate)."""
     if not (free or (estimator.fit_intercept and _some_weightless(weights))):
         return None
     y_idx = _to_numpy(labels()).astype(np.intp)
@@ -958,7 +959,7 @@ def _no_minimum(estimator, free, X, labels, weights, converged=False):
         z = _to_numpy(X @ estimator.coef_.T + estimator.intercept_)[keep]
     y_idx = y_idx[keep]
     fitted = (z[:, 0] > 0) == (y_idx == 1) if z.shape[1] == 1 else z.argmax(1) == y_idx
-    if fitted.all() or (_lp_worth_it(X, keep, y_idx, z, converged) and _separable(
+    if fitted.all() or (_lp_worth_it(X, keep, y_idx, z, converged) and (separable or _separable)(
             X, keep, y_idx, z.shape[1], estimator.fit_intercept)):
         return _messages.SEPARABLE
     return None

@@ -169,9 +169,10 @@ def _constant_step(est, result, step):
     )
 
 
-def search_unconverged(est, grid, n_folds, results, no_minimum=()):
+def search_unconverged(est, grid, n_folds, results, no_minimum=None):
     """The warning of a search some of whose fits did not converge, or whose fits
-    ``no_minimum`` (column indices) had a cost without a minimum; or None."""
+    ``no_minimum`` ({column index: why}) had a cost without a minimum; or None."""
+    no_minimum = no_minimum or {}
     stopped = {}
     for g, res in enumerate(results):
         if not res.converged:
@@ -200,7 +201,7 @@ def search_unconverged(est, grid, n_folds, results, no_minimum=()):
         text += (" " if parts else "") + (
             f"The training rows of {len(no_minimum)} of {len(results)} fits"
             f" ({which({g // n_folds for g in no_minimum})}) give a cost without a"
-            " minimum. " + SEPARABLE
+            " minimum. " + " ".join(sorted(set(no_minimum.values())))  # the single fit's why
         )
     return text
 

@@ -43,6 +43,7 @@ from ._estimator import (
     _encode,
     _no_minimum,
     _penalty_name,
+    _separable,
     _to_numpy,
     previous_model_kept,
 )
@@ -400,7 +401,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                 )
             sample_weight, host_weights = _checked_weights(sample_weight, len(y_host))
         _check_class_weight(self.class_weight, classes)
-        split_params = {k: v for k, v in routed["split"].items() if k != "groups"}
+        split_params = dict(routed["split"])
+        # groups as the splitter requests them (an alias too: set_split_request(groups="g"))
+        groups = split_params.pop("groups", groups)
         folds = list(check_cv(self.cv, y_host, classifier=True).split(
             np.zeros((len(y_host), 1)), y_host, groups, **split_params))
         scorer = check_scoring(self._base(), self.scoring)
@@ -436,24 +439,28 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
 
     def _without_minimum(self, X, y_idx, host_weights, classes, grid, folds, results):
         """The columns (candidate·F + fold) fitted without a penalty (C = inf) on
-        training rows whose cost has no minimum (classes separable in full or in part),
+        training rows whose cost has no minimum ({column: why}: classes separable in full
+        or in part, or a class of no weight),
         by the single fit's test (:func:`_no_minimum`), for the warning. Not on Dask X
         (the single fit's test takes no Dask either)."""
         free = [c for c, params in enumerate(grid) if params["C"] == np.inf]
         if not free or _dask.is_dask(X):
-            return set()
+            return {}
         y_idx = np.asarray(y_idx, dtype=np.intp)
         base = np.ones(len(y_idx)) if host_weights is None else host_weights
         counts = np.bincount(y_idx, minlength=len(classes))
         base = base * class_weight_vector(self.class_weight, classes, counts)[y_idx]
-        F, found = len(folds), set()
+        F, found = len(folds), {}
         for f, (train, _) in enumerate(folds):
             weights = np.zeros(len(y_idx))
             weights[train] = base[train]
+            separable = _once(_separable)  # the fold's program: the same for every candidate
             for g in (c * F + f for c in free):
                 model = self._model(results[g].coef, classes, grid[g // F])
-                if _no_minimum(model, True, X, lambda: y_idx, weights, results[g].converged):
-                    found.add(g)
+                why = _no_minimum(model, True, X, lambda: y_idx, weights, results[g].converged,
+                                  separable)
+                if why is not None:  # separable, or a class of no weight (not separable)
+                    found[g] = why
         return found
 
     # ----------------------------------------------------------- the columns
@@ -670,11 +677,13 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         routed = self._routed("score", score_params)["score"]
         if self.scoring is None and not routed:
             return super().score(X, y, sample_weight=sample_weight)
-        kw = {} if sample_weight is None else {"sample_weight": sample_weight}
+        scorer = get_scorer(self.scoring)
+        kw = {} if sample_weight is None or _refuses_weights(scorer) else {
+            "sample_weight": sample_weight}
         kw.update(routed)
         # the fit's pos_label rule: where the metric's default does not score these
         # labels (LogisticRegressionCV.score raises), the class its best_score_ scored
-        return _with_pos_label(get_scorer(self.scoring), self.classes_)(self, X, y, **kw)
+        return _with_pos_label(scorer, self.classes_)(self, X, y, **kw)
 
     def _model(self, coef, classes, params=None):
         """A fitted GradientDescentLogisticRegression with the column's coefficients
@@ -914,17 +923,26 @@ def _takes_weights(scorer):
     """Whether a scorer takes ``sample_weight`` (scikit-learn's test in GridSearchCV).
 
     Under metadata routing, not where the scorer refused them
-    (``set_score_request(sample_weight=False)``): ``LogisticRegressionCV`` and
+    (``set_score_request(sample_weight=False)``) or asked for them by an alias (then
+    routed by that name): ``LogisticRegressionCV`` and
     ``GridSearchCV`` route them by that request. Where it is left unset they are
     taken, as without routing (``LogisticRegressionCV`` raises then).
     """
-    if get_config()["enable_metadata_routing"] and hasattr(scorer, "get_metadata_routing"):
-        if scorer.get_metadata_routing().score.requests.get("sample_weight") is False:
-            return False
+    if _refuses_weights(scorer):
+        return False
     if hasattr(scorer, "_accept_sample_weight"):
         return scorer._accept_sample_weight()
     func = getattr(scorer, "_score_func", scorer)
     return "sample_weight" in inspect.signature(func).parameters
+
+
+def _refuses_weights(scorer):
+    """Whether, under metadata routing, the scorer's request leaves ``sample_weight`` out:
+    refused (False), or taken under an alias (``"sw2"``: routed by that name only)."""
+    if not (get_config()["enable_metadata_routing"] and hasattr(scorer, "get_metadata_routing")):
+        return False
+    request = scorer.get_metadata_routing().score.requests.get("sample_weight")
+    return request is False or isinstance(request, str)
 
 
 def _weights_for_scores(scorer, sample_weight, host):
@@ -1006,6 +1024,17 @@ def _accuracy(model, X, y, sample_weight=None):
     return float(np.average(pred == y, weights=sample_weight))
 
 
+def _once(fn):
+    """``fn``, called at the first call only; later calls return that first result."""
+    memo = []
+
+    def call(*args):
+        if not memo:
+            memo.append(fn(*args))
+        return memo[0]
+    return call
+
+
 def _test_params(params, n, test):
     """The metadata ``params`` of a fold's test rows: each array-like of n entries cut
     to rows ``test``, the others as given (scikit-learn's ``_check_method_params``)."""
@@ -1014,7 +1043,10 @@ def _test_params(params, n, test):
         shape = getattr(value, "shape", None)
         if shape is None and hasattr(value, "__len__") and not isinstance(value, (str, dict)):
             shape = (len(value),)
-        out[name] = _rows(value, test) if shape and shape[0] == n else value
+        if shape and shape[0] == n:  # COO and other sparse formats without rows by index
+            out[name] = _rows(value.tocsr() if sp.issparse(value) else value, test)
+        else:
+            out[name] = value
     return out
 
 
