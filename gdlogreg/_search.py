@@ -438,13 +438,13 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         return self
 
     def _without_minimum(self, X, y_idx, host_weights, classes, grid, folds, results):
-        """The columns (candidate·F + fold) fitted without a penalty (C = inf) on
-        training rows whose cost has no minimum ({column: why}: classes separable in full
-        or in part, or a class of no weight),
-        by the single fit's test (:func:`_no_minimum`), for the warning. Not on Dask X
-        (the single fit's test takes no Dask either)."""
+        """The columns (candidate·F + fold) fitted on training rows whose cost has no
+        minimum ({column: why}): a class of no weight beside an unpenalised intercept, or,
+        without a penalty (C = inf), classes separable in full or in part; by the single
+        fit's test (:func:`_no_minimum`), for the warning. Not on Dask X (the single fit's
+        test takes no Dask either)."""
         free = [c for c, params in enumerate(grid) if params["C"] == np.inf]
-        if not free or _dask.is_dask(X):
+        if not (free or self.fit_intercept) or _dask.is_dask(X):
             return {}
         y_idx = np.asarray(y_idx, dtype=np.intp)
         base = np.ones(len(y_idx)) if host_weights is None else host_weights
@@ -455,10 +455,12 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             weights = np.zeros(len(y_idx))
             weights[train] = base[train]
             separable = _once(_separable)  # the fold's program: the same for every candidate
-            for g in (c * F + f for c in free):
+            weightless = self.fit_intercept and np.bincount(
+                y_idx[weights > 0], minlength=len(classes)).min() == 0
+            for g in range(f, len(results), F) if weightless else (c * F + f for c in free):
                 model = self._model(results[g].coef, classes, grid[g // F])
-                why = _no_minimum(model, True, X, lambda: y_idx, weights, results[g].converged,
-                                  separable)
+                why = _no_minimum(model, g // F in free, X, lambda: y_idx, weights,
+                                  results[g].converged, separable)
                 if why is not None:  # separable, or a class of no weight (not separable)
                     found[g] = why
         return found

@@ -203,3 +203,21 @@ def test_a_large_program_is_not_asked(monkeypatch):
     _refuse_lp(monkeypatch)
     model, text = _fit(X, y, C=np.inf, max_iter=50)
     assert "separable" not in text
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_search_names_a_weightless_class_at_finite_c(fit_intercept):
+    """Review 83: at a finite C a class of weight 0 (class_weight) leaves its unpenalised
+    intercept falling without bound; the single fit warns, the search's fold fits did
+    not (only its refit did). Without an intercept the cost has its minimum: no alarm."""
+    X, y = load_iris(return_X_y=True)
+    X = (X - X.mean(0)) / X.std(0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0], class_weight={0: 0, 1: 1, 2: 1},
+                                            fit_intercept=fit_intercept, refit=False).fit(X, y)
+    texts = [str(w.message) for w in caught if "weigh nothing" in str(w.message)]
+    if fit_intercept:
+        assert len(texts) == 1 and "10 of 10 fits" in texts[0]
+    else:
+        assert texts == []
