@@ -21,6 +21,7 @@ ValueError naming the fold and the missing class.
 import numpy as np
 import pytest
 from sklearn.datasets import load_wine
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 from test_callbacks import needs_callbacks
@@ -107,7 +108,8 @@ def test_a_propagated_stop_stops_each_one_by_one_column(wine):
 
     X, y = wine
     search = GradientDescentLogisticRegressionCV(Cs=CS, cv=3, solver="backtracking")
-    search.set_callbacks(StopAt3()).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="were stopped by a callback"):
+        search.set_callbacks(StopAt3()).fit(X, y)
     assert set(search.stop_reasons_) == {"callback"}
     assert (np.asarray(search.n_iter_) == 3).all()
     assert search.best_estimator_.stop_reason_ == "callback"
@@ -146,3 +148,21 @@ def test_one_by_one_scores_equal_grid_search_cv_on_a_generator_cv(wine):
         key = f"split{f}_test_score"
         np.testing.assert_array_equal(search.cv_results_[key], ref.cv_results_[key])
     assert search.best_params_ == ref.best_params_
+
+
+@needs_callbacks
+def test_a_search_stopped_by_a_callback_is_not_told_to_raise_max_iter(wine):
+    """Every column stopped by the user's callback: the warning said "Increase max_iter or
+    tol, or leave out the parameters that diverge", advice for fits that ran out of
+    iterations or diverged, not for a stop the user asked for."""
+
+    class StopAt3(Tasks):
+        def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+            return context.task_name == "search-iteration" and context.task_id >= 2
+
+    X, y = wine
+    search = GradientDescentLogisticRegressionCV(Cs=CS, cv=3).set_callbacks(StopAt3())
+    with pytest.warns(ConvergenceWarning, match="were stopped by a callback") as record:
+        search.fit(X, y)
+    assert set(search.stop_reasons_) == {"callback"}
+    assert not any("max_iter or tol" in str(w.message) for w in record)
