@@ -6,7 +6,8 @@ context manager, was called bare: a ProgressBar or ScoringMonitor on the search 
 of the refit's iterations, GridSearchCV's saw them); the one-by-one path (``solver=
 "nesterov"``, ``"backtracking"``) gave its callbacks no task at all for its column fits
 (GridSearchCV: one per candidate and fold, the fit's iterations under it) and printed
-nothing for ``verbose`` but the last line (its docstring: verbose "for every column").
+nothing for ``verbose`` but the last line (its docstring: verbose "for every column");
+a search every column of which a callback stopped was told to "Increase max_iter or tol".
 
 Checked and held (solver "nesterov" and "backtracking", "gd" for learning_rates; wine,
 standardized): every ``split*_test_score`` and ``best_params_`` equal to GridSearchCV's
