@@ -194,9 +194,10 @@ def search_unconverged(est, grid, n_folds, results, no_minimum=None):
     if parts:
         text += "; ".join(parts) + (
             f" (solver={est.solver!r}, max_iter={est.max_iter}). Their validation scores"
-            " are those of their last (best finite) iterate. Increase max_iter or tol, or"
-            " leave out the parameters that diverge."
+            " are those of their last (best finite) iterate."
         )
+        if set(stopped) - {"callback"}:  # a callback's stop is the user's: no advice
+            text += " Increase max_iter or tol, or leave out the parameters that diverge."
     if no_minimum:
         text += (" " if parts else "") + (
             f"The training rows of {len(no_minimum)} of {len(results)} fits"

@@ -13,6 +13,7 @@ import math
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -617,6 +618,22 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             estimator=self, X=X, y=y, metadata={"sample_weight": sample_weight}
         )
 
+    @contextmanager
+    def _sub_task(self, name, est):
+        """``est``'s fit as a sub-task of the search's callback root, the search's
+        auto-propagated callbacks propagated to it (as GridSearchCV's fits and refit);
+        nothing without callbacks. ``propagate_callback_context`` is a context manager:
+        called bare it propagated nothing (the refit's iterations went unseen)."""
+        root = getattr(self, "_search_ctx", None)
+        if root is None:
+            yield
+            return
+        ctx = root.subcontext(task_name=name)
+        with ctx.propagate_callback_context(est):  # a propagated callback's hooks: est's
+            ctx.call_on_fit_task_begin(estimator=self)
+            yield
+        ctx.call_on_fit_task_end(estimator=self)
+
     def _callbacks_end(self, X, y, sample_weight):
         root = getattr(self, "_search_ctx", None)
         if root is None:
@@ -640,13 +657,16 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                     g, p = i * F + f, previous.get(i * F + f)
                     est = fitted.pop(p, None)
                     if est is None or _warm_start(results, p) is None:
-                        est = self._base(**grid[i])
+                        est = self._base(**grid[i], verbose=self.verbose)
                     else:  # the previous C's model (coef_, intercept_) is the start
                         est.set_params(**grid[i], warm_start=True)
                     sw = None if sample_weight is None else _rows(sample_weight, train)
+                    if self.verbose:  # each column's own lines follow (its verbose)
+                        print(f"column {g + 1}/{len(results)}: {grid[i]}, fold {f}")
                     with warnings.catch_warnings():  # the search's one warning names them
                         warnings.simplefilter("ignore", ConvergenceWarning)
-                        est.fit(_rows(X, train), _rows(y, train), sample_weight=sw)
+                        with self._sub_task("search-column", est):
+                            est.fit(_rows(X, train), _rows(y, train), sample_weight=sw)
                     results[g] = _one_result(est, self.fit_intercept)
                     if self.warm_start_path:
                         fitted[g] = est
@@ -826,16 +846,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         if self.refit:
             est = self._base(**best)
             warm = self._refit_start(est)
-            root = getattr(self, "_search_ctx", None)
-            if root is not None:  # the refit is a sub-task; callbacks propagate to it
-                ctx = root.subcontext(task_name="refit")
-                ctx.call_on_fit_task_begin(estimator=self)
-                ctx.propagate_callback_context(est)
-            tic = time.perf_counter()
-            est.fit(X, y, sample_weight=sample_weight)
-            self.refit_time_ = time.perf_counter() - tic
-            if root is not None:
-                ctx.call_on_fit_task_end(estimator=self)
+            with self._sub_task("refit", est):
+                tic = time.perf_counter()
+                est.fit(X, y, sample_weight=sample_weight)
+                self.refit_time_ = time.perf_counter() - tic
             if warm:
                 est.set_params(warm_start=False)  # its parameters are the candidate's
             if hasattr(self, "feature_names_in_"):  # it was fitted on the validated array
