@@ -169,6 +169,13 @@ def _constant_step(est, result, step):
     )
 
 
+def candidates_text(grid, candidates):
+    """The first three of ``candidates`` (grid indices) by their parameters, for a line."""
+    shown = [grid[i] for i in sorted(candidates)[:3]]
+    more = len(candidates) - len(shown)
+    return ", ".join(map(str, shown)) + (f" and {more} more" if more > 0 else "")
+
+
 def search_unconverged(est, grid, n_folds, results, no_minimum=None):
     """The warning of a search some of whose fits did not converge, or whose fits
     ``no_minimum`` ({column index: why}) had a cost without a minimum; or None."""
@@ -181,9 +188,7 @@ def search_unconverged(est, grid, n_folds, results, no_minimum=None):
         return None
 
     def which(candidates):
-        shown = [grid[i] for i in sorted(candidates)[:3]]
-        more = len(candidates) - len(shown)
-        return ", ".join(map(str, shown)) + (f" and {more} more" if more > 0 else "")
+        return candidates_text(grid, candidates)
 
     parts = [
         f"{sum(1 for r in results if r.stop_reason == reason)} of {len(results)} fits"

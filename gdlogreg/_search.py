@@ -128,6 +128,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         As in :class:`GradientDescentLogisticRegression`, for every column of
         the search. The solvers "bb", "gd" and "lbfgs" descend as one batch;
         "nesterov" and "backtracking" fit one candidate and fold after another.
+        ``verbose`` prints a batch's iterations (columns left, the range of J, the
+        largest gradient), what each batch holds and how its columns stopped, or each
+        one-by-one column's fit, then the refit's.
     memory_budget : int, default=2**30
         Bytes of working memory for the batch (about four arrays of
         n_samples × columns and 20 of n_features × columns, the iterates'
@@ -569,12 +572,18 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             # standardization, which depends on its C): T⁻¹ of [w; b].
             coef0 = objective.T.from_base(backend.asarray(np.concatenate(
                 [np.zeros(coef0.shape[:1] + (k,)) if c is None else c for c in starts], axis=1)))
+        if self.verbose:
+            print(f"batch of {len(part)} columns:"
+                  f" {_messages.candidates_text(grid, {g // F for g in part})}")
         # As in the single fit, overflow is part of the algorithm (see _fit_descent).
         with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
-            return _batch.minimize_batch(
+            out = _batch.minimize_batch(
                 objective, coef0, rule, max_iter=self.max_iter, tol=self.tol,
                 callback=self._progress(len(part)),
             )
+        if self.verbose:  # the batch's last iterations may fall between the printed ones
+            print(_batch_summary(out))
+        return out
 
     def _progress(self, n_columns):
         """The batch's per-iterate callback: verbose lines and scikit-learn's callbacks.
@@ -844,14 +853,16 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         best = self.best_params_
         n_out = 1 if len(self.classes_) == 2 else len(self.classes_)
         if self.refit:
-            est = self._base(**best)
-            warm = self._refit_start(est)
+            est = self._base(**best, verbose=self.verbose)
+            self._refit_start(est)  # a warm start from the folds, with warm_start_path
+            if self.verbose:
+                print(f"refit {best} on all {X.shape[0]} rows")
             with self._sub_task("refit", est):
                 tic = time.perf_counter()
                 est.fit(X, y, sample_weight=sample_weight)
                 self.refit_time_ = time.perf_counter() - tic
-            if warm:
-                est.set_params(warm_start=False)  # its parameters are the candidate's
+            # its parameters are the candidate's (the search's verbose printed its fit)
+            est.set_params(warm_start=False, verbose=0)
             if hasattr(self, "feature_names_in_"):  # it was fitted on the validated array
                 est.feature_names_in_ = self.feature_names_in_
             self.best_estimator_ = est
@@ -1049,6 +1060,16 @@ def _once(fn):
             memo.append(fn(*args))
         return memo[0]
     return call
+
+
+def _batch_summary(results):
+    """A batch's verbose last line: its columns' stops and their iterations."""
+    stops = {}
+    for r in results:
+        stops[r.stop_reason] = stops.get(r.stop_reason, 0) + 1
+    its = [r.n_iter for r in results]
+    return (f"batch done: {', '.join(f'{n} {why}' for why, n in sorted(stops.items()))};"
+            f" {min(its)} to {max(its)} iterations")
 
 
 def _test_params(params, n, test):

@@ -130,9 +130,11 @@ def test_one_by_one_verbose_prints_every_column(wine, solver, capsys):
         for c in range(len(CS)):
             summary = f"stopped after {n_iter[f, c]} iteration"
             assert summary in out
-    assert out.count("GradientDescentLogisticRegression: stopped after") == 6
-    assert out.count("iter      0  J =") == 6
+    # six columns and the refit (it printed nothing either)
+    assert out.count("GradientDescentLogisticRegression: stopped after") == 7
+    assert out.count("iter      0  J =") == 7
     assert out.count("column ") == 6
+    assert out.count("refit {") == 1
 
 
 def test_one_by_one_scores_equal_grid_search_cv_on_a_generator_cv(wine):

@@ -216,9 +216,17 @@ def test_a_fold_without_a_class_is_refused():
 
 def test_verbose_reports_the_batch(capsys):
     X, y = _scaled(load_iris)
-    GradientDescentLogisticRegressionCV(Cs=2, verbose=1).fit(X, y)
+    search = GradientDescentLogisticRegressionCV(Cs=2, verbose=1).fit(X, y)
     out = capsys.readouterr().out
     assert "columns left   10/10" in out and "best {'C'" in out
+    # each batch says what it holds and how it ended (its last iterations may fall
+    # between the printed ones), and the refit prints its own fit (review 84)
+    n_iter = np.asarray(search.n_iter_)
+    assert "batch of 10 columns: {'C': 0.0001}, {'C': 10000.0}" in out
+    assert f"batch done: 10 converged; {n_iter.min()} to {n_iter.max()} iterations" in out
+    assert f"refit {search.best_params_} on all 150 rows" in out
+    assert "GradientDescentLogisticRegression: stopped after" in out
+    assert search.best_estimator_.get_params()["verbose"] == 0
 
 
 def test_array_api_strict_matches_numpy():
