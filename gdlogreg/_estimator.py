@@ -304,6 +304,7 @@ class GradientDescentLogisticRegression(
         if _dask.is_dask(X):
             return _dask.fit(self, X, y, sample_weight)
         X, y, sample_weight = _detached(X, y, sample_weight)
+        _refuse_none_labels(y)
         xp, _, device_ = get_namespace_and_device(X)
         _refuse_complex(X, xp)
         # scikit-learn's finiteness check sums X: near the float limit the
@@ -845,6 +846,17 @@ def _classes_like(classes, y):
     if isinstance(y, np.ndarray) or is_numpy_namespace(xp):
         return classes
     return xp.asarray(classes, device=device_)
+
+
+def _refuse_none_labels(y):
+    """A clear error for object labels that hold None (a missing label): numpy's sort
+    of them raised "'<' not supported between 'NoneType' and 'str'" from deep inside
+    the label checks (NaN gets scikit-learn's "Input y contains NaN")."""
+    if isinstance(y, (list, tuple)) or getattr(getattr(y, "dtype", None), "kind", None) == "O":
+        labels = np.asarray(y, dtype=object)
+        if labels.size and np.equal(labels, None).any():
+            raise ValueError("Input y contains None (a missing label); drop those rows or"
+                             " give them a label.")
 
 
 def _detached(*arrays):

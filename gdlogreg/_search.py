@@ -44,6 +44,7 @@ from ._estimator import (
     _encode,
     _no_minimum,
     _penalty_name,
+    _refuse_none_labels,
     _separable,
     _to_numpy,
     previous_model_kept,
@@ -381,6 +382,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         """:meth:`fit`'s search and refit."""
         grid, axes = self._grid()
         X, y, sample_weight = _detached(X, y, sample_weight)
+        _refuse_none_labels(y)
         X_in, y_in = X, y  # the user's, for the scorer
         if _dask.is_dask(X):
             X, y, y_idx, sample_weight, classes, _ = _dask.validated(self, X, y, sample_weight)

@@ -293,3 +293,18 @@ def test_each_fold_asks_its_own_separability_program():
                                             refit=False).fit(X, y)
     (text,) = [str(w.message) for w in caught if "The training rows" in str(w.message)]
     assert "The training rows of 1 of 2 fits" in text and "linearly separable" in text
+
+
+@pytest.mark.parametrize("form", ["array", "list"])
+@pytest.mark.parametrize("search", [False, True])
+def test_in_memory_labels_of_none_get_a_clear_error(form, search):
+    """Review 86's suspicion: object labels holding None raised numpy's "'<' not supported
+    between 'NoneType' and 'str'" from the label checks (LogisticRegression's too); the
+    Dask path says what is wrong, and now the in-memory fits do."""
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    labels = ["a", "b", None] * 10
+    y = labels if form == "list" else np.array(labels, dtype=object)
+    est = GradientDescentLogisticRegressionCV(cv=2) if search else (
+        GradientDescentLogisticRegression())
+    with pytest.raises(ValueError, match="Input y contains None"):
+        est.fit(X, y)
