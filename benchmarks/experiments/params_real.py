@@ -27,7 +27,9 @@ too slow elsewhere). Flags, as the review's brief words them:
         python benchmarks/experiments/params_real.py [--sets psych/bfi,...] [--cases C=1,l1]
         [--json out.jsonl]
 
-About 20 minutes on one core (most of it the references and saga).
+About 40 minutes on one core, most of it the tight references of the L1 cases and of
+InstEval (review 85 ran Fertility and InstEval without C=1e-2, tol=1e-3, raw C=100 and
+the L1 cases; benchmarks/README.md).
 """
 
 import argparse
