@@ -96,7 +96,7 @@ class GradientDescentLogisticRegression(
           term) with a constant step and adaptive restart.
         - ``"bb"``: Barzilai–Borwein (spectral) steps with a safeguarded
           non-monotone line search; the fastest gradient method in the
-          benchmarks. With ``learning_rate="auto"`` and a pure L2 penalty,
+          benchmarks. With ``learning_rate="auto"`` and an L2 penalty or none,
           after 10 iterations it continues in whitened steps: the metric of
           the curvature of J there (the Hessian, for two classes), which
           decorrelates collinear features and rescales the directions that

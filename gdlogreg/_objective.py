@@ -471,18 +471,19 @@ class Objective:
         read of X (:meth:`_bound_from_gram`), else as :meth:`curvature_matvec` of the
         identity in column chunks. In u = Lᵀ coef (H = L Lᵀ) H is the identity, and a step
         along -H⁻¹ g is a gradient step there (LeCun et al. 1998, "Efficient BackProp",
-        §4.3: decorrelated inputs; near the optimum, a Newton step). Only for a pure L2
-        penalty (the L1 prox needs a diagonal map) in standardized coordinates, at most
-        :data:`MAX_WHITENED` coordinates and a :data:`WHITENED_ROWS`-th of the rows (counted
-        as :meth:`_rows` does). A constant column (:attr:`Standardization.held`), a copy of
-        the intercept, keeps the plain metric. None too where H is near a multiple of the identity
+        §4.3: decorrelated inputs; near the optimum, a Newton step). Only without an L1
+        part (an L2 penalty or none; the L1 prox needs a diagonal map) in standardized
+        coordinates, at most :data:`MAX_WHITENED` coordinates and a
+        :data:`WHITENED_ROWS`-th of the rows (counted as :meth:`_rows` does). A constant
+        column (:attr:`Standardization.held`), a copy of the intercept, keeps the plain
+        metric. None too where H is near a multiple of the identity
         (condition number under :data:`MIN_CONDITION`: nothing to gain), and where it is not
         positive definite in floating point. With ``diagonal``, where neither applies (sparse
         X of more than MAX_WHITENED coordinates or of few rows, dense X too wide for both),
         H's diagonal alone at ``base`` (:meth:`_diagonal_metric`).
         """
         p, be = self.coef_shape[0], self.backend
-        if not self.penalty.pure_l2 or self.T is not self.std:
+        if not self.penalty.smooth or self.T is not self.std:
             return None
         middle = not self._dense_applies() and self._middle_applies()
         dense = middle or self._dense_applies()
@@ -615,7 +616,7 @@ class Objective:
         or stale, follows at least that long after the last (rent or buy, bb's ``whitens``):
         the takes cost at most a RENT-th of the iterations run, and a fit that crawls gets
         them."""
-        if not self.penalty.pure_l2 or self.T is not self.std or not self._middle_applies():
+        if not self.penalty.smooth or self.T is not self.std or not self._middle_applies():
             return 0
         # n: the rows as counted (a weight of 2 paces it as a repeated row does)
         (p, k), n = self.coef_shape, self._rows()
@@ -652,7 +653,7 @@ class Objective:
         column; for K classes in full, against 2npK), so that a fit it cannot speed up
         costs about twice its time at most (rent or buy), and one that crawls gets it."""
         p, k = self.coef_shape
-        if not self.penalty.pure_l2 or self.T is not self.std or self._dense_applies():
+        if not self.penalty.smooth or self.T is not self.std or self._dense_applies():
             return first
         gap = self.whitening_gap()
         if gap:  # the p × p metric between the two (:meth:`_middle_applies`)

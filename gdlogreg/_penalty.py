@@ -73,8 +73,11 @@ class ElasticNet:
         return cls((1.0 - l1_ratio) / scale, l1_ratio / scale, float(sw_sum))
 
     @property
-    def pure_l2(self):
-        return self.l2 > 0.0 and self.l1 == 0.0
+    def smooth(self):
+        """No L1 part (an L2 penalty or none): where the whitened steps apply. C = inf
+        too: at C = 1e4 they took 1.6 to 20 times fewer iterations than C = inf without
+        them (review 85)."""
+        return self.l1 == 0.0
 
     def value(self, W, xp):
         """P(W) as a float; a diverging W gives inf, not an overflow warning."""

@@ -119,9 +119,18 @@ def test_every_path_on_the_gpu_matches_numpy(n_classes, params, device):
     _on_device(model, device)
     ref = GradientDescentLogisticRegression(**params).fit(X, y, sample_weight=sw)
     atol = 1e-6 if "l1_ratio" in params else 1e-8
-    np.testing.assert_allclose(_host(model.coef_), ref.coef_, rtol=1e-6, atol=atol)
-    np.testing.assert_allclose(_host(model.intercept_), ref.intercept_, rtol=1e-6, atol=atol)
-    np.testing.assert_allclose(_host(proba), ref.predict_proba(X), rtol=1e-6, atol=atol)
+    if params.get("C") == np.inf:
+        # 3 of the 8 features are redundant: without a penalty the minimisers are a plane
+        # (X with the intercept of rank 7 of 9), where the whitened steps (review 85) leave
+        # each backend's rounding; J and the predictions are the same model's
+        J = float(_host(model.loss_curve_[-1]))
+        assert abs(J - ref.loss_curve_[-1]) <= 1e-12 * ref.loss_curve_[-1]
+        np.testing.assert_allclose(_host(proba), ref.predict_proba(X), rtol=1e-5, atol=1e-6)
+    else:
+        np.testing.assert_allclose(_host(model.coef_), ref.coef_, rtol=1e-6, atol=atol)
+        np.testing.assert_allclose(_host(model.intercept_), ref.intercept_, rtol=1e-6,
+                                   atol=atol)
+        np.testing.assert_allclose(_host(proba), ref.predict_proba(X), rtol=1e-6, atol=atol)
     if "l1_ratio" not in params:  # to tol=1e-10 an L1 path's length is rounding's (418 or 558)
         n_ref = int(ref.n_iter_[0])
         assert abs(int(model.n_iter_[0]) - n_ref) <= max(2, n_ref // 10)

@@ -182,9 +182,10 @@ def test_the_metric_is_the_inverse_of_the_bound_and_only_where_it_applies():
     # the constant-free columns: P H = I (no column here is constant)
     np.testing.assert_allclose(P @ H, np.eye(p), atol=1e-8)
     assert np.all(np.linalg.eigvalsh(P) > 0)
-    # an L1 part (its prox needs a diagonal map) or no penalty: no whitened steps
+    # an L1 part (its prox needs a diagonal map): no whitened steps; no penalty takes
+    # them as C = 1e4 does (review 85: C = inf took 1.6 to 20 times the iterations)
     assert _objective(X, y, l1_ratio=0.5).whitening() is None
-    assert _objective(X, y, C=np.inf).whitening() is None
+    assert _objective(X, y, C=np.inf).whitening() is not None
 
 
 @pytest.mark.parametrize("K", [2, 3])
