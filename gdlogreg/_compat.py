@@ -380,7 +380,8 @@ else:
             """scikit-learn's mixin with 1.9's predict: the labels are taken on the host.
 
             Before 1.9 predict indexes ``classes_`` with the indices in X's namespace,
-            which fails under array-API dispatch: gdlogreg keeps ``classes_`` in numpy.
+            which fails under array-API dispatch where ``classes_`` is in another
+            namespace or on another device than X (it is in y's).
             """
 
             predict = _LinearClassifierMixinFallback.predict

@@ -201,7 +201,10 @@ def search_unconverged(est, grid, n_folds, results, no_minimum=None):
             f" (solver={est.solver!r}, max_iter={est.max_iter}). Their validation scores"
             " are those of their last (best finite) iterate."
         )
-        if set(stopped) - {"callback"}:  # a callback's stop is the user's: no advice
+        # no advice where a callback stopped the fit (the user's stop) or its cost has no
+        # minimum (more iterations only grow the weights; the single fit gives none there)
+        if any(not r.converged and r.stop_reason != "callback" and g not in no_minimum
+               for g, r in enumerate(results)):
             text += " Increase max_iter or tol, or leave out the parameters that diverge."
     if no_minimum:
         text += (" " if parts else "") + (

@@ -40,6 +40,7 @@ from ._compat import (
 )
 from ._estimator import (
     GradientDescentLogisticRegression,
+    _classes_like,
     _detached,
     _encode,
     _no_minimum,
@@ -440,6 +441,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         self._set_results(grid, axes, folds, results, scores, fit_time, score_times, classes)
         self.scorer_, self.multimetric_ = scorer, False
         self._refit(X, y, sample_weight)
+        if not _dask.is_dask(y_in):  # in y's namespace, as the single fit's and the refit's
+            self.classes_ = _classes_like(classes, y_in)
         self._callbacks_end(X, y, sample_weight)
         return self
 
@@ -716,7 +719,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         kw.update(routed)
         # the fit's pos_label rule: where the metric's default does not score these
         # labels (LogisticRegressionCV.score raises), the class its best_score_ scored
-        return _with_pos_label(scorer, self.classes_)(self, X, y, **kw)
+        return _with_pos_label(scorer, _to_numpy(self.classes_))(self, X, y, **kw)
 
     def _model(self, coef, classes, params=None):
         """A fitted GradientDescentLogisticRegression with the column's coefficients
