@@ -650,6 +650,7 @@ class GradientDescentLogisticRegression(
         """
         if _dask.is_dask(X):
             return _dask.predict(self, X)
+        _refuse_meta("X", X)
         return super().predict(X)
 
     def decision_function(self, X):
@@ -668,6 +669,7 @@ class GradientDescentLogisticRegression(
         """
         if _dask.is_dask(X):
             return _dask.decision_function(self, X)
+        _refuse_meta("X", X)
         xp, _, device_ = get_namespace_and_device(X)
         with np.errstate(over="ignore", invalid="ignore"):  # as in fit
             if is_numpy_namespace(xp):
@@ -734,6 +736,7 @@ class GradientDescentLogisticRegression(
     def _proba(self, X, *, log, method):
         if _dask.is_dask(X):
             return _dask.predict_proba(self, X, log=log)
+        _refuse_meta("X", X)
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="coef_", method=method)
         z = self.decision_function(X)
@@ -864,11 +867,18 @@ def _detached(*arrays):
     is no function autograd differentiates, and its host copies of them would raise.
     Tensors on torch's "meta" device (shapes without values) are refused."""
     for name, a in zip(("X", "y", "sample_weight"), arrays, strict=False):
-        if getattr(getattr(a, "device", None), "type", None) == "meta":
-            # torch raised from deep inside (Tensor.item(), a missing kernel, or "use .cpu()")
-            raise ValueError(f"{name} is a tensor on the 'meta' device, which holds no values"
-                             " to fit on; create it on a device with data (cpu, cuda).")
+        _refuse_meta(name, a)
     return tuple(a.detach() if getattr(a, "requires_grad", False) else a for a in arrays)
+
+
+def _refuse_meta(name, a):
+    """A clear error for a tensor on torch's "meta" device (shapes without values):
+    torch raised from deep inside (Tensor.item(), a missing kernel, or "use .cpu()",
+    which a meta tensor refuses too)."""
+    if getattr(getattr(a, "device", None), "type", None) == "meta":
+        raise ValueError(f"{name} is a tensor on the 'meta' device, which holds no values"
+                         " to fit on or predict from; create it on a device with data"
+                         " (cpu, cuda).")
 
 
 def _refuse_complex(X, xp):

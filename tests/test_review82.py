@@ -217,3 +217,17 @@ def test_a_mask_that_empties_a_chunk_is_the_numpy_fit_of_the_kept_rows(search):
     _close(model, ref)
     proba = model.predict_proba(Xd[mask]).compute()
     np.testing.assert_allclose(proba, ref.predict_proba(X[keep]), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_log_proba",
+                                    "decision_function", "score"])
+def test_predicting_from_a_meta_tensor_says_what_is_wrong(method):
+    """Review 87's suspicion: without dispatch, predictions from a meta tensor raised
+    torch's TypeError advising .cpu(), which a meta tensor refuses too."""
+    torch = pytest.importorskip("torch")
+    X, y = _data()
+    model = GradientDescentLogisticRegression().fit(X, y)
+    Xm = torch.asarray(X).to("meta")
+    args = (Xm, y) if method == "score" else (Xm,)
+    with pytest.raises(ValueError, match="X is a tensor on the 'meta' device"):
+        getattr(model, method)(*args)
