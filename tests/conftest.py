@@ -61,3 +61,12 @@ def verdicts(monkeypatch):
 
     monkeypatch.setattr(bb.BarzilaiBorwein, "confirms", spy)
     return seen
+
+
+@pytest.fixture
+def routing():
+    """scikit-learn's metadata routing on for the test (reviews 83, 86)."""
+    import sklearn
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        yield

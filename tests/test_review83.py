@@ -11,7 +11,6 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-import sklearn
 from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, make_scorer
@@ -29,11 +28,6 @@ def data():
     X, y = load_breast_cancer(return_X_y=True)
     return StandardScaler().fit_transform(X), y
 
-
-@pytest.fixture
-def routing():
-    with sklearn.config_context(enable_metadata_routing=True):
-        yield
 
 
 def _cv_scores(X, y, scoring, cv=None, **fit_params):

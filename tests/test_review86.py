@@ -116,11 +116,6 @@ def data():
     return StandardScaler().fit_transform(X), y
 
 
-@pytest.fixture
-def routing():
-    with sklearn.config_context(enable_metadata_routing=True):
-        yield
-
 
 def _row_weighted(y_true, y_pred, row_weight=None):
     assert len(row_weight) == len(y_true), "row_weight not cut to the test rows"
