@@ -67,8 +67,8 @@ class ElasticNet:
         # (numpy's scalar promotion), overflowing or underflowing to another problem.
         C, l1_ratio = float(C), float(l1_ratio)
         scale = C * float(sw_sum)
-        if scale == math.inf:
-            return cls(0.0, 0.0)
+        if scale == math.inf:  # Σs kept: the whitening rules count a weight of 2 as two rows
+            return cls(0.0, 0.0, float(sw_sum))
         scale = max(scale, SCALE_FLOOR[4 if itemsize == 4 else 8])
         return cls((1.0 - l1_ratio) / scale, l1_ratio / scale, float(sw_sum))
 
