@@ -211,9 +211,12 @@ class MultinomialLogLoss:
     """The multinomial (softmax) log-loss over the K columns of z.
 
     Each row is shifted by the score of its own class: with
-    e_k = exp(z_k - z_y), L = log Σ e_k (Σ e_k >= 1, the term of y being 1)
-    and softmax(z) = e / Σ e; nothing is subtracted after the log and no
-    maximum over the classes is needed. Where some row's Σ e_k passes the
+    e_k = exp(z_k - z_y) and o = Σ_{k≠y} e_k (the term of y being 1),
+    L = log1p(o), softmax(z)_k = e_k / (1 + o) and its own class's residual
+    p_y - 1 = -o / (1 + o); nothing is subtracted and no maximum over the classes is
+    needed. (log Σ e_k and s/Σe - s rounded a confident row's L and p_y - 1 to 0 where o
+    is below ε: its gradient then lost the rows that J still holds, and a fit near
+    separation backtracked in the noise; review 88.) Where some row's Σ e_k passes the
     square root of the dtype's largest number (a row misclassified by a margin
     of over 354, 44 in float32), s / Σ e_k would lose precision, and the block
     is shifted by each row's maximum instead (the log-sum-exp trick).
@@ -287,24 +290,27 @@ class MultinomialLogLoss:
             zmax = xp.max(z, axis=1, keepdims=True)
             E = _exp(z - zmax, xp)
             se = xp.sum(E, axis=1)
-            out = E, se, xp.log(se) + (zmax - zy)[:, 0]
-        E, se, lse = out
+            out = E, se, xp.log(se) + (zmax - zy)[:, 0], None
+        E, se, lse, other = out
         loss = weighted_sum(s, lse, xp)
         if not residual:
             return loss, None
         E *= _column(s / se)  # s ⊙ softmax(z)
-        return loss, self._subtract(E, at, s, xp)  # s ⊙ (softmax(z) - onehot(y))
+        if other is None:  # the shifted form: s ⊙ (softmax(z) - onehot(y))
+            return loss, self._subtract(E, at, s, xp)
+        # the own class's entry is 0 here: s ⊙ (p_y - 1) = -s·o/(1 + o), without cancelling
+        return loss, self._put(E, at, -(s * other / se), xp)
 
     def _unshifted(self, z, at, xp):
-        """(E, Σe, lse) of :meth:`terms` without the shift by each row's maximum, None
-        where some row needs it."""
-        E = _exp(z - self._take(z, at, xp), xp)
-        se = xp.sum(E, axis=1)
-        lse = xp.log(se)  # logsumexp(z) - z_y, per row
+        """(E, Σe, lse, o) of :meth:`terms` without the shift by each row's maximum (the
+        own class's e_y = 1 left out of E: o = Σ_{k≠y} e_k), None where some row needs it."""
+        E = self._put(_exp(z - self._take(z, at, xp), xp), at, 0.0, xp)
+        other = xp.sum(E, axis=1)
+        lse = xp.log1p(other)  # logsumexp(z) - z_y, per row
         # False also for inf and nan: decided before the weights multiply lse.
         if not float(xp.max(lse)) <= _HALF_LOG_MAX[np.dtype(_np_dtype(z)).itemsize]:
             return None
-        return E, se, lse
+        return E, 1.0 + other, lse, other
 
     def _class_major_terms(self, z, t, s, residual):
         """:meth:`terms` for a class-major numpy z (the whole Z of one block, or a row
@@ -318,16 +324,19 @@ class MultinomialLogLoss:
         at += np.arange(n)
         E = np.subtract(zt, self._own_scores(zt, t, at), order="C")  # z - z_y, (K, rows)
         np.exp(E, out=E)
-        se = E.sum(axis=0)
-        lse = np.log(se)  # logsumexp(z) - z_y, per row
+        E.reshape(-1)[at] = 0.0  # e_y = 1 left out: o = Σ_{k≠y} e_k (class docstring)
+        other = E.sum(axis=0)
+        lse = np.log1p(other)  # logsumexp(z) - z_y, per row
         if not float(lse.max()) <= _HALF_LOG_MAX[z.dtype.itemsize]:
             return None
         loss = weighted_sum(s, lse, np)
         if not residual:
             return loss, None
-        se = np.divide(s, se, out=lse)  # s / Σe over lse's memory: Σe's goes before the peak
-        E *= se  # s ⊙ softmax(z)
-        E.reshape(-1)[at] -= s  # s ⊙ (softmax(z) - onehot(y))
+        se = np.add(other, 1.0, out=lse)  # Σe over lse's memory
+        np.divide(s, se, out=se)  # s / Σe
+        E *= se  # s ⊙ softmax(z), 0 at the own class
+        other *= se  # s·o/Σe
+        E.reshape(-1)[at] = -other  # s ⊙ (p_y - 1) = -s·o/(1 + o), without cancelling
         return loss, E.T
 
     def _own_scores(self, zt, t, at):
@@ -357,6 +366,20 @@ class MultinomialLogLoss:
         if hasattr(xp, "take_along_axis"):
             return xp.take_along_axis(z, at, axis=1)
         return xp.sum(z * astype(at == self.classes, z.dtype, xp), axis=1, keepdims=True)
+
+    def _put(self, R, at, v, xp):
+        """R with v_i (a number, or one per row) at [i, t_i]."""
+        if isinstance(at, tuple):  # R is the block's own new array
+            R[at] = v
+            return R
+        if at.ndim == 1:
+            R = R if R.flags.f_contiguous else np.asfortranarray(R)
+            R.T.reshape(-1)[at] = v  # a view: R is class-major
+            return R
+        own = at == self.classes
+        v = v if isinstance(v, float) else xp.reshape(v, (-1, 1))
+        return xp.where(own, xp.asarray(v, dtype=R.dtype, device=getattr(R, "device", None))
+                        if isinstance(v, float) else v, R)
 
     def _subtract(self, R, at, s, xp):
         """R with s_i subtracted at [i, t_i]."""

@@ -36,6 +36,8 @@ tiled, gd's halving applied to every column when one rose, and γ set where no p
 kept.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.stats import rankdata
@@ -154,12 +156,14 @@ def test_refit_false_c_is_the_mean_of_each_folds_best_c(cancer):
 
 @pytest.fixture(scope="module")
 def wine32_search():
-    """Wine in float32 (raw), C = 0.01 and 1e6 by 3 folds at the tightest tol: the C = 0.01
-    columns converge in ~35 iterations and leave the batch; the C = 1e6 ones run on, two
-    to max_iter (and roll back to their best iterate, BB being non-monotone), one stalls."""
-    from sklearn.datasets import load_wine
+    """Iris in float32 (raw), C = 0.01 and 1e6 by 3 folds at the tightest tol: the C = 0.01
+    columns converge in ~7 iterations and leave the batch; the C = 1e6 ones run on, two
+    to max_iter (and roll back to their best iterate, BB being non-monotone). (Raw wine
+    served until the softmax's own-class residual stopped rounding to 0: its C = 1e6
+    columns converge now.)"""
+    from sklearn.datasets import load_iris
 
-    X, y = load_wine(return_X_y=True)
+    X, y = load_iris(return_X_y=True)
     X = X.astype(np.float32)
     with pytest.warns(Warning):  # the ConvergenceWarning of the max_iter columns
         search = GradientDescentLogisticRegressionCV(Cs=[1e-2, 1e6], cv=3, tol=0.0,
@@ -201,38 +205,35 @@ def test_each_columns_model_is_the_last_value_of_its_curve(wine32_search):
     assert rolled >= 2  # the test's point: columns that rolled back
 
 
-def test_a_stalled_column_leaves_the_batch_where_it_stalled(wine32_search):
+def test_a_stalled_column_leaves_the_batch_where_it_stalled(monkeypatch):
     """A column whose line search finds no decrease stops there (stop reason "stalled",
     its n_iter, its curve one value an iteration): it leaves the batch. Kept in the
-    batch (stepping on, finished again later) survived the suite."""
-    _, _, search = wine32_search
+    batch (stepping on, finished again later) survived the suite. No public input stalls
+    a batch column since the softmax's own-class residual stopped rounding to 0 (raw wine
+    in float32 did), so one column's search is made to find none from iteration 5."""
+    from sklearn.datasets import load_wine
+
+    from gdlogreg import _batch
+
+    search_of = _batch.BatchBB._search
+
+    def refusing(self, objective, point, d, delta):
+        new, lam = search_of(self, objective, point, d, delta)
+        if self._k >= 5 and len(lam) == 6:  # the first batch's fifth column: no decrease
+            lam = lam.copy()
+            lam[4] = 0.0
+        return new, lam
+
+    monkeypatch.setattr(_batch.BatchBB, "_search", refusing)
+    X, y = load_wine(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search = GradientDescentLogisticRegressionCV(Cs=[1e-2, 1e6], cv=3, tol=0.0,
+                                                     max_iter=2000).fit(X, y)
     stalled = [g for g, r in enumerate(search.stop_reasons_) if r == "stalled"]
-    assert stalled  # this search has one (float32 at the tightest tol)
+    assert stalled == [4]
     n_iter = search.n_iter_[0].T.ravel()  # (folds, Cs) -> candidate-major, as the curves
     for g in stalled:
-        assert n_iter[g] < 2000
+        assert n_iter[g] == 5  # it left at the first search that found no decrease
         assert len(search.loss_curves_[g]) in (n_iter[g] + 1, n_iter[g] + 2)
-
-
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@pytest.mark.parametrize("tol", [1e-6, 1e-10])
-def test_gd_auto_columns_of_k_classes_follow_their_single_fits(tol):
-    """solver="gd" with the "auto" step (1/L of each column's power iteration): each
-    (C, fold) column of a 3-class search takes its single fit's iterations and curve. The
-    batch's curvature products weighing every column by the first column's rows (a fold's
-    weights used for another: L of fold 0 for all) survived the suite, whose gd searches
-    compare scores (accuracies) or binary paths only."""
-    from sklearn.datasets import load_wine
-    from sklearn.model_selection import StratifiedKFold
-
-    X, y = load_wine(return_X_y=True)
-    X = StandardScaler().fit_transform(X)
-    Cs = [1e-2, 1.0, 1e2]
-    kw = {"tol": tol, "solver": "gd", "max_iter": 300}
-    search = GradientDescentLogisticRegressionCV(Cs=Cs, cv=3, **kw).fit(X, y)
-    for f, (train, _) in enumerate(StratifiedKFold(3).split(X, y)):
-        for i, C in enumerate(Cs):
-            single = GradientDescentLogisticRegression(C=C, **kw).fit(X[train], y[train])
-            assert search.n_iter_[0, f, i] == single.n_iter_[0]
-            np.testing.assert_allclose(search.loss_curves_[i * 3 + f], single.loss_curve_,
-                                       rtol=1e-9)
+    assert max(n_iter) > 5  # the others went on

@@ -73,11 +73,10 @@ def _fit(X, y, **params):
         return GradientDescentLogisticRegression(**params).fit(X, y)
 
 
-@pytest.mark.xfail(strict=True, reason="open: converged_ 2.5e-5 above J* (review 36's cause: "
-                   "the first gradient test passes with the rows' curvature share high, so "
-                   "the flat gap is never checked)")
 def test_many_first_names_one_hot_converged_within_tol_of_J_star():
-    """2.4e-5 above J* at iteration 926 on the plain steps (review 36's cause); 4.6e-6 at
+    """Was a strict xfail until the softmax's own-class residual -o/(1 + o) replaced
+    s/Σe - s, which rounded a confident row's residual to 0 (review 88): now within tol.
+    Before: 2.4e-5 above J* at iteration 926 on the plain steps (review 36's cause); 4.6e-6 at
     576 with the first diagonal metric (020e957), which amplified the steps of the columns
     whose rows' curvature is spent; floored at its median column's (review 74: those steps
     made coupled levels crawl at large C), it is not taken here and the plain steps' early
