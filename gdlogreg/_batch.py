@@ -600,6 +600,11 @@ class BatchBB(_Metrics, _Rule):
         status = _stationary(objective, point, delta == 0.0)
         new, lam = self._search(objective, point, d, delta)
         status[(lam == 0.0) & (status == 0)] = 2
+        lost = (lam == 0.0) & ~np.isfinite(new.J)
+        if lost.any():  # λ = 0 along a direction that overflowed (a metric of spent
+            # curvature): 0·inf is nan there; those groups stay where they began, as the
+            # single fit's search ends (armijo.Armijo.update)
+            new = objective.evaluate(_where_groups(objective, lost, point.coef, new.coef))
         self._k += 1
         if self._drift.due(objective.group_max(objective.xp.abs(new.coef))):
             new = objective.evaluate(new.coef)
