@@ -376,10 +376,11 @@ class MultinomialLogLoss:
             R = R if R.flags.f_contiguous else np.asfortranarray(R)
             R.T.reshape(-1)[at] = v  # a view: R is class-major
             return R
-        own = at == self.classes
-        v = v if isinstance(v, float) else xp.reshape(v, (-1, 1))
-        return xp.where(own, xp.asarray(v, dtype=R.dtype, device=getattr(R, "device", None))
-                        if isinstance(v, float) else v, R)
+        if isinstance(v, float):
+            v = xp.asarray(v, dtype=R.dtype, device=getattr(R, "device", None))
+        else:  # one per row: a column
+            v = xp.reshape(v, (-1, 1))
+        return xp.where(at == self.classes, v, R)
 
     def _subtract(self, R, at, s, xp):
         """R with s_i subtracted at [i, t_i]."""
