@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._loss import CurvatureShare, GroupedLoss
-from ._objective import Objective, Point, standardized
+from ._objective import Objective, Point, least_weights, standardized
 from ._penalty import _relu
 from ._problem import Identity, Problem
 from ._solver import (
@@ -39,6 +39,7 @@ from ._solver import (
     Monitor,
     curvature_factor,
     gradient_tol,
+    separated,
     stalled,
 )
 from ._steps._base import Drift, _start, eps, vdot
@@ -1101,6 +1102,7 @@ class BatchMonitor:
         self._next_check = np.full(n_groups, np.inf)
         self._zero_grad, self._dual = {}, {}
         self._has_ref = False  # set by ``reference``, before the start if that is warm
+        self._least = {}  # each group's least normalised row weight, once asked (C = inf)
 
     def reference(self, active, objective, zero, opt=None):
         """Set the scale of the test, (‖g'(0)‖_∞, J(0)), from ``zero``: every group's
@@ -1170,8 +1172,25 @@ class BatchMonitor:
         reason = np.full(len(active), None, dtype=object)
         reason[k >= self.max_iter] = "max_iter"
         reason[passes] = "converged"
+        reason[self._separated(active, objective, J, J_ref)] = "separated"
         reason[diverged] = "diverged"
         return reason
+
+    def _separated(self, active, objective, J, J_ref):
+        """Monitor._separated of each group: without a penalty, J within tol of its
+        infimum 0 on rows that a margin classifies (the rows' least weight asked once)."""
+        free = objective.penalty.free.reshape(len(active), -1)[:, 0]
+        near = free & (J <= GAP_SHARE * self.tol * J_ref)
+        if not near.any():
+            return near
+        asked = [i for i in np.flatnonzero(near) if active[i] not in self._least]
+        if asked:
+            least = np.atleast_1d(least_weights(objective.backend.s, objective.xp,
+                                                objective.dtype))
+            for i in asked:
+                self._least[active[i]] = float(least[min(i, len(least) - 1)])
+        least = np.array([self._least.get(g, 0.0) for g in active])
+        return near & separated(J, J_ref, self.tol, least)
 
     def _confirmed(self, active, objective, point, opt, floor, passes):
         """Monitor._confirmed of the groups that pass (``passes``, updated in place)."""

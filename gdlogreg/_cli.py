@@ -1094,7 +1094,7 @@ def _check_scorer(scoring, X, y):
 
 def _outcome(reasons):
     n = len(reasons)
-    order = ("converged", "max_iter", "diverged", "stalled", "callback")
+    order = ("converged", "separated", "max_iter", "diverged", "stalled", "callback")
     parts = [f"{r} {reasons.count(r)}/{n}" for r in order if r in reasons]
     return ", ".join(parts)
 

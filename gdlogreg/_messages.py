@@ -65,6 +65,13 @@ def unconverged(est, result, hint, descent_step, no_minimum):
     if result.stop_reason == "callback":
         return None
     cause = no_minimum() if result.stop_reason != "diverged" else None
+    if result.stop_reason == "separated":
+        return (
+            f"GradientDescentLogisticRegression stopped after {result.n_iter}"
+            f" iteration{'' if result.n_iter == 1 else 's'}, where every row is classified by"
+            f" a margin and J = {result.loss_curve[-1]:.3g} is within tol of its infimum 0. "
+            + (cause or SEPARABLE)
+        )
     if result.converged:
         if cause is not None:
             size = float(np.max(np.abs(np.asarray(est._coef_host()))))
@@ -182,7 +189,8 @@ def search_unconverged(est, grid, n_folds, results, no_minimum=None):
     no_minimum = no_minimum or {}
     stopped = {}
     for g, res in enumerate(results):
-        if not res.converged:
+        # (a stop on separated rows is told with its fold's missing minimum)
+        if not res.converged and not (res.stop_reason == "separated" and g in no_minimum):
             stopped.setdefault(res.stop_reason, set()).add(g // n_folds)
     if not stopped and not no_minimum:
         return None
@@ -220,6 +228,7 @@ _SEARCH_REASONS = {
     "diverged": "diverged",
     "stalled": "stalled (no decrease possible in floating point)",
     "callback": "were stopped by a callback",
+    "separated": "stopped where a margin classifies every training row (J near 0)",
 }
 
 

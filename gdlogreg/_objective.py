@@ -115,6 +115,15 @@ DIAGONAL_MOVE = 2.0
 GRAM_ENTRIES = 1 << 20
 
 
+def least_weights(s, xp, dtype):
+    """The least positive entry of the normalised weights s (a number where every row
+    weighs the same; per column of a batch's (n, m) weights): a host float or vector."""
+    if isinstance(s, float):
+        return s
+    # s <= 1 (normalised): 2 stands in for the rows of no weight
+    return to_host(xp.min(s + 2.0 * astype(s <= 0, dtype, xp), axis=0))
+
+
 def _host(backend, a):
     """A small array (parameters, gradients) as float64 numpy on the host."""
     if not isinstance(a, np.ndarray):
@@ -621,6 +630,10 @@ class Objective:
         # n: the rows as counted (a weight of 2 paces it as a repeated row does)
         (p, k), n = self.coef_shape, self._rows()
         return math.ceil(RENT * (n * p * p / 2 + p**3) / (4 * n * p * k + ITERATION_FLOPS))
+
+    def least_weight(self):
+        """The least normalised weight of a row of positive weight (a host float)."""
+        return float(least_weights(self.backend.s, self.backend.xp, self.dtype))
 
     def _positive_rows(self):
         be = self.backend

@@ -215,7 +215,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         folds (candidate-major).
     stop_reasons_ : list of str
         Why each column stopped (``"converged"``, ``"max_iter"``,
-        ``"diverged"``, ``"stalled"`` or ``"callback"``), in the same order.
+        ``"diverged"``, ``"stalled"``, ``"separated"`` or ``"callback"``), in
+        the same order.
 
     See Also
     --------

@@ -646,14 +646,16 @@ def _quiet_fit(est, X, y):
 def test_objective_of_a_separating_fit_is_the_recorded_cost():
     # Without a penalty wine is separated: most probabilities round to 1 and
     # log_loss, which clips them at 1 - eps, is off by 5e-7 relative; the
-    # core's loss, from the raw predictions, is the cost the fit recorded.
+    # core's loss, from the raw predictions, is the cost the fit recorded (tol
+    # at its floor: at the default the fit stops on the separation at J ~ 6e-7).
     from sklearn.preprocessing import StandardScaler
 
     from gdlogreg._cli import objective
 
     X, y = load_wine(return_X_y=True)
     X = StandardScaler().fit_transform(X)
-    clf = _quiet_fit(gdlogreg.GradientDescentLogisticRegression(C=math.inf, max_iter=300), X, y)
+    clf = gdlogreg.GradientDescentLogisticRegression(C=math.inf, max_iter=300, tol=1e-14)
+    clf = _quiet_fit(clf, X, y)
     assert clf.loss_curve_[-1] < 1e-9
     assert objective(clf, X, y) == pytest.approx(clf.loss_curve_[-1], rel=1e-12, abs=0.0)
 

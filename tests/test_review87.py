@@ -94,8 +94,8 @@ def _inf_fit(X, y, solver):
 
 def test_quoted_c_inf_iteration_counts_are_the_fits():
     """benchmarks/README.md's C = inf figures (review 85) as the code gives them: iris 31
-    with "bb"; breast cancer runs to max_iter in every form (a "444 → 25" on CSR was
-    quoted)."""
+    with "bb"; breast cancer does not converge in any form (a "444 → 25" on CSR was
+    quoted): since the stop on separated rows it stops there, J within tol of 0."""
     readme = _text("benchmarks/README.md")
     X, y = load_iris(return_X_y=True)
     for form in (X, sp.csr_matrix(X)):
@@ -103,7 +103,7 @@ def test_quoted_c_inf_iteration_counts_are_the_fits():
     assert "iris 378 → 31 iterations" in readme
     X, y = load_breast_cancer(return_X_y=True)
     for form in (sp.csr_matrix(X), sp.csr_matrix(StandardScaler().fit_transform(X))):
-        assert _inf_fit(form, y, "bb").stop_reason_ == "max_iter"
+        assert _inf_fit(form, y, "bb").stop_reason_ == "separated"
     assert "444 → 25" not in readme.replace('"breast cancer CSR 444 → 25" quoted', "")
 
 

@@ -1,0 +1,132 @@
+"""The stop on separated rows: without a penalty (C = inf), where a margin classifies every
+row of weight, J has no minimum (its infimum is 0) and the fit stops once J is within tol
+of it, with a warning ("separated", not converged). Breast cancer at C = inf ran 1000
+iterations to J = 1e-307 before (16 times LogisticRegression(penalty=None)'s time)."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_breast_cancer, load_iris, load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import StandardScaler
+
+from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
+from gdlogreg._solver import GAP_SHARE, SEPARATED
+
+
+def _std(load):
+    X, y = load(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _margins(est, X, y):
+    z = np.asarray(est.decision_function(X))
+    if z.ndim == 1:
+        return np.where(y == est.classes_[1], z, -z)
+    own = z[np.arange(len(y)), np.searchsorted(est.classes_, y)]
+    z = z.copy()
+    z[np.arange(len(y)), np.searchsorted(est.classes_, y)] = -np.inf
+    return own - z.max(axis=1)
+
+
+@pytest.mark.parametrize("load, solver", [(load_breast_cancer, "bb"), (load_wine, "bb"),
+                                          (load_wine, "lbfgs"), (load_wine, "backtracking")])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_separated_rows_stop_within_tol_of_zero(load, solver, dtype):
+    X, y = _std(load)
+    X = X.astype(dtype)
+    with pytest.warns(ConvergenceWarning, match="classified by a margin.*linearly separable"):
+        est = GradientDescentLogisticRegression(C=np.inf, solver=solver).fit(X, y)
+    assert est.stop_reason_ == "separated" and not est.converged_
+    assert est.n_iter_[0] < 200  # 24 to 133 here; 1000 to max_iter before
+    J0 = est.loss_curve_[0]  # the all-zero model's
+    assert est.loss_curve_[-1] <= GAP_SHARE * 1e-5 * J0 * (1 + 1e-6)
+    assert _margins(est, X, y).min() > 0  # what the stop certifies
+
+
+def test_a_misclassified_row_of_tiny_weight_is_no_separation():
+    """J <= tol·J(0) alone is no certificate: a row of weight 1e-9 on the wrong side adds
+    next to nothing to J. The rows' least weight keeps the stop off (its loss may be large)."""
+    X, y = _std(load_breast_cancer)
+    X, y = np.vstack([X, X[:1]]), np.append(y, 1 - y[0])  # row 0 again, other label
+    w = np.ones(len(y))
+    w[-1] = 1e-9
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = GradientDescentLogisticRegression(C=np.inf, max_iter=300).fit(X, y, sample_weight=w)
+    assert est.stop_reason_ != "separated"
+
+
+def test_weight_two_and_a_repeated_row_stop_alike():
+    """The rows' least weight is normalised: a weight of 2 and a repeated row give the same
+    path and the same stop."""
+    X, y = _std(load_breast_cancer)
+    w = np.ones(len(y))
+    w[:50] = 2.0
+    Xr, yr = np.vstack([X, X[:50]]), np.append(y, y[:50])
+    fits = []
+    for args in ((X, y, w), (Xr, yr, None)):
+        with pytest.warns(ConvergenceWarning):
+            fits.append(GradientDescentLogisticRegression(C=np.inf).fit(
+                args[0], args[1], sample_weight=args[2]))
+    assert fits[0].stop_reason_ == fits[1].stop_reason_ == "separated"
+    assert fits[0].n_iter_[0] == fits[1].n_iter_[0]
+    np.testing.assert_allclose(fits[0].coef_, fits[1].coef_, rtol=1e-6)
+
+
+def test_partly_separable_classes_are_not_stopped_as_separated():
+    """iris: setosa separates, the other two overlap: inf J > 0, a row keeps a loss above
+    log 2 and the gradient test stops it, with the separation named."""
+    X, y = load_iris(return_X_y=True)
+    with pytest.warns(ConvergenceWarning, match="linearly separable"):
+        est = GradientDescentLogisticRegression(C=np.inf).fit(X, y)
+    assert est.stop_reason_ != "separated"
+
+
+def test_a_finite_C_never_stops_as_separated():
+    X, y = _std(load_breast_cancer)
+    est = GradientDescentLogisticRegression(C=1e8, max_iter=3000).fit(X, y)
+    assert est.stop_reason_ != "separated"
+
+
+def test_the_search_stops_its_columns_as_the_single_fits_and_warns_once():
+    X, y = _std(load_wine)
+    cv = StratifiedKFold(3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        search = GradientDescentLogisticRegressionCV(Cs=[1.0, np.inf], cv=cv).fit(X, y)
+    texts = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(texts) == 1 and "give a cost without a minimum" in texts[0]
+    assert "max_iter" not in texts[0].split("minimum.")[0]  # no advice on iterations
+    for f, (train, _) in enumerate(cv.split(X, y)):
+        with pytest.warns(ConvergenceWarning):
+            single = GradientDescentLogisticRegression(C=np.inf).fit(X[train], y[train])
+        assert search.stop_reasons_[3 + f] == single.stop_reason_ == "separated"
+        assert len(search.loss_curves_[3 + f]) == len(single.loss_curve_)
+
+
+def test_sparse_X_stops_as_dense_X():
+    X, y = _std(load_breast_cancer)
+    with pytest.warns(ConvergenceWarning):
+        dense = GradientDescentLogisticRegression(C=np.inf).fit(X, y)
+    with pytest.warns(ConvergenceWarning):
+        sparse = GradientDescentLogisticRegression(C=np.inf).fit(sp.csr_matrix(X), y)
+    assert dense.stop_reason_ == sparse.stop_reason_ == "separated"
+    assert dense.n_iter_[0] == sparse.n_iter_[0]
+
+
+def test_no_intercept_through_the_origin_is_no_separation():
+    """Breast cancer without an intercept: no hyperplane through the origin separates it,
+    J has a minimum and the fit converges to it."""
+    X, y = _std(load_breast_cancer)
+    est = GradientDescentLogisticRegression(C=np.inf, fit_intercept=False).fit(X, y)
+    assert est.converged_ and est.stop_reason_ == "converged"
+
+
+def test_the_certificate_constant():
+    """s·L <= J < SEPARATED·s_min gives every row's loss below log 2: a positive margin."""
+    assert SEPARATED < math.log(2.0)
