@@ -983,10 +983,26 @@ def _no_minimum(estimator, free, X, labels, weights, converged=False, separable=
         z = _to_numpy(X @ estimator.coef_.T + estimator.intercept_)[keep]
     y_idx = y_idx[keep]
     fitted = (z[:, 0] > 0) == (y_idx == 1) if z.shape[1] == 1 else z.argmax(1) == y_idx
-    if fitted.all() or (_lp_worth_it(X, keep, y_idx, z, converged) and (separable or _separable)(
-            X, keep, y_idx, z.shape[1], estimator.fit_intercept)):
+    if fitted.all() or (_lp_worth_it(X, keep, y_idx, z, converged) and _separation(
+            X, keep, y_idx, z, converged, estimator.fit_intercept, separable or _separable)):
         return _messages.SEPARABLE
     return None
+
+
+def _separation(X, keep, y_idx, z, converged, fit_intercept, separable):
+    """Whether the rows ``keep`` are separable in full or in part: for a ``converged`` fit
+    by :func:`_separable_near` where it applies, else by the program ``separable``
+    (:func:`_separable` or a memo of it)."""
+    k = z.shape[1]
+    entries = _kept_entries(X, keep) * (1 if k == 1 else 2 * (k - 1))
+    if converged and entries <= NEAR_ENTRIES and (
+            X.shape[1] + int(fit_intercept)) * k <= NEAR_COLUMNS:
+        with np.errstate(over="ignore"):
+            tiny = _pair_ratios(z, y_idx) < NEAR_RATIO
+        found = _separable_near(_margin_matrix(X, keep, y_idx, k, fit_intercept), tiny)
+        if found is not None:
+            return found
+    return entries <= LP_ENTRIES and separable(X, keep, y_idx, k, fit_intercept)
 
 
 def _some_weightless(weights):
@@ -1009,16 +1025,13 @@ LP_RESIDUAL = 1e-5
 
 
 def _lp_worth_it(X, keep, y_idx, z, converged):
-    """Whether :func:`_separable` is asked: numpy or SciPy X (not Dask), a program of at
-    most LP_ENTRIES entries, and, where the fit ``converged``, a row of weight whose own
-    class's residual 1 - p is below LP_RESIDUAL (z: the rows' raw predictions, those of
-    weight only). A fit stopped early need not have gone far along a separation."""
+    """Whether separability is asked (:func:`_separation`): numpy or SciPy X (not Dask),
+    and, where the fit ``converged``, a row of weight whose own class's residual 1 - p is
+    below LP_RESIDUAL (z: the rows' raw predictions, those of weight only). A fit stopped
+    early need not have gone far along a separation."""
     if hasattr(X, "dask") or not len(z):
         return False
     k = z.shape[1]
-    entries = _kept_entries(X, keep) * (1 if k == 1 else 2 * (k - 1))
-    if entries > LP_ENTRIES:
-        return False
     if not converged:
         return True
     if k == 1:  # 1 - p = expit(-margin)
@@ -1041,8 +1054,13 @@ def _kept_entries(X, keep):
 def _separable(X, keep, y_idx, n_columns, fit_intercept):
     """Whether a direction of the weights raises some row's margin and lowers none: the
     largest sum of margins over weights in [-1, 1] (a linear program) is above 0."""
-    from scipy.optimize import linprog
+    return _program(_margin_matrix(X, keep, y_idx, n_columns, fit_intercept))
 
+
+def _margin_matrix(X, keep, y_idx, n_columns, fit_intercept):
+    """A (CSR), whose product with the weights (and intercepts) stacked is the margins of
+    the rows ``keep``: one per row (t·(w·x + b), t = ±1) for two classes, one per row and
+    other class k (z_y - z_k, k by k) for K; X's columns scaled to [-1, 1]."""
     X = sp.csr_matrix(X if sp.issparse(X) else _to_numpy(X), dtype=np.float64, copy=True)
     X = X[keep]
     X.sum_duplicates()
@@ -1052,13 +1070,70 @@ def _separable(X, keep, y_idx, n_columns, fit_intercept):
     if fit_intercept:
         X = sp.hstack([X, np.ones((X.shape[0], 1))], format="csr")
     if n_columns == 1:  # margins t·(w·x + b), t = ±1
-        A = sp.diags(2.0 * (y_idx == 1) - 1.0) @ X
-    else:  # the margins z_y - z_k of each row against each other class k
-        A = sp.vstack([
-            sp.hstack([sp.diags((y_idx[y_idx != k] == j) - float(j == k)) @ X[y_idx != k]
-                       for j in range(n_columns)])
-            for k in range(n_columns)
-        ], format="csr")
+        return sp.diags(2.0 * (y_idx == 1) - 1.0) @ X
+    return sp.vstack([  # the margins z_y - z_k of each row against each other class k
+        sp.hstack([sp.diags((y_idx[y_idx != k] == j) - float(j == k)) @ X[y_idx != k]
+                   for j in range(n_columns)])
+        for k in range(n_columns)
+    ], format="csr")
+
+
+def _pair_ratios(z, y_idx):
+    """exp(-margin) of each of :func:`_margin_matrix`'s rows, from the raw predictions z:
+    p_k / p_y of each row and other class k (1 - p_y ≈ it for two classes)."""
+    if z.shape[1] == 1:
+        return np.exp(np.where(y_idx == 1, -z[:, 0], z[:, 0]))
+    own = z[np.arange(len(z)), y_idx]
+    return np.concatenate([np.exp(z[y_idx != k, k] - own[y_idx != k])
+                           for k in range(z.shape[1])])
+
+
+#: :func:`_separable_near` where A has at most this many columns ((d + 1)·K): the
+#: eigenvectors of two q × q Grams (about 20 ms at q = 512), and this many entries (its
+#: program, over a few columns, is capped at LP_ENTRIES) ...
+NEAR_COLUMNS, NEAR_ENTRIES = 512, 2_000_000
+#: ... whose eigenvalues up to this fraction of the largest span the null space, where
+#: the pairs near certainty are those of p_k / p_y below NEAR_RATIO: wider than
+#: LP_RESIDUAL (a converged fit left a row of a category found in one class alone at
+#: 1.3e-5, its others at 1e-6); more pairs only widen the null space the program searches.
+NULL_TOL, NEAR_RATIO = 1e-10, 1e-3
+
+
+def _separable_near(A, tiny):
+    """:func:`_separable` at a converged stop, on A (:func:`_margin_matrix`) and the pairs
+    ``tiny`` predicted near certainty; None where A has more than NEAR_COLUMNS columns.
+
+    At a stop of small gradient a direction that raises some margins and lowers none
+    raises only pairs near certainty (the gradient along it, -Σ s r·margin, is small), so
+    it zeroes the other pairs' margins: it lies in the null space N of their rows of A.
+    Where N is that of all of A no margin moves (not separable); else the program runs over
+    N's coordinates alone, a few columns where A has (d + 1)·K."""
+    q = A.shape[1]
+    if q > NEAR_COLUMNS:
+        return None
+    rest = A[~tiny]
+    scale = np.sqrt(np.asarray(A.multiply(A).sum(axis=0)).ravel())
+    scale = 1.0 / np.where(scale > 0.0, scale, 1.0)  # the Grams of unit diagonal
+    every, fixed = np.linalg.eigh(scale[:, None] * (A.T @ A).toarray() * scale)
+    top = max(float(every.max()), np.finfo(np.float64).tiny)
+    values, vectors = np.linalg.eigh(scale[:, None] * (rest.T @ rest).toarray() * scale)
+    N, M = vectors[:, values <= NULL_TOL * top], fixed[:, every <= NULL_TOL * top]
+    # N's directions that move some margin: its part orthogonal to M, A's own null space
+    # (M ⊆ N; for K classes it holds the shift of every class by one vector)
+    U, sv, _ = np.linalg.svd(N - M @ (M.T @ N), full_matrices=False)
+    N = U[:, sv > 0.5]
+    if not N.shape[1]:
+        return False
+    if A.shape[0] * N.shape[1] > LP_ENTRIES:
+        return None
+    return _program(A @ (scale[:, None] * N))
+
+
+def _program(A):
+    """Whether the margins A x over x in [-1, 1] can be all >= 0 and some > 0 (A sparse
+    or dense): the largest sum of margins, a linear program (HiGHS)."""
+    from scipy.optimize import linprog
+
     res = linprog(-np.asarray(A.sum(axis=0)).ravel(), A_ub=-A, b_ub=np.zeros(A.shape[0]),
                   bounds=(-1.0, 1.0), method="highs",
                   options={"primal_feasibility_tolerance": 1e-10})

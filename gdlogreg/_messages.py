@@ -66,20 +66,9 @@ def unconverged(est, result, hint, descent_step, no_minimum):
         return None
     cause = no_minimum() if result.stop_reason != "diverged" else None
     if result.stop_reason == "separated":
-        return (
-            f"GradientDescentLogisticRegression stopped after {result.n_iter}"
-            f" iteration{'' if result.n_iter == 1 else 's'}, where every row is classified by"
-            f" a margin and J = {result.loss_curve[-1]:.3g} is within tol of its infimum 0. "
-            + (cause or SEPARABLE)
-        )
+        return _separated(result, cause)
     if result.converged:
-        if cause is not None:
-            size = float(np.max(np.abs(np.asarray(est._coef_host()))))
-            return (
-                "The fit stopped because the gradient became small, at weights of size up"
-                f" to {size:.3g}. " + cause
-            )
-        return None
+        return None if cause is None else _small_gradient(est, cause)
     fixed = not isinstance(est.learning_rate, str)
     if result.diverged:
         return _diverged(est, result, descent_step if fixed else None)
@@ -101,6 +90,25 @@ def unconverged(est, result, hint, descent_step, no_minimum):
     return (
         f"{head} Increase max_iter, use learning_rate='auto' or another solver, or scale"
         " the data (e.g. with StandardScaler)."
+    )
+
+
+def _small_gradient(est, cause):
+    """A fit stopped by a gradient test where J has no minimum (``cause``: why)."""
+    size = float(np.max(np.abs(np.asarray(est._coef_host()))))
+    return (
+        "The fit stopped because the gradient became small, at weights of size up"
+        f" to {size:.3g}. " + cause
+    )
+
+
+def _separated(result, cause):
+    """A fit without a penalty stopped where a margin classifies every row (J near 0)."""
+    return (
+        f"GradientDescentLogisticRegression stopped after {result.n_iter}"
+        f" iteration{'' if result.n_iter == 1 else 's'}, where every row is classified by"
+        f" a margin and J = {result.loss_curve[-1]:.3g} is within tol of its infimum 0. "
+        + (cause or SEPARABLE)
     )
 
 

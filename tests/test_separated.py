@@ -130,3 +130,54 @@ def test_no_intercept_through_the_origin_is_no_separation():
 def test_the_certificate_constant():
     """s·L <= J < SEPARATED·s_min gives every row's loss below log 2: a positive margin."""
     assert SEPARATED < math.log(2.0)
+
+
+# ------------------------------------------- the no-minimum test of a converged fit
+def _refuse_program(monkeypatch):
+    import gdlogreg._estimator as est
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the full linear program was asked")
+
+    monkeypatch.setattr(est, "_separable", refuse)
+
+
+def _category_in_one_class(seed=201):
+    """Overlapping Gaussian classes and a 0/1 column set on a few rows of class 0 alone: the
+    classes are separable in part (that column's weight falls without bound)."""
+    r = np.random.default_rng(seed)
+    n = 110
+    X = r.standard_normal((n, 10)) * r.choice([1, 10, 1e3], size=10)
+    y = r.integers(0, 2, n)
+    col = np.zeros(n)
+    col[np.flatnonzero(y == 0)[:5]] = 1.0
+    return np.c_[X, col], y
+
+
+def test_a_converged_fit_names_a_category_of_one_class_without_the_full_program(monkeypatch):
+    """At a stop of small gradient the separating direction zeroes the margins of the pairs
+    not near certainty: the test searches their null space alone (_separable_near). One
+    of the category's rows stopped at p_k/p_y = 1.3e-5, above LP_RESIDUAL: the pairs near
+    certainty are taken up to NEAR_RATIO."""
+    X, y = _category_in_one_class()
+    _refuse_program(monkeypatch)
+    with pytest.warns(ConvergenceWarning, match="linearly separable"):
+        est = GradientDescentLogisticRegression(C=np.inf, max_iter=2000).fit(X, y)
+    assert est.converged_
+
+
+def test_confident_rows_of_a_fit_with_a_minimum_ask_no_program(monkeypatch):
+    """Rows predicted near certainty (far on their side: outliers) where the classes
+    overlap: the other rows span every direction, so no margin can move alone; the full
+    program (64 of credit's 78 ms at C = inf) is not asked, and nothing is warned."""
+    r = np.random.default_rng(0)
+    X = r.standard_normal((400, 5))
+    y = (X[:, 0] + r.standard_normal(400) > 0).astype(int)
+    X[:3] = np.where(y[:3, None] == 1, 1.0, -1.0) * np.array([1e3, 0, 0, 0, 0])
+    _refuse_program(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = GradientDescentLogisticRegression(C=np.inf).fit(X, y)
+    assert est.converged_
+    z = est.decision_function(X[:3]) * np.where(y[:3] == 1, 1, -1)
+    assert z.min() > 20  # the outliers are near certainty: the old gate asked the program
