@@ -999,7 +999,7 @@ def _separation(X, keep, y_idx, z, converged, fit_intercept, separable):
             X.shape[1] + int(fit_intercept)) * k <= NEAR_COLUMNS:
         with np.errstate(over="ignore"):
             tiny = _pair_ratios(z, y_idx) < NEAR_RATIO
-        found = _separable_near(_margin_matrix(X, keep, y_idx, k, fit_intercept), tiny)
+        found = _separable_near(X, keep, y_idx, k, tiny, fit_intercept)
         if found is not None:
             return found
     return entries <= LP_ENTRIES and separable(X, keep, y_idx, k, fit_intercept)
@@ -1060,15 +1060,27 @@ def _separable(X, keep, y_idx, n_columns, fit_intercept):
 def _margin_matrix(X, keep, y_idx, n_columns, fit_intercept):
     """A (CSR), whose product with the weights (and intercepts) stacked is the margins of
     the rows ``keep``: one per row (t·(w·x + b), t = ±1) for two classes, one per row and
-    other class k (z_y - z_k, k by k) for K; X's columns scaled to [-1, 1]."""
+    other class k (z_y - z_k, k by k) for K; X's columns scaled to [-1, 1] (a better-posed
+    program: the weights of A's columns are the model's times those scales)."""
+    return _pairs_of(_scaled_rows(X, keep, fit_intercept)[0], y_idx, n_columns)
+
+
+def _scaled_rows(X, keep, fit_intercept):
+    """X's rows ``keep`` (CSR, float64) with its columns scaled to [-1, 1] and a column of
+    ones for the intercept, and the scales (1 for a column of zeros or the intercept)."""
     X = sp.csr_matrix(X if sp.issparse(X) else _to_numpy(X), dtype=np.float64, copy=True)
     X = X[keep]
     X.sum_duplicates()
     X.eliminate_zeros()  # a column of zeros has no scale
-    scale = abs(X).max(axis=0).toarray().ravel()  # columns to [-1, 1]: a better-posed LP;
+    scale = abs(X).max(axis=0).toarray().ravel()
     X.data /= scale[X.indices]  # divided, not times 1/scale: subnormal columns overflow it
-    if fit_intercept:
-        X = sp.hstack([X, np.ones((X.shape[0], 1))], format="csr")
+    scale = np.append(np.where(scale > 0.0, scale, 1.0), [1.0] * int(fit_intercept))
+    return (sp.hstack([X, np.ones((X.shape[0], 1))], format="csr") if fit_intercept
+            else X), scale
+
+
+def _pairs_of(X, y_idx, n_columns):
+    """:func:`_margin_matrix` of the scaled rows X (:func:`_scaled_rows`)."""
     if n_columns == 1:  # margins t·(w·x + b), t = ±1
         return sp.diags(2.0 * (y_idx == 1) - 1.0) @ X
     return sp.vstack([  # the margins z_y - z_k of each row against each other class k
@@ -1076,6 +1088,34 @@ def _margin_matrix(X, keep, y_idx, n_columns, fit_intercept):
                    for j in range(n_columns)])
         for k in range(n_columns)
     ], format="csr")
+
+
+def _pair_gram(X, rows, y_idx, n_columns, pairs, intercept):
+    """AᵀA over the pairs ``pairs`` (a bool each, in A's order) of :func:`_margin_matrix`
+    but in X's own units (its columns unscaled), from X's rows ``rows`` (indices), without
+    A: dense, a Gram of the rows of each class and other class."""
+    if n_columns == 1:
+        return _gram(X, rows[pairs], intercept)
+    q, K, start = X.shape[1] + int(intercept), n_columns, 0
+    G = np.zeros((K * q, K * q))
+    for k in range(K):  # the pair (row i, class k) adds x xᵀ at (y_i, y_i) and (k, k),
+        of = np.flatnonzero(y_idx != k)  # and -x xᵀ at (y_i, k) and (k, y_i)
+        of, start = of[pairs[start:start + len(of)]], start + len(of)
+        for c in np.unique(y_idx[of]):
+            S = _gram(X, rows[of[y_idx[of] == c]], intercept)
+            for a, b, sign in ((c, c, 1.0), (k, k, 1.0), (c, k, -1.0), (k, c, -1.0)):
+                G[a * q:(a + 1) * q, b * q:(b + 1) * q] += sign * S
+    return G
+
+
+def _gram(X, rows, intercept):
+    """[X 1]ᵀ[X 1] of X's rows ``rows`` (float64; [X]ᵀ[X] without the intercept)."""
+    R = X[rows]
+    G = (R.T @ R).toarray() if sp.issparse(R) else np.asarray(R.T @ R, dtype=np.float64)
+    if not intercept:
+        return G
+    total = np.asarray(R.sum(axis=0), dtype=np.float64).ravel()
+    return np.block([[G, total[:, None]], [total[None, :], np.array([[float(len(rows))]])]])
 
 
 def _pair_ratios(z, y_idx):
@@ -1099,24 +1139,30 @@ NEAR_COLUMNS, NEAR_ENTRIES = 512, 2_000_000
 NULL_TOL, NEAR_RATIO = 1e-10, 1e-3
 
 
-def _separable_near(A, tiny):
-    """:func:`_separable` at a converged stop, on A (:func:`_margin_matrix`) and the pairs
-    ``tiny`` predicted near certainty; None where A has more than NEAR_COLUMNS columns.
+def _separable_near(X, keep, y_idx, n_columns, tiny, fit_intercept):
+    """:func:`_separable` at a converged stop, on X's rows ``keep`` and the pairs ``tiny``
+    predicted near certainty; None where A (:func:`_margin_matrix`) has more than
+    NEAR_COLUMNS columns or the program more than LP_ENTRIES entries.
 
     At a stop of small gradient a direction that raises some margins and lowers none
     raises only pairs near certainty (the gradient along it, -Σ s r·margin, is small), so
     it zeroes the other pairs' margins: it lies in the null space N of their rows of A.
     Where N is that of all of A no margin moves (not separable); else the program runs over
     N's coordinates alone, a few columns where A has (d + 1)·K."""
-    q = A.shape[1]
-    if q > NEAR_COLUMNS:
+    if (X.shape[1] + int(fit_intercept)) * n_columns > NEAR_COLUMNS:
         return None
-    rest = A[~tiny]
-    scale = np.sqrt(np.asarray(A.multiply(A).sum(axis=0)).ravel())
+    rows = np.flatnonzero(keep)
+    with np.errstate(over="ignore", invalid="ignore"):  # data near the float limit
+        G = _pair_gram(X, rows, y_idx, n_columns, np.ones(len(tiny), dtype=bool),
+                       fit_intercept)
+        rest = _pair_gram(X, rows, y_idx, n_columns, ~tiny, fit_intercept)
+    if not (np.isfinite(G).all() and np.isfinite(rest).all()):
+        return None
+    scale = np.sqrt(np.diag(G))
     scale = 1.0 / np.where(scale > 0.0, scale, 1.0)  # the Grams of unit diagonal
-    every, fixed = np.linalg.eigh(scale[:, None] * (A.T @ A).toarray() * scale)
+    every, fixed = np.linalg.eigh(scale[:, None] * G * scale)
     top = max(float(every.max()), np.finfo(np.float64).tiny)
-    values, vectors = np.linalg.eigh(scale[:, None] * (rest.T @ rest).toarray() * scale)
+    values, vectors = np.linalg.eigh(scale[:, None] * rest * scale)
     N, M = vectors[:, values <= NULL_TOL * top], fixed[:, every <= NULL_TOL * top]
     # N's directions that move some margin: its part orthogonal to M, A's own null space
     # (M ⊆ N; for K classes it holds the shift of every class by one vector)
@@ -1124,9 +1170,11 @@ def _separable_near(A, tiny):
     N = U[:, sv > 0.5]
     if not N.shape[1]:
         return False
-    if A.shape[0] * N.shape[1] > LP_ENTRIES:
+    if len(tiny) * N.shape[1] > LP_ENTRIES:
         return None
-    return _program(A @ (scale[:, None] * N))
+    A, columns = _scaled_rows(X, keep, fit_intercept)  # N in X's units; A's x = scale·u
+    return _program(_pairs_of(A, y_idx, n_columns)
+                    @ ((np.tile(columns, n_columns) * scale)[:, None] * N))
 
 
 def _program(A):
