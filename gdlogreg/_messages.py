@@ -73,13 +73,7 @@ def unconverged(est, result, hint, descent_step, no_minimum):
             + (cause or SEPARABLE)
         )
     if result.converged:
-        if cause is not None:
-            size = float(np.max(np.abs(np.asarray(est._coef_host()))))
-            return (
-                "The fit stopped because the gradient became small, at weights of size up"
-                f" to {size:.3g}. " + cause
-            )
-        return None
+        return _converged(est, cause)
     fixed = not isinstance(est.learning_rate, str)
     if result.diverged:
         return _diverged(est, result, descent_step if fixed else None)
@@ -101,6 +95,18 @@ def unconverged(est, result, hint, descent_step, no_minimum):
     return (
         f"{head} Increase max_iter, use learning_rate='auto' or another solver, or scale"
         " the data (e.g. with StandardScaler)."
+    )
+
+
+def _converged(est, cause):
+    """The warning of a fit that converged: None, or, where J has no minimum (``cause``),
+    the size its weights grew to (a helper of :func:`unconverged`, whose C901 it keeps)."""
+    if cause is None:
+        return None
+    size = float(np.max(np.abs(np.asarray(est._coef_host()))))
+    return (
+        "The fit stopped because the gradient became small, at weights of size up"
+        f" to {size:.3g}. " + cause
     )
 
 
