@@ -500,7 +500,9 @@ def _number(text, *, positive, auto=False):
         raise argparse.ArgumentTypeError(f"{text!r} is {kind}") from None
     if not math.isfinite(value) or not (value > 0 if positive else value >= 0):
         what = "the learning rate must be" if auto else "must be"
-        raise argparse.ArgumentTypeError(f"{what} {'>' if positive else '>='} 0, got {text}")
+        finite = "" if math.isfinite(value) else " and finite"  # "> 0, got inf" read as a slip
+        raise argparse.ArgumentTypeError(
+            f"{what} {'>' if positive else '>='} 0{finite}, got {text}")
     return value
 
 

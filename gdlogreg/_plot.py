@@ -153,7 +153,8 @@ class LossCurveDisplay:
     above it is marked with ▲ on the top edge and a legend entry that gives
     its highest value. With ``log_scale=True`` the plot shows
     the suboptimality J - J* on a logarithmic axis, J* the smallest J of all
-    curves (or ``reference``); points at J* or below are left out.
+    curves, 0 where a fit stopped ``"separated"`` (its J has infimum 0 and no
+    minimum), or ``reference``; points at J* or below are left out.
 
     Parameters
     ----------
@@ -169,7 +170,8 @@ class LossCurveDisplay:
         Number of updates of each fit (``n_iter_``). None: the length of the
         curve minus one.
     reference : float, default=None
-        J* for ``log_scale=True``. None: the smallest value of all curves.
+        J* for ``log_scale=True``. None: the smallest value of all curves, or 0
+        where a fit stopped ``"separated"``.
 
     Attributes
     ----------
@@ -231,6 +233,8 @@ class LossCurveDisplay:
     def _reference(self):
         if self.reference is not None:
             return float(self.reference)
+        if "separated" in self.stop_reasons:  # J's infimum 0, not the last J, is J*
+            return 0.0
         finite = [c[np.isfinite(c)] for c in self.loss_curves]
         finite = [c for c in finite if c.size]
         return float(min(c.min() for c in finite)) if finite else 0.0

@@ -35,6 +35,25 @@ def normalise_weights(w):
     return scaled / partial, top * partial
 
 
+def normalised_in(w, dtype, xp):
+    """``(s, Σw)`` of :func:`normalise_weights`, s in ``dtype``; a positive weight whose
+    share rounds to 0 there keeps the least positive number (a row of weight stays one:
+    the stop on separated rows certifies only the rows that weigh in s)."""
+    s, total = normalise_weights(as_data_dtype(w, dtype))
+    if s.dtype != dtype:
+        s = s.astype(dtype) if isinstance(s, np.ndarray) else xp.astype(s, dtype)
+    lost = (s == 0) & (w > 0)
+    least = np.finfo(_np_name(dtype)).smallest_subnormal
+    if hasattr(s, "dask"):  # lazy: the rows' chunks take it as they are computed
+        import dask.array as da
+
+        return da.where(lost, least, s), total
+    if bool(xp.any(lost)):
+        s = xp.where(lost, xp.asarray(float(least), dtype=dtype,
+                                      device=getattr(s, "device", None)), s)
+    return s, total
+
+
 def _reduce(a, how):
     """max or sum of an array of any namespace (Dask arrays included)."""
     if hasattr(a, "dask") or isinstance(a, np.ndarray):
@@ -385,9 +404,7 @@ def make_problem(X, y_idx, sample_weight, n_classes, *, C, l1_ratio, fit_interce
         n = y_idx.shape[0]
         s, sw_sum = 1.0 / n, float(n)
     else:
-        s, sw_sum = normalise_weights(as_data_dtype(sample_weight, dtype))
-        if s.dtype != dtype:
-            s = s.astype(dtype) if isinstance(s, np.ndarray) else xp.astype(s, dtype)
+        s, sw_sum = normalised_in(sample_weight, dtype, xp)
     backend = make_backend(X, loss, y_idx, s)
     penalty = ElasticNet.scaled(C, l1_ratio, sw_sum, itemsize=np.dtype(_np_name(dtype)).itemsize)
     return Problem(

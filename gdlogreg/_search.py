@@ -55,11 +55,10 @@ from ._objective import metric_bytes
 from ._penalty import ElasticNet
 from ._problem import (
     Standardization,
-    as_data_dtype,
     check_finite_scalar_weight,
     check_some_weight,
     class_weight_vector,
-    normalise_weights,
+    normalised_in,
 )
 from ._steps.lbfgs import L2_ONLY
 
@@ -1351,8 +1350,7 @@ def _normalised(X, base_loss, y_idx, weights, xp):
     dtype = X.dtype
     cols, sums, moments = [], [], []
     for w in weights:
-        s, total = normalise_weights(as_data_dtype(w, dtype))
-        s = s.astype(dtype) if isinstance(s, np.ndarray) else xp.astype(s, dtype)
+        s, total = normalised_in(w, dtype, xp)
         cols.append(s)
         sums.append(total)
         moments.append(make_backend(X, base_loss, y_idx, s).moments())
