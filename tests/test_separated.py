@@ -181,3 +181,44 @@ def test_confident_rows_of_a_fit_with_a_minimum_ask_no_program(monkeypatch):
     assert est.converged_
     z = est.decision_function(X[:3]) * np.where(y[:3] == 1, 1, -1)
     assert z.min() > 20  # the outliers are near certainty: the old gate asked the program
+
+
+@pytest.mark.parametrize("csr", [False, True])
+def test_the_null_space_test_agrees_with_the_full_program(csr):
+    """On converged C = inf fits of random problems (2-4 classes; a category found in one
+    class alone, shifted separable classes, outliers far on their side, plain overlap)
+    _separable_near answers as the full program does wherever both are asked."""
+    import gdlogreg._estimator as est
+
+    asked = 0
+    for seed in range(40):
+        r = np.random.default_rng(seed)
+        n, d, K = int(r.integers(30, 200)), int(r.integers(1, 8)), int(r.integers(2, 5))
+        X = r.standard_normal((n, d)) * r.choice([1.0, 10.0, 1e3], size=d)
+        y = r.integers(0, K, n)
+        if seed % 4 == 1:
+            col = np.zeros(n)
+            col[np.flatnonzero(y == 0)[: max(1, n // 20)]] = 1.0
+            X = np.c_[X, col]
+        elif seed % 4 == 2:
+            X = X + 6.0 * y[:, None]
+        elif seed % 4 == 3:
+            X[:3] *= 1e3
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = GradientDescentLogisticRegression(C=np.inf, max_iter=2000).fit(X, y)
+        if not model.converged_ or len(model.classes_) < 2:
+            continue
+        z = np.asarray(model.decision_function(X)).reshape(n, -1)
+        y_idx, keep = np.searchsorted(model.classes_, y), np.ones(n, dtype=bool)
+        if not est._lp_worth_it(X, keep, y_idx, z, True):
+            continue
+        with np.errstate(over="ignore"):
+            tiny = est._pair_ratios(z, y_idx) < est.NEAR_RATIO
+        form = sp.csr_matrix(X) if csr else X
+        near = est._separable_near(form, keep, y_idx, z.shape[1], tiny, True)
+        if near is None:
+            continue
+        asked += 1
+        assert near == est._separable(form, keep, y_idx, z.shape[1], True), seed
+    assert asked >= 10
