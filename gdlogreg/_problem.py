@@ -48,6 +48,8 @@ def normalised_in(w, dtype, xp):
         import dask.array as da
 
         return da.where(lost, least, s), total
+    if isinstance(s, np.ndarray):  # (numpy < 2's asarray takes no device)
+        return (np.where(lost, least, s).astype(s.dtype) if lost.any() else s), total
     if bool(xp.any(lost)):
         s = xp.where(lost, xp.asarray(float(least), dtype=dtype,
                                       device=getattr(s, "device", None)), s)
