@@ -95,3 +95,30 @@ def test_gram_units_leave_ordinary_float64_alone():
     out = est._gram_units(np.c_[X, [1e-200, 0.0, 3e-200, 0.0]])
     assert out.dtype == np.float64 and 0.5 <= np.abs(out[:, -1]).max() < 1.0
     np.testing.assert_array_equal(out[:, :3], X)
+
+
+def test_the_search_warns_of_the_folds_that_separate_light_rows():
+    """GradientDescentLogisticRegressionCV at C = inf: the light category rows (weight
+    1e-4) train in 2 of 3 folds; those two fits, and only they, have no minimum, as the
+    single fits of the same folds say."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from gdlogreg import GradientDescentLogisticRegressionCV
+
+    r = np.random.default_rng(3)
+    n = 600
+    x = r.standard_normal((n, 2))
+    y = (x[:, 0] + r.standard_normal(n) > 0).astype(int)
+    x[:3, 0], y[:3] = [40.0, 41.0, 42.0], 1
+    col, idx = np.zeros(n), np.flatnonzero(y == 1)[3:6]
+    col[idx] = 1.0
+    X, sw = np.c_[x, col], np.ones(n)
+    sw[idx] = 1e-4
+    folds = list(StratifiedKFold(3).split(X, y))
+    single = [bool(_separable_warning(X[tr], y[tr], sample_weight=sw[tr])) for tr, _ in folds]
+    assert single == [np.isin(idx, tr).any() for tr, _ in folds] and sum(single) == 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        GradientDescentLogisticRegressionCV(Cs=[1.0, np.inf], cv=folds, max_iter=5000).fit(
+            X, y, sample_weight=sw)
+    assert any("2 of 6 fits ({'C': inf})" in str(w.message) for w in caught)
