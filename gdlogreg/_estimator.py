@@ -1141,8 +1141,8 @@ def _pair_ratios(z, y_idx, weights=None):
     p_k / p_y of each row and other class k (1 - p_y ≈ it for two classes), times the
     row's weight over the mean where below it: a row's pull on the gradient is its weight
     times p_k, so a converged fit leaves a light row of a separation farther from 1."""
-    share = np.ones(len(z)) if weights is None else np.minimum(
-        weights / np.mean(weights), 1.0)
+    share = np.ones(len(z)) if weights is None else weights / np.max(weights)
+    share = np.minimum(share / np.mean(share), 1.0)  # over the largest: no overflow
     if z.shape[1] == 1:
         return np.exp(np.where(y_idx == 1, -z[:, 0], z[:, 0])) * share
     own = z[np.arange(len(z)), y_idx]

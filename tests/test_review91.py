@@ -66,6 +66,10 @@ def test_light_pairs_count_as_near_certainty():
     expect = np.concatenate([share[y_idx != k] for k in range(3)])
     np.testing.assert_allclose(weighted, plain * expect)
     assert (weighted <= plain).all() and (weighted < plain).any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # weights whose sum overflows: the same shares
+        huge = est._pair_ratios(z, y_idx, weights * 1.7e307)
+    np.testing.assert_allclose(huge, weighted)
 
 
 @pytest.mark.parametrize("dtype, size", [(np.float64, 1e-165), (np.float64, 1e-300),
