@@ -1116,7 +1116,8 @@ def _gram_units(X):
     would read as a column of zeros or inf; the Grams' unit diagonal undoes the factors)."""
     X = X if sp.issparse(X) else _to_numpy(X)
     top = (abs(X).max(axis=0).toarray().ravel() if sp.issparse(X)
-           else np.max(np.abs(X), axis=0, initial=0.0)).astype(np.float64)
+           else np.maximum(X.max(axis=0, initial=0.0), -X.min(axis=0, initial=0.0))
+           ).astype(np.float64)  # no copy of X for abs
     wild = (top > 0.0) & ((top < 1e-60) | (top > 1e60))
     if X.dtype == np.float64 and not wild.any():
         return X
