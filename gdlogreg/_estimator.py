@@ -1196,16 +1196,24 @@ def _separable_near(X, keep, y_idx, n_columns, tiny, fit_intercept):
     N = U[:, sv > 0.5]
     if not N.shape[1]:
         return False
-    if len(tiny) * N.shape[1] > LP_ENTRIES:
-        return None
     A, columns = _scaled_rows(X, keep, fit_intercept)  # N in X's units; A's x = scale·u
-    return _program(_pairs_of(A, y_idx, n_columns)
-                    @ ((np.tile(columns, n_columns) * scale)[:, None] * N))
+    B = np.asarray(_pairs_of(A, y_idx, n_columns)
+                   @ ((np.tile(columns, n_columns) * scale)[:, None] * N))
+    # the program over the pairs N moves (rest's pairs, in its null space, move by
+    # rounding alone): Kershaw 10,206 -> 4,252 rows; its answer is checked on all pairs
+    size = np.abs(B).max(axis=1)
+    moves = size > 1e-12 * size.max(initial=0.0)
+    if not moves.any():
+        return False
+    if np.count_nonzero(moves) * N.shape[1] > LP_ENTRIES:
+        return None
+    return _program(B[moves], every=B)
 
 
-def _program(A):
+def _program(A, every=None):
     """Whether the margins A x over x in [-1, 1] can be all >= 0 and some > 0 (A sparse
-    or dense): the largest sum of margins, a linear program (HiGHS)."""
+    or dense): the largest sum of margins, a linear program (HiGHS); the answer's
+    margins are checked on the rows of ``every`` where given (A's and more)."""
     from scipy.optimize import linprog
 
     res = linprog(-np.asarray(A.sum(axis=0)).ravel(), A_ub=-A, b_ub=np.zeros(A.shape[0]),
@@ -1213,5 +1221,5 @@ def _program(A):
                   options={"primal_feasibility_tolerance": 1e-10})
     if res.status != 0:
         return False
-    margins = A @ res.x
+    margins = (A if every is None else every) @ res.x
     return bool(margins.max() > 1e-6 and margins.min() >= -1e-9)

@@ -165,3 +165,17 @@ def test_the_residual_gate_is_scipys_logsumexp_without_its_cost(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         est._lp_worth_it(X, keep, y_idx, cases[0], True)
+
+
+def test_a_category_row_among_300000_is_named_by_the_program_over_the_pairs_it_moves():
+    """300,000 rows, a category in one row of class 1: N is a few columns, but the
+    program over all 300,000 pairs was above LP_ENTRIES and nothing was asked (no
+    warning); the pairs that N moves are a handful, and their program answers."""
+    r = np.random.default_rng(0)
+    n = 300_000
+    x = r.standard_normal((n, 2))
+    y = (x[:, 0] + r.standard_normal(n) > 0).astype(int)
+    x[0, 0], y[0] = 40.0, 1
+    col = np.zeros(n)
+    col[np.flatnonzero(y == 1)[1]] = 1.0
+    assert _separable_warning(np.c_[x, col], y)
