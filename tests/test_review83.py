@@ -126,4 +126,6 @@ def test_c_inf_fold_program_asked_once_per_fold(monkeypatch):
                         lambda *a: calls.append(1) or separable(*a), raising=False)
     (msg,) = _search_warnings(X, y, Cs=[np.inf], l1_ratios=[0.0, 0.5, 1.0])
     assert "linearly separable" in msg
-    assert 1 <= len(calls) <= 3
+    # since 464581d a converged fold's null-space test (_separable_near) answers without
+    # the full program: it is asked at most once per fold, here not at all
+    assert len(calls) <= 3
