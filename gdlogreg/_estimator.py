@@ -1004,7 +1004,9 @@ def _separation(X, keep, y_idx, z, converged, fit_intercept, separable, weights=
         found = _separable_near(X, keep, y_idx, k, tiny, fit_intercept)
         if found is not None:
             return found
-    return entries <= LP_ENTRIES and separable(X, keep, y_idx, k, fit_intercept)
+    columns = (X.shape[1] + int(fit_intercept)) * k
+    return (entries <= LP_ENTRIES and entries * columns <= LP_WORK
+            and separable(X, keep, y_idx, k, fit_intercept))
 
 
 def _some_weightless(weights):
@@ -1018,8 +1020,11 @@ def _some_weightless(weights):
 
 #: The linear program of :func:`_separable` only where its constraints hold at most this
 #: many entries (HiGHS: about 0.5 µs an entry here, 0.1 s at the cap; 1.6 s for 20,000 × 30,
-#: 3 classes, 40 times the fit) ...
-LP_ENTRIES = 200_000
+#: 3 classes, 40 times the fit) and its entries times its columns are at most LP_WORK
+#: (the simplex's iterations grow with the columns: one-hot 1,000 × 124, 10 classes,
+#: 90,000 entries of 1,250 columns, took 4 to 10 s of a fit of 0.3; about 4e-8 s a unit,
+#: 0.2 s at the cap) ...
+LP_ENTRIES, LP_WORK = 200_000, 5_000_000
 #: ... and some row's own class is predicted within this of 1: at a stop on a direction
 #: that separates rows, their residuals are small (iris at C = inf: 1e-14; fits with a
 #: minimum, 20,000 × 30 and 100,000 × 50 synthetic: 5e-3 and 2e-4 at the least).
