@@ -1115,14 +1115,17 @@ def _summable(w):
 
 
 def _numbers(name, values, auto=False):
-    """The grid's values of ``name`` as floats, integers kept (as GridSearchCV keeps them in
-    ``params`` and an int ``param_*`` column), and "auto" where ``auto``; or a TypeError
-    naming the parameter."""
+    """The grid's values of ``name`` as floats, integers and numpy floats kept (as
+    GridSearchCV keeps them in ``params`` and a ``param_*`` column of their dtype: float32
+    Cs give a float32 column), and "auto" where ``auto``; or a TypeError naming the
+    parameter."""
+    # a numpy array's own scalars (its object copy would hold Python floats)
+    items = np.ravel(values) if isinstance(values, np.ndarray) else None
     values = np.asarray(values, dtype=object)
     if values.ndim > 1:  # ParameterGrid's rule: a grid is one-dimensional
         raise ValueError(f"The grid of {name} must be one-dimensional; got shape {values.shape}.")
     out = []
-    for v in np.ravel(values):
+    for v in np.ravel(values) if items is None else items:
         if auto and isinstance(v, str):
             out.append(v)
             continue
@@ -1130,7 +1133,9 @@ def _numbers(name, values, auto=False):
             if isinstance(v, (str, bytes, complex, np.complexfloating)):
                 raise TypeError
             number = float(v)
-            out.append(v if isinstance(v, Integral) and not isinstance(v, bool) else number)
+            # float64s as Python floats (the same column), narrower floats kept
+            kept = isinstance(v, (Integral, np.floating)) and not isinstance(v, (bool, float))
+            out.append(v if kept else number)
         except (TypeError, ValueError):
             raise TypeError(
                 f"Every {name} of the grid must be a real number"
