@@ -143,7 +143,9 @@ class GradientDescentLogisticRegression(
         gradient could hide, were J curved by the penalty alone, is below
         ``tol / 30`` times J at two iterates in a row; whichever comes first
         (see the user guide, "When does it stop?"). Without a penalty
-        (``C=np.inf``) only the gradient tests apply. The gradient test is
+        (``C=np.inf``) the gradient tests apply, and a fit whose rows a margin
+        classifies stops (``"separated"``) once J, its distance to its infimum
+        0, is at most ``tol / 10`` times J at the start. The gradient test is
         unit-free: without a penalty it does not change when a feature is
         rescaled (with one, the problem itself depends on the units). The
         tolerance is floored at 50 machine epsilons of the input's dtype.

@@ -165,7 +165,8 @@ class LossCurveDisplay:
     labels : list of str, default=None
         Legend entries, one per curve. None: "fit 0", "fit 1", ...
     stop_reasons : list of str, default=None
-        Why each fit stopped (``stop_reason_``); ``"diverged"`` is marked.
+        Why each fit stopped (``stop_reason_``); ``"diverged"`` is marked,
+        and ``"separated"`` sets J* to 0.
     n_iters : list of int, default=None
         Number of updates of each fit (``n_iter_``). None: the length of the
         curve minus one.
@@ -369,7 +370,8 @@ class LossCurveDisplay:
         labels : list of str, default=None
             Legend entries. None: the solver and the learning rate of each.
         reference : float, default=None
-            J* for ``log_scale=True``; None: the smallest J of all curves.
+            J* for ``log_scale=True``; None: the smallest J of all curves, or
+            0 where a fit stopped ``"separated"``.
         ax : matplotlib.axes.Axes, default=None
             Axes to draw on; None creates a new figure.
         log_scale : bool, default=False
