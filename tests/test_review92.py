@@ -5,9 +5,9 @@ separated rows, the weight floor, the messages, the no-minimum test of a converg
 LossCurveDisplay's J*, the CLI and the search's float32 grid), one at a time, against
 test_separated, test_review89, 91, 44, 83, 47, 85, 23 and 87 (with the module's own:
 test_objective, test_search_lbfgs, test_plot, test_cli, test_review90,
-test_search_routing; each with -x). 46 killed; of the 32 survivors 11 change public
+test_search_routing; each with -x). 46 killed; of the 32 survivors 12 change public
 behaviour and are killed here, one (L1) is killed by test_review89 (outside its set),
-20 are equivalent, unreachable or cost-only:
+19 are equivalent, unreachable, cost-only or not seen:
 
 =====  ==========================================================  ===========================
 id     mutation                                                    result
@@ -23,6 +23,7 @@ E2     _separation: the null-space test for unconverged fits too    SURVIVED -> 
 E6     LP_WORK 10x smaller                                          SURVIVED -> killed here
 E7     the residual gate shifted by the row's least z (overflow)    SURVIVED -> killed here
 E32    _gram_units: a column's top without its negative side       SURVIVED -> killed here
+E24    N's program over LP_ENTRIES: False, not None             SURVIVED -> killed here
 L1     LossCurveDisplay: J* = 0 for separated fits removed          killed by test_review89
 S2     separated(): tol, not GAP_SHARE·tol                          equivalent (both callers
                                                                     test GAP_SHARE·tol first)
@@ -48,9 +49,6 @@ E20    N not projected off A's null space (M)                       cost only (M
 E21    sv > 0.05, not 0.5                                           cost only (as E20)
 E23    the program's answer not checked on all pairs               equivalent (unmoved pairs
                                                                     are 1e-12 of the largest)
-E24    N's program over LP_ENTRIES: False, not None                 suspected reachable (sparse
-                                                                    one-hot, N of many
-                                                                    columns), not pinned
 E25    no moved pair: True                                          unreachable (sv > 0.5)
 E26    the program's margins.min() check removed                    equivalent (HiGHS's 1e-10
                                                                     feasibility)
@@ -67,6 +65,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import load_breast_cancer, load_iris, load_wine, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
@@ -214,3 +213,23 @@ def test_a_negative_category_column_far_from_1_is_still_a_separation(size):
     assert 0.5 <= np.abs(est._gram_units(X)[:, -1]).max() < 1.0
     model, texts = _fit_warning(X, y, C=np.inf, max_iter=5000)
     assert model.converged_ and any("linearly separable" in t for t in texts)
+
+
+def test_a_null_space_program_over_the_cap_falls_back_to_the_full_program():
+    """Sparse one-hot, 30,000 rows: 30 levels found in class 1 alone (10,000 rows near
+    certainty) and 20 mixed. N has 30 columns over the 10,000 pairs it moves (3e5 entries,
+    above LP_ENTRIES), but the full program has 60,000 entries of 52 columns (under
+    LP_ENTRIES and LP_WORK): the null-space test gives up (None), not "not separable"."""
+    r = np.random.default_rng(0)
+    n = 30_000
+    x = r.standard_normal(n)
+    y = (x + r.standard_normal(n) > 0).astype(int)
+    level = r.integers(30, 50, n)  # the mixed levels
+    ones = np.flatnonzero(y == 1)
+    pure = ones[: 2 * len(ones) // 3]
+    level[pure] = r.integers(0, 30, len(pure))  # levels of class 1 alone
+    X = sp.hstack([sp.csr_matrix(x[:, None]),
+                   sp.csr_matrix((np.ones(n), (np.arange(n), level)), shape=(n, 50))],
+                  format="csr")
+    model, texts = _fit_warning(X, y, C=np.inf)
+    assert model.converged_ and len(texts) == 1 and "linearly separable" in texts[0]
