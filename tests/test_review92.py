@@ -23,7 +23,7 @@ E2     _separation: the null-space test for unconverged fits too    SURVIVED -> 
 E6     LP_WORK 10x smaller                                          SURVIVED -> killed here
 E7     the residual gate shifted by the row's least z (overflow)    SURVIVED -> killed here
 E32    _gram_units: a column's top without its negative side       SURVIVED -> killed here
-E24    N's program over LP_ENTRIES: False, not None             SURVIVED -> killed here
+E24    N's program over LP_ENTRIES: False, not None                 SURVIVED -> killed here
 L1     LossCurveDisplay: J* = 0 for separated fits removed          killed by test_review89
 S2     separated(): tol, not GAP_SHARE·tol                          equivalent (both callers
                                                                     test GAP_SHARE·tol first)
