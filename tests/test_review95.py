@@ -50,6 +50,17 @@ def _rossi():
     return sp.csr_matrix(ct.fit_transform(df), dtype=np.float64), y
 
 
+def _halves(X):
+    """X with each stored entry stored as two halves (non-canonical CSR: they sum)."""
+    per_row = np.diff(X.indptr)
+    rows = np.repeat(np.arange(X.shape[0]), per_row)
+    order = np.argsort(np.r_[rows, rows], kind="stable")
+    out = sp.csr_matrix((np.r_[X.data, X.data][order] / 2, np.r_[X.indices, X.indices][order],
+                         np.r_[0, np.cumsum(2 * per_row)]), shape=X.shape)
+    assert out.nnz == 2 * X.nnz and not out.has_canonical_format
+    return out
+
+
 def _fit(X, y, **params):
     with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore")
@@ -78,12 +89,7 @@ def test_csr_gram_by_dense_blocks_equals_the_dense_gram():
     A = rng.standard_normal((n, d))
     A[n // 2:] *= rng.random((n - n // 2, d)) < 0.05  # the second half sparse: other path
     X = sp.csr_matrix(A)
-    # the same X with each entry stored as two halves (non-canonical CSR: they sum)
-    per_row, rows = np.diff(X.indptr), np.repeat(np.arange(n), np.diff(X.indptr))
-    order = np.argsort(np.r_[rows, rows], kind="stable")
-    halves = sp.csr_matrix((np.r_[X.data, X.data][order] / 2, np.r_[X.indices, X.indices][order],
-                            np.r_[0, np.cumsum(2 * per_row)]), shape=A.shape)
-    assert halves.nnz == 2 * X.nnz
+    halves = _halves(X)
     y = rng.integers(0, 2, n).astype(np.int8)
     mean, scale = A.mean(axis=0), 1 / (A.std(axis=0) + 0.5)
     Z = rng.standard_normal((n, 1))
@@ -93,3 +99,26 @@ def test_csr_gram_by_dense_blocks_equals_the_dense_gram():
             got = NumpyBackend(csr, y, s).centred_gram(mean, scale, curvature, z)
             want = NumpyBackend(A, y, s).centred_gram(mean, scale, curvature, z)
             np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-8 * np.abs(want).max())
+
+
+def test_csr_class_grams_by_row_pairs_equal_the_dense_formula():
+    """K classes' Grams of CSR X (the class blocks' metric), a sparse block's by its rows'
+    pairs of stored entries in one product, a dense block's by BLAS: each class's
+    Σ wⱼ âᵢ âᵢᵀ of the centred, scaled rows, duplicate stored entries summed."""
+    rng = np.random.default_rng(1)
+    n, d, K = 2000, 30, 4
+    A = rng.standard_normal((n, d))
+    A[n // 4:] *= rng.random((n - n // 4, d)) < 0.1
+    W = rng.random((n, K))
+    mean, scale = A.mean(axis=0), 1 / (A.std(axis=0) + 0.5)
+    C = (A - mean) * scale
+    want = np.empty((K, d + 1, d + 1))
+    for j in range(K):
+        want[j, :d, :d] = C.T @ (C * W[:, j : j + 1])
+        want[j, d, :d] = want[j, :d, d] = W[:, j] @ C
+        want[j, d, d] = W[:, j].sum()
+    X = sp.csr_matrix(A)
+    for csr in (X, _halves(X)):
+        be = NumpyBackend(csr, rng.integers(0, K, n), 1.0)
+        got = be._sparse_grams(mean, scale, lambda i, k: W[i : i + k], nnz_per_block=4096)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * np.abs(want).max())
