@@ -34,7 +34,7 @@ an unconverged one); ``err``.
         python benchmarks/experiments/default_real3.py [--sets carData/Vocab,...]
         [--cases default,balanced] [--repeats 3]
 
-About 4 minutes on one core.
+About 2 minutes on one core.
 """
 
 import argparse
