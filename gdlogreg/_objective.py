@@ -599,12 +599,16 @@ class Objective:
         """Whether the p × p metric may be taken where its take costs many iterations
         (:meth:`whitening_gap`): at most MAX_WHITENED coordinates, no more than
         :meth:`_rows` but more than a WHITENED_ROWS-th of them, where the factored metric
-        does not apply (it is cheaper on few rows), for dense X with a Gram kernel (one
-        read of X: columns by products would cost p of them). Between the two metrics the
-        steps were plain: 600 × 400 raw, 10 classes, 1000 iterations unconverged."""
+        does not apply (it is cheaper on few rows), for X with a Gram kernel, dense or CSR
+        (one read of X: columns by products would cost p of them). Between the two metrics
+        the steps were plain: 600 × 400 raw, 10 classes, 1000 iterations unconverged; CSR X
+        kept the diagonal metric there until review 95 (carData/Rossi's 432 × 118: 113
+        iterations, 23 on the same X dense)."""
         be, p, total = self.backend, self.coef_shape[0], self.penalty.total
-        if p > MAX_WHITENED or getattr(be, "_sparse", False) or not hasattr(be, "centred_gram"):
+        if p > MAX_WHITENED or not hasattr(be, "centred_gram"):
             return False
+        if getattr(be, "_sparse", False) and not getattr(be, "_csr", False):
+            return False  # CSC X: no Gram kernel (None), columns by products cost p of them
         if self._dense_applies():
             return False
         # rows counted as :meth:`_rows` does, the device's sum only where Σ s falls short
@@ -628,8 +632,12 @@ class Objective:
         if not self.penalty.smooth or self.T is not self.std or not self._middle_applies():
             return 0
         # n: the rows as counted (a weight of 2 paces it as a repeated row does)
-        (p, k), n = self.coef_shape, self._rows()
-        return math.ceil(RENT * (n * p * p / 2 + p**3) / (4 * n * p * k + ITERATION_FLOPS))
+        (p, k), n, be = self.coef_shape, self._rows(), self.backend
+        # CSR X's products read its stored entries only: an iteration costs density times less
+        X = getattr(be, "X", None)
+        density = X.nnz / max(X.shape[0] * X.shape[1], 1) if getattr(be, "_sparse", False) else 1
+        return math.ceil(RENT * (n * p * p / 2 + p**3) / (4 * n * p * k * density
+                                                          + ITERATION_FLOPS))
 
     def least_weight(self):
         """The least normalised weight of a row of positive weight (a host float)."""
