@@ -128,6 +128,18 @@ def test_the_search_warns_of_the_folds_that_separate_light_rows():
     assert any("2 of 6 fits ({'C': inf})" in str(w.message) for w in caught)
 
 
+def _one_row_category(n):
+    """n rows of two overlapping classes (one far row of class 1 too) and a category found
+    in one row of class 1 alone: separable in part (X, y)."""
+    r = np.random.default_rng(0)
+    x = r.standard_normal((n, 2))
+    y = (x[:, 0] + r.standard_normal(n) > 0).astype(int)
+    x[0, 0], y[0] = 40.0, 1
+    col = np.zeros(n)
+    col[np.flatnonzero(y == 1)[1]] = 1.0
+    return np.c_[x, col], y
+
+
 @pytest.mark.xfail(strict=True, reason="NEAR_RATIO is fixed, but a converged fit leaves a "
                    "row of a separation at p_k/p_y growing with n (1.7e-3 at 650,000 rows)")
 def test_one_row_of_a_category_among_many_rows_is_a_separation():
@@ -135,14 +147,7 @@ def test_one_row_of_a_category_among_many_rows_is_a_separation():
     class 1: the column alone raises that row's margin and moves no other, so J has no
     minimum; the converged fit leaves the row at p_0/p_1 = 1.7e-3, above NEAR_RATIO, and
     the null-space test answers "not separable" (no warning)."""
-    r = np.random.default_rng(0)
-    n = 650_000
-    x = r.standard_normal((n, 2))
-    y = (x[:, 0] + r.standard_normal(n) > 0).astype(int)
-    x[0, 0], y[0] = 40.0, 1
-    col = np.zeros(n)
-    col[np.flatnonzero(y == 1)[1]] = 1.0
-    assert _separable_warning(np.c_[x, col], y)
+    assert _separable_warning(*_one_row_category(650_000))
 
 
 def test_the_residual_gate_is_scipys_logsumexp_without_its_cost(monkeypatch):
@@ -171,11 +176,4 @@ def test_a_category_row_among_300000_is_named_by_the_program_over_the_pairs_it_m
     """300,000 rows, a category in one row of class 1: N is a few columns, but the
     program over all 300,000 pairs was above LP_ENTRIES and nothing was asked (no
     warning); the pairs that N moves are a handful, and their program answers."""
-    r = np.random.default_rng(0)
-    n = 300_000
-    x = r.standard_normal((n, 2))
-    y = (x[:, 0] + r.standard_normal(n) > 0).astype(int)
-    x[0, 0], y[0] = 40.0, 1
-    col = np.zeros(n)
-    col[np.flatnonzero(y == 1)[1]] = 1.0
-    assert _separable_warning(np.c_[x, col], y)
+    assert _separable_warning(*_one_row_category(300_000))
