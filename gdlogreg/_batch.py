@@ -42,7 +42,7 @@ from ._solver import (
     separated,
     stalled,
 )
-from ._steps._base import Drift, _start, eps, vdot
+from ._steps._base import Drift, _start, eps, interpolated, vdot
 from ._steps.bb import (
     CONFIRM,
     CONFIRMS,
@@ -961,11 +961,7 @@ def _interpolate(rule, objective, ray, J0, slope, slack, J, patient):
         pending &= ~give_up
         if not pending.any():
             return t, found
-        # The minimiser of the quadratic through J0, the slope and J(t); t/4 where none.
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            curv = np.where(np.isfinite(J), (J - J0 - slope * t) / (t * t), np.inf)
-            step = np.where((curv > 0.0) & (curv < np.inf), -slope / (2.0 * curv), 0.25 * t)
-        t = np.where(pending, step, t)
+        t = np.where(pending, interpolated(J0, slope, t, J), t)
         J = np.where(pending, objective.trial_values(coef, d, Z, D, np.repeat(t, objective.k)), J)
         pending &= ~(J <= J0 + rule.armijo * t * slope + slack)
         k += 1

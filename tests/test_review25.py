@@ -8,6 +8,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV, _batch
+from gdlogreg._steps import _base
 from gdlogreg._steps import lbfgs as lbfgs_rule
 
 
@@ -48,11 +49,16 @@ def test_a_stale_metric_is_set_aside_not_dropped_for_good(dtype):
     assert (J - J_star) / J_star <= 1e-5, (J, J_star)
 
 
-def test_the_batch_sets_a_stale_metric_aside_where_its_single_fit_does(monkeypatch):
+@pytest.mark.parametrize("cut", [0.0, None])
+def test_the_batch_sets_a_stale_metric_aside_where_its_single_fit_does(monkeypatch, cut):
     """The six rows as the one training fold of a search: each column sets its stale metric
     aside (until bb's schedule takes it again) at its single fit's iteration and converges
     (it ran to max_iter before). The paths agree to rounding only (X has a null space that
-    only 1/C curves: H's condition number near 1e16)."""
+    only 1/C curves: H's condition number near 1e16). Since the interpolated trial is kept
+    above a tenth of the one before (``_base.CUT``) no step is cut below SHORT here and the
+    metric stays; with the cut unfloored (``cut=0``) it is set aside, as before."""
+    if cut is not None:
+        monkeypatch.setattr(_base, "CUT", cut)
     batch, single = [], []
     batch_fit, single_fit = _batch.BatchLBFGS._fit, lbfgs_rule.LBFGS._fit
 
@@ -84,7 +90,7 @@ def test_the_batch_sets_a_stale_metric_aside_where_its_single_fit_does(monkeypat
     for g, C in enumerate(Cs):
         fit = GradientDescentLogisticRegression(solver="lbfgs", C=C).fit(X6, y6)
         assert search.loss_curves_[g][-1] == pytest.approx(fit.loss_curve_[-1], rel=1e-6)
-    assert batch and sorted(batch) == sorted(single), (batch, single)
+    assert (bool(batch) or cut is None) and sorted(batch) == sorted(single), (batch, single)
 
 
 def test_a_metric_that_never_fit_is_still_dropped_for_good():

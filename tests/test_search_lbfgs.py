@@ -189,13 +189,20 @@ def test_hostile_data_gives_grid_searchs_scores_without_warnings(name):
             assert got == pytest.approx(expected, abs=1.0 / len(test) + 1e-12), (C, f)
 
 
-def test_raw_wide_columns_take_and_drop_their_metric_as_their_single_fits(monkeypatch):
+@pytest.mark.parametrize("cut", [0.0, None])
+def test_raw_wide_columns_take_and_drop_their_metric_as_their_single_fits(monkeypatch, cut):
     """Raw features from 1e-3 to 1e3 and three times more of them than rows: each column
     takes bb's metric for H₀ at iteration 10 and drops it once its steps are cut below
     SHORT MISFIT times in a row, at its single fit's iteration (pd_speech raw's pattern).
     The paths agree to 1e-5 only: H there has a condition number near 1e16, and its
-    metric carries the products' rounding (matrix-matrix against matrix-vector) on."""
+    metric carries the products' rounding (matrix-matrix against matrix-vector) on. With
+    the interpolation kept above a tenth of the trial (``_base.CUT``) no step is cut below
+    SHORT here and the metric stays in both; unfloored (``cut=0``) both drop it."""
+    from gdlogreg._steps import _base
     from gdlogreg._steps import lbfgs as lbfgs_rule
+
+    if cut is not None:
+        monkeypatch.setattr(_base, "CUT", cut)
 
     rng = np.random.default_rng(1)
     n, d = 100, 300
@@ -221,5 +228,7 @@ def test_raw_wide_columns_take_and_drop_their_metric_as_their_single_fits(monkey
     search = _search(X, y, Cs=[1.0], max_iter=60)
     single.clear()  # (the refit's)
     curves = _single_curves(X, y, [1.0], {"max_iter": 60})
-    assert len(batch) >= 2 and sorted(k for k, _ in batch) == sorted(single), (batch, single)
-    _assert_same_paths(search, curves, rtol=1e-5)
+    assert (len(batch) >= 2 or cut is None) and sorted(k for k, _ in batch) == sorted(single), (
+        batch, single)
+    # (kept, the metric carries the rounding on for longer: 2.8e-5 apart at iteration 38)
+    _assert_same_paths(search, curves, rtol=1e-5 if cut is not None else 1e-4)

@@ -92,6 +92,25 @@ def quantize(t):
     return 2.0 ** (round(8.0 * math.log2(t)) / 8.0)
 
 
+#: The interpolated trial after a refused one is kept in [CUT·t, t/(2(1 - c))] (Armijo's c):
+#: where J(t) is far above J0 (a quasi-Newton step that misclassifies rows by large margins,
+#: J exponential in t there) the quadratic's minimiser falls to 1e-9·t, and steps of that
+#: size crawled where 0.1·t passed (lbfgs at C = inf on breast cancer: max_iter for 66
+#: iterations). Dennis and Schnabel 1983, Algorithm A6.3.1, bound the backtrack so.
+CUT = 0.1
+
+
+def interpolated(J0, slope, t, J):
+    """The next trial step after J(t) refused Armijo's test: the minimiser of the quadratic
+    through J0, the slope at 0 and J(t), at least CUT·t; t/4 where the quadratic has no
+    minimum (J not finite). Floats, or numpy arrays of one entry per group of a batch."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        curv = np.where(np.isfinite(J), (J - J0 - slope * t) / (t * t), np.inf)
+        step = np.where((curv > 0.0) & (curv < np.inf),
+                        np.maximum(-slope / (2.0 * curv), CUT * t), 0.25 * t)
+    return float(step) if np.ndim(step) == 0 else step
+
+
 def lipschitz(objective, v0=None, n_iter=30, rtol=1e-3):
     """An estimate of the largest eigenvalue L of the Hessian bound, by power iteration.
 

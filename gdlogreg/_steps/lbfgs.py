@@ -4,12 +4,14 @@ import functools
 import math
 from collections import deque
 
-from ._base import Drift, StepRule, coef_scale, eps, quantize, register, vdot
+from ._base import Drift, StepRule, coef_scale, eps, interpolated, quantize, register, vdot
 from .bb import WHITEN_FIRST, metric_at, whitens
 
 #: A metric is dropped for good once MISFIT steps in a row were cut below SHORT: its
-#: quasi-Newton steps are far too long, it does not fit J's curvature (raw pd_speech, d = 3n,
-#: features from 1e-6 to 1e6: 1000 iterations either way, in 2.5 times the time with it).
+#: quasi-Newton steps are far too long, it does not fit J's curvature. Since the line search
+#: cuts a trial to a tenth at most (:data:`gdlogreg._steps._base.CUT`), that takes two
+#: refusals a step: a step cut to 0.1 after one still descends well (a metric at C = inf
+#: whose unit step misclassifies rows) and keeps it.
 #: One whose steps once fit (MISFIT in a row not cut) is stale instead: set aside, its pairs
 #: with it, until bb's schedule takes it again (separable 6 x 8, C = 1e10: dropped for good,
 #: it left weight in X's null space that plain L-BFGS could not pull back, max_iter where
@@ -43,8 +45,9 @@ class LBFGS(StepRule):
     until bb's schedule takes it again, once (stale again, it is dropped for good).
     The unit step is tried first in one fused pass (``Ray.trial``, Armijo's test with
     c = 1e-4), as ``"bb"`` tries its spectral step; a refused one is followed by at most
-    three quadratic interpolations on the ray, O(n) each, and then by a search along the
-    gradient. With no pair (and no P) yet, or where d is no descent direction, the
+    three quadratic interpolations on the ray, O(n) each, each at least a tenth of the
+    trial before (:func:`gdlogreg._steps._base.interpolated`), and then by a search along
+    the gradient. With no pair (and no P) yet, or where d is no descent direction, the
     direction is -t₀ g (Armijo's first step), searched on down to 1e-10 t₀. Not a
     gradient method: it curves the step by the pairs, so it needs fewer
     iterations on ill-conditioned problems (many classes, d near n;
@@ -182,10 +185,7 @@ class LBFGS(StepRule):
         while new is None:
             if t < 1e-10 or (k == self.trials and not patient):
                 return None
-            # The minimiser of the quadratic through J0, the slope and J(t) (at
-            # most t / 2(1 - c) after a refusal); a quarter of t where it has none.
-            curv = (J - J0 - slope * t) / (t * t) if math.isfinite(J) else math.inf
-            t = -slope / (2.0 * curv) if 0.0 < curv < math.inf else 0.25 * t
+            t = interpolated(J0, slope, t, J)
             new, J = ray.trial(t, functools.partial(accept, t=t))
             k += 1
         return new, t
