@@ -449,6 +449,7 @@ class GradientDescentLogisticRegression(
         # of J = inf is refused), so numpy's warnings are off while it runs.
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             result = self._minimize(objective, coef0, rule, problem, X, y, sample_weight)
+        del rule  # it holds its last point's raw prediction (n x K): not while the test runs
         if self._callbacks_on:
             self._iter_ctx.call_on_fit_task_end(estimator=self)  # the step never taken
 
@@ -982,7 +983,9 @@ def _no_minimum(estimator, free, X, labels, weights, converged=False, separable=
         return None
     check_is_fitted(estimator)
     with np.errstate(over="ignore", invalid="ignore"):  # data near the float limit
-        z = _to_numpy(X @ estimator.coef_.T + estimator.intercept_)[keep]
+        z = _to_numpy(X @ estimator.coef_.T)  # one n x K array: the intercepts in place
+        z += _to_numpy(estimator.intercept_)
+    z = z if keep.all() else z[keep]
     y_idx = y_idx[keep]
     fitted = (z[:, 0] > 0) == (y_idx == 1) if z.shape[1] == 1 else z.argmax(1) == y_idx
     share = None if weights is None else _to_numpy(weights)[keep].astype(np.float64)
@@ -1047,11 +1050,11 @@ def _lp_worth_it(X, keep, y_idx, z, converged):
         return bool(np.min(expit(np.where(y_idx == 1, -z[:, 0], z[:, 0]))) < LP_RESIDUAL)
     # K classes: a pair's p_k / p_y, not 1 - p_y (a part separated from class k alone
     # leaves p_y far from 1: CPS85's sectors, 1 - p_y >= 6.6e-5 and p_k / p_y 1.6e-12)
-    rows = np.arange(len(z))
-    with np.errstate(invalid="ignore"):  # z of inf: NaN, not asked
-        log_ratio = z - z[rows, y_idx][:, None]
-    log_ratio[rows, y_idx] = np.inf
-    return bool(np.min(log_ratio) < math.log(LP_RESIDUAL))
+    own = z[np.arange(len(z)), y_idx]
+    with np.errstate(invalid="ignore"):  # z of inf: NaN, not asked; a class at a time:
+        least = [np.min(z[y_idx != c, c] - own[y_idx != c], initial=np.inf)  # no n x K
+                 for c in range(k)]
+    return bool(np.min(least) < math.log(LP_RESIDUAL))  # a NaN: False, as before
 
 
 def _kept_entries(X, keep):
