@@ -992,7 +992,7 @@ def _no_minimum(estimator, free, X, labels, weights, converged=False, separable=
     if fitted.all() or (_lp_worth_it(X, keep, y_idx, z, converged) and _separation(
             X, keep, y_idx, z, converged, estimator.fit_intercept, separable or _separable,
             share)):
-        return _messages.SEPARABLE
+        return _messages.separable(float(estimator.C))
     return None
 
 

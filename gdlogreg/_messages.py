@@ -7,6 +7,7 @@ everywhere); it is no stability limit: a larger step can still converge, as
 the local curvature near the optimum is usually smaller.
 """
 
+import math
 import os
 import sys
 
@@ -16,12 +17,23 @@ from sklearn.utils.validation import column_or_1d
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _SKLEARN = os.path.dirname(os.path.abspath(np.__file__)).replace("numpy", "sklearn")
 
-SEPARABLE = (
-    "The classes are linearly separable, in full or in part (some rows can be classified"
-    " by a margin that grows without misclassifying others), and there is no penalty"
-    " (C=inf): the cost has no minimum (it keeps decreasing as the weights grow without"
-    " bound), so the weights depend on tol and max_iter. Use a finite C."
-)
+def separable(C):
+    """Why J has no minimum where the classes are separable and the penalty is none: C =
+    inf, or a C so large that C·Σs overflows and the penalty 1/(C·Σs) is 0
+    (:meth:`gdlogreg._penalty.ElasticNet.scaled`)."""
+    none = "there is no penalty (C=inf)" if C == math.inf else (
+        f"the penalty is 0 in floating point (C={C:.3g}: C times the rows' total weight"
+        " overflows)")
+    return (
+        "The classes are linearly separable, in full or in part (some rows can be classified"
+        f" by a margin that grows without misclassifying others), and {none}: the cost has"
+        " no minimum (it keeps decreasing as the weights grow without bound), so the weights"
+        " depend on tol and max_iter. Use a "
+        + ("finite C." if C == math.inf else "smaller C.")
+    )
+
+
+SEPARABLE = separable(math.inf)
 
 
 def weightless_class(labels):
@@ -66,7 +78,7 @@ def unconverged(est, result, hint, descent_step, no_minimum):
         return None
     cause = no_minimum() if result.stop_reason != "diverged" else None
     if result.stop_reason == "separated":
-        return _separated(result, cause)
+        return _separated(result, cause or separable(float(est.C)))
     if result.converged:
         return None if cause is None else _small_gradient(est, cause)
     fixed = not isinstance(est.learning_rate, str)
@@ -108,7 +120,7 @@ def _separated(result, cause):
         f"GradientDescentLogisticRegression stopped after {result.n_iter}"
         f" iteration{'' if result.n_iter == 1 else 's'}, where every row is classified by"
         f" a margin and J = {result.loss_curve[-1]:.3g} is within tol of its infimum 0. "
-        + (cause or SEPARABLE)
+        + cause
     )
 
 

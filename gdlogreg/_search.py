@@ -449,20 +449,21 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     def _without_minimum(self, X, y_idx, host_weights, classes, grid, folds, results):
         """The columns (candidate·F + fold) fitted on training rows whose cost has no
         minimum ({column: why}): a class of no weight beside an unpenalised intercept, or,
-        without a penalty (C = inf), classes separable in full or in part; by the single
+        without a penalty (C = inf, or C·Σs past the float range), classes separable in
+        full or in part; by the single
         fit's test (:func:`_no_minimum`), for the warning. Not on Dask X (the single fit's
         test takes no Dask either)."""
-        free = [c for c, params in enumerate(grid) if params["C"] == np.inf]
-        if not (free or self.fit_intercept) or _dask.is_dask(X):
-            return {}
         y_idx = np.asarray(y_idx, dtype=np.intp)
         base = np.ones(len(y_idx)) if host_weights is None else host_weights
         counts = np.bincount(y_idx, minlength=len(classes))
         base = base * class_weight_vector(self.class_weight, classes, counts)[y_idx]
+        if not (_free(grid, base.sum()) or self.fit_intercept) or _dask.is_dask(X):
+            return {}
         F, found = len(folds), {}
         for f, (train, _) in enumerate(folds):
             weights = np.zeros(len(y_idx))
             weights[train] = base[train]
+            free = _free(grid, weights.sum())
             separable = _once(_separable)  # the fold's program: the same for every candidate
             weightless = self.fit_intercept and np.bincount(
                 y_idx[weights > 0], minlength=len(classes)).min() == 0
@@ -1205,6 +1206,14 @@ def _check_folds(folds, n, weights, weighted_scores):
             if not np.any(weights[rows] > 0):
                 raise ValueError(_messages.bad_fold(f, kind, _messages.WEIGHTLESS_TEST
                                                     if kind == "test" else "weigh nothing"))
+
+
+def _free(grid, total):
+    """The candidates of ``grid`` without a penalty on rows of weight ``total``: C = inf, or
+    C·Σs past the float range (:meth:`ElasticNet.scaled`: its penalty is 0), as the single
+    fit's ``_penalty_free``."""
+    return [c for c, params in enumerate(grid)
+            if ElasticNet.scaled(params["C"], 0.0, float(total)).l2 == 0.0]
 
 
 def _check_fold_classes(folds, y_idx, classes):

@@ -109,6 +109,27 @@ def test_the_search_stops_its_columns_as_the_single_fits_and_warns_once():
         assert len(search.loss_curves_[3 + f]) == len(single.loss_curve_)
 
 
+
+def test_a_C_whose_penalty_rounds_to_0_is_named_as_such():
+    """C = 1e308 times 569 rows overflows: the penalty 1/(C·Σs) is 0, and the fit stops
+    "separated" as at C = inf. The warning said "there is no penalty (C=inf) ... Use a finite
+    C" to a user whose C was finite, and the search's columns fell to the generic text
+    ("leave out the parameters that diverge") where C = inf's say the cost has no minimum."""
+    X, y = _std(load_breast_cancer)
+    with pytest.warns(ConvergenceWarning) as caught:
+        est = GradientDescentLogisticRegression(C=1e308).fit(X, y)
+    text = " ".join(str(w.message) for w in caught)
+    assert est.stop_reason_ == "separated"
+    assert "C=1e+308" in text and "Use a smaller C." in text and "C=inf" not in text
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        GradientDescentLogisticRegressionCV(Cs=[1e308], cv=3, refit=False).fit(X, y)
+    texts = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(texts) == 1 and "give a cost without a minimum" in texts[0], texts
+    assert "Use a smaller C." in texts[0] and "diverge" not in texts[0]
+    with pytest.warns(ConvergenceWarning, match="Use a finite C"):  # C = inf: as it was
+        GradientDescentLogisticRegression(C=np.inf).fit(X, y)
+
 def test_sparse_X_stops_as_dense_X():
     X, y = _std(load_breast_cancer)
     with pytest.warns(ConvergenceWarning):
