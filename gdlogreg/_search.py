@@ -457,13 +457,16 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         base = np.ones(len(y_idx)) if host_weights is None else host_weights
         counts = np.bincount(y_idx, minlength=len(classes))
         base = base * class_weight_vector(self.class_weight, classes, counts)[y_idx]
-        if not (_free(grid, base.sum()) or self.fit_intercept) or _dask.is_dask(X):
+        with np.errstate(over="ignore"):  # weights near the float limit: Σ = inf, no penalty
+            total = float(base.sum())
+        if not (_free(grid, total) or self.fit_intercept) or _dask.is_dask(X):
             return {}
         F, found = len(folds), {}
         for f, (train, _) in enumerate(folds):
             weights = np.zeros(len(y_idx))
             weights[train] = base[train]
-            free = _free(grid, weights.sum())
+            with np.errstate(over="ignore"):
+                free = _free(grid, float(weights.sum()))
             separable = _once(_separable)  # the fold's program: the same for every candidate
             weightless = self.fit_intercept and np.bincount(
                 y_idx[weights > 0], minlength=len(classes)).min() == 0
@@ -1213,7 +1216,7 @@ def _free(grid, total):
     C·Σs past the float range (:meth:`ElasticNet.scaled`: its penalty is 0), as the single
     fit's ``_penalty_free``."""
     return [c for c, params in enumerate(grid)
-            if ElasticNet.scaled(params["C"], 0.0, float(total)).l2 == 0.0]
+            if ElasticNet.scaled(params["C"], 0.0, total).l2 == 0.0]
 
 
 def _check_fold_classes(folds, y_idx, classes):
