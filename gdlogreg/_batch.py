@@ -834,11 +834,10 @@ class BatchLBFGS(_Metrics, _Rule):
             yy = vdot(y, self._P[i] @ y, xp)
             self._gamma[i] = (1.0 / rho[i]) / yy if yy != 0.0 else np.inf
 
-    def _fit(self, t, found):
-        """LBFGS._fit of every group: set aside the metric of those whose steps it
-        overshot (for good where it never fit, or went stale again)."""
-        has = np.array([P is not None for P in self._P])
-        counted = found & has
+    def _fit(self, t, counted):
+        """LBFGS._fit of the groups ``counted`` (a step of the recursion on the metric; t = 0
+        where it was refused): set aside the metric of those whose steps it overshot (for
+        good where it never fit, or went stale again)."""
         self._misfit = np.where(counted, np.where(t < SHORT, self._misfit + 1, 0), self._misfit)
         fits = (t >= SHORT) | (self._fits >= MISFIT)
         self._fits = np.where(counted, np.where(fits, self._fits + 1, 0), self._fits)
@@ -856,6 +855,8 @@ class BatchLBFGS(_Metrics, _Rule):
         slope = objective.column_dots(g, d)
         fresh = np.isnan(self._gamma)
         bad = ~(slope < 0.0)
+        # the steps of the recursion on the metric (LBFGS._update's ``judged``)
+        judged = np.array([P is not None for P in self._P]) & ~fresh & ~bad
         if bad.any():  # no descent direction (or nan): start the pairs again
             self._clear(bad)
             fresh = fresh | bad
@@ -877,7 +878,7 @@ class BatchLBFGS(_Metrics, _Rule):
                 self._pairs.append([s, y, np.where(ok, 1.0 / sy, 0.0)])
                 self._gamma = np.where(ok, sy / yy, self._gamma)
         self.step = np.where(found, t, self.step)
-        self._fit(t, found)
+        self._fit(np.where(lost, 0.0, t), judged)
         self._k += 1
         if self._drift.due(objective.group_max(objective.xp.abs(new.coef))):
             new = objective.evaluate(new.coef)
