@@ -443,12 +443,12 @@ class _Rule:
 class _Metrics:
     """Each group's metric of whitened steps (bb's; L-BFGS's H₀), taken from its single
     objective: ``_P`` (an object array over the groups, None: the plain metric) and
-    ``_at``, the iteration of each group's first take. ``class_rent``: K classes' blocks
-    taken at a retake once they cost what the iterations run did, and the factored metric
-    of K classes on each class's own block (bb's; L-BFGS's pairs made in the mean block's
-    metric do not fit them: 7 classes, 1000 iterations for 609; nor its H₀ the factored
-    blocks: tissue at C = 1e9, 1891 iterations for 100). ``diagonal``: H's diagonal where
-    no H⁻¹ applies (both rules', as their single fits take it)."""
+    ``_at``, the iteration of each group's first take; K classes' blocks are taken at a
+    retake once they cost what the iterations run did (both rules'; L-BFGS's not after a
+    metric was set aside, as its single fit). ``class_rent``: the
+    factored metric of K classes on each class's own block (bb's; not L-BFGS's H₀: tissue
+    at C = 1e9, 1891 iterations for 100). ``diagonal``: H's diagonal where no H⁻¹ applies
+    (both rules', as their single fits take it)."""
 
     class_rent, diagonal = False, True
 
@@ -478,12 +478,16 @@ class _Metrics:
             cols = slice(i * objective.k, (i + 1) * objective.k)
             P = objective.group_objective(i).whitening(
                 base[:, cols], point.z[:, cols] if numpy else None, self._P[i],
-                self._k if self.class_rent else 0, class_blocks=self.class_rent,
+                self._spent(i), class_blocks=self.class_rent,
                 diagonal=self.diagonal)
             if P is not None and P is not self._P[i]:  # (a diagonal one kept: no restart)
                 self._P[i] = P
                 took.append(i)
         return np.array(took, dtype=int)
+
+    def _spent(self, i):
+        """The iterations group i's take may rent the class blocks for (its single fit's)."""
+        return self._k
 
     def _metric(self, objective, q, fill=None):
         """P q for each group's metric (q's own columns where a group has none); with
@@ -785,6 +789,10 @@ class BatchLBFGS(_Metrics, _Rule):
             pair[0], pair[1] = (_take_cols(a, cols, self._xp) for a in pair[:2])
             pair[2] = pair[2][keep]
         return self
+
+    def _spent(self, i):
+        """As LBFGS.update: no class blocks rented after a metric was set aside."""
+        return 0 if self._aside[i] else self._k
 
     def _used(self):
         """Each entry's ρ where its group uses it (its newest M entries with ρ ≠ 0), else 0;

@@ -777,8 +777,9 @@ class Objective:
         budget = max(CLASS_TAKE, spent) if CLASS_TAKE > 0 else 0  # 0: the class blocks off
         be = self.backend
         if getattr(be, "_sparse", False):
-            return self._sparse_class_take(blocks, n) <= budget * (
-                4 * be.X.nnz * k + 4 * n * k + ITERATION_FLOPS)
+            per_row = self._stored_per_row()
+            return self._sparse_class_take(blocks, n, per_row) <= budget * (
+                4 * per_row.sum() * k + 4 * n * k + ITERATION_FLOPS)
         # at an iteration's rate (its products of K columns are matrix products too): at
         # BLAS3_RATE 200 classes of 100 to 200 coordinates took the blocks at 57-72
         # iterations' cost, 1.7 times the fit (review 50), and 5 to 8 classes of 250
@@ -786,7 +787,19 @@ class Objective:
         take = k * (n * p * p + 2 * p**3) if blocks else n * kp * kp / 2 + 2 * kp**3
         return take <= budget * (4 * n * kp + ITERATION_FLOPS)
 
-    def _sparse_class_take(self, blocks, n):
+    def _stored_per_row(self):
+        """The stored entries of each row of positive weight of sparse X (float64): the
+        sparse takes' price counts the rows as :meth:`_rows` does, a held-out fold's none, so
+        that a search's column takes what its single fit takes (ordinal/soup one-hot, 6
+        classes: the fold's 1,847 rows priced the blocks out, its single fit on 1,231 took
+        them; 23 iterations for 14)."""
+        X, s = self.backend.X, self.backend.s
+        csr = getattr(self.backend, "_csr", False)
+        per_row = (np.diff(X.indptr) if csr else np.bincount(X.indices, minlength=X.shape[0]))
+        per_row = per_row.astype(np.float64)
+        return per_row if isinstance(s, float) else per_row[np.asarray(to_host(s)).ravel() > 0]
+
+    def _sparse_class_take(self, blocks, n, per_row):
         """What a take of the class metric costs for sparse X, in an iteration's flops
         (:meth:`_class_metric_pays`). CSR X's K diagonal blocks (``blocks``): K sparse Grams,
         Σ of each row's stored entries squared and SPARSE_ENTRY times its entries, at
@@ -798,13 +811,12 @@ class Objective:
         whole Hessian by products (:meth:`_class_columns`): p columns through X and K²p
         back and the n × K²p products between, the products of many columns
         SPARSE_TAKE_RATE times faster a column than an iteration's (185-236 iterations
-        measured on the same data, this model 178-233)."""
-        X, (p, k) = self.backend.X, self.coef_shape
+        measured on the same data, this model 178-233). ``per_row``: :meth:`_stored_per_row`."""
+        (p, k), nnz = self.coef_shape, float(per_row.sum())
         if blocks and getattr(self.backend, "_csr", False):
-            per_row = np.diff(X.indptr).astype(np.float64)
             dense = 2.0 * p**3 / SPARSE_BLAS_RATE + SPARSE_BLOCK * p * p
-            return k * (SPARSE_GRAM * (float(per_row @ per_row) + SPARSE_ENTRY * X.nnz) + dense)
-        return (2 * X.nnz * p * (1 + k * k) + 4 * n * p * k * k) / SPARSE_TAKE_RATE
+            return k * (SPARSE_GRAM * (float(per_row @ per_row) + SPARSE_ENTRY * nnz) + dense)
+        return (2 * nnz * p * (1 + k * k) + 4 * n * p * k * k) / SPARSE_TAKE_RATE
 
     def _class_blocks(self, keep, Z):
         """The metric of ``_class_metric_pays(blocks=True)``: each class's diagonal block of

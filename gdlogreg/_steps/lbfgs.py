@@ -123,8 +123,11 @@ class LBFGS(StepRule):
 
     def update(self, objective, point):
         if self.auto and whitens(self._k, self._at, self._gap):
-            # (the mean's; H's diagonal where no H⁻¹ applies)
-            P = metric_at(objective, point, self._P, class_blocks=False, diagonal=True)
+            # (the mean's; H's diagonal where no H⁻¹ applies). K classes' blocks at a retake
+            # once they cost the iterations run, as bb's (plm/Males CSR: 303 iterations for
+            # 52), not after a metric was set aside (raw leaf products: they misfit there)
+            spent = 0 if self._aside else self._k
+            P = metric_at(objective, point, self._P, spent, class_blocks=False, diagonal=True)
             if P is not None:
                 self._P = P
                 if self._pairs:  # the newest pair's scale in the new metric
