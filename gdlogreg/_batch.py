@@ -843,9 +843,9 @@ class BatchLBFGS(_Metrics, _Rule):
             self._gamma[i] = (1.0 / rho[i]) / yy if yy != 0.0 else np.inf
 
     def _fit(self, t, counted):
-        """LBFGS._fit of the groups ``counted`` (a step of the recursion on the metric; t = 0
-        where it was refused): set aside the metric of those whose steps it overshot (for
-        good where it never fit, or went stale again)."""
+        """LBFGS._fit of the groups ``counted`` (a step found, with a metric): set aside the
+        metric of those whose steps it overshot (for good where it never fit, or went stale
+        again)."""
         self._misfit = np.where(counted, np.where(t < SHORT, self._misfit + 1, 0), self._misfit)
         fits = (t >= SHORT) | (self._fits >= MISFIT)
         self._fits = np.where(counted, np.where(fits, self._fits + 1, 0), self._fits)
@@ -863,8 +863,6 @@ class BatchLBFGS(_Metrics, _Rule):
         slope = objective.column_dots(g, d)
         fresh = np.isnan(self._gamma)
         bad = ~(slope < 0.0)
-        # the steps of the recursion on the metric (LBFGS._update's ``judged``)
-        judged = np.array([P is not None for P in self._P]) & ~fresh & ~bad
         if bad.any():  # no descent direction (or nan): start the pairs again
             self._clear(bad)
             fresh = fresh | bad
@@ -886,7 +884,7 @@ class BatchLBFGS(_Metrics, _Rule):
                 self._pairs.append([s, y, np.where(ok, 1.0 / sy, 0.0)])
                 self._gamma = np.where(ok, sy / yy, self._gamma)
         self.step = np.where(found, t, self.step)
-        self._fit(np.where(lost, 0.0, t), judged)
+        self._fit(t, found & np.array([P is not None for P in self._P]))
         self._k += 1
         if self._drift.due(objective.group_max(objective.xp.abs(new.coef))):
             new = objective.evaluate(new.coef)

@@ -138,9 +138,6 @@ class LBFGS(StepRule):
         xp, g = objective.xp, point.grad
         d = None if along_gradient else self._direction(g, xp)
         slope = math.nan if d is None else vdot(g, d, xp)
-        # a step of the recursion on the metric (not Newton's -P g alone, not -t₀ g): its
-        # cuts and refusals tell whether the metric fits (:meth:`_fit`)
-        judged = self._P is not None and bool(self._pairs) and slope < 0.0
         # d = -t₀ g without pairs or metric: the step along -g (learning_rate_) is t·t₀
         per = self._t0 if not self._pairs and self._P is None else 1.0
         if not slope < 0.0:  # not a descent direction (or nan): start the pairs again
@@ -156,8 +153,6 @@ class LBFGS(StepRule):
             if not self._pairs:
                 self.stop_reason = "stalled"
                 return None
-            if judged:  # refused down to a thousandth: cut below SHORT
-                self._fit(0.0)
             # retry along the gradient, the pairs dropped (the ray took z: evaluate again)
             return self._update(objective, objective.evaluate(point.coef), along_gradient=True)
         new, t = found
@@ -167,8 +162,7 @@ class LBFGS(StepRule):
             self._pairs.append((s, y, 1.0 / sy))
             self._gamma = self._scale(s, y, xp)
         self.step = t * per
-        if judged:
-            self._fit(t)
+        self._fit(t)
         self._k += 1
         if self._drift.due(coef_scale(new.coef, xp)):
             new = objective.evaluate(new.coef, reuse=new)
