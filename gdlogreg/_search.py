@@ -1142,6 +1142,11 @@ def _numbers(name, values, auto=False):
             # float64s as Python floats (the same column), narrower floats kept
             kept = isinstance(v, (Integral, np.floating)) and not isinstance(v, (bool, float))
             out.append(v if kept else number)
+        except OverflowError:  # a Python int past the float range: 10**400
+            raise ValueError(
+                f"Every {name} of the grid must be in the float range (up to about 1.8e308);"
+                " got an integer beyond it (use np.inf for no penalty)."
+            ) from None
         except (TypeError, ValueError):
             raise TypeError(
                 f"Every {name} of the grid must be a real number"

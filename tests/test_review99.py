@@ -17,6 +17,9 @@ fold's single fit had a penalty and said only "did not converge"; at C = 5.7e304
 other way round, every fold's fit ran without a penalty on separable rows and the search
 said nothing of it, while the single fits and the refit did. Fixed: the test takes each
 fold's weights as ``_fold_weights`` makes them and Σ as ``normalised_in`` does.
+(2) C = 10**400, a Python int (a Real, so the constraints pass it), raised OverflowError
+("int too large to convert to float") from ElasticNet.scaled in the fit and from the
+search's grid check (LogisticRegression raises the same). Fixed: a ValueError naming C.
 
 Held (pinned where a test can fail): ``interpolated`` returns a Python float for floats
 (float32 scalars too) and an array for arrays, t/4 where J(t) is inf or NaN, never below a
@@ -179,3 +182,14 @@ def test_no_minimum_names_the_separation_on_every_kind_of_x(form):
     why = _no_minimum(est, True, Xf[form], lambda: y, weights, converged=True)
     assert why is not None and "C=inf" in why
     assert est.intercept_.shape == (1,) and np.isfinite(est.intercept_).all()
+
+
+def test_an_integer_c_past_the_float_range_is_a_clear_value_error():
+    """C = 10**400 (a valid Real by the constraints) raised OverflowError from float(C) deep
+    in ElasticNet.scaled, and from the search's grid check: now a ValueError naming C."""
+    X, y = np.r_[np.eye(4), -np.eye(4)], np.array([0, 1, 0, 1, 1, 0, 1, 0])
+    with pytest.raises(ValueError, match="C must be a number in the float range"):
+        GradientDescentLogisticRegression(C=10**400).fit(X, y)
+    for solver in ("lbfgs", "gd"):
+        with pytest.raises(ValueError, match="Every C of the grid must be in the float range"):
+            GradientDescentLogisticRegressionCV(Cs=[1.0, 10**400], cv=2, solver=solver).fit(X, y)
