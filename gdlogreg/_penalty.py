@@ -65,7 +65,13 @@ class ElasticNet:
         """
         # Python floats: C=np.float32(1e-8) would compute C·Σs and the penalty in float32
         # (numpy's scalar promotion), overflowing or underflowing to another problem.
-        C, l1_ratio = float(C), float(l1_ratio)
+        try:
+            C, l1_ratio = float(C), float(l1_ratio)
+        except OverflowError:  # a Python int past the float range: 10**400
+            raise ValueError(
+                "C must be a number in the float range (up to about 1.8e308), but got an"
+                " integer beyond it; use C=np.inf for no penalty, or a float C."
+            ) from None
         scale = C * float(sw_sum)
         if scale == math.inf:  # Σs kept: the whitening rules count a weight of 2 as two rows
             return cls(0.0, 0.0, float(sw_sum))

@@ -55,6 +55,7 @@ from ._objective import metric_bytes
 from ._penalty import ElasticNet
 from ._problem import (
     Standardization,
+    _np_name,
     check_finite_scalar_weight,
     check_some_weight,
     class_weight_vector,
@@ -453,20 +454,21 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         full or in part; by the single
         fit's test (:func:`_no_minimum`), for the warning. Not on Dask X (the single fit's
         test takes no Dask either)."""
+        if _dask.is_dask(X):
+            return {}
         y_idx = np.asarray(y_idx, dtype=np.intp)
-        base = np.ones(len(y_idx)) if host_weights is None else host_weights
-        counts = np.bincount(y_idx, minlength=len(classes))
-        base = base * class_weight_vector(self.class_weight, classes, counts)[y_idx]
-        with np.errstate(over="ignore"):  # weights near the float limit: Σ = inf, no penalty
-            total = float(base.sum())
-        if not (_free(grid, total) or self.fit_intercept) or _dask.is_dask(X):
+        # each fold's weights and Σ as its fit takes them (the class weights of its own rows,
+        # rows repeated by the cv, X's dtype): whether C·Σs overflows is the fit's question
+        rows = np.arange(len(y_idx))
+        host_X = np.empty((len(y_idx), 0), dtype=_np_name(X.dtype))
+        fold_weights = self._fold_weights(host_X, y_idx, host_weights, classes, [
+            np.bincount(rows[train], minlength=len(y_idx)) for train, _ in folds])
+        totals = [normalised_in(w, host_X.dtype, np)[1] for w in fold_weights]
+        if not (self.fit_intercept or any(_free(grid, total) for total in totals)):
             return {}
         F, found = len(folds), {}
-        for f, (train, _) in enumerate(folds):
-            weights = np.zeros(len(y_idx))
-            weights[train] = base[train]
-            with np.errstate(over="ignore"):
-                free = _free(grid, float(weights.sum()))
+        for f, weights in enumerate(fold_weights):
+            weights, free = weights.astype(np.float64), _free(grid, totals[f])
             separable = _once(_separable)  # the fold's program: the same for every candidate
             weightless = self.fit_intercept and np.bincount(
                 y_idx[weights > 0], minlength=len(classes)).min() == 0
@@ -1140,6 +1142,11 @@ def _numbers(name, values, auto=False):
             # float64s as Python floats (the same column), narrower floats kept
             kept = isinstance(v, (Integral, np.floating)) and not isinstance(v, (bool, float))
             out.append(v if kept else number)
+        except OverflowError:  # a Python int past the float range: 10**400
+            raise ValueError(
+                f"Every {name} of the grid must be in the float range (up to about 1.8e308);"
+                " got an integer beyond it (use np.inf for no penalty)."
+            ) from None
         except (TypeError, ValueError):
             raise TypeError(
                 f"Every {name} of the grid must be a real number"
