@@ -8,30 +8,17 @@ test, which made X W and X W + b at once (two more), then ``[keep]`` a third cop
 paths measured (benchmarks/README.md, "Memory of the paths added since review 40") held.
 """
 
-import tracemalloc
 import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_limits
+from test_review40 import _peak  # peak bytes traced while f() runs on one thread
 
 from gdlogreg import GradientDescentLogisticRegression
 from gdlogreg._backends._array import CHUNK
 from gdlogreg._estimator import _lp_worth_it, _no_minimum
-
-
-def _peak(f):
-    """Peak bytes traced while ``f()`` runs on one thread, above what was held before."""
-    tracemalloc.start()
-    try:
-        with warnings.catch_warnings(), threadpool_limits(1):
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            f()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def _classes(n=20_000, d=20, K=30, dtype=np.float64, noise=0.0):
