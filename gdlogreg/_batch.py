@@ -754,7 +754,8 @@ class BatchLBFGS(_Metrics, _Rule):
     """
 
     memory, armijo, trials = LBFGS.memory, LBFGS.armijo, LBFGS.trials
-    _state = ("step", "_t0", "_gamma", "_P", "_at", "_misfit", "_fits", "_aside", "_gap")
+    _state = ("step", "_t0", "_gamma", "_P", "_at", "_misfit", "_refused", "_fits", "_aside",
+              "_gap")
 
     @classmethod
     def state_bytes(cls, p, k, itemsize):
@@ -776,6 +777,7 @@ class BatchLBFGS(_Metrics, _Rule):
         self._width, self._xp = objective.k, objective.xp  # for subset: a group's columns
         self._start_metrics(objective, coef0)
         self._misfit = np.zeros(len(self.step), dtype=int)  # LBFGS._fit's count
+        self._refused = np.zeros(len(self.step), dtype=int)  # ... its refusals' count
         self._fits = np.zeros(len(self.step), dtype=int)  # ... and LBFGS's _fits
         self._aside = np.zeros(len(self.step), dtype=int)  # ... and _aside
         self._k = 0
@@ -842,16 +844,17 @@ class BatchLBFGS(_Metrics, _Rule):
             yy = vdot(y, self._P[i] @ y, xp)
             self._gamma[i] = (1.0 / rho[i]) / yy if yy != 0.0 else np.inf
 
-    def _fit(self, t, counted):
-        """LBFGS._fit of the groups ``counted`` (a step found, with a metric): set aside the
-        metric of those whose steps it overshot (for good where it never fit, or went stale
-        again)."""
+    def _fit(self, t, counted, refused):
+        """LBFGS._fit of the groups ``counted`` (a step found along their metric's direction)
+        and ``refused`` (that direction refused): set aside the metric of those whose steps
+        it overshot (for good where it never fit, or went stale again)."""
         self._misfit = np.where(counted, np.where(t < SHORT, self._misfit + 1, 0), self._misfit)
-        fits = (t >= SHORT) | (self._fits >= MISFIT)
-        self._fits = np.where(counted, np.where(fits, self._fits + 1, 0), self._fits)
-        drop = counted & (self._misfit >= MISFIT)
+        self._refused = np.where(refused, self._refused + 1, np.where(counted, 0, self._refused))
+        fits = counted & (t >= SHORT) | (self._fits >= MISFIT)
+        self._fits = np.where(counted | refused, np.where(fits, self._fits + 1, 0), self._fits)
+        drop = (counted | refused) & (np.maximum(self._misfit, self._refused) >= MISFIT)
         if drop.any():  # for good where it never fit, else until bb's schedule takes it
-            self._P[drop], self._misfit[drop] = None, 0
+            self._P[drop], self._misfit[drop], self._refused[drop] = None, 0, 0
             self._at[drop & ((self._fits < MISFIT) | (self._aside >= ASIDE))] = NEVER
             self._aside[drop] += 1
             self._clear(drop)
@@ -884,7 +887,8 @@ class BatchLBFGS(_Metrics, _Rule):
                 self._pairs.append([s, y, np.where(ok, 1.0 / sy, 0.0)])
                 self._gamma = np.where(ok, sy / yy, self._gamma)
         self.step = np.where(found, t, self.step)
-        self._fit(t, found & np.array([P is not None for P in self._P]))
+        has = np.array([P is not None for P in self._P])  # (a retry is no step of P's)
+        self._fit(t, found & has & ~lost, lost & has)
         self._k += 1
         if self._drift.due(objective.group_max(objective.xp.abs(new.coef))):
             new = objective.evaluate(new.coef)

@@ -1064,7 +1064,8 @@ def _kept_entries(X, keep):
         return int(np.count_nonzero(keep)) * X.shape[1]
     if X.format == "csr":
         return int(np.diff(X.indptr)[keep].sum())
-    return int(np.bincount(X.tocoo().row, minlength=X.shape[0])[keep].sum())
+    rows = X.indices if X.format == "csc" else X.tocoo().row  # (CSC: its row indices, no copy)
+    return int(np.bincount(rows, minlength=X.shape[0])[keep].sum())
 
 
 def _separable(X, keep, y_idx, n_columns, fit_intercept):

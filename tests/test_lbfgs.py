@@ -121,6 +121,24 @@ def test_a_metric_whose_steps_are_cut_is_dropped():
     assert fit.n_iter_[0] == 30 and np.isfinite(fit.loss_curve_).all()
 
 
+def test_a_metric_whose_directions_are_refused_in_a_row_is_set_aside():
+    """MISFIT directions in a row refused by the search (t = None) set the metric aside
+    (stale: it fit before) whatever the retries between them; a step found along it starts
+    the count again, and cut steps keep their own count (one refusal, then cut steps and a
+    step that is not cut, as on Ecdat/Kakadu raw, keeps it)."""
+    from gdlogreg._steps import lbfgs as lbfgs_rule
+
+    M = lbfgs_rule.MISFIT
+    rule = lbfgs_rule.LBFGS("auto")
+    rule._P, rule._at, rule._pairs = np.eye(3), 10, [("s", "y", 1.0)]
+    rule._fits = M  # it fit: set aside, not dropped
+    for t in [None] + [0.05] * (M - 1) + [0.5] + [None] * (M - 1) + [1.0] + [None] * (M - 1):
+        rule._fit(t)
+    assert rule._P is not None and rule._refused == M - 1 and rule._misfit == 0
+    rule._fit(None)
+    assert rule._P is None and not rule._pairs and rule._at == 10 and rule._aside == 1
+
+
 def test_the_interpolated_trial_is_kept_above_a_tenth():
     """After a refused trial the quadratic's minimiser, but at least t/10 (a J(t) far above
     J0 put it at 1e-9·t) and t/4 where J(t) is not finite; arrays as floats."""

@@ -62,9 +62,9 @@ def test_the_batch_sets_a_stale_metric_aside_where_its_single_fit_does(monkeypat
     batch, single = [], []
     batch_fit, single_fit = _batch.BatchLBFGS._fit, lbfgs_rule.LBFGS._fit
 
-    def batch_spy(self, t, found):
+    def batch_spy(self, t, found, refused):
         had = np.array([P is not None for P in self._P])
-        batch_fit(self, t, found)
+        batch_fit(self, t, found, refused)
         aside = had & np.array([P is None for P in self._P]) & (self._at != lbfgs_rule.NEVER)
         batch.extend(self._k for _ in np.flatnonzero(aside))
 

@@ -211,9 +211,9 @@ def test_raw_wide_columns_take_and_drop_their_metric_as_their_single_fits(monkey
     batch, single = [], []
     batch_fit, single_fit = _batch.BatchLBFGS._fit, lbfgs_rule.LBFGS._fit
 
-    def batch_spy(self, t, found):
+    def batch_spy(self, t, found, refused):
         had = np.array([P is not None for P in self._P])
-        batch_fit(self, t, found)
+        batch_fit(self, t, found, refused)
         gone = had & np.array([P is None for P in self._P])
         batch.extend((self._k, i) for i in np.flatnonzero(gone))
 
@@ -232,3 +232,50 @@ def test_raw_wide_columns_take_and_drop_their_metric_as_their_single_fits(monkey
         batch, single)
     # (kept, the metric carries the rounding on for longer: 2.8e-5 apart at iteration 38)
     _assert_same_paths(search, curves, rtol=1e-5 if cut is not None else 1e-4)
+
+
+def test_the_batch_counts_cuts_and_refusals_as_its_single_fits():
+    """BatchLBFGS._fit against LBFGS._fit, a group each, on sequences of steps found along
+    the metric (t), directions refused (None, each retried along the gradient) and
+    groups without a metric: the same counts, set-asides and drops at every step."""
+    from gdlogreg._steps import lbfgs as lbfgs_rule
+
+    M, P = lbfgs_rule.MISFIT, np.eye(2)
+    events = [
+        [None] * M + [1.0] * 3,  # refused in a row: set aside (it fit before)
+        [None, 0.05, 0.05, 0.05, 0.05, 0.5, None, None, 0.05],  # Kakadu's: kept
+        [0.05] * M + [None] * 3,  # cut in a row: dropped for good (it never fit)
+        [None, 1.0] * 4,  # refusals that a step along the metric interrupts
+    ]
+    singles = []
+    for g in range(len(events)):
+        rule = LBFGS("auto")
+        rule._P, rule._at, rule._pairs = P, 10, [("s", "y", 1.0)]
+        rule._fits = M if g == 0 else 0
+        singles.append(rule)
+    batch = _batch.BatchLBFGS("auto")
+    G = len(events)
+    batch._P = np.empty(G, dtype=object)
+    batch._P[:] = [P] * G
+    batch._at, batch._aside = np.full(G, 10), np.zeros(G, dtype=int)
+    batch._misfit, batch._refused = np.zeros(G, dtype=int), np.zeros(G, dtype=int)
+    batch._fits = np.array([M] + [0] * (G - 1))
+    batch._pairs, batch._gamma = [], np.ones(G)
+    for step in range(max(map(len, events))):
+        t = np.ones(G)
+        counted, refused = np.zeros(G, dtype=bool), np.zeros(G, dtype=bool)
+        for g, rule in enumerate(singles):
+            if step < len(events[g]):
+                e = events[g][step]
+                has = rule._P is not None
+                rule._fit(e)
+                refused[g], counted[g] = has and e is None, has and e is not None
+                t[g] = 1.0 if e is None else e
+        batch._fit(t, counted, refused)
+        for g, rule in enumerate(singles):
+            assert (rule._P is None) == (batch._P[g] is None), (step, g)
+            assert (rule._misfit, rule._refused, rule._fits, rule._aside, rule._at) == (
+                batch._misfit[g], batch._refused[g], batch._fits[g], batch._aside[g],
+                batch._at[g]), (step, g)
+    assert [r._P is None for r in singles] == [True, False, True, False]
+    assert [r._at for r in singles] == [10, 10, lbfgs_rule.NEVER, 10]

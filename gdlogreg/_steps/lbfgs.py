@@ -19,6 +19,11 @@ from .bb import WHITEN_FIRST, metric_at, whitens
 #: does not keep up with J's curvature and is dropped for good (flights_delay standardized,
 #: collinear columns: set aside at every take, 58 iterations; set aside once at 20 and
 #: dropped at 38, 52; dropped at 20, 39).
+#: MISFIT directions in a row refused by the search (each retried along the gradient, which
+#: is no step of the metric's and counts for nothing) overshoot it too: isolated refusals
+#: do not (Ecdat/Kakadu raw: one, then cut steps), runs of them do (stevedata/eq_passengercars
+#: one-hot at C = 1e6 and modeldata/leaf_id_flavia standardized at C = inf refused it at
+#: nearly every iteration to max_iter; review 97).
 MISFIT, SHORT, ASIDE = 5, 0.1, 1
 NEVER = 1 << 62  # the iteration a dropped metric is taken again at
 
@@ -40,9 +45,10 @@ class LBFGS(StepRule):
     iteration where ``"bb"`` takes its whitened steps' metric P (H⁻¹ of J's curvature
     there, retaken on bb's schedule; :func:`gdlogreg._steps.bb.whitens`): L-BFGS
     preconditioned by P (Nocedal and Wright 2006, §7.2), P alone (a Newton step) before
-    the first pair. A P whose steps are cut below 0.1 five times in a row is dropped for
-    good if five of its steps in a row were never uncut; one that did fit is set aside
-    until bb's schedule takes it again, once (stale again, it is dropped for good).
+    the first pair. A P whose steps are cut below 0.1 five times in a row, or whose
+    directions the search refuses five times in a row, is dropped for good if five of its
+    steps in a row were never uncut; one that did fit is set aside until bb's schedule
+    takes it again, once (stale again, it is dropped for good).
     The unit step is tried first in one fused pass (``Ray.trial``, Armijo's test with
     c = 1e-4), as ``"bb"`` tries its spectral step; a refused one is followed by at most
     three quadratic interpolations on the ray, O(n) each, each at least a tenth of the
@@ -58,7 +64,7 @@ class LBFGS(StepRule):
     name = "lbfgs"
     hint = "Increase max_iter or tol."
     memory, armijo, trials = 10, 1e-4, 3
-    _fits = _aside = 0  # (start sets them)
+    _fits = _aside = _refused = _misfit = 0  # (start sets them)
 
     @classmethod
     def check(cls, penalty):
@@ -75,6 +81,7 @@ class LBFGS(StepRule):
         self._k = 0
         self._drift = Drift(objective.dtype)  # when to undo the drift of z + t·Xd
         self._P, self._misfit = None, 0  # H₀'s metric, and the steps in a row it overshot
+        self._refused = 0  # ... and its directions in a row the search refused
         self._fits = 0  # its steps in a row not cut (kept from MISFIT on)
         self._aside = 0  # the times a stale metric was set aside
         self._gamma = None  # H₀'s scale from the newest pair
@@ -85,16 +92,21 @@ class LBFGS(StepRule):
         return objective.evaluate(coef0)
 
     def _fit(self, t):
-        """Count a step t cut below SHORT with the metric; after MISFIT in a row, set the
-        metric aside until bb's schedule takes it again where MISFIT of its steps in a row
-        were not cut once (stale) and it was set aside fewer than ASIDE times, else drop it
-        for good (it never fit, or it went stale again)."""
+        """Count a step t cut below SHORT with the metric (t = None: its direction refused);
+        after MISFIT cut or MISFIT refused in a row, set the metric aside until bb's
+        schedule takes it again where MISFIT of its steps in a row were not cut once (stale)
+        and it was set aside fewer than ASIDE times, else drop it for good (it never fit,
+        or it went stale again)."""
         if self._P is None:
             return
-        self._misfit = self._misfit + 1 if t < SHORT else 0
-        self._fits = self._fits + 1 if t >= SHORT or self._fits >= MISFIT else 0
-        if self._misfit >= MISFIT:  # its pairs with it (their steps were cut too)
-            self._P, self._misfit = None, 0
+        if t is None:
+            self._refused += 1
+        else:
+            self._refused = 0
+            self._misfit = self._misfit + 1 if t < SHORT else 0
+        self._fits = self._fits + 1 if t is not None and t >= SHORT or self._fits >= MISFIT else 0
+        if max(self._misfit, self._refused) >= MISFIT:  # its pairs with it (cut too)
+            self._P, self._misfit, self._refused = None, 0, 0
             if self._fits < MISFIT or self._aside >= ASIDE:
                 self._at = NEVER
             self._aside += 1
@@ -154,7 +166,9 @@ class LBFGS(StepRule):
                 self.stop_reason = "stalled"
                 return None
             # retry along the gradient, the pairs dropped (the ray took z: evaluate again)
-            return self._update(objective, objective.evaluate(point.coef), along_gradient=True)
+            new = self._update(objective, objective.evaluate(point.coef), along_gradient=True)
+            self._fit(None)  # then count the refusal (as the batched rule does)
+            return new
         new, t = found
         s, y = t * d, new.grad - g
         sy = vdot(s, y, xp)
@@ -162,7 +176,8 @@ class LBFGS(StepRule):
             self._pairs.append((s, y, 1.0 / sy))
             self._gamma = self._scale(s, y, xp)
         self.step = t * per
-        self._fit(t)
+        if not along_gradient:  # (a retry is no step of the metric's)
+            self._fit(t)
         self._k += 1
         if self._drift.due(coef_scale(new.coef, xp)):
             new = objective.evaluate(new.coef, reuse=new)
