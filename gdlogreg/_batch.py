@@ -36,9 +36,11 @@ from ._solver import (
     GAP_SHARE,
     LOOSE_FACTOR,
     PENALTY_GAP,
+    SCALE_SPACING,
     Monitor,
     curvature_factor,
     gradient_tol,
+    scale_to_stop,
     separated,
     stalled,
 )
@@ -1110,6 +1112,8 @@ class BatchMonitor:
         self._zero_grad, self._dual = {}, {}
         self._has_ref = False  # set by ``reference``, before the start if that is warm
         self._least = {}  # each group's least normalised row weight, once asked (C = inf)
+        self._next_scale = np.ones(n_groups, dtype=int)  # Monitor's, of each group
+        self._scale_by = {}  # group: λ, its next step λ·coef (Monitor.scale_by)
 
     def reference(self, active, objective, zero, opt=None):
         """Set the scale of the test, (‖g'(0)‖_∞, J(0)), from ``zero``: every group's
@@ -1179,9 +1183,21 @@ class BatchMonitor:
         reason = np.full(len(active), None, dtype=object)
         reason[k >= self.max_iter] = "max_iter"
         reason[passes] = "converged"
-        reason[self._separated(active, objective, J, J_ref)] = "separated"
+        sep = self._separated(active, objective, J, J_ref) | self.scaling(active)
+        scales = self._scales(k, active, objective, point, J_ref,
+                              ~sep & ~diverged & (k < self.max_iter))
+        reason[scales] = None  # their next step scales them to the stop (Monitor's)
+        reason[sep] = "separated"
         reason[diverged] = "diverged"
         return reason
+
+    def scaling(self, active):
+        """Whether each group's next step (or this iterate) is its scaled iterate."""
+        return np.array([g in self._scale_by for g in active.tolist()], dtype=bool)
+
+    def scale_by(self, active):
+        """λ of each group whose next step is λ·coef (Monitor.scale_by), 0 elsewhere."""
+        return np.array([self._scale_by.get(g, 0.0) for g in active.tolist()])
 
     def _separated(self, active, objective, J, J_ref):
         """Monitor._separated of each group: without a penalty, J within tol of its
@@ -1190,14 +1206,44 @@ class BatchMonitor:
         near = free & (J <= GAP_SHARE * self.tol * J_ref)
         if not near.any():
             return near
-        asked = [i for i in np.flatnonzero(near) if active[i] not in self._least]
-        if asked:
+        return near & separated(J, J_ref, self.tol, self._least_of(active, objective, near))
+
+    def _least_of(self, active, objective, asked):
+        """The least normalised row weight of each group (0 where not ``asked``), asked of
+        the weights once a group."""
+        new = [i for i in np.flatnonzero(asked) if active[i] not in self._least]
+        if new:
             least = np.atleast_1d(least_weights(objective.backend.s, objective.xp,
                                                 objective.dtype))
-            for i in asked:
+            for i in new:
                 self._least[active[i]] = float(least[min(i, len(least) - 1)])
-        least = np.array([self._least.get(g, 0.0) for g in active])
-        return near & separated(J, J_ref, self.tol, least)
+        return np.array([self._least.get(g, 0.0) for g in active])
+
+    def _scales(self, k, active, objective, point, J_ref, ask):
+        """Monitor._scales of the groups ``ask`` without a penalty, where due: whether
+        each group's iterate scaled by some λ passes the separated test (``_scale_by``)."""
+        free = objective.penalty.free.reshape(len(active), -1)[:, 0]
+        due = free & ask & (k >= self._next_scale[active])
+        if not due.any() or point.z is None:
+            return np.zeros(len(active), dtype=bool)
+        idx = np.flatnonzero(due)
+        self._next_scale[active[idx]] = k + max(1, k // SCALE_SPACING)
+        least = self._least_of(active, objective, due)[idx]
+        xp, cols = objective.xp, objective.columns(idx)
+        sub, coef = objective.subset(idx), _take_cols(point.coef, cols, xp)
+        Z = _take_z(point.z, cols, xp)
+
+        def values(lam):  # J at λ·z: no product with X (the penalty is 0)
+            return sub.trial_values(coef, coef, Z, Z, np.repeat(lam - 1.0, sub.k))
+
+        lam, _ = scale_to_stop(
+            values, lambda J: separated(J, J_ref[idx], self.tol, least), point.J[idx])
+        out = np.zeros(len(active), dtype=bool)
+        for i, scale in zip(idx, lam, strict=True):
+            if scale > 0.0:
+                self._scale_by[int(active[i])] = float(scale)
+                out[i] = True
+        return out
 
     def _confirmed(self, active, objective, point, opt, floor, passes):
         """Monitor._confirmed of the groups that pass (``passes``, updated in place)."""
@@ -1334,12 +1380,26 @@ def minimize_batch(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=
         objective, point, active = _shrink(objective, point, active, rule, ~done)
         if not len(active):
             break
+        scale = monitor.scale_by(active)  # taken before the rule spends point's z
         new, status = rule.update(objective, point)  # w := w - α·dw, b := b - α·db
+        if scale.any():  # w, b := λ·w, λ·b in those groups instead (Monitor.scale_by)
+            status = _scaled(objective, point, new, scale, status)
         for i in np.flatnonzero(status):  # a fixed point, or stalled: it stops where it is
             monitor.finish(active[i], i, objective, new, k, _STATUS[status[i]], rule.step[i])
         k += 1
         objective, point, active = _shrink(objective, new, active, rule, status == 0)
     return monitor.results
+
+
+def _scaled(objective, point, new, scale, status):
+    """``new`` with the groups of ``scale`` > 0 at λ·coef (λ their scale) in place of their
+    rule's step; the status of each group (0 for those)."""
+    idx = np.flatnonzero(scale)
+    cols, xp = objective.columns(idx), objective.xp
+    sub = objective.subset(idx)
+    lam = sub.backend.asarray(np.repeat(scale[idx], sub.k))
+    _merge_columns(objective, new, idx, sub.evaluate(_take_cols(point.coef, cols, xp) * lam))
+    return np.where(scale > 0.0, 0, status)
 
 
 def _shrink(objective, point, active, rule, keep):

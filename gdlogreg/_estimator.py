@@ -145,7 +145,9 @@ class GradientDescentLogisticRegression(
         (see the user guide, "When does it stop?"). Without a penalty
         (``C=np.inf``) the gradient tests apply, and a fit whose rows a margin
         classifies stops (``"separated"``) once J, its distance to its infimum
-        0, is at most ``tol / 10`` times J at the start. The gradient test is
+        0, is at most ``tol / 10`` times J at the start, or once its iterate
+        scaled up is (its last step then scales the weights and intercept by
+        that factor). The gradient test is
         unit-free: without a penalty it does not change when a feature is
         rescaled (with one, the problem itself depends on the units). The
         tolerance is floored at 50 machine epsilons of the input's dtype.

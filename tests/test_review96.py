@@ -45,7 +45,9 @@ def test_a_k_class_fit_at_c_inf_holds_what_the_same_fit_at_c_1_holds(dtype, spar
     buf = X.shape[0] * 30 * np.dtype(dtype).itemsize
     peaks = [_peak(lambda C=C: GradientDescentLogisticRegression(C=C, max_iter=5).fit(X, y))
              for C in (1.0, np.inf)]
-    assert peaks[1] <= peaks[0] + 0.15 * buf, [p / buf for p in peaks]
+    # (+ 1 MiB: the separated stop's scaling try passes over row blocks, whose temporaries
+    # are a constant, not n x K: 0.64 MB at n = 20,000, 0.89 at 80,000)
+    assert peaks[1] <= peaks[0] + 0.15 * buf + 2**20, [p / buf for p in peaks]
     assert peaks[1] <= _bound(X, buf), peaks[1] / buf
 
 

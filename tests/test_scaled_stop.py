@@ -1,0 +1,154 @@
+"""Without a penalty, an iterate that classifies every row is scaled to the separated stop.
+
+Along its own ray J(λw, λb) falls to 0 as λ grows; J there is O(n) from λz. The fit tries
+λ = 2, 4, ... on a schedule (iteration 1, then k + max(1, k // 8)) and, at the first λ that
+passes the separated test, narrowed towards the least such λ, takes the step w, b := λw, λb
+and stops "separated" (gdlogreg._solver.scale_to_stop).
+"""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_iris, load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV, _solver
+from gdlogreg._solver import SCALE_POWERS, SCALE_REFINE, scale_to_stop
+
+
+def _fit(X, y, sample_weight=None, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return GradientDescentLogisticRegression(C=np.inf, **params).fit(X, y, sample_weight)
+
+
+def test_scale_to_stop_finds_the_least_power_then_narrows_it():
+    """J(λ) = exp(-λ) passes J <= 1e-3 from λ = ln 1000 = 6.91: found at 8, narrowed to
+    within 2^(1/16) above 6.91; a J that rises on the ray ((λ - 3)², past its minimum at 3)
+    gives up; one that passes only past 2^SCALE_POWERS runs out of powers. Entries are
+    independent."""
+    calls = []
+
+    def values(lam):
+        calls.append(lam.copy())
+        return np.array([math.exp(-lam[0]), (lam[1] - 3.0) ** 2, 100.0 / lam[2]])
+
+    lam, J = scale_to_stop(values, lambda J: J <= 1e-3, [1.0, 4.0, 100.0])
+    least = math.log(1000.0)
+    assert least <= lam[0] <= least * 2 ** (1 / 2**SCALE_REFINE) and J[0] <= 1e-3
+    assert J[0] == pytest.approx(math.exp(-lam[0]))
+    assert lam[1] == 0.0 and lam[2] == 0.0  # rose past 3; 100/λ reaches 1e-3 past 2^16
+    assert len(calls) == SCALE_POWERS + SCALE_REFINE  # (the third ran out of powers)
+
+
+def test_a_separating_iterate_is_scaled_and_the_fit_stops_separated():
+    """Breast cancer at C = inf: 38 iterations (50 without the scaling), the last one w,
+    b := λ·(w, b) of the 37th iterate; same predictions, J within tol of 0 as the stop asks
+    and no iterate before it."""
+    X, y = load_breast_cancer(return_X_y=True)
+    est = _fit(X, y, keep_path=True)
+    assert est.stop_reason_ == "separated" and not est.converged_
+    assert est.n_iter_[0] == 38 and len(est.loss_curve_) == 39
+    w0, w1 = est.coef_path_[-2].ravel(), est.coef_path_[-1].ravel()
+    lam = (w1 @ w0) / (w0 @ w0)
+    assert 2.0 < lam <= 2.0**SCALE_POWERS
+    np.testing.assert_allclose(w1, lam * w0, rtol=1e-12)
+    np.testing.assert_allclose(est.intercept_path_[-1], lam * est.intercept_path_[-2],
+                               rtol=1e-12)
+    J = np.asarray(est.loss_curve_)
+    target = min(est.tol / 10 * J[0], 0.5 * math.log(2) / len(y))
+    assert J[-1] <= target and (J[:-1] > target).all()
+    z = X @ est.coef_.ravel() + est.intercept_[0]
+    assert ((z > 0) == (y == 1)).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        off = GradientDescentLogisticRegression(C=np.inf)
+        mp = pytest.MonkeyPatch()
+        mp.setattr(_solver, "SCALE_POWERS", 0)
+        try:
+            off.fit(X, y)
+        finally:
+            mp.undo()
+    assert off.n_iter_[0] == 50 and off.stop_reason_ == "separated"
+
+
+@pytest.mark.parametrize("solver", ["bb", "lbfgs", "nesterov", "gd"])
+def test_every_solver_scales_on_wine(solver):
+    """Wine's classes a hyperplane separates: every solver stops "separated", its last
+    step the scaling (gd reached max_iter without it: its iterates classify every row
+    long before J is small)."""
+    X, y = load_wine(return_X_y=True)
+    est = _fit(X, y, solver=solver, keep_path=True)
+    assert est.stop_reason_ == "separated" and est.n_iter_[0] < 200, est.n_iter_
+    assert (est.predict(X) == y).all()
+    lam = np.linalg.norm(est.coef_path_[-1]) / np.linalg.norm(est.coef_path_[-2])
+    assert lam > 1.5
+
+
+def test_no_scaling_where_a_row_is_misclassified():
+    """Iris (setosa apart, the other two overlapping) at C = inf converges as before: no λ
+    passes, the tries end at the ray's minimum, the model is no scaled one."""
+    X, y = load_iris(return_X_y=True)
+    est = _fit(X, y, keep_path=True)
+    assert est.stop_reason_ == "converged"
+    mp = pytest.MonkeyPatch()
+    mp.setattr(_solver, "SCALE_POWERS", 0)
+    try:
+        off = _fit(X, y)
+    finally:
+        mp.undo()
+    np.testing.assert_array_equal(est.coef_, off.coef_)
+    assert est.n_iter_[0] == off.n_iter_[0]
+
+
+def test_a_penalised_fit_never_scales(monkeypatch):
+    """With a penalty the minimum exists: scale_to_stop is never asked."""
+    monkeypatch.setattr(_solver, "scale_to_stop", lambda *a: pytest.fail("asked"))
+    X, y = load_wine(return_X_y=True)
+    GradientDescentLogisticRegression(C=1e6).fit(X, y)
+
+
+def test_weight_two_is_a_repeated_row_with_the_scaling():
+    """Weighting a row by 2 and repeating it give the same path, the scaled step too: the
+    schedule counts iterations and the test's least weight is the same."""
+    X, y = load_wine(return_X_y=True)
+    sw = np.ones(len(y))
+    sw[:5] = 2.0
+    a = _fit(X, y, sample_weight=sw)
+    b = _fit(np.vstack([X, X[:5]]), np.concatenate([y, y[:5]]))
+    assert a.n_iter_[0] == b.n_iter_[0] and a.stop_reason_ == b.stop_reason_ == "separated"
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-9)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-7)
+
+
+def test_float32_stays_float32_when_scaled():
+    X, y = load_breast_cancer(return_X_y=True)
+    est = _fit(X.astype(np.float32), y)
+    assert est.stop_reason_ == "separated" and est.coef_.dtype == np.float32
+    assert np.isfinite(est.coef_).all() and (est.predict(X.astype(np.float32)) == y).all()
+
+
+@pytest.mark.parametrize("solver", ["bb", "lbfgs"])
+@pytest.mark.parametrize("load", [load_breast_cancer, load_wine])
+def test_the_search_scales_its_columns_as_their_single_fits(load, solver):
+    """GradientDescentLogisticRegressionCV at C = inf: each (C, fold) column is scaled at
+    its single fit's iteration by the same λ: its loss curve and fold scores (log-loss,
+    where the scale shows) are GridSearchCV's over the single fits."""
+    X, y = load(return_X_y=True)
+    cv = StratifiedKFold(5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search = GradientDescentLogisticRegressionCV(
+            Cs=[1.0, np.inf], cv=cv, solver=solver, scoring="neg_log_loss").fit(X, y)
+        grid = GridSearchCV(GradientDescentLogisticRegression(solver=solver),
+                            {"C": [1.0, np.inf]}, cv=cv, scoring="neg_log_loss").fit(X, y)
+        for g, (train, _) in enumerate(cv.split(X, y)):
+            single = _fit(X[train], y[train], solver=solver)
+            curve = search.loss_curves_[5 + g]
+            assert len(curve) == len(single.loss_curve_)
+            np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-6)
+    np.testing.assert_allclose(search.cv_results_["mean_test_score"],
+                               grid.cv_results_["mean_test_score"], rtol=1e-6)
