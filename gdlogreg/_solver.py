@@ -36,7 +36,7 @@ of the all-zero model, ε the machine epsilon of the data's dtype. Without a
 penalty (C = inf) there is no dual bound and the gradient tests run, and a fit
 whose rows a margin classifies stops ("separated", not converged: J has no
 minimum) once J is within GAP_SHARE · tol · J(0) of its infimum 0
-(:func:`separated`), or once its iterate scaled by λ = 2, 4, ... is (:func:`scale_to_stop`).
+(:func:`separated`), or once its iterate scaled up by some λ is (:func:`scale_to_stop`).
 Where the step rule holds a metric P ≈ H⁻¹ (bb's whitened steps), a gradient test's stop
 must also pass its Newton decrement, ½ gᵀP g <= GAP_SHARE · tol · J
 (:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms`, float64).
@@ -96,16 +96,15 @@ SEPARATED = 0.5 * math.log(2.0)
 
 # An iterate whose rows a margin classifies need not be descended from: along its own ray
 # J(λ·coef) falls to the infimum 0 as λ grows, and J(λ·coef) is O(n) from λ·z (z = X w + b
-# is linear in (w, b)). Without a penalty the fit tries λ = 2, 4, ..., 2^SCALE_POWERS
-# at iteration 1 and then SCALE_SPACING-th of the way on (k + max(1, k // SCALE_SPACING)),
-# and stops "separated" at the first λ whose J passes :func:`separated`; J is convex in λ,
-# so a J that rises is past the ray's minimum and the try ends there (one pass, where the
-# rows are not all classified). On the benchmark sets' separable fits at C = inf the first
-# iterate that scales is at a third of the iterations to the stop (benchmarks/README.md,
-# "C = inf: a separating iterate scaled to the stop").
-# Bisections narrow the λ found to within 2^(1/2^SCALE_REFINE) of the least that passes:
-# the model is scaled no further than the stop asks.
-SCALE_POWERS, SCALE_SPACING, SCALE_REFINE = 16, 8, 4
+# is linear in (w, b)). Without a penalty the fit asks :func:`scale_to_stop` at iteration 1
+# and then SCALE_SPACING-th of the way on (k + max(1, k // SCALE_SPACING)): one O(n) pass
+# at λ = 2^SCALE_POWERS where some row is misclassified, SCALE_BISECTIONS more once one
+# passes; its next step is then w, b := λw, λb and it stops "separated". On the benchmark
+# sets' separable fits at C = inf the first iterate that scales is at a third of the
+# iterations to the stop (benchmarks/README.md, "C = inf: a separating iterate scaled to
+# the stop"). Bisections narrow λ to within 2^(1/16) of the least that passes: the model is
+# scaled no further than the stop asks.
+SCALE_POWERS, SCALE_SPACING, SCALE_BISECTIONS = 16, 8, 8
 
 # J above DIVERGENCE_FACTOR * (J at the start + 1) means the steps blow up.
 DIVERGENCE_FACTOR = 10.0
@@ -138,31 +137,27 @@ def separated(J, J_ref, tol, least_weight):
 
 
 def scale_to_stop(values, passes, J):
-    """(λ, J(λ·coef)) of each entry for the first λ = 2^j, j = 1 .. SCALE_POWERS, whose J
-    ``passes`` (a test of an array of J), narrowed by SCALE_REFINE bisections in log λ
-    towards the least λ that passes; else (0, J): J rose on the ray (convex in λ: past its
-    minimum) or the powers ran out. ``values(lam)``: J(λ·coef) of every entry at its λ
-    (arrays); ``J``: J(coef) of each (an array)."""
+    """(λ, J(λ·coef)) of each entry for the least λ in [1, Λ] whose J ``passes`` (a test of
+    an array of J), to within 2^(SCALE_POWERS / 2^SCALE_BISECTIONS), Λ = 2^SCALE_POWERS;
+    else (0, J). One pass at Λ first: where J(Λ) does not pass, no λ below it does (J is
+    convex in λ, and a J(Λ) that passes has every row's loss below log 2, every margin
+    positive, so J falls all the way); then bisections in log λ. ``values(lam)``:
+    J(λ·coef) of every entry at its λ (arrays); ``J``: J(coef) of each (an array)."""
     J = np.array(J, dtype=np.float64)
-    lam, pending = np.zeros(len(J)), np.ones(len(J), dtype=bool)
-    for j in range(1, SCALE_POWERS + 1):
-        new = np.asarray(values(np.full(len(J), 2.0**j)), dtype=np.float64)
-        found = pending & passes(new)
-        lam[found], J[found] = 2.0**j, new[found]
-        pending &= ~found & (new < J)
-        J[pending] = new[pending]
-        if not pending.any():
-            break
-    found = lam > 0.0
-    if found.any():  # J(λ/2) did not pass, J(λ) did: the least λ lies between
-        lo = np.where(found, lam / 2.0, 1.0)
-        for _ in range(SCALE_REFINE):
-            mid = np.sqrt(lo * np.where(found, lam, 1.0))
-            new = np.asarray(values(mid), dtype=np.float64)
-            ok = found & passes(new)
-            lam, J = np.where(ok, mid, lam), np.where(ok, new, J)
-            lo = np.where(found & ~ok, mid, lo)
-    return lam, J
+    top = np.full(len(J), 2.0**SCALE_POWERS)
+    new = np.asarray(values(top), dtype=np.float64)
+    found = passes(new)
+    if not found.any():
+        return np.zeros(len(J)), J
+    lo, hi = np.zeros(len(J)), np.full(len(J), float(SCALE_POWERS))  # log2 λ
+    J = np.where(found, new, J)
+    for _ in range(SCALE_BISECTIONS):
+        mid = (lo + hi) / 2.0
+        new = np.asarray(values(np.where(found, 2.0**mid, 1.0)), dtype=np.float64)
+        ok = found & passes(new)
+        hi, J = np.where(ok, mid, hi), np.where(ok, new, J)
+        lo = np.where(found & ~ok, mid, lo)
+    return np.where(found, 2.0**hi, 0.0), J
 
 
 def stalled(curve, dtype):

@@ -1,9 +1,9 @@
 """Without a penalty, an iterate that classifies every row is scaled to the separated stop.
 
-Along its own ray J(λw, λb) falls to 0 as λ grows; J there is O(n) from λz. The fit tries
-λ = 2, 4, ... on a schedule (iteration 1, then k + max(1, k // 8)) and, at the first λ that
-passes the separated test, narrowed towards the least such λ, takes the step w, b := λw, λb
-and stops "separated" (gdlogreg._solver.scale_to_stop).
+Along its own ray J(λw, λb) falls to 0 as λ grows; J there is O(n) from λz. The fit asks
+on a schedule (iteration 1, then k + max(1, k // 8)) whether J at λ = 2^16 passes the
+separated test and, where it does, bisects in log λ towards the least λ that passes, takes
+the step w, b := λw, λb and stops "separated" (gdlogreg._solver.scale_to_stop).
 """
 
 import math
@@ -16,7 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV, _solver
-from gdlogreg._solver import SCALE_POWERS, SCALE_REFINE, scale_to_stop
+from gdlogreg._solver import SCALE_BISECTIONS, SCALE_POWERS, scale_to_stop
 
 
 def _fit(X, y, sample_weight=None, **params):
@@ -25,11 +25,11 @@ def _fit(X, y, sample_weight=None, **params):
         return GradientDescentLogisticRegression(C=np.inf, **params).fit(X, y, sample_weight)
 
 
-def test_scale_to_stop_finds_the_least_power_then_narrows_it():
-    """J(λ) = exp(-λ) passes J <= 1e-3 from λ = ln 1000 = 6.91: found at 8, narrowed to
-    within 2^(1/16) above 6.91; a J that rises on the ray ((λ - 3)², past its minimum at 3)
-    gives up; one that passes only past 2^SCALE_POWERS runs out of powers. Entries are
-    independent."""
+def test_scale_to_stop_asks_the_top_then_bisects():
+    """J(λ) = exp(-λ) passes J <= 1e-3 from λ = ln 1000 = 6.91: found at Λ = 2^16 and
+    narrowed to within 2^(16/256) above 6.91 by bisections in log λ; a J that rises on the
+    ray ((λ - 3)², past its minimum at 3) and one that passes only past Λ (100/λ) are
+    refused by the one pass at Λ. Entries are independent."""
     calls = []
 
     def values(lam):
@@ -38,10 +38,13 @@ def test_scale_to_stop_finds_the_least_power_then_narrows_it():
 
     lam, J = scale_to_stop(values, lambda J: J <= 1e-3, [1.0, 4.0, 100.0])
     least = math.log(1000.0)
-    assert least <= lam[0] <= least * 2 ** (1 / 2**SCALE_REFINE) and J[0] <= 1e-3
-    assert J[0] == pytest.approx(math.exp(-lam[0]))
-    assert lam[1] == 0.0 and lam[2] == 0.0  # rose past 3; 100/λ reaches 1e-3 past 2^16
-    assert len(calls) == SCALE_POWERS + SCALE_REFINE  # (the third ran out of powers)
+    assert least <= lam[0] <= least * 2 ** (SCALE_POWERS / 2**SCALE_BISECTIONS)
+    assert J[0] == pytest.approx(math.exp(-lam[0])) and J[0] <= 1e-3
+    assert lam[1] == 0.0 and lam[2] == 0.0 and (J[1:] == [4.0, 100.0]).all()
+    assert len(calls) == 1 + SCALE_BISECTIONS and (calls[0] == 2.0**SCALE_POWERS).all()
+    calls.clear()
+    lam, _ = scale_to_stop(values, lambda J: J < 0.0, [1.0, 4.0, 100.0])
+    assert (lam == 0.0).all() and len(calls) == 1  # none passes at Λ: one pass
 
 
 def test_a_separating_iterate_is_scaled_and_the_fit_stops_separated():
