@@ -439,10 +439,11 @@ class Monitor:
             # gradient squared); with no lower bound yet, computed exactly once.
             if coef is point.coef:
                 self.duality_gap(point, math.inf if self._lower > -math.inf else None)
-            elif self._lower > -math.inf:
-                self.gap = max(curve[-1] - self._lower, 0.0)
-            else:  # the last iterate's Z is spent: its memory takes the best one's
-                self.duality_gap(self.objective.evaluate(coef, reuse=point))
+            elif self._lower == -math.inf:  # the last iterate's Z is spent: its memory
+                self.duality_gap(self.objective.evaluate(coef, reuse=point))  # the best's
+            # in the units of the curve's last entry: the best J re-evaluated can differ
+            # from the one recorded (float32), and a gap above J said J* < 0 (review 101)
+            self.gap = max(curve[-1] - self._lower, 0.0)
         return SolverResult(
             coef=self.objective.T.to_base(coef),
             n_iter=k,

@@ -129,23 +129,27 @@ def test_user_guide_diamonds_lbfgs_and_bb_iterations(tmp_path):
 
 
 def test_review98_float32_lbfgs_on_diamonds_as_benchmarks_readme_says(tmp_path):
-    (unweighted,) = _figures(BENCH, r"on the xfail test's unweighted diamonds fit it converges "
-                                    r"3.5e-7 above J\* in (\d+) iterations")
+    # review 101: float32 K classes take the class blocks; the figures after that fix
+    bb, unweighted, weighted = _figures(
+        BENCH, r"the xfail test's diamonds fit converges in (\d+)\n?\s*\(\"bb\"\) and (\d+) "
+               r"\(lbfgs\) iterations, the weighted one \(lbfgs\) in (\d+)")
     X, y = _bench("diamonds", tmp_path)
     keep = np.sort(np.random.default_rng(0).choice(X.shape[0], 600, replace=False))
     X, y = X[keep], y[keep]
     X32 = StandardScaler().fit_transform(X).astype(np.float32)  # test_review98's draw
     assert _iterations(X32, y, C=np.inf, solver="lbfgs") == unweighted
+    assert _iterations(X32, y, C=np.inf) == bb
     # float32_real.py --rows 600: std of the float32-rounded X, weights of seed 1
     X32 = StandardScaler().fit_transform(X.astype(np.float32).astype(np.float64))
     X32 = X32.astype(np.float32)
     sw = np.random.default_rng(1).uniform(0.5, 2.0, X.shape[0])
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), threadpool_limits(1):  # the figure's one thread
         warnings.simplefilter("ignore")
         f32 = GD(C=np.inf, solver="lbfgs").fit(X32, y, sample_weight=sw)
         f64 = GD(C=np.inf, solver="lbfgs").fit(X32.astype(np.float64), y, sample_weight=sw)
     assert (f32.stop_reason_, f64.stop_reason_, int(f64.n_iter_.max())) == (
-        "max_iter", "converged", 59)
+        "converged", "converged", 59)
+    assert int(f32.n_iter_.max()) == weighted
 
 
 def test_errors_rst_lists_the_C_past_the_float_range():

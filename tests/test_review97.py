@@ -114,13 +114,9 @@ def _kakadu():
     return np.column_stack([df.drop(columns=cats).to_numpy(float), *onehot]), y
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "float32 raw Kakadu at C = 1e3: lbfgs stops converged_ at 153 iterations 6.3e-3 above"
-    " J* (float64: 92 iterations, 1.3e-11). The gradient test passes (9.5e-10 against a"
-    " bound of 1.9e-8, the same in float64 at that point: not float32's rounding); no"
-    " Newton decrement confirms it, as none does for L-BFGS (review 55) nor in float32"
-    " (Monitor.confirm); dual_gap_ 6e-7 = 0.04 J certifies nothing"))
 def test_float32_lbfgs_converged_within_the_promise_on_nearly_separable_raw():
+    """Was an xfail: float32 lbfgs stopped converged_ 6.3e-3 above J* at 153 iterations
+    (float64: 92); with the class blocks in float32 too (review 101) it holds the promise."""
     X, y = _kakadu()
     C = 1e3
     est = _fit(X.astype(np.float32), y, C=C)

