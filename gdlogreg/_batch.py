@@ -36,10 +36,10 @@ from ._solver import (
     GAP_SHARE,
     LOOSE_FACTOR,
     PENALTY_GAP,
-    SCALE_SPACING,
     Monitor,
     curvature_factor,
     gradient_tol,
+    next_scale,
     scale_to_stop,
     separated,
     stalled,
@@ -1227,7 +1227,7 @@ class BatchMonitor:
         if not due.any() or point.z is None:
             return np.zeros(len(active), dtype=bool)
         idx = np.flatnonzero(due)
-        self._next_scale[active[idx]] = k + max(1, k // SCALE_SPACING)
+        self._next_scale[active[idx]] = next_scale(k)
         least = self._least_of(active, objective, due)[idx]
         xp, cols = objective.xp, objective.columns(idx)
         sub, coef = objective.subset(idx), _take_cols(point.coef, cols, xp)

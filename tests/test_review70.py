@@ -150,14 +150,20 @@ def test_odd_csr_class_blocks_are_the_dense_ones(kind, k):
     assert np.all(np.abs(Gs - G) <= 1e-10 * root[:, :, None] * root[:, None, :] + 1e-300)
 
 
-def test_float32_csr_takes_no_class_blocks_and_csc_takes_them_by_products(monkeypatch):
-    """The class metric is float64's: float32 CSR never takes it; CSC X has no sparse
-    Grams (``class_gram`` None) and takes the blocks from the whole Hessian by products,
-    the model the dense output's (J within 1e-6)."""
+def test_float32_csr_takes_the_class_blocks_and_csc_takes_them_by_products(monkeypatch):
+    """float32 CSR takes the class metric too (it was float64's until review 101), its
+    model the float64 one's to float32's accuracy; CSC X has no sparse Grams
+    (``class_gram`` None) and takes the blocks from the whole Hessian by products, the
+    model the dense output's (J within 1e-6)."""
     X, y = _one_hot(3000, 6, (60, 60), seed=2)
     taken = _counting(monkeypatch)
-    GradientDescentLogisticRegression(C=100.0).fit(sp.csr_matrix(X, dtype=np.float32), y)
-    assert not taken
+    fit32 = GradientDescentLogisticRegression(C=100.0).fit(
+        sp.csr_matrix(X, dtype=np.float32), y)
+    assert taken and fit32.converged_
+    ref64 = GradientDescentLogisticRegression(C=100.0).fit(X, y)
+    J32, J64 = objective(fit32, X, y), objective(ref64, X, y)
+    assert abs(J32 - J64) <= 1e-5 * J64
+    taken.clear()
     columns = objective_module.Objective._class_columns
     by_products = []
     monkeypatch.setattr(objective_module.Objective, "_class_columns",

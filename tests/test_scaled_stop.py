@@ -1,7 +1,7 @@
 """Without a penalty, an iterate that classifies every row is scaled to the separated stop.
 
 Along its own ray J(λw, λb) falls to 0 as λ grows; J there is O(n) from λz. The fit asks
-on a schedule (iteration 1, then k + max(1, k // 8)) whether J at λ = 2^16 passes the
+on a schedule (iteration 1, then k + max(3, k // 8)) whether J at λ = 2^16 passes the
 separated test and, where it does, bisects in log λ towards the least λ that passes, takes
 the step w, b := λw, λb and stops "separated" (gdlogreg._solver.scale_to_stop).
 """
@@ -48,13 +48,13 @@ def test_scale_to_stop_asks_the_top_then_bisects():
 
 
 def test_a_separating_iterate_is_scaled_and_the_fit_stops_separated():
-    """Breast cancer at C = inf: 38 iterations (50 without the scaling), the last one w,
-    b := λ·(w, b) of the 37th iterate; same predictions, J within tol of 0 as the stop asks
+    """Breast cancer at C = inf: 39 iterations (50 without the scaling), the last one w,
+    b := λ·(w, b) of the 38th iterate; same predictions, J within tol of 0 as the stop asks
     and no iterate before it."""
     X, y = load_breast_cancer(return_X_y=True)
     est = _fit(X, y, keep_path=True)
     assert est.stop_reason_ == "separated" and not est.converged_
-    assert est.n_iter_[0] == 38 and len(est.loss_curve_) == 39
+    assert est.n_iter_[0] == 39 and len(est.loss_curve_) == 40
     w0, w1 = est.coef_path_[-2].ravel(), est.coef_path_[-1].ravel()
     lam = (w1 @ w0) / (w0 @ w0)
     assert 2.0 < lam <= 2.0**SCALE_POWERS
