@@ -40,6 +40,7 @@ from ._solver import (
     Monitor,
     curvature_factor,
     gradient_tol,
+    scale_room,
     scale_to_stop,
     separated,
     stalled,
@@ -1237,7 +1238,8 @@ class BatchMonitor:
             return sub.trial_values(coef, coef, Z, Z, np.repeat(lam - 1.0, sub.k))
 
         lam, _ = scale_to_stop(
-            values, lambda J: separated(J, J_ref[idx], self.tol, least), point.J[idx])
+            values, lambda J: separated(J, J_ref[idx], self.tol, least), point.J[idx],
+            scale_room(sub, coef, len(idx)))
         out = np.zeros(len(active), dtype=bool)
         for i, scale in zip(idx, lam, strict=True):
             if scale > 0.0:

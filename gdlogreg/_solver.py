@@ -54,6 +54,7 @@ import numpy as np
 
 from ._objective import Point
 from ._steps._base import eps
+from ._xp import to_host
 
 # The second gradient test: a gradient up to LOOSE_FACTOR times the first
 # test's bound, if the gap it could hide where only the penalty curves J is at
@@ -136,20 +137,21 @@ def separated(J, J_ref, tol, least_weight):
     return (J <= GAP_SHARE * tol * J_ref) & (J <= SEPARATED * least_weight)
 
 
-def scale_to_stop(values, passes, J):
+def scale_to_stop(values, passes, J, most=math.inf):
     """(λ, J(λ·coef)) of each entry for the least λ in [1, Λ] whose J ``passes`` (a test of
-    an array of J), to within 2^(SCALE_POWERS / 2^SCALE_BISECTIONS), Λ = 2^SCALE_POWERS;
-    else (0, J). One pass at Λ first: where J(Λ) does not pass, no λ below it does (J is
-    convex in λ, and a J(Λ) that passes has every row's loss below log 2, every margin
-    positive, so J falls all the way); then bisections in log λ. ``values(lam)``:
-    J(λ·coef) of every entry at its λ (arrays); ``J``: J(coef) of each (an array)."""
+    an array of J), to within 2^(SCALE_POWERS / 2^SCALE_BISECTIONS), Λ = 2^SCALE_POWERS
+    or ``most`` (each entry's largest λ, :func:`scale_room`) if less; else (0, J). One pass
+    at Λ first: where J(Λ) does not pass, no λ below it does (J is convex in λ, and a J(Λ)
+    that passes has every row's loss below log 2, every margin positive, so J falls all the
+    way); then bisections in log λ. ``values(lam)``: J(λ·coef) of every entry at its λ
+    (arrays); ``J``: J(coef) of each (an array)."""
     J = np.array(J, dtype=np.float64)
-    top = np.full(len(J), 2.0**SCALE_POWERS)
-    new = np.asarray(values(top), dtype=np.float64)
-    found = passes(new)
+    top = np.minimum(2.0**SCALE_POWERS, most) * np.ones(len(J))
+    new = np.asarray(values(np.maximum(top, 1.0)), dtype=np.float64)
+    found = passes(new) & (top > 1.0)
     if not found.any():
         return np.zeros(len(J)), J
-    lo, hi = np.zeros(len(J)), np.full(len(J), float(SCALE_POWERS))  # log2 λ
+    lo, hi = np.zeros(len(J)), np.log2(np.maximum(top, 1.0))  # log2 λ
     J = np.where(found, new, J)
     for _ in range(SCALE_BISECTIONS):
         mid = (lo + hi) / 2.0
@@ -158,6 +160,17 @@ def scale_to_stop(values, passes, J):
         hi, J = np.where(ok, mid, hi), np.where(ok, new, J)
         lo = np.where(found & ~ok, mid, lo)
     return np.where(found, 2.0**hi, 0.0), J
+
+
+def scale_room(objective, coef, groups=1):
+    """The largest λ of each of ``groups`` (its columns of coef side by side) that keeps
+    λ·coef finite in the original coordinates: weights near the float range overflowed to
+    inf, J = nan, where the unscaled descent stops "separated" (review 102)."""
+    xp = objective.xp
+    base = objective.T.to_base(coef)
+    largest = to_host(xp.max(xp.abs(base), axis=0)).reshape(groups, -1).max(axis=1)
+    top = float(np.finfo(objective.dtype).max) / 2.0  # a margin for λ·coef's rounding
+    return np.where(largest > 1.0, top / np.maximum(largest, 1.0), top)
 
 
 def stalled(curve, dtype):
@@ -296,7 +309,8 @@ class Monitor:
             return [obj.backend.loss_pass(obj.loss, Z, Z, float(lam[0]) - 1.0)[0]]
 
         lam, J = scale_to_stop(
-            values, lambda J: separated(J, self.ref[1], self.tol, self._least), [point.J])
+            values, lambda J: separated(J, self.ref[1], self.tol, self._least), [point.J],
+            scale_room(obj, point.coef))
         if lam[0] > 0.0:
             self.scale_by = float(lam[0])
         return self.scale_by is not None
