@@ -169,7 +169,8 @@ def scale_room(objective, coef, groups=1):
     xp = objective.xp
     base = objective.T.to_base(coef)
     largest = to_host(xp.max(xp.abs(base), axis=0)).reshape(groups, -1).max(axis=1)
-    top = float(np.finfo(objective.dtype).max) / 2.0  # a margin for λ·coef's rounding
+    # (a dtype of any namespace: float32 or float64, told by eps; half, for λ·coef's rounding)
+    top = float(np.finfo(np.float32 if eps(objective.dtype) > 1e-10 else np.float64).max) / 2
     return np.where(largest > 1.0, top / np.maximum(largest, 1.0), top)
 
 

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn import config_context
 from sklearn.datasets import load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
@@ -57,3 +58,19 @@ def test_the_search_columns_keep_their_weights_finite(solver):
     assert np.isfinite(search.coef_).all()
     np.testing.assert_allclose(search.cv_results_["mean_test_score"],
                                grid.cv_results_["mean_test_score"], rtol=1e-6)
+
+
+def test_the_array_api_fit_scales_as_numpy_does():
+    """array_api_strict at C = inf (wine as it is, and times 1e-306 where the scaling is
+    limited by the float range): the namespace's dtype tells the limit (a first fix asked
+    numpy's finfo of it and raised), and the fit stops where numpy's does, by the same λ."""
+    xps = pytest.importorskip("array_api_strict")
+    pytest.importorskip("scipy", minversion="1.14")
+    X, y = load_wine(return_X_y=True)
+    for scale in (1.0, 1e-306):
+        ref, _ = _fit(X * scale, y)
+        with config_context(array_api_dispatch=True):
+            est, _ = _fit(xps.asarray(X * scale), xps.asarray(y))
+        assert est.stop_reason_ == ref.stop_reason_ == "separated"
+        assert int(est.n_iter_[0]) == int(ref.n_iter_[0])
+        np.testing.assert_allclose(np.asarray(est.coef_), ref.coef_, rtol=1e-8)
