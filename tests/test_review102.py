@@ -3,14 +3,16 @@
 Findings are listed here as the tests below pin them.
 """
 
+import math
 import warnings
 
 import numpy as np
 import pytest
 from sklearn import config_context
-from sklearn.datasets import load_wine
+from sklearn.datasets import load_breast_cancer, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.utils.class_weight import compute_sample_weight
 
 from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
 
@@ -74,3 +76,47 @@ def test_the_array_api_fit_scales_as_numpy_does():
         assert est.stop_reason_ == ref.stop_reason_ == "separated"
         assert int(est.n_iter_[0]) == int(ref.n_iter_[0])
         np.testing.assert_allclose(np.asarray(est.coef_), ref.coef_, rtol=1e-8)
+
+
+def _J(est, X, y, weights):
+    """J of the returned model, recomputed in float64 from coef_ and intercept_."""
+    Z = np.asarray(X, dtype=np.float64) @ est.coef_.T.astype(np.float64) + est.intercept_
+    if Z.shape[1] == 1:
+        loss = np.logaddexp(0.0, -np.where(y == est.classes_[1], 1.0, -1.0) * Z[:, 0])
+    else:
+        top = Z.max(axis=1, keepdims=True)
+        lse = top[:, 0] + np.log(np.exp(Z - top).sum(axis=1))
+        loss = lse - Z[np.arange(len(y)), np.searchsorted(est.classes_, y)]
+    return float(weights @ loss / weights.sum())
+
+
+@pytest.mark.parametrize("case", ["binary", "binary no intercept", "3 classes balanced",
+                                  "3 classes, rows of weight 0 misclassified", "lbfgs CSR"])
+def test_the_scaled_model_carries_the_stop_certificate(case):
+    """"The same predictions, the same certificate": at the returned (scaled) model, J
+    recomputed from coef_ and intercept_ is loss_curve_[-1] and passes both conditions of
+    the separated stop (J <= tol/10 J(0), J <= log(2)/2 of the least positive normalised
+    weight). Held; rows of weight 0 that the model misclassifies stay out of both."""
+    import scipy.sparse as sp
+
+    load = load_breast_cancer if case.startswith("binary") or "CSR" in case else load_wine
+    X, y = load(return_X_y=True)
+    sw, params = np.ones(len(y)), {}
+    if "intercept" in case:
+        params["fit_intercept"] = False
+    if "balanced" in case:
+        params["class_weight"] = "balanced"
+    if "weight 0" in case:  # three class-0 rows again, labelled 2, of weight 0
+        X, y = np.vstack([X, X[:3]]), np.concatenate([y, [2, 2, 2]])
+        sw = np.concatenate([sw, np.zeros(3)])
+    if "CSR" in case:
+        params["solver"] = "lbfgs"
+    est, _ = _fit(sp.csr_matrix(X) if "CSR" in case else X, y, sw, keep_path=True, **params)
+    assert est.stop_reason_ == "separated"
+    w0, w1 = est.coef_path_[-2].ravel(), est.coef_path_[-1].ravel()
+    assert (w1 @ w0) / (w0 @ w0) > 1.5  # the last step is the scaling
+    weights = sw * (compute_sample_weight("balanced", y) if "balanced" in case else 1.0)
+    J = _J(est, X, y, weights)
+    assert J == pytest.approx(est.loss_curve_[-1], rel=1e-8)
+    least = (weights[weights > 0] / weights.sum()).min()
+    assert J <= est.tol / 10 * est.loss_curve_[0] and J <= 0.5 * math.log(2.0) * least
