@@ -260,13 +260,16 @@ class Monitor:
         if self.keep_path:
             self.path.append(self.objective.T.to_base(point.coef))
         opt = self.objective.optimality(point)
+        # The scaled iterate is tested as any: its J, from X·λw, may miss the bound that J
+        # summed from λ·z passed by rounding (float32); it is then asked again at once.
+        scaled, self.scale_by = self.scale_by is not None, None
         if not (math.isfinite(J) and math.isfinite(opt)) or J > DIVERGENCE_FACTOR * (
             self.loss_curve[0] + 1.0
         ):
             self.diverged, self.reason = True, "diverged"
-        elif self.scale_by is not None or self._separated(J):  # (or the scaled iterate)
+        elif self._separated(J):
             self.reason = "separated"
-        elif k < self.max_iter and self._scales(k, point):
+        elif k < self.max_iter and self._scales(k, point, now=scaled):
             pass  # the next step scales this iterate to the stop
         elif self._passes(opt, point):
             # A convex J ends at or below its start: a gradient that vanished above it
@@ -296,10 +299,13 @@ class Monitor:
             self._least = self.objective.least_weight()
         return bool(separated(J, self.ref[1], self.tol, self._least))
 
-    def _scales(self, k, point):
+    def _scales(self, k, point, now=False):
         """Whether, without a penalty, λ·coef passes the separated test for some λ
-        (:func:`scale_to_stop`, tried on SCALE_SPACING's schedule; ``scale_by`` that λ)."""
-        if self.dual or k < self._next_scale or self.ref is None or point.z is None:
+        (:func:`scale_to_stop`, tried on SCALE_SPACING's schedule or ``now``; ``scale_by``
+        that λ)."""
+        if self.dual or (k < self._next_scale and not now) or self.ref is None or (
+            point.z is None
+        ):
             return False
         self._next_scale = k + max(1, k // SCALE_SPACING)
         if self._least is None:

@@ -120,3 +120,45 @@ def test_the_scaled_model_carries_the_stop_certificate(case):
     assert J == pytest.approx(est.loss_curve_[-1], rel=1e-8)
     least = (weights[weights > 0] / weights.sum()).min()
     assert J <= est.tol / 10 * est.loss_curve_[0] and J <= 0.5 * math.log(2.0) * least
+
+
+def _bc_subset32():
+    X, y = load_breast_cancer(return_X_y=True)
+    idx = np.random.default_rng(12).choice(len(y), int(0.8 * len(y)), replace=False)
+    rest = np.setdiff1d(np.arange(len(y)), idx)
+    return X.astype(np.float32), y, idx, rest
+
+
+def _passes_the_stop(curve, tol, n):
+    return curve[-1] <= min(tol / 10 * curve[0], 0.5 * math.log(2.0) / n)
+
+
+def test_a_scaled_float32_fit_records_a_J_that_passes_the_stop():
+    """Breast cancer in float32, 455 of its rows (seed 12): the scaled stop's λ is the least
+    whose J, summed from λ·z, passes tol/10 J(0); the step's own J (X·λw, recorded) was
+    1.0006 times that bound, and the fit stopped "separated" on it untested: the recorded J
+    contradicted the documented stop. The scaled iterate is now tested as any other (and
+    scaled again where its J misses by rounding)."""
+    X, y, idx, _ = _bc_subset32()
+    est, _ = _fit(X[idx], y[idx])
+    assert est.stop_reason_ == "separated"
+    assert _passes_the_stop(est.loss_curve_, est.tol, len(idx)), (
+        est.loss_curve_[-1] / (est.tol / 10 * est.loss_curve_[0]))
+
+
+def test_the_search_column_of_that_fold_passes_the_stop_too():
+    """The same rows as the training fold of a float32 search at C = inf (bb): the column
+    stops "separated" with a recorded J that passes the stop (it did: its sums rounded the
+    other way; the single fit now scales once more, so the column may stop an iteration
+    before it), on the single fit's path until the scaling."""
+    X, y, idx, rest = _bc_subset32()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GradientDescentLogisticRegressionCV(Cs=[np.inf], cv=[(idx, rest)]).fit(X, y)
+    single, _ = _fit(X[idx], y[idx])
+    curve = np.asarray(search.loss_curves_[0])
+    assert _passes_the_stop(curve, 1e-5, len(idx))
+    assert single.stop_reason_ == "separated"
+    assert abs(len(curve) - len(single.loss_curve_)) <= 1
+    np.testing.assert_allclose(curve[:23], single.loss_curve_[:23], rtol=1e-4)
+    assert _passes_the_stop(single.loss_curve_, single.tol, len(idx))
