@@ -1,6 +1,40 @@
 """Review 102: the scaled stop at C = inf, L-BFGS's refused directions, float32 class blocks.
 
-Findings are listed here as the tests below pin them.
+Defects: (1) weights near the float range (wine times 1e-306, weights ~1e306): the scaled
+stop's λ·coef overflowed to inf, J = nan, and the fit ended "diverged" with a warning that
+blamed learning_rate='auto' (the best earlier iterate returned), where the descent without
+the scaling stops "separated" in 24; the search's columns alike. λ is now at most what keeps
+the weights finite in the original coordinates (``_solver.scale_room``; a first version
+asked numpy's finfo of an array-API dtype and raised). (2) The scaled iterate was declared
+"separated" untested: its J, computed from X·λw, can miss the bound that J summed from λ·z
+passed, by rounding (breast cancer float32, 455 rows: loss_curve_[-1] 1.0006 times
+tol/10 J(0)); it is now tested as any iterate and, where it misses, asked again at once
+(single fits and the search's columns).
+
+Checked and held: the stop's certificate at the scaled model (J recomputed in float64 from
+coef_/intercept_ equals loss_curve_[-1], both conditions hold) for every solver, float32 and
+float64, dense/CSR/CSC, Dask, array_api_strict, fit_intercept=False, class_weight="balanced"
+and a class of weight 0, sample weights (rows of weight 0 misclassified by the scaled model
+stay out; weights 1e-12..1e12 on wine), features times 1e150/1e300; iris (partial
+separation) keeps converging with the separation named; C = 1e308 (C·Σs beyond the float
+range) is the C = inf fit; max_iter on the iteration the scaling is found (max_iter =
+n_iter_ - 1: "max_iter", n_iter_: "separated", search columns on the single fits' curves);
+warm starts (again from a separated model: 0 iterations; from C = 1 and from max_iter = 20);
+verbose's last line; LossCurveDisplay/DescentPathDisplay with keep_path; the CLI's compare
+at --C inf (c-search refuses --Cs inf, as review 89 made it). The search at C = inf (bb and
+lbfgs, fit_intercept=False, class weights, sample weights, warm_start_path along
+1e2, 1e4, inf) stays on its single fits' curves and GridSearchCV's fold scores (1e-10).
+L-BFGS's refusals: digits raw at C = inf refuses three directions in single fits and the
+batched columns follow them (1.5e-6). Review 101's float32 class blocks: wine, digits (raw
+and /16) and a one-hot CSR of 4 categorical columns plus 4 of scales 1..1000 (5 classes,
+C = 1..1e6): float32 J within 1e-11 of float64's, both at or below LogisticRegression's;
+dual_gap_ <= loss_curve_[-1] in float32.
+
+Suspected, not pinned: the batched lbfgs search on raw digits at C = 1e4 drifts from the
+single fit by rounding (1e-6 at iteration 40, 118 vs 120 iterations, the same final J to
+1e-8); weak finite penalties (C = 1e200..1e306 on wine, 1e300 on breast cancer) run to
+max_iter at J ~ 1e-26 where C = inf stops "separated" in 8 (not today's code); verbose
+shows the previous rule step on the scaled iteration.
 """
 
 import math
