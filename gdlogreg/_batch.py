@@ -40,6 +40,7 @@ from ._solver import (
     curvature_factor,
     gradient_tol,
     next_scale,
+    scale_room,
     scale_to_stop,
     separated,
     stalled,
@@ -1183,7 +1184,11 @@ class BatchMonitor:
         reason = np.full(len(active), None, dtype=object)
         reason[k >= self.max_iter] = "max_iter"
         reason[passes] = "converged"
-        sep = self._separated(active, objective, J, J_ref) | self.scaling(active)
+        scaled = self.scaling(active)  # tested as any; asked again at once (Monitor's)
+        for g in active[scaled].tolist():
+            del self._scale_by[g]
+        self._next_scale[active[scaled]] = k
+        sep = self._separated(active, objective, J, J_ref)
         scales = self._scales(k, active, objective, point, J_ref,
                               ~sep & ~diverged & (k < self.max_iter))
         reason[scales] = None  # their next step scales them to the stop (Monitor's)
@@ -1192,7 +1197,8 @@ class BatchMonitor:
         return reason
 
     def scaling(self, active):
-        """Whether each group's next step (or this iterate) is its scaled iterate."""
+        """Whether each group's next step is its scaled iterate (or, at the monitor's
+        call, this iterate is)."""
         return np.array([g in self._scale_by for g in active.tolist()], dtype=bool)
 
     def scale_by(self, active):
@@ -1237,7 +1243,8 @@ class BatchMonitor:
             return sub.trial_values(coef, coef, Z, Z, np.repeat(lam - 1.0, sub.k))
 
         lam, _ = scale_to_stop(
-            values, lambda J: separated(J, J_ref[idx], self.tol, least), point.J[idx])
+            values, lambda J: separated(J, J_ref[idx], self.tol, least), point.J[idx],
+            scale_room(sub, coef, len(idx)))
         out = np.zeros(len(active), dtype=bool)
         for i, scale in zip(idx, lam, strict=True):
             if scale > 0.0:

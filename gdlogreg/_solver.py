@@ -54,6 +54,7 @@ import numpy as np
 
 from ._objective import Point
 from ._steps._base import eps
+from ._xp import to_host
 
 # The second gradient test: a gradient up to LOOSE_FACTOR times the first
 # test's bound, if the gap it could hide where only the penalty curves J is at
@@ -144,20 +145,21 @@ def next_scale(k):
     return k + np.maximum(SCALE_GAP, k // SCALE_SPACING)
 
 
-def scale_to_stop(values, passes, J):
+def scale_to_stop(values, passes, J, most=math.inf):
     """(λ, J(λ·coef)) of each entry for the least λ in [1, Λ] whose J ``passes`` (a test of
-    an array of J), to within 2^(SCALE_POWERS / 2^SCALE_BISECTIONS), Λ = 2^SCALE_POWERS;
-    else (0, J). One pass at Λ first: where J(Λ) does not pass, no λ below it does (J is
-    convex in λ, and a J(Λ) that passes has every row's loss below log 2, every margin
-    positive, so J falls all the way); then bisections in log λ. ``values(lam)``:
-    J(λ·coef) of every entry at its λ (arrays); ``J``: J(coef) of each (an array)."""
+    an array of J), to within 2^(SCALE_POWERS / 2^SCALE_BISECTIONS), Λ = 2^SCALE_POWERS
+    or ``most`` (each entry's largest λ, :func:`scale_room`) if less; else (0, J). One pass
+    at Λ first: where J(Λ) does not pass, no λ below it does (J is convex in λ, and a J(Λ)
+    that passes has every row's loss below log 2, every margin positive, so J falls all the
+    way); then bisections in log λ. ``values(lam)``: J(λ·coef) of every entry at its λ
+    (arrays); ``J``: J(coef) of each (an array)."""
     J = np.array(J, dtype=np.float64)
-    top = np.full(len(J), 2.0**SCALE_POWERS)
-    new = np.asarray(values(top), dtype=np.float64)
-    found = passes(new)
+    top = np.minimum(2.0**SCALE_POWERS, most) * np.ones(len(J))
+    new = np.asarray(values(np.maximum(top, 1.0)), dtype=np.float64)
+    found = passes(new) & (top > 1.0)
     if not found.any():
         return np.zeros(len(J)), J
-    lo, hi = np.zeros(len(J)), np.full(len(J), float(SCALE_POWERS))  # log2 λ
+    lo, hi = np.zeros(len(J)), np.log2(np.maximum(top, 1.0))  # log2 λ
     J = np.where(found, new, J)
     for _ in range(SCALE_BISECTIONS):
         mid = (lo + hi) / 2.0
@@ -166,6 +168,18 @@ def scale_to_stop(values, passes, J):
         hi, J = np.where(ok, mid, hi), np.where(ok, new, J)
         lo = np.where(found & ~ok, mid, lo)
     return np.where(found, 2.0**hi, 0.0), J
+
+
+def scale_room(objective, coef, groups=1):
+    """The largest λ of each of ``groups`` (its columns of coef side by side) that keeps
+    λ·coef finite in the original coordinates: weights near the float range overflowed to
+    inf, J = nan, where the unscaled descent stops "separated" (review 102)."""
+    xp = objective.xp
+    base = objective.T.to_base(coef)
+    largest = to_host(xp.max(xp.abs(base), axis=0)).reshape(groups, -1).max(axis=1)
+    # (a dtype of any namespace: float32 or float64, told by eps; half, for λ·coef's rounding)
+    top = float(np.finfo(np.float32 if eps(objective.dtype) > 1e-10 else np.float64).max) / 2
+    return np.where(largest > 1.0, top / np.maximum(largest, 1.0), top)
 
 
 def stalled(curve, dtype):
@@ -254,13 +268,16 @@ class Monitor:
         if self.keep_path:
             self.path.append(self.objective.T.to_base(point.coef))
         opt = self.objective.optimality(point)
+        # The scaled iterate is tested as any: its J, from X·λw, may miss the bound that J
+        # summed from λ·z passed by rounding (float32); it is then asked again at once.
+        scaled, self.scale_by = self.scale_by is not None, None
         if not (math.isfinite(J) and math.isfinite(opt)) or J > DIVERGENCE_FACTOR * (
             self.loss_curve[0] + 1.0
         ):
             self.diverged, self.reason = True, "diverged"
-        elif self.scale_by is not None or self._separated(J):  # (or the scaled iterate)
+        elif self._separated(J):
             self.reason = "separated"
-        elif k < self.max_iter and self._scales(k, point):
+        elif k < self.max_iter and self._scales(k, point, now=scaled):
             pass  # the next step scales this iterate to the stop
         elif self._passes(opt, point):
             # A convex J ends at or below its start: a gradient that vanished above it
@@ -290,10 +307,13 @@ class Monitor:
             self._least = self.objective.least_weight()
         return bool(separated(J, self.ref[1], self.tol, self._least))
 
-    def _scales(self, k, point):
+    def _scales(self, k, point, now=False):
         """Whether, without a penalty, λ·coef passes the separated test for some λ
-        (:func:`scale_to_stop`, tried on SCALE_SPACING's schedule; ``scale_by`` that λ)."""
-        if self.dual or k < self._next_scale or self.ref is None or point.z is None:
+        (:func:`scale_to_stop`, tried on SCALE_SPACING's schedule or ``now``; ``scale_by``
+        that λ)."""
+        if self.dual or (k < self._next_scale and not now) or self.ref is None or (
+            point.z is None
+        ):
             return False
         self._next_scale = next_scale(k)
         if self._least is None:
@@ -304,7 +324,8 @@ class Monitor:
             return [obj.backend.loss_pass(obj.loss, Z, Z, float(lam[0]) - 1.0)[0]]
 
         lam, J = scale_to_stop(
-            values, lambda J: separated(J, self.ref[1], self.tol, self._least), [point.J])
+            values, lambda J: separated(J, self.ref[1], self.tol, self._least), [point.J],
+            scale_room(obj, point.coef))
         if lam[0] > 0.0:
             self.scale_by = float(lam[0])
         return self.scale_by is not None
