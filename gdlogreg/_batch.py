@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._loss import CurvatureShare, GroupedLoss
+from ._loss import CurvatureShare, GroupedLoss, Stable
 from ._objective import Objective, Point, least_weights, standardized
 from ._penalty import _relu
 from ._problem import Identity, Problem
@@ -333,6 +333,13 @@ class BatchObjective:
     def raw(self, coef):
         """X W + b for coef in this objective's coordinates."""
         return self.backend.linear(self.T.to_base(coef), self.fit_intercept)
+
+    def scaled_values(self, Z, lam):
+        """J of each group at λ·coef, its raw prediction Z, without a penalty (λ one number
+        per column): :meth:`Objective.scaled_value` of every group."""
+        lam_cols = self.backend.asarray(lam - 1.0)
+        value, _, _ = self.backend.loss_pass(Stable(self.loss), Z * lam_cols + Z)
+        return np.asarray(value, dtype=np.float64)
 
     def trial_values(self, coef, d, Z, D, lam):
         """J of each group at coef + λ·d, λ one number per column: O(n), nothing moves."""
@@ -1240,7 +1247,7 @@ class BatchMonitor:
         Z = _take_z(point.z, cols, xp)
 
         def values(lam):  # J at λ·z: no product with X (the penalty is 0)
-            return sub.trial_values(coef, coef, Z, Z, np.repeat(lam - 1.0, sub.k))
+            return sub.scaled_values(Z, np.repeat(lam, sub.k))
 
         lam, _ = scale_to_stop(
             values, lambda J: separated(J, J_ref[idx], self.tol, least), point.J[idx],

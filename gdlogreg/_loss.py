@@ -151,13 +151,14 @@ class BinaryLogLoss:
         """The loss-like object of the dual pass (:class:`DualDivergence`)."""
         return DualDivergence(theta, tau, q, multinomial=False)
 
-    def terms(self, z, t, s, xp, residual=True):
+    def terms(self, z, t, s, xp, residual=True, stable=False):
         """Weighted loss sum of a block of rows and, if asked, its residual.
 
         z: raw predictions (rows, m); t: their signs (rows,); s: normalised
         weights (rows,), one number, or (rows, m) for a weight per column.
         Returns ``(loss, R)``, R of z's shape (None without ``residual``);
         with weights per column the loss is a vector, one sum per column.
+        ``stable``: the form that cannot overflow at once (:class:`Stable`).
         """
         # In-place operators on the block's own temporaries: two of them live at once.
         # v = z times the int8 signs cast to z's dtype first: a product with a cast on
@@ -165,6 +166,9 @@ class BinaryLogLoss:
         # one dtype); the cast is dropped at once, a third block-sized array.
         # exp(v) is inf where v is large: then the stable form below.
         sign = t[:, None] if isinstance(t, np.ndarray) else astype(t, z.dtype, xp)[:, None]
+        if stable:
+            return _with_weightless_at_zero(
+                lambda z: self._stable_terms(z * sign, sign, s, xp, residual), z, s, xp)
         out = self._fast_terms(z, sign, s, xp, residual)
         if out is None and not isinstance(s, float):
             # a row of weight 0 that overflowed: the same form again with it at z = 0,
@@ -272,8 +276,12 @@ class MultinomialLogLoss:
     def dual_rows(self, theta, tau, q):
         return DualDivergence(theta, tau, q, multinomial=True, classes=self.classes)
 
-    def terms(self, z, t, s, xp, residual=True):
-        """Weighted loss sum of a block of rows (rows, K) and, if asked, the residual."""
+    def terms(self, z, t, s, xp, residual=True, stable=False):
+        """Weighted loss sum of a block of rows (rows, K) and, if asked, the residual;
+        ``stable``: the form shifted by each row's maximum at once (:class:`Stable`)."""
+        if stable:
+            return _with_weightless_at_zero(
+                lambda z: self._shifted_terms(z, t, s, xp, residual), z, s, xp)
         if isinstance(z, np.ndarray) and _class_major(z) and z.shape[0] > 0:
             out = self._class_major_terms(z, t, s, residual)
             if out is not None:
@@ -286,11 +294,23 @@ class MultinomialLogLoss:
             z = _weightless_at_zero(z, s, xp)
             out = self._unshifted(z, at, xp)
         if out is None:
-            zy = self._take(z, at, xp)
-            zmax = xp.max(z, axis=1, keepdims=True)
-            E = _exp(z - zmax, xp)
-            se = xp.sum(E, axis=1)
-            out = E, se, xp.log(se) + (zmax - zy)[:, 0], None
+            out = self._shifted(z, at, xp)
+        return self._sums(out, at, s, xp, residual)
+
+    def _shifted(self, z, at, xp):
+        """(E, Σe, lse, None) of :meth:`terms` shifted by each row's maximum."""
+        zy = self._take(z, at, xp)
+        zmax = xp.max(z, axis=1, keepdims=True)
+        E = _exp(z - zmax, xp)
+        se = xp.sum(E, axis=1)
+        return E, se, xp.log(se) + (zmax - zy)[:, 0], None
+
+    def _shifted_terms(self, z, t, s, xp, residual):
+        at = self._class_index(z, t, xp)
+        return self._sums(self._shifted(z, at, xp), at, s, xp, residual)
+
+    def _sums(self, out, at, s, xp, residual):
+        """The loss sum and, if asked, the residual from (E, Σe, lse, o)."""
         E, se, lse, other = out
         loss = weighted_sum(s, lse, xp)
         if not residual:
@@ -420,14 +440,15 @@ class GroupedLoss:
         them): all m for the binary loss, one group's K for the softmax."""
         return m if self.k == 1 else self.k
 
-    def terms(self, z, t, S, xp, residual=True):
+    def terms(self, z, t, S, xp, residual=True, stable=False):
         """Loss of each group of a block of rows, and, if asked, the residual (z's shape)."""
-        k = self.k
+        k, kw = self.k, {"stable": True} if stable else {}  # (a base of curvature: no form)
         if k == 1:  # the binary loss takes a weight per column
-            return self.base.terms(z, t, S, xp, residual)
+            return self.base.terms(z, t, S, xp, residual, **kw)
         values, parts = np.empty(self.n_groups), []
         for g in range(self.n_groups):
-            values[g], r = self.base.terms(z[:, g * k : (g + 1) * k], t, S[:, g], xp, residual)
+            values[g], r = self.base.terms(z[:, g * k : (g + 1) * k], t, S[:, g], xp,
+                                           residual, **kw)
             parts.append(r)
         if not residual:
             return values, None
@@ -437,6 +458,21 @@ class GroupedLoss:
                 R[:, g * k : (g + 1) * k] = r
             return values, R
         return values, xp.concat(parts, axis=1)
+
+
+class Stable:
+    """``loss`` whose terms take the form that cannot overflow at once: the scaled stop's
+    J at λ·z (:func:`gdlogreg._solver.scale_to_stop`, λ up to 2^16), where the fast forms
+    overflow and were taken two or three times a try before the stable one."""
+
+    def __init__(self, loss):
+        self.loss = loss
+
+    def __getattr__(self, name):
+        return getattr(self.loss, name)
+
+    def terms(self, z, t, s, xp, residual=True):
+        return self.loss.terms(z, t, s, xp, residual, stable=True)
 
 
 class CurvatureShare:

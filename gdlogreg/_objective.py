@@ -41,7 +41,7 @@ from scipy.linalg.lapack import dpotrf as _potrf
 from scipy.linalg.lapack import dpotrs as _potrs
 
 from ._compat import convert_to_numpy
-from ._loss import CurvatureShare, SoftmaxCurvature, probabilities
+from ._loss import CurvatureShare, SoftmaxCurvature, Stable, probabilities
 from ._xp import astype, concat, eps, to_host
 
 # Whitened steps (:meth:`Objective.whitening`): for at most MAX_WHITENED coordinates,
@@ -251,6 +251,13 @@ class Objective:
         """J at coef whose raw prediction is z: O(n), no product with X."""
         value, _, _ = self.backend.loss_pass(self.loss, z)
         return value + self.penalty_at(coef)
+
+    def scaled_value(self, z, lam):
+        """J at λ·coef for a coef whose raw prediction is z, without a penalty: O(n) from
+        z + (λ - 1)·z, in the loss's form that cannot overflow (the scaled stop's,
+        :func:`gdlogreg._solver.scale_to_stop`)."""
+        value, _, _ = self.backend.loss_pass(Stable(self.loss), z, z, lam - 1.0)
+        return value
 
     def along(self, point, d):
         """The :class:`Ray` φ(t) = J(point.coef + t·d); it takes point's raw prediction."""

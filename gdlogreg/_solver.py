@@ -321,7 +321,7 @@ class Monitor:
         obj, Z = self.objective, point.z
 
         def values(lam):  # J at λ·z: no product with X (the penalty is 0)
-            return [obj.backend.loss_pass(obj.loss, Z, Z, float(lam[0]) - 1.0)[0]]
+            return [obj.scaled_value(Z, float(lam[0]))]
 
         lam, J = scale_to_stop(
             values, lambda J: separated(J, self.ref[1], self.tol, self._least), [point.J],

@@ -155,3 +155,36 @@ def test_the_search_scales_its_columns_as_their_single_fits(load, solver):
             np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-6)
     np.testing.assert_allclose(search.cv_results_["mean_test_score"],
                                grid.cv_results_["mean_test_score"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("K", [2, 4])
+def test_the_stable_form_is_the_loss_and_does_not_overflow(K):
+    """_loss.Stable: the loss's terms in the form that cannot overflow at once, equal to
+    the fast form's to rounding where that is finite, finite at λ = 2^16 where the fast
+    form overflows (and is taken again), a row of weight 0 left out."""
+    from gdlogreg._loss import GroupedLoss, Stable, make_loss
+
+    rng = np.random.default_rng(0)
+    n, m = 50, 1 if K == 2 else K
+    loss = make_loss(K, np)
+    y = rng.integers(0, K, n)
+    t = loss.encode(y, np)
+    s = np.full(n, 1.0 / n)
+    z = rng.standard_normal((n, m))
+    fast, stable = loss.terms(z, t, s, np), Stable(loss).terms(z, t, s, np)
+    np.testing.assert_allclose(stable[0], fast[0], rtol=1e-13)
+    np.testing.assert_allclose(stable[1], fast[1], rtol=1e-12, atol=1e-16)
+    big = z * 2.0**16
+    value = Stable(loss).terms(big, t, s, np, residual=False)[0]
+    with np.errstate(all="ignore"):  # (the backends' errstate: the fast form overflows)
+        assert np.isfinite(value) and value == pytest.approx(
+            loss.terms(big, t, s, np, False)[0])
+        s0 = s.copy()
+        s0[0] = 0.0
+        huge = big.copy()
+        huge[0] = np.inf  # a row of weight 0 whose z overflowed
+        assert np.isfinite(Stable(loss).terms(huge, t, s0, np, residual=False)[0])
+    grouped = GroupedLoss(loss, 2, m)
+    values, _ = Stable(grouped).terms(np.hstack([z, big]), t, np.column_stack([s, s]), np,
+                                      residual=False)
+    np.testing.assert_allclose(values, [stable[0], value], rtol=1e-13)
