@@ -1121,6 +1121,7 @@ class BatchMonitor:
         self._has_ref = False  # set by ``reference``, before the start if that is warm
         self._least = {}  # each group's least normalised row weight, once asked (C = inf)
         self._next_scale = np.ones(n_groups, dtype=int)  # Monitor's, of each group
+        self._scaling = tol > 0.0  # Monitor's: tol=0, no scaling step
         self._scale_by = {}  # group: λ, its next step λ·coef (Monitor.scale_by)
 
     def reference(self, active, objective, zero, opt=None):
@@ -1236,7 +1237,7 @@ class BatchMonitor:
         """Monitor._scales of the groups ``ask`` without a penalty, where due: whether
         each group's iterate scaled by some λ passes the separated test (``_scale_by``)."""
         free = objective.penalty.free.reshape(len(active), -1)[:, 0]
-        due = free & ask & (k >= self._next_scale[active])
+        due = free & ask & (k >= self._next_scale[active]) & self._scaling
         if not due.any() or point.z is None:
             return np.zeros(len(active), dtype=bool)
         idx = np.flatnonzero(due)

@@ -254,6 +254,7 @@ class Monitor:
         self._least = None  # the least normalised weight of a row, once asked (C = inf)
         self._next_scale = 1  # the iteration scale_to_stop is tried at next
         self.scale_by = None  # λ: the loop's next step is λ·coef (scale_to_stop)
+        self._scaling = tol > 0.0  # tol=0: no stopping test asked for, no scaling step
         self.gap, self.gap_k, self.k = math.nan, None, 0
         self._constants, self._next_check, self._divergence = None, None, None
         self._lower = -math.inf  # the best lower bound on J* seen
@@ -311,8 +312,8 @@ class Monitor:
         """Whether, without a penalty, λ·coef passes the separated test for some λ
         (:func:`scale_to_stop`, tried on SCALE_SPACING's schedule or ``now``; ``scale_by``
         that λ)."""
-        if self.dual or (k < self._next_scale and not now) or self.ref is None or (
-            point.z is None
+        if not self._scaling or self.dual or (k < self._next_scale and not now) or (
+            self.ref is None or point.z is None
         ):
             return False
         self._next_scale = next_scale(k)

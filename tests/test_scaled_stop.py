@@ -188,3 +188,21 @@ def test_the_stable_form_is_the_loss_and_does_not_overflow(K):
     values, _ = Stable(grouped).terms(np.hstack([z, big]), t, np.column_stack([s, s]), np,
                                       residual=False)
     np.testing.assert_allclose(values, [stable[0], value], rtol=1e-13)
+
+
+def test_tol_0_never_scales(monkeypatch):
+    """tol=0 asks for no stopping test: every update is a gradient step (the tutorial's
+    lecture runs exactly max_iter of them), in a single fit and in the search's columns."""
+    import gdlogreg._batch as batch
+
+    def fail(*args, **kwargs):
+        pytest.fail("scale_to_stop asked at tol=0")
+
+    monkeypatch.setattr(_solver, "scale_to_stop", fail)
+    monkeypatch.setattr(batch, "scale_to_stop", fail)
+    X, y = load_wine(return_X_y=True)
+    est = _fit(X, y, tol=0.0, max_iter=60)
+    assert est.n_iter_[0] == 60 or est.stop_reason_ == "separated"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        GradientDescentLogisticRegressionCV(Cs=[np.inf], cv=3, tol=0.0, max_iter=30).fit(X, y)
