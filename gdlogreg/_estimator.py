@@ -1012,8 +1012,10 @@ def _separation(X, keep, y_idx, z, converged, fit_intercept, separable, weights=
         if found is not None:
             return found
     columns = (X.shape[1] + int(fit_intercept)) * k
-    return (entries <= LP_ENTRIES and entries * columns <= LP_WORK
-            and separable(X, keep, y_idx, k, fit_intercept))
+    if entries > LP_ENTRIES_TIMED:
+        return False
+    capped = entries <= LP_ENTRIES and entries * columns <= LP_WORK
+    return separable(X, keep, y_idx, k, fit_intercept, None if capped else LP_SECONDS)
 
 
 def _some_weightless(weights):
@@ -1032,6 +1034,12 @@ def _some_weightless(weights):
 #: 90,000 entries of 1,250 columns, took 4 to 10 s of a fit of 0.3; about 4e-8 s a unit,
 #: 0.2 s at the cap) ...
 LP_ENTRIES, LP_WORK = 200_000, 5_000_000
+#: ... and above them, up to LP_ENTRIES_TIMED entries, under HiGHS's time limit of
+#: LP_SECONDS, saying nothing where it runs out (as above the caps): the caps bound its
+#: time poorly, and a partly separable fit at C = inf beyond them was told to raise
+#: max_iter, which could not help (the mid set carrier, 400 x 114, 13 classes: 1.1e6
+#: entries of 1,495 columns, 0.16 s).
+LP_ENTRIES_TIMED, LP_SECONDS = 2_000_000, 1.0
 #: ... and some row's own class is predicted within this of 1: at a stop on a direction
 #: that separates rows, their residuals are small (iris at C = inf: 1e-14; fits with a
 #: minimum, 20,000 × 30 and 100,000 × 50 synthetic: 5e-3 and 2e-4 at the least).
@@ -1070,10 +1078,12 @@ def _kept_entries(X, keep):
     return int(np.bincount(rows, minlength=X.shape[0])[keep].sum())
 
 
-def _separable(X, keep, y_idx, n_columns, fit_intercept):
+def _separable(X, keep, y_idx, n_columns, fit_intercept, time_limit=None):
     """Whether a direction of the weights raises some row's margin and lowers none: the
-    largest sum of margins over weights in [-1, 1] (a linear program) is above 0."""
-    return _program(_margin_matrix(X, keep, y_idx, n_columns, fit_intercept))
+    largest sum of margins over weights in [-1, 1] (a linear program) is above 0; False
+    where it runs out of ``time_limit`` seconds."""
+    return _program(_margin_matrix(X, keep, y_idx, n_columns, fit_intercept),
+                    time_limit=time_limit)
 
 
 def _margin_matrix(X, keep, y_idx, n_columns, fit_intercept):
@@ -1224,15 +1234,18 @@ def _separable_near(X, keep, y_idx, n_columns, tiny, fit_intercept):
     return _program(B[moves], every=B)
 
 
-def _program(A, every=None):
+def _program(A, every=None, time_limit=None):
     """Whether the margins A x over x in [-1, 1] can be all >= 0 and some > 0 (A sparse
     or dense): the largest sum of margins, a linear program (HiGHS); the answer's
-    margins are checked on the rows of ``every`` where given (A's and more)."""
+    margins are checked on the rows of ``every`` where given (A's and more). False where
+    it runs out of ``time_limit`` seconds (HiGHS's own limit; None: none)."""
     from scipy.optimize import linprog
 
+    options = {"primal_feasibility_tolerance": 1e-10}
+    if time_limit is not None:
+        options["time_limit"] = time_limit
     res = linprog(-np.asarray(A.sum(axis=0)).ravel(), A_ub=-A, b_ub=np.zeros(A.shape[0]),
-                  bounds=(-1.0, 1.0), method="highs",
-                  options={"primal_feasibility_tolerance": 1e-10})
+                  bounds=(-1.0, 1.0), method="highs", options=options)
     if res.status != 0:
         return False
     margins = (A if every is None else every) @ res.x

@@ -123,9 +123,11 @@ def test_errors_rst_caps_are_the_code_constants():
     errors = _text("docs/errors.rst")
     assert (_estimator.LP_ENTRIES, _estimator.LP_WORK) == (200_000, 5_000_000)
     assert (_estimator.NEAR_ENTRIES, _estimator.NEAR_COLUMNS) == (2_000_000, 512)
-    assert ("its constraints above 200,000 entries, or entries times columns above "
-            "5,000,000; the null-space test's above 2,000,000 entries or 512 columns, "
-            "its program over the pairs it moves above 200,000") in errors
+    assert (_estimator.LP_ENTRIES_TIMED, _estimator.LP_SECONDS) == (2_000_000, 1.0)
+    assert ("runs under a time limit of one second (its constraints above 200,000 entries, "
+            "or entries times columns above 5,000,000) and is not run above 2,000,000 "
+            "entries (the null-space test's above 2,000,000 entries or 512 columns, its "
+            "program over the pairs it moves above 200,000)") in errors
 
 
 def test_null_space_program_is_capped_at_lp_entries(monkeypatch):

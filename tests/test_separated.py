@@ -245,16 +245,23 @@ def test_the_null_space_test_agrees_with_the_full_program(csr):
     assert asked >= 10
 
 
-def test_a_program_of_many_columns_is_not_asked(monkeypatch):
+def test_a_program_of_many_columns_is_asked_under_a_time_limit(monkeypatch):
     """Review 91's finding: one-hot 1,000 × 124 of 10 classes (90,000 entries, under
     LP_ENTRIES, but 1,250 columns) made the full program take 4 to 10 s of a 0.3 s fit:
-    its entries times its columns are capped too (LP_WORK)."""
+    its entries times its columns are capped too (LP_WORK), and above that cap the
+    program runs under HiGHS's time limit of LP_SECONDS (2026-12-02: tests/test_timed_
+    program.py), never unbounded."""
     from sklearn.preprocessing import OneHotEncoder
+
+    import gdlogreg._estimator as est
 
     r = np.random.default_rng(0)
     cats = r.integers(0, 31, (1000, 4))
     y = (cats[:, 0] % 10 + r.integers(0, 3, 1000)) % 10
     X = OneHotEncoder().fit_transform(cats).tocsr()
-    _refuse_program(monkeypatch)
+    limits = []
+    monkeypatch.setattr(est, "_separable",
+                        lambda *args: limits.append(args[5:]) or False)  # (not solved here)
     with pytest.warns(ConvergenceWarning):
         GradientDescentLogisticRegression(C=np.inf, max_iter=50).fit(X, y)
+    assert limits == [(est.LP_SECONDS,)]
