@@ -87,11 +87,21 @@ def test_low_rank_cholesky_factors_c_in_place_with_an_intercept_too(intercept):
 
     rng = np.random.default_rng(0)
     A = rng.normal(size=(6, 9))
-    G = dsyrk(1.0, A.T, trans=1)  # the upper triangle, as LowRankMetric keeps it
+    G = dsyrk(1.0, A.T, trans=1, lower=1)  # the lower triangle, as LowRankMetric keeps it
+    assert not np.triu(G, 1).any()  # the other one 0: it is read as such
     G0 = G.copy()
     w = rng.uniform(0.1, 1.0, 6)
     C = _centred(G, w, float(w.sum()), np.sqrt(w), intercept)
-    full = np.triu(C) + np.triu(C, 1).T  # C itself, from the triangle the factor reads
+    assert C.flags.f_contiguous  # factored in place, no copy by f2py
+    full = np.tril(C) + np.tril(C, -1).T  # C itself, from the triangle the factor reads
+    # against C written out in full, as the metric defines it
+    Gf = A @ A.T
+    if intercept:
+        a = Gf @ w / w.sum()
+        h = a - 0.5 * (w @ a) / w.sum()
+        Gf = Gf - h[:, None] - h
+    np.testing.assert_allclose(full, np.eye(6) + np.sqrt(np.outer(w, w)) * Gf, rtol=1e-12,
+                               atol=1e-12)
     L = _cholesky_of(C)
     assert np.shares_memory(L, C)
     np.testing.assert_array_equal(G, G0)  # the Gram kept for the next take
