@@ -1,6 +1,44 @@
 """Review 106: hostile input and drop-in parity, by a property-based fuzz and by hand.
 
-(docstring completed below)
+The fuzz draws whole problems (1 to 200 rows, 1 to 30 columns, 2 to 6 classes of ints,
+negative or huge ints, strings, bools, whole or fractional floats, as arrays, lists or
+Series; X float64/float32/int8/int64/bool/float16, C- or F-ordered, CSR/CSC/COO/csr_array,
+DataFrames with nullable Int8/Int64/Float64/boolean columns, a numeric categorical column,
+pd.NA; columns scaled 1e-300 to 1e300, exact duplicates, constant or zero columns, rows
+repeated, a class of a single row; sample weights with zeros, 1e-300, 1e300 or ints; class
+weights as dicts down to 1e-100 and "balanced"; C 1e-8 to 1e8 and inf; l1_ratio 0/0.5/1;
+fit_intercept; every solver; max_iter 1 to 1000; warm_start), half of them "mild"
+(ordinary scales, weights and C) so that both fits converge. Each is fitted by
+LogisticRegression (lbfgs or saga, tol=1e-10) and by the estimator. Properties: a refusal is
+a ValueError/TypeError of ours, not a message from inside numpy or pandas, and only where
+LogisticRegression refuses too (or the one documented refusal of ours); where it refuses and
+we fit, the refusal is one of its own failures (saga's overflow, weights underflowing in its
+product, its ZeroDivisionError, float32 weights); otherwise finite coefficients,
+probabilities in [0, 1] summing to 1, predict the argmax of predict_proba (up to rounded
+ties), LogisticRegression's classes_ and dtypes of classes_, coef_ and predict_proba, no
+RuntimeWarning, X/y/sample_weight untouched, a warm refit, pickling; where both converge, J
+no more than tol above LogisticRegression's (1e-4 for float32). Sweeps of 5,000 hostile
+problems and 800 mild ones (benchmarks/experiments/hostile_parity.py, benchmarks/README.md)
+found the defects below. By hand: CalibratedClassifierCV, OneVsRestClassifier,
+StackingClassifier, SelectFromModel, permutation_importance and cross_val_predict with
+classes missing from training folds give LogisticRegression's answers; GridSearchCV routes
+sample_weight under metadata routing as for LogisticRegression; two fits at once on joblib's
+threading backend are the sequential fits bit for bit; clone, pickle, deepcopy and a
+set_output(transform="pandas") pipeline hold; the search scores as GridSearchCV does with
+zero weights, scoring strings and a callable, and names a fold missing a class or a test
+fold of no weight. X dtypes, sparse formats, nullable frames, labels (nullable, categorical,
+uint64 past int64, datetime, bytes) and predictions on X near the float limit (finite log
+probabilities where LogisticRegression's are -inf with a RuntimeWarning) were compared by
+hand with LogisticRegression: the same answers or refusals.
+
+Found: (1) labels holding pd.NA (a pandas "string" Series, an object array) raised pandas'
+``TypeError: boolean value of NA is ambiguous`` from the label sort (fixed: the message of
+review 86 for None now names pd.NA too); (2) whole float labels beyond int64 (1e300, 2**64)
+leaked numpy's "invalid value encountered in cast" RuntimeWarning from scikit-learn's
+type_of_target beside its ValueError (LogisticRegression's too; fixed: the check runs
+under errstate); (3) a nearly weightless class (class_weight 1e-8 or 1e-100 beside 0.1 and
+3): the gradient tests stop "converged" 2e-5 to 4.6e-4 above J* (tol=1e-5; backtracking and
+nesterov, and bb on sparse X), strict xfail.
 """
 
 import copy
@@ -86,7 +124,7 @@ def test_integral_labels_past_int64_leak_no_runtime_warning(labels, search):
 # ------------------------------------------------------------------- the fuzz (part 1)
 
 SOLVERS = ["bb", "nesterov", "backtracking", "gd", "lbfgs"]
-FUZZ = settings(max_examples=100, deadline=None, derandomize=True, database=None,
+FUZZ = settings(max_examples=70, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 _LABELS = {
     "int": [0, 1, 2, 3, 4, 5], "negative": [-3, -1, 0, 7, -100, 2],
