@@ -859,14 +859,16 @@ def _classes_like(classes, y):
 
 
 def _refuse_none_labels(y):
-    """A clear error for object labels that hold None (a missing label): numpy's sort
-    of them raised "'<' not supported between 'NoneType' and 'str'" from deep inside
-    the label checks (NaN gets scikit-learn's "Input y contains NaN")."""
+    """A clear error for object labels that hold None or pandas' NA (a missing label):
+    numpy's sort of them raised "'<' not supported between 'NoneType' and 'str'" or
+    pandas' "boolean value of NA is ambiguous" from deep inside the label checks (NaN
+    gets scikit-learn's "Input y contains NaN")."""
     if isinstance(y, (list, tuple)) or getattr(getattr(y, "dtype", None), "kind", None) == "O":
-        labels = np.asarray(y, dtype=object)
-        if labels.size and np.equal(labels, None).any():
-            raise ValueError("Input y contains None (a missing label); drop those rows or"
-                             " give them a label.")
+        labels = np.asarray(y, dtype=object).ravel()
+        na = getattr(sys.modules.get("pandas"), "NA", None)  # pandas is not a dependency
+        if labels.size and any(v is None or v is na for v in labels):
+            raise ValueError("Input y contains None or pd.NA (a missing label); drop those"
+                             " rows or give them a label.")
 
 
 def _detached(*arrays):
