@@ -24,9 +24,15 @@ the float64 fit of that X: 407 iterations, 2e-7 above). The stop is the gradient
 rounding floor (Monitor._passes): 10 eps32 x sqrt(J/J0) = 5.28e-8 is above the bound
 tol x ‖g(0)‖∞ x sqrt(J/J0) = 4.11e-8 (‖g(0)‖∞ = 0.093, so the floor, absolute, is 1.3e-5 of
 it) and the gradient 5.26e-8 passes it, while J still falls by 2.5e-4 of itself an iteration,
-some 270,000 times its rounding. tol=1e-7 stops at the same iterate. Left as a strict xfail:
-the floor's scale (absolute, and shrunk by sqrt(J/J0) as the bound is) is shared with the
-batched search (_batch.py), and changing it is a measured change of its own.
+some 270,000 times its rounding. tol=1e-7 stops at the same iterate. The floor is not the
+whole cause: shrunk as J itself (the residuals' rounding; tried in both _solver.py and
+_batch.py) it lets the fit go on to iteration 438, where the bare gradient bound passes
+(3.95e-8 against 4.06e-8, the curvature factor 1), still 31 % above J*. In float64 the same
+stop is refused by bb's Newton decrement (BarzilaiBorwein.confirms) and the fit goes on to
+2e-7; float32 fits are not asked it by design (tests/test_whitened_steps.py,
+test_float32_fits_are_not_asked_the_newton_decrement: the gradient's rounding weighed by the
+metric reads as distance). Left as a strict xfail: a fix needs a float32 confirmation that
+tells the rounding from the plateau, a measured change of its own.
 """
 
 import warnings
@@ -68,7 +74,8 @@ def _fit(X, y, **params):
 
 @pytest.mark.xfail(strict=True, reason=(
     "float32 raw Ecdat/Cigarette stops 'converged' 35 % above J*: the gradient test's "
-    "absolute rounding floor 10 eps32 sqrt(J/J0) lies above its bound while J still falls"))
+    "absolute rounding floor 10 eps32 sqrt(J/J0) lies above its bound while J still falls, "
+    "and float32 stops are not confirmed by bb's Newton decrement (a plateau)"))
 def test_float32_stop_by_the_rounding_floor_is_within_tol_of_j_star():
     X, y = _cigarette()
     X32 = X.astype(np.float32)
