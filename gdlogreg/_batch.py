@@ -38,6 +38,7 @@ from ._solver import (
     PENALTY_GAP,
     Monitor,
     curvature_factor,
+    falling,
     gradient_tol,
     next_scale,
     scale_room,
@@ -1179,6 +1180,9 @@ class BatchMonitor:
                     active, objective, point, tight, factor * floor))
         if self.confirm is not None and passes.any():
             self._confirmed(active, objective, point, opt, floor, passes)
+        elif passes.any():  # Monitor._confirmed without a decrement: J no longer falls
+            for i in np.flatnonzero(passes):
+                passes[i] = not falling(self.curves[active[i]], self.tol, self.dtype)
         self._last = (objective, BatchPoint(point.coef, J, point.grad), active, self._flat)
         diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (J_ref + 1.0))
         # Each group's certified test runs only where its gradient says the gap may be
