@@ -39,7 +39,8 @@ minimum) once J is within GAP_SHARE · tol · J(0) of its infimum 0
 (:func:`separated`), or once its iterate scaled up by some λ is (:func:`scale_to_stop`).
 Where the step rule holds a metric P ≈ H⁻¹ (bb's whitened steps), a gradient test's stop
 must also pass its Newton decrement, ½ gᵀP g <= GAP_SHARE · tol · J
-(:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms`, float64).
+(:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms`, float64); in float32 it must
+wait while J still falls (:func:`falling`).
 
 The gradient schedules the gap: it is first computed at a gradient within
 FIRST_CHECK times the first test's bound, and next where the gap, predicted
@@ -379,7 +380,8 @@ class Monitor:
     def _confirmed(self, opt, point, floor):
         """A gradient test's stop confirmed by the rule's Newton decrement (``confirm``):
         at most the certified test's target; not asked of a gradient at its rounding floor
-        or of a J stalled at its rounding."""
+        or of a J stalled at its rounding. Without ``confirm`` (float32, or a rule with no
+        metric) the stop waits while J still falls (:func:`falling`, float32 only)."""
         if self.confirm is None:  # float32, or a rule without a metric: J no longer falls
             return not falling(self.loss_curve, self.tol, self.objective.dtype)
         if opt <= floor or stalled(self.loss_curve, self.objective.dtype):
