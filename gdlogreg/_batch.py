@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._loss import CurvatureShare, GroupedLoss, Stable
+from ._loss import CurvatureShare, GroupedLoss, InterceptCurvature, Stable
 from ._objective import Objective, Point, least_weights, standardized
 from ._penalty import _relu
 from ._problem import Identity, Problem
@@ -395,6 +395,22 @@ class BatchObjective:
         rows = CurvatureShare(2 if self.k == 1 else self.k)
         value, _, _ = self.backend.loss_pass(GroupedLoss(rows, self.n_groups, self.k), Z)
         return np.asarray(value, dtype=np.float64)
+
+    def intercept_decrements(self, point, floors):
+        """Each group's :meth:`gdlogreg._objective.Objective.intercept_decrement`, its
+        gradient's rounding noise ``floors`` (per group) taken off: one O(n·m) pass."""
+        if not self.fit_intercept:
+            return np.zeros(self.n_groups)
+        d, m = self.n_features, self.coef_shape[1]
+        g = np.abs(np.asarray(to_host(point.grad[d:, ...]), dtype=np.float64)).ravel()
+        g = np.maximum(g - np.repeat(np.asarray(floors, dtype=np.float64), self.k), 0.0)
+        if not g.any():
+            return np.zeros(self.n_groups)
+        Z = point.z if point.z is not None else self.raw(point.coef)
+        H, _, _ = self.backend.loss_pass(InterceptCurvature(self.k, m), Z)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            dec = np.where(g > 0.0, 0.5 * g * g / np.asarray(H, dtype=np.float64), 0.0)
+        return dec.reshape(self.n_groups, self.k).max(axis=1)
 
     def curvature_matvec(self, V):
         """H v per group for the Hessian bound (see Objective.curvature_matvec)."""
@@ -1178,11 +1194,11 @@ class BatchMonitor:
                     active, objective, point, opt, factor * bound, factor * floor)
                 passes &= ~tight | (again & self._flat_where_tight(
                     active, objective, point, tight, factor * floor))
-        if self.confirm is not None and passes.any():
-            self._confirmed(active, objective, point, opt, floor, passes)
-        elif passes.any():  # Monitor._confirmed without a decrement: J no longer falls
+        if self.confirm is None:  # Monitor._confirmed without a metric: J no longer falls
             for i in np.flatnonzero(passes):
                 passes[i] = not falling(self.curves[active[i]], self.tol, self.dtype)
+        if passes.any():
+            self._confirmed(active, objective, point, opt, floor, passes)
         self._last = (objective, BatchPoint(point.coef, J, point.grad), active, self._flat)
         diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (J_ref + 1.0))
         # Each group's certified test runs only where its gradient says the gap may be
@@ -1265,13 +1281,34 @@ class BatchMonitor:
         return out
 
     def _confirmed(self, active, objective, point, opt, floor, passes):
-        """Monitor._confirmed of the groups that pass (``passes``, updated in place)."""
+        """Monitor._confirmed of the groups that pass (``passes``, updated in place): the
+        rule's Newton decrement (``confirm``) and the intercepts' (one pass over the groups
+        asked), each at most the certified test's target."""
         asked = [i for i in np.flatnonzero(passes & (opt > floor))
                  if not stalled(self.curves[active[i]], self.dtype)]
-        if asked:
-            asked = np.array(asked)
-            passes[asked] = self.confirm(objective, point, asked,
-                                         GAP_SHARE * self.tol * point.J[asked])
+        if not asked:
+            return
+        asked = np.array(asked)
+        target = GAP_SHARE * self.tol * point.J[asked]
+        if self.confirm is not None:
+            passes[asked] = self.confirm(objective, point, asked, target)
+            keep = passes[asked]
+            asked, target = asked[keep], target[keep]
+            if not len(asked):
+                return
+        passes[asked] = self._intercept_decrements(objective, point, asked,
+                                                   floor[asked]) <= target
+
+    @staticmethod
+    def _intercept_decrements(objective, point, groups, floors):
+        """Objective.intercept_decrement of the groups at the places ``groups``."""
+        if len(groups) < objective.n_groups:
+            xp, cols = objective.xp, objective.columns(groups)
+            z = _take_cols(point.z, cols, xp) if hasattr(point.z, "shape") else None
+            point = BatchPoint(_take_cols(point.coef, cols, xp), point.J[groups],
+                               _take_cols(point.grad, cols, xp), z)
+            objective = objective.subset(groups)
+        return objective.intercept_decrements(point, floors)
 
     def _bound_passes(self, active, objective, point, opt, bound, floor):
         """Monitor._bound_passes of every group: the first gradient test, or the second

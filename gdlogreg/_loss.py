@@ -515,6 +515,43 @@ class CurvatureShare:
         return _with_weightless_at_zero(of, z, s, xp)
 
 
+class InterceptCurvature:
+    """A loss-like object for a backend's pass: the curvature of J along each intercept,
+    Σ s·∂²L/∂zₖ² of each column k of z, a numpy vector (the diagonal of the Hessian's
+    intercept block): σ(1 - σ) for the binary loss, pₖ(1 - pₖ) for the softmax's class k
+    (``k`` columns a problem, K). ``n_groups``: the number of columns, as many sums (a
+    backend packs that many, as for :class:`GroupedLoss`); a weight matrix (rows, G) holds
+    one column of weights per group of ``k`` columns."""
+
+    curvature = encode = None
+
+    def __init__(self, k, n_columns):
+        self.k, self.n_groups = k, n_columns
+
+    def terms(self, z, t, s, xp, residual=False):
+        """Each column's Σ s·∂²L/∂z² (no residual)."""
+        k = self.k
+
+        def of(z):
+            if k == 1:
+                e = xp.exp(-xp.abs(z))  # σ(1 - σ) = e/(1 + e)², e = exp(-|z|) <= 1
+                C = e / ((1.0 + e) * (1.0 + e))
+            else:  # one softmax per group of k columns
+                n = z.shape[0]
+                u = xp.reshape(z, (n, -1, k))
+                P = xp.exp(u - xp.max(u, axis=2, keepdims=True))
+                P = P / xp.sum(P, axis=2, keepdims=True)
+                C = xp.reshape(P * (1.0 - P), (n, -1))
+            if not isinstance(s, float) and s.ndim == 2 and k > 1:  # a weight per group
+                n = C.shape[0]
+                C = xp.reshape(xp.reshape(C, (n, -1, k)) * s[:, :, None], (n, -1))
+            else:
+                C = _scale_rows(s, C)
+            return np.asarray(to_host(xp.sum(C, axis=0)), dtype=np.float64), None
+
+        return _with_weightless_at_zero(of, z, s, xp)
+
+
 class SoftmaxCurvature:
     """The softmax loss's Hessian over all K class columns, for :class:`gdlogreg._objective.
     ClassMetric`: Σᵢ sᵢ (diag(pᵢ) - pᵢpᵢᵀ) ⊗ âᵢâᵢᵀ (pᵢ = softmax(zᵢ)), or with ``blocks``

@@ -42,7 +42,7 @@ from scipy.linalg.lapack import dpotrf as _potrf
 from scipy.linalg.lapack import dpotrs as _potrs
 
 from ._compat import convert_to_numpy
-from ._loss import CurvatureShare, SoftmaxCurvature, Stable, probabilities
+from ._loss import CurvatureShare, InterceptCurvature, SoftmaxCurvature, Stable, probabilities
 from ._xp import astype, concat, eps, to_host
 
 # Whitened steps (:meth:`Objective.whitening`): for at most MAX_WHITENED coordinates,
@@ -459,13 +459,38 @@ class Objective:
         """ρ = Σ s·(the curvature of each row's loss over its bound), one O(n) pass
         (:class:`gdlogreg._loss.CurvatureShare`): 1 at the zero start, near 0 where
         the model classifies every row with confidence."""
-        be = self.backend
-        Z = point.z
-        if Z is None:
-            Z = be.linear(self.T.to_base(point.coef) if point.base is None else point.base,
-                          self.fit_intercept)
-        value, _, _ = be.loss_pass(self._curvature_rows(), Z)
+        value, _, _ = self.backend.loss_pass(self._curvature_rows(), self._raw(point))
         return float(value)
+
+    def _raw(self, point):
+        """point's raw prediction z, made again (one ``X @ V``) where it was spent."""
+        if point.z is not None:
+            return point.z
+        return self.backend.linear(
+            self.T.to_base(point.coef) if point.base is None else point.base,
+            self.fit_intercept)
+
+    def intercept_decrement(self, point, floor=0.0):
+        """½ maxₖ (|gₖ| - floor)₊²/Hₖₖ: the intercepts' gradient g over the diagonal of
+        their Hessian block (:class:`gdlogreg._loss.InterceptCurvature`, one O(n·m) pass).
+
+        By Cauchy–Schwarz, (gᵀe)² <= (gᵀH⁻¹g)(eᵀHe), it is at most the Newton decrement
+        ½ gᵀH⁻¹g, J - J* near the optimum: a lower bound that sees the valley of an
+        intercept that neither the rows nor the penalty curve much (a nearly weightless
+        class; review 106). ``floor``: the gradient's rounding noise, taken off each |gₖ|.
+        0 without an intercept (the intercept's gradient is the same in every coordinates).
+        """
+        if not self.fit_intercept:
+            return 0.0
+        d, m = self.problem.n_features, self.coef_shape[1]
+        g = np.abs(np.asarray(_host(self.backend, point.grad[d:, ...]), dtype=np.float64))
+        g = np.maximum(g.ravel() - floor, 0.0)
+        if not g.any():
+            return 0.0
+        H, _, _ = self.backend.loss_pass(InterceptCurvature(1 if m == 1 else m, m),
+                                         self._raw(point))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return float(np.max(np.where(g > 0.0, 0.5 * g * g / H, 0.0)))
 
     def _curvature_rows(self):
         m = self.coef_shape[1]

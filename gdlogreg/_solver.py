@@ -40,7 +40,13 @@ minimum) once J is within GAP_SHARE · tol · J(0) of its infimum 0
 Where the step rule holds a metric P ≈ H⁻¹ (bb's whitened steps), a gradient test's stop
 must also pass its Newton decrement, ½ gᵀP g <= GAP_SHARE · tol · J
 (:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms`, float64); in float32 it must
-wait while J still falls (:func:`falling`).
+wait while J still falls (:func:`falling`). Every rule's gradient-test stop must also pass
+the intercepts' decrement, ½ maxₖ gₖ²/Hₖₖ <= GAP_SHARE · tol · J
+(:meth:`gdlogreg._objective.Objective.intercept_decrement`, one O(n) pass): by
+Cauchy–Schwarz at most the Newton decrement, it sees the valley of an intercept that
+neither the rows nor the penalty curve (a class of nearly no weight), which no metric
+and no flat gap covers. Both are waived for a gradient at its rounding floor or a J stalled
+at its rounding.
 
 The gradient schedules the gap: it is first computed at a gradient within
 FIRST_CHECK times the first test's bound, and next where the gap, predicted
@@ -378,15 +384,23 @@ class Monitor:
                 and self._confirmed(opt, point, floor)) or self._gap_passes(opt, point, bound)
 
     def _confirmed(self, opt, point, floor):
-        """A gradient test's stop confirmed by the rule's Newton decrement (``confirm``):
-        at most the certified test's target; not asked of a gradient at its rounding floor
-        or of a J stalled at its rounding. Without ``confirm`` (float32, or a rule with no
-        metric) the stop waits while J still falls (:func:`falling`, float32 only)."""
+        """A gradient test's stop confirmed by the rule's Newton decrement (``confirm``)
+        and by the intercepts' (:meth:`~gdlogreg._objective.Objective.intercept_decrement`),
+        each at most the certified test's target; not asked of a gradient at its rounding
+        floor or of a J stalled at its rounding. Without ``confirm`` (float32, or a rule
+        with no metric) the stop first waits while J still falls (:func:`falling`, float32
+        only)."""
+        target = GAP_SHARE * self.tol * point.J
         if self.confirm is None:  # float32, or a rule without a metric: J no longer falls
-            return not falling(self.loss_curve, self.tol, self.objective.dtype)
+            if falling(self.loss_curve, self.tol, self.objective.dtype):
+                return False
         if opt <= floor or stalled(self.loss_curve, self.objective.dtype):
             return True
-        return self.confirm(self.objective, point, GAP_SHARE * self.tol * point.J)
+        if self.confirm is not None and not self.confirm(self.objective, point, target):
+            return False
+        # and no intercept's valley holds a larger decrement (the metric's, where the rule
+        # has none or gave it up, need not see it)
+        return self.objective.intercept_decrement(point, floor) <= target
 
     def _gradient_passes(self, opt, point, bound, floor):
         """The gradient tests: the first, or the second with a small flat gap; where one
