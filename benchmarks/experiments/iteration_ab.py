@@ -1,7 +1,8 @@
 """Iterations of ``GradientDescentLogisticRegression()`` of this checkout against a base
 revision, on many real and synthetic sets: deterministic counts (no timing), so it runs on
 a busy machine. Each set raw and standardized (sparse sets as built), at C = 1 and 1e3,
-with the set's own sample weights where it has them (``--solver``, bb by default);
+with the set's own sample weights where it has them (``--solver``, bb by default;
+``--class-weight balanced``);
 prints the rows whose iterations or final J differ, and the totals; with ``--repeats``, their
 process times too (medians of interleaved repeats).
 
@@ -102,6 +103,8 @@ def main(argv=None):
     ap.add_argument("--groups", default="bench,wide,mid,u1,u2,um")
     ap.add_argument("--C", default="1,1000")
     ap.add_argument("--solver", default="bb")
+    ap.add_argument("--class-weight", default=None, choices=["balanced"],
+                    help="class_weight of every fit (none by default)")
     ap.add_argument("--repeats", type=int, default=0,
                     help="also time each fit (process time, this many interleaved repeats, "
                          "the median) on the rows that differ")
@@ -116,7 +119,8 @@ def main(argv=None):
         for prep in ("raw", "std") if dense else ("as built",):
             Xp = StandardScaler().fit_transform(X) if prep == "std" else X
             for C in (float(c) for c in a.C.split(",")):
-                r = {label: cls(C=C, solver=a.solver).fit(Xp, y, sample_weight=sw)
+                r = {label: cls(C=C, solver=a.solver, class_weight=a.class_weight).fit(
+                    Xp, y, sample_weight=sw)
                      for label, cls in contenders}
                 it = {k: int(m.n_iter_.max()) for k, m in r.items()}
                 J = {k: m.loss_curve_[-1] for k, m in r.items()}
@@ -146,7 +150,7 @@ def _times(contenders, a, C, X, y, sw):
     for _ in range(a.repeats):
         for label, cls in contenders:
             t = time.process_time()
-            cls(C=C, solver=a.solver).fit(X, y, sample_weight=sw)
+            cls(C=C, solver=a.solver, class_weight=a.class_weight).fit(X, y, sample_weight=sw)
             times[label].append(time.process_time() - t)
     return {label: float(np.median(v)) for label, v in times.items()}
 
