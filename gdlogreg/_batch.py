@@ -61,7 +61,7 @@ from ._steps.bb import (
     stale_metric,
     whitens,
 )
-from ._steps.lbfgs import ASIDE, L2_ONLY, LBFGS, MISFIT, NEVER, SHORT
+from ._steps.lbfgs import ASIDE, L2_ONLY, LBFGS, MISFIT, SHORT, retake
 from ._xp import concat, to_host
 
 
@@ -874,15 +874,16 @@ class BatchLBFGS(_Metrics, _Rule):
     def _fit(self, t, counted, refused):
         """LBFGS._fit of the groups ``counted`` (a step found along their metric's direction)
         and ``refused`` (that direction refused): set aside the metric of those whose steps
-        it overshot (for good where it never fit, or went stale again)."""
+        it overshot (taken again after a back-off where it never fit, or went stale again)."""
         self._misfit = np.where(counted, np.where(t < SHORT, self._misfit + 1, 0), self._misfit)
         self._refused = np.where(refused, self._refused + 1, np.where(counted, 0, self._refused))
         fits = counted & (t >= SHORT) | (self._fits >= MISFIT)
         self._fits = np.where(counted | refused, np.where(fits, self._fits + 1, 0), self._fits)
         drop = (counted | refused) & (np.maximum(self._misfit, self._refused) >= MISFIT)
-        if drop.any():  # for good where it never fit, else until bb's schedule takes it
+        if drop.any():  # backed off where it never fit, else until bb's schedule takes it
             self._P[drop], self._misfit[drop], self._refused[drop] = None, 0, 0
-            self._at[drop & ((self._fits < MISFIT) | (self._aside >= ASIDE))] = NEVER
+            off = drop & ((self._fits < MISFIT) | (self._aside >= ASIDE))
+            self._at[off] = retake(self._k, self._aside[off])
             self._aside[drop] += 1
             self._clear(drop)
 

@@ -101,8 +101,8 @@ def test_separable_raw_data_converges():
 
 def test_a_metric_whose_steps_are_cut_is_dropped():
     """A P whose quasi-Newton steps are cut below SHORT MISFIT times in a row does not fit
-    J's curvature (raw wide data: features from 1e-6 to 1e6): it is dropped for good, its
-    pairs with it; a step that is not cut starts the count again."""
+    J's curvature (raw wide data: features from 1e-6 to 1e6): it is dropped, its pairs with
+    it, and taken again RETAKE iterations on; a step that is not cut starts the count again."""
     from gdlogreg._steps import lbfgs as lbfgs_rule
 
     rule = lbfgs_rule.LBFGS("auto")
@@ -111,7 +111,7 @@ def test_a_metric_whose_steps_are_cut_is_dropped():
         rule._fit(t)
     assert rule._P is not None and rule._misfit == lbfgs_rule.MISFIT - 1
     rule._fit(0.05)
-    assert rule._P is None and not rule._pairs and rule._at == lbfgs_rule.NEVER
+    assert rule._P is None and not rule._pairs and rule._at == lbfgs_rule.RETAKE
     rng = np.random.default_rng(0)
     X = rng.standard_normal((100, 300)) * np.logspace(-6, 6, 300)[rng.permutation(300)]
     y = rng.integers(0, 2, 100)

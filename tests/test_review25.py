@@ -65,13 +65,13 @@ def test_the_batch_sets_a_stale_metric_aside_where_its_single_fit_does(monkeypat
     def batch_spy(self, t, found, refused):
         had = np.array([P is not None for P in self._P])
         batch_fit(self, t, found, refused)
-        aside = had & np.array([P is None for P in self._P]) & (self._at != lbfgs_rule.NEVER)
+        aside = had & np.array([P is None for P in self._P]) & (self._at <= self._k)
         batch.extend(self._k for _ in np.flatnonzero(aside))
 
-    def single_spy(self, t):
+    def single_spy(self, t, k=None):
         had = self._P is not None
-        single_fit(self, t)
-        if had and self._P is None and self._at != lbfgs_rule.NEVER:
+        single_fit(self, t, k)
+        if had and self._P is None and self._at <= self._k:  # (dropped: taken again later)
             single.append(self._k)
 
     monkeypatch.setattr(_batch.BatchLBFGS, "_fit", batch_spy)
@@ -95,8 +95,9 @@ def test_the_batch_sets_a_stale_metric_aside_where_its_single_fit_does(monkeypat
 
 def test_a_metric_that_never_fit_is_still_dropped_for_good():
     """MISFIT steps in a row not cut, then MISFIT cut: set aside until bb's schedule takes
-    it again (its pairs dropped), once; stale again, or never MISFIT in a row: dropped for
-    good."""
+    it again (its pairs dropped), once; stale again, or never MISFIT in a row: dropped, and
+    taken again only after a back-off of RETAKE·2^a iterations (a: the times it was set
+    aside before; "for good" was never again, until 2026-12-02)."""
     def rule_after(steps):
         rule = lbfgs_rule.LBFGS("auto")
         rule._P, rule._misfit, rule._at, rule._pairs = np.eye(3), 0, 10, [("s", "y", 1.0)]
@@ -107,10 +108,10 @@ def test_a_metric_that_never_fit_is_still_dropped_for_good():
 
     short = [0.05] * lbfgs_rule.MISFIT
     rule = rule_after([1.0] * (lbfgs_rule.MISFIT - 1) + short)
-    assert rule._P is None and rule._at == lbfgs_rule.NEVER
+    assert rule._P is None and rule._at == lbfgs_rule.retake(0, 0) == lbfgs_rule.RETAKE
     rule = rule_after([1.0] * lbfgs_rule.MISFIT + [0.05, 1.0] + short)
     assert rule._P is None and rule._at == 10 and not rule._pairs and rule._misfit == 0
-    rule._P = np.eye(3)  # taken again and stale again: dropped for good (ASIDE = 1 time)
+    rule._P, rule._k = np.eye(3), 50  # taken again and stale again: dropped (ASIDE = 1)
     for t in short:
         rule._fit(t)
-    assert rule._P is None and rule._at == lbfgs_rule.NEVER
+    assert rule._P is None and rule._at == 50 + 2 * lbfgs_rule.RETAKE

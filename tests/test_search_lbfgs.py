@@ -217,11 +217,11 @@ def test_raw_wide_columns_take_and_drop_their_metric_as_their_single_fits(monkey
         gone = had & np.array([P is None for P in self._P])
         batch.extend((self._k, i) for i in np.flatnonzero(gone))
 
-    def single_spy(self, t):
+    def single_spy(self, t, k=None):
         had = self._P is not None
-        single_fit(self, t)
+        single_fit(self, t, k)
         if had and self._P is None:
-            single.append(self._k)
+            single.append(self._k if k is None else k)
 
     monkeypatch.setattr(_batch.BatchLBFGS, "_fit", batch_spy)
     monkeypatch.setattr(lbfgs_rule.LBFGS, "_fit", single_spy)
@@ -244,7 +244,7 @@ def test_the_batch_counts_cuts_and_refusals_as_its_single_fits():
     events = [
         [None] * M + [1.0] * 3,  # refused in a row: set aside (it fit before)
         [None, 0.05, 0.05, 0.05, 0.05, 0.5, None, None, 0.05],  # Kakadu's: kept
-        [0.05] * M + [None] * 3,  # cut in a row: dropped for good (it never fit)
+        [0.05] * M + [None] * 3,  # cut in a row: dropped, retaken later (it never fit)
         [None, 1.0] * 4,  # refusals that a step along the metric interrupts
     ]
     singles = []
@@ -260,7 +260,7 @@ def test_the_batch_counts_cuts_and_refusals_as_its_single_fits():
     batch._at, batch._aside = np.full(G, 10), np.zeros(G, dtype=int)
     batch._misfit, batch._refused = np.zeros(G, dtype=int), np.zeros(G, dtype=int)
     batch._fits = np.array([M] + [0] * (G - 1))
-    batch._pairs, batch._gamma = [], np.ones(G)
+    batch._pairs, batch._gamma, batch._k = [], np.ones(G), 0
     for step in range(max(map(len, events))):
         t = np.ones(G)
         counted, refused = np.zeros(G, dtype=bool), np.zeros(G, dtype=bool)
@@ -278,4 +278,4 @@ def test_the_batch_counts_cuts_and_refusals_as_its_single_fits():
                 batch._misfit[g], batch._refused[g], batch._fits[g], batch._aside[g],
                 batch._at[g]), (step, g)
     assert [r._P is None for r in singles] == [True, False, True, False]
-    assert [r._at for r in singles] == [10, 10, lbfgs_rule.NEVER, 10]
+    assert [r._at for r in singles] == [10, 10, lbfgs_rule.RETAKE, 10]
