@@ -228,6 +228,28 @@ def test_heavy_row_pure_l1_bb_converged_within_the_promise():
     assert gap <= PROMISE, gap
 
 
+# A nearly weightless class beside a heavy one: class weights 6.3e-10, 2.3e10 and 1 (78, 36
+# and 12 rows, the last a single row repeated), eight standardized features 8 sd apart,
+# C = 0.11; J* = 4.1e-11.
+_WEIGHTLESS = {"n": 80, "d": 8, "K": 3, "rare": 1, "sep": 8.0, "scale": "standardized",
+               "cw": "dict", "sw": "none", "C": 0.10962037181767817, "l1_ratio": 0.0,
+               "fit_intercept": True, "repeat": True, "seed": 784444005}
+
+
+@pytest.mark.parametrize(("solver", "measured"), [("bb", 1.70e-6), ("lbfgs", 1.32e-6)])
+@pytest.mark.xfail(strict=True, reason=(
+    "class weights 6e-10 / 2e10 / 1 (L2, C = 0.11, dense float64): bb and lbfgs stop "
+    "'converged' 1.7e-6 and 1.3e-6 above J* = 4.1e-11, with no certificate (dual gap = J)"))
+def test_weightless_classes_beside_a_heavy_one_converged_within_the_promise(solver, measured):
+    """bb 57 iterations, lbfgs 65; intercepts -15.7, 18.1, -2.4. Review 106's intercepts'
+    decrement does not refuse these stops. A second draw (class weights 162 / 1e5 / 1.3e-11
+    / 1, raw, C = 2339) stops lbfgs 1.5e-6 above J* (benchmarks/README.md, "Review 107")."""
+    _, _, converged, _, n_iter, gap, _ = _gap(sweep.draw(None, _WEIGHTLESS), solver,
+                                              ref_max_iter=5000)
+    assert converged and n_iter < 100
+    assert gap <= PROMISE, (gap, measured)
+
+
 # ------------------------------------------------------------------------------ the fuzz
 
 _CHOICE = st.fixed_dictionaries({
@@ -240,10 +262,10 @@ _CHOICE = st.fixed_dictionaries({
     "l1_ratio": st.sampled_from([0.0, 0.5, 1.0]), "fit_intercept": st.booleans(),
     "repeat": st.booleans(), "seed": st.integers(0, 2**31 - 1)})
 
-# What held on the sweeps (benchmarks/README.md, "Review 107"): lbfgs within the promise on
-# every draw; every other solver's 'converged' within 100 times it in float64 (the worst,
-# 4.3e-5, backtracking on pure L1); every fit that did not converge warned.
-_SLACK = {"lbfgs": 1.0, "bb": 100.0, "nesterov": 100.0, "backtracking": 100.0, "gd": 100.0}
+# What held on the sweeps (benchmarks/README.md, "Review 107"): with an L2 penalty every
+# solver's float64 'converged' within 100 times the promise (the worst, nesterov, 3.1e-5;
+# lbfgs 1.5e-6); every fit that did not converge warned.
+_SLACK = dict.fromkeys(["lbfgs", "bb", "nesterov", "backtracking", "gd"], 100.0)
 
 
 @settings(max_examples=12, deadline=None, derandomize=True, database=None,
@@ -255,8 +277,8 @@ def test_fuzz_converged_is_within_the_promise_and_unconverged_warns(choice, solv
     sample weights 1e-12 to 1e12, zeros, one row of most of the weight, repeated rows,
     nearly separable classes, raw scales, C 1e-4 to 1e6, l1_ratio 0/0.5/1, with and without
     an intercept): a fit that does not converge says so; with an L2 penalty (l1_ratio 0),
-    lbfgs's 'converged' holds the promise in float64 and the other solvers' are within 100
-    times it; an L1 part (570 times, test above) and float32 (112 times J* at J* = 3.4e-14,
+    every solver's float64 'converged' is within 100 times the promise (the promise itself
+    fails: the xfails above); an L1 part (570 times, test above) and float32 (112 times J* at J* = 3.4e-14,
     test above) are held to the warning alone."""
     if solver == "lbfgs" and choice["l1_ratio"] > 0:
         choice = {**choice, "l1_ratio": 0.0}
