@@ -1,6 +1,54 @@
 """Review 107: is ``converged_`` true? The stopping promise on imbalanced and weighted problems.
 
-(docstring completed at the end of the review)
+Checked: the promise that a fit reporting ``converged_`` is within tol/10/(1 - tol/10) of J*
+(relative, 1.000001e-6 at the default tol), and that one that is not converged warns, on
+problems built to be imbalanced (benchmarks/experiments/imbalanced_stop.py): a class of 1 to
+3 rows among 60 to 400; class_weight dicts with ratios 1e-12 to 1e12 and "balanced"; sample
+weights log-uniform over 1e-12 to 1e12, with zeros, with one row carrying most of the
+weight, integer; repeated rows; classes 0 to 8 sd apart; raw features (scales 1e-3 to 1e3)
+or standardized; C 1e-4 to 1e6; l1_ratio 0, 0.5, 1; with and without an intercept; every
+solver on dense float64, CSR and float32 X. J* is the lowest J of LogisticRegression
+(newton-cholesky and lbfgs at tol=1e-12; saga at 1e-10 with an L1 part on standardized X),
+our lbfgs and bb at tol=1e-13 (max_iter 20,000) and the fits themselves, J computed in
+float64 without logsumexp's cancellation (a loss of 1e-14 keeps its digits). Two sweeps,
+1,899 fits (140 problems; benchmarks/README.md, "Review 107"), and on real imbalanced data
+the project had not used (benchmarks/experiments/imbalanced_real.py: ggplot2/mpg, AER/HMDA,
+ISLR/Default, Ecdat/Heating, Ecdat/Mathlevel, Ecdat/Doctor, carData/Arrests with its
+duplicate rows as frequency weights), raw and standardized, class_weight None and
+"balanced", C 1, 100 and 1e4, every solver: 420 fits; and GradientDescentLogisticRegressionCV
+on the same sets ("balanced", Cs 1, 100, 1e4, three stratified folds): 108 columns, each
+column's final J (loss_curves_) against its fold's J*.
+
+Held: every fit that stopped short of converged (max_iter) warned (1,899 synthetic fits,
+420 real); every search column converged within the promise (worst 8.5e-7, mpg at C = 1e4;
+Doctor's folds, missing a class of one row, are refused by name); on the real sets bb,
+lbfgs, backtracking and gd held the promise on all 420 fits (worst 9.8e-7); with an L2
+penalty every solver's float64 'converged' stayed within 100 times the promise (the fuzz
+below holds that).
+
+Found (strict xfails below; gdlogreg/ left alone, the lead is changing the stopping code):
+(1) a class of one row among 240 at C = 1.7e5: bb, the default, stops 'converged' 3.3e-6
+above J* (35 iterations, dual gap 36 % of J; C = 1e6: 4.8e-6; lbfgs 7e-10);
+(2) one row carrying 90 % of the weight with class_weight="balanced" (its class's other
+rows then weigh 1e-9): nesterov stops 3.1e-5 above J* (2918 iterations, dual gap 2.4e-4 of
+J), bb 1.13e-6 (29 iterations);
+(3) nearly weightless classes beside a heavy one (class weights 6e-10 / 2e10 / 1): bb and
+lbfgs 1.7e-6 and 1.3e-6 above J* = 4.1e-11 (dual gap = J: no certificate), the family of
+review 106 that its intercepts' decrement does not cover;
+(4) real data: Ecdat/Doctor's visits (17 classes, six of one row), standardized, C = 1e4:
+nesterov 1.45e-5 above J* (2313 iterations; raw 6.3e-6);
+(5) pure L1 with one heavy row and no intercept (J* = 3.4e-9): bb 5.7e-4 above J* (82
+iterations, dual gap 56 % of J), backtracking the same; an L1 part was the sweeps' commonest
+miss (bb, backtracking, gd, nesterov: 1e-6 to 3.75e-5 on the sweeps' draws);
+(6) float32 where J* is tiny (1e-13 and below; pure L1 each time, sample weights over 24
+decades or one heavy row, a class split off): backtracking stops 'converged' at 112 times
+J* (3.8e-12 against 3.4e-14) with ``dual_gap_`` 0.0, not an upper bound on J - J*; bb
+21 to 25 times J*; a draw with J* = 2.6e-18 (float64) stopped float32 backtracking at
+1.5e-11. Measured in float32 where J* is above 1e-7: five stops between 1e-4 and 1.2e-3
+above J* (backtracking, nesterov, bb; L2), the rest below 1e-4. What I'd promise in
+float32: 1e-3 relative where J* is above float32's rounding of J(0) (ε32 J(0) ~ 1e-7), and
+nothing relative below it (there only the absolute ε32 J(0)), with ``dual_gap_`` no
+certificate once it rounds to 0.
 """
 
 import importlib.util
@@ -278,8 +326,8 @@ def test_fuzz_converged_is_within_the_promise_and_unconverged_warns(choice, solv
     nearly separable classes, raw scales, C 1e-4 to 1e6, l1_ratio 0/0.5/1, with and without
     an intercept): a fit that does not converge says so; with an L2 penalty (l1_ratio 0),
     every solver's float64 'converged' is within 100 times the promise (the promise itself
-    fails: the xfails above); an L1 part (570 times, test above) and float32 (112 times J* at J* = 3.4e-14,
-    test above) are held to the warning alone."""
+    fails: the xfails above); an L1 part (570 times, test above) and float32 (112 times J*
+    at J* = 3.4e-14, test above) are held to the warning alone."""
     if solver == "lbfgs" and choice["l1_ratio"] > 0:
         choice = {**choice, "l1_ratio": 0.0}
     p = sweep.draw(None, choice)

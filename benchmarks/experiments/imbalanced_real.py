@@ -30,7 +30,7 @@ from sklearn.model_selection import StratifiedKFold
 from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
 
 sys.path.insert(0, str(Path(__file__).parent))
-from imbalanced_stop import J_of, PROMISE, SOLVERS, explicit_class_weight, row_weights  # noqa: E402
+from imbalanced_stop import PROMISE, SOLVERS, J_of, explicit_class_weight, row_weights
 
 SETS = {  # (package, name, target)
     "mpg": ("ggplot2", "mpg", "class"),
@@ -145,11 +145,10 @@ def search_columns(rows, sets):
                     Js = J_star(Xt, yt, swt, cw, C, [J])
                     gap = (J - Js) / Js
                     stop = search.stop_reasons_[col]
-                    rows.append((key, scale, "CV", C, f"fold {f}", stop, len(search.loss_curves_[col]),
-                                 gap, None))
+                    length = len(search.loss_curves_[col])
+                    rows.append((key, scale, "CV", C, f"fold {f}", stop, length, gap, None))
                     flag = "BAD" if stop == "converged" and gap > PROMISE else "   "
-                    print(flag, "CV", key, scale, C, f, stop, len(search.loss_curves_[col]),
-                          f"{gap:.2e}", flush=True)
+                    print(flag, "CV", key, scale, C, f, stop, length, f"{gap:.2e}", flush=True)
 
 
 def main():

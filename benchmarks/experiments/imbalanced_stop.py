@@ -107,7 +107,8 @@ def explicit_class_weight(cw, y, sw):
     s = np.ones(len(y)) if sw is None else np.asarray(sw, dtype=np.float64)
     counts = np.array([s[y == k].sum() for k in classes])
     counts = counts / counts.max()
-    return {int(k): float(counts.sum() / (len(classes) * c)) for k, c in zip(classes, counts)}
+    return {int(k): float(counts.sum() / (len(classes) * c))
+            for k, c in zip(classes, counts, strict=True)}
 
 
 def row_weights(y, sw, cw):
@@ -155,7 +156,7 @@ def reference(p, s, cw, max_iter=20000):
                     ref = LogisticRegression(solver=solver, tol=1e-12, max_iter=1000,
                                              **common).fit(X, y, sample_weight=sw)
                     Js.append(J_model(ref, p, s))
-                except Exception:  # noqa: BLE001 (a reference that fails is no reference)
+                except Exception:  # a reference that fails is no reference
                     pass
         elif p["choice"].get("scale") == "standardized" and len(y) < 1000:
             try:
@@ -163,7 +164,7 @@ def reference(p, s, cw, max_iter=20000):
                                          l1_ratio=p["l1_ratio"], **common).fit(
                     X, y, sample_weight=sw)
                 Js.append(J_model(ref, p, s))
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
         for solver in (("lbfgs", "bb") if p["l1_ratio"] == 0.0 else ("bb",)):
             ours = GradientDescentLogisticRegression(
@@ -230,7 +231,7 @@ def main():
     print(f"{fits} fits, {len(bad)} beyond the promise (float32 at 1e-4) or unwarned")
     print("worst 'converged' per solver: solver dtype gap n_iter problem form")
     for key in sorted(worst):
-        print(key, "%.3g" % worst[key][0], worst[key][1:])
+        print(key, f"{worst[key][0]:.3g}", worst[key][1:])
 
 
 if __name__ == "__main__":
