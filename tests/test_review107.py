@@ -20,7 +20,8 @@ on the same sets ("balanced", Cs 1, 100, 1e4, three stratified folds): 108 colum
 column's final J (loss_curves_) against its fold's J*.
 
 Held: every fit that stopped short of converged (max_iter) warned (1,899 synthetic fits,
-420 real); every search column converged within the promise (worst 8.5e-7, mpg at C = 1e4;
+420 real); every search column on the real sets converged within the promise (worst 8.5e-7,
+mpg at C = 1e4;
 Doctor's folds, missing a class of one row, are refused by name); on the real sets bb,
 lbfgs, backtracking and gd held the promise on all 420 fits (worst 9.8e-7); with an L2
 penalty every solver's float64 'converged' stayed within 100 times the promise (the fuzz
@@ -30,7 +31,8 @@ Found (strict xfails below; gdlogreg/ left alone, the lead is changing the stopp
 (1) a class of one row among 240 at C = 1.7e5: bb, the default, stops 'converged' 3.3e-6
 above J* (35 iterations, dual gap 36 % of J; C = 1e6: 4.8e-6; lbfgs 7e-10); the exact
 Newton decrement there is 2.1e-6 J, which would refuse the stop, where bb's metric gave
-5.8e-8 J and confirmed it;
+5.8e-8 J and confirmed it; the search's bb columns on it stop up to 6.6e-6 above their
+folds' J* (nesterov's 3.1e-5);
 (2) one row carrying 90 % of the weight with class_weight="balanced" (its class's other
 rows then weigh 1e-9): nesterov stops 3.1e-5 above J* (2918 iterations, dual gap 2.4e-4 of
 J), bb 1.13e-6 (29 iterations);
@@ -64,7 +66,7 @@ from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from gdlogreg import GradientDescentLogisticRegression
+from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "experiments" / "imbalanced_stop.py"
 _spec = importlib.util.spec_from_file_location("imbalanced_stop", SCRIPT)
@@ -118,6 +120,31 @@ def test_a_class_of_one_row_lbfgs_holds():
     _, _, converged, _, _, gap, _ = _gap(sweep.draw(None, _ONE_ROW_CLASS), "lbfgs",
                                          ref_max_iter=2000)
     assert converged and gap <= PROMISE, gap
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the search's bb columns on the class of one row (C = 1.7e5, three folds that all train "
+    "on it) stop 'converged' 1.4e-6, 3.9e-7 and 6.6e-6 above their folds' J*"))
+def test_a_class_of_one_row_search_columns_converged_within_the_promise():
+    """GradientDescentLogisticRegressionCV's columns share the single fit's stop: the worst
+    column 6.6e-6 above J* (29 iterations); with Cs = 1e4, 1.7e5, 1e6 the bb columns reach
+    6.6e-6 and nesterov's 3.1e-5 (lbfgs's within 1.3e-8)."""
+    p = sweep.draw(None, _ONE_ROW_CLASS)
+    X, y, sw, C = p["X"], p["y"], p["sw"], p["C"]
+    rows = np.arange(len(y))
+    folds = [(np.setdiff1d(rows, test), test)
+             for test in np.array_split(np.flatnonzero(y != 2), 3)]
+    search = GradientDescentLogisticRegressionCV(Cs=[C], cv=folds).fit(X, y, sample_weight=sw)
+    gaps = []
+    for f, (train, _) in enumerate(folds):
+        s = sw[train]
+        ref = LogisticRegression(solver="newton-cholesky", C=C, tol=1e-12, max_iter=1000).fit(
+            X[train], y[train], sample_weight=s)
+        J = search.loss_curves_[f][-1]
+        J_star = min(J, sweep.J_of(ref.coef_, ref.intercept_, X[train], y[train], s, C, 0.0))
+        assert search.stop_reasons_[f] == "converged"
+        gaps.append((J - J_star) / J_star)
+    assert max(gaps) <= PROMISE, gaps
 
 
 def _one_heavy(seed, heavy, n=100, rare=3):
