@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._loss import CurvatureShare, GroupedLoss, InterceptCurvature, Stable
+from ._loss import GroupedLoss, InterceptCurvature, Stable, intercept_decrements
 from ._objective import Objective, Point, least_weights, standardized
 from ._penalty import _relu
 from ._problem import Identity, Problem
@@ -391,26 +391,15 @@ class BatchObjective:
 
     def curvature_shares(self, point):
         """Each group's ρ (see Objective.curvature_share), one O(n·m) pass."""
-        Z = point.z if point.z is not None else self.raw(point.coef)
-        rows = CurvatureShare(2 if self.k == 1 else self.k)
-        value, _, _ = self.backend.loss_pass(GroupedLoss(rows, self.n_groups, self.k), Z)
-        return np.asarray(value, dtype=np.float64)
+        return self.stop_curvatures(point)[0]
 
-    def intercept_decrements(self, point, floors):
-        """Each group's :meth:`gdlogreg._objective.Objective.intercept_decrement`, its
-        gradient's rounding noise ``floors`` (per group) taken off: one O(n·m) pass."""
-        if not self.fit_intercept:
-            return np.zeros(self.n_groups)
-        d, m = self.n_features, self.coef_shape[1]
-        g = np.abs(np.asarray(to_host(point.grad[d:, ...]), dtype=np.float64)).ravel()
-        g = np.maximum(g - np.repeat(np.asarray(floors, dtype=np.float64), self.k), 0.0)
-        if not g.any():
-            return np.zeros(self.n_groups)
+    def stop_curvatures(self, point):
+        """``(ρ, H)``: each group's curvature share and each column's intercept curvature
+        (see Objective.stop_curvature), one O(n·m) pass."""
         Z = point.z if point.z is not None else self.raw(point.coef)
-        H, _, _ = self.backend.loss_pass(InterceptCurvature(self.k, m), Z)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            dec = np.where(g > 0.0, 0.5 * g * g / np.asarray(H, dtype=np.float64), 0.0)
-        return dec.reshape(self.n_groups, self.k).max(axis=1)
+        rows = InterceptCurvature(self.k, self.coef_shape[1])
+        H, _, _ = self.backend.loss_pass(rows, Z)
+        return rows.shares(H), np.asarray(H, dtype=np.float64)
 
     def curvature_matvec(self, V):
         """H v per group for the Hessian bound (see Objective.curvature_matvec)."""
@@ -1185,10 +1174,13 @@ class BatchMonitor:
         bound, floor = grad_tol * grad_ref * shrink, self.floor * shrink  # Monitor's
         self._flat = None
         passes = self._bound_passes(active, objective, point, opt, bound, floor)
+        H = {}  # the intercepts' curvatures of the groups that pass, from that same pass
         if passes.any():  # again with the bound of the rows' curvature (Monitor's)
             factor = np.ones(len(active))
             idx = np.flatnonzero(passes)
-            factor[passes] = self._curvature_factors(objective, point, idx, grad_tol[idx])
+            factor[passes], H_cols = self._curvature_factors(objective, point, idx,
+                                                             grad_tol[idx])
+            H = dict(zip(idx.tolist(), H_cols.reshape(len(idx), self.k), strict=True))
             tight = factor < 1.0
             if tight.any():  # and, with an L2 part, a small flat gap here (Monitor's)
                 again = self._bound_passes(
@@ -1199,7 +1191,7 @@ class BatchMonitor:
             for i in np.flatnonzero(passes):
                 passes[i] = not falling(self.curves[active[i]], self.tol, self.dtype)
         if passes.any():
-            self._confirmed(active, objective, point, opt, floor, passes)
+            self._confirmed(active, objective, point, opt, floor, passes, H)
         self._last = (objective, BatchPoint(point.coef, J, point.grad), active, self._flat)
         diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (J_ref + 1.0))
         # Each group's certified test runs only where its gradient says the gap may be
@@ -1281,10 +1273,11 @@ class BatchMonitor:
                 out[i] = True
         return out
 
-    def _confirmed(self, active, objective, point, opt, floor, passes):
+    def _confirmed(self, active, objective, point, opt, floor, passes, H):
         """Monitor._confirmed of the groups that pass (``passes``, updated in place): the
-        rule's Newton decrement (``confirm``) and the intercepts' (one pass over the groups
-        asked), each at most the certified test's target."""
+        rule's Newton decrement (``confirm``) and the intercepts' (from their curvatures
+        ``H``, a dict of the places that passed), each at most the certified test's
+        target."""
         asked = [i for i in np.flatnonzero(passes & (opt > floor))
                  if not stalled(self.curves[active[i]], self.dtype)]
         if not asked:
@@ -1297,19 +1290,12 @@ class BatchMonitor:
             asked, target = asked[keep], target[keep]
             if not len(asked):
                 return
-        passes[asked] = self._intercept_decrements(objective, point, asked,
-                                                   floor[asked]) <= target
-
-    @staticmethod
-    def _intercept_decrements(objective, point, groups, floors):
-        """Objective.intercept_decrement of the groups at the places ``groups``."""
-        if len(groups) < objective.n_groups:
-            xp, cols = objective.xp, objective.columns(groups)
-            z = _take_cols(point.z, cols, xp) if hasattr(point.z, "shape") else None
-            point = BatchPoint(_take_cols(point.coef, cols, xp), point.J[groups],
-                               _take_cols(point.grad, cols, xp), z)
-            objective = objective.subset(groups)
-        return objective.intercept_decrements(point, floors)
+        if objective.fit_intercept:
+            g = to_host(point.grad[objective.n_features:, ...])
+            g = g.reshape(-1, self.k)[asked]
+            H_asked = np.stack([H[i] for i in asked.tolist()])
+            floors = np.repeat(floor[asked], self.k)
+            passes[asked] = intercept_decrements(g, H_asked, floors, self.k) <= target
 
     def _bound_passes(self, active, objective, point, opt, bound, floor):
         """Monitor._bound_passes of every group: the first gradient test, or the second
@@ -1339,15 +1325,16 @@ class BatchMonitor:
 
     def _curvature_factors(self, objective, point, groups, grad_tol):
         """curvature_factor of the groups at the places ``groups`` of the batch, from their
-        curvature shares (as their single fits' Monitors, at their ``grad_tol``): one pass
-        over their columns."""
+        curvature shares (as their single fits' Monitors, at their ``grad_tol``), and their
+        columns' intercept curvatures: one pass over their columns."""
         if len(groups) < objective.n_groups:
             xp, cols = objective.xp, objective.columns(groups)
             # an array's columns; a symbolic one (Dask's) is made again for them
             z = _take_cols(point.z, cols, xp) if hasattr(point.z, "shape") else None
             point = BatchPoint(_take_cols(point.coef, cols, xp), point.J[groups], None, z)
             objective = objective.subset(groups)
-        return curvature_factor(objective.curvature_shares(point), grad_tol)
+        rho, H = objective.stop_curvatures(point)  # (H: the intercepts' decrement's)
+        return curvature_factor(rho, grad_tol), H
 
     def _flat_before(self, active):
         """The second test's verdict at the previous iterate of each group in ``active``

@@ -551,6 +551,26 @@ class InterceptCurvature:
 
         return _with_weightless_at_zero(of, z, s, xp)
 
+    def shares(self, H):
+        """Each problem's Σ s ρ (:class:`CurvatureShare`) from its columns' sums H of this
+        pass: 4H for the binary loss (ρ = σ(1 - σ)/¼), Σₖ Hₖ/(1 - 1/K) for K classes
+        (ρ = Σₖ pₖ(1 - pₖ)/(1 - 1/K)), so that one pass serves both."""
+        H = np.asarray(H, dtype=np.float64)
+        if self.k == 1:
+            return 4.0 * H
+        return H.reshape(-1, self.k).sum(axis=1) / (1.0 - 1.0 / self.k)
+
+
+def intercept_decrements(g, H, floor, k):
+    """½ (|gₖ| - floor)₊²/Hₖ of each column (g the intercepts' gradient, H their curvatures
+    from :class:`InterceptCurvature`, ``floor`` one number or one per column), the largest
+    of each group of k columns (numpy): a lower bound on each problem's Newton decrement
+    (:meth:`gdlogreg._objective.Objective.intercept_decrement`)."""
+    g = np.maximum(np.abs(np.asarray(g, dtype=np.float64)).ravel() - floor, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        dec = np.where(g > 0.0, 0.5 * g * g / np.asarray(H, dtype=np.float64).ravel(), 0.0)
+    return dec.reshape(-1, k).max(axis=1)
+
 
 class SoftmaxCurvature:
     """The softmax loss's Hessian over all K class columns, for :class:`gdlogreg._objective.

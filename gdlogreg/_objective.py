@@ -42,7 +42,14 @@ from scipy.linalg.lapack import dpotrf as _potrf
 from scipy.linalg.lapack import dpotrs as _potrs
 
 from ._compat import convert_to_numpy
-from ._loss import CurvatureShare, InterceptCurvature, SoftmaxCurvature, Stable, probabilities
+from ._loss import (
+    CurvatureShare,
+    InterceptCurvature,
+    SoftmaxCurvature,
+    Stable,
+    intercept_decrements,
+    probabilities,
+)
 from ._xp import astype, concat, eps, to_host
 
 # Whitened steps (:meth:`Objective.whitening`): for at most MAX_WHITENED coordinates,
@@ -459,8 +466,16 @@ class Objective:
         """ρ = Σ s·(the curvature of each row's loss over its bound), one O(n) pass
         (:class:`gdlogreg._loss.CurvatureShare`): 1 at the zero start, near 0 where
         the model classifies every row with confidence."""
-        value, _, _ = self.backend.loss_pass(self._curvature_rows(), self._raw(point))
-        return float(value)
+        return self.stop_curvature(point)[0]
+
+    def stop_curvature(self, point):
+        """``(ρ, H)`` of the stopping test in one O(n·m) pass: the rows' curvature share
+        (:meth:`curvature_share`) and the curvature of J along each intercept, Hₖ =
+        Σ s pₖ(1 - pₖ) (:class:`gdlogreg._loss.InterceptCurvature`, numpy, m)."""
+        m = self.coef_shape[1]
+        rows = InterceptCurvature(1 if m == 1 else m, m)
+        H, _, _ = self.backend.loss_pass(rows, self._raw(point))
+        return float(rows.shares(H)[0]), H
 
     def _raw(self, point):
         """point's raw prediction z, made again (one ``X @ V``) where it was spent."""
@@ -470,9 +485,10 @@ class Objective:
             self.T.to_base(point.coef) if point.base is None else point.base,
             self.fit_intercept)
 
-    def intercept_decrement(self, point, floor=0.0):
-        """½ maxₖ (|gₖ| - floor)₊²/Hₖₖ: the intercepts' gradient g over the diagonal of
-        their Hessian block (:class:`gdlogreg._loss.InterceptCurvature`, one O(n·m) pass).
+    def intercept_decrement(self, point, floor=0.0, H=None):
+        """½ maxₖ (|gₖ| - floor)₊²/Hₖ: the intercepts' gradient g over the diagonal of
+        their Hessian block (:func:`gdlogreg._loss.intercept_decrements`; H from
+        :meth:`stop_curvature`, its pass made here where not given).
 
         By Cauchy–Schwarz, (gᵀe)² <= (gᵀH⁻¹g)(eᵀHe), it is at most the Newton decrement
         ½ gᵀH⁻¹g, J - J* near the optimum: a lower bound that sees the valley of an
@@ -482,15 +498,9 @@ class Objective:
         """
         if not self.fit_intercept:
             return 0.0
-        d, m = self.problem.n_features, self.coef_shape[1]
-        g = np.abs(np.asarray(_host(self.backend, point.grad[d:, ...]), dtype=np.float64))
-        g = np.maximum(g.ravel() - floor, 0.0)
-        if not g.any():
-            return 0.0
-        H, _, _ = self.backend.loss_pass(InterceptCurvature(1 if m == 1 else m, m),
-                                         self._raw(point))
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return float(np.max(np.where(g > 0.0, 0.5 * g * g / H, 0.0)))
+        H = self.stop_curvature(point)[1] if H is None else H
+        g = _host(self.backend, point.grad[self.problem.n_features:, ...])
+        return float(intercept_decrements(g, H, floor, self.coef_shape[1])[0])
 
     def _curvature_rows(self):
         m = self.coef_shape[1]

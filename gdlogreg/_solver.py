@@ -297,7 +297,8 @@ class Monitor:
         self._constants, self._next_check, self._divergence = None, None, None
         self._lower = -math.inf  # the best lower bound on J* seen
         self._zero_grad = None  # the gradient at the all-zero start, for the dual's constants
-        self._gaps = []  # [coef, J, grad, verdict, flat gap] of the last two iterates tested
+        # [coef, J, grad, verdict, flat gap, H] of the last two iterates tested
+        self._gaps = []
 
     def __call__(self, k, point, step):
         """Record iterate k and test it; True when the loop must stop."""
@@ -399,18 +400,21 @@ class Monitor:
         if self.confirm is not None and not self.confirm(self.objective, point, target):
             return False
         # and no intercept's valley holds a larger decrement (the metric's, where the rule
-        # has none or gave it up, need not see it)
-        return self.objective.intercept_decrement(point, floor) <= target
+        # has none or gave it up, need not see it): from the curvature share's pass
+        H = self._gaps[-1][5]
+        return self.objective.intercept_decrement(point, floor, H) <= target
 
     def _gradient_passes(self, opt, point, bound, floor):
         """The gradient tests: the first, or the second with a small flat gap; where one
         passes, again with the bound of the rows' curvature (:func:`curvature_factor`, one
         O(n) pass)."""
-        # (coef, J, grad, verdict, flat gap): the point without its raw prediction
-        self._gaps = [*self._gaps[-1:], [point.coef, point.J, point.grad, None, None]]
+        # (coef, J, grad, verdict, flat gap, the intercepts' curvatures): the point without
+        # its raw prediction
+        self._gaps = [*self._gaps[-1:], [point.coef, point.J, point.grad, None, None, None]]
         if not self._bound_passes(opt, bound, floor):
             return False
-        factor = curvature_factor(self.objective.curvature_share(point), self.grad_tol)
+        rho, self._gaps[-1][5] = self.objective.stop_curvature(point)  # one pass for both
+        factor = curvature_factor(rho, self.grad_tol)
         # the floor too: the gradient's rounding noise falls with the rows' curvature
         if factor == 1.0:
             return True
@@ -434,8 +438,8 @@ class Monitor:
         return all(self._small_flat_gap(entry) for entry in self._gaps)
 
     def _small_flat_gap(self, entry):
-        """The second test's verdict for one iterate ``[coef, J, grad, verdict, flat gap]``,
-        computed once (the flat gap with it)."""
+        """The second test's verdict for one iterate ``[coef, J, grad, verdict, flat gap,
+        H]``, computed once (the flat gap with it)."""
         if entry[3] is None:
             entry[4] = self.objective.flat_gap(Point(*entry[:3]))
             entry[3] = entry[4] <= PENALTY_GAP * self.tol * entry[1]
