@@ -42,7 +42,7 @@ must also pass its Newton decrement, ½ gᵀP g <= GAP_SHARE · tol · J
 (:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms`, float64); in float32 it must
 wait while J still falls (:func:`falling`). Every rule's gradient-test stop must also pass
 the intercepts' decrement, ½ maxₖ gₖ²/Hₖₖ <= GAP_SHARE · tol · J
-(:meth:`gdlogreg._objective.Objective.intercept_decrement`, one O(n) pass): by
+(:meth:`gdlogreg._objective.Objective.intercept_decrement`, from ρ's pass): by
 Cauchy–Schwarz at most the Newton decrement, it sees the valley of an intercept that
 neither the rows nor the penalty curve (a class of nearly no weight), which no metric
 and no flat gap covers. Both are waived for a gradient at its rounding floor or a J stalled
