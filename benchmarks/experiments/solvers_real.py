@@ -33,6 +33,14 @@ prints the tables of benchmarks/README.md ("Review 108") from such a file.
         python benchmarks/experiments/solvers_real.py [--sets mroz,medpar] [--preps raw,std]
         [--jobs 2] [--out /tmp/solvers_real.csv]
     python benchmarks/experiments/solvers_real.py --summary /tmp/solvers_real.csv
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 PYTHONPATH=. \\
+        python benchmarks/experiments/solvers_real.py --timing --repeats 3 [--sets ...]
+
+``--timing``: each solver at its default max_iter and learning_rate="auto" ("gd" also at
+the float 1) against "bb" (and "lbfgs" for L2) on the same problems, one process, the
+solvers interleaved in each round, the median process time over ``--repeats`` rounds; the
+table gives the median and 90th percentile of the time ratio to "bb", the median ratio of
+n_iter_, and the share converged at max_iter=1000.
 """
 
 import argparse
@@ -279,6 +287,54 @@ def summary(path):
     print(bad.groupby(["flags", "cfg"]).size())
 
 
+TIMED = [("bb", "auto"), ("lbfgs", "auto"), ("backtracking", "auto"), ("nesterov", "auto"),
+         ("gd", "auto"), ("gd", 1.0)]
+
+
+def timing(sets, preps, repeats):
+    """Process seconds and n_iter_ of each solver at the default max_iter against "bb", one
+    process, the solvers interleaved in each of ``repeats`` rounds, medians."""
+    import pandas as pd
+
+    rows = []
+    for name in sets:
+        for prep in preps:
+            if prep == "csr" and not load(name)[1].any():
+                continue
+            X, y = prepared(name, prep)
+            for C in CS:
+                for l1_ratio in RATIOS:
+                    times = {cfg: [] for cfg in TIMED}
+                    runs = {}
+                    for _ in range(repeats):
+                        for solver, lr in TIMED:
+                            if solver == "lbfgs" and l1_ratio > 0:
+                                continue
+                            est, s, _ = fit(X, y, solver=solver, learning_rate=lr,
+                                            C=C, l1_ratio=l1_ratio)
+                            times[(solver, lr)].append(s)
+                            runs[(solver, lr)] = est
+                    t_bb = np.median(times[("bb", "auto")])
+                    for cfg, est in runs.items():
+                        rows.append({"set": name, "prep": prep, "C": C, "l1_ratio": l1_ratio,
+                                     "cfg": f"{cfg[0]} {cfg[1]}",
+                                     "ratio": np.median(times[cfg]) / t_bb,
+                                     "iter_ratio": est.n_iter_[0] / max(
+                                         runs[("bb", "auto")].n_iter_[0], 1),
+                                     "stop": est.stop_reason_, "bb_ms": 1e3 * t_bb})
+            print(f"timed {name} {prep}", flush=True)
+    df = pd.DataFrame(rows)
+    out = df.groupby("cfg").agg(
+        fits=("ratio", "size"), converged=("stop", lambda s: f"{(s == 'converged').mean():.0%}"),
+        median_time_vs_bb=("ratio", "median"),
+        p90_time_vs_bb=("ratio", lambda r: r.quantile(0.9)),
+        median_iter_vs_bb=("iter_ratio", "median"),
+        faster_than_bb=("ratio", lambda r: f"{(r < 1).mean():.0%}"))
+    print(out.to_markdown(floatfmt=".2f"))
+    print(f"bb's median time: {df[df.cfg == 'bb auto'].bb_ms.median():.1f} ms")
+    return df
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sets", default=",".join(SETS))
@@ -286,9 +342,13 @@ def main():
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--out", default="/tmp/solvers_real.csv")
     ap.add_argument("--summary")
+    ap.add_argument("--timing", action="store_true")
+    ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     if args.summary:
         return summary(args.summary)
+    if args.timing:
+        return timing(args.sets.split(","), args.preps.split(","), args.repeats)
     tasks = []
     for name in args.sets.split(","):
         for prep in args.preps.split(","):
