@@ -63,7 +63,7 @@ from sklearn.preprocessing import LabelEncoder, StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from gdlogreg import GradientDescentLogisticRegression  # noqa: E402
+from gdlogreg import GradientDescentLogisticRegression
 
 # name: (package, item, target, columns dropped, factor columns)
 SETS = {
