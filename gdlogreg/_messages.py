@@ -99,9 +99,21 @@ def unconverged(est, result, hint, descent_step, no_minimum):
         return f"{head} {hint}"
     if est.solver in ("gd", "nesterov"):
         return f"{head} {_constant_step(est, result, descent_step())}"
+    if est.solver == "backtracking" and est.learning_rate < descent_step():
+        return f"{head} {_capped_step(est, descent_step())}"
     return (
         f"{head} Increase max_iter, use learning_rate='auto' or another solver, or scale"
         " the data (e.g. with StandardScaler)."
+    )
+
+
+def _capped_step(est, step):
+    """solver='backtracking' at a float α below 2/L that ran out of iterations: each line
+    search starts from α and only shortens it, so α caps every step (review 108)."""
+    return (
+        "Each line search of solver='backtracking' starts from learning_rate="
+        f"{est.learning_rate!r} and only shortens it, so that step caps every step:"
+        f" {_descent(step)}. Use a larger learning_rate or learning_rate='auto'."
     )
 
 
