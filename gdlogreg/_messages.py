@@ -95,14 +95,17 @@ def unconverged(est, result, hint, descent_step, no_minimum):
     if cause is not None:
         return f"{head}. " + cause
     head += f" (solver={est.solver!r}, learning_rate={est.learning_rate!r})."
-    if not fixed:
-        return f"{head} {hint}"
+    return f"{head} {_fixed_step(est, result, descent_step) if fixed else hint}"
+
+
+def _fixed_step(est, result, descent_step):
+    """The advice to a float learning_rate that ran out of iterations."""
     if est.solver in ("gd", "nesterov"):
-        return f"{head} {_constant_step(est, result, descent_step())}"
+        return _constant_step(est, result, descent_step())
     if est.solver == "backtracking" and est.learning_rate < descent_step():
-        return f"{head} {_capped_step(est, descent_step())}"
+        return _capped_step(est, descent_step())
     return (
-        f"{head} Increase max_iter, use learning_rate='auto' or another solver, or scale"
+        "Increase max_iter, use learning_rate='auto' or another solver, or scale"
         " the data (e.g. with StandardScaler)."
     )
 
