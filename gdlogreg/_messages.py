@@ -161,8 +161,17 @@ def _diverged(est, result, descent_step):
     return (
         f"learning_rate={est.learning_rate!r} made the cost diverge (J rose from"
         f" {result.loss_curve[0]:.4g} to {peak:.4g}); returning the best"
-        f" finite iterate (J = {result.loss_curve[-1]:.4g}). " + hint
+        f" finite iterate (J = {result.loss_curve[-1]:.4g}){_the_start(result)}. " + hint
     )
+
+
+def _the_start(result):
+    """', the start: no step lowered J' where the model returned is the one the fit started
+    from (no iterate's J below the first; review 108), else ''."""
+    J0 = result.loss_curve[0]
+    if any(J < J0 for J in result.loss_curve[1:]):
+        return ""
+    return ", the start: no step lowered J"
 
 
 def _stalled(est, result, descent_step):
@@ -184,9 +193,11 @@ def _constant_step(est, result, step):
     """A constant step that ran out of iterations: too large only if J rose and the step
     is at least 2/L (below it J rises with nesterov's momentum, or by rounding)."""
     if result.J_rose and est.learning_rate >= step:
+        start = _the_start(result)
+        returned = f" The model returned is the best iterate{start}." if start else ""
         return (
             f"J rose at some iterations: learning_rate={est.learning_rate!r} is too large"
-            f" for steady descent on this data. {_descent(step)}. Use a smaller"
+            f" for steady descent on this data.{returned} {_descent(step)}. Use a smaller"
             " learning_rate or learning_rate='auto'."
         )
     if result.J_rose:

@@ -288,6 +288,7 @@ def test_a_float_step_that_diverges_on_raw_data_says_so(solver, alpha):
     assert issubclass(w.category, ConvergenceWarning)
     text = str(w.message)
     assert "diverge" in text and "2/L ≈ 1.166e-08" in text and "smaller learning_rate" in text
+    assert "the start: no step lowered J" in text  # loss_curve_ ends at J0: the start
 
 
 def test_a_float_step_too_large_to_settle_returns_its_best_iterate():
@@ -301,6 +302,10 @@ def test_a_float_step_too_large_to_settle_returns_its_best_iterate():
     assert curve[-1] == curve[:-1].min() and np.all(np.isfinite(est.coef_))
     (w,) = caught
     assert "too large for steady descent" in str(w.message) and "2/L" in str(w.message)
+    # no iterate below the start: the model returned is the all-zero start, and the warning
+    # says so (it did not: review 108)
+    assert curve[1:].min() == curve[0] and not np.any(est.coef_) and not np.any(est.intercept_)
+    assert "the start: no step lowered J" in str(w.message)
 
 
 @pytest.mark.parametrize("solver", ["backtracking", "gd"])
