@@ -463,9 +463,10 @@ class Objective:
         return self._grad(G, base)
 
     def curvature_share(self, point):
-        """ρ = Σ s·(the curvature of each row's loss over its bound), one O(n) pass
-        (:class:`gdlogreg._loss.CurvatureShare`): 1 at the zero start, near 0 where
-        the model classifies every row with confidence."""
+        """ρ = Σ s·(the curvature of each row's loss over its bound), :class:`gdlogreg.
+        _loss.CurvatureShare`'s sum, from the intercepts' curvatures of one O(n) pass
+        (:meth:`stop_curvature`): 1 at the zero start, near 0 where the model classifies
+        every row with confidence."""
         return self.stop_curvature(point)[0]
 
     def stop_curvature(self, point):

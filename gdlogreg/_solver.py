@@ -407,7 +407,7 @@ class Monitor:
     def _gradient_passes(self, opt, point, bound, floor):
         """The gradient tests: the first, or the second with a small flat gap; where one
         passes, again with the bound of the rows' curvature (:func:`curvature_factor`, one
-        O(n) pass)."""
+        O(n) pass, which also gives the intercepts' curvatures :meth:`_confirmed` reads)."""
         # (coef, J, grad, verdict, flat gap, the intercepts' curvatures): the point without
         # its raw prediction
         self._gaps = [*self._gaps[-1:], [point.coef, point.J, point.grad, None, None, None]]
