@@ -56,6 +56,7 @@ from ._steps.bb import (
     TAU,
     WHITEN_FIRST,
     WHITEN_RHO,
+    curvature_fall,
     decrement,
     exact_metric,
     stale_metric,
@@ -413,6 +414,18 @@ class BatchObjective:
         return self._grad(self.curvature * G, base)
 
 
+def group_curvatures(objective, point, groups):
+    """:meth:`BatchObjective.stop_curvatures` of the groups at the places ``groups``:
+    one pass over their columns alone."""
+    if len(groups) < objective.n_groups:
+        xp, cols = objective.xp, objective.columns(groups)
+        # an array's columns; a symbolic one (Dask's) is made again for them
+        z = _take_cols(point.z, cols, xp) if hasattr(point.z, "shape") else None
+        point = BatchPoint(_take_cols(point.coef, cols, xp), point.J[groups], None, z)
+        objective = objective.subset(groups)
+    return objective.stop_curvatures(point)
+
+
 # --------------------------------------------------------------- step rules
 def quantize(t):
     """:func:`gdlogreg._steps._base.quantize` of a vector of steps."""
@@ -530,6 +543,7 @@ class BatchBB(_Metrics, _Rule):
 
     memory, armijo, class_rent = 10, 1e-4, True
     _state = ("step", "_tau", "_short", "_memory", "_P", "_at", "_taken", "_gap", "_refused",
+              "_curv",
               "_safe", "_dropped")
 
     def start(self, objective, coef0):
@@ -547,6 +561,7 @@ class BatchBB(_Metrics, _Rule):
         # the iteration each group last took it (none yet: the first is not held back)
         self._taken = -np.maximum(STALE_GAP, self._gap)
         self._refused = np.zeros(G, dtype=np.int64)  # BarzilaiBorwein.confirms's refusals
+        self._curv = np.full((G, objective.k), np.nan)  # ... the curvatures at the take
         self._safe = self.step.copy()  # the plain steps' first, where a metric is dropped
         self._dropped = np.full(G, np.inf)  # ... J where last dropped (BarzilaiBorwein's)
         self._k = 0
@@ -558,7 +573,13 @@ class BatchBB(_Metrics, _Rule):
         its single objective."""
         if WHITEN_RHO > 0:
             groups = groups[objective.curvature_shares(point)[groups] >= WHITEN_RHO]
-        self._restart(self._take(objective, point, groups))
+        took = self._take(objective, point, groups)
+        self._restart(took)
+        # the columns' curvatures where a metric of a decrement was taken (bb's _whiten)
+        took = took[[decrement(self._P[i]) for i in took]] if took.size else took
+        if took.size:
+            self._curv[took] = group_curvatures(objective, point, took)[1].reshape(
+                len(took), objective.k)
 
     def _restart(self, took):
         """BarzilaiBorwein._install's restart of the groups ``took``, in their new metric."""
@@ -567,9 +588,10 @@ class BatchBB(_Metrics, _Rule):
             self._short[took], self._tau[took], self.step[took] = np.inf, TAU, 1.0
             self._memory[took] = -np.inf  # bb's restart of the non-monotone window
 
-    def confirms(self, objective, point, groups, target):
+    def confirms(self, objective, point, groups, target, H):
         """:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms` of the groups at the places
-        ``groups`` (``target``: each one's): whether each one's stop stands."""
+        ``groups`` (``target``: each one's; ``H``: their columns' curvatures, a row each):
+        whether each one's stop stands."""
         ok = np.ones(len(groups), dtype=bool)
         held = np.array([self._P[i] is not None and decrement(self._P[i]) for i in groups],
                         dtype=bool)
@@ -577,7 +599,9 @@ class BatchBB(_Metrics, _Rule):
         if not held.any():
             return ok
         E = 0.5 * objective.column_dots(point.grad, self._metric_of(objective, point, point.grad))
-        retake = held & (E[groups] > CONFIRM * target)
+        fall = np.array([curvature_fall(self._curv[i], h) for i, h in zip(groups, H,
+                                                                          strict=True)])
+        retake = held & (E[groups] * fall > CONFIRM * target)
         took = self._take(objective, point, groups[retake])
         if not took.size:
             return ok
@@ -588,6 +612,7 @@ class BatchBB(_Metrics, _Rule):
         ok[place] = E[took] <= target[place]
         refused = took[~ok[place]]
         self._refused[refused] += 1
+        self._curv[refused] = H[np.searchsorted(groups, refused)]
         self._restart(refused)
         return ok
 
@@ -1284,16 +1309,16 @@ class BatchMonitor:
             return
         asked = np.array(asked)
         target = GAP_SHARE * self.tol * point.J[asked]
+        H_asked = np.stack([H[i] for i in asked.tolist()])
         if self.confirm is not None:
-            passes[asked] = self.confirm(objective, point, asked, target)
+            passes[asked] = self.confirm(objective, point, asked, target, H_asked)
             keep = passes[asked]
-            asked, target = asked[keep], target[keep]
+            asked, target, H_asked = asked[keep], target[keep], H_asked[keep]
             if not len(asked):
                 return
         if objective.fit_intercept:
             g = to_host(point.grad[objective.n_features:, ...])
             g = g.reshape(-1, self.k)[asked]
-            H_asked = np.stack([H[i] for i in asked.tolist()])
             floors = np.repeat(floor[asked], self.k)
             passes[asked] = intercept_decrements(g, H_asked, floors, self.k) <= target
 
@@ -1327,13 +1352,7 @@ class BatchMonitor:
         """curvature_factor of the groups at the places ``groups`` of the batch, from their
         curvature shares (as their single fits' Monitors, at their ``grad_tol``), and their
         columns' intercept curvatures: one pass over their columns."""
-        if len(groups) < objective.n_groups:
-            xp, cols = objective.xp, objective.columns(groups)
-            # an array's columns; a symbolic one (Dask's) is made again for them
-            z = _take_cols(point.z, cols, xp) if hasattr(point.z, "shape") else None
-            point = BatchPoint(_take_cols(point.coef, cols, xp), point.J[groups], None, z)
-            objective = objective.subset(groups)
-        rho, H = objective.stop_curvatures(point)  # (H: the intercepts' decrement's)
+        rho, H = group_curvatures(objective, point, groups)  # (H: the intercepts' decrement's)
         return curvature_factor(rho, grad_tol), H
 
     def _flat_before(self, active):

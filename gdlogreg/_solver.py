@@ -268,7 +268,7 @@ class Monitor:
     keep_path : bool
         Keep every iterate (original coordinates).
     confirm : callable or None
-        ``confirm(objective, point, target)``: whether a gradient test's stop stands, the
+        ``confirm(objective, point, target, H)``: whether a gradient test's stop stands, the
         step rule's Newton decrement at most ``target`` (bb's
         :meth:`~gdlogreg._steps.bb.BarzilaiBorwein.confirms`); float64 only.
     """
@@ -397,11 +397,12 @@ class Monitor:
                 return False
         if opt <= floor or stalled(self.loss_curve, self.objective.dtype):
             return True
-        if self.confirm is not None and not self.confirm(self.objective, point, target):
+        # (the columns' curvatures, from the curvature share's pass)
+        H = self._gaps[-1][5]
+        if self.confirm is not None and not self.confirm(self.objective, point, target, H):
             return False
         # and no intercept's valley holds a larger decrement (the metric's, where the rule
-        # has none or gave it up, need not see it): from the curvature share's pass
-        H = self._gaps[-1][5]
+        # has none or gave it up, need not see it)
         return self.objective.intercept_decrement(point, floor, H) <= target
 
     def _gradient_passes(self, opt, point, bound, floor):

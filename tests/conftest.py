@@ -54,8 +54,8 @@ def verdicts(monkeypatch):
     """The verdicts of bb's BarzilaiBorwein.confirms (the Newton decrement's), in order."""
     seen, real = [], bb.BarzilaiBorwein.confirms
 
-    def spy(self, objective, point, target):
-        verdict = real(self, objective, point, target)
+    def spy(self, objective, point, target, H=None):
+        verdict = real(self, objective, point, target, H)
         seen.append(verdict)
         return verdict
 

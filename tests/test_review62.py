@@ -111,8 +111,8 @@ def test_the_search_columns_follow_their_single_fits_through_refusals(monkeypatc
              for tr, te in KFold(3, shuffle=True, random_state=0).split(X[1:])]
     refused, real = [], batch.BatchBB.confirms
 
-    def spy(self, objective, point, groups, target):
-        ok = real(self, objective, point, groups, target)
+    def spy(self, objective, point, groups, target, H):
+        ok = real(self, objective, point, groups, target, H)
         refused.append(int((~ok).sum()))
         return ok
 

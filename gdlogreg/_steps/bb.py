@@ -3,6 +3,8 @@
 import math
 from collections import deque
 
+import numpy as np
+
 from ._base import quantize, register, vdot
 from .armijo import Armijo
 
@@ -34,12 +36,14 @@ STALE, STALE_GAP = 4.0, 5
 # benchmarks/README.md, "GLL's window restarted at a take").
 # A gradient test's stop is confirmed where the steps hold a metric P (H⁻¹, the curvature
 # of J where taken): the Newton decrement ½ gᵀP g, J - J* of the quadratic model, must be
-# at most the certified test's target; where P's own is above a CONFIRM-th of it, H is
-# taken again at the point and decides. Where it refuses, the steps go on in that new
-# metric; at most CONFIRMS times a fit. Raw iris at
-# C = 1e6 stopped 2.8e-5 above J* (the gradient tests' plateau), a class of one row 2e-5,
-# raw diamonds_poly 7e-5: now 3e-7 to 3e-6, with 0.1 % more iterations over 442 fits
-# (benchmarks/README.md, "A stop confirmed by the Newton decrement").
+# at most the certified test's target; where P's own, times the most a column's curvature
+# fell since P was taken (:func:`curvature_fall`), is above a CONFIRM-th of it, H is
+# taken again at the point and decides (a class of one row lost 36× its curvature in the
+# five iterations since the take: P's decrement read 3.3e-6 above J* as 5.8e-8, review
+# 107). Where it refuses, the steps go on in that new metric; at most CONFIRMS times a
+# fit. Raw iris at C = 1e6 stopped 2.8e-5 above J* (the gradient tests' plateau), a class
+# of one row 2e-5, raw diamonds_poly 7e-5: now 3e-7 to 3e-6, with 0.1 % more iterations
+# over 442 fits (benchmarks/README.md, "A stop confirmed by the Newton decrement").
 CONFIRM, CONFIRMS = 0.1, 10
 
 
@@ -89,6 +93,20 @@ def stale_metric(has_metric, step, since, exact, every=math.inf, gap=0):
     return has_metric & (((step >= STALE) & after) | (since >= every)) & exact
 
 
+def curvature_fall(before, now):
+    """How many times the curvature of J along a column fell at most since a metric was
+    taken: maxₖ beforeₖ / nowₖ, at least 1 (the columns' curvatures Hₖ = Σ s pₖ(1 - pₖ),
+    :meth:`gdlogreg._objective.Objective.stop_curvature`, numpy; 1 where either is
+    unknown; inf where a column's fell to 0). H⁻¹ grows as H falls: the held metric's
+    decrement times this estimates the decrement at the point."""
+    if before is None or now is None:
+        return 1.0
+    before, now = np.asarray(before, dtype=np.float64), np.asarray(now, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(before > now, before / now, 1.0)
+    return float(np.max(ratio, initial=1.0))
+
+
 def exact_metric(P, k):
     """Whether the metric P of k columns is J's Hessian where it was taken (one column's,
     but H's diagonal alone, or the whole Hessian of K classes)."""
@@ -129,6 +147,7 @@ class BarzilaiBorwein(Armijo):
         self._short = deque(maxlen=3)  # the last short steps t₂
         self._tau = TAU
         self._P, self.rho = None, None
+        self._curv = None  # the columns' curvatures where the held metric was taken
         self._Pg = None  # (point, P g there): the last accepted point's, for its direction
         # A warm start is near its optimum already: its curvature is the metric at once.
         self._at = 0 if bool(objective.xp.any(coef0 != 0)) else objective.whitening_start(
@@ -173,8 +192,10 @@ class BarzilaiBorwein(Armijo):
         self.rho = objective.curvature_share(point) if WHITEN_RHO > 0 else math.nan
         P = metric_at(objective, point, self._P, self._k, diagonal=True) if not (
             self.rho < WHITEN_RHO) else None
-        if P is not None:
+        if P is not None and P is not self._P:
             self._install(P)
+            if decrement(P):  # (one O(n·m) pass; the take's product costs far more)
+                self._curv = objective.stop_curvature(point)[1]
 
     def _install(self, P):
         """Steps in the metric P from here: the spectral ones from 1, afresh (the steps go
@@ -186,19 +207,22 @@ class BarzilaiBorwein(Armijo):
         self._tau, self.step = TAU, 1.0
         self._memory.clear()  # GLL's window restarts: the first step lowers J here
 
-    def confirms(self, objective, point, target):
+    def confirms(self, objective, point, target, H=None):
         """Whether a gradient test's stop at ``point`` stands: the Newton decrement
         ½ gᵀP g in the metric of the steps at most ``target`` (J - J* allowed), from a
         metric taken again here where the held one's decrement is above a CONFIRM-th of
         the target (on a plateau the curvature changes within a few iterations: a metric
-        three iterations old read raw iris's 2.8e-5 above J* as 1.3e-6); True without a
+        three iterations old read raw iris's 2.8e-5 above J* as 1.3e-6; the held one's
+        decrement is scaled by the columns' curvature fall since its take, from their
+        curvatures ``H`` at the point: :func:`curvature_fall`); True without a
         metric, or after CONFIRMS refusals. A refusal keeps the new metric for the steps
         that follow."""
         if self._P is None or self._refused >= CONFIRMS or not decrement(self._P):
             return True
         xp, g = objective.xp, point.grad
         P = self._P
-        if 0.5 * vdot(g, self._metric_of(point, xp), xp) > CONFIRM * target:
+        held = 0.5 * vdot(g, self._metric_of(point, xp), xp)
+        if held * curvature_fall(self._curv, H) > CONFIRM * target:
             P = metric_at(objective, point, self._P, self._k, diagonal=True)
             if P is None:
                 return True
@@ -209,6 +233,7 @@ class BarzilaiBorwein(Armijo):
         self._refused += 1
         if P is not self._P:
             self._install(P)
+            self._curv = H
         return False
 
     def _metric(self, q, xp):
