@@ -607,7 +607,7 @@ class BatchBB(_Metrics, _Rule):
             return ok
         self._Pg = None  # P g of the metrics held before
         self._taken[took] = self._k
-        E = 0.5 * objective.column_dots(point.grad, self._metric(objective, point.grad))
+        E = objective.column_dots(point.grad, self._metric(objective, point.grad))  # λ²
         place = np.searchsorted(groups, took)
         ok[place] = E[took] <= target[place]
         refused = took[~ok[place]]
