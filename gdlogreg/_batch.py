@@ -484,6 +484,7 @@ class _Metrics:
     def _start_metrics(self, objective, coef0):
         G = objective.n_groups
         self._P = np.full(G, None, dtype=object)
+        self._curv = np.full((G, objective.k), np.nan)  # the columns' curvatures at a take
         # at once from a warm start (BarzilaiBorwein.start)
         warm = to_host(objective.xp.any(coef0 != 0, axis=0)).reshape(G, -1).any(axis=1)
         # else where its single fit takes it (Objective.whitening_start): only where the
@@ -513,6 +514,41 @@ class _Metrics:
                 self._P[i] = P
                 took.append(i)
         return np.array(took, dtype=int)
+
+    def _record(self, objective, point, took):
+        """The columns' curvatures of the groups ``took`` that took a metric of a decrement
+        (bb's and L-BFGS's takes: one pass over their columns)."""
+        took = took[[decrement(self._P[i]) for i in took]] if len(took) else took
+        if len(took):
+            self._curv[took] = group_curvatures(objective, point, took)[1].reshape(
+                len(took), objective.k)
+
+    def _confirms(self, objective, point, groups, target, H, vetoed, metric_of):
+        """:func:`gdlogreg._steps.bb.newton_confirms` of the groups at the places ``groups``
+        (``target``: each one's; ``H``: their columns' curvatures, a row each; ``vetoed``:
+        each group's refusals so far; ``metric_of()``: P g of the metrics held). Returns
+        (whether each one's stop stands, the groups that took a metric, those refused, which
+        keep it: the others keep theirs, as their single fits)."""
+        ok, none = np.ones(len(groups), dtype=bool), np.array([], dtype=int)
+        held = np.array([self._P[i] is not None and decrement(self._P[i]) for i in groups],
+                        dtype=bool) & (vetoed[groups] < CONFIRMS)
+        if not held.any():
+            return ok, none, none
+        E = 0.5 * objective.column_dots(point.grad, metric_of())
+        fall = np.array([curvature_fall(self._curv[i], h) for i, h in zip(groups, H,
+                                                                          strict=True)])
+        before = self._P.copy()
+        took = self._take(objective, point, groups[held & (E[groups] * fall > CONFIRM * target)])
+        if not took.size:
+            return ok, took, none
+        E = objective.column_dots(point.grad, self._metric(objective, point.grad))  # λ²
+        place = np.searchsorted(groups, took)
+        ok[place] = (E[took] <= target[place]) | ~np.array(
+            [decrement(self._P[i]) for i in took], dtype=bool)
+        refused = took[~ok[place]]
+        self._P[took[ok[place]]] = before[took[ok[place]]]
+        self._curv[refused] = H[np.searchsorted(groups, refused)]
+        return ok, took, refused
 
     def _spent(self, i):
         """The iterations group i's take may rent the class blocks for (its single fit's)."""
@@ -561,7 +597,6 @@ class BatchBB(_Metrics, _Rule):
         # the iteration each group last took it (none yet: the first is not held back)
         self._taken = -np.maximum(STALE_GAP, self._gap)
         self._refused = np.zeros(G, dtype=np.int64)  # BarzilaiBorwein.confirms's refusals
-        self._curv = np.full((G, objective.k), np.nan)  # ... the curvatures at the take
         self._safe = self.step.copy()  # the plain steps' first, where a metric is dropped
         self._dropped = np.full(G, np.inf)  # ... J where last dropped (BarzilaiBorwein's)
         self._k = 0
@@ -575,11 +610,7 @@ class BatchBB(_Metrics, _Rule):
             groups = groups[objective.curvature_shares(point)[groups] >= WHITEN_RHO]
         took = self._take(objective, point, groups)
         self._restart(took)
-        # the columns' curvatures where a metric of a decrement was taken (bb's _whiten)
-        took = took[[decrement(self._P[i]) for i in took]] if took.size else took
-        if took.size:
-            self._curv[took] = group_curvatures(objective, point, took)[1].reshape(
-                len(took), objective.k)
+        self._record(objective, point, took)
 
     def _restart(self, took):
         """BarzilaiBorwein._install's restart of the groups ``took``, in their new metric."""
@@ -592,27 +623,13 @@ class BatchBB(_Metrics, _Rule):
         """:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms` of the groups at the places
         ``groups`` (``target``: each one's; ``H``: their columns' curvatures, a row each):
         whether each one's stop stands."""
-        ok = np.ones(len(groups), dtype=bool)
-        held = np.array([self._P[i] is not None and decrement(self._P[i]) for i in groups],
-                        dtype=bool)
-        held &= self._refused[groups] < CONFIRMS
-        if not held.any():
-            return ok
-        E = 0.5 * objective.column_dots(point.grad, self._metric_of(objective, point, point.grad))
-        fall = np.array([curvature_fall(self._curv[i], h) for i, h in zip(groups, H,
-                                                                          strict=True)])
-        retake = held & (E[groups] * fall > CONFIRM * target)
-        took = self._take(objective, point, groups[retake])
-        if not took.size:
-            return ok
-        self._Pg = None  # P g of the metrics held before
-        self._taken[took] = self._k
-        E = objective.column_dots(point.grad, self._metric(objective, point.grad))  # λ²
-        place = np.searchsorted(groups, took)
-        ok[place] = E[took] <= target[place]
-        refused = took[~ok[place]]
+        ok, took, refused = self._confirms(
+            objective, point, groups, target, H, self._refused,
+            lambda: self._metric_of(objective, point, point.grad))
+        if took.size:
+            self._Pg = None  # P g of the metrics held before
+            self._taken[took] = self._k
         self._refused[refused] += 1
-        self._curv[refused] = H[np.searchsorted(groups, refused)]
         self._restart(refused)
         return ok
 
@@ -796,7 +813,7 @@ class BatchLBFGS(_Metrics, _Rule):
 
     memory, armijo, trials = LBFGS.memory, LBFGS.armijo, LBFGS.trials
     _state = ("step", "_t0", "_gamma", "_P", "_at", "_misfit", "_refused", "_fits", "_aside",
-              "_gap")
+              "_gap", "_curv", "_vetoed")
 
     @classmethod
     def state_bytes(cls, p, k, itemsize):
@@ -821,6 +838,7 @@ class BatchLBFGS(_Metrics, _Rule):
         self._refused = np.zeros(len(self.step), dtype=int)  # ... its refusals' count
         self._fits = np.zeros(len(self.step), dtype=int)  # ... and LBFGS's _fits
         self._aside = np.zeros(len(self.step), dtype=int)  # ... and _aside
+        self._vetoed = np.zeros(len(self.step), dtype=int)  # ... and the stops P refused
         self._k = 0
         self._drift = Drift(objective.dtype)  # when to undo the drift of z + t·Xd
         return objective.evaluate(coef0)
@@ -875,6 +893,20 @@ class BatchLBFGS(_Metrics, _Rule):
         """LBFGS.update's takes of the metric, and the newest pair's γ in the new one."""
         groups = np.flatnonzero(whitens(self._k, self._at, self._gap))
         took = self._take(objective, point, groups) if groups.size and self.auto else ()
+        self._record(objective, point, took)
+        self._rescale(objective, took)
+
+    def confirms(self, objective, point, groups, target, H):
+        """:meth:`gdlogreg._steps.lbfgs.LBFGS.confirms` of the groups at the places
+        ``groups``: whether each one's stop stands (a refused one's H₀ the metric taken)."""
+        ok, _, refused = self._confirms(objective, point, groups, target, H, self._vetoed,
+                                        lambda: self._metric(objective, point.grad))
+        self._vetoed[refused] += 1
+        self._rescale(objective, refused)
+        return ok
+
+    def _rescale(self, objective, took):
+        """The newest pair's γ of the groups ``took`` in their new metric."""
         k, xp = objective.k, objective.xp
         for i in took:
             if np.isnan(self._gamma[i]):

@@ -161,7 +161,9 @@ def test_float64_lbfgs_kakadu_converges():
     " fifth of one row, C = 100): with the class blocks rented (this review) lbfgs stops"
     " converged_ at 154 iterations 9.2e-6 above J* (was 207, 1.0e-4): under review 55's"
     " 1e-5, above the tol docstring's (tol/10)/(1 - tol/10) ~ 1e-6. The gradient test"
-    " stops it and no Newton decrement confirms an L-BFGS stop (bb's does: 2.8e-6)"))
+    " stops it; since L-BFGS's stop is confirmed as bb's (λ² in H₀'s metric, here the"
+    " class Hessian) it is refused twice and stops at 156, 2.8e-6 above J*: the one row's"
+    " valley is beyond the quadratic model at the stop"))
 def test_lbfgs_class_of_one_row_converged_within_the_promise():
     from test_review55 import _J as _J55
     from test_review55 import _classes_in_the_middle

@@ -110,6 +110,24 @@ def curvature_fall(before, now):
     return float(np.max(ratio, initial=1.0))
 
 
+def newton_confirms(objective, point, Pg, curv, H, target, take):
+    """``(verdict, P)``: whether a gradient test's stop at ``point`` stands by the Newton
+    decrement (the module comment above CONFIRM), the metric P held there giving ``Pg``
+    (P g), taken where its columns' curvatures were ``curv`` (they are ``H`` at the point).
+    Where ½ gᵀP g times their fall (:func:`curvature_fall`) is within a CONFIRM-th of
+    ``target`` the stop stands; else ``take()`` takes the metric at the point, and
+    λ² = gᵀP g in it must be at most ``target``. P: the metric taken (None where none was,
+    or it gives no decrement: the stop then stands)."""
+    xp, g = objective.xp, point.grad
+    if 0.5 * vdot(g, Pg, xp) * curvature_fall(curv, H) <= CONFIRM * target:
+        return True, None
+    P = take()
+    if P is None or not decrement(P):
+        return True, None
+    # λ² (not the decrement ½λ²) at most the target: module comment above CONFIRM
+    return vdot(g, P @ g, xp) <= target, P
+
+
 def exact_metric(P, k):
     """Whether the metric P of k columns is J's Hessian where it was taken (one column's,
     but H's diagonal alone, or the whole Hessian of K classes)."""
@@ -211,35 +229,30 @@ class BarzilaiBorwein(Armijo):
         self._memory.clear()  # GLL's window restarts: the first step lowers J here
 
     def confirms(self, objective, point, target, H=None):
-        """Whether a gradient test's stop at ``point`` stands: twice the Newton decrement,
-        gᵀP g in the metric of the steps, at most ``target`` (J - J* allowed), from a
-        metric taken again here where the held one's decrement ½ gᵀP g is above a
+        """Whether a gradient test's stop at ``point`` stands (:func:`newton_confirms`,
+        ``target`` J - J* allowed, ``H`` the columns' curvatures at the point): twice the
+        Newton decrement, gᵀP g, at most ``target`` in a metric taken again here where the
+        held one's decrement, scaled by the curvature fall since its take, is above a
         CONFIRM-th of the target (on a plateau the curvature changes within a few
         iterations: a metric three iterations old read raw iris's 2.8e-5 above J* as
-        1.3e-6; the held one's
-        decrement is scaled by the columns' curvature fall since its take, from their
-        curvatures ``H`` at the point: :func:`curvature_fall`); True without a
-        metric, or after CONFIRMS refusals. A refusal keeps the new metric for the steps
-        that follow."""
+        1.3e-6). True without a metric, or after CONFIRMS refusals. A refusal keeps the
+        new metric for the steps that follow."""
         if self._P is None or self._refused >= CONFIRMS or not decrement(self._P):
             return True
-        xp, g = objective.xp, point.grad
-        P = self._P
-        held = 0.5 * vdot(g, self._metric_of(point, xp), xp)
-        if held * curvature_fall(self._curv, H) > CONFIRM * target:
+
+        def take():
             P = metric_at(objective, point, self._P, self._k, diagonal=True)
-            if P is None:
-                return True
-            self._taken = self._k
-        # λ² (not the decrement ½λ²) at most the target: module comment above CONFIRM
-        if vdot(g, P @ g if P is not self._P else self._metric_of(point, xp), xp) <= (
-                target):
-            return True
-        self._refused += 1
-        if P is not self._P:
+            if P is not None:
+                self._taken = self._k
+            return P
+
+        ok, P = newton_confirms(objective, point, self._metric_of(point, objective.xp),
+                                self._curv, H, target, take)
+        if not ok:
+            self._refused += 1
             self._install(P)
             self._curv = H
-        return False
+        return ok
 
     def _metric(self, q, xp):
         """P q: q, or H⁻¹ q in whitened steps (P symmetric)."""

@@ -5,7 +5,7 @@ import math
 from collections import deque
 
 from ._base import Drift, StepRule, coef_scale, eps, interpolated, quantize, register, vdot
-from .bb import WHITEN_FIRST, metric_at, whitens
+from .bb import CONFIRMS, WHITEN_FIRST, decrement, metric_at, newton_confirms, whitens
 
 #: A metric is dropped once MISFIT steps in a row were cut below SHORT: its quasi-Newton
 #: steps are far too long, it does not fit J's curvature. Since the line search cuts a trial
@@ -61,7 +61,8 @@ class LBFGS(StepRule):
     directions the search refuses five times in a row, is dropped if five of its
     steps in a row were never uncut, and taken again 20·2ᵃ iterations later (a the times
     one was set aside); one that did fit is set aside until bb's schedule takes it again,
-    once (stale again, it is dropped).
+    once (stale again, it is dropped). A gradient test's stop is confirmed by the Newton
+    decrement in P, as bb's (:meth:`confirms`).
     The unit step is tried first in one fused pass (``Ray.trial``, Armijo's test with
     c = 1e-4), as ``"bb"`` tries its spectral step; a refused one is followed by at most
     three quadratic interpolations on the ray, O(n) each, each at least a tenth of the
@@ -98,6 +99,8 @@ class LBFGS(StepRule):
         self._fits = 0  # its steps in a row not cut (kept from MISFIT on)
         self._aside = 0  # the times a stale metric was set aside
         self._gamma = None  # H₀'s scale from the newest pair
+        # (confirms) the columns' curvatures where P was taken; the stops it refused
+        self._curv, self._vetoed = None, 0
         # as bb takes its metric: at once from a warm start
         self._at = 0 if bool(objective.xp.any(coef0 != 0)) else objective.whitening_start(
             WHITEN_FIRST)
@@ -156,10 +159,35 @@ class LBFGS(StepRule):
             spent = 0 if self._aside else self._k
             P = metric_at(objective, point, self._P, spent, class_blocks=False, diagonal=True)
             if P is not None:
-                self._P = P
-                if self._pairs:  # the newest pair's scale in the new metric
-                    self._gamma = self._scale(*self._pairs[-1][:2], objective.xp)
+                self._install(objective, P)
+                if decrement(P):  # (one O(n·m) pass, as bb's take)
+                    self._curv = objective.stop_curvature(point)[1]
         return self._update(objective, point)
+
+    def _install(self, objective, P):
+        """H₀'s metric P from here, the newest pair's scale γ in it."""
+        self._P = P
+        if self._pairs:
+            self._gamma = self._scale(*self._pairs[-1][:2], objective.xp)
+
+    def confirms(self, objective, point, target, H=None):
+        """Whether a gradient test's stop at ``point`` stands, as bb's
+        (:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms`,
+        :func:`gdlogreg._steps.bb.newton_confirms`) in H₀'s metric P (J's curvature where
+        taken, not the pairs' estimate): True without one. A refusal makes the metric taken
+        at the point H₀'s (the pairs kept, γ in it)."""
+        if self._P is None or self._vetoed >= CONFIRMS or not decrement(self._P):
+            return True
+        spent = 0 if self._aside else self._k  # (as update's takes)
+        ok, P = newton_confirms(
+            objective, point, self._P @ point.grad, self._curv, H, target,
+            lambda: metric_at(objective, point, self._P, spent, class_blocks=False,
+                              diagonal=True))
+        if not ok:
+            self._vetoed += 1
+            self._install(objective, P)
+            self._curv = H
+        return ok
 
     def _update(self, objective, point, along_gradient=False):
         xp, g = objective.xp, point.grad
