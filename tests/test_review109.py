@@ -165,6 +165,36 @@ def test_every_float64_path_asks_the_falls_dense_numpy_asks(confirmations):
         assert int(n_iter[0]) == int(dense.n_iter_[0]), name
 
 
+def test_the_search_columns_follow_their_single_fits_through_the_falls(confirmations):
+    """Review 107's three folds at C = 1e4, 1.7e5, 1e6: nine columns that leave the batch
+    between iterations 30 and 36, the falls refusing at 29 to 34 (falls 1.4 to 41.6): each
+    column is its single fit's path (to 4e-15), and on Dask (4 chunks) the batch asks the
+    same confirmations with the same falls."""
+    X, y, sw, _ = _one_row()
+    rows = np.arange(len(y))
+    folds = [(np.setdiff1d(rows, test), test)
+             for test in np.array_split(np.flatnonzero(y != 2), 3)]
+    Cs = [1e4, _ONE_ROW_CLASS["C"], 1e6]
+    search = GDCV(Cs=Cs, cv=folds, refit=False).fit(X, y, sample_weight=sw)
+    seen = list(confirmations)
+    assert sum(not v for _, _, v in seen) >= 5 and max(f for _, f, _ in seen) > 10
+    lengths = set()
+    for c, C in enumerate(Cs):
+        for f, (train, _) in enumerate(folds):
+            single = GD(C=C).fit(X[train], y[train], sample_weight=sw[train])
+            column = search.loss_curves_[c * len(folds) + f]
+            assert len(column) == len(single.loss_curve_), (C, f)
+            np.testing.assert_allclose(column, single.loss_curve_, rtol=1e-12)
+            lengths.add(len(column))
+    assert len(lengths) > 3  # the columns leave the batch at different iterations
+    da = pytest.importorskip("dask.array")
+    del confirmations[:]
+    GDCV(Cs=Cs, cv=folds, refit=False).fit(da.from_array(X, chunks=(60, 10)),
+                                           da.from_array(y, chunks=60),
+                                           sample_weight=da.from_array(sw, chunks=60))
+    assert confirmations == seen
+
+
 def test_float32_asks_no_confirmation(confirmations):
     """float32's gradients carry rounding the metric would weigh: no confirmation, and the
     curvatures' pass at a take changes nothing of its path."""
