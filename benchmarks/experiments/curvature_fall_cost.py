@@ -80,11 +80,12 @@ def fit(X, y, C, version):
     return t, int(model.n_iter_[0]), model.stop_reason_, dict(COUNTS)
 
 
-def cases(names):
+def cases(names, preps=("raw", "std")):
     for name in names:
         X, y, _ = load(name)
-        yield name, "raw", X, y
-        if not sp.issparse(X):
+        if "raw" in preps:
+            yield name, "raw", X, y
+        if "std" in preps and not sp.issparse(X):
             sd = X.std(0)
             yield name, "std", (X - X.mean(0)) / np.where(sd > 0, sd, 1.0), y
 
@@ -94,9 +95,10 @@ def main():
     parser.add_argument("--sets", nargs="*", default=list(LOADERS))
     parser.add_argument("--Cs", nargs="*", type=float, default=[1.0, 100.0, 1e4])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--preps", nargs="*", default=["raw", "std"])
     args = parser.parse_args()
     print("set prep C | n_iter old new | stop | forced needless | s old new (median) | ratio")
-    for name, prep, X, y in cases(args.sets):
+    for name, prep, X, y in cases(args.sets, args.preps):
         for C in args.Cs:
             times = {"old": [], "new": []}
             out = {}
