@@ -1166,6 +1166,7 @@ class BatchMonitor:
     def __init__(self, n_groups, k, dtype, tol, max_iter, callback=None, confirm=None):
         self.k, self.dtype = k, dtype
         self.confirm = confirm if eps(dtype) < 1e-10 else None  # Monitor's
+        self.warm = None  # each group's start is warm (minimize_batch sets it)
         self.tol = max(tol, 50.0 * eps(dtype))
         self.floor = 10.0 * eps(dtype)
         self.max_iter = max_iter
@@ -1337,6 +1338,12 @@ class BatchMonitor:
         target."""
         asked = [i for i in np.flatnonzero(passes & (opt > floor))
                  if not stalled(self.curves[active[i]], self.dtype)]
+        if self.confirm is not None and self.warm is not None:
+            # Monitor._confirmed: a warm group's first iterate waits an iteration
+            first = np.array([len(self.curves[active[i]]) == 1 and self.warm[active[i]]
+                              for i in asked], dtype=bool)
+            passes[np.array(asked, dtype=int)[first]] = False
+            asked = [i for i, f in zip(asked, first, strict=True) if not f]
         if not asked:
             return
         asked = np.array(asked)
@@ -1465,6 +1472,9 @@ def minimize_batch(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=
     active = np.arange(objective.n_groups)
     if bool(objective.xp.any(coef0 != 0)):  # as gdlogreg._solver.minimize: one more pass
         monitor.reference(active, objective, objective.evaluate(objective.zeros()))
+        # (Monitor._confirmed: a warm group's first iterate waits for the confirmation)
+        monitor.warm = to_host(objective.xp.any(coef0 != 0, axis=0)).reshape(
+            objective.n_groups, -1).any(axis=1)
     point = rule.start(objective, coef0)
     k = 0
     while len(active):
