@@ -53,6 +53,10 @@ grid: 23 against 22 iterations; 8 of 204 pairs). Proposals tried by monkeypatchi
 (benchmarks/README.md, "Review 109"): a metric taken at a stop where bb holds none fixes
 both warm starts and changes none of the sweep's 300 default bb fits; accepting the
 decrement at half its target fixes fold 0 for 3 more iterations over those 300 fits.
+
+Since fixed (the lead, 2026-12-02): the warm start's unconfirmed first iterate (a stop
+there waits an iteration for the confirmation) and the accepted decrement's 1.4x under-read
+(λ² = gᵀP g at most the target, 6dab76b); both are tests now.
 """
 
 import importlib.util
