@@ -389,9 +389,10 @@ class Monitor:
         """A gradient test's stop confirmed by the rule's Newton decrement (``confirm``)
         and by the intercepts' (:meth:`~gdlogreg._objective.Objective.intercept_decrement`),
         each at most the certified test's target; not asked of a gradient at its rounding
-        floor or of a J stalled at its rounding. Without ``confirm`` (float32, or a rule
-        with no metric) the stop first waits while J still falls (:func:`falling`, float32
-        only)."""
+        floor or of a J stalled at its rounding; at a warm start's first iterate, where the
+        rule holds no metric yet, not given (the stop waits an iteration). Without
+        ``confirm`` (float32, or a rule with no metric) the stop first waits while J still
+        falls (:func:`falling`, float32 only)."""
         target = GAP_SHARE * self.tol * point.J
         if self.confirm is None:  # float32, or a rule without a metric: J no longer falls
             if falling(self.loss_curve, self.tol, self.objective.dtype):
