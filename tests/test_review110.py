@@ -168,3 +168,82 @@ def test_float32_copies_stay_float32_within_tol(data):
     ref, _ = _fit(X, y, tol=1e-12, max_iter=3000)
     J_star = min(J, _J(X, y, ref.coef_, ref.intercept_))
     assert (J - J_star) / J_star <= TOL, (J - J_star) / J_star
+
+
+def _planes_csr():
+    """nycflights13/planes as a user's ColumnTransformer makes it (year, engines, seats,
+    speed imputed and scaled; type, manufacturer, model one-hot as CSR: 169 columns); the
+    engine type as the target."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    df, y = _frame("nycflights13", "planes", "engine", drop=["tailnum"])
+    cats = [c for c in df.columns if df[c].dtype == object]
+    nums = [c for c in df.columns if c not in cats]
+    ct = ColumnTransformer(
+        [("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), nums),
+         ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
+                               OneHotEncoder(handle_unknown="ignore")), cats)],
+        sparse_threshold=1.0)
+    return sp.csr_matrix(ct.fit_transform(df), dtype=np.float64), y
+
+
+def _rows(data, n, seed):
+    """``n`` rows of a set, drawn by default_rng(seed) (a user's small sample of it)."""
+    X, y = data()
+    idx = np.random.default_rng(seed).choice(X.shape[0], n, replace=False)
+    return X[idx], y[idx]
+
+
+def _gap(X, y, est):
+    J = _J(X, y, est.coef_, est.intercept_)
+    J_star = _J_star(X, y, est)
+    return (J - J_star) / J_star
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "review 110: 60 rows of raw Ecdat/HC (costs in the hundreds and thousands, 5 classes of "
+    "1, 3, 9, 41 and 6 rows, J* = 0.0156) stop 'converged' after 96 iterations 3.05e-6 above "
+    "J*, three times the certified promise; seed 3 (7 classes, J* = 0.0042): 69 iterations, "
+    "2.07e-6; tol=1e-6 reaches 6.2e-9 in 109"))
+@pytest.mark.parametrize("seed", [1, 3])
+def test_a_small_sample_of_raw_hc_converges_within_the_promise(seed):
+    X, y = _rows(_hc, 60, seed)
+    est, caught = _fit(X, y)
+    assert est.converged_ and caught == []
+    assert _gap(X, y, est) <= PROMISE
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "review 110: the same 60 raw HC rows (seed 3) as CSR stop 'converged' after 673 "
+    "iterations 1.2e-4 above J*, twelve times tol (dense: 69 iterations, 2.07e-6); seed 1 as "
+    "CSR runs to max_iter=1000 2.1e-3 above J* (it warns) where dense takes 96"))
+def test_a_small_sample_of_raw_hc_as_csr_converges_within_tol():
+    X, y = _rows(_hc, 60, 3)
+    est, caught = _fit(sp.csr_matrix(X), y)
+    assert est.converged_
+    assert _gap(X, y, est) <= TOL
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "review 110: 150 rows of nycflights13/planes one-hot as CSR (169 columns, 3 engine "
+    "types of 1, 120 and 29 rows) stop 'converged' after 97 iterations 1.57e-6 above J* "
+    "(seed 3: 132, 1.91e-6); the dense copy of the same rows stops after 34 at 7.6e-8 "
+    "(review 109's CSR-only miss, on real data)"))
+def test_a_small_sample_of_planes_as_csr_converges_within_the_promise():
+    X, y = _rows(_planes_csr, 150, 0)
+    est, caught = _fit(X, y)
+    assert est.converged_ and caught == []
+    assert _gap(X, y, est) <= PROMISE
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "review 110: solver='lbfgs' on 60 raw HC rows stops 'converged' after 835 iterations "
+    "2.2e-5 above J*, above tol itself (seed 3: 295 iterations, 2.3e-5)"))
+def test_lbfgs_on_a_small_sample_of_raw_hc_converges_within_tol():
+    X, y = _rows(_hc, 60, 1)
+    est, caught = _fit(X, y, solver="lbfgs")
+    assert est.converged_
+    assert _gap(X, y, est) <= TOL
