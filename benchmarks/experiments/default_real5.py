@@ -27,6 +27,7 @@ slow, maxit, warn, err).
         [--repeats 3] [--cases default,balanced] [--threads 1|0] [--wall]
         [--prep raw|std|csr] [--whiten-first 3]
     ... default_real5.py --profile --sets ...   # where the time of ours' fit goes
+    ... default_real5.py --samples              # small samples of nine sets (sample_rows)
 
 ``--profile``: ours' default fit under cProfile at one thread, its time split into parts
 (cumulative ms of the named functions, which nest: ``fit`` the whole; ``setup`` fit less
@@ -178,6 +179,44 @@ def profile_rows(names):
               f" {share['steps']:.0f} % |", flush=True)
 
 
+SAMPLES = [("mlmRev/guPrenat", 120), ("mlmRev/ScotsSec", 150), ("datasets/infert", 60),
+           ("nycflights13/planes", 150), ("openintro/mlb_teams", 60),
+           ("Stat2Data/SuicideChina", 100), ("wooldridge/kielmc", 40), ("Ecdat/HC", 60),
+           ("stevedata/wvs_immig", 400)]
+
+
+def sample_rows(seeds=4):
+    """``--samples``: the default fit on a user's small sample of nine sets (n rows drawn by
+    default_rng(seed), in the set's own preparation; many wider than long): stop, iterations
+    and (J - J*)/J*, J* the lowest of LR(newton-cholesky or lbfgs, tol=1e-12), ours at
+    tol=1e-12 and the fit; flags ``gap`` (converged above the promise), ``warn``."""
+    from gdlogreg import GradientDescentLogisticRegression
+
+    print("| set | n x d, K | seed | n_iter | stop | gap | flags |\n|---|---|--:|--:|---|--:|---|")
+    for name, n in SAMPLES:
+        X0, y0 = d3.build(name)
+        for seed in range(seeds):
+            idx = np.random.default_rng(seed).choice(X0.shape[0], n, replace=False)
+            X, y = X0[idx], y0[idx]
+            est, _, caught = timed(GradientDescentLogisticRegression, X, y)
+            classes = np.unique(y)
+            K, t = len(classes), np.searchsorted(classes, y)
+            s = np.ones(len(y))
+
+            def J(m, X=X, t=t, K=K, s=s):
+                return d3.objective(X, t, K, m.coef_, m.intercept_, s, 1.0, 0.0)
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tight = GradientDescentLogisticRegression(tol=1e-12, max_iter=5000).fit(X, y)
+            J_star = min(J(d3.reference(X, y, {}, K)), J(tight), J(est))
+            gap = (J(est) - J_star) / J_star
+            flags = ["gap"] * bool(est.converged_ and gap > d3.PROMISE) + ["warn"] * (
+                "RuntimeWarning" in caught or bool(caught) == bool(est.converged_))
+            print(f"| {name} | {n} x {X.shape[1]}, {K} | {seed} | {est.n_iter_[0]} |"
+                  f" {est.stop_reason_} | {gap:.1e} | {' '.join(flags)} |", flush=True)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", default="", help="package/item,... (default: all of SETS)")
@@ -189,6 +228,7 @@ def main(argv=None):
     ap.add_argument("--whiten-first", type=int, default=0,
                     help="monkeypatch bb.WHITEN_FIRST (an A/B of the first metric's take)")
     ap.add_argument("--profile", action="store_true", help="profile ours' fits (docstring)")
+    ap.add_argument("--samples", action="store_true", help="small samples (sample_rows)")
     args = ap.parse_args(argv)
     d3.SETS.update({k: dict(v, prep=args.prep or v["prep"]) for k, v in SETS.items()})
     d3.timed = timed
@@ -196,6 +236,9 @@ def main(argv=None):
         from gdlogreg._steps import bb
 
         bb.WHITEN_FIRST = args.whiten_first
+    if args.samples:
+        with threadpool_limits(1):
+            return sample_rows()
     if args.profile:
         with threadpool_limits(1):
             return profile_rows([s for s in args.sets.split(",") if s] or list(SETS))
