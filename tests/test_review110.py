@@ -46,11 +46,14 @@ fits): raw Ecdat/HC, 60 rows (5 to 7 classes, some of one row, J* 0.004 to 0.016
 "converged" 3.05e-6 and 2.07e-6 above J* (3x and 2x the promise): its Newton confirmation
 reads λ² in the classes' shared LowRankMetric, not the multinomial's H⁻¹, and under-reads
 J - J* 3x at the stop. The same rows as CSR get no metric at all (metric_at gives None) and
-stop on the gradient tests alone: 1.2e-4 above J* (12x tol, 673 iterations) or max_iter
-(seed 1, 2.1e-3, warned). nycflights13/planes one-hot as CSR, 150 rows (3 classes of 1,
-120, 29): 1.57e-6 and 1.91e-6 above J*, no metric on CSR, where the dense copy stops at
-7.6e-8 in 34 iterations (review 109's CSR-only miss, on real data). solver="lbfgs" on the HC
-rows: "converged" 2.2e-5 and 2.3e-5 above J*, above tol.
+stop on the gradient tests alone: over seeds 0 to 11, six "converged" 2.5e-5 to 1.8e-4
+above J* (2.5x to 18x tol, 514 to 742 iterations), six at max_iter (warned), where every
+dense copy converges in 55 to 160 (4 of the 12 above the promise, at most 3.0e-6; 120 rows:
+none). The 38 smaller sets whole, raw, as CSR: all within the promise. nycflights13/planes
+one-hot as CSR, 150 rows (3 classes of 1, 120, 29): 1.57e-6 and 1.91e-6 above J* (5 of 12
+seeds above the promise), no metric on CSR, where the dense copy stops at 7.6e-8 in 34
+iterations (review 109's CSR-only miss, on real data). solver="lbfgs" on the HC rows:
+"converged" 2.2e-5 and 2.3e-5 above J*, above tol.
 
 The first tests keep what held on the hardest sets of the sweep.
 
@@ -236,7 +239,9 @@ def test_a_small_sample_of_raw_hc_converges_within_the_promise(seed):
     "iterations 1.2e-4 above J*, twelve times tol (dense: 69 iterations, 2.07e-6); seed 1 as "
     "CSR runs to max_iter=1000 2.1e-3 above J* (it warns) where dense takes 96. On CSR no "
     "metric applies here (metric_at gives None at each of the 11 takes): plain BB steps on "
-    "raw columns, and a stop no Newton decrement confirms"))
+    "raw columns, and a stop no Newton decrement confirms. Over seeds 0-11: 6 'converged' "
+    "2.5e-5 to 1.8e-4 above J*, 6 at max_iter (warned); dense, all 12 converge in 55 to 160 "
+    "iterations. The whole 250 rows as CSR converge as dense (41 iterations, 4.4e-7)"))
 def test_a_small_sample_of_raw_hc_as_csr_converges_within_tol():
     X, y = _rows(_hc, 60, 3)
     est, caught = _fit(sp.csr_matrix(X), y)
