@@ -26,7 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._loss import GroupedLoss, InterceptCurvature, Stable, intercept_decrements
+from ._loss import (
+    DirectionCurvature,
+    GroupedLoss,
+    InterceptCurvature,
+    Stable,
+    intercept_decrements,
+)
 from ._objective import Objective, Point, least_weights, standardized
 from ._penalty import _relu
 from ._problem import Identity, Problem
@@ -402,6 +408,24 @@ class BatchObjective:
         H, _, _ = self.backend.loss_pass(rows, Z)
         return rows.shares(H), np.asarray(H, dtype=np.float64)
 
+    def gradient_decrements(self, point):
+        """Each group's :meth:`gdlogreg._objective.Objective.gradient_decrement`: one
+        ``X @ G`` and one pass over the pair [Z, X G] (0 for a group with an L1 part)."""
+        g = point.grad
+        gg = self.column_dots(g, g)
+        base = self.T.to_base(g)
+        U = self.backend.linear(base, self.fit_intercept)
+        Z = point.z if point.z is not None else self.raw(point.coef)
+        rows = DirectionCurvature(self.k, self.n_groups)
+        q, _, _ = self.backend.loss_pass(rows, Z, U, None)
+        pen = self.group_sum(self.penalty.values(base[: self.n_features, ...]))
+        gHg = np.asarray(q, dtype=np.float64) + 2.0 * pen
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = np.where(gHg > 0.0, gg * gg / np.where(gHg > 0.0, gHg, 1.0), np.inf)
+        out[~(gg > 0.0)] = 0.0
+        out[self.penalty.l1_host.reshape(-1, self.k)[:, 0] > 0.0] = 0.0
+        return out
+
     def curvature_matvec(self, V):
         """H v per group for the Hessian bound (see Objective.curvature_matvec)."""
         base = self.T.to_base(V)
@@ -414,15 +438,29 @@ class BatchObjective:
         return self._grad(self.curvature * G, base)
 
 
+def group_decrements(objective, point, groups):
+    """:meth:`BatchObjective.gradient_decrements` of the groups at the places ``groups``:
+    their columns alone."""
+    if len(groups) < objective.n_groups:
+        point, objective = _group_point(objective, point, groups)
+    return objective.gradient_decrements(point)
+
+
+def _group_point(objective, point, groups):
+    """(point, objective) of the groups at the places ``groups`` alone."""
+    xp, cols = objective.xp, objective.columns(groups)
+    # an array's columns; a symbolic one (Dask's) is made again for them
+    z = _take_cols(point.z, cols, xp) if hasattr(point.z, "shape") else None
+    grad = None if point.grad is None else _take_cols(point.grad, cols, xp)
+    return (BatchPoint(_take_cols(point.coef, cols, xp), point.J[groups], grad, z),
+            objective.subset(groups))
+
+
 def group_curvatures(objective, point, groups):
     """:meth:`BatchObjective.stop_curvatures` of the groups at the places ``groups``:
     one pass over their columns alone."""
     if len(groups) < objective.n_groups:
-        xp, cols = objective.xp, objective.columns(groups)
-        # an array's columns; a symbolic one (Dask's) is made again for them
-        z = _take_cols(point.z, cols, xp) if hasattr(point.z, "shape") else None
-        point = BatchPoint(_take_cols(point.coef, cols, xp), point.J[groups], None, z)
-        objective = objective.subset(groups)
+        point, objective = _group_point(objective, point, groups)
     return objective.stop_curvatures(point)
 
 
@@ -1360,6 +1398,10 @@ class BatchMonitor:
             g = g.reshape(-1, self.k)[asked]
             floors = np.repeat(floor[asked], self.k)
             passes[asked] = intercept_decrements(g, H_asked, floors, self.k) <= target
+            keep = passes[asked]
+            asked, target = asked[keep], target[keep]
+        if len(asked):  # the gradient's own direction (Monitor._confirmed)
+            passes[asked] = group_decrements(objective, point, asked) <= target
 
     def _bound_passes(self, active, objective, point, opt, bound, floor):
         """Monitor._bound_passes of every group: the first gradient test, or the second

@@ -564,14 +564,65 @@ class InterceptCurvature:
         return H.reshape(-1, self.k).sum(axis=1) / (1.0 - 1.0 / self.k)
 
 
+class DirectionCurvature:
+    """A loss-like object for a backend's pass over the pair (Z, U) (``loss_pass`` with
+    ``t=None``): the curvature of the loss along a direction, Σᵢ sᵢ uᵢᵀ∇²L(zᵢ) uᵢ, for z
+    the raw prediction and u = X v + c the direction's (its first and last m columns):
+    σ(1 - σ) u² for the binary loss, Σₖ pₖuₖ² - (Σₖ pₖuₖ)² for a softmax over each group
+    of ``k`` columns. One sum for each of the ``n_groups`` problems (numpy)."""
+
+    curvature = encode = None
+
+    def __init__(self, k, n_groups):
+        self.k, self.n_groups = k, n_groups
+
+    @staticmethod
+    def block_columns(m):
+        """The columns of a block this pass reads: the pair's 2m."""
+        return 2 * m
+
+    def terms(self, zu, t, s, xp, residual=False):
+        """Each group's Σ s uᵀ∇²L u (no residual); ``zu`` the pair (z, u), or the two side
+        by side (2m columns: Dask's chunks)."""
+        if isinstance(zu, tuple):
+            z, u = zu
+        else:
+            m = zu.shape[1] // 2
+            z, u = zu[:, :m], zu[:, m:]
+        k = self.k
+
+        def of(zu):
+            z, u = zu
+            if k == 1:
+                e = xp.exp(-xp.abs(z))  # σ(1 - σ) = e/(1 + e)², e = exp(-|z|) <= 1
+                C = e / ((1.0 + e) * (1.0 + e)) * (u * u)
+            else:  # one softmax per group of k columns
+                n = z.shape[0]
+                g = xp.reshape(z, (n, -1, k))
+                P = xp.exp(g - xp.max(g, axis=2, keepdims=True))
+                P = P / xp.sum(P, axis=2, keepdims=True)
+                U = xp.reshape(u, (n, -1, k))
+                PU = P * U
+                # Σ p u² - (Σ p u)² = Σ p (u - Σ p u)²: a variance, no cancellation below 0
+                C = xp.sum(P * (U - xp.sum(PU, axis=2, keepdims=True)) ** 2, axis=2)
+            return np.asarray(to_host(xp.sum(_scale_rows(s, C), axis=0)),
+                              dtype=np.float64), None
+
+        out = of((z, u))
+        if isinstance(s, float) or _finite(out[0]):
+            return out
+        # rows of weight 0 whose z or u overflowed: both at 0 (as _with_weightless_at_zero)
+        return of((_weightless_at_zero(z, s, xp), _weightless_at_zero(u, s, xp)))
+
+
 def intercept_decrements(g, H, floor, k):
-    """½ (|gₖ| - floor)₊²/Hₖ of each column (g the intercepts' gradient, H their curvatures
+    """(|gₖ| - floor)₊²/Hₖ of each column (g the intercepts' gradient, H their curvatures
     from :class:`InterceptCurvature`, ``floor`` one number or one per column), the largest
-    of each group of k columns (numpy): a lower bound on each problem's Newton decrement
+    of each group of k columns (numpy): a lower bound on each problem's λ² = gᵀH⁻¹g
     (:meth:`gdlogreg._objective.Objective.intercept_decrement`)."""
     g = np.maximum(np.abs(np.asarray(g, dtype=np.float64)).ravel() - floor, 0.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        dec = np.where(g > 0.0, 0.5 * g * g / np.asarray(H, dtype=np.float64).ravel(), 0.0)
+        dec = np.where(g > 0.0, g * g / np.asarray(H, dtype=np.float64).ravel(), 0.0)
     return dec.reshape(-1, k).max(axis=1)
 
 

@@ -44,6 +44,7 @@ from scipy.linalg.lapack import dpotrs as _potrs
 from ._compat import convert_to_numpy
 from ._loss import (
     CurvatureShare,
+    DirectionCurvature,
     InterceptCurvature,
     SoftmaxCurvature,
     Stable,
@@ -486,13 +487,37 @@ class Objective:
             self.T.to_base(point.coef) if point.base is None else point.base,
             self.fit_intercept)
 
+    def gradient_decrement(self, point):
+        """(gᵀg)²/(gᵀ∇²J g) in these coordinates: by Cauchy–Schwarz, (gᵀg)² <=
+        (gᵀH⁻¹g)(gᵀHg), a lower bound on λ² = gᵀH⁻¹g that needs no metric, the Rayleigh
+        quotient of H along the gradient itself (the first step of conjugate gradients on
+        H x = g). Where a descent without a metric stops by its gradient tests, the
+        gradient is left in H's flat directions, where the bound is near λ². One ``X @ g``
+        and one O(n·m) pass over the pair [z, X g] (:class:`gdlogreg._loss.
+        DirectionCurvature`); 0 with an L1 part (no Newton decrement)."""
+        if self.penalty.l1 > 0.0:
+            return 0.0
+        xp, g = self.xp, point.grad
+        gg = float(xp.sum(g * g))
+        if not gg > 0.0:
+            return 0.0
+        base = self.T.to_base(g)
+        m = self.coef_shape[1]
+        rows = DirectionCurvature(1 if m == 1 else m, 1)
+        U = self.backend.linear(base, self.fit_intercept)
+        q, _, _ = self.backend.loss_pass(rows, self._raw(point), U, None)
+        # the penalty's ½ l2 ‖W‖² curves J by l2 ‖W‖² along W: twice its value
+        gHg = float(np.sum(q)) + 2.0 * self.penalty_at(g)
+        return gg * gg / gHg if gHg > 0.0 else math.inf
+
     def intercept_decrement(self, point, floor=0.0, H=None):
-        """½ maxₖ (|gₖ| - floor)₊²/Hₖ: the intercepts' gradient g over the diagonal of
+        """maxₖ (|gₖ| - floor)₊²/Hₖ: the intercepts' gradient g over the diagonal of
         their Hessian block (:func:`gdlogreg._loss.intercept_decrements`; H from
         :meth:`stop_curvature`, its pass made here where not given).
 
-        By Cauchy–Schwarz, (gᵀe)² <= (gᵀH⁻¹g)(eᵀHe), it is at most the Newton decrement
-        ½ gᵀH⁻¹g, J - J* near the optimum: a lower bound that sees the valley of an
+        By Cauchy–Schwarz, (gᵀe)² <= (gᵀH⁻¹g)(eᵀHe), it is at most λ² = gᵀH⁻¹g, twice
+        the Newton decrement (J - J* near the optimum), which a stop's confirmation holds
+        to its target as bb's metric does (λ², not ½λ²): a lower bound that sees the valley of an
         intercept that neither the rows nor the penalty curve much (a nearly weightless
         class; review 106). ``floor``: the gradient's rounding noise, taken off each |gₖ|.
         0 without an intercept (the intercept's gradient is the same in every coordinates).

@@ -409,8 +409,9 @@ class Monitor:
         if self.confirm is not None and not self.confirm(self.objective, point, target, H):
             return False
         # and no intercept's valley holds a larger decrement (the metric's, where the rule
-        # has none or gave it up, need not see it)
-        return self.objective.intercept_decrement(point, floor, H) <= target
+        # has none or gave it up, need not see it), nor the gradient's own direction
+        return (self.objective.intercept_decrement(point, floor, H) <= target
+                and self.objective.gradient_decrement(point) <= target)
 
     def _gradient_passes(self, opt, point, bound, floor):
         """The gradient tests: the first, or the second with a small flat gap; where one

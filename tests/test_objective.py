@@ -702,3 +702,79 @@ def test_the_dense_centred_gram_holds_one_float64_block_at_its_peak():
         finally:
             tracemalloc.stop()
     assert peak < 1.5 * block, (peak, block)
+
+
+def _hessian(X, y, sw, n_classes, C, coef):
+    """J's exact Hessian in [W; b] (class-major blocks for K classes), float64."""
+    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    n, d = X.shape
+    s = (np.ones(n) if sw is None else np.asarray(sw, float))
+    total = s.sum()
+    A = np.hstack([X, np.ones((n, 1))])
+    m = 1 if n_classes == 2 else n_classes
+    Z = A @ coef.astype(np.float64)
+    if m == 1:
+        p = 1.0 / (1.0 + np.exp(-Z[:, 0]))
+        H = A.T @ (A * (s * p * (1 - p) / total)[:, None])
+    else:
+        P = np.exp(log_softmax(Z, axis=1))
+        q = d + 1
+        H = np.zeros((m * q, m * q))
+        for k in range(m):
+            for j in range(m):
+                w = s * P[:, k] * ((k == j) - P[:, j]) / total
+                H[k * q:(k + 1) * q, j * q:(j + 1) * q] = A.T @ (A * w[:, None])
+    pen = np.zeros(m * (d + 1))
+    for k in range(m):
+        pen[k * (d + 1):k * (d + 1) + d] = 1.0 / (C * total)
+    return H + np.diag(pen)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_gradient_decrement_is_the_rayleigh_bound_on_the_newton_decrement(
+        small_blocks, fmt, weighted, n_classes):
+    """(gᵀg)²/(gᵀHg) with H J's exact Hessian: from the pair [z, X g] in row blocks
+    (:class:`gdlogreg._loss.DirectionCurvature`), at most λ² = gᵀH⁻¹g."""
+    X, y = _data(200, 7, n_classes, fmt, np.float64)
+    rng = np.random.default_rng(2)
+    sw = rng.random(200) * 3 if weighted else None
+    obj = Objective(_problem(X, y, sw, n_classes), Identity(True))
+    m = 1 if n_classes == 2 else n_classes
+    coef = 0.5 * rng.standard_normal((8, m))
+    point = obj.evaluate(coef)
+    H = _hessian(X, y, sw, n_classes, 0.7, coef)
+    g = point.grad.T.ravel()  # class-major, as H's blocks
+    want = (g @ g) ** 2 / (g @ H @ g)
+    assert obj.gradient_decrement(point) == pytest.approx(want, rel=1e-10)
+    assert obj.gradient_decrement(point) <= g @ np.linalg.solve(H, g) * (1 + 1e-12)
+    # with an L1 part there is no Newton decrement to bound
+    l1 = Objective(_problem(X, y, sw, n_classes, l1_ratio=0.5), Identity(True))
+    assert l1.gradient_decrement(l1.evaluate(coef)) == 0.0
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_the_pair_pass_is_the_same_on_every_backend(small_blocks, n_classes):
+    """numpy in row blocks and the array-API backend's whole arrays see the same pair."""
+    from gdlogreg._loss import DirectionCurvature
+
+    X, y = _data(300, 5, n_classes, "dense", np.float64)
+    m = 1 if n_classes == 2 else n_classes
+    rng = np.random.default_rng(4)
+    Z, U = rng.standard_normal((300, m)), rng.standard_normal((300, m))
+    rows = DirectionCurvature(m, 1)
+    t = make_loss(n_classes, np).encode(y, np)
+    be = NumpyBackend(X, t, 1 / 300)
+    got, _, _ = be.loss_pass(rows, np.asfortranarray(Z), np.asfortranarray(U), None)
+    z, u = Z, U
+    if m == 1:
+        p = 1.0 / (1.0 + np.exp(-z[:, 0]))
+        want = np.sum(p * (1 - p) * u[:, 0] ** 2) / 300
+    else:
+        P = np.exp(log_softmax(z, axis=1))
+        want = np.sum(P * u * u) / 300 - np.sum(np.sum(P * u, axis=1) ** 2) / 300
+    assert float(np.sum(got)) == pytest.approx(want, rel=1e-12)
+    plain = ArrayBackend(X, t, 1 / 300)
+    got1, _, _ = plain.loss_pass(rows, Z, U, None)
+    assert float(np.sum(got1)) == pytest.approx(want, rel=1e-12)

@@ -419,8 +419,8 @@ def test_the_intercepts_decrement_bounds_the_gap_from_below():
         point = objective.evaluate(moved)
         decrement, gap = objective.intercept_decrement(point), point.J - J_star
         assert low * gap < decrement, (shift, decrement, gap)
-        if shift > 0:  # above the optimum e^δ - 1 - δ >= (e^δ - 1)²/(2e^δ)
-            assert decrement <= gap, (shift, decrement, gap)
+        if shift > 0:  # above the optimum e^δ - 1 - δ >= (e^δ - 1)²/(2e^δ): λ² <= 2 gap
+            assert decrement <= 2.0 * gap, (shift, decrement, gap)
     assert objective.intercept_decrement(objective.evaluate(coef)) < 1e-10 * J_star
 
 

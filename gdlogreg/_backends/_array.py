@@ -144,15 +144,21 @@ class ArrayBackend:
         and D are spent: a backend may then put U in Z's memory and R in D's
         (:meth:`spends_direction`). ``keep``: a test of the loss value; where
         it fails the product ``X.T @ R`` is skipped (G is None) unless the
-        pass already summed it. ``V`` (coefficients, no D): U = Z + X V, the
-        product made in the pass where the backend can (numpy: C-ordered dense
+        pass already summed it. ``t=None``: U is the pair (Z, D), for a loss-like object
+        that reads both (Dask's chunks: side by side, 2m columns). ``V`` (coefficients, no D):
+        U = Z + X V, the product made in the pass where the backend can (numpy: C-ordered dense
         X over several row blocks, CSR X with one column; moved: added to Z
         block by block, no array D).
         """
         if V is not None:
             D, t = self.linear(V, fit_intercept), 1.0
         xp = self.xp
-        U = Z if D is None else (Z + D if t == 1.0 else D * t + Z)
+        if D is None:
+            U = Z
+        elif t is None:  # the pair (Z, D), for a loss-like object that reads both
+            U = (Z, D)
+        else:
+            U = Z + D if t == 1.0 else D * t + Z
         with self.errstate():
             value, R = loss.terms(U, self.targets, self.s, xp, gradient)
         gradient = gradient and (keep is None or keep(value))
@@ -722,9 +728,12 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
     @staticmethod
     def _block(Z, D, t, rows, move):
-        """Z + t·D on a block of rows; written over Z's block with ``move``."""
+        """Z + t·D on a block of rows; written over Z's block with ``move``; the pair
+        [Z, D] of the block with t = None (:meth:`ArrayBackend.loss_pass`)."""
         if D is None:
             return Z[rows]
+        if t is None:
+            return Z[rows], D[rows]
         out = Z[rows] if move else None
         if t == 1.0:
             return np.add(Z[rows], D[rows], out=out)

@@ -347,7 +347,12 @@ class DaskBackend(HostArrays):
         same tasks (whatever ``keep`` says: one round trip)."""
         if V is not None:
             D, t = self.linear(V, fit_intercept), 1.0
-        U = Z if D is None else (Z + D if t == 1.0 else D * t + Z)
+        if D is None:
+            U = Z
+        elif t is None:  # the pair [Z, D]: both made in the tasks
+            U = Affine(np.concatenate([Z.coef, D.coef], axis=1))
+        else:
+            U = Z + D if t == 1.0 else D * t + Z
         packed = self._map_reduce(
             _loss_block, loss=loss, coef=U.coef, gradient=gradient
         )
