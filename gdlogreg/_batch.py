@@ -408,12 +408,14 @@ class BatchObjective:
         H, _, _ = self.backend.loss_pass(rows, Z)
         return rows.shares(H), np.asarray(H, dtype=np.float64)
 
-    def gradient_decrements(self, point):
-        """Each group's :meth:`gdlogreg._objective.Objective.gradient_decrement`: one
-        ``X @ G`` and one pass over the pair [Z, X G] (0 for a group with an L1 part)."""
+    def gradient_decrements(self, point, V=None):
+        """Each group's :meth:`gdlogreg._objective.Objective.gradient_decrement` along its
+        columns of V (the gradient without): one ``X @ V`` and one pass over the pair
+        (Z, X V) (0 for a group with an L1 part)."""
         g = point.grad
-        gg = self.column_dots(g, g)
-        base = self.T.to_base(g)
+        V = g if V is None else V
+        gg = self.column_dots(g, V)
+        base = self.T.to_base(V)
         U = self.backend.linear(base, self.fit_intercept)
         Z = point.z if point.z is not None else self.raw(point.coef)
         rows = DirectionCurvature(self.k, self.n_groups)
@@ -422,7 +424,7 @@ class BatchObjective:
         gHg = np.asarray(q, dtype=np.float64) + 2.0 * pen
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out = np.where(gHg > 0.0, gg * gg / np.where(gHg > 0.0, gHg, 1.0), np.inf)
-        out[~(gg > 0.0)] = 0.0
+        out[~(np.abs(gg) > 0.0)] = 0.0
         out[self.penalty.l1_host.reshape(-1, self.k)[:, 0] > 0.0] = 0.0
         return out
 
@@ -438,12 +440,15 @@ class BatchObjective:
         return self._grad(self.curvature * G, base)
 
 
-def group_decrements(objective, point, groups):
-    """:meth:`BatchObjective.gradient_decrements` of the groups at the places ``groups``:
-    their columns alone."""
+def group_decrements(objective, point, groups, V=None):
+    """:meth:`BatchObjective.gradient_decrements` of the groups at the places ``groups``
+    (along their columns of V, the whole batch's; the gradient without): their columns
+    alone."""
     if len(groups) < objective.n_groups:
+        if V is not None:
+            V = _take_cols(V, objective.columns(groups), objective.xp)
         point, objective = _group_point(objective, point, groups)
-    return objective.gradient_decrements(point)
+    return objective.gradient_decrements(point, V)
 
 
 def _group_point(objective, point, groups):
@@ -565,28 +570,43 @@ class _Metrics:
         """:func:`gdlogreg._steps.bb.newton_confirms` of the groups at the places ``groups``
         (``target``: each one's; ``H``: their columns' curvatures, a row each; ``vetoed``:
         each group's refusals so far; ``metric_of()``: P g of the metrics held). Returns
-        (whether each one's stop stands, the groups that took a metric, those refused, which
-        keep it: the others keep theirs, as their single fits)."""
+        (whether each one's stop stands, whether a metric confirmed it, the groups that
+        took a metric, those refused, which keep it: the others keep theirs, as their
+        single fits)."""
         ok, none = np.ones(len(groups), dtype=bool), np.array([], dtype=int)
+        metric = np.zeros(len(groups), dtype=bool)
         held = np.array([self._P[i] is not None and decrement(self._P[i]) for i in groups],
                         dtype=bool) & (vetoed[groups] < CONFIRMS)
         if not held.any():
-            return ok, none, none
-        E = 0.5 * objective.column_dots(point.grad, metric_of())
+            return ok, metric, none, none
+        Pg = metric_of()
+        E = 0.5 * objective.column_dots(point.grad, Pg)
         fall = np.array([curvature_fall(self._curv[i], h) for i, h in zip(groups, H,
                                                                           strict=True)])
+        small = held & (E[groups] * fall <= CONFIRM * target)
+        if small.any():  # and J's own curvature along P g (bb.along_metric)
+            where = np.flatnonzero(small)
+            small[where] = group_decrements(objective, point, groups[where], Pg) <= target[where]
+        metric[small] = True
         before = self._P.copy()
-        took = self._take(objective, point, groups[held & (E[groups] * fall > CONFIRM * target)])
+        took = self._take(objective, point, groups[held & ~small])
         if not took.size:
-            return ok, took, none
-        E = objective.column_dots(point.grad, self._metric(objective, point.grad))  # λ²
+            return ok, metric, took, none
+        Pg = self._metric(objective, point.grad)
+        E = objective.column_dots(point.grad, Pg)  # λ²
         place = np.searchsorted(groups, took)
-        ok[place] = (E[took] <= target[place]) | ~np.array(
-            [decrement(self._P[i]) for i in took], dtype=bool)
+        has = np.array([self._P[i] is not None and decrement(self._P[i]) for i in took],
+                       dtype=bool)
+        verdict = E[took] <= target[place]
+        sel = np.flatnonzero(has & verdict)
+        if sel.size:
+            verdict[sel] = group_decrements(objective, point, took[sel], Pg) <= target[place][sel]
+        ok[place] = verdict | ~has
+        metric[place] = has & verdict
         refused = took[~ok[place]]
         self._P[took[ok[place]]] = before[took[ok[place]]]
         self._curv[refused] = H[np.searchsorted(groups, refused)]
-        return ok, took, refused
+        return ok, metric, took, refused
 
     def _spent(self, i):
         """The iterations group i's take may rent the class blocks for (its single fit's)."""
@@ -660,8 +680,8 @@ class BatchBB(_Metrics, _Rule):
     def confirms(self, objective, point, groups, target, H):
         """:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms` of the groups at the places
         ``groups`` (``target``: each one's; ``H``: their columns' curvatures, a row each):
-        whether each one's stop stands."""
-        ok, took, refused = self._confirms(
+        (whether each one's stop stands, whether a metric confirmed it)."""
+        ok, metric, took, refused = self._confirms(
             objective, point, groups, target, H, self._refused,
             lambda: self._metric_of(objective, point, point.grad))
         if took.size:
@@ -669,7 +689,7 @@ class BatchBB(_Metrics, _Rule):
             self._taken[took] = self._k
         self._refused[refused] += 1
         self._restart(refused)
-        return ok
+        return ok, metric
 
     def subset(self, keep):
         self._Pg = None  # the batch's point is another one now
@@ -936,12 +956,14 @@ class BatchLBFGS(_Metrics, _Rule):
 
     def confirms(self, objective, point, groups, target, H):
         """:meth:`gdlogreg._steps.lbfgs.LBFGS.confirms` of the groups at the places
-        ``groups``: whether each one's stop stands (a refused one's H₀ the metric taken)."""
-        ok, _, refused = self._confirms(objective, point, groups, target, H, self._vetoed,
-                                        lambda: self._metric(objective, point.grad))
+        ``groups``: whether each one's stop stands and whether a metric confirmed it (a
+        refused one's H₀ the metric taken)."""
+        ok, metric, _, refused = self._confirms(
+            objective, point, groups, target, H, self._vetoed,
+            lambda: self._metric(objective, point.grad))
         self._vetoed[refused] += 1
         self._rescale(objective, refused)
-        return ok
+        return ok, metric
 
     def _rescale(self, objective, took):
         """The newest pair's γ of the groups ``took`` in their new metric."""
@@ -1387,10 +1409,12 @@ class BatchMonitor:
         asked = np.array(asked)
         target = GAP_SHARE * self.tol * point.J[asked]
         H_asked = np.stack([H[i] for i in asked.tolist()])
+        metric = np.zeros(len(asked), dtype=bool)  # confirmed in the rule's metric
         if self.confirm is not None:
-            passes[asked] = self.confirm(objective, point, asked, target, H_asked)
+            passes[asked], metric = self.confirm(objective, point, asked, target, H_asked)
             keep = passes[asked]
             asked, target, H_asked = asked[keep], target[keep], H_asked[keep]
+            metric = metric[keep]
             if not len(asked):
                 return
         if objective.fit_intercept:
@@ -1399,8 +1423,9 @@ class BatchMonitor:
             floors = np.repeat(floor[asked], self.k)
             passes[asked] = intercept_decrements(g, H_asked, floors, self.k) <= target
             keep = passes[asked]
-            asked, target = asked[keep], target[keep]
-        if len(asked):  # the gradient's own direction (Monitor._confirmed)
+            asked, target, metric = asked[keep], target[keep], metric[keep]
+        asked, target = asked[~metric], target[~metric]
+        if len(asked):  # without a metric, the gradient's own direction (Monitor._confirmed)
             passes[asked] = group_decrements(objective, point, asked) <= target
 
     def _bound_passes(self, active, objective, point, opt, bound, floor):

@@ -487,27 +487,29 @@ class Objective:
             self.T.to_base(point.coef) if point.base is None else point.base,
             self.fit_intercept)
 
-    def gradient_decrement(self, point):
+    def gradient_decrement(self, point, v=None):
         """(gᵀg)²/(gᵀ∇²J g) in these coordinates: by Cauchy–Schwarz, (gᵀg)² <=
         (gᵀH⁻¹g)(gᵀHg), a lower bound on λ² = gᵀH⁻¹g that needs no metric, the Rayleigh
         quotient of H along the gradient itself (the first step of conjugate gradients on
         H x = g). Where a descent without a metric stops by its gradient tests, the
-        gradient is left in H's flat directions, where the bound is near λ². One ``X @ g``
-        and one O(n·m) pass over the pair [z, X g] (:class:`gdlogreg._loss.
+        gradient is left in H's flat directions, where the bound is near λ². Along another
+        direction ``v`` (a metric's P g), (gᵀv)²/(vᵀHv), the same bound. One ``X @ v``
+        and one O(n·m) pass over the pair (z, X v) (:class:`gdlogreg._loss.
         DirectionCurvature`); 0 with an L1 part (no Newton decrement)."""
         if self.penalty.l1 > 0.0:
             return 0.0
         xp, g = self.xp, point.grad
-        gg = float(xp.sum(g * g))
-        if not gg > 0.0:
+        v = g if v is None else v
+        gg = float(xp.sum(g * v))  # (its square: the bound holds for v of either sign)
+        if not abs(gg) > 0.0:
             return 0.0
-        base = self.T.to_base(g)
+        base = self.T.to_base(v)
         m = self.coef_shape[1]
         rows = DirectionCurvature(1 if m == 1 else m, 1)
         U = self.backend.linear(base, self.fit_intercept)
         q, _, _ = self.backend.loss_pass(rows, self._raw(point), U, None)
         # the penalty's ½ l2 ‖W‖² curves J by l2 ‖W‖² along W: twice its value
-        gHg = float(np.sum(q)) + 2.0 * self.penalty_at(g)
+        gHg = float(np.sum(q)) + 2.0 * self.penalty_at(v)
         return gg * gg / gHg if gHg > 0.0 else math.inf
 
     def intercept_decrement(self, point, floor=0.0, H=None):

@@ -268,7 +268,8 @@ class Monitor:
     keep_path : bool
         Keep every iterate (original coordinates).
     confirm : callable or None
-        ``confirm(objective, point, target, H)``: whether a gradient test's stop stands, the
+        ``confirm(objective, point, target, H)``: whether a gradient test's stop stands (None:
+        no metric of a decrement to say), the
         step rule's Newton decrement at most ``target`` (bb's
         :meth:`~gdlogreg._steps.bb.BarzilaiBorwein.confirms`); float64 only.
     """
@@ -406,12 +407,18 @@ class Monitor:
             return False
         # (the columns' curvatures, from the curvature share's pass)
         H = self._gaps[-1][5]
-        if self.confirm is not None and not self.confirm(self.objective, point, target, H):
+        # True: confirmed in the rule's metric (λ², and J's curvature along P g); None:
+        # no metric gave a decrement
+        verdict = None if self.confirm is None else self.confirm(
+            self.objective, point, target, H)
+        if verdict is False:
             return False
         # and no intercept's valley holds a larger decrement (the metric's, where the rule
-        # has none or gave it up, need not see it), nor the gradient's own direction
-        return (self.objective.intercept_decrement(point, floor, H) <= target
-                and self.objective.gradient_decrement(point) <= target)
+        # has none or gave it up, need not see it), nor, without a metric, the gradient's
+        # own direction
+        if self.objective.intercept_decrement(point, floor, H) > target:
+            return False
+        return verdict is True or self.objective.gradient_decrement(point) <= target
 
     def _gradient_passes(self, opt, point, bound, floor):
         """The gradient tests: the first, or the second with a small flat gap; where one

@@ -749,6 +749,12 @@ def test_gradient_decrement_is_the_rayleigh_bound_on_the_newton_decrement(
     want = (g @ g) ** 2 / (g @ H @ g)
     assert obj.gradient_decrement(point) == pytest.approx(want, rel=1e-10)
     assert obj.gradient_decrement(point) <= g @ np.linalg.solve(H, g) * (1 + 1e-12)
+    # along any direction v (a metric's P g): (gᵀv)²/(vᵀHv), the same bound
+    v = rng.standard_normal(point.grad.shape)
+    vv = v.T.ravel()
+    assert obj.gradient_decrement(point, v) == pytest.approx((g @ vv) ** 2 / (vv @ H @ vv),
+                                                             rel=1e-10)
+    assert obj.gradient_decrement(point, v) <= g @ np.linalg.solve(H, g) * (1 + 1e-12)
     # with an L1 part there is no Newton decrement to bound
     l1 = Objective(_problem(X, y, sw, n_classes, l1_ratio=0.5), Identity(True))
     assert l1.gradient_decrement(l1.evaluate(coef)) == 0.0

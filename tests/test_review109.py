@@ -120,15 +120,15 @@ def confirmations(monkeypatch):
 
     def spy(self, objective, point, target, H=None):
         fall = bb.curvature_fall(self._curv, H)
-        verdict = single(self, objective, point, target, H)
-        seen.append((self._k, round(fall, 1), bool(verdict)))
+        verdict = single(self, objective, point, target, H)  # (None: no metric to say)
+        seen.append((self._k, round(fall, 1), verdict is not False))
         return verdict
 
     def spy_batch(self, objective, point, groups, target, H):
         falls = [bb.curvature_fall(self._curv[i], h) for i, h in zip(groups, H, strict=True)]
-        ok = many(self, objective, point, groups, target, H)
+        ok, metric = many(self, objective, point, groups, target, H)
         seen.extend((self._k, round(f, 1), bool(v)) for f, v in zip(falls, ok, strict=True))
-        return ok
+        return ok, metric
 
     monkeypatch.setattr(bb.BarzilaiBorwein, "confirms", spy)
     monkeypatch.setattr(batch.BatchBB, "confirms", spy_batch)

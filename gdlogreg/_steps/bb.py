@@ -115,17 +115,28 @@ def newton_confirms(objective, point, Pg, curv, H, target, take):
     decrement (the module comment above CONFIRM), the metric P held there giving ``Pg``
     (P g), taken where its columns' curvatures were ``curv`` (they are ``H`` at the point).
     Where ½ gᵀP g times their fall (:func:`curvature_fall`) is within a CONFIRM-th of
-    ``target`` the stop stands; else ``take()`` takes the metric at the point, and
-    λ² = gᵀP g in it must be at most ``target``. P: the metric taken (None where none was,
-    or it gives no decrement: the stop then stands)."""
+    ``target`` and J's own curvature along P g (:func:`along_metric`) confirms it, the
+    stop stands; else ``take()`` takes the metric at the point, and λ² = gᵀP g in it must
+    be at most ``target``, along its P g too. P: the metric taken; verdict None (not
+    confirmed by a metric) where none was taken, or it gives no decrement."""
     xp, g = objective.xp, point.grad
-    if 0.5 * vdot(g, Pg, xp) * curvature_fall(curv, H) <= CONFIRM * target:
+    if 0.5 * vdot(g, Pg, xp) * curvature_fall(curv, H) <= CONFIRM * target and (
+            along_metric(objective, point, Pg, target)):
         return True, None
     P = take()
     if P is None or not decrement(P):
-        return True, None
+        return None, None
     # λ² (not the decrement ½λ²) at most the target: module comment above CONFIRM
-    return vdot(g, P @ g, xp) <= target, P
+    Pg = P @ g
+    return vdot(g, Pg, xp) <= target and along_metric(objective, point, Pg, target), P
+
+
+def along_metric(objective, point, Pg, target):
+    """Whether (gᵀP g)²/((P g)ᵀH (P g)) <= ``target``, H J's own Hessian at the point: by
+    Cauchy–Schwarz a lower bound on λ² = gᵀH⁻¹g whatever P is, near it where P ≈ H⁻¹; where
+    P misreads H (a metric the classes share for K classes of one row), above gᵀP g
+    (:meth:`gdlogreg._objective.Objective.gradient_decrement` along P g)."""
+    return objective.gradient_decrement(point, Pg) <= target
 
 
 def exact_metric(P, k):
@@ -238,7 +249,7 @@ class BarzilaiBorwein(Armijo):
         1.3e-6). True without a metric, or after CONFIRMS refusals. A refusal keeps the
         new metric for the steps that follow."""
         if self._P is None or self._refused >= CONFIRMS or not decrement(self._P):
-            return True
+            return None
 
         def take():
             P = metric_at(objective, point, self._P, self._k, diagonal=True)
@@ -248,7 +259,7 @@ class BarzilaiBorwein(Armijo):
 
         ok, P = newton_confirms(objective, point, self._metric_of(point, objective.xp),
                                 self._curv, H, target, take)
-        if not ok:
+        if ok is False:
             self._refused += 1
             self._install(P)
             self._curv = H

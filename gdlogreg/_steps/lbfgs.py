@@ -177,13 +177,13 @@ class LBFGS(StepRule):
         taken, not the pairs' estimate): True without one. A refusal makes the metric taken
         at the point H₀'s (the pairs kept, γ in it)."""
         if self._P is None or self._vetoed >= CONFIRMS or not decrement(self._P):
-            return True
+            return None
         spent = 0 if self._aside else self._k  # (as update's takes)
         ok, P = newton_confirms(
             objective, point, self._P @ point.grad, self._curv, H, target,
             lambda: metric_at(objective, point, self._P, spent, class_blocks=False,
                               diagonal=True))
-        if not ok:
+        if ok is False:
             self._vetoed += 1
             self._install(objective, P)
             self._curv = H
