@@ -246,7 +246,7 @@ class BarzilaiBorwein(Armijo):
         held one's decrement, scaled by the curvature fall since its take, is above a
         CONFIRM-th of the target (on a plateau the curvature changes within a few
         iterations: a metric three iterations old read raw iris's 2.8e-5 above J* as
-        1.3e-6). True without a metric, or after CONFIRMS refusals. A refusal keeps the
+        1.3e-6). None without a metric, or after CONFIRMS refusals. A refusal keeps the
         new metric for the steps that follow."""
         if self._P is None or self._refused >= CONFIRMS or not decrement(self._P):
             return None

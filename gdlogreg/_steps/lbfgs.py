@@ -174,7 +174,7 @@ class LBFGS(StepRule):
         """Whether a gradient test's stop at ``point`` stands, as bb's
         (:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms`,
         :func:`gdlogreg._steps.bb.newton_confirms`) in H₀'s metric P (J's curvature where
-        taken, not the pairs' estimate): True without one. A refusal makes the metric taken
+        taken, not the pairs' estimate): None without one. A refusal makes the metric taken
         at the point H₀'s (the pairs kept, γ in it)."""
         if self._P is None or self._vetoed >= CONFIRMS or not decrement(self._P):
             return None
