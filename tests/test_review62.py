@@ -112,9 +112,9 @@ def test_the_search_columns_follow_their_single_fits_through_refusals(monkeypatc
     refused, real = [], batch.BatchBB.confirms
 
     def spy(self, objective, point, groups, target, H):
-        ok = real(self, objective, point, groups, target, H)
+        ok, metric = real(self, objective, point, groups, target, H)
         refused.append(int((~ok).sum()))
-        return ok
+        return ok, metric
 
     monkeypatch.setattr(batch.BatchBB, "confirms", spy)
     Cs = [1e3, 1e4, 1e5]
