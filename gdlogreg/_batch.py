@@ -33,7 +33,15 @@ from ._loss import (
     Stable,
     intercept_decrements,
 )
-from ._objective import Objective, Point, least_weights, standardized
+from ._objective import (
+    MAX_WHITENED,
+    WHITENED_ROWS,
+    Objective,
+    Point,
+    least_weights,
+    paid_start,
+    standardized,
+)
 from ._penalty import _relu
 from ._problem import Identity, Problem
 from ._solver import (
@@ -69,7 +77,7 @@ from ._steps.bb import (
     whitens,
 )
 from ._steps.lbfgs import ASIDE, L2_ONLY, LBFGS, MISFIT, SHORT, retake
-from ._xp import concat, to_host
+from ._xp import astype, concat, to_host
 
 
 # ------------------------------------------------------------------ the data
@@ -302,6 +310,30 @@ class BatchObjective:
         )
         return Objective(problem, std if self.T is self.std else Identity(self.fit_intercept))
 
+    def whitening_starts(self, first, early):
+        """Each group's first take from a cold start, as its single objective's
+        :meth:`gdlogreg._objective.Objective.whitening_start` gives it where that has only
+        ``first`` or the p × p metric's :func:`gdlogreg._objective.paid_start` to choose
+        from (Dask: no factored metric), without a group's objective (it persists its
+        weights there): the paid start where the metric of one column applies, the
+        group's rows counted as its single fit counts them."""
+        p, G, xp = self.coef_shape[0], self.n_groups, self.xp
+        if not (early and self.k == 1 and self.T is self.std and p <= MAX_WHITENED):
+            return [first] * G
+        rows = None
+        starts = []
+        for i, (penalty, _) in enumerate(self.groups):
+            applies = penalty.smooth and penalty.total is not None and (
+                WHITENED_ROWS * p <= penalty.total)
+            if penalty.smooth and not applies:  # the rows of positive weight, counted once
+                if rows is None:
+                    s = self.backend.s
+                    rows = np.broadcast_to(to_host(xp.sum(astype(s > 0, self.dtype, xp),
+                                                          axis=0)), (G,))
+                applies = WHITENED_ROWS * p <= rows[i]
+            starts.append(paid_start(first, p) if applies else first)
+        return starts
+
     def zeros(self):
         return self.backend.zeros(self.coef_shape)
 
@@ -520,9 +552,10 @@ class _Metrics:
     metric was set aside, as its single fit). ``class_rent``: the
     factored metric of K classes on each class's own block (bb's; not L-BFGS's H₀: tissue
     at C = 1e9, 1891 iterations for 100). ``diagonal``: H's diagonal where no H⁻¹ applies
-    (both rules', as their single fits take it)."""
+    (both rules', as their single fits take it). ``early``: the p × p metric of one
+    column first taken as soon as it is paid (bb's: ``Objective.whitening_start``)."""
 
-    class_rent, diagonal = False, True
+    class_rent, diagonal, early = False, True, False
 
     def _start_metrics(self, objective, coef0):
         G = objective.n_groups
@@ -534,8 +567,9 @@ class _Metrics:
         # factored metric may wait (a group's objective copies its weights: a persist on Dask)
         waits = hasattr(objective.backend, "centred_rows")
         groups = [objective.group_objective(i) if waits else None for i in range(G)]
-        self._at = np.array([0 if w else g.whitening_start(WHITEN_FIRST) if waits
-                             else WHITEN_FIRST for g, w in zip(groups, warm, strict=True)],
+        cold = [g.whitening_start(WHITEN_FIRST, self.early) for g in groups] if waits else (
+            objective.whitening_starts(WHITEN_FIRST, self.early))
+        self._at = np.array([0 if w else c for c, w in zip(cold, warm, strict=True)],
                             dtype=np.int64)
         # a take's cost in iterations where many (Objective.whitening_gap): there the
         # retakes follow at least that long after the last, as in the single fits
@@ -635,7 +669,7 @@ class BatchBB(_Metrics, _Rule):
     (converged), 2 no decrease possible (stalled).
     """
 
-    memory, armijo, class_rent = 10, 1e-4, True
+    memory, armijo, class_rent, early = 10, 1e-4, True, True
     _state = ("step", "_tau", "_short", "_memory", "_P", "_at", "_taken", "_gap", "_refused",
               "_curv",
               "_safe", "_dropped")

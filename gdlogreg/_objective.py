@@ -109,9 +109,12 @@ RENT = 3
 # the factored metric's triangular solves (BLAS 2, one pair for each of K blocks): 4.1
 # measured at one thread (n = 300, 20 classes: 0.30 ms against 0.074 ms for the same flops).
 SOLVE_RATE = 4.0
-# ... and only where H's condition number is at least MIN_CONDITION: where it is near 1,
-# H is near a multiple of the identity, the standardization's metric, and a restart of
-# the steps would cost iterations for nothing.
+# H's diagonal alone (Objective._diagonal_metric) only where it is at least MIN_CONDITION
+# from a multiple of the identity, the standardization's metric: a diagonal is no Newton
+# step, and a restart of the steps near it would cost iterations for nothing. (H⁻¹ itself
+# is taken whatever its condition: near the optimum its steps are Newton's, and the test
+# had kept 445 × 9 to 17 plain iterations where it takes 11; benchmarks/README.md, "The
+# p × p metric as soon as it is paid".)
 MIN_CONDITION = 10.0
 # The diagonal metric (Objective._diagonal_metric) is kept at a retake, and bb's steps go
 # on, where no entry has moved by more than this factor since it was taken: each restart of
@@ -138,15 +141,6 @@ def _host(backend, a):
     if not isinstance(a, np.ndarray):
         a = convert_to_numpy(a, backend.xp)
     return np.asarray(a, dtype=np.float64)
-
-
-def _ill_conditioned(H):
-    """Whether H's condition number is MIN_CONDITION or more (False too where H is not
-    positive definite or not finite)."""
-    if not np.all(np.isfinite(H)):
-        return False
-    ev = np.linalg.eigvalsh(H)
-    return bool(ev[0] > 0 and ev[-1] >= MIN_CONDITION * ev[0])
 
 
 @dataclass
@@ -556,11 +550,10 @@ class Objective:
         coordinates, at most :data:`MAX_WHITENED` coordinates and a
         :data:`WHITENED_ROWS`-th of the rows (counted as :meth:`_rows` does). A constant
         column (:attr:`Standardization.held`), a copy of the intercept, keeps the plain
-        metric. None too where H is near a multiple of the identity
-        (condition number under :data:`MIN_CONDITION`: nothing to gain), and where it is not
-        positive definite in floating point. With ``diagonal``, where neither applies (sparse
-        X of more than MAX_WHITENED coordinates or of few rows, dense X too wide for both),
-        H's diagonal alone at ``base`` (:meth:`_diagonal_metric`).
+        metric. None too where H is not positive definite in floating point. With
+        ``diagonal``, where neither applies (sparse X of more than MAX_WHITENED coordinates
+        or of few rows, dense X too wide for both), H's diagonal alone at ``base``
+        (:meth:`_diagonal_metric`).
         """
         p, be = self.coef_shape[0], self.backend
         if not self.penalty.smooth or self.T is not self.std:
@@ -583,7 +576,7 @@ class Objective:
             bound = self._class_bound(keep, z)
             if bound is not None:
                 H, kept, lam = bound  # (no test of H's condition: K classes couple)
-                P = _inverse(H, kept, self.dtype, lam, condition=False)
+                P = _inverse(H, kept, self.dtype, lam)
                 return None if P is None else ClassMetric(P, self.coef_shape, be)
         if base is not None and self._class_metric_pays(spent, blocks=True):
             return self._class_blocks(keep, z)
@@ -592,10 +585,7 @@ class Objective:
             H = self._bound_columns(np.flatnonzero(keep), *at)[keep]
         lam = np.zeros(p)
         lam[: self.problem.n_features] = self.penalty.l2 * _host(be, self.std.D) ** 2
-        # no condition test between the two metrics: there rows and coordinates are as
-        # many, H is far from a multiple of the identity, and the test (eigvalsh, 9 ms at
-        # p = 500) cost as much as the Gram
-        P = _inverse(0.5 * (H + H.T), keep, self.dtype, lam[keep], condition=not middle)
+        P = _inverse(0.5 * (H + H.T), keep, self.dtype, lam[keep])
         return None if P is None else be.asarray(P)
 
     def _unheld(self):
@@ -675,17 +665,22 @@ class Objective:
         the steps were plain: 600 × 400 raw, 10 classes, 1000 iterations unconverged; CSR X
         kept the diagonal metric there until review 95 (carData/Rossi's 432 × 118: 113
         iterations, 23 on the same X dense)."""
-        be, p, total = self.backend, self.coef_shape[0], self.penalty.total
-        if p > MAX_WHITENED or not hasattr(be, "centred_gram"):
+        p, total = self.coef_shape[0], self.penalty.total
+        if p > MAX_WHITENED or not self._gram_in_one_read():
             return False
-        if getattr(be, "_sparse", False) and not getattr(be, "_csr", False):
-            return False  # CSC X: no Gram kernel (None), columns by products cost p of them
         if self._dense_applies():
             return False
         # rows counted as :meth:`_rows` does, the device's sum only where Σ s falls short
         if not ((total is not None and p <= total) or p <= self._positive_rows()):
             return False
         return not self._low_rank_applies()
+
+    def _gram_in_one_read(self):
+        """Whether the backend takes the centred Gram in one read of X (dense, CSR; not
+        CSC X, nor Dask, whose H is p products with X)."""
+        be = self.backend
+        return hasattr(be, "centred_gram") and not (
+            getattr(be, "_sparse", False) and not getattr(be, "_csr", False))
 
     def whitening_gap(self):
         """RENT times the iterations whose work a take of the p × p metric costs where it
@@ -736,17 +731,21 @@ class Objective:
         n = self._rows()
         return n if _factored(n, self.coef_shape[0]) else None
 
-    def whitening_start(self, first):
+    def whitening_start(self, first, early=False):
         """The iteration of the whitened steps' first take from a cold start: ``first``,
         or later where :class:`LowRankMetric` has more than LOW_RANK_FEW rows and fewer than
         WHITENED_ROWS times as many coordinates: there it waits until the iterations have
         cost what the take does (the rows' Gram n²p/2 and C's Cholesky n³/3, at BLAS3_RATE
         times the flop rate of an iteration's two products 4np and ITERATION_FLOPS for one
         column; for K classes in full, against 2npK), so that a fit it cannot speed up
-        costs about twice its time at most (rent or buy), and one that crawls gets it."""
+        costs about twice its time at most (rent or buy), and one that crawls gets it.
+        ``early`` (bb's): the p × p metric of one column sooner, as soon as it is paid
+        (:func:`paid_start`)."""
         p, k = self.coef_shape
-        if not self.penalty.smooth or self.T is not self.std or self._dense_applies():
+        if not self.penalty.smooth or self.T is not self.std:
             return first
+        if self._dense_applies():
+            return paid_start(first, p) if early and k == 1 else first
         gap = self.whitening_gap()
         if gap:  # the p × p metric between the two (:meth:`_middle_applies`)
             return max(first, gap)
@@ -911,7 +910,7 @@ class Objective:
         for H in G:  # each block's inverse in its own place: one (K, p, p) stack at most
             H[np.diag_indices_from(H)] += lam
             K = H[np.ix_(keep, keep)]
-            P = _inverse(0.5 * (K + K.T), keep, self.dtype, lam[keep], condition=False)
+            P = _inverse(0.5 * (K + K.T), keep, self.dtype, lam[keep])
             if P is None:
                 return None
             H[...] = P
@@ -1160,10 +1159,9 @@ class LowRankMetric:
     (n³/3), as E Eᵀ = diag(√w)(G - a1ᵀ - 1aᵀ + γ11ᵀ)diag(√w) with a = G w/σ and γ = wᵀG w/σ²;
     E itself is never formed (E u = √w ⊙ (A'u - 1 μ'ᵀu), μ' = Λ^-½ μ̃).
 
-    No test of H's condition number (the p × p path's MIN_CONDITION): with more coordinates
-    than a quarter of the rows H is far from a multiple of the identity (a lower bound from
-    its diagonal and a power iteration refused 800 × 400 with two collinear columns, where
-    the metric had cut 203 iterations to 22).
+    No test of H's condition number (nor on the p × p path: MIN_CONDITION's note; a lower
+    bound from its diagonal and a power iteration had refused 800 × 400 with two collinear
+    columns, where the metric cut 203 iterations to 22).
     """
 
     #: The largest relative change of Λ (by a take's floor) that keeps the rows' Gram.
@@ -1425,18 +1423,31 @@ def _coarse(dtype):
     return eps(dtype) > 1e-10
 
 
-def _inverse(H, keep, dtype, lam, condition=True):
+def paid_start(first, p):
+    """bb's first take of the p × p metric of one column from a cold start: once the
+    iterations run have cost what it does, at least 1 and at most ``first``. Its Gram's
+    n·p²/2 flops at BLAS3_RATE times an iteration's flop rate, and p³ to factor and invert
+    it (at most n·p²/4 where the metric applies, n >= WHITENED_ROWS·p), cost at most p/8
+    iterations' 4np: a bound of p alone, so that dense, CSR, array-API and Dask X, and a
+    search's folds, take it at the same iteration (the same path). Near the optimum a
+    step in that metric is Newton's: taken at 1 rather than 10 on six to twenty columns
+    it cut the iterations of most fits (Airlines 11 -> 7, headInjury 17 -> 11; 102 of 442
+    fits fewer, 9 more: benchmarks/README.md, "The p × p metric as soon as it is
+    paid"). K classes wait for ``first``: their metric is the blocks' mean or a
+    pK × pK Hessian, and taken sooner it cost iterations on a fifth of the fits that
+    changed (covid_testing's 3 classes 58 -> 102)."""
+    return min(first, max(1, math.ceil(p / 8)))
+
+
+def _inverse(H, keep, dtype, lam):
     """The metric P (p × p) of :meth:`Objective.whitening` from its H on the coordinates
     ``keep`` (``lam``: the penalty's part of its diagonal): H⁻¹ there, the identity
-    elsewhere; None where H is not positive definite, or (``condition``) near a multiple
-    of the identity."""
+    elsewhere; None where H is not positive definite."""
     # a floor under H's spectrum (:func:`_floor_of`), whose gradients' rounding H⁻¹ would
     # otherwise blow up along a null direction (a copy or a sum of columns, C = 1e10:
     # 1000 iterations, not converged, for 26)
     penalty = float(lam.sum())
     H[np.diag_indices_from(H)] += _floor_of(float(np.trace(H)) - penalty, penalty, len(H), dtype)
-    if condition and not _ill_conditioned(H):
-        return None
     try:
         inv = cho_solve(cho_factor(H, lower=True), np.eye(len(H)))
     except (np.linalg.LinAlgError, ValueError):

@@ -168,7 +168,7 @@ def test_data_are_persisted_once_not_recomputed_per_iteration():
 
     Xd = da.from_array(X, chunks=CHUNK).map_blocks(produce, meta=np.empty((0, 0)))
     model = GradientDescentLogisticRegression(tol=1e-8).fit(Xd, y)
-    assert model.n_iter_ > 10
+    assert model.n_iter_ > 5  # many passes, each reading the persisted chunks
     assert len(calls) == Xd.numblocks[0]
     # About one pass over X per iteration: the loss and X.T @ r in the same tasks.
     assert model._dask_passes <= model.n_iter_ + 10

@@ -48,7 +48,7 @@ def test_scale_to_stop_asks_the_top_then_bisects():
 
 
 def test_a_separating_iterate_is_scaled_and_the_fit_stops_separated():
-    """Breast cancer at C = inf: 39 iterations (50 without the scaling), the last one w,
+    """Breast cancer at C = inf: 39 iterations (52 without the scaling), the last one w,
     b := λ·(w, b) of the 38th iterate; same predictions, J within tol of 0 as the stop asks
     and no iterate before it."""
     X, y = load_breast_cancer(return_X_y=True)
@@ -75,7 +75,8 @@ def test_a_separating_iterate_is_scaled_and_the_fit_stops_separated():
             off.fit(X, y)
         finally:
             mp.undo()
-    assert off.n_iter_[0] == 50 and off.stop_reason_ == "separated"
+    # (50 before the p × p metric's take at ⌈p/8⌉: benchmarks/README.md)
+    assert off.n_iter_[0] == 52 and off.stop_reason_ == "separated"
 
 
 @pytest.mark.parametrize("solver", ["bb", "lbfgs", "nesterov", "gd"])

@@ -97,7 +97,9 @@ def test_a_failed_quasi_newton_search_retries_along_the_gradient(monkeypatch):
     X, y = _scaled(load_wine)
     Cs = [0.01, 1.0]
     search = _search(X, y, Cs=Cs, tol=1e-6)
-    assert len(retries) > 5  # (9 with the metric of H₀, 11 before it)
+    # (3 since the p × p metric is taken whatever its condition, 9 with the metric of H₀
+    # before that, 11 before it)
+    assert len(retries) >= 3
     _assert_same_paths(search, _single_curves(X, y, Cs, {"tol": 1e-6}), rtol=1e-9)
 
 

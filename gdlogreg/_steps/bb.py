@@ -183,7 +183,7 @@ class BarzilaiBorwein(Armijo):
         self._Pg = None  # (point, P g there): the last accepted point's, for its direction
         # A warm start is near its optimum already: its curvature is the metric at once.
         self._at = 0 if bool(objective.xp.any(coef0 != 0)) else objective.whitening_start(
-            WHITEN_FIRST)
+            WHITEN_FIRST, early=True)
         self._gap = objective.whitening_gap()  # a take's cost in iterations, where many
         self._taken = -max(STALE_GAP, self._gap)  # (none yet: the first is not held back)
         self._refused = 0  # the stops the Newton decrement refused (:meth:`confirms`)
