@@ -92,6 +92,12 @@ FALL_ITERS, FALL_RATE, FALL_NOISE = 3, 0.99, 4.0
 # at tol · J, fits stopped at 1.7e-6 where LogisticRegression() reached 1.6e-7.
 GAP_SHARE = 0.1
 
+# A lower bound J - gap on J* is carried to later iterates less LOWER_SLACK ε J, J's own
+# rounding in the backend's dtype: a float32 J = 0.74 whose gap was 0.74 less 6e-8 had
+# otherwise certified J* >= 6e-8 where J* = 8e-9, and a stop 7e-5 above it with a gap of 0.
+# 8 ε is 4.8e-7 in float32, under the 1e-6 relative target of the default tol.
+LOWER_SLACK = 8.0
+
 # The first duality gap at a gradient FIRST_CHECK times the first test's bound;
 # the next one where the gap predicted ∝ gradient² is at most CHECK_MARGIN² times its target.
 FIRST_CHECK, CHECK_MARGIN = 100.0, 2.0
@@ -499,8 +505,10 @@ class Monitor:
             gap = min(gap, dual.penalty_share + share)
         # J - gap <= J* at every iterate: the best of these lower bounds serves all
         # later ones (the dual values of a non-monotone descent go up and down);
-        # and J* >= 0 (a log-loss and a penalty), so the gap is at most J.
-        self._lower = max(self._lower, point.J - gap, 0.0)
+        # and J* >= 0 (a log-loss and a penalty), so the gap is at most J; less J's
+        # rounding (LOWER_SLACK), which the point's own gap need not bear
+        slack = LOWER_SLACK * eps(self.objective.dtype) * abs(point.J)
+        self._lower = max(self._lower, point.J - gap - slack, 0.0)
         gap = max(min(gap, point.J - self._lower), 0.0)
         self.gap, self.gap_k = gap, self.k
         return gap
