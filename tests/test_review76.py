@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import blas_kernel
 from gdlogreg import GradientDescentLogisticRegression
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +68,8 @@ QUOTED = [
                          ids=[f"{q[4].split('/')[-1]}-{q[0]}-{q[1]:g}-{q[2]}" for q in QUOTED])
 def test_quoted_iteration_counts_are_the_fits(name, C, solver, n_iter, path, phrase):
     """The quoted count is the fit's (it was not: 426, 597, 733 and 147 were quoted), at one
-    thread as the figures were measured (at two the pool's row blocks sum in another order:
+    thread and with OpenBLAS's Haswell kernels as the figures were measured (within 5 %
+    with others) (at two the pool's row blocks sum in another order:
     baseball at 1e4 601, lbfgs 142)."""
     from threadpoolctl import threadpool_limits
 
@@ -75,5 +77,8 @@ def test_quoted_iteration_counts_are_the_fits(name, C, solver, n_iter, path, phr
     with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore")
         model = GradientDescentLogisticRegression(C=C, solver=solver).fit(X, y)
-    assert int(model.n_iter_[0]) == n_iter and model.converged_
-    assert phrase in _text(path)
+    assert model.converged_ and phrase in _text(path)
+    if blas_kernel() == "Haswell":
+        assert int(model.n_iter_[0]) == n_iter
+    else:  # another kernel's rounding: SkylakeX's epa 420, pets 713
+        assert abs(int(model.n_iter_[0]) - n_iter) <= 0.05 * n_iter

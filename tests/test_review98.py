@@ -34,7 +34,8 @@ def _rel_gap(fit, X64, y, ref):
     return (objective(fit, X64, y) - J_star) / J_star
 
 
-@pytest.mark.xfail(strict=True, reason="float32 calls a point 36 % above J* converged; "
+@pytest.mark.xfail(strict=False, reason="float32 calls a point 36 % above J* converged "
+                   "(with the Haswell kernels; not the SkylakeX ones: rounding decides); "
                    "cause not confirmed (probably the flat-gap sum waived as float32 rounding "
                    "noise on features spanning 1e-6..1e6); no local fix")
 def test_raw_pd_speech_float32_is_not_called_converged_far_above_J_star():
