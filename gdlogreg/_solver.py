@@ -544,13 +544,15 @@ class Monitor:
             # the cheap bound of its own dual point, O(d·m), if smaller (a gap
             # checked many iterations earlier is far looser: it falls as the
             # gradient squared); with no lower bound yet, computed exactly once.
+            own = math.inf
             if coef is point.coef:
-                self.duality_gap(point, math.inf if self._lower > -math.inf else None)
+                own = self.duality_gap(point, math.inf if self._lower > -math.inf else None)
             elif self._lower == -math.inf:  # the last iterate's Z is spent: its memory
                 self.duality_gap(self.objective.evaluate(coef, reuse=point))  # the best's
             # in the units of the curve's last entry: the best J re-evaluated can differ
-            # from the one recorded (float32), and a gap above J said J* < 0 (review 101)
-            self.gap = max(curve[-1] - self._lower, 0.0)
+            # from the one recorded (float32), and a gap above J said J* < 0 (review 101);
+            # the last iterate's own bound as it is (the carried ones less J's rounding)
+            self.gap = min(max(curve[-1] - self._lower, 0.0), own)
         return SolverResult(
             coef=self.objective.T.to_base(coef),
             n_iter=k,
