@@ -82,10 +82,11 @@ RHO_TOL = 100.0
 # measures nothing (docs/user_guide.rst, "When does it stop?"; CHANGELOG.md, review 28).
 # An elastic net (review 33: l1_ratio=0.9, C=1e3) stopped 1.2e-5 above J* without it.
 STALL_ITERS = 20
-# A float32 gradient test's stop waits while J's last fall, extrapolated at its rate (at
-# most FALL_RATE) over the last 2·FALL_ITERS iterations, says J* is below by more than the
-# certified test's target; falls within FALL_NOISE ε J are rounding (:func:`falling`).
-FALL_ITERS, FALL_RATE, FALL_NOISE = 3, 0.99, 4.0
+# A float32 gradient test's stop waits while J's falls over the last FALL_ITERS
+# iterations, extrapolated at their rate against the FALL_ITERS before (at most FALL_RATE),
+# say J* is below by more than the certified test's target; falls summing to FALL_NOISE ε J
+# are rounding (:func:`falling`).
+FALL_ITERS, FALL_RATE, FALL_NOISE = 10, 0.99, 4.0
 
 # The certified test's target, GAP_SHARE · tol · J: at the default tol = 1e-5 a relative
 # gap of 1e-6, no looser than LogisticRegression()'s or the gradient tests' (1e-7 to 1e-6);
@@ -210,29 +211,30 @@ def stalled(curve, dtype):
 
 def falling(curve, tol, dtype):
     """Whether J still falls where a float32 gradient test would stop: the least J's falls
-    within the last 2·FALL_ITERS iterations (iterations that set no new least J, bb's
-    non-monotone steps, skipped), the last d, put J - J* near d r/(1 - r) (r their mean
-    rate, the geometric mean of the ratios of consecutive falls, at most FALL_RATE, and
-    FALL_RATE where d is the only fall: bb's falls swing 3-fold from one iteration to the
-    next), and that is above GAP_SHARE · tol · J; a last fall within J's rounding
-    (FALL_NOISE ε J) says J no longer falls. A fit converging fast (r small) stops where it
-    did; one crawling along a plateau (r near 1) goes on. float32 stops are not asked the
-    Newton decrement (its gradients carry rounding the metric would weigh as distance), and
-    raw Ecdat/Cigarette, 48 classes, stopped "converged" 35 % above J* on the gradient's
-    rounding floor while J fell by 2.5e-4 of itself an iteration (review 105). False in
-    float64 (the decrement confirms there) and where the curve is too short."""
+    over the last FALL_ITERS iterations, S₂, against those of the FALL_ITERS before, S₁
+    (iterations that set no new least J, bb's non-monotone steps, add 0), put J - J* near
+    d r/(1 - r), d = S₂/FALL_ITERS the recent mean fall and r = (S₂/S₁)^(1/FALL_ITERS) their
+    rate (at most FALL_RATE, and FALL_RATE where S₁ is 0), and that is above GAP_SHARE ·
+    tol · J; S₂ within J's rounding (FALL_NOISE ε J) says J no longer falls. Sums, not the
+    last fall and the first: bb's falls swing 3- to 30-fold from one iteration to the next,
+    and one small last fall had ended raw Ecdat/Cigarette's float32 fit "converged" 18 %
+    above J*, J still falling by 1.5e-6 of itself an iteration. A fit converging fast (r
+    small) stops where it did; one crawling along a plateau (r near 1) goes on. float32
+    stops are not asked the Newton decrement (its gradients carry rounding the metric would
+    weigh as distance), and that fit had stopped 35 % above J* on the gradient's rounding
+    floor while J fell by 2.5e-4 of itself an iteration (review 105). False in float64
+    (the decrement confirms there) and where the curve is too short."""
     if eps(dtype) < 1e-10 or len(curve) <= 2 * FALL_ITERS:
         return False
     least = np.minimum.accumulate(np.asarray(curve[-2 * FALL_ITERS - 1:], dtype=np.float64))
     J = abs(curve[-1])
     falls = -np.diff(least)
-    falls = falls[falls > 0.0]
-    if not len(falls) or falls[-1] <= FALL_NOISE * eps(dtype) * J:
+    earlier, recent = float(falls[:FALL_ITERS].sum()), float(falls[FALL_ITERS:].sum())
+    if recent <= FALL_NOISE * eps(dtype) * J:
         return False
-    d = falls[-1]
-    r = min((d / falls[0]) ** (1.0 / (len(falls) - 1)), FALL_RATE) if len(falls) > 1 else (
+    r = min((recent / earlier) ** (1.0 / FALL_ITERS), FALL_RATE) if earlier > 0.0 else (
         FALL_RATE)
-    return d * r / (1.0 - r) > GAP_SHARE * tol * J
+    return recent / FALL_ITERS * r / (1.0 - r) > GAP_SHARE * tol * J
 
 
 def curvature_factor(rho, tol):

