@@ -34,10 +34,9 @@ from ._loss import (
     intercept_decrements,
 )
 from ._objective import (
-    MAX_WHITENED,
-    WHITENED_ROWS,
     Objective,
     Point,
+    dense_metric_applies,
     least_weights,
     paid_start,
     standardized,
@@ -318,21 +317,20 @@ class BatchObjective:
         weights there): the paid start where the metric of one column applies, the
         group's rows counted as its single fit counts them."""
         p, G, xp = self.coef_shape[0], self.n_groups, self.xp
-        if not (early and self.k == 1 and self.T is self.std and p <= MAX_WHITENED):
+        if not (early and self.k == 1 and self.T is self.std):
             return [first] * G
-        rows = None
-        starts = []
-        for i, (penalty, _) in enumerate(self.groups):
-            applies = penalty.smooth and penalty.total is not None and (
-                WHITENED_ROWS * p <= penalty.total)
-            if penalty.smooth and not applies:  # the rows of positive weight, counted once
-                if rows is None:
-                    s = self.backend.s
-                    rows = np.broadcast_to(to_host(xp.sum(astype(s > 0, self.dtype, xp),
-                                                          axis=0)), (G,))
-                applies = WHITENED_ROWS * p <= rows[i]
-            starts.append(paid_start(first, p) if applies else first)
-        return starts
+        rows = []  # the rows of positive weight of every group, counted once if asked
+
+        def positive(i):
+            if not rows:
+                s = self.backend.s
+                rows.append(np.broadcast_to(to_host(xp.sum(astype(s > 0, self.dtype, xp),
+                                                           axis=0)), (G,)))
+            return rows[0][i]
+
+        return [paid_start(first, p) if penalty.smooth and dense_metric_applies(
+                    p, penalty.total, lambda i=i: positive(i)) else first
+                for i, (penalty, _) in enumerate(self.groups)]
 
     def zeros(self):
         return self.backend.zeros(self.coef_shape)

@@ -650,11 +650,7 @@ class Objective:
         """Whether the dense p × p metric may be taken: at most MAX_WHITENED coordinates and
         a WHITENED_ROWS-th of :meth:`_rows` (the rows of positive weight, a sum on the
         device, counted only where Σ of the weights falls short)."""
-        p, total = self.coef_shape[0], self.penalty.total
-        if p > MAX_WHITENED:
-            return False
-        return (total is not None and WHITENED_ROWS * p <= total) or (
-            WHITENED_ROWS * p <= self._positive_rows())
+        return dense_metric_applies(self.coef_shape[0], self.penalty.total, self._positive_rows)
 
     def _middle_applies(self):
         """Whether the p × p metric may be taken where its take costs many iterations
@@ -1421,6 +1417,17 @@ def _coarse(dtype):
     """Whether the metric's gradients carry a coarse rounding (float32): its floor is a
     share of H's whole diagonal, and the factored metric keeps the doubling schedule."""
     return eps(dtype) > 1e-10
+
+
+def dense_metric_applies(p, total, positive_rows):
+    """Whether the dense p × p metric may be taken on p coordinates: at most MAX_WHITENED
+    of them and a WHITENED_ROWS-th of the rows, ``total`` (Σ of the raw sample weights, or
+    None) or else ``positive_rows()`` (the rows of positive weight, a sum on the device,
+    asked only where ``total`` falls short). The single fit's rule and the batch's groups'."""
+    if p > MAX_WHITENED:
+        return False
+    return (total is not None and WHITENED_ROWS * p <= total) or (
+        WHITENED_ROWS * p <= positive_rows())
 
 
 def paid_start(first, p):
