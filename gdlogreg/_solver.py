@@ -215,15 +215,13 @@ def falling(curve, tol, dtype):
     (iterations that set no new least J, bb's non-monotone steps, add 0), put J - J* near
     d r/(1 - r), d = S₂/FALL_ITERS the recent mean fall and r = (S₂/S₁)^(1/FALL_ITERS) their
     rate (at most FALL_RATE, and FALL_RATE where S₁ is 0), and that is above GAP_SHARE ·
-    tol · J; S₂ within J's rounding (FALL_NOISE ε J) says J no longer falls. Sums, not the
-    last fall and the first: bb's falls swing 3- to 30-fold from one iteration to the next,
-    and one small last fall had ended raw Ecdat/Cigarette's float32 fit "converged" 18 %
-    above J*, J still falling by 1.5e-6 of itself an iteration. A fit converging fast (r
-    small) stops where it did; one crawling along a plateau (r near 1) goes on. float32
-    stops are not asked the Newton decrement (its gradients carry rounding the metric would
-    weigh as distance), and that fit had stopped 35 % above J* on the gradient's rounding
-    floor while J fell by 2.5e-4 of itself an iteration (review 105). False in float64
-    (the decrement confirms there) and where the curve is too short."""
+    tol · J; S₂ within J's rounding (FALL_NOISE ε J) says J no longer falls. Sums, because
+    bb's falls swing 3- to 30-fold from one iteration to the next (CHANGELOG.md: a single
+    small last fall read a plateau as convergence). A fit converging fast (r small) stops
+    where it did; one crawling along a plateau (r near 1) goes on. float32 stops are not
+    asked the Newton decrement (its gradients carry rounding the metric would weigh as
+    distance; docs/user_guide.rst, "When does it stop?"). False in float64 (the decrement
+    confirms there) and where the curve is too short."""
     if eps(dtype) < 1e-10 or len(curve) <= 2 * FALL_ITERS:
         return False
     least = np.minimum.accumulate(np.asarray(curve[-2 * FALL_ITERS - 1:], dtype=np.float64))
