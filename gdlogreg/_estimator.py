@@ -788,18 +788,48 @@ def _encode(y):
 
     As :class:`~sklearn.preprocessing.LabelEncoder`, but for numeric labels
     without its copies: two classes give a boolean y_idx (True for
-    ``classes[1]``), one byte per sample.
+    ``classes[1]``), one byte per sample. Unicode labels are peeled
+    (:func:`_encode_strings`), not sorted.
     """
     if y.dtype.kind in "biuf":
         classes = np.unique(y)
         if len(classes) == 2:
             return classes, y == classes[1]
         return classes, np.searchsorted(classes, y)
+    if y.dtype.kind == "U" and y.ndim == 1:
+        classes, y_idx = _encode_strings(y)
+        return classes, (y_idx == 1 if len(classes) == 2 else y_idx)
     encoder = LabelEncoder()
     y_idx = encoder.fit_transform(y)
     if len(encoder.classes_) == 2:
         y_idx = y_idx == 1
     return encoder.classes_, y_idx
+
+
+# Unicode labels: the first PEEL_CLASSES classes are found by comparing every label with
+# one of them, O(n) each; the rest, if any, by one sort. Sorting 4,000 strings took 0.7 ms
+# of a 5 ms fit, two peels 0.1 ms.
+PEEL_CLASSES = 8
+
+
+def _encode_strings(y):
+    """``(classes, y_idx)`` of a 1-D unicode array, as ``np.unique(y, return_inverse=True)``."""
+    code, labels = np.empty(y.shape[0], dtype=np.intp), []
+    where, left = np.arange(y.shape[0]), y
+    while left.size and len(labels) < PEEL_CLASSES:
+        same = left == left[0]
+        code[where[same]] = len(labels)
+        labels.append(left[0])
+        where, left = where[~same], left[~same]
+    if left.size:
+        more, inverse = np.unique(left, return_inverse=True)
+        code[where] = inverse.reshape(-1) + len(labels)
+        labels.extend(more)
+    labels = np.asarray(labels, dtype=y.dtype)
+    order = np.argsort(labels, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.shape[0])
+    return labels[order], rank[code]
 
 
 def _encode_array_api(y, xp, device_):

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve
+from scipy.linalg import cho_solve
 from scipy.linalg.blas import dsymv as _symv
 from scipy.linalg.blas import dsyr2 as _syr2
 from scipy.linalg.blas import dsyrk as _syrk
@@ -1455,11 +1455,15 @@ def _inverse(H, keep, dtype, lam):
     # 1000 iterations, not converged, for 26)
     penalty = float(lam.sum())
     H[np.diag_indices_from(H)] += _floor_of(float(np.trace(H)) - penalty, penalty, len(H), dtype)
-    try:
-        inv = cho_solve(cho_factor(H, lower=True), np.eye(len(H)))
-    except (np.linalg.LinAlgError, ValueError):
+    # cho_factor and cho_solve's LAPACK calls, without their checks (a p of 15: 0.1 ms of
+    # a take of 0.4)
+    if not np.all(np.isfinite(H)):
         return None
-    if not np.all(np.isfinite(inv)):
+    L, info = _potrf(H, lower=1, clean=0)
+    if info != 0:
+        return None
+    inv, info = _potrs(L, np.eye(len(H)), lower=1)
+    if info != 0 or not np.all(np.isfinite(inv)):
         return None
     P = np.eye(len(keep))
     P[np.ix_(keep, keep)] = 0.5 * (inv + inv.T)

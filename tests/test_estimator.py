@@ -600,3 +600,24 @@ def test_verbose_prints_every_iteration_of_a_short_fit_and_always_the_last(capsy
                                       max_iter=237).fit(X, y)
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("iter")]
     assert len(lines) <= 45 and lines[-1].split()[1] == "237"
+
+
+@pytest.mark.parametrize("n_classes", [1, 2, 3, 8, 9, 40])
+@pytest.mark.parametrize("n", [1, 7, 500])
+def test_string_labels_encoded_as_numpy_unique(n, n_classes):
+    """The peeled encoding of unicode labels (_encode_strings: the first classes by
+    comparison, the rest by one sort) is np.unique's, classes and indices, in its order
+    (code points: '' < 'A' < 'a' < 'é')."""
+    from gdlogreg._estimator import _encode, _encode_strings
+
+    rng = np.random.default_rng(n * 100 + n_classes)
+    pool = np.array(["", "A", "a", "é", "b "] + [f"c{i:03d}" for i in range(40)])
+    y = rng.choice(rng.permutation(pool)[:n_classes], n)
+    classes, y_idx = _encode_strings(y)
+    expected, inverse = np.unique(y, return_inverse=True)
+    assert classes.dtype == y.dtype
+    np.testing.assert_array_equal(classes, expected)
+    np.testing.assert_array_equal(y_idx, inverse.reshape(-1))
+    classes, y_idx = _encode(y)
+    if len(expected) == 2:
+        np.testing.assert_array_equal(y_idx, inverse.reshape(-1) == 1)
