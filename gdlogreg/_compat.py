@@ -69,6 +69,7 @@ __all__ = [
     "is_numpy_namespace",
     "max_precision_float_dtype",
     "move_to",
+    "text_labels",
 ]
 
 # (major, minor) of the installed scikit-learn.
@@ -94,17 +95,27 @@ def logistic_penalty(l1_ratio):
 def check_classification_targets(y):
     """scikit-learn's check of the labels, skipped where it cannot fail.
 
-    A 1-D numpy array of integers, booleans or unicode strings is always
-    'binary' or 'multiclass' (sklearn.utils.multiclass.type_of_target); the
-    check costs 0.2 to 0.4 ms, a fifth of a small fit's set-up. Other labels
-    (floats, bytes, objects, other namespaces) are checked.
+    A non-empty 1-D numpy array of integers, booleans or strings
+    (:func:`text_labels`) is always 'binary' or 'multiclass'
+    (sklearn.utils.multiclass.type_of_target), whose check sorts the labels: 1.4 ms
+    of a 5 ms fit on 4,000 strings of a pandas column. Other labels (floats, bytes,
+    objects of other types, other namespaces) are checked.
     """
-    if isinstance(y, np.ndarray) and y.ndim == 1 and y.size and y.dtype.kind in "biuU":
+    if isinstance(y, np.ndarray) and y.ndim == 1 and y.size and (
+            y.dtype.kind in "biu" or text_labels(y)):
         return
     # type_of_target casts float labels to int64 to see whether they are whole: those
     # beyond int64 (1e300) cast with numpy's "invalid value", a leaked RuntimeWarning
     with np.errstate(invalid="ignore", over="ignore"):
         _check_targets(y)
+
+
+def text_labels(y):
+    """Whether the 1-D numpy array y holds strings only: unicode, or objects that are all
+    ``str`` (a pandas column of text; not ``np.str_``, bytes, None or nan)."""
+    if y.dtype.kind == "U":
+        return True
+    return y.dtype.kind == "O" and all(type(v) is str for v in y.tolist())
 
 
 def _is_xp(xp, name):

@@ -31,6 +31,7 @@ from ._compat import (
     is_numpy_namespace,
     max_precision_float_dtype,
     move_to,
+    text_labels,
 )
 from ._loss import probabilities
 from ._objective import Objective
@@ -788,15 +789,15 @@ def _encode(y):
 
     As :class:`~sklearn.preprocessing.LabelEncoder`, but for numeric labels
     without its copies: two classes give a boolean y_idx (True for
-    ``classes[1]``), one byte per sample. Unicode labels are peeled
-    (:func:`_encode_strings`), not sorted.
+    ``classes[1]``), one byte per sample. Strings (:func:`_compat.text_labels`) are
+    peeled (:func:`_encode_strings`), not sorted.
     """
     if y.dtype.kind in "biuf":
         classes = np.unique(y)
         if len(classes) == 2:
             return classes, y == classes[1]
         return classes, np.searchsorted(classes, y)
-    if y.dtype.kind == "U" and y.ndim == 1:
+    if y.ndim == 1 and text_labels(y):
         classes, y_idx = _encode_strings(y)
         return classes, (y_idx == 1 if len(classes) == 2 else y_idx)
     encoder = LabelEncoder()
@@ -806,14 +807,16 @@ def _encode(y):
     return encoder.classes_, y_idx
 
 
-# Unicode labels: the first PEEL_CLASSES classes are found by comparing every label with
+# String labels: the first PEEL_CLASSES classes are found by comparing every label with
 # one of them, O(n) each; the rest, if any, by one sort. Sorting 4,000 strings took 0.7 ms
-# of a 5 ms fit, two peels 0.1 ms.
+# of a 5 ms fit (LabelEncoder's, of a pandas column's objects, 0.4 ms), two peels 0.1 ms.
 PEEL_CLASSES = 8
 
 
 def _encode_strings(y):
-    """``(classes, y_idx)`` of a 1-D unicode array, as ``np.unique(y, return_inverse=True)``."""
+    """``(classes, y_idx)`` of a 1-D array of strings (:func:`_compat.text_labels`), as
+    ``np.unique(y, return_inverse=True)`` or LabelEncoder: the classes in y's dtype (an
+    object array of str for objects), sorted by code point."""
     code, labels = np.empty(y.shape[0], dtype=np.intp), []
     where, left = np.arange(y.shape[0]), y
     while left.size and len(labels) < PEEL_CLASSES:
@@ -826,7 +829,7 @@ def _encode_strings(y):
         code[where] = inverse.reshape(-1) + len(labels)
         labels.extend(more)
     labels = np.asarray(labels, dtype=y.dtype)
-    order = np.argsort(labels, kind="stable")
+    order = np.argsort(labels, kind="stable")  # (objects: str's order, by code point)
     rank = np.empty_like(order)
     rank[order] = np.arange(order.shape[0])
     return labels[order], rank[code]

@@ -383,6 +383,12 @@ def test_linear_classifier_mixin_fallback(iris):
         np.array(["a"]),  # one class: the estimator's own message
         np.array([b"a", b"b"]),  # bytes: refused by scikit-learn
         np.array([["a"], ["b"]]),  # 2-D strings
+        np.array(["a", "b", "c"], dtype=object),  # a pandas column of text
+        np.array(["a", None, "b"], dtype=object),
+        np.array(["a", np.nan, "b"], dtype=object),
+        np.array(["a", 1, "b"], dtype=object),
+        np.array([1, "a", "b"], dtype=object),
+        np.array(["a", b"b"], dtype=object),
         np.array(["a", 1, 2.5], dtype=object),  # mixed types
         np.array([[0, 1], [1, 1], [1, 0]]),  # multilabel indicator
         np.array([[1.5], [0.0], [2.0]]),
@@ -390,7 +396,7 @@ def test_linear_classifier_mixin_fallback(iris):
     ids=str,
 )
 def test_label_check_agrees_with_scikit_learn(y):
-    """The fast path (1-D integer, boolean or unicode numpy labels) passes exactly where
+    """The fast path (1-D integer, boolean or text numpy labels) passes exactly where
     scikit-learn's check_classification_targets passes, with its message otherwise."""
     from sklearn.utils.multiclass import check_classification_targets as sklearn_check
 

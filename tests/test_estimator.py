@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import LabelEncoder, StandardScaler
 
 from gdlogreg import GradientDescentLogisticRegression
 
@@ -621,3 +621,29 @@ def test_string_labels_encoded_as_numpy_unique(n, n_classes):
     classes, y_idx = _encode(y)
     if len(expected) == 2:
         np.testing.assert_array_equal(y_idx, inverse.reshape(-1) == 1)
+    # a pandas column of text: objects, encoded as LabelEncoder does (classes of objects)
+    encoder = LabelEncoder().fit(y.astype(object))
+    classes, y_idx = _encode_strings(y.astype(object))
+    assert classes.dtype == object and all(type(c) is str for c in classes)
+    np.testing.assert_array_equal(classes, encoder.classes_)
+    np.testing.assert_array_equal(y_idx, encoder.transform(y.astype(object)))
+
+
+@pytest.mark.parametrize("labels", [
+    ["b", np.nan, "a"], ["b", 1, "a"], [np.str_("b"), "a", "a"], [np.str_("b"), "a", 2.5],
+])
+def test_object_labels_not_all_str_take_label_encoder(labels):
+    """Objects that are not all str (nan, numbers, numpy strings) are left to
+    scikit-learn's checks and LabelEncoder: refused as LogisticRegression refuses them,
+    or its classes (None has its own message: _refuse_none_labels)."""
+    y = np.array(labels * 5, dtype=object)
+    X = np.arange(len(y), dtype=float)[:, None]
+    try:
+        expected = LogisticRegression().fit(X, y).classes_
+    except (TypeError, ValueError) as exc:
+        with pytest.raises(type(exc)):
+            GradientDescentLogisticRegression().fit(X, y)
+    else:
+        model = GradientDescentLogisticRegression().fit(X, y)
+        assert model.classes_.dtype == expected.dtype
+        np.testing.assert_array_equal(model.classes_, expected)
