@@ -170,6 +170,20 @@ def test_a_float32_stop_waits_while_j_falls_and_float64_never_asks():
     noisy = np.cumsum([0.0] + [2.6e-8, 3.8e-9, 1e-9, 5e-9, 1.2e-8, 4.3e-9] * FALL_ITERS)
     plateau = list(0.00655 - noisy)[-(2 * FALL_ITERS + 1):] + [0.00655 - noisy[-1] - 1e-9]
     assert falling(plateau, tol, F32)
+    # a pause: raw pd_speech's float32 fit (C = 1e-3, SkylakeX kernels) crawled at 1e-8 an
+    # iteration, rose on one of bb's steps and came back down; one new least in the last
+    # ten read as a fast fall's end (a stop "converged" 27 % above J*). The windows of 20
+    # see the crawl.
+    from gdlogreg._solver import _falls_beyond
+
+    pause = [0.00877630, 0.00877299, 0.00877273, 0.00877261, 0.00877242, 0.00877234,
+             0.00877225, 0.00877216, 0.00877197, 0.00877188, 0.00877169, 0.00877156,
+             0.00877148, 0.00877138, 0.00877146, 0.00877146, 0.00877145, 0.00877145,
+             0.00877145, 0.00877144, 0.00877143, 0.00877143, 0.00877141, 0.00877140,
+             0.00877138, 0.00877136]
+    pause = [0.0088 + 1e-7 * k for k in range(2 * FALL_ITERS, 0, -1)] + pause
+    assert not _falls_beyond(pause, FALL_ITERS, tol, F32, pause[-1])
+    assert falling(pause, tol, F32)
 
 
 @pytest.mark.parametrize("search", [False, True])
