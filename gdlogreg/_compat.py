@@ -70,6 +70,7 @@ __all__ = [
     "max_precision_float_dtype",
     "move_to",
     "text_labels",
+    "warn_if_many_classes",
 ]
 
 # (major, minor) of the installed scikit-learn.
@@ -93,7 +94,8 @@ def logistic_penalty(l1_ratio):
 
 
 def check_classification_targets(y):
-    """scikit-learn's check of the labels, skipped where it cannot fail.
+    """scikit-learn's check of the labels, skipped where it cannot fail; True if skipped
+    (then :func:`warn_if_many_classes` gives its one warning once the classes are known).
 
     A non-empty 1-D numpy array of integers, booleans or strings
     (:func:`text_labels`) is always 'binary' or 'multiclass'
@@ -103,11 +105,26 @@ def check_classification_targets(y):
     """
     if isinstance(y, np.ndarray) and y.ndim == 1 and y.size and (
             y.dtype.kind in "biu" or text_labels(y)):
-        return
+        return True
     # type_of_target casts float labels to int64 to see whether they are whole: those
     # beyond int64 (1e300) cast with numpy's "invalid value", a leaked RuntimeWarning
     with np.errstate(invalid="ignore", over="ignore"):
         _check_targets(y)
+    return False
+
+
+def warn_if_many_classes(n_samples, n_classes):
+    """type_of_target's warning, in its words and on its condition, for labels whose check
+    :func:`check_classification_targets` skipped: more than 20 samples and more classes
+    than half of them."""
+    if n_samples > 20 and n_classes > round(0.5 * n_samples):
+        warnings.warn(
+            "The number of unique classes is greater than 50% of the number "
+            "of samples. `y` could represent a regression problem, not a "
+            "classification problem.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def text_labels(y):

@@ -32,6 +32,7 @@ from ._compat import (
     max_precision_float_dtype,
     move_to,
     text_labels,
+    warn_if_many_classes,
 )
 from ._loss import probabilities
 from ._objective import Objective
@@ -325,8 +326,10 @@ class GradientDescentLogisticRegression(
                 dtype=[xp.float64, xp.float32],
                 y_numeric=False,
             )
-        check_classification_targets(y)
+        skipped = check_classification_targets(y)
         problem, weights, classes = self._problem_of(X, y, sample_weight, xp, device_)
+        if skipped:
+            warn_if_many_classes(y.shape[0], len(classes))
         # The labels' indices only for the convergence warning: not kept while the
         # fit runs (the backend holds the loss's own encoding of them).
         self._fit_problem(problem, X, y, lambda: _encode(_to_numpy(y))[1], weights, classes)
@@ -820,7 +823,7 @@ def _encode_strings(y):
     code, labels = np.empty(y.shape[0], dtype=np.intp), []
     where, left = np.arange(y.shape[0]), y
     while left.size and len(labels) < PEEL_CLASSES:
-        same = left == left[0]
+        same = left == left[:1]  # (not left[0]: a str scalar loses a trailing NUL)
         code[where[same]] = len(labels)
         labels.append(left[0])
         where, left = where[~same], left[~same]

@@ -37,6 +37,7 @@ from ._compat import (
     fit_context,
     get_namespace_and_device,
     max_precision_float_dtype,
+    warn_if_many_classes,
 )
 from ._estimator import (
     GradientDescentLogisticRegression,
@@ -400,8 +401,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                     y_numeric=False,
                 )
             y_host = _to_numpy(y)
-            check_classification_targets(y_host)
+            skipped = check_classification_targets(y_host)
             classes, y_idx = _encode(y_host)
+            if skipped:
+                warn_if_many_classes(len(y_host), len(classes))
             if len(classes) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in the data,"

@@ -647,3 +647,46 @@ def test_object_labels_not_all_str_take_label_encoder(labels):
         model = GradientDescentLogisticRegression().fit(X, y)
         assert model.classes_.dtype == expected.dtype
         np.testing.assert_array_equal(model.classes_, expected)
+
+
+def test_object_label_with_trailing_nul_stays_its_own_class():
+    """An object label 'a\\x00' is not 'a' (a str scalar compared with an array becomes
+    numpy's unicode, which drops trailing NULs): three classes, as LabelEncoder and
+    LogisticRegression have them, whichever label comes first."""
+    from gdlogreg._estimator import _encode_strings
+
+    for first in (["a\x00", "a", "b"], ["a", "a\x00", "b"], ["b", "a", "a\x00"]):
+        y = np.array(first * 10, dtype=object)
+        encoder = LabelEncoder().fit(y)
+        classes, y_idx = _encode_strings(y)
+        assert classes.tolist() == encoder.classes_.tolist() == ["a", "a\x00", "b"]
+        np.testing.assert_array_equal(y_idx, encoder.transform(y))
+        X = np.random.default_rng(0).normal(size=(len(y), 3))
+        model = GradientDescentLogisticRegression().fit(X, y)
+        assert model.classes_.tolist() == ["a", "a\x00", "b"]
+        assert model.coef_.shape == (3, 3)
+
+
+@pytest.mark.parametrize("kind", ["int", "unicode", "object", "float"])
+def test_many_classes_warn_as_logistic_regression(kind):
+    """More classes than half of more than 20 samples: scikit-learn's type_of_target warns
+    that y could be a regression target; the labels whose check is skipped
+    (_compat.check_classification_targets) warn the same, once, and 20 samples do not."""
+    def labels(n):
+        y = np.arange(n) % (n - 2)
+        return {"int": y, "unicode": y.astype(str), "object": y.astype(str).astype(object),
+                "float": y.astype(float)}[kind]
+
+    X = np.random.default_rng(0).normal(size=(24, 2))
+    y = labels(24)
+    with pytest.warns(UserWarning, match="greater than 50% of the number of samples") as ours:
+        GradientDescentLogisticRegression(max_iter=5).fit(X, y)
+    with pytest.warns(UserWarning, match="greater than 50% of the number") as theirs:
+        LogisticRegression(max_iter=5).fit(X, y)
+    def n(record):
+        return sum("50%" in str(w.message) for w in record)
+    assert n(ours) == n(theirs) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)  # (a UserWarning)
+        GradientDescentLogisticRegression(max_iter=5).fit(X[:20], labels(20))
