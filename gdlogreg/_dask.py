@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._backends import is_dask
 from ._backends._dask import rows_like
-from ._compat import check_classification_targets, check_feature_names
+from ._compat import check_classification_targets, check_feature_names, warn_if_many_classes
 from ._loss import probabilities
 from ._problem import check_some_weight, class_weight_vector
 
@@ -210,7 +210,12 @@ def validated(estimator, X, y, sample_weight=None):
         classes = np.asarray(classes.tolist())  # numbers of a categorical or Int64 Series
     if classes.dtype.kind in "fc" and not np.isfinite(classes).all():  # as validate_data's
         raise ValueError("Input y contains NaN or infinity.")
-    check_classification_targets(classes)
+    # the check of the unique labels, whose count says nothing of the samples': its
+    # "more classes than half of the samples" warning on the data's own count
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The number of unique classes", UserWarning)
+        check_classification_targets(classes)
+    warn_if_many_classes(n, len(classes))
     if len(classes) < 2:
         raise ValueError(
             f"{type(estimator).__name__} needs samples of at least 2 classes"

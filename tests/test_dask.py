@@ -358,3 +358,23 @@ def test_fit_on_a_local_cluster_of_two_worker_processes(client):
     _close(proba.compute(), ref.predict_proba(X))
     # The chunks were spread over both workers.
     assert len(client.scheduler_info()["workers"]) == 2
+
+
+@pytest.mark.parametrize("kind", ["float", "int"])
+def test_many_classes_warning_counts_samples_not_labels(kind):
+    """scikit-learn's "more classes than half of the samples" warning on Dask as in
+    memory: not for 25 float classes of 500 rows (the check of the 25 unique labels alone
+    gave it), and given for 30 classes of 40 rows."""
+    import warnings
+
+    def fit(n, n_classes):
+        y = (np.arange(n) % n_classes).astype(float if kind == "float" else int)
+        X = np.random.default_rng(0).normal(size=(n, 3))
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            GradientDescentLogisticRegression(max_iter=3).fit(
+                da.from_array(X, chunks=CHUNK), da.from_array(y, chunks=CHUNK))
+        return sum("greater than 50%" in str(w.message) for w in record)
+
+    assert fit(500, 25) == 0
+    assert fit(40, 30) == 1
