@@ -150,13 +150,35 @@ def _feature_columns(header, target, drop, sep, csv_path):
             raise CLIError(f"cannot drop the target column {target!r} (--target names another).")
     where = [str(i + 1) for i, h in enumerate(header) if h == target]
     if len(where) > 1:
-        raise CLIError(f"{csv_path!r} has the target column {target!r} twice (columns"
-                       f" {' and '.join(where)}); rename one of them.")
+        raise _twice_error(header, target, where, csv_path)
     j = header.index(target)
     keep = [i for i, h in enumerate(header) if i != j and h not in drop]
     if not keep:
         raise _no_feature_error(header, target, sep, csv_path)
     return j, keep
+
+
+def _twice_error(header, target, where, csv_path):
+    """The error for a target name found in several columns (``where``, 1-based); a header
+    of numbers alone is most likely a first row of data, and the error says so."""
+    times = "twice" if len(where) == 2 else f"{len(where)} times"
+    columns = (" and ".join(where) if len(where) == 2
+               else ", ".join(where[:6]) + (", ..." if len(where) > 6 else ""))
+    if all(_is_number(h) for h in header):
+        return CLIError(f"{csv_path!r} has the target column {target!r} {times} (columns"
+                        f" {columns}) in a first row of numbers alone: is it data? the"
+                        " file needs a header row (add one: the column names, --target"
+                        " names the labels' column).")
+    return CLIError(f"{csv_path!r} has the target column {target!r} {times} (columns"
+                    f" {columns}); rename all but one of them.")
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _no_feature_error(header, target, sep, csv_path):
