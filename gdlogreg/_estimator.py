@@ -429,11 +429,10 @@ class GradientDescentLogisticRegression(
         )
         coef0 = problem.zeros()
         m, d = problem.n_columns, problem.n_features
-        warm = (
-            self.warm_start
-            and hasattr(self, "coef_")
-            and tuple(self.coef_.shape) == (m, d)
-        )
+        # coef_ set to None resets a warm start, and a list is a start, as in
+        # LogisticRegression
+        start = getattr(self, "coef_", None)
+        warm = self.warm_start and start is not None and tuple(np.shape(start)) == (m, d)
         if warm:
             W = be.asarray(_common_shift_dropped(
                 _finite_start("coef_", self._coef_host()), objective.penalty)).T
@@ -602,8 +601,11 @@ class GradientDescentLogisticRegression(
             warnings.warn(msg, ConvergenceWarning, stacklevel=_messages.user_stacklevel())
 
     def _coef_host(self):
-        """coef_ as a dense numpy array (it may be sparse after :meth:`sparsify`)."""
-        return self.coef_.toarray() if sp.issparse(self.coef_) else _to_numpy(self.coef_)
+        """coef_ as a dense numpy array (it may be sparse after :meth:`sparsify`, or a list
+        set by hand for a warm start)."""
+        if sp.issparse(self.coef_):
+            return self.coef_.toarray()
+        return _to_numpy(self.coef_) if hasattr(self.coef_, "shape") else np.asarray(self.coef_)
 
     def densify(self):
         """Convert ``coef_`` to a dense array (undoes :meth:`sparsify`); the default format.
@@ -976,7 +978,15 @@ def _warm_intercept(intercept, m):
 
 def _finite_start(name, a):
     """``a`` (host numpy), the warm start's ``coef_`` or ``intercept_``, if finite: from
-    NaN or inf the descent has no finite iterate to return."""
+    NaN or inf the descent has no finite iterate to return; numbers of another dtype (a
+    list, an object array set by hand) as float64."""
+    try:
+        a = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"warm_start=True starts from {name}, which holds values that are not numbers;"
+            f" set {name} to an array of floats or fit with warm_start=False."
+        ) from None
     if not np.isfinite(a).all():
         raise ValueError(
             f"warm_start=True starts from {name}, which holds NaN or inf values; set"

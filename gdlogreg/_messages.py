@@ -147,7 +147,8 @@ def offset_column(j, ratio, dtype, eps):
         f"Column {j} of X ({dtype}) has a mean {ratio:.1e} times its standard deviation:"
         f" its share of X·w cancels against the intercept and z keeps about {digits}"
         f" significant digit{'' if digits == 1 else 's'} in {dtype}, too few to reach tol."
-        " Centre that column (e.g. with StandardScaler) or pass X as float64."
+        " Centre that column (e.g. with StandardScaler)"
+        + (" or pass X as float64." if np.dtype(dtype).itemsize < 8 else ".")
     )
 
 

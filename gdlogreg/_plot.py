@@ -623,11 +623,14 @@ class DescentPathDisplay:
 
             levels = np.asarray(levels, dtype=float)
             cmap = plt.get_cmap(cmap)
-            # One distinct colour per band, however the levels are spaced.
-            norm = BoundaryNorm(levels, ncolors=cmap.N, extend="max")
+            # One distinct colour per band, however the levels are spaced; matplotlib's
+            # band above the last level ends at 1e250, so levels above it (J of features
+            # near 1e300) are drawn without that band.
+            extend = "max" if levels[-1] < 1e250 else "neither"
+            norm = BoundaryNorm(levels, ncolors=cmap.N, extend=extend)
             self.contour_ = ax.contourf(
                 self.w_grid, self.b_grid, self.J_grid, levels=levels, cmap=cmap, norm=norm,
-                extend="max",
+                extend=extend,
             )
             ax.contour(
                 self.w_grid, self.b_grid, self.J_grid, levels=levels, colors="white",
@@ -728,6 +731,8 @@ class DescentPathDisplay:
             raise ValueError(
                 f"grid_resolution must be an integer of at least 2, got {grid_resolution!r}."
             )
+        if not (isinstance(margin, Real) and 0 <= margin < math.inf):
+            raise ValueError(f"margin must be a finite number >= 0, got {margin!r}.")
         x, y_idx, s = _path_data(estimator, est, X, y, sample_weight)
 
         # The iterates actually taken: a fit that ended worse than its best
@@ -1086,9 +1091,19 @@ class SearchScoreDisplay:
         Raises
         ------
         ValueError
-            If ``cv_results`` holds no candidate, or several metrics and
-            ``scoring`` names none of them.
+            If ``cv_results`` is not a search's results or holds no candidate,
+            if ``best_index`` is out of range, or if it holds several metrics
+            and ``scoring`` names none of them.
+        TypeError
+            If ``best_index`` is not an integer.
         """
+        if not hasattr(cv_results, "keys") or "params" not in cv_results:
+            raise ValueError(
+                "cv_results must be a search's cv_results_ (a dict with 'params' and"
+                f" 'mean_test_score'), got {type(cv_results).__name__}"
+                + (f" with keys {sorted(map(str, cv_results))}." if hasattr(cv_results, "keys")
+                   else ".")
+            )
         grid = list(cv_results["params"])
         if not grid:
             raise ValueError("cv_results holds no candidate: its 'params' is empty.")
@@ -1103,6 +1118,12 @@ class SearchScoreDisplay:
                 best_index = int(np.argmin(cv_results[f"rank_test_{key}"]))
             else:  # every mean NaN: the first, as GridSearchCV ranks them (all rank 1)
                 best_index = 0 if np.isnan(mean).all() else int(np.nanargmax(mean))
+        if not isinstance(best_index, Integral) or isinstance(best_index, bool):
+            raise TypeError(f"best_index must be an integer, got {best_index!r}.")
+        if not -len(grid) <= best_index < len(grid):
+            raise ValueError(
+                f"best_index is {best_index}, but cv_results holds {len(grid)} candidate(s)."
+            )
         best = grid[best_index]
         shape = tuple(len(values[p]) for p in params)
         grid_mean, grid_std = np.full(shape, np.nan), np.full(shape, np.nan)

@@ -690,3 +690,38 @@ def test_many_classes_warn_as_logistic_regression(kind):
         warnings.simplefilter("error", UserWarning)
         warnings.filterwarnings("ignore", category=ConvergenceWarning)  # (a UserWarning)
         GradientDescentLogisticRegression(max_iter=5).fit(X[:20], labels(20))
+
+
+@pytest.mark.parametrize("how", ["none", "list", "object"])
+def test_warm_start_from_a_hand_set_coef_as_logistic_regression(how):
+    """coef_ set to None starts cold; a list or an object array of numbers is a start (as
+    LogisticRegression takes them); each raised AttributeError or numpy's TypeError."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 3)
+    y = (X[:, 0] > 0).astype(int)
+    model = GradientDescentLogisticRegression(warm_start=True).fit(X, y)
+    fitted = model.coef_.copy()
+    model.coef_ = {"none": None, "list": fitted.tolist(), "object": fitted.astype(object)}[how]
+    model.fit(X, y)
+    np.testing.assert_allclose(model.coef_, fitted, rtol=1e-6, atol=1e-8)
+    assert model.coef_.dtype == np.float64
+    if how != "none":  # started at the optimum: nothing left to do
+        assert model.n_iter_[0] <= 1
+
+
+def test_warm_start_from_a_coef_of_text_is_a_value_error():
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 3)
+    y = (X[:, 0] > 0).astype(int)
+    model = GradientDescentLogisticRegression(warm_start=True).fit(X, y)
+    model.coef_ = np.array([["a", "b", "c"]], dtype=object)
+    with pytest.raises(ValueError, match="coef_, which holds values that are not numbers"):
+        model.fit(X, y)
+
+
+def test_offset_column_warning_asks_for_float64_only_of_float32():
+    from gdlogreg import _messages
+
+    assert "pass X as float64" in _messages.offset_column(3, 1e6, "float32", 1.2e-7)
+    text = _messages.offset_column(3, 1e14, "float64", 2.2e-16)
+    assert "pass X as float64" not in text and text.endswith("StandardScaler).")

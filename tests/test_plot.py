@@ -640,3 +640,44 @@ def test_search_display_needs_a_fitted_search():
 
     with pytest.raises(NotFittedError):
         SearchScoreDisplay.from_estimator(GradientDescentLogisticRegressionCV())
+
+
+def _one_feature(scale=1.0):
+    rng = np.random.RandomState(0)
+    x = rng.randn(40, 1)
+    y = (x[:, 0] + np.random.RandomState(1).randn(40) > 0).astype(int)
+    return x * scale, y
+
+
+@pytest.mark.parametrize("margin", [-5, np.inf, np.nan, "wide"])
+def test_descent_path_margin_is_checked(margin):
+    x, y = _one_feature()
+    clf = GradientDescentLogisticRegression(keep_path=True).fit(x, y)
+    with pytest.raises(ValueError, match="margin must be a finite number >= 0"):
+        DescentPathDisplay.from_estimator(clf, x, y, margin=margin)
+
+
+def test_descent_path_of_a_feature_near_the_float_maximum_is_drawn():
+    """J near 1e299 on the grid: matplotlib's band above the last level (at 1e250) raised
+    "upper_level must be larger than lower_level" from inside contourf."""
+    x, y = _one_feature(1e300)
+    clf = GradientDescentLogisticRegression(keep_path=True).fit(x, y)
+    display = DescentPathDisplay.from_estimator(clf, x, y, colorbar=False)
+    assert display.contour_ is not None
+    plt.close("all")
+
+
+def test_search_score_display_checks_its_arguments():
+    x, y = _one_feature()
+    search = gdlogreg.GradientDescentLogisticRegressionCV(Cs=3, cv=3).fit(x, y)
+    with pytest.raises(ValueError, match="best_index is 100, but cv_results holds 3"):
+        SearchScoreDisplay.from_cv_results(search.cv_results_, best_index=100)
+    with pytest.raises(TypeError, match="best_index must be an integer, got 1.5"):
+        SearchScoreDisplay.from_cv_results(search.cv_results_, best_index=1.5)
+    with pytest.raises(ValueError, match="cv_results must be a search's cv_results_"):
+        SearchScoreDisplay.from_cv_results({})
+    with pytest.raises(ValueError, match="cv_results must be a search's cv_results_"):
+        SearchScoreDisplay.from_cv_results([1, 2])
+    display = SearchScoreDisplay.from_cv_results(search.cv_results_, best_index=-1)
+    assert display is not None
+    plt.close("all")
