@@ -904,8 +904,8 @@ class Objective:
         lam[:d] = self.penalty.l2 * D * D
         shift = self._shift_steps(float(np.trace(G, axis1=1, axis2=2).mean()), keep)
         for H in G:  # each block's inverse in its own place: one (K, p, p) stack at most
-            H[np.diag_indices_from(H)] += lam
-            K = H[np.ix_(keep, keep)]
+            _add_diagonal(H, lam)
+            K = _kept(H, keep)
             P = _inverse(0.5 * (K + K.T), keep, self.dtype, lam[keep])
             if P is None:
                 return None
@@ -937,11 +937,11 @@ class Objective:
                 H = H.reshape(k, d + 1, k, d + 1)[:, :d, :, :d].reshape(k * d, k * d)
         lam = np.zeros(p)
         lam[:d] = self.penalty.l2 * D * D
-        H[np.diag_indices_from(H)] += np.tile(lam, k)
+        _add_diagonal(H, np.tile(lam, k))
         at = np.arange(p)
         H.reshape(k, p, k, p)[:, at, :, at] += float(np.trace(H)) / (len(H) * k)  # c·Π
         kept = np.tile(keep, k)
-        H = H[np.ix_(kept, kept)]
+        H = _kept(H, kept)
         return 0.5 * (H + H.T), kept, np.tile(lam, k)[kept]
 
     def _class_columns(self, Z):
@@ -986,7 +986,7 @@ class Objective:
         c = self.curvature if rows is None else rows.scale
         H = c * (G if self.fit_intercept else G[:d, :d])
         H[np.arange(d), np.arange(d)] += self.penalty.l2 * D * D
-        return H[np.ix_(keep, keep)]
+        return _kept(H, keep)
 
     def _bound_columns(self, cols, rows=None, Z=None):
         """H's columns ``cols`` (host float64, p × len(cols)), in chunks whose products hold
@@ -1446,6 +1446,16 @@ def paid_start(first, p):
     return min(first, max(1, math.ceil(p / 8)))
 
 
+def _add_diagonal(H, v):
+    """H's diagonal += v, in place (H square; numpy's diag_indices_from cost 20 µs)."""
+    H.flat[:: len(H) + 1] += v
+
+
+def _kept(H, keep):
+    """H on the coordinates ``keep`` (a mask) in both dimensions: H itself where all are."""
+    return H if keep.all() else H[np.ix_(keep, keep)]
+
+
 def _inverse(H, keep, dtype, lam):
     """The metric P (p × p) of :meth:`Objective.whitening` from its H on the coordinates
     ``keep`` (``lam``: the penalty's part of its diagonal): H⁻¹ there, the identity
@@ -1453,18 +1463,21 @@ def _inverse(H, keep, dtype, lam):
     # a floor under H's spectrum (:func:`_floor_of`), whose gradients' rounding H⁻¹ would
     # otherwise blow up along a null direction (a copy or a sum of columns, C = 1e10:
     # 1000 iterations, not converged, for 26)
-    penalty = float(lam.sum())
-    H[np.diag_indices_from(H)] += _floor_of(float(np.trace(H)) - penalty, penalty, len(H), dtype)
+    penalty, q = float(lam.sum()), len(H)
+    _add_diagonal(H, _floor_of(float(np.trace(H)) - penalty, penalty, q, dtype))
     # cho_factor and cho_solve's LAPACK calls, without their checks (a p of 15: 0.1 ms of
-    # a take of 0.4)
-    if not np.all(np.isfinite(H)):
+    # a take of 0.4). Not dpotri: OpenBLAS's gives other bits on two threads than on one
+    if not np.isfinite(H).all():
         return None
     L, info = _potrf(H, lower=1, clean=0)
     if info != 0:
         return None
-    inv, info = _potrs(L, np.eye(len(H)), lower=1)
-    if info != 0 or not np.all(np.isfinite(inv)):
+    inv, info = _potrs(L, np.eye(q), lower=1)
+    if info != 0 or not np.isfinite(inv).all():
         return None
+    inv = 0.5 * (inv + inv.T)
+    if keep.all():
+        return inv
     P = np.eye(len(keep))
-    P[np.ix_(keep, keep)] = 0.5 * (inv + inv.T)
+    P[np.ix_(keep, keep)] = inv
     return P
