@@ -121,19 +121,6 @@ def build(name):
     return X, y
 
 
-def quiet(est, X, y, sw):
-    """(estimator or exception, seconds, warning categories and messages)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        t0 = time.perf_counter()
-        try:
-            est.fit(X, y, sample_weight=sw)
-        except Exception as exc:  # a finding
-            est = exc
-        dt = time.perf_counter() - t0
-    return est, dt, [(w.category.__name__, str(w.message)[:100]) for w in caught]
-
-
 def standardize(X):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -169,24 +156,24 @@ def tight_refs(X, y, t, K, params, rho, sw, s, small):
     out = []
     n, d = X.shape
     p = (d + 1) * (1 if K == 2 else K)
-    ours, _, _ = quiet(GradientDescentLogisticRegression(tol=1e-10, max_iter=20_000, **params),
+    ours, _, _ = u.fit(GradientDescentLogisticRegression(tol=1e-10, max_iter=20_000, **params),
                        X, y, sw)
     if not isinstance(ours, Exception):
         out.append(("ours tol=1e-10", ours.coef_, ours.intercept_))
     if rho == 0:
         if p <= 2000 and n * p * p <= 5e10:
-            m, _, _ = quiet(LogisticRegression(solver="newton-cholesky", tol=1e-12,
+            m, _, _ = u.fit(LogisticRegression(solver="newton-cholesky", tol=1e-12,
                                                max_iter=500, **params), X, y, sw)
             if not isinstance(m, Exception):
                 out.append(("LR newton-cholesky", m.coef_, m.intercept_))
-        m, _, _ = quiet(LogisticRegression(tol=1e-12, max_iter=20_000 if small else 3000,
+        m, _, _ = u.fit(LogisticRegression(tol=1e-12, max_iter=20_000 if small else 3000,
                                            **params), X, y, sw)
         if not isinstance(m, Exception):
             out.append(("LR lbfgs 1e-12", m.coef_, m.intercept_))
     else:
         # saga at tol=1e-10 can take 1e5 epochs on wide one-hot X: capped (J* also takes
         # the split L-BFGS-B and ours at tol=1e-10)
-        m, _, _ = quiet(LogisticRegression(solver="saga", tol=1e-10,
+        m, _, _ = u.fit(LogisticRegression(solver="saga", tol=1e-10,
                                            max_iter=3000 if small else 1000, **params),
                         X, y, sw)
         if not isinstance(m, Exception):
@@ -220,12 +207,12 @@ def run_case(name, X0, y, case):
     K = int(t.max()) + 1
     s = weights(y, params, sw)
     copies = (snapshot(Xfit), y.copy(), snapshot(sw))
-    ours, t_ours, w_ours = quiet(GradientDescentLogisticRegression(**params), Xfit, y, sw)
+    ours, t_ours, w_ours = u.fit(GradientDescentLogisticRegression(**params), Xfit, y, sw)
     r = dict(set=name, case=case, n=X.shape[0], d=X.shape[1], K=K, flags=[], t_ours=t_ours,
              w_ours=sorted(set(w_ours)))
     if not (same(copies[0], Xfit) and np.array_equal(copies[1], y) and same(copies[2], sw)):
         r["flags"].append("mut")
-    lr, t_lr, w_lr = quiet(lr_default(params, rho), Xfit, y, sw)
+    lr, t_lr, w_lr = u.fit(lr_default(params, rho), Xfit, y, sw)
     r.update(t_lr=t_lr, w_lr=sorted({c for c, _ in w_lr}))
     if isinstance(ours, Exception):
         r["flags"].append("err")
