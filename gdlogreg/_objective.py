@@ -985,7 +985,7 @@ class Objective:
         d = len(D)
         c = self.curvature if rows is None else rows.scale
         H = c * (G if self.fit_intercept else G[:d, :d])
-        H[np.arange(d), np.arange(d)] += self.penalty.l2 * D * D
+        _add_diagonal(H[:d, :d], self.penalty.l2 * D * D)
         return _kept(H, keep)
 
     def _bound_columns(self, cols, rows=None, Z=None):
