@@ -42,6 +42,8 @@ from ._problem import (
     check_finite_scalar_weight,
     check_some_weight,
     class_weight_vector,
+    finite_sample_weight,
+    finite_weightless_rows,
     make_problem,
     weigh_classes,
     weight_dtype,
@@ -355,6 +357,7 @@ class GradientDescentLogisticRegression(
             if unknown:
                 raise ValueError(_messages.unknown_class_weight(unknown, classes))
         weights = self._weights(X, y_idx, sample_weight, classes, xp, device_)
+        finite_weightless_rows(X, weights)
         problem = self._make_problem(X, y_idx, weights, n_classes)
         return problem, weights, classes
 
@@ -374,9 +377,9 @@ class GradientDescentLogisticRegression(
                                         **({} if device_ is None else {"device": device_}))
             elif sample_weight is not None and not is_numpy_namespace(xp):
                 sample_weight = move_to(sample_weight, xp=xp, device=device_)
-            weights = check_sample_weight(
+            weights = finite_sample_weight(check_sample_weight(
                 sample_weight, X, dtype=weight_dtype(X), ensure_non_negative=True
-            )
+            ), xp)
         weights = as_data_dtype(weights, X.dtype)  # unless out of X's dtype's range
         check_some_weight(bool(xp.any(weights > 0)))
         if self.class_weight is None:

@@ -88,10 +88,8 @@ def unconverged(est, result, hint, descent_step, no_minimum):
         if cause is not None:  # J falls as long as the weights grow
             return "The cost could not decrease any further in floating point. " + cause
         return _stalled(est, result, descent_step if fixed else None)
-    head = (
-        f"GradientDescentLogisticRegression did not converge in {est.max_iter}"
-        f" iteration{'' if est.max_iter == 1 else 's'}"
-    )
+    n = int(est.max_iter)  # max_iter=True is 1, as in LogisticRegression's message
+    head = f"GradientDescentLogisticRegression did not converge in {n} iteration{'s' * (n != 1)}"
     if cause is not None:
         return f"{head}. " + cause
     head += f" (solver={est.solver!r}, learning_rate={est.learning_rate!r})."
@@ -253,7 +251,7 @@ def search_unconverged(est, grid, n_folds, results, no_minimum=None):
     text = f"{type(est).__name__}: "
     if parts:
         text += "; ".join(parts) + (
-            f" (solver={est.solver!r}, max_iter={est.max_iter}). Their validation scores"
+            f" (solver={est.solver!r}, max_iter={int(est.max_iter)}). Their validation scores"
             " are those of their last (best finite) iterate."
         )
         # no advice where a callback stopped the fit (the user's stop) or its cost has no

@@ -376,7 +376,7 @@ class Problem:
         self.coef_shape = (self.n_features + int(self.fit_intercept), n_columns)
         self.dtype = backend.dtype
         self.standardization = standardization or Standardization(
-            backend.moments(),
+            finite_moments(backend.moments(), self.xp),
             fit_intercept=self.fit_intercept,
             l2=penalty.l2,
             curvature=loss.curvature,
@@ -391,6 +391,47 @@ class Problem:
         """Views (W, b) of coef = [W; b]; b is None without an intercept."""
         d = self.n_features
         return coef[:d, ...], (coef[d, ...] if self.fit_intercept else None)
+
+
+def finite_moments(moments, xp):
+    """X's moments ``(scale, mean, var)``, refused where they are not finite: X holds NaN
+    or inf on a row of positive weight (moments never overflow on finite X: each column is
+    divided by its largest |x| where its sums could). scikit-learn's check of X finds them
+    first, but not under ``sklearn.set_config(assume_finite=True)``, where the fit would
+    otherwise end on a NaN model (review 131)."""
+    if all(bool(xp.all(xp.isfinite(m))) for m in moments):
+        return moments
+    raise ValueError(_NON_FINITE_X)
+
+
+_NON_FINITE_X = (
+    "Input X contains NaN or infinity. scikit-learn's check of X was skipped"
+    " (sklearn.set_config(assume_finite=True)); remove or impute the non-finite values."
+)
+
+
+def finite_sample_weight(sample_weight, xp):
+    """Refuse checked sample weights that are NaN or inf: scikit-learn's check skips their
+    finiteness under ``sklearn.set_config(assume_finite=True)``, and the normalised weights
+    were then NaN (the fit failed deep in the solver, review 131)."""
+    if not bool(xp.all(xp.isfinite(sample_weight))):
+        raise ValueError("Input sample_weight contains NaN or infinity.")
+    return sample_weight
+
+
+def finite_weightless_rows(X, weights):
+    """Refuse NaN or inf on X's rows of weight 0 (numpy weights) where scikit-learn skipped
+    its check of X (``assume_finite=True``): the moments skip these rows, but their
+    products do not (0·NaN is NaN in X w and in Xᵀ r). Reads those rows alone."""
+    from sklearn import get_config
+
+    if not isinstance(weights, np.ndarray) or not get_config()["assume_finite"]:
+        return
+    zero = np.flatnonzero(weights == 0)
+    if zero.size:
+        rows = X[zero]
+        if not np.isfinite(rows.data if hasattr(rows, "tocsr") else rows).all():
+            raise ValueError(_NON_FINITE_X)
 
 
 def make_problem(X, y_idx, sample_weight, n_classes, *, C, l1_ratio, fit_intercept):

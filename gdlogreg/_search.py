@@ -60,6 +60,9 @@ from ._problem import (
     check_finite_scalar_weight,
     check_some_weight,
     class_weight_vector,
+    finite_moments,
+    finite_sample_weight,
+    finite_weightless_rows,
     normalised_in,
 )
 from ._steps.lbfgs import L2_ONLY
@@ -411,6 +414,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                     f" but the data contains only one class: {classes.tolist()[0]!r}."
                 )
             sample_weight, host_weights = _checked_weights(sample_weight, len(y_host))
+            finite_weightless_rows(X, host_weights)
         _check_class_weight(self.class_weight, classes)
         split_params = dict(routed["split"])
         # groups as the splitter requests them (an alias too: set_split_request(groups="g"))
@@ -1176,11 +1180,11 @@ def _checked_weights(sample_weight, n):
         host = np.full(n, float(sample_weight))
         check_sample_weight(host, np.empty((n, 0)), ensure_non_negative=True)
     else:
-        host = check_sample_weight(
+        host = finite_sample_weight(check_sample_weight(
             _to_numpy(sample_weight) if hasattr(sample_weight, "__array_namespace__")
             else np.asarray(sample_weight), np.empty((n, 0)), dtype=np.float64,
             ensure_non_negative=True,
-        )
+        ), np)
     check_some_weight(bool(np.any(host > 0)))
     return sample_weight, host
 
@@ -1380,7 +1384,7 @@ def _normalised(X, base_loss, y_idx, weights, xp):
         s, total = normalised_in(w, dtype, xp)
         cols.append(s)
         sums.append(total)
-        moments.append(make_backend(X, base_loss, y_idx, s).moments())
+        moments.append(finite_moments(make_backend(X, base_loss, y_idx, s).moments(), xp))
     S = np.stack(cols, axis=1) if isinstance(cols[0], np.ndarray) else xp.stack(cols, axis=1)
     return S, sums, moments
 

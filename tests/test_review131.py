@@ -42,11 +42,12 @@ import scipy.sparse as sp
 from scipy.special import logsumexp
 from sklearn import config_context
 from sklearn.base import clone
-from sklearn.exceptions import DataConversionWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict
 
 from gdlogreg import GradientDescentLogisticRegression as GD
+from gdlogreg import GradientDescentLogisticRegressionCV as GDCV
 
 pd = pytest.importorskip("pandas")
 
@@ -548,3 +549,78 @@ def test_the_callers_arrays_are_never_written():
     np.testing.assert_array_equal(Xc, X0)
     np.testing.assert_array_equal(yc, y0)
     np.testing.assert_array_equal(swc, sw0)
+
+
+# ---- the four findings, fixed ------------------------------------------------------------
+_FORMATS = {
+    "dense": lambda a: a,
+    "float32": lambda a: a.astype(np.float32),
+    "csr": sp.csr_matrix,
+    "csc": sp.csc_matrix,
+}
+
+
+def _finite_data():
+    X = np.random.RandomState(0).randn(60, 3)
+    return X, (X[:, 0] > 0).astype(int)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("fmt", list(_FORMATS))
+@pytest.mark.parametrize("make", [
+    lambda: GD(), lambda: GD(solver="lbfgs"), lambda: GDCV(Cs=2, cv=3)], ids=["bb", "lbfgs", "cv"])
+def test_non_finite_x_under_assume_finite_is_refused(bad, fmt, make):
+    """assume_finite=True skips scikit-learn's check of X: a NaN or inf in X is refused by
+    name (from the moments), not fitted to a NaN intercept under a 'diverged' warning;
+    nothing else is warned (CSR's column maxima met the NaN)."""
+    X, y = _finite_data()
+    X[5, 1] = bad
+    with config_context(assume_finite=True), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="Input X contains NaN or infinity.*assume_finite"):
+            make().fit(_FORMATS[fmt](X), y)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
+def test_non_finite_x_on_a_row_of_weight_zero_under_assume_finite_is_refused(fmt):
+    """The moments skip rows of weight 0, their products do not (0·NaN is NaN): such a row
+    is refused too, by sample_weight or by a class weight of 0; finite X with weights of 0
+    fits as before."""
+    X, y = _finite_data()
+    sw = np.ones(len(y))
+    sw[0] = 0.0
+    Xbad = X.copy()
+    Xbad[0, 2] = np.nan
+    zero_class = {int(y[0]): 0.0, int(1 - y[0]): 1.0}
+    with config_context(assume_finite=True), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for est, kw in [(GD(), {"sample_weight": sw}), (GDCV(Cs=2, cv=3), {"sample_weight": sw}),
+                        (GD(class_weight=zero_class), {})]:
+            with pytest.raises(ValueError, match="Input X contains NaN or infinity"):
+                est.fit(_FORMATS[fmt](Xbad), y, **kw)
+        fitted = GD().fit(_FORMATS[fmt](X), y, sample_weight=sw)
+    reference = GD().fit(X[1:], y[1:])
+    np.testing.assert_allclose(fitted.coef_, reference.coef_, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("make", [lambda: GD(), lambda: GDCV(Cs=2, cv=3)], ids=["fit", "cv"])
+def test_non_finite_sample_weight_under_assume_finite_is_refused(bad, make):
+    """A NaN or inf weight under assume_finite=True: a ValueError naming sample_weight
+    (before: 'cannot convert float NaN to integer' from the step rule, a leaked divide
+    warning, or the search's 'weigh more than the largest float')."""
+    X, y = _finite_data()
+    sw = np.ones(len(y))
+    sw[3] = bad
+    with config_context(assume_finite=True), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="Input sample_weight contains NaN or infinity"):
+            make().fit(X, y, sample_weight=sw)
+
+
+def test_max_iter_true_is_counted_as_one_in_the_warning():
+    """max_iter=True passes the Integral check (as in LogisticRegression) and is 1 iteration
+    in the convergence warning, not 'True'."""
+    X, y = _finite_data()
+    with pytest.warns(ConvergenceWarning, match="did not converge in 1 iteration \\("):
+        GD(max_iter=True).fit(X, y)

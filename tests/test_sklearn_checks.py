@@ -1,4 +1,4 @@
-"""scikit-learn's own estimator checks; the search has LogisticRegressionCV's one failure."""
+"""scikit-learn's own estimator checks; the search fails one (its per-fold "balanced")."""
 
 import numpy as np
 from sklearn import config_context
@@ -24,8 +24,9 @@ NO_DISPATCH = _array_api_dispatch_error()
 def _expected_failed_checks(estimator):
     out = {}
     if isinstance(estimator, GradientDescentLogisticRegressionCV):
-        # As for LogisticRegressionCV: "balanced" is computed on each fold's
-        # training rows, the check's dict on all rows, so the searches differ.
+        # "balanced" is computed on each fold's training rows (docs/search.rst), the
+        # check's dict on all rows, so the searches differ; LogisticRegressionCV (1.9)
+        # computes it once from all of y and passes.
         out["check_class_weight_balanced_linear_classifier"] = (
             "class_weight='balanced' is computed per training fold"
         )

@@ -1242,7 +1242,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
             if not isinstance(self.s, float):  # over the rows of positive weight only
                 values = np.where(self.s[_outer(lo, counts) if by_rows else indices] > 0,
                                   values, 0)
-            np.maximum.at(scale, cols, values)
+            with np.errstate(invalid="ignore"):  # NaN in X: refused from the moments
+                np.maximum.at(scale, cols, values)
         return scale
 
     def _sparse_sums(self, scale, nnz_per_block=1 << 16):
