@@ -41,6 +41,7 @@ from scipy.linalg.blas import dtrsv as _trsv
 from scipy.linalg.lapack import dpotrf as _potrf
 from scipy.linalg.lapack import dpotrs as _potrs
 
+from ._backends._threads import scipy_blas_alone
 from ._compat import convert_to_numpy
 from ._loss import (
     CurvatureShare,
@@ -1222,7 +1223,8 @@ class LowRankMetric:
             return A, np.zeros((len(A), len(A))), root
         # A' A'ᵀ's lower triangle, the upper one 0 (half a product's flops; kept so: C's
         # Cholesky reads the lower one, and mirroring it cost 2/3 of the product)
-        return A, _syrk(1.0, A.T, trans=1, lower=1), root
+        with scipy_blas_alone(A.shape[0] ** 2 * A.shape[1]):
+            return A, _syrk(1.0, A.T, trans=1, lower=1), root
 
     def at(self, w):
         """The metric at the rows' weights w (n,), sharing this one's rows (and their Gram
@@ -1274,10 +1276,11 @@ class LowRankMetric:
             return np.column_stack([_trsv(L, _trsv(L, r[:, c], lower=1), trans=1, lower=1)
                                     for c, L in enumerate(self.factor)])
         L = self.factor[0]
-        if r.shape[1] == 1:
+        if r.shape[1] == 1:  # (OpenBLAS runs dtrsv on one thread)
             return _trsv(L, _trsv(L, r[:, 0], lower=1), trans=1, lower=1)[:, None]
-        t, info = _potrs(L, r, lower=True)  # cho_solve's LAPACK call
-        return t if info == 0 else cho_solve((L, True), r)
+        with scipy_blas_alone(2.0 * len(L) ** 2 * r.shape[1]):
+            t, info = _potrs(L, r, lower=True)  # cho_solve's LAPACK call
+            return t if info == 0 else cho_solve((L, True), r)
 
     def __matmul__(self, q):
         out = np.array(self.to_host(q), dtype=np.float64)
@@ -1340,9 +1343,10 @@ def _centred(G, w, sigma, sw, intercept):
     C = np.multiply(G, sw[:, None], order="F")
     C *= sw
     if intercept:
-        a = _symv(1.0 / sigma, G, w, lower=1)
-        h = a - 0.5 * float(w @ a) / sigma  # γ split between the two rank-one terms
-        C = _syr2(-1.0, sw * h, sw, a=C, lower=1, overwrite_a=1)
+        with scipy_blas_alone(4.0 * len(G) ** 2):
+            a = _symv(1.0 / sigma, G, w, lower=1)
+            h = a - 0.5 * float(w @ a) / sigma  # γ split between the two rank-one terms
+            C = _syr2(-1.0, sw * h, sw, a=C, lower=1, overwrite_a=1)
     C.flat[:: len(C) + 1] += 1.0
     return C
 
@@ -1355,7 +1359,8 @@ def _cholesky_of(C):
     if not np.isfinite(C).all():
         return None
     # C is Fortran-ordered: LAPACK factors it in place (scipy's cho_factor copies)
-    L, info = _potrf(C, lower=1, clean=0, overwrite_a=1)
+    with scipy_blas_alone(len(C) ** 3 / 3.0):
+        L, info = _potrf(C, lower=1, clean=0, overwrite_a=1)
     return L if info == 0 else None
 
 
@@ -1469,10 +1474,11 @@ def _inverse(H, keep, dtype, lam):
     # a take of 0.4). Not dpotri: OpenBLAS's gives other bits on two threads than on one
     if not np.isfinite(H).all():
         return None
-    L, info = _potrf(H, lower=1, clean=0)
-    if info != 0:
-        return None
-    inv, info = _potrs(L, np.eye(q), lower=1)
+    with scipy_blas_alone(7.0 * q**3 / 3.0):
+        L, info = _potrf(H, lower=1, clean=0)
+        if info != 0:
+            return None
+        inv, info = _potrs(L, np.eye(q), lower=1)
     if info != 0 or not np.isfinite(inv).all():
         return None
     inv = 0.5 * (inv + inv.T)

@@ -424,3 +424,145 @@ def test_a_child_forked_during_a_pass_gets_the_blas_setting_back():
             assert max(_blas_threads()) == 1  # the parent's pass goes on
         assert max(_blas_threads()) == 2
     assert status == 0 and reported == ["2", "0"]
+
+
+# ---- scipy.linalg's own BLAS (scipy_blas_alone) ------------------------------------------
+def _scipy_own():
+    """The BLAS libraries scipy's wheel brought beside numpy's (skip where there are none)."""
+    own = _threads._scipy_controllers()
+    if not own:
+        pytest.skip("scipy.linalg uses numpy's BLAS here (one library)")
+    return own
+
+
+def _numpy_blas():
+    own = _threads._scipy_controllers()
+    return [lib for lib in _threads._blas_controllers() if not any(lib is o for o in own)]
+
+
+def test_scipy_own_blas_is_told_apart_from_numpys():
+    """The libraries held are those under scipy's install (scipy.libs, scipy/.dylibs),
+    never the one numpy's products use."""
+    import os
+
+    import scipy
+
+    own = _scipy_own()
+    root = os.path.realpath(os.path.dirname(scipy.__file__))
+    for lib in own:
+        assert os.path.realpath(lib.filepath).startswith((root + os.sep, root + ".libs"))
+    assert _numpy_blas(), "numpy's BLAS was taken for scipy's"
+
+
+def test_scipy_blas_alone_holds_scipys_library_alone_and_gives_it_back():
+    """A small call: scipy's library at one thread inside, numpy's untouched, both back
+    after; a call of SCIPY_ALONE_FLOPS or more keeps its threads; the passes' thread limit
+    does not read scipy's hold."""
+    own = _scipy_own()
+    with threadpool_limits(2, user_api="blas"):
+        if {lib.num_threads for lib in _threads._blas_controllers()} != {2}:
+            pytest.skip("the BLAS here does not take two threads")
+        limit = _threads.thread_limit()
+        with _threads.scipy_blas_alone(1e3):
+            assert [lib.num_threads for lib in own] == [1] * len(own)
+            assert {lib.num_threads for lib in _numpy_blas()} == {2}
+            assert _threads.thread_limit() == limit
+        assert {lib.num_threads for lib in _threads._blas_controllers()} == {2}
+        with _threads.scipy_blas_alone(_threads.SCIPY_ALONE_FLOPS):
+            assert {lib.num_threads for lib in own} == {2}
+
+
+def test_scipy_blas_alone_restores_once_when_holds_overlap():
+    """Two fits on two threads in overlapping holds: scipy's setting comes back when the
+    last ends; nested in single_threaded_blas (and around it) it ends where it began."""
+    own = _scipy_own()
+    with threadpool_limits(2, user_api="blas"):
+        if {lib.num_threads for lib in own} != {2}:
+            pytest.skip("scipy's BLAS here does not take two threads")
+        first_in, second_out, inside = threading.Event(), threading.Event(), []
+
+        def second():
+            first_in.wait(5)
+            with _threads.scipy_blas_alone(1.0):
+                inside.append(max(lib.num_threads for lib in own))
+            second_out.set()
+
+        worker = threading.Thread(target=second)
+        worker.start()
+        with _threads.scipy_blas_alone(1.0):
+            first_in.set()
+            second_out.wait(5)
+            inside.append(max(lib.num_threads for lib in own))
+        worker.join()
+        assert inside == [1, 1]
+        assert {lib.num_threads for lib in own} == {2}
+        with _threads.single_threaded_blas(), _threads.scipy_blas_alone(1.0):
+            assert max(_blas_threads()) == 1
+        with _threads.scipy_blas_alone(1.0), _threads.single_threaded_blas():
+            assert max(_blas_threads()) == 1
+        assert set(_blas_threads()) == {2} and _threads._scipy_users == 0
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_child_forked_during_a_scipy_hold_gets_its_threads_back():
+    import os
+
+    own = _scipy_own()
+    with threadpool_limits(2, user_api="blas"):
+        if {lib.num_threads for lib in own} != {2}:
+            pytest.skip("scipy's BLAS here does not take two threads")
+        with _threads.scipy_blas_alone(1.0):
+            read, write = os.pipe()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads
+                pid = os.fork()
+            if pid == 0:
+                os.write(write, f"{max(lib.num_threads for lib in own)} "
+                                f"{_threads._scipy_users}".encode())
+                os._exit(0)
+            os.close(write)
+            _, status = os.waitpid(pid, 0)
+            reported = os.read(read, 64).decode().split()
+            os.close(read)
+            assert max(lib.num_threads for lib in own) == 1
+        assert {lib.num_threads for lib in own} == {2}
+    assert status == 0 and reported == ["2", "0"]
+
+
+@pytest.mark.parametrize("n_classes", [2, 10])
+def test_a_fits_small_lapack_calls_run_scipys_blas_on_one_thread(monkeypatch, n_classes):
+    """Every Cholesky and solve of a take of the metric (the classes' blocks for 10
+    classes, the factored metric of few rows for 2) runs with scipy's library at one
+    thread while numpy's keeps its threads, and the fit is the one made where scipy's
+    library has one thread throughout."""
+    from gdlogreg import _objective
+
+    own = _scipy_own()
+    rng = np.random.default_rng(0)
+    n, d = (600, 40) if n_classes > 2 else (120, 300)
+    X = rng.standard_normal((n, d))
+    y = rng.integers(0, n_classes, n)
+    seen = []
+    for name in ("_potrf", "_potrs", "_syrk", "_symv"):
+        real = getattr(_objective, name)
+
+        def spy(*args, real=real, **kwargs):
+            seen.append((max(lib.num_threads for lib in own),
+                         max(lib.num_threads for lib in _numpy_blas())))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(_objective, name, spy)
+    with threadpool_limits(2, user_api="blas"):
+        if {lib.num_threads for lib in _threads._blas_controllers()} != {2}:
+            pytest.skip("the BLAS here does not take two threads")
+        fit = GradientDescentLogisticRegression(C=10.0).fit(X, y)
+        assert {lib.num_threads for lib in _threads._blas_controllers()} == {2}
+        for lib in own:
+            _threads._set_threads(lib, 1)
+        try:
+            alone = GradientDescentLogisticRegression(C=10.0).fit(X, y)
+        finally:
+            for lib in own:
+                _threads._set_threads(lib, 2)
+    assert seen and set(seen) == {(1, 2)}
+    np.testing.assert_array_equal(fit.coef_, alone.coef_)

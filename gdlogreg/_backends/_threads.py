@@ -68,7 +68,9 @@ def thread_limit():
     if _env is not None:
         limits.append(_env)
     with _lock:  # while passes hold the BLAS at one thread: the setting they saved
-        settings = [n for _, n in _blas_saved] if _blas_users else [b.num_threads for b in blas]
+        saved = _blas_saved if _blas_users else [(b, b.num_threads) for b in blas]
+        own = _scipy_controllers()  # scipy.linalg's: no limit of the passes (scipy_blas_alone)
+        settings = [n for b, n in saved if not any(b is o for o in own)]
     for n in settings:
         if isinstance(n, int) and n > 0:
             limits.append(n)
@@ -121,6 +123,76 @@ def single_threaded_blas():
                 _blas_saved = []
 
 
+# --- scipy.linalg's own BLAS ----------------------------------------------------------------
+_scipy_blas = None  # the controllers of the BLAS libraries scipy.linalg loaded beside numpy's
+_scipy_users, _scipy_saved = 0, []  # blocks holding them at one thread; what to restore
+
+# Floating-point operations of a scipy.linalg call below which it runs on one thread
+# (:func:`scipy_blas_alone`): about 2 ms on one core of the benchmark machine, where a
+# call that waits for the other library's spinning threads lost 4-60 ms.
+SCIPY_ALONE_FLOPS = 1e8
+
+
+def _scipy_controllers():
+    """The BLAS libraries that scipy.linalg brought with it, where they are not numpy's:
+    scipy's wheels bundle an OpenBLAS of their own beside numpy's (none where both use one
+    library, as conda's and distributions' builds do)."""
+    global _scipy_blas
+    if _scipy_blas is None:
+        try:
+            import scipy
+
+            root = os.path.realpath(os.path.dirname(scipy.__file__))
+            homes = (root + os.sep, root + ".libs" + os.sep)
+            _scipy_blas = [lib for lib in _blas_controllers()
+                           if os.path.realpath(str(lib.filepath or "")).startswith(homes)]
+        except Exception:  # pragma: no cover - no path to tell them apart
+            _scipy_blas = []
+    return _scipy_blas
+
+
+class scipy_blas_alone:  # a context manager, named as one
+    """scipy.linalg's own BLAS at one thread while this block runs a call of ``flops``
+    floating-point operations, below :data:`SCIPY_ALONE_FLOPS`.
+
+    Two OpenBLAS libraries (numpy's and scipy's wheels each bundle one) have a pool of
+    threads each, which spin for a while after a call: a call of one library on several
+    threads then waits for cores that the other's threads hold, and the next call of the
+    other waits in turn. After numpy's threaded products, scipy's dsymv of 250 × 250 took
+    7.6 ms instead of 10 µs, dpotrf 4 ms, the next product up to 40 ms: digits' fit (ten
+    class blocks' Choleskys a take) took 3-50 times its time on one thread, on two cores.
+    On one thread scipy's call never wakes its own pool. Counted, as
+    :func:`single_threaded_blas` (a class: entered at every solve of a factored metric).
+    """
+
+    __slots__ = ("libs",)
+
+    def __init__(self, flops):
+        self.libs = _scipy_controllers() if flops < SCIPY_ALONE_FLOPS else None
+
+    def __enter__(self):
+        global _scipy_users, _scipy_saved
+        if self.libs:
+            with _lock:
+                if _scipy_users == 0:
+                    _scipy_saved = [(lib, lib.num_threads) for lib in self.libs]
+                    for lib, n in _scipy_saved:
+                        if n != 1:
+                            _set_threads(lib, 1)
+                _scipy_users += 1
+
+    def __exit__(self, *exc):
+        global _scipy_users, _scipy_saved
+        if self.libs:
+            with _lock:
+                _scipy_users -= 1
+                if _scipy_users == 0:
+                    for lib, n in _scipy_saved:
+                        if n != 1:
+                            _set_threads(lib, n)
+                    _scipy_saved = []
+
+
 def _get_executor():
     global _executor
     with _lock:
@@ -135,13 +207,14 @@ def _get_executor():
 def _forget_executor():  # pragma: no cover - runs in a forked child
     """After a fork the child has none of the parent's threads: make a new executor, and
     give the BLAS back the setting that a pass of another thread held at one thread."""
-    global _executor, _lock, _blas_users, _blas_saved
+    global _executor, _lock, _blas_users, _blas_saved, _scipy_users, _scipy_saved
     _executor, _lock = None, threading.Lock()
-    if _blas_users:
-        for lib, n in _blas_saved:
-            if n != 1:
-                _set_threads(lib, n)
-    _blas_users, _blas_saved = 0, []
+    for users, saved in ((_scipy_users, _scipy_saved), (_blas_users, _blas_saved)):
+        if users:
+            for lib, n in saved:
+                if n != 1:
+                    _set_threads(lib, n)
+    _blas_users, _blas_saved, _scipy_users, _scipy_saved = 0, [], 0, []
 
 
 if hasattr(os, "register_at_fork"):
