@@ -3,10 +3,10 @@
 For each set of ``datasets.py`` (and scikit-learn's breast_cancer, wine, digits), raw and
 after ``StandardScaler`` (without centring for sparse X), three contenders fit with their
 defaults, interleaved (order reversed every other round), in one process at one BLAS
-thread: this checkout's ``GradientDescentLogisticRegression``, the other revision's
-(``bench_ab.load_base``) and ``LogisticRegression``. Printed per row (markdown): the
-iterations of new and base, the relative gaps (J − J*)/J* of the three (J* their lowest J,
-or a tight fit's on small sets),
+thread (``--threads 0``: the machine's default): this checkout's
+``GradientDescentLogisticRegression``, the other revision's (``bench_ab.load_base``) and
+``LogisticRegression``. Printed per row (markdown): the iterations of new and base, the
+relative gaps (J − J*)/J* of the three (J* their lowest J, or a tight fit's on small sets),
 the median times, new/base and both over LR(); then the median and worst time ratio
 over LR().
 
@@ -15,6 +15,7 @@ over LR().
 """
 
 import argparse
+import contextlib
 import functools
 import os
 import statistics
@@ -85,8 +86,11 @@ def main(argv=None):
                    "pd_speech,movies,diamonds,flights_delay")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--solver", default=None, help="ours (new and base) with this solver")
+    p.add_argument("--threads", type=int, default=1,
+                   help="BLAS threads (threadpoolctl); 0: the machine's default")
     args = p.parse_args(argv)
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if args.threads:  # (at the default, scipy's OpenBLAS must start with its own threads)
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", str(args.threads))
     from bench_ab import load_base
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
@@ -103,7 +107,8 @@ def main(argv=None):
           "ms new, before, LR() | new / before | new / LR(), before / LR() |")
     print("|---|---|---|---|---|---|---|")
     ratios = []
-    with threadpool_limits(1), warnings.catch_warnings():
+    limit = threadpool_limits(args.threads) if args.threads else contextlib.nullcontext()
+    with limit, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name in filter(None, args.datasets.split(",")):
             X, y = load(name)
