@@ -376,7 +376,7 @@ class Problem:
         self.coef_shape = (self.n_features + int(self.fit_intercept), n_columns)
         self.dtype = backend.dtype
         self.standardization = standardization or Standardization(
-            finite_moments(backend.moments(), self.xp),
+            finite_moments(backend.moments(), self.xp, backend.X),
             fit_intercept=self.fit_intercept,
             l2=penalty.l2,
             curvature=loss.curvature,
@@ -393,21 +393,40 @@ class Problem:
         return coef[:d, ...], (coef[d, ...] if self.fit_intercept else None)
 
 
-def finite_moments(moments, xp):
-    """X's moments ``(scale, mean, var)``, refused where they are not finite: X holds NaN
-    or inf on a row of positive weight (moments never overflow on finite X: each column is
-    divided by its largest |x| where its sums could). scikit-learn's check of X finds them
-    first, but not under ``sklearn.set_config(assume_finite=True)``, where the fit would
-    otherwise end on a NaN model (review 131)."""
-    if all(bool(xp.all(xp.isfinite(m))) for m in moments):
-        return moments
-    raise ValueError(_NON_FINITE_X)
+def finite_moments(moments, xp, X):
+    """X's moments ``(scale, mean, var)``, refused where they are not finite because X holds
+    NaN or inf (on a row of positive weight): scikit-learn's check of X finds them first,
+    but not under ``sklearn.set_config(assume_finite=True)``, where the fit ended on a NaN
+    model (review 131). X itself is read only then (:func:`refuse_non_finite`): moments
+    not finite on finite X (a sparse column at the float limit under unequal weights,
+    review 132) are used as before."""
+    if not all(bool(xp.all(xp.isfinite(m))) for m in moments):
+        refuse_non_finite(X)
+    return moments
 
 
-_NON_FINITE_X = (
-    "Input X contains NaN or infinity. scikit-learn's check of X was skipped"
-    " (sklearn.set_config(assume_finite=True)); remove or impute the non-finite values."
-)
+def refuse_non_finite(X):
+    """A ValueError where X (numpy, scipy.sparse or an array-API array; Dask X is checked
+    where it is read) holds NaN or inf, naming scikit-learn's skipped check where
+    ``assume_finite`` is set."""
+    from sklearn import get_config
+
+    if hasattr(X, "dask"):
+        return
+    data = X.data if hasattr(X, "tocsr") else X
+    if isinstance(data, np.ndarray):
+        finite = bool(np.isfinite(data).all())
+    else:
+        xp, _ = namespace_of(data)
+        finite = bool(xp.all(xp.isfinite(data)))
+    if finite:
+        return
+    skipped = get_config()["assume_finite"]
+    raise ValueError(
+        "Input X contains NaN or infinity." + (
+            " scikit-learn's check of X was skipped (sklearn.set_config(assume_finite=True));"
+            " remove or impute the non-finite values." if skipped else "")
+    )
 
 
 def finite_sample_weight(sample_weight, xp):
@@ -420,18 +439,22 @@ def finite_sample_weight(sample_weight, xp):
 
 
 def finite_weightless_rows(X, weights):
-    """Refuse NaN or inf on X's rows of weight 0 (numpy weights) where scikit-learn skipped
-    its check of X (``assume_finite=True``): the moments skip these rows, but their
-    products do not (0·NaN is NaN in X w and in Xᵀ r). Reads those rows alone."""
+    """Refuse NaN or inf on X's rows of weight 0 where scikit-learn skipped its check of X
+    (``assume_finite=True``): the moments skip these rows, but their products do not
+    (0·NaN is NaN in X w and in Xᵀ r). Reads those rows alone, in X's namespace."""
     from sklearn import get_config
 
-    if not isinstance(weights, np.ndarray) or not get_config()["assume_finite"]:
+    if weights is None or hasattr(X, "dask") or not get_config()["assume_finite"]:
         return
-    zero = np.flatnonzero(weights == 0)
-    if zero.size:
-        rows = X[zero]
-        if not np.isfinite(rows.data if hasattr(rows, "tocsr") else rows).all():
-            raise ValueError(_NON_FINITE_X)
+    if isinstance(weights, np.ndarray) and (isinstance(X, np.ndarray) or hasattr(X, "tocsr")):
+        zero = np.flatnonzero(weights == 0)
+        if zero.size:
+            refuse_non_finite(X[zero])
+        return
+    xp, device = namespace_of(X)
+    zero = xp.asarray(weights, device=device) == 0
+    if bool(xp.any(zero)):
+        refuse_non_finite(xp.take(X, xp.nonzero(zero)[0], axis=0))
 
 
 def make_problem(X, y_idx, sample_weight, n_classes, *, C, l1_ratio, fit_intercept):

@@ -60,10 +60,9 @@ from ._problem import (
     check_finite_scalar_weight,
     check_some_weight,
     class_weight_vector,
-    finite_moments,
     finite_sample_weight,
-    finite_weightless_rows,
     normalised_in,
+    refuse_non_finite,
 )
 from ._steps.lbfgs import L2_ONLY
 
@@ -414,7 +413,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                     f" but the data contains only one class: {classes.tolist()[0]!r}."
                 )
             sample_weight, host_weights = _checked_weights(sample_weight, len(y_host))
-            finite_weightless_rows(X, host_weights)
+            if get_config()["assume_finite"]:  # scikit-learn's check skipped: the search's
+                refuse_non_finite(X)  # moments miss rows no training fold has (review 132)
         _check_class_weight(self.class_weight, classes)
         split_params = dict(routed["split"])
         # groups as the splitter requests them (an alias too: set_split_request(groups="g"))
@@ -1384,7 +1384,7 @@ def _normalised(X, base_loss, y_idx, weights, xp):
         s, total = normalised_in(w, dtype, xp)
         cols.append(s)
         sums.append(total)
-        moments.append(finite_moments(make_backend(X, base_loss, y_idx, s).moments(), xp))
+        moments.append(make_backend(X, base_loss, y_idx, s).moments())
     S = np.stack(cols, axis=1) if isinstance(cols[0], np.ndarray) else xp.stack(cols, axis=1)
     return S, sums, moments
 

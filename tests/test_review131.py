@@ -624,3 +624,73 @@ def test_max_iter_true_is_counted_as_one_in_the_warning():
     X, y = _finite_data()
     with pytest.warns(ConvergenceWarning, match="did not converge in 1 iteration \\("):
         GD(max_iter=True).fit(X, y)
+
+
+# ---- review 132's findings on the fixes above ----------------------------------------------
+def test_a_sparse_column_at_the_float_limit_under_unequal_weights_still_fits():
+    """Finite X whose sparse moments overflow (a column constant at the float64 maximum,
+    unequal weights: the rounded mean times the scale) is fitted as before, not refused as
+    'NaN or infinity': X itself is read before any refusal."""
+    X = sp.csr_matrix(np.full((20, 1), np.finfo(np.float64).max))
+    y = np.arange(20) % 2
+    for seed in range(12):
+        sw = np.random.RandomState(seed).rand(20)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = GD().fit(X, y, sample_weight=sw)
+        assert np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.intercept_))
+
+
+@pytest.mark.parametrize("refit", [True, False])
+def test_search_refuses_nan_on_rows_no_training_fold_has(refit):
+    """Under assume_finite the search reads X once: a NaN on a row that only validation
+    folds hold (PredefinedSplit), or of class weight 0, is refused, not 'diverged' fits
+    with NaN scores."""
+    from sklearn.model_selection import PredefinedSplit
+
+    X, y = _finite_data()
+    X[0, 1] = np.nan
+    folds = np.where(np.arange(len(y)) < 15, 0, -1)
+    zero_class = {int(y[0]): 0.0, int(1 - y[0]): 1.0}
+    with config_context(assume_finite=True), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for est in (GDCV(Cs=2, cv=PredefinedSplit(folds), refit=refit),
+                    GDCV(Cs=2, cv=3, refit=refit, class_weight=zero_class)):
+            with pytest.raises(ValueError, match="Input X contains NaN or infinity"):
+                est.fit(X, y)
+
+
+def test_array_api_nan_on_a_row_of_weight_zero_is_refused_on_its_device():
+    """The rows of weight 0 are read in X's namespace and on its device (array_api_strict's
+    second device): before, the single fit let the NaN through to a 'diverged' zero model
+    and the search indexed the array with numpy."""
+    xps = pytest.importorskip("array_api_strict")
+    pytest.importorskip("scipy", minversion="1.14")
+    X, y = _finite_data()
+    X[0, 2] = np.nan
+    sw = np.ones(len(y))
+    sw[0] = 0.0
+    device = xps.Device("device1")
+    Xd, yd, swd = (xps.asarray(a, device=device) for a in (X, y, sw))
+    with config_context(assume_finite=True, array_api_dispatch=True), \
+            warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for est in (GD(), GD(class_weight={int(y[0]): 0.0, int(1 - y[0]): 1.0}),
+                    GDCV(Cs=2, cv=3)):
+            kw = {} if est.class_weight else {"sample_weight": swd}
+            with pytest.raises(ValueError, match="Input X contains NaN or infinity"):
+                est.fit(Xd, yd, **kw)
+        X[0, 2] = 0.0
+        model = GD().fit(xps.asarray(X, device=device), yd, sample_weight=swd)
+    assert model.coef_.device == device
+
+
+def test_the_message_names_assume_finite_only_where_it_is_set():
+    from gdlogreg._problem import refuse_non_finite
+
+    X = np.array([[1.0, np.inf]])
+    with pytest.raises(ValueError, match=r"^Input X contains NaN or infinity\.$"):
+        refuse_non_finite(X)
+    with config_context(assume_finite=True), pytest.raises(ValueError, match="assume_finite"):
+        refuse_non_finite(sp.csr_matrix(X))
+    refuse_non_finite(np.ones((2, 2)))

@@ -472,35 +472,80 @@ def test_scipy_blas_alone_holds_scipys_library_alone_and_gives_it_back():
             assert {lib.num_threads for lib in own} == {2}
 
 
-def test_scipy_blas_alone_restores_once_when_holds_overlap():
-    """Two fits on two threads in overlapping holds: scipy's setting comes back when the
-    last ends; nested in single_threaded_blas (and around it) it ends where it began."""
+def _overlapping(first, second):
+    """Thread A enters ``first()``, then thread B ``second()``; A leaves first, then B reads
+    scipy's threads inside its hold and leaves. Returns (what B read, scipy's threads after)."""
+    own = _threads._scipy_controllers()
+    a_in, b_in, a_out, seen = threading.Event(), threading.Event(), threading.Event(), []
+
+    def thread_b():
+        a_in.wait(5)
+        with second():
+            b_in.set()
+            a_out.wait(5)
+            seen.append(max(lib.num_threads for lib in own))
+
+    worker = threading.Thread(target=thread_b)
+    worker.start()
+    with first():
+        a_in.set()
+        b_in.wait(5)
+    a_out.set()
+    worker.join()
+    return seen, max(lib.num_threads for lib in own)
+
+
+@pytest.mark.parametrize("first, second", [
+    ("scipy", "scipy"), ("all", "scipy"), ("scipy", "all"), ("all", "all")])
+def test_holds_overlapping_on_two_threads_end_with_the_last(first, second):
+    """A's hold ends while B's goes on: scipy's library stays at one thread inside B's, of
+    either kind (a pass's single_threaded_blas that ended gave scipy's library its threads
+    back inside another fit's scipy_blas_alone, review 132), and gets them back after."""
     own = _scipy_own()
+    kinds = {"scipy": lambda: _threads.scipy_blas_alone(1.0),
+             "all": _threads.single_threaded_blas}
     with threadpool_limits(2, user_api="blas"):
         if {lib.num_threads for lib in own} != {2}:
             pytest.skip("scipy's BLAS here does not take two threads")
-        first_in, second_out, inside = threading.Event(), threading.Event(), []
+        seen, after = _overlapping(kinds[first], kinds[second])
+        assert seen == [1] and after == 2
+        assert set(_blas_threads()) == {2} and not _threads._held
 
-        def second():
-            first_in.wait(5)
-            with _threads.scipy_blas_alone(1.0):
-                inside.append(max(lib.num_threads for lib in own))
-            second_out.set()
 
-        worker = threading.Thread(target=second)
-        worker.start()
-        with _threads.scipy_blas_alone(1.0):
-            first_in.set()
-            second_out.wait(5)
-            inside.append(max(lib.num_threads for lib in own))
-        worker.join()
-        assert inside == [1, 1]
-        assert {lib.num_threads for lib in own} == {2}
+def test_nested_holds_of_both_kinds_end_where_they_began():
+    _scipy_own()
+    with threadpool_limits(2, user_api="blas"):
+        if set(_blas_threads()) != {2}:
+            pytest.skip("the BLAS here does not take two threads")
         with _threads.single_threaded_blas(), _threads.scipy_blas_alone(1.0):
             assert max(_blas_threads()) == 1
         with _threads.scipy_blas_alone(1.0), _threads.single_threaded_blas():
             assert max(_blas_threads()) == 1
         assert set(_blas_threads()) == {2} and _threads._scipy_users == 0
+
+
+def test_first_scans_of_the_blas_on_two_threads_find_the_same_controllers(monkeypatch):
+    """Two threads' first calls made two lists of controllers, and scipy's library of one
+    was not an object of the other: the thread limit then read another fit's hold."""
+    _scipy_own()
+    for _ in range(5):
+        monkeypatch.setattr(_threads, "_blas", None)
+        monkeypatch.setattr(_threads, "_scipy_blas", None)
+        go, found = threading.Barrier(2), []
+
+        def scan(go=go, found=found):
+            go.wait(5)
+            found.append((_threads._blas_controllers(), _threads._scipy_controllers()))
+
+        workers = [threading.Thread(target=scan) for _ in range(2)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        blas = _threads._blas_controllers()
+        for listed, own in found:
+            assert listed is blas
+            assert own and all(any(o is b for b in blas) for o in own)
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")

@@ -14,6 +14,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
 _lock = threading.Lock()
+_init_lock = threading.Lock()  # the first scan of the BLAS libraries (_blas_controllers)
 _executor = None
 _blas = None  # threadpoolctl's controllers of the BLAS libraries, found once
 _env = None  # OMP_NUM_THREADS when they were found
@@ -38,18 +39,53 @@ def _blas_controllers():
     The variable is read once, as OpenMP and the BLAS read it at their start:
     a later change (Dask's workers set it to 1 in the environment they
     share with their parent) does not limit the passes; threadpoolctl does.
+    Found once under a lock of their own: two threads' first calls made two lists of
+    controllers, and a library of one list was not the same object in the other
+    (review 132).
     """
-    global _blas, _env
+    global _blas, _env, _scipy_blas
     if _blas is None:
-        _env = _env_limit()
-        try:
-            from threadpoolctl import ThreadpoolController
+        with _init_lock:
+            if _blas is None:
+                _env = _env_limit()
+                try:
+                    from threadpoolctl import ThreadpoolController
 
-            found = ThreadpoolController().select(user_api="blas").lib_controllers
-        except Exception:  # pragma: no cover - threadpoolctl missing or failing
-            found = []
-        _blas = list(found)
+                    found = ThreadpoolController().select(user_api="blas").lib_controllers
+                except Exception:  # pragma: no cover - threadpoolctl missing or failing
+                    found = []
+                found = list(found)
+                _scipy_blas = (found, _scipy_own(found))
+                _blas = found
     return _blas
+
+
+def _scipy_own(libs):
+    """Those of ``libs`` that scipy.linalg brought with it, where they are not numpy's:
+    scipy's wheels bundle an OpenBLAS of their own beside numpy's (in ``scipy.libs`` or
+    ``scipy/.dylibs``); none where both use one library, as conda's and distributions'
+    builds do, or where scipy is linked to a library outside its install."""
+    try:
+        import scipy
+
+        root = os.path.realpath(os.path.dirname(scipy.__file__))
+    except Exception:  # pragma: no cover - no scipy to tell apart
+        return []
+    homes = (root + os.sep, root + ".libs" + os.sep)
+    return [lib for lib in libs
+            if getattr(lib, "filepath", None) and os.path.realpath(lib.filepath).startswith(homes)]
+
+
+def _scipy_controllers():
+    """The BLAS libraries that scipy.linalg brought with it beside numpy's (:func:`_scipy_own`
+    of :func:`_blas_controllers`: the same objects, found again if that list is another)."""
+    global _scipy_blas
+    blas = _blas_controllers()
+    found = _scipy_blas
+    if found is None or found[0] is not blas:
+        with _init_lock:
+            found = _scipy_blas = (blas, _scipy_own(blas))
+    return found[1]
 
 
 def thread_limit():
@@ -57,27 +93,52 @@ def thread_limit():
 
     Each BLAS's current setting is read at every call (a C call, no scan of
     the loaded libraries), so a :func:`threadpoolctl.threadpool_limits`
-    block around a fit applies to these passes too. While passes hold the
-    BLAS at one thread (:func:`single_threaded_blas`), the setting they saved
-    counts instead: that hold, a pass of another fit running on another
-    thread, is no limit of this fit, whose bits would otherwise depend on
-    when the two fits ran.
+    block around a fit applies to these passes too. A library held at one thread
+    (:func:`single_threaded_blas`, :class:`scipy_blas_alone`) counts at the setting its
+    holds saved: that hold, a pass of another fit running on another thread, is no limit
+    of this fit, whose bits would otherwise depend on when the two fits ran.
     """
     limits = [cores()]
     blas = _blas_controllers()
     if _env is not None:
         limits.append(_env)
-    with _lock:  # while passes hold the BLAS at one thread: the setting they saved
-        saved = _blas_saved if _blas_users else [(b, b.num_threads) for b in blas]
-        own = _scipy_controllers()  # scipy.linalg's: no limit of the passes (scipy_blas_alone)
-        settings = [n for b, n in saved if not any(b is o for o in own)]
+    with _lock:
+        settings = [_held[id(b)][2] if id(b) in _held else b.num_threads for b in blas]
     for n in settings:
         if isinstance(n, int) and n > 0:
             limits.append(n)
     return min(limits)
 
 
-_blas_users, _blas_saved = 0, []  # passes holding the BLAS at one thread; what to restore
+# The libraries held at one thread: id -> [controller, holds, the setting to restore]. One
+# count per library, whichever hold took it: a pass's single_threaded_blas that ended
+# restored scipy's library while another thread's scipy_blas_alone held it (review 132).
+_held = {}
+_blas_users = 0  # passes inside single_threaded_blas (all the libraries held)
+
+
+def _hold(libs):
+    """Hold each of ``libs`` at one thread (counted); the caller holds ``_lock``."""
+    for lib in libs:
+        h = _held.get(id(lib))
+        if h is not None:
+            h[1] += 1
+            continue
+        n = lib.num_threads
+        _held[id(lib)] = [lib, 1, n]
+        if n != 1:
+            _set_threads(lib, 1)
+
+
+def _release(libs):
+    """End a hold of each of ``libs``; the last gives it back its setting (``_lock`` held)."""
+    for lib in libs:
+        h = _held[id(lib)]
+        h[1] -= 1
+        if h[1] == 0:
+            del _held[id(lib)]
+            if h[2] != 1:
+                _set_threads(lib, h[2])
 
 
 def _set_threads(lib, n):
@@ -102,53 +163,31 @@ def single_threaded_blas():
     would run k times as many threads as cores; scikit-learn's KMeans limits
     the BLAS alike around its threads. Counted, so that overlapping passes
     (fits on several threads) restore the setting once, when the last ends.
+    (A user's ``threadpool_limits`` entered on another thread meanwhile, and left after,
+    restores what it read: one thread. The settings are the process's.)
     """
-    global _blas_users, _blas_saved
+    global _blas_users
+    libs = _blas_controllers()
     with _lock:
-        if _blas_users == 0:
-            _blas_saved = [(lib, lib.num_threads) for lib in _blas_controllers()]
-            for lib, n in _blas_saved:
-                if n != 1:
-                    _set_threads(lib, 1)
         _blas_users += 1
+        _hold(libs)
     try:
         yield
     finally:
         with _lock:
             _blas_users -= 1
-            if _blas_users == 0:
-                for lib, n in _blas_saved:
-                    if n != 1:
-                        _set_threads(lib, n)
-                _blas_saved = []
+            _release(libs)
 
 
 # --- scipy.linalg's own BLAS ----------------------------------------------------------------
-_scipy_blas = None  # the controllers of the BLAS libraries scipy.linalg loaded beside numpy's
-_scipy_users, _scipy_saved = 0, []  # blocks holding them at one thread; what to restore
+_scipy_blas = None  # (_blas, those of its controllers that scipy.linalg loaded beside numpy's)
+_scipy_users = 0  # blocks inside scipy_blas_alone that hold them
 
 # Floating-point operations of a scipy.linalg call below which it runs on one thread
-# (:func:`scipy_blas_alone`): about 2 ms on one core of the benchmark machine, where a
-# call that waits for the other library's spinning threads lost 4-60 ms.
+# (:class:`scipy_blas_alone`): about 2.5 ms on one core of the benchmark machine, where a
+# call that waited for the other library's polling threads lost 4-60 ms
+# (benchmarks/README.md, "scipy's OpenBLAS beside numpy's").
 SCIPY_ALONE_FLOPS = 1e8
-
-
-def _scipy_controllers():
-    """The BLAS libraries that scipy.linalg brought with it, where they are not numpy's:
-    scipy's wheels bundle an OpenBLAS of their own beside numpy's (none where both use one
-    library, as conda's and distributions' builds do)."""
-    global _scipy_blas
-    if _scipy_blas is None:
-        try:
-            import scipy
-
-            root = os.path.realpath(os.path.dirname(scipy.__file__))
-            homes = (root + os.sep, root + ".libs" + os.sep)
-            _scipy_blas = [lib for lib in _blas_controllers()
-                           if os.path.realpath(str(lib.filepath or "")).startswith(homes)]
-        except Exception:  # pragma: no cover - no path to tell them apart
-            _scipy_blas = []
-    return _scipy_blas
 
 
 class scipy_blas_alone:  # a context manager, named as one
@@ -156,13 +195,14 @@ class scipy_blas_alone:  # a context manager, named as one
     floating-point operations, below :data:`SCIPY_ALONE_FLOPS`.
 
     Two OpenBLAS libraries (numpy's and scipy's wheels each bundle one) have a pool of
-    threads each, which spin for a while after a call: a call of one library on several
+    threads each, which poll for a while after a call: a call of one library on several
     threads then waits for cores that the other's threads hold, and the next call of the
     other waits in turn. After numpy's threaded products, scipy's dsymv of 250 × 250 took
     7.6 ms instead of 10 µs, dpotrf 4 ms, the next product up to 40 ms: digits' fit (ten
     class blocks' Choleskys a take) took 3-50 times its time on one thread, on two cores.
-    On one thread scipy's call never wakes its own pool. Counted, as
-    :func:`single_threaded_blas` (a class: entered at every solve of a factored metric).
+    On one thread scipy's call never wakes its own pool. Counted with
+    :func:`single_threaded_blas`'s holds, library by library (a class: entered at every
+    solve of a factored metric).
     """
 
     __slots__ = ("libs",)
@@ -171,26 +211,18 @@ class scipy_blas_alone:  # a context manager, named as one
         self.libs = _scipy_controllers() if flops < SCIPY_ALONE_FLOPS else None
 
     def __enter__(self):
-        global _scipy_users, _scipy_saved
+        global _scipy_users
         if self.libs:
             with _lock:
-                if _scipy_users == 0:
-                    _scipy_saved = [(lib, lib.num_threads) for lib in self.libs]
-                    for lib, n in _scipy_saved:
-                        if n != 1:
-                            _set_threads(lib, 1)
                 _scipy_users += 1
+                _hold(self.libs)
 
     def __exit__(self, *exc):
-        global _scipy_users, _scipy_saved
+        global _scipy_users
         if self.libs:
             with _lock:
                 _scipy_users -= 1
-                if _scipy_users == 0:
-                    for lib, n in _scipy_saved:
-                        if n != 1:
-                            _set_threads(lib, n)
-                    _scipy_saved = []
+                _release(self.libs)
 
 
 def _get_executor():
@@ -207,14 +239,13 @@ def _get_executor():
 def _forget_executor():  # pragma: no cover - runs in a forked child
     """After a fork the child has none of the parent's threads: make a new executor, and
     give the BLAS back the setting that a pass of another thread held at one thread."""
-    global _executor, _lock, _blas_users, _blas_saved, _scipy_users, _scipy_saved
-    _executor, _lock = None, threading.Lock()
-    for users, saved in ((_scipy_users, _scipy_saved), (_blas_users, _blas_saved)):
-        if users:
-            for lib, n in saved:
-                if n != 1:
-                    _set_threads(lib, n)
-    _blas_users, _blas_saved, _scipy_users, _scipy_saved = 0, [], 0, []
+    global _executor, _lock, _init_lock, _blas_users, _scipy_users
+    _executor, _lock, _init_lock = None, threading.Lock(), threading.Lock()
+    for lib, _, n in _held.values():
+        if n != 1:
+            _set_threads(lib, n)
+    _held.clear()
+    _blas_users = _scipy_users = 0
 
 
 if hasattr(os, "register_at_fork"):
