@@ -43,7 +43,7 @@ def _blas_controllers():
     controllers, and a library of one list was not the same object in the other
     (review 132).
     """
-    global _blas, _env, _scipy_blas
+    global _blas, _env
     if _blas is None:
         with _init_lock:
             if _blas is None:
@@ -54,9 +54,7 @@ def _blas_controllers():
                     found = ThreadpoolController().select(user_api="blas").lib_controllers
                 except Exception:  # pragma: no cover - threadpoolctl missing or failing
                     found = []
-                found = list(found)
-                _scipy_blas = (found, _scipy_own(found))
-                _blas = found
+                _blas = list(found)
     return _blas
 
 
@@ -78,7 +76,8 @@ def _scipy_own(libs):
 
 def _scipy_controllers():
     """The BLAS libraries that scipy.linalg brought with it beside numpy's (:func:`_scipy_own`
-    of :func:`_blas_controllers`: the same objects, found again if that list is another)."""
+    of :func:`_blas_controllers`: the same objects; found on first use, and again where
+    that list is another one)."""
     global _scipy_blas
     blas = _blas_controllers()
     found = _scipy_blas
