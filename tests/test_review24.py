@@ -55,7 +55,7 @@ def test_a_search_takes_the_low_rank_metric_as_its_single_fits_on_their_folds(
         np.testing.assert_allclose(curve, single.loss_curve_, rtol=1e-9)
 
 
-@pytest.mark.parametrize("n, d, takes, first", [(1024, 600, False, 10), (500, 500, True, 27),
+@pytest.mark.parametrize("n, d, takes, first", [(1024, 600, False, None), (500, 500, True, 27),
                                                 (200, 200, True, 10), (500, 2000, True, 10)])
 def test_the_low_rank_metric_is_taken_only_where_it_pays(n, d, takes, first):
     """Where the rows are many and not a quarter of the coordinates, a take (n²·p + n³/3)
@@ -66,13 +66,18 @@ def test_the_low_rank_metric_is_taken_only_where_it_pays(n, d, takes, first):
     least as many coordinates its first take now waits until the iterations have cost what
     it does (``whitening_start``): 500 × 500 raw takes it at 27 (at 70 while the take's
     BLAS-3 flops were counted at the products' rate: 96 iterations in 46 ms), 50 iterations
-    against the plain steps' 343 (49 against 83 ms, 2026-12-01)."""
+    against the plain steps' 343 (49 against 83 ms, 2026-12-01). 1024 × 600 takes the wide
+    p × p metric instead (2026-12-04) once its iterations have cost a take: 117 → 79
+    iterations, 67 → 75 ms (tests/test_wide_sparse_metric.py)."""
     from test_whitened_steps import _objective
 
-    from gdlogreg._objective import LowRankMetric
+    from gdlogreg._objective import RENT, LowRankMetric, WideMetric
 
     X, y = _wide(n, d)
     obj = _objective(X, y)
     P = obj.whitening()
-    assert isinstance(P, LowRankMetric) if takes else P is None
+    assert isinstance(P, LowRankMetric) if takes else isinstance(P, WideMetric)
+    if first is None:  # the wide metric's: once the iterations have cost one take
+        first = max(10, -(-obj._wide_price() // RENT))
+        assert first > 10
     assert obj.whitening_start(10) == first

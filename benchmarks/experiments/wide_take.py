@@ -67,7 +67,7 @@ def main(argv=None):
             continue
         p, K = X.shape[1] + 1, len(np.unique(y))
         k = 1 if K == 2 else K
-        if not (O.MAX_WHITENED < p <= O.MAX_SPARSE_WHITENED and p <= X.shape[0]):
+        if not (O.MAX_WHITENED < p <= O.MAX_WIDE_WHITENED and p <= X.shape[0]):
             continue
         try:
             O.Objective._wide_price = lambda self: 10**9
