@@ -127,7 +127,7 @@ def test_one_dense_column_takes_it_once_a_takes_cost_is_run_and_retakes_rent_apa
     assert obj.whitening_start(10) == max(10, -(-price // objective_module.RENT))
     base, z = _base(obj)
     P = obj.whitening(base, z, spent=0, diagonal=True)  # when bb's schedule asks it
-    assert isinstance(P, WideMetric)
+    assert isinstance(P, WideMetric) and P.decrement  # it confirms stops (review 133)
     V = np.random.default_rng(3).standard_normal((p, 2))
     HV = np.column_stack([obj.curvature_matvec(V[:, [j]], CurvatureShare(2), z)[:, 0]
                           for j in range(2)])
