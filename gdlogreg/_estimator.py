@@ -1057,7 +1057,9 @@ def _separation(X, keep, y_idx, z, converged, fit_intercept, separable, weights=
     entries = _kept_entries(X, keep) * (1 if k == 1 else 2 * (k - 1))
     if converged and entries <= NEAR_ENTRIES and (
             X.shape[1] + int(fit_intercept)) * k <= NEAR_COLUMNS:
-        with np.errstate(over="ignore"):
+        # (a row whose share underflowed to 0, class weights of 5e-324 against 1e300, times
+        # an overflowed exp: nan, not near certainty, as the rows of no pull)
+        with np.errstate(over="ignore", invalid="ignore"):
             tiny = _pair_ratios(z, y_idx, weights) < NEAR_RATIO
         found = _separable_near(X, keep, y_idx, k, tiny, fit_intercept)
         if found is not None:
