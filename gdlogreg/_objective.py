@@ -572,12 +572,15 @@ class Objective:
         §4.3: decorrelated inputs; near the optimum, a Newton step). Only without an L1
         part (an L2 penalty or none; the L1 prox needs a diagonal map) in standardized
         coordinates, at most :data:`MAX_WHITENED` coordinates and a
-        :data:`WHITENED_ROWS`-th of the rows (counted as :meth:`_rows` does). A constant
+        :data:`WHITENED_ROWS`-th of the rows (counted as :meth:`_rows` does), or between the
+        two metrics (:meth:`_middle_applies`; host X of up to :data:`MAX_WIDE_WHITENED`
+        coordinates, as a :class:`WideMetric`, where not waiting for its price,
+        :meth:`_wide_price`; ``spent`` tells). A constant
         column (:attr:`Standardization.held`), a copy of the intercept, keeps the plain
         metric. None too where H is not positive definite in floating point. With
-        ``diagonal``, where neither applies (sparse X of more than MAX_WHITENED coordinates
-        or of few rows, dense X too wide for both), H's diagonal alone at ``base``
-        (:meth:`_diagonal_metric`).
+        ``diagonal``, where neither applies or the wide metric waits (sparse X of more than
+        MAX_WHITENED coordinates or of few rows, dense X too wide for both), H's diagonal
+        alone at ``base`` (:meth:`_diagonal_metric`).
         """
         p, be = self.coef_shape[0], self.backend
         if not self.penalty.smooth or self.T is not self.std:
@@ -681,7 +684,8 @@ class Objective:
 
     def _middle_applies(self):
         """Whether the p × p metric may be taken where its take costs many iterations
-        (:meth:`whitening_gap`): at most MAX_WHITENED coordinates, no more than
+        (:meth:`whitening_gap`): at most MAX_WHITENED coordinates (host numpy X, CSR or
+        dense: up to MAX_WIDE_WHITENED, :meth:`_wide_kind`), no more than
         :meth:`_rows` but more than a WHITENED_ROWS-th of them, where the factored metric
         does not apply (it is cheaper on few rows), for X with a Gram kernel, dense or CSR
         (one read of X: columns by products would cost p of them). Between the two metrics
@@ -918,8 +922,8 @@ class Objective:
         return (2 * nnz * p * (1 + k * k) + 4 * n * p * k * k) / SPARSE_TAKE_RATE
 
     def _wide_kind(self):
-        """"csr" or "dense" where X may take the wide p × p metric (host numpy X: CSR or
-        dense; :data:`MAX_WIDE_WHITENED`), else None (CSC, array-API and Dask X)."""
+        """X's kind where it may take the wide p × p metric, "csr" or "dense" (host numpy
+        X; :data:`MAX_WIDE_WHITENED`), else None (CSC, array-API and Dask X)."""
         be = self.backend
         if not hasattr(be, "_csr"):
             return None
