@@ -375,7 +375,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
         self._csr = self._sparse and X.format == "csr"
         self._indptr = _kernel_indptr(X) if self._csr else None
         # Row blocks of X that are contiguous (C-ordered dense X): its products can be
-        # cut in them (np.dot would copy a block of an F-ordered or strided X).
+        # cut in them (np.dot would copy a block of an F-ordered or strided X; for
+        # F-ordered X that copy pays where Z has as many columns as X: _x_by_rows).
         self._row_blocks_of_x = not self._sparse and X.flags.c_contiguous
         # The entries of Z that a row's share of the products by row blocks weighs.
         per_row = X.nnz / max(self.n_samples, 1) if self._csr else self.n_features
@@ -391,6 +392,15 @@ class NumpyBackend(HostArrays, ArrayBackend):
         new = super().with_weights(s)
         new.row_major = self.row_major
         return new
+
+    def _x_by_rows(self, m):
+        """Whether the products with m columns are cut in X's row blocks: C-ordered dense
+        X; F-ordered dense X too where m is at least its columns, whose block copies (np.dot
+        copies a block of F-ordered rows: 2·rows·d entries) then cost less than the whole
+        n × m arrays X V and R that one product each way needs (on 100,000 × 2, 6 classes
+        of a search, 90 columns: 72 MB each, an iteration; review 134)."""
+        return self._row_blocks_of_x or (
+            not self._sparse and self.X.flags.f_contiguous and m >= self.n_features)
 
     def row_blocks(self, m=1):
         """The row blocks of a pass over Z of m columns (:func:`_row_blocks`)."""
@@ -462,7 +472,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         as in :meth:`loss_pass`); each row's product is the same as in one call."""
         out = self._new_z(W.shape[1]) if out is None else out
         blocks = self.row_blocks(W.shape[1])
-        if len(blocks) == 1 or not self._row_blocks_of_x:  # one product on the BLAS's threads
+        if len(blocks) == 1 or not self._x_by_rows(W.shape[1]):  # one product, BLAS threads
             self._linear_rows(self.X, out, W, b)
             return out
 
@@ -584,7 +594,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         """
         width = loss.block_columns(m) if hasattr(loss, "block_columns") else m
         blocks = self.row_blocks(width)
-        dense = self._row_blocks_of_x and len(blocks) > 1
+        dense = self._x_by_rows(m) and len(blocks) > 1
         return gradient and (dense or self._csr and (m == 1 or self.row_major)), width, blocks
 
     def spends_direction(self, loss, m):
