@@ -91,3 +91,31 @@ def test_a_moved_unit_step_leaves_x_and_the_weights_as_they_were():
     GradientDescentLogisticRegressionCV(Cs=[0.1, 10.0], cv=3).fit(X, y, sample_weight=w)
     np.testing.assert_array_equal(X, X0)
     np.testing.assert_array_equal(w, w0)
+
+
+@pytest.mark.parametrize("n_classes,n_features", [(4, 2), (8, 6), (2, 1)])
+def test_f_ordered_x_by_row_blocks_fits_as_c_ordered(monkeypatch, n_classes, n_features):
+    """F-ordered X with at least as many columns of Z as features takes its products in
+    row blocks (each block copied by np.dot, no n × m arrays X V and R): the fit and the
+    search are the C-ordered X's to rounding, and X is left as it was."""
+    monkeypatch.setattr(_array, "CHUNK", 8192)
+    X, y = make_classification(9_000, n_features, n_informative=n_features, n_redundant=0,
+                               n_repeated=0, n_classes=n_classes, n_clusters_per_class=1,
+                               random_state=0)
+    XC, XF = np.ascontiguousarray(X), np.asfortranarray(X)
+    XF0 = XF.copy(order="F")
+    m = 1 if n_classes == 2 else n_classes
+    assert _array.NumpyBackend(XF, np.ones(len(y)), 1.0)._x_by_rows(m)  # the path asked
+    c = GradientDescentLogisticRegression(C=10.0, tol=1e-8).fit(XC, y)
+    f = GradientDescentLogisticRegression(C=10.0, tol=1e-8).fit(XF, y)
+    assert f.n_iter_[0] == c.n_iter_[0]
+    np.testing.assert_allclose(f.loss_curve_, c.loss_curve_, rtol=1e-12)
+    np.testing.assert_allclose(f.coef_, c.coef_, rtol=1e-9, atol=1e-12)
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    sc = GradientDescentLogisticRegressionCV(Cs=[0.1, 10.0], cv=folds, refit=False).fit(XC, y)
+    sf = GradientDescentLogisticRegressionCV(Cs=[0.1, 10.0], cv=folds, refit=False).fit(XF, y)
+    for a, b in zip(sf.loss_curves_, sc.loss_curves_, strict=True):
+        assert len(a) == len(b)
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    np.testing.assert_array_equal(XF, XF0)
+    assert XF.flags.f_contiguous
