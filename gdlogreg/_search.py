@@ -546,6 +546,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             # one column at a time (5,000 tweets, 2**18 hashed columns, 25 columns: 85 s
             # as one batch, 8.7 s one by one; review 72)
             size = 1
+        most = backend.most_groups(k) if hasattr(backend, "most_groups") else None
+        if most is not None:  # K classes on many rows: blocks that stay in the caches
+            size = min(size, most)
         results = [None] * (len(grid) * F)
         stages, previous = path
         for stage in stages:

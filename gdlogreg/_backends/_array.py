@@ -245,6 +245,13 @@ class ArrayBackend:
 # (benchmarks/README.md, "Block size").
 CHUNK = 65536
 
+# Bytes of Z that a batch's block of K > 1 classes holds at most: its loss runs group by
+# group on blocks of CHUNK entries a group, so G groups move blocks of G·CHUNK entries
+# (products, residual) through the caches; past about 2 MiB (4 groups in float64) a
+# search of 100,000 rows took 1.2-1.3 times the time of batches of 2 to 4 groups
+# (survival/nafld2, mosaicData/Birthdays as CSR, 200,000 × 10 of 4 classes; review 134).
+CLASS_BATCH_BYTES = 1 << 21
+
 # Entries of Z (rows × columns) that a thread takes at least in a pass: handing
 # a share to another thread and waiting for it costs some 50 µs on the
 # benchmark machine (2-core EPYC), about the time of a pass over this many
@@ -401,6 +408,14 @@ class NumpyBackend(HostArrays, ArrayBackend):
         of a search, 90 columns: 72 MB each, an iteration; review 134)."""
         return self._row_blocks_of_x or (
             not self._sparse and self.X.flags.f_contiguous and m >= self.n_features)
+
+    def most_groups(self, k):
+        """The most groups of k > 1 columns a batch should hold where its passes cut Z
+        in several row blocks (:data:`CLASS_BATCH_BYTES`); None: no bound (one column
+        a group, whose blocks are sized by the batch's columns, or one block)."""
+        if k == 1 or len(self.row_blocks(k)) == 1:
+            return None
+        return max(1, CLASS_BATCH_BYTES // (CHUNK * self.dtype.itemsize))
 
     def row_blocks(self, m=1):
         """The row blocks of a pass over Z of m columns (:func:`_row_blocks`)."""
