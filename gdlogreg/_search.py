@@ -144,7 +144,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         whitened steps: two n_features² arrays, for K classes K + 2 of them or
         two (K·n_features)² ones, or, factored in the rows, an n_samples ×
         n_features copy and two n_samples² arrays, K + 1 of them for K
-        classes): above it the search runs in several batches.
+        classes): above it the search runs in several batches. K > 1 classes on
+        numpy X of more rows than one block of the passes (about 65,536 / K) run
+        in batches of at most four (C, fold) columns of K classes (eight in
+        float32), whose row blocks stay in the CPU caches.
     warm_start_path : bool, default=False
         Fit the values of C in stages, from the strongest penalty (smallest C)
         up, as ``LogisticRegressionCV`` does: each stage is one batch over the
