@@ -145,7 +145,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         two (K·n_features)² ones, or, factored in the rows, an n_samples ×
         n_features copy and two n_samples² arrays, K + 1 of them for K
         classes): above it the search runs in several batches. K > 1 classes on
-        numpy X of more rows than one block of the passes (about 65,536 / K) run
+        numpy X of more than 131,072 / K rows (two blocks of the passes) run
         in batches of at most four (C, fold) columns of K classes (eight in
         float32), whose row blocks stay in the CPU caches.
     warm_start_path : bool, default=False
