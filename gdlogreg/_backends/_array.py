@@ -541,16 +541,22 @@ class NumpyBackend(HostArrays, ArrayBackend):
             out = np.empty((self.n_samples, m), self.dtype) if self.row_major else self._new_z(m)
         W = np.ascontiguousarray(W, dtype=self.dtype)  # the kernel's one dtype, as for m = 1
         blocks = self.row_blocks(m)
+        # a row-major Z (the search's binary columns): each block's rows are contiguous
+        # there, and the kernel writes them in place (a buffer and its copy were 10 % of
+        # a CSR search)
+        direct = out.flags.c_contiguous and out.dtype == self.dtype
 
         def part(lo, hi):
             with self.errstate():
                 for rows in blocks[lo:hi]:
-                    z = np.empty((rows.stop - rows.start, m), self.dtype)
+                    z = out[rows] if direct else np.empty((rows.stop - rows.start, m),
+                                                          self.dtype)
                     z[...] = b
                     csr_matvecs(z.shape[0], self.n_features, m,
                                 self._indptr[rows.start : rows.stop + 1], self.X.indices,
                                 self.X.data, W.ravel(), z.ravel())
-                    out[rows] = z
+                    if not direct:
+                        out[rows] = z
 
         self._map(part, m, products=True)
         return out
