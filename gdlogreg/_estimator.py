@@ -352,10 +352,6 @@ class GradientDescentLogisticRegression(
                 "GradientDescentLogisticRegression needs samples of at least 2 classes"
                 f" in the data, but the data contains only one class: {classes[0]!r}."
             )
-        if isinstance(self.class_weight, dict):
-            unknown = set(self.class_weight) - set(classes.tolist())
-            if unknown:
-                raise ValueError(_messages.unknown_class_weight(unknown, classes))
         weights = self._weights(X, y_idx, sample_weight, classes, xp, device_)
         finite_weightless_rows(X, weights)
         problem = self._make_problem(X, y_idx, weights, n_classes)
@@ -982,7 +978,13 @@ def _warm_intercept(intercept, m):
 def _finite_start(name, a):
     """``a`` (host numpy), the warm start's ``coef_`` or ``intercept_``, if finite: from
     NaN or inf the descent has no finite iterate to return; numbers of another dtype (a
-    list, an object array set by hand) as float64."""
+    list, an object array set by hand) as float64; complex ones refused (numpy's cast drops
+    their imaginary parts with a warning: review 136)."""
+    if np.iscomplexobj(a):
+        raise ValueError(
+            f"warm_start=True starts from {name}, which holds complex values; set {name} to"
+            " an array of real numbers or fit with warm_start=False."
+        )
     try:
         a = np.asarray(a, dtype=np.float64)
     except (TypeError, ValueError):

@@ -16,6 +16,7 @@ from numbers import Real
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 
+from . import _messages
 from ._backends import constant_columns, dtype_of, make_backend, namespace_of
 from ._loss import make_loss
 from ._penalty import ElasticNet
@@ -80,6 +81,11 @@ def class_weight_vector(class_weight, classes, counts):
     if class_weight is None:
         return np.ones(len(classes))
     if isinstance(class_weight, dict):
+        # every path (in memory, Dask, the search) checks its labels here (review 136: the
+        # Dask fit named the classes left out of the dict, not the unknown label)
+        unknown = set(class_weight) - set(classes.tolist())
+        if unknown:
+            raise ValueError(_messages.unknown_class_weight(unknown, classes))
         bad = {c: w for c, w in class_weight.items() if not _is_class_weight(w)}
         if bad:
             raise ValueError(

@@ -1210,10 +1210,7 @@ def _check_class_weight(class_weight, classes):
     """A class_weight dict must name only labels of y (as the single fit requires),
     with finite non-negative values: checked once, not in a fold."""
     if isinstance(class_weight, dict):
-        unknown = set(class_weight) - set(classes.tolist())
-        if unknown:
-            raise ValueError(_messages.unknown_class_weight(unknown, classes))
-        class_weight_vector(class_weight, classes, np.ones(len(classes)))  # its values
+        class_weight_vector(class_weight, classes, np.ones(len(classes)))  # labels, values
 
 
 def _check_folds(folds, n, weights, weighted_scores):
