@@ -837,6 +837,18 @@ def _edges(values, kind):
     return np.exp(np.clip(edges, np.log(tiny), np.log(huge)))
 
 
+def _log_limits(values, margin=0.05):
+    """The limits of a log axis over ``values`` with matplotlib's margins (a twentieth of
+    the span in log units, a decade around one value), inside the finite floats: its own
+    margins overflowed to inf past 1e290, and the axis fell back to (1, 10) (review 136)."""
+    t = np.log(np.asarray(values, dtype=float))
+    lo, hi = float(t.min()), float(t.max())
+    pad = margin * (hi - lo) if hi > lo else math.log(10.0)
+    tiny, huge = np.finfo(float).smallest_subnormal, np.finfo(float).max
+    ends = np.exp(np.clip([lo - pad, hi + pad], np.log(tiny), np.log(huge)))
+    return tuple(float(e) for e in np.clip(ends, tiny, huge))
+
+
 def _decade_ticks(ax, which="x"):
     """Ticks at whole decades on a log axis that reaches near the float range's top.
 
@@ -1015,7 +1027,11 @@ class SearchScoreDisplay:
             [x[b]], [mean[b]], marker="*", markersize=16, color="C3",
             markeredgecolor="black", linestyle="none", label=label, zorder=3,
         )
+        if kind == "log":  # before the log scale, whose autoscale would overflow
+            ax.set_xlim(*_log_limits(x))
         self._categories(ax, 0, kind, "x")
+        if kind == "log":
+            _decade_ticks(ax)
         ax.set_title(f"Mean CV {score} over the grid")
         ax.set_xlabel(self.param_names[0])
         ax.set_ylabel(f"mean CV {score}")
@@ -1025,6 +1041,10 @@ class SearchScoreDisplay:
     def _plot_heatmap(self, ax, kinds, score, label, cmap, annotate, colorbar):
         mean, std = self.mean_test_score, self.std_test_score
         xe, ye = (_edges(self.param_values[i], kinds[i]) for i in (0, 1))
+        # the limits first: matplotlib's autoscale margins around cells that reach the
+        # float maximum (C near 1e300) overflowed, as did a log scale's (review 136)
+        ax.set_xlim(xe[0], xe[-1])
+        ax.set_ylim(ye[0], ye[-1])
         self.image_ = ax.pcolormesh(xe, ye, np.ma.masked_invalid(mean.T), cmap=cmap,
                                     shading="flat")
         x, y = self._coords(0, kinds[0]), self._coords(1, kinds[1])
@@ -1050,7 +1070,7 @@ class SearchScoreDisplay:
         for axis, kind, set_ticks in ((0, kinds[0], ax.set_xticks), (1, kinds[1], ax.set_yticks)):
             if kind == "linear":  # a tick at each row or column of cells
                 set_ticks(self.param_values[axis], [_fmt_value(v) for v in self.param_values[axis]])
-        ax.set_xlim(xe[0], xe[-1])
+        ax.set_xlim(xe[0], xe[-1])  # (set_ticks widens them to the ticks)
         ax.set_ylim(ye[0], ye[-1])
         for which, kind in zip("xy", kinds, strict=True):
             if kind == "log":
