@@ -173,14 +173,6 @@ def _twice_error(header, target, where, csv_path):
                     f" {columns}); rename all but one of them.")
 
 
-def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _no_feature_error(header, target, sep, csv_path):
     """The error for a CSV without a feature column; for one column, a hint at --sep."""
     if len(header) > 1:
@@ -212,7 +204,7 @@ def _parse_rows(rows, header, j, keep, hint, csv_path):
 
 def _feature_value(v, col, r, csv_path):
     try:
-        return float(v)
+        return _field_number(v)
     except ValueError:
         raise CLIError(
             f"{csv_path!r}, line {r}: column {col!r} holds {v!r}, not a number"
@@ -230,9 +222,10 @@ _MISSING = frozenset({
 })
 
 
-def _label_number(v):
-    """A label as a float; ValueError for text. Python's float also reads "1_0" as 10 and
-    non-ASCII digits ("１"): text labels, which would merge with "10" and "1"."""
+def _field_number(v):
+    """A CSV field as a float; ValueError for text. Python's float also reads "1_0" as 10
+    and non-ASCII digits ("１"): text, which as labels would merge with "10" and "1", and as
+    features read as numbers nobody wrote (review 136)."""
     if "_" in v or not v.isascii():
         raise ValueError(v)
     return float(v)
@@ -242,7 +235,7 @@ def _labels(values, target, hint, csv_path):
     """Whole numbers as integers ("1.0" too), other text as strings; refuse measurements
     and whole numbers with missing labels (NA, ...)."""
     try:
-        numbers = np.array([_label_number(v) for v in values])
+        numbers = np.array([_field_number(v) for v in values])
     except ValueError:
         _refuse_missing(values, target, hint, csv_path)
         return np.array(values)
@@ -270,7 +263,7 @@ def _refuse_missing(values, target, hint, csv_path):
 
 def _is_number(v):
     try:
-        _label_number(v)
+        _field_number(v)
     except ValueError:
         return False
     return True
