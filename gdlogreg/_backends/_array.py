@@ -1687,31 +1687,47 @@ def make_array_backend(X, targets, s):
     return DenseArrayBackend(X, targets, s)
 
 
+#: The most entries of a block of CSR rows made dense for the Gram's products (8 MiB).
+DENSE_BLOCK_ENTRIES = 1 << 20
+
+
+def _dense_pays(B, pairs):
+    """Whether the Gram of a block B of CSR rows costs less by BLAS on the block made dense
+    (rows·d² products) than by sparse products (``pairs``: each row's stored entries
+    squared): where the block is dense to a quarter or more, or its pairs are at least
+    rows·d and the dense block at most DENSE_BLOCK_ENTRIES. A pair of the sparse products
+    costs about d times a dense product (the d × d sums they scatter into: 4 ns a pair at
+    d = 100 to 300, 10 ns at 1,000, against 0.05-0.1 ns a product by BLAS); measured
+    crossovers at rows·d² / pairs of 40 (d = 30) to 950 (d = 1,000), one or six classes
+    (benchmarks/README.md, "Sparse Grams by BLAS on dense blocks")."""
+    rows, d = B.shape
+    if 4 * B.nnz >= rows * d:
+        return True
+    return rows * d <= DENSE_BLOCK_ENTRIES and int(pairs.sum()) >= rows * d
+
+
 def _dense_block(B):
-    """A block of CSR rows dense to a quarter or more (scaled numbers beside one-hot levels)
-    as a dense float64 array, for the Gram's products by BLAS (on carData/Rossi's 432 x 118,
-    2 ms a take by sparse products, 0.1 ms so): a block of :meth:`NumpyBackend._sparse_grams`
-    holds at most 4 times its stored entries, never X."""
-    A = np.zeros(B.shape)
-    # add.at: duplicate entries of a non-canonical CSR sum, as the sparse products do
-    np.add.at(A, (np.repeat(np.arange(B.shape[0]), np.diff(B.indptr)), B.indices), B.data)
-    return A
+    """A block of CSR rows as a dense float64 array (duplicate entries summed), for the
+    Gram's products by BLAS (:func:`_dense_pays`; on carData/Rossi's 432 x 118, 2 ms a take
+    by sparse products, 0.1 ms so): a block of :meth:`NumpyBackend._sparse_grams`, never X."""
+    return B.toarray()
 
 
 def _add_block_grams(B, w, S, c):
     """Add Σ w x xᵀ and Σ w x of a block B of CSR rows to S (K, d, d) and c (K, d) for each
-    column of its weights w (one number, or (rows, K)): by BLAS where the block is dense to
-    a quarter or more, by :func:`_pair_grams` for K columns where its pairs are few, else by
-    sparse products, one per column."""
+    column of its weights w (one number, or (rows, K)): by BLAS where that pays
+    (:func:`_dense_pays`), by :func:`_pair_grams` for K columns where its pairs are few,
+    else by sparse products, one per column."""
     k, d = len(S), B.shape[1]
-    if 4 * B.nnz >= B.shape[0] * d:
+    pairs = np.diff(B.indptr).astype(np.int64) ** 2  # (int32 squares overflow past 46,340)
+    if _dense_pays(B, pairs):
         A = _dense_block(B)
+        root = np.sqrt(w)  # w >= 0: (√w A)ᵀ(√w A), which numpy gives to dsyrk (half a product)
         for j in range(k):
-            Aw = A * w if np.ndim(w) == 0 else A * w[:, j : j + 1]
-            S[j] += A.T @ Aw
-            c[j] += Aw.sum(axis=0)
+            Ar = A * root if np.ndim(w) == 0 else A * root[:, j : j + 1]
+            S[j] += Ar.T @ Ar
+            c[j] += Ar.T @ root[:, j] if np.ndim(w) else root * Ar.sum(axis=0)
         return
-    pairs = np.diff(B.indptr) ** 2
     if k > 1 and d * d * k <= 1 << 21 and pairs.sum() <= 1 << 18:
         S += _pair_grams(B, w, pairs)
         c += np.asarray(B.T @ w).T

@@ -1,0 +1,68 @@
+"""The Gram of CSR row blocks (``_add_block_grams``): by BLAS on the block made dense where
+that pays (``_dense_pays``), else by sparse products; the same sums either way."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from gdlogreg._backends._array import DENSE_BLOCK_ENTRIES, _add_block_grams, _dense_pays
+
+
+def _pairs(B):
+    return np.diff(B.indptr).astype(np.int64) ** 2
+
+
+def _reference(B, w, k):
+    A = B.toarray()
+    W = np.full((B.shape[0], k), w) if np.ndim(w) == 0 else w
+    S = np.stack([A.T @ (A * W[:, [j]]) for j in range(k)])
+    c = np.stack([(A * W[:, [j]]).sum(axis=0) for j in range(k)])
+    return S, c
+
+
+@pytest.mark.parametrize("d, density, dense", [
+    (300, 0.10, True),    # 30 stored a row: 900 pairs >= d
+    (300, 0.03, False),   # 9 a row: 81 pairs < d
+    (1000, 0.05, True),   # 50 a row: 2,500 pairs >= d
+    (10, 0.3, True),      # a quarter or more: dense whatever the pairs
+    (100, 0.05, False),
+])
+def test_dense_pays_where_pairs_reach_rows_times_d(d, density, dense):
+    B = sp.random(200, d, density=density, format="csr", random_state=0)
+    assert _dense_pays(B, _pairs(B)) is dense
+
+
+def test_dense_pays_not_for_blocks_past_the_entry_cap():
+    rows = DENSE_BLOCK_ENTRIES // 100 + 1
+    B = sp.random(rows, 100, density=0.2, format="csr", random_state=0)
+    assert 4 * B.nnz < rows * 100 and _pairs(B).sum() >= rows * 100
+    assert not _dense_pays(B, _pairs(B))
+
+
+@pytest.mark.parametrize("d, k, density, scalar", [
+    (287, 1, 0.22, False), (287, 1, 0.22, True), (50, 1, 0.3, False), (50, 1, 0.3, True),
+    (100, 6, 0.2, False), (30, 3, 0.5, False), (100, 1, 0.02, False), (100, 1, 0.02, True),
+    (300, 4, 0.01, False),
+])
+def test_block_grams_equal_the_dense_sums(d, k, density, scalar):
+    rng = np.random.default_rng(1)
+    B = sp.random(300, d, density=density, format="csr", random_state=2) * 3.0
+    w = 0.37 if scalar else rng.random((300, k))
+    if not scalar:
+        w[::7] = 0.0  # rows of weight 0 (a held-out fold's)
+    S, c = np.zeros((k, d, d)), np.zeros((k, d))
+    _add_block_grams(B, w, S, c)
+    S0, c0 = _reference(B, w, k)
+    np.testing.assert_allclose(S, S0, rtol=0, atol=1e-13 * np.abs(S0).max())
+    np.testing.assert_allclose(c, c0, rtol=0, atol=1e-13 * np.abs(c0).max())
+
+
+def test_dense_block_rows_of_weight_zero_add_nothing_even_when_huge():
+    B = sp.csr_matrix(np.array([[1e300, 0.0, 2.0, 1.0], [1.0, 2.0, 3.0, 4.0]]))
+    w = np.array([[0.0], [0.5]])
+    assert _dense_pays(B, _pairs(B))
+    S, c = np.zeros((1, 4, 4)), np.zeros((1, 4))
+    _add_block_grams(B, w, S, c)
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_allclose(S[0], 0.5 * np.outer(x, x))
+    np.testing.assert_allclose(c[0], 0.5 * x)
