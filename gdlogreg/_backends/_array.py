@@ -296,6 +296,9 @@ RAW_ROWS = 2048
 MOMENT_ENTRIES = 1 << 24
 #: A dense X of at most this many entries (512 KiB in float64) is one block of its Grams.
 GRAM_WHOLE = 1 << 16
+#: Rows of at least this many entries take their Grams in larger blocks
+#: (:meth:`NumpyBackend._gram_rows`).
+GRAM_WIDE = 256
 
 
 class HostArrays:
@@ -791,7 +794,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
         def part(lo, hi):
             G = np.zeros((d + 1, d + 1))
-            for i, A in self._centred_blocks(mean, scale, blocks[lo:hi], self._gram_rows()):
+            for i, A in self._centred_blocks(mean, scale, blocks[lo:hi],
+                                             self._gram_rows(products=True)):
                 w = self._gram_weights(i, A.shape[0], rows, Z)
                 root = np.sqrt(w)  # w >= 0
                 A *= root
@@ -1064,13 +1068,21 @@ class NumpyBackend(HostArrays, ArrayBackend):
             mean, var = self._dense_sums(scale)
         return scale, mean, var
 
-    def _gram_rows(self):
+    def _gram_rows(self, products=False):
         """Rows per block of the dense Grams and their diagonals: the whole of a small X
         (at most :data:`GRAM_WHOLE` entries, cache-sized: one product, where breast
         cancer's 569 rows in four blocks of the moments' size took twice the time of one,
-        140 against 80 µs a take of the metric), else :meth:`_moment_rows`."""
+        140 against 80 µs a take of the metric), else :meth:`_moment_rows`; for the Gram's
+        ``products`` of rows of GRAM_WIDE entries or more, blocks of up to 2^19 entries
+        (4 MiB): each block's dsyrk writes a d × d product, which on small blocks cost more
+        than their cache saved (1,998 × 287: 5.9 → 4.4 ms a Gram; 3,000 × 500 23 → 17 ms;
+        2,000 × 1,000 68 → 43 ms; narrower rows lost 5-14 %: benchmarks/README.md,
+        "Sparse Grams by BLAS on dense blocks")."""
         n, d = self.X.shape
-        return max(n, 1) if n * max(d, 1) <= GRAM_WHOLE else self._moment_rows()
+        if n * max(d, 1) <= GRAM_WHOLE:
+            return max(n, 1)
+        rows = self._moment_rows()
+        return max(rows, min(n, (1 << 19) // d)) if products and d >= GRAM_WIDE else rows
 
     def _moment_rows(self):
         """Rows per block of the dense moments: temporaries of at most a sixteenth
