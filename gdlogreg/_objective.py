@@ -115,11 +115,11 @@ RENT = 3
 MAX_WIDE_WHITENED = 2048
 # The price's times in ns at one thread (2-core EPYC; on 15 one-hot CSR sets of 594 to
 # 1,830 coordinates and 2 to 6 classes a take's iterations were 0.7-1.9 times the model's,
-# median 1.1: experiments/wide_take.py): a take
-# of one p × p block, its Cholesky and inverse 7p³/3 at WIDE_BLAS flops a ns and its
-# Gram's p × p sums and centring WIDE_ENTRY a coordinate pair (and WIDE_PAIR per pair of a
-# row's stored entries); an iteration, WIDE_STORED per stored entry and WIDE_ROW per row
-# for each column (two sparse products; the loss and residual) and WIDE_FIXED.
+# median 1.1: experiments/wide_take.py): a take of one p × p block, its Cholesky p³/3 (K
+# blocks' and their inverses 7p³/3) at WIDE_BLAS flops a ns and its Gram's p × p sums and
+# centring WIDE_ENTRY a coordinate pair (and WIDE_PAIR per pair of a row's stored
+# entries); an iteration, WIDE_STORED per stored entry and WIDE_ROW per row for each
+# column (two sparse products; the loss and residual) and WIDE_FIXED.
 WIDE_BLAS, WIDE_ENTRY, WIDE_PAIR = 40.0, 20.0, 0.5
 WIDE_STORED, WIDE_ROW, WIDE_FIXED = 1.5, 12.0, 54e3
 # Dense X (which had no metric there) of two classes once the iterations have cost one
@@ -615,8 +615,11 @@ class Objective:
             H = self._bound_columns(np.flatnonzero(keep), *at)[keep]
         lam = np.zeros(p)
         lam[: self.problem.n_features] = self.penalty.l2 * _host(be, self.std.D) ** 2
+        if wide:  # its Cholesky factor, solved with at each use (a seventh of the inverse)
+            L = _factor(_symmetrized(H), self.dtype, lam[keep])
+            return None if L is None else WideMetric(L, keep, not self._wide_rents())
         P = _inverse(_symmetrized(H), keep, self.dtype, lam[keep])
-        return None if P is None else _wide(be.asarray(P), wide, not self._wide_rents())
+        return None if P is None else be.asarray(P)
 
     def _unheld(self):
         """The coordinates the metric takes (a mask): all but the held columns
@@ -959,7 +962,9 @@ class Objective:
         else:  # the Gram's n·p² flops by BLAS 3 and its blocks' centred copies
             gram = n * p * p / WIDE_GRAM + WIDE_COPY * n * p
             products = n * p * (WIDE_DENSE + WIDE_COLUMN * k)
-        take = k * (7.0 * p**3 / 3.0 / WIDE_BLAS + WIDE_ENTRY * p * p + gram)
+        # one column's factor p³/3 (:class:`WideMetric`), K classes' blocks' inverses 7p³/3
+        factor = (1.0 if k == 1 else 7.0) * p**3 / 3.0
+        take = k * (factor / WIDE_BLAS + WIDE_ENTRY * p * p + gram)
         return math.ceil(RENT * take / (products + k * WIDE_ROW * n + WIDE_FIXED))
 
     def _class_blocks(self, keep, Z):
@@ -1186,36 +1191,40 @@ class DiagonalMetric:
         return q * self.inv
 
 
-def _wide(P, wide, confirms=False):
-    """The metric P as X above MAX_WHITENED coordinates holds it (``wide``): not
-    retaken where the spectral steps grow, nor taken again to confirm a stop but where
-    ``confirms`` (:class:`WideMetric`); P itself elsewhere or None."""
-    if P is None or not wide:
-        return P
-    if isinstance(P, ClassMetric):  # K blocks: never retaken as stale already
+def _wide(P, wide):
+    """K classes' blocks (:class:`ClassMetric`) as X above MAX_WHITENED coordinates holds
+    them (``wide``): their ½ gᵀP g confirms no stop; P itself elsewhere or None."""
+    if P is not None and wide:  # K blocks: never retaken as stale already
         P.decrement = False
-        return P
-    return WideMetric(P, confirms)
+    return P
 
 
 class WideMetric:
     """H⁻¹ of the p × p metric above MAX_WHITENED coordinates
-    (:meth:`Objective._wide_price`), applied as ``P @ q``. A take costs what dozens or
-    hundreds of iterations do: not retaken where the spectral steps grow (``exact``
-    False); bb's schedule retakes it. ``decrement``: whether its ½ gᵀP g confirms a stop
-    (taken again where it is stale, as the p × p metric of fewer coordinates): one dense
-    column's, whose take costs dozens of iterations (without, 1,500 × 600 correlated
-    columns at C = 1e3 stopped 'converged' 1.25e-5 above J*, twelve times the promise;
-    review 133); not CSR X's, whose take costs hundreds (the gradient tests and the duality
-    gap stop it, as under H's diagonal)."""
+    (:meth:`Objective._wide_price`), applied as ``P @ q`` by H's Cholesky factor L on the
+    coordinates ``keep`` (two triangular solves, the identity elsewhere; host numpy, as
+    the wide metric's X is): an application costs what a product with H⁻¹ does (0.31
+    against 0.33 ms at p = 1,093), and the take p³/3 flops where the inverse cost 7p³/3
+    (12 against 81 ms), which a take waits for (benchmarks/README.md, "The wide metric's
+    factor"). A take costs what dozens or hundreds of iterations do: not retaken where the
+    spectral steps grow (``exact`` False); bb's schedule retakes it. ``decrement``:
+    whether its ½ gᵀP g confirms a stop (taken again where it is stale, as the p × p
+    metric of fewer coordinates): one dense column's, whose take costs dozens of
+    iterations (without, 1,500 × 600 correlated columns at C = 1e3 stopped 'converged'
+    1.25e-5 above J*, twelve times the promise; review 133); not CSR X's, whose take costs
+    hundreds (the gradient tests and the duality gap stop it, as under H's diagonal)."""
 
     exact = False
 
-    def __init__(self, P, decrement=False):
-        self.P, self.decrement = P, decrement
+    def __init__(self, L, keep, decrement=False):
+        self.L, self.keep, self.decrement = L, keep, decrement
+        self.rows = slice(None) if keep.all() else keep
 
     def __matmul__(self, q):
-        return self.P @ q
+        out = np.array(q, dtype=np.float64)
+        flat = out.reshape(len(out), -1)
+        flat[self.rows] = _cho_solve(self.L, flat[self.rows])
+        return out.astype(np.asarray(q).dtype, copy=False)
 
 
 class ClassMetric:
@@ -1378,18 +1387,12 @@ class LowRankMetric:
         return out
 
     def _solve(self, r):
-        """C⁻¹ r (r: n × m) with C's Cholesky factor L (C = L Lᵀ): two triangular solves
-        for one column (a third of dpotrs's time at n = 252), LAPACK's dpotrs for more;
-        with K blocks, column c by block c's."""
+        """C⁻¹ r (r: n × m) with C's Cholesky factor (:func:`_cho_solve`); with K blocks,
+        column c by block c's."""
         if len(self.factor) > 1:
-            return np.column_stack([_trsv(L, _trsv(L, r[:, c], lower=1), trans=1, lower=1)
+            return np.column_stack([_cho_solve(L, r[:, c : c + 1])[:, 0]
                                     for c, L in enumerate(self.factor)])
-        L = self.factor[0]
-        if r.shape[1] == 1:  # (OpenBLAS runs dtrsv on one thread)
-            return _trsv(L, _trsv(L, r[:, 0], lower=1), trans=1, lower=1)[:, None]
-        with scipy_blas_alone(2.0 * len(L) ** 2 * r.shape[1]):
-            t, info = _potrs(L, r, lower=True)  # cho_solve's LAPACK call
-            return t if info == 0 else cho_solve((L, True), r)
+        return _cho_solve(self.factor[0], r)
 
     def __matmul__(self, q):
         out = np.array(self.to_host(q), dtype=np.float64)
@@ -1424,6 +1427,17 @@ class LowRankMetric:
         if self.intercept:
             out[d] = out[d] / self.sigma - _dots(self.mu_raw, u)
         return out
+
+
+def _cho_solve(L, r):
+    """C⁻¹ r (r: n × m, float64) for C = L Lᵀ, L its lower Cholesky factor: two triangular
+    solves for one column (a third of dpotrs's time at n = 252; OpenBLAS runs dtrsv on one
+    thread), LAPACK's dpotrs for more."""
+    if r.shape[1] == 1:
+        return _trsv(L, _trsv(L, r[:, 0], lower=1), trans=1, lower=1)[:, None]
+    with scipy_blas_alone(2.0 * len(L) ** 2 * r.shape[1]):
+        t, info = _potrs(L, r, lower=True)  # cho_solve's LAPACK call
+        return t if info == 0 else cho_solve((L, True), r)
 
 
 def _dots(M, U):
@@ -1585,26 +1599,36 @@ def _symmetrized(H):
     return H
 
 
-def _inverse(H, keep, dtype, lam):
-    """The metric P (p × p) of :meth:`Objective.whitening` from its H on the coordinates
-    ``keep`` (``lam``: the penalty's part of its diagonal): H⁻¹ there, the identity
-    elsewhere; None where H is not positive definite."""
-    # a floor under H's spectrum (:func:`_floor_of`), whose gradients' rounding H⁻¹ would
-    # otherwise blow up along a null direction (a copy or a sum of columns, C = 1e10:
-    # 1000 iterations, not converged, for 26)
+def _factor(H, dtype, lam):
+    """The lower Cholesky factor of the metric's H (``lam``: the penalty's part of its
+    diagonal) with a floor under its spectrum (:func:`_floor_of`), in H's memory; None
+    where H is not positive definite in floating point."""
+    # the floor: H⁻¹ would otherwise blow up the gradients' rounding along a null direction
+    # (a copy or a sum of columns, C = 1e10: 1000 iterations, not converged, for 26)
     penalty, q = float(lam.sum()), len(H)
     _add_diagonal(H, _floor_of(float(np.trace(H)) - penalty, penalty, q, dtype))
-    # cho_factor and cho_solve's LAPACK calls, without their checks (a p of 15: 0.1 ms of
-    # a take of 0.4). Not dpotri: OpenBLAS's gives other bits on two threads than on one
+    # cho_factor's LAPACK call, without its checks (a p of 15: 0.1 ms of a take of 0.4)
     if not np.isfinite(H).all():
         return None
-    # H's memory holds its factor, the identity's H⁻¹: three p × p arrays at the peak, not
-    # six (a fit on 4,000 × 1,500 dense: 54 MB at the peak, 1.1 times X; 91 MB before)
-    with scipy_blas_alone(7.0 * q**3 / 3.0):
+    with scipy_blas_alone(q**3 / 3.0):
         # H symmetric: Hᵀ is H in LAPACK's order, factored in its memory (no copy)
         L, info = _potrf(H.T if H.flags.c_contiguous else H, lower=1, clean=0, overwrite_a=1)
-        if info != 0:
-            return None
+    return L if info == 0 else None
+
+
+def _inverse(H, keep, dtype, lam):
+    """The metric P (p × p) of :meth:`Objective.whitening` from its H on the coordinates
+    ``keep`` (``lam``: the penalty's part of its diagonal): H⁻¹ there (:func:`_factor`'s
+    solves with the identity), the identity elsewhere; None where H is not positive
+    definite."""
+    L = _factor(H, dtype, lam)
+    if L is None:
+        return None
+    # H's memory holds its factor, the identity's H⁻¹: three p × p arrays at the peak, not
+    # six (a fit on 4,000 × 1,500 dense: 54 MB at the peak, 1.1 times X; 91 MB before).
+    # Not dpotri: OpenBLAS's gives other bits on two threads than on one
+    q = len(L)
+    with scipy_blas_alone(2.0 * q**3):
         inv, info = _potrs(L, np.eye(q, order="F"), lower=1, overwrite_b=1)
     if info != 0 or not np.isfinite(inv).all():
         return None

@@ -47,7 +47,7 @@ def _base(obj, seed=1):
     return base, obj.backend.linear(base, True)
 
 
-def test_wide_csr_takes_the_diagonal_until_its_price_then_the_inverse_of_h():
+def test_wide_csr_takes_the_diagonal_until_its_price_then_h_by_its_factor():
     X, y = _one_hot()
     obj = _objective(X, y)
     p = obj.coef_shape[0]
@@ -75,7 +75,7 @@ def test_wide_csr_takes_the_diagonal_until_its_price_then_the_inverse_of_h():
     # the search's memory budget counts it for CSR X (dense X of as many coordinates takes
     # none)
     n = X.shape[0]
-    assert P.P.nbytes <= objective_module.metric_bytes(n, p, 1, wide=True)
+    assert P.L.nbytes <= objective_module.metric_bytes(n, p, 1, wide=True)
     assert objective_module.metric_bytes(n, p, 1) == 0
 
 
