@@ -113,6 +113,9 @@ RENT = 3
 # standardized, C = 1e3) 1000 iterations, not converged (benchmarks/README.md, "The p × p
 # metric of wide X").
 MAX_WIDE_WHITENED = 2048
+# From this many coordinates host X's p × p metric is held as H's Cholesky factor
+# (:class:`FactoredMetric`); below, as H⁻¹ (its product one numpy call, its take cheap).
+FACTORED_FROM = 128
 # The price's times in ns at one thread (2-core EPYC; on 15 one-hot CSR sets of 594 to
 # 1,830 coordinates and 2 to 6 classes a take's iterations were 0.7-1.9 times the model's,
 # median 1.1: experiments/wide_take.py): a take of one p × p block, its Cholesky p³/3 (K
@@ -574,7 +577,7 @@ class Objective:
         coordinates, at most :data:`MAX_WHITENED` coordinates and a
         :data:`WHITENED_ROWS`-th of the rows (counted as :meth:`_rows` does), or between the
         two metrics (:meth:`_middle_applies`; host X of up to :data:`MAX_WIDE_WHITENED`
-        coordinates, as a :class:`WideMetric`, where not waiting for its price,
+        coordinates, as a :class:`FactoredMetric`, where not waiting for its price,
         :meth:`_wide_price`; ``spent`` tells). A constant
         column (:attr:`Standardization.held`), a copy of the intercept, keeps the plain
         metric. None too where H is not positive definite in floating point. With
@@ -615,10 +618,14 @@ class Objective:
             H = self._bound_columns(np.flatnonzero(keep), *at)[keep]
         lam = np.zeros(p)
         lam[: self.problem.n_features] = self.penalty.l2 * _host(be, self.std.D) ** 2
-        if wide:  # its Cholesky factor, solved with at each use (a seventh of the inverse)
-            L = _factor(_symmetrized(H), self.dtype, lam[keep])
-            return None if L is None else WideMetric(L, keep, not self._wide_rents())
-        P = _inverse(_symmetrized(H), keep, self.dtype, lam[keep])
+        H = _symmetrized(H)
+        if wide or (self.xp is np and p >= FACTORED_FROM):
+            # its Cholesky factor, solved with at each use (a seventh of the inverse's flops)
+            L = _factor(H, self.dtype, lam[keep])
+            return None if L is None else FactoredMetric(
+                L, keep, exact=not wide and self.coef_shape[1] == 1,
+                decrement=not (wide and self._wide_rents()))
+        P = _inverse(H, keep, self.dtype, lam[keep])
         return None if P is None else be.asarray(P)
 
     def _unheld(self):
@@ -962,7 +969,7 @@ class Objective:
         else:  # the Gram's n·p² flops by BLAS 3 and its blocks' centred copies
             gram = n * p * p / WIDE_GRAM + WIDE_COPY * n * p
             products = n * p * (WIDE_DENSE + WIDE_COLUMN * k)
-        # one column's factor p³/3 (:class:`WideMetric`), K classes' blocks' inverses 7p³/3
+        # one column's factor p³/3 (:class:`FactoredMetric`), K classes' blocks' inverses 7p³/3
         factor = (1.0 if k == 1 else 7.0) * p**3 / 3.0
         take = k * (factor / WIDE_BLAS + WIDE_ENTRY * p * p + gram)
         return math.ceil(RENT * take / (products + k * WIDE_ROW * n + WIDE_FIXED))
@@ -1199,25 +1206,25 @@ def _wide(P, wide):
     return P
 
 
-class WideMetric:
-    """H⁻¹ of the p × p metric above MAX_WHITENED coordinates
-    (:meth:`Objective._wide_price`), applied as ``P @ q`` by H's Cholesky factor L on the
-    coordinates ``keep`` (two triangular solves, the identity elsewhere; host numpy, as
-    the wide metric's X is): an application costs what a product with H⁻¹ does (0.31
-    against 0.33 ms at p = 1,093), and the take p³/3 flops where the inverse cost 7p³/3
-    (12 against 81 ms), which a take waits for (benchmarks/README.md, "The wide metric's
-    factor"). A take costs what dozens or hundreds of iterations do: not retaken where the
-    spectral steps grow (``exact`` False); bb's schedule retakes it. ``decrement``:
-    whether its ½ gᵀP g confirms a stop (taken again where it is stale, as the p × p
-    metric of fewer coordinates): one dense column's, whose take costs dozens of
-    iterations (without, 1,500 × 600 correlated columns at C = 1e3 stopped 'converged'
-    1.25e-5 above J*, twelve times the promise; review 133); not CSR X's, whose take costs
+class FactoredMetric:
+    """H⁻¹ of the p × p metric applied as ``P @ q`` by H's Cholesky factor L on the
+    coordinates ``keep`` (two triangular solves, the identity elsewhere; host numpy): an
+    application costs what a product with H⁻¹ does (0.31 against 0.33 ms at p = 1,093),
+    and the take p³/3 flops where the inverse cost 7p³/3 (12 against 81 ms;
+    benchmarks/README.md, "The metric's Cholesky factor"). Of host X from
+    :data:`FACTORED_FROM` coordinates (fewer: the inverse, whose product is one numpy
+    call), and above MAX_WHITENED always (:meth:`Objective._wide_price`).
+
+    ``exact``: J's Hessian where taken (one column below MAX_WHITENED), which bb retakes
+    where its spectral steps grow. Above MAX_WHITENED a take costs what dozens or hundreds
+    of iterations do: not retaken so; bb's schedule retakes it. ``decrement``: whether its
+    ½ gᵀP g confirms a stop; above MAX_WHITENED one dense column's, whose take costs dozens
+    of iterations (without, 1,500 × 600 correlated columns at C = 1e3 stopped 'converged'
+    1.25e-5 above J*, twelve times the promise; review 133), not CSR X's, whose take costs
     hundreds (the gradient tests and the duality gap stop it, as under H's diagonal)."""
 
-    exact = False
-
-    def __init__(self, L, keep, decrement=False):
-        self.L, self.keep, self.decrement = L, keep, decrement
+    def __init__(self, L, keep, exact=False, decrement=False):
+        self.L, self.keep, self.exact, self.decrement = L, keep, exact, decrement
         self.rows = slice(None) if keep.all() else keep
 
     def __matmul__(self, q):

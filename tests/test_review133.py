@@ -15,7 +15,7 @@ Found:
 - Dense two-class X of 600 coordinates (1,500 rows) stops with converged_=True above the
   promise (J - J*)/J* <= 1e-6: 1.25e-5 (seed 1, C=1e3), 4.3e-6 (seed 2, C=1e3), 7.2e-6
   (seed 6, C=100); 7 of 16 (seed, C) pairs above 1e-6; J* from newton-cholesky, tol=1e-12.
-  The wide metric confirms no stop (``WideMetric.decrement`` False) and the gradient tests
+  The wide metric confirms no stop (``FactoredMetric.decrement`` False) and the gradient tests
   stop early; before the change the
   same fits ran to max_iter unconverged (honestly). 500 and 1,000 coordinates hold.
   Fixed: one dense column's wide metric confirms stops (its take costs dozens of

@@ -71,12 +71,12 @@ def test_the_low_rank_metric_is_taken_only_where_it_pays(n, d, takes, first):
     iterations, 67 → 75 ms (tests/test_wide_sparse_metric.py)."""
     from test_whitened_steps import _objective
 
-    from gdlogreg._objective import RENT, LowRankMetric, WideMetric
+    from gdlogreg._objective import RENT, FactoredMetric, LowRankMetric
 
     X, y = _wide(n, d)
     obj = _objective(X, y)
     P = obj.whitening()
-    assert isinstance(P, LowRankMetric) if takes else isinstance(P, WideMetric)
+    assert isinstance(P, LowRankMetric) if takes else isinstance(P, FactoredMetric)
     if first is None:  # the wide metric's: once the iterations have cost one take
         first = max(10, -(-obj._wide_price() // RENT))
         assert first > 10

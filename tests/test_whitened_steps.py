@@ -229,18 +229,24 @@ def test_with_more_coordinates_than_a_quarter_of_the_rows_the_metric_is_factored
     obj_big = _objective(big, rng.integers(0, K, n_big), fit_intercept=fit_intercept)
     P_big = obj_big.whitening()
     p_big = obj_big.coef_shape[0]
-    assert isinstance(P_big, np.ndarray) and P_big.shape == (p_big, p_big)
+    from gdlogreg._objective import FACTORED_FROM, FactoredMetric
+
+    if p_big >= FACTORED_FROM:  # H's Cholesky factor (one column: J's Hessian, retaken)
+        assert isinstance(P_big, FactoredMetric) and P_big.L.shape == (p_big, p_big)
+        assert P_big.exact == (K == 2) and P_big.decrement
+    else:
+        assert isinstance(P_big, np.ndarray) and P_big.shape == (p_big, p_big)
     gap = obj_big.whitening_gap()  # RENT times its take's iterations: the first take then
     assert gap > 10 and obj_big.whitening_start(10) == gap
     # more coordinates than MAX_WHITENED (and more rows than them): the wide metric, for
     # one column once its take is paid (retakes its price apart), K classes' blocks only
     # after their price (tests/test_wide_sparse_metric.py)
-    from gdlogreg._objective import WideMetric
+    from gdlogreg._objective import FactoredMetric
 
     wide = rng.standard_normal((n_big, 600))
     obj_wide = _objective(wide, rng.integers(0, K, n_big), fit_intercept=fit_intercept)
     if K == 2:
-        assert isinstance(obj_wide.whitening(), WideMetric)
+        assert isinstance(obj_wide.whitening(), FactoredMetric)
         assert obj_wide.whitening_gap() == obj_wide._wide_price() > 0
     else:
         assert obj_wide.whitening() is None and obj_wide.whitening_gap() == 0

@@ -1,5 +1,5 @@
 """The wide metric (more than MAX_WHITENED coordinates) held as H's Cholesky factor and
-solved with at each use (``WideMetric``), not inverted: the same steps as H⁻¹ for a take
+solved with at each use (``FactoredMetric``), not inverted: the same steps as H⁻¹ for a take
 of p³/3 flops instead of 7p³/3."""
 
 import warnings
@@ -11,7 +11,7 @@ from sklearn.preprocessing import StandardScaler
 
 import gdlogreg._objective as O
 from gdlogreg import GradientDescentLogisticRegression
-from gdlogreg._objective import WideMetric, _factor, _inverse
+from gdlogreg._objective import FactoredMetric, _factor, _inverse
 
 
 def _spd(p, seed=0):
@@ -28,7 +28,7 @@ def test_wide_metric_applies_the_inverse_on_the_kept_coordinates(m, dtype):
     keep[[3, 17, 30]] = False
     H = _spd(37)
     P = _inverse(H.copy(), keep, np.float64, lam)
-    metric = WideMetric(_factor(H.copy(), np.float64, lam), keep)
+    metric = FactoredMetric(_factor(H.copy(), np.float64, lam), keep)
     q = np.random.default_rng(1).standard_normal((p, m)).astype(dtype)
     out = metric @ q
     assert out.dtype == dtype and out.shape == q.shape
@@ -67,7 +67,7 @@ def test_a_dense_wide_fit_takes_the_factor_and_reaches_the_minimum():
         est = GradientDescentLogisticRegression().fit(X, y)
     finally:
         O.Objective.whitening = whitening
-    assert any(isinstance(P, WideMetric) for P in taken)
+    assert any(isinstance(P, FactoredMetric) for P in taken)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = LogisticRegression(tol=1e-12, max_iter=10_000).fit(X, y)

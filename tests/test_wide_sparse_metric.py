@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 import gdlogreg._objective as objective_module
 from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
 from gdlogreg._loss import CurvatureShare
-from gdlogreg._objective import Objective, WideMetric
+from gdlogreg._objective import FactoredMetric, Objective
 from gdlogreg._problem import make_problem
 
 
@@ -60,10 +60,10 @@ def test_wide_csr_takes_the_diagonal_until_its_price_then_h_by_its_factor():
     # multiple of the identity: none), and without ``diagonal`` nothing
     before = obj.whitening(base, z, spent=price - 1, diagonal=True)
     diagonal = obj._diagonal_metric(obj._unheld(), CurvatureShare(2), z)
-    assert type(before) is type(diagonal) and not isinstance(before, (WideMetric, np.ndarray))
+    assert type(before) is type(diagonal) and not isinstance(before, (FactoredMetric, np.ndarray))
     assert obj.whitening(base, z, spent=price - 1) is None
     P = obj.whitening(base, z, spent=price, diagonal=True)
-    assert isinstance(P, WideMetric) and not P.exact and not P.decrement
+    assert isinstance(P, FactoredMetric) and not P.exact and not P.decrement
     # H⁻¹ of the curvature at that point on the coordinates it takes (not the empty
     # levels' columns, held): P (H v) = v
     keep = obj._unheld()
@@ -105,7 +105,7 @@ def test_neither_csc_x_nor_more_than_max_sparse_whitened_coordinates_take_it(
     obj = _objective(X, y)
     base, z = _base(obj)
     P = obj.whitening(base, z, spent=10**9, diagonal=True)
-    assert not isinstance(P, (WideMetric, np.ndarray))
+    assert not isinstance(P, (FactoredMetric, np.ndarray))
 
 
 def _factor(n, p, K, seed=0):
@@ -127,7 +127,7 @@ def test_one_dense_column_takes_it_once_a_takes_cost_is_run_and_retakes_rent_apa
     assert obj.whitening_start(10) == max(10, -(-price // objective_module.RENT))
     base, z = _base(obj)
     P = obj.whitening(base, z, spent=0, diagonal=True)  # when bb's schedule asks it
-    assert isinstance(P, WideMetric) and P.decrement  # it confirms stops (review 133)
+    assert isinstance(P, FactoredMetric) and P.decrement  # it confirms stops (review 133)
     V = np.random.default_rng(3).standard_normal((p, 2))
     HV = np.column_stack([obj.curvature_matvec(V[:, [j]], CurvatureShare(2), z)[:, 0]
                           for j in range(2)])
@@ -141,9 +141,9 @@ def test_dense_classes_wait_for_their_blocks_price():
     assert obj.whitening_gap() == 0 and obj.whitening_start(10) == 10
     base, z = _base(obj)
     before = obj.whitening(base, z, spent=price - 1, diagonal=True)
-    assert not isinstance(before, (WideMetric, np.ndarray, objective_module.ClassMetric))
+    assert not isinstance(before, (FactoredMetric, np.ndarray, objective_module.ClassMetric))
     after = obj.whitening(base, z, spent=price, diagonal=True)
-    assert isinstance(after, (WideMetric, objective_module.ClassMetric))
+    assert isinstance(after, (FactoredMetric, objective_module.ClassMetric))
     assert not after.decrement  # it confirms no stop (a take would cost hundreds)
 
 
@@ -279,5 +279,5 @@ def test_a_dense_take_holds_three_p_by_p_arrays_at_most():
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
-    assert WideMetric in taken
+    assert FactoredMetric in taken
     assert peak <= 4 * 8 * p * p, (peak, X.nbytes)  # 3.1 of them here; 5.1 before
