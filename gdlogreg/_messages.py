@@ -278,14 +278,6 @@ _SEARCH_REASONS = {
 
 
 # ------------------------------------------------- the search's input errors
-def unknown_class_weight(unknown, classes):
-    """class_weight names labels absent from y (the single fit's and the search's)."""
-    return (
-        "class_weight names classes that are not in the training data:"
-        f" {sorted(unknown, key=repr)}; the classes are {classes.tolist()}."
-    )
-
-
 def class_missing_from_fold(fold, label, n_total):
     """A training fold without a sample of one class (the batch needs every class)."""
     return (

@@ -16,7 +16,6 @@ from numbers import Real
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 
-from . import _messages
 from ._backends import constant_columns, dtype_of, make_backend, namespace_of
 from ._loss import make_loss
 from ._penalty import ElasticNet
@@ -85,7 +84,10 @@ def class_weight_vector(class_weight, classes, counts):
         # Dask fit named the classes left out of the dict, not the unknown label)
         unknown = set(class_weight) - set(classes.tolist())
         if unknown:
-            raise ValueError(_messages.unknown_class_weight(unknown, classes))
+            raise ValueError(
+                "class_weight names classes that are not in the training data:"
+                f" {sorted(unknown, key=repr)}; the classes are {classes.tolist()}."
+            )
         bad = {c: w for c, w in class_weight.items() if not _is_class_weight(w)}
         if bad:
             raise ValueError(
