@@ -66,3 +66,34 @@ def test_dense_block_rows_of_weight_zero_add_nothing_even_when_huge():
     x = np.array([1.0, 2.0, 3.0, 4.0])
     np.testing.assert_allclose(S[0], 0.5 * np.outer(x, x))
     np.testing.assert_allclose(c[0], 0.5 * x)
+
+
+def test_dense_block_sums_duplicate_entries():
+    """A CSR block holding an entry twice (not canonical): its sum, as the sparse products
+    and ``toarray`` read it."""
+    B = sp.csr_matrix((np.array([1.0, 2.0, 3.0, 4.0, 5.0]), np.array([0, 0, 1, 2, 1]),
+                       np.array([0, 3, 5])), shape=(2, 3))
+    assert not B.has_canonical_format and _dense_pays(B, _pairs(B))
+    w = np.array([[1.0], [2.0]])
+    S, c = np.zeros((1, 3, 3)), np.zeros((1, 3))
+    _add_block_grams(B, w, S, c)
+    S0, c0 = _reference(B, w, 1)
+    np.testing.assert_allclose(S, S0)
+    np.testing.assert_allclose(c, c0)
+
+
+def test_sparse_grams_blocks_of_dense_rows_give_the_one_block_sums():
+    """CSR X whose rows go dense takes its Grams in blocks of up to 2^19 entries; the sums
+    are those of blocks of 16,384 stored entries to rounding."""
+    from gdlogreg._backends._array import NumpyBackend
+
+    rng = np.random.default_rng(3)
+    X = sp.random(3000, 200, density=0.3, format="csr", random_state=4)
+    be = NumpyBackend(X, np.zeros(3000, dtype=np.int8), 1.0 / 3000)
+    w = rng.random((3000, 1)) / 3000
+    mu, D = np.asarray(X.mean(axis=0)).ravel(), np.full(200, 2.0)
+    G = be._sparse_grams(mu, D, lambda i, k: w[i : i + k])
+    A = (X.toarray() - mu) * D
+    ref = A.T @ (A * w)
+    np.testing.assert_allclose(G[0, :200, :200], ref, rtol=1e-10, atol=1e-12 * np.abs(ref).max())
+    np.testing.assert_allclose(G[0, 200, 200], w.sum())

@@ -1018,6 +1018,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
         plain."""
         X, (n, d) = self.X, self.X.shape
         step = max(1, nnz_per_block * n // max(X.nnz, 1))
+        if int(np.sum(np.diff(X.indptr).astype(np.int64) ** 2)) >= n * d:
+            # blocks that go dense (:func:`_dense_pays`) of up to 2^19 entries, as the dense
+            # Grams' (:meth:`_gram_rows`): dsyrk's d × d product a block
+            step = max(step, min(n, (1 << 19) // max(d, 1)))
         S, c, total = None, None, None
         for i in range(0, n, step):
             B = X[i : i + step].astype(np.float64)
@@ -1721,8 +1725,15 @@ def _dense_pays(B, pairs):
 def _dense_block(B):
     """A block of CSR rows as a dense float64 array (duplicate entries summed), for the
     Gram's products by BLAS (:func:`_dense_pays`; on carData/Rossi's 432 x 118, 2 ms a take
-    by sparse products, 0.1 ms so): a block of :meth:`NumpyBackend._sparse_grams`, never X."""
-    return B.toarray()
+    by sparse products, 0.1 ms so): a block of :meth:`NumpyBackend._sparse_grams`, never X
+    (scattered here: X's own ``toarray`` is never called)."""
+    A = np.zeros(B.shape)
+    rows = np.repeat(np.arange(B.shape[0]), np.diff(B.indptr))
+    if B.has_canonical_format:  # no duplicate entries: one scatter
+        A[rows, B.indices] = B.data
+    else:  # duplicates sum, as the sparse products do
+        np.add.at(A, (rows, B.indices), B.data)
+    return A
 
 
 def _add_block_grams(B, w, S, c):
