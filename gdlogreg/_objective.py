@@ -113,8 +113,9 @@ RENT = 3
 # standardized, C = 1e3) 1000 iterations, not converged (benchmarks/README.md, "The p × p
 # metric of wide X").
 MAX_WIDE_WHITENED = 2048
-# From this many coordinates host X's p × p metric is held as H's Cholesky factor
-# (:class:`FactoredMetric`); below, as H⁻¹ (its product one numpy call, its take cheap).
+# From this many coordinates the p × p metric of X whose parameters are host numpy (numpy,
+# scipy.sparse, Dask) is held as H's Cholesky factor (:class:`FactoredMetric`); below, as
+# H⁻¹ (its product one numpy call, its take cheap).
 FACTORED_FROM = 128
 # The price's times in ns at one thread (2-core EPYC; on 15 one-hot CSR sets of 594 to
 # 1,830 coordinates and 2 to 6 classes a take's iterations were 0.7-1.9 times the model's,
@@ -1208,7 +1209,8 @@ def _wide(P, wide):
 
 class FactoredMetric:
     """H⁻¹ of the p × p metric applied as ``P @ q`` by H's Cholesky factor L on the
-    coordinates ``keep`` (two triangular solves, the identity elsewhere; host numpy): an
+    coordinates ``keep`` (two triangular solves, the identity elsewhere; host numpy
+    parameters: numpy, scipy.sparse and Dask X, not array-API devices): an
     application costs what a product with H⁻¹ does (0.31 against 0.33 ms at p = 1,093),
     and the take p³/3 flops where the inverse cost 7p³/3 (12 against 81 ms;
     benchmarks/README.md, "The metric's Cholesky factor"). Of host X from

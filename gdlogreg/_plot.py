@@ -838,15 +838,22 @@ def _edges(values, kind):
 
 
 def _log_limits(values, margin=0.05):
-    """The limits of a log axis over ``values`` with matplotlib's margins (a twentieth of
-    the span in log units, a decade around one value), inside the finite floats: its own
-    margins overflowed to inf past 1e290, and the axis fell back to (1, 10) (review 136)."""
-    t = np.log(np.asarray(values, dtype=float))
-    lo, hi = float(t.min()), float(t.max())
+    """The limits of a log axis over ``values`` where matplotlib's autoscale would
+    overflow: its margins (a twentieth of the span in log units, a decade around one value)
+    reach past the largest float from Cs near 1e290 on, and the axis fell back to (1, 10)
+    (review 136). Then the margins inside the finite floats; None elsewhere (the autoscale's
+    own: limits below 1e-287 it reads as a zero range and resets, review 138), and without a
+    finite positive value."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not len(v):
+        return None
+    lo, hi = float(np.log(v.min())), float(np.log(v.max()))
     pad = margin * (hi - lo) if hi > lo else math.log(10.0)
-    tiny, huge = np.finfo(float).smallest_subnormal, np.finfo(float).max
-    ends = np.exp(np.clip([lo - pad, hi + pad], np.log(tiny), np.log(huge)))
-    return tuple(float(e) for e in np.clip(ends, tiny, huge))
+    top = math.log(np.finfo(float).max)
+    if hi + pad < top:
+        return None
+    return float(np.exp(lo - pad)), float(np.finfo(float).max)
 
 
 def _decade_ticks(ax, which="x"):
@@ -857,12 +864,16 @@ def _decade_ticks(ax, which="x"):
     all finite. An axis elsewhere keeps matplotlib's ticks.
     """
     lo, hi = ax.get_xlim() if which == "x" else ax.get_ylim()
+    if not (0.0 < lo < hi < math.inf):
+        return
     first, last = math.ceil(math.log10(lo)), math.floor(math.log10(hi))
     if last + (last - first + 1) < 300:
         return
     stride = max(1, math.ceil((last - first + 1) / 9))
     ticks = [10.0**e for e in range(first, last + 1, stride)]
-    (ax.set_xticks if which == "x" else ax.set_yticks)(ticks)
+    set_ticks = ax.set_xticks if which == "x" else ax.set_yticks
+    set_ticks(ticks)
+    set_ticks([], minor=True)  # (the minor LogLocator's decades overflow there too)
 
 
 def _fmt_value(v):
@@ -1027,8 +1038,9 @@ class SearchScoreDisplay:
             [x[b]], [mean[b]], marker="*", markersize=16, color="C3",
             markeredgecolor="black", linestyle="none", label=label, zorder=3,
         )
-        if kind == "log":  # before the log scale, whose autoscale would overflow
-            ax.set_xlim(*_log_limits(x))
+        limits = _log_limits(x) if kind == "log" else None
+        if limits is not None:  # before the log scale, whose autoscale would overflow
+            ax.set_xlim(*limits)
         self._categories(ax, 0, kind, "x")
         if kind == "log":
             _decade_ticks(ax)
