@@ -610,7 +610,7 @@ class Objective:
             bound = self._class_bound(keep, z)
             if bound is not None:
                 H, kept, lam = bound  # (no test of H's condition: K classes couple)
-                P = _inverse(H, kept, self.dtype, lam)
+                P = self._held_inverse(H, kept, lam)
                 return None if P is None else ClassMetric(P, self.coef_shape, be)
         if base is not None and self._class_metric_pays(spent, blocks=True):
             return _wide(self._class_blocks(keep, z), wide)
@@ -619,15 +619,22 @@ class Objective:
             H = self._bound_columns(np.flatnonzero(keep), *at)[keep]
         lam = np.zeros(p)
         lam[: self.problem.n_features] = self.penalty.l2 * _host(be, self.std.D) ** 2
-        H = _symmetrized(H)
-        if wide or (self.xp is np and p >= FACTORED_FROM):
-            # its Cholesky factor, solved with at each use (a seventh of the inverse's flops)
-            L = _factor(H, self.dtype, lam[keep])
-            return None if L is None else FactoredMetric(
-                L, keep, exact=not wide and self.coef_shape[1] == 1,
-                decrement=not (wide and self._wide_rents()))
-        P = _inverse(H, keep, self.dtype, lam[keep])
+        P = self._held_inverse(_symmetrized(H), keep, lam[keep], wide)
+        if isinstance(P, FactoredMetric):
+            P.exact = not wide and self.coef_shape[1] == 1
+            P.decrement = not (wide and self._wide_rents())
+            return P
         return None if P is None else be.asarray(P)
+
+    def _held_inverse(self, H, keep, lam, wide=False):
+        """H⁻¹ (numpy) on the coordinates ``keep``, the identity elsewhere: as H's Cholesky
+        factor (:class:`FactoredMetric`, a seventh of the inverse's flops) where H has
+        FACTORED_FROM rows or more and X's parameters are host numpy, or ``wide``; else the
+        inverse itself (:func:`_inverse`). None where H is not positive definite."""
+        if wide or (self.xp is np and len(H) >= FACTORED_FROM):
+            L = _factor(H, self.dtype, lam)
+            return None if L is None else FactoredMetric(L, keep)
+        return _inverse(H, keep, self.dtype, lam)
 
     def _unheld(self):
         """The coordinates the metric takes (a mask): all but the held columns
@@ -1237,8 +1244,9 @@ class FactoredMetric:
 
 
 class ClassMetric:
-    """H'⁻¹ over the K class columns at once (numpy, float64, pK × pK, from
-    :meth:`Objective._class_bound`), applied as ``P @ q`` to q of shape (p, K): the softmax
+    """H'⁻¹ over the K class columns at once (numpy, float64, pK × pK, or its Cholesky
+    factor as a :class:`FactoredMetric`, from :meth:`Objective._class_bound`), applied as
+    ``P @ q`` to q of shape (p, K): the softmax
     Hessian's class blocks -Σ s pₖpₗ ââᵀ couple the classes' steps, which the mean block
     the classes otherwise share leaves out (Böhning 1992, "Multinomial logistic regression
     algorithm", for the block structure). Or K blocks (K, p, p) from
@@ -1249,8 +1257,8 @@ class ClassMetric:
     def __init__(self, P, shape, backend, shift=None):
         self.P, self.shape, self.shift = P, shape, shift
         #: J's Hessian where taken (but along the classes' common shifts): bb retakes it
-        #: where it went stale, as a binary fit's; not the blocks alone
-        self.exact = P.ndim == 2
+        #: where it went stale, as a binary fit's; not the blocks alone (K, p, p)
+        self.exact = getattr(P, "ndim", 2) == 2
         # q to the host, and P q back to the backend's namespace and dtype
         self.to_host, self.to_backend = partial(_host, backend), backend.asarray
 
