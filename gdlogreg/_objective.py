@@ -1236,6 +1236,11 @@ class FactoredMetric:
         self.L, self.keep, self.exact, self.decrement = L, keep, exact, decrement
         self.rows = slice(None) if keep.all() else keep
 
+    @property
+    def nbytes(self):
+        """The memory it holds (its factor's; the search's budget counts it, metric_bytes)."""
+        return self.L.nbytes
+
     def __matmul__(self, q):
         out = np.array(q, dtype=np.float64)
         flat = out.reshape(len(out), -1)
