@@ -97,3 +97,34 @@ def test_sparse_grams_blocks_of_dense_rows_give_the_one_block_sums():
     ref = A.T @ (A * w)
     np.testing.assert_allclose(G[0, :200, :200], ref, rtol=1e-10, atol=1e-12 * np.abs(ref).max())
     np.testing.assert_allclose(G[0, 200, 200], w.sum())
+
+
+@pytest.mark.parametrize("k", [3, 5])
+def test_csr_class_gram_of_rows_that_go_dense_is_the_dense_one(k):
+    """The whole class Hessian's Gram (``class_gram``, not the blocks) of CSR X whose rows
+    go dense: its row blocks made dense, centred and scaled as dense X's, the same sums;
+    rows of weight 0 holding 1e300 add nothing. Sparser CSR X keeps the products (None)."""
+    from gdlogreg._backends._array import NumpyBackend
+    from gdlogreg._loss import SoftmaxCurvature
+
+    rng = np.random.default_rng(5)
+    n, d = 400, 12
+    X = sp.random(n, d, density=0.5, format="csr", random_state=6)
+    X.data[X.indices == 3] *= 1e-3  # columns of other scales
+    s = rng.random(n)
+    s[::9] = 0.0
+    rows_zero = np.flatnonzero(s == 0)[:3]
+    X = X.tolil()
+    X[rows_zero, 0] = 1e300  # weight-0 rows holding huge values
+    X = X.tocsr()
+    s /= s.sum()
+    targets = rng.integers(0, k, n)
+    Z = rng.standard_normal((n, k))
+    mu, D = rng.standard_normal(d) * 0.1, rng.uniform(0.5, 2.0, d)
+    sparse = NumpyBackend(X, targets, s).class_gram(mu, D, Z, SoftmaxCurvature(k))
+    dense = NumpyBackend(X.toarray(), targets, s).class_gram(mu, D, Z, SoftmaxCurvature(k))
+    assert sparse is not None and np.all(np.isfinite(sparse))
+    np.testing.assert_allclose(sparse, dense, rtol=1e-12, atol=1e-14 * np.abs(dense).max())
+    thin = sp.random(n, 200, density=0.01, format="csr", random_state=7)
+    assert NumpyBackend(thin, targets, s).class_gram(
+        np.zeros(200), np.ones(200), Z, SoftmaxCurvature(k)) is None

@@ -936,7 +936,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
         for block in blocks:
             for i in range(block.start, block.stop, step):
                 A = buf[: min(i + step, block.stop) - i]
-                np.copyto(A, self.X[i : i + len(A)])  # a copy, in float64
+                if self._sparse:  # CSR rows that go dense (class_gram): scattered
+                    _dense_block(self.X[i : i + len(A)], out=A)
+                else:
+                    np.copyto(A, self.X[i : i + len(A)])  # a copy, in float64
                 A -= mu  # in place: the block's one temporary, A itself
                 A *= D
                 if not isinstance(self.s, float):
@@ -953,9 +956,15 @@ class NumpyBackend(HostArrays, ArrayBackend):
         weights s·pₖ(1 - pₖ) (:meth:`_sparse_grams`: Σ of stored entries² a row, where the
         whole Hessian by products cost 185-236 iterations on one-hot data of 188 to 345
         columns, review 68); None for the whole Hessian of sparse X, and for CSC X."""
-        if self._sparse:
-            if not (self._csr and rows.blocks):
+        if self._sparse and not (self._csr and rows.blocks):
+            # the whole Hessian of CSR X by its row blocks made dense, where they go dense
+            # and their n·(Kq)²/2 products by BLAS cost less than SPARSE_PRODUCT_RATE times
+            # the 2·nnz·q·K² of the products with X (Objective._class_columns)
+            q, k = self.n_features + 1, rows.n_classes
+            if not (self._csr and self._rows_go_dense() and self.n_samples * (k * q) ** 2
+                    <= SPARSE_PRODUCT_RATE * 4 * self.X.nnz * q * k * k):
                 return None
+        elif self._sparse:
             s = self.s
 
             def weights(i, k):  # s·pₖ(1 - pₖ), (k, K)
@@ -1007,6 +1016,12 @@ class NumpyBackend(HostArrays, ArrayBackend):
         of one weight column)."""
         return self._sparse_grams(mean, scale, lambda i, k: self._gram_weights(i, k, rows, Z))[0]
 
+    def _rows_go_dense(self):
+        """Whether CSR X's rows go dense for their Grams (:func:`_dense_pays`): their pairs
+        of stored entries reach rows·d."""
+        X, (n, d) = self.X, self.X.shape
+        return int(np.sum(np.diff(X.indptr).astype(np.int64) ** 2)) >= n * d
+
     def _sparse_grams(self, mean, scale, weights, nnz_per_block=1 << 14):
         """Σ w x xᵀ, Σ w x and Σ w of CSR X for each column of the row weights
         ``weights(i, k)`` of rows i:i+k (one number, or (k, K) columns), by blocks of rows
@@ -1018,7 +1033,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         plain."""
         X, (n, d) = self.X, self.X.shape
         step = max(1, nnz_per_block * n // max(X.nnz, 1))
-        if int(np.sum(np.diff(X.indptr).astype(np.int64) ** 2)) >= n * d:
+        if self._rows_go_dense():
             # blocks that go dense (:func:`_dense_pays`) of up to 2^19 entries, as the dense
             # Grams' (:meth:`_gram_rows`): dsyrk's d × d product a block
             step = max(step, min(n, (1 << 19) // max(d, 1)))
@@ -1705,6 +1720,9 @@ def make_array_backend(X, targets, s):
 
 #: The most entries of a block of CSR rows made dense for the Gram's products (8 MiB).
 DENSE_BLOCK_ENTRIES = 1 << 20
+#: How many times faster BLAS 3 runs a dense block's products than scipy's sparse products
+#: with X run theirs, a flop each (NumpyBackend.class_gram's choice for CSR X).
+SPARSE_PRODUCT_RATE = 8.0
 
 
 def _dense_pays(B, pairs):
@@ -1722,12 +1740,16 @@ def _dense_pays(B, pairs):
     return rows * d <= DENSE_BLOCK_ENTRIES and int(pairs.sum()) >= rows * d
 
 
-def _dense_block(B):
+def _dense_block(B, out=None):
     """A block of CSR rows as a dense float64 array (duplicate entries summed), for the
     Gram's products by BLAS (:func:`_dense_pays`; on carData/Rossi's 432 x 118, 2 ms a take
     by sparse products, 0.1 ms so): a block of :meth:`NumpyBackend._sparse_grams`, never X
     (scattered here: X's own ``toarray`` is never called)."""
-    A = np.zeros(B.shape)
+    if out is None:
+        A = np.zeros(B.shape)
+    else:
+        A = out
+        A.fill(0.0)
     rows = np.repeat(np.arange(B.shape[0]), np.diff(B.indptr))
     if B.has_canonical_format:  # no duplicate entries: one scatter
         A[rows, B.indices] = B.data
