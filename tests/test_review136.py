@@ -37,6 +37,7 @@ Bugs found, each fixed (the tests below held them as strict xfails first):
   (``_cli._feature_value`` now reads numbers as labels are read, ``_cli._number``).
 """
 
+import importlib.util
 import pickle
 import warnings
 
@@ -44,6 +45,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import sklearn
 from scipy.special import logsumexp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -83,9 +85,14 @@ def cost(model, X, y, sample_weight=None):
     return s @ loss / s.sum() + (W**2).sum() / (2 * model.C * s.sum())
 
 
+# pyarrow is not among the oldest supported stack's packages (CI's oldest job)
+ARROW = importlib.util.find_spec("pyarrow") is not None
+needs_arrow = pytest.mark.skipif(not ARROW, reason="pyarrow is not installed")
+
 # ------------------------------------------------------------------ pandas input
 @pytest.mark.parametrize("dtype, classes", [
-    ("Int64", [0.0, 1.0]), ("boolean", [0.0, 1.0]), ("int64[pyarrow]", [0.0, 1.0]),
+    ("Int64", [0.0, 1.0]), ("boolean", [0.0, 1.0]),
+    pytest.param("int64[pyarrow]", [0.0, 1.0], marks=needs_arrow),
     ("int8", [0, 1]), ("category", [0, 1]),
 ])
 def test_pandas_label_dtypes_give_logistic_regressions_classes(dtype, classes):
@@ -108,8 +115,10 @@ def test_missing_pandas_labels_are_refused(make, est):
         strict(lambda: est().fit(X, make()))
 
 
-def test_pandas_na_in_features_and_weights_is_refused():
-    Xn = pd.DataFrame(X, columns=list("abc")).astype("float64[pyarrow]")
+@pytest.mark.parametrize("dtype", ["Float64", pytest.param("float64[pyarrow]",
+                                                             marks=needs_arrow)])
+def test_pandas_na_in_features_and_weights_is_refused(dtype):
+    Xn = pd.DataFrame(X, columns=list("abc")).astype(dtype)
     Xn.iloc[0, 0] = None
     with pytest.raises(ValueError, match="Input X contains NaN"):
         GD().fit(Xn, Y)
@@ -124,9 +133,10 @@ def test_sparse_dataframe_and_pyarrow_frames_fit_as_the_array():
     frame = pd.DataFrame(Xs, columns=list("abc")).astype(pd.SparseDtype("float64", 0.0))
     ours = strict(lambda: GD().fit(frame, Y))
     np.testing.assert_allclose(ours.coef_, GD().fit(Xs, Y).coef_, atol=1e-12)
-    arrow = pd.DataFrame(X, columns=list("abc")).astype("float64[pyarrow]")
-    np.testing.assert_allclose(strict(lambda: GD().fit(arrow, Y)).coef_,
-                               GD().fit(X, Y).coef_, atol=1e-12)
+    if ARROW:
+        arrow = pd.DataFrame(X, columns=list("abc")).astype("float64[pyarrow]")
+        np.testing.assert_allclose(strict(lambda: GD().fit(arrow, Y)).coef_,
+                                   GD().fit(X, Y).coef_, atol=1e-12)
 
 
 def test_feature_names_through_a_pandas_pipeline_and_a_mismatch():
@@ -136,8 +146,16 @@ def test_feature_names_through_a_pandas_pipeline_and_a_mismatch():
     assert list(pipe[-1].feature_names_in_) == ["a", "b", "c"]
     with pytest.raises(ValueError, match="feature names should match"):
         pipe.predict(pd.DataFrame(X, columns=list("xyz")))
-    with pytest.raises(Exception, match="unique column names"):
-        GD().fit(pd.DataFrame(X, columns=list("aab")), Y)
+    # duplicate column names: refused as LogisticRegression refuses them (scikit-learn
+    # 1.8 on; 1.7, the oldest supported, fits them)
+    dup = pd.DataFrame(X, columns=list("aab"))
+    try:
+        LogisticRegression().fit(dup, Y)
+    except ValueError as exc:
+        with pytest.raises(ValueError, match=str(exc).split(".")[0][:40]):
+            GD().fit(dup, Y)
+    else:
+        np.testing.assert_allclose(GD().fit(dup, Y).coef_, GD().fit(X, Y).coef_, atol=1e-12)
 
 
 # ------------------------------------------------------------------------ labels
@@ -179,7 +197,8 @@ def test_300_classes_of_two_rows_reach_logistic_regressions_minimum():
 # ----------------------------------------------------------------- sample_weight
 @pytest.mark.parametrize("sw", [
     [1] * 60, np.ones(60, dtype=np.int64), np.array(["1"] * 60), np.ones(60, dtype=bool),
-    pd.Series(np.ones(60)).astype("float64[pyarrow]"), pd.Series(np.ones(60)).astype("Float64"),
+    pd.Series(np.ones(60)).astype("Float64"),
+    *([pd.Series(np.ones(60)).astype("float64[pyarrow]")] if ARROW else []),
 ])
 def test_unit_weights_of_any_type_are_the_unweighted_fit(sw):
     np.testing.assert_allclose(strict(lambda: GD().fit(X, Y, sample_weight=sw)).coef_,
@@ -187,7 +206,7 @@ def test_unit_weights_of_any_type_are_the_unweighted_fit(sw):
 
 
 @pytest.mark.parametrize("sw, match", [
-    (np.zeros(60), "non-zero"), (-np.ones(60), "Negative"),
+    (np.zeros(60), "non-zero|sum to zero"), (-np.ones(60), "Negative"),
     (np.r_[np.ones(59), np.nan], "NaN"), (np.r_[np.ones(59), np.inf], "infinity"),
     (np.ones(59), "expected"), (np.ones((60, 1)), "1D"), (np.ones(60) + 0j, "Complex"),
 ])
@@ -379,6 +398,10 @@ def test_a_fold_iterator_and_group_folds_score_as_grid_search():
     ("d2_log_loss_score", Y), ("average_precision", Y), ("matthews_corrcoef", Y),
 ])
 def test_scorings_pick_grid_searchs_c(scoring, y):
+    from sklearn.metrics import get_scorer_names
+
+    if scoring not in get_scorer_names():  # (d2_log_loss_score: scikit-learn 1.8 on)
+        pytest.skip(f"scikit-learn {sklearn.__version__} has no scorer {scoring!r}")
     ours = strict(lambda: GDCV(Cs=[0.1, 1.0, 10.0], scoring=scoring).fit(X, y))
     gs = _grid_search([0.1, 1.0, 10.0], None, y=y, scoring=scoring)
     scores = np.array([gs.cv_results_[f"split{i}_test_score"] for i in range(5)])
