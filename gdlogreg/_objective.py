@@ -737,7 +737,9 @@ class Objective:
         coordinates and 2 to 20 classes, but 2 to 13 times under where K classes of few
         coordinates take their pK × pK Hessian instead, which its own rent or buy
         bounds: those fits still took 0.17-0.71 of the plain steps' time; review 54),
-        against an iteration's products 4npK and ITERATION_FLOPS. The first take from a cold
+        against an iteration's products 4npK and ITERATION_FLOPS (from FACTORED_FROM
+        coordinates the take factors alone, p³/3: the price, kept as measured, is then above
+        it). The first take from a cold
         start waits that long (a warm start's comes at once) and each later one, scheduled
         or stale, follows at least that long after the last (rent or buy, bb's ``whitens``):
         the takes cost at most a RENT-th of the iterations run, and a fit that crawls gets
@@ -887,7 +889,10 @@ class Objective:
         them at most twice its time), n the larger of :meth:`_rows` and the rows of positive
         weight (weights that sum to 1 are no fewer rows). ``blocks``: the K
         diagonal blocks alone (:meth:`_class_blocks`), K Grams of n·p² and K factors of
-        2p³, counted at an iteration's rate."""
+        2p³, counted at an iteration's rate. (From FACTORED_FROM coordinates the whole
+        Hessian is factored alone, (Kp)³/3, and on CSR X whose rows go dense its Gram comes
+        from dense blocks: this price, kept as measured, is then above the take's cost, and
+        the takes come where they came before.)"""
         p, k = self.coef_shape
         # float32 too: under the floors since taken (10 ε of H's whole diagonal) review 28's
         # float32 fits (features 1e-4 to 1e4) converge, and the classes' mean block left 49
