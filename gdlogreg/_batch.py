@@ -744,7 +744,7 @@ class BatchBB(_Metrics, _Rule):
         exact = np.array([exact_metric(P, objective.k) for P in self._P], dtype=bool)
         since = self._k - self._taken
         groups = np.flatnonzero(whitens(self._k, self._at, self._gap, since) | stale_metric(
-            has, self.step, since, exact, every, self._gap))
+            has, self.step, since, exact, every, self._gap, objective.k))
         if groups.size and self.auto:
             self._taken[groups] = self._k
             self._whiten(objective, point, groups)

@@ -1035,3 +1035,50 @@ def test_a_metric_no_step_lowers_j_along_is_dropped_in_single_fits_and_the_searc
         assert single.loss_curve_[-1] <= ref.loss_curve_[-1] * (1 + 1e-5)
         assert len(search.loss_curves_[f]) == len(single.loss_curve_)
         np.testing.assert_allclose(search.loss_curves_[f], single.loss_curve_, rtol=1e-9)
+
+
+def _fallen_steps(monkeypatch):
+    """[(iteration, step, iterations since the last take, took)] of every bb update."""
+    rows, update, whiten = [], bb.BarzilaiBorwein.update, bb.BarzilaiBorwein._whiten
+    took = []
+
+    def spy_update(self, objective, point):
+        took.clear()
+        held, step, since = self._P is not None, self.step, self._k - self._taken
+        out = update(self, objective, point)
+        rows.append((self._k, held, step, since, bool(took)))
+        return out
+
+    def spy_whiten(self, objective, point):
+        took.append(True)
+        return whiten(self, objective, point)
+
+    monkeypatch.setattr(bb.BarzilaiBorwein, "update", spy_update)
+    monkeypatch.setattr(bb.BarzilaiBorwein, "_whiten", spy_whiten)
+    return rows
+
+
+def test_a_step_fallen_to_a_quarter_in_the_metric_retakes_it(monkeypatch):
+    # Nearly separable rows: those certain where H was taken add no curvature to it and
+    # curve J once the steps move them; the spectral step in the metric falls below 1/4.
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=300, n_features=80, n_informative=40, class_sep=1.5,
+                               flip_y=0.01, random_state=5)
+    rows = _fallen_steps(monkeypatch)
+    est = GradientDescentLogisticRegression(C=100.0).fit(X, y)
+    assert est.converged_
+    fallen = [r for r in rows if r[1] and r[2] <= 1.0 / bb.STALE and r[3] >= bb.STALE_GAP]
+    assert fallen, "the steps never fell to a quarter in the metric: the test sees nothing"
+    assert all(r[4] for r in fallen)
+    n_new = est.n_iter_[0]
+    # without the fall's retake (the steps' growth to STALE alone), more iterations
+    stale = bb.stale_metric
+    monkeypatch.setattr(bb, "stale_metric", lambda *a: stale(*a[:6], 2))
+    n_old = GradientDescentLogisticRegression(C=100.0).fit(X, y).n_iter_[0]
+    assert n_new < n_old
+    assert stale(True, 0.25, 5, True)
+    assert not stale(True, 0.25, 4, True)
+    assert not stale(True, 0.3, 9, True)
+    assert not stale(True, 0.1, 9, True, columns=3)  # K classes: growth only
+    assert stale(True, 4.0, 9, True, columns=3)

@@ -1,8 +1,10 @@
 """Same-process A/B of the default fit on real8_sweep's CSR preparations (and two of their
 standardized twins), against another git revision: iterations, J new / base - 1, process
 time (medians of 5 interleaved, the order reversed every other round), one BLAS thread.
+``all``: every configuration of real8_sweep.py (59), each timed only where one fit of each
+gives other iterations or another J (else a row "same").
 
-    PYTHONPATH=$PWD python benchmarks/experiments/csr_real_ab.py REV [reddit,ames]
+    PYTHONPATH=$PWD python benchmarks/experiments/csr_real_ab.py REV [reddit,ames | all]
 """
 
 import statistics
@@ -35,10 +37,15 @@ CASES = [
 ]
 
 
-def compare(base, name, prep, C, repeats=5):
+def compare(base, name, prep, C, repeats=5, only_changed=False):
     X, y = r8.build(name, prep)
     fits = {"new": lambda: gdlogreg.GradientDescentLogisticRegression(C=C).fit(X, y),
             "base": lambda: base.GradientDescentLogisticRegression(C=C).fit(X, y)}
+    if only_changed:
+        a, b = fits["new"](), fits["base"]()
+        if np.array_equal(a.n_iter_, b.n_iter_) and objective(a, X, y) == objective(b, X, y):
+            print(f"| {name} | {prep} | {C:g} | {X.shape[0]}×{X.shape[1]} | same |", flush=True)
+            return None
     outs, times = {}, {k: [] for k in fits}
     for r in range(repeats):
         for k in fits if r % 2 == 0 else list(fits)[::-1]:
@@ -56,15 +63,18 @@ def compare(base, name, prep, C, repeats=5):
 
 def main(argv):
     base = load_base(argv[0])
-    cases = CASES
-    if len(argv) > 1:
+    cases, every = CASES, len(argv) > 1 and argv[1] == "all"
+    if every:
+        cases = [(name, *c) for name in r8.SETS for c in r8.configs(name)]
+    elif len(argv) > 1:
         cases = [c for c in CASES if any(k in c[0] for k in argv[1].split(","))]
     warnings.simplefilter("ignore")
     print("| set | prep | C | shape, K | iterations new / base | J new / base - 1"
           " | ms new | ms base | new / base |")
     print("|---|---|---|---|---|---|---|---|---|")
     with threadpool_limits(1):
-        ratios = [compare(base, *case) for case in cases]
+        ratios = [compare(base, *case, only_changed=every) for case in cases]
+    ratios = [r for r in ratios if r is not None] or [1.0]
     print(f"median new / base {statistics.median(ratios):.2f},"
           f" range {min(ratios):.2f}-{max(ratios):.2f}")
 

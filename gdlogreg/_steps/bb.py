@@ -21,10 +21,14 @@ TAU, SHRINK, GROW = 0.5, 1 / 1.1, 1.1
 # the stale retake below: fewer iterations on 16 of 20 real rows, none more
 # (benchmarks/README.md, "The switch after 10 updates").
 WHITEN_FIRST, WHITEN_AT, WHITEN_RHO = 10, 20, 0.0
-# ... and again as soon as the spectral step in its coordinates reaches STALE (at least
-# STALE_GAP iterations after the last take): where H is the curvature the steps are near 1
-# (Newton's); a step of 4 says J has flattened since (a nearly separable fit whose
-# weights still grow), and the old metric would slow every later step. Two classes only:
+# ... and again as soon as the spectral step in its coordinates reaches STALE or falls to
+# 1/STALE (at least STALE_GAP iterations after the last take): where H is the curvature the
+# steps are near 1 (Newton's); a step of 4 says J has flattened since (a nearly separable
+# fit whose weights still grow), and the old metric would slow every later step; a step of
+# 1/4 says J curves four times more than the metric holds (rows that were confident where
+# it was taken are not): reddit_finance's steps fell to 0.1 and 0.003 after its first
+# take, 52 iterations where the metric taken again at 15 and 21 took 32 (the fall: one
+# column only, :func:`stale_metric`). Two classes only:
 # for K the metric is the mean of H's class blocks, not H, its steps need not be near 1,
 # and ABBmin's long steps reach 4 now and then (3 classes, 500 features: a take every 8
 # iterations, 29 Grams in 239 iterations where 5 took 237, 72% of the fit's time).
@@ -83,17 +87,22 @@ def metric_at(objective, point, previous=None, spent=0, class_blocks=True, diago
     return objective.whitening(base, point.z, previous, spent, class_blocks, diagonal)
 
 
-def stale_metric(has_metric, step, since, exact, every=math.inf, gap=0):
+def stale_metric(has_metric, step, since, exact, every=math.inf, gap=0, columns=1):
     """Whether a metric taken ``since`` iterations ago is stale: the spectral ``step`` in
-    its coordinates has grown to :data:`STALE`, or ``every`` iterations have passed (the
+    its coordinates has grown to :data:`STALE` or fallen to its inverse, or ``every``
+    iterations have passed (the
     metric's own ``every``: :class:`gdlogreg._objective.LowRankMetric`, whose retake costs
     what that many iterations' products do; numbers, or arrays of them). Only where the
     metric is J's Hessian where taken (``exact``: one column, or the whole Hessian of K
     classes, :func:`exact_metric`); the mean of the class blocks is not the curvature, its steps
     need not be near 1, and the test fired every few iterations there. ``gap``: at least
-    that many iterations after the last take (its cost, as :func:`whitens`)."""
+    that many iterations after the last take (its cost, as :func:`whitens`). The step's
+    fall to 1/STALE for one column only (``columns``): K classes' whole Hessian kept giving
+    steps of 0.01-0.3 right after its takes on dplyr/storms (nearly separated by wind
+    speed), retaken every STALE_GAP iterations at 1.5 times the time."""
     after = since >= _at_least(gap, STALE_GAP)
-    return has_metric & (((step >= STALE) & after) | (since >= every)) & exact
+    off = (step >= STALE) | ((step <= 1.0 / STALE) & (columns == 1))
+    return has_metric & ((off & after) | (since >= every)) & exact
 
 
 def curvature_fall(before, now):
@@ -193,9 +202,10 @@ class BarzilaiBorwein(Armijo):
         return point
 
     def update(self, objective, point):
+        k = objective.coef_shape[1]
         stale = stale_metric(self._P is not None, self.step, self._k - self._taken,
-                             exact_metric(self._P, objective.coef_shape[1]),
-                             getattr(self._P, "every", math.inf), self._gap)
+                             exact_metric(self._P, k), getattr(self._P, "every", math.inf),
+                             self._gap, k)
         if self.auto and (whitens(self._k, self._at, self._gap, self._k - self._taken) or stale):
             self._taken = self._k
             self._whiten(objective, point)
