@@ -400,9 +400,10 @@ class BatchObjective:
     # ------------------------------------------------------ stopping measures
     def optimality(self, point):
         """Largest entry of each group's minimum-norm subgradient, standardized coordinates."""
-        g, c = standardized(point, self.T, self.std)
+        g, c = standardized(point, self.T, self.std, self.penalty.has_l1)
         d = self.n_features
-        top = self.group_max(self.penalty.subgradient(g[:d, ...], c[:d, ...], self.std.D))
+        W = None if c is None else c[:d, ...]
+        top = self.group_max(self.penalty.subgradient(g[:d, ...], W, self.std.D))
         if self.fit_intercept:
             top = np.maximum(top, self.group_max(self.xp.abs(g[d:, ...])))
         return top
@@ -410,9 +411,10 @@ class BatchObjective:
     def flat_gap(self, point):
         """Each group's ½ Σ g'²/(l2·D²), g' its minimum-norm subgradient (see
         Objective.flat_gap); inf without an L2 part."""
-        g, c = standardized(point, self.T, self.std)
+        g, c = standardized(point, self.T, self.std, self.penalty.has_l1)
         d = self.n_features
-        U = self.penalty.subgradient(g[:d, ...], c[:d, ...], self.std.D) / self.std.D
+        W = None if c is None else c[:d, ...]
+        U = self.penalty.subgradient(g[:d, ...], W, self.std.D) / self.std.D
         sq = to_host(self.xp.sum(U * U, axis=0))
         part = self.penalty.l2_part
         with np.errstate(divide="ignore", invalid="ignore"):

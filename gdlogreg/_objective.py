@@ -188,12 +188,14 @@ class DualPoint:
     distance: float
 
 
-def standardized(point, T, std):
+def standardized(point, T, std, coef=True):
     """(g', coef') of a point whose coordinates are T's, in the standardized ones
-    ``std`` (no work when T is std); for the objective and the batch alike."""
+    ``std`` (no work when T is std); for the objective and the batch alike. ``coef``:
+    whether coef' is asked (an L1 part's subgradient; None otherwise: a fit of a float
+    learning rate maps its gradient every iteration, and the coefficients cost as much)."""
     if T is std:
         return point.grad, point.coef
-    return std.grad_from_base(point.grad), std.from_base(point.coef)
+    return std.grad_from_base(point.grad), std.from_base(point.coef) if coef else None
 
 
 @dataclass
@@ -334,7 +336,7 @@ class Objective:
 
     # ------------------------------------------------- stopping measures
     def _standardized(self, point):
-        return standardized(point, self.T, self.std)
+        return standardized(point, self.T, self.std, self.penalty.l1 != 0.0)
 
     def optimality(self, point):
         """Largest entry of the minimum-norm subgradient of J in standardized coordinates."""
@@ -342,7 +344,8 @@ class Objective:
         if self.penalty.l1 == 0.0 and isinstance(g, np.ndarray):  # ‖g‖_∞, intercept included
             return float(np.abs(g).max()) if g.size else 0.0
         d = self.problem.n_features
-        sub = self.penalty.subgradient(g[:d, ...], c[:d, ...], self.xp, self.std.D)
+        sub = self.penalty.subgradient(g[:d, ...], None if c is None else c[:d, ...], self.xp,
+                                       self.std.D)
         top = float(self.xp.max(sub)) if sub.shape[0] else 0.0
         if self.fit_intercept:
             top = max(top, float(self.xp.max(self.xp.abs(g[d:, ...]))))

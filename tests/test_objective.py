@@ -784,3 +784,24 @@ def test_the_pair_pass_is_the_same_on_every_backend(small_blocks, n_classes):
     plain = ArrayBackend(X, t, 1 / 300)
     got1, _, _ = plain.loss_pass(rows, Z, U, None)
     assert float(np.sum(got1)) == pytest.approx(want, rel=1e-12)
+
+
+def test_the_stopping_test_maps_no_coefficients_without_an_l1_part(monkeypatch):
+    # A float learning rate descends in the original coordinates; its stopping test takes
+    # the gradient in standardized ones every iteration, the coefficients only for an
+    # L1 part's subgradient (a third of a small fit's iteration otherwise).
+    from sklearn.datasets import load_breast_cancer
+
+    from gdlogreg import _problem
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    calls = []
+    mapped = _problem.Standardization.from_base
+    monkeypatch.setattr(_problem.Standardization, "from_base",
+                        lambda self, coef: calls.append(1) or mapped(self, coef))
+    for l1_ratio, most in ((0.0, 5), (0.5, 40)):
+        calls.clear()
+        GradientDescentLogisticRegression(solver="gd", learning_rate=0.5, l1_ratio=l1_ratio,
+                                          max_iter=40, tol=0.0).fit(X, y)
+        assert (len(calls) < most) if l1_ratio == 0.0 else (len(calls) >= most)
