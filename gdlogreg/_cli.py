@@ -23,7 +23,10 @@ is written once.
 
 import argparse
 import codecs
+import contextlib
 import csv
+import difflib
+import logging
 import math
 import os
 import sys
@@ -61,7 +64,9 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
     target : str or None, default=None
         The CSV column that holds the labels; None: the last column.
     drop : list of str or None, default=None
-        CSV columns to leave out (an id column, say).
+        CSV columns to leave out (an id column, say); an entry that is not a
+        column name but holds commas names several (``"id,date"``), as
+        ``--drop`` takes them.
     sep : str, default=","
         The one-character field separator of the CSV file.
 
@@ -86,15 +91,16 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
 
         X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
         return np.asarray(X, dtype=float), y, dataset.replace("_", " ")
-    rows = _read_csv(csv_path, sep)
+    rows, lines = _read_csv(csv_path, sep)
     header = _header(rows[0], csv_path)
+    _drop_trailing_empty_column(header, rows)
     if target is None:
         target = header[-1]
-    drop = list(dict.fromkeys(drop or []))
+    drop = _drop_names(header, drop or [])
     j, keep = _feature_columns(header, target, drop, sep, csv_path)
     hint = _target_hint(target)
-    X, labels = _parse_rows(rows, header, j, keep, hint, csv_path)
-    y = _labels(labels, target, hint, csv_path)
+    X, labels = _parse_rows(rows, lines, header, j, keep, hint, csv_path)
+    y = _labels(labels, lines[1:], target, hint, csv_path)
     name = f"{csv_path} (target {target!r}"
     if drop:
         name += ", dropped " + ", ".join(repr(c) for c in drop)
@@ -102,10 +108,19 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
 
 
 def _read_csv(csv_path, sep):
-    """The non-empty rows of a CSV file: a header and at least two data rows."""
+    """``(rows, lines)``: the non-empty rows of a CSV file (a header and at least two data
+    rows), and the physical lines each spans, ``(first, last)``, for the messages (blank
+    lines and quoted line breaks make them differ from the rows' count)."""
+    rows, lines = [], []
     try:
         with open(csv_path, newline="", encoding="utf-8-sig") as f:
-            rows = [row for row in csv.reader(f, delimiter=sep) if row]
+            reader = csv.reader(f, delimiter=sep)
+            end = 0
+            for row in reader:
+                if row:
+                    rows.append(row)
+                    lines.append((end + 1, reader.line_num))
+                end = reader.line_num
     except OSError as exc:
         raise CLIError(f"cannot read {csv_path!r}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
@@ -117,7 +132,24 @@ def _read_csv(csv_path, sep):
         raise CLIError(f"cannot read {csv_path!r} as CSV: {exc}.") from None
     if len(rows) < 3:
         raise CLIError(f"{csv_path!r} needs a header row and at least two data rows.")
-    return rows
+    return rows, lines
+
+
+def _where(csv_path, lines):
+    """"'data.csv', line 5" (or "lines 2-3": a quoted field that spans lines)."""
+    first, last = lines
+    return f"{csv_path!r}, line {first}" if first == last else f"{csv_path!r}, lines {first}-{last}"
+
+
+def _drop_trailing_empty_column(header, rows):
+    """Leave out a last column with neither a name nor a value: a separator that ends every
+    line (as some exports write) would else be a feature or the labels' column of nothing."""
+    if len(header) > 1 and not header[-1] and all(
+        len(row) == len(header) and not row[-1].strip() for row in rows[1:]
+    ):
+        header.pop()
+        for row in rows:
+            row.pop()
 
 
 def _header(row, csv_path):
@@ -138,14 +170,38 @@ def _header(row, csv_path):
     return header
 
 
+def _columns(header):
+    """The column names for a message, each quoted: a name may hold a comma or a space."""
+    return ", ".join(repr(h) for h in header)
+
+
+def _drop_names(header, texts):
+    """The columns to drop, each once: a text that names a column is that column (a comma
+    and all, "Gewicht, kg"); another is split at its commas (``--drop id,date``)."""
+    names = []
+    for text in texts:
+        if text.strip() in header:
+            names.append(text.strip())
+            continue
+        parts = [c.strip() for c in text.split(",")]
+        if not all(parts):
+            raise CLIError(f"--drop {text!r}: an empty column name (not a column either);"
+                           f" the columns are: {_columns(header)}.")
+        names += parts
+    return list(dict.fromkeys(names))
+
+
 def _feature_columns(header, target, drop, sep, csv_path):
     """``(j, keep)``: the index of the target column and those of the features."""
-    columns = ", ".join(header)
     if target not in header:
-        raise CLIError(f"no column {target!r} in {csv_path!r}; the columns are: {columns}.")
+        raise CLIError(
+            f"no column {target!r} in {csv_path!r}; the columns are: {_columns(header)}.")
     for col in drop:
         if col not in header:
-            raise CLIError(f"no column {col!r} to drop; the columns are: {columns}.")
+            comma = any("," in h for h in header)
+            raise CLIError(f"no column {col!r} to drop; the columns are: {_columns(header)}"
+                           + (" (a name with a comma goes in a --drop of its own)." if comma
+                              else "."))
         if col == target:
             raise CLIError(f"cannot drop the target column {target!r} (--target names another).")
     where = [str(i + 1) for i, h in enumerate(header) if h == target]
@@ -182,32 +238,31 @@ def _no_feature_error(header, target, sep, csv_path):
     return CLIError(f"{csv_path!r} has a single column {header[0]!r}{hint}.")
 
 
-def _parse_rows(rows, header, j, keep, hint, csv_path):
+def _parse_rows(rows, lines, header, j, keep, hint, csv_path):
     """``(X, labels)``: the features as finite floats, the labels as stripped text."""
     X = np.empty((len(rows) - 1, len(keep)))
     labels = []
-    for r, row in enumerate(rows[1:], start=2):
+    for r, (row, where) in enumerate(zip(rows[1:], lines[1:], strict=True)):
+        where = _where(csv_path, where)
         if len(row) != len(header):
-            raise CLIError(
-                f"{csv_path!r}, line {r}: {len(row)} fields, the header has {len(header)}."
-            )
+            raise CLIError(f"{where}: {len(row)} fields, the header has {len(header)}.")
         label = row[j].strip()
         if not label:
-            raise CLIError(f"{csv_path!r}, line {r}: no label in column {header[j]!r}{hint}.")
+            raise CLIError(f"{where}: no label in column {header[j]!r}{hint}.")
         labels.append(label)
         for c, i in enumerate(keep):
-            X[r - 2, c] = _feature_value(row[i], header[i], r, csv_path)
+            X[r, c] = _feature_value(row[i], header[i], where)
     if not np.isfinite(X).all():
         raise CLIError(f"{csv_path!r}: the features hold nan or infinite values.")
     return X, labels
 
 
-def _feature_value(v, col, r, csv_path):
+def _feature_value(v, col, where):
     try:
         return _field_number(v)
     except ValueError:
         raise CLIError(
-            f"{csv_path!r}, line {r}: column {col!r} holds {v!r}, not a number"
+            f"{where}: column {col!r} holds {v!r}, not a number"
             f" (features must be numeric; missing values are not supported); if"
             f" {col!r} holds the labels, use --target {_quote(col)}, to leave it"
             f" out --drop {_quote(col)}."
@@ -231,13 +286,13 @@ def _field_number(v):
     return float(v)
 
 
-def _labels(values, target, hint, csv_path):
+def _labels(values, lines, target, hint, csv_path):
     """Whole numbers as integers ("1.0" too), other text as strings; refuse measurements
-    and whole numbers with missing labels (NA, ...)."""
+    and whole numbers with missing labels (NA, ...). ``lines``: each value's lines."""
     try:
         numbers = np.array([_field_number(v) for v in values])
     except ValueError:
-        _refuse_missing(values, target, hint, csv_path)
+        _refuse_missing(values, lines, target, hint, csv_path)
         return np.array(values)
     # From 2**53 on a float no longer holds every whole number (2**53 + 1 reads as 2**53)
     bad = ~np.isfinite(numbers) | (numbers != np.round(numbers)) | (np.abs(numbers) >= 2**53)
@@ -250,13 +305,13 @@ def _labels(values, target, hint, csv_path):
     return numbers.astype(np.int64)
 
 
-def _refuse_missing(values, target, hint, csv_path):
+def _refuse_missing(values, lines, target, hint, csv_path):
     """Whole numbers but for missing-value markers: a missing label, as pandas reads it."""
     text = [i for i, v in enumerate(values) if not _is_number(v)]
     if len(text) < len(values) and all(values[i] in _MISSING for i in text):
         i = text[0]
         raise CLIError(
-            f"{csv_path!r}, line {i + 2}: no label in column {target!r} ({values[i]!r}"
+            f"{_where(csv_path, lines[i])}: no label in column {target!r} ({values[i]!r}"
             f" marks a missing value; the other labels are numbers){hint}."
         )
 
@@ -292,11 +347,12 @@ def _separator(text):
 
 
 def _column_list(text):
-    """COL[,COL...] for --drop (repeatable): the names, stripped."""
-    names = [c.strip() for c in text.split(",")]
-    if not all(names):
+    """COL[,COL...] for --drop (repeatable): the text as given, read against the header
+    (a column's name with a comma is that column, see ``_drop_names``); a text of no name
+    at all (blank, commas) is refused here."""
+    if not text.replace(",", "").strip():
         raise argparse.ArgumentTypeError(f"an empty column name in {text!r}")
-    return names
+    return text
 
 
 # ------------------------------------------------------------------- helpers
@@ -579,8 +635,7 @@ def _fmt_time(seconds):
 
 
 def _load(args):
-    drop = [c for names in args.drop or [] for c in names]
-    return load_data(args.dataset, args.csv, args.target, drop=drop, sep=args.sep)
+    return load_data(args.dataset, args.csv, args.target, drop=args.drop, sep=args.sep)
 
 
 def _describe(X, y, name, standardize):
@@ -626,8 +681,66 @@ def _timed_fit(est, X, y, budget=0.5, repeats=5):
     return best
 
 
-def _warning_lines(caught):
-    return ["warning: " + " ".join(str(w.message).split()) for w in caught]
+class _LoggedWarnings(logging.Handler):
+    """The messages of the warnings matplotlib logs (PostScript's want of transparency):
+    without a handler, logging's last resort prints them bare on the standard error."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _warnings_to(notes, ignore=()):
+    """Collect the warnings raised inside (but the ``ignore`` categories), and those
+    matplotlib logs, into ``notes`` as ``warning: ...`` lines, each distinct one once,
+    rather than let them reach the standard error as Python prints them (with a path).
+    The caller's filters hold inside ("error" still raises, as under the tests)."""
+    logged = _LoggedWarnings()
+    logger = logging.getLogger("matplotlib")
+    logger.addHandler(logged)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            for category in ignore:
+                warnings.simplefilter("ignore", category)
+            yield
+    finally:
+        logger.removeHandler(logged)
+    for text in [str(w.message) for w in caught] + logged.messages:
+        line = "warning: " + " ".join(text.split())
+        if line not in notes:
+            notes.append(line)
+
+
+def _print_notes(notes):
+    """The ``warning: ...`` lines on the standard error, after what stdout holds so far."""
+    sys.stdout.flush()
+    for note in notes:
+        print(textwrap.fill(note, width=100, subsequent_indent="    "), file=sys.stderr)
+    sys.stderr.flush()
+
+
+def _new_figure(figsize, nrows=1, ncols=1, **kwargs):
+    """``(fig, axes)``: a figure on an Agg canvas, outside pyplot, so that the caller's
+    backend and pyplot's figures are left as they were (``main`` may run in a notebook)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
+def _plot(path, make):
+    """Save the figure ``make()`` draws to ``path``; its warnings as ``warning:`` lines."""
+    notes = []
+    # matplotlib's log-axis margins overflow (harmlessly) for values near the float limit
+    with _warnings_to(notes), np.errstate(over="ignore", invalid="ignore"):
+        _save(make(), path)
+    _print_notes(notes)
 
 
 # ------------------------------------------------------------------ compare
@@ -647,18 +760,22 @@ def run_compare(args):
     )
     ref, lr_solver, ref_l1_ratio, ref_tol = _reference_model(args)
     fits, notes = _fit_both({"ours": ours, "ref": ref}, X_train, y_train)
+    J = {"ours": objective(ours, X_train, y_train), "ref": objective(ref, X_train, y_train)}
+    gap = _reference_gap(J["ref"], J["ours"], ref_tol)
+    ref_iter = int(np.max(ref.n_iter_))
 
     rows = []
     delta = max_coef_difference(ours, ref)
     for label, key, est, n_iter, d in (
         (f"gdlogreg ({args.solver})", "ours", ours, int(ours.n_iter_[0]), f"{delta:.2e}"),
-        ("LogisticRegression", "ref", ref, int(np.max(ref.n_iter_)), "(reference)"),
+        ("LogisticRegression", "ref", ref, ref_iter,
+         "(reference)" if gap is None else "(J above gdlogreg's)"),
     ):
         rows.append([
             label,
             f"{accuracy_score(y_test, est.predict(X_test)):.4f}",
             f"{log_loss(y_test, est.predict_proba(X_test), labels=est.classes_):.5f}",
-            f"{objective(est, X_train, y_train):.10f}",
+            f"{J[key]:.10f}",
             d,
             n_iter,
             _fmt_time(fits[key]),
@@ -673,7 +790,9 @@ def run_compare(args):
     )
     _say(
         f"LogisticRegression: solver={lr_solver!r}, C={args.C:g}, l1_ratio={ref_l1_ratio:g},"
-        f" tol={ref_tol:g}, fitted tightly as the reference"
+        f" tol={ref_tol:g}, "
+        + ("fitted tightly as the reference" if gap is None
+           else "meant as the reference, but it stopped above gdlogreg's J (see the note below)")
     )
     print()
     header = [
@@ -681,15 +800,28 @@ def run_compare(args):
         "max |Δcoef|", "n_iter", "fit time",
     ]
     print(format_table(header, rows))
-    sys.stdout.flush()
-    for note in notes:
-        print(textwrap.fill(note, width=100, subsequent_indent="    "), file=sys.stderr)
-    sys.stderr.flush()
+    if gap is not None:
+        print()
+        _say(
+            f"Note: LogisticRegression stopped at a J {gap:.3g} above gdlogreg's (after"
+            f" {_plural(ref_iter, 'iteration')}): it did not reach the minimum, so it is no"
+            " reference here, and max |Δcoef| measures how far apart the two fits are, not"
+            " how far gdlogreg is from the answer."
+        )
+    _print_notes(notes)
 
     if args.plot:
         print()
-        _plot_compare(ours, objective(ref, X_train, y_train), args.plot)
+        _plot(args.plot, lambda: compare_figure(ours, J["ref"]))
     return 0
+
+
+def _reference_gap(J_ref, J_ours, ref_tol):
+    """How far the reference's J lies above gdlogreg's, where by more than the reference's
+    tolerance (relative to J, or absolute below 1); else None. Then it stopped short of the
+    minimum (lbfgs can stop at its start under a penalty 1/C of 1e20, review 139)."""
+    gap = J_ref - J_ours
+    return gap if gap > ref_tol * max(abs(J_ours), 1.0) else None
 
 
 def _compare_split(X, y, args):
@@ -756,29 +888,12 @@ def _reference_model(args):
 
 def _fit_both(models, X, y):
     """``(times, notes)``: fit each model (timed) and keep its warnings, each once."""
-    from sklearn.exceptions import ConvergenceWarning
-
     notes = []
     times = {}
     for key, est in models.items():
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
+        with _warnings_to(notes):  # (each once: the timed fits repeat the same warning)
             times[key] = _timed_fit(est, X, y)
-        for line in _warning_lines(caught):
-            if line not in notes:  # the timed fits repeat the same warning
-                notes.append(line)
     return times, notes
-
-
-def _plot_compare(ours, J_ref, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig = compare_figure(ours, J_ref)
-    _save(fig, path)
-    plt.close(fig)
 
 
 def compare_figure(ours, J_ref):
@@ -786,11 +901,9 @@ def compare_figure(ours, J_ref):
 
     One legend for both panels, below them, where it covers no curve.
     """
-    import matplotlib.pyplot as plt
-
     from gdlogreg import LossCurveDisplay
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
+    fig, (ax1, ax2) = _new_figure((11, 4.6), 1, 2)
     lr = _fmt_lr(ours.learning_rate)
     label = f"gdlogreg, solver={ours.solver!r}, learning_rate={lr}"
     LossCurveDisplay.from_estimator(ours, labels=[label], ax=ax1)
@@ -886,23 +999,23 @@ def batched_search(X, y, args, *, solver, **grid):
     -------
     results : dict
         ``params`` (the candidates, in ``cv_results_``'s order), ``scores``,
-        ``n_iter`` (arrays of shape (n_candidates, n_folds)) and ``reasons``
-        (a list per candidate of each fold's outcome).
+        ``n_iter`` (arrays of shape (n_candidates, n_folds)), ``reasons``
+        (a list per candidate of each fold's outcome) and ``notes`` (the
+        warnings of the fits and the scorer, as ``warning: ...`` lines).
     """
     from sklearn.exceptions import ConvergenceWarning
 
     from gdlogreg import GradientDescentLogisticRegressionCV
 
-    scores, n_iter, reasons, params = [], [], [], None
+    scores, n_iter, reasons, params, notes = [], [], [], None, []
     for X_f, splits in _fold_data(X, y, args):
         # refit=False: the table needs no refit of the best candidate
         search = GradientDescentLogisticRegressionCV(
             cv=splits, scoring=args.scoring, solver=solver, max_iter=args.max_iter,
             tol=args.tol, refit=False, **grid,
         )
-        with warnings.catch_warnings():
-            # Unconverged and diverged fits are the point here: the table says so.
-            warnings.simplefilter("ignore", ConvergenceWarning)
+        # Unconverged and diverged fits are the point here: the table says so.
+        with _warnings_to(notes, ignore=(ConvergenceWarning,)):
             search.fit(X_f, y)
         cv, F = search.cv_results_, len(splits)
         params = cv["params"]
@@ -915,6 +1028,7 @@ def batched_search(X, y, args, *, solver, **grid):
         "scores": np.hstack(scores),
         "n_iter": np.hstack(n_iter),
         "reasons": [sum((r[c] for r in reasons), []) for c in range(len(params))],
+        "notes": notes,
     }
 
 
@@ -966,32 +1080,32 @@ def run_lr_search(args):
     ]
     header = ["learning rate", f"mean CV {args.scoring}", "std", "mean n_iter", "outcome"]
     print(format_table(header, rows, left=(0, -1)))
+    print()
+    _say(_best_rate_text(results, args.scoring, step_bound))
+    _print_notes(found["notes"])
+    if args.plot:
+        _plot(args.plot, lambda: lr_search_figure(
+            results, scoring=args.scoring, max_iter=args.max_iter, step_bound=step_bound))
+    return 0
+
+
+def _best_rate_text(results, scoring, step_bound):
+    """The last line of lr-search: the best rate that diverged in no fold, or that none is."""
     ok = [r for r in results if "diverged" not in r["reasons"]]
     if not ok:  # no rate to name: each one's score is that of a model it gave up on
-        print()
-        _say(
-            "No learning rate of the grid is stable: each one diverged in at least one"
-            f" fold. Try rates below 2/L = {step_bound:.3g}, or learning_rate='auto'."
-        )
-        if args.plot:
-            _plot_lr_search(results, args, args.plot, step_bound)
-        return 0
+        return ("No learning rate of the grid is stable: each one diverged in at least one"
+                f" fold. Try rates below 2/L = {step_bound:.3g}, or learning_rate='auto'.")
     best_score = max(r["mean"] for r in ok)
     # Among the best scores (within rounding), prefer the fewest iterations.
     best = min(
         (r for r in ok if r["mean"] >= best_score - 1e-12),
         key=lambda r: (r["n_iter"], -r["learning_rate"]),
     )
-    print()
-    _say(
-        f"Best: learning_rate={_fmt_lr(best['learning_rate'])} (mean CV {args.scoring}"
+    return (
+        f"Best: learning_rate={_fmt_lr(best['learning_rate'])} (mean CV {scoring}"
         f" {best['mean']:.4f}, {_plural(format(best['n_iter'], '.0f'), 'iteration')}"
-        " on average;"
-        f" {best['outcome']})"
+        f" on average; {best['outcome']})"
     )
-    if args.plot:
-        _plot_lr_search(results, args, args.plot, step_bound)
-    return 0
 
 
 # ----------------------------------------------------------------- c-search
@@ -1040,34 +1154,21 @@ def run_c_search(args):
         f"Best: {where} (mean CV {args.scoring} {mean[best]:.4f} ± {std[best]:.4f};"
         f" {_outcome(found['reasons'][best])})"
     )
+    _print_notes(found["notes"])
     if args.plot:
         cv_results = {"params": [{k: p[k] for k in searched} for p in params],
                       "mean_test_score": mean, "std_test_score": std}
-        _plot_c_search(cv_results, best, args)
+        _plot(args.plot, lambda: c_search_figure(cv_results, best, scoring=args.scoring))
     return 0
-
-
-def _plot_c_search(cv_results, best, args):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    with np.errstate(over="ignore", invalid="ignore"):  # as in _plot_lr_search
-        fig = c_search_figure(cv_results, best, scoring=args.scoring)
-        _save(fig, args.plot)
-    plt.close(fig)
 
 
 def c_search_figure(cv_results, best_index, *, scoring):
     """The figure of ``c-search --plot``: the mean CV score against C (a line on a
     log axis), or over C × l1_ratio (a heatmap), the best candidate marked."""
-    import matplotlib.pyplot as plt
-
     from gdlogreg import SearchScoreDisplay
 
     two = len(cv_results["params"][0]) > 1
-    fig, ax = plt.subplots(figsize=(8, 5) if two else (7, 4.5), layout="constrained")
+    fig, ax = _new_figure((8, 5) if two else (7, 4.5))
     SearchScoreDisplay.from_cv_results(cv_results, best_index=best_index, scoring=scoring,
                                        ax=ax)
     return fig
@@ -1116,20 +1217,6 @@ def _outcome(reasons):
     return ", ".join(parts)
 
 
-def _plot_lr_search(results, args, path, step_bound=None):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    # matplotlib's log-axis margins overflow (harmlessly) for rates near the float limit
-    with np.errstate(over="ignore", invalid="ignore"):
-        fig = lr_search_figure(results, scoring=args.scoring, max_iter=args.max_iter,
-                               step_bound=step_bound)
-        _save(fig, path)
-    plt.close(fig)
-
-
 def lr_search_figure(results, *, scoring, max_iter, step_bound=None):
     """The figure of ``lr-search --plot``: CV score and iterations against α.
 
@@ -1137,8 +1224,6 @@ def lr_search_figure(results, *, scoring, max_iter, step_bound=None):
     line: the steps left of it are guaranteed to decrease J; it is a
     worst-case bound, not the largest step that converges.
     """
-    import matplotlib.pyplot as plt
-
     lrs = np.array([r["learning_rate"] for r in results])
     mean = np.array([r["mean"] for r in results])
     std = np.array([r["std"] for r in results])
@@ -1149,7 +1234,7 @@ def lr_search_figure(results, *, scoring, max_iter, step_bound=None):
 
     # the right margin, kept finite for a rate near the float range's top
     top = min(float(lrs.max()) * 1.5, sys.float_info.max)
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 7), sharex=True, layout="constrained")
+    fig, (ax1, ax2) = _new_figure((7, 7), 2, 1, sharex=True)
     ax1.errorbar(lrs, mean, yerr=std, color="C0", marker="o", capsize=3,
                  label="mean ± std over the folds")
     ax1.set_ylabel(f"CV {scoring}")
@@ -1171,7 +1256,8 @@ def lr_search_figure(results, *, scoring, max_iter, step_bound=None):
                  markeredgecolor="black")
         ax1.text(lrs[diverged].min() / 1.4, 0.5, "diverges", color="red", rotation=90,
                  ha="left", va="center", transform=ax1.get_xaxis_transform())
-    ax2.set_yscale("log")
+    if (iters > 0).all():  # a log axis has no 0: fits that stopped at their start
+        ax2.set_yscale("log")
     ax2.set_ylabel("iterations (mean)")
     ax2.set_xscale("log")
     ax2.set_xlabel("learning rate α  (w := w − α·dw)")
@@ -1202,7 +1288,8 @@ def _add_data_options(p):
     g.add_argument("--target", metavar="COL",
                    help="the CSV column with the labels (default: the last column)")
     g.add_argument("--drop", type=_column_list, action="append", metavar="COL[,COL...]",
-                   help="CSV columns to leave out, such as an id (repeatable)")
+                   help="CSV columns to leave out, such as an id (repeatable; a column"
+                   " whose name holds a comma by its whole name)")
     g.add_argument("--sep", type=_separator, default=",", metavar="CHAR",
                    help="the CSV field separator, e.g. ';' or tab (default: ',')")
     g.add_argument(
@@ -1349,8 +1436,9 @@ def _add_c_search_parser(sub):
     )
     _add_data_options(p)
     p.add_argument(
-        "--Cs", type=_positive_float, nargs="+", default=list(DEFAULT_CS), metavar="C",
-        help="the values of C (default: 10 values from 1e-4 to 1e4, log-spaced)",
+        "--Cs", type=_inverse_regularisation, nargs="+", default=list(DEFAULT_CS), metavar="C",
+        help="the values of C, 'inf' for no penalty (default: 10 values from 1e-4 to 1e4,"
+        " log-spaced)",
     )
     p.add_argument("--l1-ratios", type=_unit_float, nargs="+", metavar="RHO",
                    help="also search the elastic-net mixing over these values in [0, 1]")
@@ -1462,15 +1550,17 @@ def main(argv=None):
     -------
     status : int
         0 on success, 2 for an error in the data (reported on one line of the
-        standard error).
+        standard error), 141 where the reader of the standard output closed it
+        early (``gdlogreg c-search | head -1``): the status a shell gives a
+        command that SIGPIPE ended (128 + 13), without a traceback.
 
     Raises
     ------
     SystemExit
-        On a usage error (an unknown or invalid option: code 2, with the
-        usage on the standard error) and after ``--help`` or ``--version``
-        (code 0), as argparse exits; ``python -m gdlogreg`` exits with the
-        same status either way.
+        On a usage error (an unknown command, an unknown or invalid option:
+        code 2, with the usage on the standard error) and after ``--help`` or
+        ``--version`` (code 0), as argparse exits; ``python -m gdlogreg``
+        exits with the same status either way.
 
     Examples
     --------
@@ -1481,11 +1571,8 @@ def main(argv=None):
     0
     """
     _replace_unencodable_output()
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
-        argv = ["compare"] + argv
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_with_command(parser, sys.argv[1:] if argv is None else argv))
     _check_data_options(parser, args)
     if getattr(args, "l1_ratio", 0.0) > 1:
         parser.error("--l1-ratio must be between 0 and 1")
@@ -1495,7 +1582,39 @@ def main(argv=None):
     if args.plot:
         args.plot = _plot_path(parser, args.plot)
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # a closed pipe fails here, not in the interpreter's exit
     except CLIError as exc:
         print(f"gdlogreg: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped reading (| head): end quietly
+        _discard_stdout()
+        return 141
+    return status
+
+
+def _with_command(parser, argv):
+    """``argv`` with its command: ``compare`` put first where it starts with an option or
+    is empty; a first word that is no command is refused by name (as compare's stray
+    argument, "unrecognized arguments: lr_search", it hid the commands)."""
+    argv = list(argv)
+    if argv and argv[0] in ("-h", "--help", "--version"):
+        return argv
+    if not argv or argv[0].startswith("-"):
+        return ["compare"] + argv
+    if argv[0] not in COMMANDS:
+        close = difflib.get_close_matches(argv[0].replace("_", "-").lower(), COMMANDS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        parser.error(f"unknown command {argv[0]!r} (choose from {', '.join(COMMANDS)}){hint}")
+    return argv
+
+
+def _discard_stdout():
+    """Point the standard output at os.devnull, so that what its buffer still holds is not
+    written to the closed pipe again at exit (the recipe of Python's signal module docs)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a StringIO)
+        pass

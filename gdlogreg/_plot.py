@@ -267,9 +267,8 @@ class LossCurveDisplay:
         >>> display.lines_[0].get_ydata().tolist()
         [0.69, 0.4, 0.3, 0.29]
         """
-        plt = _pyplot()
-        if ax is None:
-            _, ax = plt.subplots()
+        if ax is None:  # pyplot only here: drawing on a given axes leaves its state alone
+            _, ax = _pyplot().subplots()
         J_star = self._reference() if log_scale else 0.0
         self.lines_, self.markers_ = [], []
         drawn = []
@@ -716,6 +715,9 @@ class DescentPathDisplay:
         (30, 30)
         """
         est = _final_step(estimator)
+        if not hasattr(est, "keep_path"):  # another kind of estimator: name it, as the others do
+            _check_fitted_with(est, "coef_path_", "DescentPathDisplay",
+                               "a GradientDescentLogisticRegression fitted with keep_path=True")
         check_is_fitted(est, "coef_")
         if not hasattr(est, "coef_path_"):
             raise ValueError(
@@ -812,8 +814,9 @@ def _axis_values(values):
 
 
 def _axis_kind(name, values, log_scale):
-    """"category" (any value not a number), "log" or "linear" for one axis."""
-    if not all(_is_number(v) for v in values):
+    """"category" (any value not a finite number: C=inf, no penalty, has no place on a
+    numeric axis and was left out of the plot), "log" or "linear" for one axis."""
+    if not all(_is_number(v) and math.isfinite(v) for v in values):
         return "category"
     positive = all(v > 0 for v in values)
     if log_scale is None:
@@ -834,26 +837,32 @@ def _edges(values, kind):
         return edges
     # The outer edges of Cs near the ends of the float range would be 0 or inf.
     tiny, huge = np.finfo(float).smallest_subnormal, np.finfo(float).max
-    return np.exp(np.clip(edges, np.log(tiny), np.log(huge)))
+    edges = np.exp(np.clip(edges, np.log(tiny), np.log(huge)))
+    # (exp(log(v)) may round to just inside v there: the outer cells still hold their values)
+    edges[0], edges[-1] = min(edges[0], v[0]), max(edges[-1], v[-1])
+    return edges
 
 
 def _log_limits(values, margin=0.05):
     """The limits of a log axis over ``values`` where matplotlib's autoscale would
     overflow: its margins (a twentieth of the span in log units, a decade around one value)
     reach past the largest float from Cs near 1e290 on, and the axis fell back to (1, 10)
-    (review 136). Then the margins inside the finite floats; None elsewhere (the autoscale's
-    own: limits below 1e-287 it reads as a zero range and resets, review 138), and without a
-    finite positive value."""
+    (review 136). Then the margins inside the positive finite floats, at both ends (a grid
+    from 1e-300 also reaches below the smallest float, and a lower limit of 0 broke the
+    ticks, review 139); None elsewhere (the autoscale's own: limits below 1e-287 it reads
+    as a zero range and resets, review 138), and without a finite positive value."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v) & (v > 0)]
     if not len(v):
         return None
     lo, hi = float(np.log(v.min())), float(np.log(v.max()))
     pad = margin * (hi - lo) if hi > lo else math.log(10.0)
-    top = math.log(np.finfo(float).max)
-    if hi + pad < top:
+    finfo = np.finfo(float)
+    if hi + pad < math.log(finfo.max):
         return None
-    return float(np.exp(lo - pad)), float(np.finfo(float).max)
+    with np.errstate(under="ignore"):
+        bottom = max(float(np.exp(lo - pad)), float(finfo.smallest_subnormal))
+    return bottom, float(finfo.max)
 
 
 def _decade_ticks(ax, which="x"):
@@ -866,7 +875,9 @@ def _decade_ticks(ax, which="x"):
     lo, hi = ax.get_xlim() if which == "x" else ax.get_ylim()
     if not (0.0 < lo < hi < math.inf):
         return
-    first, last = math.ceil(math.log10(lo)), math.floor(math.log10(hi))
+    # (from 1e-307 up: a subnormal decade, 1e-323, is not one to the formatter, unlabelled)
+    first = max(math.ceil(math.log10(lo)), math.ceil(math.log10(np.finfo(float).tiny)))
+    last = math.floor(math.log10(hi))
     if last + (last - first + 1) < 300:
         return
     stride = max(1, math.ceil((last - first + 1) / 9))
@@ -882,6 +893,11 @@ def _fmt_value(v):
 
 def _searched_params(names, values, params):
     """The one or two parameters to plot: ``params``, or those with more than one value."""
+    if not names:  # GridSearchCV over {}: one candidate, nothing to plot the score against
+        raise ValueError(
+            "cv_results holds no searched parameter (every candidate's params is {}): there"
+            " is no axis to plot the scores against."
+        )
     if params is None:
         params = [n for n in names if len(values[n]) > 1] or names[:1]
         if len(params) > 2:
@@ -979,7 +995,9 @@ class SearchScoreDisplay:
             Axes to draw on; None creates a new figure.
         log_scale : bool or None, default=None
             A log axis for numeric, positive parameters; None: for ``C`` and
-            ``learning_rate`` (also as ``step__C``) only.
+            ``learning_rate`` (also as ``step__C``) only. A parameter with a
+            value that is not a finite number (``C=inf``) is drawn with one
+            evenly spaced tick per value instead.
         cmap : str, default="viridis"
             The colormap of the heatmap.
         annotate : bool, default=True
@@ -992,9 +1010,8 @@ class SearchScoreDisplay:
         self : SearchScoreDisplay
             With the artists in the attributes ending in ``_``.
         """
-        plt = _pyplot()
-        if ax is None:
-            _, ax = plt.subplots()
+        if ax is None:  # pyplot only here: drawing on a given axes leaves its state alone
+            _, ax = _pyplot().subplots()
         self.ax_, self.figure_ = ax, ax.figure
         self.line_ = self.band_ = self.image_ = self.colorbar_ = None
         self.texts_ = []
@@ -1030,6 +1047,9 @@ class SearchScoreDisplay:
     def _plot_line(self, ax, kind, score, label):
         x = self._coords(0, kind)
         mean, std = self.mean_test_score, self.std_test_score
+        limits = _log_limits(x) if kind == "log" else None
+        if limits is not None:  # before the data, whose linear autoscale overflows there too
+            ax.set_xlim(*limits)  # and before the log scale, whose autoscale would overflow
         self.band_ = ax.fill_between(x, mean - std, mean + std, color="C0", alpha=0.2,
                                      label="± std over the folds")
         (self.line_,) = ax.plot(x, mean, marker="o", color="C0", label=f"mean CV {score}")
@@ -1038,9 +1058,6 @@ class SearchScoreDisplay:
             [x[b]], [mean[b]], marker="*", markersize=16, color="C3",
             markeredgecolor="black", linestyle="none", label=label, zorder=3,
         )
-        limits = _log_limits(x) if kind == "log" else None
-        if limits is not None:  # before the log scale, whose autoscale would overflow
-            ax.set_xlim(*limits)
         self._categories(ax, 0, kind, "x")
         if kind == "log":
             _decade_ticks(ax)
@@ -1123,7 +1140,8 @@ class SearchScoreDisplay:
         Raises
         ------
         ValueError
-            If ``cv_results`` is not a search's results or holds no candidate,
+            If ``cv_results`` is not a search's results, holds no candidate or
+            no searched parameter (a grid of ``{}``),
             if ``best_index`` is out of range, or if it holds several metrics
             and ``scoring`` names none of them.
         TypeError

@@ -227,7 +227,7 @@ def test_unknown_csv_target_lists_the_columns(tmp_path, capsys):
     path.write_text("a,b,y\n1,2,0\n3,4,1\n")
     assert main(["--csv", str(path), "--target", "label"]) == 2
     err = capsys.readouterr().err
-    assert "no column 'label'" in err and "the columns are: a, b, y" in err
+    assert "no column 'label'" in err and "the columns are: 'a', 'b', 'y'" in err
 
 
 def test_plot_errors_are_explained(tmp_path, capsys):
@@ -359,7 +359,7 @@ def test_csv_drop_leaves_columns_out(tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--drop", "zz"], "no column 'zz' to drop; the columns are: id, a, b, y"),
+        (["--drop", "zz"], "no column 'zz' to drop; the columns are: 'id', 'a', 'b', 'y'"),
         (["--drop", "y"], "cannot drop the target column 'y'"),
         (["--drop", "id,a,b"], "no feature column left"),
         (["--sep", ";;"], "argument --sep: must be one character"),
@@ -898,7 +898,7 @@ def test_c_search_figure_is_a_line_over_log_C_or_a_heatmap():
     ("argv", "message"),
     [
         (["c-search", "--Cs", "0"], "must be > 0"),
-        (["c-search", "--Cs", "inf"], "must be > 0"),
+        (["c-search", "--Cs", "nan"], "must be > 0 or 'inf'"),
         (["c-search", "--l1-ratios", "1.5"], "between 0 and 1"),
         (["c-search", "--cv", "1"], "at least 2 folds"),
         (["c-search", "--solver", "newton"], "invalid choice"),
