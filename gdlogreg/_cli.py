@@ -1082,7 +1082,7 @@ def run_lr_search(args):
     print(format_table(header, rows, left=(0, -1)))
     print()
     _say(_best_rate_text(results, args.scoring, step_bound))
-    _print_notes(found["notes"])
+    _print_notes(found.get("notes", ()))
     if args.plot:
         _plot(args.plot, lambda: lr_search_figure(
             results, scoring=args.scoring, max_iter=args.max_iter, step_bound=step_bound))
@@ -1154,7 +1154,7 @@ def run_c_search(args):
         f"Best: {where} (mean CV {args.scoring} {mean[best]:.4f} ± {std[best]:.4f};"
         f" {_outcome(found['reasons'][best])})"
     )
-    _print_notes(found["notes"])
+    _print_notes(found.get("notes", ()))
     if args.plot:
         cv_results = {"params": [{k: p[k] for k in searched} for p in params],
                       "mean_test_score": mean, "std_test_score": std}

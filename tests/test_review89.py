@@ -121,12 +121,17 @@ def test_a_separated_fit_is_plotted_against_the_infimum_0():
     plt.close("all")
 
 
-def test_c_search_says_why_it_refuses_an_infinite_C(capsys):
+def test_c_search_says_why_it_refuses_a_nan_C_and_searches_an_infinite_one(capsys):
+    # (review 139: C=inf is no penalty, which the search fits and its plot draws as a
+    # category; it was refused here before)
     from gdlogreg._cli import main
 
     with pytest.raises(SystemExit):
-        main(["c-search", "--Cs", "inf"])
-    assert "must be > 0 and finite, got inf" in capsys.readouterr().err
+        main(["c-search", "--Cs", "nan"])
+    assert "--Cs" in capsys.readouterr().err
+    assert main(["c-search", "--dataset", "iris", "--cv", "2", "--max-iter", "30",
+                 "--Cs", "1", "inf"]) == 0
+    assert "inf" in capsys.readouterr().out
 
 
 def test_a_warm_start_from_a_separated_fit_stops_at_once():
