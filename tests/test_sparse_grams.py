@@ -128,3 +128,38 @@ def test_csr_class_gram_of_rows_that_go_dense_is_the_dense_one(k):
     thin = sp.random(n, 200, density=0.01, format="csr", random_state=7)
     assert NumpyBackend(thin, targets, s).class_gram(
         np.zeros(200), np.ones(200), Z, SoftmaxCurvature(k)) is None
+
+
+def test_takes_read_only_the_rows_of_positive_weight(monkeypatch):
+    # A search's fold is a 0/1 mask on the weights: its held-out rows add nothing to the
+    # Gram of a take, and its products skip them (a third of them at 3 folds).
+    from gdlogreg import GradientDescentLogisticRegression, _loss
+    from gdlogreg._backends._array import _live_rows
+
+    w = np.array([[0.5], [0.0], [2.0]])
+    A, z = np.arange(6.0).reshape(3, 2), np.arange(3.0)
+    kept = _live_rows(w, A, z, w)
+    assert [a.shape[0] for a in kept] == [2, 2, 2] and np.array_equal(kept[1], [0.0, 2.0])
+    assert _live_rows(1.0, A) == (A,) and _live_rows(np.ones((3, 1)), A)[0] is A
+    assert _live_rows(np.zeros((3, 1)), A)[0].shape == (0, 2)  # a block of held-out rows
+
+    rng = np.random.default_rng(3)  # 3 classes on nearly collinear columns: the class metric
+    n = 900
+    B = rng.standard_normal((n, 4))
+    X = np.column_stack([B[:, 0], B[:, 0] + 0.05 * rng.standard_normal(n), B[:, 1],
+                         B[:, 1] + 0.1 * B[:, 2], B[:, 3], rng.standard_normal(n)])
+    P = np.exp(B @ rng.standard_normal((4, 3)) * 2)
+    y = ((P / P.sum(axis=1, keepdims=True)).cumsum(axis=1) > rng.random((n, 1))).argmax(axis=1)
+    s = np.where(rng.random(n) < 0.3, 0.0, 1.0)
+    seen = []
+    part = _loss.SoftmaxCurvature.gram_part
+
+    def spy(self, A, z, w, xp, out=None):
+        seen.append(np.all(np.asarray(w) > 0) and len(A) > 0)
+        return part(self, A, z, w, xp, out=out)
+
+    monkeypatch.setattr(_loss.SoftmaxCurvature, "gram_part", spy)
+    fit = GradientDescentLogisticRegression(C=100.0).fit(X, y, sample_weight=s)
+    assert seen and all(seen)
+    ref = GradientDescentLogisticRegression(C=100.0).fit(X[s > 0], y[s > 0])
+    np.testing.assert_allclose(fit.coef_, ref.coef_, rtol=1e-5, atol=1e-7)

@@ -797,6 +797,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
             for i, A in self._centred_blocks(mean, scale, blocks[lo:hi],
                                              self._gram_rows(products=True)):
                 w = self._gram_weights(i, A.shape[0], rows, Z)
+                A, w = _live_rows(w, A, w)
                 root = np.sqrt(w)  # w >= 0
                 A *= root
                 G[:d, :d] += np.dot(A.T, A)
@@ -983,7 +984,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
             S = np.zeros(rows.shape(q))
             for i, A in self._centred_blocks(mean, scale, blocks[lo:hi], step):
                 w = self._gram_weights(i, len(A), None, None)
-                S = rows.gram_part(A, Z[i : i + len(A)], w, np, out=S)
+                A, z, w = _live_rows(w, A, Z[i : i + len(A)], w)
+                if len(A):  # (a block of held-out rows alone adds nothing)
+                    S = rows.gram_part(A, z, w, np, out=S)
             return [], S, None
 
         return _gather(self._map(part, 1, blas=True))[1]
@@ -1550,6 +1553,16 @@ def _runs(X, nnz_per_block):
 def _outer(lo, counts):
     """The row (CSR) or column (CSC) of each entry of a run of :func:`_runs`."""
     return np.repeat(np.arange(lo, lo + len(counts)), counts)
+
+
+def _live_rows(w, *arrays):
+    """``arrays`` (row blocks) on the rows of positive weight ``w`` (a number, or a column)
+    alone, where some have none: a held-out fold's rows in a search's take add nothing to
+    its Gram, a third of its products at 3 folds."""
+    if np.ndim(w) == 0:
+        return arrays
+    live = w.ravel() > 0 if w.ndim == 1 or w.shape[1] == 1 else np.any(w > 0, axis=1)
+    return arrays if live.all() else tuple(a[live] for a in arrays)
 
 
 def _gather(parts):
