@@ -797,7 +797,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
             for i, A in self._centred_blocks(mean, scale, blocks[lo:hi],
                                              self._gram_rows(products=True)):
                 w = self._gram_weights(i, A.shape[0], rows, Z)
-                A, w = _live_rows(w, A, w)
+                # rows of weight 0 (a held-out fold's) left out; not those whose curvature
+                # underflowed: the same sum, but in other blocks of rounding (a float32 path
+                # on the oldest numpy moved, 1.2e-9 to 1.3e-6 above J*)
+                A, w = _live_rows(self._gram_weights(i, A.shape[0], None, None), A, w)
                 root = np.sqrt(w)  # w >= 0
                 A *= root
                 G[:d, :d] += np.dot(A.T, A)
@@ -1558,7 +1561,7 @@ def _outer(lo, counts):
 def _live_rows(w, *arrays):
     """``arrays`` (row blocks) on the rows of positive weight ``w`` (a number, or a column)
     alone, where some have none: a held-out fold's rows in a search's take add nothing to
-    its Gram, a third of its products at 3 folds."""
+    its Gram, a third of its products at 3 folds. ``w``: the sample weights."""
     if np.ndim(w) == 0:
         return arrays
     live = w.ravel() > 0 if w.ndim == 1 or w.shape[1] == 1 else np.any(w > 0, axis=1)
