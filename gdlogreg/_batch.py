@@ -72,6 +72,7 @@ from ._steps.bb import (
     curvature_fall,
     decrement,
     exact_metric,
+    fell,
     stale_metric,
     whitens,
 )
@@ -675,8 +676,7 @@ class BatchBB(_Metrics, _Rule):
 
     memory, armijo, class_rent, early = 10, 1e-4, True, True
     _state = ("step", "_tau", "_short", "_memory", "_P", "_at", "_taken", "_gap", "_refused",
-              "_curv",
-              "_safe", "_dropped")
+              "_falls", "_curv", "_safe", "_dropped")
 
     def start(self, objective, coef0):
         G = objective.n_groups
@@ -693,6 +693,7 @@ class BatchBB(_Metrics, _Rule):
         # the iteration each group last took it (none yet: the first is not held back)
         self._taken = -np.maximum(STALE_GAP, self._gap)
         self._refused = np.zeros(G, dtype=np.int64)  # BarzilaiBorwein.confirms's refusals
+        self._falls = np.zeros(G, dtype=np.int64)  # ... and its takes where the steps fell
         self._safe = self.step.copy()  # the plain steps' first, where a metric is dropped
         self._dropped = np.full(G, np.inf)  # ... J where last dropped (BarzilaiBorwein's)
         self._k = 0
@@ -745,9 +746,11 @@ class BatchBB(_Metrics, _Rule):
         every = np.array([getattr(P, "every", np.inf) for P in self._P])
         exact = np.array([exact_metric(P, objective.k) for P in self._P], dtype=bool)
         since = self._k - self._taken
-        groups = np.flatnonzero(whitens(self._k, self._at, self._gap, since) | stale_metric(
-            has, self.step, since, exact, every, self._gap, objective.k))
+        stale = stale_metric(has, self.step, since, exact, every, self._gap, objective.k,
+                             self._falls)
+        groups = np.flatnonzero(whitens(self._k, self._at, self._gap, since) | stale)
         if groups.size and self.auto:
+            self._falls += stale & fell(self.step, objective.k)
             self._taken[groups] = self._k
             self._whiten(objective, point, groups)
         self._memory[:, :-1] = self._memory[:, 1:]
@@ -770,8 +773,8 @@ class BatchBB(_Metrics, _Rule):
         self.step = self._next_step(objective, point, new, Pq, qq, lam)
         # BarzilaiBorwein.update's stall in a metric: the metric dropped, the group where
         # it began (a pass at λ = 0), its plain steps from the safe first one
-        fell = point.J < self._dropped - 64.0 * eps(objective.dtype) * np.abs(point.J)
-        dropped = np.flatnonzero((status == 2) & fell & np.array(
+        lower = point.J < self._dropped - 64.0 * eps(objective.dtype) * np.abs(point.J)
+        dropped = np.flatnonzero((status == 2) & lower & np.array(
             [P is not None for P in self._P]))
         if dropped.size:
             status[dropped], self._P[dropped], self._Pg = 0, None, None

@@ -87,7 +87,7 @@ def metric_at(objective, point, previous=None, spent=0, class_blocks=True, diago
     return objective.whitening(base, point.z, previous, spent, class_blocks, diagonal)
 
 
-def stale_metric(has_metric, step, since, exact, every=math.inf, gap=0, columns=1):
+def stale_metric(has_metric, step, since, exact, every=math.inf, gap=0, columns=1, falls=0):
     """Whether a metric taken ``since`` iterations ago is stale: the spectral ``step`` in
     its coordinates has grown to :data:`STALE` or fallen to its inverse, or ``every``
     iterations have passed (the
@@ -99,10 +99,22 @@ def stale_metric(has_metric, step, since, exact, every=math.inf, gap=0, columns=
     that many iterations after the last take (its cost, as :func:`whitens`). The step's
     fall to 1/STALE for one column only (``columns``): K classes' whole Hessian kept giving
     steps of 0.01-0.3 right after its takes on dplyr/storms (nearly separated by wind
-    speed), retaken every STALE_GAP iterations at 1.5 times the time."""
+    speed), retaken every STALE_GAP iterations at 1.5 times the time; and after ``falls``
+    such takes, no sooner than STALE_GAP·2^falls iterations after the last (:func:`fell`):
+    a metric whose steps fall again at once is not retaken every STALE_GAP iterations to
+    the end (CSR X nearly separated at C = 1e10: 19 takes in 112 iterations, 1.65 times
+    the time, review 141)."""
     after = since >= _at_least(gap, STALE_GAP)
-    off = (step >= STALE) | ((step <= 1.0 / STALE) & (columns == 1))
-    return has_metric & ((off & after) | (since >= every)) & exact
+    backed_off = since >= _at_least(gap, STALE_GAP * 2**falls)
+    grew = (step >= STALE) & after
+    return has_metric & (grew | (fell(step, columns) & backed_off) | (since >= every)) & exact
+
+
+def fell(step, columns=1):
+    """Whether the spectral step in a binary metric's coordinates fell to 1/STALE
+    (numbers, or arrays of them): a take then counts among the ``falls`` of
+    :func:`stale_metric`."""
+    return (step <= 1.0 / STALE) & (columns == 1)
 
 
 def curvature_fall(before, now):
@@ -196,6 +208,7 @@ class BarzilaiBorwein(Armijo):
         self._gap = objective.whitening_gap()  # a take's cost in iterations, where many
         self._taken = -max(STALE_GAP, self._gap)  # (none yet: the first is not held back)
         self._refused = 0  # the stops the Newton decrement refused (:meth:`confirms`)
+        self._falls = 0  # the takes where the steps fell (:func:`stale_metric`)
         point = super().start(objective, coef0)
         self._safe = self.step  # the plain steps' first, where a metric is dropped
         self._dropped = math.inf  # J where a metric was last dropped (a stall in one)
@@ -205,8 +218,9 @@ class BarzilaiBorwein(Armijo):
         k = objective.coef_shape[1]
         stale = stale_metric(self._P is not None, self.step, self._k - self._taken,
                              exact_metric(self._P, k), getattr(self._P, "every", math.inf),
-                             self._gap, k)
+                             self._gap, k, self._falls)
         if self.auto and (whitens(self._k, self._at, self._gap, self._k - self._taken) or stale):
+            self._falls += bool(stale and fell(self.step, k))
             self._taken = self._k
             self._whiten(objective, point)
         new = super().update(objective, point)
