@@ -27,8 +27,8 @@ WHITEN_FIRST, WHITEN_AT, WHITEN_RHO = 10, 20, 0.0
 # fit whose weights still grow), and the old metric would slow every later step; a step of
 # 1/4 says J curves four times more than the metric holds (rows that were confident where
 # it was taken are not): reddit_finance's steps fell to 0.1 and 0.003 after its first
-# take, 52 iterations where the metric taken again at 15 and 21 took 32 (the fall: one
-# column only, :func:`stale_metric`). Two classes only:
+# take, 52 iterations where the metric taken again at 15 and 25 took 28 (the fall: one
+# column only, each such take backing off, :func:`stale_metric`). Two classes only:
 # for K the metric is the mean of H's class blocks, not H, its steps need not be near 1,
 # and ABBmin's long steps reach 4 now and then (3 classes, 500 features: a take every 8
 # iterations, 29 Grams in 239 iterations where 5 took 237, 72% of the fit's time).
