@@ -900,9 +900,11 @@ class Objective:
         # float32 too: under the floors since taken (10 ε of H's whole diagonal) review 28's
         # float32 fits (features 1e-4 to 1e4) converge, and the classes' mean block left 49
         # of 138 float32 fits (iris to diamonds) at max_iter or 1e-4 above J* (review 101)
-        if k == 1 or (k * p > MAX_WHITENED and not blocks):
+        if k == 1:
             return False
         n, kp = max(self._rows(), self._positive_rows()), k * p
+        if not blocks and not whole_class_metric(kp, n):
+            return False
         budget = max(CLASS_TAKE, spent) if CLASS_TAKE > 0 else 0  # 0: the class blocks off
         be = self.backend
         if getattr(be, "_sparse", False):
@@ -1534,10 +1536,10 @@ def metric_bytes(n, p, k=1, wide=False):
     and the rows' norms, λ, Λ^½, its inverse and the shifts' steps; 0 where neither
     applies. The p × p one between the two too (n < 4p: :meth:`Objective._middle_applies`);
     for K classes the larger of their Hessian's pK × pK inverse and H (:class:`ClassMetric`,
-    pK <= MAX_WHITENED) and their K diagonal blocks beside one block's pair. ``wide``: X
+    :func:`whole_class_metric`) and their K diagonal blocks beside one block's pair. ``wide``: X
     takes the p × p metric up to MAX_WIDE_WHITENED coordinates (host numpy X, CSR or
     dense: :meth:`Objective._wide_kind`)."""
-    dense = _dense_bytes(p, k) if p <= (MAX_WIDE_WHITENED if wide else MAX_WHITENED) and (
+    dense = _dense_bytes(p, k, n) if p <= (MAX_WIDE_WHITENED if wide else MAX_WHITENED) and (
         p <= n) else 0
     if WHITENED_ROWS * p <= n:
         return dense
@@ -1548,13 +1550,14 @@ def metric_bytes(n, p, k=1, wide=False):
     return max(dense, 8 * held if _factored(n, p) else 0)
 
 
-def _dense_bytes(p, k):
-    """The p × p metric's bytes for k columns (:func:`metric_bytes`): K classes may take
-    their Hessian's class blocks (:meth:`Objective._class_metric_pays`), 4.5 times the
-    p × p pair at 300 × 100 of 3 classes (review 56)."""
+def _dense_bytes(p, k, n):
+    """The p × p metric's bytes for k columns and n rows (:func:`metric_bytes`): K classes
+    may take their Hessian's class blocks (:meth:`Objective._class_metric_pays`,
+    :func:`whole_class_metric`), 4.5 times the p × p pair at 300 × 100 of 3 classes
+    (review 56)."""
     if k == 1:
         return 16 * p * p
-    whole = 16 * (k * p) ** 2 if k * p <= MAX_WHITENED else 0
+    whole = 16 * (k * p) ** 2 if whole_class_metric(k * p, n) else 0
     return max(whole, 8 * (k + 2) * p * p)
 
 
@@ -1591,6 +1594,19 @@ def dense_metric_applies(p, total, positive_rows):
         return False
     return (total is not None and WHITENED_ROWS * p <= total) or (
         WHITENED_ROWS * p <= positive_rows())
+
+
+def whole_class_metric(kp, n):
+    """Whether the whitened steps of K classes may hold their whole Hessian over kp = K·p
+    coordinates (:class:`ClassMetric` of J's Hessian) for n rows: at most
+    MAX_WIDE_WHITENED of them, as one wide column's p × p metric, and an application, two
+    triangular solves of (Kp)² flops each, at most the products of an iteration, 4n·Kp
+    (kp <= 2n). Its price in iterations is :meth:`Objective._class_metric_pays`'s. The
+    class blocks alone left nearly separable classes crawling or stopped 'converged' past
+    the promise (10 classes of 60 features, 480 rows, C = 1e4: 5 of 12 fits at max_iter,
+    2 stopped 1.5e-6 and 4.3e-6 above J*, where the blocks' decrement read 1.76e-7 as
+    3.5e-10; with the whole Hessian all 12 converged within 3.7e-7; review 141)."""
+    return kp <= MAX_WIDE_WHITENED and kp <= 2 * n
 
 
 def paid_start(first, p):
