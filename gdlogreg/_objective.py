@@ -609,14 +609,23 @@ class Objective:
         if not dense:
             return self._low_rank_metric(keep, *at, previous=previous, spent=spent,
                                          class_blocks=class_blocks)
-        if base is not None and self._class_metric_pays(spent):
-            bound = self._class_bound(keep, z)
+        return self._dense_metric(keep, at, spent, wide)
+
+    def _dense_metric(self, keep, at, spent, wide):
+        """:meth:`whitening`'s p × p metric on the coordinates ``keep`` (``at``: () for
+        Böhning's bound, else the rows' curvature and the raw prediction z): for K classes
+        at a point their whole Hessian or each class's own block where that pays
+        (:meth:`_class_metric_pays`), else the mean of the blocks; ``wide``: above
+        MAX_WHITENED coordinates."""
+        p, be = self.coef_shape[0], self.backend
+        if at and self._class_metric_pays(spent):
+            bound = self._class_bound(keep, at[1])
             if bound is not None:
                 H, kept, lam = bound  # (no test of H's condition: K classes couple)
                 P = self._held_inverse(H, kept, lam)
                 return None if P is None else ClassMetric(P, self.coef_shape, be)
-        if base is not None and self._class_metric_pays(spent, blocks=True):
-            return _wide(self._class_blocks(keep, z), wide)
+        if at and self._class_metric_pays(spent, blocks=True):
+            return _wide(self._class_blocks(keep, at[1]), wide)
         H = self._bound_from_gram(keep, *at)
         if H is None:  # no Gram kernel: H's columns by products with X
             H = self._bound_columns(np.flatnonzero(keep), *at)[keep]
