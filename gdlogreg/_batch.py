@@ -1041,6 +1041,9 @@ class BatchLBFGS(_Metrics, _Rule):
         slope = objective.column_dots(g, d)
         fresh = np.isnan(self._gamma)
         bad = ~(slope < 0.0)
+        # a metric's direction refused is retried along the gradient, its first too
+        # (LBFGS.update: a far warm start's metric)
+        metric = np.array([P is not None for P in self._P]) & ~bad
         if bad.any():  # no descent direction (or nan): start the pairs again
             self._clear(bad)
             fresh = fresh | bad
@@ -1048,7 +1051,7 @@ class BatchLBFGS(_Metrics, _Rule):
             slope = np.where(bad, objective.column_dots(g, d), slope)
         status = _stationary(objective, point, slope == 0.0)  # it stays there
         new, t, found = _ray_search(self, objective, point, d, slope, fresh)
-        lost = ~found & ~fresh
+        lost = ~found & (~fresh | metric)
         if lost.any():  # retry along the gradient from a fresh pass, pairs dropped
             self._clear(lost)
             g, d = _retry(self, objective, point, new, t, found, d, lost)

@@ -164,3 +164,23 @@ def test_digits_raw_at_a_large_C_converges():
     bb = GradientDescentLogisticRegression(C=1e4, tol=1e-8, max_iter=5000).fit(X, y)
     assert est.stop_reason_ == "converged" and est.n_iter_[0] < 400
     assert est.loss_curve_[-1] == pytest.approx(bb.loss_curve_[-1], rel=1e-5)
+
+
+@pytest.mark.parametrize("offset", [100.0, 1e4])
+def test_a_far_warm_start_retries_its_metrics_first_direction_along_the_gradient(offset):
+    """A warm start whose intercepts are far off (iris, 100·(1, 2, 3) and more): the
+    metric taken there at once sees no rows' curvature, and its first direction, with no
+    pair yet, found no decrease: the fit stopped 'stalled' at iteration 0 with J 300 times
+    J*. That direction is retried along the gradient, as the pairs' are."""
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    cold = GradientDescentLogisticRegression(solver="lbfgs").fit(X, y)
+    model = GradientDescentLogisticRegression(solver="lbfgs", warm_start=True).fit(X, y)
+    model.intercept_ = model.intercept_ + offset * np.arange(1.0, 4.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y)
+    assert model.converged_ and model.n_iter_[0] > 0
+    J, J_cold = model.loss_curve_[-1], cold.loss_curve_[-1]
+    assert abs(J - J_cold) <= 2e-6 * J_cold
+    np.testing.assert_allclose(model.predict_proba(X), cold.predict_proba(X), atol=1e-4)

@@ -195,9 +195,10 @@ class LBFGS(StepRule):
         slope = math.nan if d is None else vdot(g, d, xp)
         # d = -t₀ g without pairs or metric: the step along -g (learning_rate_) is t·t₀
         per = self._t0 if not self._pairs and self._P is None else 1.0
+        plain = along_gradient or self._P is None  # (a direction of no metric's)
         if not slope < 0.0:  # not a descent direction (or nan): start the pairs again
             self._pairs.clear()
-            d, per = -self._t0 * g, self._t0
+            d, per, plain = -self._t0 * g, self._t0, True
             slope = vdot(g, d, xp)
         if slope == 0.0 and objective.optimality(point) == 0.0:  # a stationary point
             # (not where t₀·‖g‖² only underflowed: the search takes that step)
@@ -205,10 +206,12 @@ class LBFGS(StepRule):
             return None
         found = self._search(objective, point, d, slope, patient=not self._pairs)
         if found is None:
-            if not self._pairs:
+            if not self._pairs and plain:
                 self.stop_reason = "stalled"
                 return None
-            # retry along the gradient, the pairs dropped (the ray took z: evaluate again)
+            # retry along the gradient, the pairs dropped (the ray took z: evaluate again);
+            # a metric's first direction too (a far warm start's, taken where the rows'
+            # curvature is spent: iris with its intercepts 100 to 300 off stalled at 0)
             k = self._k
             new = self._update(objective, objective.evaluate(point.coef), along_gradient=True)
             self._fit(None, k)  # then count the refusal at its iteration (as the batch does)
