@@ -69,6 +69,7 @@ from ._steps.bb import (
     TAU,
     WHITEN_FIRST,
     WHITEN_RHO,
+    BarzilaiBorwein,
     curvature_fall,
     decrement,
     exact_metric,
@@ -675,6 +676,7 @@ class BatchBB(_Metrics, _Rule):
     """
 
     memory, armijo, class_rent, early = 10, 1e-4, True, True
+    zero_if_worse = BarzilaiBorwein.zero_if_worse  # (minimize_batch)
     _state = ("step", "_tau", "_short", "_memory", "_P", "_at", "_taken", "_gap", "_refused",
               "_falls", "_curv", "_safe", "_dropped")
 
@@ -911,6 +913,7 @@ class BatchLBFGS(_Metrics, _Rule):
     """
 
     memory, armijo, trials = LBFGS.memory, LBFGS.armijo, LBFGS.trials
+    zero_if_worse = LBFGS.zero_if_worse  # (minimize_batch)
     _state = ("step", "_t0", "_gamma", "_P", "_at", "_misfit", "_refused", "_fits", "_aside",
               "_gap", "_curv", "_vetoed")
 
@@ -1598,6 +1601,15 @@ def minimize_batch(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=
         monitor.warm = to_host(objective.xp.any(coef0 != 0, axis=0)).reshape(
             objective.n_groups, -1).any(axis=1)
     point = rule.start(objective, coef0)
+    if monitor.warm is not None and getattr(rule, "zero_if_worse", False):
+        # a group whose warm start's J is above its all-zero model's starts there, as its
+        # single fit (gdlogreg._solver.minimize, StepRule.zero_if_worse)
+        worse = np.flatnonzero(~(np.asarray(point.J) <= monitor.ref[1]))
+        if len(worse):
+            cols = objective.columns(worse)
+            zero = objective.xp.zeros_like(_take_cols(coef0, cols, objective.xp))
+            point = rule.start(objective, _put_cols(_copy(coef0, objective.xp), cols, zero,
+                                                    objective.xp))
     k = 0
     while len(active):
         reason = monitor.record(k, active, objective, point)

@@ -162,7 +162,11 @@ class GradientDescentLogisticRegression(
         ``coef_``) starts from zeros, where ``LogisticRegression`` raises. For
         K classes under an L2 penalty alone the start drops the shift common to
         the classes (their mean coefficient), which the softmax ignores and the
-        penalty does not: J only falls.
+        penalty does not: J only falls. With ``solver="bb"`` or ``"lbfgs"``, a
+        start whose J is above the all-zero model's starts from that model
+        instead (J is convex: the same optimum; far starts made those rules
+        crawl), and ``loss_curve_`` begins there; the fixed-step solvers keep
+        the path from the start given.
     verbose : int, default=0
         With ``verbose >= 1`` print a progress line (iteration, J, gradient
         size, step) for each of the first 20 iterations, then every

@@ -616,10 +616,13 @@ def minimize(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=None, 
     monitor = Monitor(objective, tol, max_iter, ref, callback, keep_path,
                       getattr(rule, "confirms", None))
     point = rule.start(objective, coef0)  # J, dw and db at the start
-    if ref is not None and not math.isfinite(point.J):
+    if ref is not None and not (point.J <= ref[1] if rule.zero_if_worse else math.isfinite(
+            point.J)):
         # A warm start where J overflows (‖w‖² beyond the float range: coefficients of a
         # larger C or of data on another scale): no trial can be compared with it, and
-        # the cold start at the all-zero model has J finite.
+        # the cold start at the all-zero model has J finite. The adaptive rules' too where
+        # J is above the all-zero model's (StepRule.zero_if_worse): J is convex, the same
+        # optimum, from a start nearer to it in J.
         point = rule.start(objective, objective.zeros())
     k = 0
     while not monitor(k, point, rule.used):

@@ -167,11 +167,17 @@ def test_digits_raw_at_a_large_C_converges():
 
 
 @pytest.mark.parametrize("offset", [100.0, 1e4])
-def test_a_far_warm_start_retries_its_metrics_first_direction_along_the_gradient(offset):
+def test_a_far_warm_start_retries_its_metrics_first_direction_along_the_gradient(
+        offset, monkeypatch):
     """A warm start whose intercepts are far off (iris, 100·(1, 2, 3) and more): the
     metric taken there at once sees no rows' curvature, and its first direction, with no
     pair yet, found no decrease: the fit stopped 'stalled' at iteration 0 with J 300 times
-    J*. That direction is retried along the gradient, as the pairs' are."""
+    J*. That direction is retried along the gradient, as the pairs' are. (Such a start,
+    whose J is above the all-zero model's, now starts there: kept here, as one whose J
+    is below would.)"""
+    from gdlogreg._steps.lbfgs import LBFGS
+
+    monkeypatch.setattr(LBFGS, "zero_if_worse", False)
     X, y = load_iris(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     cold = GradientDescentLogisticRegression(solver="lbfgs").fit(X, y)

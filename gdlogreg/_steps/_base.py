@@ -177,6 +177,11 @@ class StepRule:
     name = None
     #: What to suggest when the fit did not converge in max_iter iterations.
     hint = "Increase max_iter or use solver='bb'."
+    #: Whether a warm start whose J is above the all-zero model's starts from that model
+    #: instead (:func:`gdlogreg._solver.minimize`): the rules that adapt their steps to
+    #: the curvature where they are, whose far warm starts crawled; False keeps the
+    #: textbook path from the start given.
+    zero_if_worse = False
 
     def __init__(self, learning_rate, stats=None):
         self.auto = isinstance(learning_rate, str)

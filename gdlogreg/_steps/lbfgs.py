@@ -77,6 +77,7 @@ class LBFGS(StepRule):
 
     name = "lbfgs"
     hint = "Increase max_iter or tol."
+    zero_if_worse = True  # (as bb's)
     memory, armijo, trials = 10, 1e-4, 3
     _fits = _aside = _refused = _misfit = _k = 0  # (start sets them)
 
