@@ -75,6 +75,7 @@ from ._steps.bb import (
     exact_metric,
     fell,
     stale_metric,
+    upgrades,
     whitens,
 )
 from ._steps.lbfgs import ASIDE, L2_ONLY, LBFGS, MISFIT, SHORT, retake
@@ -623,7 +624,12 @@ class _Metrics:
         E = 0.5 * objective.column_dots(point.grad, Pg)
         fall = np.array([curvature_fall(self._curv[i], h) for i, h in zip(groups, H,
                                                                           strict=True)])
-        small = held & (E[groups] * fall <= CONFIRM * target)
+        # (a group whose take would be the whole class Hessian: that take decides, bb.upgrades)
+        upgrade = np.array([objective.k > 1 and held[j] and not exact_metric(
+            self._P[i], objective.k) and upgrades(objective.group_objective(i), self._P[i],
+                                                  self._spent(i))
+                            for j, i in enumerate(groups.tolist())], dtype=bool)
+        small = held & ~upgrade & (E[groups] * fall <= CONFIRM * target)
         if small.any():  # and J's own curvature along P g (bb.along_metric)
             where = np.flatnonzero(small)
             small[where] = group_decrements(objective, point, groups[where], Pg) <= target[where]

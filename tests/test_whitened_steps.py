@@ -1107,6 +1107,9 @@ def test_whole_class_hessian_reaches_past_one_columns_limit():
     assert _objective.whole_class_metric(_objective.MAX_WIDE_WHITENED, 1024)
     assert not _objective.whole_class_metric(_objective.MAX_WIDE_WHITENED + 1, 10**6)
     assert not _objective.whole_class_metric(610, 300)
+    # sparse X builds it by products with X: one column's limit there (review 142)
+    assert not _objective.whole_class_metric(610, 480, sparse=True)
+    assert _objective.whole_class_metric(_objective.MAX_WHITENED, 10, sparse=True)
     # the search's memory budget counts it where it may be held
     assert _objective.metric_bytes(1200, 61, 10) >= 16 * 610**2
 

@@ -5,7 +5,15 @@ import math
 from collections import deque
 
 from ._base import Drift, StepRule, coef_scale, eps, interpolated, quantize, register, vdot
-from .bb import CONFIRMS, WHITEN_FIRST, decrement, metric_at, newton_confirms, whitens
+from .bb import (
+    CONFIRMS,
+    WHITEN_FIRST,
+    decrement,
+    metric_at,
+    newton_confirms,
+    upgrades,
+    whitens,
+)
 
 #: A metric is dropped once MISFIT steps in a row were cut below SHORT: its quasi-Newton
 #: steps are far too long, it does not fit J's curvature. Since the line search cuts a trial
@@ -183,7 +191,7 @@ class LBFGS(StepRule):
         ok, P = newton_confirms(
             objective, point, self._P @ point.grad, self._curv, H, target,
             lambda: metric_at(objective, point, self._P, spent, class_blocks=False,
-                              diagonal=True))
+                              diagonal=True), held=not upgrades(objective, self._P, spent))
         if ok is False:
             self._vetoed += 1
             self._install(objective, P)
