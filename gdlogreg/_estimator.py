@@ -162,7 +162,9 @@ class GradientDescentLogisticRegression(
         ``coef_``) starts from zeros, where ``LogisticRegression`` raises. For
         K classes under an L2 penalty alone the start drops the shift common to
         the classes (their mean coefficient), which the softmax ignores and the
-        penalty does not: J only falls. With ``solver="bb"`` or ``"lbfgs"``, a
+        penalty does not: J only falls; and their intercepts' mean where it is
+        larger than every intercept's distance from it (J the same, z's digits
+        kept). With ``solver="bb"`` or ``"lbfgs"``, a
         start whose J is above the all-zero model's starts from that model
         instead (J is convex: the same optimum; far starts made those rules
         crawl), and ``loss_curve_`` begins there; the fixed-step solvers keep
@@ -439,8 +441,8 @@ class GradientDescentLogisticRegression(
         if warm:
             W = be.asarray(_common_shift_dropped(
                 _finite_start("coef_", self._coef_host()), objective.penalty)).T
-            b = be.asarray(
-                _finite_start("intercept_", _warm_intercept(self.intercept_, m))
+            b = be.asarray(_intercepts_centred(
+                _finite_start("intercept_", _warm_intercept(self.intercept_, m)))
             ) if self.fit_intercept else None
             coef0 = objective.join(W, b)
         stats = Stats()
@@ -965,6 +967,23 @@ def _common_shift_dropped(W, penalty):
     with np.errstate(over="ignore", invalid="ignore"):
         shifted = W - (W / len(W)).sum(axis=0)
     return shifted if np.all(np.isfinite(shifted)) else W
+
+
+def _intercepts_centred(b):
+    """A warm start's K class intercepts b (numpy) less their mean where that mean is
+    larger than every intercept's distance from it: the softmax ignores a shift common to
+    the classes and no penalty holds the intercepts, so J is the same, and a large one
+    costs z its digits (iris from coef_ = 0, intercept_ = 1e8·(1, 1, 1) in float32: bb
+    and lbfgs ran 1000 iterations at J(0), 9 and 22 times J*; review 143). A fit's own
+    intercepts, whose mean is rounding, are left as they are (a search's warm columns
+    start from them as given). b itself where the mean would overflow."""
+    if len(b) < 2:
+        return b
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = (b / len(b)).sum()
+        centred = b - mean
+        shift = np.isfinite(mean) and abs(mean) > np.max(np.abs(centred))
+    return centred if shift and np.all(np.isfinite(centred)) else b
 
 
 def _warm_intercept(intercept, m):
