@@ -522,11 +522,11 @@ class GradientDescentLogisticRegression(
             rule,
             max_iter=self.max_iter,
             tol=self.tol,
-            callback=self._iteration_callback(problem, X, y, sample_weight, coef0),
+            callback=self._iteration_callback(problem, X, y, sample_weight),
             keep_path=self.keep_path,
         )
 
-    def _iteration_callback(self, problem, X, y, sample_weight, coef0):
+    def _iteration_callback(self, problem, X, y, sample_weight):
         """The solver's per-iterate callback: verbose lines and scikit-learn callbacks.
 
         Each gradient-descent iteration is a sub-task of the fit for
@@ -565,8 +565,6 @@ class GradientDescentLogisticRegression(
                 )
                 return ctx
 
-            self._iter_ctx = begin(coef0)
-
         def callback(k, coef, J, opt, step):
             if self.verbose:
                 line = f"iter {k:6d}  J = {J:.10g}  |grad| = {opt:.3e}  step = {step:.3e}"
@@ -580,6 +578,8 @@ class GradientDescentLogisticRegression(
                     estimator=self, X=X, y=y, metadata=metadata,
                     reconstruction_attributes=lambda: attributes(coef),
                 )
+            if self._callbacks_on:  # (k = 0: the start the solver took, which is not the
+                # warm start given where that was worse than zero: review 143)
                 self._iter_ctx = begin(coef)
             return bool(stop)
 

@@ -42,7 +42,8 @@ Found:
    lbfgs 870 iterations, where a cold fit takes 171 and 140. (Warned.)
 3. The callback API: the first iteration task's on_fit_task_begin reconstructs the discarded
    warm start (intercepts 1e5·(1, 2, 3)), while loss_curve_[0] and coef_path_[0] are the
-   all-zero model the fit started from.
+   all-zero model the fit started from. Fixed after the review: the first task begins at
+   the solver's first iterate.
 4. (Slowdown, by design) A refit from a larger C's solution whose J is above J(0) now costs
    the cold fit: breast cancer raw, C = 1 from C = 1000, lbfgs 12 -> 18 iterations,
    fit_intercept=False 13 -> 24 (bb 20 -> 24); bounded by the cold fit's cost.
@@ -374,10 +375,10 @@ def test_a_far_start_below_J0_does_not_crawl():
 
 
 @pytest.mark.skipif(not HAS_CALLBACKS, reason="scikit-learn's callback API (>= 1.9)")
-@pytest.mark.xfail(strict=False, reason=(
-    "review 143: the first iteration task's on_fit_task_begin reconstructs the discarded"
-    " warm start (intercepts 1e5*(1,2,3)), not the all-zero model of loss_curve_[0]"))
 def test_callback_first_task_sees_the_start_used():
+    """The first iteration task's on_fit_task_begin reconstructed the discarded warm start
+    (intercepts 1e5·(1, 2, 3)), not the all-zero model of loss_curve_[0]. Fixed: that
+    task begins at the solver's first iterate."""
     X, y = _std(load_iris)
 
     class Rec:
