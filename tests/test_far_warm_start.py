@@ -91,6 +91,13 @@ def test_the_search_columns_start_at_zero_as_their_single_fits(monkeypatch, solv
     (the previous C's solution made far here) start at zero too: the same fold scores as
     the cold search."""
     X, y = _data(load_wine)
+    cold, path = far_search(monkeypatch, X, y, solver, refit=False)
+    np.testing.assert_allclose(path.scores_[1], cold.scores_[1], rtol=1e-6, atol=1e-9)
+
+
+def far_search(monkeypatch, X, y, solver, **params):
+    """(the cold search, the search along the C path from its previous C's solutions times
+    1e4), Cs 0.1, 1 and 10 over 3 stratified folds, no warning allowed on the second."""
     folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
     real = _search._warm_start
 
@@ -103,5 +110,5 @@ def test_the_search_columns_start_at_zero_as_their_single_fits(monkeypatch, solv
     monkeypatch.setattr(_search, "_warm_start", far)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        path = GDCV(warm_start_path=True, refit=False, **kw).fit(X, y)
-    np.testing.assert_allclose(path.scores_[1], cold.scores_[1], rtol=1e-6, atol=1e-9)
+        path = GDCV(warm_start_path=True, **kw, **params).fit(X, y)
+    return cold, path

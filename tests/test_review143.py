@@ -58,12 +58,11 @@ import pytest
 import scipy.sparse as sp
 from scipy.special import logsumexp
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
-from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
+from test_far_warm_start import far_search  # shared
 
 from gdlogreg import GradientDescentLogisticRegression as GD
 from gdlogreg import GradientDescentLogisticRegressionCV as GDCV
-from gdlogreg import _search
 from gdlogreg._compat import HAS_CALLBACKS
 
 
@@ -305,19 +304,7 @@ def test_search_columns_far_starts(monkeypatch, kind, solver):
     """As test_far_warm_start's search test, on CSR and float32 X (three classes)."""
     X, y = _std(load_iris)
     X = sp.csr_matrix(X) if kind == "csr" else X.astype(np.float32)
-    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
-    real = _search._warm_start
-
-    def far(results, p):
-        start = real(results, p)
-        return None if start is None else start * 1e4
-
-    kw = dict(Cs=[0.1, 1.0, 10.0], cv=folds, solver=solver, scoring="neg_log_loss")
-    cold = GDCV(**kw).fit(X, y)
-    monkeypatch.setattr(_search, "_warm_start", far)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        path = GDCV(warm_start_path=True, **kw).fit(X, y)
+    cold, path = far_search(monkeypatch, X, y, solver)
     atol = 1e-6 if kind == "float32" else 1e-9
     np.testing.assert_allclose(path.scores_[1], cold.scores_[1], rtol=1e-6, atol=atol)
     assert set(path.stop_reasons_) == {"converged"}
