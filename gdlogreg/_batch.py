@@ -74,7 +74,6 @@ from ._steps.bb import (
     decrement,
     exact_metric,
     fell,
-    misreads,
     stale_metric,
     upgrades,
     whitens,
@@ -630,12 +629,10 @@ class _Metrics:
             self._P[i], objective.k) and upgrades(objective.group_objective(i), self._P[i],
                                                   self._spent(i))
                             for j, i in enumerate(groups.tolist())], dtype=bool)
-        small = held & (E[groups] * fall <= CONFIRM * target)
-        if small.any():  # and J's own curvature along P g (bb.along_metric, bb.misreads)
+        small = held & ~upgrade & (E[groups] * fall <= CONFIRM * target)
+        if small.any():  # and J's own curvature along P g (bb.along_metric)
             where = np.flatnonzero(small)
-            along = group_decrements(objective, point, groups[where], Pg)
-            small[where] = (along <= target[where]) & ~(
-                upgrade[where] & misreads(along, 2.0 * E[groups[where]]))
+            small[where] = group_decrements(objective, point, groups[where], Pg) <= target[where]
         metric[small] = True
         before = self._P.copy()
         took = self._take(objective, point, groups[held & ~small])

@@ -52,13 +52,6 @@ STALE, STALE_GAP = 4.0, 5
 # of one row 2e-5, raw diamonds_poly 7e-5: now 3e-7 to 3e-6, with 0.1 % more iterations
 # over 442 fits (benchmarks/README.md, "A stop confirmed by the Newton decrement").
 CONFIRM, CONFIRMS = 0.1, 10
-# Where a take at the stop would be the whole Hessian of K classes and the held metric is
-# their blocks alone (:func:`upgrades`), the held one confirms only where it reads H along
-# its P g to within MISREAD (:func:`misreads`), else the take decides: 8 nearly separated
-# classes read λ² there MISREAD-fold too small and stopped 2.1e-5 above J* (review 142),
-# while well-read fits (10 classes of 201 coordinates) paid a whole take at their stop for
-# nothing, 1.07-1.18 of the time.
-MISREAD = 2.0
 
 
 def whitens(k, at, gap=0, since=math.inf):
@@ -138,7 +131,7 @@ def curvature_fall(before, now):
     return float(np.max(ratio, initial=1.0))
 
 
-def newton_confirms(objective, point, Pg, curv, H, target, take, upgrade=False):
+def newton_confirms(objective, point, Pg, curv, H, target, take, held=True):
     """``(verdict, P)``: whether a gradient test's stop at ``point`` stands by the Newton
     decrement (the module comment above CONFIRM), the metric P held there giving ``Pg``
     (P g), taken where its columns' curvatures were ``curv`` (they are ``H`` at the point).
@@ -146,15 +139,12 @@ def newton_confirms(objective, point, Pg, curv, H, target, take, upgrade=False):
     ``target`` and J's own curvature along P g (:func:`along_metric`) confirms it, the
     stop stands; else ``take()`` takes the metric at the point, and λ² = gᵀP g in it must
     be at most ``target``, along its P g too. P: the metric taken; verdict None (not
-    confirmed by a metric) where none was taken, or it gives no decrement. ``upgrade``
-    (:func:`upgrades`): the held metric confirms it only where it reads J's curvature
-    along P g (:func:`misreads`), else the take decides."""
+    confirmed by a metric) where none was taken, or it gives no decrement. ``held``
+    False: the held metric may not confirm it (:func:`upgrades`), the take decides."""
     xp, g = objective.xp, point.grad
-    gPg = vdot(g, Pg, xp)
-    if 0.5 * gPg * curvature_fall(curv, H) <= CONFIRM * target:
-        along = objective.gradient_decrement(point, Pg)  # (along_metric's)
-        if along <= target and not (upgrade and misreads(along, gPg)):
-            return True, None
+    if held and 0.5 * vdot(g, Pg, xp) * curvature_fall(curv, H) <= CONFIRM * target and (
+            along_metric(objective, point, Pg, target)):
+        return True, None
     P = take()
     if P is None or not decrement(P):
         return None, None
@@ -163,18 +153,10 @@ def newton_confirms(objective, point, Pg, curv, H, target, take, upgrade=False):
     return vdot(g, Pg, xp) <= target and along_metric(objective, point, Pg, target), P
 
 
-def misreads(along, gPg):
-    """Whether a metric P misreads J's curvature H along P g: the curvature's estimate of
-    λ² there, (gᵀP g)²/((P g)ᵀH (P g)) (``along``), above MISREAD times gᵀP g, P too small
-    along g (:func:`upgrades`; numbers, or arrays of them)."""
-    return along > MISREAD * gPg
-
-
 def upgrades(objective, P, spent):
-    """Whether the held metric P (of K classes' blocks alone, not their Hessian) confirms
-    a stop ``spent`` iterations into the fit only where it reads J's curvature along its
-    P g (:func:`misreads`), because a take there would be the whole Hessian
-    (:meth:`gdlogreg._objective.Objective.whole_class_pays`): nearly
+    """Whether the held metric P (of K classes' blocks alone, not their Hessian) may not
+    confirm a stop ``spent`` iterations into the fit, because a take there would be the
+    whole Hessian (:meth:`gdlogreg._objective.Objective.whole_class_pays`): nearly
     separated classes put most of H into the blocks' coupling, and the blocks' decrement
     confirmed stops 2.1e-5 above J* (8 classes of 101 coordinates on 784 rows, C = 1e4,
     the whole Hessian's price paid at 427 iterations, the stop at 562; review 142)."""
@@ -316,7 +298,7 @@ class BarzilaiBorwein(Armijo):
 
         ok, P = newton_confirms(objective, point, self._metric_of(point, objective.xp),
                                 self._curv, H, target, take,
-                                upgrade=upgrades(objective, self._P, self._k))
+                                held=not upgrades(objective, self._P, self._k))
         if ok is False:
             self._refused += 1
             self._install(P)

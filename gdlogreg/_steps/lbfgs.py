@@ -191,7 +191,7 @@ class LBFGS(StepRule):
         ok, P = newton_confirms(
             objective, point, self._P @ point.grad, self._curv, H, target,
             lambda: metric_at(objective, point, self._P, spent, class_blocks=False,
-                              diagonal=True), upgrade=upgrades(objective, self._P, spent))
+                              diagonal=True), held=not upgrades(objective, self._P, spent))
         if ok is False:
             self._vetoed += 1
             self._install(objective, P)
