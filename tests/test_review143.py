@@ -60,6 +60,7 @@ from scipy.special import logsumexp
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.preprocessing import StandardScaler
 from test_far_warm_start import far_search  # shared
+from test_sklearn_checks import _base_expected_failed_checks
 
 from gdlogreg import GradientDescentLogisticRegression as GD
 from gdlogreg import GradientDescentLogisticRegressionCV as GDCV
@@ -326,7 +327,11 @@ def test_check_estimator_with_warm_start(solver):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         results = check_estimator(GD(warm_start=True, solver=solver), on_fail=None)
-    failed = [r["check_name"] for r in results if r["status"] == "failed"]
+    # (the suite's own expected failures: array-API input without dispatch or before
+    # scikit-learn 1.9, test_sklearn_checks)
+    expected = _base_expected_failed_checks()
+    failed = [r["check_name"] for r in results
+              if r["status"] == "failed" and r["check_name"] not in expected]
     assert failed == []
 
 
