@@ -18,8 +18,11 @@ validation without them): ``get_namespace``, ``get_namespace_and_device`` and
 """
 
 import functools
+import importlib
 import numbers
+import platform
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -50,6 +53,7 @@ __all__ = [
     "CallbackSupportMixin",
     "Interval",
     "LinearClassifierMixin",
+    "SIMD_LOG1P",
     "SKLEARN_VERSION",
     "StrOptions",
     "check_classification_targets",
@@ -470,3 +474,26 @@ try:
 except ImportError:  # pragma: no cover - not in any supported scipy
     csr_matvec, csc_matvec = _csr_matvec_fallback, _csc_matvec_fallback
     csr_matvecs, csc_matvecs = _csr_matvecs_fallback, _csc_matvecs_fallback
+
+
+def _numpy_cpu_features():
+    """numpy's map of the CPU features its dispatch found ({} where it has none)."""
+    for name in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
+        try:  # numpy 2 first: numpy.core warns there
+            return dict(importlib.import_module(name).__cpu_features__)
+        except (ImportError, AttributeError):
+            continue
+    return {}  # pragma: no cover - every supported numpy has one of them
+
+
+def _simd_log1p(features, system, machine):
+    """Whether numpy's ``log1p`` is vectorised: its SVML loops, which numpy links on
+    Linux x86-64 alone and runs on AVX512_SKX (numpy >= 1.22, ``loops_umath_fp``).
+    Elsewhere it is libm's, row by row, about three ``log``s a row."""
+    return system == "linux" and machine in ("x86_64", "amd64") and bool(
+        features.get("AVX512_SKX"))
+
+
+#: numpy's log1p is vectorised here (:func:`_simd_log1p`): the loss then takes it
+#: rather than log(1 + e) corrected by Fast2Sum (four passes more).
+SIMD_LOG1P = _simd_log1p(_numpy_cpu_features(), sys.platform, platform.machine().lower())

@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from ._compat import SIMD_LOG1P
 from ._xp import astype, concat, to_host
 
 
@@ -718,6 +719,7 @@ def _log1p(e, u, xp, s=None):
     """log(1 + e) for e >= 0 given u = 1 + e as rounded, to 1 ulp in float64; with row
     weights ``s``, Σ s·log(1 + e) (:func:`weighted_sum`) in one block-sized array less.
 
+    Where numpy's ``log1p`` is vectorised (``SIMD_LOG1P``), it alone. Elsewhere
     log(u) corrected to first order by u's rounding error (1 + e) - u, which
     -((u - 1) - e) gives exactly where e <= 1 (Dekker's Fast2Sum, 1971): the
     accuracy of ``log1p`` (also where u rounds to 1: log(u) = 0, the rest e)
@@ -726,7 +728,7 @@ def _log1p(e, u, xp, s=None):
     which its residual e/u needs anyway. Derivation: user guide, "What an
     iteration costs".
     """
-    if not isinstance(e, np.ndarray):
+    if not isinstance(e, np.ndarray) or SIMD_LOG1P:  # vectorised: one pass, <= 1 ulp
         out = xp.log1p(e)
         return out if s is None else weighted_sum(s, out, xp)
     with np.errstate(invalid="ignore"):  # e = inf: nan, a loss not finite as log1p's inf

@@ -6,6 +6,8 @@ arrays. Both must agree with the textbook formulas written here with numpy
 alone, on every quantity the solver uses, including where exp overflows.
 """
 
+import platform
+import sys
 import warnings
 
 import numpy as np
@@ -270,12 +272,17 @@ def test_binary_loss_at_huge_raw_predictions(dtype):
     np.testing.assert_allclose(R[:, 0] * 6, [1, 0, 0, -1, 1, -1], atol=1e-6)
 
 
+@pytest.mark.parametrize("simd", [False, True])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_log1p_from_the_rounded_sum_is_as_accurate_as_log1p(dtype):
+def test_log1p_from_the_rounded_sum_is_as_accurate_as_log1p(dtype, simd, monkeypatch):
     """The loss's log(1 + e) from u = fl(1 + e) (log u less u's rounding error): within 2
     ulp of numpy's log1p in float64 and 4 in float32 over e from 0 and the subnormals to
-    the largest float; e itself where u rounds to 1; not finite (and silent) at e = inf."""
+    the largest float; e itself where u rounds to 1; not finite (and silent) at e = inf.
+    Both forms: Fast2Sum's (``simd`` False) and numpy's log1p where it is vectorised."""
+    from gdlogreg import _loss
     from gdlogreg._loss import _log1p
+
+    monkeypatch.setattr(_loss, "SIMD_LOG1P", simd)
 
     fi = np.finfo(dtype)
     rng = np.random.default_rng(0)
@@ -307,6 +314,24 @@ def test_log1p_from_the_rounded_sum_is_as_accurate_as_log1p(dtype):
         warnings.simplefilter("error")
         inf = np.array([np.inf], dtype=dtype)
         assert not np.isfinite(_log1p(inf, 1.0 + inf, np)).any()
+        assert not np.isfinite(_log1p(inf, 1.0 + inf, np, np.ones(1, dtype)))
+
+
+def test_simd_log1p_only_where_numpy_links_its_vector_loops():
+    """numpy's log1p is taken alone only on Linux x86-64 with AVX512_SKX (its SVML loops);
+    elsewhere, or where numpy reports no such feature, the Fast2Sum form."""
+    from gdlogreg._compat import SIMD_LOG1P, _numpy_cpu_features, _simd_log1p
+
+    skx = {"AVX512F": True, "AVX512_SKX": True}
+    assert _simd_log1p(skx, "linux", "x86_64")
+    assert not _simd_log1p({"AVX512F": True, "AVX512_SKX": False}, "linux", "x86_64")
+    assert not _simd_log1p({"AVX2": True}, "linux", "x86_64")
+    assert not _simd_log1p(skx, "win32", "amd64")
+    assert not _simd_log1p(skx, "darwin", "x86_64")
+    assert not _simd_log1p({}, "linux", "aarch64")
+    features = _numpy_cpu_features()
+    assert isinstance(SIMD_LOG1P, bool) and SIMD_LOG1P == _simd_log1p(
+        features, sys.platform, platform.machine().lower())
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
