@@ -61,9 +61,13 @@ def _masked_as_float(frame):
     scikit-learn reads a pandas frame: their object values' pd.NA raised float()'s TypeError."""
     import pandas as pd
 
-    masked = {c: "float64" for c, t in frame.dtypes.items()
-              if isinstance(t, pd.api.extensions.ExtensionDtype) and t.kind in "iufb"}
-    return frame.astype(masked) if masked else frame
+    def masked(t):
+        return isinstance(t, pd.api.extensions.ExtensionDtype) and t.kind in "iufb"
+
+    if frame.ndim == 1:  # a Series (labels, weights)
+        return frame.astype("float64") if masked(frame.dtype) else frame
+    cast = {c: "float64" for c, t in frame.dtypes.items() if masked(t)}
+    return frame.astype(cast) if cast else frame
 
 
 def _check_n_features(estimator, X, *, reset):
@@ -118,6 +122,10 @@ def _check_X(estimator, X, *, reset):
         raise TypeError(f"Expected a dask array or Dask DataFrame, got {type(X).__name__}.")
     if X.dtype.kind == "c":  # as check_array: the cast to float would drop the imaginary part
         raise ValueError("Complex data not supported.")
+    if X.dtype.kind in "SU":  # as check_array: known before any chunk is computed
+        raise ValueError(
+            "dtype='numeric' is not compatible with arrays of bytes/strings. Convert your data"
+            " to numeric values explicitly instead.")
     _check_n_features(estimator, X, reset=reset)
     if reset:
         X = _check_fit_rows(X)
@@ -126,16 +134,28 @@ def _check_X(estimator, X, *, reset):
     return X.rechunk({1: -1})
 
 
+def _host(v):
+    """A vector that is not Dask's as a numpy array: a torch tensor detached and on the
+    host first (np.asarray of one that requires grad raised torch's RuntimeError; the
+    in-memory fit detaches them too: review 145)."""
+    if hasattr(v, "detach"):
+        v = v.detach()
+    if hasattr(v, "cpu"):
+        v = v.cpu()
+    return np.asarray(v)
+
+
 def _check_vector(v, n_samples, rows, name):
     """A 1-D Dask array chunked like ``rows`` (Dask Series, arrays or numpy)."""
     import dask.array as da
 
     if _is_frame(v):
+        v = _masked_as_float(v)  # nullable numbers as float64, as scikit-learn reads pandas
         with warnings.catch_warnings():  # labels of a pandas extension dtype become objects
             warnings.filterwarnings("ignore", "Dask currently has limited support", UserWarning)
             v = v.to_dask_array(lengths=True)
     if not is_dask(v):
-        v = np.asarray(v)
+        v = _host(v)
     if v.ndim == 2 and v.shape[1] == 1 and name == "y":  # as column_or_1d; weights: 1-D only
         warnings.warn(COLUMN_Y, DataConversionWarning, stacklevel=4)
         v = v.reshape(-1) if is_dask(v) else v.ravel()
@@ -201,7 +221,7 @@ def validated(estimator, X, y, sample_weight=None):
     checks = [da.unique(y), da.reduction(X, _all_finite, np.all, dtype=bool)]
     if sw is not None:
         checks += [sw.min(), sw.max()]
-    classes, finite, *sw_range = dask.compute(*checks)
+    classes, finite, *sw_range = _computed(checks, y)
     if not finite:
         raise ValueError("Input X contains NaN or infinity.")
     if sw is not None:
@@ -227,6 +247,20 @@ def validated(estimator, X, y, sample_weight=None):
     return X, y, y_idx, sw, classes, (1.0 if sw is None else float(sw_range[1]))
 
 
+def _computed(checks, y):
+    """dask.compute of the checks, where unique's sort of object labels that do not compare
+    (1 and "a") says so as the in-memory check does (numpy's TypeError, review 145)."""
+    import dask
+
+    try:
+        return dask.compute(*checks)
+    except TypeError as err:
+        if y.dtype != object or "not supported between" not in str(err):
+            raise
+        raise ValueError("Unknown label type: y mixes labels that do not compare (numbers"
+                         " and strings, say); give every label one type.") from err
+
+
 def _check_sample_weight(sample_weight, n, rows, dtype):
     """The weights as a Dask array chunked like ``rows``; a scalar must be finite."""
     import dask.array as da
@@ -240,12 +274,19 @@ def _check_sample_weight(sample_weight, n, rows, dtype):
         sw = da.full(n, value, chunks=(rows,), dtype=np.float64)
     else:
         sw = _check_vector(sample_weight, n, rows, "sample_weight")
+    if sw.dtype.kind == "c":  # as the in-memory check: a cast would drop the imaginary part
+        raise ValueError("Complex data not supported.")
     return sw if sw.dtype == dtype else sw.map_blocks(_astype_quietly, dtype=dtype, target=dtype)
 
 
 def _astype_quietly(block, target):
     """A chunk of weights in X's dtype, beyond whose range they become inf without
-    numpy's overflow warning: :func:`_check_weight_range` then refuses them."""
+    numpy's overflow warning: :func:`_check_weight_range` then refuses them. Object
+    chunks (a nullable Series' values) with None or pd.NA as NaN, which the range check
+    names (float() of pd.NA raised a TypeError in the tasks)."""
+    if block.dtype == object:
+        block = np.array([math.nan if _is_missing(v) else v for v in block.ravel()],
+                         dtype=object).reshape(block.shape)
     with np.errstate(over="ignore"):
         return block.astype(target)
 
@@ -319,9 +360,16 @@ def _check_predict_X(estimator, X):
     return _check_X(estimator, X, reset=False)
 
 
+def _coef(estimator):
+    """coef_ as a dense numpy array: a sparsified model's CSR too (np.asarray made it a 0-d
+    object array, which every chunk's product refused; review 145)."""
+    coef = estimator.coef_
+    return coef.toarray() if sp.issparse(coef) else np.asarray(coef)
+
+
 def _map_rows(estimator, X, func, n_out, dtype, **kwargs):
     """Lazy ``func(chunk, coef, intercept)`` over the row chunks of a checked X."""
-    coef = np.asarray(estimator.coef_)
+    coef = _coef(estimator)
     intercept = np.asarray(estimator.intercept_)
     if n_out is None:
         chunks, drop = X.chunks[:1], 1
@@ -342,7 +390,7 @@ def _map_rows(estimator, X, func, n_out, dtype, **kwargs):
 
 
 def _score_dtype(estimator, X):
-    return np.result_type(X.dtype, np.asarray(estimator.coef_).dtype)
+    return np.result_type(X.dtype, _coef(estimator).dtype)
 
 
 def decision_function(estimator, X):

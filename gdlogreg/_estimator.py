@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _dask, _messages
 from ._compat import (
@@ -322,7 +322,7 @@ class GradientDescentLogisticRegression(
         X, y, sample_weight = _detached(X, y, sample_weight)
         _refuse_none_labels(y)
         xp, _, device_ = get_namespace_and_device(X)
-        _refuse_complex(X, xp)
+        _refuse_complex(X, xp, y)
         # scikit-learn's finiteness check sums X: near the float limit the
         # partial sums overflow to ±inf and then nan, which is no error in X.
         with np.errstate(over="ignore", invalid="ignore"):
@@ -378,7 +378,7 @@ class GradientDescentLogisticRegression(
                 sample_weight = xp.full(X.shape[0], float(sample_weight), dtype=weight_dtype(X),
                                         **({} if device_ is None else {"device": device_}))
             elif sample_weight is not None and not is_numpy_namespace(xp):
-                sample_weight = move_to(sample_weight, xp=xp, device=device_)
+                sample_weight = _weights_to(sample_weight, xp, device_)
             weights = finite_sample_weight(check_sample_weight(
                 sample_weight, X, dtype=weight_dtype(X), ensure_non_negative=True
             ), xp)
@@ -901,6 +901,24 @@ def _classes_like(classes, y):
     return xp.asarray(classes, device=device_)
 
 
+def _weights_to(sample_weight, xp, device_):
+    """Sample weights for X of the array-API namespace ``xp``, on its device: an array of
+    a namespace (X's or another's, numpy's of numbers) moved as it is; anything else (a
+    list, a pandas Series, numbers given as strings) read as numpy X's weights are first
+    (pd.NA as NaN, for the checks to name); Dask weights computed; complex ones refused.
+    scikit-learn's move_to takes arrays alone ("'list' object has no attribute
+    'strides'"), and a Dask array's DLPack export raised an AssertionError (review 145)."""
+    if _dask.is_dask(sample_weight):
+        sample_weight = sample_weight.compute()
+    if not hasattr(sample_weight, "__dlpack__") or (  # not an array (a list, pandas)
+            isinstance(sample_weight, np.ndarray) and sample_weight.dtype.kind in "OSUc"):
+        sample_weight = check_array(sample_weight, ensure_2d=False, dtype=[np.float64, np.float32],
+                                    ensure_all_finite=False, input_name="sample_weight")
+    if "complex" in str(getattr(sample_weight, "dtype", "")):  # (torch's: numpy's refused)
+        raise ValueError("Complex data not supported.")
+    return move_to(sample_weight, xp=xp, device=device_)
+
+
 def _refuse_none_labels(y):
     """A clear error for object labels that hold None or pandas' NA (a missing label):
     numpy's sort of them raised "'<' not supported between 'NoneType' and 'str'" or
@@ -933,10 +951,14 @@ def _refuse_meta(name, a):
                          " (cpu, cuda).")
 
 
-def _refuse_complex(X, xp):
+def _refuse_complex(X, xp, y=None):
     """As check_array refuses complex numpy X: torch's cast to float drops the imaginary
-    part with a warning of its own."""
+    part with a warning of its own. And labels of an array-API namespace's complex dtype
+    (numpy's are refused by scikit-learn's checks; torch's unique raised its own
+    NotImplementedError, review 145)."""
     if not is_numpy_namespace(xp) and xp.isdtype(X.dtype, "complex floating"):
+        raise ValueError("Complex data not supported.")
+    if not isinstance(y, np.ndarray) and "complex" in str(getattr(y, "dtype", "")):
         raise ValueError("Complex data not supported.")
 
 

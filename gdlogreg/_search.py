@@ -741,9 +741,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         # labels (LogisticRegressionCV.score raises), the class its best_score_ scored
         return _with_pos_label(scorer, _to_numpy(self.classes_))(self, X, y, **kw)
 
-    def _model(self, coef, classes, params=None):
+    def _model(self, coef, classes, params=None, named=True):
         """A fitted GradientDescentLogisticRegression with the column's coefficients
-        (and its candidate's parameters, for a scorer that reads them)."""
+        (and its candidate's parameters, for a scorer that reads them); with the search's
+        feature names unless ``named`` is False (a scorer given arrays, not the frame)."""
         est = self._base(**(params or {}))
         d = self.n_features_in_
         est.coef_ = self._as_fitted(coef[:d].T)
@@ -751,7 +752,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             coef[d] if self.fit_intercept else np.zeros(coef.shape[1]))
         est.classes_ = classes
         est.n_features_in_ = d
-        if hasattr(self, "feature_names_in_"):  # it scores the user's DataFrame
+        if named and hasattr(self, "feature_names_in_"):  # it scores the user's DataFrame
             est.feature_names_in_ = self.feature_names_in_
         return est
 
@@ -790,6 +791,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             lambda model, X_test, y_test, **kw: _one_number(scorer(model, X_test, y_test, **kw)))
         if sp.issparse(X):  # rows of CSR, as GridSearchCV's ``indexable`` takes them (scipy's
             X = X.tocsr()  # row indexing of a CSC whose arrays outrun indptr corrupts the heap)
+        # a Dask DataFrame's rows are scored as its array (no rows by position): models
+        # without its names then (their predictions warned "X does not have valid feature
+        # names" once a candidate and fold; review 145)
+        named = hasattr(X, "iloc") or _is_polars(X)
         for f, (_, test) in enumerate(folds):  # a fold's test rows taken once, for all candidates
             tic = time.perf_counter()
             X_test, y_test = _rows(X, test), _rows(y, test)
@@ -801,7 +806,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             share = (time.perf_counter() - tic) / scores.shape[0]  # each candidate's share
             for c in range(scores.shape[0]):
                 tic = time.perf_counter()
-                model = self._model(results[c * F + f].coef, classes, grid[c])
+                model = self._model(results[c * F + f].coef, classes, grid[c], named)
                 scores[c, f] = score(model, X_test, y_test, **kw)
                 times[c, f] = time.perf_counter() - tic + share
             del X_test, y_test, kw  # one fold's rows at a time
@@ -1173,10 +1178,14 @@ def _checked_weights(sample_weight, n):
     """The sample weights, checked once as the single fit checks them, before a fold
     masks them: ``(sample_weight, host)``, ``host`` a float64 numpy vector or None.
 
-    A 0-d array is a scalar. Dask weights are checked where they are computed.
+    A 0-d array is a scalar. Dask weights of in-memory X are computed here (their NaN
+    reached the folds' checks unnamed: "weigh more than the largest float", review 145);
+    Dask X's are checked with it (``_dask.validated``).
     """
-    if sample_weight is None or _dask.is_dask(sample_weight):
+    if sample_weight is None:
         return sample_weight, None
+    if _dask.is_dask(sample_weight):
+        sample_weight = np.asarray(sample_weight.compute())
     if sp.issparse(sample_weight):  # np.asarray made it a 0-d object array
         raise TypeError("sample_weight must be dense (a 1-D array), not a sparse matrix;"
                         " use sample_weight.toarray().ravel().")
