@@ -616,14 +616,20 @@ class _Metrics:
         single fits)."""
         ok, none = np.ones(len(groups), dtype=bool), np.array([], dtype=int)
         metric = np.zeros(len(groups), dtype=bool)
-        held = np.array([self._P[i] is not None and decrement(self._P[i]) for i in groups],
-                        dtype=bool) & (vetoed[groups] < CONFIRMS)
-        if not held.any():
+        has = np.array([self._P[i] is not None and decrement(self._P[i]) for i in groups],
+                       dtype=bool)
+        held = has & (vetoed[groups] < CONFIRMS)
+        if not has.any():
             return ok, metric, none, none
         Pg = metric_of()
         E = 0.5 * objective.column_dots(point.grad, Pg)
         fall = np.array([curvature_fall(self._curv[i], h) for i, h in zip(groups, H,
                                                                           strict=True)])
+        # refusals spent: no take, the held metric's decrement times the fall
+        # (bb.spent_verdict)
+        ok[has & ~held & (E[groups] * fall > CONFIRM * target)] = False
+        if not held.any():
+            return ok, metric, none, none
         # (a group whose take would be the whole class Hessian: that take decides, bb.upgrades)
         upgrade = np.array([objective.k > 1 and held[j] and not exact_metric(
             self._P[i], objective.k) and upgrades(objective.group_objective(i), self._P[i],

@@ -11,6 +11,7 @@ from .bb import (
     decrement,
     metric_at,
     newton_confirms,
+    spent_verdict,
     upgrades,
     whitens,
 )
@@ -185,8 +186,11 @@ class LBFGS(StepRule):
         :func:`gdlogreg._steps.bb.newton_confirms`) in H₀'s metric P (J's curvature where
         taken, not the pairs' estimate): None without one. A refusal makes the metric taken
         at the point H₀'s (the pairs kept, γ in it)."""
-        if self._P is None or self._vetoed >= CONFIRMS or not decrement(self._P):
+        if self._P is None or not decrement(self._P):
             return None
+        if self._vetoed >= CONFIRMS:
+            return spent_verdict(objective, point, self._P @ point.grad, self._curv, H,
+                                 target)
         spent = 0 if self._aside else self._k  # (as update's takes)
         ok, P = newton_confirms(
             objective, point, self._P @ point.grad, self._curv, H, target,
