@@ -29,6 +29,7 @@ import difflib
 import logging
 import math
 import os
+import shutil
 import sys
 import textwrap
 import time
@@ -124,15 +125,28 @@ def _read_csv(csv_path, sep):
     except OSError as exc:
         raise CLIError(f"cannot read {csv_path!r}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
-        raise CLIError(
-            f"cannot read {csv_path!r}: it is not UTF-8 text (byte {exc.start + 1}:"
-            f" {exc.object[exc.start:exc.start + 1]!r}); save it as UTF-8 CSV."
-        ) from None
+        raise CLIError(_not_utf8(csv_path, exc)) from None
     except csv.Error as exc:
         raise CLIError(f"cannot read {csv_path!r} as CSV: {exc}.") from None
     if len(rows) < 3:
         raise CLIError(f"{csv_path!r} needs a header row and at least two data rows.")
     return rows, lines
+
+
+def _not_utf8(csv_path, exc):
+    """The message for a file that is not UTF-8: the first bad byte's place in the file and
+    its line (the decoder's ``exc.start`` counts from the chunk it was decoding: byte 4596
+    for one at 20,980; review 146)."""
+    with open(csv_path, "rb") as f:
+        data = f.read()
+    try:
+        data.decode("utf-8-sig")
+        at = exc.start  # (decodes whole: keep the decoder's count)
+    except UnicodeDecodeError as whole:
+        at = whole.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+    line = data.count(b"\n", 0, at) + 1
+    return (f"cannot read {csv_path!r}: it is not UTF-8 text (line {line}, byte {at + 1}:"
+            f" {data[at:at + 1]!r}); save it as UTF-8 CSV.")
 
 
 def _where(csv_path, lines):
@@ -253,7 +267,11 @@ def _parse_rows(rows, lines, header, j, keep, hint, csv_path):
         for c, i in enumerate(keep):
             X[r, c] = _feature_value(row[i], header[i], where)
     if not np.isfinite(X).all():
-        raise CLIError(f"{csv_path!r}: the features hold nan or infinite values.")
+        r, c = (int(i[0]) for i in np.nonzero(~np.isfinite(X)))
+        raise CLIError(
+            f"{_where(csv_path, lines[r + 1])}: column {header[keep[c]]!r} holds"
+            f" {rows[r + 1][keep[c]].strip()!r}, not a finite number (features must be finite;"
+            f" missing values are not supported).")
     return X, labels
 
 
@@ -297,9 +315,13 @@ def _labels(values, lines, target, hint, csv_path):
     # From 2**53 on a float no longer holds every whole number (2**53 + 1 reads as 2**53)
     bad = ~np.isfinite(numbers) | (numbers != np.round(numbers)) | (np.abs(numbers) >= 2**53)
     if bad.any():
-        v = values[int(np.flatnonzero(bad)[0])]
+        i = int(np.flatnonzero(bad)[0])
+        where, v = _where(csv_path, lines[i]), values[i]
+        if v in _MISSING:  # "nan": read as a number, marked as pandas marks a missing one
+            raise CLIError(f"{where}: no label in column {target!r} ({v!r} marks a missing"
+                           f" value; the other labels are numbers){hint}.")
         raise CLIError(
-            f"{csv_path!r}: column {target!r} holds {v}, not a class label (whole numbers"
+            f"{where}: column {target!r} holds {v}, not a class label (whole numbers"
             f" below 2**53 in size, or text){hint}."
         )
     return numbers.astype(np.int64)
@@ -630,6 +652,14 @@ def _fmt_lr(lr):
     return repr(lr) if isinstance(lr, str) else f"{lr:g}"
 
 
+def _fmt_param(value):
+    """A searched C or l1_ratio as the shortest text that reads back as the same float
+    (repr's, "10" for 10.0): 4 significant digits merged 0.03 and 0.0300001, and
+    ``Best: C=166.8`` was not the C chosen, 166.81005... (review 146)."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
 def _fmt_time(seconds):
     return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
@@ -661,6 +691,8 @@ def _save(fig, path):
                     format=os.path.splitext(path)[1][1:] or "png")
     except OSError as exc:
         raise CLIError(f"cannot write the plot to {path!r}: {exc.strerror or exc}") from None
+    except (RuntimeError, ValueError) as exc:  # a backend's own (LaTeX for PGF, say)
+        raise CLIError(f"cannot write the plot to {path!r}: {exc}") from None
     print(f"Plot saved to {path}")
 
 
@@ -1142,14 +1174,14 @@ def run_c_search(args):
     searched = ["C"] + (["l1_ratio"] if "l1_ratios" in grid else [])
     header = searched + [f"mean CV {args.scoring}", "std", "mean n_iter", "outcome"]
     rows = [
-        [f"{p[k]:.4g}" for k in searched]
+        [_fmt_param(p[k]) for k in searched]
         + [f"{m:.4f}", f"{s:.4f}", f"{np.mean(i):.0f}", _outcome(r)]
         for p, m, s, i, r in zip(params, mean, std, found["n_iter"], found["reasons"],
                                  strict=True)
     ]
     print(format_table(header, rows, left=(*range(len(searched)), -1)))
     print()
-    where = ", ".join(f"{k}={params[best][k]:.4g}" for k in searched)
+    where = ", ".join(f"{k}={_fmt_param(params[best][k])}" for k in searched)
     _say(
         f"Best: {where} (mean CV {args.scoring} {mean[best]:.4f} ± {std[best]:.4f};"
         f" {_outcome(found['reasons'][best])})"
@@ -1492,7 +1524,10 @@ def _check_solver_penalty(parser, args):
 
 def _plot_path(parser, path):
     """The file --plot writes: with a format matplotlib can write, refused before any
-    fit otherwise; without an extension, matplotlib's default, PNG (it adds ".png")."""
+    fit otherwise; without an extension, matplotlib's default, PNG (it adds ".png").
+    An empty path is refused (``--plot "$OUT"`` with OUT unset drew nothing, silently)."""
+    if not path.strip():
+        parser.error("--plot needs a file name (it was given an empty one)")
     try:  # not installed, or found but not importable (broken, blocked)
         from matplotlib.backend_bases import FigureCanvasBase
     except ImportError as exc:
@@ -1508,6 +1543,11 @@ def _plot_path(parser, path):
     if suffix[1:].lower() not in formats:
         parser.error(f"--plot {path!r}: matplotlib cannot write the format"
                      f" {suffix[1:]!r}; use one of {', '.join(sorted(formats))} (e.g. .png).")
+    if suffix[1:].lower() == "pgf" and not any(
+            shutil.which(tex) for tex in ("xelatex", "lualatex", "pdflatex")):
+        parser.error(f"--plot {path!r}: matplotlib writes PGF with LaTeX, and no xelatex,"
+                     f" lualatex or pdflatex is on the PATH; use .pdf or .svg, or install"
+                     f" LaTeX.")
     return path
 
 
@@ -1579,7 +1619,7 @@ def main(argv=None):
     if getattr(args, "test_size", 0.0) >= 1:
         parser.error("--test-size must be below 1")
     _check_solver_penalty(parser, args)
-    if args.plot:
+    if args.plot is not None:
         args.plot = _plot_path(parser, args.plot)
     try:
         status = args.func(args)
