@@ -118,7 +118,7 @@ def _read_csv(csv_path, sep):
             reader = csv.reader(f, delimiter=sep)
             end = 0
             for row in reader:
-                if row:
+                if row and not (len(row) == 1 and not row[0].strip()):  # blank, or spaces
                     rows.append(row)
                     lines.append((end + 1, reader.line_num))
                 end = reader.line_num
@@ -311,7 +311,7 @@ def _labels(values, lines, target, hint, csv_path):
         numbers = np.array([_field_number(v) for v in values])
     except ValueError:
         _refuse_missing(values, lines, target, hint, csv_path)
-        return np.array(values)
+        return np.array([_whole_text(v) for v in values])
     # From 2**53 on a float no longer holds every whole number (2**53 + 1 reads as 2**53)
     bad = ~np.isfinite(numbers) | (numbers != np.round(numbers)) | (np.abs(numbers) >= 2**53)
     if bad.any():
@@ -325,6 +325,16 @@ def _labels(values, lines, target, hint, csv_path):
             f" below 2**53 in size, or text){hint}."
         )
     return numbers.astype(np.int64)
+
+
+def _whole_text(v):
+    """A text label as it stands, but a whole number among text labels as the integer's
+    text: "1.0" and "1" one class there too, as among numbers (review 146)."""
+    try:
+        x = _field_number(v)
+    except ValueError:
+        return v
+    return str(int(x)) if math.isfinite(x) and x == round(x) and abs(x) < 2**53 else v
 
 
 def _refuse_missing(values, lines, target, hint, csv_path):
@@ -1551,6 +1561,15 @@ def _plot_path(parser, path):
     return path
 
 
+def _check_plot_folder(path):
+    """--plot into a folder that does not exist: said before the fit or search, not after
+    it (review 146)."""
+    folder = os.path.dirname(path or "")
+    if folder and not os.path.isdir(folder):
+        raise CLIError(f"cannot write the plot to {path!r}: the folder {folder!r} does not"
+                       f" exist.")
+
+
 def _check_data_options(parser, args):
     """The CSV options need --csv; --dataset and --csv are alternatives (a --dataset given
     with --csv was ignored without a word)."""
@@ -1622,6 +1641,7 @@ def main(argv=None):
     if args.plot is not None:
         args.plot = _plot_path(parser, args.plot)
     try:
+        _check_plot_folder(args.plot)
         status = args.func(args)
         sys.stdout.flush()  # a closed pipe fails here, not in the interpreter's exit
     except CLIError as exc:

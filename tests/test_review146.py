@@ -347,3 +347,33 @@ def test_c_search_rows_name_distinct_cs(tmp_path, capsys):
     assert status == 0, err
     labels = [row[0] for row in _table(out)]
     assert sorted(float(c) for c in labels) == sorted(float(c) for c in Cs), labels
+
+
+def test_a_line_of_spaces_is_a_blank_line(tmp_path, capsys):
+    """A last line of spaces (an editor's) is skipped as a blank line is, not refused as a
+    row of one field; the same table as without it."""
+    X, y = _data()
+    plain = _write(tmp_path / "plain.csv", _csv_text(X, y))
+    spaced = _write(tmp_path / "spaced.csv", _csv_text(X, y) + "   \n")
+    outs = [_run(capsys, ["compare", "--csv", p]) for p in (plain, spaced)]
+    assert [o[0] for o in outs] == [0, 0], outs[1][2]
+    assert [r[:-1] for r in _table(outs[0][1])] == [r[:-1] for r in _table(outs[1][1])]  # no time
+
+
+def test_a_missing_plot_folder_is_refused_before_the_fit(tmp_path, capsys):
+    X, y = _data()
+    path = _write(tmp_path / "d.csv", _csv_text(X, y))
+    status, out, err = _run(capsys, ["compare", "--csv", path,
+                                     "--plot", str(tmp_path / "missing" / "loss.png")])
+    assert status == 2 and "does not exist" in err and "missing" in err
+    assert out == ""  # nothing fitted
+
+
+def test_whole_numbers_among_text_labels_are_one_class(tmp_path):
+    """"1" and "1.0" are one class among text labels too, as docs/cli.rst says."""
+    X, y = _data()
+    labels = np.where(y == 1, "1", "other").astype(object)
+    labels[::5] = np.where(y[::5] == 1, "1.0", "other")
+    X2, y2, _ = load_data(csv_path=_write(tmp_path / "d.csv", _csv_text(X, labels)))
+    assert sorted(set(y2.tolist())) == ["1", "other"]
+    np.testing.assert_array_equal(y2 == "1", y == 1)
