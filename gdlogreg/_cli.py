@@ -659,7 +659,7 @@ def _plural(n, word, plural=None):
 
 
 def _fmt_lr(lr):
-    return repr(lr) if isinstance(lr, str) else f"{lr:g}"
+    return repr(lr) if isinstance(lr, str) else _fmt_param(lr)
 
 
 def _fmt_param(value):

@@ -377,3 +377,14 @@ def test_whole_numbers_among_text_labels_are_one_class(tmp_path):
     X2, y2, _ = load_data(csv_path=_write(tmp_path / "d.csv", _csv_text(X, labels)))
     assert sorted(set(y2.tolist())) == ["1", "other"]
     np.testing.assert_array_equal(y2 == "1", y == 1)
+
+
+def test_lr_search_rows_name_distinct_rates(tmp_path, capsys):
+    """As c-search's Cs: learning rates printed as the floats they are (6 digits merged
+    0.03 and 0.03000001)."""
+    X, y = _data()
+    path = _write(tmp_path / "d.csv", _csv_text(X, y))
+    status, out, err = _run(capsys, ["lr-search", "--csv", path, "--cv", "3",
+                                     "--learning-rates", "0.03", "0.03000001", "1"])
+    assert status == 0, err
+    assert [r[0] for r in _table(out)] == ["0.03", "0.03000001", "1"]
