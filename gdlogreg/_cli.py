@@ -270,8 +270,8 @@ def _parse_rows(rows, lines, header, j, keep, hint, csv_path):
         r, c = (int(i[0]) for i in np.nonzero(~np.isfinite(X)))
         raise CLIError(
             f"{_where(csv_path, lines[r + 1])}: column {header[keep[c]]!r} holds"
-            f" {rows[r + 1][keep[c]].strip()!r}, not a finite number (features must be finite;"
-            f" missing values are not supported).")
+            f" {rows[r + 1][keep[c]].strip()!r}: the features hold nan or infinite values"
+            f" (they must be finite; missing values are not supported).")
     return X, labels
 
 
