@@ -11,13 +11,13 @@ refused); c-search printed C to 4 digits (0.03 and 0.0300001 one row; now repr's
 """
 
 import os
-import re
 import shutil
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from test_cli import table_rows  # shared
 
 import gdlogreg
 from gdlogreg import GradientDescentLogisticRegression
@@ -80,14 +80,7 @@ def _assert_one_line_error(status, err, *needles):
 
 
 def _table(out):
-    lines = out.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("---"))
-    rows = []
-    for line in lines[start + 1:]:
-        if not line.strip():
-            break
-        rows.append(re.split(r"\s{2,}", line.strip()))
-    return rows
+    return table_rows(out)[1]
 
 
 # ------------------------------------------------------------ held: help, status
