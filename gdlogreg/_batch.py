@@ -625,9 +625,13 @@ class _Metrics:
         E = 0.5 * objective.column_dots(point.grad, Pg)
         fall = np.array([curvature_fall(self._curv[i], h) for i, h in zip(groups, H,
                                                                           strict=True)])
-        # refusals spent: no take, the held metric's decrement times the fall
-        # (bb.spent_verdict)
-        ok[has & ~held & (E[groups] * fall > CONFIRM * target)] = False
+        # refusals spent: no take, the held metric's verdict (bb.spent_verdict: its
+        # decrement times the fall, and J's curvature along P g)
+        spent = has & ~held
+        ok[spent] = E[groups][spent] * fall[spent] <= CONFIRM * target[spent]
+        if ok[spent].any():
+            where = np.flatnonzero(spent & ok)
+            ok[where] = group_decrements(objective, point, groups[where], Pg) <= target[where]
         if not held.any():
             return ok, metric, none, none
         # (a group whose take would be the whole class Hessian: that take decides, bb.upgrades)

@@ -142,8 +142,7 @@ def newton_confirms(objective, point, Pg, curv, H, target, take, held=True):
     confirmed by a metric) where none was taken, or it gives no decrement. ``held``
     False: the held metric may not confirm it (:func:`upgrades`), the take decides."""
     xp, g = objective.xp, point.grad
-    if held and 0.5 * vdot(g, Pg, xp) * curvature_fall(curv, H) <= CONFIRM * target and (
-            along_metric(objective, point, Pg, target)):
+    if held and held_confirms(objective, point, Pg, curv, H, target):
         return True, None
     P = take()
     if P is None or not decrement(P):
@@ -153,18 +152,21 @@ def newton_confirms(objective, point, Pg, curv, H, target, take, held=True):
     return vdot(g, Pg, xp) <= target and along_metric(objective, point, Pg, target), P
 
 
+def held_confirms(objective, point, Pg, curv, H, target):
+    """Whether the metric held confirms a stop without a take: its decrement ½ gᵀP g,
+    times the curvature fall since its take (:func:`curvature_fall`), within a CONFIRM-th
+    of ``target``, and J's own curvature along P g (:func:`along_metric`) too."""
+    E = 0.5 * vdot(point.grad, Pg, objective.xp) * curvature_fall(curv, H)
+    return E <= CONFIRM * target and along_metric(objective, point, Pg, target)
+
+
 def spent_verdict(objective, point, Pg, curv, H, target):
     """A stop's verdict once CONFIRMS refusals are spent (no more takes): False where the
-    held metric's decrement ½ gᵀP g, times the curvature fall since its take
-    (:func:`curvature_fall`), is above a CONFIRM-th of ``target`` (as a held metric must
-    be to confirm a stop without a take: :func:`newton_confirms`; the steps go on in that
-    metric), else None (the gradient tests decide, as without a metric). P g is at hand:
-    no product. The ten refusals of 20 raw classes spent 3.5e-6 above J* let the gradient
-    tests stop there, 6e-5 of J (pwt_sample with unit weights, review 144)."""
-    E = 0.5 * vdot(point.grad, Pg, objective.xp) * curvature_fall(curv, H)
-    if E > CONFIRM * target or not along_metric(objective, point, Pg, target):
-        return False
-    return None
+    held metric does not confirm it (:func:`held_confirms`; the steps go on in that
+    metric), else None (the gradient tests decide, as without a metric). The ten refusals
+    of 20 raw classes spent 3.5e-6 above J* let the gradient tests stop there, 6e-5 of J
+    (pwt_sample with unit weights, review 144)."""
+    return None if held_confirms(objective, point, Pg, curv, H, target) else False
 
 
 def upgrades(objective, P, spent):
