@@ -663,9 +663,9 @@ def _fmt_lr(lr):
 
 
 def _fmt_param(value):
-    """A searched C or l1_ratio as the shortest text that reads back as the same float
-    (repr's, "10" for 10.0): 4 significant digits merged 0.03 and 0.0300001, and
-    ``Best: C=166.8`` was not the C chosen, 166.81005... (review 146)."""
+    """A searched C, l1_ratio or learning rate as the shortest text that reads back as
+    the same float (repr's, "10" for 10.0): 4 significant digits merged 0.03 and
+    0.0300001, and ``Best: C=166.8`` was not the C chosen, 166.81005... (review 146)."""
     text = repr(float(value))
     return text[:-2] if text.endswith(".0") else text
 
