@@ -135,8 +135,8 @@ def _read_csv(csv_path, sep):
 
 def _not_utf8(csv_path, exc):
     """The message for a file that is not UTF-8: the first bad byte's place in the file and
-    its line (the decoder's ``exc.start`` counts from the chunk it was decoding: byte 4596
-    for one at 20,980; review 146)."""
+    its line (the decoder's ``exc.start`` counts from the chunk it was decoding; review
+    146)."""
     with open(csv_path, "rb") as f:
         data = f.read()
     try:
@@ -664,8 +664,8 @@ def _fmt_lr(lr):
 
 def _fmt_param(value):
     """A searched C, l1_ratio or learning rate as the shortest text that reads back as
-    the same float (repr's, "10" for 10.0): 4 significant digits merged 0.03 and
-    0.0300001, and ``Best: C=166.8`` was not the C chosen, 166.81005... (review 146)."""
+    the same float (repr's, "10" for 10.0): fewer digits could merge two candidates or
+    misname the C chosen (review 146)."""
     text = repr(float(value))
     return text[:-2] if text.endswith(".0") else text
 
@@ -1535,7 +1535,7 @@ def _check_solver_penalty(parser, args):
 def _plot_path(parser, path):
     """The file --plot writes: with a format matplotlib can write, refused before any
     fit otherwise; without an extension, matplotlib's default, PNG (it adds ".png").
-    An empty path is refused (``--plot "$OUT"`` with OUT unset drew nothing, silently)."""
+    An empty path is refused (``--plot "$OUT"`` with OUT unset would draw nothing)."""
     if not path.strip():
         parser.error("--plot needs a file name (it was given an empty one)")
     try:  # not installed, or found but not importable (broken, blocked)
@@ -1572,7 +1572,7 @@ def _check_plot_folder(path):
 
 def _check_data_options(parser, args):
     """The CSV options need --csv; --dataset and --csv are alternatives (a --dataset given
-    with --csv was ignored without a word)."""
+    with --csv would be ignored without a word)."""
     if args.csv is not None:
         if args.dataset is not None:
             parser.error("--dataset and --csv name two data sets: give one of them")
@@ -1656,7 +1656,7 @@ def main(argv=None):
 def _with_command(parser, argv):
     """``argv`` with its command: ``compare`` put first where it starts with an option or
     is empty; a first word that is no command is refused by name (as compare's stray
-    argument, "unrecognized arguments: lr_search", it hid the commands)."""
+    argument, its error would hide the commands)."""
     argv = list(argv)
     if argv and argv[0] in ("-h", "--help", "--version"):
         return argv

@@ -103,9 +103,9 @@ def check_classification_targets(y):
 
     A non-empty 1-D numpy array of integers, booleans or strings
     (:func:`text_labels`) is always 'binary' or 'multiclass'
-    (sklearn.utils.multiclass.type_of_target), whose check sorts the labels: about
-    2 ms on 4,000 strings of a pandas column, against a 5 ms fit. Other labels (floats, bytes,
-    objects of other types, other namespaces) are checked.
+    (sklearn.utils.multiclass.type_of_target), whose check sorts the labels, a large part
+    of a small fit (benchmarks/README.md, "String labels without a sort"). Other labels
+    (floats, bytes, objects of other types, other namespaces) are checked.
     """
     if isinstance(y, np.ndarray) and y.ndim == 1 and y.size and (
             y.dtype.kind in "biu" or text_labels(y)):

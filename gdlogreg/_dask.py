@@ -58,7 +58,7 @@ def _as_array(estimator, X, *, reset):
 
 def _masked_as_float(frame):
     """A frame's nullable columns (Int64, boolean, Float32...) as float64, pd.NA as NaN, as
-    scikit-learn reads a pandas frame: their object values' pd.NA raised float()'s TypeError."""
+    scikit-learn reads a pandas frame: float() of their object values' pd.NA would raise."""
     import pandas as pd
 
     def masked(t):
@@ -104,7 +104,7 @@ def _check_fit_rows(X):
     if X.shape[0] < 1:
         raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}).")
     if 0 in X.chunks[0]:  # (a mask that kept no row of a chunk): the softmax's max over
-        # a chunk's rows raised numpy's "zero-size array" ValueError in the tasks
+        # a chunk's rows would raise numpy's "zero-size array" ValueError in the tasks
         X = X.rechunk({0: tuple(c for c in X.chunks[0] if c)})
     return X
 
@@ -136,7 +136,7 @@ def _check_X(estimator, X, *, reset):
 
 def _host(v):
     """A vector that is not Dask's as a numpy array: a torch tensor detached and on the
-    host first (np.asarray of one that requires grad raised torch's RuntimeError; the
+    host first (np.asarray of one that requires grad raises torch's RuntimeError; the
     in-memory fit detaches them too: review 145)."""
     if hasattr(v, "detach"):
         v = v.detach()
@@ -215,7 +215,7 @@ def validated(estimator, X, y, sample_weight=None):
     sw = _check_sample_weight(sample_weight, n, rows, np.dtype(X.dtype))
     X, y, sw = dask.persist(X, y, sw)
     # missing labels of object y (a nullable or categorical Series) before unique's sort,
-    # which raised a TypeError comparing them (one cheap pass over the persisted y)
+    # which would raise a TypeError comparing them (one cheap pass over the persisted y)
     if y.dtype == object and da.reduction(y, _any_missing, np.any, dtype=bool).compute():
         raise ValueError("Input y contains NaN.")
     checks = [da.unique(y), da.reduction(X, _all_finite, np.all, dtype=bool)]
@@ -283,7 +283,7 @@ def _astype_quietly(block, target):
     """A chunk of weights in X's dtype, beyond whose range they become inf without
     numpy's overflow warning: :func:`_check_weight_range` then refuses them. Object
     chunks (a nullable Series' values) with None or pd.NA as NaN, which the range check
-    names (float() of pd.NA raised a TypeError in the tasks)."""
+    names (float() of pd.NA would raise a TypeError in the tasks)."""
     if block.dtype == object:
         block = np.array([math.nan if _is_missing(v) else v for v in block.ravel()],
                          dtype=object).reshape(block.shape)
@@ -361,8 +361,8 @@ def _check_predict_X(estimator, X):
 
 
 def _coef(estimator):
-    """coef_ as a dense numpy array: a sparsified model's CSR too (np.asarray made it a 0-d
-    object array, which every chunk's product refused; review 145)."""
+    """coef_ as a dense numpy array: a sparsified model's CSR too (np.asarray makes it a 0-d
+    object array, which every chunk's product refuses; review 145)."""
     coef = estimator.coef_
     return coef.toarray() if sp.issparse(coef) else np.asarray(coef)
 

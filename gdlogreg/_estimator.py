@@ -409,9 +409,8 @@ class GradientDescentLogisticRegression(
 
     def _fit_problem(self, problem, X, y, labels, sample_weight, classes):
         """:meth:`_fit_descent` with ``classes_`` set, and the callback contexts dropped
-        however it ends: left by a callback that raised, they held its callbacks in the
-        model (which then failed to pickle on a lock of one, after a later fit without
-        callbacks too)."""
+        however it ends: left by a callback that raised, they would keep its callbacks in
+        the model, which then fails to pickle (after a later fit without callbacks too)."""
         try:
             with previous_model_kept(self):
                 self.classes_ = classes
@@ -463,8 +462,8 @@ class GradientDescentLogisticRegression(
         if self._callbacks_on:
             self._iter_ctx.call_on_fit_task_end(estimator=self)  # the step never taken
 
-        # All at once (one dict update): a Ctrl-C between two of them left the new coef_
-        # with the old intercept_ (review 73).
+        # All at once (one dict update): a Ctrl-C between two of them would leave the new
+        # coef_ with the old intercept_ (review 73).
         self.__dict__.pop("coef_path_", None)  # a refit without keep_path: not the last's
         self.__dict__.pop("intercept_path_", None)
         self.__dict__.update(self._fitted(result, problem, stats))
@@ -818,8 +817,8 @@ def _encode(y):
 
 
 # String labels: the first PEEL_CLASSES classes are found by comparing every label with
-# one of them, O(n) each; the rest, if any, by one sort. Sorting 4,000 strings took 0.7 ms
-# of a 5 ms fit (LabelEncoder's, of a pandas column's objects, 0.4 ms), two peels 0.1 ms.
+# one of them, O(n) each, cheaper than a sort of strings; the rest, if any, by one sort
+# (benchmarks/README.md, "String labels without a sort").
 PEEL_CLASSES = 8
 
 
@@ -847,9 +846,9 @@ def _encode_strings(y):
 
 def _encode_array_api(y, xp, device_):
     """:func:`_encode` for y of an array-API namespace: numeric labels of X's namespace
-    and device are sorted and indexed there (one sort; on a GPU, numpy's unique of the
-    labels copied to the host took a quarter of a 0.17 s fit of 2e6 rows), classes on
-    the host. Other labels (strings, another namespace or device) on the host."""
+    and device are sorted and indexed there (one sort, no copy to the host: benchmarks/
+    README.md, "Second lent machine"), classes on the host. Other labels (strings, another
+    namespace or device) on the host."""
     y_xp, _, y_device = get_namespace_and_device(y)
     if y_xp is not xp or y_device != device_ or not xp.isdtype(
             y.dtype, ("bool", "integral", "real floating")):
@@ -867,8 +866,8 @@ OFFSET_NOISE = 1e-3
 def _offset_column(problem):
     """The text of :func:`_messages.offset_column` for the column of X whose mean is
     largest against its spread, where ε times that ratio is at least OFFSET_NOISE (X·w
-    and the intercept cancel there: float32 with a column of 1e6 + N(0, 1) ran to
-    max_iter, 2e-5 above J*); None elsewhere and without an intercept."""
+    and the intercept cancel there; CHANGELOG.md, "An unconverged fit names a column that
+    cancels in float32"); None elsewhere and without an intercept."""
     std = problem.standardization
     if not problem.fit_intercept:
         return None
@@ -905,9 +904,9 @@ def _weights_to(sample_weight, xp, device_):
     """Sample weights for X of the array-API namespace ``xp``, on its device: an array of
     a namespace (X's or another's, numpy's of numbers) moved as it is; anything else (a
     list, a pandas Series, numbers given as strings) read as numpy X's weights are first
-    (pd.NA as NaN, for the checks to name); Dask weights computed; complex ones refused.
-    scikit-learn's move_to takes arrays alone ("'list' object has no attribute
-    'strides'"), and a Dask array's DLPack export raised an AssertionError (review 145)."""
+    (pd.NA as NaN, for the checks to name); Dask weights computed; complex ones refused:
+    scikit-learn's move_to takes arrays alone, and a Dask array has no DLPack export that
+    works (review 145)."""
     if _dask.is_dask(sample_weight):
         sample_weight = sample_weight.compute()
     if not hasattr(sample_weight, "__dlpack__") or (  # not an array (a list, pandas)
@@ -920,10 +919,9 @@ def _weights_to(sample_weight, xp, device_):
 
 
 def _refuse_none_labels(y):
-    """A clear error for object labels that hold None or pandas' NA (a missing label):
-    numpy's sort of them raised "'<' not supported between 'NoneType' and 'str'" or
-    pandas' "boolean value of NA is ambiguous" from deep inside the label checks (NaN
-    gets scikit-learn's "Input y contains NaN")."""
+    """A clear error for object labels that hold None or pandas' NA (a missing label),
+    which numpy's sort or pandas would refuse from deep inside the label checks (NaN gets
+    scikit-learn's "Input y contains NaN")."""
     if isinstance(y, (list, tuple)) or getattr(getattr(y, "dtype", None), "kind", None) == "O":
         labels = np.asarray(y, dtype=object).ravel()
         na = getattr(sys.modules.get("pandas"), "NA", None)  # pandas is not a dependency
@@ -942,9 +940,8 @@ def _detached(*arrays):
 
 
 def _refuse_meta(name, a):
-    """A clear error for a tensor on torch's "meta" device (shapes without values):
-    torch raised from deep inside (Tensor.item(), a missing kernel, or "use .cpu()",
-    which a meta tensor refuses too)."""
+    """A clear error for a tensor on torch's "meta" device (shapes without values), which
+    torch would refuse from deep inside the fit or the prediction."""
     if getattr(getattr(a, "device", None), "type", None) == "meta":
         raise ValueError(f"{name} is a tensor on the 'meta' device, which holds no values"
                          " to fit on or predict from; create it on a device with data"
@@ -953,9 +950,8 @@ def _refuse_meta(name, a):
 
 def _refuse_complex(X, xp, y=None):
     """As check_array refuses complex numpy X: torch's cast to float drops the imaginary
-    part with a warning of its own. And labels of an array-API namespace's complex dtype
-    (numpy's are refused by scikit-learn's checks; torch's unique raised its own
-    NotImplementedError, review 145)."""
+    part with a warning of its own. And labels of an array-API namespace's complex dtype,
+    as scikit-learn's checks refuse numpy's (review 145)."""
     if not is_numpy_namespace(xp) and xp.isdtype(X.dtype, "complex floating"):
         raise ValueError("Complex data not supported.")
     if not isinstance(y, np.ndarray) and "complex" in str(getattr(y, "dtype", "")):
@@ -966,7 +962,7 @@ def _refuse_complex(X, xp, y=None):
 def previous_model_kept(estimator):
     """A fit that raises before it sets ``coef_`` (a callback or scorer that raised, Ctrl-C)
     gets its previous ``classes_`` back (none on a first fit): the previous model stays
-    whole, not its coefficients with the new labels (which predicted an IndexError)."""
+    whole, not its coefficients with the new labels (which would predict an IndexError)."""
     classes, coef = estimator.__dict__.get("classes_"), estimator.__dict__.get("coef_")
     try:
         yield
@@ -981,9 +977,9 @@ def previous_model_kept(estimator):
 def _common_shift_dropped(W, penalty):
     """A warm start's K class columns W (numpy, K × d) less their mean over the classes,
     where the penalty is L2 alone: the softmax ignores a shift common to the classes, the
-    penalty does not, so J falls (from the optimum plus a shift, the class-shared metric
-    crawled along it: 1000 iterations, not converged; review 55). W itself where its mean
-    would overflow (coefficients near the float limit)."""
+    penalty does not, so J falls (the class-shared metric crawls along such a shift:
+    review 55). W itself where its mean would overflow (coefficients near the float
+    limit)."""
     if len(W) < 2 or penalty.l1 != 0.0 or not penalty.l2 > 0.0:
         return W
     with np.errstate(over="ignore", invalid="ignore"):
@@ -995,10 +991,9 @@ def _intercepts_centred(b):
     """A warm start's K class intercepts b (numpy) less their mean where that mean is
     larger than every intercept's distance from it: the softmax ignores a shift common to
     the classes and no penalty holds the intercepts, so J is the same, and a large one
-    costs z its digits (iris from coef_ = 0, intercept_ = 1e8·(1, 1, 1) in float32: bb
-    and lbfgs ran 1000 iterations at J(0), 9 and 22 times J*; review 143). A fit's own
-    intercepts, whose mean is rounding, are left as they are (a search's warm columns
-    start from them as given). b itself where the mean would overflow."""
+    costs z its digits (review 143). A fit's own intercepts, whose mean is rounding, are
+    left as they are (a search's warm columns start from them as given). b itself where
+    the mean would overflow."""
     if len(b) < 2:
         return b
     with np.errstate(over="ignore", invalid="ignore"):
@@ -1010,7 +1005,7 @@ def _intercepts_centred(b):
 
 def _warm_intercept(intercept, m):
     """A warm start's ``intercept_`` (host numpy) if of shape (m,), as coef_'s m rows: one
-    assigned by hand of another shape raised numpy's concatenation error from deep inside."""
+    assigned by hand of another shape would fail deep inside, in numpy's concatenation."""
     b = np.asarray(_to_numpy(intercept) if hasattr(intercept, "shape") else intercept)
     if b.shape != (m,):
         raise ValueError(
@@ -1023,8 +1018,8 @@ def _warm_intercept(intercept, m):
 def _finite_start(name, a):
     """``a`` (host numpy), the warm start's ``coef_`` or ``intercept_``, if finite: from
     NaN or inf the descent has no finite iterate to return; numbers of another dtype (a
-    list, an object array set by hand) as float64; complex ones refused (numpy's cast drops
-    their imaginary parts with a warning: review 136)."""
+    list, an object array set by hand) as float64; complex ones refused (numpy's cast would
+    drop their imaginary parts: review 136)."""
     if np.iscomplexobj(a):
         raise ValueError(
             f"warm_start=True starts from {name}, which holds complex values; set {name} to"
@@ -1128,21 +1123,18 @@ def _some_weightless(weights):
 
 
 #: The linear program of :func:`_separable` only where its constraints hold at most this
-#: many entries (HiGHS: about 0.5 µs an entry here, 0.1 s at the cap; 1.6 s for 20,000 × 30,
-#: 3 classes, 40 times the fit) and its entries times its columns are at most LP_WORK
-#: (the simplex's iterations grow with the columns: one-hot 1,000 × 124, 10 classes,
-#: 90,000 entries of 1,250 columns, took 4 to 10 s of a fit of 0.3; about 4e-8 s a unit,
-#: 0.2 s at the cap) ...
+#: many entries (about 0.1 s of HiGHS at the cap) and its entries times its columns are
+#: at most LP_WORK (the simplex's iterations grow with the columns; about 0.2 s at the
+#: cap; CHANGELOG.md, "Review 44" and "C = inf on separated rows") ...
 LP_ENTRIES, LP_WORK = 200_000, 5_000_000
 #: ... and above them, up to LP_ENTRIES_TIMED entries, under HiGHS's time limit of
 #: LP_SECONDS, saying nothing where it runs out (as above the caps): the caps bound its
-#: time poorly, and a partly separable fit at C = inf beyond them was told to raise
-#: max_iter, which could not help (the mid set carrier, 400 x 114, 13 classes: 1.1e6
-#: entries of 1,495 columns, 0.16 s).
+#: time poorly, and a partly separable fit beyond them would be told to raise max_iter,
+#: which cannot help (CHANGELOG.md, "L-BFGS's interpolated trial kept above a tenth; ...").
 LP_ENTRIES_TIMED, LP_SECONDS = 2_000_000, 1.0
 #: ... and some row's own class is predicted within this of 1: at a stop on a direction
 #: that separates rows, their residuals are small (iris at C = inf: 1e-14; fits with a
-#: minimum, 20,000 × 30 and 100,000 × 50 synthetic: 5e-3 and 2e-4 at the least).
+#: minimum: 2e-4 at the least; CHANGELOG.md, "Review 44").
 LP_RESIDUAL = 1e-5
 
 
@@ -1159,7 +1151,7 @@ def _lp_worth_it(X, keep, y_idx, z, converged):
     if k == 1:  # 1 - p = expit(-margin)
         return bool(np.min(expit(np.where(y_idx == 1, -z[:, 0], z[:, 0]))) < LP_RESIDUAL)
     # K classes: a pair's p_k / p_y, not 1 - p_y (a part separated from class k alone
-    # leaves p_y far from 1: CPS85's sectors, 1 - p_y >= 6.6e-5 and p_k / p_y 1.6e-12)
+    # leaves p_y far from 1: review 94)
     own = z[np.arange(len(z)), y_idx]
     with np.errstate(invalid="ignore"):  # z of inf: NaN, not asked; a class at a time:
         least = [np.min(z[y_idx != c, c] - own[y_idx != c], initial=np.inf)  # no n x K
@@ -1284,8 +1276,8 @@ def _pair_ratios(z, y_idx, weights=None):
 NEAR_COLUMNS, NEAR_ENTRIES = 512, 2_000_000
 #: ... whose eigenvalues up to this fraction of the largest span the null space, where
 #: the pairs near certainty are those of p_k / p_y below NEAR_RATIO: wider than
-#: LP_RESIDUAL (a converged fit left a row of a category found in one class alone at
-#: 1.3e-5, its others at 1e-6); more pairs only widen the null space the program searches.
+#: LP_RESIDUAL (a converged fit can leave such a row at 1.3e-5); more pairs only widen
+#: the null space the program searches.
 NULL_TOL, NEAR_RATIO = 1e-10, 1e-3
 
 
@@ -1324,7 +1316,7 @@ def _separable_near(X, keep, y_idx, n_columns, tiny, fit_intercept):
     B = np.asarray(_pairs_of(A, y_idx, n_columns)
                    @ ((np.tile(columns, n_columns) * scale)[:, None] * N))
     # the program over the pairs N moves (rest's pairs, in its null space, move by
-    # rounding alone): Kershaw 10,206 -> 4,252 rows; its answer is checked on all pairs
+    # rounding alone), a smaller program; its answer is checked on all pairs
     size = np.abs(B).max(axis=1)
     moves = size > 1e-12 * size.max(initial=0.0)
     if not moves.any():

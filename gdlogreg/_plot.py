@@ -815,7 +815,7 @@ def _axis_values(values):
 
 def _axis_kind(name, values, log_scale):
     """"category" (any value not a finite number: C=inf, no penalty, has no place on a
-    numeric axis and was left out of the plot), "log" or "linear" for one axis."""
+    numeric axis and would be left out of the plot), "log" or "linear" for one axis."""
     if not all(_is_number(v) and math.isfinite(v) for v in values):
         return "category"
     positive = all(v > 0 for v in values)
@@ -846,10 +846,10 @@ def _edges(values, kind):
 def _log_limits(values, margin=0.05):
     """The limits of a log axis over ``values`` where matplotlib's autoscale would
     overflow: its margins (a twentieth of the span in log units, a decade around one value)
-    reach past the largest float from Cs near 1e290 on, and the axis fell back to (1, 10)
+    reach past the largest float from Cs near 1e290 on, and the axis falls back to (1, 10)
     (review 136). Then the margins inside the positive finite floats, at both ends (a grid
-    from 1e-300 also reaches below the smallest float, and a lower limit of 0 broke the
-    ticks, review 139); None elsewhere (the autoscale's own: limits below 1e-287 it reads
+    from 1e-300 also reaches below the smallest float, and a lower limit of 0 breaks the
+    ticks, review 139); None elsewhere (the autoscale's own: it reads limits below 1e-287
     as a zero range and resets, review 138), and without a finite positive value."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v) & (v > 0)]
@@ -1071,7 +1071,7 @@ class SearchScoreDisplay:
         mean, std = self.mean_test_score, self.std_test_score
         xe, ye = (_edges(self.param_values[i], kinds[i]) for i in (0, 1))
         # the limits first: matplotlib's autoscale margins around cells that reach the
-        # float maximum (C near 1e300) overflowed, as did a log scale's (review 136)
+        # float maximum (C near 1e300) would overflow, as would a log scale's (review 136)
         ax.set_xlim(xe[0], xe[-1])
         ax.set_ylim(ye[0], ye[-1])
         self.image_ = ax.pcolormesh(xe, ye, np.ma.masked_invalid(mean.T), cmap=cmap,

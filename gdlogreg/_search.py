@@ -81,7 +81,7 @@ def _grid_constraints():
         learning_rates=["array-like", None],
         cv=["cv_object"],
         # a name scikit-learn knows, refused here as LogisticRegressionCV refuses it (else
-        # check_scoring named itself, after the data were checked and split)
+        # check_scoring would name itself, after the data are checked and split)
         scoring=[StrOptions(set(get_scorer_names())), callable, None],
         refit=["boolean"],
         memory_budget=[Interval(Integral, 1, None, closed="left")],
@@ -345,7 +345,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         try:
             with previous_model_kept(self):
                 return self._search(X, y, sample_weight, groups, routed)
-        finally:  # left by a callback or scorer that raised: the next pickle failed on them
+        finally:  # left by a callback or scorer that raised, they would fail the next pickle
             for name in ("_search_ctx", "_iteration_ctx", "_results", "_grid_", "_folds",
                          "_namespace"):
                 self.__dict__.pop(name, None)
@@ -546,8 +546,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             # sparse X of more coefficients than rows: the columns' dense vector work (its
             # O(p) arrays an iteration) outweighs their products, which a batch of sparse
             # products does not share, and a batch keeps its finished columns a while:
-            # one column at a time (5,000 tweets, 2**18 hashed columns, 25 columns: 85 s
-            # as one batch, 8.7 s one by one; review 72)
+            # one column at a time (CHANGELOG.md, "The search on sparse X wider than tall")
             size = 1
         most = backend.most_groups(k) if hasattr(backend, "most_groups") else None
         if most is not None:  # K classes on many rows: blocks that stay in the caches
@@ -657,7 +656,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         """``est``'s fit as a sub-task of the search's callback root, the search's
         auto-propagated callbacks propagated to it (as GridSearchCV's fits and refit);
         nothing without callbacks. ``propagate_callback_context`` is a context manager:
-        called bare it propagated nothing (the refit's iterations went unseen)."""
+        called bare it would propagate nothing."""
         root = getattr(self, "_search_ctx", None)
         if root is None:
             yield
@@ -780,8 +779,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         With sample weights (and a scorer that takes them) the score is
         weighted, as ``GridSearchCV`` does. The default scoring (the estimator's
         accuracy) of numpy X is taken by :func:`_accuracy`, the scorer's own
-        arithmetic without its checks (a millisecond a column, a fifth of a small
-        search's time). ``params``: each fold's metadata routed to the scorer.
+        arithmetic without its checks (benchmarks/README.md, "The default accuracy
+        without the scorer's checks"). ``params``: each fold's metadata routed to the
+        scorer.
         """
         F = len(folds)
         scores = np.empty((len(results) // F, F))
@@ -792,8 +792,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         if sp.issparse(X):  # rows of CSR, as GridSearchCV's ``indexable`` takes them (scipy's
             X = X.tocsr()  # row indexing of a CSC whose arrays outrun indptr corrupts the heap)
         # a Dask DataFrame's rows are scored as its array (no rows by position): models
-        # without its names then (their predictions warned "X does not have valid feature
-        # names" once a candidate and fold; review 145)
+        # without its names then, or each prediction would warn (review 145)
         named = hasattr(X, "iloc") or _is_polars(X)
         for f, (_, test) in enumerate(folds):  # a fold's test rows taken once, for all candidates
             tic = time.perf_counter()
@@ -1178,15 +1177,14 @@ def _checked_weights(sample_weight, n):
     """The sample weights, checked once as the single fit checks them, before a fold
     masks them: ``(sample_weight, host)``, ``host`` a float64 numpy vector or None.
 
-    A 0-d array is a scalar. Dask weights of in-memory X are computed here (their NaN
-    reached the folds' checks unnamed: "weigh more than the largest float", review 145);
-    Dask X's are checked with it (``_dask.validated``).
+    A 0-d array is a scalar. Dask weights of in-memory X are computed here, so that
+    their NaN is named (review 145); Dask X's are checked with it (``_dask.validated``).
     """
     if sample_weight is None:
         return sample_weight, None
     if _dask.is_dask(sample_weight):
         sample_weight = np.asarray(sample_weight.compute())
-    if sp.issparse(sample_weight):  # np.asarray made it a 0-d object array
+    if sp.issparse(sample_weight):  # np.asarray would make it a 0-d object array
         raise TypeError("sample_weight must be dense (a 1-D array), not a sparse matrix;"
                         " use sample_weight.toarray().ravel().")
     if getattr(sample_weight, "ndim", None) == 0:

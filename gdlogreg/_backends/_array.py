@@ -239,17 +239,15 @@ class ArrayBackend:
 
 # Entries (rows × columns of Z) per block of the O(n) passes on numpy: the
 # temporaries of one block (512 KiB each in float64) stay in the caches (the
-# binary loss runs at 3.5 ns a row on blocks of 30k to 130k rows, at 11 on
-# 300k), whatever the number of classes or of a batch's columns; each block
-# costs a few Python calls (20-30 µs with CSR), hence not smaller
-# (benchmarks/README.md, "Block size").
+# binary loss slows threefold on blocks that do not), whatever the number of
+# classes or of a batch's columns; each block costs a few Python calls, hence
+# not smaller (benchmarks/README.md, "A/B of the core redesign").
 CHUNK = 65536
 
 # Bytes of Z that a batch's block of K > 1 classes holds at most: its loss runs group by
 # group on blocks of CHUNK entries a group, so G groups move blocks of G·CHUNK entries
-# (products, residual) through the caches; past about 2 MiB (4 groups in float64) a
-# search of 100,000 rows took 1.2-1.3 times the time of batches of 2 to 4 groups
-# (survival/nafld2, mosaicData/Birthdays as CSR, 200,000 × 10 of 4 classes; review 134).
+# (products, residual) through the caches, which hold about 2 MiB (4 groups in float64)
+# (benchmarks/README.md, "The batch's passes on 100,000 rows of K classes").
 CLASS_BATCH_BYTES = 1 << 21
 
 # Entries of Z (rows × columns) that a thread takes at least in a pass: handing
@@ -267,7 +265,7 @@ MIN_BLOCK = 8192
 # for one entry of Z (0.6 ns an entry of a float64 matrix-vector product, 3.4 ns
 # a row of the binary loss, on the benchmark machine): a pass that multiplies by
 # X's rows weighs m + (X's entries a row) / PRODUCT_ENTRIES a row where threads
-# are counted. Without it, 200,000 × 100 dense X ran its products on 6 of 16 cores
+# are counted, so that passes with X's products get threads for them too
 # (benchmarks/README.md, "16 cores").
 PRODUCT_ENTRIES = 5
 
@@ -279,8 +277,8 @@ PRODUCT_ENTRIES = 5
 RAW_SPREAD = 64.0
 
 # Entries of X in a block of the raw sums: the squares' buffer (512 KiB in
-# float64) stays in the L2 cache; on 200,000 × 100, 22 ms against 31 ms in
-# blocks of 4,096 rows (the two-pass sums' 2^19 entries).
+# float64) stays in the L2 cache (benchmarks/README.md, "Column moments: raw sums,
+# two-pass only where they cancel (2026-11-30, Xeon)").
 RAW_ENTRIES = 1 << 16
 
 # Rows of a block of the raw sums at most: one BLAS sum of 65,536 rows of a column
@@ -407,8 +405,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         """Whether the products with m columns are cut in X's row blocks: C-ordered dense
         X; F-ordered dense X too where m is at least its columns, whose block copies (np.dot
         copies a block of F-ordered rows: 2·rows·d entries) then cost less than the whole
-        n × m arrays X V and R that one product each way needs (on 100,000 × 2, 6 classes
-        of a search, 90 columns: 72 MB each, an iteration; review 134)."""
+        n × m arrays X V and R that one product each way needs (review 134)."""
         return self._row_blocks_of_x or (
             not self._sparse and self.X.flags.f_contiguous and m >= self.n_features)
 
@@ -416,8 +413,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         """The most groups of k > 1 columns a batch should hold where one group's Z spans
         more than two blocks of CHUNK entries (:data:`CLASS_BATCH_BYTES`); None: no bound
         (one column a group, whose blocks are sized by the batch's columns, or fewer
-        rows: there a batch's shared Python is worth more, and cut into batches of four
-        a search of 20,000 × 8 of 3 classes took 1.19 times its time; review 135)."""
+        rows: there a batch's shared Python is worth more than the caches; review 135)."""
         if k == 1 or self.n_samples * k <= 2 * CHUNK:
             return None
         return max(1, CLASS_BATCH_BYTES // (CHUNK * self.dtype.itemsize))
@@ -932,7 +928,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
     def _centred_blocks(self, mean, scale, blocks, step):
         """(i, A) for each run of ``step`` rows from i in ``blocks`` of dense X: A = (x - μ)·scale
         in float64, in one buffer reused (a new copy per block would live beside the last
-        one: two blocks at the peak, 6.7 MB on 200,000 x 100), scaled before any product
+        one: two blocks at the peak), scaled before any product
         (raw units overflow for features near 1e155)."""
         mu = np.asarray(mean, dtype=np.float64)
         D = np.asarray(scale, dtype=np.float64)
@@ -1095,14 +1091,12 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
     def _gram_rows(self, products=False):
         """Rows per block of the dense Grams and their diagonals: the whole of a small X
-        (at most :data:`GRAM_WHOLE` entries, cache-sized: one product, where breast
-        cancer's 569 rows in four blocks of the moments' size took twice the time of one,
-        140 against 80 µs a take of the metric), else :meth:`_moment_rows`; for the Gram's
+        (at most :data:`GRAM_WHOLE` entries, cache-sized: one product, where small blocks'
+        Python calls would cost as much), else :meth:`_moment_rows`; for the Gram's
         ``products`` of rows of GRAM_WIDE entries or more, blocks of up to 2^19 entries
         (4 MiB): each block's dsyrk writes a d × d product, which on small blocks cost more
-        than their cache saved (1,998 × 287: 5.9 → 4.4 ms a Gram; 3,000 × 500 23 → 17 ms;
-        2,000 × 1,000 68 → 43 ms; narrower rows lost 5-14 %: benchmarks/README.md,
-        "Sparse Grams by BLAS on dense blocks")."""
+        than their cache saved (benchmarks/README.md, "Sparse Grams by BLAS on dense
+        blocks")."""
         n, d = self.X.shape
         if n * max(d, 1) <= GRAM_WHOLE:
             return max(n, 1)
@@ -1112,8 +1106,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
     def _moment_rows(self):
         """Rows per block of the dense moments: temporaries of at most a sixteenth
         of X (a quarter of small X, up to 65,536 entries), and of 2^19 entries (4 MiB
-        in float64) at most, which stay in the cache: on 20,000 × 5,000 the moments
-        took 236 ms in blocks of 1,250 rows, 117 ms in blocks of 128."""
+        in float64) at most, which stay in the cache (wide X's blocks of many rows
+        took twice the time)."""
         n, d = self.X.shape
         d = max(d, 1)
         return max(1, min(4096, (1 << 19) // d, max(-(-n // 16), min(-(-n // 4), 65536 // d))))
@@ -1180,7 +1174,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
                 mean += origin
             if again.size:
                 # over half the columns (offset features): all of X, a view; a copy of
-                # that many columns a block took 3x the two-pass time (200,000 x 100)
+                # that many columns a block costs more than the two passes
                 cols = None if 2 * again.size > d else again
                 m2, v2 = self._dense_sums(None, cols)
                 if cols is None:
@@ -1746,10 +1740,8 @@ def _dense_pays(B, pairs):
     (rows·d² products) than by sparse products (``pairs``: each row's stored entries
     squared): where the block is dense to a quarter or more, or its pairs are at least
     rows·d and the dense block at most DENSE_BLOCK_ENTRIES. A pair of the sparse products
-    costs about d times a dense product (the d × d sums they scatter into: 4 ns a pair at
-    d = 100 to 300, 10 ns at 1,000, against 0.05-0.1 ns a product by BLAS); measured
-    crossovers at rows·d² / pairs of 40 (d = 30) to 950 (d = 1,000), one or six classes
-    (benchmarks/README.md, "Sparse Grams by BLAS on dense blocks")."""
+    costs far more than a dense product (the d × d sums they scatter into, against BLAS;
+    benchmarks/README.md, "Sparse Grams by BLAS on dense blocks")."""
     rows, d = B.shape
     if 4 * B.nnz >= rows * d:
         return True
@@ -1758,8 +1750,8 @@ def _dense_pays(B, pairs):
 
 def _dense_block(B, out=None):
     """A block of CSR rows as a dense float64 array (duplicate entries summed), for the
-    Gram's products by BLAS (:func:`_dense_pays`; on carData/Rossi's 432 x 118, 2 ms a take
-    by sparse products, 0.1 ms so): a block of :meth:`NumpyBackend._sparse_grams`, never X
+    Gram's products by BLAS (:func:`_dense_pays`): a block of
+    :meth:`NumpyBackend._sparse_grams`, never X
     (scattered here: X's own ``toarray`` is never called)."""
     if out is None:
         A = np.zeros(B.shape)

@@ -70,7 +70,7 @@ def _gram_block(x, t, s, *, coef, weights, rows=None, at=None):
     part = np.concatenate(_gradient_parts(x, r)).astype(np.float64)
     if isinstance(w, float) or np.all(np.isfinite(part)):
         return part
-    # a row of weight 0 whose x·V overflowed: 0 times its inf was nan (review 67)
+    # a row of weight 0 whose x·V overflowed: 0 times its inf is nan (review 67)
     return np.concatenate(_gradient_parts(x, _weightless_at_zero(r, w, np))).astype(np.float64)
 
 
@@ -79,7 +79,7 @@ def _class_gram_block(x, t, s, *, weights, at, mean, scale, rows):
     flattened (the in-memory backends' ``class_gram``)."""
     with np.errstate(over="ignore", invalid="ignore"):
         A = (np.asarray(x, dtype=np.float64) - mean) * scale
-    if s is not None:  # rows of weight 0 at 0: their inf (1e308 scaled) was nan (review 67)
+    if s is not None:  # rows of weight 0 at 0: their inf (1e308 scaled) would be nan (review 67)
         A[s <= 0] = 0.0
     return rows.gram_part(A, _linear_block(x, at), weights if s is None else s[:, None],
                           np).ravel()
@@ -90,7 +90,7 @@ def _diagonal_block(x, t, s, *, weights, at, mean, scale, rows):
     w = s·ρ at z = A·at (the in-memory backends' ``centred_diagonal``)."""
     with np.errstate(over="ignore", invalid="ignore"):
         A = (np.asarray(x, dtype=np.float64) - mean) * scale
-    if s is not None:  # rows of weight 0 at 0: their inf (1e308 scaled) was nan (review 67)
+    if s is not None:  # rows of weight 0 at 0: their inf (1e308 scaled) would be nan (review 67)
         A[s <= 0] = 0.0
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         w = rows.terms(_linear_block(x, at), t, weights if s is None else s, np, True)[1]

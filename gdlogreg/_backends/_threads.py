@@ -39,9 +39,8 @@ def _blas_controllers():
     The variable is read once, as OpenMP and the BLAS read it at their start:
     a later change (Dask's workers set it to 1 in the environment they
     share with their parent) does not limit the passes; threadpoolctl does.
-    Found once under a lock of their own: two threads' first calls made two lists of
-    controllers, and a library of one list was not the same object in the other
-    (review 132).
+    Found once under a lock of their own, so that every thread sees one controller
+    object per library (review 132).
     """
     global _blas, _env
     if _blas is None:
@@ -110,8 +109,8 @@ def thread_limit():
 
 
 # The libraries held at one thread: id -> [controller, holds, the setting to restore]. One
-# count per library, whichever hold took it: a pass's single_threaded_blas that ended
-# restored scipy's library while another thread's scipy_blas_alone held it (review 132).
+# count per library, whichever hold took it, so that a hold that ends restores no library
+# that another thread's hold still holds (review 132).
 _held = {}
 _blas_users = 0  # passes inside single_threaded_blas (all the libraries held)
 
@@ -145,11 +144,10 @@ def _set_threads(lib, n):
 
     threadpoolctl 3.8's ``set_num_threads`` of OpenBLAS (pthreads) acts only in
     the first thread that calls it while that thread lives, and does nothing in
-    the others: a pass of a fit on another thread left OpenBLAS at its threads
-    under the pool's (and its products' bits were not those of the same fit on
-    the main thread), and the thread of the first fit, so made the owner, made
-    every other thread's ``threadpool_limits`` a no-op. Its ``_real_set_num_threads``
-    sets the library without taking ownership (older threadpoolctl: ``set_num_threads``).
+    the others: a fit's passes on another thread would keep OpenBLAS's threads (and
+    change the fit's bits), and the owner thread would make every other thread's
+    ``threadpool_limits`` a no-op. Its ``_real_set_num_threads`` sets the library
+    without taking ownership (older threadpoolctl: ``set_num_threads``).
     """
     getattr(lib, "_real_set_num_threads", lib.set_num_threads)(n)
 
@@ -183,9 +181,8 @@ _scipy_blas = None  # (_blas, those of its controllers that scipy.linalg loaded 
 _scipy_users = 0  # blocks inside scipy_blas_alone that hold them
 
 # Floating-point operations of a scipy.linalg call below which it runs on one thread
-# (:class:`scipy_blas_alone`): about 2.5 ms on one core of the benchmark machine, where a
-# call that waited for the other library's polling threads lost 4-60 ms
-# (benchmarks/README.md, "scipy's OpenBLAS beside numpy's").
+# (:class:`scipy_blas_alone`): below it threads gain less than a stall costs
+# (benchmarks/README.md, "scipy's OpenBLAS beside numpy's", "Why 10⁸").
 SCIPY_ALONE_FLOPS = 1e8
 
 
@@ -196,12 +193,10 @@ class scipy_blas_alone:  # a context manager, named as one
     Two OpenBLAS libraries (numpy's and scipy's wheels each bundle one) have a pool of
     threads each, which poll for a while after a call: a call of one library on several
     threads then waits for cores that the other's threads hold, and the next call of the
-    other waits in turn. After numpy's threaded products, scipy's dsymv of 250 × 250 took
-    7.6 ms instead of 10 µs, dpotrf 4 ms, the next product up to 40 ms: digits' fit (ten
-    class blocks' Choleskys a take) took 3-50 times its time on one thread, on two cores.
-    On one thread scipy's call never wakes its own pool. Counted with
-    :func:`single_threaded_blas`'s holds, library by library (a class: entered at every
-    solve of a factored metric).
+    other waits in turn, many times the call's own time (benchmarks/README.md, "scipy's
+    OpenBLAS beside numpy's"). On one thread scipy's call never wakes its own pool.
+    Counted with :func:`single_threaded_blas`'s holds, library by library (a class:
+    entered at every solve of a factored metric).
     """
 
     __slots__ = ("libs",)
