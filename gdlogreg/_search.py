@@ -24,7 +24,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer, get_scorer_names
 from sklearn.model_selection import ParameterGrid, check_cv
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
+from sklearn.utils.metadata_routing import (
+    UNUSED,
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
 from sklearn.utils.validation import validate_data
 
 from . import _batch, _dask, _messages
@@ -247,8 +252,13 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     """
 
     _parameter_constraints: dict = _grid_constraints()
-    # Under metadata routing, groups go to the cv's split unasked, as in GridSearchCV.
-    __metadata_request__fit = {"groups": True}
+    # Under metadata routing the search itself consumes neither: groups reach the cv's
+    # split only where it requests them, as GridSearchCV's (a plain StratifiedKFold gets
+    # none; set_fit_request(groups=True) still forces them), and score's weights the scorer
+    # that requests them (LogisticRegressionCV's score request since scikit-learn 1.9;
+    # review 147)
+    __metadata_request__fit = {"groups": False}
+    __metadata_request__score = {"sample_weight": UNUSED}
 
     def __init__(
         self,

@@ -107,7 +107,10 @@ def test_the_routing_is_logistic_regression_cv_s():
         a, b = ours._route_mappings[child], ref._route_mappings[child]
         assert str(a.mapping) == str(b.mapping)
         assert str(a.router) == str(b.router)
-    assert ours._self_request.fit.requests == {"sample_weight": None, "groups": True}
+    # the search consumes neither groups (its splitter's, where it requests them) nor
+    # score's weights (its scorer's): LogisticRegressionCV's score request since 1.9
+    assert ours._self_request.fit.requests == {"sample_weight": None, "groups": False}
+    assert "sample_weight" not in ours._self_request.score.requests  # UNUSED
 
 
 def test_groups_reach_a_group_splitter_under_routing_as_without():
