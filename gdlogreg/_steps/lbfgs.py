@@ -22,23 +22,19 @@ from .bb import (
 #: step cut to 0.1 after one still descends well (a metric at C = inf whose unit step
 #: misclassifies rows) and keeps it.
 #: One whose steps once fit (MISFIT in a row not cut) is stale instead: set aside, its pairs
-#: with it, until bb's schedule takes it again (separable 6 x 8, C = 1e10: dropped at once,
-#: it left weight in X's null space that plain L-BFGS could not pull back, max_iter where
-#: the rule before it took 60 iterations; review 25). Once: stale again after a retake, it
-#: does not keep up with J's curvature and is dropped (flights_delay standardized,
-#: collinear columns: set aside at every take, 58 iterations; set aside once at 20 and
-#: dropped at 38, 52; dropped at 20, 39).
+#: with it, until bb's schedule takes it again (dropped at once on separable data, it left
+#: weight in X's null space that plain L-BFGS could not pull back; review 25). Once: stale
+#: again after a retake, it does not keep up with J's curvature and is dropped (collinear
+#: columns; CHANGELOG.md, "L-BFGS preconditioned by bb's metric").
 #: MISFIT directions in a row refused by the search (each retried along the gradient, which
 #: is no step of the metric's and counts for nothing) overshoot it too: isolated refusals
-#: do not (Ecdat/Kakadu raw: one, then cut steps), runs of them do (stevedata/eq_passengercars
-#: one-hot at C = 1e6 and modeldata/leaf_id_flavia standardized at C = inf refused it at
-#: nearly every iteration to max_iter; review 97).
+#: do not, runs of them do (review 97; benchmarks/README.md, "L-BFGS: a metric whose
+#: directions are refused in a row is set aside").
 #: A dropped metric is taken again RETAKE·2^a iterations later (a: the times one was set
 #: aside before; :func:`retake`), not never: a metric that never fits costs a take each
 #: doubling interval, log₂(max_iter/RETAKE) at most, and one that misfit on a stretch of
-#: the path is not lost for the rest of it (covid_testing standardized at C = 1e3 stopped
-#: "converged" 3e-5 above J* at 930 iterations, now 8.6e-7 at 606; benchmarks/README.md,
-#: "L-BFGS: a dropped metric taken again after a back-off").
+#: the path is not lost for the rest of it (benchmarks/README.md, "L-BFGS: a dropped metric
+#: taken again after a back-off").
 MISFIT, SHORT, ASIDE, RETAKE = 5, 0.1, 1, 20
 NEVER = 1 << 62  # an iteration no fit reaches
 
@@ -164,8 +160,8 @@ class LBFGS(StepRule):
     def update(self, objective, point):
         if self.auto and whitens(self._k, self._at, self._gap):
             # (the mean's; H's diagonal where no H⁻¹ applies). K classes' blocks at a retake
-            # once they cost the iterations run, as bb's (plm/Males CSR: 303 iterations for
-            # 52), not after a metric was set aside (raw leaf products: they misfit there)
+            # once they cost the iterations run, as bb's (review 97), not after a metric was
+            # set aside (they misfit there)
             spent = 0 if self._aside else self._k
             P = metric_at(objective, point, self._P, spent, class_blocks=False, diagonal=True)
             if P is not None:
@@ -224,7 +220,7 @@ class LBFGS(StepRule):
                 return None
             # retry along the gradient, the pairs dropped (the ray took z: evaluate again);
             # a metric's first direction too (a far warm start's, taken where the rows'
-            # curvature is spent: iris with its intercepts 100 to 300 off stalled at 0)
+            # curvature is spent, stalled at 0: CHANGELOG.md, "L-BFGS from a far warm start")
             k = self._k
             new = self._update(objective, objective.evaluate(point.coef), along_gradient=True)
             self._fit(None, k)  # then count the refusal at its iteration (as the batch does)
