@@ -607,20 +607,26 @@ class _Metrics:
             self._curv[took] = group_curvatures(objective, point, took)[1].reshape(
                 len(took), objective.k)
 
-    def _confirms(self, objective, point, groups, target, H, vetoed, metric_of):
+    def _confirms(self, objective, point, groups, target, H, vetoed, metric_of, aside=None):
         """:func:`gdlogreg._steps.bb.newton_confirms` of the groups at the places ``groups``
         (``target``: each one's; ``H``: their columns' curvatures, a row each; ``vetoed``:
-        each group's refusals so far; ``metric_of()``: P g of the metrics held). Returns
-        (whether each one's stop stands, whether a metric confirmed it, the groups that
-        took a metric, those refused, which keep it: the others keep theirs, as their
-        single fits)."""
+        each group's refusals so far; ``metric_of()``: P g of the metrics held; ``aside``:
+        the groups, a mask of all, whose metric was set aside, which take one at the stop,
+        as :meth:`gdlogreg._steps.lbfgs.LBFGS.confirms`). Returns (whether each one's stop
+        stands, whether a metric confirmed it, the groups that took a metric, those
+        refused, which keep it: the others keep theirs, as their single fits)."""
         ok, none = np.ones(len(groups), dtype=bool), np.array([], dtype=int)
         metric = np.zeros(len(groups), dtype=bool)
         has = np.array([self._P[i] is not None and decrement(self._P[i]) for i in groups],
                        dtype=bool)
+        fresh = np.zeros(len(groups), dtype=bool) if aside is None else aside[groups] & (
+            np.array([self._P[i] is None for i in groups], dtype=bool))
+        ok[fresh & (vetoed[groups] >= CONFIRMS)] = False  # their refusals spent
+        fresh &= vetoed[groups] < CONFIRMS
         held = has & (vetoed[groups] < CONFIRMS)
         if not has.any():
-            return ok, metric, none, none
+            return self._confirm_taken(objective, point, groups, target, H, ok, metric,
+                                       fresh, self._P.copy())
         Pg = metric_of()
         E = 0.5 * objective.column_dots(point.grad, Pg)
         fall = np.array([curvature_fall(self._curv[i], h) for i, h in zip(groups, H,
@@ -644,8 +650,15 @@ class _Metrics:
             where = np.flatnonzero(small)
             small[where] = group_decrements(objective, point, groups[where], Pg) <= target[where]
         metric[small] = True
-        before = self._P.copy()
-        took = self._take(objective, point, groups[held & ~small])
+        return self._confirm_taken(objective, point, groups, target, H, ok, metric,
+                                   (held & ~small) | fresh, self._P.copy())
+
+    def _confirm_taken(self, objective, point, groups, target, H, ok, metric, take, before):
+        """:meth:`_confirms`' takes at the point of the groups ``take`` (a mask of
+        ``groups``) and their verdicts, λ² and J's curvature along P g within the target
+        (``before``: the metrics held, kept by the groups whose stop stands)."""
+        none = np.array([], dtype=int)
+        took = self._take(objective, point, groups[take])
         if not took.size:
             return ok, metric, took, none
         Pg = self._metric(objective, point.grad)
@@ -1021,7 +1034,7 @@ class BatchLBFGS(_Metrics, _Rule):
         refused one's H₀ the metric taken)."""
         ok, metric, _, refused = self._confirms(
             objective, point, groups, target, H, self._vetoed,
-            lambda: self._metric(objective, point.grad))
+            lambda: self._metric(objective, point.grad), aside=self._aside > 0)
         self._vetoed[refused] += 1
         self._rescale(objective, refused)
         return ok, metric

@@ -181,17 +181,22 @@ class LBFGS(StepRule):
         (:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms`,
         :func:`gdlogreg._steps.bb.newton_confirms`) in H₀'s metric P (J's curvature where
         taken, not the pairs' estimate): None without one. A refusal makes the metric taken
-        at the point H₀'s (the pairs kept, γ in it)."""
-        if self._P is None or not decrement(self._P):
+        at the point H₀'s (the pairs kept, γ in it). Where the metric was set aside (it
+        misfit J's curvature on the way: an ill-conditioned valley, whose gradient's own
+        decrement reads far too little), one taken at the point decides, and once its
+        refusals are spent the stop is refused (review 148)."""
+        held = self._P is not None
+        if held and not decrement(self._P) or not held and not self._aside:
             return None
         if self._vetoed >= CONFIRMS:
             return spent_verdict(objective, point, self._P @ point.grad, self._curv, H,
-                                 target)
+                                 target) if held else False
         spent = 0 if self._aside else self._k  # (as update's takes)
         ok, P = newton_confirms(
-            objective, point, self._P @ point.grad, self._curv, H, target,
+            objective, point, self._P @ point.grad if held else None, self._curv, H, target,
             lambda: metric_at(objective, point, self._P, spent, class_blocks=False,
-                              diagonal=True), held=not upgrades(objective, self._P, spent))
+                              diagonal=True),
+            held=held and not upgrades(objective, self._P, spent))
         if ok is False:
             self._vetoed += 1
             self._install(objective, P)
