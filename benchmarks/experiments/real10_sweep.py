@@ -67,16 +67,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
-from real9_sweep import (  # noqa: E402
-    encode,
-    fit_checked,
-    lr_params,
-    mutated,
-    objective,
-    ref_lbfgsb,
-    snapshot,
-    svec,
-)
+from real9_sweep import run_config as r9_run_config  # noqa: E402
 
 from gdlogreg import GradientDescentLogisticRegression as GD  # noqa: E402
 from gdlogreg import GradientDescentLogisticRegressionCV as GDCV  # noqa: E402
@@ -252,104 +243,8 @@ def configs(has_cats, n, natw, big):
 
 
 def run_config(name, params, extra, X0, y, classes, K, setname, big):
-    X = X0.astype(np.float32) if extra.get("f32") else X0
-    if extra.get("csr"):
-        X = sp.csr_matrix(X0)
-    sw = extra.get("sw")
-    yi = encode(y, classes)
-    s = svec(y, classes, params, sw)
-    C = params.get("C", 1.0)
-    rho = params.get("l1_ratio", 0.0)
-    fi = params.get("fit_intercept", True)
-    Xj = X.astype(np.float64)
-    row = {"set": setname, "config": name, "n": X.shape[0], "d": X.shape[1], "K": K,
-           "flags": []}
-    est = GD(**params)
-    snap = snapshot(X, y, sw)
-    try:
-        rec, dt = fit_checked(est, X, y, sw)
-    except Exception as e:
-        row["flags"].append(f"exc:{type(e).__name__}:{e}"[:300])
-        row["tb"] = traceback.format_exc()[-1500:]
-        return row
-    if mutated(snap, X, y, sw):
-        row["flags"].append("mut")
-    stop = getattr(est, "stop_reason_", None)
-    for w in rec:
-        if issubclass(w.category, ConvergenceWarning) and stop != "converged":
-            continue
-        row["flags"].append(f"warn:{w.category.__name__}:{str(w.message)[:120]}")
-    finite = np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_))
-    P = est.predict_proba(X)
-    if not finite or not np.all(np.isfinite(P)):
-        row["flags"].append("nan")
-    J = objective(est.coef_, est.intercept_, Xj, yi, K, s, C, rho)
-    row.update(J=J, conv=bool(est.converged_), stop=stop, n_iter=int(np.ravel(est.n_iter_)[0]),
-               t_ours=dt)
-    cands = {"ours": J}
-    tc = {}
-    t0 = time.perf_counter()
-    try:
-        tight = GD(**{**params, "tol": 1e-10, "max_iter": 10000 if not big else 3000})
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tight.fit(X, y, sample_weight=sw)
-        cands["ours_tight"] = objective(tight.coef_, tight.intercept_, Xj, yi, K, s, C, rho)
-    except Exception as e:
-        row["flags"].append(f"tight_exc:{type(e).__name__}:{e}"[:200])
-    tc["ours_tight"] = time.perf_counter() - t0
-    lp, _ = lr_params(params)
-    n, d = X.shape
-    hess = d * (1 if K == 2 else K)
-    if rho > 0:
-        solver = "saga" if n * d <= 3e5 else None
-    else:
-        solver = "newton-cholesky" if hess <= 1500 else "lbfgs"
-    if solver:
-        try:
-            lr = LogisticRegression(**lp, solver=solver, tol=1e-12,
-                                    max_iter=(10000 if not big else 2000)
-                                    if solver != "saga" else 1000)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                t0 = time.perf_counter()
-                lr.fit(Xj, y, sample_weight=sw)
-            cands["lr_" + solver] = objective(lr.coef_, lr.intercept_, Xj, yi, K, s, C, rho)
-            tc["lr"] = time.perf_counter() - t0
-        except Exception as e:
-            row["flags"].append(f"lrtight_exc:{type(e).__name__}:{e}"[:200])
-    t0 = time.perf_counter()
-    try:
-        if not big:
-            W, b = ref_lbfgsb(Xj, yi, K, s, C, rho, fi, maxiter=5000)
-            cands["ref"] = objective(W, b, Xj, yi, K, s, C, rho)
-    except Exception as e:
-        row["flags"].append(f"ref_exc:{type(e).__name__}:{e}"[:200])
-    tc["ref"] = time.perf_counter() - t0
-    row["tc"] = tc
-    Jstar = min(cands.values())
-    row["cands"] = cands
-    row["Jstar"] = Jstar
-    row["gap"] = (J - Jstar) / abs(Jstar) if Jstar != 0 else J
-    thr = 1e-5 if extra.get("f32") else 1e-6
-    if row["conv"] and row["gap"] > thr:
-        row["flags"].append("conv_gap")
-    try:
-        lr0 = LogisticRegression(**lp, solver="saga" if rho > 0 else "lbfgs")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            lr0.fit(X, y, sample_weight=sw)
-        lr_conv = int(np.max(lr0.n_iter_)) < lr0.max_iter
-        err_o = int(np.sum(est.predict(X) != y))
-        err_l = int(np.sum(lr0.predict(X) != y))
-        J_l = objective(lr0.coef_, lr0.intercept_, Xj, yi, K, s, C, rho)
-        row.update(err_ours=err_o, err_lr=err_l, lr_conv=lr_conv, J_lr=J_l)
-        if lr_conv and err_o > err_l + 2 and J > J_l:
-            row["flags"].append("acc")
-    except Exception as e:
-        row["flags"].append(f"lr0_exc:{type(e).__name__}:{e}"[:200])
-    return row
-
+    """real9_sweep.run_config's row for one configuration (``big``: tight fits capped)."""
+    return r9_run_config(name, params, extra, X0, y, classes, K, [], setname, big)
 
 def timing(X, y, reps=3):
     to, tl = [], []
