@@ -75,6 +75,8 @@ from ._steps.bb import (
     exact_metric,
     fell,
     stale_metric,
+    take_due,
+    taken_ratio,
     upgrades,
     whitens,
 )
@@ -546,6 +548,11 @@ class _Rule:
             self._drift.subset(keep)
         return self
 
+    def holds_metrics(self, n):
+        """Whether each of the ``n`` groups holds a metric that confirms its stops (its
+        single rule's ``holds_metric``): none here."""
+        return np.zeros(n, dtype=bool)
+
     def cols(self, objective, per_group):
         """A per-group vector as one entry per column, in the backend's namespace."""
         return objective.backend.asarray(np.repeat(per_group, objective.k))
@@ -581,6 +588,10 @@ class _Metrics:
         # a take's cost in iterations where many (Objective.whitening_gap): there the
         # retakes follow at least that long after the last, as in the single fits
         self._gap = np.array([g.whitening_gap() if waits else 0 for g in groups], dtype=np.int64)
+
+    def holds_metrics(self, n):
+        """BarzilaiBorwein.holds_metric of each group: a metric of a decrement held."""
+        return np.array([P is not None and decrement(P) for P in self._P], dtype=bool)
 
     def _take(self, objective, point, groups):
         """Take the metric of each group of ``groups`` at ``point`` (:func:`metric_at`);
@@ -1039,6 +1050,12 @@ class BatchLBFGS(_Metrics, _Rule):
         self._rescale(objective, refused)
         return ok, metric
 
+    def holds_metrics(self, n):
+        """LBFGS.holds_metric of each group: a metric of a decrement held, or one set
+        aside."""
+        return np.array([decrement(P) if P is not None else a > 0
+                         for P, a in zip(self._P, self._aside, strict=True)], dtype=bool)
+
     def _rescale(self, objective, took):
         """The newest pair's γ of the groups ``took`` in their new metric."""
         k, xp = objective.k, objective.xp
@@ -1312,9 +1329,16 @@ class BatchMonitor:
     in the coordinates of the descent (each group's map T is fixed).
     """
 
-    def __init__(self, n_groups, k, dtype, tol, max_iter, callback=None, confirm=None):
+    def __init__(self, n_groups, k, dtype, tol, max_iter, callback=None, confirm=None,
+                 held=None):
         self.k, self.dtype = k, dtype
         self.confirm = confirm if eps(dtype) < 1e-10 else None  # Monitor's
+        # Monitor's StopTakes of each group (float64): the rule's metrics held (``held(n)``),
+        # and each group's refusals and the iteration its stops wait for
+        self.held = held if eps(dtype) < 1e-10 else None
+        self._price = np.full(n_groups, np.nan)  # (asked once)
+        self._takes = np.zeros(n_groups, dtype=np.int64)
+        self._refused = {}  # group: (λ²/target, opt, iteration) of its last refusal
         self.warm = None  # each group's start is warm (minimize_batch sets it)
         self.tol = max(tol, 50.0 * eps(dtype))
         self.floor = 10.0 * eps(dtype)
@@ -1398,7 +1422,7 @@ class BatchMonitor:
             for i in np.flatnonzero(passes):
                 passes[i] = not falling(self.curves[active[i]], self.tol, self.dtype)
         if passes.any():
-            self._confirmed(active, objective, point, opt, floor, passes, H)
+            self._confirmed(k, active, objective, point, opt, floor, passes, H)
         self._last = (objective, BatchPoint(point.coef, J, point.grad), active, self._flat)
         diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (J_ref + 1.0))
         # Each group's certified test runs only where its gradient says the gap may be
@@ -1480,7 +1504,7 @@ class BatchMonitor:
                 out[i] = True
         return out
 
-    def _confirmed(self, active, objective, point, opt, floor, passes, H):
+    def _confirmed(self, k, active, objective, point, opt, floor, passes, H):
         """Monitor._confirmed of the groups that pass (``passes``, updated in place): the
         rule's Newton decrement (``confirm``) and the intercepts' (from their curvatures
         ``H``, a dict of the places that passed), each at most the certified test's
@@ -1501,6 +1525,12 @@ class BatchMonitor:
         metric = np.zeros(len(asked), dtype=bool)  # confirmed in the rule's metric
         if self.confirm is not None:
             passes[asked], metric = self.confirm(objective, point, asked, target, H_asked)
+        if self.held is not None:  # J's Hessian taken at the stop (Monitor's StopTakes)
+            ok, taken = self._stop_takes(k, active, objective, point, asked, target,
+                                         passes[asked] & ~metric, opt)
+            passes[asked] &= ok
+            metric |= taken
+        if self.confirm is not None or self.held is not None:
             keep = passes[asked]
             asked, target, H_asked = asked[keep], target[keep], H_asked[keep]
             metric = metric[keep]
@@ -1516,6 +1546,36 @@ class BatchMonitor:
         asked, target = asked[~metric], target[~metric]
         if len(asked):  # without a metric, the gradient's own direction (Monitor._confirmed)
             passes[asked] = group_decrements(objective, point, asked) <= target
+
+    def _stop_takes(self, k, active, objective, point, asked, target, ask, opt):
+        """:class:`gdlogreg._steps.bb.StopTakes` of the groups at the places ``asked``
+        whose rule holds no metric, where ``ask``: (whether each one's stop stands, whether
+        J's Hessian taken there confirmed it), each group on its single fit's schedule."""
+        ok, taken = np.ones(len(asked), dtype=bool), np.zeros(len(asked), dtype=bool)
+        ask = ask & ~self.held(len(active))[asked]
+        if not ask.any():
+            return ok, taken
+        base, xp = objective.T.to_base(point.coef), objective.xp
+        for j in np.flatnonzero(ask):
+            i, g = asked[j], active[asked[j]]
+            if g in self._refused and not take_due(k, float(opt[i]), float(self._price[g]),
+                                                   int(self._takes[g]), self._refused[g]):
+                ok[j] = False
+                continue
+            cols, group = objective.columns([i]), objective.group_objective(i)
+            if np.isnan(self._price[g]):
+                self._price[g] = group.stop_take_price()
+            # the group's single fit's point (its z made again: the batch's layout differs)
+            single = Point(_take_cols(point.coef, cols, xp), float(point.J[i]),
+                           _take_cols(point.grad, cols, xp), None, _take_cols(base, cols, xp))
+            ratio = taken_ratio(group, single, float(target[j]), k, float(self._price[g]))
+            if ratio is None:
+                continue
+            self._takes[g] += 1
+            if ratio > 1.0:
+                self._refused[g] = (ratio, float(opt[i]), k)
+            ok[j], taken[j] = ratio <= 1.0, ratio <= 1.0
+        return ok, taken
 
     def _bound_passes(self, active, objective, point, opt, bound, floor):
         """Monitor._bound_passes of every group: the first gradient test, or the second
@@ -1623,7 +1683,7 @@ def minimize_batch(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=
     """
     monitor = BatchMonitor(
         objective.n_groups, objective.k, objective.dtype, tol, max_iter, callback,
-        getattr(rule, "confirms", None)
+        getattr(rule, "confirms", None), rule.holds_metrics
     )
     active = np.arange(objective.n_groups)
     if bool(objective.xp.any(coef0 != 0)):  # as gdlogreg._solver.minimize: one more pass

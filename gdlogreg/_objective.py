@@ -759,6 +759,42 @@ class Objective:
         return math.ceil(RENT * (n * p * p / 2 + p**3) / (4 * n * p * k * density
                                                           + ITERATION_FLOPS))
 
+    def standardized_twin(self):
+        """This objective in the standardized coordinates (itself where they are its own):
+        the Newton decrement gᵀH⁻¹g is the same in any affine coordinates, and the metric
+        of a stop's take (:func:`gdlogreg._steps.bb.taken_verdict`) is taken in those."""
+        return self if self.T is self.std else Objective(self.problem, self.std)
+
+    def standardized_point(self, point):
+        """``point`` in the standardized coordinates (:func:`standardized`), z kept."""
+        if self.T is self.std:
+            return point
+        g, coef = standardized(point, self.T, self.std)
+        return Point(coef, point.J, g, point.z, point.base)
+
+    def stop_take_price(self):
+        """What a take of J's Hessian at a stop costs in iterations, where the rule holds no
+        metric (:class:`gdlogreg._steps.bb.StopTakes`): one column's p × p,
+        :func:`paid_start`'s bound p/8; its rows' factored metric, :class:`LowRankMetric`'s
+        (:meth:`_low_rank_price`); K classes' whole Hessian, :meth:`_class_take`'s. inf where
+        no such take applies: with an L1 part (no Newton decrement), between the two metrics
+        (:meth:`whitening_gap`: there a take costs many iterations), K classes whose take
+        would not be their whole Hessian."""
+        if self.T is not self.std:  # (the take is the standardized twin's)
+            return self.standardized_twin().stop_take_price()
+        p, k = self.coef_shape
+        if not self.penalty.smooth or self.whitening_gap():
+            return math.inf
+        if k > 1:
+            if not self.whole_class_pays(math.inf):
+                return math.inf
+            take, iteration = self._class_take(False, max(self._rows(), self._positive_rows()))
+            return take / iteration
+        if self._dense_applies():
+            return p / 8
+        n = self._low_rank_rows()
+        return math.inf if n is None else self._low_rank_price(n)
+
     def least_weight(self):
         """The least normalised weight of a row of positive weight (a host float)."""
         return float(least_weights(self.backend.s, self.backend.xp, self.dtype))
@@ -808,12 +844,17 @@ class Objective:
         n = self._low_rank_rows()
         if n is None or n <= LOW_RANK_FEW or WHITENED_ROWS * n <= p:
             return first
+        return max(first, math.ceil(self._low_rank_price(n)))
+
+    def _low_rank_price(self, n):
+        """A take of :class:`LowRankMetric` on n rows in iterations (:meth:`whitening_start`)."""
+        p, k = self.coef_shape
         take = n * n * p / 2 + n**3 / 3
         if k == 1:  # the take's BLAS-3 flops at BLAS3_RATE, an iteration's two products 4np
             take, products = take / BLAS3_RATE, 4 * n * p
         else:  # K classes: a metric the classes share, not their Hessian; taken sooner it
             products = 2 * n * p * k  # cost iterations (BLAS3_RATE's note)
-        return max(first, math.ceil(take / (products + ITERATION_FLOPS)))
+        return take / (products + ITERATION_FLOPS)
 
     def _low_rank_metric(self, keep, rows=None, Z=None, previous=None, spent=0,
                          class_blocks=True):
@@ -912,17 +953,23 @@ class Objective:
         if not blocks and not whole_class_metric(kp, n, getattr(self.backend, "_sparse", False)):
             return False
         budget = max(CLASS_TAKE, spent) if CLASS_TAKE > 0 else 0  # 0: the class blocks off
-        be = self.backend
-        if getattr(be, "_sparse", False):
+        take, iteration = self._class_take(blocks, n)
+        return take <= budget * iteration
+
+    def _class_take(self, blocks, n):
+        """(a take's flops, an iteration's) of :meth:`_class_metric_pays`, n its rows."""
+        p, k = self.coef_shape
+        if getattr(self.backend, "_sparse", False):
             per_row = self._stored_per_row()
-            return self._sparse_class_take(blocks, n, per_row) <= budget * (
-                4 * per_row.sum() * k + 4 * n * k + ITERATION_FLOPS)
+            return (self._sparse_class_take(blocks, n, per_row),
+                    4 * per_row.sum() * k + 4 * n * k + ITERATION_FLOPS)
         # at an iteration's rate, not BLAS3_RATE (its products of K columns are matrix
         # products too): priced at BLAS3_RATE, fits of many classes took takes that cost
         # more than they saved (review 50; benchmarks/README.md, "Many classes: each class's
         # own diagonal block")
+        kp = k * p
         take = k * (n * p * p + 2 * p**3) if blocks else n * kp * kp / 2 + 2 * kp**3
-        return take <= budget * (4 * n * kp + ITERATION_FLOPS)
+        return take, 4 * n * kp + ITERATION_FLOPS
 
     def _stored_per_row(self):
         """The stored entries of each row of positive weight of sparse X (float64): the

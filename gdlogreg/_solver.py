@@ -38,12 +38,14 @@ whose rows a margin classifies stops ("separated", not converged: J has no
 minimum) once J is within GAP_SHARE · tol · J(0) of its infimum 0
 (:func:`separated`), or once its iterate scaled up by some λ is (:func:`scale_to_stop`).
 Where the step rule holds a metric P ≈ H⁻¹ (bb's whitened steps), a gradient test's stop
-must also pass its Newton decrement, ½ gᵀP g <= GAP_SHARE · tol · J
-(:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms`, float64); in float32 it must
+must also pass its Newton decrement: λ² = gᵀP g (twice it) <= GAP_SHARE · tol · J
+(:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms`, float64), and where it holds none,
+λ² in J's Hessian taken at the stop once that take is paid
+(:class:`gdlogreg._steps.bb.StopTakes`, float64); in float32 it must
 wait while J still falls (:func:`falling`). Every rule's gradient-test stop must also pass
-the intercepts' decrement, ½ maxₖ gₖ²/Hₖₖ <= GAP_SHARE · tol · J
+the intercepts' decrement, maxₖ gₖ²/Hₖₖ <= GAP_SHARE · tol · J
 (:meth:`gdlogreg._objective.Objective.intercept_decrement`, from ρ's pass): by
-Cauchy–Schwarz at most the Newton decrement, it sees the valley of an intercept that
+Cauchy–Schwarz at most λ², it sees the valley of an intercept that
 neither the rows nor the penalty curve (a class of nearly no weight), which no metric
 and no flat gap covers. Both are waived for a gradient at its rounding floor or a J stalled
 at its rounding.
@@ -61,6 +63,7 @@ import numpy as np
 
 from ._objective import Point
 from ._steps._base import eps
+from ._steps.bb import StopTakes
 from ._xp import to_host
 
 # The second gradient test: a gradient up to LOOSE_FACTOR times the first
@@ -290,13 +293,20 @@ class Monitor:
         no metric of a decrement to say), the
         step rule's Newton decrement at most ``target`` (bb's
         :meth:`~gdlogreg._steps.bb.BarzilaiBorwein.confirms`); float64 only.
+    held : callable or None
+        ``held()``: whether the rule holds a metric that decides (its ``holds_metric``);
+        where it does not, J's Hessian taken at the stop does where that is paid
+        (:class:`~gdlogreg._steps.bb.StopTakes`); float64 only. None: never held.
     """
 
     def __init__(self, objective, tol, max_iter, ref=None, callback=None, keep_path=False,
-                 confirm=None):
+                 confirm=None, held=None):
         self.objective = objective
         # float32's gradients carry rounding the metric would weigh as distance to J*
-        self.confirm = confirm if eps(objective.dtype) < 1e-10 else None
+        float64 = eps(objective.dtype) < 1e-10
+        self.confirm = confirm if float64 else None
+        self.takes = StopTakes() if float64 else None
+        self.held = held
         self.tol = max(tol, 50.0 * eps(objective.dtype))
         self.grad_tol = gradient_tol(self.tol, objective.penalty.l1 > 0.0)
         self.floor = 10.0 * eps(objective.dtype)
@@ -428,6 +438,8 @@ class Monitor:
         # no metric gave a decrement
         verdict = None if self.confirm is None else self.confirm(
             self.objective, point, target, H)
+        if verdict is None and self.takes is not None and not (self.held and self.held()):
+            verdict = self.takes.verdict(self.objective, point, target, self.k, opt)
         if verdict is False:
             return False
         # and no intercept's valley holds a larger decrement (the metric's, where the rule
@@ -613,7 +625,7 @@ def minimize(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=None, 
         ref = (objective.optimality(zero), zero.J)
         del zero
     monitor = Monitor(objective, tol, max_iter, ref, callback, keep_path,
-                      getattr(rule, "confirms", None))
+                      getattr(rule, "confirms", None), rule.holds_metric)
     point = rule.start(objective, coef0)  # J, dw and db at the start
     if ref is not None and not (point.J <= ref[1] if rule.zero_if_worse else math.isfinite(
             point.J)):

@@ -206,6 +206,12 @@ class StepRule:
         """The next Point, or None (with ``stop_reason``) when there is none."""
         raise NotImplementedError
 
+    def holds_metric(self):
+        """Whether the rule holds a metric that confirms a gradient test's stop (its own
+        ``confirms``); without one the solver takes J's Hessian at the stop where that is
+        paid (:class:`gdlogreg._steps.bb.StopTakes`)."""
+        return False
+
     def lipschitz_step(self, objective):
         """1/L for the Lipschitz estimate of ∇J in the objective's coordinates."""
         key = "standardized"

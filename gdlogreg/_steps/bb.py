@@ -51,6 +51,73 @@ STALE, STALE_GAP = 4.0, 5
 CONFIRM, CONFIRMS = 0.1, 10
 
 
+# A gradient test's stop where the rule holds no metric of a decrement (constant, Armijo and
+# Nesterov steps; bb and L-BFGS before their first take or under H's diagonal alone) is
+# confirmed in J's Hessian taken at the point once the iterations run have cost what the take
+# does (:meth:`gdlogreg._objective.Objective.stop_take_price`): the gradient's own decrement is
+# blind to a valley the rows curve little, and such stops stood far above J* (review 149).
+# After a refusal the stops wait (:func:`take_due`) until λ², predicted to fall as the
+# gradient's square (as the certified test's schedule predicts the gap), reaches its target
+# and the takes, this one counted, have cost at most the iterations run (rent or buy: at
+# most twice the fit's time where every take is refused); or, whatever the prediction,
+# STOP_WAIT prices after the refusal (at least an iteration).
+STOP_WAIT = 3
+
+
+def taken_ratio(objective, point, target, spent, price):
+    """λ²/``target`` for λ² = gᵀH⁻¹g, H J's Hessian taken at ``point`` (one column's, or K
+    classes' whole one: :func:`exact_metric`), or where λ² is within the target J's
+    curvature along H⁻¹g's bound (:func:`along_metric`) over it, if larger; None where the
+    take's ``price`` (in iterations) is above the ``spent`` ones or no such metric
+    applies. At most 1: the stop stands."""
+    if not price <= spent:
+        return None
+    # (in the standardized coordinates, where the metric is taken: λ² is the same in all)
+    objective, point = objective.standardized_twin(), objective.standardized_point(point)
+    P = metric_at(objective, point, spent=spent)
+    if P is None or not decrement(P) or not exact_metric(P, objective.coef_shape[1]):
+        return None
+    Pg = P @ point.grad
+    ratio = float(vdot(point.grad, Pg, objective.xp)) / target
+    if ratio <= 1.0:
+        ratio = max(ratio, objective.gradient_decrement(point, Pg) / target)
+    return ratio
+
+
+def take_due(k, opt, price, takes, refused):
+    """Whether a stop at iteration k, of gradient ``opt`` (its largest standardized entry),
+    takes J's Hessian again after the refusal ``refused`` = (λ²/target, opt, iteration
+    there), ``takes`` made before (the comment above STOP_WAIT)."""
+    ratio, opt0, k0 = refused
+    predicted = not opt0 > 0.0 or ratio * (opt / opt0) ** 2 <= 1.0
+    afforded = (takes + 1) * price <= k
+    return bool(predicted and afforded) or k >= k0 + max(1, math.ceil(STOP_WAIT * price))
+
+
+class StopTakes:
+    """A fit's takes at its stops where the rule holds no metric (the comment above
+    STOP_WAIT): ``verdict(objective, point, target, k, opt)`` at iteration k is whether
+    :func:`taken_ratio` is at most 1 (None where it is None), or False while a refusal's
+    wait lasts (:func:`take_due`)."""
+
+    def __init__(self):
+        self.price, self.takes, self.refused = None, 0, None
+
+    def verdict(self, objective, point, target, k, opt):
+        if self.refused is not None and not take_due(k, opt, self.price, self.takes,
+                                                     self.refused):
+            return False
+        if self.price is None:  # (the fit's: its rows and coordinates)
+            self.price = objective.stop_take_price()
+        ratio = taken_ratio(objective, point, target, k, self.price)
+        if ratio is None:
+            return None
+        self.takes += 1
+        if ratio > 1.0:
+            self.refused = (ratio, opt, k)
+        return ratio <= 1.0
+
+
 def whitens(k, at, gap=0, since=math.inf):
     """Whether the steps take the metric at iteration k (a number, or an array of them),
     first taken at ``at``: at ``at``, then again at ``at`` + WHITEN_AT·2ʲ (j >= 0). A
@@ -289,6 +356,11 @@ class BarzilaiBorwein(Armijo):
         self._short.clear()
         self._tau, self.step = TAU, 1.0
         self._memory.clear()  # GLL's window restarts: the first step lowers J here
+
+    def holds_metric(self):
+        """Whether the steps hold a metric whose decrement confirms a stop (:meth:`confirms`
+        decides; else :class:`StopTakes`)."""
+        return self._P is not None and decrement(self._P)
 
     def confirms(self, objective, point, target, H=None):
         """Whether a gradient test's stop at ``point`` stands (:func:`newton_confirms`,

@@ -176,6 +176,12 @@ class LBFGS(StepRule):
         if self._pairs:
             self._gamma = self._scale(*self._pairs[-1][:2], objective.xp)
 
+    def holds_metric(self):
+        """Whether :meth:`confirms` decides a stop: a metric of a decrement held, or one
+        set aside (taken again at the stop); else :class:`gdlogreg._steps.bb.StopTakes`."""
+        held = self._P is not None
+        return decrement(self._P) if held else bool(self._aside)
+
     def confirms(self, objective, point, target, H=None):
         """Whether a gradient test's stop at ``point`` stands, as bb's
         (:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms`,
