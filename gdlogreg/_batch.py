@@ -1339,6 +1339,7 @@ class BatchMonitor:
         self._price = np.full(n_groups, np.nan)  # (asked once)
         self._takes = np.zeros(n_groups, dtype=np.int64)
         self._refused = {}  # group: (λ²/target, opt, iteration) of its last refusal
+        self._jump = {}  # group: its next point's coef, the classes' shift (Monitor.jump)
         self.warm = None  # each group's start is warm (minimize_batch sets it)
         self.tol = max(tol, 50.0 * eps(dtype))
         self.floor = 10.0 * eps(dtype)
@@ -1558,24 +1559,35 @@ class BatchMonitor:
         base, xp = objective.T.to_base(point.coef), objective.xp
         for j in np.flatnonzero(ask):
             i, g = asked[j], active[asked[j]]
-            if g in self._refused and not take_due(k, float(opt[i]), float(self._price[g]),
-                                                   int(self._takes[g]), self._refused[g]):
-                ok[j] = False
-                continue
             cols, group = objective.columns([i]), objective.group_objective(i)
-            if np.isnan(self._price[g]):
-                self._price[g] = group.stop_take_price()
             # the group's single fit's point (its z made again: the batch's layout differs)
             single = Point(_take_cols(point.coef, cols, xp), float(point.J[i]),
                            _take_cols(point.grad, cols, xp), None, _take_cols(base, cols, xp))
-            ratio = taken_ratio(group, single, float(target[j]), k, float(self._price[g]))
-            if ratio is None:
-                continue
-            self._takes[g] += 1
-            if ratio > 1.0:
-                self._refused[g] = (ratio, float(opt[i]), k)
-            ok[j], taken[j] = ratio <= 1.0, ratio <= 1.0
+            ok[j], taken[j] = self._stop_take(k, g, group, single, float(target[j]),
+                                              float(opt[i]))
+            if not ok[j] and 2.0 * group.class_shift_gap(single) > target[j]:
+                self._jump[g] = group.recentred(single.coef)  # (Monitor._confirmed's)
         return ok, taken
+
+    def _stop_take(self, k, g, group, single, target, opt):
+        """StopTakes.verdict of group g (its objective ``group``, its point ``single``):
+        (whether its stop stands, whether J's Hessian taken there confirmed it)."""
+        if g in self._refused and not take_due(k, opt, float(self._price[g]),
+                                               int(self._takes[g]), self._refused[g]):
+            return False, False
+        if np.isnan(self._price[g]):
+            self._price[g] = group.stop_take_price()
+        ratio = taken_ratio(group, single, target, k, float(self._price[g]))
+        if ratio is None:
+            return True, False
+        self._takes[g] += 1
+        if ratio > 1.0:
+            self._refused[g] = (ratio, opt, k)
+        return ratio <= 1.0, ratio <= 1.0
+
+    def jumps(self, active):
+        """{place: coef} of the groups whose next point is their classes' shift (taken)."""
+        return {i: self._jump.pop(g) for i, g in enumerate(active.tolist()) if g in self._jump}
 
     def _bound_passes(self, active, objective, point, opt, bound, floor):
         """Monitor._bound_passes of every group: the first gradient test, or the second
@@ -1711,9 +1723,12 @@ def minimize_batch(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=
         if not len(active):
             break
         scale = monitor.scale_by(active)  # taken before the rule spends point's z
+        jumps = monitor.jumps(active)
         new, status = rule.update(objective, point)  # w := w - α·dw, b := b - α·db
         if scale.any():  # w, b := λ·w, λ·b in those groups instead (Monitor.scale_by)
             status = _scaled(objective, point, new, scale, status)
+        if jumps:  # the classes' weights shifted in those groups instead (Monitor.jump)
+            status = _jumped(objective, new, jumps, status)
         for i in np.flatnonzero(status):  # a fixed point, or stalled: it stops where it is
             monitor.finish(active[i], i, objective, new, k, _STATUS[status[i]], rule.step[i])
         k += 1
@@ -1730,6 +1745,18 @@ def _scaled(objective, point, new, scale, status):
     lam = sub.backend.asarray(np.repeat(scale[idx], sub.k))
     _merge_columns(objective, new, idx, sub.evaluate(_take_cols(point.coef, cols, xp) * lam))
     return np.where(scale > 0.0, 0, status)
+
+
+def _jumped(objective, new, jumps, status):
+    """``new`` with the groups of ``jumps`` ({place: coef}) at their coef in place of their
+    rule's step; the status of each group (0 for those)."""
+    idx = np.array(sorted(jumps), dtype=int)
+    sub = objective.subset(idx)
+    _merge_columns(objective, new, idx, sub.evaluate(
+        concat([jumps[i] for i in idx.tolist()], objective.xp, axis=1)))
+    status = status.copy()
+    status[idx] = 0
+    return status
 
 
 def _shrink(objective, point, active, rule, keep):

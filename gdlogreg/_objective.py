@@ -783,17 +783,97 @@ class Objective:
         if self.T is not self.std:  # (the take is the standardized twin's)
             return self.standardized_twin().stop_take_price()
         p, k = self.coef_shape
-        if not self.penalty.smooth or self.whitening_gap():
+        if self._middle_applies():
             return math.inf
         if k > 1:
-            if not self.whole_class_pays(math.inf):
+            if not (self._dense_applies() and self._class_metric_pays(math.inf)):
                 return math.inf
             take, iteration = self._class_take(False, max(self._rows(), self._positive_rows()))
             return take / iteration
         if self._dense_applies():
             return p / 8
-        n = self._low_rank_rows()
+        n = None if self.penalty.l1 > 0.0 else self._low_rank_rows()  # (L1: dense only)
         return math.inf if n is None else self._low_rank_price(n)
+
+    def _class_shift(self, coef):
+        """:func:`best_shift` of the weights of ``coef`` (K classes, an L1 part)."""
+        d = self.problem.n_features
+        W = np.asarray(_host(self.backend, coef[:d, ...]), dtype=np.float64)
+        D = np.ones(d) if self.T.D is None else np.asarray(_host(self.backend, self.T.D),
+                                                          dtype=np.float64).reshape(-1)
+        return best_shift(W, D, self.penalty.l1, self.penalty.l2)
+
+    def class_shift_gap(self, point):
+        """How much J falls by the shifts common to the classes that minimise the penalty
+        (:func:`best_shift`; 0 for one column or without an L1 part: from the zero start an
+        L2 fit's weights sum to 0 over the classes, their optimum)."""
+        if self.coef_shape[1] == 1 or not self.penalty.l1 > 0.0:
+            return 0.0
+        return self._class_shift(point.coef)[0]
+
+    def recentred(self, coef):
+        """``coef`` with each coordinate's class weights shifted by :func:`best_shift`'s c:
+        the same loss (the softmax ignores the shift), J lower by :meth:`class_shift_gap`;
+        no pass over X."""
+        d, be = self.problem.n_features, self.backend
+        pad = np.zeros((self.coef_shape[0], 1))
+        pad[:d, 0] = self._class_shift(coef)[1]
+        return coef + be.asarray(pad)
+
+    def support_decrement(self, point, target):
+        """gᵀH_SS⁻¹g for a penalty with an L1 part, in these (standardized) coordinates: S
+        the weights that are not 0 and the intercepts (not the held columns), g the
+        minimum-norm subgradient on S (∇ + l1·D·sign w), H the Hessian of J's smooth part
+        (the rows' and the L2 part's) at ``point``, one column's p × p or K classes' whole
+        one (:meth:`stop_take_price` says where). Near ``point`` the weights keep their
+        signs and J restricted to S is smooth: this is its λ², twice its Newton decrement
+        (proximal Newton's; Lee, Sun and Saunders 2014, "Proximal Newton-type methods for
+        minimizing composite functions"). Above ``target``, the loss's flat directions on S
+        are read as the L1 term's (:func:`_flat_decrement`). For K classes at least twice
+        the penalty's fall under the shifts common to the classes (:func:`best_shift`).
+        None where H_SS is not positive definite or λ² is not a number (extreme data)."""
+        with np.errstate(all="ignore"):
+            lam2 = self._support_decrement(point, target)
+        return lam2 if lam2 is None or not math.isnan(lam2) else None
+
+    def _support_decrement(self, point, target):
+        """:meth:`support_decrement`'s work."""
+        (p, k), d, be = self.coef_shape, self.problem.n_features, self.backend
+        W = np.asarray(_host(be, point.coef[:d, ...]), dtype=np.float64).reshape(d, k)
+        S = np.ones((p, k), dtype=bool)
+        S[:d] = W != 0.0
+        S &= self._unheld()[:, None]
+        base = self.T.to_base(point.coef) if point.base is None else point.base
+        z = point.z if point.z is not None else be.linear(base, self.fit_intercept)
+        lam = np.zeros(p)
+        D = np.asarray(_host(be, self.std.D), dtype=np.float64)
+        lam[:d] = self.penalty.l2 * D * D
+        g = np.array(_host(be, point.grad), dtype=np.float64).reshape(p, k)
+        g[:d] += self.penalty.l1 * D[:, None] * np.sign(W)
+        if k == 1:
+            H = self._bound_from_gram(S[:, 0], self._curvature_rows(), z)
+            if H is None:
+                return None
+            H, lam = _symmetrized(H), lam[S[:, 0]]
+        else:
+            H, _, lam = self._class_bound(np.ones(p, dtype=bool), z, shifts=False)
+            H, lam = _kept(H, S.ravel(order="F")), lam[S.ravel(order="F")]
+        keep = S.ravel(order="F")
+        g = g.ravel(order="F")[keep]
+        # K classes: J - J* is at least the penalty's fall under the shifts common to the
+        # classes, which leave the loss as it is (:func:`best_shift`)
+        shift = 2.0 * best_shift(W, D, self.penalty.l1, self.penalty.l2)[0] if k > 1 else 0.0
+        if not g.size or shift > target:
+            return shift
+        L = _factor(np.array(H), self.dtype, lam)
+        lam2 = math.inf if L is None else float(g @ _cho_solve(L, g[:, None])[:, 0])
+        if lam2 <= target:
+            return max(lam2, shift)
+        # where the loss is flat along part of the support (its L1 term linear there)
+        w = np.full((p, k), np.inf)
+        w[:d] = W
+        flat = _flat_decrement(H, lam, g, w.ravel(order="F")[keep])
+        return None if flat is None else max(flat, shift)
 
     def least_weight(self):
         """The least normalised weight of a row of positive weight (a host float)."""
@@ -1070,7 +1150,7 @@ class Objective:
             H[...] = P
         return ClassMetric(G, self.coef_shape, be, shift)
 
-    def _class_bound(self, keep, Z):
+    def _class_bound(self, keep, Z, shifts=True):
         """``(H', keep, lam)`` for :func:`_inverse`: H' from J's Hessian H over the K class
         columns at the raw prediction Z (the backend's :meth:`class_gram` and the penalty's
         l2·D² on each class's weights), on the coordinates ``keep`` of every class.
@@ -1081,7 +1161,7 @@ class Objective:
         projection on those shifts and c H's mean diagonal: on their complement H'⁻¹ is H⁻¹
         (H and Π commute), and along them a step of 1/(l2·D² + c), where H⁻¹'s own, 1/(l2·D²)
         (1e42 for a feature of huge units), blew the gradient's rounding there up to huge
-        steps (review 48)."""
+        steps (review 48). ``shifts`` False: H itself (:meth:`support_decrement`)."""
         be, (p, k) = self.backend, self.coef_shape
         gram, rows = getattr(be, "class_gram", None), SoftmaxCurvature(k)
         D = _host(be, self.std.D)
@@ -1097,7 +1177,8 @@ class Objective:
         lam[:d] = self.penalty.l2 * D * D
         _add_diagonal(H, np.tile(lam, k))
         at = np.arange(p)
-        H.reshape(k, p, k, p)[:, at, :, at] += float(np.trace(H)) / (len(H) * k)  # c·Π
+        if shifts:
+            H.reshape(k, p, k, p)[:, at, :, at] += float(np.trace(H)) / (len(H) * k)  # c·Π
         kept = np.tile(keep, k)
         H = _kept(H, kept)
         return _symmetrized(H), kept, np.tile(lam, k)[kept]
@@ -1694,6 +1775,80 @@ def _symmetrized(H):
     H += H.T
     H *= 0.5
     return H
+
+
+def best_shift(W, D, l1, l2):
+    """``(gap, c)``: gap = Σⱼ Pⱼ(wⱼ) - min_c Pⱼ(wⱼ + c·1) for the weights W (d × K, in
+    coordinates where a weight's penalty is Pⱼ(v) = l1·Dⱼ Σₖ|vₖ| + ½ l2·Dⱼ² Σₖ vₖ²), c the
+    minimising shift of each coordinate: the softmax ignores a shift common to the classes,
+    so J falls by exactly this much along such shifts and J - J* is at least it.
+    Pⱼ(wⱼ + c) is convex and piecewise quadratic in c, kinked at c = -wⱼₖ: its minimum is
+    at a kink or at a piece's stationary point."""
+    W = np.asarray(W, dtype=np.float64)
+    d, k = W.shape
+    a, b = l1 * D[:, None], 0.5 * l2 * (D * D)[:, None]
+
+    def P(C):  # Pⱼ(wⱼ + c) for each candidate c (columns of C)
+        V = W[:, None, :] + C[:, :, None]
+        return a * np.abs(V).sum(axis=2) + b * (V * V).sum(axis=2)
+
+    kinks = np.sort(-W, axis=1)
+    cands = [np.zeros((d, 1)), kinks]
+    # (extreme weights or scales overflow or underflow here: such a coordinate gains nothing)
+    with np.errstate(all="ignore"):
+        if l2 > 0.0:  # on the piece with i kinks below c: Σ sign = 2i - K
+            lo = np.concatenate([np.full((d, 1), -np.inf), kinks], axis=1)
+            hi = np.concatenate([kinks, np.full((d, 1), np.inf)], axis=1)
+            slope = 2.0 * np.arange(k + 1) - k
+            stat = -(a * slope + 2.0 * b * W.sum(axis=1, keepdims=True)) / (2.0 * b * k)
+            cands.append(np.clip(np.where(np.isfinite(stat), stat, 0.0), lo, hi))
+        C = np.concatenate(cands, axis=1)
+        values = P(C)
+        values[~np.isfinite(values)] = np.inf
+        best = values.argmin(axis=1)  # (the first: c = 0 where nothing is lower)
+        fall = values[:, 0] - values[np.arange(d), best]
+    fall[~np.isfinite(fall)] = 0.0
+    return float(fall.sum()), np.where(fall > 0.0, C[np.arange(d), best], 0.0)
+
+
+# An eigenvalue of the loss's curvature on the support within FLAT of its largest is an
+# exact null direction (columns that are linear combinations of others, one-hot levels
+# beside the intercept), flat but for rounding: nearly collinear columns (1e-10 apart
+# once scaled) are a valley, not flat, and are read in H (review 149's offset columns).
+FLAT = 1e-12
+
+
+def _flat_decrement(H, lam, g, w):
+    """gᵀH⁻¹g of :meth:`Objective.support_decrement` where the loss is flat along some
+    directions of the support (collinear columns, one-hot levels beside the intercept, the
+    K classes' common shift): there J is the L1 term's, linear up to its first kink (a
+    weight reaching 0), and H⁻¹ would read its slope as a huge distance. With N the null
+    space of the loss's part H - diag(lam) (eigenvalues within FLAT of its largest), g's
+    part off N in H + c·NNᵀ (c H's mean diagonal), and along u = -g_N/‖g_N‖ (slope
+    s = ‖g_N‖, the penalty's curvature a = Σ lam u²) the fall of J up to its first kink
+    t (w + t u crosses 0), twice it as λ² counts it. ``w``: the weights on the support (inf
+    for an intercept: no kink). None where H is not positive definite."""
+    Hl = H - np.diag(lam)
+    e, V = np.linalg.eigh(Hl)
+    N = V[:, e <= FLAT * max(float(e[-1]), 0.0)]
+    gN = N @ (N.T @ g)
+    gR = g - gN
+    H2 = H + (float(np.trace(H)) / len(H)) * (N @ N.T)
+    L = _factor(H2, np.float64, lam)
+    if L is None:
+        return None
+    out = float(gR @ _cho_solve(L, gR[:, None])[:, 0])
+    slope = float(np.linalg.norm(gN))
+    if not slope > 0.0:
+        return out
+    u = -gN / slope
+    a = float(lam @ (u * u))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = u * w < 0.0
+        t = float(np.min(np.abs(w[cross] / u[cross]), initial=np.inf))
+    if a > 0.0 and slope / a <= t:
+        return out + slope * slope / a
+    return out + 2.0 * (slope * t - 0.5 * a * t * t) if t < np.inf else np.inf
 
 
 def _factor(H, dtype, lam):

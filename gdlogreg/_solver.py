@@ -41,7 +41,9 @@ Where the step rule holds a metric P ≈ H⁻¹ (bb's whitened steps), a gradien
 must also pass its Newton decrement: λ² = gᵀP g (twice it) <= GAP_SHARE · tol · J
 (:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms`, float64), and where it holds none,
 λ² in J's Hessian taken at the stop once that take is paid
-(:class:`gdlogreg._steps.bb.StopTakes`, float64); in float32 it must
+(:class:`gdlogreg._steps.bb.StopTakes`, float64; with an L1 part on the weights' support,
+and for K classes at least the penalty's fall under the shifts common to the classes,
+where a refusal moves the weights there next: ``Monitor.jump``); in float32 it must
 wait while J still falls (:func:`falling`). Every rule's gradient-test stop must also pass
 the intercepts' decrement, maxₖ gₖ²/Hₖₖ <= GAP_SHARE · tol · J
 (:meth:`gdlogreg._objective.Objective.intercept_decrement`, from ρ's pass): by
@@ -322,6 +324,7 @@ class Monitor:
         self._least = None  # the least normalised weight of a row, once asked (C = inf)
         self._next_scale = 1  # the iteration scale_to_stop is tried at next
         self.scale_by = None  # λ: the loop's next step is λ·coef (scale_to_stop)
+        self.jump = None  # coef: the loop's next point (the classes' shift, :meth:`_confirmed`)
         self._scaling = tol > 0.0  # tol=0: no stopping test asked for, no scaling step
         self.gap, self.gap_k, self.k = math.nan, None, 0
         self._constants, self._next_check, self._divergence = None, None, None
@@ -440,6 +443,10 @@ class Monitor:
             self.objective, point, target, H)
         if verdict is None and self.takes is not None and not (self.held and self.held()):
             verdict = self.takes.verdict(self.objective, point, target, self.k, opt)
+            if verdict is False and 2.0 * self.objective.class_shift_gap(point) > target:
+                # the shift common to the classes that lowers the L1 term: the loss as it is,
+                # no step's work (a prox step crawls there at the L1 term's pace)
+                self.jump = self.objective.recentred(point.coef)
         if verdict is False:
             return False
         # and no intercept's valley holds a larger decrement (the metric's, where the rule
@@ -639,6 +646,8 @@ def minimize(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=None, 
     while not monitor(k, point, rule.used):
         if monitor.scale_by is not None:  # w, b := λ·w, λ·b: the infimum's (scale_to_stop)
             new = objective.evaluate(monitor.scale_by * point.coef, reuse=point)
+        elif monitor.jump is not None:  # the classes' weights shifted (Monitor._confirmed)
+            new, monitor.jump = objective.evaluate(monitor.jump, reuse=point), None
         else:
             new = rule.update(objective, point)  # w := w - α·dw, b := b - α·db
         if new is None:  # no step possible: a fixed point, or stalled

@@ -48,10 +48,9 @@ def test_an_elastic_net_fit_called_converged_is_within_tol_of_J_star():
     assert gap <= 1e-6, gap
 
 
-@pytest.mark.xfail(strict=False, reason="open: an elastic net's gradient test passes on a "
-                   "plateau with the rows' curvature not spent (reviews 19, 29)")
 def test_a_weak_elastic_net_on_separable_classes_called_converged_is_within_tol():
-    """Open (found after review 33's fix, 2026-12-01): make_classification's well
+    """Was a non-strict xfail, fixed by review 149's take at the stop (J's Hessian on the
+    weights' support). Found after review 33's fix (2026-12-01): make_classification's well
     separated classes (class_sep=3), C = 1e3, l1_ratio = 0.5 stop 'converged' at 730
     iterations 9.3e-5 above J*: the plain gradient test passes at one iterate of a
     plateau; the rows' curvature is not spent there, so the flat gap is not asked, and

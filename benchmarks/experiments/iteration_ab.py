@@ -2,7 +2,7 @@
 revision, on many real and synthetic sets: deterministic counts (no timing), so it runs on
 a busy machine. Each set raw and standardized (sparse sets as built), at C = 1 and 1e3,
 with the set's own sample weights where it has them (``--solver``, bb by default;
-``--class-weight balanced``);
+``--class-weight balanced``; ``--l1-ratio``, 0 by default);
 prints the rows whose iterations or final J differ, and the totals; with ``--repeats``, their
 process times too (medians of interleaved repeats).
 
@@ -117,6 +117,7 @@ def parser(description, base=True):
     ap.add_argument("--groups", default="bench,wide,mid,u1,u2,um")
     ap.add_argument("--C", default="1,1000")
     ap.add_argument("--solver", default="bb")
+    ap.add_argument("--l1-ratio", type=float, default=0.0)
     ap.add_argument("--class-weight", default=None, choices=["balanced"],
                     help="class_weight of every fit (none by default)")
     ap.add_argument("--repeats", type=int, default=0,
@@ -142,8 +143,8 @@ def compare(contenders, a):
         for prep in ("raw", "std") if dense else ("as built",):
             Xp = StandardScaler().fit_transform(X) if prep == "std" else X
             for C in (float(c) for c in a.C.split(",")):
-                r = {label: cls(C=C, solver=a.solver, class_weight=a.class_weight).fit(
-                    Xp, y, sample_weight=sw)
+                r = {label: cls(C=C, solver=a.solver, class_weight=a.class_weight,
+                                l1_ratio=a.l1_ratio).fit(Xp, y, sample_weight=sw)
                      for label, cls in contenders}
                 it = {k: int(m.n_iter_.max()) for k, m in r.items()}
                 J = {k: m.loss_curve_[-1] for k, m in r.items()}
@@ -173,7 +174,8 @@ def _times(contenders, a, C, X, y, sw):
     for _ in range(a.repeats):
         for label, cls in contenders:
             t = time.process_time()
-            cls(C=C, solver=a.solver, class_weight=a.class_weight).fit(X, y, sample_weight=sw)
+            cls(C=C, solver=a.solver, class_weight=a.class_weight, l1_ratio=a.l1_ratio).fit(
+                X, y, sample_weight=sw)
             times[label].append(time.process_time() - t)
     return {label: float(np.median(v)) for label, v in times.items()}
 

@@ -67,13 +67,18 @@ STOP_WAIT = 3
 def taken_ratio(objective, point, target, spent, price):
     """λ²/``target`` for λ² = gᵀH⁻¹g, H J's Hessian taken at ``point`` (one column's, or K
     classes' whole one: :func:`exact_metric`), or where λ² is within the target J's
-    curvature along H⁻¹g's bound (:func:`along_metric`) over it, if larger; None where the
+    curvature along H⁻¹g's bound (:func:`along_metric`) over it, if larger; with an L1
+    part, λ² on the weights' support
+    (:meth:`gdlogreg._objective.Objective.support_decrement`). None where the
     take's ``price`` (in iterations) is above the ``spent`` ones or no such metric
     applies. At most 1: the stop stands."""
     if not price <= spent:
         return None
     # (in the standardized coordinates, where the metric is taken: λ² is the same in all)
     objective, point = objective.standardized_twin(), objective.standardized_point(point)
+    if objective.penalty.l1 > 0.0:  # λ² of J on the weights' support, where it is smooth
+        lam2 = objective.support_decrement(point, target)
+        return None if lam2 is None else lam2 / target
     P = metric_at(objective, point, spent=spent)
     if P is None or not decrement(P) or not exact_metric(P, objective.coef_shape[1]):
         return None
