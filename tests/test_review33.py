@@ -4,7 +4,6 @@
 import warnings
 
 import numpy as np
-import pytest
 
 from gdlogreg import GradientDescentLogisticRegression
 
