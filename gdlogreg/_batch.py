@@ -1557,24 +1557,28 @@ class BatchMonitor:
         if not ask.any():
             return ok, taken
         base, xp = objective.T.to_base(point.coef), objective.xp
+        shifts = objective.k > 1 and objective.penalty.has_l1  # (Monitor.jump's case)
         for j in np.flatnonzero(ask):
             i, g = asked[j], active[asked[j]]
+            waits = g in self._refused and not take_due(
+                k, float(opt[i]), float(self._price[g]), int(self._takes[g]), self._refused[g])
+            if waits and not shifts:  # (no group objective made: a copy of its weights)
+                ok[j] = False
+                continue
             cols, group = objective.columns([i]), objective.group_objective(i)
             # the group's single fit's point (its z made again: the batch's layout differs)
             single = Point(_take_cols(point.coef, cols, xp), float(point.J[i]),
                            _take_cols(point.grad, cols, xp), None, _take_cols(base, cols, xp))
-            ok[j], taken[j] = self._stop_take(k, g, group, single, float(target[j]),
-                                              float(opt[i]))
-            if not ok[j] and 2.0 * group.class_shift_gap(single) > target[j]:
+            ok[j], taken[j] = (False, False) if waits else self._stop_take(
+                k, g, group, single, float(target[j]), float(opt[i]))
+            if not ok[j] and shifts and 2.0 * group.class_shift_gap(single) > target[j]:
                 self._jump[g] = group.recentred(single.coef)  # (Monitor._confirmed's)
         return ok, taken
 
     def _stop_take(self, k, g, group, single, target, opt):
-        """StopTakes.verdict of group g (its objective ``group``, its point ``single``):
-        (whether its stop stands, whether J's Hessian taken there confirmed it)."""
-        if g in self._refused and not take_due(k, opt, float(self._price[g]),
-                                               int(self._takes[g]), self._refused[g]):
-            return False, False
+        """StopTakes.verdict of group g (its objective ``group``, its point ``single``)
+        where no refusal's wait holds it: (whether its stop stands, whether J's Hessian
+        taken there confirmed it)."""
         if np.isnan(self._price[g]):
             self._price[g] = group.stop_take_price()
         ratio = taken_ratio(group, single, target, k, float(self._price[g]))
