@@ -1571,8 +1571,9 @@ class BatchMonitor:
                            _take_cols(point.grad, cols, xp), None, _take_cols(base, cols, xp))
             ok[j], taken[j] = (False, False) if waits else self._stop_take(
                 k, g, group, single, float(target[j]), float(opt[i]))
-            if not ok[j] and shifts and 2.0 * group.class_shift_gap(single) > target[j]:
-                self._jump[g] = group.recentred(single.coef)  # (Monitor._confirmed's)
+            if not taken[j] and shifts and 2.0 * group.class_shift_gap(single) > target[j]:
+                ok[j] = False  # (Monitor._confirmed's)
+                self._jump[g] = group.recentred(single.coef)
         return ok, taken
 
     def _stop_take(self, k, g, group, single, target, opt):

@@ -443,10 +443,12 @@ class Monitor:
             self.objective, point, target, H)
         if verdict is None and self.takes is not None and not (self.held and self.held()):
             verdict = self.takes.verdict(self.objective, point, target, self.k, opt)
-            if verdict is False and 2.0 * self.objective.class_shift_gap(point) > target:
-                # the shift common to the classes that lowers the L1 term: the loss as it is,
-                # no step's work (a prox step crawls there at the L1 term's pace)
-                self.jump = self.objective.recentred(point.coef)
+            if verdict is not True and 2.0 * self.objective.class_shift_gap(point) > target:
+                # J - J* is at least the L1 term's fall under the shift common to the
+                # classes (O(p·K), asked where no take is paid too): the stop is refused and
+                # the weights moved there, the loss as it is (a prox step crawls there at the
+                # L1 term's pace)
+                verdict, self.jump = False, self.objective.recentred(point.coef)
         if verdict is False:
             return False
         # and no intercept's valley holds a larger decrement (the metric's, where the rule

@@ -121,3 +121,17 @@ def test_search_columns_under_l1_score_as_their_single_fits(solver):
     for f in range(3):
         np.testing.assert_allclose(search.cv_results_[f"split{f}_test_score"], single[f],
                                    atol=1e-6)
+
+
+def test_the_classes_shift_is_asked_where_no_take_is_paid(monkeypatch):
+    """The shift common to the classes costs O(p·K): it refuses a stop (and moves the
+    weights there) even where the Hessian's take is not paid; without any take the
+    three-class fit above still ends within the promise."""
+    from gdlogreg._objective import Objective
+
+    X, y = _three_classes()
+    ref = GD(C=100.0, l1_ratio=1.0, tol=1e-13, max_iter=20000).fit(X, y)
+    monkeypatch.setattr(Objective, "stop_take_price", lambda self: np.inf)
+    m = GD(C=100.0, l1_ratio=1.0).fit(X, y)
+    J, J_star = _J(m, X, y, 100.0, 1.0), _J(ref, X, y, 100.0, 1.0)
+    assert m.converged_ and (J - J_star) / J_star <= 1e-6
