@@ -74,6 +74,10 @@ from ._steps.bb import (
     decrement,
     exact_metric,
     fell,
+    first_newton,
+    newton_point,
+    newton_wait,
+    next_wait,
     stale_metric,
     take_due,
     taken_ratio,
@@ -718,7 +722,7 @@ class BatchBB(_Metrics, _Rule):
     memory, armijo, class_rent, early = 10, 1e-4, True, True
     zero_if_worse = BarzilaiBorwein.zero_if_worse  # (minimize_batch)
     _state = ("step", "_tau", "_short", "_memory", "_P", "_at", "_taken", "_gap", "_refused",
-              "_falls", "_curv", "_safe", "_dropped")
+              "_falls", "_curv", "_safe", "_dropped", "_newton_at", "_newton_wait")
 
     def start(self, objective, coef0):
         G = objective.n_groups
@@ -740,7 +744,27 @@ class BatchBB(_Metrics, _Rule):
         self._dropped = np.full(G, np.inf)  # ... J where last dropped (BarzilaiBorwein's)
         self._k = 0
         self._drift = Drift(objective.dtype)  # when to undo the drift of z + t·Xd
+        # the support's Newton steps of the groups with an L1 part (BarzilaiBorwein's)
+        self._newton_wait = np.full(G, np.inf)
+        if self.auto and objective.penalty.has_l1 and objective.groups is not None:
+            self._newton_wait[:] = [newton_wait(objective.group_objective(i)) for i in range(G)]
+        self._newton_at = np.array([first_newton(w) for w in self._newton_wait])
         return objective.evaluate(coef0)
+
+    def _newtons(self, objective, point):
+        """{place: coef} of the groups whose support's Newton step is due and lowers J
+        (:meth:`BarzilaiBorwein._newton`'s, each from its single objective and point)."""
+        out = {}
+        for i in np.flatnonzero(self._k >= self._newton_at).tolist():
+            group = objective.group_objective(i)
+            # (its z made again: the batch's layout differs)
+            new, kept = newton_point(group, group.evaluate(
+                _take_cols(point.coef, objective.columns([i]), objective.xp)))
+            self._newton_wait[i] = next_wait(self._newton_wait[i], kept)
+            self._newton_at[i] = self._k + self._newton_wait[i]
+            if new is not None:
+                out[i] = new.coef
+        return out
 
     def _whiten(self, objective, point, groups):
         """:meth:`BarzilaiBorwein._whiten` of the groups ``groups``, each its metric from
@@ -784,13 +808,18 @@ class BatchBB(_Metrics, _Rule):
         return self._metric(objective, q)
 
     def update(self, objective, point):
+        # a group that takes its Newton step takes no other this iteration (its state kept)
+        jumps = self._newtons(objective, point)
+        held = np.zeros(len(self.step), dtype=bool)
+        held[list(jumps)] = True
+        kept = (self.step[held], self._short[held], self._tau[held])
         has = np.array([P is not None for P in self._P])
         every = np.array([getattr(P, "every", np.inf) for P in self._P])
         exact = np.array([exact_metric(P, objective.k) for P in self._P], dtype=bool)
         since = self._k - self._taken
         stale = stale_metric(has, self.step, since, exact, every, self._gap, objective.k,
-                             self._falls)
-        groups = np.flatnonzero(whitens(self._k, self._at, self._gap, since) | stale)
+                             self._falls) & ~held
+        groups = np.flatnonzero((whitens(self._k, self._at, self._gap, since) & ~held) | stale)
         if groups.size and self.auto:
             self._falls += stale & fell(self.step, objective.k)
             self._taken[groups] = self._k
@@ -816,13 +845,16 @@ class BatchBB(_Metrics, _Rule):
         # BarzilaiBorwein.update's stall in a metric: the metric dropped, the group where
         # it began (a pass at λ = 0), its plain steps from the safe first one
         lower = point.J < self._dropped - 64.0 * eps(objective.dtype) * np.abs(point.J)
-        dropped = np.flatnonzero((status == 2) & lower & np.array(
+        dropped = np.flatnonzero((status == 2) & lower & ~held & np.array(
             [P is not None for P in self._P]))
         if dropped.size:
             status[dropped], self._P[dropped], self._Pg = 0, None, None
             self._dropped[dropped] = point.J[dropped]
             self._short[dropped], self._tau[dropped] = np.inf, TAU
             self.step[dropped], self._memory[dropped] = self._safe[dropped], -np.inf
+        if jumps:
+            self.step[held], self._short[held], self._tau[held] = kept
+            status, self._Pg = _jumped(objective, new, jumps, status), None
         return new, status
 
     def _direction(self, objective, point, t):

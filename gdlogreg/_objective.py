@@ -838,6 +838,34 @@ class Objective:
 
     def _support_decrement(self, point, target):
         """:meth:`support_decrement`'s work."""
+        system = self._support_system(point)
+        if system is None:
+            return None
+        W, keep, g, H, lam = system
+        (p, k), d = self.coef_shape, self.problem.n_features
+        # K classes: J - J* is at least the penalty's fall under the shifts common to the
+        # classes, which leave the loss as it is (:func:`best_shift`)
+        D = np.asarray(_host(self.backend, self.std.D), dtype=np.float64)
+        shift = 2.0 * best_shift(W, D, self.penalty.l1, self.penalty.l2)[0] if k > 1 else 0.0
+        if not g.size or shift > target:
+            return shift
+        L = _factor(np.array(H), self.dtype, lam)
+        lam2 = math.inf if L is None else float(g @ _cho_solve(L, g[:, None])[:, 0])
+        if lam2 <= target:
+            return max(lam2, shift)
+        # where the loss is flat along part of the support (its L1 term linear there)
+        w = np.full((p, k), np.inf)
+        w[:d] = W
+        flat = _flat_decrement(H, lam, g, w.ravel(order="F")[keep])
+        return None if flat is None else max(flat, shift)
+
+    def _support_system(self, point, shifts=False):
+        """``(W, keep, g, H, lam)`` of J restricted to the support S at ``point`` (these
+        coordinates, host float64): the weights W (d × K), S as a mask of coef's entries
+        in column order, the minimum-norm subgradient g on S, H J's smooth part's Hessian
+        on S and ``lam`` the penalty's part of its diagonal (:meth:`support_decrement`);
+        None where the backend gives no Gram. ``shifts``: K classes' H with a curvature
+        along the shifts common to the classes (:meth:`_class_bound`'s)."""
         (p, k), d, be = self.coef_shape, self.problem.n_features, self.backend
         W = np.asarray(_host(be, point.coef[:d, ...]), dtype=np.float64).reshape(d, k)
         S = np.ones((p, k), dtype=bool)
@@ -856,24 +884,60 @@ class Objective:
                 return None
             H, lam = _symmetrized(H), lam[S[:, 0]]
         else:
-            H, _, lam = self._class_bound(np.ones(p, dtype=bool), z, shifts=False)
+            H, _, lam = self._class_bound(np.ones(p, dtype=bool), z, shifts=shifts)
             H, lam = _kept(H, S.ravel(order="F")), lam[S.ravel(order="F")]
         keep = S.ravel(order="F")
-        g = g.ravel(order="F")[keep]
-        # K classes: J - J* is at least the penalty's fall under the shifts common to the
-        # classes, which leave the loss as it is (:func:`best_shift`)
-        shift = 2.0 * best_shift(W, D, self.penalty.l1, self.penalty.l2)[0] if k > 1 else 0.0
-        if not g.size or shift > target:
-            return shift
-        L = _factor(np.array(H), self.dtype, lam)
-        lam2 = math.inf if L is None else float(g @ _cho_solve(L, g[:, None])[:, 0])
-        if lam2 <= target:
-            return max(lam2, shift)
-        # where the loss is flat along part of the support (its L1 term linear there)
+        return W, keep, g.ravel(order="F")[keep], H, lam
+
+    def support_newton(self, point):
+        """``(d, fall)``: the step d from ``point`` (these coordinates) to J's proximal
+        Newton point on the support S (:meth:`support_decrement`'s H and g): -H_SS⁻¹g on
+        S, each weight that would cross 0 stopped there (the orthant of its sign, where the
+        L1 term is linear and J restricted to S smooth: OWL-QN's projection, Andrew and Gao
+        2007), 0 off S; along the loss's flat directions on S the move to J's least there
+        where the model predicts it the larger fall (:meth:`_support_step`); and that
+        predicted fall. d None where the backend gives no Gram or H_SS is not positive
+        definite. The step of the support's Newton method, where proximal gradient steps
+        crawl (Lee, Sun and Saunders 2014; user guide, "Newton steps on the support")."""
+        twin = self.standardized_twin()
+        with np.errstate(all="ignore"):
+            out = twin._support_step(self.standardized_point(point))
+        if out is None:
+            return None, 0.0
+        step, fall = out
+        step = astype(self.backend.asarray(step), self.dtype, self.xp)
+        return (step if self.T is self.std else self.T.from_base(self.std.to_base(step))), fall
+
+    def _support_step(self, point):
+        """:meth:`support_newton`'s step in the standardized coordinates (host)."""
+        # (K classes: the loss is flat along the shifts common to the classes, and H⁻¹
+        # would blow their rounding up to huge steps there, as in the metric of K classes)
+        system = self._support_system(point, shifts=True)
+        if system is None or not system[2].size:
+            return None
+        W, keep, g, H, lam = system
+        # Off the loss's flat directions on S (collinear columns, one-hot levels beside the
+        # intercept, K classes' common shift) the Newton step; along them J is the penalty's
+        # alone, least at :func:`_flat_line`'s t (H⁻¹ would read the L1 term's slope there
+        # as a huge distance). The move whose fall the model predicts larger is taken.
+        L, gR, gN = _off_flat(H, lam, g)
+        if L is None:
+            return None
+        (p, k), d = self.coef_shape, self.problem.n_features
+        x = _cho_solve(L, gR[:, None])[:, 0]
         w = np.full((p, k), np.inf)
         w[:d] = W
-        flat = _flat_decrement(H, lam, g, w.ravel(order="F")[keep])
-        return None if flat is None else max(flat, shift)
+        u, t, slope, a = _flat_line(lam, gN, w.ravel(order="F")[keep])
+        step = np.zeros(p * k)
+        flat = u is not None and t < math.inf and slope * t - 0.5 * a * t * t > 0.5 * float(
+            gR @ x)
+        step[keep] = t * u if flat else -x
+        step = step.reshape((p, k), order="F")
+        new = W + step[:d]
+        crosses = (W != 0.0) & (np.sign(new) != np.sign(W))
+        step[:d][crosses] = -W[crosses]  # (to 0 exactly: the orthant's face)
+        fall = slope * t - 0.5 * a * t * t if flat else 0.5 * float(gR @ x)
+        return (step, fall) if np.isfinite(step).all() else None
 
     def least_weight(self):
         """The least normalised weight of a row of positive weight (a host float)."""
@@ -1828,27 +1892,47 @@ def _flat_decrement(H, lam, g, w):
     s = ‖g_N‖, the penalty's curvature a = Σ lam u²) the fall of J up to its first kink
     t (w + t u crosses 0), twice it as λ² counts it. ``w``: the weights on the support (inf
     for an intercept: no kink). None where H is not positive definite."""
-    Hl = H - np.diag(lam)
-    e, V = np.linalg.eigh(Hl)
-    N = V[:, e <= FLAT * max(float(e[-1]), 0.0)]
-    gN = N @ (N.T @ g)
-    gR = g - gN
-    H2 = H + (float(np.trace(H)) / len(H)) * (N @ N.T)
-    L = _factor(H2, np.float64, lam)
+    L, gR, gN = _off_flat(H, lam, g)
     if L is None:
         return None
     out = float(gR @ _cho_solve(L, gR[:, None])[:, 0])
+    u, t, slope, a = _flat_line(lam, gN, w)
+    if u is None:
+        return out
+    if t == math.inf:  # (a = 0 and no kink: J falls without bound, as far as H reads)
+        return math.inf
+    return out + 2.0 * (slope * t - 0.5 * a * t * t)
+
+
+def _flat_line(lam, gN, w):
+    """``(u, t, s, a)``: the flat direction u = -g_N/‖g_N‖ of :func:`_flat_decrement`, J's
+    slope s = ‖g_N‖ and the penalty's curvature a = Σ lam u² along it, and the step t that
+    minimises J there, s/a or less: at most to the first kink (w + t u crosses 0; ``w``
+    inf for an intercept). u None where g_N is 0."""
     slope = float(np.linalg.norm(gN))
     if not slope > 0.0:
-        return out
+        return None, 0.0, 0.0, 0.0
     u = -gN / slope
     a = float(lam @ (u * u))
     with np.errstate(divide="ignore", invalid="ignore"):
         cross = u * w < 0.0
         t = float(np.min(np.abs(w[cross] / u[cross]), initial=np.inf))
-    if a > 0.0 and slope / a <= t:
-        return out + slope * slope / a
-    return out + 2.0 * (slope * t - 0.5 * a * t * t) if t < np.inf else np.inf
+    return u, min(t, slope / a) if a > 0.0 else t, slope, a
+
+
+def _off_flat(H, lam, g):
+    """``(L, g_R, g_N)``: g's parts along the exact null space N of the loss's part
+    H - diag(lam) (eigenvalues within FLAT of its largest: the module comment above FLAT)
+    and off it, and the Cholesky factor L of H + c·NNᵀ (c H's mean diagonal; None where not
+    positive definite, or H not finite: extreme data), in which g_R's solve is H⁻¹'s off
+    N."""
+    if not np.isfinite(H).all():
+        return None, g, np.zeros_like(g)
+    e, V = np.linalg.eigh(H - np.diag(lam))
+    N = V[:, e <= FLAT * max(float(e[-1]), 0.0)]
+    gN = N @ (N.T @ g)
+    H2 = H + (float(np.trace(H)) / len(H)) * (N @ N.T)
+    return _factor(H2, np.float64, lam), g - gN, gN
 
 
 def _factor(H, dtype, lam):

@@ -156,13 +156,14 @@ def test_offset_columns_search_columns_stop_as_their_single_fits(solver, k):
 
 
 # Fixed (was a strict xfail, 1.7e-1 to 1.8e-1 above J*): with an L1 part the stop's take is
-# J's Hessian on the weights' support (Objective.support_decrement): it refuses, and the fit
-# runs to max_iter, unconverged, as it should.
+# J's Hessian on the weights' support (Objective.support_decrement): it refuses. The fit ran
+# to max_iter, unconverged; the support's Newton steps (bb.newton_point) now descend the
+# valley, and it converges within the promise (76 and 268 iterations).
 @pytest.mark.parametrize("rho", [0.5, 1.0])
 def test_offset_columns_without_intercept_l1_default_solver(rho):
     X, y = _offset()
     m = GD(C=1.0, l1_ratio=rho, fit_intercept=False).fit(X, y)
-    assert not m.converged_
+    assert m.converged_ and m.n_iter_[0] < 1000
     _assert_within_promise(m, X, y, _offset_J_star(X, y, 1.0, rho), 1.0, rho)
 
 

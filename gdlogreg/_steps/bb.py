@@ -5,7 +5,7 @@ from collections import deque
 
 import numpy as np
 
-from ._base import quantize, register, vdot
+from ._base import eps, quantize, register, vdot
 from .armijo import Armijo
 
 # ABBmin's switch: the short step when t₂ / t₁ < τ (t₂ <= t₁ always). τ starts
@@ -49,6 +49,20 @@ STALE, STALE_GAP = 4.0, 5
 # (benchmarks/README.md, "A stop confirmed by the Newton decrement"; "bb's confirmation:
 # the curvature fall and λ²").
 CONFIRM, CONFIRMS = 0.1, 10
+
+# With an L1 part the metric does not apply (the prox needs a diagonal map), and the
+# proximal steps crawl where J's curvature on the support is ill-conditioned: for two
+# classes in float64, where J's Hessian on the support may be taken
+# (:meth:`gdlogreg._objective.Objective.stop_take_price`), from WHITEN_FIRST iterations on a
+# step to the support's projected Newton point
+# (:meth:`gdlogreg._objective.Objective.support_newton`) is tried, halved at most
+# NEWTON_HALVINGS times, and kept where J falls; again after the take's price in iterations
+# (rent or buy: the steps cost at most what the iterations between them do), the wait
+# doubled after a step where J fell less than NEWTON_RATIO of the quadratic model's
+# prediction (a trust region's test, Nocedal and Wright 2006, Algorithm 4.1: the support or
+# the curvature is still moving). K classes: measured, not adopted (benchmarks/README.md,
+# "The support's Newton steps").
+NEWTON_HALVINGS, NEWTON_RATIO = 20, 0.25
 
 
 # A gradient test's stop where the rule holds no metric of a decrement (constant, Armijo and
@@ -121,6 +135,49 @@ class StopTakes:
         if ratio > 1.0:
             self.refused = (ratio, opt, k)
         return ratio <= 1.0
+
+
+def newton_wait(objective):
+    """The iterations between the support's Newton steps (NEWTON_HALVINGS' comment) at
+    first: the price of a take of J's Hessian (at least 1), inf where none applies
+    (without an L1 part, float32, K classes, a backend without the Gram kernel: Dask,
+    where no take may be paid)."""
+    if not (objective.penalty.l1 > 0.0 and eps(objective.dtype) < 1e-10  # (float64)
+            and objective.coef_shape[1] == 1
+            and hasattr(objective.backend, "centred_gram")):
+        return math.inf
+    price = objective.stop_take_price()
+    return max(1, math.ceil(price)) if price < math.inf else math.inf
+
+
+def first_newton(wait):
+    """The iteration of the first Newton step after waits of ``wait`` iterations."""
+    return max(WHITEN_FIRST, wait)
+
+
+def next_wait(wait, kept):
+    """The wait after a Newton step (``kept``: J fell by at least NEWTON_RATIO of the
+    model's prediction): twice as long where it did not."""
+    return wait if kept else 2 * wait
+
+
+def newton_point(objective, point):
+    """``(new, kept)``: the Point at the support's projected Newton step from ``point``
+    (:meth:`gdlogreg._objective.Objective.support_newton`), or at its first halving where
+    J falls below ``point``'s (at most NEWTON_HALVINGS), and whether J fell there by at
+    least NEWTON_RATIO of the quadratic model's prediction; None where J falls nowhere
+    (``point``'s raw prediction as it was) or no step applies."""
+    d, fall = objective.support_newton(point)
+    if d is None:
+        return None, False
+    ray, lam = objective.along(point, d), 1.0
+    for _ in range(NEWTON_HALVINGS + 1):
+        new, _ = ray.trial(lam, lambda J: J < point.J, likely=lam == 1.0)
+        if new is not None:
+            return new, point.J - new.J >= NEWTON_RATIO * fall
+        lam *= 0.5
+    point.z = ray.Z  # (the ray took it; a refused trial put it back)
+    return None, False
 
 
 def whitens(k, at, gap=0, since=math.inf):
@@ -311,9 +368,31 @@ class BarzilaiBorwein(Armijo):
         point = super().start(objective, coef0)
         self._safe = self.step  # the plain steps' first, where a metric is dropped
         self._dropped = math.inf  # J where a metric was last dropped (a stall in one)
+        # the support's Newton steps (NEWTON_HALVINGS' comment): the next one's iteration
+        # and the wait after it
+        self._newton_wait = newton_wait(objective) if self.auto else math.inf
+        self._newton_at = first_newton(self._newton_wait)
         return point
 
+    def _newton(self, objective, point):
+        """:func:`newton_point` from ``point``, where due (NEWTON_HALVINGS' comment): the
+        Point there, or None (``point`` as it was, and the next one waits twice as
+        long)."""
+        new, kept = newton_point(objective, point)
+        self._newton_wait = next_wait(self._newton_wait, kept)
+        self._newton_at = self._k + self._newton_wait
+        if new is None:
+            return None
+        self._memory.append(point.J)
+        self._k += 1
+        self._Pg = None
+        return new
+
     def update(self, objective, point):
+        if self._k >= self._newton_at:
+            new = self._newton(objective, point)
+            if new is not None:
+                return new
         k = objective.coef_shape[1]
         stale = stale_metric(self._P is not None, self.step, self._k - self._taken,
                              exact_metric(self._P, k), getattr(self._P, "every", math.inf),
