@@ -917,9 +917,9 @@ class Objective:
             return None
         W, keep, g, H, lam = system
         # Off the loss's flat directions on S (collinear columns, one-hot levels beside the
-        # intercept, K classes' common shift) the Newton step; along them J is the penalty's
-        # alone, least at :func:`_flat_line`'s t (H⁻¹ would read the L1 term's slope there
-        # as a huge distance). The move whose fall the model predicts larger is taken.
+        # intercept) the Newton step; along them J is the penalty's alone, least at
+        # :func:`_flat_line`'s t (H⁻¹ would read the L1 term's slope there as a huge
+        # distance). The move whose fall the model predicts larger is taken.
         L, gR, gN = _off_flat(H, lam, g)
         if L is None:
             return None
@@ -928,15 +928,14 @@ class Objective:
         w = np.full((p, k), np.inf)
         w[:d] = W
         u, t, slope, a = _flat_line(lam, gN, w.ravel(order="F")[keep])
-        step = np.zeros(p * k)
-        flat = u is not None and t < math.inf and slope * t - 0.5 * a * t * t > 0.5 * float(
-            gR @ x)
-        step[keep] = t * u if flat else -x
+        step, fall = np.zeros(p * k), 0.5 * float(gR @ x)
+        along = slope * t - 0.5 * a * t * t if u is not None and t < math.inf else -math.inf
+        step[keep] = t * u if along > fall else -x
+        fall = max(fall, along)
         step = step.reshape((p, k), order="F")
         new = W + step[:d]
         crosses = (W != 0.0) & (np.sign(new) != np.sign(W))
         step[:d][crosses] = -W[crosses]  # (to 0 exactly: the orthant's face)
-        fall = slope * t - 0.5 * a * t * t if flat else 0.5 * float(gR @ x)
         return (step, fall) if np.isfinite(step).all() else None
 
     def least_weight(self):
