@@ -221,3 +221,25 @@ def test_array_api_x_takes_the_steps_of_numpy_x(steps):
     assert n_steps > 0 and len(steps) == 2 * n_steps
     assert int(np.asarray(m.n_iter_)[0]) == ref.n_iter_[0]
     np.testing.assert_allclose(np.asarray(m.coef_), ref.coef_, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", ["huge", "tiny", "mixed", "copies", "separable"])
+@pytest.mark.parametrize("weights", [None, "spread"])
+def test_hostile_scales_leave_no_warning_and_a_finite_model(scale, weights):
+    """The steps' Gram, eigenvalues and Cholesky factor on columns at 1e150 or 1e-300, of
+    mixed scales, copied, or separating the classes, under weights from 1e-12 to 1e12: no
+    leaked RuntimeWarning, a finite model whose J is the loss curve's."""
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(200, 5))
+    y = (Z[:, 0] + rng.logistic(size=200) > 0).astype(int)
+    X = {"huge": Z * 1e150, "tiny": Z * 1e-300,
+         "mixed": Z * np.array([1e-200, 1.0, 1e100, 1e-5, 1e5]),
+         "copies": np.column_stack([Z, Z[:, 0], -Z[:, 0]]),
+         "separable": np.column_stack([np.where(y == 1, 5.0, -5.0), Z[:, 1:]])}[scale]
+    sw = None if weights is None else np.logspace(-12, 12, 200)
+    for C, rho in [(1.0, 1.0), (1e6, 0.5)]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            m = GD(C=C, l1_ratio=rho).fit(X, y, sample_weight=sw)
+        assert np.isfinite(m.coef_).all() and np.isfinite(m.intercept_).all()
+        assert np.isfinite(m.loss_curve_[-1])
