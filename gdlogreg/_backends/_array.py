@@ -938,9 +938,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
                 A = buf[: min(i + step, block.stop) - i]
                 if self._sparse:  # CSR rows that go dense (class_gram): scattered
                     _dense_block(self.X[i : i + len(A)], out=A)
-                else:
-                    np.copyto(A, self.X[i : i + len(A)])  # a copy, in float64
-                A -= mu  # in place: the block's one temporary, A itself
+                    A -= mu  # in place: the block's one temporary, A itself
+                else:  # x - μ in float64 into A: the copy and the centring in one pass
+                    np.subtract(self.X[i : i + len(A)], mu, out=A)
                 A *= D
                 if not isinstance(self.s, float):
                     # a row of weight 0 moves nothing, whatever it holds: 0 times its
