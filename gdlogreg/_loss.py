@@ -353,7 +353,13 @@ class MultinomialLogLoss:
         se = other + 1.0  # Σe
         lse = _log1p(other, se, np)  # logsumexp(z) - z_y, per row
         if not float(lse.max()) <= _HALF_LOG_MAX[z.dtype.itemsize]:
-            return None
+            # rows of weight 0 only (a held-out fold's, far off at a weak penalty): their
+            # terms are 0 whatever z holds there, as at z = 0 on the general path, which
+            # took three passes over the block for it (the search of 1,000 classes, C = 1e4)
+            bad = ~(lse <= _HALF_LOG_MAX[z.dtype.itemsize])  # nan too
+            if isinstance(s, float) or np.any(s[bad] > 0):
+                return None
+            E[:, bad], other[bad], se[bad], lse[bad] = 0.0, 0.0, 1.0, 0.0
         loss = weighted_sum(s, lse, np)
         if not residual:
             return loss, None
