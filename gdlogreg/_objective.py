@@ -959,8 +959,9 @@ class Objective:
         """The rows :class:`LowRankMetric` counts (:meth:`_rows`) where it may be taken
         (:meth:`_low_rank_applies`), else None; the rows of positive weight (a sum on the
         device) counted only where the penalty and the backend allow it."""
-        if not (self.penalty.l2 > 0.0 and hasattr(self.backend, "centred_rows")):
-            return None
+        be = self.backend
+        if not (self.penalty.l2 > 0.0 and getattr(be, "gives_rows", False)):
+            return None  # (sparse X of few stored entries: H's diagonal instead)
         n = self._rows()
         return n if _factored(n, self.coef_shape[0]) else None
 

@@ -222,8 +222,14 @@ def test_with_more_coordinates_than_a_quarter_of_the_rows_the_metric_is_factored
         np.testing.assert_allclose((P @ H)[np.ix_(keep, keep)], np.eye(keep.sum()), atol=1e-6)
     else:  # each class's own block, off the shifts common to the classes
         _check_class_blocks(obj, X, full, P, keep)
-    # sparse X is never densified for it; more rows than LOW_RANK_ROWS: none
-    assert _objective(sp.csr_matrix(X), y, fit_intercept=fit_intercept).whitening() is None
+    # sparse X storing all its entries (dense in all but its format): the same metric;
+    # sparse X storing fewer than half of them is never densified for it
+    P_csr = _objective(sp.csr_matrix(X), y, fit_intercept=fit_intercept).whitening()
+    assert isinstance(P_csr, LowRankMetric)
+    np.testing.assert_allclose(P_csr @ E, obj.whitening() @ E, rtol=1e-7, atol=1e-10)  # moments
+    sparse = X * (rng.random(X.shape) < 0.3)
+    assert _objective(sp.csr_matrix(sparse), y, fit_intercept=fit_intercept).whitening() is None
+    # more rows than LOW_RANK_ROWS: none
     n_big = LOW_RANK_ROWS + 10  # and still fewer than 4 p: the p × p metric, paid for
     big = rng.standard_normal((n_big, n_big // 3))
     obj_big = _objective(big, rng.integers(0, K, n_big), fit_intercept=fit_intercept)

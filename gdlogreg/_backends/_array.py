@@ -382,6 +382,12 @@ class NumpyBackend(HostArrays, ArrayBackend):
         self._sparse = sp.issparse(X)
         self._csr = self._sparse and X.format == "csr"
         self._indptr = _kernel_indptr(X) if self._csr else None
+        #: Whether :meth:`centred_rows` gives X's rows: dense X, and sparse X that stores
+        #: at least half of its entries (dense in all but its format: the copy is about
+        #: the size of X's own arrays). Sparser X is never densified: there the factored
+        #: metric's products would cost many times X's own, and its steps take H's
+        #: diagonal instead (:meth:`gdlogreg._objective.Objective.whitening`).
+        self.gives_rows = not self._sparse or 2 * X.nnz >= self.n_samples * self.n_features
         # Row blocks of X that are contiguous (C-ordered dense X): its products can be
         # cut in them (np.dot would copy a block of an F-ordered or strided X; for
         # F-ordered X that copy pays where Z has as many columns as X: _x_by_rows).
@@ -994,11 +1000,15 @@ class NumpyBackend(HostArrays, ArrayBackend):
         """The rows aᵢ = (xᵢ - μ)·scale of dense X (numpy, float64, n × d, a copy: for the
         low-rank metric of few rows, bounded by its caller), the rows of positive weight s
         only (a held-out fold's, or a weight of 0, is no row: the fit without it); None
-        for sparse X (never densified)."""
-        if self._sparse:
+        where sparse X is not dense enough to give them (:attr:`gives_rows`)."""
+        if not self.gives_rows:
             return None
         pos = _positive(self.s)
-        A = self.X.astype(np.float64) if pos is None else np.asarray(self.X[pos], np.float64)
+        X = self.X if pos is None else self.X[pos]
+        if self._sparse:
+            A = np.asarray(X.toarray(), dtype=np.float64)
+        else:
+            A = X.astype(np.float64) if pos is None else np.asarray(X, np.float64)
         A -= np.asarray(mean, dtype=np.float64)
         A *= np.asarray(scale, dtype=np.float64)
         return A
@@ -1690,6 +1700,9 @@ class DenseArrayBackend(ArrayBackend):
                 xp.astype(self.s[lo:hi], xp.float64), (-1, 1))
             S = rows.gram_part(A, Z[lo:hi, ...], s, xp, out=S)
         return to_host(S).astype(np.float64)
+
+    #: :meth:`centred_rows` gives X's rows (dense X)
+    gives_rows = True
 
     def centred_rows(self, mean, scale):
         """As :meth:`NumpyBackend.centred_rows`, on the host: X copied there (few rows,
