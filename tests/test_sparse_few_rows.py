@@ -107,3 +107,33 @@ def test_sparse_text_of_few_rows_takes_the_diagonal_at_a_weak_penalty(monkeypatc
     tight = _fit(X, y, C=1e4, tol=1e-10, max_iter=20_000)
     J_star = _J(tight, X, y, 1e4)
     assert _J(fit, X, y, 1e4) - J_star <= 1e-6 * J_star
+
+
+def test_the_share_stored_counts_rows_by_their_weights():
+    """Rows of weight 0 count for nothing and a weight of 2 as a repeated row: the fit
+    takes the metric of the fit without those rows, or with the row repeated (the
+    sample-weight equivalence scikit-learn checks)."""
+    rng = np.random.default_rng(3)
+    n, d = 40, 30
+    X = rng.standard_normal((n, d)) * (rng.random((n, d)) < 0.4)  # 40 % stored
+    y = rng.integers(0, 2, n)
+    dense_rows = rng.standard_normal((30, d))  # all stored: 61 % of the whole
+    Xe, ye = np.vstack([X, dense_rows]), np.r_[y, rng.integers(0, 2, 30)]
+    we = np.r_[np.ones(n), np.zeros(30)]
+    assert 2 * np.count_nonzero(Xe) > Xe.size
+    ref = NumpyBackend(sp.csr_matrix(X), y, 1.0 / n)
+    for fmt in ("csr", "csc"):
+        be = NumpyBackend(sp.csr_matrix(Xe).asformat(fmt), ye, we / we.sum())
+        assert be.gives_rows == ref.gives_rows is False
+    a = _fit(sp.csr_matrix(X), y, C=100.0, tol=1e-10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        b = GradientDescentLogisticRegression(C=100.0, tol=1e-10).fit(
+            sp.csr_matrix(Xe), ye, sample_weight=we)
+    assert a.n_iter_[0] == b.n_iter_[0]
+    np.testing.assert_allclose(b.coef_, a.coef_, rtol=1e-7, atol=1e-9)
+    # a weight of 2 on the sparse rows against those rows repeated
+    w2 = np.r_[np.full(n, 2.0), np.ones(30)]
+    Xr = np.vstack([X, X, dense_rows])
+    share = NumpyBackend(sp.csr_matrix(Xe), ye, w2 / w2.sum()).gives_rows
+    assert share == NumpyBackend(sp.csr_matrix(Xr), np.r_[y, ye], 1.0 / len(Xr)).gives_rows

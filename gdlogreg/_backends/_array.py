@@ -383,11 +383,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
         self._csr = self._sparse and X.format == "csr"
         self._indptr = _kernel_indptr(X) if self._csr else None
         #: Whether :meth:`centred_rows` gives X's rows: dense X, and sparse X that stores
-        #: at least half of its entries (dense in all but its format: the copy is about
-        #: the size of X's own arrays). Sparser X is never densified: there the factored
+        #: at least half of its entries (dense in all but its format: the copy is at most
+        #: 4/3 of X's own arrays). Sparser X is never densified: there the factored
         #: metric's products would cost many times X's own, and its steps take H's
         #: diagonal instead (:meth:`gdlogreg._objective.Objective.whitening`).
-        self.gives_rows = not self._sparse or 2 * X.nnz >= self.n_samples * self.n_features
+        self.gives_rows = not self._sparse or _stored_share(X, s) >= 0.5
         # Row blocks of X that are contiguous (C-ordered dense X): its products can be
         # cut in them (np.dot would copy a block of an F-ordered or strided X; for
         # F-ordered X that copy pays where Z has as many columns as X: _x_by_rows).
@@ -1727,6 +1727,22 @@ class DenseArrayBackend(ArrayBackend):
         w = w.ravel() if w.ndim < 2 or w.shape[1] == 1 else w
         pos = _positive(self.s)
         return w if pos is None else w[pos]  # equal weights made s·ρ at Z: all the rows
+
+
+def _stored_share(X, s):
+    """The share of sparse X's entries that it stores, each row's count weighted by s (the
+    normalised weights, or one number; a matrix: summed over its columns): rows of weight 0
+    count for nothing and a weight of 2 as a repeated row, the share of the fit without
+    them, or with the row repeated (scikit-learn's sample-weight equivalence)."""
+    counts = np.diff(X.indptr) if X.format == "csr" else np.bincount(
+        X.indices, minlength=X.shape[0])
+    if isinstance(s, float):
+        stored, rows = float(counts.sum()), float(X.shape[0])
+    else:
+        w = np.asarray(to_host(s), dtype=np.float64)
+        w = w.sum(axis=1) if w.ndim == 2 else w
+        stored, rows = float(w @ counts), float(w.sum())
+    return stored / (rows * X.shape[1]) if rows > 0.0 and X.shape[1] else 0.0
 
 
 def _positive(s):
