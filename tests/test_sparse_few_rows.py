@@ -8,10 +8,11 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from test_diagonal_metric import _metrics_taken  # shared
 
 from gdlogreg import GradientDescentLogisticRegression
 from gdlogreg._backends._array import NumpyBackend
-from gdlogreg._objective import DiagonalMetric, LowRankMetric, Objective
+from gdlogreg._objective import DiagonalMetric, LowRankMetric
 
 
 def _fit(X, y, **params):
@@ -25,19 +26,6 @@ def _J(model, X, y, C):
     t = np.where(y == model.classes_[1], 1.0, -1.0)
     return np.mean(np.logaddexp(0.0, -t * z)) + 0.5 * model.coef_[0] @ model.coef_[0] / (
         C * len(y))
-
-
-def _metrics_taken(monkeypatch):
-    taken = []
-    whitening = Objective.whitening
-
-    def spy(self, *args, **kwargs):
-        P = whitening(self, *args, **kwargs)
-        taken.append(P)
-        return P
-
-    monkeypatch.setattr(Objective, "whitening", spy)
-    return taken
 
 
 def test_the_backend_gives_rows_of_dense_and_dense_enough_sparse_x_only():
