@@ -410,9 +410,12 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             y_idx = np.asarray(y_idx.compute())
         else:
             xp, _, _ = get_namespace_and_device(X)
+            # CSC X as CSR: GridSearchCV's folds are CSR (scikit-learn's ``indexable``), and
+            # CSR X of at most as many columns as rows takes a metric CSC X does not (its
+            # Gram in one read), so the columns would not be GridSearchCV's fits
             with np.errstate(over="ignore", invalid="ignore"):
                 X, y = validate_data(
-                    self, X, y, accept_sparse=["csr", "csc"], dtype=[xp.float64, xp.float32],
+                    self, X, y, accept_sparse="csr", dtype=[xp.float64, xp.float32],
                     y_numeric=False,
                 )
             y_host = _to_numpy(y)

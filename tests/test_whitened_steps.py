@@ -223,12 +223,16 @@ def test_with_more_coordinates_than_a_quarter_of_the_rows_the_metric_is_factored
     else:  # each class's own block, off the shifts common to the classes
         _check_class_blocks(obj, X, full, P, keep)
     # sparse X storing all its entries (dense in all but its format): the same metric;
-    # sparse X storing fewer than half of them is never densified for it
+    # so does a sparse X of few entries (the small copy); sparse X of more entries storing
+    # fewer than half of them is never densified for it
     P_csr = _objective(sp.csr_matrix(X), y, fit_intercept=fit_intercept).whitening()
     assert isinstance(P_csr, LowRankMetric)
     np.testing.assert_allclose(P_csr @ E, obj.whitening() @ E, rtol=1e-7, atol=1e-10)  # moments
     sparse = X * (rng.random(X.shape) < 0.3)
-    assert _objective(sp.csr_matrix(sparse), y, fit_intercept=fit_intercept).whitening() is None
+    P_small = _objective(sp.csr_matrix(sparse), y, fit_intercept=fit_intercept).whitening()
+    assert isinstance(P_small, LowRankMetric)
+    wide = np.hstack([X] * 30) * (rng.random((n, 30 * d)) < 0.3)  # 72,000 entries
+    assert _objective(sp.csr_matrix(wide), y, fit_intercept=fit_intercept).whitening() is None
     # more rows than LOW_RANK_ROWS: none
     n_big = LOW_RANK_ROWS + 10  # and still fewer than 4 p: the p × p metric, paid for
     big = rng.standard_normal((n_big, n_big // 3))

@@ -382,12 +382,15 @@ class NumpyBackend(HostArrays, ArrayBackend):
         self._sparse = sp.issparse(X)
         self._csr = self._sparse and X.format == "csr"
         self._indptr = _kernel_indptr(X) if self._csr else None
-        #: Whether :meth:`centred_rows` gives X's rows: dense X, and sparse X that stores
-        #: at least half of its entries (dense in all but its format: the copy is at most
-        #: 4/3 of X's own arrays). Sparser X is never densified: there the factored
-        #: metric's products would cost many times X's own, and its steps take H's
-        #: diagonal instead (:meth:`gdlogreg._objective.Objective.whitening`).
-        self.gives_rows = not self._sparse or _stored_share(X, s) >= 0.5
+        #: Whether :meth:`centred_rows` gives X's rows: dense X, sparse X that stores at
+        #: least half of its entries (dense in all but its format: the copy is at most 4/3
+        #: of X's own arrays), and sparse X of at most SMALL_COPY entries. Other sparse X
+        #: is never densified: there the factored metric's products would cost many times
+        #: X's own, and its steps take H's diagonal instead
+        #: (:meth:`gdlogreg._objective.Objective.whitening`).
+        self.gives_rows = not self._sparse or (
+            _stored_share(X, s) >= 0.5 or _positive_count(s, X.shape[0]) * X.shape[1]
+            <= SMALL_COPY)
         # Row blocks of X that are contiguous (C-ordered dense X): its products can be
         # cut in them (np.dot would copy a block of an F-ordered or strided X; for
         # F-ordered X that copy pays where Z has as many columns as X: _x_by_rows).
@@ -1727,6 +1730,20 @@ class DenseArrayBackend(ArrayBackend):
         w = w.ravel() if w.ndim < 2 or w.shape[1] == 1 else w
         pos = _positive(self.s)
         return w if pos is None else w[pos]  # equal weights made s·ρ at Z: all the rows
+
+
+#: Sparse X whose rows of positive weight hold at most this many entries gives its rows to
+#: the factored metric whatever it stores (512 KiB in float64: a copy of no weight), as
+#: dense X does: tiny one-hot sets took ten times the iterations on H's diagonal.
+SMALL_COPY = 1 << 16
+
+
+def _positive_count(s, n):
+    """The rows of positive weight s (n for equal weights; a matrix: in any column)."""
+    if isinstance(s, float):
+        return n
+    w = np.asarray(to_host(s))
+    return int(np.count_nonzero((w.reshape(len(w), -1) > 0).any(axis=1)))
 
 
 def _stored_share(X, s):
