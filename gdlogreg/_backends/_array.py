@@ -22,6 +22,7 @@ while each block is in the cache), and a class-major layout of Z for the softmax
 """
 
 import contextlib
+import functools
 import math
 
 import numpy as np
@@ -382,15 +383,6 @@ class NumpyBackend(HostArrays, ArrayBackend):
         self._sparse = sp.issparse(X)
         self._csr = self._sparse and X.format == "csr"
         self._indptr = _kernel_indptr(X) if self._csr else None
-        #: Whether :meth:`centred_rows` gives X's rows: dense X, sparse X that stores at
-        #: least half of its entries (dense in all but its format: the copy is at most 4/3
-        #: of X's own arrays), and sparse X of at most SMALL_COPY entries. Other sparse X
-        #: is never densified: there the factored metric's products would cost many times
-        #: X's own, and its steps take H's diagonal instead
-        #: (:meth:`gdlogreg._objective.Objective.whitening`).
-        self.gives_rows = not self._sparse or (
-            _stored_share(X, s) >= 0.5 or _positive_count(s, X.shape[0]) * X.shape[1]
-            <= SMALL_COPY)
         # Row blocks of X that are contiguous (C-ordered dense X): its products can be
         # cut in them (np.dot would copy a block of an F-ordered or strided X; for
         # F-ordered X that copy pays where Z has as many columns as X: _x_by_rows).
@@ -409,6 +401,19 @@ class NumpyBackend(HostArrays, ArrayBackend):
         new = super().with_weights(s)
         new.row_major = self.row_major
         return new
+
+    @functools.cached_property
+    def gives_rows(self):
+        """Whether :meth:`centred_rows` gives X's rows: dense X, sparse X that stores at
+        least half of its entries (dense in all but its format: the copy is at most 4/3 of
+        X's own arrays), and sparse X of at most SMALL_COPY entries. Other sparse X is never
+        densified: there the factored metric's products would cost many times X's own, and
+        its steps take H's diagonal instead (:meth:`gdlogreg._objective.Objective.whitening`).
+        Asked of a backend once, where a metric is taken (an O(n) count for CSR X)."""
+        X, s = self.X, self.s
+        return not self._sparse or (
+            _stored_share(X, s) >= 0.5 or _positive_count(s, X.shape[0]) * X.shape[1]
+            <= SMALL_COPY)
 
     def _x_by_rows(self, m):
         """Whether the products with m columns are cut in X's row blocks: C-ordered dense
