@@ -333,7 +333,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data (as for :meth:`GradientDescentLogisticRegression.fit`).
+            Training data (as for :meth:`GradientDescentLogisticRegression.fit`; CSC X is
+            fitted as CSR, as ``GridSearchCV``'s folds are).
         y : array-like of shape (n_samples,)
             Target labels.
         sample_weight : array-like of shape (n_samples,), default=None
