@@ -301,12 +301,21 @@ class MultinomialLogLoss:
         return self._sums(out, at, s, xp, residual)
 
     def _shifted(self, z, at, xp):
-        """(E, Σe, lse, None) of :meth:`terms` shifted by each row's maximum."""
+        """(E, Σe, lse, o) of :meth:`terms` shifted by each row's maximum z_max: E_k =
+        exp(z_k - z_max), o = Σ_{k≠y} E_k (E_y left out), Σe = E_y + o. A row whose own
+        class holds the maximum has E_y = 1, and its loss is log1p(o) and its residual
+        -o/Σe, as in the unshifted form (a confident row beside one far off kept its
+        last bits, not 0); another's is log Σe + z_max - z_y, and o >= 1 there."""
         zy = self._take(z, at, xp)
         zmax = xp.max(z, axis=1, keepdims=True)
         E = _exp(z - zmax, xp)
-        se = xp.sum(E, axis=1)
-        return E, se, xp.log(se) + (zmax - zy)[:, 0], None
+        ey = self._take(E, at, xp)[:, 0]
+        E = self._put(E, at, 0.0, xp)
+        other = xp.sum(E, axis=1)
+        se = ey + other
+        gap = (zmax - zy)[:, 0]
+        lse = xp.where(gap > 0, xp.log(se) + gap, _log1p(other, 1.0 + other, xp))
+        return E, se, lse, other
 
     def _shifted_terms(self, z, t, s, xp, residual):
         at = self._class_index(z, t, xp)
@@ -319,9 +328,7 @@ class MultinomialLogLoss:
         if not residual:
             return loss, None
         E *= _column(s / se)  # s ⊙ softmax(z)
-        if other is None:  # the shifted form: s ⊙ (softmax(z) - onehot(y))
-            return loss, self._subtract(E, at, s, xp)
-        # the own class's entry is 0 here: s ⊙ (p_y - 1) = -s·o/(1 + o), without cancelling
+        # the own class's entry is 0 here: s ⊙ (p_y - 1) = -s·o/Σe, without cancelling
         return loss, self._put(E, at, -(s * other / se), xp)
 
     def _unshifted(self, z, at, xp):
@@ -411,17 +418,6 @@ class MultinomialLogLoss:
         else:  # one per row: a column
             v = xp.reshape(v, (-1, 1))
         return xp.where(at == self.classes, v, R)
-
-    def _subtract(self, R, at, s, xp):
-        """R with s_i subtracted at [i, t_i]."""
-        if isinstance(at, tuple):  # R is the block's own new array
-            R[at] -= s
-            return R
-        if at.ndim == 1:
-            R = R if R.flags.f_contiguous else np.asfortranarray(R)
-            R.T.reshape(-1)[at] -= s  # a view: R is class-major
-            return R
-        return R - _scale_rows(s, astype(at == self.classes, R.dtype, xp))
 
 
 def _class_major(z):

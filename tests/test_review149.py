@@ -203,9 +203,14 @@ def _many_classes():
     return X, y, s
 
 
-@pytest.mark.xfail(strict=True, reason="review 149: float32, 10 classes of 3 rows, weights "
-                   "1e-6..1e6, C=1: converged_ 8.1e-3 (bb) / 3.5e-3 (lbfgs) above J*")
-@pytest.mark.parametrize("solver", ["bb", "lbfgs"])
+@pytest.mark.parametrize("solver", [
+    pytest.param("bb", marks=pytest.mark.xfail(
+        strict=True, reason="review 149: float32, 10 classes of 3 rows, weights 1e-6..1e6, "
+        "C=1: converged_ 8.1e-3 above J*")),
+    # 3.5e-3 above J* until the softmax's shifted form kept its confident rows' last
+    # bits (tests/test_shifted_softmax.py)
+    "lbfgs",
+])
 def test_float32_ten_classes_of_three_rows_spanning_weights(solver):
     X, y, s = _many_classes()
     X32 = X.astype(np.float32)
