@@ -34,6 +34,7 @@ class Armijo(StepRule):
     def start(self, objective, coef0):
         self._memory = deque(maxlen=self.memory)
         self._used = None  # λt of the last accepted step
+        self._alpha = self.step  # a float learning rate: each search's first trial
         self._k = 0
         if self.auto:
             # A safe first step from the trace bound of the standardized Hessian.
@@ -118,17 +119,16 @@ class Armijo(StepRule):
 
         ``q`` is the step's direction over -t (P g), ``qq`` = gᵀPg.
         """
-        if not self.auto:
-            return self.step
-        t = 2.0 * lam * self.step
+        used = lam * self.step
+        t = 2.0 * used if self.auto else self._alpha
         J_ref = max(self._memory)
         if new.J > J_ref + self.armijo * lam * (-self.step * qq):
             # Accepted thanks to the rounding slack alone (float32 near the
             # optimum): J no longer tells a good step from a bad one, so cap the
-            # step by the inverse curvature along it, ‖s‖/‖Δg‖, or it doubles
-            # until the iterates wander in the noise of J.
+            # step by the inverse curvature along it, ‖s‖/‖Δg‖, or it doubles (or a
+            # long α is taken again) until the iterates wander in the noise of J.
             y = new.grad - point.grad
             yy = vdot(y, self._metric(y, objective.xp), objective.xp)
-            if yy > 0.0:  # ‖s‖ / ‖y‖ with s = -λt·q (t here is 2λt)
-                t = min(t, 0.5 * t * math.sqrt(qq / yy))
+            if yy > 0.0:  # ‖s‖ / ‖y‖ with s = -λt·q
+                t = min(t, used * math.sqrt(qq / yy))
         return t
