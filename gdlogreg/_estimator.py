@@ -80,10 +80,12 @@ class GradientDescentLogisticRegression(
         Inverse of the regularisation strength, exactly as in
         :class:`~sklearn.linear_model.LogisticRegression`. ``np.inf`` means no
         penalty. The intercept is never penalised.
-    l1_ratio : float, default=0.0
+    l1_ratio : float or None, default=0.0
         Elastic-net mixing: 0 is the L2 penalty, 1 the L1 penalty, in between
         a mix. With ``l1_ratio > 0`` each step is a proximal step
-        (soft-thresholding), so ``coef_`` has exact zeros.
+        (soft-thresholding), so ``coef_`` has exact zeros. None is 0, as
+        ``LogisticRegression(l1_ratio=None)`` (its default up to scikit-learn 1.7:
+        a grid or parameters saved from it fit here unchanged).
     fit_intercept : bool, default=True
         Whether to learn the intercept b.
     class_weight : dict, "balanced" or None, default=None
@@ -254,7 +256,7 @@ class GradientDescentLogisticRegression(
 
     _parameter_constraints: dict = {
         "C": [Interval(Real, 0, None, closed="right")],
-        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "solver": [StrOptions(set(RULES))],
@@ -402,7 +404,7 @@ class GradientDescentLogisticRegression(
         (checked against the solver: a refit refused here leaves the previous model)."""
         problem = make_problem(
             X, y_idx, weights, n_classes,
-            C=self.C, l1_ratio=self.l1_ratio, fit_intercept=self.fit_intercept,
+            C=self.C, l1_ratio=self.l1_ratio or 0.0, fit_intercept=self.fit_intercept,
         )
         RULES[self.solver].check(problem.penalty)
         return problem
@@ -485,6 +487,8 @@ class GradientDescentLogisticRegression(
         xp, be = problem.xp, problem.backend
         m, d = problem.n_columns, problem.n_features
         W, b = problem.split(result.coef)
+        if b is not None:
+            b = _intercepts_summing_to_zero(b, xp)
         fitted = {
             # Fitted arrays live in the namespace and on the device of X.
             "coef_": _copy(W.T, problem.dtype, xp),
@@ -510,7 +514,8 @@ class GradientDescentLogisticRegression(
             path = np.stack([be.to_numpy(c) for c in result.path])
             fitted["coef_path_"] = np.ascontiguousarray(path[:, :d, :].transpose(0, 2, 1))
             fitted["intercept_path_"] = (
-                path[:, d, :] if self.fit_intercept else np.zeros((len(path), m), path.dtype)
+                _intercepts_summing_to_zero(path[:, d, :], np) if self.fit_intercept
+                else np.zeros((len(path), m), path.dtype)
             )
         return fitted
 
@@ -768,7 +773,7 @@ class GradientDescentLogisticRegression(
         ``penalty == "l1"`` (its threshold is then 1e-5, every nonzero weight,
         as for ``LogisticRegression(l1_ratio=1)``, not the mean).
         """
-        return _penalty_name(self.l1_ratio)
+        return _penalty_name(self.l1_ratio or 0.0)
 
     def __sklearn_is_fitted__(self):
         # A fit that raised may have set n_features_in_ (and, on a refit, left
@@ -1001,6 +1006,20 @@ def _intercepts_centred(b):
         centred = b - mean
         shift = np.isfinite(mean) and abs(mean) > np.max(np.abs(centred))
     return centred if shift and np.all(np.isfinite(centred)) else b
+
+
+def _intercepts_summing_to_zero(b, xp):
+    """K >= 3 classes' fitted intercepts b less their mean, as ``LogisticRegression``'s sum
+    to 0: the softmax ignores a shift common to the classes and no penalty holds the
+    intercepts, so the model and J are the same. An L1 part leaves W's class sums
+    non-zero, and b = b' - μᵀW (the standardization undone) then carried a common offset
+    of up to μ's size (an outside audit, 2026-12-05). b itself where the mean is not
+    finite."""
+    if b.shape[-1] < 3:
+        return b
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = b - xp.sum(b / b.shape[-1], axis=-1, keepdims=True)
+    return out if bool(xp.all(xp.isfinite(out))) else b
 
 
 def _warm_intercept(intercept, m):

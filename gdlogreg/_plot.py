@@ -742,7 +742,7 @@ class DescentPathDisplay:
         n_steps = int(np.max(est.n_iter_)) + 1
         w_path = np.asarray(est.coef_path_, dtype=float)[:n_steps, 0, 0]
         b_path = np.asarray(est.intercept_path_, dtype=float)[:n_steps, 0]
-        C, rho = float(est.C), float(est.l1_ratio)
+        C, rho = float(est.C), float(est.l1_ratio or 0.0)
         if not est.fit_intercept:
             b_path = np.zeros_like(w_path)
         # Left out: iterates of non-finite w, b or J (a diverged step's J overflows, and a

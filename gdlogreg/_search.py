@@ -49,6 +49,7 @@ from ._estimator import (
     _classes_like,
     _detached,
     _encode,
+    _intercepts_summing_to_zero,
     _no_minimum,
     _penalty_name,
     _refuse_none_labels,
@@ -439,8 +440,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         folds = list(check_cv(self.cv, y_host, classifier=True).split(
             np.zeros((len(y_host), 1)), y_host, groups, **split_params))
         scorer = check_scoring(self._base(), self.scoring)
-        if namespace_of(X)[0] is np:  # labels in X's namespace: numpy (and Dask) only
-            scorer = _with_labels(scorer, classes)
+        # every class told to the scorer, in the namespace and on the device of the y it
+        # scores (numpy for numpy and Dask y: their scores are taken on the host)
+        scorer = _with_labels(scorer, classes if _dask.is_dask(y_in) else _classes_like(
+            classes, y))
         scorer = _with_pos_label(scorer, classes)
         weights = _weights_for_scores(scorer, sample_weight, host_weights)
         _check_folds(folds, len(y_host), host_weights, weights is not None)
@@ -864,6 +867,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         self.learning_rates_ = list(axes.get("learning_rate", ["auto"]))
         grid_scores = np.moveaxis(scores.reshape(*shape, F), -1, 0)
         coefs = np.stack([r.coef.T for r in results])  # (columns, k, n_dof)
+        if self.fit_intercept:  # K classes' intercepts as the single fits' (summing to 0)
+            coefs[..., -1] = _intercepts_summing_to_zero(coefs[..., -1], np)
         coefs = np.moveaxis(coefs.reshape(*shape, F, *coefs.shape[1:]), len(shape), 0)
         keys = classes[1:] if len(classes) == 2 else classes
         self.scores_ = {c: grid_scores for c in keys}
