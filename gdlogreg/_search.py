@@ -30,7 +30,7 @@ from sklearn.utils.metadata_routing import (
     MethodMapping,
     process_routing,
 )
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _batch, _dask, _messages
 from ._backends import make_backend, namespace_of
@@ -188,7 +188,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     learning_rate_ : float or "auto"
         The best learning rate.
     Cs_, l1_ratios_ : ndarray
-        The grid's values of C and l1_ratio (in X's namespace and dtype).
+        The grid's values of C and l1_ratio, in X's namespace and in float64 (its
+        largest float where it has none), as ``LogisticRegressionCV``'s.
     learning_rates_ : list
         The grid's learning rates (floats and "auto").
     scores_ : dict
@@ -375,7 +376,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         return (
             MetadataRouter(owner=self)
             .add_self_request(self)
-            .add(splitter=check_cv(self.cv, classifier=True),
+            # the splitter as given, as GridSearchCV's (check_cv would use up a generator)
+            .add(splitter=self.cv,
                  method_mapping=MethodMapping().add(caller="fit", callee="split"))
             .add(scorer=check_scoring(self._base(), self.scoring),
                  method_mapping=MethodMapping().add(caller="score", callee="score")
@@ -438,12 +440,12 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         # groups as the splitter requests them (an alias too: set_split_request(groups="g"))
         groups = split_params.pop("groups", groups)
         folds = list(check_cv(self.cv, y_host, classifier=True).split(
-            np.zeros((len(y_host), 1)), y_host, groups, **split_params))
+            *_split_inputs(X_in, X, y_in, y_host), groups, **split_params))
         scorer = check_scoring(self._base(), self.scoring)
         # every class told to the scorer, in the namespace and on the device of the y it
         # scores (numpy for numpy and Dask y: their scores are taken on the host)
-        scorer = _with_labels(scorer, classes if _dask.is_dask(y_in) else _classes_like(
-            classes, y))
+        host = any(_dask.is_dask(a) for a in (X, y, y_in))
+        scorer = _with_labels(scorer, classes if host else _classes_like(classes, y))
         scorer = _with_pos_label(scorer, classes)
         weights = _weights_for_scores(scorer, sample_weight, host_weights)
         _check_folds(folds, len(y_host), host_weights, weights is not None)
@@ -556,7 +558,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         per_group = (4 * k + 1) * X.shape[0] * itemsize + rule.state_bytes(
             p, k, itemsize)  # and the rule's own (L-BFGS's pairs)
         if issubclass(rule, _batch._Metrics):  # and its whitened steps' metric
-            wide = X.format == "csr" if sp.issparse(X) else isinstance(X, np.ndarray)
+            wide = X.format == "csr" if sp.issparse(X) else (
+                isinstance(X, np.ndarray) or _dask.is_dask(X))
             per_group += metric_bytes(len(y_idx), p, k, wide=wide)
         size = max(1, self.memory_budget // per_group)
         if sp.issparse(X) and p * k > X.shape[0]:
@@ -755,12 +758,32 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         kw.update(routed)
         # the fit's pos_label rule: where the metric's default does not score these
         # labels (LogisticRegressionCV.score raises), the class its best_score_ scored
-        return _with_pos_label(scorer, _to_numpy(self.classes_))(self, X, y, **kw)
+        # the refitted model, as GridSearchCV.score passes best_estimator_ (the search
+        # itself made a scorer that calls est.score recurse, and one reading est.C fail)
+        return _with_pos_label(scorer, _to_numpy(self.classes_))(
+            self._scoring_model(), X, y, **kw)
 
-    def _model(self, coef, classes, params=None, named=True):
+    def _scoring_model(self):
+        """The model :meth:`score` scores: ``best_estimator_``, or with ``refit=False`` a
+        GradientDescentLogisticRegression holding this search's (averaged) model."""
+        check_is_fitted(self)
+        est = getattr(self, "best_estimator_", None)
+        if est is not None:
+            return est
+        est = self._base(C=_first(self.C_), l1_ratio=_first(self.l1_ratio_))
+        for name in ("coef_", "intercept_", "classes_", "n_features_in_",
+                     "feature_names_in_"):
+            if hasattr(self, name):
+                setattr(est, name, getattr(self, name))
+        return est
+
+    def _model(self, coef, classes, params=None, named=True, result=None):
         """A fitted GradientDescentLogisticRegression with the column's coefficients
         (and its candidate's parameters, for a scorer that reads them); with the search's
-        feature names unless ``named`` is False (a scorer given arrays, not the frame)."""
+        feature names unless ``named`` is False (a scorer given arrays, not the frame); with
+        the column's ``result`` (:class:`gdlogreg._batch.GroupResult`), the fit's own
+        attributes too, as GridSearchCV's fold model has them (a scorer may read
+        ``converged_``)."""
         est = self._base(**(params or {}))
         d = self.n_features_in_
         est.coef_ = self._as_fitted(coef[:d].T)
@@ -768,6 +791,12 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             coef[d] if self.fit_intercept else np.zeros(coef.shape[1]))
         est.classes_ = classes
         est.n_features_in_ = d
+        if result is not None:
+            est.n_iter_ = self._as_fitted([result.n_iter], dtype=_int32(self._namespace[0]))
+            est.loss_curve_ = self._as_fitted(result.loss_curve, dtype=np.float64) if (
+                self._namespace[0] is np) else self._as_fitted(result.loss_curve)
+            est.converged_, est.stop_reason_ = bool(result.converged), result.stop_reason
+            est.learning_rate_ = float(result.step)
         if named and hasattr(self, "feature_names_in_"):  # it scores the user's DataFrame
             est.feature_names_in_ = self.feature_names_in_
         return est
@@ -822,7 +851,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             share = (time.perf_counter() - tic) / scores.shape[0]  # each candidate's share
             for c in range(scores.shape[0]):
                 tic = time.perf_counter()
-                model = self._model(results[c * F + f].coef, classes, grid[c], named)
+                model = self._model(results[c * F + f].coef, classes, grid[c], named,
+                                    result=results[c * F + f])
                 scores[c, f] = score(model, X_test, y_test, **kw)
                 times[c, f] = time.perf_counter() - tic + share
             del X_test, y_test, kw  # one fold's rows at a time
@@ -967,6 +997,24 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                                        dtype=_int32(self._namespace[0]))
         self.C_ = float(_to_numpy(self.C_)[0])
         self.l1_ratio_ = float(_to_numpy(self.l1_ratio_)[0])
+
+
+def _first(a):
+    """The first value of a fitted hyperparameter (``C_`` of shape (K,), or a float)."""
+    return float(np.ravel(_to_numpy(a))[0])
+
+
+def _split_inputs(X_in, X, y_in, y_host):
+    """What the ``cv`` splitter sees, as GridSearchCV shows it the data (a splitter may hold
+    out or order rows by a feature): the user's DataFrame or Series, numpy or sparse X as
+    validated and y's labels; array-API and Dask data as host stand-ins (X's rows as
+    zeros, y's labels)."""
+    if _dask.is_dask(X_in) or not (isinstance(X, np.ndarray) or sp.issparse(X)):
+        X_split = np.zeros((len(y_host), 1))
+    else:
+        X_split = _scored(X_in, X)
+    y_frame = (hasattr(y_in, "iloc") or _is_polars(y_in)) and not _dask.is_dask(y_in)
+    return X_split, (y_in if y_frame else y_host)
 
 
 def _int32(xp):
@@ -1227,7 +1275,8 @@ def _scored_weights(sample_weight, host):
     passes it), but numbers given as strings or objects (``w.astype(str)``, which the
     fits take) as ``host``, the checked float64 ones, as LogisticRegressionCV scores."""
     weights = sample_weight if hasattr(sample_weight, "shape") else np.asarray(sample_weight)
-    if host is not None and getattr(weights.dtype, "kind", "O") not in "biuf":
+    # an array-API dtype has no kind: its numbers are the user's, in y's namespace
+    if host is not None and getattr(weights.dtype, "kind", "f") not in "biuf":
         return host
     return weights
 
