@@ -729,8 +729,8 @@ class Objective:
         return not self._low_rank_applies()
 
     def _gram_in_one_read(self):
-        """Whether the backend takes the centred Gram in one read of X (dense, CSR; not
-        CSC X, nor Dask, whose H is p products with X)."""
+        """Whether the backend takes the centred Gram in one read of X (dense, CSR, Dask's
+        chunks; not CSC X, whose H is p products with X)."""
         be = self.backend
         return hasattr(be, "centred_gram") and not (
             getattr(be, "_sparse", False) and not getattr(be, "_csr", False))
@@ -1144,7 +1144,8 @@ class Objective:
 
     def _wide_kind(self):
         """X's kind where it may take the wide p × p metric, "csr" or "dense" (host numpy
-        X; :data:`MAX_WIDE_WHITENED`), else None (CSC, array-API and Dask X)."""
+        X, Dask's dense chunks; :data:`MAX_WIDE_WHITENED`), else None (CSC and array-API
+        X)."""
         be = self.backend
         if not hasattr(be, "_csr"):
             return None

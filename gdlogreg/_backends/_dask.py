@@ -98,6 +98,29 @@ def _diagonal_block(x, t, s, *, weights, at, mean, scale, rows):
     return np.append((w * A * A).sum(axis=0), w.sum())
 
 
+def _centred_gram_block(x, t, s, *, weights, mean, scale, at=None, rows=None):
+    """[Σ w â âᵀ] of one row chunk, flattened ((d + 1)², float64), â = [(x - μ)·scale; 1]:
+    w = s, or the rows' s·ρ at z = A·at (the in-memory backends' ``centred_gram``)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        A = np.subtract(x, mean, dtype=np.float64)  # copied and centred in one pass
+        A *= scale
+    w = weights if s is None else s
+    if s is not None:  # rows of weight 0 at 0: their inf (1e308 scaled) would be nan (review 67)
+        A[s <= 0] = 0.0
+    if rows is not None:
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            w = rows.terms(_linear_block(x, at), t, w, np, True)[1]
+    w = np.broadcast_to(np.asarray(w, dtype=np.float64).reshape(-1), (A.shape[0],))
+    root = np.sqrt(w)
+    A *= root[:, None]
+    d = A.shape[1]
+    G = np.empty((d + 1, d + 1))
+    G[:d, :d] = A.T @ A
+    G[d, :d] = G[:d, d] = root @ A
+    G[d, d] = w.sum()
+    return G.ravel()
+
+
 def _scale_block(x, t, s, *, weights):
     """[max |x| (d), w, the row of largest weight w (d)] of one row chunk, over its rows
     of positive weight (a value on a row of weight 0 would shrink the others to
@@ -217,6 +240,10 @@ class DaskBackend(HostArrays):
         Normalised weights, or one number for equal weights.
     """
 
+    #: Dense row chunks: the p × p metric of wide X (up to MAX_WIDE_WHITENED coordinates)
+    #: from :meth:`centred_gram`, as for host dense X (gdlogreg._objective's _wide_kind).
+    _sparse = _csr = False
+
     def __init__(self, X, loss, y_idx, s):
         import dask
         from dask.base import get_scheduler
@@ -321,6 +348,16 @@ class DaskBackend(HostArrays):
                                   mean=np.asarray(mean, np.float64),
                                   scale=np.asarray(scale, np.float64))
         return packed.reshape(rows.shape(self.n_features + 1))
+
+    def centred_gram(self, mean, scale, rows=None, Z=None):
+        """Σᵢ wᵢ âᵢ âᵢᵀ, âᵢ = [(xᵢ - μ)·scale; 1], w = s or the rows' s·ρ at Z (numpy,
+        float64, (d + 1)²), as the in-memory backends': one pass over the chunks, the
+        chunks' Grams added by the reduction tree (J's Hessian for the p × p metric and
+        the support's Newton steps, where the in-memory fit takes them)."""
+        at = {} if rows is None else {"rows": rows, "at": Z.coef}
+        d = self.n_features
+        return self._map_reduce(_centred_gram_block, mean=np.asarray(mean, np.float64),
+                                scale=np.asarray(scale, np.float64), **at).reshape(d + 1, d + 1)
 
     def centred_diagonal(self, mean, scale, rows=None, Z=None):
         """The diagonal of the curvature-weighted centred Gram (numpy float64, d + 1: Σ w
