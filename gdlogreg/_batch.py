@@ -581,17 +581,22 @@ class _Metrics:
         self._curv = np.full((G, objective.k), np.nan)  # the columns' curvatures at a take
         # at once from a warm start (BarzilaiBorwein.start)
         warm = to_host(objective.xp.any(coef0 != 0, axis=0)).reshape(G, -1).any(axis=1)
-        # else where its single fit takes it (Objective.whitening_start): only where the
-        # factored metric may wait (a group's objective copies its weights: a persist on Dask)
-        waits = hasattr(objective.backend, "centred_rows")
-        groups = [objective.group_objective(i) if waits else None for i in range(G)]
-        cold = [g.whitening_start(WHITEN_FIRST, self.early) for g in groups] if waits else (
-            objective.whitening_starts(WHITEN_FIRST, self.early))
+        # else where its single fit takes it (Objective.whitening_start), from each group's
+        # objective where a metric may wait for its price (the factored one, or the p × p
+        # one from a Gram kernel): one at a time, as on Dask each persists its weights
+        be = objective.backend
+        cold, gap = objective.whitening_starts(WHITEN_FIRST, self.early), [0] * G
+        if hasattr(be, "centred_rows") or hasattr(be, "centred_gram"):
+            for i in range(G):
+                group = objective.group_objective(i)
+                cold[i] = group.whitening_start(WHITEN_FIRST, self.early)
+                # a take's cost in iterations where many (Objective.whitening_gap): there
+                # the retakes follow at least that long after the last, as in single fits
+                gap[i] = group.whitening_gap()
+                del group
         self._at = np.array([0 if w else c for c, w in zip(cold, warm, strict=True)],
                             dtype=np.int64)
-        # a take's cost in iterations where many (Objective.whitening_gap): there the
-        # retakes follow at least that long after the last, as in the single fits
-        self._gap = np.array([g.whitening_gap() if waits else 0 for g in groups], dtype=np.int64)
+        self._gap = np.array(gap, dtype=np.int64)
 
     def holds_metrics(self, n):
         """BarzilaiBorwein.holds_metric of each group: a metric of a decrement held."""
