@@ -41,6 +41,7 @@ from scipy.linalg.blas import dtrsv as _trsv
 from scipy.linalg.lapack import dpotrf as _potrf
 from scipy.linalg.lapack import dpotrs as _potrs
 
+from ._backends._array import _stored_share
 from ._backends._threads import scipy_blas_alone
 from ._compat import convert_to_numpy
 from ._loss import (
@@ -753,9 +754,9 @@ class Objective:
             return 0 if self._wide_rents() else self._wide_price()  # column's, else 0
         # n: the rows as counted (a weight of 2 paces it as a repeated row does)
         (p, k), n, be = self.coef_shape, self._rows(), self.backend
-        # CSR X's products read its stored entries only: an iteration costs density times less
-        X = getattr(be, "X", None)
-        density = X.nnz / max(X.shape[0] * X.shape[1], 1) if getattr(be, "_sparse", False) else 1
+        # CSR X's products read its stored entries only: an iteration costs density times
+        # less (its rows' share weighted as :meth:`_rows` counts them: review 162)
+        density = _stored_share(be.X, be.s) if getattr(be, "_sparse", False) else 1
         return math.ceil(RENT * (n * p * p / 2 + p**3) / (4 * n * p * k * density
                                                           + ITERATION_FLOPS))
 
@@ -1104,9 +1105,9 @@ class Objective:
         """(a take's flops, an iteration's) of :meth:`_class_metric_pays`, n its rows."""
         p, k = self.coef_shape
         if getattr(self.backend, "_sparse", False):
-            per_row = self._stored_per_row()
+            per_row = self._stored_per_row(n)
             return (self._sparse_class_take(blocks, n, per_row),
-                    4 * per_row.sum() * k + 4 * n * k + ITERATION_FLOPS)
+                    4 * float(per_row[1] @ per_row[0]) * k + 4 * n * k + ITERATION_FLOPS)
         # at an iteration's rate, not BLAS3_RATE (its products of K columns are matrix
         # products too): priced at BLAS3_RATE, fits of many classes took takes that cost
         # more than they saved (review 50; benchmarks/README.md, "Many classes: each class's
@@ -1115,16 +1116,19 @@ class Objective:
         take = k * (n * p * p + 2 * p**3) if blocks else n * kp * kp / 2 + 2 * kp**3
         return take, 4 * n * kp + ITERATION_FLOPS
 
-    def _stored_per_row(self):
-        """The stored entries of each row of positive weight of sparse X (float64): the
-        sparse takes' price counts the rows as :meth:`_rows` does, a held-out fold's none, so
-        that a search's column takes what its single fit takes (review 97;
-        benchmarks/README.md, "solver='lbfgs' on unseen real data")."""
+    def _stored_per_row(self, n):
+        """``(c, m)``: the stored entries c of each row of sparse X and the row's count m
+        among the n rows (float64): n·s for the normalised weights s, so that the sparse
+        takes' price counts the rows as :meth:`_rows` does, a held-out fold's (or a weight
+        of 0) none, a weight of 2 as a repeated row (a search's column takes what its single
+        fit takes, review 97; scikit-learn's sample-weight equivalence, review 162)."""
         X, s = self.backend.X, self.backend.s
         csr = getattr(self.backend, "_csr", False)
         per_row = (np.diff(X.indptr) if csr else np.bincount(X.indices, minlength=X.shape[0]))
         per_row = per_row.astype(np.float64)
-        return per_row if isinstance(s, float) else per_row[np.asarray(to_host(s)).ravel() > 0]
+        if isinstance(s, float):
+            return per_row, np.full(len(per_row), n / max(len(per_row), 1))
+        return per_row, n * np.asarray(to_host(s), dtype=np.float64).ravel()
 
     def _sparse_class_take(self, blocks, n, per_row):
         """What a take of the class metric costs for sparse X, in an iteration's flops
@@ -1135,11 +1139,12 @@ class Objective:
         products (:meth:`_class_columns`): p columns through X and K²p back and the n × K²p
         products between, the products of many columns SPARSE_TAKE_RATE times faster a
         column than an iteration's. The model against measured takes: benchmarks/README.md,
-        "One-hot categorical data" (review 68). ``per_row``: :meth:`_stored_per_row`."""
-        (p, k), nnz = self.coef_shape, float(per_row.sum())
+        "One-hot categorical data" (review 68). ``per_row``: :meth:`_stored_per_row`'s pair."""
+        (p, k), (stored, rows) = self.coef_shape, per_row
+        nnz = float(rows @ stored)
         if blocks and getattr(self.backend, "_csr", False):
             dense = 2.0 * p**3 / SPARSE_BLAS_RATE + SPARSE_BLOCK * p * p
-            return k * (SPARSE_GRAM * (float(per_row @ per_row) + SPARSE_ENTRY * nnz) + dense)
+            return k * (SPARSE_GRAM * (float(rows @ stored**2) + SPARSE_ENTRY * nnz) + dense)
         return (2 * nnz * p * (1 + k * k) + 4 * n * p * k * k) / SPARSE_TAKE_RATE
 
     def _wide_kind(self):
