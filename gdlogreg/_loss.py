@@ -312,8 +312,10 @@ class MultinomialLogLoss:
         ey = self._take(E, at, xp)[:, 0]
         E = self._put(E, at, 0.0, xp)
         other = xp.sum(E, axis=1)
-        se = ey + other
         gap = (zmax - zy)[:, 0]
+        # Σe of the own class's form where gap is not > 0: also where z_y = +inf (gap nan),
+        # whose loss log1p(0) = 0 then has the residual 0, not nan
+        se = xp.where(gap > 0, ey + other, 1.0 + other)
         lse = xp.where(gap > 0, xp.log(se) + gap, _log1p(other, 1.0 + other, xp))
         return E, se, lse, other
 

@@ -787,8 +787,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         est = self._base(**(params or {}))
         d = self.n_features_in_
         est.coef_ = self._as_fitted(coef[:d].T)
-        est.intercept_ = self._as_fitted(
-            coef[d] if self.fit_intercept else np.zeros(coef.shape[1]))
+        # K classes' intercepts summing to 0, as the single fits' (an average of columns too)
+        est.intercept_ = self._as_fitted(_intercepts_summing_to_zero(coef[d], np)
+                                         if self.fit_intercept else np.zeros(coef.shape[1]))
         est.classes_ = classes
         est.n_features_in_ = d
         if result is not None:
@@ -1001,7 +1002,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
 
 def _first(a):
     """The first value of a fitted hyperparameter (``C_`` of shape (K,), or a float)."""
-    return float(np.ravel(_to_numpy(a))[0])
+    return float(a) if isinstance(a, (int, float)) else float(np.ravel(_to_numpy(a))[0])
 
 
 def _split_inputs(X_in, X, y_in, y_host):

@@ -88,3 +88,11 @@ def test_l1_ratio_none_is_the_l2_penalty():
     assert search.best_params_["l1_ratio"] in (None, 0.5)
     with pytest.raises(ValueError, match="l1_ratio"):
         GD(l1_ratio="l2").fit(X, y)
+
+
+def test_the_averaged_model_of_refit_false():
+    """refit=False averages the folds' best columns: their intercepts sum to 0 too (review
+    161), and are the mean of the coefs_paths_ they come from."""
+    X, y = _iris_offset()
+    search = GDCV(Cs=[0.1, 1.0], l1_ratios=[1.0], cv=3, refit=False).fit(X, y)
+    assert abs(float(search.intercept_.sum())) < 1e-9 * (1.0 + np.abs(search.intercept_).max())

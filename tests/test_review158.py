@@ -144,3 +144,17 @@ def test_array_api_weights_reach_the_scorer_in_ys_namespace():
         GDCV(Cs=CS, cv=3, scoring=scorer).fit(
             xps.asarray(X), xps.asarray(y), sample_weight=xps.asarray(weights))
     assert seen == {("array_api_strict", "array_api_strict")}
+
+
+def test_score_of_refit_false_with_plain_attributes_under_dispatch():
+    """C_ is a float with use_legacy_attributes=False: the model score() builds read it
+    through array-API conversion and raised under dispatch (review 161)."""
+    X, y = _data()
+    try:
+        with sklearn.config_context(array_api_dispatch=True):
+            search = GDCV(Cs=CS, cv=3, refit=False, use_legacy_attributes=False,
+                          scoring="neg_log_loss").fit(X, y)
+            score = search.score(X, y)
+    except (RuntimeError, ImportError) as exc:  # no dispatch on this stack
+        pytest.skip(str(exc))
+    assert np.isfinite(score)

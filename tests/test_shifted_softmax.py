@@ -92,3 +92,16 @@ def test_a_float32_fit_reports_its_own_J():
     J = float((sw @ _accurate_rows(Z, y) + 0.5 * np.sum(W**2) / C) / sw.sum())
     assert model.loss_curve_[-1] == pytest.approx(J, rel=1e-3)
     assert J <= model.loss_curve_[-1] + model.dual_gap_ * 2 + 1e-6 * J
+
+
+def test_an_own_class_at_plus_inf_has_loss_and_residual_zero():
+    """z_y = +inf (a warm start of 1e200 coefficients): the shifted form's gap is nan there;
+    the row's loss is 0 and so is its residual (it was nan, and a fit stopped as diverged
+    where it had restarted from zero; review 161)."""
+    loss = MultinomialLogLoss(3, np)
+    z = np.array([[np.inf, 1.0, 0.0], [0.0, 500.0, 0.0], [0.2, 0.1, -0.3]])
+    t = loss.encode(np.array([0, 0, 2]), np)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value, R = loss.terms(z.copy(), t, np.ones(3), np, residual=True)
+    assert np.isfinite(value) and np.all(np.isfinite(R))
+    np.testing.assert_array_equal(R[0], 0.0)
