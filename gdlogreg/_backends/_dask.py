@@ -25,6 +25,12 @@ from ._array import _combine as _array_combine
 
 # Fan-in of the reduction trees.
 FAN_IN = 16
+#: Bytes that the partial Grams of a pass (:meth:`DaskBackend.centred_gram`) may hold at
+#: once: their chunks are added in lanes, each a chain that keeps its running sum and one
+#: chunk's part (a tree held every chunk's (d + 1)² part: 537 MiB for 16 MiB of X at
+#: d = 1,024 in 64 chunks; review 161), as many lanes as fit, 2 to LANES at most.
+LANE_BYTES = 1 << 28
+LANES = 8
 
 
 # ---------------------------------------------------------------- per-chunk code
@@ -96,6 +102,12 @@ def _diagonal_block(x, t, s, *, weights, at, mean, scale, rows):
         w = rows.terms(_linear_block(x, at), t, weights if s is None else s, np, True)[1]
     w = np.asarray(w, dtype=np.float64).reshape(-1, 1)
     return np.append((w * A * A).sum(axis=0), w.sum())
+
+
+def _chained(task, previous, *block):
+    """``task(*block)`` added to ``previous``, the lane's sum so far (None at its start)."""
+    part = task(*block)
+    return part if previous is None else previous + part
 
 
 def _centred_gram_block(x, t, s, *, weights, mean, scale, at=None, rows=None):
@@ -298,6 +310,25 @@ class DaskBackend(HostArrays):
         ]
         self._blocks = list(zip(x_keys, t_keys, s_keys, strict=True))
 
+    def _map_lanes(self, func, part_bytes, **kwargs):
+        """Σ of ``func(x, t, s, **kwargs)`` over the row chunks, on the cluster, in lanes:
+        each a chain of chunks whose task adds its part to the lane's sum, so that a lane
+        holds two parts at most (LANE_BYTES); the lanes' sums added at the end. One round
+        trip."""
+        self._passes[0] += 1
+        name = f"gdlogreg-{func.__name__}-{uuid.uuid4().hex}"
+        task = functools.partial(func, weights=self._weights, **kwargs)
+        graph = dict(self._graph)
+        lanes = int(min(LANES, max(2, LANE_BYTES // max(2 * part_bytes, 1))))
+        last = [None] * lanes
+        for i, block in enumerate(self._blocks):
+            key = (name, 0, i)
+            graph[key] = (_chained, task, last[i % lanes], *block)
+            last[i % lanes] = key
+        top = (name, 1, 0)
+        graph[top] = (_combine, [k for k in last if k is not None], math.inf)
+        return np.asarray(self._get(graph, top))
+
     def _map_reduce(self, func, n_sum=None, reduce=None, **kwargs):
         """Combine ``func(x, t, s, **kwargs)`` over the row chunks, on the cluster.
 
@@ -356,8 +387,9 @@ class DaskBackend(HostArrays):
         the support's Newton steps, where the in-memory fit takes them)."""
         at = {} if rows is None else {"rows": rows, "at": Z.coef}
         d = self.n_features
-        return self._map_reduce(_centred_gram_block, mean=np.asarray(mean, np.float64),
-                                scale=np.asarray(scale, np.float64), **at).reshape(d + 1, d + 1)
+        return self._map_lanes(_centred_gram_block, 8 * (d + 1) ** 2,
+                               mean=np.asarray(mean, np.float64),
+                               scale=np.asarray(scale, np.float64), **at).reshape(d + 1, d + 1)
 
     def centred_diagonal(self, mean, scale, rows=None, Z=None):
         """The diagonal of the curvature-weighted centred Gram (numpy float64, d + 1: Σ w
