@@ -9,17 +9,9 @@ number of classes". The labels now go in y's namespace and on its device.
 import numpy as np
 import pytest
 from sklearn import config_context
+from test_review81 import _array_api_ready as _ready  # shared
 
 from gdlogreg import GradientDescentLogisticRegressionCV as GDCV
-
-
-def _ready():
-    try:
-        with config_context(array_api_dispatch=True):
-            pass
-    except (RuntimeError, ImportError):
-        return False
-    return True
 
 
 def _rare_class():
