@@ -583,11 +583,17 @@ class _Metrics:
         warm = to_host(objective.xp.any(coef0 != 0, axis=0)).reshape(G, -1).any(axis=1)
         # else where its single fit takes it (Objective.whitening_start), from each group's
         # objective where a metric may wait for its price (the factored one, or the p × p
-        # one from a Gram kernel): one at a time, as on Dask each persists its weights
+        # one between the two from a Gram kernel): one at a time, and on Dask, where each
+        # persists its weights, only where the dense metric does not apply (review 31)
         be = objective.backend
         cold, gap = objective.whitening_starts(WHITEN_FIRST, self.early), [0] * G
-        if hasattr(be, "centred_rows") or hasattr(be, "centred_gram"):
+        rows = hasattr(be, "centred_rows")
+        if rows or hasattr(be, "centred_gram"):
+            p = objective.coef_shape[0]
             for i in range(G):
+                total = objective.groups[i][0].total
+                if not rows and total is not None and dense_metric_applies(p, total, lambda: 0):
+                    continue  # the dense metric's start, as whitening_starts gave it
                 group = objective.group_objective(i)
                 cold[i] = group.whitening_start(WHITEN_FIRST, self.early)
                 # a take's cost in iterations where many (Objective.whitening_gap): there

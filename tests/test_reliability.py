@@ -151,7 +151,7 @@ FIT_ERRORS = [
     ("bad-solver", {"solver": "newton-cg"}, *_with(), InvalidParameterError,
      r"'solver' parameter .* must be a str among .*'bb'.*Got 'newton-cg'"),
     ("l1-ratio-above-1", {"l1_ratio": 1.5}, *_with(), InvalidParameterError,
-     r"'l1_ratio' parameter .* range \[0.0, 1.0\]. Got 1.5"),
+     r"'l1_ratio' parameter .* range \[0.0, 1.0\].* Got 1.5"),
     ("l1-ratio-negative", {"l1_ratio": -0.5}, *_with(), InvalidParameterError,
      r"'l1_ratio' parameter .* Got -0.5"),
     ("max-iter-float", {"max_iter": 10.5}, *_with(), InvalidParameterError,
