@@ -383,8 +383,9 @@ class DaskBackend(HostArrays):
     def centred_gram(self, mean, scale, rows=None, Z=None):
         """Σᵢ wᵢ âᵢ âᵢᵀ, âᵢ = [(xᵢ - μ)·scale; 1], w = s or the rows' s·ρ at Z (numpy,
         float64, (d + 1)²), as the in-memory backends': one pass over the chunks, the
-        chunks' Grams added by the reduction tree (J's Hessian for the p × p metric and
-        the support's Newton steps, where the in-memory fit takes them)."""
+        chunks' Grams added in lanes (:meth:`_map_lanes`: a few parts held at once) (J's
+        Hessian for the p × p metric and the support's Newton steps, where the in-memory
+        fit takes them)."""
         at = {} if rows is None else {"rows": rows, "at": Z.coef}
         d = self.n_features
         return self._map_lanes(_centred_gram_block, 8 * (d + 1) ** 2,
