@@ -706,6 +706,7 @@ class GradientDescentLogisticRegression(
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="coef_", method="decision_function")
         X = validate_data(self, X, accept_sparse="csr", reset=False)
+        _check_width(self, X)
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True)
         scores += self.intercept_
         return scores.reshape(-1) if scores.shape[1] == 1 else scores
@@ -717,6 +718,7 @@ class GradientDescentLogisticRegression(
         check_same_namespace(X, self, attribute="coef_", method="decision_function")
         _refuse_complex(X, xp)
         X = validate_data(self, X, reset=False)
+        _check_width(self, X)
         dtype = X.dtype if xp.isdtype(X.dtype, "real floating") else (
             max_precision_float_dtype(xp, device_)
         )
@@ -778,15 +780,28 @@ class GradientDescentLogisticRegression(
     def __sklearn_is_fitted__(self):
         # A fit that raised may have set n_features_in_ (and, on a refit, left
         # the previous coef_ with another width): not fitted, so that predict
-        # raises NotFittedError rather than a shape error.
+        # raises NotFittedError rather than a shape error. coef_ set by hand, without
+        # n_features_in_, is fitted, as LogisticRegression's (review 165).
         coef = getattr(self, "coef_", None)
-        return coef is not None and coef.shape[-1] == getattr(self, "n_features_in_", -1)
+        width = getattr(self, "n_features_in_", None)
+        return coef is not None and (width is None or np.shape(coef)[-1] == width)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.array_api_support = True
         return tags
+
+
+def _check_width(model, X):
+    """X's columns against coef_'s where no fit set n_features_in_ (coef_ set by hand,
+    which validate_data cannot check): a clear error, not numpy's matmul one."""
+    width = np.shape(model.coef_)[-1]
+    if not hasattr(model, "n_features_in_") and X.shape[1] != width:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {type(model).__name__} is expecting {width}"
+            " features as input (the width of its coef_)."
+        )
 
 
 def _penalty_name(l1_ratios):
