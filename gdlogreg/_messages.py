@@ -316,6 +316,17 @@ def unrouted_params(obj, method, params):
     )
 
 
+def unrouted_weights(obj):
+    """sample_weight given to the search's score whose scorer refuses it or takes it under
+    an alias, under metadata routing (scikit-learn's message for metadata routed to
+    nothing)."""
+    return (
+        f"{type(obj).__name__}.score got unexpected argument(s) {{'sample_weight'}}, which"
+        " are not routed to any object: the scorer's set_score_request refuses"
+        " sample_weight or takes it under another name."
+    )
+
+
 def unweighted_scores(scorer):
     """sample_weight given to a search whose scorer takes none (GridSearchCV's warning)."""
     return (

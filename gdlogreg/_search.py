@@ -7,6 +7,7 @@ is never split or copied; each group's problem is the one its single fit on
 the fold's training rows solves, and it takes the same path.
 """
 
+import collections
 import copy
 import inspect
 import math
@@ -703,12 +704,15 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         F = len(folds)
         results, fitted = [None] * (len(grid) * F), {}
         stages, previous = path
+        # the fits each previous one starts: a repeated C's twins start from the same one,
+        # a copy for all but the last (review 167)
+        starts = collections.Counter(previous.values())
         X = X.tocsr() if sp.issparse(X) else X  # its rows, as GridSearchCV's (see _score)
         for stage in stages:
             for i in stage:
                 for f, (train, _) in enumerate(folds):
                     g, p = i * F + f, previous.get(i * F + f)
-                    est = fitted.pop(p, None)
+                    est = _take_start(fitted, starts, p)
                     if est is None or _warm_start(results, p) is None:
                         est = self._base(**grid[i], verbose=self.verbose)
                     else:  # the previous C's model (coef_, intercept_) is the start
@@ -753,8 +757,11 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         if self.scoring is None and not routed:
             return super().score(X, y, sample_weight=sample_weight)
         scorer = get_scorer(self.scoring)
-        kw = {} if sample_weight is None or _refuses_weights(scorer) else {
-            "sample_weight": sample_weight}
+        if sample_weight is not None and _refuses_weights(scorer):
+            # routed to nothing, as LogisticRegressionCV.score and GridSearchCV.score refuse
+            # it (dropped, the score was unweighted without a word; review 167)
+            raise TypeError(_messages.unrouted_weights(self))
+        kw = {} if sample_weight is None else {"sample_weight": sample_weight}
         kw.update(routed)
         # the fit's pos_label rule: where the metric's default does not score these
         # labels (LogisticRegressionCV.score raises), the class its best_score_ scored
@@ -1379,6 +1386,15 @@ def _by_rule(grid, F, candidates):
         kind = "auto" if isinstance(params.get("learning_rate", "auto"), str) else "fixed"
         kinds.setdefault(kind, []).extend(range(i * F, (i + 1) * F))
     return kinds
+
+
+def _take_start(fitted, starts, p):
+    """The fitted model of group p that a later group starts from (None where there is
+    none): taken where it is the last to start from it, else a copy of it."""
+    if p not in fitted:
+        return None
+    starts[p] -= 1
+    return fitted.pop(p) if starts[p] <= 0 else copy.deepcopy(fitted[p])
 
 
 def _path(grid, axes, F, warm):

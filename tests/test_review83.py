@@ -66,18 +66,21 @@ def test_sample_weight_asked_by_alias_does_not_weight_the_scores(data, routing):
 
 
 @pytest.mark.parametrize("request_", [False, "sw2"])
-def test_score_leaves_out_weights_the_scorer_does_not_ask_for(data, routing, request_):
+def test_score_refuses_weights_the_scorer_does_not_ask_for(data, routing, request_):
     # score(X, y, sample_weight=sw) passed sw to a scorer that refused it or asked for it
-    # by another name: a weighted score where its request says unweighted
+    # by another name: a weighted score where its request says unweighted. It is routed to
+    # nothing, so refused, as LogisticRegressionCV.score and GridSearchCV.score refuse it
+    # (dropping it gave an unweighted score without a word; review 167)
     X, y = data
     sw = np.random.RandomState(1).rand(len(y))
     scorer = make_scorer(accuracy_score).set_score_request(sample_weight=request_)
     search = _cv_scores(X, y, scorer)
     pred = search.predict(X)
-    assert search.score(X, y, sample_weight=sw) == accuracy_score(y, pred)
+    with pytest.raises(TypeError, match="unexpected argument.*sample_weight.*not routed"):
+        search.score(X, y, sample_weight=sw)
+    assert search.score(X, y) == accuracy_score(y, pred)
     if request_ == "sw2":
-        assert search.score(X, y, sample_weight=sw, sw2=sw) == accuracy_score(
-            y, pred, sample_weight=sw)
+        assert search.score(X, y, sw2=sw) == accuracy_score(y, pred, sample_weight=sw)
 
 
 def test_coo_metadata_is_cut_to_the_test_rows(data, routing):
