@@ -37,7 +37,7 @@ import warnings
 
 import numpy as np
 
-from ._messages import class_indices, fmt_labels
+from ._messages import class_indices, descent_bound, fmt_labels
 from ._plot import _decade_ticks
 from ._steps import RULES
 
@@ -95,14 +95,16 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
     rows, lines = _read_csv(csv_path, sep)
     header = _header(rows[0], csv_path)
     _drop_trailing_empty_column(header, rows)
-    if target is None:
-        target = header[-1]
+    index = _drop_index_column(header, rows)
+    target = header[-1] if target is None else target.strip()  # (names are stripped)
     drop = _drop_names(header, drop or [])
     j, keep = _feature_columns(header, target, drop, sep, csv_path)
     hint = _target_hint(target)
     X, labels = _parse_rows(rows, lines, header, j, keep, hint, csv_path)
     y = _labels(labels, lines[1:], target, hint, csv_path)
     name = f"{csv_path} (target {target!r}"
+    if index:
+        name += ", the unnamed index column left out"
     if drop:
         name += ", dropped " + ", ".join(repr(c) for c in drop)
     return X, y, name + ")"
@@ -166,10 +168,42 @@ def _drop_trailing_empty_column(header, rows):
             row.pop()
 
 
+def _drop_index_column(header, rows):
+    """Leave out a first column without a name that holds distinct whole numbers: the
+    index that pandas' ``to_csv()`` (0 to n - 1, or a filtered or shuffled frame's labels)
+    and R's ``write.csv`` (1 to n) write by default. As a feature it would be the rows'
+    order, which a file sorted by class turns into the labels (review 164); and a column
+    without a name cannot be given to ``--drop``. Whether one was left out."""
+    if len(header) < 3 or header[0] or any(len(row) != len(header) for row in rows[1:]):
+        return False
+    try:
+        values = [_field_number(row[0].strip()) for row in rows[1:]]
+    except ValueError:
+        return False
+    if not all(math.isfinite(v) and v.is_integer() for v in values) or (
+            len(set(values)) < len(values)):
+        return False
+    for row in rows:
+        del row[0]
+    del header[0]
+    return True
+
+
 def _header(row, csv_path):
     """The column names, stripped; a first row of data (a name such as 0.25) is refused:
     read as a header it would lose a sample and name the columns by its values."""
     header = [h.strip() for h in row]
+    numbered = [str(i) for i in range(len(header))]
+    if all(_is_number(h) for h in header) and header not in (
+            numbered, [str(i + 1) for i in range(len(header))]):
+        # "1,2,0": numbers alone are a first row of data (its last a label; review 164);
+        # the columns' own numbers are pandas' names for a frame's columns ("0,1,...,64")
+        raise CLIError(
+            f"{csv_path!r}: the first row holds numbers alone ({', '.join(header[:4])}"
+            f"{', ...' if len(header) > 4 else ''}), not column names: is it data? the file"
+            " needs a header row (add one: the column names, --target names the labels'"
+            " column)."
+        )
     for h in header:
         try:
             value = float(h)
@@ -229,16 +263,11 @@ def _feature_columns(header, target, drop, sep, csv_path):
 
 
 def _twice_error(header, target, where, csv_path):
-    """The error for a target name found in several columns (``where``, 1-based); a header
-    of numbers alone is most likely a first row of data, and the error says so."""
+    """The error for a target name found in several columns (``where``, 1-based; a header
+    of numbers alone was refused before, :func:`_header`)."""
     times = "twice" if len(where) == 2 else f"{len(where)} times"
     columns = (" and ".join(where) if len(where) == 2
                else ", ".join(where[:6]) + (", ..." if len(where) > 6 else ""))
-    if all(_is_number(h) for h in header):
-        return CLIError(f"{csv_path!r} has the target column {target!r} {times} (columns"
-                        f" {columns}) in a first row of numbers alone: is it data? the"
-                        " file needs a header row (add one: the column names, --target"
-                        " names the labels' column).")
     return CLIError(f"{csv_path!r} has the target column {target!r} {times} (columns"
                     f" {columns}); rename all but one of them.")
 
@@ -450,7 +479,8 @@ def objective(estimator, X, y, sample_weight=None):
     from sklearn.utils import check_array
 
     classes = np.asarray(estimator.classes_)
-    X = check_array(X, accept_sparse="csr", dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):  # its finite check's sum (near 1e308)
+        X = check_array(X, accept_sparse="csr", dtype=np.float64)
     W = np.asarray(estimator.coef_, dtype=float).T  # (d, m)
     b = np.broadcast_to(np.asarray(getattr(estimator, "intercept_", 0.0), dtype=float),
                         (1, W.shape[1]))
@@ -736,10 +766,11 @@ class _LoggedWarnings(logging.Handler):
 
 
 @contextlib.contextmanager
-def _warnings_to(notes, ignore=()):
+def _warnings_to(notes, ignore=(), categories=None):
     """Collect the warnings raised inside (but the ``ignore`` categories), and those
     matplotlib logs, into ``notes`` as ``warning: ...`` lines, each distinct one once,
-    rather than let them reach the standard error as Python prints them (with a path).
+    rather than let them reach the standard error as Python prints them (with a path);
+    their categories into the set ``categories`` if given.
     The caller's filters hold inside ("error" still raises, as under the tests)."""
     logged = _LoggedWarnings()
     logger = logging.getLogger("matplotlib")
@@ -751,6 +782,8 @@ def _warnings_to(notes, ignore=()):
             yield
     finally:
         logger.removeHandler(logged)
+    if categories is not None:
+        categories.update(w.category for w in caught)
     for text in [str(w.message) for w in caught] + logged.messages:
         line = "warning: " + " ".join(text.split())
         if line not in notes:
@@ -801,17 +834,22 @@ def run_compare(args):
         learning_rate=args.learning_rate, max_iter=args.max_iter, tol=args.tol,
     )
     ref, lr_solver, ref_l1_ratio, ref_tol = _reference_model(args)
-    fits, notes = _fit_both({"ours": ours, "ref": ref}, X_train, y_train)
+    unconverged = set()
+    fits, notes = _fit_both({"ours": ours, "ref": ref}, X_train, y_train, unconverged)
     J = {"ours": objective(ours, X_train, y_train), "ref": objective(ref, X_train, y_train)}
     gap = _reference_gap(J["ref"], J["ours"], ref_tol)
     ref_iter = int(np.max(ref.n_iter_))
+    # a reference whose own solver says it did not converge is none, whatever its J
+    # (lbfgs stopped at its start on features near 1e308, review 164)
+    failed = gap is None and "ref" in unconverged
 
     rows = []
     delta = max_coef_difference(ours, ref)
     for label, key, est, n_iter, d in (
         (f"gdlogreg ({args.solver})", "ours", ours, int(ours.n_iter_[0]), f"{delta:.2e}"),
         ("LogisticRegression", "ref", ref, ref_iter,
-         "(reference)" if gap is None else "(J above gdlogreg's)"),
+         "(not converged)" if failed else "(reference)" if gap is None
+         else "(J above gdlogreg's)"),
     ):
         rows.append([
             label,
@@ -833,7 +871,8 @@ def run_compare(args):
     _say(
         f"LogisticRegression: solver={lr_solver!r}, C={args.C:g}, l1_ratio={ref_l1_ratio:g},"
         f" tol={ref_tol:g}, "
-        + ("fitted tightly as the reference" if gap is None
+        + ("meant as the reference, but it did not converge (see the note below)" if failed
+           else "fitted tightly as the reference" if gap is None
            else "meant as the reference, but it stopped above gdlogreg's J (see the note below)")
     )
     print()
@@ -849,6 +888,13 @@ def run_compare(args):
             f" {_plural(ref_iter, 'iteration')}): it did not reach the minimum, so it is no"
             " reference here, and max |Δcoef| measures how far apart the two fits are, not"
             " how far gdlogreg is from the answer."
+        )
+    if failed:
+        print()
+        _say(
+            f"Note: LogisticRegression did not converge (after {_plural(ref_iter, 'iteration')};"
+            " its warning is below): it is no reference here, and max |Δcoef| measures how"
+            " far apart the two fits are, not how far gdlogreg is from the answer."
         )
     _print_notes(notes)
 
@@ -928,13 +974,24 @@ def _reference_model(args):
     return ref, lr_solver, ref_l1_ratio, ref_tol
 
 
-def _fit_both(models, X, y):
-    """``(times, notes)``: fit each model (timed) and keep its warnings, each once."""
+def _fit_both(models, X, y, unconverged=None):
+    """``(times, notes)``: fit each model (timed) and keep its warnings, each once; the
+    keys of the models that warned of no convergence into the set ``unconverged``."""
+    from sklearn.exceptions import ConvergenceWarning
+
     notes = []
     times = {}
     for key, est in models.items():
-        with _warnings_to(notes):  # (each once: the timed fits repeat the same warning)
+        categories = set()
+        # (each once: the timed fits repeat the same warning). The reference's numpy
+        # warnings are noise of its own (its finite check's sum overflows on features
+        # near 1e308: "invalid value encountered in reduce"); gdlogreg's fit raises none.
+        ignore = (RuntimeWarning,) if key == "ref" else ()
+        with _warnings_to(notes, ignore=ignore, categories=categories):
             times[key] = _timed_fit(est, X, y)
+        if unconverged is not None and any(issubclass(c, ConvergenceWarning)
+                                           for c in categories):
+            unconverged.add(key)
     return times, notes
 
 
@@ -1110,9 +1167,9 @@ def run_lr_search(args):
     )
     curvature = "σ′ ≤ ¼" if len(np.unique(y)) <= 2 else "½ of the softmax"
     _say(
-        f"2/L = {step_bound:.3g} (the smallest over the training folds): every learning rate"
-        f" below it decreases J at every step (guaranteed descent, from the worst-case"
-        f" curvature {curvature}); larger steps can still converge."
+        f"{descent_bound(step_bound)} (the smallest over the training folds): every"
+        " learning rate below it decreases J at every step (guaranteed descent, from the"
+        f" worst-case curvature {curvature}); larger steps can still converge."
     )
     print()
     rows = [
@@ -1136,7 +1193,8 @@ def _best_rate_text(results, scoring, step_bound):
     ok = [r for r in results if "diverged" not in r["reasons"]]
     if not ok:  # no rate to name: each one's score is that of a model it gave up on
         return ("No learning rate of the grid is stable: each one diverged in at least one"
-                f" fold. Try rates below 2/L = {step_bound:.3g}, or learning_rate='auto'.")
+                f" fold. Try rates below {descent_bound(step_bound)}, or"
+                " learning_rate='auto'.")
     best_score = max(r["mean"] for r in ok)
     # Among the best scores (within rounding), prefer the fewest iterations.
     best = min(
@@ -1222,22 +1280,32 @@ _MULTICLASS_SCORING = {
 } | {"roc_auc": "roc_auc_ovr", "average_precision": "roc_auc_ovr"}
 
 
+#: The classes whose constant predictions :func:`_check_scorer` tries at most.
+_SCORER_CLASSES = 50
+
+
 def _check_scorer(scoring, X, y):
     """Refuse, in one line, a scorer that cannot score this data (before any fit).
 
-    The scorer is tried on a classifier that predicts the class frequencies:
-    whatever fails there (a binary scorer on three classes, string labels with
-    no positive class) fails the same way on every fold.
+    The scorer is tried on a classifier that predicts the class frequencies,
+    and on one predicting each class: whatever fails there (a binary scorer on
+    three classes, string labels with no positive class, a deviance that refuses
+    a label 0) fails the same way on the folds.
     """
     from sklearn.dummy import DummyClassifier
     from sklearn.metrics import get_scorer
 
     scorer = get_scorer(scoring)
     dummy = DummyClassifier(strategy="prior").fit(X, y)
+    # and classifiers that predict each class: a scorer may refuse a prediction (a Poisson
+    # deviance a class 0) that the majority class is not (review 164)
+    models = [dummy] + [DummyClassifier(strategy="constant", constant=c).fit(X, y)
+                        for c in dummy.classes_[:_SCORER_CLASSES]]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # ill-defined scores of the dummy
-            scorer(dummy, X, y)
+            for model in models:
+                scorer(model, X, y)
     except (ValueError, TypeError) as exc:
         n_classes = len(dummy.classes_)
         labels = dummy.classes_
@@ -1304,7 +1372,7 @@ def lr_search_figure(results, *, scoring, max_iter, step_bound=None):
     ax2.set_xscale("log")
     ax2.set_xlabel("learning rate α  (w := w − α·dw)")
     lo, hi = lrs.min() / 1.5, top
-    if step_bound is not None:
+    if step_bound is not None and step_bound > 0.0:  # (0: underflowed, no line to draw)
         lo, hi = min(lo, step_bound / 1.5), max(hi, step_bound * 1.5)
         for ax in (ax1, ax2):
             ax.axvline(step_bound, color="C4", linestyle=":", linewidth=1.5,
@@ -1353,7 +1421,7 @@ def _add_stopping_options(g, per_fit=""):
 def _add_plot_option(p, what, func):
     """--plot FILE.png (saving ``what``), and the function that runs the subcommand."""
     p.add_argument("--plot", metavar="FILE.png", help=what)
-    p.set_defaults(func=func)
+    p.set_defaults(func=func, command_parser=p)  # (its errors show its own usage)
 
 
 def _formatter(prog):
@@ -1514,8 +1582,11 @@ def _learning_rate_float(text):
 
 
 def _cv_folds(text):
-    value = _positive_int(text)
-    if value < 2:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 2:  # (0 and negatives too: ">= 1" would name a count that is refused)
         raise argparse.ArgumentTypeError(f"needs at least 2 folds, got {text}")
     return value
 
@@ -1632,11 +1703,14 @@ def main(argv=None):
     _replace_unencodable_output()
     parser = build_parser()
     args = parser.parse_args(_with_command(parser, sys.argv[1:] if argv is None else argv))
+    # the command's own parser: its usage and "gdlogreg compare: error:", as argparse gives
+    # for the options it refuses itself (review 164)
+    parser = getattr(args, "command_parser", parser)
     _check_data_options(parser, args)
     if getattr(args, "l1_ratio", 0.0) > 1:
-        parser.error("--l1-ratio must be between 0 and 1")
+        parser.error(f"--l1-ratio must be between 0 and 1, got {args.l1_ratio:g}")
     if getattr(args, "test_size", 0.0) >= 1:
-        parser.error("--test-size must be below 1")
+        parser.error(f"--test-size must be below 1, got {args.test_size:g}")
     _check_solver_penalty(parser, args)
     if args.plot is not None:
         args.plot = _plot_path(parser, args.plot)

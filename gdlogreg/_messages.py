@@ -61,10 +61,24 @@ def user_stacklevel():
 
 
 def _descent(step):
+    if not step > 0.0:  # L overflowed (features near the float limit): no rate to name
+        return (
+            "2/L (L the Lipschitz constant of the gradient) underflows to 0 on features this"
+            " large: no constant rate is sure to make J fall; standardize them, or use"
+            " learning_rate='auto'"
+        )
     return (
         f"2/L ≈ {step:.4g} (L the Lipschitz constant of the gradient) guarantees that J"
         " falls at every step; larger steps may converge too"
     )
+
+
+def descent_bound(step):
+    """2/L for a message: the number, or where it underflows to 0 (L overflowed on
+    features near the float limit) what that means (review 164)."""
+    if step > 0.0:
+        return f"2/L = {step:.3g}"
+    return "2/L, which underflows to 0 on features this large (standardize them)"
 
 
 def unconverged(est, result, hint, descent_step, no_minimum):

@@ -215,8 +215,12 @@ class LossCurveDisplay:
 
     def __init__(self, loss_curves, *, labels=None, stop_reasons=None, n_iters=None,
                  reference=None):
+        if len(loss_curves) and all(isinstance(c, Real) or getattr(c, "ndim", None) == 0
+                                    for c in loss_curves):
+            loss_curves = [loss_curves]  # one curve's values, not curves of one value each
         self.loss_curves = [np.asarray(c, dtype=float).ravel() for c in loss_curves]
         n = len(self.loss_curves)
+        labels = [labels] if isinstance(labels, str) else labels  # one name, not letters
         self.labels = list(labels) if labels is not None else [f"fit {i}" for i in range(n)]
         self.stop_reasons = list(stop_reasons) if stop_reasons is not None else [None] * n
         self.n_iters = (
@@ -408,6 +412,8 @@ class LossCurveDisplay:
             )
         if labels is None:
             labels = [_default_label(est) for est in fitted]
+        elif isinstance(labels, str):  # one estimator's name, not a name a letter
+            labels = [labels]
         display = cls(
             [est.loss_curve_ for est in fitted],
             labels=labels,
@@ -475,6 +481,21 @@ def _fit_weights(est, y_idx, s):
     classes = _host_classes(est)
     counts = np.bincount(y_idx, weights=s, minlength=len(classes))
     return s * class_weight_vector(est.class_weight, classes, counts)[y_idx]
+
+
+def _check_levels(levels):
+    """A clear error for contour levels matplotlib or numpy would refuse deep inside: a
+    count below 1, or fewer than two levels, not finite or not increasing."""
+    if np.ndim(levels) == 0:
+        if isinstance(levels, bool) or not isinstance(levels, Integral) or levels < 1:
+            raise ValueError(f"levels must be a positive integer or an increasing array of"
+                             f" at least 2 levels, got {levels!r}.")
+        return
+    arr = np.asarray(levels, dtype=float)
+    if arr.ndim != 1 or arr.size < 2 or not np.all(np.isfinite(arr)) or np.any(
+            np.diff(arr) <= 0):
+        raise ValueError("levels must be a positive integer or an increasing array of at"
+                         f" least 2 finite levels, got {levels!r}.")
 
 
 class DescentPathDisplay:
@@ -612,6 +633,7 @@ class DescentPathDisplay:
         n_steps = self.coef_path.size
         path_label = f"gradient descent ({n_steps - 1} step{'' if n_steps == 2 else 's'})"
         self.contour_ = self.surface_ = self.colorbar_ = None
+        _check_levels(levels)
         if self.b_grid is not None:
             if np.ndim(levels) == 0:
                 finite = self.J_grid[np.isfinite(self.J_grid)]
@@ -793,7 +815,7 @@ def _metric_key(cv_results, scoring):
         raise ValueError("cv_results holds no validation score: it has no 'mean_test_score'.")
     raise ValueError(
         f"cv_results holds the scores of several metrics ({', '.join(metrics)}): pass"
-        " scoring=<one of them> to SearchScoreDisplay.from_cv_results."
+        " scoring=<one of them> to SearchScoreDisplay.from_estimator or .from_cv_results."
     )
 
 
@@ -1190,7 +1212,8 @@ class SearchScoreDisplay:
         return display.plot(ax=ax, **kwargs)
 
     @classmethod
-    def from_estimator(cls, search, *, params=None, ax=None, **kwargs):
+    def from_estimator(cls, search, *, params=None, scoring=None, best_index=None, ax=None,
+                       **kwargs):
         """Plot the validation scores of a fitted search.
 
         Parameters
@@ -1203,6 +1226,13 @@ class SearchScoreDisplay:
         params : str or list of str, default=None
             The one or two parameters to plot; None: those that take more
             than one value.
+        scoring : str, default=None
+            The score's name for the labels; of a multi-metric search, the
+            metric to plot (the best candidate then that metric's first of rank
+            1, where it is not the metric of ``refit``). None: the search's.
+        best_index : int, default=None
+            The best candidate's index; None: the search's ``best_index_``
+            (see ``scoring``).
         ax : matplotlib.axes.Axes, default=None
             Axes to draw on; None creates a new figure.
         **kwargs : dict
@@ -1229,14 +1259,17 @@ class SearchScoreDisplay:
         """
         _check_fitted_with(search, "cv_results_", "SearchScoreDisplay",
                            "a fitted search such as GradientDescentLogisticRegressionCV")
-        scoring = getattr(search, "scoring", None)
-        if getattr(search, "multimetric_", False):  # the metric that chose best_index_
-            scoring = search.refit if isinstance(search.refit, str) else None
-        elif scoring is None:  # the estimator's own score: accuracy for a classifier
-            scoring = "accuracy" if is_classifier(search) else None
-        elif not isinstance(scoring, str):
-            scoring = getattr(scoring, "__name__", None)
+        own = getattr(search, "scoring", None)
+        multimetric = getattr(search, "multimetric_", False)
+        if multimetric:  # the metric that chose best_index_
+            own = search.refit if isinstance(search.refit, str) else None
+        elif own is None:  # the estimator's own score: accuracy for a classifier
+            own = "accuracy" if is_classifier(search) else None
+        elif not isinstance(own, str):
+            own = getattr(own, "__name__", None)
+        if best_index is None and not (multimetric and scoring not in (None, own)):
+            best_index = getattr(search, "best_index_", None)  # (another metric: its own)
         return cls.from_cv_results(
-            search.cv_results_, params=params, best_index=getattr(search, "best_index_", None),
-            scoring=scoring, ax=ax, **kwargs,
+            search.cv_results_, params=params, best_index=best_index,
+            scoring=own if scoring is None else scoring, ax=ax, **kwargs,
         )

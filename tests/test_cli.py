@@ -207,12 +207,12 @@ def test_bad_csv_is_explained(tmp_path, capsys, content, message):
     [
         ("a,y,y\n1,0,1\n2,1,0\n3,0,1\n", ["--target", "y"],
          "target column 'y' twice (columns 2 and 3); rename all but one"),
-        # a header-less file: its first row of data names 30 columns '0'; the error counts
-        # them (not a list of 30) and says the first row looks like data
+        # a header-less file: its first row of data names 30 columns '0'; the error says
+        # the first row looks like data, its first numbers shown (not a list of 61)
         (",".join(["0", "1"] * 30 + ["0"]) + "\n" + ",".join(["1"] * 61) + "\n"
          + ",".join(["2"] * 61) + "\n", [],
-         "target column '0' 31 times (columns 1, 3, 5, 7, 9, 11, ...) in a first row of"
-         " numbers alone: is it data? the file needs a header row"),
+         "the first row holds numbers alone (0, 1, 0, 1, ...), not column names: is it"
+         " data? the file needs a header row"),
     ],
 )
 def test_csv_target_named_twice(tmp_path, capsys, content, argv, message):
