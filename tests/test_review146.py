@@ -322,7 +322,7 @@ def test_pgf_plot_without_latex_is_an_error_line(tmp_path, capsys):
     # refused before any fit, as an unknown format is: a usage error (status 2)
     assert status == 2 and "Traceback" not in err, err
     last = err.strip().splitlines()[-1]
-    assert last.startswith("gdlogreg: error: ") and "pgf" in last and "LaTeX" in last, err
+    assert last.startswith("gdlogreg compare: error: ") and "pgf" in last and "LaTeX" in last, err
 
 
 def test_empty_plot_path_is_refused(tmp_path, capsys):
