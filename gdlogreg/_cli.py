@@ -193,17 +193,6 @@ def _header(row, csv_path):
     """The column names, stripped; a first row of data (a name such as 0.25) is refused:
     read as a header it would lose a sample and name the columns by its values."""
     header = [h.strip() for h in row]
-    numbered = [str(i) for i in range(len(header))]
-    if all(_is_number(h) for h in header) and header not in (
-            numbered, [str(i + 1) for i in range(len(header))]):
-        # "1,2,0": numbers alone are a first row of data (its last a label; review 164);
-        # the columns' own numbers are pandas' names for a frame's columns ("0,1,...,64")
-        raise CLIError(
-            f"{csv_path!r}: the first row holds numbers alone ({', '.join(header[:4])}"
-            f"{', ...' if len(header) > 4 else ''}), not column names: is it data? the file"
-            " needs a header row (add one: the column names, --target names the labels'"
-            " column)."
-        )
     for h in header:
         try:
             value = float(h)
@@ -215,6 +204,17 @@ def _header(row, csv_path):
                 " the file needs a header row (add one: the column names, --target names"
                 " the labels' column)."
             )
+    numbered = [str(i) for i in range(len(header))]
+    if all(_is_number(h) for h in header) and header not in (
+            numbered, [str(i + 1) for i in range(len(header))]):
+        # "1,2,0": whole numbers alone are a first row of data (its last a label; review
+        # 164); the columns' own numbers are pandas' names for a frame's columns
+        raise CLIError(
+            f"{csv_path!r}: the first row holds numbers alone ({', '.join(header[:4])}"
+            f"{', ...' if len(header) > 4 else ''}), not column names: is it data? the file"
+            " needs a header row (add one: the column names, --target names the labels'"
+            " column)."
+        )
     return header
 
 

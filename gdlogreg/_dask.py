@@ -185,6 +185,7 @@ def fit(estimator, X, y, sample_weight=None):
     n, rows = X.shape[0], X.chunks[0]
     dtype = np.dtype(X.dtype)
     n_classes = len(classes)
+    given = sw  # the caller's weights, for the callbacks' metadata (not the class weights)
     if estimator.class_weight is not None:
         # Weighted class counts in one pass; the in-memory formula on them.
         ones = da.ones(n, chunks=(rows,), dtype=dtype) if sw is None else sw
@@ -195,7 +196,8 @@ def fit(estimator, X, y, sample_weight=None):
         check_some_weight(bool(np.any((counts > 0) & (cw > 0))))
 
     problem = estimator._make_problem(X, y_idx, sw, n_classes)
-    estimator._fit_problem(problem, problem.backend.X, y, lambda: y_idx, sw, classes)
+    estimator._fit_problem(problem, problem.backend.X, y, lambda: y_idx, sw, classes,
+                           metadata_weight=given)
     estimator._dask_passes = problem.backend.n_passes
     return estimator
 

@@ -215,7 +215,10 @@ class GradientDescentLogisticRegression(
         bound on (J - J*)/J* is
         ``dual_gap_ / (loss_curve_[-1] - dual_gap_)``. At most J (J* >= 0). NaN
         without a penalty (``C=np.inf``, or C times the sum of the sample
-        weights beyond the float range), where no such bound exists.
+        weights beyond the float range), where no such bound exists; NaN too, with
+        a ConvergenceWarning, where a column's mean is so large against its spread
+        that z = X·w + b keeps too few digits in X's dtype (about 1.7e4 times in
+        float32): J and the gap are then those of the rounded z, and certify nothing.
     learning_rate_ : float
         The last step size used (α for a constant step). Under
         ``learning_rate="auto"`` it is in standardized coordinates, and in
@@ -319,8 +322,15 @@ class GradientDescentLogisticRegression(
         self : object
             The fitted estimator.
         """
-        if _dask.is_dask(X):
-            return _dask.fit(self, X, y, sample_weight)
+        # a fit that raises (bad data, a callback, Ctrl-C) leaves the previous model whole:
+        # validation sets the new data's n_features_in_ and feature names first
+        with previous_model_kept(self):
+            if _dask.is_dask(X):
+                return _dask.fit(self, X, y, sample_weight)
+            return self._fit_in_memory(X, y, sample_weight)
+
+    def _fit_in_memory(self, X, y, sample_weight):
+        """:meth:`fit` on numpy, scipy.sparse or array-API data."""
         X, y, sample_weight = _detached(X, y, sample_weight)
         _refuse_none_labels(y)
         xp, _, device_ = get_namespace_and_device(X)
@@ -342,7 +352,8 @@ class GradientDescentLogisticRegression(
             warn_if_many_classes(y.shape[0], len(classes))
         # The labels' indices only for the convergence warning: not kept while the
         # fit runs (the backend holds the loss's own encoding of them).
-        self._fit_problem(problem, X, y, lambda: _encode(_to_numpy(y))[1], weights, classes)
+        self._fit_problem(problem, X, y, lambda: _encode(_to_numpy(y))[1], weights, classes,
+                          metadata_weight=sample_weight)
         self.classes_ = _classes_like(self.classes_, y)
         return self
 
@@ -409,19 +420,20 @@ class GradientDescentLogisticRegression(
         RULES[self.solver].check(problem.penalty)
         return problem
 
-    def _fit_problem(self, problem, X, y, labels, sample_weight, classes):
+    def _fit_problem(self, problem, X, y, labels, sample_weight, classes, metadata_weight=None):
         """:meth:`_fit_descent` with ``classes_`` set, and the callback contexts dropped
         however it ends: left by a callback that raised, they would keep its callbacks in
-        the model, which then fails to pickle (after a later fit without callbacks too)."""
-        try:
-            with previous_model_kept(self):
-                self.classes_ = classes
-                return self._fit_descent(problem, X, y, labels, sample_weight)
+        the model, which then fails to pickle (after a later fit without callbacks too).
+        ``sample_weight``: the rows' weights times their class weights; the callbacks'
+        metadata get the caller's ``metadata_weight`` (its ``sample_weight``, or None)."""
+        try:  # (the previous model is kept by fit's previous_model_kept)
+            self.classes_ = classes
+            return self._fit_descent(problem, X, y, labels, sample_weight, metadata_weight)
         finally:
             self.__dict__.pop("_root_ctx", None)
             self.__dict__.pop("_iter_ctx", None)
 
-    def _fit_descent(self, problem, X, y, labels, sample_weight):
+    def _fit_descent(self, problem, X, y, labels, sample_weight, metadata_weight=None):
         """Run gradient descent on ``problem`` and set the fitted attributes.
 
         Shared by the in-memory and the Dask fits (``X`` is only passed on to
@@ -459,7 +471,7 @@ class GradientDescentLogisticRegression(
         # near the float limit. The solver sees inf (J = inf is a divergence, a trial
         # of J = inf is refused), so numpy's warnings are off while it runs.
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            result = self._minimize(objective, coef0, rule, problem, X, y, sample_weight)
+            result = self._minimize(objective, coef0, rule, problem, X, y, metadata_weight)
         del rule  # it holds its last point's raw prediction (n x K): not while the test runs
         if self._callbacks_on:
             self._iter_ctx.call_on_fit_task_end(estimator=self)  # the step never taken
@@ -471,7 +483,7 @@ class GradientDescentLogisticRegression(
         self.__dict__.update(self._fitted(result, problem, stats))
         if self._callbacks_on:
             self._root_ctx.call_on_fit_task_end(
-                estimator=self, X=X, y=y, metadata={"sample_weight": sample_weight},
+                estimator=self, X=X, y=y, metadata={"sample_weight": metadata_weight},
                 reconstruction_attributes={},
             )
         if self.verbose:
@@ -606,6 +618,12 @@ class GradientDescentLogisticRegression(
         if msg is not None and result.stop_reason in ("max_iter", "stalled"):
             offset = _offset_column(problem)
             msg = msg if offset is None else f"{msg} {offset}"
+        elif msg is None and result.converged and (offset := _offset_column(problem)):
+            # J, its gradient and the gap are those of z in X's dtype, where that column
+            # cancels: neither the stop nor dual_gap_ certifies the model (float32 X, a
+            # column of mean 1e5 ± 1: "converged", a gap of 0, 3.9e-5 above J*; review 163)
+            self.dual_gap_ = math.nan
+            msg = _messages.uncertified_stop(offset)
         if msg is not None:
             warnings.warn(msg, ConvergenceWarning, stacklevel=_messages.user_stacklevel())
 
@@ -981,17 +999,26 @@ def _refuse_complex(X, xp, y=None):
 @contextmanager
 def previous_model_kept(estimator):
     """A fit that raises before it sets ``coef_`` (a callback or scorer that raised, Ctrl-C)
-    gets its previous ``classes_`` back (none on a first fit): the previous model stays
-    whole, not its coefficients with the new labels (which would predict an IndexError)."""
-    classes, coef = estimator.__dict__.get("classes_"), estimator.__dict__.get("coef_")
+    gets its previous ``classes_``, ``n_features_in_`` and ``feature_names_in_`` back (none
+    on a first fit): the previous model stays whole, not its coefficients with the new
+    labels (which would predict an IndexError) or the new data's names (which would refuse
+    the frame the model was fitted on; review 170)."""
+    kept = {name: estimator.__dict__.get(name) for name in _KEPT_WITH_COEF}
+    coef = estimator.__dict__.get("coef_")
     try:
         yield
     except BaseException:
         if estimator.__dict__.get("coef_") is coef:
-            estimator.__dict__.pop("classes_", None)
-            if classes is not None:
-                estimator.classes_ = classes
+            for name, value in kept.items():
+                estimator.__dict__.pop(name, None)
+                if value is not None:
+                    estimator.__dict__[name] = value
         raise
+
+
+#: The attributes a fit sets before ``coef_`` that belong to the model (restored with it
+#: where the fit raised: :func:`previous_model_kept`).
+_KEPT_WITH_COEF = ("classes_", "n_features_in_", "feature_names_in_")
 
 
 def _common_shift_dropped(W, penalty):

@@ -164,6 +164,16 @@ def offset_column(j, ratio, dtype, eps):
     )
 
 
+def uncertified_stop(offset):
+    """A stop the rounding of z leaves uncertified (``offset``: :func:`offset_column`'s
+    text; dual_gap_ is then NaN)."""
+    return (
+        "The stopping test passed, but it measured J from a raw prediction z that rounding"
+        f" leaves inaccurate, so the fit may be above the accuracy tol asks for and"
+        f" dual_gap_ is NaN. {offset}"
+    )
+
+
 def _diverged(est, result, descent_step):
     hint = (
         "Increase max_iter or use another solver." if descent_step is None

@@ -361,7 +361,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                 return self._search(X, y, sample_weight, groups, routed)
         finally:  # left by a callback or scorer that raised, they would fail the next pickle
             for name in ("_search_ctx", "_iteration_ctx", "_results", "_grid_", "_folds",
-                         "_namespace"):
+                         "_namespace", "_stop_asked"):
                 self.__dict__.pop(name, None)
 
     def get_metadata_routing(self):
@@ -650,23 +650,28 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                 )
             if root is None:
                 return False
-            # The previous iteration ends (k = 0: the last, never taken, of a batch before).
-            stop = self._end_iteration() and k > 0
+            # The previous iteration ends (k = 0: the last, never taken, of a batch before);
+            # a stop asked there or in an earlier batch stops this one's columns too
+            self._end_iteration()
             self._iteration_ctx = root.subcontext(task_name="search-iteration")
             self._iteration_ctx.call_on_fit_task_begin(estimator=self)
-            return bool(stop)
+            return bool(self._stop_asked)
 
         return callback
 
     def _end_iteration(self):
-        """End the callback task of the current batch iteration; True: a callback asks to stop."""
+        """End the callback task of the current batch iteration; True: a callback asks to
+        stop (remembered: every later column of the search stops too, review 170)."""
         ctx = self.__dict__.pop("_iteration_ctx", None)
-        return ctx is not None and bool(ctx.call_on_fit_task_end(estimator=self))
+        asked = ctx is not None and bool(ctx.call_on_fit_task_end(estimator=self))
+        self._stop_asked = getattr(self, "_stop_asked", False) or asked
+        return asked
 
     def _callbacks_begin(self, X, y, sample_weight):
         """The root task of scikit-learn's callback API, if callbacks are set."""
         if not (getattr(self, "_skl_callbacks", None) or hasattr(self, "_parent_callback_ctx")):
             return
+        self._stop_asked = False  # (an end hook's request to stop, once made)
         self._search_ctx = self._init_callback_context(max_subtasks=None)
         self._search_ctx.call_on_fit_task_begin(
             estimator=self, X=X, y=y, metadata={"sample_weight": sample_weight}
@@ -686,7 +691,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         with ctx.propagate_callback_context(est):  # a propagated callback's hooks: est's
             ctx.call_on_fit_task_begin(estimator=self)
             yield
-        ctx.call_on_fit_task_end(estimator=self)
+        if ctx.call_on_fit_task_end(estimator=self):  # a stop asked: the later columns stop
+            self._stop_asked = True
 
     def _callbacks_end(self, X, y, sample_weight):
         root = getattr(self, "_search_ctx", None)
@@ -718,6 +724,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                     else:  # the previous C's model (coef_, intercept_) is the start
                         est.set_params(**grid[i], warm_start=True)
                     sw = None if sample_weight is None else _rows(sample_weight, train)
+                    stopped = getattr(self, "_stop_asked", False)
+                    if stopped:  # a callback asked to stop: the column stays at its start,
+                        est.set_params(max_iter=0)  # as a batch's columns stop (review 170)
                     if self.verbose:  # each column's own lines follow (its verbose)
                         print(f"column {g + 1}/{len(results)}: {grid[i]}, fold {f}")
                     with warnings.catch_warnings():  # the search's one warning names them
@@ -725,6 +734,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                         with self._sub_task("search-column", est):
                             est.fit(_rows(X, train), _rows(y, train), sample_weight=sw)
                     results[g] = _one_result(est, self.fit_intercept)
+                    if stopped:
+                        results[g].stop_reason, results[g].converged = "callback", False
+                        est.set_params(max_iter=self.max_iter)
                     if self.warm_start_path:
                         fitted[g] = est
         return results

@@ -1,0 +1,52 @@
+"""Review 163: float32 X with a column whose mean is far above its spread. z = X·w + b
+keeps few digits there (X·w cancels against the intercept), and the J, gradient and gap
+the fit measures are those of the rounded z: a fit stopped "converged" with a dual_gap_
+of 0 while 3.9e-5 above J*. Such a stop now warns, and dual_gap_ is NaN: no certificate."""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.special import log_expit
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+from gdlogreg import GradientDescentLogisticRegression
+
+
+def _data(offset, seed=1, n=500):
+    rng = np.random.default_rng(seed)
+    Xn = rng.standard_normal((n, 4))
+    y = (Xn @ np.array([1.0, -2.0, 0.5, 1.0]) + rng.standard_normal(n) > 0).astype(int)
+    return (Xn + np.array([offset, 0.0, 0.0, 0.0])).astype(np.float32), y
+
+
+def _J(X, y, w, b, C):
+    z = X @ w + b
+    loss = np.mean(np.where(y == 1, -log_expit(z), -log_expit(-z)))
+    return loss + (w @ w) / (2 * C * len(y))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_an_uncertified_float32_stop_warns_and_claims_no_gap(seed):
+    X, y = _data(1e5, seed)
+    with pytest.warns(ConvergenceWarning, match="dual_gap_ is NaN.*Column 0 of X"):
+        est = GradientDescentLogisticRegression(C=100.0).fit(X, y)
+    assert np.isnan(est.dual_gap_)
+    # the warning is not idle: the model is above the accuracy tol asks for
+    X64 = X.astype(np.float64)
+    Xc = X64 - X64.mean(axis=0)  # the same J* (the intercept absorbs the shift)
+    ref = LogisticRegression(C=100.0, tol=1e-14, max_iter=100_000).fit(Xc, y)
+    J_star = _J(Xc, y, ref.coef_[0], ref.intercept_[0], 100.0)
+    J = _J(X64, y, est.coef_[0].astype(np.float64), float(est.intercept_[0]), 100.0)
+    assert (J - J_star) / J_star > est.tol / 10
+
+
+@pytest.mark.parametrize("offset, dtype", [(1e3, np.float32), (1e5, np.float64)])
+def test_offsets_the_dtype_holds_stay_certified(offset, dtype):
+    X, y = _data(offset)
+    X = X.astype(dtype) if dtype is np.float32 else (X.astype(np.float64))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = GradientDescentLogisticRegression(C=100.0).fit(X, y)
+    assert est.converged_ and np.isfinite(est.dual_gap_)
