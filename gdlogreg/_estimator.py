@@ -16,6 +16,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _dask, _messages
+from ._backends._array import stored_per_row
 from ._compat import (
     CallbackSupportMixin,
     Interval,
@@ -1225,10 +1226,9 @@ def _kept_entries(X, keep):
     rows of weight 0 cost it nothing, as rows removed."""
     if not sp.issparse(X):
         return int(np.count_nonzero(keep)) * X.shape[1]
-    if X.format == "csr":
-        return int(np.diff(X.indptr)[keep].sum())
-    rows = X.indices if X.format == "csc" else X.tocoo().row  # (CSC: its row indices, no copy)
-    return int(np.bincount(rows, minlength=X.shape[0])[keep].sum())
+    if X.format in ("csr", "csc"):
+        return int(stored_per_row(X)[keep].sum())
+    return int(np.bincount(X.tocoo().row, minlength=X.shape[0])[keep].sum())
 
 
 def _separable(X, keep, y_idx, n_columns, fit_intercept, time_limit=None):

@@ -41,7 +41,7 @@ from scipy.linalg.blas import dtrsv as _trsv
 from scipy.linalg.lapack import dpotrf as _potrf
 from scipy.linalg.lapack import dpotrs as _potrs
 
-from ._backends._array import _stored_share
+from ._backends._array import _stored_share, stored_per_row
 from ._backends._threads import scipy_blas_alone
 from ._compat import convert_to_numpy
 from ._loss import (
@@ -1123,9 +1123,7 @@ class Objective:
         of 0) none, a weight of 2 as a repeated row (a search's column takes what its single
         fit takes, review 97; scikit-learn's sample-weight equivalence, review 162)."""
         X, s = self.backend.X, self.backend.s
-        csr = getattr(self.backend, "_csr", False)
-        per_row = (np.diff(X.indptr) if csr else np.bincount(X.indices, minlength=X.shape[0]))
-        per_row = per_row.astype(np.float64)
+        per_row = stored_per_row(X).astype(np.float64)
         if isinstance(s, float):
             return per_row, np.full(len(per_row), n / max(len(per_row), 1))
         return per_row, n * np.asarray(to_host(s), dtype=np.float64).ravel()
@@ -1263,7 +1261,7 @@ class Objective:
         n = max(be.n_samples, 1)
         P = probabilities(Z, xp)
         s = be.s if isinstance(be.s, float) else xp.reshape(be.s, (-1, 1))
-        width = max(1, max(GRAM_ENTRIES, n * be.n_features // 16) // (n * k * k))
+        width = _chunk_columns(be, n * k * k)
         S = np.empty((k, p, k, p))
         for lo in range(0, p, width):
             c = min(width, p - lo)
@@ -1299,10 +1297,10 @@ class Objective:
 
     def _bound_columns(self, cols, rows=None, Z=None):
         """H's columns ``cols`` (host float64, p × len(cols)), in chunks whose products hold
-        at most :data:`GRAM_ENTRIES` entries (or a sixteenth of X's)."""
+        at most :data:`GRAM_ENTRIES` entries (or a sixteenth of X's; sparse X: a sixteenth
+        of its stored entries, :func:`_chunk_columns`)."""
         be, p = self.backend, self.coef_shape[0]
-        n = max(be.n_samples, 1)
-        width = max(1, max(GRAM_ENTRIES, n * be.n_features // 16) // n)
+        width = _chunk_columns(be, max(be.n_samples, 1))
         out = np.empty((p, len(cols)))
         for lo in range(0, len(cols), width):
             E = np.zeros((p, min(width, len(cols) - lo)))
@@ -1662,6 +1660,15 @@ class LowRankMetric:
         if self.intercept:
             out[d] = out[d] / self.sigma - _dots(self.mu_raw, u)
         return out
+
+
+def _chunk_columns(be, per_column):
+    """The columns of a chunk of products with X whose results hold ``per_column`` entries
+    a column: at most GRAM_ENTRIES entries, or a sixteenth of X's where that is more (a
+    column at least), X's entries as stored: sized by sparse X's dense shape, the chunk of
+    its columns made dense was 4 to 18 times X (CSC, review 168)."""
+    stored = int(be.X.nnz) if getattr(be, "_sparse", False) else be.n_samples * be.n_features
+    return max(1, max(GRAM_ENTRIES, stored // 16) // per_column)
 
 
 def _cho_solve(L, r):

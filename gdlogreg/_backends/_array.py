@@ -1751,13 +1751,28 @@ def _positive_count(s, n):
     return int(np.count_nonzero((w.reshape(len(w), -1) > 0).any(axis=1)))
 
 
+#: Row indices of CSC X counted at most this many at a time (:func:`stored_per_row`).
+COUNT_CHUNK = 1 << 20
+
+
+def stored_per_row(X):
+    """The entries sparse X (CSR or CSC) stores in each row (int64). CSC X's row indices
+    are counted a chunk at a time: ``np.bincount`` casts int32 indices to int64, and on
+    them all that temporary was about X's own size (review 168)."""
+    if X.format == "csr":
+        return np.diff(X.indptr).astype(np.int64, copy=False)
+    counts = np.zeros(X.shape[0], dtype=np.int64)
+    for lo in range(0, len(X.indices), COUNT_CHUNK):
+        counts += np.bincount(X.indices[lo : lo + COUNT_CHUNK], minlength=X.shape[0])
+    return counts
+
+
 def _stored_share(X, s):
     """The share of sparse X's entries that it stores, each row's count weighted by s (the
     normalised weights, or one number; a matrix: summed over its columns): rows of weight 0
     count for nothing and a weight of 2 as a repeated row, the share of the fit without
     them, or with the row repeated (scikit-learn's sample-weight equivalence)."""
-    counts = np.diff(X.indptr) if X.format == "csr" else np.bincount(
-        X.indices, minlength=X.shape[0])
+    counts = stored_per_row(X)
     if isinstance(s, float):
         stored, rows = float(counts.sum()), float(X.shape[0])
     else:
