@@ -248,11 +248,15 @@ def test_a_failed_fit_leaves_no_usable_model():
         model.fit(X0, np.zeros(40))
     with pytest.raises(NotFittedError, match="not fitted yet"):
         model.predict(X0)
-    # ... also after a good fit on data of another width
+    # ... and after a good fit on data of another width, the previous model stays whole
+    # (its width and names with its coefficients: review 170), so X of the failed fit's
+    # width gets a clear error, not a shape error from deep inside numpy
     model.fit(X0[:, :2], y0)
+    before = model.predict_proba(X0[:, :2])
     with pytest.raises(ValueError, match="only one class"):
         model.fit(X0, np.zeros(40))
-    with pytest.raises(NotFittedError, match="not fitted yet"):
+    np.testing.assert_array_equal(model.predict_proba(X0[:, :2]), before)
+    with pytest.raises(ValueError, match="X has 3 features, but .* is expecting 2"):
         model.predict_proba(X0)
     assert model.fit(X0, y0).predict(X0).shape == (40,)
 
