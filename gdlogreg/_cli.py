@@ -204,11 +204,10 @@ def _header(row, csv_path):
                 " the file needs a header row (add one: the column names, --target names"
                 " the labels' column)."
             )
-    numbered = [str(i) for i in range(len(header))]
-    if all(_is_number(h) for h in header) and header not in (
-            numbered, [str(i + 1) for i in range(len(header))]):
+    if all(_is_number(h) for h in header) and not _column_numbers(header):
         # "1,2,0": whole numbers alone are a first row of data (its last a label; review
-        # 164); the columns' own numbers are pandas' names for a frame's columns
+        # 164); increasing column numbers are pandas' names of a frame's columns, some
+        # dropped too ("0,1,2,3,5"; review 171)
         raise CLIError(
             f"{csv_path!r}: the first row holds numbers alone ({', '.join(header[:4])}"
             f"{', ...' if len(header) > 4 else ''}), not column names: is it data? the file"
@@ -216,6 +215,16 @@ def _header(row, csv_path):
             " column)."
         )
     return header
+
+
+def _column_numbers(header):
+    """Whether the header is column numbers: distinct whole numbers of at least 0, in
+    increasing order, as pandas names a frame's columns (some dropped, perhaps)."""
+    try:
+        numbers = [int(h) for h in header]
+    except ValueError:
+        return False
+    return numbers[0] >= 0 and all(a < b for a, b in zip(numbers, numbers[1:], strict=False))
 
 
 def _columns(header):

@@ -80,10 +80,13 @@ def _check_n_features(estimator, X, *, reset):
         )
     n_features = X.shape[1]
     if not reset:
-        if n_features != estimator.n_features_in_:
+        # (coef_ set by hand has no n_features_in_: its width, review 171)
+        expected = getattr(estimator, "n_features_in_", None)
+        expected = np.shape(estimator.coef_)[-1] if expected is None else expected
+        if n_features != expected:
             raise ValueError(
                 f"X has {n_features} features, but {type(estimator).__name__} is expecting"
-                f" {estimator.n_features_in_} features as input."
+                f" {expected} features as input."
             )
         return
     if n_features < 1:

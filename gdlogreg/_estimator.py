@@ -353,8 +353,11 @@ class GradientDescentLogisticRegression(
             warn_if_many_classes(y.shape[0], len(classes))
         # The labels' indices only for the convergence warning: not kept while the
         # fit runs (the backend holds the loss's own encoding of them).
+        # the callbacks' metadata: the caller's weights, a number as one per row (review 171)
+        given = sample_weight if sample_weight is None or np.ndim(sample_weight) else (
+            np.full(X.shape[0], float(sample_weight)))
         self._fit_problem(problem, X, y, lambda: _encode(_to_numpy(y))[1], weights, classes,
-                          metadata_weight=sample_weight)
+                          metadata_weight=given)
         self.classes_ = _classes_like(self.classes_, y)
         return self
 
@@ -619,7 +622,8 @@ class GradientDescentLogisticRegression(
         if msg is not None and result.stop_reason in ("max_iter", "stalled"):
             offset = _offset_column(problem)
             msg = msg if offset is None else f"{msg} {offset}"
-        elif msg is None and result.converged and (offset := _offset_column(problem)):
+        elif msg is None and result.converged and (
+                offset := _offset_column(problem, self._coef_host())):
             # J, its gradient and the gap are those of z in X's dtype, where that column
             # cancels: neither the stop nor dual_gap_ certifies the model (float32 X, a
             # column of mean 1e5 ± 1: "converged", a gap of 0, 3.9e-5 above J*; review 163)
@@ -902,19 +906,30 @@ def _encode_array_api(y, xp, device_):
 OFFSET_NOISE = 1e-3
 
 
-def _offset_column(problem):
+def _offset_column(problem, coef=None):
     """The text of :func:`_messages.offset_column` for the column of X whose mean is
     largest against its spread, where ε times that ratio is at least OFFSET_NOISE (X·w
     and the intercept cancel there; CHANGELOG.md, "An unconverged fit names a column that
-    cancels in float32"); None elsewhere and without an intercept."""
+    cancels in float32"); None elsewhere and without an intercept. With the fitted
+    ``coef`` (K × d), where the rounding of that column's term of z, ε |μⱼ wⱼ|, is that
+    large in logits (a weight of 0 leaves z exact: review 171)."""
     std = problem.standardization
     if not problem.fit_intercept:
         return None
-    ratio = np.abs(_to_numpy(std.mean).astype(np.float64)) * _to_numpy(std.D).astype(np.float64)
+    mean = np.abs(_to_numpy(std.mean).astype(np.float64))
+    ratio = mean * _to_numpy(std.D).astype(np.float64)
     ratio = np.where(_to_numpy(std.held).astype(bool), 0.0, ratio)
     if not ratio.size:
         return None
-    j, e = int(np.argmax(ratio)), eps(problem.dtype)
+    e = eps(problem.dtype)
+    if coef is not None:  # the term's own rounding, in z's units
+        term = mean * np.max(np.abs(np.asarray(coef, dtype=np.float64)), axis=0)
+        term = np.where(ratio > 0.0, term, 0.0)
+        j = int(np.argmax(term))
+        if not e * term[j] >= OFFSET_NOISE:
+            return None
+    else:
+        j = int(np.argmax(ratio))
     if not e * ratio[j] >= OFFSET_NOISE:
         return None
     return _messages.offset_column(j, float(ratio[j]), "float32" if e > 1e-10 else "float64", e)

@@ -789,7 +789,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         est = getattr(self, "best_estimator_", None)
         if est is not None:
             return est
-        est = self._base(C=_first(self.C_), l1_ratio=_first(self.l1_ratio_))
+        # (a model set by hand has no C_: the base estimator's, review 171)
+        est = self._base(**({"C": _first(self.C_), "l1_ratio": _first(self.l1_ratio_)}
+                            if hasattr(self, "C_") else {}))
         for name in ("coef_", "intercept_", "classes_", "n_features_in_",
                      "feature_names_in_"):
             if hasattr(self, name):
