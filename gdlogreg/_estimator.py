@@ -564,46 +564,61 @@ class GradientDescentLogisticRegression(
         metadata = {"sample_weight": sample_weight}
         xp = problem.xp
 
-        def attributes(coef):
+        curve = []  # J of the iterates so far, for the callbacks' fitted_estimator
+
+        def attributes(coef, step):
             # Copies: with a float learning_rate coef is the solver's own iterate, and a
-            # callback that changed its fitted_estimator's coef_ would change the fit.
+            # callback that changed its fitted_estimator's coef_ would change the fit. And
+            # the fit's state there, as if stopped by a callback: not a previous fit's
+            # n_iter_, loss_curve_, stop_reason_ (review 170)
             W, b = problem.split(coef)
             b = _copy(b, problem.dtype, xp) if b is not None else 0.0 * W[0]
             return {"coef_": _copy(W.T, problem.dtype, xp), "intercept_": b,
-                    "classes_": self.classes_}
+                    "classes_": self.classes_,
+                    "n_iter_": np.array([len(curve) - 1], dtype=np.int32),
+                    "loss_curve_": np.array(curve, dtype=np.float64), "converged_": False,
+                    "stop_reason_": "callback", "dual_gap_": math.nan,
+                    "learning_rate_": float(step)}
 
         if self._callbacks_on:
             root = self._init_callback_context(max_subtasks=self.max_iter + 1)
             root.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
             self._root_ctx = root
 
-            def begin(coef):
+            def begin(coef, step):
                 ctx = root.subcontext(task_name="gradient-descent-iteration")
                 ctx.call_on_fit_task_begin(
                     estimator=self, X=X, y=y, metadata=metadata,
-                    reconstruction_attributes=lambda: attributes(coef),
+                    reconstruction_attributes=lambda: attributes(coef, step),
                 )
                 return ctx
 
         def callback(k, coef, J, opt, step):
             if self.verbose:
-                line = f"iter {k:6d}  J = {J:.10g}  |grad| = {opt:.3e}  step = {step:.3e}"
-                shown = k < 20 or k % every == 0
-                if shown:
-                    print(line)
-                self._last_line = None if shown else line
-            stop = False
-            if self._callbacks_on and k > 0:
-                stop = self._iter_ctx.call_on_fit_task_end(
-                    estimator=self, X=X, y=y, metadata=metadata,
-                    reconstruction_attributes=lambda: attributes(coef),
-                )
-            if self._callbacks_on:  # (k = 0: the start the solver took, which is not the
-                # warm start given where that was worse than zero: review 143)
-                self._iter_ctx = begin(coef)
+                self._print_iteration(k, J, opt, step, every)
+            if not self._callbacks_on:
+                return False
+            del curve[k:]  # (a start taken again from zero: review 143)
+            curve.append(float(J))
+            stop = k > 0 and self._iter_ctx.call_on_fit_task_end(
+                estimator=self, X=X, y=y, metadata=metadata,
+                reconstruction_attributes=lambda: attributes(coef, step),
+            )
+            # (k = 0: the start the solver took, which is not the warm start given where
+            # that was worse than zero: review 143)
+            self._iter_ctx = begin(coef, step)
             return bool(stop)
 
         return callback
+
+    def _print_iteration(self, k, J, opt, step, every):
+        """verbose's line of iterate k: every one of the first 20, then every ``every``-th;
+        the others kept as the last line, shown at the end."""
+        line = f"iter {k:6d}  J = {J:.10g}  |grad| = {opt:.3e}  step = {step:.3e}"
+        shown = k < 20 or k % every == 0
+        if shown:
+            print(line)
+        self._last_line = None if shown else line
 
     def _summary(self, result):
         return (

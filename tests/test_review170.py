@@ -105,3 +105,39 @@ def test_a_refit_that_raises_keeps_the_previous_feature_names():
     assert np.array_equal(model.coef_, coef)
     assert list(model.feature_names_in_) == list(X.columns)
     np.testing.assert_array_equal(model.predict(X), expected)
+
+
+class Snapshots:
+    """Keeps, at the end of each iteration task, what its fitted_estimator holds."""
+
+    def __init__(self):
+        self.seen = []
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        # (the last task, whose step is never taken, ends without one)
+        if context.task_name == "gradient-descent-iteration" and fitted_estimator is not None:
+            f = fitted_estimator
+            self.seen.append((int(f.n_iter_[0]), len(f.loss_curve_), f.stop_reason_,
+                              f.loss_curve_[-1]))
+
+
+def test_a_refits_fitted_estimator_holds_this_fits_state(cancer):
+    """It held the previous fit's n_iter_, loss_curve_ and stop_reason_ beside the
+    current coef_ (17 iterations and 'converged' at the refit's third)."""
+    X, y = cancer
+    model = GradientDescentLogisticRegression().fit(X, y)
+    snapshots = Snapshots()
+    model.set_params(C=0.01).set_callbacks(snapshots).fit(X, y)
+    assert [s[0] for s in snapshots.seen] == list(range(1, model.n_iter_[0] + 1))
+    for k, length, reason, last in snapshots.seen:
+        assert length == k + 1 and reason == "callback"
+        assert last == model.loss_curve_[k]
