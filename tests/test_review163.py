@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy.special import log_expit
+from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
@@ -50,3 +51,17 @@ def test_offsets_the_dtype_holds_stay_certified(offset, dtype):
         warnings.simplefilter("error", ConvergenceWarning)
         est = GradientDescentLogisticRegression(C=100.0).fit(X, y)
     assert est.converged_ and np.isfinite(est.dual_gap_)
+
+
+def test_a_column_of_modest_ratio_but_large_weight_warns_too():
+    """Review 172: the warning also asked the column's mean to be 1.7e4 times its spread;
+    at 3.2e3, with the label in the column and a large weight, z's term ε|μ w| was 1.3e-2
+    logits and the fit stopped 1.4e-5 above J* unwarned."""
+    X, y = load_iris(return_X_y=True)
+    rng = np.random.default_rng(1)
+    t = (y - y.mean()) / y.std()
+    col = 1e5 + 10.0 * (rng.normal(0.0, 1.0, len(y)) + 3.0 * t)
+    X32 = np.hstack([X, col[:, None]]).astype(np.float32)
+    with pytest.warns(ConvergenceWarning, match="dual_gap_ is NaN.*Column 4 of X"):
+        est = GradientDescentLogisticRegression(C=100.0).fit(X32, y)
+    assert np.isnan(est.dual_gap_)
