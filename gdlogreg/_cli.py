@@ -104,7 +104,8 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
     y = _labels(labels, lines[1:], target, hint, csv_path)
     name = f"{csv_path} (target {target!r}"
     if index:
-        name += ", the unnamed index column left out"
+        name += ", the unnamed first column left out as the row index"
+    name += _numbered_note(header)
     if drop:
         name += ", dropped " + ", ".join(repr(c) for c in drop)
     return X, y, name + ")"
@@ -169,19 +170,13 @@ def _drop_trailing_empty_column(header, rows):
 
 
 def _drop_index_column(header, rows):
-    """Leave out a first column without a name that holds distinct whole numbers: the
-    index that pandas' ``to_csv()`` (0 to n - 1, or a filtered or shuffled frame's labels)
-    and R's ``write.csv`` (1 to n) write by default. As a feature it would be the rows'
-    order, which a file sorted by class turns into the labels (review 164); and a column
-    without a name cannot be given to ``--drop``. Whether one was left out."""
-    if len(header) < 3 or header[0] or any(len(row) != len(header) for row in rows[1:]):
-        return False
-    try:
-        values = [_field_number(row[0].strip()) for row in rows[1:]]
-    except ValueError:
-        return False
-    if not all(math.isfinite(v) and v.is_integer() for v in values) or (
-            len(set(values)) < len(values)):
+    """Leave out a first column without a name: the row index that pandas' ``to_csv()``
+    and R's ``write.csv`` write by default (0 to n - 1, a filtered, shuffled or
+    concatenated frame's labels, R's row names "84.1" or "Mazda RX4", dates). As a feature
+    it would be the rows' order, which a file sorted by class turns into the labels, and
+    a column without a name cannot be given to ``--drop`` (reviews 164, 173). Whether one
+    was left out."""
+    if len(header) < 2 or header[0] or any(len(row) != len(header) for row in rows[1:]):
         return False
     for row in rows:
         del row[0]
@@ -205,9 +200,10 @@ def _header(row, csv_path):
                 " the labels' column)."
             )
     if all(_is_number(h) for h in header) and not _column_numbers(header):
-        # "1,2,0": whole numbers alone are a first row of data (its last a label; review
-        # 164); increasing column numbers are pandas' names of a frame's columns, some
-        # dropped too ("0,1,2,3,5"; review 171)
+        # "1,2,1": numbers alone, not distinct whole numbers of at least 0, are a first
+        # row of data (review 164); distinct ones may be pandas' names of a frame's
+        # columns, some dropped or reordered ("27,22,7,30"; reviews 171, 173): read as
+        # names, and the data line says so (:func:`_numbered_note`)
         raise CLIError(
             f"{csv_path!r}: the first row holds numbers alone ({', '.join(header[:4])}"
             f"{', ...' if len(header) > 4 else ''}), not column names: is it data? the file"
@@ -218,13 +214,25 @@ def _header(row, csv_path):
 
 
 def _column_numbers(header):
-    """Whether the header is column numbers: distinct whole numbers of at least 0, in
-    increasing order, as pandas names a frame's columns (some dropped, perhaps)."""
+    """Whether the header may be column numbers: distinct whole numbers of at least 0, as
+    pandas names a frame's columns (some dropped or reordered, perhaps)."""
     try:
         numbers = [int(h) for h in header]
     except ValueError:
         return False
-    return numbers[0] >= 0 and all(a < b for a, b in zip(numbers, numbers[1:], strict=False))
+    return min(numbers) >= 0 and len(set(numbers)) == len(numbers)
+
+
+def _numbered_note(header):
+    """The data line's note where the header is numbers alone, not in increasing order
+    (which pandas' own column numbers are, unless reordered): it may be a first row of
+    data read as names."""
+    if not header or not all(_is_number(h) for h in header):
+        return ""
+    numbers = [int(h) for h in header]
+    if all(a < b for a, b in zip(numbers, numbers[1:], strict=False)):
+        return ""
+    return ", the first row's numbers read as column names"
 
 
 def _columns(header):
@@ -252,7 +260,8 @@ def _feature_columns(header, target, drop, sep, csv_path):
     """``(j, keep)``: the index of the target column and those of the features."""
     if target not in header:
         raise CLIError(
-            f"no column {target!r} in {csv_path!r}; the columns are: {_columns(header)}.")
+            f"no column {target!r} in {csv_path!r}; the columns are: {_columns(header)}"
+            f"{_sep_hint(header, sep)}.")
     for col in drop:
         if col not in header:
             comma = any("," in h for h in header)
@@ -285,9 +294,13 @@ def _no_feature_error(header, target, sep, csv_path):
     """The error for a CSV without a feature column; for one column, a hint at --sep."""
     if len(header) > 1:
         return CLIError(f"{csv_path!r} has no feature column left besides the target {target!r}.")
-    others = [s for s in (";", "\t", "|", ",") if s != sep and s in header[0]]
-    hint = f"; is the separator {others[0]!r}? use --sep {_sep_arg(others[0])}" if others else ""
-    return CLIError(f"{csv_path!r} has a single column {header[0]!r}{hint}.")
+    return CLIError(f"{csv_path!r} has a single column {header[0]!r}{_sep_hint(header, sep)}.")
+
+
+def _sep_hint(header, sep):
+    """A hint at --sep where the header reads as one column holding another separator."""
+    others = [s for s in (";", "\t", "|", ",") if len(header) == 1 and s != sep and s in header[0]]
+    return f"; is the separator {others[0]!r}? use --sep {_sep_arg(others[0])}" if others else ""
 
 
 def _parse_rows(rows, lines, header, j, keep, hint, csv_path):
@@ -317,12 +330,24 @@ def _feature_value(v, col, where):
     try:
         return _field_number(v)
     except ValueError:
+        if _decimal_comma(v):  # "5,1" of write.csv2 / to_csv(decimal=","): a number
+            raise CLIError(
+                f"{where}: column {col!r} holds {v!r}, a number with a decimal comma, which"
+                " is not read; write the file with decimal points (R's write.csv, pandas'"
+                " to_csv() without decimal=',')."
+            ) from None
         raise CLIError(
             f"{where}: column {col!r} holds {v!r}, not a number"
             f" (features must be numeric; missing values are not supported); if"
             f" {col!r} holds the labels, use --target {_quote(col)}, to leave it"
             f" out --drop {_quote(col)}."
         ) from None
+
+
+def _decimal_comma(v):
+    """Whether a field is a number written with a decimal comma ("5,1", "-0,25")."""
+    head, comma, tail = v.strip().partition(",")
+    return bool(comma) and _is_number(head) and tail.isdigit()
 
 
 # pandas.read_csv's default missing-value markers (but ""): in a column of whole numbers,

@@ -44,7 +44,7 @@ def test_an_unnamed_index_column_is_left_out(tmp_path, capsys, start, order):
     out = capsys.readouterr().out
     assert main(["--csv", plain]) == 0
     ref = capsys.readouterr().out
-    assert "the unnamed index column left out" in " ".join(out.split())
+    assert "the unnamed first column left out as the row index" in " ".join(out.split())
     assert "2 features" in out
 
     def row(text):  # gdlogreg's row of the table, its time left out
@@ -53,20 +53,50 @@ def test_an_unnamed_index_column_is_left_out(tmp_path, capsys, start, order):
     assert row(out) == row(ref)  # the same fit as without the column
 
 
-def test_an_unnamed_column_of_values_stays_a_feature(tmp_path, capsys):
+@pytest.mark.parametrize("index", [
+    ["0", "1", "2", "3"] * 10,                                   # pd.concat of copies
+    [f"{i}.1" for i in range(40)],                               # R's resampled row names
+    [f'"Car {i}"' for i in range(40)],                           # R's text row names
+    [f"2020-01-{i % 28 + 1:02d}" for i in range(40)],            # a date index
+])
+def test_any_unnamed_first_column_is_left_out_as_the_row_index(tmp_path, capsys, index):
+    # review 173: an index of repeated numbers, R's "84.1", text or dates stayed in as a
+    # feature (or refused the file), and no --drop could name it
     a, b, y = _sorted_noise(40)
-    rows = "".join(f"{u:.17g},{v:.17g},{t}\n" for u, v, t in zip(a, b, y, strict=True))
-    assert main(["--csv", _csv(tmp_path, ",b,y\n" + rows)]) == 0
-    assert "2 features" in capsys.readouterr().out
+    rows = "".join(f"{i},{u:.17g},{v:.17g},{t}\n"
+                   for i, u, v, t in zip(index, a, b, y, strict=True))
+    assert main(["--csv", _csv(tmp_path, ",a,b,y\n" + rows)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "2 features" in out and "left out as the row index" in out
+
+
+def test_an_index_beside_the_target_alone_leaves_no_feature(tmp_path, capsys):
+    rows = "".join(f"{i},{i % 2}\n" for i in range(20))
+    assert main(["--csv", _csv(tmp_path, ",target\n" + rows)]) == 2
+    assert "has a single column 'target'" in capsys.readouterr().err
 
 
 def test_a_first_row_of_numbers_is_refused_but_numbered_columns_are_names(tmp_path, capsys):
     data = "3,4,1\n5,6,0\n7,8,1\n1,3,0\n2,5,1\n4,4,0\n5,5,1\n"
-    assert main(["--csv", _csv(tmp_path, "1,2,0\n" + data), "--test-size", "0"]) == 2
-    assert "the first row holds numbers alone (1, 2, 0)" in capsys.readouterr().err
+    assert main(["--csv", _csv(tmp_path, "1,2,1\n" + data), "--test-size", "0"]) == 2
+    assert "the first row holds numbers alone (1, 2, 1)" in capsys.readouterr().err
     # pandas' names of a frame's columns, DataFrame(np.c_[X, y]).to_csv(index=False)
     assert main(["--csv", _csv(tmp_path, "0,1,2\n" + data), "--test-size", "0"]) == 0
-    assert "(target '2')" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "(target '2')" in out and "read as column names" not in out
+    # reordered (review 173), or a first row of data: read as names, and said so
+    assert main(["--csv", _csv(tmp_path, "7,2,0\n" + data), "--test-size", "0"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "(target '0', the first row's numbers read as column names)" in out
+
+
+def test_decimal_commas_and_another_separator_are_named(tmp_path, capsys):
+    path = _csv(tmp_path, "a;b;y\n5,1;3,5;0\n4,9;3,0;1\n4,7;3,2;0\n")
+    assert main(["--csv", path, "--sep", ";"]) == 2
+    assert "decimal comma" in capsys.readouterr().err
+    path = _csv(tmp_path, "a;b;y\n5;3;0\n4;3;1\n4;2;0\n", "semi.csv")
+    assert main(["--csv", path, "--target", "y"]) == 2
+    assert "use --sep ';'" in capsys.readouterr().err
 
 
 def test_target_name_is_stripped_as_drop_names_are(tmp_path, capsys):
