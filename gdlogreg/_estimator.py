@@ -217,9 +217,10 @@ class GradientDescentLogisticRegression(
         ``dual_gap_ / (loss_curve_[-1] - dual_gap_)``. At most J (J* >= 0). NaN
         without a penalty (``C=np.inf``, or C times the sum of the sample
         weights beyond the float range), where no such bound exists; NaN too, with
-        a ConvergenceWarning, where a column's mean is so large against its spread
-        that z = X·w + b keeps too few digits in X's dtype (about 1.7e4 times in
-        float32): J and the gap are then those of the rounded z, and certify nothing.
+        a ConvergenceWarning, where a column's share of z = X·w + b, its mean times
+        its weight, is so large that its rounding in X's dtype reaches 1e-3 (in
+        float32 from about 1.7e4): J and the gap are then those of the rounded z,
+        and certify nothing.
     learning_rate_ : float
         The last step size used (α for a constant step). Under
         ``learning_rate="auto"`` it is in standardized coordinates, and in
