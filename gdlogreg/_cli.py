@@ -332,8 +332,9 @@ def _feature_value(v, col, where):
     except ValueError:
         if _decimal_comma(v):  # "5,1" of write.csv2 / to_csv(decimal=","): a number
             raise CLIError(
-                f"{where}: column {col!r} holds {v!r}, a number with a decimal comma, which"
-                " is not read; write the file with decimal points (R's write.csv, pandas'"
+                f"{where}: column {col!r} holds {v!r}, a number with a comma (a decimal"
+                " comma, or one between thousands), which is not read; write the file with"
+                " decimal points and no thousands separator (R's write.csv, pandas'"
                 " to_csv() without decimal=',')."
             ) from None
         raise CLIError(
