@@ -199,7 +199,7 @@ def _header(row, csv_path):
                 " the file needs a header row (add one: the column names, --target names"
                 " the labels' column)."
             )
-    if all(_is_number(h) for h in header) and not _column_numbers(header):
+    if all(_is_number(h) for h in header) and _column_numbers(header) is None:
         # "1,2,1": numbers alone, not distinct whole numbers of at least 0, are a first
         # row of data (review 164); distinct ones may be pandas' names of a frame's
         # columns, some dropped or reordered ("27,22,7,30"; reviews 171, 173): read as
@@ -214,23 +214,22 @@ def _header(row, csv_path):
 
 
 def _column_numbers(header):
-    """Whether the header may be column numbers: distinct whole numbers of at least 0, as
-    pandas names a frame's columns (some dropped or reordered, perhaps)."""
+    """The header as column numbers where it may be them (distinct whole numbers of at
+    least 0, as pandas names a frame's columns, some dropped or reordered), else None."""
     try:
         numbers = [int(h) for h in header]
     except ValueError:
-        return False
-    return min(numbers) >= 0 and len(set(numbers)) == len(numbers)
+        return None
+    ok = bool(numbers) and min(numbers) >= 0 and len(set(numbers)) == len(numbers)
+    return numbers if ok else None
 
 
 def _numbered_note(header):
-    """The data line's note where the header is numbers alone, not in increasing order
-    (which pandas' own column numbers are, unless reordered): it may be a first row of
-    data read as names."""
-    if not header or not all(_is_number(h) for h in header):
-        return ""
-    numbers = [int(h) for h in header]
-    if all(a < b for a, b in zip(numbers, numbers[1:], strict=False)):
+    """The data line's note where the header is column numbers not in increasing order
+    (which pandas' own are, unless reordered): it may be a first row of data read as
+    names."""
+    numbers = _column_numbers(header)
+    if numbers is None or all(a < b for a, b in zip(numbers, numbers[1:], strict=False)):
         return ""
     return ", the first row's numbers read as column names"
 
@@ -272,7 +271,7 @@ def _feature_columns(header, target, drop, sep, csv_path):
             raise CLIError(f"cannot drop the target column {target!r} (--target names another).")
     where = [str(i + 1) for i, h in enumerate(header) if h == target]
     if len(where) > 1:
-        raise _twice_error(header, target, where, csv_path)
+        raise _twice_error(target, where, csv_path)
     j = header.index(target)
     keep = [i for i, h in enumerate(header) if i != j and h not in drop]
     if not keep:
@@ -280,7 +279,7 @@ def _feature_columns(header, target, drop, sep, csv_path):
     return j, keep
 
 
-def _twice_error(header, target, where, csv_path):
+def _twice_error(target, where, csv_path):
     """The error for a target name found in several columns (``where``, 1-based; a header
     of numbers alone was refused before, :func:`_header`)."""
     times = "twice" if len(where) == 2 else f"{len(where)} times"
