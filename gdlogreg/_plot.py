@@ -412,8 +412,6 @@ class LossCurveDisplay:
             )
         if labels is None:
             labels = [_default_label(est) for est in fitted]
-        elif isinstance(labels, str):  # one estimator's name, not a name a letter
-            labels = [labels]
         display = cls(
             [est.loss_curve_ for est in fitted],
             labels=labels,
