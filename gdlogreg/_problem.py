@@ -7,7 +7,8 @@
 - the backend that holds X (:func:`gdlogreg._backends.make_backend`);
 - the standardization, an exact change of variables (:class:`Standardization`).
 
-This layer knows nothing of scikit-learn's conventions or of solvers.
+This layer knows nothing of solvers; of scikit-learn it uses ``compute_class_weight``
+(``class_weight``'s rules) and the ``assume_finite`` setting.
 """
 
 import math
@@ -16,7 +17,7 @@ from numbers import Real
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 
-from ._backends import constant_columns, dtype_of, make_backend, namespace_of
+from ._backends import constant_columns, dtype_of, make_backend, namespace_of, refuse_non_finite
 from ._loss import make_loss
 from ._penalty import ElasticNet
 from ._xp import concat
@@ -413,30 +414,6 @@ def finite_moments(moments, xp, X):
     return moments
 
 
-def refuse_non_finite(X):
-    """A ValueError where X (numpy, scipy.sparse or an array-API array; Dask X is checked
-    where it is read) holds NaN or inf, naming scikit-learn's skipped check where
-    ``assume_finite`` is set."""
-    from sklearn import get_config
-
-    if hasattr(X, "dask"):
-        return
-    data = X.data if hasattr(X, "tocsr") else X
-    if isinstance(data, np.ndarray):
-        finite = bool(np.isfinite(data).all())
-    else:
-        xp, _ = namespace_of(data)
-        finite = bool(xp.all(xp.isfinite(data)))
-    if finite:
-        return
-    skipped = get_config()["assume_finite"]
-    raise ValueError(
-        "Input X contains NaN or infinity." + (
-            " scikit-learn's check of X was skipped (sklearn.set_config(assume_finite=True));"
-            " remove or impute the non-finite values." if skipped else "")
-    )
-
-
 def finite_sample_weight(sample_weight, xp):
     """Refuse checked sample weights that are NaN or inf: scikit-learn's check skips their
     finiteness under ``sklearn.set_config(assume_finite=True)``, and the normalised weights
@@ -444,25 +421,6 @@ def finite_sample_weight(sample_weight, xp):
     if not bool(xp.all(xp.isfinite(sample_weight))):
         raise ValueError("Input sample_weight contains NaN or infinity.")
     return sample_weight
-
-
-def finite_weightless_rows(X, weights):
-    """Refuse NaN or inf on X's rows of weight 0 where scikit-learn skipped its check of X
-    (``assume_finite=True``): the moments skip these rows, but their products do not
-    (0·NaN is NaN in X w and in Xᵀ r). Reads those rows alone, in X's namespace."""
-    from sklearn import get_config
-
-    if weights is None or hasattr(X, "dask") or not get_config()["assume_finite"]:
-        return
-    if isinstance(weights, np.ndarray) and (isinstance(X, np.ndarray) or hasattr(X, "tocsr")):
-        zero = np.flatnonzero(weights == 0)
-        if zero.size:
-            refuse_non_finite(X[zero])
-        return
-    xp, device = namespace_of(X)
-    zero = xp.asarray(weights, device=device) == 0
-    if bool(xp.any(zero)):
-        refuse_non_finite(xp.take(X, xp.nonzero(zero)[0], axis=0))
 
 
 def make_problem(X, y_idx, sample_weight, n_classes, *, C, l1_ratio, fit_intercept):

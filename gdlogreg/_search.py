@@ -34,7 +34,8 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _batch, _dask, _messages
-from ._backends import make_backend, namespace_of
+from ._backends import make_backend, namespace_of, refuse_non_finite
+from ._backends._separation import _separable
 from ._compat import (
     Interval,
     StrOptions,
@@ -54,7 +55,6 @@ from ._estimator import (
     _no_minimum,
     _penalty_name,
     _refuse_none_labels,
-    _separable,
     _to_numpy,
     previous_model_kept,
 )
@@ -69,7 +69,6 @@ from ._problem import (
     class_weight_vector,
     finite_sample_weight,
     normalised_in,
-    refuse_non_finite,
 )
 from ._steps.lbfgs import L2_ONLY
 

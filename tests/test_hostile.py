@@ -34,10 +34,11 @@ def fit_clean(X, y, sample_weight=None, known=False, **params):
         warnings.simplefilter("ignore", ConvergenceWarning)
         if known:
             # Known, reported, outside this branch's files: the separability
-            # test of the warnings (_estimator._separates) computes X @ coef_
+            # test of the warnings (_backends._separation) computes X @ coef_
             # without errstate, and overflows for data near the float limit.
             warnings.filterwarnings(
-                "ignore", "overflow encountered in matmul", RuntimeWarning, "gdlogreg._estimator"
+                "ignore", "overflow encountered in matmul", RuntimeWarning,
+                "gdlogreg._backends._separation"
             )
         model = GD(**params).fit(X, y, sample_weight=sample_weight)
     assert np.all(np.isfinite(model.coef_)), model.coef_

@@ -692,7 +692,7 @@ def test_array_api_nan_on_a_row_of_weight_zero_is_refused_on_its_device():
 
 
 def test_the_message_names_assume_finite_only_where_it_is_set():
-    from gdlogreg._problem import refuse_non_finite
+    from gdlogreg._backends import refuse_non_finite
 
     X = np.array([[1.0, np.inf]])
     with pytest.raises(ValueError, match=r"^Input X contains NaN or infinity\.$"):

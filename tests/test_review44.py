@@ -174,7 +174,7 @@ def test_huge_finite_C_stops_within_tol():
 
 
 def _refuse_lp(monkeypatch):
-    import gdlogreg._estimator as est
+    import gdlogreg._backends._separation as est
 
     def refuse(*args, **kwargs):
         raise AssertionError("the linear program was asked")
@@ -196,7 +196,7 @@ def test_a_fit_with_a_minimum_asks_no_linear_program(monkeypatch):
 def test_a_large_program_is_not_asked(monkeypatch):
     # Above NEAR_ENTRIES (and LP_ENTRIES) the warning falls back to "does the model
     # separate every row".
-    import gdlogreg._estimator as est
+    import gdlogreg._backends._separation as est
 
     X, y = load_iris(return_X_y=True)
     reps = est.NEAR_ENTRIES // (X.size * 4) + 1
@@ -211,7 +211,7 @@ def test_a_converged_fit_above_the_program_cap_names_the_separation(monkeypatch)
     """Above LP_ENTRIES a converged fit's separation is still found, without the full
     program: in the null space of the pairs not near certainty (_separable_near), a
     program over a few columns (review 85's Kershaw: 0.06 s where the full one took 0.2)."""
-    from gdlogreg._estimator import LP_ENTRIES
+    from gdlogreg._backends._separation import LP_ENTRIES
 
     X, y = load_iris(return_X_y=True)
     reps = LP_ENTRIES // (X.size * 4) + 1

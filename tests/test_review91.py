@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-import gdlogreg._estimator as est
+import gdlogreg._backends._separation as est
 from gdlogreg import GradientDescentLogisticRegression
 
 

@@ -70,7 +70,7 @@ from sklearn.datasets import load_breast_cancer, load_iris, load_wine, make_clas
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
-import gdlogreg._estimator as est
+import gdlogreg._backends._separation as est
 from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
 
 

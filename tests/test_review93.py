@@ -26,7 +26,8 @@ import numpy as np
 from sklearn.datasets import load_breast_cancer, load_iris, load_wine
 from sklearn.preprocessing import StandardScaler
 
-from gdlogreg import GradientDescentLogisticRegression, LossCurveDisplay, _estimator
+from gdlogreg import GradientDescentLogisticRegression, LossCurveDisplay
+from gdlogreg._backends import _separation
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,9 +122,9 @@ def test_errors_rst_caps_are_the_code_constants():
     """The caps errors.rst quotes are LP_ENTRIES, LP_WORK, NEAR_ENTRIES, NEAR_COLUMNS; the
     null-space test's own program stops at LP_ENTRIES (undocumented before)."""
     errors = _text("docs/errors.rst")
-    assert (_estimator.LP_ENTRIES, _estimator.LP_WORK) == (200_000, 5_000_000)
-    assert (_estimator.NEAR_ENTRIES, _estimator.NEAR_COLUMNS) == (2_000_000, 512)
-    assert (_estimator.LP_ENTRIES_TIMED, _estimator.LP_SECONDS) == (2_000_000, 1.0)
+    assert (_separation.LP_ENTRIES, _separation.LP_WORK) == (200_000, 5_000_000)
+    assert (_separation.NEAR_ENTRIES, _separation.NEAR_COLUMNS) == (2_000_000, 512)
+    assert (_separation.LP_ENTRIES_TIMED, _separation.LP_SECONDS) == (2_000_000, 1.0)
     assert ("runs under a time limit of one second (its constraints above 200,000 entries, "
             "or entries times columns above 5,000,000) and is not run above 2,000,000 "
             "entries (the null-space test's above 2,000,000 entries or 512 columns, its "
@@ -138,10 +139,10 @@ def test_null_space_program_is_capped_at_lp_entries(monkeypatch):
     assert est.stop_reason_ == "converged" and "separable" in message
     z = X @ est.coef_.T + est.intercept_
     keep = np.ones(len(y), dtype=bool)
-    tiny = _estimator._pair_ratios(z, y) < _estimator.NEAR_RATIO
-    assert _estimator._separable_near(X, keep, y, 3, tiny, True) is True
-    monkeypatch.setattr(_estimator, "LP_ENTRIES", 1)
-    assert _estimator._separable_near(X, keep, y, 3, tiny, True) is None
+    tiny = _separation._pair_ratios(z, y) < _separation.NEAR_RATIO
+    assert _separation._separable_near(X, keep, y, 3, tiny, True) is True
+    monkeypatch.setattr(_separation, "LP_ENTRIES", 1)
+    assert _separation._separable_near(X, keep, y, 3, tiny, True) is None
 
 
 def test_benchmark_figures_of_the_new_section():

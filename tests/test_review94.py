@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 import pytest
 
-import gdlogreg._estimator as est
+import gdlogreg._backends._separation as est
 from gdlogreg import GradientDescentLogisticRegression
 from gdlogreg._messages import SEPARABLE
 

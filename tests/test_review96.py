@@ -18,7 +18,8 @@ from test_review40 import _peak  # peak bytes traced while f() runs on one threa
 
 from gdlogreg import GradientDescentLogisticRegression
 from gdlogreg._backends._array import CHUNK
-from gdlogreg._estimator import _lp_worth_it, _no_minimum
+from gdlogreg._backends._separation import _lp_worth_it
+from gdlogreg._estimator import _no_minimum
 
 
 def _classes(n=20_000, d=20, K=30, dtype=np.float64, noise=0.0):

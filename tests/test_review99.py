@@ -52,7 +52,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold
 
 from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
-from gdlogreg._estimator import _lp_worth_it, _no_minimum
+from gdlogreg._backends._separation import _lp_worth_it
+from gdlogreg._estimator import _no_minimum
 from gdlogreg._steps._base import CUT, interpolated
 
 

@@ -155,7 +155,7 @@ def test_the_certificate_constant():
 
 # ------------------------------------------- the no-minimum test of a converged fit
 def _refuse_program(monkeypatch):
-    import gdlogreg._estimator as est
+    import gdlogreg._backends._separation as est
 
     def refuse(*args, **kwargs):
         raise AssertionError("the full linear program was asked")
@@ -209,7 +209,7 @@ def test_the_null_space_test_agrees_with_the_full_program(csr):
     """On converged C = inf fits of random problems (2-4 classes; a category found in one
     class alone, shifted separable classes, outliers far on their side, plain overlap)
     _separable_near answers as the full program does wherever both are asked."""
-    import gdlogreg._estimator as est
+    import gdlogreg._backends._separation as est
 
     asked = 0
     for seed in range(40):
@@ -253,7 +253,7 @@ def test_a_program_of_many_columns_is_asked_under_a_time_limit(monkeypatch):
     program.py), never unbounded."""
     from sklearn.preprocessing import OneHotEncoder
 
-    import gdlogreg._estimator as est
+    import gdlogreg._backends._separation as est
 
     r = np.random.default_rng(0)
     cats = r.integers(0, 31, (1000, 4))

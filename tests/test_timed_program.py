@@ -14,11 +14,8 @@ import pytest
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
-from gdlogreg import (
-    GradientDescentLogisticRegression,
-    GradientDescentLogisticRegressionCV,
-    _estimator,
-)
+from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
+from gdlogreg._backends import _separation
 
 
 def _partly_separable():
@@ -41,17 +38,17 @@ def _message(X, y, **params):
 def test_a_program_above_the_caps_runs_under_a_time_limit(monkeypatch):
     X, y = _partly_separable()
     entries = X.shape[0] * X.shape[1] * 2 * 3
-    assert _estimator.LP_ENTRIES < entries <= _estimator.LP_ENTRIES_TIMED
+    assert _separation.LP_ENTRIES < entries <= _separation.LP_ENTRIES_TIMED
     message = _message(X, y)
     assert "did not converge in 10 iterations" in message
     assert "linearly separable, in full or in part" in message
     assert "Increase max_iter" not in message
     limits = []
-    program = _estimator._program
-    monkeypatch.setattr(_estimator, "_program",
+    program = _separation._program
+    monkeypatch.setattr(_separation, "_program",
                         lambda A, every=None, time_limit=None: limits.append(time_limit)
                         or program(A, every, time_limit))
-    monkeypatch.setattr(_estimator, "LP_SECONDS", 1e-9)  # it runs out: nothing said
+    monkeypatch.setattr(_separation, "LP_SECONDS", 1e-9)  # it runs out: nothing said
     message = _message(X, y)
     assert limits == [1e-9] and "separable" not in message and "Increase max_iter" in message
 
@@ -59,15 +56,15 @@ def test_a_program_above_the_caps_runs_under_a_time_limit(monkeypatch):
 def test_within_the_caps_no_time_limit_and_above_the_timed_cap_no_program(monkeypatch):
     X, y = _partly_separable()
     limits = []
-    program = _estimator._program
-    monkeypatch.setattr(_estimator, "_program",
+    program = _separation._program
+    monkeypatch.setattr(_separation, "_program",
                         lambda A, every=None, time_limit=None: limits.append(time_limit)
                         or program(A, every, time_limit))
-    monkeypatch.setattr(_estimator, "LP_ENTRIES", 10**6)
-    monkeypatch.setattr(_estimator, "LP_WORK", 10**12)
+    monkeypatch.setattr(_separation, "LP_ENTRIES", 10**6)
+    monkeypatch.setattr(_separation, "LP_WORK", 10**12)
     assert "linearly separable" in _message(X, y) and limits == [None]
-    monkeypatch.setattr(_estimator, "LP_ENTRIES", 1)
-    monkeypatch.setattr(_estimator, "LP_ENTRIES_TIMED", 1000)
+    monkeypatch.setattr(_separation, "LP_ENTRIES", 1)
+    monkeypatch.setattr(_separation, "LP_ENTRIES_TIMED", 1000)
     limits.clear()
     assert "separable" not in _message(X, y) and limits == []
 
@@ -86,4 +83,4 @@ def test_the_search_runs_the_timed_program_once_a_fold():
 def test_the_program_answers_the_same_with_a_time_limit_it_does_not_reach(time_limit):
     X, y = _partly_separable()
     keep = np.ones(len(y), bool)
-    assert _estimator._separable(X, keep, y, 4, True, time_limit) is True
+    assert _separation._separable(X, keep, y, 4, True, time_limit) is True

@@ -51,7 +51,7 @@ import unseen_real as u  # noqa: E402
 from parity_real import objective, preamble  # noqa: E402
 
 from gdlogreg import GradientDescentLogisticRegression  # noqa: E402
-from gdlogreg._estimator import _separable  # noqa: E402
+from gdlogreg._backends._separation import _separable  # noqa: E402
 from gdlogreg._messages import SEPARABLE  # noqa: E402
 
 # package/item: as unseen_real.SETS (y, prep, drop, cats, binarize)

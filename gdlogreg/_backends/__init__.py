@@ -1,4 +1,4 @@
-"""Backends: the only code that touches X.
+"""Backends: the only code of a fit that reads X (scikit-learn's validation aside).
 
 One module per kind of data, one line each in :func:`make_backend`:
 
@@ -6,8 +6,11 @@ One module per kind of data, one line each in :func:`make_backend`:
   array-API namespace such as torch or cupy (:class:`ArrayBackend`);
 - :mod:`._dask`: ``dask.array`` chunks on a cluster (:class:`DaskBackend`).
 
-Every backend offers the same kernels (``linear``, ``rlinear``, ``gram``,
-``loss_pass``, ``combine``, ``moments``); see :class:`._array.ArrayBackend`.
+Every backend offers the kernels ``linear``, ``gram``, ``loss_pass``, ``combine`` and
+``moments``, and ``rlinear`` where it offers no ``class_gram`` (Dask); see
+:class:`._array.ArrayBackend` and docs/architecture.rst for the optional ones. Here too:
+X's finiteness where scikit-learn's check was skipped (:func:`refuse_non_finite`), and in
+:mod:`._separation` the linear program behind the warning that J has no minimum.
 """
 
 import numpy as np
@@ -53,6 +56,49 @@ def constant_columns(mean, var, xp=np):
     """
     eps = float(xp.finfo(var.dtype).eps)
     return var <= (4.0 * eps) ** 2 * (var + mean * mean)
+
+
+def refuse_non_finite(X):
+    """A ValueError where X (numpy, scipy.sparse or an array-API array; Dask X is checked
+    where it is read) holds NaN or inf, naming scikit-learn's skipped check where
+    ``assume_finite`` is set."""
+    from sklearn import get_config
+
+    if hasattr(X, "dask"):
+        return
+    data = X.data if hasattr(X, "tocsr") else X
+    if isinstance(data, np.ndarray):
+        finite = bool(np.isfinite(data).all())
+    else:
+        xp, _ = namespace_of(data)
+        finite = bool(xp.all(xp.isfinite(data)))
+    if finite:
+        return
+    skipped = get_config()["assume_finite"]
+    raise ValueError(
+        "Input X contains NaN or infinity." + (
+            " scikit-learn's check of X was skipped (sklearn.set_config(assume_finite=True));"
+            " remove or impute the non-finite values." if skipped else "")
+    )
+
+
+def finite_weightless_rows(X, weights):
+    """Refuse NaN or inf on X's rows of weight 0 where scikit-learn skipped its check of X
+    (``assume_finite=True``): the moments skip these rows, but their products do not
+    (0·NaN is NaN in X w and in Xᵀ r). Reads those rows alone, in X's namespace."""
+    from sklearn import get_config
+
+    if weights is None or hasattr(X, "dask") or not get_config()["assume_finite"]:
+        return
+    if isinstance(weights, np.ndarray) and (isinstance(X, np.ndarray) or hasattr(X, "tocsr")):
+        zero = np.flatnonzero(weights == 0)
+        if zero.size:
+            refuse_non_finite(X[zero])
+        return
+    xp, device = namespace_of(X)
+    zero = xp.asarray(weights, device=device) == 0
+    if bool(xp.any(zero)):
+        refuse_non_finite(xp.take(X, xp.nonzero(zero)[0], axis=0))
 
 
 def make_backend(X, loss, y_idx, s):
