@@ -1593,7 +1593,8 @@ def _add_c_search_parser(sub):
     _add_search_options(p)
     m = p.add_argument_group("model (GradientDescentLogisticRegression)")
     m.add_argument("--solver", choices=tuple(RULES), default="bb",
-                   help="step-size rule (default: bb; bb and gd descend as one batch)")
+                   help="step-size rule (default: bb; bb, gd and lbfgs descend as one"
+                        " batch)")
     m.add_argument("--learning-rate", type=_learning_rate, default="auto", metavar="ALPHA",
                    help="constant step α, or 'auto' (default: auto)")
     _add_stopping_options(m, " per fit")

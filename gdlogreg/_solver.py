@@ -4,9 +4,13 @@ The loop sees only an objective (:mod:`gdlogreg._objective`) and a step rule
 (:mod:`gdlogreg._steps`); it never touches the data or scikit-learn::
 
     point = rule.start(objective, coef0)        # J, dw and db at the start
-    while not monitor(k, point):                # record J, test for a stop
+    while not monitor(k, point, rule.used):     # record J, test for a stop
         point = rule.update(objective, point)   # w := w - α·dw, b := b - α·db
         k += 1
+
+(:func:`minimize` adds the monitor's own steps, a scaling of the iterate and the
+classes' common shift, and ends where ``update`` finds no step: docs/architecture.rst,
+"The path of fit".)
 
 Stopping test (the derivation is in docs/user_guide.rst, "When does it
 stop?"). With a penalty the fit has converged at iterate k when a duality gap,

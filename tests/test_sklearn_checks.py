@@ -6,6 +6,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
 from gdlogreg._compat import SKLEARN_VERSION, get_namespace
+from gdlogreg._steps import RULES
 
 
 def _array_api_dispatch_error():
@@ -44,9 +45,11 @@ def _base_expected_failed_checks():
 
 
 @parametrize_with_checks(
-    [GradientDescentLogisticRegression(), GradientDescentLogisticRegressionCV(Cs=2, cv=3),
-     GradientDescentLogisticRegression(solver="lbfgs"),
-     GradientDescentLogisticRegressionCV(Cs=2, cv=3, solver="lbfgs")],
+    # every registered step rule (a new one too: docs/architecture.rst), and the search
+    # with its default and with the batched L-BFGS
+    [GradientDescentLogisticRegression(solver=name) for name in sorted(RULES)]
+    + [GradientDescentLogisticRegressionCV(Cs=2, cv=3),
+       GradientDescentLogisticRegressionCV(Cs=2, cv=3, solver="lbfgs")],
     expected_failed_checks=_expected_failed_checks,
 )
 def test_sklearn_compatible_estimator(estimator, check):

@@ -173,7 +173,9 @@ class StepRule:
     """
 
     name = None
-    #: What to suggest when the fit did not converge in max_iter iterations.
+    #: What to suggest when a fit with ``learning_rate="auto"`` did not converge in
+    #: max_iter iterations (a fixed rate gets the fixed step's advice:
+    #: :func:`gdlogreg._messages._fixed_step`).
     hint = "Increase max_iter or use solver='bb'."
     #: Whether a warm start whose J is above the all-zero model's starts from that model
     #: instead (:func:`gdlogreg._solver.minimize`): the rules that adapt their steps to
