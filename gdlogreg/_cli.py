@@ -22,18 +22,23 @@ is written once.
 """
 
 import argparse
+import bz2
 import codecs
 import contextlib
 import csv
 import difflib
+import gzip
 import logging
+import lzma
 import math
 import os
+import re
 import shutil
 import sys
 import textwrap
 import time
 import warnings
+import zlib
 
 import numpy as np
 
@@ -60,8 +65,9 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
     dataset : {"breast_cancer", "digits", "wine", "iris"}, default="breast_cancer"
         The bundled dataset, used when ``csv_path`` is None.
     csv_path : str or None, default=None
-        A CSV file (UTF-8, optionally with a byte-order mark) with a header
-        row. Every column but the target and the dropped ones must be numeric.
+        A CSV file (UTF-8, optionally with a byte-order mark; gzip, bzip2 or xz
+        compressed too) with a header row. Every column but the target, the dropped
+        ones and the leading unnamed ones (the row index) must be numeric.
     target : str or None, default=None
         The CSV column that holds the labels; None: the last column.
     drop : list of str or None, default=None
@@ -92,32 +98,99 @@ def load_data(dataset="breast_cancer", csv_path=None, target=None, drop=None, se
 
         X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
         return np.asarray(X, dtype=float), y, dataset.replace("_", " ")
-    rows, lines = _read_csv(csv_path, sep)
-    header = _header(rows[0], csv_path)
-    _drop_trailing_empty_column(header, rows)
-    index = _drop_index_column(header, rows)
-    target = header[-1] if target is None else target.strip()  # (names are stripped)
-    drop = _drop_names(header, drop or [])
-    j, keep = _feature_columns(header, target, drop, sep, csv_path)
+    t = _read_table(csv_path, sep)
+    target = t.header[-1] if target is None else target.strip()  # (names are stripped)
+    drop = _drop_names(t, drop or [])
+    j, keep = _feature_columns(t, target, drop)
+    _check_first_row(t, j)
     hint = _target_hint(target)
-    X, labels = _parse_rows(rows, lines, header, j, keep, hint, csv_path)
-    y = _labels(labels, lines[1:], target, hint, csv_path)
-    name = f"{csv_path} (target {target!r}"
-    if index:
-        name += ", the unnamed first column left out as the row index"
-    name += _numbered_note(header)
+    X, labels = _parse_rows(t, j, keep, hint)
+    y = _labels(labels, t.lines[1:], target, hint, csv_path)
+    return X, y, (f"{csv_path} (target {target!r}{_data_notes(t, j, keep, drop)}"
+                  f"{_marker_note(y)})")
+
+
+class _Table:
+    """A CSV file as read: its ``path`` and separator ``sep``, the ``header`` (stripped
+    names), the ``rows`` (the header row first), the physical ``lines`` each spans, and
+    the names of the leading columns left out as the row ``index``."""
+
+    def __init__(self, path, sep, rows, lines):
+        self.path, self.sep, self.rows, self.lines = path, sep, rows, lines
+        self.header = [h.strip() for h in rows[0]]
+        self.index = []
+
+    def number(self, i):
+        """Column ``i`` of the header as the file counts it (1-based, the index columns
+        included; review 175)."""
+        return i + 1 + len(self.index)
+
+
+def _read_table(csv_path, sep):
+    """The CSV file as a :class:`_Table`, its empty last column and index columns left
+    out, its header checked: the header rules read the columns that remain (a separator
+    that ends each line made a first row of data pass for names; review 175)."""
+    t = _Table(csv_path, sep, *_read_csv(csv_path, sep))
+    _drop_trailing_empty_column(t.header, t.rows)
+    t.index = _drop_index_columns(t.header, t.rows)
+    _check_header(t.header, csv_path)
+    _check_other_separator(t)
+    return t
+
+
+def _data_notes(t, j, keep, drop):
+    """The data line's notes: the index columns left out, a header of column numbers read
+    as names, an unnamed column used as a feature, the columns dropped."""
+    n = len(t.index)
+    note = ("" if not n else ", the unnamed first column left out as the row index" if n == 1
+            else f", the {n} unnamed first columns left out as the row index")
+    note += _numbered_note(t.header)
+    unnamed = [str(t.number(i)) for i in keep if _unnamed(t.header[i])]
+    if unnamed:  # review 175: a nameless column among named ones, kept as a feature
+        many = len(unnamed) > 1
+        note += (f", the unnamed column{'s' * many} {', '.join(unnamed)} used as"
+                 f" {'features' if many else 'a feature'}, which --drop '' leaves out")
     if drop:
-        name += ", dropped " + ", ".join(repr(c) for c in drop)
-    return X, y, name + ")"
+        note += ", dropped " + ", ".join(repr(c) if c else "the unnamed columns" for c in drop)
+    return note
+
+
+def _compression(head):
+    """``(kind, open)`` of a file whose first bytes are ``head``: gzip, bzip2 or xz, read
+    decompressed as pandas reads them (review 175: a gzip file was "not UTF-8"); kind None
+    and the builtin open for another."""
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip", gzip.open
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz", lzma.open
+    if head.startswith(b"BZh") and head[3:4] in tuple(b"%d" % d for d in range(1, 10)):
+        return "bzip2", bz2.open
+    return None, open
+
+
+def _opener(csv_path):
+    """``(kind, open)``: how to open the file as text (:func:`_compression`); a zip
+    archive, several files, is refused."""
+    try:
+        with open(csv_path, "rb") as f:
+            head = f.read(6)
+    except OSError:
+        return None, open  # (the error is told where the file is read)
+    if head.startswith(b"PK\x03\x04"):
+        raise CLIError(f"{csv_path!r} is a zip archive, not a CSV file: unzip it and give"
+                       " the CSV file inside to --csv.")
+    return _compression(head)
 
 
 def _read_csv(csv_path, sep):
     """``(rows, lines)``: the non-empty rows of a CSV file (a header and at least two data
     rows), and the physical lines each spans, ``(first, last)``, for the messages (blank
-    lines and quoted line breaks make them differ from the rows' count)."""
+    lines and quoted line breaks make them differ from the rows' count). A gzip, bzip2 or
+    xz file is read decompressed."""
     rows, lines = [], []
+    kind, opener = _opener(csv_path)
     try:
-        with open(csv_path, newline="", encoding="utf-8-sig") as f:
+        with opener(csv_path, "rt", newline="", encoding="utf-8-sig") as f:
             reader = csv.reader(f, delimiter=sep)
             end = 0
             for row in reader:
@@ -125,10 +198,12 @@ def _read_csv(csv_path, sep):
                     rows.append(row)
                     lines.append((end + 1, reader.line_num))
                 end = reader.line_num
-    except OSError as exc:
-        raise CLIError(f"cannot read {csv_path!r}: {exc.strerror or exc}") from exc
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+        what = f"its {kind} data is damaged or cut short: " if kind else ""
+        raise CLIError(f"cannot read {csv_path!r}: {what}"
+                       f"{getattr(exc, 'strerror', None) or exc}") from None
     except UnicodeDecodeError as exc:
-        raise CLIError(_not_utf8(csv_path, exc)) from None
+        raise CLIError(_not_utf8(csv_path, exc, opener)) from None
     except csv.Error as exc:
         raise CLIError(f"cannot read {csv_path!r} as CSV: {exc}.") from None
     if len(rows) < 3:
@@ -136,11 +211,11 @@ def _read_csv(csv_path, sep):
     return rows, lines
 
 
-def _not_utf8(csv_path, exc):
+def _not_utf8(csv_path, exc, opener=open):
     """The message for a file that is not UTF-8: the first bad byte's place in the file and
     its line (the decoder's ``exc.start`` counts from the chunk it was decoding; review
     146)."""
-    with open(csv_path, "rb") as f:
+    with opener(csv_path, "rb") as f:
         data = f.read()
     try:
         data.decode("utf-8-sig")
@@ -169,25 +244,41 @@ def _drop_trailing_empty_column(header, rows):
             row.pop()
 
 
-def _drop_index_column(header, rows):
-    """Leave out a first column without a name: the row index that pandas' ``to_csv()``
-    and R's ``write.csv`` write by default (0 to n - 1, a filtered, shuffled or
-    concatenated frame's labels, R's row names "84.1" or "Mazda RX4", dates). As a feature
-    it would be the rows' order, which a file sorted by class turns into the labels, and
-    a column without a name cannot be given to ``--drop`` (reviews 164, 173). Whether one
-    was left out."""
-    if len(header) < 2 or header[0] or any(len(row) != len(header) for row in rows[1:]):
-        return False
+def _unnamed(name):
+    """Whether a column has no name: blank, or pandas' name for a column without one
+    ("Unnamed: 0", a row index read back and written again; review 175)."""
+    return not name or _PANDAS_UNNAMED.fullmatch(name) is not None
+
+
+_PANDAS_UNNAMED = re.compile(r"Unnamed: \d+(_level_\d+)?")
+
+
+def _drop_index_columns(header, rows):
+    """Leave out the leading columns without a name (blank, or pandas' "Unnamed: 0"): the
+    row index that pandas' ``to_csv()`` and R's ``write.csv`` write by default (0 to
+    n - 1, a filtered, shuffled or concatenated frame's labels, R's row names "84.1" or
+    "Mazda RX4", dates), one column a level of a MultiIndex (``pd.concat`` of named
+    frames). As a feature it would be the rows' order, which a file sorted by class turns
+    into the labels (reviews 164, 173, 175). The names left out."""
+    if any(len(row) != len(header) for row in rows[1:]):
+        return []
+    n = 0
+    while n < len(header) - 1 and _unnamed(header[n]):
+        n += 1
+    index = header[:n]
     for row in rows:
-        del row[0]
-    del header[0]
-    return True
+        del row[:n]
+    del header[:n]
+    return index
 
 
-def _header(row, csv_path):
-    """The column names, stripped; a first row of data (a name such as 0.25) is refused:
-    read as a header it would lose a sample and name the columns by its values."""
-    header = [h.strip() for h in row]
+def _check_header(header, csv_path):
+    """Refuse a first row of data (a name such as 0.25): read as a header it would lose a
+    sample and name the columns by its values."""
+    if not any(header):
+        raise CLIError(f"{csv_path!r}: the first row has no column names; the file needs a"
+                       " header row (add one: the column names, --target names the labels'"
+                       " column).")
     for h in header:
         try:
             value = float(h)
@@ -210,7 +301,37 @@ def _header(row, csv_path):
             " needs a header row (add one: the column names, --target names the labels'"
             " column)."
         )
-    return header
+
+
+def _check_first_row(t, j):
+    """Refuse a first row of data whose target field is text: the other fields numbers
+    (not pandas' distinct column numbers) and the target's name one of its own labels
+    ("1,2,1,yes"; review 175: read as names, it lost a sample and named two features
+    '1')."""
+    others = [h for i, h in enumerate(t.header) if i != j]
+    if not (others and all(_is_number(h) for h in others) and _column_numbers(others) is None):
+        return
+    if t.header[j] in {row[j].strip() for row in t.rows[1:] if len(row) > j}:
+        raise CLIError(
+            f"{t.path!r}: the first row looks like data, not column names (numbers, and"
+            f" {t.header[j]!r}, which is also a label of that column); the file needs a"
+            " header row (add one: the column names, --target names the labels' column).")
+
+
+def _check_other_separator(t):
+    """Refuse a column whose name and every value hold another separator: a ';' file read
+    with commas, its name "Gewicht, kg" splitting the header ("kg;Groesse;y" then a
+    column of text labels; review 175). (A header of one column is told so, later.)"""
+    for i, name in enumerate(t.header if len(t.header) > 1 else ()):
+        values = [row[i] for row in t.rows[1:] if len(row) == len(t.header)]
+        for s in _OTHER_SEPARATORS:
+            if s != t.sep and s in name and values and all(s in v for v in values):
+                raise CLIError(
+                    f"{t.path!r}: the column {name!r} and each of its values hold {s!r}:"
+                    f" is the separator {s!r}? use --sep {_sep_arg(s)}.")
+
+
+_OTHER_SEPARATORS = (";", "\t", "|")
 
 
 def _column_numbers(header):
@@ -239,49 +360,76 @@ def _columns(header):
     return ", ".join(repr(h) for h in header)
 
 
-def _drop_names(header, texts):
+def _drop_names(t, texts):
     """The columns to drop, each once: a text that names a column is that column (a comma
-    and all, "Gewicht, kg"); another is split at its commas (``--drop id,date``)."""
+    and all, "Gewicht, kg"); '' the columns without a name (review 175); a column left
+    out as the row index is left out already; another text is split at its commas
+    (``--drop id,date``)."""
     names = []
     for text in texts:
-        if text.strip() in header:
-            names.append(text.strip())
-            continue
-        parts = [c.strip() for c in text.split(",")]
-        if not all(parts):
-            raise CLIError(f"--drop {text!r}: an empty column name (not a column either);"
-                           f" the columns are: {_columns(header)}.")
-        names += parts
+        text = text.strip()
+        if not text:
+            names += _unnamed_columns(t)
+        elif text in t.header:
+            names.append(text)
+        elif text not in t.index:
+            parts = [c.strip() for c in text.split(",")]
+            if not all(parts):
+                raise CLIError(f"--drop {text!r}: an empty column name (not a column"
+                               f" either); the columns are: {_columns(t.header)}.")
+            names += [c for c in parts if c not in t.index]
     return list(dict.fromkeys(names))
 
 
-def _feature_columns(header, target, drop, sep, csv_path):
+def _unnamed_columns(t):
+    """The names of the columns without one, for ``--drop ''``; none, but the index
+    columns already left out, is an error."""
+    names = [h for h in t.header if _unnamed(h)]
+    if not (names or t.index):
+        raise CLIError(f"--drop '': no column without a name in {t.path!r}; the columns"
+                       f" are: {_columns(t.header)}{_sep_hint(t.header, t.sep)}.")
+    return names
+
+
+def _feature_columns(t, target, drop):
     """``(j, keep)``: the index of the target column and those of the features."""
+    header = t.header
     if target not in header:
-        raise CLIError(
-            f"no column {target!r} in {csv_path!r}; the columns are: {_columns(header)}"
-            f"{_sep_hint(header, sep)}.")
+        raise _no_target_error(t, target)
     for col in drop:
         if col not in header:
             comma = any("," in h for h in header)
             raise CLIError(f"no column {col!r} to drop; the columns are: {_columns(header)}"
-                           + (" (a name with a comma goes in a --drop of its own)." if comma
-                              else "."))
+                           + (" (a name with a comma goes in a --drop of its own)" if comma
+                              else "") + f"{_sep_hint(header, t.sep)}.")
         if col == target:
             raise CLIError(f"cannot drop the target column {target!r} (--target names another).")
-    where = [str(i + 1) for i, h in enumerate(header) if h == target]
+    where = [str(t.number(i)) for i, h in enumerate(header) if h == target]
     if len(where) > 1:
-        raise _twice_error(target, where, csv_path)
+        raise _twice_error(target, where, t.path)
     j = header.index(target)
     keep = [i for i, h in enumerate(header) if i != j and h not in drop]
     if not keep:
-        raise _no_feature_error(header, target, sep, csv_path)
+        raise _no_feature_error(t, target)
     return j, keep
+
+
+def _no_target_error(t, target):
+    """The error for a --target that names no column; where it names a column left out as
+    the row index (``--target ''``), how to use that column (review 175)."""
+    if target in t.index or (not target and t.index):
+        return CLIError(
+            f"{t.path!r}: the column {target!r} is the row index (a leading column without"
+            " a name), left out; if it holds the labels, write a name for it in the header"
+            f" row (such as 'label', before the first {_sep_arg(t.sep)}) and use --target"
+            " label.")
+    return CLIError(f"no column {target!r} in {t.path!r}; the columns are:"
+                    f" {_columns(t.header)}{_sep_hint(t.header, t.sep)}.")
 
 
 def _twice_error(target, where, csv_path):
     """The error for a target name found in several columns (``where``, 1-based; a header
-    of numbers alone was refused before, :func:`_header`)."""
+    of numbers alone was refused before, :func:`_check_header`)."""
     times = "twice" if len(where) == 2 else f"{len(where)} times"
     columns = (" and ".join(where) if len(where) == 2
                else ", ".join(where[:6]) + (", ..." if len(where) > 6 else ""))
@@ -289,27 +437,37 @@ def _twice_error(target, where, csv_path):
                     f" {columns}); rename all but one of them.")
 
 
-def _no_feature_error(header, target, sep, csv_path):
+def _no_feature_error(t, target):
     """The error for a CSV without a feature column; for one column, a hint at --sep."""
-    if len(header) > 1:
-        return CLIError(f"{csv_path!r} has no feature column left besides the target {target!r}.")
-    return CLIError(f"{csv_path!r} has a single column {header[0]!r}{_sep_hint(header, sep)}.")
+    n = len(t.index)
+    index = (f" (the first {_plural(n, 'column')}, without a name, left out as the row index:"
+             " name them in the header row to use them)" if n else "")
+    if len(t.header) > 1:
+        return CLIError(f"{t.path!r} has no feature column left besides the target"
+                        f" {target!r}{index}.")
+    return CLIError(f"{t.path!r} has a single column {t.header[0]!r}{index}"
+                    f"{_sep_hint(t.header, t.sep)}.")
 
 
-def _sep_hint(header, sep):
-    """A hint at --sep where the header reads as one column holding another separator."""
-    others = [s for s in (";", "\t", "|", ",") if len(header) == 1 and s != sep and s in header[0]]
+def _sep_hint(fields, sep):
+    """A hint at --sep where the fields (a header, a row) hold another separator: ';',
+    tab or '|' in any of them; ',' or a space (R's write.table; review 175) only where
+    the whole line reads as one field."""
+    seps = _OTHER_SEPARATORS + ((",", " ") if len(fields) == 1 else ())
+    others = [s for s in seps if s != sep and any(s in f.strip() for f in fields)]
     return f"; is the separator {others[0]!r}? use --sep {_sep_arg(others[0])}" if others else ""
 
 
-def _parse_rows(rows, lines, header, j, keep, hint, csv_path):
+def _parse_rows(t, j, keep, hint):
     """``(X, labels)``: the features as finite floats, the labels as stripped text."""
+    rows, lines, header, csv_path = t.rows, t.lines, t.header, t.path
     X = np.empty((len(rows) - 1, len(keep)))
     labels = []
     for r, (row, where) in enumerate(zip(rows[1:], lines[1:], strict=True)):
         where = _where(csv_path, where)
         if len(row) != len(header):
-            raise CLIError(f"{where}: {len(row)} fields, the header has {len(header)}.")
+            raise CLIError(f"{where}: {len(row)} fields, the header has {len(header)}"
+                           f"{_sep_hint(row, t.sep) or _sep_hint(header, t.sep)}.")
         label = row[j].strip()
         if not label:
             raise CLIError(f"{where}: no label in column {header[j]!r}{hint}.")
@@ -325,17 +483,23 @@ def _parse_rows(rows, lines, header, j, keep, hint, csv_path):
     return X, labels
 
 
+def _comma_error(where, col, v):
+    """The error for a number written with a comma (a decimal comma, or commas between
+    thousands), in a feature or in the labels (review 175)."""
+    return CLIError(
+        f"{where}: column {col!r} holds {v!r}, a number with a comma (a decimal"
+        " comma, or one between thousands), which is not read; write the file with"
+        " decimal points and no thousands separator (R's write.csv, pandas'"
+        " to_csv() without decimal=',')."
+    )
+
+
 def _feature_value(v, col, where):
     try:
         return _field_number(v)
     except ValueError:
         if _decimal_comma(v):  # "5,1" of write.csv2 / to_csv(decimal=","): a number
-            raise CLIError(
-                f"{where}: column {col!r} holds {v!r}, a number with a comma (a decimal"
-                " comma, or one between thousands), which is not read; write the file with"
-                " decimal points and no thousands separator (R's write.csv, pandas'"
-                " to_csv() without decimal=',')."
-            ) from None
+            raise _comma_error(where, col, v) from None
         raise CLIError(
             f"{where}: column {col!r} holds {v!r}, not a number"
             f" (features must be numeric; missing values are not supported); if"
@@ -345,9 +509,15 @@ def _feature_value(v, col, where):
 
 
 def _decimal_comma(v):
-    """Whether a field is a number written with a decimal comma ("5,1", "-0,25")."""
-    head, comma, tail = v.strip().partition(",")
-    return bool(comma) and _is_number(head) and tail.isdigit()
+    """Whether a field is a number written with a decimal comma ("5,1", "-0,25") or with
+    commas between thousands ("1,234,567", review 175)."""
+    v = v.strip()
+    head, comma, tail = v.partition(",")
+    return (bool(comma) and _is_number(head) and tail.isdigit()) or bool(
+        _THOUSANDS.fullmatch(v))
+
+
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 # pandas.read_csv's default missing-value markers (but ""): in a column of whole numbers,
@@ -356,6 +526,10 @@ _MISSING = frozenset({
     "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
 })
+# ... with "?", the UCI files' marker; among text labels those but "None" (a class: no
+# disease, say; review 175)
+_MISSING_NUMBERS = _MISSING | {"?"}
+_MISSING_TEXT = _MISSING_NUMBERS - {"None"}
 
 
 def _field_number(v):
@@ -368,26 +542,31 @@ def _field_number(v):
 
 
 def _labels(values, lines, target, hint, csv_path):
-    """Whole numbers as integers ("1.0" too), other text as strings; refuse measurements
-    and whole numbers with missing labels (NA, ...). ``lines``: each value's lines."""
+    """Whole numbers as integers ("1.0" too), other text as strings; refuse measurements,
+    numbers with a comma, and missing labels (NA, ?, ...). ``lines``: each value's lines."""
+    _refuse_missing(values, lines, target, hint, csv_path)
     try:
         numbers = np.array([_field_number(v) for v in values])
     except ValueError:
-        _refuse_missing(values, lines, target, hint, csv_path)
+        _refuse_comma_numbers(values, lines, target, csv_path)
         return np.array([_whole_text(v) for v in values])
     # From 2**53 on a float no longer holds every whole number (2**53 + 1 reads as 2**53)
     bad = ~np.isfinite(numbers) | (numbers != np.round(numbers)) | (np.abs(numbers) >= 2**53)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        where, v = _where(csv_path, lines[i]), values[i]
-        if v in _MISSING:  # "nan": read as a number, marked as pandas marks a missing one
-            raise CLIError(f"{where}: no label in column {target!r} ({v!r} marks a missing"
-                           f" value; the other labels are numbers){hint}.")
         raise CLIError(
-            f"{where}: column {target!r} holds {v}, not a class label (whole numbers"
-            f" below 2**53 in size, or text){hint}."
+            f"{_where(csv_path, lines[i])}: column {target!r} holds {values[i]}, not a class"
+            f" label (whole numbers below 2**53 in size, or text){hint}."
         )
     return numbers.astype(np.int64)
+
+
+def _refuse_comma_numbers(values, lines, target, csv_path):
+    """Labels that are numbers but some written with a comma ("7,25" of write.csv2): the
+    decimal-comma error, as for a feature (review 175: they were text classes)."""
+    commas = [i for i, v in enumerate(values) if not _is_number(v) and _decimal_comma(v)]
+    if commas and all(_is_number(v) or _decimal_comma(v) for v in values):
+        raise _comma_error(_where(csv_path, lines[commas[0]]), target, values[commas[0]])
 
 
 def _whole_text(v):
@@ -401,14 +580,41 @@ def _whole_text(v):
 
 
 def _refuse_missing(values, lines, target, hint, csv_path):
-    """Whole numbers but for missing-value markers: a missing label, as pandas reads it."""
-    text = [i for i, v in enumerate(values) if not _is_number(v)]
-    if len(text) < len(values) and all(values[i] in _MISSING for i in text):
-        i = text[0]
-        raise CLIError(
-            f"{_where(csv_path, lines[i])}: no label in column {target!r} ({values[i]!r}"
-            f" marks a missing value; the other labels are numbers){hint}."
-        )
+    """Refuse missing labels, as pandas reads them (review 175: they were classes): among
+    numbers its markers (NA, nan, None, ...) and "?"; among text labels those but "None",
+    where they are fewer than the rows of each class (a marker as common as a class may be
+    one, "N/A" for not applicable: kept, and the data line says so, :func:`_marker_note`).
+    The message names the marker, the rows that hold one and the way out."""
+    numeric = all(_is_number(v) or v in _MISSING_NUMBERS for v in values)
+    at = [i for i, v in enumerate(values) if v in (_MISSING_NUMBERS if numeric else
+                                                    _MISSING_TEXT)]
+    if not at or not (numeric or _rarer_than_each_class(values, len(at))):
+        return
+    i = at[0]
+    rows = ", ".join(str(lines[k][0]) for k in at[:5]) + (", ..." if len(at) > 5 else "")
+    markers = " or ".join(repr(m) for m in dict.fromkeys(values[k] for k in at))
+    fix = ("remove the row or fill in its label" if len(at) == 1 else
+           f"{len(at)} rows have none ({markers}; lines {rows}): remove them or fill in"
+           " their labels")
+    raise CLIError(
+        f"{_where(csv_path, lines[i])}: no label in column {target!r} ({values[i]!r} marks a"
+        f" missing value{'; the other labels are numbers' if numeric else ''}); {fix}{hint}."
+    )
+
+
+def _rarer_than_each_class(values, n_missing):
+    """Whether ``n_missing`` labels are fewer than the rows of each class that is no
+    missing-value marker (False where there is none)."""
+    _, counts = np.unique([v for v in values if v not in _MISSING_TEXT], return_counts=True)
+    return len(counts) > 0 and n_missing < counts.min()
+
+
+def _marker_note(y):
+    """The data line's note for text labels that pandas reads as missing, kept as a class
+    (:func:`_refuse_missing`)."""
+    kept = sorted({v for v in y.tolist() if v in _MISSING_TEXT}) if y.dtype.kind == "U" else []
+    return (f", {fmt_labels(kept)} read as a class (as common as a class; pandas reads it as"
+            " a missing label)" if kept else "")
 
 
 def _is_number(v):
@@ -443,9 +649,9 @@ def _separator(text):
 
 def _column_list(text):
     """COL[,COL...] for --drop (repeatable): the text as given, read against the header
-    (a column's name with a comma is that column, see ``_drop_names``); a text of no name
-    at all (blank, commas) is refused here."""
-    if not text.replace(",", "").strip():
+    (a column's name with a comma is that column, see ``_drop_names``); '' the columns
+    without a name (review 175: the errors advise it); commas alone are refused here."""
+    if text.strip() and not text.replace(",", "").strip():
         raise argparse.ArgumentTypeError(f"an empty column name in {text!r}")
     return text
 
@@ -656,6 +862,21 @@ def format_table(header, rows, left=(0,)):
     return "\n".join([line(cells[0]), rule] + [line(r) for r in cells[1:]])
 
 
+class _Given(float):
+    """A float parsed from an option, with the ``text`` typed for it: a message echoes the
+    text, not the float's shortest form ("--C 1e-320", not 9.99989e-321; review 175)."""
+
+    def __new__(cls, value, text=None):
+        self = super().__new__(cls, value)
+        self.text = text
+        return self
+
+
+def _typed(value):
+    """The text typed for an option's value, else the value printed."""
+    return getattr(value, "text", None) or f"{value:g}"
+
+
 def _number(text, *, positive, auto=False):
     """A finite float, > 0 (``positive``) or >= 0, or "auto" if ``auto``; for argparse."""
     if auto and text == "auto":
@@ -670,7 +891,7 @@ def _number(text, *, positive, auto=False):
         finite = "" if math.isfinite(value) else " and finite"  # "> 0, got inf" read as a slip
         raise argparse.ArgumentTypeError(
             f"{what} {'>' if positive else '>='} 0{finite}, got {text}")
-    return value
+    return _Given(value, text)
 
 
 def _inverse_regularisation(text):
@@ -682,7 +903,7 @@ def _inverse_regularisation(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a number (or 'inf')") from None
     if not value > 0:  # also refuses nan
         raise argparse.ArgumentTypeError(f"must be > 0 or 'inf', got {text}")
-    return value
+    return _Given(value, text)
 
 
 def _learning_rate(text):
@@ -871,26 +1092,23 @@ def run_compare(args):
     unconverged = set()
     fits, notes = _fit_both({"ours": ours, "ref": ref}, X_train, y_train, unconverged)
     J = {"ours": objective(ours, X_train, y_train), "ref": objective(ref, X_train, y_train)}
-    gap = _reference_gap(J["ref"], J["ours"], ref_tol)
     ref_iter = int(np.max(ref.n_iter_))
-    # a reference whose own solver says it did not converge is none, whatever its J
-    # (lbfgs stopped at its start on features near 1e308, review 164)
-    failed = gap is None and "ref" in unconverged
-
+    state, note = _reference_state(args, notes, unconverged,
+                                   _reference_gap(J["ref"], J["ours"], ref_tol), ref_iter)
+    cells = {"ours": f"{max_coef_difference(ours, ref):.2e}", "ref": _REF_CELL[state]}
+    if state == "no minimum":  # coefficients that depend on tol and max_iter: not compared
+        cells["ours"] = "(not compared)"
     rows = []
-    delta = max_coef_difference(ours, ref)
-    for label, key, est, n_iter, d in (
-        (f"gdlogreg ({args.solver})", "ours", ours, int(ours.n_iter_[0]), f"{delta:.2e}"),
-        ("LogisticRegression", "ref", ref, ref_iter,
-         "(not converged)" if failed else "(reference)" if gap is None
-         else "(J above gdlogreg's)"),
+    for label, key, est, n_iter in (
+        (f"gdlogreg ({args.solver})", "ours", ours, int(ours.n_iter_[0])),
+        ("LogisticRegression", "ref", ref, ref_iter),
     ):
         rows.append([
             label,
             f"{accuracy_score(y_test, est.predict(X_test)):.4f}",
             f"{log_loss(y_test, est.predict_proba(X_test), labels=est.classes_):.5f}",
             f"{J[key]:.10f}",
-            d,
+            cells[key],
             n_iter,
             _fmt_time(fits[key]),
         ])
@@ -904,10 +1122,7 @@ def run_compare(args):
     )
     _say(
         f"LogisticRegression: solver={lr_solver!r}, C={args.C:g}, l1_ratio={ref_l1_ratio:g},"
-        f" tol={ref_tol:g}, "
-        + ("meant as the reference, but it did not converge (see the note below)" if failed
-           else "fitted tightly as the reference" if gap is None
-           else "meant as the reference, but it stopped above gdlogreg's J (see the note below)")
+        f" tol={ref_tol:g}, " + _REF_LINE[state]
     )
     print()
     header = [
@@ -915,27 +1130,54 @@ def run_compare(args):
         "max |Δcoef|", "n_iter", "fit time",
     ]
     print(format_table(header, rows))
-    if gap is not None:
+    if note:
         print()
-        _say(
-            f"Note: LogisticRegression stopped at a J {gap:.3g} above gdlogreg's (after"
-            f" {_plural(ref_iter, 'iteration')}): it did not reach the minimum, so it is no"
-            " reference here, and max |Δcoef| measures how far apart the two fits are, not"
-            " how far gdlogreg is from the answer."
-        )
-    if failed:
-        print()
-        _say(
-            f"Note: LogisticRegression did not converge (after {_plural(ref_iter, 'iteration')};"
-            " its warning is below): it is no reference here, and max |Δcoef| measures how"
-            " far apart the two fits are, not how far gdlogreg is from the answer."
-        )
+        _say(note)
     _print_notes(notes)
 
     if args.plot:
         print()
         _plot(args.plot, lambda: compare_figure(ours, J["ref"]))
     return 0
+
+
+# How the table and the line of LogisticRegression name it, by :func:`_reference_state`
+_REF_CELL = {"reference": "(reference)", "J above": "(J above gdlogreg's)",
+             "not converged": "(not converged)", "no minimum": "(no minimum)"}
+_REF_LINE = {
+    "reference": "fitted tightly as the reference",
+    "J above": "meant as the reference, but it stopped above gdlogreg's J (see the note below)",
+    "not converged": "meant as the reference, but it did not converge (see the note below)",
+    "no minimum": "no reference here: the cost has no minimum (see the note below)",
+}
+_APART = ("it is no reference here, and max |Δcoef| measures how far apart the two fits are,"
+          " not how far gdlogreg is from the answer.")
+
+
+def _reference_state(args, notes, unconverged, gap, ref_iter):
+    """``(state, note)``: whether LogisticRegression is the reference, and the note below
+    the table where it is not. Not where the cost has no minimum (gdlogreg's warning:
+    separable classes, no penalty), whatever its fit: each fit's coefficients then grow
+    with its tol and max_iter (review 175); nor where its J lies above gdlogreg's, nor
+    where its solver says it did not converge, whatever its J (lbfgs stopped at its start
+    on features near 1e308, review 164)."""
+    from ._messages import separable
+
+    if any(separable(float(args.C)) in n for n in notes):
+        return "no minimum", (
+            "Note: the cost has no minimum here (separable classes, no penalty): it keeps"
+            " falling as the weights grow, so each fit's coefficients depend on its tol and"
+            " max_iter, LogisticRegression's as gdlogreg's. Neither is a reference and"
+            " max |Δcoef| is not shown; compare the scores and J, or use a finite --C.")
+    if gap is not None:
+        return "J above", (
+            f"Note: LogisticRegression stopped at a J {gap:.3g} above gdlogreg's (after"
+            f" {_plural(ref_iter, 'iteration')}): it did not reach the minimum, so " + _APART)
+    if "ref" in unconverged:
+        return "not converged", (
+            f"Note: LogisticRegression did not converge (after {_plural(ref_iter, 'iteration')};"
+            " its warning is below): " + _APART)
+    return "reference", None
 
 
 def _reference_gap(J_ref, J_ours, ref_tol):
@@ -995,7 +1237,7 @@ def _reference_model(args):
 
     if math.isinf(1.0 / args.C):  # its penalty 1/C is inf: saga raises, lbfgs warns, stays at 0
         raise CLIError(
-            f"--C {args.C:g} is too small for LogisticRegression, the reference: its penalty"
+            f"--C {_typed(args.C)} is too small for LogisticRegression, the reference: its penalty"
             " strength 1/C overflows the float range (use --C 1e-308 or more)."
         )
     # Without a penalty (C=inf) l1_ratio changes nothing: lbfgs fits the same J.
@@ -1074,13 +1316,14 @@ def _check_search_data(X, y, args):
     """Refuse, before any fit, data and a scorer that cannot be cross-validated."""
     from sklearn.metrics import get_scorer
 
-    _, counts = np.unique(y, return_counts=True)
+    classes, counts = np.unique(y, return_counts=True)
     if len(counts) < 2:
         raise CLIError("the target has a single class: there is nothing to classify.")
-    if counts.min() < args.cv:
+    if counts.min() < args.cv:  # the class named (review 175)
         raise CLIError(
             f"--cv {args.cv} needs at least {args.cv} samples of each class;"
-            f" the smallest class has {counts.min()}."
+            f" the smallest class, {fmt_labels(classes[[np.argmin(counts)]])}, has"
+            f" {counts.min()}."
         )
     try:
         get_scorer(args.scoring)
@@ -1441,7 +1684,7 @@ def _add_data_options(p):
         help="fit on the raw features (default: standardize each feature first)",
     )
     g.add_argument("--random-state", type=int, default=0, metavar="N",
-                   help="seed of the data split (default: 0)")
+                   help="seed of the data split, 0 to 2**32 - 1 (default: 0)")
 
 
 def _add_stopping_options(g, per_fit=""):
@@ -1667,6 +1910,20 @@ def _plot_path(parser, path):
     return path
 
 
+def _check_seed(args):
+    """--random-state out of numpy's seeds (0 to 2**32 - 1), refused before the data is
+    read, naming the command and the value (review 175: scikit-learn's text after the
+    data was loaded, or nothing with --test-size 0)."""
+    seed = args.random_state
+    if 0 <= seed < 2**32:
+        return
+    command = args.command_parser.prog.split()[-1]
+    split = ("for testing" if command == "compare"
+             else f"into {args.cv} folds with --random-state {seed}")
+    raise CLIError(f"{command} --random-state {seed}: a seed (scikit-learn's random_state)"
+                   f" runs from 0 to 2**32 - 1; cannot split the data {split}.")
+
+
 def _check_plot_folder(path):
     """--plot into a folder that does not exist: said before the fit or search, not after
     it (review 146)."""
@@ -1737,19 +1994,23 @@ def main(argv=None):
     """
     _replace_unencodable_output()
     parser = build_parser()
-    args = parser.parse_args(_with_command(parser, sys.argv[1:] if argv is None else argv))
+    args, extra = parser.parse_known_args(
+        _with_command(parser, sys.argv[1:] if argv is None else argv))
     # the command's own parser: its usage and "gdlogreg compare: error:", as argparse gives
-    # for the options it refuses itself (review 164)
+    # for the options it refuses itself (review 164), for unrecognized ones too (review 175)
     parser = getattr(args, "command_parser", parser)
+    if extra:
+        parser.error(_unrecognized(parser, extra))
     _check_data_options(parser, args)
     if getattr(args, "l1_ratio", 0.0) > 1:
-        parser.error(f"--l1-ratio must be between 0 and 1, got {args.l1_ratio:g}")
+        parser.error(f"--l1-ratio must be between 0 and 1, got {_typed(args.l1_ratio)}")
     if getattr(args, "test_size", 0.0) >= 1:
-        parser.error(f"--test-size must be below 1, got {args.test_size:g}")
+        parser.error(f"--test-size must be below 1, got {_typed(args.test_size)}")
     _check_solver_penalty(parser, args)
     if args.plot is not None:
         args.plot = _plot_path(parser, args.plot)
     try:
+        _check_seed(args)
         _check_plot_folder(args.plot)
         status = args.func(args)
         sys.stdout.flush()  # a closed pipe fails here, not in the interpreter's exit
@@ -1760,6 +2021,29 @@ def main(argv=None):
         _discard_stdout()
         return 141
     return status
+
+
+def _unrecognized(parser, extra):
+    """The error for arguments the command does not know: where the first option is
+    another command's, which (``compare --scoring``); else a close option of its own."""
+    message = f"unrecognized arguments: {' '.join(extra)}"
+    option = next((a.split("=")[0] for a in extra if a.startswith("--")), None)
+    if option is None:
+        return message
+    command = parser.prog.split()[-1]
+    others = [c for c, p in _command_parsers().items()
+              if c != command and option in p._option_string_actions]
+    if others:
+        return message + f" ({option} is an option of {' and '.join(others)}, not of {command})"
+    close = difflib.get_close_matches(option, list(parser._option_string_actions), n=1)
+    return message + (f"; did you mean {close[0]}?" if close else "")
+
+
+def _command_parsers():
+    """The commands' parsers, by name."""
+    sub = next(a for a in build_parser()._actions
+               if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
 
 
 def _with_command(parser, argv):
