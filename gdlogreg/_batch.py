@@ -72,9 +72,11 @@ from ._steps.bb import (
     BarzilaiBorwein,
     curvature_fall,
     decrement,
+    diagonal_fell,
     exact_metric,
     fell,
     first_newton,
+    held_diagonal,
     newton_point,
     newton_wait,
     next_wait,
@@ -579,6 +581,7 @@ class _Metrics:
         G = objective.n_groups
         self._P = np.full(G, None, dtype=object)
         self._curv = np.full((G, objective.k), np.nan)  # the columns' curvatures at a take
+        self._diag = np.full(G, None, dtype=object)  # the rows' curvature diagonal there
         # at once from a warm start (BarzilaiBorwein.start)
         warm = to_host(objective.xp.any(coef0 != 0, axis=0)).reshape(G, -1).any(axis=1)
         # else where its single fit takes it (Objective.whitening_start), from each group's
@@ -632,6 +635,32 @@ class _Metrics:
         if len(took):
             self._curv[took] = group_curvatures(objective, point, took)[1].reshape(
                 len(took), objective.k)
+            self._keep_diagonals(objective, point, took)
+
+    def _keep_diagonals(self, objective, point, groups):
+        """bb.held_diagonal of each group of ``groups`` at ``point``, for its metric just
+        taken (its single fit's: K classes' blocks or mean only)."""
+        if objective.k == 1:
+            return
+        base = objective.T.to_base(point.coef)
+        for i in groups:
+            self._diag[i] = held_diagonal(*self._group_at(objective, point, base, i),
+                                          self._P[i])
+
+    def _group_at(self, objective, point, base, i):
+        """(group i's objective, its Point at ``point``: coef in its original coordinates,
+        its raw prediction where on the host), for bb.held_diagonal and bb.diagonal_fell."""
+        cols = slice(i * objective.k, (i + 1) * objective.k)
+        z = point.z[:, cols] if isinstance(point.z, np.ndarray) else None
+        return objective.group_objective(i), Point(None, None, None, z, base[:, cols])
+
+    def _stale(self, objective, point, base, i):
+        """Whether group i's held metric of K classes may not confirm its stop, as bb's
+        (:func:`gdlogreg._steps.bb.upgrades`, :func:`gdlogreg._steps.bb.diagonal_fell`)."""
+        if upgrades(objective.group_objective(i), self._P[i], self._spent(i)):
+            return True
+        return self._diag[i] is not None and diagonal_fell(
+            *self._group_at(objective, point, base, i), self._diag[i])
 
     def _confirms(self, objective, point, groups, target, H, vetoed, metric_of, aside=None):
         """:func:`gdlogreg._steps.bb.newton_confirms` of the groups at the places ``groups``
@@ -667,9 +696,9 @@ class _Metrics:
         if not held.any():
             return ok, metric, none, none
         # (a group whose take would be the whole class Hessian: that take decides, bb.upgrades)
+        base = objective.T.to_base(point.coef) if objective.k > 1 else None
         upgrade = np.array([objective.k > 1 and held[j] and not exact_metric(
-            self._P[i], objective.k) and upgrades(objective.group_objective(i), self._P[i],
-                                                  self._spent(i))
+            self._P[i], objective.k) and self._stale(objective, point, base, i)
                             for j, i in enumerate(groups.tolist())], dtype=bool)
         small = held & ~upgrade & (E[groups] * fall <= CONFIRM * target)
         if small.any():  # and J's own curvature along P g (bb.along_metric)
@@ -701,6 +730,7 @@ class _Metrics:
         refused = took[~ok[place]]
         self._P[took[ok[place]]] = before[took[ok[place]]]
         self._curv[refused] = H[np.searchsorted(groups, refused)]
+        self._keep_diagonals(objective, point, refused)
         return ok, metric, took, refused
 
     def _spent(self, i):
@@ -733,7 +763,7 @@ class BatchBB(_Metrics, _Rule):
     memory, armijo, class_rent, early = 10, 1e-4, True, True
     zero_if_worse = BarzilaiBorwein.zero_if_worse  # (minimize_batch)
     _state = ("step", "_tau", "_short", "_memory", "_P", "_at", "_taken", "_gap", "_refused",
-              "_falls", "_curv", "_safe", "_dropped", "_newton_at", "_newton_wait")
+              "_falls", "_curv", "_diag", "_safe", "_dropped", "_newton_at", "_newton_wait")
 
     def start(self, objective, coef0):
         G = objective.n_groups
@@ -999,7 +1029,7 @@ class BatchLBFGS(_Metrics, _Rule):
     memory, armijo, trials = LBFGS.memory, LBFGS.armijo, LBFGS.trials
     zero_if_worse = LBFGS.zero_if_worse  # (minimize_batch)
     _state = ("step", "_t0", "_gamma", "_P", "_at", "_misfit", "_refused", "_fits", "_aside",
-              "_gap", "_curv", "_vetoed")
+              "_gap", "_curv", "_diag", "_vetoed")
 
     @classmethod
     def state_bytes(cls, p, k, itemsize):

@@ -523,6 +523,33 @@ class CurvatureShare:
         return _with_weightless_at_zero(of, z, s, xp)
 
 
+class ClassCurvatures:
+    """A loss-like object for a backend's pass: the softmax's curvature along each class's
+    own scores, s·pₖ(1 - pₖ) a row and class (the row weights of the diagonals of the
+    classes' Hessian blocks): Σ s pₖ(1 - pₖ) and, with ``residual``, the rows' weights
+    (rows, K), as :class:`CurvatureShare` gives its one column
+    (:meth:`gdlogreg._objective.Objective.curvature_diagonal`); ``k``: class k's column
+    alone (rows, 1), for a backend whose kernel takes one."""
+
+    curvature = encode = None
+
+    def __init__(self, n_classes, k=None):
+        self.n_classes, self.k = n_classes, k
+        #: the columns of weights a row (a backend's ``centred_diagonal`` reads it)
+        self.n_weights = n_classes if k is None else 1
+
+    def terms(self, z, t, s, xp, residual=False):
+        k = self.k
+
+        def of(z):
+            p = xp.exp(z - xp.max(z, axis=1, keepdims=True))
+            p = (p if k is None else p[:, k : k + 1]) / xp.sum(p, axis=1, keepdims=True)
+            c = p * (1.0 - p)
+            return weighted_sum(s, c, xp), (_scale_rows(s, c) if residual else None)
+
+        return _with_weightless_at_zero(of, z, s, xp)
+
+
 class InterceptCurvature:
     """A loss-like object for a backend's pass: the curvature of J along each intercept,
     Σ s·∂²L/∂zₖ² of each column k of z, a numpy vector (the diagonal of the Hessian's

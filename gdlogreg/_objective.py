@@ -45,6 +45,7 @@ from ._backends._array import _stored_share, stored_per_row
 from ._backends._threads import scipy_blas_alone
 from ._compat import convert_to_numpy
 from ._loss import (
+    ClassCurvatures,
     CurvatureShare,
     DirectionCurvature,
     InterceptCurvature,
@@ -555,6 +556,34 @@ class Objective:
     def _curvature_rows(self):
         m = self.coef_shape[1]
         return CurvatureShare(2 if m == 1 else m)
+
+    def curvature_diagonal(self, base, z=None):
+        """The diagonal of the rows' curvature at the parameters ``base`` (z its raw
+        prediction, made here where not given), in these standardized coordinates, without
+        the penalty's: :meth:`whitening`'s for two classes, and for K each class's
+        own Hessian block's (a column each, (p, K): the rows' mean curvature hides a rare
+        class whose few rows became certain). From the backend's ``centred_diagonal``, a
+        read of X a column (host float64); None without that kernel or outside
+        standardized coordinates. What :func:`gdlogreg._steps.bb.diagonal_fell` compares
+        from a take to a stop."""
+        be, m = self.backend, self.coef_shape[1]
+        kernel = getattr(be, "centred_diagonal", None)
+        if kernel is None or self.T is not self.std:
+            return None
+        if z is None:
+            z = be.linear(base, self.fit_intercept)
+        mean, D = _host(be, self.std.mean), _host(be, self.std.D)
+        # K classes: the K columns in one read where the kernel takes them, else a read each
+        h = None if m == 1 else kernel(mean, D, ClassCurvatures(m), z)
+        if h is None:
+            rows = [self._curvature_rows()] if m == 1 else [
+                ClassCurvatures(m, k) for k in range(m)]
+            h = [kernel(mean, D, r, z) for r in rows]
+            if any(c is None for c in h):
+                return None
+            h = np.stack([np.asarray(c, dtype=np.float64) for c in h], axis=1)
+        h = np.asarray(h, dtype=np.float64).reshape(h.shape[0], -1)
+        return h if self.fit_intercept else h[: self.problem.n_features]
 
     def whitening(self, base=None, z=None, previous=None, spent=0, class_blocks=True,
                   diagonal=False):
@@ -1209,6 +1238,8 @@ class Objective:
         lam = np.zeros(p)
         lam[:d] = self.penalty.l2 * D * D
         shift = self._shift_steps(float(np.trace(G, axis1=1, axis2=2).mean()), keep)
+        # the rows' part of each block's diagonal, (p, K): curvature_diagonal's here, free
+        diagonal = np.diagonal(G, axis1=1, axis2=2).T.copy()
         for H in G:  # each block's inverse in its own place: one (K, p, p) stack at most
             _add_diagonal(H, lam)
             K = _kept(H, keep)
@@ -1216,7 +1247,9 @@ class Objective:
             if P is None:
                 return None
             H[...] = P
-        return ClassMetric(G, self.coef_shape, be, shift)
+        metric = ClassMetric(G, self.coef_shape, be, shift)
+        metric.rows_diagonal = diagonal
+        return metric
 
     def _class_bound(self, keep, Z, shifts=True):
         """``(H', keep, lam)`` for :func:`_inverse`: H' from J's Hessian H over the K class
@@ -1469,6 +1502,9 @@ class ClassMetric:
 
     def __init__(self, P, shape, backend, shift=None):
         self.P, self.shape, self.shift = P, shape, shift
+        #: the rows' part of each class block's diagonal where taken, (p, K), or None
+        #: (:meth:`Objective._class_blocks` sets it: :func:`gdlogreg._steps.bb.held_diagonal`)
+        self.rows_diagonal = None
         #: J's Hessian where taken (but along the classes' common shifts): bb retakes it
         #: where it went stale, as a binary fit's; not the blocks alone (K, p, p)
         self.exact = getattr(P, "ndim", 2) == 2

@@ -826,19 +826,27 @@ class NumpyBackend(HostArrays, ArrayBackend):
         """The diagonal of :meth:`centred_gram` without the Gram (numpy, float64, d + 1):
         Σᵢ wᵢ aᵢⱼ² for each column and Σ w last, at the same weights, in one read of X; for
         the diagonal metric (:meth:`gdlogreg._objective.Objective.whitening`). Dense X by
-        :meth:`centred_gram`'s blocks; sparse X, CSR or CSC: :meth:`_sparse_diagonal`."""
+        :meth:`centred_gram`'s blocks, also for ``rows`` of ``n_weights`` > 1 columns of
+        weights ((d + 1, m): :class:`gdlogreg._loss.ClassCurvatures`); sparse X, CSR or
+        CSC: :meth:`_sparse_diagonal` (one column of weights only)."""
+        if self._sparse and getattr(rows, "n_weights", 1) > 1:
+            return None
         if self._sparse:
             fast = self._sparse_diagonal_by_products(mean, scale, rows, Z)
             return fast if fast is not None else self._sparse_diagonal(
                 mean, scale, self._sparse_weights(rows, Z))
-        d = self.n_features
+        d, m = self.n_features, getattr(rows, "n_weights", 1)
         blocks = self.row_blocks(1)
 
         def part(lo, hi):
-            out = np.zeros(d + 1)
+            out = np.zeros(d + 1) if m == 1 else np.zeros((d + 1, m))
             for i, A in self._centred_blocks(mean, scale, blocks[lo:hi], self._gram_rows()):
                 w = self._gram_weights(i, A.shape[0], rows, Z)
                 A *= A
+                if m > 1:  # a column of weights each (rows, m): the m diagonals at once
+                    out[:d] += (w.T @ A).T
+                    out[d] += w.sum(axis=0)
+                    continue
                 out[:d] += (w.T @ A).ravel() if np.ndim(w) else w * A.sum(axis=0)
                 out[d] += float(w * A.shape[0]) if np.ndim(w) == 0 else float(w.sum())
             return [], out, None
@@ -1634,7 +1642,9 @@ class DenseArrayBackend(ArrayBackend):
     def centred_diagonal(self, mean, scale, rows=None, Z=None):
         """The diagonal of :meth:`centred_gram` without the Gram (host numpy, float64,
         d + 1: Σ w aⱼ² and Σ w last), from the same blocks on X's device; None where the
-        namespace has no float64."""
+        namespace has no float64, and for ``rows`` of several columns of weights."""
+        if getattr(rows, "n_weights", 1) > 1:
+            return None
         xp, d = self.xp, self.X.shape[1]
         blocks = self._weighted_blocks(mean, scale, rows, Z)
         if blocks is None:  # pragma: no cover - e.g. MPS

@@ -395,7 +395,7 @@ class DaskBackend(HostArrays):
     def centred_diagonal(self, mean, scale, rows=None, Z=None):
         """The diagonal of the curvature-weighted centred Gram (numpy float64, d + 1: Σ w
         a² and Σ w), as the in-memory backends': one pass over the chunks."""
-        if rows is None:  # the metric takes it at an iterate only
+        if rows is None or getattr(rows, "n_weights", 1) > 1:  # (at an iterate, a column)
             return None
         return self._map_reduce(_diagonal_block, at=Z.coef, rows=rows,
                                 mean=np.asarray(mean, np.float64),

@@ -9,6 +9,8 @@ from .bb import (
     CONFIRMS,
     WHITEN_FIRST,
     decrement,
+    diagonal_fell,
+    held_diagonal,
     metric_at,
     newton_confirms,
     spent_verdict,
@@ -107,6 +109,7 @@ class LBFGS(StepRule):
         self._gamma = None  # H₀'s scale from the newest pair
         # (confirms) the columns' curvatures where P was taken; the stops it refused
         self._curv, self._vetoed = None, 0
+        self._diag = None  # the rows' curvature diagonal there (K classes' mean metric)
         # as bb takes its metric: at once from a warm start
         self._at = 0 if bool(objective.xp.any(coef0 != 0)) else objective.whitening_start(
             WHITEN_FIRST)
@@ -168,6 +171,7 @@ class LBFGS(StepRule):
                 self._install(objective, P)
                 if decrement(P):  # (one O(n·m) pass, as bb's take)
                     self._curv = objective.stop_curvature(point)[1]
+                    self._diag = held_diagonal(objective, point, P)
         return self._update(objective, point)
 
     def _install(self, objective, P):
@@ -202,11 +206,12 @@ class LBFGS(StepRule):
             objective, point, self._P @ point.grad if held else None, self._curv, H, target,
             lambda: metric_at(objective, point, self._P, spent, class_blocks=False,
                               diagonal=True),
-            held=held and not upgrades(objective, self._P, spent))
+            held=held and not (upgrades(objective, self._P, spent)
+                               or diagonal_fell(objective, point, self._diag)))
         if ok is False:
             self._vetoed += 1
             self._install(objective, P)
-            self._curv = H
+            self._curv, self._diag = H, held_diagonal(objective, point, P)
         return ok
 
     def _update(self, objective, point, along_gradient=False):
