@@ -660,7 +660,7 @@ class _Metrics:
         if upgrades(objective.group_objective(i), self._P[i], self._spent(i)):
             return True
         return self._diag[i] is not None and diagonal_fell(
-            *self._group_at(objective, point, base, i), self._diag[i])
+            *self._group_at(objective, point, base, i), self._diag[i], self._spent(i))
 
     def _confirms(self, objective, point, groups, target, H, vetoed, metric_of, aside=None):
         """:func:`gdlogreg._steps.bb.newton_confirms` of the groups at the places ``groups``

@@ -1145,6 +1145,13 @@ class Objective:
         take = k * (n * p * p + 2 * p**3) if blocks else n * kp * kp / 2 + 2 * kp**3
         return take, 4 * n * kp + ITERATION_FLOPS
 
+    def blocks_take_price(self):
+        """What a take of K classes' own Hessian blocks costs in iterations
+        (:meth:`_class_take`'s flops, the rows counted as :meth:`_rows` does): what
+        :func:`gdlogreg._steps.bb.diagonal_fell` weighs against the iterations run."""
+        take, iteration = self._class_take(True, max(self._rows(), self._positive_rows()))
+        return take / iteration
+
     def _stored_per_row(self, n):
         """``(c, m)``: the stored entries c of each row of sparse X and the row's count m
         among the n rows (float64): n·s for the normalised weights s, so that the sparse

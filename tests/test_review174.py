@@ -90,8 +90,8 @@ def test_a_class_block_whose_rows_became_certain_sends_the_stop_to_a_take(monkey
     verdicts = []
     fell = bb.diagonal_fell
 
-    def spy(objective, point, before):
-        verdicts.append(fell(objective, point, before))
+    def spy(*args):
+        verdicts.append(fell(*args))
         return verdicts[-1]
 
     monkeypatch.setattr(bb, "diagonal_fell", spy)

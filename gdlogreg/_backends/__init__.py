@@ -7,7 +7,8 @@ One module per kind of data, one line each in :func:`make_backend`:
 - :mod:`._dask`: ``dask.array`` chunks on a cluster (:class:`DaskBackend`).
 
 Every backend offers the kernels ``linear``, ``gram``, ``loss_pass``, ``combine`` and
-``moments``, and ``rlinear`` where it offers no ``class_gram`` (Dask); see
+``moments``, and all but Dask's ``rlinear`` (Dask's ``class_gram`` serves where the
+objective would take H's columns by it); see
 :class:`._array.ArrayBackend` and docs/architecture.rst for the optional ones. Here too:
 X's finiteness where scikit-learn's check was skipped (:func:`refuse_non_finite`), and in
 :mod:`._separation` the linear program behind the warning that J has no minimum.

@@ -49,6 +49,10 @@ STALE, STALE_GAP = 4.0, 5
 # (benchmarks/README.md, "A stop confirmed by the Newton decrement"; "bb's confirmation:
 # the curvature fall and λ²").
 CONFIRM, CONFIRMS = 0.1, 10
+# ... and a stop the held blocks would confirm goes to a take where a class block's diagonal
+# fell more than 1/CONFIRM-fold since theirs, if that take costs at most TAKE_SHARE of the
+# iterations run (:func:`diagonal_fell`; the fit's time up by half at most)
+TAKE_SHARE = 0.5
 
 # With an L1 part the metric does not apply (the prox needs a diagonal map), and the
 # proximal steps crawl where J's curvature on the support is ill-conditioned: for two
@@ -319,7 +323,7 @@ def held_diagonal(objective, point, P):
     return objective.curvature_diagonal(base, point.z)
 
 
-def diagonal_fell(objective, point, before):
+def diagonal_fell(objective, point, before, spent=math.inf):
     """Whether some coordinate's curvature (the diagonal of :func:`held_diagonal`, taken
     with the metric as ``before``) fell more than 1/CONFIRM-fold since: the held metric of
     K classes' blocks then reads J's valley along it more than the CONFIRM margin covers,
@@ -327,8 +331,11 @@ def diagonal_fell(objective, point, before):
     features (flights_carrier's, 3 to 19 rows of 20,000) fell 46- to 5,600-fold in 16 to
     52 iterations while the blocks' decrement stayed under its target, at stops 1.5e-6 to
     3e-5 above J*; the real sets' stops that stood, at most 9-fold (CHANGELOG.md, review
-    174). False without ``before``."""
-    if before is None:
+    174). False without ``before``, and where the take would cost more than TAKE_SHARE of
+    the ``spent`` iterations (:meth:`gdlogreg._objective.Objective.blocks_take_price`):
+    K classes of CSC X, whose blocks come from products, paid 1.8 times the fit's time
+    for a take that confirmed the stop (review 178)."""
+    if before is None or objective.blocks_take_price() > TAKE_SHARE * spent:
         return False
     base = objective.T.to_base(point.coef) if point.base is None else point.base
     now = objective.curvature_diagonal(base, point.z)
@@ -502,7 +509,7 @@ class BarzilaiBorwein(Armijo):
             return P
 
         held = not (upgrades(objective, self._P, self._k)
-                    or diagonal_fell(objective, point, self._diag))
+                    or diagonal_fell(objective, point, self._diag, self._k))
         ok, P = newton_confirms(objective, point, self._metric_of(point, objective.xp),
                                 self._curv, H, target, take, held=held)
         if ok is False:

@@ -207,7 +207,7 @@ class LBFGS(StepRule):
             lambda: metric_at(objective, point, self._P, spent, class_blocks=False,
                               diagonal=True),
             held=held and not (upgrades(objective, self._P, spent)
-                               or diagonal_fell(objective, point, self._diag)))
+                               or diagonal_fell(objective, point, self._diag, spent)))
         if ok is False:
             self._vetoed += 1
             self._install(objective, P)
