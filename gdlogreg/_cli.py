@@ -163,7 +163,10 @@ def _compression(head):
         return "gzip", gzip.open
     if head.startswith(b"\xfd7zXZ\x00"):
         return "xz", lzma.open
-    if head.startswith(b"BZh") and head[3:4] in tuple(b"%d" % d for d in range(1, 10)):
+    # bzip2: "BZh1" to "BZh9" and a block's magic (π's digits) or the stream's end (√π's),
+    # not "BZh" alone: a CSV header may begin "BZh9_score" (review 178)
+    if head[:3] == b"BZh" and head[3:4] in tuple(b"%d" % d for d in range(1, 10)) and (
+            head[4:10] in (b"1AY&SY", b"\x17rE8P\x90")):
         return "bzip2", bz2.open
     return None, open
 
@@ -173,7 +176,7 @@ def _opener(csv_path):
     archive, several files, is refused."""
     try:
         with open(csv_path, "rb") as f:
-            head = f.read(6)
+            head = f.read(10)
     except OSError:
         return None, open  # (the error is told where the file is read)
     if head.startswith(b"PK\x03\x04"):
@@ -529,7 +532,8 @@ _MISSING = frozenset({
 # ... with "?", the UCI files' marker; among text labels those but "None" (a class: no
 # disease, say; review 175)
 _MISSING_NUMBERS = _MISSING | {"?"}
-_MISSING_TEXT = _MISSING_NUMBERS - {"None"}
+# among text labels only "?": "NA" (North America), "N/A", "None" may be classes (review 178)
+_MISSING_TEXT = frozenset({"?"})
 
 
 def _field_number(v):
@@ -580,15 +584,15 @@ def _whole_text(v):
 
 
 def _refuse_missing(values, lines, target, hint, csv_path):
-    """Refuse missing labels, as pandas reads them (review 175: they were classes): among
-    numbers its markers (NA, nan, None, ...) and "?"; among text labels those but "None",
-    where they are fewer than the rows of each class (a marker as common as a class may be
-    one, "N/A" for not applicable: kept, and the data line says so, :func:`_marker_note`).
-    The message names the marker, the rows that hold one and the way out."""
+    """Refuse missing labels (review 175: they were classes): among numbers pandas' markers
+    (NA, nan, None, ...) and "?"; among text labels "?" alone. pandas' markers among text
+    labels are kept as classes ("NA" for North America, a rare one too: review 178) and
+    the data line says so (:func:`_marker_note`). The message names the marker, the rows
+    that hold one and the way out."""
     numeric = all(_is_number(v) or v in _MISSING_NUMBERS for v in values)
     at = [i for i, v in enumerate(values) if v in (_MISSING_NUMBERS if numeric else
                                                     _MISSING_TEXT)]
-    if not at or not (numeric or _rarer_than_each_class(values, len(at))):
+    if not at:
         return
     i = at[0]
     rows = ", ".join(str(lines[k][0]) for k in at[:5]) + (", ..." if len(at) > 5 else "")
@@ -602,19 +606,13 @@ def _refuse_missing(values, lines, target, hint, csv_path):
     )
 
 
-def _rarer_than_each_class(values, n_missing):
-    """Whether ``n_missing`` labels are fewer than the rows of each class that is no
-    missing-value marker (False where there is none)."""
-    _, counts = np.unique([v for v in values if v not in _MISSING_TEXT], return_counts=True)
-    return len(counts) > 0 and n_missing < counts.min()
-
-
 def _marker_note(y):
     """The data line's note for text labels that pandas reads as missing, kept as a class
     (:func:`_refuse_missing`)."""
-    kept = sorted({v for v in y.tolist() if v in _MISSING_TEXT}) if y.dtype.kind == "U" else []
-    return (f", {fmt_labels(kept)} read as a class (as common as a class; pandas reads it as"
-            " a missing label)" if kept else "")
+    kept = sorted({v for v in y.tolist() if v in _MISSING - {"None"}}) if (
+        y.dtype.kind == "U") else []
+    return (f", {fmt_labels(kept)} read as a class (pandas reads it as a missing label)"
+            if kept else "")
 
 
 def _is_number(v):

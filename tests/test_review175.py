@@ -168,9 +168,22 @@ def test_a_gzip_file_is_read(tmp_path):
     np.testing.assert_array_equal(y, load_iris().target)
 
 
+def test_a_plain_file_beginning_like_bzip2_is_read_as_text(tmp_path):
+    """Review 178: a header "BZh9_score,..." was taken for bzip2's magic and refused as
+    damaged data; a real bzip2 file is still read."""
+    import bz2
+
+    text = "BZh9_score,b,y\n" + "\n".join(f"{i},{i % 3},{i % 2}" for i in range(20)) + "\n"
+    X, y, _ = load_data(csv_path=_write(tmp_path, text, "bzh.csv"))
+    assert X.shape == (20, 2) and set(y) == {0, 1}
+    packed = tmp_path / "bzh.csv.bz2"
+    packed.write_bytes(bz2.compress(text.encode()))
+    np.testing.assert_array_equal(load_data(csv_path=str(packed))[0], X)
+
+
 # ------------------------------------------------------------ missing labels
-@pytest.mark.parametrize("marker", ["?", "NA", "N/A", "nan", "NULL"])
-@pytest.mark.parametrize("labels", [("cat", "dog"), ("0", "1")])
+@pytest.mark.parametrize("marker, labels", [
+    *((m, ("0", "1")) for m in ["?", "NA", "N/A", "nan", "NULL"]), ("?", ("cat", "dog"))])
 def test_missing_label_markers_are_refused_with_their_rows(tmp_path, capsys, marker, labels):
     rows = [f"{i},{i % 3},{labels[i % 2]}" for i in range(20)]
     rows[4] = rows[4].rsplit(",", 1)[0] + "," + marker
@@ -190,10 +203,14 @@ def test_a_question_mark_among_text_labels_is_refused_none_is_a_class(tmp_path, 
     # "None" among text labels is a class (no disease, say), not a missing label
     _, y, _ = load_data(csv_path=_write(tmp_path, "a,b,y\n" + "\n".join(rows), "n.csv"))
     assert sorted(set(y)) == ["Mild", "None", "Severe"]
-    # a marker as common as a class may be one ("N/A": not applicable): kept, and said
+    # pandas' markers among text labels may be classes ("N/A": not applicable; "NA": North
+    # America, a rare one too, review 178): kept, and said
     rows = [f"{i},{i % 3},{('N/A', 'Mild', 'Severe')[i % 3]}" for i in range(30)]
     _, y, name = load_data(csv_path=_write(tmp_path, "a,b,y\n" + "\n".join(rows), "a.csv"))
     assert "N/A" in set(y) and "'N/A' read as a class" in name
+    rows = [f"{i},{i % 3},{('AS', 'EU')[i % 2]}" for i in range(40)] + ["1,1,NA", "2,0,NA"]
+    _, y, name = load_data(csv_path=_write(tmp_path, "a,b,y\n" + "\n".join(rows), "r.csv"))
+    assert "NA" in set(y) and "'NA' read as a class" in name
 
 
 def test_the_cv_error_names_the_smallest_class(tmp_path, capsys):
