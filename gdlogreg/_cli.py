@@ -133,7 +133,7 @@ def _read_table(csv_path, sep):
     t = _Table(csv_path, sep, *_read_csv(csv_path, sep))
     _drop_trailing_empty_column(t.header, t.rows)
     t.index = _drop_index_columns(t.header, t.rows)
-    _check_header(t.header, csv_path)
+    _check_header(t.header, csv_path, _named_by_text(t))
     _check_other_separator(t)
     return t
 
@@ -275,9 +275,21 @@ def _drop_index_columns(header, rows):
     return index
 
 
-def _check_header(header, csv_path):
+def _named_by_text(t):
+    """Whether some field of the first row is text where every value below it is a number:
+    a name, so the first row is the header (decimal names such as wavelengths, "400.5",
+    then stand; review 178: refused, with advice to add the header the file had)."""
+    for i, h in enumerate(t.header):
+        values = [row[i] for row in t.rows[1:] if len(row) > i and row[i].strip()]
+        if h and not _is_number(h) and values and all(_is_number(v) for v in values):
+            return True
+    return False
+
+
+def _check_header(header, csv_path, named=False):
     """Refuse a first row of data (a name such as 0.25): read as a header it would lose a
-    sample and name the columns by its values."""
+    sample and name the columns by its values. ``named``: the row holds a name
+    (:func:`_named_by_text`): decimal names stand."""
     if not any(header):
         raise CLIError(f"{csv_path!r}: the first row has no column names; the file needs a"
                        " header row (add one: the column names, --target names the labels'"
@@ -287,7 +299,7 @@ def _check_header(header, csv_path):
             value = float(h)
         except ValueError:
             continue
-        if math.isfinite(value) and not value.is_integer():
+        if math.isfinite(value) and not value.is_integer() and not named:
             raise CLIError(
                 f"{csv_path!r}: the first row holds {h!r}, a number, not a column name;"
                 " the file needs a header row (add one: the column names, --target names"

@@ -181,6 +181,17 @@ def test_a_plain_file_beginning_like_bzip2_is_read_as_text(tmp_path):
     np.testing.assert_array_equal(load_data(csv_path=str(packed))[0], X)
 
 
+def test_decimal_names_stand_where_the_first_row_holds_a_name(tmp_path, capsys):
+    """Review 178: wavelengths as column names ("400.5,401.0,401.5,y") were refused as a
+    first row of data, with advice to add the header the file had. A text field above a
+    column of numbers is a name, so the row is the header; without one it is still data."""
+    body = "\n".join(f"{i},{i + 1},{i + 2},{i % 2}" for i in range(1, 21))
+    X, y, _ = load_data(csv_path=_write(tmp_path, "400.5,401.0,401.5,y\n" + body, "w.csv"))
+    assert X.shape == (20, 3) and set(y) == {0, 1}
+    status, _, err = _run(["--csv", _write(tmp_path, "0.5,1.5,2.5,1\n" + body)], capsys)
+    _one_line_error(status, err, "the first row holds '0.5', a number, not a column name")
+
+
 # ------------------------------------------------------------ missing labels
 @pytest.mark.parametrize("marker, labels", [
     *((m, ("0", "1")) for m in ["?", "NA", "N/A", "nan", "NULL"]), ("?", ("cat", "dog"))])
