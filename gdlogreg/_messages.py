@@ -302,13 +302,11 @@ _SEARCH_REASONS = {
 
 
 # ------------------------------------------------- the search's input errors
-def class_missing_from_fold(fold, label, n_total):
-    """A training fold without a sample of one class (the batch needs every class)."""
+def fold_of_one_class(fold, label):
+    """A training fold whose rows are all of one class (a fit needs two)."""
     return (
-        f"The training rows of fold {fold} hold no sample of class {label!r}"
-        f" ({n_total} sample{'s' if n_total != 1 else ''} in all): every class needs"
-        " samples in every training fold of the search. Use a stratified cv with fewer"
-        " folds than the smallest class has samples, or drop or merge the rare class."
+        f"The training rows of fold {fold} are all of class {label!r}: a fit needs samples"
+        " of at least 2 classes. Use a stratified cv, or fewer folds."
     )
 
 

@@ -110,7 +110,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     its own fit (:class:`GradientDescentLogisticRegression` on the fold's
     training rows) would take, so the scores, and the chosen parameters, are
     those of ``GridSearchCV`` over that estimator with the same grid, folds
-    and scoring.
+    and scoring. A fold whose training rows lack a class is fitted as
+    ``GridSearchCV`` fits it, one candidate after another on the classes it
+    has (docs/search.rst).
 
     Parameters
     ----------
@@ -201,9 +203,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     coefs_paths_ : dict
         Class label -> array of shape (n_folds, n_Cs[, ...], n_dof): each
         column's coefficients [w, b] (for two classes, the key is
-        ``classes_[1]``). With ``use_legacy_attributes=False``, one array of
-        shape (n_folds, n_l1_ratios, n_Cs[, n_learning_rates], n_classes,
-        n_dof), one class for two.
+        ``classes_[1]``); NaN for a class that the fold's training rows lack.
+        With ``use_legacy_attributes=False``, one array of shape (n_folds,
+        n_l1_ratios, n_Cs[, n_learning_rates], n_classes, n_dof), one class
+        for two.
     n_iter_ : ndarray of shape (1, n_folds, n_Cs[, ...])
         Iterations of each column; with ``use_legacy_attributes=False`` of
         ``scores_``'s shape.
@@ -449,17 +452,16 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         scorer = _with_pos_label(scorer, classes)
         weights = _weights_for_scores(scorer, sample_weight, host_weights)
         _check_folds(folds, len(y_host), host_weights, weights is not None)
-        _check_fold_classes(folds, np.asarray(y_idx), classes)
+        short = _short_folds(folds, np.asarray(y_idx), classes)
         self._namespace = namespace_of(X) + (X.dtype,)
         self._callbacks_begin(X, y, sample_weight)
         tic = time.perf_counter()
-        batched = self.solver in _batch.RULES
-        fit = self._fit_batched if batched else self._fit_one_by_one
-        path = _path(grid, axes, len(folds), self.warm_start_path)
-        results = fit(X, y, y_idx, classes, sample_weight, grid, folds, path)
+        results = self._fit_columns(X, y, y_idx, classes, sample_weight, grid, axes, folds,
+                                    short)
         self._end_iteration()  # the update never taken
         fit_time = (time.perf_counter() - tic) / max(len(results), 1)
-        free = self._without_minimum(X, y_idx, host_weights, classes, grid, folds, results)
+        free = self._without_minimum(X, y_idx, host_weights, classes, grid, folds, results,
+                                     short)
         msg = _messages.search_unconverged(self, grid, len(folds), results, free)
         if msg is not None:
             warnings.warn(msg, ConvergenceWarning, stacklevel=_messages.user_stacklevel())
@@ -476,15 +478,23 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         self._callbacks_end(X, y, sample_weight)
         return self
 
-    def _without_minimum(self, X, y_idx, host_weights, classes, grid, folds, results):
+    def _without_minimum(self, X, y_idx, host_weights, classes, grid, folds, results, short):
         """The columns (candidate·F + fold) fitted on training rows whose cost has no
         minimum ({column: why}): a class of no weight beside an unpenalised intercept, or,
         without a penalty (C = inf, or C·Σs past the float range), classes separable in
         full or in part; by the single
         fit's test (:func:`_no_minimum`), for the warning. Not on Dask X (the single fit's
-        test takes no Dask either)."""
+        test takes no Dask either), nor on the folds ``short`` of a class: their single
+        fits warned as GridSearchCV's do."""
         if _dask.is_dask(X):
             return {}
+        if short:  # the other folds only, in their places
+            kept = [f for f in range(len(folds)) if f not in short]
+            F, G = len(folds), len(kept)
+            found = self._without_minimum(
+                X, y_idx, host_weights, classes, grid, [folds[f] for f in kept],
+                [results[c * F + f] for c in range(len(grid)) for f in kept], {})
+            return {(g // G) * F + kept[g % G]: why for g, why in found.items()}
         y_idx = np.asarray(y_idx, dtype=np.intp)
         # each fold's weights and Σ as its fit takes them (the class weights of its own rows,
         # rows repeated by the cv, X's dtype): whether C·Σs overflows is the fit's question
@@ -536,6 +546,26 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             except ValueError as exc:  # this fold's rows alone: the data as a whole passed
                 raise ValueError(f"The training rows of fold {f}: {exc}") from exc
         return out
+
+    def _fit_columns(self, X, y, y_idx, classes, sample_weight, grid, axes, folds, short):
+        """Every (candidate, fold) column's result, in the order candidate·F + fold: in
+        batches (the solvers of :data:`gdlogreg._batch.RULES`) or one after another; the
+        folds ``short`` of a class (:func:`_short_folds`) one after another, as
+        GridSearchCV fits them (the batch shares one loss over all the classes)."""
+        batched = self.solver in _batch.RULES
+        F, results = len(folds), [None] * (len(grid) * len(folds))
+        whole = [f for f in range(F) if f not in short]
+        parts = [(whole, self._fit_batched if batched else self._fit_one_by_one),
+                 (sorted(short), self._fit_one_by_one)]
+        for kept, fit in parts:
+            if not kept:
+                continue
+            path = _path(grid, axes, len(kept), self.warm_start_path)
+            out = fit(X, y, y_idx, classes, sample_weight, grid, [folds[f] for f in kept],
+                      path)
+            for g, res in enumerate(out):  # group c·len(kept) + j is column c·F + kept[j]
+                results[(g // len(kept)) * F + kept[g % len(kept)]] = res
+        return results
 
     def _fit_batched(self, X, y, y_idx, classes, sample_weight, grid, folds, path):
         """Every (candidate, fold) column, as few batches as the memory budget allows
@@ -732,7 +762,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                         warnings.simplefilter("ignore", ConvergenceWarning)
                         with self._sub_task("search-column", est):
                             est.fit(_rows(X, train), _rows(y, train), sample_weight=sw)
-                    results[g] = _one_result(est, self.fit_intercept)
+                    results[g] = _one_result(est, self.fit_intercept, classes)
                     if stopped:
                         results[g].stop_reason, results[g].converged = "callback", False
                         est.set_params(max_iter=self.max_iter)
@@ -809,7 +839,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         est.coef_ = self._as_fitted(coef[:d].T)
         # K classes' intercepts summing to 0, as the single fits' (an average of columns too)
         est.intercept_ = self._as_fitted(_intercepts_summing_to_zero(coef[d], np)
-                                         if self.fit_intercept else np.zeros(coef.shape[1]))
+                                         if len(coef) > d else np.zeros(coef.shape[1]))
         est.classes_ = classes
         est.n_features_in_ = d
         if result is not None:
@@ -872,8 +902,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             share = (time.perf_counter() - tic) / scores.shape[0]  # each candidate's share
             for c in range(scores.shape[0]):
                 tic = time.perf_counter()
-                model = self._model(results[c * F + f].coef, classes, grid[c], named,
-                                    result=results[c * F + f])
+                model = self._model(_never_absent(results[c * F + f].coef, X.shape[1]),
+                                    classes, grid[c], named, result=results[c * F + f])
                 scores[c, f] = score(model, X_test, y_test, **kw)
                 times[c, f] = time.perf_counter() - tic + share
             del X_test, y_test, kw  # one fold's rows at a time
@@ -974,8 +1004,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             scores = np.column_stack([self.cv_results_[f"split{f}_test_score"]
                                       for f in range(F)])
             picks = np.argmax(np.where(np.isnan(scores), -np.inf, scores), axis=0)
-            coef = np.mean([self._results[p * F + f].coef for f, p in enumerate(picks)], axis=0)
-            model = self._model(coef, self.classes_)
+            coef = _fold_mean([self._results[p * F + f].coef for f, p in enumerate(picks)])
+            model = self._model(_never_absent(coef, self.n_features_in_), self.classes_)
             self.coef_, self.intercept_ = model.coef_, model.intercept_
             grid = self._grid_
             C = float(np.mean([grid[p]["C"] for p in picks]))
@@ -1333,16 +1363,20 @@ def _free(grid, total):
             if ElasticNet.scaled(params["C"], 0.0, total).l2 == 0.0]
 
 
-def _check_fold_classes(folds, y_idx, classes):
-    """Every class in every training fold, for every solver: the batch shares one loss over
-    the classes, and a single fit on a fold without one has fewer rows of coef_."""
+def _short_folds(folds, y_idx, classes):
+    """The folds whose training rows lack some class: {fold: the classes' indices}. They
+    are fitted as GridSearchCV fits them, one by one on the classes they have (the batch
+    shares one loss over every class); a fold of one class is refused (a fit needs two)."""
     y_idx = y_idx.astype(np.intp)
+    short = {}
     for f, (train, _) in enumerate(folds):
         present = np.bincount(y_idx[np.asarray(train)], minlength=len(classes)) > 0
+        if present.sum() < 2:
+            raise ValueError(_messages.fold_of_one_class(
+                f, classes.tolist()[int(np.flatnonzero(present)[0])]))
         if not present.all():
-            c = int(np.flatnonzero(~present)[0])
-            raise ValueError(_messages.class_missing_from_fold(
-                f, classes.tolist()[c], int(np.count_nonzero(y_idx == c))))
+            short[f] = np.flatnonzero(~present)
+    return short
 
 
 def _fold_rows(f, kind, rows, n):
@@ -1457,15 +1491,46 @@ def _warm_start(results, p):
     return res.coef
 
 
-def _one_result(est, fit_intercept):
-    """A single fit's :class:`gdlogreg._batch.GroupResult`."""
+def _one_result(est, fit_intercept, classes):
+    """A single fit's :class:`gdlogreg._batch.GroupResult`; a fit on training rows that
+    lack some of the search's K ``classes`` (GridSearchCV's model of that fold knows them
+    not) as K columns: NaN for the classes it lacks, ±w/2 for two classes it has (the
+    softmax of K classes gives σ(w·x + b) between them)."""
     coef = np.vstack([_to_numpy(est.coef_).T, _to_numpy(est.intercept_)[None, :]])
+    own = _to_numpy(est.classes_)
+    if len(classes) > 2 and len(own) < len(classes):
+        place = {c: i for i, c in enumerate(np.asarray(classes).tolist())}
+        at = [place[c] for c in own.tolist()]
+        full = np.full((len(coef), len(classes)), np.nan, dtype=coef.dtype)
+        full[:, at] = coef if len(own) > 2 else np.hstack([-0.5 * coef, 0.5 * coef])
+        coef = full
     return _batch.GroupResult(
         coef=coef if fit_intercept else coef[:-1],
         n_iter=int(_to_numpy(est.n_iter_)[0]),
         loss_curve=_to_numpy(est.loss_curve_), converged=est.converged_,
         stop_reason=est.stop_reason_, step=est.learning_rate_,
     )
+
+
+def _fold_mean(coefs):
+    """The folds' coefficients averaged, each class over the folds whose fits had it (NaN
+    columns: :func:`_one_result`); NaN for a class that none had."""
+    coefs = np.asarray(coefs)
+    had = ~np.isnan(coefs)
+    with np.errstate(invalid="ignore"):
+        return np.where(had, coefs, 0.0).sum(axis=0) / had.sum(axis=0)
+
+
+def _never_absent(coef, d):
+    """A column's coefficients (d or d + 1 rows) to score: the classes its fold lacks (NaN
+    columns, :func:`_one_result`) as never predicted, w = 0 and b = -inf (a probability
+    of 0), as the fold's own model of the other classes predicts."""
+    absent = np.all(np.isnan(coef), axis=0)
+    if not absent.any():
+        return coef
+    out = np.vstack([coef[:d], coef[d:] if len(coef) > d else np.zeros((1, coef.shape[1]))])
+    out[:d, absent], out[d, absent] = 0.0, -np.inf
+    return out
 
 
 def _batch_backend(backend, S, folds, k):

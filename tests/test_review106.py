@@ -552,13 +552,19 @@ def test_clone_pickle_and_pandas_output_of_a_fitted_model():
 # ------------------------------------------------------ by hand: the search's own cases
 
 
-def test_search_names_a_fold_missing_a_class_and_a_test_fold_of_no_weight():
-    """Held (documented, docs/search.rst): a training fold without a class, and test rows
-    that all weigh zero under a scorer that takes weights, are ValueErrors naming the
-    fold; a class whose rows all weigh zero is fitted as GridSearchCV fits it."""
+def test_search_fits_a_fold_missing_a_class_and_names_a_test_fold_of_no_weight():
+    """Held (documented, docs/search.rst): test rows that all weigh zero under a scorer
+    that takes weights are a ValueError naming the fold; a training fold without a class
+    and a class whose rows all weigh zero are fitted as GridSearchCV fits them."""
     X, y = _rare()
-    with pytest.raises(ValueError, match=r"training rows of fold \d hold no sample of class"):
-        GradientDescentLogisticRegressionCV(Cs=2, cv=KFold(3)).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GradientDescentLogisticRegressionCV(Cs=2, cv=KFold(3)).fit(X, y)
+        grid = GridSearchCV(GradientDescentLogisticRegression(), {"C": list(search.Cs_)},
+                            cv=KFold(3)).fit(X, y)
+    for f in range(3):  # a training fold without a class: fitted as GridSearchCV fits it
+        np.testing.assert_array_equal(search.cv_results_[f"split{f}_test_score"],
+                                      grid.cv_results_[f"split{f}_test_score"])
     sw = np.ones(len(y))
     sw[:20] = 0.0
     with pytest.raises(ValueError, match="test rows of fold 0 weigh nothing"):

@@ -653,7 +653,11 @@ def test_search_inside_meta_estimators():
     assert ovr.predict_proba(X).shape == (150, 3)
 
 
-def test_search_fold_without_a_class_is_refused_clearly():
+def test_search_folds_without_a_class_fit_as_grid_search():
+    """Iris unshuffled in three folds: each training fold lacks the class it tests."""
     X, y = _iris()
-    with pytest.raises(ValueError, match="hold no sample of class"):
-        GDCV(Cs=2, cv=KFold(3)).fit(X, y)
+    search = GDCV(Cs=2, cv=KFold(3)).fit(X, y)
+    grid = GridSearchCV(GD(), {"C": list(search.Cs_)}, cv=KFold(3)).fit(X, y)
+    for f in range(3):
+        np.testing.assert_array_equal(search.cv_results_[f"split{f}_test_score"],
+                                      grid.cv_results_[f"split{f}_test_score"])

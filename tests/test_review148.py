@@ -184,15 +184,22 @@ def test_ucla_constant_columns_get_no_weight():
     assert np.abs(fit.coef_[:, const]).max() <= 1e-6 * np.abs(fit.coef_).max()
 
 
-def test_search_refuses_a_class_of_one_row_with_the_documented_message():
-    from sklearn.model_selection import StratifiedKFold
+def test_search_fits_a_class_of_one_row_as_grid_search():
+    """GrinnellHouses' one house of 8 bedrooms lacks from the training rows of the fold
+    that tests it: refused before, now fitted there as GridSearchCV fits it."""
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
     X, y, _ = _load("Stat2Data", "GrinnellHouses", "Bedrooms", ["rownames", "Address"], [])
     folds = StratifiedKFold(3, shuffle=True, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # sklearn's "least populated class"
-        with pytest.raises(ValueError, match="hold no sample of class '8'"):
-            GDCV(Cs=5, cv=folds).fit(X, y)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GDCV(Cs=3, cv=folds).fit(X, y)
+        grid = GridSearchCV(GD(), {"C": list(search.Cs_)}, cv=folds).fit(X, y)
+    for f in range(3):
+        np.testing.assert_allclose(search.cv_results_[f"split{f}_test_score"],
+                                   grid.cv_results_[f"split{f}_test_score"], atol=1e-6)
+    assert search.best_params_ == grid.best_params_
 
 
 def test_gdp_countries_lbfgs_search_columns_refuse_the_stop_as_their_single_fits():

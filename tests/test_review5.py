@@ -20,6 +20,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
 
 from gdlogreg import GradientDescentLogisticRegression as GD
 from gdlogreg import GradientDescentLogisticRegressionCV as CV
@@ -344,7 +345,8 @@ def test_predictions_on_one_row_and_on_none(y, fmt):
 
 def test_a_class_seen_once():
     """A class of one sample: the single fit keeps it (finite probabilities that sum to
-    1, LogisticRegression's model); a search cannot train every fold on it and says so."""
+    1, LogisticRegression's model); a search fits the fold that lacks it as GridSearchCV
+    does (it refused that fold before)."""
     y = Y3.copy()
     y[7] = 9
     model = strict(GD(tol=1e-10).fit, XS, y)
@@ -353,10 +355,14 @@ def test_a_class_seen_once():
     proba = model.predict_proba(XS)
     assert np.all(np.isfinite(proba)) and np.allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_allclose(proba, ref.predict_proba(XS), atol=1e-6)
-    with pytest.raises(ValueError, match="class 9"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # StratifiedKFold's own
-            CV(Cs=[1.0], cv=3).fit(XS, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # StratifiedKFold's own
+        search = CV(Cs=[1.0], cv=3).fit(XS, y)
+        grid = GridSearchCV(GD(), {"C": [1.0]}, cv=3).fit(XS, y)
+    for f in range(3):
+        np.testing.assert_array_equal(search.cv_results_[f"split{f}_test_score"],
+                                      grid.cv_results_[f"split{f}_test_score"])
+    assert search.best_estimator_.classes_.tolist() == [0, 1, 2, 9]
 
 
 @pytest.mark.parametrize("est", [GD(), CV(Cs=[0.1, 1.0], cv=3)], ids=["single", "search"])

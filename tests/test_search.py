@@ -207,11 +207,19 @@ def test_bad_grids_are_refused(params, match):
         GradientDescentLogisticRegressionCV(**params).fit(X, y)
 
 
-def test_a_fold_without_a_class_is_refused():
+def test_a_fold_without_a_class_fits_as_grid_search():
+    """Trained on two of iris' classes, tested on the third: GridSearchCV's model of the
+    fold predicts no row right, and so does the search's column (a refusal before)."""
     X, y = _scaled(load_iris)
     folds = [(np.flatnonzero(y != 2), np.flatnonzero(y == 2))]
-    with pytest.raises(ValueError, match="fold 0 hold no sample of class 2"):
-        GradientDescentLogisticRegressionCV(Cs=2, cv=folds).fit(X, y)
+    search = GradientDescentLogisticRegressionCV(Cs=2, cv=folds).fit(X, y)
+    np.testing.assert_array_equal(search.scores_[2], 0.0)
+    assert np.isnan(search.coefs_paths_[2]).all()
+    np.testing.assert_allclose(search.coefs_paths_[0], -search.coefs_paths_[1])  # ±w/2
+    single = GradientDescentLogisticRegression(C=search.Cs_[0]).fit(X[y != 2], y[y != 2])
+    np.testing.assert_allclose(search.coefs_paths_[1][0, 0], 0.5 * np.r_[
+        single.coef_[0], single.intercept_], rtol=1e-12)
+    assert search.best_estimator_.coef_.shape == (3, 4)
 
 
 def test_verbose_reports_the_batch(capsys):

@@ -255,27 +255,41 @@ def test_repeated_rows_whose_weight_overflows_are_named():
 
 
 @pytest.mark.parametrize("cv", [5, 2])
-def test_a_class_too_rare_for_the_folds_is_named(cv):
-    """LogisticRegressionCV and GridSearchCV fit a fold that lacks a class (the model
-    of that fold knows one class fewer); the batch cannot (docs/search.rst), and says
-    which class, how many samples it has, and what to do (not 'fewer folds' alone:
-    no number of folds gives a class of one sample to every training fold)."""
+def test_a_class_too_rare_for_the_folds_fits_as_grid_search(cv):
+    """A class of one sample lacks from the training rows of every fold that tests it:
+    GridSearchCV fits those folds with the classes they have; the search refused them
+    (the batch shares one loss over all the classes) and now fits them one by one as
+    GridSearchCV does: the same fold scores, NaN coefficients for the absent class."""
     y = Y.copy()
     y[0] = 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # StratifiedKFold's, about the class
-        with pytest.raises(ValueError, match=r"hold no sample of class 2 \(1 sample in all"
-                           ) as info:
-            CV(Cs=[1.0], cv=cv).fit(X, y)
-    assert "drop or merge" in str(info.value)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = CV(Cs=[0.1, 1.0], tol=1e-9, cv=cv).fit(X, y)
+        reference = GridSearchCV(GD(tol=1e-9), {"C": [0.1, 1.0]}, cv=cv).fit(X, y)
+    np.testing.assert_array_equal(_fold_scores(search, cv), _fold_scores(reference, cv))
+    lacking = np.isnan(search.coefs_paths_[2]).all(axis=(1, 2))  # (folds, Cs, dof)
+    assert lacking.sum() == 1 and np.isfinite(search.coefs_paths_[0][~lacking]).all()
 
 
-def test_group_folds_that_hold_a_whole_class_are_named():
+def test_group_folds_that_hold_a_whole_class_fit_as_grid_search():
     y = Y.copy()
     y[:5] = 2  # class 2 lives in group 0 alone
     groups = np.repeat(np.arange(4), 10)
-    with pytest.raises(ValueError, match=r"fold \d hold no sample of class 2 \(5 samples"):
-        fit_strict(X, y, groups=groups, est=CV(Cs=[1.0], cv=GroupKFold(4)))
+    search = fit_strict(X, y, groups=groups, est=CV(Cs=[1.0], tol=1e-9, cv=GroupKFold(4)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = GridSearchCV(GD(tol=1e-9), {"C": [1.0]}, cv=GroupKFold(4)).fit(
+            X, y, groups=groups)
+    np.testing.assert_array_equal(_fold_scores(search, 4), _fold_scores(reference, 4))
+
+
+def test_a_training_fold_of_one_class_is_named():
+    """A fit needs two classes: GridSearchCV records nan with a warning, the search names
+    the fold and the class before it fits anything."""
+    folds = [(np.flatnonzero(Y == 1), np.flatnonzero(Y == 0))]
+    with pytest.raises(ValueError, match="training rows of fold 0 are all of class 1"):
+        fit_strict(X, Y, est=CV(Cs=[1.0], cv=folds))
 
 
 def test_a_class_of_two_samples_fits_as_grid_search():
