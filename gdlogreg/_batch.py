@@ -581,6 +581,7 @@ class _Metrics:
         G = objective.n_groups
         self._P = np.full(G, None, dtype=object)
         self._curv = np.full((G, objective.k), np.nan)  # the columns' curvatures at a take
+        self._fell_paid = np.zeros(G)  # the takes' price that diagonal_fell sent them to
         self._diag = np.full(G, None, dtype=object)  # the rows' curvature diagonal there
         # at once from a warm start (BarzilaiBorwein.start)
         warm = to_host(objective.xp.any(coef0 != 0, axis=0)).reshape(G, -1).any(axis=1)
@@ -659,8 +660,13 @@ class _Metrics:
         (:func:`gdlogreg._steps.bb.upgrades`, :func:`gdlogreg._steps.bb.diagonal_fell`)."""
         if upgrades(objective.group_objective(i), self._P[i], self._spent(i)):
             return True
-        return self._diag[i] is not None and diagonal_fell(
-            *self._group_at(objective, point, base, i), self._diag[i], self._spent(i))
+        if self._diag[i] is None:
+            return False
+        group, at = self._group_at(objective, point, base, i)
+        fell = diagonal_fell(group, at, self._diag[i], self._spent(i), self._fell_paid[i])
+        if fell:  # (as bb's _fell: the takes it sent the group to, counted)
+            self._fell_paid[i] += group.blocks_take_price()
+        return fell
 
     def _confirms(self, objective, point, groups, target, H, vetoed, metric_of, aside=None):
         """:func:`gdlogreg._steps.bb.newton_confirms` of the groups at the places ``groups``
@@ -763,7 +769,8 @@ class BatchBB(_Metrics, _Rule):
     memory, armijo, class_rent, early = 10, 1e-4, True, True
     zero_if_worse = BarzilaiBorwein.zero_if_worse  # (minimize_batch)
     _state = ("step", "_tau", "_short", "_memory", "_P", "_at", "_taken", "_gap", "_refused",
-              "_falls", "_curv", "_diag", "_safe", "_dropped", "_newton_at", "_newton_wait")
+              "_falls", "_curv", "_diag", "_fell_paid", "_safe", "_dropped", "_newton_at",
+              "_newton_wait")
 
     def start(self, objective, coef0):
         G = objective.n_groups
@@ -1029,7 +1036,7 @@ class BatchLBFGS(_Metrics, _Rule):
     memory, armijo, trials = LBFGS.memory, LBFGS.armijo, LBFGS.trials
     zero_if_worse = LBFGS.zero_if_worse  # (minimize_batch)
     _state = ("step", "_t0", "_gamma", "_P", "_at", "_misfit", "_refused", "_fits", "_aside",
-              "_gap", "_curv", "_diag", "_vetoed")
+              "_gap", "_curv", "_diag", "_fell_paid", "_vetoed")
 
     @classmethod
     def state_bytes(cls, p, k, itemsize):

@@ -98,3 +98,31 @@ def test_a_class_block_whose_rows_became_certain_sends_the_stop_to_a_take(monkey
     X, y = _routes(5)
     GradientDescentLogisticRegression(C=100.0).fit(X, y)
     assert True in verdicts
+
+
+def test_the_diagonal_s_takes_together_cost_at_most_their_share(monkeypatch):
+    """Review 179: each take that the diagonal's fall sends a stop to was weighed alone
+    against the iterations run, and a refusal re-arms the test: on CSC X (blocks from
+    products, 132 iterations' price a take) it sent the stops at 265, 273, 274 and 282
+    iterations to takes, four times half the iterations. Now the takes it sent the fit
+    to before count: one here."""
+    import scipy.sparse as sp
+
+    from gdlogreg._steps import bb
+
+    X, y = _routes(5)
+    calls, fell = [], bb.diagonal_fell
+
+    def spy(objective, point, before, spent=np.inf, *rest):
+        out = fell(objective, point, before, spent, *rest)
+        calls.append((spent, objective.blocks_take_price(), out))
+        return out
+
+    monkeypatch.setattr(bb, "diagonal_fell", spy)
+    GradientDescentLogisticRegression(C=100.0).fit(sp.csc_matrix(X), y)
+    paid = 0.0
+    for spent, price, out in calls:
+        if out:
+            paid += price
+            assert paid <= bb.TAKE_SHARE * spent, calls
+    assert sum(out for *_, out in calls) == 1, calls

@@ -110,6 +110,7 @@ class LBFGS(StepRule):
         # (confirms) the columns' curvatures where P was taken; the stops it refused
         self._curv, self._vetoed = None, 0
         self._diag = None  # the rows' curvature diagonal there (K classes' mean metric)
+        self._fell_paid = 0.0  # the takes' price that diagonal_fell sent the stops to
         # as bb takes its metric: at once from a warm start
         self._at = 0 if bool(objective.xp.any(coef0 != 0)) else objective.whitening_start(
             WHITEN_FIRST)
@@ -207,12 +208,19 @@ class LBFGS(StepRule):
             lambda: metric_at(objective, point, self._P, spent, class_blocks=False,
                               diagonal=True),
             held=held and not (upgrades(objective, self._P, spent)
-                               or diagonal_fell(objective, point, self._diag, spent)))
+                               or self._fell(objective, point, spent)))
         if ok is False:
             self._vetoed += 1
             self._install(objective, P)
             self._curv, self._diag = H, held_diagonal(objective, point, P)
         return ok
+
+    def _fell(self, objective, point, spent):
+        """bb's :func:`diagonal_fell` against the held diagonal, its takes' price counted."""
+        fell = diagonal_fell(objective, point, self._diag, spent, self._fell_paid)
+        if fell:
+            self._fell_paid += objective.blocks_take_price()
+        return fell
 
     def _update(self, objective, point, along_gradient=False):
         xp, g = objective.xp, point.grad
