@@ -484,8 +484,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         without a penalty (C = inf, or C·Σs past the float range), classes separable in
         full or in part; by the single
         fit's test (:func:`_no_minimum`), for the warning. Not on Dask X (the single fit's
-        test takes no Dask either), nor on the folds ``short`` of a class: their single
-        fits warned as GridSearchCV's do."""
+        test takes no Dask either), nor on the folds ``short`` of a class (fitted one by
+        one on fewer classes, whose weights and models this test does not read: their
+        columns go unnamed here, an open gap)."""
         if _dask.is_dask(X):
             return {}
         if short:  # the other folds only, in their places
