@@ -759,11 +759,12 @@ class Objective:
         return not self._low_rank_applies()
 
     def _gram_in_one_read(self):
-        """Whether the backend takes the centred Gram in one read of X (dense, CSR, Dask's
-        chunks; not CSC X, whose H is p products with X)."""
+        """Whether the backend takes the centred Gram in one read of X (dense, CSR or CSC
+        X of sorted row indices, Dask's chunks; not other CSC X, whose H is p products with
+        X)."""
         be = self.backend
         return hasattr(be, "centred_gram") and not (
-            getattr(be, "_sparse", False) and not getattr(be, "_csr", False))
+            getattr(be, "_sparse", False) and not getattr(be, "_sparse_rows", False))
 
     def whitening_gap(self):
         """RENT times the iterations whose work a take of the p × p metric costs where it
@@ -1176,19 +1177,20 @@ class Objective:
         "One-hot categorical data" (review 68). ``per_row``: :meth:`_stored_per_row`'s pair."""
         (p, k), (stored, rows) = self.coef_shape, per_row
         nnz = float(rows @ stored)
-        if blocks and getattr(self.backend, "_csr", False):
+        if blocks and getattr(self.backend, "_sparse_rows", False):
             dense = 2.0 * p**3 / SPARSE_BLAS_RATE + SPARSE_BLOCK * p * p
             return k * (SPARSE_GRAM * (float(rows @ stored**2) + SPARSE_ENTRY * nnz) + dense)
         return (2 * nnz * p * (1 + k * k) + 4 * n * p * k * k) / SPARSE_TAKE_RATE
 
     def _wide_kind(self):
         """X's kind where it may take the wide p × p metric, "csr" or "dense" (host numpy
-        X, Dask's dense chunks; :data:`MAX_WIDE_WHITENED`), else None (CSC and array-API
+        X, Dask's dense chunks; :data:`MAX_WIDE_WHITENED`; "csr" also for CSC X of sorted
+        row indices, whose Grams take its rows as CSR), else None (other CSC and array-API
         X)."""
         be = self.backend
         if not hasattr(be, "_csr"):
             return None
-        return "csr" if be._csr else (None if be._sparse else "dense")
+        return "csr" if be._sparse_rows else (None if be._sparse else "dense")
 
     def _wide_rents(self):
         """Whether the wide metric waits under H's diagonal until the iterations have
@@ -1210,8 +1212,8 @@ class Objective:
         than RENT takes' iterations after the last (:meth:`whitening_gap`,
         :meth:`whitening_start`)."""
         be, (p, k), n = self.backend, self.coef_shape, self._rows()
-        if be._csr:
-            per_row = np.diff(be.X.indptr).astype(np.float64)
+        if be._sparse:  # CSR, or CSC of sorted row indices (:meth:`_wide_kind`)
+            per_row = stored_per_row(be.X).astype(np.float64)
             # each row as :meth:`_rows` counts it, s·n (s = w / Σw): a weight of 2 prices
             # as a repeated row does (the same path: scikit-learn's sample-weight equivalence)
             w = n * (np.full(len(per_row), 1.0 / len(per_row)) if isinstance(be.s, float) else

@@ -382,6 +382,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
         self.s = s
         self._sparse = sp.issparse(X)
         self._csr = self._sparse and X.format == "csr"
+        # Sparse X whose blocks of rows come as CSR for the Grams: CSR, and CSC of sorted
+        # row indices (each column's run of a block's rows found by binary search,
+        # :func:`_sparse_rows`); other CSC X takes its Hessian by products with X
+        self._sparse_rows = self._csr or (self._sparse and X.format == "csc"
+                                          and bool(X.has_sorted_indices))
         self._indptr = _kernel_indptr(X) if self._csr else None
         # Row blocks of X that are contiguous (C-ordered dense X): its products can be
         # cut in them (np.dot would copy a block of an F-ordered or strided X; for
@@ -796,9 +801,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
         cancels: a raw Gram less μμᵀ would lose the spread of an offset column; and
         scaled before the products, which overflow in raw units for features near
         1e155), times √w, its products summed in block order on the pool's threads
-        (BLAS at one thread meanwhile). CSR X: :meth:`_sparse_gram`. None for CSC X."""
+        (BLAS at one thread meanwhile). CSR X, and CSC X of sorted row indices (cut as
+        CSR, :func:`_csr_blocks`): :meth:`_sparse_gram`. None for other CSC X."""
         if self._sparse:
-            return self._sparse_gram(mean, scale, rows, Z) if self._csr else None
+            return self._sparse_gram(mean, scale, rows, Z) if self._sparse_rows else None
         d = self.n_features
         blocks = self.row_blocks(1)
 
@@ -959,7 +965,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
             for i in range(block.start, block.stop, step):
                 A = buf[: min(i + step, block.stop) - i]
                 if self._sparse:  # CSR rows that go dense (class_gram): scattered
-                    _dense_block(self.X[i : i + len(A)], out=A)
+                    _dense_block(_sparse_rows(self.X, i, i + len(A)), out=A)
                     A -= mu  # in place: the block's one temporary, A itself
                 else:  # x - μ in float64 into A: the copy and the centring in one pass
                     np.subtract(self.X[i : i + len(A)], mu, out=A)
@@ -973,17 +979,18 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
     def class_gram(self, mean, scale, Z, rows):
         """Σ of ``rows.gram_part`` over dense X's blocks of rows âᵢ (as
-        :meth:`centred_gram`'s) at their raw predictions Z (numpy float64). CSR X: the K
-        diagonal blocks alone (``rows.blocks``), each class's sparse Gram at its rows'
-        weights s·pₖ(1 - pₖ) (:meth:`_sparse_grams`: Σ of stored entries² a row, where the
-        whole Hessian by products cost 185-236 iterations on one-hot data of 188 to 345
-        columns, review 68); None for the whole Hessian of sparse X, and for CSC X."""
-        if self._sparse and not (self._csr and rows.blocks):
+        :meth:`centred_gram`'s) at their raw predictions Z (numpy float64). CSR X (and CSC
+        X of sorted row indices, cut as CSR): the K diagonal blocks alone
+        (``rows.blocks``), each class's sparse Gram at its rows' weights s·pₖ(1 - pₖ)
+        (:meth:`_sparse_grams`: Σ of stored entries² a row, where the whole Hessian by
+        products cost 185-236 iterations on one-hot data of 188 to 345 columns, review 68),
+        or the whole Hessian where its rows go dense (below); else None (other CSC X)."""
+        if self._sparse and not (self._sparse_rows and rows.blocks):
             # the whole Hessian of CSR X by its row blocks made dense, where they go dense
             # and their n·(Kq)²/2 products by BLAS cost less than SPARSE_PRODUCT_RATE times
             # the 2·nnz·q·K² of the products with X (Objective._class_columns)
             q, k = self.n_features + 1, rows.n_classes
-            if not (self._csr and self._rows_go_dense() and self.n_samples * (k * q) ** 2
+            if not (self._sparse_rows and self._rows_go_dense() and self.n_samples * (k * q) ** 2
                     <= SPARSE_PRODUCT_RATE * 4 * self.X.nnz * q * k * k):
                 return None
         elif self._sparse:
@@ -1040,20 +1047,21 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return np.array(w) if pos is None else w[pos]
 
     def _sparse_gram(self, mean, scale, rows, Z):
-        """:meth:`centred_gram` of CSR X, its rows never densified (:meth:`_sparse_grams`
-        of one weight column)."""
+        """:meth:`centred_gram` of CSR X (or CSC X of sorted row indices), its rows never
+        densified (:meth:`_sparse_grams` of one weight column)."""
         return self._sparse_grams(mean, scale, lambda i, k: self._gram_weights(i, k, rows, Z))[0]
 
     def _rows_go_dense(self):
         """Whether CSR X's rows go dense for their Grams (:func:`_dense_pays`): their pairs
         of stored entries reach rows·d."""
         X, (n, d) = self.X, self.X.shape
-        return int(np.sum(np.diff(X.indptr).astype(np.int64) ** 2)) >= n * d
+        return int(np.sum(stored_per_row(X) ** 2)) >= n * d
 
     def _sparse_grams(self, mean, scale, weights, nnz_per_block=1 << 14):
-        """Σ w x xᵀ, Σ w x and Σ w of CSR X for each column of the row weights
-        ``weights(i, k)`` of rows i:i+k (one number, or (k, K) columns), by blocks of rows
-        (sparse products of about ``nnz_per_block`` stored entries, in float64), then
+        """Σ w x xᵀ, Σ w x and Σ w of CSR X (or CSC X cut as CSR: :func:`_csr_blocks`) for
+        each column of the row weights ``weights(i, k)`` of rows i:i+k (one number, or
+        (k, K) columns), by blocks of rows (sparse products of about ``nnz_per_block``
+        stored entries, in float64), then
         centred and scaled, (S - μcᵀ - cμᵀ + Σw μμᵀ)·D on both sides for c = Σ w x, as
         :meth:`centred_gram` gives them: (K, d + 1, d + 1). That subtraction cancels for a
         column of a large offset against its spread (no copy of X can centre it here): H
@@ -1066,8 +1074,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
             # Grams' (:meth:`_gram_rows`): dsyrk's d × d product a block
             step = max(step, min(n, (1 << 19) // max(d, 1)))
         S, c, total = None, None, None
-        for i in range(0, n, step):
-            B = X[i : i + step].astype(np.float64)
+        for i, B in _csr_blocks(X, step):
             w = weights(i, B.shape[0])
             k = 1 if np.ndim(w) == 0 else w.shape[1]
             if S is None:
@@ -1822,6 +1829,62 @@ def _dense_pays(B, pairs):
     if 4 * B.nnz >= rows * d:
         return True
     return rows * d <= DENSE_BLOCK_ENTRIES and int(pairs.sum()) >= rows * d
+
+
+#: CSC X's rows for the sparse Grams are cut a chunk of about this many stored entries at a
+#: time (:func:`_csr_blocks`): its binary searches cost O(d log n) a cut.
+CSC_CHUNK = 1 << 18
+
+
+def _column_cuts(X, row):
+    """For CSC X of sorted row indices: in each column, the position of its first stored
+    entry of row ``row`` or later (int64, d): a binary search in every column at once,
+    the columns still searching fewer at each halving."""
+    if row <= 0:
+        return X.indptr[:-1].astype(np.int64)
+    a, b = X.indptr[:-1].astype(np.int64), X.indptr[1:].astype(np.int64)
+    if row >= X.shape[0]:
+        return b
+    live = np.flatnonzero(a < b)
+    while len(live):
+        mid = (a[live] + b[live]) // 2
+        before = X.indices[mid] < row
+        a[live[before]] = mid[before] + 1
+        b[live[~before]] = mid[~before]
+        live = live[a[live] < b[live]]
+    return a
+
+
+def _sparse_rows(X, lo, hi):
+    """Rows lo:hi of sparse X as CSR float64 (a copy of those rows only): CSR X sliced;
+    CSC X of sorted row indices (:attr:`NumpyBackend._sparse_rows`) by each column's run
+    of those rows (:func:`_column_cuts`), then turned to CSR. Duplicate entries stay."""
+    if X.format == "csr":
+        return X[lo:hi].astype(np.float64)
+    start, end = _column_cuts(X, lo), _column_cuts(X, hi)
+    counts = end - start
+    ptr = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    at = np.arange(ptr[-1], dtype=np.int64) + np.repeat(start - ptr[:-1], counts)
+    block = sp.csc_matrix((X.data[at].astype(np.float64), X.indices[at] - lo, ptr),
+                          shape=(hi - lo, X.shape[1]))
+    return block.tocsr()
+
+
+def _csr_blocks(X, step):
+    """(i, B) for each run of ``step`` rows of sparse X from row 0, B those rows as CSR
+    float64 (:func:`_sparse_rows`): CSC X is cut in chunks of whole runs of about
+    CSC_CHUNK stored entries, each then sliced as CSR, so that the runs are CSR X's."""
+    n = X.shape[0]
+    if X.format == "csr":
+        for i in range(0, n, step):
+            yield i, X[i : i + step].astype(np.float64)
+        return
+    runs = max(1, CSC_CHUNK // max(1, step * X.nnz // max(n, 1)))
+    for lo in range(0, n, runs * step):
+        chunk = _sparse_rows(X, lo, min(n, lo + runs * step))
+        for j in range(0, chunk.shape[0], step):
+            yield lo + j, chunk[j : j + step]
 
 
 def _dense_block(B, out=None):

@@ -254,7 +254,7 @@ class DaskBackend(HostArrays):
 
     #: Dense row chunks: the p × p metric of wide X (up to MAX_WIDE_WHITENED coordinates)
     #: from :meth:`centred_gram`, as for host dense X (gdlogreg._objective's _wide_kind).
-    _sparse = _csr = False
+    _sparse = _csr = _sparse_rows = False
 
     def __init__(self, X, loss, y_idx, s):
         import dask
