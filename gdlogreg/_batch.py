@@ -1399,6 +1399,9 @@ class GroupResult:
     converged: bool
     stop_reason: str
     step: float
+    #: why the column's J has no minimum, where its single fit said (a search's fold short
+    #: of a class, :func:`gdlogreg._search._one_result`); else the search's own test
+    no_minimum: str | None = None
 
 
 class BatchMonitor:

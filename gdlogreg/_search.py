@@ -484,18 +484,19 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         without a penalty (C = inf, or C·Σs past the float range), classes separable in
         full or in part; by the single
         fit's test (:func:`_no_minimum`), for the warning. Not on Dask X (the single fit's
-        test takes no Dask either), nor on the folds ``short`` of a class (fitted one by
-        one on fewer classes, whose weights and models this test does not read: their
-        columns go unnamed here, an open gap)."""
+        test takes no Dask either). The folds ``short`` of a class are fitted one by one
+        on fewer classes: their single fits' own test says (``GroupResult.no_minimum``)."""
         if _dask.is_dask(X):
             return {}
-        if short:  # the other folds only, in their places
+        if short:  # the other folds by the test below, in their places
             kept = [f for f in range(len(folds)) if f not in short]
             F, G = len(folds), len(kept)
             found = self._without_minimum(
                 X, y_idx, host_weights, classes, grid, [folds[f] for f in kept],
                 [results[c * F + f] for c in range(len(grid)) for f in kept], {})
-            return {(g // G) * F + kept[g % G]: why for g, why in found.items()}
+            found = {(g // G) * F + kept[g % G]: why for g, why in found.items()}
+            return found | {g: results[g].no_minimum for g in range(len(results))
+                            if g % F in short and results[g].no_minimum is not None}
         y_idx = np.asarray(y_idx, dtype=np.intp)
         # each fold's weights and Σ as its fit takes them (the class weights of its own rows,
         # rows repeated by the cv, X's dtype): whether C·Σs overflows is the fit's question
@@ -1511,6 +1512,7 @@ def _one_result(est, fit_intercept, classes):
         n_iter=int(_to_numpy(est.n_iter_)[0]),
         loss_curve=_to_numpy(est.loss_curve_), converged=est.converged_,
         stop_reason=est.stop_reason_, step=est.learning_rate_,
+        no_minimum=getattr(est, "_why_no_minimum", None),
     )
 
 

@@ -156,3 +156,32 @@ def test_dask_as_numpy():
                                                 da.from_array(y, chunks=50)))
     ref = _quiet(lambda: CV(Cs=CS, cv=CV5).fit(X, y))
     np.testing.assert_array_equal(_scores(ours), _scores(ref))
+
+
+def _separated(rare=1):
+    """Two separated clouds and a third class of ``rare`` rows, apart from both."""
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(-3, 1, (20, 2)), rng.normal(3, 1, (20, 2)), [[0.0, 8.0]] * rare]
+    return X, np.r_[np.zeros(20, int), np.ones(20, int), [2] * rare]
+
+
+def _search_warnings(**params):
+    X, y = _separated()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        CV(cv=3, refit=False, **params).fit(X, y)
+    return [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+
+
+def test_the_short_fold_s_columns_are_named_without_a_minimum():
+    """C = inf on separable rows: every fold's cost has no minimum, the short fold's too
+    (its single fit's own test says so). Before, only the other two folds were named,
+    and the short one was told as a stop "where a margin classifies every row"."""
+    (msg,) = _search_warnings(Cs=[np.inf])
+    assert "The training rows of 3 of 3 fits" in msg
+    assert "linearly separable" in msg
+    assert "stopped where a margin" not in msg
+
+
+def test_a_short_fold_with_a_minimum_is_not_named():
+    assert _search_warnings(Cs=[1.0]) == []
