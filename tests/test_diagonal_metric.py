@@ -312,3 +312,40 @@ def test_a_sparse_take_holds_blocks_not_arrays_of_all_rows():
     # 0.060 of X here on scipy 1.17, 0.064 on 1.9 (its products' own temporaries); the
     # curvature weights of all rows at once alone: 0.13
     assert peak < 0.1 * size, (peak, size)
+
+
+@pytest.mark.parametrize("offset", [False, True])
+def test_k_classes_diagonals_of_csr_in_one_read(offset):
+    """K classes' diagonals of CSR X in the same two products (a column of weights each),
+    where a read a class cost K (review 179): each class's column is its own read's, and
+    dense X's; CSC X reads them a class at a time (None); a column that would cancel
+    (offset 1e8 against a spread of 1) sends CSR X back to those reads too."""
+    from gdlogreg._loss import ClassCurvatures
+
+    rng = np.random.default_rng(4)
+    n, d, k = 1500, 25, 4
+    dense = rng.standard_normal((n, d)) * np.exp(rng.uniform(-2, 2, d))
+    dense[rng.random((n, d)) < 0.7] = 0.0
+    if offset:
+        dense[:, 3] = 1e8 + rng.standard_normal(n)
+    s = rng.uniform(0.5, 2.0, n)
+    s[:6] = 0.0
+    s /= s.sum()
+    t = rng.integers(0, k, n).astype(np.int8)
+    Z = rng.standard_normal((n, k))
+    mean = np.average(dense, axis=0, weights=s)
+    scale = 1.0 / np.maximum(np.sqrt(np.average((dense - mean) ** 2, axis=0, weights=s)), 1e-3)
+    csr = NumpyBackend(sp.csr_matrix(dense), t, s)
+    got = csr.centred_diagonal(mean, scale, ClassCurvatures(k), Z)
+    each = np.stack([csr.centred_diagonal(mean, scale, ClassCurvatures(k, c), Z)
+                     for c in range(k)], axis=1)
+    want = NumpyBackend(dense, t, s).centred_diagonal(mean, scale, ClassCurvatures(k), Z)
+    assert NumpyBackend(sp.csc_matrix(dense), t, s).centred_diagonal(
+        mean, scale, ClassCurvatures(k), Z) is None
+    if offset:
+        assert got is None
+        return
+    assert got.shape == (d + 1, k)
+    np.testing.assert_array_equal(got[:d], each[:d])  # (Σ w last: summed as a matrix)
+    np.testing.assert_allclose(got[d], each[d], rtol=1e-14)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-14 * want.max())

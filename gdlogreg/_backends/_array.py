@@ -834,9 +834,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
         the diagonal metric (:meth:`gdlogreg._objective.Objective.whitening`). Dense X by
         :meth:`centred_gram`'s blocks, also for ``rows`` of ``n_weights`` > 1 columns of
         weights ((d + 1, m): :class:`gdlogreg._loss.ClassCurvatures`); sparse X, CSR or
-        CSC: :meth:`_sparse_diagonal` (one column of weights only)."""
-        if self._sparse and getattr(rows, "n_weights", 1) > 1:
-            return None
+        CSC: :meth:`_sparse_diagonal_by_products`, else :meth:`_sparse_diagonal` (CSR X's m
+        columns by products only, else None: a read a column)."""
+        if self._sparse and getattr(rows, "n_weights", 1) > 1:  # K classes: CSR's by products
+            return self._sparse_diagonal_by_products(mean, scale, rows, Z)
         if self._sparse:
             fast = self._sparse_diagonal_by_products(mean, scale, rows, Z)
             return fast if fast is not None else self._sparse_diagonal(
@@ -877,17 +878,20 @@ class NumpyBackend(HostArrays, ArrayBackend):
         whose data are then squared in place (CSR's blocks of rows with their own weights),
         then Σ w (x - μ)² = Σ w x² - 2μ Σ w x + μ² Σ w: as much as one
         iteration's products, where :meth:`_sparse_diagonal`'s gathers cost 9 to 11 (review
-        74). The columns where that subtraction may lose more than 1e-4 of the entry (a
+        74). CSR X takes ``rows`` of K columns of weights (K classes' diagonals) in the same
+        products, (d + 1, K), where a read a class cost K (review 179). The columns where
+        that subtraction may lose more than 1e-4 of the entry (a
         large offset against its spread, a constant column) or a square overflows (a row of
         weight 0 holding 1e200 made it nan) are taken again as dense columns, centred and
         scaled before they are squared, where they are few (at most a quarter of X's
         entries); None where they are more, and for duplicate entries (their parts
-        squared): the exact kernel then."""
-        X, (n, d) = self.X, self.X.shape
-        if not X.has_canonical_format:
+        squared): the exact kernel then (K columns: a read each)."""
+        X, (n, d), m = self.X, self.X.shape, getattr(rows, "n_weights", 1)
+        if not X.has_canonical_format or (m > 1 and not self._csr):
             return None
         w = None if self._csr else self._sparse_weights(rows, Z)
-        S1, S2, total = np.zeros(d), np.zeros(d), 0.0
+        shape = d if m == 1 else (d, m)
+        S1, S2, total = np.zeros(shape), np.zeros(shape), np.zeros(() if m == 1 else m)
         kind = sp.csr_matrix if self._csr else sp.csc_matrix
         with np.errstate(over="ignore", invalid="ignore"):
             for i, end in _stored_blocks(X.indptr, max(1 << 15, X.nnz // 64)):
@@ -897,28 +901,32 @@ class NumpyBackend(HostArrays, ArrayBackend):
                 B = kind((X.data[a:b], X.indices[a:b], X.indptr[i : end + 1] - a),
                          shape=(end - i, d) if self._csr else (n, end - i), copy=True)
                 wb = w
-                if self._csr:  # this block's rows' weights
-                    wb = np.broadcast_to(np.asarray(self._gram_weights(
-                        i, end - i, rows, Z), dtype=np.float64).reshape(-1), (end - i,))
-                    total += float(wb.sum())
+                if self._csr:  # this block's rows' weights: a column, or K
+                    wb = np.asarray(self._gram_weights(i, end - i, rows, Z), dtype=np.float64)
+                    wb = np.broadcast_to(wb.reshape(-1), (end - i,)) if m == 1 else (
+                        wb.reshape(end - i, m))
+                    total += wb.sum(axis=0)
                 lines = slice(0, d) if self._csr else slice(i, end)
                 S1[lines] += B.T @ wb
                 np.square(B.data, out=B.data)
                 S2[lines] += B.T @ wb
         total = total if self._csr else float(w.sum())
         mu, D = np.asarray(mean, dtype=np.float64), np.asarray(scale, dtype=np.float64)
+        if m > 1:  # (a column of K: each class's weights)
+            mu, D = mu[:, None], D[:, None]
         with np.errstate(over="ignore", invalid="ignore"):
             size = S2 + 2.0 * np.abs(mu * S1) + mu * mu * total
             h = (S2 - 2.0 * mu * S1 + mu * mu * total) * D * D
-        bad = np.flatnonzero(~(np.isfinite(size) & (h >= 1e4 * np.finfo(float).eps * size * D * D)))
-        if len(bad) * n > max(X.nnz // 4, 1 << 16):
+            good = np.isfinite(size) & (h >= 1e4 * np.finfo(float).eps * size * D * D)
+        bad = np.flatnonzero(~good if m == 1 else ~good.all(axis=1))
+        if len(bad) * n > max(X.nnz // 4, 1 << 16) or (len(bad) and m > 1):
             return None
         if len(bad):  # those columns dense, centred and scaled first (weight-0 rows at 0)
             w = self._sparse_weights(rows, Z) if w is None else w
             A = (X[:, bad].toarray().astype(np.float64) - mu[bad]) * D[bad]
             A[w <= 0] = 0.0
             h[bad] = w @ (A * A)
-        return np.append(h, total)
+        return np.append(h, total) if m == 1 else np.vstack([h, total])
 
     def _sparse_diagonal(self, mean, scale, w, nnz_per_block=1 << 16):
         """:meth:`centred_diagonal` of sparse X at the row weights ``w`` (a number or a
