@@ -349,3 +349,47 @@ def test_k_classes_diagonals_of_csr_in_one_read(offset):
     np.testing.assert_array_equal(got[:d], each[:d])  # (Σ w last: summed as a matrix)
     np.testing.assert_allclose(got[d], each[d], rtol=1e-14)
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-14 * want.max())
+
+
+def test_dask_reads_k_classes_diagonals_in_one_pass(monkeypatch):
+    """Dask X's K classes' diagonals in one pass over the chunks (a round trip each, where
+    a pass a class cost K): numpy's, and the routes of 16 classes (tests/test_review174.py)
+    follow numpy's path with 3 diagonal passes where they made 42."""
+    da = pytest.importorskip("dask.array")
+    from test_review174 import _routes
+
+    from gdlogreg._backends import _dask
+    from gdlogreg._loss import ClassCurvatures, make_loss
+
+    rng = np.random.default_rng(5)
+    n, d, k = 1200, 12, 5
+    X = rng.standard_normal((n, d)) * np.exp(rng.uniform(-2, 2, d))
+    t = rng.integers(0, k, n)
+    s = rng.uniform(0.5, 2.0, n)
+    s[:4] = 0.0
+    Z = rng.standard_normal((n, k))
+    mean, scale = rng.standard_normal(d), 1.0 / (1.0 + rng.random(d))
+    be = _dask.DaskBackend(da.from_array(X, chunks=(300, -1)), make_loss(k, np),
+                           da.from_array(t, chunks=300), da.from_array(s / s.sum(), chunks=300))
+    coef = rng.standard_normal((d + 1, k))
+    Z = be.linear(coef, True)
+    got = be.centred_diagonal(mean, scale, ClassCurvatures(k), Z)
+    want = NumpyBackend(X, make_loss(k, np).encode(t, np), s / s.sum()).centred_diagonal(
+        mean, scale, ClassCurvatures(k), X @ coef[:d] + coef[d])
+    assert got.shape == (d + 1, k)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+    passes, run = [], _dask.DaskBackend._map_reduce
+
+    def spy(self, func, *args, **kwargs):
+        passes.append(func.__name__)
+        return run(self, func, *args, **kwargs)
+
+    monkeypatch.setattr(_dask.DaskBackend, "_map_reduce", spy)
+    X, y = _routes(5)
+    ref = GradientDescentLogisticRegression(C=100.0).fit(X, y)
+    fit = GradientDescentLogisticRegression(C=100.0).fit(
+        da.from_array(X, chunks=(1000, -1)), da.from_array(y, chunks=1000))
+    assert fit.n_iter_[0] == ref.n_iter_[0]
+    np.testing.assert_allclose(np.asarray(fit.coef_), ref.coef_, rtol=1e-6, atol=1e-9)
+    assert passes.count("_diagonal_block") <= 3, passes.count("_diagonal_block")

@@ -93,14 +93,20 @@ def _class_gram_block(x, t, s, *, weights, at, mean, scale, rows):
 
 def _diagonal_block(x, t, s, *, weights, at, mean, scale, rows):
     """[Σ w a² (d), Σ w] of one row chunk's rows a = (x - μ)·scale at the rows' weights
-    w = s·ρ at z = A·at (the in-memory backends' ``centred_diagonal``)."""
+    w = s·ρ at z = A·at (the in-memory backends' ``centred_diagonal``); for ``rows`` of m
+    columns of weights (K classes' diagonals), the m columns at once, flattened
+    ((d + 1)·m: the numpy kernel's Σ wᵀa²)."""
     with np.errstate(over="ignore", invalid="ignore"):
         A = (np.asarray(x, dtype=np.float64) - mean) * scale
     if s is not None:  # rows of weight 0 at 0: their inf (1e308 scaled) would be nan (review 67)
         A[s <= 0] = 0.0
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         w = rows.terms(_linear_block(x, at), t, weights if s is None else s, np, True)[1]
-    w = np.asarray(w, dtype=np.float64).reshape(-1, 1)
+    m = getattr(rows, "n_weights", 1)
+    w = np.asarray(w, dtype=np.float64).reshape(-1, m)
+    if m > 1:
+        A *= A
+        return np.vstack([(w.T @ A).T, w.sum(axis=0)]).ravel()
     return np.append((w * A * A).sum(axis=0), w.sum())
 
 
@@ -394,12 +400,16 @@ class DaskBackend(HostArrays):
 
     def centred_diagonal(self, mean, scale, rows=None, Z=None):
         """The diagonal of the curvature-weighted centred Gram (numpy float64, d + 1: Σ w
-        a² and Σ w), as the in-memory backends': one pass over the chunks."""
-        if rows is None or getattr(rows, "n_weights", 1) > 1:  # (at an iterate, a column)
+        a² and Σ w), as the in-memory backends': one pass over the chunks; for ``rows``
+        of m > 1 columns of weights (K classes' diagonals) all m in that pass, (d + 1, m),
+        where a pass a class cost K round trips (review 179)."""
+        if rows is None:  # (at an iterate)
             return None
-        return self._map_reduce(_diagonal_block, at=Z.coef, rows=rows,
-                                mean=np.asarray(mean, np.float64),
-                                scale=np.asarray(scale, np.float64)).astype(np.float64)
+        h = self._map_reduce(_diagonal_block, at=Z.coef, rows=rows,
+                             mean=np.asarray(mean, np.float64),
+                             scale=np.asarray(scale, np.float64)).astype(np.float64)
+        m = getattr(rows, "n_weights", 1)
+        return h if m == 1 else h.reshape(-1, m)
 
     def combine(self, Za, Zb, beta):
         return Za + beta * (Za - Zb)
