@@ -316,10 +316,10 @@ def test_a_sparse_take_holds_blocks_not_arrays_of_all_rows():
 
 @pytest.mark.parametrize("offset", [False, True])
 def test_k_classes_diagonals_of_csr_in_one_read(offset):
-    """K classes' diagonals of CSR X in the same two products (a column of weights each),
-    where a read a class cost K (review 179): each class's column is its own read's, and
-    dense X's; CSC X reads them a class at a time (None); a column that would cancel
-    (offset 1e8 against a spread of 1) sends CSR X back to those reads too."""
+    """K classes' diagonals of sparse X in the same two products (a column of weights
+    each), where a read a class cost K (review 179): each class's column is its own
+    read's, and dense X's, for CSR X and CSC X (its rows cut as CSR); a column that would
+    cancel (offset 1e8 against a spread of 1) sends them back to those reads."""
     from gdlogreg._loss import ClassCurvatures
 
     rng = np.random.default_rng(4)
@@ -340,12 +340,13 @@ def test_k_classes_diagonals_of_csr_in_one_read(offset):
     each = np.stack([csr.centred_diagonal(mean, scale, ClassCurvatures(k, c), Z)
                      for c in range(k)], axis=1)
     want = NumpyBackend(dense, t, s).centred_diagonal(mean, scale, ClassCurvatures(k), Z)
-    assert NumpyBackend(sp.csc_matrix(dense), t, s).centred_diagonal(
-        mean, scale, ClassCurvatures(k), Z) is None
+    csc = NumpyBackend(sp.csc_matrix(dense), t, s).centred_diagonal(
+        mean, scale, ClassCurvatures(k), Z)
     if offset:
-        assert got is None
+        assert got is None and csc is None
         return
     assert got.shape == (d + 1, k)
+    np.testing.assert_allclose(csc, got, rtol=1e-12)  # (its blocks of rows cut otherwise)
     np.testing.assert_array_equal(got[:d], each[:d])  # (Σ w last: summed as a matrix)
     np.testing.assert_allclose(got[d], each[d], rtol=1e-14)
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-14 * want.max())

@@ -834,7 +834,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         the diagonal metric (:meth:`gdlogreg._objective.Objective.whitening`). Dense X by
         :meth:`centred_gram`'s blocks, also for ``rows`` of ``n_weights`` > 1 columns of
         weights ((d + 1, m): :class:`gdlogreg._loss.ClassCurvatures`); sparse X, CSR or
-        CSC: :meth:`_sparse_diagonal_by_products`, else :meth:`_sparse_diagonal` (CSR X's m
+        CSC: :meth:`_sparse_diagonal_by_products`, else :meth:`_sparse_diagonal` (m > 1
         columns by products only, else None: a read a column)."""
         if self._sparse and getattr(rows, "n_weights", 1) > 1:  # K classes: CSR's by products
             return self._sparse_diagonal_by_products(mean, scale, rows, Z)
@@ -878,8 +878,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
         whose data are then squared in place (CSR's blocks of rows with their own weights),
         then Σ w (x - μ)² = Σ w x² - 2μ Σ w x + μ² Σ w: as much as one
         iteration's products, where :meth:`_sparse_diagonal`'s gathers cost 9 to 11 (review
-        74). CSR X takes ``rows`` of K columns of weights (K classes' diagonals) in the same
-        products, (d + 1, K), where a read a class cost K (review 179). The columns where
+        74). ``rows`` of K columns of weights (K classes' diagonals) in the same products,
+        (d + 1, K), where a read a class cost K (review 179): CSR X, and CSC X (its rows cut
+        as CSR: canonical CSC has sorted row indices). The columns where
         that subtraction may lose more than 1e-4 of the entry (a
         large offset against its spread, a constant column) or a square overflows (a row of
         weight 0 holding 1e200 made it nan) are taken again as dense columns, centred and
@@ -887,30 +888,25 @@ class NumpyBackend(HostArrays, ArrayBackend):
         entries); None where they are more, and for duplicate entries (their parts
         squared): the exact kernel then (K columns: a read each)."""
         X, (n, d), m = self.X, self.X.shape, getattr(rows, "n_weights", 1)
-        if not X.has_canonical_format or (m > 1 and not self._csr):
+        if not X.has_canonical_format:
             return None
-        w = None if self._csr else self._sparse_weights(rows, Z)
+        by_rows = self._csr or m > 1  # (K columns of CSC X: its rows cut as CSR's)
+        w = None if by_rows else self._sparse_weights(rows, Z)
         shape = d if m == 1 else (d, m)
         S1, S2, total = np.zeros(shape), np.zeros(shape), np.zeros(() if m == 1 else m)
-        kind = sp.csr_matrix if self._csr else sp.csc_matrix
         with np.errstate(over="ignore", invalid="ignore"):
-            for i, end in _stored_blocks(X.indptr, max(1 << 15, X.nnz // 64)):
-                a, b = X.indptr[i], X.indptr[end]
-                # a copy of the block (scipy copies a slice's arrays anyway), its data then
-                # squared in place: X's own arrays are never written
-                B = kind((X.data[a:b], X.indices[a:b], X.indptr[i : end + 1] - a),
-                         shape=(end - i, d) if self._csr else (n, end - i), copy=True)
+            for i, end, B in self._diagonal_blocks(by_rows):
                 wb = w
-                if self._csr:  # this block's rows' weights: a column, or K
+                if by_rows:  # this block's rows' weights: a column, or K
                     wb = np.asarray(self._gram_weights(i, end - i, rows, Z), dtype=np.float64)
                     wb = np.broadcast_to(wb.reshape(-1), (end - i,)) if m == 1 else (
                         wb.reshape(end - i, m))
                     total += wb.sum(axis=0)
-                lines = slice(0, d) if self._csr else slice(i, end)
+                lines = slice(0, d) if by_rows else slice(i, end)
                 S1[lines] += B.T @ wb
                 np.square(B.data, out=B.data)
                 S2[lines] += B.T @ wb
-        total = total if self._csr else float(w.sum())
+        total = total if by_rows else float(w.sum())
         mu, D = np.asarray(mean, dtype=np.float64), np.asarray(scale, dtype=np.float64)
         if m > 1:  # (a column of K: each class's weights)
             mu, D = mu[:, None], D[:, None]
@@ -927,6 +923,25 @@ class NumpyBackend(HostArrays, ArrayBackend):
             A[w <= 0] = 0.0
             h[bad] = w @ (A * A)
         return np.append(h, total) if m == 1 else np.vstack([h, total])
+
+    def _diagonal_blocks(self, by_rows):
+        """(i, end, B) for :meth:`_sparse_diagonal_by_products`: copies of runs of rows
+        i:end (``by_rows``; CSR, or CSC of sorted row indices cut as CSR by
+        :func:`_csr_blocks`) or of columns i:end (CSC) of about a 64th of X's stored
+        entries (or 32,768) each, whose data may be written."""
+        X, (n, d) = self.X, self.X.shape
+        per_block = max(1 << 15, X.nnz // 64)
+        if by_rows and not self._csr:
+            for i, B in _csr_blocks(X, max(1, per_block * n // max(X.nnz, 1))):
+                yield i, i + B.shape[0], B
+            return
+        kind = sp.csr_matrix if self._csr else sp.csc_matrix
+        for i, end in _stored_blocks(X.indptr, per_block):
+            a, b = X.indptr[i], X.indptr[end]
+            # a copy of the block (scipy copies a slice's arrays anyway), its data then
+            # squared in place: X's own arrays are never written
+            yield i, end, kind((X.data[a:b], X.indices[a:b], X.indptr[i : end + 1] - a),
+                               shape=(end - i, d) if self._csr else (n, end - i), copy=True)
 
     def _sparse_diagonal(self, mean, scale, w, nnz_per_block=1 << 16):
         """:meth:`centred_diagonal` of sparse X at the row weights ``w`` (a number or a
