@@ -119,3 +119,20 @@ def test_csc_x_of_unsorted_rows_still_fits_by_products():
     for new, old in zip((U.data, U.indices, U.indptr), before, strict=True):
         np.testing.assert_array_equal(new, old)
     assert not U.has_sorted_indices
+
+
+def test_wide_csc_x_takes_the_wide_metric_of_csr_x():
+    """One-hot CSC X of 642 coordinates, between MAX_WHITENED and MAX_WIDE_WHITENED: the
+    factored p × p metric that CSR X takes, where CSC X took none."""
+    from test_wide_sparse_metric import _base, _objective, _one_hot
+
+    from gdlogreg._objective import FactoredMetric
+
+    X, y = _one_hot()
+    metrics = []
+    for A in (X, X.tocsc()):
+        obj = _objective(A, y)
+        base, z = _base(obj)
+        metrics.append(obj.whitening(base, z, spent=10**9, diagonal=True))
+    assert all(isinstance(P, FactoredMetric) for P in metrics)
+    np.testing.assert_allclose(metrics[1].L, metrics[0].L, rtol=1e-10, atol=1e-12)

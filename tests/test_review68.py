@@ -151,7 +151,13 @@ def test_csr_class_blocks_are_the_dense_ones(weighted):
     G_csr = NumpyBackend(sp.csr_matrix(dense), t, s).class_gram(mean, scale, Z, rows)
     assert G_csr.shape == G_dense.shape == (k, d + 1, d + 1)
     np.testing.assert_allclose(G_csr, G_dense, rtol=1e-10, atol=1e-12 * np.abs(G_dense).max())
-    assert NumpyBackend(sp.csc_matrix(dense), t, s).class_gram(mean, scale, Z, rows) is None
+    # CSC X of sorted row indices: its rows cut as CSR, CSR X's blocks (stop 73); of
+    # unsorted ones, none (the whole Hessian by products then)
+    G_csc = NumpyBackend(sp.csc_matrix(dense), t, s).class_gram(mean, scale, Z, rows)
+    np.testing.assert_allclose(G_csc, G_csr, rtol=1e-12, atol=1e-14 * np.abs(G_dense).max())
+    from test_review174 import _unsorted_csc
+
+    assert NumpyBackend(_unsorted_csc(dense), t, s).class_gram(mean, scale, Z, rows) is None
 
 
 def test_pooled_one_hot_classes_take_their_blocks_cheaply(monkeypatch):

@@ -152,9 +152,12 @@ def test_odd_csr_class_blocks_are_the_dense_ones(kind, k):
 
 def test_float32_csr_takes_the_class_blocks_and_csc_takes_them_by_products(monkeypatch):
     """float32 CSR takes the class metric too (it was float64's until review 101), its
-    model the float64 one's to float32's accuracy; CSC X has no sparse Grams
-    (``class_gram`` None) and takes the blocks from the whole Hessian by products, the
-    model the dense output's (J within 1e-6)."""
+    model the float64 one's to float32's accuracy; CSC X of unsorted row indices has no
+    sparse Grams (``class_gram`` None) and takes the blocks from the whole Hessian by
+    products, the model the dense output's (J within 1e-6). (CSC X of sorted row indices
+    takes CSR X's, its rows cut as CSR: tests/test_csc_rows.py.)"""
+    from test_review174 import _unsorted_csc
+
     X, y = _one_hot(3000, 6, (60, 60), seed=2)
     taken = _counting(monkeypatch)
     fit32 = GradientDescentLogisticRegression(C=100.0).fit(
@@ -168,7 +171,7 @@ def test_float32_csr_takes_the_class_blocks_and_csc_takes_them_by_products(monke
     by_products = []
     monkeypatch.setattr(objective_module.Objective, "_class_columns",
                         lambda self, Z: by_products.append(1) or columns(self, Z))
-    fit = GradientDescentLogisticRegression(C=100.0).fit(sp.csc_matrix(X), y)
+    fit = GradientDescentLogisticRegression(C=100.0).fit(_unsorted_csc(X), y)
     ref = GradientDescentLogisticRegression(C=100.0).fit(X, y)
     assert taken and by_products and fit.converged_
     J = [objective(m, X, y) for m in (ref, fit)]

@@ -97,9 +97,13 @@ def test_the_price_grows_with_the_take_and_reads_weights_as_repeated_rows():
 @pytest.mark.parametrize("kind", ["csc", "too wide"])
 def test_neither_csc_x_nor_more_than_max_sparse_whitened_coordinates_take_it(
         kind, monkeypatch):
+    """CSC X of unsorted row indices (no Gram in one read: CSC X of sorted ones cuts its
+    rows as CSR, tests/test_csc_rows.py), and more coordinates than MAX_WIDE_WHITENED."""
+    from test_review174 import _unsorted_csc
+
     X, y = _one_hot()
     if kind == "csc":
-        X = X.tocsc()  # no Gram in one read
+        X = _unsorted_csc(X)  # no Gram in one read
     else:
         monkeypatch.setattr(objective_module, "MAX_WIDE_WHITENED", X.shape[1] - 1)
     obj = _objective(X, y)
