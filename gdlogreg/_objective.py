@@ -1095,7 +1095,9 @@ class Objective:
         lam = np.zeros(p)
         lam[: len(D)] = self.penalty.l2 * D * D
         c = (trace + float(lam.sum())) / p
-        return np.where(keep, 1.0 / (lam + c), 1.0)
+        # (no curvature at all, lam + c = 0: the rows certain and no penalty, X near 1e300:
+        # the plain step 1 there, not 1/0 and numpy's warning; review 182)
+        return np.divide(1.0, lam + c, out=np.ones(p), where=keep & (lam + c > 0.0))
 
     def whole_class_pays(self, spent=0):
         """Whether a take of the whitened steps' metric at a point, ``spent`` iterations

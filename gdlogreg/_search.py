@@ -418,8 +418,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         else:
             xp, _, _ = get_namespace_and_device(X)
             # CSC X as CSR: GridSearchCV's folds are CSR (scikit-learn's ``indexable``), and
-            # CSR X of at most as many columns as rows takes a metric CSC X does not (its
-            # Gram in one read), so the columns would not be GridSearchCV's fits
+            # the columns are GridSearchCV's fits
             with np.errstate(over="ignore", invalid="ignore"):
                 X, y = validate_data(
                     self, X, y, accept_sparse="csr", dtype=[xp.float64, xp.float32],
@@ -755,7 +754,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
                         est = self._base(**grid[i], verbose=self.verbose)
                     else:  # the previous C's model (coef_, intercept_) is the start
                         est.set_params(**grid[i], warm_start=True)
-                    sw = None if sample_weight is None else _rows(sample_weight, train)
+                    # (one number: every row's, as the single fit takes it; review 182)
+                    sw = sample_weight if sample_weight is None or isinstance(
+                        sample_weight, Real) else _rows(sample_weight, train)
                     stopped = getattr(self, "_stop_asked", False)
                     if stopped:  # a callback asked to stop: the column stays at its start,
                         est.set_params(max_iter=0)  # as a batch's columns stop (review 170)

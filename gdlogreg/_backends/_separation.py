@@ -173,12 +173,27 @@ def _pair_gram(X, rows, y_idx, n_columns, pairs, intercept):
     return G
 
 
+def _stored_tops(X):
+    """The largest |x| that sparse X (CSR or CSC) stores in each column, from its arrays
+    (a scale: duplicate entries are not summed first). scipy's ``abs(X)`` and ``X.max``
+    sum the duplicates of the caller's X in place and sort its indices (review 182)."""
+    X = X if X.format in ("csr", "csc") else X.tocsr()
+    size, top = np.abs(X.data), np.zeros(X.shape[1], dtype=np.float64)
+    if X.format == "csr":
+        np.maximum.at(top, X.indices, size)
+        return top
+    stored = np.flatnonzero(np.diff(X.indptr) > 0)  # each column's run of entries
+    if len(stored):
+        top[stored] = np.maximum.reduceat(size, X.indptr[stored])
+    return top
+
+
 def _gram_units(X):
     """X for the Grams of :func:`_separable_near`: float64, its columns times powers of 2
     where a column's largest entry is outside [1e-60, 1e60] (squares past the float range
     would read as a column of zeros or inf; the Grams' unit diagonal undoes the factors)."""
     X = X if sp.issparse(X) else _to_numpy(X)
-    top = (abs(X).max(axis=0).toarray().ravel() if sp.issparse(X)
+    top = (_stored_tops(X) if sp.issparse(X)
            else np.maximum(X.max(axis=0, initial=0.0), -X.min(axis=0, initial=0.0))
            ).astype(np.float64)  # no copy of X for abs
     wild = (top > 0.0) & ((top < 1e-60) | (top > 1e60))
