@@ -69,6 +69,7 @@ def test_the_chunks_of_csc_rows_stay_small(monkeypatch):
     rng = np.random.default_rng(0)
     X = _random_csc(rng, 5000, 40, 0.05, np.float64)
     monkeypatch.setattr(_array, "CSC_CHUNK", 1000)
+    monkeypatch.setattr(_array, "CSC_SHARE", 10**9)
     seen, rows = [], _array._sparse_rows
 
     def spy(X, lo, hi):
@@ -80,6 +81,30 @@ def test_the_chunks_of_csc_rows_stay_small(monkeypatch):
     blocks = list(_array._csr_blocks(X, 10))
     assert sum(b.nnz for _, b in blocks) == X.nnz
     assert len(seen) > 5 and max(seen) <= 1000 + 10 * 40
+
+
+def test_rows_that_crowd_the_entries_do_not_make_one_chunk_of_x(monkeypatch):
+    """Review 184: a few rows holding most entries (here 5 % of the rows, 98 % of them)
+    made one chunk of most of X where chunks were cut by the mean row; they are counted
+    row by row, a chunk at most a CSC_SHARE-th of X (or one run of rows)."""
+    rng = np.random.default_rng(0)
+    top = sp.csr_matrix(rng.normal(size=(100, 200)))
+    rest = sp.random(1900, 200, density=0.001, format="csr", random_state=1)
+    X = sp.vstack([top, rest]).tocsc()
+    X.sort_indices()
+    monkeypatch.setattr(_array, "CSC_CHUNK", 1000)
+    seen, rows = [], _array._sparse_rows
+
+    def spy(X, lo, hi):
+        out = rows(X, lo, hi)
+        seen.append(out.nnz)
+        return out
+
+    monkeypatch.setattr(_array, "_sparse_rows", spy)
+    blocks = list(_array._csr_blocks(X, 4))
+    assert sum(b.nnz for _, b in blocks) == X.nnz
+    share = max(_array.CSC_CHUNK, X.nnz // _array.CSC_SHARE)
+    assert max(seen) <= max(share, 4 * 200) < X.nnz // 4
 
 
 @pytest.mark.parametrize("solver", ["bb", "lbfgs"])

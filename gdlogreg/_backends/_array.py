@@ -1854,9 +1854,10 @@ def _dense_pays(B, pairs):
     return rows * d <= DENSE_BLOCK_ENTRIES and int(pairs.sum()) >= rows * d
 
 
-#: CSC X's rows for the sparse Grams are cut a chunk of about this many stored entries at a
-#: time (:func:`_csr_blocks`): its binary searches cost O(d log n) a cut.
-CSC_CHUNK = 1 << 18
+#: CSC X's rows for the sparse Grams are cut a chunk of at most a CSC_SHARE-th of its stored
+#: entries or CSC_CHUNK at a time (:func:`_csr_blocks`): at most about CSC_SHARE chunks,
+#: whose binary searches cost O(d log n) each, and temporaries of a few percent of X.
+CSC_CHUNK, CSC_SHARE = 1 << 14, 64
 
 
 def _column_cuts(X, row):
@@ -1896,18 +1897,26 @@ def _sparse_rows(X, lo, hi):
 
 def _csr_blocks(X, step):
     """(i, B) for each run of ``step`` rows of sparse X from row 0, B those rows as CSR
-    float64 (:func:`_sparse_rows`): CSC X is cut in chunks of whole runs of about
-    CSC_CHUNK stored entries, each then sliced as CSR, so that the runs are CSR X's."""
+    float64 (:func:`_sparse_rows`): CSC X is cut in chunks of whole runs of at most
+    CSC_CHUNK stored entries or a CSC_SHARE-th of X's (or one run), counted row by row
+    (rows that crowd most entries into a few made one chunk of most of X where the chunks
+    were cut by the mean row; review 184), each then sliced as CSR, so that the runs are
+    CSR X's."""
     n = X.shape[0]
     if X.format == "csr":
         for i in range(0, n, step):
             yield i, X[i : i + step].astype(np.float64)
         return
-    runs = max(1, CSC_CHUNK // max(1, step * X.nnz // max(n, 1)))
-    for lo in range(0, n, runs * step):
-        chunk = _sparse_rows(X, lo, min(n, lo + runs * step))
+    ends = np.cumsum(stored_per_row(X))  # the entries of rows 0..i
+    size, lo = max(CSC_CHUNK, X.nnz // CSC_SHARE), 0
+    while lo < n:
+        below = int(ends[lo - 1]) if lo else 0
+        fit = int(np.searchsorted(ends, below + size, side="right"))  # rows lo:fit fit
+        hi = min(n, lo + max(1, (fit - lo) // step) * step)
+        chunk = _sparse_rows(X, lo, hi)
         for j in range(0, chunk.shape[0], step):
             yield lo + j, chunk[j : j + step]
+        lo = hi
 
 
 def _dense_block(B, out=None):
