@@ -538,8 +538,10 @@ def _two_rays(seed, n=4000):
     return np.c_[x1, x2], y
 
 
-@pytest.mark.xfail(strict=True, reason="float32 fit on two near-collinear raw columns reports "
-                   "converged_ after ~20 iterations, 1e-4 above J*, no warning")
+@pytest.mark.xfail(strict=np.lib.NumpyVersion(np.__version__) >= "1.25.0",
+                   reason="float32 fit on two near-collinear raw columns reports "
+                   "converged_ after ~20 iterations, 1e-4 above J*, no warning (not strict "
+                   "on the oldest stack, whose rounding passes seed 3 on AMD EPYC)")
 @pytest.mark.parametrize("seed,C", [(3, 1.0), (4, 1e4)])
 def test_float32_converged_fit_is_within_1e6_of_j_star_on_two_rays(seed, C):
     X, y = _two_rays(seed)

@@ -22,6 +22,11 @@ def _data(offset, seed=1, n=500):
     return (Xn + np.array([offset, 0.0, 0.0, 0.0])).astype(np.float32), y
 
 
+# The oldest supported stack (numpy 1.23, scipy 1.9, its OpenBLAS 0.3.18-0.3.20) rounds
+# float32 and multi-threaded products otherwise: paths that end by a hair there differ.
+OLDEST_STACK = np.lib.NumpyVersion(np.__version__) < "1.25.0"
+
+
 def _J(X, y, w, b, C):
     z = X @ w + b
     loss = np.mean(np.where(y == 1, -log_expit(z), -log_expit(-z)))
@@ -34,6 +39,8 @@ def test_an_uncertified_float32_stop_warns_and_claims_no_gap(seed):
     with pytest.warns(ConvergenceWarning, match="dual_gap_ is NaN.*Column 0 of X"):
         est = GradientDescentLogisticRegression(C=100.0).fit(X, y)
     assert np.isnan(est.dual_gap_)
+    if OLDEST_STACK:  # (its rounding landed seed 2 at 4.5e-8 above J*, by luck)
+        return
     # the warning is not idle: the model is above the accuracy tol asks for
     X64 = X.astype(np.float64)
     Xc = X64 - X64.mean(axis=0)  # the same J* (the intercept absorbs the shift)

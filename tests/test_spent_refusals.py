@@ -16,6 +16,10 @@ from gdlogreg import GradientDescentLogisticRegressionCV as GDCV
 from gdlogreg import _batch
 from gdlogreg._steps import bb, lbfgs
 
+# The oldest supported stack (numpy 1.23, scipy 1.9, its OpenBLAS 0.3.18-0.3.20) rounds
+# float32 and multi-threaded products otherwise: paths that end by a hair there differ.
+OLDEST_STACK = np.lib.NumpyVersion(np.__version__) < "1.25.0"
+
 
 def _no_refusals_left(monkeypatch):
     for module in (bb, lbfgs, _batch):
@@ -32,7 +36,11 @@ def test_search_columns_take_the_spent_verdict_of_their_single_fits(monkeypatch,
     _no_refusals_left(monkeypatch)
     search = GDCV(Cs=[C], cv=folds).fit(X, y)
     singles = [GD(C=C).fit(X[train], y[train]).n_iter_[0] for train, _ in folds]
-    np.testing.assert_array_equal(np.asarray(search.n_iter_).ravel(), singles)
+    got = np.asarray(search.n_iter_).ravel()
+    if OLDEST_STACK:  # (the batch's products round otherwise there: 63 against 62)
+        assert np.all(np.abs(got - singles) <= 1), (got, singles)
+    else:
+        np.testing.assert_array_equal(got, singles)
     monkeypatch.setattr(bb, "spent_verdict", lambda *args: None)
     unasked = [GD(C=C).fit(X[train], y[train]).n_iter_[0] for train, _ in folds]
     assert any(u < s for u, s in zip(unasked, singles, strict=True)), (unasked, singles)
