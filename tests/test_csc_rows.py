@@ -69,13 +69,8 @@ def test_rows_of_csc_are_the_rows_of_csr(seed, monkeypatch):
         np.testing.assert_array_equal(new, old)
 
 
-def test_the_chunks_of_csc_rows_stay_small(monkeypatch):
-    """No chunk of CSC rows holds much more than CSC_CHUNK entries (one run more at most):
-    X is never copied whole."""
-    rng = np.random.default_rng(0)
-    X = _random_csc(rng, 5000, 40, 0.05, np.float64)
-    monkeypatch.setattr(_array, "CSC_CHUNK", 1000)
-    monkeypatch.setattr(_array, "CSC_SHARE", 10**9)
+def _chunks(monkeypatch, X, step):
+    """``_csr_blocks(X, step)``'s blocks, and the entries of each chunk it cut."""
     seen, rows = [], _array._sparse_rows
 
     def spy(X, lo, hi):
@@ -84,7 +79,17 @@ def test_the_chunks_of_csc_rows_stay_small(monkeypatch):
         return out
 
     monkeypatch.setattr(_array, "_sparse_rows", spy)
-    blocks = list(_array._csr_blocks(X, 10))
+    return list(_array._csr_blocks(X, step)), seen
+
+
+def test_the_chunks_of_csc_rows_stay_small(monkeypatch):
+    """No chunk of CSC rows holds much more than CSC_CHUNK entries (one run more at most):
+    X is never copied whole."""
+    rng = np.random.default_rng(0)
+    X = _random_csc(rng, 5000, 40, 0.05, np.float64)
+    monkeypatch.setattr(_array, "CSC_CHUNK", 1000)
+    monkeypatch.setattr(_array, "CSC_SHARE", 10**9)
+    blocks, seen = _chunks(monkeypatch, X, 10)
     assert sum(b.nnz for _, b in blocks) == X.nnz
     assert len(seen) > 5 and max(seen) <= 1000 + 10 * 40
 
@@ -99,15 +104,7 @@ def test_rows_that_crowd_the_entries_do_not_make_one_chunk_of_x(monkeypatch):
     X = sp.vstack([top, rest]).tocsc()
     X.sort_indices()
     monkeypatch.setattr(_array, "CSC_CHUNK", 1000)
-    seen, rows = [], _array._sparse_rows
-
-    def spy(X, lo, hi):
-        out = rows(X, lo, hi)
-        seen.append(out.nnz)
-        return out
-
-    monkeypatch.setattr(_array, "_sparse_rows", spy)
-    blocks = list(_array._csr_blocks(X, 4))
+    blocks, seen = _chunks(monkeypatch, X, 4)
     assert sum(b.nnz for _, b in blocks) == X.nnz
     share = max(_array.CSC_CHUNK, X.nnz // _array.CSC_SHARE)
     assert max(seen) <= max(share, 4 * 200) < X.nnz // 4
