@@ -1075,8 +1075,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
         return self._sparse_grams(mean, scale, lambda i, k: self._gram_weights(i, k, rows, Z))[0]
 
     def _rows_go_dense(self):
-        """Whether CSR X's rows go dense for their Grams (:func:`_dense_pays`): their pairs
-        of stored entries reach rows·d."""
+        """Whether sparse X's rows (CSR, or CSC cut as CSR) go dense for their Grams
+        (:func:`_dense_pays`): their pairs of stored entries reach rows·d."""
         X, (n, d) = self.X, self.X.shape
         return int(np.sum(stored_per_row(X) ** 2)) >= n * d
 
