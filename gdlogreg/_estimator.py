@@ -1016,12 +1016,18 @@ def _detached(*arrays):
 
 
 def _refuse_meta(name, a):
-    """A clear error for a tensor on torch's "meta" device (shapes without values), which
+    """A clear error for a tensor on torch's "meta" device (shapes without values), or a
+    sparse torch tensor (COO, CSR: the array API has no sparse arrays; review 185), which
     torch would refuse from deep inside the fit or the prediction."""
     if getattr(getattr(a, "device", None), "type", None) == "meta":
         raise ValueError(f"{name} is a tensor on the 'meta' device, which holds no values"
                          " to fit on or predict from; create it on a device with data"
                          " (cpu, cuda).")
+    layout = getattr(a, "layout", None)
+    if layout is not None and "strided" not in str(layout) and hasattr(a, "to_dense"):
+        raise TypeError(f"{name} is a sparse tensor ({layout}), which gdlogreg does not"
+                        " take: pass a scipy.sparse matrix (sparse X is never densified)"
+                        " or a dense tensor (X.to_dense()).")
 
 
 def _refuse_complex(X, xp, y=None):
