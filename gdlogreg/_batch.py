@@ -36,6 +36,7 @@ from ._loss import (
 from ._objective import (
     Objective,
     Point,
+    best_shift,
     dense_metric_applies,
     least_weights,
     paid_start,
@@ -382,6 +383,46 @@ class BatchObjective:
         """Every group's point at coef: one ``X @ V``, one pass, one ``Xᵀ R``."""
         Z = self.backend.linear(self.T.to_base(coef), self.fit_intercept)
         return self.pass_(coef, Z, gradient=gradient)
+
+    def settled(self, point, keep):
+        """``point`` with the groups of ``keep`` (a mask) that have K classes and an L1
+        part at the penalty's least over the shifts common to the classes, as each single
+        fit's :meth:`gdlogreg._objective.Objective.settled`: J lower, the L2 part's
+        gradient moved, the raw prediction kept (the softmax ignores the shift)."""
+        k, d, xp = self.k, self.n_features, self.xp
+        l1, l2 = self.penalty.l1_host[::k], self.penalty.l2_host[::k]
+        groups = np.flatnonzero(keep & (l1 > 0.0)) if k > 1 else ()
+        if not len(groups):
+            return point
+        W = to_host(point.coef[:d, ...])
+        D = np.ones(W.shape) if self.T.D is None else to_host(self.T.D)
+        pad = np.zeros(self.coef_shape)
+        for g in groups.tolist():
+            pad[:d, g * k : (g + 1) * k] = best_shift(
+                W[:, g * k : (g + 1) * k], D[:, g * k], l1[g], l2[g])[1][:, None]
+        shifted = pad.reshape(-1, self.n_groups, k).any(axis=(0, 2))
+        old = self.T.to_base(point.coef)
+        before = self.group_sum(self.penalty.values(self._weights(old)))
+        while shifted.any():  # (again without a group that rounding would not lower J in)
+            coef = point.coef + self.backend.asarray(pad)
+            base = self.T.to_base(coef)
+            fall = before - self.group_sum(self.penalty.values(self._weights(base)))
+            worse = shifted & ~(fall >= 0.0)
+            if not worse.any():
+                break
+            pad[:, self.columns(np.flatnonzero(worse))] = 0.0
+            shifted &= ~worse
+        if not shifted.any():
+            return point
+        J = point.J - np.where(shifted, fall, 0.0)
+        grad = point.grad
+        if self.penalty.has_l2 and grad is not None:
+            G = self.penalty.gradient(self._weights(base)) - self.penalty.gradient(
+                self._weights(old))
+            if self.fit_intercept:
+                G = concat([G, xp.zeros_like(base[d:, ...])], xp)
+            grad = grad + self.T.grad_from_base(G)
+        return BatchPoint(coef, J, grad, point.z)
 
     def raw(self, coef):
         """X W + b for coef in this objective's coordinates."""
@@ -1815,6 +1856,7 @@ def minimize_batch(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=
         new, status = rule.update(objective, point)  # w := w - α·dw, b := b - α·db
         if scale.any():  # w, b := λ·w, λ·b in those groups instead (Monitor.scale_by)
             status = _scaled(objective, point, new, scale, status)
+        new = _settled(objective, new, rule, status == 0, scale, jumps)
         if jumps:  # the classes' weights shifted in those groups instead (Monitor.jump)
             status = _jumped(objective, new, jumps, status)
         for i in np.flatnonzero(status):  # a fixed point, or stalled: it stops where it is
@@ -1822,6 +1864,17 @@ def minimize_batch(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=
         k += 1
         objective, point, active = _shrink(objective, new, active, rule, status == 0)
     return monitor.results
+
+
+def _settled(objective, new, rule, stepped, scale, jumps):
+    """``new`` with the groups the rule stepped (not scaled, not jumped) at their classes'
+    best common shift (:meth:`BatchObjective.settled`), as :func:`gdlogreg._solver.minimize`
+    takes it: after an adaptive rule's step only (a float α keeps the lecture's path)."""
+    if not rule.auto:
+        return new
+    stepped = stepped & ~scale.astype(bool)
+    stepped[list(jumps)] = False
+    return objective.settled(new, stepped)
 
 
 def _scaled(objective, point, new, scale, status):

@@ -846,10 +846,44 @@ class Objective:
         """``coef`` with each coordinate's class weights shifted by :func:`best_shift`'s c:
         the same loss (the softmax ignores the shift), J lower by :meth:`class_shift_gap`;
         no pass over X."""
-        d, be = self.problem.n_features, self.backend
+        return self._shifted(coef, self._class_shift(coef)[1])
+
+    def _shifted(self, coef, c):
+        """``coef`` with each coordinate j's class weights shifted by c[j] (host)."""
         pad = np.zeros((self.coef_shape[0], 1))
-        pad[:d, 0] = self._class_shift(coef)[1]
-        return coef + be.asarray(pad)
+        pad[: self.problem.n_features, 0] = c
+        return coef + self.backend.asarray(pad)
+
+    def settled(self, point):
+        """``point`` with each coordinate's class weights shifted to the penalty's least
+        over the shifts common to the classes (:meth:`recentred`), for K classes with an
+        L1 part; ``point`` itself elsewhere and where J would not fall. The softmax
+        ignores such a shift: the loss, its gradient and the raw prediction stay (z then
+        differs from X W + b by one vector common to the classes, which no softmax reads);
+        J falls by :meth:`class_shift_gap`, the L2 part's gradient moves. O(p·K), no pass
+        over X. Without it the prox steps move the weights along these shifts only at the
+        L1 term's pace: such fits ran to max_iter (user guide, "The classes' common
+        shift")."""
+        if self.coef_shape[1] == 1 or not self.penalty.l1 > 0.0:
+            return point
+        gap, c = self._class_shift(point.coef)
+        if not gap > 0.0:
+            return point
+        coef = self._shifted(point.coef, c)
+        base = self.T.to_base(coef)
+        old = self.T.to_base(point.coef) if point.base is None else point.base
+        J = point.J - self.penalty_at(point.coef) + self.penalty.value(self._weights(base),
+                                                                        self.xp)
+        if not J <= point.J:  # (a shift that rounding would not lower J by)
+            return point
+        grad, pen = point.grad, self.penalty.gradient(self._weights(base))
+        if pen is not None and grad is not None:
+            G = pen - self.penalty.gradient(self._weights(old))
+            if self.fit_intercept:
+                G = concat([G, self.xp.zeros_like(base[self.problem.n_features:, ...])],
+                           self.xp)
+            grad = grad + self.T.grad_from_base(G)
+        return Point(coef, J, grad, point.z, base)
 
     def support_decrement(self, point, target):
         """gᵀH_SS⁻¹g for a penalty with an L1 part, in these (standardized) coordinates: S
@@ -1901,6 +1935,11 @@ def _symmetrized(H):
     return H
 
 
+#: Penalties of two shifts within TIE of each other (relative) are a tie in
+#: :func:`best_shift`: 64 float64 epsilons, the rounding of a sum over K classes.
+TIE = 64 * np.finfo(np.float64).eps
+
+
 def best_shift(W, D, l1, l2):
     """``(gap, c)``: gap = Σⱼ Pⱼ(wⱼ) - min_c Pⱼ(wⱼ + c·1) for the weights W (d × K, in
     coordinates where a weight's penalty is Pⱼ(v) = l1·Dⱼ Σₖ|vₖ| + ½ l2·Dⱼ² Σₖ vₖ²), c the
@@ -1929,7 +1968,12 @@ def best_shift(W, D, l1, l2):
         C = np.concatenate(cands, axis=1)
         values = P(C)
         values[~np.isfinite(values)] = np.inf
-        best = values.argmin(axis=1)  # (the first: c = 0 where nothing is lower)
+        # Ties within rounding take the least move: with an even K and no L2 part Pⱼ is
+        # flat between its middle kinks, and rounding chose either end of that interval,
+        # so a weight of 2 and a repeated row took different shifts (review 51's test)
+        low = values.min(axis=1, keepdims=True)
+        tied = values <= low + TIE * np.abs(low)
+        best = np.where(tied, np.abs(C), np.inf).argmin(axis=1)  # (c = 0 first)
         fall = values[:, 0] - values[np.arange(d), best]
     fall[~np.isfinite(fall)] = 0.0
     return float(fall.sum()), np.where(fall > 0.0, C[np.arange(d), best], 0.0)

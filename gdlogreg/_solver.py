@@ -656,6 +656,8 @@ def minimize(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=None, 
             new, monitor.jump = objective.evaluate(monitor.jump, reuse=point), None
         else:
             new = rule.update(objective, point)  # w := w - α·dw, b := b - α·db
+            if new is not None and rule.auto:  # K classes, an L1 part: the shift the
+                new = objective.settled(new)  # loss ignores (a float α: the lecture's path)
         if new is None:  # no step possible: a fixed point, or stalled
             monitor.converged = rule.stop_reason == "converged"
             monitor.reason = rule.stop_reason
