@@ -387,42 +387,31 @@ class BatchObjective:
     def settled(self, point, keep):
         """``point`` with the groups of ``keep`` (a mask) that have K classes and an L1
         part at the penalty's least over the shifts common to the classes, as each single
-        fit's :meth:`gdlogreg._objective.Objective.settled`: J lower, the L2 part's
-        gradient moved, the raw prediction kept (the softmax ignores the shift)."""
-        k, d, xp = self.k, self.n_features, self.xp
+        fit's :meth:`gdlogreg._objective.Objective.settled`: J lower by the penalty's
+        fall, the L2 part's gradient moved by l2·D²·c, the raw prediction kept (the
+        softmax ignores the shift)."""
+        k, d = self.k, self.n_features
         l1, l2 = self.penalty.l1_host[::k], self.penalty.l2_host[::k]
         groups = np.flatnonzero(keep & (l1 > 0.0)) if k > 1 else ()
         if not len(groups):
             return point
         W = to_host(point.coef[:d, ...])
         D = np.ones(W.shape) if self.T.D is None else to_host(self.T.D)
-        pad = np.zeros(self.coef_shape)
+        pad, step = np.zeros(self.coef_shape), np.zeros(self.coef_shape)
+        J = np.array(point.J, dtype=np.float64)
         for g in groups.tolist():
-            pad[:d, g * k : (g + 1) * k] = best_shift(
-                W[:, g * k : (g + 1) * k], D[:, g * k], l1[g], l2[g])[1][:, None]
-        shifted = pad.reshape(-1, self.n_groups, k).any(axis=(0, 2))
-        old = self.T.to_base(point.coef)
-        before = self.group_sum(self.penalty.values(self._weights(old)))
-        while shifted.any():  # (again without a group that rounding would not lower J in)
-            coef = point.coef + self.backend.asarray(pad)
-            base = self.T.to_base(coef)
-            fall = before - self.group_sum(self.penalty.values(self._weights(base)))
-            worse = shifted & ~(fall >= 0.0)
-            if not worse.any():
-                break
-            pad[:, self.columns(np.flatnonzero(worse))] = 0.0
-            shifted &= ~worse
-        if not shifted.any():
+            cols = slice(g * k, (g + 1) * k)
+            gap, c = best_shift(W[:, cols], D[:, g * k], l1[g], l2[g])
+            if gap > 0.0:
+                J[g] -= gap
+                pad[:d, cols] = c[:, None]
+                step[:d, cols] = (l2[g] * D[:, g * k] ** 2 * c)[:, None]
+        if not pad.any():
             return point
-        J = point.J - np.where(shifted, fall, 0.0)
         grad = point.grad
-        if self.penalty.has_l2 and grad is not None:
-            G = self.penalty.gradient(self._weights(base)) - self.penalty.gradient(
-                self._weights(old))
-            if self.fit_intercept:
-                G = concat([G, xp.zeros_like(base[d:, ...])], xp)
-            grad = grad + self.T.grad_from_base(G)
-        return BatchPoint(coef, J, grad, point.z)
+        if step.any() and grad is not None:
+            grad = grad + self.backend.asarray(step)
+        return BatchPoint(point.coef + self.backend.asarray(pad), J, grad, point.z)
 
     def raw(self, coef):
         """X W + b for coef in this objective's coordinates."""

@@ -860,30 +860,21 @@ class Objective:
         L1 part; ``point`` itself elsewhere and where J would not fall. The softmax
         ignores such a shift: the loss, its gradient and the raw prediction stay (z then
         differs from X W + b by one vector common to the classes, which no softmax reads);
-        J falls by :meth:`class_shift_gap`, the L2 part's gradient moves. O(p·K), no pass
-        over X. Without it the prox steps move the weights along these shifts only at the
-        L1 term's pace: such fits ran to max_iter (user guide, "The classes' common
-        shift")."""
+        J falls by :meth:`class_shift_gap`, and the L2 part's gradient by l2·D²·c (Tᵀ of
+        l2·D·c in the base coordinates, W = D W'). O(p·K), no pass over X. Without it the
+        prox steps move the weights along these shifts only at the L1 term's pace: such
+        fits ran to max_iter (user guide, "The classes' common shift")."""
         if self.coef_shape[1] == 1 or not self.penalty.l1 > 0.0:
             return point
         gap, c = self._class_shift(point.coef)
         if not gap > 0.0:
             return point
-        coef = self._shifted(point.coef, c)
-        base = self.T.to_base(coef)
-        old = self.T.to_base(point.coef) if point.base is None else point.base
-        J = point.J - self.penalty_at(point.coef) + self.penalty.value(self._weights(base),
-                                                                        self.xp)
-        if not J <= point.J:  # (a shift that rounding would not lower J by)
-            return point
-        grad, pen = point.grad, self.penalty.gradient(self._weights(base))
-        if pen is not None and grad is not None:
-            G = pen - self.penalty.gradient(self._weights(old))
-            if self.fit_intercept:
-                G = concat([G, self.xp.zeros_like(base[self.problem.n_features:, ...])],
-                           self.xp)
-            grad = grad + self.T.grad_from_base(G)
-        return Point(coef, J, grad, point.z, base)
+        grad = point.grad
+        if self.penalty.l2 > 0.0 and grad is not None:
+            D2 = 1.0 if self.T.D is None else np.asarray(
+                _host(self.backend, self.T.D), dtype=np.float64).reshape(-1) ** 2
+            grad = self._shifted(grad, self.penalty.l2 * D2 * c)
+        return Point(self._shifted(point.coef, c), point.J - gap, grad, point.z)
 
     def support_decrement(self, point, target):
         """gᵀH_SS⁻¹g for a penalty with an L1 part, in these (standardized) coordinates: S
@@ -1946,37 +1937,33 @@ def best_shift(W, D, l1, l2):
     minimising shift of each coordinate: the softmax ignores a shift common to the classes,
     so J falls by exactly this much along such shifts and J - J* is at least it.
     Pⱼ(wⱼ + c) is convex and piecewise quadratic in c, kinked at c = -wⱼₖ: its minimum is
-    at a kink or at a piece's stationary point."""
+    at the first kink whose right slope is not negative, or at the stationary point of the
+    piece below it; O(d·K log K). Where Pⱼ is flat between two kinks (an even K, no L2
+    part), and where the fall is within rounding (TIE), the least move is taken: rounding
+    chose either end, and a weight of 2 and a repeated row took different shifts."""
     W = np.asarray(W, dtype=np.float64)
     d, k = W.shape
-    a, b = l1 * D[:, None], 0.5 * l2 * (D * D)[:, None]
-
-    def P(C):  # Pⱼ(wⱼ + c) for each candidate c (columns of C)
-        V = W[:, None, :] + C[:, :, None]
-        return a * np.abs(V).sum(axis=2) + b * (V * V).sum(axis=2)
-
-    kinks = np.sort(-W, axis=1)
-    cands = [np.zeros((d, 1)), kinks]
+    a, b = (l1 * D)[:, None], (0.5 * l2 * (D * D))[:, None]
+    rows = np.arange(d)
     # (extreme weights or scales overflow or underflow here: such a coordinate gains nothing)
     with np.errstate(all="ignore"):
-        if l2 > 0.0:  # on the piece with i kinks below c: Σ sign = 2i - K
-            lo = np.concatenate([np.full((d, 1), -np.inf), kinks], axis=1)
-            hi = np.concatenate([kinks, np.full((d, 1), np.inf)], axis=1)
-            slope = 2.0 * np.arange(k + 1) - k
-            stat = -(a * slope + 2.0 * b * W.sum(axis=1, keepdims=True)) / (2.0 * b * k)
-            cands.append(np.clip(np.where(np.isfinite(stat), stat, 0.0), lo, hi))
-        C = np.concatenate(cands, axis=1)
-        values = P(C)
-        values[~np.isfinite(values)] = np.inf
-        # Ties within rounding take the least move: with an even K and no L2 part Pⱼ is
-        # flat between its middle kinks, and rounding chose either end of that interval,
-        # so a weight of 2 and a repeated row took different shifts (review 51's test)
-        low = values.min(axis=1, keepdims=True)
-        tied = values <= low + TIE * np.abs(low)
-        best = np.where(tied, np.abs(C), np.inf).argmin(axis=1)  # (c = 0 first)
-        fall = values[:, 0] - values[np.arange(d), best]
-    fall[~np.isfinite(fall)] = 0.0
-    return float(fall.sum()), np.where(fall > 0.0, C[np.arange(d), best], 0.0)
+        kinks, S = np.sort(-W, axis=1), W.sum(axis=1, keepdims=True)
+        # Pⱼ's slope left of kink i (i kinks below): l1·Dⱼ(2i - K) + l2·Dⱼ²(S + K·c),
+        # rising in i: the first kink whose right slope is not negative is counted
+        left = a * (2.0 * np.arange(k) - k) + 2.0 * b * (S + k * kinks)
+        first = (left + 2.0 * a < 0.0).sum(axis=1)  # k: past the last kink
+        at = np.minimum(first, k - 1)
+        kink = kinks[rows, at]
+        # the stationary point of the piece below kink `first`
+        stat = -(a[:, 0] * (2.0 * first - k) / (2.0 * b[:, 0]) + S[:, 0]) / k
+        c = np.where((first < k) & (left[rows, at] <= 0.0), kink, stat)
+        if l2 == 0.0 and k % 2 == 0:  # flat between the middle kinks: the least move
+            c = np.clip(0.0, kinks[:, k // 2 - 1], kinks[:, k // 2])
+        before = a[:, 0] * np.abs(W).sum(axis=1) + b[:, 0] * (W * W).sum(axis=1)
+        V = W + c[:, None]
+        fall = before - a[:, 0] * np.abs(V).sum(axis=1) - b[:, 0] * (V * V).sum(axis=1)
+        keep = (fall > TIE * np.abs(before)) & np.isfinite(c)
+    return float(fall[keep].sum()), np.where(keep, c, 0.0)
 
 
 # An eigenvalue of the loss's curvature on the support within FLAT of its largest is an
