@@ -86,28 +86,34 @@ def test_tutorial_says_tol_0_takes_only_gradient_steps():
     assert max(margins) <= 0.0
 
 
-def _bc_subset32():
+def _bc_subset32(seed=12):
     X, y = load_breast_cancer(return_X_y=True)
-    idx = np.random.default_rng(12).choice(len(y), int(0.8 * len(y)), replace=False)
+    idx = np.random.default_rng(seed).choice(len(y), int(0.8 * len(y)), replace=False)
     return X[idx].astype(np.float32), y[idx]
 
 
 def test_a_float32_scaled_iterate_is_scaled_again_as_changelog_and_architecture_say(
         monkeypatch):
     """On the path the CHANGELOG measured (the metric first taken at 10: since it is taken
-    at 4 here, p = 31, this subset's first scaled iterate passes, 28× at once)."""
+    at 4 here, p = 31, this subset's first scaled iterate passes, 28× at once).
+
+    2026-12-06: since the small data's metric take of one Gram product (2f77ae5) the subset
+    of seed 12 (112, then 1.04) no longer misses: its first scaled iterate (by 54) passes.
+    Of seeds 0 to 999, 120 alone still misses (by 1.0007 times the bound) with the Haswell
+    kernels, scaled by 10 and then 1.04: the CHANGELOG says so, the test runs that subset."""
     from gdlogreg import _objective
 
     if blas_kernel() != "Haswell":  # a float32 path: the kernels' rounding decides the miss
         pytest.skip(f"the CHANGELOG's float32 path is the Haswell kernels', not {blas_kernel()}")
     monkeypatch.setattr(_objective, "paid_start", lambda first, p: first)
     changelog, arch = _text("CHANGELOG.md"), _text("docs", "architecture.rst")
-    found = re.search(r"it is scaled again at once \(there by (\d+) and then ([\d.]+)\)",
-                      changelog)
+    found = re.search(r"it is scaled again at once \(there by (\d+) and then ([\d.]+); since "
+                      r".*?: the subset of seed (\d+) misses by [\d.]+ times, scaled by (\d+) "
+                      r"and then ([\d.]+)\)", changelog)
     assert found is not None, "CHANGELOG does not state review 102's fixes"
     assert "misses the bound by rounding (float32): then it is scaled again at once" in arch
-    first, second = int(found.group(1)), float(found.group(2))
-    X, y = _bc_subset32()
+    seed, first, second = int(found.group(3)), int(found.group(4)), float(found.group(5))
+    X, y = _bc_subset32(seed)
     fit = _fit(X, y, keep_path=True)
     W = np.asarray(fit.coef_path_, dtype=np.float64).reshape(len(fit.coef_path_), -1)
     ratios = [(W[i] @ W[i - 1]) / (W[i - 1] @ W[i - 1]) for i in (-2, -1)]

@@ -542,14 +542,20 @@ def _two_rays(seed, n=4000):
                    reason="float32 fit on two near-collinear raw columns reports "
                    "converged_ after ~20 iterations, 1e-4 above J*, no warning (not strict "
                    "on the oldest stack, whose rounding passes seed 3 on AMD EPYC)")
-@pytest.mark.parametrize("seed,C", [(3, 1.0), (4, 1e4)])
-def test_float32_converged_fit_is_within_1e6_of_j_star_on_two_rays(seed, C):
-    X, y = _two_rays(seed)
-    X32 = X.astype(np.float32)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no warning of any kind from the float32 fit
-        fit = GD(C=C).fit(X32, y)
-    _assert_float32_fit_within_promise(fit, X32, y, C)
+@pytest.mark.parametrize("seeds,C", [((3, 2), 1.0), ((4,), 1e4)], ids=["3-1.0", "4-10000.0"])
+def test_float32_converged_fit_is_within_1e6_of_j_star_on_two_rays(seeds, C):
+    """Every seed's fit within its promise. 2026-12-06: at C = 1 seed 3 alone was asked, and
+    with OpenBLAS's Haswell kernels (AMD EPYC; at review 144's commit as now) its rounding
+    stops 4.5e-9 above J*: a strict XPASS there, the defect still open (seeds 2, 4, 5, 6, 7,
+    9 to 12 stop 1e-5 to 6e-5 above, converged_, unwarned). Seed 2 joins seed 3: the test
+    fails (xfails) where either stops above its promise, whichever the kernels round."""
+    for seed in seeds:
+        X, y = _two_rays(seed)
+        X32 = X.astype(np.float32)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no warning of any kind from the float32 fit
+            fit = GD(C=C).fit(X32, y)
+        _assert_float32_fit_within_promise(fit, X32, y, C)
 
 
 def _pwt_sample():

@@ -28,6 +28,7 @@ from scipy.special import log_expit, logsumexp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
+from conftest import blas_kernel
 from gdlogreg import GradientDescentLogisticRegression as GD
 from gdlogreg import GradientDescentLogisticRegressionCV as GDCV
 
@@ -107,15 +108,21 @@ def test_gdp_countries_lbfgs_converged_far_above_optimum():
     assert not fit.converged_ or (J - Jw) / Jw <= 1e-6, (J, Jw)
 
 
-@pytest.mark.xfail(strict=True, reason="review 148: gdp_countries as float32 stops "
+@pytest.mark.xfail(blas_kernel() != "Haswell", strict=True,
+                   reason="review 148: gdp_countries as float32 stops "
                    "converged_ 21 % above LogisticRegression's J on the same values: the "
                    "gradient is at its float32 rounding floor and J stalls (it falls 1e-7 of "
                    "itself an iteration), which confirms a stop without a metric's decrement")
 def test_gdp_countries_float32_converged_far_above_optimum():
+    """2026-12-06: the defect is the rounding of the review's kernels. With OpenBLAS's
+    Haswell kernels (AMD EPYC) the fit has never stopped converged_ (review 148's commit as
+    now): it runs to max_iter, J 21 % above LR's, with the ConvergenceWarning, which this
+    test accepts: a plain test there (it fails should a Haswell fit claim convergence), a
+    strict xfail elsewhere."""
     X, y, _ = _gdp()
     X32 = X.astype(np.float32)
     X64 = X32.astype(np.float64)  # the problem as posed
-    fit = _fit(GD(), X32, y)  # converged, 613 iterations, J = 0.3591
+    fit = _fit(GD(), X32, y)  # converged, 613 iterations, J = 0.3591 (Haswell: max_iter)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         lr = LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=10000)
