@@ -33,21 +33,44 @@ def _J(X, y, w, b, C):
     return loss + (w @ w) / (2 * C * len(y))
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_an_uncertified_float32_stop_warns_and_claims_no_gap(seed):
-    X, y = _data(1e5, seed)
-    with pytest.warns(ConvergenceWarning, match="dual_gap_ is NaN.*Column 0 of X"):
-        est = GradientDescentLogisticRegression(C=100.0).fit(X, y)
-    assert np.isnan(est.dual_gap_)
-    if OLDEST_STACK:  # (its rounding landed seed 2 at 4.5e-8 above J*, by luck)
-        return
-    # the warning is not idle: the model is above the accuracy tol asks for
+def _above(X, y, est):
+    """(J - J*) / J* of ``est`` on the float32 values of X, as posed in float64."""
     X64 = X.astype(np.float64)
     Xc = X64 - X64.mean(axis=0)  # the same J* (the intercept absorbs the shift)
     ref = LogisticRegression(C=100.0, tol=1e-14, max_iter=100_000).fit(Xc, y)
     J_star = _J(Xc, y, ref.coef_[0], ref.intercept_[0], 100.0)
     J = _J(X64, y, est.coef_[0].astype(np.float64), float(est.intercept_[0]), 100.0)
-    assert (J - J_star) / J_star > est.tol / 10
+    return (J - J_star) / J_star
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_an_uncertified_float32_stop_warns_and_claims_no_gap(seed):
+    """A converged_ stop on such X warns and claims no gap, wherever its rounding lands it.
+
+    2026-12-06: this test also asked each seed's model to sit above tol's accuracy; with
+    OpenBLAS's Haswell kernels (AMD EPYC, at review 163's commit as now) seed 2 lands 4.5e-8
+    above J*, by luck, as on the oldest stack. That claim is now the next test's, over
+    seeds, not a seed's rounding."""
+    X, y = _data(1e5, seed)
+    with pytest.warns(ConvergenceWarning, match="dual_gap_ is NaN.*Column 0 of X"):
+        est = GradientDescentLogisticRegression(C=100.0).fit(X, y)
+    assert est.converged_ and np.isnan(est.dual_gap_)
+    assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_))
+
+
+def test_the_uncertified_stops_warning_is_not_idle():
+    """The warning is not idle: most such stops (seeds 1 to 6) end above the accuracy tol
+    asks for (Haswell kernels: 2.8e-5, 4.5e-8, 3.8e-6, 2.4e-5, 1.3e-6 and 8.6e-6 of J*),
+    seed 1 among them on every machine the project ran."""
+    if OLDEST_STACK:  # (its rounding lands otherwise; seed 2 4.5e-8 above J* there too)
+        pytest.skip("the oldest stack's float32 paths end elsewhere")
+    above = {}
+    for seed in range(1, 7):
+        X, y = _data(1e5, seed)
+        with pytest.warns(ConvergenceWarning, match="dual_gap_ is NaN.*Column 0 of X"):
+            est = GradientDescentLogisticRegression(C=100.0).fit(X, y)
+        above[seed] = _above(X, y, est) > est.tol / 10
+    assert above[1] and sum(above.values()) >= 4, above
 
 
 @pytest.mark.parametrize("offset, dtype", [(1e3, np.float32), (1e5, np.float64)])
@@ -72,3 +95,14 @@ def test_a_column_of_modest_ratio_but_large_weight_warns_too():
     with pytest.warns(ConvergenceWarning, match="dual_gap_ is NaN.*Column 4 of X"):
         est = GradientDescentLogisticRegression(C=100.0).fit(X32, y)
     assert np.isnan(est.dual_gap_)
+
+
+def test_an_unconverged_stop_of_such_x_claims_no_gap_either():
+    """Review 187: where such a fit runs to max_iter (seed 12 with the Haswell kernels) its
+    dual_gap_ was the rounded z's, 0.0 while 2.1e-6 above J*; it is NaN as at a converged
+    stop. Over seeds: every fit that warns of the column claims no gap."""
+    for seed in (1, 2, 12):
+        X, y = _data(1e5, seed)
+        with pytest.warns(ConvergenceWarning, match="Column 0 of X"):
+            est = GradientDescentLogisticRegression(C=100.0).fit(X, y)
+        assert np.isnan(est.dual_gap_), (seed, est.stop_reason_, est.dual_gap_)
