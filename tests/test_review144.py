@@ -42,7 +42,9 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_pre
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
+from conftest import blas_kernel
 from gdlogreg import GradientDescentLogisticRegression as GD
 from gdlogreg import GradientDescentLogisticRegressionCV as GDCV
 from gdlogreg._compat import SKLEARN_VERSION
@@ -497,17 +499,23 @@ def _school93_98(cols):
     return X, df["year"].to_numpy()
 
 
-@pytest.mark.xfail(strict=True, reason="float32 fit reports converged_ but ends 2e-3 (C=1e4) / "
-                   "3.7e-6 (C=1) above J* on collinear raw columns (school93_98)")
+_SCHOOL = ("float32 fit reports converged_ but ends 2e-3 (C=1e4) / 3.7e-6 (C=1) above J* on "
+           "collinear raw columns (school93_98)")
+
+
 @pytest.mark.parametrize("cols,C", [
-    (["exppp", "rexpp"], 1e4),
-    (["distid", "schid", "lunch", "enrol", "exppp", "math4", "rexpp", "found", "lenrol",
-      "lrexpp", "lavgrexpp"], 1.0),
+    pytest.param(["exppp", "rexpp"], 1e4, marks=pytest.mark.xfail(strict=True, reason=_SCHOOL)),
+    # 2026-12-06: at C = 1 the float32 path's rounding decides. With OpenBLAS's Haswell
+    # kernels at two threads it stopped within the promise (a strict XPASS in the CI); at
+    # one thread, as this test now runs, it is 3.7e-6 above J* there. Strict on Haswell only.
+    pytest.param(["distid", "schid", "lunch", "enrol", "exppp", "math4", "rexpp", "found",
+                  "lenrol", "lrexpp", "lavgrexpp"], 1.0, marks=pytest.mark.xfail(
+                      strict=blas_kernel() == "Haswell", reason=_SCHOOL)),
 ], ids=["2cols-C1e4", "11cols-C1"])
 def test_float32_converged_fit_is_within_1e6_of_j_star_on_school93_98(cols, C):
     X, y = _school93_98(cols)
     X32 = X.astype(np.float32)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore", ConvergenceWarning)
         fit = GD(C=C).fit(X32, y)
     _assert_float32_fit_within_promise(fit, X32, y, C)
