@@ -1943,11 +1943,14 @@ def best_shift(W, D, l1, l2):
     chose either end, and a weight of 2 and a repeated row took different shifts."""
     W = np.asarray(W, dtype=np.float64)
     d, k = W.shape
-    a, b = (l1 * D)[:, None], (0.5 * l2 * (D * D))[:, None]
-    rows = np.arange(d)
     # (extreme weights or scales overflow or underflow here: such a coordinate gains nothing)
     with np.errstate(all="ignore"):
-        kinks, S = np.sort(-W, axis=1), W.sum(axis=1, keepdims=True)
+        S = W.sum(axis=1, keepdims=True)
+        if _unshifted(W, S[:, 0], l1 * D, l2 * D * D):  # most calls of a fit: O(d·K)
+            return 0.0, np.zeros(d)
+        a, b = (l1 * D)[:, None], (0.5 * l2 * (D * D))[:, None]
+        rows = np.arange(d)
+        kinks = np.sort(-W, axis=1)
         # Pⱼ's slope left of kink i (i kinks below): l1·Dⱼ(2i - K) + l2·Dⱼ²(S + K·c),
         # rising in i: the first kink whose right slope is not negative is counted
         left = a * (2.0 * np.arange(k) - k) + 2.0 * b * (S + k * kinks)
@@ -1964,6 +1967,19 @@ def best_shift(W, D, l1, l2):
         fall = before - a[:, 0] * np.abs(V).sum(axis=1) - b[:, 0] * (V * V).sum(axis=1)
         keep = (fall > TIE * np.abs(before)) & np.isfinite(c)
     return float(fall[keep].sum()), np.where(keep, c, 0.0)
+
+
+def _unshifted(W, S, a, b):
+    """Whether c = 0 minimises every coordinate's penalty Pⱼ(wⱼ + c) of :func:`best_shift`
+    (a = l1·D, b = l2·D², S = Σₖ wⱼₖ): 0 is in its subdifferential there, its slope left of
+    0, a(#(w > 0) - #(w <= 0)) + bS, not above 0 and the right one, a(#(w >= 0) - #(w < 0))
+    + bS, not below. After most steps of a fit it is (a class's weight was left at 0), and
+    the sort and the penalties' sums are not needed. False where some weight is not finite."""
+    k = W.shape[1]
+    lift = b * S
+    above, below = np.count_nonzero(W > 0.0, axis=1), np.count_nonzero(W < 0.0, axis=1)
+    return bool(np.all(a * (2.0 * above - k) + lift <= 0.0)
+                and np.all(a * (k - 2.0 * below) + lift >= 0.0))
 
 
 # An eigenvalue of the loss's curvature on the support within FLAT of its largest is an

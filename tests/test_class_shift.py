@@ -88,3 +88,34 @@ def test_the_search_takes_the_shift_as_its_single_fits():
                           strict=True))
         for params, score in theirs.items():
             assert abs(ours[params] - score) <= 1e-6, params
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.4])
+@pytest.mark.parametrize("k", [3, 4])
+def test_best_shift_where_most_coordinates_need_none(l2, k):
+    """Weights as a fit leaves them after a step: most coordinates with a class at 0 (the
+    least shift is none, and best_shift answers without the sort) and one that is not.
+    Against a fine grid of shifts, coordinate by coordinate: the one that gains is moved
+    (an early answer of "no shift" for the whole W would miss it), the others are not."""
+    rng = np.random.default_rng(k + int(10 * l2))
+    D, l1 = rng.uniform(0.5, 2.0, 6), 0.7
+    # rows 0-4: a class at 0 between weights of both signs, small beside l1 (the kink at
+    # 0 holds the least); row 5: all on one side of 0 (its median is not 0)
+    W = np.abs(rng.normal(size=(6, k))) * 1e-3
+    W[:, 0], W[:5, 2], W[:5, 3:] = 0.0, -W[:5, 2], 0.0
+    W[5] = np.arange(k)
+    cs = np.linspace(-5.0, 5.0, 100_001)
+
+    def fall(j, c):
+        P = lambda v: l1 * D[j] * np.abs(v).sum(-1) + 0.5 * l2 * D[j] ** 2 * (v * v).sum(-1)  # noqa: E731
+        return P(W[j]) - P(W[j] + c)
+
+    gap, c = best_shift(W, D, l1, l2)
+    grid = [fall(j, cs[:, None]).max() for j in range(6)]
+    assert all(g <= 1e-12 for g in grid[:5]) and grid[5] > 1e-3
+    np.testing.assert_array_equal(c[:5], 0.0)
+    assert grid[5] - 1e-12 <= gap <= grid[5] + 1e-3
+    assert np.isclose(fall(5, c[5]), gap)
+    # all six unshifted: no move, no gain
+    W[5] = W[0]
+    assert best_shift(W, D, l1, l2) == (0.0, pytest.approx(np.zeros(6), abs=0.0))
