@@ -28,6 +28,7 @@ prediction, and ``evaluate(coef, reuse=point)`` recycles an old Point's.
 """
 
 import copy
+import functools
 import math
 from dataclasses import dataclass
 from functools import partial
@@ -54,7 +55,7 @@ from ._loss import (
     intercept_decrements,
     probabilities,
 )
-from ._xp import astype, concat, eps, to_host
+from ._xp import amax, astype, concat, eps, to_host
 
 # Whitened steps (:meth:`Objective.whitening`): for at most MAX_WHITENED coordinates,
 # and at most a quarter of the rows, Σ of the sample weights (applying H⁻¹, p² a column,
@@ -344,9 +345,9 @@ class Objective:
         d = self.problem.n_features
         sub = self.penalty.subgradient(g[:d, ...], None if c is None else c[:d, ...], self.xp,
                                        self.std.D)
-        top = float(self.xp.max(sub)) if sub.shape[0] else 0.0
+        top = amax(sub, self.xp) if sub.shape[0] else 0.0
         if self.fit_intercept:
-            top = max(top, float(self.xp.max(self.xp.abs(g[d:, ...]))))
+            top = max(top, amax(self.xp.abs(g[d:, ...]), self.xp))
         return top
 
     def flat_gap(self, point):
@@ -830,9 +831,16 @@ class Objective:
         """:func:`best_shift` of the weights of ``coef`` (K classes, an L1 part)."""
         d = self.problem.n_features
         W = np.asarray(_host(self.backend, coef[:d, ...]), dtype=np.float64)
-        D = np.ones(d) if self.T.D is None else np.asarray(_host(self.backend, self.T.D),
-                                                          dtype=np.float64).reshape(-1)
-        return best_shift(W, D, self.penalty.l1, self.penalty.l2)
+        return best_shift(W, *self._shift_scales)
+
+    @functools.cached_property
+    def _shift_scales(self):
+        """``(D, l1, l2, l1·D, l2·D²)`` of :func:`best_shift` in these coordinates (host
+        float64): fixed with the transform, taken once rather than at every step."""
+        D = np.ones(self.problem.n_features) if self.T.D is None else np.asarray(
+            _host(self.backend, self.T.D), dtype=np.float64).reshape(-1)
+        l1, l2 = self.penalty.l1, self.penalty.l2
+        return D, l1, l2, l1 * D, l2 * (D * D)
 
     def class_shift_gap(self, point):
         """How much J falls by the shifts common to the classes that minimise the penalty
@@ -1931,7 +1939,7 @@ def _symmetrized(H):
 TIE = 64 * np.finfo(np.float64).eps
 
 
-def best_shift(W, D, l1, l2):
+def best_shift(W, D, l1, l2, l1D=None, l2D2=None):
     """``(gap, c)``: gap = Σⱼ Pⱼ(wⱼ) - min_c Pⱼ(wⱼ + c·1) for the weights W (d × K, in
     coordinates where a weight's penalty is Pⱼ(v) = l1·Dⱼ Σₖ|vₖ| + ½ l2·Dⱼ² Σₖ vₖ²), c the
     minimising shift of each coordinate: the softmax ignores a shift common to the classes,
@@ -1940,15 +1948,18 @@ def best_shift(W, D, l1, l2):
     at the first kink whose right slope is not negative, or at the stationary point of the
     piece below it; O(d·K log K). Where Pⱼ is flat between two kinks (an even K, no L2
     part), and where the fall is within rounding (TIE), the least move is taken: rounding
-    chose either end, and a weight of 2 and a repeated row took different shifts."""
+    chose either end, and a weight of 2 and a repeated row took different shifts.
+    ``l1D``, ``l2D2``: l1·D and l2·D², where the caller holds them."""
     W = np.asarray(W, dtype=np.float64)
     d, k = W.shape
     # (extreme weights or scales overflow or underflow here: such a coordinate gains nothing)
     with np.errstate(all="ignore"):
+        if l1D is None:
+            l1D, l2D2 = l1 * D, l2 * (D * D)
         S = W.sum(axis=1, keepdims=True)
-        if _unshifted(W, S[:, 0], l1 * D, l2 * D * D):  # most calls of a fit: O(d·K)
+        if _unshifted(W, S[:, 0], l1D, l2D2):  # most calls of a fit: O(d·K)
             return 0.0, np.zeros(d)
-        a, b = (l1 * D)[:, None], (0.5 * l2 * (D * D))[:, None]
+        a, b = l1D[:, None], (0.5 * l2D2)[:, None]
         rows = np.arange(d)
         kinks = np.sort(-W, axis=1)
         # Pⱼ's slope left of kink i (i kinks below): l1·Dⱼ(2i - K) + l2·Dⱼ²(S + K·c),
@@ -1977,9 +1988,9 @@ def _unshifted(W, S, a, b):
     the sort and the penalties' sums are not needed. False where some weight is not finite."""
     k = W.shape[1]
     lift = b * S
-    above, below = np.count_nonzero(W > 0.0, axis=1), np.count_nonzero(W < 0.0, axis=1)
-    return bool(np.all(a * (2.0 * above - k) + lift <= 0.0)
-                and np.all(a * (k - 2.0 * below) + lift >= 0.0))
+    if not (a * (2.0 * (W > 0.0).sum(axis=1) - k) + lift <= 0.0).all():
+        return False
+    return bool((a * (k - 2.0 * (W < 0.0).sum(axis=1)) + lift >= 0.0).all())
 
 
 # An eigenvalue of the loss's curvature on the support within FLAT of its largest is an

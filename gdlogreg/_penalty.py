@@ -34,6 +34,8 @@ def _abs_sum(W, xp):
 
 
 def _column(weights, xp):
+    if isinstance(weights, np.ndarray):  # (the method: no module function's dispatch)
+        return weights.reshape(-1, 1)
     return xp.reshape(weights, (-1, 1))
 
 

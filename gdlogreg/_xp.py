@@ -24,6 +24,12 @@ def astype(a, dtype, xp):
     return xp.astype(a, dtype)
 
 
+def amax(a, xp):
+    """The largest entry of ``a`` as a float (numpy's method: its module function's
+    dispatch costs more than the reduction on a small array)."""
+    return float(a.max() if isinstance(a, np.ndarray) else xp.max(a))
+
+
 def concat(arrays, xp, axis=0):
     """Join arrays along an existing axis."""
     if all(isinstance(a, np.ndarray) for a in arrays):
