@@ -1693,8 +1693,8 @@ class BatchMonitor:
         """StopTakes.verdict of group g (its objective ``group``, its point ``single``)
         where no refusal's wait holds it: (whether its stop stands, whether J's Hessian
         taken there confirmed it)."""
-        if np.isnan(self._price[g]):
-            self._price[g] = group.stop_take_price()
+        if np.isnan(self._price[g]) or group.penalty.l1 > 0.0:  # (StopTakes.verdict's)
+            self._price[g] = group.stop_take_price(point=single)
         ratio = taken_ratio(group, single, target, k, float(self._price[g]))
         if ratio is None:
             return True, False

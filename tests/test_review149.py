@@ -39,6 +39,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from gdlogreg import GradientDescentLogisticRegression as GD
+from gdlogreg._penalty import ElasticNet
 
 
 @pytest.fixture(autouse=True)
@@ -242,10 +243,14 @@ def test_columns_of_scales_1e_minus8_to_1e13_with_zero_weights_hold(solver):
 
 # ------------------------------------------------ the takes' schedule (StopTakes)
 class _Priced:
+    """An objective of one price (an L2 penalty: priced once a fit)."""
+
+    penalty = ElasticNet(1.0, 0.0)
+
     def __init__(self, price):
         self.price = price
 
-    def stop_take_price(self):
+    def stop_take_price(self, support=True, point=None):
         return self.price
 
 

@@ -131,7 +131,7 @@ def test_the_classes_shift_is_asked_where_no_take_is_paid(monkeypatch):
 
     X, y = _three_classes()
     ref = GD(C=100.0, l1_ratio=1.0, tol=1e-13, max_iter=20000).fit(X, y)
-    monkeypatch.setattr(Objective, "stop_take_price", lambda self: np.inf)
+    monkeypatch.setattr(Objective, "stop_take_price", lambda self, *args, **kw: np.inf)
     m = GD(C=100.0, l1_ratio=1.0).fit(X, y)
     J, J_star = _J(m, X, y, 100.0, 1.0), _J(ref, X, y, 100.0, 1.0)
     assert m.converged_ and (J - J_star) / J_star <= 1e-6

@@ -131,8 +131,9 @@ class StopTakes:
         if self.refused is not None and not take_due(k, opt, self.price, self.takes,
                                                      self.refused):
             return False
-        if self.price is None:  # (the fit's: its rows and coordinates)
-            self.price = objective.stop_take_price()
+        if self.price is None or objective.penalty.l1 > 0.0:
+            # (the fit's: its rows and coordinates; with an L1 part, its support's here)
+            self.price = objective.stop_take_price(point=point)
         ratio = taken_ratio(objective, point, target, k, self.price)
         if ratio is None:
             return None
@@ -151,7 +152,7 @@ def newton_wait(objective):
             and objective.coef_shape[1] == 1
             and hasattr(objective.backend, "centred_gram")):
         return math.inf
-    price = objective.stop_take_price()
+    price = objective.stop_take_price(support=False)  # (where the dense metric applies)
     return max(1, math.ceil(price)) if price < math.inf else math.inf
 
 
