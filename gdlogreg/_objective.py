@@ -833,7 +833,7 @@ class Objective:
     def _support_take_price(self, point=None):
         """:meth:`stop_take_price` with an L1 part, whose take confirms a stop on the
         weights' support S (:meth:`support_decrement`) whatever the rows, wide X too: there
-        the gradient tests alone stopped near-separable fits 'converged' up to 1.3e-5 above
+        the gradient tests alone stopped near-separable fits 'converged' up to 1.9e-5 above
         J* (review 189). Where the dense metric applies, as without an L1 part; elsewhere
         the Hessian over all m = K·p coordinates from one read of X, n·m²/2 flops, and the
         Cholesky factor of its part on S, |S|³/3 (|S| at ``point``, m without one; a
