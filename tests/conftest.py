@@ -1,4 +1,6 @@
-"""Shared test helpers: an independent computation of the cost J, and row blocks."""
+"""Shared test helpers: an independent computation of the cost J, row blocks, fuzz sizes."""
+
+import os
 
 import numpy as np
 import pytest
@@ -46,6 +48,12 @@ def blas_kernel():
         if info.get("internal_api") == "openblas" and "numpy" in info.get("filepath", ""):
             return info.get("architecture")
     return None
+
+
+def fuzz_examples(n):
+    """A property test's number of examples: n in the suite, GDLOGREG_FUZZ_SCALE times n
+    for a sweep (``GDLOGREG_FUZZ_SCALE=50 pytest tests/test_review90.py``)."""
+    return max(1, round(n * float(os.environ.get("GDLOGREG_FUZZ_SCALE", "1"))))
 
 
 @pytest.fixture

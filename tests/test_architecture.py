@@ -13,6 +13,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 import gdlogreg
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +48,7 @@ def _run(tmp_path, code):
     return out.stdout
 
 
+@pytest.mark.slow
 def test_a_step_rule_is_one_new_file(tmp_path):
     package = _copy_package(tmp_path)
     (package / "_steps" / "decay.py").write_text(_blocks()["gdlogreg/_steps/decay.py"])
@@ -71,6 +74,7 @@ def test_a_step_rule_is_one_new_file(tmp_path):
     assert out.startswith("ok")
 
 
+@pytest.mark.slow
 def test_a_backend_is_one_new_file_and_one_line(tmp_path):
     package = _copy_package(tmp_path)
     blocks = _blocks()
@@ -143,6 +147,7 @@ def _layer(module):
     return None
 
 
+@pytest.mark.slow
 def test_imports_point_down_only():
     for path in PACKAGE.rglob("*.py"):
         here = _layer("gdlogreg." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts))

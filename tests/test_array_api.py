@@ -30,6 +30,7 @@ def _on_device(n_classes, seed=0):
     return X, y, xp.asarray(X, device=device), xp.asarray(y, device=device), device
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize(
     "params",
@@ -96,6 +97,7 @@ def test_scalar_sample_weight_is_one_weight_for_every_row():
     np.testing.assert_allclose(np.asarray(a.coef_), b.coef_, rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_a_fit_allocates_no_copy_of_x(weighted, n_classes):

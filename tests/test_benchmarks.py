@@ -15,6 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "run_benchmarks.py"
 DATASETS = ("breast_cancer", "digits", "csr", "float32")
+pytestmark = pytest.mark.slow  # the report fixture runs the benchmark: 20 s
 
 
 @pytest.fixture(scope="module")

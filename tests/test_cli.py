@@ -64,6 +64,7 @@ def _one_thread():
         yield
 
 
+@pytest.mark.slow
 def test_default_run_compares_on_breast_cancer_and_saves_the_plot(tmp_path):
     pytest.importorskip("matplotlib")
     # The README's command: `python -m gdlogreg`, here with --plot.
@@ -88,6 +89,7 @@ def test_default_run_compares_on_breast_cancer_and_saves_the_plot(tmp_path):
     check_png(tmp_path / "loss.png", min_width=800)
 
 
+@pytest.mark.slow
 def test_lr_search_reports_each_rate_and_the_diverging_one(tmp_path):
     pytest.importorskip("matplotlib")
     proc = run_cli(
@@ -230,6 +232,7 @@ def test_unknown_csv_target_lists_the_columns(tmp_path, capsys):
     assert "no column 'label'" in err and "the columns are: 'a', 'b', 'y'" in err
 
 
+@pytest.mark.slow
 def test_plot_errors_are_explained(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     target = tmp_path / "no-such-dir" / "loss.png"
@@ -271,6 +274,7 @@ def test_help_lists_the_commands(capsys):
             assert option in out, (command, option)
 
 
+@pytest.mark.slow
 def test_console_script_is_installed():
     exe = shutil.which("gdlogreg", path=os.path.dirname(sys.executable)) or shutil.which(
         "gdlogreg"
@@ -310,6 +314,7 @@ def test_compare_with_C_inf_runs(capsys):
     assert [r[0] for r in rows] == ["gdlogreg (bb)", "LogisticRegression"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "scoring, suggestion", [("f1", "f1_macro"), ("precision", "precision_macro"),
                             ("roc_auc", "roc_auc_ovr")],
@@ -434,6 +439,7 @@ def test_csv_byte_order_mark_is_not_part_of_the_first_name(tmp_path, capsys):
     assert main(["--csv", path, "--drop", "id", "--test-size", "0"]) == 0
 
 
+@pytest.mark.slow
 def test_csv_that_is_not_text_is_one_line(tmp_path):
     path = _csv(tmp_path, b"\xff\xfe\x00\x01junk\n\x80\x81,\x82\n1,2\n", name="data.bin")
     proc = run_cli("--csv", path)
@@ -555,6 +561,7 @@ def _same_output(expected, actual):
     return problems
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(CLI_PAGE), reason="no docs/ in this checkout")
 @pytest.mark.skipif(
     int(np.__version__.split(".")[0]) < 2,
@@ -848,6 +855,7 @@ def test_c_search_warm_chooses_the_cold_C_in_fewer_iterations(capsys):
     assert iterations[1] < iterations[0]
 
 
+@pytest.mark.slow
 def test_c_search_default_grid_and_l1_ratios(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     X, y = load_wine(return_X_y=True)
@@ -918,6 +926,7 @@ def test_c_search_refuses_a_scorer_before_fitting(monkeypatch, capsys):
     assert calls == {"cv": 0, "single": 0}
 
 
+@pytest.mark.slow
 def test_lr_search_names_no_best_rate_when_every_rate_diverged():
     """A grid of rates that all diverge has no best one: the search says so (and what
     to try) instead of naming the least bad diverged rate."""

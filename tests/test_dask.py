@@ -309,6 +309,7 @@ def test_predicting_before_fit_raises_not_fitted(method):
         getattr(GradientDescentLogisticRegression(), method)(da.from_array(X, chunks=CHUNK))
 
 
+@pytest.mark.slow
 def test_the_solver_does_not_know_dask_and_numpy_fits_do_not_import_it():
     assert "dask" not in inspect.getsource(gdlogreg._solver)
     code = (
@@ -319,6 +320,7 @@ def test_the_solver_does_not_know_dask_and_numpy_fits_do_not_import_it():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+@pytest.mark.slow
 def test_the_user_guide_example_runs(capsys):
     """The code blocks of docs/dask.rst, run in order (one starts a LocalCluster)."""
     pytest.importorskip("distributed")
@@ -345,6 +347,7 @@ def client():
         yield client
 
 
+@pytest.mark.slow
 def test_fit_on_a_local_cluster_of_two_worker_processes(client):
     X, y, sw = _data(3)
     ref = GradientDescentLogisticRegression().fit(X, y, sample_weight=sw)

@@ -233,6 +233,7 @@ def test_weight_two_is_a_repeated_row_and_the_search_follows_the_single_fits():
         assert search.n_iter_[0, fold, 1] == single.n_iter_[0]
 
 
+@pytest.mark.slow
 def test_dask_takes_it_in_one_pass_and_follows_the_numpy_path(monkeypatch):
     """Dask X's kernel (one pass over the chunks) gives numpy's path: the same iterations
     and model on the dense one-hot set of 802 columns. (Dense numpy X of that many columns
@@ -352,6 +353,7 @@ def test_k_classes_diagonals_of_csr_in_one_read(offset):
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-14 * want.max())
 
 
+@pytest.mark.slow
 def test_dask_reads_k_classes_diagonals_in_one_pass(monkeypatch):
     """Dask X's K classes' diagonals in one pass over the chunks (a round trip each, where
     a pass a class cost K): numpy's, and the routes of 16 classes (tests/test_review174.py)

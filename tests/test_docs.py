@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (DOCS / "conf.py").exists(), reason="no docs/ in this checkout")
 def test_docs_build_without_warnings(tmp_path):
     env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
@@ -63,6 +64,7 @@ def _conf():
     return conf
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (DOCS / "tutorial.rst").exists(), reason="no tutorial in this checkout")
 def test_tutorial_examples_run_with_their_output():
     """The same check the documentation build makes, with a readable report."""

@@ -60,6 +60,7 @@ def test_same_optimum_as_logistic_regression(J, request, data, C):
     np.testing.assert_allclose(model.predict_proba(X), ref.predict_proba(X), atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("data", ["binary", "multiclass"])
 def test_every_solver_reaches_the_optimum(J, request, data, solver):
@@ -228,6 +229,7 @@ def test_no_penalty_C_inf(J):
     np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_l1_and_elastic_net_match_saga(J, binary, l1_ratio, solver):
@@ -367,6 +369,7 @@ def test_clone_and_pickle_round_trip(multiclass):
     np.testing.assert_array_equal(restored.loss_curve_, model.loss_curve_)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_warm_start_resumes(binary, solver):
     X, y = binary
@@ -501,6 +504,7 @@ def test_line_searches_converge_in_float32(J, multiclass, solver, l1_ratio):
     assert abs(_gap(J, model, ref, X, y, l1_ratio=l1_ratio)) < 1e-5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", ["bb", "backtracking", "nesterov", "gd"])
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_last_loss_is_the_cost_of_the_returned_model(J, solver, n_classes):

@@ -91,6 +91,7 @@ def test_fit_on_the_gpu_matches_the_cpu(n_classes, dtype, device):
     assert (_host(pred) == ref.predict(X)).mean() > 0.99
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize(
     "params",

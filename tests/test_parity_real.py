@@ -102,6 +102,7 @@ def has_sign_and_scale(coef, intercept, ref_coef, ref_intercept):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, prep, case", PARAMS)
 def test_parity_with_logistic_regression(data, J, name, prep, case):
     X, y = data[name, prep]

@@ -276,6 +276,7 @@ def test_explicit_levels_and_axis(one_feature):
     assert display.path_.get_color() == "magenta"
 
 
+@pytest.mark.slow
 def test_the_package_imports_without_matplotlib():
     code = (
         "import sys; sys.modules['matplotlib'] = None\n"
@@ -387,6 +388,7 @@ def test_loss_curve_legend_moves_out_of_crowded_axes():
     assert legend_collisions(display.figure_) == []
 
 
+@pytest.mark.slow
 def test_cli_figures_keep_legends_off_the_curves(cancer):
     from gdlogreg._cli import compare_figure, lr_search_figure
 

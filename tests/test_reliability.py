@@ -746,6 +746,7 @@ def test_two_threads_fitting_at_once_match_sequential_fits():
             _assert_same_fit(m, s)
 
 
+@pytest.mark.slow
 def test_grid_search_with_two_jobs():
     X, y = load_iris(return_X_y=True)
     X = StandardScaler().fit_transform(X)

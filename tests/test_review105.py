@@ -92,6 +92,7 @@ def _fit(X, y, **params):
     return est, [w for w in caught if not issubclass(w.category, DeprecationWarning)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("item", "C"), [
     ("Cigarette", 1.0),
     ("Cigarette", 0.01),
@@ -119,6 +120,7 @@ def test_float32_stop_by_the_rounding_floor_is_within_tol_of_j_star(item, C):
         "ConvergenceWarning" == w.category.__name__ for w in caught), (gap, ours.n_iter_)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("params", [{}, {"class_weight": "balanced"}])
 def test_float64_raw_cigarette_converges_within_tol(params):
     """Held: in float64 the same raw X (48 classes of 11 rows, so "balanced" weighs every row

@@ -322,6 +322,7 @@ def _check_model(model, ref, X, y):
 STATS = {"drawn": 0, "refused": 0, "compared": 0}
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.one_of(problems(), problems(mild=True)))
 def test_fuzz_refuses_as_logistic_regression_does_or_fits_its_model(problem):
@@ -378,6 +379,7 @@ def _light_class():
     return X[keep], y[keep], sw[keep], {2: 3.0, 0: 0.1, 1: 1e-8}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("solver", "sparse"), [
     ("bb", True), ("bb", False), ("backtracking", False), ("nesterov", False),
     ("lbfgs", False), ("lbfgs", True), ("gd", True)])

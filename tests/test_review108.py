@@ -217,6 +217,7 @@ def _hlm_wages():
 # Was a strict xfail: nesterov stopped 'converged' after 1425 iterations 3.6e-6 above J*
 # (dual_gap_ 3.4e-5 of J: a gradient-test stop that no metric confirmed). J's Hessian taken at
 # the stop now refuses it (review 149's StopTakes): 2817 iterations, 5.0e-7 above J*.
+@pytest.mark.slow
 def test_nesterov_converged_on_standardized_hlm_wages_is_within_the_promise():
     """A fit that says converged is within tol/10/(1 - tol/10) of J* where a dual exists
     (user guide: "the relative gap on standardized data is below 1e-6 for C from 0.01 to
@@ -244,6 +245,7 @@ _MROZ_L1_J_STAR = 0.06187174598947849
 # Was a strict xfail: nesterov (l1_ratio=1, C=1, raw mroz, max_iter=5000) stopped
 # 'converged' after 4839 iterations 1.12e-5 above J*. The stop's take of J's Hessian on the
 # weights' support (review 149's StopTakes) refuses it: 4899 iterations, 4.5e-7 above.
+@pytest.mark.slow
 def test_nesterov_l1_on_raw_mroz_converged_is_within_tol():
     X, y = _mroz()
     est, caught = _fit(X, y, solver="nesterov", C=1.0, l1_ratio=1.0, max_iter=5000)

@@ -185,6 +185,7 @@ def test_every_float64_path_asks_the_falls_dense_numpy_asks(confirmations):
         assert int(n_iter[0]) == int(dense.n_iter_[0]), name
 
 
+@pytest.mark.slow
 def test_the_search_columns_follow_their_single_fits_through_the_falls(confirmations):
     """Review 107's three folds at C = 1e4, 1.7e5, 1e6: nine columns that leave the batch
     between iterations 30 and 36, the falls refusing at 29 to 34 (falls 1.4 to 41.6): each

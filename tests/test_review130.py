@@ -70,6 +70,7 @@ def egsingle():
     return X, y, est, tight, J_star
 
 
+@pytest.mark.slow
 def test_egsingle_weak_penalty_ends_near_j_star_with_its_predictions(egsingle):
     """The default fit at C = 1e3 ends within ten promises of J* (2.4e-6 measured), its
     certified bound holds J - J*, and it predicts the rows as the tight fit does (every one

@@ -519,6 +519,7 @@ def test_metadata_routing_in_grid_search():
             GridSearchCV(GD(), {"C": [1.0]}).fit(X, Y3, sample_weight=SW)
 
 
+@pytest.mark.slow
 def test_concurrent_fits_over_many_row_blocks_match_the_serial_fit():
     rng = np.random.RandomState(1)
     Xl = rng.randn(120_000, 12)

@@ -274,6 +274,7 @@ def test_dask_x_of_200_features_fits_as_numpy(taken):
     np.testing.assert_allclose(np.asarray(a.coef_), b.coef_, rtol=1e-8, atol=1e-10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("p", [200, 600])
 def test_array_api_x_of_many_features_keeps_off_the_factor(taken, p):
     xp = pytest.importorskip("array_api_strict")
@@ -293,6 +294,7 @@ def test_array_api_x_of_many_features_keeps_off_the_factor(taken, p):
 
 
 # ------------------------------------------------------------------------ the search
+@pytest.mark.slow
 @pytest.mark.parametrize("n, p, k, density, dtype, weighted", [
     (1200, 128, 2, None, np.float64, False),
     (1000, 600, 2, None, np.float64, True),
@@ -438,6 +440,7 @@ def test_csr_row_major_products_in_place(out_order):
 
 
 # ----------------------------------------------------------------- memory, threads
+@pytest.mark.slow
 def test_wide_dense_fit_peak_memory_stays_near_x():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((4000, 1500)) + 0.5 * rng.standard_normal((4000, 1))
@@ -454,6 +457,7 @@ def test_wide_dense_fit_peak_memory_stays_near_x():
     assert peak <= 2.5 * X.nbytes
 
 
+@pytest.mark.slow
 def test_fits_at_two_threads_and_concurrent_fits_match_one_thread():
     from threadpoolctl import threadpool_limits
 

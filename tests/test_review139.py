@@ -167,6 +167,7 @@ def test_hostile_csv_exits_2_with_one_line(tmp_path, capsys, content, message):
     assert message in lines[0], lines[0]
 
 
+@pytest.mark.slow
 def test_tiny_and_huge_features_fit_and_plot_without_a_warning(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     rng = np.random.default_rng(0)
@@ -297,6 +298,7 @@ def test_plot_extension_in_upper_case_is_written(tmp_path, capsys):
     assert f"Plot saved to {path}" in out
 
 
+@pytest.mark.slow
 def test_a_user_error_through_the_module_is_one_line_without_traceback(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "gdlogreg", "c-search", "--csv", str(tmp_path / "missing.csv")],
@@ -510,6 +512,7 @@ def test_c_search_figure_of_one_row(plt, params, mean, best):
                                                       scoring="accuracy")) == []
 
 
+@pytest.mark.slow
 def test_cli_searches_at_extreme_grids_plot_without_a_warning(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     for argv in (["lr-search", "--learning-rates", "1e-300", "1e300"],
@@ -597,6 +600,7 @@ def _rst_blocks(path):
     return [textwrap.dedent(b) for b in blocks]
 
 
+@pytest.mark.slow
 def test_the_dask_pages_local_examples_print_what_they_say():
     pytest.importorskip("dask.array")
     pytest.importorskip("dask.dataframe")
@@ -664,6 +668,7 @@ def test_c_search_over_the_float_range_plots(tmp_path, capsys):
 
 
 # 2. A reader that closes the pipe early: a quiet exit, status 141 (docs/cli.rst).
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [["c-search", "--cv", "2"], ["lr-search", "--cv", "2"],
                                      ["compare"]])
 def test_a_closed_pipe_ends_quietly_with_141(command):
@@ -698,6 +703,7 @@ def _warning_run(argv, capsys):
     return out, [line for line in lines if line.startswith("warning: ")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv", [
     ["c-search", "--dataset", "wine", "--Cs", "1e-4", "1", "--cv", "3", "--max-iter", "50"],
     ["lr-search", "--dataset", "wine", "--C", "1e-4", "--learning-rates", "1e-3", "--cv", "3"],
@@ -729,6 +735,7 @@ def test_lr_search_figure_of_zero_iterations_has_a_linear_axis(plt):
     assert positive.axes[1].get_yscale() == "log"
 
 
+@pytest.mark.slow
 def test_matplotlibs_logged_warnings_are_lines(tmp_path):
     # matplotlib logs (not warns) that PostScript has no transparency: logging printed it bare
     pytest.importorskip("matplotlib")
@@ -836,6 +843,7 @@ def test_unknown_target_lists_quoted_names(tmp_path, capsys):
 
 
 # 7. main() leaves the caller's matplotlib backend and pyplot's figures alone.
+@pytest.mark.slow
 def test_main_leaves_the_callers_backend_alone(tmp_path, capsys):
     mpl = pytest.importorskip("matplotlib")
     import matplotlib.pyplot as pyplot
@@ -889,6 +897,7 @@ def test_search_display_of_a_grid_of_no_parameter(plt, iris):
 
 
 # 9. docs/search.rst quotes what its code gives (bounds its doctests check, not counts).
+@pytest.mark.slow
 def test_the_search_page_prose_is_what_its_code_gives():
     import doctest
     import inspect

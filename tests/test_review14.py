@@ -27,6 +27,7 @@ def _quiet(est, *args, **kw):
         return est.fit(*args, **kw)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("grid, params", [
     ({"C": [1, 0.1, 10]}, {}),
     ({"C": [0.1, 1.0], "l1_ratio": [0, 0.5]}, {"l1_ratios": [0, 0.5]}),

@@ -161,6 +161,7 @@ def margin(P):
 
 
 # ------------------------------------------------------------- pipelines in cross-validation
+@pytest.mark.slow
 @pytest.mark.parametrize("X, y", [(XB_RAW, YB), (XW_RAW, YW)], ids=["binary", "3 classes"])
 def test_pipeline_cross_val_predict_is_lr_tight(X, y):
     X0, y0 = X.copy(), y.copy()
@@ -229,6 +230,7 @@ def test_rfe_ranks_as_lr_tight():
     assert len(np.unique(ours.ranking_)) > 2
 
 
+@pytest.mark.slow
 def test_sequential_selection_and_permutation_importance_are_lr_tight():
     X = XW[:, :7]
     ours = strict(lambda: SequentialFeatureSelector(GD(), n_features_to_select=3, cv=folds(3),
@@ -304,6 +306,7 @@ def test_stacking_and_soft_voting_are_lr_tight():
     assert np.abs(v - vr).max() < 1e-3
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(SKLEARN < (1, 5), reason="TunedThresholdClassifierCV is 1.5's")
 def test_threshold_classifiers_are_lr_tight():
     from sklearn.model_selection import FixedThresholdClassifier, TunedThresholdClassifierCV
@@ -320,6 +323,7 @@ def test_threshold_classifiers_are_lr_tight():
     assert np.all((L == Lr) | (np.abs(pr - 0.3) < 1e-3))
 
 
+@pytest.mark.slow
 def test_halving_search_picks_lr_tight_c():
     from sklearn.experimental import enable_halving_search_cv  # noqa: F401
     from sklearn.model_selection import HalvingGridSearchCV
@@ -418,6 +422,7 @@ def test_pickle_and_clone_round_trips_of_fitted_meta_estimators():
 
 
 # ------------------------------------------------------------------- the built-in search
+@pytest.mark.slow
 @pytest.mark.parametrize("data, scoring", [
     ("wine", "accuracy"), ("wine", "neg_log_loss"), ("wine", "roc_auc_ovr"),
     ("cancer", "roc_auc"), ("cancer", "neg_log_loss"),

@@ -368,6 +368,7 @@ def test_class_blocks_by_matmul_are_the_einsum_formula(K, p, dtype, layout):
     np.testing.assert_array_equal(q, before)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k, dense, dtype", [(12, True, np.float32), (10, True, np.float64),
                                              (8, False, np.float64)])
 def test_class_block_fits_keep_the_promise(monkeypatch, k, dense, dtype):

@@ -142,6 +142,7 @@ def test_fits_at_the_513_edge(k, d, taken, whole_takes):
     assert (whole_takes[0] > 0) == taken
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["C", "F", "f32"])
 def test_crawling_ten_classes_now_converge(fmt, whole_takes):
     """1200 × 60, 10 classes, C = 1e4, seed 3: f2b07ba ran to max_iter 3.2e-2 above J*.
@@ -166,6 +167,7 @@ def test_integer_weights_take_the_repeated_rows_path(whole_takes):
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.slow
 def test_warm_start_into_the_crawl():
     X, y, s = _ns(0, 10, 60, 1200)
     m = GradientDescentLogisticRegression(C=1e2, warm_start=True)
@@ -188,6 +190,7 @@ def test_unconverged_fit_warns_and_nothing_else():
     assert np.array_equal(X, Xc) and np.array_equal(s, sc) and np.all(np.isfinite(m.coef_))
 
 
+@pytest.mark.slow
 def test_search_scores_equal_single_fits_on_digits():
     from sklearn.datasets import load_digits
 
@@ -201,6 +204,7 @@ def test_search_scores_equal_single_fits_on_digits():
         assert abs(cv.cv_results_[f"split{i}_test_score"][0] - ll) <= 1e-6
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("threads", [1, 2])
 def test_whole_hessian_paid_by_the_stop_confirms_it(threads):
     """8 classes x 101 coordinates (K·p = 808 <= 2n), C = 1e4, seed 0: stopped 'converged'
@@ -217,6 +221,7 @@ def test_whole_hessian_paid_by_the_stop_confirms_it(threads):
     assert not m.converged_ or _gap(m, X, y, 1e4, s) <= 1e-6
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(strict=False, reason="10 classes x 101 coordinates, C = 1e4, seed 0: "
                    "stops 'converged' at 371 iterations 5.3e-6 above J*, the blocks' "
                    "decrement confirming it before the whole Hessian's price (~600 "
@@ -227,6 +232,7 @@ def test_whole_hessian_unpaid_false_stop():
     assert not m.converged_ or _gap(m, X, y, 1e4, s) <= 1e-6
 
 
+@pytest.mark.slow
 def test_csr_whole_takes_do_not_outcost_the_fit(whole_takes):
     """CSR one-hot flights (5,973 x 105, 11 classes, C = 1e4): 5 whole-Hessian takes by
     products, ~200 iterations each, in a 214-iteration fit, 3.9x f2b07ba's time (0.49 ->

@@ -320,6 +320,7 @@ def test_search_refit_warm_start_is_kept():
     assert search.best_estimator_.converged_
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", ["bb", "lbfgs"])
 def test_check_estimator_with_warm_start(solver):
     from sklearn.utils.estimator_checks import check_estimator
@@ -352,6 +353,7 @@ def test_a_common_intercept_shift_tie_converges(dtype, shift, solver):
     assert model.converged_
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(strict=False, reason=(
     "review 143: a far start just below J(0) still crawls: digits standardized, C=1e4, the"
     " fit x100 (J=0.80 < J(0)=2.30): bb max_iter at 240x J*, cold 171 iterations"))

@@ -212,6 +212,7 @@ def test_torch_inputs_are_not_mutated(torch, cw):
     assert all(torch.equal(a, b) for a, b in zip((X, y, sw), copies, strict=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kw", [dict(Cs=[0.1, 1.0, 10.0]),
                                 dict(Cs=[0.1, 1.0], l1_ratios=[0.0, 0.5]),
                                 dict(Cs=[0.1, 1.0], use_legacy_attributes=False),

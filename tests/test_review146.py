@@ -92,6 +92,7 @@ def test_help_of_every_command_and_version(capsys):
     assert status == 0 and out.strip() == f"gdlogreg {gdlogreg.__version__}"
 
 
+@pytest.mark.slow
 def test_subprocess_error_status_and_no_traceback(tmp_path):
     """``python -m gdlogreg``: a data error and a usage error both exit 2, one line."""
     missing = str(tmp_path / "nope.csv")
@@ -256,6 +257,7 @@ def test_scorer_and_folds_refused_before_fitting(tmp_path, capsys):
 
 
 # ------------------------------------------------------------------ held: plots
+@pytest.mark.slow
 def test_plots_in_unusual_formats(tmp_path, capsys):
     X, y = _data()
     path = _write(tmp_path / "d.csv", _csv_text(X, y))
@@ -372,6 +374,7 @@ def test_whole_numbers_among_text_labels_are_one_class(tmp_path):
     np.testing.assert_array_equal(y2 == "1", y == 1)
 
 
+@pytest.mark.slow
 def test_lr_search_rows_name_distinct_rates(tmp_path, capsys):
     """As c-search's Cs: learning rates printed as the floats they are (6 digits merged
     0.03 and 0.03000001)."""

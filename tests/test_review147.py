@@ -559,6 +559,7 @@ def _shape(v):
     return np.shape(v)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("data", ["binary", "iris"])
 @pytest.mark.parametrize("l1_ratios", [None, [0.0, 0.5]])
 def test_search_attribute_shapes_match_lrcv(data, l1_ratios):
@@ -642,6 +643,7 @@ def test_search_class_weight_string_labels_and_pickle():
     np.testing.assert_array_equal(again.predict_proba(X), ours.predict_proba(X))
 
 
+@pytest.mark.slow
 def test_search_inside_meta_estimators():
     X, y = _iris()
     ref = cross_val_predict(_lrcv(Cs=3, cv=3), X, y, cv=3, method="predict_proba")

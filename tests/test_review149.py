@@ -137,6 +137,7 @@ def test_offset_columns_without_intercept_three_classes(solver):
     _assert_within_promise(m, X, y, _offset_J_star(X, y, 1.0, 0.0), 1.0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", ["bb", "lbfgs", "gd"])
 @pytest.mark.parametrize("k", [2, 3])
 def test_offset_columns_search_columns_stop_as_their_single_fits(solver, k):

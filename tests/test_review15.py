@@ -55,6 +55,7 @@ def test_a_search_with_a_seed_numpy_refuses_is_one_line(command, seed, capsys):
     _one_line_error(capsys, status, ["--random-state", seed, "2**32 - 1"])
 
 
+@pytest.mark.slow
 def test_plot_when_matplotlib_cannot_be_imported_is_one_line(tmp_path):
     """A matplotlib that is found but cannot be imported (blocked, or broken) passed the
     find_spec check and then raised ImportError from deep inside, a traceback."""

@@ -22,6 +22,7 @@ def _rare_class():
     return X, y
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scoring", ["neg_log_loss", "neg_brier_score"])
 def test_array_api_folds_without_a_class_are_scored_as_numpys(scoring):
     xps = pytest.importorskip("array_api_strict")
@@ -94,6 +95,7 @@ def test_dask_centred_gram_is_the_in_memory_one():
                                rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", [(400, 150, 3), (600, 300, 2)])
 def test_dask_search_between_the_metrics_is_numpys(shape):
     """X between the two metrics: each column of the batch waits for the p × p metric's

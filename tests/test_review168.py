@@ -6,6 +6,7 @@ import tracemalloc
 import warnings
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from gdlogreg import GradientDescentLogisticRegression
@@ -24,6 +25,7 @@ def _bytes(X):
     return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
 
 
+@pytest.mark.slow
 def test_csc_fit_peak_is_that_of_csr():
     rng = np.random.default_rng(0)
     X = sp.random(200_000, 500, density=0.02, format="csr", random_state=0)
@@ -39,6 +41,7 @@ def test_csc_fit_peak_is_that_of_csr():
     assert peaks["csc"] <= max(2 * peaks["csr"], _bytes(X)), peaks
 
 
+@pytest.mark.slow
 def test_csc_rows_counted_without_a_copy_of_the_indices():
     from gdlogreg._backends._array import COUNT_CHUNK, stored_per_row
 

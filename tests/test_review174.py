@@ -56,6 +56,7 @@ def _j_star(X, y, C):
                    for s in ("bb", "lbfgs"))
 
 
+@pytest.mark.slow
 def test_rare_carriers_of_raw_routes_stop_within_the_promise():
     """Was 3.3e-5 above J* at 105 iterations, "converged"; now 8e-8 at 113."""
     X, y = _routes(5)
@@ -65,6 +66,7 @@ def test_rare_carriers_of_raw_routes_stop_within_the_promise():
     assert (model.loss_curve_[-1] - J_star) / J_star <= 1e-6
 
 
+@pytest.mark.slow
 def test_the_search_asks_its_columns_what_their_single_fits_ask():
     """Two folds of all rows but one: each column stops where its single fit does (both
     at 105 iterations, 3e-5 above the fold's J*, before), within the promise."""
@@ -95,6 +97,7 @@ def test_two_classes_take_no_diagonal(monkeypatch, solver):
     assert GradientDescentLogisticRegression(solver=solver).fit(X, y).converged_
 
 
+@pytest.mark.slow
 def test_a_class_block_whose_rows_became_certain_sends_the_stop_to_a_take(monkeypatch):
     """At the stop of the first test, the blocks held were not allowed to confirm it."""
     from gdlogreg._steps import bb
@@ -112,6 +115,7 @@ def test_a_class_block_whose_rows_became_certain_sends_the_stop_to_a_take(monkey
     assert True in verdicts
 
 
+@pytest.mark.slow
 def test_the_diagonal_s_takes_together_cost_at_most_their_share(monkeypatch):
     """Review 179: each take that the diagonal's fall sends a stop to was weighed alone
     against the iterations run, and a refusal re-arms the test: on CSC X (blocks from

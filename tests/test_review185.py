@@ -53,6 +53,7 @@ def _fuzzed(seed):
     return X, y.argmax(1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [57, 119, 139])
 def test_a_grid_of_l1_ratios_with_zero_fits_k_classes(seed):
     X, y = _fuzzed(seed)

@@ -30,6 +30,7 @@ def _wide(seed, k):
     return X, y, C, rho
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("seed", "k"), [(12, 2), (54, 2), (7, 3), (28, 3)])
 def test_a_converged_wide_l1_fit_is_within_the_promise(seed, k):
     """Before: 1.3e-5, 4.8e-6, 1.9e-5 and 1.4e-6 above J*, 'converged', without a warning."""
@@ -45,6 +46,7 @@ def test_a_converged_wide_l1_fit_is_within_the_promise(seed, k):
     assert (J - J_star) / J_star <= 1e-6
 
 
+@pytest.mark.slow
 def test_the_search_columns_take_the_support_as_their_single_fits():
     """The batched search prices a column's take by its support as the single fit does:
     the same C chosen and the same fold scores as GridSearchCV over single fits."""

@@ -158,6 +158,7 @@ def _fresh_J(model, X, y, sw, C, l1_ratio, fit_intercept=True):
     return Objective(problem, Identity(fit_intercept)).evaluate(coef.astype(X.dtype)).J
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", ["bb", "gd", "nesterov", "lbfgs"])
 @pytest.mark.parametrize("case", ["l2", "l1", "enet-noint", "float-lr", "f32-multi", "warm"])
 def test_points_carry_their_original_coordinates(base_spy, solver, case):

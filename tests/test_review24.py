@@ -19,6 +19,7 @@ def _same_path(a, b):
     np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-9)
 
 
+@pytest.mark.slow
 def test_rows_of_weight_zero_do_not_decide_whether_the_low_rank_metric_applies():
     """1000 rows of 4000 features and 100 rows of weight 0 (1100 > LOW_RANK_ROWS): the
     metric was refused, where the fit without those rows took it; now the same path."""
@@ -38,6 +39,7 @@ def test_a_weight_of_two_counts_as_two_rows_for_the_low_rank_metric():
     _same_path(weighted, twice)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("warm_start_path", [False, True])
 def test_a_search_takes_the_low_rank_metric_as_its_single_fits_on_their_folds(
         warm_start_path):

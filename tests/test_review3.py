@@ -2,6 +2,7 @@
 X's stored entries (03eba9d) and the labels' class indices re-encoded for the
 convergence warning's separability test (de36275)."""
 
+import functools
 import tracemalloc
 import warnings
 
@@ -79,6 +80,7 @@ def _hostile(rng, fmt, kind, dtype, canonical, index64):
     return X, np.asarray(X.toarray(), dtype=np.float64)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     seed=st.integers(0, 2**32 - 1),
@@ -132,13 +134,21 @@ def test_a_row_weighted_by_two_has_the_moments_of_the_row_repeated(fmt):
         np.testing.assert_allclose(u, v, rtol=1e-13, atol=1e-15)
 
 
+@functools.cache
+def _large_csr():
+    """100,000 x 400 at 10 % density (48 MB of arrays), drawn once for the tests below
+    (drawing it took 4 s of their 6)."""
+    return sp.random(100_000, 400, density=0.1, format="csr", random_state=0, dtype=np.float64)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 def test_sparse_moments_make_no_copy_of_X(fmt, weighted):
     """The moments' peak is a small fraction of X's arrays (runs of 65,536 entries;
     CSC X has many columns here: a run is at least a whole column, see the xfail)."""
     rng = np.random.default_rng(0)
-    X = sp.random(100_000, 400, density=0.1, format=fmt, random_state=0, dtype=np.float64)
+    X = _large_csr().asformat(fmt)
     s = rng.random(X.shape[0]) if weighted else 1.0 / X.shape[0]
     if weighted:
         s /= s.sum()
@@ -301,10 +311,11 @@ def test_the_scale_path_leaves_a_non_canonical_X_as_it_was(fmt):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 def test_the_scale_path_makes_no_copy_of_X(fmt):
     """X.max(axis=0) of CSR X converts it to CSC (a copy of X's size)."""
-    X = sp.random(100_000, 400, density=0.1, format=fmt, random_state=0, dtype=np.float32)
+    X = _large_csr().astype(np.float32).asformat(fmt)  # a copy: its data are scaled below
     X.data *= np.float32(1e30)  # squares overflow float32: the scale path
     size = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
     be = NumpyBackend(X, np.ones(X.shape[0], np.int8), 1.0 / X.shape[0])

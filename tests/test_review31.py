@@ -48,6 +48,7 @@ def test_an_array_api_fit_with_the_dense_metric_sums_no_weights_on_the_device(
     assert positive_row_counts == []
 
 
+@pytest.mark.slow
 def test_a_dask_search_makes_no_single_objectives_to_start_its_metrics(monkeypatch):
     """A Dask backend has no centred rows (no factored metric: nothing to delay), yet the
     batch's start made every group's single objective, each persisting its column of

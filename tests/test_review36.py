@@ -54,6 +54,7 @@ def test_many_one_hot_columns_of_confident_rows_converged_within_tol_of_J_star()
     assert not est.converged_ or gap <= est.tol, gap  # 3.2e-5 at 396, plain; 9.2e-6 at 417
 
 
+@pytest.mark.slow
 def test_the_search_scores_are_those_of_tight_fits_on_raw_carseats():
     """Raw ISLR/Carseats (ShelveLoc, 3 classes): LogisticRegressionCV picks C=1e4 from
     unconverged lbfgs fits (ConvergenceWarning); ours ties at 2.78 .. 1e4 and picks the

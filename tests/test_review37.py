@@ -22,6 +22,7 @@ def _close_figures():
     plt.close("all")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rates", [["1e300"], ["1", "1e300"], ["1.5e308"]])
 def test_lr_search_plot_of_a_learning_rate_near_the_float_limit(tmp_path, capsys, rates):
     # Was: a traceback from matplotlib's log-axis ticks (OverflowError: cannot convert
@@ -118,6 +119,7 @@ def test_user_guide_breast_cancer_dual_gap_matches_the_fit():
     assert claimed_bound / 1.1 <= fit.dual_gap_ <= claimed_bound * 1.1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv", [
     ["compare", "--dataset", "iris", "--test-size", "0"],
     ["lr-search", "--learning-rates", "1", "--max-iter", "20", "--cv", "2"],

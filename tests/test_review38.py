@@ -22,6 +22,7 @@ _SKLEARN = tuple(int(v) for v in sklearn.__version__.split(".")[:2])
 
 
 # ------------------------------------------------- SelectFromModel on an L1 fit
+@pytest.mark.slow
 def test_select_from_model_keeps_every_nonzero_weight_of_an_l1_fit():
     # Was: SelectFromModel(LogisticRegression(l1_ratio=1)) keeps every feature of
     # nonzero weight (threshold 1e-5, read from the estimator), ours kept those above

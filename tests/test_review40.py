@@ -142,6 +142,7 @@ def test_softmax_over_the_scores_is_scipy_s(log, dtype):
 
 
 # --- finding: the search's memory_budget left out the iterates' n_features x columns arrays
+@pytest.mark.slow
 def test_a_wide_search_keeps_to_its_memory_budget():
     """The batch's size counted four n x columns arrays per group (and the rules' state),
     not the ~20 p x columns arrays every group's iterates hold: on 300 x 900, 5 classes,

@@ -81,6 +81,7 @@ def test_a_step_too_small_to_move_the_weights_is_not_called_stable(data, solver)
     assert "2/L" in msg
 
 
+@pytest.mark.slow
 def test_nesterov_below_2_over_L_is_not_called_too_large(data):
     # 0.3 < 1/L ≈ 0.3008 < 2/L ≈ 0.6015: J at nesterov's extrapolated points rose with the
     # momentum, and the warning said "learning_rate=0.3 is too large for steady descent",

@@ -82,6 +82,7 @@ def test_a_pass_of_another_fit_is_not_a_thread_limit(two_threads):
     assert all(lib.num_threads == 2 for lib in _threads._blas_controllers())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("same_x", [True, False], ids=["same_X", "other_X"])
 def test_fits_on_python_threads_at_once_give_their_fits_alone(two_threads, same_x):
     """Four estimators (binary, 3 classes, CSR, float32) fitted on a ThreadPoolExecutor,
@@ -106,6 +107,7 @@ def test_fits_on_python_threads_at_once_give_their_fits_alone(two_threads, same_
     assert all(lib.num_threads == 2 for lib in _threads._blas_controllers())
 
 
+@pytest.mark.slow
 def test_grid_search_on_two_threading_jobs_gives_the_serial_search(two_threads):
     """GridSearchCV(n_jobs=2) on joblib's threading backend: the serial search's scores
     and best model, bit for bit, no oversubscription warning."""

@@ -226,6 +226,7 @@ def _check_model(model, ref, X, y):
     assert clone(model).get_params() == model.get_params()
 
 
+@pytest.mark.slow
 @FUZZ
 @given(problems())
 def test_fuzz_a_fit_refuses_clearly_or_gives_a_finite_sklearn_shaped_model(problem):
@@ -297,6 +298,7 @@ def test_fuzz_converged_J_is_no_worse_than_logistic_regression(problem):
         assert ours <= theirs * (1 + 1e-6)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 @given(problems(), st.lists(st.sampled_from([1e-8, 1e-2, 1.0, 1e3]), min_size=1, max_size=3,

@@ -150,6 +150,7 @@ def _leaf_raw():
     return X.to_numpy(float), y
 
 
+@pytest.mark.slow
 def test_class_blocks_stop_honestly_on_raw_wide_scales(monkeypatch):
     """Was a strict xfail: with the class blocks taken (forced here) the fit stopped
     converged_ at 108 iterations, J 6e-4 above J* (the stopping test in the blocks' metric

@@ -379,6 +379,7 @@ def test_float_labels_that_are_whole_numbers(est):
         est.fit(XS, YS + 0.5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
 def test_fifty_thousand_features_and_twenty_rows(fmt):
     """d = 50,000 and n = 20: a converged model, LogisticRegression's."""

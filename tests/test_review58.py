@@ -123,6 +123,7 @@ def test_canonical_csr_is_not_copied_and_float32_stays_float32(monkeypatch):
     assert model.predict_proba(X32).dtype == np.float32
 
 
+@pytest.mark.slow
 def test_a_200000_by_50000_csr_is_never_densified():
     rng = np.random.default_rng(0)
     n, d, nnz = 200_000, 50_000, 1_000_000  # 0.01 %: 80 GB dense, 12.8 MB as CSR

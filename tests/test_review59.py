@@ -130,6 +130,7 @@ def test_weighted_fit_reaches_logistic_regressions_minimum(loader, class_weight)
     assert X.equals(X0) and np.array_equal(w, w0)
 
 
+@pytest.mark.slow
 def test_search_in_pipeline_is_grid_search_with_weights_routed():
     X, y, w = _table("datasets", "Titanic", "Survived", "Freq")
     Cs = np.logspace(-3, 3, 7)

@@ -169,6 +169,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case, fmt, n_classes, dtype", [
     ("backtracking", "dense", 2, np.float64), ("backtracking", "csc", 3, np.float64),
     ("bb", "csr", 2, np.float64), ("bb", "dense", 3, np.float32),
@@ -254,6 +255,7 @@ def test_class_major_softmax_is_the_general_one(dtype, kind):
 
 
 # ============================================ trials that overflow, hostile settings
+@pytest.mark.slow
 @pytest.mark.parametrize("solver, learning_rate", [
     ("backtracking", 1e6), ("bb", 1e6), ("lbfgs", 1e3), ("backtracking", "auto"), ("bb", "auto"),
 ])
@@ -390,6 +392,7 @@ def _host(a):
     return np.asarray(a.cpu() if hasattr(a, "cpu") else a)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lib", ["array_api_strict", "torch", "dask"])
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize("params", [

@@ -119,6 +119,7 @@ def test_no_such_warning_where_the_scorer_takes_the_weights():
     _assert_same(search, gs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kw", [
     {"Cs": [1, 10], "l1_ratios": [0, 1]},
     {"Cs": np.array([1, 10, 100]), "warm_start_path": True},
@@ -165,6 +166,7 @@ def test_the_cv_users_pick(cv, fit_params):
     _assert_same(*_both(X, y, fit_params, Cs=[0.01, 1.0], cv=cv, scoring="neg_log_loss"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scoring, kw", [
     ("f1_macro", {"Cs": [1e-6, 0.1, 1.0, 1e6]}),
     ("roc_auc_ovr", {"Cs": [0.01, 1.0, 100.0], "l1_ratios": [0.0, 0.5, 1.0]}),
@@ -182,6 +184,7 @@ def test_wine_raw_string_labels_as_grid_search():
                                                                        random_state=0)))
 
 
+@pytest.mark.slow
 def test_attributes_have_logistic_regression_cvs_shapes():
     """C_, l1_ratio_, n_iter_, scores_ and coefs_paths_: LogisticRegressionCV's keys and
     shapes (scikit-learn 1.9's legacy attributes), on three classes and on two."""
@@ -201,6 +204,7 @@ def test_attributes_have_logistic_regression_cvs_shapes():
                 k: v.shape for k, v in theirs.items()}, name
 
 
+@pytest.mark.slow
 def test_cv_results_in_pandas_as_grid_searchs():
     X, y = WINE_STD
     search, gs = _both(X, y, Cs=[0.1, 1.0, 10.0], l1_ratios=[0.0, 0.5])

@@ -85,6 +85,7 @@ def test_the_array_api_metric_leaves_out_rows_of_weight_zero(load, solver):
     assert _rel(got[2], ref[2]) < 1e-8
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("solver", ["bb", "lbfgs", "gd"])
 def test_the_dask_grams_leave_out_rows_of_weight_zero(solver):

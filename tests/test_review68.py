@@ -73,6 +73,7 @@ def _fit(X, y, **params):
         return GradientDescentLogisticRegression(**params).fit(X, y)
 
 
+@pytest.mark.slow
 def test_many_first_names_one_hot_converged_within_tol_of_J_star():
     """Was a strict xfail until the softmax's own-class residual -o/(1 + o) replaced
     s/Σe - s, which rounded a confident row's residual to 0 (review 88): now within tol.

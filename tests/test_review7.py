@@ -28,9 +28,10 @@ from gdlogreg._loss import make_loss
 MODES = ("one", "several", "threads")
 
 
-def _mode(monkeypatch, mode):
-    """One row block; blocks of 37 rows on this thread; blocks of 37 rows on three threads."""
-    monkeypatch.setattr(_array, "CHUNK", _ORIG_CHUNK if mode == "one" else 37)
+def _mode(monkeypatch, mode, m=1):
+    """One row block; blocks of 37 rows on this thread; blocks of 37 rows on three threads
+    (CHUNK counts entries of Z, m a row)."""
+    monkeypatch.setattr(_array, "CHUNK", _ORIG_CHUNK if mode == "one" else 37 * m)
     monkeypatch.setattr(_array, "MIN_SHARE", _ORIG_MIN_SHARE if mode != "threads" else 1)
     limit = (lambda: 3) if mode == "threads" else _ORIG_LIMIT
     monkeypatch.setattr(_threads, "thread_limit", limit)
@@ -83,9 +84,9 @@ def _layout(X, name, tmp_path):
 def _fit_modes(monkeypatch, make, X, y, sw=None, modes=MODES):
     """The model ``make()`` fitted in each mode; X, y and sw must come back unwritten."""
     copies = [np.array(X), np.array(y), None if sw is None else np.array(sw)]
-    out = []
+    out, k = [], len(np.unique(y))
     for mode in modes:
-        _mode(monkeypatch, mode)
+        _mode(monkeypatch, mode, k if k > 2 else 1)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             out.append(make().fit(X, y, sample_weight=sw))
@@ -120,6 +121,7 @@ def _data(n_classes, dtype=np.float64, n=150, d=5, seed=0):
 SOLVERS = ("bb", "gd", "nesterov", "backtracking", "lbfgs")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("n_classes", [2, 3, 10])
 def test_every_solver_fits_the_same_model_on_blocks(monkeypatch, solver, n_classes):
@@ -180,7 +182,7 @@ def test_warm_starts_through_an_all_zero_coef_on_blocks(monkeypatch, n_classes):
     X, y, sw = _data(n_classes, n=200)
     runs = []
     for mode in MODES:
-        _mode(monkeypatch, mode)
+        _mode(monkeypatch, mode, n_classes if n_classes > 2 else 1)
         model = GradientDescentLogisticRegression(tol=1e-10, max_iter=3000, warm_start=True)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
@@ -199,6 +201,7 @@ def test_warm_starts_through_an_all_zero_coef_on_blocks(monkeypatch, n_classes):
     np.testing.assert_allclose(runs[0][2], runs[0][0], rtol=0, atol=1e-6)  # the same optimum
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_the_cv_search_fits_the_same_models_on_blocks(monkeypatch, n_classes):
     """The batched search: its groups' width (K per candidate) differs from m."""
@@ -259,6 +262,7 @@ def test_an_interrupt_in_a_worker_gives_the_blas_setting_back(
     assert _blas() == [2] * len(_blas()) and _threads._blas_users == 0
 
 
+@pytest.mark.slow
 def test_concurrent_fits_give_the_blas_setting_back_and_their_own_models(
     monkeypatch, two_blas_threads
 ):

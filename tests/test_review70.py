@@ -54,6 +54,7 @@ def _counting(monkeypatch):
     return taken
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k", [20, 50])
 def test_wide_csr_takes_no_class_blocks_whose_dense_factors_cost_the_fit(monkeypatch, k):
     """One-hot of 480 levels as CSR (482 coordinates), 20 and 50 classes: the K blocks'

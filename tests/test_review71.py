@@ -69,6 +69,7 @@ def _one_hot_one_positive(n=48_000, seed=0):
     return sp.hstack([X, year]).tocsr(), y
 
 
+@pytest.mark.slow
 def test_single_positive_among_one_hot_rows_converges():
     """One positive row in 48,000 one-hot CSR rows with a year column near 2000: the
     default bb fit ran to max_iter=1000 (an honest ConvergenceWarning), J 3e-4 above J*,
@@ -146,6 +147,7 @@ def _rare_class(max_iter=1000):
     return model, (_J(model, X, y, 0.1) - _J(ref, X, y, 0.1)) / _J(ref, X, y, 0.1)
 
 
+@pytest.mark.slow
 def test_backtracking_on_a_rare_class_stops_within_tols_promise():
     """Was a strict xfail: backtracking stopped converged_ 2.1e-5 above J* (683 iterations)
     on 3 positives in 20,000 rows, then 3.0e-6 at 863 with the intercepts' decrement (the

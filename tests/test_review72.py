@@ -62,6 +62,7 @@ def _quiet_fit(X, y, **params):
     return model, [str(w.category.__name__) + ": " + str(w.message) for w in caught]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("K", [2, 5])
 @pytest.mark.parametrize("C, l1_ratio", [(1.0, 0.0), (1.0, 0.5), (1.0, 1.0), (100.0, 0.0)])
 def test_columns_never_stored_get_zero_coef_and_no_warning(K, C, l1_ratio):
@@ -86,6 +87,7 @@ def _peak(f):
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("K", [2, 4])
 def test_wide_fit_holds_a_few_coefficient_arrays_and_predict_none(K):
     d = 2**20
@@ -100,6 +102,7 @@ def test_wide_fit_holds_a_few_coefficient_arrays_and_predict_none(K):
     assert predict_peak < 20 * 8 * X.shape[0] * K + X.data.nbytes + (1 << 20)
 
 
+@pytest.mark.slow
 def test_raw_hashed_counts_at_C_100_converge():
     """Raw hashed counts at C=100 (10,000 tweets, 2**17 columns): no p x p metric applies
     (n > LOW_RANK_ROWS, p > MAX_WHITENED) and the plain bb steps in standardized

@@ -171,6 +171,7 @@ def test_the_diagonal_does_not_slow_one_hot_fits_at_large_C(name):
     assert diagonal.n_iter_[0] <= 1.2 * plain.n_iter_[0], (diagonal.n_iter_, plain.n_iter_)
 
 
+@pytest.mark.slow
 def test_a_converged_one_hot_fit_is_within_about_tol_over_10_of_J_star():
     """covid (15,524 x 929 one-hot CSR, 3 classes) at C = 100: under the diagonal metric
     alone converged_ at 627 iterations on the gradient test 4.2e-6 above J* (dual_gap_

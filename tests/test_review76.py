@@ -64,6 +64,7 @@ QUOTED = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, C, solver, n_iter, path, phrase", QUOTED,
                          ids=[f"{q[4].split('/')[-1]}-{q[0]}-{q[1]:g}-{q[2]}" for q in QUOTED])
 def test_quoted_iteration_counts_are_the_fits(name, C, solver, n_iter, path, phrase):

@@ -80,6 +80,7 @@ def test_no_penalty_keeps_the_promise_at_a_loose_tol(solver):
         assert (objective(clf, X, y) - J_star) / J_star <= 0.1 * tol
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("multiclass, csr, warm", [
     (False, True, False), (True, False, False), (True, True, True)])
 def test_a_loose_search_picks_what_grid_search_picks(multiclass, csr, warm):

@@ -101,6 +101,7 @@ def _hostile_csr(n, d, seed=0):
     return X, y
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("params", [
     dict(),
     dict(l1_ratios=[0.0, 1.0], solver="bb"),

@@ -137,6 +137,7 @@ def test_zero_dimensional_dask_weight_is_one_weight_for_every_row():
     _close(model, ref)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "chunks",
     [(1, 3), (3, 1), ((10, 0, 50, 0, 60), (1, 2)), ((1, 2, 3, 114), 3)],
@@ -157,6 +158,7 @@ def test_chunkings_of_every_shape_are_the_numpy_fit(chunks):
     _close(model, ref)
 
 
+@pytest.mark.slow
 def test_search_on_one_row_chunks_is_the_numpy_search():
     """GradientDescentLogisticRegressionCV on 120 chunks of one row: the numpy search."""
     X, y = _data()

@@ -62,6 +62,7 @@ def test_no_advice_to_raise_max_iter_for_fits_without_a_minimum():
     assert "Increase max_iter or tol" in _search_warning(Cs=[1.0], max_iter=3)
 
 
+@pytest.mark.slow
 def test_search_classes_in_the_labels_namespace_as_its_refit():
     """Under array-API dispatch the search's classes_ was a numpy array while its refit's
     (and the single fit's, review 81) are in y's namespace and on its device:

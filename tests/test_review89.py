@@ -77,6 +77,7 @@ def test_a_positive_weight_whose_share_rounds_to_0_is_still_certified(dtype, big
     assert _margins(est, X, y)[-1] < 0
 
 
+@pytest.mark.slow
 def test_a_dask_fit_keeps_such_a_weight():
     da = pytest.importorskip("dask.array")
     X, y = _std(load_wine)

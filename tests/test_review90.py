@@ -26,9 +26,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedKFold
 
+from conftest import fuzz_examples
 from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV
 
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
+# 20 problems in the suite (60 took two minutes); sweeps: GDLOGREG_FUZZ_SCALE (conftest)
+FUZZ = settings(max_examples=fuzz_examples(20), deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 
 
@@ -81,6 +83,7 @@ def _same_columns(search, gs):
 # ----------------------------------------------------------------------------- defect
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", ["bb", "gd", "nesterov"])
 def test_a_float32_grid_keeps_its_dtype_as_grid_search_does(solver):
     # Cs (l1_ratios, learning rates) as a float32 array: GridSearchCV's params hold
@@ -206,6 +209,7 @@ def _equal(a, b):
     return np.array_equal(a, b) and a.dtype == b.dtype
 
 
+@pytest.mark.slow
 @FUZZ
 @given(problems())
 def test_fuzz_the_search_answers_as_grid_search(problem):

@@ -35,6 +35,7 @@ def _bound(X, buf):
     return 2 * buf + 0.1 * nbytes + X.shape[0] * 8 + 3 * CHUNK * 8
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("sparse", [False, True])
 def test_a_k_class_fit_at_c_inf_holds_what_the_same_fit_at_c_1_holds(dtype, sparse):

@@ -73,6 +73,7 @@ def _fit(X, y, **params):
         return GradientDescentLogisticRegression(solver="lbfgs", **params).fit(X, y)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("C", [1e3, np.inf])
 def test_lbfgs_rents_the_class_blocks_on_csr(C):
     """303 (C = 1e3) and 254 (C = inf) iterations as found, on the mean block throughout;
@@ -89,6 +90,7 @@ def test_lbfgs_rents_the_class_blocks_on_csr(C):
         assert (J - J_star) / J_star < 1e-6
 
 
+@pytest.mark.slow
 def test_lbfgs_search_follows_its_single_fits_on_the_rented_blocks():
     """The batched search passes the iterations run to the take as the single fit does: each
     column's loss curve is its single fit's, where the blocks were rented."""
@@ -156,6 +158,7 @@ def test_float64_lbfgs_kakadu_converges():
         assert _fit(X, y, C=1e3).converged_
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason=(
     "review 55's class of one row between the two metrics (400 x 250 raw, 4 classes and a"
     " fifth of one row, C = 100): with the class blocks rented (this review) lbfgs stops"
@@ -242,6 +245,7 @@ def _passenger_cars(n=20_000):
     return X[idx], y[idx]
 
 
+@pytest.mark.slow
 def test_a_metric_whose_directions_are_all_refused_is_set_aside():
     """The directions in the class blocks' metric refused at nearly every iteration from 31
     on; the fit never left them (max_iter here). Five refusals in a row now set the metric

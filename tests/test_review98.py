@@ -34,6 +34,7 @@ def _rel_gap(fit, X64, y, ref):
     return (objective(fit, X64, y) - J_star) / J_star
 
 
+@pytest.mark.slow
 def test_raw_pd_speech_float32_is_not_called_converged_far_above_J_star():
     """Was an xfail: "converged" 27 % above J* (510 iterations, SkylakeX kernels), J's
     least still over the fall test's 10 iterations after one of bb's rises; its windows of
@@ -92,6 +93,7 @@ def test_float32_weights_summing_past_2_to_the_24_match_the_float64_fit():
     np.testing.assert_allclose(fit32.coef_, fit64.coef_, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_float32_search_matches_grid_search_over_float32_single_fits():
     X, y = load_wine(return_X_y=True)
     X = StandardScaler().fit_transform(X).astype(np.float32)

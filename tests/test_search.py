@@ -76,6 +76,7 @@ def test_same_answers_as_grid_search(name, scoring):
 WEIGHTED_SCORES = hasattr(GridSearchCV, "_check_scorers_accept_sample_weight")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not WEIGHTED_SCORES, reason="GridSearchCV scores without the weights")
 def test_l1_ratios_and_weights_as_grid_search():
     X, y = _scaled(load_iris)
@@ -114,6 +115,7 @@ def test_learning_rate_search_follows_each_constant_step_path():
     assert search.n_iter_.shape == (1, 5, 1, 5)
 
 
+@pytest.mark.slow
 def test_gd_auto_and_several_batches_agree():
     X, y = _scaled(load_wine)
     one = GradientDescentLogisticRegressionCV(Cs=[0.1, 1.0], solver="gd", tol=1e-7).fit(X, y)
@@ -256,6 +258,7 @@ def test_array_api_strict_matches_numpy():
     np.testing.assert_allclose(np.asarray(search.coef_), ref.coef_, rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", ["bb", "lbfgs"])
 def test_dask_one_pass_per_iteration_for_the_whole_search(solver):
     da = pytest.importorskip("dask.array")

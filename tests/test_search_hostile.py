@@ -89,6 +89,7 @@ def test_zero_dimensional_sample_weight_is_a_scalar():
     np.testing.assert_array_equal(_fold_scores(search, 5), _fold_scores(reference, 5))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scoring", ["accuracy", "neg_log_loss"])
 @pytest.mark.parametrize("big", [np.full(40, 1e308), np.where(IDX % 2, 1e308, 1.0)],
                          ids=["all-1e308", "half-1e308"])
@@ -162,11 +163,13 @@ def test_zero_weights_give_grid_search_scores():
                                    atol=1e-9, rtol=0)
 
 
+@pytest.mark.slow
 def test_a_class_of_zero_weight_fits_as_grid_search():
-    """Every class is present in every fold, but one weighs nothing: as GridSearchCV."""
+    """Every class is present in every fold, but one weighs nothing: as GridSearchCV.
+    The intercept's optimum is at infinity, so the fits run to max_iter (200 keeps it short)."""
     sw = (Y == 1).astype(float)
-    search = fit_strict(X, Y, sample_weight=sw, est=CV(Cs=[0.1, 1.0], tol=1e-9))
-    reference = _grid_search(5, sw)
+    search = fit_strict(X, Y, sample_weight=sw, est=CV(Cs=[0.1, 1.0], tol=1e-9, max_iter=200))
+    reference = _grid_search(5, sw, max_iter=200)
     np.testing.assert_array_equal(_fold_scores(search, 5), _fold_scores(reference, 5))
     assert np.all(np.isfinite(search.coef_))
 
@@ -223,6 +226,7 @@ def test_bad_folds_are_named(cv, match):
         fit_strict(X, Y, est=CV(Cs=[1.0], cv=cv))
 
 
+@pytest.mark.slow
 def test_odd_but_valid_folds_fit_as_grid_search():
     """Overlapping test sets, a predefined split, boolean masks."""
     overlapping = [(IDX[:30], IDX[20:]), (IDX[10:], IDX[:25])]
@@ -331,6 +335,7 @@ def test_probability_scores_of_a_test_fold_without_a_class(scoring):
     assert any(2 not in y[test] for _, test in folds)
 
 
+@pytest.mark.slow
 def test_probability_scores_with_array_api_match_numpy():
     """labels=classes (numpy) must not reach a scorer of array-API data: log_loss raised
     array_api_strict's "'numpy.ndarray' object has no attribute '_array'"."""
@@ -597,6 +602,7 @@ def test_a_valid_or_given_pos_label_is_kept():
                                _lrcv_means(Xc, y, "f1"), atol=1e-3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", ["bb", "nesterov"])
 def test_csc_whose_arrays_outrun_indptr_does_not_crash_the_search(solver):
     """A CSC matrix whose data and indices run past indptr[-1] (assigned after construction):

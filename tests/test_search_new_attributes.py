@@ -45,6 +45,7 @@ GRIDS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("load", [load_breast_cancer, load_iris])
 @pytest.mark.parametrize("grid", GRIDS)
 @pytest.mark.parametrize("refit", [True, False])

@@ -83,6 +83,7 @@ def test_loss_curves_are_candidate_major_as_the_cli_reads_them(cancer):
     assert (n_iter[2] <= 2).all() and (n_iter[0] == 60).all()  # α = 1e4 diverges at once
 
 
+@pytest.mark.slow
 def test_search_page_examples_run_with_their_output():
     """docs/search.rst's ``>>>`` lines, as the documentation build runs them, readably."""
     import importlib.util
@@ -115,6 +116,7 @@ def _bench_cv():
     return bench
 
 
+@pytest.mark.slow
 def test_bench_cv_rows_on_tiny_data(monkeypatch):
     """benchmarks/bench_cv.py on 150 samples: every contender timed, the same choices."""
     bench = _bench_cv()

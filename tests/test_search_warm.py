@@ -65,6 +65,7 @@ def test_warm_path_chooses_the_cold_searchs_C(name):
                                    rtol=1e-3, atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", ["bb", "nesterov"])
 def test_warm_path_takes_fewer_iterations(solver):
     """Each C from the previous C's solution: the later Cs start near their answer."""
@@ -75,6 +76,7 @@ def test_warm_path_takes_fewer_iterations(solver):
     np.testing.assert_array_equal(warm.n_iter_[0, :, 0], cold.n_iter_[0, :, 0])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "params",
     [
@@ -202,6 +204,7 @@ def test_warm_path_parameter_is_validated():
         GradientDescentLogisticRegressionCV(warm_start_path="yes").fit(X, y)
 
 
+@pytest.mark.slow
 def test_array_api_strict_warm_path_matches_numpy():
     xp = pytest.importorskip("array_api_strict")
     from sklearn import config_context
@@ -218,6 +221,7 @@ def test_array_api_strict_warm_path_matches_numpy():
     np.testing.assert_array_equal(np.asarray(search.n_iter_), ref.n_iter_)
 
 
+@pytest.mark.slow
 def test_dask_warm_path_matches_numpy():
     da = pytest.importorskip("dask.array")
     X, y = _scaled(load_breast_cancer)

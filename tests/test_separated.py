@@ -204,6 +204,7 @@ def test_confident_rows_of_a_fit_with_a_minimum_ask_no_program(monkeypatch):
     assert z.min() > 20  # the outliers are near certainty: the old gate asked the program
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("csr", [False, True])
 def test_the_null_space_test_agrees_with_the_full_program(csr):
     """On converged C = inf fits of random problems (2-4 classes; a category found in one

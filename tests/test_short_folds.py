@@ -52,6 +52,7 @@ def _short(search):
     return np.flatnonzero(np.isnan(search.coefs_paths_[3]).all(axis=(1, 2)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("params", [
     {}, {"solver": "lbfgs"}, {"solver": "gd", "max_iter": 300}, {"solver": "nesterov"},
     {"class_weight": "balanced"}, {"fit_intercept": False}, {"tol": 1e-8},
@@ -149,6 +150,7 @@ def test_warm_started_path_and_verbose(capsys):
     assert "column" in capsys.readouterr().out  # the short fold's fits, one by one
 
 
+@pytest.mark.slow
 def test_dask_as_numpy():
     da = pytest.importorskip("dask.array")
     X, y = _data(rare=1)

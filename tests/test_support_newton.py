@@ -146,6 +146,7 @@ def test_a_weight_that_would_cross_zero_stops_at_zero(monkeypatch):
     assert crossed > 0  # (the data do make some weights cross)
 
 
+@pytest.mark.slow
 def test_the_search_columns_take_the_steps_of_their_single_fits():
     """Each (C, l1_ratio, fold) column of the search takes its single fit's Newton steps:
     the same iterations, and the same coefficients where the fit converged (pure L1 at C =

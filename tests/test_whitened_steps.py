@@ -368,6 +368,7 @@ def test_a_weight_of_two_is_a_repeated_row():
     np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), rtol=1e-7)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("K", [2, 3])
 def test_each_column_of_the_search_keeps_its_single_fits_whitened_path(K, no_whitening):
     X, y = _collinear(n=1500, K=K)

@@ -223,6 +223,7 @@ def test_a_one_hot_panel_at_a_weak_penalty_converges():
     assert J - J_star <= est.dual_gap_ * (1 + 1e-9)
 
 
+@pytest.mark.slow
 def test_the_search_follows_its_single_fits_there():
     """GradientDescentLogisticRegressionCV's columns take the wide metric where their single
     fits do (each group's own price and iterations): the same iterations and fold scores."""
@@ -239,6 +240,7 @@ def test_the_search_follows_its_single_fits_there():
             assert abs(cv.scores_[cv.classes_[1]][f, 0] - single.score(X[test], y[test])) <= 1e-6
 
 
+@pytest.mark.slow
 def test_the_search_follows_its_single_fits_on_dense_x():
     """The batch's columns on dense wide X take the metric at their single fits' iterations
     (each group's own price): the same iterations and fold scores."""
