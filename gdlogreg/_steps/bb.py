@@ -367,8 +367,21 @@ def decrement(P):
     return getattr(P, "decrement", True)
 
 
+class HeldDiagonalFell:
+    """The held diagonal's fall test of bb and lbfgs: the rule keeps ``_diag`` (the
+    diagonal taken with its metric) and ``_fell_paid`` (the takes' price this test sent
+    the stops to, 0.0 at the start)."""
+
+    def _fell(self, objective, point, spent):
+        """:func:`diagonal_fell` against the held diagonal, its takes' price counted."""
+        fell = diagonal_fell(objective, point, self._diag, spent, self._fell_paid)
+        if fell:
+            self._fell_paid += objective.blocks_take_price()
+        return fell
+
+
 @register
-class BarzilaiBorwein(Armijo):
+class BarzilaiBorwein(HeldDiagonalFell, Armijo):
     """Spectral steps t (Barzilai and Borwein 1988) in a non-monotone line search.
 
     With s = Δcoef and y = Δg, t₁ = sᵀs / sᵀy and t₂ = sᵀy / yᵀy; ABBmin
@@ -523,13 +536,6 @@ class BarzilaiBorwein(Armijo):
             self._install(P)
             self._curv, self._diag = H, held_diagonal(objective, point, P)
         return ok
-
-    def _fell(self, objective, point, spent):
-        """:func:`diagonal_fell` against the held diagonal, its takes' price counted."""
-        fell = diagonal_fell(objective, point, self._diag, spent, self._fell_paid)
-        if fell:
-            self._fell_paid += objective.blocks_take_price()
-        return fell
 
     def _metric(self, q, xp):
         """P q: q, or H⁻¹ q in whitened steps (P symmetric)."""

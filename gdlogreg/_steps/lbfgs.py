@@ -8,8 +8,8 @@ from ._base import Drift, StepRule, coef_scale, eps, interpolated, quantize, reg
 from .bb import (
     CONFIRMS,
     WHITEN_FIRST,
+    HeldDiagonalFell,
     decrement,
-    diagonal_fell,
     held_diagonal,
     metric_at,
     newton_confirms,
@@ -54,7 +54,7 @@ L2_ONLY = (
 
 
 @register
-class LBFGS(StepRule):
+class LBFGS(HeldDiagonalFell, StepRule):
     """Limited-memory BFGS (Nocedal 1980) with a line search on the ray.
 
     The direction is d = -H g, H the L-BFGS inverse-Hessian estimate from the
@@ -214,13 +214,6 @@ class LBFGS(StepRule):
             self._install(objective, P)
             self._curv, self._diag = H, held_diagonal(objective, point, P)
         return ok
-
-    def _fell(self, objective, point, spent):
-        """bb's :func:`diagonal_fell` against the held diagonal, its takes' price counted."""
-        fell = diagonal_fell(objective, point, self._diag, spent, self._fell_paid)
-        if fell:
-            self._fell_paid += objective.blocks_take_price()
-        return fell
 
     def _update(self, objective, point, along_gradient=False):
         xp, g = objective.xp, point.grad
