@@ -82,13 +82,18 @@ def class_weight_vector(class_weight, classes, counts):
         return np.ones(len(classes))
     if isinstance(class_weight, dict):
         # every path (in memory, Dask, the search) checks its labels here, so that each
-        # names the unknown label alike (review 136)
-        unknown = set(class_weight) - set(classes.tolist())
-        if unknown:
+        # names the unknown label alike (review 136). As scikit-learn's
+        # compute_class_weight, labels absent from the training data are ignored where
+        # every present class has its weight (a fold without a rare class; review 191),
+        # and refused where some present class has none (a misspelt label).
+        present = set(classes.tolist())
+        unknown = set(class_weight) - present
+        if unknown and not present <= set(class_weight):
             raise ValueError(
                 "class_weight names classes that are not in the training data:"
                 f" {sorted(unknown, key=repr)}; the classes are {classes.tolist()}."
             )
+        class_weight = {c: w for c, w in class_weight.items() if c in present}
         bad = {c: w for c, w in class_weight.items() if not _is_class_weight(w)}
         if bad:
             raise ValueError(

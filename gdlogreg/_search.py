@@ -15,7 +15,7 @@ import sys
 import time
 import warnings
 from contextlib import contextmanager
-from numbers import Integral, Real
+from numbers import Integral, Number, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -1239,10 +1239,21 @@ def _test_params(params, n, test):
 
 
 def _one_number(value):
-    """A score, or a TypeError: one real number (of any numpy type, 0-d included)."""
-    if np.ndim(value) != 0 or not isinstance(np.asarray(value).item(), (int, float)):
-        raise TypeError(f"scoring must return one number; got {value!r}.")
-    return float(value)
+    """A score, or a TypeError: one real number, as GridSearchCV's ``_score`` takes it:
+    unwrapped by ``.item()`` where that holds one (a numpy scalar, a one-element array),
+    then any ``numbers.Number`` but a complex one (a Decimal, a Fraction; review 191)."""
+    number = value
+    if hasattr(number, "item"):
+        try:
+            number = number.item()
+        except ValueError:  # (more than one element)
+            pass
+    if isinstance(number, Number) and not isinstance(number, complex):
+        try:
+            return float(number)
+        except (TypeError, ValueError, OverflowError):
+            pass
+    raise TypeError(f"scoring must return one number; got {value!r}.")
 
 
 def _summable(w):
