@@ -78,18 +78,17 @@ LOW_RANK_ROWS, LOW_RANK_ENTRIES = 1024, 1 << 22
 LOW_RANK_FEW = 256
 # ... where the take's flops (dsyrk's Gram, dpotrf's Cholesky: BLAS 3) run at BLAS3_RATE
 # times the rate of an iteration's (two matrix-vector products, BLAS 2, bound by memory):
-# near the low end of the rates measured at one thread (benchmarks/README.md, "The first
-# take of the factored metric"; review 43), more with threads, where BLAS 3 scales and
-# BLAS 2 not: a fit the take cannot speed up costs 1 + BLAS3_RATE/r of its time at most,
-# r the rate found. One column only: for K classes the metric is the mean of the Hessian's
-# class blocks, and taken sooner it cost iterations (CHANGELOG.md, "The factored metric's
-# first take priced by what it costs").
+# the low end of the rates at one thread, more with threads (benchmarks/README.md, "The
+# first take of the factored metric"; review 43), so a fit the take cannot speed up costs
+# 1 + BLAS3_RATE/r of its time at most, r the true rate. One column only: for K classes
+# the metric is the mean of the Hessian's class blocks, and taken sooner it cost iterations
+# (CHANGELOG.md, "The factored metric's first take priced by what it costs").
 BLAS3_RATE = 2.0
 # K classes take the Hessian's class blocks (ClassMetric) where that take costs at most
-# CLASS_TAKE iterations: it cut the iterations after it by half or more, about what a take
-# costs (benchmarks/README.md, "The classes' own blocks"). Later, at a retake, where it
-# costs at most the iterations run so far (rent or buy: the mean block's fits that crawl
-# get it; review 49). CLASS_TAKE = 0 keeps the mean block throughout.
+# CLASS_TAKE iterations, about what it saves (benchmarks/README.md, "The classes' own
+# blocks"); later, at a retake, where it costs at most the iterations run so far (rent or
+# buy: the mean block's fits that crawl get it; review 49). CLASS_TAKE = 0 keeps the mean
+# block throughout.
 CLASS_TAKE = 16
 # Sparse X's class metric (Objective._sparse_class_take, review 68): the products of many
 # columns against an iteration's few, per column; a sparse Gram's cost per pair of a row's
@@ -103,9 +102,8 @@ SPARSE_BLAS_RATE, SPARSE_BLOCK = 20.0, 16.0
 # Between the p × p metric and the factored one (more rows than 256 and between a quarter
 # of them and as many coordinates), a take costs tens of iterations: there it follows at
 # least RENT times its cost after the last (Objective.whitening_gap), so that the takes
-# cost at most a RENT-th of the iterations run. Taken at once there it cost more time than
-# it saved; at that spacing the fits that crawl without it still get it (benchmarks/README.md,
-# "Between the two metrics").
+# cost at most a RENT-th of the iterations run and the fits that crawl without it still get
+# it (benchmarks/README.md, "Between the two metrics").
 RENT = 3
 # Host X of more than MAX_WHITENED and at most MAX_WIDE_WHITENED coordinates (no more than
 # its rows) takes that p × p metric too: CSR X (one-hot levels) once the iterations have
@@ -134,7 +132,7 @@ WIDE_STORED, WIDE_ROW, WIDE_FIXED = 1.5, 12.0, 54e3
 # coordinates").
 WIDE_GRAM, WIDE_COPY, WIDE_DENSE, WIDE_COLUMN = 60.0, 1.0, 0.35, 0.1
 # The products of K columns with X and the rows (BLAS 3) run at SOLVE_RATE times the rate of
-# the factored metric's triangular solves (BLAS 2, one pair for each of K blocks): 4.1
+# the factored metric's triangular solves (BLAS 2, one pair for each of K blocks), as
 # measured at one thread (benchmarks/README.md, "Wide data of K classes: each class's own
 # block").
 SOLVE_RATE = 4.0
@@ -794,7 +792,7 @@ class Objective:
     def standardized_twin(self):
         """This objective in the standardized coordinates (itself where they are its own):
         the Newton decrement gᵀH⁻¹g is the same in any affine coordinates, and the metric
-        of a stop's take (:func:`gdlogreg._steps.bb.taken_verdict`) is taken in those."""
+        of a stop's take (:func:`gdlogreg._steps.bb.taken_ratio`) is taken in those."""
         return self if self.T is self.std else Objective(self.problem, self.std)
 
     def standardized_point(self, point):
@@ -832,15 +830,15 @@ class Objective:
 
     def _support_take_price(self, point=None):
         """:meth:`stop_take_price` with an L1 part, whose take confirms a stop on the
-        weights' support S (:meth:`support_decrement`) whatever the rows, wide X too: there
-        the gradient tests alone stopped near-separable fits 'converged' up to 1.9e-5 above
-        J* (review 189). Where the dense metric applies, as without an L1 part; elsewhere
-        the Hessian over all m = K·p coordinates from one read of X, n·m²/2 flops, and the
-        Cholesky factor of its part on S, |S|³/3 (|S| at ``point``, m without one; a
-        refusal adds its eigenvalues), against an iteration's two products and fixed cost
-        (rent or buy: the takes cost at most about the iterations run), up to
-        MAX_WIDE_WHITENED coordinates, and for X whose Gram is one read (sparse X of K
-        classes builds it by products: as without an L1 part there)."""
+        weights' support S (:meth:`support_decrement`) whatever the rows, wide X too, where
+        the gradient tests alone stop near-separable fits above J* (review 189). Where the
+        dense metric applies, as without an L1 part; elsewhere the Hessian over all m = K·p
+        coordinates from one read of X, n·m²/2 flops, and the Cholesky factor of its part
+        on S, |S|³/3 (|S| at ``point``, m without one; a refusal adds its eigenvalues),
+        against an iteration's two products and fixed cost (rent or buy: the takes cost at
+        most about the iterations run), up to MAX_WIDE_WHITENED coordinates, and for X whose
+        Gram is one read (sparse X of K classes builds it by products: as without an L1
+        part there)."""
         p, k = self.coef_shape
         n, m = max(self._rows(), self._positive_rows()), k * p
         if self._dense_applies():
@@ -1105,9 +1103,9 @@ class Objective:
         centred rows, or from ``previous``'s (this objective's metric taken before: the
         same rows and penalty); None without them, or where H is not positive definite.
         K classes at a point: each class's own diagonal block where that pays
-        (:meth:`_low_rank_blocks_pay`) and ``class_blocks`` allows (not L-BFGS's H₀: near
-        C = inf its fits on them took 10 to 15 times as many iterations; CHANGELOG.md,
-        "Between the two metrics; review 53"), else the mean of the blocks."""
+        (:meth:`_low_rank_blocks_pay`) and ``class_blocks`` allows (not L-BFGS's H₀, whose
+        fits on them crawl near C = inf; CHANGELOG.md, "Between the two metrics; review
+        53"), else the mean of the blocks."""
         be = self.backend
         if rows is not None and class_blocks and self._low_rank_blocks_pay(spent):
             rows = SoftmaxCurvature(self.coef_shape[1], blocks=True)
@@ -1140,9 +1138,8 @@ class Objective:
         or buy, as :meth:`_class_metric_pays`), and the K factors hold at most
         LOW_RANK_ENTRIES entries; float64 only. And where their solves, K pairs of
         triangular ones (2Kn², at a SOLVE_RATE-th of the products' rate), add at most half
-        an iteration: the blocks cut up to two thirds of the iterations where measured, and
-        where the solves cost more the fit took twice the time (benchmarks/README.md, "Wide
-        data of K classes: each class's own block")."""
+        an iteration: where they cost more, the blocks' fewer iterations cost more time
+        (benchmarks/README.md, "Wide data of K classes: each class's own block")."""
         p, k = self.coef_shape
         n = self._low_rank_rows()
         if k == 1 or _coarse(self.dtype) or n is None or k * n * n > LOW_RANK_ENTRIES:
@@ -1209,9 +1206,8 @@ class Objective:
             return (self._sparse_class_take(blocks, n, per_row),
                     4 * float(per_row[1] @ per_row[0]) * k + 4 * n * k + ITERATION_FLOPS)
         # at an iteration's rate, not BLAS3_RATE (its products of K columns are matrix
-        # products too): priced at BLAS3_RATE, fits of many classes took takes that cost
-        # more than they saved (review 50; benchmarks/README.md, "Many classes: each class's
-        # own diagonal block")
+        # products too: review 50; benchmarks/README.md, "Many classes: each class's own
+        # diagonal block")
         kp = k * p
         take = k * (n * p * p + 2 * p**3) if blocks else n * kp * kp / 2 + 2 * kp**3
         return take, 4 * n * kp + ITERATION_FLOPS
@@ -1548,9 +1544,9 @@ class FactoredMetric:
     where its spectral steps grow. Above MAX_WHITENED a take costs what dozens or hundreds
     of iterations do: not retaken so; bb's schedule retakes it. ``decrement``: whether its
     ½ gᵀP g confirms a stop; above MAX_WHITENED one dense column's, whose take costs dozens
-    of iterations (without it, correlated columns at a weak penalty stopped 'converged'
-    above the promise; review 133), not CSR X's, whose take costs
-    hundreds (the gradient tests and the duality gap stop it, as under H's diagonal)."""
+    of iterations (without it correlated columns at a weak penalty stop above the promise;
+    review 133), not CSR X's, whose take costs hundreds (the gradient tests and the duality
+    gap stop it, as under H's diagonal)."""
 
     def __init__(self, L, keep, exact=False, decrement=False):
         self.L, self.keep, self.exact, self.decrement = L, keep, exact, decrement
@@ -1687,8 +1683,8 @@ class LowRankMetric:
             A /= root  # the rows taken over: scaled in place, no copy
         if not A.shape[1]:  # every feature held: no columns (dsyrk refuses k = 0)
             return A, np.zeros((len(A), len(A))), root
-        # A' A'ᵀ's lower triangle, the upper one 0 (half a product's flops; kept so: C's
-        # Cholesky reads the lower one, and mirroring it cost 2/3 of the product)
+        # A' A'ᵀ's lower triangle, the upper one 0 (half a product's flops; not mirrored:
+        # C's Cholesky reads the lower one alone)
         with scipy_blas_alone(A.shape[0] ** 2 * A.shape[1]):
             return A, _syrk(1.0, A.T, trans=1, lower=1), root
 
@@ -1780,8 +1776,8 @@ class LowRankMetric:
 def _chunk_columns(be, per_column):
     """The columns of a chunk of products with X whose results hold ``per_column`` entries
     a column: at most GRAM_ENTRIES entries, or a sixteenth of X's where that is more (a
-    column at least), X's entries as stored: sized by sparse X's dense shape, the chunk of
-    its columns made dense was 4 to 18 times X (CSC, review 168)."""
+    column at least), X's entries as stored (not sparse X's dense shape, by which a chunk
+    of its columns made dense outgrew X; review 168)."""
     stored = int(be.X.nnz) if getattr(be, "_sparse", False) else be.n_samples * be.n_features
     return max(1, max(GRAM_ENTRIES, stored // 16) // per_column)
 
@@ -1926,10 +1922,9 @@ def whole_class_metric(kp, n, sparse=False):
     each, costs at most the products of an iteration, 4n·Kp (kp <= 2n). Its price in
     iterations is :meth:`Objective._class_metric_pays`'s. Sparse X builds it by products
     with X (:meth:`Objective._class_columns`, p(1 + K²) columns): above MAX_WHITENED a
-    take cost hundreds of iterations, and the stop's confirmations took it again (review
-    142). The class blocks alone left nearly separable classes crawling or stopped
-    'converged' past the promise, where the whole Hessian converged (review 141;
-    benchmarks/README.md, "The whole Hessian of K classes up to 2,048 coordinates")."""
+    take costs hundreds of iterations (review 142). Why the whole Hessian: the class blocks
+    alone leave nearly separable classes crawling or stopped above the promise (review
+    141; benchmarks/README.md, "The whole Hessian of K classes up to 2,048 coordinates")."""
     return kp <= MAX_WHITENED or (not sparse and kp <= MAX_WIDE_WHITENED and kp <= 2 * n)
 
 
@@ -1940,9 +1935,8 @@ def paid_start(first, p):
     it (at most n·p²/4 where the metric applies, n >= WHITENED_ROWS·p), cost at most p/8
     iterations' 4np: a bound of p alone, so that dense, CSR, array-API and Dask X, and a
     search's folds, take it at the same iteration (the same path). Near the optimum a
-    step in that metric is Newton's: taken that early on six to twenty columns it cut the
-    iterations of most fits that changed. K classes wait for ``first``: their metric is
-    the blocks' mean or a pK × pK Hessian, and taken sooner it cost iterations
+    step in that metric is Newton's. K classes wait for ``first``: their metric is the
+    blocks' mean or a pK × pK Hessian, and taken sooner it cost iterations
     (benchmarks/README.md, "The p × p metric as soon as it is paid")."""
     return min(first, max(1, math.ceil(p / 8)))
 

@@ -239,9 +239,8 @@ class ArrayBackend:
 
 
 # Entries (rows × columns of Z) per block of the O(n) passes on numpy: the
-# temporaries of one block (512 KiB each in float64) stay in the caches (the
-# binary loss slows threefold on blocks that do not), whatever the number of
-# classes or of a batch's columns; each block costs a few Python calls, hence
+# temporaries of one block (512 KiB each in float64) stay in the caches, whatever the
+# number of classes or of a batch's columns; each block costs a few Python calls, hence
 # not smaller (benchmarks/README.md, "A/B of the core redesign").
 CHUNK = 65536
 
@@ -251,23 +250,20 @@ CHUNK = 65536
 # (benchmarks/README.md, "The batch's passes on 100,000 rows of K classes").
 CLASS_BATCH_BYTES = 1 << 21
 
-# Entries of Z (rows × columns) that a thread takes at least in a pass: handing
-# a share to another thread and waiting for it costs some 50 µs on the
-# benchmark machine (2-core EPYC), about the time of a pass over this many
-# entries; a pass over fewer than twice as many stays on the calling thread
-# (benchmarks/README.md, "Threads for the O(n) work").
+# Entries of Z (rows × columns) that a thread takes at least in a pass: handing a share
+# to another thread and waiting for it costs about a pass over this many entries; a pass
+# over fewer than twice as many stays on the calling thread (benchmarks/README.md,
+# "Threads for the O(n) work").
 MIN_SHARE = 32768
 
 # Entries a block keeps at least where the blocks are cut finer than CHUNK
 # so that every thread that runs gets one.
 MIN_BLOCK = 8192
 
-# Entries of X that the products by row blocks read in the time the loss takes
-# for one entry of Z (0.6 ns an entry of a float64 matrix-vector product, 3.4 ns
-# a row of the binary loss, on the benchmark machine): a pass that multiplies by
-# X's rows weighs m + (X's entries a row) / PRODUCT_ENTRIES a row where threads
-# are counted, so that passes with X's products get threads for them too
-# (benchmarks/README.md, "16 cores").
+# Entries of X that the products by row blocks read in the time the loss takes for one
+# entry of Z: a pass that multiplies by X's rows weighs m + (X's entries a row) /
+# PRODUCT_ENTRIES a row where threads are counted, so that passes with X's products get
+# threads for them too (benchmarks/README.md, "16 cores").
 PRODUCT_ENTRIES = 5
 
 # A column of dense X whose mean less the raw sums' shift c (0, or a first block's
@@ -282,9 +278,9 @@ RAW_SPREAD = 64.0
 # two-pass only where they cancel (2026-11-30, Xeon)").
 RAW_ENTRIES = 1 << 16
 
-# Rows of a block of the raw sums at most: one BLAS sum of 65,536 rows of a column
-# of few values drifts one way (0.7 | 0.9: 5e-12 of the variance at mean² = 64 var,
-# RAW_SPREAD's 65 times its sums' error); blocks of 2,048 keep it under 3e-13.
+# Rows of a block of the raw sums at most: a long BLAS sum of a column of few values
+# drifts one way, an error the subtraction amplifies up to 1 + RAW_SPREAD times
+# (CHANGELOG.md, "Dense moments in a third of the time").
 RAW_ROWS = 2048
 
 
@@ -326,7 +322,7 @@ def _row_blocks(n, m=1, work=0.0):
     cores, so that the threads' shares are equal; where there are fewer, one
     a core as long as each keeps :data:`MIN_BLOCK` entries, but only where a
     second thread will run (:data:`MIN_SHARE`): on one thread a block more is
-    only a loss call more (a tenth of a small multinomial fit's time). The
+    only a loss call more. The
     blocks depend on n and the machine only, not on the threads in use: a
     loss is summed alike on any number of them. ``work``: the entries of Z
     that a row's share of X's products weighs (:data:`PRODUCT_ENTRIES`).
@@ -560,8 +556,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         W = np.ascontiguousarray(W, dtype=self.dtype)  # the kernel's one dtype, as for m = 1
         blocks = self.row_blocks(m)
         # a row-major Z (the search's binary columns): each block's rows are contiguous
-        # there, and the kernel writes them in place (a buffer and its copy were 10 % of
-        # a CSR search)
+        # there, and the kernel writes them in place (no buffer, no copy)
         direct = out.flags.c_contiguous and out.dtype == self.dtype
 
         def part(lo, hi):
@@ -724,9 +719,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
         The move is summed apart, as :meth:`linear` makes D, and then added, as
         Z + D is: summed onto z the row's products would each round at z's
         scale, and near the optimum of an ill-scaled float32 fit the gradient
-        differences that set the spectral steps would be that noise (raw
-        breast cancer in float32 CSR: 1,806 iterations to tol = 1e-6 instead
-        of 1,178).
+        differences that set the spectral steps would be that noise (CHANGELOG.md,
+        "The fused first trial makes its own X @ d on CSR data").
         """
         d, m = self.n_features, V.shape[1]
         if self._csr:
@@ -762,9 +756,8 @@ class NumpyBackend(HostArrays, ArrayBackend):
         blocks = self._cuts[r.shape[1] if width is None else width]
         X, d, rows = self.X, self.n_features, blocks[i]
         if not self._sparse:  # as rlinear: Xᵀ r, or (Rᵀ X)ᵀ for a class-major R
-            # np.dot, not @: numpy 2.4's matmul held the GIL in these products, so
-            # the threads' blocks ran one after another (np.dot releases it; X is
-            # C-ordered here, so it copies nothing).
+            # np.dot, not @: numpy 2.4's matmul holds the GIL in these products, which
+            # serialises the threads (np.dot releases it; X is C-ordered: no copy)
             if r.shape[1] == 1:
                 G[:d, 0] += np.dot(r[:, 0], X[rows])
             else:
@@ -814,8 +807,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
                                              self._gram_rows(products=True)):
                 w = self._gram_weights(i, A.shape[0], rows, Z)
                 # rows of weight 0 (a held-out fold's) left out; not those whose curvature
-                # underflowed: the same sum, but in other blocks of rounding (a float32 path
-                # on the oldest numpy moved, 1.2e-9 to 1.3e-6 above J*)
+                # underflowed: the same sum, but in other blocks of rounding, which moves
+                # float32 paths (CHANGELOG.md, "Takes of the class metric: rows of weight 0
+                # skipped, the blocks applied by BLAS")
                 A, w = _live_rows(self._gram_weights(i, A.shape[0], None, None), A, w)
                 root = np.sqrt(w)  # w >= 0
                 A *= root
@@ -862,8 +856,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
     def _sparse_weights(self, rows, Z):
         """The weights of :meth:`centred_gram` for sparse X as one vector of n (float64),
-        made CHUNK rows at a time: the curvature's temporaries of a chunk, not of n rows
-        (those of all rows at once were 15 % of a CSR X of 20 entries a row)."""
+        made CHUNK rows at a time: the curvature's temporaries of a chunk, not of n rows."""
         n = self.n_samples
         w = np.empty(n)
         for i in range(0, n, CHUNK):
@@ -877,7 +870,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         Σ w x and Σ w x², by blocks of a 64th of X's stored entries (or 32,768), each a copy
         whose data are then squared in place (CSR's blocks of rows with their own weights),
         then Σ w (x - μ)² = Σ w x² - 2μ Σ w x + μ² Σ w: as much as one
-        iteration's products, where :meth:`_sparse_diagonal`'s gathers cost 9 to 11 (review
+        iteration's products, far less than :meth:`_sparse_diagonal`'s gathers (review
         74). ``rows`` of K columns of weights (K classes' diagonals) in the same products,
         (d + 1, K), where a read a class cost K (review 179): CSR X, and CSC X (its rows cut
         as CSR: canonical CSC has sorted row indices). The columns where
@@ -950,9 +943,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
         Σ w (x - μ)²D² over the stored entries, each centred before it is squared, plus
         (μD)² times the weight of the rows a column does not store (none where it stores
         every row of positive weight). Not Σ w (xD)² less 2μD Σ w xD plus (μD)² Σ w: that
-        cancelled for a column of a large offset against its spread (mean 1e10, spread 1:
-        1e5 times too large, review 74). The entries of rows of weight 0 are left out:
-        their squares overflowed (review 67); duplicate entries are summed first."""
+        cancels for a column of a large offset against its spread (review 74). The entries
+        of rows of weight 0 are left out: their squares overflowed (review 67); duplicate
+        entries are summed first."""
         X, (n, d) = self.X, self.X.shape
         w = np.broadcast_to(np.asarray(w, dtype=np.float64).reshape(-1), (n,))
         D = np.asarray(scale, dtype=np.float64)
@@ -1005,9 +998,9 @@ class NumpyBackend(HostArrays, ArrayBackend):
         :meth:`centred_gram`'s) at their raw predictions Z (numpy float64). CSR X (and CSC
         X of sorted row indices, cut as CSR): the K diagonal blocks alone
         (``rows.blocks``), each class's sparse Gram at its rows' weights s·pₖ(1 - pₖ)
-        (:meth:`_sparse_grams`: Σ of stored entries² a row, where the whole Hessian by
-        products cost 185-236 iterations on one-hot data of 188 to 345 columns, review 68),
-        or the whole Hessian where its rows go dense (below); else None (other CSC X)."""
+        (:meth:`_sparse_grams`: Σ of stored entries² a row, far cheaper than the whole
+        Hessian by products; review 68), or the whole Hessian where its rows go dense
+        (below); else None (other CSC X)."""
         if self._sparse and not (self._sparse_rows and rows.blocks):
             # the whole Hessian of CSR X by its row blocks made dense, where they go dense
             # and their n·(Kq)²/2 products by BLAS cost less than SPARSE_PRODUCT_RATE times
@@ -1027,7 +1020,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         q = self.n_features + 1
         # a part's temporaries of rows × width entries: at most 2^19 (4 MiB); no more
         # blocks than that needs (each costs a few numpy calls, and with ``rows.blocks`` a
-        # (K, q, q) sum: four of 45 rows were a third of wine's take)
+        # (K, q, q) sum)
         step = max(1, (1 << 19) // rows.width(q))
         blocks = self.row_blocks(1)
 
@@ -1163,7 +1156,7 @@ class NumpyBackend(HostArrays, ArrayBackend):
         """Rows per block of the dense moments: temporaries of at most a sixteenth
         of X (a quarter of small X, up to 65,536 entries), and of 2^19 entries (4 MiB
         in float64) at most, which stay in the cache (wide X's blocks of many rows
-        took twice the time)."""
+        would not)."""
         n, d = self.X.shape
         d = max(d, 1)
         return max(1, min(4096, (1 << 19) // d, max(-(-n // 16), min(-(-n // 4), 65536 // d))))
@@ -1183,12 +1176,12 @@ class NumpyBackend(HostArrays, ArrayBackend):
         :data:`RAW_SPREAD` times the variance (offsets, constants, overflowed or
         NaN sums) are summed again by :meth:`_dense_sums` (the corrected two-pass
         sums), those columns only. The others keep a variance within about
-        (1 + RAW_SPREAD)·k·ε of the exact one (k the rows of a block: 3e-13 in
-        float64 at most against long-double sums; 1e-15 for a column centred near
-        c), which the standardization, an exact change of variables whatever its
-        scale, does not feel. A third to a half of the two-pass sums' time
-        (benchmarks/README.md, "Column moments"). Rows of weight 0 add nothing
-        (X is finite; a square that overflows gives a NaN sum: summed again).
+        (1 + RAW_SPREAD)·k·ε of the exact one (k the rows of a block), which the
+        standardization, an exact change of variables whatever its scale, does not
+        feel. One read of X where the two-pass sums take two (benchmarks/README.md,
+        "Column moments: raw sums, two-pass only where they cancel"). Rows of weight 0
+        add nothing (X is finite; a square that overflows gives a NaN sum: summed
+        again).
         """
         n, d = self.X.shape
         rows = max(1, min(RAW_ROWS, RAW_ENTRIES // max(d, 1), -(-n // 4)))  # ¼ of small X
@@ -1267,14 +1260,12 @@ class NumpyBackend(HostArrays, ArrayBackend):
         blocks are combined in order (:func:`_combine`): each block is centred
         at its own mean, with the corrected two-pass sums, so nothing cancels;
         a block's mean is held apart from its correction, so that an offset does
-        not round the blocks' differences (1e6 + N(0, 1): a variance within
-        1e-15 of a long-double one, not 1.7e-12), and a column constant over
+        not round the blocks' differences, and a column constant over
         the rows of positive weight has a variance under 1e-36 of its mean
         square. Divided by a scale, X is first shifted by its row of largest
         weight (:func:`_origin`), so that the division rounds the spread, not
         the offset. The pass's row blocks run on the pool's threads (the same
-        sums on any number of them): on 16 cores the two reads of X on one thread
-        had cost more than the fit's iterations (benchmarks/README.md, "16 cores").
+        sums on any number of them; benchmarks/README.md, "16 cores").
         """
         rows = self._moment_rows()
         dtype = np.float64 if self.dtype == np.float32 else self.dtype
@@ -1779,7 +1770,8 @@ class DenseArrayBackend(ArrayBackend):
 
 #: Sparse X whose rows of positive weight hold at most this many entries gives its rows to
 #: the factored metric whatever it stores (512 KiB in float64: a copy of no weight), as
-#: dense X does: tiny one-hot sets took ten times the iterations on H's diagonal.
+#: dense X does: tiny one-hot sets crawl on H's diagonal (CHANGELOG.md, "The search fits
+#: CSC X as CSR; tiny sparse X gives its rows").
 SMALL_COPY = 1 << 16
 
 
@@ -1966,8 +1958,9 @@ def _add_block_grams(B, w, S, c):
 def _pair_grams(B, W, pairs):
     """Σᵢ Wᵢⱼ xᵢ xᵢᵀ for every column j of W (rows, K) at once, (K, d, d): each row's pairs
     of stored entries (``pairs``: their count a row) as one sparse rows × d² matrix, and one
-    product with W. One sparse product a class costs scipy's overhead K times (HSAUR/
-    Forbes2000's 27 classes: two thirds of the fit's time)."""
+    product with W, where one sparse product a class costs scipy's overhead K times
+    (CHANGELOG.md, "CSR X between the two metrics; K classes' CSR Grams in one
+    product")."""
     d, r = B.shape[1], np.diff(B.indptr)
     # each row times √ of its largest weight before the products, W divided by it: a row of
     # weight 0 (a held-out fold's, values near 1e300 included) adds 0, never inf · 0

@@ -8,65 +8,57 @@ import numpy as np
 from ._base import eps, quantize, register, vdot
 from .armijo import Armijo
 
-# ABBmin's switch: the short step when t₂ / t₁ < τ (t₂ <= t₁ always). τ starts
-# at TAU and adapts as in Bonettini, Zanella and Zanni's SGP (2009): × SHRINK
-# after a short step, × GROW after a long one; with 1/1.1 and 1.1, as many
-# short steps as long ones leave τ where it was.
+# ABBmin's switch: the short step when t₂ / t₁ < τ (t₂ <= t₁ always). τ starts at TAU and
+# adapts as in Bonettini, Zanella and Zanni's SGP (2009): × SHRINK after a short step,
+# × GROW after a long one; as many short steps as long ones leave τ where it was.
 TAU, SHRINK, GROW = 0.5, 1 / 1.1, 1.1
 
 # Whitened steps: after WHITEN_FIRST iterations (at once from a warm start) the steps take
 # the metric of the curvature of J there (Objective.whitening; user guide, "Whitened
 # steps"), and again WHITEN_AT·2ʲ iterations later; WHITEN_RHO > 0 asks the rows' mean
-# curvature ratio ρ to be that large first (inf: never). After 10 rather than 20, with
-# the stale retake below: fewer iterations on 16 of 20 real rows, none more
-# (benchmarks/README.md, "The switch after 10 updates").
+# curvature ratio ρ to be that large first (inf: never). Why 10: benchmarks/README.md,
+# "The switch after 10 updates".
 WHITEN_FIRST, WHITEN_AT, WHITEN_RHO = 10, 20, 0.0
 # ... and again as soon as the spectral step in its coordinates reaches STALE or falls to
-# 1/STALE (at least STALE_GAP iterations after the last take): where H is the curvature the
-# steps are near 1 (Newton's); a step of 4 says J has flattened since (a nearly separable
-# fit whose weights still grow), and the old metric would slow every later step; a step of
-# 1/4 says J curves four times more than the metric holds (rows that were confident where
-# it was taken are not). The fall: one column only, each such take backing off
-# (:func:`stale_metric`; benchmarks/README.md, "A metric whose steps fell"). Two classes only:
-# for K the metric is the mean of H's class blocks, not H, its steps need not be near 1,
-# and ABBmin's long steps reach 4 now and then: retakes every few iterations would cost
-# most of the fit's time (CHANGELOG.md, "bb takes its metric after 10 updates, and again
-# where the steps show it stale; a grid of l1_ratios keeps each column's path").
+# 1/STALE (at least STALE_GAP iterations after the last take): in H's metric the steps are
+# near 1 (Newton's); a step of STALE says J has flattened since (a nearly separable fit
+# whose weights still grow), one of 1/STALE that J curves more than the metric holds. The
+# fall: one column only, each such take backing off (:func:`stale_metric`). Not for K
+# classes' mean block: it is not H, its steps need not be near 1, and the test would fire
+# every few iterations (CHANGELOG.md, "bb takes its metric after 10 updates, and again
+# where the steps show it stale"; benchmarks/README.md, "A metric whose steps fell").
 STALE, STALE_GAP = 4.0, 5
 # A take restarts GLL's non-monotone window too: the steps restart at 1 in a metric the
-# window's J values were not taken in, and searched against their max, the first step
-# could raise J many-fold (benchmarks/README.md, "GLL's window restarted at a take").
+# window's J values were not taken in, and against their max the first step could raise J
+# (benchmarks/README.md, "GLL's window restarted at a take").
 # A gradient test's stop is confirmed where the steps hold a metric P (H⁻¹, the curvature
-# of J where taken): λ² = gᵀP g, twice the Newton decrement ½ gᵀP g (J - J* of the
-# quadratic model), must be at most the certified test's target: J - J* <= λ² is the bound
-# of a self-concordant J near its optimum (λ <= 0.68; Boyd and Vandenberghe 2004, §9.6.3);
-# the quadratic model's own, ½ gᵀP g, let stops past the target stand. Where P's
-# decrement, times the most a column's curvature fell since P was taken
-# (:func:`curvature_fall`), is above a CONFIRM-th of it, H is taken again at the point and
-# decides (a held P can misread a column whose curvature fell since; review 107). Where it
-# refuses, the steps go on in that new metric; at most CONFIRMS times a fit. Stops on the
-# gradient tests' plateau, far above J*, then go on, at few more iterations
+# of J where taken): λ² = gᵀP g, twice the Newton decrement, must be at most the certified
+# test's target, J - J* <= λ² bounding a self-concordant J near its optimum (λ <= 0.68;
+# Boyd and Vandenberghe 2004, §9.6.3; the quadratic model's ½ gᵀP g let stops past the
+# target stand). Where P's decrement, times the most a column's curvature fell since P was
+# taken (:func:`curvature_fall`), is above a CONFIRM-th of the target, H is taken again at
+# the point and decides (a held P misreads a column whose curvature fell; review 107);
+# after a refusal the steps go on in the new metric, at most CONFIRMS times a fit
 # (benchmarks/README.md, "A stop confirmed by the Newton decrement"; "bb's confirmation:
 # the curvature fall and λ²").
 CONFIRM, CONFIRMS = 0.1, 10
 # ... and a stop the held blocks would confirm goes to a take where a class block's diagonal
-# fell more than 1/CONFIRM-fold since theirs, if that take and those it took before for the
-# same reason cost at most TAKE_SHARE of the iterations run (:func:`diagonal_fell`; the
-# fit's time up by half at most: on CSC X four such takes ran it at 3.4 times, review 179)
+# fell more than 1/CONFIRM-fold since theirs, if that take and those this test sent the fit
+# to before cost at most TAKE_SHARE of the iterations run (:func:`diagonal_fell`;
+# CHANGELOG.md, "The diagonal's takes priced together (review 179)").
 TAKE_SHARE = 0.5
 
-# With an L1 part the metric does not apply (the prox needs a diagonal map), and the
-# proximal steps crawl where J's curvature on the support is ill-conditioned: for two
-# classes in float64, where J's Hessian on the support may be taken
+# With an L1 part the metric does not apply (the prox needs a diagonal map), and proximal
+# steps crawl where J's curvature on the support is ill-conditioned: for two classes in
+# float64, where J's Hessian on the support may be taken
 # (:meth:`gdlogreg._objective.Objective.stop_take_price`), from WHITEN_FIRST iterations on a
 # step to the support's projected Newton point
 # (:meth:`gdlogreg._objective.Objective.support_newton`) is tried, halved at most
 # NEWTON_HALVINGS times, and kept where J falls; again after the take's price in iterations
-# (rent or buy: the steps cost at most what the iterations between them do), the wait
-# doubled after a step where J fell less than NEWTON_RATIO of the quadratic model's
-# prediction (a trust region's test, Nocedal and Wright 2006, Algorithm 4.1: the support or
-# the curvature is still moving). K classes: measured, not adopted (benchmarks/README.md,
-# "The support's Newton steps").
+# (rent or buy), the wait doubled after a step where J fell less than NEWTON_RATIO of the
+# quadratic model's prediction (a trust region's test, Nocedal and Wright 2006, Algorithm
+# 4.1: the support or the curvature is still moving). K classes: not adopted
+# (benchmarks/README.md, "The support's Newton steps").
 NEWTON_HALVINGS, NEWTON_RATIO = 20, 0.25
 
 
@@ -74,9 +66,8 @@ NEWTON_HALVINGS, NEWTON_RATIO = 20, 0.25
 # Nesterov steps; bb and L-BFGS before their first take or under H's diagonal alone) is
 # confirmed in J's Hessian taken at the point once the iterations run have cost what the take
 # does (:meth:`gdlogreg._objective.Objective.stop_take_price`): the gradient's own decrement is
-# blind to a valley the rows curve little, and such stops stood far above J* (review 149).
-# After a refusal the stops wait (:func:`take_due`) until λ², predicted to fall as the
-# gradient's square (as the certified test's schedule predicts the gap), reaches its target
+# blind to a valley the rows curve little (review 149). After a refusal the stops wait
+# (:func:`take_due`) until λ², predicted to fall as the gradient's square, reaches its target
 # and the takes, this one counted, have cost at most the iterations run (rent or buy: at
 # most twice the fit's time where every take is refused); or, whatever the prediction,
 # STOP_WAIT prices after the refusal (at least an iteration).
@@ -191,8 +182,8 @@ def whitens(k, at, gap=0, since=math.inf):
     first taken at ``at``: at ``at``, then again at ``at`` + WHITEN_AT·2ʲ (j >= 0). A
     metric taken once stays that point's: far from the optimum (a warm start with huge
     coefficients, no curvature left on most rows: H near l2 D²) it misleads every later
-    step (it did not converge where the plain steps did; review 21); retaken at
-    doubling intervals it follows the iterates for log₂(n_iter) Grams. ``gap``: the
+    step (review 21); retaken at doubling intervals it follows the iterates for
+    log₂(n_iter) Grams. ``gap``: the
     iterations a take costs, where that is many (Objective.whitening_gap): the intervals
     are max(gap, WHITEN_AT), and none follows the last take, scheduled or stale, ``since``
     iterations ago, sooner than ``gap`` (else a stale take and the schedule's next one
@@ -226,15 +217,14 @@ def stale_metric(has_metric, step, since, exact, every=math.inf, gap=0, columns=
     metric's own ``every``: :class:`gdlogreg._objective.LowRankMetric`, whose retake costs
     what that many iterations' products do; numbers, or arrays of them). Only where the
     metric is J's Hessian where taken (``exact``: one column, or the whole Hessian of K
-    classes, :func:`exact_metric`); the mean of the class blocks is not the curvature, its steps
-    need not be near 1, and the test fired every few iterations there. ``gap``: at least
-    that many iterations after the last take (its cost, as :func:`whitens`). The step's
-    fall to 1/STALE for one column only (``columns``): K classes' whole Hessian kept giving
-    small steps right after its takes on nearly separated classes, and retaken every
-    STALE_GAP iterations cost time; and after ``falls`` such takes, no sooner than
-    STALE_GAP·2^falls iterations after the last (:func:`fell`): a metric whose steps fall
-    again at once is not retaken every STALE_GAP iterations to the end (review 141;
-    CHANGELOG.md, "A metric whose steps fell is taken again")."""
+    classes, :func:`exact_metric`): the mean of the class blocks is not the curvature and
+    its steps need not be near 1. ``gap``: at least that many iterations after the last
+    take (its cost, as :func:`whitens`). The step's fall to 1/STALE for one column only
+    (``columns``: K classes' whole Hessian gives small steps right after its takes on
+    nearly separated classes); and after ``falls`` such takes, no sooner than
+    STALE_GAP·2^falls iterations after the last (:func:`fell`), so that a metric whose
+    steps fall again at once is not retaken every STALE_GAP iterations to the end (review
+    141; CHANGELOG.md, "A metric whose steps fell is taken again")."""
     after = since >= _at_least(gap, STALE_GAP)
     backed_off = since >= _at_least(gap, STALE_GAP * 2**falls)
     grew = (step >= STALE) & after
@@ -294,9 +284,8 @@ def held_confirms(objective, point, Pg, curv, H, target):
 def spent_verdict(objective, point, Pg, curv, H, target):
     """A stop's verdict once CONFIRMS refusals are spent (no more takes): False where the
     held metric does not confirm it (:func:`held_confirms`; the steps go on in that
-    metric), else None (the gradient tests decide, as without a metric): once the refusals
-    were spent, the gradient tests alone stopped fits above the target (review 144,
-    pinned by tests/test_review144.py)."""
+    metric), else None (the gradient tests decide, as without a metric; review 144,
+    tests/test_review144.py)."""
     return None if held_confirms(objective, point, Pg, curv, H, target) else False
 
 
@@ -304,9 +293,9 @@ def upgrades(objective, P, spent):
     """Whether the held metric P (of K classes' blocks alone, not their Hessian) may not
     confirm a stop ``spent`` iterations into the fit, because a take there would be the
     whole Hessian (:meth:`gdlogreg._objective.Objective.whole_class_pays`): nearly
-    separated classes put most of H into the blocks' coupling, and the blocks' decrement
-    confirmed stops above the target (review 142; benchmarks/README.md, "Review 142: sparse
-    X keeps the 512 limit; the whole Hessian confirms the stops it would take")."""
+    separated classes put most of H into the blocks' coupling, which the blocks' decrement
+    does not see (review 142; benchmarks/README.md, "Review 142: sparse X keeps the 512
+    limit; the whole Hessian confirms the stops it would take")."""
     return not exact_metric(P, objective.coef_shape[1]) and objective.whole_class_pays(spent)
 
 
@@ -328,18 +317,15 @@ def held_diagonal(objective, point, P):
 def diagonal_fell(objective, point, before, spent=math.inf, paid=0.0):
     """Whether some coordinate's curvature (the diagonal of :func:`held_diagonal`, taken
     with the metric as ``before``) fell more than 1/CONFIRM-fold since: the held metric of
-    K classes' blocks then reads J's valley along it more than the CONFIRM margin covers,
-    and a take decides (:func:`newton_confirms`). Nearly separated rare classes of raw
-    features (flights_carrier's, 3 to 19 rows of 20,000) fell 46- to 5,600-fold in 16 to
-    52 iterations while the blocks' decrement stayed under its target, at stops 1.5e-6 to
-    3e-5 above J*; the real sets' stops that stood, at most 9-fold (CHANGELOG.md, review
-    174). False without ``before``, and where the take would cost more than TAKE_SHARE of
-    the ``spent`` iterations (:meth:`gdlogreg._objective.Objective.blocks_take_price`):
-    K classes of CSC X, whose blocks come from products, paid 1.8 times the fit's time
-    for a take that confirmed the stop (review 178). ``paid``: the prices of the takes
-    this test sent a fit to before (at each refusal the take is held again, and the test
-    can send it again a few iterations on: CSC X paid four takes, 3.4 times its time,
-    review 179)."""
+    K classes' blocks then misreads J's valley along it by more than the CONFIRM margin
+    covers (nearly separated rare classes whose rows became certain), and a take decides
+    (:func:`newton_confirms`). False without ``before``, and where the take, with the
+    ``paid`` ones, would cost more than TAKE_SHARE of the ``spent`` iterations
+    (:meth:`gdlogreg._objective.Objective.blocks_take_price`). ``paid``: the prices of the
+    takes this test sent the fit to before (a refusal re-arms the test). CHANGELOG.md,
+    "Held class blocks confirm no stop where a class block's diagonal fell (review 174)"
+    and "The diagonal's takes priced together (review 179)"; benchmarks/README.md, "Held
+    class blocks and the diagonal's fall"."""
     if before is None or objective.blocks_take_price() + paid > TAKE_SHARE * spent:
         return False
     base = objective.T.to_base(point.coef) if point.base is None else point.base
@@ -463,12 +449,11 @@ class BarzilaiBorwein(HeldDiagonalFell, Armijo):
         if new is None and self.stop_reason == "stalled" and self._P is not None and (
                 point.J < self._dropped - 64.0 * self._eps * abs(point.J)):
             # no step along the metric's direction lowers J (a far warm start's metric,
-            # of no curvature left on a class: gᵀPg / gᵀg of 4e11, reviews 48, 62): the
-            # metric is dropped and this iteration ends where it began (evaluated again:
-            # the ray took its z); plain steps go on from the safe first one (bb's schedule
-            # takes a metric again later). Again only once J has fallen past its rounding
-            # since: J at its rounding (float32 at tol = 0) stalls in every metric, and the
-            # stall is then the stop
+            # of no curvature left on a class; reviews 48, 62): the metric is dropped and
+            # this iteration ends where it began (evaluated again: the ray took its z);
+            # plain steps go on from the safe first one (bb's schedule takes a metric again
+            # later). Only once J has fallen past its rounding since: J at its rounding
+            # (float32 at tol = 0) stalls in every metric, and the stall is then the stop
             self._P, self._Pg, self.stop_reason, self._dropped = None, None, None, point.J
             self._short.clear()
             self._tau, self.step = TAU, self._safe
@@ -511,8 +496,8 @@ class BarzilaiBorwein(HeldDiagonalFell, Armijo):
         Newton decrement, gᵀP g, at most ``target`` in a metric taken again here where the
         held one's decrement, scaled by the curvature fall since its take, is above a
         CONFIRM-th of the target (on a plateau the curvature changes within a few
-        iterations: a metric three iterations old read raw iris's 2.8e-5 above J* as
-        1.3e-6). None without a metric; after CONFIRMS refusals, no more takes: the held
+        iterations; benchmarks/README.md, "A stop confirmed by the Newton decrement"). None
+        without a metric; after CONFIRMS refusals, no more takes: the held
         metric's :func:`spent_verdict`. A refusal keeps the new metric for the steps that
         follow."""
         if self._P is None or not decrement(self._P):
