@@ -34,6 +34,8 @@ from ._loss import (
     intercept_decrements,
 )
 from ._objective import (
+    FALL_PROBES,
+    FALL_ROUNDING,
     Objective,
     Point,
     best_shift,
@@ -485,7 +487,7 @@ class BatchObjective:
         H, _, _ = self.backend.loss_pass(rows, Z)
         return rows.shares(H), np.asarray(H, dtype=np.float64)
 
-    def gradient_decrements(self, point, V=None):
+    def gradient_decrements(self, point, V=None, misread=False):
         """Each group's :meth:`gdlogreg._objective.Objective.gradient_decrement` along its
         columns of V (the gradient without): one ``X @ V`` and one pass over the pair
         (Z, X V) (0 for a group with an L1 part)."""
@@ -501,9 +503,31 @@ class BatchObjective:
         gHg = np.asarray(q, dtype=np.float64) + 2.0 * pen
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out = np.where(gHg > 0.0, gg * gg / np.where(gHg > 0.0, gHg, 1.0), np.inf)
+            t = np.where(gHg > 0.0, gg / np.where(gHg > 0.0, gHg, 1.0), 0.0)
+        l1 = self.penalty.l1_host.reshape(-1, self.k)[:, 0] > 0.0
+        t[~(np.abs(gg) > 0.0) | l1] = 0.0
+        fall = self._falls_along(point, V, Z, U, t)  # (Objective.gradient_decrement's)
+        out = np.where(fall > out, np.inf if misread else fall, out)
         out[~(np.abs(gg) > 0.0)] = 0.0
-        out[self.penalty.l1_host.reshape(-1, self.k)[:, 0] > 0.0] = 0.0
+        out[l1] = 0.0
         return out
+
+    def _falls_along(self, point, V, Z, U, t):
+        """Each group's :meth:`gdlogreg._objective.Objective._fall_along`: how far J falls
+        along -V (``U`` = X V) at t, 2t, 4t, ... while it falls (t one number per group, 0
+        where none is probed)."""
+        J0 = np.asarray(point.J, dtype=np.float64)
+        best, active = J0.copy(), np.isfinite(t) & (t != 0.0)
+        for _ in range(FALL_PROBES):
+            if not active.any():
+                break
+            J = self.trial_values(point.coef, V, Z, U, np.repeat(np.where(active, -t, 0.0),
+                                                                 self.k))
+            active &= J < best
+            best = np.where(active, J, best)
+            t = 2.0 * t
+        fall = J0 - best
+        return np.where(fall > FALL_ROUNDING * eps(self.dtype) * np.abs(J0), fall, 0.0)
 
     def curvature_matvec(self, V):
         """H v per group for the Hessian bound (see Objective.curvature_matvec)."""
@@ -517,7 +541,7 @@ class BatchObjective:
         return self._grad(self.curvature * G, base)
 
 
-def group_decrements(objective, point, groups, V=None):
+def group_decrements(objective, point, groups, V=None, misread=False):
     """:meth:`BatchObjective.gradient_decrements` of the groups at the places ``groups``
     (along their columns of V, the whole batch's; the gradient without): their columns
     alone."""
@@ -525,7 +549,7 @@ def group_decrements(objective, point, groups, V=None):
         if V is not None:
             V = _take_cols(V, objective.columns(groups), objective.xp)
         point, objective = _group_point(objective, point, groups)
-    return objective.gradient_decrements(point, V)
+    return objective.gradient_decrements(point, V, misread)
 
 
 def _group_point(objective, point, groups):
@@ -728,7 +752,8 @@ class _Metrics:
         ok[spent] = E[groups][spent] * fall[spent] <= CONFIRM * target[spent]
         if ok[spent].any():
             where = np.flatnonzero(spent & ok)
-            ok[where] = group_decrements(objective, point, groups[where], Pg) <= target[where]
+            ok[where] = group_decrements(objective, point, groups[where], Pg,
+                                         misread=True) <= target[where]
         if not held.any():
             return ok, metric, none, none
         # (a group whose take would be the whole class Hessian: that take decides, bb.upgrades)
@@ -739,7 +764,8 @@ class _Metrics:
         small = held & ~upgrade & (E[groups] * fall <= CONFIRM * target)
         if small.any():  # and J's own curvature along P g (bb.along_metric)
             where = np.flatnonzero(small)
-            small[where] = group_decrements(objective, point, groups[where], Pg) <= target[where]
+            small[where] = group_decrements(objective, point, groups[where], Pg,
+                                            misread=True) <= target[where]
         metric[small] = True
         return self._confirm_taken(objective, point, groups, target, H, ok, metric,
                                    (held & ~small) | fresh, self._P.copy())
@@ -1532,9 +1558,8 @@ class BatchMonitor:
                     active, objective, point, opt, factor * bound, factor * floor)
                 passes &= ~tight | (again & self._flat_where_tight(
                     active, objective, point, tight, factor * floor))
-        if self.confirm is None:  # Monitor._confirmed without a metric: J no longer falls
-            for i in np.flatnonzero(passes):
-                passes[i] = not falling(self.curves[active[i]], self.tol, self.dtype)
+        for i in np.flatnonzero(passes):  # Monitor._confirmed's: J no longer falls
+            passes[i] = not falling(self.curves[active[i]], self.tol, self.dtype)
         if passes.any():
             self._confirmed(k, active, objective, point, opt, floor, passes, H)
         self._last = (objective, BatchPoint(point.coef, J, point.grad), active, self._flat)

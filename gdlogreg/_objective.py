@@ -150,6 +150,16 @@ DIAGONAL_MOVE = 2.0
 # The products of the bound's columns in chunks of at most this many entries of Z (or a
 # sixteenth of X if larger): a temporary of X's size would double a fit's memory.
 GRAM_ENTRIES = 1 << 20
+# A stop's decrement along a direction v (Objective.gradient_decrement), (gᵀv)²/(vᵀHv),
+# twice the fall of J's quadratic model along -v at its least, is checked against J
+# itself there and at its doublings, at most FALL_PROBES, while J falls (O(n) each, X v
+# made once): J convex, J - J* is at least the fall found. The model predicts half the
+# decrement; where J falls by more than the whole of it, the model misreads J (a plateau
+# whose curvature drops away from the point; review 190, benchmarks/README.md, "Plateaus
+# in float64"), and a metric held since an earlier iteration may not confirm the stop: it
+# is taken again at the point, whose own direction decides. Falls within FALL_ROUNDING ε J
+# are J's rounding.
+FALL_PROBES, FALL_ROUNDING = 20, 64.0
 
 
 def least_weights(s, xp, dtype):
@@ -509,7 +519,7 @@ class Objective:
             self.T.to_base(point.coef) if point.base is None else point.base,
             self.fit_intercept)
 
-    def gradient_decrement(self, point, v=None):
+    def gradient_decrement(self, point, v=None, misread=False):
         """(gᵀg)²/(gᵀ∇²J g) in these coordinates: by Cauchy–Schwarz, (gᵀg)² <=
         (gᵀH⁻¹g)(gᵀHg), a lower bound on λ² = gᵀH⁻¹g that needs no metric, the Rayleigh
         quotient of H along the gradient itself (the first step of conjugate gradients on
@@ -517,7 +527,9 @@ class Objective:
         gradient is left in H's flat directions, where the bound is near λ². Along another
         direction ``v`` (a metric's P g), (gᵀv)²/(vᵀHv), the same bound. One ``X @ v``
         and one O(n·m) pass over the pair (z, X v) (:class:`gdlogreg._loss.
-        DirectionCurvature`); 0 with an L1 part (no Newton decrement)."""
+        DirectionCurvature`); 0 with an L1 part (no Newton decrement). At least how far J
+        itself falls along -v (:meth:`_fall_along`), J - J* at least that; with
+        ``misread``, inf where that fall is above the bound (FALL_PROBES' comment)."""
         if self.penalty.l1 > 0.0:
             return 0.0
         xp, g = self.xp, point.grad
@@ -528,11 +540,29 @@ class Objective:
         base = self.T.to_base(v)
         m = self.coef_shape[1]
         rows = DirectionCurvature(1 if m == 1 else m, 1)
-        U = self.backend.linear(base, self.fit_intercept)
-        q, _, _ = self.backend.loss_pass(rows, self._raw(point), U, None)
+        U, Z = self.backend.linear(base, self.fit_intercept), self._raw(point)
+        q, _, _ = self.backend.loss_pass(rows, Z, U, None)
         # the penalty's ½ l2 ‖W‖² curves J by l2 ‖W‖² along W: twice its value
         gHg = float(np.sum(q)) + 2.0 * self.penalty_at(v)
-        return gg * gg / gHg if gHg > 0.0 else math.inf
+        if not gHg > 0.0:
+            return math.inf
+        bound, fall = gg * gg / gHg, self._fall_along(point, Z, U, base, gg / gHg)
+        return math.inf if misread and fall > bound else max(bound, fall)
+
+    def _fall_along(self, point, Z, U, base_v, t):
+        """How far J falls below ``point``'s along -v (``U`` = X v, ``base_v`` v in the
+        original coordinates) at t, 2t, 4t, ... while it falls (FALL_PROBES' comment); 0
+        within J's rounding."""
+        base = self.T.to_base(point.coef) if point.base is None else point.base
+        best = point.J
+        for _ in range(FALL_PROBES):
+            value, _, _ = self.backend.loss_pass(self.loss, Z, U, -t)
+            J = value + self.penalty.value(self._weights(base - t * base_v), self.xp)
+            if not J < best:
+                break
+            best, t = J, 2.0 * t
+        fall = point.J - best
+        return fall if fall > FALL_ROUNDING * eps(self.dtype) * abs(point.J) else 0.0
 
     def intercept_decrement(self, point, floor=0.0, H=None):
         """maxₖ (|gₖ| - floor)₊²/Hₖ: the intercepts' gradient g over the diagonal of

@@ -8,12 +8,15 @@ its take (:func:`gdlogreg._steps.bb.curvature_fall`), is above a tenth of that t
 the search's columns confirm as their single fits.
 """
 
+import math
+
 import numpy as np
 import pytest
 from sklearn.model_selection import KFold
 from test_review62 import _J, _one_row_class
 
 import gdlogreg._batch as batch
+import gdlogreg._solver as _solver
 from gdlogreg import GradientDescentLogisticRegression as GD
 from gdlogreg import GradientDescentLogisticRegressionCV as GDCV
 from gdlogreg._steps import bb, lbfgs
@@ -54,6 +57,8 @@ def test_lbfgs_stop_refused_ends_within_the_promise(lbfgs_verdicts, monkeypatch,
     X, y, _ = _one_row_class(seed, 300, 20)
     tight = GD(C=C, solver="lbfgs", tol=1e-13, max_iter=5000).fit(X, y)
     J_star = _J(tight, X, y, C)
+    # the decrement alone: float64's fall test (review 190) would hold the stop back first
+    monkeypatch.setattr(_solver, "FALL_SHARE_FLOAT64", math.inf)
     lbfgs_verdicts.clear()
     model = GD(C=C, solver="lbfgs").fit(X, y)
     assert model.converged_ and lbfgs_verdicts[-1] and lbfgs_verdicts.count(False) >= 1
@@ -71,6 +76,7 @@ def test_the_search_lbfgs_columns_follow_their_single_fits_through_refusals(
     """Three Cs and the one row in every training fold: each lbfgs column is refused as
     its single fit and stops where it does."""
     X, y, s = _one_row_class(seed, 300, 20, weighted=weighted)
+    monkeypatch.setattr(_solver, "FALL_SHARE_FLOAT64", math.inf)  # the decrement alone
     folds = [(np.r_[0, tr + 1], te + 1)
              for tr, te in KFold(3, shuffle=True, random_state=0).split(X[1:])]
     refused, real = [], batch.BatchLBFGS.confirms
@@ -100,10 +106,11 @@ def test_lbfgs_float32_is_not_asked(lbfgs_verdicts):
     assert lbfgs_verdicts == []
 
 
-def test_lbfgs_refit_keeps_no_state(lbfgs_verdicts):
+def test_lbfgs_refit_keeps_no_state(lbfgs_verdicts, monkeypatch):
     """A second fit of the same estimator asks and refuses as the first (no state kept
     between calls)."""
     X, y, _ = _one_row_class(2, 300, 20)
+    monkeypatch.setattr(_solver, "FALL_SHARE_FLOAT64", math.inf)  # the decrement alone
     est = GD(C=100.0, solver="lbfgs")
     first_curve = est.fit(X, y).loss_curve_.copy()
     first = list(lbfgs_verdicts)

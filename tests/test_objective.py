@@ -567,9 +567,10 @@ def test_dense_block_products_copy_no_block_of_x(layout):
     finally:
         tracemalloc.stop()
     assert len(NumpyBackend(X, np.ones(n, np.int8), 1.0 / n).row_blocks(1)) > 1
-    # measured 1.8 n-vectors C-ordered (products by blocks), 2.6 F-ordered or strided
-    # (whole products, R stored); a block of X (35,000 rows) is 5
-    assert peak <= 3.0 * n * 8
+    # measured 3.3 n-vectors C-ordered and 3.2 F-ordered (at the stop's decrement: Z, X v
+    # and the blocks' temporaries of its pass and of its probes of J, review 190); a block
+    # of X (35,000 rows) is 5
+    assert peak <= 4.0 * n * 8
 
 
 @pytest.mark.parametrize("weighted", [False, True])

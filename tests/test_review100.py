@@ -103,7 +103,8 @@ def _bench(name, tmp_path):
 def test_user_guide_lbfgs_floor_figures_are_the_fits(monkeypatch):
     """2026-12-06: the guide's Haswell counts (155, 63 and 197) had gone stale where no
     Haswell machine ran the test: the small data's metric take of one Gram product (2f77ae5)
-    gives 151 and 97, the whole class Hessian of K classes (3e57e64) digits' 179."""
+    gives 151 and 97, the whole class Hessian of K classes (3e57e64) digits' 179; float64's
+    fall test (review 190) 185."""
     from gdlogreg import _solver
 
     # (the Xeon's SkylakeX figures in the guide predate the back-off of a dropped metric)
@@ -163,7 +164,8 @@ def test_review98_float32_lbfgs_on_diamonds_as_benchmarks_readme_says(tmp_path):
     """The README's newest Haswell figures. 2026-12-06: the ones after the corrected log (51,
     57, 57 and 60) had gone stale where no Haswell machine ran the test: since the fall test
     also reads windows of 20 (b500b9c) the fits take 67, 64, 61 and 60, and since softmax's
-    shifted form (d87584d) the unweighted lbfgs fit 63; kept as history, the new appended."""
+    shifted form (d87584d) the unweighted lbfgs fit 63; kept as history, the new appended.
+    Since float64's fall test (review 190) the float64 fit takes 63, changed in place."""
     # review 101: float32 K classes take the class blocks; the figures after that fix
     found = re.search(
         r"the xfail test's diamonds fit converges in (\d+) \(\"bb\"\) and (\d+) \(lbfgs\) "

@@ -137,16 +137,18 @@ def test_float64_raw_cigarette_converges_within_tol(params):
 
 def test_a_float32_stop_waits_while_j_falls_and_float64_never_asks():
     """``falling``: the least J's falls over the last FALL_ITERS iterations, extrapolated at
-    their rate against the FALL_ITERS before, say J* lies more than GAP_SHARE·tol·J below;
-    not where they are within J's rounding, never in float64 (its decrement confirms) nor
-    on a curve too short."""
+    their rate against the FALL_ITERS before, say J* lies more than GAP_SHARE·tol·J below
+    (float64, whose decrement confirms first: tol·J, review 190); not where they are
+    within J's rounding nor on a curve too short."""
     from gdlogreg._solver import FALL_ITERS, falling
 
     F32, F64 = np.dtype(np.float32), np.dtype(np.float64)  # as the fits pass them
     tol, n = 1e-5, 3 * FALL_ITERS
     crawl = [1.0 + 2e-6 * (n - k) for k in range(n)]  # a steady fall of 2e-6 J an iteration
     assert falling(crawl, tol, F32)  # r = 1 (0.99): J* some 2e-4 J below, tol/10 allows 1e-6
-    assert not falling(crawl, tol, F64)
+    assert falling(crawl, tol, F64)  # float64 too (review 190): 2e-4 J is above tol · J
+    slow = [1.0 + 1e-7 * (n - k) for k in range(n)]  # J* some 9.9e-6 J below
+    assert falling(slow, tol, F32) and not falling(slow, tol, F64)
     assert not falling(crawl[-2 * FALL_ITERS:], tol, F32)  # too short a curve
     assert not falling(crawl, 1e-2, F32)  # within a looser tol's target
     fast = [1.0 + 2.0 ** -k for k in range(1, n)]  # each fall half the one before

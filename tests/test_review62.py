@@ -29,6 +29,7 @@ is never asked; units 1e-150 and 1e150, collinear copies and sparse X give no le
 warning or NaN model.
 """
 
+import math
 import warnings
 
 import numpy as np
@@ -36,6 +37,7 @@ import pytest
 from scipy.special import logsumexp
 from sklearn.model_selection import KFold
 
+import gdlogreg._solver as _solver
 import gdlogreg._steps.bb as bb
 from gdlogreg import GradientDescentLogisticRegression as GD
 from gdlogreg import GradientDescentLogisticRegressionCV as GDCV
@@ -67,6 +69,7 @@ def test_a_class_of_one_row_stops_within_tol_after_its_refusals(verdicts, monkey
     """Three classes in the rows' low-rank metric (100 × 60): the gradient tests pass on
     the one row's plateau 9e-5 above J*; the decrement refuses five times and the fit ends
     within tol of J* (4e-7; without refusals: above it)."""
+    monkeypatch.setattr(_solver, "FALL_SHARE_FLOAT64", math.inf)  # the decrement alone (review 190)
     X, y, _ = _one_row_class(8, 100, 60)
     tight = GD(C=1.0, tol=1e-13, max_iter=5000).fit(X, y)
     Jstar = _J(tight, X, y, 1.0)

@@ -6,11 +6,14 @@ since its take, within a CONFIRM-th of the target) and J's curvature along its P
 now still confirm it, single fits and the search's columns alike.
 """
 
+import math
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_iris
 from sklearn.model_selection import StratifiedKFold
 
+import gdlogreg._solver as _solver
 from gdlogreg import GradientDescentLogisticRegression as GD
 from gdlogreg import GradientDescentLogisticRegressionCV as GDCV
 from gdlogreg import _batch
@@ -31,6 +34,7 @@ def test_search_columns_take_the_spent_verdict_of_their_single_fits(monkeypatch,
     """Raw iris, no refusal left from the start: every stop asks the held metric alone.
     The search's columns stop where their single fits do; and the verdict is asked (the
     fits without it stop sooner in a fold)."""
+    monkeypatch.setattr(_solver, "FALL_SHARE_FLOAT64", math.inf)  # the decrement alone (review 190)
     X, y = load_iris(return_X_y=True)
     folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
     _no_refusals_left(monkeypatch)

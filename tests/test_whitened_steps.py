@@ -3,6 +3,7 @@ curvature of J at that iterate (the Hessian for two classes; the mean of its cla
 for K), where H is far from a multiple of the identity (issue #16; benchmarks/README.md,
 "Whitened coordinates")."""
 
+import math
 import warnings
 
 import numpy as np
@@ -11,6 +12,7 @@ import scipy.sparse as sp
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import StratifiedKFold
 
+import gdlogreg._solver as _solver
 from gdlogreg import GradientDescentLogisticRegression, GradientDescentLogisticRegressionCV, _batch
 from gdlogreg._objective import Objective
 from gdlogreg._problem import make_problem
@@ -974,6 +976,7 @@ def test_a_plateau_stop_is_refused_by_the_newton_decrement(verdicts, monkeypatch
     """Raw iris at C = 1e6: the gradient tests pass on a plateau 2.8e-5 above J*; the
     Newton decrement in a metric taken again there refuses the stop, and the fit ends
     within tol/10 of J* (without the confirmation: above tol)."""
+    monkeypatch.setattr(_solver, "FALL_SHARE_FLOAT64", math.inf)  # the decrement alone (review 190)
     from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression
 
@@ -1007,6 +1010,7 @@ def test_the_search_confirms_its_columns_stops_as_their_single_fits():
 def test_float32_fits_are_not_asked_the_newton_decrement(monkeypatch):
     """In float32 the gradient's rounding, weighed by the metric, would read as distance
     to J*: the gradient tests decide alone there."""
+    monkeypatch.setattr(_solver, "FALL_SHARE_FLOAT64", math.inf)  # the decrement alone (review 190)
     from sklearn.datasets import load_iris
 
     X, y = load_iris(return_X_y=True)

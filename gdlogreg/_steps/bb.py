@@ -276,9 +276,11 @@ def newton_confirms(objective, point, Pg, curv, H, target, take, held=True):
 def held_confirms(objective, point, Pg, curv, H, target):
     """Whether the metric held confirms a stop without a take: its decrement ½ gᵀP g,
     times the curvature fall since its take (:func:`curvature_fall`), within a CONFIRM-th
-    of ``target``, and J's own curvature along P g (:func:`along_metric`) too."""
+    of ``target``, and J's own curvature along P g (:func:`along_metric`) too, where J
+    does not fall along it past the quadratic model (``misread``: a plateau the held
+    metric misreads; a take at the point decides)."""
     E = 0.5 * vdot(point.grad, Pg, objective.xp) * curvature_fall(curv, H)
-    return E <= CONFIRM * target and along_metric(objective, point, Pg, target)
+    return E <= CONFIRM * target and along_metric(objective, point, Pg, target, misread=True)
 
 
 def spent_verdict(objective, point, Pg, curv, H, target):
@@ -333,12 +335,13 @@ def diagonal_fell(objective, point, before, spent=math.inf, paid=0.0):
     return now is not None and curvature_fall(before, now) > 1.0 / CONFIRM
 
 
-def along_metric(objective, point, Pg, target):
+def along_metric(objective, point, Pg, target, misread=False):
     """Whether (gᵀP g)²/((P g)ᵀH (P g)) <= ``target``, H J's own Hessian at the point: by
     Cauchy–Schwarz a lower bound on λ² = gᵀH⁻¹g whatever P is, near it where P ≈ H⁻¹; where
     P misreads H (a metric the classes share for K classes of one row), above gᵀP g
-    (:meth:`gdlogreg._objective.Objective.gradient_decrement` along P g)."""
-    return objective.gradient_decrement(point, Pg) <= target
+    (:meth:`gdlogreg._objective.Objective.gradient_decrement` along P g, and J's own fall
+    along it; ``misread``: False where J falls past the quadratic model)."""
+    return objective.gradient_decrement(point, Pg, misread) <= target
 
 
 def exact_metric(P, k):
