@@ -502,7 +502,7 @@ class GradientDescentLogisticRegression(
         """The fitted attributes of the descent's ``result``, by name."""
         xp, be = problem.xp, problem.backend
         m, d = problem.n_columns, problem.n_features
-        W, b = problem.split(result.coef)
+        W, b = problem.split(problem.held_in_range(result.coef))
         if b is not None:
             b = _intercepts_summing_to_zero(b, xp)
         fitted = {

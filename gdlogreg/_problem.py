@@ -401,6 +401,18 @@ class Problem:
         """The textbook start: every weight and the intercept at zero."""
         return self.backend.zeros(self.coef_shape)
 
+    def held_in_range(self, coef):
+        """coef with its ±inf entries held at ±the largest float of its dtype: a column of
+        subnormal scale (1e-38 in float32) whose weight's optimum lies past the float range
+        comes back as the representable weight nearest it, not as an inf model (a hostile
+        fuzz case; tests/test_hostile.py)."""
+        xp = self.xp
+        big = float(xp.finfo(coef.dtype).max)
+        if bool(xp.all(xp.abs(coef) <= big)) or not bool(xp.any(xp.isinf(coef))):
+            return coef
+        return xp.where(coef > big, xp.full_like(coef, big),
+                        xp.where(coef < -big, xp.full_like(coef, -big), coef))
+
     def split(self, coef):
         """Views (W, b) of coef = [W; b]; b is None without an intercept."""
         d = self.n_features

@@ -338,3 +338,19 @@ def test_fuzz_hostile(case):
     except (ValueError, TypeError) as error:  # a clear message, not an internal one
         message = str(error)
         assert "cannot convert" not in message and "NaN to integer" not in message, message
+
+
+def test_a_weight_past_float32s_range_is_held_at_its_largest_float():
+    """The fuzz's case (stop 77): one row of weight 1e200 whose only entry is 1e-38 in
+    float32, no intercept, C = 1e-160 (l1 = 1e-40 of the loss): J's optimal weight is
+    about 5e38, past float32's 3.4e38, and the standardized descent's weight came back
+    as inf; it is held at float32's largest float, and the model is finite."""
+    X = np.zeros((6, 2), dtype=np.float32)
+    X[3, 0] = 1e-38
+    sw = np.zeros(6)
+    sw[3] = 1e200
+    model = fit_clean(X, np.array([0, 1, 2, 0, 1, 2]), sw, known=True, C=1e-160, solver="gd",
+                      fit_intercept=False, l1_ratio=1.0, max_iter=30)
+    assert model.coef_.dtype == np.float32
+    assert model.coef_[0, 0] == np.finfo(np.float32).max
+    assert np.all(np.isfinite(model.predict_proba(X)))
