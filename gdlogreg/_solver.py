@@ -47,8 +47,11 @@ must also pass its Newton decrement: λ² = gᵀP g (twice it) <= GAP_SHARE · t
 λ² in J's Hessian taken at the stop once that take is paid
 (:class:`gdlogreg._steps.bb.StopTakes`, float64; with an L1 part on the weights' support,
 and for K classes at least the penalty's fall under the shifts common to the classes,
-where a refusal moves the weights there next: ``Monitor.jump``); in float32 it must
-wait while J still falls (:func:`falling`). Every rule's gradient-test stop must also pass
+where a refusal moves the weights there next: ``Monitor.jump``); the decrement is no
+smaller than J's own fall along its direction
+(:meth:`gdlogreg._objective.Objective.gradient_decrement`). Every gradient-test stop first
+waits while J still falls (:func:`falling`: in float32 against GAP_SHARE · tol · J, in
+float64, behind the decrement, against tol · J). Every rule's gradient-test stop must also pass
 the intercepts' decrement, maxₖ gₖ²/Hₖₖ <= GAP_SHARE · tol · J
 (:meth:`gdlogreg._objective.Objective.intercept_decrement`, from ρ's pass): by
 Cauchy–Schwarz at most λ², it sees the valley of an intercept that
@@ -435,9 +438,9 @@ class Monitor:
         and by the intercepts' (:meth:`~gdlogreg._objective.Objective.intercept_decrement`),
         each at most the certified test's target; not asked of a gradient at its rounding
         floor or of a J stalled at its rounding; at a warm start's first iterate, where the
-        rule holds no metric yet, not given (the stop waits an iteration). Without
-        ``confirm`` (float32, or a rule with no metric) the stop first waits while J still
-        falls (:func:`falling`; in float64 too, against a plateau the decrement misreads)."""
+        rule holds no metric yet, not given (the stop waits an iteration). First, in every
+        dtype, the stop waits while J still falls (:func:`falling`; in float64 against a
+        plateau the decrement misreads)."""
         target = GAP_SHARE * self.tol * point.J
         if falling(self.loss_curve, self.tol, self.objective.dtype):  # J no longer falls
             return False
