@@ -1,0 +1,178 @@
+"""Host float64 algebra of J's Hessians on p coordinates (p × p, numpy): their Cholesky
+factors with a floor under the spectrum, solves, the loss's flat directions, and the
+solve of the quadratic model of J with an L1 part (:func:`l1_model_point`).
+
+Pure functions of numpy arrays, below :mod:`gdlogreg._objective`, which takes the
+Hessians from a backend's Gram (user guide, "The metric of whitened steps"; "Newton steps
+on the support: an L1 part").
+"""
+
+import math
+
+import numpy as np
+from scipy.linalg import cho_solve
+from scipy.linalg.blas import dtrsv as _trsv
+from scipy.linalg.lapack import dpotrf as _potrf
+from scipy.linalg.lapack import dpotrs as _potrs
+
+from ._backends._threads import scipy_blas_alone
+from ._xp import eps
+
+
+def _floor(dtype):
+    """The floor under the metric's H, as a share of its mean diagonal (the rows' part in
+    float64): 1e-13, 10 eps in float32 (see :func:`_floor_of`)."""
+    return max(1e-13, 10.0 * eps(dtype))
+
+
+def _floor_of(rows, penalty, count, dtype):
+    """The floor under the metric's H of ``count`` coordinates, from the sums of its
+    diagonal's parts: a share (:func:`_floor`) of the rows' mean, not of the penalty's,
+    which stays near c (l2·D² of a feature of tiny units) where separable rows' is spent,
+    and then swamped the curvature of a feature of huge units (benchmarks/README.md, "The
+    metric's floor from the rows; a factored metric retaken as its cost allows").
+    In float32 a share of the whole mean: the gradient's rounding there, blown up along
+    those features, kept separable fits from converging (tests/test_review23.py, 28)."""
+    whole = rows + (penalty if _coarse(dtype) else 0.0)
+    return _floor(dtype) * max(whole, 0.0) / count
+
+
+def _coarse(dtype):
+    """Whether the metric's gradients carry a coarse rounding (float32): its floor is a
+    share of H's whole diagonal, and the factored metric keeps the doubling schedule."""
+    return eps(dtype) > 1e-10
+
+
+def _add_diagonal(H, v):
+    """H's diagonal += v, in place (H square; cheaper than numpy's diag_indices_from)."""
+    H.flat[:: len(H) + 1] += v
+
+
+def _kept(H, keep):
+    """H on the coordinates ``keep`` (a mask) in both dimensions: H itself where all are."""
+    return H if keep.all() else H[np.ix_(keep, keep)]
+
+
+def _symmetrized(H):
+    """½(H + Hᵀ) in H's own memory (numpy buffers the transposed operand), as a
+    C-ordered array where H's memory is Fortran-ordered (LAPACK's): the same values and
+    layout as the new array ``0.5 * (H + H.T)`` it replaces, so that P q rounds as it did.
+    For its callers' own temporaries."""
+    if H.flags.f_contiguous and not H.flags.c_contiguous:
+        H = H.T  # symmetric once done: Hᵀ holds the same values, C-ordered
+    H += H.T
+    H *= 0.5
+    return H
+
+
+def _cho_solve(L, r):
+    """C⁻¹ r (r: n × m, float64) for C = L Lᵀ, L its lower Cholesky factor: two triangular
+    solves for one column (faster than dpotrs there; OpenBLAS runs dtrsv on one thread),
+    LAPACK's dpotrs for more (CHANGELOG.md, "The low-rank metric retaken from its rows'
+    Gram")."""
+    if r.shape[1] == 1:
+        return _trsv(L, _trsv(L, r[:, 0], lower=1), trans=1, lower=1)[:, None]
+    with scipy_blas_alone(2.0 * len(L) ** 2 * r.shape[1]):
+        t, info = _potrs(L, r, lower=True)  # cho_solve's LAPACK call
+        return t if info == 0 else cho_solve((L, True), r)
+
+
+def _factor(H, dtype, lam):
+    """The lower Cholesky factor of the metric's H (``lam``: the penalty's part of its
+    diagonal) with a floor under its spectrum (:func:`_floor_of`), in H's memory; None
+    where H is not positive definite in floating point."""
+    # the floor: H⁻¹ would otherwise blow up the gradients' rounding along a null direction
+    # (a copy or a sum of columns at a weak penalty: the fit did not converge)
+    penalty, q = float(lam.sum()), len(H)
+    _add_diagonal(H, _floor_of(float(np.trace(H)) - penalty, penalty, q, dtype))
+    # cho_factor's LAPACK call, without its checks (a quarter of a small take's time)
+    if not np.isfinite(H).all():
+        return None
+    with scipy_blas_alone(q**3 / 3.0):
+        # H symmetric: Hᵀ is H in LAPACK's order, factored in its memory (no copy)
+        L, info = _potrf(H.T if H.flags.c_contiguous else H, lower=1, clean=0, overwrite_a=1)
+    return L if info == 0 else None
+
+
+def _inverse(H, keep, dtype, lam):
+    """The metric P (p × p) of :meth:`Objective.whitening` from its H on the coordinates
+    ``keep`` (``lam``: the penalty's part of its diagonal): H⁻¹ there (:func:`_factor`'s
+    solves with the identity), the identity elsewhere; None where H is not positive
+    definite."""
+    L = _factor(H, dtype, lam)
+    if L is None:
+        return None
+    # H's memory holds its factor, the identity's H⁻¹: three p × p arrays at the peak, not
+    # six (benchmarks/README.md, "Dense X of 513 to 2,048 coordinates").
+    # Not dpotri: OpenBLAS's gives other bits on two threads than on one
+    q = len(L)
+    with scipy_blas_alone(2.0 * q**3):
+        inv, info = _potrs(L, np.eye(q, order="F"), lower=1, overwrite_b=1)
+    if info != 0 or not np.isfinite(inv).all():
+        return None
+    inv = _symmetrized(inv)
+    if keep.all():
+        return inv
+    P = np.eye(len(keep))
+    P[np.ix_(keep, keep)] = inv
+    return P
+
+
+# An eigenvalue of the loss's curvature on the support within FLAT of its largest is an
+# exact null direction (columns that are linear combinations of others, one-hot levels
+# beside the intercept), flat but for rounding: nearly collinear columns (1e-10 apart
+# once scaled) are a valley, not flat, and are read in H (review 149's offset columns).
+FLAT = 1e-12
+
+
+def _flat_decrement(H, lam, g, w):
+    """gᵀH⁻¹g of :meth:`Objective.support_decrement` where the loss is flat along some
+    directions of the support (collinear columns, one-hot levels beside the intercept, the
+    K classes' common shift): there J is the L1 term's, linear up to its first kink (a
+    weight reaching 0), and H⁻¹ would read its slope as a huge distance. With N the null
+    space of the loss's part H - diag(lam) (eigenvalues within FLAT of its largest), g's
+    part off N in H + c·NNᵀ (c H's mean diagonal), and along u = -g_N/‖g_N‖ (slope
+    s = ‖g_N‖, the penalty's curvature a = Σ lam u²) the fall of J up to its first kink
+    t (w + t u crosses 0), twice it as λ² counts it. ``w``: the weights on the support (inf
+    for an intercept: no kink). None where H is not positive definite."""
+    L, gR, gN = _off_flat(H, lam, g)
+    if L is None:
+        return None
+    out = float(gR @ _cho_solve(L, gR[:, None])[:, 0])
+    u, t, slope, a = _flat_line(lam, gN, w)
+    if u is None:
+        return out
+    if t == math.inf:  # (a = 0 and no kink: J falls without bound, as far as H reads)
+        return math.inf
+    return out + 2.0 * (slope * t - 0.5 * a * t * t)
+
+
+def _flat_line(lam, gN, w):
+    """``(u, t, s, a)``: the flat direction u = -g_N/‖g_N‖ of :func:`_flat_decrement`, J's
+    slope s = ‖g_N‖ and the penalty's curvature a = Σ lam u² along it, and the step t that
+    minimises J there, s/a or less: at most to the first kink (w + t u crosses 0; ``w``
+    inf for an intercept). u None where g_N is 0."""
+    slope = float(np.linalg.norm(gN))
+    if not slope > 0.0:
+        return None, 0.0, 0.0, 0.0
+    u = -gN / slope
+    a = float(lam @ (u * u))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = u * w < 0.0
+        t = float(np.min(np.abs(w[cross] / u[cross]), initial=np.inf))
+    return u, min(t, slope / a) if a > 0.0 else t, slope, a
+
+
+def _off_flat(H, lam, g):
+    """``(L, g_R, g_N)``: g's parts along the exact null space N of the loss's part
+    H - diag(lam) (eigenvalues within FLAT of its largest: the module comment above FLAT)
+    and off it, and the Cholesky factor L of H + c·NNᵀ (c H's mean diagonal; None where not
+    positive definite, or H not finite: extreme data), in which g_R's solve is H⁻¹'s off
+    N."""
+    if not np.isfinite(H).all():
+        return None, g, np.zeros_like(g)
+    e, V = np.linalg.eigh(H - np.diag(lam))
+    N = V[:, e <= FLAT * max(float(e[-1]), 0.0)]
+    gN = N @ (N.T @ g)
+    H2 = H + (float(np.trace(H)) / len(H)) * (N @ N.T)
+    return _factor(H2, np.float64, lam), g - gN, gN
