@@ -103,11 +103,15 @@ class GradientDescentLogisticRegression(
         - ``"bb"``: Barzilai–Borwein (spectral) steps with a safeguarded
           non-monotone line search; the fastest gradient method in the
           benchmarks. With ``learning_rate="auto"`` and an L2 penalty or none,
-          after 10 iterations it continues in whitened steps: the metric of
+          after a few iterations it continues in whitened steps: the metric of
           the curvature of J there (the Hessian, for two classes), which
           decorrelates collinear features and rescales the directions that
-          confidently classified rows no longer curve (user guide,
-          "Whitened steps").
+          confidently classified rows no longer curve. The metric is first
+          taken at iteration ⌈p/8⌉, at most 10, for two classes where p (the
+          features plus the intercept) is at most 512 and the rows at least 4p;
+          at iteration 10 for K classes and elsewhere; later where taking it
+          costs more than those iterations (wide data); and at once from a warm
+          start (user guide, "Whitened steps").
         - ``"lbfgs"``: not a gradient method: the direction is curved by the
           last ten (Δw, Δgradient) pairs (L-BFGS), tried with a unit step on
           the same ray; fewer iterations where the problem is ill-conditioned
@@ -156,7 +160,9 @@ class GradientDescentLogisticRegression(
         that factor). The gradient test is
         unit-free: without a penalty it does not change when a feature is
         rescaled (with one, the problem itself depends on the units). The
-        tolerance is floored at 50 machine epsilons of the input's dtype.
+        tolerance is floored at 50 machine epsilons of the input's dtype, so
+        ``tol=0`` does not switch the tests off: it stops a fit once J is as
+        close to J* as rounding allows (and takes no scaling step).
     warm_start : bool, default=False
         Start from the previous ``coef_`` and ``intercept_`` instead of zeros.
         They must be finite: NaN or inf there raises a ``ValueError``. A refit on
@@ -224,9 +230,10 @@ class GradientDescentLogisticRegression(
         The last step size used (α for a constant step). Under
         ``learning_rate="auto"`` it is in standardized coordinates, and in
         the whitened ones of ``"bb"``'s whitened steps where it took them
-        (a step along -t·H⁻¹g, user guide, "Whitened steps"). For ``"lbfgs"``
-        the t of a step along its quasi-Newton direction -t·Hg (1 the full step),
-        or along -g where it took a gradient step.
+        (a step along -t·H⁻¹g, H the metric, user guide, "Whitened steps"). For
+        ``"lbfgs"`` the t of a step along its quasi-Newton direction -t·Pg (P its
+        L-BFGS estimate of H⁻¹; 1 the full step), or along -g where it took a
+        gradient step.
     coef_path_ : ndarray of shape (len(loss_curve_), n_outputs, n_features)
         Every iterate of w, only with ``keep_path=True``: one for each entry of
         ``loss_curve_`` (``n_iter_ + 2`` with the best iterate appended).
@@ -306,8 +313,14 @@ class GradientDescentLogisticRegression(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data. CSR and CSC matrices are used as they are (never
-            densified); float32 data is fitted in float32. A ``dask.array`` or Dask
+            Training data. CSR and CSC matrices are used as they are, with one
+            exception: the factored metric of ``"bb"``'s and ``"lbfgs"``'s
+            whitened steps on few rows (an L2 part in the penalty, at most 256
+            rows, or 1,024 where they are no more than the features; user guide,
+            "Whitened steps") copies X's rows of positive weight dense where X
+            stores at least half of its entries or those rows span at most
+            65,536 entries (rows × features); other sparse X is never densified.
+            Data in float32 is fitted in float32. A ``dask.array`` or Dask
             DataFrame is fitted chunk by chunk where its chunks live (see the
             documentation's page on Dask).
         y : array-like of shape (n_samples,)
@@ -1030,7 +1043,7 @@ def _refuse_meta(name, a):
     layout = getattr(a, "layout", None)
     if layout is not None and "strided" not in str(layout) and hasattr(a, "to_dense"):
         raise TypeError(f"{name} is a sparse tensor ({layout}), which gdlogreg does not"
-                        " take: pass a scipy.sparse matrix (sparse X is never densified)"
+                        " take: pass a scipy.sparse matrix (fitted as sparse)"
                         " or a dense tensor (X.to_dense()).")
 
 
