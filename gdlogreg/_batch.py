@@ -848,7 +848,7 @@ class BatchBB(_Metrics, _Rule):
         self._dropped = np.full(G, np.inf)  # ... J where last dropped (BarzilaiBorwein's)
         self._k = 0
         self._drift = Drift(objective.dtype)  # when to undo the drift of z + t·Xd
-        # the support's Newton steps of the groups with an L1 part (BarzilaiBorwein's)
+        # the proximal Newton steps of the groups with an L1 part (BarzilaiBorwein's)
         self._newton_wait = np.full(G, np.inf)
         if self.auto and objective.penalty.has_l1 and objective.groups is not None:
             self._newton_wait[:] = [newton_wait(objective.group_objective(i)) for i in range(G)]
@@ -856,7 +856,7 @@ class BatchBB(_Metrics, _Rule):
         return objective.evaluate(coef0)
 
     def _newtons(self, objective, point):
-        """{place: coef} of the groups whose support's Newton step is due and lowers J
+        """{place: coef} of the groups whose proximal Newton step is due and lowers J
         (:meth:`BarzilaiBorwein._newton`'s, each from its single objective and point)."""
         out = {}
         for i in np.flatnonzero(self._k >= self._newton_at).tolist():

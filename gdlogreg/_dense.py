@@ -176,3 +176,153 @@ def _off_flat(H, lam, g):
     gN = N @ (N.T @ g)
     H2 = H + (float(np.trace(H)) / len(H)) * (N @ N.T)
     return _factor(H2, np.float64, lam), g - gN, gN
+
+
+# The L1 model's solve (:func:`l1_model_point`) takes at most SIGN_STEPS steps, and stops
+# once its factors have cost the flops it is allowed (the Gram's it was taken from: rent
+# or buy); each step lowers the model, so that a solve cut short is still a descent step.
+SIGN_STEPS = 50
+# A coordinate at 0 enters the active set where its slope passes its L1 weight by more
+# than this share of it (below, the rounding of the model's gradient).
+SIGN_ENTRY = 1e-9
+
+
+def l1_model_point(g, H, lam1, lam2, w, flops=math.inf, rounding=0.0):
+    """``(u, fall)``: the least point u of J's quadratic model at w with an L1 part,
+
+        m(u) = gᵀ(u - w) + ½ (u - w)ᵀ H (u - w) + Σⱼ lam1ⱼ (|uⱼ| - |wⱼ|),
+
+    (g the gradient of J's smooth part at w, H its Hessian, whose diagonal holds the L2
+    part's ``lam2``; ``lam1`` 0 for an intercept), and the model's fall -m(u) > 0; None
+    where the model falls by no more than ``rounding`` (J's) or H is not finite.
+    Proximal Newton's step (Lee, Sun and Saunders 2014, "Proximal Newton-type methods for
+    minimizing composite functions"), whose model is solved by feature-sign search (Lee,
+    Battle, Raina and Ng 2007, "Efficient sparse coding algorithms", Algorithm 1): from
+    u = w, each step solves the model with the signs held on the active set (the weights
+    not 0, the intercepts), goes to the least point of the segment there, where weights may
+    cross 0, and once the active set's model is at its least adds the weight at 0 whose
+    slope passes its L1 weight the most. Along the loss's flat directions on the active set
+    (pure L1: :data:`FLAT`) the model is the L1 term's, linear up to its first kink: the move
+    to the kink (:func:`_flat_line`) where it predicts the larger fall. A step whose fall is
+    within ``rounding`` is none. At most SIGN_STEPS steps and their factors' ``flops``."""
+    if not (np.isfinite(H).all() and np.isfinite(g).all()):
+        return None
+    # (with an L2 part on every weight no direction is flat: Newton's step is exact)
+    N = _flat_basis(H, lam2) if not lam2.any() else None
+    u, fall, spent = w.copy(), 0.0, 0.0
+    gq = g.copy()  # the smooth part's gradient in the model at u: g + H (u - w)
+    sign = np.sign(u)
+    active = (u != 0.0) | (lam1 == 0.0)
+    solved = False  # whether the active set's model is at its least at u
+    # (scipy's BLAS held once for the factors of every step: :class:`scipy_blas_alone`)
+    with scipy_blas_alone(len(H) ** 3 / 3.0):
+        for _ in range(SIGN_STEPS):
+            if solved and not _enter(gq, lam1, active, sign):
+                break
+            idx = np.flatnonzero(active)
+            HA, uA, lam1A = H[np.ix_(idx, idx)], u[idx], lam1[idx]
+            step, flat, rest = _sign_step(HA.copy(), lam2[idx], gq[idx] + lam1A * sign[idx], uA,
+                                          lam1A, None if N is None else _restricted(N, active))
+            spent += len(idx) ** 3 / 3.0
+            moved = None if step is None else _least_on_segment(gq[idx], HA, lam1A, uA, step)
+            if moved is None or moved[2] <= rounding:
+                # at the active set's least already (to J's rounding): a weight may enter
+                if solved:
+                    break
+                solved = True
+                continue
+            v, end, drop = moved
+            gq += H[:, idx] @ (v - uA)
+            u[idx] = v
+            fall += drop
+            sign = np.sign(u)
+            active = (u != 0.0) | (lam1 == 0.0)
+            solved = end and not (flat or rest)
+            if spent > flops:
+                break
+    return (u, fall) if fall > rounding and np.isfinite(u).all() else None
+
+
+def _flat_basis(H, lam2):
+    """An orthonormal basis (p × r) of the null space of the loss's part H - diag(lam2):
+    its eigenvectors of eigenvalue within FLAT of the largest (r may be 0)."""
+    e, V = np.linalg.eigh(H - np.diag(lam2))
+    return V[:, e <= FLAT * max(float(e[-1]), 0.0)]
+
+
+def _restricted(N, active):
+    """A basis of the null directions of the loss's part on the coordinates ``active``:
+    those of span(N) that vanish off them (H's null space is N's, H semidefinite), as
+    rows of the active coordinates."""
+    if not N.shape[1] or active.all():
+        return N[active]
+    off = N[~active]
+    _, s, Vt = np.linalg.svd(off, full_matrices=True)
+    rank = int(np.count_nonzero(s > 1e-6))
+    return N[active] @ Vt[rank:].T
+
+
+def _enter(gq, lam1, active, sign):
+    """Add to ``active`` the weight at 0 whose slope |∂ⱼ| passes its L1 weight the most
+    (its sign that of -∂ⱼ, in ``sign``); False where none passes it: the model's least."""
+    excess = np.where(active, -np.inf, np.abs(gq) - lam1 * (1.0 + SIGN_ENTRY))
+    j = int(np.argmax(excess))
+    if not excess[j] > 0.0:
+        return False
+    active[j], sign[j] = True, -np.sign(gq[j])
+    return True
+
+
+def _sign_step(HA, lam2A, r, uA, lam1A, NA):
+    """``(s, flat, rest)``: the step s from the active coordinates ``uA`` to the least
+    point of the model with their signs held (r its gradient there, ``HA`` H's part on
+    them, which this factors in place) off the loss's flat directions ``NA``
+    (:func:`_restricted`; None: none); or along them (``flat``) to the first kink or the L2
+    part's least, where the model predicts there the larger fall (:func:`_flat_line`);
+    ``rest``: whether the other move would lower the model too. s None where HA is not
+    positive definite off NA."""
+    flat = NA is not None and NA.shape[1] > 0
+    rN = NA @ (NA.T @ r) if flat else None
+    if flat:
+        HA += (float(np.trace(HA)) / len(HA)) * (NA @ NA.T)
+    L = _factor(HA, np.float64, lam2A)
+    if L is None:
+        return None, False, False
+    rR = r - rN if flat else r
+    x = _cho_solve(L, rR[:, None])[:, 0]
+    newton = 0.5 * float(rR @ x)
+    if not flat:
+        return -x, False, False
+    kinks = np.where(lam1A == 0.0, np.inf, uA)  # (an intercept has none)
+    d, t, slope, a = _flat_line(lam2A, rN, kinks)
+    along = slope * t - 0.5 * a * t * t if d is not None and t < math.inf else -math.inf
+    if along > newton:
+        return t * d, True, newton > 0.0
+    return -x, False, along > 0.0
+
+
+def _least_on_segment(gA, HA, lam1A, uA, s):
+    """``(v, end, fall)``: the least point v of the model on the segment from the active
+    coordinates ``uA`` to uA + s (``gA`` the smooth part's gradient in the model at uA, HA
+    its Hessian there): at its end or where a weight crosses 0 (the one crossing there set
+    to 0 exactly; those crossed before have changed sign); whether it is the end with no
+    weight crossed on the way; and the model's fall from uA there. None where it does not
+    fall."""
+    cross = np.divide(-uA, s, out=np.full_like(uA, np.inf),
+                      where=(uA != 0.0) & (lam1A > 0.0) & (s != 0.0))
+    crossing = (cross > 0.0) & (cross < 1.0)
+    Hs = HA @ s
+    slope, curv = float(gA @ s), float(s @ Hs)
+    if not crossing.any():  # (the common case: the end)
+        v = uA + s
+        fall = -(slope + 0.5 * curv + lam1A @ (np.abs(v) - np.abs(uA)))
+        return (v, True, fall) if fall > 0.0 else None
+    # the model along the segment: quadratic in t but for the L1 term's kinks
+    T = np.append(cross[crossing], 1.0)
+    V = uA + T[:, None] * s
+    V[crossing & (np.abs(cross - T[:, None]) <= 1e-12 * T[:, None])] = 0.0  # (0 exactly)
+    falls = -(T * slope + 0.5 * T * T * curv) - (np.abs(V) - np.abs(uA)) @ lam1A
+    v = V[int(np.argmax(falls))]
+    dv = v - uA
+    fall = -float(gA @ dv + 0.5 * dv @ (HA @ dv) + lam1A @ (np.abs(v) - np.abs(uA)))
+    return (v, False, fall) if fall > 0.0 else None

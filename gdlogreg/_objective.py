@@ -48,13 +48,12 @@ from ._dense import (
     _coarse,
     _factor,
     _flat_decrement,
-    _flat_line,
     _floor,
     _floor_of,
     _inverse,
     _kept,
-    _off_flat,
     _symmetrized,
+    l1_model_point,
 )
 from ._loss import (
     ClassCurvatures,
@@ -997,17 +996,19 @@ class Objective:
         flat = _flat_decrement(H, lam, g, w.ravel(order="F")[keep])
         return None if flat is None else max(flat, shift)
 
-    def _support_system(self, point, shifts=False):
+    def _support_system(self, point, shifts=False, whole=False):
         """``(W, keep, g, H, lam)`` of J restricted to the support S at ``point`` (these
         coordinates, host float64): the weights W (d × K), S as a mask of coef's entries
         in column order, the minimum-norm subgradient g on S, H J's smooth part's Hessian
         on S and ``lam`` the penalty's part of its diagonal (:meth:`support_decrement`);
         None where the backend gives no Gram. ``shifts``: K classes' H with a curvature
-        along the shifts common to the classes (:meth:`_class_bound`'s)."""
+        along the shifts common to the classes (:meth:`_class_bound`'s). ``whole``: S all
+        coordinates but the held ones, g the smooth part's gradient (no L1 term's)."""
         (p, k), d, be = self.coef_shape, self.problem.n_features, self.backend
         W = np.asarray(_host(be, point.coef[:d, ...]), dtype=np.float64).reshape(d, k)
         S = np.ones((p, k), dtype=bool)
-        S[:d] = W != 0.0
+        if not whole:
+            S[:d] = W != 0.0
         S &= self._unheld()[:, None]
         base = self.T.to_base(point.coef) if point.base is None else point.base
         z = point.z if point.z is not None else be.linear(base, self.fit_intercept)
@@ -1015,7 +1016,8 @@ class Objective:
         D = np.asarray(_host(be, self.std.D), dtype=np.float64)
         lam[:d] = self.penalty.l2 * D * D
         g = np.array(_host(be, point.grad), dtype=np.float64).reshape(p, k)
-        g[:d] += self.penalty.l1 * D[:, None] * np.sign(W)
+        if not whole:
+            g[:d] += self.penalty.l1 * D[:, None] * np.sign(W)
         if k == 1:
             H = self._bound_from_gram(S[:, 0], self._curvature_rows(), z)
             if H is None:
@@ -1029,14 +1031,14 @@ class Objective:
 
     def support_newton(self, point):
         """``(d, fall)``: the step d from ``point`` (these coordinates) to J's proximal
-        Newton point on the support S (:meth:`support_decrement`'s H and g): -H_SS⁻¹g on
-        S, each weight that would cross 0 stopped there (the orthant of its sign, where the
-        L1 term is linear and J restricted to S smooth: OWL-QN's projection, Andrew and Gao
-        2007), 0 off S; along the loss's flat directions on S the move to J's least there
-        where the model predicts it the larger fall (:meth:`_support_step`); and that
-        predicted fall. d None where the backend gives no Gram or H_SS is not positive
-        definite. The step of the support's Newton method, where proximal gradient steps
-        crawl (Lee, Sun and Saunders 2014; user guide, "Newton steps on the support")."""
+        Newton point: the least point of J's quadratic model there with its L1 term, over
+        every coordinate but the held ones (H the Hessian of J's smooth part, as
+        :meth:`support_decrement`'s; :func:`gdlogreg._dense.l1_model_point`: weights may
+        leave the support, enter it and change sign, as the model asks), and the model's
+        fall; d None where the backend gives no Gram, H is not finite or the model falls
+        by no more than J's rounding. The step of proximal Newton's method, where proximal
+        gradient steps crawl (Lee, Sun and Saunders 2014; user guide, "Newton steps on the
+        support")."""
         twin = self.standardized_twin()
         with np.errstate(all="ignore"):
             out = twin._support_step(self.standardized_point(point))
@@ -1050,31 +1052,27 @@ class Objective:
         """:meth:`support_newton`'s step in the standardized coordinates (host)."""
         # (K classes: the loss is flat along the shifts common to the classes, and H⁻¹
         # would blow their rounding up to huge steps there, as in the metric of K classes)
-        system = self._support_system(point, shifts=True)
+        system = self._support_system(point, shifts=True, whole=True)
         if system is None or not system[2].size:
             return None
-        W, keep, g, H, lam = system
-        # Off the loss's flat directions on S (collinear columns, one-hot levels beside the
-        # intercept) the Newton step; along them J is the penalty's alone, least at
-        # :func:`_flat_line`'s t (H⁻¹ would read the L1 term's slope there as a huge
-        # distance). The move whose fall the model predicts larger is taken.
-        L, gR, gN = _off_flat(H, lam, g)
-        if L is None:
-            return None
+        W, keep, g, H, lam2 = system
         (p, k), d = self.coef_shape, self.problem.n_features
-        x = _cho_solve(L, gR[:, None])[:, 0]
-        w = np.full((p, k), np.inf)
-        w[:d] = W
-        u, t, slope, a = _flat_line(lam, gN, w.ravel(order="F")[keep])
-        step, fall = np.zeros(p * k), 0.5 * float(gR @ x)
-        along = slope * t - 0.5 * a * t * t if u is not None and t < math.inf else -math.inf
-        step[keep] = t * u if along > fall else -x
-        fall = max(fall, along)
-        step = step.reshape((p, k), order="F")
-        new = W + step[:d]
-        crosses = (W != 0.0) & (np.sign(new) != np.sign(W))
-        step[:d][crosses] = -W[crosses]  # (to 0 exactly: the orthant's face)
-        return (step, fall) if np.isfinite(step).all() else None
+        coef = np.zeros((p, k))
+        coef[:d] = W
+        lam1 = np.zeros((p, k))
+        lam1[:d] = self.penalty.l1 * np.asarray(_host(self.backend, self.std.D),
+                                                dtype=np.float64).reshape(d, 1)
+        w = coef.ravel(order="F")[keep]
+        # (the Gram's flops: the model's solve may cost about as much as the take; a fall
+        # within J's rounding is none)
+        out = l1_model_point(g, H, lam1.ravel(order="F")[keep], lam2, w,
+                             flops=float(max(self._rows(), 1)) * len(w) ** 2,
+                             rounding=FALL_ROUNDING * eps(np.float64) * abs(point.J))
+        if out is None:
+            return None
+        step = np.zeros(p * k)
+        step[keep] = out[0] - w
+        return step.reshape((p, k), order="F"), out[1]
 
     def least_weight(self):
         """The least normalised weight of a row of positive weight (a host float)."""

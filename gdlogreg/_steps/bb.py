@@ -52,13 +52,14 @@ TAKE_SHARE = 0.5
 # steps crawl where J's curvature on the support is ill-conditioned: for two classes in
 # float64, where J's Hessian on the support may be taken
 # (:meth:`gdlogreg._objective.Objective.stop_take_price`), from WHITEN_FIRST iterations on a
-# step to the support's projected Newton point
+# step to the proximal Newton point, the least of J's model with its L1 term
 # (:meth:`gdlogreg._objective.Objective.support_newton`) is tried, halved at most
 # NEWTON_HALVINGS times, and kept where J falls; again after the take's price in iterations
 # (rent or buy), the wait doubled after a step where J fell less than NEWTON_RATIO of the
 # quadratic model's prediction (a trust region's test, Nocedal and Wright 2006, Algorithm
 # 4.1: the support or the curvature is still moving). K classes: not adopted
-# (benchmarks/README.md, "The support's Newton steps").
+# (benchmarks/README.md, "The support's Newton steps"; "Proximal Newton steps: the L1
+# model solved").
 NEWTON_HALVINGS, NEWTON_RATIO = 20, 0.25
 
 
@@ -135,7 +136,7 @@ class StopTakes:
 
 
 def newton_wait(objective):
-    """The iterations between the support's Newton steps (NEWTON_HALVINGS' comment) at
+    """The iterations between the proximal Newton steps (NEWTON_HALVINGS' comment) at
     first: the price of a take of J's Hessian (at least 1), inf where none applies
     (without an L1 part, float32, K classes, a backend without the Gram kernel: Dask,
     where no take may be paid)."""
@@ -159,7 +160,7 @@ def next_wait(wait, kept):
 
 
 def newton_point(objective, point):
-    """``(new, kept)``: the Point at the support's projected Newton step from ``point``
+    """``(new, kept)``: the Point at the proximal Newton step from ``point``
     (:meth:`gdlogreg._objective.Objective.support_newton`), or at its first halving where
     J falls below ``point``'s (at most NEWTON_HALVINGS), and whether J fell there by at
     least NEWTON_RATIO of the quadratic model's prediction; None where J falls nowhere
@@ -415,7 +416,7 @@ class BarzilaiBorwein(HeldDiagonalFell, Armijo):
         point = super().start(objective, coef0)
         self._safe = self.step  # the plain steps' first, where a metric is dropped
         self._dropped = math.inf  # J where a metric was last dropped (a stall in one)
-        # the support's Newton steps (NEWTON_HALVINGS' comment): the next one's iteration
+        # the proximal Newton steps (NEWTON_HALVINGS' comment): the next one's iteration
         # and the wait after it
         self._newton_wait = newton_wait(objective) if self.auto else math.inf
         self._newton_at = first_newton(self._newton_wait)
