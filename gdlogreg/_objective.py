@@ -868,6 +868,24 @@ class Objective:
         n = None if self.penalty.l1 > 0.0 else self._low_rank_rows()
         return math.inf if n is None else self._low_rank_price(n)
 
+    def newton_take_price(self):
+        """What a proximal Newton step with an L1 part (:meth:`support_newton`) costs in
+        iterations between the two metrics (:meth:`_middle_applies`: one column, at most
+        MAX_WHITENED coordinates, no more than the rows): the Gram n·p²/2, the model's
+        solve (its factors at most the Gram's flops, n·p²) and, without an L2 part, the
+        eigenvalues of the loss's flat directions (about 10 p³), against an iteration's
+        products and fixed cost (rent or buy: :func:`gdlogreg._steps.bb.newton_wait`); inf
+        elsewhere."""
+        if self.T is not self.std:
+            return self.standardized_twin().newton_take_price()
+        (p, k), be = self.coef_shape, self.backend
+        if k != 1 or p > MAX_WHITENED or not self._middle_applies():
+            return math.inf
+        n = self._rows()
+        density = _stored_share(be.X, be.s) if getattr(be, "_sparse", False) else 1
+        flops = 1.5 * n * p * p + (0.0 if self.penalty.l2 > 0.0 else 10.0 * p**3)
+        return flops / (4 * n * p * density + ITERATION_FLOPS)
+
     def _support_take_price(self, point=None):
         """:meth:`stop_take_price` with an L1 part, whose take confirms a stop on the
         weights' support S (:meth:`support_decrement`) whatever the rows, wide X too, where

@@ -184,6 +184,26 @@ def test_nearly_separated_pure_l1_converges_to_j_star(C):
     assert (J - J_star) / J_star <= 2e-6
 
 
+def test_between_the_two_metrics_the_steps_apply_at_their_price(steps, without_steps):
+    """More coordinates than a quarter of the rows but no more than the rows (no dense
+    metric: bb.newton_wait prices the step by Objective.newton_take_price): 240 rows, 90
+    columns of scales 0.1 to 100, pure L1. The steps are taken, and the fit converges in
+    at most half the iterations of the proximal steps alone (101 against 255), to a J no
+    higher."""
+    rng = np.random.default_rng(0)
+    scales = np.logspace(-1, 2, 90)
+    X = rng.normal(size=(240, 90)) * scales + rng.normal(size=(240, 1))
+    w = rng.normal(size=90) * (rng.random(90) < 0.1) / scales * 3
+    y = (X @ w + rng.logistic(size=240) > 0).astype(int)
+    m = GD(C=100.0, l1_ratio=1.0).fit(X, y)
+    assert m.converged_ and steps
+    without_steps()
+    before = GD(C=100.0, l1_ratio=1.0).fit(X, y)
+    assert 2 * m.n_iter_[0] <= before.n_iter_[0], (m.n_iter_, before.n_iter_)
+    J, J0 = _J(m, X, y, 100.0, 1.0), _J(before, X, y, 100.0, 1.0)
+    assert J <= J0 * (1 + 1e-9)
+
+
 @pytest.mark.slow
 def test_the_search_columns_take_the_steps_of_their_single_fits():
     """Each (C, l1_ratio, fold) column of the search takes its single fit's Newton steps:

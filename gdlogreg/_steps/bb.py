@@ -137,14 +137,17 @@ class StopTakes:
 
 def newton_wait(objective):
     """The iterations between the proximal Newton steps (NEWTON_HALVINGS' comment) at
-    first: the price of a take of J's Hessian (at least 1), inf where none applies
-    (without an L1 part, float32, K classes, a backend without the Gram kernel: Dask,
-    where no take may be paid)."""
+    first: the price of a take of J's Hessian (at least 1; between the two metrics the
+    step's, :meth:`gdlogreg._objective.Objective.newton_take_price`), inf where none
+    applies (without an L1 part, float32, K classes, a backend without the Gram kernel,
+    more coordinates than MAX_WHITENED or the rows)."""
     if not (objective.penalty.l1 > 0.0 and eps(objective.dtype) < 1e-10  # (float64)
             and objective.coef_shape[1] == 1
             and hasattr(objective.backend, "centred_gram")):
         return math.inf
     price = objective.stop_take_price(support=False)  # (where the dense metric applies)
+    if price == math.inf:
+        price = objective.newton_take_price()
     return max(1, math.ceil(price)) if price < math.inf else math.inf
 
 
