@@ -580,7 +580,7 @@ def test_a_fits_small_lapack_calls_run_scipys_blas_on_one_thread(monkeypatch, n_
     classes, the factored metric of few rows for 2) runs with scipy's library at one
     thread while numpy's keeps its threads, and the fit is the one made where scipy's
     library has one thread throughout."""
-    from gdlogreg import _objective
+    from gdlogreg import _dense, _objective
 
     own = _scipy_own()
     rng = np.random.default_rng(0)
@@ -588,15 +588,17 @@ def test_a_fits_small_lapack_calls_run_scipys_blas_on_one_thread(monkeypatch, n_
     X = rng.standard_normal((n, d))
     y = rng.integers(0, n_classes, n)
     seen = []
-    for name in ("_potrf", "_potrs", "_syrk", "_symv"):
-        real = getattr(_objective, name)
+    # (the factors and solves live in _dense, the Gram's products in _objective)
+    for module, name in ((_dense, "_potrf"), (_dense, "_potrs"), (_objective, "_syrk"),
+                         (_objective, "_symv")):
+        real = getattr(module, name)
 
         def spy(*args, real=real, **kwargs):
             seen.append((max(lib.num_threads for lib in own),
                          max(lib.num_threads for lib in _numpy_blas())))
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(_objective, name, spy)
+        monkeypatch.setattr(module, name, spy)
     with threadpool_limits(2, user_api="blas"):
         if {lib.num_threads for lib in _threads._blas_controllers()} != {2}:
             pytest.skip("the BLAS here does not take two threads")
