@@ -171,8 +171,7 @@ def _off_flat(H, lam, g):
     N."""
     if not np.isfinite(H).all():
         return None, g, np.zeros_like(g)
-    e, V = np.linalg.eigh(H - np.diag(lam))
-    N = V[:, e <= FLAT * max(float(e[-1]), 0.0)]
+    N = _flat_basis(H, lam)
     gN = N @ (N.T @ g)
     H2 = H + (float(np.trace(H)) / len(H)) * (N @ N.T)
     return _factor(H2, np.float64, lam), g - gN, gN
