@@ -83,6 +83,7 @@ from ._steps.bb import (
     newton_point,
     newton_wait,
     next_wait,
+    refusal_step,
     stale_metric,
     take_due,
     taken_ratio,
@@ -1709,7 +1710,8 @@ class BatchMonitor:
                            _take_cols(point.grad, cols, xp), None, _take_cols(base, cols, xp))
             ok[j], taken[j] = (False, False) if waits else self._stop_take(
                 k, g, group, single, float(target[j]), float(opt[i]))
-            if not taken[j] and shifts and 2.0 * group.class_shift_gap(single) > target[j]:
+            if not taken[j] and shifts and g not in self._jump and (
+                    2.0 * group.class_shift_gap(single) > target[j]):
                 ok[j] = False  # (Monitor._confirmed's)
                 self._jump[g] = group.recentred(single.coef)
         return ok, taken
@@ -1726,10 +1728,14 @@ class BatchMonitor:
         self._takes[g] += 1
         if ratio > 1.0:
             self._refused[g] = (ratio, opt, k)
+            step = refusal_step(group, single, k)  # (Monitor._confirmed's)
+            if step is not None:
+                self._jump[g] = step
         return ratio <= 1.0, ratio <= 1.0
 
     def jumps(self, active):
-        """{place: coef} of the groups whose next point is their classes' shift (taken)."""
+        """{place: coef} of the groups whose next point is their classes' shift or a refused
+        stop's step (:func:`gdlogreg._steps.bb.refusal_step`), taken."""
         return {i: self._jump.pop(g) for i, g in enumerate(active.tolist()) if g in self._jump}
 
     def _bound_passes(self, active, objective, point, opt, bound, floor):

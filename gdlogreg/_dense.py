@@ -123,6 +123,54 @@ def _inverse(H, keep, dtype, lam):
 # beside the intercept), flat but for rounding: nearly collinear columns (1e-10 apart
 # once scaled) are a valley, not flat, and are read in H (review 149's offset columns).
 FLAT = 1e-12
+# The floor of H's factor (:func:`_factor`) reads a direction of less curvature as
+# curved by the floor: gᵀH⁻¹g is then at least gᵀH_f⁻¹g + f‖H_f⁻¹g‖² (H_f = H + f·I,
+# H⁻¹ = H_f⁻¹ + f H_f⁻¹H⁻¹), and where that second term passes this share of the first,
+# the floor holds back part of the decrement (a valley of the data's own rounding).
+FLOORED = 0.1
+
+
+def _floored_decrement(H, lam, g, dtype):
+    """``(λ², floored)``: gᵀH_f⁻¹g in :func:`_factor`'s floored H (inf where it is not
+    positive definite), and whether the floor f holds back part of it (FLOORED's
+    comment). H itself is not changed."""
+    penalty = float(lam.sum())
+    f = _floor_of(float(np.trace(H)) - penalty, penalty, len(H), dtype)
+    L = _factor(np.array(H), dtype, lam)
+    if L is None:
+        return math.inf, False
+    x = _cho_solve(L, g[:, None])[:, 0]
+    lam2 = float(g @ x)
+    return lam2, bool(f * float(x @ x) > FLOORED * lam2)
+
+
+def least_on_line(beta, C, w, u, lam1):
+    """``(t, fall)``: the least of φ(t) = β t + ½ C t² + Σⱼ lam1ⱼ (|wⱼ + t uⱼ| - |wⱼ|) over
+    t >= 0 (convex, piecewise quadratic) and φ(0) - φ(t) >= 0: from 0, where the slope is
+    β + Σⱼ lam1ⱼ (sign(wⱼ) uⱼ, or |uⱼ| for wⱼ = 0), the kinks -wⱼ/uⱼ ahead in order, each
+    raising the slope by 2 lam1ⱼ|uⱼ|, to the stationary point of a piece or the first kink
+    whose right slope is not negative (as :func:`gdlogreg._objective.best_shift`'s). t inf
+    where the slope stays negative (C = 0); (0, 0) where it is not negative at 0."""
+    slope = beta + float(lam1 @ np.where(w != 0.0, np.sign(w) * u, np.abs(u)))
+    ahead = w * u < 0.0
+    ts = -w[ahead] / u[ahead]
+    order = np.argsort(ts)
+    kinks, jumps = ts[order], (2.0 * lam1[ahead] * np.abs(u[ahead]))[order]
+    t, fall = 0.0, 0.0
+    for tk, jump in zip([*kinks.tolist(), math.inf], [*jumps.tolist(), 0.0], strict=True):
+        if slope >= 0.0:
+            break
+        stop = t - slope / C if C > 0.0 else math.inf  # the piece's stationary point
+        end = min(stop, tk)
+        if end == math.inf:
+            return math.inf, math.inf
+        fall -= slope * (end - t) + 0.5 * C * (end - t) ** 2
+        slope += C * (end - t)
+        t = end
+        if stop <= tk:
+            break
+        slope += jump
+    return t, fall
 
 
 def _flat_decrement(H, lam, g, w):

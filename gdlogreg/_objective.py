@@ -50,10 +50,12 @@ from ._dense import (
     _flat_decrement,
     _floor,
     _floor_of,
+    _floored_decrement,
     _inverse,
     _kept,
     _symmetrized,
     l1_model_point,
+    least_on_line,
 )
 from ._loss import (
     ClassCurvatures,
@@ -170,6 +172,13 @@ GRAM_ENTRIES = 1 << 20
 # is taken again at the point, whose own direction decides. Falls within FALL_ROUNDING ε J
 # are J's rounding.
 FALL_PROBES, FALL_ROUNDING = 20, 64.0
+# A stop with an L1 part also asks J's fall along the directions where the rows' Gram
+# curves within VALLEY of its largest eigenvalue (Objective._data_valleys): columns
+# collinear but for the data's own rounding, a valley that the Hessian from that Gram reads
+# as flat (gdlogreg._dense.FLAT) and the floor of its factor as curved. Its curvature is
+# measured from the rows, where X @ u does not cancel; at most MAX_VALLEYS directions, each
+# class's copy of each (CHANGELOG.md, "Valleys of the data's own rounding").
+VALLEY, MAX_VALLEYS = 1e-10, 8
 
 
 def least_weights(s, xp, dtype):
@@ -997,22 +1006,138 @@ class Objective:
         if system is None:
             return None
         W, keep, g, H, lam = system
-        (p, k), d = self.coef_shape, self.problem.n_features
+        k = self.coef_shape[1]
         # K classes: J - J* is at least the penalty's fall under the shifts common to the
         # classes, which leave the loss as it is (:func:`best_shift`)
         D = np.asarray(_host(self.backend, self.std.D), dtype=np.float64)
         shift = 2.0 * best_shift(W, D, self.penalty.l1, self.penalty.l2)[0] if k > 1 else 0.0
         if not g.size or shift > target:
             return shift
-        L = _factor(np.array(H), self.dtype, lam)
-        lam2 = math.inf if L is None else float(g @ _cho_solve(L, g[:, None])[:, 0])
-        if lam2 <= target:
-            return max(lam2, shift)
-        # where the loss is flat along part of the support (its L1 term linear there)
-        w = np.full((p, k), np.inf)
-        w[:d] = W
-        flat = _flat_decrement(H, lam, g, w.ravel(order="F")[keep])
-        return None if flat is None else max(flat, shift)
+        lam2, floored = _floored_decrement(H, lam, g, self.dtype)
+        if not lam2 <= target or floored:
+            # where the loss is flat along part of the support (its L1 term linear there),
+            # or H's floor read a direction of less curvature
+            w = np.full(self.coef_shape, np.inf)
+            w[: self.problem.n_features] = W
+            lam2 = _flat_decrement(H, lam, g, w.ravel(order="F")[keep])
+            if lam2 is None or lam2 > target:
+                return None if lam2 is None else max(lam2, shift)
+        # and the valleys of the data's own rounding, which H cannot read
+        valley = self._valley_line(point)
+        return max(lam2 + (0.0 if valley is None else 2.0 * valley[1]), shift)
+
+    @functools.cached_property
+    def _data_valleys(self):
+        """The directions (orthonormal columns over coef's p rows, these coordinates, the
+        held ones 0) along which the rows' standardized Gram (the backend's centred Gram,
+        the intercept's row too) curves within VALLEY of its largest eigenvalue but X
+        itself does not vanish: columns collinear but for the data's own rounding
+        (Munnell's public capital, the sum of three of its columns rounded on its own),
+        not exactly (one-hot levels beside the intercept: X u is then X @ u's rounding,
+        :meth:`_rounding_only`). At most MAX_VALLEYS of the Gram's, those of the largest
+        curvature. An empty basis where none, without the Gram kernel, or for more than
+        MAX_WHITENED coordinates or the rows (the eigenvalues' 10 p³ flops against the
+        Gram's n p²/2). One Gram and one ``X @ N``, once a fit."""
+        p, d = self.coef_shape[0], self.problem.n_features
+        keep = self._unheld()
+        H = None if p > min(MAX_WHITENED, self._positive_rows()) else self._bound_from_gram(keep)
+        if H is None or not np.isfinite(H).all():
+            return np.zeros((p, 0))
+        lam = np.zeros(p)
+        lam[:d] = self.penalty.l2 * np.asarray(_host(self.backend, self.std.D),
+                                               dtype=np.float64) ** 2
+        try:
+            e, V = np.linalg.eigh(H - np.diag(lam[keep]))
+        except np.linalg.LinAlgError:  # (extreme scales: no eigenvalues, no valley read)
+            return np.zeros((p, 0))
+        r = int(np.count_nonzero(e <= VALLEY * max(float(e[-1]), 0.0)))
+        N = np.zeros((p, min(r, MAX_VALLEYS)))
+        N[keep] = V[:, r - N.shape[1] : r]
+        if not N.shape[1]:
+            return N
+        be = self.backend
+        base = self.T.to_base(astype(be.asarray(N), self.dtype, self.xp))
+        A = be.linear(base, self.fit_intercept)  # (n, r): X's part along each
+        s = be.s if isinstance(be.s, float) else self.xp.reshape(be.s, (-1, 1))
+        size = np.asarray(_host(be, self.xp.sum(s * A * A, axis=0)), dtype=np.float64)
+        return N[:, size > self._rounding_only(base) ** 2]
+
+    def _rounding_only(self, base):
+        """What X @ v's rounding alone gives, as a root mean square over the rows, for each
+        column of ``base`` (the original coordinates): a row's product of p + 2 terms rounds
+        by at most (p + 2)·ε times Σⱼ |xⱼ vⱼ| + |v_b| (Higham 2002, §3.1), whose root mean
+        square is at most Σⱼ |vⱼ|·rms(xⱼ) + |v_b| (Minkowski). Host float64."""
+        p, d = self.coef_shape[0], self.problem.n_features
+        v = np.abs(np.asarray(_host(self.backend, base), dtype=np.float64).reshape(p, -1))
+        rms = np.asarray(_host(self.backend, self.std.column_rms), dtype=np.float64)
+        size = rms @ v[:d] + (v[d] if self.fit_intercept else 0.0)
+        return (p + 2) * eps(self.dtype) * size
+
+    def _valley_line(self, point):
+        """``(d, fall)``: the step d from ``point`` (these coordinates, host, coef's shape)
+        to J's least along the valley of the data's own rounding (:attr:`_data_valleys`,
+        each class's weights alone) where J's model falls the most, and its falls along
+        each, summed; None where none falls. Along each u, from the rows, J's curvature c
+        (:meth:`_valley_curvature`, None: u is flat to X @ u's rounding, skipped) plus the
+        L2 part's, the smooth part's slope gᵀu and the L1 term with its kinks, weights at
+        0 too (:func:`gdlogreg._dense.least_on_line`, u's sign the one that descends). The
+        Hessian that H's Gram holds reads such a valley as flat (its curvature within
+        rounding of the largest), and the gradient tests do not see it: J's fall along it
+        can pass the target by 1e3 (review 192)."""
+        N = self._data_valleys
+        if not N.shape[1]:
+            return None
+        (p, k), d, be = self.coef_shape, self.problem.n_features, self.backend
+        D = np.asarray(_host(be, self.std.D), dtype=np.float64)
+        W = np.asarray(_host(be, point.coef), dtype=np.float64).reshape(p, k)
+        w = np.where(np.arange(p)[:, None] < d, W, 0.0)
+        g = np.asarray(_host(be, point.grad), dtype=np.float64).reshape(p, k)
+        lam1, lam2 = np.zeros(p), np.zeros(p)
+        lam1[:d], lam2[:d] = self.penalty.l1 * D, self.penalty.l2 * D * D
+        best, total = None, 0.0
+        for c, n in ((c, n) for n in N.T for c in range(k)):
+            u = np.zeros((p, k))
+            u[:, c] = n
+            curv = self._valley_curvature(point, u)
+            if curv is None:
+                continue
+            C = curv + float(lam2 @ (n * n))
+            beta = float(g[:, c] @ n)
+            line = max(((s,) + least_on_line(s * beta, C, w[:, c], s * n, lam1)
+                        for s in (1.0, -1.0)), key=lambda x: x[2])
+            if 0.0 < line[2] < math.inf:
+                total += line[2]
+                if best is None or line[2] > best[1]:
+                    best = (line[0] * line[1] * u, line[2])
+        return None if best is None else (best[0], total)
+
+    def valley_step(self, point):
+        """The step d from ``point`` (these coordinates) to J's least along a valley of the
+        data's own rounding (:meth:`_valley_line`), or None where there is none: columns
+        collinear but for the data's rounding, along which the proximal steps crawl and
+        a Newton step from the Gram's H does not descend."""
+        twin = self.standardized_twin()
+        with np.errstate(all="ignore"):
+            line = twin._valley_line(self.standardized_point(point))
+        return None if line is None else self._from_standardized(line[0])
+
+    def _from_standardized(self, step):
+        """A host step in the standardized coordinates as one in these (backend array)."""
+        step = astype(self.backend.asarray(step), self.dtype, self.xp)
+        return step if self.T is self.std else self.T.from_base(self.std.to_base(step))
+
+    def _valley_curvature(self, point, u):
+        """The loss's curvature Σ s uᵀ∇²L u along u (coef's shape, these coordinates) from
+        the rows: one ``X @ u`` and one O(n·m) pass (:class:`gdlogreg._loss.
+        DirectionCurvature`). None where it is within what X @ u's rounding alone gives
+        (:meth:`_rounding_only`, times the loss's curvature bound)."""
+        k, be = self.coef_shape[1], self.backend
+        base = self.T.to_base(astype(be.asarray(u), self.dtype, self.xp))
+        rows = DirectionCurvature(1 if k == 1 else k, 1)
+        q, _, _ = be.loss_pass(rows, self._raw(point), be.linear(base, self.fit_intercept),
+                               None)
+        c = float(np.sum(q))
+        return c if c > self.curvature * float(np.sum(self._rounding_only(base) ** 2)) else None
 
     def _support_system(self, point, shifts=False, whole=False):
         """``(W, keep, g, H, lam)`` of J restricted to the support S at ``point`` (these
@@ -1063,8 +1188,7 @@ class Objective:
         if out is None:
             return None, 0.0
         step, fall = out
-        step = astype(self.backend.asarray(step), self.dtype, self.xp)
-        return (step if self.T is self.std else self.T.from_base(self.std.to_base(step))), fall
+        return self._from_standardized(step), fall
 
     def _support_step(self, point):
         """:meth:`support_newton`'s step in the standardized coordinates (host)."""
@@ -1500,10 +1624,11 @@ class Ray:
     def __init__(self, objective, point, d):
         self.objective = objective
         self.coef, self.d = point.coef, d
-        self.Z, point.z = point.z, None
         T = objective.T
         # The original coordinates move along T d as Z along X T d (T is linear).
         self.base = T.to_base(point.coef) if point.base is None else point.base
+        self.Z, point.z = objective.backend.linear(self.base, objective.fit_intercept) if (
+            point.z is None) else point.z, None
         self.base_d = T.to_base(d)
         self.D = None  # X T d, once a trial needs it
 

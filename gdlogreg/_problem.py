@@ -291,6 +291,8 @@ class Standardization:
         #: x̄ = Σ s x, the weighted mean of each column (also of those not centred)
         self.column_mean = _times(mean, scale, xp)
         sq = var + mean * mean
+        #: the weighted root mean square of each column, the size X @ v rounds at
+        self.column_rms = _times(xp.sqrt(sq), scale, xp)
         if fit_intercept:
             # A column constant to X's precision is not centred: it would vanish
             # and its weight could never move.

@@ -46,8 +46,9 @@ must also pass its Newton decrement: λ² = gᵀP g (twice it) <= GAP_SHARE · t
 (:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms`, float64), and where it holds none,
 λ² in J's Hessian taken at the stop once that take is paid
 (:class:`gdlogreg._steps.bb.StopTakes`, float64; with an L1 part on the weights' support,
-and for K classes at least the penalty's fall under the shifts common to the classes,
-where a refusal moves the weights there next: ``Monitor.jump``); the decrement is no
+plus J's falls along the valleys of the data's own rounding, and for K classes at least
+the penalty's fall under the shifts common to the classes, where a refusal moves the
+weights there next, or along the valley: ``Monitor.jump``); the decrement is no
 smaller than J's own fall along its direction
 (:meth:`gdlogreg._objective.Objective.gradient_decrement`). Every gradient-test stop first
 waits while J still falls (:func:`falling`: in float32 against GAP_SHARE · tol · J, in
@@ -72,7 +73,7 @@ import numpy as np
 
 from ._objective import Point
 from ._steps._base import eps
-from ._steps.bb import StopTakes
+from ._steps.bb import StopTakes, refusal_step
 from ._xp import to_host
 
 # The second gradient test: a gradient up to LOOSE_FACTOR times the first
@@ -340,7 +341,9 @@ class Monitor:
         self._least = None  # the least normalised weight of a row, once asked (C = inf)
         self._next_scale = 1  # the iteration scale_to_stop is tried at next
         self.scale_by = None  # λ: the loop's next step is λ·coef (scale_to_stop)
-        self.jump = None  # coef: the loop's next point (the classes' shift, :meth:`_confirmed`)
+        # coef: the loop's next point (the classes' shift or a refused stop's step,
+        # :meth:`_confirmed`)
+        self.jump = None
         self._scaling = tol > 0.0  # tol=0: no stopping test asked for, no scaling step
         self.gap, self.gap_k, self.k = math.nan, None, 0
         self._constants, self._next_check, self._divergence = None, None, None
@@ -458,7 +461,10 @@ class Monitor:
             self.objective, point, target, H)
         if verdict is None and self.takes is not None and not (self.held and self.held()):
             verdict = self.takes.verdict(self.objective, point, target, self.k, opt)
-            if verdict is not True and 2.0 * self.objective.class_shift_gap(point) > target:
+            if verdict is False and self.takes.refused[2] == self.k:
+                self.jump = refusal_step(self.objective, point, self.k)
+            if verdict is not True and self.jump is None and (
+                    2.0 * self.objective.class_shift_gap(point) > target):
                 # J - J* is at least the L1 term's fall under the shift common to the
                 # classes (O(p·K), asked where no take is paid too): the stop is refused and
                 # the weights moved there, the loss as it is (a prox step crawls there at the
@@ -663,7 +669,7 @@ def minimize(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=None, 
     while not monitor(k, point, rule.used):
         if monitor.scale_by is not None:  # w, b := λ·w, λ·b: the infimum's (scale_to_stop)
             new = objective.evaluate(monitor.scale_by * point.coef, reuse=point)
-        elif monitor.jump is not None:  # the classes' weights shifted (Monitor._confirmed)
+        elif monitor.jump is not None:  # the classes' shift, a refusal's step (Monitor._confirmed)
             new, monitor.jump = objective.evaluate(monitor.jump, reuse=point), None
         else:
             new = rule.update(objective, point)  # w := w - α·dw, b := b - α·db

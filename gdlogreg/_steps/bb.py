@@ -132,7 +132,7 @@ class StopTakes:
         self.takes += 1
         if ratio > 1.0:
             self.refused = (ratio, opt, k)
-        return ratio <= 1.0
+        return bool(ratio <= 1.0)
 
 
 def newton_wait(objective):
@@ -141,14 +141,36 @@ def newton_wait(objective):
     step's, :meth:`gdlogreg._objective.Objective.newton_take_price`), inf where none
     applies (without an L1 part, float32, K classes, a backend without the Gram kernel,
     more coordinates than MAX_WHITENED or the rows)."""
-    if not (objective.penalty.l1 > 0.0 and eps(objective.dtype) < 1e-10  # (float64)
-            and objective.coef_shape[1] == 1
-            and hasattr(objective.backend, "centred_gram")):
+    if objective.coef_shape[1] != 1 or not _newton_applies(objective):
         return math.inf
     price = objective.stop_take_price(support=False)  # (where the dense metric applies)
     if price == math.inf:
         price = objective.newton_take_price()
     return max(1, math.ceil(price)) if price < math.inf else math.inf
+
+
+def _newton_applies(objective):
+    """Whether a proximal Newton step may be taken: an L1 part, float64, the Gram kernel."""
+    return (objective.penalty.l1 > 0.0 and eps(objective.dtype) < 1e-10
+            and hasattr(objective.backend, "centred_gram"))
+
+
+def refusal_step(objective, point, spent):
+    """With an L1 part, at a stop that J's Hessian on the support refused
+    (:class:`StopTakes`), where a take of it over every coordinate costs at most the
+    ``spent`` iterations (rent or buy): the coef at J's least along a valley of the data's
+    own rounding (:meth:`gdlogreg._objective.Objective.valley_step`: columns collinear but
+    for that rounding, which the Gram's H reads as flat, along which the proximal steps
+    crawl and a Newton step from H does not descend), or at its first halving where J
+    falls below ``point``'s; None where there is none, or J falls nowhere along it. User
+    guide, "Valleys of the data's own rounding"; a proximal Newton step there for K
+    classes was measured and not adopted (benchmarks/README.md, "Valleys of the data's
+    own rounding")."""
+    if not _newton_applies(objective) or not objective.stop_take_price(point=None) <= spent:
+        return None
+    d = objective.valley_step(point)
+    new = None if d is None else _halved(objective, point, d)
+    return None if new is None else new.coef
 
 
 def first_newton(wait):
@@ -171,14 +193,22 @@ def newton_point(objective, point):
     d, fall = objective.support_newton(point)
     if d is None:
         return None, False
+    new = _halved(objective, point, d)
+    return (None, False) if new is None else (new, point.J - new.J >= NEWTON_RATIO * fall)
+
+
+def _halved(objective, point, d):
+    """The Point at ``point`` + d, or at its first halving (at most NEWTON_HALVINGS) where
+    J falls below ``point``'s; None where it falls nowhere (``point``'s raw prediction as
+    it was)."""
     ray, lam = objective.along(point, d), 1.0
     for _ in range(NEWTON_HALVINGS + 1):
         new, _ = ray.trial(lam, lambda J: J < point.J, likely=lam == 1.0)
         if new is not None:
-            return new, point.J - new.J >= NEWTON_RATIO * fall
+            return new
         lam *= 0.5
     point.z = ray.Z  # (the ray took it; a refused trial put it back)
-    return None, False
+    return None
 
 
 def whitens(k, at, gap=0, since=math.inf):
