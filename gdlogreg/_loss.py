@@ -647,6 +647,34 @@ class DirectionCurvature:
         return of((_weightless_at_zero(z, s, xp), _weightless_at_zero(u, s, xp)))
 
 
+class RowGram:
+    """A loss-like object for a backend's pass: Σᵢ sᵢ uᵢuᵢᵀ over the rows of u (m
+    columns), the weighted Gram of X's part along m directions, read from the products
+    themselves (no cancellation but theirs: :meth:`gdlogreg._objective.Objective.
+    _data_valleys`); m² sums, row-major (numpy)."""
+
+    curvature = encode = None
+
+    def __init__(self, m):
+        self.n_groups = m * m  # (Dask's pass reads this many sums)
+
+    @staticmethod
+    def block_columns(m):
+        """The columns of a block this pass reads: u's m."""
+        return m
+
+    def terms(self, u, t, s, xp, residual=False):
+        """The m² sums of Σ s u uᵀ (no residual)."""
+        def of(u):
+            G = _scale_rows(s, u).T @ u
+            return np.asarray(to_host(G), dtype=np.float64).reshape(-1), None
+
+        out = of(u)
+        if isinstance(s, float) or _finite(out[0]):
+            return out
+        return of(_weightless_at_zero(u, s, xp))  # (as DirectionCurvature's)
+
+
 def intercept_decrements(g, H, floor, k):
     """(|gₖ| - floor)₊²/Hₖ of each column (g the intercepts' gradient, H their curvatures
     from :class:`InterceptCurvature`, ``floor`` one number or one per column), the largest

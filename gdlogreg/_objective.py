@@ -62,6 +62,7 @@ from ._loss import (
     CurvatureShare,
     DirectionCurvature,
     InterceptCurvature,
+    RowGram,
     SoftmaxCurvature,
     Stable,
     intercept_decrements,
@@ -1026,7 +1027,7 @@ class Objective:
         valley = self._valley_line(point)
         return max(lam2 + (0.0 if valley is None else 2.0 * valley[1]), shift)
 
-    @functools.cached_property
+    @property
     def _data_valleys(self):
         """The directions (orthonormal columns over coef's p rows, these coordinates, the
         held ones 0) along which the rows' standardized Gram (the backend's centred Gram,
@@ -1035,9 +1036,20 @@ class Objective:
         (Munnell's public capital, the sum of three of its columns rounded on its own),
         not exactly (one-hot levels beside the intercept: X u is then X @ u's rounding,
         :meth:`_rounding_only`). At most MAX_VALLEYS of the Gram's, those of the largest
-        curvature. An empty basis where none, without the Gram kernel, or for more than
+        curvature, turned to the eigenvectors of X's own Gram along them (an eigenvector of
+        the Gram mixes an exact null direction with a valley by its rounding, ε·λ_max/gap,
+        more than X @ u's) and kept where X's part along them, made again, passes that
+        rounding. An empty basis where none, without the Gram kernel, or for more than
         MAX_WHITENED coordinates or the rows (the eigenvalues' 10 p³ flops against the
-        Gram's n p²/2). One Gram and one ``X @ N``, once a fit."""
+        Gram's n p²/2). Once a standardization (the fit's, a search column's): a Gram and
+        two ``X @ N``, kept on it (:attr:`gdlogreg._problem.Standardization.valleys`)."""
+        if self.std.valleys is None:
+            with np.errstate(all="ignore"):
+                self.std.valleys = self._valleys_of_data()
+        return self.std.valleys
+
+    def _valleys_of_data(self):
+        """:attr:`_data_valleys`'s work (in the standardized coordinates)."""
         p, d = self.coef_shape[0], self.problem.n_features
         keep = self._unheld()
         H = None if p > min(MAX_WHITENED, self._positive_rows()) else self._bound_from_gram(keep)
@@ -1055,12 +1067,21 @@ class Objective:
         N[keep] = V[:, r - N.shape[1] : r]
         if not N.shape[1]:
             return N
-        be = self.backend
+        G, _ = self._row_gram(N)
+        if not np.isfinite(G).all():
+            return np.zeros((p, 0))
+        N = N @ np.linalg.eigh(G)[1]
+        G, base = self._row_gram(N)
+        return N[:, np.diag(G) > self._rounding_only(base) ** 2]
+
+    def _row_gram(self, N):
+        """``(Σ s aaᵀ, base)``: the weighted Gram of X's part a along N's columns (these
+        coordinates; ``base`` them in the original ones), one ``X @ N`` and one pass
+        (:class:`gdlogreg._loss.RowGram`), host float64."""
+        be, r = self.backend, N.shape[1]
         base = self.T.to_base(astype(be.asarray(N), self.dtype, self.xp))
-        A = be.linear(base, self.fit_intercept)  # (n, r): X's part along each
-        s = be.s if isinstance(be.s, float) else self.xp.reshape(be.s, (-1, 1))
-        size = np.asarray(_host(be, self.xp.sum(s * A * A, axis=0)), dtype=np.float64)
-        return N[:, size > self._rounding_only(base) ** 2]
+        G, _, _ = be.loss_pass(RowGram(r), be.linear(base, self.fit_intercept))
+        return np.asarray(G, dtype=np.float64).reshape(r, r), base
 
     def _rounding_only(self, base):
         """What X @ v's rounding alone gives, as a root mean square over the rows, for each

@@ -304,6 +304,9 @@ class Standardization:
             var = sq
         self.xp = xp
         self.fit_intercept = fit_intercept
+        #: the directions of the data's own rounding in these coordinates, found once by
+        #: the objective at a stop (gdlogreg._objective.Objective._data_valleys)
+        self.valleys = None
         self.mean = _times(mean, scale, xp)
         ones = xp.ones_like(var)
         # σ_j is kept in [tiny, 1/tiny] (tiny the smallest normal number), so

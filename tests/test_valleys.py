@@ -124,6 +124,34 @@ def test_two_classes_stop_past_the_valley(seed, C):
     assert _valley_fall(model, X, y, C, 1.0) <= PROMISE
 
 
+@pytest.mark.parametrize("k", [2, 3])
+def test_dask_reads_the_valley_as_numpy_does(k):
+    """Dask's chunks read the valley too (its X's part along N by a backend pass: the
+    objective's own arithmetic on a Dask product raised TypeError)."""
+    da = pytest.importorskip("dask.array")
+    X, y = _parts_and_total(0, k=k)
+    model = GD(C=1e4, l1_ratio=1.0).fit(da.from_array(X, chunks=(200, 7)),
+                                        da.from_array(y, chunks=200))
+    assert model.converged_
+    assert _valley_fall(model, X, y, 1e4, 1.0) <= PROMISE
+
+
+def test_an_exact_null_direction_beside_a_valley_is_not_read_as_one():
+    """One-hot levels beside the intercept (an exact null direction) and a column 1e-6
+    from a copy of another (a valley): the Gram's eigenvectors mix the two by its
+    rounding; turned to X's own Gram along them, one valley is kept, off the levels."""
+    rng = np.random.default_rng(0)
+    n = 300
+    z = rng.normal(size=(n, 3))
+    X = np.column_stack([np.eye(4)[rng.integers(0, 4, n)], z,
+                         z[:, 0] + 1e-6 * rng.normal(size=n)])
+    y = rng.integers(0, 3, n)
+    objective, _ = _objective_at(GD(C=1e4, l1_ratio=1.0, max_iter=5).fit(X, y), X, y)
+    N = objective._data_valleys
+    assert N.shape[1] == 1
+    assert np.linalg.norm(N[:4, 0]) < 1e-6  # (none of it on the levels)
+
+
 def test_the_valley_is_read_where_the_hessian_cannot():
     """At the old fit's stop (27 iterations, 1.8e-3 above J*) J's fall along the valley is
     read; with exact collinearity (the total the sum of the rounded parts: the Gram reads
