@@ -1481,7 +1481,7 @@ class BatchMonitor:
         self._refused = {}  # group: (λ²/target, opt, iteration) of its last refusal
         self._jump = {}  # group: its next point's coef, the classes' shift (Monitor.jump)
         self.warm = None  # each group's start is warm (minimize_batch sets it)
-        self.tol = max(tol, 50.0 * eps(dtype))
+        self.tol = max(float(tol), 50.0 * eps(dtype))  # a numpy float16 tol underflows
         self.floor = 10.0 * eps(dtype)
         self.max_iter = max_iter
         self.callback = callback

@@ -8,6 +8,7 @@ code as in memory and never import Dask. Predictions are lazy Dask arrays
 computed chunk by chunk.
 """
 
+import functools
 import math
 import sys
 import warnings
@@ -17,6 +18,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import check_is_fitted
 
+from . import _messages
 from ._backends import is_dask
 from ._backends._dask import rows_like
 from ._compat import check_classification_targets, check_feature_names, warn_if_many_classes
@@ -125,10 +127,12 @@ def _check_X(estimator, X, *, reset):
         raise TypeError(f"Expected a dask array or Dask DataFrame, got {type(X).__name__}.")
     if X.dtype.kind == "c":  # as check_array: the cast to float would drop the imaginary part
         raise ValueError("Complex data not supported.")
-    if X.dtype.kind in "SU":  # as check_array: known before any chunk is computed
-        raise ValueError(
-            "dtype='numeric' is not compatible with arrays of bytes/strings. Convert your data"
-            " to numeric values explicitly instead.")
+    if X.dtype.kind in "SU":  # as numpy X: the fit reads numbers as text (float64),
+        if not reset:         # the predictions refuse them (check_array's "numeric")
+            raise ValueError(
+                "dtype='numeric' is not compatible with arrays of bytes/strings. Convert your"
+                " data to numeric values explicitly instead.")
+        X = X.astype(np.float64)
     _check_n_features(estimator, X, reset=reset)
     if reset:
         X = _check_fit_rows(X)
@@ -219,10 +223,7 @@ def validated(estimator, X, y, sample_weight=None):
     y = _check_vector(y, n, rows, "y")
     sw = _check_sample_weight(sample_weight, n, rows, np.dtype(X.dtype))
     X, y, sw = dask.persist(X, y, sw)
-    # missing labels of object y (a nullable or categorical Series) before unique's sort,
-    # which would raise a TypeError comparing them (one cheap pass over the persisted y)
-    if y.dtype == object and da.reduction(y, _any_missing, np.any, dtype=bool).compute():
-        raise ValueError("Input y contains NaN.")
+    _refuse_missing_labels(y)
     checks = [da.unique(y), da.reduction(X, _all_finite, np.all, dtype=bool)]
     if sw is not None:
         checks += [sw.min(), sw.max()]
@@ -320,16 +321,41 @@ def _all_finite(x, axis=None, keepdims=False):
     return np.isfinite(x).all(axis=axis, keepdims=keepdims)
 
 
-def _any_missing(block, axis=None, keepdims=False):
-    """Whether a chunk of object labels holds None, NaN or pd.NA (a ``da.reduction`` chunk
-    function)."""
-    missing = np.frompyfunc(_is_missing, 1, 1)(block).astype(bool)
-    return missing.any(axis=axis, keepdims=keepdims)
+def _refuse_missing_labels(y):
+    """Missing labels of object y (a nullable or categorical Series), named as the in-memory
+    fit names them, before unique's sort, which would raise a TypeError comparing them (one
+    cheap pass over the persisted y)."""
+    import dask
+    import dask.array as da
+
+    if y.dtype != object:
+        return
+    none, nan = dask.compute(*(
+        da.reduction(y, functools.partial(_any_of, test=test), np.any, dtype=bool)
+        for test in (_is_none, _is_nan)))
+    if none:
+        raise ValueError(_messages.MISSING_LABEL)
+    if nan:
+        raise ValueError("Input y contains NaN.")
+
+
+def _any_of(block, axis=None, keepdims=False, *, test):
+    """Whether a chunk of object labels holds a value that passes ``test`` (a
+    ``da.reduction`` chunk function)."""
+    return np.frompyfunc(test, 1, 1)(block).astype(bool).any(axis=axis, keepdims=keepdims)
+
+
+def _is_none(v):
+    na = getattr(sys.modules.get("pandas"), "NA", None)  # pandas is loaded where pd.NA is
+    return v is None or (na is not None and v is na)
+
+
+def _is_nan(v):
+    return isinstance(v, float) and math.isnan(v)
 
 
 def _is_missing(v):
-    na = getattr(sys.modules.get("pandas"), "NA", None)  # pandas is loaded where pd.NA is
-    return v is None or (na is not None and v is na) or (isinstance(v, float) and math.isnan(v))
+    return _is_none(v) or _is_nan(v)
 
 
 def _label_index(block, classes):
@@ -366,10 +392,10 @@ def _check_predict_X(estimator, X):
 
 
 def _coef(estimator):
-    """coef_ as a dense numpy array: a sparsified model's CSR too (np.asarray makes it a 0-d
-    object array, which every chunk's product refuses; review 145)."""
-    coef = estimator.coef_
-    return coef.toarray() if sp.issparse(coef) else np.asarray(coef)
+    """coef_ as a dense 2-D numpy array: a sparsified model's CSR too (np.asarray makes it a
+    0-d object array, which every chunk's product refuses; review 145)."""
+    coef = estimator.coef_  # 1-D set by hand: one row, as LinearClassifierMixin takes it
+    return coef.toarray() if sp.issparse(coef) else np.atleast_2d(np.asarray(coef))
 
 
 def _map_rows(estimator, X, func, n_out, dtype, **kwargs):
@@ -401,7 +427,7 @@ def _score_dtype(estimator, X):
 def decision_function(estimator, X):
     """Lazy z = X w + b for Dask X (n,) or (n, K)."""
     X = _check_predict_X(estimator, X)
-    n_out = None if np.shape(estimator.coef_)[0] == 1 else np.shape(estimator.coef_)[0]
+    n_out = None if _coef(estimator).shape[0] == 1 else _coef(estimator).shape[0]
     return _map_rows(estimator, X, _decision_block, n_out, _score_dtype(estimator, X))
 
 

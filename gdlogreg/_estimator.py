@@ -769,7 +769,8 @@ class GradientDescentLogisticRegression(
         _check_width(self, X)
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True)
         scores += self.intercept_
-        return scores.reshape(-1) if scores.shape[1] == 1 else scores
+        # a 1-D coef_ set by hand gives 1-D scores, as LinearClassifierMixin takes it
+        return scores.reshape(-1) if scores.ndim > 1 and scores.shape[1] == 1 else scores
 
     def _array_api_scores(self, X, xp, device_):
         """z = X·w + b for array-API X, in the dtype numpy's product would have: torch
@@ -783,9 +784,10 @@ class GradientDescentLogisticRegression(
             max_precision_float_dtype(xp, device_)
         )
         dtype = xp.result_type(dtype, self.coef_.dtype)
-        z = xp.astype(X, dtype, copy=False) @ xp.astype(self.coef_, dtype, copy=False).T
+        coef = self.coef_ if self.coef_.ndim == 2 else xp.reshape(self.coef_, (1, -1))
+        z = xp.astype(X, dtype, copy=False) @ xp.astype(coef, dtype, copy=False).T
         z = z + xp.astype(self.intercept_, dtype, copy=False)
-        return xp.reshape(z, (-1,)) if z.shape[1] == 1 else z
+        return xp.reshape(z, (-1,)) if z.ndim > 1 and z.shape[1] == 1 else z
 
     def predict_proba(self, X):
         """Probability of each class: σ(z) for two classes, softmax(z) otherwise.
@@ -1019,8 +1021,7 @@ def _refuse_none_labels(y):
         labels = np.asarray(y, dtype=object).ravel()
         na = getattr(sys.modules.get("pandas"), "NA", None)  # pandas is not a dependency
         if labels.size and any(v is None or v is na for v in labels):
-            raise ValueError("Input y contains None or pd.NA (a missing label); drop those"
-                             " rows or give them a label.")
+            raise ValueError(_messages.MISSING_LABEL)
 
 
 def _detached(*arrays):

@@ -321,6 +321,8 @@ REPEATS_OVERFLOW = (
 )
 
 NO_FOLDS = "cv gave no fold: it must give at least one (train, test) pair."
+MISSING_LABEL = ("Input y contains None or pd.NA (a missing label); drop those rows or give"
+                 " them a label.")
 
 WEIGHTLESS_TEST = (
     "weigh nothing (their sample weights are all zero): their weighted score is"

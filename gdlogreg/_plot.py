@@ -16,9 +16,9 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import is_classifier
-from sklearn.utils import assert_all_finite
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._compat import check_sample_weight, convert_to_numpy, get_namespace
 from ._loss import make_loss
@@ -450,10 +450,11 @@ def _path_data(estimator, est, X, y, sample_weight):
     pipeline's other steps first."""
     if est is not estimator:
         X = estimator[:-1].transform(X)
-    x = np.asarray(X.toarray() if hasattr(X, "toarray") else X, dtype=float)
-    if x.ndim != 2 or x.shape[1] != 1:
+    # as a fit checks X: complex, empty, non-finite or not 2-D is refused by name
+    x = check_array(X, accept_sparse=True, dtype=np.float64, input_name="X")
+    x = x.toarray() if sp.issparse(x) else x
+    if x.shape[1] != 1:
         raise ValueError(f"X must have exactly one column, got shape {x.shape}.")
-    assert_all_finite(x, input_name="X")
     s = check_sample_weight(sample_weight, x, dtype=np.float64, ensure_non_negative=True)
     x = x[:, 0]
     y = np.asarray(y)
@@ -911,6 +912,37 @@ def _fmt_value(v):
     return f"{v:.3g}" if _is_number(v) else repr(v)
 
 
+def _check_best_sets(best, params):
+    """Refuse a best candidate that does not set a plotted parameter (its grid, of a list
+    of grids, does not search it): it has no place on the plot."""
+    unset = [n for n in params if n not in best]
+    if unset:
+        raise ValueError(
+            f"The best candidate ({best!r}) does not set {', '.join(unset)}: its grid (of a"
+            " list of grids) does not search it, so it has no place on the plot. Plot from"
+            " the fitted search (from_estimator fills in the estimator's own values), or"
+            " pass params= or best_index= of a candidate that sets it."
+        )
+
+
+def _with_defaults(search):
+    """The search's ``cv_results_`` with each candidate's params completed by the
+    estimator's own values: the candidates of one grid of a list of grids
+    (``[{"C": ...}, {"C": ..., "l1_ratio": ...}]``) were fitted at the estimator's
+    ``l1_ratio``, and belong on that axis at that value."""
+    results = search.cv_results_
+    estimator = getattr(search, "estimator", None)
+    grid = list(results.get("params", [])) if hasattr(results, "get") else []
+    if not hasattr(estimator, "get_params") or not grid:
+        return results
+    names = list(dict.fromkeys(name for p in grid for name in p))
+    if all(len(p) == len(names) for p in grid):
+        return results
+    own = estimator.get_params(deep=True)
+    filled = [{**p, **{n: own[n] for n in names if n in own and n not in p}} for p in grid]
+    return {**results, "params": filled}
+
+
 def _searched_params(names, values, params):
     """The one or two parameters to plot: ``params``, or those with more than one value."""
     if not names:  # GridSearchCV over {}: one candidate, nothing to plot the score against
@@ -1195,10 +1227,14 @@ class SearchScoreDisplay:
                 f"best_index is {best_index}, but cv_results holds {len(grid)} candidate(s)."
             )
         best = grid[best_index]
+        _check_best_sets(best, params)
         shape = tuple(len(values[p]) for p in params)
         grid_mean, grid_std = np.full(shape, np.nan), np.full(shape, np.nan)
         for i, p in enumerate(grid):
-            if all(p.get(n) == best.get(n) for n in names if n not in params):
+            # a candidate of another grid (a list of grids) that does not set a plotted
+            # parameter has no place on its axis
+            if all(n in p for n in params) and all(
+                    p.get(n) == best.get(n) for n in names if n not in params):
                 pos = tuple(values[n].index(p[n]) for n in params)
                 grid_mean[pos], grid_std[pos] = mean[i], std[i]
         display = cls(
@@ -1268,6 +1304,6 @@ class SearchScoreDisplay:
         if best_index is None and not (multimetric and scoring not in (None, own)):
             best_index = getattr(search, "best_index_", None)  # (another metric: its own)
         return cls.from_cv_results(
-            search.cv_results_, params=params, best_index=best_index,
+            _with_defaults(search), params=params, best_index=best_index,
             scoring=own if scoring is None else scoring, ax=ax, **kwargs,
         )

@@ -107,8 +107,9 @@ def class_weight_vector(class_weight, classes, counts):
         if len(empty):
             raise ValueError(
                 "class_weight='balanced' needs a positive total sample weight in every"
-                f" class, but the samples of class {empty[:1].tolist()[0]!r} weigh nothing (or less"
-                " than the smallest float next to the heaviest sample)."
+                f" class, but the samples of class {empty[:1].tolist()[0]!r} weigh nothing (or so"
+                " little beside the heaviest class's, a share below n_classes / the largest"
+                " float, that its balanced weight would overflow)."
             )
     weights = compute_class_weight(class_weight, classes=classes, y=classes, sample_weight=counts)
     return np.asarray(weights, dtype=np.float64)

@@ -326,7 +326,7 @@ class Monitor:
         self.confirm = confirm if float64 else None
         self.takes = StopTakes() if float64 else None
         self.held = held
-        self.tol = max(tol, 50.0 * eps(objective.dtype))
+        self.tol = max(float(tol), 50.0 * eps(objective.dtype))  # a numpy float16 tol underflows
         self.grad_tol = gradient_tol(self.tol, objective.penalty.l1 > 0.0)
         self.floor = 10.0 * eps(objective.dtype)
         self.ref = ref
