@@ -91,7 +91,7 @@ C7     columns named "refit"                                          survived: 
 No defect found: every test here passes on the code as found; each one kills the
 survivor(s) it names. Not a defect of the new code but noted: numpy object labels with None
 raise numpy's "'<' not supported between 'NoneType' and 'str'" from unique's sort, as
-LogisticRegression does (the Dask fit now says "Input y contains NaN").
+LogisticRegression does (the Dask fit now names it as the numpy fit does, review 195).
 """
 
 import warnings
@@ -216,14 +216,14 @@ def test_an_l1_penalty_is_a_penalty_for_the_no_minimum_test():
     assert texts and not any("separable" in t for t in texts)
 
 
-def test_dask_labels_of_none_among_strings_are_the_nan_error():
+def test_dask_labels_of_none_among_strings_are_named_missing():
     # a Dask array of object labels holding None: unique's sort raised "'<' not supported
     # between 'NoneType' and 'str'" before the missing-label pass
     da = pytest.importorskip("dask.array")
     X, y = _small()
     labels = np.array(["no", "yes"], dtype=object)[y]
     labels[5] = None
-    with pytest.raises(ValueError, match="Input y contains NaN"):
+    with pytest.raises(ValueError, match="Input y contains None or pd.NA"):  # as numpy's
         GradientDescentLogisticRegression().fit(da.from_array(X, chunks=(40, 3)),
                                                 da.from_array(labels, chunks=40))
 
