@@ -867,7 +867,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         xp = self._namespace[0]
         if not bool(xp.any(xp.isinf(b))):
             return b
-        return xp.where(xp.isinf(b), xp.asarray(-xp.finfo(b.dtype).max, dtype=b.dtype,
+        floor = -xp.finfo(b.dtype).max
+        if xp is np:  # (numpy before 2.0 has no device= in asarray)
+            return np.where(np.isinf(b), b.dtype.type(floor), b)
+        return xp.where(xp.isinf(b), xp.asarray(floor, dtype=b.dtype,
                                                  device=getattr(b, "device", None)), b)
 
     def _as_param(self, a):
