@@ -52,8 +52,11 @@ from ._solver import (
     GAP_SHARE,
     LOOSE_FACTOR,
     PENALTY_GAP,
+    STALL_ITERS,
     Monitor,
+    at_rounding,
     curvature_factor,
+    exact_due,
     falling,
     gradient_tol,
     next_scale,
@@ -1496,6 +1499,7 @@ class BatchMonitor:
         self._flat = None  # this iterate's flat-gap verdicts, once computed
         # The gradient at which each group's certified test (Monitor's) runs next.
         self._next_check = np.full(n_groups, np.inf)
+        self._next_exact = np.zeros(n_groups, dtype=int)  # Monitor's, of each group
         self._zero_grad, self._dual = {}, {}
         self._has_ref = False  # set by ``reference``, before the start if that is warm
         self._least = {}  # each group's least normalised row weight, once asked (C = inf)
@@ -1563,6 +1567,8 @@ class BatchMonitor:
             passes[i] = not falling(self.curves[active[i]], self.tol, self.dtype)
         if passes.any():
             self._confirmed(k, active, objective, point, opt, floor, passes, H)
+        passes |= self._at_rounding(k, active, objective, point, opt, bound, ~passes & (
+            opt > np.maximum(bound, floor)))
         self._last = (objective, BatchPoint(point.coef, J, point.grad), active, self._flat)
         diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (J_ref + 1.0))
         # Each group's certified test runs only where its gradient says the gap may be
@@ -1686,6 +1692,28 @@ class BatchMonitor:
         asked, target = asked[~metric], target[~metric]
         if len(asked):  # without a metric, the gradient's own direction (Monitor._confirmed)
             passes[asked] = group_decrements(objective, point, asked) <= target
+
+    def _at_rounding(self, k, active, objective, point, opt, bound, above):
+        """Monitor's float32 stop at J's rounding (:func:`gdlogreg._solver.at_rounding`) of
+        each group whose J stalled with its gradient ``above`` the floor and ``bound``, in
+        its single fit's objective, on its single fit's schedule."""
+        out = np.zeros(len(active), dtype=bool)
+        if eps(self.dtype) < 1e-10:
+            return out
+        base, xp = None, objective.xp
+        for i in np.flatnonzero(above):
+            g = active[i]
+            if not exact_due(self.dtype, k, self._next_exact[g], self.curves[g],
+                             min(self.best_J[g], float(point.J[i]))):
+                continue
+            self._next_exact[g] = k + STALL_ITERS
+            base = objective.T.to_base(point.coef) if base is None else base
+            cols = objective.columns([i])
+            single = Point(_take_cols(point.coef, cols, xp), float(point.J[i]),
+                           _take_cols(point.grad, cols, xp), None, _take_cols(base, cols, xp))
+            out[i] = at_rounding(objective.group_objective(i), single, float(bound[i]),
+                                 self.tol, k)
+        return out
 
     def _stop_takes(self, k, active, objective, point, asked, target, ask, opt):
         """:class:`gdlogreg._steps.bb.StopTakes` of the groups at the places ``asked``

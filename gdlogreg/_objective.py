@@ -378,6 +378,25 @@ class Objective:
             top = max(top, amax(self.xp.abs(g[d:, ...]), self.xp))
         return top
 
+    def exact_point(self, point):
+        """``(at, rounding)``: ``point`` with its gradient made in float64 (Z, R and Xᵀ R
+        from X's rows read in float64: one pass, the backend's ``exact_gradient``), and
+        the largest entry of its standardized gradient less that one, the float32
+        gradient's rounding there. float32 X W rounds at ε times its terms' sizes: a
+        column far from 0 for its spread (a calendar year), whose term the intercept
+        cancels, puts a noise there that held the gradient above the stopping test's
+        bound at J* (review 196). None where the backend has no such pass."""
+        exact = getattr(self.backend, "exact_gradient", None)
+        if exact is None:
+            return None
+        coef = np.asarray(point.coef, dtype=np.float64)
+        base = self.T.to_base(coef)
+        _, G = exact(self.loss, base, self.fit_intercept)
+        at = Point(coef, point.J, self._grad(G, base), point.z, point.base)
+        rounding = np.abs(standardized(at, self.T, self.std, False)[0]
+                          - standardized(point, self.T, self.std, False)[0])
+        return at, float(np.max(rounding, initial=0.0))
+
     def flat_gap(self, point):
         """The gap the gradient could hide where only the L2 part of the penalty curves J.
 

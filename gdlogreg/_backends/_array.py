@@ -785,6 +785,27 @@ class NumpyBackend(HostArrays, ArrayBackend):
             return np.add(Z[rows], D[rows], out=out)
         return np.add(D[rows] * t, Z[rows], out=out)  # rounded as t·D + Z everywhere
 
+    def exact_gradient(self, loss, base, fit_intercept):
+        """(the loss's value, [Xᵀ R; Σ R]) at the original coefficients ``base`` ((d + 1
+        or d) × m, float64), X's row blocks read in float64: a float32 fit's gradient
+        without its own products' rounding (a stop's check, one pass, a block copied at
+        a time). Numpy, float64; the loss's ``terms`` as :meth:`loss_pass` takes them."""
+        d, m = self.n_features, base.shape[1]
+        W, b = base[:d], base[d] if fit_intercept else 0.0
+        G, total = np.zeros((d + int(fit_intercept), m)), 0.0
+        with self.errstate():
+            for rows in self.row_blocks(m):
+                A = self.X[rows].astype(np.float64)
+                s = self.weights(rows)
+                value, r = loss.terms(np.asfortranarray(A @ W + b), self.targets[rows],
+                                      s if isinstance(s, float) else s.astype(np.float64),
+                                      np, True)
+                total += float(value)
+                G[:d] += A.T @ r
+                if fit_intercept:
+                    G[d] += r.sum(axis=0)
+        return total, G
+
     def centred_gram(self, mean, scale, rows=None, Z=None):
         """Σᵢ wᵢ âᵢ âᵢᵀ for âᵢ = [aᵢ; 1], aᵢ = (xᵢ - μ)·scale (numpy, float64, (d + 1)²),
         w = s this backend's row weights, or with the loss-like ``rows``
