@@ -141,3 +141,16 @@ def test_float64_fit_is_not_asked_the_float64_gradient():
         assert calls and all(np.dtype(d) == np.float32 for d in calls)
     finally:
         objective.Objective.exact_point = original
+
+
+def test_float32_l1_fit_held_by_the_year_names_the_column():
+    # With an L1 part the fit still runs to max_iter there (at J* within 1e-8); its
+    # warning names the column and the remedy, where f74270f advised max_iter alone
+    # (the column was named from ε·|μ|/σ = 1e-3 on, the year's is 4.6e-4).
+    X, y = _barley_like(0)
+    with pytest.warns(ConvergenceWarning, match=r"Column 11 of X \(float32\) has a mean 3\.9e\+03"
+                      r" times its standard deviation.*Centre that column"):
+        GD(l1_ratio=1.0).fit(X, y)
+    centred = X.copy()
+    centred[:, 11] -= np.float32(1931.0)
+    assert _fit(centred, y, l1_ratio=1.0).converged_
