@@ -1701,7 +1701,7 @@ class BatchMonitor:
         if eps(self.dtype) < 1e-10:
             return out
         base, xp = None, objective.xp
-        for i in np.flatnonzero(above):
+        for i in np.flatnonzero(above & (k >= self._next_exact[active])):
             g = active[i]
             if not exact_due(self.dtype, k, self._next_exact[g], self.curves[g],
                              min(self.best_J[g], float(point.J[i]))):
