@@ -162,7 +162,11 @@ class GradientDescentLogisticRegression(
         rescaled (with one, the problem itself depends on the units). The
         tolerance is floored at 50 machine epsilons of the input's dtype, so
         ``tol=0`` does not switch the tests off: it stops a fit once J is as
-        close to J* as rounding allows (and takes no scaling step).
+        close to J* as rounding allows (and takes no scaling step). A float32
+        fit (numpy or scipy.sparse X) whose J has stalled above the gradient
+        bound makes its gradient again in float64 (one pass over X) and stops
+        where that gradient is within its float32 rounding and J's Newton
+        decrement from it within ``tol / 10`` times J (without an L1 part).
     warm_start : bool, default=False
         Start from the previous ``coef_`` and ``intercept_`` instead of zeros.
         They must be finite: NaN or inf there raises a ``ValueError``. A refit on

@@ -462,7 +462,8 @@ class Monitor:
         # The rounding noise of the gradient shrinks with J as the bound does: an
         # absolute floor stopped float32 fits of a small J far above J*.
         floor = self.floor * shrink
-        if opt > max(bound, floor) and self._exact_due(J) and self._at_rounding(point, bound):
+        if opt > max(bound, floor) and self._exact_due(J) and at_rounding(
+                self.objective, point, bound, self.tol, self.k):
             return True
         return (self._gradient_passes(opt, point, bound, floor)
                 and self._confirmed(opt, point, floor)) or self._gap_passes(opt, point, bound)
@@ -474,10 +475,6 @@ class Monitor:
         if due:
             self._next_exact = self.k + STALL_ITERS
         return due
-
-    def _at_rounding(self, point, bound):
-        """:func:`at_rounding` of this fit's point."""
-        return at_rounding(self.objective, point, bound, self.tol, self.k)
 
     def _confirmed(self, opt, point, floor):
         """A gradient test's stop confirmed by the rule's Newton decrement (``confirm``)
