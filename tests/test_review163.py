@@ -61,14 +61,18 @@ def test_an_uncertified_float32_stop_warns_and_claims_no_gap(seed):
 def test_the_uncertified_stops_warning_is_not_idle():
     """The warning is not idle: most such stops (seeds 1 to 6) end above the accuracy tol
     asks for (Haswell kernels: 2.8e-5, 4.5e-8, 3.8e-6, 2.4e-5, 1.3e-6 and 8.6e-6 of J*),
-    seed 1 among them on every machine the project ran."""
+    seed 1 among them on every machine the project ran. Each fit warns and names the
+    column: the stop's own warning, or, where the rounding keeps a fit from stopping
+    (OpenBLAS's SkylakeX kernels: seed 5 at max_iter, 1.9e-5 above J*), max_iter's."""
     if OLDEST_STACK:  # (its rounding lands otherwise; seed 2 4.5e-8 above J* there too)
         pytest.skip("the oldest stack's float32 paths end elsewhere")
     above = {}
     for seed in range(1, 7):
         X, y = _data(1e5, seed)
-        with pytest.warns(ConvergenceWarning, match="dual_gap_ is NaN.*Column 0 of X"):
+        with pytest.warns(ConvergenceWarning, match="(dual_gap_ is NaN|did not converge)"
+                          ".*Column 0 of X"):
             est = GradientDescentLogisticRegression(C=100.0).fit(X, y)
+        assert np.isnan(est.dual_gap_)
         above[seed] = _above(X, y, est) > est.tol / 10
     assert above[1] and sum(above.values()) >= 4, above
 
