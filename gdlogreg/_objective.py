@@ -1357,13 +1357,16 @@ class Objective:
         Choleskys (K·n³/3) cost at most CLASS_TAKE iterations (the products with X and with
         the rows, 8npK, and ITERATION_FLOPS), or the ``spent`` iterations at a retake (rent
         or buy, as :meth:`_class_metric_pays`), and the K factors hold at most
-        LOW_RANK_ENTRIES entries; float64 only. And where their solves, K pairs of
+        LOW_RANK_ENTRIES entries; in float32 too, as the dense metric's class blocks
+        (:meth:`_class_metric_pays`; stop 82). And where their solves, K pairs of
         triangular ones (2Kn², at a SOLVE_RATE-th of the products' rate), add at most half
         an iteration: where they cost more, the blocks' fewer iterations cost more time
         (benchmarks/README.md, "Wide data of K classes: each class's own block")."""
         p, k = self.coef_shape
         n = self._low_rank_rows()
-        if k == 1 or _coarse(self.dtype) or n is None or k * n * n > LOW_RANK_ENTRIES:
+        # float32 too: the classes' mean block crawled there (HistData::Guerry raw, 85 rows
+        # of 21 features, 5 classes: max_iter 3e-4 above J*, float64 156 iterations)
+        if k == 1 or n is None or k * n * n > LOW_RANK_ENTRIES:
             return False
         iteration = 8 * n * p * k + ITERATION_FLOPS
         if 2 * k * n * n * SOLVE_RATE > 0.5 * iteration:
