@@ -342,6 +342,7 @@ class GradientDescentLogisticRegression(
         """
         # a fit that raises (bad data, a callback, Ctrl-C) leaves the previous model whole:
         # validation sets the new data's n_features_in_ and feature names first
+        refuse_huge_ints(self, ("tol", "learning_rate"))
         with previous_model_kept(self):
             if _dask.is_dask(X):
                 return _dask.fit(self, X, y, sample_weight)
@@ -774,7 +775,10 @@ class GradientDescentLogisticRegression(
         X = validate_data(self, X, accept_sparse="csr", reset=False)
         _check_width(self, X)
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True)
-        scores += self.intercept_
+        if np.result_type(scores, self.intercept_) == scores.dtype:
+            scores += self.intercept_
+        else:  # int scores of an int coef_ set by hand (review 198): a new array, as LR's
+            scores = scores + self.intercept_
         # a 1-D coef_ set by hand gives 1-D scores, as LinearClassifierMixin takes it
         return scores.reshape(-1) if scores.ndim > 1 and scores.shape[1] == 1 else scores
 
@@ -955,15 +959,20 @@ def _offset_column(problem, coef=None, noise=OFFSET_NOISE):
     """The text of :func:`_messages.offset_column` for the column of X whose mean is
     largest against its spread, where ε times that ratio is at least ``noise`` (X·w
     and the intercept cancel there; CHANGELOG.md, "An unconverged fit names a column that
-    cancels in float32"); None elsewhere and without an intercept. With the fitted
+    cancels in float32"); None elsewhere. With the fitted
     ``coef`` (K × d), where the rounding of that column's term of z, ε |μⱼ wⱼ|, is that
-    large in logits (a weight of 0 leaves z exact: review 171)."""
+    large in logits (a weight of 0 leaves z exact: review 171); without an intercept only
+    then, the columns' terms cancelling against each other's (review 198)."""
     std = problem.standardization
-    if not problem.fit_intercept:
+    if problem.fit_intercept:
+        mean = np.abs(_to_numpy(std.mean).astype(np.float64))
+        ratio = mean * _to_numpy(std.D).astype(np.float64)
+        ratio = np.where(_to_numpy(std.held).astype(bool), 0.0, ratio)
+    elif coef is None:
         return None
-    mean = np.abs(_to_numpy(std.mean).astype(np.float64))
-    ratio = mean * _to_numpy(std.D).astype(np.float64)
-    ratio = np.where(_to_numpy(std.held).astype(bool), 0.0, ratio)
+    else:  # columns far from 0 cancel against each other's terms (review 198)
+        mean, spread = _column_spread(std)
+        ratio = np.divide(mean, spread, out=np.zeros_like(mean), where=spread > 0.0)
     if not ratio.size:
         return None
     e = eps(problem.dtype)
@@ -979,7 +988,15 @@ def _offset_column(problem, coef=None, noise=OFFSET_NOISE):
         j = int(np.argmax(ratio))
         if not e * ratio[j] >= noise:
             return None
-    return _messages.offset_column(j, float(ratio[j]), "float32" if e > 1e-10 else "float64", e)
+    return _messages.offset_column(j, float(ratio[j]), "float32" if e > 1e-10 else "float64", e,
+                                   intercept=problem.fit_intercept)
+
+
+def _column_spread(std):
+    """(|x̄|, σ) of X's columns, weighted (host float64): the offsets that cancel in X·w
+    without an intercept."""
+    mean = np.abs(_to_numpy(std.column_mean).astype(np.float64))
+    return mean, _to_numpy(std.column_std).astype(np.float64)
 
 
 def _to_numpy(a):
@@ -1019,15 +1036,46 @@ def _weights_to(sample_weight, xp, device_):
     return move_to(sample_weight, xp=xp, device=device_)
 
 
+def refuse_huge_ints(estimator, names):
+    """A clear ValueError for a parameter among ``names`` that is a Python int beyond the
+    float range (10**400: a Real, as the constraints accept), which the fit would turn
+    into an OverflowError from deep inside (review 198)."""
+    for name in names:
+        value = getattr(estimator, name, None)
+        if isinstance(value, Integral) and not isinstance(value, bool):
+            try:
+                float(value)
+            except OverflowError:
+                raise ValueError(
+                    f"{name} must be a number in the float range (up to about 1.8e308), but"
+                    " got an integer beyond it."
+                ) from None
+
+
 def _refuse_none_labels(y):
     """A clear error for object labels that hold None or pandas' NA (a missing label),
     which numpy's sort or pandas would refuse from deep inside the label checks (NaN gets
-    scikit-learn's "Input y contains NaN")."""
-    if isinstance(y, (list, tuple)) or getattr(getattr(y, "dtype", None), "kind", None) == "O":
+    scikit-learn's "Input y contains NaN"); and for dates or durations that hold NaT,
+    their NaN, which the label encoder made a class of each row (review 198)."""
+    kind = getattr(getattr(y, "dtype", None), "kind", None)
+    if kind in ("M", "m"):  # (a time zone's dates come as objects)
+        values = np.asarray(y)
+        if values.dtype.kind in ("M", "m") and bool(np.any(np.isnat(values))):
+            raise ValueError(_messages.MISSING_DATE_LABEL)
+        kind = values.dtype.kind
+    if isinstance(y, (list, tuple)) or kind == "O":
         labels = np.asarray(y, dtype=object).ravel()
-        na = getattr(sys.modules.get("pandas"), "NA", None)  # pandas is not a dependency
+        pd = sys.modules.get("pandas")  # pandas is not a dependency
+        na, nat = getattr(pd, "NA", None), getattr(pd, "NaT", None)
         if labels.size and any(v is None or v is na for v in labels):
             raise ValueError(_messages.MISSING_LABEL)
+        if labels.size and any((nat is not None and v is nat) or _is_nat(v) for v in labels):
+            raise ValueError(_messages.MISSING_DATE_LABEL)
+
+
+def _is_nat(v):
+    """Whether the label v is numpy's NaT (a date's or a duration's)."""
+    return isinstance(v, (np.datetime64, np.timedelta64)) and bool(np.isnat(v))
 
 
 def _detached(*arrays):
@@ -1156,6 +1204,12 @@ def _finite_start(name, a):
         )
     try:
         a = np.asarray(a, dtype=np.float64)
+    except OverflowError:  # a Python int past the float range: 10**400
+        raise ValueError(
+            f"warm_start=True starts from {name}, which holds an integer beyond the float"
+            f" range (about 1.8e308); set {name} to finite floats or fit with"
+            " warm_start=False."
+        ) from None
     except (TypeError, ValueError):
         raise ValueError(
             f"warm_start=True starts from {name}, which holds values that are not numbers;"

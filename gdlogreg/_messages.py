@@ -151,16 +151,25 @@ def _separated(result, cause):
     )
 
 
-def offset_column(j, ratio, dtype, eps):
+def offset_column(j, ratio, dtype, eps, intercept=True):
     """Why the raw prediction z = X·w + b is noise in X's dtype: column ``j``'s mean is
-    ``ratio`` times its spread, and X·w cancels against the intercept (review 65)."""
+    ``ratio`` times its spread, and X·w cancels against the intercept (review 65), or
+    without one against the other columns' terms (review 198)."""
     digits = max(0, round(-np.log10(eps * ratio)))
+    narrow = np.dtype(dtype).itemsize < 8
+    if intercept:
+        against = "the intercept"
+        remedy = " Centre that column (e.g. with StandardScaler)" + (
+            " or pass X as float64." if narrow else ".")
+    else:
+        against = "other columns' (there is no intercept)"
+        remedy = (" Pass X as float64, or" if narrow else "") + (
+            " centre the columns and fit an intercept (fit_intercept=True).")
     return (
         f"Column {j} of X ({dtype}) has a mean {ratio:.1e} times its standard deviation:"
-        f" its share of X·w cancels against the intercept and z keeps about {digits}"
+        f" its share of X·w cancels against {against} and z keeps about {digits}"
         f" significant digit{'' if digits == 1 else 's'} in {dtype}, too few to reach tol."
-        " Centre that column (e.g. with StandardScaler)"
-        + (" or pass X as float64." if np.dtype(dtype).itemsize < 8 else ".")
+        + remedy
     )
 
 
@@ -323,6 +332,8 @@ REPEATS_OVERFLOW = (
 NO_FOLDS = "cv gave no fold: it must give at least one (train, test) pair."
 MISSING_LABEL = ("Input y contains None or pd.NA (a missing label); drop those rows or give"
                  " them a label.")
+MISSING_DATE_LABEL = ("Input y contains NaT (a missing date or duration label); drop those rows"
+                      " or give them a label.")
 
 WEIGHTLESS_TEST = (
     "weigh nothing (their sample weights are all zero): their weighted score is"

@@ -636,6 +636,11 @@ class DescentPathDisplay:
         if self.b_grid is not None:
             if np.ndim(levels) == 0:
                 finite = self.J_grid[np.isfinite(self.J_grid)]
+                if not finite.size:  # (a huge margin: J overflows everywhere; review 198)
+                    raise ValueError(
+                        "No J on the grid is finite: it overflows everywhere there. Use a"
+                        " smaller margin (from_estimator)."
+                    )
                 lo, hi = float(finite.min()), float(finite.max())
                 span = hi - lo if hi > lo else 1.0
                 levels = lo + span * np.concatenate([[0.0], np.geomspace(1e-3, 1.0, int(levels))])

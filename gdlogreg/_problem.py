@@ -123,7 +123,7 @@ def _is_class_weight(w):
         return False
     try:
         return 0.0 <= float(w) < math.inf
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # (a Python int past the float range)
         return False
 
 
@@ -135,6 +135,9 @@ def check_finite_scalar_weight(sample_weight):
             finite = math.isfinite(float(sample_weight))
         except (TypeError, ValueError):
             return  # not a number: scikit-learn's check says so
+        except OverflowError:  # a Python int past the float range: 10**400
+            raise ValueError("sample_weight must be finite, got an integer beyond the float"
+                             " range (about 1.8e308).") from None
         if not finite:
             raise ValueError(f"sample_weight must be finite, got {float(sample_weight)!r}.")
 
@@ -294,6 +297,9 @@ class Standardization:
         sq = var + mean * mean
         #: the weighted root mean square of each column, the size X @ v rounds at
         self.column_rms = _times(xp.sqrt(sq), scale, xp)
+        #: the weighted standard deviation of each column (centred, whether or not the
+        #: coordinates are): its offset against its spread, without an intercept too
+        self.column_std = _times(xp.sqrt(var), scale, xp)
         if fit_intercept:
             # A column constant to X's precision is not centred: it would vanish
             # and its weight could never move.

@@ -57,6 +57,7 @@ from ._estimator import (
     _refuse_none_labels,
     _to_numpy,
     previous_model_kept,
+    refuse_huge_ints,
 )
 from ._loss import make_loss
 from ._objective import metric_bytes
@@ -112,7 +113,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
     those of ``GridSearchCV`` over that estimator with the same grid, folds
     and scoring. A fold whose training rows lack a class is fitted as
     ``GridSearchCV`` fits it, one candidate after another on the classes it
-    has (docs/search.rst).
+    has, and scored over every class as ``LogisticRegressionCV`` scores it
+    (scorers of probabilities then differ from ``GridSearchCV``'s:
+    docs/search.rst).
 
     Parameters
     ----------
@@ -128,7 +131,8 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         As in ``GridSearchCV``: None is 5-fold stratified.
     scoring : str, callable or None, default=None
         A scikit-learn scorer; None: accuracy. Its scores are GridSearchCV's
-        wherever that gives one. A two-class metric of ``pos_label`` (f1,
+        wherever that gives one, but on a fold whose training rows lack a class
+        with a scorer of probabilities (docs/search.rst). A two-class metric of ``pos_label`` (f1,
         precision, recall, jaccard, Brier's, average precision) whose default
         does not score the labels (1 not among them; Brier's None on strings)
         scores the last class, as in ``LogisticRegressionCV`` (GridSearchCV
@@ -405,6 +409,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
 
     def _search(self, X, y, sample_weight, groups, routed):
         """:meth:`fit`'s search and refit."""
+        refuse_huge_ints(self, ("tol",))
         grid, axes = self._grid()
         X, y, sample_weight = _detached(X, y, sample_weight)
         _refuse_none_labels(y)
@@ -1313,7 +1318,8 @@ def _numbers(name, values, auto=False):
         except OverflowError:  # a Python int past the float range: 10**400
             raise ValueError(
                 f"Every {name} of the grid must be in the float range (up to about 1.8e308);"
-                " got an integer beyond it (use np.inf for no penalty)."
+                " got an integer beyond it" + (" (use np.inf for no penalty)." if name == "C"
+                                               else ".")
             ) from None
         except (TypeError, ValueError):
             raise TypeError(
