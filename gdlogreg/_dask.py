@@ -23,7 +23,7 @@ from ._backends import is_dask
 from ._backends._dask import rows_like
 from ._compat import check_classification_targets, check_feature_names, warn_if_many_classes
 from ._loss import probabilities
-from ._problem import check_some_weight, class_weight_vector
+from ._problem import check_some_weight, class_weight_vector, weights_in_float_range
 
 
 def _is_frame(obj):
@@ -274,7 +274,8 @@ def _check_sample_weight(sample_weight, n, rows, dtype):
     if sample_weight is None:
         return None
     if np.ndim(sample_weight) == 0:  # a number, a 0-d numpy or Dask array: one weight
-        value = float(sample_weight)
+        with weights_in_float_range():
+            value = float(sample_weight)
         if not math.isfinite(value):
             raise ValueError(f"sample_weight must be finite, got {value}.")
         sw = da.full(n, value, chunks=(rows,), dtype=np.float64)
@@ -328,15 +329,21 @@ def _refuse_missing_labels(y):
     import dask
     import dask.array as da
 
+    if y.dtype.kind in ("M", "m"):  # dates or durations: NaT is their missing label
+        if bool(da.reduction(y, _any_nat, np.any, dtype=bool).compute()):
+            raise ValueError(_messages.MISSING_DATE_LABEL)
+        return
     if y.dtype != object:
         return
-    none, nan = dask.compute(*(
+    none, nan, nat = dask.compute(*(
         da.reduction(y, functools.partial(_any_of, test=test), np.any, dtype=bool)
-        for test in (_is_none, _is_nan)))
+        for test in (_is_none, _is_nan, _is_nat)))
     if none:
         raise ValueError(_messages.MISSING_LABEL)
     if nan:
         raise ValueError("Input y contains NaN.")
+    if nat:
+        raise ValueError(_messages.MISSING_DATE_LABEL)
 
 
 def _any_of(block, axis=None, keepdims=False, *, test):
@@ -352,6 +359,19 @@ def _is_none(v):
 
 def _is_nan(v):
     return isinstance(v, float) and math.isnan(v)
+
+
+def _any_nat(block, axis=None, keepdims=False):
+    """Whether a chunk of dates or durations holds NaT (a ``da.reduction`` chunk function;
+    dask.array has no isnat)."""
+    return np.isnat(block).any(axis=axis, keepdims=keepdims)
+
+
+def _is_nat(v):
+    """numpy's or pandas' NaT (a date's or a duration's missing value)."""
+    nat = getattr(sys.modules.get("pandas"), "NaT", None)
+    return (nat is not None and v is nat) or (
+        isinstance(v, (np.datetime64, np.timedelta64)) and bool(np.isnat(v)))
 
 
 def _is_missing(v):

@@ -47,6 +47,7 @@ from ._problem import (
     make_problem,
     weigh_classes,
     weight_dtype,
+    weights_in_float_range,
 )
 from ._solver import minimize
 from ._steps import RULES, make_rule
@@ -414,9 +415,10 @@ class GradientDescentLogisticRegression(
                                         **({} if device_ is None else {"device": device_}))
             elif sample_weight is not None and not is_numpy_namespace(xp):
                 sample_weight = _weights_to(sample_weight, xp, device_)
-            weights = finite_sample_weight(check_sample_weight(
-                sample_weight, X, dtype=weight_dtype(X), ensure_non_negative=True
-            ), xp)
+            with weights_in_float_range():
+                weights = finite_sample_weight(check_sample_weight(
+                    sample_weight, X, dtype=weight_dtype(X), ensure_non_negative=True
+                ), xp)
         weights = as_data_dtype(weights, X.dtype)  # unless out of X's dtype's range
         check_some_weight(bool(xp.any(weights > 0)))
         if self.class_weight is None:
@@ -660,7 +662,8 @@ class GradientDescentLogisticRegression(
         if msg is not None and result.stop_reason in ("max_iter", "stalled"):
             # (from 1e-4: a float32 year column, 3,900 times its spread, kept L1 fits at J*
             # from stopping and "Increase max_iter" could not help; review 196)
-            offset = _offset_column(problem, noise=OFFSET_NOISE / 10.0)
+            offset = _offset_column(problem, None if problem.fit_intercept
+                                    else self._coef_host(), noise=OFFSET_NOISE / 10.0)
             msg = msg if offset is None else f"{msg} {offset}"
             if offset is not None and _offset_column(problem, self._coef_host()):
                 # (the gap of the rounded z, as at a converged stop below: 0 reported
@@ -1058,6 +1061,9 @@ def _refuse_none_labels(y):
     scikit-learn's "Input y contains NaN"); and for dates or durations that hold NaT,
     their NaN, which the label encoder made a class of each row (review 198)."""
     kind = getattr(getattr(y, "dtype", None), "kind", None)
+    if kind is None and hasattr(y, "dtypes"):  # a one-column DataFrame
+        y = np.asarray(y)
+        kind = y.dtype.kind
     if kind in ("M", "m"):  # (a time zone's dates come as objects)
         values = np.asarray(y)
         if values.dtype.kind in ("M", "m") and bool(np.any(np.isnat(values))):

@@ -12,6 +12,7 @@ This layer knows nothing of solvers; of scikit-learn it uses ``compute_class_wei
 """
 
 import math
+from contextlib import contextmanager
 from numbers import Real
 
 import numpy as np
@@ -98,7 +99,7 @@ def class_weight_vector(class_weight, classes, counts):
         if bad:
             raise ValueError(
                 "class_weight must give each class a finite, non-negative number;"
-                f" got {bad}."
+                f" got {_shown(bad)}."
             )
     else:
         counts = counts / counts.max()
@@ -115,6 +116,15 @@ def class_weight_vector(class_weight, classes, counts):
     return np.asarray(weights, dtype=np.float64)
 
 
+def _shown(weights):
+    """``weights`` (a dict) as a message shows it: an int too long for Python's str (past
+    4,300 digits) shown by its size (review 198)."""
+    try:
+        return repr(weights)
+    except ValueError:
+        return repr({c: "an integer beyond the float range" for c in weights})
+
+
 def _is_class_weight(w):
     """Whether ``w`` is a finite, non-negative number: a real number of any type, a 0-d
     array or a Decimal, as ``LogisticRegression`` takes (it puts them in a float64
@@ -125,6 +135,17 @@ def _is_class_weight(w):
         return 0.0 <= float(w) < math.inf
     except (TypeError, ValueError, OverflowError):  # (a Python int past the float range)
         return False
+
+
+@contextmanager
+def weights_in_float_range():
+    """A ValueError for sample weights that hold a Python int past the float range
+    (10**400), which numpy's cast to float raises as an OverflowError (review 198)."""
+    try:
+        yield
+    except OverflowError:
+        raise ValueError("sample_weight holds a number beyond the float range (about"
+                         " 1.8e308); sample weights must be finite.") from None
 
 
 def check_finite_scalar_weight(sample_weight):

@@ -70,6 +70,7 @@ from ._problem import (
     class_weight_vector,
     finite_sample_weight,
     normalised_in,
+    weights_in_float_range,
 )
 from ._steps.lbfgs import L2_ONLY
 
@@ -1350,11 +1351,12 @@ def _checked_weights(sample_weight, n):
         host = np.full(n, float(sample_weight))
         check_sample_weight(host, np.empty((n, 0)), ensure_non_negative=True)
     else:
-        host = finite_sample_weight(check_sample_weight(
-            _to_numpy(sample_weight) if hasattr(sample_weight, "__array_namespace__")
-            else np.asarray(sample_weight), np.empty((n, 0)), dtype=np.float64,
-            ensure_non_negative=True,
-        ), np)
+        with weights_in_float_range():
+            host = finite_sample_weight(check_sample_weight(
+                _to_numpy(sample_weight) if hasattr(sample_weight, "__array_namespace__")
+                else np.asarray(sample_weight), np.empty((n, 0)), dtype=np.float64,
+                ensure_non_negative=True,
+            ), np)
     check_some_weight(bool(np.any(host > 0)))
     return sample_weight, host
 

@@ -133,3 +133,49 @@ def test_float32_offsets_without_an_intercept_warn_as_with_one():
     with warnings.catch_warnings():  # float64 X: no such warning
         warnings.simplefilter("error", ConvergenceWarning)
         GD(fit_intercept=False).fit(X.astype(np.float64), y)
+
+
+def test_nat_in_a_one_column_frame_or_dask_labels_is_missing_too():
+    """Review 199 (an outside read of the change): a one-column DataFrame y and Dask y
+    skipped the NaT check and made NaT a class."""
+    X, _ = _data()
+    dates = np.where(X[:, 0] > 0, np.datetime64("2020-01-01"), np.datetime64("2021-01-01"))
+    dates[3] = np.datetime64("NaT")
+    with pytest.raises(ValueError, match="y contains NaT"):
+        GD().fit(X, pd.DataFrame({"date": dates}))
+    da = pytest.importorskip("dask.array")
+    dd = pytest.importorskip("dask.dataframe")
+    for y in (da.from_array(dates, chunks=10), dd.from_pandas(pd.Series(dates), npartitions=2)):
+        with pytest.raises(ValueError, match="y contains NaT"):
+            GD().fit(da.from_array(X, chunks=10), y)
+
+
+@pytest.mark.parametrize("fit", [
+    lambda X, y: GD().fit(X, y, sample_weight=[1] * 39 + [BIG]),
+    lambda X, y: GDCV(Cs=[1.0], cv=2).fit(X, y, sample_weight=[1] * 39 + [BIG]),
+], ids=["fit", "search"])
+def test_a_huge_int_among_the_weights_is_a_value_error(fit):
+    X, y = _data()
+    with pytest.raises(ValueError, match="sample_weight holds a number beyond the float"):
+        fit(X, y)
+
+
+def test_a_huge_scalar_weight_of_dask_x_and_a_class_weight_too_long_to_print():
+    X, y = _data()
+    with pytest.raises(ValueError, match="class_weight must give.*beyond the float range"):
+        GD(class_weight={0: 10**5000}).fit(X, y)  # (str() refuses ints past 4,300 digits)
+    da = pytest.importorskip("dask.array")
+    with pytest.raises(ValueError, match="sample_weight holds a number beyond the float"):
+        GD().fit(da.from_array(X, chunks=10), da.from_array(y, chunks=10), sample_weight=BIG)
+
+
+def test_an_unconverged_fit_without_an_intercept_names_the_offset_column():
+    rng = np.random.default_rng(3)
+    n = 300
+    y = rng.integers(0, 2, n)
+    X = np.c_[rng.normal(size=(n, 2)) + [1e5, 1e5] + 1.5 * y[:, None] * [1, 0],
+              rng.normal(size=n)].astype(np.float32)
+    from sklearn.exceptions import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning, match="did not converge.*Column . of X.*no intercept"):
+        GD(fit_intercept=False, max_iter=50).fit(X, y)
