@@ -113,6 +113,16 @@ def test_a_grid_that_overflows_everywhere_is_a_clear_error():
         DescentPathDisplay.from_estimator(model, X, y, margin=1e200)
 
 
+def _offsets_cancelling(n=300):
+    """float32 X of two columns at 1e5 (spread 1), the label in the first, and a centred
+    one: without an intercept the first two terms of X·w cancel."""
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, n)
+    X = np.c_[rng.normal(size=(n, 2)) + [1e5, 1e5] + 1.5 * y[:, None] * [1, 0],
+              rng.normal(size=n)].astype(np.float32)
+    return X, y
+
+
 def test_float32_offsets_without_an_intercept_warn_as_with_one():
     """Without an intercept, columns far from 0 cancel against each other's terms of X·w,
     and float32 rounds z there as it does against an intercept: the stop warns and
@@ -122,11 +132,7 @@ def test_float32_offsets_without_an_intercept_warn_as_with_one():
 
     from sklearn.exceptions import ConvergenceWarning
 
-    rng = np.random.default_rng(3)
-    n = 300
-    y = rng.integers(0, 2, n)
-    X = np.c_[rng.normal(size=(n, 2)) + [1e5, 1e5] + 1.5 * y[:, None] * [1, 0],
-              rng.normal(size=n)].astype(np.float32)
+    X, y = _offsets_cancelling()
     with pytest.warns(ConvergenceWarning, match="no intercept.*Pass X as float64"):
         model = GD(fit_intercept=False).fit(X, y)
     assert np.isnan(model.dual_gap_)
@@ -170,12 +176,9 @@ def test_a_huge_scalar_weight_of_dask_x_and_a_class_weight_too_long_to_print():
 
 
 def test_an_unconverged_fit_without_an_intercept_names_the_offset_column():
-    rng = np.random.default_rng(3)
-    n = 300
-    y = rng.integers(0, 2, n)
-    X = np.c_[rng.normal(size=(n, 2)) + [1e5, 1e5] + 1.5 * y[:, None] * [1, 0],
-              rng.normal(size=n)].astype(np.float32)
     from sklearn.exceptions import ConvergenceWarning
+
+    X, y = _offsets_cancelling()
 
     with pytest.warns(ConvergenceWarning, match="did not converge.*Column . of X.*no intercept"):
         GD(fit_intercept=False, max_iter=50).fit(X, y)
