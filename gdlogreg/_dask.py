@@ -23,7 +23,7 @@ from ._backends import is_dask
 from ._backends._dask import rows_like
 from ._compat import check_classification_targets, check_feature_names, warn_if_many_classes
 from ._loss import probabilities
-from ._problem import check_some_weight, class_weight_vector, weights_in_float_range
+from ._problem import check_some_weight, class_weight_vector, is_nat, weights_in_float_range
 
 
 def _is_frame(obj):
@@ -337,7 +337,7 @@ def _refuse_missing_labels(y):
         return
     none, nan, nat = dask.compute(*(
         da.reduction(y, functools.partial(_any_of, test=test), np.any, dtype=bool)
-        for test in (_is_none, _is_nan, _is_nat)))
+        for test in (_is_none, _is_nan, is_nat)))
     if none:
         raise ValueError(_messages.MISSING_LABEL)
     if nan:
@@ -365,13 +365,6 @@ def _any_nat(block, axis=None, keepdims=False):
     """Whether a chunk of dates or durations holds NaT (a ``da.reduction`` chunk function;
     dask.array has no isnat)."""
     return np.isnat(block).any(axis=axis, keepdims=keepdims)
-
-
-def _is_nat(v):
-    """numpy's or pandas' NaT (a date's or a duration's missing value)."""
-    nat = getattr(sys.modules.get("pandas"), "NaT", None)
-    return (nat is not None and v is nat) or (
-        isinstance(v, (np.datetime64, np.timedelta64)) and bool(np.isnat(v)))
 
 
 def _is_missing(v):

@@ -44,6 +44,7 @@ from ._problem import (
     check_some_weight,
     class_weight_vector,
     finite_sample_weight,
+    is_nat,
     make_problem,
     weigh_classes,
     weight_dtype,
@@ -1061,27 +1062,20 @@ def _refuse_none_labels(y):
     scikit-learn's "Input y contains NaN"); and for dates or durations that hold NaT,
     their NaN, which the label encoder made a class of each row (review 198)."""
     kind = getattr(getattr(y, "dtype", None), "kind", None)
-    if kind is None and hasattr(y, "dtypes"):  # a one-column DataFrame
-        y = np.asarray(y)
+    if kind in ("M", "m") or (kind is None and hasattr(y, "dtypes")):  # a one-column frame
+        y = np.asarray(y)  # (a time zone's dates come as objects)
         kind = y.dtype.kind
-    if kind in ("M", "m"):  # (a time zone's dates come as objects)
-        values = np.asarray(y)
-        if values.dtype.kind in ("M", "m") and bool(np.any(np.isnat(values))):
+    if kind in ("M", "m"):
+        if bool(np.any(np.isnat(y))):
             raise ValueError(_messages.MISSING_DATE_LABEL)
-        kind = values.dtype.kind
+        return
     if isinstance(y, (list, tuple)) or kind == "O":
         labels = np.asarray(y, dtype=object).ravel()
-        pd = sys.modules.get("pandas")  # pandas is not a dependency
-        na, nat = getattr(pd, "NA", None), getattr(pd, "NaT", None)
+        na = getattr(sys.modules.get("pandas"), "NA", None)  # pandas is not a dependency
         if labels.size and any(v is None or v is na for v in labels):
             raise ValueError(_messages.MISSING_LABEL)
-        if labels.size and any((nat is not None and v is nat) or _is_nat(v) for v in labels):
+        if labels.size and any(is_nat(v) for v in labels):
             raise ValueError(_messages.MISSING_DATE_LABEL)
-
-
-def _is_nat(v):
-    """Whether the label v is numpy's NaT (a date's or a duration's)."""
-    return isinstance(v, (np.datetime64, np.timedelta64)) and bool(np.isnat(v))
 
 
 def _detached(*arrays):

@@ -12,6 +12,7 @@ This layer knows nothing of solvers; of scikit-learn it uses ``compute_class_wei
 """
 
 import math
+import sys
 from contextlib import contextmanager
 from numbers import Real
 
@@ -135,6 +136,14 @@ def _is_class_weight(w):
         return 0.0 <= float(w) < math.inf
     except (TypeError, ValueError, OverflowError):  # (a Python int past the float range)
         return False
+
+
+def is_nat(v):
+    """Whether the label ``v`` is NaT, numpy's or pandas' (a date's or a duration's missing
+    value: a missing label; review 198)."""
+    nat = getattr(sys.modules.get("pandas"), "NaT", None)  # pandas is not a dependency
+    return (nat is not None and v is nat) or (
+        isinstance(v, (np.datetime64, np.timedelta64)) and bool(np.isnat(v)))
 
 
 @contextmanager
