@@ -56,10 +56,13 @@ from ._solver import (
     Monitor,
     at_rounding,
     curvature_factor,
+    decrement_target,
     exact_due,
     falling,
+    fresh_above,
     gradient_tol,
     next_scale,
+    rounding_verdict,
     scale_room,
     scale_to_stop,
     separated,
@@ -726,12 +729,14 @@ class _Metrics:
             self._fell_paid[i] += group.blocks_take_price()
         return fell
 
-    def _confirms(self, objective, point, groups, target, H, vetoed, metric_of, aside=None):
+    def _confirms(self, objective, point, groups, target, H, vetoed, metric_of, aside=None,
+                  no_held=False):
         """:func:`gdlogreg._steps.bb.newton_confirms` of the groups at the places ``groups``
         (``target``: each one's; ``H``: their columns' curvatures, a row each; ``vetoed``:
         each group's refusals so far; ``metric_of()``: P g of the metrics held; ``aside``:
         the groups, a mask of all, whose metric was set aside, which take one at the stop,
-        as :meth:`gdlogreg._steps.lbfgs.LBFGS.confirms`). Returns (whether each one's stop
+        as :meth:`gdlogreg._steps.lbfgs.LBFGS.confirms`; ``no_held``: no held metric
+        confirms, a take does, as bb's ``fresh``). Returns (whether each one's stop
         stands, whether a metric confirmed it, the groups that took a metric, those
         refused, which keep it: the others keep theirs, as their single fits)."""
         ok, none = np.ones(len(groups), dtype=bool), np.array([], dtype=int)
@@ -765,7 +770,7 @@ class _Metrics:
         upgrade = np.array([objective.k > 1 and held[j] and not exact_metric(
             self._P[i], objective.k) and self._stale(objective, point, base, i)
                             for j, i in enumerate(groups.tolist())], dtype=bool)
-        small = held & ~upgrade & (E[groups] * fall <= CONFIRM * target)
+        small = held & ~upgrade & (E[groups] * fall <= CONFIRM * target) & (not no_held)
         if small.any():  # and J's own curvature along P g (bb.along_metric)
             where = np.flatnonzero(small)
             small[where] = group_decrements(objective, point, groups[where], Pg,
@@ -890,13 +895,14 @@ class BatchBB(_Metrics, _Rule):
             self._short[took], self._tau[took], self.step[took] = np.inf, TAU, 1.0
             self._memory[took] = -np.inf  # bb's restart of the non-monotone window
 
-    def confirms(self, objective, point, groups, target, H):
+    def confirms(self, objective, point, groups, target, H, fresh=False):
         """:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms` of the groups at the places
-        ``groups`` (``target``: each one's; ``H``: their columns' curvatures, a row each):
-        (whether each one's stop stands, whether a metric confirmed it)."""
+        ``groups`` (``target``: each one's; ``H``: their columns' curvatures, a row each;
+        ``fresh``: no held metric confirms): (whether each one's stop stands, whether a
+        metric confirmed it)."""
         ok, metric, took, refused = self._confirms(
             objective, point, groups, target, H, self._refused,
-            lambda: self._metric_of(objective, point, point.grad))
+            lambda: self._metric_of(objective, point, point.grad), no_held=fresh)
         if took.size:
             self._Pg = None  # P g of the metrics held before
             self._taken[took] = self._k
@@ -1179,13 +1185,14 @@ class BatchLBFGS(_Metrics, _Rule):
         self._record(objective, point, took)
         self._rescale(objective, took)
 
-    def confirms(self, objective, point, groups, target, H):
+    def confirms(self, objective, point, groups, target, H, fresh=False):
         """:meth:`gdlogreg._steps.lbfgs.LBFGS.confirms` of the groups at the places
         ``groups``: whether each one's stop stands and whether a metric confirmed it (a
-        refused one's H₀ the metric taken)."""
+        refused one's H₀ the metric taken; ``fresh``: as BatchBB's)."""
         ok, metric, _, refused = self._confirms(
             objective, point, groups, target, H, self._vetoed,
-            lambda: self._metric(objective, point.grad), aside=self._aside > 0)
+            lambda: self._metric(objective, point.grad), aside=self._aside > 0,
+            no_held=fresh)
         self._vetoed[refused] += 1
         self._rescale(objective, refused)
         return ok, metric
@@ -1483,6 +1490,7 @@ class BatchMonitor:
         self._takes = np.zeros(n_groups, dtype=np.int64)
         self._refused = {}  # group: (λ²/target, opt, iteration) of its last refusal
         self._jump = {}  # group: its next point's coef, the classes' shift (Monitor.jump)
+        self._polish = set()  # groups whose next point is a refused rounding stop's step
         self.warm = None  # each group's start is warm (minimize_batch sets it)
         self.tol = max(float(tol), 50.0 * eps(dtype))  # a numpy float16 tol underflows
         self.floor = 10.0 * eps(dtype)
@@ -1549,7 +1557,10 @@ class BatchMonitor:
         grad_tol = self._grad_tol(objective)
         bound, floor = grad_tol * grad_ref * shrink, self.floor * shrink  # Monitor's
         self._flat = None
-        passes = self._bound_passes(active, objective, point, opt, bound, floor)
+        # Monitor._passes' first tests (float32): None where neither decides
+        decided = self._rounding_first(k, active, objective, point, opt, bound, floor)
+        mask = decided != None  # noqa: E711 (an object array)
+        passes = self._bound_passes(active, objective, point, opt, bound, floor) & ~mask
         H = {}  # the intercepts' curvatures of the groups that pass, from that same pass
         if passes.any():  # again with the bound of the rows' curvature (Monitor's)
             factor = np.ones(len(active))
@@ -1567,13 +1578,12 @@ class BatchMonitor:
             passes[i] = not falling(self.curves[active[i]], self.tol, self.dtype)
         if passes.any():
             self._confirmed(k, active, objective, point, opt, floor, passes, H)
-        passes |= self._at_rounding(k, active, objective, point, opt, bound, ~passes & (
-            opt > np.maximum(bound, floor)))
+        passes[mask] = decided[mask].astype(bool)
         self._last = (objective, BatchPoint(point.coef, J, point.grad), active, self._flat)
         diverged = ~(np.isfinite(J) & np.isfinite(opt)) | (J > DIVERGENCE_FACTOR * (J_ref + 1.0))
         # Each group's certified test runs only where its gradient says the gap may be
         # near its target (Monitor._next_check, mirrored here for all groups at once).
-        near = ~passes & ~diverged & (opt <= self._next_check[active])
+        near = ~passes & ~diverged & ~mask & (opt <= self._next_check[active])
         for i in np.flatnonzero(near):
             passes[i] = self._gap_passes(k, active[i], i, objective, point, opt[i], bound[i])
             mon = self._dual.get(active[i])
@@ -1657,6 +1667,7 @@ class BatchMonitor:
         target."""
         asked = [i for i in np.flatnonzero(passes & (opt > floor))
                  if not stalled(self.curves[active[i]], self.dtype)]
+        rounding = self._rounding_confirms(k, active, objective, point, passes, asked)
         if self.confirm is not None and self.warm is not None:
             # Monitor._confirmed: a warm group's first iterate waits an iteration
             first = np.array([len(self.curves[active[i]]) == 1 and self.warm[active[i]]
@@ -1670,13 +1681,18 @@ class BatchMonitor:
         H_asked = np.stack([H[i] for i in asked.tolist()])
         metric = np.zeros(len(asked), dtype=bool)  # confirmed in the rule's metric
         if self.confirm is not None:
-            passes[asked], metric = self.confirm(objective, point, asked, target, H_asked)
+            passes[asked], metric = self.confirm(objective, point, asked,
+                                                 decrement_target(target, self.tol), H_asked,
+                                                 **fresh_above(self.tol))
+        if rounding is not None:  # (not a metric's confirmation: the tests below ask too)
+            passes[asked] = [v is not False for v in rounding(asked)]
         if self.held is not None:  # J's Hessian taken at the stop (Monitor's StopTakes)
-            ok, taken = self._stop_takes(k, active, objective, point, asked, target,
+            ok, taken = self._stop_takes(k, active, objective, point, asked,
+                                         decrement_target(target, self.tol),
                                          passes[asked] & ~metric, opt)
             passes[asked] &= ok
             metric |= taken
-        if self.confirm is not None or self.held is not None:
+        if self.confirm is not None or self.held is not None or rounding is not None:
             keep = passes[asked]
             asked, target, H_asked = asked[keep], target[keep], H_asked[keep]
             metric = metric[keep]
@@ -1693,14 +1709,33 @@ class BatchMonitor:
         if len(asked):  # without a metric, the gradient's own direction (Monitor._confirmed)
             passes[asked] = group_decrements(objective, point, asked) <= target
 
-    def _at_rounding(self, k, active, objective, point, opt, bound, above):
-        """Monitor's float32 stop at J's rounding (:func:`gdlogreg._solver.at_rounding`) of
-        each group whose J stalled with its gradient ``above`` the floor and ``bound``, in
-        its single fit's objective, on its single fit's schedule."""
-        out = np.zeros(len(active), dtype=bool)
+    def _rounding_confirms(self, k, active, objective, point, passes, asked):
+        """Monitor._confirmed's float32 verdicts from the float64 gradient's decrement: of
+        the groups that pass at J's rounding (``passes`` but not ``asked``), updated in
+        place; and a function of the places ``asked`` giving theirs
+        (:meth:`_rounding_stands`). None in float64."""
+        if eps(self.dtype) < 1e-10:
+            return None
+        base = objective.T.to_base(point.coef)
+        for i in np.setdiff1d(np.flatnonzero(passes), asked):
+            passes[i] = self._rounding_stands(k, active, objective, point, i, base) is not False
+        return lambda places: [self._rounding_stands(k, active, objective, point, i, base)
+                               for i in places.tolist()]
+
+    def _rounding_first(self, k, active, objective, point, opt, bound, floor):
+        """Monitor._passes' first tests of each float32 group: a refused rounding stop's
+        Newton step asked again at once (Monitor._rounding_stands), else, where J stalled
+        with the gradient above ``bound`` and the floor, its stop at J's rounding
+        (:func:`gdlogreg._solver.at_rounding`, on its single fit's schedule); each group's
+        verdict, None where neither decides (an object array)."""
+        out = np.full(len(active), None, dtype=object)
         if eps(self.dtype) < 1e-10:
             return out
-        base, xp = None, objective.xp
+        for i in np.flatnonzero(np.isin(active, list(self._polish))):
+            verdict = self._rounding_stands(k, active, objective, point, i)
+            out[i] = verdict if verdict is True or verdict is False else None
+        above = (out == None) & (opt > np.maximum(bound, floor))  # noqa: E711
+        base = None
         for i in np.flatnonzero(above & (k >= self._next_exact[active])):
             g = active[i]
             if not exact_due(self.dtype, k, self._next_exact[g], self.curves[g],
@@ -1708,12 +1743,38 @@ class BatchMonitor:
                 continue
             self._next_exact[g] = k + STALL_ITERS
             base = objective.T.to_base(point.coef) if base is None else base
-            cols = objective.columns([i])
-            single = Point(_take_cols(point.coef, cols, xp), float(point.J[i]),
-                           _take_cols(point.grad, cols, xp), None, _take_cols(base, cols, xp))
-            out[i] = at_rounding(objective.group_objective(i), single, float(bound[i]),
-                                 self.tol, k)
+            group, single = self._single(objective, point, i, base)
+            passes, new = at_rounding(group, single, float(bound[i]), self.tol, k)
+            if new is not None:
+                self._jump[g] = new
+                self._polish.add(int(g))
+            if passes or new is not None:
+                out[i] = passes
         return out
+
+    def _single(self, objective, point, i, base):
+        """(its objective, its point) of the group at place i, as its single fit has them
+        (its z made again: the batch's layout differs; ``base``: the batch's original
+        coefficients)."""
+        xp, cols = objective.xp, objective.columns([i])
+        return objective.group_objective(i), Point(
+            _take_cols(point.coef, cols, xp), float(point.J[i]),
+            _take_cols(point.grad, cols, xp), None, _take_cols(base, cols, xp))
+
+    def _rounding_stands(self, k, active, objective, point, i, base=None):
+        """Monitor._rounding_stands of the group at place i: whether its float32 stop at
+        J's rounding stands (None where no take applies); where refused, its next point is
+        the Newton step, asked again at once."""
+        g = int(active[i])
+        base = objective.T.to_base(point.coef) if base is None else base
+        group, single = self._single(objective, point, i, base)
+        target = decrement_target(GAP_SHARE * self.tol * single.J, self.tol)
+        verdict, new = rounding_verdict(group, single, target, k)
+        self._polish.discard(g)
+        if new is not None and not verdict:
+            self._jump[g] = new
+            self._polish.add(g)
+        return verdict
 
     def _stop_takes(self, k, active, objective, point, asked, target, ask, opt):
         """:class:`gdlogreg._steps.bb.StopTakes` of the groups at the places ``asked``
@@ -1723,7 +1784,7 @@ class BatchMonitor:
         ask = ask & ~self.held(len(active))[asked]
         if not ask.any():
             return ok, taken
-        base, xp = objective.T.to_base(point.coef), objective.xp
+        base = objective.T.to_base(point.coef)
         shifts = objective.k > 1 and objective.penalty.has_l1  # (Monitor.jump's case)
         for j in np.flatnonzero(ask):
             i, g = asked[j], active[asked[j]]
@@ -1732,10 +1793,7 @@ class BatchMonitor:
             if waits and not shifts:  # (no group objective made: a copy of its weights)
                 ok[j] = False
                 continue
-            cols, group = objective.columns([i]), objective.group_objective(i)
-            # the group's single fit's point (its z made again: the batch's layout differs)
-            single = Point(_take_cols(point.coef, cols, xp), float(point.J[i]),
-                           _take_cols(point.grad, cols, xp), None, _take_cols(base, cols, xp))
+            group, single = self._single(objective, point, i, base)
             ok[j], taken[j] = (False, False) if waits else self._stop_take(
                 k, g, group, single, float(target[j]), float(opt[i]))
             if not taken[j] and shifts and g not in self._jump and (

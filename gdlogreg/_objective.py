@@ -252,7 +252,7 @@ class Objective:
         The coordinates of coef: T maps them to the original [W; b].
     """
 
-    def __init__(self, problem, transform):
+    def __init__(self, problem, transform, exact_metric=False):
         self.problem = problem
         self.backend = problem.backend
         self.loss = problem.loss
@@ -263,6 +263,9 @@ class Objective:
         self.std = problem.standardization
         self.coef_shape = problem.coef_shape
         self.dtype = problem.dtype
+        # The dtype whose rounding the metric's floor answers: float64 for a gradient made
+        # in float64 (:meth:`exact_twin`), whose metric stays host float64 too.
+        self.metric_dtype = np.float64 if exact_metric else self.dtype
         self.curvature = problem.loss.curvature
         # Whether a line search's trial pass writes over z (then a refusal is undone).
         self.trials_in_place = self.backend.moves_in_place(self.loss, self.coef_shape[-1])
@@ -379,23 +382,51 @@ class Objective:
         return top
 
     def exact_point(self, point):
-        """``(at, rounding)``: ``point`` with its gradient made in float64 (Z, R and Xᵀ R
-        from X's rows read in float64: one pass, the backend's ``exact_gradient``), and
-        the largest entry of its standardized gradient less that one, the float32
-        gradient's rounding there. float32 X W rounds at ε times its terms' sizes: a
-        column far from 0 for its spread (a calendar year), whose term the intercept
-        cancels, puts a noise there that held the gradient above the stopping test's
-        bound at J* (review 196). None where the backend has no such pass."""
+        """``(at, rounding, J)``: ``point`` with its gradient made in float64 (Z, R and Xᵀ R
+        from X's rows read in float64: one pass, the backend's ``exact_gradient``), the
+        largest entry of its standardized gradient less that one, the float32 gradient's
+        rounding there, and J made in float64 there. float32 X W rounds at ε times its
+        terms' sizes: a column far from 0 for its spread (a calendar year), whose term the
+        intercept cancels, puts a noise there that held the gradient above the stopping
+        test's bound at J* (review 196). None where the backend has no such pass."""
         exact = getattr(self.backend, "exact_gradient", None)
         if exact is None:
             return None
         coef = np.asarray(point.coef, dtype=np.float64)
         base = self.T.to_base(coef)
-        _, G = exact(self.loss, base, self.fit_intercept)
+        value, G = exact(self.loss, base, self.fit_intercept)
         at = Point(coef, point.J, self._grad(G, base), point.z, point.base)
         rounding = np.abs(standardized(at, self.T, self.std, False)[0]
                           - standardized(point, self.T, self.std, False)[0])
-        return at, float(np.max(rounding, initial=0.0))
+        return at, float(np.max(rounding, initial=0.0)), value + self.penalty_at(coef)
+
+    def exact_value(self, coef):
+        """J at coef made in float64 (:meth:`exact_point`'s pass; None where the backend
+        has none)."""
+        exact = getattr(self.backend, "exact_gradient", None)
+        if exact is None:
+            return None
+        coef = np.asarray(to_host(coef), dtype=np.float64)
+        return exact(self.loss, self.T.to_base(coef), self.fit_intercept)[0] + self.penalty_at(coef)
+
+    def exact_descent(self, coef, d, J):
+        """``(new, fall)``: coef + t·d at the least J made in float64 (:meth:`exact_value`)
+        found from t = 1, doubled while that J falls (at most FALL_PROBES times: the
+        quadratic model misreads a valley whose curvature drops along d) or else halved
+        until it falls below ``J``, coef's own (at most FALL_PROBES times), and how far it
+        fell; (None, 0) where it falls nowhere (in X's dtype: the iterate the fit goes on
+        from)."""
+        best, found, t, grow = J, None, 1.0, None
+        for _ in range(FALL_PROBES):
+            new = coef + t * d
+            value = self.exact_value(new)
+            if value < best:
+                best, found = value, new
+            if grow is False and found is not None or grow and not value <= best:
+                break  # a halving that falls, or a doubling past the least
+            grow = value <= best
+            t = 2.0 * t if grow else 0.5 * t
+        return found, J - best
 
     def flat_gap(self, point):
         """The gap the gradient could hide where only the L2 part of the penalty curves J.
@@ -696,7 +727,11 @@ class Objective:
             return None
         keep = self._unheld()
         if base is not None and z is None:
-            z = be.linear(base, self.fit_intercept)
+            z = be.linear(be.asarray(base), self.fit_intercept)
+        if z is not None and self.metric_dtype != self.dtype:
+            # (exact_twin: the rows' curvatures in float64 too; float32's rounding of them
+            # and of their sums put H's least eigenvalue below 0 in a nearly separated valley)
+            z = np.asarray(z, dtype=np.float64)
         at = () if base is None else (self._curvature_rows(), z)
         if not (dense or low_rank):
             return self._diagonal_metric(keep, *at, previous)
@@ -717,7 +752,8 @@ class Objective:
             if bound is not None:
                 H, kept, lam = bound  # (no test of H's condition: K classes couple)
                 P = self._held_inverse(H, kept, lam)
-                return None if P is None else ClassMetric(P, self.coef_shape, be)
+                return None if P is None else ClassMetric(
+                    P, self.coef_shape, be, None, self._metric_array)
         if at and self._class_metric_pays(spent, blocks=True):
             return _wide(self._class_blocks(keep, at[1]), wide)
         H = self._bound_from_gram(keep, *at)
@@ -730,7 +766,7 @@ class Objective:
             P.exact = not wide and self.coef_shape[1] == 1
             P.decrement = not (wide and self._wide_rents())
             return P
-        return None if P is None else be.asarray(P)
+        return None if P is None else self._metric_array(P)
 
     def _held_inverse(self, H, keep, lam, wide=False):
         """H⁻¹ (numpy) on the coordinates ``keep``, the identity elsewhere: as H's Cholesky
@@ -738,9 +774,9 @@ class Objective:
         FACTORED_FROM rows or more and X's parameters are host numpy, or ``wide``; else the
         inverse itself (:func:`_inverse`). None where H is not positive definite."""
         if wide or (self.xp is np and len(H) >= FACTORED_FROM):
-            L = _factor(H, self.dtype, lam)
+            L = _factor(H, self.metric_dtype, lam)
             return None if L is None else FactoredMetric(L, keep)
-        return _inverse(H, keep, self.dtype, lam)
+        return _inverse(H, keep, self.metric_dtype, lam)
 
     def _unheld(self):
         """The coordinates the metric takes (a mask): all but the held columns
@@ -863,6 +899,21 @@ class Objective:
         the Newton decrement gᵀH⁻¹g is the same in any affine coordinates, and the metric
         of a stop's take (:func:`gdlogreg._steps.bb.taken_ratio`) is taken in those."""
         return self if self.T is self.std else Objective(self.problem, self.std)
+
+    def exact_twin(self):
+        """This objective in the standardized coordinates, its metrics floored at float64's
+        share and kept in host float64, for a gradient made in float64
+        (:meth:`exact_point`): float32's floor, 10 ε of H's mean diagonal, hides a valley
+        whose curvature is below it (:func:`gdlogreg._steps.bb.rounding_newton`). None
+        where X's backend makes no such gradient."""
+        if getattr(self.backend, "exact_gradient", None) is None:
+            return None
+        return Objective(self.problem, self.std, exact_metric=True)
+
+    def _metric_array(self, P):
+        """A host metric's array as the steps apply it: the backend's namespace and dtype,
+        or host float64 for :meth:`exact_twin`."""
+        return P if self.metric_dtype != self.dtype else self.backend.asarray(P)
 
     def standardized_point(self, point):
         """``point`` in the standardized coordinates (:func:`standardized`), z kept."""
@@ -1159,9 +1210,9 @@ class Objective:
         twin = self.standardized_twin()
         with np.errstate(all="ignore"):
             line = twin._valley_line(self.standardized_point(point))
-        return None if line is None else self._from_standardized(line[0])
+        return None if line is None else self.from_standardized(line[0])
 
-    def _from_standardized(self, step):
+    def from_standardized(self, step):
         """A host step in the standardized coordinates as one in these (backend array)."""
         step = astype(self.backend.asarray(step), self.dtype, self.xp)
         return step if self.T is self.std else self.T.from_base(self.std.to_base(step))
@@ -1228,7 +1279,7 @@ class Objective:
         if out is None:
             return None, 0.0
         step, fall = out
-        return self._from_standardized(step), fall
+        return self.from_standardized(step), fall
 
     def _support_step(self, point):
         """:meth:`support_newton`'s step in the standardized coordinates (host)."""
@@ -1340,9 +1391,9 @@ class Objective:
             feat = np.flatnonzero(keep[:d])
             previous = LowRankMetric(A if len(feat) == d else A[:, feat],
                                      self.penalty.l2 * D[feat] ** 2, feat, self.fit_intercept,
-                                     self.dtype, self._rows())
+                                     self.metric_dtype, self._rows())
             # applied on the host: q comes from, and P q goes to, the backend
-            previous.to_host, previous.to_backend = partial(_host, be), be.asarray
+            previous.to_host, previous.to_backend = partial(_host, be), self._metric_array
         if w.ndim == 2 and self.fit_intercept and not np.all(w.sum(axis=0) > 0.0):
             w = w.mean(axis=1)  # a class of no curvature anywhere (Σ w = 0): their mean
         P = previous.at(w)
@@ -1542,11 +1593,11 @@ class Objective:
         for H in G:  # each block's inverse in its own place: one (K, p, p) stack at most
             _add_diagonal(H, lam)
             K = _kept(H, keep)
-            P = _inverse(_symmetrized(K), keep, self.dtype, lam[keep])
+            P = _inverse(_symmetrized(K), keep, self.metric_dtype, lam[keep])
             if P is None:
                 return None
             H[...] = P
-        metric = ClassMetric(G, self.coef_shape, be, shift)
+        metric = ClassMetric(G, self.coef_shape, be, shift, self._metric_array)
         metric.rows_diagonal = diagonal
         return metric
 
@@ -1800,7 +1851,7 @@ class ClassMetric:
     coupling left out, applied off the shifts common to the classes (where the Hessian
     lives: the softmax ignores them); along them ``shift``, a step per coordinate."""
 
-    def __init__(self, P, shape, backend, shift=None):
+    def __init__(self, P, shape, backend, shift=None, to_backend=None):
         self.P, self.shape, self.shift = P, shape, shift
         #: the rows' part of each class block's diagonal where taken, (p, K), or None
         #: (:meth:`Objective._class_blocks` sets it: :func:`gdlogreg._steps.bb.held_diagonal`)
@@ -1808,8 +1859,10 @@ class ClassMetric:
         #: J's Hessian where taken (but along the classes' common shifts): bb retakes it
         #: where it went stale, as a binary fit's; not the blocks alone (K, p, p)
         self.exact = getattr(P, "ndim", 2) == 2
-        # q to the host, and P q back to the backend's namespace and dtype
-        self.to_host, self.to_backend = partial(_host, backend), backend.asarray
+        # q to the host, and P q back to the backend's namespace and dtype (``to_backend``:
+        # another way back, host float64 for Objective.exact_twin's)
+        self.to_host = partial(_host, backend)
+        self.to_backend = backend.asarray if to_backend is None else to_backend
 
     def __matmul__(self, q):
         q = self.to_host(q)

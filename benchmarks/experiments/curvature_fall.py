@@ -49,15 +49,15 @@ def _counting(confirms):
     """bb's confirms, counting the retakes only the curvature fall forced."""
     fall_of = getattr(bbmod, "curvature_fall", None)
 
-    def wrapped(self, objective, point, target, H=None):
+    def wrapped(self, objective, point, target, H=None, **kwargs):
         forced = False
         if (self._P is not None and self._refused < bbmod.CONFIRMS
                 and bbmod.decrement(self._P) and fall_of is not None):
             held = 0.5 * vdot(point.grad, self._metric_of(point, objective.xp), objective.xp)
             fall = fall_of(self._curv, H)
             forced = held <= bbmod.CONFIRM * target < held * fall
-        out = confirms(self, objective, point, target, H) if H is not None or fall_of else (
-            confirms(self, objective, point, target))
+        out = confirms(self, objective, point, target, H, **kwargs) if (
+            H is not None or fall_of) else confirms(self, objective, point, target, **kwargs)
         if forced:
             COUNTS["forced"] += 1
             COUNTS["needless"] += bool(out)

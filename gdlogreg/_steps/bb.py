@@ -100,6 +100,36 @@ def taken_ratio(objective, point, target, spent, price):
     return ratio
 
 
+def rounding_newton(objective, point, exact, target, spent):
+    """``(ratio, coef)`` at a float32 stop at J's rounding: λ²/``target`` for λ² = gᵀH⁻¹g,
+    g the gradient made in float64 and H J's Hessian at ``point`` floored at float64's
+    share (:meth:`~gdlogreg._objective.Objective.exact_twin`), where its take costs at most
+    the ``spent`` iterations; else (None, None). ``exact``: :meth:`gdlogreg._objective.
+    Objective.exact_point` at ``point``. ``coef``: ``point``'s plus t times the Newton
+    step -H⁻¹g at the least J made in float64 found from t = 1, doubled while it falls or
+    halved until it does (:meth:`~gdlogreg._objective.Objective.exact_descent`), where
+    ratio > 1 or where J falls there by more than λ² (the quadratic model misreads a valley
+    whose curvature drops along the step, as raw pd_speech's: the ratio is then that fall's);
+    None where it falls nowhere (J at its rounding) or the ratio is at most 1. Not float32's
+    J: X W's rounding in raw units (terms of 1e4 that cancel) swamps the step's fall there.
+    float32's floor, 10 ε of H's mean diagonal, hid a nearly separated valley of raw units
+    whose curvature is below it: AER::CreditCard raw stopped 1.2e-4 above J* (review 200;
+    docs/user_guide.rst, "When does it stop?")."""
+    twin = objective.exact_twin()
+    at, _, J = exact
+    if twin is None or not objective.stop_take_price(point=at) <= spent:
+        return None, None
+    at = objective.standardized_point(at)
+    P = metric_at(twin, at, spent=spent)
+    if P is None or not decrement(P) or not exact_metric(P, objective.coef_shape[1]):
+        return None, None
+    Pg = P @ at.grad
+    lam2 = float(vdot(at.grad, Pg, np))
+    new, fall = objective.exact_descent(point.coef, objective.from_standardized(-Pg), J)
+    ratio = max(lam2, fall) / target
+    return ratio, new if ratio > 1.0 else None
+
+
 def take_due(k, opt, price, takes, refused):
     """Whether a stop at iteration k, of gradient ``opt`` (its largest standardized entry),
     takes J's Hessian again after the refusal ``refused`` = (λ²/target, opt, iteration
@@ -529,13 +559,14 @@ class BarzilaiBorwein(HeldDiagonalFell, Armijo):
         decides; else :class:`StopTakes`)."""
         return self._P is not None and decrement(self._P)
 
-    def confirms(self, objective, point, target, H=None):
+    def confirms(self, objective, point, target, H=None, fresh=False):
         """Whether a gradient test's stop at ``point`` stands (:func:`newton_confirms`,
         ``target`` J - J* allowed, ``H`` the columns' curvatures at the point): twice the
         Newton decrement, gᵀP g, at most ``target`` in a metric taken again here where the
         held one's decrement, scaled by the curvature fall since its take, is above a
         CONFIRM-th of the target (on a plateau the curvature changes within a few
-        iterations; benchmarks/README.md, "A stop confirmed by the Newton decrement"). None
+        iterations; benchmarks/README.md, "A stop confirmed by the Newton decrement"), or
+        where ``fresh`` (a tol looser than the default's: DECREMENT_TOL's comment). None
         without a metric; after CONFIRMS refusals, no more takes: the held
         metric's :func:`spent_verdict`. A refusal keeps the new metric for the steps that
         follow."""
@@ -551,7 +582,7 @@ class BarzilaiBorwein(HeldDiagonalFell, Armijo):
                 self._taken = self._k
             return P
 
-        held = not (upgrades(objective, self._P, self._k)
+        held = not (fresh or upgrades(objective, self._P, self._k)
                     or self._fell(objective, point, self._k))
         ok, P = newton_confirms(objective, point, self._metric_of(point, objective.xp),
                                 self._curv, H, target, take, held=held)

@@ -187,7 +187,7 @@ class LBFGS(HeldDiagonalFell, StepRule):
         held = self._P is not None
         return decrement(self._P) if held else bool(self._aside)
 
-    def confirms(self, objective, point, target, H=None):
+    def confirms(self, objective, point, target, H=None, fresh=False):
         """Whether a gradient test's stop at ``point`` stands, as bb's
         (:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms`,
         :func:`gdlogreg._steps.bb.newton_confirms`) in H₀'s metric P (J's curvature where
@@ -195,7 +195,7 @@ class LBFGS(HeldDiagonalFell, StepRule):
         at the point H₀'s (the pairs kept, γ in it). Where the metric was set aside (it
         misfit J's curvature on the way: an ill-conditioned valley, whose gradient's own
         decrement reads far too little), one taken at the point decides, and once its
-        refusals are spent the stop is refused (review 148)."""
+        refusals are spent the stop is refused (review 148). ``fresh``: as bb's."""
         held = self._P is not None
         if held and not decrement(self._P) or not held and not self._aside:
             return None
@@ -207,7 +207,7 @@ class LBFGS(HeldDiagonalFell, StepRule):
             objective, point, self._P @ point.grad if held else None, self._curv, H, target,
             lambda: metric_at(objective, point, self._P, spent, class_blocks=False,
                               diagonal=True),
-            held=held and not (upgrades(objective, self._P, spent)
+            held=held and not (fresh or upgrades(objective, self._P, spent)
                                or self._fell(objective, point, spent)))
         if ok is False:
             self._vetoed += 1

