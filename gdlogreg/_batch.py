@@ -47,11 +47,13 @@ from ._objective import (
 from ._penalty import _relu
 from ._problem import Identity, Problem
 from ._solver import (
+    DECREMENT_TOL,
     DIVERGENCE_FACTOR,
     FIRST_CHECK,
     GAP_SHARE,
     LOOSE_FACTOR,
     PENALTY_GAP,
+    POLISH_STEPS,
     STALL_ITERS,
     Monitor,
     at_rounding,
@@ -770,7 +772,8 @@ class _Metrics:
         upgrade = np.array([objective.k > 1 and held[j] and not exact_metric(
             self._P[i], objective.k) and self._stale(objective, point, base, i)
                             for j, i in enumerate(groups.tolist())], dtype=bool)
-        small = held & ~upgrade & (E[groups] * fall <= CONFIRM * target) & (not no_held)
+        small = held & ~upgrade & (E[groups] * fall <= CONFIRM * target) & ~np.asarray(
+            no_held, dtype=bool)
         if small.any():  # and J's own curvature along P g (bb.along_metric)
             where = np.flatnonzero(small)
             small[where] = group_decrements(objective, point, groups[where], Pg,
@@ -898,8 +901,8 @@ class BatchBB(_Metrics, _Rule):
     def confirms(self, objective, point, groups, target, H, fresh=False):
         """:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms` of the groups at the places
         ``groups`` (``target``: each one's; ``H``: their columns' curvatures, a row each;
-        ``fresh``: no held metric confirms): (whether each one's stop stands, whether a
-        metric confirmed it)."""
+        ``fresh``: no held metric confirms, a mask of them or one for all): (whether each
+        one's stop stands, whether a metric confirmed it)."""
         ok, metric, took, refused = self._confirms(
             objective, point, groups, target, H, self._refused,
             lambda: self._metric_of(objective, point, point.grad), no_held=fresh)
@@ -1491,6 +1494,8 @@ class BatchMonitor:
         self._refused = {}  # group: (λ²/target, opt, iteration) of its last refusal
         self._jump = {}  # group: its next point's coef, the classes' shift (Monitor.jump)
         self._polish = set()  # groups whose next point is a refused rounding stop's step
+        self._polished = {}  # group: Monitor._polished
+        self._take_price = {}  # group: Monitor._take_price
         self.warm = None  # each group's start is warm (minimize_batch sets it)
         self.tol = max(float(tol), 50.0 * eps(dtype))  # a numpy float16 tol underflows
         self.floor = 10.0 * eps(dtype)
@@ -1680,15 +1685,16 @@ class BatchMonitor:
         target = GAP_SHARE * self.tol * point.J[asked]
         H_asked = np.stack([H[i] for i in asked.tolist()])
         metric = np.zeros(len(asked), dtype=bool)  # confirmed in the rule's metric
+        # Monitor._confirmed's: the default tol's target where a take costs little
+        fresh = self._fresh(k, active, objective, asked)
+        strict = np.where(fresh.get("fresh", False), decrement_target(target, self.tol), target)
         if self.confirm is not None:
-            passes[asked], metric = self.confirm(objective, point, asked,
-                                                 decrement_target(target, self.tol), H_asked,
-                                                 **fresh_above(self.tol))
+            passes[asked], metric = self.confirm(objective, point, asked, strict, H_asked,
+                                                 **fresh)
         if rounding is not None:  # (not a metric's confirmation: the tests below ask too)
             passes[asked] = [v is not False for v in rounding(asked)]
         if self.held is not None:  # J's Hessian taken at the stop (Monitor's StopTakes)
-            ok, taken = self._stop_takes(k, active, objective, point, asked,
-                                         decrement_target(target, self.tol),
+            ok, taken = self._stop_takes(k, active, objective, point, asked, strict,
                                          passes[asked] & ~metric, opt)
             passes[asked] &= ok
             metric |= taken
@@ -1708,6 +1714,19 @@ class BatchMonitor:
         asked, target = asked[~metric], target[~metric]
         if len(asked):  # without a metric, the gradient's own direction (Monitor._confirmed)
             passes[asked] = group_decrements(objective, point, asked) <= target
+
+    def _fresh(self, k, active, objective, asked):
+        """Monitor._fresh of the groups at the places ``asked``: the keywords of the rule's
+        ``confirms`` (``fresh``, a mask of them, where any; each group's price asked once,
+        its single fit's)."""
+        if not self.tol > DECREMENT_TOL:
+            return {}
+        for i in asked.tolist():
+            if int(active[i]) not in self._take_price:
+                self._take_price[int(active[i])] = objective.group_objective(
+                    i).stop_take_price(support=False)
+        fresh = fresh_above(self.tol, [self._take_price[int(active[i])] for i in asked], k)
+        return {"fresh": fresh} if fresh.any() else {}
 
     def _rounding_confirms(self, k, active, objective, point, passes, asked):
         """Monitor._confirmed's float32 verdicts from the float64 gradient's decrement: of
@@ -1770,10 +1789,13 @@ class BatchMonitor:
         group, single = self._single(objective, point, i, base)
         target = decrement_target(GAP_SHARE * self.tol * single.J, self.tol)
         verdict, new = rounding_verdict(group, single, target, k)
+        if verdict is False and self._polished.get(g, 0) >= POLISH_STEPS:
+            verdict, new = None, None  # (Monitor._rounding_stands)
         self._polish.discard(g)
         if new is not None and not verdict:
             self._jump[g] = new
             self._polish.add(g)
+            self._polished[g] = self._polished.get(g, 0) + 1
         return verdict
 
     def _stop_takes(self, k, active, objective, point, asked, target, ask, opt):

@@ -410,23 +410,23 @@ class Objective:
         return exact(self.loss, self.T.to_base(coef), self.fit_intercept)[0] + self.penalty_at(coef)
 
     def exact_descent(self, coef, d, J):
-        """``(new, fall)``: coef + t·d at the least J made in float64 (:meth:`exact_value`)
-        found from t = 1, doubled while that J falls (at most FALL_PROBES times: the
-        quadratic model misreads a valley whose curvature drops along d) or else halved
-        until it falls below ``J``, coef's own (at most FALL_PROBES times), and how far it
-        fell; (None, 0) where it falls nowhere (in X's dtype: the iterate the fit goes on
-        from)."""
-        best, found, t, grow = J, None, 1.0, None
+        """``(new, fall, t)``: coef + t·d at the least J made in float64
+        (:meth:`exact_value`) found from t = 1, doubled while that J falls (at most
+        FALL_PROBES times: the quadratic model misreads a valley whose curvature drops along
+        d) or else halved until it falls below ``J``, coef's own (at most FALL_PROBES
+        times), and how far it fell; (None, 0, 0) where it falls nowhere (in X's dtype: the
+        iterate the fit goes on from)."""
+        best, found, t, grow, at = J, None, 1.0, None, 0.0
         for _ in range(FALL_PROBES):
             new = coef + t * d
             value = self.exact_value(new)
             if value < best:
-                best, found = value, new
+                best, found, at = value, new, t
             if grow is False and found is not None or grow and not value <= best:
                 break  # a halving that falls, or a doubling past the least
             grow = value <= best
             t = 2.0 * t if grow else 0.5 * t
-        return found, J - best
+        return found, J - best, at
 
     def flat_gap(self, point):
         """The gap the gradient could hide where only the L2 part of the penalty curves J.

@@ -120,3 +120,37 @@ def test_exact_twin_reads_the_valley_float32_floors():
     assert least < 1e-8
     assert abs(np.linalg.eigvalsh(np.linalg.inv(P64))[0] / least - 1) <= 1e-3
     assert np.linalg.eigvalsh(np.linalg.inv(P32.astype(np.float64)))[0] >= 100 * least
+
+
+def _scaled_design(seed, scale, n=2000):
+    """_design with the group number's big column scaled ``scale`` times (review 203)."""
+    rng = np.random.default_rng(seed)
+    g = rng.integers(1, 70, n).astype(float)
+    j = rng.integers(1, 40, n).astype(float)
+    other = rng.normal(size=(n, 3))
+    X = np.c_[g, scale * g + j, 100 * g + 80, other]
+    z = 0.08 * (j - 20) + other @ np.array([1.0, -0.5, 0.3]) + 0.02 * (g - 35)
+    return X, (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+
+
+def test_the_newton_steps_end_at_the_rounding_of_float32_coefficients():
+    """Review 203: where float32's coefficients cannot come nearer J* (a column of 1e6 g
+    cancelling against the intercept), each Newton step still found a fall of J made in
+    float64 at the rounding's level, the stop was refused at every iteration, and the fit
+    ran to max_iter at 70 times b4f6df9's time (19,442 float64 passes). A step must now fall
+    by a fair share of its model's fall, and a fit takes at most POLISH_STEPS of them: 34
+    iterations here, 74 passes."""
+    X, y = _scaled_design(3, 1e6)
+    model = GD(C=1e4).fit(X.astype(np.float32), y)
+    assert model.converged_ and model.n_iter_[0] < 200
+
+
+def test_a_warm_start_at_J_star_is_not_read_as_diverged():
+    """Review 203: a warm start at J* whose stop took the Newton steps (each lowers J made
+    in float64) was read as a rise by float32's J (0.5780458 → 0.5780767) and reported
+    "diverged" with a learning-rate warning."""
+    X, y = _scaled_design(2, 1e5)
+    model = GD(warm_start=True, C=1.0)
+    for C in (1.0, 10.0, 10.0):
+        model.set_params(C=C).fit(X.astype(np.float32), y)
+        assert model.converged_ and model.stop_reason_ == "converged", C

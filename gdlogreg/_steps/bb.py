@@ -110,7 +110,8 @@ def rounding_newton(objective, point, exact, target, spent):
     halved until it does (:meth:`~gdlogreg._objective.Objective.exact_descent`), where
     ratio > 1 or where J falls there by more than λ² (the quadratic model misreads a valley
     whose curvature drops along the step, as raw pd_speech's: the ratio is then that fall's);
-    None where it falls nowhere (J at its rounding) or the ratio is at most 1. Not float32's
+    None where it falls nowhere, or by less than NEWTON_RATIO of the model's fall (J at its
+    rounding), or the ratio is at most 1. Not float32's
     J: X W's rounding in raw units (terms of 1e4 that cancel) swamps the step's fall there.
     float32's floor, 10 ε of H's mean diagonal, hid a nearly separated valley of raw units
     whose curvature is below it: AER::CreditCard raw stopped 1.2e-4 above J* (review 200;
@@ -125,9 +126,13 @@ def rounding_newton(objective, point, exact, target, spent):
         return None, None
     Pg = P @ at.grad
     lam2 = float(vdot(at.grad, Pg, np))
-    new, fall = objective.exact_descent(point.coef, objective.from_standardized(-Pg), J)
+    new, fall, t = objective.exact_descent(point.coef, objective.from_standardized(-Pg), J)
     ratio = max(lam2, fall) / target
-    return ratio, new if ratio > 1.0 else None
+    # a fall short of NEWTON_RATIO of the quadratic model's, λ² t(1 - t/2) (its least's,
+    # λ²/2, past t = 1), is the rounding of float32's coefficients: J falls nowhere to speak
+    # of there, and such steps went on to max_iter (review 203)
+    model = lam2 * (t * (1.0 - 0.5 * t) if t < 1.0 else 0.5)
+    return ratio, new if ratio > 1.0 and fall >= NEWTON_RATIO * model else None
 
 
 def take_due(k, opt, price, takes, refused):
