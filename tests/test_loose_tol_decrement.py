@@ -40,10 +40,9 @@ def test_the_decrement_target_is_the_default_tols_at_most():
     assert not fresh_above(DECREMENT_TOL, 0.0, 10)
 
 
-@pytest.mark.parametrize("tol, held", [(1e-5, True), (1e-3, False)])
-def test_above_the_default_tol_no_held_metric_confirms_a_stop(monkeypatch, tol, held):
-    """At the default tol bb's held metric may confirm the stop alone; above it the stop
-    is confirmed in J's Hessian taken at the point (the held shortcut is never asked)."""
+@pytest.fixture
+def held_asked(monkeypatch):
+    """The calls of bb's held-metric shortcut (held_confirms) in the fits that follow."""
     asked = []
     original = bb.held_confirms
 
@@ -52,28 +51,28 @@ def test_above_the_default_tol_no_held_metric_confirms_a_stop(monkeypatch, tol, 
         return original(*args, **kwargs)
 
     monkeypatch.setattr(bb, "held_confirms", spy)
+    return asked
+
+
+@pytest.mark.parametrize("tol, held", [(1e-5, True), (1e-3, False)])
+def test_above_the_default_tol_no_held_metric_confirms_a_stop(held_asked, tol, held):
+    """At the default tol bb's held metric may confirm the stop alone; above it the stop
+    is confirmed in J's Hessian taken at the point (the held shortcut is never asked)."""
+    asked = held_asked
     X, y = load_breast_cancer(return_X_y=True)
     model = GD(tol=tol).fit(StandardScaler().fit_transform(X), y)
     assert model.converged_
     assert bool(asked) is held
 
 
-def test_a_costly_take_leaves_the_held_metric_its_say(monkeypatch):
+def test_a_costly_take_leaves_the_held_metric_its_say(held_asked):
     """Where J's Hessian at the stop costs more than half the iterations run (digits'
     ten classes: their whole Hessian, about 160 iterations' time, in a fit of 26), a loose
     tol's stop keeps the held metric's confirmation and the tol's own target, as before:
     the same iterations and J as b4f6df9 (26, at 2.8 times the time with the take)."""
-    asked = []
-    original = bb.held_confirms
-
-    def spy(*args, **kwargs):
-        asked.append(True)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(bb, "held_confirms", spy)
     X, y = load_digits(return_X_y=True)
     model = GD(tol=1e-3).fit(StandardScaler().fit_transform(X), y)
-    assert model.converged_ and asked
+    assert model.converged_ and held_asked
 
 
 def _loanapp(target):
