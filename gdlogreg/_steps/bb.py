@@ -111,11 +111,11 @@ def rounding_newton(objective, point, exact, target, spent):
     ratio > 1 or where J falls there by more than λ² (the quadratic model misreads a valley
     whose curvature drops along the step, as raw pd_speech's: the ratio is then that fall's);
     None where it falls nowhere, or by less than NEWTON_RATIO of the model's fall (J at its
-    rounding), or the ratio is at most 1. Not float32's
-    J: X W's rounding in raw units (terms of 1e4 that cancel) swamps the step's fall there.
-    float32's floor, 10 ε of H's mean diagonal, hid a nearly separated valley of raw units
-    whose curvature is below it: AER::CreditCard raw stopped 1.2e-4 above J* (review 200;
-    docs/user_guide.rst, "When does it stop?")."""
+    rounding), or the ratio is at most 1. Not float32's J: X W's rounding in raw units
+    (terms of 1e4 that cancel) swamps the step's fall there. float32's floor, 10 ε of H's
+    mean diagonal, hid a nearly separated valley of raw units whose curvature is below it:
+    AER::CreditCard raw stopped 1.2e-4 above J* (review 200; docs/user_guide.rst, "When
+    does it stop?")."""
     twin = objective.exact_twin()
     at, _, J = exact
     if twin is None or not objective.stop_take_price(point=at) <= spent:
@@ -571,7 +571,8 @@ class BarzilaiBorwein(HeldDiagonalFell, Armijo):
         held one's decrement, scaled by the curvature fall since its take, is above a
         CONFIRM-th of the target (on a plateau the curvature changes within a few
         iterations; benchmarks/README.md, "A stop confirmed by the Newton decrement"), or
-        where ``fresh`` (a tol looser than the default's: DECREMENT_TOL's comment). None
+        where ``fresh`` (a tol looser than the default's, the take cheap:
+        :func:`gdlogreg._solver.fresh_above`). None
         without a metric; after CONFIRMS refusals, no more takes: the held
         metric's :func:`spent_verdict`. A refusal keeps the new metric for the steps that
         follow."""
