@@ -50,7 +50,7 @@ from ._problem import (
     weight_dtype,
     weights_in_float_range,
 )
-from ._solver import minimize
+from ._solver import exported_verdict, minimize
 from ._steps import RULES, make_rule
 from ._steps._base import Stats, eps, lipschitz
 
@@ -227,11 +227,13 @@ class GradientDescentLogisticRegression(
         bound on (J - J*)/J* is
         ``dual_gap_ / (loss_curve_[-1] - dual_gap_)``. At most J (J* >= 0). NaN
         without a penalty (``C=np.inf``, or C times the sum of the sample
-        weights beyond the float range), where no such bound exists; NaN too, with
-        a ConvergenceWarning, where a column's share of z = X·w + b, its mean times
-        its weight, is so large that its rounding in X's dtype reaches 1e-3 (in
-        float32 from about 1.7e4): J and the gap are then those of the rounded z,
-        and certify nothing.
+        weights beyond the float range), where no such bound exists; NaN too where a
+        column's share of z = X·w + b, its mean times its weight, is so large that
+        its rounding in X's dtype reaches 1e-3 (in float32 from about 1.7e4): J and
+        the gap are then those of the rounded z, and certify nothing. A
+        ConvergenceWarning says so, unless J's Newton decrement from the returned
+        model's gradient made in float64 certifies that model (user guide, "When does
+        it stop?").
     learning_rate_ : float
         The last step size used (α for a constant step). Under
         ``learning_rate="auto"`` it is in standardized coordinates, and in
@@ -675,10 +677,24 @@ class GradientDescentLogisticRegression(
             # J, its gradient and the gap are those of z in X's dtype, where that column
             # cancels: neither the stop nor dual_gap_ certifies the model (float32 X, a
             # column of mean 1e5 ± 1: "converged", a gap of 0, 3.9e-5 above J*; review 163)
+            # unless the model's own decrement, from its gradient made in float64, does
             self.dual_gap_ = math.nan
-            msg = _messages.uncertified_stop(offset)
+            if not self._export_certified(problem, result.n_iter):
+                msg = _messages.uncertified_stop(offset)
         if msg is not None:
             warnings.warn(msg, ConvergenceWarning, stacklevel=_messages.user_stacklevel())
+
+    def _export_certified(self, problem, spent):
+        """Whether J's Newton decrement from the gradient made in float64 certifies the
+        returned ``coef_`` and ``intercept_`` themselves, as rounded to X's dtype
+        (:func:`gdlogreg._solver.exported_verdict`; a take of J's Hessian costing at most the
+        ``spent`` iterations)."""
+        objective = Objective(problem, Identity(problem.fit_intercept))
+        be = problem.backend
+        W = be.asarray(self._coef_host().T)
+        b = be.asarray(_to_numpy(self.intercept_)) if problem.fit_intercept else None
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            return exported_verdict(objective, objective.join(W, b), self.tol, spent)
 
     def _coef_host(self):
         """coef_ as a dense numpy array (it may be sparse after :meth:`sparsify`, or a list

@@ -330,6 +330,23 @@ def rounding_verdict(objective, point, target, spent, exact=None):
     return (True if ratio <= 1.0 else AT_ROUNDING if new is None else False), new
 
 
+def exported_verdict(objective, coef, tol, spent):
+    """Whether the model at ``coef`` (the objective's coordinates, in X's dtype: the
+    ``coef_`` and ``intercept_`` a fit returns) is within the certified test's target of
+    J* by J's Newton decrement from its gradient made in float64 (:func:`rounding_verdict`,
+    where its take costs at most ``spent`` iterations). A converged stop in the
+    standardized coordinates certifies the model there, not its rounding to X's dtype in
+    the original ones, where a column far from 0 for its spread puts its share of z
+    into the intercept: there, 2e-5 above J* (review 163), and elsewhere at J* (AER::
+    CreditCard raw at C = 1e8, 7e-9 above it), which the model's own decrement tells
+    apart."""
+    point = objective.evaluate(coef)
+    if not math.isfinite(point.J):
+        return False
+    target = decrement_target(GAP_SHARE * tol * point.J, tol)
+    return rounding_verdict(objective, point, target, spent)[0] is True
+
+
 def falling(curve, tol, dtype):
     """Whether J still falls where a float32 gradient test would stop: the least J's falls
     over the last FALL_ITERS iterations, S₂, against those of the FALL_ITERS before, S₁

@@ -1,7 +1,10 @@
 """Review 163: float32 X with a column whose mean is far above its spread. z = X·w + b
 keeps few digits there (X·w cancels against the intercept), and the J, gradient and gap
 the fit measures are those of the rounded z: a fit stopped "converged" with a dual_gap_
-of 0 while 3.9e-5 above J*. Such a stop now warns, and dual_gap_ is NaN: no certificate."""
+of 0 while 3.9e-5 above J*. Such a stop now warns, and dual_gap_ is NaN: no certificate,
+unless J's Newton decrement from the returned model's gradient made in float64 certifies
+that model (stop 84; tests/test_exported_certified.py): such a stop is then within the
+promise, tol/10 of J*."""
 
 import warnings
 
@@ -43,25 +46,37 @@ def _above(X, y, est):
     return (J - J_star) / J_star
 
 
+def _fit_recording(X, y):
+    """The fit at C = 100 and whether it warned that column 0 leaves its stop uncertified
+    (or, where rounding kept it from stopping, that it did not converge)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = GradientDescentLogisticRegression(C=100.0).fit(X, y)
+    warned = any(issubclass(w.category, ConvergenceWarning) and "Column 0 of X" in str(w.message)
+                 for w in caught)
+    return est, warned
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_an_uncertified_float32_stop_warns_and_claims_no_gap(seed):
-    """A converged_ stop on such X warns and claims no gap, wherever its rounding lands it.
+    """A converged_ stop on such X claims no gap, wherever its rounding lands it, and warns
+    unless the returned model's own decrement certifies it, within the promise then.
 
     2026-12-06: this test also asked each seed's model to sit above tol's accuracy; with
     OpenBLAS's Haswell kernels (AMD EPYC, at review 163's commit as now) seed 2 lands 4.5e-8
     above J*, by luck, as on the oldest stack. That claim is now the next test's, over
     seeds, not a seed's rounding."""
     X, y = _data(1e5, seed)
-    with pytest.warns(ConvergenceWarning, match="dual_gap_ is NaN.*Column 0 of X"):
-        est = GradientDescentLogisticRegression(C=100.0).fit(X, y)
+    est, warned = _fit_recording(X, y)
     assert est.converged_ and np.isnan(est.dual_gap_)
+    assert warned or _above(X, y, est) <= est.tol / 10
     assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_))
 
 
 def test_the_uncertified_stops_warning_is_not_idle():
     """The warning is not idle: most such stops (seeds 1 to 6) end above the accuracy tol
     asks for (Haswell kernels: 2.8e-5, 4.5e-8, 3.8e-6, 2.4e-5, 1.3e-6 and 8.6e-6 of J*),
-    seed 1 among them on every machine the project ran. Each fit warns and names the
+    seed 1 among them on every machine the project ran. Each of those warns and names the
     column: the stop's own warning, or, where the rounding keeps a fit from stopping
     (OpenBLAS's SkylakeX kernels: seed 5 at max_iter, 1.9e-5 above J*), max_iter's."""
     if OLDEST_STACK:  # (its rounding lands otherwise; seed 2 4.5e-8 above J* there too)
@@ -69,11 +84,10 @@ def test_the_uncertified_stops_warning_is_not_idle():
     above = {}
     for seed in range(1, 7):
         X, y = _data(1e5, seed)
-        with pytest.warns(ConvergenceWarning, match="(dual_gap_ is NaN|did not converge)"
-                          ".*Column 0 of X"):
-            est = GradientDescentLogisticRegression(C=100.0).fit(X, y)
+        est, warned = _fit_recording(X, y)
         assert np.isnan(est.dual_gap_)
         above[seed] = _above(X, y, est) > est.tol / 10
+        assert warned or not above[seed], seed  # silent only where certified, and truly
     assert above[1] and sum(above.values()) >= 4, above
 
 
@@ -107,6 +121,6 @@ def test_an_unconverged_stop_of_such_x_claims_no_gap_either():
     stop. Over seeds: every fit that warns of the column claims no gap."""
     for seed in (1, 2, 12):
         X, y = _data(1e5, seed)
-        with pytest.warns(ConvergenceWarning, match="Column 0 of X"):
-            est = GradientDescentLogisticRegression(C=100.0).fit(X, y)
+        est, warned = _fit_recording(X, y)
         assert np.isnan(est.dual_gap_), (seed, est.stop_reason_, est.dual_gap_)
+        assert warned or est.converged_ and _above(X, y, est) <= est.tol / 10, seed
