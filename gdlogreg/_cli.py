@@ -28,12 +28,14 @@ import contextlib
 import csv
 import difflib
 import gzip
+import io
 import logging
 import lzma
 import math
 import os
 import re
 import shutil
+import stat
 import sys
 import textwrap
 import time
@@ -173,16 +175,32 @@ def _compression(head):
 
 def _opener(csv_path):
     """``(kind, open)``: how to open the file as text (:func:`_compression`); a zip
-    archive, several files, is refused."""
+    archive, several files, is refused. A pipe or FIFO (``--csv /dev/stdin``, bash's
+    ``<(zcat data.csv.gz)``) is read once, into memory: reading its first bytes here
+    consumed them, and the data read after lacked its first rows (review 204)."""
     try:
+        regular = stat.S_ISREG(os.stat(csv_path).st_mode)
         with open(csv_path, "rb") as f:
-            head = f.read(10)
+            head = f.read() if not regular else f.read(10)
     except OSError:
         return None, open  # (the error is told where the file is read)
     if head.startswith(b"PK\x03\x04"):
         raise CLIError(f"{csv_path!r} is a zip archive, not a CSV file: unzip it and give"
                        " the CSV file inside to --csv.")
-    return _compression(head)
+    kind, opener = _compression(head[:10])
+    return kind, (opener if regular else _in_memory(head, kind, opener))
+
+
+def _in_memory(data, kind, opener):
+    """An ``open(path, mode, **kwargs)`` of the bytes ``data`` (a pipe's, read once),
+    decompressed by ``opener`` where ``kind`` names a compression."""
+
+    def open_(_path, mode="rb", **kwargs):
+        raw = io.BytesIO(data)
+        binary = raw if kind is None else opener(raw, "rb")
+        return binary if "b" in mode else io.TextIOWrapper(binary, **kwargs)
+
+    return open_
 
 
 def _read_csv(csv_path, sep):
