@@ -11,6 +11,7 @@ This layer knows nothing of solvers; of scikit-learn it uses ``compute_class_wei
 (``class_weight``'s rules) and the ``assume_finite`` setting.
 """
 
+import copy
 import math
 import sys
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from ._backends import constant_columns, dtype_of, make_backend, namespace_of, refuse_non_finite
 from ._loss import make_loss
 from ._penalty import ElasticNet
-from ._xp import concat
+from ._xp import concat, to_host
 
 
 def normalise_weights(w):
@@ -439,6 +440,28 @@ class Problem:
             xp=self.xp,
         )
 
+    def at_bulk_scales(self, bulk):
+        """A copy of this problem whose standardization reads the columns of ``bulk``
+        (:func:`bulk_moments`) at their bulk's mean and spread, the others as before; the
+        columns' own moments (``column_mean``, ``column_rms``, ``column_std``: the sizes
+        X's products round at) stay those of every row. The same J and minimiser: only
+        the coordinates of descent change."""
+        std, xp = self.standardization, self.xp
+        mean, rms = to_host(std.column_mean), to_host(std.column_rms)
+        scale = np.where(rms > 0.0, rms, 1.0)
+        mean, var = mean / scale, (to_host(std.column_std) / scale) ** 2  # no overflow
+        for j, (m, sd) in bulk.items():
+            mean[j], var[j] = m / scale[j], (sd / scale[j]) ** 2
+        dtype = std.column_mean.dtype
+        moments = tuple(xp.asarray(a, dtype=dtype) for a in (scale, mean, var))
+        new = Standardization(moments, fit_intercept=self.fit_intercept, l2=self.penalty.l2,
+                              curvature=self.loss.curvature, xp=xp)
+        new.column_mean, new.column_rms = std.column_mean, std.column_rms
+        new.column_std = std.column_std
+        out = copy.copy(self)
+        out.standardization = new
+        return out
+
     def zeros(self):
         """The textbook start: every weight and the intercept at zero."""
         return self.backend.zeros(self.coef_shape)
@@ -459,6 +482,78 @@ class Problem:
         """Views (W, b) of coef = [W; b]; b is None without an intercept."""
         d = self.n_features
         return coef[:d, ...], (coef[d, ...] if self.fit_intercept else None)
+
+
+#: A column is read at the scale of its bulk where its spread over every row is at least
+#: BULK_RATIO times the bulk's: the rows within BULK_MADS weighted median absolute
+#: deviations of its weighted median (:func:`bulk_moments`).
+BULK_RATIO, BULK_MADS = 1e3, 50.0
+
+
+def bulk_moments(problem):
+    """{j: (mean, sd)}: the weighted mean and standard deviation (host float64, X's
+    units) of the bulk of each column whose spread a few far rows set, BULK_RATIO times
+    the bulk's or more (its rows within BULK_MADS weighted MADs of its weighted median);
+    {} where the backend reads no columns. A candidate is a column one of whose rows could hold a
+    quarter of its variance (|x - x̄|² s_max >= σ²/4, s the normalised weights); one
+    read of X for the ranges, one of each candidate's column. A sentinel code (-5e12
+    among values of spread 10) sets σ 1e11 times the bulk's: in those coordinates the
+    bulk's own spread is 1e-11 and its weight's optimum 3e11, a valley the stopping
+    tests read as flat (review 204)."""
+    be = problem.backend
+    if getattr(be, "column_ranges", None) is None:
+        return {}
+    std = problem.standardization
+    centre = to_host(std.column_mean) if problem.fit_intercept else 0.0
+    spread = to_host(std.column_std if problem.fit_intercept else std.column_rms)
+    s = be.s
+    s_max = float(s) if isinstance(s, float) else float(np.max(to_host(s)))
+    ranges = be.column_ranges()
+    if ranges is None:
+        return {}
+    lo, hi = ranges
+    dev = np.maximum(hi - centre, centre - lo)
+    with np.errstate(over="ignore", invalid="ignore"):
+        candidates = np.flatnonzero((spread > 0.0) & (2.0 * math.sqrt(s_max) * dev >= spread))
+    out = {}
+    for j in candidates:
+        bulk = _bulk_of(be.column_values(int(j)), s, float(spread[j]))
+        if bulk is not None:
+            out[int(j)] = bulk
+    return out
+
+
+def _weighted_median(x, w):
+    order = np.argsort(x, kind="stable")
+    cw = np.cumsum(w[order])
+    return float(x[order][min(np.searchsorted(cw, 0.5 * cw[-1]), len(x) - 1)])
+
+
+def _bulk_of(x, s, spread):
+    """(mean, standard deviation) of the bulk of column values x (weights s: an array, or
+    equal), or None where its spread is not BULK_RATIO times below ``spread`` or is 0;
+    its sums of x / max |x| (values near the float limit: no square overflows)."""
+    w = np.full(len(x), float(s)) if isinstance(s, float) else to_host(s)
+    keep = w > 0.0
+    x, w = x[keep], w[keep]
+    if not len(x):
+        return None
+    med = _weighted_median(x, w)
+    dist = np.abs(x - med)
+    mad = _weighted_median(dist, w)
+    if not mad > 0.0:
+        return None
+    near = dist <= BULK_MADS * mad
+    xb, wb = x[near], w[near] / np.sum(w[near])
+    scale = float(np.max(np.abs(xb)))
+    if not scale > 0.0:
+        return None
+    xb = xb / scale
+    mean = float(np.sum(wb * xb))
+    sd = scale * math.sqrt(float(np.sum(wb * (xb - mean) ** 2)))
+    if not (sd > 0.0 and spread >= BULK_RATIO * sd):
+        return None
+    return mean * scale, sd
 
 
 def finite_moments(moments, xp, X):

@@ -792,7 +792,8 @@ class Monitor:
         )
 
 
-def minimize(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=None, keep_path=False):
+def minimize(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=None, keep_path=False,
+             ref=None):
     """Minimise J by gradient descent from ``coef0`` with a step rule.
 
     Parameters
@@ -814,14 +815,16 @@ def minimize(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=None, 
         (the start is k = 0, the last one included); returning True stops.
     keep_path : bool
         Keep every iterate in ``result.path`` (for plots).
+    ref : tuple or None
+        The stopping test's scale, (optimality, J) of the all-zero model; None: taken
+        here (from the start, where that is the all-zero model).
 
     Returns
     -------
     SolverResult
         With ``coef`` in the original coordinates.
     """
-    ref = None
-    if bool(objective.xp.any(coef0 != 0)):
+    if ref is None and bool(objective.xp.any(coef0 != 0)):
         # The scale of the stopping test is that of the all-zero model.
         zero = objective.evaluate(objective.zeros())
         ref = (objective.optimality(zero), zero.J)

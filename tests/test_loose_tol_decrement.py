@@ -82,19 +82,15 @@ def _loanapp(target):
     return d.drop(columns=[target]).astype(float).to_numpy(), d[target].astype(int).to_numpy()
 
 
-_LBFGS_SELF = pytest.mark.xfail(
-    strict=True, reason="lbfgs at tol=1e-3 on loanapp raw (self): the gradient test passes "
-    "at iteration 18 and J's Hessian taken there confirms (λ² within the default's target, J "
-    "falls no further along its Newton step), 6.6e-4 above J*, as before review 202")
-
-
 @pytest.mark.parametrize("target, tol, solver", [
     ("approve", 1e-4, "bb"), ("approve", 1e-3, "bb"), ("approve", 1e-4, "lbfgs"),
     ("approve", 1e-3, "lbfgs"), ("self", 1e-4, "bb"), ("self", 1e-3, "bb"),
-    ("self", 1e-4, "lbfgs"), pytest.param("self", 1e-3, "lbfgs", marks=_LBFGS_SELF)])
+    ("self", 1e-4, "lbfgs"), ("self", 1e-3, "lbfgs")])
 def test_loanapp_raw_loose_tol_stops_within_its_promise(target, tol, solver):
     """b4f6df9: "self" 6.6e-4 (C = 1) above J* at both tols, 20 to 23 iterations; here 27
-    to 51 iterations, within 1e-9."""
+    to 51 iterations, within 1e-9. lbfgs at tol = 1e-3 there (a strict xfail at stop 83:
+    J's Hessian taken at its stop confirmed it 6.6e-4 above J*) goes on since stop 84 at
+    the scale of the bulk of the column whose 999,999 sets its spread (review 204)."""
     X, y = _loanapp(target)
     ref = GD(tol=1e-12, max_iter=20000).fit(X, y)
     model = GD(tol=tol, solver=solver).fit(X, y)

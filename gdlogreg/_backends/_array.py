@@ -1159,6 +1159,41 @@ class NumpyBackend(HostArrays, ArrayBackend):
             mean, var = self._dense_sums(scale)
         return scale, mean, var
 
+    def column_ranges(self):
+        """(lo, hi): each column's least and largest value (host float64), over the rows of
+        positive weight of dense X, by the moments' row blocks; over every row of CSR or
+        CSC X, from its stored values (each alone, where duplicates sum) and 0 where a
+        column has a row not stored: scipy's own ``min`` sorts the caller's indices in
+        place. None for another sparse format."""
+        X = self.X
+        if self._sparse:
+            return _sparse_ranges(X)
+        lo = np.full(X.shape[1], np.inf)
+        hi = np.full(X.shape[1], -np.inf)
+        rows = self._moment_rows()
+        for i in range(0, X.shape[0], rows):
+            A = _positive_rows(X[i : i + rows], self.s, i)
+            if A.shape[0]:
+                np.minimum(lo, A.min(axis=0), out=lo)
+                np.maximum(hi, A.max(axis=0), out=hi)
+        return lo, hi
+
+    def column_values(self, j):
+        """Column j of X over every row (host float64, a new array; sparse X's duplicates
+        summed, the caller's X left as it is)."""
+        X = self.X
+        if not self._sparse:
+            return np.asarray(X[:, j], dtype=np.float64).copy()
+        out = np.zeros(X.shape[0])
+        if X.format == "csc":
+            part = slice(X.indptr[j], X.indptr[j + 1])
+            np.add.at(out, X.indices[part], X.data[part])
+        else:  # csr
+            at = np.flatnonzero(X.indices == j)
+            rows = np.searchsorted(X.indptr, at, side="right") - 1
+            np.add.at(out, rows, X.data[at])
+        return out
+
     def _gram_rows(self, products=False):
         """Rows per block of the dense Grams and their diagonals: the whole of a small X
         (at most :data:`GRAM_WHOLE` entries, cache-sized: one product, where small blocks'
@@ -1540,6 +1575,23 @@ def _origin(row, scale, dtype):
     h = np.where(big, 0.5, 1.0).astype(dtype)
     r, q = np.asarray(row, dtype=dtype) * h, np.asarray(scale, dtype=dtype) * h
     return r, (h if big.any() else None), q
+
+
+def _sparse_ranges(X):
+    """:meth:`NumpyBackend.column_ranges` of CSR or CSC X (None for another format)."""
+    if X.format not in ("csr", "csc"):
+        return None
+    n, d = X.shape
+    data = np.asarray(X.data, dtype=np.float64)
+    if X.format == "csr":
+        cols = X.indices
+    else:
+        cols = np.repeat(np.arange(d), np.diff(X.indptr))
+    lo, hi = np.full(d, np.inf), np.full(d, -np.inf)
+    np.minimum.at(lo, cols, data)
+    np.maximum.at(hi, cols, data)
+    short = np.bincount(cols, minlength=d) < n  # a row not stored: a 0
+    return np.where(short, np.minimum(lo, 0.0), lo), np.where(short, np.maximum(hi, 0.0), hi)
 
 
 def _positive_rows(A, s, i):
