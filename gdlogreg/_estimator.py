@@ -563,16 +563,14 @@ class GradientDescentLogisticRegression(
 
     def _bulk_descent(self, result, objective, X, y, sample_weight):
         """``result``, or where it stopped converged with a duality gap that certifies
-        nothing (half of J or more, or none) and some column's spread is set by a few far rows
+        nothing (VACUOUS_GAP) and a few far rows set some column's spread
         (:func:`gdlogreg._problem.bulk_moments`), that descent continued from its model in
         coordinates that read those columns at their bulk's scale: one result, its
-        iterations and J's curve both descents'. A sentinel code 1e11 times a column's
-        spread held its weight at 3e-12 (its optimum -0.34) and the fit "converged" 106 %
-        above J*; an elastic net stopped 38 % above it at 1e8 (review 204)."""
+        iterations and J's curve both descents' (docs/user_guide.rst, "Standardized
+        coordinates"; review 204: a sentinel code hid J* from every stopping test)."""
         J = result.loss_curve[-1]
-        # (at every such stop of the sentinel designs the gap was J itself; the benchmark
-        # sets' stops whose gap is above the target are within 4e-6 J: the check, 0.3 ms,
-        # was 7 % of breast_cancer's fit)
+        # (the check reads X: not where the gap certifies something, as at every stop of
+        # the benchmark sets; at the false stops found its gap was J itself)
         if result.stop_reason != "converged" or result.gap < VACUOUS_GAP * J or (
                 result.n_iter >= self.max_iter or not math.isfinite(J)):
             return result

@@ -524,6 +524,7 @@ def bulk_moments(problem):
 
 
 def _weighted_median(x, w):
+    """The least x at which the weights w of the values up to it reach half their sum."""
     order = np.argsort(x, kind="stable")
     cw = np.cumsum(w[order])
     return float(x[order][min(np.searchsorted(cw, 0.5 * cw[-1]), len(x) - 1)])
