@@ -151,6 +151,17 @@ def _separated(result, cause):
     )
 
 
+def rounding_constant(j, spread, dtype):
+    """Column j of X varies, but by no more than its dtype's rounding of its mean: the
+    standardization holds its weight at 0, as a constant column's."""
+    return (
+        f"Column {j} of X ({dtype}) varies by only {spread:.1e} of its mean, within a few"
+        f" units of {dtype}'s last place: it is treated as constant and its weight held at"
+        f" 0, though its values differ. Centre that column (e.g. with StandardScaler) or"
+        f" pass X as float64 to fit its weight."
+    )
+
+
 def offset_column(j, ratio, dtype, eps, intercept=True):
     """Why the raw prediction z = X·w + b is noise in X's dtype: column ``j``'s mean is
     ``ratio`` times its spread, and X·w cancels against the intercept (review 65), or

@@ -176,3 +176,29 @@ def test_a_stop_whose_gap_certifies_something_asks_no_bulk(load, monkeypatch):
     monkeypatch.setattr(estimator, "bulk_moments", refuse)
     X, y = load(return_X_y=True)
     GD().fit(StandardScaler().fit_transform(X), y)
+
+
+def _offset_column(offset, dtype, seed=0, n=65):
+    rng = np.random.default_rng(seed)
+    u = rng.normal(size=n)
+    y = (u + rng.normal(size=n) > 0).astype(int)
+    return np.column_stack([offset + u, rng.normal(size=n)]).astype(dtype), y
+
+
+def test_a_column_varying_within_float32_rounding_is_named():
+    """float32 2e6 + N(0, 1): 4 units in the last place, 25 distinct values of 65; held
+    at weight 0 as a constant column, 13 % above J*, with no warning before."""
+    X, y = _offset_column(2e6, np.float32)
+    with pytest.warns(UserWarning, match=r"Column 0 of X \(float32\) varies by only"):
+        GD().fit(X, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_constant_column_or_float64_offset_is_not_named(dtype):
+    X, y = _offset_column(2e6, dtype)
+    X_const = X.copy()
+    X_const[:, 0] = 2e6
+    for data in (X_const, X) if dtype is np.float64 else (X_const,):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            GD().fit(data, y)
