@@ -458,7 +458,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         scorer = _with_labels(scorer, classes if host else _classes_like(classes, y))
         scorer = _with_pos_label(scorer, classes)
         weights = _weights_for_scores(scorer, sample_weight, host_weights)
-        _check_folds(folds, len(y_host), host_weights, weights is not None)
+        folds = _check_folds(folds, len(y_host), host_weights, weights is not None)
         short = _short_folds(folds, np.asarray(y_idx), classes)
         self._namespace = namespace_of(X) + (X.dtype,)
         self._callbacks_begin(X, y, sample_weight)
@@ -532,6 +532,24 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         return found
 
     # ----------------------------------------------------------- the columns
+    def _far_rows(self, X, y_idx, sample_weight, classes, folds):
+        """Whether, in the training rows of some fold (its weights as its single fit has
+        them: :meth:`_fold_weights`), a column of X (numpy or scipy.sparse) has its spread
+        set by a few far rows (:func:`gdlogreg._problem.bulk_moments`; two reads of X a
+        fold, and one of each candidate column): a single fit's stop there goes on at the
+        column's bulk's scale, which the batch's columns do not, so they are fitted one
+        after another (review 204). Asked of each fold, not of X as a whole: five far rows
+        of 139 pass the whole's test where a fold's training rows holding four do not, and
+        that fold's column stood "converged" 29 % above J* (review 207)."""
+        if not folds or not (isinstance(X, np.ndarray) or sp.issparse(X)):
+            return False
+        rows = np.arange(len(y_idx))
+        masks = [np.bincount(rows[train], minlength=len(y_idx)) for train, _ in folds]
+        return any(
+            bulk_moments(make_problem(X, y_idx, np.asarray(w, dtype=np.float64), len(classes),
+                                      C=1.0, l1_ratio=0.0, fit_intercept=self.fit_intercept))
+            for w in self._fold_weights(X, y_idx, sample_weight, classes, masks))
+
     def _fold_weights(self, X, y_idx, sample_weight, classes, fold_masks):
         """Each fold's weights: sample weights × class weights × the number of times each
         row trains in the fold (``fold_masks``; 0 for held-out rows)."""
@@ -571,10 +589,10 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         # work than a batch of one (2.2 to 3.2 times as fast on tweets' 3,000 x 20,972
         # CSR, review 181; CHANGELOG.md, "The search on sparse X wider than tall")
         wide = sp.issparse(X) and (X.shape[1] + self.fit_intercept) * k > X.shape[0]
-        batched = self.solver in _batch.RULES and not wide and not _far_rows(
-            X, y_idx, sample_weight, len(classes), self.fit_intercept)
         F, results = len(folds), [None] * (len(grid) * len(folds))
         whole = [f for f in range(F) if f not in short]
+        batched = self.solver in _batch.RULES and not wide and not self._far_rows(
+            X, y_idx, sample_weight, classes, [folds[f] for f in whole])
         parts = [(whole, self._fit_batched if batched else self._fit_one_by_one),
                  (sorted(short), self._fit_one_by_one)]
         for kept, fit in parts:
@@ -1383,19 +1401,23 @@ def _check_class_weight(class_weight, classes):
 
 
 def _check_folds(folds, n, weights, weighted_scores):
-    """Each (train, test) pair: non-empty indices or masks of the n rows; with
-    ``weights`` (host, or None), training rows of some weight, and test rows too
-    when the scores are weighted."""
+    """The folds as (train, test) arrays, each checked: non-empty indices or masks of the
+    n rows (lists and tuples of them too, as GridSearchCV takes them); with ``weights``
+    (host, or None), training rows of some weight, and test rows too when the scores are
+    weighted."""
     if not folds:
         raise ValueError(_messages.NO_FOLDS)
+    out = []
     for f, pair in enumerate(folds):
-        for kind, rows in zip(("training", "test"), pair, strict=True):
-            rows = _fold_rows(f, kind, rows, n)
+        out.append(tuple(_fold_rows(f, kind, rows, n)
+                         for kind, rows in zip(("training", "test"), pair, strict=True)))
+        for kind, rows in zip(("training", "test"), out[-1], strict=True):
             if weights is None or not (kind == "training" or weighted_scores):
                 continue
             if not np.any(weights[rows] > 0):
                 raise ValueError(_messages.bad_fold(f, kind, _messages.WEIGHTLESS_TEST
                                                     if kind == "test" else "weigh nothing"))
+    return out
 
 
 def _free(grid, total):
@@ -1485,21 +1507,6 @@ def _take_start(fitted, starts, p):
         return None
     starts[p] -= 1
     return fitted.pop(p) if starts[p] <= 0 else copy.deepcopy(fitted[p])
-
-
-def _far_rows(X, y_idx, sample_weight, n_classes, fit_intercept):
-    """Whether a column of X (numpy or scipy.sparse) has its spread set by a few far rows
-    (:func:`gdlogreg._problem.bulk_moments`; one read of X, and of each candidate column):
-    a single fit's stop there goes on at the column's bulk's scale, which the batch's
-    columns do not, so they are fitted one after another (review 204)."""
-    if not (isinstance(X, np.ndarray) or sp.issparse(X)):
-        return False
-    sw = None
-    if isinstance(sample_weight, np.ndarray):  # (numbers given as strings: as floats)
-        sw = np.asarray(sample_weight, dtype=np.float64)
-    problem = make_problem(X, np.asarray(y_idx), sw, n_classes, C=1.0, l1_ratio=0.0,
-                           fit_intercept=fit_intercept)
-    return bool(bulk_moments(problem))
 
 
 def _path(grid, axes, F, warm):
