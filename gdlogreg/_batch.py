@@ -56,6 +56,7 @@ from ._solver import (
     POLISH_STEPS,
     STALL_ITERS,
     Monitor,
+    SupportAsks,
     at_rounding,
     curvature_factor,
     decrement_target,
@@ -1495,6 +1496,8 @@ class BatchMonitor:
         self._jump = {}  # group: its next point's coef, the classes' shift (Monitor.jump)
         self._polish = set()  # groups whose next point is a refused rounding stop's step
         self._polished = {}  # group: Monitor._polished
+        self._asks = {}  # group: Monitor._asks (its penalty with an L1 part)
+        self._exact_J = {}  # group: Monitor._exact_J
         self._take_price = {}  # group: Monitor._take_price
         self.warm = None  # each group's start is warm (minimize_batch sets it)
         self.tol = max(float(tol), 50.0 * eps(dtype))  # a numpy float16 tol underflows
@@ -1763,7 +1766,9 @@ class BatchMonitor:
             self._next_exact[g] = k + STALL_ITERS
             base = objective.T.to_base(point.coef) if base is None else base
             group, single = self._single(objective, point, i, base)
-            passes, new = at_rounding(group, single, float(bound[i]), self.tol, k)
+            passes, new, self._exact_J[g] = at_rounding(
+                group, single, float(bound[i]), self.tol, k, self._exact_J.get(g),
+                self._support_asks(objective, i, int(g)))
             if new is not None:
                 self._jump[g] = new
                 self._polish.add(int(g))
@@ -1780,17 +1785,30 @@ class BatchMonitor:
             _take_cols(point.coef, cols, xp), float(point.J[i]),
             _take_cols(point.grad, cols, xp), None, _take_cols(base, cols, xp))
 
+    def _support_asks(self, objective, i, g):
+        """Group g's :class:`gdlogreg._solver.SupportAsks` (at place i), made at its first
+        ask; None without an L1 part (Monitor._asks)."""
+        if not objective.groups[i][0].l1 > 0.0:  # (its penalty)
+            return None
+        return self._asks.setdefault(g, SupportAsks())
+
     def _rounding_stands(self, k, active, objective, point, i, base=None):
         """Monitor._rounding_stands of the group at place i: whether its float32 stop at
         J's rounding stands (None where no take applies); where refused, its next point is
         the Newton step, asked again at once."""
         g = int(active[i])
+        asks = self._support_asks(objective, i, g)
+        if asks is not None and k < asks.next:
+            self._polish.discard(g)
+            return False  # (Monitor._rounding_stands)
         base = objective.T.to_base(point.coef) if base is None else base
         group, single = self._single(objective, point, i, base)
         target = decrement_target(GAP_SHARE * self.tol * single.J, self.tol)
-        verdict, new = rounding_verdict(group, single, target, k)
-        if verdict is False and self._polished.get(g, 0) >= POLISH_STEPS:
-            verdict, new = None, None  # (Monitor._rounding_stands)
+        verdict, new = rounding_verdict(group, single, target, k, asks=asks)
+        if asks is not None:  # (Monitor._rounding_stands)
+            verdict = asks.stands(verdict, new, k, self._polished.get(g, 0))
+        elif verdict is False and self._polished.get(g, 0) >= POLISH_STEPS:
+            verdict, new = None, None
         self._polish.discard(g)
         if new is not None and not verdict:
             self._jump[g] = new

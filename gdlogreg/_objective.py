@@ -124,6 +124,12 @@ RENT = 3
 # diagonal or plain steps crawled there on one-hot panels at large C (benchmarks/README.md,
 # "The p × p metric of wide X").
 MAX_WIDE_WHITENED = 2048
+# Beyond, a two-class L1 fit's stop takes H's columns on the support (|S| products each
+# way: Objective._support_take_price), each priced at COLUMN_COST iterations: measured 1.3
+# (300 x 3,000 CSR) and 2.4 (trump_tweets' 2-class TF-IDF, 8,614 x 43,091: the p-long
+# dense work of each column), the larger taken. Priced at 1, the take, which confirmed the
+# stop it was asked of there, cost more than the fit (pure L1 at C = 1: 0.69 -> 1.51 s).
+COLUMN_COST = 2.5
 # From this many coordinates the p × p metric of X whose parameters are host numpy (numpy,
 # scipy.sparse, Dask) is held as H's Cholesky factor (:class:`FactoredMetric`); below, as
 # H⁻¹ (its product one numpy call, its take cheap).
@@ -976,7 +982,8 @@ class Objective:
         against an iteration's two products and fixed cost (rent or buy: the takes cost at
         most about the iterations run), up to MAX_WIDE_WHITENED coordinates, and for X whose
         Gram is one read (sparse X of K classes builds it by products: as without an L1
-        part there)."""
+        part there); beyond, for two classes, H's |S| columns on S by products with X,
+        COLUMN_COST iterations each (:meth:`_support_gram`)."""
         p, k = self.coef_shape
         n, m = max(self._rows(), self._positive_rows()), k * p
         if self._dense_applies():
@@ -985,11 +992,29 @@ class Objective:
             if self._class_metric_pays(math.inf):
                 take, iteration = self._class_take(False, n)
                 return take / iteration
-        if m > MAX_WIDE_WHITENED or not self._gram_in_one_read() or (
-                k > 1 and getattr(self.backend, "_sparse", False)):
-            return math.inf
         s = m if point is None else self._support_size(point)
+        if not self._support_gram():
+            # two classes: H's columns on S, |S| products with X each way (COLUMN_COST
+            # iterations each), where the Gram of every coordinate does not apply (wide
+            # sparse L1 fits "converged" 1.2e-5 above J*, review 206)
+            if k > 1 or not hasattr(self.backend, "centred_gram"):
+                return math.inf
+            return COLUMN_COST * s + s**3 / 3 / (4 * n * m + ITERATION_FLOPS)
         return (n * m * m / 2 + s**3 / 3) / (4 * n * m + ITERATION_FLOPS)
+
+    def support_step_applies(self):
+        """Whether :meth:`support_newton`'s step applies (its H from the Gram of every
+        coordinate, :meth:`_support_gram`; for two classes also where the dense metric
+        applies)."""
+        return self._support_gram() or self.coef_shape[1] == 1 and self._dense_applies()
+
+    def _support_gram(self):
+        """Whether :meth:`support_decrement`'s H comes from the Gram of every coordinate
+        (one read of X, at most MAX_WIDE_WHITENED of them; not sparse X of K classes);
+        else, for two classes, from H's columns on the support."""
+        p, k = self.coef_shape
+        return k * p <= MAX_WIDE_WHITENED and self._gram_in_one_read() and not (
+            k > 1 and getattr(self.backend, "_sparse", False))
 
     def _support_size(self, point):
         """|S| of :meth:`support_decrement` at ``point``: its weights that are not 0, and
@@ -1253,7 +1278,13 @@ class Objective:
         if not whole:
             g[:d] += self.penalty.l1 * D[:, None] * np.sign(W)
         if k == 1:
-            H = self._bound_from_gram(S[:, 0], self._curvature_rows(), z)
+            if self.support_step_applies():
+                H = self._bound_from_gram(S[:, 0], self._curvature_rows(), z)
+            elif whole:  # (every coordinate's columns: p products each way)
+                return None
+            else:  # H's columns on S alone (:meth:`_support_take_price`)
+                H = self._bound_columns(np.flatnonzero(S[:, 0]), self._curvature_rows(),
+                                        z)[S[:, 0]]
             if H is None:
                 return None
             H, lam = _symmetrized(H), lam[S[:, 0]]
@@ -1280,6 +1311,30 @@ class Objective:
             return None, 0.0
         step, fall = out
         return self.from_standardized(step), fall
+
+    def support_direction(self, point):
+        """The Newton step -H_SS⁻¹ g_S of J restricted to the support S at ``point`` (these
+        coordinates; :meth:`support_decrement`'s system, H floored as there), 0 off S; None
+        where H_SS is not positive definite or no Gram applies. Where the proximal Newton
+        step (:meth:`support_newton`) gives none: the L1 model's solve may not finish
+        (raw AER::CreditCard at C = 1e4, weights of 4e3 in standardized units)."""
+        twin = self.standardized_twin()
+        with np.errstate(all="ignore"):
+            # (K classes: a curvature along the shifts common to the classes, as
+            # :meth:`_support_step`'s: H⁻¹ blows their rounding up to huge steps there)
+            system = twin._support_system(self.standardized_point(point), shifts=True)
+            if system is None or not system[2].size:
+                return None
+            _, keep, g, H, lam = system
+            L = _factor(np.array(H), np.float64, lam)
+            if L is None:
+                return None
+            x = _cho_solve(L, g[:, None])[:, 0]
+        if not np.isfinite(x).all():
+            return None
+        step = np.zeros(keep.size)
+        step[keep] = -x
+        return self.from_standardized(step.reshape(self.coef_shape, order="F"))
 
     def _support_step(self, point):
         """:meth:`support_newton`'s step in the standardized coordinates (host)."""

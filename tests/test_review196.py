@@ -11,10 +11,11 @@ float32 J of the loss curve 1e-5 below the model's true J.
 
 A float32 fit whose J stalls now makes its gradient in float64 (one pass over X's rows,
 no copy of X) and stops where that gradient is within its own float32 rounding (or the
-bound) and J's Newton decrement from it is within the certified test's target (without an
-L1 part); a fit that only crawls there (solver="backtracking", "nesterov") still runs on,
-and so do L1 and elastic-net fits. The data below is a synthetic copy of barley's design
-(the same year column).
+bound) and J's Newton decrement from it is within the certified test's target (with an L1
+part, since stop 85, on the weights' support, once J made in float64 no longer falls and
+a proximal Newton step from there finds no fall to speak of); a fit that only crawls there
+(solver="backtracking", "nesterov") still runs on. The data below is a synthetic copy of
+barley's design (the same year column).
 
 Left: HistData::Guerry, float32 raw (values to 1.6e5), C = 1e4: "converged" 1.8e-4 above
 J* (the float32 gradient test, with no decrement behind it, passes on a near-separable
@@ -143,14 +144,22 @@ def test_float64_fit_is_not_asked_the_float64_gradient():
         objective.Objective.exact_point = original
 
 
-def test_float32_l1_fit_held_by_the_year_names_the_column():
-    # With an L1 part the fit still runs to max_iter there (at J* within 1e-8); its
-    # warning names the column and the remedy, where f74270f advised max_iter alone
+def test_float32_l1_fit_held_by_the_year_stops_at_J_star():
+    # With an L1 part such a fit ran to max_iter there (at J* within 1e-8) until stop 85:
+    # its stall at the year's rounding is now asked the support's decrement and a
+    # proximal Newton step with J made in float64 (_solver.at_rounding's probe). A fit cut
+    # short still names the column and the remedy, where f74270f advised max_iter alone
     # (the column was named from ε·|μ|/σ = 1e-3 on, the year's is 4.6e-4).
     X, y = _barley_like(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GD(l1_ratio=1.0).fit(X, y)
+    ref = GD(tol=1e-10, max_iter=20000, l1_ratio=1.0).fit(X.astype(np.float64), y)
+    J, J_star = _J(X, y, model, 1.0, 1.0), _J(X, y, ref, 1.0, 1.0)
+    assert model.converged_ and (J - J_star) / J_star <= 1e-6
     with pytest.warns(ConvergenceWarning, match=r"Column 11 of X \(float32\) has a mean 3\.9e\+03"
                       r" times its standard deviation.*Centre that column"):
-        GD(l1_ratio=1.0).fit(X, y)
+        GD(l1_ratio=1.0, max_iter=100).fit(X, y)
     centred = X.copy()
     centred[:, 11] -= np.float32(1931.0)
     assert _fit(centred, y, l1_ratio=1.0).converged_
