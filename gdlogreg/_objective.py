@@ -1002,12 +1002,6 @@ class Objective:
             return COLUMN_COST * s + s**3 / 3 / (4 * n * m + ITERATION_FLOPS)
         return (n * m * m / 2 + s**3 / 3) / (4 * n * m + ITERATION_FLOPS)
 
-    def support_step_applies(self):
-        """Whether :meth:`support_newton`'s step applies (its H from the Gram of every
-        coordinate, :meth:`_support_gram`; for two classes also where the dense metric
-        applies)."""
-        return self._support_gram() or self.coef_shape[1] == 1 and self._dense_applies()
-
     def _support_gram(self):
         """Whether :meth:`support_decrement`'s H comes from the Gram of every coordinate
         (one read of X, at most MAX_WIDE_WHITENED of them; not sparse X of K classes);
@@ -1278,7 +1272,7 @@ class Objective:
         if not whole:
             g[:d] += self.penalty.l1 * D[:, None] * np.sign(W)
         if k == 1:
-            if self.support_step_applies():
+            if self._support_gram() or self._dense_applies():
                 H = self._bound_from_gram(S[:, 0], self._curvature_rows(), z)
             elif whole:  # (every coordinate's columns: p products each way)
                 return None
