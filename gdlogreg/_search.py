@@ -538,9 +538,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         set by a few far rows (:func:`gdlogreg._problem.bulk_moments`; two reads of X a
         fold, and one of each candidate column): a single fit's stop there goes on at the
         column's bulk's scale, which the batch's columns do not, so they are fitted one
-        after another (review 204). Asked of each fold, not of X as a whole: five far rows
-        of 139 pass the whole's test where a fold's training rows holding four do not, and
-        that fold's column stood "converged" 29 % above J* (review 207)."""
+        after another (review 204). Asked of each fold, not of X as a whole: twelve far rows
+        of 60 pass the whole's test where a fold's training rows holding one of them do not,
+        and that fold's column stood "converged" 29 % above J* (review 207)."""
         if not folds or not (isinstance(X, np.ndarray) or sp.issparse(X)):
             return False
         rows = np.arange(len(y_idx))
