@@ -14,6 +14,7 @@ from scipy.linalg import cho_solve
 from scipy.linalg.blas import dtrsv as _trsv
 from scipy.linalg.lapack import dpotrf as _potrf
 from scipy.linalg.lapack import dpotrs as _potrs
+from scipy.linalg.lapack import dpstrf as _pstrf
 
 from ._backends._threads import scipy_blas_alone
 from ._xp import eps
@@ -123,6 +124,11 @@ def _inverse(H, keep, dtype, lam):
 # beside the intercept), flat but for rounding: nearly collinear columns (1e-10 apart
 # once scaled) are a valley, not flat, and are read in H (review 149's offset columns).
 FLAT = 1e-12
+# The eigenvalues that find those directions are skipped where a pivoted Cholesky factor
+# keeps every pivot above this share of the largest diagonal entry (:func:`_surely_curved`:
+# 10^4 above FLAT, a margin for the pivots' growth; a refusal at a stop took the
+# eigenvalues, 10|S|³ flops, on every ask: review 206's wide supports of hundreds).
+FLAT_SCREEN = 1e-8
 # The floor of H's factor (:func:`_factor`) reads a direction of less curvature as
 # curved by the floor: gᵀH⁻¹g is then at least gᵀH_f⁻¹g + f‖H_f⁻¹g‖² (H_f = H + f·I,
 # H⁻¹ = H_f⁻¹ + f H_f⁻¹H⁻¹), and where that second term passes this share of the first,
@@ -292,9 +298,29 @@ def l1_model_point(g, H, lam1, lam2, w, flops=math.inf, rounding=0.0):
 
 def _flat_basis(H, lam2):
     """An orthonormal basis (p × r) of the null space of the loss's part H - diag(lam2):
-    its eigenvectors of eigenvalue within FLAT of the largest (r may be 0)."""
-    e, V = np.linalg.eigh(H - np.diag(lam2))
+    its eigenvectors of eigenvalue within FLAT of the largest (r may be 0); none without
+    the eigenvalues where :func:`_surely_curved` says so."""
+    M = H - np.diag(lam2)
+    if _surely_curved(M):
+        return np.zeros((len(M), 0))
+    e, V = np.linalg.eigh(M)
     return V[:, e <= FLAT * max(float(e[-1]), 0.0)]
+
+
+def _surely_curved(M):
+    """Whether the semidefinite M has no direction of curvature within FLAT of its largest:
+    its Cholesky factor with diagonal pivoting (LAPACK's dpstrf, p³/3 flops where the
+    eigenvalues cost about 10 p³) reaches full rank with every pivot above FLAT_SCREEN of
+    M's largest diagonal entry. Such a factor reveals a null direction by a small last
+    pivot (Higham, "Accuracy and Stability of Numerical Algorithms", 2002, §10.3; only
+    matrices built against the pivoting hide one, and there a stop is refused, not passed)."""
+    top = float(np.max(np.diag(M), initial=0.0))
+    if not (top > 0.0 and np.isfinite(M).all()):
+        return False
+    with scipy_blas_alone(len(M) ** 3 / 3.0):
+        _, _, rank, info = _pstrf(np.array(M, order="F"), tol=FLAT_SCREEN * top, lower=1,
+                                  overwrite_a=1)
+    return info == 0 and rank == len(M)
 
 
 def _restricted(N, active):

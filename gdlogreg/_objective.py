@@ -124,8 +124,10 @@ RENT = 3
 # diagonal or plain steps crawled there on one-hot panels at large C (benchmarks/README.md,
 # "The p × p metric of wide X").
 MAX_WIDE_WHITENED = 2048
-# Beyond, a two-class L1 fit's stop takes H's columns on the support (|S| products each
-# way: Objective._support_take_price), each priced at COLUMN_COST iterations: measured 1.3
+# Beyond, a two-class L1 fit's stop takes the Gram of the support's columns alone
+# (Objective._support_columns_price), or where that Gram is more than one read of X (CSC X
+# of unsorted rows) H's columns on the support (|S| products each way:
+# Objective._support_take_price), each priced at COLUMN_COST iterations: measured 1.3
 # (300 x 3,000 CSR) and 2.4 (trump_tweets' 2-class TF-IDF, 8,614 x 43,091: the p-long
 # dense work of each column), the larger taken. Priced at 1, the take, which confirmed the
 # stop it was asked of there, cost more than the fit (pure L1 at C = 1: 0.69 -> 1.51 s).
@@ -150,6 +152,12 @@ WIDE_STORED, WIDE_ROW, WIDE_FIXED = 1.5, 12.0, 54e3
 # (measured on eight dense shapes: benchmarks/README.md, "Dense X of 513 to 2,048
 # coordinates").
 WIDE_GRAM, WIDE_COPY, WIDE_DENSE, WIDE_COLUMN = 60.0, 1.0, 0.35, 0.1
+# The Gram of the support's columns alone (Objective._support_columns_price), in ns at one
+# thread: sparse X SUPPORT_PAIR a pair of a row's stored entries on S (products, then added
+# into S's |S| × |S|), dense X n·|S|² flops at SUPPORT_GRAM a ns (the columns gathered a
+# block of rows at a time); the eigenvalues of a refusal SUPPORT_EIGH a |S|³, as measured
+# (benchmarks/README.md, "The support's Gram of its columns alone").
+SUPPORT_PAIR, SUPPORT_GRAM, SUPPORT_EIGH = 40.0, 20.0, 0.8
 # The products of K columns with X and the rows (BLAS 3) run at SOLVE_RATE times the rate of
 # the factored metric's triangular solves (BLAS 2, one pair for each of K blocks), as
 # measured at one thread (benchmarks/README.md, "Wide data of K classes: each class's own
@@ -982,8 +990,10 @@ class Objective:
         against an iteration's two products and fixed cost (rent or buy: the takes cost at
         most about the iterations run), up to MAX_WIDE_WHITENED coordinates, and for X whose
         Gram is one read (sparse X of K classes builds it by products: as without an L1
-        part there); beyond, for two classes, H's |S| columns on S by products with X,
-        COLUMN_COST iterations each (:meth:`_support_gram`)."""
+        part there); beyond, for two classes, the Gram of S's columns alone
+        (:meth:`_support_columns_price`), or where the Gram is more than one read of X,
+        H's |S| columns on S by products with X, COLUMN_COST iterations each
+        (:meth:`_support_gram`)."""
         p, k = self.coef_shape
         n, m = max(self._rows(), self._positive_rows()), k * p
         if self._dense_applies():
@@ -994,13 +1004,42 @@ class Objective:
                 return take / iteration
         s = m if point is None else self._support_size(point)
         if not self._support_gram():
-            # two classes: H's columns on S, |S| products with X each way (COLUMN_COST
-            # iterations each), where the Gram of every coordinate does not apply (wide
-            # sparse L1 fits "converged" 1.2e-5 above J*, review 206)
+            # two classes, where the Gram of every coordinate does not apply (wide sparse
+            # L1 fits "converged" 1.2e-5 above J*, review 206): the Gram of S's columns
+            # alone, else H's columns on S, |S| products with X each way (COLUMN_COST
+            # iterations each)
             if k > 1 or not hasattr(self.backend, "centred_gram"):
                 return math.inf
+            if self._gram_in_one_read():
+                return self._support_columns_price(s)
             return COLUMN_COST * s + s**3 / 3 / (4 * n * m + ITERATION_FLOPS)
         return (n * m * m / 2 + s**3 / 3) / (4 * n * m + ITERATION_FLOPS)
+
+    def _support_columns_price(self, s):
+        """:meth:`_support_take_price` of the Gram of |S| = ``s`` columns of host X (one
+        column of coefficients), in iterations, by the WIDE_* model's times: sparse X its
+        rows' pairs of stored entries on S (as if spread evenly over the columns) at
+        SUPPORT_PAIR, dense X n·|S|² at SUPPORT_GRAM and a read of X; the |S|² sums and
+        centring and the factor |S|³/3 as :meth:`_wide_price`'s, and a refusal's search
+        for the loss's flat directions (:func:`gdlogreg._dense._flat_decrement`: most asks
+        here are refused), a pivoted factor (:func:`gdlogreg._dense._surely_curved`) or,
+        where |S| reaches the rows, the eigenvalues at SUPPORT_EIGH (benchmarks/README.md,
+        "The support's Gram of its columns alone")."""
+        be, p = self.backend, self.coef_shape[0]
+        if be._sparse:
+            per_row, w = self._stored_per_row(self._rows())
+            gram = SUPPORT_PAIR * float(w @ per_row**2) * (s / p) ** 2
+            products = WIDE_STORED * float(w @ per_row)
+        else:
+            n = self._rows()
+            gram = n * s * s / SUPPORT_GRAM + WIDE_COPY * n * p
+            products = n * p * (WIDE_DENSE + WIDE_COLUMN)
+        # a refusal's screen for flat directions, p³/3, and where the support has as many
+        # coordinates as rows of positive weight (the loss is then flat along some) their
+        # eigenvalues
+        flat = SUPPORT_EIGH if s >= self._positive_rows() else 1.0 / 3.0 / WIDE_BLAS
+        take = s**3 * (1.0 / 3.0 / WIDE_BLAS + flat) + WIDE_ENTRY * s * s + gram
+        return take / (products + WIDE_ROW * self._rows() + WIDE_FIXED)
 
     def _support_gram(self):
         """Whether :meth:`support_decrement`'s H comes from the Gram of every coordinate
@@ -1276,9 +1315,8 @@ class Objective:
                 H = self._bound_from_gram(S[:, 0], self._curvature_rows(), z)
             elif whole:  # (every coordinate's columns: p products each way)
                 return None
-            else:  # H's columns on S alone (:meth:`_support_take_price`)
-                H = self._bound_columns(np.flatnonzero(S[:, 0]), self._curvature_rows(),
-                                        z)[S[:, 0]]
+            else:  # H on S alone (:meth:`_support_take_price`)
+                H = self._bound_on_support(S[:, 0], self._curvature_rows(), z)
             if H is None:
                 return None
             H, lam = _symmetrized(H), lam[S[:, 0]]
@@ -1603,11 +1641,7 @@ class Objective:
         :meth:`whitening_start`)."""
         be, (p, k), n = self.backend, self.coef_shape, self._rows()
         if be._sparse:  # CSR, or CSC of sorted row indices (:meth:`_wide_kind`)
-            per_row = stored_per_row(be.X).astype(np.float64)
-            # each row as :meth:`_rows` counts it, s·n (s = w / Σw): a weight of 2 prices
-            # as a repeated row does (the same path: scikit-learn's sample-weight equivalence)
-            w = n * (np.full(len(per_row), 1.0 / len(per_row)) if isinstance(be.s, float) else
-                     np.asarray(to_host(be.s), dtype=np.float64).ravel())
+            per_row, w = self._stored_per_row(n)
             gram = WIDE_PAIR * float(w @ per_row**2)
             products = WIDE_STORED * float(w @ per_row) * k
         else:  # the Gram's n·p² flops by BLAS 3 and its blocks' centred copies
@@ -1726,6 +1760,23 @@ class Objective:
         H = c * (G if self.fit_intercept else G[:d, :d])
         _add_diagonal(H[:d, :d], self.penalty.l2 * D * D)
         return _kept(H, keep)
+
+    def _bound_on_support(self, keep, rows, Z):
+        """H on the coordinates ``keep`` (a support: weights and the intercept) where the
+        Gram of every coordinate is not taken: from the centred Gram of the support's
+        columns alone where the backend takes a Gram in one read (one read of X, the
+        products n·|S|²/2), else H's columns on S by products with X."""
+        if not self._gram_in_one_read():
+            return self._bound_columns(np.flatnonzero(keep), rows, Z)[keep]
+        d, be = self.problem.n_features, self.backend
+        cols = np.flatnonzero(keep[:d])
+        D = np.asarray(_host(be, self.std.D), dtype=np.float64)
+        G = be.centred_gram(_host(be, self.std.mean), D, rows, Z, cols=cols)
+        c = self.curvature if rows is None else rows.scale
+        s = len(cols)
+        H = c * (G if self.fit_intercept else G[:s, :s])
+        _add_diagonal(H[:s, :s], self.penalty.l2 * D[cols] ** 2)
+        return _kept(H, np.append(np.ones(s, dtype=bool), keep[d:]))
 
     def _bound_columns(self, cols, rows=None, Z=None):
         """H's columns ``cols`` (host float64, p × len(cols)), in chunks whose products hold

@@ -4,7 +4,8 @@ J's Hessian on the weights' support confirms a gradient test's stop with an L1 p
 (review 189), but it was taken from the Gram of every coordinate, at most 2,048 of them:
 beyond, the gradient tests stopped alone, and pure L1 at C = 1e4 on a 300 × 3,000 CSR
 stood "converged" 1.2e-5 (float64) to 3.2e-5 (float32) above J* (review 206). For two
-classes it is now taken from H's columns on the support (``Objective._support_gram``).
+classes it is now taken from the Gram of the support's columns alone (stop 86,
+``Objective._bound_on_support``; stop 85 took H's columns by products).
 Each fit runs at ``--base`` (imported in the same process) and at this tree.
 
 Data: random CSR X (n rows in [150, 800), d columns in [2,100, 6,000), density 0.5 % to
@@ -77,7 +78,7 @@ def J_of(X, y, model, C, rho):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--base", default="f93fcac")
+    ap.add_argument("--base", default="abe5ad6")
     ap.add_argument("--seeds", default="0:12")
     ap.add_argument("--no-real", action="store_true")
     args = ap.parse_args()

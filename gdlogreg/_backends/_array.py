@@ -806,11 +806,13 @@ class NumpyBackend(HostArrays, ArrayBackend):
                     G[d] += r.sum(axis=0)
         return total, G
 
-    def centred_gram(self, mean, scale, rows=None, Z=None):
+    def centred_gram(self, mean, scale, rows=None, Z=None, cols=None):
         """Σᵢ wᵢ âᵢ âᵢᵀ for âᵢ = [aᵢ; 1], aᵢ = (xᵢ - μ)·scale (numpy, float64, (d + 1)²),
         w = s this backend's row weights, or with the loss-like ``rows``
         (``CurvatureShare``) and a raw prediction Z the rows' s·ρ at Z (the
-        curvature-weighted Gram); the last row and column are Σ w a and Σ w. Dense X in
+        curvature-weighted Gram); the last row and column are Σ w a and Σ w. ``cols``
+        (sorted column indices): aᵢ on those columns alone ((len(cols) + 1)², still one
+        read of X). Dense X in
         one read: each cache-sized block of rows centred and scaled in float64 (nothing
         cancels: a raw Gram less μμᵀ would lose the spread of an offset column; and
         scaled before the products, which overflow in raw units for features near
@@ -818,14 +820,14 @@ class NumpyBackend(HostArrays, ArrayBackend):
         (BLAS at one thread meanwhile). CSR X, and CSC X of sorted row indices (cut as
         CSR, :func:`_csr_blocks`): :meth:`_sparse_gram`. None for other CSC X."""
         if self._sparse:
-            return self._sparse_gram(mean, scale, rows, Z) if self._sparse_rows else None
-        d = self.n_features
+            return self._sparse_gram(mean, scale, rows, Z, cols) if self._sparse_rows else None
+        d = self.n_features if cols is None else len(cols)
         blocks = self.row_blocks(1)
 
         def part(lo, hi):
             G = np.zeros((d + 1, d + 1))
             for i, A in self._centred_blocks(mean, scale, blocks[lo:hi],
-                                             self._gram_rows(products=True)):
+                                             self._gram_rows(products=True), cols):
                 w = self._gram_weights(i, A.shape[0], rows, Z)
                 # rows of weight 0 (a held-out fold's) left out; not those whose curvature
                 # underflowed: the same sum, but in other blocks of rounding, which moves
@@ -990,20 +992,24 @@ class NumpyBackend(HostArrays, ArrayBackend):
         missing = np.where(count == np.count_nonzero(w > 0), 0.0, np.maximum(total - stored, 0.0))
         return np.append(S2 + mu * mu * missing, total)
 
-    def _centred_blocks(self, mean, scale, blocks, step):
+    def _centred_blocks(self, mean, scale, blocks, step, cols=None):
         """(i, A) for each run of ``step`` rows from i in ``blocks`` of dense X: A = (x - μ)·scale
         in float64, in one buffer reused (a new copy per block would live beside the last
         one: two blocks at the peak), scaled before any product
-        (raw units overflow for features near 1e155)."""
+        (raw units overflow for features near 1e155); ``cols``: on those columns alone."""
         mu = np.asarray(mean, dtype=np.float64)
         D = np.asarray(scale, dtype=np.float64)
-        buf = np.empty((min(step, self.n_samples), self.n_features))
+        if cols is not None:
+            mu, D = mu[cols], D[cols]
+        buf = np.empty((min(step, self.n_samples), len(D)))
         for block in blocks:
             for i in range(block.start, block.stop, step):
                 A = buf[: min(i + step, block.stop) - i]
                 if self._sparse:  # CSR rows that go dense (class_gram): scattered
                     _dense_block(_sparse_rows(self.X, i, i + len(A)), out=A)
                     A -= mu  # in place: the block's one temporary, A itself
+                elif cols is not None:  # the block's columns gathered: one temporary
+                    np.subtract(np.take(self.X[i : i + len(A)], cols, axis=1), mu, out=A)
                 else:  # x - μ in float64 into A: the copy and the centring in one pass
                     np.subtract(self.X[i : i + len(A)], mu, out=A)
                 A *= D
@@ -1083,10 +1089,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
         pos = _positive(self.s)
         return np.array(w) if pos is None else w[pos]
 
-    def _sparse_gram(self, mean, scale, rows, Z):
+    def _sparse_gram(self, mean, scale, rows, Z, cols=None):
         """:meth:`centred_gram` of CSR X (or CSC X of sorted row indices), its rows never
         densified (:meth:`_sparse_grams` of one weight column)."""
-        return self._sparse_grams(mean, scale, lambda i, k: self._gram_weights(i, k, rows, Z))[0]
+        return self._sparse_grams(mean, scale, lambda i, k: self._gram_weights(i, k, rows, Z),
+                                  cols=cols)[0]
 
     def _rows_go_dense(self):
         """Whether sparse X's rows (CSR, or CSC cut as CSR) go dense for their Grams
@@ -1094,11 +1101,12 @@ class NumpyBackend(HostArrays, ArrayBackend):
         X, (n, d) = self.X, self.X.shape
         return int(np.sum(stored_per_row(X) ** 2)) >= n * d
 
-    def _sparse_grams(self, mean, scale, weights, nnz_per_block=1 << 14):
+    def _sparse_grams(self, mean, scale, weights, nnz_per_block=1 << 14, cols=None):
         """Σ w x xᵀ, Σ w x and Σ w of CSR X (or CSC X cut as CSR: :func:`_csr_blocks`) for
         each column of the row weights ``weights(i, k)`` of rows i:i+k (one number, or
         (k, K) columns), by blocks of rows (sparse products of about ``nnz_per_block``
-        stored entries, in float64), then
+        stored entries, in float64; ``cols``: x on those columns alone, each block's taken
+        as CSR), then
         centred and scaled, (S - μcᵀ - cμᵀ + Σw μμᵀ)·D on both sides for c = Σ w x, as
         :meth:`centred_gram` gives them: (K, d + 1, d + 1). That subtraction cancels for a
         column of a large offset against its spread (no copy of X can centre it here): H
@@ -1111,15 +1119,21 @@ class NumpyBackend(HostArrays, ArrayBackend):
             # Grams' (:meth:`_gram_rows`): dsyrk's d × d product a block
             step = max(step, min(n, (1 << 19) // max(d, 1)))
         S, c, total = None, None, None
+        mu = np.asarray(mean, dtype=np.float64)
+        D = np.asarray(scale, dtype=np.float64)
+        if cols is not None:
+            mu, D, d = mu[cols], D[cols], len(cols)
+            # blocks whose products on the columns fill a d × d (of the pairs of their
+            # stored entries, as if spread evenly): added in one pass each (_add_block_grams)
+            pairs = float(np.sum(stored_per_row(X).astype(np.float64) ** 2)) * (d / X.shape[1]) ** 2
+            step = max(step, min(n, int(d * d * n / max(pairs, 1.0))))
         for i, B in _csr_blocks(X, step):
             w = weights(i, B.shape[0])
             k = 1 if np.ndim(w) == 0 else w.shape[1]
             if S is None:
                 S, c, total = np.zeros((k, d, d)), np.zeros((k, d)), np.zeros(k)
-            _add_block_grams(B, w, S, c)
+            _add_block_grams(B if cols is None else B[:, cols], w, S, c)
             total += float(w * B.shape[0]) if np.ndim(w) == 0 else np.sum(w, axis=0)
-        mu = np.asarray(mean, dtype=np.float64)
-        D = np.asarray(scale, dtype=np.float64)
         G = np.empty((len(S), d + 1, d + 1))
         for j in range(len(S)):
             G[j, :d, :d] = (S[j] - np.outer(mu, c[j]) - np.outer(c[j], mu)
@@ -1703,17 +1717,19 @@ class DenseArrayBackend(ArrayBackend):
     ``moments``) of a subclass; this one reads ``self.X`` itself.
     """
 
-    def centred_gram(self, mean, scale, rows=None, Z=None):
+    def centred_gram(self, mean, scale, rows=None, Z=None, cols=None):
         """Σᵢ wᵢ âᵢ âᵢᵀ for âᵢ = [aᵢ; 1], aᵢ = (xᵢ - μ)·scale (host numpy, float64,
         (d + 1)²), w = s or, with the loss-like ``rows`` and a raw prediction Z, the rows'
-        s·ρ at Z; the last row and column are Σ w a and Σ w. In one read of X on its
+        s·ρ at Z; the last row and column are Σ w a and Σ w (``cols``: aᵢ on those
+        columns alone, as NumpyBackend's). In one read of X on its
         device, by row blocks of at most a sixteenth of X (:data:`MOMENT_ENTRIES`), each
         copied to float64, centred, scaled and times √w in place: one product
         ``Aᵀ A`` a block, where H's columns by products take an ``X @ V`` and an
         ``X.T @ R`` for each chunk of columns. None where the namespace has no float64
         (the column products then)."""
-        xp, d, dev = self.xp, self.X.shape[1], self.device
-        blocks = self._weighted_blocks(mean, scale, rows, Z)
+        xp, dev = self.xp, self.device
+        d = self.X.shape[1] if cols is None else len(cols)
+        blocks = self._weighted_blocks(mean, scale, rows, Z, cols)
         if blocks is None:  # pragma: no cover - e.g. MPS
             return None
         f64 = xp.float64
@@ -1751,16 +1767,21 @@ class DenseArrayBackend(ArrayBackend):
             del A
         return to_host(out)[0]
 
-    def _weighted_blocks(self, mean, scale, rows, Z):
+    def _weighted_blocks(self, mean, scale, rows, Z, cols=None):
         """(A, w) for X's row blocks of at most a sixteenth of X (:data:`MOMENT_ENTRIES`):
-        A the rows centred and scaled (:meth:`_centred`, a float64 copy on X's device), w
-        their weights as a column, s or with ``rows`` the rows' s·ρ at Z (a generator);
-        None where the namespace has no float64."""
+        A the rows centred and scaled (:meth:`_centred`, a float64 copy on X's device; on
+        the columns ``cols`` alone), w their weights as a column, s or with ``rows`` the
+        rows' s·ρ at Z (a generator); None where the namespace has no float64."""
         xp, dev, (n, d) = self.xp, self.device, self.X.shape
+        mean, scale = np.asarray(mean, dtype=np.float64), np.asarray(scale, dtype=np.float64)
+        if cols is not None:
+            mean, scale = mean[cols], scale[cols]
         try:
             f64 = xp.float64
-            mu = xp.asarray(np.asarray(mean, dtype=np.float64), dtype=f64, device=dev)
-            D = xp.asarray(np.asarray(scale, dtype=np.float64), dtype=f64, device=dev)
+            mu = xp.asarray(mean, dtype=f64, device=dev)
+            D = xp.asarray(scale, dtype=f64, device=dev)
+            taken = None if cols is None else xp.asarray(
+                np.asarray(cols, dtype=np.int64), device=dev)
         except (AttributeError, TypeError, RuntimeError):  # pragma: no cover - e.g. MPS
             return None
         step = max(1, min(MOMENT_ENTRIES, max(n * d // 16, MOMENT_ENTRIES >> 8)) // max(d, 1))
@@ -1775,16 +1796,19 @@ class DenseArrayBackend(ArrayBackend):
                 # the weights as a column (one number for equal weights and no rows)
                 w = xp.full((hi - lo, 1), s, dtype=f64, device=dev) if isinstance(s, float) \
                     else xp.reshape(xp.astype(s, f64), (-1, 1))
-                yield self._centred(lo, hi, mu, D), w
+                yield self._centred(lo, hi, mu, D, taken), w
 
         return blocks()
 
-    def _centred(self, lo, hi, mu, D):
-        """Rows lo:hi of X centred and scaled, (x - μ)·D in float64 (a copy), its rows of
-        weight 0 at 0: whatever they hold they move nothing, but 0 times their inf (1e308
-        scaled) was nan in the Grams (review 67; NumpyBackend's ``_centred_blocks``)."""
+    def _centred(self, lo, hi, mu, D, cols=None):
+        """Rows lo:hi of X centred and scaled, (x - μ)·D in float64 (a copy; on the columns
+        ``cols`` alone, a device array of indices), its rows of weight 0 at 0: whatever
+        they hold they move nothing, but 0 times their inf (1e308 scaled) was nan in the
+        Grams (review 67; NumpyBackend's ``_centred_blocks``)."""
         xp = self.xp
-        A = xp.astype(self.X[lo:hi, :], xp.float64, copy=True)
+        rows = self.X[lo:hi, :]
+        A = xp.astype(rows if cols is None else xp.take(rows, cols, axis=1), xp.float64,
+                      copy=True)
         A -= mu  # in place: the copy is the block's one temporary
         A *= D
         if isinstance(self.s, float):
@@ -2023,8 +2047,14 @@ def _add_block_grams(B, w, S, c):
         return
     for j in range(k):
         Bw = B * w if np.ndim(w) == 0 else B.multiply(w[:, j : j + 1]).tocsr()
-        P = (B.T @ Bw).tocoo()  # added as it is: no dense d × d temporary
-        np.add.at(S[j], (P.row, P.col), P.data)
+        P = B.T @ Bw
+        if 4 * P.nnz >= d * d:  # dense to a quarter: one sequential pass over S
+            S[j] += P.toarray()
+        else:  # added as it is, no dense d × d temporary: P's entries are unique (a
+            # product's), so a plain fancy add is np.add.at's sum, at a fraction of its
+            # cost (70 ns an entry into a d × d of d in the 1000s)
+            P = P.tocoo()
+            S[j].ravel()[P.row.astype(np.int64) * d + P.col] += P.data
         c[j] += np.asarray(Bw.sum(axis=0)).ravel()
 
 

@@ -116,11 +116,14 @@ def _chained(task, previous, *block):
     return part if previous is None else previous + part
 
 
-def _centred_gram_block(x, t, s, *, weights, mean, scale, at=None, rows=None):
+def _centred_gram_block(x, t, s, *, weights, mean, scale, at=None, rows=None, cols=None):
     """[Σ w â âᵀ] of one row chunk, flattened ((d + 1)², float64), â = [(x - μ)·scale; 1]:
-    w = s, or the rows' s·ρ at z = A·at (the in-memory backends' ``centred_gram``)."""
+    w = s, or the rows' s·ρ at z = A·at (the in-memory backends' ``centred_gram``);
+    ``cols``: x on those columns alone (``mean`` and ``scale`` already on them)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        A = np.subtract(x, mean, dtype=np.float64)  # copied and centred in one pass
+        # copied and centred in one pass (the columns gathered first)
+        A = np.subtract(x if cols is None else np.take(x, cols, axis=1), mean,
+                        dtype=np.float64)
         A *= scale
     w = weights if s is None else s
     if s is not None:  # rows of weight 0 at 0: their inf (1e308 scaled) would be nan (review 67)
@@ -386,17 +389,19 @@ class DaskBackend(HostArrays):
                                   scale=np.asarray(scale, np.float64))
         return packed.reshape(rows.shape(self.n_features + 1))
 
-    def centred_gram(self, mean, scale, rows=None, Z=None):
+    def centred_gram(self, mean, scale, rows=None, Z=None, cols=None):
         """Σᵢ wᵢ âᵢ âᵢᵀ, âᵢ = [(xᵢ - μ)·scale; 1], w = s or the rows' s·ρ at Z (numpy,
-        float64, (d + 1)²), as the in-memory backends': one pass over the chunks, the
-        chunks' Grams added in lanes (:meth:`_map_lanes`: a few parts held at once) (J's
-        Hessian for the p × p metric and the support's Newton steps, where the in-memory
-        fit takes them)."""
+        float64, (d + 1)²; ``cols``: on those columns alone), as the in-memory backends':
+        one pass over the chunks, the chunks' Grams added in lanes (:meth:`_map_lanes`: a
+        few parts held at once) (J's Hessian for the p × p metric and the support's
+        Newton steps, where the in-memory fit takes them)."""
         at = {} if rows is None else {"rows": rows, "at": Z.coef}
-        d = self.n_features
-        return self._map_lanes(_centred_gram_block, 8 * (d + 1) ** 2,
-                               mean=np.asarray(mean, np.float64),
-                               scale=np.asarray(scale, np.float64), **at).reshape(d + 1, d + 1)
+        mean, scale = np.asarray(mean, np.float64), np.asarray(scale, np.float64)
+        if cols is not None:
+            at["cols"], mean, scale = np.asarray(cols), mean[cols], scale[cols]
+        d = len(scale)
+        return self._map_lanes(_centred_gram_block, 8 * (d + 1) ** 2, mean=mean, scale=scale,
+                               **at).reshape(d + 1, d + 1)
 
     def centred_diagonal(self, mean, scale, rows=None, Z=None):
         """The diagonal of the curvature-weighted centred Gram (numpy float64, d + 1: Σ w

@@ -1,0 +1,190 @@
+"""The support's Hessian from the Gram of its columns alone (stop 86).
+
+J's Hessian on the weights' support S confirms an L1 stop (review 189). Beyond 2,048
+coordinates it came from H's columns on S by products with X, |S| of them each way,
+priced at 2.5 iterations a column, so that a support of a few hundred columns was never
+paid and wide L1 fits stood "converged" above J* (review 206 left 14 of 120 such fits up
+to 2.7e-5 above). The backends now take the centred Gram of a set of columns in one read
+of X (``centred_gram(..., cols=)``: dense, CSR, CSC of sorted rows, array API, Dask), and
+the objective takes S's H from it (``Objective._bound_on_support``).
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from gdlogreg import GradientDescentLogisticRegression as GD
+from gdlogreg import _dense, _objective
+from gdlogreg._backends import make_backend
+from gdlogreg._backends._array import _add_block_grams
+from gdlogreg._loss import BinaryLogLoss, CurvatureShare
+
+
+def _host(a):
+    return np.from_dlpack(a)
+
+
+def _backend(X, s, kind):
+    y = np.zeros(X.shape[0], dtype=np.intp)
+    if kind in ("dense", "fortran", "float32", "csr", "csc"):
+        data = {"dense": X, "fortran": np.asfortranarray(X), "float32": X.astype(np.float32),
+                "csr": sp.csr_matrix(X), "csc": sp.csc_matrix(X)}[kind]
+        return make_backend(data, BinaryLogLoss(), y, s), None
+    if kind == "dask":
+        da = pytest.importorskip("dask.array")
+        sd = s if isinstance(s, float) else da.from_array(s, chunks=(40,))
+        return make_backend(da.from_array(X, chunks=(40, -1)), BinaryLogLoss(), y, sd), None
+    pytest.importorskip("scipy", minversion="1.14")  # sklearn's array-API dispatch needs it
+    from sklearn import config_context
+
+    xp = pytest.importorskip(kind)
+    ctx = config_context(array_api_dispatch=True)
+    ctx.__enter__()
+    sa = s if isinstance(s, float) else xp.asarray(s)
+    return make_backend(xp.asarray(X), BinaryLogLoss(), y, sa), ctx
+
+
+@pytest.mark.parametrize("kind", ["dense", "fortran", "float32", "csr", "csc", "dask",
+                                  "array_api_strict"])
+@pytest.mark.parametrize("weights", ["equal", "zeros"])
+@pytest.mark.parametrize("curvature", [False, True])
+def test_gram_of_columns_is_the_gram_s_part(kind, weights, curvature):
+    rng = np.random.default_rng(3)
+    n, d = 130, 40
+    X = rng.standard_normal((n, d)) * rng.uniform(0.1, 5, d) + rng.uniform(-3, 3, d)
+    X[rng.random((n, d)) < 0.7] = 0.0  # sparse X stores 30 % of the entries
+    s = 1.0 / n
+    if weights == "zeros":
+        s = rng.uniform(0.0, 2.0, n)
+        s[rng.random(n) < 0.3] = 0.0
+        s /= s.sum()
+    be, ctx = _backend(X, s, kind)
+    try:
+        mu, D = rng.standard_normal(d) * 0.1, rng.uniform(0.5, 2.0, d)
+        cols = np.sort(rng.choice(d, 17, replace=False))
+        at = ()
+        if curvature:
+            coef = rng.standard_normal((d + 1, 1))
+            at = (CurvatureShare(2), be.linear(be.asarray(coef), True))
+        G = be.centred_gram(mu, D, *at)
+        part = be.centred_gram(mu, D, *at, cols=cols)
+    finally:
+        if ctx is not None:
+            ctx.__exit__(None, None, None)
+    keep = np.append(cols, d)
+    assert part.shape == (len(keep), len(keep))
+    np.testing.assert_allclose(part, G[np.ix_(keep, keep)], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("n_weights", [1, 3])
+@pytest.mark.parametrize("density", [0.003, 0.02, 0.6])
+def test_block_grams_add_what_np_add_at_adds(n_weights, density):
+    """The sparse products' entries added by a plain fancy add (a product's entries are
+    unique) or, dense to a quarter, as one dense array: the same sums, bit for bit."""
+    rng = np.random.default_rng(0)
+    d = 900  # (K columns of fewer go to _pair_grams: another sum)
+    B = sp.random(200, d, density=density, random_state=1, format="csr")
+    B = sp.csr_matrix((B.data, B.indices, B.indptr), shape=B.shape)  # unsorted is fine
+    w = rng.uniform(0.1, 2.0, (200, n_weights)) if n_weights > 1 else 0.37
+    S, c = np.full((n_weights, d, d), 0.25), np.zeros((n_weights, d))
+    want = S.copy()
+    _add_block_grams(B, w, S, c)
+    for j in range(n_weights):
+        Bw = B * w if np.ndim(w) == 0 else B.multiply(w[:, j : j + 1]).tocsr()
+        P = (B.T @ Bw).tocoo()
+        np.add.at(want[j], (P.row, P.col), P.data)
+    if density < 0.5:  # (dense blocks go to BLAS: another sum, checked to rounding)
+        np.testing.assert_array_equal(S, want)
+    else:
+        np.testing.assert_allclose(S, want, rtol=1e-13)
+
+
+def _wide(seed, n, d, density, dense=False):
+    r = np.random.RandomState(seed)
+    X = sp.random(n, d, density=density, random_state=seed, format="csr")
+    X.data[:] = r.poisson(2, X.nnz) + 1.0
+    y = (X @ r.randn(d) + 0.3 * r.randn(n) > 0).astype(int)
+    return (X.toarray() if dense else X), y
+
+
+@pytest.mark.parametrize("kind", ["csr", "dense", "csc"])
+def test_support_hessian_from_columns_is_h_on_the_support(monkeypatch, kind):
+    """The support's H from its columns' Gram equals H's columns by products (the route it
+    replaces) wherever a wide L1 fit asks for it."""
+    X, y = _wide(0, 400, 3000, 0.01, dense=kind == "dense")
+    if kind == "csc":
+        X = X.tocsc()
+    seen, route = [], _objective.Objective._bound_on_support
+
+    def spy(self, keep, rows, Z):
+        H = route(self, keep, rows, Z)
+        seen.append((H, self._bound_columns(np.flatnonzero(keep), rows, Z)[keep]))
+        return H
+
+    monkeypatch.setattr(_objective.Objective, "_bound_on_support", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        GD(C=1e4, l1_ratio=1.0, max_iter=1200).fit(X * 3.0, y)
+    assert seen  # (asked: its price is paid)
+    for H, by_columns in seen:
+        assert H.shape == by_columns.shape and H.shape[0] > 100
+        np.testing.assert_allclose(H, by_columns, rtol=1e-11, atol=1e-12 * np.abs(H).max())
+
+
+def test_support_columns_price_is_far_below_a_column_s_products(monkeypatch):
+    """A support of a few hundred columns of a wide CSR costs a few dozen iterations (the
+    products' route priced it at 2.5 iterations a column: never paid)."""
+    X, y = _wide(0, 400, 3000, 0.01)
+    seen, real = [], _objective.Objective._support_take_price
+
+    def spy(self, point=None):
+        price = real(self, point)
+        if point is not None:
+            seen.append((price, self._support_size(point)))
+        return price
+
+    monkeypatch.setattr(_objective.Objective, "_support_take_price", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        GD(C=1e4, l1_ratio=1.0, max_iter=1200).fit(X, y)
+    price, s = seen[-1]
+    assert s > 100
+    assert price < _objective.COLUMN_COST * s / 10
+
+
+def _eigen_flat(M):
+    e, V = np.linalg.eigh(M)
+    return V[:, e <= _dense.FLAT * max(float(e[-1]), 0.0)]
+
+
+@pytest.mark.parametrize("case", ["curved", "copy", "one_hot", "wide", "valley", "zero"])
+def test_flat_basis_screen_skips_the_eigenvalues_only_where_none_is_flat(case):
+    """A pivoted Cholesky factor screens the support's H for the loss's flat directions
+    before the eigenvalues (10 |S|³ flops a refusal): where it passes, the eigenvalues
+    find none; where they find some, it does not pass."""
+    rng = np.random.default_rng(7)
+    n, d = 200, 30
+    A = rng.standard_normal((n, d))
+    if case == "copy":  # a column the sum of two others
+        A[:, 5] = A[:, 1] + A[:, 2]
+    elif case == "one_hot":  # a full set of levels beside the intercept (a column of 1s)
+        A[:, :4] = np.eye(4)[rng.integers(0, 4, n)]
+        A[:, 4] = 1.0
+    elif case == "wide":  # more coordinates than rows
+        A = A[:20]
+    elif case == "valley":  # collinear but for 1e-10: a valley, not flat
+        A[:, 5] = A[:, 1] + 1e-10 * rng.standard_normal(n)
+    elif case == "zero":
+        A[:, 3] = 0.0
+    rho = rng.uniform(0.05, 0.25, len(A))
+    M = (A * rho[:, None]).T @ A
+    lam2 = np.full(d, 1e-3) if case == "curved" else np.zeros(d)
+    H = M + np.diag(lam2)
+    want = _eigen_flat(H - np.diag(lam2))
+    got = _dense._flat_basis(H, lam2)
+    assert got.shape[1] == want.shape[1]
+    assert _dense._surely_curved(M) == (case in ("curved",))
+    if want.shape[1]:  # the same span
+        np.testing.assert_allclose(got @ got.T, want @ want.T, atol=1e-8)
