@@ -2306,10 +2306,13 @@ def best_shift(W, D, l1, l2, l1D=None, l2D2=None):
         if l1D is None:
             l1D, l2D2 = l1 * D, l2 * (D * D)
         S = W.sum(axis=1, keepdims=True)
-        if _unshifted(W, S[:, 0], l1D, l2D2):  # most calls of a fit: O(d·K)
+        moved = ~_unshifted(W, S[:, 0], l1D, l2D2)  # most coordinates after most steps: O(d·K)
+        if not moved.any():
             return 0.0, np.zeros(d)
+        # the others alone (each coordinate's shift is its own)
+        out, (W, S, l1D, l2D2) = np.zeros(d), (v[moved] for v in (W, S, l1D, l2D2))
         a, b = l1D[:, None], (0.5 * l2D2)[:, None]
-        rows = np.arange(d)
+        rows = np.arange(len(W))
         kinks = np.sort(-W, axis=1)
         # Pⱼ's slope left of kink i (i kinks below): l1·Dⱼ(2i - K) + l2·Dⱼ²(S + K·c),
         # rising in i: the first kink whose right slope is not negative is counted
@@ -2326,19 +2329,20 @@ def best_shift(W, D, l1, l2, l1D=None, l2D2=None):
         V = W + c[:, None]
         fall = before - a[:, 0] * np.abs(V).sum(axis=1) - b[:, 0] * (V * V).sum(axis=1)
         keep = (fall > TIE * np.abs(before)) & np.isfinite(c)
-    return float(fall[keep].sum()), np.where(keep, c, 0.0)
+    out[moved] = np.where(keep, c, 0.0)
+    return float(fall[keep].sum()), out
 
 
 def _unshifted(W, S, a, b):
-    """Whether c = 0 minimises every coordinate's penalty Pⱼ(wⱼ + c) of :func:`best_shift`
-    (a = l1·D, b = l2·D², S = Σₖ wⱼₖ): 0 is in its subdifferential there, its slope left of
-    0, a(#(w > 0) - #(w <= 0)) + bS, not above 0 and the right one, a(#(w >= 0) - #(w < 0))
-    + bS, not below. After most steps of a fit it is (a class's weight was left at 0), and
-    the sort and the penalties' sums are not needed. False where some weight is not finite."""
+    """Whether c = 0 minimises each coordinate's penalty Pⱼ(wⱼ + c) of :func:`best_shift`
+    (a = l1·D, b = l2·D², S = Σₖ wⱼₖ), a mask: 0 is in its subdifferential there, its slope
+    left of 0, a(#(w > 0) - #(w <= 0)) + bS, not above 0 and the right one,
+    a(#(w >= 0) - #(w < 0)) + bS, not below. After most steps of a fit most are (a class's
+    weight was left at 0), and their sort and penalties' sums are not needed. False where
+    a weight is not finite."""
     k = W.shape[1]
     lift = b * S
-    if not (a * (2.0 * (W > 0.0).sum(axis=1) - k) + lift <= 0.0).all():
-        return False
-    return bool((a * (k - 2.0 * (W < 0.0).sum(axis=1)) + lift >= 0.0).all())
+    return (a * (2.0 * (W > 0.0).sum(axis=1) - k) + lift <= 0.0) & (
+        a * (k - 2.0 * (W < 0.0).sum(axis=1)) + lift >= 0.0)
 
 
