@@ -550,6 +550,28 @@ class ClassCurvatures:
         return _with_weightless_at_zero(of, z, s, xp)
 
 
+class ClassPairCurvature:
+    """A loss-like object for a backend's pass: s·pₐ·p_b a row (one column), the weights of
+    the softmax Hessian's block (a, b), a ≠ b, less its sign: -Σ s pₐ p_b â âᵀ
+    (:meth:`gdlogreg._objective.Objective._class_bound_on_support`)."""
+
+    curvature = encode = None
+
+    def __init__(self, n_classes, a, b):
+        self.n_classes, self.a, self.b = n_classes, a, b
+
+    def terms(self, z, t, s, xp, residual=False):
+        a, b = self.a, self.b
+
+        def of(z):
+            p = xp.exp(z - xp.max(z, axis=1, keepdims=True))
+            p = p / xp.sum(p, axis=1, keepdims=True)
+            c = p[:, a : a + 1] * p[:, b : b + 1]
+            return weighted_sum(s, c, xp), (_scale_rows(s, c) if residual else None)
+
+        return _with_weightless_at_zero(of, z, s, xp)
+
+
 class InterceptCurvature:
     """A loss-like object for a backend's pass: the curvature of J along each intercept,
     Σ s·∂²L/∂zₖ² of each column k of z, a numpy vector (the diagonal of the Hessian's

@@ -59,6 +59,7 @@ from ._dense import (
 )
 from ._loss import (
     ClassCurvatures,
+    ClassPairCurvature,
     CurvatureShare,
     DirectionCurvature,
     InterceptCurvature,
@@ -155,9 +156,14 @@ WIDE_GRAM, WIDE_COPY, WIDE_DENSE, WIDE_COLUMN = 60.0, 1.0, 0.35, 0.1
 # The Gram of the support's columns alone (Objective._support_columns_price), in ns at one
 # thread: sparse X SUPPORT_PAIR a pair of a row's stored entries on S (products, then added
 # into S's |S| × |S|), dense X n·|S|² flops at SUPPORT_GRAM a ns (the columns gathered a
-# block of rows at a time); the eigenvalues of a refusal SUPPORT_EIGH a |S|³, as measured
-# (benchmarks/README.md, "The support's Gram of its columns alone").
-SUPPORT_PAIR, SUPPORT_GRAM, SUPPORT_EIGH = 40.0, 20.0, 0.8
+# block of rows at a time); the eigenvalues of a refusal SUPPORT_EIGH a |S|³ (0.27 to 0.53
+# measured for |S| of 200 to 525); an L1 fit's iteration SUPPORT_COEF a coefficient beyond
+# the WIDE_* model's (its vector work: 220 µs an iteration of 709 x 3,753 CSR, 640 µs of
+# 372 x 2,759 in 3 classes); the |S|² sums, centring and symmetrizing SUPPORT_ENTRY an
+# entry and the factors SUPPORT_BLAS flops a ns (48 ns and 15 at |S| = 1,181, movielens),
+# as measured (benchmarks/README.md, "The support's Gram of its columns alone").
+SUPPORT_PAIR, SUPPORT_GRAM, SUPPORT_EIGH, SUPPORT_COEF = 40.0, 20.0, 0.4, 40.0
+SUPPORT_ENTRY, SUPPORT_BLAS = 50.0, 15.0
 # The products of K columns with X and the rows (BLAS 3) run at SOLVE_RATE times the rate of
 # the factored metric's triangular solves (BLAS 2, one pair for each of K blocks), as
 # measured at one thread (benchmarks/README.md, "Wide data of K classes: each class's own
@@ -990,10 +996,10 @@ class Objective:
         against an iteration's two products and fixed cost (rent or buy: the takes cost at
         most about the iterations run), up to MAX_WIDE_WHITENED coordinates, and for X whose
         Gram is one read (sparse X of K classes builds it by products: as without an L1
-        part there); beyond, for two classes, the Gram of S's columns alone
+        part there); beyond, and for sparse X of K classes, the Gram of S's columns alone
         (:meth:`_support_columns_price`), or where the Gram is more than one read of X,
-        H's |S| columns on S by products with X, COLUMN_COST iterations each
-        (:meth:`_support_gram`)."""
+        for two classes, H's |S| columns on S by products with X, COLUMN_COST iterations
+        each (:meth:`_support_gram`)."""
         p, k = self.coef_shape
         n, m = max(self._rows(), self._positive_rows()), k * p
         if self._dense_applies():
@@ -1008,43 +1014,63 @@ class Objective:
             # L1 fits "converged" 1.2e-5 above J*, review 206): the Gram of S's columns
             # alone, else H's columns on S, |S| products with X each way (COLUMN_COST
             # iterations each)
-            if k > 1 or not hasattr(self.backend, "centred_gram"):
+            if not hasattr(self.backend, "centred_gram"):
                 return math.inf
             if self._gram_in_one_read():
-                return self._support_columns_price(s)
+                return self._support_columns_price(s, point)
+            if k > 1:
+                return math.inf
             return COLUMN_COST * s + s**3 / 3 / (4 * n * m + ITERATION_FLOPS)
         return (n * m * m / 2 + s**3 / 3) / (4 * n * m + ITERATION_FLOPS)
 
-    def _support_columns_price(self, s):
+    def _support_columns_price(self, s, point=None):
         """:meth:`_support_take_price` of the Gram of |S| = ``s`` columns of host X (one
-        column of coefficients), in iterations, by the WIDE_* model's times: sparse X its
-        rows' pairs of stored entries on S (as if spread evenly over the columns) at
-        SUPPORT_PAIR, dense X n·|S|² at SUPPORT_GRAM and a read of X; the |S|² sums and
-        centring and the factor |S|³/3 as :meth:`_wide_price`'s, and a refusal's search
+        column of coefficients; K classes a Gram for each pair of classes), in iterations,
+        by the WIDE_* model's times: sparse X its rows' pairs of stored entries on S's
+        columns at ``point`` (one pass over X's indices; without a point as if spread
+        evenly over the columns, where TF-IDF supports hold the frequent words) at
+        SUPPORT_PAIR, dense X n·|S|² at SUPPORT_GRAM and a read of X; the |S|² sums,
+        centring and symmetrizing at SUPPORT_ENTRY, the factor |S|³/3 at SUPPORT_BLAS, and a
+        refusal's search
         for the loss's flat directions (:func:`gdlogreg._dense._flat_decrement`: most asks
         here are refused), a pivoted factor (:func:`gdlogreg._dense._surely_curved`) or,
-        where |S| reaches the rows, the eigenvalues at SUPPORT_EIGH (benchmarks/README.md,
+        where the loss is flat along some, the eigenvalues at SUPPORT_EIGH; an iteration
+        also SUPPORT_COEF a coefficient (benchmarks/README.md,
         "The support's Gram of its columns alone")."""
-        be, p = self.backend, self.coef_shape[0]
+        be, (p, k), d = self.backend, self.coef_shape, self.problem.n_features
+        u = min(s, p)  # the columns (K classes: at most the support's entries, or p)
+        cols = None
+        if point is not None:
+            W = np.asarray(_host(be, point.coef[:d, ...])).reshape(d, k)
+            cols = np.flatnonzero(np.any(W != 0.0, axis=1))
+            u = len(cols) + p - d
+        reads = k * (k + 1) // 2  # (K classes: a Gram for each pair of classes)
         if be._sparse:
             per_row, w = self._stored_per_row(self._rows())
-            gram = SUPPORT_PAIR * float(w @ per_row**2) * (s / p) ** 2
-            products = WIDE_STORED * float(w @ per_row)
+            products = WIDE_STORED * float(w @ per_row) * k
+            gram = products / k  # (a read of X: each block cut to the columns)
+            if cols is None:
+                gram += SUPPORT_PAIR * float(w @ per_row**2) * (u / p) ** 2
+            else:
+                on = stored_per_row(be.X, cols).astype(np.float64)
+                gram += SUPPORT_PAIR * float(w @ (on * on))
         else:
             n = self._rows()
-            gram = n * s * s / SUPPORT_GRAM + WIDE_COPY * n * p
-            products = n * p * (WIDE_DENSE + WIDE_COLUMN)
-        # a refusal's screen for flat directions, p³/3, and where the support has as many
-        # coordinates as rows of positive weight (the loss is then flat along some) their
-        # eigenvalues
-        flat = SUPPORT_EIGH if s >= self._positive_rows() else 1.0 / 3.0 / WIDE_BLAS
-        take = s**3 * (1.0 / 3.0 / WIDE_BLAS + flat) + WIDE_ENTRY * s * s + gram
-        return take / (products + WIDE_ROW * self._rows() + WIDE_FIXED)
+            gram = n * u * u / SUPPORT_GRAM + WIDE_COPY * n * p
+            products = n * p * (WIDE_DENSE + WIDE_COLUMN * k)
+        # a refusal's screen for flat directions, p³/3, and where the loss is flat along
+        # some (as many coordinates as rows of positive weight; K classes' intercepts, or
+        # a column in every class: their common shift) their eigenvalues
+        flat = SUPPORT_EIGH if k > 1 or s >= self._positive_rows() else 1.0 / 3.0 / SUPPORT_BLAS
+        take = s**3 * (1.0 / 3.0 / SUPPORT_BLAS + flat) + reads * (SUPPORT_ENTRY * u * u + gram)
+        return take / (products + k * WIDE_ROW * self._rows() + WIDE_FIXED
+                       + SUPPORT_COEF * p * k)
 
     def _support_gram(self):
         """Whether :meth:`support_decrement`'s H comes from the Gram of every coordinate
         (one read of X, at most MAX_WIDE_WHITENED of them; not sparse X of K classes);
-        else, for two classes, from H's columns on the support."""
+        else from the Gram of the support's columns (:meth:`_bound_on_support`,
+        :meth:`_class_bound_on_support`) or, for two classes, H's columns on it."""
         p, k = self.coef_shape
         return k * p <= MAX_WIDE_WHITENED and self._gram_in_one_read() and not (
             k > 1 and getattr(self.backend, "_sparse", False))
@@ -1320,9 +1346,13 @@ class Objective:
             if H is None:
                 return None
             H, lam = _symmetrized(H), lam[S[:, 0]]
-        else:
+        elif self._support_gram() or self._dense_applies():
             H, _, lam = self._class_bound(np.ones(p, dtype=bool), z, shifts=shifts)
             H, lam = _kept(H, S.ravel(order="F")), lam[S.ravel(order="F")]
+        elif whole or not self._gram_in_one_read():
+            return None
+        else:  # H on S alone (:meth:`_support_take_price`)
+            H, lam = self._class_bound_on_support(S, z, shifts)
         keep = S.ravel(order="F")
         return W, keep, g.ravel(order="F")[keep], H, lam
 
@@ -1777,6 +1807,36 @@ class Objective:
         H = c * (G if self.fit_intercept else G[:s, :s])
         _add_diagonal(H[:s, :s], self.penalty.l2 * D[cols] ** 2)
         return _kept(H, np.append(np.ones(s, dtype=bool), keep[d:]))
+
+    def _class_bound_on_support(self, S, Z, shifts):
+        """``(H, lam)`` of K classes on the support ``S`` (a (p, K) mask; these coordinates
+        are the standardized ones) where the Hessian of every coordinate is not taken: the
+        blocks (a, b) of the softmax's Hessian Σ s (δₐᵦ pₐ - pₐ p_b) â âᵀ on the columns
+        in any class's support, each the backend's centred Gram of those columns at the
+        row weights s·pₐ(1 - pₐ) or s·pₐ·p_b (K(K + 1)/2 reads of X), the penalty's l2·D²
+        on the diagonal and, with ``shifts``, :meth:`_class_bound`'s curvature along the
+        shifts common to the classes; H and lam on S."""
+        be, (p, k), d = self.backend, self.coef_shape, self.problem.n_features
+        cols = np.flatnonzero(S[:d].any(axis=1))
+        D = np.asarray(_host(be, self.std.D), dtype=np.float64)
+        mean, q = _host(be, self.std.mean), len(cols) + (p - d)
+        H = np.empty((k, q, k, q))
+        for a in range(k):
+            for b in range(a, k):
+                rows = ClassCurvatures(k, a) if a == b else ClassPairCurvature(k, a, b)
+                G = be.centred_gram(mean, D, rows, Z, cols=cols)[:q, :q]
+                H[a, :, b, :] = G if a == b else -G
+                H[b, :, a, :] = H[a, :, b, :].T
+        H = H.reshape(k * q, k * q)
+        lam = np.zeros(q)
+        lam[: len(cols)] = self.penalty.l2 * D[cols] ** 2
+        lam = np.tile(lam, k)
+        _add_diagonal(H, lam)
+        if shifts:
+            at = np.arange(q)
+            H.reshape(k, q, k, q)[:, at, :, at] += float(np.trace(H)) / (len(H) * k)
+        keep = S[np.append(cols, np.arange(d, p))].ravel(order="F")
+        return _symmetrized(_kept(H, keep)), lam[keep]
 
     def _bound_columns(self, cols, rows=None, Z=None):
         """H's columns ``cols`` (host float64, p × len(cols)), in chunks whose products hold

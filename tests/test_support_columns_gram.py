@@ -188,3 +188,112 @@ def test_flat_basis_screen_skips_the_eigenvalues_only_where_none_is_flat(case):
     assert _dense._surely_curved(M) == (case in ("curved",))
     if want.shape[1]:  # the same span
         np.testing.assert_allclose(got @ got.T, want @ want.T, atol=1e-8)
+
+
+def _wide_classes(seed=1, k=3):
+    r = np.random.RandomState(seed)
+    n, d = r.randint(200, 600), r.randint(2200, 4000)
+    X = sp.random(n, d, density=0.01, random_state=seed, format="csr")
+    X.data[:] = r.poisson(2, X.nnz) + 1.0
+    y = np.argmax(X @ r.randn(d, k) + 0.3 * r.randn(n, k), axis=1)
+    return X, y
+
+
+def _J_classes(X, y, model, C):
+    W, b = model.coef_.astype(np.float64).T, model.intercept_.astype(np.float64)
+    Z = X @ W + b
+    Z -= Z.max(axis=1, keepdims=True)
+    loss = (np.log(np.exp(Z).sum(axis=1)) - Z[np.arange(len(y)), y]).mean()
+    return loss + np.abs(W).sum() / (C * len(y))
+
+
+def test_class_support_hessian_is_the_whole_hessian_on_the_support(monkeypatch):
+    """K classes of sparse X: H on the support from K(K + 1)/2 Grams of its columns equals
+    the whole Hessian's part on it (by products with X, the route of the class metric)."""
+    X, y = _wide_classes()
+    seen, route = [], _objective.Objective._class_bound_on_support
+
+    def spy(self, S, Z, shifts):
+        H, lam = route(self, S, Z, shifts)
+        whole, _, lam_whole = self._class_bound(np.ones(S.shape[0], dtype=bool), Z, shifts)
+        keep = S.ravel(order="F")
+        seen.append((H, _dense._kept(whole, keep), lam, lam_whole[keep], shifts))
+        return H, lam
+
+    monkeypatch.setattr(_objective.Objective, "_class_bound_on_support", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        GD(C=100.0, l1_ratio=1.0, max_iter=700).fit(X, y)
+    assert seen
+    for H, whole, lam, lam_whole, shifts in seen[:3]:
+        assert H.shape == whole.shape and H.shape[0] > 100
+        np.testing.assert_array_equal(lam, lam_whole)
+        scale = np.abs(whole).max()
+        if shifts:  # (its curvature c·Π along the shifts: c from H on S, not every H)
+            continue
+        np.testing.assert_allclose(H, whole, rtol=1e-10, atol=1e-12 * scale)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_wide_sparse_classes_l1_is_not_called_converged_above_the_promise(dtype):
+    """Three classes of a 237 × 2,435 CSR, pure L1 at C = 1e4: the gradient tests alone
+    stopped "converged" 4.1e-6 (float64) and 1.6e-6 (float32) above J* (abe5ad6)."""
+    X, y = _wide_classes()
+    C = 1e4
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = GD(C=C, l1_ratio=1.0, tol=0.0, max_iter=6000).fit(X, y)
+        model = GD(C=C, l1_ratio=1.0).fit(X.astype(dtype), y)
+    J_star = min(_J_classes(X, y, ref, C), _J_classes(X, y, model, C))
+    gap = (_J_classes(X, y, model, C) - J_star) / J_star
+    assert model.converged_ or model.stop_reason_ == "max_iter"
+    if model.converged_:
+        assert gap <= 1e-6
+
+
+@pytest.mark.parametrize("kind", ["dense", "csr", "dask", "array_api_strict"])
+def test_class_pair_curvature_weighs_the_gram_by_pa_pb(kind):
+    """The Gram of the softmax Hessian's block (a, b) on a set of columns: the rows
+    weighted by s·pₐ·p_b (ClassPairCurvature) or s·pₐ(1 - pₐ) (ClassCurvatures)."""
+    from gdlogreg._loss import ClassCurvatures, ClassPairCurvature, make_loss
+
+    rng = np.random.default_rng(11)
+    n, d, k = 90, 12, 3
+    X = rng.standard_normal((n, d))
+    s = rng.uniform(0.0, 2.0, n)
+    s[::7] = 0.0
+    s /= s.sum()
+    coef = rng.standard_normal((d + 1, k))
+    t = rng.integers(0, k, n)
+    if kind == "dask":
+        da = pytest.importorskip("dask.array")
+        be, ctx = make_backend(da.from_array(X, chunks=(40, -1)), make_loss(k, np), t,
+                               da.from_array(s, chunks=(40,))), None
+    elif kind == "array_api_strict":
+        pytest.importorskip("scipy", minversion="1.14")
+        from sklearn import config_context
+
+        xp = pytest.importorskip(kind)
+        ctx = config_context(array_api_dispatch=True)
+        ctx.__enter__()
+        be = make_backend(xp.asarray(X), make_loss(k, xp), t, xp.asarray(s))
+    else:
+        data = X if kind == "dense" else sp.csr_matrix(X)
+        be, ctx = make_backend(data, make_loss(k, np), t, s), None
+    mu, D = rng.standard_normal(d) * 0.1, rng.uniform(0.5, 2.0, d)
+    cols = np.array([1, 4, 5, 9])
+    try:
+        Z = be.linear(be.asarray(coef), True)
+        got = {(a, b): be.centred_gram(mu, D, ClassCurvatures(k, a) if a == b else
+                                       ClassPairCurvature(k, a, b), Z, cols=cols)
+               for a in range(k) for b in range(a, k)}
+    finally:
+        if ctx is not None:
+            ctx.__exit__(None, None, None)
+    Zh = X @ coef[:d] + coef[d]
+    P = np.exp(Zh - Zh.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    A = np.hstack([(X[:, cols] - mu[cols]) * D[cols], np.ones((n, 1))])
+    for (a, b), G in got.items():
+        w = s * P[:, a] * ((1.0 - P[:, a]) if a == b else P[:, b])
+        np.testing.assert_allclose(G, (A * w[:, None]).T @ A, rtol=1e-11, atol=1e-15)

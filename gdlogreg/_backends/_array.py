@@ -1884,13 +1884,23 @@ def _positive_count(s, n):
 COUNT_CHUNK = 1 << 20
 
 
-def stored_per_row(X):
-    """The entries sparse X (CSR or CSC) stores in each row (int64). CSC X's row indices
+def stored_per_row(X, cols=None):
+    """The entries sparse X (CSR or CSC) stores in each row (int64); ``cols`` (sorted column
+    indices): in those columns alone (one pass over X's indices). CSC X's row indices
     are counted a chunk at a time: ``np.bincount`` casts int32 indices to int64, and on
     them all that temporary was about X's own size (review 168)."""
     if X.format == "csr":
-        return np.diff(X.indptr).astype(np.int64, copy=False)
+        if cols is None:
+            return np.diff(X.indptr).astype(np.int64, copy=False)
+        inside = np.zeros(X.shape[1], dtype=np.int64)
+        inside[cols] = 1
+        ends = np.concatenate([[0], np.cumsum(inside[X.indices])])
+        return ends[X.indptr[1:]] - ends[X.indptr[:-1]]
     counts = np.zeros(X.shape[0], dtype=np.int64)
+    if cols is not None:  # the columns' runs of row indices (at most X's entries)
+        runs = [X.indices[X.indptr[j] : X.indptr[j + 1]] for j in cols]
+        return np.bincount(np.concatenate(runs) if runs else np.zeros(0, np.int64),
+                           minlength=X.shape[0]).astype(np.int64, copy=False)
     for lo in range(0, len(X.indices), COUNT_CHUNK):
         counts += np.bincount(X.indices[lo : lo + COUNT_CHUNK], minlength=X.shape[0])
     return counts
