@@ -50,6 +50,7 @@ from ._problem import (
     weigh_classes,
     weight_dtype,
     weights_in_float_range,
+    x_in_float_range,
 )
 from ._solver import SolverResult, exported_verdict, minimize
 from ._steps import RULES, make_rule
@@ -361,7 +362,7 @@ class GradientDescentLogisticRegression(
         _refuse_complex(X, xp, y)
         # scikit-learn's finiteness check sums X: near the float limit the
         # partial sums overflow to ±inf and then nan, which is no error in X.
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"), x_in_float_range():
             X, y = validate_data(
                 self,
                 X,
@@ -831,7 +832,8 @@ class GradientDescentLogisticRegression(
         in place: its ``X w + b`` held two arrays of the output's size."""
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="coef_", method="decision_function")
-        X = validate_data(self, X, accept_sparse="csr", reset=False)
+        with x_in_float_range():
+            X = validate_data(self, X, accept_sparse="csr", reset=False)
         _check_width(self, X)
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True)
         if np.result_type(scores, self.intercept_) == scores.dtype:

@@ -148,6 +148,18 @@ def is_nat(v):
 
 
 @contextmanager
+def x_in_float_range():
+    """A ValueError for X that holds a Python int past the float range (object X holding
+    10**400), which numpy's cast to float raises as an OverflowError from inside
+    scikit-learn's ``check_array`` (review 208; sample_weight's: :func:`weights_in_float_range`)."""
+    try:
+        yield
+    except OverflowError:
+        raise ValueError("X holds a number beyond the float range (about 1.8e308); X must"
+                         " hold finite numbers.") from None
+
+
+@contextmanager
 def weights_in_float_range():
     """A ValueError for sample weights that hold a Python int past the float range
     (10**400), which numpy's cast to float raises as an OverflowError (review 198)."""

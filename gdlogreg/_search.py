@@ -73,6 +73,7 @@ from ._problem import (
     make_problem,
     normalised_in,
     weights_in_float_range,
+    x_in_float_range,
 )
 from ._steps.lbfgs import L2_ONLY
 
@@ -427,7 +428,7 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             xp, _, _ = get_namespace_and_device(X)
             # CSC X as CSR: GridSearchCV's folds are CSR (scikit-learn's ``indexable``), and
             # the columns are GridSearchCV's fits
-            with np.errstate(over="ignore", invalid="ignore"):
+            with np.errstate(over="ignore", invalid="ignore"), x_in_float_range():
                 X, y = validate_data(
                     self, X, y, accept_sparse="csr", dtype=[xp.float64, xp.float32],
                     y_numeric=False,
