@@ -21,6 +21,35 @@ if _hypothesis_settings is not None and os.environ.get("CI", "").lower() in ("1"
     _hypothesis_settings.load_profile("ci")
 
 
+def backend_of_kind(X, s, kind):
+    """``(backend, ctx)``: the backend of ``kind`` for numpy X and the weights s (a float:
+    equal): "dense", "fortran", "float32", "csr", "csc", "dask", or an array namespace's
+    module name (its dispatch context entered: ctx, to exit; None elsewhere)."""
+    from gdlogreg._backends import make_backend
+    from gdlogreg._loss import BinaryLogLoss
+
+    y = np.zeros(X.shape[0], dtype=np.intp)
+    if kind in ("dense", "fortran", "float32", "csr", "csc"):
+        import scipy.sparse as sp
+
+        data = {"dense": X, "fortran": np.asfortranarray(X), "float32": X.astype(np.float32),
+                "csr": sp.csr_matrix(X), "csc": sp.csc_matrix(X)}[kind]
+        return make_backend(data, BinaryLogLoss(), y, s), None
+    if kind == "dask":
+        da = pytest.importorskip("dask.array")
+        chunks = max(1, X.shape[0] // 3)
+        sd = s if isinstance(s, float) else da.from_array(s, chunks=(chunks,))
+        return make_backend(da.from_array(X, chunks=(chunks, -1)), BinaryLogLoss(), y, sd), None
+    pytest.importorskip("scipy", minversion="1.14")  # sklearn's array-API dispatch needs it
+    from sklearn import config_context
+
+    xp = pytest.importorskip(kind)
+    ctx = config_context(array_api_dispatch=True)
+    ctx.__enter__()
+    sa = s if isinstance(s, float) else xp.asarray(s)
+    return make_backend(xp.asarray(X), BinaryLogLoss(), y, sa), ctx
+
+
 def objective(X, y, coef, intercept, classes, *, C=1.0, l1_ratio=0.0, sample_weight=None):
     """J(w, b) computed from scratch (not with gdlogreg's code).
 

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 
+from conftest import backend_of_kind
 from gdlogreg import GradientDescentLogisticRegression
 from gdlogreg._backends import constant_columns, make_backend
 from gdlogreg._loss import BinaryLogLoss
@@ -31,25 +32,7 @@ def _host(a):
     return np.from_dlpack(a)
 
 
-def _backends(X, s, kind):
-    """The backend of ``kind`` for numpy X and the weights s (a float: equal)."""
-    y = np.zeros(X.shape[0], dtype=np.intp)
-    if kind in ("dense", "csr", "csc"):
-        data = X if kind == "dense" else getattr(sp, f"{kind}_matrix")(X)
-        return make_backend(data, BinaryLogLoss(), y, s), None
-    if kind == "dask":
-        da = pytest.importorskip("dask.array")
-        chunks = max(1, X.shape[0] // 3)
-        sd = s if isinstance(s, float) else da.from_array(s, chunks=(chunks,))
-        return make_backend(da.from_array(X, chunks=(chunks, -1)), BinaryLogLoss(), y, sd), None
-    pytest.importorskip("scipy", minversion="1.14")  # sklearn's array-API dispatch needs it
-    from sklearn import config_context
-
-    xp = pytest.importorskip(kind)
-    ctx = config_context(array_api_dispatch=True)
-    ctx.__enter__()
-    sa = s if isinstance(s, float) else xp.asarray(s)
-    return make_backend(xp.asarray(X), BinaryLogLoss(), y, sa), ctx
+_backends = backend_of_kind  # (conftest)
 
 
 def _weights(kind, n, dtype, rng):

@@ -15,35 +15,19 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from conftest import backend_of_kind
 from gdlogreg import GradientDescentLogisticRegression as GD
 from gdlogreg import _dense, _objective
 from gdlogreg._backends import make_backend
 from gdlogreg._backends._array import _add_block_grams
-from gdlogreg._loss import BinaryLogLoss, CurvatureShare
+from gdlogreg._loss import CurvatureShare
 
 
 def _host(a):
     return np.from_dlpack(a)
 
 
-def _backend(X, s, kind):
-    y = np.zeros(X.shape[0], dtype=np.intp)
-    if kind in ("dense", "fortran", "float32", "csr", "csc"):
-        data = {"dense": X, "fortran": np.asfortranarray(X), "float32": X.astype(np.float32),
-                "csr": sp.csr_matrix(X), "csc": sp.csc_matrix(X)}[kind]
-        return make_backend(data, BinaryLogLoss(), y, s), None
-    if kind == "dask":
-        da = pytest.importorskip("dask.array")
-        sd = s if isinstance(s, float) else da.from_array(s, chunks=(40,))
-        return make_backend(da.from_array(X, chunks=(40, -1)), BinaryLogLoss(), y, sd), None
-    pytest.importorskip("scipy", minversion="1.14")  # sklearn's array-API dispatch needs it
-    from sklearn import config_context
-
-    xp = pytest.importorskip(kind)
-    ctx = config_context(array_api_dispatch=True)
-    ctx.__enter__()
-    sa = s if isinstance(s, float) else xp.asarray(s)
-    return make_backend(xp.asarray(X), BinaryLogLoss(), y, sa), ctx
+_backend = backend_of_kind  # (conftest)
 
 
 @pytest.mark.parametrize("kind", ["dense", "fortran", "float32", "csr", "csc", "dask",

@@ -19,8 +19,6 @@ than 1e-6 above J*, fits at ``max_iter``, iterations, process time.
 
 import argparse
 import sys
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parents[1]))
 
-from bench_ab import load_base  # noqa: E402
+from wide_sparse_l1_ab import ab_fit, ab_modes, report  # noqa: E402
 
 import gdlogreg  # noqa: E402
 
@@ -58,12 +56,8 @@ def main():
     ap.add_argument("--seeds", default="0:6")
     ap.add_argument("--classes", default="3,5")
     args = ap.parse_args()
-    warnings.simplefilter("ignore")
     lo, hi = map(int, args.seeds.split(":"))
-    base = load_base(args.base)
-    modes = {"base": base.GradientDescentLogisticRegression,
-             "new": gdlogreg.GradientDescentLogisticRegression}
-    tot = {m: dict(false=0, max_iter=0, iters=0, secs=0.0) for m in modes}
+    modes, tot = ab_modes(args.base)
     fits = 0
     for k in map(int, args.classes.split(",")):
         for seed in range(lo, hi):
@@ -73,30 +67,11 @@ def main():
                     ref = gdlogreg.GradientDescentLogisticRegression(
                         C=C, l1_ratio=rho, tol=0.0, max_iter=20000).fit(X, y)
                     for dtype in (np.float64, np.float32):
-                        out = {}
-                        for mode, Est in modes.items():
-                            t = time.process_time()
-                            m = Est(C=C, l1_ratio=rho).fit(X.astype(dtype), y)
-                            t = time.process_time() - t
-                            out[mode] = (J_of(X, y, m, C, rho), m.stop_reason_,
-                                         int(m.n_iter_[0]), t)
-                        J_star = min([J_of(X, y, ref, C, rho)] + [v[0] for v in out.values()])
+                        ab_fit(modes, tot, f"{name:26s} C={C:<6g} l1={rho}", X, y, C, rho,
+                               dtype, J_of, J_of(X, y, ref, C, rho))
                         fits += 1
-                        line = []
-                        for mode, (J, reason, it, t) in out.items():
-                            gap = (J - J_star) / J_star
-                            r = tot[mode]
-                            r["false"] += reason == "converged" and gap > 1e-6
-                            r["max_iter"] += reason == "max_iter"
-                            r["iters"] += it
-                            r["secs"] += t
-                            line.append(f"{mode} {it:5d} {reason[:4]} {gap:8.1e} {t:6.2f}s")
-                        print(f"{name:26s} C={C:<6g} l1={rho} {np.dtype(dtype).name}: "
-                              + " | ".join(line), flush=True)
     print(f"\n{fits} fits")
-    for mode, r in tot.items():
-        print(f"{mode}: converged >1e-6 above J*: {r['false']}; max_iter: {r['max_iter']}; "
-              f"iterations {r['iters']}; {r['secs']:.1f} s")
+    report(tot)
 
 
 if __name__ == "__main__":

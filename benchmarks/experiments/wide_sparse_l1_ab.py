@@ -76,19 +76,53 @@ def J_of(X, y, model, C, rho):
     return loss + (0.5 * (1 - rho) * (w @ w) + rho * np.abs(w).sum()) / (C * len(y))
 
 
+def ab_fit(modes, tot, label, X, y, C, rho, dtype, J_of, J_ref):
+    """Fit X (as ``dtype``) at C and l1_ratio ``rho`` in each mode, add to ``tot`` its
+    "converged" more than 1e-6 above J* (the least of ``J_ref`` and the fits'), its
+    ``max_iter``, iterations and process time, and print a line."""
+    out = {}
+    for mode, Est in modes.items():
+        t = time.process_time()
+        m = Est(C=C, l1_ratio=rho).fit(X.astype(dtype), y)
+        t = time.process_time() - t
+        out[mode] = (J_of(X, y, m, C, rho), m.stop_reason_, int(m.n_iter_[0]), t)
+    J_star = min([J_ref] + [v[0] for v in out.values()])
+    line = []
+    for mode, (J, reason, it, t) in out.items():
+        gap = (J - J_star) / J_star
+        r = tot[mode]
+        r["false"] += reason == "converged" and gap > 1e-6
+        r["max_iter"] += reason == "max_iter"
+        r["iters"] += it
+        r["secs"] += t
+        line.append(f"{mode} {it:5d} {reason[:4]} {gap:8.1e} {t:6.2f}s")
+    print(f"{label} {np.dtype(dtype).name}: " + " | ".join(line), flush=True)
+
+
+def ab_modes(rev):
+    """``(modes, tot)``: the estimator at ``rev`` (imported in this process) and at this
+    tree, and their tallies for :func:`ab_fit`."""
+    warnings.simplefilter("ignore")
+    modes = {"base": load_base(rev).GradientDescentLogisticRegression,
+             "new": gdlogreg.GradientDescentLogisticRegression}
+    return modes, {m: dict(false=0, max_iter=0, iters=0, secs=0.0) for m in modes}
+
+
+def report(tot):
+    for mode, r in tot.items():
+        print(f"{mode}: converged >1e-6 above J*: {r['false']}; max_iter: {r['max_iter']}; "
+              f"iterations {r['iters']}; {r['secs']:.1f} s")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", default="abe5ad6")
     ap.add_argument("--seeds", default="0:12")
     ap.add_argument("--no-real", action="store_true")
     args = ap.parse_args()
-    warnings.simplefilter("ignore")
     lo, hi = map(int, args.seeds.split(":"))
-    base = load_base(args.base)
-    modes = {"base": base.GradientDescentLogisticRegression,
-             "new": gdlogreg.GradientDescentLogisticRegression}
+    modes, tot = ab_modes(args.base)
     sets = [synthetic(s) for s in range(lo, hi)] + ([] if args.no_real else real())
-    tot = {m: dict(false=0, max_iter=0, iters=0, secs=0.0) for m in modes}
     fits = 0
     for name, X, y, Cs in sets:
         X = sp.csr_matrix(X, dtype=np.float64)
@@ -98,31 +132,11 @@ def main():
                     C=C, l1_ratio=rho, tol=0.0, max_iter=20000).fit(X, y)
                 Js = [J_of(X, y, ref, C, rho)]
                 for dtype in (np.float64, np.float32):
-                    Xd = X.astype(dtype)
-                    out = {}
-                    for mode, Est in modes.items():
-                        t = time.process_time()
-                        m = Est(C=C, l1_ratio=rho).fit(Xd, y)
-                        t = time.process_time() - t
-                        out[mode] = (J_of(X, y, m, C, rho), m.stop_reason_,
-                                     int(m.n_iter_[0]), t)
-                    J_star = min(Js + [v[0] for v in out.values()])
+                    ab_fit(modes, tot, f"{name:28s} C={C:<6g} l1={rho}", X, y, C, rho,
+                           dtype, J_of, Js[0])
                     fits += 1
-                    line = []
-                    for mode, (J, reason, it, t) in out.items():
-                        gap = (J - J_star) / J_star
-                        r = tot[mode]
-                        r["false"] += reason == "converged" and gap > 1e-6
-                        r["max_iter"] += reason == "max_iter"
-                        r["iters"] += it
-                        r["secs"] += t
-                        line.append(f"{mode} {it:5d} {reason[:4]} {gap:8.1e} {t:6.2f}s")
-                    print(f"{name:28s} C={C:<6g} l1={rho} {np.dtype(dtype).name}: "
-                          + " | ".join(line), flush=True)
     print(f"\n{fits} fits of {len(sets)} sets")
-    for mode, r in tot.items():
-        print(f"{mode}: converged >1e-6 above J*: {r['false']}; max_iter: {r['max_iter']}; "
-              f"iterations {r['iters']}; {r['secs']:.1f} s")
+    report(tot)
 
 
 if __name__ == "__main__":
