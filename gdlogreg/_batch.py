@@ -1829,7 +1829,8 @@ class BatchMonitor:
         for j in np.flatnonzero(ask):
             i, g = asked[j], active[asked[j]]
             waits = g in self._refused and not take_due(
-                k, float(opt[i]), float(self._price[g]), int(self._takes[g]), self._refused[g])
+                k, float(opt[i]), float(self._price[g]), int(self._takes[g]), self._refused[g],
+                k >= self.max_iter)
             if waits and not shifts:  # (no group objective made: a copy of its weights)
                 ok[j] = False
                 continue

@@ -741,7 +741,8 @@ class Monitor:
         if verdict is None and self.takes is None and self._rounding_stands(point) is False:
             return False  # float32: refused from the float64 gradient (else the tests below)
         if verdict is None and self.takes is not None and not (self.held and self.held()):
-            verdict = self.takes.verdict(self.objective, point, strict, self.k, opt)
+            verdict = self.takes.verdict(self.objective, point, strict, self.k, opt,
+                                         self.k >= self.max_iter)
             if verdict is False and self.takes.refused[2] == self.k:
                 self.jump = refusal_step(self.objective, point, self.k)
             if verdict is not True and self.jump is None and (

@@ -281,3 +281,29 @@ def test_class_pair_curvature_weighs_the_gram_by_pa_pb(kind):
     for (a, b), G in got.items():
         w = s * P[:, a] * ((1.0 - P[:, a]) if a == b else P[:, b])
         np.testing.assert_allclose(G, (A * w[:, None]).T @ A, rtol=1e-11, atol=1e-15)
+
+
+def test_take_due_at_the_last_iteration_where_afforded():
+    """After a refusal the next take waits for the gradient's prediction or STOP_WAIT
+    prices; at ``max_iter`` it is asked whatever the prediction, where afforded."""
+    from gdlogreg._steps.bb import take_due
+
+    refused = (8.5, 1e-3, 814)  # λ² 8.5 times the target at iteration 814
+    assert not take_due(1000, 0.9e-3, 297.0, 1, refused)
+    assert take_due(1000, 0.9e-3, 297.0, 1, refused, last=True)
+    assert not take_due(1000, 0.9e-3, 600.0, 1, refused, last=True)  # (2 takes: 1,200)
+
+
+def test_a_refused_stop_is_asked_again_at_max_iter():
+    """Three classes of a 372 × 2,759 CSR, pure L1 at C = 1e4: its one stop take, at
+    iteration 814, refused (λ² 8.5 times the target); the fit then ran to max_iter 6e-8
+    above J*, warned unconverged. At max_iter the take is asked again and confirms."""
+    X, y = _wide_classes(seed=0)
+    C = 1e4
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = GD(C=C, l1_ratio=1.0).fit(X, y)
+        ref = GD(C=C, l1_ratio=1.0, tol=0.0, max_iter=6000).fit(X, y)
+    J_star = min(_J_classes(X, y, ref, C), _J_classes(X, y, model, C))
+    assert model.converged_ and model.n_iter_[0] == 1000
+    assert (_J_classes(X, y, model, C) - J_star) / J_star <= 1e-6

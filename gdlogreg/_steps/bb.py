@@ -135,28 +135,30 @@ def rounding_newton(objective, point, exact, target, spent):
     return ratio, new if ratio > 1.0 and fall >= NEWTON_RATIO * model else None
 
 
-def take_due(k, opt, price, takes, refused):
+def take_due(k, opt, price, takes, refused, last=False):
     """Whether a stop at iteration k, of gradient ``opt`` (its largest standardized entry),
     takes J's Hessian again after the refusal ``refused`` = (λ²/target, opt, iteration
-    there), ``takes`` made before (the comment above STOP_WAIT)."""
+    there), ``takes`` made before (the comment above STOP_WAIT); at the ``last`` iteration
+    (``max_iter``) whatever the prediction, where afforded: the fit ends there either way,
+    and a stop within the target was reported unconverged (wide L1 fits 1e-7 above J*)."""
     ratio, opt0, k0 = refused
-    predicted = not opt0 > 0.0 or ratio * (opt / opt0) ** 2 <= 1.0
+    predicted = last or not opt0 > 0.0 or ratio * (opt / opt0) ** 2 <= 1.0
     afforded = (takes + 1) * price <= k
     return bool(predicted and afforded) or k >= k0 + max(1, math.ceil(STOP_WAIT * price))
 
 
 class StopTakes:
     """A fit's takes at its stops where the rule holds no metric (the comment above
-    STOP_WAIT): ``verdict(objective, point, target, k, opt)`` at iteration k is whether
+    STOP_WAIT): ``verdict(objective, point, target, k, opt, last)`` at iteration k is whether
     :func:`taken_ratio` is at most 1 (None where it is None), or False while a refusal's
     wait lasts (:func:`take_due`)."""
 
     def __init__(self):
         self.price, self.takes, self.refused = None, 0, None
 
-    def verdict(self, objective, point, target, k, opt):
+    def verdict(self, objective, point, target, k, opt, last=False):
         if self.refused is not None and not take_due(k, opt, self.price, self.takes,
-                                                     self.refused):
+                                                     self.refused, last):
             return False
         if self.price is None or objective.penalty.l1 > 0.0:
             # (the fit's: its rows and coordinates; with an L1 part, its support's here)
