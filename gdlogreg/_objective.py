@@ -1010,10 +1010,10 @@ class Objective:
                 return take / iteration
         s = m if point is None else self._support_size(point)
         if not self._support_gram():
-            # two classes, where the Gram of every coordinate does not apply (wide sparse
-            # L1 fits "converged" 1.2e-5 above J*, review 206): the Gram of S's columns
-            # alone, else H's columns on S, |S| products with X each way (COLUMN_COST
-            # iterations each)
+            # where the Gram of every coordinate does not apply (wide sparse L1 fits
+            # "converged" 1.2e-5 above J*, review 206; sparse X of K classes): the Gram of
+            # S's columns alone, else for two classes H's columns on S, |S| products with
+            # X each way (COLUMN_COST iterations each)
             if not hasattr(self.backend, "centred_gram"):
                 return math.inf
             if self._gram_in_one_read():
@@ -1030,13 +1030,12 @@ class Objective:
         columns at ``point`` (one pass over X's indices; without a point as if spread
         evenly over the columns, where TF-IDF supports hold the frequent words) at
         SUPPORT_PAIR, dense X n·|S|² at SUPPORT_GRAM and a read of X; the |S|² sums,
-        centring and symmetrizing at SUPPORT_ENTRY, the factor |S|³/3 at SUPPORT_BLAS, and a
-        refusal's search
-        for the loss's flat directions (:func:`gdlogreg._dense._flat_decrement`: most asks
-        here are refused), a pivoted factor (:func:`gdlogreg._dense._surely_curved`) or,
-        where the loss is flat along some, the eigenvalues at SUPPORT_EIGH; an iteration
-        also SUPPORT_COEF a coefficient (benchmarks/README.md,
-        "The support's Gram of its columns alone")."""
+        centring and symmetrizing at SUPPORT_ENTRY, the factor |S|³/3 at SUPPORT_BLAS, and
+        a refusal's search for the loss's flat directions
+        (:func:`gdlogreg._dense._flat_decrement`: most asks here are refused), a pivoted
+        factor (:func:`gdlogreg._dense._surely_curved`) or, where the loss is flat along
+        some, the eigenvalues at SUPPORT_EIGH; an iteration also SUPPORT_COEF a
+        coefficient (benchmarks/README.md, "The support's Gram of its columns alone")."""
         be, (p, k), d = self.backend, self.coef_shape, self.problem.n_features
         u = min(s, p)  # the columns (K classes: at most the support's entries, or p)
         cols = None
