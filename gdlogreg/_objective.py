@@ -125,14 +125,9 @@ RENT = 3
 # diagonal or plain steps crawled there on one-hot panels at large C (benchmarks/README.md,
 # "The p × p metric of wide X").
 MAX_WIDE_WHITENED = 2048
-# Beyond, a two-class L1 fit's stop takes the Gram of the support's columns alone
-# (Objective._support_columns_price), or where that Gram is more than one read of X (CSC X
-# of unsorted rows) H's columns on the support (|S| products each way:
-# Objective._support_take_price), each priced at COLUMN_COST iterations: measured 1.3
-# (300 x 3,000 CSR) and 2.4 (trump_tweets' 2-class TF-IDF, 8,614 x 43,091: the p-long
-# dense work of each column), the larger taken. Priced at 1, the take, which confirmed the
-# stop it was asked of there, cost more than the fit (pure L1 at C = 1: 0.69 -> 1.51 s).
-COLUMN_COST = 2.5
+# Beyond, an L1 fit's stop takes the Gram of the support's columns alone
+# (Objective._support_columns_price; CSC X of unsorted rows too, from a sorted copy of
+# those columns: H's columns by products had cost 2.5 iterations a column, review 209).
 # From this many coordinates the p × p metric of X whose parameters are host numpy (numpy,
 # scipy.sparse, Dask) is held as H's Cholesky factor (:class:`FactoredMetric`); below, as
 # H⁻¹ (its product one numpy call, its take cheap).
@@ -996,10 +991,8 @@ class Objective:
         against an iteration's two products and fixed cost (rent or buy: the takes cost at
         most about the iterations run), up to MAX_WIDE_WHITENED coordinates, and for X whose
         Gram is one read (sparse X of K classes builds it by products: as without an L1
-        part there); beyond, and for sparse X of K classes, the Gram of S's columns alone
-        (:meth:`_support_columns_price`), or where the Gram is more than one read of X,
-        for two classes, H's |S| columns on S by products with X, COLUMN_COST iterations
-        each (:meth:`_support_gram`)."""
+        part there); beyond, for sparse X of K classes and for CSC X of unsorted rows, the
+        Gram of S's columns alone (:meth:`_support_columns_price`, :meth:`_support_gram`)."""
         p, k = self.coef_shape
         n, m = max(self._rows(), self._positive_rows()), k * p
         if self._dense_applies():
@@ -1012,15 +1005,10 @@ class Objective:
         if not self._support_gram():
             # where the Gram of every coordinate does not apply (wide sparse L1 fits
             # "converged" 1.2e-5 above J*, review 206; sparse X of K classes): the Gram of
-            # S's columns alone, else for two classes H's columns on S, |S| products with
-            # X each way (COLUMN_COST iterations each)
+            # S's columns alone
             if not hasattr(self.backend, "centred_gram"):
                 return math.inf
-            if self._gram_in_one_read():
-                return self._support_columns_price(s, point)
-            if k > 1:
-                return math.inf
-            return COLUMN_COST * s + s**3 / 3 / (4 * n * m + ITERATION_FLOPS)
+            return self._support_columns_price(s, point)
         return (n * m * m / 2 + s**3 / 3) / (4 * n * m + ITERATION_FLOPS)
 
     def _support_columns_price(self, s, point=None):
@@ -1348,7 +1336,7 @@ class Objective:
         elif self._support_gram() or self._dense_applies():
             H, _, lam = self._class_bound(np.ones(p, dtype=bool), z, shifts=shifts)
             H, lam = _kept(H, S.ravel(order="F")), lam[S.ravel(order="F")]
-        elif whole or not self._gram_in_one_read():
+        elif whole:
             return None
         else:  # H on S alone (:meth:`_support_take_price`)
             H, lam = self._class_bound_on_support(S, z, shifts)
@@ -1793,10 +1781,7 @@ class Objective:
     def _bound_on_support(self, keep, rows, Z):
         """H on the coordinates ``keep`` (a support: weights and the intercept) where the
         Gram of every coordinate is not taken: from the centred Gram of the support's
-        columns alone where the backend takes a Gram in one read (one read of X, the
-        products n·|S|²/2), else H's columns on S by products with X."""
-        if not self._gram_in_one_read():
-            return self._bound_columns(np.flatnonzero(keep), rows, Z)[keep]
+        columns alone (one read of X, the products n·|S|²/2)."""
         d, be = self.problem.n_features, self.backend
         cols = np.flatnonzero(keep[:d])
         D = np.asarray(_host(be, self.std.D), dtype=np.float64)

@@ -818,9 +818,12 @@ class NumpyBackend(HostArrays, ArrayBackend):
         scaled before the products, which overflow in raw units for features near
         1e155), times √w, its products summed in block order on the pool's threads
         (BLAS at one thread meanwhile). CSR X, and CSC X of sorted row indices (cut as
-        CSR, :func:`_csr_blocks`): :meth:`_sparse_gram`. None for other CSC X."""
+        CSR, :func:`_csr_blocks`): :meth:`_sparse_gram`; other CSC X only with ``cols``
+        (the Gram of every column is None there)."""
         if self._sparse:
-            return self._sparse_gram(mean, scale, rows, Z, cols) if self._sparse_rows else None
+            if self._sparse_rows or cols is not None:
+                return self._sparse_gram(mean, scale, rows, Z, cols)
+            return None
         d = self.n_features if cols is None else len(cols)
         blocks = self.row_blocks(1)
 
@@ -1091,17 +1094,25 @@ class NumpyBackend(HostArrays, ArrayBackend):
 
     def _sparse_gram(self, mean, scale, rows, Z, cols=None):
         """:meth:`centred_gram` of CSR X (or CSC X of sorted row indices), its rows never
-        densified (:meth:`_sparse_grams` of one weight column)."""
+        densified (:meth:`_sparse_grams` of one weight column). CSC X of unsorted row
+        indices with ``cols``: a copy of those columns alone, its indices sorted (a
+        support's, at most its stored entries: never a copy of X's)."""
+        X = self.X
+        if not self._sparse_rows:
+            X = X[:, cols]
+            X.sort_indices()
+            mean, scale, cols = np.asarray(mean)[cols], np.asarray(scale)[cols], None
         return self._sparse_grams(mean, scale, lambda i, k: self._gram_weights(i, k, rows, Z),
-                                  cols=cols)[0]
+                                  cols=cols, X=X)[0]
 
-    def _rows_go_dense(self):
+    def _rows_go_dense(self, X=None):
         """Whether sparse X's rows (CSR, or CSC cut as CSR) go dense for their Grams
         (:func:`_dense_pays`): their pairs of stored entries reach rows·d."""
-        X, (n, d) = self.X, self.X.shape
+        X = self.X if X is None else X
+        n, d = X.shape
         return int(np.sum(stored_per_row(X) ** 2)) >= n * d
 
-    def _sparse_grams(self, mean, scale, weights, nnz_per_block=1 << 14, cols=None):
+    def _sparse_grams(self, mean, scale, weights, nnz_per_block=1 << 14, cols=None, X=None):
         """Σ w x xᵀ, Σ w x and Σ w of CSR X (or CSC X cut as CSR: :func:`_csr_blocks`) for
         each column of the row weights ``weights(i, k)`` of rows i:i+k (one number, or
         (k, K) columns), by blocks of rows (sparse products of about ``nnz_per_block``
@@ -1111,10 +1122,11 @@ class NumpyBackend(HostArrays, ArrayBackend):
         :meth:`centred_gram` gives them: (K, d + 1, d + 1). That subtraction cancels for a
         column of a large offset against its spread (no copy of X can centre it here): H
         is the metric of the steps, not the objective, and a non-positive one leaves them
-        plain."""
-        X, (n, d) = self.X, self.X.shape
+        plain. ``X``: sparse X's own rows in its place (CSR, or CSC of sorted indices)."""
+        X = self.X if X is None else X
+        n, d = X.shape
         step = max(1, nnz_per_block * n // max(X.nnz, 1))
-        if self._rows_go_dense():
+        if self._rows_go_dense(X):
             # blocks that go dense (:func:`_dense_pays`) of up to 2^19 entries, as the dense
             # Grams' (:meth:`_gram_rows`): dsyrk's d × d product a block
             step = max(step, min(n, (1 << 19) // max(d, 1)))
