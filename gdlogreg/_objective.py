@@ -746,7 +746,7 @@ class Objective:
         if z is not None and self.metric_dtype != self.dtype:
             # (exact_twin: the rows' curvatures in float64 too; float32's rounding of them
             # and of their sums put H's least eigenvalue below 0 in a nearly separated valley)
-            z = np.asarray(z, dtype=np.float64)
+            z = be.in_float64(z)
         at = () if base is None else (self._curvature_rows(), z)
         if not (dense or low_rank):
             return self._diagonal_metric(keep, *at, previous)
@@ -1416,6 +1416,14 @@ class Objective:
         return float(least_weights(self.backend.s, self.backend.xp, self.dtype))
 
     def _positive_rows(self):
+        """The rows of positive weight (:attr:`_positive_row_count`)."""
+        return self._positive_row_count
+
+    @functools.cached_property
+    def _positive_row_count(self):
+        """The rows of positive weight, counted once: a sum on the device, and on Dask a
+        pass over the weights' chunks (asked at every price of a stop's take: 12 ms a
+        time on 1,797 rows, most of a float32 L1 fit's time)."""
         be = self.backend
         return be.n_samples if isinstance(be.s, float) else int(
             to_host(be.xp.sum(astype(be.s > 0, be.dtype, be.xp))))

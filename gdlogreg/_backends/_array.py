@@ -313,6 +313,11 @@ class HostArrays:
     def to_numpy(self, a):
         return np.asarray(a)
 
+    def in_float64(self, Z):
+        """A raw prediction Z with its entries in float64 (the curvatures of
+        :meth:`gdlogreg._objective.Objective.exact_twin`)."""
+        return np.asarray(Z, dtype=np.float64)
+
 
 def _row_blocks(n, m=1, work=0.0):
     """Slices of ``range(n)`` of at most :data:`CHUNK` entries of Z (m columns), as equal

@@ -61,6 +61,15 @@ def _loss_block(x, t, s, *, loss, coef, gradient, weights):
     return np.concatenate([value, *_gradient_parts(x, r)]).astype(np.float64)
 
 
+def _exact_block(x, t, s, *, loss, coef, weights):
+    """:func:`_loss_block`'s [loss, Xᵀ R, Σ R] with the chunk and its weights read in
+    float64 (the in-memory backends' ``exact_gradient``: a float32 fit's gradient without
+    its products' rounding)."""
+    s = None if s is None else np.asarray(s, dtype=np.float64)
+    return _loss_block(np.asarray(x, dtype=np.float64), t, s, loss=loss, coef=coef,
+                       gradient=True, weights=weights)
+
+
 def _gram_block(x, t, s, *, coef, weights, rows=None, at=None):
     """Partial [Aᵀ (w ⊙ A V)] of one row chunk (A = [X, 1]): w = s, or the rows' s·ρ
     of the loss-like ``rows`` at z = A·at (the curvature-weighted Gram)."""
@@ -447,6 +456,22 @@ class DaskBackend(HostArrays):
         if not gradient:
             return value, U, None
         return value, U, self._unpack(rest, U.coef.shape[1], fit_intercept)
+
+    def in_float64(self, Z):
+        """Z made in float64 in the tasks (float32 chunks times float64 parameters)."""
+        return Affine(np.asarray(Z.coef, dtype=np.float64))
+
+    def exact_gradient(self, loss, base, fit_intercept):
+        """(the loss's value, [Xᵀ R; Σ R]) at the original coefficients ``base`` ((d + 1
+        or d) × m, float64), the chunks read in float64, as the in-memory backends'
+        ``exact_gradient`` (a float32 fit's stop checks; one pass)."""
+        base = np.asarray(base, dtype=np.float64)
+        d, m = self.n_features, base.shape[1]
+        packed = self._map_reduce(_exact_block, loss=loss, coef=base)
+        G = packed[1 : 1 + d * m].reshape(d, m)
+        if fit_intercept:
+            G = np.concatenate([G, packed[1 + d * m :].reshape(1, m)])
+        return float(packed[0]), G
 
     def moments(self):
         """``(scale, mean, var)`` as in memory, in two passes over X: the scale (and a
