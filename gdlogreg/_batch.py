@@ -41,6 +41,7 @@ from ._objective import (
     best_shift,
     dense_metric_applies,
     least_weights,
+    one_target,
     paid_start,
     standardized,
 )
@@ -1519,6 +1520,7 @@ class BatchMonitor:
         self._zero_grad, self._dual = {}, {}
         self._has_ref = False  # set by ``reference``, before the start if that is warm
         self._least = {}  # each group's least normalised row weight, once asked (C = inf)
+        self._zero = {}  # each group's J's infimum 0 with a penalty, once asked
         self._next_scale = np.ones(n_groups, dtype=int)  # Monitor's, of each group
         self._scaling = tol > 0.0  # Monitor's: tol=0, no scaling step
         self._scale_by = {}  # group: λ, its next step λ·coef (Monitor.scale_by)
@@ -1623,12 +1625,27 @@ class BatchMonitor:
 
     def _separated(self, active, objective, J, J_ref):
         """Monitor._separated of each group: without a penalty, J within tol of its
-        infimum 0 on rows that a margin classifies (the rows' least weight asked once)."""
+        infimum 0 on rows that a margin classifies (the rows' least weight asked once);
+        with a penalty too where one class holds all the group's weight (asked once)."""
         free = objective.penalty.free.reshape(len(active), -1)[:, 0]
-        near = free & (J <= GAP_SHARE * self.tol * J_ref)
+        near = J <= GAP_SHARE * self.tol * J_ref
+        near &= free | self._infimum_zero_of(active, objective, near & ~free)
         if not near.any():
             return near
         return near & separated(J, J_ref, self.tol, self._least_of(active, objective, near))
+
+    def _infimum_zero_of(self, active, objective, asked):
+        """Whether J's infimum is 0 in each group with a penalty (False where not
+        ``asked``): an intercept, one class holding all its weight
+        (:func:`gdlogreg._objective.one_target`), asked of the weights once a group."""
+        new = [i for i in np.flatnonzero(asked) if active[i] not in self._zero]
+        if new:
+            be = objective.backend
+            one = np.atleast_1d(one_target(be.s, be.targets, objective.xp, objective.dtype))
+            for i in new:
+                self._zero[active[i]] = objective.fit_intercept and bool(
+                    one[min(i, len(one) - 1)])
+        return np.array([self._zero.get(g, False) for g in active], dtype=bool)
 
     def _least_of(self, active, objective, asked):
         """The least normalised row weight of each group (0 where not ``asked``), asked of

@@ -217,9 +217,9 @@ class GradientDescentLogisticRegression(
     stop_reason_ : str
         Why the fit stopped: ``"converged"``, ``"max_iter"``, ``"diverged"``,
         ``"stalled"`` (no further decrease is possible in floating point),
-        ``"separated"`` (no penalty, every row classified by a margin: J has
-        no minimum and is within ``tol`` of its infimum 0; not converged) or
-        ``"callback"``.
+        ``"separated"`` (no penalty, or one class holding all the rows'
+        weight; every row classified by a margin: J has no minimum and is
+        within ``tol`` of its infimum 0; not converged) or ``"callback"``.
     dual_gap_ : float
         A certified upper bound on J - J* for the returned model (absolute,
         in the units of J, the last entry of ``loss_curve_``): J minus the

@@ -142,7 +142,8 @@ def _small_gradient(est, cause):
 
 
 def _separated(result, cause):
-    """A fit without a penalty stopped where a margin classifies every row (J near 0)."""
+    """A fit stopped where a margin classifies every row (J near its infimum 0): without a
+    penalty, or where one class holds all the rows' weight (``cause`` says which)."""
     return (
         f"GradientDescentLogisticRegression stopped after {result.n_iter}"
         f" iteration{'' if result.n_iter == 1 else 's'}, where every row is classified by"

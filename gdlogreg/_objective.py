@@ -206,6 +206,23 @@ def least_weights(s, xp, dtype):
     return to_host(xp.min(s + 2.0 * astype(s <= 0, dtype, xp), axis=0))
 
 
+def one_target(s, t, xp, dtype):
+    """Whether the rows of positive weight s (normalised; per column of a batch's (n, m)
+    weights) all have one target t (the loss's encoded targets, (n,)): one class holds
+    all the weight, so that with an intercept J's infimum is 0 whatever the penalty (w = 0
+    and that class's intercept without bound). A host bool or vector; False where every
+    row weighs the same (y holds two classes at least)."""
+    if isinstance(s, float):
+        return False
+    t = astype(t, dtype, xp)
+    if s.ndim == 2:
+        t = xp.reshape(t, (-1, 1))
+    pos = s > 0
+    hi = xp.max(xp.where(pos, t, xp.asarray(-1e30, dtype=dtype)), axis=0)
+    lo = xp.min(xp.where(pos, t, xp.asarray(1e30, dtype=dtype)), axis=0)
+    return to_host(hi == lo)
+
+
 def _host(backend, a):
     """A small array (parameters, gradients) as float64 numpy on the host."""
     if not isinstance(a, np.ndarray):
@@ -1414,6 +1431,12 @@ class Objective:
     def least_weight(self):
         """The least normalised weight of a row of positive weight (a host float)."""
         return float(least_weights(self.backend.s, self.backend.xp, self.dtype))
+
+    def infimum_zero(self):
+        """Whether J's infimum is 0 with a penalty too: an intercept, and one class holds
+        all the rows' weight (:func:`one_target`: the others' rows weigh nothing)."""
+        be = self.backend
+        return self.fit_intercept and bool(one_target(be.s, be.targets, be.xp, self.dtype))
 
     def _positive_rows(self):
         """The rows of positive weight (:attr:`_positive_row_count`)."""

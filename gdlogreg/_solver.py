@@ -40,7 +40,8 @@ of the all-zero model, ε the machine epsilon of the data's dtype. Without a
 penalty (C = inf) there is no dual bound and the gradient tests run, and a fit
 whose rows a margin classifies stops ("separated", not converged: J has no
 minimum) once J is within GAP_SHARE · tol · J(0) of its infimum 0
-(:func:`separated`), or once its iterate scaled up by some λ is (:func:`scale_to_stop`).
+(:func:`separated`), or once its iterate scaled up by some λ is (:func:`scale_to_stop`);
+with a penalty too where one class holds all the rows' weight (J's infimum is 0 there).
 Where the step rule holds a metric P ≈ H⁻¹ (bb's whitened steps), a gradient test's stop
 must also pass its Newton decrement: λ² = gᵀP g (twice it) <= GAP_SHARE · tol · J
 (:meth:`gdlogreg._steps.bb.BarzilaiBorwein.confirms`, float64), and where it holds none,
@@ -551,6 +552,7 @@ class Monitor:
         self.reason, self.converged, self.diverged = None, False, False
         self.dual = objective.has_dual
         self._least = None  # the least normalised weight of a row, once asked (C = inf)
+        self._infimum_zero = None  # with a penalty: J's infimum 0, once asked (_separated)
         self._next_scale = 1  # the iteration scale_to_stop is tried at next
         self.scale_by = None  # λ: the loop's next step is λ·coef (scale_to_stop)
         # coef: the loop's next point (the classes' shift or a refused stop's step,
@@ -615,8 +617,14 @@ class Monitor:
     def _separated(self, J):
         """Whether J, without a penalty, is within tol of its infimum 0 on rows that a
         margin classifies (:func:`separated`; the rows' least weight asked once, where J
-        is near)."""
-        if self.dual or self.ref is None or not J <= GAP_SHARE * self.tol * self.ref[1]:
+        is near); with a penalty too where one class holds all the rows' weight
+        (:meth:`~gdlogreg._objective.Objective.infimum_zero`, asked once: the intercept
+        falls without bound, and the fit ran to ``max_iter``; review 210)."""
+        if self.ref is None or not J <= GAP_SHARE * self.tol * self.ref[1]:
+            return False
+        if self.dual and self._infimum_zero is None:
+            self._infimum_zero = self.objective.infimum_zero()
+        if self.dual and not self._infimum_zero:
             return False
         if self._least is None:
             self._least = self.objective.least_weight()
