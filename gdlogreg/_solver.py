@@ -394,7 +394,14 @@ def support_verdict(objective, point, exact, target, spent, probe=False, asks=No
         return None, None
     if asks is not None:
         asks.paid += price + SUPPORT_ASK
-    d, model = objective.support_newton(at)
+    d, model = None, 0.0
+    # (the proximal Newton step over every coordinate where its solve is paid too: on
+    # wide X its flat directions cost seconds; review 211)
+    solve = objective.support_newton_price()
+    if solve <= spent - price:
+        d, model = objective.support_newton(at)
+        if asks is not None:
+            asks.paid += solve
     if d is None:  # the Newton step on the support alone (wide X: no step of every
         d, model = objective.support_direction(at), 0.5 * ratio * target  # coordinate)
     if d is None:
