@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from test_review174 import _unsorted_csc
 
 from conftest import backend_of_kind
 from gdlogreg import GradientDescentLogisticRegression as GD
@@ -299,24 +300,20 @@ def test_a_refused_stop_is_asked_again_at_max_iter():
     iteration 814, refused (λ² 8.5 times the target); the fit then ran to max_iter 6e-8
     above J*, warned unconverged. At max_iter the take is asked again and confirms."""
     X, y = _wide_classes(seed=0)
-    C = 1e4
+    model, gap = _l1_fit_and_gap(X, y, 1e4, ref_iter=6000)
+    assert model.converged_ and model.n_iter_[0] == 1000
+    assert gap <= 1e-6
+
+
+def _l1_fit_and_gap(X, y, C, fit_X=None, ref_iter=20_000):
+    """The default pure-L1 fit of ``fit_X`` (X itself by default), and its J's relative
+    gap to J* (the least of its J and a long fit's on X)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = GD(C=C, l1_ratio=1.0).fit(X, y)
-        ref = GD(C=C, l1_ratio=1.0, tol=0.0, max_iter=6000).fit(X, y)
+        model = GD(C=C, l1_ratio=1.0).fit(X if fit_X is None else fit_X, y)
+        ref = GD(C=C, l1_ratio=1.0, tol=0.0, max_iter=ref_iter).fit(X, y)
     J_star = min(_J_classes(X, y, ref, C), _J_classes(X, y, model, C))
-    assert model.converged_ and model.n_iter_[0] == 1000
-    assert (_J_classes(X, y, model, C) - J_star) / J_star <= 1e-6
-
-
-def _backwards_csc(X):
-    """X as CSC whose row indices run backwards in each column (scipy's flag says so)."""
-    C = sp.csc_matrix(X)
-    order = np.concatenate([np.arange(C.indptr[j], C.indptr[j + 1])[::-1]
-                            for j in range(C.shape[1])])
-    U = sp.csc_matrix((C.data[order], C.indices[order], C.indptr), shape=C.shape)
-    assert not U.has_sorted_indices
-    return U
+    return model, (_J_classes(X, y, model, C) - J_star) / J_star
 
 
 @pytest.mark.parametrize("n_weights", [1, 3])
@@ -333,7 +330,7 @@ def test_unsorted_csc_gram_of_columns_is_the_sorted_one_s(n_weights):
     s = rng.uniform(0.0, 2.0, n)
     s[rng.random(n) < 0.2] = 0.0
     s /= s.sum()
-    U = _backwards_csc(X)
+    U = _unsorted_csc(X)
     before = (U.data.copy(), U.indices.copy(), U.indptr.copy())
     sorted_be, _ = _backend(X, s, "csc")
     be = make_backend(U, BinaryLogLoss(), np.zeros(n, dtype=np.intp), s)
@@ -363,13 +360,8 @@ def test_k_classes_of_unsorted_csc_x_confirm_their_l1_stop():
     X = sp.random(n, d, density=0.02, random_state=0, format="csr")
     X.data[:] = r.poisson(2, X.nnz) + 1.0
     y = np.argmax(X @ r.randn(d, k) + 0.3 * r.randn(n, k), axis=1)
-    U = _backwards_csc(X)
-    C = 1e4
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = GD(C=C, l1_ratio=1.0).fit(U, y)
-        ref = GD(C=C, l1_ratio=1.0, tol=0.0, max_iter=20_000).fit(X, y)
-    J_star = min(_J_classes(X, y, ref, C), _J_classes(X, y, model, C))
+    U = _unsorted_csc(X)
+    model, gap = _l1_fit_and_gap(X, y, 1e4, fit_X=U)
     assert model.converged_
-    assert (_J_classes(X, y, model, C) - J_star) / J_star <= 1e-6
+    assert gap <= 1e-6
     assert not U.has_sorted_indices
