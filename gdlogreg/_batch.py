@@ -40,10 +40,11 @@ from ._objective import (
     Point,
     best_shift,
     dense_metric_applies,
+    intercept_ray,
     least_weights,
-    one_target,
     paid_start,
     standardized,
+    weight_target,
 )
 from ._penalty import _relu
 from ._problem import Identity, Problem
@@ -52,9 +53,11 @@ from ._solver import (
     DIVERGENCE_FACTOR,
     FIRST_CHECK,
     GAP_SHARE,
+    HALF,
     LOOSE_FACTOR,
     PENALTY_GAP,
     POLISH_STEPS,
+    SHIFT_STEP,
     STALL_ITERS,
     Monitor,
     SupportAsks,
@@ -436,6 +439,13 @@ class BatchObjective:
         lam_cols = self.backend.asarray(lam - 1.0)
         value, _, _ = self.backend.loss_pass(Stable(self.loss), Z * lam_cols + Z)
         return np.asarray(value, dtype=np.float64)
+
+    def shifted_values(self, coef, Z, D, t):
+        """J of each group at coef + t·d for a direction d of the intercepts alone, Z and D
+        their raw predictions (t one number per column): :meth:`Objective.ray_value` of
+        every group."""
+        value, _, _ = self.backend.loss_pass(Stable(self.loss), D * self.backend.asarray(t) + Z)
+        return np.asarray(value, dtype=np.float64) + self.penalty_values(coef)
 
     def trial_values(self, coef, d, Z, D, lam):
         """J of each group at coef + λ·d, λ one number per column: O(n), nothing moves."""
@@ -1521,6 +1531,7 @@ class BatchMonitor:
         self._has_ref = False  # set by ``reference``, before the start if that is warm
         self._least = {}  # each group's least normalised row weight, once asked (C = inf)
         self._zero = {}  # each group's J's infimum 0 with a penalty, once asked
+        self._target = {}  # each group's one target where it has one (weight_target)
         self._next_scale = np.ones(n_groups, dtype=int)  # Monitor's, of each group
         self._scaling = tol > 0.0  # Monitor's: tol=0, no scaling step
         self._scale_by = {}  # group: λ, its next step λ·coef (Monitor.scale_by)
@@ -1636,15 +1647,16 @@ class BatchMonitor:
 
     def _infimum_zero_of(self, active, objective, asked):
         """Whether J's infimum is 0 in each group with a penalty (False where not
-        ``asked``): an intercept, one class holding all its weight
-        (:func:`gdlogreg._objective.one_target`), asked of the weights once a group."""
+        ``asked``): an intercept, one class holding all its weight (its target kept,
+        :func:`gdlogreg._objective.weight_target`), asked of the weights once a group."""
         new = [i for i in np.flatnonzero(asked) if active[i] not in self._zero]
         if new:
             be = objective.backend
-            one = np.atleast_1d(one_target(be.s, be.targets, objective.xp, objective.dtype))
+            one = np.atleast_1d(weight_target(be.s, be.targets, objective.xp, objective.dtype))
             for i in new:
-                self._zero[active[i]] = objective.fit_intercept and bool(
-                    one[min(i, len(one) - 1)])
+                target = float(one[min(i, len(one) - 1)])
+                self._zero[active[i]] = objective.fit_intercept and not math.isnan(target)
+                self._target[active[i]] = target
         return np.array([self._zero.get(g, False) for g in active], dtype=bool)
 
     def _least_of(self, active, objective, asked):
@@ -1662,9 +1674,17 @@ class BatchMonitor:
         """Monitor._scales of the groups ``ask`` without a penalty, where due: whether
         each group's iterate scaled by some λ passes the separated test (``_scale_by``)."""
         free = objective.penalty.free.reshape(len(active), -1)[:, 0]
-        due = free & ask & (k >= self._next_scale[active]) & self._scaling
+        due = ask & (k >= self._next_scale[active]) & self._scaling
+        out = np.zeros(len(active), dtype=bool)
         if not due.any() or point.z is None:
-            return np.zeros(len(active), dtype=bool)
+            return out
+        shift = due & ~free & (point.J <= HALF * J_ref)
+        if shift.any() and (shift := shift & self._infimum_zero_of(
+                active, objective, shift)).any():
+            out = self._shifts(k, active, objective, point, J_ref, shift)
+        due &= free
+        if not due.any():
+            return out
         idx = np.flatnonzero(due)
         self._next_scale[active[idx]] = next_scale(k)
         least = self._least_of(active, objective, due)[idx]
@@ -1678,10 +1698,37 @@ class BatchMonitor:
         lam, _ = scale_to_stop(
             values, lambda J: separated(J, J_ref[idx], self.tol, least), point.J[idx],
             scale_room(sub, coef, len(idx)))
-        out = np.zeros(len(active), dtype=bool)
         for i, scale in zip(idx, lam, strict=True):
             if scale > 0.0:
                 self._scale_by[int(active[i])] = float(scale)
+                out[i] = True
+        return out
+
+    def _shifts(self, k, active, objective, point, J_ref, shift):
+        """Monitor._shifts of the groups ``shift`` (a penalty, J's infimum 0): whether each
+        one's iterate with its intercepts shifted along its ray passes the separated test
+        for some shift; that iterate its next point (``_jump``), asked again at once."""
+        idx = np.flatnonzero(shift)
+        self._next_scale[active[idx]] = next_scale(k)
+        least = self._least_of(active, objective, shift)[idx]
+        xp, cols, k_ = objective.xp, objective.columns(idx), self.k
+        sub, coef = objective.subset(idx), _take_cols(point.coef, cols, xp)
+        Z = _take_z(point.z, cols, xp)
+        d = intercept_ray(objective.loss.base, [self._target[int(active[i])] for i in idx],
+                          sub.coef_shape, sub.backend)
+        D = sub.raw(d)
+
+        def values(lam):  # J at the intercepts shifted: Z + t·D, no product with X
+            return sub.shifted_values(coef, Z, D, np.repeat(SHIFT_STEP * np.log2(lam), k_))
+
+        lam, _ = scale_to_stop(
+            values, lambda J: separated(J, J_ref[idx], self.tol, least), point.J[idx])
+        out = np.zeros(len(active), dtype=bool)
+        for j, (i, scale) in enumerate(zip(idx, lam, strict=True)):
+            if scale > 0.0:
+                g, c = int(active[i]), slice(j * k_, (j + 1) * k_)
+                self._jump[g] = coef[:, c] + SHIFT_STEP * math.log2(scale) * d[:, c]
+                self._next_scale[g] = k + 1
                 out[i] = True
         return out
 

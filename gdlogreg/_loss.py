@@ -122,6 +122,12 @@ class BinaryLogLoss:
         return 0.5
 
     @staticmethod
+    def toward(target, m):
+        """The shift of z's columns (a host vector of m = 1) along which the loss of every
+        row of the encoded ``target`` (a sign t) falls to 0: -t, as L = log1p(exp(t·z))."""
+        return np.array([-float(target)])
+
+    @staticmethod
     def neg_entropy(q):
         """Σ q log q over the two classes of each column (q of class 1, from
         :meth:`dual_mix`): 0, as q is 0 or 1 and 0 log 0 = 1 log 1 = 0."""
@@ -254,6 +260,15 @@ class MultinomialLogLoss:
     @staticmethod
     def p_zero(m):
         return 1.0 / m
+
+    @staticmethod
+    def toward(target, m):
+        """The shift of z's m columns (a host vector) along which the loss of every row of
+        class ``target`` falls to 0: e_target - 1/m, its own column's margin over every
+        other's growing, the columns' sum kept."""
+        out = np.full(m, -1.0 / m)
+        out[int(target)] += 1.0
+        return out
 
     @staticmethod
     def neg_entropy(q):

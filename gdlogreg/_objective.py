@@ -206,21 +206,41 @@ def least_weights(s, xp, dtype):
     return to_host(xp.min(s + 2.0 * astype(s <= 0, dtype, xp), axis=0))
 
 
-def one_target(s, t, xp, dtype):
-    """Whether the rows of positive weight s (normalised; per column of a batch's (n, m)
-    weights) all have one target t (the loss's encoded targets, (n,)): one class holds
-    all the weight, so that with an intercept J's infimum is 0 whatever the penalty (w = 0
-    and that class's intercept without bound). A host bool or vector; False where every
-    row weighs the same (y holds two classes at least)."""
+def weight_target(s, t, xp, dtype):
+    """The target (the loss's code of a class, a host float) that every row of positive
+    weight s has (normalised; per column of a batch's (n, m) weights: a vector), NaN where
+    rows of two targets weigh, or where every row weighs the same (y holds two classes at
+    least)."""
     if isinstance(s, float):
-        return False
+        return math.nan
     t = astype(t, dtype, xp)
     if s.ndim == 2:
         t = xp.reshape(t, (-1, 1))
     pos = s > 0
-    hi = xp.max(xp.where(pos, t, xp.asarray(-1e30, dtype=dtype)), axis=0)
-    lo = xp.min(xp.where(pos, t, xp.asarray(1e30, dtype=dtype)), axis=0)
-    return to_host(hi == lo)
+    hi = to_host(xp.max(xp.where(pos, t, xp.asarray(-1e30, dtype=dtype)), axis=0))
+    lo = to_host(xp.min(xp.where(pos, t, xp.asarray(1e30, dtype=dtype)), axis=0))
+    return np.where(hi == lo, hi, np.nan).astype(np.float64)
+
+
+def one_target(s, t, xp, dtype):
+    """Whether the rows of positive weight s (normalised; per column of a batch's (n, m)
+    weights) all have one target t (the loss's encoded targets, (n,)): one class holds
+    all the weight, so that with an intercept J's infimum is 0 whatever the penalty (w = 0
+    and that class's intercept without bound; :func:`weight_target`). A host bool or
+    vector; False where every row weighs the same."""
+    return ~np.isnan(weight_target(s, t, xp, dtype))
+
+
+def intercept_ray(loss, targets, shape, backend):
+    """The direction (shaped ``shape`` = (d + 1, G·m): an intercept, G groups of m columns)
+    that moves each group's intercepts toward its one target of ``targets`` (a host float a
+    group, :func:`weight_target`; NaN: none, 0 there) along ``loss.toward``, 0 on the
+    weights: J falls along it to its infimum 0. In ``backend``'s namespace and dtype."""
+    m = shape[1] // len(targets)
+    row = np.concatenate([np.zeros(m) if math.isnan(c) else loss.toward(c, m)
+                          for c in targets])
+    return concat([backend.zeros((shape[0] - 1, shape[1])), backend.asarray(row[None, :])],
+                  backend.xp)
 
 
 def _host(backend, a):
@@ -1454,6 +1474,28 @@ class Objective:
         all the rows' weight (:func:`one_target`: the others' rows weigh nothing)."""
         be = self.backend
         return self.fit_intercept and bool(one_target(be.s, be.targets, be.xp, self.dtype))
+
+    def infimum_ray(self):
+        """Where J's infimum is 0 (:meth:`infimum_zero`): (d, D), the direction of the
+        intercepts along which every row's loss falls to 0 (:func:`intercept_ray`), in
+        these coordinates, and its raw prediction D (X·0 + the intercepts' shift); else
+        None."""
+        be = self.backend
+        if not self.fit_intercept:
+            return None
+        target = float(weight_target(be.s, be.targets, be.xp, self.dtype))
+        if math.isnan(target):
+            return None
+        d = intercept_ray(self.loss, [target], self.coef_shape, be)
+        return d, be.linear(self.T.to_base(d), True)
+
+    def ray_value(self, coef, z, D, t):
+        """J at coef + t·d for a coef whose raw prediction is z and a direction d of the
+        intercepts alone whose raw prediction is D (:meth:`infimum_ray`): O(n), the loss
+        in its form that cannot overflow; the penalty, which the intercepts do not enter,
+        at coef."""
+        value, _, _ = self.backend.loss_pass(Stable(self.loss), z, D, t)
+        return value + self.penalty_at(coef)
 
     def _positive_rows(self):
         """The rows of positive weight (:attr:`_positive_row_count`)."""

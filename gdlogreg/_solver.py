@@ -179,6 +179,14 @@ SEPARATED = 0.5 * math.log(2.0)
 # scaled no further than the stop asks.
 SCALE_POWERS, SCALE_SPACING, SCALE_GAP, SCALE_BISECTIONS = 16, 8, 3, 8
 
+# With a penalty, where one class holds all the rows' weight, J's infimum 0 is approached
+# along that class's intercepts alone (w at 0, which the penalty keeps near): the fit asks
+# :func:`scale_to_stop` on the same schedule, once J is below HALF of J(0), for a shift
+# t = SHIFT_STEP · log2 λ of the intercepts (:meth:`Objective.infimum_ray`; up to 64: every
+# row's loss e^-64 lower), O(n) a try from z + t·D. Without it gd, nesterov and
+# backtracking crawled to max_iter (review 211).
+SHIFT_STEP, HALF = 4.0, 0.5
+
 # J above DIVERGENCE_FACTOR * (J at the start + 1) means the steps blow up.
 DIVERGENCE_FACTOR = 10.0
 
@@ -560,6 +568,7 @@ class Monitor:
         self.dual = objective.has_dual
         self._least = None  # the least normalised weight of a row, once asked (C = inf)
         self._infimum_zero = None  # with a penalty: J's infimum 0, once asked (_separated)
+        self._ray = None  # with a penalty: (d, D) of Objective.infimum_ray, once asked, or ()
         self._next_scale = 1  # the iteration scale_to_stop is tried at next
         self.scale_by = None  # λ: the loop's next step is λ·coef (scale_to_stop)
         # coef: the loop's next point (the classes' shift or a refused stop's step,
@@ -641,10 +650,12 @@ class Monitor:
         """Whether, without a penalty, λ·coef passes the separated test for some λ
         (:func:`scale_to_stop`, tried on SCALE_SPACING's schedule or ``now``; ``scale_by``
         that λ)."""
-        if not self._scaling or self.dual or (k < self._next_scale and not now) or (
+        if not self._scaling or (k < self._next_scale and not now) or (
             self.ref is None or point.z is None
         ):
             return False
+        if self.dual:
+            return self._shifts(k, point)
         self._next_scale = next_scale(k)
         if self._least is None:
             self._least = self.objective.least_weight()
@@ -659,6 +670,33 @@ class Monitor:
         if lam[0] > 0.0:
             self.scale_by = float(lam[0])
         return self.scale_by is not None
+
+    def _shifts(self, k, point):
+        """With a penalty, where J's infimum is 0 (one class holds all the weight): whether
+        the iterate with its intercepts shifted along :meth:`Objective.infimum_ray` passes
+        the separated test for some shift (:func:`scale_to_stop`, the shift SHIFT_STEP ·
+        log2 λ; the note at SHIFT_STEP); ``jump`` that iterate, asked again at once."""
+        if not point.J <= HALF * self.ref[1]:
+            return False
+        if self._ray is None:
+            self._ray = self.objective.infimum_ray() or ()
+            self._infimum_zero = bool(self._ray)
+        if not self._ray:
+            return False
+        self._next_scale = next_scale(k)
+        if self._least is None:
+            self._least = self.objective.least_weight()
+        (d, D), obj, coef = self._ray, self.objective, point.coef
+
+        def values(lam):  # J at the intercepts shifted: z + t·D, no product with X
+            return [obj.ray_value(coef, point.z, D, SHIFT_STEP * math.log2(lam[0]))]
+
+        lam, _ = scale_to_stop(
+            values, lambda J: separated(J, self.ref[1], self.tol, self._least), [point.J])
+        if lam[0] > 0.0:
+            self.jump = coef + SHIFT_STEP * math.log2(lam[0]) * d
+            self._next_scale = k + 1
+        return self.jump is not None
 
     def _passes(self, opt, point):
         """The stopping test (module docstring)."""
