@@ -217,8 +217,9 @@ def weight_target(s, t, xp, dtype):
     if s.ndim == 2:
         t = xp.reshape(t, (-1, 1))
     pos = s > 0
-    hi = to_host(xp.max(xp.where(pos, t, xp.asarray(-1e30, dtype=dtype)), axis=0))
-    lo = to_host(xp.min(xp.where(pos, t, xp.asarray(1e30, dtype=dtype)), axis=0))
+    # (full_like: on t's device, where an array API namespace puts the data)
+    hi = to_host(xp.max(xp.where(pos, t, xp.full_like(t, -1e30)), axis=0))
+    lo = to_host(xp.min(xp.where(pos, t, xp.full_like(t, 1e30)), axis=0))
     return np.where(hi == lo, hi, np.nan).astype(np.float64)
 
 

@@ -155,3 +155,25 @@ def test_without_an_intercept_nothing_shifts():
     model, _ = _fit(GD(solver="gd", fit_intercept=False), X, y,
                     sample_weight=(y == 1).astype(float))
     assert model.stop_reason_ != "separated"
+
+
+@pytest.mark.parametrize("kind", ["binary", "multinomial"])
+def test_array_api_on_its_device(kind):
+    """The one target is read on X's device (array_api_strict's second device)."""
+    xps = pytest.importorskip("array_api_strict")
+    pytest.importorskip("scipy", minversion="1.14")
+    from sklearn import config_context
+
+    X, y = _data(kind)
+    sw = (y == 1).astype(float)
+    ref, _ = _fit(GD(solver="gd"), X, y, sample_weight=sw)
+    device = xps.Device("device1")
+    Xd, yd, swd = (xps.asarray(a, device=device) for a in (X, y, sw))
+    with config_context(array_api_dispatch=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = GD(solver="gd").fit(Xd, yd, sample_weight=swd)
+        search = GCV(Cs=2, cv=3).fit(Xd, yd, sample_weight=swd)
+    assert model.stop_reason_ == "separated" and int(model.n_iter_[0]) == ref.n_iter_[0]
+    assert model.coef_.device == device and search.coef_.device == device
+    np.testing.assert_allclose(np.asarray(xps.asarray(model.intercept_, device=xps.Device(
+        "CPU_DEVICE"))), ref.intercept_, rtol=1e-9)
