@@ -531,6 +531,7 @@ class GradientDescentLogisticRegression(
         xp, be = problem.xp, problem.backend
         m, d = problem.n_columns, problem.n_features
         W, b = problem.split(problem.held_in_range(result.coef))
+        W = problem.penalty.unfloored(W)
         if b is not None:
             b = _intercepts_summing_to_zero(b, xp)
         fitted = {

@@ -40,9 +40,11 @@ def _column(weights, xp):
 
 
 # The smallest C·Σs used, by the data's itemsize: below it the penalty is that
-# of C·Σs = SCALE_FLOOR. The weights are then 0 to within 1/√(1/SCALE_FLOOR)
-# times the gradient of the loss, and l2, l2·W and ‖W‖² stay finite and normal
-# in the data's dtype (C=5e-324 would give l2 = inf and J = inf·0 = nan).
+# of C·Σs = SCALE_FLOOR, so that l2, l2·W and ‖W‖² stay finite and normal in the
+# data's dtype (C=5e-324 would give l2 = inf and J = inf·0 = nan). The weights are then
+# -∇L/l2 to first order in C·Σs, linear in it: the fitted weights are scaled back by
+# C·Σs / SCALE_FLOOR (:meth:`ElasticNet.unfloored`); at the floor they were 1e30 times
+# the asked C's in float32 (C = 1e-60: J 75 times J at W = 0; review 212).
 SCALE_FLOOR = {4: 1e-30, 8: 1e-290}
 
 # Below this ‖W‖² is summed again from W / max|W|: its squares may be subnormal.
@@ -52,8 +54,10 @@ _SQ_FLOOR = {4: 1e-30, 8: 1e-280}
 class ElasticNet:
     """½ l2 ‖W‖² + l1 ‖W‖₁; pure L2 with l1 = 0, pure L1 with l2 = 0."""
 
-    def __init__(self, l2, l1, total=None):
+    def __init__(self, l2, l1, total=None, floor_share=1.0):
         self.l2, self.l1 = float(l2), float(l1)
+        #: C·Σs over the floor it was raised to (:data:`SCALE_FLOOR`), 1 where not raised
+        self.floor_share = float(floor_share)
         #: Σ of the raw sample weights (the rows, a weight of 2 counting as two), from
         #: :meth:`scaled`; None where not known
         self.total = total
@@ -77,8 +81,16 @@ class ElasticNet:
         scale = C * float(sw_sum)
         if scale == math.inf:  # Σs kept: the whitening rules count a weight of 2 as two rows
             return cls(0.0, 0.0, float(sw_sum))
-        scale = max(scale, SCALE_FLOOR[4 if itemsize == 4 else 8])
-        return cls((1.0 - l1_ratio) / scale, l1_ratio / scale, float(sw_sum))
+        floor = SCALE_FLOOR[4 if itemsize == 4 else 8]
+        share = 1.0 if scale >= floor else scale / floor
+        scale = max(scale, floor)
+        return cls((1.0 - l1_ratio) / scale, l1_ratio / scale, float(sw_sum), share)
+
+    def unfloored(self, W):
+        """The weights W (original coordinates) of a fit at this penalty as the weights of
+        the C asked where C·Σs was raised to its floor: times :attr:`floor_share` (the
+        note at :data:`SCALE_FLOOR`; an L1 part's zeros stay 0). W itself elsewhere."""
+        return W if self.floor_share == 1.0 else W * self.floor_share
 
     @property
     def smooth(self):

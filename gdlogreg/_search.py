@@ -690,6 +690,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             )
         if self.verbose:  # the batch's last iterations may fall between the printed ones
             print(_batch_summary(out))
+        d = backend.n_features
+        for result, pen in zip(out, penalties, strict=True):  # the single fits' weights
+            result.coef[:d] = pen.unfloored(result.coef[:d])
         return out
 
     def _progress(self, n_columns):
