@@ -32,10 +32,10 @@ def _data(kind):
 
 
 def _fit(est, X, y, **kw):
+    """``est`` fitted, and the messages of the warnings the fit gave."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        est.fit(X, y, **kw)
-    return est, [str(w.message) for w in caught]
+        return est.fit(X, y, **kw), [str(w.message) for w in caught]
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
