@@ -57,7 +57,7 @@ from ._solver import (
     LOOSE_FACTOR,
     PENALTY_GAP,
     POLISH_STEPS,
-    SHIFT_STEP,
+    SHIFT_BISECTIONS,
     STALL_ITERS,
     Monitor,
     SupportAsks,
@@ -73,6 +73,7 @@ from ._solver import (
     scale_room,
     scale_to_stop,
     separated,
+    shift_step,
     stalled,
 )
 from ._steps._base import Drift, _start, eps, interpolated, vdot
@@ -1713,21 +1714,26 @@ class BatchMonitor:
         least = self._least_of(active, objective, shift)[idx]
         xp, cols, k_ = objective.xp, objective.columns(idx), self.k
         sub, coef = objective.subset(idx), _take_cols(point.coef, cols, xp)
-        Z = _take_z(point.z, cols, xp)
+        n = objective.n_features  # the weights at 0: the infimum's (Objective.ray_start)
+        coef = concat([xp.zeros_like(coef[:n, ...]), coef[n:, ...]], xp)
+        Z = sub.raw(coef)
         d = intercept_ray(objective.loss.base, [self._target[int(active[i])] for i in idx],
                           sub.coef_shape, sub.backend)
         D = sub.raw(d)
 
+        step = shift_step(least)
+
         def values(lam):  # J at the intercepts shifted: Z + t·D, no product with X
-            return sub.shifted_values(coef, Z, D, np.repeat(SHIFT_STEP * np.log2(lam), k_))
+            return sub.shifted_values(coef, Z, D, np.repeat(step * np.log2(lam), k_))
 
         lam, _ = scale_to_stop(
-            values, lambda J: separated(J, J_ref[idx], self.tol, least), point.J[idx])
+            values, lambda J: separated(J, J_ref[idx], self.tol, least), point.J[idx],
+            bisections=SHIFT_BISECTIONS)
         out = np.zeros(len(active), dtype=bool)
         for j, (i, scale) in enumerate(zip(idx, lam, strict=True)):
             if scale > 0.0:
                 g, c = int(active[i]), slice(j * k_, (j + 1) * k_)
-                self._jump[g] = coef[:, c] + SHIFT_STEP * math.log2(scale) * d[:, c]
+                self._jump[g] = coef[:, c] + float(step[j] * math.log2(scale)) * d[:, c]
                 self._next_scale[g] = k + 1
                 out[i] = True
         return out

@@ -481,8 +481,8 @@ class GradientDescentLogisticRegression(
         start = getattr(self, "coef_", None)
         warm = self.warm_start and start is not None and tuple(np.shape(start)) == (m, d)
         if warm:
-            W = be.asarray(_common_shift_dropped(
-                _finite_start("coef_", self._coef_host()), objective.penalty)).T
+            W = be.asarray(objective.penalty.floored(_common_shift_dropped(
+                _finite_start("coef_", self._coef_host()), objective.penalty))).T
             b = be.asarray(_intercepts_centred(
                 _finite_start("intercept_", _warm_intercept(self.intercept_, m)))
             ) if self.fit_intercept else None

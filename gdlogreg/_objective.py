@@ -1490,6 +1490,15 @@ class Objective:
         d = intercept_ray(self.loss, [target], self.coef_shape, be)
         return d, be.linear(self.T.to_base(d), True)
 
+    def ray_start(self, coef):
+        """(coef with its weights at 0, its raw prediction): the ray of
+        :meth:`infimum_ray` starts there, where the infimum lies (the weights' penalty,
+        1e-32 at weights of 1e-16, held J above the separated test's bound where a row
+        weighs 1e-40; review 213)."""
+        d = self.problem.n_features
+        start = concat([self.backend.zeros((d, coef.shape[1])), coef[d:, ...]], self.xp)
+        return start, self.backend.linear(self.T.to_base(start), True)
+
     def ray_value(self, coef, z, D, t):
         """J at coef + t·d for a coef whose raw prediction is z and a direction d of the
         intercepts alone whose raw prediction is D (:meth:`infimum_ray`): O(n), the loss

@@ -92,6 +92,14 @@ class ElasticNet:
         note at :data:`SCALE_FLOOR`; an L1 part's zeros stay 0). W itself elsewhere."""
         return W if self.floor_share == 1.0 else W * self.floor_share
 
+    def floored(self, W):
+        """The weights W of the C asked (a warm start's, original coordinates) as those of
+        the fit at the floor: :meth:`unfloored`'s inverse (0 where C·Σs underflowed to 0;
+        a start scaled down again at each warm fit shrank to 0; review 213)."""
+        if self.floor_share == 1.0:
+            return W
+        return W / self.floor_share if self.floor_share > 0.0 else W * 0.0
+
     @property
     def smooth(self):
         """No L1 part (an L2 penalty or none): where the whitened steps apply. C = inf

@@ -674,6 +674,9 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
         )
         rule = _batch.RULES[self.solver]("auto" if kind == "auto" else lrs)
         coef0 = objective.zeros()
+        d = backend.n_features
+        starts = [c if c is None else np.concatenate([pen.floored(c[:d]), c[d:]])
+                  for c, pen in zip(starts, penalties, strict=True)]  # (unfloored's inverse)
         if any(c is not None for c in starts):
             # Each group's start in the coordinates it descends in (its fold's
             # standardization, which depends on its C): T⁻¹ of [w; b].
@@ -690,7 +693,6 @@ class GradientDescentLogisticRegressionCV(GradientDescentLogisticRegression):
             )
         if self.verbose:  # the batch's last iterations may fall between the printed ones
             print(_batch_summary(out))
-        d = backend.n_features
         for result, pen in zip(out, penalties, strict=True):  # the single fits' weights
             result.coef[:d] = pen.unfloored(result.coef[:d])
         return out

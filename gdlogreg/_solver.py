@@ -182,10 +182,23 @@ SCALE_POWERS, SCALE_SPACING, SCALE_GAP, SCALE_BISECTIONS = 16, 8, 3, 8
 # With a penalty, where one class holds all the rows' weight, J's infimum 0 is approached
 # along that class's intercepts alone (w at 0, which the penalty keeps near): the fit asks
 # :func:`scale_to_stop` on the same schedule, once J is below HALF of J(0), for a shift
-# t = SHIFT_STEP · log2 λ of the intercepts (:meth:`Objective.infimum_ray`; up to 64: every
-# row's loss e^-64 lower), O(n) a try from z + t·D. Without it gd, nesterov and
-# backtracking crawled to max_iter (review 211).
-SHIFT_STEP, HALF = 4.0, 0.5
+# t = shift_step(s_min) · log2 λ of the intercepts (:meth:`Objective.infimum_ray`; up to
+# 64 + log(1/s_min): every row's loss e^-64 lower, and below the least weight's share that
+# the separated test asks: a row of weight 1e-40 beside rows of 1 asks a margin of 100;
+# review 213), O(n) a try from z + t·D. Without it gd, nesterov and backtracking crawled
+# to max_iter (review 211).
+# The shift is bisected SHIFT_BISECTIONS times (t to within 1e-8 of its range): the stop
+# lands where J first passes, on the intercepts alone, whatever the path that led there
+# (float32 search folds, whose sums round otherwise than their single fits', stopped 0.25
+# apart in t under SCALE_BISECTIONS, their held-out log-losses 0.05 apart; review 213).
+SHIFT_STEP, HALF, SHIFT_BISECTIONS = 4.0, 0.5, 32
+
+
+def shift_step(least):
+    """The intercepts' shift per doubling of :func:`scale_to_stop`'s λ (the note at
+    SHIFT_STEP) where the least normalised weight of a row is ``least`` (numbers, or an
+    array of them)."""
+    return SHIFT_STEP + np.log(1.0 / np.minimum(least, 1.0)) / SCALE_POWERS
 
 # J above DIVERGENCE_FACTOR * (J at the start + 1) means the steps blow up.
 DIVERGENCE_FACTOR = 10.0
@@ -249,10 +262,11 @@ def next_scale(k):
     return k + np.maximum(SCALE_GAP, k // SCALE_SPACING)
 
 
-def scale_to_stop(values, passes, J, most=math.inf):
+def scale_to_stop(values, passes, J, most=math.inf, bisections=SCALE_BISECTIONS):
     """(λ, J(λ·coef)) of each entry for the least λ in [1, Λ] whose J ``passes`` (a test of
     an array of J), to within 2^(SCALE_POWERS / 2^SCALE_BISECTIONS), Λ = 2^SCALE_POWERS
-    or ``most`` (each entry's largest λ, :func:`scale_room`) if less; else (0, J). One pass
+    or ``most`` (each entry's largest λ, :func:`scale_room`) if less; else (0, J); to within
+    2^(SCALE_POWERS / 2^bisections) for another number of ``bisections``. One pass
     at Λ first: where J(Λ) does not pass, no λ below it does (J is convex in λ, and a J(Λ)
     that passes has every row's loss below log 2, every margin positive, so J falls all the
     way); then bisections in log λ. ``values(lam)``: J(λ·coef) of every entry at its λ
@@ -265,7 +279,7 @@ def scale_to_stop(values, passes, J, most=math.inf):
         return np.zeros(len(J)), J
     lo, hi = np.zeros(len(J)), np.log2(np.maximum(top, 1.0))  # log2 λ
     J = np.where(found, new, J)
-    for _ in range(SCALE_BISECTIONS):
+    for _ in range(bisections):
         mid = (lo + hi) / 2.0
         new = np.asarray(values(np.where(found, 2.0**mid, 1.0)), dtype=np.float64)
         ok = found & passes(new)
@@ -674,8 +688,9 @@ class Monitor:
     def _shifts(self, k, point):
         """With a penalty, where J's infimum is 0 (one class holds all the weight): whether
         the iterate with its intercepts shifted along :meth:`Objective.infimum_ray` passes
-        the separated test for some shift (:func:`scale_to_stop`, the shift SHIFT_STEP ·
-        log2 λ; the note at SHIFT_STEP); ``jump`` that iterate, asked again at once."""
+        the separated test for some shift (:func:`scale_to_stop`, the shift
+        :func:`shift_step` · log2 λ; the note at SHIFT_STEP), its weights at 0 where the
+        infimum lies; ``jump`` that iterate, asked again at once."""
         if not point.J <= HALF * self.ref[1]:
             return False
         if self._ray is None:
@@ -686,15 +701,18 @@ class Monitor:
         self._next_scale = next_scale(k)
         if self._least is None:
             self._least = self.objective.least_weight()
-        (d, D), obj, coef = self._ray, self.objective, point.coef
+        (d, D), obj = self._ray, self.objective
+        coef, Z = obj.ray_start(point.coef)  # the weights at 0: the infimum's
+        step = float(shift_step(self._least))
 
         def values(lam):  # J at the intercepts shifted: z + t·D, no product with X
-            return [obj.ray_value(coef, point.z, D, SHIFT_STEP * math.log2(lam[0]))]
+            return [obj.ray_value(coef, Z, D, step * math.log2(lam[0]))]
 
         lam, _ = scale_to_stop(
-            values, lambda J: separated(J, self.ref[1], self.tol, self._least), [point.J])
+            values, lambda J: separated(J, self.ref[1], self.tol, self._least), [point.J],
+            bisections=SHIFT_BISECTIONS)
         if lam[0] > 0.0:
-            self.jump = coef + SHIFT_STEP * math.log2(lam[0]) * d
+            self.jump = coef + step * math.log2(lam[0]) * d
             self._next_scale = k + 1
         return self.jump is not None
 

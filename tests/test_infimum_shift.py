@@ -177,3 +177,36 @@ def test_array_api_on_its_device(kind):
     assert model.coef_.device == device and search.coef_.device == device
     np.testing.assert_allclose(np.asarray(xps.asarray(model.intercept_, device=xps.Device(
         "CPU_DEVICE"))), ref.intercept_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_row_of_tiny_weight_in_the_class(solver):
+    """A row of weight 1e-40 beside rows of 1 asks a margin of about 100 of the separated
+    test: the shift reaches it (its range grows with the least weight), from weights at
+    0 (their penalty, 1e-32 at weights of 1e-16, held J above the bound; review 213)."""
+    X, y = _data("binary")
+    sw = (y == 1).astype(float)
+    sw[np.flatnonzero(y == 1)[0]] = 1e-40
+    model, _ = _fit(GD(solver=solver), X, y, sample_weight=sw)
+    assert model.stop_reason_ == "separated" and model.n_iter_[0] < 50
+    assert 90.0 < model.intercept_[0] < 110.0
+    assert np.all(model.coef_ == 0.0)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "gd"])
+@pytest.mark.parametrize("layout", ["csr", "csc"])
+def test_float32_sparse_search_folds_land_where_the_single_fits_do(solver, layout):
+    """The shift is bisected finely: the stop lands where J first passes, whatever the
+    float32 rounding of the path (fold scores 0.08 apart before; review 213)."""
+    import scipy.sparse as sp
+
+    X, y = _data("binary")
+    X = getattr(sp, f"{layout}_matrix")(X.astype(np.float32))
+    cv = StratifiedKFold(3, shuffle=True, random_state=1)
+    kw = dict(solver=solver, class_weight={0: 0.0, 1: 1.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = GCV(Cs=[1e-4, 1.0, 1e4], cv=cv, scoring="neg_log_loss", **kw).fit(X, y)
+        grid = GridSearchCV(GD(**kw), {"C": [1e-4, 1.0, 1e4]}, cv=cv,
+                            scoring="neg_log_loss").fit(X, y)
+    np.testing.assert_allclose(_scores(ours, 3), _scores(grid, 3), rtol=1e-5)

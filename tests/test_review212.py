@@ -71,3 +71,16 @@ def test_the_search_scales_as_the_single_fits(dtype):
                 np.testing.assert_allclose(  # (float32 at C = 1: the paths' rounding)
                     got, single.coef_[k], rtol=1e-4,
                     atol=max(tiny, 1e-5 * float(np.abs(single.coef_).max())))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_warm_starts_below_the_floor_keep_the_weights(dtype):
+    """A warm start's weights (the asked C's) are raised to the floor's scale first: each
+    warm fit scaled them down again (1e-298, 1e-305, 7e-313; review 213)."""
+    X, y = load_breast_cancer(return_X_y=True)
+    X = X.astype(dtype)
+    C = 1e-40 if dtype == np.float32 else 1e-300
+    model = GD(C=C, warm_start=True)
+    first = _fit(model, X, y).coef_.copy()
+    for _ in range(2):
+        np.testing.assert_allclose(_fit(model, X, y).coef_, first, rtol=1e-5)
