@@ -41,6 +41,7 @@ from ._objective import (
     best_shift,
     dense_metric_applies,
     intercept_ray,
+    intercepts_alone,
     least_weights,
     paid_start,
     standardized,
@@ -1714,14 +1715,12 @@ class BatchMonitor:
         least = self._least_of(active, objective, shift)[idx]
         xp, cols, k_ = objective.xp, objective.columns(idx), self.k
         sub, coef = objective.subset(idx), _take_cols(point.coef, cols, xp)
-        n = objective.n_features  # the weights at 0: the infimum's (Objective.ray_start)
-        coef = concat([xp.zeros_like(coef[:n, ...]), coef[n:, ...]], xp)
+        # the weights at 0, where the infimum lies (Objective.ray_start)
+        coef = intercepts_alone(coef, objective.n_features, sub.backend)
         Z = sub.raw(coef)
         d = intercept_ray(objective.loss.base, [self._target[int(active[i])] for i in idx],
                           sub.coef_shape, sub.backend)
-        D = sub.raw(d)
-
-        step = shift_step(least)
+        D, step = sub.raw(d), shift_step(least)
 
         def values(lam):  # J at the intercepts shifted: Z + t·D, no product with X
             return sub.shifted_values(coef, Z, D, np.repeat(step * np.log2(lam), k_))

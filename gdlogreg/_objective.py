@@ -244,6 +244,12 @@ def intercept_ray(loss, targets, shape, backend):
                   backend.xp)
 
 
+def intercepts_alone(coef, d, backend):
+    """coef (d weights' rows, then the intercepts') with its weights at 0: where J's
+    infimum is 0 it lies there (:meth:`Objective.ray_start`)."""
+    return concat([backend.zeros((d, coef.shape[1])), coef[d:, ...]], backend.xp)
+
+
 def _host(backend, a):
     """A small array (parameters, gradients) as float64 numpy on the host."""
     if not isinstance(a, np.ndarray):
@@ -1495,8 +1501,7 @@ class Objective:
         :meth:`infimum_ray` starts there, where the infimum lies (the weights' penalty,
         1e-32 at weights of 1e-16, held J above the separated test's bound where a row
         weighs 1e-40; review 213)."""
-        d = self.problem.n_features
-        start = concat([self.backend.zeros((d, coef.shape[1])), coef[d:, ...]], self.xp)
+        start = intercepts_alone(coef, self.problem.n_features, self.backend)
         return start, self.backend.linear(self.T.to_base(start), True)
 
     def ray_value(self, coef, z, D, t):

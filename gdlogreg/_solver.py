@@ -180,13 +180,13 @@ SEPARATED = 0.5 * math.log(2.0)
 SCALE_POWERS, SCALE_SPACING, SCALE_GAP, SCALE_BISECTIONS = 16, 8, 3, 8
 
 # With a penalty, where one class holds all the rows' weight, J's infimum 0 is approached
-# along that class's intercepts alone (w at 0, which the penalty keeps near): the fit asks
-# :func:`scale_to_stop` on the same schedule, once J is below HALF of J(0), for a shift
-# t = shift_step(s_min) · log2 λ of the intercepts (:meth:`Objective.infimum_ray`; up to
-# 64 + log(1/s_min): every row's loss e^-64 lower, and below the least weight's share that
-# the separated test asks: a row of weight 1e-40 beside rows of 1 asks a margin of 100;
-# review 213), O(n) a try from z + t·D. Without it gd, nesterov and backtracking crawled
-# to max_iter (review 211).
+# along that class's intercepts alone, the weights at 0: the fit asks :func:`scale_to_stop`
+# on the same schedule, once J is below HALF of J(0), for the point (0, b + t·d), t =
+# shift_step(s_min) · log2 λ (:meth:`Objective.infimum_ray`, :meth:`Objective.ray_start`;
+# up to 64 + log(1/s_min): every row's loss e^-64 lower, and below the least weight's
+# share that the separated test asks: a row of weight 1e-40 beside rows of 1 asks a margin
+# of 100; review 213), O(n) a try from z₀ + t·D. Without it gd, nesterov and backtracking
+# crawled to max_iter (review 211).
 # The shift is bisected SHIFT_BISECTIONS times (t to within 1e-8 of its range): the stop
 # lands where J first passes, on the intercepts alone, whatever the path that led there
 # (float32 search folds, whose sums round otherwise than their single fits', stopped 0.25
