@@ -508,7 +508,8 @@ def bulk_moments(problem):
     the bulk's or more (its rows within BULK_MADS weighted MADs of its weighted median);
     {} where the backend reads no columns. A candidate is a column one of whose rows could hold a
     quarter of its variance (|x - x̄|² s_max >= σ²/4, s the normalised weights); one
-    read of X for the ranges, one of each candidate's column. A sentinel code (-5e12
+    read of X for the ranges, and the candidates' non-zeros (``column_samples``: one more
+    read of CSR X, or a read of each dense column). A sentinel code (-5e12
     among values of spread 10) sets σ 1e11 times the bulk's: in those coordinates the
     bulk's own spread is 1e-11 and its weight's optimum 3e11, a valley the stopping
     tests read as flat (review 204)."""
@@ -527,9 +528,12 @@ def bulk_moments(problem):
     dev = np.maximum(hi - centre, centre - lo)
     with np.errstate(over="ignore", invalid="ignore"):
         candidates = np.flatnonzero((spread > 0.0) & (2.0 * math.sqrt(s_max) * dev >= spread))
+    if len(candidates):  # (zeros of more than half the weight: median and MAD 0)
+        total = s * be.n_samples if isinstance(s, float) else float(np.sum(to_host(s)))
+        candidates = candidates[be.column_zeros(candidates) <= 0.5 * total]
     out = {}
-    for j in candidates:
-        bulk = _bulk_of(be.column_values(int(j)), s, float(spread[j]))
+    for j, (x, w) in zip(candidates, be.column_samples(candidates), strict=True):
+        bulk = _bulk_of(x, w, float(spread[j]))
         if bulk is not None:
             out[int(j)] = bulk
     return out
@@ -542,13 +546,12 @@ def _weighted_median(x, w):
     return float(x[order][min(np.searchsorted(cw, 0.5 * cw[-1]), len(x) - 1)])
 
 
-def _bulk_of(x, s, spread):
-    """(mean, standard deviation) of the bulk of column values x (weights s: an array, or
-    equal), or None where its spread is not BULK_RATIO times below ``spread`` or is 0;
-    its sums of x / max |x| (values near the float limit: no square overflows)."""
-    w = np.full(len(x), float(s)) if isinstance(s, float) else to_host(s)
-    keep = w > 0.0
-    x, w = x[keep], w[keep]
+def _bulk_of(x, w, spread):
+    """(mean, standard deviation) of the bulk of a column given as values x of positive
+    weights w (each row, or a value standing for several: the backend's
+    ``column_samples``), or None where its spread is not BULK_RATIO times below
+    ``spread`` or is 0; its sums of x / max |x| (values near the float limit: no square
+    overflows)."""
     if not len(x):
         return None
     med = _weighted_median(x, w)

@@ -1209,21 +1209,62 @@ class NumpyBackend(HostArrays, ArrayBackend):
                 np.maximum(hi, A.max(axis=0), out=hi)
         return lo, hi
 
-    def column_values(self, j):
-        """Column j of X over every row (host float64, a new array; sparse X's duplicates
-        summed, the caller's X left as it is)."""
-        X = self.X
+    def column_zeros(self, cols):
+        """A lower bound on the weight of the rows where each column of ``cols`` is 0
+        (host float64): the rows' whole weight less that of the rows on which sparse X
+        stores an entry of the column (a repeat counted again), or dense X's zeros, by
+        the moments' row blocks. :func:`gdlogreg._problem.bulk_moments` skips a column
+        whose zeros hold more than half the weight (its median and MAD are 0) without
+        :meth:`column_samples`."""
+        X, s, cols = self.X, self.s, np.asarray(cols, dtype=np.int64)
+        equal = isinstance(s, float)
+        total = s * X.shape[0] if equal else float(np.sum(s))
         if not self._sparse:
-            return np.asarray(X[:, j], dtype=np.float64).copy()
-        out = np.zeros(X.shape[0])
+            out = np.zeros(len(cols))
+            rows = self._moment_rows()
+            for i in range(0, X.shape[0], rows):
+                zero = X[i : i + rows, cols] == 0
+                out += zero.sum(axis=0) * s if equal else s[i : i + rows] @ zero
+            return out
         if X.format == "csc":
-            part = slice(X.indptr[j], X.indptr[j + 1])
-            np.add.at(out, X.indices[part], X.data[part])
-        else:  # csr
-            at = np.flatnonzero(X.indices == j)
-            rows = np.searchsorted(X.indptr, at, side="right") - 1
-            np.add.at(out, rows, X.data[at])
-        return out
+            count = np.diff(X.indptr)[cols]
+            stored = count * s if equal else np.add.reduceat(
+                np.append(s[X.indices], 0.0), X.indptr[:-1])[cols] * (count > 0)
+        else:
+            at = np.isin(X.indices, cols)
+            w = None if equal else np.repeat(s, np.diff(X.indptr))[at]
+            stored = np.bincount(X.indices[at], weights=w, minlength=X.shape[1])[cols]
+            stored = stored * s if equal else stored
+        return np.maximum(total - stored, 0.0)
+
+    def column_samples(self, cols):
+        """(x, w) of each column j of ``cols`` (ascending), in their order (a generator):
+        its non-zero values on the rows of positive weight with those rows' weights, and
+        one 0 holding the weight of its other rows where that is positive (host float64;
+        sparse X's duplicates summed, the caller's X left as it is). A weighted median or
+        moment of the column from its non-zeros alone (:func:`gdlogreg._problem.
+        bulk_moments`): a read of CSR X for all the columns at once, where each column's
+        read and a sort of its n rows cost movielens's 5,000 one-hot candidates 9 s
+        (benchmarks/README.md, "The bulk's check from the non-zeros")."""
+        X, s, n = self.X, self.s, self.X.shape[0]
+        if not self._sparse:
+            for j in cols:
+                x = np.asarray(X[:, j], dtype=np.float64)
+                rows = np.flatnonzero(x)
+                yield _gathered(x[rows], rows, s, n)
+            return
+        if X.format == "csc":
+            for j in cols:
+                part = slice(X.indptr[j], X.indptr[j + 1])
+                yield _gathered(X.data[part], X.indices[part], s, n)
+            return
+        at = np.flatnonzero(np.isin(X.indices, cols))  # csr: one read of its indices
+        order = np.argsort(X.indices[at], kind="stable")
+        at = at[order]
+        rows = np.searchsorted(X.indptr, at, side="right") - 1
+        bounds = np.searchsorted(X.indices[at], np.r_[cols, np.iinfo(np.int64).max])
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            yield _gathered(X.data[at[lo:hi]], rows[lo:hi], s, n)
 
     def _gram_rows(self, products=False):
         """Rows per block of the dense Grams and their diagonals: the whole of a small X
@@ -1609,20 +1650,59 @@ def _origin(row, scale, dtype):
 
 
 def _sparse_ranges(X):
-    """:meth:`NumpyBackend.column_ranges` of CSR or CSC X (None for another format)."""
+    """:meth:`NumpyBackend.column_ranges` of CSR or CSC X (None for another format). X
+    with repeated entries is read a block of CHUNK rows (CSR) or columns (CSC) at a time,
+    each block's repeats summed in a copy of it: the parts of a far value stored as two
+    entries read as a range a third narrower, and its column passed as one no row sets
+    (the fit's model then differed from the canonical X's by 15 %)."""
     if X.format not in ("csr", "csc"):
         return None
     n, d = X.shape
-    data = np.asarray(X.data, dtype=np.float64)
-    if X.format == "csr":
-        cols = X.indices
-    else:
-        cols = np.repeat(np.arange(d), np.diff(X.indptr))
     lo, hi = np.full(d, np.inf), np.full(d, -np.inf)
-    np.minimum.at(lo, cols, data)
-    np.maximum.at(hi, cols, data)
-    short = np.bincount(cols, minlength=d) < n  # a row not stored: a 0
+    count = np.zeros(d, dtype=np.int64)
+    for B, first in _canonical_blocks(X):
+        data = np.asarray(B.data, dtype=np.float64)
+        if X.format == "csr":
+            cols = B.indices
+        else:
+            cols = np.repeat(np.arange(B.shape[1]) + first, np.diff(B.indptr))
+        np.minimum.at(lo, cols, data)
+        np.maximum.at(hi, cols, data)
+        count += np.bincount(cols, minlength=d)
+    short = count < n  # a row not stored: a 0
     return np.where(short, np.minimum(lo, 0.0), lo), np.where(short, np.maximum(hi, 0.0), hi)
+
+
+def _canonical_blocks(X):
+    """X (CSR or CSC) itself where its entries are canonical (no repeats), else blocks of
+    CHUNK rows (CSR) or columns (CSC), each a copy whose repeats are summed: (block, the
+    index of its first column, 0 for CSR)."""
+    if X.has_canonical_format:
+        yield X, 0
+        return
+    csr = X.format == "csr"
+    for a in range(0, X.shape[0] if csr else X.shape[1], CHUNK):
+        B = (X[a : a + CHUNK] if csr else X[:, a : a + CHUNK]).copy()
+        B.sum_duplicates()
+        yield B, 0 if csr else a
+
+
+def _gathered(values, rows, s, n):
+    """:meth:`NumpyBackend.column_samples`'s (x, w) of a column whose entries ``values``
+    lie on ``rows`` (repeats summed) of n, the rows' weights s (an array, or equal)."""
+    rows, at = np.unique(np.asarray(rows, dtype=np.int64), return_inverse=True)
+    x = np.bincount(at.reshape(-1), weights=np.asarray(values, dtype=np.float64),
+                    minlength=len(rows))
+    if isinstance(s, float):
+        w, rest = np.full(len(rows), s), s * (n - len(rows))
+    else:
+        w = np.asarray(s[rows], dtype=np.float64)
+        rest = float(np.sum(s)) - float(np.sum(w))
+    keep = (x != 0.0) & (w > 0.0)
+    zero = max(rest, 0.0) + float(np.sum(w[~keep]))  # (a weight-0 row's 0 adds 0)
+    if not zero > 0.0:
+        return x[keep], w[keep]
+    return np.append(x[keep], 0.0), np.append(w[keep], zero)
 
 
 def _positive_rows(A, s, i):
