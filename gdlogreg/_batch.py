@@ -65,6 +65,7 @@ from ._solver import (
     at_rounding,
     curvature_factor,
     decrement_target,
+    diagonal_falls,
     exact_due,
     falling,
     fresh_above,
@@ -1512,6 +1513,7 @@ class BatchMonitor:
         self._asks = {}  # group: Monitor._asks (its penalty with an L1 part)
         self._exact_J = {}  # group: Monitor._exact_J
         self._take_price = {}  # group: Monitor._take_price
+        self._cg_used = {}  # group: Monitor._cg_used
         self.warm = None  # each group's start is warm (minimize_batch sets it)
         self.tol = max(float(tol), 50.0 * eps(dtype))  # a numpy float16 tol underflows
         self.floor = 10.0 * eps(dtype)
@@ -1786,6 +1788,25 @@ class BatchMonitor:
         asked, target = asked[~metric], target[~metric]
         if len(asked):  # without a metric, the gradient's own direction (Monitor._confirmed)
             passes[asked] = group_decrements(objective, point, asked) <= target
+            self._diagonals(k, active, objective, point, asked[passes[asked]],
+                            target[passes[asked]], passes)
+
+    def _diagonals(self, k, active, objective, point, asked, target, passes):
+        """Monitor._diagonal_falls of the groups at the places ``asked`` (their targets
+        ``target``): a group whose J falls beyond its share along the Jacobi step of X's
+        coordinates is refused (``passes``, in place) and its next point is J's least
+        there."""
+        if not len(asked):
+            return
+        base = objective.T.to_base(point.coef)
+        for i, t in zip(asked.tolist(), target.tolist(), strict=True):
+            g = int(active[i])
+            group, single = self._single(objective, point, i, base)
+            refused, new, self._cg_used[g] = diagonal_falls(group, single, t, k,
+                                                            self._cg_used.get(g, 0.0))
+            if refused:
+                passes[i] = False
+                self._jump[g] = new
 
     def _fresh(self, k, active, objective, asked):
         """Monitor._fresh of the groups at the places ``asked``: the keywords of the rule's

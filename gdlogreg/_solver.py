@@ -51,7 +51,10 @@ plus J's falls along the valleys of the data's own rounding, and for K classes a
 the penalty's fall under the shifts common to the classes, where a refusal moves the
 weights there next, or along the valley: ``Monitor.jump``); the decrement is no
 smaller than J's own fall along its direction
-(:meth:`gdlogreg._objective.Objective.gradient_decrement`). Every gradient-test stop first
+(:meth:`gdlogreg._objective.Objective.gradient_decrement`), and where no metric confirmed
+it, J falls along the Newton step of conjugate gradients preconditioned in X's own
+coordinates by at most DIAGONAL_SHARE of the target, else the fit moves there
+(:meth:`gdlogreg._objective.Objective.diagonal_descent`). Every gradient-test stop first
 waits while J still falls (:func:`falling`: in float32 against GAP_SHARE · tol · J, in
 float64, behind the decrement, against tol · J). Every rule's gradient-test stop must also pass
 the intercepts' decrement, maxₖ gₖ²/Hₖₖ <= GAP_SHARE · tol · J
@@ -150,6 +153,21 @@ GAP_SHARE = 0.1
 # otherwise certified J* >= 6e-8 where J* = 8e-9, and a stop 7e-5 above it with a gap of 0.
 # 8 ε is 4.8e-7 in float32, under the 1e-6 relative target of the default tol.
 LOWER_SLACK = 8.0
+
+# A stop that no metric confirmed is refused where J falls by more than DIAGONAL_SHARE of
+# the decrements' target along the Jacobi step of X's own coordinates (Monitor.
+# _diagonal_falls): the decrements hold λ² ≈ 2 (J - J*) to the target, and J - J* is at
+# least that fall. Text counts at a large C stood "converged" 6e-6 above J* where the
+# gradient's own direction saw 4e-10 of it (benchmarks/README.md, "The Newton step in X's
+# own coordinates at a stop").
+DIAGONAL_SHARE = 0.5
+# ... along the Newton step that conjugate gradients from that step solve for (binary):
+# at most CG_MOST of their products with J's Hessian an ask, no ask below CG_LEAST, and
+# the fit's products and asks (CG_ASK each: the diagonal's read of X, the line search) at
+# most CG_RENT of its iterations (rent or buy: a product costs about one; a refusal's
+# count half, so at most twice that in all); they stop once the quadratic model falls by
+# CG_WANTED times the target.
+CG_LEAST, CG_MOST, CG_RENT, CG_WANTED, CG_ASK = 4, 100, 0.25, 2.0, 3
 
 # The first duality gap at a gradient FIRST_CHECK times the first test's bound;
 # the next one where the gap predicted ∝ gradient² is at most CHECK_MARGIN² times its target.
@@ -452,6 +470,26 @@ def exported_verdict(objective, coef, tol, spent):
     return rounding_verdict(objective, point, target, spent)[0] is True
 
 
+def diagonal_falls(objective, point, target, k, used):
+    """``(refused, coef, used)`` of a stop at iteration k that no metric confirmed
+    (:meth:`Monitor._diagonal_falls`): whether J falls by more than DIAGONAL_SHARE of the
+    ``target`` along :meth:`gdlogreg._objective.Objective.diagonal_descent`'s step, the
+    coef at its least there if so, and the fit's products with J's Hessian so far
+    (``used`` before, an ask's own read of X and line search CG_ASK more: CG_RENT of the
+    iterations at most, and no ask below CG_LEAST products; a refusal's count half: they
+    bought J's fall)."""
+    steps = min(CG_MOST, int(CG_RENT * k - used - CG_ASK))
+    if steps < CG_LEAST:
+        return False, None, used
+    found = objective.diagonal_descent(point, CG_WANTED * target, steps)
+    if found is None:
+        return False, None, used
+    fall, new, spent = found
+    if new is None or not fall > DIAGONAL_SHARE * target:
+        return False, None, used + spent + CG_ASK
+    return True, new, used + 0.5 * (spent + CG_ASK)
+
+
 def falling(curve, tol, dtype):
     """Whether J still falls where a float32 gradient test would stop: the least J's falls
     over the last FALL_ITERS iterations, S₂, against those of the FALL_ITERS before, S₁
@@ -604,6 +642,7 @@ class Monitor:
         # with an L1 part, float32: the asks of the support's decrement (support_verdict)
         self._asks = SupportAsks() if not float64 and objective.penalty.l1 > 0.0 else None
         self._take_price = None  # J's Hessian's take at a stop, in iterations (_fresh)
+        self._cg_used = 0.0  # the products with J's Hessian its stops asked (_diagonal_falls)
 
     def __call__(self, k, point, step):
         """Record iterate k and test it; True when the loop must stop."""
@@ -830,7 +869,26 @@ class Monitor:
         # own direction
         if self.objective.intercept_decrement(point, floor, H) > target:
             return False
-        return verdict is True or self.objective.gradient_decrement(point) <= target
+        return verdict is True or self._decrements_pass(point, target)
+
+    def _decrements_pass(self, point, target):
+        """Without a metric's confirmation: J's decrement along the gradient's own
+        direction at most ``target``, and J's fall along the Jacobi step of X's
+        coordinates within its share (:meth:`_diagonal_falls`)."""
+        return self.objective.gradient_decrement(point) <= target and not self._diagonal_falls(
+            point, target)
+
+    def _diagonal_falls(self, point, target):
+        """Whether J falls by more than half the ``target`` (the decrement's: J - J* near
+        ½λ²) along the Jacobi step of X's own coordinates
+        (:meth:`~gdlogreg._objective.Objective.diagonal_descent`), asked of a stop that no
+        metric confirmed: then J - J* is above it, the stop is refused and the next iterate
+        is J's least there (``jump``). Each refusal lowers J by that much: no loop."""
+        refused, new, self._cg_used = diagonal_falls(self.objective, point, target, self.k,
+                                                     self._cg_used)
+        if refused:
+            self.jump = new
+        return refused
 
     def _gradient_passes(self, opt, point, bound, floor):
         """The gradient tests: the first, or the second with a small flat gap; where one

@@ -78,8 +78,8 @@ def main(argv=None):
                 times["c" + key].append(t)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    t, est = timed(lambda mod=mod: mod.GradientDescentLogisticRegression(
-                        C=C).fit(X, y))
+                    t, est = timed(lambda mod=mod, C=C, X=X, y=y:
+                                   mod.GradientDescentLogisticRegression(C=C).fit(X, y))
                 times["f" + key].append(t)
                 if key == "n":
                     new, found = est, sorted(bulk)

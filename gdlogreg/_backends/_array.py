@@ -937,7 +937,10 @@ class NumpyBackend(HostArrays, ArrayBackend):
         with np.errstate(over="ignore", invalid="ignore"):
             size = S2 + 2.0 * np.abs(mu * S1) + mu * mu * total
             h = (S2 - 2.0 * mu * S1 + mu * mu * total) * D * D
-            good = np.isfinite(size) & (h >= 1e4 * np.finfo(float).eps * size * D * D)
+            # (μ = 0: nothing cancels, a column of no curvature is 0; the uncentred
+            # diagonal of Objective._jacobi on X with empty columns took the gathers)
+            good = np.isfinite(size) & ((h >= 1e4 * np.finfo(float).eps * size * D * D)
+                                        | (mu == 0.0))
         bad = np.flatnonzero(~good if m == 1 else ~good.all(axis=1))
         if len(bad) * n > max(X.nnz // 4, 1 << 16) or (len(bad) and m > 1):
             return None
