@@ -48,6 +48,20 @@ def load_base(rev):
     return importlib.import_module("gdlogreg_base")
 
 
+def ab_setup(doc, argv=None, **extra):
+    """``(args, base)`` of an experiment's A/B: its command line (``--base`` REV,
+    ``--repeats`` N, and ``extra`` options, name: default) and the base package
+    (:func:`load_base`); ``doc`` the script's docstring, whose first paragraph is its
+    description."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--base", required=True)
+    ap.add_argument("--repeats", type=int, default=3)
+    for name, default in extra.items():
+        ap.add_argument(f"--{name}", default=default)
+    args = ap.parse_args(argv)
+    return args, load_base(args.base)
+
+
 def many_classes(K, n=50_000, d=50, seed=0):
     """X standard normal, labels drawn from a softmax with W ~ N(0, 9/d) per class (the
     generator of experiments/iterations.py, the iteration study's K = 10 ... 100 sets)."""

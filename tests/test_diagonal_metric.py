@@ -255,8 +255,9 @@ def test_the_kernel_by_products_is_the_exact_kernel(fmt):
     """The sparse kernel by two products with the weights (one iteration's cost) gives the
     exact kernel's diagonal (entries centred before they are squared): on random sparse
     columns, an empty one, a constant one stored whole, one of offset 1e8 against a spread
-    of 1 (both would cancel: taken again dense), with rows of weight 0; and it refuses
-    duplicate entries (None: the exact kernel then)."""
+    of 1 (both would cancel: taken again dense), with rows of weight 0; and CSR of
+    duplicate entries, each block's summed in its copy first (stop 89; before, None: the
+    exact kernel)."""
     rng = np.random.default_rng(3)
     n, d = 2000, 30
     dense = rng.standard_normal((n, d)) * np.exp(rng.uniform(-3, 3, d))
@@ -282,7 +283,8 @@ def test_the_kernel_by_products_is_the_exact_kernel(fmt):
     assert fast[0] == 0.0 and fast[1] <= 1e-12 * fast.max() and fast[2] > 0.0
     if fmt == "csr":
         odd = NumpyBackend(_duplicated(dense), be.targets, s / s.sum())
-        assert odd._sparse_diagonal_by_products(mean, scale, rows, Z) is None
+        np.testing.assert_allclose(odd._sparse_diagonal_by_products(mean, scale, rows, Z),
+                                   exact, rtol=1e-9, atol=1e-15 * exact.max())
         want = be.centred_diagonal(mean, scale, None, None)
         np.testing.assert_allclose(odd.centred_diagonal(mean, scale, None, None), want,
                                    rtol=1e-9, atol=1e-12 * want.max())
@@ -396,3 +398,38 @@ def test_dask_reads_k_classes_diagonals_in_one_pass(monkeypatch):
     assert fit.n_iter_[0] == ref.n_iter_[0]
     np.testing.assert_allclose(np.asarray(fit.coef_), ref.coef_, rtol=1e-6, atol=1e-9)
     assert passes.count("_diagonal_block") <= 3, passes.count("_diagonal_block")
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+@pytest.mark.parametrize("layout", ["unsorted", "repeated"])
+def test_csr_not_canonical_is_taken_by_products(classes, layout, monkeypatch):
+    """CSR of unsorted indices (CountVectorizer's ``max_features``/``min_df`` leave them) or
+    of repeated entries: the products' kernel sums each block's repeats in its copy (the
+    gathers took a quarter of a TF-IDF fit), the same diagonal as the canonical X's."""
+    from gdlogreg._backends import _array
+    from gdlogreg._loss import ClassCurvatures
+
+    rng = np.random.default_rng(2)
+    n, d = 500, 30
+    dense = rng.standard_normal((n, d)) * (rng.random((n, d)) < 0.3)
+    s = rng.uniform(0.5, 2.0, n)
+    s /= s.sum()
+    if layout == "repeated":
+        X = _duplicated(dense)
+    else:
+        perm = rng.permutation(d)
+        X = sp.csr_matrix(dense[:, perm])[:, np.argsort(perm)]  # (column indexing: unsorted)
+        assert not X.has_sorted_indices
+    rows = CurvatureShare(2) if classes == 2 else ClassCurvatures(classes)
+    Z = rng.standard_normal((n, 1 if classes == 2 else classes))
+    mean, scale = rng.standard_normal(d) * 0.1, 1.0 / (1.0 + rng.random(d))
+    gathers = []
+    monkeypatch.setattr(_array.NumpyBackend, "_sparse_diagonal",
+                        lambda *a, **k: gathers.append(1))
+    targets = rng.integers(0, classes, n).astype(np.int8)
+    got = NumpyBackend(X, targets, s).centred_diagonal(mean, scale, rows, Z)
+    assert not gathers
+    data = X.data.copy()
+    want = NumpyBackend(sp.csr_matrix(dense), targets, s).centred_diagonal(mean, scale, rows, Z)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14 * np.max(want))
+    np.testing.assert_array_equal(X.data, data)  # (the caller's X as it was)

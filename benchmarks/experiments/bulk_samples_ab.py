@@ -13,7 +13,6 @@ fits' J apart.
     OPENBLAS_NUM_THREADS=1 python benchmarks/experiments/bulk_samples_ab.py --base d371ee3
 """
 
-import argparse
 import statistics
 import sys
 import time
@@ -25,7 +24,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench_ab import load_base  # noqa: E402
+from bench_ab import ab_setup  # noqa: E402
 from datasets import _rdata, load  # noqa: E402
 
 import gdlogreg  # noqa: E402
@@ -61,11 +60,7 @@ def timed(fn):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--base", required=True)
-    ap.add_argument("--repeats", type=int, default=3)
-    args = ap.parse_args(argv)
-    base = load_base(args.base)
+    args, base = ab_setup(__doc__, argv)
     print("| set | check new s | check base s | fit new s | fit base s | iterations | J apart |")
     print("|---|---|---|---|---|---|---|")
     for name, X, y, C in sets():

@@ -909,17 +909,23 @@ class NumpyBackend(HostArrays, ArrayBackend):
         large offset against its spread, a constant column) or a square overflows (a row of
         weight 0 holding 1e200 made it nan) are taken again as dense columns, centred and
         scaled before they are squared, where they are few (at most a quarter of X's
-        entries); None where they are more, and for duplicate entries (their parts
-        squared): the exact kernel then (K columns: a read each)."""
+        entries); None where they are more, and for CSC X of repeated entries cut by rows:
+        the exact kernel then (K columns: a read each). Each block of X not canonical
+        (unsorted indices, as CountVectorizer's ``max_features`` and ``min_df`` leave them,
+        or repeated entries, whose parts must not be squared alone) sums its repeats in its
+        copy first: the gathers took 6 ms of a 23 ms fit on trump tweets' TF-IDF."""
         X, (n, d), m = self.X, self.X.shape, getattr(rows, "n_weights", 1)
-        if not X.has_canonical_format:
-            return None
         by_rows = self._csr or m > 1  # (K columns of CSC X: its rows cut as CSR's)
+        canonical = X.has_canonical_format
+        if not canonical and by_rows and not self._csr:
+            return None
         w = None if by_rows else self._sparse_weights(rows, Z)
         shape = d if m == 1 else (d, m)
         S1, S2, total = np.zeros(shape), np.zeros(shape), np.zeros(() if m == 1 else m)
         with np.errstate(over="ignore", invalid="ignore"):
             for i, end, B in self._diagonal_blocks(by_rows):
+                if not canonical:
+                    B.sum_duplicates()  # (B is this block's own copy)
                 wb = w
                 if by_rows:  # this block's rows' weights: a column, or K
                     wb = np.asarray(self._gram_weights(i, end - i, rows, Z), dtype=np.float64)
