@@ -713,8 +713,9 @@ class Objective:
         the quadratic model falls by ``wanted``) preconditioned by A, the diagonal of J's
         Hessian in X's own coordinates: [W; b] with X's columns as they stand, uncentred
         (the penalty's l2 on the weights). Its first step is the Jacobi step x = t A⁻¹g,
-        t = gᵀv/vᵀ∇²J v; K classes take that one alone, A each class's own block (their H x
-        needs the softmax's whole curvature). The least is sought from the model's step
+        t = gᵀv/vᵀ∇²J v (``steps`` 1: that one alone); for K classes A is each class's
+        own block, and the products are with those blocks alone (:meth:`_hessian_product`).
+        The least is sought from the model's step
         (:func:`least_along`): J convex, J - J* is at least the fall. A stop that no metric
         confirms asks it (:meth:`gdlogreg._solver.Monitor._confirmed`): where a few
         columns' rows are certain (rare words of text counts at a large C), their weights'
@@ -727,7 +728,7 @@ class Objective:
         pre = self._jacobi(point)
         if pre is None:
             return None
-        solve = self._cg if steps > 1 and self.coef_shape[1] == 1 else self._jacobi_step
+        solve = self._cg if steps > 1 else self._jacobi_step
         x, t, used = solve(point, pre, wanted, steps)
         if x is None:
             return None
@@ -789,19 +790,33 @@ class Objective:
             return None, 0.0, 1
         return v, along[0] / along[1], 1
 
+    def _hessian_product(self, v, Z):
+        """H v at the raw prediction Z: J's Hessian for two classes (:meth:`curvature_matvec`
+        at the rows' curvature share, the penalty's with it); for K, its classes' own
+        blocks alone, Σ s pₖ(1 - pₖ) x xᵀ each (:class:`gdlogreg._loss.ClassCurvatures`;
+        the softmax's coupling of the classes left out: H's block diagonal, positive
+        definite, whose Newton step J's own line search then checks). One ``X @ V`` and
+        one ``X.T @ R``."""
+        m = self.coef_shape[1]
+        if m == 1:
+            return self.curvature_matvec(v, self._curvature_rows(), Z)
+        base = self.T.to_base(v)
+        return self._grad(self.backend.gram(base, self.fit_intercept, ClassCurvatures(m), Z),
+                          base)
+
     def _cg(self, point, pre, wanted, steps):
         """(x, 1, used): at most ``steps`` of conjugate gradients on H x = g preconditioned
-        by P (Hestenes and Stiefel 1952; Nocedal and Wright 2006, Algorithm 5.3), H the
-        binary loss's Hessian at the point (:meth:`curvature_matvec` at its curvature
-        share, plus the penalty's), until the model's fall ½ gᵀx reaches ``wanted``."""
+        by P (Hestenes and Stiefel 1952; Nocedal and Wright 2006, Algorithm 5.3), H
+        :meth:`_hessian_product`'s at the point, until the model's fall ½ gᵀx reaches
+        ``wanted``."""
         be, (g, P) = self.backend, pre
-        rows, Z = self._curvature_rows(), self._raw(point)
+        Z = self._raw(point)
         x, r = np.zeros_like(g), g.copy()
         y = P(r)
         p, ry = y.copy(), float(np.sum(r * y))
         used = 0
         while used < steps and ry > 0.0:
-            Hp = np.asarray(_host(be, self.curvature_matvec(be.asarray(p), rows, Z)),
+            Hp = np.asarray(_host(be, self._hessian_product(be.asarray(p), Z)),
                             dtype=np.float64)
             used += 1
             pHp = float(np.sum(p * Hp))

@@ -161,7 +161,7 @@ LOWER_SLACK = 8.0
 # gradient's own direction saw 4e-10 of it (benchmarks/README.md, "The Newton step in X's
 # own coordinates at a stop").
 DIAGONAL_SHARE = 0.5
-# ... along the Newton step that conjugate gradients from that step solve for (binary):
+# ... along the Newton step that conjugate gradients from that step solve for:
 # at most CG_MOST of their products with J's Hessian an ask, no ask below CG_LEAST, and
 # the fit's products and asks (CG_ASK each: the diagonal's read of X, the line search) at
 # most CG_RENT of its iterations (rent or buy: a product costs about one; a refusal's

@@ -5,7 +5,7 @@ Wide sparse X takes no Hessian at a stop (its price), and the gradient's own dir
 does not see the valley of rare words whose rows are certain at a large C. Prints, per
 set and solver: the relative gap to J* (a fit at tol=1e-13), the stop reason and the
 iterations, new and base, and the default fit's time (process time, medians of
-``--repeats``, interleaved).
+``--repeats``, interleaved; ``--only`` a part of the sets' names).
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/experiments/newton_cg_stop_ab.py --base a5b6ffa
 """
@@ -27,12 +27,13 @@ from datasets import _rdata, load  # noqa: E402
 import gdlogreg  # noqa: E402
 
 
-def counts(seed):
-    """Word counts of 3,000 texts over a Zipf vocabulary of 1,500: the test's sets."""
+def counts(seed, classes=2):
+    """Word counts of 3,000 texts over a Zipf vocabulary of 1,500, of two classes or
+    three: the test's sets."""
     sys.path.insert(0, str(HERE.parents[1] / "tests"))
-    from test_jacobi_stop import _counts
+    from test_jacobi_stop import _counts, _counts_of_classes
 
-    return _counts(seed)
+    return _counts(seed) if classes == 2 else _counts_of_classes(seed)
 
 
 def sets():
@@ -51,18 +52,22 @@ def sets():
         yield "trump TF-IDF", X, y, C
     for seed in range(4):
         yield f"Zipf counts seed {seed}", *counts(seed), 1e4
+    for seed in range(3):
+        yield f"Zipf counts, 3 classes, seed {seed}", *counts(seed, 3), 1e4
     for name in ("breast_cancer", "digits", "pd_speech", "tissue", "tweets"):
         X, y, _ = load(name)
         yield name, X, y, 1.0
 
 
 def main(argv=None):
-    args, base = ab_setup(__doc__, argv, solvers="bb,lbfgs")
+    args, base = ab_setup(__doc__, argv, solvers="bb,lbfgs", only="")
     print("| set | C | solver | gap new, base | stop new, base | iterations new, base "
           "| time s new, base |")
     print("|---|---|---|---|---|---|---|")
     warnings.simplefilter("ignore")
     for name, X, y, C in sets():
+        if args.only not in name:
+            continue
         J_star = gdlogreg.GradientDescentLogisticRegression(
             C=C, tol=1e-13, max_iter=30_000).fit(X, y).loss_curve_[-1]
         for solver in args.solvers.split(","):
