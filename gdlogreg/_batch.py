@@ -50,6 +50,7 @@ from ._objective import (
 from ._penalty import _relu
 from ._problem import Identity, Problem
 from ._solver import (
+    CG_REFUSALS,
     DECREMENT_TOL,
     DIVERGENCE_FACTOR,
     FIRST_CHECK,
@@ -1514,6 +1515,7 @@ class BatchMonitor:
         self._exact_J = {}  # group: Monitor._exact_J
         self._take_price = {}  # group: Monitor._take_price
         self._cg_used = {}  # group: Monitor._cg_used
+        self._cg_refused = {}  # group: Monitor._cg_refused
         self.warm = None  # each group's start is warm (minimize_batch sets it)
         self.tol = max(float(tol), 50.0 * eps(dtype))  # a numpy float16 tol underflows
         self.floor = 10.0 * eps(dtype)
@@ -1801,12 +1803,15 @@ class BatchMonitor:
         base = objective.T.to_base(point.coef)
         for i, t in zip(asked.tolist(), target.tolist(), strict=True):
             g = int(active[i])
+            if self._cg_refused.get(g, 0) >= CG_REFUSALS:
+                continue
             group, single = self._single(objective, point, i, base)
             refused, new, self._cg_used[g] = diagonal_falls(group, single, t, k,
                                                             self._cg_used.get(g, 0.0))
             if refused:
                 passes[i] = False
                 self._jump[g] = new
+                self._cg_refused[g] = self._cg_refused.get(g, 0) + 1
 
     def _fresh(self, k, active, objective, asked):
         """Monitor._fresh of the groups at the places ``asked``: the keywords of the rule's
@@ -2090,7 +2095,9 @@ def minimize_batch(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=
             break
         scale = monitor.scale_by(active)  # taken before the rule spends point's z
         jumps = monitor.jumps(active)
+        held = _held_state(rule, jumps)
         new, status = rule.update(objective, point)  # w := w - α·dw, b := b - α·db
+        _restore_state(rule, held)  # (a jumped group's rule as its single fit's: not updated)
         if scale.any():  # w, b := λ·w, λ·b in those groups instead (Monitor.scale_by)
             status = _scaled(objective, point, new, scale, status)
         new = _settled(objective, new, rule, status == 0, scale, jumps)
@@ -2101,6 +2108,27 @@ def minimize_batch(objective, coef0, rule, *, max_iter=1000, tol=1e-5, callback=
         k += 1
         objective, point, active = _shrink(objective, new, active, rule, status == 0)
     return monitor.results
+
+
+def _held_state(rule, jumps):
+    """The rule's state of the groups at the places of ``jumps`` ({place: coef}), copied
+    before its update: a single fit whose next point is the monitor's jump takes no step
+    of its rule there, and its rule's state (the spectral step, the memory) stays as it
+    was; None without jumps."""
+    if not jumps:
+        return None
+    idx = np.array(sorted(jumps), dtype=int)
+    return idx, {name: np.array(getattr(rule, name)[idx], copy=True)
+                 for name in rule._state if getattr(rule, name, None) is not None}
+
+
+def _restore_state(rule, held):
+    """Put back the state :func:`_held_state` copied (its groups' places unchanged)."""
+    if held is None:
+        return
+    idx, saved = held
+    for name, value in saved.items():
+        getattr(rule, name)[idx] = value
 
 
 def _settled(objective, new, rule, stepped, scale, jumps):

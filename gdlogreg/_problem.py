@@ -500,6 +500,8 @@ class Problem:
 #: BULK_RATIO times the bulk's: the rows within BULK_MADS weighted median absolute
 #: deviations of its weighted median (:func:`bulk_moments`).
 BULK_RATIO, BULK_MADS = 1e3, 50.0
+#: A column is skipped unread where its zeros hold more than (1/2 + TIE) of the weight.
+TIE = 1e-9
 
 
 def bulk_moments(problem):
@@ -528,9 +530,10 @@ def bulk_moments(problem):
     dev = np.maximum(hi - centre, centre - lo)
     with np.errstate(over="ignore", invalid="ignore"):
         candidates = np.flatnonzero((spread > 0.0) & (2.0 * math.sqrt(s_max) * dev >= spread))
-    if len(candidates):  # (zeros of more than half the weight: median and MAD 0)
+    if len(candidates):  # (zeros of more than half the weight: median and MAD 0; a tie
+        # within rounding is read, as dense and sparse X round their sums apart)
         total = s * be.n_samples if isinstance(s, float) else float(np.sum(to_host(s)))
-        candidates = candidates[be.column_zeros(candidates) <= 0.5 * total]
+        candidates = candidates[be.column_zeros(candidates) <= (0.5 + TIE) * total]
     out = {}
     for j, (x, w) in zip(candidates, be.column_samples(candidates), strict=True):
         bulk = _bulk_of(x, w, float(spread[j]))

@@ -168,6 +168,13 @@ DIAGONAL_SHARE = 0.5
 # count half, so at most twice that in all); they stop once the quadratic model falls by
 # CG_WANTED times the target.
 CG_LEAST, CG_MOST, CG_RENT, CG_WANTED, CG_ASK = 4, 100, 0.25, 2.0, 3
+# ... and a fit's stops are refused so at most CG_REFUSALS times (the others decide after
+# that): a column set by far rows (a sentinel code) made each step take a ninth of J - J*,
+# and twenty refusals ran the fit to max_iter before the estimator's check of such columns,
+# which a converged stop asks, could move it to coordinates of their bulk (review 215).
+# On the benchmark sets and text counts a fit is refused twice at most; a sentinel's
+# fits of 481 and 284 iterations take 606 and 349 at 3, 649 and 380 at 4.
+CG_REFUSALS = 3
 
 # The first duality gap at a gradient FIRST_CHECK times the first test's bound;
 # the next one where the gap predicted ∝ gradient² is at most CHECK_MARGIN² times its target.
@@ -643,6 +650,7 @@ class Monitor:
         self._asks = SupportAsks() if not float64 and objective.penalty.l1 > 0.0 else None
         self._take_price = None  # J's Hessian's take at a stop, in iterations (_fresh)
         self._cg_used = 0.0  # the products with J's Hessian its stops asked (_diagonal_falls)
+        self._cg_refused = 0  # the stops those refused (CG_REFUSALS)
 
     def __call__(self, k, point, step):
         """Record iterate k and test it; True when the loop must stop."""
@@ -884,10 +892,14 @@ class Monitor:
         (:meth:`~gdlogreg._objective.Objective.diagonal_descent`), asked of a stop that no
         metric confirmed: then J - J* is above it, the stop is refused and the next iterate
         is J's least there (``jump``). Each refusal lowers J by that much: no loop."""
-        refused, new, self._cg_used = diagonal_falls(self.objective, point, target, self.k,
+        if self._cg_refused >= CG_REFUSALS:
+            return False
+        # (its raw prediction made again from coef, as the search's columns make theirs)
+        at = Point(point.coef, point.J, point.grad)
+        refused, new, self._cg_used = diagonal_falls(self.objective, at, target, self.k,
                                                      self._cg_used)
         if refused:
-            self.jump = new
+            self.jump, self._cg_refused = new, self._cg_refused + 1
         return refused
 
     def _gradient_passes(self, opt, point, bound, floor):

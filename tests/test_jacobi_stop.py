@@ -138,3 +138,40 @@ def test_least_along_doubles_or_halves_to_the_least(start, expected):
     assert abs(at - expected) <= expected  # within a factor two of the least
     at, best = least_along(lambda t: t, 0.0, 1.0)  # rises everywhere: none
     assert at == 0.0 and best == 0.0
+
+
+@pytest.mark.parametrize("solver", ["bb", "lbfgs"])
+def test_a_sentinel_column_still_reaches_the_bulk_check(solver):
+    """A column set by one far row (-5e12 among values of spread 3): the Newton steps
+    take a ninth of J - J* each, and refused stops without end kept the fit from the
+    converged stop that asks the estimator's check of such columns (review 215: twenty
+    refusals, max_iter); at most CG_REFUSALS, then that check moves it to the column's
+    bulk."""
+    import gdlogreg._solver as solver_module
+
+    X, y = _counts(1)
+    n = X.shape[0]
+    rng = np.random.default_rng(101)
+    X = X.tolil()
+    X[:, 5] = 0
+    X[:, 7] = 1.0
+    X[:, 11] = np.round(rng.normal(size=(n, 1)) * 3)
+    X[3, 11] = -5e12
+    X = X.tocsr()
+    J_star = GD(C=1e4, tol=1e-13, max_iter=50_000).fit(X, y).loss_curve_[-1]
+    refusals = []
+    original = solver_module.diagonal_falls
+
+    def spy(*args):
+        out = original(*args)
+        refusals.append(out[0])
+        return out
+
+    solver_module.diagonal_falls = spy
+    try:
+        model = GD(C=1e4, solver=solver).fit(X, y)
+    finally:
+        solver_module.diagonal_falls = original
+    assert 0 < sum(refusals) <= solver_module.CG_REFUSALS
+    assert model.stop_reason_ == "converged"
+    assert (model.loss_curve_[-1] - J_star) / J_star <= 1e-6

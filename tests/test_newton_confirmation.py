@@ -64,6 +64,8 @@ def test_lbfgs_stop_refused_ends_within_the_promise(lbfgs_verdicts, monkeypatch,
     assert model.converged_ and lbfgs_verdicts[-1] and lbfgs_verdicts.count(False) >= 1
     gap = (_J(model, X, y, C) - J_star) / J_star
     monkeypatch.setattr(lbfgs.LBFGS, "confirms", lambda *a, **k: None)  # no confirmation
+    # (nor the Newton step of conjugate gradients asked where no metric confirms)
+    monkeypatch.setattr(_solver.Monitor, "_diagonal_falls", lambda *a, **k: False)
     early = GD(C=C, solver="lbfgs").fit(X, y)
     early_gap = (_J(early, X, y, C) - J_star) / J_star
     assert early.n_iter_[0] < model.n_iter_[0] and early_gap > 1e-6 / (1 - 1e-6)
