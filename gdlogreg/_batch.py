@@ -1795,9 +1795,9 @@ class BatchMonitor:
 
     def _diagonals(self, k, active, objective, point, asked, target, passes):
         """Monitor._diagonal_falls of the groups at the places ``asked`` (their targets
-        ``target``): a group whose J falls beyond its share along the Jacobi step of X's
-        coordinates is refused (``passes``, in place) and its next point is J's least
-        there."""
+        ``target``): a group whose J falls beyond its share along the Newton step of
+        conjugate gradients in X's coordinates is refused (``passes``, in place) and its
+        next point is J's least there."""
         if not len(asked):
             return
         base = objective.T.to_base(point.coef)

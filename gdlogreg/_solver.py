@@ -155,11 +155,11 @@ GAP_SHARE = 0.1
 LOWER_SLACK = 8.0
 
 # A stop that no metric confirmed is refused where J falls by more than DIAGONAL_SHARE of
-# the decrements' target along the Jacobi step of X's own coordinates (Monitor.
-# _diagonal_falls): the decrements hold λ² ≈ 2 (J - J*) to the target, and J - J* is at
-# least that fall. Text counts at a large C stood "converged" 6e-6 above J* where the
-# gradient's own direction saw 4e-10 of it (benchmarks/README.md, "The Newton step in X's
-# own coordinates at a stop").
+# the decrements' target along the Newton step of conjugate gradients preconditioned in
+# X's own coordinates (Monitor._diagonal_falls): the decrements hold λ² ≈ 2 (J - J*) to
+# the target, and J - J* is at least that fall. Text counts at a large C stood
+# "converged" 6e-6 above J* where the gradient's own direction saw 4e-10 of it
+# (benchmarks/README.md, "The Newton step in X's own coordinates at a stop").
 DIAGONAL_SHARE = 0.5
 # ... along the Newton step that conjugate gradients from that step solve for:
 # at most CG_MOST of their products with J's Hessian an ask, no ask below CG_LEAST, and
@@ -881,17 +881,18 @@ class Monitor:
 
     def _decrements_pass(self, point, target):
         """Without a metric's confirmation: J's decrement along the gradient's own
-        direction at most ``target``, and J's fall along the Jacobi step of X's
-        coordinates within its share (:meth:`_diagonal_falls`)."""
+        direction at most ``target``, and J's fall along the Newton step of conjugate
+        gradients in X's coordinates within its share (:meth:`_diagonal_falls`)."""
         return self.objective.gradient_decrement(point) <= target and not self._diagonal_falls(
             point, target)
 
     def _diagonal_falls(self, point, target):
         """Whether J falls by more than half the ``target`` (the decrement's: J - J* near
-        ½λ²) along the Jacobi step of X's own coordinates
+        ½λ²) along the Newton step of conjugate gradients in X's own coordinates
         (:meth:`~gdlogreg._objective.Objective.diagonal_descent`), asked of a stop that no
         metric confirmed: then J - J* is above it, the stop is refused and the next iterate
-        is J's least there (``jump``). Each refusal lowers J by that much: no loop."""
+        is J's least there (``jump``). Each refusal lowers J by that much (no loop), and
+        a fit's stops are refused CG_REFUSALS times at most."""
         if self._cg_refused >= CG_REFUSALS:
             return False
         # (its raw prediction made again from coef, as the search's columns make theirs)

@@ -22,15 +22,21 @@ from gdlogreg import GradientDescentLogisticRegressionCV
 from gdlogreg._objective import least_along
 
 
-def _counts(seed, n=3000, p=1500, words=12):
-    """Word counts of n short texts over a Zipf vocabulary of p words, the label a
-    logistic model of a third of them."""
-    rng = np.random.default_rng(seed)
+def _texts(rng, n, p, words):
+    """Word counts (CSR) of n texts of ``words`` words over a Zipf vocabulary of p."""
     freq = 1.0 / np.arange(1, p + 1) ** 1.1
     rows = np.repeat(np.arange(n), words)
     cols = rng.choice(p, size=n * words, p=freq / freq.sum())
     X = sp.csr_matrix((np.ones(n * words), (rows, cols)), shape=(n, p))
     X.sum_duplicates()
+    return X
+
+
+def _counts(seed, n=3000, p=1500, words=12):
+    """Word counts of n short texts over a Zipf vocabulary of p words, the label a
+    logistic model of a third of them."""
+    rng = np.random.default_rng(seed)
+    X = _texts(rng, n, p, words)
     w = rng.normal(size=p) * (rng.uniform(size=p) < 0.3) * 2
     y = (X @ w + rng.logistic(size=n) > 0).astype(int)
     return X, y
@@ -39,11 +45,7 @@ def _counts(seed, n=3000, p=1500, words=12):
 def _counts_of_classes(seed, n=3000, p=1500, words=12, K=3):
     """As :func:`_counts`, the label the most likely of K classes' logistic models."""
     rng = np.random.default_rng(seed)
-    freq = 1.0 / np.arange(1, p + 1) ** 1.1
-    rows = np.repeat(np.arange(n), words)
-    cols = rng.choice(p, size=n * words, p=freq / freq.sum())
-    X = sp.csr_matrix((np.ones(n * words), (rows, cols)), shape=(n, p))
-    X.sum_duplicates()
+    X = _texts(rng, n, p, words)
     W = rng.normal(size=(p, K)) * (rng.uniform(size=(p, 1)) < 0.3) * 2
     return X, (X @ W + rng.gumbel(size=(n, K))).argmax(axis=1)
 
