@@ -668,28 +668,22 @@ class Objective:
         ``misread``, inf where that fall is above the bound (FALL_PROBES' comment)."""
         if self.penalty.l1 > 0.0:
             return 0.0
-        along = self._curvature_along(point, point.grad if v is None else v)
-        if along is None:
-            return 0.0
-        gg, gHg, Z, U, base = along
-        if not gHg > 0.0:
-            return math.inf
-        bound, fall = gg * gg / gHg, self._fall_along(point, Z, U, base, gg / gHg)
-        return math.inf if misread and fall > bound else max(bound, fall)
-
-    def _curvature_along(self, point, v):
-        """``(gᵀv, vᵀ∇²J v, Z, X v, v in the original coordinates)`` at ``point``: one
-        ``X @ v`` and one O(n·m) pass (:meth:`gradient_decrement`'s); None where gᵀv is 0."""
-        gg = float(self.xp.sum(point.grad * v))
+        xp, g = self.xp, point.grad
+        v = g if v is None else v
+        gg = float(xp.sum(g * v))  # (its square: the bound holds for v of either sign)
         if not abs(gg) > 0.0:
-            return None
+            return 0.0
         base = self.T.to_base(v)
         m = self.coef_shape[1]
         rows = DirectionCurvature(1 if m == 1 else m, 1)
         U, Z = self.backend.linear(base, self.fit_intercept), self._raw(point)
         q, _, _ = self.backend.loss_pass(rows, Z, U, None)
         # the penalty's ½ l2 ‖W‖² curves J by l2 ‖W‖² along W: twice its value
-        return gg, float(np.sum(q)) + 2.0 * self.penalty_at(v), Z, U, base
+        gHg = float(np.sum(q)) + 2.0 * self.penalty_at(v)
+        if not gHg > 0.0:
+            return math.inf
+        bound, fall = gg * gg / gHg, self._fall_along(point, Z, U, base, gg / gHg)
+        return math.inf if misread and fall > bound else max(bound, fall)
 
     def _fall_along(self, point, Z, U, base_v, t):
         """How far J falls below ``point``'s along -v (``U`` = X v, ``base_v`` v in the
@@ -706,17 +700,17 @@ class Objective:
         fall = point.J - best
         return fall if fall > FALL_ROUNDING * eps(self.dtype) * abs(point.J) else 0.0
 
-    def diagonal_descent(self, point, wanted=math.inf, steps=1):
+    def diagonal_descent(self, point, wanted, steps):
         """``(fall, coef, used)``: how far J falls along -x and the coef at its least there
         (None where it falls nowhere beyond its rounding), x the Newton step H x = g
         solved by conjugate gradients (at most ``steps``, ``used`` of them, and no more once
         the quadratic model falls by ``wanted``) preconditioned by A, the diagonal of J's
         Hessian in X's own coordinates: [W; b] with X's columns as they stand, uncentred
-        (the penalty's l2 on the weights). Its first step is the Jacobi step x = t A⁻¹g,
-        t = gᵀv/vᵀ∇²J v (``steps`` 1: that one alone); for K classes A is each class's
-        own block, and the products are with those blocks alone (:meth:`_hessian_product`).
-        The least is sought from the model's step
-        (:func:`least_along`): J convex, J - J* is at least the fall. A stop that no metric
+        (the penalty's l2 on the weights). Its first step is the Jacobi step along A⁻¹g;
+        for K classes A is each class's own block, and the products are with those blocks
+        alone (:meth:`_hessian_product`). The least is sought from x itself
+        (:func:`least_along`, along the point's :class:`Ray`, which takes its raw
+        prediction): J convex, J - J* is at least the fall. A stop that no metric
         confirms asks it (:meth:`gdlogreg._solver.Monitor._confirmed`): where a few
         columns' rows are certain (rare words of text counts at a large C), their weights'
         valley is flat in X's coordinates but mixed with the intercept's curvature in the
@@ -725,28 +719,19 @@ class Objective:
         C = 1e4 stood "converged" 2e-5 above J*; user guide, "When does it stop?"). One
         read of X for A (the backend's ``centred_diagonal``, at mean 0), one ``X @ V`` and
         ``X.T @ R`` a step and O(n) passes; None with an L1 part or without that kernel."""
+        point.z = self._raw(point)  # (made once: A, the products and the line search read it)
         pre = self._jacobi(point)
         if pre is None:
             return None
-        solve = self._cg if steps > 1 else self._jacobi_step
-        x, t, used = solve(point, pre, wanted, steps)
+        x, used = self._cg(point, pre, wanted, steps)
         if x is None:
             return None
-        be = self.backend
-        X_x = be.asarray(x)
-        base_x = self.T.to_base(X_x)
-        Z, U = self._raw(point), be.linear(base_x, self.fit_intercept)
-        base = self.T.to_base(point.coef) if point.base is None else point.base
-
-        def value(t):
-            J, _, _ = be.loss_pass(self.loss, Z, U, -t)
-            return J + self.penalty.value(self._weights(base - t * base_x), self.xp)
-
-        at, best = least_along(value, point.J, t)
+        ray = self.along(point, -self.backend.asarray(x))
+        at, best = least_along(ray, point.J, 1.0)
         fall = point.J - best
         if not fall > FALL_ROUNDING * eps(self.dtype) * abs(point.J):
             return 0.0, None, used
-        return fall, point.coef - at * X_x, used
+        return fall, ray.coef + at * ray.d, used
 
     def _jacobi(self, point):
         """(g, P) of :meth:`diagonal_descent`: the gradient (host float64) and the map
@@ -781,15 +766,6 @@ class Objective:
 
         return np.asarray(_host(be, point.grad), dtype=np.float64), P
 
-    def _jacobi_step(self, point, pre, wanted, steps):
-        """(x, t, 1): the Jacobi step of :meth:`diagonal_descent`, x = P g, t its model's."""
-        g, P = pre
-        v = P(g)
-        along = self._curvature_along(point, self.backend.asarray(v))
-        if along is None or not along[1] > 0.0:
-            return None, 0.0, 1
-        return v, along[0] / along[1], 1
-
     def _hessian_product(self, v, Z):
         """H v at the raw prediction Z: J's Hessian for two classes (:meth:`curvature_matvec`
         at the rows' curvature share, the penalty's with it); for K, its classes' own
@@ -805,7 +781,7 @@ class Objective:
                           base)
 
     def _cg(self, point, pre, wanted, steps):
-        """(x, 1, used): at most ``steps`` of conjugate gradients on H x = g preconditioned
+        """(x, used): at most ``steps`` of conjugate gradients on H x = g preconditioned
         by P (Hestenes and Stiefel 1952; Nocedal and Wright 2006, Algorithm 5.3), H
         :meth:`_hessian_product`'s at the point, until the model's fall ½ gᵀx reaches
         ``wanted``."""
@@ -830,7 +806,7 @@ class Objective:
             y = P(r)
             ry, before = float(np.sum(r * y)), ry
             p = y + (ry / before) * p
-        return (x if used else None), 1.0, used
+        return (x if used else None), used
 
     def intercept_decrement(self, point, floor=0.0, H=None):
         """maxₖ (|gₖ| - floor)₊²/Hₖ: the intercepts' gradient g over the diagonal of
