@@ -8,7 +8,8 @@ those ``--datasets`` names, which may add the multinomial ``classes10`` and
 ``classes100``) it reports, as new / base:
 
 - the default fit time (median of interleaved repeats) and both final J;
-- the per-iteration time of each solver over the two-matvec floor, and new/base;
+- the interior per-iteration time of each solver over the two-matvec floor
+  (:func:`run_benchmarks.interior_bounds`), and new/base;
 - the peak memory of a default fit (tracemalloc) over the size of X.
 
     python benchmarks/bench_ab.py --base 5e3ff87 [--quick] [--repeats 9] [--blas-threads 1]
@@ -93,6 +94,11 @@ def fit(cls, ds, **params):
         return cls(**params).fit(ds.X, ds.y)
 
 
+def n_iter(model):
+    """A fitted model's iterations (its first column's)."""
+    return int(np.ravel(model.n_iter_)[0])
+
+
 def compare(ds, new, old, repeats, solvers):
     big = ds.n * ds.d > 1e6
     rep = max(3, repeats // 3) if big else repeats
@@ -103,23 +109,27 @@ def compare(ds, new, old, repeats, solvers):
     row["fit_ms"] = (1e3 * times["new"], 1e3 * times["base"])
     Jn, Jb = outs["new"].loss_curve_[-1], outs["base"].loss_curve_[-1]
     row["dJ"] = abs(Jn - Jb) / abs(Jb)
-    row["n_iter"] = (int(np.ravel(outs["new"].n_iter_)[0]), int(np.ravel(outs["base"].n_iter_)[0]))
+    row["n_iter"] = (n_iter(outs["new"]), n_iter(outs["base"]))
     M = rb.M_LARGE if big else 200
     row["per_iter"] = {}
     for s in solvers:
         jobs = {}
-        for tag, cls in (("new", new), ("base", old)):
-            jobs[f"{tag}@0"] = lambda cls=cls, s=s: fit(cls, ds, solver=s, tol=0.0, max_iter=0)
-            jobs[f"{tag}@M"] = lambda cls=cls, s=s: fit(cls, ds, solver=s, tol=0.0, max_iter=M)
+        with rb.plain_steps("gdlogreg", "gdlogreg_base"):  # per-iteration: no switch
+            for tag, cls in (("new", new), ("base", old)):
+                bounds = rb.interior_bounds(lambda k, cls=cls, s=s: n_iter(
+                    fit(cls, ds, solver=s, tol=0.0, max_iter=k)), M)
+                for end, k in zip(("@M1", "@M2"), bounds, strict=True):
+                    jobs[f"{tag}{end}"] = lambda cls=cls, s=s, k=k: fit(
+                        cls, ds, solver=s, tol=0.0, max_iter=k)
         ratios = {"new": [], "base": []}
         for _ in range(rep):
             floor0 = rb.matvec_floor(ds)
-            with rb.plain_steps("gdlogreg", "gdlogreg_base"):  # per-iteration: no switch
+            with rb.plain_steps("gdlogreg", "gdlogreg_base"):
                 t, o = rb.interleaved(jobs, 1, math.inf)
             floor = statistics.median([floor0, rb.matvec_floor(ds)])
+            iters = {k: n_iter(m) for k, m in o.items()}
             for tag in ratios:
-                n_it = max(int(np.ravel(o[f"{tag}@M"].n_iter_)[0]), 1)
-                ratios[tag].append((t[f"{tag}@M"] - t[f"{tag}@0"]) / n_it / floor)
+                ratios[tag].append(rb.interior_time(t, iters, f"{tag}@M1", f"{tag}@M2") / floor)
         row["per_iter"][s] = tuple(statistics.median(ratios[k]) for k in ("new", "base"))
     nb = rb.x_nbytes(ds.X)
     row["memory"] = tuple(rb.peak_bytes(lambda c=c: fit(c, ds)) / nb for c in (new, old))

@@ -379,8 +379,12 @@ def plain_steps(*packages):
     stop at once at its floor (float32 at tol=0), which leaves no iterations to time."""
     import importlib
 
-    modules = [importlib.import_module(f"{p}.{m}") for p in packages or ("gdlogreg",)
-               for m in ("_steps.bb", "_batch")]
+    modules = []
+    for name in (f"{p}.{m}" for p in packages or ("gdlogreg",) for m in ("_steps.bb", "_batch")):
+        try:  # (a revision before the step rules' package, in bench_ab.py: no switch)
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError:
+            continue
     modules = [m for m in modules if hasattr(m, "WHITEN_RHO")]
     saved = [m.WHITEN_RHO for m in modules]
     for m in modules:
@@ -390,6 +394,30 @@ def plain_steps(*packages):
     finally:
         for m, v in zip(modules, saved, strict=True):
             m.WHITEN_RHO = v
+
+
+#: The shorter fit of the interior per-iteration time: its set-up and first iterations (the
+#: first steps' refusals and guesses) are subtracted with it.
+M_FIRST = 5
+
+
+def interior_bounds(run, M):
+    """``(M₁, M₂)``: the ``max_iter`` of the two fits whose difference times the loop's
+    iterations alone, (T(M₂) − T(M₁)) / (n₂ − n₁), for ``run(max_iter)`` a fit at tol=0
+    returning its iterations. M₂ = M, or one iteration before a probe fit's stop where it
+    stops sooner: a float32 fit at tol=0 stops at its rounding floor, and its stop's
+    checks (float64 gradients, a Hessian take) are not an iteration's cost (counted as
+    iterations they read 2.3 floors, where its iterations take 1.07); M₁ = min(M_FIRST,
+    M₂ // 2)."""
+    n = run(M)
+    M2 = M if n >= M else max(n - 1, 2)
+    return min(M_FIRST, M2 // 2), M2
+
+
+def interior_time(times, iters, lo="@M1", hi="@M2"):
+    """The interior per-iteration time (:func:`interior_bounds`) from the fits' ``times``
+    and ``iters`` under the keys ``lo`` and ``hi``."""
+    return (times[hi] - times[lo]) / max(iters[hi] - iters[lo], 1)
 
 
 # Repeats of the per-iteration section in a full run: each is a single fit per
@@ -408,10 +436,11 @@ def _per_iteration(ds, cfg, log):
     big = ds.n * ds.d > 1e6
     M = cfg.M_small if not big else M_LARGE
     alpha = textbook_step(ds)
-    jobs = {}
+    jobs = {"ours(bb)@0": lambda: fit_ours(ds, "bb", tol=0.0, max_iter=0)}
     for s in OUR_SOLVERS:
-        jobs[f"ours({s})@0"] = lambda s=s: fit_ours(ds, s, tol=0.0, max_iter=0)
-        jobs[f"ours({s})@M"] = lambda s=s: fit_ours(ds, s, tol=0.0, max_iter=M)
+        bounds = interior_bounds(lambda k, s=s: fit_ours(ds, s, tol=0.0, max_iter=k).n_iter, M)
+        for tag, k in zip(("@M1", "@M2"), bounds, strict=True):
+            jobs[f"ours({s}){tag}"] = lambda s=s, k=k: fit_ours(ds, s, tol=0.0, max_iter=k)
     jobs[NUMPY_GD] = lambda: run_numpy_gd(ds, alpha, M)
     ratios = {m: [] for m in PER_ITER_METHODS}
     setup = []
@@ -425,9 +454,10 @@ def _per_iteration(ds, cfg, log):
         times, outs = interleaved(jobs, 1, math.inf)
         floor = statistics.median([before, matvec_floor(ds)])
         floors.append(floor)
+        iters = {k: f.n_iter for k, f in outs.items() if k != NUMPY_GD}
         for s in OUR_SOLVERS:
             m = f"ours({s})"
-            pit = (times[f"{m}@M"] - times[f"{m}@0"]) / max(outs[f"{m}@M"].n_iter, 1)
+            pit = interior_time(times, iters, f"{m}@M1", f"{m}@M2")
             per_iter_s[m].append(pit)
             ratios[m].append(pit / floor)
         setup.append(times["ours(bb)@0"] / floor)
@@ -471,14 +501,13 @@ def _per_iteration_threads(ds, cfg, log):
 
     Each count limits the BLAS, OpenMP and gdlogreg's own O(n) passes
     (threadpoolctl); the floor is taken under the same limit. The counts are
-    interleaved (1, 2, ..., then back), a repeat being one fit at ``max_iter=0``
-    and one at ``max_iter=M`` between two floors; medians of the repeats.
+    interleaved (1, 2, ..., then back), a repeat being the two fits of
+    :func:`interior_bounds` between two floors; medians of the repeats.
     """
     M = cfg.M_small if ds.n * ds.d <= 1e6 else M_LARGE
-    jobs = {
-        "@0": lambda: fit_ours(ds, "bb", tol=0.0, max_iter=0),
-        "@M": lambda: fit_ours(ds, "bb", tol=0.0, max_iter=M),
-    }
+    bounds = interior_bounds(lambda k: fit_ours(ds, "bb", tol=0.0, max_iter=k).n_iter, M)
+    jobs = {tag: lambda k=k: fit_ours(ds, "bb", tol=0.0, max_iter=k)
+            for tag, k in zip(("@M1", "@M2"), bounds, strict=True)}
     counts = getattr(cfg, "counts", None) or thread_counts()
     got = {k: {"ratio": [], "floor": [], "iter": []} for k in counts}
     repeats = cfg.repeats or (
@@ -490,7 +519,7 @@ def _per_iteration_threads(ds, cfg, log):
                 before = matvec_floor(ds)
                 times, outs = interleaved(jobs, 1, math.inf)
                 floor = statistics.median([before, matvec_floor(ds)])
-            pit = (times["@M"] - times["@0"]) / max(outs["@M"].n_iter, 1)
+            pit = interior_time(times, {k: f.n_iter for k, f in outs.items()})
             got[k]["ratio"].append(pit / floor)
             got[k]["floor"].append(floor)
             got[k]["iter"].append(pit)
@@ -908,10 +937,12 @@ def render(results):
     parts += [
         "### Per-iteration time / two-matvec floor (one `X @ v` + one `X.T @ r`)",
         "",
-        "Marginal time of an iteration: (fit with max_iter=M − fit with max_iter=0) / n_iter_,"
-        " tol=0, bb without its switch to whitened steps (whose one-off H is set-up), divided"
-        " by the floor measured right before and after on the same X; medians. 'bb setup' is"
-        " the max_iter=0 fit in floors.",
+        "Interior time of an iteration: (fit with max_iter=M₂ − fit with max_iter=M₁) over"
+        " their difference in n_iter_, M₁ = 5 and M₂ = M, or one iteration before the stop"
+        " where a fit stops sooner (its stop's checks are not an iteration's cost), tol=0, bb"
+        " without its switch to whitened steps (whose one-off H is set-up), divided by the"
+        " floor measured right before and after on the same X; medians. 'bb setup' is the"
+        " max_iter=0 fit in floors.",
         "",
     ]
     rows = [
