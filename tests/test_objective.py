@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.special import log_softmax, logsumexp
+from scipy.special import expit, log_softmax, logsumexp
 from sklearn.linear_model import LogisticRegression
 
 from gdlogreg import GradientDescentLogisticRegression
@@ -536,6 +536,34 @@ def test_sparse_fit_holds_two_vectors_of_n_and_a_few_blocks():
     # steps after 10 iterations: H, its factor and P = H⁻¹, p × p each (p = d + 1)
     p = d + 1
     assert peak <= 4.0 * n * 8 + 4 * p * p * 8
+
+
+def test_float32_exact_gradient_copies_cache_sized_blocks():
+    """A float32 fit's stop takes its gradient in float64 (``exact_gradient``): X is read
+    a cache-sized block at a time, not a pass's block of up to 65,536 rows (two float64
+    copies of half of X at the peak: 1.02 X on 200,000 × 100)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    n, d = 50_000, 40
+    X = rng.standard_normal((n, d)).astype(np.float32)
+    y = rng.integers(0, 2, n)
+    problem = make_problem(X, y, None, 2, C=1.0, l1_ratio=0.0, fit_intercept=True)
+    base = np.zeros((d + 1, 1))
+    base[:d, 0] = 0.1
+    loss = problem.loss
+    tracemalloc.start()
+    try:
+        value, G = problem.backend.exact_gradient(loss, base, True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak <= 0.25 * X.nbytes
+    # the same gradient as a float64 X's
+    X64 = X.astype(np.float64)
+    z = X64 @ base[:d, 0] + base[d, 0]
+    r = (expit(z) - y) * problem.backend.s
+    np.testing.assert_allclose(G[:d, 0], X64.T @ r, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("layout", ["C", "F", "strided"])

@@ -793,22 +793,30 @@ class NumpyBackend(HostArrays, ArrayBackend):
     def exact_gradient(self, loss, base, fit_intercept):
         """(the loss's value, [Xᵀ R; Σ R]) at the original coefficients ``base`` ((d + 1
         or d) × m, float64), X's row blocks read in float64: a float32 fit's gradient
-        without its own products' rounding (a stop's check, one pass, a block copied at
-        a time). Numpy, float64; the loss's ``terms`` as :meth:`loss_pass` takes them."""
+        without its own products' rounding (a stop's check, one pass). Numpy, float64; the
+        loss's ``terms`` as :meth:`loss_pass` takes them. Dense X is copied a block of
+        :meth:`_moment_rows` at a time, which stays in the cache: a pass's block of up to
+        65,536 rows, copied whole, put two float64 copies of half a float32 X at the peak
+        (benchmarks/README.md, "A float32 stop's float64 gradient in cache-sized
+        blocks")."""
         d, m = self.n_features, base.shape[1]
         W, b = base[:d], base[d] if fit_intercept else 0.0
         G, total = np.zeros((d + int(fit_intercept), m)), 0.0
+        step = self.n_samples if self._sparse else self._moment_rows()
         with self.errstate():
-            for rows in self.row_blocks(m):
-                A = self.X[rows].astype(np.float64)
-                s = self.weights(rows)
-                value, r = loss.terms(np.asfortranarray(A @ W + b), self.targets[rows],
-                                      s if isinstance(s, float) else s.astype(np.float64),
-                                      np, True)
-                total += float(value)
-                G[:d] += A.T @ r
-                if fit_intercept:
-                    G[d] += r.sum(axis=0)
+            for block in self.row_blocks(m):
+                for i in range(block.start, block.stop, step):
+                    rows = slice(i, min(i + step, block.stop))
+                    A = self.X[rows].astype(np.float64)
+                    s = self.weights(rows)
+                    value, r = loss.terms(np.asfortranarray(A @ W + b), self.targets[rows],
+                                          s if isinstance(s, float) else s.astype(np.float64),
+                                          np, True)
+                    total += float(value)
+                    G[:d] += A.T @ r
+                    if fit_intercept:
+                        G[d] += r.sum(axis=0)
+                    del A  # (before the next block's copy)
         return total, G
 
     def centred_gram(self, mean, scale, rows=None, Z=None, cols=None):
