@@ -39,7 +39,7 @@ from scipy.linalg.blas import dsyr2 as _syr2
 from scipy.linalg.blas import dsyrk as _syrk
 from scipy.linalg.lapack import dpotrf as _potrf
 
-from ._backends._array import _stored_share, stored_per_row
+from ._backends._array import _stored_share, stored_sums
 from ._backends._threads import scipy_blas_alone
 from ._compat import convert_to_numpy
 from ._dense import (
@@ -1209,14 +1209,13 @@ class Objective:
             u = len(cols) + p - d
         reads = k * (k + 1) // 2  # (K classes: a Gram for each pair of classes)
         if be._sparse:
-            per_row, w = self._stored_per_row(self._rows())
-            products = WIDE_STORED * float(w @ per_row) * k
+            stored, pairs = self._stored_sums(self._rows())
+            products = WIDE_STORED * stored * k
             gram = products / k  # (a read of X: each block cut to the columns)
             if cols is None:
-                gram += SUPPORT_PAIR * float(w @ per_row**2) * (u / p) ** 2
+                gram += SUPPORT_PAIR * pairs * (u / p) ** 2
             else:
-                on = stored_per_row(be.X, cols).astype(np.float64)
-                gram += SUPPORT_PAIR * float(w @ (on * on))
+                gram += SUPPORT_PAIR * self._stored_sums(self._rows(), cols)[1]
         else:
             n = self._rows()
             gram = n * u * u / SUPPORT_GRAM + WIDE_COPY * n * p
@@ -1801,9 +1800,9 @@ class Objective:
         """(a take's flops, an iteration's) of :meth:`_class_metric_pays`, n its rows."""
         p, k = self.coef_shape
         if getattr(self.backend, "_sparse", False):
-            per_row = self._stored_per_row(n)
-            return (self._sparse_class_take(blocks, n, per_row),
-                    4 * float(per_row[1] @ per_row[0]) * k + 4 * n * k + ITERATION_FLOPS)
+            sums = self._stored_sums(n)
+            return (self._sparse_class_take(blocks, n, sums),
+                    4 * sums[0] * k + 4 * n * k + ITERATION_FLOPS)
         # at an iteration's rate, not BLAS3_RATE (its products of K columns are matrix
         # products too: review 50; benchmarks/README.md, "Many classes: each class's own
         # diagonal block")
@@ -1818,19 +1817,21 @@ class Objective:
         take, iteration = self._class_take(True, max(self._rows(), self._positive_rows()))
         return take / iteration
 
-    def _stored_per_row(self, n):
-        """``(c, m)``: the stored entries c of each row of sparse X and the row's count m
-        among the n rows (float64): n·s for the normalised weights s, so that the sparse
-        takes' price counts the rows as :meth:`_rows` does, a held-out fold's (or a weight
-        of 0) none, a weight of 2 as a repeated row (a search's column takes what its single
-        fit takes, review 97; scikit-learn's sample-weight equivalence, review 162)."""
-        X, s = self.backend.X, self.backend.s
-        per_row = stored_per_row(X).astype(np.float64)
-        if isinstance(s, float):
-            return per_row, np.full(len(per_row), n / max(len(per_row), 1))
-        return per_row, n * np.asarray(to_host(s), dtype=np.float64).ravel()
+    def _stored_sums(self, n, cols=None):
+        """``(Σ m·c, Σ m·c²)``: c the entries each row of sparse X stores (in the columns
+        ``cols`` alone, if given) and m the row's count among the n rows (float64): n·s for
+        the normalised weights s, so that the sparse takes' price counts the rows as
+        :meth:`_rows` does, a held-out fold's (or a weight of 0) none, a weight of 2 as a
+        repeated row (a search's column takes what its single fit takes, review 97;
+        scikit-learn's sample-weight equivalence, review 162). By chunks of rows
+        (:func:`gdlogreg._backends._array.stored_sums`)."""
+        be = self.backend
+        equal = isinstance(be.s, float)
+        stored, pairs, _ = stored_sums(be.X, 1.0 if equal else be.s, cols)
+        scale = n / max(be.X.shape[0], 1) if equal else n
+        return scale * stored, scale * pairs
 
-    def _sparse_class_take(self, blocks, n, per_row):
+    def _sparse_class_take(self, blocks, n, sums):
         """What a take of the class metric costs for sparse X, in an iteration's flops
         (:meth:`_class_metric_pays`). CSR X's K diagonal blocks (``blocks``): K sparse Grams,
         Σ of each row's stored entries squared and SPARSE_ENTRY times its entries, at
@@ -1839,12 +1840,11 @@ class Objective:
         products (:meth:`_class_columns`): p columns through X and K²p back and the n × K²p
         products between, the products of many columns SPARSE_TAKE_RATE times faster a
         column than an iteration's. The model against measured takes: benchmarks/README.md,
-        "One-hot categorical data" (review 68). ``per_row``: :meth:`_stored_per_row`'s pair."""
-        (p, k), (stored, rows) = self.coef_shape, per_row
-        nnz = float(rows @ stored)
+        "One-hot categorical data" (review 68). ``sums``: :meth:`_stored_sums`'s pair."""
+        (p, k), (nnz, pairs) = self.coef_shape, sums
         if blocks and getattr(self.backend, "_sparse_rows", False):
             dense = 2.0 * p**3 / SPARSE_BLAS_RATE + SPARSE_BLOCK * p * p
-            return k * (SPARSE_GRAM * (float(rows @ stored**2) + SPARSE_ENTRY * nnz) + dense)
+            return k * (SPARSE_GRAM * (pairs + SPARSE_ENTRY * nnz) + dense)
         return (2 * nnz * p * (1 + k * k) + 4 * n * p * k * k) / SPARSE_TAKE_RATE
 
     def _wide_kind(self):
@@ -1878,9 +1878,9 @@ class Objective:
         :meth:`whitening_start`)."""
         be, (p, k), n = self.backend, self.coef_shape, self._rows()
         if be._sparse:  # CSR, or CSC of sorted row indices (:meth:`_wide_kind`)
-            per_row, w = self._stored_per_row(n)
-            gram = WIDE_PAIR * float(w @ per_row**2)
-            products = WIDE_STORED * float(w @ per_row) * k
+            stored, pairs = self._stored_sums(n)
+            gram = WIDE_PAIR * pairs
+            products = WIDE_STORED * stored * k
         else:  # the Gram's n·p² flops by BLAS 3 and its blocks' centred copies
             gram = n * p * p / WIDE_GRAM + WIDE_COPY * n * p
             products = n * p * (WIDE_DENSE + WIDE_COLUMN * k)

@@ -2020,18 +2020,40 @@ def stored_per_row(X, cols=None):
     return counts
 
 
+def stored_sums(X, s, cols=None):
+    """(Σ w c, Σ w c², Σ w): c the entries each row of sparse X (CSR or CSC) stores (in the
+    columns ``cols`` alone, sorted indices, if given), w its weight s (the normalised
+    weights, or one number; a matrix: summed over its columns), in float64. A chunk of
+    CHUNK rows at a time, CSR's counts from its ``indptr``: no vector of n floats (the
+    counts, their float64 copy and a vector of equal weights were 0.1 of a CSR fit's X
+    at its peak; benchmarks/README.md, "Sparse X's row counts in chunks")."""
+    n = X.shape[0]
+    if X.format == "csr" and cols is None:
+        chunks = (np.diff(X.indptr[i : i + CHUNK + 1]) for i in range(0, n, CHUNK))
+    else:
+        counts = stored_per_row(X, cols)
+        chunks = (counts[i : i + CHUNK] for i in range(0, n, CHUNK))
+    w = None
+    if not isinstance(s, float):
+        w = np.asarray(to_host(s), dtype=np.float64)
+        w = w.sum(axis=1) if w.ndim == 2 else w.ravel()
+    first = second = 0.0
+    for i, c in zip(range(0, n, CHUNK), chunks, strict=True):
+        c = c.astype(np.float64)
+        wc = c if w is None else w[i : i + CHUNK] * c
+        first, second = first + float(wc.sum()), second + float(wc @ c)
+    total = float(n) if w is None else float(w.sum())
+    if w is None:  # each row weighs s
+        return s * first, s * second, s * total
+    return first, second, total
+
+
 def _stored_share(X, s):
     """The share of sparse X's entries that it stores, each row's count weighted by s (the
     normalised weights, or one number; a matrix: summed over its columns): rows of weight 0
     count for nothing and a weight of 2 as a repeated row, the share of the fit without
     them, or with the row repeated (scikit-learn's sample-weight equivalence)."""
-    counts = stored_per_row(X)
-    if isinstance(s, float):
-        stored, rows = float(counts.sum()), float(X.shape[0])
-    else:
-        w = np.asarray(to_host(s), dtype=np.float64)
-        w = w.sum(axis=1) if w.ndim == 2 else w
-        stored, rows = float(w @ counts), float(w.sum())
+    stored, _, rows = stored_sums(X, 1.0 if isinstance(s, float) else s)
     return stored / (rows * X.shape[1]) if rows > 0.0 and X.shape[1] else 0.0
 
 
