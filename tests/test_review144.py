@@ -506,7 +506,10 @@ _SCHOOL = ("float32 fit reports converged_ but ends 1.6e-6 (C=1e4; 2e-3 before r
 
 
 @pytest.mark.parametrize("cols,C", [
-    pytest.param(["exppp", "rexpp"], 1e4, marks=pytest.mark.xfail(strict=True, reason=_SCHOOL)),
+    # 2026-12-08: the stop's float64 gradient summed by cache-sized blocks (0f2eacb) rounds
+    # otherwise, and at one thread on an AMD EPYC this fit now stops within the promise (a
+    # strict XPASS); the defect, collinear raw columns in float32, is the same: not strict.
+    pytest.param(["exppp", "rexpp"], 1e4, marks=pytest.mark.xfail(strict=False, reason=_SCHOOL)),
     # 2026-12-06: at C = 1 the float32 path's rounding decides. With OpenBLAS's Haswell
     # kernels at two threads it stopped within the promise (a strict XPASS in the CI); at
     # one thread, as this test now runs, it is 3.7e-6 above J* there. Strict on Haswell only.
