@@ -584,32 +584,42 @@ def test_stored_sums_are_the_rows_counts_sums(weighted):
     np.testing.assert_allclose(stored_sums(X, s, cols)[:2], [w @ on, w @ on**2], rtol=1e-12)
 
 
-def test_float32_exact_gradient_copies_cache_sized_blocks():
+@pytest.mark.parametrize("kind", ["dense", "csr", "csc"])
+@pytest.mark.parametrize("k", [2, 3])
+def test_float32_exact_gradient_copies_cache_sized_blocks(kind, k):
     """A float32 fit's stop takes its gradient in float64 (``exact_gradient``): X is read
     a cache-sized block at a time, not a pass's block of up to 65,536 rows (two float64
-    copies of half of X at the peak: 1.02 X on 200,000 × 100)."""
+    copies of half of X at the peak: 1.02 X on 200,000 × 100 dense; 0.7 to 1.3 X on CSR
+    and CSC, review 216), and the gradient is float64 X's."""
     import tracemalloc
 
     rng = np.random.default_rng(0)
     n, d = 50_000, 40
-    X = rng.standard_normal((n, d)).astype(np.float32)
-    y = rng.integers(0, 2, n)
-    problem = make_problem(X, y, None, 2, C=1.0, l1_ratio=0.0, fit_intercept=True)
-    base = np.zeros((d + 1, 1))
-    base[:d, 0] = 0.1
-    loss = problem.loss
+    if kind == "dense":
+        X = rng.standard_normal((n, d)).astype(np.float32)
+    else:
+        X = sp.random(n, 400, density=0.05, format=kind, random_state=1, dtype=np.float32)
+        d = X.shape[1]
+    y = rng.integers(0, k, n)
+    problem = make_problem(X, y, None, k, C=1.0, l1_ratio=0.0, fit_intercept=True)
+    m = 1 if k == 2 else k
+    base = np.zeros((d + 1, m))
+    base[:d] = 0.1 * rng.standard_normal((d, m))
+    base[d] = 0.3
+    nbytes = X.nbytes if kind == "dense" else X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
     tracemalloc.start()
     try:
-        value, G = problem.backend.exact_gradient(loss, base, True)
+        value, G = problem.backend.exact_gradient(problem.loss, base, True)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak <= 0.25 * X.nbytes
-    # the same gradient as a float64 X's
+    assert peak <= 0.25 * nbytes + 4 * n * m * 8  # blocks; z, r and the loss's of n rows
     X64 = X.astype(np.float64)
-    z = X64 @ base[:d, 0] + base[d, 0]
-    r = (expit(z) - y) * problem.backend.s
-    np.testing.assert_allclose(G[:d, 0], X64.T @ r, rtol=1e-10, atol=1e-12)
+    ref = make_problem(X64.toarray() if kind != "dense" else X64, y, None, k, C=1.0,
+                       l1_ratio=0.0, fit_intercept=True)
+    value64, G64 = ref.backend.exact_gradient(ref.loss, base, True)
+    np.testing.assert_allclose(G, G64, rtol=1e-10, atol=1e-14)
+    assert value == pytest.approx(value64, rel=1e-12)
 
 
 @pytest.mark.parametrize("layout", ["C", "F", "strided"])

@@ -344,6 +344,11 @@ def _row_blocks(n, m=1, work=0.0):
     return [slice(cut[i], cut[i + 1]) for i in range(n_blocks)]
 
 
+#: Stored entries of sparse X a block of :meth:`NumpyBackend.exact_gradient` copies in
+#: float64 (with their indices: about 1 MiB).
+EXACT_ENTRIES = 1 << 16
+
+
 def _stored_blocks(indptr, per_block):
     """(start, end) of runs of rows (CSR) or columns (CSC) holding about ``per_block``
     stored entries each (one line at least): even runs of lines were one copy of most of X
@@ -794,30 +799,65 @@ class NumpyBackend(HostArrays, ArrayBackend):
         """(the loss's value, [Xᵀ R; Σ R]) at the original coefficients ``base`` ((d + 1
         or d) × m, float64), X's row blocks read in float64: a float32 fit's gradient
         without its own products' rounding (a stop's check, one pass). Numpy, float64; the
-        loss's ``terms`` as :meth:`loss_pass` takes them. Dense X is copied a block of
-        :meth:`_moment_rows` at a time, which stays in the cache: a pass's block of up to
-        65,536 rows, copied whole, put two float64 copies of half a float32 X at the peak
-        (benchmarks/README.md, "A float32 stop's float64 gradient in cache-sized
-        blocks")."""
+        loss's ``terms`` as :meth:`loss_pass` takes them. X is copied a cache-sized block
+        at a time (:meth:`_exact_blocks`): a pass's block of up to 65,536 rows, copied
+        whole, put two float64 copies of half a float32 X at the peak (benchmarks/README.md,
+        "A float32 stop's float64 gradient in cache-sized blocks")."""
         d, m = self.n_features, base.shape[1]
         W, b = base[:d], base[d] if fit_intercept else 0.0
         G, total = np.zeros((d + int(fit_intercept), m)), 0.0
-        step = self.n_samples if self._sparse else self._moment_rows()
         with self.errstate():
-            for block in self.row_blocks(m):
-                for i in range(block.start, block.stop, step):
-                    rows = slice(i, min(i + step, block.stop))
-                    A = self.X[rows].astype(np.float64)
-                    s = self.weights(rows)
-                    value, r = loss.terms(np.asfortranarray(A @ W + b), self.targets[rows],
-                                          s if isinstance(s, float) else s.astype(np.float64),
-                                          np, True)
-                    total += float(value)
-                    G[:d] += A.T @ r
-                    if fit_intercept:
-                        G[d] += r.sum(axis=0)
-                    del A  # (before the next block's copy)
+            if self._sparse and not self._csr:  # CSC: z by columns, then Xᵀ r by columns
+                return self._csc_exact_gradient(loss, W, b, G, fit_intercept)
+            for rows in self._exact_blocks(m):
+                A = self.X[rows].astype(np.float64)
+                value, r = loss.terms(np.asfortranarray(A @ W + b), self.targets[rows],
+                                      self._float64_weights(rows), np, True)
+                total += float(value)
+                G[:d] += A.T @ r
+                if fit_intercept:
+                    G[d] += r.sum(axis=0)
+                del A  # (before the next block's copy)
         return total, G
+
+    def _exact_blocks(self, m):
+        """The row blocks of :meth:`exact_gradient`: each of a pass's blocks cut in runs of
+        :meth:`_moment_rows` rows (dense X), or of about 2^16 stored entries (CSR X), copies
+        that stay in the cache (a pass's block of up to 65,536 rows, copied whole, put two
+        float64 copies of half of a float32 X at the peak: review 216)."""
+        for block in self.row_blocks(m):
+            if not self._sparse:
+                step = self._moment_rows()
+                for i in range(block.start, block.stop, step):
+                    yield slice(i, min(i + step, block.stop))
+                continue
+            indptr = self._indptr[block.start : block.stop + 1]
+            for a, e in _stored_blocks(indptr, EXACT_ENTRIES):
+                yield slice(block.start + a, block.start + e)
+
+    def _float64_weights(self, rows):
+        s = self.weights(rows)
+        return s if isinstance(s, float) else s.astype(np.float64)
+
+    def _csc_exact_gradient(self, loss, W, b, G, fit_intercept):
+        """:meth:`exact_gradient` of CSC X: z = X W + b summed over runs of columns of about
+        2^16 stored entries each (a row block of CSC X is a read of all its columns), the
+        loss's terms on all rows, then each run's Xᵀ r."""
+        X, d = self.X, self.n_features
+        Z = np.zeros((self.n_samples, W.shape[1]), order="F")  # (the loss's layout)
+        runs = list(_stored_blocks(X.indptr, EXACT_ENTRIES))
+        for a, e in runs:
+            Z += X[:, a:e].astype(np.float64) @ W[a:e]
+        Z += b
+        everything = slice(0, self.n_samples)
+        value, r = loss.terms(np.asfortranarray(Z), self.targets,
+                              self._float64_weights(everything), np, True)
+        del Z
+        for a, e in runs:
+            G[a:e] += X[:, a:e].astype(np.float64).T @ r
+        if fit_intercept:
+            G[d] += r.sum(axis=0)
+        return float(value), G
 
     def centred_gram(self, mean, scale, rows=None, Z=None, cols=None):
         """Σᵢ wᵢ âᵢ âᵢᵀ for âᵢ = [aᵢ; 1], aᵢ = (xᵢ - μ)·scale (numpy, float64, (d + 1)²),
@@ -1667,9 +1707,9 @@ def _origin(row, scale, dtype):
 
 
 def _sparse_ranges(X):
-    """:meth:`NumpyBackend.column_ranges` of CSR or CSC X (None for another format). X
-    with repeated entries is read a block of CHUNK rows (CSR) or columns (CSC) at a time,
-    each block's repeats summed in a copy of it: the parts of a far value stored as two
+    """:meth:`NumpyBackend.column_ranges` of CSR or CSC X (None for another format), read
+    a block of rows (CSR) or columns (CSC) at a time (:func:`_canonical_blocks`), each
+    block's repeats summed in a copy of it: the parts of a far value stored as two
     entries read as a range a third narrower, and its column passed as one no row sets
     (the fit's model then differed from the canonical X's by 15 %)."""
     if X.format not in ("csr", "csc"):
@@ -1691,17 +1731,21 @@ def _sparse_ranges(X):
 
 
 def _canonical_blocks(X):
-    """X (CSR or CSC) itself where its entries are canonical (no repeats), else blocks of
-    CHUNK rows (CSR) or columns (CSC), each a copy whose repeats are summed: (block, the
-    index of its first column, 0 for CSR)."""
-    if X.has_canonical_format:
-        yield X, 0
-        return
-    csr = X.format == "csr"
-    for a in range(0, X.shape[0] if csr else X.shape[1], CHUNK):
-        B = (X[a : a + CHUNK] if csr else X[:, a : a + CHUNK]).copy()
-        B.sum_duplicates()
+    """Runs of rows (CSR) or columns (CSC) of X of about CANONICAL_ENTRIES stored entries,
+    each a copy of X's, its repeats summed where X has any: (block, the index of its first
+    column, 0 for CSR). A block's own arrays, never X's whole: in float64 and int64 they
+    were two X's at the peak of a float32 search (review 216)."""
+    csr = X.format == "csr"  # (at least d entries: a block's counts over the d columns)
+    for a, e in _stored_blocks(X.indptr, max(CANONICAL_ENTRIES, X.shape[1])):
+        B = X[a:e] if csr else X[:, a:e]
+        if not X.has_canonical_format:
+            B = B.copy()  # (a slice may share X's arrays: summed in a copy)
+            B.sum_duplicates()
         yield B, 0 if csr else a
+
+
+#: Stored entries of a block of :func:`_canonical_blocks`.
+CANONICAL_ENTRIES = 1 << 16
 
 
 def _gathered(values, rows, s, n):
@@ -1995,29 +2039,50 @@ def _positive_count(s, n):
 
 
 #: Row indices of CSC X counted at most this many at a time (:func:`stored_per_row`).
-COUNT_CHUNK = 1 << 20
+COUNT_CHUNK = 1 << 16
 
 
 def stored_per_row(X, cols=None):
     """The entries sparse X (CSR or CSC) stores in each row (int64); ``cols`` (sorted column
-    indices): in those columns alone (one pass over X's indices). CSC X's row indices
-    are counted a chunk at a time: ``np.bincount`` casts int32 indices to int64, and on
-    them all that temporary was about X's own size (review 168)."""
+    indices): in those columns alone. Read a run of about :func:`_count_chunk` stored
+    entries at a time: ``np.bincount`` casts int32 indices to int64, and on them all that
+    temporary was about X's own size (review 168); the columns' marks and their running
+    sums over all of CSR X's indices, or the columns' row indices joined for one count,
+    three arrays of X's stored entries (1.3 to 2 X at a fit's peak with an L1 part;
+    review 216)."""
+    n = X.shape[0]
     if X.format == "csr":
         if cols is None:
             return np.diff(X.indptr).astype(np.int64, copy=False)
-        inside = np.zeros(X.shape[1], dtype=np.int64)
-        inside[cols] = 1
-        ends = np.concatenate([[0], np.cumsum(inside[X.indices])])
-        return ends[X.indptr[1:]] - ends[X.indptr[:-1]]
-    counts = np.zeros(X.shape[0], dtype=np.int64)
-    if cols is not None:  # the columns' runs of row indices (at most X's entries)
-        runs = [X.indices[X.indptr[j] : X.indptr[j + 1]] for j in cols]
-        return np.bincount(np.concatenate(runs) if runs else np.zeros(0, np.int64),
-                           minlength=X.shape[0]).astype(np.int64, copy=False)
-    for lo in range(0, len(X.indices), COUNT_CHUNK):
-        counts += np.bincount(X.indices[lo : lo + COUNT_CHUNK], minlength=X.shape[0])
+        inside = np.zeros(X.shape[1], dtype=bool)
+        inside[cols] = True
+        counts = np.empty(n, dtype=np.int64)
+        for a, e in _stored_blocks(X.indptr, _count_chunk(n)):
+            first = X.indptr[a]
+            ends = np.concatenate([[0], np.cumsum(inside[X.indices[first : X.indptr[e]]],
+                                                  dtype=np.int64)])
+            counts[a:e] = ends[X.indptr[a + 1 : e + 1] - first] - ends[X.indptr[a:e] - first]
+        return counts
+    counts = np.zeros(n, dtype=np.int64)
+    if cols is None:
+        for lo in range(0, len(X.indices), _count_chunk(n)):
+            counts += np.bincount(X.indices[lo : lo + _count_chunk(n)], minlength=n)
+        return counts
+    runs, size = [], 0  # the columns' runs of row indices, joined a chunk at a time
+    for j in list(cols) + [None]:
+        if j is not None:
+            runs.append(X.indices[X.indptr[j] : X.indptr[j + 1]])
+            size += len(runs[-1])
+        if runs and (j is None or size >= _count_chunk(n)):
+            counts += np.bincount(np.concatenate(runs), minlength=n)
+            runs, size = [], 0
     return counts
+
+
+def _count_chunk(n):
+    """Stored entries counted at a time by :func:`stored_per_row`: COUNT_CHUNK, or n where
+    more (a count's own temporary is n long: the chunks then cost at most as much)."""
+    return max(COUNT_CHUNK, n)
 
 
 def stored_sums(X, s, cols=None):
