@@ -83,6 +83,10 @@ def refuse_non_finite(X):
     )
 
 
+#: Entries of X's rows of weight 0 that :func:`finite_weightless_rows` copies at a time.
+ROWS_READ = 1 << 16
+
+
 def finite_weightless_rows(X, weights):
     """Refuse NaN or inf on X's rows of weight 0 where scikit-learn skipped its check of X
     (``assume_finite=True``): the moments skip these rows, but their products do not
@@ -93,8 +97,10 @@ def finite_weightless_rows(X, weights):
         return
     if isinstance(weights, np.ndarray) and (isinstance(X, np.ndarray) or hasattr(X, "tocsr")):
         zero = np.flatnonzero(weights == 0)
-        if zero.size:
-            refuse_non_finite(X[zero])
+        per_row = X.nnz / max(X.shape[0], 1) if hasattr(X, "nnz") else X.shape[1]
+        step = max(1, int(ROWS_READ // max(per_row, 1)))  # a copy of those rows: by blocks
+        for i in range(0, zero.size, step):  # (half of X's rows at weight 0 were 0.57 X
+            refuse_non_finite(X[zero[i : i + step]])  # at a fit's peak; review 216)
         return
     xp, device = namespace_of(X)
     zero = xp.asarray(weights, device=device) == 0
