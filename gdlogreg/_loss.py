@@ -558,6 +558,15 @@ class ClassCurvatures:
 
         def of(z):
             p = xp.exp(z - xp.max(z, axis=1, keepdims=True))
+            if k is None and isinstance(p, np.ndarray):  # in place, the same numbers: two
+                p /= p.sum(axis=1, keepdims=True)  # arrays of z's size at a time, where
+                c = np.subtract(1.0, p)  # five were (a K-class Newton step on CSR of
+                c *= p  # 20 entries a row held 1.8 X; review 216)
+                del p
+                total = weighted_sum(s, c, xp)
+                if residual:
+                    c *= _row_weights(s)
+                return total, (c if residual else None)
             p = (p if k is None else p[:, k : k + 1]) / xp.sum(p, axis=1, keepdims=True)
             c = p * (1.0 - p)
             return weighted_sum(s, c, xp), (_scale_rows(s, c) if residual else None)
