@@ -560,7 +560,7 @@ class ClassCurvatures:
             p = xp.exp(z - xp.max(z, axis=1, keepdims=True))
             if k is None and isinstance(p, np.ndarray):  # in place, the same numbers: two
                 p /= p.sum(axis=1, keepdims=True)  # arrays of z's size at a time, where
-                c = np.subtract(1.0, p)  # five were (a K-class Newton step on CSR of
+                c = np.subtract(1.0, p)  # three were (a K-class Newton step on CSR of
                 c *= p  # 20 entries a row held 1.8 X; review 216)
                 del p
                 total = weighted_sum(s, c, xp)

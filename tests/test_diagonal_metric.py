@@ -439,7 +439,7 @@ def test_csr_not_canonical_is_taken_by_products(classes, layout, monkeypatch):
 @pytest.mark.parametrize("weighted", [False, True])
 def test_class_curvatures_hold_two_arrays_of_z(weighted):
     """ClassCurvatures.terms (the K-class Newton step's row weights, at every conjugate
-    gradient product) holds two arrays of z's size at a time on numpy, where five were
+    gradient product) holds two arrays of z's size at a time on numpy, where three were
     (review 216: a K-class Newton step on CSR of 20 entries a row held 1.8 X), and gives
     the generic formula's numbers bitwise."""
     import tracemalloc
